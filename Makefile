@@ -1,0 +1,155 @@
+# surge: one non-recursive Makefile for every part of the tree.
+#
+#   make          lib/ into a static library, every program into bin/
+#   make test     installs missing packages, builds with address and
+#                 undefined-behaviour sanitizers, runs every test
+#   make run      installs missing packages, builds, runs the default scenario
+#   make bench    prints speed figures and ratios (never asserted in tests)
+#   make deps     installs the missing Debian packages
+#   make clean
+#
+# Two variants share the sources: release objects in build/rel/ (programs in
+# bin/) and sanitizer objects in build/asan/ (programs in build/asan/bin/,
+# which the end-to-end tests start). `make test T=name` runs one test or
+# every test whose name starts with `name`.
+
+MAKEFLAGS += --no-builtin-rules
+# Where objects go; a second checkout or a helper may set its own.
+BUILD ?= build
+.SUFFIXES:
+
+CC       ?= cc
+PKGS     := libmicrohttpd libcurl libcjson sqlite3 libcrypto
+# Deferred on purpose: `make test` installs packages before these are read.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+
+WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wwrite-strings -Werror
+CPPFLAGS := -D_GNU_SOURCE -Ilib -MMD -MP
+LDLIBS    = $(PKG_LIBS) -lpthread -lm
+
+REL_CFLAGS  := -O2 -g
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=undefined
+ASAN_LDFLAGS := -fsanitize=address,undefined
+
+# ---- sources ---------------------------------------------------------------
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+
+# Programs: NAME_SRCS lists the sources of bin/NAME beyond lib/.
+PROGRAMS :=
+
+TEST_SRCS := tests/runner.c $(sort $(wildcard tests/unit/*.c tests/e2e/*.c tests/fuzz/*.c))
+SELFTEST_SRCS := tests/runner.c tests/selftest/selftest.c
+
+BENCH_PROGS := bench-httpd bench-bare
+bench-httpd_SRCS := bench/httpd_server.c
+bench-bare_SRCS  := bench/bare_server.c
+
+# ---- variant rules ---------------------------------------------------------
+
+rel_obj  = $(patsubst %.c,$(BUILD)/rel/%.o,$(1))
+asan_obj = $(patsubst %.c,$(BUILD)/asan/%.o,$(1))
+
+$(BUILD)/rel/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(REL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(ASAN_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/rel/libsurge.a: $(call rel_obj,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/asan/libsurge.a: $(call asan_obj,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+define program_rules
+bin/$(1): $(call rel_obj,$($(1)_SRCS)) $(BUILD)/rel/libsurge.a
+	@mkdir -p $$(@D)
+	$$(CC) $(REL_CFLAGS) -o $$@ $$^ $$(LDLIBS)
+$(BUILD)/asan/bin/$(1): $(call asan_obj,$($(1)_SRCS)) $(BUILD)/asan/libsurge.a
+	@mkdir -p $$(@D)
+	$$(CC) $(ASAN_LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rules,$(p))))
+
+define bench_rules
+$(BUILD)/rel/bench/$(1): $(call rel_obj,$($(1)_SRCS)) $(BUILD)/rel/libsurge.a
+	@mkdir -p $$(@D)
+	$$(CC) $(REL_CFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach p,$(BENCH_PROGS),$(eval $(call bench_rules,$(p))))
+
+$(BUILD)/asan/tests/run-tests: $(call asan_obj,$(TEST_SRCS)) $(BUILD)/asan/libsurge.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Tests that fail on purpose, for the runner's own tests.
+$(BUILD)/asan/tests/runner-selftest: $(call asan_obj,$(SELFTEST_SRCS)) $(BUILD)/asan/libsurge.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer builds (clang): `make fuzz FUZZ=json [FUZZ_ARGS=-max_total_time=60]`.
+FUZZ_CC     ?= clang
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -DSURGE_LIBFUZZER
+FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+fuzz_obj     = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
+
+$(BUILD)/fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/fuzz-$(FUZZ): $(call fuzz_obj,$(LIB_SRCS) $(FUZZ_SRCS)) tests/fuzz/libfuzzer_main.c
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) -DFUZZ_NAME=$(FUZZ) \
+	    -fsanitize=fuzzer -o $@ tests/fuzz/libfuzzer_main.c \
+	    $(call fuzz_obj,$(LIB_SRCS) $(FUZZ_SRCS)) $(LDLIBS)
+
+# ---- targets ---------------------------------------------------------------
+
+.PHONY: all deps test check run bench clean fuzz
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/rel/libsurge.a $(addprefix bin/,$(PROGRAMS))
+
+deps:
+	@scripts/deps.sh
+
+# `test` and `run` install packages first, then build in a second make so the
+# pkg-config flags are read after the packages exist.
+test: deps
+	@$(MAKE) --no-print-directory check
+
+check: $(BUILD)/asan/tests/run-tests $(BUILD)/asan/tests/runner-selftest \
+       $(addprefix $(BUILD)/asan/bin/,$(PROGRAMS))
+	@SURGE_BIN=$(BUILD)/asan/bin SURGE_RUNNER_SELFTEST=$(BUILD)/asan/tests/runner-selftest \
+	    $(BUILD)/asan/tests/run-tests $(T)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-default.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(addprefix $(BUILD)/rel/bench/,$(BENCH_PROGS))
+	@BUILD=$(BUILD) bench/run.sh
+
+# The optional servers `make bench` compares with: nginx and WireMock.
+.PHONY: bench-tools
+bench-tools:
+	@BUILD=$(BUILD) bench/tools.sh
+
+fuzz:
+	@test -n "$(FUZZ)" || { echo "usage: make fuzz FUZZ=NAME (targets: $$(ls tests/fuzz/corpus | tr '\n' ' '))"; exit 2; }
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz-$(FUZZ)
+	@mkdir -p $(BUILD)/fuzz/corpus-$(FUZZ)
+	$(BUILD)/fuzz/fuzz-$(FUZZ) $(FUZZ_ARGS) $(BUILD)/fuzz/corpus-$(FUZZ) tests/fuzz/corpus/$(FUZZ)
+
+clean:
+	rm -rf $(BUILD) bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

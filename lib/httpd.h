@@ -1,0 +1,112 @@
+/*
+ * An HTTP server over libmicrohttpd for the mocks, syncd and the benchmark.
+ * It owns what every server here needs and MHD leaves to the application:
+ * a route table (method + path pattern with captures such as
+ * "/orders/{id}.json"), query and header access, the request body collected
+ * up to a cap (413 beyond it), JSON answers, binding to an address and port
+ * (port 0 picks a free one, reported by httpd_port), MHD's internal thread
+ * pool sized for two cores, and a clean stop.
+ *
+ * For fault injection it can also hold an answer for a while before sending
+ * it, hold and then drop the connection, or drop it at once, without tying
+ * up a pool thread (the connection is suspended meanwhile).
+ *
+ * Threads: handlers run on MHD's pool threads, several at once; anything they
+ * share needs its own lock.
+ */
+#ifndef SURGE_HTTPD_H
+#define SURGE_HTTPD_H
+
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct httpd httpd;
+typedef struct httpd_req httpd_req;
+
+/* Answers one request by calling one of the httpd_reply* functions (and, for
+ * faults, httpd_delay or httpd_reset). A handler that answers nothing yields
+ * a 500. */
+typedef void (*httpd_handler)(httpd_req *req, void *ud);
+/* Runs before routing, for authentication, rate limits and faults. Returns 0
+ * to go on to the route, non-zero when it has answered (or reset). */
+typedef int (*httpd_filter)(httpd_req *req, void *ud);
+/* Runs once per request after its answer is sent or the connection dropped:
+ * status is what was sent, 0 when nothing was (reset). */
+typedef void (*httpd_done_fn)(httpd_req *req, int status, void *ud);
+
+typedef struct {
+    const char *bind;         /* IPv4 address; NULL means 127.0.0.1 */
+    uint16_t port;            /* 0 picks a free port */
+    size_t body_cap;          /* bytes; 0 means 1 MiB. Larger bodies get 413. */
+    unsigned threads;         /* pool threads; 0 means 2 (one per core) */
+    unsigned idle_timeout_s;  /* idle keep-alive connections close; 0 means 60 */
+} httpd_config;
+
+httpd *httpd_new(void);
+/* Routes match in the order added. method "*" matches any method. In a
+ * pattern, "{name}" captures the text up to the next '/' or up to the literal
+ * that follows the brace, and a final "*" matches the rest of the path. A path
+ * that matches a pattern under another method gets 405 with an Allow header.
+ * Strings are copied. Add routes before httpd_start. */
+void httpd_route(httpd *s, const char *method, const char *pattern, httpd_handler fn,
+                 void *ud);
+void httpd_set_filter(httpd *s, httpd_filter fn, void *ud);
+void httpd_set_done(httpd *s, httpd_done_fn fn, void *ud);
+/* Answers requests no route matches; default 404 {"error":"not found"}. */
+void httpd_set_not_found(httpd *s, httpd_handler fn, void *ud);
+/* The answer for bodies over the cap (default {"error":"request body too
+ * large"}); body is copied. */
+void httpd_set_too_large_body(httpd *s, const char *json);
+
+/* Starts listening. Returns 0, or -1 with a message in err. */
+int httpd_start(httpd *s, const httpd_config *cfg, char *err, size_t errlen);
+/* The port listened on (the chosen one when cfg->port was 0). */
+uint16_t httpd_port(const httpd *s);
+/* Stops accepting, drops held connections and joins the pool threads. */
+void httpd_stop(httpd *s);
+/* Stops if running and frees everything; accepts NULL. */
+void httpd_free(httpd *s);
+
+/* --- the request. Strings are borrowed until the done callback returns. */
+const char *httpd_method(const httpd_req *r);
+/* The path without the query string, percent-decoded by MHD. */
+const char *httpd_path(const httpd_req *r);
+/* The pattern of the route that matched, NULL before routing or when none. */
+const char *httpd_route_pattern(const httpd_req *r);
+/* The text a "{name}" of the matched pattern captured, or NULL. */
+const char *httpd_capture(const httpd_req *r, const char *name);
+/* A query argument by exact name, or NULL. */
+const char *httpd_query(const httpd_req *r, const char *key);
+/* A query argument whatever the case of its name (Cin7's API ignores case). */
+const char *httpd_query_ci(const httpd_req *r, const char *key);
+/* A header, by case-insensitive name, or NULL. */
+const char *httpd_header(const httpd_req *r, const char *name);
+/* The body (NUL-terminated, may hold NULs) and its length. */
+const char *httpd_body(const httpd_req *r, size_t *len);
+/* A pointer the application may hang on the request (for the done callback). */
+void httpd_set_user(httpd_req *r, void *p);
+void *httpd_user(const httpd_req *r);
+
+/* --- answers. One reply per request; headers added before it. */
+void httpd_add_header(httpd_req *r, const char *name, const char *value);
+/* body is copied. */
+void httpd_reply(httpd_req *r, int status, const char *content_type, const char *body,
+                 size_t len);
+/* body (malloc'd) is taken over and freed by httpd. */
+void httpd_reply_take(httpd_req *r, int status, const char *content_type, char *body,
+                      size_t len);
+/* Answers with JSON text (copied), as application/json. */
+void httpd_reply_json_text(httpd_req *r, int status, const char *json);
+/* Answers with a JSON tree (printed; the tree stays the caller's). */
+void httpd_reply_json(httpd_req *r, int status, const cJSON *json);
+/* The status replied so far, 0 when none. */
+int httpd_status(const httpd_req *r);
+/* Holds the connection real_ms before sending the answer; if no answer is
+ * set when the handler returns, the connection is dropped after the wait
+ * (a client-side timeout). */
+void httpd_delay(httpd_req *r, double real_ms);
+/* Drops the connection without an answer (after any delay). */
+void httpd_reset(httpd_req *r);
+
+#endif

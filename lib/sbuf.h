@@ -1,0 +1,33 @@
+/*
+ * A growable byte buffer that always keeps a terminating NUL, for building
+ * response bodies, log lines, CSV and JSON text.
+ */
+#ifndef SURGE_SBUF_H
+#define SURGE_SBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct {
+    char *data; /* malloc'd, NUL-terminated; NULL until the first append */
+    size_t len;
+    size_t cap;
+} sbuf;
+
+#define SBUF_INIT {NULL, 0, 0}
+
+void sbuf_append(sbuf *b, const void *data, size_t n);
+void sbuf_puts(sbuf *b, const char *s);
+void sbuf_putc(sbuf *b, char c);
+void sbuf_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_vprintf(sbuf *b, const char *fmt, va_list ap);
+/* Appends s as a JSON string literal, quotes included. */
+void sbuf_json_str(sbuf *b, const char *s);
+void sbuf_reset(sbuf *b);
+/* The text so far; "" for an empty buffer. Borrowed until the next append. */
+const char *sbuf_str(const sbuf *b);
+/* Hands the malloc'd text to the caller (never NULL) and empties b. */
+char *sbuf_take(sbuf *b);
+void sbuf_free(sbuf *b);
+
+#endif
