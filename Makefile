@@ -26,7 +26,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wwrite-strings -Werror
-CPPFLAGS := -D_GNU_SOURCE -Ilib -MMD -MP
+CPPFLAGS := -D_GNU_SOURCE -Ilib -Imocks/common -MMD -MP
 LDLIBS    = $(PKG_LIBS) -lpthread -lm
 
 REL_CFLAGS  := -O2 -g
@@ -38,10 +38,16 @@ ASAN_LDFLAGS := -fsanitize=address,undefined
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 
-# Programs: NAME_SRCS lists the sources of bin/NAME beyond lib/.
-PROGRAMS :=
+# Programs: NAME_SRCS lists the sources of bin/NAME beyond lib/. A program
+# joins the build once its main.c exists.
+MOCK_COMMON := mocks/common/mockd.c
+mock-cin7_SRCS    := $(sort $(wildcard mocks/cin7/*.c)) $(MOCK_COMMON)
+mock-shopify_SRCS := $(sort $(wildcard mocks/shopify/*.c)) $(MOCK_COMMON)
+PROGRAMS := $(if $(wildcard mocks/cin7/main.c),mock-cin7) \
+            $(if $(wildcard mocks/shopify/main.c),mock-shopify)
 
-TEST_SRCS := tests/runner.c $(sort $(wildcard tests/unit/*.c tests/e2e/*.c tests/fuzz/*.c))
+TEST_SRCS := tests/runner.c tests/fuzz/replay.c \
+             $(sort $(wildcard tests/unit/*.c tests/e2e/*.c tests/fuzz/fuzz_*.c))
 SELFTEST_SRCS := tests/runner.c tests/selftest/selftest.c
 
 BENCH_PROGS := bench-httpd bench-bare

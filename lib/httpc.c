@@ -55,6 +55,12 @@ void httpc_thread_cleanup(void)
     }
 }
 
+void httpc_global_cleanup(void)
+{
+    httpc_thread_cleanup();
+    curl_global_cleanup();
+}
+
 typedef struct {
     sbuf body;
     sbuf headers;

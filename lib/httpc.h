@@ -64,6 +64,9 @@ void httpc_resp_free(httpc_resp *resp);
 /* Releases the calling thread's handle now (threads that end release theirs
  * by themselves; call this from main before exit for a clean valgrind run). */
 void httpc_thread_cleanup(void);
+/* Releases libcurl's global state; call once from main before exit, after
+ * every thread that used httpc has ended. */
+void httpc_global_cleanup(void);
 /* "connect", "timeout", ... */
 const char *httpc_result_name(httpc_result r);
 

@@ -47,6 +47,8 @@ struct httpd {
     size_t n_routes, cap_routes;
     httpd_filter filter;
     void *filter_ud;
+    httpd_handler post;
+    void *post_ud;
     httpd_done_fn done;
     void *done_ud;
     httpd_handler not_found;
@@ -119,6 +121,12 @@ void httpd_set_filter(httpd *s, httpd_filter fn, void *ud)
 {
     s->filter = fn;
     s->filter_ud = ud;
+}
+
+void httpd_set_post(httpd *s, httpd_handler fn, void *ud)
+{
+    s->post = fn;
+    s->post_ud = ud;
 }
 
 void httpd_set_done(httpd *s, httpd_done_fn fn, void *ud)
@@ -221,6 +229,8 @@ static void dispatch(httpd *s, httpd_req *r)
             r->rt = rt;
             sbuf_free(&allow);
             rt->fn(r, rt->ud);
+            if (s->post)
+                s->post(r, s->post_ud);
             return;
         }
     }
@@ -680,6 +690,13 @@ void httpd_reply_json(httpd_req *r, int status, const cJSON *json)
 int httpd_status(const httpd_req *r)
 {
     return r->status;
+}
+
+const char *httpd_answer(const httpd_req *r, size_t *len)
+{
+    if (len)
+        *len = r->resp ? r->resp_len : 0;
+    return r->resp;
 }
 
 void httpd_delay(httpd_req *r, double real_ms)

@@ -52,6 +52,10 @@ httpd *httpd_new(void);
 void httpd_route(httpd *s, const char *method, const char *pattern, httpd_handler fn,
                  void *ud);
 void httpd_set_filter(httpd *s, httpd_filter fn, void *ud);
+/* Runs after a route's handler (not after the filter answered), before the
+ * answer leaves: it may read the answer (httpd_answer) and replace it, as a
+ * fault that corrupts real answers does. */
+void httpd_set_post(httpd *s, httpd_handler fn, void *ud);
 void httpd_set_done(httpd *s, httpd_done_fn fn, void *ud);
 /* Answers requests no route matches; default 404 {"error":"not found"}. */
 void httpd_set_not_found(httpd *s, httpd_handler fn, void *ud);
@@ -102,6 +106,8 @@ void httpd_reply_json_text(httpd_req *r, int status, const char *json);
 void httpd_reply_json(httpd_req *r, int status, const cJSON *json);
 /* The status replied so far, 0 when none. */
 int httpd_status(const httpd_req *r);
+/* The body replied so far (NULL when none) and its length. */
+const char *httpd_answer(const httpd_req *r, size_t *len);
 /* Holds the connection real_ms before sending the answer; if no answer is
  * set when the handler returns, the connection is dropped after the wait
  * (a client-side timeout). */

@@ -86,6 +86,16 @@ static int deny_filter(httpd_req *r, void *ud)
     return 0;
 }
 
+/* Cuts answers short when asked to, as the "malformed" fault does. */
+static void truncate_post(httpd_req *r, void *ud)
+{
+    (void)ud;
+    size_t len;
+    const char *body = httpd_answer(r, &len);
+    if (body && httpd_header(r, "X-Truncate") && len > 4)
+        httpd_reply(r, httpd_status(r), "application/json", body, len / 2);
+}
+
 static httpd *start_server(size_t body_cap)
 {
     httpd *s = httpd_new();
@@ -100,6 +110,7 @@ static httpd *start_server(size_t body_cap)
     httpd_route(s, "*", "/drop", drop, NULL);
     httpd_route(s, "GET", "/silent", silent, NULL);
     httpd_set_filter(s, deny_filter, NULL);
+    httpd_set_post(s, truncate_post, NULL);
     httpd_set_done(s, on_done, NULL);
     httpd_config cfg = {.port = 0, .body_cap = body_cap};
     char err[256];
@@ -182,6 +193,22 @@ TEST(httpd, query_headers_body_and_json)
     EXPECT_EQ_STR(r.body, "{\"hello\":\"world\"}");
     char v[128];
     EXPECT_CONTAINS(httpc_header(&r, "content-type", v, sizeof v), "application/json");
+    httpc_resp_free(&r);
+    httpd_free(s);
+}
+
+TEST(httpd, post_hook_may_replace_the_answer)
+{
+    httpd *s = start_server(0);
+    const char *hdrs[] = {"X-Truncate: 1", NULL};
+    httpc_resp r = call(s, "GET", "/json", NULL, hdrs);
+    EXPECT_EQ_INT(r.status, 201);
+    EXPECT_EQ_STR(r.body, "{\"hello\""); /* 8 of 17 bytes */
+    httpc_resp_free(&r);
+    /* Not after the filter answered. */
+    const char *both[] = {"X-Truncate: 1", "X-Deny: 1", NULL};
+    r = call(s, "GET", "/json", NULL, both);
+    EXPECT_EQ_STR(r.body, "{\"error\":\"denied\"}");
     httpc_resp_free(&r);
     httpd_free(s);
 }
