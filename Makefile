@@ -26,7 +26,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wwrite-strings -Werror
-CPPFLAGS := -D_GNU_SOURCE -Ilib -Imocks/common -MMD -MP
+CPPFLAGS := -D_GNU_SOURCE -Ilib -Imocks/common -Iengine/core -Iengine/syncd -MMD -MP
 LDLIBS    = $(PKG_LIBS) -lpthread -lm
 
 REL_CFLAGS  := -O2 -g
@@ -46,13 +46,22 @@ mock-shopify_SRCS := $(sort $(wildcard mocks/shopify/*.c)) $(MOCK_COMMON)
 PROGRAMS := $(if $(wildcard mocks/cin7/main.c),mock-cin7) \
             $(if $(wildcard mocks/shopify/main.c),mock-shopify)
 
-TEST_SRCS := tests/runner.c tests/fuzz/replay.c \
+# The engine's decisions (pure functions): linked by syncd, the simulator
+# and the tests.
+ENGINE_CORE := $(sort $(wildcard engine/core/*.c))
+syncd_SRCS  := $(sort $(wildcard engine/syncd/*.c)) $(ENGINE_CORE)
+PROGRAMS    += $(if $(wildcard engine/syncd/main.c),syncd)
+
+# syncd modules that link without the rest of syncd, for unit tests.
+SYNCD_PARTS := $(addprefix engine/syncd/,store.c config.c gate.c metrics.c stockcache.c)
+TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(ENGINE_CORE) $(SYNCD_PARTS) \
              $(sort $(wildcard tests/unit/*.c tests/e2e/*.c tests/fuzz/fuzz_*.c))
 SELFTEST_SRCS := tests/runner.c tests/selftest/selftest.c
 
-BENCH_PROGS := bench-httpd bench-bare
+BENCH_PROGS := bench-httpd bench-bare bench-store
 bench-httpd_SRCS := bench/httpd_server.c
 bench-bare_SRCS  := bench/bare_server.c
+bench-store_SRCS := bench/store_bench.c engine/syncd/store.c
 
 # ---- variant rules ---------------------------------------------------------
 
@@ -111,10 +120,11 @@ $(BUILD)/fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(BUILD)/fuzz/fuzz-$(FUZZ): $(call fuzz_obj,$(LIB_SRCS) $(FUZZ_SRCS)) tests/fuzz/libfuzzer_main.c
+FUZZ_LINK   := $(LIB_SRCS) $(ENGINE_CORE) $(SYNCD_PARTS) $(FUZZ_SRCS)
+$(BUILD)/fuzz/fuzz-$(FUZZ): $(call fuzz_obj,$(FUZZ_LINK)) tests/fuzz/libfuzzer_main.c
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) -DFUZZ_NAME=$(FUZZ) \
 	    -fsanitize=fuzzer -o $@ tests/fuzz/libfuzzer_main.c \
-	    $(call fuzz_obj,$(LIB_SRCS) $(FUZZ_SRCS)) $(LDLIBS)
+	    $(call fuzz_obj,$(FUZZ_LINK)) $(LDLIBS)
 
 # ---- targets ---------------------------------------------------------------
 
@@ -143,6 +153,9 @@ run: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(addprefix $(BUILD)/rel/bench/,$(BENCH_PROGS))
 	@BUILD=$(BUILD) bench/run.sh
+	@echo
+	@echo "bench: syncd store, durable enqueue from 8 threads (group commit)"
+	@$(BUILD)/rel/bench/bench-store
 
 # The optional servers `make bench` compares with: nginx and WireMock.
 .PHONY: bench-tools

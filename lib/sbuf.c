@@ -96,6 +96,20 @@ void sbuf_json_str(sbuf *b, const char *s)
     sbuf_putc(b, '"');
 }
 
+void sbuf_urlenc(sbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+            sbuf_putc(b, (char)*p);
+        } else {
+            char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            sbuf_append(b, enc, 3);
+        }
+    }
+}
+
 void sbuf_reset(sbuf *b)
 {
     b->len = 0;

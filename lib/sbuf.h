@@ -23,6 +23,9 @@ void sbuf_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2,
 void sbuf_vprintf(sbuf *b, const char *fmt, va_list ap);
 /* Appends s as a JSON string literal, quotes included. */
 void sbuf_json_str(sbuf *b, const char *s);
+/* Appends s percent-encoded for a URL query value (RFC 3986 unreserved
+ * characters stay as they are). */
+void sbuf_urlenc(sbuf *b, const char *s);
 void sbuf_reset(sbuf *b);
 /* The text so far; "" for an empty buffer. Borrowed until the next append. */
 const char *sbuf_str(const sbuf *b);

@@ -49,6 +49,14 @@ TEST(sbuf, json_strings_round_trip)
     sbuf_free(&b);
 }
 
+TEST(sbuf, url_encoding)
+{
+    sbuf b = SBUF_INIT;
+    sbuf_urlenc(&b, "SKU 1/a&b=c~d_e.f-g\xc3\xa9");
+    EXPECT_EQ_STR(sbuf_str(&b), "SKU%201%2Fa%26b%3Dc~d_e.f-g%C3%A9");
+    sbuf_free(&b);
+}
+
 TEST(mem, asprintf_and_strndup)
 {
     char *s = xasprintf("%s-%03d", "PO", 7);

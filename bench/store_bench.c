@@ -1,0 +1,162 @@
+/*
+ * Intake throughput of syncd's store: several threads call store_enqueue
+ * at once, as webhook intake threads do, and the figure printed is events
+ * durably stored per second together with the transactions it took (group
+ * commit makes them far fewer than the events). The database lives in a
+ * fresh directory under /tmp (or --dir) that is removed afterwards. The
+ * figure depends on the disk's fsync latency; it is printed, never asserted.
+ *
+ *   bench-store [--events N] [--threads N] [--dir DIR]
+ */
+#include "store.h"
+
+#include "clock.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    long events, threads;
+    const char *dir; /* borrowed from argv; NULL: a fresh one under /tmp */
+} opts;
+
+static const struct {
+    struct option opt;
+    const char *arg, *help;
+} option_table[] = {
+    {{"events", required_argument, NULL, 'e'}, "N", "events in all (default 50000)"},
+    {{"threads", required_argument, NULL, 't'}, "N", "enqueueing threads (default 8)"},
+    {{"dir", required_argument, NULL, 'd'}, "DIR", "directory for the database (default: mkdtemp in /tmp)"},
+    {{"help", no_argument, NULL, 'h'}, NULL, "this text"},
+};
+#define N_OPTIONS (sizeof option_table / sizeof option_table[0])
+
+static void usage(FILE *out, const char *prog)
+{
+    fprintf(out, "usage: %s [options]\nstore_enqueue throughput from several threads\n\n", prog);
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", option_table[i].opt.name,
+                 option_table[i].arg ? " " : "", option_table[i].arg ? option_table[i].arg : "");
+        fprintf(out, "  %-16s %s\n", left, option_table[i].help);
+    }
+}
+
+static long positive(const char *prog, const char *flag, const char *v)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || n <= 0 || n > 100000000) {
+        fprintf(stderr, "%s: --%s wants a positive number, not \"%s\"\n", prog, flag, v);
+        exit(2);
+    }
+    return n;
+}
+
+static void parse(int argc, char **argv, opts *o)
+{
+    struct option longs[N_OPTIONS + 1];
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        longs[i] = option_table[i].opt;
+    memset(&longs[N_OPTIONS], 0, sizeof longs[0]);
+    *o = (opts){50000, 8, NULL};
+    int c;
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (c) {
+        case 'e': o->events = positive(argv[0], "events", optarg); break;
+        case 't': o->threads = positive(argv[0], "threads", optarg); break;
+        case 'd': o->dir = optarg; break;
+        case 'h': usage(stdout, argv[0]); exit(0);
+        default: usage(stderr, argv[0]); exit(2);
+        }
+    }
+    if (optind < argc) {
+        usage(stderr, argv[0]);
+        exit(2);
+    }
+}
+
+typedef struct {
+    store *s;
+    long t, from, to; /* events [from, to) */
+    long failed;
+} worker;
+
+static void *enqueue_range(void *arg)
+{
+    worker *w = arg;
+    char key[48], body[128];
+    for (long i = w->from; i < w->to; i++) {
+        snprintf(key, sizeof key, "wh:bench:%ld", i);
+        int n = snprintf(body, sizeof body, "{\"id\":%ld,\"line_items\":[{\"sku\":\"SKU-%ld\",\"quantity\":1}]}",
+                         i, i % 97);
+        store_event_in e = {.source = "shopify", .topic = "orders/paid", .shop = "bench.myshopify.com",
+                            .body = body, .body_len = (size_t)n, .now = i, .dedup = {key}};
+        if (store_enqueue(w->s, &e, NULL) != STORE_NEW)
+            w->failed++;
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    opts o;
+    parse(argc, argv, &o);
+    char dir[256], path[512], err[256];
+    if (o.dir) {
+        snprintf(dir, sizeof dir, "%s", o.dir);
+    } else {
+        snprintf(dir, sizeof dir, "/tmp/surge-store-bench-XXXXXX");
+        if (!mkdtemp(dir)) {
+            perror("mkdtemp");
+            return 1;
+        }
+    }
+    snprintf(path, sizeof path, "%s/bench.db", dir);
+    store *s;
+    if (store_open(path, NULL, &s, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", argv[0], err);
+        return 1;
+    }
+    worker *w = calloc((size_t)o.threads, sizeof *w);
+    pthread_t *th = calloc((size_t)o.threads, sizeof *th);
+    if (!w || !th) {
+        fprintf(stderr, "%s: out of memory\n", argv[0]);
+        return 1;
+    }
+    int64_t commits0 = store_commits(s);
+    int64_t t0 = clock_mono_us();
+    for (long t = 0; t < o.threads; t++) {
+        w[t] = (worker){s, t, o.events * t / o.threads, o.events * (t + 1) / o.threads, 0};
+        pthread_create(&th[t], NULL, enqueue_range, &w[t]);
+    }
+    long failed = 0;
+    for (long t = 0; t < o.threads; t++) {
+        pthread_join(th[t], NULL);
+        failed += w[t].failed;
+    }
+    double secs = (double)(clock_mono_us() - t0) / 1e6;
+    int64_t commits = store_commits(s) - commits0;
+    store_close(s);
+    printf("store_enqueue: %ld events from %ld threads in %.2f s: %.0f events/s, "
+           "%lld commits (%.1f events per commit)%s\n",
+           o.events, o.threads, secs, (double)o.events / secs, (long long)commits,
+           commits ? (double)o.events / (double)commits : 0.0, failed ? ", FAILURES" : "");
+    if (failed)
+        fprintf(stderr, "%s: %ld enqueues failed\n", argv[0], failed);
+    free(w);
+    free(th);
+    if (!o.dir) {
+        static const char *const suffix[] = {"", "-wal", "-shm"};
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(path, sizeof path, "%s/bench.db%s", dir, suffix[i]);
+            unlink(path);
+        }
+        rmdir(dir);
+    }
+    return failed ? 1 : 0;
+}

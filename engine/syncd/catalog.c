@@ -1,0 +1,253 @@
+/* Catalog loading and lookups; see catalog.h. Lookups are linear scans over
+ * sorted arrays with binary search: catalogs are thousands of SKUs, loaded
+ * once. */
+#include "catalog.h"
+
+#include "log.h"
+#include "mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *key;
+    char *value;
+} pair;
+
+typedef struct {
+    char *sku;    /* Cin7 SKU */
+    int64_t item;
+} item_ref;
+
+typedef struct {
+    item_ref *items; /* sorted by sku */
+    size_t n_items;
+    item_ref *by_item; /* the same, sorted by item */
+    catalog_location *locs;
+    size_t n_locs;
+} shop_cat;
+
+struct catalog {
+    pair *map; /* Shopify SKU -> Cin7 SKU, sorted */
+    size_t n_map;
+    char **skus; /* distinct Cin7 SKUs sold somewhere, sorted */
+    size_t n_skus;
+    shop_cat *shops;
+    size_t n_shops;
+};
+
+static int cmp_pair(const void *a, const void *b)
+{
+    return strcmp(((const pair *)a)->key, ((const pair *)b)->key);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_item_sku(const void *a, const void *b)
+{
+    return strcmp(((const item_ref *)a)->sku, ((const item_ref *)b)->sku);
+}
+
+static int cmp_item_id(const void *a, const void *b)
+{
+    int64_t x = ((const item_ref *)a)->item, y = ((const item_ref *)b)->item;
+    return x < y ? -1 : x > y;
+}
+
+static const char *explicit_map(const syncd_config *cfg, const char *sku)
+{
+    for (size_t i = 0; i < cfg->n_map; i++)
+        if (strcmp(cfg->map_shopify[i], sku) == 0)
+            return cfg->map_cin7[i];
+    return NULL;
+}
+
+catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcome *out)
+{
+    char **cin7_skus = NULL;
+    size_t n_cin7 = 0;
+    cin7_product_skus(c7, &cin7_skus, &n_cin7, out);
+    if (out->action != POLICY_DONE)
+        return NULL;
+    outbound_done(out);
+    qsort(cin7_skus, n_cin7, sizeof *cin7_skus, cmp_str);
+
+    catalog *c = xcalloc(1, sizeof *c);
+    c->n_shops = cfg->n_shops;
+    c->shops = xcalloc(cfg->n_shops, sizeof *c->shops);
+    size_t map_cap = 0, sku_cap = 0;
+    for (size_t s = 0; s < cfg->n_shops; s++) {
+        shopify_variant *vars = NULL;
+        size_t n_vars = 0;
+        shopify_variants(shops[s], &vars, &n_vars, out);
+        if (out->action != POLICY_DONE)
+            goto fail;
+        outbound_done(out);
+        shop_cat *sc = &c->shops[s];
+        sc->items = xcalloc(n_vars + 1, sizeof *sc->items);
+        for (size_t v = 0; v < n_vars; v++) {
+            const char *to = explicit_map(cfg, vars[v].sku);
+            if (!to && cfg->map_identity &&
+                bsearch(&vars[v].sku, cin7_skus, n_cin7, sizeof *cin7_skus, cmp_str))
+                to = vars[v].sku;
+            if (!to)
+                continue; /* unmapped: orders naming it go to the dead-letter queue */
+            if (c->n_map == map_cap) {
+                map_cap = map_cap ? map_cap * 2 : 64;
+                c->map = xrealloc(c->map, map_cap * sizeof *c->map);
+            }
+            c->map[c->n_map++] = (pair){xstrdup(vars[v].sku), xstrdup(to)};
+            sc->items[sc->n_items++] = (item_ref){xstrdup(to), vars[v].inventory_item_id};
+            if (c->n_skus == sku_cap) {
+                sku_cap = sku_cap ? sku_cap * 2 : 64;
+                c->skus = xrealloc(c->skus, sku_cap * sizeof *c->skus);
+            }
+            c->skus[c->n_skus++] = xstrdup(to);
+        }
+        shopify_variants_free(vars, n_vars);
+        qsort(sc->items, sc->n_items, sizeof *sc->items, cmp_item_sku);
+        sc->by_item = xcalloc(sc->n_items + 1, sizeof *sc->by_item);
+        memcpy(sc->by_item, sc->items, sc->n_items * sizeof *sc->items);
+        qsort(sc->by_item, sc->n_items, sizeof *sc->by_item, cmp_item_id);
+
+        int64_t *loc_ids = NULL;
+        size_t n_loc_ids = 0;
+        shopify_locations(shops[s], &loc_ids, &n_loc_ids, out);
+        if (out->action != POLICY_DONE) {
+            free(loc_ids);
+            goto fail;
+        }
+        outbound_done(out);
+        const cfg_shop *cs = &cfg->shops[s];
+        if (cs->n_locations == 0) {
+            /* The shop's first location shows every Cin7 location. */
+            if (n_loc_ids) {
+                sc->locs = xcalloc(1, sizeof *sc->locs);
+                sc->n_locs = 1;
+                sc->locs[0].id = loc_ids[0];
+                sc->locs[0].cin7 = xcalloc(cfg->n_locations, sizeof *sc->locs[0].cin7);
+                for (size_t l = 0; l < cfg->n_locations; l++)
+                    sc->locs[0].cin7[l] = cfg->locations[l].name;
+                sc->locs[0].n_cin7 = cfg->n_locations;
+            }
+        } else {
+            sc->locs = xcalloc(cs->n_locations, sizeof *sc->locs);
+            for (size_t l = 0; l < cs->n_locations; l++) {
+                const cfg_shop_location *sl = &cs->locations[l];
+                int64_t id = sl->shopify_location_id ? sl->shopify_location_id
+                                                     : (n_loc_ids ? loc_ids[0] : 0);
+                sc->locs[sc->n_locs].id = id;
+                sc->locs[sc->n_locs].cin7 = xcalloc(sl->n_cin7, sizeof *sc->locs[0].cin7);
+                for (size_t k = 0; k < sl->n_cin7; k++)
+                    sc->locs[sc->n_locs].cin7[k] = sl->cin7_locations[k];
+                sc->locs[sc->n_locs].n_cin7 = sl->n_cin7;
+                sc->n_locs++;
+            }
+        }
+        free(loc_ids);
+        log_info("shop %s: %zu mapped SKUs, %zu locations", cs->domain, sc->n_items, sc->n_locs);
+    }
+    qsort(c->map, c->n_map, sizeof *c->map, cmp_pair);
+    qsort(c->skus, c->n_skus, sizeof *c->skus, cmp_str);
+    /* Shops selling the same SKU list it once. */
+    size_t w = 0;
+    for (size_t i = 0; i < c->n_skus; i++) {
+        if (w && strcmp(c->skus[w - 1], c->skus[i]) == 0) {
+            free(c->skus[i]);
+            continue;
+        }
+        c->skus[w++] = c->skus[i];
+    }
+    c->n_skus = w;
+    w = 0;
+    for (size_t i = 0; i < c->n_map; i++) {
+        if (w && strcmp(c->map[w - 1].key, c->map[i].key) == 0) {
+            free(c->map[i].key);
+            free(c->map[i].value);
+            continue;
+        }
+        c->map[w++] = c->map[i];
+    }
+    c->n_map = w;
+    for (size_t i = 0; i < n_cin7; i++)
+        free(cin7_skus[i]);
+    free(cin7_skus);
+    return c;
+fail:
+    for (size_t i = 0; i < n_cin7; i++)
+        free(cin7_skus[i]);
+    free(cin7_skus);
+    catalog_free(c);
+    return NULL;
+}
+
+void catalog_free(catalog *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_map; i++) {
+        free(c->map[i].key);
+        free(c->map[i].value);
+    }
+    free(c->map);
+    for (size_t i = 0; i < c->n_skus; i++)
+        free(c->skus[i]);
+    free(c->skus);
+    for (size_t s = 0; s < c->n_shops; s++) {
+        for (size_t i = 0; i < c->shops[s].n_items; i++)
+            free(c->shops[s].items[i].sku);
+        free(c->shops[s].items);
+        free(c->shops[s].by_item);
+        for (size_t l = 0; l < c->shops[s].n_locs; l++)
+            free(c->shops[s].locs[l].cin7);
+        free(c->shops[s].locs);
+    }
+    free(c->shops);
+    free(c);
+}
+
+const char *catalog_cin7_sku(const catalog *c, const char *shopify_sku)
+{
+    pair key = {(char *)shopify_sku, NULL};
+    const pair *p = bsearch(&key, c->map, c->n_map, sizeof *c->map, cmp_pair);
+    return p ? p->value : NULL;
+}
+
+const char *const *catalog_skus(const catalog *c, size_t *n)
+{
+    *n = c->n_skus;
+    return (const char *const *)c->skus;
+}
+
+int64_t catalog_item(const catalog *c, size_t shop, const char *cin7_sku)
+{
+    if (shop >= c->n_shops)
+        return 0;
+    const shop_cat *sc = &c->shops[shop];
+    item_ref key = {(char *)cin7_sku, 0};
+    const item_ref *r = bsearch(&key, sc->items, sc->n_items, sizeof *sc->items, cmp_item_sku);
+    return r ? r->item : 0;
+}
+
+const char *catalog_sku_of_item(const catalog *c, size_t shop, int64_t item)
+{
+    if (shop >= c->n_shops)
+        return NULL;
+    const shop_cat *sc = &c->shops[shop];
+    item_ref key = {NULL, item};
+    const item_ref *r = bsearch(&key, sc->by_item, sc->n_items, sizeof *sc->by_item, cmp_item_id);
+    return r ? r->sku : NULL;
+}
+
+const catalog_location *catalog_locations(const catalog *c, size_t shop, size_t *n)
+{
+    if (shop >= c->n_shops) {
+        *n = 0;
+        return NULL;
+    }
+    *n = c->shops[shop].n_locs;
+    return c->shops[shop].locs;
+}

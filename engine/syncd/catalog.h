@@ -1,0 +1,43 @@
+/*
+ * What syncd knows of both catalogs, loaded at start: the SKU mapping
+ * (Shopify SKU -> Cin7 SKU: explicit pairs first, then the same SKU when
+ * Cin7 has it; anything else is unmapped and never guessed), each shop's
+ * inventory item per Cin7 SKU, each shop's locations and the Cin7 locations
+ * each one shows. Read-only after catalog_load, so workers share it without
+ * a lock.
+ */
+#ifndef SURGE_SYNCD_CATALOG_H
+#define SURGE_SYNCD_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cin7.h"
+#include "config.h"
+#include "shopify.h"
+
+typedef struct catalog catalog;
+
+typedef struct {
+    int64_t id;            /* Shopify location id */
+    const char **cin7;     /* Cin7 location names it shows */
+    size_t n_cin7;
+} catalog_location;
+
+/* Loads everything; on failure returns NULL and fills out with why (RETRY:
+ * try again later). */
+catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcome *out);
+void catalog_free(catalog *c);
+
+/* The Cin7 SKU for a Shopify SKU, or NULL when unmapped. Borrowed. */
+const char *catalog_cin7_sku(const catalog *c, const char *shopify_sku);
+/* Distinct Cin7 SKUs that some shop sells. Borrowed. */
+const char *const *catalog_skus(const catalog *c, size_t *n);
+/* The inventory item of shop (index) for a Cin7 SKU, 0 when the shop does
+ * not sell it. */
+int64_t catalog_item(const catalog *c, size_t shop, const char *cin7_sku);
+/* The Cin7 SKU of a shop's inventory item, or NULL. Borrowed. */
+const char *catalog_sku_of_item(const catalog *c, size_t shop, int64_t item);
+const catalog_location *catalog_locations(const catalog *c, size_t shop, size_t *n);
+
+#endif

@@ -1,0 +1,359 @@
+/* The Cin7 Core client; see cin7.h. */
+#include "cin7.h"
+
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "sbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cin7 {
+    char *base;
+    char *hdr_account;
+    char *hdr_key;
+    int page_limit;
+    gate *g;
+    outbound out;
+};
+
+cin7 *cin7_new(const char *base_url, const char *account, const char *key, int calls_per_minute,
+               int page_limit, int64_t timeout_ms, const policy *pol, metrics *m,
+               const sclock *clk)
+{
+    cin7 *c = xcalloc(1, sizeof *c);
+    c->base = xstrdup(base_url);
+    c->hdr_account = xasprintf("api-auth-accountid: %s", account);
+    c->hdr_key = xasprintf("api-auth-applicationkey: %s", key);
+    c->page_limit = page_limit > 0 ? page_limit : 1000;
+    c->g = gate_window(calls_per_minute, 60000, clk);
+    c->out = (outbound){
+        .system = "cin7",
+        .gate = c->g,
+        .m = m,
+        .clk = clk,
+        .pol = *pol,
+        .inline_attempts = 3,
+        .inline_wait_cap = 10000,
+        .timeout_ms = timeout_ms,
+    };
+    return c;
+}
+
+void cin7_free(cin7 *c)
+{
+    if (!c)
+        return;
+    gate_free(c->g);
+    free(c->base);
+    free(c->hdr_account);
+    free(c->hdr_key);
+    free(c);
+}
+
+void cin7_stop(cin7 *c)
+{
+    gate_stop(c->g);
+}
+
+gate *cin7_gate(cin7 *c)
+{
+    return c->g;
+}
+
+void cin7_call(cin7 *c, const char *method, const char *path, const char *body, int prio,
+               int idempotent, outcome *out)
+{
+    char *url = xasprintf("%s%s", c->base, path);
+    const char *headers[] = {c->hdr_account, c->hdr_key, "Content-Type: application/json",
+                             "Accept: application/json", NULL};
+    httpc_req req = {.method = method, .url = url, .headers = headers, .body = body,
+                     .body_len = body ? strlen(body) : 0, .idempotent = idempotent};
+    outbound_call(&c->out, &req, prio, idempotent, 1, out);
+    free(url);
+}
+
+/* Parses a DONE answer as JSON; on failure turns the outcome PERMANENT. */
+static cJSON *answer_json(outcome *out)
+{
+    if (out->action != POLICY_DONE)
+        return NULL;
+    json_err e;
+    cJSON *v = json_parse(out->resp.body, out->resp.body_len, &e);
+    if (!v) {
+        out->action = POLICY_RETRY; /* a garbled answer: try again later */
+        out->wait_ms = 1000;
+        snprintf(out->error, sizeof out->error, "cin7: unreadable answer: %.250s", e.msg);
+    }
+    return v;
+}
+
+static int64_t num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, outcome *out)
+{
+    memset(snap, 0, sizeof *snap);
+    snap->read_started = clock_now_ms(c->out.clk);
+    size_t cap = 0;
+    for (int page = 1;; page++) {
+        sbuf path = SBUF_INIT;
+        sbuf_printf(&path, "ref/productavailability?Page=%d&Limit=%d", page, c->page_limit);
+        if (sku) {
+            sbuf_puts(&path, "&Sku=");
+            sbuf_urlenc(&path, sku);
+        }
+        cin7_call(c, "GET", sbuf_str(&path), NULL, prio, 1, out);
+        sbuf_free(&path);
+        cJSON *v = answer_json(out);
+        if (!v) {
+            cin7_snapshot_free(snap);
+            return;
+        }
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(v, "ProductAvailabilityList");
+        int64_t total = num(v, "Total");
+        int got = 0;
+        const cJSON *row;
+        cJSON_ArrayForEach(row, list)
+        {
+            const char *s = str(row, "SKU"), *loc = str(row, "Location");
+            if (!s || !loc)
+                continue;
+            if (snap->n == cap) {
+                cap = cap ? cap * 2 : 256;
+                snap->rows = xrealloc(snap->rows, cap * sizeof *snap->rows);
+            }
+            snap->rows[snap->n++] = (cin7_row){xstrdup(s), xstrdup(loc), num(row, "OnHand"),
+                                               num(row, "Allocated"), num(row, "Available"),
+                                               num(row, "OnOrder"), num(row, "InTransit")};
+            got++;
+        }
+        cJSON_Delete(v);
+        if (got < c->page_limit || (int64_t)snap->n >= total)
+            return;
+        outbound_done(out);
+    }
+}
+
+void cin7_snapshot_free(cin7_snapshot *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->rows[i].sku);
+        free(s->rows[i].location);
+    }
+    free(s->rows);
+    s->rows = NULL;
+    s->n = 0;
+}
+
+void cin7_product_skus(cin7 *c, char ***skus, size_t *n, outcome *out)
+{
+    *skus = NULL;
+    *n = 0;
+    size_t cap = 0;
+    for (int page = 1;; page++) {
+        char path[96];
+        snprintf(path, sizeof path, "product?Page=%d&Limit=%d", page, c->page_limit);
+        cin7_call(c, "GET", path, NULL, PRIO_BULK, 1, out);
+        cJSON *v = answer_json(out);
+        if (!v)
+            return;
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(v, "Products");
+        int64_t total = num(v, "Total");
+        int got = 0;
+        const cJSON *p;
+        cJSON_ArrayForEach(p, list)
+        {
+            const char *s = str(p, "SKU");
+            got++;
+            if (!s)
+                continue;
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 64;
+                *skus = xrealloc(*skus, cap * sizeof **skus);
+            }
+            (*skus)[(*n)++] = xstrdup(s);
+        }
+        cJSON_Delete(v);
+        if (got < c->page_limit || (int64_t)*n >= total)
+            return;
+        outbound_done(out);
+    }
+}
+
+void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outcome *out)
+{
+    *sale_id = NULL;
+    char *body = json_print(sale);
+    cin7_call(c, "POST", "sale", body, prio, 0, out);
+    free(body);
+    cJSON *v = answer_json(out);
+    if (!v)
+        return;
+    const char *id = str(v, "ID");
+    if (id)
+        *sale_id = xstrdup(id);
+    cJSON_Delete(v);
+}
+
+/* Walks saleList?Search=ref and calls fn for each row whose CustomerReference
+ * is exactly ref. */
+static void each_sale(cin7 *c, const char *ref, int prio, outcome *out,
+                      void (*fn)(const cJSON *row, void *ud), void *ud)
+{
+    for (int page = 1;; page++) {
+        sbuf path = SBUF_INIT;
+        sbuf_printf(&path, "saleList?Page=%d&Limit=%d&Search=", page, c->page_limit);
+        sbuf_urlenc(&path, ref);
+        cin7_call(c, "GET", sbuf_str(&path), NULL, prio, 1, out);
+        sbuf_free(&path);
+        cJSON *v = answer_json(out);
+        if (!v)
+            return;
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(v, "SaleList");
+        int got = 0;
+        const cJSON *row;
+        cJSON_ArrayForEach(row, list)
+        {
+            got++;
+            const char *r = str(row, "CustomerReference");
+            if (r && strcmp(r, ref) == 0)
+                fn(row, ud);
+        }
+        int64_t total = num(v, "Total");
+        cJSON_Delete(v);
+        if (got < c->page_limit || (int64_t)page * c->page_limit >= total)
+            return;
+        outbound_done(out);
+    }
+}
+
+typedef struct {
+    const char *external_id;
+    char *found;
+} find_ctx;
+
+static void find_one(const cJSON *row, void *ud)
+{
+    find_ctx *f = ud;
+    if (f->found)
+        return;
+    const char *status = str(row, "Status");
+    if (status && strcmp(status, "VOIDED") == 0)
+        return;
+    const char *ext = str(row, "ExternalID");
+    if (f->external_id && (!ext || strcmp(ext, f->external_id) != 0))
+        return;
+    const char *id = str(row, "SaleID");
+    if (!id)
+        id = str(row, "ID");
+    if (id)
+        f->found = xstrdup(id);
+}
+
+void cin7_sale_find(cin7 *c, const char *ref, const char *external_id, int prio, char **sale_id,
+                    outcome *out)
+{
+    find_ctx f = {external_id, NULL};
+    each_sale(c, ref, prio, out, find_one, &f);
+    *sale_id = f.found;
+}
+
+typedef struct {
+    char **ids;
+    size_t n;
+} ids_ctx;
+
+static void collect(const cJSON *row, void *ud)
+{
+    ids_ctx *k = ud;
+    const char *status = str(row, "Status");
+    if (status && strcmp(status, "VOIDED") == 0)
+        return;
+    const char *id = str(row, "SaleID");
+    if (!id)
+        id = str(row, "ID");
+    if (!id)
+        return;
+    k->ids = xrealloc(k->ids, (k->n + 1) * sizeof *k->ids);
+    k->ids[k->n++] = xstrdup(id);
+}
+
+void cin7_sales_for(cin7 *c, const char *ref, int prio, char ***ids, size_t *n, outcome *out)
+{
+    ids_ctx k = {NULL, 0};
+    each_sale(c, ref, prio, out, collect, &k);
+    *ids = k.ids;
+    *n = k.n;
+}
+
+void cin7_sale_void(cin7 *c, const char *sale_id, int prio, outcome *out)
+{
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, "sale?ID=");
+    sbuf_urlenc(&path, sale_id);
+    sbuf_puts(&path, "&Void=true");
+    cin7_call(c, "DELETE", sbuf_str(&path), NULL, prio, 1, out);
+    sbuf_free(&path);
+}
+
+void cin7_webhooks(cin7 *c, cJSON **list, outcome *out)
+{
+    *list = NULL;
+    cin7_call(c, "GET", "webhooks", NULL, PRIO_NORMAL, 1, out);
+    cJSON *v = answer_json(out);
+    if (!v)
+        return;
+    /* Either a bare array or {"Webhooks":[...]}. */
+    if (cJSON_IsArray(v)) {
+        *list = v;
+        return;
+    }
+    cJSON *inner = cJSON_DetachItemFromObjectCaseSensitive(v, "Webhooks");
+    cJSON_Delete(v);
+    *list = inner ? inner : cJSON_CreateArray();
+}
+
+void cin7_webhook_create(cin7 *c, const char *type, const char *url, const char *auth_type,
+                         const char *secret, const char *header, outcome *out)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "Type", type);
+    cJSON_AddStringToObject(o, "Name", "surge syncd");
+    cJSON_AddBoolToObject(o, "IsActive", 1);
+    cJSON_AddStringToObject(o, "ExternalURL", url);
+    const char *cin7_type = "noauth";
+    if (strcmp(auth_type, "basic") == 0) {
+        cin7_type = "basicauth";
+        const char *colon = strchr(secret, ':');
+        char *user = xstrndup(secret, (size_t)(colon - secret));
+        cJSON_AddStringToObject(o, "ExternalUserName", user);
+        cJSON_AddStringToObject(o, "ExternalPassword", colon + 1);
+        free(user);
+    } else if (strcmp(auth_type, "bearer") == 0) {
+        cin7_type = "bearerauth";
+        cJSON_AddStringToObject(o, "ExternalBearerToken", secret);
+    } else if (strcmp(auth_type, "header") == 0) {
+        cJSON *hs = cJSON_AddArrayToObject(o, "ExternalHeaders");
+        cJSON *h = cJSON_CreateObject();
+        cJSON_AddStringToObject(h, "Key", header);
+        cJSON_AddStringToObject(h, "Value", secret);
+        cJSON_AddItemToArray(hs, h);
+    }
+    cJSON_AddStringToObject(o, "ExternalAuthorizationType", cin7_type);
+    char *body = json_print(o);
+    cJSON_Delete(o);
+    cin7_call(c, "POST", "webhooks", body, PRIO_NORMAL, 0, out);
+    free(body);
+}

@@ -1,0 +1,73 @@
+/*
+ * syncd's Cin7 Core client: every call goes through one rate gate for the
+ * API application (calls per minute, shared by all workers) and the retry
+ * policy. Reads are batched: availability comes from paged
+ * ref/productavailability (1,000 rows a page), never one call per SKU.
+ * Sales have no idempotency key in Cin7, so callers record intent in the
+ * store first and look a sale up by CustomerReference before re-sending one
+ * whose outcome is unknown.
+ */
+#ifndef SURGE_SYNCD_CIN7_H
+#define SURGE_SYNCD_CIN7_H
+
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outbound.h"
+
+typedef struct cin7 cin7;
+
+typedef struct {
+    char *sku;
+    char *location;
+    int64_t on_hand, allocated, available, on_order, in_transit;
+} cin7_row;
+
+typedef struct {
+    cin7_row *rows;
+    size_t n;
+    int64_t read_started; /* sim ms when the first page was requested */
+} cin7_snapshot;
+
+cin7 *cin7_new(const char *base_url, const char *account, const char *key, int calls_per_minute,
+               int page_limit, int64_t timeout_ms, const policy *pol, metrics *m,
+               const sclock *clk);
+void cin7_free(cin7 *c);
+/* Stops the gate: calls in progress and later ones give up. */
+void cin7_stop(cin7 *c);
+gate *cin7_gate(cin7 *c);
+
+/* Every SKU x location (or one SKU when sku is given). On failure out is
+ * empty and the outcome says why (RETRY, PERMANENT ...). */
+void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, outcome *out);
+void cin7_snapshot_free(cin7_snapshot *s);
+/* Every product SKU (for mapping). *skus is a malloc'd array of malloc'd
+ * strings. */
+void cin7_product_skus(cin7 *c, char ***skus, size_t *n, outcome *out);
+
+/* POST sale (one object, lines inside Order). On DONE, *sale_id gets the
+ * new ID (malloc'd). The outcome may be LOOKUP: the sale may exist. */
+void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outcome *out);
+/* The sale whose CustomerReference is ref and ExternalID is external_id
+ * (NULL: any), found through saleList Search. DONE with *sale_id NULL means
+ * none exists. */
+void cin7_sale_find(cin7 *c, const char *ref, const char *external_id, int prio, char **sale_id,
+                    outcome *out);
+/* Voids a sale. */
+void cin7_sale_void(cin7 *c, const char *sale_id, int prio, outcome *out);
+/* Sale IDs (malloc'd array) whose CustomerReference is ref. */
+void cin7_sales_for(cin7 *c, const char *ref, int prio, char ***ids, size_t *n, outcome *out);
+
+/* Webhook subscriptions: the list (JSON array as Cin7 gives it), and a new
+ * one of type to url with the given auth. */
+void cin7_webhooks(cin7 *c, cJSON **list, outcome *out);
+void cin7_webhook_create(cin7 *c, const char *type, const char *url, const char *auth_type,
+                         const char *secret, const char *header, outcome *out);
+
+/* A generic call (for the replenishment and reconciliation issues):
+ * method, path relative to the base URL (with query), optional JSON body. */
+void cin7_call(cin7 *c, const char *method, const char *path, const char *body, int prio,
+               int idempotent, outcome *out);
+
+#endif

@@ -1,0 +1,646 @@
+/* syncd configuration; see config.h. */
+#include "config.h"
+
+#include "mem.h"
+#include "sbuf.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CONFIG_BYTES (4 * 1024 * 1024)
+
+static const char demo_text[] =
+    "{\n"
+    "  \"port\": 8080,\n"
+    "  \"public_url\": \"http://127.0.0.1:8080\",\n"
+    "  \"store\": \"syncd.db\",\n"
+    "  \"admin_token\": \"demo-admin\",\n"
+    "  \"cin7\": {\n"
+    "    \"base_url\": \"http://127.0.0.1:8082/ExternalApi/v2/\",\n"
+    "    \"account_id\": \"demo\",\n"
+    "    \"application_key\": \"demo-key\",\n"
+    "    \"webhook_auth\": {\"type\": \"bearer\", \"secret\": \"demo-cin7-hook\"}\n"
+    "  },\n"
+    "  \"shops\": [\n"
+    "    {\"domain\": \"demo.myshopify.com\", \"base_url\": \"http://127.0.0.1:8081\",\n"
+    "     \"access_token\": \"shpat_demo\", \"api_secret\": \"demo-secret\"}\n"
+    "  ],\n"
+    "  \"locations\": [{\"name\": \"Main Warehouse\"}]\n"
+    "}\n";
+
+const char *config_demo_text(void)
+{
+    return demo_text;
+}
+
+/* ---- overrides ------------------------------------------------------------ */
+
+/* Applies one "a.b[2].c=value" to the tree. */
+static int apply_override(cJSON *root, const char *spec, json_err *e)
+{
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec) {
+        snprintf(e->msg, sizeof e->msg, "--set %s: expected path=value", spec);
+        return -1;
+    }
+    char *path = xstrndup(spec, (size_t)(eq - spec));
+    const char *value = eq + 1;
+    json_err pe;
+    cJSON *v = json_parse(value, strlen(value), &pe);
+    if (!v)
+        v = cJSON_CreateString(value); /* not JSON: a plain string */
+    cJSON *node = root;
+    char *p = path;
+    int rc = -1;
+    while (*p) {
+        if (*p == '.')
+            p++;
+        if (*p == '[') {
+            char *end;
+            long idx = strtol(p + 1, &end, 10);
+            if (*end != ']' || idx < 0) {
+                snprintf(e->msg, sizeof e->msg, "--set %s: bad index in path", spec);
+                goto out;
+            }
+            p = end + 1;
+            if (!cJSON_IsArray(node) || idx >= cJSON_GetArraySize(node)) {
+                snprintf(e->msg, sizeof e->msg, "--set %s: index %ld is not in the array", spec,
+                         idx);
+                goto out;
+            }
+            if (!*p) {
+                cJSON_ReplaceItemInArray(node, (int)idx, v);
+                v = NULL;
+                break;
+            }
+            node = cJSON_GetArrayItem(node, (int)idx);
+            continue;
+        }
+        size_t len = strcspn(p, ".[");
+        char *key = xstrndup(p, len);
+        p += len;
+        if (!cJSON_IsObject(node)) {
+            snprintf(e->msg, sizeof e->msg, "--set %s: \"%s\" is not inside an object", spec, key);
+            free(key);
+            goto out;
+        }
+        if (!*p) {
+            if (cJSON_GetObjectItemCaseSensitive(node, key))
+                cJSON_ReplaceItemInObjectCaseSensitive(node, key, v);
+            else
+                cJSON_AddItemToObject(node, key, v);
+            v = NULL;
+            free(key);
+            break;
+        }
+        cJSON *next = cJSON_GetObjectItemCaseSensitive(node, key);
+        if (!next)
+            next = cJSON_AddObjectToObject(node, key);
+        free(key);
+        node = next;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(v);
+    free(path);
+    return rc;
+}
+
+/* Replaces every string "env:NAME" with $NAME. */
+static int resolve_env(cJSON *v, const char *path, json_err *e)
+{
+    if (cJSON_IsString(v) && strncmp(v->valuestring, "env:", 4) == 0) {
+        const char *val = getenv(v->valuestring + 4);
+        if (!val)
+            return json_fail(e, path, "environment variable %s is not set", v->valuestring + 4);
+        cJSON_SetValuestring(v, val);
+        return 0;
+    }
+    cJSON *it;
+    size_t i = 0;
+    cJSON_ArrayForEach(it, v)
+    {
+        char p[256];
+        if (it->string)
+            json_path_key(p, sizeof p, path, it->string);
+        else
+            json_path_index(p, sizeof p, path, i);
+        if (resolve_env(it, p, e))
+            return -1;
+        i++;
+    }
+    return 0;
+}
+
+/* ---- reading -------------------------------------------------------------- */
+
+static char *dup_or(const char *s, const char *dflt)
+{
+    return s ? xstrdup(s) : dflt ? xstrdup(dflt) : NULL;
+}
+
+static int get_strdup(const cJSON *o, const char *path, const char *key, int required,
+                      const char *dflt, char **out, json_err *e)
+{
+    const char *s = NULL;
+    if (json_get_str(o, path, key, required, &s, e))
+        return -1;
+    *out = dup_or(s, dflt);
+    return 0;
+}
+
+static int string_list(const cJSON *o, const char *path, const char *key, char ***out, size_t *n,
+                       json_err *e)
+{
+    const cJSON *arr = NULL;
+    if (json_get_arr(o, path, key, JSON_OPTIONAL, &arr, e))
+        return -1;
+    *out = NULL;
+    *n = 0;
+    if (!arr)
+        return 0;
+    char p[256];
+    json_path_key(p, sizeof p, path, key);
+    size_t count = (size_t)cJSON_GetArraySize(arr);
+    *out = xcalloc(count ? count : 1, sizeof **out);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        if (!cJSON_IsString(it)) {
+            char ip[300];
+            json_path_index(ip, sizeof ip, p, *n);
+            return json_fail(e, ip, "expected a string, got %s", json_type_name(it));
+        }
+        (*out)[(*n)++] = xstrdup(it->valuestring);
+    }
+    return 0;
+}
+
+static int read_cin7(const cJSON *root, syncd_config *c, json_err *e)
+{
+    static const char *const keys[] = {"base_url", "account_id", "application_key",
+                                       "calls_per_minute", "page_limit", "webhook_auth", NULL};
+    static const char *const auth_keys[] = {"type", "secret", "header", NULL};
+    const cJSON *o = NULL;
+    if (json_get_obj(root, "$", "cin7", JSON_REQUIRED, &o, e) ||
+        json_only_keys(o, "$.cin7", keys, e))
+        return -1;
+    int64_t cpm = 55, limit = 1000;
+    if (get_strdup(o, "$.cin7", "base_url", JSON_REQUIRED, NULL, &c->cin7_url, e) ||
+        get_strdup(o, "$.cin7", "account_id", JSON_REQUIRED, NULL, &c->cin7_account, e) ||
+        get_strdup(o, "$.cin7", "application_key", JSON_REQUIRED, NULL, &c->cin7_key, e) ||
+        json_get_int(o, "$.cin7", "calls_per_minute", JSON_OPTIONAL, 1, 100000, &cpm, e) ||
+        json_get_int(o, "$.cin7", "page_limit", JSON_OPTIONAL, 1, 1000, &limit, e))
+        return -1;
+    c->cin7_calls_per_minute = (int)cpm;
+    c->cin7_page_limit = (int)limit;
+    size_t n = strlen(c->cin7_url);
+    if (n == 0 || c->cin7_url[n - 1] != '/') {
+        char *fixed = xasprintf("%s/", c->cin7_url);
+        free(c->cin7_url);
+        c->cin7_url = fixed;
+    }
+    const cJSON *auth = NULL;
+    if (json_get_obj(o, "$.cin7", "webhook_auth", JSON_OPTIONAL, &auth, e))
+        return -1;
+    c->cin7_hook_auth = xstrdup("noauth");
+    if (auth) {
+        free(c->cin7_hook_auth);
+        c->cin7_hook_auth = NULL;
+        if (json_only_keys(auth, "$.cin7.webhook_auth", auth_keys, e) ||
+            get_strdup(auth, "$.cin7.webhook_auth", "type", JSON_REQUIRED, NULL, &c->cin7_hook_auth,
+                       e) ||
+            get_strdup(auth, "$.cin7.webhook_auth", "secret", JSON_OPTIONAL, NULL,
+                       &c->cin7_hook_secret, e) ||
+            get_strdup(auth, "$.cin7.webhook_auth", "header", JSON_OPTIONAL, NULL,
+                       &c->cin7_hook_header, e))
+            return -1;
+        const char *t = c->cin7_hook_auth;
+        if (strcmp(t, "noauth") && strcmp(t, "bearer") && strcmp(t, "basic") && strcmp(t, "header"))
+            return json_fail(e, "$.cin7.webhook_auth.type",
+                             "unknown type \"%s\" (known: noauth, bearer, basic, header)", t);
+        if (strcmp(t, "noauth") != 0 && !c->cin7_hook_secret)
+            return json_fail(e, "$.cin7.webhook_auth.secret", "required for type \"%s\"", t);
+        if (strcmp(t, "basic") == 0 && !strchr(c->cin7_hook_secret, ':'))
+            return json_fail(e, "$.cin7.webhook_auth.secret", "basic auth takes \"user:password\"");
+        if (strcmp(t, "header") == 0 && !c->cin7_hook_header)
+            return json_fail(e, "$.cin7.webhook_auth.header", "required for type \"header\"");
+    }
+    return 0;
+}
+
+static int read_shops(const cJSON *root, syncd_config *c, json_err *e)
+{
+    static const char *const keys[] = {"domain", "base_url", "access_token", "api_secret",
+                                       "api_version", "inventory_write", "safety_buffer",
+                                       "locations", NULL};
+    static const char *const loc_keys[] = {"shopify_location_id", "cin7_locations", NULL};
+    const cJSON *arr = NULL;
+    if (json_get_arr(root, "$", "shops", JSON_REQUIRED, &arr, e))
+        return -1;
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    if (n == 0)
+        return json_fail(e, "$.shops", "at least one shop is needed");
+    c->shops = xcalloc(n, sizeof *c->shops);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        char p[128];
+        json_path_index(p, sizeof p, "$.shops", c->n_shops);
+        cfg_shop *s = &c->shops[c->n_shops++];
+        const char *write = "graphql";
+        int64_t buffer = 0;
+        if (json_only_keys(it, p, keys, e) ||
+            get_strdup(it, p, "domain", JSON_REQUIRED, NULL, &s->domain, e) ||
+            get_strdup(it, p, "base_url", JSON_REQUIRED, NULL, &s->base_url, e) ||
+            get_strdup(it, p, "access_token", JSON_REQUIRED, NULL, &s->access_token, e) ||
+            get_strdup(it, p, "api_secret", JSON_REQUIRED, NULL, &s->api_secret, e) ||
+            get_strdup(it, p, "api_version", JSON_OPTIONAL, "2026-10", &s->api_version, e) ||
+            json_get_str(it, p, "inventory_write", JSON_OPTIONAL, &write, e) ||
+            json_get_int(it, p, "safety_buffer", JSON_OPTIONAL, 0, 1000000, &buffer, e))
+            return -1;
+        size_t bl = strlen(s->base_url);
+        while (bl && s->base_url[bl - 1] == '/')
+            s->base_url[--bl] = '\0';
+        if (strcmp(write, "graphql") == 0)
+            s->inventory_rest = 0;
+        else if (strcmp(write, "rest") == 0)
+            s->inventory_rest = 1;
+        else {
+            char wp[160];
+            json_path_key(wp, sizeof wp, p, "inventory_write");
+            return json_fail(e, wp, "expected \"graphql\" or \"rest\", got \"%s\"", write);
+        }
+        s->safety_buffer = buffer;
+        for (size_t k = 0; k + 1 < c->n_shops; k++)
+            if (strcmp(c->shops[k].domain, s->domain) == 0) {
+                char dp[160];
+                json_path_key(dp, sizeof dp, p, "domain");
+                return json_fail(e, dp, "shop \"%s\" is listed twice", s->domain);
+            }
+        const cJSON *locs = NULL;
+        if (json_get_arr(it, p, "locations", JSON_OPTIONAL, &locs, e))
+            return -1;
+        if (!locs)
+            continue;
+        char lp[160];
+        json_path_key(lp, sizeof lp, p, "locations");
+        s->locations = xcalloc((size_t)cJSON_GetArraySize(locs) + 1, sizeof *s->locations);
+        const cJSON *l;
+        cJSON_ArrayForEach(l, locs)
+        {
+            char ip[200];
+            json_path_index(ip, sizeof ip, lp, s->n_locations);
+            cfg_shop_location *sl = &s->locations[s->n_locations++];
+            int64_t id = 0;
+            if (json_only_keys(l, ip, loc_keys, e) ||
+                json_get_int(l, ip, "shopify_location_id", JSON_OPTIONAL, 0, INT64_MAX / 2, &id, e) ||
+                string_list(l, ip, "cin7_locations", &sl->cin7_locations, &sl->n_cin7, e))
+                return -1;
+            sl->shopify_location_id = id;
+            if (sl->n_cin7 == 0) {
+                char cp[240];
+                json_path_key(cp, sizeof cp, ip, "cin7_locations");
+                return json_fail(e, cp, "list at least one Cin7 location");
+            }
+        }
+    }
+    return 0;
+}
+
+static int read_locations(const cJSON *root, syncd_config *c, json_err *e)
+{
+    static const char *const keys[] = {"name", "lat", "lon", "priority", "min_stock", NULL};
+    const cJSON *arr = NULL;
+    if (json_get_arr(root, "$", "locations", JSON_REQUIRED, &arr, e))
+        return -1;
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    if (n == 0)
+        return json_fail(e, "$.locations", "at least one Cin7 location is needed");
+    c->locations = xcalloc(n, sizeof *c->locations);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        char p[128];
+        json_path_index(p, sizeof p, "$.locations", c->n_locations);
+        cfg_location *l = &c->locations[c->n_locations++];
+        double lat = 1000, lon = 1000;
+        int64_t prio = (int64_t)c->n_locations, min_stock = 0;
+        if (json_only_keys(it, p, keys, e) ||
+            get_strdup(it, p, "name", JSON_REQUIRED, NULL, &l->name, e) ||
+            json_get_num(it, p, "lat", JSON_OPTIONAL, -90, 90, &lat, e) ||
+            json_get_num(it, p, "lon", JSON_OPTIONAL, -180, 180, &lon, e) ||
+            json_get_int(it, p, "priority", JSON_OPTIONAL, -1000000, 1000000, &prio, e) ||
+            json_get_int(it, p, "min_stock", JSON_OPTIONAL, 0, 1000000000, &min_stock, e))
+            return -1;
+        if ((lat == 1000) != (lon == 1000))
+            return json_fail(e, p, "give both lat and lon, or neither");
+        l->has_coords = lat != 1000;
+        l->lat = l->has_coords ? lat : 0;
+        l->lon = l->has_coords ? lon : 0;
+        l->priority = (int)prio;
+        l->min_stock = min_stock;
+    }
+    return 0;
+}
+
+static int location_known(const syncd_config *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_locations; i++)
+        if (strcmp(c->locations[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+static int read_regions(const cJSON *root, syncd_config *c, json_err *e)
+{
+    static const char *const keys[] = {"country", "postcode_prefix", "locations", NULL};
+    const cJSON *arr = NULL;
+    if (json_get_arr(root, "$", "regions", JSON_OPTIONAL, &arr, e))
+        return -1;
+    if (!arr)
+        return 0;
+    c->regions = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *c->regions);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        char p[128];
+        json_path_index(p, sizeof p, "$.regions", c->n_regions);
+        cfg_region *r = &c->regions[c->n_regions++];
+        if (json_only_keys(it, p, keys, e) ||
+            get_strdup(it, p, "country", JSON_REQUIRED, NULL, &r->country, e) ||
+            get_strdup(it, p, "postcode_prefix", JSON_OPTIONAL, "", &r->postcode_prefix, e) ||
+            string_list(it, p, "locations", &r->locations, &r->n_locations, e))
+            return -1;
+        for (size_t k = 0; k < r->n_locations; k++)
+            if (!location_known(c, r->locations[k])) {
+                char lp[200], ip[240];
+                json_path_key(lp, sizeof lp, p, "locations");
+                json_path_index(ip, sizeof ip, lp, k);
+                return json_fail(e, ip, "\"%s\" is not in $.locations", r->locations[k]);
+            }
+    }
+    return 0;
+}
+
+static int read_sku_map(const cJSON *root, syncd_config *c, json_err *e)
+{
+    static const char *const keys[] = {"identity", "pairs", NULL};
+    const cJSON *o = NULL;
+    c->map_identity = 1;
+    if (json_get_obj(root, "$", "sku_map", JSON_OPTIONAL, &o, e))
+        return -1;
+    if (!o)
+        return 0;
+    const cJSON *pairs = NULL;
+    if (json_only_keys(o, "$.sku_map", keys, e) ||
+        json_get_bool(o, "$.sku_map", "identity", JSON_OPTIONAL, &c->map_identity, e) ||
+        json_get_obj(o, "$.sku_map", "pairs", JSON_OPTIONAL, &pairs, e))
+        return -1;
+    if (!pairs)
+        return 0;
+    size_t n = (size_t)cJSON_GetArraySize(pairs);
+    c->map_shopify = xcalloc(n + 1, sizeof *c->map_shopify);
+    c->map_cin7 = xcalloc(n + 1, sizeof *c->map_cin7);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, pairs)
+    {
+        if (!cJSON_IsString(it)) {
+            char p[256];
+            json_path_key(p, sizeof p, "$.sku_map.pairs", it->string);
+            return json_fail(e, p, "expected a Cin7 SKU (a string), got %s", json_type_name(it));
+        }
+        c->map_shopify[c->n_map] = xstrdup(it->string);
+        c->map_cin7[c->n_map] = xstrdup(it->valuestring);
+        c->n_map++;
+    }
+    return 0;
+}
+
+static int read_root(const cJSON *root, syncd_config *c, json_err *e)
+{
+    static const char *const keys[] = {
+        "port", "bind", "public_url", "admin_token", "store", "workers", "body_cap", "log_level",
+        "alert_url", "time_scale", "clock_origin", "mode", "poll_interval", "lease",
+        "coalesce_window", "snapshot_max_age", "webhook_margin", "register_webhooks", "retry",
+        "http_timeout", "cin7", "shops", "locations", "regions", "sku_map", NULL};
+    static const char *const retry_keys[] = {"max_attempts", "base", "cap", NULL};
+    if (json_only_keys(root, "$", keys, e))
+        return -1;
+    int64_t port = 8080, workers = 4, body_cap = 1024 * 1024, origin = -1;
+    int64_t attempts = 20;
+    double scale = 1;
+    c->poll_interval_ms = 15 * 60000;
+    c->lease_ms = 60000;
+    c->coalesce_ms = 2000;
+    c->snapshot_max_age_ms = 60000;
+    c->webhook_margin_ms = 10000;
+    c->retry_base_ms = 1000;
+    c->retry_cap_ms = 5 * 60000;
+    c->http_timeout_ms = 30000;
+    c->register_webhooks = 1;
+    const cJSON *retry = NULL;
+    if (json_get_int(root, "$", "port", JSON_OPTIONAL, 0, 65535, &port, e) ||
+        get_strdup(root, "$", "bind", JSON_OPTIONAL, "127.0.0.1", &c->bind, e) ||
+        get_strdup(root, "$", "public_url", JSON_OPTIONAL, NULL, &c->public_url, e) ||
+        get_strdup(root, "$", "admin_token", JSON_OPTIONAL, NULL, &c->admin_token, e) ||
+        get_strdup(root, "$", "store", JSON_OPTIONAL, "syncd.db", &c->store_path, e) ||
+        json_get_int(root, "$", "workers", JSON_OPTIONAL, 1, 64, &workers, e) ||
+        json_get_int(root, "$", "body_cap", JSON_OPTIONAL, 1024, 64 * 1024 * 1024, &body_cap, e) ||
+        get_strdup(root, "$", "log_level", JSON_OPTIONAL, "info", &c->log_level, e) ||
+        get_strdup(root, "$", "alert_url", JSON_OPTIONAL, NULL, &c->alert_url, e) ||
+        json_get_num(root, "$", "time_scale", JSON_OPTIONAL, 1e-6, 1e6, &scale, e) ||
+        json_get_int(root, "$", "clock_origin", JSON_OPTIONAL, -1, INT64_MAX / 2, &origin, e) ||
+        get_strdup(root, "$", "mode", JSON_OPTIONAL, "event", &c->mode, e) ||
+        json_get_duration(root, "$", "poll_interval", JSON_OPTIONAL, &c->poll_interval_ms, e) ||
+        json_get_duration(root, "$", "lease", JSON_OPTIONAL, &c->lease_ms, e) ||
+        json_get_duration(root, "$", "coalesce_window", JSON_OPTIONAL, &c->coalesce_ms, e) ||
+        json_get_duration(root, "$", "snapshot_max_age", JSON_OPTIONAL, &c->snapshot_max_age_ms,
+                          e) ||
+        json_get_duration(root, "$", "webhook_margin", JSON_OPTIONAL, &c->webhook_margin_ms, e) ||
+        json_get_bool(root, "$", "register_webhooks", JSON_OPTIONAL, &c->register_webhooks, e) ||
+        json_get_duration(root, "$", "http_timeout", JSON_OPTIONAL, &c->http_timeout_ms, e) ||
+        json_get_obj(root, "$", "retry", JSON_OPTIONAL, &retry, e))
+        return -1;
+    if (retry && (json_only_keys(retry, "$.retry", retry_keys, e) ||
+                  json_get_int(retry, "$.retry", "max_attempts", JSON_OPTIONAL, 1, 1000, &attempts,
+                               e) ||
+                  json_get_duration(retry, "$.retry", "base", JSON_OPTIONAL, &c->retry_base_ms, e) ||
+                  json_get_duration(retry, "$.retry", "cap", JSON_OPTIONAL, &c->retry_cap_ms, e)))
+        return -1;
+    c->port = (int)port;
+    c->workers = (unsigned)workers;
+    c->body_cap = body_cap;
+    c->time_scale = scale;
+    c->clock_origin = origin;
+    c->max_attempts = (int)attempts;
+    if (strcmp(c->mode, "event") != 0 && strcmp(c->mode, "poll") != 0)
+        return json_fail(e, "$.mode", "expected \"event\" or \"poll\", got \"%s\"", c->mode);
+    if (c->poll_interval_ms <= 0)
+        return json_fail(e, "$.poll_interval", "must be more than 0");
+    if (c->lease_ms <= 0)
+        return json_fail(e, "$.lease", "must be more than 0");
+    if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
+        strcmp(c->log_level, "warn") && strcmp(c->log_level, "error"))
+        return json_fail(e, "$.log_level", "expected debug, info, warn or error, got \"%s\"",
+                         c->log_level);
+    if (read_cin7(root, c, e) || read_shops(root, c, e) || read_locations(root, c, e) ||
+        read_regions(root, c, e) || read_sku_map(root, c, e))
+        return -1;
+    for (size_t s = 0; s < c->n_shops; s++)
+        for (size_t l = 0; l < c->shops[s].n_locations; l++)
+            for (size_t k = 0; k < c->shops[s].locations[l].n_cin7; k++)
+                if (!location_known(c, c->shops[s].locations[l].cin7_locations[k])) {
+                    char p[200];
+                    snprintf(p, sizeof p, "$.shops[%zu].locations[%zu].cin7_locations[%zu]", s, l, k);
+                    return json_fail(e, p, "\"%s\" is not in $.locations",
+                                     c->shops[s].locations[l].cin7_locations[k]);
+                }
+    return 0;
+}
+
+/* Applies overrides and env: references to a parsed tree, then reads it. */
+static int load_tree(cJSON *root, const char *name, const char *const *overrides,
+                     size_t n_overrides, syncd_config *out, json_err *e)
+{
+    int rc = -1;
+    for (size_t i = 0; i < n_overrides; i++)
+        if (apply_override(root, overrides[i], e))
+            goto out;
+    if (resolve_env(root, "$", e) || read_root(root, out, e)) {
+        if (name) {
+            char msg[sizeof e->msg];
+            snprintf(msg, sizeof msg, "%s", e->msg);
+            snprintf(e->msg, sizeof e->msg, "%.200s: %.300s", name, msg);
+        }
+        goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    if (rc)
+        config_free(out);
+    return rc;
+}
+
+int config_load_text(const char *text, size_t len, const char *name,
+                     const char *const *overrides, size_t n_overrides, syncd_config *out,
+                     json_err *e)
+{
+    memset(out, 0, sizeof *out);
+    json_err pe;
+    cJSON *root = json_parse(text, len, &pe);
+    if (!root) {
+        snprintf(e->msg, sizeof e->msg, "%.200s: %.300s", name ? name : "config", pe.msg);
+        return -1;
+    }
+    return load_tree(root, name, overrides, n_overrides, out, e);
+}
+
+int config_load(const char *path, const char *const *overrides, size_t n_overrides,
+                syncd_config *out, json_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!path)
+        return config_load_text(demo_text, strlen(demo_text), NULL, overrides, n_overrides, out,
+                                e);
+    cJSON *root = json_load_file(path, MAX_CONFIG_BYTES, e);
+    if (!root)
+        return -1;
+    return load_tree(root, path, overrides, n_overrides, out, e);
+}
+
+static void free_list(char **l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(l[i]);
+    free(l);
+}
+
+void config_free(syncd_config *c)
+{
+    free(c->bind);
+    free(c->public_url);
+    free(c->admin_token);
+    free(c->store_path);
+    free(c->log_level);
+    free(c->alert_url);
+    free(c->mode);
+    free(c->cin7_url);
+    free(c->cin7_account);
+    free(c->cin7_key);
+    free(c->cin7_hook_auth);
+    free(c->cin7_hook_secret);
+    free(c->cin7_hook_header);
+    for (size_t i = 0; i < c->n_shops; i++) {
+        cfg_shop *s = &c->shops[i];
+        free(s->domain);
+        free(s->base_url);
+        free(s->access_token);
+        free(s->api_secret);
+        free(s->api_version);
+        for (size_t l = 0; l < s->n_locations; l++)
+            free_list(s->locations[l].cin7_locations, s->locations[l].n_cin7);
+        free(s->locations);
+    }
+    free(c->shops);
+    for (size_t i = 0; i < c->n_locations; i++)
+        free(c->locations[i].name);
+    free(c->locations);
+    for (size_t i = 0; i < c->n_regions; i++) {
+        free(c->regions[i].country);
+        free(c->regions[i].postcode_prefix);
+        free_list(c->regions[i].locations, c->regions[i].n_locations);
+    }
+    free(c->regions);
+    free_list(c->map_shopify, c->n_map);
+    free_list(c->map_cin7, c->n_map);
+    memset(c, 0, sizeof *c);
+}
+
+static void add_secret(cJSON *o, const char *key, const char *value)
+{
+    if (value)
+        cJSON_AddStringToObject(o, key, "***");
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+cJSON *config_to_json(const syncd_config *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "port", c->port);
+    cJSON_AddStringToObject(o, "bind", c->bind);
+    cJSON_AddStringToObject(o, "public_url", c->public_url);
+    add_secret(o, "admin_token", c->admin_token);
+    cJSON_AddStringToObject(o, "store", c->store_path);
+    cJSON_AddNumberToObject(o, "workers", c->workers);
+    cJSON_AddStringToObject(o, "mode", c->mode);
+    cJSON_AddNumberToObject(o, "poll_interval", (double)c->poll_interval_ms);
+    cJSON_AddNumberToObject(o, "coalesce_window", (double)c->coalesce_ms);
+    cJSON_AddNumberToObject(o, "time_scale", c->time_scale);
+    cJSON *cin7 = cJSON_AddObjectToObject(o, "cin7");
+    cJSON_AddStringToObject(cin7, "base_url", c->cin7_url);
+    cJSON_AddStringToObject(cin7, "account_id", c->cin7_account);
+    add_secret(cin7, "application_key", c->cin7_key);
+    cJSON_AddNumberToObject(cin7, "calls_per_minute", c->cin7_calls_per_minute);
+    cJSON_AddStringToObject(cin7, "webhook_auth", c->cin7_hook_auth);
+    cJSON *shops = cJSON_AddArrayToObject(o, "shops");
+    for (size_t i = 0; i < c->n_shops; i++) {
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "domain", c->shops[i].domain);
+        cJSON_AddStringToObject(s, "base_url", c->shops[i].base_url);
+        add_secret(s, "access_token", c->shops[i].access_token);
+        add_secret(s, "api_secret", c->shops[i].api_secret);
+        cJSON_AddStringToObject(s, "api_version", c->shops[i].api_version);
+        cJSON_AddStringToObject(s, "inventory_write", c->shops[i].inventory_rest ? "rest" : "graphql");
+        cJSON_AddNumberToObject(s, "safety_buffer", (double)c->shops[i].safety_buffer);
+        cJSON_AddItemToArray(shops, s);
+    }
+    cJSON *locs = cJSON_AddArrayToObject(o, "locations");
+    for (size_t i = 0; i < c->n_locations; i++)
+        cJSON_AddItemToArray(locs, cJSON_CreateString(c->locations[i].name));
+    return o;
+}

@@ -1,0 +1,115 @@
+/*
+ * syncd's configuration: a JSON file (every field in docs/syncd.md with its
+ * default), environment variables for secrets (a string "env:NAME" takes
+ * the value of $NAME), and command-line overrides (--set path=value and
+ * the shortcut flags). Unknown keys are rejected with their JSON path.
+ * Without a file, the demo configuration talks to the two mocks' demo
+ * worlds on their default ports.
+ */
+#ifndef SURGE_SYNCD_CONFIG_H
+#define SURGE_SYNCD_CONFIG_H
+
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+
+typedef struct {
+    char *name;        /* Cin7 location name */
+    int has_coords;
+    double lat, lon;
+    int priority;      /* lower wins ties */
+    int64_t min_stock; /* units routing keeps back */
+} cfg_location;
+
+typedef struct {
+    char *country;
+    char *postcode_prefix;
+    char **locations;  /* Cin7 location names, preferred first */
+    size_t n_locations;
+} cfg_region;
+
+typedef struct {
+    int64_t shopify_location_id; /* 0: the shop's first location */
+    char **cin7_locations;       /* whose Available it shows */
+    size_t n_cin7;
+} cfg_shop_location;
+
+typedef struct {
+    char *domain;
+    char *base_url;      /* e.g. https://shop.myshopify.com (no /admin) */
+    char *access_token;
+    char *api_secret;    /* webhook HMAC key */
+    char *api_version;
+    int inventory_rest;  /* write levels with REST set.json instead of GraphQL */
+    int64_t safety_buffer;
+    cfg_shop_location *locations; /* empty: first Shopify location shows every Cin7 location */
+    size_t n_locations;
+} cfg_shop;
+
+typedef struct {
+    /* server */
+    char *bind;
+    int port;
+    char *public_url;     /* where the APIs reach syncd's webhooks */
+    char *admin_token;
+    char *store_path;
+    unsigned workers;
+    int64_t body_cap;
+    char *log_level;
+    char *alert_url;      /* NULL: alerts only in the log */
+    /* time */
+    double time_scale;
+    int64_t clock_origin;
+    /* behaviour */
+    char *mode;           /* "event" or "poll" */
+    int64_t poll_interval_ms;
+    int64_t lease_ms;
+    int64_t coalesce_ms;
+    int64_t snapshot_max_age_ms;
+    int64_t webhook_margin_ms;
+    int register_webhooks;
+    int max_attempts;
+    int64_t retry_base_ms, retry_cap_ms;
+    int64_t http_timeout_ms;
+    /* Cin7 */
+    char *cin7_url;       /* ends with "/" */
+    char *cin7_account;
+    char *cin7_key;
+    int cin7_calls_per_minute;
+    int cin7_page_limit;
+    char *cin7_hook_auth;  /* "bearer", "basic", "header", "noauth" */
+    char *cin7_hook_secret; /* token, or "user:password" for basic, or header value */
+    char *cin7_hook_header; /* header name for "header" */
+    /* Shopify */
+    cfg_shop *shops;
+    size_t n_shops;
+    /* routing */
+    cfg_location *locations;
+    size_t n_locations;
+    cfg_region *regions;
+    size_t n_regions;
+    /* SKU mapping: explicit pairs, then identity for SKUs Cin7 knows */
+    char **map_shopify, **map_cin7;
+    size_t n_map;
+    int map_identity;
+} syncd_config;
+
+/* Builds the configuration: the file at path (NULL: the demo), then the
+ * overrides ("path=value" strings, applied in order; a value that parses as
+ * JSON is used as JSON, anything else as a string), then env: references.
+ * Returns 0, or -1 with e naming the file and JSON path. */
+int config_load(const char *path, const char *const *overrides, size_t n_overrides,
+                syncd_config *out, json_err *e);
+/* The same from JSON text (name labels errors, e.g. the file name). */
+int config_load_text(const char *text, size_t len, const char *name,
+                     const char *const *overrides, size_t n_overrides, syncd_config *out,
+                     json_err *e);
+void config_free(syncd_config *c);
+/* The effective configuration as JSON, secrets masked (for /admin/config). */
+cJSON *config_to_json(const syncd_config *c);
+/* The demo configuration file text. */
+const char *config_demo_text(void);
+
+#endif

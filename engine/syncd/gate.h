@@ -1,0 +1,46 @@
+/*
+ * A client-side rate gate for one API credential, shared by every worker:
+ * it holds calls back so the remote limit is never exceeded, and lets
+ * urgent work through first. Three shapes: Cin7's calls per rolling minute,
+ * Shopify's REST leaky bucket (kept in step with the server through the
+ * X-Shopify-Shop-Api-Call-Limit header), and the GraphQL cost bucket (kept
+ * in step through extensions.cost). After a 429 or 503 the gate pauses for
+ * the Retry-After the server asked for.
+ *
+ * Priority: among callers waiting for a permit, the highest priority goes
+ * first; equal priorities go in arrival order. Time is the scaled clock.
+ */
+#ifndef SURGE_SYNCD_GATE_H
+#define SURGE_SYNCD_GATE_H
+
+#include <stdint.h>
+
+#include "clock.h"
+
+typedef struct gate gate;
+
+enum { PRIO_BULK = 0, PRIO_NORMAL = 1, PRIO_URGENT = 2 };
+
+/* limit calls per window_ms. */
+gate *gate_window(int limit, int64_t window_ms, const sclock *clk);
+/* A leaky bucket of size draining leak_per_s. */
+gate *gate_leaky(double size, double leak_per_s, const sclock *clk);
+void gate_free(gate *g); /* accepts NULL */
+
+/* Blocks until a call of this cost (1 for call-count gates) may go.
+ * Returns 0, or -1 when the gate was stopped or the cost can never fit. */
+int gate_acquire(gate *g, int prio, double cost);
+/* Leaky gates: adopt the server's view (used of size). */
+void gate_observe(gate *g, double used, double size);
+/* Leaky gates: a new leak rate (the server's restore rate). */
+void gate_set_leak(gate *g, double leak_per_s);
+/* Leaky gates: give back unused reserved cost. */
+void gate_refund(gate *g, double cost);
+/* Nobody passes for ms of simulated time from now (after 429/503). */
+void gate_pause(gate *g, int64_t ms);
+/* Wakes and refuses every waiter, now and later (shutdown). */
+void gate_stop(gate *g);
+/* Callers waiting now (for /metrics). */
+int gate_waiting(gate *g);
+
+#endif

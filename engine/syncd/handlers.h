@@ -1,0 +1,32 @@
+/*
+ * What a worker does with each kind of queued event, and what it tells the
+ * queue afterwards: done (ack), retry after a wait, or dead (the reason goes
+ * to the dead-letter queue with an alert). Handlers are idempotent: an event
+ * delivered twice, or retried after a crash mid-way, changes nothing twice.
+ */
+#ifndef SURGE_SYNCD_HANDLERS_H
+#define SURGE_SYNCD_HANDLERS_H
+
+#include "syncd.h"
+
+enum { H_DONE, H_RETRY, H_DEAD };
+
+typedef struct {
+    int kind;
+    int64_t wait_ms;    /* H_RETRY */
+    char reason[320];   /* H_RETRY, H_DEAD */
+} handled;
+
+/* orders/paid: map, reserve, route, create the Cin7 sale(s). */
+handled orders_paid(syncd *sd, const store_event *ev);
+/* orders/cancelled: void the sale(s), release the reservation. */
+handled orders_cancelled(syncd *sd, const store_event *ev);
+/* Cin7 Stock/AvailableStockLevelChanged: refresh the cache, mark SKUs. */
+handled stock_changed(syncd *sd, const store_event *ev);
+
+/* The inventory sync of a batch of Cin7 SKUs for every shop (called by the
+ * inventory thread). Returns H_DONE, or H_RETRY with a wait when part of it
+ * must be tried again. */
+handled inventory_sync(syncd *sd, char **skus, size_t n);
+
+#endif

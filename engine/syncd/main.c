@@ -1,0 +1,210 @@
+/*
+ * syncd: the sync engine between Cin7 Core and Shopify. Parses its options
+ * and configuration, opens the store, starts the HTTP intake and the
+ * worker threads, and runs until SIGINT or SIGTERM, when it finishes the
+ * calls in flight and leaves everything else queued for the next start.
+ */
+#include "config.h"
+#include "httpc.h"
+#include "httpd.h"
+#include "intake.h"
+#include "log.h"
+#include "mem.h"
+#include "syncd.h"
+#include "worker.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: syncd [options]\n"
+            "  --config FILE        configuration (JSON, see docs/syncd.md); default: the demo\n"
+            "                       configuration for the mocks' demo worlds\n"
+            "  --port N             listen port (0 picks a free one)\n"
+            "  --shopify-url URL    base URL of every shop (e.g. http://127.0.0.1:8081)\n"
+            "  --cin7-url URL       Cin7 API base (e.g. http://127.0.0.1:8082/ExternalApi/v2/)\n"
+            "  --store FILE         the SQLite database\n"
+            "  --time-scale K       simulated ms per real ms (default 1)\n"
+            "  --clock-origin MS    unix epoch ms of simulated t=0 (default: now)\n"
+            "  --set PATH=VALUE     override any configuration field (repeatable)\n"
+            "  --log-level L        debug, info, warn or error\n"
+            "  --print-demo-config  print the demo configuration and exit\n"
+            "  --help               this text\n");
+}
+
+typedef struct {
+    const char *config_path;
+    const char *shopify_url;
+    char **overrides; /* "path=value" */
+    size_t n_overrides;
+} args;
+
+static void args_free(args *a)
+{
+    for (size_t i = 0; i < a->n_overrides; i++)
+        free(a->overrides[i]);
+    free(a->overrides);
+}
+
+/* Returns -1 to go on, or the exit code (0 after --help, 2 on bad usage). */
+static int parse_args(int argc, char **argv, args *a)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"port", required_argument, NULL, 'p'},
+        {"shopify-url", required_argument, NULL, 'S'},
+        {"cin7-url", required_argument, NULL, 'C'},
+        {"store", required_argument, NULL, 's'},
+        {"time-scale", required_argument, NULL, 'k'},
+        {"clock-origin", required_argument, NULL, 'o'},
+        {"set", required_argument, NULL, 'x'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"print-demo-config", no_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    a->overrides = xcalloc((size_t)argc + 1, sizeof *a->overrides);
+    int c;
+    opterr = 0;
+    /* The shortcut flags become overrides, applied in order after the file. */
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char **o = &a->overrides[a->n_overrides];
+        switch (c) {
+        case 'c': a->config_path = optarg; continue;
+        case 'S': a->shopify_url = optarg; continue;
+        case 'p': *o = xasprintf("port=%s", optarg); break;
+        case 'C': *o = xasprintf("cin7.base_url=\"%s\"", optarg); break;
+        case 's': *o = xasprintf("store=\"%s\"", optarg); break;
+        case 'k': *o = xasprintf("time_scale=%s", optarg); break;
+        case 'o': *o = xasprintf("clock_origin=%s", optarg); break;
+        case 'x': *o = xstrdup(optarg); break;
+        case 'l': *o = xasprintf("log_level=\"%s\"", optarg); break;
+        case 'D': fputs(config_demo_text(), stdout); return 0;
+        case 'h': usage(stdout); return 0;
+        default:
+            fprintf(stderr, "syncd: unknown or incomplete option \"%s\"\n", argv[optind - 1]);
+            usage(stderr);
+            return 2;
+        }
+        a->n_overrides++;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "syncd: unexpected argument \"%s\"\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0) {
+        args_free(&a);
+        return rc;
+    }
+    syncd *sd = xcalloc(1, sizeof *sd);
+    json_err e;
+    rc = config_load(a.config_path, (const char *const *)a.overrides, a.n_overrides, &sd->cfg, &e);
+    if (rc != 0) {
+        fprintf(stderr, "syncd: %s\n", e.msg);
+        args_free(&a);
+        free(sd);
+        return 2;
+    }
+    if (a.shopify_url)
+        for (size_t i = 0; i < sd->cfg.n_shops; i++) {
+            free(sd->cfg.shops[i].base_url);
+            sd->cfg.shops[i].base_url = xstrdup(a.shopify_url);
+        }
+    args_free(&a);
+
+    clock_init(&sd->clk, sd->cfg.time_scale, sd->cfg.clock_origin);
+    log_init("syncd", &sd->clk);
+    log_level lvl = LOG_INFO;
+    log_parse_level(sd->cfg.log_level, &lvl);
+    log_set_level(lvl);
+    sd->m = metrics_new();
+    sd->pol = (policy){sd->cfg.max_attempts, sd->cfg.retry_base_ms, sd->cfg.retry_cap_ms};
+    pthread_mutex_init(&sd->cat_lock, NULL);
+    pthread_mutex_init(&sd->inv_lock, NULL);
+    clock_cond_init(&sd->inv_cv);
+    pthread_mutex_init(&sd->work_lock, NULL);
+    clock_cond_init(&sd->work_cv);
+    sd->dirty = coalesce_new(sd->cfg.coalesce_ms);
+    sd->cache = stockcache_new();
+
+    char err[512];
+    httpd *srv = NULL;
+    workers *w = NULL;
+    rc = 3;
+    if (store_open(sd->cfg.store_path, NULL, &sd->st, err, sizeof err) != 0) {
+        fprintf(stderr, "syncd: %s\n", err);
+        goto out;
+    }
+    sd->c7 = cin7_new(sd->cfg.cin7_url, sd->cfg.cin7_account, sd->cfg.cin7_key,
+                      sd->cfg.cin7_calls_per_minute, sd->cfg.cin7_page_limit,
+                      sd->cfg.http_timeout_ms, &sd->pol, sd->m, &sd->clk);
+    sd->shops = xcalloc(sd->cfg.n_shops, sizeof *sd->shops);
+    for (size_t i = 0; i < sd->cfg.n_shops; i++)
+        sd->shops[i] = shopify_new(&sd->cfg.shops[i], &sd->pol, sd->m, &sd->clk,
+                                   sd->cfg.http_timeout_ms);
+
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    srv = httpd_new();
+    intake_routes(sd, srv);
+    httpd_config hc = {.bind = sd->cfg.bind, .port = (uint16_t)sd->cfg.port,
+                       .body_cap = (size_t)sd->cfg.body_cap};
+    if (httpd_start(srv, &hc, err, sizeof err) != 0) {
+        fprintf(stderr, "syncd: %s\n", err);
+        goto out;
+    }
+    if (!sd->cfg.public_url) /* where the APIs reach us, now that the port is known */
+        sd->cfg.public_url = xasprintf("http://127.0.0.1:%u", (unsigned)httpd_port(srv));
+    printf("listening on %s:%u\n", sd->cfg.bind, (unsigned)httpd_port(srv));
+    fflush(stdout);
+    log_info("syncd on %s:%u, store %s, mode %s, time scale %g", sd->cfg.bind,
+             (unsigned)httpd_port(srv), sd->cfg.store_path, sd->cfg.mode, sd->cfg.time_scale);
+    w = workers_start(sd);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_info("stopping on signal %d: finishing calls in flight", sig);
+    rc = 0;
+out:
+    /* Intake first, so nothing new is acknowledged while we stop. */
+    httpd_free(srv);
+    if (w)
+        workers_stop(w);
+    for (size_t i = 0; sd->shops && i < sd->cfg.n_shops; i++)
+        shopify_free(sd->shops[i]);
+    free(sd->shops);
+    cin7_free(sd->c7);
+    store_close(sd->st);
+    catalog_free(sd->cat);
+    stockcache_free(sd->cache);
+    coalesce_free(sd->dirty);
+    metrics_free(sd->m);
+    pthread_mutex_destroy(&sd->cat_lock);
+    pthread_mutex_destroy(&sd->inv_lock);
+    pthread_cond_destroy(&sd->inv_cv);
+    pthread_mutex_destroy(&sd->work_lock);
+    pthread_cond_destroy(&sd->work_cv);
+    config_free(&sd->cfg);
+    free(sd);
+    httpc_global_cleanup();
+    return rc;
+}

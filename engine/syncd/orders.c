@@ -1,0 +1,512 @@
+/*
+ * Orders from Shopify to Cin7. A paid order is mapped (Shopify SKU -> Cin7
+ * SKU; unmapped lines dead-letter the order with an alert), reserved in the
+ * ledger (so stock syncs stop offering its units), routed to warehouses,
+ * and pushed as one Cin7 sale per warehouse with CustomerReference = the
+ * Shopify order id. Pushing twice never makes two sales: the routing plan
+ * is stored the first time and reused, each sale's intent is recorded
+ * before the POST, and a sale whose POST had an unknown outcome is looked
+ * up by CustomerReference and ExternalID before it is sent again.
+ */
+#include "handlers.h"
+
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "route.h"
+#include "sbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static handled retry(int64_t wait, const char *fmt, const char *detail)
+{
+    handled h = {H_RETRY, wait, ""};
+    snprintf(h.reason, sizeof h.reason, fmt, detail);
+    return h;
+}
+
+static handled dead(const char *fmt, const char *detail)
+{
+    handled h = {H_DEAD, 0, ""};
+    snprintf(h.reason, sizeof h.reason, fmt, detail);
+    return h;
+}
+
+static handled from_outcome(const outcome *o)
+{
+    handled h = {H_RETRY, o->wait_ms > 0 ? o->wait_ms : 1000, ""};
+    if (o->action == POLICY_PERMANENT)
+        h.kind = H_DEAD;
+    snprintf(h.reason, sizeof h.reason, "%s", o->error);
+    return h;
+}
+
+static long shop_index(syncd *sd, const char *domain)
+{
+    for (size_t i = 0; domain && i < sd->cfg.n_shops; i++)
+        if (strcmp(sd->cfg.shops[i].domain, domain) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* The order id as text ("4501"), or "" when missing. */
+static void order_id(const cJSON *o, char *buf, size_t n)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+    if (cJSON_IsNumber(id))
+        snprintf(buf, n, "%.0f", id->valuedouble);
+    else if (cJSON_IsString(id))
+        snprintf(buf, n, "%s", id->valuestring);
+    else
+        buf[0] = '\0';
+}
+
+typedef struct {
+    char *sku;     /* Cin7 SKU */
+    int64_t qty;
+    double price;
+} line;
+
+static void lines_free(line *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(l[i].sku);
+    free(l);
+}
+
+/* Mapped, merged lines of an order. Returns 0, or -1 with the first
+ * unmapped Shopify SKU (or a structural problem) in why. */
+static int order_lines(const catalog *cat, const cJSON *o, line **out, size_t *n, char *why,
+                       size_t why_n)
+{
+    *out = NULL;
+    *n = 0;
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(o, "line_items");
+    if (!cJSON_IsArray(items)) {
+        snprintf(why, why_n, "order has no line_items array");
+        return -1;
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items)
+    {
+        const cJSON *sku = cJSON_GetObjectItemCaseSensitive(it, "sku");
+        const cJSON *q = cJSON_GetObjectItemCaseSensitive(it, "current_quantity");
+        if (!cJSON_IsNumber(q))
+            q = cJSON_GetObjectItemCaseSensitive(it, "quantity");
+        const cJSON *price = cJSON_GetObjectItemCaseSensitive(it, "price");
+        if (!cJSON_IsNumber(q)) {
+            snprintf(why, why_n, "a line item has no quantity");
+            lines_free(*out, *n);
+            return -1;
+        }
+        if (q->valuedouble <= 0)
+            continue;
+        if (!cJSON_IsString(sku) || !*sku->valuestring) {
+            snprintf(why, why_n, "unmapped SKU: a line item has no SKU");
+            lines_free(*out, *n);
+            return -1;
+        }
+        const char *to = catalog_cin7_sku(cat, sku->valuestring);
+        if (!to) {
+            snprintf(why, why_n, "unmapped SKU \"%.100s\"", sku->valuestring);
+            lines_free(*out, *n);
+            return -1;
+        }
+        size_t k = 0;
+        while (k < *n && strcmp((*out)[k].sku, to) != 0)
+            k++;
+        if (k == *n) {
+            *out = xrealloc(*out, (*n + 1) * sizeof **out);
+            (*out)[*n] = (line){xstrdup(to), 0, 0};
+            (*n)++;
+        }
+        (*out)[k].qty += (int64_t)q->valuedouble;
+        if (cJSON_IsString(price))
+            (*out)[k].price = atof(price->valuestring);
+        else if (cJSON_IsNumber(price))
+            (*out)[k].price = price->valuedouble;
+    }
+    return 0;
+}
+
+/* Routes the order and returns the plan as JSON:
+ * [{"location":"...","lines":[{"sku":"...","qty":N,"price":P}]}]. */
+static cJSON *make_plan(syncd *sd, const cJSON *o, const line *lines, size_t n)
+{
+    const syncd_config *cfg = &sd->cfg;
+    route_location *locs = xcalloc(cfg->n_locations, sizeof *locs);
+    for (size_t i = 0; i < cfg->n_locations; i++)
+        locs[i] = (route_location){cfg->locations[i].name, cfg->locations[i].has_coords,
+                                   cfg->locations[i].lat, cfg->locations[i].lon,
+                                   cfg->locations[i].priority, cfg->locations[i].min_stock};
+    route_region *regions = xcalloc(cfg->n_regions + 1, sizeof *regions);
+    int **region_idx = xcalloc(cfg->n_regions + 1, sizeof *region_idx);
+    for (size_t r = 0; r < cfg->n_regions; r++) {
+        region_idx[r] = xcalloc(cfg->regions[r].n_locations + 1, sizeof **region_idx);
+        for (size_t k = 0; k < cfg->regions[r].n_locations; k++) {
+            region_idx[r][k] = -1;
+            for (size_t l = 0; l < cfg->n_locations; l++)
+                if (strcmp(cfg->locations[l].name, cfg->regions[r].locations[k]) == 0)
+                    region_idx[r][k] = (int)l;
+        }
+        regions[r] = (route_region){cfg->regions[r].country, cfg->regions[r].postcode_prefix,
+                                    region_idx[r], cfg->regions[r].n_locations};
+    }
+    route_address addr = {0};
+    const cJSON *sa = cJSON_GetObjectItemCaseSensitive(o, "shipping_address");
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(sa, "latitude");
+    const cJSON *lon = cJSON_GetObjectItemCaseSensitive(sa, "longitude");
+    if (cJSON_IsNumber(lat) && cJSON_IsNumber(lon)) {
+        addr.has_coords = 1;
+        addr.lat = lat->valuedouble;
+        addr.lon = lon->valuedouble;
+    }
+    const cJSON *cc = cJSON_GetObjectItemCaseSensitive(sa, "country_code");
+    const cJSON *zip = cJSON_GetObjectItemCaseSensitive(sa, "zip");
+    addr.country = cJSON_IsString(cc) ? cc->valuestring : NULL;
+    addr.postcode = cJSON_IsString(zip) ? zip->valuestring : NULL;
+
+    int64_t *qty = xcalloc(n + 1, sizeof *qty);
+    int64_t *avail = xcalloc(cfg->n_locations * n + 1, sizeof *avail);
+    for (size_t j = 0; j < n; j++) {
+        qty[j] = lines[j].qty;
+        for (size_t l = 0; l < cfg->n_locations; l++) {
+            stock_figures f;
+            if (stockcache_get(sd->cache, lines[j].sku, cfg->locations[l].name, &f))
+                avail[l * n + j] = f.available;
+        }
+    }
+    route_plan p;
+    cJSON *plan = cJSON_CreateArray();
+    if (route_order(locs, cfg->n_locations, regions, cfg->n_regions, &addr, qty, n, avail, &p) == 0) {
+        cJSON *group = NULL;
+        size_t last = (size_t)-1;
+        for (size_t a = 0; a < p.n_allocs; a++) {
+            const route_alloc *al = &p.allocs[a];
+            if (al->location != last) {
+                group = cJSON_CreateObject();
+                cJSON_AddStringToObject(group, "location", cfg->locations[al->location].name);
+                cJSON_AddArrayToObject(group, "lines");
+                cJSON_AddItemToArray(plan, group);
+                last = al->location;
+            }
+            cJSON *ln = cJSON_CreateObject();
+            cJSON_AddStringToObject(ln, "sku", lines[al->line].sku);
+            cJSON_AddNumberToObject(ln, "qty", (double)al->qty);
+            cJSON_AddNumberToObject(ln, "price", lines[al->line].price);
+            cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(group, "lines"), ln);
+        }
+        route_plan_free(&p);
+    }
+    free(qty);
+    free(avail);
+    for (size_t r = 0; r < cfg->n_regions; r++)
+        free(region_idx[r]);
+    free(region_idx);
+    free(regions);
+    free(locs);
+    return plan;
+}
+
+/* The Cin7 sale for one group of the plan. */
+static cJSON *sale_body(const char *shop, const char *id, const char *ext, const cJSON *group,
+                        const cJSON *order)
+{
+    cJSON *s = cJSON_CreateObject();
+    char customer[160];
+    snprintf(customer, sizeof customer, "Shopify %s", shop);
+    cJSON_AddStringToObject(s, "Customer", customer);
+    cJSON_AddStringToObject(s, "Location",
+                            cJSON_GetObjectItemCaseSensitive(group, "location")->valuestring);
+    cJSON_AddStringToObject(s, "CustomerReference", id);
+    cJSON_AddStringToObject(s, "ExternalID", ext);
+    cJSON_AddStringToObject(s, "SourceChannel", shop);
+    const cJSON *sa = cJSON_GetObjectItemCaseSensitive(order, "shipping_address");
+    if (cJSON_IsObject(sa)) {
+        cJSON *a = cJSON_AddObjectToObject(s, "ShippingAddress");
+        static const char *const map[][2] = {{"address1", "Line1"}, {"address2", "Line2"},
+                                             {"city", "City"},      {"province_code", "State"},
+                                             {"zip", "Postcode"},   {"country_code", "Country"}};
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(sa, map[i][0]);
+            if (cJSON_IsString(v))
+                cJSON_AddStringToObject(a, map[i][1], v->valuestring);
+        }
+    }
+    cJSON *ord = cJSON_AddObjectToObject(s, "Order");
+    cJSON_AddStringToObject(ord, "Status", "AUTHORISED");
+    cJSON *lines = cJSON_AddArrayToObject(ord, "Lines");
+    const cJSON *ln;
+    cJSON_ArrayForEach(ln, cJSON_GetObjectItemCaseSensitive(group, "lines"))
+    {
+        cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "SKU", cJSON_GetObjectItemCaseSensitive(ln, "sku")->valuestring);
+        double q = cJSON_GetObjectItemCaseSensitive(ln, "qty")->valuedouble;
+        double p = cJSON_GetObjectItemCaseSensitive(ln, "price")->valuedouble;
+        cJSON_AddNumberToObject(l, "Quantity", q);
+        cJSON_AddNumberToObject(l, "Price", p);
+        cJSON_AddNumberToObject(l, "Total", q * p);
+        cJSON_AddItemToArray(lines, l);
+    }
+    return s;
+}
+
+/* Makes sure the sale of one plan group exists in Cin7, exactly once. */
+static handled push_group(syncd *sd, const store_event *ev, const char *shop, const char *id,
+                          const cJSON *group, const cJSON *order)
+{
+    int64_t now = clock_now_ms(&sd->clk);
+    const char *loc = cJSON_GetObjectItemCaseSensitive(group, "location")->valuestring;
+    char ext[256], key[300];
+    snprintf(ext, sizeof ext, "%s/%s/%s", shop, id, loc);
+    snprintf(key, sizeof key, "sale:%s", ext);
+    cJSON *body = sale_body(shop, id, ext, group, order);
+    char *text = json_print(body);
+    cJSON_Delete(body);
+    int state = WRITE_INTENT;
+    char *remote = NULL;
+    int fresh = store_write_intent(sd->st, key, "sale", text, now, &state, &remote);
+    free(remote);
+    if (fresh < 0) {
+        free(text);
+        return retry(1000, "store: cannot record the intent of %s", key);
+    }
+    if (!fresh && state == WRITE_DONE) {
+        free(text);
+        return (handled){H_DONE, 0, ""};
+    }
+    if (!fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN)) {
+        /* A POST may have reached Cin7 without us hearing back. */
+        char *found = NULL;
+        outcome o;
+        cin7_sale_find(sd->c7, id, ext, PRIO_URGENT, &found, &o);
+        handled h = from_outcome(&o);
+        int ok = o.action == POLICY_DONE;
+        outbound_done(&o);
+        if (!ok) {
+            free(text);
+            return h;
+        }
+        if (found) {
+            store_write_outcome(sd->st, key, WRITE_DONE, found, now);
+            store_audit(sd->st, ev->id, now, "sale_found", found);
+            metrics_inc(sd->m, "syncd_sale_lookups_total{result=\"found\"}", 1);
+            free(found);
+            free(text);
+            return (handled){H_DONE, 0, ""};
+        }
+        metrics_inc(sd->m, "syncd_sale_lookups_total{result=\"absent\"}", 1);
+    }
+    char *sale_id = NULL;
+    outcome o;
+    cJSON *sale = json_parse(text, strlen(text), NULL);
+    cin7_sale_create(sd->c7, sale, PRIO_URGENT, &sale_id, &o);
+    cJSON_Delete(sale);
+    free(text);
+    handled h = {H_DONE, 0, ""};
+    switch (o.action) {
+    case POLICY_DONE:
+        store_write_outcome(sd->st, key, WRITE_DONE, sale_id, clock_now_ms(&sd->clk));
+        store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "sale_created",
+                    sale_id ? sale_id : "");
+        metrics_inc(sd->m, "syncd_sales_created_total", 1);
+        log_event(LOG_INFO, NULL, "order %s: sale %s created at %s", id, sale_id ? sale_id : "?",
+                  loc);
+        break;
+    case POLICY_LOOKUP:
+        store_write_outcome(sd->st, key, WRITE_UNKNOWN, NULL, clock_now_ms(&sd->clk));
+        h = from_outcome(&o);
+        h.kind = H_RETRY;
+        break;
+    default:
+        /* Refused (rate limit, 4xx) or never sent: safe to send again. */
+        store_write_outcome(sd->st, key, WRITE_FAILED, NULL, clock_now_ms(&sd->clk));
+        h = from_outcome(&o);
+    }
+    free(sale_id);
+    outbound_done(&o);
+    return h;
+}
+
+handled orders_paid(syncd *sd, const store_event *ev)
+{
+    const catalog *cat = syncd_catalog(sd);
+    if (!cat)
+        return retry(2000, "%s", "catalog not loaded yet");
+    long shop = shop_index(sd, ev->shop);
+    if (shop < 0)
+        return dead("unknown shop \"%s\"", ev->shop ? ev->shop : "");
+    const char *domain = sd->cfg.shops[shop].domain;
+    cJSON *o = json_parse(ev->body, ev->body_len, NULL);
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return dead("%s", "orders/paid body is not a JSON object");
+    }
+    handled h = {H_DONE, 0, ""};
+    char id[64];
+    order_id(o, id, sizeof id);
+    int64_t now = clock_now_ms(&sd->clk);
+    const cJSON *fs = cJSON_GetObjectItemCaseSensitive(o, "financial_status");
+    line *lines = NULL;
+    size_t n = 0;
+    char why[256];
+    if (!*id) {
+        h = dead("%s", "order has no id");
+        goto out;
+    }
+    if (!cJSON_IsString(fs) || strcmp(fs->valuestring, "paid") != 0) {
+        store_audit(sd->st, ev->id, now, "skipped", "financial_status is not paid");
+        metrics_inc(sd->m, "syncd_orders_skipped_total{reason=\"not_paid\"}", 1);
+        goto out;
+    }
+    char cancel_key[160];
+    snprintf(cancel_key, sizeof cancel_key, "cancelled:%s:%s", domain, id);
+    char *cancelled = store_kv_get(sd->st, cancel_key);
+    if (cancelled) {
+        free(cancelled);
+        store_audit(sd->st, ev->id, now, "skipped", "order was cancelled");
+        goto out;
+    }
+    if (order_lines(cat, o, &lines, &n, why, sizeof why) != 0) {
+        h = dead("%s", why);
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "reason", why);
+        cJSON_AddStringToObject(a, "order", id);
+        cJSON_AddStringToObject(a, "shop", domain);
+        const char *q = strchr(why, '"');
+        if (q) {
+            char sku[128];
+            snprintf(sku, sizeof sku, "%s", q + 1);
+            char *end = strrchr(sku, '"');
+            if (end)
+                *end = '\0';
+            cJSON_AddStringToObject(a, "sku", sku);
+        }
+        syncd_alert(sd, ev->id, a);
+        goto out;
+    }
+    const cJSON *created = cJSON_GetObjectItemCaseSensitive(o, "created_at");
+    int64_t placed = syncd_sim_time(sd, cJSON_IsString(created) ? created->valuestring : NULL);
+    const char **skus = xcalloc(n + 1, sizeof *skus);
+    for (size_t i = 0; i < n; i++) {
+        store_reserve(sd->st, domain, id, lines[i].sku, lines[i].qty, placed);
+        skus[i] = lines[i].sku;
+    }
+    /* Other shops showing the same stock must come down now. */
+    syncd_mark_dirty(sd, skus, n);
+    free(skus);
+
+    /* The plan is made once and reused by every retry. */
+    char plan_key[160];
+    snprintf(plan_key, sizeof plan_key, "route:%s:%s", domain, id);
+    cJSON *plan = make_plan(sd, o, lines, n);
+    char *plan_text = json_print(plan);
+    char *existing = NULL;
+    int claimed = store_idem_claim(sd->st, plan_key, plan_text, &existing);
+    if (claimed == 1)
+        store_audit(sd->st, ev->id, now, "routed", plan_text);
+    free(plan_text);
+    if (claimed < 0) {
+        cJSON_Delete(plan);
+        h = retry(1000, "%s", "store: cannot record the routing plan");
+        goto out;
+    }
+    if (claimed == 0 && existing) {
+        cJSON_Delete(plan);
+        plan = json_parse(existing, strlen(existing), NULL);
+        if (!plan)
+            plan = cJSON_CreateArray();
+    }
+    free(existing);
+    if (cJSON_GetArraySize(plan) > 1)
+        metrics_inc(sd->m, "syncd_orders_split_total", 1);
+    const cJSON *group;
+    cJSON_ArrayForEach(group, plan)
+    {
+        h = push_group(sd, ev, domain, id, group, o);
+        if (h.kind != H_DONE)
+            break;
+    }
+    cJSON_Delete(plan);
+    if (h.kind == H_DONE) {
+        int64_t done_at = clock_now_ms(&sd->clk);
+        store_reservation_pushed(sd->st, domain, id, done_at);
+        metrics_observe_ms(sd->m, "syncd_order_push_latency_ms", (double)(done_at - placed));
+        metrics_inc(sd->m, "syncd_orders_pushed_total", 1);
+        store_audit(sd->st, ev->id, done_at, "pushed", id);
+    }
+out:
+    lines_free(lines, n);
+    cJSON_Delete(o);
+    return h;
+}
+
+handled orders_cancelled(syncd *sd, const store_event *ev)
+{
+    const catalog *cat = syncd_catalog(sd);
+    if (!cat)
+        return retry(2000, "%s", "catalog not loaded yet");
+    long shop = shop_index(sd, ev->shop);
+    if (shop < 0)
+        return dead("unknown shop \"%s\"", ev->shop ? ev->shop : "");
+    const char *domain = sd->cfg.shops[shop].domain;
+    cJSON *o = json_parse(ev->body, ev->body_len, NULL);
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return dead("%s", "orders/cancelled body is not a JSON object");
+    }
+    char id[64];
+    order_id(o, id, sizeof id);
+    handled h = {H_DONE, 0, ""};
+    if (!*id) {
+        cJSON_Delete(o);
+        return dead("%s", "order has no id");
+    }
+    int64_t now = clock_now_ms(&sd->clk);
+    char key[160];
+    snprintf(key, sizeof key, "cancelled:%s:%s", domain, id);
+    store_kv_set(sd->st, key, "1"); /* a late orders/paid will skip it */
+
+    char **ids = NULL;
+    size_t n_ids = 0;
+    outcome oc;
+    cin7_sales_for(sd->c7, id, PRIO_URGENT, &ids, &n_ids, &oc);
+    if (oc.action != POLICY_DONE) {
+        h = from_outcome(&oc);
+        outbound_done(&oc);
+        goto out;
+    }
+    outbound_done(&oc);
+    for (size_t i = 0; i < n_ids && h.kind == H_DONE; i++) {
+        cin7_sale_void(sd->c7, ids[i], PRIO_URGENT, &oc);
+        if (oc.action == POLICY_DONE) {
+            store_audit(sd->st, ev->id, now, "sale_voided", ids[i]);
+            metrics_inc(sd->m, "syncd_sales_voided_total", 1);
+        } else {
+            h = from_outcome(&oc);
+        }
+        outbound_done(&oc);
+    }
+    if (h.kind == H_DONE) {
+        store_reservation_released(sd->st, domain, id, clock_now_ms(&sd->clk));
+        line *lines = NULL;
+        size_t n = 0;
+        char why[256];
+        if (order_lines(cat, o, &lines, &n, why, sizeof why) == 0) {
+            const char **skus = xcalloc(n + 1, sizeof *skus);
+            for (size_t i = 0; i < n; i++)
+                skus[i] = lines[i].sku;
+            syncd_mark_dirty(sd, skus, n);
+            free(skus);
+            lines_free(lines, n);
+        }
+    }
+out:
+    for (size_t i = 0; i < n_ids; i++)
+        free(ids[i]);
+    free(ids);
+    cJSON_Delete(o);
+    return h;
+}

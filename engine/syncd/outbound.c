@@ -1,0 +1,89 @@
+/* Outbound calls with gate, policy and metrics; see outbound.h. */
+#include "outbound.h"
+
+#include "log.h"
+#include "rng.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Jitter only needs to differ between threads, not to be replayable. */
+static _Thread_local rng jitter;
+static _Thread_local int jitter_ready;
+
+static rng *thread_rng(void)
+{
+    if (!jitter_ready) {
+        rng_seed(&jitter, (uint64_t)clock_mono_us() ^ (uint64_t)(uintptr_t)&jitter);
+        jitter_ready = 1;
+    }
+    return &jitter;
+}
+
+static void count(outbound *o, const char *what)
+{
+    char name[128];
+    snprintf(name, sizeof name, "syncd_%s_total{system=\"%s\"}", what, o->system);
+    metrics_inc(o->m, name, 1);
+}
+
+void outbound_call(outbound *o, const httpc_req *req, int prio, int idempotent, double cost,
+                   outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    httpc_req r = *req;
+    double real = clock_real_ms(o->clk, o->timeout_ms);
+    r.timeout_ms = (long)(real > 50 ? real : 50);
+    r.connect_timeout_ms = r.timeout_ms < 2000 ? r.timeout_ms : 2000;
+    int max = o->inline_attempts > 0 ? o->inline_attempts : 1;
+    for (int attempt = 1;; attempt++) {
+        out->attempts = attempt;
+        if (o->gate && gate_acquire(o->gate, prio, cost) != 0) {
+            out->action = POLICY_GIVE_UP;
+            snprintf(out->error, sizeof out->error, "%s: shutting down", o->system);
+            return;
+        }
+        int64_t t0 = clock_mono_us();
+        httpc_do(&r, &out->resp);
+        char lat[96];
+        snprintf(lat, sizeof lat, "syncd_api_latency_ms{system=\"%s\"}", o->system);
+        metrics_observe_ms(o->m, lat, (double)(clock_mono_us() - t0) / 1000.0);
+        count(o, "api_calls");
+        if (out->resp.result == HTTPC_OK && o->observe)
+            o->observe(o->observe_ud, &out->resp);
+        policy_outcome po = {out->resp.result, out->resp.status, retry_after_ms(&out->resp)};
+        if (out->resp.status == 429)
+            count(o, "http_429");
+        if (out->resp.result == HTTPC_OK && (out->resp.status == 429 || out->resp.status == 503) &&
+            o->gate)
+            gate_pause(o->gate, po.retry_after_ms >= 0 ? po.retry_after_ms : 1000);
+        int64_t wait = 0;
+        policy_action a = policy_decide(&o->pol, attempt, &po, idempotent, thread_rng(), &wait);
+        if (a == POLICY_DONE) {
+            out->action = a;
+            return;
+        }
+        if (out->resp.result == HTTPC_OK)
+            snprintf(out->error, sizeof out->error, "%s %s answered %d: %.200s", r.method ? r.method : "GET",
+                     r.url, out->resp.status, out->resp.body);
+        else
+            snprintf(out->error, sizeof out->error, "%s", out->resp.error);
+        if (a == POLICY_PERMANENT || a == POLICY_GIVE_UP || a == POLICY_LOOKUP ||
+            attempt >= max || wait > o->inline_wait_cap) {
+            out->action = a;
+            out->wait_ms = wait;
+            return;
+        }
+        count(o, "retries");
+        log_debug("%s: retrying in %lld ms: %s", o->system, (long long)wait, out->error);
+        httpc_resp_free(&out->resp);
+        sclock c = *o->clk;
+        clock_sleep_ms(&c, wait);
+    }
+}
+
+void outbound_done(outcome *out)
+{
+    httpc_resp_free(&out->resp);
+}

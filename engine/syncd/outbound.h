@@ -1,0 +1,48 @@
+/*
+ * One outbound call through a credential's rate gate, with the retry policy
+ * applied: short waits (rate limits, a blip) are retried inside the call;
+ * anything longer goes back to the caller as "retry later", so a worker is
+ * never parked for minutes and the event waits durably in the store
+ * instead. Every try is counted (api calls, 429s, retries per system) and
+ * timed. Waits are simulated time.
+ */
+#ifndef SURGE_SYNCD_OUTBOUND_H
+#define SURGE_SYNCD_OUTBOUND_H
+
+#include <stdint.h>
+
+#include "clock.h"
+#include "gate.h"
+#include "httpc.h"
+#include "metrics.h"
+#include "policy.h"
+
+typedef struct {
+    const char *system;      /* metric label: "cin7", "shopify" */
+    gate *gate;              /* may be NULL */
+    metrics *m;
+    const sclock *clk;
+    policy pol;
+    int inline_attempts;     /* tries inside one call (>= 1) */
+    int64_t inline_wait_cap; /* longest wait taken inside a call (sim ms) */
+    int64_t timeout_ms;      /* per try, simulated */
+    /* Called after every answer (e.g. to read rate-limit headers). */
+    void (*observe)(void *ud, const httpc_resp *resp);
+    void *observe_ud;
+} outbound;
+
+typedef struct {
+    policy_action action;   /* DONE, PERMANENT, GIVE_UP, RETRY (later), LOOKUP */
+    int64_t wait_ms;        /* RETRY, LOOKUP: wait before the next try */
+    int attempts;           /* tries made in this call */
+    httpc_resp resp;        /* the last answer; free with outbound_done */
+    char error[320];        /* what went wrong, for logs and the DLQ */
+} outcome;
+
+/* Sends req (its timeouts are set from o). cost: the gate cost (1 for call
+ * counting, GraphQL's requested cost). Thread-safe for distinct outcomes. */
+void outbound_call(outbound *o, const httpc_req *req, int prio, int idempotent, double cost,
+                   outcome *out);
+void outbound_done(outcome *out);
+
+#endif

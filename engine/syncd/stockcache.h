@@ -1,0 +1,32 @@
+/*
+ * syncd's view of Cin7 stock per SKU x location: Available (and OnHand,
+ * Allocated, OnOrder, InTransit) with the moment the figures stand for
+ * ("as of": when the read that produced them started, or a webhook's
+ * arrival less a safety margin). Fed by batched availability reads and by
+ * Cin7 stock webhooks; read by routing and by the inventory sync, which
+ * subtracts the orders the figures cannot yet reflect. Thread-safe.
+ */
+#ifndef SURGE_SYNCD_STOCKCACHE_H
+#define SURGE_SYNCD_STOCKCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct stockcache stockcache;
+
+typedef struct {
+    int64_t on_hand, allocated, available, on_order, in_transit;
+    int64_t as_of; /* sim ms; figures reflect every change before it */
+} stock_figures;
+
+stockcache *stockcache_new(void);
+void stockcache_free(stockcache *c);
+/* Stores figures unless the cache already holds newer ones (as_of). */
+void stockcache_put(stockcache *c, const char *sku, const char *location, const stock_figures *f);
+/* Returns 1 and fills f when known. */
+int stockcache_get(stockcache *c, const char *sku, const char *location, stock_figures *f);
+/* When the last full read started (0 when none). */
+int64_t stockcache_full_read_at(stockcache *c);
+void stockcache_set_full_read(stockcache *c, int64_t at);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * syncd's durable store: the event queue with leases, de-duplication keys,
+ * the dead-letter queue, idempotency keys, the reservation ledger (units of
+ * Shopify orders not yet in Cin7), the outbound-write ledger (intent before
+ * a Cin7 write, outcome after), small key/value state (watermarks, last
+ * levels written) and the audit trail.
+ *
+ * This interface is the only place that knows the backend: SQLite in WAL
+ * mode today (one writer thread commits queued writes in groups, so many
+ * concurrent intake requests share one fsync); a shared backend such as
+ * Redis Streams could implement the same functions for several syncd
+ * instances. Nothing outside store.c speaks SQL.
+ *
+ * Durability: a call that writes returns only after its transaction has
+ * committed (synchronous=FULL), so an event acknowledged to a sender after
+ * store_enqueue returned survives kill -9.
+ *
+ * Thread-safe: any thread may call any function (store_close last, once no
+ * other call is running). Times are simulated ms passed in by the caller.
+ * Strings returned are malloc'd copies the caller frees (store_event_free,
+ * free).
+ */
+#ifndef SURGE_STORE_H
+#define SURGE_STORE_H
+
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct store store;
+
+/* The schema version this build migrates every database to. */
+#define STORE_SCHEMA_VERSION 3
+
+typedef struct {
+    int64_t group_commit_max; /* writes per transaction at most; 0 means 512 */
+    /* Tests only: stop migrating at this version (0: STORE_SCHEMA_VERSION),
+     * so a test can fill a database at an older schema and reopen it. A
+     * store left at an older version fails (-1) the calls whose tables do
+     * not exist yet. Never migrates downwards. */
+    int schema_version;
+} store_options;
+
+/* Opens (creating and migrating) the database at path; ":memory:" is not
+ * allowed (durability). Returns 0, or -1 with a message in err. Leases left
+ * by a previous process are released: their events are ready again. */
+int store_open(const char *path, const store_options *opts, store **out, char *err,
+               size_t errlen);
+void store_close(store *s); /* finishes queued writes; accepts NULL */
+/* The schema version the database is at (for tests and /healthz). */
+int store_schema_version(store *s);
+/* Transactions the writer thread has committed since open. Under
+ * concurrent callers it is lower than the number of write calls: that is
+ * the group commit at work (for tests and /metrics). */
+int64_t store_commits(store *s);
+
+/* ---- events ------------------------------------------------------------ */
+
+typedef struct {
+    const char *source;   /* "shopify", "cin7", "internal" */
+    const char *topic;    /* "orders/paid", "Stock/AvailableStockLevelChanged", ... */
+    const char *shop;     /* shop domain or NULL */
+    const char *body;     /* the raw body (JSON text) */
+    size_t body_len;
+    int priority;         /* higher leases first */
+    int64_t now;          /* received at */
+    /* Up to 4 de-duplication keys (e.g. "wh:<webhook id>" and
+     * "ev:<event id>:<topic>"); an event whose any key was seen before is a
+     * duplicate and is not stored. NULL entries are skipped. */
+    const char *dedup[4];
+} store_event_in;
+
+typedef struct {
+    int64_t id;
+    char *source, *topic, *shop, *body;
+    size_t body_len;
+    int priority;
+    int attempts;        /* failed tries so far */
+    int64_t received_at;
+    char *last_error;    /* NULL when none */
+} store_event;
+
+enum { STORE_NEW = 1, STORE_DUPLICATE = 2 };
+
+/* Durably stores an event unless a dedup key was seen. Returns STORE_NEW
+ * (with *id set), STORE_DUPLICATE (*id = the original's id when known, else
+ * 0), or -1 on a storage error. */
+int store_enqueue(store *s, const store_event_in *ev, int64_t *id);
+/* Leases up to max ready events (not leased, or lease expired; ready_at <=
+ * now), highest priority first, then oldest; each is leased until now +
+ * lease_ms. Fills out[0..n) (caller frees each with store_event_free).
+ * Returns n, or -1. */
+int store_lease(store *s, int64_t now, int64_t lease_ms, store_event **out, size_t max);
+void store_event_free(store_event *e);
+/* store_ack, store_retry and store_dead return 0, 1 when id is not in the
+ * queue (already acked or dead), -1 on error. */
+/* The event's work is done: it leaves the queue (counted in done). */
+int store_ack(store *s, int64_t id);
+/* A try failed: attempts+1, last_error kept, lease released, ready again at
+ * ready_at. */
+int store_retry(store *s, int64_t id, int64_t ready_at, const char *error);
+/* Gives up: the event moves to the dead-letter queue with its reason;
+ * attempts stays as store_retry left it. */
+int store_dead(store *s, int64_t id, int64_t now, const char *reason);
+/* Stores an event that is dead on arrival (malformed but correctly signed):
+ * straight into the dead-letter queue, deduplicated like store_enqueue. */
+int store_dead_on_arrival(store *s, const store_event_in *ev, const char *reason, int64_t *id);
+
+typedef struct {
+    int64_t ready;   /* waiting, not leased (includes retries due later) */
+    int64_t leased;
+    int64_t dead;    /* in the dead-letter queue */
+    int64_t done;    /* acked since the database was created */
+    int64_t duplicates; /* enqueue calls refused as duplicates, since open */
+} store_counts;
+int store_count(store *s, int64_t now, store_counts *out);
+
+/* The dead-letter queue as a JSON array of {id, source, topic, shop, reason,
+ * attempts, received_at, dead_at, body} (body as text), newest first, at
+ * most limit. Caller frees. */
+cJSON *store_dlq_list(store *s, size_t limit);
+/* Moves a dead event back to the queue under its own id (attempts reset,
+ * last_error cleared), ready at now. Returns 0, 1 when no such dead event,
+ * -1 on error. */
+int store_dlq_requeue(store *s, int64_t id, int64_t now);
+
+/* ---- idempotency keys ---------------------------------------------------- */
+
+/* Claims key: returns 1 when newly claimed (value stored), 0 when it
+ * existed (*existing, if given, gets its value, malloc'd), -1 on error. */
+int store_idem_claim(store *s, const char *key, const char *value, char **existing);
+/* Replaces the value of a claimed key (claims it when it was not). */
+int store_idem_set(store *s, const char *key, const char *value);
+
+/* ---- reservation ledger ---------------------------------------------------- */
+
+/* Records that order_id of shop holds qty units of sku (Cin7 SKU) at Shopify
+ * since placed_at (Shopify's created_at, sim ms). Idempotent per
+ * (shop, order_id, sku). */
+int store_reserve(store *s, const char *shop, const char *order_id, const char *sku, int64_t qty,
+                  int64_t placed_at);
+/* The order's Cin7 sale now exists (pushed_at) or the order was cancelled
+ * (released_at): its units stop counting once a Cin7 read started after
+ * that moment has been used. */
+int store_reservation_pushed(store *s, const char *shop, const char *order_id, int64_t pushed_at);
+int store_reservation_released(store *s, const char *shop, const char *order_id, int64_t at);
+/* The three sums below return -1 on a storage error. */
+/* Units of sku that a Cin7 snapshot read starting at read_started does not
+ * reflect: reservations neither pushed nor released before read_started. */
+int64_t store_pending_units(store *s, const char *sku, int64_t read_started);
+/* Units of sku from orders of shop placed at or after since (for the
+ * "known since the last write" term); cancelled (released) orders are left
+ * out, their units went back on sale. */
+int64_t store_units_placed_since(store *s, const char *shop, const char *sku, int64_t since);
+/* Paid units of sku placed in [from, to) over all shops (velocity),
+ * cancelled orders left out. */
+int64_t store_units_placed_between(store *s, const char *sku, int64_t from, int64_t to);
+/* Drops ledger rows pushed or released before t (housekeeping). */
+int store_ledger_prune(store *s, int64_t before);
+
+/* ---- de-duplication keys ---------------------------------------------------- */
+
+/* Forgets dedup keys of events received before t (Shopify retries a webhook
+ * for 48 hours, so keys older than a few days only cost space). Returns the
+ * number of keys removed, or -1. */
+int64_t store_dedup_prune(store *s, int64_t before);
+
+/* ---- outbound-write ledger ------------------------------------------------- */
+
+enum { WRITE_INTENT = 0, WRITE_DONE = 1, WRITE_FAILED = 2, WRITE_UNKNOWN = 3 };
+/* Records the intent of an outbound write keyed by key (e.g.
+ * "sale:<shop>:<order>:<location>"), with its request body. Returns 1 when
+ * newly recorded, 0 when the key exists (*state and *remote_id, if given,
+ * get its state and the remote id, malloc'd or NULL), -1 on error. */
+int store_write_intent(store *s, const char *key, const char *kind, const char *body, int64_t now,
+                       int *state, char **remote_id);
+/* Records the outcome: state and the remote id (may be NULL). Returns 0, 1
+ * when key has no intent, -1 on error. */
+int store_write_outcome(store *s, const char *key, int state, const char *remote_id, int64_t now);
+
+/* ---- key/value ------------------------------------------------------------- */
+
+/* Returns the malloc'd value or NULL. */
+char *store_kv_get(store *s, const char *key);
+/* value NULL removes the key. */
+int store_kv_set(store *s, const char *key, const char *value);
+
+/* ---- audit trail ------------------------------------------------------------ */
+
+/* Appends (event id may be 0). Not waited on: the audit write joins the next
+ * group commit. */
+void store_audit(store *s, int64_t event_id, int64_t now, const char *what, const char *detail);
+/* The audit rows of one event, oldest first: [{t, what, detail}]. */
+cJSON *store_audit_of(store *s, int64_t event_id);
+
+#endif

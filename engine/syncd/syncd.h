@@ -1,0 +1,61 @@
+/*
+ * The running engine: what every part of syncd shares. main.c builds it;
+ * intake, workers, orders and inventory borrow it. Everything reachable from
+ * here is thread-safe or read-only after start.
+ */
+#ifndef SURGE_SYNCD_H
+#define SURGE_SYNCD_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "cin7.h"
+#include "clock.h"
+#include "coalesce.h"
+#include "config.h"
+#include "metrics.h"
+#include "policy.h"
+#include "shopify.h"
+#include "stockcache.h"
+#include "store.h"
+
+typedef struct syncd {
+    syncd_config cfg;
+    sclock clk;
+    store *st;
+    metrics *m;
+    policy pol;
+    cin7 *c7;
+    shopify **shops;          /* one per cfg.shops entry */
+    stockcache *cache;
+    catalog *cat;             /* NULL until loaded; then read-only */
+    pthread_mutex_t cat_lock; /* guards the pointer until it is set */
+
+    /* Inventory work: SKUs waiting for a level sync. */
+    pthread_mutex_t inv_lock;
+    pthread_cond_t inv_cv;
+    coalescer *dirty;
+
+    /* Workers sleep here until an event arrives. */
+    pthread_mutex_t work_lock;
+    pthread_cond_t work_cv;
+
+    volatile sig_atomic_t stopping;
+    int ready; /* catalog loaded, webhooks registered */
+} syncd;
+
+/* The catalog once loaded, else NULL. */
+const catalog *syncd_catalog(syncd *sd);
+/* Wakes a worker: new events are queued. */
+void syncd_wake_workers(syncd *sd);
+/* Marks Cin7 SKUs as needing a level sync (coalesced). */
+void syncd_mark_dirty(syncd *sd, const char *const *skus, size_t n);
+/* Posts an alert (JSON object: sku, order, reason...) to the configured
+ * URL, and logs it; never blocks a caller for long. obj is consumed. */
+void syncd_alert(syncd *sd, int64_t event_id, cJSON *obj);
+/* Sim ms of a Shopify timestamp (ISO-8601), or now when unreadable. */
+int64_t syncd_sim_time(syncd *sd, const char *iso);
+
+#endif

@@ -1,0 +1,383 @@
+/* Boot, worker and inventory threads, and the syncd.h helpers; see
+ * worker.h. */
+#include "worker.h"
+
+#include "handlers.h"
+#include "httpc.h"
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "sbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEASE_BATCH 4
+#define SYNC_BATCH 250
+
+struct workers {
+    syncd *sd;
+    pthread_t boot, inventory;
+    pthread_t *threads;
+    unsigned n;
+};
+
+/* ---- syncd.h helpers ------------------------------------------------------ */
+
+const catalog *syncd_catalog(syncd *sd)
+{
+    pthread_mutex_lock(&sd->cat_lock);
+    const catalog *c = sd->cat;
+    pthread_mutex_unlock(&sd->cat_lock);
+    return c;
+}
+
+void syncd_wake_workers(syncd *sd)
+{
+    pthread_mutex_lock(&sd->work_lock);
+    pthread_cond_signal(&sd->work_cv);
+    pthread_mutex_unlock(&sd->work_lock);
+}
+
+void syncd_mark_dirty(syncd *sd, const char *const *skus, size_t n)
+{
+    if (!n)
+        return;
+    int64_t now = clock_now_ms(&sd->clk);
+    pthread_mutex_lock(&sd->inv_lock);
+    for (size_t i = 0; i < n; i++)
+        coalesce_mark(sd->dirty, skus[i], now);
+    pthread_cond_signal(&sd->inv_cv);
+    pthread_mutex_unlock(&sd->inv_lock);
+}
+
+void syncd_alert(syncd *sd, int64_t event_id, cJSON *obj)
+{
+    char ev[32];
+    snprintf(ev, sizeof ev, "ev-%lld", (long long)event_id);
+    cJSON_AddNumberToObject(obj, "event", (double)event_id);
+    cJSON_AddStringToObject(obj, "source", "syncd");
+    char *text = json_print(obj);
+    cJSON_Delete(obj);
+    log_event(LOG_ERROR, ev, "alert: %s", text);
+    metrics_inc(sd->m, "syncd_alerts_total", 1);
+    if (sd->cfg.alert_url) {
+        const char *headers[] = {"Content-Type: application/json", NULL};
+        httpc_req req = {.method = "POST", .url = sd->cfg.alert_url, .headers = headers,
+                         .body = text, .body_len = strlen(text), .timeout_ms = 2000,
+                         .idempotent = 1};
+        httpc_resp resp;
+        if (httpc_do(&req, &resp) != 0 || resp.status >= 300)
+            log_event(LOG_WARN, ev, "alert POST to %s failed: %s (status %d)", sd->cfg.alert_url,
+                      resp.error, resp.status);
+        httpc_resp_free(&resp);
+    }
+    free(text);
+}
+
+int64_t syncd_sim_time(syncd *sd, const char *iso)
+{
+    int64_t epoch;
+    if (iso && clock_parse_iso(iso, &epoch) == 0)
+        return epoch - sd->clk.origin_ms;
+    return clock_now_ms(&sd->clk);
+}
+
+/* Sleeps up to sim_ms, waking early when stopping. */
+static void nap(syncd *sd, pthread_mutex_t *lock, pthread_cond_t *cv, int64_t sim_ms)
+{
+    struct timespec ts;
+    clock_deadline(&sd->clk, sim_ms, &ts);
+    pthread_mutex_lock(lock);
+    if (!sd->stopping)
+        pthread_cond_timedwait(cv, lock, &ts);
+    pthread_mutex_unlock(lock);
+}
+
+/* ---- boot ----------------------------------------------------------------- */
+
+static int register_webhooks(syncd *sd)
+{
+    char *shop_url = xasprintf("%s/webhooks/shopify", sd->cfg.public_url);
+    static const char *const topics[] = {"orders/paid", "orders/cancelled"};
+    int ok = 1;
+    for (size_t s = 0; s < sd->cfg.n_shops && ok; s++) {
+        cJSON *list = NULL;
+        outcome o;
+        shopify_webhooks(sd->shops[s], &list, &o);
+        ok = o.action == POLICY_DONE;
+        if (!ok)
+            log_warn("shop %s: cannot list webhooks: %s", sd->cfg.shops[s].domain, o.error);
+        outbound_done(&o);
+        for (size_t t = 0; ok && t < sizeof topics / sizeof topics[0]; t++) {
+            int have = 0;
+            const cJSON *w;
+            cJSON_ArrayForEach(w, list)
+            {
+                const cJSON *topic = cJSON_GetObjectItemCaseSensitive(w, "topic");
+                const cJSON *addr = cJSON_GetObjectItemCaseSensitive(w, "address");
+                have |= cJSON_IsString(topic) && cJSON_IsString(addr) &&
+                        strcmp(topic->valuestring, topics[t]) == 0 &&
+                        strcmp(addr->valuestring, shop_url) == 0;
+            }
+            if (have)
+                continue;
+            shopify_webhook_create(sd->shops[s], topics[t], shop_url, &o);
+            ok = o.action == POLICY_DONE;
+            if (ok)
+                log_info("shop %s: subscribed %s to %s", sd->cfg.shops[s].domain, topics[t], shop_url);
+            else
+                log_warn("shop %s: cannot subscribe %s: %s", sd->cfg.shops[s].domain, topics[t],
+                         o.error);
+            outbound_done(&o);
+        }
+        cJSON_Delete(list);
+    }
+    free(shop_url);
+    if (!ok)
+        return -1;
+
+    char *cin7_url = xasprintf("%s/webhooks/cin7?type=Stock/AvailableStockLevelChanged",
+                               sd->cfg.public_url);
+    cJSON *list = NULL;
+    outcome o;
+    cin7_webhooks(sd->c7, &list, &o);
+    ok = o.action == POLICY_DONE;
+    if (!ok)
+        log_warn("cin7: cannot list webhooks: %s", o.error);
+    outbound_done(&o);
+    int have = 0;
+    const cJSON *w;
+    cJSON_ArrayForEach(w, list)
+    {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(w, "Type");
+        const cJSON *url = cJSON_GetObjectItemCaseSensitive(w, "ExternalURL");
+        const cJSON *active = cJSON_GetObjectItemCaseSensitive(w, "IsActive");
+        have |= cJSON_IsString(type) && cJSON_IsString(url) &&
+                strcmp(type->valuestring, "Stock/AvailableStockLevelChanged") == 0 &&
+                strcmp(url->valuestring, cin7_url) == 0 && !cJSON_IsFalse(active);
+    }
+    cJSON_Delete(list);
+    if (ok && !have) {
+        cin7_webhook_create(sd->c7, "Stock/AvailableStockLevelChanged", cin7_url,
+                            sd->cfg.cin7_hook_auth, sd->cfg.cin7_hook_secret,
+                            sd->cfg.cin7_hook_header, &o);
+        ok = o.action == POLICY_DONE;
+        if (ok)
+            log_info("cin7: subscribed Stock/AvailableStockLevelChanged to %s", cin7_url);
+        else
+            log_warn("cin7: cannot subscribe: %s", o.error);
+        outbound_done(&o);
+    }
+    free(cin7_url);
+    return ok ? 0 : -1;
+}
+
+static void *boot_main(void *arg)
+{
+    syncd *sd = arg;
+    int64_t wait = 1000;
+    while (!sd->stopping && !sd->cat) {
+        outcome o;
+        catalog *c = catalog_load(&sd->cfg, sd->c7, sd->shops, &o);
+        if (c) {
+            pthread_mutex_lock(&sd->cat_lock);
+            sd->cat = c;
+            pthread_mutex_unlock(&sd->cat_lock);
+            break;
+        }
+        log_warn("cannot load the catalogs yet (%s); again in %lld ms", o.error, (long long)wait);
+        outbound_done(&o);
+        nap(sd, &sd->work_lock, &sd->work_cv, wait);
+        wait = wait < 30000 ? wait * 2 : 30000;
+    }
+    wait = 1000;
+    while (!sd->stopping && sd->cfg.register_webhooks && strcmp(sd->cfg.mode, "event") == 0 &&
+           register_webhooks(sd) != 0) {
+        nap(sd, &sd->work_lock, &sd->work_cv, wait);
+        wait = wait < 30000 ? wait * 2 : 30000;
+    }
+    if (sd->stopping)
+        return NULL;
+    /* Whatever happened while we were down: sync every level once. */
+    size_t n;
+    const char *const *skus = catalog_skus(sd->cat, &n);
+    syncd_mark_dirty(sd, skus, n);
+    sd->ready = 1;
+    log_info("ready: %zu SKUs mapped, mode %s", n, sd->cfg.mode);
+    syncd_wake_workers(sd);
+    return NULL;
+}
+
+/* ---- workers -------------------------------------------------------------- */
+
+static handled dispatch(syncd *sd, const store_event *ev)
+{
+    if (strcmp(ev->topic, "orders/paid") == 0)
+        return orders_paid(sd, ev);
+    if (strcmp(ev->topic, "orders/cancelled") == 0)
+        return orders_cancelled(sd, ev);
+    if (strcmp(ev->topic, "Stock/AvailableStockLevelChanged") == 0)
+        return stock_changed(sd, ev);
+    handled h = {H_DEAD, 0, ""};
+    snprintf(h.reason, sizeof h.reason, "no handler for topic \"%s\"", ev->topic);
+    return h;
+}
+
+static void settle(syncd *sd, const store_event *ev, const handled *h)
+{
+    char evid[32];
+    snprintf(evid, sizeof evid, "ev-%lld", (long long)ev->id);
+    int64_t now = clock_now_ms(&sd->clk);
+    if (h->kind == H_DONE) {
+        store_ack(sd->st, ev->id);
+        store_audit(sd->st, ev->id, now, "done", ev->topic);
+        metrics_inc(sd->m, "syncd_events_done_total", 1);
+        log_event(LOG_DEBUG, evid, "%s done", ev->topic);
+        return;
+    }
+    int give_up = h->kind == H_DEAD || ev->attempts + 1 >= sd->cfg.max_attempts;
+    if (!give_up) {
+        store_retry(sd->st, ev->id, now + h->wait_ms, h->reason);
+        store_audit(sd->st, ev->id, now, "retry", h->reason);
+        metrics_inc(sd->m, "syncd_events_retried_total", 1);
+        log_event(LOG_INFO, evid, "%s: try %d failed, again in %lld ms: %s", ev->topic,
+                  ev->attempts + 1, (long long)h->wait_ms, h->reason);
+        return;
+    }
+    store_dead(sd->st, ev->id, now, h->reason);
+    store_audit(sd->st, ev->id, now, "dead", h->reason);
+    metrics_inc(sd->m, "syncd_events_dead_total", 1);
+    log_event(LOG_ERROR, evid, "%s dead-lettered after %d tries: %s", ev->topic, ev->attempts + 1,
+              h->reason);
+    /* Unmapped SKUs alert from the handler with the SKU named. */
+    if (strncmp(h->reason, "unmapped SKU", 12) != 0) {
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "reason", h->reason);
+        cJSON_AddStringToObject(a, "topic", ev->topic);
+        if (ev->shop)
+            cJSON_AddStringToObject(a, "shop", ev->shop);
+        syncd_alert(sd, ev->id, a);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    syncd *sd = arg;
+    while (!sd->stopping) {
+        if (!sd->ready) {
+            nap(sd, &sd->work_lock, &sd->work_cv, 1000);
+            continue;
+        }
+        store_event *evs[LEASE_BATCH];
+        int n = store_lease(sd->st, clock_now_ms(&sd->clk), sd->cfg.lease_ms, evs, LEASE_BATCH);
+        if (n <= 0) {
+            /* Nothing ready: sleep until woken or a retry may be due. */
+            struct timespec ts;
+            clock_deadline(&sd->clk, 0, &ts);
+            ts.tv_nsec += 50 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_mutex_lock(&sd->work_lock);
+            if (!sd->stopping)
+                pthread_cond_timedwait(&sd->work_cv, &sd->work_lock, &ts);
+            pthread_mutex_unlock(&sd->work_lock);
+            continue;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!sd->stopping) {
+                handled h = dispatch(sd, evs[i]);
+                /* A handler cut short by shutdown leaves its event leased:
+                 * the next start releases it. */
+                if (!sd->stopping || h.kind == H_DONE)
+                    settle(sd, evs[i], &h);
+            }
+            store_event_free(evs[i]);
+        }
+    }
+    httpc_thread_cleanup();
+    return NULL;
+}
+
+/* ---- inventory ------------------------------------------------------------ */
+
+static void *inventory_main(void *arg)
+{
+    syncd *sd = arg;
+    char *batch[SYNC_BATCH];
+    while (!sd->stopping) {
+        pthread_mutex_lock(&sd->inv_lock);
+        int64_t now = clock_now_ms(&sd->clk);
+        int64_t due = coalesce_next_due(sd->dirty);
+        size_t n = 0;
+        if (sd->ready && due >= 0 && due <= now)
+            n = coalesce_take(sd->dirty, now, batch, SYNC_BATCH);
+        if (!n) {
+            struct timespec ts;
+            clock_deadline(&sd->clk, due > now ? due - now : 1000, &ts);
+            if (!sd->stopping)
+                pthread_cond_timedwait(&sd->inv_cv, &sd->inv_lock, &ts);
+            pthread_mutex_unlock(&sd->inv_lock);
+            continue;
+        }
+        pthread_mutex_unlock(&sd->inv_lock);
+        handled h = inventory_sync(sd, batch, n);
+        if (h.kind != H_DONE && !sd->stopping) {
+            log_warn("inventory sync of %zu SKUs failed, again in %lld ms: %s", n,
+                     (long long)h.wait_ms, h.reason);
+            metrics_inc(sd->m, "syncd_inventory_retries_total", 1);
+            nap(sd, &sd->inv_lock, &sd->inv_cv, h.wait_ms > 30000 ? 30000 : h.wait_ms);
+            syncd_mark_dirty(sd, (const char *const *)batch, n);
+        }
+        for (size_t i = 0; i < n; i++)
+            free(batch[i]);
+    }
+    httpc_thread_cleanup();
+    return NULL;
+}
+
+/* ---- start and stop ------------------------------------------------------- */
+
+workers *workers_start(syncd *sd)
+{
+    workers *w = xcalloc(1, sizeof *w);
+    w->sd = sd;
+    w->n = sd->cfg.workers;
+    w->threads = xcalloc(w->n, sizeof *w->threads);
+    if (pthread_create(&w->boot, NULL, boot_main, sd) != 0 ||
+        pthread_create(&w->inventory, NULL, inventory_main, sd) != 0) {
+        fprintf(stderr, "fatal: cannot start syncd threads\n");
+        abort();
+    }
+    for (unsigned i = 0; i < w->n; i++)
+        if (pthread_create(&w->threads[i], NULL, worker_main, sd) != 0) {
+            fprintf(stderr, "fatal: cannot start a worker thread\n");
+            abort();
+        }
+    return w;
+}
+
+void workers_stop(workers *w)
+{
+    syncd *sd = w->sd;
+    sd->stopping = 1;
+    /* Calls waiting for a rate-limit permit give up; calls on the wire finish. */
+    cin7_stop(sd->c7);
+    for (size_t i = 0; i < sd->cfg.n_shops; i++)
+        shopify_stop(sd->shops[i]);
+    pthread_mutex_lock(&sd->work_lock);
+    pthread_cond_broadcast(&sd->work_cv);
+    pthread_mutex_unlock(&sd->work_lock);
+    pthread_mutex_lock(&sd->inv_lock);
+    pthread_cond_broadcast(&sd->inv_cv);
+    pthread_mutex_unlock(&sd->inv_lock);
+    pthread_join(w->boot, NULL);
+    pthread_join(w->inventory, NULL);
+    for (unsigned i = 0; i < w->n; i++)
+        pthread_join(w->threads[i], NULL);
+    free(w->threads);
+    free(w);
+}

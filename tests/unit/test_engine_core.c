@@ -1,0 +1,242 @@
+/* The engine's pure decisions: routing, the target level, coalescing and
+ * the retry policy. */
+#include "../runner.h"
+
+#include "avail.h"
+#include "coalesce.h"
+#include "policy.h"
+#include "route.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Three warehouses: Sydney, Melbourne, Perth. */
+static const route_location aus[] = {
+    {"Sydney", 1, -33.8688, 151.2093, 2, 0},
+    {"Melbourne", 1, -37.8136, 144.9631, 1, 0},
+    {"Perth", 1, -31.9523, 115.8613, 3, 5},
+};
+
+TEST(route, distance_is_great_circle)
+{
+    /* Sydney to Melbourne is about 713 km. */
+    EXPECT_NEAR(route_distance_km(-33.8688, 151.2093, -37.8136, 144.9631), 713.4, 3.0);
+    EXPECT_NEAR(route_distance_km(10, 20, 10, 20), 0.0, 1e-9);
+}
+
+TEST(route, nearest_with_stock_takes_the_whole_order)
+{
+    route_address near_perth = {1, -32.0, 115.9, "AU", "6000"};
+    int64_t qty[] = {2, 1};
+    int64_t avail[] = {10, 10, /* Sydney */ 10, 10, /* Melbourne */ 10, 10 /* Perth */};
+    route_plan p;
+    EXPECT_EQ_INT(route_order(aus, 3, NULL, 0, &near_perth, qty, 2, avail, &p), 0);
+    EXPECT_EQ_INT(p.n_locations_used, 1);
+    EXPECT_FALSE(p.split);
+    EXPECT_EQ_INT(p.n_allocs, 2);
+    EXPECT_EQ_INT(p.allocs[0].location, 2);
+    EXPECT_EQ_INT(p.allocs[0].qty, 2);
+    EXPECT_EQ_INT(p.allocs[1].qty, 1);
+    route_plan_free(&p);
+
+    /* Perth keeps 5 back: with 6 available it cannot give 2, so the next nearest fills. */
+    int64_t thin[] = {10, 10, 10, 10, 6, 10};
+    EXPECT_EQ_INT(route_order(aus, 3, NULL, 0, &near_perth, qty, 2, thin, &p), 0);
+    EXPECT_EQ_INT(p.n_locations_used, 1);
+    EXPECT_EQ_INT(p.allocs[0].location, 1); /* Melbourne is nearer Perth than Sydney */
+    route_plan_free(&p);
+}
+
+TEST(route, split_when_no_single_location_can_fill)
+{
+    route_address syd = {1, -33.9, 151.2, "AU", "2000"};
+    int64_t qty[] = {5, 4};
+    /* Sydney has line 0 only, Melbourne line 1 only. */
+    int64_t avail[] = {9, 0, 0, 9, 0, 0};
+    route_plan p;
+    EXPECT_EQ_INT(route_order(aus, 3, NULL, 0, &syd, qty, 2, avail, &p), 0);
+    EXPECT_TRUE(p.split);
+    EXPECT_EQ_INT(p.n_locations_used, 2);
+    EXPECT_EQ_INT(p.short_units, 0);
+    EXPECT_EQ_INT(p.allocs[0].location, 0);
+    EXPECT_EQ_INT(p.allocs[0].line, 0);
+    EXPECT_EQ_INT(p.allocs[0].qty, 5);
+    EXPECT_EQ_INT(p.allocs[1].location, 1);
+    EXPECT_EQ_INT(p.allocs[1].line, 1);
+    EXPECT_EQ_INT(p.allocs[1].qty, 4);
+    route_plan_free(&p);
+
+    /* One line spread over two locations, and a shortfall backordered at the nearest. */
+    int64_t qty2[] = {12};
+    int64_t avail2[] = {4, 5, 6}; /* Perth usable 1 after its threshold */
+    EXPECT_EQ_INT(route_order(aus, 3, NULL, 0, &syd, qty2, 1, avail2, &p), 0);
+    EXPECT_EQ_INT(p.short_units, 2);
+    int64_t total = 0, shortq = 0;
+    for (size_t i = 0; i < p.n_allocs; i++) {
+        total += p.allocs[i].qty;
+        shortq += p.allocs[i].short_qty;
+    }
+    EXPECT_EQ_INT(total, 12);
+    EXPECT_EQ_INT(shortq, 2);
+    EXPECT_EQ_INT(p.allocs[0].location, 0);
+    EXPECT_EQ_INT(p.allocs[0].qty, 4 + 2); /* its 4 plus the 2 nobody has */
+    route_plan_free(&p);
+}
+
+TEST(route, region_table_then_priority)
+{
+    /* No coordinates: the region table decides; Perth first for WA postcodes. */
+    int wa[] = {2, 1, 0}, nsw[] = {0};
+    route_region regions[] = {
+        {"AU", "6", wa, 3},
+        {"au", "", nsw, 1},
+    };
+    route_address perth_addr = {0, 0, 0, "AU", "6009"};
+    size_t order[3];
+    route_preference(aus, 3, regions, 2, &perth_addr, order);
+    EXPECT_EQ_INT(order[0], 2);
+    EXPECT_EQ_INT(order[1], 1);
+    EXPECT_EQ_INT(order[2], 0);
+    /* Outside WA: the country row lists Sydney; the rest by priority (Melbourne 1 < Perth 3). */
+    route_address other = {0, 0, 0, "AU", "3000"};
+    route_preference(aus, 3, regions, 2, &other, order);
+    EXPECT_EQ_INT(order[0], 0);
+    EXPECT_EQ_INT(order[1], 1);
+    EXPECT_EQ_INT(order[2], 2);
+    /* Nothing known: priority alone. */
+    route_address none = {0, 0, 0, NULL, NULL};
+    route_preference(aus, 3, regions, 2, &none, order);
+    EXPECT_EQ_INT(order[0], 1);
+    EXPECT_EQ_INT(order[1], 0);
+    EXPECT_EQ_INT(order[2], 2);
+    /* Equal distance: priority breaks the tie. */
+    route_location twins[] = {{"A", 1, 0, 0, 5, 0}, {"B", 1, 0, 0, 1, 0}};
+    route_address at = {1, 1, 1, NULL, NULL};
+    route_preference(twins, 2, NULL, 0, &at, order);
+    EXPECT_EQ_INT(order[0], 1);
+    route_plan p;
+    EXPECT_EQ_INT(route_order(twins, 0, NULL, 0, &at, NULL, 0, NULL, &p), -1);
+}
+
+TEST(avail, target_subtracts_pending_unknown_and_buffer)
+{
+    avail_input in = {.cin7_available = 100, .pending_units = 7, .safety_buffer = 3,
+                      .shopify_now = -1, .last_written = -1};
+    int64_t unknown = -1;
+    EXPECT_EQ_INT(avail_target(&in, &unknown), 90);
+    EXPECT_EQ_INT(unknown, 0);
+    /* We wrote 50; Shopify now shows 40; we heard of 6 units since: 4 unknown. */
+    in.shopify_now = 40;
+    in.last_written = 50;
+    in.known_since_write = 6;
+    EXPECT_EQ_INT(avail_target(&in, &unknown), 86);
+    EXPECT_EQ_INT(unknown, 4);
+    /* A restock raised Shopify above our write: nothing unknown. */
+    in.shopify_now = 60;
+    EXPECT_EQ_INT(avail_target(&in, &unknown), 90);
+    EXPECT_EQ_INT(unknown, 0);
+    /* Never below zero. */
+    in.cin7_available = 5;
+    EXPECT_EQ_INT(avail_target(&in, NULL), 0);
+    EXPECT_TRUE(avail_should_write(5, 4));
+    EXPECT_FALSE(avail_should_write(5, 5));
+    EXPECT_TRUE(avail_should_write(0, -1));
+}
+
+TEST(avail, no_reinflation_of_units_bought_but_not_in_cin7)
+{
+    /* 10 exist. Shoppers bought 3 (Shopify 10 -> 7); syncd has heard of 2
+     * (pending, not yet in Cin7); Cin7 still says 10. */
+    avail_input in = {.cin7_available = 10, .pending_units = 2, .safety_buffer = 0,
+                      .shopify_now = 7, .last_written = 10, .known_since_write = 2};
+    EXPECT_EQ_INT(avail_target(&in, NULL), 7); /* not 10, not 8 */
+}
+
+TEST(coalesce, latest_wins_and_window)
+{
+    coalescer *c = coalesce_new(100);
+    EXPECT_EQ_INT(coalesce_mark(c, "SKU-1", 0), 1);
+    for (int i = 1; i <= 1000; i++)
+        EXPECT_EQ_INT(coalesce_mark(c, "SKU-1", i / 100), 0);
+    EXPECT_EQ_INT(coalesce_mark(c, "SKU-2", 50), 1);
+    EXPECT_EQ_INT(coalesce_waiting(c), 2);
+    EXPECT_EQ_INT(coalesce_folded(c), 1000);
+    EXPECT_EQ_INT(coalesce_next_due(c), 100);
+    char *out[8];
+    EXPECT_EQ_INT(coalesce_take(c, 99, out, 8), 0);
+    EXPECT_EQ_INT(coalesce_take(c, 100, out, 8), 1);
+    EXPECT_EQ_STR(out[0], "SKU-1");
+    free(out[0]);
+    /* Marked again after being taken: waits again. */
+    EXPECT_EQ_INT(coalesce_mark(c, "SKU-1", 120), 1);
+    EXPECT_EQ_INT(coalesce_take(c, 1000, out, 8), 2);
+    EXPECT_EQ_STR(out[0], "SKU-2");
+    EXPECT_EQ_STR(out[1], "SKU-1");
+    free(out[0]);
+    free(out[1]);
+    EXPECT_EQ_INT(coalesce_next_due(c), -1);
+    coalesce_free(c);
+}
+
+TEST(coalesce, many_keys_and_churn)
+{
+    coalescer *c = coalesce_new(0);
+    char key[32], *out[64];
+    size_t got = 0;
+    for (int round = 0; round < 200; round++) {
+        for (int k = 0; k < 50; k++) {
+            snprintf(key, sizeof key, "SKU-%d", (round * 7 + k) % 300);
+            coalesce_mark(c, key, round);
+        }
+        size_t n;
+        while ((n = coalesce_take(c, round, out, 64)) > 0) {
+            for (size_t i = 0; i < n; i++)
+                free(out[i]);
+            got += n;
+        }
+        EXPECT_EQ_INT(coalesce_waiting(c), 0);
+    }
+    EXPECT_EQ_INT(got, 200 * 50); /* each round's keys are distinct */
+    coalesce_free(c);
+}
+
+TEST(policy, decisions)
+{
+    policy p = {.max_attempts = 5, .base_ms = 1000, .cap_ms = 60000};
+    rng r;
+    rng_seed(&r, 1);
+    int64_t wait;
+    policy_outcome ok = {HTTPC_OK, 201, -1};
+    EXPECT_EQ_INT(policy_decide(&p, 1, &ok, 0, &r, &wait), POLICY_DONE);
+
+    policy_outcome limited = {HTTPC_OK, 503, -1};
+    EXPECT_EQ_INT(policy_decide(&p, 1, &limited, 0, &r, &wait), POLICY_RETRY);
+    EXPECT_LE_INT(wait, 1000);
+    EXPECT_EQ_INT(policy_decide(&p, 3, &limited, 0, &r, &wait), POLICY_RETRY);
+    EXPECT_LE_INT(wait, 4000);
+    EXPECT_EQ_INT(policy_decide(&p, 5, &limited, 0, &r, &wait), POLICY_GIVE_UP);
+
+    policy_outcome throttled = {HTTPC_OK, 429, 2000};
+    EXPECT_EQ_INT(policy_decide(&p, 1, &throttled, 0, &r, &wait), POLICY_RETRY);
+    EXPECT_EQ_INT(wait, 2000);
+    throttled.retry_after_ms = 3600000;
+    policy_decide(&p, 1, &throttled, 0, &r, &wait);
+    EXPECT_EQ_INT(wait, 60000); /* capped */
+
+    /* Unknown outcomes of non-idempotent writes need a lookup first. */
+    policy_outcome reset = {HTTPC_ERR_RESET, 0, -1};
+    EXPECT_EQ_INT(policy_decide(&p, 1, &reset, 0, &r, &wait), POLICY_LOOKUP);
+    EXPECT_EQ_INT(policy_decide(&p, 1, &reset, 1, &r, &wait), POLICY_RETRY);
+    policy_outcome timeout = {HTTPC_ERR_TIMEOUT, 0, -1};
+    EXPECT_EQ_INT(policy_decide(&p, 2, &timeout, 0, &r, &wait), POLICY_LOOKUP);
+    policy_outcome err500 = {HTTPC_OK, 500, -1};
+    EXPECT_EQ_INT(policy_decide(&p, 1, &err500, 0, &r, &wait), POLICY_LOOKUP);
+    policy_outcome refused = {HTTPC_ERR_CONNECT, 0, -1};
+    EXPECT_EQ_INT(policy_decide(&p, 1, &refused, 0, &r, &wait), POLICY_RETRY);
+
+    policy_outcome bad = {HTTPC_OK, 400, -1};
+    EXPECT_EQ_INT(policy_decide(&p, 1, &bad, 0, &r, &wait), POLICY_PERMANENT);
+    policy_outcome auth = {HTTPC_OK, 403, -1};
+    EXPECT_EQ_INT(policy_decide(&p, 1, &auth, 1, &r, &wait), POLICY_PERMANENT);
+    EXPECT_EQ_STR(policy_action_name(POLICY_LOOKUP), "lookup");
+}

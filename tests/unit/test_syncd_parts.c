@@ -1,0 +1,232 @@
+/* syncd's parts that need no remote: configuration, the rate gate, metrics
+ * and the stock cache. */
+#include "../runner.h"
+
+#include "config.h"
+#include "gate.h"
+#include "metrics.h"
+#include "stockcache.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int load(const char *text, const char *const *over, size_t n, syncd_config *c, json_err *e)
+{
+    return config_load_text(text, strlen(text), "test.json", over, n, c, e);
+}
+
+TEST(syncd_config, demo_defaults)
+{
+    syncd_config c;
+    json_err e;
+    EXPECT_EQ_INT(config_load(NULL, NULL, 0, &c, &e), 0);
+    EXPECT_EQ_INT(c.port, 8080);
+    EXPECT_EQ_STR(c.mode, "event");
+    EXPECT_EQ_STR(c.cin7_url, "http://127.0.0.1:8082/ExternalApi/v2/");
+    EXPECT_EQ_INT(c.cin7_calls_per_minute, 55);
+    EXPECT_EQ_INT(c.n_shops, 1);
+    EXPECT_EQ_STR(c.shops[0].domain, "demo.myshopify.com");
+    EXPECT_EQ_STR(c.shops[0].api_version, "2026-10");
+    EXPECT_EQ_INT(c.shops[0].inventory_rest, 0);
+    EXPECT_EQ_INT(c.n_locations, 1);
+    EXPECT_EQ_STR(c.locations[0].name, "Main Warehouse");
+    EXPECT_EQ_INT(c.coalesce_ms, 2000);
+    EXPECT_EQ_INT(c.map_identity, 1);
+    EXPECT_EQ_STR(c.cin7_hook_auth, "bearer");
+    config_free(&c);
+}
+
+TEST(syncd_config, overrides_and_env)
+{
+    setenv("SURGE_TEST_KEY", "from-env", 1);
+    const char *over[] = {"cin7.calls_per_minute=30", "shops[0].safety_buffer=2",
+                          "mode=poll", "poll_interval=\"5m\"", "cin7.application_key=env:SURGE_TEST_KEY",
+                          "alert_url=http://127.0.0.1:9/alerts"};
+    syncd_config c;
+    json_err e;
+    if (config_load(NULL, over, 6, &c, &e) != 0)
+        test_fail(__FILE__, __LINE__, "%s", e.msg);
+    EXPECT_EQ_INT(c.cin7_calls_per_minute, 30);
+    EXPECT_EQ_INT(c.shops[0].safety_buffer, 2);
+    EXPECT_EQ_STR(c.mode, "poll");
+    EXPECT_EQ_INT(c.poll_interval_ms, 300000);
+    EXPECT_EQ_STR(c.cin7_key, "from-env");
+    EXPECT_EQ_STR(c.alert_url, "http://127.0.0.1:9/alerts"); /* not JSON: taken as a string */
+    cJSON *j = config_to_json(&c);
+    char *text = json_print(j);
+    EXPECT_TRUE(strstr(text, "from-env") == NULL); /* secrets are masked */
+    free(text);
+    cJSON_Delete(j);
+    config_free(&c);
+
+    const char *bad_env[] = {"cin7.application_key=env:SURGE_TEST_UNSET_VAR"};
+    unsetenv("SURGE_TEST_UNSET_VAR");
+    EXPECT_EQ_INT(config_load(NULL, bad_env, 1, &c, &e), -1);
+    EXPECT_CONTAINS(e.msg, "$.cin7.application_key: environment variable SURGE_TEST_UNSET_VAR is not set");
+    const char *bad_index[] = {"shops[3].domain=x"};
+    EXPECT_EQ_INT(config_load(NULL, bad_index, 1, &c, &e), -1);
+    EXPECT_CONTAINS(e.msg, "index 3 is not in the array");
+    const char *no_eq[] = {"port"};
+    EXPECT_EQ_INT(config_load(NULL, no_eq, 1, &c, &e), -1);
+    EXPECT_CONTAINS(e.msg, "expected path=value");
+}
+
+TEST(syncd_config, errors_name_the_json_path)
+{
+    static const struct {
+        const char *text;
+        const char *want;
+    } cases[] = {
+        {"{\"cin7\":{}}", "test.json: $.cin7.base_url: required field is missing"},
+        {"{\"colour\":1}", "test.json: $.colour: unknown field"},
+        {"{\"port\":\"x\"}", "$.port: expected a number, got a string"},
+        {"{\"mode\":\"push\"}", "$.mode: expected \"event\" or \"poll\""},
+        {"{\"cin7\":{\"base_url\":\"u\",\"account_id\":\"a\",\"application_key\":\"k\","
+         "\"webhook_auth\":{\"type\":\"magic\"}}}",
+         "$.cin7.webhook_auth.type: unknown type \"magic\""},
+        {"{\"cin7\":{\"base_url\":\"u\",\"account_id\":\"a\",\"application_key\":\"k\"},"
+         "\"shops\":[{\"domain\":\"d\",\"base_url\":\"b\",\"access_token\":\"t\",\"api_secret\":\"s\","
+         "\"inventory_write\":\"fax\"}]}",
+         "$.shops[0].inventory_write: expected \"graphql\" or \"rest\""},
+        {"{\"cin7\":{\"base_url\":\"u\",\"account_id\":\"a\",\"application_key\":\"k\"},"
+         "\"shops\":[{\"domain\":\"d\",\"base_url\":\"b\",\"access_token\":\"t\",\"api_secret\":\"s\"}],"
+         "\"locations\":[{\"name\":\"A\",\"lat\":10}]}",
+         "$.locations[0]: give both lat and lon"},
+        {"{\"cin7\":{\"base_url\":\"u\",\"account_id\":\"a\",\"application_key\":\"k\"},"
+         "\"shops\":[{\"domain\":\"d\",\"base_url\":\"b\",\"access_token\":\"t\",\"api_secret\":\"s\"}],"
+         "\"locations\":[{\"name\":\"A\"}],\"regions\":[{\"country\":\"AU\",\"locations\":[\"B\"]}]}",
+         "$.regions[0].locations[0]: \"B\" is not in $.locations"},
+        {"{\"coalesce_window\":\"soon\"}", "$.coalesce_window: bad duration"},
+        {"{\"port\":1,", "test.json: line 1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        syncd_config c;
+        json_err e;
+        if (load(cases[i].text, NULL, 0, &c, &e) == 0)
+            test_fail(__FILE__, __LINE__, "case %zu accepted", i);
+        EXPECT_CONTAINS(e.msg, cases[i].want);
+    }
+}
+
+/* ---- gate ------------------------------------------------------------------ */
+
+typedef struct {
+    gate *g;
+    int prio;
+    atomic_int *order;
+    int got;
+} waiter;
+
+static void *acquire(void *arg)
+{
+    waiter *w = arg;
+    gate_acquire(w->g, w->prio, 1);
+    w->got = atomic_fetch_add(w->order, 1);
+    return NULL;
+}
+
+TEST(gate, window_limit_then_priority_first)
+{
+    sclock clk;
+    clock_init(&clk, 1000.0, -1); /* a simulated minute is 60 real ms */
+    gate *g = gate_window(3, 60000, &clk);
+    int64_t t0 = clock_now_ms(&clk);
+    for (int i = 0; i < 3; i++)
+        EXPECT_EQ_INT(gate_acquire(g, PRIO_NORMAL, 1), 0);
+    EXPECT_LT_INT(clock_now_ms(&clk) - t0, 60000); /* the first three did not wait */
+    /* The window is full: a bulk caller arrives first, an urgent one later;
+     * the urgent one must go first when a permit frees. */
+    atomic_int order = 0;
+    waiter bulk = {g, PRIO_BULK, &order, -1}, urgent = {g, PRIO_URGENT, &order, -1};
+    pthread_t tb, tu;
+    pthread_create(&tb, NULL, acquire, &bulk);
+    struct timespec nap = {0, 10 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+    pthread_create(&tu, NULL, acquire, &urgent);
+    pthread_join(tb, NULL);
+    pthread_join(tu, NULL);
+    EXPECT_EQ_INT(urgent.got, 0);
+    EXPECT_EQ_INT(bulk.got, 1);
+    /* Both had to wait for the window to roll. */
+    EXPECT_GE_INT(clock_now_ms(&clk) - t0, 60000);
+    gate_stop(g);
+    EXPECT_EQ_INT(gate_acquire(g, PRIO_URGENT, 1), -1);
+    gate_free(g);
+}
+
+TEST(gate, leaky_observe_and_pause)
+{
+    sclock clk;
+    clock_init(&clk, 1000.0, -1);
+    gate *g = gate_leaky(40, 2, &clk);
+    /* The server says the bucket is full: the next call waits for a leak. */
+    gate_observe(g, 40, 40);
+    int64_t t0 = clock_now_ms(&clk);
+    EXPECT_EQ_INT(gate_acquire(g, PRIO_NORMAL, 1), 0);
+    EXPECT_GE_INT(clock_now_ms(&clk) - t0, 450); /* one unit leaks in 500 ms */
+    gate_pause(g, 5000);
+    t0 = clock_now_ms(&clk);
+    EXPECT_EQ_INT(gate_acquire(g, PRIO_NORMAL, 1), 0);
+    EXPECT_GE_INT(clock_now_ms(&clk) - t0, 4900);
+    /* A cost larger than the bucket can never pass. */
+    EXPECT_EQ_INT(gate_acquire(g, PRIO_NORMAL, 41), -1);
+    gate_free(g);
+}
+
+/* ---- metrics ---------------------------------------------------------------- */
+
+TEST(syncd_metrics, prometheus_text)
+{
+    metrics *m = metrics_new();
+    metrics_inc(m, "syncd_api_calls_total{system=\"cin7\"}", 3);
+    metrics_inc(m, "syncd_api_calls_total{system=\"shopify\"}", 2);
+    metrics_set(m, "syncd_queue_depth", 7);
+    metrics_set(m, "syncd_queue_depth", 5);
+    for (int i = 1; i <= 100; i++)
+        metrics_observe_ms(m, "syncd_ack_latency_ms", i);
+    char *t = metrics_render(m);
+    EXPECT_CONTAINS(t, "# TYPE syncd_api_calls_total counter\n"
+                       "syncd_api_calls_total{system=\"cin7\"} 3\n"
+                       "syncd_api_calls_total{system=\"shopify\"} 2\n");
+    EXPECT_CONTAINS(t, "# TYPE syncd_queue_depth gauge\nsyncd_queue_depth 5\n");
+    EXPECT_CONTAINS(t, "# TYPE syncd_ack_latency_ms summary\n");
+    EXPECT_CONTAINS(t, "syncd_ack_latency_ms{quantile=\"0.5\"} 50.");
+    EXPECT_CONTAINS(t, "syncd_ack_latency_ms{quantile=\"0.99\"} 99.");
+    EXPECT_CONTAINS(t, "syncd_ack_latency_ms_count 100\n");
+    EXPECT_EQ_INT(metrics_get(m, "syncd_api_calls_total{system=\"cin7\"}"), 3);
+    free(t);
+    metrics_free(m);
+}
+
+TEST(stockcache, newer_figures_win)
+{
+    stockcache *c = stockcache_new();
+    stock_figures f = {10, 2, 8, 0, 0, 1000}, got;
+    EXPECT_FALSE(stockcache_get(c, "SKU", "Main", &got));
+    stockcache_put(c, "SKU", "Main", &f);
+    EXPECT_TRUE(stockcache_get(c, "SKU", "Main", &got));
+    EXPECT_EQ_INT(got.available, 8);
+    stock_figures older = {99, 0, 99, 0, 0, 500};
+    stockcache_put(c, "SKU", "Main", &older);
+    stockcache_get(c, "SKU", "Main", &got);
+    EXPECT_EQ_INT(got.available, 8);
+    stock_figures newer = {10, 5, 5, 0, 0, 1500};
+    stockcache_put(c, "SKU", "Main", &newer);
+    stockcache_get(c, "SKU", "Main", &got);
+    EXPECT_EQ_INT(got.available, 5);
+    for (int i = 0; i < 2000; i++) {
+        char sku[32];
+        snprintf(sku, sizeof sku, "S%d", i);
+        stock_figures x = {i, 0, i, 0, 0, 1};
+        stockcache_put(c, sku, "Other", &x);
+    }
+    EXPECT_TRUE(stockcache_get(c, "S1999", "Other", &got));
+    EXPECT_EQ_INT(got.available, 1999);
+    EXPECT_EQ_INT(stockcache_full_read_at(c), 0);
+    stockcache_set_full_read(c, 77);
+    stockcache_set_full_read(c, 50);
+    EXPECT_EQ_INT(stockcache_full_read_at(c), 77);
+    stockcache_free(c);
+}
