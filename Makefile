@@ -26,7 +26,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wwrite-strings -Werror
-CPPFLAGS := -D_GNU_SOURCE -Ilib -Imocks/common -Iengine/core -Iengine/syncd -MMD -MP
+CPPFLAGS := -D_GNU_SOURCE -Ilib -Imocks/common -Iengine/core -Iengine/syncd -Iharness -MMD -MP
 LDLIBS    = $(PKG_LIBS) -lpthread -lm
 
 REL_CFLAGS  := -O2 -g
@@ -54,7 +54,9 @@ PROGRAMS    += $(if $(wildcard engine/syncd/main.c),syncd)
 
 # syncd modules that link without the rest of syncd, for unit tests.
 SYNCD_PARTS := $(addprefix engine/syncd/,store.c config.c gate.c metrics.c stockcache.c)
-TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(ENGINE_CORE) $(SYNCD_PARTS) \
+# Harness modules that link without its main, for unit tests.
+HARNESS_PARTS := $(filter-out harness/main.c,$(sort $(wildcard harness/*.c)))
+TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(ENGINE_CORE) $(SYNCD_PARTS) $(HARNESS_PARTS) \
              $(sort $(wildcard tests/unit/*.c tests/e2e/*.c tests/fuzz/fuzz_*.c))
 SELFTEST_SRCS := tests/runner.c tests/selftest/selftest.c
 
@@ -120,7 +122,7 @@ $(BUILD)/fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-FUZZ_LINK   := $(LIB_SRCS) $(ENGINE_CORE) $(SYNCD_PARTS) $(FUZZ_SRCS)
+FUZZ_LINK   := $(LIB_SRCS) $(ENGINE_CORE) $(SYNCD_PARTS) $(HARNESS_PARTS) $(FUZZ_SRCS)
 $(BUILD)/fuzz/fuzz-$(FUZZ): $(call fuzz_obj,$(FUZZ_LINK)) tests/fuzz/libfuzzer_main.c
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) -DFUZZ_NAME=$(FUZZ) \
 	    -fsanitize=fuzzer -o $@ tests/fuzz/libfuzzer_main.c \

@@ -334,6 +334,76 @@ int json_get_arr(const cJSON *obj, const char *path, const char *key, int requir
     return get_typed(obj, path, key, required, out, e, 1);
 }
 
+int json_set_path(cJSON *root, const char *spec, json_err *e)
+{
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec) {
+        snprintf(e->msg, sizeof e->msg, "%s: expected path=value", spec);
+        return -1;
+    }
+    char *path = xstrndup(spec, (size_t)(eq - spec));
+    const char *value = eq + 1;
+    json_err pe;
+    cJSON *v = json_parse(value, strlen(value), &pe);
+    if (!v)
+        v = cJSON_CreateString(value); /* not JSON: a plain string */
+    cJSON *node = root;
+    char *p = path;
+    int rc = -1;
+    while (*p) {
+        if (*p == '.')
+            p++;
+        if (*p == '[') {
+            char *end;
+            long idx = strtol(p + 1, &end, 10);
+            if (*end != ']' || idx < 0) {
+                snprintf(e->msg, sizeof e->msg, "%s: bad index in path", spec);
+                goto out;
+            }
+            p = end + 1;
+            if (!cJSON_IsArray(node) || idx >= cJSON_GetArraySize(node)) {
+                snprintf(e->msg, sizeof e->msg, "%s: index %ld is not in the array", spec,
+                         idx);
+                goto out;
+            }
+            if (!*p) {
+                cJSON_ReplaceItemInArray(node, (int)idx, v);
+                v = NULL;
+                break;
+            }
+            node = cJSON_GetArrayItem(node, (int)idx);
+            continue;
+        }
+        size_t len = strcspn(p, ".[");
+        char *key = xstrndup(p, len);
+        p += len;
+        if (!cJSON_IsObject(node)) {
+            snprintf(e->msg, sizeof e->msg, "%s: \"%s\" is not inside an object", spec, key);
+            free(key);
+            goto out;
+        }
+        if (!*p) {
+            if (cJSON_GetObjectItemCaseSensitive(node, key))
+                cJSON_ReplaceItemInObjectCaseSensitive(node, key, v);
+            else
+                cJSON_AddItemToObject(node, key, v);
+            v = NULL;
+            free(key);
+            break;
+        }
+        cJSON *next = cJSON_GetObjectItemCaseSensitive(node, key);
+        if (!next)
+            next = cJSON_AddObjectToObject(node, key);
+        free(key);
+        node = next;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(v);
+    free(path);
+    return rc;
+}
+
 char *json_print(const cJSON *v)
 {
     char *s = cJSON_PrintUnformatted(v);

@@ -59,6 +59,12 @@ int json_get_obj(const cJSON *obj, const char *path, const char *key, int requir
 int json_get_arr(const cJSON *obj, const char *path, const char *key, int required,
                  const cJSON **out, json_err *e);
 
+/* Applies "a.b[2].c=value" to root (what --set flags do): objects on the
+ * way are created as needed, array indexes must exist; a value that parses
+ * as JSON is used as JSON, anything else as a string. Returns 0, or -1 with
+ * e naming the spec and what was wrong. */
+int json_set_path(cJSON *root, const char *spec, json_err *e);
+
 /* Compact text of v; malloc'd, caller frees with free(). */
 char *json_print(const cJSON *v);
 

@@ -37,77 +37,6 @@ const char *config_demo_text(void)
 
 /* ---- overrides ------------------------------------------------------------ */
 
-/* Applies one "a.b[2].c=value" to the tree. */
-static int apply_override(cJSON *root, const char *spec, json_err *e)
-{
-    const char *eq = strchr(spec, '=');
-    if (!eq || eq == spec) {
-        snprintf(e->msg, sizeof e->msg, "--set %s: expected path=value", spec);
-        return -1;
-    }
-    char *path = xstrndup(spec, (size_t)(eq - spec));
-    const char *value = eq + 1;
-    json_err pe;
-    cJSON *v = json_parse(value, strlen(value), &pe);
-    if (!v)
-        v = cJSON_CreateString(value); /* not JSON: a plain string */
-    cJSON *node = root;
-    char *p = path;
-    int rc = -1;
-    while (*p) {
-        if (*p == '.')
-            p++;
-        if (*p == '[') {
-            char *end;
-            long idx = strtol(p + 1, &end, 10);
-            if (*end != ']' || idx < 0) {
-                snprintf(e->msg, sizeof e->msg, "--set %s: bad index in path", spec);
-                goto out;
-            }
-            p = end + 1;
-            if (!cJSON_IsArray(node) || idx >= cJSON_GetArraySize(node)) {
-                snprintf(e->msg, sizeof e->msg, "--set %s: index %ld is not in the array", spec,
-                         idx);
-                goto out;
-            }
-            if (!*p) {
-                cJSON_ReplaceItemInArray(node, (int)idx, v);
-                v = NULL;
-                break;
-            }
-            node = cJSON_GetArrayItem(node, (int)idx);
-            continue;
-        }
-        size_t len = strcspn(p, ".[");
-        char *key = xstrndup(p, len);
-        p += len;
-        if (!cJSON_IsObject(node)) {
-            snprintf(e->msg, sizeof e->msg, "--set %s: \"%s\" is not inside an object", spec, key);
-            free(key);
-            goto out;
-        }
-        if (!*p) {
-            if (cJSON_GetObjectItemCaseSensitive(node, key))
-                cJSON_ReplaceItemInObjectCaseSensitive(node, key, v);
-            else
-                cJSON_AddItemToObject(node, key, v);
-            v = NULL;
-            free(key);
-            break;
-        }
-        cJSON *next = cJSON_GetObjectItemCaseSensitive(node, key);
-        if (!next)
-            next = cJSON_AddObjectToObject(node, key);
-        free(key);
-        node = next;
-    }
-    rc = 0;
-out:
-    cJSON_Delete(v);
-    free(path);
-    return rc;
-}
-
 /* Replaces every string "env:NAME" with $NAME. */
 static int resolve_env(cJSON *v, const char *path, json_err *e)
 {
@@ -507,8 +436,12 @@ static int load_tree(cJSON *root, const char *name, const char *const *overrides
 {
     int rc = -1;
     for (size_t i = 0; i < n_overrides; i++)
-        if (apply_override(root, overrides[i], e))
+        if (json_set_path(root, overrides[i], e)) {
+            char msg[sizeof e->msg];
+            snprintf(msg, sizeof msg, "%s", e->msg);
+            snprintf(e->msg, sizeof e->msg, "--set %.500s", msg);
             goto out;
+        }
     if (resolve_env(root, "$", e) || read_root(root, out, e)) {
         if (name) {
             char msg[sizeof e->msg];

@@ -156,3 +156,27 @@ TEST(json, load_file_errors_name_the_file)
     free(text);
     cJSON_Delete(v);
 }
+
+TEST(json, set_path_overrides)
+{
+    cJSON *v = parse("{\"a\":{\"b\":1},\"list\":[{\"x\":1},{\"x\":2}]}");
+    json_err e;
+    EXPECT_EQ_INT(json_set_path(v, "a.b=5", &e), 0);
+    EXPECT_EQ_INT(json_set_path(v, "a.c.d=\"deep\"", &e), 0);
+    EXPECT_EQ_INT(json_set_path(v, "list[1].x=[1,2]", &e), 0);
+    EXPECT_EQ_INT(json_set_path(v, "list[0]={\"y\":true}", &e), 0);
+    EXPECT_EQ_INT(json_set_path(v, "name=plain text", &e), 0);
+    char *text = json_print(v);
+    EXPECT_EQ_STR(text, "{\"a\":{\"b\":5,\"c\":{\"d\":\"deep\"}},\"list\":[{\"y\":true},"
+                        "{\"x\":[1,2]}],\"name\":\"plain text\"}");
+    free(text);
+    EXPECT_EQ_INT(json_set_path(v, "list[7].x=1", &e), -1);
+    EXPECT_CONTAINS(e.msg, "index 7 is not in the array");
+    EXPECT_EQ_INT(json_set_path(v, "a.b.c=1", &e), -1);
+    EXPECT_CONTAINS(e.msg, "not inside an object");
+    EXPECT_EQ_INT(json_set_path(v, "novalue", &e), -1);
+    EXPECT_CONTAINS(e.msg, "expected path=value");
+    EXPECT_EQ_INT(json_set_path(v, "list[x]=1", &e), -1);
+    EXPECT_CONTAINS(e.msg, "bad index");
+    cJSON_Delete(v);
+}

@@ -1,0 +1,952 @@
+/* Scenario loading and checking; see scenario.h. */
+#include "scenario.h"
+
+#include "clock.h"
+#include "mem.h"
+#include "sbuf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SCENARIO_BYTES (16 * 1024 * 1024)
+#define MAX_REPLAY_BYTES (256 * 1024 * 1024)
+
+static char *dup_str(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static int get_dup(const cJSON *o, const char *path, const char *key, int required,
+                   const char *dflt, char **out, json_err *e)
+{
+    const char *s = dflt;
+    if (json_get_str(o, path, key, required, &s, e))
+        return -1;
+    *out = dup_str(s);
+    return 0;
+}
+
+/* Iterates the elements `it` of a JSON array with their index `i` and their
+ * JSON path `p` ("$.demand[3]"). The body may `continue` or `return`, not
+ * `break` (it would only leave the innermost of the three loops). */
+#define EACH(arr, path, i, p, it)                                                          \
+    for (size_t i = 0, i##_n = (size_t)cJSON_GetArraySize(arr); i < i##_n; i++)           \
+        for (const cJSON *it = cJSON_GetArrayItem(arr, (int)i); it; it = NULL)            \
+            for (char p[160], *p##_once = (json_path_index(p, sizeof p, path, i), p);      \
+                 p##_once; p##_once = NULL)
+
+/* ---- catalog ----------------------------------------------------------------- */
+
+static int find_supplier(const scenario *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_suppliers; i++)
+        if (strcmp(s->suppliers[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int scenario_sku_index(const scenario *s, const char *sku)
+{
+    for (size_t i = 0; i < s->n_skus; i++)
+        if (strcmp(s->skus[i].sku, sku) == 0)
+            return (int)i;
+    return -1;
+}
+
+int scenario_sku_by_shopify(const scenario *s, const char *sku)
+{
+    for (size_t i = 0; i < s->n_skus; i++)
+        if (strcmp(s->skus[i].shopify_sku, sku) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int read_suppliers(const cJSON *root, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"name", "lead_time", "moq", "pack", "currency", NULL};
+    const cJSON *arr = NULL;
+    if (json_get_arr(root, "$", "suppliers", JSON_OPTIONAL, &arr, e))
+        return -1;
+    if (!arr)
+        return 0;
+    s->suppliers = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *s->suppliers);
+    EACH(arr, "$.suppliers", i, p, it)
+    {
+        sc_supplier *su = &s->suppliers[s->n_suppliers++];
+        su->lead_ms = 7 * 86400000LL;
+        su->moq = 1;
+        su->pack = 1;
+        if (json_only_keys(it, p, keys, e) || get_dup(it, p, "name", JSON_REQUIRED, NULL, &su->name, e) ||
+            json_get_duration(it, p, "lead_time", JSON_OPTIONAL, &su->lead_ms, e) ||
+            json_get_int(it, p, "moq", JSON_OPTIONAL, 1, 100000000, &su->moq, e) ||
+            json_get_int(it, p, "pack", JSON_OPTIONAL, 1, 100000000, &su->pack, e) ||
+            get_dup(it, p, "currency", JSON_OPTIONAL, "USD", &su->currency, e))
+            return -1;
+        if (find_supplier(s, su->name) != (int)s->n_suppliers - 1)
+            return json_fail(e, p, "supplier \"%s\" is listed twice", su->name);
+    }
+    return 0;
+}
+
+/* "skus": a list of objects, or {"count": N, "prefix": "HOT-", ...} to make N. */
+static int read_catalog(const cJSON *root, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"skus", "generate", "mismatch_rate", NULL};
+    static const char *const sku_keys[] = {"sku", "shopify_sku", "price", "supplier", NULL};
+    static const char *const gen_keys[] = {"count", "prefix", "price", "supplier", "digits", NULL};
+    const cJSON *cat = NULL, *list = NULL, *gen = NULL;
+    if (json_get_obj(root, "$", "catalog", JSON_REQUIRED, &cat, e) ||
+        json_only_keys(cat, "$.catalog", keys, e) ||
+        json_get_arr(cat, "$.catalog", "skus", JSON_OPTIONAL, &list, e) ||
+        json_get_obj(cat, "$.catalog", "generate", JSON_OPTIONAL, &gen, e))
+        return -1;
+    double mismatch = 0;
+    if (json_get_num(cat, "$.catalog", "mismatch_rate", JSON_OPTIONAL, 0, 1, &mismatch, e))
+        return -1;
+    size_t cap = (list ? (size_t)cJSON_GetArraySize(list) : 0);
+    int64_t count = 0, digits = 3;
+    double price = 25;
+    const char *prefix = "SKU-", *gen_supplier = NULL;
+    if (gen && (json_only_keys(gen, "$.catalog.generate", gen_keys, e) ||
+                json_get_int(gen, "$.catalog.generate", "count", JSON_REQUIRED, 1, 100000, &count, e) ||
+                json_get_str(gen, "$.catalog.generate", "prefix", JSON_OPTIONAL, &prefix, e) ||
+                json_get_num(gen, "$.catalog.generate", "price", JSON_OPTIONAL, 0, 1e9, &price, e) ||
+                json_get_str(gen, "$.catalog.generate", "supplier", JSON_OPTIONAL, &gen_supplier, e) ||
+                json_get_int(gen, "$.catalog.generate", "digits", JSON_OPTIONAL, 1, 12, &digits, e)))
+        return -1;
+    cap += (size_t)count;
+    if (cap == 0)
+        return json_fail(e, "$.catalog", "give \"skus\" or \"generate\" (at least one SKU)");
+    s->skus = xcalloc(cap, sizeof *s->skus);
+    if (list)
+        EACH(list, "$.catalog.skus", i, p, it)
+        {
+            sc_sku *k = &s->skus[s->n_skus++];
+            k->price = 25;
+            k->reorder_point = -1;
+            if (json_only_keys(it, p, sku_keys, e) || get_dup(it, p, "sku", JSON_REQUIRED, NULL, &k->sku, e) ||
+                get_dup(it, p, "shopify_sku", JSON_OPTIONAL, k->sku, &k->shopify_sku, e) ||
+                json_get_num(it, p, "price", JSON_OPTIONAL, 0, 1e9, &k->price, e) ||
+                get_dup(it, p, "supplier", JSON_OPTIONAL, NULL, &k->supplier, e))
+                return -1;
+            if (k->supplier && find_supplier(s, k->supplier) < 0) {
+                char sp[200];
+                json_path_key(sp, sizeof sp, p, "supplier");
+                return json_fail(e, sp, "\"%s\" is not in $.suppliers", k->supplier);
+            }
+        }
+    for (int64_t i = 0; i < count; i++) {
+        sc_sku *k = &s->skus[s->n_skus++];
+        k->sku = xasprintf("%s%0*lld", prefix, (int)digits, (long long)(i + 1));
+        k->shopify_sku = xstrdup(k->sku);
+        k->price = price;
+        k->supplier = dup_str(gen_supplier);
+        k->reorder_point = -1;
+        if (k->supplier && find_supplier(s, k->supplier) < 0)
+            return json_fail(e, "$.catalog.generate.supplier", "\"%s\" is not in $.suppliers",
+                             k->supplier);
+    }
+    for (size_t i = 0; i < s->n_skus; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->skus[i].sku, s->skus[j].sku) == 0)
+                return json_fail(e, "$.catalog", "SKU \"%s\" is listed twice", s->skus[i].sku);
+    /* A mismatch rate renames that share of Shopify SKUs (every k-th one, so
+     * the same scenario mismatches the same SKUs): lower case, as happens when
+     * a catalog is keyed in by hand. */
+    if (mismatch > 0) {
+        size_t every = (size_t)(1.0 / mismatch + 0.5);
+        if (every < 1)
+            every = 1;
+        for (size_t i = every - 1; i < s->n_skus; i += every) {
+            sc_sku *k = &s->skus[i];
+            if (strcmp(k->sku, k->shopify_sku) != 0)
+                continue;
+            for (char *c = k->shopify_sku; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+        }
+    }
+    return 0;
+}
+
+static int read_warehouses(const cJSON *root, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"name", "lat", "lon", "priority", NULL};
+    const cJSON *arr = NULL;
+    if (json_get_arr(root, "$", "warehouses", JSON_REQUIRED, &arr, e))
+        return -1;
+    if (cJSON_GetArraySize(arr) == 0)
+        return json_fail(e, "$.warehouses", "at least one warehouse is needed");
+    s->warehouses = xcalloc((size_t)cJSON_GetArraySize(arr), sizeof *s->warehouses);
+    EACH(arr, "$.warehouses", i, p, it)
+    {
+        sc_warehouse *w = &s->warehouses[s->n_warehouses++];
+        double lat = 1000, lon = 1000;
+        int64_t prio = (int64_t)s->n_warehouses;
+        if (json_only_keys(it, p, keys, e) || get_dup(it, p, "name", JSON_REQUIRED, NULL, &w->name, e) ||
+            json_get_num(it, p, "lat", JSON_OPTIONAL, -90, 90, &lat, e) ||
+            json_get_num(it, p, "lon", JSON_OPTIONAL, -180, 180, &lon, e) ||
+            json_get_int(it, p, "priority", JSON_OPTIONAL, -1000000, 1000000, &prio, e))
+            return -1;
+        if ((lat == 1000) != (lon == 1000))
+            return json_fail(e, p, "give both lat and lon, or neither");
+        w->has_coords = lat != 1000;
+        w->lat = w->has_coords ? lat : 0;
+        w->lon = w->has_coords ? lon : 0;
+        w->priority = (int)prio;
+        for (size_t k = 0; k + 1 < s->n_warehouses; k++)
+            if (strcmp(s->warehouses[k].name, w->name) == 0)
+                return json_fail(e, p, "warehouse \"%s\" is listed twice", w->name);
+    }
+    return 0;
+}
+
+static int read_shops(const cJSON *root, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"domain", "plan", "token", "secret", NULL};
+    const cJSON *arr = NULL;
+    if (json_get_arr(root, "$", "shops", JSON_REQUIRED, &arr, e))
+        return -1;
+    if (cJSON_GetArraySize(arr) == 0)
+        return json_fail(e, "$.shops", "at least one shop is needed");
+    s->shops = xcalloc((size_t)cJSON_GetArraySize(arr), sizeof *s->shops);
+    EACH(arr, "$.shops", i, p, it)
+    {
+        sc_shop *sh = &s->shops[s->n_shops++];
+        if (json_only_keys(it, p, keys, e) || get_dup(it, p, "domain", JSON_REQUIRED, NULL, &sh->domain, e) ||
+            get_dup(it, p, "plan", JSON_OPTIONAL, "plus", &sh->plan, e))
+            return -1;
+        char tok[160], sec[160];
+        snprintf(tok, sizeof tok, "shpat_surge_%zu", i);
+        snprintf(sec, sizeof sec, "surge-secret-%zu", i);
+        if (get_dup(it, p, "token", JSON_OPTIONAL, tok, &sh->token, e) ||
+            get_dup(it, p, "secret", JSON_OPTIONAL, sec, &sh->secret, e))
+            return -1;
+        static const char *const plans[] = {"standard", "advanced", "plus", "enterprise"};
+        int known = 0;
+        for (size_t k = 0; k < 4; k++)
+            known |= strcmp(plans[k], sh->plan) == 0;
+        if (!known) {
+            char pp[200];
+            json_path_key(pp, sizeof pp, p, "plan");
+            return json_fail(e, pp, "unknown plan \"%s\" (known: standard, advanced, plus, enterprise)",
+                             sh->plan);
+        }
+        for (size_t k = 0; k + 1 < s->n_shops; k++)
+            if (strcmp(s->shops[k].domain, sh->domain) == 0)
+                return json_fail(e, p, "shop \"%s\" is listed twice", sh->domain);
+    }
+    return 0;
+}
+
+static int read_stock(const cJSON *root, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"sku", "warehouse", "on_hand", NULL};
+    const cJSON *arr = NULL;
+    if (json_get_arr(root, "$", "stock", JSON_OPTIONAL, &arr, e))
+        return -1;
+    if (!arr)
+        return 0;
+    s->stock = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *s->stock);
+    EACH(arr, "$.stock", i, p, it)
+    {
+        sc_stock *st = &s->stock[s->n_stock++];
+        if (json_only_keys(it, p, keys, e) || get_dup(it, p, "sku", JSON_OPTIONAL, "*", &st->sku, e) ||
+            get_dup(it, p, "warehouse", JSON_OPTIONAL, "*", &st->warehouse, e) ||
+            json_get_int(it, p, "on_hand", JSON_REQUIRED, 0, 1000000000, &st->on_hand, e))
+            return -1;
+        int sku_hit = 0, wh_hit = 0;
+        for (size_t k = 0; k < s->n_skus; k++)
+            sku_hit |= fnmatch(st->sku, s->skus[k].sku, 0) == 0;
+        for (size_t k = 0; k < s->n_warehouses; k++)
+            wh_hit |= fnmatch(st->warehouse, s->warehouses[k].name, 0) == 0;
+        if (!sku_hit || !wh_hit) {
+            char fp[200];
+            json_path_key(fp, sizeof fp, p, sku_hit ? "warehouse" : "sku");
+            return json_fail(e, fp, "\"%s\" matches no %s", sku_hit ? st->warehouse : st->sku,
+                             sku_hit ? "warehouse" : "SKU");
+        }
+    }
+    return 0;
+}
+
+int64_t scenario_on_hand(const scenario *s, size_t sku, size_t warehouse)
+{
+    int64_t v = 0;
+    for (size_t i = 0; i < s->n_stock; i++)
+        if (fnmatch(s->stock[i].sku, s->skus[sku].sku, 0) == 0 &&
+            fnmatch(s->stock[i].warehouse, s->warehouses[warehouse].name, 0) == 0)
+            v = s->stock[i].on_hand;
+    return v;
+}
+
+/* ---- demand ---------------------------------------------------------------- */
+
+static int read_window(const cJSON *o, const char *path, int64_t dflt_len, int64_t *at,
+                       int64_t *len, json_err *e)
+{
+    static const char *const keys[] = {"at", "for", NULL};
+    const cJSON *w = NULL;
+    *at = 0;
+    *len = dflt_len;
+    if (json_get_obj(o, path, "window", JSON_OPTIONAL, &w, e))
+        return -1;
+    if (!w)
+        return 0;
+    char p[200];
+    json_path_key(p, sizeof p, path, "window");
+    return json_only_keys(w, p, keys, e) || json_get_duration(w, p, "at", JSON_OPTIONAL, at, e) ||
+                   json_get_duration(w, p, "for", JSON_OPTIONAL, len, e)
+               ? -1
+               : 0;
+}
+
+static int sku_list(scenario *s, const cJSON *arr, const char *path, int **out, size_t *n,
+                    json_err *e)
+{
+    *out = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof **out);
+    *n = 0;
+    EACH(arr, path, i, p, it)
+    {
+        if (!cJSON_IsString(it))
+            return json_fail(e, p, "expected a SKU (a string), got %s", json_type_name(it));
+        int k = scenario_sku_index(s, it->valuestring);
+        if (k < 0)
+            return json_fail(e, p, "\"%s\" is not in the catalog", it->valuestring);
+        (*out)[(*n)++] = k;
+    }
+    return 0;
+}
+
+static int read_mix(scenario *s, const cJSON *o, const char *path, sc_stream *st, json_err *e)
+{
+    static const char *const keys[] = {"mix", "zipf_s", "hot", "hot_share", "only", NULL};
+    const cJSON *m = NULL;
+    st->mix = MIX_UNIFORM;
+    st->zipf_s = 1.1;
+    st->hot_share = 0.8;
+    if (json_get_obj(o, path, "skus", JSON_OPTIONAL, &m, e))
+        return -1;
+    if (!m)
+        return 0;
+    char p[200];
+    json_path_key(p, sizeof p, path, "skus");
+    const char *mix = "uniform";
+    const cJSON *hot = NULL, *only = NULL;
+    if (json_only_keys(m, p, keys, e) || json_get_str(m, p, "mix", JSON_OPTIONAL, &mix, e) ||
+        json_get_num(m, p, "zipf_s", JSON_OPTIONAL, 0.01, 10, &st->zipf_s, e) ||
+        json_get_num(m, p, "hot_share", JSON_OPTIONAL, 0, 1, &st->hot_share, e) ||
+        json_get_arr(m, p, "hot", JSON_OPTIONAL, &hot, e) ||
+        json_get_arr(m, p, "only", JSON_OPTIONAL, &only, e))
+        return -1;
+    if (strcmp(mix, "uniform") == 0)
+        st->mix = MIX_UNIFORM;
+    else if (strcmp(mix, "zipf") == 0)
+        st->mix = MIX_ZIPF;
+    else if (strcmp(mix, "hot") == 0)
+        st->mix = MIX_HOT;
+    else {
+        char mp[240];
+        json_path_key(mp, sizeof mp, p, "mix");
+        return json_fail(e, mp, "unknown mix \"%s\" (known: uniform, zipf, hot)", mix);
+    }
+    char lp[240];
+    if (only) {
+        json_path_key(lp, sizeof lp, p, "only");
+        if (sku_list(s, only, lp, &st->skus, &st->n_skus, e))
+            return -1;
+    }
+    if (hot) {
+        json_path_key(lp, sizeof lp, p, "hot");
+        if (sku_list(s, hot, lp, &st->hot, &st->n_hot, e))
+            return -1;
+    }
+    if (st->mix == MIX_HOT && st->n_hot == 0) {
+        json_path_key(lp, sizeof lp, p, "hot");
+        return json_fail(e, lp, "mix \"hot\" needs a list of hot SKUs");
+    }
+    return 0;
+}
+
+static int read_regions(const cJSON *o, const char *path, sc_stream *st, json_err *e)
+{
+    static const char *const keys[] = {"country", "postcode", "lat", "lon", "weight", NULL};
+    const cJSON *arr = NULL;
+    if (json_get_arr(o, path, "regions", JSON_OPTIONAL, &arr, e))
+        return -1;
+    if (!arr)
+        return 0;
+    char ap[200];
+    json_path_key(ap, sizeof ap, path, "regions");
+    st->regions = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *st->regions);
+    EACH(arr, ap, i, p, it)
+    {
+        sc_region *r = &st->regions[st->n_regions++];
+        double lat = 1000, lon = 1000;
+        r->weight = 1;
+        if (json_only_keys(it, p, keys, e) || get_dup(it, p, "country", JSON_REQUIRED, NULL, &r->country, e) ||
+            get_dup(it, p, "postcode", JSON_OPTIONAL, "", &r->postcode, e) ||
+            json_get_num(it, p, "lat", JSON_OPTIONAL, -90, 90, &lat, e) ||
+            json_get_num(it, p, "lon", JSON_OPTIONAL, -180, 180, &lon, e) ||
+            json_get_num(it, p, "weight", JSON_OPTIONAL, 0, 1e9, &r->weight, e))
+            return -1;
+        if ((lat == 1000) != (lon == 1000))
+            return json_fail(e, p, "give both lat and lon, or neither");
+        r->has_coords = lat != 1000;
+        r->lat = r->has_coords ? lat : 0;
+        r->lon = r->has_coords ? lon : 0;
+    }
+    return 0;
+}
+
+/* Reads a replay CSV: a header line naming at least timestamp and sku; the
+ * columns shop, qty, country, postcode are optional. Timestamps are ISO-8601
+ * or milliseconds. */
+static int read_replay(const char *file, const char *dir, const char *path, sc_stream *st,
+                       json_err *e)
+{
+    char full[1024];
+    if (file[0] == '/' || !dir)
+        snprintf(full, sizeof full, "%s", file);
+    else
+        snprintf(full, sizeof full, "%s/%s", dir, file);
+    FILE *f = fopen(full, "r");
+    if (!f)
+        return json_fail(e, path, "cannot open %s: %s", full, strerror(errno));
+    char line[4096];
+    int col[6] = {-1, -1, -1, -1, -1, -1}; /* timestamp shop sku qty country postcode */
+    static const char *const names[] = {"timestamp", "shop", "sku", "qty", "country", "postcode"};
+    size_t lineno = 0, cap = 0;
+    int64_t first = 0;
+    int rc = -1;
+    long total = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        total += (long)strlen(line);
+        if (total > MAX_REPLAY_BYTES) {
+            json_fail(e, path, "%s: larger than %d bytes", full, MAX_REPLAY_BYTES);
+            goto out;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0])
+            continue;
+        char *fields[16];
+        int nf = 0;
+        for (char *tok = line, *next; tok && nf < 16; tok = next) {
+            next = strchr(tok, ',');
+            if (next)
+                *next++ = '\0';
+            while (*tok == ' ')
+                tok++;
+            fields[nf++] = tok;
+        }
+        if (col[0] < 0 && col[2] < 0) {
+            for (int c = 0; c < nf; c++)
+                for (int k = 0; k < 6; k++)
+                    if (strcmp(fields[c], names[k]) == 0)
+                        col[k] = c;
+            if (col[0] < 0 || col[2] < 0) {
+                json_fail(e, path, "%s:%zu: the header must name timestamp and sku columns", full,
+                          lineno);
+                goto out;
+            }
+            continue;
+        }
+        for (int k = 0; k < 6; k++)
+            if (col[k] >= nf && (k == 0 || k == 2)) {
+                json_fail(e, path, "%s:%zu: missing the %s column", full, lineno, names[k]);
+                goto out;
+            }
+        int64_t t;
+        const char *ts = fields[col[0]];
+        char *end;
+        long long ms = strtoll(ts, &end, 10);
+        if (*ts && !*end)
+            t = ms;
+        else if (clock_parse_iso(ts, &t) != 0) {
+            json_fail(e, path, "%s:%zu: bad timestamp \"%s\" (ISO-8601 or milliseconds)", full,
+                      lineno, ts);
+            goto out;
+        }
+        int64_t qty = 1;
+        if (col[3] >= 0 && col[3] < nf && *fields[col[3]]) {
+            qty = strtoll(fields[col[3]], &end, 10);
+            if (*end || qty <= 0) {
+                json_fail(e, path, "%s:%zu: bad qty \"%s\"", full, lineno, fields[col[3]]);
+                goto out;
+            }
+        }
+        if (st->n_replay == cap) {
+            cap = cap ? cap * 2 : 256;
+            st->replay = xrealloc(st->replay, cap * sizeof *st->replay);
+        }
+        if (st->n_replay == 0)
+            first = t;
+        sc_replay_row *r = &st->replay[st->n_replay++];
+        memset(r, 0, sizeof *r);
+        r->t = t - first;
+        if (r->t < 0 || (st->n_replay > 1 && t < first + st->replay[st->n_replay - 2].t)) {
+            json_fail(e, path, "%s:%zu: rows must be in time order", full, lineno);
+            goto out;
+        }
+        r->sku = xstrdup(fields[col[2]]);
+        r->qty = qty;
+        r->shop = col[1] >= 0 && col[1] < nf && *fields[col[1]] ? xstrdup(fields[col[1]]) : NULL;
+        r->country = col[4] >= 0 && col[4] < nf && *fields[col[4]] ? xstrdup(fields[col[4]]) : NULL;
+        r->postcode = col[5] >= 0 && col[5] < nf && *fields[col[5]] ? xstrdup(fields[col[5]]) : NULL;
+    }
+    if (st->n_replay == 0) {
+        json_fail(e, path, "%s: no rows", full);
+        goto out;
+    }
+    rc = 0;
+out:
+    fclose(f);
+    return rc;
+}
+
+static int read_streams(const cJSON *root, const char *dir, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"name", "channel", "shop", "warehouse", "shape", "rate",
+                                       "rate_to", "window", "spike", "replay", "skus", "qty",
+                                       "lines", "regions", NULL};
+    const cJSON *arr = NULL;
+    if (json_get_arr(root, "$", "demand", JSON_REQUIRED, &arr, e))
+        return -1;
+    s->streams = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *s->streams);
+    EACH(arr, "$.demand", i, p, it)
+    {
+        sc_stream *st = &s->streams[s->n_streams++];
+        const char *shape = "constant", *shop = NULL, *wh = NULL;
+        char def_name[32];
+        snprintf(def_name, sizeof def_name, "stream-%zu", i + 1);
+        st->qty_min = st->qty_max = 1;
+        st->lines_min = st->lines_max = 1;
+        st->shop = -1;
+        st->warehouse = -1;
+        const cJSON *spike = NULL, *replay = NULL, *qty = NULL, *lines = NULL;
+        if (json_only_keys(it, p, keys, e) || get_dup(it, p, "name", JSON_OPTIONAL, def_name, &st->name, e) ||
+            get_dup(it, p, "channel", JSON_OPTIONAL, "shopify", &st->channel, e) ||
+            json_get_str(it, p, "shop", JSON_OPTIONAL, &shop, e) ||
+            json_get_str(it, p, "warehouse", JSON_OPTIONAL, &wh, e) ||
+            json_get_str(it, p, "shape", JSON_OPTIONAL, &shape, e) ||
+            json_get_num(it, p, "rate", JSON_OPTIONAL, 0, 1e6, &st->rate, e) ||
+            json_get_num(it, p, "rate_to", JSON_OPTIONAL, 0, 1e6, &st->rate_to, e) ||
+            read_window(it, p, s->duration_ms, &st->at, &st->len, e) ||
+            json_get_obj(it, p, "spike", JSON_OPTIONAL, &spike, e) ||
+            json_get_obj(it, p, "replay", JSON_OPTIONAL, &replay, e) ||
+            json_get_obj(it, p, "qty", JSON_OPTIONAL, &qty, e) ||
+            json_get_obj(it, p, "lines", JSON_OPTIONAL, &lines, e) || read_mix(s, it, p, st, e) ||
+            read_regions(it, p, st, e))
+            return -1;
+        char fp[240];
+        if (shop) {
+            for (size_t k = 0; k < s->n_shops; k++)
+                if (strcmp(s->shops[k].domain, shop) == 0)
+                    st->shop = (int)k;
+            if (st->shop < 0) {
+                json_path_key(fp, sizeof fp, p, "shop");
+                return json_fail(e, fp, "\"%s\" is not in $.shops", shop);
+            }
+        }
+        if (wh) {
+            for (size_t k = 0; k < s->n_warehouses; k++)
+                if (strcmp(s->warehouses[k].name, wh) == 0)
+                    st->warehouse = (int)k;
+            if (st->warehouse < 0) {
+                json_path_key(fp, sizeof fp, p, "warehouse");
+                return json_fail(e, fp, "\"%s\" is not in $.warehouses", wh);
+            }
+        }
+        static const struct {
+            const char *name;
+            sc_shape shape;
+        } shapes[] = {{"constant", SHAPE_CONSTANT}, {"poisson", SHAPE_POISSON},
+                      {"ramp", SHAPE_RAMP},         {"spike", SHAPE_SPIKE},
+                      {"replay", SHAPE_REPLAY}};
+        int found = 0;
+        for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+            if (strcmp(shapes[k].name, shape) == 0) {
+                st->shape = shapes[k].shape;
+                found = 1;
+            }
+        if (!found) {
+            json_path_key(fp, sizeof fp, p, "shape");
+            return json_fail(e, fp, "unknown shape \"%s\" (known: constant, poisson, ramp, spike, replay)",
+                             shape);
+        }
+        if (st->shape != SHAPE_REPLAY && !(st->rate > 0)) {
+            json_path_key(fp, sizeof fp, p, "rate");
+            return json_fail(e, fp, "shape \"%s\" needs a rate (orders per second) above 0", shape);
+        }
+        if (st->shape == SHAPE_RAMP && !cJSON_GetObjectItemCaseSensitive(it, "rate_to")) {
+            json_path_key(fp, sizeof fp, p, "rate_to");
+            return json_fail(e, fp, "shape \"ramp\" needs rate_to, the rate at the window's end");
+        }
+        if (st->shape == SHAPE_SPIKE) {
+            static const char *const spike_keys[] = {"at", "for", "factor", NULL};
+            json_path_key(fp, sizeof fp, p, "spike");
+            if (!spike)
+                return json_fail(e, fp, "shape \"spike\" needs spike {at, for, factor}");
+            st->spike_factor = 10;
+            if (json_only_keys(spike, fp, spike_keys, e) ||
+                json_get_duration(spike, fp, "at", JSON_REQUIRED, &st->spike_at, e) ||
+                json_get_duration(spike, fp, "for", JSON_REQUIRED, &st->spike_len, e) ||
+                json_get_num(spike, fp, "factor", JSON_OPTIONAL, 0, 1e6, &st->spike_factor, e))
+                return -1;
+        }
+        if (st->shape == SHAPE_REPLAY) {
+            static const char *const replay_keys[] = {"file", "speed", NULL};
+            json_path_key(fp, sizeof fp, p, "replay");
+            const char *file = NULL;
+            st->replay_speed = 1;
+            if (!replay)
+                return json_fail(e, fp, "shape \"replay\" needs replay {file, speed}");
+            if (json_only_keys(replay, fp, replay_keys, e) ||
+                json_get_str(replay, fp, "file", JSON_REQUIRED, &file, e) ||
+                json_get_num(replay, fp, "speed", JSON_OPTIONAL, 1e-6, 1e9, &st->replay_speed, e))
+                return -1;
+            char ffp[280];
+            json_path_key(ffp, sizeof ffp, fp, "file");
+            if (read_replay(file, dir, ffp, st, e))
+                return -1;
+            for (size_t r = 0; r < st->n_replay; r++) {
+                if (scenario_sku_by_shopify(s, st->replay[r].sku) < 0 &&
+                    scenario_sku_index(s, st->replay[r].sku) < 0)
+                    return json_fail(e, ffp, "row %zu: SKU \"%s\" is not in the catalog", r + 1,
+                                     st->replay[r].sku);
+                int known = !st->replay[r].shop;
+                for (size_t k = 0; !known && k < s->n_shops; k++)
+                    known = strcmp(s->shops[k].domain, st->replay[r].shop) == 0;
+                if (!known)
+                    return json_fail(e, ffp, "row %zu: shop \"%s\" is not in $.shops", r + 1,
+                                     st->replay[r].shop);
+            }
+        }
+        static const char *const range_keys[] = {"min", "max", NULL};
+        if (qty) {
+            json_path_key(fp, sizeof fp, p, "qty");
+            if (json_only_keys(qty, fp, range_keys, e) ||
+                json_get_int(qty, fp, "min", JSON_OPTIONAL, 1, 1000000, &st->qty_min, e) ||
+                json_get_int(qty, fp, "max", JSON_OPTIONAL, 1, 1000000, &st->qty_max, e))
+                return -1;
+            if (st->qty_max < st->qty_min)
+                return json_fail(e, fp, "max is below min");
+        }
+        if (lines) {
+            json_path_key(fp, sizeof fp, p, "lines");
+            if (json_only_keys(lines, fp, range_keys, e) ||
+                json_get_int(lines, fp, "min", JSON_OPTIONAL, 1, 100, &st->lines_min, e) ||
+                json_get_int(lines, fp, "max", JSON_OPTIONAL, 1, 100, &st->lines_max, e))
+                return -1;
+            if (st->lines_max < st->lines_min)
+                return json_fail(e, fp, "max is below min");
+        }
+    }
+    return 0;
+}
+
+/* ---- faults, crashes, gates, engine --------------------------------------- */
+
+static int read_faults(const cJSON *root, scenario *s, json_err *e)
+{
+    s->faults_cin7 = cJSON_CreateArray();
+    s->faults_shopify = cJSON_CreateArray();
+    const cJSON *arr = NULL;
+    if (json_get_arr(root, "$", "faults", JSON_OPTIONAL, &arr, e))
+        return -1;
+    if (!arr)
+        return 0;
+    EACH(arr, "$.faults", i, p, it)
+    {
+        const char *system = NULL;
+        if (json_get_str(it, p, "system", JSON_REQUIRED, &system, e))
+            return -1;
+        cJSON *rule = cJSON_Duplicate(it, 1);
+        cJSON_DeleteItemFromObjectCaseSensitive(rule, "system");
+        if (strcmp(system, "cin7") == 0)
+            cJSON_AddItemToArray(s->faults_cin7, rule);
+        else if (strcmp(system, "shopify") == 0)
+            cJSON_AddItemToArray(s->faults_shopify, rule);
+        else {
+            cJSON_Delete(rule);
+            char sp[200];
+            json_path_key(sp, sizeof sp, p, "system");
+            return json_fail(e, sp, "expected \"cin7\" or \"shopify\", got \"%s\"", system);
+        }
+    }
+    return 0;
+}
+
+static int read_crashes(const cJSON *root, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"at", "restart_after", NULL};
+    const cJSON *arr = NULL;
+    if (json_get_arr(root, "$", "crashes", JSON_OPTIONAL, &arr, e))
+        return -1;
+    if (!arr)
+        return 0;
+    s->crashes = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *s->crashes);
+    EACH(arr, "$.crashes", i, p, it)
+    {
+        sc_crash *c = &s->crashes[s->n_crashes++];
+        c->restart_after = 5000;
+        if (json_only_keys(it, p, keys, e) || json_get_duration(it, p, "at", JSON_REQUIRED, &c->at, e) ||
+            json_get_duration(it, p, "restart_after", JSON_OPTIONAL, &c->restart_after, e))
+            return -1;
+        if (c->at >= s->duration_ms)
+            return json_fail(e, p, "a crash at %lld ms is after the demand window",
+                             (long long)c->at);
+    }
+    return 0;
+}
+
+static int read_gates(const cJSON *root, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"max", "min", NULL};
+    const cJSON *obj = NULL;
+    if (json_get_obj(root, "$", "gates", JSON_OPTIONAL, &obj, e))
+        return -1;
+    if (!obj)
+        return 0;
+    s->gates = xcalloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof *s->gates);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, obj)
+    {
+        char p[200];
+        json_path_key(p, sizeof p, "$.gates", it->string);
+        sc_gate *g = &s->gates[s->n_gates++];
+        g->metric = xstrdup(it->string);
+        if (cJSON_IsNumber(it)) { /* "metric": N means at most N */
+            g->limit = it->valuedouble;
+            continue;
+        }
+        int has_max = cJSON_GetObjectItemCaseSensitive(it, "max") != NULL;
+        int has_min = cJSON_GetObjectItemCaseSensitive(it, "min") != NULL;
+        if (json_only_keys(it, p, keys, e))
+            return -1;
+        if (has_max == has_min)
+            return json_fail(e, p, "give exactly one of max and min");
+        g->is_min = has_min;
+        if (json_get_num(it, p, has_min ? "min" : "max", JSON_REQUIRED, -1e18, 1e18, &g->limit, e))
+            return -1;
+    }
+    return 0;
+}
+
+static int read_engine(const cJSON *root, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"mode", "config", "external", NULL};
+    const cJSON *eng = NULL, *cfg = NULL;
+    if (json_get_obj(root, "$", "engine", JSON_OPTIONAL, &eng, e))
+        return -1;
+    s->engine_mode = xstrdup("event");
+    s->engine_config = cJSON_CreateObject();
+    if (!eng)
+        return 0;
+    const char *mode = "event";
+    if (json_only_keys(eng, "$.engine", keys, e) ||
+        json_get_str(eng, "$.engine", "mode", JSON_OPTIONAL, &mode, e) ||
+        json_get_obj(eng, "$.engine", "config", JSON_OPTIONAL, &cfg, e) ||
+        get_dup(eng, "$.engine", "external", JSON_OPTIONAL, NULL, &s->external_url, e))
+        return -1;
+    if (strcmp(mode, "event") != 0 && strcmp(mode, "poll") != 0)
+        return json_fail(e, "$.engine.mode", "expected \"event\" or \"poll\", got \"%s\"", mode);
+    free(s->engine_mode);
+    s->engine_mode = xstrdup(mode);
+    if (cfg) {
+        cJSON_Delete(s->engine_config);
+        s->engine_config = cJSON_Duplicate(cfg, 1);
+    }
+    return 0;
+}
+
+static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {
+        "name",       "seed",    "duration", "drain",     "time_scale", "lag_tolerance",
+        "tick",       "catalog", "suppliers", "warehouses", "shops",      "stock",
+        "demand",     "faults",  "crashes",  "engine",    "gates",      "mocks",
+        "replenishment", "description", NULL};
+    static const char *const mock_keys[] = {"cin7", "shopify", NULL};
+    static const char *const replen_keys[] = {"cover_days", "velocity_window", NULL};
+    if (json_only_keys(root, "$", keys, e))
+        return -1;
+    int64_t seed = 1;
+    s->duration_ms = 60000;
+    s->drain_ms = 60000;
+    s->time_scale = 1;
+    s->lag_tolerance_ms = 2000;
+    s->tick_ms = 1000;
+    s->cover_threshold_days = 14;
+    s->velocity_window_ms = 7 * 86400000LL;
+    int64_t lag = 2000;
+    const cJSON *mocks = NULL, *replen = NULL;
+    if (get_dup(root, "$", "name", JSON_REQUIRED, NULL, &s->name, e) ||
+        json_get_int(root, "$", "seed", JSON_OPTIONAL, 0, INT64_MAX / 2, &seed, e) ||
+        json_get_duration(root, "$", "duration", JSON_REQUIRED, &s->duration_ms, e) ||
+        json_get_duration(root, "$", "drain", JSON_OPTIONAL, &s->drain_ms, e) ||
+        json_get_num(root, "$", "time_scale", JSON_OPTIONAL, 1e-3, 1e5, &s->time_scale, e) ||
+        json_get_duration(root, "$", "lag_tolerance", JSON_OPTIONAL, &lag, e) ||
+        json_get_duration(root, "$", "tick", JSON_OPTIONAL, &s->tick_ms, e) ||
+        json_get_obj(root, "$", "mocks", JSON_OPTIONAL, &mocks, e) ||
+        json_get_obj(root, "$", "replenishment", JSON_OPTIONAL, &replen, e))
+        return -1;
+    for (const char *c = s->name; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
+            return json_fail(e, "$.name", "use letters, digits, '-', '_' or '.' (it names the results folder)");
+    if (s->duration_ms <= 0)
+        return json_fail(e, "$.duration", "must be more than 0");
+    if (s->tick_ms <= 0)
+        return json_fail(e, "$.tick", "must be more than 0");
+    s->seed = (uint64_t)seed;
+    s->lag_tolerance_ms = (double)lag;
+    if (mocks) {
+        const cJSON *c = NULL, *sh = NULL;
+        if (json_only_keys(mocks, "$.mocks", mock_keys, e) ||
+            json_get_obj(mocks, "$.mocks", "cin7", JSON_OPTIONAL, &c, e) ||
+            json_get_obj(mocks, "$.mocks", "shopify", JSON_OPTIONAL, &sh, e))
+            return -1;
+        s->mock_cin7 = c ? cJSON_Duplicate(c, 1) : NULL;
+        s->mock_shopify = sh ? cJSON_Duplicate(sh, 1) : NULL;
+    }
+    if (replen) {
+        if (json_only_keys(replen, "$.replenishment", replen_keys, e) ||
+            json_get_int(replen, "$.replenishment", "cover_days", JSON_OPTIONAL, 0, 3650,
+                         &s->cover_threshold_days, e) ||
+            json_get_duration(replen, "$.replenishment", "velocity_window", JSON_OPTIONAL,
+                              &s->velocity_window_ms, e))
+            return -1;
+    }
+    if (read_suppliers(root, s, e) || read_catalog(root, s, e) || read_warehouses(root, s, e) ||
+        read_shops(root, s, e) || read_stock(root, s, e) || read_streams(root, dir, s, e) ||
+        read_faults(root, s, e) || read_crashes(root, s, e) || read_gates(root, s, e) ||
+        read_engine(root, s, e))
+        return -1;
+    return 0;
+}
+
+int scenario_load_text(const char *text, size_t len, const char *name, const char *dir,
+                       const char *const *overrides, size_t n_overrides, scenario *out,
+                       json_err *e)
+{
+    memset(out, 0, sizeof *out);
+    json_err pe;
+    cJSON *root = json_parse(text, len, &pe);
+    if (!root) {
+        snprintf(e->msg, sizeof e->msg, "%.200s: %.300s", name ? name : "scenario", pe.msg);
+        return -1;
+    }
+    for (size_t i = 0; i < n_overrides; i++)
+        if (json_set_path(root, overrides[i], &pe)) {
+            snprintf(e->msg, sizeof e->msg, "--set %.480s", pe.msg);
+            cJSON_Delete(root);
+            return -1;
+        }
+    if (read_root(root, dir, out, &pe)) {
+        snprintf(e->msg, sizeof e->msg, "%.200s: %.300s", name ? name : "scenario", pe.msg);
+        cJSON_Delete(root);
+        scenario_free(out);
+        return -1;
+    }
+    out->source = root;
+    return 0;
+}
+
+int scenario_load(const char *path, const char *const *overrides, size_t n_overrides,
+                  scenario *out, json_err *e)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(e->msg, sizeof e->msg, "%.300s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    sbuf b = SBUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        sbuf_append(&b, chunk, n);
+        if (b.len > MAX_SCENARIO_BYTES) {
+            fclose(f);
+            sbuf_free(&b);
+            snprintf(e->msg, sizeof e->msg, "%.300s: larger than %d bytes", path, MAX_SCENARIO_BYTES);
+            return -1;
+        }
+    }
+    fclose(f);
+    char *copy = xstrdup(path);
+    int rc = scenario_load_text(sbuf_str(&b), b.len, path, dirname(copy), overrides, n_overrides,
+                                out, e);
+    free(copy);
+    sbuf_free(&b);
+    return rc;
+}
+
+void scenario_free(scenario *s)
+{
+    free(s->name);
+    for (size_t i = 0; i < s->n_skus; i++) {
+        free(s->skus[i].sku);
+        free(s->skus[i].shopify_sku);
+        free(s->skus[i].supplier);
+    }
+    free(s->skus);
+    for (size_t i = 0; i < s->n_suppliers; i++) {
+        free(s->suppliers[i].name);
+        free(s->suppliers[i].currency);
+    }
+    free(s->suppliers);
+    for (size_t i = 0; i < s->n_warehouses; i++)
+        free(s->warehouses[i].name);
+    free(s->warehouses);
+    for (size_t i = 0; i < s->n_shops; i++) {
+        free(s->shops[i].domain);
+        free(s->shops[i].plan);
+        free(s->shops[i].token);
+        free(s->shops[i].secret);
+    }
+    free(s->shops);
+    for (size_t i = 0; i < s->n_stock; i++) {
+        free(s->stock[i].sku);
+        free(s->stock[i].warehouse);
+    }
+    free(s->stock);
+    for (size_t i = 0; i < s->n_streams; i++) {
+        sc_stream *st = &s->streams[i];
+        free(st->name);
+        free(st->channel);
+        for (size_t r = 0; r < st->n_replay; r++) {
+            free(st->replay[r].shop);
+            free(st->replay[r].sku);
+            free(st->replay[r].country);
+            free(st->replay[r].postcode);
+        }
+        free(st->replay);
+        free(st->skus);
+        free(st->hot);
+        for (size_t r = 0; r < st->n_regions; r++) {
+            free(st->regions[r].country);
+            free(st->regions[r].postcode);
+        }
+        free(st->regions);
+    }
+    free(s->streams);
+    cJSON_Delete(s->faults_cin7);
+    cJSON_Delete(s->faults_shopify);
+    free(s->crashes);
+    for (size_t i = 0; i < s->n_gates; i++)
+        free(s->gates[i].metric);
+    free(s->gates);
+    free(s->engine_mode);
+    cJSON_Delete(s->engine_config);
+    free(s->external_url);
+    cJSON_Delete(s->mock_cin7);
+    cJSON_Delete(s->mock_shopify);
+    cJSON_Delete(s->source);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,169 @@
+/*
+ * A scenario (DESIGN §6, field by field in docs/scenarios.md): the world
+ * (SKUs, suppliers, warehouses, shops, initial stock), the demand streams,
+ * the faults and engine crashes on a timeline, the engine to test and the
+ * gates a run must pass. Loading checks everything and names the JSON path
+ * of the first problem; a loaded scenario is read-only.
+ */
+#ifndef SURGE_SCENARIO_H
+#define SURGE_SCENARIO_H
+
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+
+typedef struct {
+    char *sku;          /* Cin7 SKU */
+    char *shopify_sku;  /* the variant's SKU in Shopify (differs on a mismatch) */
+    double price;
+    char *supplier;     /* NULL: none */
+    int64_t reorder_point; /* days of cover threshold override, -1 none */
+} sc_sku;
+
+typedef struct {
+    char *name;
+    int64_t lead_ms;
+    int64_t moq;
+    int64_t pack;
+    char *currency;
+} sc_supplier;
+
+typedef struct {
+    char *name;
+    int has_coords;
+    double lat, lon;
+    int priority;
+} sc_warehouse;
+
+typedef struct {
+    char *domain;
+    char *plan;     /* standard, advanced, plus, enterprise */
+    char *token;
+    char *secret;
+} sc_shop;
+
+typedef struct {
+    char *sku;        /* glob over Cin7 SKUs */
+    char *warehouse;  /* glob over warehouse names */
+    int64_t on_hand;
+} sc_stock;
+
+typedef struct {
+    char *country;
+    char *postcode;
+    int has_coords;
+    double lat, lon;
+    double weight;
+} sc_region;
+
+typedef enum { SHAPE_CONSTANT, SHAPE_POISSON, SHAPE_RAMP, SHAPE_SPIKE, SHAPE_REPLAY } sc_shape;
+typedef enum { MIX_UNIFORM, MIX_ZIPF, MIX_HOT } sc_mix;
+
+typedef struct {
+    int64_t t;        /* ms from the first row, before speed-up */
+    char *shop;       /* may be NULL: the stream's shop */
+    char *sku;        /* Shopify SKU */
+    int64_t qty;
+    char *country, *postcode;
+} sc_replay_row;
+
+typedef struct {
+    char *name;
+    char *channel;      /* "shopify", or an other channel's name ("wholesale", "retail") */
+    int shop;           /* index, or -1: every shop in turn */
+    int warehouse;      /* other channels: index, or -1: any */
+    sc_shape shape;
+    double rate;        /* orders per simulated second */
+    double rate_to;     /* ramp: the rate at the end of the window */
+    int64_t at, len;    /* window */
+    int64_t spike_at, spike_len;
+    double spike_factor;
+    sc_replay_row *replay;
+    size_t n_replay;
+    double replay_speed;
+    sc_mix mix;
+    double zipf_s;
+    int *skus;          /* indexes of the SKUs drawn from (all when NULL) */
+    size_t n_skus;
+    int *hot;           /* MIX_HOT: hot SKU indexes */
+    size_t n_hot;
+    double hot_share;
+    int64_t qty_min, qty_max;
+    int64_t lines_min, lines_max;
+    sc_region *regions;
+    size_t n_regions;
+} sc_stream;
+
+typedef struct {
+    int64_t at;
+    int64_t restart_after;
+} sc_crash;
+
+typedef struct {
+    char *metric;   /* e.g. "oversell_units", "order_push_latency_ms.p99" */
+    double limit;
+    int is_min;     /* 1: value >= limit passes; 0: value <= limit */
+} sc_gate;
+
+typedef struct {
+    char *name;
+    uint64_t seed;
+    int64_t duration_ms;
+    int64_t drain_ms;
+    double time_scale;
+    double lag_tolerance_ms;  /* generator lag (simulated) beyond which the run is invalid */
+    int64_t tick_ms;          /* time series resolution */
+
+    sc_sku *skus;
+    size_t n_skus;
+    sc_supplier *suppliers;
+    size_t n_suppliers;
+    sc_warehouse *warehouses;
+    size_t n_warehouses;
+    sc_shop *shops;
+    size_t n_shops;
+    sc_stock *stock;
+    size_t n_stock;
+    sc_stream *streams;
+    size_t n_streams;
+    cJSON *faults_cin7;     /* fault plans per mock (arrays), owned */
+    cJSON *faults_shopify;
+    sc_crash *crashes;
+    size_t n_crashes;
+    sc_gate *gates;
+    size_t n_gates;
+    int64_t cover_threshold_days; /* replenishment: days of cover that call for a PO */
+    int64_t velocity_window_ms;
+
+    /* engine */
+    char *engine_mode;
+    cJSON *engine_config;   /* object merged over the generated syncd config, owned */
+    char *external_url;     /* engine.external: someone else's engine, NULL for syncd */
+    /* pass-through settings for the mocks' config files, owned (objects) */
+    cJSON *mock_cin7;
+    cJSON *mock_shopify;
+
+    cJSON *source;          /* the scenario as loaded (after --set), owned */
+} scenario;
+
+/* Loads a scenario file, applying "path=value" overrides first (values that
+ * parse as JSON are JSON, anything else a string); relative file names
+ * inside (replay CSVs) are taken from the scenario's directory. Returns 0, or
+ * -1 with e naming the file and the JSON path (or CSV line). */
+int scenario_load(const char *path, const char *const *overrides, size_t n_overrides,
+                  scenario *out, json_err *e);
+/* The same from text; dir resolves relative file names (may be NULL). */
+int scenario_load_text(const char *text, size_t len, const char *name, const char *dir,
+                       const char *const *overrides, size_t n_overrides, scenario *out,
+                       json_err *e);
+void scenario_free(scenario *s);
+
+/* Initial on-hand of a SKU at a warehouse (the last matching stock rule). */
+int64_t scenario_on_hand(const scenario *s, size_t sku, size_t warehouse);
+/* Index of the SKU whose Shopify SKU is sku, or -1. */
+int scenario_sku_by_shopify(const scenario *s, const char *sku);
+int scenario_sku_index(const scenario *s, const char *sku);
+
+#endif

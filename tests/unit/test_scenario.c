@@ -1,0 +1,235 @@
+/* Scenario loading and demand generation. */
+#include "../runner.h"
+
+#include "demand.h"
+#include "scenario.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char base[] =
+    "{\"name\":\"t\",\"seed\":7,\"duration\":\"10m\",\"time_scale\":60,"
+    "\"suppliers\":[{\"name\":\"Acme\",\"lead_time\":\"3d\",\"moq\":50}],"
+    "\"catalog\":{\"skus\":[{\"sku\":\"A-1\",\"price\":10,\"supplier\":\"Acme\"},{\"sku\":\"B-2\"}],"
+    "\"generate\":{\"count\":8,\"prefix\":\"G-\"}},"
+    "\"warehouses\":[{\"name\":\"Sydney\",\"lat\":-33.9,\"lon\":151.2},{\"name\":\"Perth\"}],"
+    "\"shops\":[{\"domain\":\"a.myshopify.com\",\"plan\":\"plus\"},{\"domain\":\"b.myshopify.com\"}],"
+    "\"stock\":[{\"on_hand\":100},{\"sku\":\"G-*\",\"warehouse\":\"Perth\",\"on_hand\":5}],"
+    "\"demand\":[{\"name\":\"shoppers\",\"shape\":\"spike\",\"rate\":2,"
+    "\"spike\":{\"at\":\"2m\",\"for\":\"1m\",\"factor\":20},\"skus\":{\"mix\":\"hot\",\"hot\":[\"A-1\"],\"hot_share\":0.9},"
+    "\"qty\":{\"min\":1,\"max\":3},\"lines\":{\"min\":1,\"max\":2},"
+    "\"regions\":[{\"country\":\"AU\",\"postcode\":\"2000\",\"lat\":-33.8,\"lon\":151.2,\"weight\":3},{\"country\":\"AU\",\"postcode\":\"6000\"}]},"
+    "{\"name\":\"wholesale\",\"channel\":\"wholesale\",\"shape\":\"constant\",\"rate\":0.1,\"warehouse\":\"Sydney\"}],"
+    "\"faults\":[{\"system\":\"cin7\",\"kind\":\"outage\",\"at\":\"5m\",\"for\":\"1m\"}],"
+    "\"crashes\":[{\"at\":\"4m\",\"restart_after\":\"10s\"}],"
+    "\"gates\":{\"oversell_units\":0,\"order_push_latency_ms.p99\":{\"max\":30000},\"accepted_orders\":{\"min\":1}}}";
+
+static void load_ok(scenario *s, const char *const *over, size_t n)
+{
+    json_err e;
+    if (scenario_load_text(base, strlen(base), "t.json", NULL, over, n, s, &e) != 0)
+        test_fail(__FILE__, __LINE__, "load failed: %s", e.msg);
+}
+
+TEST(scenario, loads_every_section)
+{
+    scenario s;
+    load_ok(&s, NULL, 0);
+    EXPECT_EQ_STR(s.name, "t");
+    EXPECT_EQ_INT(s.seed, 7);
+    EXPECT_EQ_INT(s.duration_ms, 600000);
+    EXPECT_EQ_INT(s.n_skus, 10);
+    EXPECT_EQ_STR(s.skus[2].sku, "G-001");
+    EXPECT_EQ_STR(s.skus[0].supplier, "Acme");
+    EXPECT_EQ_INT(s.suppliers[0].lead_ms, 3 * 86400000LL);
+    EXPECT_EQ_INT(s.n_warehouses, 2);
+    EXPECT_TRUE(s.warehouses[0].has_coords);
+    EXPECT_FALSE(s.warehouses[1].has_coords);
+    EXPECT_EQ_STR(s.shops[1].plan, "plus");
+    EXPECT_EQ_INT(scenario_on_hand(&s, 0, 0), 100);
+    EXPECT_EQ_INT(scenario_on_hand(&s, 2, 1), 5);   /* the later, narrower rule wins */
+    EXPECT_EQ_INT(scenario_on_hand(&s, 2, 0), 100);
+    EXPECT_EQ_INT(s.n_streams, 2);
+    EXPECT_EQ_INT(s.streams[0].shape, SHAPE_SPIKE);
+    EXPECT_EQ_INT(s.streams[1].warehouse, 0);
+    EXPECT_EQ_INT(cJSON_GetArraySize(s.faults_cin7), 1);
+    EXPECT_EQ_INT(cJSON_GetArraySize(s.faults_shopify), 0);
+    EXPECT_TRUE(cJSON_GetObjectItem(cJSON_GetArrayItem(s.faults_cin7, 0), "system") == NULL);
+    EXPECT_EQ_INT(s.n_crashes, 1);
+    EXPECT_EQ_INT(s.n_gates, 3);
+    EXPECT_EQ_STR(s.gates[1].metric, "order_push_latency_ms.p99");
+    EXPECT_TRUE(s.gates[2].is_min);
+    EXPECT_EQ_STR(s.engine_mode, "event");
+    scenario_free(&s);
+}
+
+TEST(scenario, overrides_apply_before_checks)
+{
+    const char *over[] = {"seed=99", "engine.mode=poll", "demand[1].rate=0.5"};
+    scenario s;
+    load_ok(&s, over, 3);
+    EXPECT_EQ_INT(s.seed, 99);
+    EXPECT_EQ_STR(s.engine_mode, "poll");
+    EXPECT_NEAR(s.streams[1].rate, 0.5, 0);
+    scenario_free(&s);
+}
+
+TEST(scenario, errors_name_the_json_path)
+{
+    static const struct {
+        const char *set;
+        const char *want;
+    } cases[] = {
+        {"colour=1", "t.json: $.colour: unknown field"},
+        {"duration=\"soon\"", "$.duration: bad duration"},
+        {"demand[0].shape=\"wave\"", "$.demand[0].shape: unknown shape \"wave\""},
+        {"demand[0].rate=0", "$.demand[0].rate: shape \"spike\" needs a rate"},
+        {"demand[0].skus.hot=[\"NOPE\"]", "$.demand[0].skus.hot[0]: \"NOPE\" is not in the catalog"},
+        {"demand[0].shop=\"c.myshopify.com\"", "$.demand[0].shop: \"c.myshopify.com\" is not in $.shops"},
+        {"shops[0].plan=\"gold\"", "$.shops[0].plan: unknown plan \"gold\""},
+        {"stock[1].sku=\"Z-*\"", "$.stock[1].sku: \"Z-*\" matches no SKU"},
+        {"faults[0].system=\"erp\"", "$.faults[0].system: expected \"cin7\" or \"shopify\""},
+        {"gates.oversell_units={\"max\":0,\"min\":1}", "$.gates.oversell_units: give exactly one of max and min"},
+        {"crashes[0].at=\"1h\"", "$.crashes[0]: a crash at 3600000 ms is after the demand window"},
+        {"catalog.skus[1].supplier=\"Ghost\"", "$.catalog.skus[1].supplier: \"Ghost\" is not in $.suppliers"},
+        {"name=\"a b\"", "$.name: use letters"},
+        {"demand[0].qty={\"min\":3,\"max\":1}", "$.demand[0].qty: max is below min"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        scenario s;
+        json_err e;
+        const char *over[] = {cases[i].set};
+        if (scenario_load_text(base, strlen(base), "t.json", NULL, over, 1, &s, &e) == 0)
+            test_fail(__FILE__, __LINE__, "case %zu (%s) accepted", i, cases[i].set);
+        EXPECT_CONTAINS(e.msg, cases[i].want);
+    }
+    scenario s;
+    json_err e;
+    EXPECT_EQ_INT(scenario_load("/nonexistent/x.json", NULL, 0, &s, &e), -1);
+    EXPECT_CONTAINS(e.msg, "/nonexistent/x.json: cannot open");
+}
+
+static char *dump(const scenario *s, uint64_t seed, size_t *count)
+{
+    demand *d = demand_new(s, seed);
+    sbuf b = SBUF_INIT;
+    demand_arrival a;
+    size_t n = 0;
+    int64_t last = -1;
+    while (demand_next(d, &a)) {
+        if (a.t < last)
+            test_fail(__FILE__, __LINE__, "arrival %zu goes back in time", n);
+        last = a.t;
+        demand_csv(s, &a, &b);
+        n++;
+    }
+    demand_free(d);
+    *count = n;
+    return sbuf_take(&b);
+}
+
+TEST(demand, same_seed_same_bytes)
+{
+    scenario s;
+    load_ok(&s, NULL, 0);
+    size_t n1, n2, n3;
+    char *a = dump(&s, s.seed, &n1);
+    char *b = dump(&s, s.seed, &n2);
+    char *c = dump(&s, s.seed + 1, &n3);
+    EXPECT_EQ_INT(n1, n2);
+    EXPECT_EQ_STR(a, b);
+    EXPECT_TRUE(strcmp(a, c) != 0);
+    free(a);
+    free(b);
+    free(c);
+    scenario_free(&s);
+}
+
+TEST(demand, spike_shape_and_hot_mix)
+{
+    scenario s;
+    load_ok(&s, NULL, 0);
+    demand *d = demand_new(&s, s.seed);
+    demand_arrival a;
+    long in_spike = 0, outside = 0, with_hot = 0, lines = 0, wholesale = 0, region0 = 0,
+         shopify = 0;
+    while (demand_next(d, &a)) {
+        if (!a.shopify) {
+            wholesale++;
+            EXPECT_EQ_INT(a.warehouse, 0);
+            continue;
+        }
+        shopify++;
+        if (a.t >= 120000 && a.t < 180000)
+            in_spike++;
+        else
+            outside++;
+        region0 += a.region == 0;
+        int has_hot = 0;
+        for (int i = 0; i < a.n_lines; i++) {
+            lines++;
+            has_hot |= a.lines[i].sku == 0;
+            EXPECT_GE_INT(a.lines[i].qty, 1);
+            EXPECT_LE_INT(a.lines[i].qty, 6); /* two draws of 1..3 may merge */
+        }
+        EXPECT_LT_INT(a.shop, 2);
+        with_hot += has_hot;
+    }
+    demand_free(d);
+    /* 2/s for 9 minutes outside (about 1080), 40/s for one minute (about 2400). */
+    EXPECT_NEAR(outside, 1080, 150);
+    EXPECT_NEAR(in_spike, 2400, 250);
+    /* A draw is the hot SKU with p = 0.9 + 0.1 * 0.1 = 0.91; half the orders
+     * have one line, half two: 0.5 * 0.91 + 0.5 * (1 - 0.09^2) = 0.951. */
+    EXPECT_NEAR((double)with_hot / (double)shopify, 0.951, 0.02);
+    EXPECT_NEAR((double)lines / (double)shopify, 1.5 - 0.5 * 0.91 * 0.91, 0.05);
+    EXPECT_NEAR((double)region0 / (double)shopify, 0.75, 0.04);
+    EXPECT_EQ_INT(wholesale, 60); /* 0.1/s for 600 s, evenly spaced */
+    scenario_free(&s);
+}
+
+TEST(demand, replay_csv_at_speed)
+{
+    char csv[512], json[2048];
+    snprintf(csv, sizeof csv, "%s/orders.csv", test_tmp_dir());
+    FILE *f = fopen(csv, "w");
+    fputs("timestamp,shop,sku,qty,country,postcode\n"
+          "2026-11-20T10:00:00Z,b.myshopify.com,A-1,2,AU,2000\n"
+          "2026-11-20T10:00:10Z,,B-2,1,AU,6000\n"
+          "2026-11-20T10:01:00Z,a.myshopify.com,a-1,1,,\n", f);
+    fclose(f);
+    snprintf(json, sizeof json,
+             "{\"name\":\"r\",\"duration\":\"1m\",\"catalog\":{\"skus\":[{\"sku\":\"A-1\",\"shopify_sku\":\"a-1\"},{\"sku\":\"B-2\"}]},"
+             "\"warehouses\":[{\"name\":\"W\"}],\"shops\":[{\"domain\":\"a.myshopify.com\"},{\"domain\":\"b.myshopify.com\"}],"
+             "\"demand\":[{\"shape\":\"replay\",\"replay\":{\"file\":\"%s\",\"speed\":10},"
+             "\"regions\":[{\"country\":\"AU\",\"postcode\":\"2\"},{\"country\":\"AU\",\"postcode\":\"6\"}]}]}",
+             csv);
+    scenario s;
+    json_err e;
+    if (scenario_load_text(json, strlen(json), "r.json", NULL, NULL, 0, &s, &e))
+        test_fail(__FILE__, __LINE__, "%s", e.msg);
+    demand *d = demand_new(&s, 1);
+    demand_arrival a;
+    EXPECT_TRUE(demand_next(d, &a));
+    EXPECT_EQ_INT(a.t, 0);
+    EXPECT_EQ_INT(a.shop, 1);
+    EXPECT_EQ_INT(a.lines[0].qty, 2);
+    EXPECT_EQ_INT(a.region, 0);
+    EXPECT_TRUE(demand_next(d, &a));
+    EXPECT_EQ_INT(a.t, 1000); /* 10 s of history at 10x */
+    EXPECT_EQ_INT(a.lines[0].sku, 1);
+    EXPECT_EQ_INT(a.region, 1);
+    EXPECT_TRUE(demand_next(d, &a));
+    EXPECT_EQ_INT(a.t, 6000);
+    EXPECT_EQ_INT(a.lines[0].sku, 0); /* found by its Shopify SKU */
+    EXPECT_FALSE(demand_next(d, &a));
+    demand_free(d);
+    scenario_free(&s);
+
+    f = fopen(csv, "w");
+    fputs("timestamp,sku\nyesterday,A-1\n", f);
+    fclose(f);
+    EXPECT_EQ_INT(scenario_load_text(json, strlen(json), "r.json", NULL, NULL, 0, &s, &e), -1);
+    EXPECT_CONTAINS(e.msg, "orders.csv:2: bad timestamp \"yesterday\"");
+}
