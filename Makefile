@@ -51,12 +51,21 @@ PROGRAMS := $(if $(wildcard mocks/cin7/main.c),mock-cin7) \
 ENGINE_CORE := $(sort $(wildcard engine/core/*.c))
 syncd_SRCS  := $(sort $(wildcard engine/syncd/*.c)) $(ENGINE_CORE)
 PROGRAMS    += $(if $(wildcard engine/syncd/main.c),syncd)
+surge_SRCS  := $(sort $(wildcard harness/*.c)) $(ENGINE_CORE)
+PROGRAMS    += $(if $(wildcard harness/main.c),surge)
 
 # syncd modules that link without the rest of syncd, for unit tests.
 SYNCD_PARTS := $(addprefix engine/syncd/,store.c config.c gate.c metrics.c stockcache.c)
 # Harness modules that link without its main, for unit tests.
 HARNESS_PARTS := $(filter-out harness/main.c,$(sort $(wildcard harness/*.c)))
+# mock-shopify's pure parsers (GraphQL documents, configs), for their unit
+# and fuzz tests; they call nothing of mockd.
+SHOPIFY_PURE := mocks/shopify/gql.c mocks/shopify/spec.c
+# mock-cin7's config and seed parser, which links with lib/ alone, for its
+# fuzz target.
+CIN7_PURE := mocks/cin7/config.c
 TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(ENGINE_CORE) $(SYNCD_PARTS) $(HARNESS_PARTS) \
+             $(SHOPIFY_PURE) $(CIN7_PURE) \
              $(sort $(wildcard tests/unit/*.c tests/e2e/*.c tests/fuzz/fuzz_*.c))
 SELFTEST_SRCS := tests/runner.c tests/selftest/selftest.c
 
@@ -122,7 +131,7 @@ $(BUILD)/fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-FUZZ_LINK   := $(LIB_SRCS) $(ENGINE_CORE) $(SYNCD_PARTS) $(HARNESS_PARTS) $(FUZZ_SRCS)
+FUZZ_LINK   := $(LIB_SRCS) $(ENGINE_CORE) $(SYNCD_PARTS) $(HARNESS_PARTS) $(SHOPIFY_PURE) $(CIN7_PURE) $(FUZZ_SRCS)
 $(BUILD)/fuzz/fuzz-$(FUZZ): $(call fuzz_obj,$(FUZZ_LINK)) tests/fuzz/libfuzzer_main.c
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) -DFUZZ_NAME=$(FUZZ) \
 	    -fsanitize=fuzzer -o $@ tests/fuzz/libfuzzer_main.c \
@@ -173,4 +182,4 @@ fuzz:
 clean:
 	rm -rf $(BUILD) bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

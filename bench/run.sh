@@ -449,5 +449,195 @@ verdict "surge httpd / bare libmicrohttpd" "$BARE" 0.90 ""
 verdict "surge httpd / WireMock" "WireMock" 5 "x"
 verdict "surge httpd / nginx" "nginx (reference)" "" ""
 
+# --- mock-cin7: the batched availability read ---------------------------------
+#
+# bin/mock-cin7 (built by `make bench` through `make all`) with 1,000 SKUs at
+# 3 locations and no rate limit, the world bench/cin7-world.sh writes. wrk
+# reads ref/productavailability two ways, with Cin7's credential headers:
+# one SKU (an engine checking a SKU) and a page of 1,000 rows (the batched
+# read that keeps a sync under 60 calls a minute). Printed beside surge
+# httpd's figure above, which answers 1 KiB without a route's work.
+
+CIN7=${CIN7_BIN:-$ROOT/bin/mock-cin7} # CIN7_BIN: another build of it
+CIN7_AUTH=(-H "api-auth-accountid: bench" -H "api-auth-applicationkey: bench-key")
+
+# Fetches PATH from mock-cin7 on PORT with the bench credentials into FILE.
+cin7_fetch() {
+    local port=$1 path=$2 out=$3
+    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
+    timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
+        printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\napi-auth-accountid: bench\r\napi-auth-applicationkey: bench-key\r\n\r\n" "$2" >&3 &&
+        cat <&3' _ "$port" "$path" >"$out" 2>/dev/null
+}
+
+# One wrk run of PATH as NAME; adds to NAME's lists like measure_once.
+cin7_measure_once() {
+    local name=$1 port=$2 path=$3 out r p errs
+    out="$tmp/cin7-$(echo "$name" | tr -c 'a-zA-Z0-9' _).wrk"
+    run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${CIN7_AUTH[@]}" \
+        "http://127.0.0.1:$port$path" >"$out" 2>&1
+    r=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+    p=$(awk '$1 == "99%" { print $2; exit }' "$out")
+    errs=$(awk '/Non-2xx or 3xx responses:/ { printf "%s non-2xx ", $NF }
+                /Socket errors:/ { sub(/.*Socket errors: */, ""); printf "socket errors: %s", $0 }' "$out")
+    if [ -n "$errs" ]; then
+        note[$name]="${note[$name]:+${note[$name]}; }$errs"
+    fi
+    if [ -z "$r" ] || [ -z "$p" ]; then
+        status[$name]="failed: wrk printed no Requests/sec or no 99%"
+        sed 's/^/    /' "$out" >&2
+        return
+    fi
+    all_rps[$name]="${all_rps[$name]:-} $r"
+    all_p99[$name]="${all_p99[$name]:-} $(to_ms "$p")"
+}
+
+run_cin7() {
+    local one="mock-cin7 one SKU" page="mock-cin7 1,000 rows" pid port="" i q
+    local -A path=([$one]="/ExternalApi/v2/ref/productavailability?Sku=BENCH-0500"
+                   [$page]="/ExternalApi/v2/ref/productavailability?Page=1&Limit=1000")
+    cin7_order=("$one" "$page")
+    if [ ! -x "$CIN7" ]; then
+        status[$one]="skipped: $CIN7 is missing (make all builds it)"
+        status[$page]=${status[$one]}
+        return
+    fi
+    "$ROOT/bench/cin7-world.sh" >"$tmp/cin7.json"
+    "$CIN7" --port 0 --config "$tmp/cin7.json" --journal-keep 1000 \
+        >"$tmp/cin7.out" 2>"$tmp/cin7.err" &
+    pid=$!
+    pids+=("$pid")
+    for ((i = 0; i < 100; i++)); do
+        port=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$tmp/cin7.out")
+        [ -n "$port" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$port" ]; then
+        status[$one]="failed: no \"listening on\" line; stderr: $(head -c 300 "$tmp/cin7.err")"
+        status[$page]=${status[$one]}
+        stop_pid "$pid" || true
+        forget_pid "$pid"
+        return
+    fi
+    # Each answer must be a real one: 200, and the rows the world holds.
+    cin7_fetch "$port" "${path[$one]}" "$tmp/cin7.one" || true
+    grep -q '"Total":3,' "$tmp/cin7.one" || note[$one]="unexpected answer: $(head -c 200 "$tmp/cin7.one")"
+    cin7_fetch "$port" "${path[$page]}" "$tmp/cin7.page" || true
+    grep -q '"Total":3000,' "$tmp/cin7.page" || note[$page]="unexpected answer: $(head -c 200 "$tmp/cin7.page")"
+    for q in "$one" "$page"; do
+        if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
+            run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${CIN7_AUTH[@]}" \
+                "http://127.0.0.1:$port${path[$q]}" >/dev/null 2>&1
+        fi
+        cin7_measure_once "$q" "$port" "${path[$q]}"
+        summarize "$q"
+    done
+    stop_c_server "$one" "$pid"
+}
+
+run_cin7
+echo
+echo "mock-cin7, GET /ExternalApi/v2/ref/productavailability, 1,000 SKUs x 3 locations, no rate limit:"
+printf "%-22s %12s %12s %14s  %s\n" "query" "req/s" "p99" "vs surge httpd" "note"
+for name in "${cin7_order[@]}"; do
+    if [ "${status[$name]:-}" = ok ]; then
+        printf "%-22s %12s %12s %14s  %s\n" "$name" "${rps[$name]}" "${p99[$name]}" \
+            "$(ratio "${rps[$name]}" "${rps[$OURS]:-}")" "${note[$name]:-}"
+    else
+        printf "%-22s %s\n" "$name" "${status[$name]:-not run}"
+    fi
+done
+printf "%-22s %12s  (surge httpd, 1 KiB from a route, above)\n" "foundation server" "${rps[$OURS]:--}"
+
+# --- mock-shopify: the inventory levels read ---------------------------------
+#
+# bin/mock-shopify (built by `make bench` through `make all`) with a shop on
+# the plus plan whose REST call limit the config raises out of the way, and
+# 1,000 SKUs at 3 locations. wrk reads inventory_levels.json for 50 items at
+# every location (150 levels, what a sync asks per call) with the shop's
+# access token, as an engine or a polling connector does.
+
+SHOPIFY=${SHOPIFY_BIN:-$ROOT/bin/mock-shopify} # SHOPIFY_BIN: another build of it
+SHOPIFY_AUTH=(-H "X-Shopify-Access-Token: shpat_bench")
+SHOPIFY_ITEMS=$(seq -s, 47000000000001 47000000000050)
+SHOPIFY_PATH="/admin/api/2026-10/inventory_levels.json?inventory_item_ids=$SHOPIFY_ITEMS&limit=250"
+
+run_shopify() {
+    local name="mock-shopify levels" pid port="" i out r p errs
+    shopify_order=("$name")
+    if [ ! -x "$SHOPIFY" ]; then
+        status[$name]="skipped: $SHOPIFY is missing (make all builds it)"
+        return
+    fi
+    cat >"$tmp/shopify.json" <<'JSON'
+{"shops":[{"domain":"bench.myshopify.com","plan":"plus","access_token":"shpat_bench",
+  "app_secret":"bench-secret",
+  "limits":{"rest_bucket":1000000000,"rest_leak_per_s":1000000000},
+  "locations":[{"name":"Main Warehouse"},{"name":"East"},{"name":"West"}],
+  "catalog":{"sku_prefix":"BENCH-","count":1000,"available":100}}]}
+JSON
+    "$SHOPIFY" --port 0 --config "$tmp/shopify.json" --journal-keep 1000 \
+        >"$tmp/shopify.out" 2>"$tmp/shopify.err" &
+    pid=$!
+    pids+=("$pid")
+    for ((i = 0; i < 100; i++)); do
+        port=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$tmp/shopify.out")
+        [ -n "$port" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$port" ]; then
+        status[$name]="failed: no \"listening on\" line; stderr: $(head -c 300 "$tmp/shopify.err")"
+        stop_pid "$pid" || true
+        forget_pid "$pid"
+        return
+    fi
+    # The answer must be a real one: 150 levels, no call limit in the way.
+    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
+    timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
+        printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Shopify-Access-Token: shpat_bench\r\n\r\n" "$2" >&3 &&
+        cat <&3' _ "$port" "$SHOPIFY_PATH" >"$tmp/shopify.answer" 2>/dev/null || true
+    if [ "$(grep -o '"inventory_item_id"' "$tmp/shopify.answer" | wc -l)" -ne 150 ]; then
+        note[$name]="unexpected answer: $(head -c 200 "$tmp/shopify.answer")"
+    fi
+    if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
+        run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${SHOPIFY_AUTH[@]}" \
+            "http://127.0.0.1:$port$SHOPIFY_PATH" >/dev/null 2>&1
+    fi
+    out=$tmp/shopify.wrk
+    run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${SHOPIFY_AUTH[@]}" \
+        "http://127.0.0.1:$port$SHOPIFY_PATH" >"$out" 2>&1
+    r=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+    p=$(awk '$1 == "99%" { print $2; exit }' "$out")
+    errs=$(awk '/Non-2xx or 3xx responses:/ { printf "%s non-2xx ", $NF }
+                /Socket errors:/ { sub(/.*Socket errors: */, ""); printf "socket errors: %s", $0 }' "$out")
+    if [ -n "$errs" ]; then
+        note[$name]="${note[$name]:+${note[$name]}; }$errs"
+    fi
+    if [ -z "$r" ] || [ -z "$p" ]; then
+        status[$name]="failed: wrk printed no Requests/sec or no 99%"
+        sed 's/^/    /' "$out" >&2
+    else
+        all_rps[$name]="$r"
+        all_p99[$name]="$(to_ms "$p")"
+        summarize "$name"
+    fi
+    stop_c_server "$name" "$pid"
+}
+
+run_shopify
+echo
+echo "mock-shopify, GET inventory_levels.json (50 items x 3 locations), plus plan, call limit raised:"
+printf "%-22s %12s %12s %14s  %s\n" "query" "req/s" "p99" "vs surge httpd" "note"
+for name in "${shopify_order[@]}"; do
+    if [ "${status[$name]:-}" = ok ]; then
+        printf "%-22s %12s %12s %14s  %s\n" "$name" "${rps[$name]}" "${p99[$name]}" \
+            "$(ratio "${rps[$name]}" "${rps[$OURS]:-}")" "${note[$name]:-}"
+    else
+        printf "%-22s %s\n" "$name" "${status[$name]:-not run}"
+    fi
+done
+
 # The C servers failing is a broken build or harness; the optional ones are not.
 [ "${status[$BARE]:-}" = ok ] && [ "${status[$OURS]:-}" = ok ]

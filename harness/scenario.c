@@ -2,6 +2,7 @@
 #include "scenario.h"
 
 #include "clock.h"
+#include "faults.h"
 #include "mem.h"
 #include "sbuf.h"
 
@@ -668,6 +669,24 @@ static int read_faults(const cJSON *root, scenario *s, json_err *e)
             return -1;
         cJSON *rule = cJSON_Duplicate(it, 1);
         cJSON_DeleteItemFromObjectCaseSensitive(rule, "system");
+        /* Check the rule as the mock will, so a bad plan fails here, with
+         * its path in the scenario, not half-way into a run. */
+        cJSON *one = cJSON_CreateArray();
+        cJSON_AddItemReferenceToArray(one, rule);
+        fault_plan *fp = NULL;
+        json_err fe;
+        int bad = faults_parse(one, 1, &fp, &fe);
+        faults_free(fp);
+        cJSON_Delete(one);
+        if (bad) {
+            cJSON_Delete(rule);
+            /* fe says "$[0].field: ..."; name the scenario's path instead. */
+            if (strncmp(fe.msg, "$[0]", 4) == 0)
+                snprintf(e->msg, sizeof e->msg, "%.150s%.300s", p, fe.msg + 4);
+            else
+                snprintf(e->msg, sizeof e->msg, "%.150s: %.300s", p, fe.msg);
+            return -1;
+        }
         if (strcmp(system, "cin7") == 0)
             cJSON_AddItemToArray(s->faults_cin7, rule);
         else if (strcmp(system, "shopify") == 0)
@@ -738,10 +757,31 @@ static int read_gates(const cJSON *root, scenario *s, json_err *e)
     return 0;
 }
 
+static int read_external(const cJSON *ext, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"shopify_webhooks", "cin7_webhooks", "health", "metrics",
+                                       "shopify_port", "cin7_port", NULL};
+    const char *p = "$.engine.external";
+    int64_t sp = 8081, cp = 8082;
+    if (json_only_keys(ext, p, keys, e) ||
+        get_dup(ext, p, "shopify_webhooks", JSON_REQUIRED, NULL, &s->external_shopify_hooks, e) ||
+        get_dup(ext, p, "cin7_webhooks", JSON_OPTIONAL, NULL, &s->external_cin7_hooks, e) ||
+        get_dup(ext, p, "health", JSON_OPTIONAL, NULL, &s->external_health, e) ||
+        get_dup(ext, p, "metrics", JSON_OPTIONAL, NULL, &s->external_metrics, e) ||
+        json_get_int(ext, p, "shopify_port", JSON_OPTIONAL, 1, 65535, &sp, e) ||
+        json_get_int(ext, p, "cin7_port", JSON_OPTIONAL, 1, 65535, &cp, e))
+        return -1;
+    if (sp == cp)
+        return json_fail(e, p, "shopify_port and cin7_port must differ");
+    s->external_shopify_port = (int)sp;
+    s->external_cin7_port = (int)cp;
+    return 0;
+}
+
 static int read_engine(const cJSON *root, scenario *s, json_err *e)
 {
     static const char *const keys[] = {"mode", "config", "external", NULL};
-    const cJSON *eng = NULL, *cfg = NULL;
+    const cJSON *eng = NULL, *cfg = NULL, *ext = NULL;
     if (json_get_obj(root, "$", "engine", JSON_OPTIONAL, &eng, e))
         return -1;
     s->engine_mode = xstrdup("event");
@@ -752,7 +792,7 @@ static int read_engine(const cJSON *root, scenario *s, json_err *e)
     if (json_only_keys(eng, "$.engine", keys, e) ||
         json_get_str(eng, "$.engine", "mode", JSON_OPTIONAL, &mode, e) ||
         json_get_obj(eng, "$.engine", "config", JSON_OPTIONAL, &cfg, e) ||
-        get_dup(eng, "$.engine", "external", JSON_OPTIONAL, NULL, &s->external_url, e))
+        json_get_obj(eng, "$.engine", "external", JSON_OPTIONAL, &ext, e))
         return -1;
     if (strcmp(mode, "event") != 0 && strcmp(mode, "poll") != 0)
         return json_fail(e, "$.engine.mode", "expected \"event\" or \"poll\", got \"%s\"", mode);
@@ -762,13 +802,17 @@ static int read_engine(const cJSON *root, scenario *s, json_err *e)
         cJSON_Delete(s->engine_config);
         s->engine_config = cJSON_Duplicate(cfg, 1);
     }
+    if (ext && read_external(ext, s, e))
+        return -1;
+    if (ext && s->n_crashes)
+        return json_fail(e, "$.crashes", "crashes need the built-in engine (not engine.external)");
     return 0;
 }
 
 static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *e)
 {
     static const char *const keys[] = {
-        "name",       "seed",    "duration", "drain",     "time_scale", "lag_tolerance",
+        "name",       "seed",    "duration", "drain",     "drain_min",  "time_scale", "lag_tolerance",
         "tick",       "catalog", "suppliers", "warehouses", "shops",      "stock",
         "demand",     "faults",  "crashes",  "engine",    "gates",      "mocks",
         "replenishment", "description", NULL};
@@ -780,16 +824,17 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
     s->duration_ms = 60000;
     s->drain_ms = 60000;
     s->time_scale = 1;
-    s->lag_tolerance_ms = 2000;
+    s->lag_tolerance_ms = 5000;
     s->tick_ms = 1000;
     s->cover_threshold_days = 14;
     s->velocity_window_ms = 7 * 86400000LL;
-    int64_t lag = 2000;
+    int64_t lag = 5000;
     const cJSON *mocks = NULL, *replen = NULL;
     if (get_dup(root, "$", "name", JSON_REQUIRED, NULL, &s->name, e) ||
         json_get_int(root, "$", "seed", JSON_OPTIONAL, 0, INT64_MAX / 2, &seed, e) ||
         json_get_duration(root, "$", "duration", JSON_REQUIRED, &s->duration_ms, e) ||
         json_get_duration(root, "$", "drain", JSON_OPTIONAL, &s->drain_ms, e) ||
+        json_get_duration(root, "$", "drain_min", JSON_OPTIONAL, &s->drain_min_ms, e) ||
         json_get_num(root, "$", "time_scale", JSON_OPTIONAL, 1e-3, 1e5, &s->time_scale, e) ||
         json_get_duration(root, "$", "lag_tolerance", JSON_OPTIONAL, &lag, e) ||
         json_get_duration(root, "$", "tick", JSON_OPTIONAL, &s->tick_ms, e) ||
@@ -803,6 +848,8 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
         return json_fail(e, "$.duration", "must be more than 0");
     if (s->tick_ms <= 0)
         return json_fail(e, "$.tick", "must be more than 0");
+    if (s->drain_min_ms > s->drain_ms)
+        return json_fail(e, "$.drain_min", "is longer than $.drain");
     s->seed = (uint64_t)seed;
     s->lag_tolerance_ms = (double)lag;
     if (mocks) {
@@ -944,7 +991,10 @@ void scenario_free(scenario *s)
     free(s->gates);
     free(s->engine_mode);
     cJSON_Delete(s->engine_config);
-    free(s->external_url);
+    free(s->external_shopify_hooks);
+    free(s->external_cin7_hooks);
+    free(s->external_health);
+    free(s->external_metrics);
     cJSON_Delete(s->mock_cin7);
     cJSON_Delete(s->mock_shopify);
     cJSON_Delete(s->source);

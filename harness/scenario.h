@@ -112,6 +112,7 @@ typedef struct {
     uint64_t seed;
     int64_t duration_ms;
     int64_t drain_ms;
+    int64_t drain_min_ms;     /* the drain lasts at least this long */
     double time_scale;
     double lag_tolerance_ms;  /* generator lag (simulated) beyond which the run is invalid */
     int64_t tick_ms;          /* time series resolution */
@@ -140,7 +141,14 @@ typedef struct {
     /* engine */
     char *engine_mode;
     cJSON *engine_config;   /* object merged over the generated syncd config, owned */
-    char *external_url;     /* engine.external: someone else's engine, NULL for syncd */
+    /* engine.external: someone else's engine instead of syncd. The mocks
+     * listen on fixed ports the engine is configured with, and deliver
+     * webhooks to its URLs. NULL for syncd. */
+    char *external_shopify_hooks; /* URL for Shopify webhooks */
+    char *external_cin7_hooks;    /* URL for Cin7 webhooks, or NULL */
+    char *external_health;        /* URL answering 200 when ready, or NULL */
+    char *external_metrics;       /* Prometheus URL with syncd_queue_depth, or NULL */
+    int external_shopify_port, external_cin7_port;
     /* pass-through settings for the mocks' config files, owned (objects) */
     cJSON *mock_cin7;
     cJSON *mock_shopify;

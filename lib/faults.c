@@ -600,6 +600,7 @@ void faults_decide(fault_plan *p, const char *method, const char *path, int64_t 
             out->action = r->kind == K_STATUS ? FAULT_STATUS : FAULT_OUTAGE;
             out->status = r->status;
             out->body = r->body;
+            out->body_given = r->body_given;
             break;
         case K_TIMEOUT:
             out->action = FAULT_TIMEOUT;

@@ -79,6 +79,9 @@ typedef struct {
     fault_action action;   /* what ends the request; at most one */
     int status;            /* STATUS, OUTAGE */
     const char *body;      /* STATUS, OUTAGE; borrowed from the plan */
+    int body_given;        /* STATUS, OUTAGE: the plan wrote the body; when
+                              0, body is a generic default that a mock may
+                              replace with its API's own error shape */
     int malformed_invalid; /* MALFORMED: 0 truncate the real answer, 1 replace
                               it with invalid JSON */
     int64_t delay_ms;      /* sum of the latency faults that fired, applied

@@ -17,6 +17,7 @@
 #include "sbuf.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -55,6 +56,7 @@ struct httpd {
     void *not_found_ud;
     char *too_large_body;
     size_t body_cap;
+    int ignore_case; /* route patterns match whatever the ASCII case */
     struct MHD_Daemon *daemon;
     uint16_t port;
 
@@ -141,6 +143,11 @@ void httpd_set_not_found(httpd *s, httpd_handler fn, void *ud)
     s->not_found_ud = ud;
 }
 
+void httpd_set_ignore_case(httpd *s, int on)
+{
+    s->ignore_case = on != 0;
+}
+
 void httpd_set_too_large_body(httpd *s, const char *json)
 {
     free(s->too_large_body);
@@ -149,9 +156,10 @@ void httpd_set_too_large_body(httpd *s, const char *json)
 
 /* ---- route matching ------------------------------------------------------- */
 
-/* Matches path against pattern, filling captures into r when r is given.
- * Returns 1 on a match. */
-static int match(const char *pat, const char *path, httpd_req *r)
+/* Matches path against pattern, filling captures into r when r is given,
+ * literal characters compared ignoring ASCII case when ci is set. Returns 1
+ * on a match. */
+static int match(const char *pat, const char *path, int ci, httpd_req *r)
 {
     int n = 0;
     while (*pat) {
@@ -183,7 +191,7 @@ static int match(const char *pat, const char *path, httpd_req *r)
             pat = close + 1;
             continue;
         }
-        if (*pat != *path)
+        if (ci ? tolower((unsigned char)*pat) != tolower((unsigned char)*path) : *pat != *path)
             goto no;
         pat++;
         path++;
@@ -218,14 +226,14 @@ static void dispatch(httpd *s, httpd_req *r)
         const route *rt = &s->routes[i];
         int method_ok = strcmp(rt->method, "*") == 0 || strcmp(rt->method, r->method) == 0;
         if (!method_ok) {
-            if (match(rt->pattern, r->path, NULL)) {
+            if (match(rt->pattern, r->path, s->ignore_case, NULL)) {
                 if (allow.len)
                     sbuf_puts(&allow, ", ");
                 sbuf_puts(&allow, rt->method);
             }
             continue;
         }
-        if (match(rt->pattern, r->path, r)) {
+        if (match(rt->pattern, r->path, s->ignore_case, r)) {
             r->rt = rt;
             sbuf_free(&allow);
             rt->fn(r, rt->ud);

@@ -57,6 +57,10 @@ void httpd_set_filter(httpd *s, httpd_filter fn, void *ud);
  * fault that corrupts real answers does. */
 void httpd_set_post(httpd *s, httpd_handler fn, void *ud);
 void httpd_set_done(httpd *s, httpd_done_fn fn, void *ud);
+/* Makes route patterns match paths whatever the ASCII case of their literal
+ * parts (off by default): Cin7's API answers /SaleList and /saleList alike,
+ * and integrations use both. Captures keep the request's own case. */
+void httpd_set_ignore_case(httpd *s, int on);
 /* Answers requests no route matches; default 404 {"error":"not found"}. */
 void httpd_set_not_found(httpd *s, httpd_handler fn, void *ud);
 /* The answer for bodies over the cap (default {"error":"request body too

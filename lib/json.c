@@ -404,6 +404,51 @@ out:
     return rc;
 }
 
+/* Merges one value of src into dst's member or element `have` (NULL when
+ * dst has none); returns the value to keep there. */
+static cJSON *merge_value(cJSON *have, const cJSON *src)
+{
+    if (have && ((cJSON_IsObject(have) && cJSON_IsObject(src)) ||
+                 (cJSON_IsArray(have) && cJSON_IsArray(src)))) {
+        json_merge(have, src);
+        return have;
+    }
+    return cJSON_Duplicate(src, 1);
+}
+
+void json_merge(cJSON *dst, const cJSON *src)
+{
+    if (cJSON_IsArray(dst) && cJSON_IsArray(src)) {
+        int n = cJSON_GetArraySize(dst), i = 0;
+        const cJSON *it;
+        cJSON_ArrayForEach(it, src)
+        {
+            if (i < n) {
+                cJSON *have = cJSON_GetArrayItem(dst, i);
+                cJSON *keep = merge_value(have, it);
+                if (keep != have)
+                    cJSON_ReplaceItemInArray(dst, i, keep);
+            } else {
+                cJSON_AddItemToArray(dst, cJSON_Duplicate(it, 1));
+            }
+            i++;
+        }
+        return;
+    }
+    if (!cJSON_IsObject(dst) || !cJSON_IsObject(src))
+        return;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, src)
+    {
+        cJSON *have = cJSON_GetObjectItemCaseSensitive(dst, it->string);
+        cJSON *keep = merge_value(have, it);
+        if (!have)
+            cJSON_AddItemToObject(dst, it->string, keep);
+        else if (keep != have)
+            cJSON_ReplaceItemInObjectCaseSensitive(dst, it->string, keep);
+    }
+}
+
 char *json_print(const cJSON *v)
 {
     char *s = cJSON_PrintUnformatted(v);

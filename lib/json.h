@@ -65,6 +65,11 @@ int json_get_arr(const cJSON *obj, const char *path, const char *key, int requir
  * e naming the spec and what was wrong. */
 int json_set_path(cJSON *root, const char *spec, json_err *e);
 
+/* Merges src into dst: objects on both sides merge member by member and
+ * arrays element by element (src's extra elements are appended), both
+ * recursively; anything else in src replaces (a copy of) what dst had. */
+void json_merge(cJSON *dst, const cJSON *src);
+
 /* Compact text of v; malloc'd, caller frees with free(). */
 char *json_print(const cJSON *v);
 

@@ -1,6 +1,6 @@
 /*
- * Inventory from Cin7 to Shopify. Cin7 stock webhooks refresh the stock
- * cache and mark SKUs; the inventory thread takes marked SKUs in coalesced
+ * Inventory from Cin7 to Shopify. Cin7 stock webhooks mark SKUs and ask for
+ * a fresh snapshot; the inventory thread takes marked SKUs in coalesced
  * batches (latest wins, so a burst on one SKU is one write) and, per shop
  * location, writes the level avail_target computes: Cin7 Available at the
  * mapped locations, less units of orders the Cin7 figures cannot reflect
@@ -8,6 +8,11 @@
  * buffer. Writes happen only when the level differs, with compare-and-set
  * against the level just read, so a checkout landing between the read and
  * the write makes the write fail (stale) and the batch is computed again.
+ *
+ * A webhook's figures are not used for levels: a delivery retried minutes
+ * later carries figures from before sales pushed since, and nothing in it
+ * says when they were true. Only a read whose start time is known lets the
+ * ledger subtract exactly the orders it cannot show.
  */
 #include "handlers.h"
 
@@ -16,16 +21,11 @@
 #include "log.h"
 #include "mem.h"
 #include "sbuf.h"
+#include "strmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int64_t field(const cJSON *row, const char *key, int64_t dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : dflt;
-}
 
 handled stock_changed(syncd *sd, const store_event *ev)
 {
@@ -44,28 +44,16 @@ handled stock_changed(syncd *sd, const store_event *ev)
         snprintf(h.reason, sizeof h.reason, "stock change body is not a JSON array of rows");
         return h;
     }
-    int64_t as_of = ev->received_at - sd->cfg.webhook_margin_ms;
     size_t n = 0;
     const char **skus = xcalloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof *skus);
     const cJSON *row;
     cJSON_ArrayForEach(row, rows)
     {
         const cJSON *sku = cJSON_GetObjectItemCaseSensitive(row, "SKU");
-        const cJSON *loc = cJSON_GetObjectItemCaseSensitive(row, "Location");
-        const cJSON *avail = cJSON_GetObjectItemCaseSensitive(row, "Available");
-        if (!cJSON_IsString(sku) || !cJSON_IsString(loc) || !cJSON_IsNumber(avail))
-            continue;
-        stock_figures f = {0};
-        stockcache_get(sd->cache, sku->valuestring, loc->valuestring, &f);
-        f.available = (int64_t)avail->valuedouble;
-        f.on_hand = field(row, "OnHand", f.on_hand);
-        f.allocated = field(row, "Allocated", f.allocated);
-        f.on_order = field(row, "OnOrder", f.on_order);
-        f.in_transit = field(row, "InTransit", f.in_transit);
-        f.as_of = as_of;
-        stockcache_put(sd->cache, sku->valuestring, loc->valuestring, &f);
-        skus[n++] = sku->valuestring;
+        if (cJSON_IsString(sku))
+            skus[n++] = sku->valuestring;
     }
+    sd->stock_changed = 1;
     syncd_mark_dirty(sd, skus, n);
     metrics_inc(sd->m, "syncd_stock_rows_total", (int64_t)n);
     free(skus);
@@ -79,8 +67,13 @@ static handled refresh_snapshot(syncd *sd)
     handled h = {H_DONE, 0, ""};
     int64_t now = clock_now_ms(&sd->clk);
     int64_t last = stockcache_full_read_at(sd->cache);
-    if (last > 0 && now - last <= sd->cfg.snapshot_max_age_ms)
+    int64_t age = now - last;
+    /* Fresh enough, unless Cin7 said stock moved and the last read is more
+     * than a coalescing window old (bursts share one read). */
+    if (last > 0 && age <= sd->cfg.snapshot_max_age_ms &&
+        !(sd->stock_changed && age > sd->cfg.coalesce_ms))
         return h;
+    sd->stock_changed = 0;
     cin7_snapshot snap;
     outcome o;
     cin7_availability(sd->c7, NULL, PRIO_NORMAL, &snap, &o);
@@ -104,12 +97,34 @@ static handled refresh_snapshot(syncd *sd)
     return h;
 }
 
-/* What syncd last wrote at (shop, location, sku), from the store. */
+/* What syncd last wrote at (shop, location, sku), or found already right,
+ * and when: the baseline of the "unknown" term. Kept in memory by the
+ * inventory thread (the only one that syncs levels), so a value just
+ * written is never read back stale, and persisted for the next start. */
+struct lastwrites {
+    strmap *index;
+    int64_t *level, *at;
+    size_t n, cap;
+};
+
+static void lw_key(char *buf, size_t n, const char *shop, int64_t loc, const char *sku)
+{
+    snprintf(buf, n, "lw:%s:%lld:%s", shop, (long long)loc, sku);
+}
+
 static int last_write(syncd *sd, const char *shop, int64_t loc, const char *sku, int64_t *w,
                       int64_t *at)
 {
+    struct lastwrites *lw = sd->lw;
     char key[300];
-    snprintf(key, sizeof key, "lw:%s:%lld:%s", shop, (long long)loc, sku);
+    lw_key(key, sizeof key, shop, loc, sku);
+    long i = lw ? strmap_get(lw->index, key) : -1;
+    if (i >= 0) {
+        *w = lw->level[i];
+        *at = lw->at[i];
+        return *w >= 0;
+    }
+    /* Not seen since start: what a previous run left. */
     char *v = store_kv_get(sd->st, key);
     long long a = -1, b = 0;
     int ok = v && sscanf(v, "%lld %lld", &a, &b) == 2;
@@ -122,10 +137,38 @@ static int last_write(syncd *sd, const char *shop, int64_t loc, const char *sku,
 static void remember_write(syncd *sd, const char *shop, int64_t loc, const char *sku, int64_t w,
                            int64_t at)
 {
+    if (!sd->lw) {
+        sd->lw = xcalloc(1, sizeof *sd->lw);
+        sd->lw->index = strmap_new(0);
+    }
+    struct lastwrites *lw = sd->lw;
     char key[300], val[64];
-    snprintf(key, sizeof key, "lw:%s:%lld:%s", shop, (long long)loc, sku);
+    lw_key(key, sizeof key, shop, loc, sku);
+    long i = strmap_get(lw->index, key);
+    if (i < 0) {
+        if (lw->n == lw->cap) {
+            lw->cap = lw->cap ? lw->cap * 2 : 256;
+            lw->level = xrealloc(lw->level, lw->cap * sizeof *lw->level);
+            lw->at = xrealloc(lw->at, lw->cap * sizeof *lw->at);
+        }
+        i = (long)lw->n++;
+        strmap_put(lw->index, key, i);
+    }
+    lw->level[i] = w;
+    lw->at[i] = at;
     snprintf(val, sizeof val, "%lld %lld", (long long)w, (long long)at);
-    store_kv_set(sd->st, key, val);
+    store_kv_set_async(sd->st, key, val);
+}
+
+void inventory_free(syncd *sd)
+{
+    if (!sd->lw)
+        return;
+    strmap_free(sd->lw->index);
+    free(sd->lw->level);
+    free(sd->lw->at);
+    free(sd->lw);
+    sd->lw = NULL;
 }
 
 typedef struct {
@@ -163,12 +206,14 @@ static handled sync_shop(syncd *sd, size_t shop, const want *wants, size_t n_wan
         goto out;
     }
     outbound_done(&o);
+    /* Levels read: later checkouts lower them from here on. */
+    int64_t read_done = clock_now_ms(&sd->clk);
 
     shopify_set *sets = xcalloc(n_wants * n_locs + 1, sizeof *sets);
     const char **set_skus = xcalloc(n_wants * n_locs + 1, sizeof *set_skus);
     size_t n_sets = 0;
     int store_failed = 0;
-    int64_t now = clock_now_ms(&sd->clk);
+    int64_t now = read_done;
     for (size_t w = 0; w < n_wants; w++) {
         /* Per location: Shopify's level, our last write, its drop since. */
         int64_t *cur = xcalloc(n_locs, sizeof *cur), *lw = xcalloc(n_locs, sizeof *lw);
@@ -226,12 +271,21 @@ static handled sync_shop(syncd *sd, size_t shop, const want *wants, size_t n_wan
             };
             int64_t unknown = 0;
             int64_t target = avail_target(&in, &unknown);
+            log_debug("level %s %s@%lld: cin7 %lld (as of %lld) pending %lld shopify %lld "
+                      "last %lld at %lld known %lld unknown %lld -> %lld",
+                      domain, wants[w].sku, (long long)locs[l].id, (long long)cin7_avail,
+                      (long long)as_of, (long long)pending, (long long)cur[l], (long long)lw[l],
+                      (long long)lw_at[l], (long long)known_here, (long long)unknown,
+                      (long long)target);
             if (unknown > 0)
                 metrics_inc(sd->m, "syncd_unknown_units_total", unknown);
             if (avail_should_write(target, cur[l])) {
                 sets[n_sets] = (shopify_set){wants[w].item, locs[l].id, target, cur[l]};
                 set_skus[n_sets] = wants[w].sku;
                 n_sets++;
+            } else {
+                /* Already right: a baseline as good as a write. */
+                remember_write(sd, domain, locs[l].id, wants[w].sku, cur[l], read_done);
             }
         }
         free(cur);

@@ -195,6 +195,7 @@ out:
     cin7_free(sd->c7);
     store_close(sd->st);
     catalog_free(sd->cat);
+    inventory_free(sd);
     stockcache_free(sd->cache);
     coalesce_free(sd->dirty);
     metrics_free(sd->m);

@@ -172,11 +172,8 @@ static cJSON *make_plan(syncd *sd, const cJSON *o, const line *lines, size_t n)
     int64_t *avail = xcalloc(cfg->n_locations * n + 1, sizeof *avail);
     for (size_t j = 0; j < n; j++) {
         qty[j] = lines[j].qty;
-        for (size_t l = 0; l < cfg->n_locations; l++) {
-            stock_figures f;
-            if (stockcache_get(sd->cache, lines[j].sku, cfg->locations[l].name, &f))
-                avail[l * n + j] = f.available;
-        }
+        for (size_t l = 0; l < cfg->n_locations; l++)
+            avail[l * n + j] = stockcache_routable(sd->cache, lines[j].sku, cfg->locations[l].name);
     }
     route_plan p;
     cJSON *plan = cJSON_CreateArray();
@@ -210,6 +207,35 @@ static cJSON *make_plan(syncd *sd, const cJSON *o, const line *lines, size_t n)
     return plan;
 }
 
+/* The sale key of one plan group: "shop/order/location" (its ExternalID). */
+static void sale_ext(const char *shop, const char *id, const char *loc, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s/%s", shop, id, loc);
+}
+
+/* Tells the stock cache what the plan takes from each location. */
+static void note_routed(syncd *sd, const char *shop, const char *id, const cJSON *plan)
+{
+    const cJSON *group;
+    cJSON_ArrayForEach(group, plan)
+    {
+        const cJSON *loc = cJSON_GetObjectItemCaseSensitive(group, "location");
+        if (!cJSON_IsString(loc))
+            continue;
+        char ext[256];
+        sale_ext(shop, id, loc->valuestring, ext, sizeof ext);
+        const cJSON *ln;
+        cJSON_ArrayForEach(ln, cJSON_GetObjectItemCaseSensitive(group, "lines"))
+        {
+            const cJSON *sku = cJSON_GetObjectItemCaseSensitive(ln, "sku");
+            const cJSON *qty = cJSON_GetObjectItemCaseSensitive(ln, "qty");
+            if (cJSON_IsString(sku) && cJSON_IsNumber(qty))
+                stockcache_routed(sd->cache, ext, sku->valuestring, loc->valuestring,
+                                  (int64_t)qty->valuedouble);
+        }
+    }
+}
+
 /* The Cin7 sale for one group of the plan. */
 static cJSON *sale_body(const char *shop, const char *id, const char *ext, const cJSON *group,
                         const cJSON *order)
@@ -224,7 +250,8 @@ static cJSON *sale_body(const char *shop, const char *id, const char *ext, const
     cJSON_AddStringToObject(s, "ExternalID", ext);
     cJSON_AddStringToObject(s, "SourceChannel", shop);
     const cJSON *sa = cJSON_GetObjectItemCaseSensitive(order, "shipping_address");
-    if (cJSON_IsObject(sa)) {
+    /* Cin7 requires Line1 in an address: without a street, send none. */
+    if (cJSON_IsObject(sa) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(sa, "address1"))) {
         cJSON *a = cJSON_AddObjectToObject(s, "ShippingAddress");
         static const char *const map[][2] = {{"address1", "Line1"}, {"address2", "Line2"},
                                              {"city", "City"},      {"province_code", "State"},
@@ -260,7 +287,7 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
     int64_t now = clock_now_ms(&sd->clk);
     const char *loc = cJSON_GetObjectItemCaseSensitive(group, "location")->valuestring;
     char ext[256], key[300];
-    snprintf(ext, sizeof ext, "%s/%s/%s", shop, id, loc);
+    sale_ext(shop, id, loc, ext, sizeof ext);
     snprintf(key, sizeof key, "sale:%s", ext);
     cJSON *body = sale_body(shop, id, ext, group, order);
     char *text = json_print(body);
@@ -271,10 +298,11 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
     free(remote);
     if (fresh < 0) {
         free(text);
-        return retry(1000, "store: cannot record the intent of %s", key);
+        return retry(1000, "store: cannot record the intent of %.250s", key);
     }
     if (!fresh && state == WRITE_DONE) {
         free(text);
+        stockcache_pushed(sd->cache, ext, now);
         return (handled){H_DONE, 0, ""};
     }
     if (!fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN)) {
@@ -290,6 +318,7 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
             return h;
         }
         if (found) {
+            stockcache_pushed(sd->cache, ext, now);
             store_write_outcome(sd->st, key, WRITE_DONE, found, now);
             store_audit(sd->st, ev->id, now, "sale_found", found);
             metrics_inc(sd->m, "syncd_sale_lookups_total{result=\"found\"}", 1);
@@ -308,6 +337,7 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
     handled h = {H_DONE, 0, ""};
     switch (o.action) {
     case POLICY_DONE:
+        stockcache_pushed(sd->cache, ext, clock_now_ms(&sd->clk));
         store_write_outcome(sd->st, key, WRITE_DONE, sale_id, clock_now_ms(&sd->clk));
         store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "sale_created",
                     sale_id ? sale_id : "");
@@ -398,9 +428,12 @@ handled orders_paid(syncd *sd, const store_event *ev)
     syncd_mark_dirty(sd, skus, n);
     free(skus);
 
-    /* The plan is made once and reused by every retry. */
+    /* The plan is made once and reused by every retry. Planning and
+     * recording what it takes happen under the routing lock, so concurrent
+     * orders see each other's units gone. */
     char plan_key[160];
     snprintf(plan_key, sizeof plan_key, "route:%s:%s", domain, id);
+    stockcache_route_begin(sd->cache);
     cJSON *plan = make_plan(sd, o, lines, n);
     char *plan_text = json_print(plan);
     char *existing = NULL;
@@ -408,11 +441,6 @@ handled orders_paid(syncd *sd, const store_event *ev)
     if (claimed == 1)
         store_audit(sd->st, ev->id, now, "routed", plan_text);
     free(plan_text);
-    if (claimed < 0) {
-        cJSON_Delete(plan);
-        h = retry(1000, "%s", "store: cannot record the routing plan");
-        goto out;
-    }
     if (claimed == 0 && existing) {
         cJSON_Delete(plan);
         plan = json_parse(existing, strlen(existing), NULL);
@@ -420,6 +448,14 @@ handled orders_paid(syncd *sd, const store_event *ev)
             plan = cJSON_CreateArray();
     }
     free(existing);
+    if (claimed >= 0)
+        note_routed(sd, domain, id, plan);
+    stockcache_route_end(sd->cache);
+    if (claimed < 0) {
+        cJSON_Delete(plan);
+        h = retry(1000, "%s", "store: cannot record the routing plan");
+        goto out;
+    }
     if (cJSON_GetArraySize(plan) > 1)
         metrics_inc(sd->m, "syncd_orders_split_total", 1);
     const cJSON *group;

@@ -15,11 +15,20 @@ typedef struct {
     stock_figures f;
 } slot;
 
+typedef struct {
+    char *key, *sku, *location;
+    int64_t qty;
+    int64_t pushed; /* INT64_MAX until the sale exists in Cin7 */
+} routed;
+
 struct stockcache {
     pthread_mutex_t lock;
     slot *slots;
     size_t cap, used;
     int64_t full_read_at;
+    pthread_mutex_t route_lock;
+    routed *routes;
+    size_t n_routes, cap_routes;
 };
 
 static uint64_t hash(const char *s)
@@ -34,6 +43,7 @@ stockcache *stockcache_new(void)
 {
     stockcache *c = xcalloc(1, sizeof *c);
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->route_lock, NULL);
     c->cap = 256;
     c->slots = xcalloc(c->cap, sizeof *c->slots);
     return c;
@@ -46,7 +56,14 @@ void stockcache_free(stockcache *c)
     for (size_t i = 0; i < c->cap; i++)
         free(c->slots[i].key);
     free(c->slots);
+    for (size_t i = 0; i < c->n_routes; i++) {
+        free(c->routes[i].key);
+        free(c->routes[i].sku);
+        free(c->routes[i].location);
+    }
+    free(c->routes);
     pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->route_lock);
     free(c);
 }
 
@@ -122,5 +139,83 @@ void stockcache_set_full_read(stockcache *c, int64_t at)
     pthread_mutex_lock(&c->lock);
     if (at > c->full_read_at)
         c->full_read_at = at;
+    pthread_mutex_unlock(&c->lock);
+}
+
+void stockcache_route_begin(stockcache *c)
+{
+    pthread_mutex_lock(&c->route_lock);
+}
+
+void stockcache_route_end(stockcache *c)
+{
+    pthread_mutex_unlock(&c->route_lock);
+}
+
+/* Drops records every cached figure already shows (caller holds lock). */
+static void prune_routes(stockcache *c)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < c->n_routes; i++) {
+        routed *r = &c->routes[i];
+        char key[512];
+        make_key(key, sizeof key, r->sku, r->location);
+        slot *s = find(c, key, 0);
+        if (s && r->pushed < s->f.as_of) {
+            free(r->key);
+            free(r->sku);
+            free(r->location);
+            continue;
+        }
+        c->routes[w++] = *r;
+    }
+    c->n_routes = w;
+}
+
+int64_t stockcache_routable(stockcache *c, const char *sku, const char *location)
+{
+    char key[512];
+    make_key(key, sizeof key, sku, location);
+    pthread_mutex_lock(&c->lock);
+    slot *s = find(c, key, 0);
+    int64_t v = s ? s->f.available : 0;
+    int64_t as_of = s ? s->f.as_of : INT64_MIN;
+    for (size_t i = 0; i < c->n_routes; i++) {
+        const routed *r = &c->routes[i];
+        if (r->pushed >= as_of && strcmp(r->sku, sku) == 0 && strcmp(r->location, location) == 0)
+            v -= r->qty;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return v;
+}
+
+void stockcache_routed(stockcache *c, const char *key, const char *sku, const char *location,
+                       int64_t qty)
+{
+    pthread_mutex_lock(&c->lock);
+    prune_routes(c);
+    for (size_t i = 0; i < c->n_routes; i++) {
+        routed *r = &c->routes[i];
+        if (strcmp(r->key, key) == 0 && strcmp(r->sku, sku) == 0 &&
+            strcmp(r->location, location) == 0) {
+            r->qty = qty;
+            pthread_mutex_unlock(&c->lock);
+            return;
+        }
+    }
+    if (c->n_routes == c->cap_routes) {
+        c->cap_routes = c->cap_routes ? c->cap_routes * 2 : 64;
+        c->routes = xrealloc(c->routes, c->cap_routes * sizeof *c->routes);
+    }
+    c->routes[c->n_routes++] = (routed){xstrdup(key), xstrdup(sku), xstrdup(location), qty, INT64_MAX};
+    pthread_mutex_unlock(&c->lock);
+}
+
+void stockcache_pushed(stockcache *c, const char *key, int64_t at)
+{
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->n_routes; i++)
+        if (strcmp(c->routes[i].key, key) == 0 && c->routes[i].pushed > at)
+            c->routes[i].pushed = at;
     pthread_mutex_unlock(&c->lock);
 }

@@ -29,4 +29,25 @@ int stockcache_get(stockcache *c, const char *sku, const char *location, stock_f
 int64_t stockcache_full_read_at(stockcache *c);
 void stockcache_set_full_read(stockcache *c, int64_t at);
 
+/* Routing without a fresh read: units syncd routed to a location count
+ * against it until a read taken after their sale reached Cin7 shows them.
+ * Without this, orders routed between reads would all pick the location
+ * the last read showed stock at, and Cin7 would backorder them there while
+ * another location had the units. */
+
+/* Serialises routing decisions: plan and record under one lock, so two
+ * workers never both take the last units of a location. */
+void stockcache_route_begin(stockcache *c);
+void stockcache_route_end(stockcache *c);
+/* Available at location for routing: the cached figure less units routed
+ * there that it cannot show yet. */
+int64_t stockcache_routable(stockcache *c, const char *sku, const char *location);
+/* Records qty units of sku routed to location for the sale named key
+ * (replaces an earlier record of the same key, SKU and location). */
+void stockcache_routed(stockcache *c, const char *key, const char *sku, const char *location,
+                       int64_t qty);
+/* The sale named key exists in Cin7 since at: a read started after at
+ * shows its units. */
+void stockcache_pushed(stockcache *c, const char *key, int64_t at);
+
 #endif

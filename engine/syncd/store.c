@@ -796,10 +796,17 @@ static void *writer_main(void *arg)
             if (!committed)
                 discard_results(r);
             if (r->async) {
-                if (r->rc < 0)
-                    log_error("store: audit row lost: %s", r->in.audit.what);
-                free(r->in.audit.what);
-                free(r->in.audit.detail);
+                if (r->op == OP_KV_SET) {
+                    if (r->rc < 0)
+                        log_error("store: kv write lost: %s", r->in.kv.key);
+                    free((char *)r->in.kv.key);
+                    free((char *)r->in.kv.value);
+                } else {
+                    if (r->rc < 0)
+                        log_error("store: audit row lost: %s", r->in.audit.what);
+                    free(r->in.audit.what);
+                    free(r->in.audit.detail);
+                }
                 free(r);
                 continue;
             }
@@ -1207,6 +1214,20 @@ int store_kv_set(store *s, const char *key, const char *value)
         return -1;
     wreq r = {.op = OP_KV_SET, .in.kv = {key, value}};
     return submit(s, &r);
+}
+
+void store_kv_set_async(store *s, const char *key, const char *value)
+{
+    if (!key)
+        return;
+    wreq *r = xcalloc(1, sizeof *r);
+    r->op = OP_KV_SET;
+    r->async = 1;
+    r->in.kv.key = xstrdup(key);
+    r->in.kv.value = value ? xstrdup(value) : NULL;
+    pthread_mutex_lock(&s->mu);
+    push_locked(s, r);
+    pthread_mutex_unlock(&s->mu);
 }
 
 void store_audit(store *s, int64_t event_id, int64_t now, const char *what, const char *detail)

@@ -184,6 +184,9 @@ int store_write_outcome(store *s, const char *key, int state, const char *remote
 char *store_kv_get(store *s, const char *key);
 /* value NULL removes the key. */
 int store_kv_set(store *s, const char *key, const char *value);
+/* The same without waiting: the write joins the next group commit (for
+ * state the caller also keeps in memory and only needs after a restart). */
+void store_kv_set_async(store *s, const char *key, const char *value);
 
 /* ---- audit trail ------------------------------------------------------------ */
 

@@ -38,6 +38,13 @@ typedef struct syncd {
     pthread_cond_t inv_cv;
     coalescer *dirty;
 
+    /* What the inventory thread last wrote (or found right) per shop,
+     * location and SKU; owned by that thread (see inventory.c). */
+    struct lastwrites *lw;
+    /* Set by Cin7 stock webhooks: the next level sync reads a fresh
+     * snapshot (sooner than snapshot_max_age). */
+    volatile sig_atomic_t stock_changed;
+
     /* Workers sleep here until an event arrives. */
     pthread_mutex_t work_lock;
     pthread_cond_t work_cv;
@@ -55,6 +62,8 @@ void syncd_mark_dirty(syncd *sd, const char *const *skus, size_t n);
 /* Posts an alert (JSON object: sku, order, reason...) to the configured
  * URL, and logs it; never blocks a caller for long. obj is consumed. */
 void syncd_alert(syncd *sd, int64_t event_id, cJSON *obj);
+/* Frees the inventory thread's memory (at shutdown). */
+void inventory_free(syncd *sd);
 /* Sim ms of a Shopify timestamp (ISO-8601), or now when unreadable. */
 int64_t syncd_sim_time(syncd *sd, const char *iso);
 

@@ -113,7 +113,7 @@ static int filter(httpd_req *r, void *ud)
     switch (d.action) {
     case FAULT_STATUS:
     case FAULT_OUTAGE:
-        if (d.body) {
+        if (d.body && (d.body_given || !m->app->fault_body)) {
             httpd_reply_json_text(r, d.status, d.body);
         } else {
             char *body = m->app->fault_body(d.status);

@@ -180,3 +180,26 @@ TEST(json, set_path_overrides)
     EXPECT_CONTAINS(e.msg, "bad index");
     cJSON_Delete(v);
 }
+
+TEST(json, merge_objects_recursively)
+{
+    cJSON *dst = parse("{\"a\":{\"x\":1,\"y\":2},\"b\":[1],\"c\":\"keep\"}");
+    cJSON *src = parse("{\"a\":{\"y\":3,\"z\":{\"deep\":true}},\"b\":{\"now\":\"object\"},\"d\":null}");
+    json_merge(dst, src);
+    char *t = json_print(dst);
+    EXPECT_EQ_STR(t, "{\"a\":{\"x\":1,\"y\":3,\"z\":{\"deep\":true}},\"b\":{\"now\":\"object\"},"
+                     "\"c\":\"keep\",\"d\":null}");
+    free(t);
+    cJSON_Delete(dst);
+    cJSON_Delete(src);
+    /* Arrays merge element by element: shops[0] gains a field, extras append. */
+    dst = parse("{\"shops\":[{\"domain\":\"a\",\"n\":1},{\"domain\":\"b\"}],\"list\":[1,2]}");
+    src = parse("{\"shops\":[{\"buffer\":3}],\"list\":[9,8,7]}");
+    json_merge(dst, src);
+    t = json_print(dst);
+    EXPECT_EQ_STR(t, "{\"shops\":[{\"domain\":\"a\",\"n\":1,\"buffer\":3},{\"domain\":\"b\"}],"
+                     "\"list\":[9,8,7]}");
+    free(t);
+    cJSON_Delete(dst);
+    cJSON_Delete(src);
+}

@@ -1,0 +1,60 @@
+/*
+ * The numbers of a run, computed from the mocks' ground truth only: their
+ * journals (every request and side effect, in order) and their final state,
+ * plus what the load generator itself sent. Nothing comes from the engine's
+ * own claims except its dead-letter list, which only tells a loud failure
+ * from a silent one. Every metric of DESIGN §6, per SKU where it applies,
+ * the time series per simulated second and one row per arrival.
+ */
+#ifndef SURGE_MEASURE_H
+#define SURGE_MEASURE_H
+
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loadgen.h"
+#include "sbuf.h"
+#include "scenario.h"
+
+typedef struct {
+    int64_t t;      /* scenario ms */
+    int64_t depth;  /* the engine's queue depth (ready + leased) and dirty SKUs */
+} measure_sample;
+
+typedef struct {
+    const scenario *sc;
+    int64_t t0;                  /* sim ms (mock clock) of the scenario's t = 0 */
+    int64_t end;                 /* scenario ms the run ended (after drain) */
+    const char *cin7_journal;    /* JSON-lines files */
+    const char *shopify_journal;
+    const cJSON *cin7_state;     /* GET /_mock/state after the drain */
+    const cJSON *shopify_state;
+    const cJSON *dlq;            /* the engine's dead letters (array) or NULL */
+    const lg_record *records;
+    size_t n_records;
+    const measure_sample *samples;
+    size_t n_samples;
+} measure_input;
+
+typedef struct {
+    cJSON *metrics;   /* the "metrics" object of summary.json */
+    cJSON *per_sku;   /* array */
+    cJSON *hot_skus;  /* array of SKU strings shown in the time series */
+    sbuf timeseries;  /* timeseries.csv */
+    sbuf events;      /* events.csv */
+} measure_output;
+
+/* Returns 0, or -1 with a message (a journal could not be read). */
+int measure_run(const measure_input *in, measure_output *out, char *err, size_t errlen);
+void measure_output_free(measure_output *out);
+
+/* The metric names gates may use ("oversell_units", "order_push_latency_ms.p99",
+ * "api_calls.cin7" ...), NULL-terminated. */
+const char *const *measure_metric_names(void);
+/* The value of a dotted metric name in a metrics object; returns 1 and sets
+ * *v when known and measured, 0 when measured as null, -1 when the name is
+ * not a metric. */
+int measure_lookup(const cJSON *metrics, const char *name, double *v);
+
+#endif

@@ -1,0 +1,791 @@
+/* `surge run`; see run.h. */
+#include "run.h"
+
+#include "clock.h"
+#include "demand.h"
+#include "httpc.h"
+#include "json.h"
+#include "loadgen.h"
+#include "log.h"
+#include "measure.h"
+#include "mem.h"
+#include "proc.h"
+#include "report.h"
+#include "sbuf.h"
+#include "scenario.h"
+#include "setup.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define VERSION "0.1.0"
+#define POLL_REAL_MS 100
+#define HEALTH_TIMEOUT_MS 60000
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static void nap_real_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int write_file(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    int ok = fwrite(text, 1, len, f) == len;
+    ok &= fclose(f) == 0;
+    return ok ? 0 : -1;
+}
+
+static int write_json(const char *path, const cJSON *v)
+{
+    char *text = cJSON_Print(v);
+    int rc = write_file(path, text, strlen(text));
+    free(text);
+    return rc;
+}
+
+static int mkdirs(const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* GET url; returns the status (0 on a transport error) and, when body is
+ * given, the parsed JSON (NULL when not JSON). */
+static int get_json(const char *url, const char *auth, cJSON **body)
+{
+    char hdr[160];
+    const char *headers[] = {hdr, NULL};
+    if (auth)
+        snprintf(hdr, sizeof hdr, "Authorization: Bearer %s", auth);
+    httpc_req req = {.url = url, .headers = auth ? headers : NULL, .timeout_ms = 10000};
+    httpc_resp r;
+    httpc_do(&req, &r);
+    if (body)
+        *body = r.result == HTTPC_OK ? json_parse(r.body, r.body_len, NULL) : NULL;
+    int status = r.result == HTTPC_OK ? r.status : 0;
+    httpc_resp_free(&r);
+    return status;
+}
+
+static int send_json(const char *method, const char *url, const cJSON *v, char *answer,
+                     size_t n)
+{
+    char *text = json_print(v);
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    httpc_req req = {.method = method, .url = url, .headers = headers, .body = text,
+                     .body_len = strlen(text), .timeout_ms = 10000, .idempotent = 1};
+    httpc_resp r;
+    httpc_do(&req, &r);
+    snprintf(answer, n, "%.300s", r.result == HTTPC_OK ? r.body : r.error);
+    int status = r.result == HTTPC_OK ? r.status : 0;
+    httpc_resp_free(&r);
+    free(text);
+    return status;
+}
+
+/* Waits until url answers 200 (and, for syncd, "ready"); 0 or -1. */
+static int wait_healthy(const char *url, int timeout_ms, proc *p)
+{
+    for (int waited = 0; waited < timeout_ms && !interrupted; waited += 50) {
+        if (get_json(url, NULL, NULL) == 200)
+            return 0;
+        if (p && proc_wait(p, 0, NULL))
+            return -1; /* it exited */
+        nap_real_ms(50);
+    }
+    return -1;
+}
+
+/* The value of one sample line of Prometheus text, or -1. */
+static int64_t prom_value(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = text; p && *p;) {
+        if (strncmp(p, name, n) == 0 && p[n] == ' ')
+            return strtoll(p + n + 1, NULL, 10);
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return -1;
+}
+
+/* The engine's backlog (queued events + SKUs waiting for a level sync), or
+ * -1 when it cannot be read. */
+static int64_t engine_backlog(const char *metrics_url)
+{
+    if (!metrics_url)
+        return -1;
+    httpc_req req = {.url = metrics_url, .timeout_ms = 5000};
+    httpc_resp r;
+    int64_t v = -1;
+    if (httpc_do(&req, &r) == 0 && r.status == 200) {
+        int64_t q = prom_value(r.body, "syncd_queue_depth");
+        int64_t d = prom_value(r.body, "syncd_dirty_skus");
+        if (q >= 0)
+            v = q + (d > 0 ? d : 0);
+    }
+    httpc_resp_free(&r);
+    return v;
+}
+
+static int64_t mock_pending(const char *base)
+{
+    char url[300];
+    snprintf(url, sizeof url, "%s/_mock/health", base);
+    cJSON *v = NULL;
+    int st = get_json(url, NULL, &v);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(v, "pending");
+    int64_t n = st == 200 && cJSON_IsNumber(p) ? (int64_t)p->valuedouble : -1;
+    cJSON_Delete(v);
+    return n;
+}
+
+/* ---- gates ---------------------------------------------------------------------- */
+
+int run_parse_gate(const char *spec, char *metric, size_t n, double *limit, int *is_min,
+                   char *err, size_t errlen)
+{
+    const char *op = strpbrk(spec, "<>=");
+    if (!op || op == spec) {
+        snprintf(err, errlen, "--gate %s: expected metric<=value or metric>=value", spec);
+        return -1;
+    }
+    size_t len = (size_t)(op - spec);
+    const char *v = op;
+    *is_min = 0;
+    if (strncmp(op, "<=", 2) == 0)
+        v = op + 2;
+    else if (strncmp(op, ">=", 2) == 0) {
+        *is_min = 1;
+        v = op + 2;
+    } else if (*op == '=') {
+        v = op + 1;
+    } else {
+        snprintf(err, errlen, "--gate %s: use <= or >= (strict < and > are not gates)", spec);
+        return -1;
+    }
+    char *end;
+    errno = 0;
+    *limit = strtod(v, &end);
+    if (!*v || *end || errno || !isfinite(*limit)) {
+        snprintf(err, errlen, "--gate %s: \"%s\" is not a number", spec, v);
+        return -1;
+    }
+    snprintf(metric, n, "%.*s", (int)len, spec);
+    return 0;
+}
+
+static int metric_known(const char *name)
+{
+    for (const char *const *m = measure_metric_names(); *m; m++)
+        if (strcmp(*m, name) == 0)
+            return 1;
+    return 0;
+}
+
+static void list_metrics(FILE *out)
+{
+    fprintf(out, "known metrics:");
+    for (const char *const *m = measure_metric_names(); *m; m++)
+        fprintf(out, " %s", *m);
+    fputc('\n', out);
+}
+
+/* ---- the run's processes ----------------------------------------------------------- */
+
+typedef struct {
+    const run_opts *o;
+    scenario sc;
+    char dir[1024];
+    double k;
+    int64_t origin;
+    sclock clk;
+    proc *cin7, *shopify, *syncd;
+    char cin7_url[64], shopify_url[64], syncd_url[64];
+    char *syncd_argv[8];
+    char metrics_url[160];
+} run_ctx;
+
+static int start_mock(run_ctx *r, const char *name, const char *config, int port, proc **p,
+                      char *url, size_t url_n)
+{
+    char bin[1024], cfg[1100], journal[1100], log_path[1100], k[32], origin[32], seed[32],
+        port_s[16];
+    snprintf(bin, sizeof bin, "%s/%s", r->o->bin_dir, name);
+    snprintf(cfg, sizeof cfg, "%s/%s", r->dir, config);
+    snprintf(journal, sizeof journal, "%s/%s.journal.jsonl", r->dir, name);
+    snprintf(log_path, sizeof log_path, "%s/%s.log", r->dir, name);
+    snprintf(k, sizeof k, "%.17g", r->k);
+    snprintf(origin, sizeof origin, "%lld", (long long)r->origin);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->sc.seed);
+    snprintf(port_s, sizeof port_s, "%d", port);
+    const char *argv[] = {bin, "--port", port_s, "--config", cfg, "--journal", journal,
+                          "--time-scale", k, "--clock-origin", origin, "--seed", seed,
+                          "--log-level", "warn", NULL};
+    uint16_t got = 0;
+    char err[600];
+    if (proc_start((char *const *)argv, log_path, 1, 15000, p, &got, err, sizeof err) != 0) {
+        fprintf(stderr, "surge: cannot start %s: %s\n", name, err);
+        return -1;
+    }
+    snprintf(url, url_n, "http://127.0.0.1:%u", (unsigned)got);
+    char health[128];
+    snprintf(health, sizeof health, "%s/_mock/health", url);
+    if (wait_healthy(health, 15000, *p) != 0) {
+        fprintf(stderr, "surge: %s did not become healthy (log: %s)\n", name, log_path);
+        return -1;
+    }
+    return 0;
+}
+
+static int start_syncd(run_ctx *r)
+{
+    char log_path[1100], err[600];
+    snprintf(log_path, sizeof log_path, "%s/syncd.log", r->dir);
+    uint16_t got = 0;
+    if (proc_start(r->syncd_argv, log_path, 1, 15000, &r->syncd, &got, err, sizeof err) != 0) {
+        fprintf(stderr, "surge: cannot start syncd: %s\n", err);
+        return -1;
+    }
+    snprintf(r->syncd_url, sizeof r->syncd_url, "http://127.0.0.1:%u", (unsigned)got);
+    snprintf(r->metrics_url, sizeof r->metrics_url, "%s/metrics", r->syncd_url);
+    return 0;
+}
+
+static void stop_all(run_ctx *r)
+{
+    proc_stop(r->syncd, 10000);
+    r->syncd = NULL;
+    proc_stop(r->shopify, 10000);
+    r->shopify = NULL;
+    proc_stop(r->cin7, 10000);
+    r->cin7 = NULL;
+}
+
+/* Shifts each rule's window by t0 (scenario time to the mocks' clock). */
+static cJSON *shifted_plan(const cJSON *plan, int64_t t0)
+{
+    cJSON *out = cJSON_Duplicate(plan, 1);
+    cJSON *rule;
+    cJSON_ArrayForEach(rule, out)
+    {
+        int64_t at = 0;
+        json_get_duration(rule, "$", "at", JSON_OPTIONAL, &at, NULL);
+        cJSON_DeleteItemFromObjectCaseSensitive(rule, "at");
+        cJSON_AddNumberToObject(rule, "at", (double)(at + t0));
+    }
+    return out;
+}
+
+/* ---- progress ---------------------------------------------------------------------- */
+
+static void progress(run_ctx *r, loadgen *g, int64_t now, int64_t backlog, int tty, int final)
+{
+    uint64_t sent, accepted, sold_out;
+    int64_t lag;
+    loadgen_progress(g, &sent, &accepted, &sold_out, &lag);
+    double t = (double)now / 1000.0, d = (double)r->sc.duration_ms / 1000.0;
+    double eta = t < d ? (d - t) / r->k : 0;
+    char q[32] = "?";
+    if (backlog >= 0)
+        snprintf(q, sizeof q, "%lld", (long long)backlog);
+    if (tty)
+        fprintf(stderr, "\r[%6.0fs/%.0fs] orders %llu accepted %llu sold out %llu queue %s lag %lldms ETA %.0fs   %s",
+                t, d, (unsigned long long)sent, (unsigned long long)accepted,
+                (unsigned long long)sold_out, q, (long long)lag, eta, final ? "\n" : "");
+    else
+        fprintf(stderr, "progress: t=%.0fs/%.0fs orders=%llu accepted=%llu sold_out=%llu queue=%s lag_ms=%lld\n",
+                t, d, (unsigned long long)sent, (unsigned long long)accepted,
+                (unsigned long long)sold_out, q, (long long)lag);
+}
+
+/* ---- the run ----------------------------------------------------------------------- */
+
+int run_scenario(const run_opts *o)
+{
+    run_ctx r = {0};
+    r.o = o;
+    json_err e;
+    size_t n_over = o->n_sets;
+    const char **over = xcalloc(n_over + 2, sizeof *over);
+    for (size_t i = 0; i < o->n_sets; i++)
+        over[i] = o->sets[i];
+    char seed_set[64];
+    if (o->seed >= 0) {
+        snprintf(seed_set, sizeof seed_set, "seed=%lld", (long long)o->seed);
+        over[n_over++] = seed_set;
+    }
+    int rc = scenario_load(o->scenario_path, over, n_over, &r.sc, &e);
+    free(over);
+    if (rc != 0) {
+        fprintf(stderr, "surge: %s\n", e.msg);
+        return RUN_BAD_USAGE;
+    }
+    scenario *sc = &r.sc;
+
+    /* Gates: the scenario's and the command line's; unknown names stop here. */
+    size_t n_gates = sc->n_gates + o->n_gates;
+    sc_gate *gates = xcalloc(n_gates + 1, sizeof *gates);
+    for (size_t i = 0; i < sc->n_gates; i++)
+        gates[i] = (sc_gate){xstrdup(sc->gates[i].metric), sc->gates[i].limit, sc->gates[i].is_min};
+    for (size_t i = 0; i < o->n_gates; i++) {
+        char metric[128], err[300];
+        double limit;
+        int is_min;
+        if (run_parse_gate(o->gates[i], metric, sizeof metric, &limit, &is_min, err, sizeof err)) {
+            fprintf(stderr, "surge: %s\n", err);
+            rc = RUN_BAD_USAGE;
+            goto early;
+        }
+        gates[sc->n_gates + i] = (sc_gate){xstrdup(metric), limit, is_min};
+    }
+    for (size_t i = 0; i < n_gates; i++)
+        if (!metric_known(gates[i].metric)) {
+            fprintf(stderr, "surge: gate \"%s\": unknown metric\n", gates[i].metric);
+            list_metrics(stderr);
+            rc = RUN_BAD_USAGE;
+            goto early;
+        }
+
+    /* The results folder. */
+    if (o->out_dir) {
+        snprintf(r.dir, sizeof r.dir, "%s", o->out_dir);
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        snprintf(r.dir, sizeof r.dir, "results/%s-%s", sc->name, stamp);
+        for (int n = 2; access(r.dir, F_OK) == 0 && n < 100; n++)
+            snprintf(r.dir, sizeof r.dir, "results/%s-%s-%d", sc->name, stamp, n);
+    }
+    if (mkdirs(r.dir) != 0) {
+        fprintf(stderr, "surge: cannot create %s: %s\n", r.dir, strerror(errno));
+        rc = RUN_BROKE;
+        goto early;
+    }
+    r.k = o->time_scale > 0 ? o->time_scale : sc->time_scale;
+    r.origin = clock_wall_ms();
+    clock_init(&r.clk, r.k, r.origin);
+    {
+        char path[1100];
+        snprintf(path, sizeof path, "%s/scenario.json", r.dir);
+        write_json(path, sc->source);
+        cJSON *c = setup_cin7_config(sc);
+        snprintf(path, sizeof path, "%s/cin7.json", r.dir);
+        write_json(path, c);
+        cJSON_Delete(c);
+        c = setup_shopify_config(sc);
+        snprintf(path, sizeof path, "%s/shopify.json", r.dir);
+        write_json(path, c);
+        cJSON_Delete(c);
+    }
+    fprintf(stderr, "surge: running %s (seed %llu, time scale %g) into %s\n", sc->name,
+            (unsigned long long)sc->seed, r.k, r.dir);
+
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int external = sc->external_shopify_hooks != NULL;
+    char invalid[300] = "";
+    rc = RUN_BROKE;
+    if (start_mock(&r, "mock-cin7", "cin7.json", external ? sc->external_cin7_port : 0, &r.cin7,
+                   r.cin7_url, sizeof r.cin7_url) ||
+        start_mock(&r, "mock-shopify", "shopify.json", external ? sc->external_shopify_port : 0,
+                   &r.shopify, r.shopify_url, sizeof r.shopify_url))
+        goto out;
+
+    if (!external) {
+        char store[1100], cfg_path[1100], bin[1100];
+        snprintf(store, sizeof store, "%s/syncd.db", r.dir);
+        cJSON *c = setup_syncd_config(sc, r.cin7_url, r.shopify_url, store, r.k, r.origin);
+        snprintf(cfg_path, sizeof cfg_path, "%s/syncd.json", r.dir);
+        write_json(cfg_path, c);
+        cJSON_Delete(c);
+        snprintf(bin, sizeof bin, "%s/syncd", o->bin_dir);
+        r.syncd_argv[0] = xstrdup(bin);
+        r.syncd_argv[1] = xstrdup("--config");
+        r.syncd_argv[2] = xstrdup(cfg_path);
+        if (start_syncd(&r))
+            goto out;
+        char health[200];
+        snprintf(health, sizeof health, "%s/healthz", r.syncd_url);
+        if (wait_healthy(health, HEALTH_TIMEOUT_MS, r.syncd) != 0) {
+            snprintf(invalid, sizeof invalid, "the engine never became healthy (see syncd.log)");
+            rc = RUN_INVALID;
+            goto out;
+        }
+    } else {
+        /* Someone else's engine: the mocks deliver to it. */
+        cJSON *seed = cJSON_CreateObject();
+        cJSON *hooks = cJSON_AddArrayToObject(seed, "webhooks");
+        static const char *const topics[] = {"orders/paid", "orders/cancelled"};
+        for (size_t s = 0; s < sc->n_shops; s++)
+            for (size_t t = 0; t < 2; t++) {
+                cJSON *w = cJSON_CreateObject();
+                cJSON_AddStringToObject(w, "shop", sc->shops[s].domain);
+                cJSON_AddStringToObject(w, "topic", topics[t]);
+                cJSON_AddStringToObject(w, "address", sc->external_shopify_hooks);
+                cJSON_AddItemToArray(hooks, w);
+            }
+        char url[200], answer[400];
+        snprintf(url, sizeof url, "%s/_mock/seed", r.shopify_url);
+        int st = send_json("POST", url, seed, answer, sizeof answer);
+        cJSON_Delete(seed);
+        if (st != 200) {
+            fprintf(stderr, "surge: seeding mock-shopify's webhooks failed: %s\n", answer);
+            goto out;
+        }
+        if (sc->external_cin7_hooks) {
+            seed = cJSON_CreateObject();
+            cJSON *subs = cJSON_AddArrayToObject(seed, "subscriptions");
+            cJSON *sub = cJSON_CreateObject();
+            cJSON_AddStringToObject(sub, "type", "Stock/AvailableStockLevelChanged");
+            cJSON_AddStringToObject(sub, "url", sc->external_cin7_hooks);
+            cJSON_AddItemToArray(subs, sub);
+            snprintf(url, sizeof url, "%s/_mock/seed", r.cin7_url);
+            st = send_json("POST", url, seed, answer, sizeof answer);
+            cJSON_Delete(seed);
+            if (st != 200) {
+                fprintf(stderr, "surge: seeding mock-cin7's webhooks failed: %s\n", answer);
+                goto out;
+            }
+        }
+        if (sc->external_health && wait_healthy(sc->external_health, HEALTH_TIMEOUT_MS, NULL)) {
+            snprintf(invalid, sizeof invalid, "the external engine never became healthy");
+            rc = RUN_INVALID;
+            goto out;
+        }
+        if (sc->external_metrics)
+            snprintf(r.metrics_url, sizeof r.metrics_url, "%s", sc->external_metrics);
+        fprintf(stderr, "surge: mock-shopify on %s, mock-cin7 on %s\n", r.shopify_url, r.cin7_url);
+    }
+
+    /* t0: the scenario's zero on the shared clock, the next whole tick. */
+    int64_t t0 = clock_now_ms(&r.clk) + sc->tick_ms;
+    t0 -= t0 % sc->tick_ms;
+    for (int side = 0; side < 2; side++) {
+        const cJSON *plan = side ? sc->faults_shopify : sc->faults_cin7;
+        if (cJSON_GetArraySize(plan) == 0)
+            continue;
+        cJSON *shifted = shifted_plan(plan, t0);
+        char url[200], answer[400];
+        snprintf(url, sizeof url, "%s/_mock/faults", side ? r.shopify_url : r.cin7_url);
+        int st = send_json("PUT", url, shifted, answer, sizeof answer);
+        cJSON_Delete(shifted);
+        if (st != 200) {
+            fprintf(stderr, "surge: the %s fault plan was refused: %s\n", side ? "Shopify" : "Cin7",
+                    answer);
+            goto out;
+        }
+    }
+
+    lg_config lc = {.sc = sc, .clk = &r.clk, .shopify_url = r.shopify_url,
+                    .cin7_url = r.cin7_url, .offset_ms = t0, .end_ms = sc->duration_ms};
+    loadgen *g = loadgen_start(&lc);
+    int tty = isatty(STDERR_FILENO) && !o->quiet;
+    measure_sample *samples = NULL;
+    size_t n_samples = 0, cap_samples = 0;
+    size_t next_crash = 0;
+    int64_t restart_at = -1;
+    int64_t last_print = 0;
+    int engine_died = 0;
+    int64_t backlog = -1;
+
+    /* The demand window, then the drain. */
+    int draining = 0, quiet_polls = 0;
+    int64_t drain_started = 0;
+    for (;;) {
+        nap_real_ms(POLL_REAL_MS);
+        int64_t now = clock_now_ms(&r.clk) - t0;
+        if (interrupted)
+            break;
+        /* Planned crashes and restarts of the engine. */
+        if (next_crash < sc->n_crashes && now >= sc->crashes[next_crash].at && r.syncd) {
+            fprintf(stderr, "%ssurge: t=%.1fs: killing syncd (kill -9) as planned\n", tty ? "\n" : "",
+                    (double)now / 1000);
+            proc_kill(r.syncd, SIGKILL);
+            proc_stop(r.syncd, 1000);
+            r.syncd = NULL;
+            restart_at = sc->crashes[next_crash].at + sc->crashes[next_crash].restart_after;
+            next_crash++;
+        }
+        if (restart_at >= 0 && now >= restart_at) {
+            restart_at = -1;
+            if (start_syncd(&r)) {
+                engine_died = 1;
+                break;
+            }
+            fprintf(stderr, "%ssurge: t=%.1fs: syncd restarted\n", tty ? "\n" : "", (double)now / 1000);
+        }
+        if (proc_wait(r.cin7, 0, NULL) || proc_wait(r.shopify, 0, NULL)) {
+            fprintf(stderr, "\nsurge: a mock exited during the run (see its log in %s)\n", r.dir);
+            engine_died = 2;
+            break;
+        }
+        if (r.syncd && proc_wait(r.syncd, 0, NULL)) {
+            fprintf(stderr, "\nsurge: syncd exited during the run (see %s/syncd.log)\n", r.dir);
+            engine_died = 1;
+            break;
+        }
+        backlog = engine_backlog(r.syncd || external ? r.metrics_url[0] ? r.metrics_url : NULL : NULL);
+        if (backlog >= 0) {
+            if (n_samples == cap_samples) {
+                cap_samples = cap_samples ? cap_samples * 2 : 1024;
+                samples = xrealloc(samples, cap_samples * sizeof *samples);
+            }
+            samples[n_samples++] = (measure_sample){now, backlog};
+        }
+        int64_t real_now = clock_wall_ms();
+        if (tty ? real_now - last_print >= 250 : real_now - last_print >= 10000) {
+            progress(&r, g, now, backlog, tty, 0);
+            last_print = real_now;
+        }
+        if (!draining) {
+            if (loadgen_done(g) && restart_at < 0) {
+                draining = 1;
+                drain_started = now;
+                if (tty)
+                    fputc('\n', stderr);
+                fprintf(stderr, "surge: demand done at t=%.1fs; draining (at most %.0fs)\n",
+                        (double)now / 1000, (double)sc->drain_ms / 1000);
+            }
+            continue;
+        }
+        /* Quiet: nothing queued in the engine or the mocks, twice running. */
+        int64_t pend = mock_pending(r.cin7_url) + mock_pending(r.shopify_url);
+        int quiet = backlog <= 0 && pend == 0 && restart_at < 0;
+        quiet_polls = quiet ? quiet_polls + 1 : 0;
+        int64_t drained = now - drain_started;
+        if ((quiet_polls >= 3 && drained >= sc->drain_min_ms) || drained >= sc->drain_ms)
+            break;
+    }
+    int64_t end = clock_now_ms(&r.clk) - t0;
+    progress(&r, g, end, backlog, tty, tty);
+    if (interrupted)
+        loadgen_cancel(g);
+    lg_record *records;
+    size_t n_records;
+    int64_t max_lag;
+    loadgen_finish(g, &records, &n_records, &max_lag);
+    if (interrupted) {
+        fprintf(stderr, "surge: interrupted; stopping everything\n");
+        free(records);
+        free(samples);
+        rc = RUN_BROKE;
+        goto out;
+    }
+    if (engine_died) {
+        free(records);
+        free(samples);
+        rc = RUN_BROKE;
+        goto out;
+    }
+    if (max_lag > sc->lag_tolerance_ms)
+        snprintf(invalid, sizeof invalid,
+                 "the load generator fell %lld ms behind its schedule (tolerance %.0f ms): the "
+                 "numbers describe the generator, not the system",
+                 (long long)max_lag, sc->lag_tolerance_ms);
+
+    /* Ground truth, then stop everything so the journals are complete. */
+    cJSON *cin7_state = NULL, *shopify_state = NULL, *dlq = NULL;
+    {
+        char url[200];
+        snprintf(url, sizeof url, "%s/_mock/state", r.cin7_url);
+        get_json(url, NULL, &cin7_state);
+        snprintf(url, sizeof url, "%s/_mock/state", r.shopify_url);
+        get_json(url, NULL, &shopify_state);
+        if (r.syncd) {
+            cJSON *v = NULL;
+            snprintf(url, sizeof url, "%s/admin/dlq?limit=10000", r.syncd_url);
+            get_json(url, SETUP_ADMIN_TOKEN, &v);
+            dlq = cJSON_DetachItemFromObjectCaseSensitive(v, "dead_letters");
+            cJSON_Delete(v);
+        }
+        if (!dlq)
+            dlq = cJSON_CreateArray();
+    }
+    stop_all(&r);
+    if (!cin7_state || !shopify_state) {
+        fprintf(stderr, "surge: could not read the mocks' final state\n");
+        cJSON_Delete(cin7_state);
+        cJSON_Delete(shopify_state);
+        cJSON_Delete(dlq);
+        free(records);
+        free(samples);
+        goto out;
+    }
+    char cj[1100], sj[1100], err[600];
+    snprintf(cj, sizeof cj, "%s/mock-cin7.journal.jsonl", r.dir);
+    snprintf(sj, sizeof sj, "%s/mock-shopify.journal.jsonl", r.dir);
+    measure_input mi = {sc, t0, end, cj, sj, cin7_state, shopify_state, dlq, records, n_records,
+                        samples, n_samples};
+    measure_output mo;
+    if (measure_run(&mi, &mo, err, sizeof err) != 0) {
+        fprintf(stderr, "surge: measuring failed: %s\n", err);
+        cJSON_Delete(cin7_state);
+        cJSON_Delete(shopify_state);
+        cJSON_Delete(dlq);
+        free(records);
+        free(samples);
+        goto out;
+    }
+
+    /* Gates and the verdict. */
+    cJSON *gate_list = cJSON_CreateArray();
+    int failed = 0;
+    printf("\n%-36s %14s %6s %14s  %s\n", "gate", "value", "", "limit", "result");
+    for (size_t i = 0; i < n_gates; i++) {
+        double v = 0;
+        int known = measure_lookup(mo.metrics, gates[i].metric, &v) == 1;
+        int pass = known && (gates[i].is_min ? v >= gates[i].limit : v <= gates[i].limit);
+        failed |= !pass;
+        cJSON *gj = cJSON_CreateObject();
+        cJSON_AddStringToObject(gj, "metric", gates[i].metric);
+        cJSON_AddStringToObject(gj, "op", gates[i].is_min ? ">=" : "<=");
+        cJSON_AddNumberToObject(gj, "limit", gates[i].limit);
+        if (known)
+            cJSON_AddNumberToObject(gj, "value", v);
+        else
+            cJSON_AddNullToObject(gj, "value");
+        cJSON_AddBoolToObject(gj, "pass", pass);
+        cJSON_AddItemToArray(gate_list, gj);
+        char vs[32];
+        snprintf(vs, sizeof vs, known ? "%.6g" : "not measured", v);
+        printf("%-36s %14s %6s %14.6g  %s\n", gates[i].metric, vs, gates[i].is_min ? ">=" : "<=",
+               gates[i].limit, pass ? "pass" : "FAIL");
+    }
+    if (n_gates == 0)
+        printf("(no gates)\n");
+    rc = invalid[0] ? RUN_INVALID : failed ? RUN_GATE_FAILED : RUN_PASS;
+
+    cJSON *sum = cJSON_CreateObject();
+    cJSON_AddStringToObject(sum, "name", sc->name);
+    cJSON_AddNumberToObject(sum, "seed", (double)sc->seed);
+    cJSON_AddNumberToObject(sum, "time_scale", r.k);
+    char started[40];
+    clock_format_iso(r.origin, 0, started, sizeof started);
+    cJSON_AddStringToObject(sum, "started_at", started);
+    cJSON_AddNumberToObject(sum, "duration_ms", (double)sc->duration_ms);
+    cJSON_AddNumberToObject(sum, "drain_ms", (double)(end - sc->duration_ms));
+    cJSON *ver = cJSON_AddObjectToObject(sum, "versions");
+    cJSON_AddStringToObject(ver, "surge", VERSION);
+    cJSON_AddBoolToObject(sum, "valid", !invalid[0]);
+    if (invalid[0])
+        cJSON_AddStringToObject(sum, "invalid_reason", invalid);
+    else
+        cJSON_AddNullToObject(sum, "invalid_reason");
+    cJSON_AddNumberToObject(sum, "exit_code", rc);
+    cJSON *dem = cJSON_AddObjectToObject(sum, "demand");
+    {
+        int64_t checkouts = 0, acc = 0, so = 0, errs = 0, other = 0, other_acc = 0;
+        for (size_t i = 0; i < n_records; i++) {
+            const lg_record *rec = &records[i];
+            if (rec->a.shopify) {
+                checkouts++;
+                acc += rec->result == OUT_ACCEPTED;
+                so += rec->result == OUT_SOLD_OUT;
+            } else {
+                other++;
+                other_acc += rec->result == OUT_ACCEPTED;
+            }
+            errs += rec->result == OUT_ERROR;
+        }
+        cJSON_AddNumberToObject(dem, "arrivals", (double)n_records);
+        cJSON_AddNumberToObject(dem, "checkouts", (double)checkouts);
+        cJSON_AddNumberToObject(dem, "accepted", (double)acc);
+        cJSON_AddNumberToObject(dem, "sold_out", (double)so);
+        cJSON_AddNumberToObject(dem, "errors", (double)errs);
+        cJSON_AddNumberToObject(dem, "other_sales", (double)other);
+        cJSON_AddNumberToObject(dem, "other_accepted", (double)other_acc);
+        cJSON_AddNumberToObject(dem, "max_lag_ms", (double)max_lag);
+    }
+    cJSON_AddItemToObject(sum, "metrics", mo.metrics);
+    mo.metrics = NULL;
+    cJSON_AddItemToObject(sum, "per_sku", mo.per_sku);
+    mo.per_sku = NULL;
+    cJSON_AddItemToObject(sum, "gates", gate_list);
+    cJSON_AddItemToObject(sum, "hot_skus", mo.hot_skus);
+    mo.hot_skus = NULL;
+    cJSON_AddItemToObject(sum, "scenario", cJSON_Duplicate(sc->source, 1));
+    {
+        char path[1100];
+        snprintf(path, sizeof path, "%s/summary.json", r.dir);
+        write_json(path, sum);
+        snprintf(path, sizeof path, "%s/timeseries.csv", r.dir);
+        write_file(path, sbuf_str(&mo.timeseries), mo.timeseries.len);
+        snprintf(path, sizeof path, "%s/events.csv", r.dir);
+        write_file(path, sbuf_str(&mo.events), mo.events.len);
+    }
+    if (report_write(r.dir, sum, err, sizeof err) != 0)
+        fprintf(stderr, "surge: the report could not be written: %s\n", err);
+    const cJSON *mt = cJSON_GetObjectItemCaseSensitive(sum, "metrics");
+    printf("\noversell %g units, dropped events %g, duplicate POs %g, order push p99 %s ms\n",
+           cJSON_GetObjectItemCaseSensitive(mt, "oversell_units")->valuedouble,
+           cJSON_GetObjectItemCaseSensitive(mt, "dropped_events")->valuedouble,
+           cJSON_GetObjectItemCaseSensitive(mt, "duplicate_pos")->valuedouble,
+           cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
+               cJSON_GetObjectItemCaseSensitive(mt, "order_push_latency_ms"), "p99"))
+               ? "measured"
+               : "n/a");
+    if (invalid[0])
+        printf("INVALID RUN: %s\n", invalid);
+    printf("report: %s/report.html\n", r.dir);
+    static const char *const meaning[] = {"all gates pass", "a gate failed", "bad usage",
+                                          "the run broke", "the run is invalid"};
+    printf("exit %d: %s\n", rc, meaning[rc]);
+    cJSON_Delete(sum);
+    measure_output_free(&mo);
+    cJSON_Delete(cin7_state);
+    cJSON_Delete(shopify_state);
+    cJSON_Delete(dlq);
+    free(records);
+    free(samples);
+out:
+    stop_all(&r);
+    if (rc == RUN_INVALID && invalid[0] && !n_gates)
+        fprintf(stderr, "surge: INVALID: %s\n", invalid);
+    else if (rc == RUN_INVALID && invalid[0])
+        fprintf(stderr, "surge: INVALID: %s\n", invalid);
+    for (size_t i = 0; i < 8; i++)
+        free(r.syncd_argv[i]);
+early:
+    for (size_t i = 0; i < n_gates; i++)
+        free(gates[i].metric);
+    free(gates);
+    scenario_free(&r.sc);
+    return rc;
+}

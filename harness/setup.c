@@ -1,0 +1,150 @@
+/* Configuration files for a run; see setup.h. */
+#include "setup.h"
+
+#include "mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int64_t setup_initial_units(const scenario *s, size_t sku)
+{
+    int64_t n = 0;
+    for (size_t w = 0; w < s->n_warehouses; w++)
+        n += scenario_on_hand(s, sku, w);
+    return n;
+}
+
+cJSON *setup_cin7_config(const scenario *s)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "account", SETUP_CIN7_ACCOUNT);
+    cJSON *apps = cJSON_AddArrayToObject(c, "applications");
+    cJSON *app = cJSON_CreateObject();
+    cJSON_AddStringToObject(app, "name", "syncd");
+    cJSON_AddStringToObject(app, "key", SETUP_CIN7_KEY);
+    cJSON_AddItemToArray(apps, app);
+    cJSON *locs = cJSON_AddArrayToObject(c, "locations");
+    for (size_t w = 0; w < s->n_warehouses; w++) {
+        cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "name", s->warehouses[w].name);
+        cJSON_AddItemToArray(locs, l);
+    }
+    cJSON *sups = cJSON_AddArrayToObject(c, "suppliers");
+    for (size_t i = 0; i < s->n_suppliers; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", s->suppliers[i].name);
+        cJSON_AddStringToObject(o, "currency", s->suppliers[i].currency);
+        cJSON_AddNumberToObject(o, "lead_time", (double)s->suppliers[i].lead_ms);
+        cJSON_AddNumberToObject(o, "minimum_order", (double)s->suppliers[i].moq);
+        cJSON_AddItemToArray(sups, o);
+    }
+    cJSON *prods = cJSON_AddArrayToObject(c, "products");
+    cJSON *stock = cJSON_AddArrayToObject(c, "stock");
+    for (size_t k = 0; k < s->n_skus; k++) {
+        const sc_sku *sk = &s->skus[k];
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "sku", sk->sku);
+        if (sk->supplier)
+            cJSON_AddStringToObject(p, "supplier", sk->supplier);
+        cJSON_AddNumberToObject(p, "price", sk->price);
+        cJSON_AddNumberToObject(p, "cost", sk->price / 2);
+        cJSON_AddItemToArray(prods, p);
+        for (size_t w = 0; w < s->n_warehouses; w++) {
+            int64_t n = scenario_on_hand(s, k, w);
+            if (!n)
+                continue;
+            cJSON *st = cJSON_CreateObject();
+            cJSON_AddStringToObject(st, "sku", sk->sku);
+            cJSON_AddStringToObject(st, "location", s->warehouses[w].name);
+            cJSON_AddNumberToObject(st, "on_hand", (double)n);
+            cJSON_AddItemToArray(stock, st);
+        }
+    }
+    if (s->mock_cin7)
+        json_merge(c, s->mock_cin7);
+    return c;
+}
+
+cJSON *setup_shopify_config(const scenario *s)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON *shops = cJSON_AddArrayToObject(c, "shops");
+    for (size_t i = 0; i < s->n_shops; i++) {
+        const sc_shop *sh = &s->shops[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "domain", sh->domain);
+        cJSON_AddStringToObject(o, "plan", sh->plan);
+        cJSON_AddStringToObject(o, "access_token", sh->token);
+        cJSON_AddStringToObject(o, "app_secret", sh->secret);
+        cJSON *locs = cJSON_AddArrayToObject(o, "locations");
+        cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "name", "Online Store");
+        cJSON_AddItemToArray(locs, l);
+        /* Every shop starts out offering all the stock that exists: shops
+         * sharing one Cin7 account compete for the same units. */
+        cJSON *prods = cJSON_AddArrayToObject(o, "products");
+        for (size_t k = 0; k < s->n_skus; k++) {
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddStringToObject(p, "title", s->skus[k].sku);
+            cJSON *vars = cJSON_AddArrayToObject(p, "variants");
+            cJSON *v = cJSON_CreateObject();
+            cJSON_AddStringToObject(v, "sku", s->skus[k].shopify_sku);
+            char price[32];
+            snprintf(price, sizeof price, "%.2f", s->skus[k].price);
+            cJSON_AddStringToObject(v, "price", price);
+            cJSON_AddNumberToObject(v, "available", (double)setup_initial_units(s, k));
+            cJSON_AddItemToArray(vars, v);
+            cJSON_AddItemToArray(prods, p);
+        }
+        cJSON_AddItemToArray(shops, o);
+    }
+    if (s->mock_shopify)
+        json_merge(c, s->mock_shopify);
+    return c;
+}
+
+cJSON *setup_syncd_config(const scenario *s, const char *cin7_url, const char *shopify_url,
+                          const char *store_path, double time_scale, int64_t clock_origin)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddNumberToObject(c, "port", 0);
+    cJSON_AddStringToObject(c, "store", store_path);
+    cJSON_AddStringToObject(c, "admin_token", SETUP_ADMIN_TOKEN);
+    cJSON_AddNumberToObject(c, "time_scale", time_scale);
+    cJSON_AddNumberToObject(c, "clock_origin", (double)clock_origin);
+    cJSON_AddStringToObject(c, "mode", s->engine_mode);
+    cJSON *cin7 = cJSON_AddObjectToObject(c, "cin7");
+    char *url = xasprintf("%s/ExternalApi/v2/", cin7_url);
+    cJSON_AddStringToObject(cin7, "base_url", url);
+    free(url);
+    cJSON_AddStringToObject(cin7, "account_id", SETUP_CIN7_ACCOUNT);
+    cJSON_AddStringToObject(cin7, "application_key", SETUP_CIN7_KEY);
+    cJSON *auth = cJSON_AddObjectToObject(cin7, "webhook_auth");
+    cJSON_AddStringToObject(auth, "type", "bearer");
+    cJSON_AddStringToObject(auth, "secret", SETUP_CIN7_HOOK_TOKEN);
+    cJSON *shops = cJSON_AddArrayToObject(c, "shops");
+    for (size_t i = 0; i < s->n_shops; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "domain", s->shops[i].domain);
+        char *base = xasprintf("%s/shops/%s", shopify_url, s->shops[i].domain);
+        cJSON_AddStringToObject(o, "base_url", base);
+        free(base);
+        cJSON_AddStringToObject(o, "access_token", s->shops[i].token);
+        cJSON_AddStringToObject(o, "api_secret", s->shops[i].secret);
+        cJSON_AddItemToArray(shops, o);
+    }
+    cJSON *locs = cJSON_AddArrayToObject(c, "locations");
+    for (size_t w = 0; w < s->n_warehouses; w++) {
+        cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "name", s->warehouses[w].name);
+        if (s->warehouses[w].has_coords) {
+            cJSON_AddNumberToObject(l, "lat", s->warehouses[w].lat);
+            cJSON_AddNumberToObject(l, "lon", s->warehouses[w].lon);
+        }
+        cJSON_AddNumberToObject(l, "priority", s->warehouses[w].priority);
+        cJSON_AddItemToArray(locs, l);
+    }
+    if (s->engine_config)
+        json_merge(c, s->engine_config);
+    return c;
+}

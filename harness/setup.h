@@ -1,0 +1,32 @@
+/*
+ * The configuration files a run starts its processes with, derived from the
+ * scenario: mock-cin7's world (warehouses, suppliers, products, initial
+ * stock, rate limit), mock-shopify's (shops with their plan, credentials
+ * and catalog, the units each shop offers at first), and syncd's (the
+ * mocks' URLs and credentials, the warehouses for routing, the clock). The
+ * scenario's "mocks" and "engine.config" sections are merged over them, so
+ * a scenario can set anything the programs take.
+ */
+#ifndef SURGE_SETUP_H
+#define SURGE_SETUP_H
+
+#include <cJSON.h>
+
+#include "scenario.h"
+
+/* The API application syncd uses against mock-cin7. */
+#define SETUP_CIN7_ACCOUNT "surge"
+#define SETUP_CIN7_KEY "surge-syncd-key"
+#define SETUP_CIN7_HOOK_TOKEN "surge-cin7-hook"
+#define SETUP_ADMIN_TOKEN "surge-admin"
+
+/* Each returns a new tree; the caller frees it with cJSON_Delete. */
+cJSON *setup_cin7_config(const scenario *s);
+cJSON *setup_shopify_config(const scenario *s);
+/* shopify_url and cin7_url: "http://127.0.0.1:PORT". */
+cJSON *setup_syncd_config(const scenario *s, const char *cin7_url, const char *shopify_url,
+                          const char *store_path, double time_scale, int64_t clock_origin);
+/* Units of sku that physically exist at the start (all warehouses). */
+int64_t setup_initial_units(const scenario *s, size_t sku);
+
+#endif

@@ -1,0 +1,839 @@
+/*
+ * mock-cin7's Cin7 Core API v2; see api.h. Handlers read the query string
+ * (parameter names in any case, as Cin7 reads them) or the JSON body into
+ * the world's inputs, checking every field first so that a request with one
+ * bad line changes nothing, then make one world call and send its result.
+ * Unknown body fields are ignored, as Cin7 ignores them: real clients send
+ * whole documents back.
+ */
+#include "api.h"
+
+#include "clock.h"
+#include "mem.h"
+#include "sbuf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define BASE "/ExternalApi/v2/"
+#define MAX_LINES 5000
+
+/* The application the filter admitted, for the handler that runs right
+ * after it on the same thread (httpd dispatches filter and handler in one
+ * call); mockd keeps its own copy for the request's journal entry. */
+static _Thread_local char current_client[128];
+
+char *c7api_error_text(int status, const char *msg)
+{
+    sbuf b = SBUF_INIT;
+    sbuf_printf(&b, "[{\"ErrorCode\":%d,\"Exception\":", status);
+    sbuf_json_str(&b, msg);
+    sbuf_puts(&b, "}]");
+    return sbuf_take(&b);
+}
+
+static void reply_error(httpd_req *r, int status, const char *msg)
+{
+    char *body = c7api_error_text(status, msg);
+    httpd_reply_take(r, status, "application/json; charset=utf-8", body, strlen(body));
+}
+
+/* A json_err message without the "$." of its path: "Order.Lines[0].SKU: ...". */
+static void reply_json_err(httpd_req *r, const json_err *e)
+{
+    const char *m = e->msg;
+    if (strncmp(m, "$.", 2) == 0)
+        m += 2;
+    else if (strncmp(m, "$: ", 3) == 0)
+        m += 3;
+    else if (m[0] == '$')
+        m += 1;
+    reply_error(r, 400, m);
+}
+
+void c7api_reply(httpd_req *r, c7result *res)
+{
+    if (res->body) {
+        httpd_reply_take(r, res->status, "application/json; charset=utf-8", res->body,
+                         strlen(res->body));
+        res->body = NULL;
+    } else {
+        reply_error(r, res->status ? res->status : 500, res->error);
+    }
+}
+
+/* ---- admission ---------------------------------------------------------------- */
+
+static int is_api_path(const char *path)
+{
+    return strncasecmp(path, "/ExternalApi/", 13) == 0;
+}
+
+int c7api_filter(c7server *s, httpd_req *r)
+{
+    current_client[0] = '\0';
+    if (!is_api_path(httpd_path(r)))
+        return 0;
+    char msg[256];
+    int status = c7world_admit(s->w, httpd_header(r, "api-auth-accountid"),
+                               httpd_header(r, "api-auth-applicationkey"), mockd_throttle(s->m, r),
+                               current_client, sizeof current_client, msg, sizeof msg);
+    if (current_client[0])
+        mockd_set_client(r, current_client);
+    if (status == 0)
+        return 0;
+    reply_error(r, status, msg);
+    return 1;
+}
+
+/* ---- query strings --------------------------------------------------------------- */
+
+static const char *qarg(httpd_req *r, const char *name)
+{
+    const char *v = httpd_query_ci(r, name);
+    return v && *v ? v : NULL;
+}
+
+static int q_bool(httpd_req *r, const char *name, int *out, char *err, size_t n)
+{
+    const char *v = qarg(r, name);
+    if (!v)
+        return 0;
+    if (strcasecmp(v, "true") == 0)
+        *out = 1;
+    else if (strcasecmp(v, "false") == 0)
+        *out = 0;
+    else {
+        snprintf(err, n, "%s: expected true or false, got '%s'", name, v);
+        return -1;
+    }
+    return 0;
+}
+
+static int q_date(httpd_req *r, const char *name, int64_t *out, char *err, size_t n)
+{
+    const char *v = qarg(r, name);
+    if (!v)
+        return 0;
+    if (clock_parse_iso(v, out) != 0) {
+        snprintf(err, n, "%s: expected a date such as 2026-11-23T22:10:29.123 (UTC), got '%s'",
+                 name, v);
+        return -1;
+    }
+    return 0;
+}
+
+static int q_count(httpd_req *r, const char *name, int64_t *out, char *err, size_t n)
+{
+    const char *v = qarg(r, name);
+    if (!v)
+        return 0;
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    if (*end || x < 1 || x > 1000000000) {
+        snprintf(err, n, "%s: expected a whole number of at least 1, got '%s'", name, v);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* Reads the parameters every list takes; answers 400 and returns -1 on a
+ * bad one. Limit above 1000 is taken as 1000, Cin7's largest page. */
+static int read_query(httpd_req *r, c7query *q)
+{
+    memset(q, 0, sizeof *q);
+    q->page = 1;
+    q->limit = 100;
+    q->updated_since_ms = q->created_since_ms = INT64_MIN;
+    char err[256];
+    if (q_count(r, "Page", &q->page, err, sizeof err) ||
+        q_count(r, "Limit", &q->limit, err, sizeof err) ||
+        q_date(r, "UpdatedSince", &q->updated_since_ms, err, sizeof err) ||
+        q_date(r, "CreatedSince", &q->created_since_ms, err, sizeof err) ||
+        q_bool(r, "IncludeSuppliers", &q->include_suppliers, err, sizeof err) ||
+        q_bool(r, "IncludeReorderLevels", &q->include_reorder_levels, err, sizeof err) ||
+        q_bool(r, "IncludeDeprecated", &q->include_deprecated, err, sizeof err)) {
+        reply_error(r, 400, err);
+        return -1;
+    }
+    if (q->updated_since_ms == INT64_MIN &&
+        q_date(r, "ModifiedSince", &q->updated_since_ms, err, sizeof err)) {
+        reply_error(r, 400, err);
+        return -1;
+    }
+    if (q->limit > 1000)
+        q->limit = 1000;
+    q->id = qarg(r, "ID");
+    q->name = qarg(r, "Name");
+    q->sku = qarg(r, "Sku");
+    q->location = qarg(r, "Location");
+    q->search = qarg(r, "Search");
+    q->status = qarg(r, "Status");
+    q->order_status = qarg(r, "OrderStatus");
+    q->external_id = qarg(r, "ExternalID");
+    return 0;
+}
+
+/* ---- bodies ------------------------------------------------------------------------ */
+
+/* The body as a JSON object, or NULL after answering 400. */
+static cJSON *body_object(httpd_req *r)
+{
+    size_t len;
+    const char *text = httpd_body(r, &len);
+    if (len == 0) {
+        reply_error(r, 400, "The request body is empty: expected a JSON object");
+        return NULL;
+    }
+    json_err e;
+    cJSON *v = json_parse(text, len, &e);
+    if (!v) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "The request body is not valid JSON: %s", e.msg);
+        reply_error(r, 400, msg);
+        return NULL;
+    }
+    if (!cJSON_IsObject(v)) {
+        reply_error(r, 400, "The request body must be a JSON object");
+        cJSON_Delete(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* An optional string that may also be null; empty strings count as absent
+ * where absent is allowed, as Cin7 treats them. */
+static int opt_str(const cJSON *o, const char *path, const char *key, const char **out,
+                   json_err *e)
+{
+    if (json_get_str(o, path, key, JSON_OPTIONAL, out, e))
+        return -1;
+    if (*out && !**out)
+        *out = NULL;
+    if (*out && strlen(*out) > 4096) {
+        char p[256];
+        json_path_key(p, sizeof p, path, key);
+        return json_fail(e, p, "longer than 4096 characters");
+    }
+    return 0;
+}
+
+static int opt_date(const cJSON *o, const char *path, const char *key, int *has, int64_t *out,
+                    json_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        return 0;
+    *has = 1;
+    if (cJSON_IsNull(v) || (cJSON_IsString(v) && !*v->valuestring)) {
+        *out = -1;
+        return 0;
+    }
+    char p[256];
+    json_path_key(p, sizeof p, path, key);
+    if (!cJSON_IsString(v) || clock_parse_iso(v->valuestring, out) != 0)
+        return json_fail(e, p, "expected a date such as 2026-11-30T00:00:00 (UTC) or null");
+    return 0;
+}
+
+static void free_order(c7order_in *o)
+{
+    free(o->lines);
+    o->lines = NULL;
+}
+
+/* Reads an order section: Status, Memo and Lines. obj is the object holding
+ * them, path its JSON path ("$.Order" or "$"), shown its display prefix
+ * ("Order" or ""). */
+static int read_order(const cJSON *obj, const char *path, const char *shown, c7order_in *o,
+                      json_err *e)
+{
+    o->present = 1;
+    o->path = shown;
+    if (opt_str(obj, path, "Status", &o->status, e) || opt_str(obj, path, "Memo", &o->memo, e))
+        return -1;
+    if (o->status) {
+        if (strcasecmp(o->status, "DRAFT") == 0)
+            o->status = "DRAFT";
+        else if (strcasecmp(o->status, "AUTHORISED") == 0)
+            o->status = "AUTHORISED";
+        else {
+            char p[256];
+            json_path_key(p, sizeof p, path, "Status");
+            return json_fail(e, p, "expected DRAFT or AUTHORISED, got '%s'", o->status);
+        }
+    }
+    const cJSON *lines = NULL;
+    if (json_get_arr(obj, path, "Lines", JSON_OPTIONAL, &lines, e))
+        return -1;
+    size_t n = lines ? (size_t)cJSON_GetArraySize(lines) : 0;
+    char lp[256];
+    json_path_key(lp, sizeof lp, path, "Lines");
+    if (n > MAX_LINES)
+        return json_fail(e, lp, "more than %d lines", MAX_LINES);
+    o->lines = xcalloc(n ? n : 1, sizeof *o->lines);
+    const cJSON *it = NULL;
+    cJSON_ArrayForEach(it, lines)
+    {
+        char p[256];
+        json_path_index(p, sizeof p, lp, o->n_lines);
+        c7line_in *ln = &o->lines[o->n_lines];
+        snprintf(ln->path, sizeof ln->path, "%.60s", p[1] == '.' ? p + 2 : p + 1);
+        if (!cJSON_IsObject(it))
+            return json_fail(e, p, "expected a line object, got %s", json_type_name(it));
+        double qty = 0, price = -1, discount = 0, tax = 0;
+        if (opt_str(it, p, "SKU", &ln->sku, e) || opt_str(it, p, "ProductID", &ln->product_id, e) ||
+            opt_str(it, p, "Comment", &ln->comment, e) ||
+            json_get_num(it, p, "Quantity", JSON_REQUIRED, -1e15, 1e15, &qty, e) ||
+            json_get_num(it, p, "Price", JSON_OPTIONAL, 0, 1e12, &price, e) ||
+            json_get_num(it, p, "Discount", JSON_OPTIONAL, 0, 100, &discount, e) ||
+            json_get_num(it, p, "Tax", JSON_OPTIONAL, 0, 1e12, &tax, e))
+            return -1;
+        char fp[256];
+        if (!ln->sku && !ln->product_id) {
+            json_path_key(fp, sizeof fp, p, "SKU");
+            return json_fail(e, fp, "required field is missing (or ProductID)");
+        }
+        if (qty < 1 || qty != floor(qty) || qty > 1e9) {
+            json_path_key(fp, sizeof fp, p, "Quantity");
+            return json_fail(e, fp, "expected a whole number of units from 1 to 1000000000, got %g",
+                             qty);
+        }
+        ln->quantity = (int64_t)qty;
+        ln->price = price;
+        ln->discount = discount;
+        ln->tax = tax;
+        o->n_lines++;
+    }
+    return 0;
+}
+
+/* The optional "Order" section of a sale or purchase body. */
+static int read_order_section(const cJSON *body, c7order_in *o, json_err *e)
+{
+    const cJSON *order = NULL;
+    if (json_get_obj(body, "$", "Order", JSON_OPTIONAL, &order, e))
+        return -1;
+    return order ? read_order(order, "$.Order", "Order", o, e) : 0;
+}
+
+/* ---- catalog ---------------------------------------------------------------------- */
+
+typedef void (*query_fn)(c7world *w, const c7query *q, c7result *out);
+
+static void run_query(httpd_req *r, c7server *s, query_fn fn)
+{
+    c7query q;
+    if (read_query(r, &q))
+        return;
+    c7result res = {0};
+    fn(s->w, &q, &res);
+    c7api_reply(r, &res);
+}
+
+static void get_me(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    c7result res = {0};
+    c7world_me(s->w, &res);
+    c7api_reply(r, &res);
+}
+
+static void get_availability(httpd_req *r, void *ud)
+{
+    run_query(r, ud, c7world_availability);
+}
+
+static void get_products(httpd_req *r, void *ud)
+{
+    run_query(r, ud, c7world_products);
+}
+
+static void get_suppliers(httpd_req *r, void *ud)
+{
+    run_query(r, ud, c7world_suppliers);
+}
+
+static void get_locations(httpd_req *r, void *ud)
+{
+    run_query(r, ud, c7world_locations);
+}
+
+static void get_purchase_list(httpd_req *r, void *ud)
+{
+    run_query(r, ud, c7world_purchase_list);
+}
+
+static void get_sale_list(httpd_req *r, void *ud)
+{
+    run_query(r, ud, c7world_sale_list);
+}
+
+/* ---- purchases ------------------------------------------------------------------- */
+
+static int read_purchase(const cJSON *v, c7purchase_in *in, json_err *e)
+{
+    memset(in, 0, sizeof *in);
+    in->client = current_client[0] ? current_client : NULL;
+    return opt_str(v, "$", "ID", &in->id, e) || opt_str(v, "$", "SupplierID", &in->supplier_id, e) ||
+           opt_str(v, "$", "Supplier", &in->supplier, e) ||
+           opt_str(v, "$", "Location", &in->location, e) ||
+           opt_str(v, "$", "Terms", &in->terms, e) || opt_str(v, "$", "Note", &in->note, e) ||
+           opt_date(v, "$", "RequiredBy", &in->has_required_by, &in->required_by_ms, e) ||
+           read_order_section(v, &in->order, e);
+}
+
+static void post_purchase(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    cJSON *v = body_object(r);
+    if (!v)
+        return;
+    c7purchase_in in;
+    json_err e;
+    if (read_purchase(v, &in, &e)) {
+        reply_json_err(r, &e);
+    } else {
+        c7result res = {0};
+        c7world_purchase_create(s->w, &in, &res);
+        c7api_reply(r, &res);
+    }
+    free_order(&in.order);
+    cJSON_Delete(v);
+}
+
+static void put_purchase(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    cJSON *v = body_object(r);
+    if (!v)
+        return;
+    c7purchase_in in;
+    json_err e;
+    if (read_purchase(v, &in, &e)) {
+        reply_json_err(r, &e);
+    } else if (!in.id) {
+        reply_error(r, 400, "ID: required field is missing");
+    } else {
+        c7result res = {0};
+        c7world_purchase_update(s->w, &in, &res);
+        c7api_reply(r, &res);
+    }
+    free_order(&in.order);
+    cJSON_Delete(v);
+}
+
+static void get_purchase(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    const char *id = qarg(r, "ID");
+    if (!id) {
+        reply_error(r, 400, "ID: required query parameter is missing");
+        return;
+    }
+    c7result res = {0};
+    c7world_purchase_get(s->w, id, 0, &res);
+    c7api_reply(r, &res);
+}
+
+/* Void=true voids; Cin7's undo (Void=false) is not simulated. */
+static int want_void(httpd_req *r)
+{
+    int v = 0;
+    char err[128];
+    if (q_bool(r, "Void", &v, err, sizeof err) != 0) {
+        reply_error(r, 400, err);
+        return 0;
+    }
+    if (!v) {
+        reply_error(r, 400, "Void: only Void=true is supported by the mock (undo is not simulated)");
+        return 0;
+    }
+    return 1;
+}
+
+static void delete_purchase(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    const char *id = qarg(r, "ID");
+    if (!id) {
+        reply_error(r, 400, "ID: required query parameter is missing");
+        return;
+    }
+    if (!want_void(r))
+        return;
+    c7result res = {0};
+    c7world_purchase_void(s->w, id, current_client, &res);
+    c7api_reply(r, &res);
+}
+
+static void post_purchase_order(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    cJSON *v = body_object(r);
+    if (!v)
+        return;
+    c7order_in o = {0};
+    const char *id = NULL;
+    json_err e;
+    if (json_get_str(v, "$", "TaskID", JSON_REQUIRED, &id, &e) || read_order(v, "$", "", &o, &e)) {
+        reply_json_err(r, &e);
+    } else {
+        c7result res = {0};
+        c7world_purchase_order(s->w, id, &o, current_client, &res);
+        c7api_reply(r, &res);
+    }
+    free_order(&o);
+    cJSON_Delete(v);
+}
+
+static void get_purchase_order(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    const char *id = qarg(r, "TaskID");
+    if (!id) {
+        reply_error(r, 400, "TaskID: required query parameter is missing");
+        return;
+    }
+    c7result res = {0};
+    c7world_purchase_get(s->w, id, 1, &res);
+    c7api_reply(r, &res);
+}
+
+/* ---- sales ------------------------------------------------------------------------ */
+
+static int read_sale(const cJSON *v, c7sale_in *in, json_err *e)
+{
+    memset(in, 0, sizeof *in);
+    in->ship_by_ms = -1;
+    in->client = current_client[0] ? current_client : NULL;
+    int has_ship_by = 0;
+    if (opt_str(v, "$", "Customer", &in->customer, e) ||
+        opt_str(v, "$", "CustomerID", &in->customer_id, e) ||
+        opt_str(v, "$", "Location", &in->location, e) ||
+        opt_str(v, "$", "CustomerReference", &in->customer_reference, e) ||
+        opt_str(v, "$", "ExternalID", &in->external_id, e) ||
+        opt_str(v, "$", "SourceChannel", &in->source_channel, e) ||
+        opt_str(v, "$", "Note", &in->note, e) ||
+        opt_date(v, "$", "ShipBy", &has_ship_by, &in->ship_by_ms, e) ||
+        json_get_obj(v, "$", "ShippingAddress", JSON_OPTIONAL, &in->shipping_address, e) ||
+        read_order_section(v, &in->order, e))
+        return -1;
+    if (!in->customer && !in->customer_id)
+        return json_fail(e, "$.Customer", "required field is missing (or CustomerID)");
+    if (in->shipping_address) {
+        const char *s = NULL;
+        static const char *const keys[] = {"Line1", "Line2", "City", "State", "Postcode", "Country"};
+        for (size_t i = 0; i < 6; i++)
+            if (json_get_str(in->shipping_address, "$.ShippingAddress", keys[i],
+                             i == 0 || i == 5 ? JSON_REQUIRED : JSON_OPTIONAL, &s, e))
+                return -1;
+    }
+    return 0;
+}
+
+static void post_sale(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    cJSON *v = body_object(r);
+    if (!v)
+        return;
+    c7sale_in in;
+    json_err e;
+    if (read_sale(v, &in, &e)) {
+        reply_json_err(r, &e);
+    } else {
+        c7result res = {0};
+        c7world_sale_create(s->w, &in, &res);
+        c7api_reply(r, &res);
+    }
+    free_order(&in.order);
+    cJSON_Delete(v);
+}
+
+static void get_sale(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    const char *id = qarg(r, "ID");
+    if (!id) {
+        reply_error(r, 400, "ID: required query parameter is missing");
+        return;
+    }
+    c7result res = {0};
+    c7world_sale_get(s->w, id, 0, &res);
+    c7api_reply(r, &res);
+}
+
+static void delete_sale(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    const char *id = qarg(r, "ID");
+    if (!id) {
+        reply_error(r, 400, "ID: required query parameter is missing");
+        return;
+    }
+    if (!want_void(r))
+        return;
+    c7result res = {0};
+    c7world_sale_void(s->w, id, current_client, &res);
+    c7api_reply(r, &res);
+}
+
+static void post_sale_order(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    cJSON *v = body_object(r);
+    if (!v)
+        return;
+    c7order_in o = {0};
+    const char *id = NULL;
+    json_err e;
+    if (json_get_str(v, "$", "SaleID", JSON_REQUIRED, &id, &e) || read_order(v, "$", "", &o, &e)) {
+        reply_json_err(r, &e);
+    } else {
+        c7result res = {0};
+        c7world_sale_order(s->w, id, &o, current_client, &res);
+        c7api_reply(r, &res);
+    }
+    free_order(&o);
+    cJSON_Delete(v);
+}
+
+static void get_sale_order(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    const char *id = qarg(r, "SaleID");
+    if (!id) {
+        reply_error(r, 400, "SaleID: required query parameter is missing");
+        return;
+    }
+    c7result res = {0};
+    c7world_sale_get(s->w, id, 1, &res);
+    c7api_reply(r, &res);
+}
+
+/* ---- webhooks -------------------------------------------------------------------- */
+
+typedef struct {
+    c7hook_in in;
+    const char **keys, **values;
+} hook_body;
+
+static int read_hook(const cJSON *v, int create, hook_body *h, json_err *e)
+{
+    memset(h, 0, sizeof *h);
+    c7hook_in *in = &h->in;
+    in->active = -1;
+    in->client = current_client[0] ? current_client : NULL;
+    if (opt_str(v, "$", "ID", &in->id, e) ||
+        json_get_str(v, "$", "Type", create, &in->type, e) ||
+        json_get_str(v, "$", "ExternalURL", create, &in->url, e) ||
+        opt_str(v, "$", "ExternalAuthorizationType", &in->auth, e) ||
+        opt_str(v, "$", "ExternalUserName", &in->username, e) ||
+        json_get_str(v, "$", "ExternalPassword", JSON_OPTIONAL, &in->password, e) ||
+        opt_str(v, "$", "ExternalBearerToken", &in->token, e) ||
+        opt_str(v, "$", "Name", &in->name, e) ||
+        json_get_bool(v, "$", "IsActive", JSON_OPTIONAL, &in->active, e))
+        return -1;
+    if (in->type) {
+        const char *t = c7config_hook_type(in->type);
+        if (!t) {
+            sbuf known = SBUF_INIT;
+            for (size_t i = 0; c7config_hook_types[i]; i++)
+                sbuf_printf(&known, "%s%s", i ? ", " : "", c7config_hook_types[i]);
+            json_fail(e, "$.Type", "unknown webhook type '%s' (the mock sends %s)", in->type,
+                      sbuf_str(&known));
+            sbuf_free(&known);
+            return -1;
+        }
+        in->type = t;
+    }
+    if (in->url && strncasecmp(in->url, "http://", 7) != 0 && strncasecmp(in->url, "https://", 8) != 0)
+        return json_fail(e, "$.ExternalURL", "expected an http:// or https:// URL, got '%s'", in->url);
+    if (in->auth) {
+        const char *a = c7config_auth_type(in->auth);
+        if (!a)
+            return json_fail(e, "$.ExternalAuthorizationType",
+                             "expected noauth, basicauth or bearerauth, got '%s'", in->auth);
+        in->auth = a;
+    } else if (create) {
+        in->auth = "noauth";
+    }
+    const cJSON *hs = NULL;
+    if (json_get_arr(v, "$", "ExternalHeaders", JSON_OPTIONAL, &hs, e))
+        return -1;
+    if (hs) {
+        size_t n = (size_t)cJSON_GetArraySize(hs);
+        if (n > 50)
+            return json_fail(e, "$.ExternalHeaders", "more than 50 headers");
+        h->keys = xcalloc(n ? n : 1, sizeof *h->keys);
+        h->values = xcalloc(n ? n : 1, sizeof *h->values);
+        in->has_headers = 1;
+        const cJSON *it = NULL;
+        cJSON_ArrayForEach(it, hs)
+        {
+            char p[128];
+            json_path_index(p, sizeof p, "$.ExternalHeaders", in->n_headers);
+            const char *k = NULL, *val = NULL;
+            if (json_get_str(it, p, "Key", JSON_REQUIRED, &k, e) ||
+                json_get_str(it, p, "Value", JSON_REQUIRED, &val, e))
+                return -1;
+            if (!*k || strpbrk(k, ": \t\r\n") || strpbrk(val, "\r\n"))
+                return json_fail(e, p, "expected a header name and a one-line value");
+            h->keys[in->n_headers] = k;
+            h->values[in->n_headers++] = val;
+        }
+        in->header_keys = h->keys;
+        in->header_values = h->values;
+    }
+    return 0;
+}
+
+static void free_hook_body(hook_body *h)
+{
+    free(h->keys);
+    free(h->values);
+}
+
+static void get_hooks(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    c7result res = {0};
+    c7world_hooks_list(s->w, &res);
+    c7api_reply(r, &res);
+}
+
+static void write_hook(httpd_req *r, c7server *s, int create)
+{
+    cJSON *v = body_object(r);
+    if (!v)
+        return;
+    hook_body h;
+    json_err e;
+    if (read_hook(v, create, &h, &e)) {
+        reply_json_err(r, &e);
+    } else if (!create && !h.in.id) {
+        reply_error(r, 400, "ID: required field is missing");
+    } else {
+        c7result res = {0};
+        if (create)
+            c7world_hook_create(s->w, &h.in, &res);
+        else
+            c7world_hook_update(s->w, &h.in, &res);
+        c7api_reply(r, &res);
+    }
+    free_hook_body(&h);
+    cJSON_Delete(v);
+}
+
+static void post_hook(httpd_req *r, void *ud)
+{
+    write_hook(r, ud, 1);
+}
+
+static void put_hook(httpd_req *r, void *ud)
+{
+    write_hook(r, ud, 0);
+}
+
+static void delete_hook(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    const char *id = qarg(r, "ID");
+    if (!id) {
+        reply_error(r, 400, "ID: required query parameter is missing");
+        return;
+    }
+    c7result res = {0};
+    c7world_hook_delete(s->w, id, current_client, &res);
+    c7api_reply(r, &res);
+}
+
+/* ---- routing ----------------------------------------------------------------------- */
+
+/* Answers methods a path does not take, in Cin7's shape. */
+static void method_not_allowed(httpd_req *r, void *ud)
+{
+    httpd_add_header(r, "Allow", ud);
+    reply_error(r, 405, "The requested resource does not support this HTTP method");
+}
+
+static void not_found(httpd_req *r, void *ud)
+{
+    (void)ud;
+    if (is_api_path(httpd_path(r)))
+        reply_error(r, 404, "Endpoint not found");
+    else
+        httpd_reply_json_text(r, 404, "{\"error\":\"not found\"}");
+}
+
+typedef struct {
+    const char *method;
+    const char *path; /* under BASE */
+    httpd_handler fn;
+} route_def;
+
+static const route_def routes[] = {
+    {"GET", "me", get_me},
+    {"GET", "ref/productavailability", get_availability},
+    {"GET", "product", get_products},
+    {"GET", "supplier", get_suppliers},
+    {"GET", "ref/location", get_locations},
+    {"GET", "purchase", get_purchase},
+    {"POST", "purchase", post_purchase},
+    {"PUT", "purchase", put_purchase},
+    {"DELETE", "purchase", delete_purchase},
+    {"GET", "purchase/order", get_purchase_order},
+    {"POST", "purchase/order", post_purchase_order},
+    {"GET", "purchaseList", get_purchase_list},
+    {"GET", "sale", get_sale},
+    {"POST", "sale", post_sale},
+    {"DELETE", "sale", delete_sale},
+    {"GET", "sale/order", get_sale_order},
+    {"POST", "sale/order", post_sale_order},
+    {"GET", "saleList", get_sale_list},
+    {"GET", "webhooks", get_hooks},
+    {"POST", "webhooks", post_hook},
+    {"PUT", "webhooks", put_hook},
+    {"DELETE", "webhooks", delete_hook},
+};
+
+/* The Allow lists for the 405 routes, one per distinct path; static
+ * storage because httpd keeps the ud pointer. */
+static char allow_lists[sizeof routes / sizeof routes[0]][64];
+
+void c7api_routes(c7server *s, httpd *srv)
+{
+    size_t n = sizeof routes / sizeof routes[0];
+    httpd_set_ignore_case(srv, 1);
+    httpd_set_not_found(srv, not_found, s);
+    httpd_set_too_large_body(srv, "[{\"ErrorCode\":413,\"Exception\":\"The request body is larger than 1 MiB\"}]");
+    for (size_t i = 0; i < n; i++) {
+        char path[128];
+        snprintf(path, sizeof path, BASE "%s", routes[i].path);
+        httpd_route(srv, routes[i].method, path, routes[i].fn, s);
+    }
+    /* After every path's own methods, a catch-all that names them. */
+    for (size_t i = 0; i < n; i++) {
+        int first = 1;
+        for (size_t j = 0; j < i; j++)
+            first &= strcmp(routes[j].path, routes[i].path) != 0;
+        if (!first)
+            continue;
+        char *allow = allow_lists[i];
+        allow[0] = '\0';
+        for (size_t j = i; j < n; j++)
+            if (strcmp(routes[j].path, routes[i].path) == 0) {
+                size_t len = strlen(allow);
+                snprintf(allow + len, sizeof allow_lists[i] - len, "%s%s", len ? ", " : "",
+                         routes[j].method);
+            }
+        char path[128];
+        snprintf(path, sizeof path, BASE "%s", routes[i].path);
+        httpd_route(srv, "*", path, method_not_allowed, allow);
+    }
+}

@@ -1,0 +1,47 @@
+/*
+ * mock-shopify's REST Admin API: the routes under /admin/api/{version}/
+ * (and the same under /shops/{domain}/admin/api/{version}/ for a chosen
+ * shop), the request filter that authenticates X-Shopify-Access-Token,
+ * echoes the version and enforces the REST leaky bucket, and the helpers the
+ * GraphQL endpoint shares (which shop and version a request is for).
+ *
+ * Answers use Shopify's shapes: {"errors": "..."} or {"errors": {"field":
+ * [...]}} with 400, 401, 404, 422, 429; list endpoints page with a Link
+ * header carrying page_info, as Shopify does.
+ */
+#ifndef SURGE_SHOPIFY_REST_H
+#define SURGE_SHOPIFY_REST_H
+
+#include <stddef.h>
+
+#include "httpd.h"
+#include "limiter.h"
+#include "mockd.h"
+#include "world.h"
+
+typedef struct rest rest;
+
+/* w, l and m are borrowed for the life of the rest. */
+rest *rest_new(world *w, limiter *l, mockd *m);
+void rest_free(rest *r); /* accepts NULL */
+/* Adds the REST routes; POST .../graphql.json goes to graphql(ud). Also
+ * sets Shopify's 404 and 413 bodies. */
+void rest_routes(rest *r, httpd *srv, httpd_handler graphql, void *graphql_ud);
+/* mock_app.filter: auth, version header, REST bucket. Non-zero: answered. */
+int rest_filter(rest *r, httpd_req *req);
+
+/* Splits an Admin API path: "/admin/api/V/tail" or
+ * "/shops/D/admin/api/V/tail". Returns 0 with domain ("" when none given),
+ * version and *tail (after "V/") set, or -1 when path is not one. */
+int rest_api_path(const char *path, char *domain, size_t dn, char *version, size_t vn,
+                  const char **tail);
+/* The shop a request is for: the base path's domain, else the Host
+ * header's, else the first shop. NULL when a base path names no shop.
+ * World lock held. */
+ws_shop *rest_shop(world *w, const httpd_req *req);
+/* The API version of the request (echoed in X-Shopify-API-Version). */
+void rest_version(const httpd_req *req, char *out, size_t n);
+/* {"errors": msg} with status. */
+void rest_error(httpd_req *req, int status, const char *msg);
+
+#endif

@@ -1,0 +1,290 @@
+/* Shopper routes of mock-shopify; see shopper.h. Bodies are checked field
+ * by field (unknown keys refused, errors name the JSON path) before the
+ * world is touched. */
+#include "shopper.h"
+
+#include "json.h"
+#include "mem.h"
+#include "sbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void reply_error(httpd_req *r, int status, const char *msg)
+{
+    sbuf b = SBUF_INIT;
+    sbuf_puts(&b, "{\"error\":");
+    sbuf_json_str(&b, msg);
+    sbuf_putc(&b, '}');
+    httpd_reply_json_text(r, status, sbuf_str(&b));
+    sbuf_free(&b);
+}
+
+static cJSON *body_of(httpd_req *r, const char *const *keys)
+{
+    size_t len;
+    const char *text = httpd_body(r, &len);
+    json_err e;
+    cJSON *v = json_parse(text, len, &e);
+    if (!v) {
+        reply_error(r, 400, e.msg);
+        return NULL;
+    }
+    if (json_only_keys(v, "$", keys, &e) != 0) {
+        reply_error(r, 400, e.msg);
+        cJSON_Delete(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* The shop a body names ($.shop, a domain), or the first; answers 404 when
+ * there is no such shop. World lock held. */
+static ws_shop *shop_of(world *w, httpd_req *r, const cJSON *body)
+{
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(body, "shop");
+    ws_shop *shop = NULL;
+    if (cJSON_IsString(s))
+        shop = world_shop_by_domain(w, s->valuestring);
+    else if (!s || cJSON_IsNull(s))
+        shop = world_shop_at(w, 0);
+    if (!shop) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "$.shop: no shop \"%.100s\"",
+                 cJSON_IsString(s) ? s->valuestring : "(not a string)");
+        reply_error(r, 404, msg);
+    }
+    return shop;
+}
+
+static int id_of(const cJSON *v, int64_t *out)
+{
+    if (cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble < 9.0e15 &&
+        v->valuedouble == (double)(int64_t)v->valuedouble) {
+        *out = (int64_t)v->valuedouble;
+        return 0;
+    }
+    if (cJSON_IsString(v)) {
+        const char *s = v->valuestring;
+        const char *slash = strrchr(s, '/');
+        if (strncmp(s, "gid://shopify/Order/", 20) == 0 && slash)
+            s = slash + 1;
+        char *end;
+        long long x = strtoll(s, &end, 10);
+        if (*s && !*end && x > 0) {
+            *out = x;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static void h_checkout(httpd_req *r, void *ud)
+{
+    world *w = ud;
+    static const char *const keys[] = {"shop", "lines", "shipping_address", "email",
+                                       "financial_status", "pay_after", NULL};
+    cJSON *b = body_of(r, keys);
+    if (!b)
+        return;
+    json_err e;
+    const cJSON *lines = NULL, *addr = NULL;
+    const char *email = NULL, *fin = NULL;
+    int64_t pay_after = -1;
+    world_line_req *req_lines = NULL;
+    if (json_get_arr(b, "$", "lines", JSON_REQUIRED, &lines, &e) != 0 ||
+        json_get_obj(b, "$", "shipping_address", 0, &addr, &e) != 0 ||
+        json_get_str(b, "$", "email", 0, &email, &e) != 0 ||
+        json_get_str(b, "$", "financial_status", 0, &fin, &e) != 0 ||
+        json_get_duration(b, "$", "pay_after", 0, &pay_after, &e) != 0) {
+        reply_error(r, 400, e.msg);
+        goto out;
+    }
+    int pay = -1;
+    if (fin) {
+        if (strcmp(fin, "paid") != 0 && strcmp(fin, "pending") != 0) {
+            reply_error(r, 400, "$.financial_status: expected \"paid\" or \"pending\"");
+            goto out;
+        }
+        pay = strcmp(fin, "paid") == 0;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(lines);
+    if (n > 250) {
+        reply_error(r, 400, "$.lines: at most 250 lines");
+        goto out;
+    }
+    req_lines = xcalloc(n ? n : 1, sizeof *req_lines);
+    const cJSON *it;
+    size_t i = 0;
+    cJSON_ArrayForEach(it, lines)
+    {
+        static const char *const lkeys[] = {"sku", "qty", NULL};
+        char p[64];
+        json_path_index(p, sizeof p, "$.lines", i);
+        if (json_only_keys(it, p, lkeys, &e) != 0 ||
+            json_get_str(it, p, "sku", JSON_REQUIRED, &req_lines[i].sku, &e) != 0 ||
+            json_get_int(it, p, "qty", JSON_REQUIRED, 1, 1000000, &req_lines[i].qty, &e) != 0) {
+            reply_error(r, 400, e.msg);
+            goto out;
+        }
+        i++;
+    }
+    world_checkout_req req = {.lines = req_lines, .n_lines = n, .shipping_address = addr,
+                              .email = email, .pay = pay, .pay_after_ms = pay_after};
+    world_lock(w);
+    ws_shop *s = shop_of(w, r, b);
+    if (s) {
+        cJSON *out = NULL;
+        if (world_checkout(w, s, &req, &out, &e) != 0) {
+            world_unlock(w);
+            reply_error(r, 400, e.msg);
+        } else {
+            world_unlock(w);
+            httpd_reply_json(r, 200, out);
+            cJSON_Delete(out);
+        }
+    } else {
+        world_unlock(w);
+    }
+out:
+    free(req_lines);
+    cJSON_Delete(b);
+}
+
+/* The order a body names; answers and returns NULL when there is none.
+ * World lock held. */
+static ws_order *order_of(world *w, httpd_req *r, const cJSON *b, ws_shop **shop)
+{
+    ws_shop *s = shop_of(w, r, b);
+    if (!s)
+        return NULL;
+    int64_t id;
+    if (id_of(cJSON_GetObjectItemCaseSensitive(b, "order_id"), &id) != 0) {
+        reply_error(r, 400, "$.order_id: expected an order id (number, string or gid)");
+        return NULL;
+    }
+    ws_order *o = world_order_by_id(s, id);
+    if (!o) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "$.order_id: no order %lld in %s", (long long)id, s->domain);
+        reply_error(r, 404, msg);
+        return NULL;
+    }
+    *shop = s;
+    return o;
+}
+
+static void h_cancel(httpd_req *r, void *ud)
+{
+    world *w = ud;
+    static const char *const keys[] = {"shop", "order_id", "restock", "reason", NULL};
+    cJSON *b = body_of(r, keys);
+    if (!b)
+        return;
+    json_err e;
+    int restock = 1;
+    const char *reason = NULL;
+    if (json_get_bool(b, "$", "restock", 0, &restock, &e) != 0 ||
+        json_get_str(b, "$", "reason", 0, &reason, &e) != 0) {
+        reply_error(r, 400, e.msg);
+        cJSON_Delete(b);
+        return;
+    }
+    world_lock(w);
+    ws_shop *s;
+    ws_order *o = order_of(w, r, b, &s);
+    if (o) {
+        cJSON *out;
+        if (world_cancel(w, s, o, restock, reason, &out, &e) != 0) {
+            world_unlock(w);
+            reply_error(r, 409, e.msg);
+        } else {
+            world_unlock(w);
+            cJSON *ans = cJSON_CreateObject();
+            cJSON_AddStringToObject(ans, "result", "cancelled");
+            cJSON_AddItemToObject(ans, "order", out);
+            httpd_reply_json(r, 200, ans);
+            cJSON_Delete(ans);
+        }
+    } else {
+        world_unlock(w);
+    }
+    cJSON_Delete(b);
+}
+
+static void h_refund(httpd_req *r, void *ud)
+{
+    world *w = ud;
+    static const char *const keys[] = {"shop", "order_id", "lines", "restock", "note", NULL};
+    cJSON *b = body_of(r, keys);
+    if (!b)
+        return;
+    json_err e;
+    int restock = 1;
+    const char *note = NULL;
+    const cJSON *lines = NULL;
+    world_refund_line *rl = NULL;
+    size_t n = 0;
+    if (json_get_bool(b, "$", "restock", 0, &restock, &e) != 0 ||
+        json_get_str(b, "$", "note", 0, &note, &e) != 0 ||
+        json_get_arr(b, "$", "lines", 0, &lines, &e) != 0) {
+        reply_error(r, 400, e.msg);
+        goto out;
+    }
+    if (lines) {
+        size_t cnt = (size_t)cJSON_GetArraySize(lines);
+        rl = xcalloc(cnt ? cnt : 1, sizeof *rl);
+        const cJSON *it;
+        cJSON_ArrayForEach(it, lines)
+        {
+            static const char *const lkeys[] = {"sku", "line_item_id", "qty", NULL};
+            char p[64];
+            json_path_index(p, sizeof p, "$.lines", n);
+            if (json_only_keys(it, p, lkeys, &e) != 0 ||
+                json_get_str(it, p, "sku", 0, &rl[n].sku, &e) != 0 ||
+                json_get_int(it, p, "line_item_id", 0, 1, INT64_C(9000000000000000), &rl[n].line_id,
+                             &e) != 0 ||
+                json_get_int(it, p, "qty", JSON_REQUIRED, 1, 1000000, &rl[n].qty, &e) != 0) {
+                reply_error(r, 400, e.msg);
+                goto out;
+            }
+            if (!rl[n].sku && !rl[n].line_id) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "%s: give sku or line_item_id", p);
+                reply_error(r, 400, msg);
+                goto out;
+            }
+            n++;
+        }
+    }
+    world_lock(w);
+    ws_shop *s;
+    ws_order *o = order_of(w, r, b, &s);
+    if (o) {
+        cJSON *out;
+        if (world_refund(w, s, o, rl, n, restock, note, &out, &e) != 0) {
+            world_unlock(w);
+            reply_error(r, 409, e.msg);
+        } else {
+            world_unlock(w);
+            cJSON *ans = cJSON_CreateObject();
+            cJSON_AddStringToObject(ans, "result", "refunded");
+            cJSON_AddItemToObject(ans, "refund", out);
+            httpd_reply_json(r, 200, ans);
+            cJSON_Delete(ans);
+        }
+    } else {
+        world_unlock(w);
+    }
+out:
+    free(rl);
+    cJSON_Delete(b);
+}
+
+void shopper_routes(world *w, httpd *srv)
+{
+    httpd_route(srv, "POST", "/_mock/checkout", h_checkout, w);
+    httpd_route(srv, "POST", "/_mock/cancel", h_cancel, w);
+    httpd_route(srv, "POST", "/_mock/refund", h_refund, w);
+}

@@ -1,0 +1,762 @@
+/* mock-cin7 over HTTP: authentication, the catalog and availability reads,
+ * sales and purchases with their errors, the rate limit, other channels,
+ * reset/seed/state and the config's errors. Webhooks, faults and the
+ * journal are in test_mock_cin7_hooks.c. */
+#include "test_mock_cin7.h"
+
+#include "mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define API "/ExternalApi/v2/"
+
+static const cJSON *first(const cJSON *answer, const char *list)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(answer, list), 0);
+}
+
+static int list_len(const cJSON *answer, const char *list)
+{
+    return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(answer, list));
+}
+
+/* The Exception text of a Cin7 error answer with the given status. */
+static char *error_of(const e2e_server *s, const char *const *hdrs, const char *method,
+                      const char *path, const char *body, int status)
+{
+    cJSON *v = c7t_call(s, hdrs, method, path, body, status);
+    const cJSON *e = cJSON_GetArrayItem(v, 0);
+    EXPECT_TRUE(cJSON_IsArray(v));
+    EXPECT_EQ_INT(c7t_num(e, "ErrorCode"), status);
+    char *msg = xstrdup(c7t_str(e, "Exception"));
+    cJSON_Delete(v);
+    return msg;
+}
+
+TEST(mock_cin7, demo_world_and_auth)
+{
+    e2e_server s;
+    c7t_start(&s, NULL, NULL);
+    cJSON *v = c7t_call(&s, c7t_demo_auth, "GET", API "ref/productavailability", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 10);
+    EXPECT_EQ_INT(list_len(v, "ProductAvailabilityList"), 10);
+    const cJSON *row = first(v, "ProductAvailabilityList");
+    EXPECT_EQ_STR(c7t_str(row, "SKU"), "DEMO-001");
+    EXPECT_EQ_STR(c7t_str(row, "Location"), "Main Warehouse");
+    EXPECT_EQ_INT(c7t_num(row, "OnHand"), 100);
+    EXPECT_EQ_INT(c7t_num(row, "Available"), 100);
+    cJSON_Delete(v);
+
+    v = c7t_call(&s, c7t_demo_auth, "GET", API "me", NULL, 200);
+    EXPECT_EQ_STR(c7t_str(v, "Company"), "demo");
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_demo_auth, "GET", API "supplier", NULL, 200);
+    EXPECT_EQ_STR(c7t_str(first(v, "SupplierList"), "Name"), "Demo Supplier");
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_demo_auth, "GET", API "product?Sku=DEMO-010&IncludeSuppliers=true", NULL,
+                 200);
+    const cJSON *opt = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(first(v, "Products"), "Suppliers"), 0),
+            "ProductSupplierOptions"),
+        0);
+    EXPECT_EQ_INT(c7t_num(opt, "Lead"), 7);
+    EXPECT_EQ_INT(c7t_num(opt, "MinimumToReorder"), 50);
+    cJSON_Delete(v);
+
+    /* Missing, wrong key, wrong account: 403 in Cin7's shape. */
+    const char *const wrong_key[] = {"api-auth-accountid: demo", "api-auth-applicationkey: nope", NULL};
+    const char *const wrong_acct[] = {"api-auth-accountid: other", "api-auth-applicationkey: demo-key",
+                                      NULL};
+    char *msg = error_of(&s, NULL, "GET", API "ref/productavailability", NULL, 403);
+    EXPECT_CONTAINS(msg, "api-auth-accountid");
+    free(msg);
+    free(error_of(&s, wrong_key, "GET", API "product", NULL, 403));
+    free(error_of(&s, wrong_acct, "POST", API "sale", "{}", 403));
+
+    /* Paths and parameter names in any case; unknown endpoints and methods. */
+    v = c7t_call(&s, c7t_demo_auth, "GET", "/externalapi/v2/Ref/ProductAvailability?sku=DEMO-002",
+                 NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 1);
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_demo_auth, "GET", "/ExternalApi/v2/SaleList", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 0);
+    cJSON_Delete(v);
+    free(error_of(&s, c7t_demo_auth, "GET", API "Products", NULL, 404));
+    free(error_of(&s, c7t_demo_auth, "PATCH", API "sale", "{}", 405));
+    e2e_stop(&s);
+}
+
+TEST(mock_cin7, availability_filters_and_pages)
+{
+    e2e_server s;
+    char *cfg = c7t_config("");
+    c7t_start(&s, cfg, NULL);
+    free(cfg);
+    /* Every SKU x location in one call when no Sku is given. */
+    cJSON *v = c7t_call(&s, c7t_auth, "GET", API "ref/productavailability", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 9);
+    EXPECT_EQ_INT(list_len(v, "ProductAvailabilityList"), 9);
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "ref/productavailability?Sku=A-1", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 3);
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "ref/productavailability?Sku=A-1&Location=East", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 1);
+    EXPECT_EQ_INT(c7t_num(first(v, "ProductAvailabilityList"), "OnHand"), 5);
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "ref/productavailability?Limit=4&Page=3", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 9);
+    EXPECT_EQ_INT(c7t_num(v, "Page"), 3);
+    EXPECT_EQ_INT(list_len(v, "ProductAvailabilityList"), 1);
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "ref/productavailability?Limit=5000", NULL, 200);
+    EXPECT_EQ_INT(list_len(v, "ProductAvailabilityList"), 9);
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "ref/productavailability?Sku=NOPE", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 0);
+    cJSON_Delete(v);
+    char *msg = error_of(&s, c7t_auth, "GET", API "ref/productavailability?Page=0", NULL, 400);
+    EXPECT_CONTAINS(msg, "Page");
+    free(msg);
+    msg = error_of(&s, c7t_auth, "GET", API "product?IncludeSuppliers=maybe", NULL, 400);
+    EXPECT_CONTAINS(msg, "IncludeSuppliers");
+    free(msg);
+
+    /* Products: Sku contains, suppliers and reorder levels on request. */
+    v = c7t_call(&s, c7t_auth, "GET", API "product?Sku=A-", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 2);
+    EXPECT_TRUE(cJSON_GetObjectItemCaseSensitive(first(v, "Products"), "Suppliers") == NULL);
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "product?Sku=A-1&IncludeSuppliers=true&IncludeReorderLevels=true",
+                 NULL, 200);
+    const cJSON *p = first(v, "Products");
+    const cJSON *sup = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "Suppliers"), 0);
+    EXPECT_EQ_STR(c7t_str(sup, "SupplierName"), "Acme Supply");
+    EXPECT_EQ_STR(c7t_str(sup, "Currency"), "EUR");
+    /* Served locations only: Main Warehouse and East. */
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sup, "ProductSupplierOptions")), 2);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "ReorderLevels")), 3);
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "supplier?Name=acme", NULL, 200);
+    EXPECT_EQ_STR(c7t_str(first(v, "SupplierList"), "PaymentTerm"), "60 days");
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "ref/location", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 3);
+    cJSON_Delete(v);
+    e2e_stop(&s);
+}
+
+static char *sale_body(const char *ref, const char *location, const char *lines)
+{
+    return xasprintf("{\"Customer\":\"Web Shop\",\"CustomerReference\":\"%s\",\"ExternalID\":\"x-%s\","
+                     "\"SourceChannel\":\"Shopify\",\"Location\":\"%s\","
+                     "\"ShippingAddress\":{\"Line1\":\"1 Main St\",\"City\":\"Austin\",\"Country\":\"US\"},"
+                     "\"Order\":{\"Status\":\"AUTHORISED\",\"Lines\":[%s]}}",
+                     ref, ref, location, lines);
+}
+
+TEST(mock_cin7, sale_allocates_and_backorders)
+{
+    e2e_server s;
+    char *cfg = c7t_config("\"sales\":{\"pick_after\":null}");
+    c7t_start(&s, cfg, NULL);
+    free(cfg);
+    char *body = sale_body("#1001", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":30,\"Price\":9.5}");
+    cJSON *v = c7t_call(&s, c7t_auth, "POST", API "sale", body, 200);
+    free(body);
+    EXPECT_EQ_STR(c7t_str(v, "Status"), "ORDERED");
+    EXPECT_EQ_STR(c7t_str(v, "CustomerReference"), "#1001");
+    const cJSON *order = cJSON_GetObjectItemCaseSensitive(v, "Order");
+    EXPECT_EQ_STR(c7t_str(order, "Status"), "AUTHORISED");
+    EXPECT_EQ_STR(c7t_str(order, "SaleOrderNumber"), "SO-00001");
+    const cJSON *line = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(order, "Lines"), 0);
+    EXPECT_EQ_INT(c7t_num(line, "BackorderQuantity"), 0);
+    EXPECT_NEAR(c7t_num(line, "Total"), 285, 1e-9);
+    char id[64];
+    snprintf(id, sizeof id, "%s", c7t_str(v, "ID"));
+    cJSON_Delete(v);
+
+    cJSON *row = c7t_stock(&s, "A-1", "Main Warehouse");
+    EXPECT_EQ_INT(c7t_num(row, "on_hand"), 100);
+    EXPECT_EQ_INT(c7t_num(row, "allocated"), 30);
+    EXPECT_EQ_INT(c7t_num(row, "available"), 70);
+    cJSON_Delete(row);
+
+    /* 80 more where 70 are available: 10 backordered, journaled. */
+    body = sale_body("#1002", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":80}");
+    v = c7t_call(&s, c7t_auth, "POST", API "sale", body, 200);
+    free(body);
+    EXPECT_EQ_STR(c7t_str(v, "Status"), "BACKORDERED");
+    line = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "Order"), "Lines"), 0);
+    EXPECT_EQ_INT(c7t_num(line, "BackorderQuantity"), 10);
+    cJSON_Delete(v);
+    cJSON *j = c7t_journal(&s);
+    const cJSON *bo = c7t_entry(j, "backorder", 0);
+    EXPECT_TRUE(bo != NULL);
+    EXPECT_EQ_STR(c7t_str(bo, "customer_reference"), "#1002");
+    EXPECT_EQ_STR(c7t_str(bo, "sku"), "A-1");
+    EXPECT_EQ_INT(c7t_num(bo, "qty"), 10);
+    EXPECT_EQ_INT(c7t_count(j, "backorder"), 1);
+    const cJSON *created = c7t_entry(j, "sale_created", 1);
+    EXPECT_EQ_STR(c7t_str(created, "customer_reference"), "#1002");
+    EXPECT_EQ_STR(c7t_str(created, "external_id"), "x-#1002");
+    EXPECT_EQ_STR(c7t_str(created, "source_channel"), "Shopify");
+    EXPECT_EQ_STR(c7t_str(created, "application"), "sync");
+    cJSON_Delete(j);
+    row = c7t_stock(&s, "A-1", "Main Warehouse");
+    EXPECT_EQ_INT(c7t_num(row, "allocated"), 100);
+    EXPECT_EQ_INT(c7t_num(row, "available"), 0);
+    cJSON_Delete(row);
+
+    /* Reads: by ID, by search, by status. */
+    char path[256];
+    snprintf(path, sizeof path, API "sale?ID=%s", id);
+    v = c7t_call(&s, c7t_auth, "GET", path, NULL, 200);
+    EXPECT_EQ_STR(c7t_str(v, "CustomerReference"), "#1001");
+    EXPECT_EQ_STR(c7t_str(cJSON_GetObjectItemCaseSensitive(v, "ShippingAddress"), "City"), "Austin");
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "saleList?Search=%231002", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 1);
+    EXPECT_EQ_STR(c7t_str(first(v, "SaleList"), "CustomerReference"), "#1002");
+    EXPECT_EQ_STR(c7t_str(first(v, "SaleList"), "Status"), "BACKORDERED");
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "saleList?Status=ORDERED", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 1);
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "saleList?UpdatedSince=2000-01-01T00:00:00", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 2);
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "saleList?UpdatedSince=2999-01-01T00:00:00", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 0);
+    cJSON_Delete(v);
+
+    /* Void releases the allocation. */
+    snprintf(path, sizeof path, API "sale?ID=%s&Void=true", id);
+    v = c7t_call(&s, c7t_auth, "DELETE", path, NULL, 200);
+    EXPECT_EQ_STR(c7t_str(v, "Status"), "VOIDED");
+    cJSON_Delete(v);
+    free(error_of(&s, c7t_auth, "DELETE", path, NULL, 400)); /* twice */
+    row = c7t_stock(&s, "A-1", "Main Warehouse");
+    EXPECT_EQ_INT(c7t_num(row, "allocated"), 70);
+    cJSON_Delete(row);
+    e2e_stop(&s);
+}
+
+TEST(mock_cin7, bad_writes_change_nothing)
+{
+    e2e_server s;
+    char *cfg = c7t_config("");
+    c7t_start(&s, cfg, NULL);
+    free(cfg);
+    /* One unknown SKU in the second line: 400 naming it, no sale, no stock move. */
+    char *body = sale_body("#1", "Main Warehouse",
+                           "{\"SKU\":\"A-1\",\"Quantity\":1},{\"SKU\":\"NOPE\",\"Quantity\":1}");
+    char *msg = error_of(&s, c7t_auth, "POST", API "sale", body, 400);
+    EXPECT_CONTAINS(msg, "Order.Lines[1].SKU");
+    EXPECT_CONTAINS(msg, "NOPE");
+    free(msg);
+    free(body);
+    body = sale_body("#1", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":0}");
+    msg = error_of(&s, c7t_auth, "POST", API "sale", body, 400);
+    EXPECT_CONTAINS(msg, "Order.Lines[0].Quantity");
+    free(msg);
+    free(body);
+    body = sale_body("#1", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":1.5}");
+    free(error_of(&s, c7t_auth, "POST", API "sale", body, 400));
+    free(body);
+    body = sale_body("#1", "Nowhere", "{\"SKU\":\"A-1\",\"Quantity\":1}");
+    msg = error_of(&s, c7t_auth, "POST", API "sale", body, 400);
+    EXPECT_CONTAINS(msg, "Location");
+    free(msg);
+    free(body);
+    msg = error_of(&s, c7t_auth, "POST", API "sale", "{\"CustomerReference\":\"x\"}", 400);
+    EXPECT_CONTAINS(msg, "Customer");
+    free(msg);
+    msg = error_of(&s, c7t_auth, "POST", API "sale",
+                   "{\"Customer\":\"c\",\"ShippingAddress\":{\"City\":\"Austin\"}}", 400);
+    EXPECT_CONTAINS(msg, "ShippingAddress.Line1");
+    free(msg);
+    msg = error_of(&s, c7t_auth, "POST", API "sale", "{\"Customer\":\"c\",\"Order\":{\"Status\":\"MAYBE\"}}",
+                   400);
+    EXPECT_CONTAINS(msg, "Order.Status");
+    free(msg);
+    msg = error_of(&s, c7t_auth, "POST", API "sale", "{\"Customer\": [1,", 400);
+    EXPECT_CONTAINS(msg, "JSON");
+    free(msg);
+    free(error_of(&s, c7t_auth, "POST", API "sale", "[1,2]", 400));
+    free(error_of(&s, c7t_auth, "POST", API "sale", "", 400));
+
+    /* A purchase with one bad line changes nothing either. */
+    msg = error_of(&s, c7t_auth, "POST", API "purchase",
+                   "{\"Supplier\":\"Acme Supply\",\"Order\":{\"Status\":\"AUTHORISED\",\"Lines\":"
+                   "[{\"SKU\":\"A-1\",\"Quantity\":5},{\"ProductID\":\"00000000-0000-4000-8000-000000000000\",\"Quantity\":5}]}}",
+                   400);
+    EXPECT_CONTAINS(msg, "Order.Lines[1].ProductID");
+    free(msg);
+    msg = error_of(&s, c7t_auth, "POST", API "purchase", "{\"Order\":{\"Lines\":[]}}", 400);
+    EXPECT_CONTAINS(msg, "SupplierID");
+    free(msg);
+    msg = error_of(&s, c7t_auth, "POST", API "purchase", "{\"Supplier\":\"Acme Supply\",\"Location\":\"West\"}",
+                   400);
+    EXPECT_CONTAINS(msg, "does not deliver");
+    free(msg);
+
+    /* Over 1 MiB: 413 in Cin7's shape. */
+    size_t big = 1024 * 1024 + 100;
+    char *huge = xmalloc(big + 1);
+    memset(huge, ' ', big);
+    huge[0] = '{';
+    huge[big - 1] = '}';
+    huge[big] = '\0';
+    msg = error_of(&s, c7t_auth, "POST", API "sale", huge, 413);
+    free(msg);
+    free(huge);
+
+    cJSON *st = e2e_expect(&s, "GET", "/_mock/state", NULL, NULL, 200, 1);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales")), 0);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "purchases")), 0);
+    cJSON_Delete(st);
+    cJSON *row = c7t_stock(&s, "A-1", "Main Warehouse");
+    EXPECT_EQ_INT(c7t_num(row, "allocated"), 0);
+    EXPECT_EQ_INT(c7t_num(row, "on_order"), 0);
+    cJSON_Delete(row);
+    cJSON *j = c7t_journal(&s);
+    EXPECT_EQ_INT(c7t_count(j, "sale_created"), 0);
+    EXPECT_EQ_INT(c7t_count(j, "purchase_created"), 0);
+    cJSON_Delete(j);
+    e2e_stop(&s);
+}
+
+/* Waiting on a JSON condition read through a callback. */
+typedef struct {
+    const e2e_server *s;
+    const char *path;
+    const char *field;
+    const char *want;
+} wait_field;
+
+static int field_is(void *ud)
+{
+    wait_field *wf = ud;
+    cJSON *v = c7t_call(wf->s, c7t_auth, "GET", wf->path, NULL, 200);
+    const char *got = c7t_str(v, wf->field);
+    int ok = got && strcmp(got, wf->want) == 0;
+    cJSON_Delete(v);
+    return ok;
+}
+
+TEST(mock_cin7, sale_is_picked_packed_and_shipped)
+{
+    e2e_server s;
+    /* At 600x a simulated minute is 100 ms. */
+    char *cfg = c7t_config("\"sales\":{\"pick_after\":\"1m\",\"pack_after\":\"2m\",\"ship_after\":\"3m\"}");
+    const char *const args[] = {"--time-scale", "600", NULL};
+    c7t_start(&s, cfg, args);
+    free(cfg);
+    char *body = sale_body("#2001", "East", "{\"SKU\":\"A-1\",\"Quantity\":2}");
+    cJSON *v = c7t_call(&s, c7t_auth, "POST", API "sale", body, 200);
+    free(body);
+    char path[256];
+    snprintf(path, sizeof path, API "sale?ID=%s", c7t_str(v, "ID"));
+    cJSON_Delete(v);
+    wait_field wf = {&s, path, "Status", "SHIPPED"};
+    EXPECT_TRUE(c7t_wait(field_is, &wf, 10000));
+    v = c7t_call(&s, c7t_auth, "GET", path, NULL, 200);
+    EXPECT_EQ_STR(c7t_str(v, "CombinedShippingStatus"), "SHIPPED");
+    EXPECT_EQ_STR(c7t_str(v, "FulFilmentStatus"), "FULFILLED");
+    char tracking[64];
+    snprintf(tracking, sizeof tracking, "%s", c7t_str(v, "CombinedTrackingNumbers"));
+    EXPECT_TRUE(strlen(tracking) > 3);
+    cJSON_Delete(v);
+    /* Picking took the units off the shelf. */
+    cJSON *row = c7t_stock(&s, "A-1", "East");
+    EXPECT_EQ_INT(c7t_num(row, "on_hand"), 3);
+    EXPECT_EQ_INT(c7t_num(row, "allocated"), 0);
+    cJSON_Delete(row);
+    /* Stages in order, each no sooner than its delay (simulated time). */
+    cJSON *j = c7t_journal(&s);
+    const cJSON *auth = c7t_entry(j, "sale_authorised", 0);
+    const char *want[] = {"PICKED", "PACKED", "SHIPPED"};
+    double delays[] = {60000, 120000, 180000};
+    double prev = c7t_num(auth, "authorised_t");
+    for (int i = 0; i < 3; i++) {
+        const cJSON *st = c7t_entry(j, "sale_status", i);
+        EXPECT_TRUE(st != NULL);
+        EXPECT_EQ_STR(c7t_str(st, "status"), want[i]);
+        EXPECT_GE_INT(c7t_num(st, "stage_t") - prev, delays[i]);
+        prev = c7t_num(st, "stage_t");
+    }
+    EXPECT_EQ_STR(c7t_str(c7t_entry(j, "sale_status", 2), "tracking_number"), tracking);
+    cJSON_Delete(j);
+    e2e_stop(&s);
+}
+
+TEST(mock_cin7, purchase_lifecycle_to_receipt)
+{
+    e2e_server s;
+    /* Lead 1h at 7200x: half a real second. */
+    char *cfg = c7t_config("\"purchases\":{\"lead_time_jitter\":\"30m\"}");
+    const char *const args[] = {"--time-scale", "7200", NULL};
+    c7t_start(&s, cfg, args);
+    free(cfg);
+    cJSON *v = c7t_call(&s, c7t_auth, "POST", API "purchase",
+                        "{\"Supplier\":\"Acme Supply\",\"Location\":\"Main Warehouse\","
+                        "\"RequiredBy\":\"2030-01-02T00:00:00\",\"Order\":{\"Status\":\"AUTHORISED\","
+                        "\"Memo\":\"restock\",\"Lines\":[{\"SKU\":\"A-2\",\"Quantity\":50,\"Price\":7.25}]}}",
+                        200);
+    EXPECT_EQ_STR(c7t_str(v, "Status"), "ORDERED");
+    EXPECT_EQ_STR(c7t_str(v, "OrderNumber"), "PO-00001");
+    EXPECT_EQ_STR(c7t_str(v, "Terms"), "60 days");
+    EXPECT_EQ_STR(c7t_str(v, "RequiredBy"), "2030-01-02T00:00:00.000");
+    EXPECT_EQ_STR(c7t_str(cJSON_GetObjectItemCaseSensitive(v, "Order"), "Status"), "AUTHORISED");
+    char path[256];
+    snprintf(path, sizeof path, API "purchase?ID=%s", c7t_str(v, "ID"));
+    cJSON_Delete(v);
+    wait_field wf = {&s, path, "Status", "RECEIVED"};
+    EXPECT_TRUE(c7t_wait(field_is, &wf, 10000));
+    cJSON *row = c7t_stock(&s, "A-2", "Main Warehouse");
+    EXPECT_EQ_INT(c7t_num(row, "on_hand"), 60);
+    EXPECT_EQ_INT(c7t_num(row, "on_order"), 0);
+    EXPECT_EQ_INT(c7t_num(row, "received"), 50);
+    EXPECT_EQ_INT(c7t_num(row, "initial"), 10);
+    cJSON_Delete(row);
+    v = c7t_call(&s, c7t_auth, "GET", path, NULL, 200);
+    const cJSON *sr = cJSON_GetObjectItemCaseSensitive(v, "StockReceived");
+    EXPECT_EQ_STR(c7t_str(sr, "Status"), "AUTHORISED");
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sr, "Lines")), 1);
+    cJSON_Delete(v);
+    /* OnOrder while in transit, then receipt after lead time (+ jitter). */
+    cJSON *j = c7t_journal(&s);
+    const cJSON *a = c7t_entry(j, "purchase_authorised", 0);
+    const cJSON *r = c7t_entry(j, "purchase_received", 0);
+    EXPECT_TRUE(a && r);
+    double lead = c7t_num(a, "due_t") - c7t_num(a, "authorised_t");
+    EXPECT_GE_INT(lead, 3600000);
+    EXPECT_LE_INT(lead, 3600000 + 1800000 + 1);
+    EXPECT_GE_INT(c7t_num(r, "t"), c7t_num(a, "due_t"));
+    int saw_on_order = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "entries"))
+    {
+        if (strcmp(c7t_str(e, "kind"), "stock") == 0 && strcmp(c7t_str(e, "cause"), "purchase_authorised") == 0)
+            saw_on_order = c7t_num(e, "on_order") == 50;
+    }
+    EXPECT_TRUE(saw_on_order);
+    cJSON_Delete(j);
+    v = c7t_call(&s, c7t_auth, "GET", API "purchaseList?Status=RECEIVED", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 1);
+    cJSON_Delete(v);
+    e2e_stop(&s);
+}
+
+TEST(mock_cin7, draft_purchases_wait_for_a_buyer)
+{
+    e2e_server s;
+    char *cfg = c7t_config("");
+    c7t_start(&s, cfg, NULL);
+    free(cfg);
+    cJSON *v = c7t_call(&s, c7t_auth, "POST", API "purchase", "{\"Supplier\":\"Acme Supply\"}", 200);
+    EXPECT_EQ_STR(c7t_str(v, "Status"), "DRAFT");
+    EXPECT_EQ_STR(c7t_str(v, "Location"), "Main Warehouse"); /* the supplier's first */
+    char id[64];
+    snprintf(id, sizeof id, "%s", c7t_str(v, "ID"));
+    cJSON_Delete(v);
+    char body[512];
+    /* Lines through purchase/order, as Cin7's API takes them. */
+    snprintf(body, sizeof body,
+             "{\"TaskID\":\"%s\",\"Status\":\"DRAFT\",\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":60}]}", id);
+    v = c7t_call(&s, c7t_auth, "POST", API "purchase/order", body, 200);
+    EXPECT_EQ_STR(c7t_str(v, "Status"), "DRAFT");
+    EXPECT_NEAR(c7t_num(v, "Total"), 240, 1e-9); /* the product's cost */
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "GET", API "purchaseList?Status=ORDERING", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 1);
+    EXPECT_EQ_STR(c7t_str(first(v, "PurchaseList"), "OrderStatus"), "DRAFT");
+    cJSON_Delete(v);
+    /* PUT changes the lines while DRAFT; a bad line changes nothing. */
+    snprintf(body, sizeof body,
+             "{\"ID\":\"%s\",\"Note\":\"n\",\"Order\":{\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":70},{\"SKU\":\"X\",\"Quantity\":1}]}}",
+             id);
+    free(error_of(&s, c7t_auth, "PUT", API "purchase", body, 400));
+    snprintf(body, sizeof body, "{\"ID\":\"%s\",\"Order\":{\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":70}]}}", id);
+    v = c7t_call(&s, c7t_auth, "PUT", API "purchase", body, 200);
+    const cJSON *l = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "Order"), "Lines"), 0);
+    EXPECT_EQ_INT(c7t_num(l, "Quantity"), 70);
+    EXPECT_EQ_STR(c7t_str(v, "Note"), "");
+    cJSON_Delete(v);
+    cJSON *row = c7t_stock(&s, "A-1", "Main Warehouse");
+    EXPECT_EQ_INT(c7t_num(row, "on_order"), 0); /* nothing ordered while DRAFT */
+    cJSON_Delete(row);
+
+    /* The buyer approves it. */
+    snprintf(body, sizeof body, "{\"id\":\"%s\"}", id);
+    v = e2e_expect(&s, "POST", "/_mock/approve", NULL, body, 200, 1);
+    EXPECT_EQ_STR(c7t_str(v, "Status"), "ORDERED");
+    cJSON_Delete(v);
+    cJSON_Delete(e2e_expect(&s, "POST", "/_mock/approve", NULL, body, 409, 1));
+    cJSON_Delete(e2e_expect(&s, "POST", "/_mock/approve", NULL, "{\"id\":\"nope\"}", 404, 1));
+    cJSON_Delete(e2e_expect(&s, "POST", "/_mock/approve", NULL, "{\"colour\":1}", 400, 1));
+    row = c7t_stock(&s, "A-1", "Main Warehouse");
+    EXPECT_EQ_INT(c7t_num(row, "on_order"), 70);
+    cJSON_Delete(row);
+    cJSON *j = c7t_journal(&s);
+    EXPECT_EQ_STR(c7t_str(c7t_entry(j, "purchase_authorised", 0), "by"), "approve");
+    cJSON_Delete(j);
+    /* Authorised: lines are fixed now; void takes it off order. */
+    snprintf(body, sizeof body, "{\"TaskID\":\"%s\",\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":1}]}", id);
+    free(error_of(&s, c7t_auth, "POST", API "purchase/order", body, 400));
+    char path[256];
+    snprintf(path, sizeof path, API "purchase?ID=%s&Void=true", id);
+    v = c7t_call(&s, c7t_auth, "DELETE", path, NULL, 200);
+    EXPECT_EQ_STR(c7t_str(v, "Status"), "VOIDED");
+    cJSON_Delete(v);
+    row = c7t_stock(&s, "A-1", "Main Warehouse");
+    EXPECT_EQ_INT(c7t_num(row, "on_order"), 0);
+    cJSON_Delete(row);
+    e2e_stop(&s);
+}
+
+TEST(mock_cin7, auto_approval_and_backorders_filled_on_receipt)
+{
+    e2e_server s;
+    char *cfg = c7t_config("\"purchases\":{\"auto_approve_after\":\"10m\"},\"sales\":{\"pick_after\":null}");
+    const char *const args[] = {"--time-scale", "7200", NULL};
+    c7t_start(&s, cfg, args);
+    free(cfg);
+    /* 15 wanted at East where 5 are: 10 backordered. */
+    char *body = sale_body("#3001", "East", "{\"SKU\":\"A-1\",\"Quantity\":15}");
+    cJSON *v = c7t_call(&s, c7t_auth, "POST", API "sale", body, 200);
+    free(body);
+    char sale[256];
+    snprintf(sale, sizeof sale, API "sale?ID=%s", c7t_str(v, "ID"));
+    cJSON_Delete(v);
+    v = c7t_call(&s, c7t_auth, "POST", API "purchase",
+                 "{\"Supplier\":\"Acme Supply\",\"Location\":\"East\",\"Order\":{\"Status\":\"DRAFT\","
+                 "\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":50}]}}",
+                 200);
+    EXPECT_EQ_STR(c7t_str(v, "Status"), "ORDERING");
+    cJSON_Delete(v);
+    /* Approved after 10 min, received an hour later: the backorder is filled. */
+    wait_field wf = {&s, sale, "Status", "ORDERED"};
+    EXPECT_TRUE(c7t_wait(field_is, &wf, 10000));
+    cJSON *j = c7t_journal(&s);
+    EXPECT_EQ_STR(c7t_str(c7t_entry(j, "purchase_authorised", 0), "by"), "auto_approve");
+    EXPECT_GE_INT(c7t_num(c7t_entry(j, "purchase_authorised", 0), "t") -
+                      c7t_num(c7t_entry(j, "purchase_created", 0), "t"),
+                  600000);
+    const cJSON *f = c7t_entry(j, "backorder_filled", 0);
+    EXPECT_TRUE(f != NULL);
+    EXPECT_EQ_INT(c7t_num(f, "qty"), 10);
+    cJSON_Delete(j);
+    cJSON *row = c7t_stock(&s, "A-1", "East");
+    EXPECT_EQ_INT(c7t_num(row, "on_hand"), 55);
+    EXPECT_EQ_INT(c7t_num(row, "allocated"), 15);
+    EXPECT_EQ_INT(c7t_num(row, "available"), 40);
+    cJSON_Delete(row);
+    e2e_stop(&s);
+}
+
+TEST(mock_cin7, rate_limit_exact_per_application)
+{
+    e2e_server s;
+    /* 20 calls per simulated minute; at 30x a window is two real seconds,
+     * far longer than a burst of 25 local calls. */
+    char *cfg = xasprintf(
+        "{\"account\":\"acme\",\"applications\":[{\"name\":\"a\",\"key\":\"k1\"},{\"name\":\"b\",\"key\":\"k2\"}],"
+        "\"rate_limit\":{\"calls_per_minute\":20},\"locations\":[{\"name\":\"Main\"}]}");
+    const char *const args[] = {"--time-scale", "30", NULL};
+    c7t_start(&s, cfg, args);
+    free(cfg);
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 25; i++) {
+        int st = c7t_status(&s, c7t_auth, "GET", API "ref/location", NULL);
+        ok += st == 200;
+        limited += st == 503;
+    }
+    EXPECT_EQ_INT(ok, 20);
+    EXPECT_EQ_INT(limited, 5);
+    char *msg = error_of(&s, c7t_auth, "GET", API "ref/location", NULL, 503);
+    EXPECT_EQ_STR(msg, "You reached 20 calls per minute API limit");
+    free(msg);
+    /* Another application has its own minute. */
+    EXPECT_EQ_INT(c7t_status(&s, c7t_auth2, "GET", API "ref/location", NULL), 200);
+    /* Refused calls do not count: after the window the first app may call
+     * again (bounded wait of 5 s real for a 2 s window). */
+    int back = 0;
+    for (int i = 0; i < 50 && !back; i++) {
+        usleep(100000);
+        back = c7t_status(&s, c7t_auth, "GET", API "ref/location", NULL) == 200;
+    }
+    EXPECT_TRUE(back);
+    cJSON *st = e2e_expect(&s, "GET", "/_mock/stats", NULL, NULL, 200, 1);
+    EXPECT_GE_INT(c7t_num(cJSON_GetObjectItemCaseSensitive(st, "counters"), "rate_limited a"), 6);
+    cJSON_Delete(st);
+    e2e_stop(&s);
+
+    /* The 429 variant, and the practitioner preset's figure. */
+    cfg = xasprintf("{\"account\":\"acme\",\"applications\":[{\"key\":\"k1\"}],"
+                    "\"rate_limit\":{\"preset\":\"practitioner\",\"status\":429}}");
+    c7t_start(&s, cfg, NULL);
+    free(cfg);
+    ok = 0;
+    for (int i = 0; i < 101; i++)
+        ok += c7t_status(&s, c7t_auth, "GET", API "ref/location", NULL) == 200;
+    EXPECT_EQ_INT(ok, 100);
+    msg = error_of(&s, c7t_auth, "GET", API "ref/location", NULL, 429);
+    EXPECT_EQ_STR(msg, "You reached 100 calls per minute API limit");
+    free(msg);
+    e2e_stop(&s);
+}
+
+TEST(mock_cin7, channel_sales_need_available_stock)
+{
+    e2e_server s;
+    char *cfg = c7t_config("\"sales\":{\"pick_after\":null}");
+    c7t_start(&s, cfg, NULL);
+    free(cfg);
+    char *body = sale_body("#1", "Main Warehouse", "{\"SKU\":\"A-2\",\"Quantity\":4}");
+    cJSON_Delete(c7t_call(&s, c7t_auth, "POST", API "sale", body, 200));
+    free(body);
+    /* 6 available (10 on hand, 4 allocated). */
+    cJSON *v = e2e_expect(&s, "POST", "/_mock/channel-sale", NULL,
+                          "{\"sku\":\"A-2\",\"location\":\"Main Warehouse\",\"qty\":7,\"channel\":\"pos\"}",
+                          200, 1);
+    EXPECT_FALSE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "accepted")));
+    cJSON_Delete(v);
+    v = e2e_expect(&s, "POST", "/_mock/channel-sale", NULL,
+                   "{\"sku\":\"A-2\",\"location\":\"Main Warehouse\",\"qty\":6,\"channel\":\"wholesale\"}",
+                   200, 1);
+    EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "accepted")));
+    EXPECT_EQ_INT(c7t_num(v, "available"), 0);
+    cJSON_Delete(v);
+    cJSON_Delete(e2e_expect(&s, "POST", "/_mock/channel-sale", NULL, "{\"sku\":\"ZZ\",\"qty\":1}", 400, 1));
+    cJSON_Delete(e2e_expect(&s, "POST", "/_mock/channel-sale", NULL, "{\"sku\":\"A-2\",\"qty\":0}", 400, 1));
+    cJSON *row = c7t_stock(&s, "A-2", "Main Warehouse");
+    EXPECT_EQ_INT(c7t_num(row, "on_hand"), 4);
+    EXPECT_EQ_INT(c7t_num(row, "available"), 0);
+    cJSON_Delete(row);
+    cJSON *st = e2e_expect(&s, "GET", "/_mock/state", NULL, NULL, 200, 1);
+    const cJSON *chs = cJSON_GetObjectItemCaseSensitive(st, "channel_sales");
+    EXPECT_EQ_INT(cJSON_GetArraySize(chs), 2);
+    EXPECT_EQ_STR(c7t_str(cJSON_GetArrayItem(chs, 1), "channel"), "wholesale");
+    cJSON_Delete(st);
+    cJSON *j = c7t_journal(&s);
+    EXPECT_FALSE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c7t_entry(j, "channel_sale", 0), "accepted")));
+    EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c7t_entry(j, "channel_sale", 1), "accepted")));
+    cJSON_Delete(j);
+    /* A stock take sets on hand. */
+    v = e2e_expect(&s, "POST", "/_mock/adjust", NULL, "{\"sku\":\"A-2\",\"location\":\"Main Warehouse\",\"on_hand\":9}",
+                   200, 1);
+    EXPECT_EQ_INT(c7t_num(v, "available"), 5);
+    cJSON_Delete(v);
+    e2e_stop(&s);
+}
+
+TEST(mock_cin7, reset_seed_and_state)
+{
+    e2e_server s;
+    c7t_start(&s, NULL, NULL);
+    cJSON_Delete(e2e_expect(&s, "POST", "/_mock/reset", NULL, "", 200, 1));
+    cJSON *v = c7t_call(&s, c7t_demo_auth, "GET", API "ref/productavailability", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 0); /* the account stays, its world is empty */
+    cJSON_Delete(v);
+    cJSON *j = c7t_journal(&s);
+    EXPECT_EQ_INT(c7t_num(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "entries"), 0), "seq"), 1);
+    cJSON_Delete(j);
+
+    const char *seed =
+        "{\"locations\":[{\"name\":\"North\"},{\"name\":\"South\"}],"
+        "\"suppliers\":[{\"name\":\"S1\",\"lead_time\":\"3d\",\"minimum_order\":12}],"
+        "\"products\":[{\"sku\":\"N-1\",\"supplier\":\"S1\"},{\"sku\":\"N-2\"}],"
+        "\"stock\":[{\"sku\":\"N-1\",\"location\":\"North\",\"on_hand\":7}],"
+        "\"applications\":[{\"name\":\"harness\",\"key\":\"hk\"}]}";
+    cJSON_Delete(e2e_expect(&s, "POST", "/_mock/seed", NULL, seed, 200, 1));
+    /* Additive, and all or nothing: a bad reference adds nothing. */
+    v = e2e_expect(&s, "POST", "/_mock/seed", NULL,
+                   "{\"products\":[{\"sku\":\"N-3\"}],\"stock\":[{\"sku\":\"N-3\",\"location\":\"Mars\",\"on_hand\":1}]}",
+                   400, 1);
+    EXPECT_CONTAINS(c7t_str(v, "error"), "$.stock[0].location");
+    cJSON_Delete(v);
+    v = e2e_expect(&s, "POST", "/_mock/seed", NULL, "{\"products\":[{\"sku\":\"N-1\"}]}", 400, 1);
+    EXPECT_CONTAINS(c7t_str(v, "error"), "already exists");
+    cJSON_Delete(v);
+    v = e2e_expect(&s, "POST", "/_mock/seed", NULL, "{\"rate_limit\":{}}", 400, 1);
+    EXPECT_CONTAINS(c7t_str(v, "error"), "$.rate_limit: unknown field");
+    cJSON_Delete(v);
+    v = e2e_expect(&s, "POST", "/_mock/seed", NULL, "{\"products\":[{\"sku\":\"Q\",\"colour\":1}]}", 400, 1);
+    EXPECT_CONTAINS(c7t_str(v, "error"), "$.products[0].colour");
+    cJSON_Delete(v);
+    cJSON_Delete(e2e_expect(&s, "POST", "/_mock/seed", NULL, "{\"products\":[{\"sku\":\"N-3\"}]}", 200, 1));
+
+    const char *const harness[] = {"api-auth-accountid: demo", "api-auth-applicationkey: hk", NULL};
+    v = c7t_call(&s, harness, "GET", API "ref/productavailability", NULL, 200);
+    EXPECT_EQ_INT(c7t_num(v, "Total"), 6); /* 3 SKUs x 2 locations */
+    cJSON_Delete(v);
+    cJSON *st = e2e_expect(&s, "GET", "/_mock/state", NULL, NULL, 200, 1);
+    EXPECT_EQ_STR(c7t_str(st, "account"), "demo");
+    EXPECT_TRUE(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(st, "t")));
+    const cJSON *p0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(st, "products"), 0);
+    EXPECT_EQ_STR(c7t_str(p0, "sku"), "N-1");
+    EXPECT_EQ_INT(c7t_num(p0, "initial"), 7);
+    EXPECT_EQ_STR(c7t_str(p0, "supplier"), "S1");
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "stock")), 6);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "locations")), 2);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "applications")), 2);
+    cJSON_Delete(st);
+    j = c7t_journal(&s);
+    EXPECT_EQ_INT(c7t_count(j, "seed"), 2);
+    cJSON_Delete(j);
+    e2e_stop(&s);
+}
+
+/* Runs mock-cin7 with a config that must be refused; returns its output. */
+static char *refused(const char *config)
+{
+    char path[512], cmd[1200];
+    snprintf(path, sizeof path, "%s/bad.json", test_tmp_dir());
+    FILE *f = fopen(path, "w");
+    EXPECT_TRUE(f != NULL);
+    fputs(config, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s/mock-cin7 --port 0 --config %s 2>&1", test_bin_dir(), path);
+    FILE *p = popen(cmd, "r");
+    EXPECT_TRUE(p != NULL);
+    char buf[2048];
+    size_t n = fread(buf, 1, sizeof buf - 1, p);
+    buf[n] = '\0';
+    int status = pclose(p);
+    EXPECT_TRUE(WIFEXITED(status));
+    EXPECT_EQ_INT(WEXITSTATUS(status), 2);
+    return xstrdup(buf);
+}
+
+TEST(mock_cin7, config_errors_name_the_path)
+{
+    char *out = refused("{\"rate_limit\":{\"preset\":\"turbo\"}}");
+    EXPECT_CONTAINS(out, "$.rate_limit.preset");
+    free(out);
+    out = refused("{\"locations\":[{\"name\":\"A\"}],\"stock\":[{\"sku\":\"nope\",\"location\":\"A\",\"on_hand\":1}]}");
+    EXPECT_CONTAINS(out, "$.stock[0].sku");
+    free(out);
+    out = refused("{\"webhooks\":{\"retry_after\":[\"5m\",\"soon\"]}}");
+    EXPECT_CONTAINS(out, "$.webhooks.retry_after[1]");
+    free(out);
+    out = refused("{\"suppliers\":[{\"name\":\"S\",\"lead_time\":-1}]}");
+    EXPECT_CONTAINS(out, "$.suppliers[0].lead_time");
+    free(out);
+    out = refused("{\"sales\":{\"pick_after\":\"1m\",\"dance\":true}}");
+    EXPECT_CONTAINS(out, "$.sales.dance: unknown field");
+    free(out);
+    out = refused("{\"applications\":[{\"key\":\"a\"},{\"key\":\"a\"}]}");
+    EXPECT_CONTAINS(out, "$.applications[1].key");
+    free(out);
+    out = refused("[1, 2");
+    EXPECT_CONTAINS(out, "line 1");
+    free(out);
+}

@@ -1,0 +1,202 @@
+/* Helpers for the mock-cin7 end-to-end tests; see test_mock_cin7.h. */
+#include "test_mock_cin7.h"
+
+#include "json.h"
+#include "mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *const c7t_demo_auth[] = {"api-auth-accountid: demo", "api-auth-applicationkey: demo-key",
+                                     NULL};
+const char *const c7t_auth[] = {"api-auth-accountid: acme", "api-auth-applicationkey: k1", NULL};
+const char *const c7t_auth2[] = {"api-auth-accountid: acme", "api-auth-applicationkey: k2", NULL};
+
+char *c7t_config(const char *extra)
+{
+    return xasprintf(
+        "{\"account\":\"acme\","
+        "\"applications\":[{\"name\":\"sync\",\"key\":\"k1\"},"
+        "{\"name\":\"erp\",\"key\":\"k2\",\"calls_per_minute\":5}],"
+        "\"rate_limit\":{\"preset\":\"unlimited\"},"
+        "\"locations\":[{\"name\":\"Main Warehouse\"},{\"name\":\"East\"},{\"name\":\"West\"}],"
+        "\"suppliers\":[{\"name\":\"Acme Supply\",\"lead_time\":\"1h\",\"minimum_order\":50,"
+        "\"currency\":\"EUR\",\"payment_term\":\"60 days\",\"locations\":[\"Main Warehouse\",\"East\"]}],"
+        "\"products\":[{\"sku\":\"A-1\",\"name\":\"Anvil\",\"supplier\":\"Acme Supply\",\"price\":10,\"cost\":4},"
+        "{\"sku\":\"A-2\",\"name\":\"Anvil XL\",\"supplier\":\"Acme Supply\",\"price\":20,\"cost\":8},"
+        "{\"sku\":\"B-1\",\"name\":\"Bolt\"}],"
+        "\"stock\":[{\"sku\":\"A-1\",\"location\":\"Main Warehouse\",\"on_hand\":100},"
+        "{\"sku\":\"A-1\",\"location\":\"East\",\"on_hand\":5},"
+        "{\"sku\":\"A-2\",\"location\":\"Main Warehouse\",\"on_hand\":10}]%s%s}",
+        extra && *extra ? "," : "", extra ? extra : "");
+}
+
+void c7t_start(e2e_server *s, const char *config, const char *const *args)
+{
+    const char *argv[40];
+    int n = 0;
+    char path[512];
+    if (config) {
+        snprintf(path, sizeof path, "%s/cin7-config.json", test_tmp_dir());
+        FILE *f = fopen(path, "w");
+        if (!f || fputs(config, f) < 0 || fclose(f) != 0)
+            test_fail(__FILE__, __LINE__, "cannot write %s", path);
+        argv[n++] = "--config";
+        argv[n++] = path;
+    }
+    for (int i = 0; args && args[i] && n < 38; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    e2e_start(s, "mock-cin7", argv);
+}
+
+cJSON *c7t_call(const e2e_server *s, const char *const *hdrs, const char *method,
+                const char *path, const char *body, int status)
+{
+    return e2e_expect(s, method, path, hdrs, body, status, 1);
+}
+
+int c7t_status(const e2e_server *s, const char *const *hdrs, const char *method, const char *path,
+               const char *body)
+{
+    httpc_resp r = e2e_call(s, method, path, hdrs, body);
+    int st = r.result == HTTPC_OK ? r.status : 0;
+    httpc_resp_free(&r);
+    return st;
+}
+
+double c7t_num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v))
+        test_fail(__FILE__, __LINE__, "field %s is not a number", key);
+    return v->valuedouble;
+}
+
+const char *c7t_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+cJSON *c7t_journal(const e2e_server *s)
+{
+    return e2e_expect(s, "GET", "/_mock/journal?since=0&limit=10000", NULL, NULL, 200, 1);
+}
+
+const cJSON *c7t_entry(const cJSON *journal, const char *kind, int nth)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(journal, "entries"))
+    {
+        const char *k = c7t_str(e, "kind");
+        if (k && strcmp(k, kind) == 0 && nth-- == 0)
+            return e;
+    }
+    return NULL;
+}
+
+int c7t_count(const cJSON *journal, const char *kind)
+{
+    int n = 0;
+    while (c7t_entry(journal, kind, n))
+        n++;
+    return n;
+}
+
+cJSON *c7t_stock(const e2e_server *s, const char *sku, const char *location)
+{
+    cJSON *st = e2e_expect(s, "GET", "/_mock/state", NULL, NULL, 200, 1);
+    cJSON *found = NULL;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(st, "stock"))
+    {
+        if (strcmp(c7t_str(row, "sku"), sku) == 0 && strcmp(c7t_str(row, "location"), location) == 0)
+            found = cJSON_Duplicate(row, 1);
+    }
+    cJSON_Delete(st);
+    if (!found)
+        test_fail(__FILE__, __LINE__, "no stock row for %s at %s", sku, location);
+    return found;
+}
+
+int c7t_wait(int (*cond)(void *ud), void *ud, int timeout_ms)
+{
+    for (int waited = 0;; waited += 10) {
+        int v = cond(ud);
+        if (v || waited >= timeout_ms)
+            return v;
+        usleep(10000);
+    }
+}
+
+/* ---- the receiver ---------------------------------------------------------------- */
+
+static void on_hook(httpd_req *r, void *ud)
+{
+    c7t_receiver *rc = ud;
+    size_t len;
+    const char *body = httpd_body(r, &len);
+    const char *auth = httpd_header(r, "Authorization");
+    const char *custom = httpd_header(r, "X-Custom");
+    pthread_mutex_lock(&rc->mu);
+    int fail = rc->fail_first < 0 || rc->n < rc->fail_first;
+    if (rc->n < (int)(sizeof rc->hits / sizeof rc->hits[0])) {
+        c7t_hit *h = &rc->hits[rc->n++];
+        snprintf(h->path, sizeof h->path, "%s", httpd_path(r));
+        snprintf(h->authorization, sizeof h->authorization, "%s", auth ? auth : "");
+        snprintf(h->custom, sizeof h->custom, "%s", custom ? custom : "");
+        h->body = xstrndup(body, len);
+    }
+    pthread_mutex_unlock(&rc->mu);
+    if (fail)
+        httpd_reply_json_text(r, 500, "{\"error\":\"receiver says no\"}");
+    else
+        httpd_reply_json_text(r, 200, "{}");
+}
+
+void c7t_receiver_start(c7t_receiver *rc, int fail_first)
+{
+    memset(rc, 0, sizeof *rc);
+    pthread_mutex_init(&rc->mu, NULL);
+    rc->fail_first = fail_first;
+    rc->srv = httpd_new();
+    httpd_route(rc->srv, "POST", "/hook/*", on_hook, rc);
+    httpd_config cfg = {.port = 0};
+    char err[256];
+    if (httpd_start(rc->srv, &cfg, err, sizeof err) != 0)
+        test_fail(__FILE__, __LINE__, "receiver: %s", err);
+}
+
+void c7t_receiver_stop(c7t_receiver *rc)
+{
+    httpd_free(rc->srv);
+    for (int i = 0; i < rc->n; i++)
+        free(rc->hits[i].body);
+    pthread_mutex_destroy(&rc->mu);
+}
+
+int c7t_receiver_count(c7t_receiver *rc)
+{
+    pthread_mutex_lock(&rc->mu);
+    int n = rc->n;
+    pthread_mutex_unlock(&rc->mu);
+    return n;
+}
+
+char *c7t_receiver_body(c7t_receiver *rc, int i, c7t_hit *meta)
+{
+    char *body = NULL;
+    pthread_mutex_lock(&rc->mu);
+    if (i < rc->n) {
+        body = xstrdup(rc->hits[i].body);
+        if (meta) {
+            *meta = rc->hits[i];
+            meta->body = NULL;
+        }
+    }
+    pthread_mutex_unlock(&rc->mu);
+    return body;
+}

@@ -1,0 +1,41 @@
+/* Fuzz target for mock-cin7's config and seed parser (mocks/cin7/config.c):
+ * any bytes, read as a config and as a seed, must be accepted whole or
+ * refused with a message, never crash or leak. */
+#include "fuzz.h"
+
+#include "../../mocks/cin7/config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+FUZZ_TARGET(mock_cin7_config)
+{
+    json_err e;
+    cJSON *v = json_parse((const char *)data, size, &e);
+    if (!v)
+        return;
+    for (int seed_only = 0; seed_only < 2; seed_only++) {
+        c7cfg *c = (c7cfg *)1;
+        if (c7config_parse(v, seed_only, &c, &e) != 0) {
+            if (c != NULL || e.msg[0] != '$')
+                abort(); /* a refusal sets nothing and names a JSON path */
+            continue;
+        }
+        /* What parses is complete: every entry has its required names, and
+         * the settings hold together. */
+        for (size_t i = 0; i < c->n_products; i++)
+            if (!c->products[i].sku || !c->products[i].name || !c->products[i].status)
+                abort();
+        for (size_t i = 0; i < c->n_stock; i++)
+            if (!c->stock[i].sku || !c->stock[i].location || c->stock[i].on_hand < 0)
+                abort();
+        for (size_t i = 0; i < c->n_subs; i++)
+            if (!c7config_hook_type(c->subs[i].type) || !c7config_auth_type(c->subs[i].auth))
+                abort();
+        if (c->window_ms < 1 || c->n_retries > C7_MAX_RETRIES ||
+            (c->over_limit_status != 503 && c->over_limit_status != 429))
+            abort();
+        c7config_free(c);
+    }
+    cJSON_Delete(v);
+}
