@@ -167,6 +167,7 @@ typedef struct {
     int64_t accepted_shopify, restocked, accepted_other;
     int64_t backorder;
     int64_t final_shopify, final_cin7_available;
+    int64_t *shop_level; /* per shop: its final level, -1 when it has none */
     int64_t pending_units; /* accepted, not cancelled, not in Cin7 */
     int n_shop_levels;
 } sku_rec;
@@ -537,16 +538,24 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
             m.skus[k].final_cin7_available += num(p, "available", 0);
     }
     const cJSON *shop;
+    for (size_t k = 0; k < sc->n_skus; k++) {
+        m.skus[k].shop_level = xcalloc(sc->n_shops + 1, sizeof *m.skus[k].shop_level);
+        for (size_t i = 0; i < sc->n_shops; i++)
+            m.skus[k].shop_level[i] = -1;
+    }
     cJSON_ArrayForEach(shop, cJSON_GetObjectItemCaseSensitive(in->shopify_state, "shops"))
     {
+        int si = shop_index(sc, str(shop, "domain"));
         const cJSON *lv;
         cJSON_ArrayForEach(lv, cJSON_GetObjectItemCaseSensitive(shop, "levels"))
         {
             int k = sku_of(&m, str(lv, "sku"), 1);
-            if (k >= 0) {
-                m.skus[k].final_shopify += num(lv, "available", 0);
-                m.skus[k].n_shop_levels++;
-            }
+            if (k < 0 || si < 0)
+                continue;
+            int64_t a = num(lv, "available", 0);
+            m.skus[k].final_shopify += a;
+            m.skus[k].shop_level[si] = (m.skus[k].shop_level[si] < 0 ? 0 : m.skus[k].shop_level[si]) + a;
+            m.skus[k].n_shop_levels++;
         }
     }
     /* Dead letters name their order in their body. */
@@ -605,8 +614,17 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
         int64_t sellable = r->final_cin7_available - r->pending_units;
         if (sellable < 0)
             sellable = 0;
-        int64_t shops = r->n_shop_levels ? r->n_shop_levels : 1;
-        int64_t d_sku = llabs(r->final_shopify - sellable * shops);
+        /* Each shop should show that, less the units it keeps back. */
+        int64_t d_sku = 0, should = 0;
+        for (size_t si = 0; si < sc->n_shops; si++) {
+            if (r->shop_level[si] < 0)
+                continue;
+            int64_t buffer = in->shop_buffers ? in->shop_buffers[si] : 0;
+            int64_t want = sellable - buffer > 0 ? sellable - buffer : 0;
+            should += want;
+            d_sku += llabs(r->shop_level[si] - want);
+        }
+        free(r->shop_level);
         drift += d_sku;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "sku", sc->skus[k].sku);
@@ -618,7 +636,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
         cJSON_AddNumberToObject(o, "oversell", (double)over);
         cJSON_AddNumberToObject(o, "backorder", (double)r->backorder);
         cJSON_AddNumberToObject(o, "final_shopify", (double)r->final_shopify);
-        cJSON_AddNumberToObject(o, "final_sellable", (double)(sellable * shops));
+        cJSON_AddNumberToObject(o, "final_sellable", (double)should);
         cJSON_AddNumberToObject(o, "drift", (double)d_sku);
         cJSON_AddItemToArray(out->per_sku, o);
     }

@@ -35,6 +35,10 @@ typedef struct {
     size_t n_records;
     const measure_sample *samples;
     size_t n_samples;
+    /* Units each shop keeps back (its engine's safety buffer), indexed like
+     * the scenario's shops, or NULL for none: drift is measured against
+     * what each shop should show. */
+    const int64_t *shop_buffers;
 } measure_input;
 
 typedef struct {

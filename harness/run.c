@@ -651,10 +651,13 @@ int run_scenario(const run_opts *o)
     char cj[1100], sj[1100], err[600];
     snprintf(cj, sizeof cj, "%s/mock-cin7.journal.jsonl", r.dir);
     snprintf(sj, sizeof sj, "%s/mock-shopify.journal.jsonl", r.dir);
+    int64_t *buffers = setup_shop_buffers(sc);
     measure_input mi = {sc, t0, end, cj, sj, cin7_state, shopify_state, dlq, records, n_records,
-                        samples, n_samples};
+                        samples, n_samples, buffers};
     measure_output mo;
-    if (measure_run(&mi, &mo, err, sizeof err) != 0) {
+    int measured = measure_run(&mi, &mo, err, sizeof err);
+    free(buffers);
+    if (measured != 0) {
         fprintf(stderr, "surge: measuring failed: %s\n", err);
         cJSON_Delete(cin7_state);
         cJSON_Delete(shopify_state);

@@ -148,3 +148,15 @@ cJSON *setup_syncd_config(const scenario *s, const char *cin7_url, const char *s
         json_merge(c, s->engine_config);
     return c;
 }
+
+int64_t *setup_shop_buffers(const scenario *s)
+{
+    int64_t *b = xcalloc(s->n_shops + 1, sizeof *b);
+    const cJSON *shops = cJSON_GetObjectItemCaseSensitive(s->engine_config, "shops");
+    for (size_t i = 0; i < s->n_shops; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(shops, (int)i),
+                                                          "safety_buffer");
+        b[i] = cJSON_IsNumber(v) && v->valuedouble > 0 ? (int64_t)v->valuedouble : 0;
+    }
+    return b;
+}

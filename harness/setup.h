@@ -26,6 +26,10 @@ cJSON *setup_shopify_config(const scenario *s);
 /* shopify_url and cin7_url: "http://127.0.0.1:PORT". */
 cJSON *setup_syncd_config(const scenario *s, const char *cin7_url, const char *shopify_url,
                           const char *store_path, double time_scale, int64_t clock_origin);
+/* The safety buffer each shop's engine keeps (engine.config
+ * shops[i].safety_buffer, else 0), indexed like the scenario's shops.
+ * malloc'd; the caller frees. */
+int64_t *setup_shop_buffers(const scenario *s);
 /* Units of sku that physically exist at the start (all warehouses). */
 int64_t setup_initial_units(const scenario *s, size_t sku);
 

@@ -1,16 +1,24 @@
 /*
- * The inventory level syncd writes to a Shopify location, as a pure
- * function. Cin7 is the truth of what exists, but it learns of a Shopify
+ * The inventory level syncd writes to a Shopify location, as pure
+ * functions. Cin7 is the truth of what exists, but it learns of a Shopify
  * order only when syncd pushes the sale, and syncd learns of it only when
- * the webhook arrives. Writing Cin7's Available straight to Shopify would
- * re-inflate every unit bought in between: the classic flash-sale oversell.
- * So the target subtracts
+ * the webhook arrives (and a worker has taken it). Writing Cin7's Available
+ * straight to Shopify would re-inflate every unit bought in between: the
+ * classic flash-sale oversell. So the target subtracts
  *   - pending: units of orders syncd knows of whose sales the Cin7 snapshot
  *     does not show yet (the reservation ledger), and
- *   - unknown: units Shopify sold since syncd's last write there that no
- *     webhook has told syncd about yet: the drop of Shopify's level since
- *     that write, less the units of known orders placed since it,
+ *   - unknown: units Shopify sold that syncd has not heard of yet, summed
+ *     over every shop drawing on the same stock,
  * and a safety buffer, never going below zero.
+ *
+ * Unknown units are carried from one sync to the next: a shop's level fell
+ * by `drop` since syncd last wrote (or checked) it, and `newly_known` units
+ * of that shop's orders reached syncd in the meantime, so
+ *   unknown = max(0, unknown_then + drop - newly_known).
+ * An order placed before the last write and learned after it was in
+ * unknown_then and is in newly_known, so it leaves; one placed after the
+ * write is in drop until it is learned. A cancelled order's restock lowers
+ * drop, and its units leave the known total, so nothing changes.
  */
 #ifndef SURGE_AVAIL_H
 #define SURGE_AVAIL_H
@@ -18,19 +26,22 @@
 #include <stdint.h>
 
 typedef struct {
-    int64_t cin7_available;    /* Available summed over the mapped Cin7 locations, one snapshot */
-    int64_t pending_units;     /* known orders not reflected in that snapshot */
-    int64_t safety_buffer;     /* units never offered online */
-    int64_t shopify_now;       /* Shopify's available now; < 0 when unknown */
-    int64_t last_written;      /* what syncd last wrote there; < 0 when never */
-    int64_t known_since_write; /* units of known orders placed after that write */
+    int64_t cin7_available; /* Available summed over the mapped Cin7 locations, one snapshot */
+    int64_t pending_units;  /* known orders not reflected in that snapshot */
+    int64_t unknown_units;  /* sold in Shopify, not yet known (all shops) */
+    int64_t safety_buffer;  /* units never offered online */
 } avail_input;
 
-/* The level to write; *unknown_out (may be NULL) gets the unknown units. */
-int64_t avail_target(const avail_input *in, int64_t *unknown_out);
+/* The level to write. */
+int64_t avail_target(const avail_input *in);
+
+/* A shop's unknown units now, from those at the last write (or check), the
+ * fall of its levels since (may be negative: restocks), and the units of its
+ * orders learned since. */
+int64_t avail_unknown(int64_t unknown_then, int64_t drop, int64_t newly_known);
 
 /* Whether a write is needed: the target differs from what Shopify shows
- * (always when Shopify's level is unknown). */
+ * (always when Shopify's level is unknown, < 0). */
 int avail_should_write(int64_t target, int64_t shopify_now);
 
 #endif

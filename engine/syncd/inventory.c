@@ -98,65 +98,57 @@ static handled refresh_snapshot(syncd *sd)
 }
 
 /* What syncd last wrote at (shop, location, sku), or found already right,
- * and when: the baseline of the "unknown" term. Kept in memory by the
- * inventory thread (the only one that syncs levels), so a value just
- * written is never read back stale, and persisted for the next start. */
+ * and, per (shop, sku), the unknown units and the known total at that
+ * moment: the baselines of the unknown-units arithmetic (avail.h). Kept in
+ * memory by the inventory thread (the only one that syncs levels), so a
+ * value just written is never read back stale, and persisted for the next
+ * start. */
 struct lastwrites {
-    strmap *index;
-    int64_t *level, *at;
+    strmap *index;   /* key -> slot */
+    int64_t *a, *b;  /* level and time, or unknown units and known total */
     size_t n, cap;
 };
 
-static void lw_key(char *buf, size_t n, const char *shop, int64_t loc, const char *sku)
-{
-    snprintf(buf, n, "lw:%s:%lld:%s", shop, (long long)loc, sku);
-}
-
-static int last_write(syncd *sd, const char *shop, int64_t loc, const char *sku, int64_t *w,
-                      int64_t *at)
+static int lw_get(syncd *sd, const char *key, int64_t *a, int64_t *b)
 {
     struct lastwrites *lw = sd->lw;
-    char key[300];
-    lw_key(key, sizeof key, shop, loc, sku);
     long i = lw ? strmap_get(lw->index, key) : -1;
     if (i >= 0) {
-        *w = lw->level[i];
-        *at = lw->at[i];
-        return *w >= 0;
+        *a = lw->a[i];
+        *b = lw->b[i];
+        return 1;
     }
     /* Not seen since start: what a previous run left. */
     char *v = store_kv_get(sd->st, key);
-    long long a = -1, b = 0;
-    int ok = v && sscanf(v, "%lld %lld", &a, &b) == 2;
+    long long x = 0, y = 0;
+    int ok = v && sscanf(v, "%lld %lld", &x, &y) == 2;
     free(v);
-    *w = ok ? a : -1;
-    *at = ok ? b : 0;
+    *a = x;
+    *b = y;
     return ok;
 }
 
-static void remember_write(syncd *sd, const char *shop, int64_t loc, const char *sku, int64_t w,
-                           int64_t at)
+static void lw_put(syncd *sd, const char *key, int64_t a, int64_t b)
 {
     if (!sd->lw) {
         sd->lw = xcalloc(1, sizeof *sd->lw);
         sd->lw->index = strmap_new(0);
     }
     struct lastwrites *lw = sd->lw;
-    char key[300], val[64];
-    lw_key(key, sizeof key, shop, loc, sku);
     long i = strmap_get(lw->index, key);
     if (i < 0) {
         if (lw->n == lw->cap) {
             lw->cap = lw->cap ? lw->cap * 2 : 256;
-            lw->level = xrealloc(lw->level, lw->cap * sizeof *lw->level);
-            lw->at = xrealloc(lw->at, lw->cap * sizeof *lw->at);
+            lw->a = xrealloc(lw->a, lw->cap * sizeof *lw->a);
+            lw->b = xrealloc(lw->b, lw->cap * sizeof *lw->b);
         }
         i = (long)lw->n++;
         strmap_put(lw->index, key, i);
     }
-    lw->level[i] = w;
-    lw->at[i] = at;
-    snprintf(val, sizeof val, "%lld %lld", (long long)w, (long long)at);
+    lw->a[i] = a;
+    lw->b[i] = b;
+    char val[64];
+    snprintf(val, sizeof val, "%lld %lld", (long long)a, (long long)b);
     store_kv_set_async(sd->st, key, val);
 }
 
@@ -165,167 +157,252 @@ void inventory_free(syncd *sd)
     if (!sd->lw)
         return;
     strmap_free(sd->lw->index);
-    free(sd->lw->level);
-    free(sd->lw->at);
+    free(sd->lw->a);
+    free(sd->lw->b);
     free(sd->lw);
     sd->lw = NULL;
 }
 
+/* One SKU of one shop in a sync pass. */
 typedef struct {
     const char *sku;
     int64_t item;
+    int64_t unknown;   /* this shop's unknown units now */
+    int64_t known;     /* this shop's known total now */
 } want;
 
-/* One pass for one shop: read levels, compute, write with compare-and-set.
- * *stale is set when Shopify refused because a level moved. */
-static handled sync_shop(syncd *sd, size_t shop, const want *wants, size_t n_wants, int *stale)
+/* One shop's part of a pass. */
+typedef struct {
+    want *wants;
+    size_t n;
+    const catalog_location *locs;
+    size_t n_locs;
+    shopify_level *levels;
+    size_t n_levels;
+    int64_t read_done;   /* when its levels were read */
+} shop_pass;
+
+static int64_t level_of(const shop_pass *p, int64_t item, int64_t loc)
+{
+    for (size_t k = 0; k < p->n_levels; k++)
+        if (p->levels[k].item == item && p->levels[k].location == loc)
+            return p->levels[k].available;
+    return -1;
+}
+
+static handled fail(const outcome *o, const char *fallback)
+{
+    handled h = {H_RETRY, o && o->wait_ms > 0 ? o->wait_ms : 1000, ""};
+    snprintf(h.reason, sizeof h.reason, "%s", o ? o->error : fallback);
+    return h;
+}
+
+/* Reads one shop's levels and works out its unknown units per SKU. */
+static handled read_shop(syncd *sd, size_t shop, shop_pass *p)
+{
+    handled h = {H_DONE, 0, ""};
+    const char *domain = sd->cfg.shops[shop].domain;
+    if (!p->n || !p->n_locs)
+        return h;
+    int64_t *items = xcalloc(p->n, sizeof *items);
+    int64_t *loc_ids = xcalloc(p->n_locs, sizeof *loc_ids);
+    for (size_t i = 0; i < p->n; i++)
+        items[i] = p->wants[i].item;
+    for (size_t l = 0; l < p->n_locs; l++)
+        loc_ids[l] = p->locs[l].id;
+    outcome o;
+    shopify_levels(sd->shops[shop], items, p->n, loc_ids, p->n_locs, PRIO_URGENT, &p->levels,
+                   &p->n_levels, &o);
+    free(items);
+    free(loc_ids);
+    if (o.action != POLICY_DONE) {
+        h = fail(&o, NULL);
+        outbound_done(&o);
+        return h;
+    }
+    outbound_done(&o);
+    /* Levels read: later checkouts lower them from here on. */
+    p->read_done = clock_now_ms(&sd->clk);
+    for (size_t w = 0; w < p->n; w++) {
+        want *wt = &p->wants[w];
+        wt->known = store_units_known(sd->st, domain, wt->sku);
+        if (wt->known < 0)
+            return fail(NULL, "store: cannot read the reservation ledger");
+        char key[300];
+        int64_t unknown_then = 0, known_then = wt->known;
+        snprintf(key, sizeof key, "lu:%s:%s", domain, wt->sku);
+        lw_get(sd, key, &unknown_then, &known_then);
+        int64_t drop = 0;
+        for (size_t l = 0; l < p->n_locs; l++) {
+            int64_t cur = level_of(p, wt->item, p->locs[l].id);
+            int64_t last = -1, at = 0;
+            snprintf(key, sizeof key, "lw:%s:%lld:%s", domain, (long long)p->locs[l].id, wt->sku);
+            if (cur >= 0 && lw_get(sd, key, &last, &at) && last >= 0)
+                drop += last - cur;
+        }
+        wt->unknown = avail_unknown(unknown_then, drop, wt->known - known_then);
+        if (wt->unknown > 0)
+            metrics_inc(sd->m, "syncd_unknown_units_total", wt->unknown);
+    }
+    return h;
+}
+
+/* Computes and writes one shop's levels. *stale is set when Shopify refused
+ * because a level moved since it was read. */
+static handled write_shop(syncd *sd, size_t shop, shop_pass *p, const int64_t *unknown_total,
+                          const int64_t *pending, int *stale)
 {
     handled h = {H_DONE, 0, ""};
     *stale = 0;
     const char *domain = sd->cfg.shops[shop].domain;
-    size_t n_locs;
-    const catalog_location *locs = catalog_locations(sd->cat, shop, &n_locs);
-    if (!n_locs || !n_wants)
+    if (!p->n || !p->n_locs)
         return h;
-    int64_t *items = xcalloc(n_wants, sizeof *items);
-    int64_t *loc_ids = xcalloc(n_locs, sizeof *loc_ids);
-    for (size_t i = 0; i < n_wants; i++)
-        items[i] = wants[i].item;
-    for (size_t l = 0; l < n_locs; l++)
-        loc_ids[l] = locs[l].id;
-    shopify_level *levels = NULL;
-    size_t n_levels = 0;
-    outcome o;
-    shopify_levels(sd->shops[shop], items, n_wants, loc_ids, n_locs, PRIO_URGENT, &levels,
-                   &n_levels, &o);
-    if (o.action != POLICY_DONE) {
-        h.kind = H_RETRY;
-        h.wait_ms = o.wait_ms > 0 ? o.wait_ms : 1000;
-        snprintf(h.reason, sizeof h.reason, "%s", o.error);
-        outbound_done(&o);
-        goto out;
-    }
-    outbound_done(&o);
-    /* Levels read: later checkouts lower them from here on. */
-    int64_t read_done = clock_now_ms(&sd->clk);
-
-    shopify_set *sets = xcalloc(n_wants * n_locs + 1, sizeof *sets);
-    const char **set_skus = xcalloc(n_wants * n_locs + 1, sizeof *set_skus);
-    size_t n_sets = 0;
-    int store_failed = 0;
-    int64_t now = read_done;
-    for (size_t w = 0; w < n_wants; w++) {
-        /* Per location: Shopify's level, our last write, its drop since. */
-        int64_t *cur = xcalloc(n_locs, sizeof *cur), *lw = xcalloc(n_locs, sizeof *lw);
-        int64_t *lw_at = xcalloc(n_locs, sizeof *lw_at);
-        int64_t drops = 0, oldest_write = INT64_MAX;
-        for (size_t l = 0; l < n_locs; l++) {
-            cur[l] = -1;
-            for (size_t k = 0; k < n_levels; k++)
-                if (levels[k].item == wants[w].item && levels[k].location == locs[l].id)
-                    cur[l] = levels[k].available;
-            last_write(sd, domain, locs[l].id, wants[w].sku, &lw[l], &lw_at[l]);
-            if (cur[l] >= 0 && lw[l] >= 0) {
-                if (lw[l] > cur[l])
-                    drops += lw[l] - cur[l];
-                if (lw_at[l] < oldest_write)
-                    oldest_write = lw_at[l];
-            }
-        }
-        int64_t known = oldest_write != INT64_MAX
-                            ? store_units_placed_since(sd->st, domain, wants[w].sku, oldest_write)
-                            : 0;
-        if (known < 0) {
-            store_failed = 1;
-            break;
-        }
-        for (size_t l = 0; l < n_locs; l++) {
-            if (cur[l] < 0)
+    size_t cap = p->n * p->n_locs + 1;
+    shopify_set *sets = xcalloc(cap, sizeof *sets), *matches = xcalloc(cap, sizeof *matches);
+    size_t *set_want = xcalloc(cap, sizeof *set_want), *match_want = xcalloc(cap, sizeof *match_want);
+    size_t n_sets = 0, n_matches = 0;
+    char key[300];
+    for (size_t w = 0; w < p->n; w++) {
+        const want *wt = &p->wants[w];
+        for (size_t l = 0; l < p->n_locs; l++) {
+            int64_t cur = level_of(p, wt->item, p->locs[l].id);
+            if (cur < 0)
                 continue; /* the item is not stocked at this location */
-            int64_t cin7_avail = 0, as_of = INT64_MAX;
-            for (size_t k = 0; k < locs[l].n_cin7; k++) {
+            int64_t cin7_avail = 0;
+            for (size_t k = 0; k < p->locs[l].n_cin7; k++) {
                 stock_figures f;
-                if (stockcache_get(sd->cache, wants[w].sku, locs[l].cin7[k], &f)) {
+                if (stockcache_get(sd->cache, wt->sku, p->locs[l].cin7[k], &f))
                     cin7_avail += f.available;
-                    if (f.as_of < as_of)
-                        as_of = f.as_of;
-                }
-            }
-            if (as_of == INT64_MAX)
-                as_of = 0;
-            /* Known orders are attributed to locations by their drops. */
-            int64_t drop = lw[l] >= 0 && lw[l] > cur[l] ? lw[l] - cur[l] : 0;
-            int64_t known_here = drops > 0 ? known * drop / drops : 0;
-            int64_t pending = store_pending_units(sd->st, wants[w].sku, as_of);
-            if (pending < 0) {
-                store_failed = 1;
-                break;
             }
             avail_input in = {
                 .cin7_available = cin7_avail,
-                .pending_units = pending,
+                .pending_units = pending[w],
+                .unknown_units = unknown_total[w],
                 .safety_buffer = sd->cfg.shops[shop].safety_buffer,
-                .shopify_now = cur[l],
-                .last_written = lw[l],
-                .known_since_write = known_here,
             };
-            int64_t unknown = 0;
-            int64_t target = avail_target(&in, &unknown);
-            log_debug("level %s %s@%lld: cin7 %lld (as of %lld) pending %lld shopify %lld "
-                      "last %lld at %lld known %lld unknown %lld -> %lld",
-                      domain, wants[w].sku, (long long)locs[l].id, (long long)cin7_avail,
-                      (long long)as_of, (long long)pending, (long long)cur[l], (long long)lw[l],
-                      (long long)lw_at[l], (long long)known_here, (long long)unknown,
-                      (long long)target);
-            if (unknown > 0)
-                metrics_inc(sd->m, "syncd_unknown_units_total", unknown);
-            if (avail_should_write(target, cur[l])) {
-                sets[n_sets] = (shopify_set){wants[w].item, locs[l].id, target, cur[l]};
-                set_skus[n_sets] = wants[w].sku;
-                n_sets++;
+            int64_t target = avail_target(&in);
+            log_debug("level %s %s@%lld: cin7 %lld pending %lld unknown %lld (this shop %lld) "
+                      "shopify %lld -> %lld",
+                      domain, wt->sku, (long long)p->locs[l].id, (long long)cin7_avail,
+                      (long long)pending[w], (long long)unknown_total[w], (long long)wt->unknown,
+                      (long long)cur, (long long)target);
+            if (avail_should_write(target, cur)) {
+                sets[n_sets] = (shopify_set){wt->item, p->locs[l].id, target, cur};
+                set_want[n_sets++] = w;
             } else {
-                /* Already right: a baseline as good as a write. */
-                remember_write(sd, domain, locs[l].id, wants[w].sku, cur[l], read_done);
+                /* Already right: a baseline as good as a write (kept below,
+                 * with the rest of the pass, if the pass holds). */
+                matches[n_matches] = (shopify_set){wt->item, p->locs[l].id, cur, cur};
+                match_want[n_matches++] = w;
             }
         }
-        free(cur);
-        free(lw);
-        free(lw_at);
-        if (store_failed)
-            break;
-    }
-    if (store_failed) {
-        /* Never write a level computed without the ledger. */
-        h.kind = H_RETRY;
-        h.wait_ms = 1000;
-        snprintf(h.reason, sizeof h.reason, "store: cannot read the reservation ledger");
-        n_sets = 0;
     }
     if (n_sets) {
-        char key[160];
+        outcome o;
+        char idem[160];
         static _Atomic unsigned long long seq;
-        snprintf(key, sizeof key, "syncd-%s-%lld-%llu", domain, (long long)now, ++seq);
-        shopify_set_levels(sd->shops[shop], sets, n_sets, key, PRIO_URGENT, stale, &o);
+        snprintf(idem, sizeof idem, "syncd-%s-%lld-%llu", domain, (long long)p->read_done, ++seq);
+        shopify_set_levels(sd->shops[shop], sets, n_sets, idem, PRIO_URGENT, stale, &o);
         if (o.action != POLICY_DONE) {
-            h.kind = H_RETRY;
-            h.wait_ms = o.wait_ms > 0 ? o.wait_ms : 1000;
-            snprintf(h.reason, sizeof h.reason, "%s", o.error);
+            h = fail(&o, NULL);
         } else if (!*stale) {
             int64_t at = clock_now_ms(&sd->clk);
-            for (size_t i = 0; i < n_sets; i++)
-                remember_write(sd, domain, sets[i].location, set_skus[i], sets[i].quantity, at);
+            for (size_t i = 0; i < n_sets; i++) {
+                snprintf(key, sizeof key, "lw:%s:%lld:%s", domain, (long long)sets[i].location,
+                         p->wants[set_want[i]].sku);
+                lw_put(sd, key, sets[i].quantity, at);
+            }
             metrics_inc(sd->m, "syncd_inventory_writes_total", (int64_t)n_sets);
         } else {
             metrics_inc(sd->m, "syncd_inventory_stale_total", 1);
         }
         outbound_done(&o);
     }
+    /* The levels found right, the unknown units and the known total this
+     * pass saw are the next pass's baseline, together or not at all: when
+     * the levels moved under the write, nothing of this pass holds. */
+    if (h.kind == H_DONE && !*stale) {
+        for (size_t i = 0; i < n_matches; i++) {
+            snprintf(key, sizeof key, "lw:%s:%lld:%s", domain, (long long)matches[i].location,
+                     p->wants[match_want[i]].sku);
+            lw_put(sd, key, matches[i].quantity, p->read_done);
+        }
+        for (size_t w = 0; w < p->n; w++) {
+            snprintf(key, sizeof key, "lu:%s:%s", domain, p->wants[w].sku);
+            lw_put(sd, key, p->wants[w].unknown, p->wants[w].known);
+        }
+    }
     free(sets);
-    free(set_skus);
-out:
-    free(levels);
-    free(items);
-    free(loc_ids);
+    free(set_want);
+    free(matches);
+    free(match_want);
+    return h;
+}
+
+/* One pass over every shop for a batch of SKUs: read all levels first, so
+ * the units every shop sold unknown to syncd come off every shop's target
+ * (they share the same Cin7 stock), then write. */
+static handled sync_pass(syncd *sd, char **skus, size_t n, int *stale)
+{
+    handled h = {H_DONE, 0, ""};
+    size_t n_shops = sd->cfg.n_shops;
+    shop_pass *passes = xcalloc(n_shops, sizeof *passes);
+    int64_t *unknown_sku = xcalloc(n + 1, sizeof *unknown_sku);
+    int64_t *pending_sku = xcalloc(n + 1, sizeof *pending_sku);
+    *stale = 0;
+    for (size_t s = 0; s < n_shops && h.kind == H_DONE; s++) {
+        shop_pass *p = &passes[s];
+        p->wants = xcalloc(n + 1, sizeof *p->wants);
+        p->locs = catalog_locations(sd->cat, s, &p->n_locs);
+        for (size_t i = 0; i < n; i++) {
+            int64_t item = catalog_item(sd->cat, s, skus[i]);
+            if (item)
+                p->wants[p->n++] = (want){skus[i], item, 0, 0};
+        }
+        h = read_shop(sd, s, p);
+    }
+    if (h.kind == H_DONE) {
+        /* Per SKU: unknown units over all shops, and pending orders the
+         * snapshot cannot show (its oldest figure decides). */
+        for (size_t i = 0; i < n && h.kind == H_DONE; i++) {
+            for (size_t s = 0; s < n_shops; s++)
+                for (size_t w = 0; w < passes[s].n; w++)
+                    if (strcmp(passes[s].wants[w].sku, skus[i]) == 0)
+                        unknown_sku[i] += passes[s].wants[w].unknown;
+            int64_t as_of = INT64_MAX;
+            for (size_t l = 0; l < sd->cfg.n_locations; l++) {
+                stock_figures f;
+                if (stockcache_get(sd->cache, skus[i], sd->cfg.locations[l].name, &f) &&
+                    f.as_of < as_of)
+                    as_of = f.as_of;
+            }
+            pending_sku[i] = store_pending_units(sd->st, skus[i], as_of == INT64_MAX ? 0 : as_of);
+            if (pending_sku[i] < 0)
+                h = fail(NULL, "store: cannot read the reservation ledger");
+        }
+    }
+    for (size_t s = 0; s < n_shops && h.kind == H_DONE; s++) {
+        shop_pass *p = &passes[s];
+        int64_t *u = xcalloc(p->n + 1, sizeof *u), *pe = xcalloc(p->n + 1, sizeof *pe);
+        for (size_t w = 0; w < p->n; w++)
+            for (size_t i = 0; i < n; i++)
+                if (strcmp(skus[i], p->wants[w].sku) == 0) {
+                    u[w] = unknown_sku[i];
+                    pe[w] = pending_sku[i];
+                }
+        int st = 0;
+        h = write_shop(sd, s, p, u, pe, &st);
+        *stale |= st;
+        free(u);
+        free(pe);
+    }
+    for (size_t s = 0; s < n_shops; s++) {
+        free(passes[s].wants);
+        free(passes[s].levels);
+    }
+    free(passes);
+    free(unknown_sku);
+    free(pending_sku);
     return h;
 }
 
@@ -341,27 +418,17 @@ handled inventory_sync(syncd *sd, char **skus, size_t n)
     h = refresh_snapshot(sd);
     if (h.kind != H_DONE)
         return h;
-    want *wants = xcalloc(n + 1, sizeof *wants);
-    for (size_t s = 0; s < sd->cfg.n_shops && h.kind == H_DONE; s++) {
-        size_t nw = 0;
-        for (size_t i = 0; i < n; i++) {
-            int64_t item = catalog_item(sd->cat, s, skus[i]);
-            if (item)
-                wants[nw++] = (want){skus[i], item};
-        }
-        for (int pass = 0; pass < 4; pass++) {
-            int stale = 0;
-            h = sync_shop(sd, s, wants, nw, &stale);
-            if (h.kind != H_DONE || !stale)
-                break;
-            if (pass == 3) {
-                /* Checkouts keep moving the levels: come back shortly. */
-                h.kind = H_RETRY;
-                h.wait_ms = 500;
-                snprintf(h.reason, sizeof h.reason, "levels kept changing under the write");
-            }
+    for (int pass = 0; pass < 4; pass++) {
+        int stale = 0;
+        h = sync_pass(sd, skus, n, &stale);
+        if (h.kind != H_DONE || !stale)
+            break;
+        if (pass == 3) {
+            /* Checkouts keep moving the levels: come back shortly. */
+            h.kind = H_RETRY;
+            h.wait_ms = 500;
+            snprintf(h.reason, sizeof h.reason, "levels kept changing under the write");
         }
     }
-    free(wants);
     return h;
 }

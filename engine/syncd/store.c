@@ -137,7 +137,7 @@ typedef enum {
     S_COUNTS,
     S_DLQ_LIST,
     S_PENDING,
-    S_PLACED_SINCE,
+    S_UNITS_KNOWN,
     S_PLACED_BETWEEN,
     S_KV_GET,
     S_AUDIT_OF,
@@ -205,8 +205,8 @@ static const char *const stmt_sql[N_STMTS] = {
                    " FROM dlq ORDER BY dead_at DESC, id DESC LIMIT ?1",
     [S_PENDING] = "SELECT (SELECT total(qty) FROM reservations WHERE sku = ?1 AND closed_at IS NULL)"
                   " + (SELECT total(qty) FROM reservations WHERE sku = ?1 AND closed_at >= ?2)",
-    [S_PLACED_SINCE] = "SELECT total(qty) FROM reservations"
-                       " WHERE sku = ?2 AND placed_at >= ?3 AND shop = ?1 AND released_at IS NULL",
+    [S_UNITS_KNOWN] = "SELECT total(qty) FROM reservations"
+                      " WHERE sku = ?2 AND shop = ?1 AND released_at IS NULL",
     [S_PLACED_BETWEEN] = "SELECT total(qty) FROM reservations"
                          " WHERE sku = ?1 AND placed_at >= ?2 AND placed_at < ?3"
                          " AND released_at IS NULL",
@@ -1355,16 +1355,15 @@ int64_t store_pending_units(store *s, const char *sku, int64_t read_started)
     return read_sum(s, st, b);
 }
 
-int64_t store_units_placed_since(store *s, const char *shop, const char *sku, int64_t since)
+int64_t store_units_known(store *s, const char *shop, const char *sku)
 {
     if (!shop || !sku)
         return -1;
-    sqlite3_stmt *st = read_begin(s, S_PLACED_SINCE);
+    sqlite3_stmt *st = read_begin(s, S_UNITS_KNOWN);
     if (!st)
         return -1;
     int b = bind_str(st, 1, shop);
     b = b ? b : bind_str(st, 2, sku);
-    b = b ? b : sqlite3_bind_int64(st, 3, since);
     return read_sum(s, st, b);
 }
 

@@ -148,10 +148,11 @@ int store_reservation_released(store *s, const char *shop, const char *order_id,
 /* Units of sku that a Cin7 snapshot read starting at read_started does not
  * reflect: reservations neither pushed nor released before read_started. */
 int64_t store_pending_units(store *s, const char *sku, int64_t read_started);
-/* Units of sku from orders of shop placed at or after since (for the
- * "known since the last write" term); cancelled (released) orders are left
- * out, their units went back on sale. */
-int64_t store_units_placed_since(store *s, const char *shop, const char *sku, int64_t since);
+/* Units of sku in every order of shop syncd has learned of, cancelled
+ * (released) ones left out: the "known" total the unknown-units arithmetic
+ * compares between syncs. Pruning the ledger lowers it; do not prune rows a
+ * sync baseline may still count. */
+int64_t store_units_known(store *s, const char *shop, const char *sku);
 /* Paid units of sku placed in [from, to) over all shops (velocity),
  * cancelled orders left out. */
 int64_t store_units_placed_between(store *s, const char *sku, int64_t from, int64_t to);

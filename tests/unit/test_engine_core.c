@@ -120,36 +120,43 @@ TEST(route, region_table_then_priority)
 
 TEST(avail, target_subtracts_pending_unknown_and_buffer)
 {
-    avail_input in = {.cin7_available = 100, .pending_units = 7, .safety_buffer = 3,
-                      .shopify_now = -1, .last_written = -1};
-    int64_t unknown = -1;
-    EXPECT_EQ_INT(avail_target(&in, &unknown), 90);
-    EXPECT_EQ_INT(unknown, 0);
-    /* We wrote 50; Shopify now shows 40; we heard of 6 units since: 4 unknown. */
-    in.shopify_now = 40;
-    in.last_written = 50;
-    in.known_since_write = 6;
-    EXPECT_EQ_INT(avail_target(&in, &unknown), 86);
-    EXPECT_EQ_INT(unknown, 4);
-    /* A restock raised Shopify above our write: nothing unknown. */
-    in.shopify_now = 60;
-    EXPECT_EQ_INT(avail_target(&in, &unknown), 90);
-    EXPECT_EQ_INT(unknown, 0);
-    /* Never below zero. */
+    avail_input in = {.cin7_available = 100, .pending_units = 7, .unknown_units = 4,
+                      .safety_buffer = 3};
+    EXPECT_EQ_INT(avail_target(&in), 86);
+    in.unknown_units = -2; /* never adds */
+    in.pending_units = -1;
+    EXPECT_EQ_INT(avail_target(&in), 97);
     in.cin7_available = 5;
-    EXPECT_EQ_INT(avail_target(&in, NULL), 0);
+    in.pending_units = 7;
+    EXPECT_EQ_INT(avail_target(&in), 0); /* never below zero */
     EXPECT_TRUE(avail_should_write(5, 4));
     EXPECT_FALSE(avail_should_write(5, 5));
     EXPECT_TRUE(avail_should_write(0, -1));
+}
+
+TEST(avail, unknown_units_carry_across_writes)
+{
+    /* Shopify showed 10 at our write; shoppers bought 3 (level 7); we have
+     * heard of 2 of those orders since: 1 unknown. */
+    int64_t u = avail_unknown(0, 10 - 7, 2);
+    EXPECT_EQ_INT(u, 1);
+    /* We write again (level 7, unknown 1 carried). Then the unknown order's
+     * webhook arrives and one more unit sells (known at once): unknown 0. */
+    EXPECT_EQ_INT(avail_unknown(u, 7 - 6, 1 + 1), 0);
+    /* Not heard of yet: it stays unknown however many writes come between. */
+    EXPECT_EQ_INT(avail_unknown(u, 0, 0), 1);
+    /* A restock (cancelled unknown order) lowers it; never below zero. */
+    EXPECT_EQ_INT(avail_unknown(u, -1, 0), 0);
+    EXPECT_EQ_INT(avail_unknown(0, -5, 3), 0);
 }
 
 TEST(avail, no_reinflation_of_units_bought_but_not_in_cin7)
 {
     /* 10 exist. Shoppers bought 3 (Shopify 10 -> 7); syncd has heard of 2
      * (pending, not yet in Cin7); Cin7 still says 10. */
-    avail_input in = {.cin7_available = 10, .pending_units = 2, .safety_buffer = 0,
-                      .shopify_now = 7, .last_written = 10, .known_since_write = 2};
-    EXPECT_EQ_INT(avail_target(&in, NULL), 7); /* not 10, not 8 */
+    avail_input in = {.cin7_available = 10, .pending_units = 2,
+                      .unknown_units = avail_unknown(0, 3, 2), .safety_buffer = 0};
+    EXPECT_EQ_INT(avail_target(&in), 7); /* not 10, not 8 */
 }
 
 TEST(coalesce, latest_wins_and_window)

@@ -414,15 +414,14 @@ TEST(store, reservation_ledger)
     /* Unknown orders are not an error. */
     EXPECT_EQ_INT(store_reservation_pushed(s, "A", "nope", 1), 0);
 
-    /* Units placed leave out released (cancelled) orders, o1 and o2 here:
+    /* Units known and placed leave out released (cancelled) orders, o1 and o2 here:
      * their units went back on sale. o4 is pushed, not released: it counts. */
     EXPECT_EQ_INT(store_reserve(s, "A", "o4", "SKU1", 4, 250), 0);
     EXPECT_EQ_INT(store_reservation_pushed(s, "A", "o4", 900), 0);
-    EXPECT_EQ_INT(store_units_placed_since(s, "A", "SKU1", 150), 4);
-    EXPECT_EQ_INT(store_units_placed_since(s, "A", "SKU1", 100), 4);
-    EXPECT_EQ_INT(store_units_placed_since(s, "A", "SKU1", 251), 0);
-    EXPECT_EQ_INT(store_units_placed_since(s, "B", "SKU1", 0), 5);
-    EXPECT_EQ_INT(store_units_placed_since(s, "B", "SKU2", 0), 0);
+    EXPECT_EQ_INT(store_units_known(s, "A", "SKU1"), 4);
+    EXPECT_EQ_INT(store_units_known(s, "A", "SKU2"), 0); /* o1, released */
+    EXPECT_EQ_INT(store_units_known(s, "B", "SKU1"), 5);
+    EXPECT_EQ_INT(store_units_known(s, "B", "SKU2"), 0);
     EXPECT_EQ_INT(store_units_placed_between(s, "SKU1", 100, 300), 4);
     EXPECT_EQ_INT(store_units_placed_between(s, "SKU1", 100, 301), 9);
     EXPECT_EQ_INT(store_units_placed_between(s, "SKU1", 251, 301), 5);
