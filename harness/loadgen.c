@@ -57,6 +57,12 @@ static void put_address(const scenario *s, const demand_arrival *a, sbuf *b)
         lat = r->lat;
         lon = r->lon;
     }
+    /* A shopper always has a country; without regions, the first
+     * warehouse's neighbourhood stands in. */
+    if (!country) {
+        country = "AU";
+        postcode = postcode ? postcode : "2000";
+    }
     sbuf_puts(b, ",\"shipping_address\":{\"first_name\":\"Surge\",\"last_name\":\"Shopper\","
                  "\"address1\":\"1 Flash Sale Lane\",\"city\":\"Surge City\"");
     if (country) {

@@ -30,6 +30,7 @@ static const char *const metric_names[] = {
     "po_draft_latency_ms.p50", "po_draft_latency_ms.p95", "po_draft_latency_ms.p99",
     "po_draft_latency_ms.max", "po_draft_latency_ms.mean", "po_draft_latency_ms.count",
     "duplicate_pos",
+    "duplicate_sales",
     "dropped_events",
     "dead_lettered",
     "final_drift_units",
@@ -387,7 +388,8 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     } change;
     change *changes = NULL;
     size_t n_changes = 0, cap_changes = 0;
-    int64_t rate_limit_status_count = 0;
+    int64_t rate_limit_status_count = 0, duplicate_sales = 0;
+    strmap *sale_count = strmap_new(0), *sale_key = strmap_new(0);
     for (size_t i = 0; i < cj.n; i++) {
         const cJSON *e = cj.entries[i];
         const char *kind = str(e, "kind");
@@ -395,6 +397,17 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
         if (!kind)
             continue;
         if (strcmp(kind, "sale_created") == 0) {
+            /* A second live sale of one order at one location is a
+             * duplicate: the write was repeated. */
+            char dk[256];
+            snprintf(dk, sizeof dk, "%s\t%s", str(e, "customer_reference") ? str(e, "customer_reference") : "",
+                     str(e, "location") ? str(e, "location") : "");
+            long di = strmap_get(sale_count, dk);
+            strmap_put(sale_count, dk, di < 0 ? 1 : di + 1);
+            if (str(e, "id"))
+                strmap_put(sale_key, str(e, "id"), 0);
+            if (str(e, "id") && di >= 0)
+                duplicate_sales++;
             const char *ref = str(e, "customer_reference");
             order_rec *o = ref ? order_get(&m, ref, 0) : NULL;
             if (!o)
@@ -405,6 +418,15 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
             if (o->pushed < 0 && o->pushed_units >= o->units)
                 o->pushed = t;
         } else if (strcmp(kind, "sale_voided") == 0) {
+            /* A voided duplicate no longer counts. */
+            char dk[256];
+            snprintf(dk, sizeof dk, "%s\t%s", str(e, "customer_reference") ? str(e, "customer_reference") : "",
+                     str(e, "location") ? str(e, "location") : "");
+            long di = strmap_get(sale_count, dk);
+            if (di > 1) {
+                strmap_put(sale_count, dk, di - 1);
+                duplicate_sales--;
+            }
             const char *ref = str(e, "customer_reference");
             order_rec *o = ref ? order_get(&m, ref, 0) : NULL;
             if (o)
@@ -475,13 +497,15 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
                     continue;
                 if (draft) {
                     po_drafts++;
-                    for (size_t j = 0; j < n_pos; j++) {
+                    /* One duplicate per line, however many drafts are open. */
+                    int dup = 0;
+                    for (size_t j = 0; j < n_pos && !dup; j++) {
                         if (&pos[j] == p || !pos[j].draft || strcmp(pos[j].supplier, p->supplier))
                             continue;
                         for (int q = 0; q < pos[j].n; q++)
-                            if (pos[j].sku[q] == k)
-                                duplicate_pos++;
+                            dup |= pos[j].sku[q] == k;
                     }
+                    duplicate_pos += dup;
                 }
                 if (p->n < 64)
                     p->sku[p->n++] = k;
@@ -838,6 +862,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     cJSON_AddItemToObject(mt, "inventory_propagation_ms", latency_json(prop_h));
     cJSON_AddItemToObject(mt, "po_draft_latency_ms", latency_json(po_h));
     cJSON_AddNumberToObject(mt, "duplicate_pos", (double)duplicate_pos);
+    cJSON_AddNumberToObject(mt, "duplicate_sales", (double)duplicate_sales);
     cJSON_AddNumberToObject(mt, "dropped_events", (double)dropped);
     cJSON_AddNumberToObject(mt, "dead_lettered", (double)cJSON_GetArraySize(in->dlq));
     cJSON_AddNumberToObject(mt, "final_drift_units", (double)drift);
@@ -873,6 +898,8 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     free(m.deliveries);
     free(m.skus);
     strmap_free(m.order_by_id);
+    strmap_free(sale_count);
+    strmap_free(sale_key);
     strmap_free(m.delivery_topic);
     journal_free(&cj);
     journal_free(&sj);

@@ -756,14 +756,15 @@ int run_scenario(const run_opts *o)
     if (report_write(r.dir, sum, err, sizeof err) != 0)
         fprintf(stderr, "surge: the report could not be written: %s\n", err);
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(sum, "metrics");
-    printf("\noversell %g units, dropped events %g, duplicate POs %g, order push p99 %s ms\n",
+    const cJSON *p99 = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(mt, "order_push_latency_ms"), "p99");
+    char p99s[32] = "n/a";
+    if (cJSON_IsNumber(p99))
+        snprintf(p99s, sizeof p99s, "%.0f ms", p99->valuedouble);
+    printf("\noversell %g units, dropped events %g, duplicate POs %g, order push p99 %s\n",
            cJSON_GetObjectItemCaseSensitive(mt, "oversell_units")->valuedouble,
            cJSON_GetObjectItemCaseSensitive(mt, "dropped_events")->valuedouble,
-           cJSON_GetObjectItemCaseSensitive(mt, "duplicate_pos")->valuedouble,
-           cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
-               cJSON_GetObjectItemCaseSensitive(mt, "order_push_latency_ms"), "p99"))
-               ? "measured"
-               : "n/a");
+           cJSON_GetObjectItemCaseSensitive(mt, "duplicate_pos")->valuedouble, p99s);
     if (invalid[0])
         printf("INVALID RUN: %s\n", invalid);
     printf("report: %s/report.html\n", r.dir);

@@ -24,6 +24,11 @@ handled orders_cancelled(syncd *sd, const store_event *ev);
 /* Cin7 Stock/AvailableStockLevelChanged: refresh the cache, mark SKUs. */
 handled stock_changed(syncd *sd, const store_event *ev);
 
+/* Reads Cin7's availability of every SKU x location into the stock cache
+ * when the cached snapshot is missing or older than allowed (boot, before
+ * ready, and the inventory thread, after; never both at once). */
+handled inventory_refresh(syncd *sd);
+
 /* The inventory sync of a batch of Cin7 SKUs for every shop (called by the
  * inventory thread). Returns H_DONE, or H_RETRY with a wait when part of it
  * must be tried again. */

@@ -61,8 +61,7 @@ handled stock_changed(syncd *sd, const store_event *ev)
     return h;
 }
 
-/* Refreshes the whole cache from Cin7 when it is older than allowed. */
-static handled refresh_snapshot(syncd *sd)
+handled inventory_refresh(syncd *sd)
 {
     handled h = {H_DONE, 0, ""};
     int64_t now = clock_now_ms(&sd->clk);
@@ -415,7 +414,7 @@ handled inventory_sync(syncd *sd, char **skus, size_t n)
         snprintf(h.reason, sizeof h.reason, "catalog not loaded yet");
         return h;
     }
-    h = refresh_snapshot(sd);
+    h = inventory_refresh(sd);
     if (h.kind != H_DONE)
         return h;
     for (int pass = 0; pass < 4; pass++) {

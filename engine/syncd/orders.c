@@ -250,8 +250,10 @@ static cJSON *sale_body(const char *shop, const char *id, const char *ext, const
     cJSON_AddStringToObject(s, "ExternalID", ext);
     cJSON_AddStringToObject(s, "SourceChannel", shop);
     const cJSON *sa = cJSON_GetObjectItemCaseSensitive(order, "shipping_address");
-    /* Cin7 requires Line1 in an address: without a street, send none. */
-    if (cJSON_IsObject(sa) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(sa, "address1"))) {
+    /* Cin7 requires Line1 and Country in an address: without them, send
+     * none (the sale still ships from its warehouse). */
+    if (cJSON_IsObject(sa) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(sa, "address1")) &&
+        cJSON_IsString(cJSON_GetObjectItemCaseSensitive(sa, "country_code"))) {
         cJSON *a = cJSON_AddObjectToObject(s, "ShippingAddress");
         static const char *const map[][2] = {{"address1", "Line1"}, {"address2", "Line2"},
                                              {"city", "City"},      {"province_code", "State"},

@@ -198,6 +198,19 @@ static void *boot_main(void *arg)
         nap(sd, &sd->work_lock, &sd->work_cv, wait);
         wait = wait < 30000 ? wait * 2 : 30000;
     }
+    /* Routing needs Cin7's stock. An order taken before the first read (a
+     * backlog queued while syncd was down or not ready) would be routed as
+     * if every warehouse were empty: all of it to the nearest one, to be
+     * backordered there, and the plan is kept for good. */
+    wait = 1000;
+    while (!sd->stopping) {
+        handled h = inventory_refresh(sd);
+        if (h.kind == H_DONE)
+            break;
+        log_warn("cannot read Cin7 stock yet (%s); again in %lld ms", h.reason, (long long)wait);
+        nap(sd, &sd->work_lock, &sd->work_cv, wait);
+        wait = wait < 30000 ? wait * 2 : 30000;
+    }
     if (sd->stopping)
         return NULL;
     /* Whatever happened while we were down: sync every level once. */

@@ -1239,6 +1239,7 @@ void c7world_sale_void(c7world *w, const char *id, const char *client, c7result 
     cJSON_AddStringToObject(f, "id", s->id);
     if (s->customer_reference)
         cJSON_AddStringToObject(f, "customer_reference", s->customer_reference);
+    cJSON_AddStringToObject(f, "location", w->locs[s->location].name);
     cJSON_AddStringToObject(f, "status_before", c7_sale_stage_names[was]);
     if (client)
         cJSON_AddStringToObject(f, "application", client);
