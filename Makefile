@@ -152,10 +152,12 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory check
 
+# The release programs too: the valgrind tests run them (valgrind cannot
+# run sanitizer builds).
 check: $(BUILD)/asan/tests/run-tests $(BUILD)/asan/tests/runner-selftest \
-       $(addprefix $(BUILD)/asan/bin/,$(PROGRAMS))
+       $(addprefix $(BUILD)/asan/bin/,$(PROGRAMS)) $(addprefix bin/,$(PROGRAMS))
 	@SURGE_BIN=$(BUILD)/asan/bin SURGE_RUNNER_SELFTEST=$(BUILD)/asan/tests/runner-selftest \
-	    $(BUILD)/asan/tests/run-tests $(T)
+	    SURGE_RELEASE_BIN=bin $(BUILD)/asan/tests/run-tests $(T)
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -14,7 +14,6 @@
 static const char demo_text[] =
     "{\n"
     "  \"port\": 8080,\n"
-    "  \"public_url\": \"http://127.0.0.1:8080\",\n"
     "  \"store\": \"syncd.db\",\n"
     "  \"admin_token\": \"demo-admin\",\n"
     "  \"cin7\": {\n"
