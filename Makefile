@@ -169,6 +169,8 @@ bench: deps
 	@echo
 	@echo "bench: syncd store, durable enqueue from 8 threads (group commit)"
 	@$(BUILD)/rel/bench/bench-store
+	@echo
+	@BUILD=$(BUILD) bench/surge.sh
 
 # The optional servers `make bench` compares with: nginx and WireMock.
 .PHONY: bench-tools

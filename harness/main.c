@@ -6,6 +6,7 @@
  */
 #include "demand.h"
 #include "httpc.h"
+#include "json.h"
 #include "log.h"
 #include "mem.h"
 #include "run.h"
@@ -24,6 +25,8 @@ static void usage(FILE *out)
             "usage: surge run SCENARIO [options]   run a scenario, measure it, gate it\n"
             "       surge demand SCENARIO [--seed S] [--set PATH=VALUE]\n"
             "                                      print the scenario's demand as CSV\n"
+            "       surge get FILE.json PATH       print one value of a JSON file, e.g.\n"
+            "                                      surge get summary.json metrics.oversell_units\n"
             "\n"
             "run options:\n"
             "  --out DIR            results folder (default results/<name>-<stamp>)\n"
@@ -49,6 +52,47 @@ static int parse_number(const char *flag, const char *v, double min, double *out
     }
     *out = d;
     return 0;
+}
+
+/* Prints the value at a dotted path ("metrics.order_push_latency_ms.p99",
+ * "gates.0.pass") of a JSON file: numbers and strings bare, anything else
+ * as JSON. Exit 2 when the file or the path is not there. */
+static int cmd_get(const char *file, const char *path)
+{
+    json_err e;
+    cJSON *root = json_load_file(file, 256 * 1024 * 1024, &e);
+    if (!root) {
+        fprintf(stderr, "surge: %s\n", e.msg);
+        return 2;
+    }
+    const cJSON *v = root;
+    char part[256];
+    for (const char *p = path; v && *p;) {
+        size_t n = strcspn(p, ".");
+        snprintf(part, sizeof part, "%.*s", (int)n, p);
+        char *end;
+        long idx = strtol(part, &end, 10);
+        v = cJSON_IsArray(v) && !*end && n ? cJSON_GetArrayItem(v, (int)idx)
+                                          : cJSON_GetObjectItemCaseSensitive(v, part);
+        p += n;
+        if (*p == '.')
+            p++;
+    }
+    int rc = 0;
+    if (!v) {
+        fprintf(stderr, "surge: %s: no value at \"%s\"\n", file, path);
+        rc = 2;
+    } else if (cJSON_IsNumber(v)) {
+        printf("%.17g\n", v->valuedouble);
+    } else if (cJSON_IsString(v)) {
+        printf("%s\n", v->valuestring);
+    } else {
+        char *t = json_print(v);
+        printf("%s\n", t);
+        free(t);
+    }
+    cJSON_Delete(root);
+    return rc;
 }
 
 static int cmd_demand(const char *path, const char *const *sets, size_t n_sets, int64_t seed)
@@ -81,8 +125,15 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "get") == 0) {
+        if (argc != 4) {
+            fprintf(stderr, "usage: surge get FILE.json PATH\n");
+            return 2;
+        }
+        return cmd_get(argv[2], argv[3]);
+    }
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "demand") != 0) {
-        fprintf(stderr, "surge: unknown command \"%s\" (known: run, demand)\n", cmd);
+        fprintf(stderr, "surge: unknown command \"%s\" (known: run, demand, get)\n", cmd);
         usage(stderr);
         return 2;
     }
