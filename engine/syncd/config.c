@@ -347,13 +347,79 @@ static int read_sku_map(const cJSON *root, syncd_config *c, json_err *e)
     return 0;
 }
 
+static int read_reconcile(const cJSON *root, syncd_config *c, json_err *e)
+{
+    static const char *const keys[] = {"interval", "overlap", NULL};
+    const cJSON *o = NULL;
+    c->reconcile_interval_ms = 24 * 3600000LL;
+    c->reconcile_overlap_ms = 10 * 60000LL;
+    if (json_get_obj(root, "$", "reconcile", JSON_OPTIONAL, &o, e))
+        return -1;
+    if (!o)
+        return 0;
+    if (json_only_keys(o, "$.reconcile", keys, e) ||
+        json_get_duration(o, "$.reconcile", "interval", JSON_OPTIONAL, &c->reconcile_interval_ms, e) ||
+        json_get_duration(o, "$.reconcile", "overlap", JSON_OPTIONAL, &c->reconcile_overlap_ms, e))
+        return -1;
+    if (c->reconcile_interval_ms <= 0)
+        return json_fail(e, "$.reconcile.interval", "must be more than 0");
+    return 0;
+}
+
+static int read_replenishment(const cJSON *root, syncd_config *c, json_err *e)
+{
+    static const char *const keys[] = {"enabled", "interval", "cover_days", "target_days",
+                                       "velocity_window", "pack", NULL};
+    const char *p = "$.replenishment";
+    const cJSON *o = NULL, *pack = NULL;
+    c->replen_enabled = 1;
+    c->replen_interval_ms = 3600000;
+    c->replen_cover_days = 14;
+    c->replen_target_days = 30;
+    c->replen_window_ms = 7 * 86400000LL;
+    if (json_get_obj(root, "$", "replenishment", JSON_OPTIONAL, &o, e))
+        return -1;
+    if (!o)
+        return 0;
+    if (json_only_keys(o, p, keys, e) ||
+        json_get_bool(o, p, "enabled", JSON_OPTIONAL, &c->replen_enabled, e) ||
+        json_get_duration(o, p, "interval", JSON_OPTIONAL, &c->replen_interval_ms, e) ||
+        json_get_num(o, p, "cover_days", JSON_OPTIONAL, 0, 3650, &c->replen_cover_days, e) ||
+        json_get_num(o, p, "target_days", JSON_OPTIONAL, 0, 3650, &c->replen_target_days, e) ||
+        json_get_duration(o, p, "velocity_window", JSON_OPTIONAL, &c->replen_window_ms, e) ||
+        json_get_obj(o, p, "pack", JSON_OPTIONAL, &pack, e))
+        return -1;
+    if (c->replen_interval_ms <= 0)
+        return json_fail(e, "$.replenishment.interval", "must be more than 0");
+    if (c->replen_window_ms <= 0)
+        return json_fail(e, "$.replenishment.velocity_window", "must be more than 0");
+    if (c->replen_target_days < c->replen_cover_days)
+        return json_fail(e, "$.replenishment.target_days", "is below cover_days");
+    if (!pack)
+        return 0;
+    size_t n = (size_t)cJSON_GetArraySize(pack);
+    c->pack_supplier = xcalloc(n + 1, sizeof *c->pack_supplier);
+    c->pack_size = xcalloc(n + 1, sizeof *c->pack_size);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, pack)
+    {
+        int64_t v = 1;
+        if (json_get_int(pack, "$.replenishment.pack", it->string, JSON_REQUIRED, 1, 1000000, &v, e))
+            return -1;
+        c->pack_supplier[c->n_pack] = xstrdup(it->string);
+        c->pack_size[c->n_pack++] = v;
+    }
+    return 0;
+}
+
 static int read_root(const cJSON *root, syncd_config *c, json_err *e)
 {
     static const char *const keys[] = {
         "port", "bind", "public_url", "admin_token", "store", "workers", "body_cap", "log_level",
         "alert_url", "time_scale", "clock_origin", "mode", "poll_interval", "lease",
         "coalesce_window", "snapshot_max_age", "webhook_margin", "register_webhooks", "retry",
-        "http_timeout", "cin7", "shops", "locations", "regions", "sku_map", NULL};
+        "http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
+        "replenishment", "fulfillments", NULL};
     static const char *const retry_keys[] = {"max_attempts", "base", "cap", NULL};
     if (json_only_keys(root, "$", keys, e))
         return -1;
@@ -415,7 +481,11 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         return json_fail(e, "$.log_level", "expected debug, info, warn or error, got \"%s\"",
                          c->log_level);
     if (read_cin7(root, c, e) || read_shops(root, c, e) || read_locations(root, c, e) ||
-        read_regions(root, c, e) || read_sku_map(root, c, e))
+        read_regions(root, c, e) || read_sku_map(root, c, e) || read_reconcile(root, c, e) ||
+        read_replenishment(root, c, e))
+        return -1;
+    c->fulfillments = 1;
+    if (json_get_bool(root, "$", "fulfillments", JSON_OPTIONAL, &c->fulfillments, e))
         return -1;
     for (size_t s = 0; s < c->n_shops; s++)
         for (size_t l = 0; l < c->shops[s].n_locations; l++)
@@ -529,6 +599,8 @@ void config_free(syncd_config *c)
     free(c->regions);
     free_list(c->map_shopify, c->n_map);
     free_list(c->map_cin7, c->n_map);
+    free_list(c->pack_supplier, c->n_pack);
+    free(c->pack_size);
     memset(c, 0, sizeof *c);
 }
 

@@ -90,6 +90,20 @@ typedef struct {
     size_t n_locations;
     cfg_region *regions;
     size_t n_regions;
+    /* reconciliation (the audit layer) */
+    int64_t reconcile_interval_ms;
+    int64_t reconcile_overlap_ms;  /* orders are re-fetched this far before the watermark */
+    /* replenishment */
+    int replen_enabled;
+    int64_t replen_interval_ms;
+    double replen_cover_days;      /* below this many days of cover, draft a PO */
+    double replen_target_days;     /* order up to this many days of cover */
+    int64_t replen_window_ms;      /* velocity window */
+    char **pack_supplier;          /* pack multiples per supplier name */
+    int64_t *pack_size;
+    size_t n_pack;
+    /* order status back to Shopify */
+    int fulfillments;
     /* SKU mapping: explicit pairs, then identity for SKUs Cin7 knows */
     char **map_shopify, **map_cin7;
     size_t n_map;

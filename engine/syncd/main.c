@@ -141,6 +141,17 @@ int main(int argc, char **argv)
     sd->dirty = coalesce_new(sd->cfg.coalesce_ms);
     sd->cache = stockcache_new();
 
+    /* SIGINT and SIGTERM go to sigwait below only. Blocked before any
+     * thread starts (store_open starts the store's writer), since threads
+     * inherit the mask: one that did not block SIGTERM could take it, and
+     * syncd would die of it instead of stopping cleanly. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
     char err[512];
     httpd *srv = NULL;
     workers *w = NULL;
@@ -156,13 +167,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sd->cfg.n_shops; i++)
         sd->shops[i] = shopify_new(&sd->cfg.shops[i], &sd->pol, sd->m, &sd->clk,
                                    sd->cfg.http_timeout_ms);
-
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     srv = httpd_new();
     intake_routes(sd, srv);

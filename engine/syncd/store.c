@@ -91,6 +91,15 @@ static const char *const migrations[] = {
     "CREATE INDEX res_pending ON reservations(sku, closed_at, qty);"
     "CREATE INDEX res_placed ON reservations(sku, placed_at, shop, qty);"
     "CREATE INDEX res_closed ON reservations(closed_at) WHERE closed_at IS NOT NULL;",
+
+    /* 4: sales history for demand velocity: paid order lines, from the
+     * engine's own orders and backfilled from Shopify, kept apart from the
+     * reservation ledger so old orders never count as known or pending. */
+    "CREATE TABLE history("
+    " shop TEXT NOT NULL, order_id TEXT NOT NULL, sku TEXT NOT NULL,"
+    " qty INTEGER NOT NULL, placed_at INTEGER NOT NULL, cancelled INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(shop, order_id, sku)) WITHOUT ROWID;"
+    "CREATE INDEX history_sku ON history(sku, placed_at, qty);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
@@ -138,6 +147,9 @@ typedef enum {
     S_DLQ_LIST,
     S_PENDING,
     S_UNITS_KNOWN,
+    S_HISTORY_ADD,
+    S_HISTORY_CANCEL,
+    S_HISTORY_UNITS,
     S_PLACED_BETWEEN,
     S_KV_GET,
     S_AUDIT_OF,
@@ -205,6 +217,11 @@ static const char *const stmt_sql[N_STMTS] = {
                    " FROM dlq ORDER BY dead_at DESC, id DESC LIMIT ?1",
     [S_PENDING] = "SELECT (SELECT total(qty) FROM reservations WHERE sku = ?1 AND closed_at IS NULL)"
                   " + (SELECT total(qty) FROM reservations WHERE sku = ?1 AND closed_at >= ?2)",
+    [S_HISTORY_ADD] = "INSERT INTO history(shop, order_id, sku, qty, placed_at)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+    [S_HISTORY_CANCEL] = "UPDATE history SET cancelled = 1 WHERE shop = ?1 AND order_id = ?2",
+    [S_HISTORY_UNITS] = "SELECT total(qty) FROM history"
+                        " WHERE sku = ?1 AND placed_at >= ?2 AND placed_at < ?3 AND cancelled = 0",
     [S_UNITS_KNOWN] = "SELECT total(qty) FROM reservations"
                       " WHERE sku = ?2 AND shop = ?1 AND released_at IS NULL",
     [S_PLACED_BETWEEN] = "SELECT total(qty) FROM reservations"
@@ -227,6 +244,8 @@ typedef enum {
     OP_IDEM_CLAIM,
     OP_IDEM_SET,
     OP_RESERVE,
+    OP_HISTORY,
+    OP_HISTORY_CANCEL,
     OP_RES_PUSHED,
     OP_RES_RELEASED,
     OP_LEDGER_PRUNE,
@@ -609,6 +628,29 @@ static int op_reserve(store *s, wreq *r)
     return run(s->wdb, st, b);
 }
 
+static int op_history(store *s, wreq *r)
+{
+    sqlite3_stmt *st = W(S_HISTORY_ADD);
+    if (!st)
+        return -1;
+    int b = bind_str(st, 1, r->in.res.shop);
+    b = b ? b : bind_str(st, 2, r->in.res.order_id);
+    b = b ? b : bind_str(st, 3, r->in.res.sku);
+    b = b ? b : sqlite3_bind_int64(st, 4, r->in.res.qty);
+    b = b ? b : sqlite3_bind_int64(st, 5, r->in.res.t);
+    return run(s->wdb, st, b);
+}
+
+static int op_history_cancel(store *s, wreq *r)
+{
+    sqlite3_stmt *st = W(S_HISTORY_CANCEL);
+    if (!st)
+        return -1;
+    int b = bind_str(st, 1, r->in.res.shop);
+    b = b ? b : bind_str(st, 2, r->in.res.order_id);
+    return run(s->wdb, st, b);
+}
+
 static int op_res_close(store *s, wreq *r, stmt_id id)
 {
     sqlite3_stmt *st = W(id);
@@ -695,6 +737,8 @@ static int apply(store *s, wreq *r)
     case OP_IDEM_CLAIM: return op_idem_claim(s, r);
     case OP_IDEM_SET: return op_upsert(s, r, S_IDEM_SET);
     case OP_RESERVE: return op_reserve(s, r);
+    case OP_HISTORY: return op_history(s, r);
+    case OP_HISTORY_CANCEL: return op_history_cancel(s, r);
     case OP_RES_PUSHED: return op_res_close(s, r, S_RES_PUSHED);
     case OP_RES_RELEASED: return op_res_close(s, r, S_RES_RELEASED);
     case OP_LEDGER_PRUNE: return op_prune(s, r, S_LEDGER_PRUNE);
@@ -1378,6 +1422,52 @@ int64_t store_units_placed_between(store *s, const char *sku, int64_t from, int6
     b = b ? b : sqlite3_bind_int64(st, 2, from);
     b = b ? b : sqlite3_bind_int64(st, 3, to);
     return read_sum(s, st, b);
+}
+
+int store_history_add(store *s, const char *shop, const char *order_id, const char *sku,
+                      int64_t qty, int64_t placed_at)
+{
+    if (!shop || !order_id || !sku)
+        return -1;
+    wreq r = {.op = OP_HISTORY, .in.res = {shop, order_id, sku, qty, placed_at}};
+    return submit(s, &r);
+}
+
+int store_history_cancel(store *s, const char *shop, const char *order_id)
+{
+    if (!shop || !order_id)
+        return -1;
+    wreq r = {.op = OP_HISTORY_CANCEL, .in.res = {shop, order_id, NULL, 0, 0}};
+    return submit(s, &r);
+}
+
+int64_t store_history_units(store *s, const char *sku, int64_t from, int64_t to)
+{
+    if (!sku)
+        return -1;
+    sqlite3_stmt *st = read_begin(s, S_HISTORY_UNITS);
+    if (!st)
+        return -1;
+    int b = bind_str(st, 1, sku);
+    b = b ? b : sqlite3_bind_int64(st, 2, from);
+    b = b ? b : sqlite3_bind_int64(st, 3, to);
+    return read_sum(s, st, b);
+}
+
+char *store_idem_get(store *s, const char *key)
+{
+    if (!key)
+        return NULL;
+    sqlite3_stmt *st = read_begin(s, S_IDEM_GET);
+    if (!st)
+        return NULL;
+    int rc = bind_str(st, 1, key);
+    rc = rc ? rc : sqlite3_step(st);
+    char *v = rc == SQLITE_ROW ? col_str(st, 0) : NULL;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        db_fail(s->rdb, "idem get");
+    read_end(s, st);
+    return v;
 }
 
 char *store_kv_get(store *s, const char *key)

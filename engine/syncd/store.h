@@ -30,7 +30,7 @@
 typedef struct store store;
 
 /* The schema version this build migrates every database to. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 typedef struct {
     int64_t group_commit_max; /* writes per transaction at most; 0 means 512 */
@@ -131,6 +131,20 @@ int store_dlq_requeue(store *s, int64_t id, int64_t now);
 int store_idem_claim(store *s, const char *key, const char *value, char **existing);
 /* Replaces the value of a claimed key (claims it when it was not). */
 int store_idem_set(store *s, const char *key, const char *value);
+/* The value of a claimed key (malloc'd), or NULL when unclaimed. */
+char *store_idem_get(store *s, const char *key);
+
+/* ---- sales history (demand velocity) ---------------------------------------- */
+
+/* Records a paid order line (idempotent per shop, order and SKU). History is
+ * apart from the reservation ledger: backfilled old orders never count as
+ * known or pending. */
+int store_history_add(store *s, const char *shop, const char *order_id, const char *sku,
+                      int64_t qty, int64_t placed_at);
+/* The order was cancelled: its lines leave the velocity. */
+int store_history_cancel(store *s, const char *shop, const char *order_id);
+/* Paid units of sku placed in [from, to), all shops, cancelled ones left out. */
+int64_t store_history_units(store *s, const char *sku, int64_t from, int64_t to);
 
 /* ---- reservation ledger ---------------------------------------------------- */
 

@@ -49,8 +49,11 @@ typedef struct syncd {
     pthread_mutex_t work_lock;
     pthread_cond_t work_cv;
 
+    struct replenisher *replen;   /* replen.c */
+    struct reconciler *recon;     /* reconcile.c */
+
     volatile sig_atomic_t stopping;
-    int ready; /* catalog loaded, webhooks registered */
+    int ready; /* catalog loaded, webhooks registered, stock read once */
 } syncd;
 
 /* The catalog once loaded, else NULL. */

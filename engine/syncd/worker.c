@@ -5,8 +5,11 @@
 #include "handlers.h"
 #include "httpc.h"
 #include "json.h"
+#include "reconcile.h"
+#include "replen.h"
 #include "log.h"
 #include "mem.h"
+#include "rng.h"
 #include "sbuf.h"
 
 #include <stdio.h>
@@ -238,7 +241,7 @@ static handled dispatch(syncd *sd, const store_event *ev)
     return h;
 }
 
-static void settle(syncd *sd, const store_event *ev, const handled *h)
+static void settle(syncd *sd, const store_event *ev, const handled *h, rng *r)
 {
     char evid[32];
     snprintf(evid, sizeof evid, "ev-%lld", (long long)ev->id);
@@ -252,11 +255,21 @@ static void settle(syncd *sd, const store_event *ev, const handled *h)
     }
     int give_up = h->kind == H_DEAD || ev->attempts + 1 >= sd->cfg.max_attempts;
     if (!give_up) {
-        store_retry(sd->st, ev->id, now + h->wait_ms, h->reason);
+        /* The backoff grows with the event's tries. The handler's wait only
+         * knows its last call (an inline backoff of a few seconds at most,
+         * or a Retry-After, which still wins when longer): taken alone, an
+         * event would spend retry.max_attempts within a minute or two of a
+         * Cin7 outage and be dead-lettered, where the budget is meant to be
+         * about half an hour. */
+        retry_policy rp = {sd->cfg.max_attempts, sd->cfg.retry_base_ms, sd->cfg.retry_cap_ms};
+        int64_t wait = retry_backoff_ms(&rp, ev->attempts + 1, r);
+        if (h->wait_ms > wait)
+            wait = h->wait_ms;
+        store_retry(sd->st, ev->id, now + wait, h->reason);
         store_audit(sd->st, ev->id, now, "retry", h->reason);
         metrics_inc(sd->m, "syncd_events_retried_total", 1);
         log_event(LOG_INFO, evid, "%s: try %d failed, again in %lld ms: %s", ev->topic,
-                  ev->attempts + 1, (long long)h->wait_ms, h->reason);
+                  ev->attempts + 1, (long long)wait, h->reason);
         return;
     }
     store_dead(sd->st, ev->id, now, h->reason);
@@ -278,6 +291,9 @@ static void settle(syncd *sd, const store_event *ev, const handled *h)
 static void *worker_main(void *arg)
 {
     syncd *sd = arg;
+    /* Backoff jitter only needs to differ between workers. */
+    rng jitter;
+    rng_seed(&jitter, (uint64_t)clock_mono_us() ^ (uint64_t)(uintptr_t)&jitter);
     while (!sd->stopping) {
         if (!sd->ready) {
             nap(sd, &sd->work_lock, &sd->work_cv, 1000);
@@ -306,7 +322,7 @@ static void *worker_main(void *arg)
                 /* A handler cut short by shutdown leaves its event leased:
                  * the next start releases it. */
                 if (!sd->stopping || h.kind == H_DONE)
-                    settle(sd, evs[i], &h);
+                    settle(sd, evs[i], &h, &jitter);
             }
             store_event_free(evs[i]);
         }
@@ -370,6 +386,8 @@ workers *workers_start(syncd *sd)
             fprintf(stderr, "fatal: cannot start a worker thread\n");
             abort();
         }
+    sd->replen = replen_start(sd);
+    sd->recon = reconcile_start(sd);
     return w;
 }
 
@@ -387,6 +405,10 @@ void workers_stop(workers *w)
     pthread_mutex_lock(&sd->inv_lock);
     pthread_cond_broadcast(&sd->inv_cv);
     pthread_mutex_unlock(&sd->inv_lock);
+    reconcile_stop(sd->recon);
+    sd->recon = NULL;
+    replen_stop(sd->replen);
+    sd->replen = NULL;
     pthread_join(w->boot, NULL);
     pthread_join(w->inventory, NULL);
     for (unsigned i = 0; i < w->n; i++)

@@ -838,3 +838,26 @@ TEST(store, group_commit_max_bounds_each_transaction)
     EXPECT_EQ_INT(counts(s, 0).ready, 300);
     store_close(s);
 }
+
+TEST(store, sales_history_and_idem_get)
+{
+    store *s = open_db("history");
+    EXPECT_TRUE(store_idem_get(s, "route:x") == NULL);
+    EXPECT_EQ_INT(store_idem_claim(s, "route:x", "plan", NULL), 1);
+    char *v = store_idem_get(s, "route:x");
+    EXPECT_EQ_STR(v, "plan");
+    free(v);
+    EXPECT_EQ_INT(store_history_add(s, "A", "o1", "SKU1", 3, 1000), 0);
+    EXPECT_EQ_INT(store_history_add(s, "A", "o1", "SKU1", 3, 1000), 0); /* replay */
+    EXPECT_EQ_INT(store_history_add(s, "B", "o2", "SKU1", 2, 5000), 0);
+    EXPECT_EQ_INT(store_history_add(s, "A", "o3", "SKU2", 7, 2000), 0);
+    EXPECT_EQ_INT(store_history_units(s, "SKU1", 0, 10000), 5);
+    EXPECT_EQ_INT(store_history_units(s, "SKU1", 1001, 10000), 2);
+    EXPECT_EQ_INT(store_history_units(s, "SKU1", 0, 5000), 3); /* [from, to) */
+    EXPECT_EQ_INT(store_history_cancel(s, "A", "o1"), 0);
+    EXPECT_EQ_INT(store_history_units(s, "SKU1", 0, 10000), 2);
+    /* History is not the reservation ledger. */
+    EXPECT_EQ_INT(store_units_known(s, "A", "SKU1"), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 0), 0);
+    store_close(s);
+}
