@@ -200,6 +200,10 @@ static void fill(const scenario *s, gen *g, demand_arrival *a)
     a->replay_row = -1;
     a->region = -1;
     a->warehouse = st->warehouse;
+    /* Before the replay branch: a replayed other-channel sale needs a
+     * warehouse too (first draw of every arrival, as before). */
+    if (!a->shopify && a->warehouse < 0)
+        a->warehouse = (int)rng_below(&g->what, s->n_warehouses);
     if (st->shape == SHAPE_REPLAY) {
         const sc_replay_row *row = &st->replay[g->replay_pos];
         a->replay_row = (int)g->replay_pos;
@@ -222,8 +226,6 @@ static void fill(const scenario *s, gen *g, demand_arrival *a)
         return;
     }
     a->shop = st->shop >= 0 ? st->shop : (int)(g->count % s->n_shops);
-    if (!a->shopify && a->warehouse < 0)
-        a->warehouse = (int)rng_below(&g->what, s->n_warehouses);
     int n = a->shopify ? (int)pick_range(&g->what, st->lines_min, st->lines_max) : 1;
     if (n > DEMAND_MAX_LINES)
         n = DEMAND_MAX_LINES;

@@ -278,6 +278,13 @@ static int start_syncd(run_ctx *r)
     }
     snprintf(r->syncd_url, sizeof r->syncd_url, "http://127.0.0.1:%u", (unsigned)got);
     snprintf(r->metrics_url, sizeof r->metrics_url, "%s/metrics", r->syncd_url);
+    /* A restarted engine comes back on the same port, as a restarted
+     * service keeps its address: the webhook subscriptions it made point
+     * there, and deliveries queued while it was down retry there. */
+    if (!r->syncd_argv[3]) {
+        r->syncd_argv[3] = xstrdup("--port");
+        r->syncd_argv[4] = xasprintf("%u", (unsigned)got);
+    }
     return 0;
 }
 

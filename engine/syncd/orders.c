@@ -99,6 +99,8 @@ static int order_lines(const catalog *cat, const cJSON *o, line **out, size_t *n
         if (!cJSON_IsNumber(q)) {
             snprintf(why, why_n, "a line item has no quantity");
             lines_free(*out, *n);
+            *out = NULL;
+            *n = 0;
             return -1;
         }
         if (q->valuedouble <= 0)
@@ -106,12 +108,16 @@ static int order_lines(const catalog *cat, const cJSON *o, line **out, size_t *n
         if (!cJSON_IsString(sku) || !*sku->valuestring) {
             snprintf(why, why_n, "unmapped SKU: a line item has no SKU");
             lines_free(*out, *n);
+            *out = NULL;
+            *n = 0;
             return -1;
         }
         const char *to = catalog_cin7_sku(cat, sku->valuestring);
         if (!to) {
             snprintf(why, why_n, "unmapped SKU \"%.100s\"", sku->valuestring);
             lines_free(*out, *n);
+            *out = NULL;
+            *n = 0;
             return -1;
         }
         size_t k = 0;

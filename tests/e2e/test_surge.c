@@ -1,0 +1,607 @@
+/*
+ * `surge` as a user runs it: the real binary (SURGE_BIN/surge, which finds
+ * the mocks and syncd beside itself) on tiny scenarios at a high time scale,
+ * so a run takes seconds. Checks the exit codes of DESIGN §6, the results
+ * folder, `surge demand`'s determinism and a run through an engine crash.
+ * Every wait is bounded; nothing asserts on speed.
+ */
+#include "e2e.h"
+
+#include "json.h"
+#include "measure.h"
+#include "mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Real seconds a surge command may take before the test gives up on it. */
+#define SURGE_LIMIT_S 150
+
+/* One shop, two SKUs with plenty of stock, a Poisson stream of shoppers:
+ * 30 simulated seconds at 50x (0.6 s of demand), drained within 5 minutes
+ * (6 s at most). %s is spliced in after time_scale for extra fields. */
+static const char tiny_fmt[] =
+    "{\"name\":\"tiny\",\"seed\":3,\"duration\":\"30s\",\"drain\":\"5m\",\"time_scale\":50,%s"
+    "\"catalog\":{\"skus\":[{\"sku\":\"T-1\"},{\"sku\":\"T-2\"}]},"
+    "\"warehouses\":[{\"name\":\"Main\",\"lat\":-33.9,\"lon\":151.2}],"
+    "\"shops\":[{\"domain\":\"tiny.myshopify.com\",\"plan\":\"plus\"}],"
+    "\"stock\":[{\"on_hand\":100}],"
+    "\"demand\":[{\"name\":\"shoppers\",\"shape\":\"poisson\",\"rate\":1,"
+    "\"qty\":{\"min\":1,\"max\":2}}],"
+    "\"gates\":{\"oversell_units\":{\"max\":0},\"dropped_events\":0}}";
+
+/* Writes text to test_tmp_dir()/name; returns the path (static buffer per call site). */
+static char *write_tmp(const char *name, const char *text)
+{
+    char *path = xasprintf("%s/%s", test_tmp_dir(), name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        test_fail(__FILE__, __LINE__, "cannot write %s: %s", path, strerror(errno));
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static char *tiny_scenario(const char *name, const char *extra)
+{
+    char *text = xasprintf(tiny_fmt, extra ? extra : "");
+    char *path = write_tmp(name, text);
+    free(text);
+    return path;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    sbuf b = SBUF_INIT;
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sbuf_append(&b, chunk, n);
+    fclose(f);
+    sbuf_putc(&b, '\0');
+    return sbuf_take(&b);
+}
+
+typedef struct {
+    int code;     /* exit status; -1 when killed by a signal */
+    char *out;    /* stdout and stderr, read back */
+    char *err;
+} surge_result;
+
+static void result_free(surge_result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* Runs SURGE_BIN/surge with args (NULL-terminated) and waits at most
+ * SURGE_LIMIT_S for it. */
+static surge_result surge(const char *const *args)
+{
+    static int calls;
+    char bin[512], out[512], err[512];
+    snprintf(bin, sizeof bin, "%s/surge", test_bin_dir());
+    snprintf(out, sizeof out, "%s/surge-%d.out", test_tmp_dir(), calls);
+    snprintf(err, sizeof err, "%s/surge-%d.err", test_tmp_dir(), calls);
+    calls++;
+    const char *argv[40] = {bin};
+    int n = 1;
+    for (int i = 0; args[i] && n < 39; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid < 0)
+        test_fail(__FILE__, __LINE__, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fo < 0 || fe < 0)
+            _exit(127);
+        dup2(fo, STDOUT_FILENO);
+        dup2(fe, STDERR_FILENO);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    for (int waited = 0;; waited += 50) {
+        pid_t got = waitpid(pid, &status, WNOHANG);
+        if (got == pid)
+            break;
+        if (waited >= SURGE_LIMIT_S * 1000) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            test_fail(__FILE__, __LINE__, "surge did not finish within %d s (stderr in %s)",
+                      SURGE_LIMIT_S, err);
+        }
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    surge_result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
+    if (!r.out || !r.err)
+        test_fail(__FILE__, __LINE__, "cannot read surge's output");
+    return r;
+}
+
+#define EXPECT_EXIT(r, want)                                                                   \
+    do {                                                                                       \
+        if ((r).code != (want))                                                                \
+            test_fail(__FILE__, __LINE__, "surge exited %d, expected %d; stderr:\n%.3000s",    \
+                      (r).code, (want), (r).err);                                              \
+    } while (0)
+
+static cJSON *load_json(const char *dir, const char *name)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    json_err e;
+    cJSON *v = json_load_file(path, 64 << 20, &e);
+    if (!v)
+        test_fail(__FILE__, __LINE__, "%s: %s", path, e.msg);
+    free(path);
+    return v;
+}
+
+static int file_exists(const char *dir, const char *name)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    struct stat st;
+    int ok = stat(path, &st) == 0 && st.st_size > 0;
+    free(path);
+    return ok;
+}
+
+static double summary_metric(const cJSON *summary, const char *name)
+{
+    double v = 0;
+    if (measure_lookup(cJSON_GetObjectItemCaseSensitive(summary, "metrics"), name, &v) != 1)
+        test_fail(__FILE__, __LINE__, "summary.json: metric %s is not a number", name);
+    return v;
+}
+
+static void expect_xml_well_formed(const char *dir, const char *name)
+{
+    if (system("command -v xmllint >/dev/null 2>&1") != 0)
+        test_fail(__FILE__, __LINE__,
+                  "xmllint is not installed (Debian libxml2-utils; scripts/deps.sh installs it)");
+    char *cmd = xasprintf("xmllint --noout '%s/%s' 2>&1", dir, name);
+    int rc = system(cmd);
+    free(cmd);
+    if (rc != 0)
+        test_fail(__FILE__, __LINE__, "xmllint rejects %s/%s (status %d)", dir, name, rc);
+}
+
+/* Lines in a text. */
+static int count_lines(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; p && *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+/* ---- exit 0 and the results folder ------------------------------------------------ */
+
+TEST_T(surge_e2e, passing_gates_exit_0_and_write_the_results_folder, 180)
+{
+    char *sc = tiny_scenario("tiny.json", NULL);
+    char *dir = xasprintf("%s/out", test_tmp_dir());
+    const char *args[] = {"run", sc, "--out", dir, "--quiet", NULL};
+    surge_result r = surge(args);
+    EXPECT_EXIT(r, 0);
+    EXPECT_CONTAINS(r.out, "exit 0: all gates pass");
+
+    cJSON *s = load_json(dir, "summary.json");
+    EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "name")), "tiny");
+    EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "valid")));
+    EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(s, "exit_code")->valuedouble, 0);
+    EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(s, "seed")->valuedouble, 3);
+    EXPECT_TRUE(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(s, "scenario")));
+    EXPECT_TRUE(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(s, "versions")));
+    /* Every metric a gate may name is in it (a number, or null when not measured). */
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(s, "metrics");
+    for (const char *const *name = measure_metric_names(); *name; name++) {
+        double v;
+        if (measure_lookup(m, *name, &v) < 0)
+            test_fail(__FILE__, __LINE__, "summary.json lacks metric %s", *name);
+    }
+    EXPECT_EQ_INT(summary_metric(s, "oversell_units"), 0);
+    EXPECT_EQ_INT(summary_metric(s, "dropped_events"), 0);
+    /* Plenty of stock: every checkout is accepted, paid and pushed. */
+    const cJSON *dem = cJSON_GetObjectItemCaseSensitive(s, "demand");
+    int arrivals = (int)cJSON_GetObjectItemCaseSensitive(dem, "arrivals")->valuedouble;
+    EXPECT_GT_INT(arrivals, 0);
+    EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(dem, "accepted")->valuedouble, arrivals);
+    EXPECT_EQ_INT(summary_metric(s, "orders_paid"), arrivals);
+    EXPECT_EQ_INT(summary_metric(s, "orders_pushed"), arrivals);
+    EXPECT_EQ_INT(summary_metric(s, "order_push_latency_ms.count"), arrivals);
+    /* The gates, in the scenario's order, with their values. */
+    const cJSON *gates = cJSON_GetObjectItemCaseSensitive(s, "gates");
+    EXPECT_EQ_INT(cJSON_GetArraySize(gates), 2);
+    const cJSON *g0 = cJSON_GetArrayItem(gates, 0);
+    EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g0, "metric")), "oversell_units");
+    EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g0, "op")), "<=");
+    EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(g0, "pass")));
+    EXPECT_TRUE(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(g0, "value")));
+
+    /* timeseries.csv: a header and one row per second; events.csv: one row per arrival. */
+    char *path = xasprintf("%s/timeseries.csv", dir);
+    char *ts = read_text(path);
+    free(path);
+    EXPECT_TRUE(ts != NULL);
+    EXPECT_TRUE(strncmp(ts, "t_s,checkouts,accepted,sold_out,other_sales,queue_depth,", 56) == 0);
+    EXPECT_GE_INT(count_lines(ts), 1 + 30);
+    path = xasprintf("%s/events.csv", dir);
+    char *ev = read_text(path);
+    free(path);
+    EXPECT_TRUE(ev != NULL);
+    EXPECT_TRUE(strncmp(ev, "seq,intended_ms,sent_ms,done_ms,", 32) == 0);
+    EXPECT_EQ_INT(count_lines(ev), 1 + arrivals);
+    EXPECT_CONTAINS(ev, ",shoppers,shopify,tiny.myshopify.com,T-");
+
+    /* junit.xml is well-formed and names both gates; the page exists. */
+    expect_xml_well_formed(dir, "junit.xml");
+    path = xasprintf("%s/junit.xml", dir);
+    char *junit = read_text(path);
+    free(path);
+    EXPECT_CONTAINS(junit, "oversell_units");
+    EXPECT_CONTAINS(junit, "dropped_events");
+    path = xasprintf("%s/report.html", dir);
+    char *html = read_text(path);
+    free(path);
+    EXPECT_TRUE(html != NULL);
+    EXPECT_CONTAINS(html, "<html");
+    /* surge get reads one value back, for scripts. */
+    char *sum_path = xasprintf("%s/summary.json", dir);
+    const char *get_args[] = {"get", sum_path, "metrics.oversell_units", NULL};
+    surge_result g = surge(get_args);
+    EXPECT_EXIT(g, 0);
+    EXPECT_EQ_STR(g.out, "0\n");
+    result_free(&g);
+    const char *get_bad[] = {"get", sum_path, "metrics.nope", NULL};
+    g = surge(get_bad);
+    EXPECT_EXIT(g, 2);
+    result_free(&g);
+    free(sum_path);
+    /* What the run started with and what the mocks recorded stay beside them. */
+    EXPECT_TRUE(file_exists(dir, "scenario.json"));
+    EXPECT_TRUE(file_exists(dir, "mock-cin7.journal.jsonl"));
+    EXPECT_TRUE(file_exists(dir, "mock-shopify.journal.jsonl"));
+    EXPECT_TRUE(file_exists(dir, "syncd.log"));
+    free(ts);
+    free(ev);
+    free(junit);
+    free(html);
+    cJSON_Delete(s);
+    result_free(&r);
+    free(dir);
+    free(sc);
+}
+
+/* ---- exit 1 ------------------------------------------------------------------------ */
+
+TEST_T(surge_e2e, a_failing_gate_exits_1, 180)
+{
+    char *sc = tiny_scenario("tiny.json", NULL);
+    char *dir = xasprintf("%s/out", test_tmp_dir());
+    /* Orders are accepted, so no accepted units is a gate that must fail. */
+    const char *args[] = {"run", sc, "--out", dir, "--quiet", "--gate", "accepted_units<=0", NULL};
+    surge_result r = surge(args);
+    EXPECT_EXIT(r, 1);
+    EXPECT_CONTAINS(r.out, "FAIL");
+    cJSON *s = load_json(dir, "summary.json");
+    EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(s, "exit_code")->valuedouble, 1);
+    const cJSON *gates = cJSON_GetObjectItemCaseSensitive(s, "gates");
+    EXPECT_EQ_INT(cJSON_GetArraySize(gates), 3); /* the scenario's two, then --gate */
+    const cJSON *g = cJSON_GetArrayItem(gates, 2);
+    EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "metric")), "accepted_units");
+    EXPECT_TRUE(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(g, "pass")));
+    EXPECT_GT_INT(cJSON_GetObjectItemCaseSensitive(g, "value")->valuedouble, 0);
+    expect_xml_well_formed(dir, "junit.xml");
+    char *path = xasprintf("%s/junit.xml", dir);
+    char *junit = read_text(path);
+    EXPECT_CONTAINS(junit, "<failure");
+    free(junit);
+    free(path);
+    cJSON_Delete(s);
+    result_free(&r);
+    free(dir);
+    free(sc);
+}
+
+/* ---- exit 2: nothing runs ---------------------------------------------------------- */
+
+TEST(surge_e2e, a_bad_scenario_exits_2_naming_the_json_path)
+{
+    char *text = xasprintf(tiny_fmt, "");
+    /* The shoppers' rate as a word. */
+    char *at = strstr(text, "\"rate\":1");
+    EXPECT_TRUE(at != NULL);
+    char *bad = xasprintf("%.*s\"rate\":\"fast\"%s", (int)(at - text), text, at + 8);
+    char *sc = write_tmp("bad.json", bad);
+    char *dir = xasprintf("%s/out", test_tmp_dir());
+    const char *args[] = {"run", sc, "--out", dir, "--quiet", NULL};
+    surge_result r = surge(args);
+    EXPECT_EXIT(r, 2);
+    EXPECT_CONTAINS(r.err, "$.demand[0].rate");
+    EXPECT_FALSE(file_exists(dir, "summary.json"));
+    result_free(&r);
+
+    /* Not JSON at all. */
+    char *broken = write_tmp("broken.json", "{\"name\": \"x\",");
+    const char *args2[] = {"run", broken, "--out", dir, "--quiet", NULL};
+    r = surge(args2);
+    EXPECT_EXIT(r, 2);
+    EXPECT_CONTAINS(r.err, "broken.json");
+    result_free(&r);
+
+    /* surge demand checks the same way. */
+    const char *args3[] = {"demand", sc, NULL};
+    r = surge(args3);
+    EXPECT_EXIT(r, 2);
+    EXPECT_CONTAINS(r.err, "$.demand[0].rate");
+    result_free(&r);
+    free(broken);
+    free(dir);
+    free(sc);
+    free(bad);
+    free(text);
+}
+
+TEST(surge_e2e, an_unknown_metric_in_a_gate_exits_2_before_running)
+{
+    char *sc = tiny_scenario("tiny.json", NULL);
+    char *dir = xasprintf("%s/out", test_tmp_dir());
+    const char *args[] = {"run", sc, "--out", dir, "--quiet", "--gate", "oversold_units<=0", NULL};
+    surge_result r = surge(args);
+    EXPECT_EXIT(r, 2);
+    EXPECT_CONTAINS(r.err, "oversold_units");
+    EXPECT_CONTAINS(r.err, "unknown metric");
+    EXPECT_CONTAINS(r.err, "known metrics:");
+    struct stat st;
+    EXPECT_TRUE(stat(dir, &st) != 0); /* nothing ran, no folder */
+    result_free(&r);
+
+    /* The same in the scenario's own gates. */
+    char *sc2 = tiny_scenario("tiny2.json", "\"description\":\"x\",");
+    char *text = read_text(sc2);
+    char *at = strstr(text, "\"dropped_events\":0");
+    char *bad = xasprintf("%.*s\"dropped_event\":0%s", (int)(at - text), text, at + 18);
+    free(sc2);
+    sc2 = write_tmp("tiny2.json", bad);
+    const char *args2[] = {"run", sc2, "--out", dir, "--quiet", NULL};
+    r = surge(args2);
+    EXPECT_EXIT(r, 2);
+    EXPECT_CONTAINS(r.err, "gate \"dropped_event\": unknown metric");
+    result_free(&r);
+    free(bad);
+    free(text);
+    free(sc2);
+    free(dir);
+    free(sc);
+}
+
+TEST(surge_e2e, bad_usage_exits_2)
+{
+    char *sc = tiny_scenario("tiny.json", NULL);
+    char *dir = xasprintf("%s/out", test_tmp_dir());
+    char *missing = xasprintf("%s/no-such.json", test_tmp_dir());
+    static const char *const bad_gates[] = {"oversell_units<5", "oversell_units>3",
+                                            "oversell_units<=many", "<=3", "oversell_units"};
+    for (size_t i = 0; i < sizeof bad_gates / sizeof bad_gates[0]; i++) {
+        const char *args[] = {"run", sc, "--out", dir, "--quiet", "--gate", bad_gates[i], NULL};
+        surge_result r = surge(args);
+        EXPECT_EXIT(r, 2);
+        EXPECT_CONTAINS(r.err, "--gate");
+        result_free(&r);
+    }
+    const char *args_missing[] = {"run", missing, "--quiet", NULL};
+    surge_result r = surge(args_missing);
+    EXPECT_EXIT(r, 2);
+    EXPECT_CONTAINS(r.err, "no-such.json");
+    result_free(&r);
+    const char *args_cmd[] = {"fly", sc, NULL};
+    r = surge(args_cmd);
+    EXPECT_EXIT(r, 2);
+    result_free(&r);
+    const char *args_opt[] = {"run", sc, "--speed", "9", NULL};
+    r = surge(args_opt);
+    EXPECT_EXIT(r, 2);
+    result_free(&r);
+    const char *args_two[] = {"run", sc, sc, NULL};
+    r = surge(args_two);
+    EXPECT_EXIT(r, 2);
+    result_free(&r);
+    const char *args_k[] = {"run", sc, "--time-scale", "fast", NULL};
+    r = surge(args_k);
+    EXPECT_EXIT(r, 2);
+    result_free(&r);
+    const char *args_set[] = {"run", sc, "--set", "demand[0].shape=wave", "--out", dir, NULL};
+    r = surge(args_set);
+    EXPECT_EXIT(r, 2);
+    EXPECT_CONTAINS(r.err, "$.demand[0].shape");
+    result_free(&r);
+    struct stat st;
+    EXPECT_TRUE(stat(dir, &st) != 0);
+    free(missing);
+    free(dir);
+    free(sc);
+}
+
+/* ---- exit 3 ------------------------------------------------------------------------ */
+
+TEST_T(surge_e2e, a_missing_engine_binary_exits_3, 120)
+{
+    /* A bin folder with the mocks and no syncd. */
+    char *bin = xasprintf("%s/bin", test_tmp_dir());
+    EXPECT_EQ_INT(mkdir(bin, 0755), 0);
+    static const char *const mocks[] = {"mock-cin7", "mock-shopify"};
+    for (size_t i = 0; i < 2; i++) {
+        char target[1024], link[1024], cwd[512] = "";
+        if (test_bin_dir()[0] != '/' && !getcwd(cwd, sizeof cwd))
+            test_fail(__FILE__, __LINE__, "getcwd: %s", strerror(errno));
+        snprintf(target, sizeof target, "%s%s%s/%s", cwd, cwd[0] ? "/" : "", test_bin_dir(), mocks[i]);
+        snprintf(link, sizeof link, "%s/%s", bin, mocks[i]);
+        EXPECT_EQ_INT(symlink(target, link), 0);
+    }
+    char *sc = tiny_scenario("tiny.json", NULL);
+    char *dir = xasprintf("%s/out", test_tmp_dir());
+    const char *args[] = {"run", sc, "--out", dir, "--quiet", "--bin", bin, NULL};
+    surge_result r = surge(args);
+    EXPECT_EXIT(r, 3);
+    EXPECT_CONTAINS(r.err, "cannot start syncd");
+    EXPECT_FALSE(file_exists(dir, "summary.json"));
+    result_free(&r);
+    free(dir);
+    free(sc);
+    free(bin);
+}
+
+/* ---- exit 4 ------------------------------------------------------------------------ */
+
+TEST_T(surge_e2e, a_generator_behind_its_schedule_makes_the_run_invalid_exit_4, 180)
+{
+    /* No lag is tolerated: any arrival that leaves a simulated millisecond
+     * late (at 50x, 20 real microseconds) invalidates the run. */
+    char *sc = tiny_scenario("tiny.json", "\"lag_tolerance\":0,");
+    char *dir = xasprintf("%s/out", test_tmp_dir());
+    const char *args[] = {"run", sc, "--out", dir, "--quiet", NULL};
+    surge_result r = surge(args);
+    EXPECT_EXIT(r, 4);
+    EXPECT_CONTAINS(r.out, "INVALID RUN");
+    EXPECT_CONTAINS(r.err, "fell");
+    cJSON *s = load_json(dir, "summary.json");
+    EXPECT_TRUE(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "valid")));
+    EXPECT_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "invalid_reason")),
+                    "behind its schedule");
+    EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(s, "exit_code")->valuedouble, 4);
+    /* CI sees it as a failure even though every gate passed. */
+    expect_xml_well_formed(dir, "junit.xml");
+    char *path = xasprintf("%s/junit.xml", dir);
+    char *junit = read_text(path);
+    EXPECT_CONTAINS(junit, "run.valid");
+    EXPECT_CONTAINS(junit, "<failure");
+    free(junit);
+    free(path);
+    cJSON_Delete(s);
+    result_free(&r);
+    free(dir);
+    free(sc);
+}
+
+/* ---- surge demand -------------------------------------------------------------------- */
+
+TEST(surge_e2e, demand_is_the_same_bytes_for_a_seed_and_other_bytes_for_another)
+{
+    char *sc = tiny_scenario("tiny.json", NULL);
+    const char *args[] = {"demand", sc, NULL};
+    surge_result a = surge(args), b = surge(args);
+    EXPECT_EXIT(a, 0);
+    EXPECT_EXIT(b, 0);
+    EXPECT_TRUE(strncmp(a.out, "t_ms,seq,stream,channel,target,region,lines\n", 44) == 0);
+    EXPECT_GT_INT(count_lines(a.out), 5);
+    EXPECT_EQ_STR(a.out, b.out);
+    const char *args4[] = {"demand", sc, "--seed", "4", NULL};
+    surge_result c = surge(args4), d = surge(args4);
+    EXPECT_EXIT(c, 0);
+    EXPECT_TRUE(strcmp(a.out, c.out) != 0);
+    EXPECT_EQ_STR(c.out, d.out);
+    /* --seed 3 is the scenario's own seed; --set seed=4 is --seed 4. */
+    const char *args3[] = {"demand", sc, "--seed", "3", NULL};
+    const char *args_set[] = {"demand", sc, "--set", "seed=4", NULL};
+    surge_result e = surge(args3), f = surge(args_set);
+    EXPECT_EQ_STR(e.out, a.out);
+    EXPECT_EQ_STR(f.out, c.out);
+    result_free(&a);
+    result_free(&b);
+    result_free(&c);
+    result_free(&d);
+    result_free(&e);
+    result_free(&f);
+    free(sc);
+}
+
+TEST(surge_e2e, demand_replays_a_csv_for_an_other_channel)
+{
+    /* A point-of-sale replay with no warehouse named: each sale is given
+     * one (this used to read warehouses[-1]). The CSV is found beside the
+     * scenario. */
+    char *csv = write_tmp("pos.csv", "timestamp,sku,qty\n2026-11-27T09:00:00Z,T-1,2\n"
+                                     "2026-11-27T09:00:01.500Z,T-2,1\n");
+    char *sc = write_tmp("pos.json",
+                         "{\"name\":\"pos\",\"duration\":\"10s\","
+                         "\"catalog\":{\"skus\":[{\"sku\":\"T-1\"},{\"sku\":\"T-2\"}]},"
+                         "\"warehouses\":[{\"name\":\"Main\"},{\"name\":\"East\"}],"
+                         "\"shops\":[{\"domain\":\"pos.myshopify.com\"}],"
+                         "\"demand\":[{\"name\":\"till\",\"channel\":\"retail\",\"shape\":\"replay\","
+                         "\"window\":{\"at\":\"1s\"},\"replay\":{\"file\":\"pos.csv\",\"speed\":0.5}}]}");
+    const char *args[] = {"demand", sc, NULL};
+    surge_result r = surge(args);
+    EXPECT_EXIT(r, 0);
+    EXPECT_EQ_INT(count_lines(r.out), 3);
+    EXPECT_CONTAINS(r.out, "\n1000,0,till,retail,");
+    EXPECT_CONTAINS(r.out, ",,T-1:2\n");
+    /* 1.5 s after the first row, at half speed: 3 s later. */
+    EXPECT_CONTAINS(r.out, "\n4000,1,till,retail,");
+    EXPECT_CONTAINS(r.out, ",,T-2:1\n");
+    EXPECT_TRUE(strstr(r.out, ",Main,,") || strstr(r.out, ",East,,"));
+    result_free(&r);
+    free(sc);
+    free(csv);
+}
+
+/* ---- an engine crash --------------------------------------------------------------- */
+
+static int count_substr(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+TEST_T(surge_e2e, a_killed_engine_restarts_and_loses_nothing, 240)
+{
+    /* 60 simulated seconds at 20x (3 s): syncd is killed (-9) at 20 s and
+     * started again 10 s later; orders placed meanwhile reach it through
+     * Shopify's retries. */
+    static const char text[] =
+        "{\"name\":\"crash\",\"seed\":5,\"duration\":\"60s\",\"drain\":\"10m\",\"time_scale\":20,"
+        "\"catalog\":{\"skus\":[{\"sku\":\"T-1\"},{\"sku\":\"T-2\"}]},"
+        "\"warehouses\":[{\"name\":\"Main\"}],"
+        "\"shops\":[{\"domain\":\"crash.myshopify.com\"}],"
+        "\"stock\":[{\"on_hand\":200}],"
+        "\"demand\":[{\"name\":\"shoppers\",\"shape\":\"constant\",\"rate\":1}],"
+        "\"crashes\":[{\"at\":\"20s\",\"restart_after\":\"10s\"}],"
+        "\"gates\":{\"dropped_events\":{\"max\":0},\"orders_unpushed\":{\"max\":0}}}";
+    char *sc = write_tmp("crash.json", text);
+    char *dir = xasprintf("%s/out", test_tmp_dir());
+    const char *args[] = {"run", sc, "--out", dir, "--quiet", NULL};
+    surge_result r = surge(args);
+    EXPECT_CONTAINS(r.err, "killing syncd");
+    EXPECT_CONTAINS(r.err, "syncd restarted");
+    EXPECT_EXIT(r, 0);
+    cJSON *s = load_json(dir, "summary.json");
+    EXPECT_EQ_INT(summary_metric(s, "dropped_events"), 0);
+    EXPECT_EQ_INT(summary_metric(s, "orders_unpushed"), 0);
+    EXPECT_EQ_INT(summary_metric(s, "orders_paid"), 60);
+    char *path = xasprintf("%s/syncd.log", dir);
+    char *log = read_text(path);
+    EXPECT_TRUE(log != NULL);
+    EXPECT_EQ_INT(count_substr(log, "listening on"), 2);
+    free(log);
+    free(path);
+    cJSON_Delete(s);
+    result_free(&r);
+    free(dir);
+    free(sc);
+}
