@@ -38,7 +38,7 @@ static const char *const metric_names[] = {
     "http_429.cin7", "http_429.shopify", "http_429.per_order",
     "retries.cin7", "retries.shopify", "retries.per_order",
     "orders_paid", "orders_pushed", "orders_unpushed", "accepted_units", "sold_out_checkouts",
-    "checkout_errors", "inventory_unpropagated", "po_drafts",
+    "checkout_errors", "inventory_unpropagated", "po_drafts", "po_drafts_missing",
     NULL,
 };
 
@@ -263,6 +263,166 @@ typedef struct {
     int n;
     int sku[64];
 } po_rec;
+
+/* ---- purchase-order draft latency -------------------------------------------- */
+
+/* One timeline event of a SKU: paid units, or a location's new Cin7 figures. */
+typedef struct {
+    int64_t t;
+    int sku;
+    int64_t qty;        /* paid units, or 0 for a stock change */
+    int loc;            /* stock changes: location index */
+    int64_t position;   /* stock changes: on_hand + on_order - allocated there */
+} cover_ev;
+
+static int cmp_cover_ev(const void *a, const void *b)
+{
+    const cover_ev *x = a, *y = b;
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* Per SKU: the first moment its days of cover, from ground truth (paid
+ * units over the scenario's velocity window; Cin7's on hand + on order -
+ * allocated over every location), fell below the scenario's threshold, then
+ * the first draft purchase line for it at or after that moment. Records the
+ * latencies into h and returns how many crossings never got a draft. */
+static int64_t po_draft_latency(const measure_input *in, model *m, const journal_data *sj,
+                                const journal_data *cj, hist *h)
+{
+    const scenario *sc = in->sc;
+    if (!sc->replen_given)
+        return 0;
+    cover_ev *ev = NULL;
+    size_t n = 0, cap = 0;
+    strmap *locs = strmap_new(0);
+    long n_locs = 0;
+#define PUSH_EV(...)                                                                               \
+    do {                                                                                           \
+        if (n == cap) {                                                                            \
+            cap = cap ? cap * 2 : 1024;                                                            \
+            ev = xrealloc(ev, cap * sizeof *ev);                                                   \
+        }                                                                                          \
+        ev[n++] = (cover_ev){__VA_ARGS__};                                                         \
+    } while (0)
+    /* Paid units: an order's lines at the moment it was paid. */
+    for (size_t i = 0; i < m->n_orders; i++) {
+        const order_rec *o = &m->orders[i];
+        if (o->paid < 0)
+            continue;
+        for (int k = 0; k < o->n_lines; k++)
+            PUSH_EV(o->paid, o->sku[k], o->qty[k], -1, 0);
+    }
+    for (size_t i = 0; i < cj->n; i++) {
+        const cJSON *e = cj->entries[i];
+        const char *kind = str(e, "kind");
+        if (!kind || strcmp(kind, "stock") != 0)
+            continue;
+        int k = sku_of(m, str(e, "sku"), 0);
+        const char *loc = str(e, "location");
+        if (k < 0 || !loc)
+            continue;
+        long l = strmap_get(locs, loc);
+        if (l < 0) {
+            l = n_locs++;
+            strmap_put(locs, loc, l);
+        }
+        PUSH_EV(num(e, "t", 0) - in->t0, k, 0, (int)l,
+                num(e, "on_hand", 0) + num(e, "on_order", 0) - num(e, "allocated", 0));
+    }
+#undef PUSH_EV
+    if (n)
+        qsort(ev, n, sizeof *ev, cmp_cover_ev); /* stable enough: ties are one moment */
+    size_t n_skus = sc->n_skus;
+    int64_t *pos = xcalloc(n_skus * (size_t)(n_locs ? n_locs : 1) + 1, sizeof *pos);
+    int64_t *crossed = xcalloc(n_skus + 1, sizeof *crossed);
+    for (size_t k = 0; k < n_skus; k++)
+        crossed[k] = INT64_MIN;
+    /* Paid units inside the window: each SKU walks the paid events (all
+     * SKUs, in time order) from its own head, dropping its units that left
+     * the window and stepping over other SKUs'. */
+    size_t *head = xcalloc(n_skus + 1, sizeof *head);
+    int64_t *in_window = xcalloc(n_skus + 1, sizeof *in_window);
+    size_t *paid_idx = xcalloc(n + 1, sizeof *paid_idx);
+    size_t n_paid = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].qty > 0)
+            paid_idx[n_paid++] = i;
+    size_t pi = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cover_ev *x = &ev[i];
+        int k = x->sku;
+        if (x->qty > 0) {
+            in_window[k] += x->qty;
+            pi++;
+        } else {
+            pos[(size_t)k * (size_t)n_locs + (size_t)x->loc] = x->position;
+        }
+        /* Paid units older than the window leave it. */
+        while (head[k] < pi) {
+            const cover_ev *old = &ev[paid_idx[head[k]]];
+            if (old->sku != k) {
+                head[k]++;
+                continue;
+            }
+            if (old->t > x->t - sc->velocity_window_ms)
+                break;
+            in_window[k] -= old->qty;
+            head[k]++;
+        }
+        if (crossed[k] != INT64_MIN || x->t < 0)
+            continue;
+        double velocity = (double)in_window[k] * 86400000.0 / (double)sc->velocity_window_ms;
+        if (!(velocity > 0))
+            continue;
+        int64_t position = 0;
+        for (long l = 0; l < n_locs; l++)
+            position += pos[(size_t)k * (size_t)n_locs + (size_t)l];
+        if ((double)position / velocity < sc->cover_threshold_days)
+            crossed[k] = x->t;
+    }
+    /* The first draft line of each SKU at or after its crossing. */
+    int64_t *drafted = xcalloc(n_skus + 1, sizeof *drafted);
+    for (size_t k = 0; k < n_skus; k++)
+        drafted[k] = -1;
+    for (size_t i = 0; i < cj->n; i++) {
+        const cJSON *e = cj->entries[i];
+        const char *kind = str(e, "kind");
+        if (!kind || (strcmp(kind, "purchase_created") != 0 && strcmp(kind, "purchase_updated") != 0))
+            continue;
+        const char *status = str(e, "status"), *ostatus = str(e, "order_status");
+        int draft = (status && (strcmp(status, "DRAFT") == 0 || strcmp(status, "ORDERING") == 0)) ||
+                    (ostatus && strcmp(ostatus, "DRAFT") == 0);
+        if (!draft)
+            continue;
+        int64_t t = num(e, "t", 0) - in->t0;
+        const cJSON *l;
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(e, "lines"))
+        {
+            int k = sku_of(m, str(l, "sku"), 0);
+            if (k >= 0 && crossed[k] != INT64_MIN && drafted[k] < 0 && t >= crossed[k])
+                drafted[k] = t;
+        }
+    }
+    int64_t missing = 0;
+    for (size_t k = 0; k < n_skus; k++) {
+        if (crossed[k] == INT64_MIN)
+            continue;
+        if (drafted[k] >= 0)
+            hist_record(h, drafted[k] - crossed[k]);
+        else
+            missing++;
+    }
+    (void)sj;
+    free(ev);
+    free(pos);
+    free(crossed);
+    free(head);
+    free(in_window);
+    free(paid_idx);
+    free(drafted);
+    strmap_free(locs);
+    return missing;
+}
 
 /* ---- the run ------------------------------------------------------------------ */
 
@@ -543,6 +703,9 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
         else
             unpropagated++;
     }
+
+    /* --- purchase-order draft latency --- */
+    int64_t po_missing = po_draft_latency(in, &m, &sj, &cj, po_h);
 
     /* --- final states --- */
     const cJSON *p;
@@ -886,6 +1049,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     cJSON_AddNumberToObject(mt, "checkout_errors", (double)errors);
     cJSON_AddNumberToObject(mt, "inventory_unpropagated", (double)unpropagated);
     cJSON_AddNumberToObject(mt, "po_drafts", (double)po_drafts);
+    cJSON_AddNumberToObject(mt, "po_drafts_missing", (double)po_missing);
     out->metrics = mt;
 
     hist_free(push_h);

@@ -817,7 +817,7 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
         "demand",     "faults",  "crashes",  "engine",    "gates",      "mocks",
         "replenishment", "description", NULL};
     static const char *const mock_keys[] = {"cin7", "shopify", NULL};
-    static const char *const replen_keys[] = {"cover_days", "velocity_window", NULL};
+    static const char *const replen_keys[] = {"cover_days", "target_days", "velocity_window", NULL};
     if (json_only_keys(root, "$", keys, e))
         return -1;
     int64_t seed = 1;
@@ -827,6 +827,7 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
     s->lag_tolerance_ms = 5000;
     s->tick_ms = 1000;
     s->cover_threshold_days = 14;
+    s->target_days = 30;
     s->velocity_window_ms = 7 * 86400000LL;
     int64_t lag = 5000;
     const cJSON *mocks = NULL, *replen = NULL;
@@ -862,9 +863,12 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
         s->mock_shopify = sh ? cJSON_Duplicate(sh, 1) : NULL;
     }
     if (replen) {
+        s->replen_given = 1;
         if (json_only_keys(replen, "$.replenishment", replen_keys, e) ||
-            json_get_int(replen, "$.replenishment", "cover_days", JSON_OPTIONAL, 0, 3650,
+            json_get_num(replen, "$.replenishment", "cover_days", JSON_OPTIONAL, 0, 3650,
                          &s->cover_threshold_days, e) ||
+            json_get_num(replen, "$.replenishment", "target_days", JSON_OPTIONAL, 0, 3650,
+                         &s->target_days, e) ||
             json_get_duration(replen, "$.replenishment", "velocity_window", JSON_OPTIONAL,
                               &s->velocity_window_ms, e))
             return -1;

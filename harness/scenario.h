@@ -135,7 +135,9 @@ typedef struct {
     size_t n_crashes;
     sc_gate *gates;
     size_t n_gates;
-    int64_t cover_threshold_days; /* replenishment: days of cover that call for a PO */
+    double cover_threshold_days;  /* replenishment: days of cover that call for a PO */
+    double target_days;           /* ... and the cover a PO orders up to */
+    int replen_given;             /* the scenario has a replenishment section */
     int64_t velocity_window_ms;
 
     /* engine */

@@ -144,6 +144,17 @@ cJSON *setup_syncd_config(const scenario *s, const char *cin7_url, const char *s
         cJSON_AddNumberToObject(l, "priority", s->warehouses[w].priority);
         cJSON_AddItemToArray(locs, l);
     }
+    /* The engine reorders on the scenario's own cover rule, so what the
+     * harness measures against is what the engine was asked to do. */
+    cJSON *rp = cJSON_AddObjectToObject(c, "replenishment");
+    cJSON_AddBoolToObject(rp, "enabled", s->replen_given);
+    cJSON_AddNumberToObject(rp, "cover_days", s->cover_threshold_days);
+    cJSON_AddNumberToObject(rp, "target_days", s->target_days);
+    cJSON_AddNumberToObject(rp, "velocity_window", (double)s->velocity_window_ms);
+    cJSON *pack = cJSON_AddObjectToObject(rp, "pack");
+    for (size_t i = 0; i < s->n_suppliers; i++)
+        if (s->suppliers[i].pack > 1)
+            cJSON_AddNumberToObject(pack, s->suppliers[i].name, (double)s->suppliers[i].pack);
     if (s->engine_config)
         json_merge(c, s->engine_config);
     return c;

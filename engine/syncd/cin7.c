@@ -357,3 +357,35 @@ void cin7_webhook_create(cin7 *c, const char *type, const char *url, const char 
     cin7_call(c, "POST", "webhooks", body, PRIO_NORMAL, 0, out);
     free(body);
 }
+
+void cin7_get_json(cin7 *c, const char *path, int prio, cJSON **out, outcome *o)
+{
+    cin7_call(c, "GET", path, NULL, prio, 1, o);
+    *out = answer_json(o);
+}
+
+void cin7_list(cin7 *c, const char *path, const char *key, int prio, cJSON **rows, outcome *o)
+{
+    *rows = cJSON_CreateArray();
+    const char *sep = strchr(path, '?') ? "&" : "?";
+    for (int page = 1;; page++) {
+        char *p = xasprintf("%s%sPage=%d&Limit=%d", path, sep, page, c->page_limit);
+        cJSON *v = NULL;
+        cin7_get_json(c, p, prio, &v, o);
+        free(p);
+        if (!v) {
+            cJSON_Delete(*rows);
+            *rows = NULL;
+            return;
+        }
+        cJSON *list = cJSON_GetObjectItemCaseSensitive(v, key);
+        int got = cJSON_GetArraySize(list);
+        while (cJSON_GetArraySize(list) > 0)
+            cJSON_AddItemToArray(*rows, cJSON_DetachItemFromArray(list, 0));
+        int64_t total = num(v, "Total");
+        cJSON_Delete(v);
+        if (got < c->page_limit || (int64_t)page * c->page_limit >= total)
+            return;
+        outbound_done(o);
+    }
+}

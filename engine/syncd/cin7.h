@@ -65,6 +65,15 @@ void cin7_webhooks(cin7 *c, cJSON **list, outcome *out);
 void cin7_webhook_create(cin7 *c, const char *type, const char *url, const char *auth_type,
                          const char *secret, const char *header, outcome *out);
 
+/* A GET of path (relative to the base URL, with its query) answered as
+ * JSON: on DONE *out gets the document (caller frees), else NULL. */
+void cin7_get_json(cin7 *c, const char *path, int prio, cJSON **out, outcome *o);
+/* Every row of a paged list. path is the list and its filters
+ * ("purchaseList?Status=RECEIVED&UpdatedSince=..."; Page and Limit are
+ * added), key the array of each page ("PurchaseList"). On DONE *rows gets a
+ * JSON array of every row (caller frees), else NULL. */
+void cin7_list(cin7 *c, const char *path, const char *key, int prio, cJSON **rows, outcome *o);
+
 /* A generic call (for the replenishment and reconciliation issues):
  * method, path relative to the base URL (with query), optional JSON body. */
 void cin7_call(cin7 *c, const char *method, const char *path, const char *body, int prio,

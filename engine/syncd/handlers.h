@@ -30,8 +30,10 @@ handled stock_changed(syncd *sd, const store_event *ev);
 handled inventory_refresh(syncd *sd);
 
 /* The inventory sync of a batch of Cin7 SKUs for every shop (called by the
- * inventory thread). Returns H_DONE, or H_RETRY with a wait when part of it
+ * inventory thread). audit: the batch is reconciliation's drift check, so
+ * each shop and SKU whose level had to be written counts (and is logged) as
+ * drift repaired. Returns H_DONE, or H_RETRY with a wait when part of it
  * must be tried again. */
-handled inventory_sync(syncd *sd, char **skus, size_t n);
+handled inventory_sync(syncd *sd, char **skus, size_t n, int audit);
 
 #endif

@@ -5,6 +5,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "reconcile.h"
 #include "sbuf.h"
 
 #include <stdio.h>
@@ -19,6 +20,18 @@ static const struct {
 } shopify_topics[] = {
     {"orders/paid", 2},
     {"orders/cancelled", 2},
+};
+
+/* Cin7 webhook types syncd acts on, and how urgently: stock first (it is
+ * what oversells), shipments after (a fulfillment minutes late costs
+ * nothing), backorders last (logged only). */
+static const struct {
+    const char *type;
+    int priority;
+} cin7_types[] = {
+    {"Stock/AvailableStockLevelChanged", 2},
+    {"Sale/ShipmentTrackingNumberChanged", 1},
+    {"Sale/Backordered", 0},
 };
 
 static void reply_error(httpd_req *r, int status, const char *msg)
@@ -168,7 +181,14 @@ static void on_cin7(httpd_req *r, void *ud)
     const char *type = httpd_query(r, "type");
     if (!type || !*type)
         type = "Stock/AvailableStockLevelChanged";
-    if (strcmp(type, "Stock/AvailableStockLevelChanged") != 0) {
+    int priority = -1;
+    for (size_t i = 0; i < sizeof cin7_types / sizeof cin7_types[0]; i++)
+        if (strcasecmp(cin7_types[i].type, type) == 0) {
+            type = cin7_types[i].type;
+            priority = cin7_types[i].priority;
+        }
+    /* Shipments matter only when fulfillments go back to Shopify. */
+    if (priority < 0 || (priority < 2 && !sd->cfg.fulfillments)) {
         count(sd, "cin7", "ignored");
         httpd_reply_json_text(r, 200, "{\"ok\":true,\"ignored\":true}");
         return;
@@ -180,7 +200,7 @@ static void on_cin7(httpd_req *r, void *ud)
         .topic = type,
         .body = body,
         .body_len = len,
-        .priority = 2,
+        .priority = priority,
         .now = clock_now_ms(&sd->clk),
     };
     accept(sd, r, &in, "cin7", t0);
@@ -208,7 +228,16 @@ static void on_metrics(httpd_req *r, void *ud)
         metrics_set(sd->m, "syncd_events{state=\"done\"}", c.done);
     }
     pthread_mutex_lock(&sd->inv_lock);
-    metrics_set(sd->m, "syncd_dirty_skus", (int64_t)coalesce_waiting(sd->dirty));
+    int64_t waiting = (int64_t)coalesce_waiting(sd->dirty);
+    if (strcmp(sd->cfg.mode, "poll") == 0) {
+        /* Only what a poll admitted is being synced; the rest waits for
+         * the next poll by design (not a backlog to drain). */
+        int64_t admitted = (int64_t)sd->inv_admit < waiting ? (int64_t)sd->inv_admit : waiting;
+        metrics_set(sd->m, "syncd_dirty_skus", admitted);
+        metrics_set(sd->m, "syncd_poll_waiting_skus", waiting - admitted);
+    } else {
+        metrics_set(sd->m, "syncd_dirty_skus", waiting);
+    }
     pthread_mutex_unlock(&sd->inv_lock);
     metrics_set(sd->m, "syncd_ready", sd->ready);
     char *text = metrics_render(sd->m);
@@ -300,6 +329,15 @@ static void on_audit(httpd_req *r, void *ud)
     cJSON_Delete(o);
 }
 
+static void on_reconcile(httpd_req *r, void *ud)
+{
+    syncd *sd = ud;
+    if (!admin_ok(sd, r))
+        return;
+    reconcile_request(sd->recon);
+    httpd_reply_json_text(r, 202, "{\"ok\":true,\"queued\":true}");
+}
+
 static void on_config(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
@@ -320,4 +358,5 @@ void intake_routes(syncd *sd, httpd *srv)
     httpd_route(srv, "POST", "/admin/dlq/{id}/retry", on_dlq_retry, sd);
     httpd_route(srv, "GET", "/admin/events/{id}/audit", on_audit, sd);
     httpd_route(srv, "GET", "/admin/config", on_config, sd);
+    httpd_route(srv, "POST", "/admin/reconcile", on_reconcile, sd);
 }

@@ -246,10 +246,32 @@ static handled read_shop(syncd *sd, size_t shop, shop_pass *p)
     return h;
 }
 
+/* Reconciliation's drift: each SKU of the shop whose level at some
+ * location differed from what Cin7 says is sellable, now written. */
+static void count_drift(syncd *sd, const char *domain, const shop_pass *p, const shopify_set *sets,
+                        const size_t *set_want, size_t n_sets)
+{
+    /* In poll mode every poll corrects what changed since the last: that
+     * is how a polling connector works, not an anomaly. */
+    int poll = strcmp(sd->cfg.mode, "poll") == 0;
+    int64_t skus = 0;
+    for (size_t i = 0; i < n_sets; i++) {
+        log_event(poll ? LOG_INFO : LOG_WARN, NULL, "%s: %s %s at location %lld: %lld -> %lld",
+                  poll ? "poll: level corrected" : "reconcile: drift repaired", domain,
+                  p->wants[set_want[i]].sku, (long long)sets[i].location,
+                  (long long)sets[i].change_from, (long long)sets[i].quantity);
+        if (i == 0 || set_want[i] != set_want[i - 1])
+            skus++;
+    }
+    metrics_inc(sd->m, "syncd_reconcile_drift_skus_total", skus);
+    if (!poll)
+        metrics_inc(sd->m, "syncd_reconcile_anomalies_total{kind=\"level_drift\"}", skus);
+}
+
 /* Computes and writes one shop's levels. *stale is set when Shopify refused
  * because a level moved since it was read. */
 static handled write_shop(syncd *sd, size_t shop, shop_pass *p, const int64_t *unknown_total,
-                          const int64_t *pending, int *stale)
+                          const int64_t *pending, int audit, int *stale)
 {
     handled h = {H_DONE, 0, ""};
     *stale = 0;
@@ -312,6 +334,8 @@ static handled write_shop(syncd *sd, size_t shop, shop_pass *p, const int64_t *u
                 lw_put(sd, key, sets[i].quantity, at);
             }
             metrics_inc(sd->m, "syncd_inventory_writes_total", (int64_t)n_sets);
+            if (audit)
+                count_drift(sd, domain, p, sets, set_want, n_sets);
         } else {
             metrics_inc(sd->m, "syncd_inventory_stale_total", 1);
         }
@@ -341,7 +365,7 @@ static handled write_shop(syncd *sd, size_t shop, shop_pass *p, const int64_t *u
 /* One pass over every shop for a batch of SKUs: read all levels first, so
  * the units every shop sold unknown to syncd come off every shop's target
  * (they share the same Cin7 stock), then write. */
-static handled sync_pass(syncd *sd, char **skus, size_t n, int *stale)
+static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *stale)
 {
     handled h = {H_DONE, 0, ""};
     size_t n_shops = sd->cfg.n_shops;
@@ -390,7 +414,7 @@ static handled sync_pass(syncd *sd, char **skus, size_t n, int *stale)
                     pe[w] = pending_sku[i];
                 }
         int st = 0;
-        h = write_shop(sd, s, p, u, pe, &st);
+        h = write_shop(sd, s, p, u, pe, audit, &st);
         *stale |= st;
         free(u);
         free(pe);
@@ -405,7 +429,7 @@ static handled sync_pass(syncd *sd, char **skus, size_t n, int *stale)
     return h;
 }
 
-handled inventory_sync(syncd *sd, char **skus, size_t n)
+handled inventory_sync(syncd *sd, char **skus, size_t n, int audit)
 {
     handled h = {H_DONE, 0, ""};
     if (!syncd_catalog(sd)) {
@@ -419,7 +443,7 @@ handled inventory_sync(syncd *sd, char **skus, size_t n)
         return h;
     for (int pass = 0; pass < 4; pass++) {
         int stale = 0;
-        h = sync_pass(sd, skus, n, &stale);
+        h = sync_pass(sd, skus, n, audit, &stale);
         if (h.kind != H_DONE || !stale)
             break;
         if (pass == 3) {

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "replen.h"
 #include "route.h"
 #include "sbuf.h"
 
@@ -430,10 +431,13 @@ handled orders_paid(syncd *sd, const store_event *ev)
     const char **skus = xcalloc(n + 1, sizeof *skus);
     for (size_t i = 0; i < n; i++) {
         store_reserve(sd->st, domain, id, lines[i].sku, lines[i].qty, placed);
+        store_history_add(sd->st, domain, id, lines[i].sku, lines[i].qty, placed);
         skus[i] = lines[i].sku;
     }
-    /* Other shops showing the same stock must come down now. */
+    /* Other shops showing the same stock must come down now, and the sale
+     * may carry a SKU below its reorder point. */
     syncd_mark_dirty(sd, skus, n);
+    replen_mark(sd, skus, n);
     free(skus);
 
     /* The plan is made once and reused by every retry. Planning and
@@ -535,6 +539,7 @@ handled orders_cancelled(syncd *sd, const store_event *ev)
     }
     if (h.kind == H_DONE) {
         store_reservation_released(sd->st, domain, id, clock_now_ms(&sd->clk));
+        store_history_cancel(sd->st, domain, id);
         line *lines = NULL;
         size_t n = 0;
         char why[256];

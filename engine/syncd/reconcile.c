@@ -1,22 +1,578 @@
-/* Reconciliation and poll mode; see reconcile.h. */
+/*
+ * Reconciliation and poll mode; see reconcile.h. One thread runs the
+ * schedule: it sleeps until the next run is due (or the admin API asks for
+ * one), runs the four parts in order, and schedules the next. Watermarks and
+ * the next due time are kept in the store as wall-clock instants (epoch ms,
+ * ISO-8601), so they survive a restart whatever the clock's origin.
+ */
 #include "reconcile.h"
 
+#include "httpc.h"
+#include "json.h"
+#include "log.h"
 #include "mem.h"
+#include "sbuf.h"
+#include "status.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct reconciler {
     syncd *sd;
+    pthread_t thread;
+    int started;
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    int requested; /* a run was asked for (lock) */
+    int64_t runs;
 };
+
+/* What one run found, for its summary line. */
+typedef struct {
+    int64_t orders, shipments, purchase_anomalies, purchases_checked, errors;
+} tally;
+
+static int is_poll(const syncd *sd)
+{
+    return strcmp(sd->cfg.mode, "poll") == 0;
+}
+
+static int64_t epoch_now(const syncd *sd)
+{
+    return clock_epoch_ms(&sd->clk, clock_now_ms(&sd->clk));
+}
+
+/* Sleeps up to sim_ms, waking early when stopping and, when heed is set,
+ * on a request for a run. */
+static void nap(reconciler *r, int64_t sim_ms, int heed)
+{
+    struct timespec ts;
+    clock_deadline(&r->sd->clk, sim_ms > 0 ? sim_ms : 0, &ts);
+    pthread_mutex_lock(&r->lock);
+    if (!r->sd->stopping && !(heed && r->requested))
+        pthread_cond_timedwait(&r->cv, &r->lock, &ts);
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* ---- watermarks --------------------------------------------------------------- */
+
+/* The instant stored under key (ISO-8601), or dflt when absent or unreadable. */
+static int64_t mark_get(syncd *sd, const char *key, int64_t dflt)
+{
+    char *v = store_kv_get(sd->st, key);
+    int64_t at;
+    int ok = v && clock_parse_iso(v, &at) == 0;
+    free(v);
+    return ok ? at : dflt;
+}
+
+static void mark_set(syncd *sd, const char *key, int64_t epoch)
+{
+    char iso[40];
+    clock_format_iso(epoch, 1, iso, sizeof iso);
+    if (store_kv_set(sd->st, key, iso) != 0)
+        log_warn("reconcile: cannot store %s", key);
+}
+
+/* Sets key to epoch when it has no value yet (the first start). */
+static void mark_init(syncd *sd, const char *key, int64_t epoch)
+{
+    char *v = store_kv_get(sd->st, key);
+    if (!v)
+        mark_set(sd, key, epoch);
+    free(v);
+}
+
+static void shop_mark_key(const char *domain, char *buf, size_t n)
+{
+    snprintf(buf, n, "reconcile:%s:watermark", domain);
+}
+
+#define PURCHASES_MARK "reconcile:cin7:purchases:watermark"
+#define SALES_MARK "reconcile:cin7:sales:watermark"
+#define DUE_KEY "reconcile:due"
+
+/* Cin7's date form: yyyy-MM-ddTHH:mm:ss.fff, UTC, no zone. */
+static void cin7_date(int64_t epoch, char *buf, size_t n)
+{
+    clock_format_iso(epoch, 1, buf, n);
+    size_t len = strlen(buf);
+    if (len && buf[len - 1] == 'Z')
+        buf[len - 1] = '\0';
+}
+
+static const char *str_of(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int64_t int_of(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+/* ---- (a) levels ------------------------------------------------------------------ */
+
+/* Marks every mapped SKU for a sync against a fresh Cin7 snapshot, as the
+ * inventory thread's drift check; in poll mode also admits what waits. */
+static size_t check_levels(syncd *sd, const catalog *cat)
+{
+    size_t n;
+    const char *const *skus = catalog_skus(cat, &n);
+    int64_t now = clock_now_ms(&sd->clk);
+    pthread_mutex_lock(&sd->inv_lock);
+    for (size_t i = 0; i < n; i++)
+        coalesce_mark(sd->dirty, skus[i], now);
+    size_t waiting = coalesce_waiting(sd->dirty);
+    sd->inv_audit = waiting;
+    if (is_poll(sd))
+        sd->inv_admit = waiting;
+    sd->stock_changed = 1;
+    pthread_cond_signal(&sd->inv_cv);
+    pthread_mutex_unlock(&sd->inv_lock);
+    return n;
+}
+
+/* ---- (b) orders ------------------------------------------------------------------ */
+
+/* 1 when syncd has seen the order (a routing plan or a reservation), 0 when
+ * not, -1 when the store cannot tell. */
+static int order_seen(syncd *sd, const char *domain, const char *id)
+{
+    char key[200];
+    snprintf(key, sizeof key, "route:%s:%s", domain, id);
+    char *plan = store_idem_get(sd->st, key);
+    if (plan) {
+        free(plan);
+        return 1;
+    }
+    return store_reservation_exists(sd->st, domain, id);
+}
+
+/* Queues an event as if it had come in (topic, shop, body), under a dedup
+ * key so that one order or sale is queued by reconciliation at most once.
+ * Returns STORE_NEW, STORE_DUPLICATE or -1. */
+static int queue_event(syncd *sd, const char *topic, const char *shop, const cJSON *body,
+                       int priority, const char *dedup, int64_t *id)
+{
+    char *text = json_print(body);
+    store_event_in in = {
+        .source = "reconcile",
+        .topic = topic,
+        .shop = shop,
+        .body = text,
+        .body_len = strlen(text),
+        .priority = priority,
+        .now = clock_now_ms(&sd->clk),
+        .dedup = {dedup, NULL, NULL, NULL},
+    };
+    int rc = store_enqueue(sd->st, &in, id);
+    free(text);
+    if (rc == STORE_NEW)
+        syncd_wake_workers(sd);
+    return rc;
+}
+
+static void fetch_orders(syncd *sd, int64_t began, tally *t)
+{
+    int poll = is_poll(sd);
+    for (size_t s = 0; s < sd->cfg.n_shops && !sd->stopping; s++) {
+        const char *domain = sd->cfg.shops[s].domain;
+        char key[300], since[40];
+        shop_mark_key(domain, key, sizeof key);
+        int64_t mark = mark_get(sd, key, began);
+        clock_format_iso(mark - sd->cfg.reconcile_overlap_ms, 1, since, sizeof since);
+        cJSON *orders = NULL;
+        outcome o;
+        shopify_paid_orders(sd->shops[s], since, PRIO_BULK, &orders, &o);
+        if (o.action != POLICY_DONE) {
+            log_warn("reconcile: %s: cannot list paid orders since %s: %s", domain, since, o.error);
+            metrics_inc(sd->m, "syncd_reconcile_errors_total", 1);
+            t->errors++;
+            outbound_done(&o);
+            continue;
+        }
+        outbound_done(&o);
+        int ok = 1;
+        const cJSON *order;
+        cJSON_ArrayForEach(order, orders)
+        {
+            const cJSON *idv = cJSON_GetObjectItemCaseSensitive(order, "id");
+            char id[64];
+            if (cJSON_IsNumber(idv))
+                snprintf(id, sizeof id, "%.0f", idv->valuedouble);
+            else if (cJSON_IsString(idv))
+                snprintf(id, sizeof id, "%s", idv->valuestring);
+            else
+                continue;
+            const char *fin = str_of(order, "financial_status");
+            if (str_of(order, "cancelled_at") || !fin || strcmp(fin, "paid") != 0)
+                continue;
+            int seen = order_seen(sd, domain, id);
+            if (seen != 0) {
+                ok &= seen > 0;
+                continue;
+            }
+            char dedup[200];
+            snprintf(dedup, sizeof dedup, "rc:%s:%s", domain, id);
+            int64_t ev = 0;
+            int rc = queue_event(sd, "orders/paid", domain, order, 2, dedup, &ev);
+            if (rc < 0) {
+                ok = 0;
+                continue;
+            }
+            if (rc != STORE_NEW)
+                continue; /* queued by an earlier run: in flight or dead-lettered */
+            t->orders++;
+            char evid[32];
+            snprintf(evid, sizeof evid, "ev-%lld", (long long)ev);
+            if (poll) {
+                metrics_inc(sd->m, "syncd_poll_orders_total", 1);
+                log_event(LOG_INFO, evid, "poll: order %s of %s is new: queued", id, domain);
+            } else {
+                metrics_inc(sd->m, "syncd_reconcile_orders_recovered_total", 1);
+                metrics_inc(sd->m, "syncd_reconcile_anomalies_total{kind=\"order_missed\"}", 1);
+                log_event(LOG_WARN, evid,
+                          "reconcile: paid order %s of %s never reached syncd by webhook: queued",
+                          id, domain);
+            }
+        }
+        cJSON_Delete(orders);
+        if (ok)
+            mark_set(sd, key, began);
+        else
+            t->errors++;
+    }
+}
+
+/* ---- (c) received purchases ---------------------------------------------------------- */
+
+static int64_t on_hand(const cin7_snapshot *snap, const char *sku, const char *location)
+{
+    for (size_t i = 0; i < snap->n; i++)
+        if (strcmp(snap->rows[i].sku, sku) == 0 && strcmp(snap->rows[i].location, location) == 0)
+            return snap->rows[i].on_hand;
+    return 0;
+}
+
+typedef struct {
+    const char *sku, *location; /* borrowed from the purchase */
+    int64_t qty;
+} received;
+
+/* Checks one received purchase against the snapshot. Returns its anomalies. */
+static int64_t check_purchase(const cJSON *p, const cin7_snapshot *snap)
+{
+    const char *number = str_of(p, "OrderNumber");
+    const char *where = str_of(p, "Location");
+    const cJSON *lines =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "StockReceived"), "Lines");
+    if (cJSON_GetArraySize(lines) == 0)
+        lines = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "Order"), "Lines");
+    /* Units per SKU and location over the purchase's lines. */
+    size_t n = 0, cap = (size_t)cJSON_GetArraySize(lines) + 1;
+    received *sum = xcalloc(cap, sizeof *sum);
+    const cJSON *l;
+    cJSON_ArrayForEach(l, lines)
+    {
+        const char *sku = str_of(l, "SKU");
+        const char *loc = str_of(l, "Location");
+        if (!loc)
+            loc = where;
+        if (!sku || !loc)
+            continue;
+        size_t k = 0;
+        while (k < n && !(strcmp(sum[k].sku, sku) == 0 && strcmp(sum[k].location, loc) == 0))
+            k++;
+        if (k == n)
+            sum[n++] = (received){sku, loc, 0};
+        sum[k].qty += int_of(l, "Quantity");
+    }
+    int64_t anomalies = 0;
+    for (size_t k = 0; k < n; k++) {
+        int64_t have = on_hand(snap, sum[k].sku, sum[k].location);
+        if (have >= sum[k].qty)
+            continue;
+        anomalies++;
+        log_event(LOG_WARN, NULL,
+                  "reconcile: purchase %s received %lld x %s at %s, but Cin7's OnHand there is %lld",
+                  number ? number : "?", (long long)sum[k].qty, sum[k].sku, sum[k].location,
+                  (long long)have);
+    }
+    free(sum);
+    return anomalies;
+}
+
+static void check_purchases(syncd *sd, int64_t began, tally *t)
+{
+    int64_t mark = mark_get(sd, PURCHASES_MARK, began);
+    char since[40];
+    cin7_date(mark - sd->cfg.reconcile_overlap_ms, since, sizeof since);
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, "purchaseList?Status=RECEIVED&UpdatedSince=");
+    sbuf_urlenc(&path, since);
+    cJSON *rows = NULL;
+    outcome o;
+    cin7_list(sd->c7, sbuf_str(&path), "PurchaseList", PRIO_BULK, &rows, &o);
+    sbuf_free(&path);
+    int ok = o.action == POLICY_DONE;
+    if (!ok)
+        log_warn("reconcile: cannot list received purchases: %s", o.error);
+    outbound_done(&o);
+    cin7_snapshot snap = {0};
+    int have_snap = 0;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, rows)
+    {
+        const char *id = str_of(row, "ID");
+        if (!ok || !id || sd->stopping)
+            break;
+        char key[200];
+        snprintf(key, sizeof key, "reconciled-purchase:%s", id);
+        char *done = store_idem_get(sd->st, key);
+        if (done) { /* checked in an earlier run (the overlap lists it again) */
+            free(done);
+            continue;
+        }
+        if (!have_snap) {
+            /* One fresh read for every purchase of the run. */
+            cin7_availability(sd->c7, NULL, PRIO_BULK, &snap, &o);
+            ok = o.action == POLICY_DONE;
+            if (!ok)
+                log_warn("reconcile: cannot read Cin7 availability: %s", o.error);
+            outbound_done(&o);
+            have_snap = ok;
+            if (!ok)
+                break;
+        }
+        sbuf p = SBUF_INIT;
+        sbuf_puts(&p, "purchase?ID=");
+        sbuf_urlenc(&p, id);
+        cJSON *doc = NULL;
+        cin7_get_json(sd->c7, sbuf_str(&p), PRIO_BULK, &doc, &o);
+        sbuf_free(&p);
+        ok = o.action == POLICY_DONE;
+        if (!ok)
+            log_warn("reconcile: cannot read purchase %s: %s", id, o.error);
+        outbound_done(&o);
+        if (!ok)
+            break;
+        int64_t a = check_purchase(doc, &snap);
+        cJSON_Delete(doc);
+        t->purchases_checked++;
+        t->purchase_anomalies += a;
+        metrics_inc(sd->m, "syncd_reconcile_purchases_checked_total", 1);
+        if (a) {
+            metrics_inc(sd->m, "syncd_reconcile_purchase_anomalies_total", a);
+            metrics_inc(sd->m, "syncd_reconcile_anomalies_total{kind=\"purchase_stock\"}", a);
+        }
+        store_idem_claim(sd->st, key, "1", NULL);
+    }
+    if (have_snap)
+        cin7_snapshot_free(&snap);
+    cJSON_Delete(rows);
+    if (ok)
+        mark_set(sd, PURCHASES_MARK, began);
+    else {
+        metrics_inc(sd->m, "syncd_reconcile_errors_total", 1);
+        t->errors++;
+    }
+}
+
+/* ---- (d) shipments ------------------------------------------------------------------- */
+
+/* The shop a Cin7 sale was pushed from: ExternalID "shop/order/location",
+ * else SourceChannel; NULL when it is not one of ours. */
+static const char *sale_shop(const syncd *sd, const cJSON *sale)
+{
+    const char *ext = str_of(sale, "ExternalID");
+    const char *chan = str_of(sale, "SourceChannel");
+    for (size_t i = 0; i < sd->cfg.n_shops; i++) {
+        const char *d = sd->cfg.shops[i].domain;
+        size_t n = strlen(d);
+        if ((ext && strncmp(ext, d, n) == 0 && ext[n] == '/') || (chan && strcmp(chan, d) == 0))
+            return d;
+    }
+    return NULL;
+}
+
+static void fetch_shipments(syncd *sd, int64_t began, tally *t)
+{
+    int poll = is_poll(sd);
+    int64_t mark = mark_get(sd, SALES_MARK, began);
+    char since[40];
+    cin7_date(mark - sd->cfg.reconcile_overlap_ms, since, sizeof since);
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, "saleList?UpdatedSince=");
+    sbuf_urlenc(&path, since);
+    cJSON *rows = NULL;
+    outcome o;
+    cin7_list(sd->c7, sbuf_str(&path), "SaleList", PRIO_BULK, &rows, &o);
+    sbuf_free(&path);
+    int ok = o.action == POLICY_DONE;
+    if (!ok) {
+        log_warn("reconcile: cannot list sales updated since %s: %s", since, o.error);
+        metrics_inc(sd->m, "syncd_reconcile_errors_total", 1);
+        t->errors++;
+    }
+    outbound_done(&o);
+    const cJSON *row;
+    cJSON_ArrayForEach(row, rows)
+    {
+        const char *id = str_of(row, "SaleID");
+        const char *shop = sale_shop(sd, row);
+        if (!id || !shop)
+            continue;
+        status_action a = status_map(str_of(row, "Status"), str_of(row, "CombinedTrackingNumbers"),
+                                     NULL, 0, NULL);
+        if (a.kind != STATUS_FULFIL)
+            continue;
+        char key[200];
+        snprintf(key, sizeof key, "fulfil:%s", id);
+        char *done = store_idem_get(sd->st, key);
+        if (done) {
+            free(done);
+            continue;
+        }
+        char dedup[200];
+        snprintf(dedup, sizeof dedup, "ship:%s", id);
+        int64_t ev = 0;
+        int rc = queue_event(sd, "Sale/ShipmentTrackingNumberChanged", shop, row, 1, dedup, &ev);
+        if (rc < 0)
+            ok = 0;
+        if (rc != STORE_NEW)
+            continue;
+        t->shipments++;
+        char evid[32];
+        snprintf(evid, sizeof evid, "ev-%lld", (long long)ev);
+        if (poll) {
+            metrics_inc(sd->m, "syncd_poll_shipments_total", 1);
+            log_event(LOG_INFO, evid, "poll: sale %s shipped: queued its fulfillment", id);
+        } else {
+            metrics_inc(sd->m, "syncd_reconcile_shipments_recovered_total", 1);
+            metrics_inc(sd->m, "syncd_reconcile_anomalies_total{kind=\"shipment_missed\"}", 1);
+            log_event(LOG_WARN, evid,
+                      "reconcile: sale %s shipped but no fulfillment was made: queued", id);
+        }
+    }
+    cJSON_Delete(rows);
+    if (ok)
+        mark_set(sd, SALES_MARK, began);
+}
+
+/* ---- the schedule -------------------------------------------------------------------- */
+
+static void run(reconciler *r)
+{
+    syncd *sd = r->sd;
+    const catalog *cat = syncd_catalog(sd);
+    int poll = is_poll(sd);
+    int64_t began = epoch_now(sd);
+    r->runs++;
+    metrics_inc(sd->m, "syncd_reconcile_runs_total", 1);
+    if (poll)
+        metrics_inc(sd->m, "syncd_poll_runs_total", 1);
+    tally t = {0};
+    size_t skus = check_levels(sd, cat);
+    fetch_orders(sd, began, &t);
+    if (!sd->stopping)
+        check_purchases(sd, began, &t);
+    if (!sd->stopping && sd->cfg.fulfillments)
+        fetch_shipments(sd, began, &t);
+    metrics_set(sd->m, "syncd_reconcile_last_run_epoch_ms", began);
+    log_info("%s %lld: %zu SKUs checked against a fresh Cin7 read, %lld orders %s, %lld shipments "
+             "queued, %lld received purchases checked (%lld anomalies), %lld errors",
+             poll ? "poll" : "reconcile", (long long)r->runs, skus, (long long)t.orders,
+             poll ? "new" : "recovered", (long long)t.shipments, (long long)t.purchases_checked,
+             (long long)t.purchase_anomalies, (long long)t.errors);
+}
+
+static void *recon_main(void *arg)
+{
+    reconciler *r = arg;
+    syncd *sd = r->sd;
+    while (!sd->stopping && !(sd->ready && syncd_catalog(sd)))
+        nap(r, 1000, 0);
+    if (sd->stopping)
+        return NULL;
+    int poll = is_poll(sd);
+    int64_t interval = poll ? sd->cfg.poll_interval_ms : sd->cfg.reconcile_interval_ms;
+    int64_t start = epoch_now(sd);
+    /* The first start fixes where the watermarks begin: orders from before
+     * syncd ever ran are not its business. */
+    for (size_t s = 0; s < sd->cfg.n_shops; s++) {
+        char key[300];
+        shop_mark_key(sd->cfg.shops[s].domain, key, sizeof key);
+        mark_init(sd, key, start);
+    }
+    mark_init(sd, PURCHASES_MARK, start);
+    mark_init(sd, SALES_MARK, start);
+    /* Poll mode polls at once. Reconciliation waits one interval on a
+     * fresh store and keeps its schedule across restarts (so frequent
+     * restarts never postpone it for good). */
+    int64_t due = start;
+    if (!poll) {
+        due = mark_get(sd, DUE_KEY, start + interval);
+        if (due > start + interval)
+            due = start + interval;
+        mark_set(sd, DUE_KEY, due);
+    }
+    while (!sd->stopping) {
+        int64_t now = epoch_now(sd);
+        pthread_mutex_lock(&r->lock);
+        int asked = r->requested;
+        r->requested = 0;
+        pthread_mutex_unlock(&r->lock);
+        if (!asked && now < due) {
+            nap(r, due - now, 1);
+            continue;
+        }
+        run(r);
+        due = now + interval;
+        if (!poll)
+            mark_set(sd, DUE_KEY, due);
+    }
+    httpc_thread_cleanup();
+    return NULL;
+}
 
 reconciler *reconcile_start(syncd *sd)
 {
     reconciler *r = xcalloc(1, sizeof *r);
     r->sd = sd;
+    pthread_mutex_init(&r->lock, NULL);
+    clock_cond_init(&r->cv);
+    if (pthread_create(&r->thread, NULL, recon_main, r) != 0) {
+        fprintf(stderr, "fatal: cannot start the reconciliation thread\n");
+        abort();
+    }
+    r->started = 1;
     return r;
+}
+
+void reconcile_request(reconciler *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->lock);
+    r->requested = 1;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->lock);
 }
 
 void reconcile_stop(reconciler *r)
 {
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->lock);
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->lock);
+    if (r->started)
+        pthread_join(r->thread, NULL);
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->cv);
     free(r);
 }

@@ -1,29 +1,759 @@
-/* Replenishment; see replen.h. */
+/*
+ * Replenishment; see replen.h. One thread does it all, so decisions about
+ * one supplier never race: paid orders mark SKUs (coalesced), a schedule
+ * marks every SKU, and the thread checks the marked ones. A SKU below its
+ * cover threshold gets a line on its supplier's open DRAFT purchase,
+ * created when there is none. The open draft's id is kept in the store
+ * ("podraft:<supplier id>"), its creation is recorded as an intent before
+ * the POST and looked up by its Note after an unknown outcome, so retries,
+ * restarts and duplicate webhooks never make a second draft for a (supplier,
+ * SKU) while one is open: they update its line.
+ */
 #include "replen.h"
 
+#include "coalesce.h"
+#include "json.h"
+#include "log.h"
 #include "mem.h"
+#include "reorder.h"
+#include "sbuf.h"
+#include "strmap.h"
 
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#define BATCH 256
+#define SUPPLIER_REFRESH_MS (3600000LL)
+#define SUPPLIER_RETRY_MS (60000LL)
+#define CHECK_RETRY_MS (30000LL)
+
+/* What Cin7's product records say about one SKU's supplier. */
+typedef struct {
+    char *sku;
+    char *supplier_id, *supplier;
+    char **locations;   /* the locations the supplier serves for it */
+    size_t n_locations;
+    double lead_days;   /* < 0: not given */
+    int64_t moq;
+} sku_supply;
 
 struct replenisher {
     syncd *sd;
+    pthread_t thread;
+    int running;
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    coalescer *marks;
+    coalescer *later; /* SKUs whose check failed (Cin7 unreachable): again in a while */
+    sku_supply *supply;
+    size_t n_supply;
+    strmap *supply_index;
+    int64_t supply_loaded_at; /* sim ms, 0 never */
+    int backfilled;
 };
+
+/* ---- supplier records ------------------------------------------------------ */
+
+static void supply_free(replenisher *r)
+{
+    for (size_t i = 0; i < r->n_supply; i++) {
+        sku_supply *s = &r->supply[i];
+        free(s->sku);
+        free(s->supplier_id);
+        free(s->supplier);
+        for (size_t k = 0; k < s->n_locations; k++)
+            free(s->locations[k]);
+        free(s->locations);
+    }
+    free(r->supply);
+    r->supply = NULL;
+    r->n_supply = 0;
+    strmap_free(r->supply_index);
+    r->supply_index = NULL;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Reads every product with its suppliers (1,000 a page). */
+static int load_supply(replenisher *r)
+{
+    syncd *sd = r->sd;
+    size_t cap = 0;
+    sku_supply *list = NULL;
+    size_t n = 0;
+    int ok = 1;
+    for (int page = 1; ok; page++) {
+        char path[128];
+        snprintf(path, sizeof path, "product?Page=%d&Limit=1000&IncludeSuppliers=true", page);
+        outcome o;
+        cin7_call(sd->c7, "GET", path, NULL, PRIO_NORMAL, 1, &o);
+        cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
+        if (!v) {
+            log_warn("replenishment: cannot read product suppliers: %s", o.error);
+            outbound_done(&o);
+            ok = 0;
+            break;
+        }
+        outbound_done(&o);
+        const cJSON *p;
+        int got = 0;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(v, "Products"))
+        {
+            got++;
+            const char *sku = str(p, "SKU");
+            if (!sku)
+                continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 256;
+                list = xrealloc(list, cap * sizeof *list);
+            }
+            sku_supply *s = &list[n++];
+            memset(s, 0, sizeof *s);
+            s->sku = xstrdup(sku);
+            s->lead_days = -1;
+            const cJSON *sup = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "Suppliers"), 0);
+            if (!sup)
+                continue;
+            s->supplier_id = str(sup, "SupplierID") ? xstrdup(str(sup, "SupplierID")) : NULL;
+            s->supplier = str(sup, "SupplierName") ? xstrdup(str(sup, "SupplierName")) : NULL;
+            const cJSON *opts = cJSON_GetObjectItemCaseSensitive(sup, "ProductSupplierOptions");
+            s->locations = xcalloc((size_t)cJSON_GetArraySize(opts) + 1, sizeof *s->locations);
+            const cJSON *opt;
+            cJSON_ArrayForEach(opt, opts)
+            {
+                const char *loc = str(opt, "LocationName");
+                const cJSON *lead = cJSON_GetObjectItemCaseSensitive(opt, "Lead");
+                const cJSON *moq = cJSON_GetObjectItemCaseSensitive(opt, "MinimumToReorder");
+                if (loc)
+                    s->locations[s->n_locations++] = xstrdup(loc);
+                if (cJSON_IsNumber(lead) && lead->valuedouble > 0 &&
+                    (s->lead_days < 0 || lead->valuedouble < s->lead_days))
+                    s->lead_days = lead->valuedouble;
+                if (cJSON_IsNumber(moq) && (int64_t)moq->valuedouble > s->moq)
+                    s->moq = (int64_t)moq->valuedouble;
+            }
+        }
+        int64_t total = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(v, "Total"));
+        cJSON_Delete(v);
+        if (got < 1000 || (int64_t)n >= total)
+            break;
+    }
+    if (!ok) {
+        for (size_t i = 0; i < n; i++) {
+            free(list[i].sku);
+            free(list[i].supplier_id);
+            free(list[i].supplier);
+            for (size_t k = 0; k < list[i].n_locations; k++)
+                free(list[i].locations[k]);
+            free(list[i].locations);
+        }
+        free(list);
+        return -1;
+    }
+    supply_free(r);
+    r->supply = list;
+    r->n_supply = n;
+    r->supply_index = strmap_new(1);
+    for (size_t i = 0; i < n; i++)
+        strmap_put(r->supply_index, list[i].sku, (long)i);
+    r->supply_loaded_at = clock_now_ms(&sd->clk);
+    return 0;
+}
+
+static const sku_supply *supply_of(replenisher *r, const char *sku)
+{
+    long i = r->supply_index ? strmap_get(r->supply_index, sku) : -1;
+    return i >= 0 ? &r->supply[i] : NULL;
+}
+
+/* SKUs to check again CHECK_RETRY_MS from now: a failed check must not
+ * spend Cin7's budget retrying every coalescing window through an outage. */
+static void retry_later(replenisher *r, const char *const *skus, size_t n)
+{
+    int64_t now = clock_now_ms(&r->sd->clk);
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < n; i++)
+        coalesce_mark(r->later, skus[i], now);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static int64_t pack_of(const syncd_config *cfg, const char *supplier)
+{
+    for (size_t i = 0; supplier && i < cfg->n_pack; i++)
+        if (strcmp(cfg->pack_supplier[i], supplier) == 0)
+            return cfg->pack_size[i];
+    return 1;
+}
+
+/* A SKU that cannot be reordered: once, loudly (dead-letter and alert). */
+static void cannot_reorder(syncd *sd, const char *sku, const char *reason)
+{
+    int64_t now = clock_now_ms(&sd->clk);
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "sku", sku);
+    cJSON_AddStringToObject(b, "reason", reason);
+    char *body = json_print(b);
+    cJSON_Delete(b);
+    char key[300];
+    snprintf(key, sizeof key, "replen:%s:%s", sku, reason);
+    store_event_in in = {.source = "internal", .topic = "replenishment", .body = body,
+                         .body_len = strlen(body), .now = now, .dedup = {key}};
+    int64_t id = 0;
+    if (store_dead_on_arrival(sd->st, &in, reason, &id) == STORE_NEW) {
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "sku", sku);
+        cJSON_AddStringToObject(a, "reason", reason);
+        cJSON_AddStringToObject(a, "topic", "replenishment");
+        syncd_alert(sd, id, a);
+    }
+    free(body);
+}
+
+/* ---- the draft purchase of a supplier ---------------------------------------- */
+
+typedef struct {
+    char *sku;
+    int64_t qty;
+    double price;
+} po_line;
+
+/* GET purchase?ID: the order's lines and whether it is still a draft.
+ * Returns 1 draft, 0 no longer a draft (or gone), -1 could not tell. */
+static int read_draft(syncd *sd, const char *id, po_line **lines, size_t *n)
+{
+    *lines = NULL;
+    *n = 0;
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, "purchase?ID=");
+    sbuf_urlenc(&path, id);
+    outcome o;
+    cin7_call(sd->c7, "GET", sbuf_str(&path), NULL, PRIO_NORMAL, 1, &o);
+    sbuf_free(&path);
+    if (o.action == POLICY_PERMANENT) { /* 404: gone */
+        outbound_done(&o);
+        return 0;
+    }
+    cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
+    outbound_done(&o);
+    if (!v)
+        return -1;
+    const cJSON *order = cJSON_GetObjectItemCaseSensitive(v, "Order");
+    const char *ostatus = str(order, "Status");
+    int draft = ostatus && strcmp(ostatus, "DRAFT") == 0;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(order, "Lines"))
+    {
+        const char *sku = str(l, "SKU");
+        if (!sku)
+            continue;
+        *lines = xrealloc(*lines, (*n + 1) * sizeof **lines);
+        (*lines)[(*n)++] = (po_line){xstrdup(sku),
+                                     (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(l, "Quantity")),
+                                     cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(l, "Price"))};
+    }
+    cJSON_Delete(v);
+    return draft;
+}
+
+static void lines_free(po_line *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(l[i].sku);
+    free(l);
+}
+
+static cJSON *lines_json(const po_line *l, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "SKU", l[i].sku);
+        cJSON_AddNumberToObject(o, "Quantity", (double)l[i].qty);
+        if (l[i].price > 0)
+            cJSON_AddNumberToObject(o, "Price", l[i].price);
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+/* The supplier's first open DRAFT purchase in Cin7, whoever made it: a
+ * buyer's own, or this engine's after a POST whose answer was lost or a
+ * store that forgot it. Returns 0 with *id (malloc'd) or NULL when there is
+ * none, -1 when Cin7 could not be read. */
+static int find_open_draft(syncd *sd, const sku_supply *sup, char **id)
+{
+    *id = NULL;
+    for (int page = 1; page <= 50 && !*id; page++) {
+        sbuf path = SBUF_INIT;
+        sbuf_printf(&path, "purchaseList?Page=%d&Limit=1000&OrderStatus=DRAFT&Search=", page);
+        sbuf_urlenc(&path, sup->supplier);
+        outcome o;
+        cin7_call(sd->c7, "GET", sbuf_str(&path), NULL, PRIO_NORMAL, 1, &o);
+        sbuf_free(&path);
+        cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
+        outbound_done(&o);
+        if (!v)
+            return -1;
+        const cJSON *rows = cJSON_GetObjectItemCaseSensitive(v, "PurchaseList"), *row;
+        cJSON_ArrayForEach(row, rows)
+        {
+            const char *rid = str(row, "ID"), *sid = str(row, "SupplierID");
+            const char *ost = str(row, "OrderStatus");
+            if (!*id && rid && sid && strcmp(sid, sup->supplier_id) == 0 && ost &&
+                strcmp(ost, "DRAFT") == 0)
+                *id = xstrdup(rid);
+        }
+        int n = cJSON_GetArraySize(rows);
+        cJSON_Delete(v);
+        if (n < 1000)
+            break;
+    }
+    return 0;
+}
+
+/* Puts the wanted lines on the supplier's open draft, creating it when
+ * there is none. Returns 0, or -1 to try again later. */
+static int draft_for(replenisher *r, const sku_supply *sup, po_line *want, size_t n_want)
+{
+    syncd *sd = r->sd;
+    int64_t now = clock_now_ms(&sd->clk);
+    char key[300];
+    snprintf(key, sizeof key, "podraft:%s", sup->supplier_id);
+    char *open = store_kv_get(sd->st, key);
+    po_line *have = NULL;
+    size_t n_have = 0;
+    if (open) {
+        int draft = read_draft(sd, open, &have, &n_have);
+        if (draft < 0) {
+            free(open);
+            return -1;
+        }
+        if (draft == 0) { /* authorised, voided or gone: not ours to touch */
+            lines_free(have, n_have);
+            have = NULL;
+            n_have = 0;
+            free(open);
+            open = NULL;
+            store_kv_set(sd->st, key, NULL);
+        }
+    }
+    if (!open) {
+        if (find_open_draft(sd, sup, &open) < 0)
+            return -1;
+        if (open) {
+            int draft = read_draft(sd, open, &have, &n_have);
+            if (draft < 0) {
+                free(open);
+                return -1;
+            }
+            if (draft == 1) {
+                log_info("replenishment: %s already has draft %s open; adding to it",
+                         sup->supplier, open);
+                store_kv_set(sd->st, key, open);
+            } else {
+                lines_free(have, n_have);
+                have = NULL;
+                n_have = 0;
+                free(open);
+                open = NULL;
+            }
+        }
+    }
+    if (open) {
+        /* Update lines of the open draft: the newest quantity wins, other
+         * lines (a buyer's own) stay as they are. */
+        int changed = 0;
+        for (size_t i = 0; i < n_want; i++) {
+            size_t k = 0;
+            while (k < n_have && strcmp(have[k].sku, want[i].sku) != 0)
+                k++;
+            if (k == n_have) {
+                have = xrealloc(have, (n_have + 1) * sizeof *have);
+                have[n_have++] = (po_line){xstrdup(want[i].sku), want[i].qty, want[i].price};
+                changed = 1;
+            } else if (have[k].qty != want[i].qty) {
+                have[k].qty = want[i].qty;
+                changed = 1;
+            }
+        }
+        int ok = 1;
+        if (changed) {
+            cJSON *b = cJSON_CreateObject();
+            cJSON_AddStringToObject(b, "TaskID", open);
+            cJSON_AddStringToObject(b, "Status", "DRAFT");
+            cJSON_AddItemToObject(b, "Lines", lines_json(have, n_have));
+            char *body = json_print(b);
+            cJSON_Delete(b);
+            outcome o;
+            /* Replacing lines is idempotent: safe to repeat. */
+            cin7_call(sd->c7, "POST", "purchase/order", body, PRIO_NORMAL, 1, &o);
+            free(body);
+            ok = o.action == POLICY_DONE;
+            if (ok) {
+                metrics_inc(sd->m, "syncd_po_lines_updated_total", (int64_t)n_want);
+                log_info("replenishment: draft %s of %s now has %zu lines", open, sup->supplier,
+                         n_have);
+            } else {
+                log_warn("replenishment: cannot update draft %s: %s", open, o.error);
+            }
+            outbound_done(&o);
+        }
+        lines_free(have, n_have);
+        free(open);
+        return ok ? 0 : -1;
+    }
+    /* A new draft, its intent recorded first. Generation numbers give each
+     * draft ever made for the supplier its own intent (and Note); a
+     * generation whose draft was made is closed now (the search above found
+     * nothing open), so the next one is used. An unfinished intent was
+     * looked for by that search and is sent again. */
+    char gen_key[300], intent[320];
+    snprintf(gen_key, sizeof gen_key, "podraft-gen:%s", sup->supplier_id);
+    char *g = store_kv_get(sd->st, gen_key);
+    long long gen = g ? atoll(g) : 0;
+    free(g);
+    double lead = sup->lead_days;
+    char required[40];
+    clock_format_iso(clock_epoch_ms(&sd->clk, now + (int64_t)(lead * 86400000.0)), 1, required,
+                     sizeof required);
+    char *body = NULL, *id = NULL, *remote = NULL;
+    int rc = -1;
+    for (int tries = 0; tries < 2; tries++) {
+        snprintf(intent, sizeof intent, "po:%s:%lld", sup->supplier_id, gen);
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "SupplierID", sup->supplier_id);
+        if (sup->n_locations)
+            cJSON_AddStringToObject(b, "Location", sup->locations[0]);
+        cJSON_AddStringToObject(b, "RequiredBy", required);
+        cJSON_AddStringToObject(b, "Note", intent);
+        cJSON *ord = cJSON_AddObjectToObject(b, "Order");
+        cJSON_AddStringToObject(ord, "Status", "DRAFT");
+        cJSON_AddStringToObject(ord, "Memo",
+                                "Drafted by syncd replenishment: days of cover below threshold");
+        cJSON_AddItemToObject(ord, "Lines", lines_json(want, n_want));
+        free(body);
+        body = json_print(b);
+        cJSON_Delete(b);
+        int state = WRITE_INTENT;
+        free(remote);
+        remote = NULL;
+        int fresh = store_write_intent(sd->st, intent, "purchase", body, now, &state, &remote);
+        if (fresh < 0)
+            goto out;
+        if (fresh || state != WRITE_DONE)
+            break;
+        gen++;
+        char next[32];
+        snprintf(next, sizeof next, "%lld", gen);
+        store_kv_set(sd->st, gen_key, next);
+        if (tries == 1)
+            goto out; /* the store keeps answering "done": try again later */
+    }
+    if (!id) {
+        outcome o;
+        cin7_call(sd->c7, "POST", "purchase", body, PRIO_NORMAL, 0, &o);
+        cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
+        if (v && str(v, "ID"))
+            id = xstrdup(str(v, "ID"));
+        cJSON_Delete(v);
+        if (!id) {
+            store_write_outcome(sd->st, intent,
+                                o.action == POLICY_LOOKUP ? WRITE_UNKNOWN : WRITE_FAILED, NULL,
+                                clock_now_ms(&sd->clk));
+            log_warn("replenishment: cannot draft a purchase from %s: %s", sup->supplier, o.error);
+            if (o.action == POLICY_PERMANENT)
+                cannot_reorder(sd, want[0].sku, "Cin7 refused the purchase draft");
+        }
+        outbound_done(&o);
+        if (!id)
+            goto out;
+        metrics_inc(sd->m, "syncd_po_drafts_created_total", 1);
+        log_info("replenishment: drafted purchase %s from %s with %zu lines", id, sup->supplier,
+                 n_want);
+    }
+    store_write_outcome(sd->st, intent, WRITE_DONE, id, clock_now_ms(&sd->clk));
+    store_kv_set(sd->st, key, id);
+    char next[32];
+    snprintf(next, sizeof next, "%lld", gen + 1);
+    store_kv_set(sd->st, gen_key, next);
+    rc = 0;
+out:
+    free(id);
+    free(remote);
+    free(body);
+    return rc;
+}
+
+/* ---- one pass ------------------------------------------------------------------ */
+
+/* Velocity history from Shopify's paid orders of the window, once at start
+ * (orders this engine saw are recorded as they come). */
+static void backfill(replenisher *r)
+{
+    syncd *sd = r->sd;
+    int64_t now = clock_now_ms(&sd->clk);
+    char since[40];
+    clock_format_iso(clock_epoch_ms(&sd->clk, now - sd->cfg.replen_window_ms), 0, since, sizeof since);
+    size_t added = 0;
+    for (size_t s = 0; s < sd->cfg.n_shops && !sd->stopping; s++) {
+        char path[200];
+        snprintf(path, sizeof path,
+                 "orders.json?status=any&financial_status=paid&limit=250&created_at_min=%s", since);
+        outcome o;
+        shopify_rest(sd->shops[s], "GET", path, NULL, PRIO_BULK, 1, &o);
+        while (o.action == POLICY_DONE) {
+            cJSON *v = json_parse(o.resp.body, o.resp.body_len, NULL);
+            const cJSON *ord;
+            cJSON_ArrayForEach(ord, cJSON_GetObjectItemCaseSensitive(v, "orders"))
+            {
+                char id[32];
+                const cJSON *idv = cJSON_GetObjectItemCaseSensitive(ord, "id");
+                if (!cJSON_IsNumber(idv) || cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ord, "cancelled_at")))
+                    continue;
+                snprintf(id, sizeof id, "%.0f", idv->valuedouble);
+                int64_t placed = syncd_sim_time(sd, str(ord, "created_at"));
+                const cJSON *li;
+                cJSON_ArrayForEach(li, cJSON_GetObjectItemCaseSensitive(ord, "line_items"))
+                {
+                    const char *sku = str(li, "sku");
+                    const char *c7 = sku ? catalog_cin7_sku(sd->cat, sku) : NULL;
+                    const cJSON *q = cJSON_GetObjectItemCaseSensitive(li, "quantity");
+                    if (c7 && cJSON_IsNumber(q) &&
+                        store_history_add(sd->st, shopify_domain(sd->shops[s]), id, c7,
+                                          (int64_t)q->valuedouble, placed) == 0)
+                        added++;
+                }
+            }
+            cJSON_Delete(v);
+            char link[2048], *next = NULL;
+            if (httpc_header(&o.resp, "Link", link, sizeof link)) {
+                char *rel = strstr(link, "rel=\"next\"");
+                if (rel) {
+                    *rel = '\0';
+                    char *lt = strrchr(link, '<'), *gt = strrchr(link, '>');
+                    if (lt && gt && gt > lt)
+                        next = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+                }
+            }
+            outbound_done(&o);
+            if (!next)
+                break;
+            shopify_rest_url(sd->shops[s], next, PRIO_BULK, &o);
+            free(next);
+        }
+        if (o.action != POLICY_DONE)
+            outbound_done(&o);
+    }
+    log_info("replenishment: velocity history backfilled with %zu order lines", added);
+}
+
+static void check(replenisher *r, char **skus, size_t n)
+{
+    syncd *sd = r->sd;
+    const syncd_config *cfg = &sd->cfg;
+    int64_t now = clock_now_ms(&sd->clk);
+    /* Supplier records are read hourly, and again (at most once a minute)
+     * when a SKU is not in them: a product added since then. */
+    int unknown = 0;
+    for (size_t i = 0; i < n && r->supply_index && !unknown; i++)
+        unknown = !supply_of(r, skus[i]);
+    if (!r->supply_index || now - r->supply_loaded_at > SUPPLIER_REFRESH_MS ||
+        (unknown && now - r->supply_loaded_at > SUPPLIER_RETRY_MS))
+        if (load_supply(r) != 0 && !r->supply_index) {
+            retry_later(r, (const char *const *)skus, n);
+            return;
+        }
+    /* Wanted lines, grouped by supplier. */
+    const sku_supply **sups = xcalloc(n + 1, sizeof *sups);
+    po_line *want = xcalloc(n + 1, sizeof *want);
+    size_t n_want = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sku_supply *sp = supply_of(r, skus[i]);
+        if (!sp || !sp->supplier_id) {
+            int64_t sold = store_history_units(sd->st, skus[i], now - cfg->replen_window_ms, now + 1);
+            if (sold > 0) /* only SKUs that sell need a supplier */
+                cannot_reorder(sd, skus[i], "no supplier in Cin7's product record");
+            continue;
+        }
+        int64_t units = store_history_units(sd->st, skus[i], now - cfg->replen_window_ms, now + 1);
+        if (units < 0)
+            continue;
+        double velocity = reorder_velocity(units, cfg->replen_window_ms);
+        /* Position over the served locations, less the units of orders the
+         * cached figures cannot show yet (the oldest figure decides; the
+         * ledger does not know locations, so a supplier serving only some
+         * warehouses sees every pending unit: it reorders early, not late). */
+        int64_t position = 0, as_of = INT64_MAX;
+        size_t known = 0;
+        for (size_t l = 0; l < cfg->n_locations; l++) {
+            int serves = sp->n_locations == 0;
+            for (size_t k = 0; k < sp->n_locations && !serves; k++)
+                serves = strcmp(sp->locations[k], cfg->locations[l].name) == 0;
+            stock_figures f;
+            if (serves && stockcache_get(sd->cache, skus[i], cfg->locations[l].name, &f)) {
+                position += f.on_hand + f.on_order + f.in_transit - f.allocated;
+                known++;
+                if (f.as_of < as_of)
+                    as_of = f.as_of;
+            }
+        }
+        if (!known) /* no figures yet: the next sweep, after a stock read, decides */
+            continue;
+        int64_t pending = store_pending_units(sd->st, skus[i], as_of);
+        if (pending < 0)
+            continue;
+        position -= pending;
+        reorder_input in = {velocity, position, cfg->replen_cover_days, cfg->replen_target_days,
+                           sp->moq, pack_of(cfg, sp->supplier)};
+        reorder_decision d = reorder_decide(&in);
+        if (!d.needed)
+            continue;
+        if (sp->lead_days < 0) {
+            cannot_reorder(sd, skus[i], "no lead time in the supplier's record");
+            continue;
+        }
+        log_info("replenishment: %s has %.2f days of cover (position %lld, %.2f a day): %lld from %s",
+                 skus[i], d.days_of_cover, (long long)position, velocity, (long long)d.quantity,
+                 sp->supplier);
+        sups[n_want] = sp;
+        want[n_want++] = (po_line){skus[i], d.quantity, 0};
+    }
+    /* One draft per supplier with all its wanted lines. */
+    for (size_t i = 0; i < n_want; i++) {
+        if (!sups[i])
+            continue;
+        const sku_supply *sp = sups[i];
+        po_line *mine = xcalloc(n_want, sizeof *mine);
+        size_t n_mine = 0;
+        for (size_t k = i; k < n_want; k++)
+            if (sups[k] && strcmp(sups[k]->supplier_id, sp->supplier_id) == 0) {
+                mine[n_mine++] = want[k];
+                sups[k] = NULL;
+            }
+        if (draft_for(r, sp, mine, n_mine) != 0) {
+            const char **again = xcalloc(n_mine + 1, sizeof *again);
+            for (size_t k = 0; k < n_mine; k++)
+                again[k] = mine[k].sku;
+            retry_later(r, again, n_mine);
+            free(again);
+        }
+        free(mine);
+    }
+    free(sups);
+    free(want);
+}
+
+static void *replen_main(void *arg)
+{
+    replenisher *r = arg;
+    syncd *sd = r->sd;
+    int64_t next_sweep = -1;
+    char *batch[BATCH];
+    pthread_mutex_lock(&r->lock);
+    while (!sd->stopping) {
+        int64_t now = clock_now_ms(&sd->clk);
+        if (!sd->ready) {
+            struct timespec ts;
+            clock_deadline(&sd->clk, 1000, &ts);
+            pthread_cond_timedwait(&r->cv, &r->lock, &ts);
+            continue;
+        }
+        if (!r->backfilled) {
+            r->backfilled = 1;
+            pthread_mutex_unlock(&r->lock);
+            backfill(r);
+            pthread_mutex_lock(&r->lock);
+            next_sweep = now; /* a first sweep at once: whatever went below
+                               * its point while syncd was down, and a draft
+                               * a restart interrupted */
+            continue;
+        }
+        if (now >= next_sweep) {
+            /* The schedule: every SKU, whether or not it sold lately. */
+            size_t n;
+            const char *const *all = catalog_skus(sd->cat, &n);
+            for (size_t i = 0; i < n; i++)
+                coalesce_mark(r->marks, all[i], now);
+            next_sweep = now + sd->cfg.replen_interval_ms;
+        }
+        size_t n = coalesce_take(r->marks, now, batch, BATCH);
+        if (!n)
+            n = coalesce_take(r->later, now, batch, BATCH);
+        if (!n) {
+            int64_t wait = next_sweep - now;
+            int64_t due = coalesce_next_due(r->marks), due2 = coalesce_next_due(r->later);
+            if (due >= 0 && due - now < wait)
+                wait = due - now;
+            if (due2 >= 0 && due2 - now < wait)
+                wait = due2 - now;
+            struct timespec ts;
+            clock_deadline(&sd->clk, wait > 0 ? wait : 1, &ts);
+            pthread_cond_timedwait(&r->cv, &r->lock, &ts);
+            continue;
+        }
+        pthread_mutex_unlock(&r->lock);
+        check(r, batch, n);
+        for (size_t i = 0; i < n; i++)
+            free(batch[i]);
+        pthread_mutex_lock(&r->lock);
+    }
+    pthread_mutex_unlock(&r->lock);
+    httpc_thread_cleanup();
+    return NULL;
+}
 
 replenisher *replen_start(syncd *sd)
 {
     replenisher *r = xcalloc(1, sizeof *r);
     r->sd = sd;
+    pthread_mutex_init(&r->lock, NULL);
+    clock_cond_init(&r->cv);
+    r->marks = coalesce_new(sd->cfg.coalesce_ms);
+    r->later = coalesce_new(CHECK_RETRY_MS);
+    if (sd->cfg.replen_enabled) {
+        if (pthread_create(&r->thread, NULL, replen_main, r) != 0) {
+            fprintf(stderr, "fatal: cannot start the replenishment thread\n");
+            abort();
+        }
+        r->running = 1;
+    }
     return r;
 }
 
 void replen_stop(replenisher *r)
 {
+    if (!r)
+        return;
+    if (r->running) {
+        pthread_mutex_lock(&r->lock);
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->lock);
+        pthread_join(r->thread, NULL);
+    }
+    supply_free(r);
+    coalesce_free(r->marks);
+    coalesce_free(r->later);
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->cv);
     free(r);
 }
 
 void replen_mark(syncd *sd, const char *const *skus, size_t n)
 {
-    (void)sd;
-    (void)skus;
-    (void)n;
+    replenisher *r = sd->replen;
+    if (!r || !r->running || !n)
+        return;
+    int64_t now = clock_now_ms(&sd->clk);
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < n; i++)
+        coalesce_mark(r->marks, skus[i], now);
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->lock);
 }

@@ -406,3 +406,38 @@ void shopify_webhook_create(shopify *s, const char *topic, const char *address, 
     shopify_rest(s, "POST", "webhooks.json", text, PRIO_NORMAL, 0, o);
     free(text);
 }
+
+void shopify_json(shopify *s, const char *method, const char *path, const char *body, int prio,
+                  int idempotent, cJSON **out, outcome *o)
+{
+    shopify_rest(s, method, path, body, prio, idempotent, o);
+    *out = answer_json(o, path);
+}
+
+void shopify_paid_orders(shopify *s, const char *since, int prio, cJSON **orders, outcome *o)
+{
+    *orders = cJSON_CreateArray();
+    sbuf first = SBUF_INIT;
+    sbuf_printf(&first, "%sorders.json?status=any&financial_status=paid&limit=250&updated_at_min=",
+                s->base);
+    sbuf_urlenc(&first, since);
+    char *url = sbuf_take(&first);
+    while (url) {
+        shopify_rest_url(s, url, prio, o);
+        free(url);
+        url = NULL;
+        cJSON *v = answer_json(o, "orders");
+        if (!v) {
+            cJSON_Delete(*orders);
+            *orders = NULL;
+            return;
+        }
+        cJSON *list = cJSON_GetObjectItemCaseSensitive(v, "orders");
+        while (cJSON_GetArraySize(list) > 0)
+            cJSON_AddItemToArray(*orders, cJSON_DetachItemFromArray(list, 0));
+        cJSON_Delete(v);
+        url = next_link(&o->resp);
+        if (url)
+            outbound_done(o);
+    }
+}

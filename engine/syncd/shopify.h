@@ -60,6 +60,15 @@ void shopify_set_levels(shopify *s, const shopify_set *sets, size_t n, const cha
 void shopify_webhooks(shopify *s, cJSON **list, outcome *o);
 void shopify_webhook_create(shopify *s, const char *topic, const char *address, outcome *o);
 
+/* A REST call answered as JSON: on DONE *out gets the document (caller
+ * frees), else NULL (an unreadable answer turns the outcome to RETRY). */
+void shopify_json(shopify *s, const char *method, const char *path, const char *body, int prio,
+                  int idempotent, cJSON **out, outcome *o);
+/* Paid orders (financial_status=paid, any status) updated at or after
+ * since (ISO-8601), 250 a page, following Link rel="next": on DONE
+ * *orders gets a JSON array of the REST orders (caller frees), else NULL. */
+void shopify_paid_orders(shopify *s, const char *since, int prio, cJSON **orders, outcome *o);
+
 /* A REST call relative to /admin/api/<version>/ (path with query). */
 void shopify_rest(shopify *s, const char *method, const char *path, const char *body, int prio,
                   int idempotent, outcome *o);

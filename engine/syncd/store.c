@@ -151,6 +151,7 @@ typedef enum {
     S_HISTORY_CANCEL,
     S_HISTORY_UNITS,
     S_PLACED_BETWEEN,
+    S_RES_EXISTS,
     S_KV_GET,
     S_AUDIT_OF,
     N_STMTS
@@ -227,6 +228,7 @@ static const char *const stmt_sql[N_STMTS] = {
     [S_PLACED_BETWEEN] = "SELECT total(qty) FROM reservations"
                          " WHERE sku = ?1 AND placed_at >= ?2 AND placed_at < ?3"
                          " AND released_at IS NULL",
+    [S_RES_EXISTS] = "SELECT count(*) FROM reservations WHERE shop = ?1 AND order_id = ?2",
     [S_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
     [S_AUDIT_OF] = "SELECT t, what, detail FROM audit WHERE event_id = ?1 ORDER BY id",
 };
@@ -1409,6 +1411,19 @@ int64_t store_units_known(store *s, const char *shop, const char *sku)
     int b = bind_str(st, 1, shop);
     b = b ? b : bind_str(st, 2, sku);
     return read_sum(s, st, b);
+}
+
+int store_reservation_exists(store *s, const char *shop, const char *order_id)
+{
+    if (!shop || !order_id)
+        return -1;
+    sqlite3_stmt *st = read_begin(s, S_RES_EXISTS);
+    if (!st)
+        return -1;
+    int b = bind_str(st, 1, shop);
+    b = b ? b : bind_str(st, 2, order_id);
+    int64_t n = read_sum(s, st, b);
+    return n < 0 ? -1 : n > 0;
 }
 
 int64_t store_units_placed_between(store *s, const char *sku, int64_t from, int64_t to)

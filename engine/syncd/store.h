@@ -158,6 +158,9 @@ int store_reserve(store *s, const char *shop, const char *order_id, const char *
  * that moment has been used. */
 int store_reservation_pushed(store *s, const char *shop, const char *order_id, int64_t pushed_at);
 int store_reservation_released(store *s, const char *shop, const char *order_id, int64_t at);
+/* 1 when the ledger holds a line of the order (pruned rows are gone),
+ * 0 when not, -1 on a storage error. */
+int store_reservation_exists(store *s, const char *shop, const char *order_id);
 /* The three sums below return -1 on a storage error. */
 /* Units of sku that a Cin7 snapshot read starting at read_started does not
  * reflect: reservations neither pushed nor released before read_started. */

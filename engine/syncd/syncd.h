@@ -37,6 +37,12 @@ typedef struct syncd {
     pthread_mutex_t inv_lock;
     pthread_cond_t inv_cv;
     coalescer *dirty;
+    /* Poll mode: marked SKUs wait in dirty until a poll admits them; this
+     * many of the waiting ones may be taken now (inv_lock). */
+    size_t inv_admit;
+    /* Reconciliation: this many of the next SKUs taken are its drift check
+     * (their writes count as drift repaired; inv_lock). */
+    size_t inv_audit;
 
     /* What the inventory thread last wrote (or found right) per shop,
      * location and SKU; owned by that thread (see inventory.c). */

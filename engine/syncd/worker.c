@@ -2,6 +2,7 @@
  * worker.h. */
 #include "worker.h"
 
+#include "fulfil.h"
 #include "handlers.h"
 #include "httpc.h"
 #include "json.h"
@@ -141,8 +142,13 @@ static int register_webhooks(syncd *sd)
     if (!ok)
         return -1;
 
-    char *cin7_url = xasprintf("%s/webhooks/cin7?type=Stock/AvailableStockLevelChanged",
-                               sd->cfg.public_url);
+    /* Cin7: stock changes; shipments and backorders when fulfillments are
+     * sent back to Shopify. */
+    const char *types[3] = {"Stock/AvailableStockLevelChanged", NULL, NULL};
+    if (sd->cfg.fulfillments) {
+        types[1] = "Sale/ShipmentTrackingNumberChanged";
+        types[2] = "Sale/Backordered";
+    }
     cJSON *list = NULL;
     outcome o;
     cin7_webhooks(sd->c7, &list, &o);
@@ -150,30 +156,34 @@ static int register_webhooks(syncd *sd)
     if (!ok)
         log_warn("cin7: cannot list webhooks: %s", o.error);
     outbound_done(&o);
-    int have = 0;
-    const cJSON *w;
-    cJSON_ArrayForEach(w, list)
-    {
-        const cJSON *type = cJSON_GetObjectItemCaseSensitive(w, "Type");
-        const cJSON *url = cJSON_GetObjectItemCaseSensitive(w, "ExternalURL");
-        const cJSON *active = cJSON_GetObjectItemCaseSensitive(w, "IsActive");
-        have |= cJSON_IsString(type) && cJSON_IsString(url) &&
-                strcmp(type->valuestring, "Stock/AvailableStockLevelChanged") == 0 &&
-                strcmp(url->valuestring, cin7_url) == 0 && !cJSON_IsFalse(active);
+    for (size_t t = 0; ok && t < sizeof types / sizeof types[0]; t++) {
+        if (!types[t])
+            continue;
+        char *cin7_url = xasprintf("%s/webhooks/cin7?type=%s", sd->cfg.public_url, types[t]);
+        int have = 0;
+        const cJSON *w;
+        cJSON_ArrayForEach(w, list)
+        {
+            const cJSON *type = cJSON_GetObjectItemCaseSensitive(w, "Type");
+            const cJSON *url = cJSON_GetObjectItemCaseSensitive(w, "ExternalURL");
+            const cJSON *active = cJSON_GetObjectItemCaseSensitive(w, "IsActive");
+            have |= cJSON_IsString(type) && cJSON_IsString(url) &&
+                    strcmp(type->valuestring, types[t]) == 0 &&
+                    strcmp(url->valuestring, cin7_url) == 0 && !cJSON_IsFalse(active);
+        }
+        if (!have) {
+            cin7_webhook_create(sd->c7, types[t], cin7_url, sd->cfg.cin7_hook_auth,
+                                sd->cfg.cin7_hook_secret, sd->cfg.cin7_hook_header, &o);
+            ok = o.action == POLICY_DONE;
+            if (ok)
+                log_info("cin7: subscribed %s to %s", types[t], cin7_url);
+            else
+                log_warn("cin7: cannot subscribe %s: %s", types[t], o.error);
+            outbound_done(&o);
+        }
+        free(cin7_url);
     }
     cJSON_Delete(list);
-    if (ok && !have) {
-        cin7_webhook_create(sd->c7, "Stock/AvailableStockLevelChanged", cin7_url,
-                            sd->cfg.cin7_hook_auth, sd->cfg.cin7_hook_secret,
-                            sd->cfg.cin7_hook_header, &o);
-        ok = o.action == POLICY_DONE;
-        if (ok)
-            log_info("cin7: subscribed Stock/AvailableStockLevelChanged to %s", cin7_url);
-        else
-            log_warn("cin7: cannot subscribe: %s", o.error);
-        outbound_done(&o);
-    }
-    free(cin7_url);
     return ok ? 0 : -1;
 }
 
@@ -236,6 +246,10 @@ static handled dispatch(syncd *sd, const store_event *ev)
         return orders_cancelled(sd, ev);
     if (strcmp(ev->topic, "Stock/AvailableStockLevelChanged") == 0)
         return stock_changed(sd, ev);
+    if (strcmp(ev->topic, "Sale/ShipmentTrackingNumberChanged") == 0)
+        return fulfil_sale(sd, ev);
+    if (strcmp(ev->topic, "Sale/Backordered") == 0)
+        return fulfil_backordered(sd, ev);
     handled h = {H_DEAD, 0, ""};
     snprintf(h.reason, sizeof h.reason, "no handler for topic \"%s\"", ev->topic);
     return h;
@@ -337,29 +351,48 @@ static void *inventory_main(void *arg)
 {
     syncd *sd = arg;
     char *batch[SYNC_BATCH];
+    /* In poll mode levels move on the poll's timer only, as a native
+     * connector's do: marks (paid orders, retries) wait until a poll
+     * admits what is waiting, and then go at once, whatever their window. */
+    int gated = strcmp(sd->cfg.mode, "poll") == 0;
     while (!sd->stopping) {
         pthread_mutex_lock(&sd->inv_lock);
         int64_t now = clock_now_ms(&sd->clk);
         int64_t due = coalesce_next_due(sd->dirty);
         size_t n = 0;
-        if (sd->ready && due >= 0 && due <= now)
+        if (sd->ready && gated && sd->inv_admit > 0) {
+            n = coalesce_take(sd->dirty, INT64_MAX, batch,
+                              sd->inv_admit < SYNC_BATCH ? sd->inv_admit : SYNC_BATCH);
+            sd->inv_admit = n ? sd->inv_admit - n : 0;
+        } else if (sd->ready && !gated && due >= 0 && due <= now) {
             n = coalesce_take(sd->dirty, now, batch, SYNC_BATCH);
+        }
+        int audit = n && sd->inv_audit > 0;
+        if (audit)
+            sd->inv_audit = sd->inv_audit > n ? sd->inv_audit - n : 0;
         if (!n) {
             struct timespec ts;
-            clock_deadline(&sd->clk, due > now ? due - now : 1000, &ts);
+            clock_deadline(&sd->clk, !gated && due > now ? due - now : 1000, &ts);
             if (!sd->stopping)
                 pthread_cond_timedwait(&sd->inv_cv, &sd->inv_lock, &ts);
             pthread_mutex_unlock(&sd->inv_lock);
             continue;
         }
         pthread_mutex_unlock(&sd->inv_lock);
-        handled h = inventory_sync(sd, batch, n);
+        handled h = inventory_sync(sd, batch, n, audit);
         if (h.kind != H_DONE && !sd->stopping) {
             log_warn("inventory sync of %zu SKUs failed, again in %lld ms: %s", n,
                      (long long)h.wait_ms, h.reason);
             metrics_inc(sd->m, "syncd_inventory_retries_total", 1);
             nap(sd, &sd->inv_lock, &sd->inv_cv, h.wait_ms > 30000 ? 30000 : h.wait_ms);
             syncd_mark_dirty(sd, (const char *const *)batch, n);
+            /* The retry belongs to the poll (or the check) that took them. */
+            pthread_mutex_lock(&sd->inv_lock);
+            if (gated)
+                sd->inv_admit += n;
+            if (audit)
+                sd->inv_audit += n;
+            pthread_mutex_unlock(&sd->inv_lock);
         }
         for (size_t i = 0; i < n; i++)
             free(batch[i]);

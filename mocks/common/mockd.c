@@ -457,20 +457,22 @@ int mockd_main(int argc, char **argv, const mock_app *app)
             goto out;
         }
     }
-    m->state = app->create(m, config, &je);
-    if (!m->state) {
-        fprintf(stderr, "%s: %s%s%s\n", app->name, config_path ? config_path : "demo world",
-                ": ", je.msg);
-        goto out;
-    }
-
-    /* Signals go to sigwait below, not to the server threads. */
+    /* Signals go to sigwait below, not to the other threads: blocked
+     * before app->create, which starts the world's and the webhook
+     * senders' threads (they inherit the mask). A thread that did not
+     * block SIGTERM could take it and end the process with status 143. */
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    m->state = app->create(m, config, &je);
+    if (!m->state) {
+        fprintf(stderr, "%s: %s%s%s\n", app->name, config_path ? config_path : "demo world",
+                ": ", je.msg);
+        goto out;
+    }
 
     m->srv = httpd_new();
     if (app->control_routes)

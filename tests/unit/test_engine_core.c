@@ -5,7 +5,7 @@
 #include "avail.h"
 #include "coalesce.h"
 #include "policy.h"
-#include "replen.h"
+#include "reorder.h"
 #include "route.h"
 
 #include <stdio.h>
@@ -249,49 +249,49 @@ TEST(policy, decisions)
     EXPECT_EQ_STR(policy_action_name(POLICY_LOOKUP), "lookup");
 }
 
-TEST(replen, velocity_and_days_of_cover)
+TEST(reorder, velocity_and_days_of_cover)
 {
     /* 70 units over 7 days: 10 a day. */
-    EXPECT_NEAR(replen_velocity(70, 7 * 86400000LL), 10.0, 1e-9);
-    EXPECT_NEAR(replen_velocity(30, 3600000), 720.0, 1e-9); /* 30 an hour */
-    EXPECT_NEAR(replen_velocity(0, 86400000), 0.0, 0);
-    EXPECT_NEAR(replen_velocity(5, 0), 0.0, 0);
+    EXPECT_NEAR(reorder_velocity(70, 7 * 86400000LL), 10.0, 1e-9);
+    EXPECT_NEAR(reorder_velocity(30, 3600000), 720.0, 1e-9); /* 30 an hour */
+    EXPECT_NEAR(reorder_velocity(0, 86400000), 0.0, 0);
+    EXPECT_NEAR(reorder_velocity(5, 0), 0.0, 0);
     /* Position 120, 10 a day: 12 days of cover, below a 14-day threshold. */
-    replen_input in = {.velocity = 10, .position = 120, .cover_days = 14, .target_days = 30,
+    reorder_input in = {.velocity = 10, .position = 120, .cover_days = 14, .target_days = 30,
                        .moq = 0, .pack = 1};
-    replen_decision d = replen_decide(&in);
+    reorder_decision d = reorder_decide(&in);
     EXPECT_NEAR(d.days_of_cover, 12.0, 1e-9);
     EXPECT_TRUE(d.needed);
     EXPECT_EQ_INT(d.quantity, 180); /* 30 x 10 - 120 */
     /* 14 days exactly is not below the threshold. */
     in.position = 140;
-    d = replen_decide(&in);
+    d = reorder_decide(&in);
     EXPECT_FALSE(d.needed);
     EXPECT_EQ_INT(d.quantity, 0);
     /* Negative position (allocated beyond stock) orders more. */
     in.position = -20;
-    d = replen_decide(&in);
+    d = reorder_decide(&in);
     EXPECT_TRUE(d.needed);
     EXPECT_EQ_INT(d.quantity, 320);
     /* Nothing sells: never needed. */
     in.velocity = 0;
     in.position = 0;
-    d = replen_decide(&in);
+    d = reorder_decide(&in);
     EXPECT_FALSE(d.needed);
 }
 
-TEST(replen, moq_and_pack_rounding)
+TEST(reorder, moq_and_pack_rounding)
 {
-    EXPECT_EQ_INT(replen_round(7, 50, 1), 50);   /* raised to the MOQ */
-    EXPECT_EQ_INT(replen_round(73, 50, 1), 73);
-    EXPECT_EQ_INT(replen_round(73, 50, 10), 80); /* up to a pack multiple */
-    EXPECT_EQ_INT(replen_round(7, 50, 12), 60);  /* MOQ first, then the pack */
-    EXPECT_EQ_INT(replen_round(80, 0, 10), 80);
-    EXPECT_EQ_INT(replen_round(0, 0, 0), 1);     /* never an empty line */
+    EXPECT_EQ_INT(reorder_round(7, 50, 1), 50);   /* raised to the MOQ */
+    EXPECT_EQ_INT(reorder_round(73, 50, 1), 73);
+    EXPECT_EQ_INT(reorder_round(73, 50, 10), 80); /* up to a pack multiple */
+    EXPECT_EQ_INT(reorder_round(7, 50, 12), 60);  /* MOQ first, then the pack */
+    EXPECT_EQ_INT(reorder_round(80, 0, 10), 80);
+    EXPECT_EQ_INT(reorder_round(0, 0, 0), 1);     /* never an empty line */
     /* Fractional demand rounds up: 2.5 a day for 30 days less 20 = 55. */
-    replen_input in = {.velocity = 2.5, .position = 20, .cover_days = 14, .target_days = 30,
+    reorder_input in = {.velocity = 2.5, .position = 20, .cover_days = 14, .target_days = 30,
                        .moq = 50, .pack = 6};
-    replen_decision d = replen_decide(&in);
+    reorder_decision d = reorder_decide(&in);
     EXPECT_TRUE(d.needed);
     EXPECT_EQ_INT(d.quantity, 60);
 }

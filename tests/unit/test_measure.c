@@ -753,17 +753,117 @@ TEST(measure, a_second_live_sale_of_an_order_at_one_location_is_a_duplicate_sale
     fx_free(&f);
 }
 
-TEST(measure, po_draft_latency_is_not_measured_yet)
+TEST(measure, po_draft_latency_is_not_measured_without_a_replenishment_section)
 {
-    /* DESIGN §6 defines it from days of cover; measure.c leaves it empty
-     * (count 0, the rest null), so a gate on it never passes silently. */
+    /* The cover rule is the scenario's; without it nothing crossed, so the
+     * latency has no samples (count 0, the rest null) and nothing is missing. */
     fixture f;
     fx_init(&f);
+    stock(&f, -10, "A", "W1", 10, "seed");
+    order(&f, 100, 1, "A", 9);
     purchase(&f, 100, "purchase_created", "P1", "Acme", "ORDERING", "DRAFT", "A");
     fx_measure(&f);
     double v;
     EXPECT_EQ_INT(metric(&f, "po_draft_latency_ms.count"), 0);
     EXPECT_EQ_INT(measure_lookup(f.m, "po_draft_latency_ms.p99", &v), 0);
+    EXPECT_EQ_INT(metric(&f, "po_drafts_missing"), 0);
+    fx_free(&f);
+}
+
+/* Cin7's figures of a SKU at a location, with allocated units. */
+static void stock_alloc(fixture *f, int64_t t, const char *sku, const char *loc, int on_hand,
+                        int allocated, int on_order)
+{
+    jc(f, t, "stock",
+       "\"sku\":\"%s\",\"location\":\"%s\",\"on_hand\":%d,\"allocated\":%d,\"available\":%d,"
+       "\"on_order\":%d,\"in_transit\":0,\"cause\":\"sale\",\"ref\":null",
+       sku, loc, on_hand, allocated, on_hand - allocated, on_order);
+}
+
+static void seed_stock(fixture *f)
+{
+    for (int k = 0; k < 3; k++) {
+        stock(f, -10, skus[k], "W1", 10, "seed");
+        stock(f, -10, skus[k], "W2", 10, "seed");
+    }
+}
+
+TEST(measure, po_draft_latency_runs_from_the_cover_crossing_to_the_first_draft_line)
+{
+    /* Two days of cover is the threshold; velocity is paid units over one
+     * day, so a SKU crosses when its position (on hand + on order -
+     * allocated, every location) falls below twice its paid units. */
+    static const char *const rp[] = {
+        "replenishment={\"cover_days\":2,\"target_days\":4,\"velocity_window\":\"1d\"}"};
+    fixture f;
+    fx_init(&f);
+    f.overrides = rp;
+    f.n_overrides = 1;
+    seed_stock(&f);
+    /* C: a draft line before any crossing, and C never crosses. */
+    purchase(&f, 50, "purchase_created", "P0", "Bolt", "ORDERING", "DRAFT", "C");
+    /* A: 4 paid (position 20, 5 days), allocated (16, 4 days), 4 more paid
+     * (16 for 8 a day: exactly 2 days, not below), allocated (12: 1.5 days)
+     * at 400. An on-order figure elsewhere does not hide it: W2 receives
+     * nothing and keeps its 10. */
+    order(&f, 100, 1, "A", 4);
+    stock_alloc(&f, 200, "A", "W1", 10, 4, 0);
+    order(&f, 300, 2, "A", 4);
+    stock_alloc(&f, 400, "A", "W1", 10, 8, 0);
+    /* The draft is first updated without A, then given A at 900. */
+    purchase(&f, 600, "purchase_created", "P1", "Acme", "ORDERING", "DRAFT", "B");
+    purchase(&f, 900, "purchase_updated", "P1", "Acme", "ORDERING", "DRAFT", "B,A");
+    purchase(&f, 950, "purchase_updated", "P1", "Acme", "ORDERING", "DRAFT", "B,A");
+    /* B: 30 paid at 500 against 20 crosses at once; B's line at 600 counts
+     * for B, so only A and B are measured. */
+    order(&f, 500, 3, "B", 30);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "po_draft_latency_ms.count"), 2);
+    EXPECT_EQ_INT(metric(&f, "po_draft_latency_ms.max"), 900 - 400);
+    EXPECT_EQ_INT(metric(&f, "po_draft_latency_ms.p50"), 600 - 500);
+    EXPECT_EQ_INT(metric(&f, "po_drafts_missing"), 0);
+    fx_free(&f);
+}
+
+TEST(measure, a_crossing_without_a_later_draft_line_is_missing)
+{
+    static const char *const rp[] = {
+        "replenishment={\"cover_days\":2,\"target_days\":4,\"velocity_window\":\"1d\"}"};
+    fixture f;
+    fx_init(&f);
+    f.overrides = rp;
+    f.n_overrides = 1;
+    seed_stock(&f);
+    /* A's only draft line is older than its crossing; an authorised
+     * purchase is no draft; B crosses and gets nothing at all. */
+    purchase(&f, 50, "purchase_created", "P1", "Acme", "ORDERING", "DRAFT", "A");
+    order(&f, 100, 1, "A", 15);
+    order(&f, 200, 2, "B", 15);
+    purchase(&f, 300, "purchase_authorised", "P2", "Acme", "ORDERED", "AUTHORISED", "B");
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "po_draft_latency_ms.count"), 0);
+    EXPECT_EQ_INT(metric(&f, "po_drafts_missing"), 2);
+    fx_free(&f);
+}
+
+TEST(measure, paid_units_older_than_the_velocity_window_leave_it)
+{
+    /* Window 1 s, threshold 0.0001 days (8.64 s): with 20 units a SKU
+     * crosses once 3 units were paid within one second. */
+    static const char *const rp[] = {"replenishment={\"cover_days\":0.0001,\"target_days\":1,"
+                                     "\"velocity_window\":\"1s\"}"};
+    fixture f;
+    fx_init(&f);
+    f.overrides = rp;
+    f.n_overrides = 1;
+    seed_stock(&f);
+    order(&f, 100, 1, "A", 2);
+    order(&f, 1500, 2, "A", 2); /* order 1 left the window at 1100: 2, not 4 */
+    order(&f, 1800, 3, "A", 1); /* 3 within the second: crossed */
+    purchase(&f, 2000, "purchase_created", "P1", "Acme", "ORDERING", "DRAFT", "A");
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "po_draft_latency_ms.count"), 1);
+    EXPECT_EQ_INT(metric(&f, "po_draft_latency_ms.max"), 2000 - 1800);
     fx_free(&f);
 }
 
@@ -1026,7 +1126,7 @@ TEST(measure, every_metric_name_is_in_the_metrics_and_nothing_else_is_one)
             strncmp(*name, "po_draft_latency_ms.", 20) != 0)
             test_fail(__FILE__, __LINE__, "%s is null", *name);
     }
-    EXPECT_EQ_INT(n, 42);
+    EXPECT_EQ_INT(n, 43);
     double v = 0;
     EXPECT_EQ_INT(measure_lookup(f.m, "oversell_units", &v), 1);
     EXPECT_EQ_INT(v, 0);

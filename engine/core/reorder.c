@@ -1,18 +1,18 @@
 /* Replenishment decisions; see replen.h. */
-#include "replen.h"
+#include "reorder.h"
 
 #include <math.h>
 
 #define NO_DEMAND_COVER 1e9
 
-double replen_velocity(int64_t units, int64_t window_ms)
+double reorder_velocity(int64_t units, int64_t window_ms)
 {
     if (window_ms <= 0 || units <= 0)
         return 0;
     return (double)units * 86400000.0 / (double)window_ms;
 }
 
-int64_t replen_round(int64_t qty, int64_t moq, int64_t pack)
+int64_t reorder_round(int64_t qty, int64_t moq, int64_t pack)
 {
     if (qty < 1)
         qty = 1;
@@ -23,9 +23,9 @@ int64_t replen_round(int64_t qty, int64_t moq, int64_t pack)
     return qty;
 }
 
-replen_decision replen_decide(const replen_input *in)
+reorder_decision reorder_decide(const reorder_input *in)
 {
-    replen_decision d = {NO_DEMAND_COVER, 0, 0};
+    reorder_decision d = {NO_DEMAND_COVER, 0, 0};
     if (!(in->velocity > 0))
         return d; /* nothing sells: no cover problem, whatever the stock */
     d.days_of_cover = (double)in->position / in->velocity;
@@ -33,6 +33,6 @@ replen_decision replen_decide(const replen_input *in)
         return d;
     d.needed = 1;
     double want = in->target_days * in->velocity - (double)in->position;
-    d.quantity = replen_round((int64_t)ceil(want - 1e-9), in->moq, in->pack);
+    d.quantity = reorder_round((int64_t)ceil(want - 1e-9), in->moq, in->pack);
     return d;
 }

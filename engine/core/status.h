@@ -1,0 +1,80 @@
+/*
+ * Order status back to Shopify, as pure functions: what a Cin7 sale's state
+ * means for the Shopify order it was pushed from. A sale that has shipped
+ * becomes a Shopify fulfillment of the units it shipped, with its tracking
+ * number; everything before shipping (ordered, backordered, picked,
+ * packed) and after giving up (voided) changes nothing at Shopify, because
+ * Shopify's fulfillments have no picked or packed state and a voided sale
+ * ships nothing. An order split across warehouses has one sale per
+ * warehouse, so each sale that ships is a partial fulfillment until the
+ * last one; a shipped line with a backorder ships only its allocated units.
+ *
+ * The table (docs/syncd.md, "Fulfillments", shows the same):
+ *
+ *   Cin7 sale Status                          state         Shopify
+ *   DRAFT, ESTIMATING, ESTIMATED, ORDERING    not_ordered   nothing
+ *   ORDERED, AUTHORISED                       ordered       nothing
+ *   BACKORDERED                               backordered   nothing (logged: units wait for stock)
+ *   PICKING, PICKED                           picked        nothing
+ *   PACKING, PACKED                           packed        nothing
+ *   SHIPPING                                  shipping      nothing (wait for SHIPPED)
+ *   SHIPPED, COMPLETED                        shipped       fulfil Quantity - BackorderQuantity
+ *                                                           per line, with the tracking number
+ *   INVOICED with a tracking number           shipped       the same
+ *   INVOICED without one                      invoiced      nothing (invoiced is not shipped)
+ *   VOIDED                                    voided        nothing (nothing ships)
+ *   CREDITED                                  credited      nothing
+ *   anything else                             unknown       nothing (logged)
+ *
+ * Statuses compare without regard to case.
+ */
+#ifndef SURGE_STATUS_H
+#define SURGE_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    STATUS_NONE,   /* nothing to tell Shopify */
+    STATUS_FULFIL, /* fulfil the shipped units, with the tracking number when there is one */
+} status_kind;
+
+typedef struct {
+    const char *sku;      /* Cin7 SKU */
+    int64_t quantity;     /* units on the sale */
+    int64_t backordered;  /* of them, not allocated: they did not ship */
+} status_line;
+
+typedef struct {
+    status_kind kind;
+    const char *state;    /* the table's state name (static) */
+    const char *note;     /* one sentence for the log and the audit trail (static) */
+} status_action;
+
+/* Maps a sale. status: its Cin7 Status (NULL is unknown); tracking: its
+ * tracking number (NULL or "" when none). For STATUS_FULFIL, ship[i] (when
+ * ship is not NULL) gets the units of lines[i] that shipped: quantity less
+ * backordered, never below 0; for STATUS_NONE every ship[i] is 0. */
+status_action status_map(const char *status, const char *tracking, const status_line *lines,
+                         size_t n, int64_t *ship);
+
+/* One line item of the Shopify order: its SKU mapped to Cin7 (NULL when
+ * unmapped) and the units Shopify still lets fulfil. */
+typedef struct {
+    const char *sku;
+    int64_t fulfillable;
+} status_item;
+
+typedef struct {
+    int64_t units;        /* units given to line items */
+    int64_t unplaced;     /* shipped units no line item could take (already fulfilled, unmapped) */
+    int partial;          /* some unit of the order stays unfulfilled after this fulfillment */
+} status_fit;
+
+/* Spreads the shipped units of each sale line (ship[i] of lines[i]) over
+ * the order's line items of the same SKU, in order, each taking at most its
+ * fulfillable units; out[k] gets item k's units (0 for most). */
+status_fit status_allocate(const status_line *lines, const int64_t *ship, size_t n,
+                           const status_item *items, size_t n_items, int64_t *out);
+
+#endif

@@ -1,0 +1,402 @@
+/* syncd end to end, orders: webhook authentication and malformed bodies,
+ * duplicate deliveries, warehouse routing and splits, a Cin7 outage, and a
+ * sale POST that Cin7 applied but never answered. Each test runs mock-cin7,
+ * mock-shopify and syncd on one simulated clock and judges by the mocks'
+ * ground truth. Stock, alerts and crashes are in test_syncd_more.c. */
+#include "test_syncd.h"
+
+#include "mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A paid order as Shopify sends it, cut to what syncd reads. */
+static char *order_body(int64_t id, const char *sku, int qty)
+{
+    return xasprintf("{\"id\":%lld,\"name\":\"#%lld\",\"financial_status\":\"paid\","
+                     "\"line_items\":[{\"id\":1,\"sku\":\"%s\",\"quantity\":%d,"
+                     "\"current_quantity\":%d,\"price\":\"10.00\"}]}",
+                     (long long)id, (long long)id, sku, qty, qty);
+}
+
+static int dlq_size(const sdt_world *w)
+{
+    const cJSON *list;
+    cJSON *v = sdt_dlq(w, &list);
+    int n = cJSON_GetArraySize(list);
+    cJSON_Delete(v);
+    return n;
+}
+
+static int total_sales(const sdt_world *w)
+{
+    cJSON *st = sdt_cin7_state(w);
+    int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales"));
+    cJSON_Delete(st);
+    return n;
+}
+
+TEST_T(syncd_e2e, bad_hmac_stores_nothing, 90)
+{
+    sdt_world w;
+    sdt_start_basic(&w, "", NULL);
+
+    /* A forged order: a signature of other bytes, then one made with the
+     * wrong secret. Both 401, and nothing of them is kept: not the event,
+     * not even its de-duplication keys. */
+    char *forged = order_body(424242, "A-1", 3);
+    EXPECT_EQ_INT(sdt_send_webhook(&w, "orders/paid", forged, NULL, "wh-1", "ev-1"), 401);
+    EXPECT_EQ_INT(sdt_send_webhook(&w, "orders/paid", forged, "not-the-secret", "wh-1", "ev-1"), 401);
+    free(forged);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_webhooks_total{source=\"shopify\",result=\"unauthorized\"}"), 2);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_webhooks_total{source=\"shopify\",result=\"queued\"}"), -1);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_queue_depth"), 0);
+    EXPECT_EQ_INT(dlq_size(&w), 0);
+
+    /* A genuine delivery reusing the forged one's ids is not taken for a
+     * duplicate (had the forgery been stored, it would be), and once its
+     * sale exists the forged order has none. */
+    char *real = order_body(424243, "A-1", 1);
+    EXPECT_EQ_INT(sdt_send_webhook(&w, "orders/paid", real, SDT_SECRET, "wh-1", "ev-1"), 200);
+    free(real);
+    int64_t sentinel = 424243;
+    EXPECT_EQ_INT(sdt_wait_sales(&w, &sentinel, 1, 20000), 1);
+    sdt_wait_quiet(&w, 20000);
+    EXPECT_EQ_INT(sdt_sales_now(&w, 424242), 0);
+    EXPECT_EQ_INT(total_sales(&w), 1);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_webhooks_total{source=\"shopify\",result=\"queued\"}"), 1);
+    EXPECT_EQ_INT(dlq_size(&w), 0);
+
+    /* Correctly signed but not JSON: acknowledged (Shopify must not retry
+     * it for two days) and dead-lettered with the reason. */
+    EXPECT_EQ_INT(sdt_send_webhook(&w, "orders/paid", "{\"id\": 77, oops", SDT_SECRET, "wh-2", "ev-2"),
+                  200);
+    const cJSON *list;
+    cJSON *dlq = sdt_dlq(&w, &list);
+    EXPECT_EQ_INT(cJSON_GetArraySize(list), 1);
+    const cJSON *dead = cJSON_GetArrayItem(list, 0);
+    EXPECT_CONTAINS(sdt_str(dead, "reason"), "malformed body");
+    EXPECT_EQ_STR(sdt_str(dead, "topic"), "orders/paid");
+    EXPECT_EQ_STR(sdt_str(dead, "body"), "{\"id\": 77, oops");
+    cJSON_Delete(dlq);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_webhooks_total{source=\"shopify\",result=\"dead_on_arrival\"}"),
+                  1);
+    /* The dead-letter queue is not for anyone to read. */
+    cJSON_Delete(e2e_expect(&w.syncd, "GET", "/admin/dlq", NULL, NULL, 401, 1));
+    const char *const wrong[] = {"Authorization: Bearer guess", NULL};
+    cJSON_Delete(e2e_expect(&w.syncd, "GET", "/admin/dlq", wrong, NULL, 401, 1));
+    EXPECT_EQ_INT(total_sales(&w), 1);
+    sdt_stop(&w);
+}
+
+TEST_T(syncd_e2e, duplicate_webhooks_make_one_sale, 90)
+{
+    sdt_world w;
+    /* Every delivery mock-shopify makes is sent twice. */
+    sdt_start_basic(&w, "\"duplicate_probability\":1", NULL);
+    int64_t orders[4];
+    for (int i = 0; i < 3; i++)
+        orders[i] = sdt_checkout(&w, "A-1", 1, NULL);
+
+    /* And by hand: the same delivery three times, then two new deliveries
+     * (new Webhook-Ids) of the same event and topic. */
+    orders[3] = 515151;
+    char *body = order_body(orders[3], "A-2", 2);
+    for (int i = 0; i < 3; i++)
+        EXPECT_EQ_INT(sdt_send_webhook(&w, "orders/paid", body, SDT_SECRET, "wh-dup-1", "ev-dup"), 200);
+    EXPECT_EQ_INT(sdt_send_webhook(&w, "orders/paid", body, SDT_SECRET, "wh-dup-2", "ev-dup"), 200);
+    EXPECT_EQ_INT(sdt_send_webhook(&w, "orders/paid", body, SDT_SECRET, "wh-dup-3", "ev-dup"), 200);
+    free(body);
+
+    EXPECT_EQ_INT(sdt_wait_sales(&w, orders, 4, 30000), 4);
+    sdt_wait_quiet(&w, 30000);
+    cJSON *st = sdt_cin7_state(&w);
+    for (int i = 0; i < 4; i++)
+        EXPECT_EQ_INT(sdt_sales_of(st, orders[i], NULL), 1);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales")), 4);
+    cJSON_Delete(st);
+
+    /* The copies really reached syncd and were recognised. */
+    cJSON *j = sdt_journal(&w.shop);
+    int copies = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        const cJSON *kind = cJSON_GetObjectItemCaseSensitive(e, "kind");
+        if (strcmp(kind->valuestring, "webhook_attempt") == 0 &&
+            strcmp(sdt_str(e, "topic"), "orders/paid") == 0 && sdt_num(e, "copy") >= 1 &&
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "ok")))
+            copies++;
+    }
+    cJSON_Delete(j);
+    EXPECT_GE_INT(copies, 3);
+    EXPECT_GE_INT(sdt_metric(&w, "syncd_webhooks_total{source=\"shopify\",result=\"duplicate\"}"),
+                  copies + 4);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_webhooks_total{source=\"shopify\",result=\"queued\"}"), 4);
+    sdt_stop(&w);
+}
+
+/* ---- routing ------------------------------------------------------------------- */
+
+#define PERTH "{\"address1\":\"1 Hay St\",\"city\":\"Perth\",\"country_code\":\"AU\"," \
+              "\"zip\":\"6000\",\"latitude\":-31.95,\"longitude\":115.86}"
+#define MELBOURNE "{\"address1\":\"1 Collins St\",\"city\":\"Melbourne\",\"country_code\":\"AU\"," \
+                  "\"zip\":\"3000\",\"latitude\":-37.81,\"longitude\":144.96}"
+
+/* The sales of an order as "location:units" joined by spaces in the order
+ * of the state (caller frees), and the units Cin7 backordered. */
+static char *where(const cJSON *state, int64_t order, int64_t *backordered)
+{
+    char ref[32];
+    snprintf(ref, sizeof ref, "%lld", (long long)order);
+    char *out = xstrdup("");
+    *backordered = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(state, "sales"))
+    {
+        if (strcmp(sdt_str(s, "customer_reference"), ref) != 0)
+            continue;
+        int64_t units = 0;
+        const cJSON *l;
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(s, "lines"))
+            units += (int64_t)sdt_num(l, "qty");
+        *backordered += (int64_t)sdt_num(s, "backorder_units");
+        char *next = xasprintf("%s%s%s:%lld", out, *out ? " " : "", sdt_str(s, "location"),
+                               (long long)units);
+        free(out);
+        out = next;
+    }
+    return out;
+}
+
+static void expect_route(const sdt_world *w, int64_t order, const char *want)
+{
+    cJSON *st = sdt_cin7_state(w);
+    int64_t bo;
+    char *got = where(st, order, &bo);
+    cJSON_Delete(st);
+    EXPECT_EQ_STR(got, want);
+    EXPECT_EQ_INT(bo, 0);
+    free(got);
+}
+
+static int queued_one(void *ud)
+{
+    return sdt_metric(ud, "syncd_webhooks_total{source=\"shopify\",result=\"queued\"}") >= 1;
+}
+
+TEST_T(syncd_e2e, routes_to_nearest_and_splits, 120)
+{
+    sdt_world w;
+    static const char locs[] = "[{\"name\":\"Sydney\"},{\"name\":\"Melbourne\"},{\"name\":\"Perth\"}]";
+    char *c7 = sdt_cin7_config(
+        locs, "[{\"sku\":\"R-1\",\"price\":10},{\"sku\":\"R-2\",\"price\":10},{\"sku\":\"R-3\",\"price\":10}]",
+        "[{\"sku\":\"R-1\",\"location\":\"Sydney\",\"on_hand\":10},"
+        "{\"sku\":\"R-1\",\"location\":\"Melbourne\",\"on_hand\":10},"
+        "{\"sku\":\"R-1\",\"location\":\"Perth\",\"on_hand\":5},"
+        "{\"sku\":\"R-2\",\"location\":\"Sydney\",\"on_hand\":3},"
+        "{\"sku\":\"R-2\",\"location\":\"Perth\",\"on_hand\":2},"
+        "{\"sku\":\"R-3\",\"location\":\"Sydney\",\"on_hand\":3},"
+        "{\"sku\":\"R-3\",\"location\":\"Perth\",\"on_hand\":2}]");
+    char *sh = sdt_shop_config("[{\"title\":\"R\",\"variants\":["
+                               "{\"sku\":\"R-1\",\"available\":25},{\"sku\":\"R-2\",\"available\":5},"
+                               "{\"sku\":\"R-3\",\"available\":5}]}]",
+                               "");
+    sdt_start_mocks(&w, c7, sh);
+    free(c7);
+    free(sh);
+    sdt_write_syncd_config(&w,
+                           "[{\"name\":\"Sydney\",\"lat\":-33.87,\"lon\":151.21,\"priority\":1},"
+                           "{\"name\":\"Melbourne\",\"lat\":-37.81,\"lon\":144.96,\"priority\":2},"
+                           "{\"name\":\"Perth\",\"lat\":-31.95,\"lon\":115.86,\"priority\":3}]",
+                           NULL);
+    sdt_start_syncd(&w);
+    sdt_wait_ready(&w);
+
+    /* Perth has the units: the order ships from Perth, not from Sydney
+     * (the preferred location on priority). */
+    int64_t a = sdt_checkout(&w, "R-1", 2, PERTH);
+    EXPECT_EQ_INT(sdt_wait_sales(&w, &a, 1, 20000), 1);
+    expect_route(&w, a, "Perth:2");
+    int64_t m = sdt_checkout(&w, "R-1", 1, MELBOURNE);
+    EXPECT_EQ_INT(sdt_wait_sales(&w, &m, 1, 20000), 1);
+    expect_route(&w, m, "Melbourne:1");
+
+    /* Four R-2 to Perth: Perth has 2, Sydney 3, Melbourne none, so no
+     * single warehouse fills it and it is split, nearest first. */
+    int64_t b = sdt_checkout(&w, "R-2", 4, PERTH);
+    EXPECT_EQ_INT(sdt_wait_sales(&w, &b, 1, 20000), 1);
+    sdt_wait_quiet(&w, 20000);
+    expect_route(&w, b, "Perth:2 Sydney:2");
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_orders_split_total"), 1);
+
+    /* The same order arriving while syncd (re)starts: Cin7 is down, so it
+     * is queued before syncd knows any stock. It must still be routed on
+     * stock, not sent whole to Perth to be backordered there. */
+    e2e_stop(&w.syncd);
+    sdt_faults(&w.cin7, "[{\"kind\":\"outage\",\"target\":\"*/ExternalApi/v2/*\"}]");
+    sdt_start_syncd(&w);
+    int64_t c = sdt_checkout(&w, "R-3", 4, PERTH);
+    EXPECT_TRUE(sdt_wait(queued_one, &w, 20000));
+    httpc_resp r = e2e_call(&w.syncd, "GET", "/healthz", NULL, NULL);
+    EXPECT_EQ_INT(r.status, 503); /* accepted before ready */
+    httpc_resp_free(&r);
+    sdt_faults(&w.cin7, "[]");
+    EXPECT_EQ_INT(sdt_wait_sales(&w, &c, 1, 30000), 1);
+    sdt_wait_quiet(&w, 20000);
+    expect_route(&w, c, "Perth:2 Sydney:2");
+
+    /* Cin7 never had to backorder anything. */
+    cJSON *j = sdt_journal(&w.cin7);
+    const cJSON *e;
+    int backorders = 0;
+    cJSON_ArrayForEach(e, j)
+        backorders += strcmp(sdt_str(e, "kind"), "backorder") == 0;
+    cJSON_Delete(j);
+    EXPECT_EQ_INT(backorders, 0);
+    sdt_stop(&w);
+}
+
+/* ---- Cin7 failures ------------------------------------------------------------------ */
+
+/* Journal entries of kind whose string field key contains text (NULL: any). */
+static int count_kind(const cJSON *j, const char *kind, const char *key, const char *text)
+{
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        if (strcmp(sdt_str(e, "kind"), kind) != 0)
+            continue;
+        const cJSON *v = key ? cJSON_GetObjectItemCaseSensitive(e, key) : NULL;
+        if (!key || (cJSON_IsString(v) && strstr(v->valuestring, text)))
+            n++;
+    }
+    return n;
+}
+
+typedef struct {
+    const sdt_world *w;
+    const int64_t *orders;
+    int sold;
+} outage_wait;
+
+/* Every order has its sale, or something was dead-lettered (a failure:
+ * no point waiting on). */
+static int sold_or_dead(void *ud)
+{
+    outage_wait *o = ud;
+    cJSON *st = sdt_cin7_state(o->w);
+    o->sold = 0;
+    for (int i = 0; i < 5; i++)
+        o->sold += sdt_sales_of(st, o->orders[i], NULL) > 0;
+    cJSON_Delete(st);
+    return o->sold == 5 || dlq_size(o->w) > 0;
+}
+
+TEST_T(syncd_e2e, cin7_outage_loses_and_doubles_nothing, 120)
+{
+    sdt_world w;
+    sdt_start_basic(&w, "", NULL);
+    /* Five simulated minutes (5 s) of every Cin7 call failing with 503,
+     * from just before five checkouts. With the default retry policy an
+     * event may take about half an hour of failures before it is
+     * dead-lettered. */
+    int64_t at = sdt_now(&w), span = 300000;
+    char plan[256];
+    snprintf(plan, sizeof plan,
+             "[{\"kind\":\"outage\",\"target\":\"*/ExternalApi/v2/*\",\"at\":%lld,\"for\":%lld}]",
+             (long long)at, (long long)span);
+    sdt_faults(&w.cin7, plan);
+    int64_t orders[5];
+    for (int i = 0; i < 5; i++) {
+        orders[i] = sdt_checkout(&w, i % 2 ? "A-2" : "A-1", 1 + i, NULL);
+        sdt_sleep_ms(200);
+    }
+    outage_wait ow = {&w, orders, 0};
+    sdt_wait(sold_or_dead, &ow, 60000);
+    EXPECT_EQ_INT(dlq_size(&w), 0);
+    EXPECT_EQ_INT(ow.sold, 5);
+    sdt_wait_quiet(&w, 30000);
+    cJSON *st = sdt_cin7_state(&w);
+    for (int i = 0; i < 5; i++)
+        EXPECT_EQ_INT(sdt_sales_of(st, orders[i], NULL), 1);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales")), 5);
+    cJSON_Delete(st);
+    EXPECT_EQ_INT(dlq_size(&w), 0);
+
+    /* syncd did run into the outage, and every sale was made after it. */
+    cJSON *j = sdt_journal(&w.cin7);
+    EXPECT_GE_INT(count_kind(j, "fault", "action", "outage"), 1);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        if (strcmp(sdt_str(e, "kind"), "sale_created") == 0)
+            EXPECT_GE_INT((int64_t)sdt_num(e, "t"), at + span);
+    }
+    cJSON_Delete(j);
+    EXPECT_GE_INT(sdt_metric(&w, "syncd_events_retried_total"), 1);
+    sdt_stop(&w);
+}
+
+/*
+ * "Created but the answer was lost". A reset fault cannot show it: mockd
+ * applies reset and status faults before the handler, so the sale is never
+ * made. A latency fault is applied around the handler: Cin7 creates the
+ * sale at once and holds the answer for a simulated minute, long past
+ * syncd's http_timeout (6 s). syncd must look the sale up before sending it
+ * again.
+ */
+TEST_T(syncd_e2e, sale_applied_but_unanswered_is_looked_up, 120)
+{
+    sdt_world w;
+    sdt_start_basic(&w, "", "{\"http_timeout\":\"6s\"}");
+    char plan[256];
+    snprintf(plan, sizeof plan,
+             "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/sale\",\"ms\":\"60s\","
+             "\"at\":%lld,\"for\":\"2m\"}]",
+             (long long)sdt_now(&w));
+    sdt_faults(&w.cin7, plan);
+    int64_t orders[3];
+    for (int i = 0; i < 3; i++)
+        orders[i] = sdt_checkout(&w, "A-1", 1, NULL);
+    EXPECT_EQ_INT(sdt_wait_sales(&w, orders, 3, 30000), 3);
+    sdt_wait_quiet(&w, 30000);
+    /* Let the held answers go out, so the journal has every request. */
+    sdt_sleep_ms(1500);
+    cJSON *st = sdt_cin7_state(&w);
+    for (int i = 0; i < 3; i++)
+        EXPECT_EQ_INT(sdt_sales_of(st, orders[i], NULL), 1);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales")), 3);
+    cJSON_Delete(st);
+    EXPECT_EQ_INT(dlq_size(&w), 0);
+    EXPECT_GE_INT(sdt_metric(&w, "syncd_sale_lookups_total{result=\"found\"}"), 1);
+
+    /* In Cin7's journal: the held POST, then a saleList read, and no
+     * second POST of a sale that exists. */
+    cJSON *j = sdt_journal(&w.cin7);
+    int64_t fault_seq = -1, lookup_seq = -1;
+    int posts = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        const char *kind = sdt_str(e, "kind");
+        if (strcmp(kind, "fault") == 0 && fault_seq < 0 &&
+            strcmp(sdt_str(e, "path"), "/ExternalApi/v2/sale") == 0)
+            fault_seq = (int64_t)sdt_num(e, "seq");
+        if (strcmp(kind, "request") != 0)
+            continue;
+        const char *path = sdt_str(e, "path"), *method = sdt_str(e, "method");
+        if (strcmp(method, "POST") == 0 && strcmp(path, "/ExternalApi/v2/sale") == 0)
+            posts++;
+        if (strcmp(method, "GET") == 0 && strstr(path, "saleList") && fault_seq >= 0 &&
+            lookup_seq < 0)
+            lookup_seq = (int64_t)sdt_num(e, "seq");
+    }
+    cJSON_Delete(j);
+    EXPECT_GE_INT(fault_seq, 1);
+    EXPECT_GT_INT(lookup_seq, fault_seq);
+    EXPECT_EQ_INT(posts, 3);
+    sdt_stop(&w);
+}

@@ -1,0 +1,326 @@
+/* Issue 7's pure decisions: the Cin7 sale state -> Shopify fulfillment
+ * table (every state), how a shipment spreads over the order's line items
+ * (full, split across warehouses, backordered, duplicate), and the SKU
+ * audit's matching and near-miss rules; the store read reconciliation
+ * uses to tell an order syncd has seen. */
+#include "../runner.h"
+
+#include "skumatch.h"
+#include "status.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- the status table ------------------------------------------------------------ */
+
+static const status_line two_lines[] = {{"A-1", 3, 0}, {"A-2", 2, 0}};
+
+/* A state that tells Shopify nothing: kind, state name, no units. */
+static void expect_none(const char *status, const char *tracking, const char *state)
+{
+    int64_t ship[2] = {-1, -1};
+    status_action a = status_map(status, tracking, two_lines, 2, ship);
+    if (a.kind != STATUS_NONE)
+        test_fail(__FILE__, __LINE__, "status %s: expected no action, got kind %d", status, a.kind);
+    EXPECT_EQ_STR(a.state, state);
+    EXPECT_TRUE(a.note && *a.note);
+    EXPECT_EQ_INT(ship[0], 0);
+    EXPECT_EQ_INT(ship[1], 0);
+}
+
+TEST(syncd7_status, before_shipping_nothing_reaches_shopify)
+{
+    expect_none("DRAFT", NULL, "not_ordered");
+    expect_none("ORDERING", NULL, "not_ordered");
+    expect_none("ESTIMATING", NULL, "not_ordered");
+    expect_none("ESTIMATED", NULL, "not_ordered");
+    expect_none("ORDERED", NULL, "ordered");
+    expect_none("AUTHORISED", NULL, "ordered");
+    expect_none("PICKING", NULL, "picked");
+    expect_none("PICKED", NULL, "picked");
+    expect_none("PACKING", NULL, "packed");
+    expect_none("PACKED", NULL, "packed");
+    expect_none("SHIPPING", "TRK1", "shipping");
+}
+
+TEST(syncd7_status, backordered_voided_credited_and_unknown)
+{
+    expect_none("BACKORDERED", NULL, "backordered");
+    expect_none("VOIDED", "TRK1", "voided");
+    expect_none("CREDITED", NULL, "credited");
+    expect_none("TELEPORTED", NULL, "unknown");
+    expect_none(NULL, NULL, "unknown");
+    expect_none("", NULL, "unknown");
+}
+
+TEST(syncd7_status, shipped_with_tracking_fulfils_every_unit)
+{
+    int64_t ship[2];
+    status_action a = status_map("SHIPPED", "TRK0000000042", two_lines, 2, ship);
+    EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
+    EXPECT_EQ_STR(a.state, "shipped");
+    EXPECT_EQ_INT(ship[0], 3);
+    EXPECT_EQ_INT(ship[1], 2);
+    /* Any case; COMPLETED is shipped too. */
+    a = status_map("shipped", "T", two_lines, 2, ship);
+    EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
+    a = status_map("COMPLETED", NULL, two_lines, 2, ship);
+    EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
+    EXPECT_EQ_STR(a.state, "shipped");
+    EXPECT_EQ_INT(ship[0] + ship[1], 5);
+}
+
+TEST(syncd7_status, shipped_without_tracking_still_fulfils)
+{
+    int64_t ship[2];
+    status_action a = status_map("SHIPPED", "", two_lines, 2, ship);
+    EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
+    EXPECT_EQ_INT(ship[0], 3);
+    a = status_map("SHIPPED", NULL, two_lines, 2, NULL); /* ship may be left out */
+    EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
+}
+
+TEST(syncd7_status, invoiced_ships_only_with_a_tracking_number)
+{
+    int64_t ship[2];
+    status_action a = status_map("INVOICED", "TRK9", two_lines, 2, ship);
+    EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
+    EXPECT_EQ_STR(a.state, "shipped");
+    EXPECT_EQ_INT(ship[1], 2);
+    expect_none("INVOICED", NULL, "invoiced");
+    expect_none("Invoiced", "", "invoiced");
+}
+
+TEST(syncd7_status, shipped_with_a_backorder_ships_the_allocated_units)
+{
+    /* 5 ordered, 2 of them backordered: 3 shipped; a fully backordered
+     * line ships nothing; a silly negative backorder counts as none. */
+    const status_line lines[] = {{"A-1", 5, 2}, {"A-2", 4, 4}, {"A-3", 1, -1}};
+    int64_t ship[3];
+    status_action a = status_map("SHIPPED", "TRK", lines, 3, ship);
+    EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
+    EXPECT_EQ_INT(ship[0], 3);
+    EXPECT_EQ_INT(ship[1], 0);
+    EXPECT_EQ_INT(ship[2], 1);
+    /* Spread over the order: the backordered units stay, so it is partial. */
+    const status_item items[] = {{"A-1", 5}, {"A-2", 4}, {"A-3", 1}};
+    int64_t out[3];
+    status_fit f = status_allocate(lines, ship, 3, items, 3, out);
+    EXPECT_EQ_INT(f.units, 4);
+    EXPECT_EQ_INT(f.unplaced, 0);
+    EXPECT_TRUE(f.partial);
+    EXPECT_EQ_INT(out[0], 3);
+    EXPECT_EQ_INT(out[1], 0);
+    EXPECT_EQ_INT(out[2], 1);
+}
+
+TEST(syncd7_status, one_sale_for_the_whole_order_is_a_full_fulfillment)
+{
+    int64_t ship[2];
+    status_map("SHIPPED", "TRK", two_lines, 2, ship);
+    const status_item items[] = {{"A-2", 2}, {"A-1", 3}};
+    int64_t out[2];
+    status_fit f = status_allocate(two_lines, ship, 2, items, 2, out);
+    EXPECT_EQ_INT(f.units, 5);
+    EXPECT_EQ_INT(f.unplaced, 0);
+    EXPECT_FALSE(f.partial);
+    EXPECT_EQ_INT(out[0], 2);
+    EXPECT_EQ_INT(out[1], 3);
+}
+
+TEST(syncd7_status, split_across_locations_gives_partial_then_complete)
+{
+    /* The order: 3 x A-1 and 2 x A-2, routed as one sale per warehouse. */
+    const status_line east[] = {{"A-1", 3, 0}};
+    const status_line west[] = {{"A-2", 2, 0}};
+    status_item items[] = {{"A-1", 3}, {"A-2", 2}};
+    int64_t ship[1], out[2];
+    status_map("SHIPPED", "TRK-E", east, 1, ship);
+    status_fit f = status_allocate(east, ship, 1, items, 2, out);
+    EXPECT_TRUE(f.partial);
+    EXPECT_EQ_INT(out[0], 3);
+    EXPECT_EQ_INT(out[1], 0);
+    items[0].fulfillable -= out[0];
+    status_map("SHIPPED", "TRK-W", west, 1, ship);
+    f = status_allocate(west, ship, 1, items, 2, out);
+    EXPECT_FALSE(f.partial);
+    EXPECT_EQ_INT(out[0], 0);
+    EXPECT_EQ_INT(out[1], 2);
+}
+
+TEST(syncd7_status, one_sku_split_across_locations)
+{
+    /* 5 x A-1 on one line item: 3 ship from one warehouse, 2 from another. */
+    const status_line first[] = {{"A-1", 3, 0}};
+    const status_line second[] = {{"A-1", 2, 0}};
+    status_item items[] = {{"A-1", 5}};
+    int64_t ship[1], out[1];
+    status_map("SHIPPED", "T1", first, 1, ship);
+    status_fit f = status_allocate(first, ship, 1, items, 1, out);
+    EXPECT_EQ_INT(out[0], 3);
+    EXPECT_TRUE(f.partial);
+    items[0].fulfillable = 2;
+    status_map("SHIPPED", "T2", second, 1, ship);
+    f = status_allocate(second, ship, 1, items, 1, out);
+    EXPECT_EQ_INT(out[0], 2);
+    EXPECT_FALSE(f.partial);
+}
+
+TEST(syncd7_status, nothing_left_and_unmapped_items)
+{
+    /* A repeat after the order is fulfilled places nothing. */
+    int64_t ship[2], out[3];
+    status_map("SHIPPED", "T", two_lines, 2, ship);
+    const status_item done[] = {{"A-1", 0}, {"A-2", 0}};
+    status_fit f = status_allocate(two_lines, ship, 2, done, 2, out);
+    EXPECT_EQ_INT(f.units, 0);
+    EXPECT_EQ_INT(f.unplaced, 5);
+    EXPECT_FALSE(f.partial);
+    /* Two line items of one SKU share the units in order; an unmapped
+     * item (a gift card) stays unfulfilled, so the fulfillment is partial. */
+    const status_item items[] = {{"A-1", 2}, {NULL, 1}, {"A-1", 4}};
+    const status_line one[] = {{"A-1", 3, 0}};
+    status_map("SHIPPED", "T", one, 1, ship);
+    f = status_allocate(one, ship, 1, items, 3, out);
+    EXPECT_EQ_INT(out[0], 2);
+    EXPECT_EQ_INT(out[1], 0);
+    EXPECT_EQ_INT(out[2], 1);
+    EXPECT_EQ_INT(f.units, 3);
+    EXPECT_TRUE(f.partial);
+}
+
+/* ---- SKU matching ------------------------------------------------------------------- */
+
+static void expect_kinds(const char *a, const char *b, const char *want)
+{
+    char got[64];
+    skumatch_kind_name(skumatch_near(a, b), got, sizeof got);
+    if (strcmp(got, want) != 0)
+        test_fail(__FILE__, __LINE__, "near(\"%s\", \"%s\"): expected \"%s\", got \"%s\"", a, b, want,
+                  got);
+    /* The relation is symmetric. */
+    skumatch_kind_name(skumatch_near(b, a), got, sizeof got);
+    EXPECT_EQ_STR(got, want);
+}
+
+TEST(syncd7_skus, near_miss_rules)
+{
+    expect_kinds("ABC-1", "ABC-1", "");
+    expect_kinds("abc-1", "ABC-1", "case");
+    expect_kinds(" ABC-1", "ABC-1", "whitespace");
+    expect_kinds("ABC-1\t\r\n", "ABC-1", "whitespace");
+    expect_kinds(" abc-1 ", "ABC-1", "case+whitespace");
+    expect_kinds("ACME-123", "123", "prefix");
+    expect_kinds("acme-abc", "ABC", "case+prefix");
+    expect_kinds("us/TEE-1", "tee-1", "case+prefix");
+    expect_kinds("X:ABC ", "ABC", "prefix+whitespace");
+    expect_kinds("ACME 123", "123", "prefix");
+    expect_kinds("-123", "123", "prefix");
+    /* Not near: no separator before the core, a core under 3 characters,
+     * a prefix over 16, a suffix instead of a prefix, different SKUs. */
+    expect_kinds("ACME123", "123", "");
+    expect_kinds("A-12", "12", "");
+    expect_kinds("ABCDEFGHIJKLMNOP-123", "123", "");
+    expect_kinds("ABCDEFGHIJKLMNO-123", "123", "prefix");
+    expect_kinds("123-ACME", "123", "");
+    expect_kinds("ABC-1", "ABC-2", "");
+    expect_kinds("   ", "", "");
+    EXPECT_EQ_INT(skumatch_near(NULL, "A"), 0);
+}
+
+TEST(syncd7_skus, run_matches_pairs_identity_and_finds_near_misses)
+{
+    const char *shop[] = {"A-1", "a-2", "ACME-300", "B-9", "OLD-1", "Z-9 ", "NOPE"};
+    const char *cin7[] = {"A-1", "A-2", "300", "C-1", "NEW-1", "Z-9", "acme-nope"};
+    const char *from[] = {"OLD-1", "B-9"};
+    const char *to[] = {"NEW-1", "MISSING"};
+    skumatch_result r;
+    skumatch_run(shop, 7, cin7, 7, from, to, 2, 1, &r);
+    EXPECT_EQ_INT(r.match[0], 0);  /* identity */
+    EXPECT_EQ_INT(r.match[1], -1); /* case differs */
+    EXPECT_EQ_INT(r.match[2], -1);
+    EXPECT_EQ_INT(r.match[3], -1); /* its pair names a SKU Cin7 lacks */
+    EXPECT_EQ_INT(r.match[4], 4);  /* explicit pair */
+    EXPECT_EQ_INT(r.match[5], -1);
+    EXPECT_EQ_INT(r.match[6], -1);
+    /* Near misses: a-2 ~ A-2 (case), ACME-300 ~ 300 (prefix), Z-9 ~ Z-9
+     * (whitespace), NOPE ~ acme-nope (Cin7 carries the prefix). */
+    EXPECT_EQ_INT(r.n_near, 4);
+    char k[64];
+    EXPECT_EQ_INT(r.near[0].shop_sku, 1);
+    EXPECT_EQ_INT(r.near[0].cin7_sku, 1);
+    skumatch_kind_name(r.near[0].kinds, k, sizeof k);
+    EXPECT_EQ_STR(k, "case");
+    EXPECT_EQ_INT(r.near[1].shop_sku, 2);
+    EXPECT_EQ_INT(r.near[1].cin7_sku, 2);
+    skumatch_kind_name(r.near[1].kinds, k, sizeof k);
+    EXPECT_EQ_STR(k, "prefix");
+    EXPECT_EQ_INT(r.near[2].shop_sku, 5);
+    EXPECT_EQ_INT(r.near[2].cin7_sku, 5);
+    skumatch_kind_name(r.near[2].kinds, k, sizeof k);
+    EXPECT_EQ_STR(k, "whitespace");
+    EXPECT_EQ_INT(r.near[3].shop_sku, 6);
+    EXPECT_EQ_INT(r.near[3].cin7_sku, 6);
+    skumatch_kind_name(r.near[3].kinds, k, sizeof k);
+    EXPECT_EQ_STR(k, "case+prefix");
+    skumatch_result_free(&r);
+
+    /* Without identity only the pairs match. */
+    skumatch_run(shop, 7, cin7, 7, from, to, 2, 0, &r);
+    EXPECT_EQ_INT(r.match[0], -1);
+    EXPECT_EQ_INT(r.match[4], 4);
+    skumatch_result_free(&r);
+    skumatch_result_free(NULL);
+}
+
+TEST(syncd7_skus, a_large_catalog_finds_only_the_case_misses)
+{
+    /* 20,000 on each side, every tenth differing in case: only those are
+     * near misses (a pairwise comparison would be 4e8 steps). */
+    enum { N = 20000 };
+    char **shop = calloc(N, sizeof *shop), **cin7 = calloc(N, sizeof *cin7);
+    for (int i = 0; i < N; i++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "SKU-%05d", i);
+        cin7[i] = strdup(buf);
+        if (i % 10 == 0)
+            buf[0] = 's';
+        shop[i] = strdup(buf);
+    }
+    skumatch_result r;
+    skumatch_run((const char *const *)shop, N, (const char *const *)cin7, N, NULL, NULL, 0, 1, &r);
+    EXPECT_EQ_INT(r.n_near, N / 10);
+    size_t unmatched = 0;
+    for (int i = 0; i < N; i++)
+        unmatched += r.match[i] < 0;
+    EXPECT_EQ_INT(unmatched, N / 10);
+    skumatch_result_free(&r);
+    for (int i = 0; i < N; i++) {
+        free(shop[i]);
+        free(cin7[i]);
+    }
+    free(shop);
+    free(cin7);
+}
+
+/* ---- the store read reconciliation uses -------------------------------------------- */
+
+TEST(syncd7_store, reservation_exists_per_shop_and_order)
+{
+    char path[600], err[256];
+    snprintf(path, sizeof path, "%s/syncd7.db", test_tmp_dir());
+    store *st = NULL;
+    EXPECT_EQ_INT(store_open(path, NULL, &st, err, sizeof err), 0);
+    EXPECT_EQ_INT(store_reservation_exists(st, "a.myshopify.com", "1001"), 0);
+    EXPECT_EQ_INT(store_reserve(st, "a.myshopify.com", "1001", "A-1", 2, 100), 0);
+    EXPECT_EQ_INT(store_reserve(st, "a.myshopify.com", "1001", "A-2", 1, 100), 0);
+    EXPECT_EQ_INT(store_reservation_exists(st, "a.myshopify.com", "1001"), 1);
+    EXPECT_EQ_INT(store_reservation_exists(st, "b.myshopify.com", "1001"), 0);
+    EXPECT_EQ_INT(store_reservation_exists(st, "a.myshopify.com", "1002"), 0);
+    /* Pushed or released, it still tells that syncd saw the order. */
+    EXPECT_EQ_INT(store_reservation_pushed(st, "a.myshopify.com", "1001", 200), 0);
+    EXPECT_EQ_INT(store_reservation_exists(st, "a.myshopify.com", "1001"), 1);
+    EXPECT_EQ_INT(store_reservation_exists(st, NULL, "1001"), -1);
+    store_close(st);
+}
