@@ -70,10 +70,10 @@ TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(ENGINE_CORE) $(SYNCD_PARTS) $(
 SELFTEST_SRCS := tests/runner.c tests/selftest/selftest.c
 
 BENCH_PROGS := bench-httpd bench-bare bench-store bench-syncd-intake
-bench-httpd_SRCS := bench/httpd_server.c
-bench-bare_SRCS  := bench/bare_server.c
-bench-store_SRCS := bench/store_bench.c engine/syncd/store.c
-bench-syncd-intake_SRCS := bench/syncd_intake.c
+bench-httpd_SRCS := bench/httpd_server.c bench/benchopt.c
+bench-bare_SRCS  := bench/bare_server.c bench/benchopt.c
+bench-store_SRCS := bench/store_bench.c bench/benchopt.c engine/syncd/store.c
+bench-syncd-intake_SRCS := bench/syncd_intake.c bench/benchopt.c
 
 # ---- variant rules ---------------------------------------------------------
 

@@ -1,10 +1,10 @@
 /*
  * What the two benchmark servers share: the command line, the fixed answer
  * read from a file, the "listening on" line run.sh waits for, and waiting for
- * SIGTERM or SIGINT. The Makefile builds each bench program from one source
- * file plus lib/, so these helpers live in a header as static functions
- * rather than in a third .c; keep every one of them used by both servers
- * (-Wunused-function).
+ * SIGTERM or SIGINT. The Makefile builds each server from its source file,
+ * benchopt.c (the command line of every bench program) and lib/, so these
+ * helpers live in a header as static functions rather than in a third .c;
+ * keep every one of them used by both servers (-Wunused-function).
  *
  *   bench-X [--port N] [--body FILE]   serve FILE at any path until signalled
  *   bench-X --print-free-port          print a free 127.0.0.1 port and exit
@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "benchopt.h"
+
 #define BENCH_DEFAULT_BODY "bench/payload.json"
 /* The payload is 1 KiB; anything this large is a wrong path. */
 #define BENCH_BODY_CAP (16u * 1024 * 1024)
@@ -33,73 +35,45 @@ typedef struct {
     int print_free_port;
 } bench_opts;
 
-static const struct {
-    struct option opt;
-    const char *arg, *help;
-} bench_option_table[] = {
+static const benchopt bench_options[] = {
     {{"port", required_argument, NULL, 'p'}, "N", "port on 127.0.0.1 (default 0: a free one)"},
     {{"body", required_argument, NULL, 'b'}, "FILE", "the answer's body (default " BENCH_DEFAULT_BODY ")"},
     {{"print-free-port", no_argument, NULL, 'f'}, NULL,
      "print a port free on 127.0.0.1 and exit (run.sh uses it for nginx and WireMock)"},
-    {{"help", no_argument, NULL, 'h'}, NULL, "this text"},
 };
-#define BENCH_N_OPTIONS (sizeof bench_option_table / sizeof bench_option_table[0])
 
-static void bench_usage(FILE *out, const char *prog, const char *what)
+static void bench_set(void *ud, int val, const char *arg, const char *prog)
 {
-    fprintf(out, "usage: %s [options]\n%s\n\n", prog, what);
-    for (size_t i = 0; i < BENCH_N_OPTIONS; i++) {
-        char left[64];
-        snprintf(left, sizeof left, "--%s%s%s", bench_option_table[i].opt.name,
-                 bench_option_table[i].arg ? " " : "",
-                 bench_option_table[i].arg ? bench_option_table[i].arg : "");
-        fprintf(out, "  %-20s %s\n", left, bench_option_table[i].help);
+    bench_opts *o = ud;
+    switch (val) {
+    case 'p': {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(arg, &end, 10);
+        if (errno || end == arg || *end || v > 65535) {
+            fprintf(stderr, "%s: --port: expected 0..65535, got \"%s\"\n", prog, arg);
+            exit(2);
+        }
+        o->port = (unsigned)v;
+        break;
+    }
+    case 'b':
+        o->body_path = arg;
+        break;
+    case 'f':
+        o->print_free_port = 1;
+        break;
     }
 }
 
 /* Fills o from argv; exits 0 after --help and 2 on a bad option. */
 static void bench_parse(int argc, char **argv, const char *what, bench_opts *o)
 {
-    struct option longopts[BENCH_N_OPTIONS + 1];
-    for (size_t i = 0; i < BENCH_N_OPTIONS; i++)
-        longopts[i] = bench_option_table[i].opt;
-    memset(&longopts[BENCH_N_OPTIONS], 0, sizeof longopts[0]);
-
+    const benchopt_cli cli = {what, bench_options, sizeof bench_options / sizeof bench_options[0], 20};
     o->port = 0;
     o->body_path = BENCH_DEFAULT_BODY;
     o->print_free_port = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'p': {
-            char *end;
-            errno = 0;
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (errno || end == optarg || *end || v > 65535) {
-                fprintf(stderr, "%s: --port: expected 0..65535, got \"%s\"\n", argv[0], optarg);
-                exit(2);
-            }
-            o->port = (unsigned)v;
-            break;
-        }
-        case 'b':
-            o->body_path = optarg;
-            break;
-        case 'f':
-            o->print_free_port = 1;
-            break;
-        case 'h':
-            bench_usage(stdout, argv[0], what);
-            exit(0);
-        default:
-            bench_usage(stderr, argv[0], what);
-            exit(2);
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "%s: unexpected argument \"%s\"\n", argv[0], argv[optind]);
-        exit(2);
-    }
+    benchopt_parse(argc, argv, &cli, bench_set, o);
 }
 
 /* Binds 127.0.0.1:0, prints the port the kernel chose and closes it. Another

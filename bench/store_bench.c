@@ -8,11 +8,11 @@
  *
  *   bench-store [--events N] [--threads N] [--dir DIR]
  */
+#include "benchopt.h"
 #include "store.h"
 
 #include "clock.h"
 
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,59 +24,21 @@ typedef struct {
     const char *dir; /* borrowed from argv; NULL: a fresh one under /tmp */
 } opts;
 
-static const struct {
-    struct option opt;
-    const char *arg, *help;
-} option_table[] = {
+static const benchopt options[] = {
     {{"events", required_argument, NULL, 'e'}, "N", "events in all (default 50000)"},
     {{"threads", required_argument, NULL, 't'}, "N", "enqueueing threads (default 8)"},
     {{"dir", required_argument, NULL, 'd'}, "DIR", "directory for the database (default: mkdtemp in /tmp)"},
-    {{"help", no_argument, NULL, 'h'}, NULL, "this text"},
 };
-#define N_OPTIONS (sizeof option_table / sizeof option_table[0])
+static const benchopt_cli cli = {"store_enqueue throughput from several threads", options,
+                                 sizeof options / sizeof options[0], 16};
 
-static void usage(FILE *out, const char *prog)
+static void set(void *ud, int val, const char *arg, const char *prog)
 {
-    fprintf(out, "usage: %s [options]\nstore_enqueue throughput from several threads\n\n", prog);
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        char left[64];
-        snprintf(left, sizeof left, "--%s%s%s", option_table[i].opt.name,
-                 option_table[i].arg ? " " : "", option_table[i].arg ? option_table[i].arg : "");
-        fprintf(out, "  %-16s %s\n", left, option_table[i].help);
-    }
-}
-
-static long positive(const char *prog, const char *flag, const char *v)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (*end || n <= 0 || n > 100000000) {
-        fprintf(stderr, "%s: --%s wants a positive number, not \"%s\"\n", prog, flag, v);
-        exit(2);
-    }
-    return n;
-}
-
-static void parse(int argc, char **argv, opts *o)
-{
-    struct option longs[N_OPTIONS + 1];
-    for (size_t i = 0; i < N_OPTIONS; i++)
-        longs[i] = option_table[i].opt;
-    memset(&longs[N_OPTIONS], 0, sizeof longs[0]);
-    *o = (opts){50000, 8, NULL};
-    int c;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-        switch (c) {
-        case 'e': o->events = positive(argv[0], "events", optarg); break;
-        case 't': o->threads = positive(argv[0], "threads", optarg); break;
-        case 'd': o->dir = optarg; break;
-        case 'h': usage(stdout, argv[0]); exit(0);
-        default: usage(stderr, argv[0]); exit(2);
-        }
-    }
-    if (optind < argc) {
-        usage(stderr, argv[0]);
-        exit(2);
+    opts *o = ud;
+    switch (val) {
+    case 'e': o->events = benchopt_positive(prog, "events", arg, 100000000); break;
+    case 't': o->threads = benchopt_positive(prog, "threads", arg, 100000000); break;
+    case 'd': o->dir = arg; break;
     }
 }
 
@@ -104,8 +66,8 @@ static void *enqueue_range(void *arg)
 
 int main(int argc, char **argv)
 {
-    opts o;
-    parse(argc, argv, &o);
+    opts o = {50000, 8, NULL};
+    benchopt_parse(argc, argv, &cli, set, &o);
     char dir[256], path[512], err[256];
     if (o.dir) {
         snprintf(dir, sizeof dir, "%s", o.dir);

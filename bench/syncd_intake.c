@@ -28,6 +28,7 @@
  *   bench-syncd-intake [--syncd PATH] [--events N] [--connections N]
  *                      [--rate R] [--seconds S] [--dir DIR]
  */
+#include "benchopt.h"
 #include "clock.h"
 #include "hist.h"
 #include "hmac.h"
@@ -37,7 +38,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -61,65 +61,39 @@ typedef struct {
     const char *dir; /* NULL: a fresh one under /tmp */
 } opts;
 
-static const struct {
-    struct option opt;
-    const char *arg, *help;
-} option_table[] = {
+static const benchopt options[] = {
     {{"syncd", required_argument, NULL, 'S'}, "PATH", "the syncd binary (default bin/syncd)"},
     {{"events", required_argument, NULL, 'e'}, "N", "webhooks in the throughput run (default 40000)"},
     {{"connections", required_argument, NULL, 'c'}, "N", "keep-alive connections there (default 64)"},
     {{"rate", required_argument, NULL, 'r'}, "R", "webhooks per second in the latency run (default 1000)"},
     {{"seconds", required_argument, NULL, 's'}, "S", "length of the latency run (default 5)"},
     {{"dir", required_argument, NULL, 'd'}, "DIR", "scratch directory (default: mkdtemp in /tmp)"},
-    {{"help", no_argument, NULL, 'h'}, NULL, "this text"},
 };
-#define N_OPTIONS (sizeof option_table / sizeof option_table[0])
+static const benchopt_cli cli = {"syncd webhook intake: throughput and acknowledgement latency",
+                                 options, sizeof options / sizeof options[0], 18};
+/* The largest count a flag takes. */
+#define MAX_COUNT 10000000
 
-static void usage(FILE *out, const char *prog)
+static void set(void *ud, int val, const char *arg, const char *prog)
 {
-    fprintf(out, "usage: %s [options]\nsyncd webhook intake: throughput and acknowledgement latency\n\n",
-            prog);
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        char left[64];
-        snprintf(left, sizeof left, "--%s%s%s", option_table[i].opt.name,
-                 option_table[i].arg ? " " : "", option_table[i].arg ? option_table[i].arg : "");
-        fprintf(out, "  %-18s %s\n", left, option_table[i].help);
+    opts *o = ud;
+    switch (val) {
+    case 'S': o->syncd = arg; break;
+    case 'e': o->events = benchopt_positive(prog, "events", arg, MAX_COUNT); break;
+    case 'c': o->connections = benchopt_positive(prog, "connections", arg, MAX_COUNT); break;
+    case 'r': o->rate = benchopt_positive(prog, "rate", arg, MAX_COUNT); break;
+    case 's': o->seconds = benchopt_positive(prog, "seconds", arg, MAX_COUNT); break;
+    case 'd': o->dir = arg; break;
     }
-}
-
-static long positive(const char *prog, const char *flag, const char *v)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (*end || n <= 0 || n > 10000000) {
-        fprintf(stderr, "%s: --%s wants a positive number, not \"%s\"\n", prog, flag, v);
-        exit(2);
-    }
-    return n;
 }
 
 static void parse(int argc, char **argv, opts *o)
 {
-    struct option longs[N_OPTIONS + 1];
-    for (size_t i = 0; i < N_OPTIONS; i++)
-        longs[i] = option_table[i].opt;
-    memset(&longs[N_OPTIONS], 0, sizeof longs[0]);
     *o = (opts){"bin/syncd", 40000, 64, 1000, 5, NULL};
-    int c;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-        switch (c) {
-        case 'S': o->syncd = optarg; break;
-        case 'e': o->events = positive(argv[0], "events", optarg); break;
-        case 'c': o->connections = positive(argv[0], "connections", optarg); break;
-        case 'r': o->rate = positive(argv[0], "rate", optarg); break;
-        case 's': o->seconds = positive(argv[0], "seconds", optarg); break;
-        case 'd': o->dir = optarg; break;
-        case 'h': usage(stdout, argv[0]); exit(0);
-        default: usage(stderr, argv[0]); exit(2);
-        }
-    }
-    if (optind < argc || o->connections > 1024) {
-        usage(stderr, argv[0]);
+    benchopt_parse(argc, argv, &cli, set, o);
+    if (o->connections > 1024) {
+        fprintf(stderr, "%s: --connections: at most 1024\n", argv[0]);
+        benchopt_usage(stderr, argv[0], &cli);
         exit(2);
     }
 }

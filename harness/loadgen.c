@@ -35,6 +35,7 @@ struct loadgen {
     pthread_mutex_t records_lock;
 
     atomic_ullong sent, accepted, sold_out, answered;
+    atomic_llong *taken; /* per SKU: units of accepted sales, every channel */
     atomic_llong max_lag;
 };
 
@@ -137,8 +138,11 @@ static void send_one(loadgen *g, lg_record *r)
         }
         cJSON_Delete(v);
     }
-    if (r->result == OUT_ACCEPTED)
+    if (r->result == OUT_ACCEPTED) {
         atomic_fetch_add(&g->accepted, 1);
+        for (int i = 0; i < (a->shopify ? a->n_lines : 1); i++) /* other channels: one line */
+            atomic_fetch_add(&g->taken[a->lines[i].sku], (long long)a->lines[i].qty);
+    }
     else if (r->result == OUT_SOLD_OUT)
         atomic_fetch_add(&g->sold_out, 1);
     httpc_resp_free(&resp);
@@ -225,6 +229,9 @@ loadgen *loadgen_start(const lg_config *cfg)
     g->cfg = *cfg;
     g->n_senders = cfg->senders ? cfg->senders : 8;
     g->queue = xcalloc(QUEUE_CAP, sizeof *g->queue);
+    g->taken = xcalloc(cfg->sc->n_skus + 1, sizeof *g->taken);
+    for (size_t i = 0; i < cfg->sc->n_skus; i++)
+        atomic_init(&g->taken[i], 0);
     pthread_mutex_init(&g->lock, NULL);
     pthread_mutex_init(&g->records_lock, NULL);
     pthread_cond_init(&g->not_empty, NULL);
@@ -243,6 +250,11 @@ void loadgen_progress(loadgen *g, uint64_t *sent, uint64_t *accepted, uint64_t *
     *accepted = atomic_load(&g->accepted);
     *sold_out = atomic_load(&g->sold_out);
     *max_lag_ms = atomic_load(&g->max_lag);
+}
+
+int64_t loadgen_taken(loadgen *g, size_t sku)
+{
+    return sku < g->cfg.sc->n_skus ? (int64_t)atomic_load(&g->taken[sku]) : 0;
 }
 
 int loadgen_done(loadgen *g)
@@ -275,6 +287,7 @@ void loadgen_finish(loadgen *g, lg_record **records, size_t *n, int64_t *max_lag
     *max_lag_ms = atomic_load(&g->max_lag);
     free(g->records);
     free(g->queue);
+    free((void *)g->taken);
     free(g->senders);
     pthread_mutex_destroy(&g->lock);
     pthread_mutex_destroy(&g->records_lock);

@@ -46,6 +46,9 @@ loadgen *loadgen_start(const lg_config *cfg);
 void loadgen_progress(loadgen *g, uint64_t *sent, uint64_t *accepted, uint64_t *sold_out,
                       int64_t *max_lag_ms);
 /* 1 once every arrival is sent and answered. */
+/* Units of sku (catalog index) taken so far by accepted sales of every
+ * channel. */
+int64_t loadgen_taken(loadgen *g, size_t sku);
 int loadgen_done(loadgen *g);
 /* Stops early (Ctrl-C, a crash of the run); arrivals not yet sent are dropped. */
 void loadgen_cancel(loadgen *g);

@@ -282,8 +282,8 @@ static int cmp_cover_ev(const void *a, const void *b)
 }
 
 /* Per SKU: the first moment its days of cover, from ground truth (paid
- * units over the scenario's velocity window; Cin7's on hand + on order -
- * allocated over every location), fell below the scenario's threshold, then
+ * units over the scenario's velocity window; Cin7's on hand + on order +
+ * in transit - allocated over every location), fell below the scenario's threshold, then
  * the first draft purchase line for it at or after that moment. Records the
  * latencies into h and returns how many crossings never got a draft. */
 static int64_t po_draft_latency(const measure_input *in, model *m, const journal_data *sj,
@@ -327,7 +327,8 @@ static int64_t po_draft_latency(const measure_input *in, model *m, const journal
             strmap_put(locs, loc, l);
         }
         PUSH_EV(num(e, "t", 0) - in->t0, k, 0, (int)l,
-                num(e, "on_hand", 0) + num(e, "on_order", 0) - num(e, "allocated", 0));
+                num(e, "on_hand", 0) + num(e, "on_order", 0) + num(e, "in_transit", 0) -
+                    num(e, "allocated", 0));
     }
 #undef PUSH_EV
     if (n)

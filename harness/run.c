@@ -27,6 +27,7 @@
 
 #define VERSION "0.1.0"
 #define POLL_REAL_MS 100
+#define EXISTED_EVERY_MS 5000 /* how often the progress line re-reads what existed */
 #define HEALTH_TIMEOUT_MS 60000
 
 static volatile sig_atomic_t interrupted;
@@ -233,6 +234,7 @@ typedef struct {
     char cin7_url[64], shopify_url[64], syncd_url[64];
     char *syncd_argv[8];
     char metrics_url[160];
+    int64_t *existed; /* per SKU, Cin7's initial + received + adjusted; NULL until read */
 } run_ctx;
 
 static int start_mock(run_ctx *r, const char *name, const char *config, int port, proc **p,
@@ -315,6 +317,33 @@ static cJSON *shifted_plan(const cJSON *plan, int64_t t0)
 
 /* ---- progress ---------------------------------------------------------------------- */
 
+/* What physically existed per SKU, from mock-cin7's state (the oversell
+ * of the progress line; the final figure is measure.c's). */
+static void read_existed(run_ctx *r)
+{
+    char url[200];
+    snprintf(url, sizeof url, "%s/_mock/state", r->cin7_url);
+    cJSON *v = NULL;
+    if (get_json(url, NULL, &v) != 200) {
+        cJSON_Delete(v);
+        return;
+    }
+    if (!r->existed)
+        r->existed = xcalloc(r->sc.n_skus + 1, sizeof *r->existed);
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(v, "products"))
+    {
+        const char *sku = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "sku"));
+        int k = sku ? scenario_sku_index(&r->sc, sku) : -1;
+        if (k >= 0)
+            r->existed[k] =
+                (int64_t)(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "initial")) +
+                          cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "received")) +
+                          cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "adjusted")));
+    }
+    cJSON_Delete(v);
+}
+
 static void progress(run_ctx *r, loadgen *g, int64_t now, int64_t backlog, int tty, int final)
 {
     uint64_t sent, accepted, sold_out;
@@ -322,17 +351,25 @@ static void progress(run_ctx *r, loadgen *g, int64_t now, int64_t backlog, int t
     loadgen_progress(g, &sent, &accepted, &sold_out, &lag);
     double t = (double)now / 1000.0, d = (double)r->sc.duration_ms / 1000.0;
     double eta = t < d ? (d - t) / r->k : 0;
-    char q[32] = "?";
+    char q[32] = "?", ov[32] = "?";
     if (backlog >= 0)
         snprintf(q, sizeof q, "%lld", (long long)backlog);
+    if (r->existed) {
+        int64_t over = 0;
+        for (size_t k = 0; k < r->sc.n_skus; k++) {
+            int64_t x = loadgen_taken(g, k) - r->existed[k];
+            over += x > 0 ? x : 0;
+        }
+        snprintf(ov, sizeof ov, "%lld", (long long)over);
+    }
     if (tty)
-        fprintf(stderr, "\r[%6.0fs/%.0fs] orders %llu accepted %llu sold out %llu queue %s lag %lldms ETA %.0fs   %s",
+        fprintf(stderr, "\r[%6.0fs/%.0fs] orders %llu accepted %llu sold out %llu oversell %s queue %s lag %lldms ETA %.0fs   %s",
                 t, d, (unsigned long long)sent, (unsigned long long)accepted,
-                (unsigned long long)sold_out, q, (long long)lag, eta, final ? "\n" : "");
+                (unsigned long long)sold_out, ov, q, (long long)lag, eta, final ? "\n" : "");
     else
-        fprintf(stderr, "progress: t=%.0fs/%.0fs orders=%llu accepted=%llu sold_out=%llu queue=%s lag_ms=%lld\n",
+        fprintf(stderr, "progress: t=%.0fs/%.0fs orders=%llu accepted=%llu sold_out=%llu oversell=%s queue=%s lag_ms=%lld\n",
                 t, d, (unsigned long long)sent, (unsigned long long)accepted,
-                (unsigned long long)sold_out, q, (long long)lag);
+                (unsigned long long)sold_out, ov, q, (long long)lag);
 }
 
 /* ---- the run ----------------------------------------------------------------------- */
@@ -528,7 +565,7 @@ int run_scenario(const run_opts *o)
     size_t n_samples = 0, cap_samples = 0;
     size_t next_crash = 0;
     int64_t restart_at = -1;
-    int64_t last_print = 0;
+    int64_t last_print = 0, existed_read = 0;
     int engine_died = 0;
     int64_t backlog = -1;
 
@@ -577,6 +614,10 @@ int run_scenario(const run_opts *o)
             samples[n_samples++] = (measure_sample){now, backlog};
         }
         int64_t real_now = clock_wall_ms();
+        if (!r.existed || real_now - existed_read >= EXISTED_EVERY_MS) {
+            read_existed(&r);
+            existed_read = real_now;
+        }
         if (tty ? real_now - last_print >= 250 : real_now - last_print >= 10000) {
             progress(&r, g, now, backlog, tty, 0);
             last_print = real_now;
@@ -793,6 +834,7 @@ out:
         fprintf(stderr, "surge: INVALID: %s\n", invalid);
     for (size_t i = 0; i < 8; i++)
         free(r.syncd_argv[i]);
+    free(r.existed);
 early:
     for (size_t i = 0; i < n_gates; i++)
         free(gates[i].metric);

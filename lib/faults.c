@@ -34,7 +34,8 @@ enum dist { D_FIXED, D_UNIFORM, D_LOGNORMAL };
 
 static const char *const keys_status[] = {COMMON_KEYS, "status", "body", NULL};
 static const char *const keys_dist[] = {COMMON_KEYS, DIST_KEYS, NULL};
-static const char *const keys_timeout[] = {COMMON_KEYS, "hold", NULL};
+static const char *const keys_timeout[] = {COMMON_KEYS, "hold", "applied", NULL};
+static const char *const keys_reset[] = {COMMON_KEYS, "applied", NULL};
 static const char *const keys_plain[] = {COMMON_KEYS, NULL};
 static const char *const keys_malformed[] = {COMMON_KEYS, "mode", NULL};
 static const char *const keys_throttle[] = {COMMON_KEYS, "limit", NULL};
@@ -49,7 +50,7 @@ static const struct {
     [K_STATUS] = {"status", 0, keys_status},
     [K_LATENCY] = {"latency", 0, keys_dist},
     [K_TIMEOUT] = {"timeout", 0, keys_timeout},
-    [K_RESET] = {"reset", 0, keys_plain},
+    [K_RESET] = {"reset", 0, keys_reset},
     [K_MALFORMED] = {"malformed", 0, keys_malformed},
     [K_OUTAGE] = {"outage", 0, keys_status},
     [K_THROTTLE] = {"throttle", 0, keys_throttle},
@@ -75,6 +76,7 @@ typedef struct {
     enum dist dist;  /* LATENCY, DELAY */
     int64_t d1, d2;  /* ms | min, max | median, p99 */
     int64_t hold;    /* TIMEOUT */
+    int applied;     /* TIMEOUT, RESET: the request takes effect first */
     int invalid;     /* MALFORMED: 1 for mode "invalid" */
     int limit;       /* THROTTLE */
     int copies;      /* DUPLICATE */
@@ -268,7 +270,10 @@ static int parse_kind_fields(rule *r, const cJSON *entry, const char *path, json
         return parse_dist(r, entry, path, e);
     case K_TIMEOUT:
         r->hold = 60000;
-        return get_bounded_ms(entry, path, "hold", &r->hold, 1, e);
+        return get_bounded_ms(entry, path, "hold", &r->hold, 1, e) ||
+                       json_get_bool(entry, path, "applied", JSON_OPTIONAL, &r->applied, e)
+                   ? -1
+                   : 0;
     case K_MALFORMED: {
         const char *mode = "truncated";
         if (json_get_str(entry, path, "mode", JSON_OPTIONAL, &mode, e))
@@ -301,6 +306,7 @@ static int parse_kind_fields(rule *r, const cJSON *entry, const char *path, json
         return get_bounded_ms(entry, path, "window", &r->window, 1, e);
     }
     case K_RESET:
+        return json_get_bool(entry, path, "applied", JSON_OPTIONAL, &r->applied, e);
     case K_DROP:
     case K_COUNT:
         break;
@@ -473,6 +479,7 @@ cJSON *faults_to_json(const fault_plan *p)
             break;
         case K_TIMEOUT:
             add_ms(o, "hold", r->hold);
+            cJSON_AddBoolToObject(o, "applied", r->applied);
             break;
         case K_MALFORMED:
             cJSON_AddStringToObject(o, "mode", r->invalid ? "invalid" : "truncated");
@@ -487,6 +494,8 @@ cJSON *faults_to_json(const fault_plan *p)
             add_ms(o, "window", r->window);
             break;
         case K_RESET:
+            cJSON_AddBoolToObject(o, "applied", r->applied);
+            break;
         case K_DROP:
         case K_COUNT:
             break;
@@ -605,9 +614,11 @@ void faults_decide(fault_plan *p, const char *method, const char *path, int64_t 
         case K_TIMEOUT:
             out->action = FAULT_TIMEOUT;
             out->hold_ms = r->hold;
+            out->applied = r->applied;
             break;
         case K_RESET:
             out->action = FAULT_RESET;
+            out->applied = r->applied;
             break;
         case K_MALFORMED:
             out->action = FAULT_MALFORMED;

@@ -87,6 +87,8 @@ typedef struct {
     int64_t delay_ms;      /* sum of the latency faults that fired, applied
                               before the action or the real answer */
     int64_t hold_ms;       /* TIMEOUT */
+    int applied;           /* TIMEOUT, RESET: the request is carried out
+                              first and only its answer is lost */
     int rule;              /* index of the rule that set action, -1 if none */
 } fault_decision;
 

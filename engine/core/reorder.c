@@ -1,4 +1,4 @@
-/* Replenishment decisions; see replen.h. */
+/* Replenishment decisions; see reorder.h. */
 #include "reorder.h"
 
 #include <math.h>

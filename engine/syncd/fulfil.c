@@ -100,6 +100,18 @@ static void info_from_event(const cJSON *v, sale_info *s)
     read_lines(cJSON_GetObjectItemCaseSensitive(v, "Lines"), s);
 }
 
+/* The sale an event's body (a webhook payload or a saleList row) names.
+ * Returns 0, or -1 when the body is not a JSON object (*s untouched). */
+static int sale_of_event(const store_event *ev, sale_info *s)
+{
+    cJSON *v = json_parse(ev->body, ev->body_len, NULL);
+    int rc = cJSON_IsObject(v) ? 0 : -1;
+    if (rc == 0)
+        info_from_event(v, s);
+    cJSON_Delete(v);
+    return rc;
+}
+
 /* From the sale as GET sale answers it. */
 static void info_from_sale(const cJSON *v, sale_info *s)
 {
@@ -164,32 +176,6 @@ static void order_of(const sale_info *s, char *buf, size_t n)
         }
 }
 
-static handled done(void)
-{
-    return (handled){H_DONE, 0, ""};
-}
-
-static handled retry(int64_t wait, const char *fmt, const char *detail)
-{
-    handled h = {H_RETRY, wait, ""};
-    snprintf(h.reason, sizeof h.reason, fmt, detail);
-    return h;
-}
-
-static handled dead(const char *fmt, const char *detail)
-{
-    handled h = {H_DEAD, 0, ""};
-    snprintf(h.reason, sizeof h.reason, fmt, detail);
-    return h;
-}
-
-static handled from_outcome(const outcome *o)
-{
-    handled h = {o->action == POLICY_PERMANENT ? H_DEAD : H_RETRY, o->wait_ms > 0 ? o->wait_ms : 1000, ""};
-    snprintf(h.reason, sizeof h.reason, "%s", o->error);
-    return h;
-}
-
 static void count_state(syncd *sd, const char *state)
 {
     char name[96];
@@ -210,6 +196,20 @@ static int64_t location_for(const catalog *cat, size_t shop, const char *cin7_lo
     return n ? locs[0].id : 0;
 }
 
+/* GETs path (relative to the shop's Admin API) into *v (caller frees).
+ * Returns 0, or -1 with *h saying what the failure calls for. */
+static int shop_get(syncd *sd, size_t shop, const char *path, cJSON **v, handled *h)
+{
+    outcome o;
+    *v = NULL;
+    shopify_json(sd->shops[shop], "GET", path, NULL, PRIO_NORMAL, 1, v, &o);
+    int rc = *v ? 0 : -1;
+    if (rc != 0)
+        *h = handled_from_outcome(&o);
+    outbound_done(&o);
+    return rc;
+}
+
 /* A fulfillment of the order carrying this tracking number already exists
  * (a POST that reached Shopify unanswered). Returns 1, 0, or -1 with *h. */
 static int already_there(syncd *sd, size_t shop, const char *order, const char *tracking,
@@ -219,15 +219,9 @@ static int already_there(syncd *sd, size_t shop, const char *order, const char *
         return 0; /* nothing to know it by: Shopify's fulfillable units guard */
     char path[160];
     snprintf(path, sizeof path, "orders/%s/fulfillments.json", order);
-    cJSON *v = NULL;
-    outcome o;
-    shopify_json(sd->shops[shop], "GET", path, NULL, PRIO_NORMAL, 1, &v, &o);
-    if (!v) {
-        *h = from_outcome(&o);
-        outbound_done(&o);
+    cJSON *v;
+    if (shop_get(sd, shop, path, &v, h) != 0)
         return -1;
-    }
-    outbound_done(&o);
     int found = 0;
     const cJSON *f;
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(v, "fulfillments"))
@@ -246,15 +240,9 @@ static int order_items(syncd *sd, const catalog *cat, size_t shop, const char *o
 {
     char path[160];
     snprintf(path, sizeof path, "orders/%s.json", order);
-    cJSON *v = NULL;
-    outcome o;
-    shopify_json(sd->shops[shop], "GET", path, NULL, PRIO_NORMAL, 1, &v, &o);
-    if (!v) {
-        *h = from_outcome(&o);
-        outbound_done(&o);
+    cJSON *v;
+    if (shop_get(sd, shop, path, &v, h) != 0)
         return -1;
-    }
-    outbound_done(&o);
     const cJSON *li = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "order"),
                                                        "line_items");
     size_t cap = (size_t)cJSON_GetArraySize(li) + 1;
@@ -314,7 +302,7 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
         free(prior);
         metrics_inc(sd->m, "syncd_fulfillments_duplicate_total", 1);
         store_audit(sd->st, ev->id, now, "skipped", "sale already fulfilled");
-        return done();
+        return handled_done();
     }
     const catalog *cat = syncd_catalog(sd);
     /* The sale as it is now. */
@@ -326,7 +314,7 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     cin7_get_json(sd->c7, sbuf_str(&path), PRIO_NORMAL, &doc, &o);
     sbuf_free(&path);
     if (!doc) {
-        handled h = from_outcome(&o);
+        handled h = handled_from_outcome(&o);
         outbound_done(&o);
         return h;
     }
@@ -334,7 +322,7 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     sale_info s;
     info_from_sale(doc, &s);
     cJSON_Delete(doc);
-    handled h = done();
+    handled h = handled_done();
     status_item *items = NULL;
     int64_t *ids = NULL, *qty = NULL, *ship = NULL;
     size_t n_items = 0;
@@ -358,7 +346,7 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     int fresh = store_write_intent(sd->st, write_key, "fulfillment", NULL, now, &state, &remote);
     free(remote);
     if (fresh < 0) {
-        h = retry(1000, "store: cannot record the intent of %.250s", write_key);
+        h = handled_retry(1000, "store: cannot record the intent of %.250s", write_key);
         goto out;
     }
     if (!fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN)) {
@@ -416,12 +404,12 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     }
     case POLICY_LOOKUP:
         store_write_outcome(sd->st, write_key, WRITE_UNKNOWN, NULL, at);
-        h = from_outcome(&o);
+        h = handled_from_outcome(&o);
         h.kind = H_RETRY;
         break;
     default:
         store_write_outcome(sd->st, write_key, WRITE_FAILED, NULL, at);
-        h = from_outcome(&o);
+        h = handled_from_outcome(&o);
     }
     cJSON_Delete(answer);
     outbound_done(&o);
@@ -441,21 +429,16 @@ handled fulfil_sale(syncd *sd, const store_event *ev)
     snprintf(evid, sizeof evid, "ev-%lld", (long long)ev->id);
     if (!sd->cfg.fulfillments) {
         store_audit(sd->st, ev->id, now, "skipped", "fulfillments are off");
-        return done();
+        return handled_done();
     }
     if (!syncd_catalog(sd))
-        return retry(2000, "%s", "catalog not loaded yet");
-    cJSON *v = json_parse(ev->body, ev->body_len, NULL);
-    if (!cJSON_IsObject(v)) {
-        cJSON_Delete(v);
-        return dead("%s", "sale event body is not a JSON object");
-    }
+        return handled_retry(2000, "catalog not loaded yet");
     sale_info s;
-    info_from_event(v, &s);
-    cJSON_Delete(v);
-    handled h = done();
+    if (sale_of_event(ev, &s) != 0)
+        return handled_dead("sale event body is not a JSON object");
+    handled h = handled_done();
     if (!s.id) {
-        h = dead("%s", "sale event has no SaleID");
+        h = handled_dead("sale event has no SaleID");
     } else if (shop_of(sd, &s) < 0) {
         store_audit(sd->st, ev->id, now, "skipped", "not a sale of a Shopify order");
     } else {
@@ -482,14 +465,9 @@ handled fulfil_backordered(syncd *sd, const store_event *ev)
     int64_t now = clock_now_ms(&sd->clk);
     char evid[32];
     snprintf(evid, sizeof evid, "ev-%lld", (long long)ev->id);
-    cJSON *v = json_parse(ev->body, ev->body_len, NULL);
-    if (!cJSON_IsObject(v)) {
-        cJSON_Delete(v);
-        return dead("%s", "sale event body is not a JSON object");
-    }
     sale_info s;
-    info_from_event(v, &s);
-    cJSON_Delete(v);
+    if (sale_of_event(ev, &s) != 0)
+        return handled_dead("sale event body is not a JSON object");
     if (shop_of(sd, &s) >= 0) {
         sbuf what = SBUF_INIT;
         int64_t units = 0;
@@ -509,5 +487,5 @@ handled fulfil_backordered(syncd *sd, const store_event *ev)
         sbuf_free(&what);
     }
     info_free(&s);
-    return done();
+    return handled_done();
 }

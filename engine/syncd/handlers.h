@@ -17,6 +17,15 @@ typedef struct {
     char reason[320];   /* H_RETRY, H_DEAD */
 } handled;
 
+/* The answers every handler gives (handlers.c): done; retry after wait_ms
+ * or dead, the reason formatted (and cut to fit); and the answer an
+ * outbound call's failure calls for: dead when it is permanent, else a
+ * retry after the wait it asks for (1 s when it asks none). */
+handled handled_done(void);
+handled handled_retry(int64_t wait_ms, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+handled handled_dead(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+handled handled_from_outcome(const outcome *o);
+
 /* orders/paid: map, reserve, route, create the Cin7 sale(s). */
 handled orders_paid(syncd *sd, const store_event *ev);
 /* orders/cancelled: void the sale(s), release the reservation. */

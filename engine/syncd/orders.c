@@ -21,29 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static handled retry(int64_t wait, const char *fmt, const char *detail)
-{
-    handled h = {H_RETRY, wait, ""};
-    snprintf(h.reason, sizeof h.reason, fmt, detail);
-    return h;
-}
-
-static handled dead(const char *fmt, const char *detail)
-{
-    handled h = {H_DEAD, 0, ""};
-    snprintf(h.reason, sizeof h.reason, fmt, detail);
-    return h;
-}
-
-static handled from_outcome(const outcome *o)
-{
-    handled h = {H_RETRY, o->wait_ms > 0 ? o->wait_ms : 1000, ""};
-    if (o->action == POLICY_PERMANENT)
-        h.kind = H_DEAD;
-    snprintf(h.reason, sizeof h.reason, "%s", o->error);
-    return h;
-}
-
 static long shop_index(syncd *sd, const char *domain)
 {
     for (size_t i = 0; domain && i < sd->cfg.n_shops; i++)
@@ -307,19 +284,19 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
     free(remote);
     if (fresh < 0) {
         free(text);
-        return retry(1000, "store: cannot record the intent of %.250s", key);
+        return handled_retry(1000, "store: cannot record the intent of %.250s", key);
     }
     if (!fresh && state == WRITE_DONE) {
         free(text);
         stockcache_pushed(sd->cache, ext, now);
-        return (handled){H_DONE, 0, ""};
+        return handled_done();
     }
     if (!fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN)) {
         /* A POST may have reached Cin7 without us hearing back. */
         char *found = NULL;
         outcome o;
         cin7_sale_find(sd->c7, id, ext, PRIO_URGENT, &found, &o);
-        handled h = from_outcome(&o);
+        handled h = handled_from_outcome(&o);
         int ok = o.action == POLICY_DONE;
         outbound_done(&o);
         if (!ok) {
@@ -333,7 +310,7 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
             metrics_inc(sd->m, "syncd_sale_lookups_total{result=\"found\"}", 1);
             free(found);
             free(text);
-            return (handled){H_DONE, 0, ""};
+            return handled_done();
         }
         metrics_inc(sd->m, "syncd_sale_lookups_total{result=\"absent\"}", 1);
     }
@@ -343,7 +320,7 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
     cin7_sale_create(sd->c7, sale, PRIO_URGENT, &sale_id, &o);
     cJSON_Delete(sale);
     free(text);
-    handled h = {H_DONE, 0, ""};
+    handled h = handled_done();
     switch (o.action) {
     case POLICY_DONE:
         stockcache_pushed(sd->cache, ext, clock_now_ms(&sd->clk));
@@ -356,13 +333,13 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
         break;
     case POLICY_LOOKUP:
         store_write_outcome(sd->st, key, WRITE_UNKNOWN, NULL, clock_now_ms(&sd->clk));
-        h = from_outcome(&o);
+        h = handled_from_outcome(&o);
         h.kind = H_RETRY;
         break;
     default:
         /* Refused (rate limit, 4xx) or never sent: safe to send again. */
         store_write_outcome(sd->st, key, WRITE_FAILED, NULL, clock_now_ms(&sd->clk));
-        h = from_outcome(&o);
+        h = handled_from_outcome(&o);
     }
     free(sale_id);
     outbound_done(&o);
@@ -373,17 +350,17 @@ handled orders_paid(syncd *sd, const store_event *ev)
 {
     const catalog *cat = syncd_catalog(sd);
     if (!cat)
-        return retry(2000, "%s", "catalog not loaded yet");
+        return handled_retry(2000, "catalog not loaded yet");
     long shop = shop_index(sd, ev->shop);
     if (shop < 0)
-        return dead("unknown shop \"%s\"", ev->shop ? ev->shop : "");
+        return handled_dead("unknown shop \"%s\"", ev->shop ? ev->shop : "");
     const char *domain = sd->cfg.shops[shop].domain;
     cJSON *o = json_parse(ev->body, ev->body_len, NULL);
     if (!cJSON_IsObject(o)) {
         cJSON_Delete(o);
-        return dead("%s", "orders/paid body is not a JSON object");
+        return handled_dead("orders/paid body is not a JSON object");
     }
-    handled h = {H_DONE, 0, ""};
+    handled h = handled_done();
     char id[64];
     order_id(o, id, sizeof id);
     int64_t now = clock_now_ms(&sd->clk);
@@ -392,7 +369,7 @@ handled orders_paid(syncd *sd, const store_event *ev)
     size_t n = 0;
     char why[256];
     if (!*id) {
-        h = dead("%s", "order has no id");
+        h = handled_dead("order has no id");
         goto out;
     }
     if (!cJSON_IsString(fs) || strcmp(fs->valuestring, "paid") != 0) {
@@ -409,7 +386,7 @@ handled orders_paid(syncd *sd, const store_event *ev)
         goto out;
     }
     if (order_lines(cat, o, &lines, &n, why, sizeof why) != 0) {
-        h = dead("%s", why);
+        h = handled_dead("%s", why);
         cJSON *a = cJSON_CreateObject();
         cJSON_AddStringToObject(a, "reason", why);
         cJSON_AddStringToObject(a, "order", id);
@@ -465,7 +442,7 @@ handled orders_paid(syncd *sd, const store_event *ev)
     stockcache_route_end(sd->cache);
     if (claimed < 0) {
         cJSON_Delete(plan);
-        h = retry(1000, "%s", "store: cannot record the routing plan");
+        h = handled_retry(1000, "store: cannot record the routing plan");
         goto out;
     }
     if (cJSON_GetArraySize(plan) > 1)
@@ -495,22 +472,22 @@ handled orders_cancelled(syncd *sd, const store_event *ev)
 {
     const catalog *cat = syncd_catalog(sd);
     if (!cat)
-        return retry(2000, "%s", "catalog not loaded yet");
+        return handled_retry(2000, "catalog not loaded yet");
     long shop = shop_index(sd, ev->shop);
     if (shop < 0)
-        return dead("unknown shop \"%s\"", ev->shop ? ev->shop : "");
+        return handled_dead("unknown shop \"%s\"", ev->shop ? ev->shop : "");
     const char *domain = sd->cfg.shops[shop].domain;
     cJSON *o = json_parse(ev->body, ev->body_len, NULL);
     if (!cJSON_IsObject(o)) {
         cJSON_Delete(o);
-        return dead("%s", "orders/cancelled body is not a JSON object");
+        return handled_dead("orders/cancelled body is not a JSON object");
     }
     char id[64];
     order_id(o, id, sizeof id);
-    handled h = {H_DONE, 0, ""};
+    handled h = handled_done();
     if (!*id) {
         cJSON_Delete(o);
-        return dead("%s", "order has no id");
+        return handled_dead("order has no id");
     }
     int64_t now = clock_now_ms(&sd->clk);
     char key[160];
@@ -522,7 +499,7 @@ handled orders_cancelled(syncd *sd, const store_event *ev)
     outcome oc;
     cin7_sales_for(sd->c7, id, PRIO_URGENT, &ids, &n_ids, &oc);
     if (oc.action != POLICY_DONE) {
-        h = from_outcome(&oc);
+        h = handled_from_outcome(&oc);
         outbound_done(&oc);
         goto out;
     }
@@ -533,7 +510,7 @@ handled orders_cancelled(syncd *sd, const store_event *ev)
             store_audit(sd->st, ev->id, now, "sale_voided", ids[i]);
             metrics_inc(sd->m, "syncd_sales_voided_total", 1);
         } else {
-            h = from_outcome(&oc);
+            h = handled_from_outcome(&oc);
         }
         outbound_done(&oc);
     }

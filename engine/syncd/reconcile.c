@@ -102,6 +102,23 @@ static void cin7_date(int64_t epoch, char *buf, size_t n)
         buf[len - 1] = '\0';
 }
 
+/* Lists the Cin7 rows (under key, "SaleList") updated since the watermark
+ * mark (began when it has none) less the overlap: query is the path up to
+ * that date ("saleList?UpdatedSince="), which goes into since. Fills *rows
+ * (caller frees) and *o (the caller logs its error, then outbound_done).
+ * Returns 1 when the listing succeeded. */
+static int list_since(syncd *sd, const char *mark, int64_t began, const char *query,
+                      const char *key, char *since, size_t since_n, cJSON **rows, outcome *o)
+{
+    cin7_date(mark_get(sd, mark, began) - sd->cfg.reconcile_overlap_ms, since, since_n);
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, query);
+    sbuf_urlenc(&path, since);
+    cin7_list(sd->c7, sbuf_str(&path), key, PRIO_BULK, rows, o);
+    sbuf_free(&path);
+    return o->action == POLICY_DONE;
+}
+
 static const char *str_of(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -308,17 +325,11 @@ static int64_t check_purchase(const cJSON *p, const cin7_snapshot *snap)
 
 static void check_purchases(syncd *sd, int64_t began, tally *t)
 {
-    int64_t mark = mark_get(sd, PURCHASES_MARK, began);
     char since[40];
-    cin7_date(mark - sd->cfg.reconcile_overlap_ms, since, sizeof since);
-    sbuf path = SBUF_INIT;
-    sbuf_puts(&path, "purchaseList?Status=RECEIVED&UpdatedSince=");
-    sbuf_urlenc(&path, since);
     cJSON *rows = NULL;
     outcome o;
-    cin7_list(sd->c7, sbuf_str(&path), "PurchaseList", PRIO_BULK, &rows, &o);
-    sbuf_free(&path);
-    int ok = o.action == POLICY_DONE;
+    int ok = list_since(sd, PURCHASES_MARK, began, "purchaseList?Status=RECEIVED&UpdatedSince=",
+                        "PurchaseList", since, sizeof since, &rows, &o);
     if (!ok)
         log_warn("reconcile: cannot list received purchases: %s", o.error);
     outbound_done(&o);
@@ -402,17 +413,11 @@ static const char *sale_shop(const syncd *sd, const cJSON *sale)
 static void fetch_shipments(syncd *sd, int64_t began, tally *t)
 {
     int poll = is_poll(sd);
-    int64_t mark = mark_get(sd, SALES_MARK, began);
     char since[40];
-    cin7_date(mark - sd->cfg.reconcile_overlap_ms, since, sizeof since);
-    sbuf path = SBUF_INIT;
-    sbuf_puts(&path, "saleList?UpdatedSince=");
-    sbuf_urlenc(&path, since);
     cJSON *rows = NULL;
     outcome o;
-    cin7_list(sd->c7, sbuf_str(&path), "SaleList", PRIO_BULK, &rows, &o);
-    sbuf_free(&path);
-    int ok = o.action == POLICY_DONE;
+    int ok = list_since(sd, SALES_MARK, began, "saleList?UpdatedSince=", "SaleList", since,
+                        sizeof since, &rows, &o);
     if (!ok) {
         log_warn("reconcile: cannot list sales updated since %s: %s", since, o.error);
         metrics_inc(sd->m, "syncd_reconcile_errors_total", 1);

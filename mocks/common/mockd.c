@@ -32,6 +32,7 @@ struct mockd {
 typedef struct {
     char *client;
     int malformed; /* 1 truncate, 2 invalid JSON */
+    int lose_answer; /* an applied reset or timeout: carry it out, answer nothing */
 } req_info;
 
 static req_info *info_of(httpd_req *r)
@@ -122,9 +123,18 @@ static int filter(httpd_req *r, void *ud)
         break;
     case FAULT_TIMEOUT:
         httpd_delay(r, mockd_real_ms(m, d.hold_ms)); /* no answer: dropped after */
+        if (d.applied) { /* the handler runs; post() drops its answer */
+            info_of(r)->lose_answer = 1;
+            answered = 0;
+        }
         break;
     case FAULT_RESET:
-        httpd_reset(r);
+        if (d.applied) {
+            info_of(r)->lose_answer = 1;
+            answered = 0;
+        } else {
+            httpd_reset(r);
+        }
         break;
     case FAULT_MALFORMED:
         info_of(r)->malformed = d.malformed_invalid ? 2 : 1;
@@ -151,11 +161,16 @@ static int filter(httpd_req *r, void *ud)
     return m->app->filter ? m->app->filter(m->state, r) : 0;
 }
 
-/* Corrupts a real answer for the malformed fault. */
+/* Corrupts a real answer for the malformed fault; loses it for an applied
+ * reset or timeout (held first, for a timeout). */
 static void post(httpd_req *r, void *ud)
 {
     (void)ud;
     req_info *i = httpd_user(r);
+    if (i && i->lose_answer) {
+        httpd_reset(r);
+        return;
+    }
     if (!i || !i->malformed)
         return;
     size_t len;

@@ -532,3 +532,40 @@ TEST(mock_cin7, throttle_fault_lowers_the_rate_limit)
     EXPECT_EQ_INT(c7t_status(&s, c7t_auth, "GET", API "ref/location", NULL), 200);
     e2e_stop(&s);
 }
+
+static int purchases_in_state(const e2e_server *s)
+{
+    cJSON *st = e2e_expect(s, "GET", "/_mock/state", NULL, NULL, 200, 1);
+    int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "purchases"));
+    cJSON_Delete(st);
+    return n;
+}
+
+TEST(mock_cin7, applied_reset_and_timeout_carry_the_request_out_and_lose_the_answer)
+{
+    e2e_server s;
+    char *cfg = c7t_config("");
+    c7t_start(&s, cfg, NULL);
+    free(cfg);
+    static const char body[] = "{\"Supplier\":\"Acme Supply\",\"Order\":{\"Status\":\"DRAFT\","
+                               "\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":50}]}}";
+    static const char *const plans[] = {
+        "[{\"kind\":\"reset\",\"target\":\"POST /ExternalApi/v2/purchase\"}]",
+        "[{\"kind\":\"reset\",\"target\":\"POST /ExternalApi/v2/purchase\",\"applied\":true}]",
+        "[{\"kind\":\"timeout\",\"target\":\"POST /ExternalApi/v2/purchase\",\"hold\":\"300ms\","
+        "\"applied\":true}]"};
+    static const int made[] = {0, 1, 2}; /* purchases in the state after each */
+    for (int i = 0; i < 3; i++) {
+        cJSON_Delete(e2e_expect(&s, "PUT", "/_mock/faults", NULL, plans[i], 200, 1));
+        httpc_resp r = e2e_call(&s, "POST", API "purchase", c7t_auth, body);
+        EXPECT_NE_INT(r.result, HTTPC_OK); /* no answer, whatever happened */
+        httpc_resp_free(&r);
+        EXPECT_EQ_INT(purchases_in_state(&s), made[i]);
+    }
+    /* The journal says the fault fired and the purchase was made. */
+    cJSON *j = c7t_journal(&s);
+    EXPECT_EQ_INT(c7t_count(j, "fault"), 3);
+    EXPECT_EQ_INT(c7t_count(j, "purchase_created"), 2);
+    cJSON_Delete(j);
+    e2e_stop(&s);
+}

@@ -72,12 +72,8 @@ TEST_T(syncd_e2e, bad_hmac_stores_nothing, 90)
      * it for two days) and dead-lettered with the reason. */
     EXPECT_EQ_INT(sdt_send_webhook(&w, "orders/paid", "{\"id\": 77, oops", SDT_SECRET, "wh-2", "ev-2"),
                   200);
-    const cJSON *list;
-    cJSON *dlq = sdt_dlq(&w, &list);
-    EXPECT_EQ_INT(cJSON_GetArraySize(list), 1);
-    const cJSON *dead = cJSON_GetArrayItem(list, 0);
-    EXPECT_CONTAINS(sdt_str(dead, "reason"), "malformed body");
-    EXPECT_EQ_STR(sdt_str(dead, "topic"), "orders/paid");
+    const cJSON *dead;
+    cJSON *dlq = sdt_one_dead_letter(&w, "orders/paid", "malformed body", &dead);
     EXPECT_EQ_STR(sdt_str(dead, "body"), "{\"id\": 77, oops");
     cJSON_Delete(dlq);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_webhooks_total{source=\"shopify\",result=\"dead_on_arrival\"}"),
@@ -181,11 +177,6 @@ static void expect_route(const sdt_world *w, int64_t order, const char *want)
     free(got);
 }
 
-static int queued_one(void *ud)
-{
-    return sdt_metric(ud, "syncd_webhooks_total{source=\"shopify\",result=\"queued\"}") >= 1;
-}
-
 TEST_T(syncd_e2e, routes_to_nearest_and_splits, 120)
 {
     sdt_world w;
@@ -203,16 +194,11 @@ TEST_T(syncd_e2e, routes_to_nearest_and_splits, 120)
                                "{\"sku\":\"R-1\",\"available\":25},{\"sku\":\"R-2\",\"available\":5},"
                                "{\"sku\":\"R-3\",\"available\":5}]}]",
                                "");
-    sdt_start_mocks(&w, c7, sh);
-    free(c7);
-    free(sh);
-    sdt_write_syncd_config(&w,
-                           "[{\"name\":\"Sydney\",\"lat\":-33.87,\"lon\":151.21,\"priority\":1},"
-                           "{\"name\":\"Melbourne\",\"lat\":-37.81,\"lon\":144.96,\"priority\":2},"
-                           "{\"name\":\"Perth\",\"lat\":-31.95,\"lon\":115.86,\"priority\":3}]",
-                           NULL);
-    sdt_start_syncd(&w);
-    sdt_wait_ready(&w);
+    sdt_start_world_take(&w, c7, sh,
+                         "[{\"name\":\"Sydney\",\"lat\":-33.87,\"lon\":151.21,\"priority\":1},"
+                         "{\"name\":\"Melbourne\",\"lat\":-37.81,\"lon\":144.96,\"priority\":2},"
+                         "{\"name\":\"Perth\",\"lat\":-31.95,\"lon\":115.86,\"priority\":3}]",
+                         NULL);
 
     /* Perth has the units: the order ships from Perth, not from Sydney
      * (the preferred location on priority). */
@@ -238,7 +224,8 @@ TEST_T(syncd_e2e, routes_to_nearest_and_splits, 120)
     sdt_faults(&w.cin7, "[{\"kind\":\"outage\",\"target\":\"*/ExternalApi/v2/*\"}]");
     sdt_start_syncd(&w);
     int64_t c = sdt_checkout(&w, "R-3", 4, PERTH);
-    EXPECT_TRUE(sdt_wait(queued_one, &w, 20000));
+    EXPECT_TRUE(sdt_wait_metric(&w, "syncd_webhooks_total{source=\"shopify\",result=\"queued\"}", 1,
+                                20000));
     httpc_resp r = e2e_call(&w.syncd, "GET", "/healthz", NULL, NULL);
     EXPECT_EQ_INT(r.status, 503); /* accepted before ready */
     httpc_resp_free(&r);
@@ -259,22 +246,6 @@ TEST_T(syncd_e2e, routes_to_nearest_and_splits, 120)
 }
 
 /* ---- Cin7 failures ------------------------------------------------------------------ */
-
-/* Journal entries of kind whose string field key contains text (NULL: any). */
-static int count_kind(const cJSON *j, const char *kind, const char *key, const char *text)
-{
-    int n = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, j)
-    {
-        if (strcmp(sdt_str(e, "kind"), kind) != 0)
-            continue;
-        const cJSON *v = key ? cJSON_GetObjectItemCaseSensitive(e, key) : NULL;
-        if (!key || (cJSON_IsString(v) && strstr(v->valuestring, text)))
-            n++;
-    }
-    return n;
-}
 
 typedef struct {
     const sdt_world *w;
@@ -328,7 +299,7 @@ TEST_T(syncd_e2e, cin7_outage_loses_and_doubles_nothing, 120)
 
     /* syncd did run into the outage, and every sale was made after it. */
     cJSON *j = sdt_journal(&w.cin7);
-    EXPECT_GE_INT(count_kind(j, "fault", "action", "outage"), 1);
+    EXPECT_GE_INT(sdt_count_kind(j, "fault", "action", "outage"), 1);
     const cJSON *e;
     cJSON_ArrayForEach(e, j)
     {
@@ -398,5 +369,42 @@ TEST_T(syncd_e2e, sale_applied_but_unanswered_is_looked_up, 120)
     EXPECT_GE_INT(fault_seq, 1);
     EXPECT_GT_INT(lookup_seq, fault_seq);
     EXPECT_EQ_INT(posts, 3);
+    sdt_stop(&w);
+}
+
+TEST_T(syncd_e2e, connection_reset_after_a_sale_post_is_looked_up_not_resent, 120)
+{
+    /* Cin7 creates the sale, then the connection is reset before the
+     * answer (an applied reset): syncd cannot know whether it landed. */
+    sdt_world w;
+    sdt_start_basic(&w, "", NULL);
+    sdt_faults(&w.cin7, "[{\"kind\":\"reset\",\"target\":\"POST /ExternalApi/v2/sale\","
+                        "\"applied\":true,\"probability\":0.5}]");
+    enum { N = 6 };
+    int64_t orders[N];
+    for (int i = 0; i < N; i++)
+        orders[i] = sdt_checkout(&w, i % 2 ? "A-2" : "A-1", 1, NULL);
+    EXPECT_EQ_INT(sdt_wait_sales(&w, orders, N, 30000), N);
+    sdt_wait_quiet(&w, 30000);
+    cJSON *st = sdt_cin7_state(&w);
+    for (int i = 0; i < N; i++)
+        EXPECT_EQ_INT(sdt_sales_of(st, orders[i], NULL), 1);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales")), N);
+    cJSON_Delete(st);
+    EXPECT_EQ_INT(dlq_size(&w), 0);
+    /* Every reset sale was found by the lookup, none sent again. */
+    cJSON *j = sdt_journal(&w.cin7);
+    int resets = 0, created = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        const char *kind = sdt_str(e, "kind");
+        resets += strcmp(kind, "fault") == 0;
+        created += strcmp(kind, "sale_created") == 0;
+    }
+    cJSON_Delete(j);
+    EXPECT_GE_INT(resets, 1);
+    EXPECT_EQ_INT(created, N);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_sale_lookups_total{result=\"found\"}"), resets);
     sdt_stop(&w);
 }

@@ -20,6 +20,8 @@
 #define SDT_SHOP "e2e.myshopify.com"
 #define SDT_SECRET "e2e-secret"
 #define SDT_ADMIN "Authorization: Bearer e2e-admin"
+/* The bearer token syncd expects on Cin7's webhooks. */
+#define SDT_CIN7_HOOK_TOKEN "e2e-hook"
 /* Simulated ms per real ms for every process of a test. */
 #define SDT_SCALE 60
 
@@ -48,6 +50,11 @@ char *sdt_cin7_config_with(const char *locations, const char *suppliers, const c
  * (text such as "\"duplicate_probability\":1", may be ""). Malloc'd. */
 char *sdt_shop_config(const char *products, const char *webhooks_extra);
 
+/* text (a JSON object) with the members of overrides (a JSON object as
+ * text, or NULL) merged over it; fails the test when either does not
+ * parse. Returns malloc'd text. */
+char *sdt_json_merge(const char *text, const char *overrides);
+
 /* Writes syncd's config: both mocks, the store and the clock, admin token,
  * the given locations array (JSON text), then the members of overrides (a
  * JSON object as text, or NULL) merged over it. */
@@ -61,6 +68,12 @@ void sdt_wait_ready(sdt_world *w);
 void sdt_stop(sdt_world *w);
 /* SIGKILL, reaped. */
 void sdt_kill_syncd(sdt_world *w);
+
+/* Starts the three processes: the mocks with the given configs (malloc'd
+ * JSON text, freed here), syncd with the config sdt_write_syncd_config
+ * writes of locations and overrides; waits until syncd is ready. */
+void sdt_start_world_take(sdt_world *w, char *cin7_config, char *shop_config, const char *locations,
+                          const char *overrides);
 
 /* The world most tests use: one warehouse "Main" holding SKUs A-1 and A-2
  * (100 each, also 100 available on Shopify); webhooks_extra and overrides
@@ -78,6 +91,9 @@ int64_t sdt_now(const sdt_world *w);
 /* A shopper's checkout of qty units of sku; address is a JSON object as
  * text or NULL. Returns the order id; fails the test unless accepted. */
 int64_t sdt_checkout(sdt_world *w, const char *sku, int qty, const char *address);
+/* The same for an order of several lines: a JSON array as text,
+ * [{"sku":"A-1","qty":2},...]. */
+int64_t sdt_checkout_lines(sdt_world *w, const char *lines, const char *address);
 
 /* The mock-cin7 state (caller frees). */
 cJSON *sdt_cin7_state(const sdt_world *w);
@@ -92,13 +108,27 @@ int sdt_wait_sales(const sdt_world *w, const int64_t *orders, int n, int timeout
 
 /* Every journal entry of a mock since seq 0, paged (caller frees the array). */
 cJSON *sdt_journal(const e2e_server *s);
+/* Entries of a journal (as sdt_journal returns it) of kind whose string
+ * field key contains text (key NULL: every entry of kind). */
+int sdt_count_kind(const cJSON *journal, const char *kind, const char *key, const char *text);
+/* The mock-shopify state (caller frees). */
+cJSON *sdt_shop_state(const sdt_world *w);
 /* Mock-shopify's available of sku at its first location, or -1. */
 int64_t sdt_shop_available(const sdt_world *w, const char *sku);
+/* Waits (bounded) until that is want; returns 1 when it is. */
+int sdt_wait_level(const sdt_world *w, const char *sku, int64_t want, int timeout_ms);
 
 /* A /metrics sample by its exact name (labels included); -1 when absent. */
 int64_t sdt_metric(const sdt_world *w, const char *name);
+/* Waits (bounded) until that sample is at least at_least; returns 1 when
+ * it is. */
+int sdt_wait_metric(const sdt_world *w, const char *name, int64_t at_least, int timeout_ms);
 /* GET /admin/dlq's list (caller frees the answer; *list points inside). */
 cJSON *sdt_dlq(const sdt_world *w, const cJSON **list);
+/* The same when it must hold exactly one dead letter, of topic, whose
+ * reason contains reason (the test fails otherwise); *dead points at it. */
+cJSON *sdt_one_dead_letter(const sdt_world *w, const char *topic, const char *reason,
+                           const cJSON **dead);
 
 /* POSTs body to syncd's /webhooks/shopify as Shopify would, signed with
  * secret (NULL: a signature of other bytes), with the given ids (NULL:

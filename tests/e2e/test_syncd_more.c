@@ -18,18 +18,6 @@ static int is_kind(const cJSON *e, const char *kind)
 
 /* ---- stock -------------------------------------------------------------------- */
 
-typedef struct {
-    const sdt_world *w;
-    const char *sku;
-    int64_t want;
-} level_wait;
-
-static int level_is(void *ud)
-{
-    level_wait *l = ud;
-    return sdt_shop_available(l->w, l->sku) == l->want;
-}
-
 TEST_T(syncd_e2e, channel_sale_lowers_shopify, 90)
 {
     sdt_world w;
@@ -41,8 +29,7 @@ TEST_T(syncd_e2e, channel_sale_lowers_shopify, 90)
                           200, 1);
     EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "accepted")));
     cJSON_Delete(v);
-    level_wait l = {&w, "A-2", 70};
-    EXPECT_TRUE(sdt_wait(level_is, &l, 20000));
+    EXPECT_TRUE(sdt_wait_level(&w, "A-2", 70, 20000));
     sdt_wait_quiet(&w, 20000);
     EXPECT_EQ_INT(sdt_shop_available(&w, "A-2"), 70);
     EXPECT_EQ_INT(sdt_shop_available(&w, "A-1"), 100);
@@ -71,14 +58,8 @@ TEST_T(syncd_e2e, stock_sync_never_reinflates, 120)
                                "[{\"sku\":\"A-1\",\"location\":\"Main\",\"on_hand\":100}]");
     char *sh = sdt_shop_config("[{\"title\":\"A\",\"variants\":[{\"sku\":\"A-1\",\"available\":90}]}]",
                                "\"extra_delay\":{\"probability\":1,\"ms\":\"2m\"}");
-    sdt_start_mocks(&w, c7, sh);
-    free(c7);
-    free(sh);
-    sdt_write_syncd_config(&w, "[{\"name\":\"Main\"}]", NULL);
-    sdt_start_syncd(&w);
-    sdt_wait_ready(&w);
-    level_wait first = {&w, "A-1", initial};
-    EXPECT_TRUE(sdt_wait(level_is, &first, 20000));
+    sdt_start_world_take(&w, c7, sh, "[{\"name\":\"Main\"}]", NULL);
+    EXPECT_TRUE(sdt_wait_level(&w, "A-1", initial, 20000));
 
     int64_t orders[4];
     for (int i = 0; i < 4; i++)
@@ -89,8 +70,7 @@ TEST_T(syncd_e2e, stock_sync_never_reinflates, 120)
     EXPECT_EQ_INT(sdt_wait_sales(&w, orders, 4, 30000), 4);
     sdt_wait_quiet(&w, 30000);
     /* After everything settled: Shopify shows what Cin7 can still sell. */
-    level_wait l = {&w, "A-1", initial - 8 - 3};
-    EXPECT_TRUE(sdt_wait(level_is, &l, 20000));
+    EXPECT_TRUE(sdt_wait_level(&w, "A-1", initial - 8 - 3, 20000));
 
     cJSON *j = sdt_journal(&w.shop);
     int64_t granted = 0;
@@ -137,14 +117,9 @@ TEST_T(syncd_e2e, unmapped_sku_dead_letters_and_alerts, 90)
     char *sh = sdt_shop_config("[{\"title\":\"A\",\"variants\":[{\"sku\":\"A-1\",\"available\":100}]},"
                                "{\"title\":\"Ghost\",\"variants\":[{\"sku\":\"GHOST-1\",\"available\":10}]}]",
                                "");
-    sdt_start_mocks(&w, c7, sh);
-    free(c7);
-    free(sh);
     char overrides[256];
     snprintf(overrides, sizeof overrides, "{\"alert_url\":\"%s\"}", alerts.url);
-    sdt_write_syncd_config(&w, "[{\"name\":\"Main\"}]", overrides);
-    sdt_start_syncd(&w);
-    sdt_wait_ready(&w);
+    sdt_start_world_take(&w, c7, sh, "[{\"name\":\"Main\"}]", overrides);
 
     int64_t ghost = sdt_checkout(&w, "GHOST-1", 1, NULL);
     int64_t fine = sdt_checkout(&w, "A-1", 1, NULL);
@@ -152,12 +127,8 @@ TEST_T(syncd_e2e, unmapped_sku_dead_letters_and_alerts, 90)
     sdt_wait_quiet(&w, 20000);
     EXPECT_EQ_INT(sdt_sales_now(&w, ghost), 0);
 
-    const cJSON *list;
-    cJSON *dlq = sdt_dlq(&w, &list);
-    EXPECT_EQ_INT(cJSON_GetArraySize(list), 1);
-    const cJSON *dead = cJSON_GetArrayItem(list, 0);
-    EXPECT_CONTAINS(sdt_str(dead, "reason"), "GHOST-1");
-    EXPECT_EQ_STR(sdt_str(dead, "topic"), "orders/paid");
+    const cJSON *dead;
+    cJSON *dlq = sdt_one_dead_letter(&w, "orders/paid", "GHOST-1", &dead);
     char id[32];
     snprintf(id, sizeof id, "%lld", (long long)ghost);
     EXPECT_CONTAINS(sdt_str(dead, "body"), id);

@@ -15,7 +15,6 @@
 #define SHOP_TOKEN "shpat_e2e"
 #define CIN7_ACCOUNT "e2e"
 #define CIN7_KEY "e2e-key"
-#define CIN7_HOOK_TOKEN "e2e-hook"
 
 void sdt_sleep_ms(int ms)
 {
@@ -133,6 +132,24 @@ void sdt_start_mocks(sdt_world *w, const char *cin7_config, const char *shop_con
     e2e_start(&w->shop, "mock-shopify", ash);
 }
 
+char *sdt_json_merge(const char *text, const char *overrides)
+{
+    json_err e;
+    cJSON *v = json_parse(text, strlen(text), &e);
+    if (!cJSON_IsObject(v))
+        test_fail(__FILE__, __LINE__, "config: %s: %s", e.msg, text);
+    if (overrides) {
+        cJSON *o = json_parse(overrides, strlen(overrides), &e);
+        if (!o)
+            test_fail(__FILE__, __LINE__, "overrides: %s: %s", e.msg, overrides);
+        json_merge(v, o);
+        cJSON_Delete(o);
+    }
+    char *merged = json_print(v);
+    cJSON_Delete(v);
+    return merged;
+}
+
 void sdt_write_syncd_config(sdt_world *w, const char *locations, const char *overrides)
 {
     char *text = xasprintf(
@@ -142,30 +159,18 @@ void sdt_write_syncd_config(sdt_world *w, const char *locations, const char *ove
         "\"cin7\":{\"base_url\":\"http://127.0.0.1:%u/ExternalApi/v2/\","
         "\"account_id\":\"" CIN7_ACCOUNT "\",\"application_key\":\"" CIN7_KEY "\","
         "\"calls_per_minute\":6000,"
-        "\"webhook_auth\":{\"type\":\"bearer\",\"secret\":\"" CIN7_HOOK_TOKEN "\"}},"
+        "\"webhook_auth\":{\"type\":\"bearer\",\"secret\":\"" SDT_CIN7_HOOK_TOKEN "\"}},"
         "\"shops\":[{\"domain\":\"" SDT_SHOP "\","
         "\"base_url\":\"http://127.0.0.1:%u/shops/" SDT_SHOP "\","
         "\"access_token\":\"" SHOP_TOKEN "\",\"api_secret\":\"" SDT_SECRET "\"}],"
         "\"locations\":%s}",
         test_tmp_dir(), SDT_SCALE, (long long)w->origin, (unsigned)w->cin7.port,
         (unsigned)w->shop.port, locations);
-    json_err e;
-    cJSON *cfg = json_parse(text, strlen(text), &e);
-    if (!cfg)
-        test_fail(__FILE__, __LINE__, "syncd config: %s: %s", e.msg, text);
+    char *merged = sdt_json_merge(text, overrides);
     free(text);
-    if (overrides) {
-        cJSON *o = json_parse(overrides, strlen(overrides), &e);
-        if (!o)
-            test_fail(__FILE__, __LINE__, "overrides: %s: %s", e.msg, overrides);
-        json_merge(cfg, o);
-        cJSON_Delete(o);
-    }
     snprintf(w->syncd_config, sizeof w->syncd_config, "%s/syncd.json", test_tmp_dir());
-    text = json_print(cfg);
-    cJSON_Delete(cfg);
-    write_file(w->syncd_config, text);
-    free(text);
+    write_file(w->syncd_config, merged);
+    free(merged);
 }
 
 void sdt_start_syncd(sdt_world *w)
@@ -218,6 +223,17 @@ void sdt_kill_syncd(sdt_world *w)
     w->syncd.p = NULL;
 }
 
+void sdt_start_world_take(sdt_world *w, char *cin7_config, char *shop_config, const char *locations,
+                          const char *overrides)
+{
+    sdt_start_mocks(w, cin7_config, shop_config);
+    free(cin7_config);
+    free(shop_config);
+    sdt_write_syncd_config(w, locations, overrides);
+    sdt_start_syncd(w);
+    sdt_wait_ready(w);
+}
+
 void sdt_start_basic(sdt_world *w, const char *webhooks_extra, const char *overrides)
 {
     char *c7 = sdt_cin7_config("[{\"name\":\"Main\"}]",
@@ -228,12 +244,7 @@ void sdt_start_basic(sdt_world *w, const char *webhooks_extra, const char *overr
                                "{\"sku\":\"A-1\",\"price\":\"10.00\",\"available\":100},"
                                "{\"sku\":\"A-2\",\"price\":\"20.00\",\"available\":100}]}]",
                                webhooks_extra);
-    sdt_start_mocks(w, c7, sh);
-    free(c7);
-    free(sh);
-    sdt_write_syncd_config(w, "[{\"name\":\"Main\"}]", overrides);
-    sdt_start_syncd(w);
-    sdt_wait_ready(w);
+    sdt_start_world_take(w, c7, sh, "[{\"name\":\"Main\"}]", overrides);
 }
 
 char *sdt_order_json(const sdt_world *w, int64_t id)
@@ -255,20 +266,27 @@ int64_t sdt_now(const sdt_world *w)
 
 /* ---- shoppers and ground truth ------------------------------------------------------ */
 
-int64_t sdt_checkout(sdt_world *w, const char *sku, int qty, const char *address)
+int64_t sdt_checkout_lines(sdt_world *w, const char *lines, const char *address)
 {
-    char *body = xasprintf("{\"lines\":[{\"sku\":\"%s\",\"qty\":%d}]%s%s}", sku, qty,
-                           address ? ",\"shipping_address\":" : "", address ? address : "");
+    char *body = xasprintf("{\"lines\":%s%s%s}", lines, address ? ",\"shipping_address\":" : "",
+                           address ? address : "");
     cJSON *v = e2e_expect(&w->shop, "POST", "/_mock/checkout", NULL, body, 200, 1);
     free(body);
     const cJSON *res = cJSON_GetObjectItemCaseSensitive(v, "result");
     if (!cJSON_IsString(res) || strcmp(res->valuestring, "accepted") != 0) {
         char *t = json_print(v);
-        test_fail(__FILE__, __LINE__, "checkout of %d x %s not accepted: %.300s", qty, sku, t);
+        test_fail(__FILE__, __LINE__, "checkout of %s not accepted: %.300s", lines, t);
     }
     int64_t id = (int64_t)sdt_num(v, "order_id");
     cJSON_Delete(v);
     return id;
+}
+
+int64_t sdt_checkout(sdt_world *w, const char *sku, int qty, const char *address)
+{
+    char lines[200];
+    snprintf(lines, sizeof lines, "[{\"sku\":\"%s\",\"qty\":%d}]", sku, qty);
+    return sdt_checkout_lines(w, lines, address);
 }
 
 cJSON *sdt_cin7_state(const sdt_world *w)
@@ -351,9 +369,29 @@ cJSON *sdt_journal(const e2e_server *s)
     return all;
 }
 
+int sdt_count_kind(const cJSON *journal, const char *kind, const char *key, const char *text)
+{
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, journal)
+    {
+        if (strcmp(sdt_str(e, "kind"), kind) != 0)
+            continue;
+        const cJSON *v = key ? cJSON_GetObjectItemCaseSensitive(e, key) : NULL;
+        if (!key || (cJSON_IsString(v) && strstr(v->valuestring, text)))
+            n++;
+    }
+    return n;
+}
+
+cJSON *sdt_shop_state(const sdt_world *w)
+{
+    return e2e_expect(&w->shop, "GET", "/_mock/state", NULL, NULL, 200, 1);
+}
+
 int64_t sdt_shop_available(const sdt_world *w, const char *sku)
 {
-    cJSON *st = e2e_expect(&w->shop, "GET", "/_mock/state", NULL, NULL, 200, 1);
+    cJSON *st = sdt_shop_state(w);
     int64_t v = -1;
     const cJSON *shop = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(st, "shops"), 0);
     const cJSON *l;
@@ -364,6 +402,24 @@ int64_t sdt_shop_available(const sdt_world *w, const char *sku)
     }
     cJSON_Delete(st);
     return v;
+}
+
+typedef struct {
+    const sdt_world *w;
+    const char *sku;
+    int64_t want;
+} level_wait;
+
+static int level_is(void *ud)
+{
+    level_wait *l = ud;
+    return sdt_shop_available(l->w, l->sku) == l->want;
+}
+
+int sdt_wait_level(const sdt_world *w, const char *sku, int64_t want, int timeout_ms)
+{
+    level_wait l = {w, sku, want};
+    return sdt_wait(level_is, &l, timeout_ms);
 }
 
 /* ---- syncd ---------------------------------------------------------------------- */
@@ -388,6 +444,24 @@ int64_t sdt_metric(const sdt_world *w, const char *name)
     return v;
 }
 
+typedef struct {
+    const sdt_world *w;
+    const char *name;
+    int64_t at_least;
+} metric_wait;
+
+static int metric_reached(void *ud)
+{
+    metric_wait *m = ud;
+    return sdt_metric(m->w, m->name) >= m->at_least;
+}
+
+int sdt_wait_metric(const sdt_world *w, const char *name, int64_t at_least, int timeout_ms)
+{
+    metric_wait m = {w, name, at_least};
+    return sdt_wait(metric_reached, &m, timeout_ms);
+}
+
 cJSON *sdt_dlq(const sdt_world *w, const cJSON **list)
 {
     const char *const hdrs[] = {SDT_ADMIN, NULL};
@@ -395,6 +469,18 @@ cJSON *sdt_dlq(const sdt_world *w, const cJSON **list)
     *list = cJSON_GetObjectItemCaseSensitive(v, "dead_letters");
     if (!cJSON_IsArray(*list))
         test_fail(__FILE__, __LINE__, "GET /admin/dlq: no dead_letters array");
+    return v;
+}
+
+cJSON *sdt_one_dead_letter(const sdt_world *w, const char *topic, const char *reason,
+                           const cJSON **dead)
+{
+    const cJSON *list;
+    cJSON *v = sdt_dlq(w, &list);
+    EXPECT_EQ_INT(cJSON_GetArraySize(list), 1);
+    *dead = cJSON_GetArrayItem(list, 0);
+    EXPECT_CONTAINS(sdt_str(*dead, "reason"), reason);
+    EXPECT_EQ_STR(sdt_str(*dead, "topic"), topic);
     return v;
 }
 

@@ -48,8 +48,8 @@ TEST(faults, parse_every_kind_with_defaults)
     EXPECT_EQ_STR(s, "["
                      "{\"kind\":\"status\",\"target\":\"*\",\"at\":0,\"probability\":1,\"status\":500},"
                      "{\"kind\":\"latency\",\"target\":\"*\",\"at\":0,\"probability\":1,\"ms\":5},"
-                     "{\"kind\":\"timeout\",\"target\":\"*\",\"at\":0,\"probability\":1,\"hold\":60000},"
-                     "{\"kind\":\"reset\",\"target\":\"*\",\"at\":0,\"probability\":1},"
+                     "{\"kind\":\"timeout\",\"target\":\"*\",\"at\":0,\"probability\":1,\"hold\":60000,\"applied\":false},"
+                     "{\"kind\":\"reset\",\"target\":\"*\",\"at\":0,\"probability\":1,\"applied\":false},"
                      "{\"kind\":\"malformed\",\"target\":\"*\",\"at\":0,\"probability\":1,\"mode\":\"truncated\"},"
                      "{\"kind\":\"outage\",\"target\":\"*\",\"at\":0,\"probability\":1,\"status\":503},"
                      "{\"kind\":\"throttle\",\"target\":\"*\",\"at\":0,\"probability\":1,\"limit\":3},"
@@ -89,6 +89,20 @@ TEST(faults, parse_every_kind_with_defaults)
     faults_free(p);
     p = plan("[{\"kind\":\"reset\"}]");
     EXPECT_EQ_INT(decide(p, "GET", "/x", 0).action, FAULT_RESET);
+    EXPECT_EQ_INT(decide(p, "GET", "/x", 0).applied, 0);
+    faults_free(p);
+    /* applied: the request is carried out, only its answer is lost. */
+    p = plan("[{\"kind\":\"reset\",\"applied\":true},{\"kind\":\"timeout\",\"target\":\"/t\","
+             "\"hold\":\"5s\",\"applied\":true}]");
+    d = decide(p, "GET", "/x", 0);
+    EXPECT_EQ_INT(d.action, FAULT_RESET);
+    EXPECT_EQ_INT(d.applied, 1);
+    faults_free(p);
+    p = plan("[{\"kind\":\"timeout\",\"hold\":\"5s\",\"applied\":true}]");
+    d = decide(p, "GET", "/x", 0);
+    EXPECT_EQ_INT(d.action, FAULT_TIMEOUT);
+    EXPECT_EQ_INT(d.hold_ms, 5000);
+    EXPECT_EQ_INT(d.applied, 1);
     faults_free(p);
     p = plan("[{\"kind\":\"status\",\"status\":429,\"body\":\"{\\\"errors\\\":\\\"slow\\\"}\"}]");
     d = decide(p, "GET", "/x", 0);
@@ -123,6 +137,8 @@ TEST(faults, errors_name_path_and_reason)
         /* A field of another kind is unknown too, not silently ignored. */
         {"[{\"kind\":\"status\",\"ms\":5}]", "$[0].ms: unknown field"},
         {"[{\"kind\":\"reset\",\"status\":500}]", "$[0].status: unknown field"},
+        {"[{\"kind\":\"reset\",\"applied\":\"yes\"}]", "$[0].applied"},
+        {"[{\"kind\":\"status\",\"applied\":true}]", "$[0].applied: unknown field"},
         {"[{}]", "$[0].kind: required field is missing"},
         {"[{\"kind\":5}]", "$[0].kind: expected a string, got a number"},
         {"[42]", "$[0]: expected a fault object, got a number"},

@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ---- the status table ------------------------------------------------------------ */
 
@@ -54,42 +55,46 @@ TEST(syncd7_status, backordered_voided_credited_and_unknown)
     expect_none("", NULL, "unknown");
 }
 
-TEST(syncd7_status, shipped_with_tracking_fulfils_every_unit)
+/* A state that ships: kind, state "shipped", every unit of the lines. */
+static void expect_fulfil(const char *status, const char *tracking)
 {
-    int64_t ship[2];
-    status_action a = status_map("SHIPPED", "TRK0000000042", two_lines, 2, ship);
-    EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
+    int64_t ship[2] = {-1, -1};
+    status_action a = status_map(status, tracking, two_lines, 2, ship);
+    if (a.kind != STATUS_FULFIL)
+        test_fail(__FILE__, __LINE__, "status %s: expected a fulfillment, got kind %d", status, a.kind);
     EXPECT_EQ_STR(a.state, "shipped");
     EXPECT_EQ_INT(ship[0], 3);
     EXPECT_EQ_INT(ship[1], 2);
+}
+
+TEST(syncd7_status, shipped_with_tracking_fulfils_every_unit)
+{
+    expect_fulfil("SHIPPED", "TRK0000000042");
     /* Any case; COMPLETED is shipped too. */
-    a = status_map("shipped", "T", two_lines, 2, ship);
-    EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
-    a = status_map("COMPLETED", NULL, two_lines, 2, ship);
-    EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
-    EXPECT_EQ_STR(a.state, "shipped");
-    EXPECT_EQ_INT(ship[0] + ship[1], 5);
+    expect_fulfil("shipped", "T");
+    expect_fulfil("COMPLETED", NULL);
 }
 
 TEST(syncd7_status, shipped_without_tracking_still_fulfils)
 {
-    int64_t ship[2];
-    status_action a = status_map("SHIPPED", "", two_lines, 2, ship);
-    EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
-    EXPECT_EQ_INT(ship[0], 3);
-    a = status_map("SHIPPED", NULL, two_lines, 2, NULL); /* ship may be left out */
+    expect_fulfil("SHIPPED", "");
+    status_action a = status_map("SHIPPED", NULL, two_lines, 2, NULL); /* ship may be left out */
     EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
 }
 
 TEST(syncd7_status, invoiced_ships_only_with_a_tracking_number)
 {
-    int64_t ship[2];
-    status_action a = status_map("INVOICED", "TRK9", two_lines, 2, ship);
-    EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
-    EXPECT_EQ_STR(a.state, "shipped");
-    EXPECT_EQ_INT(ship[1], 2);
+    expect_fulfil("INVOICED", "TRK9");
     expect_none("INVOICED", NULL, "invoiced");
     expect_none("Invoiced", "", "invoiced");
+}
+
+/* What an allocation placed: units in all, units left over, partial or not. */
+static void expect_fit(status_fit f, int64_t units, int64_t unplaced, int partial)
+{
+    EXPECT_EQ_INT(f.units, units);
+    EXPECT_EQ_INT(f.unplaced, unplaced);
+    EXPECT_EQ_INT(f.partial, partial);
 }
 
 TEST(syncd7_status, shipped_with_a_backorder_ships_the_allocated_units)
@@ -106,10 +111,7 @@ TEST(syncd7_status, shipped_with_a_backorder_ships_the_allocated_units)
     /* Spread over the order: the backordered units stay, so it is partial. */
     const status_item items[] = {{"A-1", 5}, {"A-2", 4}, {"A-3", 1}};
     int64_t out[3];
-    status_fit f = status_allocate(lines, ship, 3, items, 3, out);
-    EXPECT_EQ_INT(f.units, 4);
-    EXPECT_EQ_INT(f.unplaced, 0);
-    EXPECT_TRUE(f.partial);
+    expect_fit(status_allocate(lines, ship, 3, items, 3, out), 4, 0, 1);
     EXPECT_EQ_INT(out[0], 3);
     EXPECT_EQ_INT(out[1], 0);
     EXPECT_EQ_INT(out[2], 1);
@@ -121,50 +123,52 @@ TEST(syncd7_status, one_sale_for_the_whole_order_is_a_full_fulfillment)
     status_map("SHIPPED", "TRK", two_lines, 2, ship);
     const status_item items[] = {{"A-2", 2}, {"A-1", 3}};
     int64_t out[2];
-    status_fit f = status_allocate(two_lines, ship, 2, items, 2, out);
-    EXPECT_EQ_INT(f.units, 5);
-    EXPECT_EQ_INT(f.unplaced, 0);
-    EXPECT_FALSE(f.partial);
+    expect_fit(status_allocate(two_lines, ship, 2, items, 2, out), 5, 0, 0);
     EXPECT_EQ_INT(out[0], 2);
     EXPECT_EQ_INT(out[1], 3);
+}
+
+/* An order shipped by two sales of one line each (one per warehouse): the
+ * first fulfils its units and leaves the order partial, the second, on
+ * what the first left to fulfil, completes it. */
+typedef struct {
+    status_line first, second;
+    status_item items[2];
+    size_t n_items;
+    int64_t out_first[2], out_second[2];
+} two_sales;
+
+static void expect_two_sales(const two_sales *c)
+{
+    status_item items[2];
+    memcpy(items, c->items, sizeof items);
+    int64_t ship[1], out[2];
+    status_map("SHIPPED", "TRK-1", &c->first, 1, ship);
+    status_fit f = status_allocate(&c->first, ship, 1, items, c->n_items, out);
+    EXPECT_TRUE(f.partial);
+    for (size_t k = 0; k < c->n_items; k++) {
+        EXPECT_EQ_INT(out[k], c->out_first[k]);
+        items[k].fulfillable -= out[k];
+    }
+    status_map("SHIPPED", "TRK-2", &c->second, 1, ship);
+    f = status_allocate(&c->second, ship, 1, items, c->n_items, out);
+    EXPECT_FALSE(f.partial);
+    for (size_t k = 0; k < c->n_items; k++)
+        EXPECT_EQ_INT(out[k], c->out_second[k]);
 }
 
 TEST(syncd7_status, split_across_locations_gives_partial_then_complete)
 {
     /* The order: 3 x A-1 and 2 x A-2, routed as one sale per warehouse. */
-    const status_line east[] = {{"A-1", 3, 0}};
-    const status_line west[] = {{"A-2", 2, 0}};
-    status_item items[] = {{"A-1", 3}, {"A-2", 2}};
-    int64_t ship[1], out[2];
-    status_map("SHIPPED", "TRK-E", east, 1, ship);
-    status_fit f = status_allocate(east, ship, 1, items, 2, out);
-    EXPECT_TRUE(f.partial);
-    EXPECT_EQ_INT(out[0], 3);
-    EXPECT_EQ_INT(out[1], 0);
-    items[0].fulfillable -= out[0];
-    status_map("SHIPPED", "TRK-W", west, 1, ship);
-    f = status_allocate(west, ship, 1, items, 2, out);
-    EXPECT_FALSE(f.partial);
-    EXPECT_EQ_INT(out[0], 0);
-    EXPECT_EQ_INT(out[1], 2);
+    const two_sales c = {{"A-1", 3, 0}, {"A-2", 2, 0}, {{"A-1", 3}, {"A-2", 2}}, 2, {3, 0}, {0, 2}};
+    expect_two_sales(&c);
 }
 
 TEST(syncd7_status, one_sku_split_across_locations)
 {
     /* 5 x A-1 on one line item: 3 ship from one warehouse, 2 from another. */
-    const status_line first[] = {{"A-1", 3, 0}};
-    const status_line second[] = {{"A-1", 2, 0}};
-    status_item items[] = {{"A-1", 5}};
-    int64_t ship[1], out[1];
-    status_map("SHIPPED", "T1", first, 1, ship);
-    status_fit f = status_allocate(first, ship, 1, items, 1, out);
-    EXPECT_EQ_INT(out[0], 3);
-    EXPECT_TRUE(f.partial);
-    items[0].fulfillable = 2;
-    status_map("SHIPPED", "T2", second, 1, ship);
-    f = status_allocate(second, ship, 1, items, 1, out);
-    EXPECT_EQ_INT(out[0], 2);
-    EXPECT_FALSE(f.partial);
+    const two_sales c = {{"A-1", 3, 0}, {"A-1", 2, 0}, {{"A-1", 5}}, 1, {3}, {2}};
+    expect_two_sales(&c);
 }
 
 TEST(syncd7_status, nothing_left_and_unmapped_items)
@@ -173,16 +177,13 @@ TEST(syncd7_status, nothing_left_and_unmapped_items)
     int64_t ship[2], out[3];
     status_map("SHIPPED", "T", two_lines, 2, ship);
     const status_item done[] = {{"A-1", 0}, {"A-2", 0}};
-    status_fit f = status_allocate(two_lines, ship, 2, done, 2, out);
-    EXPECT_EQ_INT(f.units, 0);
-    EXPECT_EQ_INT(f.unplaced, 5);
-    EXPECT_FALSE(f.partial);
+    expect_fit(status_allocate(two_lines, ship, 2, done, 2, out), 0, 5, 0);
     /* Two line items of one SKU share the units in order; an unmapped
      * item (a gift card) stays unfulfilled, so the fulfillment is partial. */
     const status_item items[] = {{"A-1", 2}, {NULL, 1}, {"A-1", 4}};
     const status_line one[] = {{"A-1", 3, 0}};
     status_map("SHIPPED", "T", one, 1, ship);
-    f = status_allocate(one, ship, 1, items, 3, out);
+    status_fit f = status_allocate(one, ship, 1, items, 3, out);
     EXPECT_EQ_INT(out[0], 2);
     EXPECT_EQ_INT(out[1], 0);
     EXPECT_EQ_INT(out[2], 1);
@@ -246,24 +247,18 @@ TEST(syncd7_skus, run_matches_pairs_identity_and_finds_near_misses)
     EXPECT_EQ_INT(r.match[6], -1);
     /* Near misses: a-2 ~ A-2 (case), ACME-300 ~ 300 (prefix), Z-9 ~ Z-9
      * (whitespace), NOPE ~ acme-nope (Cin7 carries the prefix). */
+    static const struct {
+        size_t shop_sku, cin7_sku;
+        const char *kinds;
+    } near[] = {{1, 1, "case"}, {2, 2, "prefix"}, {5, 5, "whitespace"}, {6, 6, "case+prefix"}};
     EXPECT_EQ_INT(r.n_near, 4);
-    char k[64];
-    EXPECT_EQ_INT(r.near[0].shop_sku, 1);
-    EXPECT_EQ_INT(r.near[0].cin7_sku, 1);
-    skumatch_kind_name(r.near[0].kinds, k, sizeof k);
-    EXPECT_EQ_STR(k, "case");
-    EXPECT_EQ_INT(r.near[1].shop_sku, 2);
-    EXPECT_EQ_INT(r.near[1].cin7_sku, 2);
-    skumatch_kind_name(r.near[1].kinds, k, sizeof k);
-    EXPECT_EQ_STR(k, "prefix");
-    EXPECT_EQ_INT(r.near[2].shop_sku, 5);
-    EXPECT_EQ_INT(r.near[2].cin7_sku, 5);
-    skumatch_kind_name(r.near[2].kinds, k, sizeof k);
-    EXPECT_EQ_STR(k, "whitespace");
-    EXPECT_EQ_INT(r.near[3].shop_sku, 6);
-    EXPECT_EQ_INT(r.near[3].cin7_sku, 6);
-    skumatch_kind_name(r.near[3].kinds, k, sizeof k);
-    EXPECT_EQ_STR(k, "case+prefix");
+    for (size_t i = 0; i < 4; i++) {
+        char k[64];
+        EXPECT_EQ_INT(r.near[i].shop_sku, near[i].shop_sku);
+        EXPECT_EQ_INT(r.near[i].cin7_sku, near[i].cin7_sku);
+        skumatch_kind_name(r.near[i].kinds, k, sizeof k);
+        EXPECT_EQ_STR(k, near[i].kinds);
+    }
     skumatch_result_free(&r);
 
     /* Without identity only the pairs match. */
