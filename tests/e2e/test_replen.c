@@ -82,13 +82,7 @@ static int64_t line_qty(const cJSON *p, const char *sku)
 static int journal_count(const sdt_world *w, const char *kind)
 {
     cJSON *j = sdt_journal(&w->cin7);
-    int n = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, j)
-    {
-        const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "kind");
-        n += cJSON_IsString(k) && strcmp(k->valuestring, kind) == 0;
-    }
+    int n = sdt_count_kind(j, kind, NULL, NULL);
     cJSON_Delete(j);
     return n;
 }

@@ -394,14 +394,8 @@ TEST_T(syncd_e2e, connection_reset_after_a_sale_post_is_looked_up_not_resent, 12
     EXPECT_EQ_INT(dlq_size(&w), 0);
     /* Every reset sale was found by the lookup, none sent again. */
     cJSON *j = sdt_journal(&w.cin7);
-    int resets = 0, created = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, j)
-    {
-        const char *kind = sdt_str(e, "kind");
-        resets += strcmp(kind, "fault") == 0;
-        created += strcmp(kind, "sale_created") == 0;
-    }
+    int resets = sdt_count_kind(j, "fault", NULL, NULL);
+    int created = sdt_count_kind(j, "sale_created", NULL, NULL);
     cJSON_Delete(j);
     EXPECT_GE_INT(resets, 1);
     EXPECT_EQ_INT(created, N);
