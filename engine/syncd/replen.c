@@ -81,82 +81,53 @@ static const char *str(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Reads every product with its suppliers (1,000 a page). */
+/* Reads every product with its suppliers (paged list read). */
 static int load_supply(replenisher *r)
 {
     syncd *sd = r->sd;
-    size_t cap = 0;
-    sku_supply *list = NULL;
-    size_t n = 0;
-    int ok = 1;
-    for (int page = 1; ok; page++) {
-        char path[128];
-        snprintf(path, sizeof path, "product?Page=%d&Limit=1000&IncludeSuppliers=true", page);
-        outcome o;
-        cin7_call(sd->c7, "GET", path, NULL, PRIO_NORMAL, 1, &o);
-        cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
-        if (!v) {
-            log_warn("replenishment: cannot read product suppliers: %s", o.error);
-            outbound_done(&o);
-            ok = 0;
-            break;
-        }
+    cJSON *rows = NULL;
+    outcome o;
+    cin7_list(sd->c7, "product?IncludeSuppliers=true", "Products", PRIO_NORMAL, &rows, &o);
+    if (!rows) {
+        log_warn("replenishment: cannot read product suppliers: %s", o.error);
         outbound_done(&o);
-        const cJSON *p;
-        int got = 0;
-        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(v, "Products"))
-        {
-            got++;
-            const char *sku = str(p, "SKU");
-            if (!sku)
-                continue;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 256;
-                list = xrealloc(list, cap * sizeof *list);
-            }
-            sku_supply *s = &list[n++];
-            memset(s, 0, sizeof *s);
-            s->sku = xstrdup(sku);
-            s->lead_days = -1;
-            const cJSON *sup = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "Suppliers"), 0);
-            if (!sup)
-                continue;
-            s->supplier_id = str(sup, "SupplierID") ? xstrdup(str(sup, "SupplierID")) : NULL;
-            s->supplier = str(sup, "SupplierName") ? xstrdup(str(sup, "SupplierName")) : NULL;
-            const cJSON *opts = cJSON_GetObjectItemCaseSensitive(sup, "ProductSupplierOptions");
-            s->locations = xcalloc((size_t)cJSON_GetArraySize(opts) + 1, sizeof *s->locations);
-            const cJSON *opt;
-            cJSON_ArrayForEach(opt, opts)
-            {
-                const char *loc = str(opt, "LocationName");
-                const cJSON *lead = cJSON_GetObjectItemCaseSensitive(opt, "Lead");
-                const cJSON *moq = cJSON_GetObjectItemCaseSensitive(opt, "MinimumToReorder");
-                if (loc)
-                    s->locations[s->n_locations++] = xstrdup(loc);
-                if (cJSON_IsNumber(lead) && lead->valuedouble > 0 &&
-                    (s->lead_days < 0 || lead->valuedouble < s->lead_days))
-                    s->lead_days = lead->valuedouble;
-                if (cJSON_IsNumber(moq) && (int64_t)moq->valuedouble > s->moq)
-                    s->moq = (int64_t)moq->valuedouble;
-            }
-        }
-        int64_t total = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(v, "Total"));
-        cJSON_Delete(v);
-        if (got < 1000 || (int64_t)n >= total)
-            break;
-    }
-    if (!ok) {
-        for (size_t i = 0; i < n; i++) {
-            free(list[i].sku);
-            free(list[i].supplier_id);
-            free(list[i].supplier);
-            for (size_t k = 0; k < list[i].n_locations; k++)
-                free(list[i].locations[k]);
-            free(list[i].locations);
-        }
-        free(list);
         return -1;
     }
+    outbound_done(&o);
+    sku_supply *list = xcalloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof *list);
+    size_t n = 0;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, rows)
+    {
+        const char *sku = str(p, "SKU");
+        if (!sku)
+            continue;
+        sku_supply *s = &list[n++];
+        s->sku = xstrdup(sku);
+        s->lead_days = -1;
+        const cJSON *sup = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "Suppliers"), 0);
+        if (!sup)
+            continue;
+        s->supplier_id = str(sup, "SupplierID") ? xstrdup(str(sup, "SupplierID")) : NULL;
+        s->supplier = str(sup, "SupplierName") ? xstrdup(str(sup, "SupplierName")) : NULL;
+        const cJSON *opts = cJSON_GetObjectItemCaseSensitive(sup, "ProductSupplierOptions");
+        s->locations = xcalloc((size_t)cJSON_GetArraySize(opts) + 1, sizeof *s->locations);
+        const cJSON *opt;
+        cJSON_ArrayForEach(opt, opts)
+        {
+            const char *loc = str(opt, "LocationName");
+            const cJSON *lead = cJSON_GetObjectItemCaseSensitive(opt, "Lead");
+            const cJSON *moq = cJSON_GetObjectItemCaseSensitive(opt, "MinimumToReorder");
+            if (loc)
+                s->locations[s->n_locations++] = xstrdup(loc);
+            if (cJSON_IsNumber(lead) && lead->valuedouble > 0 &&
+                (s->lead_days < 0 || lead->valuedouble < s->lead_days))
+                s->lead_days = lead->valuedouble;
+            if (cJSON_IsNumber(moq) && (int64_t)moq->valuedouble > s->moq)
+                s->moq = (int64_t)moq->valuedouble;
+        }
+    }
+    cJSON_Delete(rows);
     supply_free(r);
     r->supply = list;
     r->n_supply = n;
@@ -234,16 +205,13 @@ static int read_draft(syncd *sd, const char *id, po_line **lines, size_t *n)
     sbuf_puts(&path, "purchase?ID=");
     sbuf_urlenc(&path, id);
     outcome o;
-    cin7_call(sd->c7, "GET", sbuf_str(&path), NULL, PRIO_NORMAL, 1, &o);
+    cJSON *v = NULL;
+    cin7_get_json(sd->c7, sbuf_str(&path), PRIO_NORMAL, &v, &o);
     sbuf_free(&path);
-    if (o.action == POLICY_PERMANENT) { /* 404: gone */
-        outbound_done(&o);
-        return 0;
-    }
-    cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
+    int gone = o.action == POLICY_PERMANENT; /* 404 */
     outbound_done(&o);
     if (!v)
-        return -1;
+        return gone ? 0 : -1;
     const cJSON *order = cJSON_GetObjectItemCaseSensitive(v, "Order");
     const char *ostatus = str(order, "Status");
     int draft = ostatus && strcmp(ostatus, "DRAFT") == 0;
@@ -290,204 +258,218 @@ static cJSON *lines_json(const po_line *l, size_t n)
 static int find_open_draft(syncd *sd, const sku_supply *sup, char **id)
 {
     *id = NULL;
-    for (int page = 1; page <= 50 && !*id; page++) {
-        sbuf path = SBUF_INIT;
-        sbuf_printf(&path, "purchaseList?Page=%d&Limit=1000&OrderStatus=DRAFT&Search=", page);
-        sbuf_urlenc(&path, sup->supplier);
-        outcome o;
-        cin7_call(sd->c7, "GET", sbuf_str(&path), NULL, PRIO_NORMAL, 1, &o);
-        sbuf_free(&path);
-        cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
-        outbound_done(&o);
-        if (!v)
-            return -1;
-        const cJSON *rows = cJSON_GetObjectItemCaseSensitive(v, "PurchaseList"), *row;
-        cJSON_ArrayForEach(row, rows)
-        {
-            const char *rid = str(row, "ID"), *sid = str(row, "SupplierID");
-            const char *ost = str(row, "OrderStatus");
-            if (!*id && rid && sid && strcmp(sid, sup->supplier_id) == 0 && ost &&
-                strcmp(ost, "DRAFT") == 0)
-                *id = xstrdup(rid);
-        }
-        int n = cJSON_GetArraySize(rows);
-        cJSON_Delete(v);
-        if (n < 1000)
-            break;
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, "purchaseList?OrderStatus=DRAFT&Search=");
+    sbuf_urlenc(&path, sup->supplier);
+    cJSON *rows = NULL;
+    outcome o;
+    cin7_list(sd->c7, sbuf_str(&path), "PurchaseList", PRIO_NORMAL, &rows, &o);
+    sbuf_free(&path);
+    outbound_done(&o);
+    if (!rows)
+        return -1;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, rows)
+    {
+        const char *rid = str(row, "ID"), *sid = str(row, "SupplierID");
+        const char *ost = str(row, "OrderStatus");
+        if (!*id && rid && sid && strcmp(sid, sup->supplier_id) == 0 && ost &&
+            strcmp(ost, "DRAFT") == 0)
+            *id = xstrdup(rid);
     }
+    cJSON_Delete(rows);
+    return 0;
+}
+
+/* Reads the draft *id; keeps *id and its lines when it is still a DRAFT,
+ * else frees *id and sets it NULL. Returns 0, or -1 when Cin7 could not
+ * tell (then *id is freed too). */
+static int keep_if_draft(syncd *sd, char **id, po_line **have, size_t *n_have)
+{
+    int draft = read_draft(sd, *id, have, n_have);
+    if (draft == 1)
+        return 0;
+    lines_free(*have, *n_have);
+    *have = NULL;
+    *n_have = 0;
+    free(*id);
+    *id = NULL;
+    return draft < 0 ? -1 : 0;
+}
+
+/* The supplier's open draft (*id, malloc'd, with its lines) or *id NULL
+ * when there is none: the one the store remembers while it is still a
+ * DRAFT (authorised, voided or gone ones are not ours to touch), else any
+ * open draft of the supplier in Cin7, which is then remembered. Returns 0,
+ * or -1 when Cin7 could not be read. */
+static int open_draft(syncd *sd, const sku_supply *sup, const char *key, char **id,
+                      po_line **have, size_t *n_have)
+{
+    *have = NULL;
+    *n_have = 0;
+    *id = store_kv_get(sd->st, key);
+    if (*id) {
+        if (keep_if_draft(sd, id, have, n_have) < 0)
+            return -1;
+        if (*id)
+            return 0;
+        store_kv_set(sd->st, key, NULL);
+    }
+    if (find_open_draft(sd, sup, id) < 0)
+        return -1;
+    if (!*id)
+        return 0;
+    if (keep_if_draft(sd, id, have, n_have) < 0)
+        return -1;
+    if (*id) {
+        log_info("replenishment: %s already has draft %s open; adding to it", sup->supplier, *id);
+        store_kv_set(sd->st, key, *id);
+    }
+    return 0;
+}
+
+/* Puts the wanted lines on open draft id (which has lines have): the
+ * newest quantity wins, other lines (a buyer's own) stay as they are; no
+ * call when nothing changes. Takes have. Returns 0, or -1 to try later. */
+static int update_draft(syncd *sd, const sku_supply *sup, const char *id, po_line *have,
+                        size_t n_have, const po_line *want, size_t n_want)
+{
+    int changed = 0;
+    for (size_t i = 0; i < n_want; i++) {
+        size_t k = 0;
+        while (k < n_have && strcmp(have[k].sku, want[i].sku) != 0)
+            k++;
+        if (k == n_have) {
+            have = xrealloc(have, (n_have + 1) * sizeof *have);
+            have[n_have++] = (po_line){xstrdup(want[i].sku), want[i].qty, want[i].price};
+            changed = 1;
+        } else if (have[k].qty != want[i].qty) {
+            have[k].qty = want[i].qty;
+            changed = 1;
+        }
+    }
+    int ok = 1;
+    if (changed) {
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "TaskID", id);
+        cJSON_AddStringToObject(b, "Status", "DRAFT");
+        cJSON_AddItemToObject(b, "Lines", lines_json(have, n_have));
+        char *body = json_print(b);
+        cJSON_Delete(b);
+        outcome o;
+        /* Replacing lines is idempotent: safe to repeat. */
+        cin7_call(sd->c7, "POST", "purchase/order", body, PRIO_NORMAL, 1, &o);
+        free(body);
+        ok = o.action == POLICY_DONE;
+        if (ok) {
+            metrics_inc(sd->m, "syncd_po_lines_updated_total", (int64_t)n_want);
+            log_info("replenishment: draft %s of %s now has %zu lines", id, sup->supplier, n_have);
+        } else {
+            log_warn("replenishment: cannot update draft %s: %s", id, o.error);
+        }
+        outbound_done(&o);
+    }
+    lines_free(have, n_have);
+    return ok ? 0 : -1;
+}
+
+/* The body of a new draft under intent (its Note). Caller frees. */
+static char *draft_body(syncd *sd, const sku_supply *sup, const char *intent, int64_t now,
+                        const po_line *want, size_t n_want)
+{
+    char required[40];
+    clock_format_iso(clock_epoch_ms(&sd->clk, now + (int64_t)(sup->lead_days * 86400000.0)), 1,
+                     required, sizeof required);
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "SupplierID", sup->supplier_id);
+    if (sup->n_locations)
+        cJSON_AddStringToObject(b, "Location", sup->locations[0]);
+    cJSON_AddStringToObject(b, "RequiredBy", required);
+    cJSON_AddStringToObject(b, "Note", intent);
+    cJSON *ord = cJSON_AddObjectToObject(b, "Order");
+    cJSON_AddStringToObject(ord, "Status", "DRAFT");
+    cJSON_AddStringToObject(ord, "Memo", "Drafted by syncd replenishment: days of cover below threshold");
+    cJSON_AddItemToObject(ord, "Lines", lines_json(want, n_want));
+    char *body = json_print(b);
+    cJSON_Delete(b);
+    return body;
+}
+
+/* A new draft, its intent recorded first. Generation numbers give each
+ * draft ever made for the supplier its own intent (and Note); a generation
+ * whose draft was made is closed now (open_draft found nothing open), so
+ * the next one is used. An unfinished intent was looked for by that search
+ * and is sent again. Returns 0, or -1 to try again later. */
+static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const po_line *want,
+                        size_t n_want)
+{
+    int64_t now = clock_now_ms(&sd->clk);
+    char gen_key[300], intent[320], next[32];
+    snprintf(gen_key, sizeof gen_key, "podraft-gen:%s", sup->supplier_id);
+    char *g = store_kv_get(sd->st, gen_key);
+    long long gen = g ? atoll(g) : 0;
+    free(g);
+    char *body = NULL;
+    for (int tries = 0;; tries++) {
+        snprintf(intent, sizeof intent, "po:%s:%lld", sup->supplier_id, gen);
+        body = draft_body(sd, sup, intent, now, want, n_want);
+        int state = WRITE_INTENT;
+        char *remote = NULL;
+        int fresh = store_write_intent(sd->st, intent, "purchase", body, now, &state, &remote);
+        free(remote);
+        if (fresh < 0) {
+            free(body);
+            return -1;
+        }
+        if (fresh || state != WRITE_DONE)
+            break;
+        free(body);
+        snprintf(next, sizeof next, "%lld", ++gen);
+        store_kv_set(sd->st, gen_key, next);
+        if (tries == 1)
+            return -1; /* the store keeps answering "done": try again later */
+    }
+    outcome o;
+    cin7_call(sd->c7, "POST", "purchase", body, PRIO_NORMAL, 0, &o);
+    free(body);
+    cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
+    char *id = v && str(v, "ID") ? xstrdup(str(v, "ID")) : NULL;
+    cJSON_Delete(v);
+    if (!id) {
+        store_write_outcome(sd->st, intent, o.action == POLICY_LOOKUP ? WRITE_UNKNOWN : WRITE_FAILED,
+                            NULL, clock_now_ms(&sd->clk));
+        log_warn("replenishment: cannot draft a purchase from %s: %s", sup->supplier, o.error);
+        if (o.action == POLICY_PERMANENT)
+            cannot_reorder(sd, want[0].sku, "Cin7 refused the purchase draft");
+        outbound_done(&o);
+        return -1;
+    }
+    outbound_done(&o);
+    metrics_inc(sd->m, "syncd_po_drafts_created_total", 1);
+    log_info("replenishment: drafted purchase %s from %s with %zu lines", id, sup->supplier, n_want);
+    store_write_outcome(sd->st, intent, WRITE_DONE, id, clock_now_ms(&sd->clk));
+    store_kv_set(sd->st, key, id);
+    snprintf(next, sizeof next, "%lld", gen + 1);
+    store_kv_set(sd->st, gen_key, next);
+    free(id);
     return 0;
 }
 
 /* Puts the wanted lines on the supplier's open draft, creating it when
  * there is none. Returns 0, or -1 to try again later. */
-static int draft_for(replenisher *r, const sku_supply *sup, po_line *want, size_t n_want)
+static int draft_for(syncd *sd, const sku_supply *sup, const po_line *want, size_t n_want)
 {
-    syncd *sd = r->sd;
-    int64_t now = clock_now_ms(&sd->clk);
     char key[300];
     snprintf(key, sizeof key, "podraft:%s", sup->supplier_id);
-    char *open = store_kv_get(sd->st, key);
+    char *id = NULL;
     po_line *have = NULL;
     size_t n_have = 0;
-    if (open) {
-        int draft = read_draft(sd, open, &have, &n_have);
-        if (draft < 0) {
-            free(open);
-            return -1;
-        }
-        if (draft == 0) { /* authorised, voided or gone: not ours to touch */
-            lines_free(have, n_have);
-            have = NULL;
-            n_have = 0;
-            free(open);
-            open = NULL;
-            store_kv_set(sd->st, key, NULL);
-        }
-    }
-    if (!open) {
-        if (find_open_draft(sd, sup, &open) < 0)
-            return -1;
-        if (open) {
-            int draft = read_draft(sd, open, &have, &n_have);
-            if (draft < 0) {
-                free(open);
-                return -1;
-            }
-            if (draft == 1) {
-                log_info("replenishment: %s already has draft %s open; adding to it",
-                         sup->supplier, open);
-                store_kv_set(sd->st, key, open);
-            } else {
-                lines_free(have, n_have);
-                have = NULL;
-                n_have = 0;
-                free(open);
-                open = NULL;
-            }
-        }
-    }
-    if (open) {
-        /* Update lines of the open draft: the newest quantity wins, other
-         * lines (a buyer's own) stay as they are. */
-        int changed = 0;
-        for (size_t i = 0; i < n_want; i++) {
-            size_t k = 0;
-            while (k < n_have && strcmp(have[k].sku, want[i].sku) != 0)
-                k++;
-            if (k == n_have) {
-                have = xrealloc(have, (n_have + 1) * sizeof *have);
-                have[n_have++] = (po_line){xstrdup(want[i].sku), want[i].qty, want[i].price};
-                changed = 1;
-            } else if (have[k].qty != want[i].qty) {
-                have[k].qty = want[i].qty;
-                changed = 1;
-            }
-        }
-        int ok = 1;
-        if (changed) {
-            cJSON *b = cJSON_CreateObject();
-            cJSON_AddStringToObject(b, "TaskID", open);
-            cJSON_AddStringToObject(b, "Status", "DRAFT");
-            cJSON_AddItemToObject(b, "Lines", lines_json(have, n_have));
-            char *body = json_print(b);
-            cJSON_Delete(b);
-            outcome o;
-            /* Replacing lines is idempotent: safe to repeat. */
-            cin7_call(sd->c7, "POST", "purchase/order", body, PRIO_NORMAL, 1, &o);
-            free(body);
-            ok = o.action == POLICY_DONE;
-            if (ok) {
-                metrics_inc(sd->m, "syncd_po_lines_updated_total", (int64_t)n_want);
-                log_info("replenishment: draft %s of %s now has %zu lines", open, sup->supplier,
-                         n_have);
-            } else {
-                log_warn("replenishment: cannot update draft %s: %s", open, o.error);
-            }
-            outbound_done(&o);
-        }
-        lines_free(have, n_have);
-        free(open);
-        return ok ? 0 : -1;
-    }
-    /* A new draft, its intent recorded first. Generation numbers give each
-     * draft ever made for the supplier its own intent (and Note); a
-     * generation whose draft was made is closed now (the search above found
-     * nothing open), so the next one is used. An unfinished intent was
-     * looked for by that search and is sent again. */
-    char gen_key[300], intent[320];
-    snprintf(gen_key, sizeof gen_key, "podraft-gen:%s", sup->supplier_id);
-    char *g = store_kv_get(sd->st, gen_key);
-    long long gen = g ? atoll(g) : 0;
-    free(g);
-    double lead = sup->lead_days;
-    char required[40];
-    clock_format_iso(clock_epoch_ms(&sd->clk, now + (int64_t)(lead * 86400000.0)), 1, required,
-                     sizeof required);
-    char *body = NULL, *id = NULL, *remote = NULL;
-    int rc = -1;
-    for (int tries = 0; tries < 2; tries++) {
-        snprintf(intent, sizeof intent, "po:%s:%lld", sup->supplier_id, gen);
-        cJSON *b = cJSON_CreateObject();
-        cJSON_AddStringToObject(b, "SupplierID", sup->supplier_id);
-        if (sup->n_locations)
-            cJSON_AddStringToObject(b, "Location", sup->locations[0]);
-        cJSON_AddStringToObject(b, "RequiredBy", required);
-        cJSON_AddStringToObject(b, "Note", intent);
-        cJSON *ord = cJSON_AddObjectToObject(b, "Order");
-        cJSON_AddStringToObject(ord, "Status", "DRAFT");
-        cJSON_AddStringToObject(ord, "Memo",
-                                "Drafted by syncd replenishment: days of cover below threshold");
-        cJSON_AddItemToObject(ord, "Lines", lines_json(want, n_want));
-        free(body);
-        body = json_print(b);
-        cJSON_Delete(b);
-        int state = WRITE_INTENT;
-        free(remote);
-        remote = NULL;
-        int fresh = store_write_intent(sd->st, intent, "purchase", body, now, &state, &remote);
-        if (fresh < 0)
-            goto out;
-        if (fresh || state != WRITE_DONE)
-            break;
-        gen++;
-        char next[32];
-        snprintf(next, sizeof next, "%lld", gen);
-        store_kv_set(sd->st, gen_key, next);
-        if (tries == 1)
-            goto out; /* the store keeps answering "done": try again later */
-    }
-    if (!id) {
-        outcome o;
-        cin7_call(sd->c7, "POST", "purchase", body, PRIO_NORMAL, 0, &o);
-        cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
-        if (v && str(v, "ID"))
-            id = xstrdup(str(v, "ID"));
-        cJSON_Delete(v);
-        if (!id) {
-            store_write_outcome(sd->st, intent,
-                                o.action == POLICY_LOOKUP ? WRITE_UNKNOWN : WRITE_FAILED, NULL,
-                                clock_now_ms(&sd->clk));
-            log_warn("replenishment: cannot draft a purchase from %s: %s", sup->supplier, o.error);
-            if (o.action == POLICY_PERMANENT)
-                cannot_reorder(sd, want[0].sku, "Cin7 refused the purchase draft");
-        }
-        outbound_done(&o);
-        if (!id)
-            goto out;
-        metrics_inc(sd->m, "syncd_po_drafts_created_total", 1);
-        log_info("replenishment: drafted purchase %s from %s with %zu lines", id, sup->supplier,
-                 n_want);
-    }
-    store_write_outcome(sd->st, intent, WRITE_DONE, id, clock_now_ms(&sd->clk));
-    store_kv_set(sd->st, key, id);
-    char next[32];
-    snprintf(next, sizeof next, "%lld", gen + 1);
-    store_kv_set(sd->st, gen_key, next);
-    rc = 0;
-out:
+    if (open_draft(sd, sup, key, &id, &have, &n_have) < 0)
+        return -1;
+    if (!id)
+        return create_draft(sd, sup, key, want, n_want);
+    int rc = update_draft(sd, sup, id, have, n_have, want, n_want);
     free(id);
-    free(remote);
-    free(body);
     return rc;
 }
 
@@ -637,7 +619,7 @@ static void check(replenisher *r, char **skus, size_t n)
                 mine[n_mine++] = want[k];
                 sups[k] = NULL;
             }
-        if (draft_for(r, sp, mine, n_mine) != 0) {
+        if (draft_for(sd, sp, mine, n_mine) != 0) {
             const char **again = xcalloc(n_mine + 1, sizeof *again);
             for (size_t k = 0; k < n_mine; k++)
                 again[k] = mine[k].sku;

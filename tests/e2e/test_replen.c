@@ -60,6 +60,10 @@ static void start_world(sdt_world *w, const char *suppliers, const char *more_pr
     sdt_wait_ready(w);
 }
 
+/* A buyer's own calls to Cin7 (the account syncd uses). */
+static const char *const buyer[] = {"api-auth-accountid: e2e", "api-auth-applicationkey: e2e-key",
+                                    "Content-Type: application/json", NULL};
+
 /* Purchases (any status) in mock-cin7's state now; caller frees *state. */
 static const cJSON *purchases(const sdt_world *w, cJSON **state)
 {
@@ -233,9 +237,7 @@ TEST_T(replen, an_authorised_draft_is_left_alone_and_the_next_is_new, 120)
     char *auth = xasprintf("{\"TaskID\":\"%s\",\"Status\":\"AUTHORISED\","
                            "\"Lines\":[{\"SKU\":\"R-2\",\"Quantity\":10,\"Price\":4}]}",
                            first);
-    const char *hdrs[] = {"api-auth-accountid: e2e", "api-auth-applicationkey: e2e-key",
-                          "Content-Type: application/json", NULL};
-    cJSON_Delete(e2e_expect(&w.cin7, "POST", "/ExternalApi/v2/purchase/order", hdrs, auth, 200, 1));
+    cJSON_Delete(e2e_expect(&w.cin7, "POST", "/ExternalApi/v2/purchase/order", buyer, auth, 200, 1));
     free(auth);
     /* The next crossing drafts a new purchase; the approved one is untouched. */
     sdt_checkout(&w, "R-1", 2, NULL);
@@ -264,9 +266,7 @@ TEST_T(replen, a_buyers_own_open_draft_is_used_not_duplicated, 120)
     sdt_world w;
     start_world(&w, NULL, NULL, NULL);
     /* A buyer already drafted R-2 from E2E Supply by hand. */
-    const char *hdrs[] = {"api-auth-accountid: e2e", "api-auth-applicationkey: e2e-key",
-                          "Content-Type: application/json", NULL};
-    cJSON_Delete(e2e_expect(&w.cin7, "POST", "/ExternalApi/v2/purchase", hdrs,
+    cJSON_Delete(e2e_expect(&w.cin7, "POST", "/ExternalApi/v2/purchase", buyer,
                             "{\"Supplier\":\"E2E Supply\",\"Order\":{\"Status\":\"DRAFT\","
                             "\"Lines\":[{\"SKU\":\"R-2\",\"Quantity\":40}]}}",
                             200, 1));
