@@ -91,15 +91,21 @@ forget_pid() {
     pids=(${keep[@]+"${keep[@]}"})
 }
 
-# Fetches http://127.0.0.1:PORT/bench into FILE (status line, headers, body)
-# with bash's /dev/tcp, so no HTTP client has to be installed. HTTP/1.0 makes
-# the server close the connection after the answer.
+# Fetches http://127.0.0.1:PORT/PATH into FILE (status line, headers, body)
+# with bash's /dev/tcp, so no HTTP client has to be installed; each HEADER
+# ("Name: value") goes with the request. HTTP/1.0 makes the server close
+# the connection after the answer.
 fetch() {
-    local port=$1 out=$2
-    # shellcheck disable=SC2016 # $1 is the inner shell's argument
-    timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
-        printf "GET /bench HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3 &&
-        cat <&3' _ "$port" >"$out" 2>/dev/null
+    local port=$1 path=$2 out=$3 h req
+    shift 3
+    req="GET $path HTTP/1.0"$'\r\n'"Host: 127.0.0.1"$'\r\n'
+    for h in "$@"; do
+        req+="$h"$'\r\n'
+    done
+    req+=$'\r\n'
+    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
+    timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "%s" "$2" >&3 && cat <&3' \
+        _ "$port" "$req" >"$out" 2>/dev/null
 }
 
 # Waits up to SECONDS for pid to answer 200 on PORT; fails at once when the
@@ -108,7 +114,7 @@ wait_ready() {
     local pid=$1 port=$2 end=$((SECONDS + $3))
     while ((SECONDS < end)); do
         kill -0 "$pid" 2>/dev/null || return 1
-        if fetch "$port" "$tmp/probe" && head -n 1 "$tmp/probe" | grep -q '^HTTP/1\.[01] 200'; then
+        if fetch "$port" /bench "$tmp/probe" && head -n 1 "$tmp/probe" | grep -q '^HTTP/1\.[01] 200'; then
             return 0
         fi
         sleep 0.1
@@ -120,7 +126,7 @@ wait_ready() {
 # not doing the same work.
 check_body() {
     local name=$1 port=$2
-    fetch "$port" "$tmp/answer" || true
+    fetch "$port" /bench "$tmp/answer" || true
     sed '1,/^\r$/d' "$tmp/answer" >"$tmp/answer.body"
     if ! cmp -s "$tmp/answer.body" "$PAYLOAD"; then
         note[$name]="body differs from payload.json"
@@ -164,19 +170,28 @@ run_wrk() {
     forget_pid "$p"
 }
 
-# A wrk run against PORT whose figures are thrown away, for DURATION
-# (default WARMUP).
+# A wrk run against URL whose figures are thrown away, for DURATION (0
+# skips it); each HEADER goes with every request.
 warm_up() {
-    local d=${2:-$WARMUP}
+    local d=$1 url=$2 h hs=()
+    shift 2
+    for h in "$@"; do
+        hs+=(-H "$h")
+    done
     if [ "$d" != 0 ] && [ "$d" != 0s ]; then
-        run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$d" "http://127.0.0.1:$1/bench" >/dev/null 2>&1
+        run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$d" ${hs[@]+"${hs[@]}"} "$url" >/dev/null 2>&1
     fi
 }
 
-# One wrk run against PORT; adds its figures to NAME's lists.
+# One wrk run against URL as NAME, its output kept in OUT; each HEADER goes
+# with every request. Adds the run's figures to NAME's lists.
 measure_once() {
-    local name=$1 port=$2 out=$tmp/$1.wrk r p errs
-    run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/bench" \
+    local name=$1 out=$2 url=$3 h hs=() r p errs
+    shift 3
+    for h in "$@"; do
+        hs+=(-H "$h")
+    done
+    run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency ${hs[@]+"${hs[@]}"} "$url" \
         >"$out" 2>&1
     r=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
     p=$(awk '$1 == "99%" { print $2; exit }' "$out")
@@ -205,34 +220,43 @@ summarize() {
     status[$name]=ok
 }
 
-# Measures one server ROUNDS times after a warm-up of WARMUP.
+# /bench of the server on PORT.
+bench_url() {
+    echo "http://127.0.0.1:$1/bench"
+}
+
+# One wrk run of /bench on PORT as NAME.
+measure_bench() {
+    measure_once "$1" "$tmp/$1.wrk" "$(bench_url "$2")"
+}
+
+# Measures one server once after a warm-up of WARMUP.
 measure() {
-    local name=$1 port=$2 rounds=$3 warmup=$4 i
+    local name=$1 port=$2 warmup=$3
     check_body "$name" "$port"
-    warm_up "$port" "$warmup"
-    for ((i = 0; i < rounds; i++)); do
-        measure_once "$name" "$port"
-    done
+    warm_up "$warmup" "$(bench_url "$port")"
+    measure_bench "$name" "$port"
     summarize "$name"
 }
 
-# --- the two C servers, which pick their own port --------------------------
-
-# Starts BIN, sets started_pid and started_port; returns 1 (with NAME's
-# status set) when it does not come up.
-start_c_server() {
-    local name=$1 bin=$2 pid port="" i
-    "$BIN/$bin" --port 0 --body "$PAYLOAD" >"$tmp/$bin.out" 2>"$tmp/$bin.err" &
+# Starts a server on PORT by running CMD... in the background, its output
+# in STEM.out and STEM.err: the server picks a free port itself and prints
+# "listening on 127.0.0.1:PORT" first. Sets started_pid and started_port;
+# returns 1 (with NAME's status set) when it does not come up.
+start_listener() {
+    local name=$1 stem=$2 pid port="" i
+    shift 2
+    "$@" >"$stem.out" 2>"$stem.err" &
     pid=$!
     pids+=("$pid")
     for ((i = 0; i < 100; i++)); do
-        port=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$tmp/$bin.out")
+        port=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$stem.out")
         [ -n "$port" ] && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
     if [ -z "$port" ]; then
-        status[$name]="failed: no \"listening on\" line; stderr: $(head -c 300 "$tmp/$bin.err")"
+        status[$name]="failed: no \"listening on\" line; stderr: $(head -c 300 "$stem.err")"
         stop_pid "$pid" || true
         forget_pid "$pid"
         return 1
@@ -241,13 +265,70 @@ start_c_server() {
     started_port=$port
 }
 
-stop_c_server() {
+stop_server() {
     local name=$1 pid=$2 rc=0
     stop_pid "$pid" || rc=$?
     forget_pid "$pid"
     if [ "$rc" -ne 0 ]; then
         note[$name]="${note[$name]:+${note[$name]}; }did not stop cleanly on SIGTERM (exit $rc)"
     fi
+}
+
+# Runs a server that cannot pick its own port: START PORT (a function that
+# starts it in the background and adds its pid to pids) on a free port,
+# then, once it answers within SECS seconds, measures it once after WARMUP.
+# When it does not come up and LOST (a function) says it lost the port to
+# a race, tries again, three times at most. Returns 1 when it never came up.
+run_on_free_port() {
+    local name=$1 secs=$2 warmup=$3 start=$4 lost=$5 port pid
+    for _ in 1 2 3; do
+        port=$(free_port)
+        "$start" "$port"
+        pid=${pids[${#pids[@]} - 1]}
+        if wait_ready "$pid" "$port" "$secs"; then
+            measure "$name" "$port" "$warmup"
+            stop_pid "$pid" || true
+            forget_pid "$pid"
+            return 0
+        fi
+        stop_pid "$pid" || true
+        forget_pid "$pid"
+        "$lost" || break
+    done
+    return 1
+}
+
+# a / b to two decimals, or "-" when either is missing.
+ratio() {
+    if [ -n "$1" ] && [ -n "$2" ]; then
+        awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'
+    else
+        printf -- "-"
+    fi
+}
+
+# Prints the table of NAMEs: req/s, p99, req/s as a ratio of BASE's in a
+# column headed VS, WIDTH wide, and the note; or the status of a server
+# with no figures. The first column is headed FIRST.
+print_table() {
+    local first=$1 vs=$2 width=$3 base=$4 name
+    shift 4
+    printf "%-22s %12s %12s %${width}s  %s\n" "$first" "req/s" "p99" "$vs" "note"
+    for name in "$@"; do
+        if [ "${status[$name]:-}" = ok ]; then
+            printf "%-22s %12s %12s %${width}s  %s\n" "$name" "${rps[$name]}" "${p99[$name]}" \
+                "$(ratio "${rps[$name]}" "${rps[$base]:-}")" "${note[$name]:-}"
+        else
+            printf "%-22s %s\n" "$name" "${status[$name]:-not run}"
+        fi
+    done
+}
+
+# --- the two C servers, which pick their own port --------------------------
+
+# Starts bench server BIN (bench-bare, bench-httpd) as NAME.
+start_c_server() {
+    start_listener "$1" "$tmp/$2" "$BIN/$2" --port 0 --body "$PAYLOAD"
 }
 
 # Both C servers run side by side and wrk alternates between them, so a
@@ -261,45 +342,31 @@ run_c_servers() {
     fi
     bare_pid=$started_pid bare_port=$started_port
     if ! start_c_server "$OURS" bench-httpd; then
-        stop_c_server "$BARE" "$bare_pid"
+        stop_server "$BARE" "$bare_pid"
         return 0
     fi
     ours_pid=$started_pid ours_port=$started_port
     check_body "$BARE" "$bare_port"
     check_body "$OURS" "$ours_port"
-    warm_up "$bare_port"
-    warm_up "$ours_port"
+    warm_up "$WARMUP" "$(bench_url "$bare_port")"
+    warm_up "$WARMUP" "$(bench_url "$ours_port")"
     for ((i = 0; i < ROUNDS; i++)); do
-        measure_once "$BARE" "$bare_port"
-        measure_once "$OURS" "$ours_port"
+        measure_bench "$BARE" "$bare_port"
+        measure_bench "$OURS" "$ours_port"
     done
     summarize "$BARE"
     summarize "$OURS"
-    stop_c_server "$BARE" "$bare_pid"
-    stop_c_server "$OURS" "$ours_pid"
+    stop_server "$BARE" "$bare_pid"
+    stop_server "$OURS" "$ours_pid"
 }
 
 # --- nginx -------------------------------------------------------------------
 
-run_nginx() {
-    local name="nginx (reference)" nginx dir port pid
-    order+=("$name")
-    nginx=$(command -v nginx 2>/dev/null || true)
-    [ -z "$nginx" ] && [ -x /usr/sbin/nginx ] && nginx=/usr/sbin/nginx
-    if [ -z "$nginx" ]; then
-        status[$name]="skipped (not installed: make bench-tools, or apt-get install nginx-light)"
-        return
-    fi
-    dir=$tmp/nginx
-    mkdir -p "$dir"
-    cp "$PAYLOAD" "$dir/payload.json"
-    # Run as root, nginx's workers switch to an unprivileged user, which must
-    # be able to read the payload in our private temporary directory.
-    chmod 755 "$tmp" "$dir"
-    chmod 644 "$dir/payload.json"
-    for _ in 1 2 3; do
-        port=$(free_port)
-        cat >"$dir/nginx.conf" <<EOF
+# run_on_free_port's START and LOST for nginx; they see run_nginx's locals
+# (nginx, dir) through bash's dynamic scoping.
+nginx_start() {
+    local port=$1
+    cat >"$dir/nginx.conf" <<EOF
 worker_processes 2;
 daemon off;
 pid $dir/nginx.pid;
@@ -324,27 +391,55 @@ http {
     }
 }
 EOF
-        : >"$dir/error.log"
-        "$nginx" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >"$dir/stdout" 2>&1 &
-        pid=$!
-        pids+=("$pid")
-        if wait_ready "$pid" "$port" 10; then
-            measure "$name" "$port" 1 "$WARMUP"
-            stop_pid "$pid" || true
-            forget_pid "$pid"
-            return
-        fi
-        stop_pid "$pid" || true
-        forget_pid "$pid"
-        grep -q "Address already in use" "$dir/error.log" "$dir/stdout" || break
-    done
-    status[$name]="failed to start: $(tail -n 3 "$dir/error.log" "$dir/stdout" 2>/dev/null | tr '\n' ' ' | head -c 300)"
+    : >"$dir/error.log"
+    "$nginx" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >"$dir/stdout" 2>&1 &
+    pids+=("$!")
+}
+
+nginx_lost() {
+    grep -q "Address already in use" "$dir/error.log" "$dir/stdout"
+}
+
+run_nginx() {
+    local name="nginx (reference)" nginx dir
+    order+=("$name")
+    nginx=$(command -v nginx 2>/dev/null || true)
+    [ -z "$nginx" ] && [ -x /usr/sbin/nginx ] && nginx=/usr/sbin/nginx
+    if [ -z "$nginx" ]; then
+        status[$name]="skipped (not installed: make bench-tools, or apt-get install nginx-light)"
+        return
+    fi
+    dir=$tmp/nginx
+    mkdir -p "$dir"
+    cp "$PAYLOAD" "$dir/payload.json"
+    # Run as root, nginx's workers switch to an unprivileged user, which must
+    # be able to read the payload in our private temporary directory.
+    chmod 755 "$tmp" "$dir"
+    chmod 644 "$dir/payload.json"
+    run_on_free_port "$name" 10 "$WARMUP" nginx_start nginx_lost ||
+        status[$name]="failed to start: $(tail -n 3 "$dir/error.log" "$dir/stdout" 2>/dev/null | tr '\n' ' ' | head -c 300)"
 }
 
 # --- WireMock ------------------------------------------------------------------
 
+# run_on_free_port's START and LOST for WireMock; they see run_wiremock's
+# locals (jar, dir).
+wiremock_start() {
+    # WireMock gets the settings its docs give for load: no request
+    # journal (it otherwise keeps every request for verification and
+    # slows as the run goes on) and more Jetty threads than the default
+    # (with 64 connections that more than doubles its rate here).
+    java -jar "$jar" --port "$1" --bind-address 127.0.0.1 --disable-banner \
+        --root-dir "$dir" --no-request-journal --container-threads 100 >"$dir/log" 2>&1 &
+    pids+=("$!")
+}
+
+wiremock_lost() {
+    grep -qi "address already in use" "$dir/log"
+}
+
 run_wiremock() {
-    local name="WireMock" jar dir port pid
+    local name="WireMock" jar dir
     order+=("$name")
     jar=$(find "$BUILD/bench-tools/node_modules/wiremock" -name 'wiremock*.jar' 2>/dev/null | sort | tail -n 1 || true)
     if [ -z "$jar" ]; then
@@ -368,27 +463,8 @@ run_wiremock() {
   }
 }
 EOF
-    for _ in 1 2 3; do
-        port=$(free_port)
-        # WireMock gets the settings its docs give for load: no request
-        # journal (it otherwise keeps every request for verification and
-        # slows as the run goes on) and more Jetty threads than the default
-        # (with 64 connections that more than doubles its rate here).
-        java -jar "$jar" --port "$port" --bind-address 127.0.0.1 --disable-banner \
-            --root-dir "$dir" --no-request-journal --container-threads 100 >"$dir/log" 2>&1 &
-        pid=$!
-        pids+=("$pid")
-        if wait_ready "$pid" "$port" 60; then
-            measure "$name" "$port" 1 "$JVM_WARMUP"
-            stop_pid "$pid" || true
-            forget_pid "$pid"
-            return
-        fi
-        stop_pid "$pid" || true
-        forget_pid "$pid"
-        grep -qi "address already in use" "$dir/log" || break
-    done
-    status[$name]="failed to start: $(tail -n 3 "$dir/log" | tr '\n' ' ' | head -c 300)"
+    run_on_free_port "$name" 60 "$JVM_WARMUP" wiremock_start wiremock_lost ||
+        status[$name]="failed to start: $(tail -n 3 "$dir/log" | tr '\n' ' ' | head -c 300)"
 }
 
 echo "bench: wrk -t$THREADS -c$CONNECTIONS -d$DURATION after a $WARMUP warm-up ($JVM_WARMUP for WireMock)," \
@@ -398,25 +474,8 @@ run_c_servers
 run_nginx
 run_wiremock
 
-# a / b to two decimals, or "-" when either is missing.
-ratio() {
-    if [ -n "$1" ] && [ -n "$2" ]; then
-        awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'
-    else
-        printf -- "-"
-    fi
-}
-
 echo
-printf "%-22s %12s %12s %12s  %s\n" "server" "req/s" "p99" "vs bare MHD" "note"
-for name in "${order[@]}"; do
-    if [ "${status[$name]:-}" = ok ]; then
-        printf "%-22s %12s %12s %12s  %s\n" "$name" "${rps[$name]}" "${p99[$name]}" \
-            "$(ratio "${rps[$name]}" "${rps[$BARE]:-}")" "${note[$name]:-}"
-    else
-        printf "%-22s %s\n" "$name" "${status[$name]:-not run}"
-    fi
-done
+print_table server "vs bare MHD" 12 "$BARE" "${order[@]}"
 
 # The spread between rounds says how far to trust the medians.
 for name in "$BARE" "$OURS"; do
@@ -459,41 +518,10 @@ verdict "surge httpd / nginx" "nginx (reference)" "" ""
 # httpd's figure above, which answers 1 KiB without a route's work.
 
 CIN7=${CIN7_BIN:-$ROOT/bin/mock-cin7} # CIN7_BIN: another build of it
-CIN7_AUTH=(-H "api-auth-accountid: bench" -H "api-auth-applicationkey: bench-key")
-
-# Fetches PATH from mock-cin7 on PORT with the bench credentials into FILE.
-cin7_fetch() {
-    local port=$1 path=$2 out=$3
-    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
-    timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
-        printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\napi-auth-accountid: bench\r\napi-auth-applicationkey: bench-key\r\n\r\n" "$2" >&3 &&
-        cat <&3' _ "$port" "$path" >"$out" 2>/dev/null
-}
-
-# One wrk run of PATH as NAME; adds to NAME's lists like measure_once.
-cin7_measure_once() {
-    local name=$1 port=$2 path=$3 out r p errs
-    out="$tmp/cin7-$(echo "$name" | tr -c 'a-zA-Z0-9' _).wrk"
-    run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${CIN7_AUTH[@]}" \
-        "http://127.0.0.1:$port$path" >"$out" 2>&1
-    r=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
-    p=$(awk '$1 == "99%" { print $2; exit }' "$out")
-    errs=$(awk '/Non-2xx or 3xx responses:/ { printf "%s non-2xx ", $NF }
-                /Socket errors:/ { sub(/.*Socket errors: */, ""); printf "socket errors: %s", $0 }' "$out")
-    if [ -n "$errs" ]; then
-        note[$name]="${note[$name]:+${note[$name]}; }$errs"
-    fi
-    if [ -z "$r" ] || [ -z "$p" ]; then
-        status[$name]="failed: wrk printed no Requests/sec or no 99%"
-        sed 's/^/    /' "$out" >&2
-        return
-    fi
-    all_rps[$name]="${all_rps[$name]:-} $r"
-    all_p99[$name]="${all_p99[$name]:-} $(to_ms "$p")"
-}
+CIN7_HEADERS=("api-auth-accountid: bench" "api-auth-applicationkey: bench-key")
 
 run_cin7() {
-    local one="mock-cin7 one SKU" page="mock-cin7 1,000 rows" pid port="" i q
+    local one="mock-cin7 one SKU" page="mock-cin7 1,000 rows" pid port q url
     local -A path=([$one]="/ExternalApi/v2/ref/productavailability?Sku=BENCH-0500"
                    [$page]="/ExternalApi/v2/ref/productavailability?Page=1&Limit=1000")
     cin7_order=("$one" "$page")
@@ -503,51 +531,30 @@ run_cin7() {
         return
     fi
     "$ROOT/bench/cin7-world.sh" >"$tmp/cin7.json"
-    "$CIN7" --port 0 --config "$tmp/cin7.json" --journal-keep 1000 \
-        >"$tmp/cin7.out" 2>"$tmp/cin7.err" &
-    pid=$!
-    pids+=("$pid")
-    for ((i = 0; i < 100; i++)); do
-        port=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$tmp/cin7.out")
-        [ -n "$port" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ -z "$port" ]; then
-        status[$one]="failed: no \"listening on\" line; stderr: $(head -c 300 "$tmp/cin7.err")"
+    if ! start_listener "$one" "$tmp/cin7" "$CIN7" --port 0 --config "$tmp/cin7.json" \
+        --journal-keep 1000; then
         status[$page]=${status[$one]}
-        stop_pid "$pid" || true
-        forget_pid "$pid"
-        return
+        return 0
     fi
+    pid=$started_pid port=$started_port
     # Each answer must be a real one: 200, and the rows the world holds.
-    cin7_fetch "$port" "${path[$one]}" "$tmp/cin7.one" || true
+    fetch "$port" "${path[$one]}" "$tmp/cin7.one" "${CIN7_HEADERS[@]}" || true
     grep -q '"Total":3,' "$tmp/cin7.one" || note[$one]="unexpected answer: $(head -c 200 "$tmp/cin7.one")"
-    cin7_fetch "$port" "${path[$page]}" "$tmp/cin7.page" || true
+    fetch "$port" "${path[$page]}" "$tmp/cin7.page" "${CIN7_HEADERS[@]}" || true
     grep -q '"Total":3000,' "$tmp/cin7.page" || note[$page]="unexpected answer: $(head -c 200 "$tmp/cin7.page")"
     for q in "$one" "$page"; do
-        if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
-            run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${CIN7_AUTH[@]}" \
-                "http://127.0.0.1:$port${path[$q]}" >/dev/null 2>&1
-        fi
-        cin7_measure_once "$q" "$port" "${path[$q]}"
+        url="http://127.0.0.1:$port${path[$q]}"
+        warm_up "$WARMUP" "$url" "${CIN7_HEADERS[@]}"
+        measure_once "$q" "$tmp/cin7-$(echo "$q" | tr -c 'a-zA-Z0-9' _).wrk" "$url" "${CIN7_HEADERS[@]}"
         summarize "$q"
     done
-    stop_c_server "$one" "$pid"
+    stop_server "$one" "$pid"
 }
 
 run_cin7
 echo
 echo "mock-cin7, GET /ExternalApi/v2/ref/productavailability, 1,000 SKUs x 3 locations, no rate limit:"
-printf "%-22s %12s %12s %14s  %s\n" "query" "req/s" "p99" "vs surge httpd" "note"
-for name in "${cin7_order[@]}"; do
-    if [ "${status[$name]:-}" = ok ]; then
-        printf "%-22s %12s %12s %14s  %s\n" "$name" "${rps[$name]}" "${p99[$name]}" \
-            "$(ratio "${rps[$name]}" "${rps[$OURS]:-}")" "${note[$name]:-}"
-    else
-        printf "%-22s %s\n" "$name" "${status[$name]:-not run}"
-    fi
-done
+print_table query "vs surge httpd" 14 "$OURS" "${cin7_order[@]}"
 printf "%-22s %12s  (surge httpd, 1 KiB from a route, above)\n" "foundation server" "${rps[$OURS]:--}"
 
 # --- mock-shopify: the inventory levels read ---------------------------------
@@ -559,12 +566,12 @@ printf "%-22s %12s  (surge httpd, 1 KiB from a route, above)\n" "foundation serv
 # access token, as an engine or a polling connector does.
 
 SHOPIFY=${SHOPIFY_BIN:-$ROOT/bin/mock-shopify} # SHOPIFY_BIN: another build of it
-SHOPIFY_AUTH=(-H "X-Shopify-Access-Token: shpat_bench")
+SHOPIFY_HEADERS=("X-Shopify-Access-Token: shpat_bench")
 SHOPIFY_ITEMS=$(seq -s, 47000000000001 47000000000050)
 SHOPIFY_PATH="/admin/api/2026-10/inventory_levels.json?inventory_item_ids=$SHOPIFY_ITEMS&limit=250"
 
 run_shopify() {
-    local name="mock-shopify levels" pid port="" i out r p errs
+    local name="mock-shopify levels" pid port url
     shopify_order=("$name")
     if [ ! -x "$SHOPIFY" ]; then
         status[$name]="skipped: $SHOPIFY is missing (make all builds it)"
@@ -577,67 +584,25 @@ run_shopify() {
   "locations":[{"name":"Main Warehouse"},{"name":"East"},{"name":"West"}],
   "catalog":{"sku_prefix":"BENCH-","count":1000,"available":100}}]}
 JSON
-    "$SHOPIFY" --port 0 --config "$tmp/shopify.json" --journal-keep 1000 \
-        >"$tmp/shopify.out" 2>"$tmp/shopify.err" &
-    pid=$!
-    pids+=("$pid")
-    for ((i = 0; i < 100; i++)); do
-        port=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$tmp/shopify.out")
-        [ -n "$port" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ -z "$port" ]; then
-        status[$name]="failed: no \"listening on\" line; stderr: $(head -c 300 "$tmp/shopify.err")"
-        stop_pid "$pid" || true
-        forget_pid "$pid"
-        return
-    fi
+    start_listener "$name" "$tmp/shopify" "$SHOPIFY" --port 0 --config "$tmp/shopify.json" \
+        --journal-keep 1000 || return 0
+    pid=$started_pid port=$started_port
     # The answer must be a real one: 150 levels, no call limit in the way.
-    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
-    timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
-        printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Shopify-Access-Token: shpat_bench\r\n\r\n" "$2" >&3 &&
-        cat <&3' _ "$port" "$SHOPIFY_PATH" >"$tmp/shopify.answer" 2>/dev/null || true
+    fetch "$port" "$SHOPIFY_PATH" "$tmp/shopify.answer" "${SHOPIFY_HEADERS[@]}" || true
     if [ "$(grep -o '"inventory_item_id"' "$tmp/shopify.answer" | wc -l)" -ne 150 ]; then
         note[$name]="unexpected answer: $(head -c 200 "$tmp/shopify.answer")"
     fi
-    if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
-        run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${SHOPIFY_AUTH[@]}" \
-            "http://127.0.0.1:$port$SHOPIFY_PATH" >/dev/null 2>&1
-    fi
-    out=$tmp/shopify.wrk
-    run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${SHOPIFY_AUTH[@]}" \
-        "http://127.0.0.1:$port$SHOPIFY_PATH" >"$out" 2>&1
-    r=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
-    p=$(awk '$1 == "99%" { print $2; exit }' "$out")
-    errs=$(awk '/Non-2xx or 3xx responses:/ { printf "%s non-2xx ", $NF }
-                /Socket errors:/ { sub(/.*Socket errors: */, ""); printf "socket errors: %s", $0 }' "$out")
-    if [ -n "$errs" ]; then
-        note[$name]="${note[$name]:+${note[$name]}; }$errs"
-    fi
-    if [ -z "$r" ] || [ -z "$p" ]; then
-        status[$name]="failed: wrk printed no Requests/sec or no 99%"
-        sed 's/^/    /' "$out" >&2
-    else
-        all_rps[$name]="$r"
-        all_p99[$name]="$(to_ms "$p")"
-        summarize "$name"
-    fi
-    stop_c_server "$name" "$pid"
+    url="http://127.0.0.1:$port$SHOPIFY_PATH"
+    warm_up "$WARMUP" "$url" "${SHOPIFY_HEADERS[@]}"
+    measure_once "$name" "$tmp/shopify.wrk" "$url" "${SHOPIFY_HEADERS[@]}"
+    summarize "$name"
+    stop_server "$name" "$pid"
 }
 
 run_shopify
 echo
 echo "mock-shopify, GET inventory_levels.json (50 items x 3 locations), plus plan, call limit raised:"
-printf "%-22s %12s %12s %14s  %s\n" "query" "req/s" "p99" "vs surge httpd" "note"
-for name in "${shopify_order[@]}"; do
-    if [ "${status[$name]:-}" = ok ]; then
-        printf "%-22s %12s %12s %14s  %s\n" "$name" "${rps[$name]}" "${p99[$name]}" \
-            "$(ratio "${rps[$name]}" "${rps[$OURS]:-}")" "${note[$name]:-}"
-    else
-        printf "%-22s %s\n" "$name" "${status[$name]:-not run}"
-    fi
-done
+print_table query "vs surge httpd" 14 "$OURS" "${shopify_order[@]}"
 
 # --- syncd: webhook intake ---------------------------------------------------
 #

@@ -23,20 +23,10 @@ command -v java >/dev/null 2>&1 || apt_missing="$apt_missing default-jre-headles
 command -v npm >/dev/null 2>&1 || apt_missing="$apt_missing npm"
 
 if [ -n "$apt_missing" ]; then
-    echo "bench-tools: installing$apt_missing"
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then
-        if command -v sudo >/dev/null 2>&1; then
-            SUDO="sudo"
-        else
-            echo "bench-tools: run as root or install with apt-get:$apt_missing" >&2
-            exit 1
-        fi
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    # shellcheck disable=SC2086
-    $SUDO apt-get install -y -qq --no-install-recommends $apt_missing
+    # shellcheck source=scripts/apt.sh
+    . "$(dirname "$0")/../scripts/apt.sh"
+    # shellcheck disable=SC2086 # one word per package
+    apt_install bench-tools "bench-tools: run as root or install with apt-get:$apt_missing" $apt_missing
     # Debian starts the packaged nginx as a service on port 80; the benchmark
     # runs its own, so stop that one where there is a service manager.
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then

@@ -99,10 +99,7 @@ static int read_journal(const char *path, journal_data *out, char *err, size_t e
             /* A process killed mid-write leaves a torn last line: skip it. */
             continue;
         }
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 4096;
-            out->entries = xrealloc(out->entries, cap * sizeof *out->entries);
-        }
+        XGROW(out->entries, out->n, cap, 4096);
         out->entries[out->n++] = v;
     }
     free(line);
@@ -134,15 +131,28 @@ static int is_true(const cJSON *o, const char *key)
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
-/* An order id (number or string) as text. */
-static void id_text(const cJSON *v, char *buf, size_t n)
+/* A purchase journal entry shows an open draft: Cin7's DRAFT or ORDERING
+ * status, or an order part still in DRAFT. */
+static int is_draft(const cJSON *e)
 {
-    if (cJSON_IsNumber(v))
-        snprintf(buf, n, "%.0f", v->valuedouble);
-    else if (cJSON_IsString(v))
-        snprintf(buf, n, "%s", v->valuestring);
-    else
-        buf[0] = '\0';
+    const char *status = str(e, "status"), *ostatus = str(e, "order_status");
+    return (status && (strcmp(status, "DRAFT") == 0 || strcmp(status, "ORDERING") == 0)) ||
+           (ostatus && strcmp(ostatus, "DRAFT") == 0);
+}
+
+/* A Shopify journal entry of kind is a checkout that was accepted. */
+static int is_accepted_checkout(const cJSON *e, const char *kind)
+{
+    const char *result = str(e, "result");
+    return strcmp(kind, "checkout") == 0 && result && strcmp(result, "accepted") == 0;
+}
+
+/* The key of a Cin7 sale's order and location, "<customer_reference>\t<location>":
+ * a second live sale under one key is a duplicate. */
+static void sale_key_of(const cJSON *e, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s\t%s", str(e, "customer_reference") ? str(e, "customer_reference") : "",
+             str(e, "location") ? str(e, "location") : "");
 }
 
 /* ---- the model --------------------------------------------------------------- */
@@ -192,8 +202,7 @@ static int sku_of(const model *m, const char *s, int shopify_side)
 {
     if (!s)
         return -1;
-    int k = shopify_side ? scenario_sku_by_shopify(m->sc, s) : scenario_sku_index(m->sc, s);
-    return k;
+    return shopify_side ? scenario_sku_by_shopify(m->sc, s) : scenario_sku_index(m->sc, s);
 }
 
 static order_rec *order_get(model *m, const char *id, int create)
@@ -203,10 +212,7 @@ static order_rec *order_get(model *m, const char *id, int create)
         return &m->orders[i];
     if (!create)
         return NULL;
-    if (m->n_orders == m->cap_orders) {
-        m->cap_orders = m->cap_orders ? m->cap_orders * 2 : 1024;
-        m->orders = xrealloc(m->orders, m->cap_orders * sizeof *m->orders);
-    }
+    XGROW(m->orders, m->n_orders, m->cap_orders, 1024);
     order_rec *o = &m->orders[m->n_orders];
     memset(o, 0, sizeof *o);
     snprintf(o->id, sizeof o->id, "%s", id);
@@ -234,6 +240,48 @@ typedef struct {
     int64_t avail[MAX_HOT], sellable[MAX_HOT];
 } tick;
 
+/* The next entry of j from *i on that has a kind and happened before end
+ * (scenario ms), with *kind set; NULL once j reaches end or its last entry.
+ * Walks a journal a tick at a time. */
+static const cJSON *next_before(const journal_data *j, size_t *i, int64_t t0, int64_t end,
+                                const char **kind)
+{
+    for (; *i < j->n; (*i)++) {
+        const cJSON *e = j->entries[*i];
+        if (num(e, "t", 0) - t0 >= end)
+            return NULL;
+        if ((*kind = str(e, "kind"))) {
+            (*i)++;
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* ---- hot SKUs ------------------------------------------------------------------ */
+
+/* Where SKU k stands in the hot list (which holds each SKU once), or -1. */
+static int hot_slot(const int *hot, int n_hot, int k)
+{
+    for (int h = 0; h < n_hot; h++)
+        if (hot[h] == k)
+            return h;
+    return -1;
+}
+
+/* Adds sign times the qty of each line of e whose SKU is hot to its left[]. */
+static void hot_lines(const model *m, const cJSON *e, int shopify_side, const int *hot, int n_hot,
+                      int sign, int64_t *left)
+{
+    const cJSON *l;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(e, "lines"))
+    {
+        int h = hot_slot(hot, n_hot, sku_of(m, str(l, "sku"), shopify_side));
+        if (h >= 0)
+            left[h] += sign * num(l, "qty", 0);
+    }
+}
+
 /* ---- latency helper ---------------------------------------------------------- */
 
 static cJSON *latency_json(hist *h)
@@ -252,6 +300,17 @@ static cJSON *latency_json(hist *h)
     cJSON_AddNumberToObject(o, "max", (double)hist_max(h));
     cJSON_AddNumberToObject(o, "mean", round(hist_mean(h)));
     return o;
+}
+
+/* A figure counted per system: {"cin7": c, "shopify": s, "per_order": (c + s)
+ * per paid order, to two decimals}. */
+static void add_per_system(cJSON *mt, const char *name, int64_t cin7, int64_t shopify,
+                           double per_order)
+{
+    cJSON *o = cJSON_AddObjectToObject(mt, name);
+    cJSON_AddNumberToObject(o, "cin7", (double)cin7);
+    cJSON_AddNumberToObject(o, "shopify", (double)shopify);
+    cJSON_AddNumberToObject(o, "per_order", round((double)(cin7 + shopify) * per_order * 100) / 100);
 }
 
 /* ---- purchase orders: duplicates and draft latency ----------------------------- */
@@ -286,8 +345,7 @@ static int cmp_cover_ev(const void *a, const void *b)
  * in transit - allocated over every location), fell below the scenario's threshold, then
  * the first draft purchase line for it at or after that moment. Records the
  * latencies into h and returns how many crossings never got a draft. */
-static int64_t po_draft_latency(const measure_input *in, model *m, const journal_data *sj,
-                                const journal_data *cj, hist *h)
+static int64_t po_draft_latency(const measure_input *in, model *m, const journal_data *cj, hist *h)
 {
     const scenario *sc = in->sc;
     if (!sc->replen_given)
@@ -390,10 +448,7 @@ static int64_t po_draft_latency(const measure_input *in, model *m, const journal
         const char *kind = str(e, "kind");
         if (!kind || (strcmp(kind, "purchase_created") != 0 && strcmp(kind, "purchase_updated") != 0))
             continue;
-        const char *status = str(e, "status"), *ostatus = str(e, "order_status");
-        int draft = (status && (strcmp(status, "DRAFT") == 0 || strcmp(status, "ORDERING") == 0)) ||
-                    (ostatus && strcmp(ostatus, "DRAFT") == 0);
-        if (!draft)
+        if (!is_draft(e))
             continue;
         int64_t t = num(e, "t", 0) - in->t0;
         const cJSON *l;
@@ -413,7 +468,6 @@ static int64_t po_draft_latency(const measure_input *in, model *m, const journal
         else
             missing++;
     }
-    (void)sj;
     free(ev);
     free(pos);
     free(crossed);
@@ -456,10 +510,8 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     int n_hot = 0;
     for (size_t s = 0; s < sc->n_streams && n_hot < MAX_HOT; s++)
         for (size_t h = 0; h < sc->streams[s].n_hot && n_hot < MAX_HOT; h++) {
-            int k = sc->streams[s].hot[h], dup = 0;
-            for (int j = 0; j < n_hot; j++)
-                dup |= hot[j] == k;
-            if (!dup)
+            int k = sc->streams[s].hot[h];
+            if (hot_slot(hot, n_hot, k) < 0)
                 hot[n_hot++] = k;
         }
 
@@ -471,9 +523,8 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
         char id[32];
         if (!kind)
             continue;
-        if (strcmp(kind, "checkout") == 0 && str(e, "result") &&
-            strcmp(str(e, "result"), "accepted") == 0) {
-            id_text(cJSON_GetObjectItemCaseSensitive(e, "order_id"), id, sizeof id);
+        if (is_accepted_checkout(e, kind)) {
+            json_id_text(cJSON_GetObjectItemCaseSensitive(e, "order_id"), id, sizeof id);
             order_rec *o = order_get(&m, id, 1);
             o->shop = shop_index(sc, str(e, "shop"));
             o->placed = t;
@@ -490,12 +541,12 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
                 m.skus[k].accepted_shopify += q;
             }
         } else if (strcmp(kind, "order_paid") == 0) {
-            id_text(cJSON_GetObjectItemCaseSensitive(e, "order_id"), id, sizeof id);
+            json_id_text(cJSON_GetObjectItemCaseSensitive(e, "order_id"), id, sizeof id);
             order_rec *o = order_get(&m, id, 0);
             if (o && o->paid < 0)
                 o->paid = t;
         } else if (strcmp(kind, "order_cancelled") == 0) {
-            id_text(cJSON_GetObjectItemCaseSensitive(e, "order_id"), id, sizeof id);
+            json_id_text(cJSON_GetObjectItemCaseSensitive(e, "order_id"), id, sizeof id);
             order_rec *o = order_get(&m, id, 0);
             if (o && !o->cancelled) {
                 o->cancelled = 1;
@@ -508,13 +559,10 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
             const char *wid = str(e, "id");
             if (!wid)
                 continue;
-            if (m.n_deliveries == m.cap_deliveries) {
-                m.cap_deliveries = m.cap_deliveries ? m.cap_deliveries * 2 : 1024;
-                m.deliveries = xrealloc(m.deliveries, m.cap_deliveries * sizeof *m.deliveries);
-            }
+            XGROW(m.deliveries, m.n_deliveries, m.cap_deliveries, 1024);
             struct delivery *d = &m.deliveries[m.n_deliveries];
             snprintf(d->topic, sizeof d->topic, "%s", str(e, "topic") ? str(e, "topic") : "");
-            id_text(cJSON_GetObjectItemCaseSensitive(e, "resource_id"), d->order, sizeof d->order);
+            json_id_text(cJSON_GetObjectItemCaseSensitive(e, "resource_id"), d->order, sizeof d->order);
             strmap_put(m.delivery_topic, wid, (long)m.n_deliveries);
             m.n_deliveries++;
         } else if (strcmp(kind, "webhook_attempt") == 0 && is_true(e, "ok")) {
@@ -549,7 +597,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     } change;
     change *changes = NULL;
     size_t n_changes = 0, cap_changes = 0;
-    int64_t rate_limit_status_count = 0, duplicate_sales = 0;
+    int64_t duplicate_sales = 0;
     strmap *sale_count = strmap_new(0), *sale_key = strmap_new(0);
     for (size_t i = 0; i < cj.n; i++) {
         const cJSON *e = cj.entries[i];
@@ -561,8 +609,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
             /* A second live sale of one order at one location is a
              * duplicate: the write was repeated. */
             char dk[256];
-            snprintf(dk, sizeof dk, "%s\t%s", str(e, "customer_reference") ? str(e, "customer_reference") : "",
-                     str(e, "location") ? str(e, "location") : "");
+            sale_key_of(e, dk, sizeof dk);
             long di = strmap_get(sale_count, dk);
             strmap_put(sale_count, dk, di < 0 ? 1 : di + 1);
             if (str(e, "id"))
@@ -581,8 +628,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
         } else if (strcmp(kind, "sale_voided") == 0) {
             /* A voided duplicate no longer counts. */
             char dk[256];
-            snprintf(dk, sizeof dk, "%s\t%s", str(e, "customer_reference") ? str(e, "customer_reference") : "",
-                     str(e, "location") ? str(e, "location") : "");
+            sale_key_of(e, dk, sizeof dk);
             long di = strmap_get(sale_count, dk);
             if (di > 1) {
                 strmap_put(sale_count, dk, di - 1);
@@ -611,10 +657,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
              * sales is not one (Shopify counted those units at checkout). */
             if (strcmp(cause, "channel_sale") == 0 || strcmp(cause, "purchase_received") == 0 ||
                 strcmp(cause, "adjustment") == 0 || strcmp(cause, "sale_voided") == 0) {
-                if (n_changes == cap_changes) {
-                    cap_changes = cap_changes ? cap_changes * 2 : 256;
-                    changes = xrealloc(changes, cap_changes * sizeof *changes);
-                }
+                XGROW(changes, n_changes, cap_changes, 256);
                 changes[n_changes++] = (change){k, t};
             }
         } else if (strncmp(kind, "purchase_", 9) == 0) {
@@ -625,18 +668,12 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
             for (size_t j = 0; j < n_pos && !p; j++)
                 if (strcmp(pos[j].id, pid) == 0)
                     p = &pos[j];
-            const char *status = str(e, "status"), *ostatus = str(e, "order_status");
-            int draft = (status && strcmp(status, "DRAFT") == 0) ||
-                        (ostatus && strcmp(ostatus, "DRAFT") == 0) ||
-                        (status && strcmp(status, "ORDERING") == 0);
+            int draft = is_draft(e);
             if (strcmp(kind, "purchase_authorised") == 0 || strcmp(kind, "purchase_voided") == 0 ||
                 strcmp(kind, "purchase_received") == 0)
                 draft = 0;
             if (!p) {
-                if (n_pos == cap_pos) {
-                    cap_pos = cap_pos ? cap_pos * 2 : 64;
-                    pos = xrealloc(pos, cap_pos * sizeof *pos);
-                }
+                XGROW(pos, n_pos, cap_pos, 64);
                 p = &pos[n_pos++];
                 memset(p, 0, sizeof *p);
                 snprintf(p->id, sizeof p->id, "%s", pid);
@@ -676,13 +713,10 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
             tick *tk = TICK(t);
             tk->api_cin7++;
             int64_t st = num(e, "status", 0);
-            if (st == 429 || st == 503) {
+            if (st == 429 || st == 503)
                 tk->r429_cin7++;
-                rate_limit_status_count++;
-            }
         }
     }
-    (void)rate_limit_status_count;
 
     /* Propagation: the first engine write of the SKU's level after the change. */
     for (size_t c = 0; c < n_changes; c++) {
@@ -706,7 +740,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     }
 
     /* --- purchase-order draft latency --- */
-    int64_t po_missing = po_draft_latency(in, &m, &sj, &cj, po_h);
+    int64_t po_missing = po_draft_latency(in, &m, &cj, po_h);
 
     /* --- final states --- */
     const cJSON *p;
@@ -753,7 +787,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
         const char *body = str(d, "body");
         cJSON *b = body ? json_parse(body, strlen(body), NULL) : NULL;
         char id[32];
-        id_text(cJSON_GetObjectItemCaseSensitive(b, "id"), id, sizeof id);
+        json_id_text(cJSON_GetObjectItemCaseSensitive(b, "id"), id, sizeof id);
         order_rec *o = id[0] ? order_get(&m, id, 0) : NULL;
         if (o)
             o->in_dlq = 1;
@@ -832,9 +866,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     while (n_hot < MAX_HOT && n_hot < (int)sc->n_skus) {
         int best = -1;
         for (size_t k = 0; k < sc->n_skus; k++) {
-            int taken = 0;
-            for (int j = 0; j < n_hot; j++)
-                taken |= hot[j] == (int)k;
+            int taken = hot_slot(hot, n_hot, (int)k) >= 0;
             if (!taken && volume[k] > 0 && (best < 0 || volume[k] > volume[best]))
                 best = (int)k;
         }
@@ -874,53 +906,22 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
         size_t si = 0, ci = 0;
         for (size_t tki = 0; tki < n_ticks; tki++) {
             int64_t tick_end = (int64_t)(tki + 1) * sc->tick_ms;
-            for (; si < sj.n; si++) {
-                const cJSON *e = sj.entries[si];
-                int64_t t = num(e, "t", 0) - in->t0;
-                if (t >= tick_end)
-                    break;
-                const char *kind = str(e, "kind");
-                if (!kind)
-                    continue;
-                int k = sku_of(&m, str(e, "sku"), 1);
+            const cJSON *e;
+            const char *kind;
+            while ((e = next_before(&sj, &si, in->t0, tick_end, &kind))) {
+                int h = hot_slot(hot, n_hot, sku_of(&m, str(e, "sku"), 1));
                 int sh = shop_index(sc, str(e, "shop"));
-                for (int h = 0; h < n_hot && sh >= 0; h++)
-                    if (hot[h] == k && strcmp(kind, "inventory") == 0)
-                        avail_now[h * (int)sc->n_shops + sh] = num(e, "new", 0);
-                if (strcmp(kind, "checkout") == 0 && str(e, "result") &&
-                    strcmp(str(e, "result"), "accepted") == 0) {
-                    const cJSON *l;
-                    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(e, "lines"))
-                    {
-                        int lk = sku_of(&m, str(l, "sku"), 1);
-                        for (int h = 0; h < n_hot; h++)
-                            if (hot[h] == lk)
-                                left[h] -= num(l, "qty", 0);
-                    }
-                }
+                if (h >= 0 && sh >= 0 && strcmp(kind, "inventory") == 0)
+                    avail_now[h * (int)sc->n_shops + sh] = num(e, "new", 0);
+                if (is_accepted_checkout(e, kind))
+                    hot_lines(&m, e, 1, hot, n_hot, -1, left);
             }
-            for (; ci < cj.n; ci++) {
-                const cJSON *e = cj.entries[ci];
-                int64_t t = num(e, "t", 0) - in->t0;
-                if (t >= tick_end)
-                    break;
-                const char *kind = str(e, "kind");
-                if (!kind)
-                    continue;
-                int k = sku_of(&m, str(e, "sku"), 0);
-                for (int h = 0; h < n_hot; h++)
-                    if (hot[h] == k && strcmp(kind, "channel_sale") == 0 && is_true(e, "accepted"))
-                        left[h] -= num(e, "qty", 0);
-                if (strcmp(kind, "purchase_received") == 0) {
-                    const cJSON *l;
-                    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(e, "lines"))
-                    {
-                        int lk = sku_of(&m, str(l, "sku"), 0);
-                        for (int h = 0; h < n_hot; h++)
-                            if (hot[h] == lk)
-                                left[h] += num(l, "qty", 0);
-                    }
-                }
+            while ((e = next_before(&cj, &ci, in->t0, tick_end, &kind))) {
+                int h = hot_slot(hot, n_hot, sku_of(&m, str(e, "sku"), 0));
+                if (h >= 0 && strcmp(kind, "channel_sale") == 0 && is_true(e, "accepted"))
+                    left[h] -= num(e, "qty", 0);
+                if (strcmp(kind, "purchase_received") == 0)
+                    hot_lines(&m, e, 0, hot, n_hot, 1, left);
             }
             for (int h = 0; h < n_hot; h++) {
                 int64_t sum = 0;
@@ -1030,18 +1031,9 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     cJSON_AddNumberToObject(mt, "dropped_events", (double)dropped);
     cJSON_AddNumberToObject(mt, "dead_lettered", (double)cJSON_GetArraySize(in->dlq));
     cJSON_AddNumberToObject(mt, "final_drift_units", (double)drift);
-    cJSON *o = cJSON_AddObjectToObject(mt, "api_calls");
-    cJSON_AddNumberToObject(o, "cin7", (double)api_cin7);
-    cJSON_AddNumberToObject(o, "shopify", (double)api_shopify);
-    cJSON_AddNumberToObject(o, "per_order", round((double)(api_cin7 + api_shopify) * per_order * 100) / 100);
-    o = cJSON_AddObjectToObject(mt, "http_429");
-    cJSON_AddNumberToObject(o, "cin7", (double)r429_cin7);
-    cJSON_AddNumberToObject(o, "shopify", (double)r429_shopify);
-    cJSON_AddNumberToObject(o, "per_order", round((double)(r429_cin7 + r429_shopify) * per_order * 100) / 100);
-    o = cJSON_AddObjectToObject(mt, "retries");
-    cJSON_AddNumberToObject(o, "cin7", (double)retries_cin7);
-    cJSON_AddNumberToObject(o, "shopify", (double)retries_shopify);
-    cJSON_AddNumberToObject(o, "per_order", round((double)(retries_cin7 + retries_shopify) * per_order * 100) / 100);
+    add_per_system(mt, "api_calls", api_cin7, api_shopify, per_order);
+    add_per_system(mt, "http_429", r429_cin7, r429_shopify, per_order);
+    add_per_system(mt, "retries", retries_cin7, retries_shopify, per_order);
     cJSON_AddNumberToObject(mt, "orders_paid", (double)paid);
     cJSON_AddNumberToObject(mt, "orders_pushed", (double)pushed);
     cJSON_AddNumberToObject(mt, "orders_unpushed", (double)unpushed);

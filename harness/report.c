@@ -214,17 +214,7 @@ static char *read_file(const char *path, size_t max, size_t *len)
     if (!f)
         return NULL;
     sbuf b = SBUF_INIT;
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (b.len + got > max) {
-            fclose(f);
-            sbuf_free(&b);
-            return NULL;
-        }
-        sbuf_append(&b, chunk, got);
-    }
-    int bad = ferror(f);
+    int bad = sbuf_read_stream(&b, f, max);
     fclose(f);
     if (bad) {
         sbuf_free(&b);

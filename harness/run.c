@@ -465,6 +465,10 @@ int run_scenario(const run_opts *o)
 
     int external = sc->external_shopify_hooks != NULL;
     char invalid[300] = "";
+    /* What the run gathers, freed at out however it ends. */
+    measure_sample *samples = NULL;
+    lg_record *records = NULL;
+    cJSON *cin7_state = NULL, *shopify_state = NULL, *dlq = NULL;
     rc = RUN_BROKE;
     if (start_mock(&r, "mock-cin7", "cin7.json", external ? sc->external_cin7_port : 0, &r.cin7,
                    r.cin7_url, sizeof r.cin7_url) ||
@@ -561,7 +565,6 @@ int run_scenario(const run_opts *o)
                     .cin7_url = r.cin7_url, .offset_ms = t0, .end_ms = sc->duration_ms};
     loadgen *g = loadgen_start(&lc);
     int tty = isatty(STDERR_FILENO) && !o->quiet;
-    measure_sample *samples = NULL;
     size_t n_samples = 0, cap_samples = 0;
     size_t next_crash = 0;
     int64_t restart_at = -1;
@@ -645,20 +648,12 @@ int run_scenario(const run_opts *o)
     progress(&r, g, end, backlog, tty, tty);
     if (interrupted)
         loadgen_cancel(g);
-    lg_record *records;
     size_t n_records;
     int64_t max_lag;
     loadgen_finish(g, &records, &n_records, &max_lag);
-    if (interrupted) {
+    if (interrupted)
         fprintf(stderr, "surge: interrupted; stopping everything\n");
-        free(records);
-        free(samples);
-        rc = RUN_BROKE;
-        goto out;
-    }
-    if (engine_died) {
-        free(records);
-        free(samples);
+    if (interrupted || engine_died) {
         rc = RUN_BROKE;
         goto out;
     }
@@ -669,7 +664,6 @@ int run_scenario(const run_opts *o)
                  (long long)max_lag, sc->lag_tolerance_ms);
 
     /* Ground truth, then stop everything so the journals are complete. */
-    cJSON *cin7_state = NULL, *shopify_state = NULL, *dlq = NULL;
     {
         char url[200];
         snprintf(url, sizeof url, "%s/_mock/state", r.cin7_url);
@@ -689,11 +683,6 @@ int run_scenario(const run_opts *o)
     stop_all(&r);
     if (!cin7_state || !shopify_state) {
         fprintf(stderr, "surge: could not read the mocks' final state\n");
-        cJSON_Delete(cin7_state);
-        cJSON_Delete(shopify_state);
-        cJSON_Delete(dlq);
-        free(records);
-        free(samples);
         goto out;
     }
     char cj[1100], sj[1100], err[600];
@@ -707,11 +696,6 @@ int run_scenario(const run_opts *o)
     free(buffers);
     if (measured != 0) {
         fprintf(stderr, "surge: measuring failed: %s\n", err);
-        cJSON_Delete(cin7_state);
-        cJSON_Delete(shopify_state);
-        cJSON_Delete(dlq);
-        free(records);
-        free(samples);
         goto out;
     }
 
@@ -821,16 +805,14 @@ int run_scenario(const run_opts *o)
     printf("exit %d: %s\n", rc, meaning[rc]);
     cJSON_Delete(sum);
     measure_output_free(&mo);
+out:
+    stop_all(&r);
     cJSON_Delete(cin7_state);
     cJSON_Delete(shopify_state);
     cJSON_Delete(dlq);
     free(records);
     free(samples);
-out:
-    stop_all(&r);
-    if (rc == RUN_INVALID && invalid[0] && !n_gates)
-        fprintf(stderr, "surge: INVALID: %s\n", invalid);
-    else if (rc == RUN_INVALID && invalid[0])
+    if (rc == RUN_INVALID && invalid[0])
         fprintf(stderr, "surge: INVALID: %s\n", invalid);
     for (size_t i = 0; i < 8; i++)
         free(r.syncd_argv[i]);

@@ -22,16 +22,6 @@ static char *dup_str(const char *s)
     return s ? xstrdup(s) : NULL;
 }
 
-static int get_dup(const cJSON *o, const char *path, const char *key, int required,
-                   const char *dflt, char **out, json_err *e)
-{
-    const char *s = dflt;
-    if (json_get_str(o, path, key, required, &s, e))
-        return -1;
-    *out = dup_str(s);
-    return 0;
-}
-
 /* Iterates the elements `it` of a JSON array with their index `i` and their
  * JSON path `p` ("$.demand[3]"). The body may `continue` or `return`, not
  * `break` (it would only leave the innermost of the three loops). */
@@ -82,11 +72,12 @@ static int read_suppliers(const cJSON *root, scenario *s, json_err *e)
         su->lead_ms = 7 * 86400000LL;
         su->moq = 1;
         su->pack = 1;
-        if (json_only_keys(it, p, keys, e) || get_dup(it, p, "name", JSON_REQUIRED, NULL, &su->name, e) ||
+        if (json_only_keys(it, p, keys, e) ||
+            json_get_strdup(it, p, "name", JSON_REQUIRED, NULL, &su->name, e) ||
             json_get_duration(it, p, "lead_time", JSON_OPTIONAL, &su->lead_ms, e) ||
             json_get_int(it, p, "moq", JSON_OPTIONAL, 1, 100000000, &su->moq, e) ||
             json_get_int(it, p, "pack", JSON_OPTIONAL, 1, 100000000, &su->pack, e) ||
-            get_dup(it, p, "currency", JSON_OPTIONAL, "USD", &su->currency, e))
+            json_get_strdup(it, p, "currency", JSON_OPTIONAL, "USD", &su->currency, e))
             return -1;
         if (find_supplier(s, su->name) != (int)s->n_suppliers - 1)
             return json_fail(e, p, "supplier \"%s\" is listed twice", su->name);
@@ -130,10 +121,11 @@ static int read_catalog(const cJSON *root, scenario *s, json_err *e)
             sc_sku *k = &s->skus[s->n_skus++];
             k->price = 25;
             k->reorder_point = -1;
-            if (json_only_keys(it, p, sku_keys, e) || get_dup(it, p, "sku", JSON_REQUIRED, NULL, &k->sku, e) ||
-                get_dup(it, p, "shopify_sku", JSON_OPTIONAL, k->sku, &k->shopify_sku, e) ||
+            if (json_only_keys(it, p, sku_keys, e) ||
+                json_get_strdup(it, p, "sku", JSON_REQUIRED, NULL, &k->sku, e) ||
+                json_get_strdup(it, p, "shopify_sku", JSON_OPTIONAL, k->sku, &k->shopify_sku, e) ||
                 json_get_num(it, p, "price", JSON_OPTIONAL, 0, 1e9, &k->price, e) ||
-                get_dup(it, p, "supplier", JSON_OPTIONAL, NULL, &k->supplier, e))
+                json_get_strdup(it, p, "supplier", JSON_OPTIONAL, NULL, &k->supplier, e))
                 return -1;
             if (k->supplier && find_supplier(s, k->supplier) < 0) {
                 char sp[200];
@@ -188,7 +180,8 @@ static int read_warehouses(const cJSON *root, scenario *s, json_err *e)
         sc_warehouse *w = &s->warehouses[s->n_warehouses++];
         double lat = 1000, lon = 1000;
         int64_t prio = (int64_t)s->n_warehouses;
-        if (json_only_keys(it, p, keys, e) || get_dup(it, p, "name", JSON_REQUIRED, NULL, &w->name, e) ||
+        if (json_only_keys(it, p, keys, e) ||
+            json_get_strdup(it, p, "name", JSON_REQUIRED, NULL, &w->name, e) ||
             json_get_num(it, p, "lat", JSON_OPTIONAL, -90, 90, &lat, e) ||
             json_get_num(it, p, "lon", JSON_OPTIONAL, -180, 180, &lon, e) ||
             json_get_int(it, p, "priority", JSON_OPTIONAL, -1000000, 1000000, &prio, e))
@@ -218,14 +211,15 @@ static int read_shops(const cJSON *root, scenario *s, json_err *e)
     EACH(arr, "$.shops", i, p, it)
     {
         sc_shop *sh = &s->shops[s->n_shops++];
-        if (json_only_keys(it, p, keys, e) || get_dup(it, p, "domain", JSON_REQUIRED, NULL, &sh->domain, e) ||
-            get_dup(it, p, "plan", JSON_OPTIONAL, "plus", &sh->plan, e))
+        if (json_only_keys(it, p, keys, e) ||
+            json_get_strdup(it, p, "domain", JSON_REQUIRED, NULL, &sh->domain, e) ||
+            json_get_strdup(it, p, "plan", JSON_OPTIONAL, "plus", &sh->plan, e))
             return -1;
         char tok[160], sec[160];
         snprintf(tok, sizeof tok, "shpat_surge_%zu", i);
         snprintf(sec, sizeof sec, "surge-secret-%zu", i);
-        if (get_dup(it, p, "token", JSON_OPTIONAL, tok, &sh->token, e) ||
-            get_dup(it, p, "secret", JSON_OPTIONAL, sec, &sh->secret, e))
+        if (json_get_strdup(it, p, "token", JSON_OPTIONAL, tok, &sh->token, e) ||
+            json_get_strdup(it, p, "secret", JSON_OPTIONAL, sec, &sh->secret, e))
             return -1;
         static const char *const plans[] = {"standard", "advanced", "plus", "enterprise"};
         int known = 0;
@@ -256,8 +250,9 @@ static int read_stock(const cJSON *root, scenario *s, json_err *e)
     EACH(arr, "$.stock", i, p, it)
     {
         sc_stock *st = &s->stock[s->n_stock++];
-        if (json_only_keys(it, p, keys, e) || get_dup(it, p, "sku", JSON_OPTIONAL, "*", &st->sku, e) ||
-            get_dup(it, p, "warehouse", JSON_OPTIONAL, "*", &st->warehouse, e) ||
+        if (json_only_keys(it, p, keys, e) ||
+            json_get_strdup(it, p, "sku", JSON_OPTIONAL, "*", &st->sku, e) ||
+            json_get_strdup(it, p, "warehouse", JSON_OPTIONAL, "*", &st->warehouse, e) ||
             json_get_int(it, p, "on_hand", JSON_REQUIRED, 0, 1000000000, &st->on_hand, e))
             return -1;
         int sku_hit = 0, wh_hit = 0;
@@ -389,8 +384,9 @@ static int read_regions(const cJSON *o, const char *path, sc_stream *st, json_er
         sc_region *r = &st->regions[st->n_regions++];
         double lat = 1000, lon = 1000;
         r->weight = 1;
-        if (json_only_keys(it, p, keys, e) || get_dup(it, p, "country", JSON_REQUIRED, NULL, &r->country, e) ||
-            get_dup(it, p, "postcode", JSON_OPTIONAL, "", &r->postcode, e) ||
+        if (json_only_keys(it, p, keys, e) ||
+            json_get_strdup(it, p, "country", JSON_REQUIRED, NULL, &r->country, e) ||
+            json_get_strdup(it, p, "postcode", JSON_OPTIONAL, "", &r->postcode, e) ||
             json_get_num(it, p, "lat", JSON_OPTIONAL, -90, 90, &lat, e) ||
             json_get_num(it, p, "lon", JSON_OPTIONAL, -180, 180, &lon, e) ||
             json_get_num(it, p, "weight", JSON_OPTIONAL, 0, 1e9, &r->weight, e))
@@ -481,10 +477,7 @@ static int read_replay(const char *file, const char *dir, const char *path, sc_s
                 goto out;
             }
         }
-        if (st->n_replay == cap) {
-            cap = cap ? cap * 2 : 256;
-            st->replay = xrealloc(st->replay, cap * sizeof *st->replay);
-        }
+        XGROW(st->replay, st->n_replay, cap, 256);
         if (st->n_replay == 0)
             first = t;
         sc_replay_row *r = &st->replay[st->n_replay++];
@@ -530,8 +523,9 @@ static int read_streams(const cJSON *root, const char *dir, scenario *s, json_er
         st->shop = -1;
         st->warehouse = -1;
         const cJSON *spike = NULL, *replay = NULL, *qty = NULL, *lines = NULL;
-        if (json_only_keys(it, p, keys, e) || get_dup(it, p, "name", JSON_OPTIONAL, def_name, &st->name, e) ||
-            get_dup(it, p, "channel", JSON_OPTIONAL, "shopify", &st->channel, e) ||
+        if (json_only_keys(it, p, keys, e) ||
+            json_get_strdup(it, p, "name", JSON_OPTIONAL, def_name, &st->name, e) ||
+            json_get_strdup(it, p, "channel", JSON_OPTIONAL, "shopify", &st->channel, e) ||
             json_get_str(it, p, "shop", JSON_OPTIONAL, &shop, e) ||
             json_get_str(it, p, "warehouse", JSON_OPTIONAL, &wh, e) ||
             json_get_str(it, p, "shape", JSON_OPTIONAL, &shape, e) ||
@@ -764,10 +758,10 @@ static int read_external(const cJSON *ext, scenario *s, json_err *e)
     const char *p = "$.engine.external";
     int64_t sp = 8081, cp = 8082;
     if (json_only_keys(ext, p, keys, e) ||
-        get_dup(ext, p, "shopify_webhooks", JSON_REQUIRED, NULL, &s->external_shopify_hooks, e) ||
-        get_dup(ext, p, "cin7_webhooks", JSON_OPTIONAL, NULL, &s->external_cin7_hooks, e) ||
-        get_dup(ext, p, "health", JSON_OPTIONAL, NULL, &s->external_health, e) ||
-        get_dup(ext, p, "metrics", JSON_OPTIONAL, NULL, &s->external_metrics, e) ||
+        json_get_strdup(ext, p, "shopify_webhooks", JSON_REQUIRED, NULL, &s->external_shopify_hooks, e) ||
+        json_get_strdup(ext, p, "cin7_webhooks", JSON_OPTIONAL, NULL, &s->external_cin7_hooks, e) ||
+        json_get_strdup(ext, p, "health", JSON_OPTIONAL, NULL, &s->external_health, e) ||
+        json_get_strdup(ext, p, "metrics", JSON_OPTIONAL, NULL, &s->external_metrics, e) ||
         json_get_int(ext, p, "shopify_port", JSON_OPTIONAL, 1, 65535, &sp, e) ||
         json_get_int(ext, p, "cin7_port", JSON_OPTIONAL, 1, 65535, &cp, e))
         return -1;
@@ -831,7 +825,7 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
     s->velocity_window_ms = 7 * 86400000LL;
     int64_t lag = 5000;
     const cJSON *mocks = NULL, *replen = NULL;
-    if (get_dup(root, "$", "name", JSON_REQUIRED, NULL, &s->name, e) ||
+    if (json_get_strdup(root, "$", "name", JSON_REQUIRED, NULL, &s->name, e) ||
         json_get_int(root, "$", "seed", JSON_OPTIONAL, 0, INT64_MAX / 2, &seed, e) ||
         json_get_duration(root, "$", "duration", JSON_REQUIRED, &s->duration_ms, e) ||
         json_get_duration(root, "$", "drain", JSON_OPTIONAL, &s->drain_ms, e) ||
@@ -918,18 +912,16 @@ int scenario_load(const char *path, const char *const *overrides, size_t n_overr
         return -1;
     }
     sbuf b = SBUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        sbuf_append(&b, chunk, n);
-        if (b.len > MAX_SCENARIO_BYTES) {
-            fclose(f);
-            sbuf_free(&b);
-            snprintf(e->msg, sizeof e->msg, "%.300s: larger than %d bytes", path, MAX_SCENARIO_BYTES);
-            return -1;
-        }
-    }
+    int rd = sbuf_read_stream(&b, f, MAX_SCENARIO_BYTES);
     fclose(f);
+    if (rd != 0) {
+        sbuf_free(&b);
+        if (rd == SBUF_TOO_LARGE)
+            snprintf(e->msg, sizeof e->msg, "%.300s: larger than %d bytes", path, MAX_SCENARIO_BYTES);
+        else
+            snprintf(e->msg, sizeof e->msg, "%.300s: read error", path);
+        return -1;
+    }
     char *copy = xstrdup(path);
     int rc = scenario_load_text(sbuf_str(&b), b.len, path, dirname(copy), overrides, n_overrides,
                                 out, e);

@@ -89,10 +89,7 @@ static int before(const item *a, const item *b)
 /* Inserts it keeping its order stamp (callers stamp new entries). */
 static void push(deliverer *d, item it)
 {
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 256;
-        d->heap = xrealloc(d->heap, d->cap * sizeof *d->heap);
-    }
+    XGROW(d->heap, d->n, d->cap, 256);
     size_t i = d->n++;
     while (i > 0) {
         size_t p = (i - 1) / 2;

@@ -695,6 +695,16 @@ void httpd_reply_json(httpd_req *r, int status, const cJSON *json)
     httpd_reply_take(r, status, "application/json; charset=utf-8", text, strlen(text));
 }
 
+void httpd_reply_error(httpd_req *r, int status, const char *msg)
+{
+    sbuf b = SBUF_INIT;
+    sbuf_puts(&b, "{\"error\":");
+    sbuf_json_str(&b, msg);
+    sbuf_putc(&b, '}');
+    httpd_reply_json_text(r, status, sbuf_str(&b));
+    sbuf_free(&b);
+}
+
 int httpd_status(const httpd_req *r)
 {
     return r->status;

@@ -108,6 +108,8 @@ void httpd_reply_take(httpd_req *r, int status, const char *content_type, char *
 void httpd_reply_json_text(httpd_req *r, int status, const char *json);
 /* Answers with a JSON tree (printed; the tree stays the caller's). */
 void httpd_reply_json(httpd_req *r, int status, const cJSON *json);
+/* Answers {"error": msg} (msg escaped as a JSON string), as application/json. */
+void httpd_reply_error(httpd_req *r, int status, const char *msg);
 /* The status replied so far, 0 when none. */
 int httpd_status(const httpd_req *r);
 /* The body replied so far (NULL when none) and its length. */

@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "mem.h"
+#include "sbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -89,38 +90,25 @@ cJSON *json_load_file(const char *path, size_t max_bytes, json_err *e)
             snprintf(e->msg, sizeof e->msg, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
-    size_t cap = 4096, len = 0;
-    char *buf = xmalloc(cap);
-    for (;;) {
-        if (len == cap) {
-            if (cap > max_bytes)
-                break;
-            cap *= 2;
-            buf = xrealloc(buf, cap);
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    int read_err = ferror(f);
+    sbuf b = SBUF_INIT;
+    int rc = sbuf_read_stream(&b, f, max_bytes);
     fclose(f);
     cJSON *root = NULL;
-    if (read_err) {
+    if (rc == SBUF_READ_ERROR) {
         if (e)
             snprintf(e->msg, sizeof e->msg, "%s: read error", path);
-    } else if (len > max_bytes) {
+    } else if (rc == SBUF_TOO_LARGE) {
         if (e)
             snprintf(e->msg, sizeof e->msg, "%s: larger than the %zu-byte limit", path,
                      max_bytes);
     } else {
         json_err pe;
-        root = json_parse(buf, len, &pe);
+        root = json_parse(sbuf_str(&b), b.len, &pe);
         if (!root && e) {
             snprintf(e->msg, sizeof e->msg, "%.200s: %.300s", path, pe.msg);
         }
     }
-    free(buf);
+    sbuf_free(&b);
     return root;
 }
 
@@ -219,6 +207,16 @@ int json_get_str(const cJSON *obj, const char *path, const char *key, int requir
     if (!cJSON_IsString(v))
         return json_fail(e, p, "expected a string, got %s", json_type_name(v));
     *out = v->valuestring;
+    return 0;
+}
+
+int json_get_strdup(const cJSON *obj, const char *path, const char *key, int required,
+                    const char *dflt, char **out, json_err *e)
+{
+    const char *s = dflt;
+    if (json_get_str(obj, path, key, required, &s, e))
+        return -1;
+    *out = s ? xstrdup(s) : NULL;
     return 0;
 }
 
@@ -458,4 +456,25 @@ char *json_print(const cJSON *v)
     }
     /* cJSON allocates with malloc (no hooks are installed), so free() is right. */
     return s;
+}
+
+int json_id_text(const cJSON *v, char *buf, size_t n)
+{
+    if (cJSON_IsNumber(v))
+        snprintf(buf, n, "%.0f", v->valuedouble);
+    else if (cJSON_IsString(v))
+        snprintf(buf, n, "%s", v->valuestring);
+    else {
+        buf[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+void json_array_move(cJSON *to, cJSON *from)
+{
+    if (!cJSON_IsArray(to) || !cJSON_IsArray(from))
+        return;
+    while (from->child)
+        cJSON_AddItemToArray(to, cJSON_DetachItemViaPointer(from, from->child));
 }

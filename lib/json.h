@@ -42,6 +42,11 @@ int json_only_keys(const cJSON *obj, const char *path, const char *const *allowe
 
 int json_get_str(const cJSON *obj, const char *path, const char *key, int required,
                  const char **out, json_err *e);
+/* json_get_str into a malloc'd copy (caller frees): the string, or a copy
+ * of dflt (NULL stays NULL) when the key is absent; *out is untouched on an
+ * error. */
+int json_get_strdup(const cJSON *obj, const char *path, const char *key, int required,
+                    const char *dflt, char **out, json_err *e);
 /* An integral number within [min, max]. */
 int json_get_int(const cJSON *obj, const char *path, const char *key, int required,
                  int64_t min, int64_t max, int64_t *out, json_err *e);
@@ -69,8 +74,15 @@ int json_set_path(cJSON *root, const char *spec, json_err *e);
  * arrays element by element (src's extra elements are appended), both
  * recursively; anything else in src replaces (a copy of) what dst had. */
 void json_merge(cJSON *dst, const cJSON *src);
+/* Moves every item of array from to the end of array to, in order (from
+ * ends empty); either may be NULL (then nothing moves). */
+void json_array_move(cJSON *to, cJSON *from);
 
 /* Compact text of v; malloc'd, caller frees with free(). */
 char *json_print(const cJSON *v);
+
+/* An id as text into buf: a number printed whole ("4501"), a string as it
+ * is. Returns 0, or -1 with buf "" when v is neither (or NULL). */
+int json_id_text(const cJSON *v, char *buf, size_t n);
 
 #endif

@@ -15,4 +15,14 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Room for arr[n] in a growable array of capacity cap: when it is full,
+ * cap doubles (from first) and arr is reallocated. */
+#define XGROW(arr, n, cap, first)                                                                 \
+    do {                                                                                          \
+        if ((n) == (cap)) {                                                                       \
+            (cap) = (cap) ? (cap) * 2 : (first);                                                  \
+            (arr) = xrealloc((arr), (size_t)(cap) * sizeof *(arr));                               \
+        }                                                                                         \
+    } while (0)
+
 #endif

@@ -28,6 +28,18 @@ void sbuf_append(sbuf *b, const void *data, size_t n)
     b->data[b->len] = '\0';
 }
 
+int sbuf_read_stream(sbuf *b, FILE *f, size_t max)
+{
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (b->len + got > max)
+            return SBUF_TOO_LARGE;
+        sbuf_append(b, chunk, got);
+    }
+    return ferror(f) ? SBUF_READ_ERROR : 0;
+}
+
 void sbuf_puts(sbuf *b, const char *s)
 {
     sbuf_append(b, s, strlen(s));

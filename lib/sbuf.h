@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
     char *data; /* malloc'd, NUL-terminated; NULL until the first append */
@@ -26,6 +27,11 @@ void sbuf_json_str(sbuf *b, const char *s);
 /* Appends s percent-encoded for a URL query value (RFC 3986 unreserved
  * characters stay as they are). */
 void sbuf_urlenc(sbuf *b, const char *s);
+/* Appends everything f has left, refusing to grow past max bytes in all.
+ * Returns 0, SBUF_READ_ERROR (errno says why) or SBUF_TOO_LARGE; b keeps
+ * what was read so far, and f stays open. */
+enum { SBUF_READ_ERROR = -1, SBUF_TOO_LARGE = -2 };
+int sbuf_read_stream(sbuf *b, FILE *f, size_t max);
 void sbuf_reset(sbuf *b);
 /* The text so far; "" for an empty buffer. Borrowed until the next append. */
 const char *sbuf_str(const sbuf *b);

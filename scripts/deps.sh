@@ -19,18 +19,7 @@ if [ -z "$missing" ]; then
     exit 0
 fi
 
-echo "deps: installing$missing"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "deps: missing packages:$missing; run as root or install them with apt-get" >&2
-        exit 1
-    fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-# A fresh machine may have no package lists yet; update once, then install.
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+# shellcheck source=scripts/apt.sh
+. "$(dirname "$0")/apt.sh"
+# shellcheck disable=SC2086 # one word per package
+apt_install deps "deps: missing packages:$missing; run as root or install them with apt-get" $missing

@@ -8,6 +8,8 @@
  */
 #include "runner.h"
 
+#include "sbuf.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <signal.h>
@@ -71,6 +73,28 @@ const char *test_bin_dir(void)
 const char *test_tmp_dir(void)
 {
     return tmp_dir;
+}
+
+void test_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+        test_fail(__FILE__, __LINE__, "cannot write %s: %s", path, strerror(errno));
+}
+
+char *test_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    sbuf b = SBUF_INIT;
+    int rc = sbuf_read_stream(&b, f, (size_t)1 << 30);
+    fclose(f);
+    if (rc != 0) {
+        sbuf_free(&b);
+        return NULL;
+    }
+    return sbuf_take(&b);
 }
 
 static int cmp_tests(const void *a, const void *b)

@@ -26,6 +26,12 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 const char *test_bin_dir(void);
 const char *test_tmp_dir(void);
 
+/* Files a test writes and reads back (configs, scenarios, results): text
+ * written to path, the test failing when it cannot be; and a whole file
+ * read back, malloc'd (the caller frees), NULL when it cannot be opened. */
+void test_write_file(const char *path, const char *text);
+char *test_read_file(const char *path);
+
 #define TEST_DEFAULT_TIMEOUT_S 60
 
 #define TEST_T(suite, name, timeout_s)                                        \

@@ -111,10 +111,7 @@ static void add(route_plan *p, size_t *cap, size_t loc, size_t line, int64_t qty
             p->allocs[i].short_qty += short_qty;
             return;
         }
-    if (p->n_allocs == *cap) {
-        *cap = *cap ? *cap * 2 : 8;
-        p->allocs = xrealloc(p->allocs, *cap * sizeof *p->allocs);
-    }
+    XGROW(p->allocs, p->n_allocs, *cap, 8);
     p->allocs[p->n_allocs++] = (route_alloc){loc, line, qty, short_qty};
 }
 

@@ -133,10 +133,7 @@ typedef struct {
 
 static void keyset_add(keyset *k, const char *text, size_t idx)
 {
-    if (k->n == k->cap) {
-        k->cap = k->cap ? k->cap * 2 : 64;
-        k->v = xrealloc(k->v, k->cap * sizeof *k->v);
-    }
+    XGROW(k->v, k->n, k->cap, 64);
     k->v[k->n++] = (keyed){xstrdup(text), idx};
 }
 
@@ -174,10 +171,7 @@ static void cands_lookup(const char *key, void *ud)
             hi = mid;
     }
     for (size_t i = lo; i < k->n && strcmp(k->v[i].key, key) == 0; i++) {
-        if (c->n == c->cap) {
-            c->cap = c->cap ? c->cap * 2 : 8;
-            c->idx = xrealloc(c->idx, c->cap * sizeof *c->idx);
-        }
+        XGROW(c->idx, c->n, c->cap, 8);
         c->idx[c->n++] = k->v[i].idx;
     }
 }
@@ -261,10 +255,7 @@ void skumatch_run(const char *const *shop, size_t n_shop, const char *const *cin
             int kinds = skumatch_near(shop[s], cin7[c.idx[i]]);
             if (!kinds)
                 continue;
-            if (out->n_near == cap) {
-                cap = cap ? cap * 2 : 16;
-                out->near = xrealloc(out->near, cap * sizeof *out->near);
-            }
+            XGROW(out->near, out->n_near, cap, 16);
             out->near[out->n_near++] = (skumatch_pair){s, c.idx[i], kinds};
         }
         free(c.idx);

@@ -69,13 +69,16 @@ catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcom
 {
     char **cin7_skus = NULL;
     size_t n_cin7 = 0;
+    catalog *c = NULL;
+    int ok = 0;
+    /* A failed read leaves what it had read so far: freed at out. */
     cin7_product_skus(c7, &cin7_skus, &n_cin7, out);
     if (out->action != POLICY_DONE)
-        return NULL;
+        goto out;
     outbound_done(out);
     qsort(cin7_skus, n_cin7, sizeof *cin7_skus, cmp_str);
 
-    catalog *c = xcalloc(1, sizeof *c);
+    c = xcalloc(1, sizeof *c);
     c->n_shops = cfg->n_shops;
     c->shops = xcalloc(cfg->n_shops, sizeof *c->shops);
     size_t map_cap = 0, sku_cap = 0;
@@ -83,8 +86,10 @@ catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcom
         shopify_variant *vars = NULL;
         size_t n_vars = 0;
         shopify_variants(shops[s], &vars, &n_vars, out);
-        if (out->action != POLICY_DONE)
-            goto fail;
+        if (out->action != POLICY_DONE) {
+            shopify_variants_free(vars, n_vars);
+            goto out;
+        }
         outbound_done(out);
         shop_cat *sc = &c->shops[s];
         sc->items = xcalloc(n_vars + 1, sizeof *sc->items);
@@ -95,16 +100,10 @@ catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcom
                 to = vars[v].sku;
             if (!to)
                 continue; /* unmapped: orders naming it go to the dead-letter queue */
-            if (c->n_map == map_cap) {
-                map_cap = map_cap ? map_cap * 2 : 64;
-                c->map = xrealloc(c->map, map_cap * sizeof *c->map);
-            }
+            XGROW(c->map, c->n_map, map_cap, 64);
             c->map[c->n_map++] = (pair){xstrdup(vars[v].sku), xstrdup(to)};
             sc->items[sc->n_items++] = (item_ref){xstrdup(to), vars[v].inventory_item_id};
-            if (c->n_skus == sku_cap) {
-                sku_cap = sku_cap ? sku_cap * 2 : 64;
-                c->skus = xrealloc(c->skus, sku_cap * sizeof *c->skus);
-            }
+            XGROW(c->skus, c->n_skus, sku_cap, 64);
             c->skus[c->n_skus++] = xstrdup(to);
         }
         shopify_variants_free(vars, n_vars);
@@ -118,7 +117,7 @@ catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcom
         shopify_locations(shops[s], &loc_ids, &n_loc_ids, out);
         if (out->action != POLICY_DONE) {
             free(loc_ids);
-            goto fail;
+            goto out;
         }
         outbound_done(out);
         const cfg_shop *cs = &cfg->shops[s];
@@ -172,16 +171,16 @@ catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcom
         c->map[w++] = c->map[i];
     }
     c->n_map = w;
+    ok = 1;
+out:
     for (size_t i = 0; i < n_cin7; i++)
         free(cin7_skus[i]);
     free(cin7_skus);
+    if (!ok) {
+        catalog_free(c);
+        c = NULL;
+    }
     return c;
-fail:
-    for (size_t i = 0; i < n_cin7; i++)
-        free(cin7_skus[i]);
-    free(cin7_skus);
-    catalog_free(c);
-    return NULL;
 }
 
 void catalog_free(catalog *c)

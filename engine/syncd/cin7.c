@@ -102,48 +102,76 @@ static const char *str(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Pages through a Cin7 list: GETs <prefix>Page=N&Limit=<page limit><suffix>
+ * for N = 1, 2, ... and hands each answer to page(), which takes its rows
+ * and says whether another page is wanted (see more_pages). The outcome of
+ * the previous page is released before the next call. Returns 0, or -1 when
+ * a call failed (out says why; what page() took so far is the caller's). */
+static int each_page(cin7 *c, const char *prefix, const char *suffix, int prio, outcome *out,
+                     int (*page)(cJSON *v, int n, void *ud), void *ud)
+{
+    for (int n = 1;; n++) {
+        char *path = xasprintf("%sPage=%d&Limit=%d%s", prefix, n, c->page_limit, suffix);
+        cin7_call(c, "GET", path, NULL, prio, 1, out);
+        free(path);
+        cJSON *v = answer_json(out);
+        if (!v)
+            return -1;
+        int more = page(v, n, ud);
+        cJSON_Delete(v);
+        if (!more)
+            return 0;
+        outbound_done(out);
+    }
+}
+
+/* Whether a list goes on after a page that held got rows: the page was
+ * full and fewer than the list's Total rows have been seen. */
+static int more_pages(const cin7 *c, int got, int64_t seen, int64_t total)
+{
+    return got >= c->page_limit && seen < total;
+}
+
+typedef struct {
+    const cin7 *c;
+    cin7_snapshot *snap;
+    size_t cap;
+} avail_ctx;
+
+static int avail_page(cJSON *v, int n, void *ud)
+{
+    (void)n;
+    avail_ctx *a = ud;
+    cin7_snapshot *snap = a->snap;
+    int got = 0;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(v, "ProductAvailabilityList"))
+    {
+        const char *s = str(row, "SKU"), *loc = str(row, "Location");
+        if (!s || !loc)
+            continue;
+        XGROW(snap->rows, snap->n, a->cap, 256);
+        snap->rows[snap->n++] = (cin7_row){xstrdup(s), xstrdup(loc), num(row, "OnHand"),
+                                           num(row, "Allocated"), num(row, "Available"),
+                                           num(row, "OnOrder"), num(row, "InTransit")};
+        got++;
+    }
+    return more_pages(a->c, got, (int64_t)snap->n, num(v, "Total"));
+}
+
 void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, outcome *out)
 {
     memset(snap, 0, sizeof *snap);
     snap->read_started = clock_now_ms(c->out.clk);
-    size_t cap = 0;
-    for (int page = 1;; page++) {
-        sbuf path = SBUF_INIT;
-        sbuf_printf(&path, "ref/productavailability?Page=%d&Limit=%d", page, c->page_limit);
-        if (sku) {
-            sbuf_puts(&path, "&Sku=");
-            sbuf_urlenc(&path, sku);
-        }
-        cin7_call(c, "GET", sbuf_str(&path), NULL, prio, 1, out);
-        sbuf_free(&path);
-        cJSON *v = answer_json(out);
-        if (!v) {
-            cin7_snapshot_free(snap);
-            return;
-        }
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(v, "ProductAvailabilityList");
-        int64_t total = num(v, "Total");
-        int got = 0;
-        const cJSON *row;
-        cJSON_ArrayForEach(row, list)
-        {
-            const char *s = str(row, "SKU"), *loc = str(row, "Location");
-            if (!s || !loc)
-                continue;
-            if (snap->n == cap) {
-                cap = cap ? cap * 2 : 256;
-                snap->rows = xrealloc(snap->rows, cap * sizeof *snap->rows);
-            }
-            snap->rows[snap->n++] = (cin7_row){xstrdup(s), xstrdup(loc), num(row, "OnHand"),
-                                               num(row, "Allocated"), num(row, "Available"),
-                                               num(row, "OnOrder"), num(row, "InTransit")};
-            got++;
-        }
-        cJSON_Delete(v);
-        if (got < c->page_limit || (int64_t)snap->n >= total)
-            return;
-        outbound_done(out);
+    sbuf filter = SBUF_INIT;
+    if (sku) {
+        sbuf_puts(&filter, "&Sku=");
+        sbuf_urlenc(&filter, sku);
     }
+    avail_ctx a = {c, snap, 0};
+    if (each_page(c, "ref/productavailability?", sbuf_str(&filter), prio, out, avail_page, &a) < 0)
+        cin7_snapshot_free(snap);
+    sbuf_free(&filter);
 }
 
 void cin7_snapshot_free(cin7_snapshot *s)
@@ -157,39 +185,36 @@ void cin7_snapshot_free(cin7_snapshot *s)
     s->n = 0;
 }
 
+typedef struct {
+    const cin7 *c;
+    char **skus;
+    size_t n, cap;
+} skus_ctx;
+
+static int skus_page(cJSON *v, int n, void *ud)
+{
+    (void)n;
+    skus_ctx *k = ud;
+    int got = 0;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(v, "Products"))
+    {
+        const char *s = str(p, "SKU");
+        got++;
+        if (!s)
+            continue;
+        XGROW(k->skus, k->n, k->cap, 64);
+        k->skus[k->n++] = xstrdup(s);
+    }
+    return more_pages(k->c, got, (int64_t)k->n, num(v, "Total"));
+}
+
 void cin7_product_skus(cin7 *c, char ***skus, size_t *n, outcome *out)
 {
-    *skus = NULL;
-    *n = 0;
-    size_t cap = 0;
-    for (int page = 1;; page++) {
-        char path[96];
-        snprintf(path, sizeof path, "product?Page=%d&Limit=%d", page, c->page_limit);
-        cin7_call(c, "GET", path, NULL, PRIO_BULK, 1, out);
-        cJSON *v = answer_json(out);
-        if (!v)
-            return;
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(v, "Products");
-        int64_t total = num(v, "Total");
-        int got = 0;
-        const cJSON *p;
-        cJSON_ArrayForEach(p, list)
-        {
-            const char *s = str(p, "SKU");
-            got++;
-            if (!s)
-                continue;
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 64;
-                *skus = xrealloc(*skus, cap * sizeof **skus);
-            }
-            (*skus)[(*n)++] = xstrdup(s);
-        }
-        cJSON_Delete(v);
-        if (got < c->page_limit || (int64_t)*n >= total)
-            return;
-        outbound_done(out);
-    }
+    skus_ctx k = {c, NULL, 0, 0};
+    each_page(c, "product?", "", PRIO_BULK, out, skus_page, &k);
+    *skus = k.skus;
+    *n = k.n;
 }
 
 void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outcome *out)
@@ -207,36 +232,39 @@ void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outc
     cJSON_Delete(v);
 }
 
+typedef struct {
+    const cin7 *c;
+    const char *ref;
+    void (*fn)(const cJSON *row, void *ud);
+    void *ud;
+} sales_ctx;
+
+static int sales_page(cJSON *v, int n, void *ud)
+{
+    sales_ctx *k = ud;
+    int got = 0;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(v, "SaleList"))
+    {
+        got++;
+        const char *r = str(row, "CustomerReference");
+        if (r && strcmp(r, k->ref) == 0)
+            k->fn(row, k->ud);
+    }
+    return more_pages(k->c, got, (int64_t)n * k->c->page_limit, num(v, "Total"));
+}
+
 /* Walks saleList?Search=ref and calls fn for each row whose CustomerReference
  * is exactly ref. */
 static void each_sale(cin7 *c, const char *ref, int prio, outcome *out,
                       void (*fn)(const cJSON *row, void *ud), void *ud)
 {
-    for (int page = 1;; page++) {
-        sbuf path = SBUF_INIT;
-        sbuf_printf(&path, "saleList?Page=%d&Limit=%d&Search=", page, c->page_limit);
-        sbuf_urlenc(&path, ref);
-        cin7_call(c, "GET", sbuf_str(&path), NULL, prio, 1, out);
-        sbuf_free(&path);
-        cJSON *v = answer_json(out);
-        if (!v)
-            return;
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(v, "SaleList");
-        int got = 0;
-        const cJSON *row;
-        cJSON_ArrayForEach(row, list)
-        {
-            got++;
-            const char *r = str(row, "CustomerReference");
-            if (r && strcmp(r, ref) == 0)
-                fn(row, ud);
-        }
-        int64_t total = num(v, "Total");
-        cJSON_Delete(v);
-        if (got < c->page_limit || (int64_t)page * c->page_limit >= total)
-            return;
-        outbound_done(out);
-    }
+    sbuf search = SBUF_INIT;
+    sbuf_puts(&search, "&Search=");
+    sbuf_urlenc(&search, ref);
+    sales_ctx k = {c, ref, fn, ud};
+    each_page(c, "saleList?", sbuf_str(&search), prio, out, sales_page, &k);
+    sbuf_free(&search);
 }
 
 typedef struct {
@@ -364,28 +392,29 @@ void cin7_get_json(cin7 *c, const char *path, int prio, cJSON **out, outcome *o)
     *out = answer_json(o);
 }
 
+typedef struct {
+    const cin7 *c;
+    const char *key;
+    cJSON *rows;
+} list_ctx;
+
+static int list_page(cJSON *v, int n, void *ud)
+{
+    list_ctx *k = ud;
+    cJSON *list = cJSON_GetObjectItemCaseSensitive(v, k->key);
+    int got = cJSON_GetArraySize(list);
+    json_array_move(k->rows, list);
+    return more_pages(k->c, got, (int64_t)n * k->c->page_limit, num(v, "Total"));
+}
+
 void cin7_list(cin7 *c, const char *path, const char *key, int prio, cJSON **rows, outcome *o)
 {
-    *rows = cJSON_CreateArray();
-    const char *sep = strchr(path, '?') ? "&" : "?";
-    for (int page = 1;; page++) {
-        char *p = xasprintf("%s%sPage=%d&Limit=%d", path, sep, page, c->page_limit);
-        cJSON *v = NULL;
-        cin7_get_json(c, p, prio, &v, o);
-        free(p);
-        if (!v) {
-            cJSON_Delete(*rows);
-            *rows = NULL;
-            return;
-        }
-        cJSON *list = cJSON_GetObjectItemCaseSensitive(v, key);
-        int got = cJSON_GetArraySize(list);
-        while (cJSON_GetArraySize(list) > 0)
-            cJSON_AddItemToArray(*rows, cJSON_DetachItemFromArray(list, 0));
-        int64_t total = num(v, "Total");
-        cJSON_Delete(v);
-        if (got < c->page_limit || (int64_t)page * c->page_limit >= total)
-            return;
-        outbound_done(o);
+    char *prefix = xasprintf("%s%s", path, strchr(path, '?') ? "&" : "?");
+    list_ctx k = {c, key, cJSON_CreateArray()};
+    if (each_page(c, prefix, "", prio, o, list_page, &k) < 0) {
+        cJSON_Delete(k.rows);
+        k.rows = NULL;
     }
+    free(prefix);
+    *rows = k.rows;
 }

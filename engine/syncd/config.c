@@ -64,21 +64,6 @@ static int resolve_env(cJSON *v, const char *path, json_err *e)
 
 /* ---- reading -------------------------------------------------------------- */
 
-static char *dup_or(const char *s, const char *dflt)
-{
-    return s ? xstrdup(s) : dflt ? xstrdup(dflt) : NULL;
-}
-
-static int get_strdup(const cJSON *o, const char *path, const char *key, int required,
-                      const char *dflt, char **out, json_err *e)
-{
-    const char *s = NULL;
-    if (json_get_str(o, path, key, required, &s, e))
-        return -1;
-    *out = dup_or(s, dflt);
-    return 0;
-}
-
 static int string_list(const cJSON *o, const char *path, const char *key, char ***out, size_t *n,
                        json_err *e)
 {
@@ -116,9 +101,9 @@ static int read_cin7(const cJSON *root, syncd_config *c, json_err *e)
         json_only_keys(o, "$.cin7", keys, e))
         return -1;
     int64_t cpm = 55, limit = 1000;
-    if (get_strdup(o, "$.cin7", "base_url", JSON_REQUIRED, NULL, &c->cin7_url, e) ||
-        get_strdup(o, "$.cin7", "account_id", JSON_REQUIRED, NULL, &c->cin7_account, e) ||
-        get_strdup(o, "$.cin7", "application_key", JSON_REQUIRED, NULL, &c->cin7_key, e) ||
+    if (json_get_strdup(o, "$.cin7", "base_url", JSON_REQUIRED, NULL, &c->cin7_url, e) ||
+        json_get_strdup(o, "$.cin7", "account_id", JSON_REQUIRED, NULL, &c->cin7_account, e) ||
+        json_get_strdup(o, "$.cin7", "application_key", JSON_REQUIRED, NULL, &c->cin7_key, e) ||
         json_get_int(o, "$.cin7", "calls_per_minute", JSON_OPTIONAL, 1, 100000, &cpm, e) ||
         json_get_int(o, "$.cin7", "page_limit", JSON_OPTIONAL, 1, 1000, &limit, e))
         return -1;
@@ -138,12 +123,12 @@ static int read_cin7(const cJSON *root, syncd_config *c, json_err *e)
         free(c->cin7_hook_auth);
         c->cin7_hook_auth = NULL;
         if (json_only_keys(auth, "$.cin7.webhook_auth", auth_keys, e) ||
-            get_strdup(auth, "$.cin7.webhook_auth", "type", JSON_REQUIRED, NULL, &c->cin7_hook_auth,
-                       e) ||
-            get_strdup(auth, "$.cin7.webhook_auth", "secret", JSON_OPTIONAL, NULL,
-                       &c->cin7_hook_secret, e) ||
-            get_strdup(auth, "$.cin7.webhook_auth", "header", JSON_OPTIONAL, NULL,
-                       &c->cin7_hook_header, e))
+            json_get_strdup(auth, "$.cin7.webhook_auth", "type", JSON_REQUIRED, NULL,
+                            &c->cin7_hook_auth, e) ||
+            json_get_strdup(auth, "$.cin7.webhook_auth", "secret", JSON_OPTIONAL, NULL,
+                            &c->cin7_hook_secret, e) ||
+            json_get_strdup(auth, "$.cin7.webhook_auth", "header", JSON_OPTIONAL, NULL,
+                            &c->cin7_hook_header, e))
             return -1;
         const char *t = c->cin7_hook_auth;
         if (strcmp(t, "noauth") && strcmp(t, "bearer") && strcmp(t, "basic") && strcmp(t, "header"))
@@ -181,11 +166,11 @@ static int read_shops(const cJSON *root, syncd_config *c, json_err *e)
         const char *write = "graphql";
         int64_t buffer = 0;
         if (json_only_keys(it, p, keys, e) ||
-            get_strdup(it, p, "domain", JSON_REQUIRED, NULL, &s->domain, e) ||
-            get_strdup(it, p, "base_url", JSON_REQUIRED, NULL, &s->base_url, e) ||
-            get_strdup(it, p, "access_token", JSON_REQUIRED, NULL, &s->access_token, e) ||
-            get_strdup(it, p, "api_secret", JSON_REQUIRED, NULL, &s->api_secret, e) ||
-            get_strdup(it, p, "api_version", JSON_OPTIONAL, "2026-10", &s->api_version, e) ||
+            json_get_strdup(it, p, "domain", JSON_REQUIRED, NULL, &s->domain, e) ||
+            json_get_strdup(it, p, "base_url", JSON_REQUIRED, NULL, &s->base_url, e) ||
+            json_get_strdup(it, p, "access_token", JSON_REQUIRED, NULL, &s->access_token, e) ||
+            json_get_strdup(it, p, "api_secret", JSON_REQUIRED, NULL, &s->api_secret, e) ||
+            json_get_strdup(it, p, "api_version", JSON_OPTIONAL, "2026-10", &s->api_version, e) ||
             json_get_str(it, p, "inventory_write", JSON_OPTIONAL, &write, e) ||
             json_get_int(it, p, "safety_buffer", JSON_OPTIONAL, 0, 1000000, &buffer, e))
             return -1;
@@ -257,7 +242,7 @@ static int read_locations(const cJSON *root, syncd_config *c, json_err *e)
         double lat = 1000, lon = 1000;
         int64_t prio = (int64_t)c->n_locations, min_stock = 0;
         if (json_only_keys(it, p, keys, e) ||
-            get_strdup(it, p, "name", JSON_REQUIRED, NULL, &l->name, e) ||
+            json_get_strdup(it, p, "name", JSON_REQUIRED, NULL, &l->name, e) ||
             json_get_num(it, p, "lat", JSON_OPTIONAL, -90, 90, &lat, e) ||
             json_get_num(it, p, "lon", JSON_OPTIONAL, -180, 180, &lon, e) ||
             json_get_int(it, p, "priority", JSON_OPTIONAL, -1000000, 1000000, &prio, e) ||
@@ -298,8 +283,8 @@ static int read_regions(const cJSON *root, syncd_config *c, json_err *e)
         json_path_index(p, sizeof p, "$.regions", c->n_regions);
         cfg_region *r = &c->regions[c->n_regions++];
         if (json_only_keys(it, p, keys, e) ||
-            get_strdup(it, p, "country", JSON_REQUIRED, NULL, &r->country, e) ||
-            get_strdup(it, p, "postcode_prefix", JSON_OPTIONAL, "", &r->postcode_prefix, e) ||
+            json_get_strdup(it, p, "country", JSON_REQUIRED, NULL, &r->country, e) ||
+            json_get_strdup(it, p, "postcode_prefix", JSON_OPTIONAL, "", &r->postcode_prefix, e) ||
             string_list(it, p, "locations", &r->locations, &r->n_locations, e))
             return -1;
         for (size_t k = 0; k < r->n_locations; k++)
@@ -437,17 +422,17 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
     c->register_webhooks = 1;
     const cJSON *retry = NULL;
     if (json_get_int(root, "$", "port", JSON_OPTIONAL, 0, 65535, &port, e) ||
-        get_strdup(root, "$", "bind", JSON_OPTIONAL, "127.0.0.1", &c->bind, e) ||
-        get_strdup(root, "$", "public_url", JSON_OPTIONAL, NULL, &c->public_url, e) ||
-        get_strdup(root, "$", "admin_token", JSON_OPTIONAL, NULL, &c->admin_token, e) ||
-        get_strdup(root, "$", "store", JSON_OPTIONAL, "syncd.db", &c->store_path, e) ||
+        json_get_strdup(root, "$", "bind", JSON_OPTIONAL, "127.0.0.1", &c->bind, e) ||
+        json_get_strdup(root, "$", "public_url", JSON_OPTIONAL, NULL, &c->public_url, e) ||
+        json_get_strdup(root, "$", "admin_token", JSON_OPTIONAL, NULL, &c->admin_token, e) ||
+        json_get_strdup(root, "$", "store", JSON_OPTIONAL, "syncd.db", &c->store_path, e) ||
         json_get_int(root, "$", "workers", JSON_OPTIONAL, 1, 64, &workers, e) ||
         json_get_int(root, "$", "body_cap", JSON_OPTIONAL, 1024, 64 * 1024 * 1024, &body_cap, e) ||
-        get_strdup(root, "$", "log_level", JSON_OPTIONAL, "info", &c->log_level, e) ||
-        get_strdup(root, "$", "alert_url", JSON_OPTIONAL, NULL, &c->alert_url, e) ||
+        json_get_strdup(root, "$", "log_level", JSON_OPTIONAL, "info", &c->log_level, e) ||
+        json_get_strdup(root, "$", "alert_url", JSON_OPTIONAL, NULL, &c->alert_url, e) ||
         json_get_num(root, "$", "time_scale", JSON_OPTIONAL, 1e-6, 1e6, &scale, e) ||
         json_get_int(root, "$", "clock_origin", JSON_OPTIONAL, -1, INT64_MAX / 2, &origin, e) ||
-        get_strdup(root, "$", "mode", JSON_OPTIONAL, "event", &c->mode, e) ||
+        json_get_strdup(root, "$", "mode", JSON_OPTIONAL, "event", &c->mode, e) ||
         json_get_duration(root, "$", "poll_interval", JSON_OPTIONAL, &c->poll_interval_ms, e) ||
         json_get_duration(root, "$", "lease", JSON_OPTIONAL, &c->lease_ms, e) ||
         json_get_duration(root, "$", "coalesce_window", JSON_OPTIONAL, &c->coalesce_ms, e) ||
@@ -504,19 +489,17 @@ static int load_tree(cJSON *root, const char *name, const char *const *overrides
                      size_t n_overrides, syncd_config *out, json_err *e)
 {
     int rc = -1;
+    json_err pe; /* the error as found, before it is prefixed into e */
     for (size_t i = 0; i < n_overrides; i++)
-        if (json_set_path(root, overrides[i], e)) {
-            char msg[sizeof e->msg];
-            snprintf(msg, sizeof msg, "%s", e->msg);
-            snprintf(e->msg, sizeof e->msg, "--set %.500s", msg);
+        if (json_set_path(root, overrides[i], &pe)) {
+            snprintf(e->msg, sizeof e->msg, "--set %.500s", pe.msg);
             goto out;
         }
-    if (resolve_env(root, "$", e) || read_root(root, out, e)) {
-        if (name) {
-            char msg[sizeof e->msg];
-            snprintf(msg, sizeof msg, "%s", e->msg);
-            snprintf(e->msg, sizeof e->msg, "%.200s: %.300s", name, msg);
-        }
+    if (resolve_env(root, "$", &pe) || read_root(root, out, &pe)) {
+        if (name)
+            snprintf(e->msg, sizeof e->msg, "%.200s: %.300s", name, pe.msg);
+        else
+            *e = pe;
         goto out;
     }
     rc = 0;

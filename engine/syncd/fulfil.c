@@ -79,24 +79,30 @@ static void read_lines(const cJSON *lines, sale_info *s)
     }
 }
 
+/* The fields a webhook payload, a saleList row and GET sale all name alike. */
+static void info_common(const cJSON *v, sale_info *s)
+{
+    s->status = dup_of(v, "Status");
+    s->reference = dup_of(v, "CustomerReference");
+    s->external = dup_of(v, "ExternalID");
+    s->channel = dup_of(v, "SourceChannel");
+    s->location = dup_of(v, "Location");
+}
+
 /* From a webhook payload or a saleList row. */
 static void info_from_event(const cJSON *v, sale_info *s)
 {
     memset(s, 0, sizeof *s);
+    info_common(v, s);
     s->id = dup_of(v, "SaleID");
     if (!s->id)
         s->id = dup_of(v, "ID");
     s->number = dup_of(v, "SaleOrderNumber");
     if (!s->number)
         s->number = dup_of(v, "OrderNumber");
-    s->status = dup_of(v, "Status");
     s->tracking = dup_of(v, "TrackingNumber");
     if (!s->tracking)
         s->tracking = dup_of(v, "CombinedTrackingNumbers");
-    s->reference = dup_of(v, "CustomerReference");
-    s->external = dup_of(v, "ExternalID");
-    s->channel = dup_of(v, "SourceChannel");
-    s->location = dup_of(v, "Location");
     read_lines(cJSON_GetObjectItemCaseSensitive(v, "Lines"), s);
 }
 
@@ -116,14 +122,10 @@ static int sale_of_event(const store_event *ev, sale_info *s)
 static void info_from_sale(const cJSON *v, sale_info *s)
 {
     memset(s, 0, sizeof *s);
+    info_common(v, s);
     const cJSON *order = cJSON_GetObjectItemCaseSensitive(v, "Order");
     s->id = dup_of(v, "ID");
     s->number = dup_of(order, "SaleOrderNumber");
-    s->status = dup_of(v, "Status");
-    s->reference = dup_of(v, "CustomerReference");
-    s->external = dup_of(v, "ExternalID");
-    s->channel = dup_of(v, "SourceChannel");
-    s->location = dup_of(v, "Location");
     /* The tracking number and carrier of the first shipped line. */
     const cJSON *f;
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(v, "Fulfilments"))
@@ -342,9 +344,7 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
         goto out;
     }
     int state = WRITE_INTENT;
-    char *remote = NULL;
-    int fresh = store_write_intent(sd->st, write_key, "fulfillment", NULL, now, &state, &remote);
-    free(remote);
+    int fresh = store_write_intent(sd->st, write_key, "fulfillment", NULL, now, &state, NULL);
     if (fresh < 0) {
         h = handled_retry(1000, "store: cannot record the intent of %.250s", write_key);
         goto out;
@@ -380,8 +380,7 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     shopify_json(sd->shops[shop], "POST", fpath, body, PRIO_NORMAL, 0, &answer, &o);
     free(body);
     int64_t at = clock_now_ms(&sd->clk);
-    switch (o.action) {
-    case POLICY_DONE: {
+    if (o.action == POLICY_DONE) {
         const cJSON *fid = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(answer, "fulfillment"), "id");
         char idtext[40] = "";
@@ -400,16 +399,8 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
         if (fit.unplaced)
             log_event(LOG_WARN, evid, "sale %s: %lld shipped units found no unfulfilled line item",
                       sale_id, (long long)fit.unplaced);
-        break;
-    }
-    case POLICY_LOOKUP:
-        store_write_outcome(sd->st, write_key, WRITE_UNKNOWN, NULL, at);
-        h = handled_from_outcome(&o);
-        h.kind = H_RETRY;
-        break;
-    default:
-        store_write_outcome(sd->st, write_key, WRITE_FAILED, NULL, at);
-        h = handled_from_outcome(&o);
+    } else {
+        h = handled_write_failed(sd, write_key, &o, at);
     }
     cJSON_Delete(answer);
     outbound_done(&o);

@@ -40,3 +40,13 @@ handled handled_from_outcome(const outcome *o)
     snprintf(h.reason, sizeof h.reason, "%s", o->error);
     return h;
 }
+
+handled handled_write_failed(syncd *sd, const char *key, const outcome *o, int64_t at)
+{
+    int lookup = o->action == POLICY_LOOKUP;
+    store_write_outcome(sd->st, key, lookup ? WRITE_UNKNOWN : WRITE_FAILED, NULL, at);
+    handled h = handled_from_outcome(o);
+    if (lookup)
+        h.kind = H_RETRY;
+    return h;
+}

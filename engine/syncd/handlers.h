@@ -25,6 +25,12 @@ handled handled_done(void);
 handled handled_retry(int64_t wait_ms, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 handled handled_dead(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 handled handled_from_outcome(const outcome *o);
+/* The answer to a write that is not safe to repeat (a sale, a fulfillment)
+ * when its outcome o is not DONE, once the write ledger has the outcome
+ * under key at time at: UNKNOWN when the write may have landed (a retry,
+ * which looks it up before sending again), FAILED when it surely did not
+ * (refused, or never sent: safe to send again). */
+handled handled_write_failed(syncd *sd, const char *key, const outcome *o, int64_t at);
 
 /* orders/paid: map, reserve, route, create the Cin7 sale(s). */
 handled orders_paid(syncd *sd, const store_event *ev);

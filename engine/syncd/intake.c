@@ -6,7 +6,6 @@
 #include "log.h"
 #include "mem.h"
 #include "reconcile.h"
-#include "sbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,16 +32,6 @@ static const struct {
     {"Sale/ShipmentTrackingNumberChanged", 1},
     {"Sale/Backordered", 0},
 };
-
-static void reply_error(httpd_req *r, int status, const char *msg)
-{
-    sbuf b = SBUF_INIT;
-    sbuf_puts(&b, "{\"error\":");
-    sbuf_json_str(&b, msg);
-    sbuf_putc(&b, '}');
-    httpd_reply_json_text(r, status, sbuf_str(&b));
-    sbuf_free(&b);
-}
 
 static void count(syncd *sd, const char *source, const char *result)
 {
@@ -85,7 +74,7 @@ static void accept(syncd *sd, httpd_req *r, store_event_in *in, const char *sour
         count(sd, source, "duplicate");
     if (rc < 0) {
         count(sd, source, "store_error");
-        reply_error(r, 503, "could not store the event; retry");
+        httpd_reply_error(r, 503, "could not store the event; retry");
         return;
     }
     httpd_reply_json_text(r, 200, "{\"ok\":true}");
@@ -108,11 +97,11 @@ static void on_shopify(httpd_req *r, void *ud)
     /* Verify before anything else: an unsigned request stores nothing. */
     if (!shop || !hmac_verify_base64(shop->api_secret, body, len, sig)) {
         count(sd, "shopify", "unauthorized");
-        reply_error(r, 401, shop ? "invalid HMAC signature" : "unknown shop");
+        httpd_reply_error(r, 401, shop ? "invalid HMAC signature" : "unknown shop");
         return;
     }
     if (!topic || !*topic) {
-        reply_error(r, 400, "missing X-Shopify-Topic");
+        httpd_reply_error(r, 400, "missing X-Shopify-Topic");
         return;
     }
     int priority = -1;
@@ -144,6 +133,14 @@ static void on_shopify(httpd_req *r, void *ud)
     accept(sd, r, &in, "shopify", t0);
 }
 
+/* Whether the credential a request carried (NULL when none) is want, in
+ * time that does not depend on where they differ. */
+static int same_secret(const char *got, const char *want)
+{
+    size_t n = strlen(want);
+    return got && strlen(got) == n && ct_equal(got, want, n);
+}
+
 /* Checks the Cin7 webhook's credentials against the configured scheme. */
 static int cin7_authorized(syncd *sd, httpd_req *r)
 {
@@ -165,8 +162,7 @@ static int cin7_authorized(syncd *sd, httpd_req *r)
         base64_encode(secret, strlen(secret), b64, sizeof b64);
         snprintf(want, sizeof want, "Basic %s", b64);
     }
-    size_t n = strlen(want);
-    return got && strlen(got) == n && ct_equal(got, want, n);
+    return same_secret(got, want);
 }
 
 static void on_cin7(httpd_req *r, void *ud)
@@ -175,7 +171,7 @@ static void on_cin7(httpd_req *r, void *ud)
     int64_t t0 = clock_mono_us();
     if (!cin7_authorized(sd, r)) {
         count(sd, "cin7", "unauthorized");
-        reply_error(r, 401, "missing or wrong credentials");
+        httpd_reply_error(r, 401, "missing or wrong credentials");
         return;
     }
     const char *type = httpd_query(r, "type");
@@ -247,15 +243,14 @@ static void on_metrics(httpd_req *r, void *ud)
 static int admin_ok(syncd *sd, httpd_req *r)
 {
     if (!sd->cfg.admin_token) {
-        reply_error(r, 403, "admin API disabled (set admin_token)");
+        httpd_reply_error(r, 403, "admin API disabled (set admin_token)");
         return 0;
     }
     const char *auth = httpd_header(r, "Authorization");
     char want[300];
     snprintf(want, sizeof want, "Bearer %s", sd->cfg.admin_token);
-    size_t n = strlen(want);
-    if (!auth || strlen(auth) != n || !ct_equal(auth, want, n)) {
-        reply_error(r, 401, "admin API needs Authorization: Bearer <admin_token>");
+    if (!same_secret(auth, want)) {
+        httpd_reply_error(r, 401, "admin API needs Authorization: Bearer <admin_token>");
         return 0;
     }
     return 1;
@@ -270,7 +265,7 @@ static void on_dlq(httpd_req *r, void *ud)
     long limit = lim ? strtol(lim, NULL, 10) : 100;
     cJSON *list = store_dlq_list(sd->st, limit > 0 && limit <= 10000 ? (size_t)limit : 100);
     if (!list) {
-        reply_error(r, 500, "could not read the dead-letter queue");
+        httpd_reply_error(r, 500, "could not read the dead-letter queue");
         return;
     }
     cJSON *o = cJSON_CreateObject();
@@ -279,31 +274,34 @@ static void on_dlq(httpd_req *r, void *ud)
     cJSON_Delete(o);
 }
 
-static int64_t id_of(httpd_req *r)
+/* The {id} of an admin route's path once the caller is let in, or -1
+ * when the request has been answered (401, 403, or 400 for a bad id). */
+static int64_t admin_id(syncd *sd, httpd_req *r)
 {
+    if (!admin_ok(sd, r))
+        return -1;
     const char *s = httpd_capture(r, "id");
     char *end;
     long long v = s ? strtoll(s, &end, 10) : -1;
-    return s && !*end && v > 0 ? v : -1;
+    if (s && !*end && v > 0)
+        return v;
+    httpd_reply_error(r, 400, "id: expected a positive integer");
+    return -1;
 }
 
 static void on_dlq_retry(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
-    if (!admin_ok(sd, r))
+    int64_t id = admin_id(sd, r);
+    if (id < 0)
         return;
-    int64_t id = id_of(r);
-    if (id < 0) {
-        reply_error(r, 400, "id: expected a positive integer");
-        return;
-    }
     int rc = store_dlq_requeue(sd->st, id, clock_now_ms(&sd->clk));
     if (rc == 1) {
-        reply_error(r, 404, "no such dead-letter entry");
+        httpd_reply_error(r, 404, "no such dead-letter entry");
         return;
     }
     if (rc < 0) {
-        reply_error(r, 500, "could not requeue");
+        httpd_reply_error(r, 500, "could not requeue");
         return;
     }
     store_audit(sd->st, id, clock_now_ms(&sd->clk), "requeued", "by the admin API");
@@ -314,13 +312,9 @@ static void on_dlq_retry(httpd_req *r, void *ud)
 static void on_audit(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
-    if (!admin_ok(sd, r))
+    int64_t id = admin_id(sd, r);
+    if (id < 0)
         return;
-    int64_t id = id_of(r);
-    if (id < 0) {
-        reply_error(r, 400, "id: expected a positive integer");
-        return;
-    }
     cJSON *a = store_audit_of(sd->st, id);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "event", (double)id);

@@ -29,18 +29,6 @@ static long shop_index(syncd *sd, const char *domain)
     return -1;
 }
 
-/* The order id as text ("4501"), or "" when missing. */
-static void order_id(const cJSON *o, char *buf, size_t n)
-{
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
-    if (cJSON_IsNumber(id))
-        snprintf(buf, n, "%.0f", id->valuedouble);
-    else if (cJSON_IsString(id))
-        snprintf(buf, n, "%s", id->valuestring);
-    else
-        buf[0] = '\0';
-}
-
 typedef struct {
     char *sku;     /* Cin7 SKU */
     int64_t qty;
@@ -76,27 +64,18 @@ static int order_lines(const catalog *cat, const cJSON *o, line **out, size_t *n
         const cJSON *price = cJSON_GetObjectItemCaseSensitive(it, "price");
         if (!cJSON_IsNumber(q)) {
             snprintf(why, why_n, "a line item has no quantity");
-            lines_free(*out, *n);
-            *out = NULL;
-            *n = 0;
-            return -1;
+            goto fail;
         }
         if (q->valuedouble <= 0)
             continue;
         if (!cJSON_IsString(sku) || !*sku->valuestring) {
             snprintf(why, why_n, "unmapped SKU: a line item has no SKU");
-            lines_free(*out, *n);
-            *out = NULL;
-            *n = 0;
-            return -1;
+            goto fail;
         }
         const char *to = catalog_cin7_sku(cat, sku->valuestring);
         if (!to) {
             snprintf(why, why_n, "unmapped SKU \"%.100s\"", sku->valuestring);
-            lines_free(*out, *n);
-            *out = NULL;
-            *n = 0;
-            return -1;
+            goto fail;
         }
         size_t k = 0;
         while (k < *n && strcmp((*out)[k].sku, to) != 0)
@@ -111,6 +90,61 @@ static int order_lines(const catalog *cat, const cJSON *o, line **out, size_t *n
             (*out)[k].price = atof(price->valuestring);
         else if (cJSON_IsNumber(price))
             (*out)[k].price = price->valuedouble;
+    }
+    return 0;
+fail:
+    lines_free(*out, *n);
+    *out = NULL;
+    *n = 0;
+    return -1;
+}
+
+/* The lines' Cin7 SKUs as a list for syncd_mark_dirty and replen_mark
+ * (caller frees the list; the strings stay the lines'). */
+static const char **line_skus(const line *lines, size_t n)
+{
+    const char **skus = xcalloc(n + 1, sizeof *skus);
+    for (size_t i = 0; i < n; i++)
+        skus[i] = lines[i].sku;
+    return skus;
+}
+
+/* What both order handlers start from. */
+typedef struct {
+    const catalog *cat;
+    const char *domain; /* the shop's, as configured */
+    cJSON *order;       /* the event's body; the caller deletes it */
+    char id[64];        /* the order id, never "" */
+} order_event;
+
+/* Reads an orders/paid or orders/cancelled event (topic, for messages).
+ * Returns 0, or -1 with *h saying what becomes of the event (nothing to
+ * free then). */
+static int order_event_open(syncd *sd, const store_event *ev, const char *topic, order_event *x,
+                            handled *h)
+{
+    x->cat = syncd_catalog(sd);
+    if (!x->cat) {
+        *h = handled_retry(2000, "catalog not loaded yet");
+        return -1;
+    }
+    long shop = shop_index(sd, ev->shop);
+    if (shop < 0) {
+        *h = handled_dead("unknown shop \"%s\"", ev->shop ? ev->shop : "");
+        return -1;
+    }
+    x->domain = sd->cfg.shops[shop].domain;
+    x->order = json_parse(ev->body, ev->body_len, NULL);
+    if (!cJSON_IsObject(x->order)) {
+        cJSON_Delete(x->order);
+        *h = handled_dead("%s body is not a JSON object", topic);
+        return -1;
+    }
+    json_id_text(cJSON_GetObjectItemCaseSensitive(x->order, "id"), x->id, sizeof x->id);
+    if (!*x->id) {
+        cJSON_Delete(x->order);
+        *h = handled_dead("order has no id");
+        return -1;
     }
     return 0;
 }
@@ -279,9 +313,7 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
     char *text = json_print(body);
     cJSON_Delete(body);
     int state = WRITE_INTENT;
-    char *remote = NULL;
-    int fresh = store_write_intent(sd->st, key, "sale", text, now, &state, &remote);
-    free(remote);
+    int fresh = store_write_intent(sd->st, key, "sale", text, now, &state, NULL);
     if (fresh < 0) {
         free(text);
         return handled_retry(1000, "store: cannot record the intent of %.250s", key);
@@ -321,8 +353,7 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
     cJSON_Delete(sale);
     free(text);
     handled h = handled_done();
-    switch (o.action) {
-    case POLICY_DONE:
+    if (o.action == POLICY_DONE) {
         stockcache_pushed(sd->cache, ext, clock_now_ms(&sd->clk));
         store_write_outcome(sd->st, key, WRITE_DONE, sale_id, clock_now_ms(&sd->clk));
         store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "sale_created",
@@ -330,16 +361,8 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
         metrics_inc(sd->m, "syncd_sales_created_total", 1);
         log_event(LOG_INFO, NULL, "order %s: sale %s created at %s", id, sale_id ? sale_id : "?",
                   loc);
-        break;
-    case POLICY_LOOKUP:
-        store_write_outcome(sd->st, key, WRITE_UNKNOWN, NULL, clock_now_ms(&sd->clk));
-        h = handled_from_outcome(&o);
-        h.kind = H_RETRY;
-        break;
-    default:
-        /* Refused (rate limit, 4xx) or never sent: safe to send again. */
-        store_write_outcome(sd->st, key, WRITE_FAILED, NULL, clock_now_ms(&sd->clk));
-        h = handled_from_outcome(&o);
+    } else {
+        h = handled_write_failed(sd, key, &o, clock_now_ms(&sd->clk));
     }
     free(sale_id);
     outbound_done(&o);
@@ -348,30 +371,17 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
 
 handled orders_paid(syncd *sd, const store_event *ev)
 {
-    const catalog *cat = syncd_catalog(sd);
-    if (!cat)
-        return handled_retry(2000, "catalog not loaded yet");
-    long shop = shop_index(sd, ev->shop);
-    if (shop < 0)
-        return handled_dead("unknown shop \"%s\"", ev->shop ? ev->shop : "");
-    const char *domain = sd->cfg.shops[shop].domain;
-    cJSON *o = json_parse(ev->body, ev->body_len, NULL);
-    if (!cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        return handled_dead("orders/paid body is not a JSON object");
-    }
+    order_event x;
     handled h = handled_done();
-    char id[64];
-    order_id(o, id, sizeof id);
+    if (order_event_open(sd, ev, "orders/paid", &x, &h) != 0)
+        return h;
+    const char *domain = x.domain, *id = x.id;
+    cJSON *o = x.order;
     int64_t now = clock_now_ms(&sd->clk);
     const cJSON *fs = cJSON_GetObjectItemCaseSensitive(o, "financial_status");
     line *lines = NULL;
     size_t n = 0;
     char why[256];
-    if (!*id) {
-        h = handled_dead("order has no id");
-        goto out;
-    }
     if (!cJSON_IsString(fs) || strcmp(fs->valuestring, "paid") != 0) {
         store_audit(sd->st, ev->id, now, "skipped", "financial_status is not paid");
         metrics_inc(sd->m, "syncd_orders_skipped_total{reason=\"not_paid\"}", 1);
@@ -385,7 +395,7 @@ handled orders_paid(syncd *sd, const store_event *ev)
         store_audit(sd->st, ev->id, now, "skipped", "order was cancelled");
         goto out;
     }
-    if (order_lines(cat, o, &lines, &n, why, sizeof why) != 0) {
+    if (order_lines(x.cat, o, &lines, &n, why, sizeof why) != 0) {
         h = handled_dead("%s", why);
         cJSON *a = cJSON_CreateObject();
         cJSON_AddStringToObject(a, "reason", why);
@@ -405,12 +415,11 @@ handled orders_paid(syncd *sd, const store_event *ev)
     }
     const cJSON *created = cJSON_GetObjectItemCaseSensitive(o, "created_at");
     int64_t placed = syncd_sim_time(sd, cJSON_IsString(created) ? created->valuestring : NULL);
-    const char **skus = xcalloc(n + 1, sizeof *skus);
     for (size_t i = 0; i < n; i++) {
         store_reserve(sd->st, domain, id, lines[i].sku, lines[i].qty, placed);
         store_history_add(sd->st, domain, id, lines[i].sku, lines[i].qty, placed);
-        skus[i] = lines[i].sku;
     }
+    const char **skus = line_skus(lines, n);
     /* Other shops showing the same stock must come down now, and the sale
      * may carry a SKU below its reorder point. */
     syncd_mark_dirty(sd, skus, n);
@@ -470,25 +479,12 @@ out:
 
 handled orders_cancelled(syncd *sd, const store_event *ev)
 {
-    const catalog *cat = syncd_catalog(sd);
-    if (!cat)
-        return handled_retry(2000, "catalog not loaded yet");
-    long shop = shop_index(sd, ev->shop);
-    if (shop < 0)
-        return handled_dead("unknown shop \"%s\"", ev->shop ? ev->shop : "");
-    const char *domain = sd->cfg.shops[shop].domain;
-    cJSON *o = json_parse(ev->body, ev->body_len, NULL);
-    if (!cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        return handled_dead("orders/cancelled body is not a JSON object");
-    }
-    char id[64];
-    order_id(o, id, sizeof id);
+    order_event x;
     handled h = handled_done();
-    if (!*id) {
-        cJSON_Delete(o);
-        return handled_dead("order has no id");
-    }
+    if (order_event_open(sd, ev, "orders/cancelled", &x, &h) != 0)
+        return h;
+    const char *domain = x.domain, *id = x.id;
+    cJSON *o = x.order;
     int64_t now = clock_now_ms(&sd->clk);
     char key[160];
     snprintf(key, sizeof key, "cancelled:%s:%s", domain, id);
@@ -520,10 +516,8 @@ handled orders_cancelled(syncd *sd, const store_event *ev)
         line *lines = NULL;
         size_t n = 0;
         char why[256];
-        if (order_lines(cat, o, &lines, &n, why, sizeof why) == 0) {
-            const char **skus = xcalloc(n + 1, sizeof *skus);
-            for (size_t i = 0; i < n; i++)
-                skus[i] = lines[i].sku;
+        if (order_lines(x.cat, o, &lines, &n, why, sizeof why) == 0) {
+            const char **skus = line_skus(lines, n);
             syncd_mark_dirty(sd, skus, n);
             free(skus);
             lines_free(lines, n);

@@ -219,11 +219,7 @@ static void fetch_orders(syncd *sd, int64_t began, tally *t)
         {
             const cJSON *idv = cJSON_GetObjectItemCaseSensitive(order, "id");
             char id[64];
-            if (cJSON_IsNumber(idv))
-                snprintf(id, sizeof id, "%.0f", idv->valuedouble);
-            else if (cJSON_IsString(idv))
-                snprintf(id, sizeof id, "%s", idv->valuestring);
-            else
+            if (json_id_text(idv, id, sizeof id) != 0)
                 continue;
             const char *fin = str_of(order, "financial_status");
             if (str_of(order, "cancelled_at") || !fin || strcmp(fin, "paid") != 0)

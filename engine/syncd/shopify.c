@@ -189,10 +189,7 @@ void shopify_variants(shopify *s, shopify_variant **out, size_t *n, outcome *o)
                 const cJSON *sku = cJSON_GetObjectItemCaseSensitive(var, "sku");
                 if (!cJSON_IsString(sku) || !*sku->valuestring)
                     continue;
-                if (*n == cap) {
-                    cap = cap ? cap * 2 : 64;
-                    *out = xrealloc(*out, cap * sizeof **out);
-                }
+                XGROW(*out, *n, cap, 64);
                 (*out)[(*n)++] = (shopify_variant){xstrdup(sku->valuestring), num(var, "id"),
                                                    num(var, "inventory_item_id")};
             }
@@ -260,10 +257,7 @@ void shopify_levels(shopify *s, const int64_t *items, size_t n_items, const int6
         const cJSON *l;
         cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(v, "inventory_levels"))
         {
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 64;
-                *out = xrealloc(*out, cap * sizeof **out);
-            }
+            XGROW(*out, *n, cap, 64);
             (*out)[(*n)++] = (shopify_level){num(l, "inventory_item_id"), num(l, "location_id"),
                                              num(l, "available")};
         }
@@ -433,8 +427,7 @@ void shopify_paid_orders(shopify *s, const char *since, int prio, cJSON **orders
             return;
         }
         cJSON *list = cJSON_GetObjectItemCaseSensitive(v, "orders");
-        while (cJSON_GetArraySize(list) > 0)
-            cJSON_AddItemToArray(*orders, cJSON_DetachItemFromArray(list, 0));
+        json_array_move(*orders, list);
         cJSON_Delete(v);
         url = next_link(&o->resp);
         if (url)

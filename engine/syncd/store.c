@@ -369,9 +369,36 @@ static void finish(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
-static int bind_str(sqlite3_stmt *st, int i, const char *v)
+/* One parameter of a statement: text (NULL binds NULL), an integer, or a
+ * blob of num bytes. Statements get theirs as ARGS(TEXT(key), INT(now)),
+ * bound to ?1, ?2, ... in order, so every call site reads like its SQL. */
+typedef struct {
+    enum { P_TEXT, P_INT, P_BLOB } kind;
+    const char *str;
+    int64_t num;
+} param;
+#define TEXT(v) ((param){P_TEXT, (v), 0})
+#define INT(v) ((param){P_INT, NULL, (v)})
+#define BLOB(p, n) ((param){P_BLOB, (p), (int64_t)(n)})
+#define ARGS(...) (const param[]){__VA_ARGS__}, (int)(sizeof (const param[]){__VA_ARGS__} / sizeof(param))
+
+/* Binds ps[0..n) to ?1..?n: SQLITE_OK, or the first error. Strings are
+ * borrowed (SQLITE_STATIC): finish() drops them before the call returns. */
+static int bind(sqlite3_stmt *st, const param *ps, int n)
 {
-    return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+    int rc = SQLITE_OK;
+    for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+        const param *p = &ps[i];
+        if (p->kind == P_INT)
+            rc = sqlite3_bind_int64(st, i + 1, p->num);
+        else if (p->kind == P_BLOB)
+            rc = sqlite3_bind_blob(st, i + 1, p->str ? p->str : "", (int)p->num, SQLITE_STATIC);
+        else if (p->str)
+            rc = sqlite3_bind_text(st, i + 1, p->str, -1, SQLITE_STATIC);
+        else
+            rc = sqlite3_bind_null(st, i + 1);
+    }
+    return rc;
 }
 
 /* Steps a statement that returns no rows and ends its use: 0 or -1. */
@@ -415,6 +442,19 @@ static void free_events(store_event **ev, size_t n)
 
 #define W(id) stmt(s->wdb, s->wst, (id))
 
+/* Runs one of the writer's statements that returns no rows: 0 or -1. */
+static int wrun(store *s, stmt_id id, const param *ps, int n)
+{
+    sqlite3_stmt *st = W(id);
+    return st ? run(s->wdb, st, bind(st, ps, n)) : -1;
+}
+
+/* Whether the last statement changed no row (the id or key was not there). */
+static int unchanged(store *s)
+{
+    return sqlite3_changes(s->wdb) == 0;
+}
+
 static int op_enqueue(store *s, wreq *r)
 {
     const store_event_in *ev = r->in.enq.ev;
@@ -424,7 +464,7 @@ static int op_enqueue(store *s, wreq *r)
     for (int k = 0; k < 4; k++) {
         if (!ev->dedup[k])
             continue;
-        int rc = bind_str(st, 1, ev->dedup[k]);
+        int rc = bind(st, ARGS(TEXT(ev->dedup[k])));
         if (rc == SQLITE_OK)
             rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
@@ -437,45 +477,21 @@ static int op_enqueue(store *s, wreq *r)
             return db_fail(s->wdb, "dedup lookup");
     }
 
-    if (!(st = W(S_QUEUE_PUT)))
-        return -1;
-    int b = sqlite3_bind_text(st, 1, ev->source, -1, SQLITE_STATIC);
-    b = b ? b : sqlite3_bind_text(st, 2, ev->topic, -1, SQLITE_STATIC);
-    b = b ? b : bind_str(st, 3, ev->shop);
-    b = b ? b : sqlite3_bind_blob(st, 4, ev->body ? ev->body : "", (int)ev->body_len,
-                                  SQLITE_STATIC);
-    b = b ? b : sqlite3_bind_int(st, 5, ev->priority);
-    b = b ? b : sqlite3_bind_int64(st, 6, ev->now);
-    if (run(s->wdb, st, b) < 0)
+    if (wrun(s, S_QUEUE_PUT, ARGS(TEXT(ev->source), TEXT(ev->topic), TEXT(ev->shop),
+                                  BLOB(ev->body, ev->body_len), INT(ev->priority), INT(ev->now))) < 0)
         return -1;
     int64_t id = sqlite3_last_insert_rowid(s->wdb);
+    for (int k = 0; k < 4; k++)
+        if (ev->dedup[k] &&
+            wrun(s, S_DEDUP_PUT, ARGS(TEXT(ev->dedup[k]), INT(id), INT(ev->now))) < 0)
+            return -1;
 
-    if (!(st = W(S_DEDUP_PUT)))
+    /* Dead on arrival: through the queue table so the id comes from the
+     * one sequence. */
+    if (r->op == OP_DEAD_ON_ARRIVAL &&
+        (wrun(s, S_TO_DLQ, ARGS(INT(id), TEXT(r->in.enq.reason), INT(ev->now))) < 0 ||
+         wrun(s, S_QUEUE_DEL, ARGS(INT(id))) < 0))
         return -1;
-    for (int k = 0; k < 4; k++) {
-        if (!ev->dedup[k])
-            continue;
-        b = bind_str(st, 1, ev->dedup[k]);
-        b = b ? b : sqlite3_bind_int64(st, 2, id);
-        b = b ? b : sqlite3_bind_int64(st, 3, ev->now);
-        if (run(s->wdb, st, b) < 0)
-            return -1;
-    }
-
-    if (r->op == OP_DEAD_ON_ARRIVAL) {
-        /* Through the queue table so the id comes from the one sequence. */
-        if (!(st = W(S_TO_DLQ)))
-            return -1;
-        b = sqlite3_bind_int64(st, 1, id);
-        b = b ? b : bind_str(st, 2, r->in.enq.reason);
-        b = b ? b : sqlite3_bind_int64(st, 3, ev->now);
-        if (run(s->wdb, st, b) < 0)
-            return -1;
-        if (!(st = W(S_QUEUE_DEL)))
-            return -1;
-        if (run(s->wdb, st, sqlite3_bind_int64(st, 1, id)) < 0)
-            return -1;
-    }
     r->id = id;
     return STORE_NEW;
 }
@@ -502,14 +518,13 @@ static store_event *event_from_row(sqlite3_stmt *st)
 
 static int op_lease(store *s, wreq *r)
 {
-    sqlite3_stmt *pick = W(S_LEASE_PICK), *set = W(S_LEASE_SET);
-    if (!pick || !set)
+    sqlite3_stmt *pick = W(S_LEASE_PICK);
+    if (!pick)
         return -1;
     /* Read the batch first, then mark it: updating rows of the index a
      * running SELECT walks is best avoided. */
     int64_t max = r->in.lease.max > INT_MAX ? INT_MAX : (int64_t)r->in.lease.max;
-    int b = sqlite3_bind_int64(pick, 1, r->in.lease.now);
-    b = b ? b : sqlite3_bind_int64(pick, 2, max);
+    int b = bind(pick, ARGS(INT(r->in.lease.now), INT(max)));
     int rc = b;
     size_t n = 0;
     while (b == SQLITE_OK && (rc = sqlite3_step(pick)) == SQLITE_ROW)
@@ -520,9 +535,8 @@ static int op_lease(store *s, wreq *r)
         return db_fail(s->wdb, "lease");
     }
     for (size_t i = 0; i < n; i++) {
-        b = sqlite3_bind_int64(set, 1, r->in.lease.out[i]->id);
-        b = b ? b : sqlite3_bind_int64(set, 2, r->in.lease.now + r->in.lease.lease_ms);
-        if (run(s->wdb, set, b) < 0) {
+        if (wrun(s, S_LEASE_SET, ARGS(INT(r->in.lease.out[i]->id),
+                                      INT(r->in.lease.now + r->in.lease.lease_ms))) < 0) {
             free_events(r->in.lease.out, n);
             return -1;
         }
@@ -533,197 +547,94 @@ static int op_lease(store *s, wreq *r)
 
 static int op_ack(store *s, wreq *r)
 {
-    sqlite3_stmt *del = W(S_QUEUE_DEL), *done = W(S_DONE_ADD);
-    if (!del || !done)
+    if (wrun(s, S_QUEUE_DEL, ARGS(INT(r->in.ev.id))) < 0)
         return -1;
-    if (run(s->wdb, del, sqlite3_bind_int64(del, 1, r->in.ev.id)) < 0)
-        return -1;
-    if (sqlite3_changes(s->wdb) == 0)
+    if (unchanged(s))
         return 1;
-    return run(s->wdb, done, sqlite3_bind_int64(done, 1, 1));
+    return wrun(s, S_DONE_ADD, ARGS(INT(1)));
 }
 
 static int op_retry(store *s, wreq *r)
 {
-    sqlite3_stmt *st = W(S_RETRY);
-    if (!st)
+    if (wrun(s, S_RETRY, ARGS(INT(r->in.ev.id), INT(r->in.ev.t), TEXT(r->in.ev.text))) < 0)
         return -1;
-    int b = sqlite3_bind_int64(st, 1, r->in.ev.id);
-    b = b ? b : sqlite3_bind_int64(st, 2, r->in.ev.t);
-    b = b ? b : bind_str(st, 3, r->in.ev.text);
-    if (run(s->wdb, st, b) < 0)
-        return -1;
-    return sqlite3_changes(s->wdb) == 0 ? 1 : 0;
+    return unchanged(s) ? 1 : 0;
 }
 
 /* Moves a row between queue and dlq: copy then delete, both by id. */
 static int op_move(store *s, wreq *r, stmt_id copy, stmt_id del)
 {
-    sqlite3_stmt *cp = W(copy), *rm = W(del);
-    if (!cp || !rm)
+    int64_t id = r->in.ev.id;
+    int rc = copy == S_TO_DLQ ? wrun(s, copy, ARGS(INT(id), TEXT(r->in.ev.text), INT(r->in.ev.t)))
+                              : wrun(s, copy, ARGS(INT(id), INT(r->in.ev.t)));
+    if (rc < 0)
         return -1;
-    int b = sqlite3_bind_int64(cp, 1, r->in.ev.id);
-    if (copy == S_TO_DLQ) {
-        b = b ? b : bind_str(cp, 2, r->in.ev.text);
-        b = b ? b : sqlite3_bind_int64(cp, 3, r->in.ev.t);
-    } else {
-        b = b ? b : sqlite3_bind_int64(cp, 2, r->in.ev.t);
-    }
-    if (run(s->wdb, cp, b) < 0)
-        return -1;
-    if (sqlite3_changes(s->wdb) == 0)
+    if (unchanged(s))
         return 1;
-    return run(s->wdb, rm, sqlite3_bind_int64(rm, 1, r->in.ev.id));
+    return wrun(s, del, ARGS(INT(id)));
+}
+
+/* After an INSERT ... DO NOTHING found key taken: steps lookup (keyed by
+ * ?1) to the row in the way. Returns the statement on that row, which the
+ * caller reads and then finish()es, or NULL (logged as what). */
+static sqlite3_stmt *existing_row(store *s, stmt_id lookup, const char *key, const char *what)
+{
+    sqlite3_stmt *get = W(lookup);
+    if (!get)
+        return NULL;
+    int b = bind(get, ARGS(TEXT(key)));
+    int rc = b ? b : sqlite3_step(get);
+    if (rc == SQLITE_ROW)
+        return get;
+    finish(get);
+    db_fail(s->wdb, what);
+    return NULL;
 }
 
 static int op_idem_claim(store *s, wreq *r)
 {
-    sqlite3_stmt *ins = W(S_IDEM_CLAIM), *get = W(S_IDEM_GET);
-    if (!ins || !get)
-        return -1;
-    int b = bind_str(ins, 1, r->in.kv.key);
-    b = b ? b : bind_str(ins, 2, r->in.kv.value);
-    if (run(s->wdb, ins, b) < 0)
+    if (wrun(s, S_IDEM_CLAIM, ARGS(TEXT(r->in.kv.key), TEXT(r->in.kv.value))) < 0)
         return -1;
     if (sqlite3_changes(s->wdb) == 1)
         return 1;
-    b = bind_str(get, 1, r->in.kv.key);
-    int rc = b ? b : sqlite3_step(get);
-    if (rc == SQLITE_ROW)
-        r->str = col_str(get, 0);
+    sqlite3_stmt *get = existing_row(s, S_IDEM_GET, r->in.kv.key, "idem lookup");
+    if (!get)
+        return -1;
+    r->str = col_str(get, 0);
     finish(get);
-    if (rc != SQLITE_ROW)
-        return db_fail(s->wdb, "idem lookup");
-    return 0;
-}
-
-static int op_upsert(store *s, wreq *r, stmt_id id)
-{
-    sqlite3_stmt *st = W(id);
-    if (!st)
-        return -1;
-    int b = bind_str(st, 1, r->in.kv.key);
-    b = b ? b : bind_str(st, 2, r->in.kv.value);
-    return run(s->wdb, st, b);
-}
-
-static int op_kv_set(store *s, wreq *r)
-{
-    if (r->in.kv.value)
-        return op_upsert(s, r, S_KV_SET);
-    sqlite3_stmt *st = W(S_KV_DEL);
-    if (!st)
-        return -1;
-    return run(s->wdb, st, bind_str(st, 1, r->in.kv.key));
-}
-
-static int op_reserve(store *s, wreq *r)
-{
-    sqlite3_stmt *st = W(S_RESERVE);
-    if (!st)
-        return -1;
-    int b = bind_str(st, 1, r->in.res.shop);
-    b = b ? b : bind_str(st, 2, r->in.res.order_id);
-    b = b ? b : bind_str(st, 3, r->in.res.sku);
-    b = b ? b : sqlite3_bind_int64(st, 4, r->in.res.qty);
-    b = b ? b : sqlite3_bind_int64(st, 5, r->in.res.t);
-    return run(s->wdb, st, b);
-}
-
-static int op_history(store *s, wreq *r)
-{
-    sqlite3_stmt *st = W(S_HISTORY_ADD);
-    if (!st)
-        return -1;
-    int b = bind_str(st, 1, r->in.res.shop);
-    b = b ? b : bind_str(st, 2, r->in.res.order_id);
-    b = b ? b : bind_str(st, 3, r->in.res.sku);
-    b = b ? b : sqlite3_bind_int64(st, 4, r->in.res.qty);
-    b = b ? b : sqlite3_bind_int64(st, 5, r->in.res.t);
-    return run(s->wdb, st, b);
-}
-
-static int op_history_cancel(store *s, wreq *r)
-{
-    sqlite3_stmt *st = W(S_HISTORY_CANCEL);
-    if (!st)
-        return -1;
-    int b = bind_str(st, 1, r->in.res.shop);
-    b = b ? b : bind_str(st, 2, r->in.res.order_id);
-    return run(s->wdb, st, b);
-}
-
-static int op_res_close(store *s, wreq *r, stmt_id id)
-{
-    sqlite3_stmt *st = W(id);
-    if (!st)
-        return -1;
-    int b = bind_str(st, 1, r->in.res.shop);
-    b = b ? b : bind_str(st, 2, r->in.res.order_id);
-    b = b ? b : sqlite3_bind_int64(st, 3, r->in.res.t);
-    return run(s->wdb, st, b);
-}
-
-static int op_prune(store *s, wreq *r, stmt_id id)
-{
-    sqlite3_stmt *st = W(id);
-    if (!st)
-        return -1;
-    if (run(s->wdb, st, sqlite3_bind_int64(st, 1, r->in.before)) < 0)
-        return -1;
-    r->id = sqlite3_changes(s->wdb);
     return 0;
 }
 
 static int op_write_intent(store *s, wreq *r)
 {
-    sqlite3_stmt *ins = W(S_WRITE_INTENT), *get = W(S_WRITE_GET);
-    if (!ins || !get)
-        return -1;
-    int b = bind_str(ins, 1, r->in.wr.key);
-    b = b ? b : bind_str(ins, 2, r->in.wr.kind);
-    b = b ? b : bind_str(ins, 3, r->in.wr.body);
-    b = b ? b : sqlite3_bind_int64(ins, 4, r->in.wr.now);
-    if (run(s->wdb, ins, b) < 0)
+    if (wrun(s, S_WRITE_INTENT, ARGS(TEXT(r->in.wr.key), TEXT(r->in.wr.kind), TEXT(r->in.wr.body),
+                                     INT(r->in.wr.now))) < 0)
         return -1;
     if (sqlite3_changes(s->wdb) == 1)
         return 1;
-    b = bind_str(get, 1, r->in.wr.key);
-    int rc = b ? b : sqlite3_step(get);
-    if (rc == SQLITE_ROW) {
-        r->state = sqlite3_column_int(get, 0);
-        r->str = col_str(get, 1);
-    }
+    sqlite3_stmt *get = existing_row(s, S_WRITE_GET, r->in.wr.key, "write ledger lookup");
+    if (!get)
+        return -1;
+    r->state = sqlite3_column_int(get, 0);
+    r->str = col_str(get, 1);
     finish(get);
-    if (rc != SQLITE_ROW)
-        return db_fail(s->wdb, "write ledger lookup");
     return 0;
 }
 
 static int op_write_outcome(store *s, wreq *r)
 {
-    sqlite3_stmt *st = W(S_WRITE_OUTCOME);
-    if (!st)
+    if (wrun(s, S_WRITE_OUTCOME, ARGS(TEXT(r->in.wr.key), INT(r->in.wr.state),
+                                      TEXT(r->in.wr.remote_id), INT(r->in.wr.now))) < 0)
         return -1;
-    int b = bind_str(st, 1, r->in.wr.key);
-    b = b ? b : sqlite3_bind_int(st, 2, r->in.wr.state);
-    b = b ? b : bind_str(st, 3, r->in.wr.remote_id);
-    b = b ? b : sqlite3_bind_int64(st, 4, r->in.wr.now);
-    if (run(s->wdb, st, b) < 0)
-        return -1;
-    return sqlite3_changes(s->wdb) == 0 ? 1 : 0;
+    return unchanged(s) ? 1 : 0;
 }
 
-static int op_audit(store *s, wreq *r)
+static int op_prune(store *s, wreq *r, stmt_id id)
 {
-    sqlite3_stmt *st = W(S_AUDIT_PUT);
-    if (!st)
+    if (wrun(s, id, ARGS(INT(r->in.before))) < 0)
         return -1;
-    int b = sqlite3_bind_int64(st, 1, r->in.audit.event_id);
-    b = b ? b : sqlite3_bind_int64(st, 2, r->in.audit.t);
-    b = b ? b : bind_str(st, 3, r->in.audit.what);
-    b = b ? b : bind_str(st, 4, r->in.audit.detail);
-    return run(s->wdb, st, b);
+    r->id = sqlite3_changes(s->wdb);
+    return 0;
 }
 
 static int apply(store *s, wreq *r)
@@ -737,18 +648,29 @@ static int apply(store *s, wreq *r)
     case OP_DEAD: return op_move(s, r, S_TO_DLQ, S_QUEUE_DEL);
     case OP_REQUEUE: return op_move(s, r, S_FROM_DLQ, S_DLQ_DEL);
     case OP_IDEM_CLAIM: return op_idem_claim(s, r);
-    case OP_IDEM_SET: return op_upsert(s, r, S_IDEM_SET);
-    case OP_RESERVE: return op_reserve(s, r);
-    case OP_HISTORY: return op_history(s, r);
-    case OP_HISTORY_CANCEL: return op_history_cancel(s, r);
-    case OP_RES_PUSHED: return op_res_close(s, r, S_RES_PUSHED);
-    case OP_RES_RELEASED: return op_res_close(s, r, S_RES_RELEASED);
+    case OP_IDEM_SET: return wrun(s, S_IDEM_SET, ARGS(TEXT(r->in.kv.key), TEXT(r->in.kv.value)));
+    case OP_RESERVE:
+    case OP_HISTORY:
+        return wrun(s, r->op == OP_RESERVE ? S_RESERVE : S_HISTORY_ADD,
+                    ARGS(TEXT(r->in.res.shop), TEXT(r->in.res.order_id), TEXT(r->in.res.sku),
+                         INT(r->in.res.qty), INT(r->in.res.t)));
+    case OP_HISTORY_CANCEL:
+        return wrun(s, S_HISTORY_CANCEL, ARGS(TEXT(r->in.res.shop), TEXT(r->in.res.order_id)));
+    case OP_RES_PUSHED:
+    case OP_RES_RELEASED:
+        return wrun(s, r->op == OP_RES_PUSHED ? S_RES_PUSHED : S_RES_RELEASED,
+                    ARGS(TEXT(r->in.res.shop), TEXT(r->in.res.order_id), INT(r->in.res.t)));
     case OP_LEDGER_PRUNE: return op_prune(s, r, S_LEDGER_PRUNE);
     case OP_DEDUP_PRUNE: return op_prune(s, r, S_DEDUP_PRUNE);
     case OP_WRITE_INTENT: return op_write_intent(s, r);
     case OP_WRITE_OUTCOME: return op_write_outcome(s, r);
-    case OP_KV_SET: return op_kv_set(s, r);
-    case OP_AUDIT: return op_audit(s, r);
+    case OP_KV_SET:
+        if (!r->in.kv.value)
+            return wrun(s, S_KV_DEL, ARGS(TEXT(r->in.kv.key)));
+        return wrun(s, S_KV_SET, ARGS(TEXT(r->in.kv.key), TEXT(r->in.kv.value)));
+    case OP_AUDIT:
+        return wrun(s, S_AUDIT_PUT, ARGS(INT(r->in.audit.event_id), INT(r->in.audit.t),
+                                         TEXT(r->in.audit.what), TEXT(r->in.audit.detail)));
     }
     return -1;
 }
@@ -767,10 +689,10 @@ static void discard_results(wreq *r)
 
 /* ---- the writer thread ----------------------------------------------------- */
 
+/* Runs a transaction statement (BEGIN, SAVEPOINT, COMMIT, ...). */
 static int wexec(store *s, stmt_id id)
 {
-    sqlite3_stmt *st = W(id);
-    return st ? run(s->wdb, st, SQLITE_OK) : -1;
+    return wrun(s, id, NULL, 0);
 }
 
 /* Ends a transaction that cannot commit. SQLite may already have rolled it
@@ -1096,30 +1018,28 @@ static int event_in_ok(const store_event_in *ev)
            ev->body_len <= INT_MAX;
 }
 
-int store_enqueue(store *s, const store_event_in *ev, int64_t *id)
+/* store_enqueue and store_dead_on_arrival: one request, two fates. */
+static int enqueue(store *s, op_kind op, const store_event_in *ev, const char *reason, int64_t *id)
 {
     if (id)
         *id = 0;
     if (!event_in_ok(ev))
         return -1;
-    wreq r = {.op = OP_ENQUEUE, .in.enq = {ev, NULL}};
+    wreq r = {.op = op, .in.enq = {ev, reason}};
     int rc = submit(s, &r);
     if (rc > 0 && id)
         *id = r.id;
     return rc;
 }
 
+int store_enqueue(store *s, const store_event_in *ev, int64_t *id)
+{
+    return enqueue(s, OP_ENQUEUE, ev, NULL, id);
+}
+
 int store_dead_on_arrival(store *s, const store_event_in *ev, const char *reason, int64_t *id)
 {
-    if (id)
-        *id = 0;
-    if (!event_in_ok(ev))
-        return -1;
-    wreq r = {.op = OP_DEAD_ON_ARRIVAL, .in.enq = {ev, reason}};
-    int rc = submit(s, &r);
-    if (rc > 0 && id)
-        *id = r.id;
-    return rc;
+    return enqueue(s, OP_DEAD_ON_ARRIVAL, ev, reason, id);
 }
 
 int store_lease(store *s, int64_t now, int64_t lease_ms, store_event **out, size_t max)
@@ -1188,6 +1108,23 @@ int store_idem_set(store *s, const char *key, const char *value)
     if (!key)
         return -1;
     wreq r = {.op = OP_IDEM_SET, .in.kv = {key, value}};
+    return submit(s, &r);
+}
+
+int store_history_add(store *s, const char *shop, const char *order_id, const char *sku,
+                      int64_t qty, int64_t placed_at)
+{
+    if (!shop || !order_id || !sku)
+        return -1;
+    wreq r = {.op = OP_HISTORY, .in.res = {shop, order_id, sku, qty, placed_at}};
+    return submit(s, &r);
+}
+
+int store_history_cancel(store *s, const char *shop, const char *order_id)
+{
+    if (!shop || !order_id)
+        return -1;
+    wreq r = {.op = OP_HISTORY_CANCEL, .in.res = {shop, order_id, NULL, 0, 0}};
     return submit(s, &r);
 }
 
@@ -1262,18 +1199,25 @@ int store_kv_set(store *s, const char *key, const char *value)
     return submit(s, &r);
 }
 
+/* Queues r (heap-allocated, its strings its own) without waiting: the
+ * writer applies it with the next group and frees it. */
+static void submit_async(store *s, wreq *r)
+{
+    r->async = 1;
+    pthread_mutex_lock(&s->mu);
+    push_locked(s, r);
+    pthread_mutex_unlock(&s->mu);
+}
+
 void store_kv_set_async(store *s, const char *key, const char *value)
 {
     if (!key)
         return;
     wreq *r = xcalloc(1, sizeof *r);
     r->op = OP_KV_SET;
-    r->async = 1;
     r->in.kv.key = xstrdup(key);
     r->in.kv.value = value ? xstrdup(value) : NULL;
-    pthread_mutex_lock(&s->mu);
-    push_locked(s, r);
-    pthread_mutex_unlock(&s->mu);
+    submit_async(s, r);
 }
 
 void store_audit(store *s, int64_t event_id, int64_t now, const char *what, const char *detail)
@@ -1282,14 +1226,11 @@ void store_audit(store *s, int64_t event_id, int64_t now, const char *what, cons
         return;
     wreq *r = xcalloc(1, sizeof *r);
     r->op = OP_AUDIT;
-    r->async = 1;
     r->in.audit.event_id = event_id;
     r->in.audit.t = now;
     r->in.audit.what = xstrdup(what);
     r->in.audit.detail = detail ? xstrdup(detail) : NULL;
-    pthread_mutex_lock(&s->mu);
-    push_locked(s, r);
-    pthread_mutex_unlock(&s->mu);
+    submit_async(s, r);
 }
 
 /* ---- reads ---------------------------------------------------------------------- */
@@ -1313,13 +1254,82 @@ static void read_end(store *s, sqlite3_stmt *st)
     pthread_mutex_unlock(&s->rmu);
 }
 
+/* The reads below come in three shapes, one function each: one number, one
+ * text, a JSON array of rows. */
+
+/* Runs a statement that yields one number (a count or a sum). -1 on error. */
+static int64_t read_num(store *s, stmt_id id, const param *ps, int n)
+{
+    sqlite3_stmt *st = read_begin(s, id);
+    if (!st)
+        return -1;
+    int b = bind(st, ps, n);
+    int rc = b ? b : sqlite3_step(st);
+    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    if (rc != SQLITE_ROW)
+        db_fail(s->rdb, sqlite3_sql(st));
+    read_end(s, st);
+    return v;
+}
+
+/* Runs a statement that yields the text of key's row: malloc'd, or NULL
+ * when there is no row (or on an error, logged as what). */
+static char *read_text(store *s, stmt_id id, const char *key, const char *what)
+{
+    if (!key)
+        return NULL;
+    sqlite3_stmt *st = read_begin(s, id);
+    if (!st)
+        return NULL;
+    int rc = bind(st, ARGS(TEXT(key)));
+    rc = rc ? rc : sqlite3_step(st);
+    char *v = rc == SQLITE_ROW ? col_str(st, 0) : NULL;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        db_fail(s->rdb, what);
+    read_end(s, st);
+    return v;
+}
+
+/* Runs a statement with the one parameter arg and makes each row a JSON
+ * object with row(): the array (caller frees), or NULL on an error
+ * (logged as what). */
+static cJSON *read_array(store *s, stmt_id id, int64_t arg, cJSON *(*row)(sqlite3_stmt *st),
+                         const char *what)
+{
+    sqlite3_stmt *st = read_begin(s, id);
+    if (!st)
+        return NULL;
+    cJSON *arr = cJSON_CreateArray();
+    int rc = bind(st, ARGS(INT(arg)));
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cJSON_AddItemToArray(arr, row(st));
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_DONE) {
+        db_fail(s->rdb, what);
+        cJSON_Delete(arr);
+        arr = NULL;
+    }
+    read_end(s, st);
+    return arr;
+}
+
+static void add_str_or_null(cJSON *o, const char *name, sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    if (t)
+        cJSON_AddStringToObject(o, name, (const char *)t);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
 int store_count(store *s, int64_t now, store_counts *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = read_begin(s, S_COUNTS);
     if (!st)
         return -1;
-    int rc = sqlite3_bind_int64(st, 1, now);
+    int rc = bind(st, ARGS(INT(now)));
     rc = rc ? rc : sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         int64_t total = sqlite3_column_int64(st, 0);
@@ -1337,190 +1347,77 @@ int store_count(store *s, int64_t now, store_counts *out)
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
-static void add_str_or_null(cJSON *o, const char *name, sqlite3_stmt *st, int i)
+static cJSON *dlq_row(sqlite3_stmt *st)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    if (t)
-        cJSON_AddStringToObject(o, name, (const char *)t);
-    else
-        cJSON_AddNullToObject(o, name);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
+    add_str_or_null(o, "source", st, 1);
+    add_str_or_null(o, "topic", st, 2);
+    add_str_or_null(o, "shop", st, 3);
+    add_str_or_null(o, "reason", st, 4);
+    cJSON_AddNumberToObject(o, "attempts", sqlite3_column_int(st, 5));
+    cJSON_AddNumberToObject(o, "received_at", (double)sqlite3_column_int64(st, 6));
+    cJSON_AddNumberToObject(o, "dead_at", (double)sqlite3_column_int64(st, 7));
+    /* column_text gives the blob NUL-terminated, as cJSON needs. */
+    const unsigned char *body = sqlite3_column_text(st, 8);
+    cJSON_AddStringToObject(o, "body", body ? (const char *)body : "");
+    return o;
 }
 
 cJSON *store_dlq_list(store *s, size_t limit)
 {
-    sqlite3_stmt *st = read_begin(s, S_DLQ_LIST);
-    if (!st)
-        return NULL;
-    cJSON *arr = cJSON_CreateArray();
-    int rc = sqlite3_bind_int64(st, 1, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
-        add_str_or_null(o, "source", st, 1);
-        add_str_or_null(o, "topic", st, 2);
-        add_str_or_null(o, "shop", st, 3);
-        add_str_or_null(o, "reason", st, 4);
-        cJSON_AddNumberToObject(o, "attempts", sqlite3_column_int(st, 5));
-        cJSON_AddNumberToObject(o, "received_at", (double)sqlite3_column_int64(st, 6));
-        cJSON_AddNumberToObject(o, "dead_at", (double)sqlite3_column_int64(st, 7));
-        /* column_text gives the blob NUL-terminated, as cJSON needs. */
-        const unsigned char *body = sqlite3_column_text(st, 8);
-        cJSON_AddStringToObject(o, "body", body ? (const char *)body : "");
-        cJSON_AddItemToArray(arr, o);
-        rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_DONE) {
-        db_fail(s->rdb, "dlq list");
-        cJSON_Delete(arr);
-        arr = NULL;
-    }
-    read_end(s, st);
-    return arr;
+    return read_array(s, S_DLQ_LIST, limit > INT64_MAX ? INT64_MAX : (int64_t)limit, dlq_row,
+                      "dlq list");
 }
 
-/* Runs a statement that yields one number. -1 on error. */
-static int64_t read_sum(store *s, sqlite3_stmt *st, int bound)
+static cJSON *audit_row(sqlite3_stmt *st)
 {
-    int rc = bound ? bound : sqlite3_step(st);
-    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    if (rc != SQLITE_ROW)
-        db_fail(s->rdb, sqlite3_sql(st));
-    read_end(s, st);
-    return v;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "t", (double)sqlite3_column_int64(st, 0));
+    add_str_or_null(o, "what", st, 1);
+    add_str_or_null(o, "detail", st, 2);
+    return o;
+}
+
+cJSON *store_audit_of(store *s, int64_t event_id)
+{
+    return read_array(s, S_AUDIT_OF, event_id, audit_row, "audit of");
 }
 
 int64_t store_pending_units(store *s, const char *sku, int64_t read_started)
 {
-    if (!sku)
-        return -1;
-    sqlite3_stmt *st = read_begin(s, S_PENDING);
-    if (!st)
-        return -1;
-    int b = bind_str(st, 1, sku);
-    b = b ? b : sqlite3_bind_int64(st, 2, read_started);
-    return read_sum(s, st, b);
+    return sku ? read_num(s, S_PENDING, ARGS(TEXT(sku), INT(read_started))) : -1;
 }
 
 int64_t store_units_known(store *s, const char *shop, const char *sku)
 {
-    if (!shop || !sku)
-        return -1;
-    sqlite3_stmt *st = read_begin(s, S_UNITS_KNOWN);
-    if (!st)
-        return -1;
-    int b = bind_str(st, 1, shop);
-    b = b ? b : bind_str(st, 2, sku);
-    return read_sum(s, st, b);
+    return shop && sku ? read_num(s, S_UNITS_KNOWN, ARGS(TEXT(shop), TEXT(sku))) : -1;
 }
 
 int store_reservation_exists(store *s, const char *shop, const char *order_id)
 {
     if (!shop || !order_id)
         return -1;
-    sqlite3_stmt *st = read_begin(s, S_RES_EXISTS);
-    if (!st)
-        return -1;
-    int b = bind_str(st, 1, shop);
-    b = b ? b : bind_str(st, 2, order_id);
-    int64_t n = read_sum(s, st, b);
+    int64_t n = read_num(s, S_RES_EXISTS, ARGS(TEXT(shop), TEXT(order_id)));
     return n < 0 ? -1 : n > 0;
 }
 
 int64_t store_units_placed_between(store *s, const char *sku, int64_t from, int64_t to)
 {
-    if (!sku)
-        return -1;
-    sqlite3_stmt *st = read_begin(s, S_PLACED_BETWEEN);
-    if (!st)
-        return -1;
-    int b = bind_str(st, 1, sku);
-    b = b ? b : sqlite3_bind_int64(st, 2, from);
-    b = b ? b : sqlite3_bind_int64(st, 3, to);
-    return read_sum(s, st, b);
-}
-
-int store_history_add(store *s, const char *shop, const char *order_id, const char *sku,
-                      int64_t qty, int64_t placed_at)
-{
-    if (!shop || !order_id || !sku)
-        return -1;
-    wreq r = {.op = OP_HISTORY, .in.res = {shop, order_id, sku, qty, placed_at}};
-    return submit(s, &r);
-}
-
-int store_history_cancel(store *s, const char *shop, const char *order_id)
-{
-    if (!shop || !order_id)
-        return -1;
-    wreq r = {.op = OP_HISTORY_CANCEL, .in.res = {shop, order_id, NULL, 0, 0}};
-    return submit(s, &r);
+    return sku ? read_num(s, S_PLACED_BETWEEN, ARGS(TEXT(sku), INT(from), INT(to))) : -1;
 }
 
 int64_t store_history_units(store *s, const char *sku, int64_t from, int64_t to)
 {
-    if (!sku)
-        return -1;
-    sqlite3_stmt *st = read_begin(s, S_HISTORY_UNITS);
-    if (!st)
-        return -1;
-    int b = bind_str(st, 1, sku);
-    b = b ? b : sqlite3_bind_int64(st, 2, from);
-    b = b ? b : sqlite3_bind_int64(st, 3, to);
-    return read_sum(s, st, b);
+    return sku ? read_num(s, S_HISTORY_UNITS, ARGS(TEXT(sku), INT(from), INT(to))) : -1;
 }
 
 char *store_idem_get(store *s, const char *key)
 {
-    if (!key)
-        return NULL;
-    sqlite3_stmt *st = read_begin(s, S_IDEM_GET);
-    if (!st)
-        return NULL;
-    int rc = bind_str(st, 1, key);
-    rc = rc ? rc : sqlite3_step(st);
-    char *v = rc == SQLITE_ROW ? col_str(st, 0) : NULL;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        db_fail(s->rdb, "idem get");
-    read_end(s, st);
-    return v;
+    return read_text(s, S_IDEM_GET, key, "idem get");
 }
 
 char *store_kv_get(store *s, const char *key)
 {
-    if (!key)
-        return NULL;
-    sqlite3_stmt *st = read_begin(s, S_KV_GET);
-    if (!st)
-        return NULL;
-    int rc = bind_str(st, 1, key);
-    rc = rc ? rc : sqlite3_step(st);
-    char *v = rc == SQLITE_ROW ? col_str(st, 0) : NULL;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        db_fail(s->rdb, "kv get");
-    read_end(s, st);
-    return v;
-}
-
-cJSON *store_audit_of(store *s, int64_t event_id)
-{
-    sqlite3_stmt *st = read_begin(s, S_AUDIT_OF);
-    if (!st)
-        return NULL;
-    cJSON *arr = cJSON_CreateArray();
-    int rc = sqlite3_bind_int64(st, 1, event_id);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "t", (double)sqlite3_column_int64(st, 0));
-        add_str_or_null(o, "what", st, 1);
-        add_str_or_null(o, "detail", st, 2);
-        cJSON_AddItemToArray(arr, o);
-        rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_DONE) {
-        db_fail(s->rdb, "audit of");
-        cJSON_Delete(arr);
-        arr = NULL;
-    }
-    read_end(s, st);
-    return arr;
+    return read_text(s, S_KV_GET, key, "kv get");
 }

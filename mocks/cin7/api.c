@@ -97,6 +97,18 @@ static const char *qarg(httpd_req *r, const char *name)
     return v && *v ? v : NULL;
 }
 
+/* A query parameter the route cannot do without, or NULL after a 400. */
+static const char *required_arg(httpd_req *r, const char *name)
+{
+    const char *v = qarg(r, name);
+    if (!v) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "%s: required query parameter is missing", name);
+        reply_error(r, 400, msg);
+    }
+    return v;
+}
+
 static int q_bool(httpd_req *r, const char *name, int *out, char *err, size_t n)
 {
     const char *v = qarg(r, name);
@@ -321,7 +333,7 @@ static int read_order_section(const cJSON *body, c7order_in *o, json_err *e)
     return order ? read_order(order, "$.Order", "Order", o, e) : 0;
 }
 
-/* ---- catalog ---------------------------------------------------------------------- */
+/* ---- handler shapes: every list, GET, DELETE and order POST -------------------- */
 
 typedef void (*query_fn)(c7world *w, const c7query *q, c7result *out);
 
@@ -334,6 +346,76 @@ static void run_query(httpd_req *r, c7server *s, query_fn fn)
     fn(s->w, &q, &res);
     c7api_reply(r, &res);
 }
+
+typedef void (*get_fn)(c7world *w, const char *id, int order_only, c7result *out);
+
+/* GET of one sale or purchase by the query parameter param: the whole
+ * document, or (order_only) its order section. */
+static void get_one(httpd_req *r, c7server *s, const char *param, get_fn fn, int order_only)
+{
+    const char *id = required_arg(r, param);
+    if (!id)
+        return;
+    c7result res = {0};
+    fn(s->w, id, order_only, &res);
+    c7api_reply(r, &res);
+}
+
+typedef void (*delete_fn)(c7world *w, const char *id, const char *client, c7result *out);
+
+/* Void=true voids; Cin7's undo (Void=false) is not simulated. */
+static int want_void(httpd_req *r)
+{
+    int v = 0;
+    char err[128];
+    if (q_bool(r, "Void", &v, err, sizeof err) != 0) {
+        reply_error(r, 400, err);
+        return 0;
+    }
+    if (!v) {
+        reply_error(r, 400, "Void: only Void=true is supported by the mock (undo is not simulated)");
+        return 0;
+    }
+    return 1;
+}
+
+/* DELETE of the document ?ID= names; sales and purchases (voided, not
+ * deleted) also take Void=true. */
+static void delete_one(httpd_req *r, c7server *s, delete_fn fn, int voids)
+{
+    const char *id = required_arg(r, "ID");
+    if (!id || (voids && !want_void(r)))
+        return;
+    c7result res = {0};
+    fn(s->w, id, current_client, &res);
+    c7api_reply(r, &res);
+}
+
+typedef void (*order_fn)(c7world *w, const char *id, const c7order_in *in, const char *client,
+                         c7result *out);
+
+/* POST purchase/order and sale/order: the document's id under key and an
+ * order section at the top level. */
+static void post_order(httpd_req *r, c7server *s, const char *key, order_fn fn)
+{
+    cJSON *v = body_object(r);
+    if (!v)
+        return;
+    c7order_in o = {0};
+    const char *id = NULL;
+    json_err e;
+    if (json_get_str(v, "$", key, JSON_REQUIRED, &id, &e) || read_order(v, "$", "", &o, &e)) {
+        reply_json_err(r, &e);
+    } else {
+        c7result res = {0};
+        fn(s->w, id, &o, current_client, &res);
+        c7api_reply(r, &res);
+    }
+    free_order(&o);
+    cJSON_Delete(v);
+}
+
+/* ---- catalog ---------------------------------------------------------------------- */
 
 static void get_me(httpd_req *r, void *ud)
 {
@@ -387,9 +469,9 @@ static int read_purchase(const cJSON *v, c7purchase_in *in, json_err *e)
            read_order_section(v, &in->order, e);
 }
 
-static void post_purchase(httpd_req *r, void *ud)
+/* POST purchase creates; PUT purchase changes the one its ID names. */
+static void write_purchase(httpd_req *r, c7server *s, int create)
 {
-    c7server *s = ud;
     cJSON *v = body_object(r);
     if (!v)
         return;
@@ -397,111 +479,48 @@ static void post_purchase(httpd_req *r, void *ud)
     json_err e;
     if (read_purchase(v, &in, &e)) {
         reply_json_err(r, &e);
+    } else if (!create && !in.id) {
+        reply_error(r, 400, "ID: required field is missing");
     } else {
         c7result res = {0};
-        c7world_purchase_create(s->w, &in, &res);
+        if (create)
+            c7world_purchase_create(s->w, &in, &res);
+        else
+            c7world_purchase_update(s->w, &in, &res);
         c7api_reply(r, &res);
     }
     free_order(&in.order);
     cJSON_Delete(v);
+}
+
+static void post_purchase(httpd_req *r, void *ud)
+{
+    write_purchase(r, ud, 1);
 }
 
 static void put_purchase(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
-    cJSON *v = body_object(r);
-    if (!v)
-        return;
-    c7purchase_in in;
-    json_err e;
-    if (read_purchase(v, &in, &e)) {
-        reply_json_err(r, &e);
-    } else if (!in.id) {
-        reply_error(r, 400, "ID: required field is missing");
-    } else {
-        c7result res = {0};
-        c7world_purchase_update(s->w, &in, &res);
-        c7api_reply(r, &res);
-    }
-    free_order(&in.order);
-    cJSON_Delete(v);
+    write_purchase(r, ud, 0);
 }
 
 static void get_purchase(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
-    const char *id = qarg(r, "ID");
-    if (!id) {
-        reply_error(r, 400, "ID: required query parameter is missing");
-        return;
-    }
-    c7result res = {0};
-    c7world_purchase_get(s->w, id, 0, &res);
-    c7api_reply(r, &res);
-}
-
-/* Void=true voids; Cin7's undo (Void=false) is not simulated. */
-static int want_void(httpd_req *r)
-{
-    int v = 0;
-    char err[128];
-    if (q_bool(r, "Void", &v, err, sizeof err) != 0) {
-        reply_error(r, 400, err);
-        return 0;
-    }
-    if (!v) {
-        reply_error(r, 400, "Void: only Void=true is supported by the mock (undo is not simulated)");
-        return 0;
-    }
-    return 1;
+    get_one(r, ud, "ID", c7world_purchase_get, 0);
 }
 
 static void delete_purchase(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
-    const char *id = qarg(r, "ID");
-    if (!id) {
-        reply_error(r, 400, "ID: required query parameter is missing");
-        return;
-    }
-    if (!want_void(r))
-        return;
-    c7result res = {0};
-    c7world_purchase_void(s->w, id, current_client, &res);
-    c7api_reply(r, &res);
+    delete_one(r, ud, c7world_purchase_void, 1);
 }
 
 static void post_purchase_order(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
-    cJSON *v = body_object(r);
-    if (!v)
-        return;
-    c7order_in o = {0};
-    const char *id = NULL;
-    json_err e;
-    if (json_get_str(v, "$", "TaskID", JSON_REQUIRED, &id, &e) || read_order(v, "$", "", &o, &e)) {
-        reply_json_err(r, &e);
-    } else {
-        c7result res = {0};
-        c7world_purchase_order(s->w, id, &o, current_client, &res);
-        c7api_reply(r, &res);
-    }
-    free_order(&o);
-    cJSON_Delete(v);
+    post_order(r, ud, "TaskID", c7world_purchase_order);
 }
 
 static void get_purchase_order(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
-    const char *id = qarg(r, "TaskID");
-    if (!id) {
-        reply_error(r, 400, "TaskID: required query parameter is missing");
-        return;
-    }
-    c7result res = {0};
-    c7world_purchase_get(s->w, id, 1, &res);
-    c7api_reply(r, &res);
+    get_one(r, ud, "TaskID", c7world_purchase_get, 1);
 }
 
 /* ---- sales ------------------------------------------------------------------------ */
@@ -527,11 +546,12 @@ static int read_sale(const cJSON *v, c7sale_in *in, json_err *e)
         return json_fail(e, "$.Customer", "required field is missing (or CustomerID)");
     if (in->shipping_address) {
         const char *s = NULL;
-        static const char *const keys[] = {"Line1", "Line2", "City", "State", "Postcode", "Country"};
-        for (size_t i = 0; i < 6; i++)
-            if (json_get_str(in->shipping_address, "$.ShippingAddress", keys[i],
-                             i == 0 || i == 5 ? JSON_REQUIRED : JSON_OPTIONAL, &s, e))
+        for (size_t i = 0; i < C7_ADDRESS_FIELDS; i++) {
+            int required = i == 0 || i == C7_ADDRESS_FIELDS - 1; /* Line1, Country */
+            if (json_get_str(in->shipping_address, "$.ShippingAddress", c7_address_fields[i],
+                             required ? JSON_REQUIRED : JSON_OPTIONAL, &s, e))
                 return -1;
+        }
     }
     return 0;
 }
@@ -557,63 +577,22 @@ static void post_sale(httpd_req *r, void *ud)
 
 static void get_sale(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
-    const char *id = qarg(r, "ID");
-    if (!id) {
-        reply_error(r, 400, "ID: required query parameter is missing");
-        return;
-    }
-    c7result res = {0};
-    c7world_sale_get(s->w, id, 0, &res);
-    c7api_reply(r, &res);
+    get_one(r, ud, "ID", c7world_sale_get, 0);
 }
 
 static void delete_sale(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
-    const char *id = qarg(r, "ID");
-    if (!id) {
-        reply_error(r, 400, "ID: required query parameter is missing");
-        return;
-    }
-    if (!want_void(r))
-        return;
-    c7result res = {0};
-    c7world_sale_void(s->w, id, current_client, &res);
-    c7api_reply(r, &res);
+    delete_one(r, ud, c7world_sale_void, 1);
 }
 
 static void post_sale_order(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
-    cJSON *v = body_object(r);
-    if (!v)
-        return;
-    c7order_in o = {0};
-    const char *id = NULL;
-    json_err e;
-    if (json_get_str(v, "$", "SaleID", JSON_REQUIRED, &id, &e) || read_order(v, "$", "", &o, &e)) {
-        reply_json_err(r, &e);
-    } else {
-        c7result res = {0};
-        c7world_sale_order(s->w, id, &o, current_client, &res);
-        c7api_reply(r, &res);
-    }
-    free_order(&o);
-    cJSON_Delete(v);
+    post_order(r, ud, "SaleID", c7world_sale_order);
 }
 
 static void get_sale_order(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
-    const char *id = qarg(r, "SaleID");
-    if (!id) {
-        reply_error(r, 400, "SaleID: required query parameter is missing");
-        return;
-    }
-    c7result res = {0};
-    c7world_sale_get(s->w, id, 1, &res);
-    c7api_reply(r, &res);
+    get_one(r, ud, "SaleID", c7world_sale_get, 1);
 }
 
 /* ---- webhooks -------------------------------------------------------------------- */
@@ -742,15 +721,7 @@ static void put_hook(httpd_req *r, void *ud)
 
 static void delete_hook(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
-    const char *id = qarg(r, "ID");
-    if (!id) {
-        reply_error(r, 400, "ID: required query parameter is missing");
-        return;
-    }
-    c7result res = {0};
-    c7world_hook_delete(s->w, id, current_client, &res);
-    c7api_reply(r, &res);
+    delete_one(r, ud, c7world_hook_delete, 0);
 }
 
 /* ---- routing ----------------------------------------------------------------------- */

@@ -9,87 +9,69 @@
  */
 #include "api.h"
 
-#include "mem.h"
-#include "sbuf.h"
-
-#include <string.h>
-
-static void reply_error(httpd_req *r, int status, const char *msg)
-{
-    sbuf b = SBUF_INIT;
-    sbuf_puts(&b, "{\"error\":");
-    sbuf_json_str(&b, msg);
-    sbuf_putc(&b, '}');
-    httpd_reply_json_text(r, status, sbuf_str(&b));
-    sbuf_free(&b);
-}
-
+/* A world result: its body, or its error in /_mock/'s shape. */
 static void reply_result(httpd_req *r, c7result *res)
 {
-    if (res->body) {
-        httpd_reply_take(r, res->status, "application/json; charset=utf-8", res->body,
-                         strlen(res->body));
-        res->body = NULL;
-    } else {
-        reply_error(r, res->status, res->error);
-    }
+    if (res->body)
+        c7api_reply(r, res);
+    else
+        httpd_reply_error(r, res->status, res->error);
 }
 
-/* The body as an object with only the given keys, or NULL after a 400. */
-static cJSON *body_of(httpd_req *r, const char *const *keys)
-{
-    size_t len;
-    const char *text = httpd_body(r, &len);
-    json_err e;
-    cJSON *v = json_parse(text, len, &e);
-    if (!v || json_only_keys(v, "$", keys, &e) != 0) {
-        reply_error(r, 400, e.msg);
-        cJSON_Delete(v);
-        return NULL;
-    }
-    return v;
-}
+typedef void (*purchase_fn)(c7world *w, const char *id, c7result *out);
 
-/* {"id": "<purchase GUID>"} (or "ID") for approve and receive. */
-static const char *purchase_id(httpd_req *r, cJSON *v)
+/* approve and receive: {"id": "<purchase GUID>"} (or "ID"). */
+static void purchase_action(httpd_req *r, c7server *s, purchase_fn fn)
 {
+    static const char *const keys[] = {"id", "ID", NULL};
+    cJSON *v = mockd_body(r, keys);
+    if (!v)
+        return;
     const char *id = NULL;
     json_err e;
     if (json_get_str(v, "$", "id", JSON_OPTIONAL, &id, &e) ||
         (!id && json_get_str(v, "$", "ID", JSON_REQUIRED, &id, &e))) {
-        reply_error(r, 400, e.msg);
-        return NULL;
-    }
-    return id;
-}
-
-static void approve(httpd_req *r, void *ud)
-{
-    c7server *s = ud;
-    static const char *const keys[] = {"id", "ID", NULL};
-    cJSON *v = body_of(r, keys);
-    if (!v)
-        return;
-    const char *id = purchase_id(r, v);
-    if (id) {
+        httpd_reply_error(r, 400, e.msg);
+    } else {
         c7result res = {0};
-        c7world_approve(s->w, id, &res);
+        fn(s->w, id, &res);
         reply_result(r, &res);
     }
     cJSON_Delete(v);
 }
 
+static void approve(httpd_req *r, void *ud)
+{
+    purchase_action(r, ud, c7world_approve);
+}
+
 static void receive(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
-    static const char *const keys[] = {"id", "ID", NULL};
-    cJSON *v = body_of(r, keys);
+    purchase_action(r, ud, c7world_receive_now);
+}
+
+typedef void (*cell_fn)(c7world *w, const char *sku, const char *location, int64_t n,
+                        const char *text, c7result *out);
+
+/* channel-sale and adjust: {"sku", "location", keys[2]: a whole number of
+ * at least min, keys[3]: a text that defaults to text}. */
+static void cell_action(httpd_req *r, c7server *s, const char *const keys[5], int64_t min,
+                        const char *text, cell_fn fn)
+{
+    cJSON *v = mockd_body(r, keys);
     if (!v)
         return;
-    const char *id = purchase_id(r, v);
-    if (id) {
+    const char *sku = NULL, *loc = NULL;
+    int64_t n = 0;
+    json_err e;
+    if (json_get_str(v, "$", "sku", JSON_REQUIRED, &sku, &e) ||
+        json_get_str(v, "$", "location", JSON_OPTIONAL, &loc, &e) ||
+        json_get_int(v, "$", keys[2], JSON_REQUIRED, min, 1000000000, &n, &e) ||
+        json_get_str(v, "$", keys[3], JSON_OPTIONAL, &text, &e)) {
+        httpd_reply_error(r, 400, e.msg);
+    } else {
         c7result res = {0};
-        c7world_receive_now(s->w, id, &res);
+        fn(s->w, sku, loc, n, text, &res);
         reply_result(r, &res);
     }
     cJSON_Delete(v);
@@ -97,48 +79,14 @@ static void receive(httpd_req *r, void *ud)
 
 static void channel_sale(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
     static const char *const keys[] = {"sku", "location", "qty", "channel", NULL};
-    cJSON *v = body_of(r, keys);
-    if (!v)
-        return;
-    const char *sku = NULL, *loc = NULL, *channel = "other";
-    int64_t qty = 0;
-    json_err e;
-    if (json_get_str(v, "$", "sku", JSON_REQUIRED, &sku, &e) ||
-        json_get_str(v, "$", "location", JSON_OPTIONAL, &loc, &e) ||
-        json_get_int(v, "$", "qty", JSON_REQUIRED, 1, 1000000000, &qty, &e) ||
-        json_get_str(v, "$", "channel", JSON_OPTIONAL, &channel, &e)) {
-        reply_error(r, 400, e.msg);
-    } else {
-        c7result res = {0};
-        c7world_channel_sale(s->w, sku, loc, qty, channel, &res);
-        reply_result(r, &res);
-    }
-    cJSON_Delete(v);
+    cell_action(r, ud, keys, 1, "other", c7world_channel_sale);
 }
 
 static void adjust(httpd_req *r, void *ud)
 {
-    c7server *s = ud;
     static const char *const keys[] = {"sku", "location", "on_hand", "reason", NULL};
-    cJSON *v = body_of(r, keys);
-    if (!v)
-        return;
-    const char *sku = NULL, *loc = NULL, *reason = "stock take";
-    int64_t on_hand = 0;
-    json_err e;
-    if (json_get_str(v, "$", "sku", JSON_REQUIRED, &sku, &e) ||
-        json_get_str(v, "$", "location", JSON_OPTIONAL, &loc, &e) ||
-        json_get_int(v, "$", "on_hand", JSON_REQUIRED, 0, 1000000000, &on_hand, &e) ||
-        json_get_str(v, "$", "reason", JSON_OPTIONAL, &reason, &e)) {
-        reply_error(r, 400, e.msg);
-    } else {
-        c7result res = {0};
-        c7world_adjust(s->w, sku, loc, on_hand, reason, &res);
-        reply_result(r, &res);
-    }
-    cJSON_Delete(v);
+    cell_action(r, ud, keys, 0, "stock take", c7world_adjust);
 }
 
 void c7control_routes(c7server *s, httpd *srv)

@@ -108,14 +108,8 @@ void c7hooks_stop(c7world *w)
     w->dl = NULL;
 }
 
-void c7hooks_free_sub(c7sub *s)
+static void free_headers(c7sub *s)
 {
-    free(s->name);
-    free(s->url);
-    free(s->auth);
-    free(s->username);
-    free(s->password);
-    free(s->token);
     for (size_t i = 0; i < s->n_headers; i++) {
         free(s->hkeys[i]);
         free(s->hvals[i]);
@@ -124,34 +118,20 @@ void c7hooks_free_sub(c7sub *s)
     free(s->hvals);
 }
 
-static char *dup_or_null(const char *s)
+void c7hooks_free_sub(c7sub *s)
 {
-    return s ? xstrdup(s) : NULL;
+    free(s->name);
+    free(s->url);
+    free(s->auth);
+    free(s->username);
+    free(s->password);
+    free(s->token);
+    free_headers(s);
 }
 
-long c7hooks_add(c7world *w, const c7hook_in *in)
+void c7hooks_set_headers(c7sub *s, const c7hook_in *in)
 {
-    if (w->n_subs == w->cap_subs) {
-        w->cap_subs = w->cap_subs ? w->cap_subs * 2 : 8;
-        w->subs = xrealloc(w->subs, w->cap_subs * sizeof *w->subs);
-    }
-    long i = (long)w->n_subs++;
-    c7sub *s = &w->subs[i];
-    memset(s, 0, sizeof *s);
-    if (in->id)
-        snprintf(s->id, sizeof s->id, "%s", in->id);
-    else
-        c7w_guid(w, s->id);
-    /* Never reused, not even after a reset, so a late report of an old
-     * subscription's attempt cannot land on a new one. */
-    s->num = w->next_sub_num++;
-    s->type = c7config_hook_type(in->type);
-    s->name = dup_or_null(in->name);
-    s->url = xstrdup(in->url);
-    s->auth = xstrdup(in->auth ? in->auth : "noauth");
-    s->username = dup_or_null(in->username);
-    s->password = dup_or_null(in->password);
-    s->token = dup_or_null(in->token);
+    free_headers(s);
     s->n_headers = in->n_headers;
     s->hkeys = xcalloc(in->n_headers ? in->n_headers : 1, sizeof *s->hkeys);
     s->hvals = xcalloc(in->n_headers ? in->n_headers : 1, sizeof *s->hvals);
@@ -159,6 +139,26 @@ long c7hooks_add(c7world *w, const c7hook_in *in)
         s->hkeys[k] = xstrdup(in->header_keys[k]);
         s->hvals[k] = xstrdup(in->header_values[k]);
     }
+}
+
+long c7hooks_add(c7world *w, const c7hook_in *in)
+{
+    XGROW(w->subs, w->n_subs, w->cap_subs, 16);
+    long i = (long)w->n_subs++;
+    c7sub *s = &w->subs[i];
+    memset(s, 0, sizeof *s);
+    c7w_set_id(w, s->id, in->id);
+    /* Never reused, not even after a reset, so a late report of an old
+     * subscription's attempt cannot land on a new one. */
+    s->num = w->next_sub_num++;
+    s->type = c7config_hook_type(in->type);
+    s->name = c7w_dup_or_null(in->name);
+    s->url = xstrdup(in->url);
+    s->auth = xstrdup(in->auth ? in->auth : "noauth");
+    s->username = c7w_dup_or_null(in->username);
+    s->password = c7w_dup_or_null(in->password);
+    s->token = c7w_dup_or_null(in->token);
+    c7hooks_set_headers(s, in);
     s->active = in->active != 0; /* -1 (not given) means active */
     s->created_ms = c7w_now(w);
     s->deactivated_ms = -1;
@@ -257,12 +257,25 @@ void c7hooks_flush_stock(c7world *w)
     sbuf_free(&b);
 }
 
-static void add_str_or_null(cJSON *o, const char *key, const char *v)
+/* A payload line's product and quantity, added to lines; the caller adds
+ * what its event says of the line. */
+static cJSON *payload_line(const c7world *w, const c7line *ln, cJSON *lines)
 {
-    if (v)
-        cJSON_AddStringToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
+    const c7prod *p = &w->prods[ln->product];
+    cJSON *l = cJSON_CreateObject();
+    cJSON_AddStringToObject(l, "ProductID", p->id);
+    cJSON_AddStringToObject(l, "SKU", p->sku);
+    cJSON_AddNumberToObject(l, "Quantity", (double)ln->qty);
+    cJSON_AddItemToArray(lines, l);
+    return l;
+}
+
+/* The payload's text; o is consumed. */
+static char *payload_text(cJSON *o)
+{
+    char *text = json_print(o);
+    cJSON_Delete(o);
+    return text;
 }
 
 char *c7hooks_sale_payload(const c7world *w, const c7sale *s)
@@ -273,9 +286,9 @@ char *c7hooks_sale_payload(const c7world *w, const c7sale *s)
     cJSON_AddStringToObject(o, "Status", c7_sale_stage_names[s->stage]);
     cJSON_AddStringToObject(o, "OrderStatus", c7_order_status_names[s->order_status]);
     cJSON_AddStringToObject(o, "Customer", s->customer ? s->customer : "");
-    add_str_or_null(o, "CustomerReference", s->customer_reference);
-    add_str_or_null(o, "ExternalID", s->external_id);
-    add_str_or_null(o, "SourceChannel", s->source_channel);
+    c7render_str_or_null(o, "CustomerReference", s->customer_reference);
+    c7render_str_or_null(o, "ExternalID", s->external_id);
+    c7render_str_or_null(o, "SourceChannel", s->source_channel);
     cJSON_AddStringToObject(o, "Location", w->locs[s->location].name);
     if (s->tracking[0]) {
         cJSON_AddStringToObject(o, "TrackingNumber", s->tracking);
@@ -285,18 +298,10 @@ char *c7hooks_sale_payload(const c7world *w, const c7sale *s)
     c7w_date(w, s->updated_ms, d, sizeof d);
     cJSON_AddStringToObject(o, "LastModifiedOn", d);
     cJSON *lines = cJSON_AddArrayToObject(o, "Lines");
-    for (size_t i = 0; i < s->n_lines; i++) {
-        const c7prod *p = &w->prods[s->lines[i].product];
-        cJSON *l = cJSON_CreateObject();
-        cJSON_AddStringToObject(l, "ProductID", p->id);
-        cJSON_AddStringToObject(l, "SKU", p->sku);
-        cJSON_AddNumberToObject(l, "Quantity", (double)s->lines[i].qty);
-        cJSON_AddNumberToObject(l, "BackorderQuantity", (double)s->lines[i].backorder);
-        cJSON_AddItemToArray(lines, l);
-    }
-    char *text = json_print(o);
-    cJSON_Delete(o);
-    return text;
+    for (size_t i = 0; i < s->n_lines; i++)
+        cJSON_AddNumberToObject(payload_line(w, &s->lines[i], lines), "BackorderQuantity",
+                                (double)s->lines[i].backorder);
+    return payload_text(o);
 }
 
 char *c7hooks_purchase_payload(const c7world *w, const c7purchase *p)
@@ -313,16 +318,7 @@ char *c7hooks_purchase_payload(const c7world *w, const c7purchase *p)
     c7w_date(w, p->updated_ms, d, sizeof d);
     cJSON_AddStringToObject(o, "LastUpdatedDate", d);
     cJSON *lines = cJSON_AddArrayToObject(o, "Lines");
-    for (size_t i = 0; i < p->n_lines; i++) {
-        const c7prod *pr = &w->prods[p->lines[i].product];
-        cJSON *l = cJSON_CreateObject();
-        cJSON_AddStringToObject(l, "ProductID", pr->id);
-        cJSON_AddStringToObject(l, "SKU", pr->sku);
-        cJSON_AddNumberToObject(l, "Quantity", (double)p->lines[i].qty);
-        cJSON_AddNumberToObject(l, "Price", p->lines[i].price);
-        cJSON_AddItemToArray(lines, l);
-    }
-    char *text = json_print(o);
-    cJSON_Delete(o);
-    return text;
+    for (size_t i = 0; i < p->n_lines; i++)
+        cJSON_AddNumberToObject(payload_line(w, &p->lines[i], lines), "Price", p->lines[i].price);
+    return payload_text(o);
 }

@@ -22,7 +22,7 @@ static double money(double v)
     return round(v * 10000.0) / 10000.0;
 }
 
-static void add_str_or_null(cJSON *o, const char *key, const char *v)
+void c7render_str_or_null(cJSON *o, const char *key, const char *v)
 {
     if (v)
         cJSON_AddStringToObject(o, key, v);
@@ -30,17 +30,7 @@ static void add_str_or_null(cJSON *o, const char *key, const char *v)
         cJSON_AddNullToObject(o, key);
 }
 
-static void add_date(const c7world *w, cJSON *o, const char *key, int64_t sim_ms)
-{
-    if (sim_ms < 0) {
-        cJSON_AddNullToObject(o, key);
-        return;
-    }
-    char d[40];
-    c7w_date(w, sim_ms, d, sizeof d);
-    cJSON_AddStringToObject(o, key, d);
-}
-
+/* A unix epoch instant under key as Cin7's date text, or null when < 0. */
 static void add_epoch_date(cJSON *o, const char *key, int64_t epoch_ms)
 {
     if (epoch_ms < 0) {
@@ -50,6 +40,23 @@ static void add_epoch_date(cJSON *o, const char *key, int64_t epoch_ms)
     char d[40];
     c7w_epoch_date(epoch_ms, d, sizeof d);
     cJSON_AddStringToObject(o, key, d);
+}
+
+/* A simulated instant under key as Cin7's date text, or null when unset
+ * (< 0). A set one is never before the epoch: the clock's origin is not. */
+static void add_date(const c7world *w, cJSON *o, const char *key, int64_t sim_ms)
+{
+    add_epoch_date(o, key, sim_ms < 0 ? -1 : clock_epoch_ms(w->clk, sim_ms));
+}
+
+/* A line's product, as every line of an answer starts. */
+static cJSON *product_line(const c7prod *p)
+{
+    cJSON *l = cJSON_CreateObject();
+    cJSON_AddStringToObject(l, "ProductID", p->id);
+    cJSON_AddStringToObject(l, "SKU", p->sku);
+    cJSON_AddStringToObject(l, "Name", p->name);
+    return l;
 }
 
 static double line_total(const c7line *ln)
@@ -64,11 +71,7 @@ static void add_order_lines(const c7world *w, cJSON *o, const c7line *lines, siz
     double before = 0, tax = 0;
     for (size_t i = 0; i < n; i++) {
         const c7line *ln = &lines[i];
-        const c7prod *p = &w->prods[ln->product];
-        cJSON *l = cJSON_CreateObject();
-        cJSON_AddStringToObject(l, "ProductID", p->id);
-        cJSON_AddStringToObject(l, "SKU", p->sku);
-        cJSON_AddStringToObject(l, "Name", p->name);
+        cJSON *l = product_line(&w->prods[ln->product]);
         cJSON_AddNumberToObject(l, "Quantity", (double)ln->qty);
         cJSON_AddNumberToObject(l, "Price", money(ln->price));
         cJSON_AddNumberToObject(l, "Discount", money(ln->discount));
@@ -136,12 +139,9 @@ static cJSON *shipping_address(const c7sale *s)
     if (!s->shipping_address)
         return cJSON_CreateNull();
     cJSON *a = cJSON_Duplicate(s->shipping_address, 1);
-    static const char *const keys[] = {"Line1", "Line2", "City", "State", "Postcode", "Country"};
-    for (size_t i = 0; i < 6; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, keys[i]);
-        if (!v)
-            cJSON_AddNullToObject(a, keys[i]);
-    }
+    for (size_t i = 0; i < C7_ADDRESS_FIELDS; i++)
+        if (!cJSON_GetObjectItemCaseSensitive(a, c7_address_fields[i]))
+            cJSON_AddNullToObject(a, c7_address_fields[i]);
     return a;
 }
 
@@ -158,11 +158,7 @@ static cJSON *fulfilment(const c7world *w, const c7sale *s)
         cJSON_AddStringToObject(st, "Status", done ? "AUTHORISED" : "NOT AVAILABLE");
         cJSON *lines = cJSON_AddArrayToObject(st, "Lines");
         for (size_t i = 0; done && i < s->n_lines; i++) {
-            const c7prod *p = &w->prods[s->lines[i].product];
-            cJSON *l = cJSON_CreateObject();
-            cJSON_AddStringToObject(l, "ProductID", p->id);
-            cJSON_AddStringToObject(l, "SKU", p->sku);
-            cJSON_AddStringToObject(l, "Name", p->name);
+            cJSON *l = product_line(&w->prods[s->lines[i].product]);
             cJSON_AddStringToObject(l, "Location", w->locs[s->location].name);
             cJSON_AddStringToObject(l, "LocationID", w->locs[s->location].id);
             cJSON_AddNumberToObject(l, "Quantity", (double)s->lines[i].picked);
@@ -187,6 +183,15 @@ static cJSON *fulfilment(const c7world *w, const c7sale *s)
     return f;
 }
 
+static void add_customer(cJSON *o, const c7sale *s)
+{
+    cJSON_AddStringToObject(o, "Customer", s->customer ? s->customer : "");
+    c7render_str_or_null(o, "CustomerID", s->customer_id);
+    c7render_str_or_null(o, "CustomerReference", s->customer_reference);
+    c7render_str_or_null(o, "ExternalID", s->external_id);
+    c7render_str_or_null(o, "SourceChannel", s->source_channel);
+}
+
 static void add_combined(cJSON *o, const c7sale *s)
 {
     cJSON_AddStringToObject(o, "CombinedPickingStatus", pick_status(s));
@@ -202,11 +207,7 @@ cJSON *c7render_sale(const c7world *w, const c7sale *s)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "ID", s->id);
-    cJSON_AddStringToObject(o, "Customer", s->customer ? s->customer : "");
-    add_str_or_null(o, "CustomerID", s->customer_id);
-    add_str_or_null(o, "CustomerReference", s->customer_reference);
-    add_str_or_null(o, "ExternalID", s->external_id);
-    add_str_or_null(o, "SourceChannel", s->source_channel);
+    add_customer(o, s);
     cJSON_AddStringToObject(o, "Location", w->locs[s->location].name);
     cJSON_AddStringToObject(o, "Status", c7_sale_stage_names[s->stage]);
     cJSON_AddStringToObject(o, "Type", "Simple Sale");
@@ -234,11 +235,7 @@ cJSON *c7render_sale_row(const c7world *w, const c7sale *s)
     cJSON_AddStringToObject(o, "OrderNumber", s->number);
     cJSON_AddStringToObject(o, "Status", c7_sale_stage_names[s->stage]);
     add_date(w, o, "OrderDate", s->created_ms);
-    cJSON_AddStringToObject(o, "Customer", s->customer ? s->customer : "");
-    add_str_or_null(o, "CustomerID", s->customer_id);
-    add_str_or_null(o, "CustomerReference", s->customer_reference);
-    add_str_or_null(o, "ExternalID", s->external_id);
-    add_str_or_null(o, "SourceChannel", s->source_channel);
+    add_customer(o, s);
     cJSON_AddStringToObject(o, "OrderStatus", c7_order_status_names[s->order_status]);
     cJSON_AddStringToObject(o, "QuoteStatus", "NOT AVAILABLE");
     add_combined(o, s);
@@ -275,6 +272,11 @@ static const char *received_status(const c7purchase *p)
     return p->stage == C7_PUR_RECEIVED ? "AUTHORISED" : "NOT AVAILABLE";
 }
 
+static const char *receiving_status(const c7purchase *p)
+{
+    return p->stage == C7_PUR_RECEIVED ? "FULLY RECEIVED" : "NOT RECEIVED";
+}
+
 cJSON *c7render_purchase(const c7world *w, const c7purchase *p)
 {
     const c7sup *s = &w->sups[p->supplier];
@@ -295,19 +297,14 @@ cJSON *c7render_purchase(const c7world *w, const c7purchase *p)
     cJSON_AddStringToObject(o, "SupplierCurrency", s->currency);
     cJSON_AddNumberToObject(o, "CurrencyRate", 1);
     add_date(w, o, "LastUpdatedDate", p->updated_ms);
-    cJSON_AddStringToObject(o, "CombinedReceivingStatus",
-                            p->stage == C7_PUR_RECEIVED ? "FULLY RECEIVED" : "NOT RECEIVED");
+    cJSON_AddStringToObject(o, "CombinedReceivingStatus", receiving_status(p));
     cJSON *order = cJSON_AddObjectToObject(o, "Order");
     add_purchase_order_fields(w, order, p);
     cJSON *sr = cJSON_AddObjectToObject(o, "StockReceived");
     cJSON_AddStringToObject(sr, "Status", received_status(p));
     cJSON *lines = cJSON_AddArrayToObject(sr, "Lines");
     for (size_t i = 0; p->stage == C7_PUR_RECEIVED && i < p->n_lines; i++) {
-        const c7prod *pr = &w->prods[p->lines[i].product];
-        cJSON *l = cJSON_CreateObject();
-        cJSON_AddStringToObject(l, "ProductID", pr->id);
-        cJSON_AddStringToObject(l, "SKU", pr->sku);
-        cJSON_AddStringToObject(l, "Name", pr->name);
+        cJSON *l = product_line(&w->prods[p->lines[i].product]);
         cJSON_AddNumberToObject(l, "Quantity", (double)p->lines[i].qty);
         cJSON_AddStringToObject(l, "Location", w->locs[p->location].name);
         cJSON_AddStringToObject(l, "LocationID", w->locs[p->location].id);
@@ -336,8 +333,7 @@ cJSON *c7render_purchase_row(const c7world *w, const c7purchase *p)
     cJSON_AddStringToObject(o, "BaseCurrency", "USD");
     cJSON_AddStringToObject(o, "OrderStatus", c7_order_status_names[p->order_status]);
     cJSON_AddStringToObject(o, "StockReceivedStatus", received_status(p));
-    cJSON_AddStringToObject(o, "CombinedReceivingStatus",
-                            p->stage == C7_PUR_RECEIVED ? "FULLY RECEIVED" : "NOT RECEIVED");
+    cJSON_AddStringToObject(o, "CombinedReceivingStatus", receiving_status(p));
     cJSON_AddStringToObject(o, "InvoiceStatus", "NOT AVAILABLE");
     cJSON_AddStringToObject(o, "CombinedInvoiceStatus", "NOT INVOICED");
     cJSON_AddStringToObject(o, "CombinedPaymentStatus", "UNPAID");
@@ -487,7 +483,7 @@ cJSON *c7render_hook(const c7sub *s)
     cJSON_AddStringToObject(o, "ExternalAuthorizationType", s->auth);
     cJSON_AddStringToObject(o, "ExternalUserName", s->username ? s->username : "");
     cJSON_AddStringToObject(o, "ExternalPassword", s->password ? s->password : "");
-    add_str_or_null(o, "ExternalBearerToken", s->token);
+    c7render_str_or_null(o, "ExternalBearerToken", s->token);
     cJSON *h = cJSON_AddArrayToObject(o, "ExternalHeaders");
     for (size_t i = 0; i < s->n_headers; i++) {
         cJSON *kv = cJSON_CreateObject();
@@ -518,6 +514,18 @@ cJSON *c7render_journal_lines(const c7world *w, const c7line *lines, size_t n, i
 }
 
 /* ---- the ground truth ------------------------------------------------------------ */
+
+cJSON *c7render_purchase_truth(const c7world *w, const c7purchase *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", p->id);
+    cJSON_AddStringToObject(o, "order_number", p->number);
+    cJSON_AddStringToObject(o, "supplier", w->sups[p->supplier].name);
+    cJSON_AddStringToObject(o, "location", w->locs[p->location].name);
+    cJSON_AddStringToObject(o, "status", c7_purchase_stage_names[p->stage]);
+    cJSON_AddStringToObject(o, "order_status", c7_order_status_names[p->order_status]);
+    return o;
+}
 
 static void add_sim_t(cJSON *o, const char *key, int64_t t)
 {
@@ -593,7 +601,8 @@ cJSON *c7render_state(const c7world *w)
         cJSON_AddStringToObject(o, "sku", p->sku);
         cJSON_AddStringToObject(o, "id", p->id);
         cJSON_AddStringToObject(o, "name", p->name);
-        add_str_or_null(o, "supplier", p->supplier >= 0 ? w->sups[p->supplier].name : NULL);
+        c7render_str_or_null(o, "supplier",
+                             p->supplier >= 0 ? w->sups[p->supplier].name : NULL);
         cJSON_AddNumberToObject(o, "initial", (double)initial);
         cJSON_AddNumberToObject(o, "received", (double)received);
         cJSON_AddNumberToObject(o, "adjusted", (double)adjusted);
@@ -606,14 +615,14 @@ cJSON *c7render_state(const c7world *w)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "id", s->id);
         cJSON_AddStringToObject(o, "order_number", s->number);
-        add_str_or_null(o, "customer_reference", s->customer_reference);
-        add_str_or_null(o, "external_id", s->external_id);
-        add_str_or_null(o, "source_channel", s->source_channel);
+        c7render_str_or_null(o, "customer_reference", s->customer_reference);
+        c7render_str_or_null(o, "external_id", s->external_id);
+        c7render_str_or_null(o, "source_channel", s->source_channel);
         cJSON_AddStringToObject(o, "location", w->locs[s->location].name);
         cJSON_AddStringToObject(o, "status", c7_sale_stage_names[s->stage]);
         cJSON_AddStringToObject(o, "order_status", c7_order_status_names[s->order_status]);
-        add_str_or_null(o, "tracking_number", s->tracking[0] ? s->tracking : NULL);
-        add_str_or_null(o, "application", s->client);
+        c7render_str_or_null(o, "tracking_number", s->tracking[0] ? s->tracking : NULL);
+        c7render_str_or_null(o, "application", s->client);
         add_sim_t(o, "created_t", s->created_ms);
         add_sim_t(o, "authorised_t", s->authorised_ms);
         add_sim_t(o, "updated_t", s->updated_ms);
@@ -627,14 +636,8 @@ cJSON *c7render_state(const c7world *w)
     cJSON *purs = cJSON_AddArrayToObject(v, "purchases");
     for (size_t i = 0; i < w->n_purs; i++) {
         const c7purchase *p = &w->purs[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "id", p->id);
-        cJSON_AddStringToObject(o, "order_number", p->number);
-        cJSON_AddStringToObject(o, "supplier", w->sups[p->supplier].name);
-        cJSON_AddStringToObject(o, "location", w->locs[p->location].name);
-        cJSON_AddStringToObject(o, "status", c7_purchase_stage_names[p->stage]);
-        cJSON_AddStringToObject(o, "order_status", c7_order_status_names[p->order_status]);
-        add_str_or_null(o, "application", p->client);
+        cJSON *o = c7render_purchase_truth(w, p);
+        c7render_str_or_null(o, "application", p->client);
         add_sim_t(o, "created_t", p->created_ms);
         add_sim_t(o, "authorised_t", p->authorised_ms);
         add_sim_t(o, "due_t", p->due_ms);

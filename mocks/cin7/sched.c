@@ -12,10 +12,7 @@ static int before(const c7ev *a, const c7ev *b)
 
 void c7sched_push(c7sched *s, c7ev ev)
 {
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 64;
-        s->heap = xrealloc(s->heap, s->cap * sizeof *s->heap);
-    }
+    XGROW(s->heap, s->n, s->cap, 64);
     ev.order = s->next_order++;
     size_t i = s->n++;
     while (i > 0) {

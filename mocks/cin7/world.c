@@ -28,6 +28,8 @@ const char *const c7_sale_stage_names[] = {"ORDERING", "ORDERED", "BACKORDERED",
                                            "PACKED",   "SHIPPED", "VOIDED"};
 const char *const c7_purchase_stage_names[] = {"DRAFT", "ORDERING", "ORDERED", "RECEIVED",
                                                "VOIDED"};
+const char *const c7_address_fields[C7_ADDRESS_FIELDS] = {"Line1", "Line2",    "City",
+                                                          "State", "Postcode", "Country"};
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -64,7 +66,15 @@ int64_t c7w_available(const c7cell *c)
     return c->on_hand - c->allocated;
 }
 
-static char *dup_or_null(const char *s)
+void c7w_set_id(c7world *w, char out[C7_ID_LEN], const char *given)
+{
+    if (given)
+        snprintf(out, C7_ID_LEN, "%s", given);
+    else
+        c7w_guid(w, out);
+}
+
+char *c7w_dup_or_null(const char *s)
 {
     return s ? xstrdup(s) : NULL;
 }
@@ -72,7 +82,7 @@ static char *dup_or_null(const char *s)
 static void set_str(char **dst, const char *s)
 {
     free(*dst);
-    *dst = dup_or_null(s);
+    *dst = c7w_dup_or_null(s);
 }
 
 static void fail(c7result *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -94,14 +104,6 @@ static void reply(c7result *r, cJSON *v)
     r->error[0] = '\0';
     cJSON_Delete(v);
 }
-
-#define GROW(arr, n, cap)                                                      \
-    do {                                                                       \
-        if ((n) == (cap)) {                                                    \
-            (cap) = (cap) ? (cap) * 2 : 16;                                    \
-            (arr) = xrealloc((arr), (cap) * sizeof *(arr));                    \
-        }                                                                      \
-    } while (0)
 
 /* A journal entry whose fields are an object built by the caller. */
 static void jadd(c7world *w, const char *kind, cJSON *fields)
@@ -146,6 +148,15 @@ static void *world_main(void *arg)
 
 /* ---- stock ------------------------------------------------------------------ */
 
+/* Appends "sku":...,"location":..., a cell's name in journal entries. */
+static void put_cell(sbuf *b, const c7world *w, long p, long l)
+{
+    sbuf_puts(b, "\"sku\":");
+    sbuf_json_str(b, w->prods[p].sku);
+    sbuf_puts(b, ",\"location\":");
+    sbuf_json_str(b, w->locs[l].name);
+}
+
 /* Journals a cell's new figures when they differ from before, and marks the
  * cell for the next stock webhook when Available moved. */
 static void stock_note(c7world *w, long p, long l, const c7cell *before, const char *cause,
@@ -156,10 +167,7 @@ static void stock_note(c7world *w, long p, long l, const c7cell *before, const c
         c->on_order == before->on_order && c->in_transit == before->in_transit)
         return;
     sbuf b = SBUF_INIT;
-    sbuf_puts(&b, "\"sku\":");
-    sbuf_json_str(&b, w->prods[p].sku);
-    sbuf_puts(&b, ",\"location\":");
-    sbuf_json_str(&b, w->locs[l].name);
+    put_cell(&b, w, p, l);
     sbuf_printf(&b,
                 ",\"on_hand\":%lld,\"allocated\":%lld,\"available\":%lld,\"on_order\":%lld,"
                 "\"in_transit\":%lld,\"cause\":\"%s\",\"ref\":",
@@ -211,10 +219,7 @@ static void sale_status_entry(c7world *w, const c7sale *s)
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "id", s->id);
     cJSON_AddStringToObject(f, "order_number", s->number);
-    if (s->customer_reference)
-        cJSON_AddStringToObject(f, "customer_reference", s->customer_reference);
-    else
-        cJSON_AddNullToObject(f, "customer_reference");
+    c7render_str_or_null(f, "customer_reference", s->customer_reference);
     cJSON_AddStringToObject(f, "status", c7_sale_stage_names[s->stage]);
     /* The instant of the change, read before journaling: delays measured
      * between stage_t values are exact. */
@@ -275,10 +280,7 @@ static void sale_authorise(c7world *w, long si)
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "id", s->id);
     cJSON_AddStringToObject(f, "order_number", s->number);
-    if (s->customer_reference)
-        cJSON_AddStringToObject(f, "customer_reference", s->customer_reference);
-    else
-        cJSON_AddNullToObject(f, "customer_reference");
+    c7render_str_or_null(f, "customer_reference", s->customer_reference);
     cJSON_AddStringToObject(f, "location", w->locs[s->location].name);
     cJSON_AddStringToObject(f, "status", c7_sale_stage_names[s->stage]);
     cJSON_AddNumberToObject(f, "authorised_t", (double)s->authorised_ms);
@@ -303,10 +305,8 @@ static void sale_authorise(c7world *w, long si)
             sbuf_json_str(&b, s->customer_reference);
         else
             sbuf_puts(&b, "null");
-        sbuf_puts(&b, ",\"sku\":");
-        sbuf_json_str(&b, w->prods[ln->product].sku);
-        sbuf_puts(&b, ",\"location\":");
-        sbuf_json_str(&b, w->locs[s->location].name);
+        sbuf_putc(&b, ',');
+        put_cell(&b, w, ln->product, s->location);
         sbuf_printf(&b, ",\"qty\":%lld", (long long)ln->backorder);
         journal_addf(w->jr, "backorder", "%s", sbuf_str(&b));
         sbuf_free(&b);
@@ -314,7 +314,7 @@ static void sale_authorise(c7world *w, long si)
     }
     emit_sale(w, "Sale/OrderAuthorised", s);
     if (backordered) {
-        GROW(w->backordered, w->n_backordered, w->cap_backordered);
+        XGROW(w->backordered, w->n_backordered, w->cap_backordered, 16);
         w->backordered[w->n_backordered++] = si;
         emit_sale(w, "Sale/Backordered", s);
     } else {
@@ -348,10 +348,8 @@ static void fill_backorders(c7world *w, long p, long l)
                 c->allocated += take;
                 stock_note(w, p, l, &before, "backorder_filled", s->id);
                 sbuf b = SBUF_INIT;
-                sbuf_printf(&b, "\"sale\":\"%s\",\"sku\":", s->id);
-                sbuf_json_str(&b, w->prods[p].sku);
-                sbuf_puts(&b, ",\"location\":");
-                sbuf_json_str(&b, w->locs[l].name);
+                sbuf_printf(&b, "\"sale\":\"%s\",", s->id);
+                put_cell(&b, w, p, l);
                 sbuf_printf(&b, ",\"qty\":%lld,\"still_backordered\":%lld", (long long)take,
                             (long long)ln->backorder);
                 journal_addf(w->jr, "backorder_filled", "%s", sbuf_str(&b));
@@ -410,13 +408,7 @@ static void sale_step(c7world *w, long si, int to)
 static void purchase_entry(c7world *w, const char *kind, const c7purchase *p, const char *by,
                            const char *client)
 {
-    cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "id", p->id);
-    cJSON_AddStringToObject(f, "order_number", p->number);
-    cJSON_AddStringToObject(f, "supplier", w->sups[p->supplier].name);
-    cJSON_AddStringToObject(f, "location", w->locs[p->location].name);
-    cJSON_AddStringToObject(f, "status", c7_purchase_stage_names[p->stage]);
-    cJSON_AddStringToObject(f, "order_status", c7_order_status_names[p->order_status]);
+    cJSON *f = c7render_purchase_truth(w, p);
     if (by)
         cJSON_AddStringToObject(f, "by", by);
     if (p->authorised_ms >= 0)
@@ -513,14 +505,11 @@ static void fire(c7world *w, const c7ev *ev)
 
 static long add_location(c7world *w, const char *name, const char *id)
 {
-    GROW(w->locs, w->n_locs, w->cap_locs);
+    XGROW(w->locs, w->n_locs, w->cap_locs, 16);
     long l = (long)w->n_locs++;
     c7loc *loc = &w->locs[l];
     loc->name = xstrdup(name);
-    if (id)
-        snprintf(loc->id, sizeof loc->id, "%s", id);
-    else
-        c7w_guid(w, loc->id);
+    c7w_set_id(w, loc->id, id);
     strmap_put(w->loc_by_name, loc->name, l);
     strmap_put(w->loc_by_id, loc->id, l);
     for (size_t p = 0; p < w->n_prods; p++) {
@@ -540,6 +529,28 @@ static long find_location(const c7world *w, const char *s)
 static long find_product(const c7world *w, const char *sku, const char *id)
 {
     return id ? strmap_get(w->prod_by_id, id) : strmap_get(w->prod_by_sku, sku);
+}
+
+/* Live webhook subscriptions of type, but except (or -1). */
+static int64_t hooks_of_type(const c7world *w, const char *type, long except)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < w->n_subs; i++)
+        n += (long)i != except && !w->subs[i].deleted && strcmp(w->subs[i].type, type) == 0;
+    return n;
+}
+
+/* Takes a document's own id, if it gives one, for the seed being checked:
+ * fails when the world (taken) or an earlier document of the seed (ids)
+ * holds it already. */
+static int claim_id(strmap *ids, const char *id, int taken, const char *path, json_err *e)
+{
+    if (!id)
+        return 0;
+    if (taken || strmap_get(ids, id) >= 0)
+        return json_fail(e, path, "id %s is already in use", id);
+    strmap_put(ids, id, 0);
+    return 0;
 }
 
 /* Checks a document's references against the world and the document itself
@@ -563,13 +574,9 @@ static int check_world_doc(c7world *w, const c7cfg *c, json_err *e)
             json_fail(e, p, "location \"%s\" already exists", l->name);
             goto out;
         }
-        if (l->id && (find_location(w, l->id) >= 0 || strmap_get(ids, l->id) >= 0)) {
-            json_fail(e, p, "id %s is already in use", l->id);
+        if (claim_id(ids, l->id, l->id && find_location(w, l->id) >= 0, p, e))
             goto out;
-        }
         strmap_put(locs, l->name, (long)i);
-        if (l->id)
-            strmap_put(ids, l->id, 0);
     }
     for (size_t i = 0; i < c->n_suppliers; i++) {
         const c7cfg_supplier *s = &c->suppliers[i];
@@ -578,12 +585,8 @@ static int check_world_doc(c7world *w, const c7cfg *c, json_err *e)
             json_fail(e, p, "supplier \"%s\" already exists", s->name);
             goto out;
         }
-        if (s->id && (strmap_get(w->sup_by_id, s->id) >= 0 || strmap_get(ids, s->id) >= 0)) {
-            json_fail(e, p, "id %s is already in use", s->id);
+        if (claim_id(ids, s->id, s->id && strmap_get(w->sup_by_id, s->id) >= 0, p, e))
             goto out;
-        }
-        if (s->id)
-            strmap_put(ids, s->id, 0);
         for (size_t k = 0; k < s->n_locations; k++)
             if (find_location(w, s->locations[k]) < 0 && strmap_get(locs, s->locations[k]) < 0) {
                 snprintf(p, sizeof p, "$.suppliers[%zu].locations[%zu]", i, k);
@@ -599,10 +602,8 @@ static int check_world_doc(c7world *w, const c7cfg *c, json_err *e)
             json_fail(e, p, "SKU \"%s\" already exists", pr->sku);
             goto out;
         }
-        if (pr->id && (strmap_get(w->prod_by_id, pr->id) >= 0 || strmap_get(ids, pr->id) >= 0)) {
-            json_fail(e, p, "id %s is already in use", pr->id);
+        if (claim_id(ids, pr->id, pr->id && strmap_get(w->prod_by_id, pr->id) >= 0, p, e))
             goto out;
-        }
         if (pr->supplier && strmap_get(w->sup_by_name, pr->supplier) < 0 &&
             strmap_get(sups, pr->supplier) < 0) {
             snprintf(p, sizeof p, "$.products[%zu].supplier", i);
@@ -610,8 +611,6 @@ static int check_world_doc(c7world *w, const c7cfg *c, json_err *e)
             goto out;
         }
         strmap_put(skus, pr->sku, (long)i);
-        if (pr->id)
-            strmap_put(ids, pr->id, 0);
     }
     if (w->n_locs + c->n_locations == 0 && c->n_stock > 0) {
         json_fail(e, "$.stock", "there is no location to hold stock");
@@ -633,15 +632,9 @@ static int check_world_doc(c7world *w, const c7cfg *c, json_err *e)
     for (size_t i = 0; i < c->n_subs; i++) {
         const c7cfg_sub *s = &c->subs[i];
         snprintf(p, sizeof p, "$.subscriptions[%zu]", i);
-        if (s->id && (strmap_get(w->sub_by_id, s->id) >= 0 || strmap_get(ids, s->id) >= 0)) {
-            json_fail(e, p, "id %s is already in use", s->id);
+        if (claim_id(ids, s->id, s->id && strmap_get(w->sub_by_id, s->id) >= 0, p, e))
             goto out;
-        }
-        if (s->id)
-            strmap_put(ids, s->id, 0);
-        int64_t same = 0;
-        for (size_t k = 0; k < w->n_subs; k++)
-            same += !w->subs[k].deleted && strcmp(w->subs[k].type, s->type) == 0;
+        int64_t same = hooks_of_type(w, s->type, -1);
         for (size_t k = 0; k < i; k++)
             same += strcmp(c->subs[k].type, s->type) == 0;
         if (same >= w->cfg->hooks_per_type) {
@@ -682,14 +675,11 @@ static void add_world_doc(c7world *w, const c7cfg *c)
         add_location(w, c->locations[i].name, c->locations[i].id);
     for (size_t i = 0; i < c->n_suppliers; i++) {
         const c7cfg_supplier *cs = &c->suppliers[i];
-        GROW(w->sups, w->n_sups, w->cap_sups);
+        XGROW(w->sups, w->n_sups, w->cap_sups, 16);
         long si = (long)w->n_sups++;
         c7sup *s = &w->sups[si];
         memset(s, 0, sizeof *s);
-        if (cs->id)
-            snprintf(s->id, sizeof s->id, "%s", cs->id);
-        else
-            c7w_guid(w, s->id);
+        c7w_set_id(w, s->id, cs->id);
         s->name = xstrdup(cs->name);
         s->currency = xstrdup(cs->currency);
         s->payment_term = xstrdup(cs->payment_term);
@@ -704,14 +694,11 @@ static void add_world_doc(c7world *w, const c7cfg *c)
     }
     for (size_t i = 0; i < c->n_products; i++) {
         const c7cfg_product *cp = &c->products[i];
-        GROW(w->prods, w->n_prods, w->cap_prods);
+        XGROW(w->prods, w->n_prods, w->cap_prods, 16);
         long pi = (long)w->n_prods++;
         c7prod *p = &w->prods[pi];
         memset(p, 0, sizeof *p);
-        if (cp->id)
-            snprintf(p->id, sizeof p->id, "%s", cp->id);
-        else
-            c7w_guid(w, p->id);
+        c7w_set_id(w, p->id, cp->id);
         p->sku = xstrdup(cp->sku);
         p->name = xstrdup(cp->name);
         p->status = xstrdup(cp->status);
@@ -752,10 +739,21 @@ static void add_world_doc(c7world *w, const c7cfg *c)
                  c->n_apps, c->n_locations, c->n_suppliers, c->n_products, c->n_stock, c->n_subs);
 }
 
+/* The world's lookups by name and id, made, emptied and freed together. */
+enum { N_INDEXES = 9 };
+
+static void world_indexes(c7world *w, strmap **out[N_INDEXES])
+{
+    strmap **all[N_INDEXES] = {
+        &w->loc_by_name, &w->loc_by_id, &w->sup_by_name, &w->sup_by_id, &w->prod_by_sku,
+        &w->prod_by_id, &w->sale_by_id, &w->pur_by_id, &w->sub_by_id,
+    };
+    memcpy(out, all, sizeof all);
+}
+
 static c7cfg *copy_settings(const c7cfg *c)
 {
-    c7cfg *s = c7config_defaults();
-    free(s->account);
+    c7cfg *s = xmalloc(sizeof *s);
     *s = *c; /* numbers */
     s->account = xstrdup(c->account);
     s->apps = NULL;
@@ -784,15 +782,10 @@ c7world *c7world_new(mockd *m, const c7cfg *cfg, json_err *e)
     pthread_mutex_init(&w->lock, NULL);
     clock_cond_init(&w->cv);
     rng_derive(&w->ids, mockd_seed(m), 0x1d5);
-    w->loc_by_name = strmap_new(1);
-    w->loc_by_id = strmap_new(1);
-    w->sup_by_name = strmap_new(1);
-    w->sup_by_id = strmap_new(1);
-    w->prod_by_sku = strmap_new(1);
-    w->prod_by_id = strmap_new(1);
-    w->sale_by_id = strmap_new(1);
-    w->pur_by_id = strmap_new(1);
-    w->sub_by_id = strmap_new(1);
+    strmap **idx[N_INDEXES];
+    world_indexes(w, idx);
+    for (size_t i = 0; i < N_INDEXES; i++)
+        *idx[i] = strmap_new(1);
     w->next_sub_num = 1;
     if (check_world_doc(w, cfg, e) != 0) {
         c7world_free(w);
@@ -862,15 +855,10 @@ static void clear_world(c7world *w)
     for (size_t i = 0; i < w->n_chs; i++)
         free(w->chs[i].channel);
     w->n_chs = 0;
-    strmap_clear(w->loc_by_name);
-    strmap_clear(w->loc_by_id);
-    strmap_clear(w->sup_by_name);
-    strmap_clear(w->sup_by_id);
-    strmap_clear(w->prod_by_sku);
-    strmap_clear(w->prod_by_id);
-    strmap_clear(w->sale_by_id);
-    strmap_clear(w->pur_by_id);
-    strmap_clear(w->sub_by_id);
+    strmap **idx[N_INDEXES];
+    world_indexes(w, idx);
+    for (size_t i = 0; i < N_INDEXES; i++)
+        strmap_clear(*idx[i]);
     c7sched_clear(&w->sched);
     w->flush_pending = 0;
 }
@@ -905,15 +893,10 @@ void c7world_free(c7world *w)
     free(w->purs);
     free(w->subs);
     free(w->chs);
-    strmap_free(w->loc_by_name);
-    strmap_free(w->loc_by_id);
-    strmap_free(w->sup_by_name);
-    strmap_free(w->sup_by_id);
-    strmap_free(w->prod_by_sku);
-    strmap_free(w->prod_by_id);
-    strmap_free(w->sale_by_id);
-    strmap_free(w->pur_by_id);
-    strmap_free(w->sub_by_id);
+    strmap **idx[N_INDEXES];
+    world_indexes(w, idx);
+    for (size_t i = 0; i < N_INDEXES; i++)
+        strmap_free(*idx[i]);
     c7sched_free(&w->sched);
     c7config_free(w->cfg);
     pthread_mutex_destroy(&w->lock);
@@ -1065,7 +1048,7 @@ static c7line *make_lines(const c7world *w, const c7order_in *o, const long *pro
                                    : sale ? w->prods[prods[i]].price : w->prods[prods[i]].cost;
         ln->discount = in->discount;
         ln->tax = in->tax;
-        ln->comment = dup_or_null(in->comment);
+        ln->comment = c7w_dup_or_null(in->comment);
     }
     return lines;
 }
@@ -1095,20 +1078,20 @@ void c7world_sale_create(c7world *w, const c7sale_in *in, c7result *out)
     if (resolve_lines(w, &in->order, &prods, out))
         goto out;
 
-    GROW(w->sales, w->n_sales, w->cap_sales);
+    XGROW(w->sales, w->n_sales, w->cap_sales, 16);
     long si = (long)w->n_sales++;
     c7sale *s = &w->sales[si];
     memset(s, 0, sizeof *s);
     c7w_guid(w, s->id);
     snprintf(s->number, sizeof s->number, "SO-%05zu", (size_t)si + 1);
-    s->customer = dup_or_null(in->customer ? in->customer : "");
-    s->customer_id = dup_or_null(in->customer_id);
-    s->customer_reference = dup_or_null(in->customer_reference);
-    s->external_id = dup_or_null(in->external_id);
-    s->source_channel = dup_or_null(in->source_channel);
-    s->note = dup_or_null(in->note);
-    s->memo = dup_or_null(in->order.memo);
-    s->client = dup_or_null(in->client);
+    s->customer = xstrdup(in->customer ? in->customer : "");
+    s->customer_id = c7w_dup_or_null(in->customer_id);
+    s->customer_reference = c7w_dup_or_null(in->customer_reference);
+    s->external_id = c7w_dup_or_null(in->external_id);
+    s->source_channel = c7w_dup_or_null(in->source_channel);
+    s->note = c7w_dup_or_null(in->note);
+    s->memo = c7w_dup_or_null(in->order.memo);
+    s->client = c7w_dup_or_null(in->client);
     s->shipping_address = in->shipping_address ? cJSON_Duplicate(in->shipping_address, 1) : NULL;
     s->location = loc;
     s->ship_by_ms = in->ship_by_ms;
@@ -1127,18 +1110,9 @@ void c7world_sale_create(c7world *w, const c7sale_in *in, c7result *out)
     cJSON_AddStringToObject(f, "id", s->id);
     cJSON_AddStringToObject(f, "order_number", s->number);
     cJSON_AddStringToObject(f, "customer", s->customer);
-    if (s->customer_reference)
-        cJSON_AddStringToObject(f, "customer_reference", s->customer_reference);
-    else
-        cJSON_AddNullToObject(f, "customer_reference");
-    if (s->external_id)
-        cJSON_AddStringToObject(f, "external_id", s->external_id);
-    else
-        cJSON_AddNullToObject(f, "external_id");
-    if (s->source_channel)
-        cJSON_AddStringToObject(f, "source_channel", s->source_channel);
-    else
-        cJSON_AddNullToObject(f, "source_channel");
+    c7render_str_or_null(f, "customer_reference", s->customer_reference);
+    c7render_str_or_null(f, "external_id", s->external_id);
+    c7render_str_or_null(f, "source_channel", s->source_channel);
     cJSON_AddStringToObject(f, "location", w->locs[loc].name);
     cJSON_AddStringToObject(f, "order_status",
                             authorise ? "AUTHORISED" : c7_order_status_names[s->order_status]);
@@ -1395,24 +1369,27 @@ static int check_purchase_order(const c7purchase *p, const c7order_in *o, c7resu
     return 0;
 }
 
-/* Replaces the order's lines; authorises or arms the auto-approval. The
- * caller journals the change first. */
-static void apply_purchase_order(c7world *w, long pi, const c7order_in *o, const long *prods)
+/* Saves a change of purchase pi: replaces its order section with o when
+ * one was given (lines resolved to prods), journals the purchase as kind
+ * (client: the application whose request it was; NULL: its creator), then
+ * authorises it or arms the auto-approval as the section asks. */
+static void save_purchase(c7world *w, long pi, const c7order_in *o, const long *prods,
+                          const char *kind, const char *client)
 {
     c7purchase *p = &w->purs[pi];
-    free_lines(p->lines, p->n_lines);
-    p->lines = make_lines(w, o, prods, 0);
-    p->n_lines = o->n_lines;
-    if (o->memo)
-        set_str(&p->memo, o->memo);
-    p->order_status = p->n_lines ? C7_OS_DRAFT : C7_OS_NONE;
-    p->stage = p->n_lines ? C7_PUR_ORDERING : C7_PUR_DRAFT;
-    p->updated_ms = c7w_now(w);
-}
-
-static void after_purchase_order(c7world *w, long pi, const c7order_in *o)
-{
-    c7purchase *p = &w->purs[pi];
+    if (o->present) {
+        free_lines(p->lines, p->n_lines);
+        p->lines = make_lines(w, o, prods, 0);
+        p->n_lines = o->n_lines;
+        if (o->memo)
+            set_str(&p->memo, o->memo);
+        p->order_status = p->n_lines ? C7_OS_DRAFT : C7_OS_NONE;
+        p->stage = p->n_lines ? C7_PUR_ORDERING : C7_PUR_DRAFT;
+        p->updated_ms = c7w_now(w);
+    }
+    purchase_entry(w, kind, p, NULL, client);
+    if (!o->present)
+        return;
     if (o->status && strcmp(o->status, "AUTHORISED") == 0)
         purchase_authorise(w, pi, "api");
     else if (p->order_status == C7_OS_DRAFT && w->cfg->auto_approve_ms != C7_NEVER)
@@ -1430,7 +1407,7 @@ void c7world_purchase_create(c7world *w, const c7purchase_in *in, c7result *out)
                               resolve_lines(w, &in->order, &prods, out)))
         goto out;
 
-    GROW(w->purs, w->n_purs, w->cap_purs);
+    XGROW(w->purs, w->n_purs, w->cap_purs, 16);
     long pi = (long)w->n_purs++;
     c7purchase *p = &w->purs[pi];
     memset(p, 0, sizeof *p);
@@ -1439,8 +1416,8 @@ void c7world_purchase_create(c7world *w, const c7purchase_in *in, c7result *out)
     p->supplier = sup;
     p->location = loc;
     p->terms = xstrdup(in->terms ? in->terms : w->sups[sup].payment_term);
-    p->note = dup_or_null(in->note);
-    p->client = dup_or_null(in->client);
+    p->note = c7w_dup_or_null(in->note);
+    p->client = c7w_dup_or_null(in->client);
     p->required_by_ms = in->has_required_by ? in->required_by_ms : -1;
     p->created_ms = p->updated_ms = c7w_now(w);
     p->authorised_ms = p->due_ms = p->received_ms = -1;
@@ -1448,12 +1425,8 @@ void c7world_purchase_create(c7world *w, const c7purchase_in *in, c7result *out)
     p->stage = C7_PUR_DRAFT;
     p->lines = xcalloc(1, sizeof *p->lines);
     strmap_put(w->pur_by_id, p->id, pi);
-    if (in->order.present)
-        apply_purchase_order(w, pi, &in->order, prods);
-    purchase_entry(w, "purchase_created", &w->purs[pi], NULL, NULL);
     counters_add(w->ctr, "purchases created", 1);
-    if (in->order.present)
-        after_purchase_order(w, pi, &in->order);
+    save_purchase(w, pi, &in->order, prods, "purchase_created", NULL);
     reply(out, c7render_purchase(w, &w->purs[pi]));
 out:
     free(prods);
@@ -1495,11 +1468,7 @@ void c7world_purchase_update(c7world *w, const c7purchase_in *in, c7result *out)
     if (in->has_required_by)
         p->required_by_ms = in->required_by_ms;
     p->updated_ms = c7w_now(w);
-    if (in->order.present)
-        apply_purchase_order(w, pi, &in->order, prods);
-    purchase_entry(w, "purchase_updated", &w->purs[pi], NULL, in->client);
-    if (in->order.present)
-        after_purchase_order(w, pi, &in->order);
+    save_purchase(w, pi, &in->order, prods, "purchase_updated", in->client);
     reply(out, c7render_purchase(w, &w->purs[pi]));
 out:
     free(prods);
@@ -1518,9 +1487,7 @@ void c7world_purchase_order(c7world *w, const char *id, const c7order_in *in, co
     }
     if (check_purchase_order(&w->purs[pi], in, out) || resolve_lines(w, in, &prods, out))
         goto out;
-    apply_purchase_order(w, pi, in, prods);
-    purchase_entry(w, "purchase_updated", &w->purs[pi], NULL, client);
-    after_purchase_order(w, pi, in);
+    save_purchase(w, pi, in, prods, "purchase_updated", client);
     reply(out, c7render_purchase_order(w, &w->purs[pi]));
 out:
     free(prods);
@@ -1754,12 +1721,16 @@ static int check_hook_auth(const char *auth, const char *user, const char *pass,
     return 0;
 }
 
-static int64_t hooks_of_type(const c7world *w, const char *type, long except)
+/* Fails unless one more webhook of type fits beside the live ones (but
+ * except, a subscription changing its type, or -1). */
+static int check_hook_room(const c7world *w, const char *type, long except, c7result *r)
 {
-    int64_t n = 0;
-    for (size_t i = 0; i < w->n_subs; i++)
-        n += (long)i != except && !w->subs[i].deleted && strcmp(w->subs[i].type, type) == 0;
-    return n;
+    if (hooks_of_type(w, type, except) >= w->cfg->hooks_per_type) {
+        fail(r, 400, "Type: there is a limit of %lld webhooks of the same type",
+             (long long)w->cfg->hooks_per_type);
+        return -1;
+    }
+    return 0;
 }
 
 void c7world_hooks_list(c7world *w, c7result *out)
@@ -1791,11 +1762,8 @@ void c7world_hook_create(c7world *w, const c7hook_in *in, c7result *out)
     pthread_mutex_lock(&w->lock);
     if (check_hook_auth(in->auth, in->username, in->password, in->token, out))
         goto out;
-    if (hooks_of_type(w, in->type, -1) >= w->cfg->hooks_per_type) {
-        fail(out, 400, "Type: there is a limit of %lld webhooks of the same type",
-             (long long)w->cfg->hooks_per_type);
+    if (check_hook_room(w, in->type, -1, out))
         goto out;
-    }
     long i = c7hooks_add(w, in);
     hook_entry(w, "webhook_subscribed", &w->subs[i], in->client);
     reply(out, hooks_answer(&w->subs[i]));
@@ -1819,11 +1787,8 @@ void c7world_hook_update(c7world *w, const c7hook_in *in, c7result *out)
     const char *token = in->token ? in->token : s->token;
     if (check_hook_auth(auth, user, pass, token, out))
         goto out;
-    if (strcmp(type, s->type) != 0 && hooks_of_type(w, type, i) >= w->cfg->hooks_per_type) {
-        fail(out, 400, "Type: there is a limit of %lld webhooks of the same type",
-             (long long)w->cfg->hooks_per_type);
+    if (strcmp(type, s->type) != 0 && check_hook_room(w, type, i, out))
         goto out;
-    }
     s->type = type; /* both spellings are static */
     if (in->url)
         set_str(&s->url, in->url);
@@ -1837,21 +1802,8 @@ void c7world_hook_update(c7world *w, const c7hook_in *in, c7result *out)
         set_str(&s->password, in->password);
     if (in->token)
         set_str(&s->token, in->token);
-    if (in->has_headers) {
-        for (size_t k = 0; k < s->n_headers; k++) {
-            free(s->hkeys[k]);
-            free(s->hvals[k]);
-        }
-        free(s->hkeys);
-        free(s->hvals);
-        s->n_headers = in->n_headers;
-        s->hkeys = xcalloc(in->n_headers ? in->n_headers : 1, sizeof *s->hkeys);
-        s->hvals = xcalloc(in->n_headers ? in->n_headers : 1, sizeof *s->hvals);
-        for (size_t k = 0; k < in->n_headers; k++) {
-            s->hkeys[k] = xstrdup(in->header_keys[k]);
-            s->hvals[k] = xstrdup(in->header_values[k]);
-        }
-    }
+    if (in->has_headers)
+        c7hooks_set_headers(s, in);
     if (in->active >= 0) {
         if (in->active && !s->active)
             s->deactivated_ms = -1;
@@ -1913,21 +1865,34 @@ void c7world_receive_now(c7world *w, const char *id, c7result *out)
     pthread_mutex_unlock(&w->lock);
 }
 
+/* The cell a /_mock/ request names by SKU and location (the first when
+ * none); -1 after failing r when there is no such cell. */
+static int find_cell(const c7world *w, const char *sku, const char *location, long *p, long *l,
+                     c7result *r)
+{
+    *p = strmap_get(w->prod_by_sku, sku);
+    *l = location ? find_location(w, location) : (w->n_locs ? 0 : -1);
+    if (*p < 0) {
+        fail(r, 400, "sku: unknown SKU \"%s\"", sku);
+        return -1;
+    }
+    if (*l < 0) {
+        fail(r, 400, "location: unknown location \"%s\"", location ? location : "");
+        return -1;
+    }
+    return 0;
+}
+
 void c7world_channel_sale(c7world *w, const char *sku, const char *location, int64_t qty,
                           const char *channel, c7result *out)
 {
     pthread_mutex_lock(&w->lock);
-    long p = strmap_get(w->prod_by_sku, sku);
-    long l = location ? find_location(w, location) : (w->n_locs ? 0 : -1);
-    if (p < 0) {
-        fail(out, 400, "sku: unknown SKU \"%s\"", sku);
-    } else if (l < 0) {
-        fail(out, 400, "location: unknown location \"%s\"", location ? location : "");
-    } else {
+    long p, l;
+    if (find_cell(w, sku, location, &p, &l, out) == 0) {
         c7cell *c = &w->prods[p].cells[l];
         int64_t avail = c7w_available(c);
         int accepted = avail >= qty;
-        GROW(w->chs, w->n_chs, w->cap_chs);
+        XGROW(w->chs, w->n_chs, w->cap_chs, 16);
         c7chsale *cs = &w->chs[w->n_chs++];
         cs->t = c7w_now(w);
         cs->product = p;
@@ -1937,10 +1902,7 @@ void c7world_channel_sale(c7world *w, const char *sku, const char *location, int
         cs->channel = xstrdup(channel);
         cs->accepted = accepted;
         sbuf b = SBUF_INIT;
-        sbuf_puts(&b, "\"sku\":");
-        sbuf_json_str(&b, w->prods[p].sku);
-        sbuf_puts(&b, ",\"location\":");
-        sbuf_json_str(&b, w->locs[l].name);
+        put_cell(&b, w, p, l);
         sbuf_puts(&b, ",\"channel\":");
         sbuf_json_str(&b, channel);
         sbuf_printf(&b, ",\"qty\":%lld,\"accepted\":%s,\"available_before\":%lld", (long long)qty,
@@ -1969,13 +1931,8 @@ void c7world_adjust(c7world *w, const char *sku, const char *location, int64_t o
                     const char *reason, c7result *out)
 {
     pthread_mutex_lock(&w->lock);
-    long p = strmap_get(w->prod_by_sku, sku);
-    long l = location ? find_location(w, location) : (w->n_locs ? 0 : -1);
-    if (p < 0) {
-        fail(out, 400, "sku: unknown SKU \"%s\"", sku);
-    } else if (l < 0) {
-        fail(out, 400, "location: unknown location \"%s\"", location ? location : "");
-    } else {
+    long p, l;
+    if (find_cell(w, sku, location, &p, &l, out) == 0) {
         c7cell *c = &w->prods[p].cells[l];
         c7cell before = *c;
         c->adjusted += on_hand - c->on_hand;

@@ -102,6 +102,11 @@ typedef struct {
     const char *client;
 } c7purchase_in;
 
+/* The fields of a sale's ShippingAddress, Line1 first and Country last (the
+ * two the API requires); answers show every one, null when not given. */
+#define C7_ADDRESS_FIELDS 6
+extern const char *const c7_address_fields[C7_ADDRESS_FIELDS];
+
 typedef struct {
     const char *customer, *customer_id, *location;
     const char *customer_reference, *external_id, *source_channel, *note;

@@ -14,6 +14,7 @@
 
 #include "bucket.h"
 #include "deliver.h"
+#include "mem.h"
 #include "rng.h"
 #include "sbuf.h"
 #include "sched.h"
@@ -205,9 +206,15 @@ void c7w_date(const c7world *w, int64_t sim_ms, char *buf, size_t n);
 void c7w_epoch_date(int64_t epoch_ms, char *buf, size_t n);
 /* A fresh GUID from the world's seeded stream. */
 void c7w_guid(c7world *w, char out[C7_ID_LEN]);
+/* The id a config, seed or request gave (checked already), else a fresh GUID. */
+void c7w_set_id(c7world *w, char out[C7_ID_LEN], const char *given);
+/* A malloc'd copy of s, or NULL for NULL. */
+char *c7w_dup_or_null(const char *s);
 int64_t c7w_available(const c7cell *c);
 
 /* ---- render.c: API shapes (cJSON trees the caller frees) */
+/* Adds v under key, or null when v is NULL. */
+void c7render_str_or_null(cJSON *o, const char *key, const char *v);
 cJSON *c7render_sale(const c7world *w, const c7sale *s);
 cJSON *c7render_sale_order(const c7world *w, const c7sale *s);
 cJSON *c7render_sale_row(const c7world *w, const c7sale *s);
@@ -221,6 +228,9 @@ cJSON *c7render_hook(const c7sub *s);
 /* One ProductAvailability row, appended as JSON text (the hot path). */
 void c7render_availability_row(const c7world *w, long p, long l, sbuf *b);
 cJSON *c7render_state(const c7world *w);
+/* A purchase as the journal and the ground truth name it (id, number,
+ * supplier, location, status, order status); the caller adds the rest. */
+cJSON *c7render_purchase_truth(const c7world *w, const c7purchase *p);
 /* The sale or purchase with lines for the journal: sku, qty, ... */
 cJSON *c7render_journal_lines(const c7world *w, const c7line *lines, size_t n, int sale);
 
@@ -234,6 +244,8 @@ void c7hooks_flush_stock(c7world *w);
 /* Adds a subscription; returns its index. Strings are copied. */
 long c7hooks_add(c7world *w, const c7hook_in *in);
 void c7hooks_free_sub(c7sub *s);
+/* Replaces s's custom headers with copies of in's. */
+void c7hooks_set_headers(c7sub *s, const c7hook_in *in);
 /* Payloads of the sale and purchase events. */
 char *c7hooks_sale_payload(const c7world *w, const c7sale *s);
 char *c7hooks_purchase_payload(const c7world *w, const c7purchase *p);

@@ -215,14 +215,18 @@ static void done(httpd_req *r, int status, void *ud)
 
 /* ---- the control API ------------------------------------------------------ */
 
-static void reply_error(httpd_req *r, int status, const char *msg)
+cJSON *mockd_body(httpd_req *r, const char *const *keys)
 {
-    sbuf b = SBUF_INIT;
-    sbuf_puts(&b, "{\"error\":");
-    sbuf_json_str(&b, msg);
-    sbuf_putc(&b, '}');
-    httpd_reply_json_text(r, status, sbuf_str(&b));
-    sbuf_free(&b);
+    size_t len;
+    const char *text = httpd_body(r, &len);
+    json_err e;
+    cJSON *v = json_parse(text, len, &e);
+    if (!v || (keys && json_only_keys(v, "$", keys, &e) != 0)) {
+        httpd_reply_error(r, 400, e.msg);
+        cJSON_Delete(v);
+        return NULL;
+    }
+    return v;
 }
 
 static void ctl_health(httpd_req *r, void *ud)
@@ -249,24 +253,15 @@ static void ctl_reset(httpd_req *r, void *ud)
     httpd_reply_json_text(r, 200, "{\"ok\":true}");
 }
 
-static cJSON *parse_body(httpd_req *r, json_err *e)
-{
-    size_t len;
-    const char *body = httpd_body(r, &len);
-    return json_parse(body, len, e);
-}
-
 static void ctl_seed(httpd_req *r, void *ud)
 {
     mockd *m = ud;
-    json_err e;
-    cJSON *v = parse_body(r, &e);
-    if (!v) {
-        reply_error(r, 400, e.msg);
+    cJSON *v = mockd_body(r, NULL);
+    if (!v)
         return;
-    }
+    json_err e;
     if (m->app->seed(m->state, v, &e) != 0)
-        reply_error(r, 400, e.msg);
+        httpd_reply_error(r, 400, e.msg);
     else
         httpd_reply_json_text(r, 200, "{\"ok\":true}");
     cJSON_Delete(v);
@@ -293,7 +288,7 @@ static void ctl_faults_put(httpd_req *r, void *ud)
     uint64_t seed = m->seed ^ rng_mix64(++m->plan_generation);
     pthread_rwlock_unlock(&m->plan_lock);
     if (faults_parse_text(body, len, seed, &p, &e) != 0) {
-        reply_error(r, 400, e.msg); /* the active plan stays */
+        httpd_reply_error(r, 400, e.msg); /* the active plan stays */
         return;
     }
     pthread_rwlock_wrlock(&m->plan_lock);
@@ -333,11 +328,11 @@ static void ctl_journal(httpd_req *r, void *ud)
     mockd *m = ud;
     uint64_t since = 0, limit = 1000;
     if (parse_u64(httpd_query(r, "since"), &since) != 0) {
-        reply_error(r, 400, "since: expected a non-negative integer");
+        httpd_reply_error(r, 400, "since: expected a non-negative integer");
         return;
     }
     if (parse_u64(httpd_query(r, "limit"), &limit) != 0) {
-        reply_error(r, 400, "limit: expected a non-negative integer");
+        httpd_reply_error(r, 400, "limit: expected a non-negative integer");
         return;
     }
     char *text = journal_query(m->jr, since, (size_t)limit);

@@ -71,4 +71,11 @@ void mockd_set_client(httpd_req *r, const char *client);
 /* Real milliseconds for a simulated duration. */
 double mockd_real_ms(mockd *m, int64_t sim_ms);
 
+/* Answers {"error": msg} with status: the error shape of every /_mock/
+ * route, mockd's and the apps' own. */
+/* The request body parsed as JSON; with keys (NULL-terminated), it must be
+ * an object holding only those. NULL after answering 400 with the JSON
+ * path of the problem. Returns a tree the caller frees with cJSON_Delete. */
+cJSON *mockd_body(httpd_req *r, const char *const *keys);
+
 #endif

@@ -383,10 +383,7 @@ static void collect(ctx *c, const char *type, const gql_selset *sel, field_list 
         if (!included(c, x->dirs, x->n_dirs))
             continue;
         if (x->kind == GQL_SEL_FIELD) {
-            if (out->n == out->cap) {
-                out->cap = out->cap ? out->cap * 2 : 8;
-                out->items = xrealloc(out->items, out->cap * sizeof *out->items);
-            }
+            XGROW(out->items, out->n, out->cap, 8);
             out->items[out->n++] = x;
             continue;
         }
@@ -598,20 +595,33 @@ static int64_t last_seq_gid(const char *s, const char *type)
     return v;
 }
 
-static void gid(char *out, size_t n, const char *type, int64_t id)
+static cJSON *gid_json(const char *type, int64_t id)
 {
-    res_gid(type, id, out, n);
+    char buf[160];
+    res_gid(type, id, buf, sizeof buf);
+    return cJSON_CreateString(buf);
 }
 
-static void level_gid(char *out, size_t n, const ws_shop *s, const ws_variant *v, int loc)
+/* "id" and "legacyResourceId" of an object with a numeric id; NULL for
+ * any other field. */
+static cJSON *id_field(const char *name, const char *type, int64_t id)
 {
-    snprintf(out, n, "gid://shopify/InventoryLevel/%lld?inventory_item_id=%lld",
-             (long long)s->locations[loc].id, (long long)v->item_id);
+    if (strcmp(name, "id") == 0)
+        return gid_json(type, id);
+    if (strcmp(name, "legacyResourceId") == 0) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%lld", (long long)id);
+        return cJSON_CreateString(buf);
+    }
+    return NULL;
 }
 
-static void iso(ctx *c, int64_t sim_ms, char *out, size_t n)
+/* A simulated instant as a DateTime. */
+static cJSON *iso_json(ctx *c, int64_t sim_ms)
 {
-    clock_format_iso(clock_epoch_ms(world_clock(c->w), sim_ms), 0, out, n);
+    char buf[64];
+    clock_format_iso(clock_epoch_ms(world_clock(c->w), sim_ms), 0, buf, sizeof buf);
+    return cJSON_CreateString(buf);
 }
 
 static int64_t quantity_of(const ws_variant *v, int loc, const char *name, int *known)
@@ -661,6 +671,23 @@ static int cursor_key(const char *cur, int64_t *key)
 
 static cJSON *resolve_object(ctx *c, const ref *o, const gql_selset *sel);
 
+/* Adds to the actual cost, except inside a mutation payload. */
+static void charge(ctx *c, double points)
+{
+    if (!c->no_cost)
+        c->actual += points;
+}
+
+/* resolve_object with nothing charged (the caller counted it already). */
+static cJSON *resolve_uncharged(ctx *c, const ref *o, const gql_selset *sel)
+{
+    int saved = c->no_cost;
+    c->no_cost = 1;
+    cJSON *out = resolve_object(c, o, sel);
+    c->no_cost = saved;
+    return out;
+}
+
 /* Slices candidates (keys ascending) by first/last/after/before and builds
  * the connection object the selection asks for. */
 static cJSON *resolve_connection(ctx *c, const gql_selection *f, const char *node_type,
@@ -709,8 +736,7 @@ static cJSON *resolve_connection(ctx *c, const gql_selection *f, const char *nod
         cursor_of(keys[order[from]], pi.start, sizeof pi.start);
         cursor_of(keys[order[to - 1]], pi.end, sizeof pi.end);
     }
-    if (!c->no_cost)
-        c->actual += 2;
+    charge(c, 2);
     char conn[128], edge[128];
     snprintf(conn, sizeof conn, "%sConnection", node_type);
     snprintf(edge, sizeof edge, "%sEdge", node_type);
@@ -727,8 +753,7 @@ static cJSON *resolve_connection(ctx *c, const gql_selection *f, const char *nod
         } else if (strcmp(x->name, "nodes") == 0) {
             cJSON *a = cJSON_AddArrayToObject(out, key);
             for (size_t j = from; j < to; j++) {
-                if (!c->no_cost)
-                    c->actual += 1;
+                charge(c, 1);
                 cJSON_AddItemToArray(a, resolve_object(c, &cands[order[j]], &x->sel));
             }
         } else if (strcmp(x->name, "edges") == 0) {
@@ -744,8 +769,7 @@ static cJSON *resolve_connection(ctx *c, const gql_selection *f, const char *nod
                         cursor_of(keys[order[j]], cur, sizeof cur);
                         cJSON_AddStringToObject(e, response_key(y), cur);
                     } else if (strcmp(y->name, "node") == 0) {
-                        if (!c->no_cost)
-                            c->actual += 1;
+                        charge(c, 1);
                         cJSON_AddItemToObject(e, response_key(y),
                                               resolve_object(c, &cands[order[j]], &y->sel));
                     } else {
@@ -759,6 +783,37 @@ static cJSON *resolve_connection(ctx *c, const gql_selection *f, const char *nod
     }
     free(fl.items);
     free(order);
+    return out;
+}
+
+/* A connection's candidates: references and their keys (ascending), the
+ * whole list resolve_connection slices a page from. */
+typedef struct {
+    ref *refs;
+    int64_t *keys;
+    size_t n;
+} cands;
+
+/* Room for cap candidates. */
+static void cands_init(cands *cl, size_t cap)
+{
+    cl->refs = xcalloc(cap ? cap : 1, sizeof *cl->refs);
+    cl->keys = xcalloc(cap ? cap : 1, sizeof *cl->keys);
+    cl->n = 0;
+}
+
+static void cands_add(cands *cl, ref r, int64_t key)
+{
+    cl->refs[cl->n] = r;
+    cl->keys[cl->n++] = key;
+}
+
+/* The connection over the candidates, which it frees. */
+static cJSON *cands_resolve(ctx *c, const gql_selection *f, const char *node_type, cands *cl)
+{
+    cJSON *out = resolve_connection(c, f, node_type, cl->refs, cl->keys, cl->n);
+    free(cl->refs);
+    free(cl->keys);
     return out;
 }
 
@@ -847,39 +902,31 @@ static cJSON *variant_connection(ctx *c, const gql_selection *f, const char *typ
     search s;
     search_parse(cJSON_IsString(q) ? q->valuestring : NULL, &s);
     size_t cap = only ? only->n_variants : c->s->n_variants;
-    ref *cands = xcalloc(cap ? cap : 1, sizeof *cands);
-    int64_t *keys = xcalloc(cap ? cap : 1, sizeof *keys);
-    size_t n = 0;
+    cands cl;
+    cands_init(&cl, cap);
     for (size_t i = 0; i < cap; i++) {
         ws_variant *v = &c->s->variants[only ? only->variants[i] : i];
         int64_t id = items ? v->item_id : v->id;
         if (!search_match(&s, v, id) && !(items ? 0 : search_match(&s, v, v->item_id)))
             continue;
-        cands[n] = (ref){.type = type, .v = v};
-        keys[n++] = id;
+        cands_add(&cl, (ref){.type = type, .v = v}, id);
     }
     search_free(&s);
-    cJSON *out = resolve_connection(c, f, type, cands, keys, n);
-    free(cands);
-    free(keys);
-    return out;
+    return cands_resolve(c, f, type, &cl);
 }
 
 /* Levels of one item across locations, or of one location across items. */
 static cJSON *level_connection(ctx *c, const gql_selection *f, ws_variant *item, int loc)
 {
     size_t cap = item ? c->s->n_locations : c->s->n_variants;
-    ref *cands = xcalloc(cap ? cap : 1, sizeof *cands);
-    int64_t *keys = xcalloc(cap ? cap : 1, sizeof *keys);
-    for (size_t i = 0; i < cap; i++) {
-        cands[i] = (ref){.type = "InventoryLevel", .v = item ? item : &c->s->variants[i],
-                         .loc = item ? (int)i : loc};
-        keys[i] = item ? c->s->locations[i].id : c->s->variants[i].item_id;
-    }
-    cJSON *out = resolve_connection(c, f, "InventoryLevel", cands, keys, cap);
-    free(cands);
-    free(keys);
-    return out;
+    cands cl;
+    cands_init(&cl, cap);
+    for (size_t i = 0; i < cap; i++)
+        cands_add(&cl,
+                  (ref){.type = "InventoryLevel", .v = item ? item : &c->s->variants[i],
+                        .loc = item ? (int)i : loc},
+                  item ? c->s->locations[i].id : c->s->variants[i].item_id);
+    return cands_resolve(c, f, "InventoryLevel", &cl);
 }
 
 /* ---- resolvers ------------------------------------------------------------------------- */
@@ -891,8 +938,7 @@ static cJSON *object_or_null(ctx *c, const ref *o, const gql_selection *f)
 {
     if (!o)
         return cJSON_CreateNull();
-    if (!c->no_cost)
-        c->actual += 1;
+    charge(c, 1);
     return resolve_object(c, o, &f->sel);
 }
 
@@ -901,29 +947,30 @@ static cJSON *str_or_null(const char *s)
     return s ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
-/* The item a gid names in this shop, or NULL with an error when malformed. */
-static ws_variant *item_arg(ctx *c, const gql_selection *f, const char *name)
+/* The id of the argument name, a gid of type; -1 with an error naming the
+ * value when it is not one. */
+static int64_t gid_arg(ctx *c, const gql_selection *f, const char *name, const char *type)
 {
     const cJSON *v = field_arg(c, f, name);
-    int64_t id = cJSON_IsString(v) ? last_seq_gid(v->valuestring, "InventoryItem") : -1;
-    if (id < 0) {
+    int64_t id = cJSON_IsString(v) ? last_seq_gid(v->valuestring, type) : -1;
+    if (id < 0)
         error_at(c, f->line, f->col, "argumentLiteralsIncompatible", "Invalid global id '%s'",
                  cJSON_IsString(v) ? v->valuestring : "(not a string)");
-        return NULL;
-    }
-    return world_variant_by_item(c->s, id);
+    return id;
 }
 
+/* The item a gid names in this shop, or NULL (with an error when malformed). */
+static ws_variant *item_arg(ctx *c, const gql_selection *f, const char *name)
+{
+    int64_t id = gid_arg(c, f, name, "InventoryItem");
+    return id < 0 ? NULL : world_variant_by_item(c->s, id);
+}
+
+/* The index of the location a gid names, -1 when none, -2 when malformed. */
 static int location_arg(ctx *c, const gql_selection *f, const char *name)
 {
-    const cJSON *v = field_arg(c, f, name);
-    int64_t id = cJSON_IsString(v) ? last_seq_gid(v->valuestring, "Location") : -1;
-    if (id < 0) {
-        error_at(c, f->line, f->col, "argumentLiteralsIncompatible", "Invalid global id '%s'",
-                 cJSON_IsString(v) ? v->valuestring : "(not a string)");
-        return -2;
-    }
-    return world_location_index(c->s, id);
+    int64_t id = gid_arg(c, f, name, "Location");
+    return id < 0 ? -2 : world_location_index(c->s, id);
 }
 
 static cJSON *resolve_quantities(ctx *c, const ref *o, const gql_selection *f)
@@ -948,12 +995,26 @@ static cJSON *resolve_quantities(ctx *c, const ref *o, const gql_selection *f)
         }
         ref x = {.type = "InventoryQuantity", .v = o->v, .loc = o->loc, .qname = it->valuestring,
                  .qty = q};
-        int saved = c->no_cost;
-        c->no_cost = 1; /* counted above, once for the list */
-        cJSON_AddItemToArray(a, resolve_object(c, &x, &f->sel));
-        c->no_cost = saved;
+        cJSON_AddItemToArray(a, resolve_uncharged(c, &x, &f->sel)); /* counted above, once */
     }
     return a;
+}
+
+/* Whether a filter argument of changes lets a change through: when it is
+ * a list, one of its strings must name it (a gid of type naming id, or
+ * name itself when type is NULL). */
+static int listed(const cJSON *filter, const char *type, int64_t id, const char *name)
+{
+    if (!cJSON_IsArray(filter))
+        return 1;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, filter)
+    {
+        if (cJSON_IsString(it) && (type ? last_seq_gid(it->valuestring, type) == id
+                                        : strcmp(it->valuestring, name) == 0))
+            return 1;
+    }
+    return 0;
 }
 
 static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
@@ -974,16 +1035,11 @@ static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
             return object_or_null(c, loc >= 0 ? &r : NULL, f);
         }
         if (strcmp(n, "locations") == 0) {
-            ref *cands = xcalloc(s->n_locations ? s->n_locations : 1, sizeof *cands);
-            int64_t *keys = xcalloc(s->n_locations ? s->n_locations : 1, sizeof *keys);
-            for (size_t i = 0; i < s->n_locations; i++) {
-                cands[i] = (ref){.type = "Location", .loc = (int)i};
-                keys[i] = s->locations[i].id;
-            }
-            cJSON *out = resolve_connection(c, f, "Location", cands, keys, s->n_locations);
-            free(cands);
-            free(keys);
-            return out;
+            cands cl;
+            cands_init(&cl, s->n_locations);
+            for (size_t i = 0; i < s->n_locations; i++)
+                cands_add(&cl, (ref){.type = "Location", .loc = (int)i}, s->locations[i].id);
+            return cands_resolve(c, f, "Location", &cl);
         }
         if (strcmp(n, "inventoryItem") == 0) {
             ws_variant *v = item_arg(c, f, "id");
@@ -1029,24 +1085,17 @@ static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
             return object_or_null(c, p ? &r : NULL, f);
         }
         if (strcmp(n, "products") == 0) {
-            ref *cands = xcalloc(s->n_products ? s->n_products : 1, sizeof *cands);
-            int64_t *keys = xcalloc(s->n_products ? s->n_products : 1, sizeof *keys);
-            for (size_t i = 0; i < s->n_products; i++) {
-                cands[i] = (ref){.type = "Product", .p = &s->products[i]};
-                keys[i] = s->products[i].id;
-            }
-            cJSON *out = resolve_connection(c, f, "Product", cands, keys, s->n_products);
-            free(cands);
-            free(keys);
-            return out;
+            cands cl;
+            cands_init(&cl, s->n_products);
+            for (size_t i = 0; i < s->n_products; i++)
+                cands_add(&cl, (ref){.type = "Product", .p = &s->products[i]}, s->products[i].id);
+            return cands_resolve(c, f, "Product", &cl);
         }
     } else if (strcmp(t, "Mutation") == 0) {
         return resolve_mutation(c, f);
     } else if (strcmp(t, "Shop") == 0) {
-        if (strcmp(n, "id") == 0) {
-            gid(buf, sizeof buf, "Shop", s->id);
-            return cJSON_CreateString(buf);
-        }
+        if (strcmp(n, "id") == 0)
+            return gid_json("Shop", s->id);
         if (strcmp(n, "name") == 0)
             return cJSON_CreateString(s->name);
         if (strcmp(n, "myshopifyDomain") == 0)
@@ -1057,22 +1106,15 @@ static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
             return cJSON_CreateString("owner@example.com");
     } else if (strcmp(t, "Location") == 0) {
         const ws_location *l = &s->locations[o->loc];
-        if (strcmp(n, "id") == 0) {
-            gid(buf, sizeof buf, "Location", l->id);
-            return cJSON_CreateString(buf);
-        }
-        if (strcmp(n, "legacyResourceId") == 0) {
-            snprintf(buf, sizeof buf, "%lld", (long long)l->id);
-            return cJSON_CreateString(buf);
-        }
+        cJSON *id = id_field(n, "Location", l->id);
+        if (id)
+            return id;
         if (strcmp(n, "name") == 0)
             return cJSON_CreateString(l->name);
         if (strcmp(n, "isActive") == 0 || strcmp(n, "fulfillsOnlineOrders") == 0)
             return cJSON_CreateTrue();
-        if (strcmp(n, "createdAt") == 0 || strcmp(n, "updatedAt") == 0) {
-            iso(c, l->created_ms, buf, sizeof buf);
-            return cJSON_CreateString(buf);
-        }
+        if (strcmp(n, "createdAt") == 0 || strcmp(n, "updatedAt") == 0)
+            return iso_json(c, l->created_ms);
         if (strcmp(n, "inventoryLevel") == 0) {
             ws_variant *v = item_arg(c, f, "inventoryItemId");
             ref r = {.type = "InventoryLevel", .v = v, .loc = o->loc};
@@ -1083,20 +1125,13 @@ static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
     } else if (strcmp(t, "InventoryItem") == 0 || strcmp(t, "ProductVariant") == 0) {
         const ws_variant *v = o->v;
         int item = strcmp(t, "InventoryItem") == 0;
-        if (strcmp(n, "id") == 0) {
-            gid(buf, sizeof buf, item ? "InventoryItem" : "ProductVariant", item ? v->item_id : v->id);
-            return cJSON_CreateString(buf);
-        }
-        if (strcmp(n, "legacyResourceId") == 0) {
-            snprintf(buf, sizeof buf, "%lld", (long long)(item ? v->item_id : v->id));
-            return cJSON_CreateString(buf);
-        }
+        cJSON *id = id_field(n, t, item ? v->item_id : v->id);
+        if (id)
+            return id;
         if (strcmp(n, "sku") == 0)
             return cJSON_CreateString(v->sku);
-        if (strcmp(n, "createdAt") == 0 || strcmp(n, "updatedAt") == 0) {
-            iso(c, n[0] == 'c' ? v->created_ms : v->updated_ms, buf, sizeof buf);
-            return cJSON_CreateString(buf);
-        }
+        if (strcmp(n, "createdAt") == 0 || strcmp(n, "updatedAt") == 0)
+            return iso_json(c, n[0] == 'c' ? v->created_ms : v->updated_ms);
         if (item) {
             if (strcmp(n, "tracked") == 0 || strcmp(n, "requiresShipping") == 0)
                 return cJSON_CreateTrue();
@@ -1140,15 +1175,13 @@ static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
         }
     } else if (strcmp(t, "InventoryLevel") == 0) {
         if (strcmp(n, "id") == 0) {
-            level_gid(buf, sizeof buf, s, o->v, o->loc);
+            res_level_gid(s, o->v, o->loc, buf, sizeof buf);
             return cJSON_CreateString(buf);
         }
         if (strcmp(n, "canDeactivate") == 0)
             return cJSON_CreateFalse();
-        if (strcmp(n, "createdAt") == 0 || strcmp(n, "updatedAt") == 0) {
-            iso(c, n[0] == 'c' ? o->v->created_ms : o->v->level_updated_ms[o->loc], buf, sizeof buf);
-            return cJSON_CreateString(buf);
-        }
+        if (strcmp(n, "createdAt") == 0 || strcmp(n, "updatedAt") == 0)
+            return iso_json(c, n[0] == 'c' ? o->v->created_ms : o->v->level_updated_ms[o->loc]);
         if (strcmp(n, "quantities") == 0)
             return resolve_quantities(c, o, f);
         if (strcmp(n, "item") == 0) {
@@ -1169,20 +1202,13 @@ static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
                      (long long)s->locations[o->loc].id, (long long)o->v->item_id, o->qname);
             return cJSON_CreateString(buf);
         }
-        if (strcmp(n, "updatedAt") == 0) {
-            iso(c, o->v->level_updated_ms[o->loc], buf, sizeof buf);
-            return cJSON_CreateString(buf);
-        }
+        if (strcmp(n, "updatedAt") == 0)
+            return iso_json(c, o->v->level_updated_ms[o->loc]);
     } else if (strcmp(t, "Product") == 0) {
         const ws_product *p = o->p;
-        if (strcmp(n, "id") == 0) {
-            gid(buf, sizeof buf, "Product", p->id);
-            return cJSON_CreateString(buf);
-        }
-        if (strcmp(n, "legacyResourceId") == 0) {
-            snprintf(buf, sizeof buf, "%lld", (long long)p->id);
-            return cJSON_CreateString(buf);
-        }
+        cJSON *id = id_field(n, "Product", p->id);
+        if (id)
+            return id;
         if (strcmp(n, "title") == 0)
             return cJSON_CreateString(p->title);
         if (strcmp(n, "handle") == 0)
@@ -1200,10 +1226,8 @@ static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
                     q += s->variants[p->variants[i]].available[l];
             return cJSON_CreateNumber((double)q);
         }
-        if (strcmp(n, "createdAt") == 0 || strcmp(n, "updatedAt") == 0) {
-            iso(c, n[0] == 'c' ? p->created_ms : p->updated_ms, buf, sizeof buf);
-            return cJSON_CreateString(buf);
-        }
+        if (strcmp(n, "createdAt") == 0 || strcmp(n, "updatedAt") == 0)
+            return iso_json(c, n[0] == 'c' ? p->created_ms : p->updated_ms);
         if (strcmp(n, "variants") == 0)
             return variant_connection(c, f, "ProductVariant", 0, p);
     } else if (strcmp(t, "PageInfo") == 0) {
@@ -1222,29 +1246,21 @@ static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
         }
         if (strcmp(n, "userErrors") == 0) {
             cJSON *a = cJSON_CreateArray();
-            char et[64];
-            snprintf(et, sizeof et, "%sUserError",
-                     strcmp(t, "InventorySetQuantitiesPayload") == 0 ? "InventorySetQuantities"
-                                                                      : "InventoryAdjustQuantities");
+            const char *et = strcmp(t, "InventorySetQuantitiesPayload") == 0
+                                 ? "InventorySetQuantitiesUserError"
+                                 : "InventoryAdjustQuantitiesUserError";
             for (int i = 0; i < cJSON_GetArraySize(o->mr->user_errors); i++) {
-                ref r = {.type = strcmp(et, "InventorySetQuantitiesUserError") == 0
-                                     ? "InventorySetQuantitiesUserError"
-                                     : "InventoryAdjustQuantitiesUserError",
-                         .mr = o->mr, .idx = (size_t)i};
+                ref r = {.type = et, .mr = o->mr, .idx = (size_t)i};
                 cJSON_AddItemToArray(a, resolve_object(c, &r, &f->sel));
             }
             return a;
         }
     } else if (strcmp(t, "InventoryAdjustmentGroup") == 0) {
         const mresult *m = o->mr;
-        if (strcmp(n, "id") == 0) {
-            gid(buf, sizeof buf, "InventoryAdjustmentGroup", m->group_id);
-            return cJSON_CreateString(buf);
-        }
-        if (strcmp(n, "createdAt") == 0) {
-            iso(c, m->created_ms, buf, sizeof buf);
-            return cJSON_CreateString(buf);
-        }
+        if (strcmp(n, "id") == 0)
+            return gid_json("InventoryAdjustmentGroup", m->group_id);
+        if (strcmp(n, "createdAt") == 0)
+            return iso_json(c, m->created_ms);
         if (strcmp(n, "reason") == 0)
             return str_or_null(m->reason);
         if (strcmp(n, "referenceDocumentUri") == 0)
@@ -1256,24 +1272,8 @@ static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
             cJSON *a = cJSON_CreateArray();
             for (size_t i = 0; i < m->n_changes; i++) {
                 const mchange *ch = &m->changes[i];
-                int keep = 1;
-                const cJSON *it;
-                if (cJSON_IsArray(fi)) {
-                    keep = 0;
-                    cJSON_ArrayForEach(it, fi) keep |= cJSON_IsString(it) &&
-                        last_seq_gid(it->valuestring, "InventoryItem") == ch->item_id;
-                }
-                if (keep && cJSON_IsArray(fl)) {
-                    keep = 0;
-                    cJSON_ArrayForEach(it, fl) keep |= cJSON_IsString(it) &&
-                        last_seq_gid(it->valuestring, "Location") == ch->location_id;
-                }
-                if (keep && cJSON_IsArray(fq)) {
-                    keep = 0;
-                    cJSON_ArrayForEach(it, fq) keep |= cJSON_IsString(it) &&
-                        strcmp(it->valuestring, ch->name) == 0;
-                }
-                if (!keep)
+                if (!listed(fi, "InventoryItem", ch->item_id, NULL) ||
+                    !listed(fl, "Location", ch->location_id, NULL) || !listed(fq, NULL, 0, ch->name))
                     continue;
                 ref r = {.type = "InventoryChange", .mr = m, .idx = i};
                 cJSON_AddItemToArray(a, resolve_object(c, &r, &f->sel));
@@ -1690,8 +1690,7 @@ out:
 static cJSON *resolve_mutation(ctx *c, const gql_selection *f)
 {
     int set = strcmp(f->name, "inventorySetQuantities") == 0;
-    if (!c->no_cost)
-        c->actual += MUTATION_COST;
+    charge(c, MUTATION_COST);
     const cJSON *input = field_arg(c, f, "input");
     if (!cJSON_IsObject(input)) {
         error_at(c, f->line, f->col, "argumentLiteralsIncompatible",
@@ -1746,10 +1745,7 @@ static cJSON *resolve_mutation(ctx *c, const gql_selection *f)
 answer:;
     ref r = {.type = set ? "InventorySetQuantitiesPayload" : "InventoryAdjustQuantitiesPayload",
              .mr = &m};
-    int saved = c->no_cost;
-    c->no_cost = 1;
-    cJSON *out = resolve_object(c, &r, &f->sel);
-    c->no_cost = saved;
+    cJSON *out = resolve_uncharged(c, &r, &f->sel);
     mresult_free(&m);
     free(params);
     return out;
@@ -1832,7 +1828,7 @@ void agql_handle(httpd_req *r, void *ud)
     spec_limits lim = s0 ? s0->limits : (spec_limits){0};
     world_unlock(g->w);
     if (!shop) {
-        rest_error(r, 404, "Not Found");
+        rest_error(r, 404, rest_status_message(404));
         goto out;
     }
     const char *token = c.token ? c.token : "";

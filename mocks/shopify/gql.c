@@ -56,6 +56,20 @@ static int fail_at(parser *ps, int line, int col, const char *fmt, ...)
     return -1;
 }
 
+/* fail_at with the message after "Parse error at [line, col]: ". */
+static int parse_error(parser *ps, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int parse_error(parser *ps, int line, int col, const char *fmt, ...)
+{
+    char msg[sizeof ps->err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return fail_at(ps, line, col, "Parse error at [%d, %d]: %s", line, col, msg);
+}
+
 /* What the current token looks like in a message. */
 static void describe(const token *t, char *buf, size_t n)
 {
@@ -199,8 +213,7 @@ static int lex_string(parser *ps, int line, int col)
             unsigned long cp;
             if (ps->end - ps->p < 4 || hex4(ps->p, &cp) != 0) {
                 sbuf_free(&b);
-                return fail_at(ps, line, col, "Parse error at [%d, %d]: bad \\u escape in a string",
-                               line, col);
+                return parse_error(ps, line, col, "bad \\u escape in a string");
             }
             ps->p += 4;
             /* A surrogate pair spells one code point; a lone half becomes U+FFFD. */
@@ -219,12 +232,22 @@ static int lex_string(parser *ps, int line, int col)
         }
         default:
             sbuf_free(&b);
-            return fail_at(ps, line, col, "Parse error at [%d, %d]: bad escape \\%c in a string",
-                           line, col, e >= ' ' && e < 127 ? e : '?');
+            return parse_error(ps, line, col, "bad escape \\%c in a string",
+                               e >= ' ' && e < 127 ? e : '?');
         }
     }
     sbuf_free(&b);
-    return fail_at(ps, line, col, "Parse error at [%d, %d]: unterminated string", line, col);
+    return parse_error(ps, line, col, "unterminated string");
+}
+
+/* The blanks (spaces and tabs) a line of len bytes starts with; len when
+ * the line is blank. */
+static size_t indent_of(const char *line, size_t len)
+{
+    size_t k = 0;
+    while (k < len && (line[k] == ' ' || line[k] == '\t'))
+        k++;
+    return k;
 }
 
 /* A """block string"""; ps->p is past the opening quotes. The common
@@ -235,8 +258,7 @@ static int lex_block_string(parser *ps, int line, int col)
     for (;;) {
         if (ps->p >= ps->end) {
             sbuf_free(&raw);
-            return fail_at(ps, line, col, "Parse error at [%d, %d]: unterminated block string",
-                           line, col);
+            return parse_error(ps, line, col, "unterminated block string");
         }
         if (ps->end - ps->p >= 3 && memcmp(ps->p, "\"\"\"", 3) == 0) {
             ps->p += 3;
@@ -276,9 +298,7 @@ static int lex_block_string(parser *ps, int line, int col)
     }
     size_t common = (size_t)-1;
     for (size_t i = 1; i < n_lines; i++) {
-        size_t ind = 0;
-        while (ind < lens[i] && (starts[i][ind] == ' ' || starts[i][ind] == '\t'))
-            ind++;
+        size_t ind = indent_of(starts[i], lens[i]);
         if (ind < lens[i] && ind < common)
             common = ind;
     }
@@ -288,22 +308,10 @@ static int lex_block_string(parser *ps, int line, int col)
         starts[i] += off;
         lens[i] -= off;
     }
-    while (first < last) {
-        size_t k = 0;
-        while (k < lens[first] && (starts[first][k] == ' ' || starts[first][k] == '\t'))
-            k++;
-        if (k < lens[first])
-            break;
+    while (first < last && indent_of(starts[first], lens[first]) == lens[first])
         first++;
-    }
-    while (last > first) {
-        size_t k = 0;
-        while (k < lens[last - 1] && (starts[last - 1][k] == ' ' || starts[last - 1][k] == '\t'))
-            k++;
-        if (k < lens[last - 1])
-            break;
+    while (last > first && indent_of(starts[last - 1], lens[last - 1]) == lens[last - 1])
         last--;
-    }
     sbuf out = SBUF_INIT;
     for (size_t i = first; i < last; i++) {
         if (i > first)
@@ -392,8 +400,7 @@ static int next(parser *ps)
         ps->p = q;
         return 0;
     bad_number:
-        return fail_at(ps, t->line, t->col, "Parse error at [%d, %d]: malformed number", t->line,
-                       t->col);
+        return parse_error(ps, t->line, t->col, "malformed number");
     }
     if (c == '"') {
         t->kind = T_STRING;
@@ -410,8 +417,7 @@ static int next(parser *ps)
         return 0;
     }
     if (c < 0x20 && c != '\t')
-        return fail_at(ps, t->line, t->col, "Parse error at [%d, %d]: unexpected control character",
-                       t->line, t->col);
+        return parse_error(ps, t->line, t->col, "unexpected control character");
     return fail_at(ps, t->line, t->col, "Parse error on \"%c\" at [%d, %d]: unexpected character",
                    c < 0x80 ? c : '?', t->line, t->col);
 }
@@ -546,8 +552,7 @@ static int parse_value(parser *ps, int is_const, int depth, gql_value **out)
 {
     *out = NULL;
     if (depth > GQL_MAX_DEPTH)
-        return fail_at(ps, ps->tok.line, ps->tok.col, "Parse error at [%d, %d]: values nested too deep",
-                       ps->tok.line, ps->tok.col);
+        return parse_error(ps, ps->tok.line, ps->tok.col, "values nested too deep");
     gql_value *v = NULL;
     switch (ps->tok.kind) {
     case T_INT:
@@ -581,9 +586,8 @@ static int parse_value(parser *ps, int is_const, int depth, gql_value **out)
     }
     if (is_punct(ps, '$')) {
         if (is_const)
-            return fail_at(ps, ps->tok.line, ps->tok.col,
-                           "Parse error at [%d, %d]: variables are not allowed in default values",
-                           ps->tok.line, ps->tok.col);
+            return parse_error(ps, ps->tok.line, ps->tok.col,
+                               "variables are not allowed in default values");
         v = new_value(ps, GQL_V_VAR);
         *out = v;
         if (next(ps) != 0)
@@ -602,10 +606,7 @@ static int parse_value(parser *ps, int is_const, int depth, gql_value **out)
             gql_value *item;
             int rc = parse_value(ps, is_const, depth + 1, &item);
             if (item) {
-                if (v->n == cap) {
-                    cap = cap ? cap * 2 : 4;
-                    v->items = xrealloc(v->items, cap * sizeof *v->items);
-                }
+                XGROW(v->items, v->n, cap, 8);
                 v->items[v->n++] = item;
             }
             if (rc != 0)
@@ -618,7 +619,7 @@ static int parse_value(parser *ps, int is_const, int depth, gql_value **out)
         *out = v;
         if (next(ps) != 0)
             return -1;
-        size_t cap = 0;
+        size_t cap_items = 0, cap_keys = 0;
         while (!is_punct(ps, '}')) {
             char *key = NULL;
             int kline = ps->tok.line, kcol = ps->tok.col;
@@ -626,16 +627,12 @@ static int parse_value(parser *ps, int is_const, int depth, gql_value **out)
                 return -1;
             for (size_t i = 0; i < v->n; i++)
                 if (strcmp(v->keys[i], key) == 0) {
-                    fail_at(ps, kline, kcol, "Parse error at [%d, %d]: field \"%s\" given twice",
-                            kline, kcol, key);
+                    parse_error(ps, kline, kcol, "field \"%s\" given twice", key);
                     free(key);
                     return -1;
                 }
-            if (v->n == cap) {
-                cap = cap ? cap * 2 : 4;
-                v->items = xrealloc(v->items, cap * sizeof *v->items);
-                v->keys = xrealloc(v->keys, cap * sizeof *v->keys);
-            }
+            XGROW(v->items, v->n, cap_items, 8);
+            XGROW(v->keys, v->n, cap_keys, 8);
             v->keys[v->n] = key;
             v->items[v->n] = NULL;
             v->n++;
@@ -659,10 +656,7 @@ static int parse_args(parser *ps, int is_const, gql_arg **out, size_t *n_out)
         return -1;
     size_t cap = 0;
     do {
-        if (*n_out == cap) {
-            cap = cap ? cap * 2 : 4;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        XGROW(*out, *n_out, cap, 8);
         gql_arg *a = &(*out)[*n_out];
         memset(a, 0, sizeof *a);
         a->line = ps->tok.line;
@@ -672,9 +666,7 @@ static int parse_args(parser *ps, int is_const, gql_arg **out, size_t *n_out)
         (*n_out)++;
         for (size_t i = 0; i + 1 < *n_out; i++)
             if (strcmp((*out)[i].name, a->name) == 0)
-                return fail_at(ps, a->line, a->col,
-                               "Parse error at [%d, %d]: argument \"%s\" given twice", a->line,
-                               a->col, a->name);
+                return parse_error(ps, a->line, a->col, "argument \"%s\" given twice", a->name);
         if (expect_punct(ps, ':') != 0)
             return -1;
         if (parse_value(ps, is_const, 1, &a->value) != 0)
@@ -689,10 +681,7 @@ static int parse_directives(parser *ps, int is_const, gql_directive **out, size_
     *n_out = 0;
     size_t cap = 0;
     while (is_punct(ps, '@')) {
-        if (*n_out == cap) {
-            cap = cap ? cap * 2 : 2;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        XGROW(*out, *n_out, cap, 8);
         gql_directive *d = &(*out)[*n_out];
         memset(d, 0, sizeof *d);
         d->line = ps->tok.line;
@@ -712,10 +701,7 @@ static int parse_selset(parser *ps, int depth, gql_selset *out);
 
 static gql_selection *add_selection(gql_selset *s, size_t *cap)
 {
-    if (s->n == *cap) {
-        *cap = *cap ? *cap * 2 : 4;
-        s->items = xrealloc(s->items, *cap * sizeof *s->items);
-    }
+    XGROW(s->items, s->n, *cap, 8);
     gql_selection *x = &s->items[s->n++];
     memset(x, 0, sizeof *x);
     return x;
@@ -725,9 +711,7 @@ static int parse_selset(parser *ps, int depth, gql_selset *out)
 {
     memset(out, 0, sizeof *out);
     if (depth > GQL_MAX_DEPTH)
-        return fail_at(ps, ps->tok.line, ps->tok.col,
-                       "Parse error at [%d, %d]: selections nested too deep", ps->tok.line,
-                       ps->tok.col);
+        return parse_error(ps, ps->tok.line, ps->tok.col, "selections nested too deep");
     if (expect_punct(ps, '{') != 0)
         return -1;
     size_t cap = 0;
@@ -784,8 +768,7 @@ static int parse_selset(parser *ps, int depth, gql_selset *out)
 static int parse_type(parser *ps, sbuf *b, int depth)
 {
     if (depth > 8)
-        return fail_at(ps, ps->tok.line, ps->tok.col, "Parse error at [%d, %d]: type nested too deep",
-                       ps->tok.line, ps->tok.col);
+        return parse_error(ps, ps->tok.line, ps->tok.col, "type nested too deep");
     if (is_punct(ps, '[')) {
         sbuf_putc(b, '[');
         if (next(ps) != 0 || parse_type(ps, b, depth + 1) != 0)
@@ -815,10 +798,7 @@ static int parse_vardefs(parser *ps, gql_operation *op)
         return -1;
     size_t cap = 0;
     do {
-        if (op->n_vars == cap) {
-            cap = cap ? cap * 2 : 4;
-            op->vars = xrealloc(op->vars, cap * sizeof *op->vars);
-        }
+        XGROW(op->vars, op->n_vars, cap, 8);
         gql_vardef *v = &op->vars[op->n_vars];
         memset(v, 0, sizeof *v);
         v->line = ps->tok.line;
@@ -828,9 +808,7 @@ static int parse_vardefs(parser *ps, gql_operation *op)
             return -1;
         for (size_t i = 0; i + 1 < op->n_vars; i++)
             if (strcmp(op->vars[i].name, v->name) == 0)
-                return fail_at(ps, v->line, v->col,
-                               "Parse error at [%d, %d]: variable $%s declared twice", v->line,
-                               v->col, v->name);
+                return parse_error(ps, v->line, v->col, "variable $%s declared twice", v->name);
         if (expect_punct(ps, ':') != 0)
             return -1;
         sbuf t = SBUF_INIT;
@@ -857,10 +835,7 @@ static int parse_definition(parser *ps, gql_doc *d, size_t *op_cap, size_t *frag
 {
     if (is_punct(ps, '{') || is_name(ps, "query") || is_name(ps, "mutation") ||
         is_name(ps, "subscription")) {
-        if (d->n_ops == *op_cap) {
-            *op_cap = *op_cap ? *op_cap * 2 : 2;
-            d->ops = xrealloc(d->ops, *op_cap * sizeof *d->ops);
-        }
+        XGROW(d->ops, d->n_ops, *op_cap, 8);
         gql_operation *op = &d->ops[d->n_ops++];
         memset(op, 0, sizeof *op);
         op->line = ps->tok.line;
@@ -881,10 +856,7 @@ static int parse_definition(parser *ps, gql_doc *d, size_t *op_cap, size_t *frag
         return parse_selset(ps, 1, &op->sel);
     }
     if (is_name(ps, "fragment")) {
-        if (d->n_frags == *frag_cap) {
-            *frag_cap = *frag_cap ? *frag_cap * 2 : 2;
-            d->frags = xrealloc(d->frags, *frag_cap * sizeof *d->frags);
-        }
+        XGROW(d->frags, d->n_frags, *frag_cap, 8);
         gql_fragment *f = &d->frags[d->n_frags++];
         memset(f, 0, sizeof *f);
         f->line = ps->tok.line;
@@ -916,7 +888,7 @@ int gql_parse(const char *text, size_t len, gql_doc **out, gql_error *err)
     if (next(&ps) != 0)
         goto fail;
     if (ps.tok.kind == T_EOF) {
-        fail_at(&ps, 1, 1, "Parse error at [1, 1]: the document is empty");
+        parse_error(&ps, 1, 1, "the document is empty");
         goto fail;
     }
     while (ps.tok.kind != T_EOF)
@@ -1024,9 +996,4 @@ cJSON *gql_value_json(const gql_value *v, const cJSON *vars)
     }
     }
     return cJSON_CreateNull();
-}
-
-const char *gql_opkind_name(gql_opkind k)
-{
-    return k == GQL_QUERY ? "query" : k == GQL_MUTATION ? "mutation" : "subscription";
 }

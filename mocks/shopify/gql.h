@@ -139,7 +139,4 @@ const gql_directive *gql_directive_find(const gql_directive *dirs, size_t n, con
  * Caller frees with cJSON_Delete. */
 cJSON *gql_value_json(const gql_value *v, const cJSON *vars);
 
-/* "query", "mutation" or "subscription". */
-const char *gql_opkind_name(gql_opkind k);
-
 #endif

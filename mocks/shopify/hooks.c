@@ -57,6 +57,20 @@ static const char *header_value(const char *const *headers, const char *name)
     return "";
 }
 
+/* The fields every webhook journal entry opens with. */
+static void put_delivery(sbuf *b, const char *id, const char *topic, const char *shop,
+                         int64_t sub_id, const char *event_id)
+{
+    sbuf_puts(b, "\"id\":");
+    sbuf_json_str(b, id);
+    sbuf_puts(b, ",\"topic\":");
+    sbuf_json_str(b, topic);
+    sbuf_puts(b, ",\"shop\":");
+    sbuf_json_str(b, shop);
+    sbuf_printf(b, ",\"subscription_id\":%lld,\"event_id\":", (long long)sub_id);
+    sbuf_json_str(b, event_id);
+}
+
 static int on_attempt(const deliver_report *r, void *ud)
 {
     hooks *h = ud;
@@ -77,14 +91,7 @@ static int on_attempt(const deliver_report *r, void *ud)
         .error = r->error,
     };
     sbuf b = SBUF_INIT;
-    sbuf_puts(&b, "\"id\":");
-    sbuf_json_str(&b, hr.delivery_id);
-    sbuf_puts(&b, ",\"topic\":");
-    sbuf_json_str(&b, hr.topic);
-    sbuf_puts(&b, ",\"shop\":");
-    sbuf_json_str(&b, hr.shop);
-    sbuf_printf(&b, ",\"subscription_id\":%lld,\"event_id\":", (long long)hr.sub_id);
-    sbuf_json_str(&b, hr.event_id);
+    put_delivery(&b, hr.delivery_id, hr.topic, hr.shop, hr.sub_id, hr.event_id);
     sbuf_printf(&b, ",\"attempt\":%d,\"copy\":%d,\"status\":%d,\"ok\":%s,\"faulted\":%s", hr.attempt,
                 hr.copy, hr.status, hr.ok ? "true" : "false", hr.faulted ? "true" : "false");
     if (!hr.ok) {
@@ -106,14 +113,7 @@ static int on_attempt(const deliver_report *r, void *ud)
     if (hr.abandoned) {
         counters_add(h->ctr, "webhooks abandoned", 1);
         sbuf a = SBUF_INIT;
-        sbuf_puts(&a, "\"id\":");
-        sbuf_json_str(&a, hr.delivery_id);
-        sbuf_puts(&a, ",\"topic\":");
-        sbuf_json_str(&a, hr.topic);
-        sbuf_puts(&a, ",\"shop\":");
-        sbuf_json_str(&a, hr.shop);
-        sbuf_printf(&a, ",\"subscription_id\":%lld,\"event_id\":", (long long)hr.sub_id);
-        sbuf_json_str(&a, hr.event_id);
+        put_delivery(&a, hr.delivery_id, hr.topic, hr.shop, hr.sub_id, hr.event_id);
         sbuf_printf(&a, ",\"copy\":%d,\"attempts\":%d", hr.copy, hr.attempt);
         journal_addf(h->jr, "webhook_abandoned", "%s", sbuf_str(&a));
         sbuf_free(&a);
@@ -224,14 +224,7 @@ void hooks_send(hooks *h, const hooks_msg *m)
         .sub_id = m->sub_id,
     };
     sbuf b = SBUF_INIT;
-    sbuf_puts(&b, "\"id\":");
-    sbuf_json_str(&b, id);
-    sbuf_puts(&b, ",\"topic\":");
-    sbuf_json_str(&b, m->topic);
-    sbuf_puts(&b, ",\"shop\":");
-    sbuf_json_str(&b, m->shop);
-    sbuf_printf(&b, ",\"subscription_id\":%lld,\"event_id\":", (long long)m->sub_id);
-    sbuf_json_str(&b, m->event_id);
+    put_delivery(&b, id, m->topic, m->shop, m->sub_id, m->event_id);
     sbuf_puts(&b, ",\"address\":");
     sbuf_json_str(&b, m->address);
     if (m->resource_id)

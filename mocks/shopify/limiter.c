@@ -66,10 +66,7 @@ static void find(limiter *l, const char *shop, const char *token, const spec_lim
         if (strcmp(l->e[i].shop, shop) == 0 && strcmp(l->e[i].token, token) == 0)
             found = &l->e[i];
     if (!found) {
-        if (l->n == l->cap) {
-            l->cap = l->cap ? l->cap * 2 : 8;
-            l->e = xrealloc(l->e, l->cap * sizeof *l->e);
-        }
+        XGROW(l->e, l->n, l->cap, 8);
         found = &l->e[l->n++];
         found->shop = xstrdup(shop);
         found->token = xstrdup(token);

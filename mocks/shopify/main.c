@@ -34,11 +34,6 @@ static void delivery_faults(void *ud, const char *topic, fault_delivery *out)
     mockd_delivery_faults(ud, topic, out);
 }
 
-static int delivery_result(void *ud, const hooks_report *r)
-{
-    return world_delivery_result(ud, r);
-}
-
 static void *app_create(mockd *m, const cJSON *config, json_err *e)
 {
     spec_world spec;
@@ -63,7 +58,7 @@ static void *app_create(mockd *m, const cJSON *config, json_err *e)
     hooks_env he = {.cfg = &world_settings(a->w)->webhooks, .clk = mockd_clock(m),
                     .jr = mockd_journal(m), .ctr = mockd_counters(m), .seed = mockd_seed(m),
                     .faults = delivery_faults, .faults_ud = m};
-    a->h = hooks_new(&he, delivery_result, a->w);
+    a->h = hooks_new(&he, world_delivery_result, a->w);
     world_set_hooks(a->w, a->h);
     a->lim = limiter_new();
     a->rest = rest_new(a->w, a->lim, m);
@@ -137,25 +132,7 @@ static long app_pending(void *p)
 
 static char *app_fault_body(int status)
 {
-    const char *msg;
-    switch (status) {
-    case 400: msg = "Bad Request"; break;
-    case 401: msg = "[API] Invalid API key or access token (unrecognized login or wrong password)"; break;
-    case 402: msg = "Unavailable Shop"; break;
-    case 403: msg = "Forbidden"; break;
-    case 404: msg = "Not Found"; break;
-    case 423: msg = "Locked"; break;
-    case 429:
-        msg = "Exceeded 2 calls per second for api client. Reduce request rates to resume "
-              "uninterrupted service.";
-        break;
-    case 500: msg = "An unexpected error occurred"; break;
-    case 502: msg = "Bad Gateway"; break;
-    case 503: msg = "Service Unavailable"; break;
-    case 504: msg = "Gateway Timeout"; break;
-    default: msg = "Error"; break;
-    }
-    return xasprintf("{\"errors\":\"%s\"}", msg);
+    return xasprintf("{\"errors\":\"%s\"}", rest_status_message(status));
 }
 
 static void app_control_routes(void *p, httpd *srv)

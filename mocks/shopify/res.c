@@ -56,8 +56,16 @@ static void add_date(cJSON *o, const char *key, const ws_shop *s, int64_t sim_ms
     cJSON_AddStringToObject(o, key, d);
 }
 
-static void add_gid(cJSON *o, const char *type, int64_t id)
+void res_level_gid(const ws_shop *s, const ws_variant *v, int loc, char *out, size_t n)
 {
+    snprintf(out, n, "gid://shopify/InventoryLevel/%lld?inventory_item_id=%lld",
+             (long long)s->locations[loc].id, (long long)v->item_id);
+}
+
+/* Every resource opens with its id and the same as a GraphQL id. */
+static void add_ids(cJSON *o, const char *type, int64_t id)
+{
+    cJSON_AddNumberToObject(o, "id", (double)id);
     char g[96];
     res_gid(type, id, g, sizeof g);
     cJSON_AddStringToObject(o, "admin_graphql_api_id", g);
@@ -84,8 +92,7 @@ static cJSON *line_item(const ws_shop *s, const ws_order *o, const ws_line *l)
     const ws_variant *v = &s->variants[l->variant];
     const ws_product *p = &s->products[v->product];
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "id", (double)l->id);
-    add_gid(j, "LineItem", l->id);
+    add_ids(j, "LineItem", l->id);
     cJSON_AddNumberToObject(j, "variant_id", (double)v->id);
     cJSON_AddNumberToObject(j, "product_id", (double)v->product_id);
     cJSON_AddStringToObject(j, "sku", v->sku);
@@ -122,8 +129,7 @@ static cJSON *fulfillment_json(const ws_shop *s, const ws_order *o, const ws_ful
                                size_t index)
 {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "id", (double)f->id);
-    add_gid(j, "Fulfillment", f->id);
+    add_ids(j, "Fulfillment", f->id);
     cJSON_AddNumberToObject(j, "order_id", (double)o->id);
     char name[48];
     snprintf(name, sizeof name, "#%lld.%zu", (long long)o->number, index + 1);
@@ -163,8 +169,7 @@ cJSON *res_fulfillment(const ws_shop *s, const ws_order *o, const ws_fulfillment
 cJSON *res_refund(const ws_shop *s, const ws_order *o, const ws_refund *r)
 {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "id", (double)r->id);
-    add_gid(j, "Refund", r->id);
+    add_ids(j, "Refund", r->id);
     cJSON_AddNumberToObject(j, "order_id", (double)o->id);
     add_date(j, "created_at", s, r->created_ms);
     add_date(j, "processed_at", s, r->created_ms);
@@ -207,8 +212,7 @@ cJSON *res_refund(const ws_shop *s, const ws_order *o, const ws_refund *r)
 cJSON *res_order(const ws_shop *s, const ws_order *o)
 {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "id", (double)o->id);
-    add_gid(j, "Order", o->id);
+    add_ids(j, "Order", o->id);
     char name[32];
     snprintf(name, sizeof name, "#%lld", (long long)o->number);
     cJSON_AddStringToObject(j, "name", name);
@@ -277,8 +281,7 @@ static int64_t total_available(const ws_shop *s, const ws_variant *v)
 cJSON *res_variant(const ws_shop *s, const ws_variant *v)
 {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "id", (double)v->id);
-    add_gid(j, "ProductVariant", v->id);
+    add_ids(j, "ProductVariant", v->id);
     cJSON_AddNumberToObject(j, "product_id", (double)v->product_id);
     cJSON_AddStringToObject(j, "title", v->title);
     cJSON_AddStringToObject(j, "price", v->price);
@@ -309,8 +312,7 @@ cJSON *res_variant(const ws_shop *s, const ws_variant *v)
 cJSON *res_product(const ws_shop *s, const ws_product *p)
 {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "id", (double)p->id);
-    add_gid(j, "Product", p->id);
+    add_ids(j, "Product", p->id);
     cJSON_AddStringToObject(j, "title", p->title);
     cJSON_AddStringToObject(j, "body_html", "");
     cJSON_AddStringToObject(j, "vendor", p->vendor);
@@ -342,8 +344,7 @@ cJSON *res_product(const ws_shop *s, const ws_product *p)
 cJSON *res_inventory_item(const ws_shop *s, const ws_variant *v)
 {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "id", (double)v->item_id);
-    add_gid(j, "InventoryItem", v->item_id);
+    add_ids(j, "InventoryItem", v->item_id);
     cJSON_AddStringToObject(j, "sku", v->sku);
     add_date(j, "created_at", s, v->created_ms);
     add_date(j, "updated_at", s, v->updated_ms);
@@ -363,8 +364,7 @@ cJSON *res_level(const ws_shop *s, const ws_variant *v, int loc)
     cJSON_AddNumberToObject(j, "available", (double)v->available[loc]);
     add_date(j, "updated_at", s, v->level_updated_ms[loc]);
     char g[128];
-    snprintf(g, sizeof g, "gid://shopify/InventoryLevel/%lld?inventory_item_id=%lld",
-             (long long)s->locations[loc].id, (long long)v->item_id);
+    res_level_gid(s, v, loc, g, sizeof g);
     cJSON_AddStringToObject(j, "admin_graphql_api_id", g);
     return j;
 }
@@ -372,8 +372,7 @@ cJSON *res_level(const ws_shop *s, const ws_variant *v, int loc)
 cJSON *res_location(const ws_shop *s, const ws_location *l)
 {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "id", (double)l->id);
-    add_gid(j, "Location", l->id);
+    add_ids(j, "Location", l->id);
     cJSON_AddStringToObject(j, "name", l->name);
     cJSON_AddStringToObject(j, "address1", l->address1);
     cJSON_AddNullToObject(j, "address2");
@@ -397,8 +396,7 @@ cJSON *res_location(const ws_shop *s, const ws_location *l)
 cJSON *res_webhook(const ws_shop *s, const ws_sub *sub)
 {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "id", (double)sub->id);
-    add_gid(j, "WebhookSubscription", sub->id);
+    add_ids(j, "WebhookSubscription", sub->id);
     cJSON_AddStringToObject(j, "address", sub->address);
     cJSON_AddStringToObject(j, "topic", sub->topic);
     add_date(j, "created_at", s, sub->created_ms);

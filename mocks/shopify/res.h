@@ -26,6 +26,9 @@ void res_date(const ws_shop *s, int64_t sim_ms, char out[RES_DATE_SIZE]);
 int res_parse_date(const ws_shop *s, const char *text, int64_t *sim_ms);
 /* "gid://shopify/Type/123" into out. */
 void res_gid(const char *type, int64_t id, char *out, size_t n);
+/* An inventory level's id, "gid://shopify/InventoryLevel/<location id>?
+ * inventory_item_id=<item id>", into out. */
+void res_level_gid(const ws_shop *s, const ws_variant *v, int loc, char *out, size_t n);
 /* "12.50" from cents. */
 void res_money(int64_t cents, char *out, size_t n);
 

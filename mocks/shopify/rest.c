@@ -123,6 +123,26 @@ void rest_error(httpd_req *req, int status, const char *msg)
     reply(req, status, o);
 }
 
+const char *rest_status_message(int status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "[API] Invalid API key or access token (unrecognized login or wrong password)";
+    case 402: return "Unavailable Shop";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 423: return "Locked";
+    case 429:
+        return "Exceeded 2 calls per second for api client. Reduce request rates to resume "
+               "uninterrupted service.";
+    case 500: return "An unexpected error occurred";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    }
+    return "Error";
+}
+
 /* {"errors":{"field":["msg"]}} (422 style) or {"errors":{"field":"msg"}}
  * (Shopify's 400 for a missing parameter). */
 static void field_error(httpd_req *req, int status, const char *field, const char *msg, int list)
@@ -145,7 +165,7 @@ static void missing_param(httpd_req *req, const char *field)
 
 static void not_found(httpd_req *req)
 {
-    rest_error(req, 404, "Not Found");
+    rest_error(req, 404, rest_status_message(404));
 }
 
 static void not_found_handler(httpd_req *req, void *ud)
@@ -160,6 +180,14 @@ static void reply_wrapped(httpd_req *r, int status, const char *key, cJSON *item
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, key, item);
     reply(r, status, o);
+}
+
+/* What the count.json endpoints answer. */
+static void reply_count(httpd_req *r, size_t n)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "count", (double)n);
+    reply(r, 200, o);
 }
 
 /* The request body as a JSON object; answers 400 and returns NULL otherwise. */
@@ -240,10 +268,7 @@ static int parse_id_list(const char *s, int64_t **out, size_t *n, size_t max)
             goto bad;
         if (*n == max)
             goto bad;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
+        XGROW(*out, *n, cap, 8);
         (*out)[(*n)++] = id;
         p += len;
         if (*p == ',')
@@ -395,6 +420,29 @@ static const char *param(const page_req *pr, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The id list filter key of pr (none when absent); answers status and
+ * returns -1 when it is malformed or longer than MAX_IDS. */
+static int ids_param(httpd_req *r, const page_req *pr, const char *key, int status, int64_t **ids,
+                     size_t *n)
+{
+    if (parse_id_list(param(pr, key), ids, n, MAX_IDS) != 0) {
+        field_error(r, status, key, "must be a comma-separated list of at most 250 ids", 1);
+        return -1;
+    }
+    return 0;
+}
+
+/* since_id from v when given (*out untouched when v is NULL); answers 400
+ * and returns -1 when it is not a positive integer. */
+static int since_param(httpd_req *r, const char *v, int64_t *out)
+{
+    if (v && parse_id(v, out) != 0) {
+        field_error(r, 400, "since_id", "must be a positive integer", 1);
+        return -1;
+    }
+    return 0;
+}
+
 /* Picks the page out of keys (in display order, ascending or descending):
  * [*from, *to). */
 static void page_slice(const int64_t *keys, size_t n, int desc, const page_req *pr, size_t *from,
@@ -455,33 +503,39 @@ static void page_links(httpd_req *r, const char *resource, page_req *pr, const i
     sbuf_free(&link);
 }
 
-/* Keeps only the comma-separated fields of each object when asked to. */
-static void keep_fields(cJSON *items, const char *fields)
+/* Keeps only the comma-separated fields of an object when asked to. */
+static void keep_object_fields(cJSON *obj, const char *fields)
 {
     if (!fields || !*fields)
         return;
+    cJSON *f = obj->child;
+    while (f) {
+        cJSON *next = f->next;
+        int keep = 0;
+        for (const char *p = fields; *p && !keep;) {
+            size_t len = strcspn(p, ",");
+            while (len && p[len - 1] == ' ')
+                len--;
+            keep = strlen(f->string) == len && strncmp(p, f->string, len) == 0;
+            p += strcspn(p, ",");
+            if (*p == ',')
+                p++;
+            while (*p == ' ')
+                p++;
+        }
+        if (!keep)
+            cJSON_Delete(cJSON_DetachItemViaPointer(obj, f));
+        f = next;
+    }
+}
+
+/* The same for each object of a list. */
+static void keep_fields(cJSON *items, const char *fields)
+{
     cJSON *it;
     cJSON_ArrayForEach(it, items)
     {
-        cJSON *f = it->child;
-        while (f) {
-            cJSON *next = f->next;
-            int keep = 0;
-            for (const char *p = fields; *p && !keep;) {
-                size_t len = strcspn(p, ",");
-                while (len && p[len - 1] == ' ')
-                    len--;
-                keep = strlen(f->string) == len && strncmp(p, f->string, len) == 0;
-                p += strcspn(p, ",");
-                if (*p == ',')
-                    p++;
-                while (*p == ' ')
-                    p++;
-            }
-            if (!keep)
-                cJSON_Delete(cJSON_DetachItemViaPointer(it, f));
-            f = next;
-        }
+        keep_object_fields(it, fields);
     }
 }
 
@@ -513,8 +567,7 @@ int rest_filter(rest *rs, httpd_req *r)
     world_unlock(rs->w);
     if (tok < 0) {
         free(shop);
-        rest_error(r, 401,
-                   "[API] Invalid API key or access token (unrecognized login or wrong password)");
+        rest_error(r, 401, rest_status_message(401));
         return 1;
     }
     char client[300];
@@ -536,9 +589,7 @@ int rest_filter(rest *rs, httpd_req *r)
         char ra[32];
         snprintf(ra, sizeof ra, "%.1f", world_settings(rs->w)->retry_after_s);
         httpd_add_header(r, "Retry-After", ra);
-        rest_error(r, 429,
-                   "Exceeded 2 calls per second for api client. Reduce request rates to resume "
-                   "uninterrupted service.");
+        rest_error(r, 429, rest_status_message(429));
         return 1;
     }
     return 0;
@@ -554,6 +605,67 @@ static ws_shop *begin(rest *rs, httpd_req *r)
         not_found(r);
     }
     return s;
+}
+
+/* How each kind of object a route's {id} names is found; NULL when the
+ * shop has none such. */
+typedef void *(*find_fn)(ws_shop *s, int64_t id);
+
+static void *find_location(ws_shop *s, int64_t id)
+{
+    int loc = world_location_index(s, id);
+    return loc >= 0 ? &s->locations[loc] : NULL;
+}
+
+static void *find_product(ws_shop *s, int64_t id)
+{
+    return world_product_by_id(s, id);
+}
+
+static void *find_variant(ws_shop *s, int64_t id)
+{
+    return world_variant_by_id(s, id);
+}
+
+static void *find_item(ws_shop *s, int64_t id)
+{
+    return world_variant_by_item(s, id);
+}
+
+static void *find_order(ws_shop *s, int64_t id)
+{
+    return world_order_by_id(s, id);
+}
+
+static void *find_sub(ws_shop *s, int64_t id)
+{
+    return world_sub_by_id(s, id);
+}
+
+/* begin() for a route with an {id}: also the object it names, found with
+ * find. Answers 404 and returns NULL (unlocked) when there is none. */
+static void *begin_id(rest *rs, httpd_req *r, find_fn find, ws_shop **shop)
+{
+    ws_shop *s = begin(rs, r);
+    if (!s)
+        return NULL;
+    int64_t id;
+    void *x = parse_id(httpd_capture(r, "id"), &id) == 0 ? find(s, id) : NULL;
+    if (!x) {
+        world_unlock(rs->w);
+        not_found(r);
+        return NULL;
+    }
+    *shop = s;
+    return x;
+}
+
+/* Every handler that answers one object ends here: unlocks, then answers
+ * item (built under the lock) wrapped under key. */
+static void end_wrapped(rest *rs, httpd_req *r, int status, const char *key, cJSON *item)
+{
+    world_unlock(rs->w);
+    reply_wrapped(r, status, key, item);
 }
 
 /* ---- shop, locations, products, variants, items ---------------------------- */
@@ -581,8 +693,7 @@ static void h_shop(httpd_req *r, void *ud)
     res_date(s, s->created_ms, d);
     cJSON_AddStringToObject(j, "created_at", d);
     cJSON_AddStringToObject(j, "updated_at", d);
-    world_unlock(rs->w);
-    reply_wrapped(r, 200, "shop", j);
+    end_wrapped(rs, r, 200, "shop", j);
 }
 
 static void h_locations(httpd_req *r, void *ud)
@@ -594,8 +705,7 @@ static void h_locations(httpd_req *r, void *ud)
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < s->n_locations; i++)
         cJSON_AddItemToArray(a, res_location(s, &s->locations[i]));
-    world_unlock(rs->w);
-    reply_wrapped(r, 200, "locations", a);
+    end_wrapped(rs, r, 200, "locations", a);
 }
 
 static void h_locations_count(httpd_req *r, void *ud)
@@ -606,27 +716,16 @@ static void h_locations_count(httpd_req *r, void *ud)
         return;
     size_t n = s->n_locations;
     world_unlock(rs->w);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "count", (double)n);
-    reply(r, 200, o);
+    reply_count(r, n);
 }
 
 static void h_location(httpd_req *r, void *ud)
 {
     rest *rs = ud;
-    int64_t id;
-    ws_shop *s = begin(rs, r);
-    if (!s)
-        return;
-    int loc = parse_id(httpd_capture(r, "id"), &id) == 0 ? world_location_index(s, id) : -1;
-    if (loc < 0) {
-        world_unlock(rs->w);
-        not_found(r);
-        return;
-    }
-    cJSON *j = res_location(s, &s->locations[loc]);
-    world_unlock(rs->w);
-    reply_wrapped(r, 200, "location", j);
+    ws_shop *s;
+    const ws_location *l = begin_id(rs, r, find_location, &s);
+    if (l)
+        end_wrapped(rs, r, 200, "location", res_location(s, l));
 }
 
 static void h_products(httpd_req *r, void *ud)
@@ -639,14 +738,9 @@ static void h_products(httpd_req *r, void *ud)
         return;
     int64_t *ids = NULL, since = 0;
     size_t n_ids = 0;
-    if (parse_id_list(param(&pr, "ids"), &ids, &n_ids, MAX_IDS) != 0) {
-        field_error(r, 400, "ids", "must be a comma-separated list of at most 250 ids", 1);
+    if (ids_param(r, &pr, "ids", 400, &ids, &n_ids) != 0 ||
+        since_param(r, param(&pr, "since_id"), &since) != 0)
         goto out;
-    }
-    if (param(&pr, "since_id") && parse_id(param(&pr, "since_id"), &since) != 0) {
-        field_error(r, 400, "since_id", "must be a positive integer", 1);
-        goto out;
-    }
     const char *status = param(&pr, "status");
     ws_shop *s = begin(rs, r);
     if (!s)
@@ -690,65 +784,38 @@ static void h_products_count(httpd_req *r, void *ud)
         return;
     size_t n = s->n_products;
     world_unlock(rs->w);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "count", (double)n);
-    reply(r, 200, o);
+    reply_count(r, n);
 }
 
 static void h_product(httpd_req *r, void *ud)
 {
     rest *rs = ud;
-    int64_t id = 0;
-    ws_shop *s = begin(rs, r);
-    if (!s)
-        return;
-    ws_product *p = parse_id(httpd_capture(r, "id"), &id) == 0 ? world_product_by_id(s, id) : NULL;
-    if (!p) {
-        world_unlock(rs->w);
-        not_found(r);
-        return;
-    }
-    cJSON *j = res_product(s, p);
-    world_unlock(rs->w);
-    reply_wrapped(r, 200, "product", j);
+    ws_shop *s;
+    const ws_product *p = begin_id(rs, r, find_product, &s);
+    if (p)
+        end_wrapped(rs, r, 200, "product", res_product(s, p));
 }
 
 static void h_product_variants(httpd_req *r, void *ud)
 {
     rest *rs = ud;
-    int64_t id = 0;
-    ws_shop *s = begin(rs, r);
-    if (!s)
+    ws_shop *s;
+    const ws_product *p = begin_id(rs, r, find_product, &s);
+    if (!p)
         return;
-    ws_product *p = parse_id(httpd_capture(r, "id"), &id) == 0 ? world_product_by_id(s, id) : NULL;
-    if (!p) {
-        world_unlock(rs->w);
-        not_found(r);
-        return;
-    }
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < p->n_variants; i++)
         cJSON_AddItemToArray(a, res_variant(s, &s->variants[p->variants[i]]));
-    world_unlock(rs->w);
-    reply_wrapped(r, 200, "variants", a);
+    end_wrapped(rs, r, 200, "variants", a);
 }
 
 static void h_variant(httpd_req *r, void *ud)
 {
     rest *rs = ud;
-    int64_t id = 0;
-    ws_shop *s = begin(rs, r);
-    if (!s)
-        return;
-    ws_variant *v = parse_id(httpd_capture(r, "id"), &id) == 0 ? world_variant_by_id(s, id) : NULL;
-    if (!v) {
-        world_unlock(rs->w);
-        not_found(r);
-        return;
-    }
-    cJSON *j = res_variant(s, v);
-    world_unlock(rs->w);
-    reply_wrapped(r, 200, "variant", j);
+    ws_shop *s;
+    const ws_variant *v = begin_id(rs, r, find_variant, &s);
+    if (v)
+        end_wrapped(rs, r, 200, "variant", res_variant(s, v));
 }
 
 static void h_inventory_items(httpd_req *r, void *ud)
@@ -776,27 +843,17 @@ static void h_inventory_items(httpd_req *r, void *ud)
         if (v)
             cJSON_AddItemToArray(a, res_inventory_item(s, v));
     }
-    world_unlock(rs->w);
     free(ids);
-    reply_wrapped(r, 200, "inventory_items", a);
+    end_wrapped(rs, r, 200, "inventory_items", a);
 }
 
 static void h_inventory_item(httpd_req *r, void *ud)
 {
     rest *rs = ud;
-    int64_t id = 0;
-    ws_shop *s = begin(rs, r);
-    if (!s)
-        return;
-    ws_variant *v = parse_id(httpd_capture(r, "id"), &id) == 0 ? world_variant_by_item(s, id) : NULL;
-    if (!v) {
-        world_unlock(rs->w);
-        not_found(r);
-        return;
-    }
-    cJSON *j = res_inventory_item(s, v);
-    world_unlock(rs->w);
-    reply_wrapped(r, 200, "inventory_item", j);
+    ws_shop *s;
+    const ws_variant *v = begin_id(rs, r, find_item, &s);
+    if (v)
+        end_wrapped(rs, r, 200, "inventory_item", res_inventory_item(s, v));
 }
 
 /* ---- inventory levels -------------------------------------------------------------- */
@@ -810,15 +867,9 @@ static void levels_list(httpd_req *r, rest *rs, int64_t only_location)
         return;
     int64_t *items = NULL, *locs = NULL;
     size_t n_items = 0, n_locs = 0;
-    if (parse_id_list(param(&pr, "inventory_item_ids"), &items, &n_items, MAX_IDS) != 0) {
-        field_error(r, 422, "inventory_item_ids", "must be a comma-separated list of at most 250 ids",
-                    1);
+    if (ids_param(r, &pr, "inventory_item_ids", 422, &items, &n_items) != 0 ||
+        ids_param(r, &pr, "location_ids", 422, &locs, &n_locs) != 0)
         goto out;
-    }
-    if (parse_id_list(param(&pr, "location_ids"), &locs, &n_locs, MAX_IDS) != 0) {
-        field_error(r, 422, "location_ids", "must be a comma-separated list of at most 250 ids", 1);
-        goto out;
-    }
     if (!only_location && !n_items && !n_locs) {
         field_error(r, 422, "inventory_item_ids",
                     "inventory_item_ids or location_ids must be given", 1);
@@ -949,62 +1000,50 @@ static ws_variant *level_target(rest *rs, httpd_req *r, const cJSON *b, ws_shop 
     return v;
 }
 
-static void h_levels_set(httpd_req *r, void *ud)
+/* POST inventory_levels/set.json ("available" is the new value) and, with
+ * adjust, adjust.json ("available_adjustment" is added to it); available
+ * stays within +-1000000000 either way. */
+static void levels_write(httpd_req *r, rest *rs, int adjust)
 {
-    rest *rs = ud;
     cJSON *b = body_object(r);
     if (!b)
         return;
-    const cJSON *av = cJSON_GetObjectItemCaseSensitive(b, "available");
+    const char *key = adjust ? "available_adjustment" : "available";
+    const cJSON *av = cJSON_GetObjectItemCaseSensitive(b, key);
     int64_t value;
     if (!av || cJSON_IsNull(av)) {
-        missing_param(r, "available");
+        missing_param(r, key);
     } else if (json_int(av, &value) != 0 || value < -1000000000 || value > 1000000000) {
-        field_error(r, 422, "available", "must be an integer between -1000000000 and 1000000000", 1);
+        field_error(r, 422, key,
+                    adjust ? "must be an integer"
+                           : "must be an integer between -1000000000 and 1000000000",
+                    1);
     } else {
         ws_shop *s;
         int loc;
         ws_variant *v = level_target(rs, r, b, &s, &loc);
         if (v) {
-            world_set_available(rs->w, s, v, loc, value, "set", NULL);
-            cJSON *j = res_level(s, v, loc);
-            world_unlock(rs->w);
-            reply_wrapped(r, 200, "inventory_level", j);
+            int64_t next = adjust ? v->available[loc] + value : value;
+            if (next > 1000000000 || next < -1000000000) {
+                world_unlock(rs->w);
+                field_error(r, 422, key, "would take available out of range", 1);
+            } else {
+                world_set_available(rs->w, s, v, loc, next, adjust ? "adjust" : "set", NULL);
+                end_wrapped(rs, r, 200, "inventory_level", res_level(s, v, loc));
+            }
         }
     }
     cJSON_Delete(b);
 }
 
+static void h_levels_set(httpd_req *r, void *ud)
+{
+    levels_write(r, ud, 0);
+}
+
 static void h_levels_adjust(httpd_req *r, void *ud)
 {
-    rest *rs = ud;
-    cJSON *b = body_object(r);
-    if (!b)
-        return;
-    const cJSON *av = cJSON_GetObjectItemCaseSensitive(b, "available_adjustment");
-    int64_t delta;
-    if (!av || cJSON_IsNull(av)) {
-        missing_param(r, "available_adjustment");
-    } else if (json_int(av, &delta) != 0 || delta < -1000000000 || delta > 1000000000) {
-        field_error(r, 422, "available_adjustment", "must be an integer", 1);
-    } else {
-        ws_shop *s;
-        int loc;
-        ws_variant *v = level_target(rs, r, b, &s, &loc);
-        if (v) {
-            int64_t next = v->available[loc] + delta;
-            if (next > 1000000000 || next < -1000000000) {
-                world_unlock(rs->w);
-                field_error(r, 422, "available_adjustment", "would take available out of range", 1);
-            } else {
-                world_set_available(rs->w, s, v, loc, next, "adjust", NULL);
-                cJSON *j = res_level(s, v, loc);
-                world_unlock(rs->w);
-                reply_wrapped(r, 200, "inventory_level", j);
-            }
-        }
-    }
-    cJSON_Delete(b);
+    levels_write(r, ud, 1);
 }
 
 /* ---- orders ------------------------------------------------------------------------ */
@@ -1092,14 +1131,9 @@ static int order_filter_read(httpd_req *r, const ws_shop *s, const page_req *pr,
                     "must be one of shipped, partial, unshipped, any, unfulfilled", 1);
         return -1;
     }
-    if (parse_id_list(param(pr, "ids"), &f->ids, &f->n_ids, MAX_IDS) != 0) {
-        field_error(r, 400, "ids", "must be a comma-separated list of at most 250 ids", 1);
+    if (ids_param(r, pr, "ids", 400, &f->ids, &f->n_ids) != 0 ||
+        since_param(r, param(pr, "since_id"), &f->since_id) != 0)
         return -1;
-    }
-    if (param(pr, "since_id") && parse_id(param(pr, "since_id"), &f->since_id) != 0) {
-        field_error(r, 400, "since_id", "must be a positive integer", 1);
-        return -1;
-    }
     struct {
         const char *key;
         int64_t *out, def;
@@ -1124,42 +1158,47 @@ static const char *const ORDER_FILTERS[] = {
     "created_at_max", "updated_at_min", "updated_at_max", "processed_at_min", "processed_at_max",
     NULL};
 
+/* begin() for the order lists: also the order filters of pr into f.
+ * Answers and returns NULL (unlocked) on a bad filter; f->ids is the
+ * caller's to free either way. */
+static ws_shop *begin_orders(rest *rs, httpd_req *r, const page_req *pr, order_filter *f)
+{
+    ws_shop *s = begin(rs, r);
+    if (s && order_filter_read(r, s, pr, f) != 0) {
+        world_unlock(rs->w);
+        return NULL;
+    }
+    return s;
+}
+
 static void h_orders(httpd_req *r, void *ud)
 {
     rest *rs = ud;
     page_req pr;
     if (page_begin(r, ORDER_FILTERS, &pr) != 0)
         return;
-    ws_shop *s = begin(rs, r);
-    if (!s) {
-        cJSON_Delete(pr.params);
-        return;
-    }
-    order_filter f;
-    if (order_filter_read(r, s, &pr, &f) != 0) {
+    order_filter f = {0};
+    ws_shop *s = begin_orders(rs, r, &pr, &f);
+    if (s) {
+        /* Newest first, as Shopify lists orders. */
+        int64_t *keys = xcalloc(s->n_orders ? s->n_orders : 1, sizeof *keys);
+        size_t n = 0;
+        for (size_t i = s->n_orders; i-- > 0;)
+            if (order_matches(&f, &s->orders[i]))
+                keys[n++] = s->orders[i].id;
+        size_t from, to;
+        page_slice(keys, n, 1, &pr, &from, &to);
+        cJSON *a = cJSON_CreateArray();
+        for (size_t i = from; i < to; i++)
+            cJSON_AddItemToArray(a, res_order(s, world_order_by_id(s, keys[i])));
         world_unlock(rs->w);
-        free(f.ids);
-        cJSON_Delete(pr.params);
-        return;
+        keep_fields(a, httpd_query(r, "fields"));
+        page_links(r, "orders.json", &pr, keys, n, from, to);
+        free(keys);
+        reply_wrapped(r, 200, "orders", a);
     }
-    /* Newest first, as Shopify lists orders. */
-    int64_t *keys = xcalloc(s->n_orders ? s->n_orders : 1, sizeof *keys);
-    size_t n = 0;
-    for (size_t i = s->n_orders; i-- > 0;)
-        if (order_matches(&f, &s->orders[i]))
-            keys[n++] = s->orders[i].id;
-    size_t from, to;
-    page_slice(keys, n, 1, &pr, &from, &to);
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = from; i < to; i++)
-        cJSON_AddItemToArray(a, res_order(s, world_order_by_id(s, keys[i])));
-    world_unlock(rs->w);
-    keep_fields(a, httpd_query(r, "fields"));
-    page_links(r, "orders.json", &pr, keys, n, from, to);
-    free(keys);
     free(f.ids);
     cJSON_Delete(pr.params);
-    reply_wrapped(r, 200, "orders", a);
 }
 
 static void h_orders_count(httpd_req *r, void *ud)
@@ -1169,60 +1208,29 @@ static void h_orders_count(httpd_req *r, void *ud)
     for (const char *const *k = ORDER_FILTERS; *k; k++)
         if (httpd_query(r, *k))
             cJSON_AddStringToObject(pr.params, *k, httpd_query(r, *k));
-    ws_shop *s = begin(rs, r);
-    if (!s) {
-        cJSON_Delete(pr.params);
-        return;
-    }
-    order_filter f;
-    if (order_filter_read(r, s, &pr, &f) != 0) {
+    order_filter f = {0};
+    ws_shop *s = begin_orders(rs, r, &pr, &f);
+    if (s) {
+        size_t n = 0;
+        for (size_t i = 0; i < s->n_orders; i++)
+            n += order_matches(&f, &s->orders[i]);
         world_unlock(rs->w);
-        free(f.ids);
-        cJSON_Delete(pr.params);
-        return;
+        reply_count(r, n);
     }
-    size_t n = 0;
-    for (size_t i = 0; i < s->n_orders; i++)
-        n += order_matches(&f, &s->orders[i]);
-    world_unlock(rs->w);
     free(f.ids);
     cJSON_Delete(pr.params);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "count", (double)n);
-    reply(r, 200, o);
-}
-
-/* The order of the {id} capture; answers 404 and unlocks when there is none. */
-static ws_order *order_of(rest *rs, httpd_req *r, ws_shop **shop)
-{
-    int64_t id = 0;
-    ws_shop *s = begin(rs, r);
-    if (!s)
-        return NULL;
-    ws_order *o = parse_id(httpd_capture(r, "id"), &id) == 0 ? world_order_by_id(s, id) : NULL;
-    if (!o) {
-        world_unlock(rs->w);
-        not_found(r);
-        return NULL;
-    }
-    *shop = s;
-    return o;
 }
 
 static void h_order(httpd_req *r, void *ud)
 {
     rest *rs = ud;
     ws_shop *s;
-    ws_order *o = order_of(rs, r, &s);
+    const ws_order *o = begin_id(rs, r, find_order, &s);
     if (!o)
         return;
     cJSON *j = res_order(s, o);
     world_unlock(rs->w);
-    cJSON *wrap = cJSON_CreateArray();
-    cJSON_AddItemToArray(wrap, j);
-    keep_fields(wrap, httpd_query(r, "fields"));
-    j = cJSON_DetachItemFromArray(wrap, 0);
-    cJSON_Delete(wrap);
+    keep_object_fields(j, httpd_query(r, "fields"));
     reply_wrapped(r, 200, "order", j);
 }
 
@@ -1252,7 +1260,7 @@ static void h_order_cancel(httpd_req *r, void *ud)
         return;
     }
     ws_shop *s;
-    ws_order *o = order_of(rs, r, &s);
+    ws_order *o = begin_id(rs, r, find_order, &s);
     if (o) {
         cJSON *out;
         json_err e;
@@ -1261,8 +1269,7 @@ static void h_order_cancel(httpd_req *r, void *ud)
             const char *m = strstr(e.msg, ": ");
             field_error(r, 422, "base", m ? m + 2 : e.msg, 1);
         } else {
-            world_unlock(rs->w);
-            reply_wrapped(r, 200, "order", out);
+            end_wrapped(rs, r, 200, "order", out);
         }
     }
     cJSON_Delete(b);
@@ -1274,14 +1281,13 @@ static void h_fulfillments(httpd_req *r, void *ud)
 {
     rest *rs = ud;
     ws_shop *s;
-    ws_order *o = order_of(rs, r, &s);
+    const ws_order *o = begin_id(rs, r, find_order, &s);
     if (!o)
         return;
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < o->n_fulfillments; i++)
         cJSON_AddItemToArray(a, res_fulfillment(s, o, &o->fulfillments[i]));
-    world_unlock(rs->w);
-    reply_wrapped(r, 200, "fulfillments", a);
+    end_wrapped(rs, r, 200, "fulfillments", a);
 }
 
 static int opt_string(httpd_req *r, const cJSON *obj, const char *key, const char **out)
@@ -1358,7 +1364,7 @@ static void h_fulfillment_create(httpd_req *r, void *ud)
         }
     }
     ws_shop *s;
-    ws_order *o = order_of(rs, r, &s);
+    ws_order *o = begin_id(rs, r, find_order, &s);
     if (!o)
         goto out;
     /* A line without a quantity takes all its fulfillable units. */
@@ -1384,9 +1390,7 @@ static void h_fulfillment_create(httpd_req *r, void *ud)
         field_error(r, status, field, msg, 1);
         goto out;
     }
-    cJSON *j = res_fulfillment(s, o, ful);
-    world_unlock(rs->w);
-    reply_wrapped(r, 201, "fulfillment", j);
+    end_wrapped(rs, r, 201, "fulfillment", res_fulfillment(s, o, ful));
 out:
     free(lines);
     cJSON_Delete(b);
@@ -1399,10 +1403,8 @@ static void h_webhooks(httpd_req *r, void *ud)
     rest *rs = ud;
     const char *topic = httpd_query(r, "topic"), *address = httpd_query(r, "address");
     int64_t since = 0;
-    if (httpd_query(r, "since_id") && parse_id(httpd_query(r, "since_id"), &since) != 0) {
-        field_error(r, 400, "since_id", "must be a positive integer", 1);
+    if (since_param(r, httpd_query(r, "since_id"), &since) != 0)
         return;
-    }
     ws_shop *s = begin(rs, r);
     if (!s)
         return;
@@ -1431,9 +1433,7 @@ static void h_webhooks_count(httpd_req *r, void *ud)
         n += (!topic || strcmp(topic, s->subs[i].topic) == 0) &&
              (!address || strcmp(address, s->subs[i].address) == 0);
     world_unlock(rs->w);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "count", (double)n);
-    reply(r, 200, o);
+    reply_count(r, n);
 }
 
 static int valid_address(const char *a)
@@ -1484,41 +1484,20 @@ static void h_webhook_create(httpd_req *r, void *ud)
             } else {
                 ws_sub *sub = world_sub_add(rs->w, s, topic->valuestring, address->valuestring,
                                             version, "api");
-                cJSON *j = res_webhook(s, sub);
-                world_unlock(rs->w);
-                reply_wrapped(r, 201, "webhook", j);
+                end_wrapped(rs, r, 201, "webhook", res_webhook(s, sub));
             }
         }
     }
     cJSON_Delete(b);
 }
 
-static ws_sub *sub_of(rest *rs, httpd_req *r, ws_shop **shop)
-{
-    int64_t id = 0;
-    ws_shop *s = begin(rs, r);
-    if (!s)
-        return NULL;
-    ws_sub *sub = parse_id(httpd_capture(r, "id"), &id) == 0 ? world_sub_by_id(s, id) : NULL;
-    if (!sub) {
-        world_unlock(rs->w);
-        not_found(r);
-        return NULL;
-    }
-    *shop = s;
-    return sub;
-}
-
 static void h_webhook(httpd_req *r, void *ud)
 {
     rest *rs = ud;
     ws_shop *s;
-    ws_sub *sub = sub_of(rs, r, &s);
-    if (!sub)
-        return;
-    cJSON *j = res_webhook(s, sub);
-    world_unlock(rs->w);
-    reply_wrapped(r, 200, "webhook", j);
+    const ws_sub *sub = begin_id(rs, r, find_sub, &s);
+    if (sub)
+        end_wrapped(rs, r, 200, "webhook", res_webhook(s, sub));
 }
 
 static void h_webhook_update(httpd_req *r, void *ud)
@@ -1535,13 +1514,11 @@ static void h_webhook_update(httpd_req *r, void *ud)
         field_error(r, 422, "address", "is invalid", 1);
     } else {
         ws_shop *s;
-        ws_sub *sub = sub_of(rs, r, &s);
+        ws_sub *sub = begin_id(rs, r, find_sub, &s);
         if (sub) {
             if (address)
                 world_sub_update(rs->w, s, sub, address->valuestring);
-            cJSON *j = res_webhook(s, sub);
-            world_unlock(rs->w);
-            reply_wrapped(r, 200, "webhook", j);
+            end_wrapped(rs, r, 200, "webhook", res_webhook(s, sub));
         }
     }
     cJSON_Delete(b);
@@ -1551,7 +1528,7 @@ static void h_webhook_delete(httpd_req *r, void *ud)
 {
     rest *rs = ud;
     ws_shop *s;
-    ws_sub *sub = sub_of(rs, r, &s);
+    const ws_sub *sub = begin_id(rs, r, find_sub, &s);
     if (!sub)
         return;
     world_sub_remove(rs->w, s, sub->id, "api");

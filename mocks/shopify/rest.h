@@ -43,5 +43,9 @@ ws_shop *rest_shop(world *w, const httpd_req *req);
 void rest_version(const httpd_req *req, char *out, size_t n);
 /* {"errors": msg} with status. */
 void rest_error(httpd_req *req, int status, const char *msg);
+/* Shopify's message for an error status (Shopify's own words for 401 and
+ * 429, the reason phrase for the others, "Error" for a status it does not
+ * answer with); the endpoints and the fault bodies share it. */
+const char *rest_status_message(int status);
 
 #endif

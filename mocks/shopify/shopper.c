@@ -5,39 +5,11 @@
 
 #include "json.h"
 #include "mem.h"
-#include "sbuf.h"
+#include "mockd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void reply_error(httpd_req *r, int status, const char *msg)
-{
-    sbuf b = SBUF_INIT;
-    sbuf_puts(&b, "{\"error\":");
-    sbuf_json_str(&b, msg);
-    sbuf_putc(&b, '}');
-    httpd_reply_json_text(r, status, sbuf_str(&b));
-    sbuf_free(&b);
-}
-
-static cJSON *body_of(httpd_req *r, const char *const *keys)
-{
-    size_t len;
-    const char *text = httpd_body(r, &len);
-    json_err e;
-    cJSON *v = json_parse(text, len, &e);
-    if (!v) {
-        reply_error(r, 400, e.msg);
-        return NULL;
-    }
-    if (json_only_keys(v, "$", keys, &e) != 0) {
-        reply_error(r, 400, e.msg);
-        cJSON_Delete(v);
-        return NULL;
-    }
-    return v;
-}
 
 /* The shop a body names ($.shop, a domain), or the first; answers 404 when
  * there is no such shop. World lock held. */
@@ -53,7 +25,7 @@ static ws_shop *shop_of(world *w, httpd_req *r, const cJSON *body)
         char msg[160];
         snprintf(msg, sizeof msg, "$.shop: no shop \"%.100s\"",
                  cJSON_IsString(s) ? s->valuestring : "(not a string)");
-        reply_error(r, 404, msg);
+        httpd_reply_error(r, 404, msg);
     }
     return shop;
 }
@@ -85,7 +57,7 @@ static void h_checkout(httpd_req *r, void *ud)
     world *w = ud;
     static const char *const keys[] = {"shop", "lines", "shipping_address", "email",
                                        "financial_status", "pay_after", NULL};
-    cJSON *b = body_of(r, keys);
+    cJSON *b = mockd_body(r, keys);
     if (!b)
         return;
     json_err e;
@@ -98,20 +70,20 @@ static void h_checkout(httpd_req *r, void *ud)
         json_get_str(b, "$", "email", 0, &email, &e) != 0 ||
         json_get_str(b, "$", "financial_status", 0, &fin, &e) != 0 ||
         json_get_duration(b, "$", "pay_after", 0, &pay_after, &e) != 0) {
-        reply_error(r, 400, e.msg);
+        httpd_reply_error(r, 400, e.msg);
         goto out;
     }
     int pay = -1;
     if (fin) {
         if (strcmp(fin, "paid") != 0 && strcmp(fin, "pending") != 0) {
-            reply_error(r, 400, "$.financial_status: expected \"paid\" or \"pending\"");
+            httpd_reply_error(r, 400, "$.financial_status: expected \"paid\" or \"pending\"");
             goto out;
         }
         pay = strcmp(fin, "paid") == 0;
     }
     size_t n = (size_t)cJSON_GetArraySize(lines);
     if (n > 250) {
-        reply_error(r, 400, "$.lines: at most 250 lines");
+        httpd_reply_error(r, 400, "$.lines: at most 250 lines");
         goto out;
     }
     req_lines = xcalloc(n ? n : 1, sizeof *req_lines);
@@ -125,7 +97,7 @@ static void h_checkout(httpd_req *r, void *ud)
         if (json_only_keys(it, p, lkeys, &e) != 0 ||
             json_get_str(it, p, "sku", JSON_REQUIRED, &req_lines[i].sku, &e) != 0 ||
             json_get_int(it, p, "qty", JSON_REQUIRED, 1, 1000000, &req_lines[i].qty, &e) != 0) {
-            reply_error(r, 400, e.msg);
+            httpd_reply_error(r, 400, e.msg);
             goto out;
         }
         i++;
@@ -134,18 +106,16 @@ static void h_checkout(httpd_req *r, void *ud)
                               .email = email, .pay = pay, .pay_after_ms = pay_after};
     world_lock(w);
     ws_shop *s = shop_of(w, r, b);
-    if (s) {
-        cJSON *out = NULL;
-        if (world_checkout(w, s, &req, &out, &e) != 0) {
-            world_unlock(w);
-            reply_error(r, 400, e.msg);
-        } else {
-            world_unlock(w);
-            httpd_reply_json(r, 200, out);
-            cJSON_Delete(out);
-        }
+    cJSON *ans = NULL;
+    int rc = s ? world_checkout(w, s, &req, &ans, &e) : 0;
+    world_unlock(w);
+    if (!s) {
+        /* shop_of answered */
+    } else if (rc != 0) {
+        httpd_reply_error(r, 400, e.msg);
     } else {
-        world_unlock(w);
+        httpd_reply_json(r, 200, ans);
+        cJSON_Delete(ans);
     }
 out:
     free(req_lines);
@@ -161,25 +131,42 @@ static ws_order *order_of(world *w, httpd_req *r, const cJSON *b, ws_shop **shop
         return NULL;
     int64_t id;
     if (id_of(cJSON_GetObjectItemCaseSensitive(b, "order_id"), &id) != 0) {
-        reply_error(r, 400, "$.order_id: expected an order id (number, string or gid)");
+        httpd_reply_error(r, 400, "$.order_id: expected an order id (number, string or gid)");
         return NULL;
     }
     ws_order *o = world_order_by_id(s, id);
     if (!o) {
         char msg[128];
         snprintf(msg, sizeof msg, "$.order_id: no order %lld in %s", (long long)id, s->domain);
-        reply_error(r, 404, msg);
+        httpd_reply_error(r, 404, msg);
         return NULL;
     }
     *shop = s;
     return o;
 }
 
+/* Answers a merchant's action on an order once the world lock is released:
+ * 409 naming why the world refused it (rc != 0), or 200 with
+ * {"result": result, key: out}; out is consumed. */
+static void reply_action(httpd_req *r, int rc, const json_err *e, const char *result,
+                         const char *key, cJSON *out)
+{
+    if (rc != 0) {
+        httpd_reply_error(r, 409, e->msg);
+        return;
+    }
+    cJSON *ans = cJSON_CreateObject();
+    cJSON_AddStringToObject(ans, "result", result);
+    cJSON_AddItemToObject(ans, key, out);
+    httpd_reply_json(r, 200, ans);
+    cJSON_Delete(ans);
+}
+
 static void h_cancel(httpd_req *r, void *ud)
 {
     world *w = ud;
     static const char *const keys[] = {"shop", "order_id", "restock", "reason", NULL};
-    cJSON *b = body_of(r, keys);
+    cJSON *b = mockd_body(r, keys);
     if (!b)
         return;
     json_err e;
@@ -187,29 +174,18 @@ static void h_cancel(httpd_req *r, void *ud)
     const char *reason = NULL;
     if (json_get_bool(b, "$", "restock", 0, &restock, &e) != 0 ||
         json_get_str(b, "$", "reason", 0, &reason, &e) != 0) {
-        reply_error(r, 400, e.msg);
+        httpd_reply_error(r, 400, e.msg);
         cJSON_Delete(b);
         return;
     }
     world_lock(w);
     ws_shop *s;
     ws_order *o = order_of(w, r, b, &s);
-    if (o) {
-        cJSON *out;
-        if (world_cancel(w, s, o, restock, reason, &out, &e) != 0) {
-            world_unlock(w);
-            reply_error(r, 409, e.msg);
-        } else {
-            world_unlock(w);
-            cJSON *ans = cJSON_CreateObject();
-            cJSON_AddStringToObject(ans, "result", "cancelled");
-            cJSON_AddItemToObject(ans, "order", out);
-            httpd_reply_json(r, 200, ans);
-            cJSON_Delete(ans);
-        }
-    } else {
-        world_unlock(w);
-    }
+    cJSON *res = NULL;
+    int rc = o ? world_cancel(w, s, o, restock, reason, &res, &e) : 0;
+    world_unlock(w);
+    if (o)
+        reply_action(r, rc, &e, "cancelled", "order", res);
     cJSON_Delete(b);
 }
 
@@ -217,7 +193,7 @@ static void h_refund(httpd_req *r, void *ud)
 {
     world *w = ud;
     static const char *const keys[] = {"shop", "order_id", "lines", "restock", "note", NULL};
-    cJSON *b = body_of(r, keys);
+    cJSON *b = mockd_body(r, keys);
     if (!b)
         return;
     json_err e;
@@ -229,7 +205,7 @@ static void h_refund(httpd_req *r, void *ud)
     if (json_get_bool(b, "$", "restock", 0, &restock, &e) != 0 ||
         json_get_str(b, "$", "note", 0, &note, &e) != 0 ||
         json_get_arr(b, "$", "lines", 0, &lines, &e) != 0) {
-        reply_error(r, 400, e.msg);
+        httpd_reply_error(r, 400, e.msg);
         goto out;
     }
     if (lines) {
@@ -246,13 +222,13 @@ static void h_refund(httpd_req *r, void *ud)
                 json_get_int(it, p, "line_item_id", 0, 1, INT64_C(9000000000000000), &rl[n].line_id,
                              &e) != 0 ||
                 json_get_int(it, p, "qty", JSON_REQUIRED, 1, 1000000, &rl[n].qty, &e) != 0) {
-                reply_error(r, 400, e.msg);
+                httpd_reply_error(r, 400, e.msg);
                 goto out;
             }
             if (!rl[n].sku && !rl[n].line_id) {
                 char msg[96];
                 snprintf(msg, sizeof msg, "%s: give sku or line_item_id", p);
-                reply_error(r, 400, msg);
+                httpd_reply_error(r, 400, msg);
                 goto out;
             }
             n++;
@@ -261,22 +237,11 @@ static void h_refund(httpd_req *r, void *ud)
     world_lock(w);
     ws_shop *s;
     ws_order *o = order_of(w, r, b, &s);
-    if (o) {
-        cJSON *out;
-        if (world_refund(w, s, o, rl, n, restock, note, &out, &e) != 0) {
-            world_unlock(w);
-            reply_error(r, 409, e.msg);
-        } else {
-            world_unlock(w);
-            cJSON *ans = cJSON_CreateObject();
-            cJSON_AddStringToObject(ans, "result", "refunded");
-            cJSON_AddItemToObject(ans, "refund", out);
-            httpd_reply_json(r, 200, ans);
-            cJSON_Delete(ans);
-        }
-    } else {
-        world_unlock(w);
-    }
+    cJSON *res = NULL;
+    int rc = o ? world_refund(w, s, o, rl, n, restock, note, &res, &e) : 0;
+    world_unlock(w);
+    if (o)
+        reply_action(r, rc, &e, "refunded", "refund", res);
 out:
     free(rl);
     cJSON_Delete(b);

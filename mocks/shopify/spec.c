@@ -6,6 +6,7 @@
 #include "mem.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,29 +135,26 @@ void spec_seed_free(spec_seed *s)
 
 /* ---- small readers ------------------------------------------------------------ */
 
-static char *dup_or(const char *s, const char *def)
-{
-    return s ? xstrdup(s) : def ? xstrdup(def) : NULL;
-}
+/* json_fail at the child key of path. */
+static int fail_key(json_err *e, const char *path, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-/* An optional string into *out (malloc'd), def when absent. */
-static int get_string(const cJSON *obj, const char *path, const char *key, int required,
-                      const char *def, char **out, json_err *e)
+static int fail_key(json_err *e, const char *path, const char *key, const char *fmt, ...)
 {
-    const char *s = NULL;
-    if (json_get_str(obj, path, key, required, &s, e) != 0)
-        return -1;
-    *out = dup_or(s, def);
-    return 0;
+    char p[PATH_MAX_LEN];
+    json_path_key(p, sizeof p, path, key);
+    char msg[sizeof e->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return json_fail(e, p, "%s", msg);
 }
 
 static int nonempty(const char *s, const char *path, const char *key, json_err *e)
 {
-    if (s && !*s) {
-        char p[PATH_MAX_LEN];
-        json_path_key(p, sizeof p, path, key);
-        return json_fail(e, p, "must not be empty");
-    }
+    if (s && !*s)
+        return fail_key(e, path, key, "must not be empty");
     return 0;
 }
 
@@ -209,6 +207,17 @@ const char *spec_topic_list(void)
            "inventory_levels/update";
 }
 
+/* An inventory_policy value read at path: "deny" (*cont 0) or "continue"
+ * (*cont 1). */
+static int policy_value(const char *policy, const char *path, int *cont, json_err *e)
+{
+    if (strcmp(policy, "deny") != 0 && strcmp(policy, "continue") != 0)
+        return fail_key(e, path, "inventory_policy",
+                        "expected \"deny\" or \"continue\", got \"%.40s\"", policy);
+    *cont = strcmp(policy, "continue") == 0;
+    return 0;
+}
+
 static int valid_address(const char *a)
 {
     return strncmp(a, "http://", 7) == 0 || strncmp(a, "https://", 8) == 0;
@@ -219,19 +228,15 @@ static int parse_webhook(const cJSON *o, const char *path, spec_webhook *out, js
     static const char *const keys[] = {"topic", "address", "shop", NULL};
     if (json_only_keys(o, path, keys, e) != 0)
         return -1;
-    if (get_string(o, path, "topic", JSON_REQUIRED, NULL, &out->topic, e) != 0 ||
-        get_string(o, path, "address", JSON_REQUIRED, NULL, &out->address, e) != 0)
+    if (json_get_strdup(o, path, "topic", JSON_REQUIRED, NULL, &out->topic, e) != 0 ||
+        json_get_strdup(o, path, "address", JSON_REQUIRED, NULL, &out->address, e) != 0)
         return -1;
-    char p[PATH_MAX_LEN];
-    if (!spec_topic_known(out->topic)) {
-        json_path_key(p, sizeof p, path, "topic");
-        return json_fail(e, p, "unknown topic \"%.60s\" (known: %s)", out->topic,
-                         spec_topic_list());
-    }
-    if (!valid_address(out->address)) {
-        json_path_key(p, sizeof p, path, "address");
-        return json_fail(e, p, "expected an http:// or https:// URL, got \"%.80s\"", out->address);
-    }
+    if (!spec_topic_known(out->topic))
+        return fail_key(e, path, "topic", "unknown topic \"%.60s\" (known: %s)", out->topic,
+                        spec_topic_list());
+    if (!valid_address(out->address))
+        return fail_key(e, path, "address", "expected an http:// or https:// URL, got \"%.80s\"",
+                        out->address);
     return 0;
 }
 
@@ -242,24 +247,22 @@ static int parse_location(const cJSON *o, const char *path, spec_location *l, js
                                        NULL};
     if (json_only_keys(o, path, keys, e) != 0)
         return -1;
-    if (get_string(o, path, "name", JSON_REQUIRED, NULL, &l->name, e) != 0 ||
+    if (json_get_strdup(o, path, "name", JSON_REQUIRED, NULL, &l->name, e) != 0 ||
         nonempty(l->name, path, "name", e) != 0 ||
-        get_string(o, path, "address1", 0, "1 Main Street", &l->address1, e) != 0 ||
-        get_string(o, path, "city", 0, "Springfield", &l->city, e) != 0 ||
-        get_string(o, path, "province_code", 0, "IL", &l->province_code, e) != 0 ||
-        get_string(o, path, "zip", 0, "62701", &l->zip, e) != 0 ||
-        get_string(o, path, "country_code", 0, "US", &l->country_code, e) != 0)
+        json_get_strdup(o, path, "address1", 0, "1 Main Street", &l->address1, e) != 0 ||
+        json_get_strdup(o, path, "city", 0, "Springfield", &l->city, e) != 0 ||
+        json_get_strdup(o, path, "province_code", 0, "IL", &l->province_code, e) != 0 ||
+        json_get_strdup(o, path, "zip", 0, "62701", &l->zip, e) != 0 ||
+        json_get_strdup(o, path, "country_code", 0, "US", &l->country_code, e) != 0)
         return -1;
     int has_lat = cJSON_GetObjectItemCaseSensitive(o, "latitude") != NULL;
     int has_lon = cJSON_GetObjectItemCaseSensitive(o, "longitude") != NULL;
     if (json_get_num(o, path, "latitude", 0, -90, 90, &l->latitude, e) != 0 ||
         json_get_num(o, path, "longitude", 0, -180, 180, &l->longitude, e) != 0)
         return -1;
-    if (has_lat != has_lon) {
-        char p[PATH_MAX_LEN];
-        json_path_key(p, sizeof p, path, has_lat ? "longitude" : "latitude");
-        return json_fail(e, p, "latitude and longitude go together");
-    }
+    if (has_lat != has_lon)
+        return fail_key(e, path, has_lat ? "longitude" : "latitude",
+                        "latitude and longitude go together");
     l->has_coords = has_lat;
     return 0;
 }
@@ -270,21 +273,16 @@ static int parse_variant(const cJSON *o, const char *path, spec_variant *v, json
                                        "grams", "available", "stock", NULL};
     if (json_only_keys(o, path, keys, e) != 0)
         return -1;
-    if (get_string(o, path, "sku", JSON_REQUIRED, NULL, &v->sku, e) != 0 ||
+    if (json_get_strdup(o, path, "sku", JSON_REQUIRED, NULL, &v->sku, e) != 0 ||
         nonempty(v->sku, path, "sku", e) != 0 ||
-        get_string(o, path, "title", 0, "Default Title", &v->title, e) != 0 ||
+        json_get_strdup(o, path, "title", 0, "Default Title", &v->title, e) != 0 ||
         get_price(o, path, &v->price, e) != 0 ||
         json_get_int(o, path, "grams", 0, 0, 1000000000, &v->grams, e) != 0)
         return -1;
     const char *policy = "deny";
-    if (json_get_str(o, path, "inventory_policy", 0, &policy, e) != 0)
+    if (json_get_str(o, path, "inventory_policy", 0, &policy, e) != 0 ||
+        policy_value(policy, path, &v->policy_continue, e) != 0)
         return -1;
-    if (strcmp(policy, "deny") != 0 && strcmp(policy, "continue") != 0) {
-        char p[PATH_MAX_LEN];
-        json_path_key(p, sizeof p, path, "inventory_policy");
-        return json_fail(e, p, "expected \"deny\" or \"continue\", got \"%.40s\"", policy);
-    }
-    v->policy_continue = strcmp(policy, "continue") == 0;
     v->has_available = cJSON_GetObjectItemCaseSensitive(o, "available") != NULL;
     if (json_get_int(o, path, "available", 0, -1000000000, 1000000000, &v->available, e) != 0)
         return -1;
@@ -316,9 +314,9 @@ static int parse_product(const cJSON *o, const char *path, spec_product *p, json
     static const char *const keys[] = {"title", "vendor", "product_type", "variants", NULL};
     if (json_only_keys(o, path, keys, e) != 0)
         return -1;
-    if (get_string(o, path, "title", 0, NULL, &p->title, e) != 0 ||
-        get_string(o, path, "vendor", 0, "Demo Vendor", &p->vendor, e) != 0 ||
-        get_string(o, path, "product_type", 0, "", &p->product_type, e) != 0)
+    if (json_get_strdup(o, path, "title", 0, NULL, &p->title, e) != 0 ||
+        json_get_strdup(o, path, "vendor", 0, "Demo Vendor", &p->vendor, e) != 0 ||
+        json_get_strdup(o, path, "product_type", 0, "", &p->product_type, e) != 0)
         return -1;
     const cJSON *vars = NULL;
     if (json_get_arr(o, path, "variants", JSON_REQUIRED, &vars, e) != 0)
@@ -360,11 +358,10 @@ static int parse_catalog(const cJSON *o, const char *path, spec_shop *s, json_er
         json_get_str(o, path, "inventory_policy", 0, &policy, e) != 0 ||
         get_price(o, path, &price, e) != 0)
         return -1;
-    if (strcmp(policy, "deny") != 0 && strcmp(policy, "continue") != 0) {
+    int policy_continue;
+    if (policy_value(policy, path, &policy_continue, e) != 0) {
         free(price);
-        char p[PATH_MAX_LEN];
-        json_path_key(p, sizeof p, path, "inventory_policy");
-        return json_fail(e, p, "expected \"deny\" or \"continue\", got \"%.40s\"", policy);
+        return -1;
     }
     s->products = xrealloc(s->products, (s->n_products + (size_t)count) * sizeof *s->products);
     for (int64_t i = 0; i < count; i++) {
@@ -376,7 +373,7 @@ static int parse_catalog(const cJSON *o, const char *path, spec_shop *s, json_er
         v->sku = xasprintf("%s%04lld", prefix, (long long)(i + 1));
         v->title = xstrdup("Default Title");
         v->price = xstrdup(price);
-        v->policy_continue = strcmp(policy, "continue") == 0;
+        v->policy_continue = policy_continue;
         v->has_available = 1;
         v->available = available;
         p->title = xasprintf("Product %s", v->sku);
@@ -432,30 +429,25 @@ static int parse_shop(const cJSON *o, const char *path, int partial, spec_shop *
                                                "webhooks", NULL};
     if (json_only_keys(o, path, partial ? partial_keys : full_keys, e) != 0)
         return -1;
-    if (get_string(o, path, "domain", JSON_REQUIRED, NULL, &s->domain, e) != 0 ||
+    if (json_get_strdup(o, path, "domain", JSON_REQUIRED, NULL, &s->domain, e) != 0 ||
         nonempty(s->domain, path, "domain", e) != 0)
         return -1;
     for (char *c = s->domain; *c; c++)
-        if (*c == '/' || *c == ' ' || *c == '?') {
-            char p[PATH_MAX_LEN];
-            json_path_key(p, sizeof p, path, "domain");
-            return json_fail(e, p, "expected a host name such as \"shop.myshopify.com\"");
-        }
+        if (*c == '/' || *c == ' ' || *c == '?')
+            return fail_key(e, path, "domain", "expected a host name such as \"shop.myshopify.com\"");
     char p[PATH_MAX_LEN];
     if (!partial) {
-        if (get_string(o, path, "name", 0, s->domain, &s->name, e) != 0 ||
-            get_string(o, path, "plan", 0, "standard", &s->plan, e) != 0 ||
-            get_string(o, path, "app_secret", JSON_REQUIRED, NULL, &s->secret, e) != 0 ||
+        if (json_get_strdup(o, path, "name", 0, s->domain, &s->name, e) != 0 ||
+            json_get_strdup(o, path, "plan", 0, "standard", &s->plan, e) != 0 ||
+            json_get_strdup(o, path, "app_secret", JSON_REQUIRED, NULL, &s->secret, e) != 0 ||
             nonempty(s->secret, path, "app_secret", e) != 0 ||
-            get_string(o, path, "api_version", 0, "2026-10", &s->api_version, e) != 0 ||
-            get_string(o, path, "currency", 0, "USD", &s->currency, e) != 0)
+            json_get_strdup(o, path, "api_version", 0, "2026-10", &s->api_version, e) != 0 ||
+            json_get_strdup(o, path, "currency", 0, "USD", &s->currency, e) != 0)
             return -1;
-        if (spec_plan_limits(s->plan, &s->limits) != 0) {
-            json_path_key(p, sizeof p, path, "plan");
-            return json_fail(e, p,
-                             "unknown plan \"%.40s\" (known: standard, advanced, plus, enterprise)",
-                             s->plan);
-        }
+        if (spec_plan_limits(s->plan, &s->limits) != 0)
+            return fail_key(e, path, "plan",
+                            "unknown plan \"%.40s\" (known: standard, advanced, plus, enterprise)",
+                            s->plan);
         const cJSON *lim = NULL;
         if (json_get_obj(o, path, "limits", 0, &lim, e) != 0)
             return -1;
@@ -474,10 +466,9 @@ static int parse_shop(const cJSON *o, const char *path, int partial, spec_shop *
             json_get_arr(o, path, "access_tokens", 0, &toks, e) != 0)
             return -1;
         size_t nt = (tok ? 1 : 0) + (size_t)(toks ? cJSON_GetArraySize(toks) : 0);
-        if (nt == 0) {
-            json_path_key(p, sizeof p, path, "access_token");
-            return json_fail(e, p, "required field is missing (or give access_tokens)");
-        }
+        if (nt == 0)
+            return fail_key(e, path, "access_token",
+                            "required field is missing (or give access_tokens)");
         s->tokens = xcalloc(nt, sizeof *s->tokens);
         if (tok) {
             if (nonempty(tok, path, "access_token", e) != 0)
@@ -510,17 +501,14 @@ static int parse_shop(const cJSON *o, const char *path, int partial, spec_shop *
                 json_get_str(pay, p, "mode", 0, &mode, e) != 0 ||
                 json_get_duration(pay, p, "pay_after", 0, &s->pay_after_ms, e) != 0)
                 return -1;
-            if (strcmp(mode, "paid") != 0 && strcmp(mode, "pending") != 0) {
-                char mp[PATH_MAX_LEN];
-                json_path_key(mp, sizeof mp, p, "mode");
-                return json_fail(e, mp, "expected \"paid\" or \"pending\", got \"%.40s\"", mode);
-            }
+            if (strcmp(mode, "paid") != 0 && strcmp(mode, "pending") != 0)
+                return fail_key(e, p, "mode", "expected \"paid\" or \"pending\", got \"%.40s\"",
+                                mode);
             s->pay_pending = strcmp(mode, "pending") == 0;
         }
     }
 
     const cJSON *arr = NULL;
-    arr = NULL;
     if (json_get_arr(o, path, "locations", 0, &arr, e) != 0)
         return -1;
     size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
@@ -546,15 +534,12 @@ static int parse_shop(const cJSON *o, const char *path, int partial, spec_shop *
             spec_location *l = &s->locations[s->n_locations++];
             if (parse_location(it, ip, l, e) != 0)
                 return -1;
-            if (find_location(s, l->name) != (int)s->n_locations - 1) {
-                json_path_key(ip, sizeof ip, ip, "name");
-                return json_fail(e, ip, "location \"%.60s\" is listed twice", l->name);
-            }
+            if (find_location(s, l->name) != (int)s->n_locations - 1)
+                return fail_key(e, ip, "name", "location \"%.60s\" is listed twice", l->name);
         }
     }
 
     arr = NULL;
-
     if (json_get_arr(o, path, "products", 0, &arr, e) != 0)
         return -1;
     if (arr) {
@@ -582,10 +567,8 @@ static int parse_shop(const cJSON *o, const char *path, int partial, spec_shop *
     size_t total = 0;
     for (size_t i = 0; i < s->n_products; i++)
         total += s->products[i].n_variants;
-    if (total > SPEC_MAX_VARIANTS) {
-        json_path_key(p, sizeof p, path, "products");
-        return json_fail(e, p, "at most %d variants per shop", SPEC_MAX_VARIANTS);
-    }
+    if (total > SPEC_MAX_VARIANTS)
+        return fail_key(e, path, "products", "at most %d variants per shop", SPEC_MAX_VARIANTS);
     const char **skus = xcalloc(total ? total : 1, sizeof *skus);
     size_t k = 0;
     for (size_t i = 0; i < s->n_products; i++)
@@ -594,8 +577,7 @@ static int parse_shop(const cJSON *o, const char *path, int partial, spec_shop *
     qsort(skus, total, sizeof *skus, cmp_str);
     for (size_t i = 1; i < total; i++)
         if (strcmp(skus[i - 1], skus[i]) == 0) {
-            json_path_key(p, sizeof p, path, "products");
-            json_fail(e, p, "SKU \"%.60s\" appears twice", skus[i]);
+            fail_key(e, path, "products", "SKU \"%.60s\" appears twice", skus[i]);
             free(skus);
             return -1;
         }
@@ -612,13 +594,11 @@ static int parse_shop(const cJSON *o, const char *path, int partial, spec_shop *
                         json_path_key(vp, sizeof vp, pp, "variants");
                         json_path_index(pp, sizeof pp, vp, j);
                         json_path_key(vp, sizeof vp, pp, "stock");
-                        json_path_key(pp, sizeof pp, vp, v->stock[q].location);
-                        return json_fail(e, pp, "unknown location (not in this shop's locations)");
+                        return fail_key(e, vp, v->stock[q].location,
+                                        "unknown location (not in this shop's locations)");
                     }
             }
-
     arr = NULL;
-
     if (json_get_arr(o, path, "webhooks", 0, &arr, e) != 0)
         return -1;
     if (arr) {
@@ -659,7 +639,6 @@ static int parse_delay(const cJSON *o, const char *path, spec_delay *d, json_err
         return json_fail(e, path,
                          "give exactly one form: ms (fixed), min + max (uniform), median + p99 "
                          "(lognormal) or mean (exponential)");
-    char p[PATH_MAX_LEN];
     if (has_ms) {
         d->kind = SPEC_DELAY_FIXED;
         return json_get_duration(o, path, "ms", JSON_REQUIRED, &d->a_ms, e);
@@ -673,20 +652,16 @@ static int parse_delay(const cJSON *o, const char *path, spec_delay *d, json_err
         if (json_get_duration(o, path, "min", JSON_REQUIRED, &d->a_ms, e) != 0 ||
             json_get_duration(o, path, "max", JSON_REQUIRED, &d->b_ms, e) != 0)
             return -1;
-        if (d->b_ms < d->a_ms) {
-            json_path_key(p, sizeof p, path, "max");
-            return json_fail(e, p, "must be at least min");
-        }
+        if (d->b_ms < d->a_ms)
+            return fail_key(e, path, "max", "must be at least min");
         return 0;
     }
     d->kind = SPEC_DELAY_LOGNORMAL;
     if (json_get_duration(o, path, "median", JSON_REQUIRED, &d->a_ms, e) != 0 ||
         json_get_duration(o, path, "p99", JSON_REQUIRED, &d->b_ms, e) != 0)
         return -1;
-    if (d->a_ms <= 0 || d->b_ms < d->a_ms) {
-        json_path_key(p, sizeof p, path, "p99");
-        return json_fail(e, p, "needs p99 >= median > 0");
-    }
+    if (d->a_ms <= 0 || d->b_ms < d->a_ms)
+        return fail_key(e, path, "p99", "needs p99 >= median > 0");
     return 0;
 }
 
@@ -723,14 +698,12 @@ static int parse_webhook_settings(const cJSON *o, const char *path, spec_webhook
         json_get_num(o, path, "duplicate_probability", 0, 0, 1, &w->duplicate_probability, e) != 0 ||
         json_get_duration(o, path, "reorder_window", 0, &w->reorder_window_ms, e) != 0)
         return -1;
-    if (total > MAX_DURATION_MS || w->reorder_window_ms > MAX_DURATION_MS) {
-        json_path_key(p, sizeof p, path, total > MAX_DURATION_MS ? "retry_total" : "reorder_window");
-        return json_fail(e, p, "at most 30 days");
-    }
-    if (w->connect_timeout_ms < 1 || w->timeout_ms < 1) {
-        json_path_key(p, sizeof p, path, w->timeout_ms < 1 ? "timeout" : "connect_timeout");
-        return json_fail(e, p, "must be at least 1ms");
-    }
+    if (total > MAX_DURATION_MS || w->reorder_window_ms > MAX_DURATION_MS)
+        return fail_key(e, path, total > MAX_DURATION_MS ? "retry_total" : "reorder_window",
+                        "at most 30 days");
+    if (w->connect_timeout_ms < 1 || w->timeout_ms < 1)
+        return fail_key(e, path, w->timeout_ms < 1 ? "timeout" : "connect_timeout",
+                        "must be at least 1ms");
     w->threads = (unsigned)threads;
     w->retries = (size_t)retries;
     w->remove_after_failures = (int)remove;
@@ -810,13 +783,10 @@ int spec_parse_config(const cJSON *cfg, spec_world *out, json_err *e)
         if (parse_shop(it, p, 0, s, e) != 0)
             return -1;
         for (size_t i = 0; i + 1 < out->n_shops; i++)
-            if (strcmp(out->shops[i].domain, s->domain) == 0) {
-                json_path_key(p, sizeof p, p, "domain");
-                return json_fail(e, p, "shop \"%.60s\" is listed twice", s->domain);
-            }
+            if (strcmp(out->shops[i].domain, s->domain) == 0)
+                return fail_key(e, p, "domain", "shop \"%.60s\" is listed twice", s->domain);
     }
     const cJSON *o = NULL;
-    o = NULL;
     if (json_get_obj(cfg, "$", "webhooks", 0, &o, e) != 0)
         return -1;
     if (o && parse_webhook_settings(o, "$.webhooks", &out->webhooks, e) != 0)
@@ -925,7 +895,6 @@ int spec_parse_seed(const cJSON *body, spec_seed *out, json_err *e)
     if (json_only_keys(body, "$", keys, e) != 0)
         return -1;
     const cJSON *arr = NULL;
-    arr = NULL;
     if (json_get_arr(body, "$", "shops", 0, &arr, e) != 0)
         return -1;
     if (arr) {
@@ -960,9 +929,9 @@ int spec_parse_seed(const cJSON *body, spec_seed *out, json_err *e)
             json_path_index(p, sizeof p, "$.levels", out->n_levels);
             spec_level *l = &out->levels[out->n_levels++];
             if (json_only_keys(it, p, lkeys, e) != 0 ||
-                get_string(it, p, "shop", 0, NULL, &l->shop, e) != 0 ||
-                get_string(it, p, "sku", JSON_REQUIRED, NULL, &l->sku, e) != 0 ||
-                get_string(it, p, "location", 0, NULL, &l->location, e) != 0 ||
+                json_get_strdup(it, p, "shop", 0, NULL, &l->shop, e) != 0 ||
+                json_get_strdup(it, p, "sku", JSON_REQUIRED, NULL, &l->sku, e) != 0 ||
+                json_get_strdup(it, p, "location", 0, NULL, &l->location, e) != 0 ||
                 json_get_int(it, p, "available", JSON_REQUIRED, -1000000000, 1000000000,
                              &l->available, e) != 0)
                 return -1;
@@ -982,7 +951,7 @@ int spec_parse_seed(const cJSON *body, spec_seed *out, json_err *e)
             json_path_index(p, sizeof p, "$.webhooks", out->n_webhooks);
             size_t i = out->n_webhooks++;
             if (parse_webhook(it, p, &out->webhooks[i], e) != 0 ||
-                get_string(it, p, "shop", 0, NULL, &out->webhook_shops[i], e) != 0)
+                json_get_strdup(it, p, "shop", 0, NULL, &out->webhook_shops[i], e) != 0)
                 return -1;
         }
     }

@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,14 +60,6 @@ struct world {
 
 /* ---- small helpers ------------------------------------------------------- */
 
-#define GROW(arr, n, cap)                                                       \
-    do {                                                                        \
-        if ((n) == (cap)) {                                                     \
-            (cap) = (cap) ? (cap) * 2 : 8;                                      \
-            (arr) = xrealloc((arr), (cap) * sizeof *(arr));                     \
-        }                                                                       \
-    } while (0)
-
 int64_t world_now(const world *w)
 {
     return clock_now_ms(w->env.clk);
@@ -77,19 +70,9 @@ const spec_world *world_settings(const world *w)
     return &w->spec;
 }
 
-hooks *world_hooks(const world *w)
-{
-    return w->h;
-}
-
 const sclock *world_clock(const world *w)
 {
     return w->env.clk;
-}
-
-journal *world_journal(const world *w)
-{
-    return w->env.jr;
 }
 
 void world_lock(world *w)
@@ -133,11 +116,6 @@ static int64_t price_cents(const char *price)
 
 /* ---- lookups ------------------------------------------------------------- */
 
-size_t world_n_shops(const world *w)
-{
-    return w->n_shops;
-}
-
 ws_shop *world_shop_at(world *w, size_t i)
 {
     return i < w->n_shops ? &w->shops[i] : NULL;
@@ -170,31 +148,38 @@ int world_token_index(const ws_shop *s, const char *token)
     return -1;
 }
 
-/* Variants are appended with growing ids, so both id columns are sorted. */
-ws_variant *world_variant_by_id(ws_shop *s, int64_t id)
+/* The index of the first of n elements (each size bytes from base) whose
+ * int64_t id, offset bytes into the element, is >= id. Ids are handed out
+ * in increasing order as elements are appended, so every id column of the
+ * world ascends. */
+static size_t lower_bound(const void *base, size_t n, size_t size, size_t offset, int64_t id)
 {
-    size_t lo = 0, hi = s->n_variants;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (s->variants[mid].id < id)
+        int64_t key;
+        memcpy(&key, (const char *)base + mid * size + offset, sizeof key);
+        if (key < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < s->n_variants && s->variants[lo].id == id ? &s->variants[lo] : NULL;
+    return lo;
+}
+
+/* Variants are appended with growing ids, so both id columns are sorted. */
+ws_variant *world_variant_by_id(ws_shop *s, int64_t id)
+{
+    size_t i = lower_bound(s->variants, s->n_variants, sizeof *s->variants,
+                           offsetof(ws_variant, id), id);
+    return i < s->n_variants && s->variants[i].id == id ? &s->variants[i] : NULL;
 }
 
 ws_variant *world_variant_by_item(ws_shop *s, int64_t id)
 {
-    size_t lo = 0, hi = s->n_variants;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (s->variants[mid].item_id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < s->n_variants && s->variants[lo].item_id == id ? &s->variants[lo] : NULL;
+    size_t i = lower_bound(s->variants, s->n_variants, sizeof *s->variants,
+                           offsetof(ws_variant, item_id), id);
+    return i < s->n_variants && s->variants[i].item_id == id ? &s->variants[i] : NULL;
 }
 
 /* Searches the SKU index, which covers the first n_indexed variants: while
@@ -218,15 +203,9 @@ ws_variant *world_variant_by_sku(ws_shop *s, const char *sku)
 
 ws_product *world_product_by_id(ws_shop *s, int64_t id)
 {
-    size_t lo = 0, hi = s->n_products;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (s->products[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < s->n_products && s->products[lo].id == id ? &s->products[lo] : NULL;
+    size_t i = lower_bound(s->products, s->n_products, sizeof *s->products,
+                           offsetof(ws_product, id), id);
+    return i < s->n_products && s->products[i].id == id ? &s->products[i] : NULL;
 }
 
 int world_location_index(const ws_shop *s, int64_t id)
@@ -237,22 +216,9 @@ int world_location_index(const ws_shop *s, int64_t id)
     return -1;
 }
 
-size_t world_order_lower_bound(const ws_shop *s, int64_t id)
-{
-    size_t lo = 0, hi = s->n_orders;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (s->orders[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 ws_order *world_order_by_id(ws_shop *s, int64_t id)
 {
-    size_t i = world_order_lower_bound(s, id);
+    size_t i = lower_bound(s->orders, s->n_orders, sizeof *s->orders, offsetof(ws_order, id), id);
     return i < s->n_orders && s->orders[i].id == id ? &s->orders[i] : NULL;
 }
 
@@ -336,14 +302,16 @@ static void new_event_id(world *w, char out[40])
     }
 }
 
-/* Delivers body to every subscription of s on topic; resource_id (the
+/* Delivers payload to every subscription of s on topic; resource_id (the
  * order's id, 0 for none) is journaled so the harness can tell which order
- * an acknowledged delivery was about. */
-static void emit(world *w, ws_shop *s, const char *topic, const char *event_id, const char *body,
-                 int64_t resource_id)
+ * an acknowledged delivery was about. Callers build the payload only when
+ * has_sub says someone listens. */
+static void emit(world *w, ws_shop *s, const char *topic, const char *event_id,
+                 const cJSON *payload, int64_t resource_id)
 {
     if (!w->h)
         return;
+    char *body = json_print(payload);
     int64_t now = world_now(w);
     for (size_t i = 0; i < s->n_subs; i++) {
         ws_sub *sub = &s->subs[i];
@@ -364,6 +332,7 @@ static void emit(world *w, ws_shop *s, const char *topic, const char *event_id, 
         };
         hooks_send(w->h, &m);
     }
+    free(body);
 }
 
 static int has_sub(const ws_shop *s, const char *topic)
@@ -380,10 +349,8 @@ static void emit_order(world *w, ws_shop *s, const char *topic, const char *even
     if (!has_sub(s, topic))
         return;
     cJSON *j = res_order(s, o);
-    char *body = json_print(j);
+    emit(w, s, topic, event_id, j, o->id);
     cJSON_Delete(j);
-    emit(w, s, topic, event_id, body, o->id);
-    free(body);
 }
 
 /* ---- journal helpers ---------------------------------------------------------- */
@@ -433,12 +400,10 @@ static void emit_level(world *w, ws_shop *s, ws_variant *v, int loc)
     if (!has_sub(s, "inventory_levels/update"))
         return;
     cJSON *j = res_level(s, v, loc);
-    char *body = json_print(j);
-    cJSON_Delete(j);
     char ev[40];
     new_event_id(w, ev);
-    emit(w, s, "inventory_levels/update", ev, body, 0);
-    free(body);
+    emit(w, s, "inventory_levels/update", ev, j, 0);
+    cJSON_Delete(j);
 }
 
 /* Applies a change of available by delta at loc (committed by cdelta),
@@ -559,7 +524,7 @@ static void journal_sub(world *w, const char *kind, const ws_shop *s, const ws_s
 ws_sub *world_sub_add(world *w, ws_shop *s, const char *topic, const char *address,
                       const char *api_version, const char *why)
 {
-    GROW(s->subs, s->n_subs, s->cap_subs);
+    XGROW(s->subs, s->n_subs, s->cap_subs, 8);
     ws_sub *sub = &s->subs[s->n_subs++];
     memset(sub, 0, sizeof *sub);
     sub->id = w->next_sub++;
@@ -676,7 +641,7 @@ static int location_by_name(const ws_shop *s, const char *name)
 static void add_product(world *w, ws_shop *s, const spec_product *sp)
 {
     int64_t now = world_now(w);
-    GROW(s->products, s->n_products, s->cap_products);
+    XGROW(s->products, s->n_products, s->cap_products, 8);
     size_t pi = s->n_products++;
     ws_product *p = &s->products[pi];
     memset(p, 0, sizeof *p);
@@ -689,7 +654,7 @@ static void add_product(world *w, ws_shop *s, const spec_product *sp)
     p->variants = xcalloc(sp->n_variants, sizeof *p->variants);
     for (size_t k = 0; k < sp->n_variants; k++) {
         const spec_variant *sv = &sp->variants[k];
-        GROW(s->variants, s->n_variants, s->cap_variants);
+        XGROW(s->variants, s->n_variants, s->cap_variants, 8);
         size_t vi = s->n_variants++;
         p = &s->products[pi];
         p->variants[p->n_variants++] = vi;
@@ -762,7 +727,7 @@ static void merge_catalog(world *w, ws_shop *s, const spec_shop *sp)
 
 static void add_shop(world *w, const spec_shop *sp)
 {
-    GROW(w->shops, w->n_shops, w->cap_shops);
+    XGROW(w->shops, w->n_shops, w->cap_shops, 8);
     ws_shop *s = &w->shops[w->n_shops++];
     memset(s, 0, sizeof *s);
     s->domain = xstrdup(sp->domain);
@@ -890,7 +855,7 @@ static void build(world *w)
 
 static void schedule_payment(world *w, size_t shop, int64_t order_id, int64_t due)
 {
-    GROW(w->payments, w->n_payments, w->cap_payments);
+    XGROW(w->payments, w->n_payments, w->cap_payments, 8);
     size_t i = w->n_payments;
     while (i > 0 && w->payments[i - 1].due > due) {
         w->payments[i] = w->payments[i - 1];
@@ -1194,13 +1159,20 @@ static cJSON *normalize_address(const cJSON *in)
     return a;
 }
 
-static void put_lines(sbuf *b, const ws_shop *s, const ws_order *o)
+/* "lines" of a journal entry: the order's lines with their quantities,
+ * or, with qty (per order line), the lines it has units of, with those. */
+static void put_lines(sbuf *b, const ws_shop *s, const ws_order *o, const int64_t *qty)
 {
     sbuf_printf(b, "%s\"lines\":[", b->len ? "," : "");
+    int first = 1;
     for (size_t i = 0; i < o->n_lines; i++) {
-        sbuf_puts(b, i ? ",{\"sku\":" : "{\"sku\":");
+        int64_t q = qty ? qty[i] : o->lines[i].quantity;
+        if (qty && !q)
+            continue;
+        sbuf_puts(b, first ? "{\"sku\":" : ",{\"sku\":");
+        first = 0;
         sbuf_json_str(b, s->variants[o->lines[i].variant].sku);
-        sbuf_printf(b, ",\"qty\":%lld,\"line_item_id\":%lld}", (long long)o->lines[i].quantity,
+        sbuf_printf(b, ",\"qty\":%lld,\"line_item_id\":%lld}", (long long)q,
                     (long long)o->lines[i].id);
     }
     sbuf_putc(b, ']');
@@ -1285,7 +1257,7 @@ int world_checkout(world *w, ws_shop *s, const world_checkout_req *req, cJSON **
     int64_t now = world_now(w);
     int paid = req->pay >= 0 ? req->pay : !s->pay_pending;
     int64_t pay_after = req->pay_after_ms >= 0 ? req->pay_after_ms : s->pay_after_ms;
-    GROW(s->orders, s->n_orders, s->cap_orders);
+    XGROW(s->orders, s->n_orders, s->cap_orders, 8);
     ws_order *o = &s->orders[s->n_orders++];
     memset(o, 0, sizeof *o);
     o->id = w->next_order++;
@@ -1313,7 +1285,7 @@ int world_checkout(world *w, ws_shop *s, const world_checkout_req *req, cJSON **
     char name[32];
     snprintf(name, sizeof name, "#%lld", (long long)o->number);
     put_str(&b, "name", name);
-    put_lines(&b, s, o);
+    put_lines(&b, s, o, NULL);
     journal_sbuf(w, "checkout", &b);
     counters_add(w->env.ctr, "checkouts accepted", 1);
 
@@ -1345,7 +1317,7 @@ int world_checkout(world *w, ws_shop *s, const world_checkout_req *req, cJSON **
     put_int(&c, "order_id", o->id);
     put_str(&c, "name", name);
     put_str(&c, "financial_status", paid ? "paid" : "pending");
-    put_lines(&c, s, o);
+    put_lines(&c, s, o, NULL);
     char money[32];
     res_money(world_order_total_cents(o), money, sizeof money);
     put_str(&c, "total_price", money);
@@ -1489,18 +1461,8 @@ int world_refund(world *w, ws_shop *s, ws_order *o, const world_refund_line *lin
     put_str(&b, "shop", s->domain);
     put_int(&b, "order_id", o->id);
     put_int(&b, "refund_id", r->id);
-    sbuf_printf(&b, ",\"restock\":%s,\"lines\":[", restock ? "true" : "false");
-    int first = 1;
-    for (size_t i = 0; i < o->n_lines; i++) {
-        if (!qty[i])
-            continue;
-        sbuf_puts(&b, first ? "{\"sku\":" : ",{\"sku\":");
-        first = 0;
-        sbuf_json_str(&b, s->variants[o->lines[i].variant].sku);
-        sbuf_printf(&b, ",\"qty\":%lld,\"line_item_id\":%lld}", (long long)qty[i],
-                    (long long)o->lines[i].id);
-    }
-    sbuf_putc(&b, ']');
+    sbuf_printf(&b, ",\"restock\":%s", restock ? "true" : "false");
+    put_lines(&b, s, o, qty);
     journal_sbuf(w, "refund", &b);
     counters_add(w->env.ctr, "refunds", 1);
     for (size_t i = 0; i < o->n_lines; i++) {
@@ -1531,11 +1493,9 @@ int world_refund(world *w, ws_shop *s, ws_order *o, const world_refund_line *lin
     o->updated_ms = now;
     *out = res_refund(s, o, r);
     if (has_sub(s, "refunds/create")) {
-        char *body = json_print(*out);
         char ev[40];
         new_event_id(w, ev);
-        emit(w, s, "refunds/create", ev, body, o->id);
-        free(body);
+        emit(w, s, "refunds/create", ev, *out, o->id);
     }
     return 0;
 }
@@ -1628,28 +1588,15 @@ ws_fulfillment *world_fulfill(world *w, ws_shop *s, ws_order *o, int64_t locatio
     put_int(&b, "location_id", f->location_id);
     put_str(&b, "tracking_number", f->tracking_number);
     put_str(&b, "tracking_company", f->tracking_company);
-    sbuf_puts(&b, ",\"lines\":[");
-    int first = 1;
-    for (size_t i = 0; i < o->n_lines; i++) {
-        if (!qty[i])
-            continue;
-        sbuf_puts(&b, first ? "{\"sku\":" : ",{\"sku\":");
-        first = 0;
-        sbuf_json_str(&b, s->variants[o->lines[i].variant].sku);
-        sbuf_printf(&b, ",\"qty\":%lld,\"line_item_id\":%lld}", (long long)qty[i],
-                    (long long)o->lines[i].id);
-    }
-    sbuf_putc(&b, ']');
+    put_lines(&b, s, o, qty);
     journal_sbuf(w, "fulfillment", &b);
     counters_add(w->env.ctr, "fulfillments", 1);
     char ev[40];
     new_event_id(w, ev);
     if (has_sub(s, "fulfillments/create")) {
         cJSON *j = res_fulfillment(s, o, f);
-        char *body = json_print(j);
+        emit(w, s, "fulfillments/create", ev, j, o->id);
         cJSON_Delete(j);
-        emit(w, s, "fulfillments/create", ev, body, o->id);
-        free(body);
     }
     const char *fs = world_fulfillment_status(o);
     emit_order(w, s, fs && strcmp(fs, "fulfilled") == 0 ? "orders/fulfilled"

@@ -175,14 +175,11 @@ cJSON *world_state(world *w);
 long world_pending(world *w);
 /* The settings every shop shares (from the spec). No lock needed. */
 const spec_world *world_settings(const world *w);
-/* The hooks wired in (may be NULL). No lock needed. */
-hooks *world_hooks(const world *w);
+/* The clock it was built with. No lock needed. */
 const sclock *world_clock(const world *w);
-journal *world_journal(const world *w);
 
 /* ---- lookups ------------------------------------------------------------- */
 
-size_t world_n_shops(const world *w);
 ws_shop *world_shop_at(world *w, size_t i);
 ws_shop *world_shop_by_domain(world *w, const char *domain);
 /* The shop a Host header names ("x.myshopify.com:8081" matches the domain
@@ -197,8 +194,6 @@ ws_product *world_product_by_id(ws_shop *s, int64_t product_id);
 /* The index of a location id in the shop, -1 when it has none such. */
 int world_location_index(const ws_shop *s, int64_t location_id);
 ws_order *world_order_by_id(ws_shop *s, int64_t order_id);
-/* The index of the first order with id >= order_id (binary search). */
-size_t world_order_lower_bound(const ws_shop *s, int64_t order_id);
 ws_sub *world_sub_by_id(ws_shop *s, int64_t id);
 /* The simulated now and the unix ms it stands for. */
 int64_t world_now(const world *w);

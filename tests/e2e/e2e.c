@@ -1,13 +1,17 @@
 /* End-to-end test helpers; see e2e.h. */
 #include "e2e.h"
 
+#include "clock.h"
 #include "json.h"
+#include "mem.h"
+#include "sbuf.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 void e2e_start(e2e_server *s, const char *prog, const char *const *args)
 {
@@ -23,6 +27,49 @@ void e2e_start(e2e_server *s, const char *prog, const char *const *args)
     char err[512];
     if (proc_start((char *const *)argv, s->log, 1, 10000, &s->p, &s->port, err, sizeof err))
         test_fail(__FILE__, __LINE__, "cannot start %s: %s", prog, err);
+}
+
+/* Writes config to a file of its own in the scratch directory; the path
+ * goes to path. */
+static void write_config(const char *prog, const char *config, char *path, size_t n)
+{
+    static int seq;
+    snprintf(path, n, "%s/%s-%d.json", test_tmp_dir(), prog, seq++);
+    test_write_file(path, config);
+}
+
+void e2e_start_config(e2e_server *s, const char *prog, const char *config,
+                      const char *const *args)
+{
+    if (!config) {
+        e2e_start(s, prog, args);
+        return;
+    }
+    char path[512];
+    write_config(prog, config, path, sizeof path);
+    const char *argv[48] = {"--config", path};
+    int n = 2;
+    for (int i = 0; args && args[i] && n < 47; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    e2e_start(s, prog, argv);
+}
+
+void e2e_expect_refused(const char *prog, const char *config, const char *want)
+{
+    char path[512];
+    write_config(prog, config, path, sizeof path);
+    char *cmd = xasprintf("%s/%s --port 0 --config %s 2>&1", test_bin_dir(), prog, path);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        test_fail(__FILE__, __LINE__, "cannot run %s", cmd);
+    sbuf out = SBUF_INIT;
+    EXPECT_EQ_INT(sbuf_read_stream(&out, p, 1 << 20), 0);
+    int status = pclose(p);
+    free(cmd);
+    EXPECT_EQ_INT(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 2);
+    EXPECT_CONTAINS(sbuf_str(&out), want);
+    sbuf_free(&out);
 }
 
 void e2e_stop(e2e_server *s)
@@ -41,7 +88,7 @@ void e2e_stop(e2e_server *s)
 httpc_resp e2e_call(const e2e_server *s, const char *method, const char *path,
                     const char *const *headers, const char *body)
 {
-    char url[1024];
+    char url[2048];
     snprintf(url, sizeof url, "http://127.0.0.1:%u%s", s->port, path);
     httpc_req req = {.method = method, .url = url, .headers = headers, .body = body,
                      .body_len = body ? strlen(body) : 0, .timeout_ms = 20000};
@@ -60,8 +107,9 @@ cJSON *e2e_json(const httpc_resp *r)
     return v;
 }
 
-cJSON *e2e_expect(const e2e_server *s, const char *method, const char *path,
-                  const char *const *headers, const char *body, int status, int expect_json)
+/* One request whose answer must have the given status; the caller frees it. */
+static httpc_resp answer(const e2e_server *s, const char *method, const char *path,
+                         const char *const *headers, const char *body, int status)
 {
     httpc_resp r = e2e_call(s, method, path, headers, body);
     if (r.result != HTTPC_OK)
@@ -69,7 +117,80 @@ cJSON *e2e_expect(const e2e_server *s, const char *method, const char *path,
     if (r.status != status)
         test_fail(__FILE__, __LINE__, "%s %s: expected status %d, got %d: %.400s", method, path,
                   status, r.status, r.body);
+    return r;
+}
+
+cJSON *e2e_expect(const e2e_server *s, const char *method, const char *path,
+                  const char *const *headers, const char *body, int status, int expect_json)
+{
+    httpc_resp r = answer(s, method, path, headers, body, status);
     cJSON *v = expect_json ? e2e_json(&r) : NULL;
     httpc_resp_free(&r);
     return v;
+}
+
+void e2e_expect_text(const e2e_server *s, const char *method, const char *path,
+                     const char *const *headers, const char *body, int status, const char *text)
+{
+    httpc_resp r = answer(s, method, path, headers, body, status);
+    EXPECT_CONTAINS(r.body, text);
+    httpc_resp_free(&r);
+}
+
+void e2e_faults(const e2e_server *s, const char *plan)
+{
+    cJSON_Delete(e2e_expect(s, "PUT", "/_mock/faults", NULL, plan, 200, 1));
+}
+
+cJSON *e2e_journal(const e2e_server *s)
+{
+    enum { PAGE = 10000 }; /* the most GET /_mock/journal gives at once */
+    cJSON *all = cJSON_CreateArray();
+    unsigned long long since = 0;
+    for (int page = 0; page < 1000; page++) {
+        char path[96];
+        snprintf(path, sizeof path, "/_mock/journal?since=%llu&limit=%d", since, PAGE);
+        cJSON *v = e2e_expect(s, "GET", path, NULL, NULL, 200, 1);
+        cJSON *entries = cJSON_GetObjectItemCaseSensitive(v, "entries");
+        const cJSON *next = cJSON_GetObjectItemCaseSensitive(v, "next");
+        if (!cJSON_IsArray(entries) || !cJSON_IsNumber(next))
+            test_fail(__FILE__, __LINE__, "GET %s: no entries or next", path);
+        int n = cJSON_GetArraySize(entries);
+        while (cJSON_GetArraySize(entries) > 0)
+            cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(entries, 0));
+        since = (unsigned long long)next->valuedouble;
+        cJSON_Delete(v);
+        if (n < PAGE)
+            break;
+    }
+    return all;
+}
+
+void e2e_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int e2e_wait(int (*cond)(void *ud), void *ud, int timeout_ms)
+{
+    int64_t until = clock_mono_us() + (int64_t)timeout_ms * 1000;
+    for (;;) {
+        int v = cond(ud);
+        if (v || clock_mono_us() >= until)
+            return v;
+        e2e_sleep_ms(20);
+    }
+}
+
+httpd *e2e_listen(const char *method, const char *pattern, httpd_handler fn, void *ud,
+                  unsigned threads)
+{
+    httpd *srv = httpd_new();
+    httpd_route(srv, method, pattern, fn, ud);
+    httpd_config cfg = {.port = 0, .threads = threads};
+    char err[256];
+    if (httpd_start(srv, &cfg, err, sizeof err) != 0)
+        test_fail(__FILE__, __LINE__, "receiver on %s: %s", pattern, err);
+    return srv;
 }

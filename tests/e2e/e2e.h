@@ -1,8 +1,10 @@
 /*
  * Helpers for end-to-end tests: start one of the programs in SURGE_BIN on a
- * free port of 127.0.0.1 (its log in the test's scratch directory) and talk
- * HTTP to it. The runner kills the test's process group afterwards, so a
- * failed assertion never leaves a server behind.
+ * free port of 127.0.0.1 (its log and config in the test's scratch
+ * directory), talk HTTP to it, read a mock's journal and set its faults,
+ * wait for a condition within a bounded time, and receive requests on a
+ * server in the test process. The runner kills the test's process group
+ * afterwards, so a failed assertion never leaves a server behind.
  */
 #ifndef SURGE_TESTS_E2E_H
 #define SURGE_TESTS_E2E_H
@@ -12,6 +14,7 @@
 
 #include "../runner.h"
 #include "httpc.h"
+#include "httpd.h"
 #include "proc.h"
 
 typedef struct {
@@ -23,6 +26,13 @@ typedef struct {
 /* Starts SURGE_BIN/prog --port 0 plus args (NULL-terminated, may be NULL);
  * fails the test when it does not come up within 10 s. */
 void e2e_start(e2e_server *s, const char *prog, const char *const *args);
+/* The same with config (JSON text, written to a file of the test's scratch
+ * directory) given as --config before args; config NULL: no --config. */
+void e2e_start_config(e2e_server *s, const char *prog, const char *config,
+                      const char *const *args);
+/* Runs SURGE_BIN/prog --port 0 with config (written to a file) that it must
+ * refuse: it must exit 2 and say want (on stdout or stderr). */
+void e2e_expect_refused(const char *prog, const char *config, const char *want);
 /* SIGTERM and wait (fails the test if it does not exit cleanly in time). */
 void e2e_stop(e2e_server *s);
 
@@ -36,5 +46,27 @@ cJSON *e2e_json(const httpc_resp *r);
  * (NULL when expect_json is 0). */
 cJSON *e2e_expect(const e2e_server *s, const char *method, const char *path,
                   const char *const *headers, const char *body, int status, int expect_json);
+/* A request whose answer must have the given status and a body containing
+ * text. */
+void e2e_expect_text(const e2e_server *s, const char *method, const char *path,
+                     const char *const *headers, const char *body, int status, const char *text);
+
+/* PUTs a fault plan (JSON text) on a mock; it must take it (200, JSON). */
+void e2e_faults(const e2e_server *s, const char *plan);
+
+/* Every entry of a mock's journal since seq 0 (GET /_mock/journal, page
+ * by page), as one JSON array; the caller frees it. */
+cJSON *e2e_journal(const e2e_server *s);
+
+/* Polls cond every 20 ms for at most timeout_ms of real time; returns its
+ * last value. */
+int e2e_wait(int (*cond)(void *ud), void *ud, int timeout_ms);
+void e2e_sleep_ms(int ms);
+
+/* Starts an HTTP server in the test process on a free port of 127.0.0.1
+ * with one route (as httpd_route takes it) served by threads pool threads
+ * (0: httpd's default); fails the test when it cannot. httpd_free stops it. */
+httpd *e2e_listen(const char *method, const char *pattern, httpd_handler fn, void *ud,
+                  unsigned threads);
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * Helpers shared by the mock-shopify end-to-end tests: start the mock with a
- * config written to the test's scratch directory, call it with a token (and
- * a Host), read JSON answers by path, read the journal, and receive webhooks
- * in the test process on an httpd server that records every delivery.
+ * Helpers shared by the mock-shopify end-to-end tests: call the mock with a
+ * token (and a Host), read JSON answers by path, count journal entries, and
+ * receive webhooks in the test process on an httpd server that records
+ * every delivery. The mock itself starts through e2e_start (the demo world)
+ * or e2e_start_config.
  */
 #ifndef SURGE_TESTS_MOCK_SHOPIFY_TEST_H
 #define SURGE_TESTS_MOCK_SHOPIFY_TEST_H
@@ -13,10 +14,6 @@
 
 #define MS_TOKEN "shpat_demo"
 #define MS_API "/admin/api/2026-10"
-
-/* Starts mock-shopify with config (JSON text, NULL for the demo world) and
- * extra arguments (NULL-terminated, may be NULL). */
-void ms_start(e2e_server *s, const char *config, const char *const *extra);
 
 /* One call; token and host may be NULL (no such header). */
 httpc_resp ms_call(const e2e_server *s, const char *method, const char *path, const char *body,
@@ -35,9 +32,8 @@ const cJSON *jp(const cJSON *v, const char *path);
 double jnumber(const cJSON *v, const char *path); /* fails the test when absent */
 const char *jstring(const cJSON *v, const char *path);
 
-/* Every journal entry (the in-memory ring, since seq 0). Caller frees. */
-cJSON *ms_journal(const e2e_server *s);
-/* Journal entries of kind whose field key equals value (value NULL: any). */
+/* Entries of a journal (as e2e_journal reads it) of kind whose field key
+ * equals value (key NULL: every entry of kind; value NULL: any value). */
 int ms_journal_count(const cJSON *entries, const char *kind, const char *key, const char *value);
 /* The counter's value in /_mock/stats (0 when absent). */
 long ms_counter(const e2e_server *s, const char *name);
@@ -68,8 +64,5 @@ void ms_delivery_free(ms_delivery *d);
  * returns the count. */
 int ms_receiver_wait(ms_receiver *r, int n, int timeout_ms);
 void ms_receiver_stop(ms_receiver *r);
-
-/* Sleeps real milliseconds. */
-void ms_sleep_ms(int ms);
 
 #endif

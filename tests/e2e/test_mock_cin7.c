@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define API "/ExternalApi/v2/"
@@ -24,23 +23,10 @@ static int list_len(const cJSON *answer, const char *list)
     return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(answer, list));
 }
 
-/* The Exception text of a Cin7 error answer with the given status. */
-static char *error_of(const e2e_server *s, const char *const *hdrs, const char *method,
-                      const char *path, const char *body, int status)
-{
-    cJSON *v = c7t_call(s, hdrs, method, path, body, status);
-    const cJSON *e = cJSON_GetArrayItem(v, 0);
-    EXPECT_TRUE(cJSON_IsArray(v));
-    EXPECT_EQ_INT(c7t_num(e, "ErrorCode"), status);
-    char *msg = xstrdup(c7t_str(e, "Exception"));
-    cJSON_Delete(v);
-    return msg;
-}
-
 TEST(mock_cin7, demo_world_and_auth)
 {
     e2e_server s;
-    c7t_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-cin7", NULL);
     cJSON *v = c7t_call(&s, c7t_demo_auth, "GET", API "ref/productavailability", NULL, 200);
     EXPECT_EQ_INT(c7t_num(v, "Total"), 10);
     EXPECT_EQ_INT(list_len(v, "ProductAvailabilityList"), 10);
@@ -72,11 +58,9 @@ TEST(mock_cin7, demo_world_and_auth)
     const char *const wrong_key[] = {"api-auth-accountid: demo", "api-auth-applicationkey: nope", NULL};
     const char *const wrong_acct[] = {"api-auth-accountid: other", "api-auth-applicationkey: demo-key",
                                       NULL};
-    char *msg = error_of(&s, NULL, "GET", API "ref/productavailability", NULL, 403);
-    EXPECT_CONTAINS(msg, "api-auth-accountid");
-    free(msg);
-    free(error_of(&s, wrong_key, "GET", API "product", NULL, 403));
-    free(error_of(&s, wrong_acct, "POST", API "sale", "{}", 403));
+    c7t_expect_error(&s, NULL, "GET", API "ref/productavailability", NULL, 403, "api-auth-accountid");
+    c7t_expect_error(&s, wrong_key, "GET", API "product", NULL, 403, NULL);
+    c7t_expect_error(&s, wrong_acct, "POST", API "sale", "{}", 403, NULL);
 
     /* Paths and parameter names in any case; unknown endpoints and methods. */
     v = c7t_call(&s, c7t_demo_auth, "GET", "/externalapi/v2/Ref/ProductAvailability?sku=DEMO-002",
@@ -86,17 +70,15 @@ TEST(mock_cin7, demo_world_and_auth)
     v = c7t_call(&s, c7t_demo_auth, "GET", "/ExternalApi/v2/SaleList", NULL, 200);
     EXPECT_EQ_INT(c7t_num(v, "Total"), 0);
     cJSON_Delete(v);
-    free(error_of(&s, c7t_demo_auth, "GET", API "Products", NULL, 404));
-    free(error_of(&s, c7t_demo_auth, "PATCH", API "sale", "{}", 405));
+    c7t_expect_error(&s, c7t_demo_auth, "GET", API "Products", NULL, 404, NULL);
+    c7t_expect_error(&s, c7t_demo_auth, "PATCH", API "sale", "{}", 405, NULL);
     e2e_stop(&s);
 }
 
 TEST(mock_cin7, availability_filters_and_pages)
 {
     e2e_server s;
-    char *cfg = c7t_config("");
-    c7t_start(&s, cfg, NULL);
-    free(cfg);
+    c7t_start_world(&s, "", NULL);
     /* Every SKU x location in one call when no Sku is given. */
     cJSON *v = c7t_call(&s, c7t_auth, "GET", API "ref/productavailability", NULL, 200);
     EXPECT_EQ_INT(c7t_num(v, "Total"), 9);
@@ -120,12 +102,8 @@ TEST(mock_cin7, availability_filters_and_pages)
     v = c7t_call(&s, c7t_auth, "GET", API "ref/productavailability?Sku=NOPE", NULL, 200);
     EXPECT_EQ_INT(c7t_num(v, "Total"), 0);
     cJSON_Delete(v);
-    char *msg = error_of(&s, c7t_auth, "GET", API "ref/productavailability?Page=0", NULL, 400);
-    EXPECT_CONTAINS(msg, "Page");
-    free(msg);
-    msg = error_of(&s, c7t_auth, "GET", API "product?IncludeSuppliers=maybe", NULL, 400);
-    EXPECT_CONTAINS(msg, "IncludeSuppliers");
-    free(msg);
+    c7t_expect_error(&s, c7t_auth, "GET", API "ref/productavailability?Page=0", NULL, 400, "Page");
+    c7t_expect_error(&s, c7t_auth, "GET", API "product?IncludeSuppliers=maybe", NULL, 400, "IncludeSuppliers");
 
     /* Products: Sku contains, suppliers and reorder levels on request. */
     v = c7t_call(&s, c7t_auth, "GET", API "product?Sku=A-", NULL, 200);
@@ -160,15 +138,21 @@ static char *sale_body(const char *ref, const char *location, const char *lines)
                      ref, ref, location, lines);
 }
 
+/* POSTs sale_body(ref, location, lines); the answer (status 200), which the
+ * caller frees. */
+static cJSON *post_sale(const e2e_server *s, const char *ref, const char *location, const char *lines)
+{
+    char *body = sale_body(ref, location, lines);
+    cJSON *v = c7t_call(s, c7t_auth, "POST", API "sale", body, 200);
+    free(body);
+    return v;
+}
+
 TEST(mock_cin7, sale_allocates_and_backorders)
 {
     e2e_server s;
-    char *cfg = c7t_config("\"sales\":{\"pick_after\":null}");
-    c7t_start(&s, cfg, NULL);
-    free(cfg);
-    char *body = sale_body("#1001", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":30,\"Price\":9.5}");
-    cJSON *v = c7t_call(&s, c7t_auth, "POST", API "sale", body, 200);
-    free(body);
+    c7t_start_world(&s, "\"sales\":{\"pick_after\":null}", NULL);
+    cJSON *v = post_sale(&s, "#1001", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":30,\"Price\":9.5}");
     EXPECT_EQ_STR(c7t_str(v, "Status"), "ORDERED");
     EXPECT_EQ_STR(c7t_str(v, "CustomerReference"), "#1001");
     const cJSON *order = cJSON_GetObjectItemCaseSensitive(v, "Order");
@@ -188,14 +172,12 @@ TEST(mock_cin7, sale_allocates_and_backorders)
     cJSON_Delete(row);
 
     /* 80 more where 70 are available: 10 backordered, journaled. */
-    body = sale_body("#1002", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":80}");
-    v = c7t_call(&s, c7t_auth, "POST", API "sale", body, 200);
-    free(body);
+    v = post_sale(&s, "#1002", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":80}");
     EXPECT_EQ_STR(c7t_str(v, "Status"), "BACKORDERED");
     line = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "Order"), "Lines"), 0);
     EXPECT_EQ_INT(c7t_num(line, "BackorderQuantity"), 10);
     cJSON_Delete(v);
-    cJSON *j = c7t_journal(&s);
+    cJSON *j = e2e_journal(&s);
     const cJSON *bo = c7t_entry(j, "backorder", 0);
     EXPECT_TRUE(bo != NULL);
     EXPECT_EQ_STR(c7t_str(bo, "customer_reference"), "#1002");
@@ -240,7 +222,7 @@ TEST(mock_cin7, sale_allocates_and_backorders)
     v = c7t_call(&s, c7t_auth, "DELETE", path, NULL, 200);
     EXPECT_EQ_STR(c7t_str(v, "Status"), "VOIDED");
     cJSON_Delete(v);
-    free(error_of(&s, c7t_auth, "DELETE", path, NULL, 400)); /* twice */
+    c7t_expect_error(&s, c7t_auth, "DELETE", path, NULL, 400, NULL); /* twice */
     row = c7t_stock(&s, "A-1", "Main Warehouse");
     EXPECT_EQ_INT(c7t_num(row, "allocated"), 70);
     cJSON_Delete(row);
@@ -250,61 +232,41 @@ TEST(mock_cin7, sale_allocates_and_backorders)
 TEST(mock_cin7, bad_writes_change_nothing)
 {
     e2e_server s;
-    char *cfg = c7t_config("");
-    c7t_start(&s, cfg, NULL);
-    free(cfg);
+    c7t_start_world(&s, "", NULL);
     /* One unknown SKU in the second line: 400 naming it, no sale, no stock move. */
     char *body = sale_body("#1", "Main Warehouse",
                            "{\"SKU\":\"A-1\",\"Quantity\":1},{\"SKU\":\"NOPE\",\"Quantity\":1}");
-    char *msg = error_of(&s, c7t_auth, "POST", API "sale", body, 400);
+    char *msg = c7t_error(&s, c7t_auth, "POST", API "sale", body, 400);
     EXPECT_CONTAINS(msg, "Order.Lines[1].SKU");
     EXPECT_CONTAINS(msg, "NOPE");
     free(msg);
     free(body);
     body = sale_body("#1", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":0}");
-    msg = error_of(&s, c7t_auth, "POST", API "sale", body, 400);
-    EXPECT_CONTAINS(msg, "Order.Lines[0].Quantity");
-    free(msg);
+    c7t_expect_error(&s, c7t_auth, "POST", API "sale", body, 400, "Order.Lines[0].Quantity");
     free(body);
     body = sale_body("#1", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":1.5}");
-    free(error_of(&s, c7t_auth, "POST", API "sale", body, 400));
+    c7t_expect_error(&s, c7t_auth, "POST", API "sale", body, 400, NULL);
     free(body);
     body = sale_body("#1", "Nowhere", "{\"SKU\":\"A-1\",\"Quantity\":1}");
-    msg = error_of(&s, c7t_auth, "POST", API "sale", body, 400);
-    EXPECT_CONTAINS(msg, "Location");
-    free(msg);
+    c7t_expect_error(&s, c7t_auth, "POST", API "sale", body, 400, "Location");
     free(body);
-    msg = error_of(&s, c7t_auth, "POST", API "sale", "{\"CustomerReference\":\"x\"}", 400);
-    EXPECT_CONTAINS(msg, "Customer");
-    free(msg);
-    msg = error_of(&s, c7t_auth, "POST", API "sale",
-                   "{\"Customer\":\"c\",\"ShippingAddress\":{\"City\":\"Austin\"}}", 400);
-    EXPECT_CONTAINS(msg, "ShippingAddress.Line1");
-    free(msg);
-    msg = error_of(&s, c7t_auth, "POST", API "sale", "{\"Customer\":\"c\",\"Order\":{\"Status\":\"MAYBE\"}}",
-                   400);
-    EXPECT_CONTAINS(msg, "Order.Status");
-    free(msg);
-    msg = error_of(&s, c7t_auth, "POST", API "sale", "{\"Customer\": [1,", 400);
-    EXPECT_CONTAINS(msg, "JSON");
-    free(msg);
-    free(error_of(&s, c7t_auth, "POST", API "sale", "[1,2]", 400));
-    free(error_of(&s, c7t_auth, "POST", API "sale", "", 400));
+    c7t_expect_error(&s, c7t_auth, "POST", API "sale", "{\"CustomerReference\":\"x\"}", 400, "Customer");
+    c7t_expect_error(&s, c7t_auth, "POST", API "sale",
+                     "{\"Customer\":\"c\",\"ShippingAddress\":{\"City\":\"Austin\"}}", 400, "ShippingAddress.Line1");
+    c7t_expect_error(&s, c7t_auth, "POST", API "sale", "{\"Customer\":\"c\",\"Order\":{\"Status\":\"MAYBE\"}}",
+                     400, "Order.Status");
+    c7t_expect_error(&s, c7t_auth, "POST", API "sale", "{\"Customer\": [1,", 400, "JSON");
+    c7t_expect_error(&s, c7t_auth, "POST", API "sale", "[1,2]", 400, NULL);
+    c7t_expect_error(&s, c7t_auth, "POST", API "sale", "", 400, NULL);
 
     /* A purchase with one bad line changes nothing either. */
-    msg = error_of(&s, c7t_auth, "POST", API "purchase",
-                   "{\"Supplier\":\"Acme Supply\",\"Order\":{\"Status\":\"AUTHORISED\",\"Lines\":"
-                   "[{\"SKU\":\"A-1\",\"Quantity\":5},{\"ProductID\":\"00000000-0000-4000-8000-000000000000\",\"Quantity\":5}]}}",
-                   400);
-    EXPECT_CONTAINS(msg, "Order.Lines[1].ProductID");
-    free(msg);
-    msg = error_of(&s, c7t_auth, "POST", API "purchase", "{\"Order\":{\"Lines\":[]}}", 400);
-    EXPECT_CONTAINS(msg, "SupplierID");
-    free(msg);
-    msg = error_of(&s, c7t_auth, "POST", API "purchase", "{\"Supplier\":\"Acme Supply\",\"Location\":\"West\"}",
-                   400);
-    EXPECT_CONTAINS(msg, "does not deliver");
-    free(msg);
+    c7t_expect_error(&s, c7t_auth, "POST", API "purchase",
+                     "{\"Supplier\":\"Acme Supply\",\"Order\":{\"Status\":\"AUTHORISED\",\"Lines\":"
+                     "[{\"SKU\":\"A-1\",\"Quantity\":5},{\"ProductID\":\"00000000-0000-4000-8000-000000000000\",\"Quantity\":5}]}}",
+                     400, "Order.Lines[1].ProductID");
+    c7t_expect_error(&s, c7t_auth, "POST", API "purchase", "{\"Order\":{\"Lines\":[]}}", 400, "SupplierID");
+    c7t_expect_error(&s, c7t_auth, "POST", API "purchase", "{\"Supplier\":\"Acme Supply\",\"Location\":\"West\"}",
+                     400, "does not deliver");
 
     /* Over 1 MiB: 413 in Cin7's shape. */
     size_t big = 1024 * 1024 + 100;
@@ -313,8 +275,7 @@ TEST(mock_cin7, bad_writes_change_nothing)
     huge[0] = '{';
     huge[big - 1] = '}';
     huge[big] = '\0';
-    msg = error_of(&s, c7t_auth, "POST", API "sale", huge, 413);
-    free(msg);
+    c7t_expect_error(&s, c7t_auth, "POST", API "sale", huge, 413, NULL);
     free(huge);
 
     cJSON *st = e2e_expect(&s, "GET", "/_mock/state", NULL, NULL, 200, 1);
@@ -325,7 +286,7 @@ TEST(mock_cin7, bad_writes_change_nothing)
     EXPECT_EQ_INT(c7t_num(row, "allocated"), 0);
     EXPECT_EQ_INT(c7t_num(row, "on_order"), 0);
     cJSON_Delete(row);
-    cJSON *j = c7t_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(c7t_count(j, "sale_created"), 0);
     EXPECT_EQ_INT(c7t_count(j, "purchase_created"), 0);
     cJSON_Delete(j);
@@ -354,18 +315,15 @@ TEST(mock_cin7, sale_is_picked_packed_and_shipped)
 {
     e2e_server s;
     /* At 600x a simulated minute is 100 ms. */
-    char *cfg = c7t_config("\"sales\":{\"pick_after\":\"1m\",\"pack_after\":\"2m\",\"ship_after\":\"3m\"}");
     const char *const args[] = {"--time-scale", "600", NULL};
-    c7t_start(&s, cfg, args);
-    free(cfg);
-    char *body = sale_body("#2001", "East", "{\"SKU\":\"A-1\",\"Quantity\":2}");
-    cJSON *v = c7t_call(&s, c7t_auth, "POST", API "sale", body, 200);
-    free(body);
+    c7t_start_world(&s, "\"sales\":{\"pick_after\":\"1m\",\"pack_after\":\"2m\",\"ship_after\":\"3m\"}",
+                    args);
+    cJSON *v = post_sale(&s, "#2001", "East", "{\"SKU\":\"A-1\",\"Quantity\":2}");
     char path[256];
     snprintf(path, sizeof path, API "sale?ID=%s", c7t_str(v, "ID"));
     cJSON_Delete(v);
     wait_field wf = {&s, path, "Status", "SHIPPED"};
-    EXPECT_TRUE(c7t_wait(field_is, &wf, 10000));
+    EXPECT_TRUE(e2e_wait(field_is, &wf, 10000));
     v = c7t_call(&s, c7t_auth, "GET", path, NULL, 200);
     EXPECT_EQ_STR(c7t_str(v, "CombinedShippingStatus"), "SHIPPED");
     EXPECT_EQ_STR(c7t_str(v, "FulFilmentStatus"), "FULFILLED");
@@ -379,7 +337,7 @@ TEST(mock_cin7, sale_is_picked_packed_and_shipped)
     EXPECT_EQ_INT(c7t_num(row, "allocated"), 0);
     cJSON_Delete(row);
     /* Stages in order, each no sooner than its delay (simulated time). */
-    cJSON *j = c7t_journal(&s);
+    cJSON *j = e2e_journal(&s);
     const cJSON *auth = c7t_entry(j, "sale_authorised", 0);
     const char *want[] = {"PICKED", "PACKED", "SHIPPED"};
     double delays[] = {60000, 120000, 180000};
@@ -400,10 +358,8 @@ TEST(mock_cin7, purchase_lifecycle_to_receipt)
 {
     e2e_server s;
     /* Lead 1h at 7200x: half a real second. */
-    char *cfg = c7t_config("\"purchases\":{\"lead_time_jitter\":\"30m\"}");
     const char *const args[] = {"--time-scale", "7200", NULL};
-    c7t_start(&s, cfg, args);
-    free(cfg);
+    c7t_start_world(&s, "\"purchases\":{\"lead_time_jitter\":\"30m\"}", args);
     cJSON *v = c7t_call(&s, c7t_auth, "POST", API "purchase",
                         "{\"Supplier\":\"Acme Supply\",\"Location\":\"Main Warehouse\","
                         "\"RequiredBy\":\"2030-01-02T00:00:00\",\"Order\":{\"Status\":\"AUTHORISED\","
@@ -418,7 +374,7 @@ TEST(mock_cin7, purchase_lifecycle_to_receipt)
     snprintf(path, sizeof path, API "purchase?ID=%s", c7t_str(v, "ID"));
     cJSON_Delete(v);
     wait_field wf = {&s, path, "Status", "RECEIVED"};
-    EXPECT_TRUE(c7t_wait(field_is, &wf, 10000));
+    EXPECT_TRUE(e2e_wait(field_is, &wf, 10000));
     cJSON *row = c7t_stock(&s, "A-2", "Main Warehouse");
     EXPECT_EQ_INT(c7t_num(row, "on_hand"), 60);
     EXPECT_EQ_INT(c7t_num(row, "on_order"), 0);
@@ -431,7 +387,7 @@ TEST(mock_cin7, purchase_lifecycle_to_receipt)
     EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sr, "Lines")), 1);
     cJSON_Delete(v);
     /* OnOrder while in transit, then receipt after lead time (+ jitter). */
-    cJSON *j = c7t_journal(&s);
+    cJSON *j = e2e_journal(&s);
     const cJSON *a = c7t_entry(j, "purchase_authorised", 0);
     const cJSON *r = c7t_entry(j, "purchase_received", 0);
     EXPECT_TRUE(a && r);
@@ -441,7 +397,7 @@ TEST(mock_cin7, purchase_lifecycle_to_receipt)
     EXPECT_GE_INT(c7t_num(r, "t"), c7t_num(a, "due_t"));
     int saw_on_order = 0;
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "entries"))
+    cJSON_ArrayForEach(e, j)
     {
         if (strcmp(c7t_str(e, "kind"), "stock") == 0 && strcmp(c7t_str(e, "cause"), "purchase_authorised") == 0)
             saw_on_order = c7t_num(e, "on_order") == 50;
@@ -457,9 +413,7 @@ TEST(mock_cin7, purchase_lifecycle_to_receipt)
 TEST(mock_cin7, draft_purchases_wait_for_a_buyer)
 {
     e2e_server s;
-    char *cfg = c7t_config("");
-    c7t_start(&s, cfg, NULL);
-    free(cfg);
+    c7t_start_world(&s, "", NULL);
     cJSON *v = c7t_call(&s, c7t_auth, "POST", API "purchase", "{\"Supplier\":\"Acme Supply\"}", 200);
     EXPECT_EQ_STR(c7t_str(v, "Status"), "DRAFT");
     EXPECT_EQ_STR(c7t_str(v, "Location"), "Main Warehouse"); /* the supplier's first */
@@ -482,7 +436,7 @@ TEST(mock_cin7, draft_purchases_wait_for_a_buyer)
     snprintf(body, sizeof body,
              "{\"ID\":\"%s\",\"Note\":\"n\",\"Order\":{\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":70},{\"SKU\":\"X\",\"Quantity\":1}]}}",
              id);
-    free(error_of(&s, c7t_auth, "PUT", API "purchase", body, 400));
+    c7t_expect_error(&s, c7t_auth, "PUT", API "purchase", body, 400, NULL);
     snprintf(body, sizeof body, "{\"ID\":\"%s\",\"Order\":{\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":70}]}}", id);
     v = c7t_call(&s, c7t_auth, "PUT", API "purchase", body, 200);
     const cJSON *l = cJSON_GetArrayItem(
@@ -505,12 +459,12 @@ TEST(mock_cin7, draft_purchases_wait_for_a_buyer)
     row = c7t_stock(&s, "A-1", "Main Warehouse");
     EXPECT_EQ_INT(c7t_num(row, "on_order"), 70);
     cJSON_Delete(row);
-    cJSON *j = c7t_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_STR(c7t_str(c7t_entry(j, "purchase_authorised", 0), "by"), "approve");
     cJSON_Delete(j);
     /* Authorised: lines are fixed now; void takes it off order. */
     snprintf(body, sizeof body, "{\"TaskID\":\"%s\",\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":1}]}", id);
-    free(error_of(&s, c7t_auth, "POST", API "purchase/order", body, 400));
+    c7t_expect_error(&s, c7t_auth, "POST", API "purchase/order", body, 400, NULL);
     char path[256];
     snprintf(path, sizeof path, API "purchase?ID=%s&Void=true", id);
     v = c7t_call(&s, c7t_auth, "DELETE", path, NULL, 200);
@@ -525,14 +479,11 @@ TEST(mock_cin7, draft_purchases_wait_for_a_buyer)
 TEST(mock_cin7, auto_approval_and_backorders_filled_on_receipt)
 {
     e2e_server s;
-    char *cfg = c7t_config("\"purchases\":{\"auto_approve_after\":\"10m\"},\"sales\":{\"pick_after\":null}");
     const char *const args[] = {"--time-scale", "7200", NULL};
-    c7t_start(&s, cfg, args);
-    free(cfg);
+    c7t_start_world(&s, "\"purchases\":{\"auto_approve_after\":\"10m\"},\"sales\":{\"pick_after\":null}",
+                    args);
     /* 15 wanted at East where 5 are: 10 backordered. */
-    char *body = sale_body("#3001", "East", "{\"SKU\":\"A-1\",\"Quantity\":15}");
-    cJSON *v = c7t_call(&s, c7t_auth, "POST", API "sale", body, 200);
-    free(body);
+    cJSON *v = post_sale(&s, "#3001", "East", "{\"SKU\":\"A-1\",\"Quantity\":15}");
     char sale[256];
     snprintf(sale, sizeof sale, API "sale?ID=%s", c7t_str(v, "ID"));
     cJSON_Delete(v);
@@ -544,8 +495,8 @@ TEST(mock_cin7, auto_approval_and_backorders_filled_on_receipt)
     cJSON_Delete(v);
     /* Approved after 10 min, received an hour later: the backorder is filled. */
     wait_field wf = {&s, sale, "Status", "ORDERED"};
-    EXPECT_TRUE(c7t_wait(field_is, &wf, 10000));
-    cJSON *j = c7t_journal(&s);
+    EXPECT_TRUE(e2e_wait(field_is, &wf, 10000));
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_STR(c7t_str(c7t_entry(j, "purchase_authorised", 0), "by"), "auto_approve");
     EXPECT_GE_INT(c7t_num(c7t_entry(j, "purchase_authorised", 0), "t") -
                       c7t_num(c7t_entry(j, "purchase_created", 0), "t"),
@@ -567,12 +518,12 @@ TEST(mock_cin7, rate_limit_exact_per_application)
     e2e_server s;
     /* 20 calls per simulated minute; at 30x a window is two real seconds,
      * far longer than a burst of 25 local calls. */
-    char *cfg = xasprintf(
-        "{\"account\":\"acme\",\"applications\":[{\"name\":\"a\",\"key\":\"k1\"},{\"name\":\"b\",\"key\":\"k2\"}],"
-        "\"rate_limit\":{\"calls_per_minute\":20},\"locations\":[{\"name\":\"Main\"}]}");
     const char *const args[] = {"--time-scale", "30", NULL};
-    c7t_start(&s, cfg, args);
-    free(cfg);
+    e2e_start_config(&s, "mock-cin7",
+                     "{\"account\":\"acme\",\"applications\":[{\"name\":\"a\",\"key\":\"k1\"},"
+                     "{\"name\":\"b\",\"key\":\"k2\"}],"
+                     "\"rate_limit\":{\"calls_per_minute\":20},\"locations\":[{\"name\":\"Main\"}]}",
+                     args);
     int ok = 0, limited = 0;
     for (int i = 0; i < 25; i++) {
         int st = c7t_status(&s, c7t_auth, "GET", API "ref/location", NULL);
@@ -581,7 +532,7 @@ TEST(mock_cin7, rate_limit_exact_per_application)
     }
     EXPECT_EQ_INT(ok, 20);
     EXPECT_EQ_INT(limited, 5);
-    char *msg = error_of(&s, c7t_auth, "GET", API "ref/location", NULL, 503);
+    char *msg = c7t_error(&s, c7t_auth, "GET", API "ref/location", NULL, 503);
     EXPECT_EQ_STR(msg, "You reached 20 calls per minute API limit");
     free(msg);
     /* Another application has its own minute. */
@@ -600,15 +551,15 @@ TEST(mock_cin7, rate_limit_exact_per_application)
     e2e_stop(&s);
 
     /* The 429 variant, and the practitioner preset's figure. */
-    cfg = xasprintf("{\"account\":\"acme\",\"applications\":[{\"key\":\"k1\"}],"
-                    "\"rate_limit\":{\"preset\":\"practitioner\",\"status\":429}}");
-    c7t_start(&s, cfg, NULL);
-    free(cfg);
+    e2e_start_config(&s, "mock-cin7",
+                     "{\"account\":\"acme\",\"applications\":[{\"key\":\"k1\"}],"
+                     "\"rate_limit\":{\"preset\":\"practitioner\",\"status\":429}}",
+                     NULL);
     ok = 0;
     for (int i = 0; i < 101; i++)
         ok += c7t_status(&s, c7t_auth, "GET", API "ref/location", NULL) == 200;
     EXPECT_EQ_INT(ok, 100);
-    msg = error_of(&s, c7t_auth, "GET", API "ref/location", NULL, 429);
+    msg = c7t_error(&s, c7t_auth, "GET", API "ref/location", NULL, 429);
     EXPECT_EQ_STR(msg, "You reached 100 calls per minute API limit");
     free(msg);
     e2e_stop(&s);
@@ -617,12 +568,8 @@ TEST(mock_cin7, rate_limit_exact_per_application)
 TEST(mock_cin7, channel_sales_need_available_stock)
 {
     e2e_server s;
-    char *cfg = c7t_config("\"sales\":{\"pick_after\":null}");
-    c7t_start(&s, cfg, NULL);
-    free(cfg);
-    char *body = sale_body("#1", "Main Warehouse", "{\"SKU\":\"A-2\",\"Quantity\":4}");
-    cJSON_Delete(c7t_call(&s, c7t_auth, "POST", API "sale", body, 200));
-    free(body);
+    c7t_start_world(&s, "\"sales\":{\"pick_after\":null}", NULL);
+    cJSON_Delete(post_sale(&s, "#1", "Main Warehouse", "{\"SKU\":\"A-2\",\"Quantity\":4}"));
     /* 6 available (10 on hand, 4 allocated). */
     cJSON *v = e2e_expect(&s, "POST", "/_mock/channel-sale", NULL,
                           "{\"sku\":\"A-2\",\"location\":\"Main Warehouse\",\"qty\":7,\"channel\":\"pos\"}",
@@ -646,7 +593,7 @@ TEST(mock_cin7, channel_sales_need_available_stock)
     EXPECT_EQ_INT(cJSON_GetArraySize(chs), 2);
     EXPECT_EQ_STR(c7t_str(cJSON_GetArrayItem(chs, 1), "channel"), "wholesale");
     cJSON_Delete(st);
-    cJSON *j = c7t_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_FALSE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c7t_entry(j, "channel_sale", 0), "accepted")));
     EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c7t_entry(j, "channel_sale", 1), "accepted")));
     cJSON_Delete(j);
@@ -661,13 +608,13 @@ TEST(mock_cin7, channel_sales_need_available_stock)
 TEST(mock_cin7, reset_seed_and_state)
 {
     e2e_server s;
-    c7t_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-cin7", NULL);
     cJSON_Delete(e2e_expect(&s, "POST", "/_mock/reset", NULL, "", 200, 1));
     cJSON *v = c7t_call(&s, c7t_demo_auth, "GET", API "ref/productavailability", NULL, 200);
     EXPECT_EQ_INT(c7t_num(v, "Total"), 0); /* the account stays, its world is empty */
     cJSON_Delete(v);
-    cJSON *j = c7t_journal(&s);
-    EXPECT_EQ_INT(c7t_num(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "entries"), 0), "seq"), 1);
+    cJSON *j = e2e_journal(&s);
+    EXPECT_EQ_INT(c7t_num(cJSON_GetArrayItem(j, 0), "seq"), 1);
     cJSON_Delete(j);
 
     const char *seed =
@@ -709,54 +656,26 @@ TEST(mock_cin7, reset_seed_and_state)
     EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "locations")), 2);
     EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "applications")), 2);
     cJSON_Delete(st);
-    j = c7t_journal(&s);
+    j = e2e_journal(&s);
     EXPECT_EQ_INT(c7t_count(j, "seed"), 2);
     cJSON_Delete(j);
     e2e_stop(&s);
 }
 
-/* Runs mock-cin7 with a config that must be refused; returns its output. */
-static char *refused(const char *config)
-{
-    char path[512], cmd[1200];
-    snprintf(path, sizeof path, "%s/bad.json", test_tmp_dir());
-    FILE *f = fopen(path, "w");
-    EXPECT_TRUE(f != NULL);
-    fputs(config, f);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "%s/mock-cin7 --port 0 --config %s 2>&1", test_bin_dir(), path);
-    FILE *p = popen(cmd, "r");
-    EXPECT_TRUE(p != NULL);
-    char buf[2048];
-    size_t n = fread(buf, 1, sizeof buf - 1, p);
-    buf[n] = '\0';
-    int status = pclose(p);
-    EXPECT_TRUE(WIFEXITED(status));
-    EXPECT_EQ_INT(WEXITSTATUS(status), 2);
-    return xstrdup(buf);
-}
-
 TEST(mock_cin7, config_errors_name_the_path)
 {
-    char *out = refused("{\"rate_limit\":{\"preset\":\"turbo\"}}");
-    EXPECT_CONTAINS(out, "$.rate_limit.preset");
-    free(out);
-    out = refused("{\"locations\":[{\"name\":\"A\"}],\"stock\":[{\"sku\":\"nope\",\"location\":\"A\",\"on_hand\":1}]}");
-    EXPECT_CONTAINS(out, "$.stock[0].sku");
-    free(out);
-    out = refused("{\"webhooks\":{\"retry_after\":[\"5m\",\"soon\"]}}");
-    EXPECT_CONTAINS(out, "$.webhooks.retry_after[1]");
-    free(out);
-    out = refused("{\"suppliers\":[{\"name\":\"S\",\"lead_time\":-1}]}");
-    EXPECT_CONTAINS(out, "$.suppliers[0].lead_time");
-    free(out);
-    out = refused("{\"sales\":{\"pick_after\":\"1m\",\"dance\":true}}");
-    EXPECT_CONTAINS(out, "$.sales.dance: unknown field");
-    free(out);
-    out = refused("{\"applications\":[{\"key\":\"a\"},{\"key\":\"a\"}]}");
-    EXPECT_CONTAINS(out, "$.applications[1].key");
-    free(out);
-    out = refused("[1, 2");
-    EXPECT_CONTAINS(out, "line 1");
-    free(out);
+    static const struct {
+        const char *config, *want;
+    } cases[] = {
+        {"{\"rate_limit\":{\"preset\":\"turbo\"}}", "$.rate_limit.preset"},
+        {"{\"locations\":[{\"name\":\"A\"}],\"stock\":[{\"sku\":\"nope\",\"location\":\"A\",\"on_hand\":1}]}",
+         "$.stock[0].sku"},
+        {"{\"webhooks\":{\"retry_after\":[\"5m\",\"soon\"]}}", "$.webhooks.retry_after[1]"},
+        {"{\"suppliers\":[{\"name\":\"S\",\"lead_time\":-1}]}", "$.suppliers[0].lead_time"},
+        {"{\"sales\":{\"pick_after\":\"1m\",\"dance\":true}}", "$.sales.dance: unknown field"},
+        {"{\"applications\":[{\"key\":\"a\"},{\"key\":\"a\"}]}", "$.applications[1].key"},
+        {"[1, 2", "line 1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        e2e_expect_refused("mock-cin7", cases[i].config, cases[i].want);
 }

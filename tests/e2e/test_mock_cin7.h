@@ -1,9 +1,9 @@
 /*
  * Helpers shared by the mock-cin7 end-to-end tests (test_mock_cin7*.c):
- * start the mock with a config written into the test's scratch directory,
- * call its API with credentials, read its journal and state, wait for a
- * condition within a bounded time, and receive its webhooks on an httpd
- * started in the test process.
+ * start the mock on a world of a few SKUs, call its API with credentials,
+ * find entries in its journal, read its state, and receive its webhooks on
+ * an httpd started in the test process. Journals, waits and configs of
+ * other shapes are e2e.h's.
  */
 #ifndef SURGE_TESTS_MOCK_CIN7_H
 #define SURGE_TESTS_MOCK_CIN7_H
@@ -13,25 +13,30 @@
 
 #include <pthread.h>
 
-/* Credentials of the demo world and of C7T_CONFIG's two applications. */
+/* Credentials of the demo world and of c7t_start_world's two applications. */
 extern const char *const c7t_demo_auth[];
 extern const char *const c7t_auth[];  /* account acme, key k1 (app "sync") */
 extern const char *const c7t_auth2[]; /* account acme, key k2 (app "erp") */
 
-/* A world for most tests: account acme, no rate limit, three locations,
- * supplier "Acme Supply" (lead 1h, MOQ 50, EUR, serves Main and East),
- * SKUs A-1 (Main 100, East 5), A-2 (Main 10), B-1 (none), and the delays
- * given in extra JSON members (may be ""). Returns malloc'd text. */
-char *c7t_config(const char *extra);
-
-/* Starts mock-cin7 with config (JSON text, or NULL for the demo world) and
- * further arguments (NULL-terminated, may be NULL). */
-void c7t_start(e2e_server *s, const char *config, const char *const *args);
+/* Starts mock-cin7 on the world of most tests: account acme, no rate
+ * limit, three locations, supplier "Acme Supply" (lead 1h, MOQ 50, EUR,
+ * serves Main and East), SKUs A-1 (Main 100, East 5), A-2 (Main 10), B-1
+ * (none), and the settings given in extra JSON members (may be ""); args
+ * are further arguments (NULL-terminated, may be NULL). Other configs, and
+ * the demo world, start through e2e_start_config and e2e_start. */
+void c7t_start_world(e2e_server *s, const char *extra, const char *const *args);
 
 /* One call; fails the test unless the answer has status. Returns the body
  * as JSON (caller frees). */
 cJSON *c7t_call(const e2e_server *s, const char *const *hdrs, const char *method,
                 const char *path, const char *body, int status);
+/* A call whose answer must be a Cin7 error of status ([{"ErrorCode":status,
+ * "Exception":...}]): its Exception text (malloc'd). */
+char *c7t_error(const e2e_server *s, const char *const *hdrs, const char *method, const char *path,
+                const char *body, int status);
+/* The same when the Exception text must contain want (NULL: any text). */
+void c7t_expect_error(const e2e_server *s, const char *const *hdrs, const char *method,
+                      const char *path, const char *body, int status, const char *want);
 /* One call returning only its status (0 for a transport error). */
 int c7t_status(const e2e_server *s, const char *const *hdrs, const char *method, const char *path,
                const char *body);
@@ -39,16 +44,12 @@ int c7t_status(const e2e_server *s, const char *const *hdrs, const char *method,
 double c7t_num(const cJSON *o, const char *key);
 const char *c7t_str(const cJSON *o, const char *key);
 
-/* GET /_mock/journal?since=0: the answer (its "entries" array inside). */
-cJSON *c7t_journal(const e2e_server *s);
-/* Entries of a kind in a journal answer; nth from 0, or NULL. */
+/* Entries of a kind in a journal (as e2e_journal reads it); nth from 0, or
+ * NULL. */
 const cJSON *c7t_entry(const cJSON *journal, const char *kind, int nth);
 int c7t_count(const cJSON *journal, const char *kind);
 /* The state's stock row of sku at location (a new tree, caller frees). */
 cJSON *c7t_stock(const e2e_server *s, const char *sku, const char *location);
-/* Polls cond every 10 ms for at most timeout_ms (real); returns its last
- * value. */
-int c7t_wait(int (*cond)(void *ud), void *ud, int timeout_ms);
 
 /* A webhook receiver in the test process. */
 typedef struct {

@@ -59,7 +59,7 @@ typedef struct {
 static int has_kind(void *ud)
 {
     wait_kind *w = ud;
-    cJSON *j = c7t_journal(w->s);
+    cJSON *j = e2e_journal(w->s);
     int ok = c7t_count(j, w->kind) >= w->n;
     cJSON_Delete(j);
     return ok;
@@ -84,11 +84,11 @@ TEST(mock_cin7, webhooks_delivered_with_auth_headers)
     c7t_receiver_start(&rc, 0);
     e2e_server s;
     /* At 600x Cin7's minute before the first attempt is 100 ms. */
-    char *cfg = c7t_config("\"sales\":{\"pick_after\":null},"
-                           "\"webhooks\":{\"coalesce_window\":\"10s\",\"first_attempt_after\":\"1m\"}");
     const char *const args[] = {"--time-scale", "600", NULL};
-    c7t_start(&s, cfg, args);
-    free(cfg);
+    c7t_start_world(&s,
+                    "\"sales\":{\"pick_after\":null},"
+                    "\"webhooks\":{\"coalesce_window\":\"10s\",\"first_attempt_after\":\"1m\"}",
+                    args);
     free(subscribe(&s, &rc, "Stock/AvailableStockLevelChanged", "stock",
                    "\"ExternalAuthorizationType\":\"basicauth\",\"ExternalUserName\":\"u\","
                    "\"ExternalPassword\":\"p\",\"ExternalHeaders\":[{\"Key\":\"X-Custom\",\"Value\":\"v1\"}]"));
@@ -96,7 +96,7 @@ TEST(mock_cin7, webhooks_delivered_with_auth_headers)
                    "\"ExternalAuthorizationType\":\"bearerauth\",\"ExternalBearerToken\":\"tok\""));
     sell(&s, "#501", "A-1", 3);
     wait_hits wh = {&rc, 2};
-    EXPECT_TRUE(c7t_wait(has_hits, &wh, 10000));
+    EXPECT_TRUE(e2e_wait(has_hits, &wh, 10000));
     int seen_stock = 0, seen_sale = 0;
     for (int i = 0; i < 2; i++) {
         c7t_hit h;
@@ -127,9 +127,9 @@ TEST(mock_cin7, webhooks_delivered_with_auth_headers)
     }
     EXPECT_TRUE(seen_stock && seen_sale);
     wait_kind wk = {&s, "webhook_attempt", 2};
-    EXPECT_TRUE(c7t_wait(has_kind, &wk, 5000));
+    EXPECT_TRUE(e2e_wait(has_kind, &wk, 5000));
     /* No attempt before Cin7's minute after the event. */
-    cJSON *j = c7t_journal(&s);
+    cJSON *j = e2e_journal(&s);
     const cJSON *change = entry_where(j, "stock", "cause", "sale_authorised", 0);
     const cJSON *att = entry_where(j, "webhook_attempt", "type", "Stock/AvailableStockLevelChanged", 0);
     EXPECT_TRUE(change && att);
@@ -153,17 +153,17 @@ TEST(mock_cin7, stock_changes_are_coalesced)
     e2e_server s;
     /* A 10-minute window is one real second at 600x: the three sales below
      * land in it, and leave as one delivery with one row per SKU x location. */
-    char *cfg = c7t_config("\"sales\":{\"pick_after\":null},"
-                           "\"webhooks\":{\"coalesce_window\":\"10m\",\"first_attempt_after\":\"1m\"}");
     const char *const args[] = {"--time-scale", "600", NULL};
-    c7t_start(&s, cfg, args);
-    free(cfg);
+    c7t_start_world(&s,
+                    "\"sales\":{\"pick_after\":null},"
+                    "\"webhooks\":{\"coalesce_window\":\"10m\",\"first_attempt_after\":\"1m\"}",
+                    args);
     free(subscribe(&s, &rc, "Stock/AvailableStockLevelChanged", "stock", NULL));
     sell(&s, "#1", "A-1", 1);
     sell(&s, "#2", "A-1", 2);
     sell(&s, "#3", "A-2", 1);
     wait_hits wh = {&rc, 1};
-    EXPECT_TRUE(c7t_wait(has_hits, &wh, 10000));
+    EXPECT_TRUE(e2e_wait(has_hits, &wh, 10000));
     usleep(300000); /* half a simulated window: room for a wrong second delivery */
     EXPECT_EQ_INT(c7t_receiver_count(&rc), 1);
     char *body = c7t_receiver_body(&rc, 0, NULL);
@@ -180,7 +180,7 @@ TEST(mock_cin7, stock_changes_are_coalesced)
             EXPECT_EQ_INT(c7t_num(row, "Available"), 9);
     }
     cJSON_Delete(v);
-    cJSON *j = c7t_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(c7t_count(j, "webhook_queued"), 1);
     cJSON_Delete(j);
     e2e_stop(&s);
@@ -194,16 +194,14 @@ TEST(mock_cin7, failed_deliveries_follow_cin7_schedule_then_deactivate)
     c7t_receiver_start(&flaky, 2); /* 500 twice, then 200 */
     e2e_server s;
     /* 1 + 5 + 10 + 15 + 20 + 25 simulated minutes pass in about 130 ms at 36000x. */
-    char *cfg = c7t_config("\"sales\":{\"pick_after\":null}");
     const char *const args[] = {"--time-scale", "36000", NULL};
-    c7t_start(&s, cfg, args);
-    free(cfg);
+    c7t_start_world(&s, "\"sales\":{\"pick_after\":null}", args);
     char *bad_id = subscribe(&s, &bad, "Sale/OrderAuthorised", "bad", NULL);
     char *flaky_id = subscribe(&s, &flaky, "Sale/OrderAuthorised", "flaky", NULL);
     sell(&s, "#9", "A-1", 1);
     wait_kind wk = {&s, "webhook_deactivated", 1};
-    EXPECT_TRUE(c7t_wait(has_kind, &wk, 15000));
-    cJSON *j = c7t_journal(&s);
+    EXPECT_TRUE(e2e_wait(has_kind, &wk, 15000));
+    cJSON *j = e2e_journal(&s);
     /* Six attempts for the failing one, spaced at least 5, 10, 15, 20, 25 min. */
     const cJSON *q = entry_where(j, "webhook_queued", "subscription", bad_id, 0);
     EXPECT_TRUE(q != NULL);
@@ -251,14 +249,14 @@ TEST(mock_cin7, failed_deliveries_follow_cin7_schedule_then_deactivate)
     /* A deactivated subscription gets nothing more, until it is switched
      * back on. */
     sell(&s, "#10", "A-1", 1);
-    j = c7t_journal(&s);
+    j = e2e_journal(&s);
     EXPECT_TRUE(entry_where(j, "webhook_queued", "subscription", bad_id, 1) == NULL);
     cJSON_Delete(j);
     char *body = xasprintf("{\"ID\":\"%s\",\"IsActive\":true}", bad_id);
     cJSON_Delete(c7t_call(&s, c7t_auth, "PUT", API "webhooks", body, 200));
     free(body);
     sell(&s, "#11", "A-1", 1);
-    j = c7t_journal(&s);
+    j = e2e_journal(&s);
     EXPECT_TRUE(entry_where(j, "webhook_queued", "subscription", bad_id, 1) != NULL);
     cJSON_Delete(j);
     free(bad_id);
@@ -273,9 +271,7 @@ TEST(mock_cin7, webhook_subscriptions_crud_and_limits)
     c7t_receiver rc;
     c7t_receiver_start(&rc, 0);
     e2e_server s;
-    char *cfg = c7t_config("");
-    c7t_start(&s, cfg, NULL);
-    free(cfg);
+    c7t_start_world(&s, "", NULL);
     cJSON *v = c7t_call(&s, c7t_auth, "GET", API "webhooks", NULL, 200);
     EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(v, "Webhooks")), 0);
     cJSON_Delete(v);
@@ -286,23 +282,16 @@ TEST(mock_cin7, webhook_subscriptions_crud_and_limits)
     snprintf(body, sizeof body,
              "{\"Type\":\"purchase/orderauthorised\",\"ExternalURL\":\"http://127.0.0.1:%u/hook/x\"}",
              (unsigned)httpd_port(rc.srv));
-    v = c7t_call(&s, c7t_auth, "POST", API "webhooks", body, 400);
-    EXPECT_CONTAINS(c7t_str(cJSON_GetArrayItem(v, 0), "Exception"), "limit of 5");
-    cJSON_Delete(v);
-    v = c7t_call(&s, c7t_auth, "POST", API "webhooks",
-                 "{\"Type\":\"Sale/Exploded\",\"ExternalURL\":\"http://x/\"}", 400);
-    EXPECT_CONTAINS(c7t_str(cJSON_GetArrayItem(v, 0), "Exception"), "Type");
-    cJSON_Delete(v);
-    v = c7t_call(&s, c7t_auth, "POST", API "webhooks",
-                 "{\"Type\":\"Sale/Backordered\",\"ExternalURL\":\"ftp://x/\"}", 400);
-    EXPECT_CONTAINS(c7t_str(cJSON_GetArrayItem(v, 0), "Exception"), "ExternalURL");
-    cJSON_Delete(v);
-    v = c7t_call(&s, c7t_auth, "POST", API "webhooks",
-                 "{\"Type\":\"Sale/Backordered\",\"ExternalURL\":\"http://x/\",\"ExternalAuthorizationType\":\"basicauth\"}",
-                 400);
-    EXPECT_CONTAINS(c7t_str(cJSON_GetArrayItem(v, 0), "Exception"), "ExternalUserName");
-    cJSON_Delete(v);
-    cJSON_Delete(c7t_call(&s, c7t_auth, "POST", API "webhooks", "{\"ExternalURL\":\"http://x/\"}", 400));
+    c7t_expect_error(&s, c7t_auth, "POST", API "webhooks", body, 400, "limit of 5");
+    c7t_expect_error(&s, c7t_auth, "POST", API "webhooks",
+                     "{\"Type\":\"Sale/Exploded\",\"ExternalURL\":\"http://x/\"}", 400, "Type");
+    c7t_expect_error(&s, c7t_auth, "POST", API "webhooks",
+                     "{\"Type\":\"Sale/Backordered\",\"ExternalURL\":\"ftp://x/\"}", 400, "ExternalURL");
+    c7t_expect_error(&s, c7t_auth, "POST", API "webhooks",
+                     "{\"Type\":\"Sale/Backordered\",\"ExternalURL\":\"http://x/\","
+                     "\"ExternalAuthorizationType\":\"basicauth\"}",
+                     400, "ExternalUserName");
+    c7t_expect_error(&s, c7t_auth, "POST", API "webhooks", "{\"ExternalURL\":\"http://x/\"}", 400, NULL);
 
     snprintf(body, sizeof body, "{\"ID\":\"%s\",\"ExternalURL\":\"http://127.0.0.1:1/other\",\"IsActive\":false}",
              ids[0]);
@@ -324,7 +313,7 @@ TEST(mock_cin7, webhook_subscriptions_crud_and_limits)
     free(subscribe(&s, &rc, "Purchase/OrderAuthorised", "p", NULL));
     for (int i = 0; i < 5; i++)
         free(ids[i]);
-    cJSON *j = c7t_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(c7t_count(j, "webhook_subscribed"), 6);
     EXPECT_EQ_INT(c7t_count(j, "webhook_deleted"), 1);
     cJSON_Delete(j);
@@ -337,14 +326,10 @@ TEST(mock_cin7, webhook_subscriptions_crud_and_limits)
 static void fault_run(const char *seed, int n, char *out)
 {
     e2e_server s;
-    char *cfg = c7t_config("");
     const char *const args[] = {"--seed", seed, NULL};
-    c7t_start(&s, cfg, args);
-    free(cfg);
-    cJSON_Delete(e2e_expect(&s, "PUT", "/_mock/faults", NULL,
-                            "[{\"kind\":\"status\",\"target\":\"GET /ExternalApi/v2/ref/productavailability\","
-                            "\"status\":500,\"probability\":0.25,\"name\":\"flaky reads\"}]",
-                            200, 1));
+    c7t_start_world(&s, "", args);
+    e2e_faults(&s, "[{\"kind\":\"status\",\"target\":\"GET /ExternalApi/v2/ref/productavailability\","
+                   "\"status\":500,\"probability\":0.25,\"name\":\"flaky reads\"}]");
     int fired = 0;
     for (int i = 0; i < n; i++) {
         httpc_resp r = e2e_call(&s, "GET", API "ref/productavailability?Sku=A-1", c7t_auth, NULL);
@@ -366,7 +351,7 @@ static void fault_run(const char *seed, int n, char *out)
     EXPECT_EQ_INT(c7t_num(rule, "fired"), fired);
     EXPECT_EQ_STR(c7t_str(rule, "name"), "flaky reads");
     cJSON_Delete(st);
-    cJSON *j = c7t_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(c7t_count(j, "fault"), fired);
     cJSON_Delete(j);
     e2e_stop(&s);
@@ -394,21 +379,18 @@ TEST(mock_cin7, delivery_faults_duplicate_and_drop)
     c7t_receiver rc;
     c7t_receiver_start(&rc, 0);
     e2e_server s;
-    char *cfg = c7t_config("\"sales\":{\"pick_after\":null},\"webhooks\":{\"coalesce_window\":0}");
     const char *const args[] = {"--time-scale", "36000", NULL};
-    c7t_start(&s, cfg, args);
-    free(cfg);
+    c7t_start_world(&s, "\"sales\":{\"pick_after\":null},\"webhooks\":{\"coalesce_window\":0}",
+                    args);
     free(subscribe(&s, &rc, "Stock/AvailableStockLevelChanged", "stock", NULL));
     char *sale_sub = subscribe(&s, &rc, "Sale/OrderAuthorised", "sale", NULL);
-    cJSON_Delete(e2e_expect(&s, "PUT", "/_mock/faults", NULL,
-                            "[{\"kind\":\"duplicate\",\"target\":\"Stock/*\",\"copies\":2},"
-                            "{\"kind\":\"drop\",\"target\":\"Sale/*\"}]",
-                            200, 1));
+    e2e_faults(&s, "[{\"kind\":\"duplicate\",\"target\":\"Stock/*\",\"copies\":2},"
+                   "{\"kind\":\"drop\",\"target\":\"Sale/*\"}]");
     sell(&s, "#77", "A-2", 1);
     wait_kind wk = {&s, "webhook_deactivated", 1};
-    EXPECT_TRUE(c7t_wait(has_kind, &wk, 15000));
+    EXPECT_TRUE(e2e_wait(has_kind, &wk, 15000));
     wait_hits wh = {&rc, 3};
-    EXPECT_TRUE(c7t_wait(has_hits, &wh, 5000));
+    EXPECT_TRUE(e2e_wait(has_hits, &wh, 5000));
     usleep(100000);
     /* Three copies of the stock delivery; nothing of the dropped sale event. */
     EXPECT_EQ_INT(c7t_receiver_count(&rc), 3);
@@ -417,7 +399,7 @@ TEST(mock_cin7, delivery_faults_duplicate_and_drop)
         free(c7t_receiver_body(&rc, i, &h));
         EXPECT_EQ_STR(h.path, "/hook/stock");
     }
-    cJSON *j = c7t_journal(&s);
+    cJSON *j = e2e_journal(&s);
     const cJSON *d = c7t_entry(j, "webhook_deactivated", 0);
     EXPECT_EQ_STR(c7t_str(d, "subscription"), sale_sub);
     int faulted = 0;
@@ -436,10 +418,8 @@ TEST(mock_cin7, journal_is_ordered_and_complete)
     e2e_server s;
     char path[512];
     snprintf(path, sizeof path, "%s/journal.jsonl", test_tmp_dir());
-    char *cfg = c7t_config("\"sales\":{\"pick_after\":null}");
     const char *const args[] = {"--journal", path, NULL};
-    c7t_start(&s, cfg, args);
-    free(cfg);
+    c7t_start_world(&s, "\"sales\":{\"pick_after\":null}", args);
     int requests = 0;
     sell(&s, "#J1", "A-1", 2);
     requests++;
@@ -458,13 +438,12 @@ TEST(mock_cin7, journal_is_ordered_and_complete)
     EXPECT_EQ_INT(c7t_status(&s, c7t_auth, "GET", API "saleList", NULL), 200);
     requests += 3;
 
-    cJSON *j = c7t_journal(&s);
-    const cJSON *entries = cJSON_GetObjectItemCaseSensitive(j, "entries");
-    int n = cJSON_GetArraySize(entries);
+    cJSON *j = e2e_journal(&s);
+    int n = cJSON_GetArraySize(j);
     double prev_t = -1;
     int i = 0;
     const cJSON *e;
-    cJSON_ArrayForEach(e, entries)
+    cJSON_ArrayForEach(e, j)
     {
         EXPECT_EQ_INT(c7t_num(e, "seq"), i + 1); /* no gaps */
         EXPECT_GE_INT(c7t_num(e, "t"), prev_t);  /* time never goes back */
@@ -513,22 +492,19 @@ TEST(mock_cin7, journal_is_ordered_and_complete)
 TEST(mock_cin7, throttle_fault_lowers_the_rate_limit)
 {
     e2e_server s;
-    char *cfg = c7t_config(""); /* unlimited */
-    c7t_start(&s, cfg, NULL);
-    free(cfg);
+    c7t_start_world(&s, "", NULL); /* unlimited */
     for (int i = 0; i < 10; i++)
         EXPECT_EQ_INT(c7t_status(&s, c7t_auth, "GET", API "ref/location", NULL), 200);
-    cJSON_Delete(e2e_expect(&s, "PUT", "/_mock/faults", NULL,
-                            "[{\"kind\":\"throttle\",\"target\":\"/ExternalApi/*\",\"limit\":3}]", 200, 1));
+    e2e_faults(&s, "[{\"kind\":\"throttle\",\"target\":\"/ExternalApi/*\",\"limit\":3}]");
     int ok = 0;
     for (int i = 0; i < 5; i++)
         ok += c7t_status(&s, c7t_auth, "GET", API "ref/location", NULL) == 200;
     EXPECT_EQ_INT(ok, 3);
-    cJSON *v = c7t_call(&s, c7t_auth, "GET", API "ref/location", NULL, 503);
-    EXPECT_EQ_STR(c7t_str(cJSON_GetArrayItem(v, 0), "Exception"), "You reached 3 calls per minute API limit");
-    cJSON_Delete(v);
+    char *msg = c7t_error(&s, c7t_auth, "GET", API "ref/location", NULL, 503);
+    EXPECT_EQ_STR(msg, "You reached 3 calls per minute API limit");
+    free(msg);
     /* Without the plan the account is unlimited again. */
-    cJSON_Delete(e2e_expect(&s, "PUT", "/_mock/faults", NULL, "[]", 200, 1));
+    e2e_faults(&s, "[]");
     EXPECT_EQ_INT(c7t_status(&s, c7t_auth, "GET", API "ref/location", NULL), 200);
     e2e_stop(&s);
 }
@@ -544,9 +520,7 @@ static int purchases_in_state(const e2e_server *s)
 TEST(mock_cin7, applied_reset_and_timeout_carry_the_request_out_and_lose_the_answer)
 {
     e2e_server s;
-    char *cfg = c7t_config("");
-    c7t_start(&s, cfg, NULL);
-    free(cfg);
+    c7t_start_world(&s, "", NULL);
     static const char body[] = "{\"Supplier\":\"Acme Supply\",\"Order\":{\"Status\":\"DRAFT\","
                                "\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":50}]}}";
     static const char *const plans[] = {
@@ -556,14 +530,14 @@ TEST(mock_cin7, applied_reset_and_timeout_carry_the_request_out_and_lose_the_ans
         "\"applied\":true}]"};
     static const int made[] = {0, 1, 2}; /* purchases in the state after each */
     for (int i = 0; i < 3; i++) {
-        cJSON_Delete(e2e_expect(&s, "PUT", "/_mock/faults", NULL, plans[i], 200, 1));
+        e2e_faults(&s, plans[i]);
         httpc_resp r = e2e_call(&s, "POST", API "purchase", c7t_auth, body);
         EXPECT_NE_INT(r.result, HTTPC_OK); /* no answer, whatever happened */
         httpc_resp_free(&r);
         EXPECT_EQ_INT(purchases_in_state(&s), made[i]);
     }
     /* The journal says the fault fired and the purchase was made. */
-    cJSON *j = c7t_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(c7t_count(j, "fault"), 3);
     EXPECT_EQ_INT(c7t_count(j, "purchase_created"), 2);
     cJSON_Delete(j);

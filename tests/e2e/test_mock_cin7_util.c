@@ -1,20 +1,19 @@
 /* Helpers for the mock-cin7 end-to-end tests; see test_mock_cin7.h. */
 #include "test_mock_cin7.h"
 
-#include "json.h"
 #include "mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 const char *const c7t_demo_auth[] = {"api-auth-accountid: demo", "api-auth-applicationkey: demo-key",
                                      NULL};
 const char *const c7t_auth[] = {"api-auth-accountid: acme", "api-auth-applicationkey: k1", NULL};
 const char *const c7t_auth2[] = {"api-auth-accountid: acme", "api-auth-applicationkey: k2", NULL};
 
-char *c7t_config(const char *extra)
+/* The config of c7t_start_world; malloc'd. */
+static char *world_config(const char *extra)
 {
     return xasprintf(
         "{\"account\":\"acme\","
@@ -33,29 +32,38 @@ char *c7t_config(const char *extra)
         extra && *extra ? "," : "", extra ? extra : "");
 }
 
-void c7t_start(e2e_server *s, const char *config, const char *const *args)
+void c7t_start_world(e2e_server *s, const char *extra, const char *const *args)
 {
-    const char *argv[40];
-    int n = 0;
-    char path[512];
-    if (config) {
-        snprintf(path, sizeof path, "%s/cin7-config.json", test_tmp_dir());
-        FILE *f = fopen(path, "w");
-        if (!f || fputs(config, f) < 0 || fclose(f) != 0)
-            test_fail(__FILE__, __LINE__, "cannot write %s", path);
-        argv[n++] = "--config";
-        argv[n++] = path;
-    }
-    for (int i = 0; args && args[i] && n < 38; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    e2e_start(s, "mock-cin7", argv);
+    char *config = world_config(extra);
+    e2e_start_config(s, "mock-cin7", config, args);
+    free(config);
 }
 
 cJSON *c7t_call(const e2e_server *s, const char *const *hdrs, const char *method,
                 const char *path, const char *body, int status)
 {
     return e2e_expect(s, method, path, hdrs, body, status, 1);
+}
+
+char *c7t_error(const e2e_server *s, const char *const *hdrs, const char *method, const char *path,
+                const char *body, int status)
+{
+    cJSON *v = c7t_call(s, hdrs, method, path, body, status);
+    const cJSON *e = cJSON_GetArrayItem(v, 0);
+    EXPECT_TRUE(cJSON_IsArray(v));
+    EXPECT_EQ_INT(c7t_num(e, "ErrorCode"), status);
+    char *msg = xstrdup(c7t_str(e, "Exception"));
+    cJSON_Delete(v);
+    return msg;
+}
+
+void c7t_expect_error(const e2e_server *s, const char *const *hdrs, const char *method,
+                      const char *path, const char *body, int status, const char *want)
+{
+    char *msg = c7t_error(s, hdrs, method, path, body, status);
+    if (want)
+        EXPECT_CONTAINS(msg, want);
+    free(msg);
 }
 
 int c7t_status(const e2e_server *s, const char *const *hdrs, const char *method, const char *path,
@@ -81,15 +89,10 @@ const char *c7t_str(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-cJSON *c7t_journal(const e2e_server *s)
-{
-    return e2e_expect(s, "GET", "/_mock/journal?since=0&limit=10000", NULL, NULL, 200, 1);
-}
-
 const cJSON *c7t_entry(const cJSON *journal, const char *kind, int nth)
 {
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(journal, "entries"))
+    cJSON_ArrayForEach(e, journal)
     {
         const char *k = c7t_str(e, "kind");
         if (k && strcmp(k, kind) == 0 && nth-- == 0)
@@ -122,16 +125,6 @@ cJSON *c7t_stock(const e2e_server *s, const char *sku, const char *location)
     return found;
 }
 
-int c7t_wait(int (*cond)(void *ud), void *ud, int timeout_ms)
-{
-    for (int waited = 0;; waited += 10) {
-        int v = cond(ud);
-        if (v || waited >= timeout_ms)
-            return v;
-        usleep(10000);
-    }
-}
-
 /* ---- the receiver ---------------------------------------------------------------- */
 
 static void on_hook(httpd_req *r, void *ud)
@@ -162,12 +155,7 @@ void c7t_receiver_start(c7t_receiver *rc, int fail_first)
     memset(rc, 0, sizeof *rc);
     pthread_mutex_init(&rc->mu, NULL);
     rc->fail_first = fail_first;
-    rc->srv = httpd_new();
-    httpd_route(rc->srv, "POST", "/hook/*", on_hook, rc);
-    httpd_config cfg = {.port = 0};
-    char err[256];
-    if (httpd_start(rc->srv, &cfg, err, sizeof err) != 0)
-        test_fail(__FILE__, __LINE__, "receiver: %s", err);
+    rc->srv = e2e_listen("POST", "/hook/*", on_hook, rc, 0);
 }
 
 void c7t_receiver_stop(c7t_receiver *rc)

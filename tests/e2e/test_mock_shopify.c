@@ -10,12 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 TEST(mock_shopify, demo_world_answers_out_of_the_box)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     cJSON *locs = ms_json(&s, "GET", MS_API "/locations.json", NULL, 200);
     EXPECT_EQ_INT(cJSON_GetArraySize(jp(locs, "locations")), 1);
     EXPECT_EQ_STR(jstring(locs, "locations[0].name"), "Main Warehouse");
@@ -54,7 +53,7 @@ TEST(mock_shopify, demo_world_answers_out_of_the_box)
 TEST(mock_shopify, token_version_and_shop_checks)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     httpc_resp r = ms_call(&s, "GET", MS_API "/products.json", NULL, NULL, NULL);
     EXPECT_EQ_INT(r.status, 401);
     EXPECT_CONTAINS(r.body, "Invalid API key or access token");
@@ -92,7 +91,7 @@ TEST(mock_shopify, rest_bucket_standard_plan_burst)
 {
     e2e_server s;
     const char *args[] = {"--time-scale", "1", NULL};
-    ms_start(&s, NULL, args);
+    e2e_start(&s, "mock-shopify", args);
     int ok = 0;
     char hdr[64];
     for (int i = 1; i <= 40; i++) {
@@ -126,7 +125,7 @@ TEST(mock_shopify, rest_bucket_leaks_in_simulated_time)
 {
     e2e_server s;
     const char *args[] = {"--time-scale", "50", NULL};
-    ms_start(&s, NULL, args);
+    e2e_start(&s, "mock-shopify", args);
     int refused = 0, calls = 0;
     for (; calls < 400 && !refused; calls++) {
         httpc_resp r = ms_call(&s, "GET", MS_API "/locations.json", NULL, MS_TOKEN, NULL);
@@ -135,11 +134,11 @@ TEST(mock_shopify, rest_bucket_leaks_in_simulated_time)
     }
     EXPECT_TRUE(refused);
     EXPECT_GE_INT(calls, 41); /* at least the bucket, plus what leaked meanwhile */
-    ms_sleep_ms(2000 / 50 + 20); /* Retry-After 2.0 simulated seconds */
+    e2e_sleep_ms(2000 / 50 + 20); /* Retry-After 2.0 simulated seconds */
     httpc_resp r = ms_call(&s, "GET", MS_API "/locations.json", NULL, MS_TOKEN, NULL);
     EXPECT_EQ_INT(r.status, 200);
     httpc_resp_free(&r);
-    ms_sleep_ms(25 * 1000 / 50); /* 25 s simulated: 50 calls leak out */
+    e2e_sleep_ms(25 * 1000 / 50); /* 25 s simulated: 50 calls leak out */
     r = ms_call(&s, "GET", MS_API "/locations.json", NULL, MS_TOKEN, NULL);
     char hdr[32];
     EXPECT_EQ_STR(httpc_header(&r, "X-Shopify-Shop-Api-Call-Limit", hdr, sizeof hdr), "1/40");
@@ -154,14 +153,12 @@ TEST(mock_shopify, plans_and_throttle_fault_set_bucket_size)
         "{\"shops\":[{\"domain\":\"std.myshopify.com\",\"plan\":\"standard\",\"access_token\":\"shpat_demo\","
         "\"app_secret\":\"s\"}]}";
     const char *args[] = {"--time-scale", "1", NULL};
-    ms_start(&s, cfg, args);
+    e2e_start_config(&s, "mock-shopify", cfg, args);
     httpc_resp r = ms_call(&s, "GET", MS_API "/locations.json", NULL, MS_TOKEN, NULL);
     char hdr[32];
     EXPECT_EQ_STR(httpc_header(&r, "X-Shopify-Shop-Api-Call-Limit", hdr, sizeof hdr), "1/40");
     httpc_resp_free(&r);
-    cJSON *ok = e2e_expect(&s, "PUT", "/_mock/faults", NULL,
-                           "[{\"kind\":\"throttle\",\"target\":\"GET /admin/api/*\",\"limit\":5}]", 200, 1);
-    cJSON_Delete(ok);
+    e2e_faults(&s, "[{\"kind\":\"throttle\",\"target\":\"GET /admin/api/*\",\"limit\":5}]");
     int passed = 0, refused = 0;
     for (int i = 0; i < 10; i++) {
         r = ms_call(&s, "GET", MS_API "/locations.json", NULL, MS_TOKEN, NULL);
@@ -180,7 +177,7 @@ TEST(mock_shopify, plans_and_throttle_fault_set_bucket_size)
 TEST(mock_shopify, inventory_set_and_adjust_with_errors_naming_fields)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     cJSON *st = e2e_expect(&s, "GET", "/_mock/state", NULL, NULL, 200, 1);
     double item = jnumber(st, "shops[0].levels[0].inventory_item_id");
     double loc = jnumber(st, "shops[0].levels[0].location_id");
@@ -244,7 +241,7 @@ TEST(mock_shopify, inventory_set_and_adjust_with_errors_naming_fields)
     free(huge);
 
     /* Every change is journaled with what made it. */
-    cJSON *j = ms_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "set"), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "adjust"), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "seed"), 10);
@@ -258,7 +255,7 @@ TEST(mock_shopify, inventory_set_and_adjust_with_errors_naming_fields)
 TEST(mock_shopify, orders_cursor_pagination_with_link_header)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     long long ids[7];
     for (int i = 0; i < 7; i++) {
         ids[i] = ms_checkout(&s, "DEMO-002", 1);
@@ -343,7 +340,7 @@ TEST(mock_shopify, orders_cursor_pagination_with_link_header)
 TEST(mock_shopify, order_resource_fields)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     long long id = ms_checkout(&s, "DEMO-004", 3);
     char path[128];
     snprintf(path, sizeof path, MS_API "/orders/%lld.json", id);
@@ -384,7 +381,7 @@ TEST(mock_shopify, order_resource_fields)
 TEST(mock_shopify, partial_fulfillments_with_tracking)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     long long id = ms_checkout(&s, "DEMO-005", 3);
     char path[160], body[512];
     snprintf(path, sizeof path, MS_API "/orders/%lld.json", id);
@@ -437,7 +434,7 @@ TEST(mock_shopify, partial_fulfillments_with_tracking)
             EXPECT_EQ_INT(jnumber(l, "committed"), 0);
         }
     cJSON_Delete(st);
-    cJSON *j = ms_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(ms_journal_count(j, "fulfillment", "tracking_company", "UPS"), 1);
     cJSON_Delete(j);
     e2e_stop(&s);
@@ -446,7 +443,7 @@ TEST(mock_shopify, partial_fulfillments_with_tracking)
 TEST(mock_shopify, webhooks_json_create_list_delete)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     cJSON *v = ms_json(&s, "POST", MS_API "/webhooks.json",
                        "{\"webhook\":{\"topic\":\"orders/paid\",\"address\":\"http://127.0.0.1:9/h\","
                        "\"format\":\"json\"}}",
@@ -502,7 +499,7 @@ TEST(mock_shopify, several_shops_by_host_and_base_path)
         " \"app_secret\":\"b\",\"currency\":\"EUR\","
         " \"locations\":[{\"name\":\"Berlin\"},{\"name\":\"Paris\"}],"
         " \"products\":[{\"title\":\"Tee\",\"variants\":[{\"sku\":\"TEE\",\"stock\":{\"Paris\":7}}]}]}]}";
-    ms_start(&s, cfg, NULL);
+    e2e_start_config(&s, "mock-shopify", cfg, NULL);
     httpc_resp r = ms_call(&s, "GET", MS_API "/locations.json", NULL, "shpat_eu", "eu.myshopify.com");
     EXPECT_EQ_INT(r.status, 200);
     EXPECT_CONTAINS(r.body, "Berlin");
@@ -541,7 +538,7 @@ TEST(mock_shopify, several_shops_by_host_and_base_path)
 TEST(mock_shopify, seed_and_reset)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     cJSON *v = e2e_expect(&s, "POST", "/_mock/seed", NULL,
                           "{\"shops\":[{\"domain\":\"demo.myshopify.com\",\"products\":[{\"title\":\"New\","
                           "\"variants\":[{\"sku\":\"NEW-1\",\"available\":3}]}]},"
@@ -556,14 +553,10 @@ TEST(mock_shopify, seed_and_reset)
     EXPECT_EQ_INT(jnumber(st, "shops[0].levels[0].available"), 7);
     cJSON_Delete(st);
     /* Errors name the path; nothing is applied. */
-    httpc_resp r = e2e_call(&s, "POST", "/_mock/seed", NULL, "{\"levels\":[{\"sku\":\"NOPE\",\"available\":1}]}");
-    EXPECT_EQ_INT(r.status, 400);
-    EXPECT_CONTAINS(r.body, "$.levels[0].sku");
-    httpc_resp_free(&r);
-    r = e2e_call(&s, "POST", "/_mock/seed", NULL, "{\"shops\":[{\"domain\":\"x\",\"colour\":1}]}");
-    EXPECT_EQ_INT(r.status, 400);
-    EXPECT_CONTAINS(r.body, "$.shops[0].colour");
-    httpc_resp_free(&r);
+    e2e_expect_text(&s, "POST", "/_mock/seed", NULL, "{\"levels\":[{\"sku\":\"NOPE\",\"available\":1}]}", 400,
+                    "$.levels[0].sku");
+    e2e_expect_text(&s, "POST", "/_mock/seed", NULL, "{\"shops\":[{\"domain\":\"x\",\"colour\":1}]}", 400,
+                    "$.shops[0].colour");
     EXPECT_GT_INT(ms_checkout(&s, "DEMO-001", 1), 0);
     v = e2e_expect(&s, "POST", "/_mock/reset", NULL, NULL, 200, 1);
     cJSON_Delete(v);
@@ -575,47 +568,21 @@ TEST(mock_shopify, seed_and_reset)
     e2e_stop(&s);
 }
 
-/* Runs the mock with a config that must be refused; returns its output. */
-static char *refused_config(const char *cfg, int *exit_code)
-{
-    char path[600], cmd[1400];
-    snprintf(path, sizeof path, "%s/bad.json", test_tmp_dir());
-    FILE *f = fopen(path, "w");
-    fputs(cfg, f);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "%s/mock-shopify --port 0 --config %s 2>&1", test_bin_dir(), path);
-    FILE *p = popen(cmd, "r");
-    char *out = xcalloc(1, 4096);
-    size_t n = fread(out, 1, 4095, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    *exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return out;
-}
-
 TEST(mock_shopify, config_errors_name_the_json_path)
 {
-    int code;
-    char *out = refused_config("{\"shops\":[{\"domain\":\"a\",\"plan\":\"gold\",\"access_token\":\"t\","
-                               "\"app_secret\":\"s\"}]}",
-                               &code);
-    EXPECT_EQ_INT(code, 2);
-    EXPECT_CONTAINS(out, "$.shops[0].plan: unknown plan \"gold\"");
-    free(out);
-    out = refused_config("{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\","
-                         "\"products\":[{\"variants\":[{\"sku\":\"A\",\"colour\":\"red\"}]}]}]}",
-                         &code);
-    EXPECT_EQ_INT(code, 2);
-    EXPECT_CONTAINS(out, "$.shops[0].products[0].variants[0].colour: unknown field");
-    free(out);
-    out = refused_config("{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\"}],"
-                         "\"webhooks\":{\"duplicate_probability\":2}}",
-                         &code);
-    EXPECT_EQ_INT(code, 2);
-    EXPECT_CONTAINS(out, "$.webhooks.duplicate_probability");
-    free(out);
-    out = refused_config("{\"shops\":[]}", &code);
-    EXPECT_EQ_INT(code, 2);
-    EXPECT_CONTAINS(out, "$.shops");
-    free(out);
+    static const struct {
+        const char *config, *want;
+    } cases[] = {
+        {"{\"shops\":[{\"domain\":\"a\",\"plan\":\"gold\",\"access_token\":\"t\",\"app_secret\":\"s\"}]}",
+         "$.shops[0].plan: unknown plan \"gold\""},
+        {"{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\","
+         "\"products\":[{\"variants\":[{\"sku\":\"A\",\"colour\":\"red\"}]}]}]}",
+         "$.shops[0].products[0].variants[0].colour: unknown field"},
+        {"{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\"}],"
+         "\"webhooks\":{\"duplicate_probability\":2}}",
+         "$.webhooks.duplicate_probability"},
+        {"{\"shops\":[]}", "$.shops"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        e2e_expect_refused("mock-shopify", cases[i].config, cases[i].want);
 }

@@ -33,7 +33,7 @@ TEST_T(mock_shopify, real_client_admin_api_client, 300)
 
     e2e_server s;
     const char *args[] = {"--time-scale", "20", NULL};
-    ms_start(&s, NULL, args);
+    e2e_start(&s, "mock-shopify", args);
     char cmd[1400];
     snprintf(cmd, sizeof cmd,
              "node " SCRIPT " --url http://127.0.0.1:%u --token " MS_TOKEN
@@ -62,7 +62,7 @@ TEST_T(mock_shopify, real_client_admin_api_client, 300)
     EXPECT_CONTAINS(out, "\nok\n");
     free(out);
     /* What the client did is what the mock recorded. */
-    cJSON *j = ms_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "graphql_set"), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "set"), 1);
     EXPECT_GE_INT(ms_journal_count(j, "request", "status", "429"), 1);

@@ -22,7 +22,7 @@ static double cost(const cJSON *v, const char *what)
 TEST(mock_shopify, graphql_reads_levels_by_item_and_location)
 {
     e2e_server s;
-    ms_start(&s, NULL, SCALE1);
+    e2e_start(&s, "mock-shopify", SCALE1);
     cJSON *v = ms_gql(&s, "2026-10",
                       "query Levels($item: ID!, $loc: ID!) {"
                       "  inventoryItem(id: $item) { id sku"
@@ -73,7 +73,7 @@ TEST(mock_shopify, graphql_reads_levels_by_item_and_location)
 TEST(mock_shopify, graphql_cost_bucket_arithmetic)
 {
     e2e_server s;
-    ms_start(&s, NULL, SCALE1);
+    e2e_start(&s, "mock-shopify", SCALE1);
     cJSON *v = ms_gql(&s, "2026-10", "{ shop { name } }", NULL, 200);
     EXPECT_EQ_INT(cost(v, "requestedQueryCost"), 1);
     EXPECT_EQ_INT(cost(v, "actualQueryCost"), 1);
@@ -99,7 +99,7 @@ TEST(mock_shopify, graphql_throttled_and_max_cost)
         "{\"shops\":[{\"domain\":\"demo.myshopify.com\",\"access_token\":\"shpat_demo\",\"app_secret\":\"s\","
         "\"limits\":{\"graphql_restore_per_s\":1,\"graphql_bucket\":25},"
         "\"products\":[{\"title\":\"A\",\"variants\":[{\"sku\":\"DEMO-001\",\"available\":5}]}]}]}";
-    ms_start(&s, cfg, SCALE1);
+    e2e_start_config(&s, "mock-shopify", cfg, SCALE1);
     const char *m = "mutation { inventoryAdjustQuantities(input: {name: \"available\", reason: \"correction\","
                     " changes: [{delta: 1, inventoryItemId: \"" ITEM1 "\", locationId: \"" LOC "\"}]})"
                     " @idempotent(key: \"%d\") { userErrors { code } } }";
@@ -140,11 +140,8 @@ TEST(mock_shopify, graphql_throttle_fault_and_429_option)
     e2e_server s;
     const char *cfg = "{\"shops\":[{\"domain\":\"demo.myshopify.com\",\"access_token\":\"shpat_demo\","
                       "\"app_secret\":\"s\"}],\"graphql\":{\"throttled_status\":429}}";
-    ms_start(&s, cfg, SCALE1);
-    cJSON *ok = e2e_expect(&s, "PUT", "/_mock/faults", NULL,
-                           "[{\"kind\":\"throttle\",\"target\":\"POST /admin/api/*/graphql.json\",\"limit\":5}]",
-                           200, 1);
-    cJSON_Delete(ok);
+    e2e_start_config(&s, "mock-shopify", cfg, SCALE1);
+    e2e_faults(&s, "[{\"kind\":\"throttle\",\"target\":\"POST /admin/api/*/graphql.json\",\"limit\":5}]");
     cJSON *v = ms_gql(&s, "2026-10", "{ shop { name } }", NULL, 200);
     EXPECT_EQ_INT(cost(v, "throttleStatus.maximumAvailable"), 5);
     cJSON_Delete(v);
@@ -172,6 +169,20 @@ static cJSON *set_2026(e2e_server *s, int quantity, const char *change_from, con
     return ms_gql(s, "2026-10", SET_2026, vars, 200);
 }
 
+/* inventorySetQuantities at 2025-10 (before compare-and-set by
+ * changeFromQuantity): input_extra goes after reason, quantity_extra after
+ * the quantity (each starting with a comma, or ""). */
+static cJSON *set_2025(e2e_server *s, const char *input_extra, int quantity, const char *quantity_extra)
+{
+    char q[1024];
+    snprintf(q, sizeof q,
+             "mutation { inventorySetQuantities(input: {name: \"available\", reason: \"correction\"%s,"
+             " quantities: [{inventoryItemId: \"" ITEM1 "\", locationId: \"" LOC "\", quantity: %d%s}]})"
+             " { inventoryAdjustmentGroup { id } userErrors { field code } } }",
+             input_extra, quantity, quantity_extra);
+    return ms_gql(s, "2025-10", q, NULL, 200);
+}
+
 static int available_of(e2e_server *s, const char *sku)
 {
     cJSON *st = e2e_expect(s, "GET", "/_mock/state", NULL, NULL, 200, 1);
@@ -187,7 +198,7 @@ static int available_of(e2e_server *s, const char *sku)
 TEST(mock_shopify, graphql_compare_and_set_and_idempotency)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     cJSON *v = set_2026(&s, 60, "100", "key-a");
     EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.inventorySetQuantities.userErrors")), 0);
     EXPECT_EQ_STR(jstring(v, "data.inventorySetQuantities.inventoryAdjustmentGroup.changes[0].name"),
@@ -228,7 +239,7 @@ TEST(mock_shopify, graphql_compare_and_set_and_idempotency)
     cJSON_Delete(v);
     EXPECT_EQ_INT(available_of(&s, "DEMO-001"), 5);
 
-    cJSON *j = ms_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "graphql_set"), 2);
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "key", "key-a"), 1);
     cJSON_Delete(j);
@@ -238,7 +249,7 @@ TEST(mock_shopify, graphql_compare_and_set_and_idempotency)
 TEST(mock_shopify, graphql_version_semantics)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     /* From 2026-04: @idempotent and changeFromQuantity are mandatory. */
     cJSON *v = ms_gql(&s, "2026-04",
                       "mutation { inventorySetQuantities(input: {name: \"available\", reason: \"correction\","
@@ -265,30 +276,20 @@ TEST(mock_shopify, graphql_version_semantics)
     cJSON_Delete(v);
 
     /* Before 2026-04: compareQuantity, or ignoreCompareQuantity to opt out. */
-    const char *old =
-        "mutation { inventorySetQuantities(input: {name: \"available\", reason: \"correction\"%s,"
-        " quantities: [{inventoryItemId: \"" ITEM1 "\", locationId: \"" LOC "\", quantity: %d%s}]})"
-        " { inventoryAdjustmentGroup { id } userErrors { field code } } }";
-    char q[1024];
-    snprintf(q, sizeof q, old, "", 90, "");
-    v = ms_gql(&s, "2025-10", q, NULL, 200);
+    v = set_2025(&s, "", 90, "");
     EXPECT_EQ_STR(jstring(v, "data.inventorySetQuantities.userErrors[0].code"), "COMPARE_QUANTITY_REQUIRED");
     cJSON_Delete(v);
-    snprintf(q, sizeof q, old, "", 90, ", compareQuantity: 7");
-    v = ms_gql(&s, "2025-10", q, NULL, 200);
+    v = set_2025(&s, "", 90, ", compareQuantity: 7");
     EXPECT_EQ_STR(jstring(v, "data.inventorySetQuantities.userErrors[0].code"), "COMPARE_QUANTITY_STALE");
     cJSON_Delete(v);
-    snprintf(q, sizeof q, old, "", 90, ", compareQuantity: 100");
-    v = ms_gql(&s, "2025-10", q, NULL, 200);
+    v = set_2025(&s, "", 90, ", compareQuantity: 100");
     EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.inventorySetQuantities.userErrors")), 0);
     cJSON_Delete(v);
-    snprintf(q, sizeof q, old, ", ignoreCompareQuantity: true", 80, "");
-    v = ms_gql(&s, "2025-10", q, NULL, 200);
+    v = set_2025(&s, ", ignoreCompareQuantity: true", 80, "");
     EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.inventorySetQuantities.userErrors")), 0);
     cJSON_Delete(v);
     EXPECT_EQ_INT(available_of(&s, "DEMO-001"), 80);
-    snprintf(q, sizeof q, old, "", 70, ", changeFromQuantity: 80");
-    v = ms_gql(&s, "2025-10", q, NULL, 200);
+    v = set_2025(&s, "", 70, ", changeFromQuantity: 80");
     EXPECT_CONTAINS(jstring(v, "errors[0].message"), "changeFromQuantity");
     cJSON_Delete(v);
     e2e_stop(&s);
@@ -297,7 +298,7 @@ TEST(mock_shopify, graphql_version_semantics)
 TEST(mock_shopify, graphql_adjust_and_user_errors)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     cJSON *v = ms_gql(&s, "2026-10",
                       "mutation A($c: [InventoryChangeInput!]!) { inventoryAdjustQuantities(input: {"
                       " name: \"available\", reason: \"received\", referenceDocumentUri: \"po://42\", changes: $c})"
@@ -331,7 +332,7 @@ TEST(mock_shopify, graphql_adjust_and_user_errors)
 TEST(mock_shopify, graphql_errors_are_clear)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     cJSON *v = ms_gql(&s, "2026-10", "{ shop { name ", NULL, 200);
     EXPECT_CONTAINS(jstring(v, "errors[0].message"), "Parse error");
     EXPECT_EQ_INT(jnumber(v, "errors[0].locations[0].line"), 1);

@@ -8,37 +8,52 @@
 #include "hmac.h"
 #include "json.h"
 #include "mem.h"
+#include "sbuf.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A config with two of the demo SKUs, the given subscriptions, and extra
- * shop fields and top-level settings (each starting with a comma). */
-static char *config_with(const char *topics_json, const char *extra_shop, const char *extra_top)
+/* Starts a receiver answering status and mock-shopify (with args) on a
+ * config of two of the demo SKUs whose shop subscribes the receiver to
+ * topics (NULL-terminated), with extra shop fields and top-level settings
+ * (each starting with a comma; may be NULL). Returns the receiver; stop
+ * both with stop_hooked. */
+static ms_receiver *start_hooked(e2e_server *s, int status, const char *const *topics,
+                                 const char *extra_shop, const char *extra_top,
+                                 const char *const *args)
 {
-    return xasprintf(
+    ms_receiver *rc = ms_receiver_start(status);
+    sbuf subs = SBUF_INIT;
+    for (int i = 0; topics[i]; i++)
+        sbuf_printf(&subs, "%s{\"topic\":\"%s\",\"address\":\"%s\"}", i ? "," : "", topics[i],
+                    ms_receiver_url(rc));
+    char *cfg = xasprintf(
         "{\"shops\":[{\"domain\":\"demo.myshopify.com\",\"access_token\":\"shpat_demo\","
         "\"app_secret\":\"demo-secret\"%s,"
         "\"products\":[{\"title\":\"One\",\"variants\":[{\"sku\":\"DEMO-001\",\"available\":100}]},"
         "{\"title\":\"Two\",\"variants\":[{\"sku\":\"DEMO-002\",\"available\":100}]}],"
-        "\"webhooks\":%s}]%s}",
-        extra_shop ? extra_shop : "", topics_json, extra_top ? extra_top : "");
+        "\"webhooks\":[%s]}]%s}",
+        extra_shop ? extra_shop : "", sbuf_str(&subs), extra_top ? extra_top : "");
+    e2e_start_config(s, "mock-shopify", cfg, args);
+    free(cfg);
+    sbuf_free(&subs);
+    return rc;
 }
 
-static char *subs(const char *url, const char *const *topics)
+static void stop_hooked(e2e_server *s, ms_receiver *rc)
 {
-    char *out = xstrdup("[");
-    for (int i = 0; topics[i]; i++) {
-        char *next = xasprintf("%s%s{\"topic\":\"%s\",\"address\":\"%s\"}", out, i ? "," : "",
-                               topics[i], url);
-        free(out);
-        out = next;
-    }
-    char *done = xasprintf("%s]", out);
-    free(out);
-    return done;
+    e2e_stop(s);
+    ms_receiver_stop(rc);
+}
+
+/* Naps 10 ms at a time, for at most timeout_ms of naps, until the mock's
+ * counter name is at least 1. */
+static void wait_counter(const e2e_server *s, const char *name, int timeout_ms)
+{
+    for (int napped = 0; napped < timeout_ms && ms_counter(s, name) < 1; napped += 10)
+        e2e_sleep_ms(10);
 }
 
 typedef struct {
@@ -66,7 +81,7 @@ static void *shop_once(void *arg)
 TEST(mock_shopify, concurrent_checkouts_on_one_unit)
 {
     e2e_server s;
-    ms_start(&s, NULL, NULL);
+    e2e_start(&s, "mock-shopify", NULL);
     cJSON *v = e2e_expect(&s, "POST", "/_mock/seed", NULL,
                           "{\"levels\":[{\"sku\":\"DEMO-001\",\"available\":1},{\"sku\":\"DEMO-002\",\"available\":1},"
                           "{\"sku\":\"DEMO-003\",\"available\":1},{\"sku\":\"DEMO-004\",\"available\":1},"
@@ -104,20 +119,16 @@ TEST(mock_shopify, concurrent_checkouts_on_one_unit)
     EXPECT_EQ_INT(jnumber(st, "accepted_units.DEMO-003"), 1);
     EXPECT_EQ_INT(cJSON_GetArraySize(jp(st, "shops[0].orders")), SKUS);
     cJSON_Delete(st);
-    cJSON *j = ms_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(ms_journal_count(j, "checkout", "result", "accepted"), SKUS);
     EXPECT_EQ_INT(ms_journal_count(j, "checkout", "result", "sold_out"), SKUS * (SHOPPERS - 1));
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "checkout"), SKUS);
     cJSON_Delete(j);
     /* Bad shopper input names the field. */
-    httpc_resp r = e2e_call(&s, "POST", "/_mock/checkout", NULL, "{\"lines\":[{\"sku\":\"NOPE\",\"qty\":1}]}");
-    EXPECT_EQ_INT(r.status, 400);
-    EXPECT_CONTAINS(r.body, "$.lines[0].sku");
-    httpc_resp_free(&r);
-    r = e2e_call(&s, "POST", "/_mock/checkout", NULL, "{\"lines\":[{\"sku\":\"DEMO-009\",\"qty\":0}]}");
-    EXPECT_EQ_INT(r.status, 400);
-    EXPECT_CONTAINS(r.body, "$.lines[0].qty");
-    httpc_resp_free(&r);
+    e2e_expect_text(&s, "POST", "/_mock/checkout", NULL, "{\"lines\":[{\"sku\":\"NOPE\",\"qty\":1}]}", 400,
+                    "$.lines[0].sku");
+    e2e_expect_text(&s, "POST", "/_mock/checkout", NULL, "{\"lines\":[{\"sku\":\"DEMO-009\",\"qty\":0}]}",
+                    400, "$.lines[0].qty");
     e2e_stop(&s);
 }
 
@@ -125,13 +136,10 @@ TEST(mock_shopify, concurrent_checkouts_on_one_unit)
  * Shopify's headers; both topics of the checkout share the event id. */
 TEST(mock_shopify, webhooks_are_signed_with_shopify_headers)
 {
-    ms_receiver *rc = ms_receiver_start(200);
-    const char *topics[] = {"orders/create", "orders/paid", "inventory_levels/update", NULL};
-    char *sj = subs(ms_receiver_url(rc), topics);
-    char *cfg = config_with(sj, NULL, NULL);
+    const char *const topics[] = {"orders/create", "orders/paid", "inventory_levels/update", NULL};
+    const char *const args[] = {"--time-scale", "100", NULL};
     e2e_server s;
-    const char *args[] = {"--time-scale", "100", NULL};
-    ms_start(&s, cfg, args);
+    ms_receiver *rc = start_hooked(&s, 200, topics, NULL, NULL, args);
     long long id = ms_checkout(&s, "DEMO-002", 2);
     EXPECT_GT_INT(id, 0);
     EXPECT_EQ_INT(ms_receiver_wait(rc, 3, 10000), 3);
@@ -174,27 +182,22 @@ TEST(mock_shopify, webhooks_are_signed_with_shopify_headers)
     EXPECT_EQ_INT(levels, 1);
     EXPECT_EQ_STR(event_create, event_paid);
     EXPECT_TRUE(strcmp(wid[0], wid[1]) != 0 && strcmp(wid[1], wid[2]) != 0);
-    cJSON *j = ms_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(ms_journal_count(j, "webhook_attempt", "ok", "true"), 3);
     EXPECT_EQ_INT(ms_journal_count(j, "order_created", NULL, NULL), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "order_paid", NULL, NULL), 1);
     cJSON_Delete(j);
-    e2e_stop(&s);
-    ms_receiver_stop(rc);
-    free(sj);
-    free(cfg);
+    stop_hooked(&s, rc);
 }
 
 /* Pending orders are paid after the configured delay, as their own action. */
 TEST(mock_shopify, pending_orders_are_paid_later)
 {
-    ms_receiver *rc = ms_receiver_start(200);
-    const char *topics[] = {"orders/create", "orders/paid", "orders/cancelled", "refunds/create", NULL};
-    char *sj = subs(ms_receiver_url(rc), topics);
-    char *cfg = config_with(sj, ",\"payment\":{\"mode\":\"pending\",\"pay_after\":\"20s\"}", NULL);
+    const char *const topics[] = {"orders/create", "orders/paid", "orders/cancelled", "refunds/create", NULL};
+    const char *const args[] = {"--time-scale", "1000", NULL};
     e2e_server s;
-    const char *args[] = {"--time-scale", "1000", NULL};
-    ms_start(&s, cfg, args);
+    ms_receiver *rc = start_hooked(&s, 200, topics,
+                                   ",\"payment\":{\"mode\":\"pending\",\"pay_after\":\"20s\"}", NULL, args);
     long long id = ms_checkout(&s, "DEMO-001", 1);
     EXPECT_EQ_INT(ms_receiver_wait(rc, 2, 10000), 2);
     ms_delivery a = ms_receiver_get(rc, 0), b = ms_receiver_get(rc, 1);
@@ -209,7 +212,7 @@ TEST(mock_shopify, pending_orders_are_paid_later)
     EXPECT_GE_INT(jnumber(st0, "shops[0].orders[0].paid_t") - jnumber(st0, "shops[0].orders[0].created_t"),
                   20000);
     cJSON_Delete(st0);
-    cJSON *j = ms_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(ms_journal_count(j, "order_paid", NULL, NULL), 1);
     cJSON_Delete(j);
     /* A checkout may ask for pending itself; cancelling it restocks. */
@@ -241,10 +244,7 @@ TEST(mock_shopify, pending_orders_are_paid_later)
     EXPECT_EQ_STR(jstring(st, "shops[0].orders[0].financial_status"), "refunded");
     EXPECT_EQ_INT(jnumber(st, "accepted_units.DEMO-002"), 4); /* what shoppers bought stays */
     cJSON_Delete(st);
-    e2e_stop(&s);
-    ms_receiver_stop(rc);
-    free(sj);
-    free(cfg);
+    stop_hooked(&s, rc);
 }
 
 /* A receiver that fails: every delivery is tried 1 + retries times on the
@@ -252,19 +252,16 @@ TEST(mock_shopify, pending_orders_are_paid_later)
  * after 8 consecutive failures. */
 TEST(mock_shopify, webhook_retries_abandonment_and_removal)
 {
-    ms_receiver *rc = ms_receiver_start(500);
-    const char *topics[] = {"orders/paid", NULL};
-    char *sj = subs(ms_receiver_url(rc), topics);
-    char *cfg = config_with(sj, NULL, ",\"webhooks\":{\"retries\":3,\"retry_total\":\"70s\"}");
+    const char *const topics[] = {"orders/paid", NULL};
+    const char *const args[] = {"--time-scale", "1000", NULL};
     e2e_server s;
-    const char *args[] = {"--time-scale", "1000", NULL};
-    ms_start(&s, cfg, args);
+    ms_receiver *rc = start_hooked(&s, 500, topics,
+                                   NULL, ",\"webhooks\":{\"retries\":3,\"retry_total\":\"70s\"}", args);
     EXPECT_GT_INT(ms_checkout(&s, "DEMO-001", 1), 0);
     EXPECT_EQ_INT(ms_receiver_wait(rc, 4, 10000), 4);
-    for (int i = 0; i < 200 && ms_counter(&s, "webhooks abandoned") < 1; i++)
-        ms_sleep_ms(10);
+    wait_counter(&s, "webhooks abandoned", 2000);
     EXPECT_EQ_INT(ms_counter(&s, "webhooks abandoned"), 1);
-    cJSON *j = ms_journal(&s);
+    cJSON *j = e2e_journal(&s);
     /* retries 3 over 70 s: waits 10 s, 20 s, 40 s. */
     EXPECT_EQ_INT(ms_journal_count(j, "webhook_attempt", "next_in_ms", "10000"), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "webhook_attempt", "next_in_ms", "20000"), 1);
@@ -285,40 +282,32 @@ TEST(mock_shopify, webhook_retries_abandonment_and_removal)
     ms_receiver_set_status(rc, 302);
     EXPECT_GT_INT(ms_checkout(&s, "DEMO-001", 1), 0);
     EXPECT_EQ_INT(ms_receiver_wait(rc, 8, 10000), 8);
-    for (int i = 0; i < 200 && ms_counter(&s, "webhooks subscriptions removed") < 1; i++)
-        ms_sleep_ms(10);
+    wait_counter(&s, "webhooks subscriptions removed", 2000);
     st = e2e_expect(&s, "GET", "/_mock/state", NULL, NULL, 200, 1);
     EXPECT_EQ_INT(cJSON_GetArraySize(jp(st, "shops[0].subscriptions")), 0);
     cJSON_Delete(st);
-    j = ms_journal(&s);
+    j = e2e_journal(&s);
     EXPECT_EQ_INT(ms_journal_count(j, "subscription_removed", "reason", "failures"), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "webhook_attempt", "status", "302"), 4);
     cJSON_Delete(j);
     /* No subscription, no more deliveries. */
     EXPECT_GT_INT(ms_checkout(&s, "DEMO-001", 1), 0);
-    ms_sleep_ms(100);
+    e2e_sleep_ms(100);
     EXPECT_EQ_INT(ms_receiver_count(rc), 8);
-    e2e_stop(&s);
-    ms_receiver_stop(rc);
-    free(sj);
-    free(cfg);
+    stop_hooked(&s, rc);
 }
 
 /* Shopify's default: 8 retries over 4 hours (time-scaled), doubling. */
 TEST(mock_shopify, webhook_default_schedule_is_eight_retries_over_four_hours)
 {
-    ms_receiver *rc = ms_receiver_start(503);
-    const char *topics[] = {"orders/create", NULL};
-    char *sj = subs(ms_receiver_url(rc), topics);
-    char *cfg = config_with(sj, NULL, NULL);
+    const char *const topics[] = {"orders/create", NULL};
+    const char *const args[] = {"--time-scale", "200000", NULL};
     e2e_server s;
-    const char *args[] = {"--time-scale", "200000", NULL};
-    ms_start(&s, cfg, args);
+    ms_receiver *rc = start_hooked(&s, 503, topics, NULL, NULL, args);
     EXPECT_GT_INT(ms_checkout(&s, "DEMO-001", 1), 0);
     EXPECT_EQ_INT(ms_receiver_wait(rc, 9, 15000), 9);
-    for (int i = 0; i < 300 && ms_counter(&s, "webhooks subscriptions removed") < 1; i++)
-        ms_sleep_ms(10);
-    cJSON *j = ms_journal(&s);
+    wait_counter(&s, "webhooks subscriptions removed", 3000);
+    cJSON *j = e2e_journal(&s);
     double total = 0, prev = 0;
     int retries = 0;
     const cJSON *e;
@@ -338,10 +327,7 @@ TEST(mock_shopify, webhook_default_schedule_is_eight_retries_over_four_hours)
     EXPECT_EQ_INT(ms_journal_count(j, "webhook_abandoned", "attempts", "9"), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "subscription_removed", "reason", "failures"), 1);
     cJSON_Delete(j);
-    e2e_stop(&s);
-    ms_receiver_stop(rc);
-    free(sj);
-    free(cfg);
+    stop_hooked(&s, rc);
 }
 
 /* Runs n checkouts against a mock with seed and duplicate probability p;
@@ -349,13 +335,11 @@ TEST(mock_shopify, webhook_default_schedule_is_eight_retries_over_four_hours)
  * receiver and the mock's own count). */
 static int duplicates_for_seed(const char *seed, int n)
 {
-    ms_receiver *rc = ms_receiver_start(200);
-    const char *topics[] = {"orders/create", NULL};
-    char *sj = subs(ms_receiver_url(rc), topics);
-    char *cfg = config_with(sj, NULL, ",\"webhooks\":{\"duplicate_probability\":0.3}");
+    const char *const topics[] = {"orders/create", NULL};
+    const char *const args[] = {"--time-scale", "100", "--seed", seed, NULL};
     e2e_server s;
-    const char *args[] = {"--time-scale", "100", "--seed", seed, NULL};
-    ms_start(&s, cfg, args);
+    ms_receiver *rc = start_hooked(&s, 200, topics,
+                                   NULL, ",\"webhooks\":{\"duplicate_probability\":0.3}", args);
     for (int i = 0; i < n; i++)
         EXPECT_GT_INT(ms_checkout(&s, "DEMO-001", 1), 0);
     for (int i = 0; i < 500; i++) {
@@ -364,7 +348,7 @@ static int duplicates_for_seed(const char *seed, int n)
         cJSON_Delete(h);
         if (pending == 0)
             break;
-        ms_sleep_ms(10);
+        e2e_sleep_ms(10);
     }
     int dups = (int)ms_counter(&s, "webhooks duplicates");
     int got = ms_receiver_count(rc);
@@ -385,10 +369,7 @@ static int duplicates_for_seed(const char *seed, int n)
     }
     EXPECT_EQ_INT(distinct, n);
     free(ids);
-    e2e_stop(&s);
-    ms_receiver_stop(rc);
-    free(sj);
-    free(cfg);
+    stop_hooked(&s, rc);
     return dups;
 }
 
@@ -408,30 +389,22 @@ TEST(mock_shopify, duplicates_at_the_configured_rate_for_a_seed)
  * sending anything, so the delivery is retried and abandoned. */
 TEST(mock_shopify, delivery_drop_fault_abandons_without_sending)
 {
-    ms_receiver *rc = ms_receiver_start(200);
-    const char *topics[] = {"orders/paid", "orders/create", NULL};
-    char *sj = subs(ms_receiver_url(rc), topics);
-    char *cfg = config_with(sj, NULL, ",\"webhooks\":{\"retries\":1,\"retry_total\":\"1s\"}");
+    const char *const topics[] = {"orders/paid", "orders/create", NULL};
+    const char *const args[] = {"--time-scale", "1000", NULL};
     e2e_server s;
-    const char *args[] = {"--time-scale", "1000", NULL};
-    ms_start(&s, cfg, args);
-    cJSON *ok = e2e_expect(&s, "PUT", "/_mock/faults", NULL, "[{\"kind\":\"drop\",\"target\":\"orders/paid\"}]",
-                           200, 1);
-    cJSON_Delete(ok);
+    ms_receiver *rc = start_hooked(&s, 200, topics,
+                                   NULL, ",\"webhooks\":{\"retries\":1,\"retry_total\":\"1s\"}", args);
+    e2e_faults(&s, "[{\"kind\":\"drop\",\"target\":\"orders/paid\"}]");
     EXPECT_GT_INT(ms_checkout(&s, "DEMO-001", 1), 0);
-    for (int i = 0; i < 300 && ms_counter(&s, "webhooks abandoned") < 1; i++)
-        ms_sleep_ms(10);
+    wait_counter(&s, "webhooks abandoned", 3000);
     EXPECT_EQ_INT(ms_counter(&s, "webhooks abandoned"), 1);
     EXPECT_EQ_INT(ms_receiver_wait(rc, 1, 5000), 1); /* orders/create only */
     ms_delivery d = ms_receiver_get(rc, 0);
     EXPECT_EQ_STR(d.topic, "orders/create");
     ms_delivery_free(&d);
-    cJSON *j = ms_journal(&s);
+    cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(ms_journal_count(j, "webhook_attempt", "faulted", "true"), 2);
     EXPECT_EQ_INT(ms_journal_count(j, "webhook_queued", "drop", "true"), 1);
     cJSON_Delete(j);
-    e2e_stop(&s);
-    ms_receiver_stop(rc);
-    free(sj);
-    free(cfg);
+    stop_hooked(&s, rc);
 }

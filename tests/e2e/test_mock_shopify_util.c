@@ -1,51 +1,19 @@
 /* Helpers for the mock-shopify end-to-end tests; see mock_shopify_test.h. */
 #include "mock_shopify_test.h"
 
-#include "httpd.h"
 #include "json.h"
 #include "mem.h"
-#include "sbuf.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-void ms_sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-void ms_start(e2e_server *s, const char *config, const char *const *extra)
-{
-    const char *args[48];
-    int n = 0;
-    char path[600];
-    if (config) {
-        static int seq;
-        snprintf(path, sizeof path, "%s/shopify-%d.json", test_tmp_dir(), seq++);
-        FILE *f = fopen(path, "w");
-        if (!f)
-            test_fail(__FILE__, __LINE__, "cannot write %s", path);
-        fputs(config, f);
-        fclose(f);
-        args[n++] = "--config";
-        args[n++] = path;
-    }
-    for (int i = 0; extra && extra[i] && n < 46; i++)
-        args[n++] = extra[i];
-    args[n] = NULL;
-    e2e_start(s, "mock-shopify", args);
-}
 
 httpc_resp ms_call(const e2e_server *s, const char *method, const char *path, const char *body,
                    const char *token, const char *host)
 {
-    char url[2048], th[256], hh[256];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", s->port, path);
-    const char *headers[5];
+    char th[256], hh[256];
+    const char *headers[4];
     int k = 0;
     headers[k++] = "Content-Type: application/json";
     if (token) {
@@ -57,10 +25,7 @@ httpc_resp ms_call(const e2e_server *s, const char *method, const char *path, co
         headers[k++] = hh;
     }
     headers[k] = NULL;
-    httpc_req req = {.method = method, .url = url, .headers = headers, .body = body,
-                     .body_len = body ? strlen(body) : 0, .timeout_ms = 20000};
-    httpc_resp r;
-    httpc_do(&req, &r);
+    httpc_resp r = e2e_call(s, method, path, headers, body);
     if (r.result != HTTPC_OK)
         test_fail(__FILE__, __LINE__, "%s %s: %s", method, path, r.error);
     return r;
@@ -148,27 +113,6 @@ const char *jstring(const cJSON *v, const char *path)
     return x->valuestring;
 }
 
-cJSON *ms_journal(const e2e_server *s)
-{
-    cJSON *all = cJSON_CreateArray();
-    unsigned long long since = 0;
-    for (int round = 0; round < 100; round++) {
-        char path[96];
-        snprintf(path, sizeof path, "/_mock/journal?since=%llu&limit=10000", since);
-        cJSON *j = e2e_expect(s, "GET", path, NULL, NULL, 200, 1);
-        cJSON *entries = cJSON_DetachItemFromObjectCaseSensitive(j, "entries");
-        int n = cJSON_GetArraySize(entries);
-        while (cJSON_GetArraySize(entries) > 0)
-            cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(entries, 0));
-        since = (unsigned long long)jnumber(j, "next");
-        cJSON_Delete(entries);
-        cJSON_Delete(j);
-        if (n < 10000)
-            break;
-    }
-    return all;
-}
-
 int ms_journal_count(const cJSON *entries, const char *kind, const char *key, const char *value)
 {
     int n = 0;
@@ -233,7 +177,6 @@ long long ms_checkout(const e2e_server *s, const char *sku, int qty)
 struct ms_receiver {
     httpd *srv;
     pthread_mutex_t lock;
-    pthread_cond_t cv;
     ms_delivery *d;
     int n, cap;
     int status;
@@ -271,7 +214,6 @@ static void on_hook(httpd_req *r, void *ud)
     }
     rc->d[rc->n++] = d;
     int status = rc->status;
-    pthread_cond_broadcast(&rc->cv);
     pthread_mutex_unlock(&rc->lock);
     if (status >= 300 && status < 400)
         httpd_add_header(r, "Location", "http://127.0.0.1:1/elsewhere");
@@ -282,14 +224,8 @@ ms_receiver *ms_receiver_start(int status)
 {
     ms_receiver *rc = xcalloc(1, sizeof *rc);
     pthread_mutex_init(&rc->lock, NULL);
-    pthread_cond_init(&rc->cv, NULL);
     rc->status = status;
-    rc->srv = httpd_new();
-    httpd_route(rc->srv, "POST", "/hooks", on_hook, rc);
-    httpd_config cfg = {.port = 0, .threads = 4};
-    char err[256];
-    if (httpd_start(rc->srv, &cfg, err, sizeof err) != 0)
-        test_fail(__FILE__, __LINE__, "receiver: %s", err);
+    rc->srv = e2e_listen("POST", "/hooks", on_hook, rc, 4);
     snprintf(rc->url, sizeof rc->url, "http://127.0.0.1:%u/hooks", httpd_port(rc->srv));
     return rc;
 }
@@ -339,7 +275,7 @@ int ms_receiver_wait(ms_receiver *r, int n, int timeout_ms)
     for (int waited = 0; waited < timeout_ms; waited += 5) {
         if (ms_receiver_count(r) >= n)
             break;
-        ms_sleep_ms(5);
+        e2e_sleep_ms(5);
     }
     return ms_receiver_count(r);
 }
@@ -353,6 +289,5 @@ void ms_receiver_stop(ms_receiver *r)
         free(r->d[i].body);
     free(r->d);
     pthread_mutex_destroy(&r->lock);
-    pthread_cond_destroy(&r->cv);
     free(r);
 }

@@ -38,15 +38,11 @@ static const char tiny_fmt[] =
     "\"qty\":{\"min\":1,\"max\":2}}],"
     "\"gates\":{\"oversell_units\":{\"max\":0},\"dropped_events\":0}}";
 
-/* Writes text to test_tmp_dir()/name; returns the path (static buffer per call site). */
+/* Writes text to test_tmp_dir()/name; returns the path (malloc'd). */
 static char *write_tmp(const char *name, const char *text)
 {
     char *path = xasprintf("%s/%s", test_tmp_dir(), name);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        test_fail(__FILE__, __LINE__, "cannot write %s: %s", path, strerror(errno));
-    fputs(text, f);
-    fclose(f);
+    test_write_file(path, text);
     return path;
 }
 
@@ -58,19 +54,13 @@ static char *tiny_scenario(const char *name, const char *extra)
     return path;
 }
 
-static char *read_text(const char *path)
+/* The text of dir/name (malloc'd), NULL when it cannot be read. */
+static char *read_in(const char *dir, const char *name)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    sbuf b = SBUF_INIT;
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        sbuf_append(&b, chunk, n);
-    fclose(f);
-    sbuf_putc(&b, '\0');
-    return sbuf_take(&b);
+    char *path = xasprintf("%s/%s", dir, name);
+    char *text = test_read_file(path);
+    free(path);
+    return text;
 }
 
 typedef struct {
@@ -127,7 +117,8 @@ static surge_result surge(const char *const *args)
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    surge_result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
+    surge_result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test_read_file(out),
+                      test_read_file(err)};
     if (!r.out || !r.err)
         test_fail(__FILE__, __LINE__, "cannot read surge's output");
     return r;
@@ -138,6 +129,19 @@ static surge_result surge(const char *const *args)
         if ((r).code != (want))                                                                \
             test_fail(__FILE__, __LINE__, "surge exited %d, expected %d; stderr:\n%.3000s",    \
                       (r).code, (want), (r).err);                                              \
+    } while (0)
+
+/* Runs surge with the arguments that follow; it must exit with want and
+ * say err_has on stderr ("": whatever it says). */
+#define EXPECT_SURGE(want, err_has, ...)                                                       \
+    do {                                                                                       \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                       \
+        const char *err_has_ = (err_has);                                                      \
+        surge_result r_ = surge(args_);                                                        \
+        EXPECT_EXIT(r_, want);                                                                 \
+        if (*err_has_)                                                                         \
+            EXPECT_CONTAINS(r_.err, err_has_);                                                 \
+        result_free(&r_);                                                                      \
     } while (0)
 
 static cJSON *load_json(const char *dir, const char *name)
@@ -234,15 +238,11 @@ TEST_T(surge_e2e, passing_gates_exit_0_and_write_the_results_folder, 180)
     EXPECT_TRUE(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(g0, "value")));
 
     /* timeseries.csv: a header and one row per second; events.csv: one row per arrival. */
-    char *path = xasprintf("%s/timeseries.csv", dir);
-    char *ts = read_text(path);
-    free(path);
+    char *ts = read_in(dir, "timeseries.csv");
     EXPECT_TRUE(ts != NULL);
     EXPECT_TRUE(strncmp(ts, "t_s,checkouts,accepted,sold_out,other_sales,queue_depth,", 56) == 0);
     EXPECT_GE_INT(count_lines(ts), 1 + 30);
-    path = xasprintf("%s/events.csv", dir);
-    char *ev = read_text(path);
-    free(path);
+    char *ev = read_in(dir, "events.csv");
     EXPECT_TRUE(ev != NULL);
     EXPECT_TRUE(strncmp(ev, "seq,intended_ms,sent_ms,done_ms,", 32) == 0);
     EXPECT_EQ_INT(count_lines(ev), 1 + arrivals);
@@ -250,14 +250,10 @@ TEST_T(surge_e2e, passing_gates_exit_0_and_write_the_results_folder, 180)
 
     /* junit.xml is well-formed and names both gates; the page exists. */
     expect_xml_well_formed(dir, "junit.xml");
-    path = xasprintf("%s/junit.xml", dir);
-    char *junit = read_text(path);
-    free(path);
+    char *junit = read_in(dir, "junit.xml");
     EXPECT_CONTAINS(junit, "oversell_units");
     EXPECT_CONTAINS(junit, "dropped_events");
-    path = xasprintf("%s/report.html", dir);
-    char *html = read_text(path);
-    free(path);
+    char *html = read_in(dir, "report.html");
     EXPECT_TRUE(html != NULL);
     EXPECT_CONTAINS(html, "<html");
     /* surge get reads one value back, for scripts. */
@@ -307,11 +303,9 @@ TEST_T(surge_e2e, a_failing_gate_exits_1, 180)
     EXPECT_TRUE(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(g, "pass")));
     EXPECT_GT_INT(cJSON_GetObjectItemCaseSensitive(g, "value")->valuedouble, 0);
     expect_xml_well_formed(dir, "junit.xml");
-    char *path = xasprintf("%s/junit.xml", dir);
-    char *junit = read_text(path);
+    char *junit = read_in(dir, "junit.xml");
     EXPECT_CONTAINS(junit, "<failure");
     free(junit);
-    free(path);
     cJSON_Delete(s);
     result_free(&r);
     free(dir);
@@ -329,27 +323,15 @@ TEST(surge_e2e, a_bad_scenario_exits_2_naming_the_json_path)
     char *bad = xasprintf("%.*s\"rate\":\"fast\"%s", (int)(at - text), text, at + 8);
     char *sc = write_tmp("bad.json", bad);
     char *dir = xasprintf("%s/out", test_tmp_dir());
-    const char *args[] = {"run", sc, "--out", dir, "--quiet", NULL};
-    surge_result r = surge(args);
-    EXPECT_EXIT(r, 2);
-    EXPECT_CONTAINS(r.err, "$.demand[0].rate");
+    EXPECT_SURGE(2, "$.demand[0].rate", "run", sc, "--out", dir, "--quiet");
     EXPECT_FALSE(file_exists(dir, "summary.json"));
-    result_free(&r);
 
     /* Not JSON at all. */
     char *broken = write_tmp("broken.json", "{\"name\": \"x\",");
-    const char *args2[] = {"run", broken, "--out", dir, "--quiet", NULL};
-    r = surge(args2);
-    EXPECT_EXIT(r, 2);
-    EXPECT_CONTAINS(r.err, "broken.json");
-    result_free(&r);
+    EXPECT_SURGE(2, "broken.json", "run", broken, "--out", dir, "--quiet");
 
     /* surge demand checks the same way. */
-    const char *args3[] = {"demand", sc, NULL};
-    r = surge(args3);
-    EXPECT_EXIT(r, 2);
-    EXPECT_CONTAINS(r.err, "$.demand[0].rate");
-    result_free(&r);
+    EXPECT_SURGE(2, "$.demand[0].rate", "demand", sc);
     free(broken);
     free(dir);
     free(sc);
@@ -373,16 +355,12 @@ TEST(surge_e2e, an_unknown_metric_in_a_gate_exits_2_before_running)
 
     /* The same in the scenario's own gates. */
     char *sc2 = tiny_scenario("tiny2.json", "\"description\":\"x\",");
-    char *text = read_text(sc2);
+    char *text = test_read_file(sc2);
     char *at = strstr(text, "\"dropped_events\":0");
     char *bad = xasprintf("%.*s\"dropped_event\":0%s", (int)(at - text), text, at + 18);
     free(sc2);
     sc2 = write_tmp("tiny2.json", bad);
-    const char *args2[] = {"run", sc2, "--out", dir, "--quiet", NULL};
-    r = surge(args2);
-    EXPECT_EXIT(r, 2);
-    EXPECT_CONTAINS(r.err, "gate \"dropped_event\": unknown metric");
-    result_free(&r);
+    EXPECT_SURGE(2, "gate \"dropped_event\": unknown metric", "run", sc2, "--out", dir, "--quiet");
     free(bad);
     free(text);
     free(sc2);
@@ -397,39 +375,14 @@ TEST(surge_e2e, bad_usage_exits_2)
     char *missing = xasprintf("%s/no-such.json", test_tmp_dir());
     static const char *const bad_gates[] = {"oversell_units<5", "oversell_units>3",
                                             "oversell_units<=many", "<=3", "oversell_units"};
-    for (size_t i = 0; i < sizeof bad_gates / sizeof bad_gates[0]; i++) {
-        const char *args[] = {"run", sc, "--out", dir, "--quiet", "--gate", bad_gates[i], NULL};
-        surge_result r = surge(args);
-        EXPECT_EXIT(r, 2);
-        EXPECT_CONTAINS(r.err, "--gate");
-        result_free(&r);
-    }
-    const char *args_missing[] = {"run", missing, "--quiet", NULL};
-    surge_result r = surge(args_missing);
-    EXPECT_EXIT(r, 2);
-    EXPECT_CONTAINS(r.err, "no-such.json");
-    result_free(&r);
-    const char *args_cmd[] = {"fly", sc, NULL};
-    r = surge(args_cmd);
-    EXPECT_EXIT(r, 2);
-    result_free(&r);
-    const char *args_opt[] = {"run", sc, "--speed", "9", NULL};
-    r = surge(args_opt);
-    EXPECT_EXIT(r, 2);
-    result_free(&r);
-    const char *args_two[] = {"run", sc, sc, NULL};
-    r = surge(args_two);
-    EXPECT_EXIT(r, 2);
-    result_free(&r);
-    const char *args_k[] = {"run", sc, "--time-scale", "fast", NULL};
-    r = surge(args_k);
-    EXPECT_EXIT(r, 2);
-    result_free(&r);
-    const char *args_set[] = {"run", sc, "--set", "demand[0].shape=wave", "--out", dir, NULL};
-    r = surge(args_set);
-    EXPECT_EXIT(r, 2);
-    EXPECT_CONTAINS(r.err, "$.demand[0].shape");
-    result_free(&r);
+    for (size_t i = 0; i < sizeof bad_gates / sizeof bad_gates[0]; i++)
+        EXPECT_SURGE(2, "--gate", "run", sc, "--out", dir, "--quiet", "--gate", bad_gates[i]);
+    EXPECT_SURGE(2, "no-such.json", "run", missing, "--quiet");
+    EXPECT_SURGE(2, "", "fly", sc);
+    EXPECT_SURGE(2, "", "run", sc, "--speed", "9");
+    EXPECT_SURGE(2, "", "run", sc, sc);
+    EXPECT_SURGE(2, "", "run", sc, "--time-scale", "fast");
+    EXPECT_SURGE(2, "$.demand[0].shape", "run", sc, "--set", "demand[0].shape=wave", "--out", dir);
     struct stat st;
     EXPECT_TRUE(stat(dir, &st) != 0);
     free(missing);
@@ -486,12 +439,10 @@ TEST_T(surge_e2e, a_generator_behind_its_schedule_makes_the_run_invalid_exit_4, 
     EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(s, "exit_code")->valuedouble, 4);
     /* CI sees it as a failure even though every gate passed. */
     expect_xml_well_formed(dir, "junit.xml");
-    char *path = xasprintf("%s/junit.xml", dir);
-    char *junit = read_text(path);
+    char *junit = read_in(dir, "junit.xml");
     EXPECT_CONTAINS(junit, "run.valid");
     EXPECT_CONTAINS(junit, "<failure");
     free(junit);
-    free(path);
     cJSON_Delete(s);
     result_free(&r);
     free(dir);
@@ -594,12 +545,10 @@ TEST_T(surge_e2e, a_killed_engine_restarts_and_loses_nothing, 240)
     EXPECT_EQ_INT(summary_metric(s, "dropped_events"), 0);
     EXPECT_EQ_INT(summary_metric(s, "orders_unpushed"), 0);
     EXPECT_EQ_INT(summary_metric(s, "orders_paid"), 60);
-    char *path = xasprintf("%s/syncd.log", dir);
-    char *log = read_text(path);
+    char *log = read_in(dir, "syncd.log");
     EXPECT_TRUE(log != NULL);
     EXPECT_EQ_INT(count_substr(log, "listening on"), 2);
     free(log);
-    free(path);
     cJSON_Delete(s);
     result_free(&r);
     free(dir);

@@ -107,14 +107,10 @@ TEST_T(syncd_e2e, duplicate_webhooks_make_one_sale, 90)
 
     EXPECT_EQ_INT(sdt_wait_sales(&w, orders, 4, 30000), 4);
     sdt_wait_quiet(&w, 30000);
-    cJSON *st = sdt_cin7_state(&w);
-    for (int i = 0; i < 4; i++)
-        EXPECT_EQ_INT(sdt_sales_of(st, orders[i], NULL), 1);
-    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales")), 4);
-    cJSON_Delete(st);
+    sdt_expect_one_sale_each(&w, orders, 4);
 
     /* The copies really reached syncd and were recognised. */
-    cJSON *j = sdt_journal(&w.shop);
+    cJSON *j = e2e_journal(&w.shop);
     int copies = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, j)
@@ -221,7 +217,7 @@ TEST_T(syncd_e2e, routes_to_nearest_and_splits, 120)
      * is queued before syncd knows any stock. It must still be routed on
      * stock, not sent whole to Perth to be backordered there. */
     e2e_stop(&w.syncd);
-    sdt_faults(&w.cin7, "[{\"kind\":\"outage\",\"target\":\"*/ExternalApi/v2/*\"}]");
+    e2e_faults(&w.cin7, "[{\"kind\":\"outage\",\"target\":\"*/ExternalApi/v2/*\"}]");
     sdt_start_syncd(&w);
     int64_t c = sdt_checkout(&w, "R-3", 4, PERTH);
     EXPECT_TRUE(sdt_wait_metric(&w, "syncd_webhooks_total{source=\"shopify\",result=\"queued\"}", 1,
@@ -229,17 +225,14 @@ TEST_T(syncd_e2e, routes_to_nearest_and_splits, 120)
     httpc_resp r = e2e_call(&w.syncd, "GET", "/healthz", NULL, NULL);
     EXPECT_EQ_INT(r.status, 503); /* accepted before ready */
     httpc_resp_free(&r);
-    sdt_faults(&w.cin7, "[]");
+    e2e_faults(&w.cin7, "[]");
     EXPECT_EQ_INT(sdt_wait_sales(&w, &c, 1, 30000), 1);
     sdt_wait_quiet(&w, 20000);
     expect_route(&w, c, "Perth:2 Sydney:2");
 
     /* Cin7 never had to backorder anything. */
-    cJSON *j = sdt_journal(&w.cin7);
-    const cJSON *e;
-    int backorders = 0;
-    cJSON_ArrayForEach(e, j)
-        backorders += strcmp(sdt_str(e, "kind"), "backorder") == 0;
+    cJSON *j = e2e_journal(&w.cin7);
+    int backorders = sdt_count_kind(j, "backorder", NULL, NULL);
     cJSON_Delete(j);
     EXPECT_EQ_INT(backorders, 0);
     sdt_stop(&w);
@@ -279,26 +272,22 @@ TEST_T(syncd_e2e, cin7_outage_loses_and_doubles_nothing, 120)
     snprintf(plan, sizeof plan,
              "[{\"kind\":\"outage\",\"target\":\"*/ExternalApi/v2/*\",\"at\":%lld,\"for\":%lld}]",
              (long long)at, (long long)span);
-    sdt_faults(&w.cin7, plan);
+    e2e_faults(&w.cin7, plan);
     int64_t orders[5];
     for (int i = 0; i < 5; i++) {
         orders[i] = sdt_checkout(&w, i % 2 ? "A-2" : "A-1", 1 + i, NULL);
-        sdt_sleep_ms(200);
+        e2e_sleep_ms(200);
     }
     outage_wait ow = {&w, orders, 0};
-    sdt_wait(sold_or_dead, &ow, 60000);
+    e2e_wait(sold_or_dead, &ow, 60000);
     EXPECT_EQ_INT(dlq_size(&w), 0);
     EXPECT_EQ_INT(ow.sold, 5);
     sdt_wait_quiet(&w, 30000);
-    cJSON *st = sdt_cin7_state(&w);
-    for (int i = 0; i < 5; i++)
-        EXPECT_EQ_INT(sdt_sales_of(st, orders[i], NULL), 1);
-    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales")), 5);
-    cJSON_Delete(st);
+    sdt_expect_one_sale_each(&w, orders, 5);
     EXPECT_EQ_INT(dlq_size(&w), 0);
 
     /* syncd did run into the outage, and every sale was made after it. */
-    cJSON *j = sdt_journal(&w.cin7);
+    cJSON *j = e2e_journal(&w.cin7);
     EXPECT_GE_INT(sdt_count_kind(j, "fault", "action", "outage"), 1);
     const cJSON *e;
     cJSON_ArrayForEach(e, j)
@@ -328,25 +317,21 @@ TEST_T(syncd_e2e, sale_applied_but_unanswered_is_looked_up, 120)
              "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/sale\",\"ms\":\"60s\","
              "\"at\":%lld,\"for\":\"2m\"}]",
              (long long)sdt_now(&w));
-    sdt_faults(&w.cin7, plan);
+    e2e_faults(&w.cin7, plan);
     int64_t orders[3];
     for (int i = 0; i < 3; i++)
         orders[i] = sdt_checkout(&w, "A-1", 1, NULL);
     EXPECT_EQ_INT(sdt_wait_sales(&w, orders, 3, 30000), 3);
     sdt_wait_quiet(&w, 30000);
     /* Let the held answers go out, so the journal has every request. */
-    sdt_sleep_ms(1500);
-    cJSON *st = sdt_cin7_state(&w);
-    for (int i = 0; i < 3; i++)
-        EXPECT_EQ_INT(sdt_sales_of(st, orders[i], NULL), 1);
-    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales")), 3);
-    cJSON_Delete(st);
+    e2e_sleep_ms(1500);
+    sdt_expect_one_sale_each(&w, orders, 3);
     EXPECT_EQ_INT(dlq_size(&w), 0);
     EXPECT_GE_INT(sdt_metric(&w, "syncd_sale_lookups_total{result=\"found\"}"), 1);
 
     /* In Cin7's journal: the held POST, then a saleList read, and no
      * second POST of a sale that exists. */
-    cJSON *j = sdt_journal(&w.cin7);
+    cJSON *j = e2e_journal(&w.cin7);
     int64_t fault_seq = -1, lookup_seq = -1;
     int posts = 0;
     const cJSON *e;
@@ -378,7 +363,7 @@ TEST_T(syncd_e2e, connection_reset_after_a_sale_post_is_looked_up_not_resent, 12
      * answer (an applied reset): syncd cannot know whether it landed. */
     sdt_world w;
     sdt_start_basic(&w, "", NULL);
-    sdt_faults(&w.cin7, "[{\"kind\":\"reset\",\"target\":\"POST /ExternalApi/v2/sale\","
+    e2e_faults(&w.cin7, "[{\"kind\":\"reset\",\"target\":\"POST /ExternalApi/v2/sale\","
                         "\"applied\":true,\"probability\":0.5}]");
     enum { N = 6 };
     int64_t orders[N];
@@ -386,14 +371,10 @@ TEST_T(syncd_e2e, connection_reset_after_a_sale_post_is_looked_up_not_resent, 12
         orders[i] = sdt_checkout(&w, i % 2 ? "A-2" : "A-1", 1, NULL);
     EXPECT_EQ_INT(sdt_wait_sales(&w, orders, N, 30000), N);
     sdt_wait_quiet(&w, 30000);
-    cJSON *st = sdt_cin7_state(&w);
-    for (int i = 0; i < N; i++)
-        EXPECT_EQ_INT(sdt_sales_of(st, orders[i], NULL), 1);
-    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales")), N);
-    cJSON_Delete(st);
+    sdt_expect_one_sale_each(&w, orders, N);
     EXPECT_EQ_INT(dlq_size(&w), 0);
     /* Every reset sale was found by the lookup, none sent again. */
-    cJSON *j = sdt_journal(&w.cin7);
+    cJSON *j = e2e_journal(&w.cin7);
     int resets = sdt_count_kind(j, "fault", NULL, NULL);
     int created = sdt_count_kind(j, "sale_created", NULL, NULL);
     cJSON_Delete(j);

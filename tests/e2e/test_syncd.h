@@ -102,13 +102,14 @@ cJSON *sdt_cin7_state(const sdt_world *w);
 int sdt_sales_of(const cJSON *state, int64_t order, const cJSON **first);
 /* The same, reading the state now. */
 int sdt_sales_now(const sdt_world *w, int64_t order);
+/* Every order has exactly one sale (not voided), and Cin7 holds n sales
+ * in all (voided ones included): nothing lost, nothing doubled. */
+void sdt_expect_one_sale_each(const sdt_world *w, const int64_t *orders, int n);
 /* Waits (bounded) until every order has at least one sale; returns how
  * many have. */
 int sdt_wait_sales(const sdt_world *w, const int64_t *orders, int n, int timeout_ms);
 
-/* Every journal entry of a mock since seq 0, paged (caller frees the array). */
-cJSON *sdt_journal(const e2e_server *s);
-/* Entries of a journal (as sdt_journal returns it) of kind whose string
+/* Entries of a journal (as e2e_journal reads it) of kind whose string
  * field key contains text (key NULL: every entry of kind). */
 int sdt_count_kind(const cJSON *journal, const char *kind, const char *key, const char *text);
 /* The mock-shopify state (caller frees). */
@@ -140,12 +141,23 @@ int sdt_send_webhook(const sdt_world *w, const char *topic, const char *body, co
  * is empty and mock-cin7 has no stock webhook pending. */
 void sdt_wait_quiet(const sdt_world *w, int timeout_ms);
 
-/* PUTs a fault plan (JSON text) on a mock. */
-void sdt_faults(const e2e_server *s, const char *plan);
-
-/* Polls cond every 20 ms for at most timeout_ms (real); its last value. */
-int sdt_wait(int (*cond)(void *ud), void *ud, int timeout_ms);
-void sdt_sleep_ms(int ms);
+/* Earlier names of e2e.h's helpers, which test_replen.c still calls. */
+static inline cJSON *sdt_journal(const e2e_server *s)
+{
+    return e2e_journal(s);
+}
+static inline void sdt_faults(const e2e_server *s, const char *plan)
+{
+    e2e_faults(s, plan);
+}
+static inline int sdt_wait(int (*cond)(void *ud), void *ud, int timeout_ms)
+{
+    return e2e_wait(cond, ud, timeout_ms);
+}
+static inline void sdt_sleep_ms(int ms)
+{
+    e2e_sleep_ms(ms);
+}
 
 /* ---- alerts: a receiver in the test process ------------------------------- */
 

@@ -64,7 +64,7 @@ static int queue_empty(void *ud)
 static int shop_journal_count(const sdt_world *w, const char *kind, const char *key,
                               const char *text)
 {
-    cJSON *j = sdt_journal(&w->shop);
+    cJSON *j = e2e_journal(&w->shop);
     int n = sdt_count_kind(j, kind, key, text);
     cJSON_Delete(j);
     return n;
@@ -83,7 +83,7 @@ TEST_T(syncd7, reconcile_recovers_an_order_whose_webhooks_were_all_dropped, 120)
     sdt_world w;
     /* A reconcile interval of 2 simulated minutes: 2 s here. */
     sdt_start_basic(&w, "", "{\"reconcile\":{\"interval\":\"2m\",\"overlap\":\"10m\"}}");
-    sdt_faults(&w.shop, "[{\"kind\":\"drop\",\"target\":\"orders/paid\"}]");
+    e2e_faults(&w.shop, "[{\"kind\":\"drop\",\"target\":\"orders/paid\"}]");
     int64_t order = sdt_checkout(&w, "A-1", 2, NULL);
 
     /* No webhook brings it; a reconciliation run does, once. */
@@ -94,7 +94,7 @@ TEST_T(syncd7, reconcile_recovers_an_order_whose_webhooks_were_all_dropped, 120)
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_reconcile_orders_recovered_total"), 1);
     EXPECT_GE_INT(sdt_metric(&w, "syncd_reconcile_runs_total"), 1);
     /* Every delivery attempt of orders/paid failed: the drop was real. */
-    cJSON *j = sdt_journal(&w.shop);
+    cJSON *j = e2e_journal(&w.shop);
     int attempts = 0, delivered = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, j)
@@ -116,13 +116,13 @@ TEST_T(syncd7, reconcile_recovers_an_order_whose_webhooks_were_all_dropped, 120)
     EXPECT_EQ_INT(sdt_send_webhook(&w, "orders/paid", body, SDT_SECRET, "late-delivery-1", NULL), 200);
     free(body);
     wait_metric(&w, "syncd_events_done_total", 2, 20000);
-    EXPECT_TRUE(sdt_wait(queue_empty, &w, 20000));
+    EXPECT_TRUE(e2e_wait(queue_empty, &w, 20000));
     EXPECT_EQ_INT(sdt_sales_now(&w, order), 1);
 
     /* Later runs see the order known and leave it alone. */
     int64_t runs = sdt_metric(&w, "syncd_reconcile_runs_total");
     wait_metric(&w, "syncd_reconcile_runs_total", runs + 2, 30000);
-    EXPECT_TRUE(sdt_wait(queue_empty, &w, 20000));
+    EXPECT_TRUE(e2e_wait(queue_empty, &w, 20000));
     EXPECT_EQ_INT(sdt_sales_now(&w, order), 1);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_reconcile_orders_recovered_total"), 1);
     /* And Shopify shows what Cin7 has left. (Whether a run found drift
@@ -146,7 +146,7 @@ TEST_T(syncd7, reconcile_repairs_level_drift, 120)
     EXPECT_LE_INT(sdt_metric(&w, "syncd_reconcile_runs_total"), 0);
     /* The start-up sync has read the levels (and found them right), so
      * what follows is drift only a reconciliation finds. */
-    if (!sdt_wait(levels_read, &w, 20000))
+    if (!e2e_wait(levels_read, &w, 20000))
         test_fail(__FILE__, __LINE__, "syncd never read the Shopify levels (log %s)", w.syncd.log);
     /* Someone sets the Shopify level by hand; no webhook tells syncd. */
     cJSON *v = e2e_expect(&w.shop, "POST", "/_mock/seed", NULL,
@@ -201,7 +201,7 @@ TEST_T(syncd7, poll_mode_moves_levels_only_on_the_poll, 120)
                           "{\"sku\":\"A-1\",\"location\":\"Main\",\"qty\":10}", 200, 1);
     cJSON_Delete(v);
     /* Three simulated minutes later (of the hour): nothing moved. */
-    sdt_sleep_ms(3000);
+    e2e_sleep_ms(3000);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_poll_runs_total"), 1);
     EXPECT_EQ_INT(level_writes(&w), 1);
     EXPECT_EQ_INT(sdt_shop_available(&w, "A-1"), 75);
@@ -216,9 +216,9 @@ TEST_T(syncd7, poll_mode_moves_levels_only_on_the_poll, 120)
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_poll_orders_total"), 1);
     /* The pushed order marks its SKU (syncd_poll_waiting_skus), which
      * waits for the next poll: two simulated minutes on, no write. */
-    EXPECT_TRUE(sdt_wait(queue_empty, &w, 20000));
+    EXPECT_TRUE(e2e_wait(queue_empty, &w, 20000));
     EXPECT_GE_INT(sdt_metric(&w, "syncd_poll_waiting_skus"), 0);
-    sdt_sleep_ms(2000);
+    e2e_sleep_ms(2000);
     EXPECT_EQ_INT(level_writes(&w), 2);
     EXPECT_EQ_INT(sdt_shop_available(&w, "A-1"), 65);
     EXPECT_EQ_INT(sdt_sales_now(&w, order), 1);
@@ -231,7 +231,7 @@ TEST_T(syncd7, poll_mode_moves_levels_only_on_the_poll, 120)
  * copies of them (caller frees). */
 static int fulfillments_of(const sdt_world *w, int64_t order, cJSON **entries)
 {
-    cJSON *j = sdt_journal(&w->shop);
+    cJSON *j = e2e_journal(&w->shop);
     cJSON *out = cJSON_CreateArray();
     const cJSON *e;
     cJSON_ArrayForEach(e, j)
@@ -264,7 +264,7 @@ static int fulfilled(void *ud)
 static int wait_fulfilled(const sdt_world *w, int64_t order, int want, int timeout_ms)
 {
     ful_wait f = {w, order, want};
-    return sdt_wait(fulfilled, &f, timeout_ms);
+    return e2e_wait(fulfilled, &f, timeout_ms);
 }
 
 /* The tracking number of a sale (by its location) of an order, or NULL;
@@ -433,7 +433,7 @@ TEST_T(syncd7, poll_mode_fulfils_what_shipped_on_the_next_poll, 120)
     EXPECT_EQ_INT(sdt_wait_sales(&w, &order, 1, 20000), 1);
     /* It ships in Cin7; no webhook says so; the next poll finds it. */
     shipped_wait hw = {&w, order};
-    EXPECT_TRUE(sdt_wait(sale_shipped, &hw, 30000));
+    EXPECT_TRUE(e2e_wait(sale_shipped, &hw, 30000));
     EXPECT_EQ_INT(fulfillments_of(&w, order, NULL), 0);
     reconcile_now(&w);
     if (!wait_fulfilled(&w, order, 1, 20000))
@@ -443,7 +443,7 @@ TEST_T(syncd7, poll_mode_fulfils_what_shipped_on_the_next_poll, 120)
     /* Polls after that leave it alone. */
     reconcile_now(&w);
     wait_metric(&w, "syncd_poll_runs_total", 4, 20000);
-    EXPECT_TRUE(sdt_wait(queue_empty, &w, 20000));
+    EXPECT_TRUE(e2e_wait(queue_empty, &w, 20000));
     EXPECT_EQ_INT(fulfillments_of(&w, order, NULL), 1);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_poll_shipments_total"), 1);
     sdt_stop(&w);
@@ -473,13 +473,8 @@ static int run_audit(const sdt_world *w, const char *const *extra, char **out)
     if (!proc_wait(p, 30000, &status))
         test_fail(__FILE__, __LINE__, "syncd audit-skus did not finish within 30 s (%s)", log);
     proc_stop(p, 0);
-    FILE *f = fopen(log, "r");
-    char *text = xcalloc(1, 65536);
-    size_t got = f ? fread(text, 1, 65535, f) : 0;
-    text[got] = '\0';
-    if (f)
-        fclose(f);
-    *out = text;
+    char *text = test_read_file(log);
+    *out = text ? text : xstrdup("");
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

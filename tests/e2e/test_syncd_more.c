@@ -72,7 +72,7 @@ TEST_T(syncd_e2e, stock_sync_never_reinflates, 120)
     /* After everything settled: Shopify shows what Cin7 can still sell. */
     EXPECT_TRUE(sdt_wait_level(&w, "A-1", initial - 8 - 3, 20000));
 
-    cJSON *j = sdt_journal(&w.shop);
+    cJSON *j = e2e_journal(&w.shop);
     int64_t granted = 0;
     int writes = 0, early_writes = 0, paid_arrived = 0;
     const cJSON *e;
@@ -162,7 +162,7 @@ TEST_T(syncd_e2e, unmapped_sku_dead_letters_and_alerts, 90)
  * attempts failed, from mock-shopify's journal. */
 static int acked_orders(const sdt_world *w, int64_t *acked, int max, int *failed)
 {
-    cJSON *j = sdt_journal(&w->shop);
+    cJSON *j = e2e_journal(&w->shop);
     int n = 0;
     *failed = 0;
     const cJSON *e;
@@ -214,7 +214,7 @@ TEST_T(syncd_e2e, kill9_mid_burst_loses_and_doubles_nothing, 180)
     sdt_start_basic(&w, "\"remove_after_failures\":0", NULL);
     /* Cin7 answers each sale POST 100 ms late (it makes the sale at once),
      * so work is queued and on the wire when the kill comes. */
-    sdt_faults(&w.cin7, "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/sale\",\"ms\":\"6s\"}]");
+    e2e_faults(&w.cin7, "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/sale\",\"ms\":\"6s\"}]");
     enum { N = 100, KILL_AT = 40 };
     int64_t orders[N], acked[N];
     int failed, acked_at_kill = 0, sold_at_kill = 0;
@@ -222,7 +222,7 @@ TEST_T(syncd_e2e, kill9_mid_burst_loses_and_doubles_nothing, 180)
         if (i == KILL_AT) {
             /* Once syncd has acknowledged some of the burst. */
             acks_wait aw = {&w, KILL_AT / 2};
-            EXPECT_TRUE(sdt_wait(acks_reach, &aw, 20000));
+            EXPECT_TRUE(e2e_wait(acks_reach, &aw, 20000));
             sdt_kill_syncd(&w);
             acked_at_kill = acked_orders(&w, acked, N, &failed);
             cJSON *st = sdt_cin7_state(&w);
@@ -234,7 +234,7 @@ TEST_T(syncd_e2e, kill9_mid_burst_loses_and_doubles_nothing, 180)
     /* syncd had acknowledged orders it had not pushed yet: only its store
      * can bring them back (Shopify will not send them again). */
     EXPECT_GT_INT(acked_at_kill, sold_at_kill);
-    sdt_faults(&w.cin7, "[]");
+    e2e_faults(&w.cin7, "[]");
     sdt_start_syncd(&w); /* same config, store and port */
     sdt_wait_ready(&w);
     /* Shopify's retries bring the orders syncd never acknowledged. */
@@ -268,13 +268,13 @@ TEST_T(syncd_e2e, sigterm_with_work_in_flight_then_resume, 120)
     /* Two workers, and Cin7 holding every sale POST half a second (30 s
      * simulated): most orders are still queued when SIGTERM comes. */
     sdt_start_basic(&w, "", "{\"workers\":2,\"http_timeout\":\"2m\"}");
-    sdt_faults(&w.cin7, "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/sale\",\"ms\":\"30s\"}]");
+    e2e_faults(&w.cin7, "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/sale\",\"ms\":\"30s\"}]");
     enum { N = 8 };
     int64_t orders[N];
     for (int i = 0; i < N; i++)
         orders[i] = sdt_checkout(&w, "A-1", 1, NULL);
     acks_wait aw = {&w, N};
-    EXPECT_TRUE(sdt_wait(acks_reach, &aw, 20000));
+    EXPECT_TRUE(e2e_wait(acks_reach, &aw, 20000));
     /* Every delivery is acknowledged, so Shopify will not send them again:
      * whatever is not done now can only come back from syncd's store. */
     e2e_stop(&w.syncd); /* SIGTERM; fails unless it exits 0 within 10 s */
@@ -285,16 +285,12 @@ TEST_T(syncd_e2e, sigterm_with_work_in_flight_then_resume, 120)
     cJSON_Delete(st);
     EXPECT_LT_INT(done, N);
 
-    sdt_faults(&w.cin7, "[]");
+    e2e_faults(&w.cin7, "[]");
     sdt_start_syncd(&w);
     sdt_wait_ready(&w);
     EXPECT_EQ_INT(sdt_wait_sales(&w, orders, N, 30000), N);
     sdt_wait_quiet(&w, 30000);
-    st = sdt_cin7_state(&w);
-    for (int i = 0; i < N; i++)
-        EXPECT_EQ_INT(sdt_sales_of(st, orders[i], NULL), 1);
-    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales")), N);
-    cJSON_Delete(st);
+    sdt_expect_one_sale_each(&w, orders, N);
     /* No delivery was needed again. */
     int64_t acked[N];
     int failed;

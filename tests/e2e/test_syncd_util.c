@@ -10,28 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define SHOP_TOKEN "shpat_e2e"
 #define CIN7_ACCOUNT "e2e"
 #define CIN7_KEY "e2e-key"
-
-void sdt_sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-int sdt_wait(int (*cond)(void *ud), void *ud, int timeout_ms)
-{
-    int64_t until = clock_mono_us() + (int64_t)timeout_ms * 1000;
-    for (;;) {
-        int v = cond(ud);
-        if (v || clock_mono_us() >= until)
-            return v;
-        sdt_sleep_ms(20);
-    }
-}
 
 const char *sdt_str(const cJSON *o, const char *key)
 {
@@ -47,13 +29,6 @@ double sdt_num(const cJSON *o, const char *key)
     if (!cJSON_IsNumber(v))
         test_fail(__FILE__, __LINE__, "field %s is not a number", key);
     return v->valuedouble;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
-        test_fail(__FILE__, __LINE__, "cannot write %s", path);
 }
 
 /* ---- the world ----------------------------------------------------------------- */
@@ -115,21 +90,15 @@ void sdt_start_mocks(sdt_world *w, const char *cin7_config, const char *shop_con
 {
     memset(w, 0, sizeof *w);
     w->origin = clock_wall_ms();
-    char scale[32], origin[32], c7[600], sh[600], j7[600], jsh[600];
+    char scale[32], origin[32], j7[600], jsh[600];
     snprintf(scale, sizeof scale, "%d", SDT_SCALE);
     snprintf(origin, sizeof origin, "%lld", (long long)w->origin);
-    snprintf(c7, sizeof c7, "%s/cin7.json", test_tmp_dir());
-    snprintf(sh, sizeof sh, "%s/shopify.json", test_tmp_dir());
     snprintf(j7, sizeof j7, "%s/cin7-journal.jsonl", test_tmp_dir());
     snprintf(jsh, sizeof jsh, "%s/shopify-journal.jsonl", test_tmp_dir());
-    write_file(c7, cin7_config);
-    write_file(sh, shop_config);
-    const char *a7[] = {"--config", c7, "--time-scale", scale, "--clock-origin", origin,
-                        "--journal", j7, NULL};
-    const char *ash[] = {"--config", sh, "--time-scale", scale, "--clock-origin", origin,
-                         "--journal", jsh, NULL};
-    e2e_start(&w->cin7, "mock-cin7", a7);
-    e2e_start(&w->shop, "mock-shopify", ash);
+    const char *a7[] = {"--time-scale", scale, "--clock-origin", origin, "--journal", j7, NULL};
+    const char *ash[] = {"--time-scale", scale, "--clock-origin", origin, "--journal", jsh, NULL};
+    e2e_start_config(&w->cin7, "mock-cin7", cin7_config, a7);
+    e2e_start_config(&w->shop, "mock-shopify", shop_config, ash);
 }
 
 char *sdt_json_merge(const char *text, const char *overrides)
@@ -169,7 +138,7 @@ void sdt_write_syncd_config(sdt_world *w, const char *locations, const char *ove
     char *merged = sdt_json_merge(text, overrides);
     free(text);
     snprintf(w->syncd_config, sizeof w->syncd_config, "%s/syncd.json", test_tmp_dir());
-    write_file(w->syncd_config, merged);
+    test_write_file(w->syncd_config, merged);
     free(merged);
 }
 
@@ -201,9 +170,9 @@ static int snapshot_read(void *ud)
 
 void sdt_wait_ready(sdt_world *w)
 {
-    if (!sdt_wait(healthy, w, 15000))
+    if (!e2e_wait(healthy, w, 15000))
         test_fail(__FILE__, __LINE__, "syncd not healthy within 15 s (log %s)", w->syncd.log);
-    if (!sdt_wait(snapshot_read, w, 15000))
+    if (!e2e_wait(snapshot_read, w, 15000))
         test_fail(__FILE__, __LINE__, "syncd read no Cin7 snapshot within 15 s (log %s)",
                   w->syncd.log);
 }
@@ -325,6 +294,15 @@ int sdt_sales_now(const sdt_world *w, int64_t order)
     return n;
 }
 
+void sdt_expect_one_sale_each(const sdt_world *w, const int64_t *orders, int n)
+{
+    cJSON *st = sdt_cin7_state(w);
+    for (int i = 0; i < n; i++)
+        EXPECT_EQ_INT(sdt_sales_of(st, orders[i], NULL), 1);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales")), n);
+    cJSON_Delete(st);
+}
+
 typedef struct {
     const sdt_world *w;
     const int64_t *orders;
@@ -345,28 +323,8 @@ static int all_sold(void *ud)
 int sdt_wait_sales(const sdt_world *w, const int64_t *orders, int n, int timeout_ms)
 {
     sales_wait s = {w, orders, n, 0};
-    sdt_wait(all_sold, &s, timeout_ms);
+    e2e_wait(all_sold, &s, timeout_ms);
     return s.have;
-}
-
-cJSON *sdt_journal(const e2e_server *s)
-{
-    cJSON *all = cJSON_CreateArray();
-    long long since = 0;
-    for (int page = 0; page < 1000; page++) {
-        char path[96];
-        snprintf(path, sizeof path, "/_mock/journal?since=%lld&limit=10000", since);
-        cJSON *v = e2e_expect(s, "GET", path, NULL, NULL, 200, 1);
-        cJSON *entries = cJSON_GetObjectItemCaseSensitive(v, "entries");
-        int n = cJSON_GetArraySize(entries);
-        while (cJSON_GetArraySize(entries) > 0)
-            cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(entries, 0));
-        since = (long long)sdt_num(v, "next");
-        cJSON_Delete(v);
-        if (n == 0)
-            break;
-    }
-    return all;
 }
 
 int sdt_count_kind(const cJSON *journal, const char *kind, const char *key, const char *text)
@@ -419,7 +377,7 @@ static int level_is(void *ud)
 int sdt_wait_level(const sdt_world *w, const char *sku, int64_t want, int timeout_ms)
 {
     level_wait l = {w, sku, want};
-    return sdt_wait(level_is, &l, timeout_ms);
+    return e2e_wait(level_is, &l, timeout_ms);
 }
 
 /* ---- syncd ---------------------------------------------------------------------- */
@@ -459,7 +417,7 @@ static int metric_reached(void *ud)
 int sdt_wait_metric(const sdt_world *w, const char *name, int64_t at_least, int timeout_ms)
 {
     metric_wait m = {w, name, at_least};
-    return sdt_wait(metric_reached, &m, timeout_ms);
+    return e2e_wait(metric_reached, &m, timeout_ms);
 }
 
 cJSON *sdt_dlq(const sdt_world *w, const cJSON **list)
@@ -537,17 +495,11 @@ void sdt_wait_quiet(const sdt_world *w, int timeout_ms)
 {
     /* Twice, apart: a stock webhook may open just as the first look ends. */
     for (int i = 0; i < 2; i++) {
-        if (!sdt_wait(quiet, (void *)w, timeout_ms))
+        if (!e2e_wait(quiet, (void *)w, timeout_ms))
             test_fail(__FILE__, __LINE__, "not quiet within %d ms (syncd log %s)", timeout_ms,
                       w->syncd.log);
-        sdt_sleep_ms(200);
+        e2e_sleep_ms(200);
     }
-}
-
-void sdt_faults(const e2e_server *s, const char *plan)
-{
-    cJSON *v = e2e_expect(s, "PUT", "/_mock/faults", NULL, plan, 200, 1);
-    cJSON_Delete(v);
 }
 
 /* ---- alerts --------------------------------------------------------------------- */
@@ -568,12 +520,7 @@ void sdt_alerts_start(sdt_alerts *a)
 {
     memset(a, 0, sizeof *a);
     pthread_mutex_init(&a->mu, NULL);
-    a->srv = httpd_new();
-    httpd_route(a->srv, "POST", "/alerts", on_alert, a);
-    httpd_config cfg = {.port = 0};
-    char err[256];
-    if (httpd_start(a->srv, &cfg, err, sizeof err) != 0)
-        test_fail(__FILE__, __LINE__, "alert receiver: %s", err);
+    a->srv = e2e_listen("POST", "/alerts", on_alert, a, 0);
     snprintf(a->url, sizeof a->url, "http://127.0.0.1:%u/alerts", (unsigned)httpd_port(a->srv));
 }
 

@@ -108,62 +108,49 @@ static void draw(int kind, uint64_t seed, int64_t *v, size_t n)
     }
 }
 
-TEST(hist, percentiles_uniform)
+/* Records NSAMPLES of distribution kind drawn from seed and checks every
+ * percentile (check_all_pcts): the worst relative error. range (may be
+ * NULL) gets the smallest and largest sample. */
+static double check_distribution(int kind, uint64_t seed, const char *what, int64_t range[2])
 {
     int64_t *v = malloc(NSAMPLES * sizeof *v);
-    draw(0, 1, v, NSAMPLES);
+    draw(kind, seed, v, NSAMPLES);
     hist *h = hist_new();
     record_all(h, v, NSAMPLES);
-    check_all_pcts(h, v, NSAMPLES, "uniform");
+    double worst = check_all_pcts(h, v, NSAMPLES, what); /* sorts v */
+    if (range) {
+        range[0] = v[0];
+        range[1] = v[NSAMPLES - 1];
+    }
     hist_free(h);
     free(v);
+    return worst;
+}
+
+TEST(hist, percentiles_uniform)
+{
+    check_distribution(0, 1, "uniform", NULL);
 }
 
 TEST(hist, percentiles_lognormal)
 {
-    int64_t *v = malloc(NSAMPLES * sizeof *v);
-    draw(1, 2, v, NSAMPLES);
-    hist *h = hist_new();
-    record_all(h, v, NSAMPLES);
-    check_all_pcts(h, v, NSAMPLES, "lognormal");
-    hist_free(h);
-    free(v);
+    check_distribution(1, 2, "lognormal", NULL);
 }
 
 TEST(hist, percentiles_whole_range)
 {
-    int64_t *v = malloc(NSAMPLES * sizeof *v);
-    draw(2, 3, v, NSAMPLES);
-    hist *h = hist_new();
-    record_all(h, v, NSAMPLES);
+    int64_t range[2];
+    check_distribution(2, 3, "log-uniform", range);
     /* The samples must really reach both ends for the test to mean much. */
-    int64_t lo = v[0], hi = v[0];
-    for (size_t i = 1; i < NSAMPLES; i++) {
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
-    }
-    EXPECT_LT_INT(lo, 10);
-    EXPECT_GT_INT(hi, HIST_VALUE_MAX / 2);
-    check_all_pcts(h, v, NSAMPLES, "log-uniform");
-    hist_free(h);
-    free(v);
+    EXPECT_LT_INT(range[0], 10);
+    EXPECT_GT_INT(range[1], HIST_VALUE_MAX / 2);
 }
 
 TEST(hist, percentiles_constant_and_small_are_exact)
 {
-    int64_t *v = malloc(NSAMPLES * sizeof *v);
-    draw(3, 4, v, NSAMPLES);
-    hist *h = hist_new();
-    record_all(h, v, NSAMPLES);
-    EXPECT_NEAR(check_all_pcts(h, v, NSAMPLES, "constant"), 0.0, 0.0);
-
+    EXPECT_NEAR(check_distribution(3, 4, "constant", NULL), 0.0, 0.0);
     /* Below 256 every value has a bucket of its own. */
-    hist_reset(h);
-    draw(4, 5, v, NSAMPLES);
-    record_all(h, v, NSAMPLES);
-    EXPECT_NEAR(check_all_pcts(h, v, NSAMPLES, "small"), 0.0, 0.0);
-    hist_free(h);
-    free(v);
+    EXPECT_NEAR(check_distribution(4, 5, "small", NULL), 0.0, 0.0);
 }
 
 TEST(hist, percentile_rank_is_nearest_rank)
@@ -205,6 +192,22 @@ TEST(hist, percentile_rank_is_nearest_rank)
     hist_free(h);
 }
 
+/* The relative error of the median of {lo, v, the largest value} recorded
+ * into h (reset first); fails the test beyond 1%. */
+static double median_error(hist *h, int64_t lo, int64_t v)
+{
+    hist_reset(h);
+    hist_record(h, lo);
+    hist_record(h, v);
+    hist_record(h, HIST_VALUE_MAX);
+    int64_t got = hist_percentile(h, 50);
+    double err = fabs((double)got - (double)v) / (double)v;
+    if (err > 0.01)
+        test_fail(__FILE__, __LINE__, "median of {%lld, %lld, max} = %lld", (long long)lo,
+                  (long long)v, (long long)got);
+    return err;
+}
+
 TEST(hist, every_bucket_edge_within_error)
 {
     /* One value between two extremes: the median is answered from its
@@ -216,35 +219,15 @@ TEST(hist, every_bucket_edge_within_error)
         int64_t p = (int64_t)1 << e;
         int64_t cases[] = {p - 1, p, p + 1, p + p / 2 - 1, p + p / 2};
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-            int64_t v = cases[i];
-            if (v > HIST_VALUE_MAX)
-                continue;
-            hist_reset(h);
-            hist_record(h, 1);
-            hist_record(h, v);
-            hist_record(h, HIST_VALUE_MAX);
-            int64_t got = hist_percentile(h, 50);
-            double err = fabs((double)got - (double)v) / (double)v;
-            if (err > 0.01)
-                test_fail(__FILE__, __LINE__, "median of {1, %lld, max} = %lld",
-                          (long long)v, (long long)got);
-            worst = err > worst ? err : worst;
+            if (cases[i] <= HIST_VALUE_MAX)
+                worst = fmax(worst, median_error(h, 1, cases[i]));
         }
     }
     rng r;
     rng_seed(&r, 6);
     for (int i = 0; i < 100000; i++) {
         int64_t v = clamp_sample(exp(rng_range(&r, 0.0, log((double)HIST_VALUE_MAX))));
-        hist_reset(h);
-        hist_record(h, 0);
-        hist_record(h, v);
-        hist_record(h, HIST_VALUE_MAX);
-        int64_t got = hist_percentile(h, 50);
-        double err = fabs((double)got - (double)v) / (double)v;
-        if (err > 0.01)
-            test_fail(__FILE__, __LINE__, "median of {0, %lld, max} = %lld", (long long)v,
-                      (long long)got);
-        worst = err > worst ? err : worst;
+        worst = fmax(worst, median_error(h, 0, v));
     }
     EXPECT_TRUE(worst <= 1.0 / 256 + 1e-12);
     hist_free(h);

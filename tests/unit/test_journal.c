@@ -215,16 +215,34 @@ static int on_report(const deliver_report *r, void *ud)
     return stop;
 }
 
-static httpd *start_receiver(receiver *rc)
+/* A deliverer on a clock at scale, with the retry waits given, and a
+ * receiver answering 500 to its first fail_first requests; url is the
+ * receiver's /hook. */
+typedef struct {
+    receiver rc;
+    httpd *srv;
+    sclock clk;
+    tally t;
+    deliverer *d;
+    char url[128];
+} rig;
+
+static void rig_start(rig *g, double scale, const int64_t *waits, size_t n_retries, int fail_first)
 {
-    pthread_mutex_init(&rc->lock, NULL);
-    httpd *s = httpd_new();
-    httpd_route(s, "POST", "/*", receive, rc);
+    memset(g, 0, sizeof *g);
+    pthread_mutex_init(&g->rc.lock, NULL);
+    atomic_store(&g->rc.fail_first, fail_first);
+    g->srv = httpd_new();
+    httpd_route(g->srv, "POST", "/*", receive, &g->rc);
     char err[256];
     httpd_config cfg = {0};
-    if (httpd_start(s, &cfg, err, sizeof err))
+    if (httpd_start(g->srv, &cfg, err, sizeof err))
         test_fail(__FILE__, __LINE__, "%s", err);
-    return s;
+    clock_init(&g->clk, scale, -1);
+    pthread_mutex_init(&g->t.lock, NULL);
+    deliver_config dc = {.retry_waits = waits, .n_retries = n_retries};
+    g->d = deliverer_start(&dc, &g->clk, on_report, &g->t);
+    snprintf(g->url, sizeof g->url, "http://127.0.0.1:%u/hook", httpd_port(g->srv));
 }
 
 static void wait_idle(deliverer *d, int max_ms)
@@ -237,125 +255,96 @@ static void wait_idle(deliverer *d, int max_ms)
 
 TEST(deliver, delivers_with_headers_and_body)
 {
-    receiver rc = {0};
-    httpd *s = start_receiver(&rc);
-    sclock c;
-    clock_init(&c, 1000.0, -1);
-    tally t = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0, 0};
+    rig g;
     int64_t waits[] = {60000};
-    deliver_config cfg = {.retry_waits = waits, .n_retries = 1};
-    deliverer *d = deliverer_start(&cfg, &c, on_report, &t);
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/hook", httpd_port(s));
+    rig_start(&g, 1000.0, waits, 1, 0);
     const char *hdrs[] = {"X-Topic: orders/paid", "X-Id: w-1", NULL};
-    deliver_msg m = {"w-1", "orders/paid", url, hdrs, "{\"id\":1}", 8, 5};
-    deliverer_submit(d, &m, NULL);
-    wait_idle(d, 5000);
-    EXPECT_EQ_INT(atomic_load(&rc.hits), 1);
-    EXPECT_EQ_STR(rc.last_topic, "orders/paid");
-    EXPECT_EQ_STR(rc.last_id, "w-1");
-    EXPECT_EQ_STR(rc.last_body, "{\"id\":1}");
-    deliverer_free(d);
-    EXPECT_EQ_INT(t.attempts, 1);
-    EXPECT_EQ_INT(t.ok, 1);
-    httpd_free(s);
+    deliver_msg m = {"w-1", "orders/paid", g.url, hdrs, "{\"id\":1}", 8, 5};
+    deliverer_submit(g.d, &m, NULL);
+    wait_idle(g.d, 5000);
+    EXPECT_EQ_INT(atomic_load(&g.rc.hits), 1);
+    EXPECT_EQ_STR(g.rc.last_topic, "orders/paid");
+    EXPECT_EQ_STR(g.rc.last_id, "w-1");
+    EXPECT_EQ_STR(g.rc.last_body, "{\"id\":1}");
+    deliverer_free(g.d);
+    EXPECT_EQ_INT(g.t.attempts, 1);
+    EXPECT_EQ_INT(g.t.ok, 1);
+    httpd_free(g.srv);
 }
 
 TEST(deliver, retries_on_schedule_then_abandons)
 {
-    receiver rc = {0};
-    atomic_store(&rc.fail_first, 1000);
-    httpd *s = start_receiver(&rc);
-    sclock c;
-    clock_init(&c, 1000.0, -1); /* 1 simulated minute = 60 real ms */
-    tally t = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0, 0};
-    /* Cin7's schedule: 1 min, then +5, +10, +15, +20, +25 min. */
+    rig g;
+    /* Cin7's schedule: 1 min, then +5, +10, +15, +20, +25 min; 1 simulated
+     * minute = 60 real ms. */
     int64_t waits[] = {60000, 300000, 600000, 900000, 1200000, 1500000};
-    deliver_config cfg = {.retry_waits = waits, .n_retries = 5};
-    deliverer *d = deliverer_start(&cfg, &c, on_report, &t);
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/hook", httpd_port(s));
-    deliver_msg m = {"x", "Stock/AvailableStockLevelChanged", url, NULL, "[]", 2, 1};
-    int64_t t0 = clock_now_ms(&c);
-    deliverer_submit(d, &m, NULL);
-    wait_idle(d, 20000);
-    int64_t took = clock_now_ms(&c) - t0;
-    deliverer_free(d);
-    EXPECT_EQ_INT(atomic_load(&rc.hits), 6);
-    EXPECT_EQ_INT(t.attempts, 6);
-    EXPECT_EQ_INT(t.abandoned, 1);
-    EXPECT_EQ_INT(t.ok, 0);
+    rig_start(&g, 1000.0, waits, 5, 1000);
+    deliver_msg m = {"x", "Stock/AvailableStockLevelChanged", g.url, NULL, "[]", 2, 1};
+    int64_t t0 = clock_now_ms(&g.clk);
+    deliverer_submit(g.d, &m, NULL);
+    wait_idle(g.d, 20000);
+    int64_t took = clock_now_ms(&g.clk) - t0;
+    deliverer_free(g.d);
+    EXPECT_EQ_INT(atomic_load(&g.rc.hits), 6);
+    EXPECT_EQ_INT(g.t.attempts, 6);
+    EXPECT_EQ_INT(g.t.abandoned, 1);
+    EXPECT_EQ_INT(g.t.ok, 0);
     /* The five waits before the last attempt: 1+5+10+15+20 = 51 min. */
     EXPECT_GE_INT(took, 51 * 60000);
-    httpd_free(s);
+    httpd_free(g.srv);
 }
 
 TEST(deliver, recovers_after_failures_and_counts_redirects_as_failures)
 {
-    receiver rc = {0};
-    atomic_store(&rc.fail_first, 2);
-    httpd *s = start_receiver(&rc);
-    sclock c;
-    clock_init(&c, 10000.0, -1);
-    tally t = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0, 0};
+    rig g;
     int64_t waits[] = {1000, 1000, 1000};
-    deliver_config cfg = {.retry_waits = waits, .n_retries = 3};
-    deliverer *d = deliverer_start(&cfg, &c, on_report, &t);
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/hook", httpd_port(s));
-    deliver_msg m = {"x", "orders/paid", url, NULL, "{}", 2, 1};
-    deliverer_submit(d, &m, NULL);
-    wait_idle(d, 5000);
-    EXPECT_EQ_INT(t.attempts, 3);
-    EXPECT_EQ_INT(t.ok, 1);
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/redirect", httpd_port(s));
-    deliverer_submit(d, &m, NULL);
-    wait_idle(d, 5000);
-    deliverer_free(d);
-    EXPECT_EQ_INT(t.attempts, 3 + 4);
-    EXPECT_EQ_INT(t.abandoned, 1);
-    httpd_free(s);
+    rig_start(&g, 10000.0, waits, 3, 2);
+    deliver_msg m = {"x", "orders/paid", g.url, NULL, "{}", 2, 1};
+    deliverer_submit(g.d, &m, NULL);
+    wait_idle(g.d, 5000);
+    EXPECT_EQ_INT(g.t.attempts, 3);
+    EXPECT_EQ_INT(g.t.ok, 1);
+    snprintf(g.url, sizeof g.url, "http://127.0.0.1:%u/redirect", httpd_port(g.srv));
+    deliverer_submit(g.d, &m, NULL);
+    wait_idle(g.d, 5000);
+    deliverer_free(g.d);
+    EXPECT_EQ_INT(g.t.attempts, 3 + 4);
+    EXPECT_EQ_INT(g.t.abandoned, 1);
+    httpd_free(g.srv);
 }
 
 TEST(deliver, faults_copy_drop_and_cancel)
 {
-    receiver rc = {0};
-    httpd *s = start_receiver(&rc);
-    sclock c;
-    clock_init(&c, 10000.0, -1);
-    tally t = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0, 0};
+    rig g;
     int64_t waits[] = {1000, 1000};
-    deliver_config cfg = {.retry_waits = waits, .n_retries = 2};
-    deliverer *d = deliverer_start(&cfg, &c, on_report, &t);
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/hook", httpd_port(s));
-    deliver_msg m = {"x", "orders/paid", url, NULL, "{}", 2, 1};
+    rig_start(&g, 10000.0, waits, 2, 0);
+    deliver_msg m = {"x", "orders/paid", g.url, NULL, "{}", 2, 1};
     fault_delivery dup = {.copies = 2};
-    deliverer_submit(d, &m, &dup);
-    wait_idle(d, 5000);
-    EXPECT_EQ_INT(atomic_load(&rc.hits), 3);
-    EXPECT_EQ_INT(t.copies_seen, 2);
+    deliverer_submit(g.d, &m, &dup);
+    wait_idle(g.d, 5000);
+    EXPECT_EQ_INT(atomic_load(&g.rc.hits), 3);
+    EXPECT_EQ_INT(g.t.copies_seen, 2);
     fault_delivery drop = {.drop = 1};
-    deliverer_submit(d, &m, &drop);
-    wait_idle(d, 5000);
-    EXPECT_EQ_INT(atomic_load(&rc.hits), 3); /* nothing sent */
-    EXPECT_EQ_INT(t.faulted, 3);             /* three failed attempts */
-    EXPECT_EQ_INT(t.abandoned, 1);
+    deliverer_submit(g.d, &m, &drop);
+    wait_idle(g.d, 5000);
+    EXPECT_EQ_INT(atomic_load(&g.rc.hits), 3); /* nothing sent */
+    EXPECT_EQ_INT(g.t.faulted, 3);             /* three failed attempts */
+    EXPECT_EQ_INT(g.t.abandoned, 1);
     /* The callback cancels the rest of a delivery. */
-    atomic_store(&rc.fail_first, 1000);
-    t.cancel_after = t.attempts + 1;
-    deliverer_submit(d, &m, NULL);
-    wait_idle(d, 5000);
-    EXPECT_EQ_INT(atomic_load(&rc.hits), 4);
+    atomic_store(&g.rc.fail_first, 1000);
+    g.t.cancel_after = g.t.attempts + 1;
+    deliverer_submit(g.d, &m, NULL);
+    wait_idle(g.d, 5000);
+    EXPECT_EQ_INT(atomic_load(&g.rc.hits), 4);
     /* Cancel by subscription drops queued attempts. */
     fault_delivery later = {.delay_ms = 3600000};
     deliver_msg m2 = m;
     m2.sub_id = 9;
-    deliverer_submit(d, &m2, &later);
-    deliverer_submit(d, &m, &later);
-    EXPECT_EQ_INT(deliverer_pending(d), 2);
-    EXPECT_EQ_INT(deliverer_cancel(d, 9), 1);
-    EXPECT_EQ_INT(deliverer_pending(d), 1);
-    deliverer_free(d);
-    httpd_free(s);
+    deliverer_submit(g.d, &m2, &later);
+    deliverer_submit(g.d, &m, &later);
+    EXPECT_EQ_INT(deliverer_pending(g.d), 2);
+    EXPECT_EQ_INT(deliverer_cancel(g.d, 9), 1);
+    EXPECT_EQ_INT(deliverer_pending(g.d), 1);
+    deliverer_free(g.d);
+    httpd_free(g.srv);
 }

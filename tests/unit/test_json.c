@@ -133,9 +133,7 @@ TEST(json, load_file_errors_name_the_file)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/bad.json", test_tmp_dir());
-    FILE *f = fopen(path, "w");
-    fputs("{\n\"a\": [1, 2,,]\n}\n", f);
-    fclose(f);
+    test_write_file(path, "{\n\"a\": [1, 2,,]\n}\n");
     json_err e;
     EXPECT_TRUE(json_load_file(path, 1 << 20, &e) == NULL);
     EXPECT_CONTAINS(e.msg, path);
@@ -146,9 +144,7 @@ TEST(json, load_file_errors_name_the_file)
     EXPECT_TRUE(json_load_file(path, 1 << 20, &e) == NULL);
     EXPECT_CONTAINS(e.msg, "cannot open");
     snprintf(path, sizeof path, "%s/good.json", test_tmp_dir());
-    f = fopen(path, "w");
-    fputs("{\"ok\": [true]}", f);
-    fclose(f);
+    test_write_file(path, "{\"ok\": [true]}");
     cJSON *v = json_load_file(path, 1 << 20, &e);
     EXPECT_TRUE(v != NULL);
     char *text = json_print(v);

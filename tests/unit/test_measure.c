@@ -356,15 +356,6 @@ static cJSON *shopify_state(const fixture *f)
     return v;
 }
 
-static void write_text(const char *path, const sbuf *b)
-{
-    FILE *fp = fopen(path, "w");
-    if (!fp)
-        test_fail(__FILE__, __LINE__, "cannot write %s", path);
-    fwrite(b->data ? b->data : "", 1, b->len, fp);
-    fclose(fp);
-}
-
 /* Loads the scenario, writes the journals and runs measure_run into f->out. */
 static void fx_measure(fixture *f)
 {
@@ -375,8 +366,8 @@ static void fx_measure(fixture *f)
     char cpath[512], spath[512];
     snprintf(cpath, sizeof cpath, "%s/mock-cin7.journal.jsonl", test_tmp_dir());
     snprintf(spath, sizeof spath, "%s/mock-shopify.journal.jsonl", test_tmp_dir());
-    write_text(cpath, &f->cin7);
-    write_text(spath, &f->shopify);
+    test_write_file(cpath, sbuf_str(&f->cin7));
+    test_write_file(spath, sbuf_str(&f->shopify));
     cJSON *cs = cin7_state(f), *ss = shopify_state(f);
     const char *dlq_text = f->dlq ? f->dlq : "[]";
     cJSON *dlq = json_parse(dlq_text, strlen(dlq_text), NULL);
@@ -780,26 +771,30 @@ static void stock_alloc(fixture *f, int64_t t, const char *sku, const char *loc,
        sku, loc, on_hand, allocated, on_hand - allocated, on_order);
 }
 
-static void seed_stock(fixture *f)
+/* A fixture whose scenario gets the replenishment section of *override
+ * ("replenishment={...}"), with every SKU's seed stock journaled. */
+static void fx_init_replenishment(fixture *f, const char *const *override)
 {
+    fx_init(f);
+    f->overrides = override;
+    f->n_overrides = 1;
     for (int k = 0; k < 3; k++) {
         stock(f, -10, skus[k], "W1", 10, "seed");
         stock(f, -10, skus[k], "W2", 10, "seed");
     }
 }
 
+/* Two days of cover at most, four days' worth ordered, velocity over a day. */
+static const char *const two_days_cover =
+    "replenishment={\"cover_days\":2,\"target_days\":4,\"velocity_window\":\"1d\"}";
+
 TEST(measure, po_draft_latency_runs_from_the_cover_crossing_to_the_first_draft_line)
 {
     /* Two days of cover is the threshold; velocity is paid units over one
      * day, so a SKU crosses when its position (on hand + on order -
      * allocated, every location) falls below twice its paid units. */
-    static const char *const rp[] = {
-        "replenishment={\"cover_days\":2,\"target_days\":4,\"velocity_window\":\"1d\"}"};
     fixture f;
-    fx_init(&f);
-    f.overrides = rp;
-    f.n_overrides = 1;
-    seed_stock(&f);
+    fx_init_replenishment(&f, &two_days_cover);
     /* C: a draft line before any crossing, and C never crosses. */
     purchase(&f, 50, "purchase_created", "P0", "Bolt", "ORDERING", "DRAFT", "C");
     /* A: 4 paid (position 20, 5 days), allocated (16, 4 days), 4 more paid
@@ -827,13 +822,8 @@ TEST(measure, po_draft_latency_runs_from_the_cover_crossing_to_the_first_draft_l
 
 TEST(measure, a_crossing_without_a_later_draft_line_is_missing)
 {
-    static const char *const rp[] = {
-        "replenishment={\"cover_days\":2,\"target_days\":4,\"velocity_window\":\"1d\"}"};
     fixture f;
-    fx_init(&f);
-    f.overrides = rp;
-    f.n_overrides = 1;
-    seed_stock(&f);
+    fx_init_replenishment(&f, &two_days_cover);
     /* A's only draft line is older than its crossing; an authorised
      * purchase is no draft; B crosses and gets nothing at all. */
     purchase(&f, 50, "purchase_created", "P1", "Acme", "ORDERING", "DRAFT", "A");
@@ -850,13 +840,10 @@ TEST(measure, paid_units_older_than_the_velocity_window_leave_it)
 {
     /* Window 1 s, threshold 0.0001 days (8.64 s): with 20 units a SKU
      * crosses once 3 units were paid within one second. */
-    static const char *const rp[] = {"replenishment={\"cover_days\":0.0001,\"target_days\":1,"
-                                     "\"velocity_window\":\"1s\"}"};
+    static const char *const rp =
+        "replenishment={\"cover_days\":0.0001,\"target_days\":1,\"velocity_window\":\"1s\"}";
     fixture f;
-    fx_init(&f);
-    f.overrides = rp;
-    f.n_overrides = 1;
-    seed_stock(&f);
+    fx_init_replenishment(&f, &rp);
     order(&f, 100, 1, "A", 2);
     order(&f, 1500, 2, "A", 2); /* order 1 left the window at 1100: 2, not 4 */
     order(&f, 1800, 3, "A", 1); /* 3 within the second: crossed */

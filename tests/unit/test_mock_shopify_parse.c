@@ -109,28 +109,28 @@ TEST(mock_shopify, gql_block_strings_fragments_and_operation_choice)
 
 TEST(mock_shopify, gql_errors_say_where)
 {
-    gql_error e = parse_bad("{ shop { name }");
-    EXPECT_CONTAINS(e.msg, "Parse error on end of document");
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"{ shop { name }", "Parse error on end of document"},
+        {"{ a(s: \"open) }", "unterminated string"},
+        {"{ a(n: 012) }", "malformed number"},
+        {"{ a } { b }", "anonymous operation"},
+        {"query X { a } query X { b }", "must be unique"},
+        {"{ a(x: 1, x: 2) }", "given twice"},
+        {"", "empty"},
+        {"{ }", "expected a field name"},
+        {"query ($v: Int = $w) { a }", "variables are not allowed"},
+    };
+    gql_error e;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        e = parse_bad(cases[i].text);
+        EXPECT_CONTAINS(e.msg, cases[i].want);
+    }
     e = parse_bad("query {\n  shop(x: ) { name } }");
     EXPECT_EQ_INT(e.line, 2);
     EXPECT_EQ_INT(e.col, 11);
     EXPECT_CONTAINS(e.msg, "expected a value");
-    e = parse_bad("{ a(s: \"open) }");
-    EXPECT_CONTAINS(e.msg, "unterminated string");
-    e = parse_bad("{ a(n: 012) }");
-    EXPECT_CONTAINS(e.msg, "malformed number");
-    e = parse_bad("{ a } { b }");
-    EXPECT_CONTAINS(e.msg, "anonymous operation");
-    e = parse_bad("query X { a } query X { b }");
-    EXPECT_CONTAINS(e.msg, "must be unique");
-    e = parse_bad("{ a(x: 1, x: 2) }");
-    EXPECT_CONTAINS(e.msg, "given twice");
-    e = parse_bad("");
-    EXPECT_CONTAINS(e.msg, "empty");
-    e = parse_bad("{ }");
-    EXPECT_CONTAINS(e.msg, "expected a field name");
-    e = parse_bad("query ($v: Int = $w) { a }");
-    EXPECT_CONTAINS(e.msg, "variables are not allowed");
     /* Hostile nesting is refused, not a stack overflow. */
     size_t depth = 100000;
     char *deep = xmalloc(depth * 4 + 16);
@@ -231,31 +231,32 @@ TEST(mock_shopify, spec_config_defaults_and_errors)
     spec_world_free(&w);
     cJSON_Delete(v);
 
-    char msg[512];
-    EXPECT_NE_INT(config_error("{\"shops\":[{\"domain\":\"a\",\"app_secret\":\"s\"}]}", msg, sizeof msg), 0);
-    EXPECT_CONTAINS(msg, "$.shops[0].access_token");
-    config_error("{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\","
-                 "\"products\":[{\"variants\":[{\"sku\":\"A\",\"stock\":{\"Nowhere\":1}}]}]}]}",
-                 msg, sizeof msg);
-    EXPECT_CONTAINS(msg, "$.shops[0].products[0].variants[0].stock.Nowhere");
-    config_error("{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\","
-                 "\"products\":[{\"variants\":[{\"sku\":\"A\"}]},{\"variants\":[{\"sku\":\"A\"}]}]}]}",
-                 msg, sizeof msg);
-    EXPECT_CONTAINS(msg, "SKU \"A\" appears twice");
-    config_error("{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\","
-                 "\"webhooks\":[{\"topic\":\"orders/paid\",\"address\":\"mailto:x\"}]}]}",
-                 msg, sizeof msg);
-    EXPECT_CONTAINS(msg, "$.shops[0].webhooks[0].address");
-    config_error("{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\"}],"
-                 "\"webhooks\":{\"extra_delay\":{\"ms\":5,\"min\":1,\"max\":2}}}",
-                 msg, sizeof msg);
-    EXPECT_CONTAINS(msg, "$.webhooks.extra_delay: give exactly one form");
-    config_error("{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\"}],"
-                 "\"graphql\":{\"throttled_status\":300}}",
-                 msg, sizeof msg);
-    EXPECT_CONTAINS(msg, "$.graphql.throttled_status");
-    config_error("{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\","
-                 "\"payment\":{\"mode\":\"later\"}}]}",
-                 msg, sizeof msg);
-    EXPECT_CONTAINS(msg, "$.shops[0].payment.mode");
+    static const struct {
+        const char *config, *want;
+    } cases[] = {
+        {"{\"shops\":[{\"domain\":\"a\",\"app_secret\":\"s\"}]}", "$.shops[0].access_token"},
+        {"{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\","
+         "\"products\":[{\"variants\":[{\"sku\":\"A\",\"stock\":{\"Nowhere\":1}}]}]}]}",
+         "$.shops[0].products[0].variants[0].stock.Nowhere"},
+        {"{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\","
+         "\"products\":[{\"variants\":[{\"sku\":\"A\"}]},{\"variants\":[{\"sku\":\"A\"}]}]}]}",
+         "SKU \"A\" appears twice"},
+        {"{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\","
+         "\"webhooks\":[{\"topic\":\"orders/paid\",\"address\":\"mailto:x\"}]}]}",
+         "$.shops[0].webhooks[0].address"},
+        {"{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\"}],"
+         "\"webhooks\":{\"extra_delay\":{\"ms\":5,\"min\":1,\"max\":2}}}",
+         "$.webhooks.extra_delay: give exactly one form"},
+        {"{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\"}],"
+         "\"graphql\":{\"throttled_status\":300}}",
+         "$.graphql.throttled_status"},
+        {"{\"shops\":[{\"domain\":\"a\",\"access_token\":\"t\",\"app_secret\":\"s\","
+         "\"payment\":{\"mode\":\"later\"}}]}",
+         "$.shops[0].payment.mode"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char msg[512];
+        EXPECT_NE_INT(config_error(cases[i].config, msg, sizeof msg), 0);
+        EXPECT_CONTAINS(msg, cases[i].want);
+    }
 }

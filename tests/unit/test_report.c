@@ -68,28 +68,18 @@ static cJSON *summary(void)
 static void put_file(const char *dir, const char *name, const char *text)
 {
     char *path = xasprintf("%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        test_fail(__FILE__, __LINE__, "cannot write %s", path);
-    fputs(text, f);
-    fclose(f);
+    test_write_file(path, text);
     free(path);
 }
 
 static char *slurp(const char *dir, const char *name)
 {
     char *path = xasprintf("%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char *text = test_read_file(path);
+    if (!text)
         test_fail(__FILE__, __LINE__, "%s was not written", path);
-    sbuf b = SBUF_INIT;
-    char chunk[8192];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        sbuf_append(&b, chunk, got);
-    fclose(f);
     free(path);
-    return sbuf_take(&b);
+    return text;
 }
 
 static int exists(const char *dir, const char *name)
@@ -185,16 +175,33 @@ static void write_report(const char *dir, const cJSON *s)
         test_fail(__FILE__, __LINE__, "report_write: %s", err);
 }
 
+/* The report of the flash sale (summary() and write_csvs) in dir; the
+ * summary, which the caller frees. */
+static cJSON *flash_sale_report(const char *dir)
+{
+    write_csvs(dir);
+    cJSON *s = summary();
+    write_report(dir, s);
+    return s;
+}
+
+/* junit.xml of s written to dir/name (report_junit must succeed); its
+ * text, which the caller frees. */
+static char *junit_of(const char *dir, const char *name, const cJSON *s)
+{
+    char err[256];
+    char *path = xasprintf("%s/%s", dir, name);
+    EXPECT_EQ_INT(report_junit(path, s, err, sizeof err), 0);
+    free(path);
+    return slurp(dir, name);
+}
+
 TEST(report, junit_counts_gates_and_failures)
 {
     const char *dir = test_tmp_dir();
     cJSON *s = summary();
-    char err[256];
-    char *path = xasprintf("%s/junit.xml", dir);
-    EXPECT_EQ_INT(report_junit(path, s, err, sizeof err), 0);
-    free(path);
+    char *x = junit_of(dir, "junit.xml", s);
     expect_well_formed(dir, "junit.xml");
-    char *x = slurp(dir, "junit.xml");
     EXPECT_CONTAINS(x, "<testsuite name=\"surge.flash-sale\" tests=\"3\" failures=\"1\"");
     /* (600 s + 60 s simulated) at 60x: 11 real seconds. */
     EXPECT_CONTAINS(x, "time=\"11.000\"");
@@ -218,12 +225,8 @@ TEST(report, junit_invalid_run_always_fails)
     cJSON_ReplaceItemInObject(s, "valid", cJSON_CreateFalse());
     cJSON_ReplaceItemInObject(s, "invalid_reason",
                               cJSON_CreateString("generator lag <2500 ms> & \"more\""));
-    char err[256];
-    char *path = xasprintf("%s/junit.xml", dir);
-    EXPECT_EQ_INT(report_junit(path, s, err, sizeof err), 0);
-    free(path);
+    char *x = junit_of(dir, "junit.xml", s);
     expect_well_formed(dir, "junit.xml");
-    char *x = slurp(dir, "junit.xml");
     EXPECT_CONTAINS(x, "tests=\"3\" failures=\"1\"");
     EXPECT_CONTAINS(x, "classname=\"surge.flash-sale.run\" name=\"run.valid\"");
     EXPECT_CONTAINS(x, "message=\"generator lag &lt;2500 ms&gt; &amp; &quot;more&quot;\"");
@@ -231,10 +234,7 @@ TEST(report, junit_invalid_run_always_fails)
 
     /* No valid flag at all counts as invalid too. */
     cJSON_DeleteItemFromObject(s, "valid");
-    path = xasprintf("%s/junit2.xml", dir);
-    EXPECT_EQ_INT(report_junit(path, s, err, sizeof err), 0);
-    free(path);
-    x = slurp(dir, "junit2.xml");
+    x = junit_of(dir, "junit2.xml", s);
     EXPECT_CONTAINS(x, "name=\"run.valid\"");
     free(x);
     cJSON_Delete(s);
@@ -248,12 +248,8 @@ TEST(report, junit_escapes_and_cleans_text)
     cJSON *g = cJSON_GetArrayItem(cJSON_GetObjectItem(s, "gates"), 2);
     cJSON_ReplaceItemInObject(g, "metric", cJSON_CreateString("x<&>\"y\x01\xff"));
     cJSON_ReplaceItemInObject(g, "value", cJSON_CreateNull());
-    char err[256];
-    char *path = xasprintf("%s/junit.xml", dir);
-    EXPECT_EQ_INT(report_junit(path, s, err, sizeof err), 0);
-    free(path);
+    char *x = junit_of(dir, "junit.xml", s);
     expect_well_formed(dir, "junit.xml");
-    char *x = slurp(dir, "junit.xml");
     EXPECT_CONTAINS(x, "<testsuite name=\"surge.a&lt;b&gt;&amp;&quot;c&quot;&#39;\"");
     EXPECT_CONTAINS(x, "name=\"x&lt;&amp;&gt;&quot;y?\xEF\xBF\xBD &lt;= 0\"");
     EXPECT_CONTAINS(x, ">value not measured, limit 0</failure>");
@@ -265,9 +261,7 @@ TEST(report, draws_every_plot_as_png_and_svg)
 {
     require_gnuplot();
     const char *dir = test_tmp_dir();
-    write_csvs(dir);
-    cJSON *s = summary();
-    write_report(dir, s);
+    cJSON *s = flash_sale_report(dir);
     static const char *const names[] = {"demand", "queue", "latency", "stock"};
     for (size_t i = 0; i < 4; i++) {
         char png[32], svg[32], gp[32];
@@ -309,9 +303,7 @@ TEST(report, html_shows_run_gates_metrics_and_skus)
 {
     require_gnuplot();
     const char *dir = test_tmp_dir();
-    write_csvs(dir);
-    cJSON *s = summary();
-    write_report(dir, s);
+    cJSON *s = flash_sale_report(dir);
     char *h = slurp(dir, "report.html");
     EXPECT_CONTAINS(h, "<title>surge: flash-sale</title>");
     EXPECT_CONTAINS(h, "1 of 3 gates failed");
@@ -508,9 +500,7 @@ TEST_T(report, chromium_renders_every_image, 120)
     }
     require_gnuplot();
     const char *dir = test_tmp_dir();
-    write_csvs(dir);
-    cJSON *s = summary();
-    write_report(dir, s);
+    cJSON *s = flash_sale_report(dir);
     cJSON_Delete(s);
 
     char *h = slurp(dir, "report.html");

@@ -196,12 +196,10 @@ TEST(demand, replay_csv_at_speed)
 {
     char csv[512], json[2048];
     snprintf(csv, sizeof csv, "%s/orders.csv", test_tmp_dir());
-    FILE *f = fopen(csv, "w");
-    fputs("timestamp,shop,sku,qty,country,postcode\n"
-          "2026-11-20T10:00:00Z,b.myshopify.com,A-1,2,AU,2000\n"
-          "2026-11-20T10:00:10Z,,B-2,1,AU,6000\n"
-          "2026-11-20T10:01:00Z,a.myshopify.com,a-1,1,,\n", f);
-    fclose(f);
+    test_write_file(csv, "timestamp,shop,sku,qty,country,postcode\n"
+                         "2026-11-20T10:00:00Z,b.myshopify.com,A-1,2,AU,2000\n"
+                         "2026-11-20T10:00:10Z,,B-2,1,AU,6000\n"
+                         "2026-11-20T10:01:00Z,a.myshopify.com,a-1,1,,\n");
     snprintf(json, sizeof json,
              "{\"name\":\"r\",\"duration\":\"1m\",\"catalog\":{\"skus\":[{\"sku\":\"A-1\",\"shopify_sku\":\"a-1\"},{\"sku\":\"B-2\"}]},"
              "\"warehouses\":[{\"name\":\"W\"}],\"shops\":[{\"domain\":\"a.myshopify.com\"},{\"domain\":\"b.myshopify.com\"}],"
@@ -230,9 +228,7 @@ TEST(demand, replay_csv_at_speed)
     demand_free(d);
     scenario_free(&s);
 
-    f = fopen(csv, "w");
-    fputs("timestamp,sku\nyesterday,A-1\n", f);
-    fclose(f);
+    test_write_file(csv, "timestamp,sku\nyesterday,A-1\n");
     EXPECT_EQ_INT(scenario_load_text(json, strlen(json), "r.json", NULL, NULL, 0, &s, &e), -1);
     EXPECT_CONTAINS(e.msg, "orders.csv:2: bad timestamp \"yesterday\"");
 }

@@ -130,10 +130,16 @@ static void *acquire(void *arg)
 TEST(gate, window_limit_then_priority_first)
 {
     sclock clk;
-    clock_init(&clk, 1000.0, -1); /* a simulated minute is 60 real ms */
+    clock_init(&clk, 100.0, -1); /* a simulated minute is 600 real ms */
     gate *g = gate_window(3, 60000, &clk);
     int64_t t0 = clock_now_ms(&clk);
-    for (int i = 0; i < 3; i++)
+    /* One call now and two 20 simulated seconds later: when the window
+     * rolls it frees one permit at a time, 20 s apart, so which waiter got
+     * the first one is not a race between the two threads' next steps. */
+    EXPECT_EQ_INT(gate_acquire(g, PRIO_NORMAL, 1), 0);
+    struct timespec gap = {0, 200 * 1000 * 1000};
+    nanosleep(&gap, NULL);
+    for (int i = 0; i < 2; i++)
         EXPECT_EQ_INT(gate_acquire(g, PRIO_NORMAL, 1), 0);
     EXPECT_LT_INT(clock_now_ms(&clk) - t0, 60000); /* the first three did not wait */
     /* The window is full: a bulk caller arrives first, an urgent one later;
@@ -142,9 +148,15 @@ TEST(gate, window_limit_then_priority_first)
     waiter bulk = {g, PRIO_BULK, &order, -1}, urgent = {g, PRIO_URGENT, &order, -1};
     pthread_t tb, tu;
     pthread_create(&tb, NULL, acquire, &bulk);
-    struct timespec nap = {0, 10 * 1000 * 1000};
-    nanosleep(&nap, NULL);
+    /* Start the urgent caller only once the bulk one is queued, so the
+     * order of arrival does not hang on the scheduler (bounded: 500 naps). */
+    struct timespec nap = {0, 1000 * 1000};
+    for (int i = 0; i < 500 && gate_waiting(g) < 1; i++)
+        nanosleep(&nap, NULL);
+    EXPECT_EQ_INT(gate_waiting(g), 1);
     pthread_create(&tu, NULL, acquire, &urgent);
+    for (int i = 0; i < 500 && gate_waiting(g) < 2; i++)
+        nanosleep(&nap, NULL);
     pthread_join(tb, NULL);
     pthread_join(tu, NULL);
     EXPECT_EQ_INT(urgent.got, 0);
