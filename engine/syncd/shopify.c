@@ -265,6 +265,56 @@ void shopify_levels(shopify *s, const int64_t *items, size_t n_items, const int6
     }
 }
 
+void shopify_graphql(shopify *s, cJSON *body, double cost, int prio, cJSON **data, outcome *o)
+{
+    *data = NULL;
+    char *text = json_print(body);
+    cJSON_Delete(body);
+    const char *headers[] = {s->hdr_token, "Content-Type: application/json",
+                             "Accept: application/json", NULL};
+    httpc_req req = {.method = "POST", .url = s->graphql, .headers = headers, .body = text,
+                     .body_len = strlen(text), .idempotent = 1};
+    outbound_call(&s->gql, &req, prio, 1, cost, o);
+    free(text);
+    cJSON *v = answer_json(o, "graphql");
+    if (!v)
+        return;
+    const cJSON *errors = cJSON_GetObjectItemCaseSensitive(v, "errors");
+    if (cJSON_GetArraySize(errors) > 0) {
+        const cJSON *e0 = cJSON_GetArrayItem(errors, 0);
+        const cJSON *code =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e0, "extensions"), "code");
+        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e0, "message");
+        if (cJSON_IsString(code) && strcmp(code->valuestring, "THROTTLED") == 0) {
+            o->action = POLICY_RETRY;
+            o->wait_ms = 1000;
+        } else {
+            o->action = POLICY_PERMANENT;
+        }
+        snprintf(o->error, sizeof o->error, "shopify graphql: %.200s",
+                 cJSON_IsString(msg) ? msg->valuestring : "error");
+        cJSON_Delete(v);
+        return;
+    }
+    *data = cJSON_DetachItemFromObjectCaseSensitive(v, "data");
+    cJSON_Delete(v);
+    if (!*data || cJSON_IsNull(*data)) {
+        cJSON_Delete(*data);
+        *data = NULL;
+        o->action = POLICY_RETRY;
+        o->wait_ms = 1000;
+        snprintf(o->error, sizeof o->error, "shopify graphql: an answer without data");
+    }
+}
+
+cJSON *shopify_gql_body(const char *query)
+{
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "query", query);
+    cJSON_AddObjectToObject(body, "variables");
+    return body;
+}
+
 static void set_rest(shopify *s, const shopify_set *sets, size_t n, int prio, outcome *o)
 {
     memset(o, 0, sizeof *o);
@@ -326,38 +376,13 @@ void shopify_set_levels(shopify *s, const shopify_set *sets, size_t n, const cha
     }
     if (any_unchecked)
         cJSON_AddBoolToObject(input, "ignoreCompareQuantity", 1);
-    char *text = json_print(body);
-    cJSON_Delete(body);
-    const char *headers[] = {s->hdr_token, "Content-Type: application/json",
-                             "Accept: application/json", NULL};
-    httpc_req req = {.method = "POST", .url = s->graphql, .headers = headers, .body = text,
-                     .body_len = strlen(text), .idempotent = 1};
     /* A mutation costs 10 points; the answer says what it really cost. */
-    outbound_call(&s->gql, &req, prio, 1, 10, o);
-    free(text);
-    cJSON *v = answer_json(o, "inventorySetQuantities");
+    cJSON *v = NULL;
+    shopify_graphql(s, body, 10, prio, &v, o);
     if (!v)
         return;
-    const cJSON *errors = cJSON_GetObjectItemCaseSensitive(v, "errors");
-    if (cJSON_GetArraySize(errors) > 0) {
-        const cJSON *code = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(errors, 0), "extensions"), "code");
-        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(errors, 0), "message");
-        if (cJSON_IsString(code) && strcmp(code->valuestring, "THROTTLED") == 0) {
-            o->action = POLICY_RETRY;
-            o->wait_ms = 1000;
-        } else {
-            o->action = POLICY_PERMANENT;
-        }
-        snprintf(o->error, sizeof o->error, "shopify graphql: %.200s",
-                 cJSON_IsString(msg) ? msg->valuestring : "error");
-        cJSON_Delete(v);
-        return;
-    }
     const cJSON *ue = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "data"),
-                                         "inventorySetQuantities"),
-        "userErrors");
+        cJSON_GetObjectItemCaseSensitive(v, "inventorySetQuantities"), "userErrors");
     const cJSON *err;
     cJSON_ArrayForEach(err, ue)
     {
@@ -375,62 +400,9 @@ void shopify_set_levels(shopify *s, const shopify_set *sets, size_t n, const cha
     cJSON_Delete(v);
 }
 
-void shopify_webhooks(shopify *s, cJSON **list, outcome *o)
-{
-    *list = NULL;
-    shopify_rest(s, "GET", "webhooks.json", NULL, PRIO_NORMAL, 1, o);
-    cJSON *v = answer_json(o, "webhooks");
-    if (!v)
-        return;
-    *list = cJSON_DetachItemFromObjectCaseSensitive(v, "webhooks");
-    if (!*list)
-        *list = cJSON_CreateArray();
-    cJSON_Delete(v);
-}
-
-void shopify_webhook_create(shopify *s, const char *topic, const char *address, outcome *o)
-{
-    cJSON *b = cJSON_CreateObject();
-    cJSON *w = cJSON_AddObjectToObject(b, "webhook");
-    cJSON_AddStringToObject(w, "topic", topic);
-    cJSON_AddStringToObject(w, "address", address);
-    cJSON_AddStringToObject(w, "format", "json");
-    char *text = json_print(b);
-    cJSON_Delete(b);
-    shopify_rest(s, "POST", "webhooks.json", text, PRIO_NORMAL, 0, o);
-    free(text);
-}
-
 void shopify_json(shopify *s, const char *method, const char *path, const char *body, int prio,
                   int idempotent, cJSON **out, outcome *o)
 {
     shopify_rest(s, method, path, body, prio, idempotent, o);
     *out = answer_json(o, path);
-}
-
-void shopify_paid_orders(shopify *s, const char *since, int prio, cJSON **orders, outcome *o)
-{
-    *orders = cJSON_CreateArray();
-    sbuf first = SBUF_INIT;
-    sbuf_printf(&first, "%sorders.json?status=any&financial_status=paid&limit=250&updated_at_min=",
-                s->base);
-    sbuf_urlenc(&first, since);
-    char *url = sbuf_take(&first);
-    while (url) {
-        shopify_rest_url(s, url, prio, o);
-        free(url);
-        url = NULL;
-        cJSON *v = answer_json(o, "orders");
-        if (!v) {
-            cJSON_Delete(*orders);
-            *orders = NULL;
-            return;
-        }
-        cJSON *list = cJSON_GetObjectItemCaseSensitive(v, "orders");
-        json_array_move(*orders, list);
-        cJSON_Delete(v);
-        url = next_link(&o->resp);
-        if (url)
-            outbound_done(o);
-    }
 }

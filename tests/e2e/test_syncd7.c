@@ -539,3 +539,55 @@ TEST_T(syncd7, audit_skus_output_and_exit_codes, 90)
 
     sdt_stop(&w);
 }
+
+/* Holds the first fulfillment order of a Shopify order at the mock (REST,
+ * as a merchant's app would) for reason. */
+static void hold_order(const sdt_world *w, int64_t order, const char *reason)
+{
+    const char *hdr[] = {"X-Shopify-Access-Token: shpat_e2e", "Content-Type: application/json", NULL};
+    char path[200];
+    snprintf(path, sizeof path, "/admin/api/2026-10/orders/%lld/fulfillment_orders.json",
+             (long long)order);
+    cJSON *fos = e2e_expect(&w->shop, "GET", path, hdr, NULL, 200, 1);
+    double fo = cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(fos, "fulfillment_orders"), 0), "id")
+                    ->valuedouble;
+    cJSON_Delete(fos);
+    snprintf(path, sizeof path, "/admin/api/2026-10/fulfillment_orders/%.0f/hold.json", fo);
+    char body[160];
+    snprintf(body, sizeof body, "{\"fulfillment_hold\":{\"reason\":\"%s\"}}", reason);
+    cJSON *v = e2e_expect(&w->shop, "POST", path, hdr, body, 200, 1);
+    cJSON_Delete(v);
+}
+
+TEST_T(syncd7, held_fulfillment_orders_are_released_or_reported, 150)
+{
+    sdt_world w;
+    sdt_start_world_take(&w,
+                         cin7_shipping("[{\"name\":\"Main\"}]", "[{\"sku\":\"A-1\",\"price\":10}]",
+                                       "[{\"sku\":\"A-1\",\"location\":\"Main\",\"on_hand\":50}]"),
+                         sdt_shop_config("[{\"title\":\"A1\",\"variants\":[{\"sku\":\"A-1\",\"available\":50}]}]",
+                                         ""),
+                         "[{\"name\":\"Main\"}]", NULL);
+    /* Held because stock was out: the shipment proves it is there, so
+     * syncd releases the hold and fulfils. */
+    int64_t stock = sdt_checkout(&w, "A-1", 2, NULL);
+    hold_order(&w, stock, "inventory_out_of_stock");
+    /* Held by the merchant for fraud: never released by syncd; reported. */
+    int64_t fraud = sdt_checkout(&w, "A-1", 1, NULL);
+    hold_order(&w, fraud, "high_risk_of_fraud");
+    if (!wait_fulfilled(&w, stock, 1, 40000))
+        test_fail(__FILE__, __LINE__, "order %lld was never fulfilled (log %s)", (long long)stock,
+                  w.syncd.log);
+    wait_metric(&w, "syncd_fulfillments_held_total", 1, 40000);
+    EXPECT_GE_INT(sdt_metric(&w, "syncd_fulfillment_holds_released_total"), 1);
+    EXPECT_EQ_INT(fulfillments_of(&w, fraud, NULL), 0);
+    cJSON *j = e2e_journal(&w.shop);
+    EXPECT_EQ_INT(sdt_count_kind(j, "fulfillment_order_release", NULL, NULL), 1);
+    /* Every call went to GraphQL or the fulfillment-order endpoints:
+     * nothing to the legacy fulfillments path. */
+    EXPECT_EQ_INT(sdt_count_kind(j, "request", "path", "/fulfillments.json"), 0);
+    EXPECT_GE_INT(sdt_count_kind(j, "request", "path", "graphql.json"), 1);
+    cJSON_Delete(j);
+    sdt_stop(&w);
+}
