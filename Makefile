@@ -150,7 +150,8 @@ deps:
 
 # `test` and `run` install packages first, then build in a second make so the
 # pkg-config flags are read after the packages exist.
-test: deps
+test:
+	@scripts/deps.sh --test
 	@$(MAKE) --no-print-directory check
 
 # The release programs too: the valgrind tests run them (valgrind cannot

@@ -37,6 +37,10 @@ static void usage(FILE *out)
             "  --quiet              plain progress lines, even on a terminal\n"
             "  --bin DIR            where mock-cin7, mock-shopify and syncd are (default: next\n"
             "                       to surge)\n"
+            "  --cin7-proxy CMD     start CMD (sh -c) between the engine and mock-cin7, with\n"
+            "                       {upstream} (mock-cin7's API base) and {port} (a free port)\n"
+            "                       filled in; the engine calls http://127.0.0.1:{port}/, e.g.\n"
+            "                       scripts/prism-cin7.sh {upstream} {port}\n"
             "\n"
             "exit codes: 0 all gates pass, 1 a gate failed, 2 bad usage or scenario,\n"
             "            3 the run broke, 4 the run is invalid (its numbers must not be trusted)\n");
@@ -145,6 +149,7 @@ int main(int argc, char **argv)
         {"gate", required_argument, NULL, 'g'},
         {"quiet", no_argument, NULL, 'q'},
         {"bin", required_argument, NULL, 'b'},
+        {"cin7-proxy", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -174,6 +179,14 @@ int main(int argc, char **argv)
         case 'g': gates[o.n_gates++] = optarg; break;
         case 'q': o.quiet = 1; break;
         case 'b': o.bin_dir = optarg; break;
+        case 'p':
+            if (!strstr(optarg, "{port}") || !strstr(optarg, "{upstream}")) {
+                fprintf(stderr, "surge: --cin7-proxy: the command must contain {upstream} and "
+                                "{port} (got \"%s\")\n", optarg);
+                goto out;
+            }
+            o.cin7_proxy = optarg;
+            break;
         case 'h': usage(stdout); rc = 0; goto out;
         default:
             fprintf(stderr, "surge: unknown or incomplete option \"%s\"\n", argv[optind - 1]);

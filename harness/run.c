@@ -9,6 +9,7 @@
 #include "log.h"
 #include "measure.h"
 #include "mem.h"
+#include "port.h"
 #include "proc.h"
 #include "report.h"
 #include "sbuf.h"
@@ -29,6 +30,8 @@
 #define POLL_REAL_MS 100
 #define EXISTED_EVERY_MS 5000 /* how often the progress line re-reads what existed */
 #define HEALTH_TIMEOUT_MS 60000
+/* How long a --cin7-proxy may take to listen (real ms). */
+#define PROXY_START_MS 120000
 
 static volatile sig_atomic_t interrupted;
 
@@ -230,8 +233,9 @@ typedef struct {
     double k;
     int64_t origin;
     sclock clk;
-    proc *cin7, *shopify, *syncd;
+    proc *cin7, *shopify, *syncd, *proxy;
     char cin7_url[64], shopify_url[64], syncd_url[64];
+    char cin7_api[96]; /* the Cin7 API base the engine is given */
     char *syncd_argv[8];
     char metrics_url[160];
     int64_t *existed; /* per SKU, Cin7's initial + received + adjusted; NULL until read */
@@ -290,10 +294,73 @@ static int start_syncd(run_ctx *r)
     return 0;
 }
 
+/* Copies cmd into out with every {upstream} and {port} replaced; -1 when
+ * it does not fit. */
+static int expand_proxy(const char *cmd, const char *upstream, uint16_t port, sbuf *out)
+{
+    char port_s[8];
+    snprintf(port_s, sizeof port_s, "%u", (unsigned)port);
+    for (const char *p = cmd; *p;) {
+        if (strncmp(p, "{upstream}", 10) == 0) {
+            sbuf_puts(out, upstream);
+            p += 10;
+        } else if (strncmp(p, "{port}", 6) == 0) {
+            sbuf_puts(out, port_s);
+            p += 6;
+        } else {
+            sbuf_putc(out, *p++);
+        }
+    }
+    return out->len > 8192 ? -1 : 0;
+}
+
+/* Starts the --cin7-proxy command between the engine and mock-cin7 and
+ * waits until it answers HTTP on its port; the engine is then given the
+ * proxy's root as its Cin7 API base. */
+static int start_cin7_proxy(run_ctx *r)
+{
+    char upstream[128], log_path[1100], err[600];
+    snprintf(upstream, sizeof upstream, "%s/ExternalApi/v2", r->cin7_url);
+    snprintf(log_path, sizeof log_path, "%s/cin7-proxy.log", r->dir);
+    uint16_t port = port_free();
+    sbuf cmd = SBUF_INIT;
+    if (port == 0 || expand_proxy(r->o->cin7_proxy, upstream, port, &cmd) != 0) {
+        fprintf(stderr, "surge: --cin7-proxy: %s\n",
+                port ? "the command is longer than 8192 bytes" : "no free port on 127.0.0.1");
+        sbuf_free(&cmd);
+        return -1;
+    }
+    char *argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)sbuf_str(&cmd), NULL};
+    int rc = proc_start(argv, log_path, 0, 0, &r->proxy, NULL, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "surge: cannot start the Cin7 proxy: %s\n", err);
+    sbuf_free(&cmd);
+    if (rc != 0)
+        return -1;
+    snprintf(r->cin7_api, sizeof r->cin7_api, "http://127.0.0.1:%u/", (unsigned)port);
+    /* A proxy may take a while to load what it validates against (Prism
+     * reads a 2 MB reference). */
+    for (int waited = 0; waited < PROXY_START_MS && !interrupted; waited += 100) {
+        if (port_open(port))
+            return 0;
+        if (proc_wait(r->proxy, 0, NULL)) {
+            fprintf(stderr, "surge: the Cin7 proxy exited before it listened on port %u (log: %s)\n",
+                    (unsigned)port, log_path);
+            return -1;
+        }
+        nap_real_ms(100);
+    }
+    fprintf(stderr, "surge: the Cin7 proxy did not answer on port %u within %d s (log: %s)\n",
+            (unsigned)port, PROXY_START_MS / 1000, log_path);
+    return -1;
+}
+
 static void stop_all(run_ctx *r)
 {
     proc_stop(r->syncd, 10000);
     r->syncd = NULL;
+    proc_stop(r->proxy, 10000);
+    r->proxy = NULL;
     proc_stop(r->shopify, 10000);
     r->shopify = NULL;
     proc_stop(r->cin7, 10000);
@@ -475,11 +542,14 @@ int run_scenario(const run_opts *o)
         start_mock(&r, "mock-shopify", "shopify.json", external ? sc->external_shopify_port : 0,
                    &r.shopify, r.shopify_url, sizeof r.shopify_url))
         goto out;
+    snprintf(r.cin7_api, sizeof r.cin7_api, "%s/ExternalApi/v2/", r.cin7_url);
+    if (o->cin7_proxy && start_cin7_proxy(&r))
+        goto out;
 
     if (!external) {
         char store[1100], cfg_path[1100], bin[1100];
         snprintf(store, sizeof store, "%s/syncd.db", r.dir);
-        cJSON *c = setup_syncd_config(sc, r.cin7_url, r.shopify_url, store, r.k, r.origin);
+        cJSON *c = setup_syncd_config(sc, r.cin7_api, r.shopify_url, store, r.k, r.origin);
         snprintf(cfg_path, sizeof cfg_path, "%s/syncd.json", r.dir);
         write_json(cfg_path, c);
         cJSON_Delete(c);

@@ -32,6 +32,8 @@ typedef struct {
     size_t n_gates;
     int quiet;                  /* plain lines even on a terminal */
     const char *bin_dir;        /* where mock-cin7, mock-shopify, syncd are */
+    const char *cin7_proxy;     /* NULL, or a shell command that proxies the
+                                   engine's Cin7 calls ({upstream}, {port}) */
 } run_opts;
 
 /* Runs and returns the exit code; every message goes to stderr/stdout. */

@@ -103,7 +103,7 @@ cJSON *setup_shopify_config(const scenario *s)
     return c;
 }
 
-cJSON *setup_syncd_config(const scenario *s, const char *cin7_url, const char *shopify_url,
+cJSON *setup_syncd_config(const scenario *s, const char *cin7_api, const char *shopify_url,
                           const char *store_path, double time_scale, int64_t clock_origin)
 {
     cJSON *c = cJSON_CreateObject();
@@ -114,9 +114,7 @@ cJSON *setup_syncd_config(const scenario *s, const char *cin7_url, const char *s
     cJSON_AddNumberToObject(c, "clock_origin", (double)clock_origin);
     cJSON_AddStringToObject(c, "mode", s->engine_mode);
     cJSON *cin7 = cJSON_AddObjectToObject(c, "cin7");
-    char *url = xasprintf("%s/ExternalApi/v2/", cin7_url);
-    cJSON_AddStringToObject(cin7, "base_url", url);
-    free(url);
+    cJSON_AddStringToObject(cin7, "base_url", cin7_api);
     cJSON_AddStringToObject(cin7, "account_id", SETUP_CIN7_ACCOUNT);
     cJSON_AddStringToObject(cin7, "application_key", SETUP_CIN7_KEY);
     cJSON *auth = cJSON_AddObjectToObject(cin7, "webhook_auth");

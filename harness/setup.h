@@ -23,8 +23,10 @@
 /* Each returns a new tree; the caller frees it with cJSON_Delete. */
 cJSON *setup_cin7_config(const scenario *s);
 cJSON *setup_shopify_config(const scenario *s);
-/* shopify_url and cin7_url: "http://127.0.0.1:PORT". */
-cJSON *setup_syncd_config(const scenario *s, const char *cin7_url, const char *shopify_url,
+/* shopify_url: "http://127.0.0.1:PORT"; cin7_api: the Cin7 API base the
+ * engine calls, "http://127.0.0.1:PORT/ExternalApi/v2/" (mock-cin7) or a
+ * proxy's root. */
+cJSON *setup_syncd_config(const scenario *s, const char *cin7_api, const char *shopify_url,
                           const char *store_path, double time_scale, int64_t clock_origin);
 /* The safety buffer each shop's engine keeps (engine.config
  * shops[i].safety_buffer, else 0), indexed like the scenario's shops.

@@ -6,12 +6,15 @@
 #include "mem.h"
 #include "sbuf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 void e2e_start(e2e_server *s, const char *prog, const char *const *args)
 {
@@ -193,4 +196,56 @@ httpd *e2e_listen(const char *method, const char *pattern, httpd_handler fn, voi
     if (httpd_start(srv, &cfg, err, sizeof err) != 0)
         test_fail(__FILE__, __LINE__, "receiver on %s: %s", pattern, err);
     return srv;
+}
+
+void e2e_surge_free(e2e_surge_result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+e2e_surge_result e2e_surge(const char *const *args)
+{
+    static int calls;
+    char bin[512], out[512], err[512];
+    snprintf(bin, sizeof bin, "%s/surge", test_bin_dir());
+    snprintf(out, sizeof out, "%s/surge-%d.out", test_tmp_dir(), calls);
+    snprintf(err, sizeof err, "%s/surge-%d.err", test_tmp_dir(), calls);
+    calls++;
+    const char *argv[40] = {bin};
+    int n = 1;
+    for (int i = 0; args[i] && n < 39; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid < 0)
+        test_fail(__FILE__, __LINE__, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fo < 0 || fe < 0)
+            _exit(127);
+        dup2(fo, STDOUT_FILENO);
+        dup2(fe, STDERR_FILENO);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    for (int waited = 0;; waited += 50) {
+        pid_t got = waitpid(pid, &status, WNOHANG);
+        if (got == pid)
+            break;
+        if (waited >= E2E_SURGE_LIMIT_S * 1000) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            test_fail(__FILE__, __LINE__, "surge did not finish within %d s (stderr in %s)",
+                      E2E_SURGE_LIMIT_S, err);
+        }
+        e2e_sleep_ms(50);
+    }
+    e2e_surge_result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test_read_file(out),
+                          test_read_file(err)};
+    if (!r.out || !r.err)
+        test_fail(__FILE__, __LINE__, "cannot read surge's output");
+    return r;
 }

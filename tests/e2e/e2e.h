@@ -36,6 +36,20 @@ void e2e_expect_refused(const char *prog, const char *config, const char *want);
 /* SIGTERM and wait (fails the test if it does not exit cleanly in time). */
 void e2e_stop(e2e_server *s);
 
+/* Real seconds a surge command may take before the test gives up on it. */
+#define E2E_SURGE_LIMIT_S 150
+
+typedef struct {
+    int code;  /* exit status; -1 when killed by a signal */
+    char *out; /* stdout and stderr, read back */
+    char *err;
+} e2e_surge_result;
+
+/* Runs SURGE_BIN/surge with args (NULL-terminated) as a user would, and
+ * waits at most E2E_SURGE_LIMIT_S for it (then fails the test). */
+e2e_surge_result e2e_surge(const char *const *args);
+void e2e_surge_free(e2e_surge_result *r);
+
 /* One request to the server; headers NULL-terminated "Name: value" or NULL.
  * The answer must be freed with httpc_resp_free. */
 httpc_resp e2e_call(const e2e_server *s, const char *method, const char *path,

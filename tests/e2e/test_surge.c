@@ -22,9 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Real seconds a surge command may take before the test gives up on it. */
-#define SURGE_LIMIT_S 150
-
 /* One shop, two SKUs with plenty of stock, a Poisson stream of shoppers:
  * 30 simulated seconds at 50x (0.6 s of demand), drained within 5 minutes
  * (6 s at most). %s is spliced in after time_scale for extra fields. */
@@ -63,67 +60,6 @@ static char *read_in(const char *dir, const char *name)
     return text;
 }
 
-typedef struct {
-    int code;     /* exit status; -1 when killed by a signal */
-    char *out;    /* stdout and stderr, read back */
-    char *err;
-} surge_result;
-
-static void result_free(surge_result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-/* Runs SURGE_BIN/surge with args (NULL-terminated) and waits at most
- * SURGE_LIMIT_S for it. */
-static surge_result surge(const char *const *args)
-{
-    static int calls;
-    char bin[512], out[512], err[512];
-    snprintf(bin, sizeof bin, "%s/surge", test_bin_dir());
-    snprintf(out, sizeof out, "%s/surge-%d.out", test_tmp_dir(), calls);
-    snprintf(err, sizeof err, "%s/surge-%d.err", test_tmp_dir(), calls);
-    calls++;
-    const char *argv[40] = {bin};
-    int n = 1;
-    for (int i = 0; args[i] && n < 39; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    if (pid < 0)
-        test_fail(__FILE__, __LINE__, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fo < 0 || fe < 0)
-            _exit(127);
-        dup2(fo, STDOUT_FILENO);
-        dup2(fe, STDERR_FILENO);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    for (int waited = 0;; waited += 50) {
-        pid_t got = waitpid(pid, &status, WNOHANG);
-        if (got == pid)
-            break;
-        if (waited >= SURGE_LIMIT_S * 1000) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            test_fail(__FILE__, __LINE__, "surge did not finish within %d s (stderr in %s)",
-                      SURGE_LIMIT_S, err);
-        }
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    surge_result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test_read_file(out),
-                      test_read_file(err)};
-    if (!r.out || !r.err)
-        test_fail(__FILE__, __LINE__, "cannot read surge's output");
-    return r;
-}
-
 #define EXPECT_EXIT(r, want)                                                                   \
     do {                                                                                       \
         if ((r).code != (want))                                                                \
@@ -137,11 +73,11 @@ static surge_result surge(const char *const *args)
     do {                                                                                       \
         const char *const args_[] = {__VA_ARGS__, NULL};                                       \
         const char *err_has_ = (err_has);                                                      \
-        surge_result r_ = surge(args_);                                                        \
+        e2e_surge_result r_ = e2e_surge(args_);                                                \
         EXPECT_EXIT(r_, want);                                                                 \
         if (*err_has_)                                                                         \
             EXPECT_CONTAINS(r_.err, err_has_);                                                 \
-        result_free(&r_);                                                                      \
+        e2e_surge_free(&r_);                                                                  \
     } while (0)
 
 static cJSON *load_json(const char *dir, const char *name)
@@ -200,7 +136,7 @@ TEST_T(surge_e2e, passing_gates_exit_0_and_write_the_results_folder, 180)
     char *sc = tiny_scenario("tiny.json", NULL);
     char *dir = xasprintf("%s/out", test_tmp_dir());
     const char *args[] = {"run", sc, "--out", dir, "--quiet", NULL};
-    surge_result r = surge(args);
+    e2e_surge_result r = e2e_surge(args);
     EXPECT_EXIT(r, 0);
     EXPECT_CONTAINS(r.out, "exit 0: all gates pass");
 
@@ -259,14 +195,14 @@ TEST_T(surge_e2e, passing_gates_exit_0_and_write_the_results_folder, 180)
     /* surge get reads one value back, for scripts. */
     char *sum_path = xasprintf("%s/summary.json", dir);
     const char *get_args[] = {"get", sum_path, "metrics.oversell_units", NULL};
-    surge_result g = surge(get_args);
+    e2e_surge_result g = e2e_surge(get_args);
     EXPECT_EXIT(g, 0);
     EXPECT_EQ_STR(g.out, "0\n");
-    result_free(&g);
+    e2e_surge_free(&g);
     const char *get_bad[] = {"get", sum_path, "metrics.nope", NULL};
-    g = surge(get_bad);
+    g = e2e_surge(get_bad);
     EXPECT_EXIT(g, 2);
-    result_free(&g);
+    e2e_surge_free(&g);
     free(sum_path);
     /* What the run started with and what the mocks recorded stay beside them. */
     EXPECT_TRUE(file_exists(dir, "scenario.json"));
@@ -278,7 +214,7 @@ TEST_T(surge_e2e, passing_gates_exit_0_and_write_the_results_folder, 180)
     free(junit);
     free(html);
     cJSON_Delete(s);
-    result_free(&r);
+    e2e_surge_free(&r);
     free(dir);
     free(sc);
 }
@@ -291,7 +227,7 @@ TEST_T(surge_e2e, a_failing_gate_exits_1, 180)
     char *dir = xasprintf("%s/out", test_tmp_dir());
     /* Orders are accepted, so no accepted units is a gate that must fail. */
     const char *args[] = {"run", sc, "--out", dir, "--quiet", "--gate", "accepted_units<=0", NULL};
-    surge_result r = surge(args);
+    e2e_surge_result r = e2e_surge(args);
     EXPECT_EXIT(r, 1);
     EXPECT_CONTAINS(r.out, "FAIL");
     cJSON *s = load_json(dir, "summary.json");
@@ -307,7 +243,7 @@ TEST_T(surge_e2e, a_failing_gate_exits_1, 180)
     EXPECT_CONTAINS(junit, "<failure");
     free(junit);
     cJSON_Delete(s);
-    result_free(&r);
+    e2e_surge_free(&r);
     free(dir);
     free(sc);
 }
@@ -344,14 +280,14 @@ TEST(surge_e2e, an_unknown_metric_in_a_gate_exits_2_before_running)
     char *sc = tiny_scenario("tiny.json", NULL);
     char *dir = xasprintf("%s/out", test_tmp_dir());
     const char *args[] = {"run", sc, "--out", dir, "--quiet", "--gate", "oversold_units<=0", NULL};
-    surge_result r = surge(args);
+    e2e_surge_result r = e2e_surge(args);
     EXPECT_EXIT(r, 2);
     EXPECT_CONTAINS(r.err, "oversold_units");
     EXPECT_CONTAINS(r.err, "unknown metric");
     EXPECT_CONTAINS(r.err, "known metrics:");
     struct stat st;
     EXPECT_TRUE(stat(dir, &st) != 0); /* nothing ran, no folder */
-    result_free(&r);
+    e2e_surge_free(&r);
 
     /* The same in the scenario's own gates. */
     char *sc2 = tiny_scenario("tiny2.json", "\"description\":\"x\",");
@@ -409,11 +345,11 @@ TEST_T(surge_e2e, a_missing_engine_binary_exits_3, 120)
     char *sc = tiny_scenario("tiny.json", NULL);
     char *dir = xasprintf("%s/out", test_tmp_dir());
     const char *args[] = {"run", sc, "--out", dir, "--quiet", "--bin", bin, NULL};
-    surge_result r = surge(args);
+    e2e_surge_result r = e2e_surge(args);
     EXPECT_EXIT(r, 3);
     EXPECT_CONTAINS(r.err, "cannot start syncd");
     EXPECT_FALSE(file_exists(dir, "summary.json"));
-    result_free(&r);
+    e2e_surge_free(&r);
     free(dir);
     free(sc);
     free(bin);
@@ -428,7 +364,7 @@ TEST_T(surge_e2e, a_generator_behind_its_schedule_makes_the_run_invalid_exit_4, 
     char *sc = tiny_scenario("tiny.json", "\"lag_tolerance\":0,");
     char *dir = xasprintf("%s/out", test_tmp_dir());
     const char *args[] = {"run", sc, "--out", dir, "--quiet", NULL};
-    surge_result r = surge(args);
+    e2e_surge_result r = e2e_surge(args);
     EXPECT_EXIT(r, 4);
     EXPECT_CONTAINS(r.out, "INVALID RUN");
     EXPECT_CONTAINS(r.err, "fell");
@@ -444,7 +380,7 @@ TEST_T(surge_e2e, a_generator_behind_its_schedule_makes_the_run_invalid_exit_4, 
     EXPECT_CONTAINS(junit, "<failure");
     free(junit);
     cJSON_Delete(s);
-    result_free(&r);
+    e2e_surge_free(&r);
     free(dir);
     free(sc);
 }
@@ -455,29 +391,29 @@ TEST(surge_e2e, demand_is_the_same_bytes_for_a_seed_and_other_bytes_for_another)
 {
     char *sc = tiny_scenario("tiny.json", NULL);
     const char *args[] = {"demand", sc, NULL};
-    surge_result a = surge(args), b = surge(args);
+    e2e_surge_result a = e2e_surge(args), b = e2e_surge(args);
     EXPECT_EXIT(a, 0);
     EXPECT_EXIT(b, 0);
     EXPECT_TRUE(strncmp(a.out, "t_ms,seq,stream,channel,target,region,lines\n", 44) == 0);
     EXPECT_GT_INT(count_lines(a.out), 5);
     EXPECT_EQ_STR(a.out, b.out);
     const char *args4[] = {"demand", sc, "--seed", "4", NULL};
-    surge_result c = surge(args4), d = surge(args4);
+    e2e_surge_result c = e2e_surge(args4), d = e2e_surge(args4);
     EXPECT_EXIT(c, 0);
     EXPECT_TRUE(strcmp(a.out, c.out) != 0);
     EXPECT_EQ_STR(c.out, d.out);
     /* --seed 3 is the scenario's own seed; --set seed=4 is --seed 4. */
     const char *args3[] = {"demand", sc, "--seed", "3", NULL};
     const char *args_set[] = {"demand", sc, "--set", "seed=4", NULL};
-    surge_result e = surge(args3), f = surge(args_set);
+    e2e_surge_result e = e2e_surge(args3), f = e2e_surge(args_set);
     EXPECT_EQ_STR(e.out, a.out);
     EXPECT_EQ_STR(f.out, c.out);
-    result_free(&a);
-    result_free(&b);
-    result_free(&c);
-    result_free(&d);
-    result_free(&e);
-    result_free(&f);
+    e2e_surge_free(&a);
+    e2e_surge_free(&b);
+    e2e_surge_free(&c);
+    e2e_surge_free(&d);
+    e2e_surge_free(&e);
+    e2e_surge_free(&f);
     free(sc);
 }
 
@@ -496,7 +432,7 @@ TEST(surge_e2e, demand_replays_a_csv_for_an_other_channel)
                          "\"demand\":[{\"name\":\"till\",\"channel\":\"retail\",\"shape\":\"replay\","
                          "\"window\":{\"at\":\"1s\"},\"replay\":{\"file\":\"pos.csv\",\"speed\":0.5}}]}");
     const char *args[] = {"demand", sc, NULL};
-    surge_result r = surge(args);
+    e2e_surge_result r = e2e_surge(args);
     EXPECT_EXIT(r, 0);
     EXPECT_EQ_INT(count_lines(r.out), 3);
     EXPECT_CONTAINS(r.out, "\n1000,0,till,retail,");
@@ -505,7 +441,7 @@ TEST(surge_e2e, demand_replays_a_csv_for_an_other_channel)
     EXPECT_CONTAINS(r.out, "\n4000,1,till,retail,");
     EXPECT_CONTAINS(r.out, ",,T-2:1\n");
     EXPECT_TRUE(strstr(r.out, ",Main,,") || strstr(r.out, ",East,,"));
-    result_free(&r);
+    e2e_surge_free(&r);
     free(sc);
     free(csv);
 }
@@ -537,7 +473,7 @@ TEST_T(surge_e2e, a_killed_engine_restarts_and_loses_nothing, 240)
     char *sc = write_tmp("crash.json", text);
     char *dir = xasprintf("%s/out", test_tmp_dir());
     const char *args[] = {"run", sc, "--out", dir, "--quiet", NULL};
-    surge_result r = surge(args);
+    e2e_surge_result r = e2e_surge(args);
     EXPECT_CONTAINS(r.err, "killing syncd");
     EXPECT_CONTAINS(r.err, "syncd restarted");
     EXPECT_EXIT(r, 0);
@@ -550,7 +486,7 @@ TEST_T(surge_e2e, a_killed_engine_restarts_and_loses_nothing, 240)
     EXPECT_EQ_INT(count_substr(log, "listening on"), 2);
     free(log);
     cJSON_Delete(s);
-    result_free(&r);
+    e2e_surge_free(&r);
     free(dir);
     free(sc);
 }
@@ -567,7 +503,7 @@ TEST_T(surge_e2e, polling_vs_webhooks_oversells_in_poll_mode_only, 200)
         char *dir = xasprintf("%s/pvw-%d", test_tmp_dir(), i);
         const char *args[] = {"run", "scenarios/polling-vs-webhooks.json", "--out", dir,
                               "--quiet", "--set", modes[i], NULL};
-        surge_result r = surge(args);
+        e2e_surge_result r = e2e_surge(args);
         EXPECT_EXIT(r, i == 0 ? 1 : 0);
         cJSON *s = load_json(dir, "summary.json");
         oversell[i] = summary_metric(s, "oversell_units");
@@ -580,7 +516,7 @@ TEST_T(surge_e2e, polling_vs_webhooks_oversells_in_poll_mode_only, 200)
         if (last)
             EXPECT_EQ_INT(atoll(last + 9), (long long)oversell[i]);
         cJSON_Delete(s);
-        result_free(&r);
+        e2e_surge_free(&r);
         free(dir);
     }
     EXPECT_GT_INT(oversell[0], 0);

@@ -1,0 +1,215 @@
+/*
+ * Cin7 conformance judged by a tool we did not write: Stoplight Prism
+ * (pinned in tests/tools, installed by scripts/deps.sh --test) in proxy
+ * validation mode against our copy of Cin7 Core's reference
+ * (tests/reference/). Prism sits between a client and mock-cin7, checks
+ * every request against the reference (path, method, parameters, body
+ * shape) and every answer (status, body shape), and logs each finding.
+ *
+ * The negative controls prove Prism flags what it should before anything
+ * is trusted to it: a reference schema that does not compile is silently
+ * not validated, so every schema is checked to compile, and known-bad
+ * requests and answers must each produce a finding.
+ */
+#include "e2e.h"
+
+#include "mem.h"
+#include "port.h"
+#include "sbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define REFERENCE "tests/reference/cin7-core-openapi.normalized.yaml"
+/* Real ms Prism may take to read the 2 MB reference and listen. */
+#define PRISM_START_MS 120000
+
+static const char *const auth[] = {"api-auth-accountid: demo", "api-auth-applicationkey: demo-key",
+                                   "Content-Type: application/json", NULL};
+
+typedef struct {
+    proc *p;
+    uint16_t port;
+    char log[512];
+} prism;
+
+/* Starts scripts/prism-cin7.sh in front of upstream (an API base URL). */
+static void prism_start(prism *pr, const char *upstream)
+{
+    if (access("scripts/prism-cin7.sh", X_OK) != 0)
+        test_fail(__FILE__, __LINE__, "scripts/prism-cin7.sh not found (run from the repository root)");
+    pr->port = port_free();
+    if (pr->port == 0)
+        test_fail(__FILE__, __LINE__, "no free port on 127.0.0.1");
+    char port_s[8], err[600];
+    snprintf(port_s, sizeof port_s, "%u", (unsigned)pr->port);
+    snprintf(pr->log, sizeof pr->log, "%s/prism-%u.log", test_tmp_dir(), (unsigned)pr->port);
+    char *argv[] = {(char *)"scripts/prism-cin7.sh", (char *)upstream, port_s, NULL};
+    if (proc_start(argv, pr->log, 0, 0, &pr->p, NULL, err, sizeof err) != 0)
+        test_fail(__FILE__, __LINE__, "cannot start Prism: %s", err);
+    for (int waited = 0; waited < PRISM_START_MS; waited += 100) {
+        if (port_open(pr->port))
+            return;
+        if (proc_wait(pr->p, 0, NULL)) {
+            char *text = test_read_file(pr->log);
+            test_fail(__FILE__, __LINE__, "Prism exited before it listened (is scripts/deps.sh --test "
+                                          "done?); its log:\n%.2000s", text ? text : "");
+        }
+        e2e_sleep_ms(100);
+    }
+    test_fail(__FILE__, __LINE__, "Prism did not listen on port %u within %d s (log: %s)",
+              (unsigned)pr->port, PRISM_START_MS / 1000, pr->log);
+}
+
+static httpc_resp prism_call(const prism *pr, const char *method, const char *path,
+                             const char *body)
+{
+    e2e_server s = {.port = pr->port};
+    return e2e_call(&s, method, path, auth, body);
+}
+
+/* What Prism found in its log: every `Violation:` and every request it
+ * refused, but for "Unable to match the returned status code" on answers
+ * that are not 2xx (the reference documents only its success answers;
+ * Cin7's errors are prose), and every 2xx answer other than the 200 the
+ * reference documents. One line per finding goes to list. */
+static int prism_findings(const char *log, sbuf *list)
+{
+    int n = 0;
+    for (const char *line = log; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        char *l = xstrndup(line, len);
+        const char *ret = strstr(l, " has returned ");
+        int finding = (strstr(l, "Violation:") &&
+                       !strstr(l, "Unable to match the returned status code")) ||
+                      strstr(l, "Request terminated with error") ||
+                      (ret && ret[14] == '2' && strncmp(ret + 14, "200", 3) != 0);
+        if (finding) {
+            n++;
+            sbuf_printf(list, "%s\n", l);
+        }
+        free(l);
+        line = end ? end + 1 : NULL;
+    }
+    return n;
+}
+
+/* The findings so far; the test fails with them when there are not want. */
+static void expect_findings(const prism *pr, int want, const char *must_contain)
+{
+    e2e_sleep_ms(300); /* Prism logs after it answers */
+    char *text = test_read_file(pr->log);
+    if (!text)
+        test_fail(__FILE__, __LINE__, "cannot read %s", pr->log);
+    sbuf list = SBUF_INIT;
+    int n = prism_findings(text, &list);
+    if (n != want)
+        test_fail(__FILE__, __LINE__, "Prism found %d problems, expected %d:\n%.4000s", n, want,
+                  sbuf_str(&list));
+    if (must_contain)
+        EXPECT_CONTAINS(sbuf_str(&list), must_contain);
+    sbuf_free(&list);
+    free(text);
+}
+
+/* Runs a command from the repository root; its exit code and output. */
+static int run_cmd(const char *cmd, sbuf *out)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        test_fail(__FILE__, __LINE__, "cannot run: %s", cmd);
+    EXPECT_EQ_INT(sbuf_read_stream(out, p, 1 << 20), 0);
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST_T(prism, every_reference_schema_compiles, 120)
+{
+    /* Prism skips, without a word, any schema its compiler refuses: count
+     * the schemas that let a value of the wrong type through. */
+    sbuf out = SBUF_INIT;
+    int code = run_cmd("node tests/tools/check-schemas.cjs " REFERENCE " 2>&1", &out);
+    printf("%s", sbuf_str(&out));
+    EXPECT_EQ_INT(code, 0);
+    EXPECT_CONTAINS(sbuf_str(&out), ", silent 0\n");
+    const char *f = strstr(sbuf_str(&out), "flagged ");
+    EXPECT_TRUE(f && atoi(f + 8) >= 300);
+    sbuf_free(&out);
+}
+
+TEST_T(prism, flags_known_bad_requests_and_passes_good_ones, 300)
+{
+    e2e_server mock;
+    e2e_start(&mock, "mock-cin7", NULL);
+    char upstream[96];
+    snprintf(upstream, sizeof upstream, "http://127.0.0.1:%u/ExternalApi/v2", (unsigned)mock.port);
+    prism pr;
+    prism_start(&pr, upstream);
+
+    /* A call the reference has, answered as the reference says: forwarded,
+     * no finding. */
+    httpc_resp r = prism_call(&pr, "GET", "/ref/productavailability?Sku=DEMO-001&Page=1&Limit=100",
+                              NULL);
+    EXPECT_EQ_INT(r.status, 200);
+    EXPECT_CONTAINS(r.body, "\"SKU\":\"DEMO-001\"");
+    httpc_resp_free(&r);
+    expect_findings(&pr, 0, NULL);
+
+    /* Known-bad calls, one finding each, in order; the last answer is
+     * broken by a fault of the mock. */
+    static const struct {
+        const char *method, *path, *body, *finding;
+    } bad[] = {
+        {"GET", "/salez?ID=1", NULL, "Selected route not found"}, /* no such path */
+        {"PATCH", "/sale", "{}", "Selected route not found"},     /* no such method */
+        {"GET", "/saleList?Page=abc", NULL, "request.query.page"}, /* parameter type */
+        {"POST", "/sale/order", "{\"SaleID\":\"x\",\"Lines\":\"nope\"}", "request.body.Lines"},
+        {"GET", "/supplier", NULL, "invalid json response body"}, /* answer not JSON */
+    };
+    e2e_faults(&mock, "[{\"kind\":\"malformed\",\"target\":\"GET /ExternalApi/v2/supplier\"}]");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        r = prism_call(&pr, bad[i].method, bad[i].path, bad[i].body);
+        httpc_resp_free(&r);
+        expect_findings(&pr, (int)i + 1, bad[i].finding);
+    }
+
+    /* Every call but the route Prism did not know reached the mock. */
+    cJSON *j = e2e_journal(&mock);
+    int requests = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "kind");
+        requests += cJSON_IsString(k) && strcmp(k->valuestring, "request") == 0;
+    }
+    EXPECT_EQ_INT(requests, 6);
+    cJSON_Delete(j);
+    proc_stop(pr.p, 5000);
+    e2e_stop(&mock);
+}
+
+/* An upstream whose answer has the wrong shape: a list that is a string. */
+static void wrong_shape(httpd_req *r, void *ud)
+{
+    (void)ud;
+    httpd_reply_json_text(r, 200, "{\"ProductAvailabilityList\":\"oops\",\"Total\":1,\"Page\":1}");
+}
+
+TEST_T(prism, flags_an_answer_of_the_wrong_shape, 300)
+{
+    httpd *h = e2e_listen("GET", "/ref/productavailability", wrong_shape, NULL, 0);
+    char upstream[64];
+    snprintf(upstream, sizeof upstream, "http://127.0.0.1:%u", (unsigned)httpd_port(h));
+    prism pr;
+    prism_start(&pr, upstream);
+    httpc_resp r = prism_call(&pr, "GET", "/ref/productavailability", NULL);
+    EXPECT_EQ_INT(r.status, 200);
+    httpc_resp_free(&r);
+    expect_findings(&pr, 1, "response.body.ProductAvailabilityList");
+    proc_stop(pr.p, 5000);
+    httpd_free(h);
+}
