@@ -20,27 +20,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-function usage(msg) {
-  console.error(`shopify_client: ${msg}`);
-  console.error('usage: node shopify_client.mjs --url URL --token TOKEN [--domain D] [--version V] [--time-scale K]');
-  process.exit(2);
-}
+import { parseArgs, trimSlash } from './cli.mjs';
 
-const opts = { domain: 'demo.myshopify.com', version: '2026-10', timeScale: 1 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i += 2) {
-  const [flag, value] = [argv[i], argv[i + 1]];
-  if (value === undefined) usage(`${flag} needs a value`);
-  switch (flag) {
-    case '--url': opts.url = value.replace(/\/$/, ''); break;
-    case '--token': opts.token = value; break;
-    case '--domain': opts.domain = value; break;
-    case '--version': opts.version = value; break;
-    case '--time-scale': opts.timeScale = Number(value); break;
-    default: usage(`unknown option ${flag}`);
-  }
-}
-if (!opts.url || !opts.token) usage('--url and --token are required');
+const { opts, usage } = parseArgs('shopify_client',
+  'node shopify_client.mjs --url URL --token TOKEN [--domain D] [--version V] [--time-scale K]',
+  { '--url': { key: 'url', convert: trimSlash }, '--token': { key: 'token' },
+    '--domain': { key: 'domain' }, '--version': { key: 'version' },
+    '--time-scale': { key: 'timeScale', convert: Number } },
+  { domain: 'demo.myshopify.com', version: '2026-10', timeScale: 1 }, ['url', 'token']);
 if (!(opts.timeScale > 0)) usage('--time-scale must be a positive number');
 
 // ---- the package, from the pinned test tools --------------------------------

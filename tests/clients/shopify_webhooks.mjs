@@ -19,26 +19,13 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-function usage(msg) {
-  console.error(`shopify_webhooks: ${msg}`);
-  console.error('usage: node shopify_webhooks.mjs --url URL --token TOKEN --secret SECRET [--version V]');
-  process.exit(2);
-}
+import { parseArgs, trimSlash } from './cli.mjs';
 
-const opts = { version: '2026-10' };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i += 2) {
-  const [flag, value] = [argv[i], argv[i + 1]];
-  if (value === undefined) usage(`${flag} needs a value`);
-  switch (flag) {
-    case '--url': opts.url = value.replace(/\/$/, ''); break;
-    case '--token': opts.token = value; break;
-    case '--secret': opts.secret = value; break;
-    case '--version': opts.version = value; break;
-    default: usage(`unknown option ${flag}`);
-  }
-}
-if (!opts.url || !opts.token || !opts.secret) usage('--url, --token and --secret are required');
+const { opts } = parseArgs('shopify_webhooks',
+  'node shopify_webhooks.mjs --url URL --token TOKEN --secret SECRET [--version V]',
+  { '--url': { key: 'url', convert: trimSlash }, '--token': { key: 'token' },
+    '--secret': { key: 'secret' }, '--version': { key: 'version' } },
+  { version: '2026-10' }, ['url', 'token', 'secret']);
 
 const tools = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'tools', 'node_modules');
 const lib = path.join(tools, '@shopify', 'shopify-api', 'dist', 'esm', 'lib', 'index.mjs');
