@@ -16,7 +16,6 @@ struct shopify {
     char *graphql;    /* .../admin/api/<version>/graphql.json */
     char *hdr_token;
     int new_semantics; /* 2026-04 and later: changeFromQuantity, @idempotent */
-    int rest_writes;
     gate *rest_gate, *gql_gate;
     outbound rest, gql;
 };
@@ -67,7 +66,6 @@ shopify *shopify_new(const cfg_shop *cfg, const policy *pol, metrics *m, const s
     s->hdr_token = xasprintf("X-Shopify-Access-Token: %s", cfg->access_token);
     /* Versions are YYYY-MM; "unstable" sorts after every dated one. */
     s->new_semantics = strcmp(cfg->api_version, "2026-04") >= 0;
-    s->rest_writes = cfg->inventory_rest;
     /* Start from the smallest plan; the first answer tells the real size. */
     s->rest_gate = gate_leaky(40, 2, clk);
     s->gql_gate = gate_leaky(2000, 100, clk);
@@ -315,30 +313,10 @@ cJSON *shopify_gql_body(const char *query)
     return body;
 }
 
-static void set_rest(shopify *s, const shopify_set *sets, size_t n, int prio, outcome *o)
-{
-    memset(o, 0, sizeof *o);
-    o->action = POLICY_DONE;
-    for (size_t i = 0; i < n; i++) {
-        char body[160];
-        snprintf(body, sizeof body, "{\"location_id\":%lld,\"inventory_item_id\":%lld,\"available\":%lld}",
-                 (long long)sets[i].location, (long long)sets[i].item, (long long)sets[i].quantity);
-        if (i)
-            outbound_done(o);
-        shopify_rest(s, "POST", "inventory_levels/set.json", body, prio, 1, o);
-        if (o->action != POLICY_DONE)
-            return;
-    }
-}
-
 void shopify_set_levels(shopify *s, const shopify_set *sets, size_t n, const char *idem_key,
                         int prio, int *stale, outcome *o)
 {
     *stale = 0;
-    if (s->rest_writes) {
-        set_rest(s, sets, n, prio, o);
-        return;
-    }
     sbuf q = SBUF_INIT;
     sbuf_puts(&q, "mutation SetLevels($input: InventorySetQuantitiesInput!) { "
                   "inventorySetQuantities(input: $input)");

@@ -1,14 +1,13 @@
 /*
  * syncd's Shopify Admin API client for one shop: GraphQL wherever GraphQL
- * has the operation (shopify_orders.c: orders, fulfilment, webhook
- * subscriptions; inventory writes here), REST reads of the catalog and
- * levels. REST calls pass a leaky
- * bucket kept in step with X-Shopify-Shop-Api-Call-Limit, GraphQL calls a
- * cost bucket kept in step with extensions.cost, both shared by every
- * worker. Inventory is written with GraphQL inventorySetQuantities using
- * compare-and-set (changeFromQuantity from API 2026-04 on, compareQuantity
- * before) and an idempotency key; REST inventory_levels/set.json is the
- * configurable fallback (it has neither, so it can race).
+ * has the operation (here: inventory writes; shopify_orders.c: orders,
+ * fulfilment through fulfillment orders, webhook subscriptions), REST only
+ * for the catalog and level reads. REST calls pass a leaky bucket kept in
+ * step with X-Shopify-Shop-Api-Call-Limit, GraphQL calls a cost bucket kept
+ * in step with extensions.cost, both shared by every worker. Inventory is
+ * written with inventorySetQuantities using compare-and-set
+ * (changeFromQuantity from API 2026-04 on, compareQuantity before) and,
+ * from 2026-04, an @idempotent key.
  */
 #ifndef SURGE_SYNCD_SHOPIFY_H
 #define SURGE_SYNCD_SHOPIFY_H
