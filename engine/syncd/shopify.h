@@ -1,10 +1,10 @@
 /*
- * syncd's Shopify Admin API client for one shop: GraphQL wherever GraphQL
- * has the operation (here: inventory writes; shopify_orders.c: orders,
- * fulfilment through fulfillment orders, webhook subscriptions), REST only
- * for the catalog and level reads. REST calls pass a leaky bucket kept in
- * step with X-Shopify-Shop-Api-Call-Limit, GraphQL calls a cost bucket kept
- * in step with extensions.cost, both shared by every worker. Inventory is
+ * syncd's Shopify Admin API client for one shop, all through the GraphQL
+ * Admin API (REST Admin is legacy since 2024-10 and new public apps are
+ * GraphQL-only): the catalog and level reads and the inventory writes here;
+ * orders, fulfilment through fulfillment orders and webhook subscriptions
+ * in shopify_orders.c. Every call passes one cost bucket per shop, kept in
+ * step with extensions.cost and shared by every worker. Inventory is
  * written with inventorySetQuantities using compare-and-set
  * (changeFromQuantity from API 2026-04 on, compareQuantity before) and,
  * from 2026-04, an @idempotent key.
@@ -45,12 +45,13 @@ void shopify_free(shopify *s);
 void shopify_stop(shopify *s);
 const char *shopify_domain(const shopify *s);
 
-/* Every variant with a SKU (products.json, following Link pages). */
+/* Every variant with a SKU (productVariants, 250 a page). */
 void shopify_variants(shopify *s, shopify_variant **out, size_t *n, outcome *o);
 void shopify_variants_free(shopify_variant *v, size_t n);
-/* Location ids, in Shopify's order. */
+/* Location ids, in Shopify's order (locations). */
 void shopify_locations(shopify *s, int64_t **ids, size_t *n, outcome *o);
-/* Levels of items at locations (REST, 250 items a call). */
+/* The available quantity of items at locations (inventoryItems by id with
+ * their inventoryLevels, batches sized under the single-query cost limit). */
 void shopify_levels(shopify *s, const int64_t *items, size_t n_items, const int64_t *locs,
                     size_t n_locs, int prio, shopify_level **out, size_t *n, outcome *o);
 /* Sets levels in one mutation. *stale gets 1 when Shopify refused because a
@@ -124,18 +125,8 @@ void shopify_fulfil(shopify *s, const shopify_order *ord, const int64_t *qty, in
                     const char *tracking, const char *carrier, shopify_fulfil_result *res,
                     outcome *o);
 
-/* A REST call answered as JSON: on DONE *out gets the document (caller
- * frees), else NULL (an unreadable answer turns the outcome to RETRY). */
-void shopify_json(shopify *s, const char *method, const char *path, const char *body, int prio,
-                  int idempotent, cJSON **out, outcome *o);
 /* Paid orders updated at or after since (ISO-8601), through GraphQL orders
  * ("financial_status:paid updated_at:>='since'"), as shopify_orders. */
 void shopify_paid_orders(shopify *s, const char *since, int prio, cJSON **orders, outcome *o);
-
-/* A REST call relative to /admin/api/<version>/ (path with query). */
-void shopify_rest(shopify *s, const char *method, const char *path, const char *body, int prio,
-                  int idempotent, outcome *o);
-/* A REST call to an absolute URL (Link header pages). */
-void shopify_rest_url(shopify *s, const char *url, int prio, outcome *o);
 
 #endif

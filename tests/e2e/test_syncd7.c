@@ -135,7 +135,7 @@ TEST_T(syncd7, reconcile_recovers_an_order_whose_webhooks_were_all_dropped, 120)
 /* syncd has read Shopify's inventory levels at least once. */
 static int levels_read(void *ud)
 {
-    return shop_journal_count(ud, "request", "path", "inventory_levels.json") > 0;
+    return sdt_metric(ud, "syncd_shopify_level_reads_total") > 0;
 }
 
 TEST_T(syncd7, reconcile_repairs_level_drift, 120)
