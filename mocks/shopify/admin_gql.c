@@ -15,6 +15,7 @@
 #include "res.h"
 #include "rest.h"
 #include "sbuf.h"
+#include "search.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -954,81 +955,27 @@ cJSON *ag_cands_resolve(ctx *c, const gql_selection *f, const char *node_type, c
     return out;
 }
 
-/* The SKUs and ids a search query names ("sku:A OR sku:'B C'", "id:12"). */
+/* A variant (as an item or a variant, by id) against one search term:
+ * sku (exact) and id (a gid or a number, with comparators); a field the
+ * mock does not know matches, as Shopify ignores it. */
 typedef struct {
-    char **skus;
-    size_t n_skus;
-    int64_t *ids;
-    size_t n_ids;
-    int any; /* no usable term: everything matches */
-} search;
+    const ws_variant *v;
+    int64_t id;
+    const char *type;
+} variant_obj;
 
-static void search_parse(const char *q, search *s)
+static int variant_term(const search_term *t, const void *obj)
 {
-    memset(s, 0, sizeof *s);
-    s->any = 1;
-    if (!q)
-        return;
-    const char *p = q;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        const char *colon = NULL;
-        const char *t = p;
-        while (*t && *t != ' ' && *t != ':')
-            t++;
-        if (*t == ':')
-            colon = t;
-        if (!colon) {
-            p = t;
-            continue;
-        }
-        size_t flen = (size_t)(colon - p);
-        const char *v = colon + 1;
-        char quote = (*v == '\'' || *v == '"') ? *v : 0;
-        const char *vs = quote ? v + 1 : v;
-        const char *ve = vs;
-        while (*ve && (quote ? *ve != quote : *ve != ' '))
-            ve++;
-        char *val = xstrndup(vs, (size_t)(ve - vs));
-        if (flen == 3 && strncmp(p, "sku", 3) == 0) {
-            s->skus = xrealloc(s->skus, (s->n_skus + 1) * sizeof *s->skus);
-            s->skus[s->n_skus++] = val;
-            s->any = 0;
-        } else if (flen == 2 && strncmp(p, "id", 2) == 0) {
-            s->ids = xrealloc(s->ids, (s->n_ids + 1) * sizeof *s->ids);
-            int64_t id = ag_gid_id(val, "InventoryItem");
-            s->ids[s->n_ids++] = id > 0 ? id : strtoll(val, NULL, 10);
-            s->any = 0;
-            free(val);
-        } else {
-            free(val);
-        }
-        p = *ve ? ve + (quote ? 1 : 0) : ve;
+    const variant_obj *x = obj;
+    if (strcmp(t->field, "sku") == 0)
+        return strcmp(t->value, x->v->sku) == 0;
+    if (strcmp(t->field, "id") == 0) {
+        int64_t want = ag_gid_id(t->value, x->type);
+        if (want < 0)
+            want = strtoll(t->value, NULL, 10);
+        return search_compare(t->op, x->id, want);
     }
-}
-
-static void search_free(search *s)
-{
-    for (size_t i = 0; i < s->n_skus; i++)
-        free(s->skus[i]);
-    free(s->skus);
-    free(s->ids);
-}
-
-static int search_match(const search *s, const ws_variant *v, int64_t id)
-{
-    if (s->any)
-        return 1;
-    for (size_t i = 0; i < s->n_skus; i++)
-        if (strcmp(s->skus[i], v->sku) == 0)
-            return 1;
-    for (size_t i = 0; i < s->n_ids; i++)
-        if (s->ids[i] == id)
-            return 1;
-    return 0;
+    return 1;
 }
 
 /* Connections of variants (as items or variants), filtered by query. */
@@ -1036,19 +983,19 @@ static cJSON *variant_connection(ctx *c, const gql_selection *f, const char *typ
                                  const ws_product *only)
 {
     const cJSON *q = ag_field_arg(c, f, "query");
-    search s;
-    search_parse(cJSON_IsString(q) ? q->valuestring : NULL, &s);
+    search_query sq;
+    search_parse(cJSON_IsString(q) ? q->valuestring : NULL, &sq);
     size_t cap = only ? only->n_variants : c->s->n_variants;
     cands cl;
     ag_cands_init(&cl, cap);
     for (size_t i = 0; i < cap; i++) {
         ws_variant *v = &c->s->variants[only ? only->variants[i] : i];
         int64_t id = items ? v->item_id : v->id;
-        if (!search_match(&s, v, id) && !(items ? 0 : search_match(&s, v, v->item_id)))
+        variant_obj x = {v, id, type};
+        if (!search_match(&sq, variant_term, &x))
             continue;
         ag_cands_add(&cl, (ref){.type = type, .v = v}, id);
     }
-    search_free(&s);
     return ag_cands_resolve(c, f, type, &cl);
 }
 

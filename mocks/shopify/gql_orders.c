@@ -16,11 +16,13 @@
 #include "mem.h"
 #include "res.h"
 #include "sbuf.h"
+#include "search.h"
 #include "spec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -92,71 +94,18 @@ static const char *display_fulfillment(const ws_order *o)
 
 /* ---- orders search ------------------------------------------------------------ */
 
-/* One term of Shopify's search syntax: field, comparator, value. */
-typedef struct {
-    char field[32];
-    char op[3];   /* ":", ">", ">=", "<", "<=" */
-    char value[128];
-} term;
-
-/* Splits "updated_at:>'2026-12-01T00:00:00Z' financial_status:paid" into
- * terms (AND joins them; "AND" itself is skipped). Returns the count. */
-static size_t parse_terms(const char *q, term *out, size_t max)
-{
-    size_t n = 0;
-    const char *p = q;
-    while (p && *p && n < max) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        const char *colon = p;
-        while (*colon && *colon != ':' && *colon != ' ')
-            colon++;
-        if (*colon != ':') { /* a bare word ("AND", free text): skipped */
-            p = colon;
-            continue;
-        }
-        term *t = &out[n];
-        memset(t, 0, sizeof *t);
-        snprintf(t->field, sizeof t->field, "%.*s", (int)(colon - p), p);
-        const char *v = colon + 1;
-        if (*v == '>' || *v == '<') {
-            t->op[0] = *v++;
-            if (*v == '=')
-                t->op[1] = *v++;
-        } else {
-            t->op[0] = ':';
-        }
-        char quote = (*v == '\'' || *v == '"') ? *v++ : 0;
-        const char *e = v;
-        while (*e && (quote ? *e != quote : *e != ' '))
-            e++;
-        snprintf(t->value, sizeof t->value, "%.*s", (int)(e - v), v);
-        p = *e && quote ? e + 1 : e;
-        n++;
-    }
-    return n;
-}
-
-static int cmp_ok(const char *op, int64_t have, int64_t want)
-{
-    if (strcmp(op, ">") == 0)
-        return have > want;
-    if (strcmp(op, ">=") == 0)
-        return have >= want;
-    if (strcmp(op, "<") == 0)
-        return have < want;
-    if (strcmp(op, "<=") == 0)
-        return have <= want;
-    return have == want;
-}
-
 /* Whether an order passes one term. Fields Shopify's orders search has
  * that the mock does not know match everything, as Shopify ignores an
  * unknown filter (docs/mock-shopify.md). */
-static int term_ok(const ws_shop *s, const ws_order *o, const term *t)
+typedef struct {
+    const ws_shop *s;
+    const ws_order *o;
+} order_obj;
+
+static int term_ok(const search_term *t, const void *obj)
 {
+    const ws_shop *s = ((const order_obj *)obj)->s;
+    const ws_order *o = ((const order_obj *)obj)->o;
     static const struct {
         const char *field;
         size_t offset;
@@ -174,7 +123,7 @@ static int term_ok(const ws_shop *s, const ws_order *o, const term *t)
         int64_t have;
         memcpy(&have, (const char *)o + dates[i].offset, sizeof have);
         /* A date compares at second precision, as Shopify writes them. */
-        return cmp_ok(t->op, have / 1000, want / 1000);
+        return search_compare(t->op, have / 1000, want / 1000);
     }
     if (strcmp(t->field, "financial_status") == 0)
         return strcasecmp(t->value, world_financial_name(o->financial)) == 0;
@@ -202,7 +151,7 @@ static int term_ok(const ws_shop *s, const ws_order *o, const term *t)
         int64_t id = ag_gid_id(t->value, "Order");
         if (id < 0)
             id = strtoll(t->value, NULL, 10);
-        return cmp_ok(t->op, o->id, id);
+        return search_compare(t->op, o->id, id);
     }
     if (strcmp(t->field, "name") == 0) {
         char name[32];
@@ -215,16 +164,14 @@ static int term_ok(const ws_shop *s, const ws_order *o, const term *t)
 static cJSON *orders_connection(ctx *c, const gql_selection *f)
 {
     const cJSON *q = ag_field_arg(c, f, "query");
-    term terms[16];
-    size_t nt = cJSON_IsString(q) ? parse_terms(q->valuestring, terms, 16) : 0;
+    search_query sq;
+    search_parse(cJSON_IsString(q) ? q->valuestring : NULL, &sq);
     cands cl;
     ag_cands_init(&cl, c->s->n_orders);
     for (size_t i = 0; i < c->s->n_orders; i++) {
         ws_order *o = &c->s->orders[i];
-        int ok = 1;
-        for (size_t k = 0; k < nt && ok; k++)
-            ok = term_ok(c->s, o, &terms[k]);
-        if (ok)
+        order_obj x = {c->s, o};
+        if (search_match(&sq, term_ok, &x))
             ag_cands_add(&cl, (ref){.type = "Order", .o = o}, o->id);
     }
     return ag_cands_resolve(c, f, "Order", &cl);
