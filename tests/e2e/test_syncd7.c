@@ -591,3 +591,70 @@ TEST_T(syncd7, held_fulfillment_orders_are_released_or_reported, 150)
     cJSON_Delete(j);
     sdt_stop(&w);
 }
+
+TEST_T(syncd7, each_fulfillment_order_fulfils_at_its_own_location, 150)
+{
+    sdt_world w;
+    /* Shopify stocks A-1 at East and A-2 at West, as Cin7 does: a split
+     * order gets one fulfillment order per Shopify location. */
+    char *shop = sdt_shop_config(
+        "[{\"title\":\"A1\",\"variants\":[{\"sku\":\"A-1\",\"stock\":{\"East\":20}}]},"
+        "{\"title\":\"A2\",\"variants\":[{\"sku\":\"A-2\",\"stock\":{\"West\":20}}]}]",
+        "");
+    char *two = sdt_json_merge(shop, "{}");
+    free(shop);
+    /* Swap the one location sdt_shop_config writes for East and West. */
+    char *p = strstr(two, "[{\"name\":\"Online Store\"}]");
+    if (!p)
+        test_fail(__FILE__, __LINE__, "shop config has no location list: %s", two);
+    char *cfg = xasprintf("%.*s[{\"name\":\"East\"},{\"name\":\"West\"}]%s", (int)(p - two), two,
+                          p + strlen("[{\"name\":\"Online Store\"}]"));
+    free(two);
+    sdt_start_world_take(&w,
+                         cin7_shipping("[{\"name\":\"East\"},{\"name\":\"West\"}]",
+                                       "[{\"sku\":\"A-1\",\"price\":10},{\"sku\":\"A-2\",\"price\":20}]",
+                                       "[{\"sku\":\"A-1\",\"location\":\"East\",\"on_hand\":20},"
+                                       "{\"sku\":\"A-2\",\"location\":\"West\",\"on_hand\":20}]"),
+                         cfg, "[{\"name\":\"East\",\"priority\":1},{\"name\":\"West\",\"priority\":2}]",
+                         NULL);
+    int64_t split = sdt_checkout_lines(&w, "[{\"sku\":\"A-1\",\"qty\":1},{\"sku\":\"A-2\",\"qty\":3}]",
+                                       NULL);
+    if (!wait_fulfilled(&w, split, 2, 40000))
+        test_fail(__FILE__, __LINE__, "split order %lld: not two fulfillments (log %s)",
+                  (long long)split, w.syncd.log);
+    cJSON *st = sdt_shop_state(&w);
+    const cJSON *locs = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(st, "shops"), 0), "locations");
+    int64_t east = (int64_t)sdt_num(cJSON_GetArrayItem(locs, 0), "id");
+    int64_t west = (int64_t)sdt_num(cJSON_GetArrayItem(locs, 1), "id");
+    cJSON_Delete(st);
+    cJSON *fs = NULL;
+    EXPECT_EQ_INT(fulfillments_of(&w, split, &fs), 2);
+    const cJSON *f;
+    int64_t fo_east = 0, fo_west = 0;
+    cJSON_ArrayForEach(f, fs)
+    {
+        const cJSON *lines = cJSON_GetObjectItemCaseSensitive(f, "lines");
+        EXPECT_EQ_INT(cJSON_GetArraySize(lines), 1);
+        const char *sku = sdt_str(cJSON_GetArrayItem(lines, 0), "sku");
+        int64_t at = (int64_t)sdt_num(f, "location_id");
+        const cJSON *ids = cJSON_GetObjectItemCaseSensitive(f, "fulfillment_order_ids");
+        EXPECT_EQ_INT(cJSON_GetArraySize(ids), 1);
+        int64_t fo = cJSON_IsNumber(cJSON_GetArrayItem(ids, 0))
+                         ? (int64_t)cJSON_GetArrayItem(ids, 0)->valuedouble
+                         : 0;
+        if (strcmp(sku, "A-1") == 0) {
+            EXPECT_EQ_INT(at, east);
+            EXPECT_EQ_INT(sdt_num(cJSON_GetArrayItem(lines, 0), "qty"), 1);
+            fo_east = fo;
+        } else {
+            EXPECT_EQ_STR(sku, "A-2");
+            EXPECT_EQ_INT(at, west);
+            EXPECT_EQ_INT(sdt_num(cJSON_GetArrayItem(lines, 0), "qty"), 3);
+            fo_west = fo;
+        }
+    }
+    EXPECT_TRUE(fo_east && fo_west && fo_east != fo_west);
+    cJSON_Delete(fs);
+    sdt_stop(&w);
+}
