@@ -117,11 +117,11 @@ typedef struct {
 
 /* Fulfils qty[i] units of ord's line i through its fulfillment orders
  * (fulfillmentCreate, one call per location, the shipping location's
- * first). Fulfillment orders on hold because stock was out are released
- * first (the shipment proves it is there); any other hold is the
- * merchant's: res->held is set and nothing is fulfilled. A user error is
- * PERMANENT. */
-void shopify_fulfil(shopify *s, const shopify_order *ord, const int64_t *qty, int64_t location,
+ * first). Of the fulfillment orders holding shipped units, those on hold
+ * because stock was out are released first (the shipment proves it is
+ * there; ord's copy is updated); any other hold is the merchant's:
+ * res->held is set and nothing is fulfilled. A user error is PERMANENT. */
+void shopify_fulfil(shopify *s, shopify_order *ord, const int64_t *qty, int64_t location,
                     const char *tracking, const char *carrier, shopify_fulfil_result *res,
                     outcome *o);
 

@@ -444,7 +444,22 @@ static void create_at(shopify *s, const shopify_order *ord, int64_t location, in
     cJSON_Delete(data);
 }
 
-void shopify_fulfil(shopify *s, const shopify_order *ord, const int64_t *qty, int64_t location,
+/* 1 when fulfillment order fo has remaining units of a line item that
+ * this shipment fulfils (want > 0). */
+static int holds_shipped(const shopify_order *ord, const cJSON *fo, const int64_t *want)
+{
+    const cJSON *fl;
+    cJSON_ArrayForEach(fl, at(at(fo, "lineItems", NULL), "nodes", NULL))
+    {
+        int64_t line = gid_num(str(at(fl, "lineItem", NULL), "id"));
+        for (size_t i = 0; i < ord->n_lines; i++)
+            if (ord->lines[i].id == line && want[i] > 0 && int_of(fl, "remainingQuantity") > 0)
+                return 1;
+    }
+    return 0;
+}
+
+void shopify_fulfil(shopify *s, shopify_order *ord, const int64_t *qty, int64_t location,
                     const char *tracking, const char *carrier, shopify_fulfil_result *res,
                     outcome *o)
 {
@@ -455,14 +470,16 @@ void shopify_fulfil(shopify *s, const shopify_order *ord, const int64_t *qty, in
     int64_t wanted = 0;
     for (size_t i = 0; i < ord->n_lines; i++)
         wanted += want[i] = qty[i];
-    /* Holds first: released when the goods' absence was the reason,
-     * reported (nothing fulfilled) otherwise. */
-    const cJSON *fos = at(at(ord->raw, "fulfillmentOrders", NULL), "nodes", NULL);
-    const cJSON *fo;
+    /* Holds first, on the fulfillment orders that hold shipped units (a
+     * hold elsewhere, e.g. on another location's backordered lines, is not
+     * this shipment's business): released when the goods' absence was the
+     * reason, reported (nothing fulfilled) otherwise. */
+    cJSON *fos = (cJSON *)at(at(ord->raw, "fulfillmentOrders", NULL), "nodes", NULL);
+    cJSON *fo;
     cJSON_ArrayForEach(fo, fos)
     {
         const char *st = str(fo, "status");
-        if (!st || strcmp(st, "ON_HOLD") != 0)
+        if (!st || strcmp(st, "ON_HOLD") != 0 || !holds_shipped(ord, fo, want))
             continue;
         int mine = 1;
         const cJSON *h;
@@ -480,7 +497,7 @@ void shopify_fulfil(shopify *s, const shopify_order *ord, const int64_t *qty, in
         }
         if (release_hold(s, fo, o) != 0)
             goto out;
-        cJSON_ReplaceItemInObjectCaseSensitive((cJSON *)fo, "status", cJSON_CreateString("OPEN"));
+        cJSON_ReplaceItemInObjectCaseSensitive(fo, "status", cJSON_CreateString("OPEN"));
         res->released++;
         outbound_done(o);
         memset(o, 0, sizeof *o);
