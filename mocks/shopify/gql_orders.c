@@ -1008,10 +1008,7 @@ static int m_hold(ctx *c, const gql_selection *f, ag_payload *pl)
     world_fo_err err;
     ws_hold *h = world_fo_hold(c->w, c->s, pl->o, fo, reason, jstr(in, "reasonNotes"), handle, &err);
     if (!h) {
-        const char *code = strstr(err.msg, "handle") ? "TAKEN"
-                           : strstr(err.msg, "10 holds") ? "FULFILLMENT_ORDER_HOLD_LIMIT_REACHED"
-                                                         : NULL;
-        user_error(pl, code, err.msg, strstr(err.msg, "handle") ? "fulfillmentHold.handle" : "id");
+        user_error(pl, err.code, err.msg, err.field ? "fulfillmentHold.handle" : "id");
         return 0;
     }
     pl->hold = (long)(h - fo->holds);

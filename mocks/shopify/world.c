@@ -1595,6 +1595,8 @@ static int fo_err(world_fo_err *err, int status, size_t req, size_t item, const 
     err->status = status;
     err->req = req;
     err->item = item;
+    err->code = NULL;
+    err->field = NULL;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
@@ -1723,10 +1725,13 @@ ws_hold *world_fo_hold(world *w, ws_shop *s, ws_order *o, ws_forder *fo, const c
         if (strcmp(fo->holds[k].handle, h) == 0) {
             fo_err(err, 422, 0, SIZE_MAX,
                    "The fulfillment order already has a hold with the handle \"%.64s\"", h);
+            err->code = "TAKEN";
+            err->field = "handle";
             return NULL;
         }
     if (fo->n_holds >= 10) {
         fo_err(err, 422, 0, SIZE_MAX, "The fulfillment order already has 10 holds");
+        err->code = "FULFILLMENT_ORDER_HOLD_LIMIT_REACHED";
         return NULL;
     }
     fo->holds = xrealloc(fo->holds, (fo->n_holds + 1) * sizeof *fo->holds);

@@ -328,6 +328,8 @@ int world_refund(world *w, ws_shop *s, ws_order *o, const world_refund_line *lin
 typedef struct {
     int status;
     size_t req, item;
+    const char *code;   /* Shopify's user error code when it has one, else NULL */
+    const char *field;  /* the input the error is about ("handle"), else NULL */
     char msg[256];
 } world_fo_err;
 
