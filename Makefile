@@ -60,7 +60,7 @@ SYNCD_PARTS := $(addprefix engine/syncd/,store.c config.c gate.c metrics.c stock
 HARNESS_PARTS := $(filter-out harness/main.c,$(sort $(wildcard harness/*.c)))
 # mock-shopify's pure parsers (GraphQL documents, configs), for their unit
 # and fuzz tests; they call nothing of mockd.
-SHOPIFY_PURE := mocks/shopify/gql.c mocks/shopify/spec.c
+SHOPIFY_PURE := mocks/shopify/gql.c mocks/shopify/spec.c mocks/shopify/search.c
 # mock-cin7's config and seed parser, which links with lib/ alone, for its
 # fuzz target.
 CIN7_PURE := mocks/cin7/config.c

@@ -177,14 +177,13 @@ static int read_shops(const cJSON *root, syncd_config *c, json_err *e)
         size_t bl = strlen(s->base_url);
         while (bl && s->base_url[bl - 1] == '/')
             s->base_url[--bl] = '\0';
-        if (strcmp(write, "graphql") == 0)
-            s->inventory_rest = 0;
-        else if (strcmp(write, "rest") == 0)
-            s->inventory_rest = 1;
-        else {
+        /* REST inventory_levels/set.json (no compare-and-set, no
+         * idempotency) was a legacy connector's baseline; no scenario
+         * uses it, so GraphQL is the only way left. */
+        if (strcmp(write, "graphql") != 0) {
             char wp[160];
             json_path_key(wp, sizeof wp, p, "inventory_write");
-            return json_fail(e, wp, "expected \"graphql\" or \"rest\", got \"%s\"", write);
+            return json_fail(e, wp, "expected \"graphql\" (REST writes are gone), got \"%s\"", write);
         }
         s->safety_buffer = buffer;
         for (size_t k = 0; k + 1 < c->n_shops; k++)
@@ -622,7 +621,7 @@ cJSON *config_to_json(const syncd_config *c)
         add_secret(s, "access_token", c->shops[i].access_token);
         add_secret(s, "api_secret", c->shops[i].api_secret);
         cJSON_AddStringToObject(s, "api_version", c->shops[i].api_version);
-        cJSON_AddStringToObject(s, "inventory_write", c->shops[i].inventory_rest ? "rest" : "graphql");
+        cJSON_AddStringToObject(s, "inventory_write", "graphql");
         cJSON_AddNumberToObject(s, "safety_buffer", (double)c->shops[i].safety_buffer);
         cJSON_AddItemToArray(shops, s);
     }

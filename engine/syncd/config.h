@@ -42,7 +42,6 @@ typedef struct {
     char *access_token;
     char *api_secret;    /* webhook HMAC key */
     char *api_version;
-    int inventory_rest;  /* write levels with REST set.json instead of GraphQL */
     int64_t safety_buffer;
     cfg_shop_location *locations; /* empty: first Shopify location shows every Cin7 location */
     size_t n_locations;

@@ -198,97 +198,114 @@ static int64_t location_for(const catalog *cat, size_t shop, const char *cin7_lo
     return n ? locs[0].id : 0;
 }
 
-/* GETs path (relative to the shop's Admin API) into *v (caller frees).
- * Returns 0, or -1 with *h saying what the failure calls for. */
-static int shop_get(syncd *sd, size_t shop, const char *path, cJSON **v, handled *h)
+/* What the order's line items still let fulfil, as Cin7 SKUs, for
+ * status_allocate (items[i] borrows from ord and the catalog). */
+static status_item *order_items(const catalog *cat, const shopify_order *ord)
 {
+    status_item *items = xcalloc(ord->n_lines + 1, sizeof *items);
+    for (size_t i = 0; i < ord->n_lines; i++)
+        items[i] = (status_item){ord->lines[i].sku ? catalog_cin7_sku(cat, ord->lines[i].sku) : NULL,
+                                 ord->lines[i].unfulfilled};
+    return items;
+}
+
+/* The Shopify side of a shipped sale: once per sale (the write ledger
+ * covers a fulfilment whose answer was lost: the order's fulfillments
+ * carrying the sale's tracking number show it landed), the shipped units
+ * fitted onto the order's unfulfilled line items, fulfilled through the
+ * order's fulfillment orders (shopify_fulfil). A fulfillment order a
+ * merchant put on hold is reported (alert, retried later, dead-lettered
+ * in the end), never skipped in silence. */
+static handled fulfil_at_shopify(syncd *sd, const store_event *ev, const char *evid,
+                                 const char *sale_id, const sale_info *s, size_t shop,
+                                 const char *order, const int64_t *ship)
+{
+    int64_t now = clock_now_ms(&sd->clk);
+    char done_key[200], write_key[200];
+    snprintf(done_key, sizeof done_key, "fulfil:%s", sale_id);
+    snprintf(write_key, sizeof write_key, "fulfillment:%s", sale_id);
+    const catalog *cat = syncd_catalog(sd);
+    handled h = handled_done();
+    int state = WRITE_INTENT;
+    int fresh = store_write_intent(sd->st, write_key, "fulfillment", NULL, now, &state, NULL);
+    if (fresh < 0)
+        return handled_retry(1000, "store: cannot record the intent of %.250s", write_key);
     outcome o;
-    *v = NULL;
-    shopify_json(sd->shops[shop], "GET", path, NULL, PRIO_NORMAL, 1, v, &o);
-    int rc = *v ? 0 : -1;
-    if (rc != 0)
-        *h = handled_from_outcome(&o);
+    shopify_order ord;
+    shopify_order_read(sd->shops[shop], order, &ord, &o);
+    if (o.action != POLICY_DONE) {
+        h = handled_from_outcome(&o);
+        outbound_done(&o);
+        shopify_order_free(&ord);
+        return h;
+    }
     outbound_done(&o);
-    return rc;
-}
-
-/* A fulfillment of the order carrying this tracking number already exists
- * (a POST that reached Shopify unanswered). Returns 1, 0, or -1 with *h. */
-static int already_there(syncd *sd, size_t shop, const char *order, const char *tracking,
-                         handled *h)
-{
-    if (!tracking)
-        return 0; /* nothing to know it by: Shopify's fulfillable units guard */
-    char path[160];
-    snprintf(path, sizeof path, "orders/%s/fulfillments.json", order);
-    cJSON *v;
-    if (shop_get(sd, shop, path, &v, h) != 0)
-        return -1;
-    int found = 0;
-    const cJSON *f;
-    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(v, "fulfillments"))
-    {
-        const char *t = str_of(f, "tracking_number");
-        found |= t && strcmp(t, tracking) == 0;
+    status_item *items = NULL;
+    int64_t *qty = NULL;
+    if (!fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN) &&
+        shopify_order_has_tracking(&ord, s->tracking)) {
+        store_write_outcome(sd->st, write_key, WRITE_DONE, NULL, now);
+        store_idem_set(sd->st, done_key, "found");
+        store_audit(sd->st, ev->id, now, "fulfillment_found", s->tracking);
+        goto out;
     }
-    cJSON_Delete(v);
-    return found;
-}
-
-/* Reads the order's line items into items (Cin7 SKUs, fulfillable units)
- * and ids. Returns 0, or -1 with *h. */
-static int order_items(syncd *sd, const catalog *cat, size_t shop, const char *order,
-                       status_item **items, int64_t **ids, size_t *n, handled *h)
-{
-    char path[160];
-    snprintf(path, sizeof path, "orders/%s.json", order);
-    cJSON *v;
-    if (shop_get(sd, shop, path, &v, h) != 0)
-        return -1;
-    const cJSON *li = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "order"),
-                                                       "line_items");
-    size_t cap = (size_t)cJSON_GetArraySize(li) + 1;
-    *items = xcalloc(cap, sizeof **items);
-    *ids = xcalloc(cap, sizeof **ids);
-    *n = 0;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, li)
-    {
-        const char *sku = str_of(it, "sku");
-        const cJSON *fq = cJSON_GetObjectItemCaseSensitive(it, "fulfillable_quantity");
-        (*items)[*n] = (status_item){sku ? catalog_cin7_sku(cat, sku) : NULL,
-                                     cJSON_IsNumber(fq) ? (int64_t)fq->valuedouble : 0};
-        (*ids)[*n] = int_of(it, "id");
-        (*n)++;
+    items = order_items(cat, &ord);
+    qty = xcalloc(ord.n_lines + 1, sizeof *qty);
+    status_fit fit = status_allocate(s->lines, ship, s->n, items, ord.n_lines, qty);
+    if (fit.units == 0) {
+        log_event(LOG_WARN, evid, "sale %s (order %s) shipped, but Shopify has nothing left to fulfil",
+                  sale_id, order);
+        store_write_outcome(sd->st, write_key, WRITE_DONE, NULL, now);
+        store_idem_set(sd->st, done_key, "nothing left");
+        metrics_inc(sd->m, "syncd_fulfillments_nothing_left_total", 1);
+        store_audit(sd->st, ev->id, now, "skipped", "nothing left to fulfil");
+        goto out;
     }
-    cJSON_Delete(v);
-    return 0;
-}
-
-static char *fulfillment_body(int64_t location, const sale_info *s, const int64_t *ids,
-                              const int64_t *qty, size_t n)
-{
-    cJSON *b = cJSON_CreateObject();
-    cJSON *f = cJSON_AddObjectToObject(b, "fulfillment");
-    if (location)
-        cJSON_AddNumberToObject(f, "location_id", (double)location);
-    if (s->tracking)
-        cJSON_AddStringToObject(f, "tracking_number", s->tracking);
-    if (s->carrier)
-        cJSON_AddStringToObject(f, "tracking_company", s->carrier);
-    cJSON_AddBoolToObject(f, "notify_customer", 0);
-    cJSON *items = cJSON_AddArrayToObject(f, "line_items");
-    for (size_t k = 0; k < n; k++) {
-        if (!qty[k])
-            continue;
-        cJSON *i = cJSON_CreateObject();
-        cJSON_AddNumberToObject(i, "id", (double)ids[k]);
-        cJSON_AddNumberToObject(i, "quantity", (double)qty[k]);
-        cJSON_AddItemToArray(items, i);
+    shopify_fulfil_result res;
+    shopify_fulfil(sd->shops[shop], &ord, qty, location_for(cat, shop, s->location), s->tracking,
+                   s->carrier, &res, &o);
+    int64_t at = clock_now_ms(&sd->clk);
+    if (res.released)
+        metrics_inc(sd->m, "syncd_fulfillment_holds_released_total", res.released);
+    if (o.action == POLICY_DONE && res.held) {
+        /* Nothing was written: the intent stays open for the next try. */
+        metrics_inc(sd->m, "syncd_fulfillments_held_total", 1);
+        store_audit(sd->st, ev->id, at, "held", res.held_reason);
+        cJSON *al = cJSON_CreateObject();
+        cJSON_AddStringToObject(al, "reason", "fulfillment order on hold");
+        cJSON_AddStringToObject(al, "hold", res.held_reason);
+        cJSON_AddStringToObject(al, "order", order);
+        cJSON_AddStringToObject(al, "sale", sale_id);
+        syncd_alert(sd, ev->id, al);
+        h = handled_retry(600000, "order %.40s: a fulfillment order is on hold (%.60s); sale %.60s "
+                                  "shipped and waits for the merchant to release it",
+                          order, res.held_reason, sale_id);
+    } else if (o.action == POLICY_DONE) {
+        store_write_outcome(sd->st, write_key, WRITE_DONE, res.fulfillment_id, at);
+        store_idem_set(sd->st, done_key, res.fulfillment_id);
+        store_audit(sd->st, ev->id, at, fit.partial ? "fulfilled_partially" : "fulfilled",
+                    res.fulfillment_id);
+        metrics_inc(sd->m, "syncd_fulfillments_created_total", 1);
+        if (fit.partial)
+            metrics_inc(sd->m, "syncd_fulfillments_partial_total", 1);
+        log_event(LOG_INFO, evid,
+                  "order %s: %s fulfillment %s of %lld units for sale %s, tracking %s%s%s", order,
+                  fit.partial ? "partial" : "complete", res.fulfillment_id, (long long)res.fulfilled,
+                  sale_id, s->tracking ? s->tracking : "none", s->carrier ? " by " : "",
+                  s->carrier ? s->carrier : "");
+        if (fit.unplaced || res.fulfilled < fit.units)
+            log_event(LOG_WARN, evid,
+                      "sale %s: %lld shipped units found no unfulfilled line item or fulfillment order",
+                      sale_id, (long long)(fit.unplaced + fit.units - res.fulfilled));
+    } else {
+        h = handled_write_failed(sd, write_key, &o, at);
     }
-    char *text = json_print(b);
-    cJSON_Delete(b);
-    return text;
+    outbound_done(&o);
+out:
+    free(items);
+    free(qty);
+    shopify_order_free(&ord);
+    return h;
 }
 
 /* The sale (read from Cin7) is shipped: fulfil it once. */
@@ -296,9 +313,8 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
                              const char *sale_id)
 {
     int64_t now = clock_now_ms(&sd->clk);
-    char done_key[200], write_key[200];
+    char done_key[200];
     snprintf(done_key, sizeof done_key, "fulfil:%s", sale_id);
-    snprintf(write_key, sizeof write_key, "fulfillment:%s", sale_id);
     char *prior = store_idem_get(sd->st, done_key);
     if (prior) {
         free(prior);
@@ -306,7 +322,6 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
         store_audit(sd->st, ev->id, now, "skipped", "sale already fulfilled");
         return handled_done();
     }
-    const catalog *cat = syncd_catalog(sd);
     /* The sale as it is now. */
     sbuf path = SBUF_INIT;
     sbuf_puts(&path, "sale?ID=");
@@ -325,9 +340,7 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     info_from_sale(doc, &s);
     cJSON_Delete(doc);
     handled h = handled_done();
-    status_item *items = NULL;
-    int64_t *ids = NULL, *qty = NULL, *ship = NULL;
-    size_t n_items = 0;
+    int64_t *ship = NULL;
     char order[64];
     order_of(&s, order, sizeof order);
     long shop = shop_of(sd, &s);
@@ -343,71 +356,8 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
         store_audit(sd->st, ev->id, now, a.state, a.note);
         goto out;
     }
-    int state = WRITE_INTENT;
-    int fresh = store_write_intent(sd->st, write_key, "fulfillment", NULL, now, &state, NULL);
-    if (fresh < 0) {
-        h = handled_retry(1000, "store: cannot record the intent of %.250s", write_key);
-        goto out;
-    }
-    if (!fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN)) {
-        int there = already_there(sd, (size_t)shop, order, s.tracking, &h);
-        if (there < 0)
-            goto out;
-        if (there) {
-            store_write_outcome(sd->st, write_key, WRITE_DONE, NULL, now);
-            store_idem_set(sd->st, done_key, "found");
-            store_audit(sd->st, ev->id, now, "fulfillment_found", s.tracking);
-            goto out;
-        }
-    }
-    if (order_items(sd, cat, (size_t)shop, order, &items, &ids, &n_items, &h) != 0)
-        goto out;
-    qty = xcalloc(n_items + 1, sizeof *qty);
-    status_fit fit = status_allocate(s.lines, ship, s.n, items, n_items, qty);
-    if (fit.units == 0) {
-        log_event(LOG_WARN, evid, "sale %s (order %s) shipped, but Shopify has nothing left to fulfil",
-                  sale_id, order);
-        store_write_outcome(sd->st, write_key, WRITE_DONE, NULL, now);
-        store_idem_set(sd->st, done_key, "nothing left");
-        metrics_inc(sd->m, "syncd_fulfillments_nothing_left_total", 1);
-        store_audit(sd->st, ev->id, now, "skipped", "nothing left to fulfil");
-        goto out;
-    }
-    char *body = fulfillment_body(location_for(cat, (size_t)shop, s.location), &s, ids, qty, n_items);
-    char fpath[160];
-    snprintf(fpath, sizeof fpath, "orders/%s/fulfillments.json", order);
-    cJSON *answer = NULL;
-    shopify_json(sd->shops[shop], "POST", fpath, body, PRIO_NORMAL, 0, &answer, &o);
-    free(body);
-    int64_t at = clock_now_ms(&sd->clk);
-    if (o.action == POLICY_DONE) {
-        const cJSON *fid = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(answer, "fulfillment"), "id");
-        char idtext[40] = "";
-        if (cJSON_IsNumber(fid))
-            snprintf(idtext, sizeof idtext, "%.0f", fid->valuedouble);
-        store_write_outcome(sd->st, write_key, WRITE_DONE, idtext, at);
-        store_idem_set(sd->st, done_key, idtext);
-        store_audit(sd->st, ev->id, at, fit.partial ? "fulfilled_partially" : "fulfilled", idtext);
-        metrics_inc(sd->m, "syncd_fulfillments_created_total", 1);
-        if (fit.partial)
-            metrics_inc(sd->m, "syncd_fulfillments_partial_total", 1);
-        log_event(LOG_INFO, evid,
-                  "order %s: %s fulfillment %s of %lld units for sale %s, tracking %s%s%s", order,
-                  fit.partial ? "partial" : "complete", idtext, (long long)fit.units, sale_id,
-                  s.tracking ? s.tracking : "none", s.carrier ? " by " : "", s.carrier ? s.carrier : "");
-        if (fit.unplaced)
-            log_event(LOG_WARN, evid, "sale %s: %lld shipped units found no unfulfilled line item",
-                      sale_id, (long long)fit.unplaced);
-    } else {
-        h = handled_write_failed(sd, write_key, &o, at);
-    }
-    cJSON_Delete(answer);
-    outbound_done(&o);
+    h = fulfil_at_shopify(sd, ev, evid, sale_id, &s, (size_t)shop, order, ship);
 out:
-    free(items);
-    free(ids);
-    free(qty);
     free(ship);
     info_free(&s);
     return h;

@@ -1,11 +1,11 @@
 /*
  * A client-side rate gate for one API credential, shared by every worker:
  * it holds calls back so the remote limit is never exceeded, and lets
- * urgent work through first. Three shapes: Cin7's calls per rolling minute,
- * Shopify's REST leaky bucket (kept in step with the server through the
- * X-Shopify-Shop-Api-Call-Limit header), and the GraphQL cost bucket (kept
- * in step through extensions.cost). After a 429 or 503 the gate pauses for
- * the Retry-After the server asked for.
+ * urgent work through first. Two shapes: Cin7's calls per rolling minute,
+ * and a leaky bucket, which syncd uses for Shopify's GraphQL cost bucket
+ * (kept in step through extensions.cost; a REST call bucket would fit the
+ * same shape). After a 429 or 503 the gate pauses for the Retry-After the
+ * server asked for.
  *
  * Priority: among callers waiting for a permit, the highest priority goes
  * first; equal priorities go in arrival order. Time is the scaled clock.

@@ -220,6 +220,7 @@ static handled read_shop(syncd *sd, size_t shop, shop_pass *p)
         return h;
     }
     outbound_done(&o);
+    metrics_inc(sd->m, "syncd_shopify_level_reads_total", 1);
     /* Levels read: later checkouts lower them from here on. */
     p->read_done = clock_now_ms(&sd->clk);
     for (size_t w = 0; w < p->n; w++) {

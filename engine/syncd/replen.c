@@ -485,53 +485,34 @@ static void backfill(replenisher *r)
     clock_format_iso(clock_epoch_ms(&sd->clk, now - sd->cfg.replen_window_ms), 0, since, sizeof since);
     size_t added = 0;
     for (size_t s = 0; s < sd->cfg.n_shops && !sd->stopping; s++) {
-        char path[200];
-        snprintf(path, sizeof path,
-                 "orders.json?status=any&financial_status=paid&limit=250&created_at_min=%s", since);
+        char search[120];
+        snprintf(search, sizeof search, "financial_status:paid created_at:>='%s'", since);
+        cJSON *orders = NULL;
         outcome o;
-        shopify_rest(sd->shops[s], "GET", path, NULL, PRIO_BULK, 1, &o);
-        while (o.action == POLICY_DONE) {
-            cJSON *v = json_parse(o.resp.body, o.resp.body_len, NULL);
-            const cJSON *ord;
-            cJSON_ArrayForEach(ord, cJSON_GetObjectItemCaseSensitive(v, "orders"))
+        shopify_orders(sd->shops[s], search, PRIO_BULK, &orders, &o);
+        outbound_done(&o);
+        const cJSON *ord;
+        cJSON_ArrayForEach(ord, orders)
+        {
+            char id[32];
+            const cJSON *idv = cJSON_GetObjectItemCaseSensitive(ord, "id");
+            if (!cJSON_IsNumber(idv) || cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ord, "cancelled_at")))
+                continue;
+            snprintf(id, sizeof id, "%.0f", idv->valuedouble);
+            int64_t placed = syncd_sim_time(sd, str(ord, "created_at"));
+            const cJSON *li;
+            cJSON_ArrayForEach(li, cJSON_GetObjectItemCaseSensitive(ord, "line_items"))
             {
-                char id[32];
-                const cJSON *idv = cJSON_GetObjectItemCaseSensitive(ord, "id");
-                if (!cJSON_IsNumber(idv) || cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ord, "cancelled_at")))
-                    continue;
-                snprintf(id, sizeof id, "%.0f", idv->valuedouble);
-                int64_t placed = syncd_sim_time(sd, str(ord, "created_at"));
-                const cJSON *li;
-                cJSON_ArrayForEach(li, cJSON_GetObjectItemCaseSensitive(ord, "line_items"))
-                {
-                    const char *sku = str(li, "sku");
-                    const char *c7 = sku ? catalog_cin7_sku(sd->cat, sku) : NULL;
-                    const cJSON *q = cJSON_GetObjectItemCaseSensitive(li, "quantity");
-                    if (c7 && cJSON_IsNumber(q) &&
-                        store_history_add(sd->st, shopify_domain(sd->shops[s]), id, c7,
-                                          (int64_t)q->valuedouble, placed) == 0)
-                        added++;
-                }
+                const char *sku = str(li, "sku");
+                const char *c7 = sku ? catalog_cin7_sku(sd->cat, sku) : NULL;
+                const cJSON *q = cJSON_GetObjectItemCaseSensitive(li, "quantity");
+                if (c7 && cJSON_IsNumber(q) &&
+                    store_history_add(sd->st, shopify_domain(sd->shops[s]), id, c7,
+                                      (int64_t)q->valuedouble, placed) == 0)
+                    added++;
             }
-            cJSON_Delete(v);
-            char link[2048], *next = NULL;
-            if (httpc_header(&o.resp, "Link", link, sizeof link)) {
-                char *rel = strstr(link, "rel=\"next\"");
-                if (rel) {
-                    *rel = '\0';
-                    char *lt = strrchr(link, '<'), *gt = strrchr(link, '>');
-                    if (lt && gt && gt > lt)
-                        next = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-                }
-            }
-            outbound_done(&o);
-            if (!next)
-                break;
-            shopify_rest_url(sd->shops[s], next, PRIO_BULK, &o);
-            free(next);
         }
-        if (o.action != POLICY_DONE)
-            outbound_done(&o);
+        cJSON_Delete(orders);
     }
     log_info("replenishment: velocity history backfilled with %zu order lines", added);
 }

@@ -16,25 +16,9 @@ struct shopify {
     char *graphql;    /* .../admin/api/<version>/graphql.json */
     char *hdr_token;
     int new_semantics; /* 2026-04 and later: changeFromQuantity, @idempotent */
-    int rest_writes;
-    gate *rest_gate, *gql_gate;
-    outbound rest, gql;
+    gate *gql_gate;
+    outbound gql;
 };
-
-/* Adopts the server's REST bucket figures: "used/size". */
-static void observe_rest(void *ud, const httpc_resp *r)
-{
-    shopify *s = ud;
-    char v[64];
-    if (!httpc_header(r, "X-Shopify-Shop-Api-Call-Limit", v, sizeof v))
-        return;
-    double used, size;
-    if (sscanf(v, "%lf/%lf", &used, &size) == 2 && size > 0) {
-        /* Every plan leaks a twentieth of its bucket a second (40/2 ... 800/40). */
-        gate_set_leak(s->rest_gate, size / 20);
-        gate_observe(s->rest_gate, used, size);
-    }
-}
 
 /* Adopts the GraphQL cost figures of extensions.cost.throttleStatus. */
 static void observe_gql(void *ud, const httpc_resp *r)
@@ -67,16 +51,10 @@ shopify *shopify_new(const cfg_shop *cfg, const policy *pol, metrics *m, const s
     s->hdr_token = xasprintf("X-Shopify-Access-Token: %s", cfg->access_token);
     /* Versions are YYYY-MM; "unstable" sorts after every dated one. */
     s->new_semantics = strcmp(cfg->api_version, "2026-04") >= 0;
-    s->rest_writes = cfg->inventory_rest;
     /* Start from the smallest plan; the first answer tells the real size. */
-    s->rest_gate = gate_leaky(40, 2, clk);
     s->gql_gate = gate_leaky(2000, 100, clk);
     outbound base = {.system = "shopify", .m = m, .clk = clk, .pol = *pol,
                      .inline_attempts = 4, .inline_wait_cap = 10000, .timeout_ms = timeout_ms};
-    s->rest = base;
-    s->rest.gate = s->rest_gate;
-    s->rest.observe = observe_rest;
-    s->rest.observe_ud = s;
     s->gql = base;
     s->gql.gate = s->gql_gate;
     s->gql.observe = observe_gql;
@@ -88,7 +66,6 @@ void shopify_free(shopify *s)
 {
     if (!s)
         return;
-    gate_free(s->rest_gate);
     gate_free(s->gql_gate);
     free(s->domain);
     free(s->base);
@@ -99,32 +76,12 @@ void shopify_free(shopify *s)
 
 void shopify_stop(shopify *s)
 {
-    gate_stop(s->rest_gate);
     gate_stop(s->gql_gate);
 }
 
 const char *shopify_domain(const shopify *s)
 {
     return s->domain;
-}
-
-void shopify_rest_url(shopify *s, const char *url, int prio, outcome *o)
-{
-    const char *headers[] = {s->hdr_token, "Accept: application/json", NULL};
-    httpc_req req = {.method = "GET", .url = url, .headers = headers, .idempotent = 1};
-    outbound_call(&s->rest, &req, prio, 1, 1, o);
-}
-
-void shopify_rest(shopify *s, const char *method, const char *path, const char *body, int prio,
-                  int idempotent, outcome *o)
-{
-    char *url = xasprintf("%s%s", s->base, path);
-    const char *headers[] = {s->hdr_token, "Content-Type: application/json",
-                             "Accept: application/json", NULL};
-    httpc_req req = {.method = method, .url = url, .headers = headers, .body = body,
-                     .body_len = body ? strlen(body) : 0, .idempotent = idempotent};
-    outbound_call(&s->rest, &req, prio, idempotent, 1, o);
-    free(url);
 }
 
 static cJSON *answer_json(outcome *o, const char *what)
@@ -141,64 +98,88 @@ static cJSON *answer_json(outcome *o, const char *what)
     return v;
 }
 
-/* The rel="next" URL of a Link header, malloc'd, or NULL. */
-static char *next_link(const httpc_resp *r)
+
+/* The number at the end of a gid ("gid://shopify/InventoryItem/12" -> 12). */
+static int64_t gid_num(const cJSON *v)
 {
-    char link[2048];
-    if (!httpc_header(r, "Link", link, sizeof link))
-        return NULL;
-    for (char *part = link; part && *part;) {
-        char *end = strchr(part, ',');
-        if (end)
-            *end = '\0';
-        if (strstr(part, "rel=\"next\"")) {
-            char *lt = strchr(part, '<'), *gt = strchr(part, '>');
-            if (lt && gt && gt > lt)
-                return xstrndup(lt + 1, (size_t)(gt - lt - 1));
-        }
-        part = end ? end + 1 : NULL;
-    }
-    return NULL;
+    const char *slash = cJSON_IsString(v) ? strrchr(v->valuestring, '/') : NULL;
+    return slash ? strtoll(slash + 1, NULL, 10) : 0;
 }
 
-static int64_t num(const cJSON *o, const char *key)
+static const cJSON *get2(const cJSON *v, const char *a, const char *b)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, a), b);
+}
+
+/* Pages through a connection at root (query with $after), handing each
+ * node to fn; cost is a page's requested cost. */
+typedef void (*node_fn)(const cJSON *node, void *ud);
+
+static void each_node(shopify *s, const char *query, const char *root, double cost, int prio,
+                      node_fn fn, void *ud, outcome *o)
+{
+    char *after = NULL;
+    memset(o, 0, sizeof *o);
+    o->action = POLICY_DONE;
+    for (int page = 0;; page++) {
+        if (page)
+            outbound_done(o);
+        cJSON *body = shopify_gql_body(query);
+        if (after)
+            cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(body, "variables"), "after", after);
+        free(after);
+        after = NULL;
+        cJSON *data = NULL;
+        shopify_graphql(s, body, cost, prio, &data, o);
+        if (!data)
+            return;
+        const cJSON *n;
+        cJSON_ArrayForEach(n, get2(data, root, "nodes"))
+        {
+            fn(n, ud);
+        }
+        const cJSON *pi = get2(data, root, "pageInfo");
+        const cJSON *end = cJSON_GetObjectItemCaseSensitive(pi, "endCursor");
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pi, "hasNextPage")) && cJSON_IsString(end))
+            after = xstrdup(end->valuestring);
+        cJSON_Delete(data);
+        if (!after)
+            return;
+    }
+}
+
+typedef struct {
+    shopify_variant *v;
+    size_t n, cap;
+} variants_acc;
+
+static void add_variant(const cJSON *node, void *ud)
+{
+    variants_acc *a = ud;
+    const cJSON *sku = cJSON_GetObjectItemCaseSensitive(node, "sku");
+    if (!cJSON_IsString(sku) || !*sku->valuestring)
+        return;
+    XGROW(a->v, a->n, a->cap, 64);
+    a->v[a->n++] = (shopify_variant){xstrdup(sku->valuestring),
+                                     gid_num(cJSON_GetObjectItemCaseSensitive(node, "id")),
+                                     gid_num(get2(node, "inventoryItem", "id"))};
 }
 
 void shopify_variants(shopify *s, shopify_variant **out, size_t *n, outcome *o)
 {
-    *out = NULL;
-    *n = 0;
-    size_t cap = 0;
-    char *url = xasprintf("%sproducts.json?limit=250", s->base);
-    while (url) {
-        shopify_rest_url(s, url, PRIO_BULK, o);
-        free(url);
-        url = NULL;
-        cJSON *v = answer_json(o, "products");
-        if (!v)
-            return;
-        const cJSON *p;
-        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(v, "products"))
-        {
-            const cJSON *var;
-            cJSON_ArrayForEach(var, cJSON_GetObjectItemCaseSensitive(p, "variants"))
-            {
-                const cJSON *sku = cJSON_GetObjectItemCaseSensitive(var, "sku");
-                if (!cJSON_IsString(sku) || !*sku->valuestring)
-                    continue;
-                XGROW(*out, *n, cap, 64);
-                (*out)[(*n)++] = (shopify_variant){xstrdup(sku->valuestring), num(var, "id"),
-                                                   num(var, "inventory_item_id")};
-            }
-        }
-        cJSON_Delete(v);
-        url = next_link(&o->resp);
-        if (url)
-            outbound_done(o);
+    variants_acc a = {0};
+    /* 250 variants a page: 2 + 250 x 2 = 502 points requested. */
+    each_node(s,
+              "query Variants($after: String) { productVariants(first: 250, after: $after) {"
+              " nodes { id sku inventoryItem { id } } pageInfo { hasNextPage endCursor } } }",
+              "productVariants", 502, PRIO_BULK, add_variant, &a, o);
+    if (o->action != POLICY_DONE) {
+        shopify_variants_free(a.v, a.n);
+        a.v = NULL;
+        a.n = 0;
     }
+    *out = a.v;
+    *n = a.n;
 }
 
 void shopify_variants_free(shopify_variant *v, size_t n)
@@ -208,87 +189,162 @@ void shopify_variants_free(shopify_variant *v, size_t n)
     free(v);
 }
 
+typedef struct {
+    int64_t *ids;
+    size_t n;
+} ids_acc;
+
+static void add_location(const cJSON *node, void *ud)
+{
+    ids_acc *a = ud;
+    a->ids = xrealloc(a->ids, (a->n + 1) * sizeof *a->ids);
+    a->ids[a->n++] = gid_num(cJSON_GetObjectItemCaseSensitive(node, "id"));
+}
+
 void shopify_locations(shopify *s, int64_t **ids, size_t *n, outcome *o)
 {
-    *ids = NULL;
-    *n = 0;
-    shopify_rest(s, "GET", "locations.json", NULL, PRIO_BULK, 1, o);
-    cJSON *v = answer_json(o, "locations");
-    if (!v)
-        return;
-    const cJSON *l;
-    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(v, "locations"))
-    {
-        *ids = xrealloc(*ids, (*n + 1) * sizeof **ids);
-        (*ids)[(*n)++] = num(l, "id");
+    ids_acc a = {0};
+    each_node(s,
+              "query Locations($after: String) { locations(first: 250, after: $after) {"
+              " nodes { id } pageInfo { hasNextPage endCursor } } }",
+              "locations", 252, PRIO_BULK, add_location, &a, o);
+    if (o->action != POLICY_DONE) {
+        free(a.ids);
+        a.ids = NULL;
+        a.n = 0;
     }
-    cJSON_Delete(v);
+    *ids = a.ids;
+    *n = a.n;
+}
+
+typedef struct {
+    const int64_t *locs;
+    size_t n_locs;
+    shopify_level *out;
+    size_t n, cap;
+} levels_acc;
+
+static void add_item_levels(const cJSON *item, void *ud)
+{
+    levels_acc *a = ud;
+    int64_t id = gid_num(cJSON_GetObjectItemCaseSensitive(item, "id"));
+    const cJSON *lv;
+    cJSON_ArrayForEach(lv, get2(item, "inventoryLevels", "nodes"))
+    {
+        int64_t loc = gid_num(get2(lv, "location", "id"));
+        int wanted = a->n_locs == 0;
+        for (size_t k = 0; k < a->n_locs && !wanted; k++)
+            wanted = a->locs[k] == loc;
+        const cJSON *q = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(lv, "quantities"), 0);
+        const cJSON *qty = cJSON_GetObjectItemCaseSensitive(q, "quantity");
+        if (!wanted || !cJSON_IsNumber(qty))
+            continue;
+        XGROW(a->out, a->n, a->cap, 64);
+        a->out[a->n++] = (shopify_level){id, loc, (int64_t)qty->valuedouble};
+    }
 }
 
 void shopify_levels(shopify *s, const int64_t *items, size_t n_items, const int64_t *locs,
                     size_t n_locs, int prio, shopify_level **out, size_t *n, outcome *o)
 {
-    *out = NULL;
-    *n = 0;
-    size_t cap = 0;
+    levels_acc a = {.locs = locs, .n_locs = n_locs};
     memset(o, 0, sizeof *o);
     o->action = POLICY_DONE;
-    for (size_t from = 0; from < n_items; from += 250) {
-        sbuf path = SBUF_INIT;
-        sbuf_puts(&path, "inventory_levels.json?limit=250&inventory_item_ids=");
-        for (size_t i = from; i < n_items && i < from + 250; i++)
-            sbuf_printf(&path, "%s%lld", i == from ? "" : ",", (long long)items[i]);
-        if (n_locs) {
-            sbuf_puts(&path, "&location_ids=");
-            for (size_t i = 0; i < n_locs; i++)
-                sbuf_printf(&path, "%s%lld", i ? "," : "", (long long)locs[i]);
-        }
+    /* inventoryItems by id ("id:1 OR id:2 ..."), each item's levels with
+     * their available quantity. A batch's requested cost is 2 + items x
+     * (4 + 3 x levels a page): the batch is sized to stay under 900 of the
+     * 1000 points a query may ask for. */
+    size_t per_level = n_locs ? n_locs : 10;
+    if (per_level > 50)
+        per_level = 50;
+    size_t batch = 898 / (4 + 3 * per_level);
+    if (batch > 50)
+        batch = 50;
+    if (batch < 1)
+        batch = 1;
+    for (size_t from = 0; from < n_items; from += batch) {
+        size_t m = n_items - from < batch ? n_items - from : batch;
+        sbuf q = SBUF_INIT;
+        sbuf_printf(&q,
+                    "query Levels($after: String) { inventoryItems(first: %zu, after: $after, query: \"",
+                    m);
+        for (size_t i = 0; i < m; i++)
+            sbuf_printf(&q, "%sid:%lld", i ? " OR " : "", (long long)items[from + i]);
+        sbuf_printf(&q,
+                    "\") { nodes { id inventoryLevels(first: %zu) { nodes { location { id }"
+                    " quantities(names: [\"available\"]) { quantity } } } }"
+                    " pageInfo { hasNextPage endCursor } } }",
+                    per_level);
         if (from)
             outbound_done(o);
-        shopify_rest(s, "GET", sbuf_str(&path), NULL, prio, 1, o);
-        sbuf_free(&path);
-        cJSON *v = answer_json(o, "inventory_levels");
-        if (!v) {
-            free(*out);
+        each_node(s, sbuf_str(&q), "inventoryItems", 2 + (double)m * (4 + 3 * (double)per_level),
+                  prio, add_item_levels, &a, o);
+        sbuf_free(&q);
+        if (o->action != POLICY_DONE) {
+            free(a.out);
             *out = NULL;
             *n = 0;
             return;
         }
-        const cJSON *l;
-        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(v, "inventory_levels"))
-        {
-            XGROW(*out, *n, cap, 64);
-            (*out)[(*n)++] = (shopify_level){num(l, "inventory_item_id"), num(l, "location_id"),
-                                             num(l, "available")};
+    }
+    *out = a.out;
+    *n = a.n;
+}
+
+void shopify_graphql(shopify *s, cJSON *body, double cost, int prio, cJSON **data, outcome *o)
+{
+    *data = NULL;
+    char *text = json_print(body);
+    cJSON_Delete(body);
+    const char *headers[] = {s->hdr_token, "Content-Type: application/json",
+                             "Accept: application/json", NULL};
+    httpc_req req = {.method = "POST", .url = s->graphql, .headers = headers, .body = text,
+                     .body_len = strlen(text), .idempotent = 1};
+    outbound_call(&s->gql, &req, prio, 1, cost, o);
+    free(text);
+    cJSON *v = answer_json(o, "graphql");
+    if (!v)
+        return;
+    const cJSON *errors = cJSON_GetObjectItemCaseSensitive(v, "errors");
+    if (cJSON_GetArraySize(errors) > 0) {
+        const cJSON *e0 = cJSON_GetArrayItem(errors, 0);
+        const cJSON *code =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(e0, "extensions"), "code");
+        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e0, "message");
+        if (cJSON_IsString(code) && strcmp(code->valuestring, "THROTTLED") == 0) {
+            o->action = POLICY_RETRY;
+            o->wait_ms = 1000;
+        } else {
+            o->action = POLICY_PERMANENT;
         }
+        snprintf(o->error, sizeof o->error, "shopify graphql: %.200s",
+                 cJSON_IsString(msg) ? msg->valuestring : "error");
         cJSON_Delete(v);
+        return;
+    }
+    *data = cJSON_DetachItemFromObjectCaseSensitive(v, "data");
+    cJSON_Delete(v);
+    if (!*data || cJSON_IsNull(*data)) {
+        cJSON_Delete(*data);
+        *data = NULL;
+        o->action = POLICY_RETRY;
+        o->wait_ms = 1000;
+        snprintf(o->error, sizeof o->error, "shopify graphql: an answer without data");
     }
 }
 
-static void set_rest(shopify *s, const shopify_set *sets, size_t n, int prio, outcome *o)
+cJSON *shopify_gql_body(const char *query)
 {
-    memset(o, 0, sizeof *o);
-    o->action = POLICY_DONE;
-    for (size_t i = 0; i < n; i++) {
-        char body[160];
-        snprintf(body, sizeof body, "{\"location_id\":%lld,\"inventory_item_id\":%lld,\"available\":%lld}",
-                 (long long)sets[i].location, (long long)sets[i].item, (long long)sets[i].quantity);
-        if (i)
-            outbound_done(o);
-        shopify_rest(s, "POST", "inventory_levels/set.json", body, prio, 1, o);
-        if (o->action != POLICY_DONE)
-            return;
-    }
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "query", query);
+    cJSON_AddObjectToObject(body, "variables");
+    return body;
 }
 
 void shopify_set_levels(shopify *s, const shopify_set *sets, size_t n, const char *idem_key,
                         int prio, int *stale, outcome *o)
 {
     *stale = 0;
-    if (s->rest_writes) {
-        set_rest(s, sets, n, prio, o);
-        return;
-    }
     sbuf q = SBUF_INIT;
     sbuf_puts(&q, "mutation SetLevels($input: InventorySetQuantitiesInput!) { "
                   "inventorySetQuantities(input: $input)");
@@ -326,38 +382,13 @@ void shopify_set_levels(shopify *s, const shopify_set *sets, size_t n, const cha
     }
     if (any_unchecked)
         cJSON_AddBoolToObject(input, "ignoreCompareQuantity", 1);
-    char *text = json_print(body);
-    cJSON_Delete(body);
-    const char *headers[] = {s->hdr_token, "Content-Type: application/json",
-                             "Accept: application/json", NULL};
-    httpc_req req = {.method = "POST", .url = s->graphql, .headers = headers, .body = text,
-                     .body_len = strlen(text), .idempotent = 1};
     /* A mutation costs 10 points; the answer says what it really cost. */
-    outbound_call(&s->gql, &req, prio, 1, 10, o);
-    free(text);
-    cJSON *v = answer_json(o, "inventorySetQuantities");
+    cJSON *v = NULL;
+    shopify_graphql(s, body, 10, prio, &v, o);
     if (!v)
         return;
-    const cJSON *errors = cJSON_GetObjectItemCaseSensitive(v, "errors");
-    if (cJSON_GetArraySize(errors) > 0) {
-        const cJSON *code = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(errors, 0), "extensions"), "code");
-        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(errors, 0), "message");
-        if (cJSON_IsString(code) && strcmp(code->valuestring, "THROTTLED") == 0) {
-            o->action = POLICY_RETRY;
-            o->wait_ms = 1000;
-        } else {
-            o->action = POLICY_PERMANENT;
-        }
-        snprintf(o->error, sizeof o->error, "shopify graphql: %.200s",
-                 cJSON_IsString(msg) ? msg->valuestring : "error");
-        cJSON_Delete(v);
-        return;
-    }
     const cJSON *ue = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "data"),
-                                         "inventorySetQuantities"),
-        "userErrors");
+        cJSON_GetObjectItemCaseSensitive(v, "inventorySetQuantities"), "userErrors");
     const cJSON *err;
     cJSON_ArrayForEach(err, ue)
     {
@@ -373,64 +404,4 @@ void shopify_set_levels(shopify *s, const shopify_set *sets, size_t n, const cha
                  cJSON_IsString(msg) ? msg->valuestring : "user error");
     }
     cJSON_Delete(v);
-}
-
-void shopify_webhooks(shopify *s, cJSON **list, outcome *o)
-{
-    *list = NULL;
-    shopify_rest(s, "GET", "webhooks.json", NULL, PRIO_NORMAL, 1, o);
-    cJSON *v = answer_json(o, "webhooks");
-    if (!v)
-        return;
-    *list = cJSON_DetachItemFromObjectCaseSensitive(v, "webhooks");
-    if (!*list)
-        *list = cJSON_CreateArray();
-    cJSON_Delete(v);
-}
-
-void shopify_webhook_create(shopify *s, const char *topic, const char *address, outcome *o)
-{
-    cJSON *b = cJSON_CreateObject();
-    cJSON *w = cJSON_AddObjectToObject(b, "webhook");
-    cJSON_AddStringToObject(w, "topic", topic);
-    cJSON_AddStringToObject(w, "address", address);
-    cJSON_AddStringToObject(w, "format", "json");
-    char *text = json_print(b);
-    cJSON_Delete(b);
-    shopify_rest(s, "POST", "webhooks.json", text, PRIO_NORMAL, 0, o);
-    free(text);
-}
-
-void shopify_json(shopify *s, const char *method, const char *path, const char *body, int prio,
-                  int idempotent, cJSON **out, outcome *o)
-{
-    shopify_rest(s, method, path, body, prio, idempotent, o);
-    *out = answer_json(o, path);
-}
-
-void shopify_paid_orders(shopify *s, const char *since, int prio, cJSON **orders, outcome *o)
-{
-    *orders = cJSON_CreateArray();
-    sbuf first = SBUF_INIT;
-    sbuf_printf(&first, "%sorders.json?status=any&financial_status=paid&limit=250&updated_at_min=",
-                s->base);
-    sbuf_urlenc(&first, since);
-    char *url = sbuf_take(&first);
-    while (url) {
-        shopify_rest_url(s, url, prio, o);
-        free(url);
-        url = NULL;
-        cJSON *v = answer_json(o, "orders");
-        if (!v) {
-            cJSON_Delete(*orders);
-            *orders = NULL;
-            return;
-        }
-        cJSON *list = cJSON_GetObjectItemCaseSensitive(v, "orders");
-        json_array_move(*orders, list);
-        cJSON_Delete(v);
-        url = next_link(&o->resp);
-        if (url)
-            outbound_done(o);
-    }
 }

@@ -1,11 +1,13 @@
 /*
- * syncd's Shopify Admin API client for one shop: REST calls pass a leaky
- * bucket kept in step with X-Shopify-Shop-Api-Call-Limit, GraphQL calls a
- * cost bucket kept in step with extensions.cost, both shared by every
- * worker. Inventory is written with GraphQL inventorySetQuantities using
- * compare-and-set (changeFromQuantity from API 2026-04 on, compareQuantity
- * before) and an idempotency key; REST inventory_levels/set.json is the
- * configurable fallback (it has neither, so it can race).
+ * syncd's Shopify Admin API client for one shop, all through the GraphQL
+ * Admin API (REST Admin is legacy since 2024-10 and new public apps are
+ * GraphQL-only): the catalog and level reads and the inventory writes here;
+ * orders, fulfilment through fulfillment orders and webhook subscriptions
+ * in shopify_orders.c. Every call passes one cost bucket per shop, kept in
+ * step with extensions.cost and shared by every worker. Inventory is
+ * written with inventorySetQuantities using compare-and-set
+ * (changeFromQuantity from API 2026-04 on, compareQuantity before) and,
+ * from 2026-04, an @idempotent key.
  */
 #ifndef SURGE_SYNCD_SHOPIFY_H
 #define SURGE_SYNCD_SHOPIFY_H
@@ -43,12 +45,13 @@ void shopify_free(shopify *s);
 void shopify_stop(shopify *s);
 const char *shopify_domain(const shopify *s);
 
-/* Every variant with a SKU (products.json, following Link pages). */
+/* Every variant with a SKU (productVariants, 250 a page). */
 void shopify_variants(shopify *s, shopify_variant **out, size_t *n, outcome *o);
 void shopify_variants_free(shopify_variant *v, size_t n);
-/* Location ids, in Shopify's order. */
+/* Location ids, in Shopify's order (locations). */
 void shopify_locations(shopify *s, int64_t **ids, size_t *n, outcome *o);
-/* Levels of items at locations (REST, 250 items a call). */
+/* The available quantity of items at locations (inventoryItems by id with
+ * their inventoryLevels, batches sized under the single-query cost limit). */
 void shopify_levels(shopify *s, const int64_t *items, size_t n_items, const int64_t *locs,
                     size_t n_locs, int prio, shopify_level **out, size_t *n, outcome *o);
 /* Sets levels in one mutation. *stale gets 1 when Shopify refused because a
@@ -56,23 +59,74 @@ void shopify_levels(shopify *s, const int64_t *items, size_t n_items, const int6
 void shopify_set_levels(shopify *s, const shopify_set *sets, size_t n, const char *idem_key,
                         int prio, int *stale, outcome *o);
 
-/* Webhook subscriptions (REST webhooks.json). */
+/* A GraphQL call of body ({"query", "variables"}, consumed) reserving cost
+ * in the cost gate. On DONE *data gets the answer's data (caller frees);
+ * GraphQL errors turn the outcome PERMANENT (THROTTLED: RETRY) with the
+ * message in o->error, and *data stays NULL. */
+void shopify_graphql(shopify *s, cJSON *body, double cost, int prio, cJSON **data, outcome *o);
+/* {"query": query, "variables": {}} (caller owns; shopify_graphql consumes). */
+cJSON *shopify_gql_body(const char *query);
+
+/* ---- shopify_orders.c: orders, fulfilment and subscriptions (GraphQL) ---- */
+
+/* Webhook subscriptions (webhookSubscriptions): *list gets [{topic (the
+ * enum, e.g. ORDERS_PAID), address}] (caller frees). */
 void shopify_webhooks(shopify *s, cJSON **list, outcome *o);
+/* 1 when a listed topic enum is topic ("orders/paid"). */
+int shopify_topic_is(const char *listed, const char *topic);
+/* webhookSubscriptionCreate with the uri and JSON; user errors: PERMANENT. */
 void shopify_webhook_create(shopify *s, const char *topic, const char *address, outcome *o);
 
-/* A REST call answered as JSON: on DONE *out gets the document (caller
- * frees), else NULL (an unreadable answer turns the outcome to RETRY). */
-void shopify_json(shopify *s, const char *method, const char *path, const char *body, int prio,
-                  int idempotent, cJSON **out, outcome *o);
-/* Paid orders (financial_status=paid, any status) updated at or after
- * since (ISO-8601), 250 a page, following Link rel="next": on DONE
- * *orders gets a JSON array of the REST orders (caller frees), else NULL. */
-void shopify_paid_orders(shopify *s, const char *since, int prio, cJSON **orders, outcome *o);
+/* Orders matching a search query (Shopify's syntax), every page of the
+ * GraphQL orders connection, each in the REST order's shape (id, name,
+ * created_at, updated_at, cancelled_at, financial_status, line_items
+ * {id, sku, quantity, current_quantity, price}, shipping_address): on DONE
+ * *orders gets the array (caller frees), else NULL. */
+void shopify_orders(shopify *s, const char *search, int prio, cJSON **orders, outcome *o);
 
-/* A REST call relative to /admin/api/<version>/ (path with query). */
-void shopify_rest(shopify *s, const char *method, const char *path, const char *body, int prio,
-                  int idempotent, outcome *o);
-/* A REST call to an absolute URL (Link header pages). */
-void shopify_rest_url(shopify *s, const char *url, int prio, outcome *o);
+typedef struct {
+    int64_t id;          /* line item id */
+    char *sku;
+    int64_t unfulfilled;
+} shopify_order_line;
+
+/* An order's line items, the tracking numbers of its fulfillments, and
+ * its fulfillment orders (kept as read, for shopify_fulfil). */
+typedef struct {
+    shopify_order_line *lines;
+    size_t n_lines;
+    char **tracking;
+    size_t n_tracking;
+    cJSON *raw;
+} shopify_order;
+
+/* Reads order order_id (a number). An order Shopify does not have is
+ * PERMANENT. Free with shopify_order_free (also after a failure). */
+void shopify_order_read(shopify *s, const char *order_id, shopify_order *out, outcome *o);
+void shopify_order_free(shopify_order *ord);
+int shopify_order_has_tracking(const shopify_order *ord, const char *tracking);
+
+typedef struct {
+    int64_t fulfilled;        /* units fulfilled */
+    int fulfillments;         /* fulfillmentCreate calls that succeeded */
+    int released;             /* holds released (INVENTORY_OUT_OF_STOCK) */
+    int held;                 /* a merchant's hold stopped it: nothing fulfilled */
+    char held_reason[64];
+    char fulfillment_id[40];  /* the last fulfillment's number */
+} shopify_fulfil_result;
+
+/* Fulfils qty[i] units of ord's line i through its fulfillment orders
+ * (fulfillmentCreate, one call per location, the shipping location's
+ * first). Of the fulfillment orders holding shipped units, those on hold
+ * because stock was out are released first (the shipment proves it is
+ * there; ord's copy is updated); any other hold is the merchant's:
+ * res->held is set and nothing is fulfilled. A user error is PERMANENT. */
+void shopify_fulfil(shopify *s, shopify_order *ord, const int64_t *qty, int64_t location,
+                    const char *tracking, const char *carrier, shopify_fulfil_result *res,
+                    outcome *o);
+
+/* Paid orders updated at or after since (ISO-8601), through GraphQL orders
+ * ("financial_status:paid updated_at:>='since'"), as shopify_orders. */
+void shopify_paid_orders(shopify *s, const char *since, int prio, cJSON **orders, outcome *o);
 
 #endif

@@ -122,7 +122,7 @@ static int register_webhooks(syncd *sd)
                 const cJSON *topic = cJSON_GetObjectItemCaseSensitive(w, "topic");
                 const cJSON *addr = cJSON_GetObjectItemCaseSensitive(w, "address");
                 have |= cJSON_IsString(topic) && cJSON_IsString(addr) &&
-                        strcmp(topic->valuestring, topics[t]) == 0 &&
+                        shopify_topic_is(topic->valuestring, topics[t]) &&
                         strcmp(addr->valuestring, shop_url) == 0;
             }
             if (have)

@@ -7,6 +7,7 @@
  * docs/mock-shopify.md is the user's reference.
  */
 #include "admin_gql.h"
+#include "admin_gql_int.h"
 #include "hooks.h"
 #include "limiter.h"
 #include "mem.h"
@@ -84,6 +85,9 @@ static void app_routes(void *p, httpd *srv)
 {
     app *a = p;
     rest_routes(a->rest, srv, agql_handle, a->gql);
+    /* Bulk query results: public, unauthenticated URLs, as Shopify's
+     * signed result links are. */
+    httpd_route(srv, "GET", "/bulk-results/{shop}/{id}.jsonl", ag_bulk_result, a->w);
 }
 
 static int app_filter(void *p, httpd_req *r)

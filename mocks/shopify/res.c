@@ -409,3 +409,77 @@ cJSON *res_webhook(const ws_shop *s, const ws_sub *sub)
     cJSON_AddNullToObject(j, "filter");
     return j;
 }
+
+/* Shopify writes REST enum values in lower case ("on_hold"). */
+static void add_lower(cJSON *o, const char *key, const char *upper)
+{
+    char buf[64];
+    size_t i = 0;
+    for (; upper[i] && i + 1 < sizeof buf; i++)
+        buf[i] = (char)(upper[i] >= 'A' && upper[i] <= 'Z' ? upper[i] - 'A' + 'a' : upper[i]);
+    buf[i] = '\0';
+    cJSON_AddStringToObject(o, key, buf);
+}
+
+cJSON *res_fulfillment_order(const ws_shop *s, const ws_order *o, const ws_forder *fo)
+{
+    const ws_location *l = &s->locations[fo->loc];
+    cJSON *j = cJSON_CreateObject();
+    add_ids(j, "FulfillmentOrder", fo->id);
+    cJSON_AddNumberToObject(j, "shop_id", (double)s->id);
+    cJSON_AddNumberToObject(j, "order_id", (double)o->id);
+    cJSON_AddNumberToObject(j, "assigned_location_id", (double)l->id);
+    cJSON_AddStringToObject(j, "request_status", "unsubmitted");
+    add_lower(j, "status", world_fo_status_name(fo->status));
+    cJSON *acts = cJSON_AddArrayToObject(j, "supported_actions");
+    if (fo->status == FO_OPEN || fo->status == FO_IN_PROGRESS) {
+        cJSON_AddItemToArray(acts, cJSON_CreateString("create_fulfillment"));
+        cJSON_AddItemToArray(acts, cJSON_CreateString("hold"));
+    } else if (fo->status == FO_ON_HOLD) {
+        cJSON_AddItemToArray(acts, cJSON_CreateString("release_hold"));
+        cJSON_AddItemToArray(acts, cJSON_CreateString("hold"));
+    }
+    cJSON_AddItemToObject(j, "destination", cJSON_Duplicate(o->shipping_address, 1));
+    cJSON *items = cJSON_AddArrayToObject(j, "line_items");
+    for (size_t i = 0; i < fo->n_lines; i++) {
+        const ws_fo_line *fl = &fo->lines[i];
+        const ws_line *ln = &o->lines[fl->line];
+        const ws_variant *v = &s->variants[ln->variant];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "id", (double)fl->id);
+        cJSON_AddNumberToObject(x, "shop_id", (double)s->id);
+        cJSON_AddNumberToObject(x, "fulfillment_order_id", (double)fo->id);
+        cJSON_AddNumberToObject(x, "quantity", (double)fl->total);
+        cJSON_AddNumberToObject(x, "line_item_id", (double)ln->id);
+        cJSON_AddNumberToObject(x, "inventory_item_id", (double)v->item_id);
+        cJSON_AddNumberToObject(x, "fulfillable_quantity", (double)fl->remaining);
+        cJSON_AddNumberToObject(x, "variant_id", (double)v->id);
+        cJSON_AddItemToArray(items, x);
+    }
+    cJSON_AddNullToObject(j, "fulfill_at");
+    cJSON_AddNullToObject(j, "fulfill_by");
+    cJSON_AddNullToObject(j, "international_duties");
+    cJSON *holds = cJSON_AddArrayToObject(j, "fulfillment_holds");
+    for (size_t i = 0; i < fo->n_holds; i++) {
+        cJSON *x = cJSON_CreateObject();
+        add_lower(x, "reason", fo->holds[i].reason);
+        add_str_or_null(x, "reason_notes", fo->holds[i].notes);
+        cJSON_AddItemToArray(holds, x);
+    }
+    cJSON *dm = cJSON_AddObjectToObject(j, "delivery_method");
+    cJSON_AddStringToObject(dm, "method_type", "shipping");
+    add_date(j, "created_at", s, fo->created_ms);
+    add_date(j, "updated_at", s, fo->updated_ms);
+    cJSON *al = cJSON_AddObjectToObject(j, "assigned_location");
+    cJSON_AddStringToObject(al, "address1", l->address1);
+    cJSON_AddNullToObject(al, "address2");
+    cJSON_AddStringToObject(al, "city", l->city);
+    cJSON_AddStringToObject(al, "country_code", l->country_code);
+    cJSON_AddNumberToObject(al, "location_id", (double)l->id);
+    cJSON_AddStringToObject(al, "name", l->name);
+    cJSON_AddNullToObject(al, "phone");
+    cJSON_AddStringToObject(al, "province", l->province_code);
+    cJSON_AddStringToObject(al, "zip", l->zip);
+    cJSON_AddArrayToObject(j, "merchant_requests");
+    return j;
+}

@@ -41,5 +41,7 @@ cJSON *res_location(const ws_shop *s, const ws_location *l);
 cJSON *res_webhook(const ws_shop *s, const ws_sub *sub);
 cJSON *res_fulfillment(const ws_shop *s, const ws_order *o, const ws_fulfillment *f);
 cJSON *res_refund(const ws_shop *s, const ws_order *o, const ws_refund *r);
+/* A fulfillment order as the REST resource (fulfillment_orders.json). */
+cJSON *res_fulfillment_order(const ws_shop *s, const ws_order *o, const ws_forder *fo);
 
 #endif

@@ -68,20 +68,6 @@ int rest_api_path(const char *path, char *domain, size_t dn, char *version, size
     return 0;
 }
 
-/* Versions look like 2026-10 (or "unstable"); anything else is not one. */
-static int version_ok(const char *v)
-{
-    if (strcmp(v, "unstable") == 0)
-        return 1;
-    if (strlen(v) != 7 || v[4] != '-')
-        return 0;
-    for (int i = 0; i < 7; i++)
-        if (i != 4 && !isdigit((unsigned char)v[i]))
-            return 0;
-    int month = (v[5] - '0') * 10 + (v[6] - '0');
-    return month >= 1 && month <= 12;
-}
-
 ws_shop *rest_shop(world *w, const httpd_req *req)
 {
     const char *d = httpd_capture(req, "shop");
@@ -95,17 +81,20 @@ ws_shop *rest_shop(world *w, const httpd_req *req)
     return world_shop_for_host(w, httpd_header(req, "Host"));
 }
 
-void rest_version(const httpd_req *req, char *out, size_t n)
+void rest_version(world *w, const httpd_req *req, char *out, size_t n)
 {
+    char asked[32];
     const char *v = httpd_capture(req, "version");
     if (v) {
-        snprintf(out, n, "%s", v);
-        return;
+        snprintf(asked, sizeof asked, "%s", v);
+    } else {
+        char domain[256];
+        const char *tail;
+        if (rest_api_path(httpd_path(req), domain, sizeof domain, asked, sizeof asked, &tail) != 0)
+            snprintf(asked, sizeof asked, "unstable");
     }
-    char domain[256];
-    const char *tail;
-    if (rest_api_path(httpd_path(req), domain, sizeof domain, out, n, &tail) != 0)
-        snprintf(out, n, "unstable");
+    if (spec_version_served(world_settings(w), asked, out, n) != 0)
+        snprintf(out, n, "%s", asked);
 }
 
 /* ---- answers ------------------------------------------------------------------ */
@@ -547,11 +536,12 @@ int rest_filter(rest *rs, httpd_req *r)
     const char *tail;
     if (rest_api_path(httpd_path(r), domain, sizeof domain, version, sizeof version, &tail) != 0)
         return 0;
-    if (!version_ok(version)) {
+    char served[32];
+    if (spec_version_served(world_settings(rs->w), version, served, sizeof served) != 0) {
         not_found(r);
         return 1;
     }
-    httpd_add_header(r, "X-Shopify-API-Version", version);
+    httpd_add_header(r, "X-Shopify-API-Version", served);
     const char *token = httpd_header(r, "X-Shopify-Access-Token");
     world_lock(rs->w);
     ws_shop *s = domain[0] ? world_shop_by_domain(rs->w, domain)
@@ -1277,17 +1267,35 @@ static void h_order_cancel(httpd_req *r, void *ud)
 
 /* ---- fulfillments ----------------------------------------------------------------- */
 
-static void h_fulfillments(httpd_req *r, void *ud)
+/* An order's fulfillments or fulfillment orders, as one list. */
+typedef void (*order_items_fn)(const ws_shop *s, const ws_order *o, cJSON *into);
+
+static void add_fulfillments(const ws_shop *s, const ws_order *o, cJSON *into)
 {
-    rest *rs = ud;
+    for (size_t i = 0; i < o->n_fulfillments; i++)
+        cJSON_AddItemToArray(into, res_fulfillment(s, o, &o->fulfillments[i]));
+}
+
+static void add_forders(const ws_shop *s, const ws_order *o, cJSON *into)
+{
+    for (size_t i = 0; i < o->n_forders; i++)
+        cJSON_AddItemToArray(into, res_fulfillment_order(s, o, &o->forders[i]));
+}
+
+static void order_list(httpd_req *r, rest *rs, const char *key, order_items_fn add)
+{
     ws_shop *s;
     const ws_order *o = begin_id(rs, r, find_order, &s);
     if (!o)
         return;
     cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < o->n_fulfillments; i++)
-        cJSON_AddItemToArray(a, res_fulfillment(s, o, &o->fulfillments[i]));
-    end_wrapped(rs, r, 200, "fulfillments", a);
+    add(s, o, a);
+    end_wrapped(rs, r, 200, key, a);
+}
+
+static void h_fulfillments(httpd_req *r, void *ud)
+{
+    order_list(r, ud, "fulfillments", add_fulfillments);
 }
 
 static int opt_string(httpd_req *r, const cJSON *obj, const char *key, const char **out)
@@ -1304,95 +1312,232 @@ static int opt_string(httpd_req *r, const cJSON *obj, const char *key, const cha
     return 0;
 }
 
-static void h_fulfillment_create(httpd_req *r, void *ud)
+/* The legacy POST orders/{id}/fulfillments.json was removed in 2022-07:
+ * every version the mock serves answers it as Shopify does now. */
+static void h_fulfillment_legacy(httpd_req *r, void *ud)
+{
+    (void)ud;
+    not_found(r);
+}
+
+/* {"errors":{"base":[msg]}} or, for a missing fulfillment order, 404. */
+static void fo_error(httpd_req *r, const world_fo_err *err)
+{
+    if (err->status == 404)
+        not_found(r);
+    else
+        field_error(r, 422, "base", err->msg, 1);
+}
+
+static void h_order_forders(httpd_req *r, void *ud)
+{
+    order_list(r, ud, "fulfillment_orders", add_forders);
+}
+
+/* begin() for fulfillment_orders/{id}: the fulfillment order and its
+ * order, or NULL (answered 404, unlocked). */
+static ws_forder *begin_forder(rest *rs, httpd_req *r, ws_shop **shop, ws_order **order)
+{
+    ws_shop *s = begin(rs, r);
+    if (!s)
+        return NULL;
+    int64_t id;
+    ws_forder *fo = parse_id(httpd_capture(r, "id"), &id) == 0 ? world_forder_by_id(s, id, order)
+                                                              : NULL;
+    if (!fo) {
+        world_unlock(rs->w);
+        not_found(r);
+        return NULL;
+    }
+    *shop = s;
+    return fo;
+}
+
+static void h_forder(httpd_req *r, void *ud)
+{
+    rest *rs = ud;
+    ws_shop *s;
+    ws_order *o;
+    const ws_forder *fo = begin_forder(rs, r, &s, &o);
+    if (fo)
+        end_wrapped(rs, r, 200, "fulfillment_order", res_fulfillment_order(s, o, fo));
+}
+
+/* REST writes enum values in lower case; the world keeps GraphQL's. */
+static void upper(const char *in, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; in[i] && i + 1 < n; i++)
+        out[i] = (char)toupper((unsigned char)in[i]);
+    out[i] = '\0';
+}
+
+static void h_forder_hold(httpd_req *r, void *ud)
 {
     rest *rs = ud;
     cJSON *b = body_object(r);
     if (!b)
         return;
-    world_fulfill_line *lines = NULL;
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(b, "fulfillment_hold");
+    const char *reason = NULL, *notes = NULL, *handle = NULL;
+    if (!cJSON_IsObject(h)) {
+        missing_param(r, "fulfillment_hold");
+        goto out;
+    }
+    if (opt_string(r, h, "reason", &reason) != 0 || opt_string(r, h, "reason_notes", &notes) != 0 ||
+        opt_string(r, h, "handle", &handle) != 0)
+        goto out;
+    if (!reason) {
+        field_error(r, 422, "reason", "can't be blank", 1);
+        goto out;
+    }
+    char up[64];
+    upper(reason, up, sizeof up);
+    if (!world_hold_reason_ok(up)) {
+        field_error(r, 422, "reason",
+                    "must be one of awaiting_payment, awaiting_return_items, high_risk_of_fraud, "
+                    "incorrect_address, inventory_out_of_stock, "
+                    "online_store_post_purchase_cross_sell, other, unknown_delivery_date",
+                    1);
+        goto out;
+    }
+    ws_shop *s;
+    ws_order *o;
+    ws_forder *fo = begin_forder(rs, r, &s, &o);
+    if (!fo)
+        goto out;
+    world_fo_err err;
+    if (!world_fo_hold(rs->w, s, o, fo, up, notes, handle, &err)) {
+        world_unlock(rs->w);
+        fo_error(r, &err);
+        goto out;
+    }
+    end_wrapped(rs, r, 200, "fulfillment_order", res_fulfillment_order(s, o, fo));
+out:
+    cJSON_Delete(b);
+}
+
+static void h_forder_release(httpd_req *r, void *ud)
+{
+    rest *rs = ud;
+    ws_shop *s;
+    ws_order *o;
+    ws_forder *fo = begin_forder(rs, r, &s, &o);
+    if (!fo)
+        return;
+    world_fo_err err;
+    if (world_fo_release(rs->w, s, o, fo, NULL, 0, &err) != 0) {
+        world_unlock(rs->w);
+        fo_error(r, &err);
+        return;
+    }
+    end_wrapped(rs, r, 200, "fulfillment_order", res_fulfillment_order(s, o, fo));
+}
+
+/* One line_items_by_fulfillment_order entry into req (items allocated into
+ * *items). Answers 422 naming the field and returns -1 when it is bad. */
+static int read_fo_entry(httpd_req *r, const cJSON *e, size_t k, world_fo_req *req,
+                         world_fo_item **items)
+{
+    char field[96];
+    snprintf(field, sizeof field, "line_items_by_fulfillment_order[%zu]", k);
+    int64_t id;
+    if (!cJSON_IsObject(e) ||
+        json_int(cJSON_GetObjectItemCaseSensitive(e, "fulfillment_order_id"), &id) != 0) {
+        field_error(r, 422, field, "needs an integer fulfillment_order_id", 1);
+        return -1;
+    }
+    req->fo_id = id;
+    const cJSON *li = cJSON_GetObjectItemCaseSensitive(e, "fulfillment_order_line_items");
+    if (!li || cJSON_IsNull(li))
+        return 0;
+    if (!cJSON_IsArray(li) || cJSON_GetArraySize(li) > 250) {
+        field_error(r, 422, field, "fulfillment_order_line_items must be an array of at most 250", 1);
+        return -1;
+    }
+    *items = xcalloc((size_t)cJSON_GetArraySize(li) + 1, sizeof **items);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, li)
+    {
+        world_fo_item *x = &(*items)[req->n_items];
+        if (!cJSON_IsObject(it) || json_int(cJSON_GetObjectItemCaseSensitive(it, "id"), &x->id) != 0 ||
+            json_int(cJSON_GetObjectItemCaseSensitive(it, "quantity"), &x->qty) != 0) {
+            snprintf(field, sizeof field,
+                     "line_items_by_fulfillment_order[%zu].fulfillment_order_line_items[%zu]", k,
+                     req->n_items);
+            field_error(r, 422, field, "needs an integer id and quantity", 1);
+            return -1;
+        }
+        req->n_items++;
+    }
+    req->items = *items;
+    return 0;
+}
+
+static void h_fulfillments_create(httpd_req *r, void *ud)
+{
+    rest *rs = ud;
+    cJSON *b = body_object(r);
+    if (!b)
+        return;
+    world_fo_req *reqs = NULL;
+    world_fo_item **items = NULL;
+    size_t n = 0, cnt = 0;
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(b, "fulfillment");
     if (!cJSON_IsObject(f)) {
         missing_param(r, "fulfillment");
         goto out;
     }
-    int64_t location = 0;
-    const cJSON *lv = cJSON_GetObjectItemCaseSensitive(f, "location_id");
-    if (lv && !cJSON_IsNull(lv) && json_int(lv, &location) != 0) {
-        field_error(r, 422, "location_id", "must be an integer", 1);
+    const cJSON *lbf = cJSON_GetObjectItemCaseSensitive(f, "line_items_by_fulfillment_order");
+    if (!cJSON_IsArray(lbf) || cJSON_GetArraySize(lbf) == 0 || cJSON_GetArraySize(lbf) > 250) {
+        field_error(r, 422, "line_items_by_fulfillment_order",
+                    "must be an array of 1 to 250 fulfillment orders", 1);
         goto out;
     }
-    const char *number, *company, *url;
-    if (opt_string(r, f, "tracking_number", &number) != 0 ||
-        opt_string(r, f, "tracking_company", &company) != 0 ||
-        opt_string(r, f, "tracking_url", &url) != 0)
-        goto out;
-    const cJSON *nums = cJSON_GetObjectItemCaseSensitive(f, "tracking_numbers");
-    if (!number && cJSON_IsArray(nums) && cJSON_IsString(cJSON_GetArrayItem(nums, 0)))
-        number = cJSON_GetArrayItem(nums, 0)->valuestring;
-    const cJSON *items = cJSON_GetObjectItemCaseSensitive(f, "line_items");
-    size_t n = 0;
-    if (items && !cJSON_IsNull(items)) {
-        if (!cJSON_IsArray(items)) {
-            field_error(r, 422, "line_items", "must be an array", 1);
+    const cJSON *ti = cJSON_GetObjectItemCaseSensitive(f, "tracking_info");
+    world_tracking t = {0};
+    if (ti && !cJSON_IsNull(ti)) {
+        if (!cJSON_IsObject(ti)) {
+            field_error(r, 422, "tracking_info", "must be an object", 1);
             goto out;
         }
-        size_t cnt = (size_t)cJSON_GetArraySize(items);
-        if (cnt > 250) {
-            field_error(r, 422, "line_items", "at most 250 line items", 1);
+        if (opt_string(r, ti, "number", &t.number) != 0 ||
+            opt_string(r, ti, "company", &t.company) != 0 || opt_string(r, ti, "url", &t.url) != 0)
             goto out;
-        }
-        lines = xcalloc(cnt ? cnt : 1, sizeof *lines);
-        const cJSON *it;
-        cJSON_ArrayForEach(it, items)
-        {
-            char field[48];
-            snprintf(field, sizeof field, "line_items[%zu]", n);
-            int64_t id, q = -1;
-            if (!cJSON_IsObject(it) || json_int(cJSON_GetObjectItemCaseSensitive(it, "id"), &id) != 0) {
-                field_error(r, 422, field, "needs an integer id", 1);
-                goto out;
-            }
-            const cJSON *qv = cJSON_GetObjectItemCaseSensitive(it, "quantity");
-            if (qv && json_int(qv, &q) != 0) {
-                field_error(r, 422, field, "quantity must be an integer", 1);
-                goto out;
-            }
-            lines[n].line_id = id;
-            lines[n].qty = q;
-            n++;
-        }
     }
-    ws_shop *s;
-    ws_order *o = begin_id(rs, r, find_order, &s);
-    if (!o)
+    const cJSON *nc = cJSON_GetObjectItemCaseSensitive(f, "notify_customer");
+    if (nc && !cJSON_IsNull(nc) && !cJSON_IsBool(nc)) {
+        field_error(r, 422, "notify_customer", "must be true or false", 1);
         goto out;
-    /* A line without a quantity takes all its fulfillable units. */
-    for (size_t i = 0; i < n; i++)
-        if (lines[i].qty < 0)
-            for (size_t k = 0; k < o->n_lines; k++)
-                if (o->lines[k].id == lines[i].line_id)
-                    lines[i].qty = world_line_fulfillable(&o->lines[k]);
-    int status;
-    json_err e;
-    ws_fulfillment *ful =
-        world_fulfill(rs->w, s, o, location, lines, n, number, company, url, &status, &e);
+    }
+    t.notify_customer = cJSON_IsTrue(nc);
+    cnt = (size_t)cJSON_GetArraySize(lbf);
+    reqs = xcalloc(cnt, sizeof *reqs);
+    items = xcalloc(cnt, sizeof *items);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, lbf)
+    {
+        if (read_fo_entry(r, e, n, &reqs[n], &items[n]) != 0)
+            goto out;
+        n++;
+    }
+    ws_shop *s = begin(rs, r);
+    if (!s)
+        goto out;
+    world_fo_err err;
+    ws_order *o;
+    ws_fulfillment *ful = world_fulfill(rs->w, s, reqs, n, &t, &o, &err);
     if (!ful) {
         world_unlock(rs->w);
-        char field[64] = "base";
-        const char *msg = e.msg;
-        const char *colon = strstr(e.msg, ": ");
-        if (colon && (size_t)(colon - e.msg) < sizeof field) {
-            memcpy(field, e.msg, (size_t)(colon - e.msg));
-            field[colon - e.msg] = '\0';
-            msg = colon + 2;
-        }
-        field_error(r, status, field, msg, 1);
+        fo_error(r, &err);
         goto out;
     }
     end_wrapped(rs, r, 201, "fulfillment", res_fulfillment(s, o, ful));
 out:
-    free(lines);
+    for (size_t i = 0; i < cnt; i++)
+        free(items[i]);
+    free(items);
+    free(reqs);
     cJSON_Delete(b);
 }
 
@@ -1455,7 +1600,7 @@ static void h_webhook_create(httpd_req *r, void *ud)
     const cJSON *address = cJSON_IsObject(wh) ? cJSON_GetObjectItemCaseSensitive(wh, "address") : NULL;
     const cJSON *format = cJSON_IsObject(wh) ? cJSON_GetObjectItemCaseSensitive(wh, "format") : NULL;
     char version[32];
-    rest_version(r, version, sizeof version);
+    rest_version(rs->w, r, version, sizeof version);
     if (!cJSON_IsObject(wh)) {
         missing_param(r, "webhook");
     } else if (!cJSON_IsString(topic) || !*topic->valuestring) {
@@ -1562,7 +1707,12 @@ void rest_routes(rest *rs, httpd *srv, httpd_handler graphql, void *graphql_ud)
         {"GET", "orders.json", h_orders},
         {"GET", "orders/count.json", h_orders_count},
         {"GET", "orders/{id}/fulfillments.json", h_fulfillments},
-        {"POST", "orders/{id}/fulfillments.json", h_fulfillment_create},
+        {"POST", "orders/{id}/fulfillments.json", h_fulfillment_legacy},
+        {"GET", "orders/{id}/fulfillment_orders.json", h_order_forders},
+        {"GET", "fulfillment_orders/{id}.json", h_forder},
+        {"POST", "fulfillment_orders/{id}/hold.json", h_forder_hold},
+        {"POST", "fulfillment_orders/{id}/release_hold.json", h_forder_release},
+        {"POST", "fulfillments.json", h_fulfillments_create},
         {"POST", "orders/{id}/cancel.json", h_order_cancel},
         {"GET", "orders/{id}.json", h_order},
         {"GET", "webhooks.json", h_webhooks},

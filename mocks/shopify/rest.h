@@ -39,8 +39,10 @@ int rest_api_path(const char *path, char *domain, size_t dn, char *version, size
  * header's, else the first shop. NULL when a base path names no shop.
  * World lock held. */
 ws_shop *rest_shop(world *w, const httpd_req *req);
-/* The API version of the request (echoed in X-Shopify-API-Version). */
-void rest_version(const httpd_req *req, char *out, size_t n);
+/* The API version that serves the request (the one asked for, or the
+ * oldest supported one when it is not supported: Shopify's fall-forward);
+ * X-Shopify-API-Version names it. */
+void rest_version(world *w, const httpd_req *req, char *out, size_t n);
 /* {"errors": msg} with status. */
 void rest_error(httpd_req *req, int status, const char *msg);
 /* Shopify's message for an error status (Shopify's own words for 401 and

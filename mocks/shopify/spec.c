@@ -3,6 +3,8 @@
  * every object is checked for unknown keys first. */
 #include "spec.h"
 
+#include <ctype.h>
+
 #include "mem.h"
 
 #include <math.h>
@@ -189,7 +191,8 @@ static int get_price(const cJSON *obj, const char *path, char **out, json_err *e
 static const char *const TOPICS[] = {
     "orders/create",  "orders/paid",     "orders/cancelled",      "orders/updated",
     "orders/fulfilled", "orders/partially_fulfilled", "fulfillments/create",
-    "refunds/create", "inventory_levels/update", NULL,
+    "refunds/create", "inventory_levels/update", "fulfillment_orders/placed_on_hold",
+    "fulfillment_orders/hold_released", "bulk_operations/finish", NULL,
 };
 
 int spec_topic_known(const char *topic)
@@ -204,7 +207,8 @@ const char *spec_topic_list(void)
 {
     return "orders/create, orders/paid, orders/cancelled, orders/updated, orders/fulfilled, "
            "orders/partially_fulfilled, fulfillments/create, refunds/create, "
-           "inventory_levels/update";
+           "inventory_levels/update, fulfillment_orders/placed_on_hold, "
+           "fulfillment_orders/hold_released, bulk_operations/finish";
 }
 
 /* An inventory_policy value read at path: "deny" (*cont 0) or "continue"
@@ -758,13 +762,78 @@ static void world_defaults(spec_world *w)
     w->retry_after_s = 2.0;
     w->first_order_number = 1001;
     w->idempotency_keep = 100000;
+    /* Supported on 2026-12-05: each quarterly version lives 12 months, so
+     * 2025-10 retired at the start of 2026-10 and 2027-01 is not out yet. */
+    static const char *const supported[] = {"2026-01", "2026-04", "2026-07", "2026-10"};
+    for (size_t i = 0; i < sizeof supported / sizeof supported[0]; i++)
+        snprintf(w->versions[w->n_versions++], sizeof w->versions[0], "%s", supported[i]);
+}
+
+int spec_version_valid(const char *v)
+{
+    if (strcmp(v, "unstable") == 0)
+        return 1;
+    if (strlen(v) != 7 || v[4] != '-')
+        return 0;
+    for (int i = 0; i < 7; i++)
+        if (i != 4 && !isdigit((unsigned char)v[i]))
+            return 0;
+    int month = (v[5] - '0') * 10 + (v[6] - '0');
+    return month >= 1 && month <= 12;
+}
+
+int spec_version_served(const spec_world *w, const char *asked, char *out, size_t n)
+{
+    if (!spec_version_valid(asked))
+        return -1;
+    const char *served = asked;
+    if (strcmp(asked, "unstable") != 0) {
+        served = w->n_versions ? w->versions[0] : asked;
+        for (size_t i = 0; i < w->n_versions; i++)
+            if (strcmp(w->versions[i], asked) == 0)
+                served = asked;
+    }
+    snprintf(out, n, "%s", served);
+    return 0;
+}
+
+static int version_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* "versions": {"supported": ["2026-01", ...]}. */
+static int parse_versions(const cJSON *o, spec_world *out, json_err *e)
+{
+    static const char *const vkeys[] = {"supported", NULL};
+    const cJSON *list = NULL;
+    if (json_only_keys(o, "$.versions", vkeys, e) != 0 ||
+        json_get_arr(o, "$.versions", "supported", JSON_REQUIRED, &list, e) != 0)
+        return -1;
+    size_t n = (size_t)cJSON_GetArraySize(list);
+    if (n == 0 || n > SPEC_MAX_VERSIONS)
+        return json_fail(e, "$.versions.supported", "expected 1 to %d versions, got %zu",
+                         SPEC_MAX_VERSIONS, n);
+    out->n_versions = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, list)
+    {
+        char p[PATH_MAX_LEN];
+        json_path_index(p, sizeof p, "$.versions.supported", out->n_versions);
+        if (!cJSON_IsString(it) || strcmp(it->valuestring, "unstable") == 0 ||
+            !spec_version_valid(it->valuestring))
+            return json_fail(e, p, "expected a version such as \"2026-10\"");
+        snprintf(out->versions[out->n_versions++], sizeof out->versions[0], "%s", it->valuestring);
+    }
+    qsort(out->versions, out->n_versions, sizeof out->versions[0], version_cmp);
+    return 0;
 }
 
 int spec_parse_config(const cJSON *cfg, spec_world *out, json_err *e)
 {
     world_defaults(out);
     static const char *const keys[] = {"shops", "webhooks", "graphql", "rest", "orders",
-                                       "idempotency", NULL};
+                                       "idempotency", "versions", NULL};
     if (json_only_keys(cfg, "$", keys, e) != 0)
         return -1;
     const cJSON *shops = NULL;
@@ -837,6 +906,11 @@ int spec_parse_config(const cJSON *cfg, spec_world *out, json_err *e)
             json_get_int(o, "$.idempotency", "keep", 0, 1, 10000000, &out->idempotency_keep, e) != 0)
             return -1;
     }
+    o = NULL;
+    if (json_get_obj(cfg, "$", "versions", 0, &o, e) != 0)
+        return -1;
+    if (o && parse_versions(o, out, e) != 0)
+        return -1;
     return 0;
 }
 

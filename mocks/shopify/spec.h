@@ -27,6 +27,7 @@
 #define SPEC_MAX_LOCATIONS 64
 #define SPEC_MAX_VARIANTS 200000
 #define SPEC_MAX_RETRIES 32
+#define SPEC_MAX_VERSIONS 16
 
 typedef struct {
     double rest_bucket;      /* REST calls the bucket holds */
@@ -116,6 +117,8 @@ typedef struct {
     double retry_after_s;          /* REST 429 Retry-After, simulated seconds */
     int64_t first_order_number;
     int64_t idempotency_keep;      /* keys remembered per shop */
+    char versions[SPEC_MAX_VERSIONS][8]; /* supported API versions, ascending */
+    size_t n_versions;
 } spec_world;
 
 /* A config file's tree (see docs/mock-shopify.md). Returns 0, or -1 with
@@ -148,6 +151,13 @@ typedef struct {
  * the world later. Returns 0 or -1 with e; out must be freed either way. */
 int spec_parse_seed(const cJSON *body, spec_seed *out, json_err *e);
 void spec_seed_free(spec_seed *s);
+
+/* 1 when v is written like an API version ("2026-10" or "unstable"). */
+int spec_version_valid(const char *v);
+/* The version that serves a request for asked (see docs/mock-shopify.md,
+ * "Versions"): itself when supported or "unstable", else the oldest
+ * supported one (Shopify's fall-forward). -1 when asked is no version. */
+int spec_version_served(const spec_world *w, const char *asked, char *out, size_t n);
 
 /* 1 when mock-shopify can deliver this webhook topic; the list for messages. */
 int spec_topic_known(const char *topic);

@@ -9,6 +9,8 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,10 @@
 #define FIRST_FULFILLMENT_ID 5100000000001LL
 #define FIRST_REFUND_ID 920000000001LL
 #define FIRST_SUB_ID 1300000000001LL
+#define FIRST_FORDER_ID 6900000000001LL
+#define FIRST_FO_LINE_ID 15000000000001LL
+#define FIRST_HOLD_ID 7100000000001LL
+#define FIRST_BULK_ID 4400000000001LL
 
 #define IDEM_BUCKETS 16384
 
@@ -53,7 +59,7 @@ struct world {
     ws_shop *shops;
     size_t n_shops, cap_shops;
     int64_t next_shop, next_location, next_product, next_variant, next_item, next_order, next_line,
-        next_fulfillment, next_refund, next_sub;
+        next_fulfillment, next_refund, next_sub, next_forder, next_fo_line, next_hold, next_bulk;
     payment *payments; /* sorted by due */
     size_t n_payments, cap_payments;
 };
@@ -774,6 +780,17 @@ static void order_free(ws_order *o)
         free(o->refunds[i].note);
     }
     free(o->refunds);
+    for (size_t i = 0; i < o->n_forders; i++) {
+        ws_forder *fo = &o->forders[i];
+        free(fo->lines);
+        for (size_t k = 0; k < fo->n_holds; k++) {
+            free(fo->holds[k].reason);
+            free(fo->holds[k].notes);
+            free(fo->holds[k].handle);
+        }
+        free(fo->holds);
+    }
+    free(o->forders);
 }
 
 static void shop_free(ws_shop *s)
@@ -823,6 +840,12 @@ static void shop_free(ws_shop *s)
     for (size_t i = 0; i < s->n_subs; i++)
         sub_free(&s->subs[i]);
     free(s->subs);
+    for (size_t i = 0; i < s->n_bulks; i++) {
+        free(s->bulks[i].query);
+        free(s->bulks[i].jsonl);
+        free(s->bulks[i].error_code);
+    }
+    free(s->bulks);
     idem_clear(s);
 }
 
@@ -846,6 +869,10 @@ static void build(world *w)
     w->next_order = FIRST_ORDER_ID;
     w->next_line = FIRST_LINE_ID;
     w->next_fulfillment = FIRST_FULFILLMENT_ID;
+    w->next_forder = FIRST_FORDER_ID;
+    w->next_fo_line = FIRST_FO_LINE_ID;
+    w->next_hold = FIRST_HOLD_ID;
+    w->next_bulk = FIRST_BULK_ID;
     w->next_refund = FIRST_REFUND_ID;
     for (size_t i = 0; i < w->spec.n_shops; i++)
         add_shop(w, &w->spec.shops[i]);
@@ -1178,6 +1205,9 @@ static void put_lines(sbuf *b, const ws_shop *s, const ws_order *o, const int64_
     sbuf_putc(b, ']');
 }
 
+static void fo_drop(ws_order *o, size_t line, int loc, int64_t units, int64_t now);
+static void create_forders(world *w, ws_shop *s, ws_order *o);
+
 int world_checkout(world *w, ws_shop *s, const world_checkout_req *req, cJSON **out, json_err *e)
 {
     *out = NULL;
@@ -1312,6 +1342,8 @@ int world_checkout(world *w, ws_shop *s, const world_checkout_req *req, cJSON **
         }
     }
 
+    create_forders(w, s, o);
+
     sbuf c = SBUF_INIT;
     put_str(&c, "shop", s->domain);
     put_int(&c, "order_id", o->id);
@@ -1356,6 +1388,7 @@ out:
     return rc;
 }
 
+
 /* Gives units committed for a line back (to available when restock). */
 static void release_line(world *w, ws_shop *s, ws_order *o, ws_line *l, int64_t units, int restock,
                          const char *by)
@@ -1367,6 +1400,7 @@ static void release_line(world *w, ws_shop *s, ws_order *o, ws_line *l, int64_t 
             continue;
         l->alloc[loc] -= u;
         units -= u;
+        fo_drop(o, (size_t)(l - o->lines), (int)loc, u, world_now(w));
         change_level(w, s, v, (int)loc, restock ? u : 0, -u, by, NULL, o->id);
     }
     /* Units beyond what is still committed were shipped: a restock returns
@@ -1500,92 +1534,391 @@ int world_refund(world *w, ws_shop *s, ws_order *o, const world_refund_line *lin
     return 0;
 }
 
-ws_fulfillment *world_fulfill(world *w, ws_shop *s, ws_order *o, int64_t location_id,
-                              const world_fulfill_line *lines, size_t n_lines,
-                              const char *tracking_number, const char *tracking_company,
-                              const char *tracking_url, int *status, json_err *e)
+ws_forder *world_forder_by_id(ws_shop *s, int64_t id, ws_order **order)
 {
-    *status = 422;
-    int at = -1;
-    if (location_id) {
-        at = world_location_index(s, location_id);
-        if (at < 0) {
-            json_fail(e, "location_id", "location %lld does not exist in this shop",
-                      (long long)location_id);
-            return NULL;
+    /* Fulfillment order ids grow with order ids (both are handed out as
+     * orders are created), so the order is the last one whose first
+     * fulfillment order id is not above id. */
+    size_t lo = 0, hi = s->n_orders;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const ws_order *o = &s->orders[mid];
+        if (o->n_forders && o->forders[0].id <= id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i-- > 0;) {
+        ws_order *o = &s->orders[i];
+        if (!o->n_forders)
+            continue;
+        for (size_t k = 0; k < o->n_forders; k++)
+            if (o->forders[k].id == id) {
+                if (order)
+                    *order = o;
+                return &o->forders[k];
+            }
+        break;
+    }
+    return NULL;
+}
+
+const char *world_fo_status_name(ws_fo_status st)
+{
+    switch (st) {
+    case FO_OPEN: return "OPEN";
+    case FO_IN_PROGRESS: return "IN_PROGRESS";
+    case FO_ON_HOLD: return "ON_HOLD";
+    case FO_CLOSED: return "CLOSED";
+    case FO_CANCELLED: return "CANCELLED";
+    }
+    return "OPEN";
+}
+
+int world_hold_reason_ok(const char *reason)
+{
+    static const char *const reasons[] = {
+        "AWAITING_PAYMENT", "AWAITING_RETURN_ITEMS", "HIGH_RISK_OF_FRAUD", "INCORRECT_ADDRESS",
+        "INVENTORY_OUT_OF_STOCK", "ONLINE_STORE_POST_PURCHASE_CROSS_SELL", "OTHER",
+        "UNKNOWN_DELIVERY_DATE", NULL};
+    for (const char *const *r = reasons; reason && *r; r++)
+        if (strcmp(*r, reason) == 0)
+            return 1;
+    return 0;
+}
+
+static int fo_err(world_fo_err *err, int status, size_t req, size_t item, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int fo_err(world_fo_err *err, int status, size_t req, size_t item, const char *fmt, ...)
+{
+    err->status = status;
+    err->req = req;
+    err->item = item;
+    err->code = NULL;
+    err->field = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int64_t fo_remaining(const ws_forder *fo)
+{
+    int64_t r = 0;
+    for (size_t i = 0; i < fo->n_lines; i++)
+        r += fo->lines[i].remaining;
+    return r;
+}
+
+static int64_t fo_fulfilled(const ws_forder *fo)
+{
+    int64_t r = 0;
+    for (size_t i = 0; i < fo->n_lines; i++)
+        r += fo->lines[i].total - fo->lines[i].remaining;
+    return r;
+}
+
+/* The status a fulfillment order without holds has from its quantities. */
+static ws_fo_status fo_settle(const ws_forder *fo)
+{
+    if (fo_remaining(fo) == 0)
+        return FO_CLOSED;
+    return fo_fulfilled(fo) ? FO_IN_PROGRESS : FO_OPEN;
+}
+
+/* One fulfillment order per location the order's units were committed
+ * at, a line item per order line there (Shopify's routing assigns each
+ * line to the location that stocks it). */
+static void create_forders(world *w, ws_shop *s, ws_order *o)
+{
+    int64_t now = world_now(w);
+    for (size_t loc = 0; loc < s->n_locations; loc++) {
+        size_t n = 0;
+        for (size_t i = 0; i < o->n_lines; i++)
+            n += o->lines[i].alloc[loc] > 0;
+        if (!n)
+            continue;
+        o->forders = xrealloc(o->forders, (o->n_forders + 1) * sizeof *o->forders);
+        ws_forder *fo = &o->forders[o->n_forders++];
+        memset(fo, 0, sizeof *fo);
+        fo->id = w->next_forder++;
+        fo->loc = (int)loc;
+        fo->status = FO_OPEN;
+        fo->created_ms = fo->updated_ms = now;
+        fo->lines = xcalloc(n, sizeof *fo->lines);
+        for (size_t i = 0; i < o->n_lines; i++) {
+            int64_t q = o->lines[i].alloc[loc];
+            if (q <= 0)
+                continue;
+            fo->lines[fo->n_lines++] = (ws_fo_line){w->next_fo_line++, i, q, q};
         }
     }
-    if (o->cancelled_ms >= 0) {
-        json_fail(e, "base", "the order is cancelled");
+}
+
+/* Units of line i leave the fulfillment order at loc without being
+ * fulfilled (cancel, refund). */
+static void fo_drop(ws_order *o, size_t line, int loc, int64_t units, int64_t now)
+{
+    for (size_t k = 0; k < o->n_forders && units > 0; k++) {
+        ws_forder *fo = &o->forders[k];
+        if (fo->loc != loc || fo->status == FO_CLOSED || fo->status == FO_CANCELLED)
+            continue;
+        for (size_t j = 0; j < fo->n_lines && units > 0; j++) {
+            ws_fo_line *fl = &fo->lines[j];
+            if (fl->line != line)
+                continue;
+            int64_t u = fl->remaining < units ? fl->remaining : units;
+            fl->remaining -= u;
+            units -= u;
+            fo->updated_ms = now;
+        }
+        if (fo_remaining(fo) == 0)
+            fo->status = FO_CLOSED;
+    }
+}
+
+static void journal_fo(world *w, const char *kind, const ws_shop *s, const ws_order *o,
+                       const ws_forder *fo, const char *reason)
+{
+    sbuf b = SBUF_INIT;
+    put_str(&b, "shop", s->domain);
+    put_int(&b, "order_id", o->id);
+    put_int(&b, "fulfillment_order_id", fo->id);
+    put_int(&b, "location_id", s->locations[fo->loc].id);
+    put_str(&b, "status", world_fo_status_name(fo->status));
+    if (reason)
+        put_str(&b, "reason", reason);
+    journal_sbuf(w, kind, &b);
+}
+
+static void emit_fo(world *w, ws_shop *s, const char *topic, const ws_order *o,
+                    const ws_forder *fo)
+{
+    if (!has_sub(s, topic))
+        return;
+    cJSON *j = cJSON_CreateObject();
+    cJSON *x = res_fulfillment_order(s, o, fo);
+    cJSON_AddItemToObject(j, "fulfillment_order", x);
+    char ev[40];
+    new_event_id(w, ev);
+    emit(w, s, topic, ev, j, o->id);
+    cJSON_Delete(j);
+}
+
+ws_hold *world_fo_hold(world *w, ws_shop *s, ws_order *o, ws_forder *fo, const char *reason,
+                       const char *notes, const char *handle, world_fo_err *err)
+{
+    if (!world_hold_reason_ok(reason)) {
+        fo_err(err, 422, 0, SIZE_MAX, "Reason \"%.60s\" is not a FulfillmentHoldReason",
+               reason ? reason : "");
         return NULL;
     }
-    int64_t *qty = xcalloc(o->n_lines ? o->n_lines : 1, sizeof *qty);
-    if (n_lines == 0)
-        for (size_t i = 0; i < o->n_lines; i++)
-            qty[i] = world_line_fulfillable(&o->lines[i]);
-    for (size_t k = 0; k < n_lines; k++) {
-        size_t i;
-        for (i = 0; i < o->n_lines && o->lines[i].id != lines[k].line_id; i++)
-            ;
-        if (i == o->n_lines) {
-            free(qty);
-            json_fail(e, "line_items", "line item %lld (entry %zu) is not on this order",
-                      (long long)lines[k].line_id, k);
+    if (fo->status != FO_OPEN && fo->status != FO_IN_PROGRESS && fo->status != FO_ON_HOLD) {
+        fo_err(err, 422, 0, SIZE_MAX, "The fulfillment order is %s and cannot be put on hold",
+               world_fo_status_name(fo->status));
+        return NULL;
+    }
+    const char *h = handle ? handle : "";
+    for (size_t k = 0; k < fo->n_holds; k++)
+        if (strcmp(fo->holds[k].handle, h) == 0) {
+            fo_err(err, 422, 0, SIZE_MAX,
+                   "The fulfillment order already has a hold with the handle \"%.64s\"", h);
+            err->code = "TAKEN";
+            err->field = "handle";
             return NULL;
         }
-        qty[i] += lines[k].qty;
-        if (lines[k].qty < 1 || qty[i] > world_line_fulfillable(&o->lines[i])) {
-            free(qty);
-            json_fail(e, "line_items",
-                      "quantity of line item %lld must be between 1 and its %lld fulfillable units",
-                      (long long)lines[k].line_id, (long long)world_line_fulfillable(&o->lines[i]));
-            return NULL;
+    if (fo->n_holds >= 10) {
+        fo_err(err, 422, 0, SIZE_MAX, "The fulfillment order already has 10 holds");
+        err->code = "FULFILLMENT_ORDER_HOLD_LIMIT_REACHED";
+        return NULL;
+    }
+    fo->holds = xrealloc(fo->holds, (fo->n_holds + 1) * sizeof *fo->holds);
+    ws_hold *hd = &fo->holds[fo->n_holds++];
+    hd->id = w->next_hold++;
+    hd->reason = xstrdup(reason);
+    hd->notes = notes ? xstrdup(notes) : NULL;
+    hd->handle = xstrdup(h);
+    fo->status = FO_ON_HOLD;
+    fo->updated_ms = world_now(w);
+    o->updated_ms = fo->updated_ms;
+    journal_fo(w, "fulfillment_order_hold", s, o, fo, reason);
+    counters_add(w->env.ctr, "fulfillment orders held", 1);
+    emit_fo(w, s, "fulfillment_orders/placed_on_hold", o, fo);
+    return hd;
+}
+
+int world_fo_release(world *w, ws_shop *s, ws_order *o, ws_forder *fo, const int64_t *hold_ids,
+                     size_t n, world_fo_err *err)
+{
+    if (fo->status != FO_ON_HOLD)
+        return fo_err(err, 422, 0, SIZE_MAX, "The fulfillment order is %s, not on hold",
+                      world_fo_status_name(fo->status));
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < fo->n_holds && fo->holds[k].id != hold_ids[i])
+            k++;
+        if (k == fo->n_holds)
+            return fo_err(err, 422, i, SIZE_MAX, "The fulfillment order has no hold %lld",
+                          (long long)hold_ids[i]);
+    }
+    size_t keep = 0;
+    for (size_t k = 0; k < fo->n_holds; k++) {
+        int drop = n == 0;
+        for (size_t i = 0; i < n && !drop; i++)
+            drop = fo->holds[k].id == hold_ids[i];
+        if (drop) {
+            free(fo->holds[k].reason);
+            free(fo->holds[k].notes);
+            free(fo->holds[k].handle);
+        } else {
+            fo->holds[keep++] = fo->holds[k];
+        }
+    }
+    fo->n_holds = keep;
+    if (!keep)
+        fo->status = fo_settle(fo);
+    fo->updated_ms = world_now(w);
+    o->updated_ms = fo->updated_ms;
+    journal_fo(w, "fulfillment_order_release", s, o, fo, NULL);
+    counters_add(w->env.ctr, "fulfillment orders released", 1);
+    if (!keep)
+        emit_fo(w, s, "fulfillment_orders/hold_released", o, fo);
+    return 0;
+}
+
+ws_fulfillment *world_fulfill(world *w, ws_shop *s, const world_fo_req *reqs, size_t n,
+                              const world_tracking *t, ws_order **order, world_fo_err *err)
+{
+    *order = NULL;
+    if (n == 0) {
+        fo_err(err, 422, 0, SIZE_MAX, "At least one fulfillment order is required");
+        return NULL;
+    }
+    ws_order *o = NULL;
+    int loc = -1;
+    ws_forder **fos = xcalloc(n, sizeof *fos);
+    int64_t *take = NULL; /* per (request, fulfillment order line), flattened */
+    size_t *base = xcalloc(n + 1, sizeof *base);
+    ws_fulfillment *f = NULL;
+    /* Check everything first: a refused request changes nothing. */
+    for (size_t k = 0; k < n; k++) {
+        ws_order *ok;
+        fos[k] = world_forder_by_id(s, reqs[k].fo_id, &ok);
+        if (!fos[k]) {
+            fo_err(err, 404, k, SIZE_MAX, "Fulfillment order %lld does not exist",
+                   (long long)reqs[k].fo_id);
+            goto out;
+        }
+        for (size_t j = 0; j < k; j++)
+            if (fos[j] == fos[k]) {
+                fo_err(err, 422, k, SIZE_MAX, "Fulfillment order %lld is given twice",
+                       (long long)reqs[k].fo_id);
+                goto out;
+            }
+        if (o && ok != o) {
+            fo_err(err, 422, k, SIZE_MAX,
+                   "All fulfillment orders of a fulfillment must belong to the same order");
+            goto out;
+        }
+        if (loc >= 0 && fos[k]->loc != loc) {
+            fo_err(err, 422, k, SIZE_MAX,
+                   "All fulfillment orders of a fulfillment must be assigned to the same location");
+            goto out;
+        }
+        o = ok;
+        loc = fos[k]->loc;
+        if (fos[k]->status != FO_OPEN && fos[k]->status != FO_IN_PROGRESS) {
+            fo_err(err, 422, k, SIZE_MAX,
+                   "Fulfillment order %lld has an unfulfillable status: %s", (long long)fos[k]->id,
+                   world_fo_status_name(fos[k]->status));
+            goto out;
+        }
+        base[k + 1] = base[k] + fos[k]->n_lines;
+    }
+    if (o->cancelled_ms >= 0) {
+        fo_err(err, 422, 0, SIZE_MAX, "Order %lld is cancelled", (long long)o->id);
+        goto out;
+    }
+    take = xcalloc(base[n] + 1, sizeof *take);
+    for (size_t k = 0; k < n; k++) {
+        ws_forder *fo = fos[k];
+        if (reqs[k].n_items == 0)
+            for (size_t j = 0; j < fo->n_lines; j++)
+                take[base[k] + j] = fo->lines[j].remaining;
+        for (size_t i = 0; i < reqs[k].n_items; i++) {
+            size_t j = 0;
+            while (j < fo->n_lines && fo->lines[j].id != reqs[k].items[i].id)
+                j++;
+            if (j == fo->n_lines) {
+                fo_err(err, 422, k, i, "Fulfillment order line item %lld is not on fulfillment order %lld",
+                       (long long)reqs[k].items[i].id, (long long)fo->id);
+                goto out;
+            }
+            take[base[k] + j] += reqs[k].items[i].qty;
+            if (reqs[k].items[i].qty < 1 || take[base[k] + j] > fo->lines[j].remaining) {
+                fo_err(err, 422, k, i,
+                       "Quantity of fulfillment order line item %lld must be between 1 and its "
+                       "%lld remaining units",
+                       (long long)fo->lines[j].id, (long long)fo->lines[j].remaining);
+                goto out;
+            }
         }
     }
     int64_t total = 0;
-    for (size_t i = 0; i < o->n_lines; i++)
-        total += qty[i];
+    for (size_t i = 0; i < base[n]; i++)
+        total += take[i];
     if (total == 0) {
-        free(qty);
-        json_fail(e, "line_items", "nothing left to fulfill");
-        return NULL;
+        fo_err(err, 422, 0, SIZE_MAX, "Nothing left to fulfill");
+        goto out;
     }
+
     int64_t now = world_now(w);
+    int64_t *qty = xcalloc(o->n_lines ? o->n_lines : 1, sizeof *qty);
+    for (size_t k = 0; k < n; k++) {
+        ws_forder *fo = fos[k];
+        for (size_t j = 0; j < fo->n_lines; j++) {
+            int64_t u = take[base[k] + j];
+            if (!u)
+                continue;
+            ws_fo_line *fl = &fo->lines[j];
+            ws_line *l = &o->lines[fl->line];
+            ws_variant *v = &s->variants[l->variant];
+            fl->remaining -= u;
+            qty[fl->line] += u;
+            l->fulfilled += u;
+            /* Shipped units leave committed at the fulfillment order's
+             * location: on hand drops, available stays. */
+            int64_t c = l->alloc[loc] < u ? l->alloc[loc] : u;
+            l->alloc[loc] -= c;
+            v->committed[loc] -= c;
+            v->level_updated_ms[loc] = now;
+        }
+        fo->status = fo_settle(fo);
+        fo->updated_ms = now;
+    }
     o->fulfillments = xrealloc(o->fulfillments, (o->n_fulfillments + 1) * sizeof *o->fulfillments);
-    ws_fulfillment *f = &o->fulfillments[o->n_fulfillments++];
+    f = &o->fulfillments[o->n_fulfillments++];
     memset(f, 0, sizeof *f);
     f->id = w->next_fulfillment++;
-    f->location_id = at >= 0 ? location_id : s->locations[0].id;
-    f->tracking_number = tracking_number ? xstrdup(tracking_number) : NULL;
-    f->tracking_company = tracking_company ? xstrdup(tracking_company) : NULL;
-    f->tracking_url = tracking_url ? xstrdup(tracking_url) : NULL;
+    f->location_id = s->locations[loc].id;
+    f->tracking_number = t && t->number ? xstrdup(t->number) : NULL;
+    f->tracking_company = t && t->company ? xstrdup(t->company) : NULL;
+    f->tracking_url = t && t->url ? xstrdup(t->url) : NULL;
+    f->notify_customer = t ? t->notify_customer : 0;
     f->qty = qty;
     f->created_ms = now;
-    for (size_t i = 0; i < o->n_lines; i++) {
-        ws_line *l = &o->lines[i];
-        int64_t u = qty[i];
-        l->fulfilled += u;
-        /* Shipped units leave committed: from the chosen location first. */
-        ws_variant *v = &s->variants[l->variant];
-        for (int pass = 0; pass < 2 && u > 0; pass++)
-            for (size_t loc = 0; loc < s->n_locations && u > 0; loc++) {
-                if (pass == 0 && at >= 0 && (int)loc != at)
-                    continue;
-                int64_t take = l->alloc[loc] < u ? l->alloc[loc] : u;
-                if (take <= 0)
-                    continue;
-                l->alloc[loc] -= take;
-                v->committed[loc] -= take;
-                v->level_updated_ms[loc] = now;
-                u -= take;
-            }
-    }
     o->updated_ms = now;
     sbuf b = SBUF_INIT;
     put_str(&b, "shop", s->domain);
     put_int(&b, "order_id", o->id);
     put_int(&b, "fulfillment_id", f->id);
     put_int(&b, "location_id", f->location_id);
+    sbuf_puts(&b, ",\"fulfillment_order_ids\":[");
+    for (size_t k = 0; k < n; k++)
+        sbuf_printf(&b, "%s%lld", k ? "," : "", (long long)fos[k]->id);
+    sbuf_putc(&b, ']');
     put_str(&b, "tracking_number", f->tracking_number);
     put_str(&b, "tracking_company", f->tracking_company);
     put_lines(&b, s, o, qty);
@@ -1603,8 +1936,64 @@ ws_fulfillment *world_fulfill(world *w, ws_shop *s, ws_order *o, int64_t locatio
                                                           : "orders/partially_fulfilled",
                ev, o);
     emit_order(w, s, "orders/updated", ev, o);
-    *status = 201;
+    *order = o;
+out:
+    free(fos);
+    free(take);
+    free(base);
     return f;
+}
+
+ws_bulk *world_bulk_add(world *w, ws_shop *s, const char *query, const char *jsonl,
+                        const char *error_code, int64_t objects, int64_t roots)
+{
+    s->bulks = xrealloc(s->bulks, (s->n_bulks + 1) * sizeof *s->bulks);
+    ws_bulk *b = &s->bulks[s->n_bulks++];
+    memset(b, 0, sizeof *b);
+    b->id = w->next_bulk++;
+    b->query = xstrdup(query);
+    b->jsonl = jsonl ? xstrdup(jsonl) : NULL;
+    b->error_code = error_code ? xstrdup(error_code) : NULL;
+    b->objects = objects;
+    b->roots = roots;
+    b->created_ms = b->completed_ms = world_now(w);
+    sbuf j = SBUF_INIT;
+    put_str(&j, "shop", s->domain);
+    put_int(&j, "id", b->id);
+    put_str(&j, "status", jsonl ? "COMPLETED" : "FAILED");
+    put_int(&j, "objects", objects);
+    journal_sbuf(w, "bulk_operation", &j);
+    counters_add(w->env.ctr, "bulk operations", 1);
+    if (has_sub(s, "bulk_operations/finish")) {
+        /* The payload Shopify documents for bulk_operations/finish. */
+        cJSON *p = cJSON_CreateObject();
+        char gid[64], d[RES_DATE_SIZE];
+        res_gid("BulkOperation", b->id, gid, sizeof gid);
+        cJSON_AddStringToObject(p, "admin_graphql_api_id", gid);
+        res_date(s, b->completed_ms, d);
+        cJSON_AddStringToObject(p, "completed_at", d);
+        res_date(s, b->created_ms, d);
+        cJSON_AddStringToObject(p, "created_at", d);
+        if (error_code)
+            cJSON_AddStringToObject(p, "error_code", error_code);
+        else
+            cJSON_AddNullToObject(p, "error_code");
+        cJSON_AddStringToObject(p, "status", jsonl ? "completed" : "failed");
+        cJSON_AddStringToObject(p, "type", "query");
+        char ev[40];
+        new_event_id(w, ev);
+        emit(w, s, "bulk_operations/finish", ev, p, 0);
+        cJSON_Delete(p);
+    }
+    return b;
+}
+
+ws_bulk *world_bulk_by_id(ws_shop *s, int64_t id)
+{
+    for (size_t i = 0; i < s->n_bulks; i++)
+        if (s->bulks[i].id == id)
+            return &s->bulks[i];
+    return NULL;
 }
 
 /* ---- ground truth -------------------------------------------------------------------- */

@@ -80,8 +80,37 @@ typedef struct {
     int64_t location_id;
     char *tracking_number, *tracking_company, *tracking_url;
     int64_t *qty;                /* per order line */
+    int notify_customer;
     int64_t created_ms;
 } ws_fulfillment;
+
+/* Fulfillment orders: what Shopify asks each location to ship. Every order
+ * gets one per location its units were committed at, with a line item per
+ * order line there; fulfilments draw from their remaining quantities. */
+typedef enum { FO_OPEN, FO_IN_PROGRESS, FO_ON_HOLD, FO_CLOSED, FO_CANCELLED } ws_fo_status;
+
+typedef struct {
+    int64_t id;
+    size_t line;                 /* index into the order's lines */
+    int64_t total, remaining;
+} ws_fo_line;
+
+typedef struct {
+    int64_t id;
+    char *reason;                /* FulfillmentHoldReason, e.g. INVENTORY_OUT_OF_STOCK */
+    char *notes, *handle;
+} ws_hold;
+
+typedef struct {
+    int64_t id;
+    int loc;                     /* index of the assigned location */
+    ws_fo_status status;
+    ws_fo_line *lines;
+    size_t n_lines;
+    ws_hold *holds;
+    size_t n_holds;
+    int64_t created_ms, updated_ms;
+} ws_forder;
 
 typedef struct {
     int64_t id;
@@ -104,6 +133,8 @@ typedef struct {
     size_t n_fulfillments;
     ws_refund *refunds;
     size_t n_refunds;
+    ws_forder *forders;
+    size_t n_forders;
 } ws_order;
 
 typedef struct {
@@ -112,6 +143,17 @@ typedef struct {
     int failures;                /* consecutive failed attempts */
     int64_t created_ms, updated_ms;
 } ws_sub;
+
+/* A bulk query (bulkOperationRunQuery): run at once over the shop as it
+ * was, its JSONL kept for the result URL. */
+typedef struct {
+    int64_t id;
+    char *query;
+    char *jsonl;                 /* the result file, NULL when it failed */
+    char *error_code;            /* NULL unless it failed */
+    int64_t objects, roots;
+    int64_t created_ms, completed_ms;
+} ws_bulk;
 
 typedef struct idem_entry idem_entry;
 
@@ -137,6 +179,8 @@ typedef struct {
     int64_t next_number;
     ws_sub *subs;
     size_t n_subs, cap_subs;
+    ws_bulk *bulks;
+    size_t n_bulks;
     /* GraphQL idempotency keys: a chained hash plus a FIFO for eviction. */
     idem_entry **idem_buckets;
     size_t idem_n_buckets, idem_count;
@@ -229,6 +273,15 @@ void world_sub_update(world *w, ws_shop *s, ws_sub *sub, const char *address);
  * (its remaining attempts are cancelled). */
 int world_delivery_result(void *world_ptr, const hooks_report *r);
 
+/* ---- bulk operations -------------------------------------------------------- */
+
+/* Records a finished bulk query (query and jsonl are copied; jsonl NULL
+ * with error_code for a failed one) and delivers bulk_operations/finish.
+ * Returns it (valid until the lock is released). */
+ws_bulk *world_bulk_add(world *w, ws_shop *s, const char *query, const char *jsonl,
+                        const char *error_code, int64_t objects, int64_t roots);
+ws_bulk *world_bulk_by_id(ws_shop *s, int64_t id);
+
 /* ---- shoppers and orders ---------------------------------------------------- */
 
 typedef struct {
@@ -267,18 +320,58 @@ typedef struct {
 int world_refund(world *w, ws_shop *s, ws_order *o, const world_refund_line *lines,
                  size_t n_lines, int restock, const char *note, cJSON **out, json_err *e);
 
-typedef struct {
-    int64_t line_id;
-    int64_t qty;
-} world_fulfill_line;
+/* ---- fulfillment orders ---------------------------------------------------- */
 
-/* Fulfills lines (every remaining unit when n_lines is 0) from location_id
- * (0: wherever the units are committed); committed units leave the shop.
- * Returns the new fulfillment, or NULL with *status (400/404/422) and e. */
-ws_fulfillment *world_fulfill(world *w, ws_shop *s, ws_order *o, int64_t location_id,
-                              const world_fulfill_line *lines, size_t n_lines,
-                              const char *tracking_number, const char *tracking_company,
-                              const char *tracking_url, int *status, json_err *e);
+/* What went wrong with a fulfillment order request: status 404 (no such
+ * fulfillment order) or 422 (refused), the entry (req) and item (item,
+ * SIZE_MAX for the fulfillment order itself) it was about, and a message. */
+typedef struct {
+    int status;
+    size_t req, item;
+    const char *code;   /* Shopify's user error code when it has one, else NULL */
+    const char *field;  /* the input the error is about ("handle"), else NULL */
+    char msg[256];
+} world_fo_err;
+
+typedef struct {
+    int64_t id;   /* a fulfillment order line item */
+    int64_t qty;
+} world_fo_item;
+
+typedef struct {
+    int64_t fo_id;
+    const world_fo_item *items;
+    size_t n_items;              /* 0: every remaining unit of the fulfillment order */
+} world_fo_req;
+
+typedef struct {
+    const char *number, *company, *url; /* tracking; each may be NULL */
+    int notify_customer;
+} world_tracking;
+
+/* The fulfillment order with this id and its order, or NULL. */
+ws_forder *world_forder_by_id(ws_shop *s, int64_t id, ws_order **order);
+/* Fulfils units of fulfillment orders of one order and one location (as
+ * Shopify's fulfillmentCreate and POST fulfillments.json do): the units
+ * leave committed at that location, the fulfillment orders' remaining
+ * quantities drop (IN_PROGRESS while some remain, CLOSED when none), and
+ * fulfillments/create, orders/(partially_)fulfilled and orders/updated go
+ * out. Returns the new fulfillment (and its order in *order), or NULL with
+ * err set, nothing changed. */
+ws_fulfillment *world_fulfill(world *w, ws_shop *s, const world_fo_req *reqs, size_t n,
+                              const world_tracking *t, ws_order **order, world_fo_err *err);
+/* Places a hold (reason is a FulfillmentHoldReason name) on a fulfillment
+ * order that is open, in progress or already held (with another handle).
+ * Returns the hold, or NULL with err. */
+ws_hold *world_fo_hold(world *w, ws_shop *s, ws_order *o, ws_forder *fo, const char *reason,
+                       const char *notes, const char *handle, world_fo_err *err);
+/* Releases the holds named (all when n is 0). Returns 0 or -1 with err. */
+int world_fo_release(world *w, ws_shop *s, ws_order *o, ws_forder *fo, const int64_t *hold_ids,
+                     size_t n, world_fo_err *err);
+/* "OPEN", "IN_PROGRESS", "ON_HOLD", "CLOSED", "CANCELLED". */
+const char *world_fo_status_name(ws_fo_status st);
+/* 1 when the reason is one of Shopify's FulfillmentHoldReason values. */
+int world_hold_reason_ok(const char *reason);
 
 /* Order arithmetic for the resources. */
 int64_t world_line_current(const ws_line *l);      /* quantity - refunded */

@@ -1,64 +1,43 @@
 #!/usr/bin/env node
 // Shopify's own JavaScript client (@shopify/admin-api-client) against
 // mock-shopify: if the mock speaks the Admin API well enough for it, an
-// engine built against the mock works against Shopify too. The script
-// installs the package from npm into a cache folder (once), points the REST
-// and GraphQL clients at the mock through customFetchApi, reads products and
-// inventory levels, writes inventory both ways, and recovers from a 429.
-// It prints one line per step and "ok" at the end; any mismatch exits 1,
-// a failed npm install exits 3 with the reason.
+// engine built against the mock works against Shopify too. The package comes
+// from tests/tools/node_modules (pinned in tests/tools/package-lock.json,
+// installed by scripts/deps.sh --test); the script downloads nothing. It
+// points the REST and GraphQL clients at the mock through customFetchApi,
+// reads products and inventory levels, writes inventory with both GraphQL
+// mutations and REST, fulfils an order through its fulfillment orders (a
+// hold refusing, then partial, then the rest), asks for an unsupported
+// version and checks it fell forward, and recovers from a 429. It prints
+// one line per step and "ok" at the end; any mismatch exits 1, a missing
+// package exits 3 with the reason.
 //
 //   node tests/clients/shopify_client.mjs --url http://127.0.0.1:8081 \
 //        --token shpat_demo [--domain demo.myshopify.com] [--version 2026-10]
-//        [--time-scale K] [--install-dir DIR]
+//        [--time-scale K]
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-function usage(msg) {
-  console.error(`shopify_client: ${msg}`);
-  console.error('usage: node shopify_client.mjs --url URL --token TOKEN [--domain D] [--version V] [--time-scale K] [--install-dir DIR]');
-  process.exit(2);
-}
+import { parseArgs, trimSlash } from './cli.mjs';
 
-const opts = { domain: 'demo.myshopify.com', version: '2026-10', timeScale: 1,
-               installDir: path.join(tmpdir(), 'surge-shopify-client') };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i += 2) {
-  const [flag, value] = [argv[i], argv[i + 1]];
-  if (value === undefined) usage(`${flag} needs a value`);
-  switch (flag) {
-    case '--url': opts.url = value.replace(/\/$/, ''); break;
-    case '--token': opts.token = value; break;
-    case '--domain': opts.domain = value; break;
-    case '--version': opts.version = value; break;
-    case '--time-scale': opts.timeScale = Number(value); break;
-    case '--install-dir': opts.installDir = value; break;
-    default: usage(`unknown option ${flag}`);
-  }
-}
-if (!opts.url || !opts.token) usage('--url and --token are required');
+const { opts, usage } = parseArgs('shopify_client',
+  'node shopify_client.mjs --url URL --token TOKEN [--domain D] [--version V] [--time-scale K]',
+  { '--url': { key: 'url', convert: trimSlash }, '--token': { key: 'token' },
+    '--domain': { key: 'domain' }, '--version': { key: 'version' },
+    '--time-scale': { key: 'timeScale', convert: Number } },
+  { domain: 'demo.myshopify.com', version: '2026-10', timeScale: 1 }, ['url', 'token']);
 if (!(opts.timeScale > 0)) usage('--time-scale must be a positive number');
 
-// ---- the package, installed once into the cache folder -------------------
+// ---- the package, from the pinned test tools --------------------------------
 
 const PKG = '@shopify/admin-api-client';
-const entry = path.join(opts.installDir, 'node_modules', PKG, 'dist', 'index.mjs');
+const tools = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'tools', 'node_modules');
+const entry = path.join(tools, PKG, 'dist', 'index.mjs');
 if (!existsSync(entry)) {
-  mkdirSync(opts.installDir, { recursive: true });
-  console.log(`installing ${PKG} into ${opts.installDir}`);
-  const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix',
-                                opts.installDir, `${PKG}@1`],
-                        { encoding: 'utf8', timeout: 240000 });
-  if (npm.status !== 0 || !existsSync(entry)) {
-    const why = (npm.error ? String(npm.error) : `${npm.stderr || ''}${npm.stdout || ''}`).trim();
-    console.error(`shopify_client: npm install of ${PKG} failed (is the npm registry reachable?): ` +
-                  why.split('\n').slice(-5).join(' | '));
-    process.exit(3);
-  }
+  console.error(`shopify_client: ${PKG} is not installed in ${tools}; run scripts/deps.sh --test`);
+  process.exit(3);
 }
 const { createAdminApiClient, createAdminRestApiClient } = await import(pathToFileURL(entry).href);
 
@@ -148,6 +127,83 @@ res = await rest.post('inventory_levels/set',
 check(res.ok, `POST inventory_levels/set answered ${res.status}`);
 check((await res.json()).inventory_level.available === 42, 'available 42 after the REST set');
 console.log('rest set: available=42');
+
+const ADJUST = `mutation Adjust($input: InventoryAdjustQuantitiesInput!, $key: String!) {
+  inventoryAdjustQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { changes { name delta quantityAfterChange } }
+    userErrors { field message code } } }`;
+g = await gql.request(ADJUST, { variables: { key: `client-adj-${Date.now()}`, input: {
+  name: 'available', reason: 'received', changes: [{ inventoryItemId: itemGid, locationId: locGid,
+                                                     delta: 5, changeFromQuantity: 42 }] } } });
+check(!g.errors && g.data.inventoryAdjustQuantities.userErrors.length === 0,
+      `inventoryAdjustQuantities: ${JSON.stringify(g.errors || g.data.inventoryAdjustQuantities.userErrors)}`);
+const adj = g.data.inventoryAdjustQuantities.inventoryAdjustmentGroup.changes.find((c) => c.name === 'available');
+check(adj.quantityAfterChange === 47, `available 47 after the adjust, got ${adj.quantityAfterChange}`);
+// From 2026-04 an adjust without changeFromQuantity is refused.
+g = await gql.request(ADJUST, { variables: { key: `client-adj2-${Date.now()}`, input: {
+  name: 'available', reason: 'received', changes: [{ inventoryItemId: itemGid, locationId: locGid, delta: 1 }] } } });
+check(g.errors && /changeFromQuantity/.test(JSON.stringify(g.errors)),
+      `adjust without changeFromQuantity refused, got ${JSON.stringify(g)}`);
+console.log('graphql adjust: available=47; without changeFromQuantity refused');
+
+// ---- fulfilment through fulfillment orders ------------------------------------
+
+// A shopper buys 3 of the first product (the mock's control API).
+let buy = await fetch(`${opts.url}/_mock/checkout`, { method: 'POST',
+  body: JSON.stringify({ lines: [{ sku: variant.sku, qty: 3 }] }) });
+const order = await buy.json();
+check(order.result === 'accepted', `checkout accepted, got ${JSON.stringify(order)}`);
+const FOS = `query FOs($id: ID!) { order(id: $id) { displayFulfillmentStatus
+  fulfillmentOrders(first: 5) { nodes { id status lineItems(first: 5) { nodes { id remainingQuantity } } } } } }`;
+g = await gql.request(FOS, { variables: { id: order.admin_graphql_api_id } });
+check(!g.errors, `fulfillmentOrders: ${JSON.stringify(g.errors)}`);
+const fo = g.data.order.fulfillmentOrders.nodes[0];
+check(fo && fo.status === 'OPEN' && fo.lineItems.nodes[0].remainingQuantity === 3, `an open fulfillment order of 3, got ${JSON.stringify(fo)}`);
+const foLine = fo.lineItems.nodes[0].id;
+g = await gql.request(`mutation Hold($id: ID!) { fulfillmentOrderHold(id: $id,
+    fulfillmentHold: { reason: INVENTORY_OUT_OF_STOCK, reasonNotes: "awaiting stock" }) {
+    fulfillmentHold { id } fulfillmentOrder { status } userErrors { field message } } }`, { variables: { id: fo.id } });
+check(g.data?.fulfillmentOrderHold?.fulfillmentOrder?.status === 'ON_HOLD', `hold: ${JSON.stringify(g)}`);
+const holdId = g.data.fulfillmentOrderHold.fulfillmentHold.id;
+const CREATE = `mutation Create($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) {
+  fulfillment { id status trackingInfo { number company } } userErrors { field message } } }`;
+const fInput = (qty) => ({ notifyCustomer: false, trackingInfo: { number: '1Z-CLIENT', company: 'UPS' },
+  lineItemsByFulfillmentOrder: [{ fulfillmentOrderId: fo.id,
+    fulfillmentOrderLineItems: qty ? [{ id: foLine, quantity: qty }] : undefined }] });
+g = await gql.request(CREATE, { variables: { f: fInput(1) } });
+check(g.data?.fulfillmentCreate?.fulfillment === null && g.data.fulfillmentCreate.userErrors.length === 1,
+      `a held fulfillment order refuses fulfilment, got ${JSON.stringify(g)}`);
+g = await gql.request(`mutation Release($id: ID!, $holds: [ID!]) { fulfillmentOrderReleaseHold(id: $id, holdIds: $holds) {
+  fulfillmentOrder { status } userErrors { field message code } } }`, { variables: { id: fo.id, holds: [holdId] } });
+check(g.data?.fulfillmentOrderReleaseHold?.fulfillmentOrder?.status === 'OPEN', `release: ${JSON.stringify(g)}`);
+g = await gql.request(CREATE, { variables: { f: fInput(1) } });
+check(g.data?.fulfillmentCreate?.userErrors?.length === 0 && g.data.fulfillmentCreate.fulfillment.status === 'SUCCESS',
+      `partial fulfilment: ${JSON.stringify(g)}`);
+g = await gql.request(FOS, { variables: { id: order.admin_graphql_api_id } });
+const left = g.data.order.fulfillmentOrders.nodes[0];
+check(left.status === 'IN_PROGRESS' && left.lineItems.nodes[0].remainingQuantity === 2 &&
+      g.data.order.displayFulfillmentStatus === 'PARTIALLY_FULFILLED', `2 left open, got ${JSON.stringify(g.data)}`);
+g = await gql.request(CREATE, { variables: { f: fInput(0) } });
+check(g.data?.fulfillmentCreate?.userErrors?.length === 0, `the rest: ${JSON.stringify(g)}`);
+g = await gql.request(FOS, { variables: { id: order.admin_graphql_api_id } });
+check(g.data.order.displayFulfillmentStatus === 'FULFILLED' && g.data.order.fulfillmentOrders.nodes.length === 0,
+      `fulfilled, no open fulfillment order left, got ${JSON.stringify(g.data)}`);
+// The legacy REST endpoint answers as Shopify does since 2022-07.
+res = await rest.post(`orders/${order.order_id}/fulfillments`, { data: { fulfillment: {} } });
+check(res.status === 404, `legacy POST orders/{id}/fulfillments answered ${res.status}`);
+console.log(`fulfilment: hold refused, released, partial 1 then 2, order ${order.name} fulfilled; legacy 404`);
+
+// ---- version fall-forward -----------------------------------------------------
+
+for (const asked of ['2020-01', '2099-01']) {
+  const old = createAdminApiClient({ ...common, apiVersion: asked });
+  const r = await old.fetch('{ shop { name } }');
+  const served = r.headers.get('x-shopify-api-version');
+  check(r.ok && served === '2026-01', `asked ${asked}: served ${served} (status ${r.status})`);
+  const body = await r.json();
+  check(body.data?.shop?.name, `asked ${asked}: an answer with data, got ${JSON.stringify(body)}`);
+  console.log(`version ${asked}: served by ${served}`);
+}
 
 // ---- a 429 and the way back -------------------------------------------------
 

@@ -62,11 +62,25 @@ TEST(mock_shopify, token_version_and_shop_checks)
     EXPECT_EQ_INT(r.status, 401);
     httpc_resp_free(&r);
 
-    /* Any version is accepted and echoed. */
-    r = ms_call(&s, "GET", "/admin/api/2024-07/locations.json", NULL, MS_TOKEN, NULL);
-    EXPECT_EQ_INT(r.status, 200);
+    /* A supported version is served as asked; one too old or not yet
+     * released falls forward to the oldest supported one, and the answer
+     * names the version that served it. */
     char v[64];
-    EXPECT_EQ_STR(httpc_header(&r, "X-Shopify-API-Version", v, sizeof v), "2024-07");
+    static const char *const asked[][2] = {{"2026-04", "2026-04"}, {"2024-07", "2026-01"},
+                                           {"2025-10", "2026-01"}, {"2099-01", "2026-01"},
+                                           {"unstable", "unstable"}};
+    for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+        char p[96];
+        snprintf(p, sizeof p, "/admin/api/%s/locations.json", asked[i][0]);
+        r = ms_call(&s, "GET", p, NULL, MS_TOKEN, NULL);
+        EXPECT_EQ_INT(r.status, 200);
+        EXPECT_EQ_STR(httpc_header(&r, "X-Shopify-API-Version", v, sizeof v), asked[i][1]);
+        httpc_resp_free(&r);
+    }
+    r = ms_call(&s, "POST", "/admin/api/2020-01/graphql.json", "{\"query\":\"{ shop { name } }\"}",
+                MS_TOKEN, NULL);
+    EXPECT_EQ_INT(r.status, 200);
+    EXPECT_EQ_STR(httpc_header(&r, "X-Shopify-API-Version", v, sizeof v), "2026-01");
     httpc_resp_free(&r);
     r = ms_call(&s, "GET", "/admin/api/latest-ish/locations.json", NULL, MS_TOKEN, NULL);
     EXPECT_EQ_INT(r.status, 404);
@@ -383,48 +397,97 @@ TEST(mock_shopify, partial_fulfillments_with_tracking)
     e2e_server s;
     e2e_start(&s, "mock-shopify", NULL);
     long long id = ms_checkout(&s, "DEMO-005", 3);
-    char path[160], body[512];
-    snprintf(path, sizeof path, MS_API "/orders/%lld.json", id);
-    cJSON *o = ms_json(&s, "GET", path, NULL, 200);
-    double line = jnumber(o, "order.line_items[0].id");
-    cJSON_Delete(o);
+    char path[160], body[768];
+    /* The legacy endpoint is gone (removed in 2022-07) at every version. */
     snprintf(path, sizeof path, MS_API "/orders/%lld/fulfillments.json", id);
+    httpc_resp r = ms_call(&s, "POST", path, "{\"fulfillment\":{}}", MS_TOKEN, NULL);
+    EXPECT_EQ_INT(r.status, 404);
+    EXPECT_EQ_STR(r.body, "{\"errors\":\"Not Found\"}");
+    httpc_resp_free(&r);
+    /* One fulfillment order at the location the units are committed at. */
+    snprintf(path, sizeof path, MS_API "/orders/%lld/fulfillment_orders.json", id);
+    cJSON *fos = ms_json(&s, "GET", path, NULL, 200);
+    EXPECT_EQ_INT(cJSON_GetArraySize(jp(fos, "fulfillment_orders")), 1);
+    EXPECT_EQ_STR(jstring(fos, "fulfillment_orders[0].status"), "open");
+    EXPECT_EQ_INT(jnumber(fos, "fulfillment_orders[0].assigned_location_id"), 61000000001);
+    EXPECT_EQ_INT(jnumber(fos, "fulfillment_orders[0].line_items[0].fulfillable_quantity"), 3);
+    double fo = jnumber(fos, "fulfillment_orders[0].id");
+    double fl = jnumber(fos, "fulfillment_orders[0].line_items[0].id");
+    cJSON_Delete(fos);
     snprintf(body, sizeof body,
-             "{\"fulfillment\":{\"tracking_number\":\"1Z999\",\"tracking_company\":\"UPS\","
-             "\"line_items\":[{\"id\":%.0f,\"quantity\":1}]}}",
-             line);
-    cJSON *f = ms_json(&s, "POST", path, body, 201);
+             "{\"fulfillment\":{\"tracking_info\":{\"number\":\"1Z999\",\"company\":\"UPS\"},"
+             "\"notify_customer\":false,\"line_items_by_fulfillment_order\":[{\"fulfillment_order_id\":"
+             "%.0f,\"fulfillment_order_line_items\":[{\"id\":%.0f,\"quantity\":1}]}]}}",
+             fo, fl);
+    cJSON *f = ms_json(&s, "POST", MS_API "/fulfillments.json", body, 201);
     EXPECT_EQ_STR(jstring(f, "fulfillment.tracking_number"), "1Z999");
     EXPECT_EQ_STR(jstring(f, "fulfillment.tracking_company"), "UPS");
     EXPECT_EQ_INT(jnumber(f, "fulfillment.line_items[0].quantity"), 1);
     EXPECT_EQ_STR(jstring(f, "fulfillment.status"), "success");
     cJSON_Delete(f);
-    /* More than what is left is refused, naming the line. */
-    snprintf(body, sizeof body,
-             "{\"fulfillment\":{\"line_items\":[{\"id\":%.0f,\"quantity\":5}]}}", line);
-    f = ms_json(&s, "POST", path, body, 422);
-    EXPECT_CONTAINS(jstring(f, "errors.line_items[0]"), "fulfillable units");
+    /* Partial: the rest stays open on the same fulfillment order. */
+    snprintf(path, sizeof path, MS_API "/fulfillment_orders/%.0f.json", fo);
+    f = ms_json(&s, "GET", path, NULL, 200);
+    EXPECT_EQ_STR(jstring(f, "fulfillment_order.status"), "in_progress");
+    EXPECT_EQ_INT(jnumber(f, "fulfillment_order.line_items[0].fulfillable_quantity"), 2);
     cJSON_Delete(f);
-    f = ms_json(&s, "POST", path, "{}", 400);
+    /* More than what is left is refused, naming why. */
+    snprintf(body, sizeof body,
+             "{\"fulfillment\":{\"line_items_by_fulfillment_order\":[{\"fulfillment_order_id\":%.0f,"
+             "\"fulfillment_order_line_items\":[{\"id\":%.0f,\"quantity\":5}]}]}}",
+             fo, fl);
+    f = ms_json(&s, "POST", MS_API "/fulfillments.json", body, 422);
+    EXPECT_CONTAINS(jstring(f, "errors.base[0]"), "2 remaining units");
+    cJSON_Delete(f);
+    f = ms_json(&s, "POST", MS_API "/fulfillments.json", "{}", 400);
     EXPECT_EQ_STR(jstring(f, "errors.fulfillment"), "Required parameter missing or invalid");
     cJSON_Delete(f);
-    snprintf(path, sizeof path, MS_API "/orders/%lld.json", id);
-    o = ms_json(&s, "GET", path, NULL, 200);
-    EXPECT_EQ_STR(jstring(o, "order.fulfillment_status"), "partial");
-    EXPECT_EQ_INT(jnumber(o, "order.line_items[0].fulfillable_quantity"), 2);
-    cJSON_Delete(o);
-    /* No line items: the rest. */
-    snprintf(path, sizeof path, MS_API "/orders/%lld/fulfillments.json", id);
-    f = ms_json(&s, "POST", path, "{\"fulfillment\":{\"tracking_number\":\"1Z1000\"}}", 201);
+    f = ms_json(&s, "POST", MS_API "/fulfillments.json",
+                "{\"fulfillment\":{\"line_items_by_fulfillment_order\":[{\"fulfillment_order_id\":1}]}}",
+                404);
+    cJSON_Delete(f);
+    /* A held fulfillment order refuses fulfilment until released. */
+    snprintf(path, sizeof path, MS_API "/fulfillment_orders/%.0f/hold.json", fo);
+    f = ms_json(&s, "POST", path, "{\"fulfillment_hold\":{\"reason\":\"sold_out\"}}", 422);
+    EXPECT_CONTAINS(jstring(f, "errors.reason[0]"), "inventory_out_of_stock");
+    cJSON_Delete(f);
+    f = ms_json(&s, "POST", path,
+                "{\"fulfillment_hold\":{\"reason\":\"inventory_out_of_stock\",\"reason_notes\":\"awaiting stock\"}}",
+                200);
+    EXPECT_EQ_STR(jstring(f, "fulfillment_order.status"), "on_hold");
+    EXPECT_EQ_STR(jstring(f, "fulfillment_order.fulfillment_holds[0].reason"), "inventory_out_of_stock");
+    EXPECT_EQ_STR(jstring(f, "fulfillment_order.fulfillment_holds[0].reason_notes"), "awaiting stock");
+    cJSON_Delete(f);
+    snprintf(body, sizeof body,
+             "{\"fulfillment\":{\"line_items_by_fulfillment_order\":[{\"fulfillment_order_id\":%.0f}]}}", fo);
+    f = ms_json(&s, "POST", MS_API "/fulfillments.json", body, 422);
+    EXPECT_CONTAINS(jstring(f, "errors.base[0]"), "ON_HOLD");
+    cJSON_Delete(f);
+    snprintf(path, sizeof path, MS_API "/fulfillment_orders/%.0f/release_hold.json", fo);
+    f = ms_json(&s, "POST", path, NULL, 200);
+    EXPECT_EQ_STR(jstring(f, "fulfillment_order.status"), "in_progress");
+    cJSON_Delete(f);
+    f = ms_json(&s, "POST", path, NULL, 422); /* not on hold any more */
+    cJSON_Delete(f);
+    /* No line items: every remaining unit. */
+    snprintf(body, sizeof body,
+             "{\"fulfillment\":{\"tracking_info\":{\"number\":\"1Z1000\"},"
+             "\"line_items_by_fulfillment_order\":[{\"fulfillment_order_id\":%.0f}]}}", fo);
+    f = ms_json(&s, "POST", MS_API "/fulfillments.json", body, 201);
     EXPECT_EQ_INT(jnumber(f, "fulfillment.line_items[0].quantity"), 2);
     cJSON_Delete(f);
+    snprintf(path, sizeof path, MS_API "/orders/%lld/fulfillments.json", id);
     f = ms_json(&s, "GET", path, NULL, 200);
     EXPECT_EQ_INT(cJSON_GetArraySize(jp(f, "fulfillments")), 2);
     cJSON_Delete(f);
     snprintf(path, sizeof path, MS_API "/orders/%lld.json", id);
-    o = ms_json(&s, "GET", path, NULL, 200);
+    cJSON *o = ms_json(&s, "GET", path, NULL, 200);
     EXPECT_EQ_STR(jstring(o, "order.fulfillment_status"), "fulfilled");
     cJSON_Delete(o);
+    snprintf(path, sizeof path, MS_API "/fulfillment_orders/%.0f.json", fo);
+    f = ms_json(&s, "GET", path, NULL, 200);
+    EXPECT_EQ_STR(jstring(f, "fulfillment_order.status"), "closed");
+    cJSON_Delete(f);
     /* Shipped units left committed (and on hand); available kept its 97. */
     cJSON *st = e2e_expect(&s, "GET", "/_mock/state", NULL, NULL, 200, 1);
     const cJSON *l;
@@ -436,6 +499,8 @@ TEST(mock_shopify, partial_fulfillments_with_tracking)
     cJSON_Delete(st);
     cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(ms_journal_count(j, "fulfillment", "tracking_company", "UPS"), 1);
+    EXPECT_EQ_INT(ms_journal_count(j, "fulfillment", NULL, NULL), 2);
+    EXPECT_EQ_INT(ms_journal_count(j, "fulfillment_order_hold", "reason", "INVENTORY_OUT_OF_STOCK"), 1);
     cJSON_Delete(j);
     e2e_stop(&s);
 }

@@ -101,8 +101,8 @@ TEST(mock_shopify, graphql_throttled_and_max_cost)
         "\"products\":[{\"title\":\"A\",\"variants\":[{\"sku\":\"DEMO-001\",\"available\":5}]}]}]}";
     e2e_start_config(&s, "mock-shopify", cfg, SCALE1);
     const char *m = "mutation { inventoryAdjustQuantities(input: {name: \"available\", reason: \"correction\","
-                    " changes: [{delta: 1, inventoryItemId: \"" ITEM1 "\", locationId: \"" LOC "\"}]})"
-                    " @idempotent(key: \"%d\") { userErrors { code } } }";
+                    " changes: [{delta: 1, inventoryItemId: \"" ITEM1 "\", locationId: \"" LOC "\","
+                    " changeFromQuantity: null}]}) @idempotent(key: \"%d\") { userErrors { code } } }";
     char q[512];
     for (int i = 0; i < 2; i++) {
         snprintf(q, sizeof q, m, i);
@@ -172,7 +172,8 @@ static cJSON *set_2026(e2e_server *s, int quantity, const char *change_from, con
 /* inventorySetQuantities at 2025-10 (before compare-and-set by
  * changeFromQuantity): input_extra goes after reason, quantity_extra after
  * the quantity (each starting with a comma, or ""). */
-static cJSON *set_2025(e2e_server *s, const char *input_extra, int quantity, const char *quantity_extra)
+static cJSON *set_at(e2e_server *s, const char *version, const char *input_extra, int quantity,
+                     const char *quantity_extra)
 {
     char q[1024];
     snprintf(q, sizeof q,
@@ -180,7 +181,18 @@ static cJSON *set_2025(e2e_server *s, const char *input_extra, int quantity, con
              " quantities: [{inventoryItemId: \"" ITEM1 "\", locationId: \"" LOC "\", quantity: %d%s}]})"
              " { inventoryAdjustmentGroup { id } userErrors { field code } } }",
              input_extra, quantity, quantity_extra);
-    return ms_gql(s, "2025-10", q, NULL, 200);
+    return ms_gql(s, version, q, NULL, 200);
+}
+
+static cJSON *adjust_at(e2e_server *s, const char *version, const char *extra)
+{
+    char q[1024];
+    snprintf(q, sizeof q,
+             "mutation { inventoryAdjustQuantities(input: {name: \"available\", reason: \"correction\","
+             " changes: [{inventoryItemId: \"" ITEM1 "\", locationId: \"" LOC "\", delta: -1%s}]})"
+             " { inventoryAdjustmentGroup { id } userErrors { field code } } }",
+             extra);
+    return ms_gql(s, version, q, NULL, 200);
 }
 
 static int available_of(e2e_server *s, const char *sku)
@@ -275,23 +287,76 @@ TEST(mock_shopify, graphql_version_semantics)
     EXPECT_CONTAINS(jstring(v, "errors[0].message"), "ignoreCompareQuantity");
     cJSON_Delete(v);
 
-    /* Before 2026-04: compareQuantity, or ignoreCompareQuantity to opt out. */
-    v = set_2025(&s, "", 90, "");
+    /* Adjust from 2026-04: changeFromQuantity on every change (null opts
+     * out); Shopify refuses an adjust without it. */
+    v = ms_gql(&s, "2026-10",
+               "mutation { inventoryAdjustQuantities(input: {name: \"available\", reason: \"correction\","
+               " changes: [{inventoryItemId: \"" ITEM1 "\", locationId: \"" LOC "\", delta: -1}]})"
+               " @idempotent(key: \"z\") { userErrors { code } } }",
+               NULL, 200);
+    EXPECT_CONTAINS(jstring(v, "errors[0].message"), "changeFromQuantity is required");
+    cJSON_Delete(v);
+    EXPECT_EQ_INT(available_of(&s, "DEMO-001"), 100);
+
+    /* 2026-01: changeFromQuantity exists and is optional (on set and
+     * adjust); without it compareQuantity or ignoreCompareQuantity apply;
+     * @idempotent is optional. */
+    v = set_at(&s, "2026-01", "", 90, "");
     EXPECT_EQ_STR(jstring(v, "data.inventorySetQuantities.userErrors[0].code"), "COMPARE_QUANTITY_REQUIRED");
     cJSON_Delete(v);
-    v = set_2025(&s, "", 90, ", compareQuantity: 7");
+    v = set_at(&s, "2026-01", "", 90, ", compareQuantity: 7");
     EXPECT_EQ_STR(jstring(v, "data.inventorySetQuantities.userErrors[0].code"), "COMPARE_QUANTITY_STALE");
     cJSON_Delete(v);
-    v = set_2025(&s, "", 90, ", compareQuantity: 100");
+    v = set_at(&s, "2026-01", "", 90, ", changeFromQuantity: 7");
+    EXPECT_EQ_STR(jstring(v, "data.inventorySetQuantities.userErrors[0].code"), "CHANGE_FROM_QUANTITY_STALE");
+    EXPECT_EQ_STR(jstring(v, "data.inventorySetQuantities.userErrors[0].field[3]"), "changeFromQuantity");
+    cJSON_Delete(v);
+    v = set_at(&s, "2026-01", "", 90, ", changeFromQuantity: 100");
     EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.inventorySetQuantities.userErrors")), 0);
     cJSON_Delete(v);
-    v = set_2025(&s, ", ignoreCompareQuantity: true", 80, "");
+    v = set_at(&s, "2026-01", "", 85, ", compareQuantity: 90");
     EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.inventorySetQuantities.userErrors")), 0);
     cJSON_Delete(v);
-    EXPECT_EQ_INT(available_of(&s, "DEMO-001"), 80);
-    v = set_2025(&s, "", 70, ", changeFromQuantity: 80");
+    v = set_at(&s, "2026-01", ", ignoreCompareQuantity: true", 80, "");
+    EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.inventorySetQuantities.userErrors")), 0);
+    cJSON_Delete(v);
+    v = set_at(&s, "2026-01", "", 80, ", changeFromQuantity: 80, compareQuantity: 80");
+    EXPECT_CONTAINS(jstring(v, "errors[0].message"), "not both");
+    cJSON_Delete(v);
+    v = adjust_at(&s, "2026-01", "");
+    EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.inventoryAdjustQuantities.userErrors")), 0);
+    cJSON_Delete(v);
+    v = adjust_at(&s, "2026-01", ", changeFromQuantity: 80");
+    EXPECT_EQ_STR(jstring(v, "data.inventoryAdjustQuantities.userErrors[0].code"), "CHANGE_FROM_QUANTITY_STALE");
+    cJSON_Delete(v);
+    EXPECT_EQ_INT(available_of(&s, "DEMO-001"), 79);
+    e2e_stop(&s);
+
+    /* Before 2026-01 (served only when configured as supported):
+     * changeFromQuantity and @idempotent do not exist. */
+    static const char cfg[] =
+        "{\"versions\":{\"supported\":[\"2026-01\",\"2025-10\"]},"
+        "\"shops\":[{\"domain\":\"demo.myshopify.com\",\"access_token\":\"shpat_demo\","
+        "\"app_secret\":\"s\",\"products\":[{\"title\":\"A\",\"variants\":[{\"sku\":\"DEMO-001\","
+        "\"available\":100}]}]}]}";
+    e2e_start_config(&s, "mock-shopify", cfg, NULL);
+    v = set_at(&s, "2025-10", "", 70, ", changeFromQuantity: 100");
     EXPECT_CONTAINS(jstring(v, "errors[0].message"), "changeFromQuantity");
     cJSON_Delete(v);
+    v = adjust_at(&s, "2025-10", ", changeFromQuantity: 100");
+    EXPECT_CONTAINS(jstring(v, "errors[0].message"), "changeFromQuantity");
+    cJSON_Delete(v);
+    v = ms_gql(&s, "2025-10",
+               "mutation { inventoryAdjustQuantities(input: {name: \"available\", reason: \"correction\","
+               " changes: [{inventoryItemId: \"" ITEM1 "\", locationId: \"" LOC "\", delta: -1}]})"
+               " @idempotent(key: \"k\") { userErrors { code } } }",
+               NULL, 200);
+    EXPECT_EQ_STR(jstring(v, "errors[0].extensions.code"), "undefinedDirective");
+    cJSON_Delete(v);
+    v = set_at(&s, "2025-10", "", 70, ", compareQuantity: 100");
+    EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.inventorySetQuantities.userErrors")), 0);
+    cJSON_Delete(v);
+    EXPECT_EQ_INT(available_of(&s, "DEMO-001"), 70);
     e2e_stop(&s);
 }
 
@@ -304,7 +369,8 @@ TEST(mock_shopify, graphql_adjust_and_user_errors)
                       " name: \"available\", reason: \"received\", referenceDocumentUri: \"po://42\", changes: $c})"
                       " @idempotent(key: \"adj-1\") { inventoryAdjustmentGroup { reason referenceDocumentUri"
                       " changes { name delta quantityAfterChange } } userErrors { field code } } }",
-                      "{\"c\":[{\"delta\":-3,\"inventoryItemId\":\"" ITEM1 "\",\"locationId\":\"" LOC "\"}]}",
+                      "{\"c\":[{\"delta\":-3,\"inventoryItemId\":\"" ITEM1 "\",\"locationId\":\"" LOC "\","
+                      "\"changeFromQuantity\":100}]}",
                       200);
     EXPECT_EQ_STR(jstring(v, "data.inventoryAdjustQuantities.inventoryAdjustmentGroup.referenceDocumentUri"),
                   "po://42");
@@ -313,7 +379,8 @@ TEST(mock_shopify, graphql_adjust_and_user_errors)
     cJSON_Delete(v);
     v = ms_gql(&s, "2026-10",
                "mutation { inventoryAdjustQuantities(input: { name: \"sold\", reason: \"whim\", changes: ["
-               " {delta: 1, inventoryItemId: \"gid://shopify/InventoryItem/1\", locationId: \"" LOC "\"}]})"
+               " {delta: 1, inventoryItemId: \"gid://shopify/InventoryItem/1\", locationId: \"" LOC "\","
+               " changeFromQuantity: null}]})"
                " @idempotent(key: \"adj-2\") { inventoryAdjustmentGroup { id } userErrors { field code } } }",
                NULL, 200);
     const cJSON *errs = jp(v, "data.inventoryAdjustQuantities.userErrors");
@@ -338,8 +405,8 @@ TEST(mock_shopify, graphql_errors_are_clear)
     EXPECT_EQ_INT(jnumber(v, "errors[0].locations[0].line"), 1);
     EXPECT_TRUE(jp(v, "extensions.cost") != NULL);
     cJSON_Delete(v);
-    v = ms_gql(&s, "2026-10", "{ orders(first: 5) { nodes { id } } }", NULL, 200);
-    EXPECT_EQ_STR(jstring(v, "errors[0].message"), "Field 'orders' doesn't exist on type 'QueryRoot'");
+    v = ms_gql(&s, "2026-10", "{ customers(first: 5) { nodes { id } } }", NULL, 200);
+    EXPECT_EQ_STR(jstring(v, "errors[0].message"), "Field 'customers' doesn't exist on type 'QueryRoot'");
     EXPECT_EQ_STR(jstring(v, "errors[0].extensions.code"), "undefinedField");
     cJSON_Delete(v);
     v = ms_gql(&s, "2026-10", "{ inventoryItem(id: \"" ITEM1 "\") { sku colour } }", NULL, 200);

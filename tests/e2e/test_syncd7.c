@@ -135,7 +135,7 @@ TEST_T(syncd7, reconcile_recovers_an_order_whose_webhooks_were_all_dropped, 120)
 /* syncd has read Shopify's inventory levels at least once. */
 static int levels_read(void *ud)
 {
-    return shop_journal_count(ud, "request", "path", "inventory_levels.json") > 0;
+    return sdt_metric(ud, "syncd_shopify_level_reads_total") > 0;
 }
 
 TEST_T(syncd7, reconcile_repairs_level_drift, 120)
@@ -537,5 +537,124 @@ TEST_T(syncd7, audit_skus_output_and_exit_codes, 90)
     EXPECT_CONTAINS(out, "cannot read Cin7's products");
     free(out);
 
+    sdt_stop(&w);
+}
+
+/* Holds the first fulfillment order of a Shopify order at the mock (REST,
+ * as a merchant's app would) for reason. */
+static void hold_order(const sdt_world *w, int64_t order, const char *reason)
+{
+    const char *hdr[] = {"X-Shopify-Access-Token: shpat_e2e", "Content-Type: application/json", NULL};
+    char path[200];
+    snprintf(path, sizeof path, "/admin/api/2026-10/orders/%lld/fulfillment_orders.json",
+             (long long)order);
+    cJSON *fos = e2e_expect(&w->shop, "GET", path, hdr, NULL, 200, 1);
+    double fo = cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(fos, "fulfillment_orders"), 0), "id")
+                    ->valuedouble;
+    cJSON_Delete(fos);
+    snprintf(path, sizeof path, "/admin/api/2026-10/fulfillment_orders/%.0f/hold.json", fo);
+    char body[160];
+    snprintf(body, sizeof body, "{\"fulfillment_hold\":{\"reason\":\"%s\"}}", reason);
+    cJSON *v = e2e_expect(&w->shop, "POST", path, hdr, body, 200, 1);
+    cJSON_Delete(v);
+}
+
+TEST_T(syncd7, held_fulfillment_orders_are_released_or_reported, 150)
+{
+    sdt_world w;
+    sdt_start_world_take(&w,
+                         cin7_shipping("[{\"name\":\"Main\"}]", "[{\"sku\":\"A-1\",\"price\":10}]",
+                                       "[{\"sku\":\"A-1\",\"location\":\"Main\",\"on_hand\":50}]"),
+                         sdt_shop_config("[{\"title\":\"A1\",\"variants\":[{\"sku\":\"A-1\",\"available\":50}]}]",
+                                         ""),
+                         "[{\"name\":\"Main\"}]", NULL);
+    /* Held because stock was out: the shipment proves it is there, so
+     * syncd releases the hold and fulfils. */
+    int64_t stock = sdt_checkout(&w, "A-1", 2, NULL);
+    hold_order(&w, stock, "inventory_out_of_stock");
+    /* Held by the merchant for fraud: never released by syncd; reported. */
+    int64_t fraud = sdt_checkout(&w, "A-1", 1, NULL);
+    hold_order(&w, fraud, "high_risk_of_fraud");
+    if (!wait_fulfilled(&w, stock, 1, 40000))
+        test_fail(__FILE__, __LINE__, "order %lld was never fulfilled (log %s)", (long long)stock,
+                  w.syncd.log);
+    wait_metric(&w, "syncd_fulfillments_held_total", 1, 40000);
+    EXPECT_GE_INT(sdt_metric(&w, "syncd_fulfillment_holds_released_total"), 1);
+    EXPECT_EQ_INT(fulfillments_of(&w, fraud, NULL), 0);
+    cJSON *j = e2e_journal(&w.shop);
+    EXPECT_EQ_INT(sdt_count_kind(j, "fulfillment_order_release", NULL, NULL), 1);
+    /* Every call went to GraphQL or the fulfillment-order endpoints:
+     * nothing to the legacy fulfillments path. */
+    EXPECT_EQ_INT(sdt_count_kind(j, "request", "path", "/fulfillments.json"), 0);
+    EXPECT_GE_INT(sdt_count_kind(j, "request", "path", "graphql.json"), 1);
+    cJSON_Delete(j);
+    sdt_stop(&w);
+}
+
+TEST_T(syncd7, each_fulfillment_order_fulfils_at_its_own_location, 150)
+{
+    sdt_world w;
+    /* Shopify stocks A-1 at East and A-2 at West, as Cin7 does: a split
+     * order gets one fulfillment order per Shopify location. */
+    char *shop = sdt_shop_config(
+        "[{\"title\":\"A1\",\"variants\":[{\"sku\":\"A-1\",\"stock\":{\"East\":20}}]},"
+        "{\"title\":\"A2\",\"variants\":[{\"sku\":\"A-2\",\"stock\":{\"West\":20}}]}]",
+        "");
+    char *two = sdt_json_merge(shop, "{}");
+    free(shop);
+    /* Swap the one location sdt_shop_config writes for East and West. */
+    char *p = strstr(two, "[{\"name\":\"Online Store\"}]");
+    if (!p)
+        test_fail(__FILE__, __LINE__, "shop config has no location list: %s", two);
+    char *cfg = xasprintf("%.*s[{\"name\":\"East\"},{\"name\":\"West\"}]%s", (int)(p - two), two,
+                          p + strlen("[{\"name\":\"Online Store\"}]"));
+    free(two);
+    sdt_start_world_take(&w,
+                         cin7_shipping("[{\"name\":\"East\"},{\"name\":\"West\"}]",
+                                       "[{\"sku\":\"A-1\",\"price\":10},{\"sku\":\"A-2\",\"price\":20}]",
+                                       "[{\"sku\":\"A-1\",\"location\":\"East\",\"on_hand\":20},"
+                                       "{\"sku\":\"A-2\",\"location\":\"West\",\"on_hand\":20}]"),
+                         cfg, "[{\"name\":\"East\",\"priority\":1},{\"name\":\"West\",\"priority\":2}]",
+                         NULL);
+    int64_t split = sdt_checkout_lines(&w, "[{\"sku\":\"A-1\",\"qty\":1},{\"sku\":\"A-2\",\"qty\":3}]",
+                                       NULL);
+    if (!wait_fulfilled(&w, split, 2, 40000))
+        test_fail(__FILE__, __LINE__, "split order %lld: not two fulfillments (log %s)",
+                  (long long)split, w.syncd.log);
+    cJSON *st = sdt_shop_state(&w);
+    const cJSON *locs = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(st, "shops"), 0), "locations");
+    int64_t east = (int64_t)sdt_num(cJSON_GetArrayItem(locs, 0), "id");
+    int64_t west = (int64_t)sdt_num(cJSON_GetArrayItem(locs, 1), "id");
+    cJSON_Delete(st);
+    cJSON *fs = NULL;
+    EXPECT_EQ_INT(fulfillments_of(&w, split, &fs), 2);
+    const cJSON *f;
+    int64_t fo_east = 0, fo_west = 0;
+    cJSON_ArrayForEach(f, fs)
+    {
+        const cJSON *lines = cJSON_GetObjectItemCaseSensitive(f, "lines");
+        EXPECT_EQ_INT(cJSON_GetArraySize(lines), 1);
+        const char *sku = sdt_str(cJSON_GetArrayItem(lines, 0), "sku");
+        int64_t at = (int64_t)sdt_num(f, "location_id");
+        const cJSON *ids = cJSON_GetObjectItemCaseSensitive(f, "fulfillment_order_ids");
+        EXPECT_EQ_INT(cJSON_GetArraySize(ids), 1);
+        int64_t fo = cJSON_IsNumber(cJSON_GetArrayItem(ids, 0))
+                         ? (int64_t)cJSON_GetArrayItem(ids, 0)->valuedouble
+                         : 0;
+        if (strcmp(sku, "A-1") == 0) {
+            EXPECT_EQ_INT(at, east);
+            EXPECT_EQ_INT(sdt_num(cJSON_GetArrayItem(lines, 0), "qty"), 1);
+            fo_east = fo;
+        } else {
+            EXPECT_EQ_STR(sku, "A-2");
+            EXPECT_EQ_INT(at, west);
+            EXPECT_EQ_INT(sdt_num(cJSON_GetArrayItem(lines, 0), "qty"), 3);
+            fo_west = fo;
+        }
+    }
+    EXPECT_TRUE(fo_east && fo_west && fo_east != fo_west);
+    cJSON_Delete(fs);
     sdt_stop(&w);
 }

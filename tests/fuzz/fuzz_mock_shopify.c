@@ -1,9 +1,10 @@
 /* Fuzz targets for mock-shopify's parsers of outside input: GraphQL
- * documents (mocks/shopify/gql.c) and configs and seeds
- * (mocks/shopify/spec.c). */
+ * documents (mocks/shopify/gql.c), configs and seeds (mocks/shopify/spec.c)
+ * and search queries (mocks/shopify/search.c). */
 #include "fuzz.h"
 
 #include "../../mocks/shopify/gql.h"
+#include "../../mocks/shopify/search.h"
 #include "../../mocks/shopify/spec.h"
 #include "json.h"
 
@@ -74,4 +75,27 @@ FUZZ_TARGET(mock_shopify_config)
     spec_parse_seed(v, &sd, &e);
     spec_seed_free(&sd);
     cJSON_Delete(v);
+}
+
+/* Answers every term of a field by its comparator, to walk the matcher. */
+static int any_term(const search_term *t, const void *obj)
+{
+    (void)obj;
+    return t->field[0] && (t->op[0] == ':' || t->op[0] == '>' || t->op[0] == '<') &&
+           strlen(t->value) < sizeof t->value;
+}
+
+FUZZ_TARGET(mock_shopify_search)
+{
+    char *q = malloc(size + 1);
+    if (!q)
+        abort();
+    memcpy(q, data, size);
+    q[size] = '\0';
+    search_query sq;
+    search_parse(q, &sq);
+    if (sq.n > SEARCH_MAX || (sq.n && sq.terms[0].or_before))
+        abort(); /* bounded, and no OR before the first term */
+    search_match(&sq, any_term, NULL);
+    free(q);
 }

@@ -1,8 +1,9 @@
-/* mock-shopify's pure parsers: GraphQL documents (gql.c) and configs,
- * seeds and the retry schedule (spec.c). */
+/* mock-shopify's pure parsers: GraphQL documents (gql.c), configs, seeds,
+ * versions and the retry schedule (spec.c), search queries (search.c). */
 #include "../runner.h"
 
 #include "../../mocks/shopify/gql.h"
+#include "../../mocks/shopify/search.h"
 #include "../../mocks/shopify/spec.h"
 #include "json.h"
 #include "mem.h"
@@ -259,4 +260,80 @@ TEST(mock_shopify, spec_config_defaults_and_errors)
         EXPECT_NE_INT(config_error(cases[i].config, msg, sizeof msg), 0);
         EXPECT_CONTAINS(msg, cases[i].want);
     }
+}
+
+static int term_is_true(const search_term *t, const void *obj)
+{
+    /* The object is a list of "field=value" facts, NULL-terminated. */
+    for (const char *const *f = obj; *f; f++) {
+        size_t n = strcspn(*f, "=");
+        if (strlen(t->field) == n && strncmp(*f, t->field, n) == 0 && strcmp(*f + n + 1, t->value) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+TEST(mock_shopify, search_terms_comparators_and_or)
+{
+    search_query q;
+    search_parse("financial_status:paid updated_at:>='2026-12-01T00:00:00Z' name:\"#10 01\"", &q);
+    EXPECT_EQ_INT(q.n, 3);
+    EXPECT_EQ_STR(q.terms[0].field, "financial_status");
+    EXPECT_EQ_STR(q.terms[0].op, ":");
+    EXPECT_EQ_STR(q.terms[0].value, "paid");
+    EXPECT_EQ_STR(q.terms[1].op, ">=");
+    EXPECT_EQ_STR(q.terms[1].value, "2026-12-01T00:00:00Z");
+    EXPECT_EQ_STR(q.terms[2].value, "#10 01");
+    EXPECT_FALSE(q.terms[1].or_before);
+    search_parse("sku:A OR sku:'B C' AND free text id:gid://shopify/InventoryItem/12", &q);
+    EXPECT_EQ_INT(q.n, 3);
+    EXPECT_TRUE(q.terms[1].or_before);
+    EXPECT_FALSE(q.terms[2].or_before);
+    EXPECT_EQ_STR(q.terms[2].value, "gid://shopify/InventoryItem/12");
+    /* (sku:A) OR (sku:'B C' AND id:…) */
+    const char *a[] = {"sku=A", NULL};
+    const char *bc[] = {"sku=B C", NULL};
+    const char *both[] = {"sku=B C", "id=gid://shopify/InventoryItem/12", NULL};
+    EXPECT_TRUE(search_match(&q, term_is_true, a));
+    EXPECT_FALSE(search_match(&q, term_is_true, bc));
+    EXPECT_TRUE(search_match(&q, term_is_true, both));
+    search_parse(NULL, &q);
+    EXPECT_EQ_INT(q.n, 0);
+    EXPECT_TRUE(search_match(&q, term_is_true, a)); /* no terms: everything */
+    EXPECT_TRUE(search_compare("<=", 5, 5));
+    EXPECT_FALSE(search_compare("<", 5, 5));
+    EXPECT_TRUE(search_compare(":", 7, 7));
+}
+
+TEST(mock_shopify, spec_versions_fall_forward)
+{
+    spec_world w;
+    spec_demo(&w);
+    char v[32];
+    EXPECT_EQ_INT(spec_version_served(&w, "2026-07", v, sizeof v), 0);
+    EXPECT_EQ_STR(v, "2026-07");
+    EXPECT_EQ_INT(spec_version_served(&w, "2025-10", v, sizeof v), 0);
+    EXPECT_EQ_STR(v, "2026-01");
+    EXPECT_EQ_INT(spec_version_served(&w, "2099-01", v, sizeof v), 0);
+    EXPECT_EQ_STR(v, "2026-01");
+    EXPECT_EQ_INT(spec_version_served(&w, "unstable", v, sizeof v), 0);
+    EXPECT_EQ_STR(v, "unstable");
+    EXPECT_EQ_INT(spec_version_served(&w, "2026-13", v, sizeof v), -1);
+    EXPECT_EQ_INT(spec_version_served(&w, "latest", v, sizeof v), -1);
+    spec_world_free(&w);
+    /* A configured list, in any order; bad entries name their path. */
+    json_err e;
+    cJSON *cfg = cJSON_Parse("{\"versions\":{\"supported\":[\"2026-04\",\"2025-07\"]},\"shops\":[{"
+                             "\"domain\":\"a.myshopify.com\",\"access_token\":\"t\",\"app_secret\":\"s\"}]}");
+    EXPECT_EQ_INT(spec_parse_config(cfg, &w, &e), 0);
+    EXPECT_EQ_INT(spec_version_served(&w, "2020-01", v, sizeof v), 0);
+    EXPECT_EQ_STR(v, "2025-07");
+    spec_world_free(&w);
+    cJSON_Delete(cfg);
+    cfg = cJSON_Parse("{\"versions\":{\"supported\":[\"2026-04\",\"soon\"]},\"shops\":[{"
+                      "\"domain\":\"a.myshopify.com\",\"access_token\":\"t\",\"app_secret\":\"s\"}]}");
+    EXPECT_EQ_INT(spec_parse_config(cfg, &w, &e), -1);
+    EXPECT_CONTAINS(e.msg, "$.versions.supported[1]");
+    spec_world_free(&w);
+    cJSON_Delete(cfg);
 }

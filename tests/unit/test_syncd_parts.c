@@ -29,7 +29,6 @@ TEST(syncd_config, demo_defaults)
     EXPECT_EQ_INT(c.n_shops, 1);
     EXPECT_EQ_STR(c.shops[0].domain, "demo.myshopify.com");
     EXPECT_EQ_STR(c.shops[0].api_version, "2026-10");
-    EXPECT_EQ_INT(c.shops[0].inventory_rest, 0);
     EXPECT_EQ_INT(c.n_locations, 1);
     EXPECT_EQ_STR(c.locations[0].name, "Main Warehouse");
     EXPECT_EQ_INT(c.coalesce_ms, 2000);
@@ -89,7 +88,7 @@ TEST(syncd_config, errors_name_the_json_path)
         {"{\"cin7\":{\"base_url\":\"u\",\"account_id\":\"a\",\"application_key\":\"k\"},"
          "\"shops\":[{\"domain\":\"d\",\"base_url\":\"b\",\"access_token\":\"t\",\"api_secret\":\"s\","
          "\"inventory_write\":\"fax\"}]}",
-         "$.shops[0].inventory_write: expected \"graphql\" or \"rest\""},
+         "$.shops[0].inventory_write: expected \"graphql\" (REST writes are gone)"},
         {"{\"cin7\":{\"base_url\":\"u\",\"account_id\":\"a\",\"application_key\":\"k\"},"
          "\"shops\":[{\"domain\":\"d\",\"base_url\":\"b\",\"access_token\":\"t\",\"api_secret\":\"s\"}],"
          "\"locations\":[{\"name\":\"A\",\"lat\":10}]}",

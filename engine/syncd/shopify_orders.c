@@ -1,0 +1,535 @@
+/*
+ * syncd's Shopify calls about orders, all through the GraphQL Admin API as
+ * an app built today must make them (REST Admin is legacy since 2024-10):
+ * orders read back by search (reconciliation, poll mode, the velocity
+ * backfill), an order's line items, fulfillments and fulfillment orders,
+ * fulfilments through fulfillmentCreate on fulfillment orders (the only
+ * way Shopify fulfils since 2022-07), holds released or reported, and
+ * webhook subscriptions. Orders come back in the shape of the REST order
+ * (the orders/paid webhook payload) so one handler reads both.
+ */
+#include "shopify.h"
+
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "sbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small readers ---------------------------------------------------------- */
+
+static const cJSON *at(const cJSON *v, const char *a, const char *b)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(v, a);
+    return b ? cJSON_GetObjectItemCaseSensitive(x, b) : x;
+}
+
+static const char *str(const cJSON *v, const char *key)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(v, key);
+    return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+static int64_t int_of(const cJSON *v, const char *key)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(v, key);
+    return cJSON_IsNumber(x) ? (int64_t)x->valuedouble : 0;
+}
+
+/* The number at the end of a gid ("gid://shopify/Order/12" -> 12). */
+static int64_t gid_num(const char *gid)
+{
+    const char *slash = gid ? strrchr(gid, '/') : NULL;
+    return slash ? strtoll(slash + 1, NULL, 10) : 0;
+}
+
+static void lower_into(cJSON *o, const char *key, const char *upper)
+{
+    if (!upper) {
+        cJSON_AddNullToObject(o, key);
+        return;
+    }
+    char b[64];
+    size_t i = 0;
+    for (; upper[i] && i + 1 < sizeof b; i++)
+        b[i] = (char)(upper[i] >= 'A' && upper[i] <= 'Z' ? upper[i] - 'A' + 'a' : upper[i]);
+    b[i] = '\0';
+    cJSON_AddStringToObject(o, key, b);
+}
+
+static void copy_str(cJSON *to, const char *key, const cJSON *from, const char *from_key)
+{
+    const char *v = str(from, from_key);
+    if (v)
+        cJSON_AddStringToObject(to, key, v);
+    else
+        cJSON_AddNullToObject(to, key);
+}
+
+/* ---- orders ---------------------------------------------------------------------- */
+
+/* Ten orders of up to twenty lines a page keep a page's requested cost
+ * (2 + 10 x 66) well under the 1000-point single-query limit. */
+#define ORDERS_PAGE 10
+#define ORDER_LINES 20
+
+static const char ORDERS_QUERY[] =
+    "query Orders($q: String!, $after: String) { orders(first: 10, query: $q, after: $after) {"
+    " nodes { id name createdAt updatedAt cancelledAt displayFinancialStatus"
+    " shippingAddress { firstName lastName address1 address2 city provinceCode zip countryCodeV2"
+    " latitude longitude }"
+    " lineItems(first: 20) { nodes { id sku quantity currentQuantity"
+    " originalUnitPriceSet { shopMoney { amount } } } } }"
+    " pageInfo { hasNextPage endCursor } } }";
+
+/* A GraphQL order node in the REST order's shape (the fields syncd reads). */
+static cJSON *rest_order(const cJSON *n)
+{
+    cJSON *o = cJSON_CreateObject();
+    const char *gid = str(n, "id");
+    cJSON_AddNumberToObject(o, "id", (double)gid_num(gid));
+    cJSON_AddStringToObject(o, "admin_graphql_api_id", gid ? gid : "");
+    copy_str(o, "name", n, "name");
+    copy_str(o, "created_at", n, "createdAt");
+    copy_str(o, "updated_at", n, "updatedAt");
+    copy_str(o, "cancelled_at", n, "cancelledAt");
+    lower_into(o, "financial_status", str(n, "displayFinancialStatus"));
+    const cJSON *sa = at(n, "shippingAddress", NULL);
+    if (cJSON_IsObject(sa)) {
+        static const char *const map[][2] = {
+            {"firstName", "first_name"}, {"lastName", "last_name"}, {"address1", "address1"},
+            {"address2", "address2"},    {"city", "city"},          {"provinceCode", "province_code"},
+            {"zip", "zip"},              {"countryCodeV2", "country_code"},
+        };
+        cJSON *a = cJSON_AddObjectToObject(o, "shipping_address");
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+            copy_str(a, map[i][1], sa, map[i][0]);
+        static const char *const coords[] = {"latitude", "longitude"};
+        for (size_t i = 0; i < 2; i++) {
+            const cJSON *c = cJSON_GetObjectItemCaseSensitive(sa, coords[i]);
+            if (cJSON_IsNumber(c))
+                cJSON_AddNumberToObject(a, coords[i], c->valuedouble);
+            else
+                cJSON_AddNullToObject(a, coords[i]);
+        }
+    } else {
+        cJSON_AddNullToObject(o, "shipping_address");
+    }
+    cJSON *items = cJSON_AddArrayToObject(o, "line_items");
+    const cJSON *li;
+    cJSON_ArrayForEach(li, at(at(n, "lineItems", NULL), "nodes", NULL))
+    {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "id", (double)gid_num(str(li, "id")));
+        copy_str(x, "sku", li, "sku");
+        cJSON_AddNumberToObject(x, "quantity", (double)int_of(li, "quantity"));
+        cJSON_AddNumberToObject(x, "current_quantity", (double)int_of(li, "currentQuantity"));
+        const char *amount = str(at(li, "originalUnitPriceSet", "shopMoney"), "amount");
+        cJSON_AddStringToObject(x, "price", amount ? amount : "0.00");
+        cJSON_AddItemToArray(items, x);
+    }
+    return o;
+}
+
+void shopify_orders(shopify *s, const char *search, int prio, cJSON **orders, outcome *o)
+{
+    *orders = cJSON_CreateArray();
+    char *after = NULL;
+    memset(o, 0, sizeof *o);
+    o->action = POLICY_DONE;
+    for (int page = 0;; page++) {
+        if (page)
+            outbound_done(o);
+        cJSON *body = shopify_gql_body(ORDERS_QUERY);
+        cJSON *vars = cJSON_GetObjectItemCaseSensitive(body, "variables");
+        cJSON_AddStringToObject(vars, "q", search);
+        if (after)
+            cJSON_AddStringToObject(vars, "after", after);
+        free(after);
+        after = NULL;
+        cJSON *data = NULL;
+        shopify_graphql(s, body, 2 + ORDERS_PAGE * (4 + ORDER_LINES * 3), prio, &data, o);
+        if (!data) {
+            cJSON_Delete(*orders);
+            *orders = NULL;
+            return;
+        }
+        const cJSON *n;
+        cJSON_ArrayForEach(n, at(at(data, "orders", NULL), "nodes", NULL))
+        {
+            cJSON_AddItemToArray(*orders, rest_order(n));
+        }
+        const cJSON *pi = at(at(data, "orders", NULL), "pageInfo", NULL);
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pi, "hasNextPage")) && str(pi, "endCursor"))
+            after = xstrdup(str(pi, "endCursor"));
+        cJSON_Delete(data);
+        if (!after)
+            return;
+    }
+}
+
+void shopify_paid_orders(shopify *s, const char *since, int prio, cJSON **orders, outcome *o)
+{
+    char *q = xasprintf("financial_status:paid updated_at:>='%s'", since);
+    shopify_orders(s, q, prio, orders, o);
+    free(q);
+}
+
+/* ---- webhook subscriptions ---------------------------------------------------------- */
+
+/* "orders/paid" <-> ORDERS_PAID: the enum is the topic in capitals with
+ * the slash written as an underscore. */
+static void topic_enum(const char *topic, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; topic[i] && i + 1 < n; i++) {
+        char c = topic[i];
+        out[i] = c == '/' ? '_' : (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+    out[i] = '\0';
+}
+
+void shopify_webhooks(shopify *s, cJSON **list, outcome *o)
+{
+    *list = NULL;
+    cJSON *data = NULL;
+    shopify_graphql(s,
+                    shopify_gql_body("{ webhookSubscriptions(first: 100) { nodes { id topic uri } } }"),
+                    102, PRIO_NORMAL, &data, o);
+    if (!data)
+        return;
+    /* Kept as (topic enum, address) pairs; callers compare with
+     * shopify_topic_is. */
+    *list = cJSON_CreateArray();
+    const cJSON *n;
+    cJSON_ArrayForEach(n, at(at(data, "webhookSubscriptions", NULL), "nodes", NULL))
+    {
+        cJSON *x = cJSON_CreateObject();
+        copy_str(x, "topic", n, "topic");
+        copy_str(x, "address", n, "uri");
+        cJSON_AddItemToArray(*list, x);
+    }
+    cJSON_Delete(data);
+}
+
+int shopify_topic_is(const char *listed, const char *topic)
+{
+    char e[96];
+    topic_enum(topic, e, sizeof e);
+    return listed && strcmp(listed, e) == 0;
+}
+
+void shopify_webhook_create(shopify *s, const char *topic, const char *address, outcome *o)
+{
+    cJSON *body = shopify_gql_body(
+        "mutation Subscribe($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {"
+        " webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) {"
+        " webhookSubscription { id } userErrors { field message } } }");
+    cJSON *vars = cJSON_GetObjectItemCaseSensitive(body, "variables");
+    char e[96];
+    topic_enum(topic, e, sizeof e);
+    cJSON_AddStringToObject(vars, "topic", e);
+    cJSON *sub = cJSON_AddObjectToObject(vars, "sub");
+    cJSON_AddStringToObject(sub, "uri", address);
+    cJSON_AddStringToObject(sub, "format", "JSON");
+    cJSON *data = NULL;
+    shopify_graphql(s, body, 10, PRIO_NORMAL, &data, o);
+    const cJSON *ue = at(at(data, "webhookSubscriptionCreate", NULL), "userErrors", NULL);
+    if (data && cJSON_GetArraySize(ue) > 0) {
+        o->action = POLICY_PERMANENT;
+        snprintf(o->error, sizeof o->error, "shopify webhookSubscriptionCreate %s: %.200s", topic,
+                 str(cJSON_GetArrayItem(ue, 0), "message") ? str(cJSON_GetArrayItem(ue, 0), "message")
+                                                            : "user error");
+    }
+    cJSON_Delete(data);
+}
+
+/* ---- an order's fulfilment state ------------------------------------------------------ */
+
+static const char ORDER_QUERY[] =
+    "query Order($id: ID!) { order(id: $id) { id"
+    " lineItems(first: 50) { nodes { id sku unfulfilledQuantity } }"
+    " fulfillments(first: 20) { trackingInfo(first: 5) { number } }"
+    " fulfillmentOrders(first: 5) { nodes { id status"
+    " assignedLocation { location { legacyResourceId } }"
+    " fulfillmentHolds { id reason }"
+    " lineItems(first: 50) { nodes { id remainingQuantity lineItem { id } } } } } } }";
+
+void shopify_order_read(shopify *s, const char *order_id, shopify_order *out, outcome *o)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *body = shopify_gql_body(ORDER_QUERY);
+    char *gid = xasprintf("gid://shopify/Order/%s", order_id);
+    cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(body, "variables"), "id", gid);
+    free(gid);
+    cJSON *data = NULL;
+    /* Requested cost, as Shopify counts it: about 590 of the 1000 a query
+     * may ask for (the order, 50 line items, fulfillments, 5 fulfillment
+     * orders of 50 lines). */
+    shopify_graphql(s, body, 1 + 52 + 2 + 2 + 5 * (1 + 2 + 1 + 2 + 50 * 2), PRIO_NORMAL, &data, o);
+    if (!data)
+        return;
+    const cJSON *ord = at(data, "order", NULL);
+    if (!cJSON_IsObject(ord)) {
+        cJSON_Delete(data);
+        o->action = POLICY_PERMANENT;
+        snprintf(o->error, sizeof o->error, "shopify order %.40s does not exist", order_id);
+        return;
+    }
+    const cJSON *nodes = at(at(ord, "lineItems", NULL), "nodes", NULL);
+    size_t n = (size_t)cJSON_GetArraySize(nodes);
+    out->lines = xcalloc(n + 1, sizeof *out->lines);
+    const cJSON *li;
+    cJSON_ArrayForEach(li, nodes)
+    {
+        shopify_order_line *l = &out->lines[out->n_lines++];
+        l->id = gid_num(str(li, "id"));
+        l->sku = str(li, "sku") ? xstrdup(str(li, "sku")) : NULL;
+        l->unfulfilled = int_of(li, "unfulfilledQuantity");
+    }
+    const cJSON *f;
+    cJSON_ArrayForEach(f, at(ord, "fulfillments", NULL))
+    {
+        const cJSON *t;
+        cJSON_ArrayForEach(t, at(f, "trackingInfo", NULL))
+        {
+            const char *num = str(t, "number");
+            if (!num)
+                continue;
+            out->tracking = xrealloc(out->tracking, (out->n_tracking + 1) * sizeof *out->tracking);
+            out->tracking[out->n_tracking++] = xstrdup(num);
+        }
+    }
+    out->raw = cJSON_DetachItemFromObjectCaseSensitive(data, "order");
+    cJSON_Delete(data);
+}
+
+void shopify_order_free(shopify_order *ord)
+{
+    for (size_t i = 0; i < ord->n_lines; i++)
+        free(ord->lines[i].sku);
+    free(ord->lines);
+    for (size_t i = 0; i < ord->n_tracking; i++)
+        free(ord->tracking[i]);
+    free(ord->tracking);
+    cJSON_Delete(ord->raw);
+    memset(ord, 0, sizeof *ord);
+}
+
+int shopify_order_has_tracking(const shopify_order *ord, const char *tracking)
+{
+    for (size_t i = 0; tracking && i < ord->n_tracking; i++)
+        if (strcmp(ord->tracking[i], tracking) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- fulfilment through fulfillment orders ---------------------------------------------- */
+
+/* Holds an inventory integration may release: the one that says the
+ * goods were not there. A shipment proves they are; any other hold (fraud,
+ * address, payment) is the merchant's and is reported, never released. */
+static int releasable(const char *reason)
+{
+    return reason && strcmp(reason, "INVENTORY_OUT_OF_STOCK") == 0;
+}
+
+static int release_hold(shopify *s, const cJSON *fo, outcome *o)
+{
+    cJSON *body = shopify_gql_body(
+        "mutation Release($id: ID!, $holds: [ID!]) { fulfillmentOrderReleaseHold(id: $id,"
+        " holdIds: $holds) { fulfillmentOrder { status } userErrors { field message code } } }");
+    cJSON *vars = cJSON_GetObjectItemCaseSensitive(body, "variables");
+    cJSON_AddStringToObject(vars, "id", str(fo, "id"));
+    cJSON *ids = cJSON_AddArrayToObject(vars, "holds");
+    const cJSON *h;
+    cJSON_ArrayForEach(h, at(fo, "fulfillmentHolds", NULL))
+    {
+        cJSON_AddItemToArray(ids, cJSON_CreateString(str(h, "id") ? str(h, "id") : ""));
+    }
+    cJSON *data = NULL;
+    shopify_graphql(s, body, 10, PRIO_NORMAL, &data, o);
+    const cJSON *ue = at(at(data, "fulfillmentOrderReleaseHold", NULL), "userErrors", NULL);
+    int ok = data && cJSON_GetArraySize(ue) == 0;
+    if (data && !ok) {
+        o->action = POLICY_PERMANENT;
+        snprintf(o->error, sizeof o->error, "shopify fulfillmentOrderReleaseHold: %.200s",
+                 str(cJSON_GetArrayItem(ue, 0), "message") ? str(cJSON_GetArrayItem(ue, 0), "message")
+                                                            : "user error");
+    }
+    cJSON_Delete(data);
+    return ok ? 0 : -1;
+}
+
+/* One fulfillmentCreate for the units of want taken from fulfillment
+ * orders at one location (Shopify fulfils one location at a time). */
+static void create_at(shopify *s, const shopify_order *ord, int64_t location, int64_t *want,
+                      const char *tracking, const char *carrier, shopify_fulfil_result *res,
+                      outcome *o)
+{
+    cJSON *body = shopify_gql_body(
+        "mutation Fulfil($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) {"
+        " fulfillment { id } userErrors { field message } } }");
+    cJSON *f = cJSON_AddObjectToObject(cJSON_GetObjectItemCaseSensitive(body, "variables"), "f");
+    cJSON_AddBoolToObject(f, "notifyCustomer", 0);
+    if (tracking || carrier) {
+        cJSON *t = cJSON_AddObjectToObject(f, "trackingInfo");
+        if (tracking)
+            cJSON_AddStringToObject(t, "number", tracking);
+        if (carrier)
+            cJSON_AddStringToObject(t, "company", carrier);
+    }
+    cJSON *lbf = cJSON_AddArrayToObject(f, "lineItemsByFulfillmentOrder");
+    int64_t units = 0;
+    const cJSON *fo;
+    cJSON_ArrayForEach(fo, at(at(ord->raw, "fulfillmentOrders", NULL), "nodes", NULL))
+    {
+        const char *st = str(fo, "status");
+        if (!st || (strcmp(st, "OPEN") != 0 && strcmp(st, "IN_PROGRESS") != 0))
+            continue;
+        const char *lid = str(at(at(fo, "assignedLocation", NULL), "location", NULL), "legacyResourceId");
+        if (!lid || strtoll(lid, NULL, 10) != location)
+            continue;
+        cJSON *entry = NULL, *items = NULL;
+        const cJSON *fl;
+        cJSON_ArrayForEach(fl, at(at(fo, "lineItems", NULL), "nodes", NULL))
+        {
+            int64_t line = gid_num(str(at(fl, "lineItem", NULL), "id"));
+            int64_t rem = int_of(fl, "remainingQuantity");
+            for (size_t i = 0; i < ord->n_lines && rem > 0; i++) {
+                if (ord->lines[i].id != line || want[i] <= 0)
+                    continue;
+                int64_t q = want[i] < rem ? want[i] : rem;
+                want[i] -= q;
+                rem -= q;
+                units += q;
+                if (!entry) {
+                    entry = cJSON_CreateObject();
+                    cJSON_AddStringToObject(entry, "fulfillmentOrderId", str(fo, "id"));
+                    items = cJSON_AddArrayToObject(entry, "fulfillmentOrderLineItems");
+                    cJSON_AddItemToArray(lbf, entry);
+                }
+                cJSON *x = cJSON_CreateObject();
+                cJSON_AddStringToObject(x, "id", str(fl, "id"));
+                cJSON_AddNumberToObject(x, "quantity", (double)q);
+                cJSON_AddItemToArray(items, x);
+            }
+        }
+    }
+    if (!units) {
+        cJSON_Delete(body);
+        return;
+    }
+    cJSON *data = NULL;
+    shopify_graphql(s, body, 10, PRIO_NORMAL, &data, o);
+    if (!data)
+        return;
+    const cJSON *payload = at(data, "fulfillmentCreate", NULL);
+    const cJSON *ue = at(payload, "userErrors", NULL);
+    if (cJSON_GetArraySize(ue) > 0) {
+        o->action = POLICY_PERMANENT;
+        snprintf(o->error, sizeof o->error, "shopify fulfillmentCreate: %.200s",
+                 str(cJSON_GetArrayItem(ue, 0), "message") ? str(cJSON_GetArrayItem(ue, 0), "message")
+                                                            : "user error");
+    } else {
+        res->fulfilled += units;
+        const char *id = str(at(payload, "fulfillment", NULL), "id");
+        if (id)
+            snprintf(res->fulfillment_id, sizeof res->fulfillment_id, "%lld", (long long)gid_num(id));
+        res->fulfillments++;
+    }
+    cJSON_Delete(data);
+}
+
+/* 1 when fulfillment order fo has remaining units of a line item that
+ * this shipment fulfils (want > 0). */
+static int holds_shipped(const shopify_order *ord, const cJSON *fo, const int64_t *want)
+{
+    const cJSON *fl;
+    cJSON_ArrayForEach(fl, at(at(fo, "lineItems", NULL), "nodes", NULL))
+    {
+        int64_t line = gid_num(str(at(fl, "lineItem", NULL), "id"));
+        for (size_t i = 0; i < ord->n_lines; i++)
+            if (ord->lines[i].id == line && want[i] > 0 && int_of(fl, "remainingQuantity") > 0)
+                return 1;
+    }
+    return 0;
+}
+
+void shopify_fulfil(shopify *s, shopify_order *ord, const int64_t *qty, int64_t location,
+                    const char *tracking, const char *carrier, shopify_fulfil_result *res,
+                    outcome *o)
+{
+    memset(res, 0, sizeof *res);
+    memset(o, 0, sizeof *o);
+    o->action = POLICY_DONE;
+    int64_t *want = xcalloc(ord->n_lines + 1, sizeof *want);
+    int64_t wanted = 0;
+    for (size_t i = 0; i < ord->n_lines; i++)
+        wanted += want[i] = qty[i];
+    /* Holds first, on the fulfillment orders that hold shipped units (a
+     * hold elsewhere, e.g. on another location's backordered lines, is not
+     * this shipment's business): released when the goods' absence was the
+     * reason, reported (nothing fulfilled) otherwise. */
+    cJSON *fos = (cJSON *)at(at(ord->raw, "fulfillmentOrders", NULL), "nodes", NULL);
+    cJSON *fo;
+    cJSON_ArrayForEach(fo, fos)
+    {
+        const char *st = str(fo, "status");
+        if (!st || strcmp(st, "ON_HOLD") != 0 || !holds_shipped(ord, fo, want))
+            continue;
+        int mine = 1;
+        const cJSON *h;
+        cJSON_ArrayForEach(h, at(fo, "fulfillmentHolds", NULL))
+        {
+            if (!releasable(str(h, "reason"))) {
+                mine = 0;
+                snprintf(res->held_reason, sizeof res->held_reason, "%s",
+                         str(h, "reason") ? str(h, "reason") : "unknown");
+            }
+        }
+        if (!mine) {
+            res->held = 1;
+            continue;
+        }
+        if (release_hold(s, fo, o) != 0)
+            goto out;
+        cJSON_ReplaceItemInObjectCaseSensitive(fo, "status", cJSON_CreateString("OPEN"));
+        res->released++;
+        outbound_done(o);
+        memset(o, 0, sizeof *o);
+        o->action = POLICY_DONE;
+    }
+    if (res->held)
+        goto out; /* a merchant's hold: reported, nothing fulfilled */
+    /* The shipping location first, then the others in Shopify's order. */
+    int64_t locs[16];
+    size_t n_locs = 0;
+    if (location)
+        locs[n_locs++] = location;
+    cJSON_ArrayForEach(fo, fos)
+    {
+        const char *lid = str(at(at(fo, "assignedLocation", NULL), "location", NULL), "legacyResourceId");
+        int64_t l = lid ? strtoll(lid, NULL, 10) : 0;
+        size_t k = 0;
+        while (k < n_locs && locs[k] != l)
+            k++;
+        if (k == n_locs && n_locs < sizeof locs / sizeof locs[0])
+            locs[n_locs++] = l;
+    }
+    for (size_t k = 0; k < n_locs && res->fulfilled < wanted; k++) {
+        create_at(s, ord, locs[k], want, tracking, carrier, res, o);
+        if (o->action != POLICY_DONE)
+            goto out;
+        if (k + 1 < n_locs && res->fulfilled < wanted) {
+            outbound_done(o);
+            memset(o, 0, sizeof *o);
+            o->action = POLICY_DONE;
+        }
+    }
+out:
+    free(want);
+}
