@@ -34,7 +34,8 @@ static const char *const metric_names[] = {
     "dropped_events",
     "dead_lettered",
     "final_drift_units",
-    "api_calls.cin7", "api_calls.shopify", "api_calls.per_order",
+    "api_calls.cin7", "api_calls.shopify", "api_calls.per_order", "api_calls.cin7_per_order",
+    "api_calls.shopify_per_order",
     "http_429.cin7", "http_429.shopify", "http_429.per_order",
     "retries.cin7", "retries.shopify", "retries.per_order",
     "orders_paid", "orders_pushed", "orders_unpushed", "accepted_units", "sold_out_checkouts",
@@ -303,7 +304,8 @@ static cJSON *latency_json(hist *h)
 }
 
 /* A figure counted per system: {"cin7": c, "shopify": s, "per_order": (c + s)
- * per paid order, to two decimals}. */
+ * per paid order, and "cin7_per_order", "shopify_per_order" each system's
+ * alone, to two decimals}. */
 static void add_per_system(cJSON *mt, const char *name, int64_t cin7, int64_t shopify,
                            double per_order)
 {
@@ -311,6 +313,8 @@ static void add_per_system(cJSON *mt, const char *name, int64_t cin7, int64_t sh
     cJSON_AddNumberToObject(o, "cin7", (double)cin7);
     cJSON_AddNumberToObject(o, "shopify", (double)shopify);
     cJSON_AddNumberToObject(o, "per_order", round((double)(cin7 + shopify) * per_order * 100) / 100);
+    cJSON_AddNumberToObject(o, "cin7_per_order", round((double)cin7 * per_order * 100) / 100);
+    cJSON_AddNumberToObject(o, "shopify_per_order", round((double)shopify * per_order * 100) / 100);
 }
 
 /* ---- purchase orders: duplicates and draft latency ----------------------------- */
@@ -616,6 +620,10 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
                 strmap_put(sale_key, str(e, "id"), 0);
             if (str(e, "id") && di >= 0)
                 duplicate_sales++;
+        } else if (strcmp(kind, "sale_authorised") == 0) {
+            /* An order is pushed once its units are in sales whose lines
+             * Cin7 has authorised (stock allocated), not when a sale's
+             * header exists: Cin7 takes lines only through sale/order. */
             const char *ref = str(e, "customer_reference");
             order_rec *o = ref ? order_get(&m, ref, 0) : NULL;
             if (!o)

@@ -9,22 +9,28 @@
  * warehouse, so each sale that ships is a partial fulfillment until the
  * last one; a shipped line with a backorder ships only its allocated units.
  *
- * The table (docs/syncd.md, "Fulfillments", shows the same):
+ * Cin7 has no SHIPPED sale Status: shipping shows in CombinedShippingStatus
+ * and FulFilmentStatus (an Advanced sale reads Status ORDERED while it
+ * ships). So the decision reads those first, then Status. The table
+ * (docs/syncd.md, "Fulfillments", shows the same):
  *
- *   Cin7 sale Status                          state         Shopify
- *   DRAFT, ESTIMATING, ESTIMATED, ORDERING    not_ordered   nothing
- *   ORDERED, AUTHORISED                       ordered       nothing
- *   BACKORDERED                               backordered   nothing (logged: units wait for stock)
- *   PICKING, PICKED                           picked        nothing
- *   PACKING, PACKED                           packed        nothing
- *   SHIPPING                                  shipping      nothing (wait for SHIPPED)
- *   SHIPPED, COMPLETED                        shipped       fulfil Quantity - BackorderQuantity
- *                                                           per line, with the tracking number
- *   INVOICED with a tracking number           shipped       the same
- *   INVOICED without one                      invoiced      nothing (invoiced is not shipped)
- *   VOIDED                                    voided        nothing (nothing ships)
- *   CREDITED                                  credited      nothing
- *   anything else                             unknown       nothing (logged)
+ *   Cin7 sale                                      state              Shopify
+ *   Status VOIDED                                  voided             nothing (nothing ships)
+ *   Status CREDITED                                credited           nothing
+ *   CombinedShippingStatus SHIPPED, or
+ *     FulFilmentStatus FULFILLED, or
+ *     Status COMPLETED                             shipped            fulfil Quantity - BackorderQuantity
+ *                                                                     per line, with the tracking number
+ *   CombinedShippingStatus PARTIALLY SHIPPED, or
+ *     FulFilmentStatus PARTIALLY FULFILLED         partially_shipped  nothing yet (fulfilled when all ships)
+ *   Status DRAFT, ESTIMATING, ESTIMATED, ORDERING  not_ordered        nothing
+ *   Status ORDERED, AUTHORISED                     ordered            nothing
+ *   Status BACKORDERED                             backordered        nothing (logged: units wait for stock)
+ *   Status PICKING, PICKED                         picked             nothing
+ *   Status PACKING, PACKED                         packed             nothing
+ *   Status SHIPPING                                shipping           nothing (wait for SHIPPED)
+ *   Status INVOICING, INVOICED (not shipped)       invoiced           nothing (invoiced is not shipped)
+ *   anything else                                  unknown            nothing (logged)
  *
  * Statuses compare without regard to case.
  */
@@ -51,12 +57,18 @@ typedef struct {
     const char *note;     /* one sentence for the log and the audit trail (static) */
 } status_action;
 
-/* Maps a sale. status: its Cin7 Status (NULL is unknown); tracking: its
- * tracking number (NULL or "" when none). For STATUS_FULFIL, ship[i] (when
- * ship is not NULL) gets the units of lines[i] that shipped: quantity less
- * backordered, never below 0; for STATUS_NONE every ship[i] is 0. */
-status_action status_map(const char *status, const char *tracking, const status_line *lines,
-                         size_t n, int64_t *ship);
+/* What Cin7 says of a sale's state (any field may be NULL: unknown). */
+typedef struct {
+    const char *status;     /* Status */
+    const char *shipping;   /* CombinedShippingStatus */
+    const char *fulfilment; /* FulFilmentStatus */
+} status_sale;
+
+/* Maps a sale. For STATUS_FULFIL, ship[i] (when ship is not NULL) gets the
+ * units of lines[i] that shipped: quantity less backordered, never below
+ * 0; for STATUS_NONE every ship[i] is 0. */
+status_action status_map(const status_sale *sale, const status_line *lines, size_t n,
+                         int64_t *ship);
 
 /* One line item of the Shopify order: its SKU mapped to Cin7 (NULL when
  * unmapped) and the units Shopify still lets fulfil. */

@@ -5,6 +5,9 @@
 #include "log.h"
 #include "mem.h"
 #include "sbuf.h"
+#include "strmap.h"
+
+#include <math.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,12 +135,30 @@ static int more_pages(const cin7 *c, int got, int64_t seen, int64_t total)
     return got >= c->page_limit && seen < total;
 }
 
+/* The figures of one SKU x location, summed over its rows. */
+enum { F_ON_HAND, F_ALLOCATED, F_AVAILABLE, F_ON_ORDER, F_IN_TRANSIT, N_FIGURES };
+static const char *const figure_keys[N_FIGURES] = {"OnHand", "Allocated", "Available", "OnOrder",
+                                                   "InTransit"};
+
 typedef struct {
     const cin7 *c;
     cin7_snapshot *snap;
     size_t cap;
+    strmap *cell;   /* "SKU\x1fLocation" -> index into snap->rows */
+    double (*sums)[N_FIGURES];
+    int64_t seen;   /* rows read, for paging */
 } avail_ctx;
 
+static double dnum(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* Cin7 lists a row per product x location x bin x batch: a location's
+ * figures are the sums of its rows. Quantities may be decimal; they are
+ * summed exactly as given and whole units taken at the end (floor), since
+ * Shopify sells whole units. */
 static int avail_page(cJSON *v, int n, void *ud)
 {
     (void)n;
@@ -147,16 +168,35 @@ static int avail_page(cJSON *v, int n, void *ud)
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(v, "ProductAvailabilityList"))
     {
+        got++;
         const char *s = str(row, "SKU"), *loc = str(row, "Location");
         if (!s || !loc)
             continue;
-        XGROW(snap->rows, snap->n, a->cap, 256);
-        snap->rows[snap->n++] = (cin7_row){xstrdup(s), xstrdup(loc), num(row, "OnHand"),
-                                           num(row, "Allocated"), num(row, "Available"),
-                                           num(row, "OnOrder"), num(row, "InTransit")};
-        got++;
+        char *key = xasprintf("%s\x1f%s", s, loc);
+        long i = strmap_get(a->cell, key);
+        if (i < 0) {
+            size_t cap = a->cap;
+            XGROW(snap->rows, snap->n, a->cap, 256);
+            if (a->cap != cap)
+                a->sums = xrealloc(a->sums, a->cap * sizeof *a->sums);
+            i = (long)snap->n++;
+            snap->rows[i] = (cin7_row){xstrdup(s), xstrdup(loc), 0, 0, 0, 0, 0};
+            memset(a->sums[i], 0, sizeof a->sums[i]);
+            strmap_put(a->cell, key, i);
+        }
+        free(key);
+        for (int f = 0; f < N_FIGURES; f++)
+            a->sums[i][f] += dnum(row, figure_keys[f]);
     }
-    return more_pages(a->c, got, (int64_t)snap->n, num(v, "Total"));
+    a->seen += got;
+    return more_pages(a->c, got, a->seen, num(v, "Total"));
+}
+
+/* Whole units of a summed figure; a sum a hair under a whole number (binary
+ * fractions of decimal quantities) counts as that number. */
+static int64_t units(double v)
+{
+    return (int64_t)floor(v + 1e-6);
 }
 
 void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, outcome *out)
@@ -168,9 +208,21 @@ void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, 
         sbuf_puts(&filter, "&Sku=");
         sbuf_urlenc(&filter, sku);
     }
-    avail_ctx a = {c, snap, 0};
-    if (each_page(c, "ref/productavailability?", sbuf_str(&filter), prio, out, avail_page, &a) < 0)
+    avail_ctx a = {c, snap, 0, strmap_new(0), NULL, 0};
+    if (each_page(c, "ref/productavailability?", sbuf_str(&filter), prio, out, avail_page, &a) < 0) {
         cin7_snapshot_free(snap);
+    } else {
+        for (size_t i = 0; i < snap->n; i++) {
+            cin7_row *r = &snap->rows[i];
+            r->on_hand = units(a.sums[i][F_ON_HAND]);
+            r->allocated = units(a.sums[i][F_ALLOCATED]);
+            r->available = units(a.sums[i][F_AVAILABLE]);
+            r->on_order = units(a.sums[i][F_ON_ORDER]);
+            r->in_transit = units(a.sums[i][F_IN_TRANSIT]);
+        }
+    }
+    free(a.sums);
+    strmap_free(a.cell);
     sbuf_free(&filter);
 }
 
@@ -232,96 +284,119 @@ void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outc
     cJSON_Delete(v);
 }
 
+void cin7_sale_order(cin7 *c, const cJSON *order, int prio, outcome *out)
+{
+    char *body = json_print(order);
+    cin7_call(c, "POST", "sale/order", body, prio, 0, out);
+    free(body);
+}
+
+void cin7_sale_order_status(cin7 *c, const char *sale_id, int prio, char **status, outcome *out)
+{
+    *status = NULL;
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, "sale/order?SaleID=");
+    sbuf_urlenc(&path, sale_id);
+    cin7_call(c, "GET", sbuf_str(&path), NULL, prio, 1, out);
+    sbuf_free(&path);
+    cJSON *v = answer_json(out);
+    if (!v)
+        return;
+    const char *s = str(v, "Status");
+    *status = xstrdup(s ? s : "NOT AVAILABLE");
+    cJSON_Delete(v);
+}
+
+/* A saleList row that is not voided. */
+static int live(const cJSON *row)
+{
+    const char *status = str(row, "Status");
+    return !status || strcmp(status, "VOIDED") != 0;
+}
+
+static const char *row_id(const cJSON *row)
+{
+    const char *id = str(row, "SaleID");
+    return id ? id : str(row, "ID");
+}
+
 typedef struct {
     const cin7 *c;
-    const char *ref;
-    void (*fn)(const cJSON *row, void *ud);
-    void *ud;
-} sales_ctx;
+    const char *external_id;
+    char *found, *order_status;
+} find_ctx;
 
-static int sales_page(cJSON *v, int n, void *ud)
+static int find_page(cJSON *v, int n, void *ud)
 {
-    sales_ctx *k = ud;
+    find_ctx *f = ud;
     int got = 0;
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(v, "SaleList"))
     {
         got++;
-        const char *r = str(row, "CustomerReference");
-        if (r && strcmp(r, k->ref) == 0)
-            k->fn(row, k->ud);
-    }
-    return more_pages(k->c, got, (int64_t)n * k->c->page_limit, num(v, "Total"));
-}
-
-/* Walks saleList?Search=ref and calls fn for each row whose CustomerReference
- * is exactly ref. */
-static void each_sale(cin7 *c, const char *ref, int prio, outcome *out,
-                      void (*fn)(const cJSON *row, void *ud), void *ud)
-{
-    sbuf search = SBUF_INIT;
-    sbuf_puts(&search, "&Search=");
-    sbuf_urlenc(&search, ref);
-    sales_ctx k = {c, ref, fn, ud};
-    each_page(c, "saleList?", sbuf_str(&search), prio, out, sales_page, &k);
-    sbuf_free(&search);
-}
-
-typedef struct {
-    const char *external_id;
-    char *found;
-} find_ctx;
-
-static void find_one(const cJSON *row, void *ud)
-{
-    find_ctx *f = ud;
-    if (f->found)
-        return;
-    const char *status = str(row, "Status");
-    if (status && strcmp(status, "VOIDED") == 0)
-        return;
-    const char *ext = str(row, "ExternalID");
-    if (f->external_id && (!ext || strcmp(ext, f->external_id) != 0))
-        return;
-    const char *id = str(row, "SaleID");
-    if (!id)
-        id = str(row, "ID");
-    if (id)
+        const char *ext = str(row, "ExternalID"), *id = row_id(row);
+        if (f->found || !live(row) || !id || !ext || strcmp(ext, f->external_id) != 0)
+            continue;
         f->found = xstrdup(id);
+        const char *os = str(row, "OrderStatus");
+        f->order_status = xstrdup(os ? os : "NOT AVAILABLE");
+    }
+    return !f->found && more_pages(f->c, got, (int64_t)n * f->c->page_limit, num(v, "Total"));
 }
 
-void cin7_sale_find(cin7 *c, const char *ref, const char *external_id, int prio, char **sale_id,
-                    outcome *out)
+void cin7_sale_find(cin7 *c, const char *external_id, int prio, char **sale_id,
+                    char **order_status, outcome *out)
 {
-    find_ctx f = {external_id, NULL};
-    each_sale(c, ref, prio, out, find_one, &f);
+    sbuf filter = SBUF_INIT;
+    sbuf_puts(&filter, "&ExternalID=");
+    sbuf_urlenc(&filter, external_id);
+    find_ctx f = {c, external_id, NULL, NULL};
+    if (each_page(c, "saleList?", sbuf_str(&filter), prio, out, find_page, &f) < 0) {
+        free(f.found);
+        free(f.order_status);
+        f.found = f.order_status = NULL;
+    }
+    sbuf_free(&filter);
     *sale_id = f.found;
+    *order_status = f.order_status;
 }
 
 typedef struct {
+    const cin7 *c;
+    const char *ref, *prefix;
     char **ids;
     size_t n;
 } ids_ctx;
 
-static void collect(const cJSON *row, void *ud)
+static int ids_page(cJSON *v, int n, void *ud)
 {
     ids_ctx *k = ud;
-    const char *status = str(row, "Status");
-    if (status && strcmp(status, "VOIDED") == 0)
-        return;
-    const char *id = str(row, "SaleID");
-    if (!id)
-        id = str(row, "ID");
-    if (!id)
-        return;
-    k->ids = xrealloc(k->ids, (k->n + 1) * sizeof *k->ids);
-    k->ids[k->n++] = xstrdup(id);
+    int got = 0;
+    size_t plen = strlen(k->prefix);
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(v, "SaleList"))
+    {
+        got++;
+        const char *r = str(row, "CustomerReference"), *ext = str(row, "ExternalID");
+        const char *id = row_id(row);
+        if (!r || strcmp(r, k->ref) != 0 || !ext || strncmp(ext, k->prefix, plen) != 0 ||
+            !live(row) || !id)
+            continue;
+        k->ids = xrealloc(k->ids, (k->n + 1) * sizeof *k->ids);
+        k->ids[k->n++] = xstrdup(id);
+    }
+    return more_pages(k->c, got, (int64_t)n * k->c->page_limit, num(v, "Total"));
 }
 
-void cin7_sales_for(cin7 *c, const char *ref, int prio, char ***ids, size_t *n, outcome *out)
+void cin7_sales_for(cin7 *c, const char *ref, const char *external_prefix, int prio, char ***ids,
+                    size_t *n, outcome *out)
 {
-    ids_ctx k = {NULL, 0};
-    each_sale(c, ref, prio, out, collect, &k);
+    sbuf search = SBUF_INIT;
+    sbuf_puts(&search, "&Search=");
+    sbuf_urlenc(&search, ref);
+    ids_ctx k = {c, ref, external_prefix, NULL, 0};
+    each_page(c, "saleList?", sbuf_str(&search), prio, out, ids_page, &k);
+    sbuf_free(&search);
     *ids = k.ids;
     *n = k.n;
 }

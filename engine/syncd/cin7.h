@@ -46,18 +46,27 @@ void cin7_snapshot_free(cin7_snapshot *s);
  * strings. */
 void cin7_product_skus(cin7 *c, char ***skus, size_t *n, outcome *out);
 
-/* POST sale (one object, lines inside Order). On DONE, *sale_id gets the
- * new ID (malloc'd). The outcome may be LOOKUP: the sale may exist. */
+/* POST sale: the sale's header (Cin7 takes no lines here). On DONE,
+ * *sale_id gets the new ID (malloc'd). The outcome may be LOOKUP: the sale
+ * may exist. */
 void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outcome *out);
-/* The sale whose CustomerReference is ref and ExternalID is external_id
- * (NULL: any), found through saleList Search. DONE with *sale_id NULL means
- * none exists. */
-void cin7_sale_find(cin7 *c, const char *ref, const char *external_id, int prio, char **sale_id,
-                    outcome *out);
+/* POST sale/order: the sale's lines and order status ({SaleID, Status,
+ * Memo, Lines}). Posting again replaces the lines while the order is DRAFT
+ * or NOT AVAILABLE; Cin7 refuses it once AUTHORISED. */
+void cin7_sale_order(cin7 *c, const cJSON *order, int prio, outcome *out);
+/* The order status of a sale (GET sale/order), malloc'd in *status. */
+void cin7_sale_order_status(cin7 *c, const char *sale_id, int prio, char **status, outcome *out);
+/* The live sale whose ExternalID is external_id (saleList's exact
+ * ExternalID filter), with its OrderStatus; both malloc'd. DONE with
+ * *sale_id NULL means none exists. */
+void cin7_sale_find(cin7 *c, const char *external_id, int prio, char **sale_id,
+                    char **order_status, outcome *out);
 /* Voids a sale. */
 void cin7_sale_void(cin7 *c, const char *sale_id, int prio, outcome *out);
-/* Sale IDs (malloc'd array) whose CustomerReference is ref. */
-void cin7_sales_for(cin7 *c, const char *ref, int prio, char ***ids, size_t *n, outcome *out);
+/* IDs (malloc'd array) of the live sales whose CustomerReference is ref and
+ * whose ExternalID starts with external_prefix (one shop's order). */
+void cin7_sales_for(cin7 *c, const char *ref, const char *external_prefix, int prio, char ***ids,
+                    size_t *n, outcome *out);
 
 /* Webhook subscriptions: the list (JSON array as Cin7 gives it), and a new
  * one of type to url with the given auth. */

@@ -93,8 +93,9 @@ static int string_list(const cJSON *o, const char *path, const char *key, char *
 
 static int read_cin7(const cJSON *root, syncd_config *c, json_err *e)
 {
-    static const char *const keys[] = {"base_url", "account_id", "application_key",
-                                       "calls_per_minute", "page_limit", "webhook_auth", NULL};
+    static const char *const keys[] = {"base_url",   "account_id", "application_key",
+                                       "calls_per_minute", "page_limit", "webhook_auth",
+                                       "tax_rule",   "customer",   NULL};
     static const char *const auth_keys[] = {"type", "secret", "header", NULL};
     const cJSON *o = NULL;
     if (json_get_obj(root, "$", "cin7", JSON_REQUIRED, &o, e) ||
@@ -105,8 +106,19 @@ static int read_cin7(const cJSON *root, syncd_config *c, json_err *e)
         json_get_strdup(o, "$.cin7", "account_id", JSON_REQUIRED, NULL, &c->cin7_account, e) ||
         json_get_strdup(o, "$.cin7", "application_key", JSON_REQUIRED, NULL, &c->cin7_key, e) ||
         json_get_int(o, "$.cin7", "calls_per_minute", JSON_OPTIONAL, 1, 100000, &cpm, e) ||
-        json_get_int(o, "$.cin7", "page_limit", JSON_OPTIONAL, 1, 1000, &limit, e))
+        json_get_int(o, "$.cin7", "page_limit", JSON_OPTIONAL, 1, 1000, &limit, e) ||
+        json_get_strdup(o, "$.cin7", "tax_rule", JSON_OPTIONAL, "Tax Exempt", &c->cin7_tax_rule, e) ||
+        json_get_strdup(o, "$.cin7", "customer", JSON_OPTIONAL, "Shopify %s", &c->cin7_customer, e))
         return -1;
+    if (!*c->cin7_tax_rule || strlen(c->cin7_tax_rule) > 50)
+        return json_fail(e, "$.cin7.tax_rule", "expected a tax rule name of 1 to 50 characters");
+    {
+        /* At most one %s, and no other conversion: it is a format. */
+        const char *pct = strchr(c->cin7_customer, '%');
+        if (!*c->cin7_customer || (pct && (strncmp(pct, "%s", 2) != 0 || strchr(pct + 2, '%'))))
+            return json_fail(e, "$.cin7.customer",
+                             "expected a customer name, with at most one %%s for the shop's domain");
+    }
     c->cin7_calls_per_minute = (int)cpm;
     c->cin7_page_limit = (int)limit;
     size_t n = strlen(c->cin7_url);
@@ -558,6 +570,8 @@ void config_free(syncd_config *c)
     free(c->cin7_hook_auth);
     free(c->cin7_hook_secret);
     free(c->cin7_hook_header);
+    free(c->cin7_tax_rule);
+    free(c->cin7_customer);
     for (size_t i = 0; i < c->n_shops; i++) {
         cfg_shop *s = &c->shops[i];
         free(s->domain);
@@ -613,6 +627,8 @@ cJSON *config_to_json(const syncd_config *c)
     add_secret(cin7, "application_key", c->cin7_key);
     cJSON_AddNumberToObject(cin7, "calls_per_minute", c->cin7_calls_per_minute);
     cJSON_AddStringToObject(cin7, "webhook_auth", c->cin7_hook_auth);
+    cJSON_AddStringToObject(cin7, "tax_rule", c->cin7_tax_rule);
+    cJSON_AddStringToObject(cin7, "customer", c->cin7_customer);
     cJSON *shops = cJSON_AddArrayToObject(o, "shops");
     for (size_t i = 0; i < c->n_shops; i++) {
         cJSON *s = cJSON_CreateObject();

@@ -81,6 +81,8 @@ typedef struct {
     char *cin7_hook_auth;  /* "bearer", "basic", "header", "noauth" */
     char *cin7_hook_secret; /* token, or "user:password" for basic, or header value */
     char *cin7_hook_header; /* header name for "header" */
+    char *cin7_tax_rule;    /* TaxRule of every sale and purchase line */
+    char *cin7_customer;    /* Customer of every sale, "%s" is the shop's domain */
     /* Shopify */
     cfg_shop *shops;
     size_t n_shops;

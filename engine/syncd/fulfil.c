@@ -1,10 +1,12 @@
 /*
- * Cin7 sales to Shopify fulfillments; see fulfil.h. The event says which
- * sale and in what state; for a sale that shipped, the sale itself is read
- * back from Cin7 (its lines, tracking number and carrier as they are now,
- * whatever a late or repeated webhook carried), the Shopify order is read
- * (its line items and what they still let fulfil), and one fulfillment is
- * posted for the units that sale shipped.
+ * Cin7 sales to Shopify fulfillments; see fulfil.h. Cin7's sale webhooks
+ * are notifications ({SaleID, SaleOrderNumber, EventType}): the sale itself
+ * is read back from Cin7 (its shipping state, lines, tracking number and
+ * carrier as they are now, whatever a late or repeated webhook carried);
+ * for a sale that shipped the Shopify order is read (its line items and
+ * what they still let fulfil), and one fulfillment is posted for the units
+ * that sale shipped. Reconciliation's events are saleList rows, which carry
+ * the state already, so one that has not shipped costs no call.
  */
 #include "fulfil.h"
 
@@ -24,7 +26,8 @@
 static pthread_mutex_t one_at_a_time = PTHREAD_MUTEX_INITIALIZER;
 
 typedef struct {
-    char *id, *number, *status, *tracking, *carrier, *reference, *external, *channel, *location;
+    char *id, *number, *status, *shipping, *fulfilment, *tracking, *carrier, *reference,
+        *external, *channel, *location;
     status_line *lines; /* skus owned */
     size_t n;
     int has_lines;
@@ -35,6 +38,8 @@ static void info_free(sale_info *s)
     free(s->id);
     free(s->number);
     free(s->status);
+    free(s->shipping);
+    free(s->fulfilment);
     free(s->tracking);
     free(s->carrier);
     free(s->reference);
@@ -83,6 +88,8 @@ static void read_lines(const cJSON *lines, sale_info *s)
 static void info_common(const cJSON *v, sale_info *s)
 {
     s->status = dup_of(v, "Status");
+    s->shipping = dup_of(v, "CombinedShippingStatus");
+    s->fulfilment = dup_of(v, "FulFilmentStatus");
     s->reference = dup_of(v, "CustomerReference");
     s->external = dup_of(v, "ExternalID");
     s->channel = dup_of(v, "SourceChannel");
@@ -349,7 +356,8 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
         goto out;
     }
     ship = xcalloc(s.n + 1, sizeof *ship);
-    status_action a = status_map(s.status, s.tracking, s.lines, s.n, ship);
+    status_sale st = {s.status, s.shipping, s.fulfilment};
+    status_action a = status_map(&st, s.lines, s.n, ship);
     if (a.kind != STATUS_FULFIL) {
         /* It moved on (voided?) since the event. */
         log_event(LOG_INFO, evid, "sale %s (order %s): %s", sale_id, order, a.note);
@@ -380,12 +388,16 @@ handled fulfil_sale(syncd *sd, const store_event *ev)
     handled h = handled_done();
     if (!s.id) {
         h = handled_dead("sale event has no SaleID");
-    } else if (shop_of(sd, &s) < 0) {
+    } else if ((s.external || s.channel) && shop_of(sd, &s) < 0) {
         store_audit(sd->st, ev->id, now, "skipped", "not a sale of a Shopify order");
     } else {
-        /* Decide on the event's status first: states that tell Shopify
-         * nothing cost no call. A shipment is then read back from Cin7. */
-        status_action a = status_map(s.status, s.tracking, NULL, 0, NULL);
+        /* A row that names its state is decided on it first: states that
+         * tell Shopify nothing cost no call. A notification names no state:
+         * the sale is read back. */
+        status_sale st = {s.status, s.shipping, s.fulfilment};
+        status_action a = s.status || s.shipping || s.fulfilment
+                              ? status_map(&st, NULL, 0, NULL)
+                              : (status_action){STATUS_FULFIL, "notified", "read back"};
         count_state(sd, a.state);
         if (a.kind != STATUS_FULFIL) {
             log_event(LOG_INFO, evid, "sale %s (order %s): %s", s.id,
@@ -409,24 +421,13 @@ handled fulfil_backordered(syncd *sd, const store_event *ev)
     sale_info s;
     if (sale_of_event(ev, &s) != 0)
         return handled_dead("sale event body is not a JSON object");
-    if (shop_of(sd, &s) >= 0) {
-        sbuf what = SBUF_INIT;
-        int64_t units = 0;
-        for (size_t i = 0; i < s.n; i++)
-            if (s.lines[i].backordered > 0) {
-                sbuf_printf(&what, "%s%lld x %s", units ? ", " : "", (long long)s.lines[i].backordered,
-                            s.lines[i].sku);
-                units += s.lines[i].backordered;
-            }
-        status_action a = status_map(s.status, s.tracking, NULL, 0, NULL);
-        count_state(sd, "backordered");
-        metrics_inc(sd->m, "syncd_backordered_units_total", units);
-        log_event(LOG_WARN, evid, "sale %s (order %s) at %s is backordered: %s wait for stock (%s)",
-                  s.id ? s.id : "?", s.reference ? s.reference : "?",
-                  s.location ? s.location : "?", units ? sbuf_str(&what) : "no units", a.note);
-        store_audit(sd->st, ev->id, now, "backordered", units ? sbuf_str(&what) : "");
-        sbuf_free(&what);
-    }
+    /* The notification names the sale only; which units wait is in the
+     * sale (GET sale?ID=), left to whoever looks at the log: reading it
+     * back for every backorder would spend the Cin7 budget on a log line. */
+    count_state(sd, "backordered");
+    log_event(LOG_WARN, evid, "sale %s (%s) is backordered: some of its units wait for stock",
+              s.id ? s.id : "?", s.number ? s.number : "?");
+    store_audit(sd->st, ev->id, now, "backordered", s.id ? s.id : "");
     info_free(&s);
     return handled_done();
 }

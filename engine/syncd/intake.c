@@ -29,6 +29,7 @@ static const struct {
     int priority;
 } cin7_types[] = {
     {"Stock/AvailableStockLevelChanged", 2},
+    {"Sale/ShipmentAuthorised", 1},
     {"Sale/ShipmentTrackingNumberChanged", 1},
     {"Sale/Backordered", 0},
 };

@@ -17,6 +17,7 @@
 #include "route.h"
 #include "sbuf.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,14 +32,17 @@ static long shop_index(syncd *sd, const char *domain)
 
 typedef struct {
     char *sku;     /* Cin7 SKU */
+    char *name;    /* the first line item's name, for Cin7's line Name */
     int64_t qty;
     double price;
 } line;
 
 static void lines_free(line *l, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(l[i].sku);
+        free(l[i].name);
+    }
     free(l);
 }
 
@@ -81,8 +85,13 @@ static int order_lines(const catalog *cat, const cJSON *o, line **out, size_t *n
         while (k < *n && strcmp((*out)[k].sku, to) != 0)
             k++;
         if (k == *n) {
+            const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
+            if (!cJSON_IsString(name) || !*name->valuestring)
+                name = cJSON_GetObjectItemCaseSensitive(it, "title");
             *out = xrealloc(*out, (*n + 1) * sizeof **out);
-            (*out)[*n] = (line){xstrdup(to), 0, 0};
+            (*out)[*n] = (line){xstrdup(to),
+                                xstrdup(cJSON_IsString(name) && *name->valuestring ? name->valuestring : to),
+                                0, 0};
             (*n)++;
         }
         (*out)[k].qty += (int64_t)q->valuedouble;
@@ -209,6 +218,7 @@ static cJSON *make_plan(syncd *sd, const cJSON *o, const line *lines, size_t n)
             }
             cJSON *ln = cJSON_CreateObject();
             cJSON_AddStringToObject(ln, "sku", lines[al->line].sku);
+            cJSON_AddStringToObject(ln, "name", lines[al->line].name);
             cJSON_AddNumberToObject(ln, "qty", (double)al->qty);
             cJSON_AddNumberToObject(ln, "price", lines[al->line].price);
             cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(group, "lines"), ln);
@@ -254,19 +264,25 @@ static void note_routed(syncd *sd, const char *shop, const char *id, const cJSON
     }
 }
 
-/* The Cin7 sale for one group of the plan. */
-static cJSON *sale_body(const char *shop, const char *id, const char *ext, const cJSON *group,
-                        const cJSON *order)
+/* The Cin7 sale's header for one group of the plan: the quote skipped, no
+ * lines (Cin7 takes them only through sale/order). */
+static cJSON *sale_header(const syncd *sd, const char *shop, const char *id, const char *ext,
+                          const cJSON *group, const cJSON *order)
 {
     cJSON *s = cJSON_CreateObject();
-    char customer[160];
-    snprintf(customer, sizeof customer, "Shopify %s", shop);
+    char customer[300];
+    /* The format was checked to hold at most one %s. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    snprintf(customer, sizeof customer, sd->cfg.cin7_customer, shop);
+#pragma GCC diagnostic pop
     cJSON_AddStringToObject(s, "Customer", customer);
     cJSON_AddStringToObject(s, "Location",
                             cJSON_GetObjectItemCaseSensitive(group, "location")->valuestring);
     cJSON_AddStringToObject(s, "CustomerReference", id);
     cJSON_AddStringToObject(s, "ExternalID", ext);
     cJSON_AddStringToObject(s, "SourceChannel", shop);
+    cJSON_AddBoolToObject(s, "SkipQuote", 1);
     const cJSON *sa = cJSON_GetObjectItemCaseSensitive(order, "shipping_address");
     /* Cin7 requires Line1 and Country in an address: without them, send
      * none (the sale still ships from its warehouse). */
@@ -282,90 +298,205 @@ static cJSON *sale_body(const char *shop, const char *id, const char *ext, const
                 cJSON_AddStringToObject(a, map[i][1], v->valuestring);
         }
     }
-    cJSON *ord = cJSON_AddObjectToObject(s, "Order");
-    cJSON_AddStringToObject(ord, "Status", "AUTHORISED");
-    cJSON *lines = cJSON_AddArrayToObject(ord, "Lines");
-    const cJSON *ln;
-    cJSON_ArrayForEach(ln, cJSON_GetObjectItemCaseSensitive(group, "lines"))
-    {
-        cJSON *l = cJSON_CreateObject();
-        cJSON_AddStringToObject(l, "SKU", cJSON_GetObjectItemCaseSensitive(ln, "sku")->valuestring);
-        double q = cJSON_GetObjectItemCaseSensitive(ln, "qty")->valuedouble;
-        double p = cJSON_GetObjectItemCaseSensitive(ln, "price")->valuedouble;
-        cJSON_AddNumberToObject(l, "Quantity", q);
-        cJSON_AddNumberToObject(l, "Price", p);
-        cJSON_AddNumberToObject(l, "Total", q * p);
-        cJSON_AddItemToArray(lines, l);
-    }
     return s;
 }
 
-/* Makes sure the sale of one plan group exists in Cin7, exactly once. */
-static handled push_group(syncd *sd, const store_event *ev, const char *shop, const char *id,
-                          const cJSON *group, const cJSON *order)
+/* The sale's order for one group of the plan, authorised: every line with
+ * the fields Cin7's Sale Order Line requires (Name, Quantity, Price, Tax,
+ * TaxRule) and the Total it checks them against. */
+static cJSON *sale_order_body(const syncd *sd, const char *sale_id, const cJSON *group)
 {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "SaleID", sale_id);
+    cJSON_AddStringToObject(o, "Status", "AUTHORISED");
+    cJSON_AddStringToObject(o, "Memo", "");
+    cJSON *lines = cJSON_AddArrayToObject(o, "Lines");
+    const cJSON *ln;
+    cJSON_ArrayForEach(ln, cJSON_GetObjectItemCaseSensitive(group, "lines"))
+    {
+        const char *sku = cJSON_GetObjectItemCaseSensitive(ln, "sku")->valuestring;
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(ln, "name");
+        double q = cJSON_GetObjectItemCaseSensitive(ln, "qty")->valuedouble;
+        /* Cin7 keeps 4 decimals of a price: round before the Total is
+         * worked out from it, as Cin7 will. */
+        double p = round(cJSON_GetObjectItemCaseSensitive(ln, "price")->valuedouble * 1e4) / 1e4;
+        cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "SKU", sku);
+        cJSON_AddStringToObject(l, "Name", cJSON_IsString(name) ? name->valuestring : sku);
+        cJSON_AddNumberToObject(l, "Quantity", q);
+        cJSON_AddNumberToObject(l, "Price", p);
+        cJSON_AddNumberToObject(l, "Discount", 0);
+        cJSON_AddNumberToObject(l, "Tax", 0);
+        cJSON_AddStringToObject(l, "TaxRule", sd->cfg.cin7_tax_rule);
+        cJSON_AddNumberToObject(l, "Total", round(q * p * 1e4) / 1e4);
+        cJSON_AddItemToArray(lines, l);
+    }
+    return o;
+}
+
+/* A lookup's outcome: 1 when it answered (the caller reads what it found),
+ * else 0 with *h saying how to retry. Releases the outcome. */
+static int looked_up(outcome *o, handled *h)
+{
+    *h = handled_from_outcome(o);
+    int ok = o->action == POLICY_DONE;
+    outbound_done(o);
+    return ok;
+}
+
+/* Whether a sale's order status says its lines are authorised (or
+ * further): anything but NOT AVAILABLE and DRAFT. */
+static int order_authorised(const char *status)
+{
+    return status && strcmp(status, "NOT AVAILABLE") != 0 && strcmp(status, "DRAFT") != 0;
+}
+
+/* Step one of a push: the sale's header exists in Cin7, exactly once. On
+ * DONE, *sale_id (malloc'd) is the sale and *order_status (malloc'd or
+ * NULL) its order status when a lookup found it. */
+static handled ensure_sale(syncd *sd, const store_event *ev, const char *shop, const char *id,
+                           const char *ext, const cJSON *group, const cJSON *order,
+                           char **sale_id, char **order_status)
+{
+    *sale_id = *order_status = NULL;
     int64_t now = clock_now_ms(&sd->clk);
-    const char *loc = cJSON_GetObjectItemCaseSensitive(group, "location")->valuestring;
-    char ext[256], key[300];
-    sale_ext(shop, id, loc, ext, sizeof ext);
+    char key[300];
     snprintf(key, sizeof key, "sale:%s", ext);
-    cJSON *body = sale_body(shop, id, ext, group, order);
+    cJSON *body = sale_header(sd, shop, id, ext, group, order);
     char *text = json_print(body);
-    cJSON_Delete(body);
     int state = WRITE_INTENT;
-    int fresh = store_write_intent(sd->st, key, "sale", text, now, &state, NULL);
+    char *remote = NULL;
+    int fresh = store_write_intent(sd->st, key, "sale", text, now, &state, &remote);
+    free(text);
     if (fresh < 0) {
-        free(text);
+        cJSON_Delete(body);
         return handled_retry(1000, "store: cannot record the intent of %.250s", key);
     }
-    if (!fresh && state == WRITE_DONE) {
-        free(text);
-        stockcache_pushed(sd->cache, ext, now);
+    if (!fresh && state == WRITE_DONE && remote) {
+        cJSON_Delete(body);
+        *sale_id = remote;
         return handled_done();
     }
-    if (!fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN)) {
-        /* A POST may have reached Cin7 without us hearing back. */
-        char *found = NULL;
+    free(remote);
+    if (!fresh) {
+        /* A POST may have reached Cin7 without us hearing back: look the
+         * sale up by its ExternalID before creating it again. */
         outcome o;
-        cin7_sale_find(sd->c7, id, ext, PRIO_URGENT, &found, &o);
-        handled h = handled_from_outcome(&o);
-        int ok = o.action == POLICY_DONE;
-        outbound_done(&o);
-        if (!ok) {
-            free(text);
+        handled h;
+        cin7_sale_find(sd->c7, ext, PRIO_URGENT, sale_id, order_status, &o);
+        if (!looked_up(&o, &h)) {
+            cJSON_Delete(body);
             return h;
         }
-        if (found) {
-            stockcache_pushed(sd->cache, ext, now);
-            store_write_outcome(sd->st, key, WRITE_DONE, found, now);
-            store_audit(sd->st, ev->id, now, "sale_found", found);
+        if (*sale_id) {
+            store_write_outcome(sd->st, key, WRITE_DONE, *sale_id, now);
+            store_audit(sd->st, ev->id, now, "sale_found", *sale_id);
             metrics_inc(sd->m, "syncd_sale_lookups_total{result=\"found\"}", 1);
-            free(found);
-            free(text);
+            cJSON_Delete(body);
             return handled_done();
         }
         metrics_inc(sd->m, "syncd_sale_lookups_total{result=\"absent\"}", 1);
     }
-    char *sale_id = NULL;
     outcome o;
-    cJSON *sale = json_parse(text, strlen(text), NULL);
-    cin7_sale_create(sd->c7, sale, PRIO_URGENT, &sale_id, &o);
-    cJSON_Delete(sale);
+    cin7_sale_create(sd->c7, body, PRIO_URGENT, sale_id, &o);
+    cJSON_Delete(body);
+    handled h = handled_done();
+    if (o.action == POLICY_DONE && *sale_id) {
+        store_write_outcome(sd->st, key, WRITE_DONE, *sale_id, clock_now_ms(&sd->clk));
+        store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "sale_created", *sale_id);
+        metrics_inc(sd->m, "syncd_sales_created_total", 1);
+    } else if (o.action == POLICY_DONE) {
+        /* Created, but the answer named no ID: the next try finds it. */
+        store_write_outcome(sd->st, key, WRITE_UNKNOWN, NULL, clock_now_ms(&sd->clk));
+        h = handled_retry(1000, "cin7: POST sale answered without an ID");
+    } else {
+        free(*sale_id);
+        *sale_id = NULL;
+        h = handled_write_failed(sd, key, &o, clock_now_ms(&sd->clk));
+    }
+    outbound_done(&o);
+    return h;
+}
+
+/* Step two: the sale's lines posted and authorised (stock allocated). A
+ * POST of sale/order replaces the lines of a DRAFT or NOT AVAILABLE order,
+ * so resending is harmless until it is authorised; after an unknown
+ * outcome the order's status says whether it already was. */
+static handled ensure_order(syncd *sd, const store_event *ev, const char *ext, const char *sale_id,
+                            const char *known_status, const cJSON *group)
+{
+    int64_t now = clock_now_ms(&sd->clk);
+    char key[300];
+    snprintf(key, sizeof key, "saleorder:%s", ext);
+    if (order_authorised(known_status)) {
+        /* Found already authorised (or further): nothing to post. */
+        store_audit(sd->st, ev->id, now, "sale_order_found", known_status);
+        return handled_done();
+    }
+    cJSON *body = sale_order_body(sd, sale_id, group);
+    char *text = json_print(body);
+    int state = WRITE_INTENT;
+    int fresh = store_write_intent(sd->st, key, "sale_order", text, now, &state, NULL);
     free(text);
+    if (fresh < 0) {
+        cJSON_Delete(body);
+        return handled_retry(1000, "store: cannot record the intent of %.250s", key);
+    }
+    if (!fresh && state == WRITE_DONE) {
+        cJSON_Delete(body);
+        return handled_done();
+    }
+    if (!fresh && !known_status) {
+        char *status = NULL;
+        outcome o;
+        handled h;
+        cin7_sale_order_status(sd->c7, sale_id, PRIO_URGENT, &status, &o);
+        if (!looked_up(&o, &h)) {
+            cJSON_Delete(body);
+            return h;
+        }
+        int authorised = order_authorised(status);
+        free(status);
+        if (authorised) {
+            store_write_outcome(sd->st, key, WRITE_DONE, sale_id, now);
+            cJSON_Delete(body);
+            return handled_done();
+        }
+    }
+    outcome o;
+    cin7_sale_order(sd->c7, body, PRIO_URGENT, &o);
+    cJSON_Delete(body);
     handled h = handled_done();
     if (o.action == POLICY_DONE) {
-        stockcache_pushed(sd->cache, ext, clock_now_ms(&sd->clk));
         store_write_outcome(sd->st, key, WRITE_DONE, sale_id, clock_now_ms(&sd->clk));
-        store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "sale_created",
-                    sale_id ? sale_id : "");
-        metrics_inc(sd->m, "syncd_sales_created_total", 1);
-        log_event(LOG_INFO, NULL, "order %s: sale %s created at %s", id, sale_id ? sale_id : "?",
-                  loc);
+        store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "sale_authorised", sale_id);
     } else {
         h = handled_write_failed(sd, key, &o, clock_now_ms(&sd->clk));
     }
-    free(sale_id);
     outbound_done(&o);
+    return h;
+}
+
+/* Makes sure the sale of one plan group exists in Cin7 with its lines
+ * authorised, exactly once: the header (POST sale), then the order (POST
+ * sale/order), each step recorded before it is sent and looked up after an
+ * unknown outcome. */
+static handled push_group(syncd *sd, const store_event *ev, const char *shop, const char *id,
+                          const cJSON *group, const cJSON *order)
+{
+    const char *loc = cJSON_GetObjectItemCaseSensitive(group, "location")->valuestring;
+    char ext[256];
+    sale_ext(shop, id, loc, ext, sizeof ext);
+    char *sale_id = NULL, *order_status = NULL;
+    handled h = ensure_sale(sd, ev, shop, id, ext, group, order, &sale_id, &order_status);
+    if (h.kind == H_DONE)
+        h = ensure_order(sd, ev, ext, sale_id, order_status, group);
+    if (h.kind == H_DONE) {
+        stockcache_pushed(sd->cache, ext, clock_now_ms(&sd->clk));
+        log_event(LOG_INFO, NULL, "order %s: sale %s authorised at %s", id, sale_id, loc);
+    }
+    free(sale_id);
+    free(order_status);
     return h;
 }
 
@@ -493,7 +624,11 @@ handled orders_cancelled(syncd *sd, const store_event *ev)
     char **ids = NULL;
     size_t n_ids = 0;
     outcome oc;
-    cin7_sales_for(sd->c7, id, PRIO_URGENT, &ids, &n_ids, &oc);
+    /* This shop's sales of the order: their ExternalIDs start with
+     * "shop/order/" (other shops' orders may share the id). */
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, "%s/%s/", domain, id);
+    cin7_sales_for(sd->c7, id, prefix, PRIO_URGENT, &ids, &n_ids, &oc);
     if (oc.action != POLICY_DONE) {
         h = handled_from_outcome(&oc);
         outbound_done(&oc);

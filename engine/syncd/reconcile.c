@@ -427,8 +427,9 @@ static void fetch_shipments(syncd *sd, int64_t began, tally *t)
         const char *shop = sale_shop(sd, row);
         if (!id || !shop)
             continue;
-        status_action a = status_map(str_of(row, "Status"), str_of(row, "CombinedTrackingNumbers"),
-                                     NULL, 0, NULL);
+        status_sale st = {str_of(row, "Status"), str_of(row, "CombinedShippingStatus"),
+                          str_of(row, "FulFilmentStatus")};
+        status_action a = status_map(&st, NULL, 0, NULL);
         if (a.kind != STATUS_FULFIL)
             continue;
         char key[200];
@@ -441,7 +442,7 @@ static void fetch_shipments(syncd *sd, int64_t began, tally *t)
         char dedup[200];
         snprintf(dedup, sizeof dedup, "ship:%s", id);
         int64_t ev = 0;
-        int rc = queue_event(sd, "Sale/ShipmentTrackingNumberChanged", shop, row, 1, dedup, &ev);
+        int rc = queue_event(sd, "Sale/ShipmentAuthorised", shop, row, 1, dedup, &ev);
         if (rc < 0)
             ok = 0;
         if (rc != STORE_NEW)

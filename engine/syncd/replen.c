@@ -32,11 +32,12 @@
 
 /* What Cin7's product records say about one SKU's supplier. */
 typedef struct {
-    char *sku;
+    char *sku, *name;   /* the product's SKU and name (a line's Name) */
     char *supplier_id, *supplier;
     char **locations;   /* the locations the supplier serves for it */
     size_t n_locations;
     double lead_days;   /* < 0: not given */
+    double cost;        /* the supplier's price: a line's Price */
     int64_t moq;
 } sku_supply;
 
@@ -62,6 +63,7 @@ static void supply_free(replenisher *r)
     for (size_t i = 0; i < r->n_supply; i++) {
         sku_supply *s = &r->supply[i];
         free(s->sku);
+        free(s->name);
         free(s->supplier_id);
         free(s->supplier);
         for (size_t k = 0; k < s->n_locations; k++)
@@ -104,12 +106,15 @@ static int load_supply(replenisher *r)
             continue;
         sku_supply *s = &list[n++];
         s->sku = xstrdup(sku);
+        s->name = xstrdup(str(p, "Name") ? str(p, "Name") : sku);
         s->lead_days = -1;
         const cJSON *sup = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "Suppliers"), 0);
         if (!sup)
             continue;
         s->supplier_id = str(sup, "SupplierID") ? xstrdup(str(sup, "SupplierID")) : NULL;
         s->supplier = str(sup, "SupplierName") ? xstrdup(str(sup, "SupplierName")) : NULL;
+        const cJSON *cost = cJSON_GetObjectItemCaseSensitive(sup, "Cost");
+        s->cost = cJSON_IsNumber(cost) && cost->valuedouble > 0 ? cost->valuedouble : 0;
         const cJSON *opts = cJSON_GetObjectItemCaseSensitive(sup, "ProductSupplierOptions");
         s->locations = xcalloc((size_t)cJSON_GetArraySize(opts) + 1, sizeof *s->locations);
         const cJSON *opt;
@@ -190,31 +195,44 @@ static void cannot_reorder(syncd *sd, const char *sku, const char *reason)
 /* ---- the draft purchase of a supplier ---------------------------------------- */
 
 typedef struct {
-    char *sku;
+    char *sku, *name;
     int64_t qty;
-    double price;
+    double price, tax;
+    char *tax_rule; /* NULL: syncd's */
 } po_line;
 
-/* GET purchase?ID: the order's lines and whether it is still a draft.
- * Returns 1 draft, 0 no longer a draft (or gone), -1 could not tell. */
+/* Whether a purchase's order is open for lines: DRAFT, or NOT AVAILABLE
+ * (a header whose lines were not posted yet). */
+static int open_order(const char *status)
+{
+    return status && (strcmp(status, "DRAFT") == 0 || strcmp(status, "NOT AVAILABLE") == 0);
+}
+
+static char *dup_str(const cJSON *o, const char *key)
+{
+    const char *s = str(o, key);
+    return s ? xstrdup(s) : NULL;
+}
+
+/* GET purchase/order?TaskID (Simple and Advanced purchases alike): the
+ * order's lines and whether it is still open. Returns 1 open, 0 no longer
+ * open (or gone), -1 could not tell. */
 static int read_draft(syncd *sd, const char *id, po_line **lines, size_t *n)
 {
     *lines = NULL;
     *n = 0;
     sbuf path = SBUF_INIT;
-    sbuf_puts(&path, "purchase?ID=");
+    sbuf_puts(&path, "purchase/order?TaskID=");
     sbuf_urlenc(&path, id);
     outcome o;
-    cJSON *v = NULL;
-    cin7_get_json(sd->c7, sbuf_str(&path), PRIO_NORMAL, &v, &o);
+    cJSON *order = NULL;
+    cin7_get_json(sd->c7, sbuf_str(&path), PRIO_NORMAL, &order, &o);
     sbuf_free(&path);
-    int gone = o.action == POLICY_PERMANENT; /* 404 */
+    int gone = o.action == POLICY_PERMANENT; /* not found */
     outbound_done(&o);
-    if (!v)
+    if (!order)
         return gone ? 0 : -1;
-    const cJSON *order = cJSON_GetObjectItemCaseSensitive(v, "Order");
-    const char *ostatus = str(order, "Status");
-    int draft = ostatus && strcmp(ostatus, "DRAFT") == 0;
+    int draft = open_order(str(order, "Status"));
     const cJSON *l;
     cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(order, "Lines"))
     {
@@ -222,33 +240,66 @@ static int read_draft(syncd *sd, const char *id, po_line **lines, size_t *n)
         if (!sku)
             continue;
         *lines = xrealloc(*lines, (*n + 1) * sizeof **lines);
-        (*lines)[(*n)++] = (po_line){xstrdup(sku),
-                                     (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(l, "Quantity")),
-                                     cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(l, "Price"))};
+        (*lines)[(*n)++] = (po_line){
+            xstrdup(sku), dup_str(l, "Name"),
+            (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(l, "Quantity")),
+            cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(l, "Price")),
+            cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(l, "Tax")), dup_str(l, "TaxRule")};
     }
-    cJSON_Delete(v);
+    cJSON_Delete(order);
     return draft;
 }
 
 static void lines_free(po_line *l, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(l[i].sku);
+        free(l[i].name);
+        free(l[i].tax_rule);
+    }
     free(l);
 }
 
-static cJSON *lines_json(const po_line *l, size_t n)
+/* Lines as Cin7's Purchase Order Line model requires them: Name, Quantity,
+ * Price, Tax, TaxRule and the Total it checks them against. A line read
+ * back from a draft (a buyer's own, say) keeps its own tax. */
+static cJSON *lines_json(const syncd *sd, const po_line *l, size_t n)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
+        double price = round((l[i].price > 0 ? l[i].price : 0) * 1e4) / 1e4;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "SKU", l[i].sku);
+        cJSON_AddStringToObject(o, "Name", l[i].name ? l[i].name : l[i].sku);
         cJSON_AddNumberToObject(o, "Quantity", (double)l[i].qty);
-        if (l[i].price > 0)
-            cJSON_AddNumberToObject(o, "Price", l[i].price);
+        cJSON_AddNumberToObject(o, "Price", price);
+        cJSON_AddNumberToObject(o, "Tax", l[i].tax);
+        cJSON_AddStringToObject(o, "TaxRule", l[i].tax_rule ? l[i].tax_rule : sd->cfg.cin7_tax_rule);
+        cJSON_AddNumberToObject(o, "Total", round((double)l[i].qty * price * 1e4) / 1e4);
         cJSON_AddItemToArray(a, o);
     }
     return a;
+}
+
+/* POST purchase/order: the draft's lines, replaced (idempotent: safe to
+ * repeat while the order is open). Returns 0, or -1 with the reason logged. */
+static int post_draft_lines(syncd *sd, const char *id, const po_line *lines, size_t n)
+{
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "TaskID", id);
+    cJSON_AddStringToObject(b, "Status", "DRAFT");
+    cJSON_AddStringToObject(b, "Memo", "Drafted by syncd replenishment: days of cover below threshold");
+    cJSON_AddItemToObject(b, "Lines", lines_json(sd, lines, n));
+    char *body = json_print(b);
+    cJSON_Delete(b);
+    outcome o;
+    cin7_call(sd->c7, "POST", "purchase/order", body, PRIO_NORMAL, 1, &o);
+    free(body);
+    int ok = o.action == POLICY_DONE;
+    if (!ok)
+        log_warn("replenishment: cannot post the lines of draft %s: %s", id, o.error);
+    outbound_done(&o);
+    return ok ? 0 : -1;
 }
 
 /* The supplier's first open DRAFT purchase in Cin7, whoever made it: a
@@ -259,7 +310,7 @@ static int find_open_draft(syncd *sd, const sku_supply *sup, char **id)
 {
     *id = NULL;
     sbuf path = SBUF_INIT;
-    sbuf_puts(&path, "purchaseList?OrderStatus=DRAFT&Search=");
+    sbuf_puts(&path, "purchaseList?Search=");
     sbuf_urlenc(&path, sup->supplier);
     cJSON *rows = NULL;
     outcome o;
@@ -272,9 +323,11 @@ static int find_open_draft(syncd *sd, const sku_supply *sup, char **id)
     cJSON_ArrayForEach(row, rows)
     {
         const char *rid = str(row, "ID"), *sid = str(row, "SupplierID");
-        const char *ost = str(row, "OrderStatus");
-        if (!*id && rid && sid && strcmp(sid, sup->supplier_id) == 0 && ost &&
-            strcmp(ost, "DRAFT") == 0)
+        const char *st = str(row, "Status");
+        /* Open: a draft order, or a header still without lines (its lines'
+         * POST may have failed after the header's). */
+        if (!*id && rid && sid && strcmp(sid, sup->supplier_id) == 0 &&
+            open_order(str(row, "OrderStatus")) && st && strcmp(st, "VOIDED") != 0)
             *id = xstrdup(rid);
     }
     cJSON_Delete(rows);
@@ -341,7 +394,8 @@ static int update_draft(syncd *sd, const sku_supply *sup, const char *id, po_lin
             k++;
         if (k == n_have) {
             have = xrealloc(have, (n_have + 1) * sizeof *have);
-            have[n_have++] = (po_line){xstrdup(want[i].sku), want[i].qty, want[i].price};
+            have[n_have++] = (po_line){xstrdup(want[i].sku), xstrdup(want[i].name), want[i].qty,
+                                       want[i].price, 0, NULL};
             changed = 1;
         } else if (have[k].qty != want[i].qty) {
             have[k].qty = want[i].qty;
@@ -350,32 +404,20 @@ static int update_draft(syncd *sd, const sku_supply *sup, const char *id, po_lin
     }
     int ok = 1;
     if (changed) {
-        cJSON *b = cJSON_CreateObject();
-        cJSON_AddStringToObject(b, "TaskID", id);
-        cJSON_AddStringToObject(b, "Status", "DRAFT");
-        cJSON_AddItemToObject(b, "Lines", lines_json(have, n_have));
-        char *body = json_print(b);
-        cJSON_Delete(b);
-        outcome o;
-        /* Replacing lines is idempotent: safe to repeat. */
-        cin7_call(sd->c7, "POST", "purchase/order", body, PRIO_NORMAL, 1, &o);
-        free(body);
-        ok = o.action == POLICY_DONE;
+        ok = post_draft_lines(sd, id, have, n_have) == 0;
         if (ok) {
             metrics_inc(sd->m, "syncd_po_lines_updated_total", (int64_t)n_want);
             log_info("replenishment: draft %s of %s now has %zu lines", id, sup->supplier, n_have);
-        } else {
-            log_warn("replenishment: cannot update draft %s: %s", id, o.error);
         }
-        outbound_done(&o);
     }
     lines_free(have, n_have);
     return ok ? 0 : -1;
 }
 
-/* The body of a new draft under intent (its Note). Caller frees. */
-static char *draft_body(syncd *sd, const sku_supply *sup, const char *intent, int64_t now,
-                        const po_line *want, size_t n_want)
+/* The header of a new draft under intent (its Note): an Advanced
+ * Purchase (the Simple one is deprecated); its lines follow through
+ * purchase/order. Caller frees. */
+static char *draft_body(syncd *sd, const sku_supply *sup, const char *intent, int64_t now)
 {
     char required[40];
     clock_format_iso(clock_epoch_ms(&sd->clk, now + (int64_t)(sup->lead_days * 86400000.0)), 1,
@@ -386,10 +428,7 @@ static char *draft_body(syncd *sd, const sku_supply *sup, const char *intent, in
         cJSON_AddStringToObject(b, "Location", sup->locations[0]);
     cJSON_AddStringToObject(b, "RequiredBy", required);
     cJSON_AddStringToObject(b, "Note", intent);
-    cJSON *ord = cJSON_AddObjectToObject(b, "Order");
-    cJSON_AddStringToObject(ord, "Status", "DRAFT");
-    cJSON_AddStringToObject(ord, "Memo", "Drafted by syncd replenishment: days of cover below threshold");
-    cJSON_AddItemToObject(ord, "Lines", lines_json(want, n_want));
+    cJSON_AddStringToObject(b, "Approach", "INVOICE");
     char *body = json_print(b);
     cJSON_Delete(b);
     return body;
@@ -412,7 +451,7 @@ static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const
     char *body = NULL;
     for (int tries = 0;; tries++) {
         snprintf(intent, sizeof intent, "po:%s:%lld", sup->supplier_id, gen);
-        body = draft_body(sd, sup, intent, now, want, n_want);
+        body = draft_body(sd, sup, intent, now);
         int state = WRITE_INTENT;
         char *remote = NULL;
         int fresh = store_write_intent(sd->st, intent, "purchase", body, now, &state, &remote);
@@ -430,7 +469,7 @@ static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const
             return -1; /* the store keeps answering "done": try again later */
     }
     outcome o;
-    cin7_call(sd->c7, "POST", "purchase", body, PRIO_NORMAL, 0, &o);
+    cin7_call(sd->c7, "POST", "advanced-purchase", body, PRIO_NORMAL, 0, &o);
     free(body);
     cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
     char *id = v && str(v, "ID") ? xstrdup(str(v, "ID")) : NULL;
@@ -451,8 +490,11 @@ static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const
     store_kv_set(sd->st, key, id);
     snprintf(next, sizeof next, "%lld", gen + 1);
     store_kv_set(sd->st, gen_key, next);
+    /* The header is remembered as the supplier's open draft: when its
+     * lines fail here, the next check finds it open and posts them. */
+    int rc = post_draft_lines(sd, id, want, n_want);
     free(id);
-    return 0;
+    return rc;
 }
 
 /* Puts the wanted lines on the supplier's open draft, creating it when
@@ -586,7 +628,7 @@ static void check(replenisher *r, char **skus, size_t n)
                  skus[i], d.days_of_cover, (long long)position, velocity, (long long)d.quantity,
                  sp->supplier);
         sups[n_want] = sp;
-        want[n_want++] = (po_line){skus[i], d.quantity, 0};
+        want[n_want++] = (po_line){skus[i], sp->name, d.quantity, sp->cost, 0, NULL};
     }
     /* One draft per supplier with all its wanted lines. */
     for (size_t i = 0; i < n_want; i++) {

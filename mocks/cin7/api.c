@@ -258,79 +258,159 @@ static void free_order(c7order_in *o)
     o->lines = NULL;
 }
 
-/* Reads an order section: Status, Memo and Lines. obj is the object holding
- * them, path its JSON path ("$.Order" or "$"), shown its display prefix
- * ("Order" or ""). */
-static int read_order(const cJSON *obj, const char *path, const char *shown, c7order_in *o,
-                      json_err *e)
+/* A decimal of the reference's models ("Decimal with up to N decimal
+ * places"): a JSON number within [min, max] with at most places decimals. */
+static int get_decimal(const cJSON *o, const char *path, const char *key, int required,
+                       double min, double max, int places, double *out, json_err *e)
 {
-    o->present = 1;
-    o->path = shown;
-    if (opt_str(obj, path, "Status", &o->status, e) || opt_str(obj, path, "Memo", &o->memo, e))
+    if (json_get_num(o, path, key, required, min, max, out, e))
         return -1;
-    if (o->status) {
-        if (strcasecmp(o->status, "DRAFT") == 0)
-            o->status = "DRAFT";
-        else if (strcasecmp(o->status, "AUTHORISED") == 0)
-            o->status = "AUTHORISED";
-        else {
-            char p[256];
-            json_path_key(p, sizeof p, path, "Status");
-            return json_fail(e, p, "expected DRAFT or AUTHORISED, got '%s'", o->status);
+    double scaled = *out * pow(10, places);
+    if (fabs(scaled - round(scaled)) > 1e-6 * fmax(1.0, fabs(scaled))) {
+        char p[256];
+        json_path_key(p, sizeof p, path, key);
+        return json_fail(e, p, "expected at most %d decimal places, got %.10g", places, *out);
+    }
+    return 0;
+}
+
+/* The known spelling of v, one of known (NULL-terminated) whatever its
+ * case, or NULL. */
+static const char *canonical(const char *v, const char *const *known)
+{
+    for (size_t i = 0; v && known[i]; i++)
+        if (strcasecmp(v, known[i]) == 0)
+            return known[i];
+    return NULL;
+}
+
+/* A string the reference's models require, non-empty and at most max
+ * characters. */
+static int req_str(const cJSON *o, const char *path, const char *key, size_t max, const char **out,
+                   json_err *e)
+{
+    if (json_get_str(o, path, key, JSON_REQUIRED, out, e))
+        return -1;
+    char p[256];
+    json_path_key(p, sizeof p, path, key);
+    if (!**out)
+        return json_fail(e, p, "required field is empty");
+    if (strlen(*out) > max)
+        return json_fail(e, p, "longer than %zu characters", max);
+    return 0;
+}
+
+/* One line of a quote or order, as the reference's Sale Order Line and
+ * Purchase Order Line models have it: SKU or ProductID; Name, Quantity
+ * (at least 1, up to 4 decimals), Price and Tax (up to 4 decimals) and
+ * TaxRule required; Discount 0 to 100 (up to 2 decimals); Total "for
+ * validation": when given (purchases: always) it must equal Quantity x
+ * Price x (1 - Discount/100) to the cent. */
+static int read_line(const cJSON *it, const char *p, int total_required, c7line_in *ln, json_err *e)
+{
+    double qty = 0, price = 0, discount = 0, tax = 0, total = 0;
+    if (!cJSON_IsObject(it))
+        return json_fail(e, p, "expected a line object, got %s", json_type_name(it));
+    if (opt_str(it, p, "SKU", &ln->sku, e) || opt_str(it, p, "ProductID", &ln->product_id, e) ||
+        req_str(it, p, "Name", 1024, &ln->name, e) ||
+        get_decimal(it, p, "Quantity", JSON_REQUIRED, -1e15, 1e15, 4, &qty, e) ||
+        get_decimal(it, p, "Price", JSON_REQUIRED, 0, 1e12, 4, &price, e) ||
+        get_decimal(it, p, "Discount", JSON_OPTIONAL, 0, 100, 2, &discount, e) ||
+        get_decimal(it, p, "Tax", JSON_REQUIRED, 0, 1e12, 4, &tax, e) ||
+        req_str(it, p, "TaxRule", 50, &ln->tax_rule, e) ||
+        get_decimal(it, p, "Total", total_required, -1e15, 1e15, 4, &total, e) ||
+        opt_str(it, p, "Comment", &ln->comment, e))
+        return -1;
+    char fp[256];
+    if (!ln->sku && !ln->product_id) {
+        json_path_key(fp, sizeof fp, p, "SKU");
+        return json_fail(e, fp, "required field is missing (or ProductID)");
+    }
+    if (qty < 1 || qty > 1e9) {
+        json_path_key(fp, sizeof fp, p, "Quantity");
+        return json_fail(e, fp, "expected at least 1 (the reference's minimum) and at most 1000000000, got %g",
+                         qty);
+    }
+    if (qty != floor(qty)) {
+        /* Cin7 takes up to 4 decimals; the mock's stock is whole units. */
+        json_path_key(fp, sizeof fp, p, "Quantity");
+        return json_fail(e, fp, "decimal quantities are not simulated by the mock, got %g", qty);
+    }
+    if (cJSON_GetObjectItemCaseSensitive(it, "Total")) {
+        double want = qty * price * (1.0 - discount / 100.0);
+        if (fabs(total - want) > 0.005 + 1e-9 * fabs(want)) {
+            json_path_key(fp, sizeof fp, p, "Total");
+            return json_fail(e, fp,
+                             "%.4f does not match Quantity x Price x (1 - Discount/100) = %.4f",
+                             total, want);
         }
     }
-    const cJSON *lines = NULL;
-    if (json_get_arr(obj, path, "Lines", JSON_OPTIONAL, &lines, e))
+    ln->quantity = (int64_t)qty;
+    ln->price = price;
+    ln->discount = discount;
+    ln->tax = tax;
+    return 0;
+}
+
+/* The body of POST sale/quote, sale/order and purchase/order: Status
+ * (DRAFT or AUTHORISED, as the reference accepts for POST), Memo and Lines
+ * required by its models. */
+static int read_order(const cJSON *obj, int purchase, c7order_in *o, json_err *e)
+{
+    if (req_str(obj, "$", "Status", 64, &o->status, e) ||
+        json_get_str(obj, "$", "Memo", JSON_REQUIRED, &o->memo, e))
         return -1;
-    size_t n = lines ? (size_t)cJSON_GetArraySize(lines) : 0;
-    char lp[256];
-    json_path_key(lp, sizeof lp, path, "Lines");
+    if (strlen(o->memo) > 1024)
+        return json_fail(e, "$.Memo", "longer than 1024 characters");
+    static const char *const statuses[] = {"DRAFT", "AUTHORISED", NULL};
+    const char *given = o->status;
+    if (!(o->status = canonical(given, statuses)))
+        return json_fail(e, "$.Status", "expected DRAFT or AUTHORISED, got '%s'", given);
+    const char *mode = NULL;
+    if (opt_str(obj, "$", "AutoPickPackShipMode", &mode, e))
+        return -1;
+    /* In C7_AUTO_* order. */
+    static const char *const modes[] = {"NOPICK", "AUTOPICK", "AUTOPICKPACK", "AUTOPICKPACKSHIP", NULL};
+    const char *m = mode ? canonical(mode, modes) : modes[0];
+    if (!m)
+        return json_fail(e, "$.AutoPickPackShipMode",
+                         "expected NOPICK, AUTOPICK, AUTOPICKPACK or AUTOPICKPACKSHIP, got '%s'", mode);
+    for (int i = 0; modes[i]; i++)
+        if (modes[i] == m)
+            o->auto_mode = i;
+    const cJSON *lines = NULL;
+    if (json_get_arr(obj, "$", "Lines", JSON_REQUIRED, &lines, e))
+        return -1;
+    size_t n = (size_t)cJSON_GetArraySize(lines);
     if (n > MAX_LINES)
-        return json_fail(e, lp, "more than %d lines", MAX_LINES);
+        return json_fail(e, "$.Lines", "more than %d lines", MAX_LINES);
     o->lines = xcalloc(n ? n : 1, sizeof *o->lines);
     const cJSON *it = NULL;
     cJSON_ArrayForEach(it, lines)
     {
         char p[256];
-        json_path_index(p, sizeof p, lp, o->n_lines);
+        json_path_index(p, sizeof p, "$.Lines", o->n_lines);
         c7line_in *ln = &o->lines[o->n_lines];
-        snprintf(ln->path, sizeof ln->path, "%.60s", p[1] == '.' ? p + 2 : p + 1);
-        if (!cJSON_IsObject(it))
-            return json_fail(e, p, "expected a line object, got %s", json_type_name(it));
-        double qty = 0, price = -1, discount = 0, tax = 0;
-        if (opt_str(it, p, "SKU", &ln->sku, e) || opt_str(it, p, "ProductID", &ln->product_id, e) ||
-            opt_str(it, p, "Comment", &ln->comment, e) ||
-            json_get_num(it, p, "Quantity", JSON_REQUIRED, -1e15, 1e15, &qty, e) ||
-            json_get_num(it, p, "Price", JSON_OPTIONAL, 0, 1e12, &price, e) ||
-            json_get_num(it, p, "Discount", JSON_OPTIONAL, 0, 100, &discount, e) ||
-            json_get_num(it, p, "Tax", JSON_OPTIONAL, 0, 1e12, &tax, e))
+        snprintf(ln->path, sizeof ln->path, "%.60s", p + 2);
+        if (read_line(it, p, purchase ? JSON_REQUIRED : JSON_OPTIONAL, ln, e))
             return -1;
-        char fp[256];
-        if (!ln->sku && !ln->product_id) {
-            json_path_key(fp, sizeof fp, p, "SKU");
-            return json_fail(e, fp, "required field is missing (or ProductID)");
-        }
-        if (qty < 1 || qty != floor(qty) || qty > 1e9) {
-            json_path_key(fp, sizeof fp, p, "Quantity");
-            return json_fail(e, fp, "expected a whole number of units from 1 to 1000000000, got %g",
-                             qty);
-        }
-        ln->quantity = (int64_t)qty;
-        ln->price = price;
-        ln->discount = discount;
-        ln->tax = tax;
         o->n_lines++;
     }
     return 0;
 }
 
-/* The optional "Order" section of a sale or purchase body. */
-static int read_order_section(const cJSON *body, c7order_in *o, json_err *e)
+/* Lines go only through the order endpoints: a header body that carries a
+ * quote or order section is refused rather than half taken. */
+static int no_sections(const cJSON *v, const char *endpoint, json_err *e)
 {
-    const cJSON *order = NULL;
-    if (json_get_obj(body, "$", "Order", JSON_OPTIONAL, &order, e))
-        return -1;
-    return order ? read_order(order, "$.Order", "Order", o, e) : 0;
+    static const char *const keys[] = {"Order", "Quote"};
+    for (size_t i = 0; i < 2; i++)
+        if (cJSON_GetObjectItemCaseSensitive(v, keys[i]))
+            return json_fail(e, i == 0 ? "$.Order" : "$.Quote",
+                             "%s creates the header only; post lines through %s/%s", endpoint,
+                             strcmp(endpoint, "sale") == 0 ? "sale" : "purchase",
+                             i == 0 ? "order" : "quote");
+    return 0;
 }
 
 /* ---- handler shapes: every list, GET, DELETE and order POST -------------------- */
@@ -394,8 +474,8 @@ static void delete_one(httpd_req *r, c7server *s, delete_fn fn, int voids)
 typedef void (*order_fn)(c7world *w, const char *id, const c7order_in *in, const char *client,
                          c7result *out);
 
-/* POST purchase/order and sale/order: the document's id under key and an
- * order section at the top level. */
+/* POST purchase/order, sale/order and sale/quote: the document's id under
+ * key (TaskID for purchases) and the section at the top level. */
 static void post_order(httpd_req *r, c7server *s, const char *key, order_fn fn)
 {
     cJSON *v = body_object(r);
@@ -404,7 +484,8 @@ static void post_order(httpd_req *r, c7server *s, const char *key, order_fn fn)
     c7order_in o = {0};
     const char *id = NULL;
     json_err e;
-    if (json_get_str(v, "$", key, JSON_REQUIRED, &id, &e) || read_order(v, "$", "", &o, &e)) {
+    if (json_get_str(v, "$", key, JSON_REQUIRED, &id, &e) ||
+        read_order(v, strcmp(key, "TaskID") == 0, &o, &e)) {
         reply_json_err(r, &e);
     } else {
         c7result res = {0};
@@ -457,27 +538,35 @@ static void get_sale_list(httpd_req *r, void *ud)
 
 /* ---- purchases ------------------------------------------------------------------- */
 
-static int read_purchase(const cJSON *v, c7purchase_in *in, json_err *e)
+static int read_purchase(const cJSON *v, int advanced, c7purchase_in *in, json_err *e)
 {
     memset(in, 0, sizeof *in);
     in->client = current_client[0] ? current_client : NULL;
-    return opt_str(v, "$", "ID", &in->id, e) || opt_str(v, "$", "SupplierID", &in->supplier_id, e) ||
-           opt_str(v, "$", "Supplier", &in->supplier, e) ||
-           opt_str(v, "$", "Location", &in->location, e) ||
-           opt_str(v, "$", "Terms", &in->terms, e) || opt_str(v, "$", "Note", &in->note, e) ||
-           opt_date(v, "$", "RequiredBy", &in->has_required_by, &in->required_by_ms, e) ||
-           read_order_section(v, &in->order, e);
+    in->advanced = advanced;
+    if (opt_str(v, "$", "ID", &in->id, e) || opt_str(v, "$", "SupplierID", &in->supplier_id, e) ||
+        opt_str(v, "$", "Supplier", &in->supplier, e) ||
+        opt_str(v, "$", "Location", &in->location, e) || opt_str(v, "$", "Terms", &in->terms, e) ||
+        opt_str(v, "$", "Note", &in->note, e) || opt_str(v, "$", "Approach", &in->approach, e) ||
+        opt_date(v, "$", "RequiredBy", &in->has_required_by, &in->required_by_ms, e) ||
+        no_sections(v, advanced ? "advanced-purchase" : "purchase", e))
+        return -1;
+    static const char *const approaches[] = {"INVOICE", "STOCK", NULL};
+    const char *given = in->approach;
+    if (given && !(in->approach = canonical(given, approaches)))
+        return json_fail(e, "$.Approach", "expected INVOICE or STOCK, got '%s'", given);
+    return 0;
 }
 
-/* POST purchase creates; PUT purchase changes the one its ID names. */
-static void write_purchase(httpd_req *r, c7server *s, int create)
+/* POST purchase or advanced-purchase creates; PUT purchase changes the one
+ * its ID names. */
+static void write_purchase(httpd_req *r, c7server *s, int create, int advanced)
 {
     cJSON *v = body_object(r);
     if (!v)
         return;
     c7purchase_in in;
     json_err e;
-    if (read_purchase(v, &in, &e)) {
+    if (read_purchase(v, advanced, &in, &e)) {
         reply_json_err(r, &e);
     } else if (!create && !in.id) {
         reply_error(r, 400, "ID: required field is missing");
@@ -489,18 +578,32 @@ static void write_purchase(httpd_req *r, c7server *s, int create)
             c7world_purchase_update(s->w, &in, &res);
         c7api_reply(r, &res);
     }
-    free_order(&in.order);
     cJSON_Delete(v);
 }
 
 static void post_purchase(httpd_req *r, void *ud)
 {
-    write_purchase(r, ud, 1);
+    write_purchase(r, ud, 1, 0);
 }
 
 static void put_purchase(httpd_req *r, void *ud)
 {
-    write_purchase(r, ud, 0);
+    write_purchase(r, ud, 0, 0);
+}
+
+static void post_advanced_purchase(httpd_req *r, void *ud)
+{
+    write_purchase(r, ud, 1, 1);
+}
+
+static void get_advanced_purchase(httpd_req *r, void *ud)
+{
+    get_one(r, ud, "ID", c7world_advanced_purchase_get, 0);
+}
+
+static void delete_advanced_purchase(httpd_req *r, void *ud)
+{
+    delete_one(r, ud, c7world_advanced_purchase_void, 1);
 }
 
 static void get_purchase(httpd_req *r, void *ud)
@@ -531,6 +634,7 @@ static int read_sale(const cJSON *v, c7sale_in *in, json_err *e)
     in->ship_by_ms = -1;
     in->client = current_client[0] ? current_client : NULL;
     int has_ship_by = 0;
+    const char *type = NULL;
     if (opt_str(v, "$", "Customer", &in->customer, e) ||
         opt_str(v, "$", "CustomerID", &in->customer_id, e) ||
         opt_str(v, "$", "Location", &in->location, e) ||
@@ -540,8 +644,16 @@ static int read_sale(const cJSON *v, c7sale_in *in, json_err *e)
         opt_str(v, "$", "Note", &in->note, e) ||
         opt_date(v, "$", "ShipBy", &has_ship_by, &in->ship_by_ms, e) ||
         json_get_obj(v, "$", "ShippingAddress", JSON_OPTIONAL, &in->shipping_address, e) ||
-        read_order_section(v, &in->order, e))
+        json_get_bool(v, "$", "SkipQuote", JSON_OPTIONAL, &in->skip_quote, e) ||
+        opt_str(v, "$", "Type", &type, e) || no_sections(v, "sale", e))
         return -1;
+    if (type) {
+        if (strcasecmp(type, "Simple Sale") == 0 || strcasecmp(type, "Simple") == 0)
+            in->simple = 1;
+        else if (strcasecmp(type, "Advanced Sale") != 0 && strcasecmp(type, "Advanced") != 0)
+            return json_fail(e, "$.Type", "expected \"Simple Sale\" or \"Advanced Sale\", got '%s'",
+                             type);
+    }
     if (!in->customer && !in->customer_id)
         return json_fail(e, "$.Customer", "required field is missing (or CustomerID)");
     if (in->shipping_address) {
@@ -571,7 +683,6 @@ static void post_sale(httpd_req *r, void *ud)
         c7world_sale_create(s->w, &in, &res);
         c7api_reply(r, &res);
     }
-    free_order(&in.order);
     cJSON_Delete(v);
 }
 
@@ -593,6 +704,21 @@ static void post_sale_order(httpd_req *r, void *ud)
 static void get_sale_order(httpd_req *r, void *ud)
 {
     get_one(r, ud, "SaleID", c7world_sale_get, 1);
+}
+
+static void post_sale_quote(httpd_req *r, void *ud)
+{
+    post_order(r, ud, "SaleID", c7world_sale_quote);
+}
+
+static void get_sale_quote(httpd_req *r, void *ud)
+{
+    get_one(r, ud, "SaleID", c7world_sale_quote_get, 1);
+}
+
+static void get_taxes(httpd_req *r, void *ud)
+{
+    run_query(r, ud, c7world_taxes);
 }
 
 /* ---- webhooks -------------------------------------------------------------------- */
@@ -754,6 +880,7 @@ static const route_def routes[] = {
     {"GET", "product", get_products},
     {"GET", "supplier", get_suppliers},
     {"GET", "ref/location", get_locations},
+    {"GET", "ref/tax", get_taxes},
     {"GET", "purchase", get_purchase},
     {"POST", "purchase", post_purchase},
     {"PUT", "purchase", put_purchase},
@@ -761,11 +888,16 @@ static const route_def routes[] = {
     {"GET", "purchase/order", get_purchase_order},
     {"POST", "purchase/order", post_purchase_order},
     {"GET", "purchaseList", get_purchase_list},
+    {"GET", "advanced-purchase", get_advanced_purchase},
+    {"POST", "advanced-purchase", post_advanced_purchase},
+    {"DELETE", "advanced-purchase", delete_advanced_purchase},
     {"GET", "sale", get_sale},
     {"POST", "sale", post_sale},
     {"DELETE", "sale", delete_sale},
     {"GET", "sale/order", get_sale_order},
     {"POST", "sale/order", post_sale_order},
+    {"GET", "sale/quote", get_sale_quote},
+    {"POST", "sale/quote", post_sale_quote},
     {"GET", "saleList", get_sale_list},
     {"GET", "webhooks", get_hooks},
     {"POST", "webhooks", post_hook},

@@ -9,24 +9,55 @@
 #include <string.h>
 #include <strings.h>
 
-/* Cin7's webhook types that the mock sends, with the names its UI shows. */
+/* The 20 webhook types Cin7's reference lists for POST webhooks, with the
+ * names the mock gives them (Cin7's UI wording is not published with the
+ * API). Subscriptions to any of them are accepted; docs/mock-cin7.md says
+ * which the mock's own events send. */
 const char *const c7config_hook_types[] = {
-    "Stock/AvailableStockLevelChanged",
+    "Sale/QuoteAuthorised",
     "Sale/OrderAuthorised",
+    "Sale/Voided",
     "Sale/Backordered",
+    "Sale/ShipmentAuthorised",
+    "Sale/InvoiceAuthorised",
+    "Sale/PickAuthorised",
+    "Sale/PackAuthorised",
+    "Sale/CreditNoteAuthorised",
+    "Sale/Undo",
+    "Sale/PartialPaymentReceived",
+    "Sale/FullPaymentReceived",
     "Sale/ShipmentTrackingNumberChanged",
     "Purchase/OrderAuthorised",
+    "Purchase/InvoiceAuthorised",
     "Purchase/StockReceivedAuthorised",
+    "Purchase/CreditNoteAuthorised",
+    "Customer/Updated",
+    "Supplier/Updated",
+    "Stock/AvailableStockLevelChanged",
     NULL,
 };
 
 static const char *const hook_names[] = {
-    "Available stock level has been changed",
-    "Sale order has been authorised",
-    "Sale has been backordered",
-    "Sale shipment tracking number has been changed",
-    "Purchase order has been authorised",
-    "Purchase stock received has been authorised",
+    "Sale quote authorised",
+    "Sale order authorised",
+    "Sale voided",
+    "Sale backordered",
+    "Sale shipment authorised",
+    "Sale invoice authorised",
+    "Sale pick authorised",
+    "Sale pack authorised",
+    "Sale credit note authorised",
+    "Sale undone",
+    "Sale partial payment received",
+    "Sale full payment received",
+    "Sale shipment tracking number changed",
+    "Purchase order authorised",
+    "Purchase invoice authorised",
+    "Purchase stock received authorised",
+    "Purchase credit note authorised",
+    "Customer updated",
+    "Supplier updated",
+    "Available stock level changed",
 };
 
 const char *c7config_hook_type(const char *type)
@@ -92,7 +123,38 @@ c7cfg *c7config_defaults(void)
     c->hook_connect_timeout_ms = 1000;
     c->hooks_per_type = 5;
     c->hook_senders = 4;
+    /* The reference's examples use "Tax on Sales" and "Tax on Purchases";
+     * "Tax Exempt" is the zero rule every account has. */
+    static const struct {
+        const char *name;
+        double percent;
+    } rules[] = {{"Tax Exempt", 0}, {"Tax on Sales", 10}, {"Tax on Purchases", 10}};
+    c->n_taxes = sizeof rules / sizeof rules[0];
+    c->taxes = xcalloc(c->n_taxes, sizeof *c->taxes);
+    for (size_t i = 0; i < c->n_taxes; i++) {
+        c->taxes[i].name = xstrdup(rules[i].name);
+        c->taxes[i].percent = rules[i].percent;
+    }
     return c;
+}
+
+void c7config_free_taxes(c7cfg *c)
+{
+    for (size_t i = 0; i < c->n_taxes; i++)
+        free(c->taxes[i].name);
+    free(c->taxes);
+    c->taxes = NULL;
+    c->n_taxes = 0;
+}
+
+void c7config_copy_taxes(c7cfg *dst, const c7cfg *src)
+{
+    dst->n_taxes = src->n_taxes;
+    dst->taxes = xcalloc(src->n_taxes ? src->n_taxes : 1, sizeof *dst->taxes);
+    for (size_t i = 0; i < src->n_taxes; i++) {
+        dst->taxes[i] = src->taxes[i];
+        dst->taxes[i].name = xstrdup(src->taxes[i].name);
+    }
 }
 
 static void add_demo_app(c7cfg *c)
@@ -142,6 +204,7 @@ void c7config_free(c7cfg *c)
     if (!c)
         return;
     free(c->account);
+    c7config_free_taxes(c);
     for (size_t i = 0; i < c->n_apps; i++) {
         free(c->apps[i].name);
         free(c->apps[i].key);
@@ -631,6 +694,43 @@ static int parse_delays(const cJSON *root, c7cfg *c, json_err *e)
     return 0;
 }
 
+static int parse_taxes(const cJSON *root, c7cfg *c, json_err *e)
+{
+    const cJSON *arr = NULL;
+    size_t n = 0;
+    if (get_objects(root, "$", "tax_rules", &arr, &n, 1000, e))
+        return -1;
+    if (!arr)
+        return 0;
+    if (n == 0)
+        return json_fail(e, "$.tax_rules", "must name at least one tax rule");
+    c7config_free_taxes(c);
+    c->taxes = xcalloc(n, sizeof *c->taxes);
+    const cJSON *it = NULL;
+    cJSON_ArrayForEach(it, arr)
+    {
+        char p[256];
+        json_path_index(p, sizeof p, "$.tax_rules", c->n_taxes);
+        static const char *const keys[] = {"name", "percent", "inclusive", NULL};
+        c7cfg_tax *t = &c->taxes[c->n_taxes++];
+        int inclusive = 0;
+        if (json_only_keys(it, p, keys, e) || get_str(it, p, "name", JSON_REQUIRED, 1, &t->name, e) ||
+            json_get_num(it, p, "percent", JSON_OPTIONAL, 0, 100, &t->percent, e) ||
+            json_get_bool(it, p, "inclusive", JSON_OPTIONAL, &inclusive, e))
+            return -1;
+        t->inclusive = inclusive;
+        if (strlen(t->name) > 50) {
+            char np[300];
+            json_path_key(np, sizeof np, p, "name");
+            return json_fail(e, np, "longer than 50 characters (Cin7's limit)");
+        }
+        for (size_t j = 0; j + 1 < c->n_taxes; j++)
+            if (strcasecmp(c->taxes[j].name, t->name) == 0)
+                return json_fail(e, p, "tax rule \"%s\" is named twice", t->name);
+    }
+    return 0;
+}
+
 static int parse_webhooks(const cJSON *root, c7cfg *c, json_err *e)
 {
     const cJSON *o = NULL;
@@ -698,7 +798,7 @@ int c7config_parse(const cJSON *v, int seed_only, c7cfg **out, json_err *e)
     *out = NULL;
     static const char *const config_keys[] = {
         "account",  "applications", "rate_limit", "sales", "purchases", "webhooks",
-        "locations", "suppliers",   "products",   "stock", "subscriptions", NULL};
+        "tax_rules", "locations", "suppliers", "products", "stock", "subscriptions", NULL};
     static const char *const seed_keys[] = {"applications", "locations", "suppliers", "products",
                                             "stock",        "subscriptions", NULL};
     if (json_only_keys(v, "$", seed_only ? seed_keys : config_keys, e))
@@ -706,7 +806,8 @@ int c7config_parse(const cJSON *v, int seed_only, c7cfg **out, json_err *e)
     c7cfg *c = c7config_defaults();
     if (!seed_only) {
         if (get_str(v, "$", "account", JSON_OPTIONAL, 1, &c->account, e) ||
-            parse_rate_limit(v, c, e) || parse_delays(v, c, e) || parse_webhooks(v, c, e))
+            parse_rate_limit(v, c, e) || parse_delays(v, c, e) || parse_webhooks(v, c, e) ||
+            parse_taxes(v, c, e))
             goto fail;
     }
     if (parse_apps(v, c, e) || parse_locations(v, c, e) || parse_suppliers(v, c, e) ||

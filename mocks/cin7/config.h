@@ -59,6 +59,13 @@ typedef struct {
     int64_t on_hand, in_transit;
 } c7cfg_stock;
 
+/* A tax rule of the account (GET ref/tax); order lines name one in TaxRule. */
+typedef struct {
+    char *name;
+    double percent;
+    int inclusive;
+} c7cfg_tax;
+
 typedef struct {
     char *id, *type, *url, *auth, *username, *password, *token;
     char **header_keys, **header_values;
@@ -82,6 +89,8 @@ typedef struct {
     int64_t hook_timeout_ms, hook_connect_timeout_ms;
     int64_t hooks_per_type;
     int64_t hook_senders;
+    c7cfg_tax *taxes;         /* tax_rules: at least one */
+    size_t n_taxes;
 
     /* the world */
     c7cfg_app *apps;
@@ -108,6 +117,10 @@ c7cfg *c7config_demo(void);
 /* Default settings and an empty world. Caller frees. */
 c7cfg *c7config_defaults(void);
 void c7config_free(c7cfg *c); /* accepts NULL */
+/* The settings' tax rules: copied (dst's are overwritten, not freed) and
+ * freed (the list is left empty). */
+void c7config_copy_taxes(c7cfg *dst, const c7cfg *src);
+void c7config_free_taxes(c7cfg *c);
 
 /* Whether s is a GUID: 8-4-4-4-12 hexadecimal digits. */
 int c7config_is_guid(const char *s);

@@ -257,19 +257,6 @@ void c7hooks_flush_stock(c7world *w)
     sbuf_free(&b);
 }
 
-/* A payload line's product and quantity, added to lines; the caller adds
- * what its event says of the line. */
-static cJSON *payload_line(const c7world *w, const c7line *ln, cJSON *lines)
-{
-    const c7prod *p = &w->prods[ln->product];
-    cJSON *l = cJSON_CreateObject();
-    cJSON_AddStringToObject(l, "ProductID", p->id);
-    cJSON_AddStringToObject(l, "SKU", p->sku);
-    cJSON_AddNumberToObject(l, "Quantity", (double)ln->qty);
-    cJSON_AddItemToArray(lines, l);
-    return l;
-}
-
 /* The payload's text; o is consumed. */
 static char *payload_text(cJSON *o)
 {
@@ -278,47 +265,32 @@ static char *payload_text(cJSON *o)
     return text;
 }
 
-char *c7hooks_sale_payload(const c7world *w, const c7sale *s)
+/* Cin7's sale events are notifications, not documents: the sale's ID and
+ * order number and the event's type (Sale/ShipmentAuthorised adds the
+ * fulfilment's task and the tenant). A receiver reads the sale back with
+ * GET sale?ID= to learn its state. */
+char *c7hooks_sale_payload(const c7world *w, const c7sale *s, const char *type)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "SaleID", s->id);
     cJSON_AddStringToObject(o, "SaleOrderNumber", s->number);
-    cJSON_AddStringToObject(o, "Status", c7_sale_stage_names[s->stage]);
-    cJSON_AddStringToObject(o, "OrderStatus", c7_order_status_names[s->order_status]);
-    cJSON_AddStringToObject(o, "Customer", s->customer ? s->customer : "");
-    c7render_str_or_null(o, "CustomerReference", s->customer_reference);
-    c7render_str_or_null(o, "ExternalID", s->external_id);
-    c7render_str_or_null(o, "SourceChannel", s->source_channel);
-    cJSON_AddStringToObject(o, "Location", w->locs[s->location].name);
-    if (s->tracking[0]) {
-        cJSON_AddStringToObject(o, "TrackingNumber", s->tracking);
-        cJSON_AddStringToObject(o, "CombinedTrackingNumbers", s->tracking);
+    if (strcmp(type, "Sale/ShipmentAuthorised") == 0) {
+        cJSON_AddStringToObject(o, "SaleTaskID", s->fulfil_task);
+        cJSON_AddStringToObject(o, "TenantID", w->tenant);
     }
-    char d[40];
-    c7w_date(w, s->updated_ms, d, sizeof d);
-    cJSON_AddStringToObject(o, "LastModifiedOn", d);
-    cJSON *lines = cJSON_AddArrayToObject(o, "Lines");
-    for (size_t i = 0; i < s->n_lines; i++)
-        cJSON_AddNumberToObject(payload_line(w, &s->lines[i], lines), "BackorderQuantity",
-                                (double)s->lines[i].backorder);
+    cJSON_AddStringToObject(o, "EventType", type);
     return payload_text(o);
 }
 
-char *c7hooks_purchase_payload(const c7world *w, const c7purchase *p)
+/* Purchase events likewise: the task, its number, its supplier and the
+ * event's type. */
+char *c7hooks_purchase_payload(const c7world *w, const c7purchase *p, const char *type)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "PurchaseID", p->id);
-    cJSON_AddStringToObject(o, "OrderNumber", p->number);
-    cJSON_AddStringToObject(o, "Status", c7_purchase_stage_names[p->stage]);
-    cJSON_AddStringToObject(o, "OrderStatus", c7_order_status_names[p->order_status]);
-    cJSON_AddStringToObject(o, "Supplier", w->sups[p->supplier].name);
+    cJSON_AddStringToObject(o, "TaskID", p->id);
+    cJSON_AddStringToObject(o, "PurchaseOrderNumber", p->number);
     cJSON_AddStringToObject(o, "SupplierID", w->sups[p->supplier].id);
-    cJSON_AddStringToObject(o, "Location", w->locs[p->location].name);
-    char d[40];
-    c7w_date(w, p->updated_ms, d, sizeof d);
-    cJSON_AddStringToObject(o, "LastUpdatedDate", d);
-    cJSON *lines = cJSON_AddArrayToObject(o, "Lines");
-    for (size_t i = 0; i < p->n_lines; i++)
-        cJSON_AddNumberToObject(payload_line(w, &p->lines[i], lines), "Price", p->lines[i].price);
+    cJSON_AddStringToObject(o, "Supplier", w->sups[p->supplier].name);
+    cJSON_AddStringToObject(o, "EventType", type);
     return payload_text(o);
 }

@@ -71,11 +71,17 @@ static void add_order_lines(const c7world *w, cJSON *o, const c7line *lines, siz
     double before = 0, tax = 0;
     for (size_t i = 0; i < n; i++) {
         const c7line *ln = &lines[i];
-        cJSON *l = product_line(&w->prods[ln->product]);
+        const c7prod *p = &w->prods[ln->product];
+        cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "ProductID", p->id);
+        cJSON_AddStringToObject(l, "SKU", p->sku);
+        cJSON_AddStringToObject(l, "Name", ln->name ? ln->name : p->name);
         cJSON_AddNumberToObject(l, "Quantity", (double)ln->qty);
         cJSON_AddNumberToObject(l, "Price", money(ln->price));
         cJSON_AddNumberToObject(l, "Discount", money(ln->discount));
         cJSON_AddNumberToObject(l, "Tax", money(ln->tax));
+        cJSON_AddStringToObject(l, "TaxRule", ln->tax_rule ? ln->tax_rule : "");
+        cJSON_AddNumberToObject(l, "AverageCost", money(p->cost));
         cJSON_AddNumberToObject(l, "Total", line_total(ln));
         cJSON_AddStringToObject(l, "Comment", ln->comment ? ln->comment : "");
         if (sale) {
@@ -97,32 +103,65 @@ static void add_order_lines(const c7world *w, cJSON *o, const c7line *lines, siz
 
 /* ---- sales ------------------------------------------------------------------ */
 
+/* The combined statuses of the reference's Sale model: NOT AVAILABLE until
+ * the order is authorised, VOIDED once voided, then NOT <done> or <done> as
+ * the floor reaches stage (the mock fulfils a sale in one go, so PARTIALLY
+ * never shows). */
+static const char *combined(const c7sale *s, int stage, const char *done, const char *not_done)
+{
+    if (s->stage == C7_SALE_VOIDED)
+        return "VOIDED";
+    if (s->order_status != C7_OS_AUTHORISED)
+        return "NOT AVAILABLE";
+    return s->stage >= stage ? done : not_done;
+}
+
 static const char *pick_status(const c7sale *s)
 {
-    return s->stage >= C7_SALE_PICKED && s->stage <= C7_SALE_SHIPPED ? "PICKED" : "NOT PICKED";
+    return combined(s, C7_SALE_PICKED, "PICKED", "NOT PICKED");
 }
 
 static const char *pack_status(const c7sale *s)
 {
-    return s->stage >= C7_SALE_PACKED && s->stage <= C7_SALE_SHIPPED ? "PACKED" : "NOT PACKED";
+    return combined(s, C7_SALE_PACKED, "PACKED", "NOT PACKED");
 }
 
 static const char *ship_status(const c7sale *s)
 {
-    return s->stage == C7_SALE_SHIPPED ? "SHIPPED" : "NOT SHIPPED";
+    return combined(s, C7_SALE_SHIPPED, "SHIPPED", "NOT SHIPPED");
 }
 
 static const char *fulfilment_status(const c7sale *s)
 {
-    return s->stage == C7_SALE_SHIPPED ? "FULFILLED" : "NOT FULFILLED";
+    return combined(s, C7_SALE_SHIPPED, "FULFILLED", "NOT FULFILLED");
+}
+
+/* A quote's or an order's section: its status, memo, lines and totals. */
+static void add_section(const c7world *w, cJSON *o, int status, const char *memo,
+                        const c7line *lines, size_t n, int sale)
+{
+    cJSON_AddStringToObject(o, "Status", c7_order_status_names[status]);
+    cJSON_AddStringToObject(o, "Memo", memo ? memo : "");
+    add_order_lines(w, o, lines, n, sale);
 }
 
 static void add_sale_order_fields(const c7world *w, cJSON *o, const c7sale *s)
 {
     cJSON_AddStringToObject(o, "SaleOrderNumber", s->number);
-    cJSON_AddStringToObject(o, "Status", c7_order_status_names[s->order_status]);
-    cJSON_AddStringToObject(o, "Memo", s->memo ? s->memo : "");
-    add_order_lines(w, o, s->lines, s->n_lines, 1);
+    add_section(w, o, s->order_status, s->memo, s->lines, s->n_lines, 1);
+}
+
+static void add_sale_quote_fields(const c7world *w, cJSON *o, const c7sale *s)
+{
+    add_section(w, o, s->quote_status, s->quote_memo, s->quote_lines, s->n_quote_lines, 1);
+}
+
+cJSON *c7render_sale_quote(const c7world *w, const c7sale *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "SaleID", s->id);
+    add_sale_quote_fields(w, o, s);
+    return o;
 }
 
 cJSON *c7render_sale_order(const c7world *w, const c7sale *s)
@@ -133,22 +172,22 @@ cJSON *c7render_sale_order(const c7world *w, const c7sale *s)
     return o;
 }
 
-/* The address as given, with Cin7's display lines added. */
+/* The address as given: every field of it a string, "" when not given
+ * (the reference types them as strings). */
 static cJSON *shipping_address(const c7sale *s)
 {
-    if (!s->shipping_address)
-        return cJSON_CreateNull();
-    cJSON *a = cJSON_Duplicate(s->shipping_address, 1);
-    for (size_t i = 0; i < C7_ADDRESS_FIELDS; i++)
-        if (!cJSON_GetObjectItemCaseSensitive(a, c7_address_fields[i]))
-            cJSON_AddNullToObject(a, c7_address_fields[i]);
+    cJSON *a = cJSON_CreateObject();
+    for (size_t i = 0; i < C7_ADDRESS_FIELDS; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->shipping_address, c7_address_fields[i]);
+        cJSON_AddStringToObject(a, c7_address_fields[i], cJSON_IsString(v) ? v->valuestring : "");
+    }
     return a;
 }
 
 static cJSON *fulfilment(const c7world *w, const c7sale *s)
 {
     cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "TaskID", s->id);
+    cJSON_AddStringToObject(f, "TaskID", s->fulfil_task);
     cJSON_AddNumberToObject(f, "FulfillmentNumber", 1);
     cJSON_AddStringToObject(f, "FulFilmentStatus", fulfilment_status(s));
     const char *stages[] = {"Pick", "Pack"};
@@ -158,6 +197,8 @@ static cJSON *fulfilment(const c7world *w, const c7sale *s)
         cJSON_AddStringToObject(st, "Status", done ? "AUTHORISED" : "NOT AVAILABLE");
         cJSON *lines = cJSON_AddArrayToObject(st, "Lines");
         for (size_t i = 0; done && i < s->n_lines; i++) {
+            if (s->lines[i].picked == 0)
+                continue;
             cJSON *l = product_line(&w->prods[s->lines[i].product]);
             cJSON_AddStringToObject(l, "Location", w->locs[s->location].name);
             cJSON_AddStringToObject(l, "LocationID", w->locs[s->location].id);
@@ -185,11 +226,18 @@ static cJSON *fulfilment(const c7world *w, const c7sale *s)
 
 static void add_customer(cJSON *o, const c7sale *s)
 {
-    cJSON_AddStringToObject(o, "Customer", s->customer ? s->customer : "");
-    c7render_str_or_null(o, "CustomerID", s->customer_id);
-    c7render_str_or_null(o, "CustomerReference", s->customer_reference);
+    cJSON_AddStringToObject(o, "Customer", s->customer);
+    cJSON_AddStringToObject(o, "CustomerID", s->customer_id);
+    cJSON_AddStringToObject(o, "CustomerReference", s->customer_reference ? s->customer_reference : "");
     c7render_str_or_null(o, "ExternalID", s->external_id);
-    c7render_str_or_null(o, "SourceChannel", s->source_channel);
+    cJSON_AddStringToObject(o, "SourceChannel", s->source_channel ? s->source_channel : "");
+}
+
+/* Ship By, a date the reference types as a string: left out when unset. */
+static void add_ship_by(cJSON *o, const c7sale *s)
+{
+    if (s->ship_by_ms >= 0)
+        add_epoch_date(o, "ShipBy", s->ship_by_ms);
 }
 
 static void add_combined(cJSON *o, const c7sale *s)
@@ -209,17 +257,19 @@ cJSON *c7render_sale(const c7world *w, const c7sale *s)
     cJSON_AddStringToObject(o, "ID", s->id);
     add_customer(o, s);
     cJSON_AddStringToObject(o, "Location", w->locs[s->location].name);
-    cJSON_AddStringToObject(o, "Status", c7_sale_stage_names[s->stage]);
-    cJSON_AddStringToObject(o, "Type", "Simple Sale");
-    cJSON_AddBoolToObject(o, "SkipQuote", 1);
+    cJSON_AddStringToObject(o, "Status", c7_sale_status(s));
+    cJSON_AddStringToObject(o, "Type", s->simple ? "Simple Sale" : "Advanced Sale");
+    cJSON_AddBoolToObject(o, "SkipQuote", s->skip_quote);
     add_date(w, o, "SaleOrderDate", s->created_ms);
     add_date(w, o, "LastModifiedOn", s->updated_ms);
-    add_epoch_date(o, "ShipBy", s->ship_by_ms);
+    add_ship_by(o, s);
     cJSON_AddItemToObject(o, "ShippingAddress", shipping_address(s));
     cJSON_AddStringToObject(o, "Note", s->note ? s->note : "");
     cJSON_AddStringToObject(o, "BaseCurrency", "USD");
     cJSON_AddStringToObject(o, "CustomerCurrency", "USD");
     add_combined(o, s);
+    if (!s->skip_quote)
+        add_sale_quote_fields(w, cJSON_AddObjectToObject(o, "Quote"), s);
     cJSON *order = cJSON_AddObjectToObject(o, "Order");
     add_sale_order_fields(w, order, s);
     cJSON *fs = cJSON_AddArrayToObject(o, "Fulfilments");
@@ -233,19 +283,19 @@ cJSON *c7render_sale_row(const c7world *w, const c7sale *s)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "SaleID", s->id);
     cJSON_AddStringToObject(o, "OrderNumber", s->number);
-    cJSON_AddStringToObject(o, "Status", c7_sale_stage_names[s->stage]);
+    cJSON_AddStringToObject(o, "Status", c7_sale_status(s));
     add_date(w, o, "OrderDate", s->created_ms);
     add_customer(o, s);
     cJSON_AddStringToObject(o, "OrderStatus", c7_order_status_names[s->order_status]);
-    cJSON_AddStringToObject(o, "QuoteStatus", "NOT AVAILABLE");
+    cJSON_AddStringToObject(o, "QuoteStatus", c7_order_status_names[s->quote_status]);
     add_combined(o, s);
     cJSON_AddStringToObject(o, "OrderLocationID", w->locs[s->location].id);
-    add_epoch_date(o, "ShipBy", s->ship_by_ms);
+    add_ship_by(o, s);
     cJSON_AddNumberToObject(o, "InvoiceAmount", 0);
     cJSON_AddNumberToObject(o, "PaidAmount", 0);
     cJSON_AddStringToObject(o, "BaseCurrency", "USD");
     cJSON_AddStringToObject(o, "CustomerCurrency", "USD");
-    cJSON_AddStringToObject(o, "Type", "Simple Sale");
+    cJSON_AddStringToObject(o, "Type", s->simple ? "Simple Sale" : "Advanced Sale");
     add_date(w, o, "Updated", s->updated_ms);
     return o;
 }
@@ -254,9 +304,7 @@ cJSON *c7render_sale_row(const c7world *w, const c7sale *s)
 
 static void add_purchase_order_fields(const c7world *w, cJSON *o, const c7purchase *p)
 {
-    cJSON_AddStringToObject(o, "Status", c7_order_status_names[p->order_status]);
-    cJSON_AddStringToObject(o, "Memo", p->memo ? p->memo : "");
-    add_order_lines(w, o, p->lines, p->n_lines, 0);
+    add_section(w, o, p->order_status, p->memo, p->lines, p->n_lines, 0);
 }
 
 cJSON *c7render_purchase_order(const c7world *w, const c7purchase *p)
@@ -289,8 +337,8 @@ cJSON *c7render_purchase(const c7world *w, const c7purchase *p)
     add_date(w, o, "OrderDate", p->created_ms);
     add_epoch_date(o, "RequiredBy", p->required_by_ms);
     cJSON_AddStringToObject(o, "Status", c7_purchase_stage_names[p->stage]);
-    cJSON_AddStringToObject(o, "Type", "Simple Purchase");
-    cJSON_AddStringToObject(o, "Approach", "INVOICE");
+    cJSON_AddStringToObject(o, "Type", p->advanced ? "Advanced Purchase" : "Simple Purchase");
+    cJSON_AddStringToObject(o, "Approach", p->approach);
     cJSON_AddStringToObject(o, "Terms", p->terms ? p->terms : "");
     cJSON_AddStringToObject(o, "Note", p->note ? p->note : "");
     cJSON_AddStringToObject(o, "BaseCurrency", "USD");
@@ -318,6 +366,22 @@ cJSON *c7render_purchase(const c7world *w, const c7purchase *p)
     return o;
 }
 
+cJSON *c7render_tax(const c7world *w, long t)
+{
+    const c7cfg_tax *x = &w->cfg->taxes[t];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "ID", w->tax_ids[t]);
+    cJSON_AddStringToObject(o, "Name", x->name);
+    cJSON_AddStringToObject(o, "Account", "820");
+    cJSON_AddBoolToObject(o, "IsActive", 1);
+    cJSON_AddBoolToObject(o, "TaxInclusive", x->inclusive);
+    cJSON_AddNumberToObject(o, "TaxPercent", x->percent);
+    cJSON_AddBoolToObject(o, "IsTaxForSale", 1);
+    cJSON_AddBoolToObject(o, "IsTaxForPurchase", 1);
+    cJSON_AddArrayToObject(o, "Components");
+    return o;
+}
+
 cJSON *c7render_purchase_row(const c7world *w, const c7purchase *p)
 {
     const c7sup *s = &w->sups[p->supplier];
@@ -337,7 +401,7 @@ cJSON *c7render_purchase_row(const c7world *w, const c7purchase *p)
     cJSON_AddStringToObject(o, "InvoiceStatus", "NOT AVAILABLE");
     cJSON_AddStringToObject(o, "CombinedInvoiceStatus", "NOT INVOICED");
     cJSON_AddStringToObject(o, "CombinedPaymentStatus", "UNPAID");
-    cJSON_AddStringToObject(o, "Type", "Simple Purchase");
+    cJSON_AddStringToObject(o, "Type", p->advanced ? "Advanced Purchase" : "Simple Purchase");
     cJSON_AddBoolToObject(o, "BlindReceipt", 0);
     cJSON_AddBoolToObject(o, "IsServiceOnly", 0);
     add_date(w, o, "LastUpdatedDate", p->updated_ms);
@@ -620,6 +684,7 @@ cJSON *c7render_state(const c7world *w)
         c7render_str_or_null(o, "source_channel", s->source_channel);
         cJSON_AddStringToObject(o, "location", w->locs[s->location].name);
         cJSON_AddStringToObject(o, "status", c7_sale_stage_names[s->stage]);
+        cJSON_AddStringToObject(o, "cin7_status", c7_sale_status(s));
         cJSON_AddStringToObject(o, "order_status", c7_order_status_names[s->order_status]);
         c7render_str_or_null(o, "tracking_number", s->tracking[0] ? s->tracking : NULL);
         c7render_str_or_null(o, "application", s->client);

@@ -31,6 +31,30 @@ const char *const c7_purchase_stage_names[] = {"DRAFT", "ORDERING", "ORDERED", "
 const char *const c7_address_fields[C7_ADDRESS_FIELDS] = {"Line1", "Line2",    "City",
                                                           "State", "Postcode", "Country"};
 
+/* Cin7's sale Status (the reference's "Available Sale Statuses"), from the
+ * quote, the order and the floor's stage. Picking, packing and shipping
+ * show in Status only for Simple sales; an Advanced sale stays ORDERED and
+ * shows them in its fulfilment. The reference lists no Status for a Simple
+ * sale that has shipped but is not invoiced: it stays PACKED, and
+ * CombinedShippingStatus says SHIPPED. */
+const char *c7_sale_status(const c7sale *s)
+{
+    switch (s->stage) {
+    case C7_SALE_VOIDED: return "VOIDED";
+    case C7_SALE_ORDERED: return "ORDERED";
+    case C7_SALE_BACKORDERED: return "BACKORDERED";
+    case C7_SALE_PICKED: return s->simple ? "PICKED" : "ORDERED";
+    case C7_SALE_PACKED:
+    case C7_SALE_SHIPPED: return s->simple ? "PACKED" : "ORDERED";
+    default: break;
+    }
+    if (s->order_status == C7_OS_DRAFT)
+        return "ORDERING";
+    if (s->skip_quote || s->quote_status == C7_OS_AUTHORISED)
+        return "ESTIMATED";
+    return s->quote_status == C7_OS_DRAFT ? "ESTIMATING" : "DRAFT";
+}
+
 /* ---- small helpers ---------------------------------------------------------- */
 
 int64_t c7w_now(const c7world *w)
@@ -195,21 +219,24 @@ static void stock_note(c7world *w, long p, long l, const c7cell *before, const c
 
 static void free_lines(c7line *lines, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        free(lines[i].name);
+        free(lines[i].tax_rule);
         free(lines[i].comment);
+    }
     free(lines);
 }
 
 static void emit_sale(c7world *w, const char *type, const c7sale *s)
 {
-    char *body = c7hooks_sale_payload(w, s);
+    char *body = c7hooks_sale_payload(w, s, type);
     c7hooks_emit(w, type, body);
     free(body);
 }
 
 static void emit_purchase(c7world *w, const char *type, const c7purchase *p)
 {
-    char *body = c7hooks_purchase_payload(w, p);
+    char *body = c7hooks_purchase_payload(w, p, type);
     c7hooks_emit(w, type, body);
     free(body);
 }
@@ -264,6 +291,8 @@ static void remove_backordered(c7world *w, long si)
     w->n_backordered = k;
 }
 
+static void sale_step(c7world *w, long si, int to);
+
 /* Authorises a sale's order: allocates, records backorders, starts the
  * floor's work or waits for stock. */
 static void sale_authorise(c7world *w, long si)
@@ -317,6 +346,15 @@ static void sale_authorise(c7world *w, long si)
         XGROW(w->backordered, w->n_backordered, w->cap_backordered, 16);
         w->backordered[w->n_backordered++] = si;
         emit_sale(w, "Sale/Backordered", s);
+    } else if (s->simple && s->auto_mode != C7_AUTO_NOPICK) {
+        /* AutoPickPackShipMode authorises the first stages with the order
+         * (Simple sales without backorder only, as the reference says); the
+         * floor's delays run from the last of them. */
+        sale_step(w, si, C7_SALE_PICKED);
+        if (s->auto_mode >= C7_AUTO_PICKPACK)
+            sale_step(w, si, C7_SALE_PACKED);
+        if (s->auto_mode >= C7_AUTO_PICKPACKSHIP)
+            sale_step(w, si, C7_SALE_SHIPPED);
     } else {
         sale_next(w, si, C7_SALE_PICKED, w->cfg->pick_after_ms);
     }
@@ -389,14 +427,17 @@ static void sale_step(c7world *w, long si, int to)
             stock_note(w, ln->product, s->location, &before, "sale_picked", s->id);
         }
         sale_status_entry(w, s);
+        emit_sale(w, "Sale/PickAuthorised", s);
         sale_next(w, si, C7_SALE_PACKED, w->cfg->pack_after_ms);
     } else if (to == C7_SALE_PACKED) {
         sale_status_entry(w, s);
+        emit_sale(w, "Sale/PackAuthorised", s);
         sale_next(w, si, C7_SALE_SHIPPED, w->cfg->ship_after_ms);
     } else if (to == C7_SALE_SHIPPED) {
         snprintf(s->tracking, sizeof s->tracking, "TRK%010" PRIu64,
                  rng_next(&w->ids) % UINT64_C(10000000000));
         sale_status_entry(w, s);
+        emit_sale(w, "Sale/ShipmentAuthorised", s);
         emit_sale(w, "Sale/ShipmentTrackingNumberChanged", s);
     }
 }
@@ -740,13 +781,14 @@ static void add_world_doc(c7world *w, const c7cfg *c)
 }
 
 /* The world's lookups by name and id, made, emptied and freed together. */
-enum { N_INDEXES = 9 };
+enum { N_INDEXES = 11 };
 
 static void world_indexes(c7world *w, strmap **out[N_INDEXES])
 {
     strmap **all[N_INDEXES] = {
         &w->loc_by_name, &w->loc_by_id, &w->sup_by_name, &w->sup_by_id, &w->prod_by_sku,
-        &w->prod_by_id, &w->sale_by_id, &w->pur_by_id, &w->sub_by_id,
+        &w->prod_by_id, &w->sale_by_id, &w->pur_by_id, &w->sub_by_id, &w->cust_by_name,
+        &w->cust_by_id,
     };
     memcpy(out, all, sizeof all);
 }
@@ -756,6 +798,7 @@ static c7cfg *copy_settings(const c7cfg *c)
     c7cfg *s = xmalloc(sizeof *s);
     *s = *c; /* numbers */
     s->account = xstrdup(c->account);
+    c7config_copy_taxes(s, c);
     s->apps = NULL;
     s->n_apps = 0;
     s->locations = NULL;
@@ -787,6 +830,10 @@ c7world *c7world_new(mockd *m, const c7cfg *cfg, json_err *e)
     for (size_t i = 0; i < N_INDEXES; i++)
         *idx[i] = strmap_new(1);
     w->next_sub_num = 1;
+    c7w_guid(w, w->tenant);
+    w->tax_ids = xcalloc(w->cfg->n_taxes ? w->cfg->n_taxes : 1, sizeof *w->tax_ids);
+    for (size_t i = 0; i < w->cfg->n_taxes; i++)
+        c7w_guid(w, w->tax_ids[i]);
     if (check_world_doc(w, cfg, e) != 0) {
         c7world_free(w);
         return NULL;
@@ -834,11 +881,16 @@ static void clear_world(c7world *w)
         free(s->source_channel);
         free(s->note);
         free(s->memo);
+        free(s->quote_memo);
         free(s->client);
         cJSON_Delete(s->shipping_address);
         free_lines(s->lines, s->n_lines);
+        free_lines(s->quote_lines, s->n_quote_lines);
     }
     w->n_sales = 0;
+    for (size_t i = 0; i < w->n_custs; i++)
+        free(w->custs[i].name);
+    w->n_custs = 0;
     w->n_backordered = 0;
     for (size_t i = 0; i < w->n_purs; i++) {
         c7purchase *p = &w->purs[i];
@@ -889,6 +941,8 @@ void c7world_free(c7world *w)
     free(w->sups);
     free(w->prods);
     free(w->sales);
+    free(w->custs);
+    free(w->tax_ids);
     free(w->backordered);
     free(w->purs);
     free(w->subs);
@@ -1032,11 +1086,21 @@ static int resolve_lines(const c7world *w, const c7order_in *o, long **prods, c7
             return -1;
         }
         (*prods)[i] = p;
+        int known = 0;
+        for (size_t t = 0; t < w->cfg->n_taxes && !known; t++)
+            known = strcasecmp(w->cfg->taxes[t].name, ln->tax_rule) == 0;
+        if (!known) {
+            fail(r, 400, "%s.TaxRule: tax rule '%s' not found (GET ref/tax lists them)", ln->path,
+                 ln->tax_rule);
+            free(*prods);
+            *prods = NULL;
+            return -1;
+        }
     }
     return 0;
 }
 
-static c7line *make_lines(const c7world *w, const c7order_in *o, const long *prods, int sale)
+static c7line *make_lines(const c7order_in *o, const long *prods)
 {
     c7line *lines = xcalloc(o->n_lines ? o->n_lines : 1, sizeof *lines);
     for (size_t i = 0; i < o->n_lines; i++) {
@@ -1044,10 +1108,11 @@ static c7line *make_lines(const c7world *w, const c7order_in *o, const long *pro
         c7line *ln = &lines[i];
         ln->product = prods[i];
         ln->qty = in->quantity;
-        ln->price = in->price >= 0 ? in->price
-                                   : sale ? w->prods[prods[i]].price : w->prods[prods[i]].cost;
+        ln->price = in->price;
         ln->discount = in->discount;
         ln->tax = in->tax;
+        ln->name = xstrdup(in->name);
+        ln->tax_rule = xstrdup(in->tax_rule);
         ln->comment = c7w_dup_or_null(in->comment);
     }
     return lines;
@@ -1060,11 +1125,27 @@ static long find_sale(const c7world *w, const char *id)
     return id ? strmap_get(w->sale_by_id, id) : -1;
 }
 
+/* The customer named name, made on first mention: customers are not seeded,
+ * so any name is one, and it keeps one GUID for the run. */
+static long customer_of(c7world *w, const char *name)
+{
+    long ci = strmap_get(w->cust_by_name, name);
+    if (ci >= 0)
+        return ci;
+    XGROW(w->custs, w->n_custs, w->cap_custs, 16);
+    ci = (long)w->n_custs++;
+    c7cust *c = &w->custs[ci];
+    c7w_guid(w, c->id);
+    c->name = xstrdup(name);
+    strmap_put(w->cust_by_name, c->name, ci);
+    strmap_put(w->cust_by_id, c->id, ci);
+    return ci;
+}
+
 void c7world_sale_create(c7world *w, const c7sale_in *in, c7result *out)
 {
     pthread_mutex_lock(&w->lock);
-    long *prods = NULL;
-    long loc = 0;
+    long loc = 0, cust = -1;
     if (in->location) {
         loc = find_location(w, in->location);
         if (loc < 0) {
@@ -1075,37 +1156,44 @@ void c7world_sale_create(c7world *w, const c7sale_in *in, c7result *out)
         fail(out, 400, "Location: the account has no locations");
         goto out;
     }
-    if (resolve_lines(w, &in->order, &prods, out))
-        goto out;
+    if (in->customer_id) {
+        cust = strmap_get(w->cust_by_id, in->customer_id);
+        if (cust < 0) {
+            fail(out, 400, "CustomerID: customer %s not found", in->customer_id);
+            goto out;
+        }
+    } else {
+        cust = customer_of(w, in->customer);
+    }
 
     XGROW(w->sales, w->n_sales, w->cap_sales, 16);
     long si = (long)w->n_sales++;
     c7sale *s = &w->sales[si];
     memset(s, 0, sizeof *s);
     c7w_guid(w, s->id);
+    c7w_guid(w, s->fulfil_task);
     snprintf(s->number, sizeof s->number, "SO-%05zu", (size_t)si + 1);
-    s->customer = xstrdup(in->customer ? in->customer : "");
-    s->customer_id = c7w_dup_or_null(in->customer_id);
+    s->customer = xstrdup(w->custs[cust].name);
+    s->customer_id = xstrdup(w->custs[cust].id);
     s->customer_reference = c7w_dup_or_null(in->customer_reference);
     s->external_id = c7w_dup_or_null(in->external_id);
     s->source_channel = c7w_dup_or_null(in->source_channel);
     s->note = c7w_dup_or_null(in->note);
-    s->memo = c7w_dup_or_null(in->order.memo);
     s->client = c7w_dup_or_null(in->client);
     s->shipping_address = in->shipping_address ? cJSON_Duplicate(in->shipping_address, 1) : NULL;
     s->location = loc;
     s->ship_by_ms = in->ship_by_ms;
+    s->skip_quote = in->skip_quote;
+    s->simple = in->simple;
     s->created_ms = s->updated_ms = c7w_now(w);
     s->authorised_ms = -1;
-    s->lines = make_lines(w, &in->order, prods, 1);
-    s->n_lines = in->order.n_lines;
-    s->order_status = s->n_lines ? C7_OS_DRAFT : C7_OS_NONE;
+    s->lines = xcalloc(1, sizeof *s->lines);
+    s->quote_lines = xcalloc(1, sizeof *s->quote_lines);
+    s->order_status = C7_OS_NONE;
+    s->quote_status = C7_OS_NONE;
     s->stage = C7_SALE_ORDERING;
     strmap_put(w->sale_by_id, s->id, si);
 
-    int authorise = in->order.status && strcmp(in->order.status, "AUTHORISED") == 0;
-    if (authorise)
-        plan_allocation(w, s); /* so sale_created names the backorders */
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "id", s->id);
     cJSON_AddStringToObject(f, "order_number", s->number);
@@ -1114,16 +1202,71 @@ void c7world_sale_create(c7world *w, const c7sale_in *in, c7result *out)
     c7render_str_or_null(f, "external_id", s->external_id);
     c7render_str_or_null(f, "source_channel", s->source_channel);
     cJSON_AddStringToObject(f, "location", w->locs[loc].name);
-    cJSON_AddStringToObject(f, "order_status",
-                            authorise ? "AUTHORISED" : c7_order_status_names[s->order_status]);
+    cJSON_AddBoolToObject(f, "skip_quote", s->skip_quote);
+    cJSON_AddStringToObject(f, "type", s->simple ? "Simple Sale" : "Advanced Sale");
     if (s->client)
         cJSON_AddStringToObject(f, "application", s->client);
-    cJSON_AddItemToObject(f, "lines", c7render_journal_lines(w, s->lines, s->n_lines, 1));
     jadd(w, "sale_created", f);
     counters_add(w->ctr, "sales created", 1);
-    if (authorise)
-        sale_authorise(w, si);
     reply(out, c7render_sale(w, &w->sales[si]));
+out:
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* The sale named by id for a quote or order POST, or -1 after failing r. */
+static long sale_for_post(const c7world *w, const char *id, c7result *r)
+{
+    long si = find_sale(w, id);
+    if (si < 0)
+        fail(r, 400, "SaleID: sale %s not found", id ? id : "");
+    else if (w->sales[si].stage == C7_SALE_VOIDED)
+        fail(r, 400, "SaleID: sale %s is VOIDED", w->sales[si].number);
+    return si;
+}
+
+void c7world_sale_quote(c7world *w, const char *id, const c7order_in *in, const char *client,
+                        c7result *out)
+{
+    pthread_mutex_lock(&w->lock);
+    long *prods = NULL;
+    long si = sale_for_post(w, id, out);
+    if (si < 0)
+        goto out;
+    c7sale *s = &w->sales[si];
+    /* The reference: POST sale/quote fails when the sale skips its quote,
+     * and unless the quote is DRAFT or NOT AVAILABLE. */
+    if (s->skip_quote) {
+        fail(out, 400, "SaleID: sale %s skips its quote (SkipQuote is true)", s->number);
+        goto out;
+    }
+    if (s->quote_status != C7_OS_NONE && s->quote_status != C7_OS_DRAFT) {
+        fail(out, 400, "Status: the quote is %s; only a DRAFT or NOT AVAILABLE quote can be posted",
+             c7_order_status_names[s->quote_status]);
+        goto out;
+    }
+    if (resolve_lines(w, in, &prods, out))
+        goto out;
+    if (strcmp(in->status, "AUTHORISED") == 0 && in->n_lines == 0) {
+        fail(out, 400, "Lines: a quote needs at least one line to be authorised");
+        goto out;
+    }
+    free_lines(s->quote_lines, s->n_quote_lines);
+    s->quote_lines = make_lines(in, prods);
+    s->n_quote_lines = in->n_lines;
+    set_str(&s->quote_memo, in->memo);
+    s->quote_status = strcmp(in->status, "AUTHORISED") == 0 ? C7_OS_AUTHORISED : C7_OS_DRAFT;
+    s->updated_ms = c7w_now(w);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "id", s->id);
+    c7render_str_or_null(f, "customer_reference", s->customer_reference);
+    cJSON_AddStringToObject(f, "quote_status", c7_order_status_names[s->quote_status]);
+    if (client)
+        cJSON_AddStringToObject(f, "application", client);
+    cJSON_AddItemToObject(f, "lines", c7render_journal_lines(w, s->quote_lines, s->n_quote_lines, 1));
+    jadd(w, "sale_quote", f);
+    if (s->quote_status == C7_OS_AUTHORISED)
+        emit_sale(w, "Sale/QuoteAuthorised", s);
+    reply(out, c7render_sale_quote(w, s));
 out:
     free(prods);
     pthread_mutex_unlock(&w->lock);
@@ -1134,35 +1277,44 @@ void c7world_sale_order(c7world *w, const char *id, const c7order_in *in, const 
 {
     pthread_mutex_lock(&w->lock);
     long *prods = NULL;
-    long si = find_sale(w, id);
-    if (si < 0) {
-        fail(out, 400, "SaleID: sale %s not found", id ? id : "");
+    long si = sale_for_post(w, id, out);
+    if (si < 0)
+        goto out;
+    c7sale *s = &w->sales[si];
+    /* The reference: POST sale/order fails unless the order is DRAFT or
+     * NOT AVAILABLE, and unless the quote is AUTHORISED (or skipped). */
+    if (s->order_status != C7_OS_NONE && s->order_status != C7_OS_DRAFT) {
+        fail(out, 400, "Status: the order is %s; only a DRAFT or NOT AVAILABLE order can be posted",
+             c7_order_status_names[s->order_status]);
         goto out;
     }
-    c7sale *s = &w->sales[si];
-    if (s->order_status != C7_OS_NONE && s->order_status != C7_OS_DRAFT) {
-        fail(out, 400, "Sale order is %s: only a DRAFT order can be changed",
-             c7_order_status_names[s->order_status]);
+    if (!s->skip_quote && s->quote_status != C7_OS_AUTHORISED) {
+        fail(out, 400,
+             "SaleID: the quote of sale %s is %s; authorise it (POST sale/quote) or create the sale "
+             "with SkipQuote true before posting its order",
+             s->number, c7_order_status_names[s->quote_status]);
         goto out;
     }
     if (resolve_lines(w, in, &prods, out))
         goto out;
-    int authorise = in->status && strcmp(in->status, "AUTHORISED") == 0;
+    int authorise = strcmp(in->status, "AUTHORISED") == 0;
     if (authorise && in->n_lines == 0) {
         fail(out, 400, "Lines: an order needs at least one line to be authorised");
         goto out;
     }
     free_lines(s->lines, s->n_lines);
-    s->lines = make_lines(w, in, prods, 1);
+    s->lines = make_lines(in, prods);
     s->n_lines = in->n_lines;
-    if (in->memo)
-        set_str(&s->memo, in->memo);
+    set_str(&s->memo, in->memo);
+    s->auto_mode = in->auto_mode;
     s->order_status = s->n_lines ? C7_OS_DRAFT : C7_OS_NONE;
     s->updated_ms = c7w_now(w);
+    if (authorise)
+        plan_allocation(w, s); /* so the entry names the backorders */
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "id", s->id);
-    if (s->customer_reference)
-        cJSON_AddStringToObject(f, "customer_reference", s->customer_reference);
+    c7render_str_or_null(f, "customer_reference", s->customer_reference);
+    cJSON_AddStringToObject(f, "order_status", authorise ? "AUTHORISED" : c7_order_status_names[s->order_status]);
     if (client)
         cJSON_AddStringToObject(f, "application", client);
     cJSON_AddItemToObject(f, "lines", c7render_journal_lines(w, s->lines, s->n_lines, 1));
@@ -1184,6 +1336,18 @@ void c7world_sale_get(c7world *w, const char *id, int order_only, c7result *out)
     else
         reply(out, order_only ? c7render_sale_order(w, &w->sales[si])
                               : c7render_sale(w, &w->sales[si]));
+    pthread_mutex_unlock(&w->lock);
+}
+
+void c7world_sale_quote_get(c7world *w, const char *id, int order_only, c7result *out)
+{
+    (void)order_only;
+    pthread_mutex_lock(&w->lock);
+    long si = find_sale(w, id);
+    if (si < 0)
+        fail(out, 400, "SaleID: sale %s not found", id ? id : "");
+    else
+        reply(out, c7render_sale_quote(w, &w->sales[si]));
     pthread_mutex_unlock(&w->lock);
 }
 
@@ -1230,6 +1394,7 @@ void c7world_sale_void(c7world *w, const char *id, const char *client, c7result 
     }
     if (was == C7_SALE_BACKORDERED)
         remove_backordered(w, si);
+    emit_sale(w, "Sale/Voided", s);
     reply(out, c7render_sale(w, s));
 out:
     pthread_mutex_unlock(&w->lock);
@@ -1356,41 +1521,36 @@ static int resolve_purchase_header(const c7world *w, const c7purchase_in *in, lo
  * changes. */
 static int check_purchase_order(const c7purchase *p, const c7order_in *o, c7result *r)
 {
+    /* The reference: POST purchase/order fails unless the order is DRAFT or
+     * NOT AVAILABLE. */
     if (p->order_status == C7_OS_AUTHORISED || p->order_status == C7_OS_VOIDED) {
-        fail(r, 400, "%s%sStatus: the order is %s; only a DRAFT order can be changed", o->path,
-             *o->path ? "." : "", c7_order_status_names[p->order_status]);
+        fail(r, 400, "Status: the order is %s; only a DRAFT or NOT AVAILABLE order can be posted",
+             c7_order_status_names[p->order_status]);
         return -1;
     }
-    if (o->status && strcmp(o->status, "AUTHORISED") == 0 && o->n_lines == 0) {
-        fail(r, 400, "%s%sLines: an order needs at least one line to be authorised", o->path,
-             *o->path ? "." : "");
+    if (strcmp(o->status, "AUTHORISED") == 0 && o->n_lines == 0) {
+        fail(r, 400, "Lines: an order needs at least one line to be authorised");
         return -1;
     }
     return 0;
 }
 
-/* Saves a change of purchase pi: replaces its order section with o when
- * one was given (lines resolved to prods), journals the purchase as kind
- * (client: the application whose request it was; NULL: its creator), then
+/* Saves purchase pi's order section o (lines resolved to prods), journals
+ * the purchase (client: the application whose request it was), then
  * authorises it or arms the auto-approval as the section asks. */
-static void save_purchase(c7world *w, long pi, const c7order_in *o, const long *prods,
-                          const char *kind, const char *client)
+static void save_purchase_order(c7world *w, long pi, const c7order_in *o, const long *prods,
+                                const char *client)
 {
     c7purchase *p = &w->purs[pi];
-    if (o->present) {
-        free_lines(p->lines, p->n_lines);
-        p->lines = make_lines(w, o, prods, 0);
-        p->n_lines = o->n_lines;
-        if (o->memo)
-            set_str(&p->memo, o->memo);
-        p->order_status = p->n_lines ? C7_OS_DRAFT : C7_OS_NONE;
-        p->stage = p->n_lines ? C7_PUR_ORDERING : C7_PUR_DRAFT;
-        p->updated_ms = c7w_now(w);
-    }
-    purchase_entry(w, kind, p, NULL, client);
-    if (!o->present)
-        return;
-    if (o->status && strcmp(o->status, "AUTHORISED") == 0)
+    free_lines(p->lines, p->n_lines);
+    p->lines = make_lines(o, prods);
+    p->n_lines = o->n_lines;
+    set_str(&p->memo, o->memo);
+    p->order_status = p->n_lines ? C7_OS_DRAFT : C7_OS_NONE;
+    p->stage = p->n_lines ? C7_PUR_ORDERING : C7_PUR_DRAFT;
+    p->updated_ms = c7w_now(w);
+    purchase_entry(w, "purchase_updated", p, NULL, client);
+    if (strcmp(o->status, "AUTHORISED") == 0)
         purchase_authorise(w, pi, "api");
     else if (p->order_status == C7_OS_DRAFT && w->cfg->auto_approve_ms != C7_NEVER)
         schedule(w, C7EV_APPROVE, c7w_now(w) + w->cfg->auto_approve_ms, pi, 0);
@@ -1399,12 +1559,8 @@ static void save_purchase(c7world *w, long pi, const c7order_in *o, const long *
 void c7world_purchase_create(c7world *w, const c7purchase_in *in, c7result *out)
 {
     pthread_mutex_lock(&w->lock);
-    long *prods = NULL, sup = -1, loc = -1;
+    long sup = -1, loc = -1;
     if (resolve_purchase_header(w, in, &sup, &loc, out))
-        goto out;
-    c7purchase probe = {.order_status = C7_OS_NONE};
-    if (in->order.present && (check_purchase_order(&probe, &in->order, out) ||
-                              resolve_lines(w, &in->order, &prods, out)))
         goto out;
 
     XGROW(w->purs, w->n_purs, w->cap_purs, 16);
@@ -1415,6 +1571,8 @@ void c7world_purchase_create(c7world *w, const c7purchase_in *in, c7result *out)
     snprintf(p->number, sizeof p->number, "PO-%05zu", (size_t)pi + 1);
     p->supplier = sup;
     p->location = loc;
+    p->advanced = in->advanced;
+    p->approach = in->approach && strcmp(in->approach, "STOCK") == 0 ? "STOCK" : "INVOICE";
     p->terms = xstrdup(in->terms ? in->terms : w->sups[sup].payment_term);
     p->note = c7w_dup_or_null(in->note);
     p->client = c7w_dup_or_null(in->client);
@@ -1426,17 +1584,15 @@ void c7world_purchase_create(c7world *w, const c7purchase_in *in, c7result *out)
     p->lines = xcalloc(1, sizeof *p->lines);
     strmap_put(w->pur_by_id, p->id, pi);
     counters_add(w->ctr, "purchases created", 1);
-    save_purchase(w, pi, &in->order, prods, "purchase_created", NULL);
+    purchase_entry(w, "purchase_created", p, NULL, NULL);
     reply(out, c7render_purchase(w, &w->purs[pi]));
 out:
-    free(prods);
     pthread_mutex_unlock(&w->lock);
 }
 
 void c7world_purchase_update(c7world *w, const c7purchase_in *in, c7result *out)
 {
     pthread_mutex_lock(&w->lock);
-    long *prods = NULL;
     long pi = find_purchase(w, in->id);
     if (pi < 0) {
         fail(out, 400, "ID: purchase %s not found", in->id ? in->id : "");
@@ -1456,9 +1612,6 @@ void c7world_purchase_update(c7world *w, const c7purchase_in *in, c7result *out)
              sup != p->supplier ? "Supplier" : "Location", sup != p->supplier ? "supplier" : "location");
         goto out;
     }
-    if (in->order.present &&
-        (check_purchase_order(p, &in->order, out) || resolve_lines(w, &in->order, &prods, out)))
-        goto out;
     p->supplier = sup;
     p->location = loc;
     if (in->terms)
@@ -1468,10 +1621,9 @@ void c7world_purchase_update(c7world *w, const c7purchase_in *in, c7result *out)
     if (in->has_required_by)
         p->required_by_ms = in->required_by_ms;
     p->updated_ms = c7w_now(w);
-    save_purchase(w, pi, &in->order, prods, "purchase_updated", in->client);
+    purchase_entry(w, "purchase_updated", p, NULL, in->client);
     reply(out, c7render_purchase(w, &w->purs[pi]));
 out:
-    free(prods);
     pthread_mutex_unlock(&w->lock);
 }
 
@@ -1487,33 +1639,62 @@ void c7world_purchase_order(c7world *w, const char *id, const c7order_in *in, co
     }
     if (check_purchase_order(&w->purs[pi], in, out) || resolve_lines(w, in, &prods, out))
         goto out;
-    save_purchase(w, pi, in, prods, "purchase_updated", client);
+    save_purchase_order(w, pi, in, prods, client);
     reply(out, c7render_purchase_order(w, &w->purs[pi]));
 out:
     free(prods);
     pthread_mutex_unlock(&w->lock);
 }
 
-void c7world_purchase_get(c7world *w, const char *id, int order_only, c7result *out)
+/* The purchase id names, for an endpoint of one kind (advanced 0: purchase,
+ * 1: advanced-purchase, -1: either, as purchase/order); -1 after failing r.
+ * Simple and Advanced Purchases have their own endpoints in the reference:
+ * the other kind's is refused rather than guessed. */
+static long purchase_of_kind(const c7world *w, const char *id, int advanced, const char *field,
+                             c7result *r)
+{
+    long pi = find_purchase(w, id);
+    if (pi < 0) {
+        fail(r, 400, "%s: purchase %s not found", field, id ? id : "");
+        return -1;
+    }
+    if (advanced >= 0 && w->purs[pi].advanced != advanced) {
+        fail(r, 400, "%s: purchase %s is %s Purchase; use %s", field, w->purs[pi].number,
+             w->purs[pi].advanced ? "an Advanced" : "a Simple",
+             w->purs[pi].advanced ? "advanced-purchase" : "purchase");
+        return -1;
+    }
+    return pi;
+}
+
+static void purchase_get_kind(c7world *w, const char *id, int order_only, int advanced,
+                              c7result *out)
 {
     pthread_mutex_lock(&w->lock);
-    long pi = find_purchase(w, id);
-    if (pi < 0)
-        fail(out, 400, "%s: purchase %s not found", order_only ? "TaskID" : "ID", id ? id : "");
-    else
+    long pi = purchase_of_kind(w, id, order_only ? -1 : advanced, order_only ? "TaskID" : "ID", out);
+    if (pi >= 0)
         reply(out, order_only ? c7render_purchase_order(w, &w->purs[pi])
                               : c7render_purchase(w, &w->purs[pi]));
     pthread_mutex_unlock(&w->lock);
 }
 
-void c7world_purchase_void(c7world *w, const char *id, const char *client, c7result *out)
+void c7world_purchase_get(c7world *w, const char *id, int order_only, c7result *out)
+{
+    purchase_get_kind(w, id, order_only, 0, out);
+}
+
+void c7world_advanced_purchase_get(c7world *w, const char *id, int order_only, c7result *out)
+{
+    purchase_get_kind(w, id, order_only, 1, out);
+}
+
+static void purchase_void_kind(c7world *w, const char *id, const char *client, int advanced,
+                               c7result *out)
 {
     pthread_mutex_lock(&w->lock);
-    long pi = find_purchase(w, id);
-    if (pi < 0) {
-        fail(out, 400, "ID: purchase %s not found", id ? id : "");
+    long pi = purchase_of_kind(w, id, advanced, "ID", out);
+    if (pi < 0)
         goto out;
-    }
     c7purchase *p = &w->purs[pi];
     if (p->stage == C7_PUR_VOIDED || p->stage == C7_PUR_RECEIVED) {
         fail(out, 400, "Purchase %s is %s and cannot be voided", p->number,
@@ -1536,6 +1717,17 @@ void c7world_purchase_void(c7world *w, const char *id, const char *client, c7res
     reply(out, c7render_purchase(w, p));
 out:
     pthread_mutex_unlock(&w->lock);
+}
+
+void c7world_purchase_void(c7world *w, const char *id, const char *client, c7result *out)
+{
+    purchase_void_kind(w, id, client, 0, out);
+}
+
+void c7world_advanced_purchase_void(c7world *w, const char *id, const char *client,
+                                    c7result *out)
+{
+    purchase_void_kind(w, id, client, 1, out);
 }
 
 void c7world_purchase_list(c7world *w, const c7query *q, c7result *out)
@@ -1685,6 +1877,23 @@ void c7world_locations(c7world *w, const c7query *q, c7result *out)
             continue;
         if (on_page(q, &total))
             cJSON_AddItemToArray(arr, c7render_location(w, (long)i, i == 0));
+    }
+    list_end(root, total, out);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void c7world_taxes(c7world *w, const c7query *q, c7result *out)
+{
+    pthread_mutex_lock(&w->lock);
+    cJSON *root, *arr = list_start(&root, "TaxRuleList", q);
+    int64_t total = 0;
+    for (size_t i = 0; i < w->cfg->n_taxes; i++) {
+        if (q->id && strcasecmp(q->id, w->tax_ids[i]) != 0)
+            continue;
+        if (q->name && !contains_ci(w->cfg->taxes[i].name, q->name))
+            continue;
+        if (on_page(q, &total))
+            cJSON_AddItemToArray(arr, c7render_tax(w, (long)i));
     }
     list_end(root, total, out);
     pthread_mutex_unlock(&w->lock);

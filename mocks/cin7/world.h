@@ -72,33 +72,43 @@ void c7world_availability(c7world *w, const c7query *q, c7result *out);
 void c7world_products(c7world *w, const c7query *q, c7result *out);
 void c7world_suppliers(c7world *w, const c7query *q, c7result *out);
 void c7world_locations(c7world *w, const c7query *q, c7result *out);
+void c7world_taxes(c7world *w, const c7query *q, c7result *out);
 
 /* ---- documents */
+/* One line of a quote or an order, as the reference's Sale Order Line and
+ * Purchase Order Line models require it (checked by the parser): a product
+ * (SKU or ProductID), Name, Quantity, Price, Tax and TaxRule; Discount and
+ * Comment optional; Total, when given, agrees with the others. */
 typedef struct {
     const char *sku, *product_id; /* one of them names the product */
+    const char *name;
     int64_t quantity;             /* >= 1 */
-    double price;                 /* < 0: the product's own */
-    double discount, tax;
+    double price, discount, tax;
+    const char *tax_rule;         /* must name a tax rule of the account */
     const char *comment;
-    char path[64];                /* "Order.Lines[2]", for errors */
+    char path[64];                /* "Lines[2]", for errors */
 } c7line_in;
 
+/* AutoPickPackShipMode of POST sale/order. */
+enum { C7_AUTO_NOPICK, C7_AUTO_PICK, C7_AUTO_PICKPACK, C7_AUTO_PICKPACKSHIP };
+
+/* The body of POST sale/quote, sale/order or purchase/order. */
 typedef struct {
-    int present;            /* an order section was given */
     const char *status;     /* "DRAFT" or "AUTHORISED" (checked by the parser) */
     const char *memo;
+    int auto_mode;          /* C7_AUTO_*; sale/order only */
     c7line_in *lines;
     size_t n_lines;
-    const char *path;       /* "Order" or "" for /order endpoints */
 } c7order_in;
 
 typedef struct {
     const char *id;                       /* PUT only */
     const char *supplier, *supplier_id;   /* POST: one is required */
     const char *location, *terms, *note;
+    const char *approach;                 /* "INVOICE" or "STOCK", or NULL */
+    int advanced;                         /* POST advanced-purchase */
     int has_required_by;
     int64_t required_by_ms;               /* epoch ms, or -1 for null */
-    c7order_in order;
     const char *client;
 } c7purchase_in;
 
@@ -112,23 +122,33 @@ typedef struct {
     const char *customer_reference, *external_id, *source_channel, *note;
     const cJSON *shipping_address;        /* object or NULL */
     int64_t ship_by_ms;                   /* epoch ms, or -1 */
-    c7order_in order;
+    int skip_quote;
+    int simple;                           /* Type "Simple Sale" (else Advanced) */
     const char *client;
 } c7sale_in;
 
 void c7world_purchase_create(c7world *w, const c7purchase_in *in, c7result *out);
 void c7world_purchase_update(c7world *w, const c7purchase_in *in, c7result *out);
-/* POST purchase/order: lines and status of purchase id. */
+/* POST purchase/order: lines and status of purchase id. advanced: the
+ * purchase was asked for under advanced-purchase (GET and DELETE there
+ * see only advanced purchases, and purchase only simple ones). */
 void c7world_purchase_order(c7world *w, const char *id, const c7order_in *in, const char *client,
                             c7result *out);
 void c7world_purchase_get(c7world *w, const char *id, int order_only, c7result *out);
+void c7world_advanced_purchase_get(c7world *w, const char *id, int order_only, c7result *out);
 void c7world_purchase_void(c7world *w, const char *id, const char *client, c7result *out);
+void c7world_advanced_purchase_void(c7world *w, const char *id, const char *client,
+                                    c7result *out);
 void c7world_purchase_list(c7world *w, const c7query *q, c7result *out);
 
 void c7world_sale_create(c7world *w, const c7sale_in *in, c7result *out);
+/* POST sale/quote: the quote's lines and status. */
+void c7world_sale_quote(c7world *w, const char *id, const c7order_in *in, const char *client,
+                        c7result *out);
 void c7world_sale_order(c7world *w, const char *id, const c7order_in *in, const char *client,
                         c7result *out);
 void c7world_sale_get(c7world *w, const char *id, int order_only, c7result *out);
+void c7world_sale_quote_get(c7world *w, const char *id, int order_only, c7result *out);
 void c7world_sale_void(c7world *w, const char *id, const char *client, c7result *out);
 void c7world_sale_list(c7world *w, const c7query *q, c7result *out);
 

@@ -86,7 +86,7 @@ typedef struct {
     long product;
     int64_t qty;
     double price, discount, tax;
-    char *comment;
+    char *name, *tax_rule, *comment; /* as the line was posted */
     int64_t allocated; /* sales: held at the sale's location */
     int64_t backorder; /* sales: not on hand when authorised, still waiting */
     int64_t picked;    /* sales: taken out of on hand */
@@ -94,11 +94,21 @@ typedef struct {
 
 typedef struct {
     char id[C7_ID_LEN];
+    char *name;
+} c7cust;
+
+typedef struct {
+    char id[C7_ID_LEN];
     char number[16]; /* SO-00001 */
+    char fulfil_task[C7_ID_LEN]; /* the TaskID of its one fulfilment */
     char *customer, *customer_id, *customer_reference, *external_id, *source_channel;
-    char *note, *memo, *client;
+    char *note, *memo, *quote_memo, *client;
     cJSON *shipping_address; /* owned copy, or NULL */
     long location;
+    int skip_quote, simple, auto_mode;
+    int quote_status; /* C7_OS_*: NONE is NOT AVAILABLE */
+    c7line *quote_lines;
+    size_t n_quote_lines;
     int order_status, stage;
     char tracking[32];
     int64_t created_ms, updated_ms, authorised_ms, ship_by_ms; /* sim ms; ship_by epoch or -1 */
@@ -106,10 +116,15 @@ typedef struct {
     size_t n_lines;
 } c7sale;
 
+/* Cin7's sale Status for s (world.c). */
+const char *c7_sale_status(const c7sale *s);
+
 typedef struct {
     char id[C7_ID_LEN];
     char number[16]; /* PO-00001 */
     long supplier, location;
+    int advanced;   /* created through advanced-purchase */
+    const char *approach; /* "INVOICE" or "STOCK" (static) */
     char *terms, *note, *memo, *client;
     int order_status, stage;
     int64_t required_by_ms; /* epoch ms, or -1 */
@@ -158,6 +173,8 @@ struct c7world {
     int stopping;
 
     c7cfg *cfg; /* the settings (its world part is not used after start) */
+    char (*tax_ids)[C7_ID_LEN]; /* one GUID per cfg->taxes */
+    char tenant[C7_ID_LEN];     /* the account's TenantID, in shipment events */
     rng ids;    /* GUIDs and tracking numbers */
 
     c7app **apps;
@@ -174,6 +191,10 @@ struct c7world {
     c7prod *prods;
     size_t n_prods, cap_prods;
     strmap *prod_by_sku, *prod_by_id;
+
+    c7cust *custs; /* customers, made on first mention of a name */
+    size_t n_custs, cap_custs;
+    strmap *cust_by_name, *cust_by_id;
 
     c7sale *sales;
     size_t n_sales, cap_sales;
@@ -225,6 +246,8 @@ cJSON *c7render_product(const c7world *w, long p, int suppliers, int reorder_lev
 cJSON *c7render_supplier(const c7world *w, long s);
 cJSON *c7render_location(const c7world *w, long l, int is_default);
 cJSON *c7render_hook(const c7sub *s);
+cJSON *c7render_tax(const c7world *w, long t);
+cJSON *c7render_sale_quote(const c7world *w, const c7sale *s);
 /* One ProductAvailability row, appended as JSON text (the hot path). */
 void c7render_availability_row(const c7world *w, long p, long l, sbuf *b);
 cJSON *c7render_state(const c7world *w);
@@ -246,8 +269,8 @@ long c7hooks_add(c7world *w, const c7hook_in *in);
 void c7hooks_free_sub(c7sub *s);
 /* Replaces s's custom headers with copies of in's. */
 void c7hooks_set_headers(c7sub *s, const c7hook_in *in);
-/* Payloads of the sale and purchase events. */
-char *c7hooks_sale_payload(const c7world *w, const c7sale *s);
-char *c7hooks_purchase_payload(const c7world *w, const c7purchase *p);
+/* Payloads of the sale and purchase events of type (malloc'd JSON). */
+char *c7hooks_sale_payload(const c7world *w, const c7sale *s, const char *type);
+char *c7hooks_purchase_payload(const c7world *w, const c7purchase *p, const char *type);
 
 #endif

@@ -129,23 +129,34 @@ TEST(mock_cin7, availability_filters_and_pages)
     e2e_stop(&s);
 }
 
-static char *sale_body(const char *ref, const char *location, const char *lines)
-{
-    return xasprintf("{\"Customer\":\"Web Shop\",\"CustomerReference\":\"%s\",\"ExternalID\":\"x-%s\","
-                     "\"SourceChannel\":\"Shopify\",\"Location\":\"%s\","
-                     "\"ShippingAddress\":{\"Line1\":\"1 Main St\",\"City\":\"Austin\",\"Country\":\"US\"},"
-                     "\"Order\":{\"Status\":\"AUTHORISED\",\"Lines\":[%s]}}",
-                     ref, ref, location, lines);
-}
-
-/* POSTs sale_body(ref, location, lines); the answer (status 200), which the
- * caller frees. */
+/* A sale authorised through Cin7's flow (c7t_sale); GET sale's answer. */
 static cJSON *post_sale(const e2e_server *s, const char *ref, const char *location, const char *lines)
 {
-    char *body = sale_body(ref, location, lines);
+    return c7t_sale(s, c7t_auth, ref, location, lines, "AUTHORISED");
+}
+
+/* A sale header (POST sale, SkipQuote true) at location; its ID (malloc'd). */
+static char *sale_header(const e2e_server *s, const char *location)
+{
+    char *body = xasprintf("{\"Customer\":\"Web Shop\",\"Location\":\"%s\",\"SkipQuote\":true}",
+                           location);
     cJSON *v = c7t_call(s, c7t_auth, "POST", API "sale", body, 200);
     free(body);
-    return v;
+    char *id = xstrdup(c7t_str(v, "ID"));
+    cJSON_Delete(v);
+    return id;
+}
+
+/* POST sale/order for sale id with raw lines (not completed by c7t_lines)
+ * must be refused with status and a message containing want. */
+static void expect_order_refused(const e2e_server *s, const char *id, const char *lines,
+                                 const char *want)
+{
+    char *body = xasprintf("{\"SaleID\":\"%s\",\"Status\":\"AUTHORISED\",\"Memo\":\"\","
+                           "\"Lines\":[%s]}",
+                           id, lines);
+    c7t_expect_error(s, c7t_auth, "POST", API "sale/order", body, 400, want);
+    free(body);
 }
 
 TEST(mock_cin7, sale_allocates_and_backorders)
@@ -153,6 +164,10 @@ TEST(mock_cin7, sale_allocates_and_backorders)
     e2e_server s;
     c7t_start_world(&s, "\"sales\":{\"pick_after\":null}", NULL);
     cJSON *v = post_sale(&s, "#1001", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":30,\"Price\":9.5}");
+    EXPECT_EQ_STR(c7t_str(v, "Type"), "Advanced Sale");
+    EXPECT_EQ_STR(c7t_str(v, "CombinedPickingStatus"), "NOT PICKED");
+    EXPECT_EQ_STR(c7t_str(v, "FulFilmentStatus"), "NOT FULFILLED");
+    EXPECT_EQ_INT(strlen(c7t_str(v, "CustomerID")), 36); /* customers get GUIDs */
     EXPECT_EQ_STR(c7t_str(v, "Status"), "ORDERED");
     EXPECT_EQ_STR(c7t_str(v, "CustomerReference"), "#1001");
     const cJSON *order = cJSON_GetObjectItemCaseSensitive(v, "Order");
@@ -189,6 +204,7 @@ TEST(mock_cin7, sale_allocates_and_backorders)
     EXPECT_EQ_STR(c7t_str(created, "external_id"), "x-#1002");
     EXPECT_EQ_STR(c7t_str(created, "source_channel"), "Shopify");
     EXPECT_EQ_STR(c7t_str(created, "application"), "sync");
+    EXPECT_EQ_INT(c7t_count(j, "sale_authorised"), 2);
     cJSON_Delete(j);
     row = c7t_stock(&s, "A-1", "Main Warehouse");
     EXPECT_EQ_INT(c7t_num(row, "allocated"), 100);
@@ -233,38 +249,47 @@ TEST(mock_cin7, bad_writes_change_nothing)
 {
     e2e_server s;
     c7t_start_world(&s, "", NULL);
-    /* One unknown SKU in the second line: 400 naming it, no sale, no stock move. */
-    char *body = sale_body("#1", "Main Warehouse",
-                           "{\"SKU\":\"A-1\",\"Quantity\":1},{\"SKU\":\"NOPE\",\"Quantity\":1}");
-    char *msg = c7t_error(&s, c7t_auth, "POST", API "sale", body, 400);
-    EXPECT_CONTAINS(msg, "Order.Lines[1].SKU");
-    EXPECT_CONTAINS(msg, "NOPE");
-    free(msg);
-    free(body);
-    body = sale_body("#1", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":0}");
-    c7t_expect_error(&s, c7t_auth, "POST", API "sale", body, 400, "Order.Lines[0].Quantity");
-    free(body);
-    body = sale_body("#1", "Main Warehouse", "{\"SKU\":\"A-1\",\"Quantity\":1.5}");
-    c7t_expect_error(&s, c7t_auth, "POST", API "sale", body, 400, NULL);
-    free(body);
-    body = sale_body("#1", "Nowhere", "{\"SKU\":\"A-1\",\"Quantity\":1}");
-    c7t_expect_error(&s, c7t_auth, "POST", API "sale", body, 400, "Location");
-    free(body);
+    /* One unknown SKU in the second line: 400 naming it, no lines, no
+     * stock move (the header alone exists). */
+    char *id = sale_header(&s, "Main Warehouse");
+    char *lines = c7t_lines("{\"SKU\":\"A-1\",\"Quantity\":1},{\"SKU\":\"NOPE\",\"Quantity\":1}");
+    lines[strlen(lines) - 1] = '\0';
+    expect_order_refused(&s, id, lines + 1, "Lines[1].SKU");
+    free(lines);
+    char *msg = NULL;
+    expect_order_refused(&s, id, "{\"SKU\":\"A-1\",\"Name\":\"A\",\"Quantity\":0,\"Price\":1,\"Tax\":0,"
+                                 "\"TaxRule\":\"Tax Exempt\"}",
+                         "Lines[0].Quantity");
+    expect_order_refused(&s, id, "{\"SKU\":\"A-1\",\"Name\":\"A\",\"Quantity\":1.5,\"Price\":1,\"Tax\":0,"
+                                 "\"TaxRule\":\"Tax Exempt\"}",
+                         "decimal");
+    char *body = NULL;
+    c7t_expect_error(&s, c7t_auth, "POST", API "sale", "{\"Customer\":\"c\",\"Location\":\"Nowhere\"}", 400,
+                     "Location");
     c7t_expect_error(&s, c7t_auth, "POST", API "sale", "{\"CustomerReference\":\"x\"}", 400, "Customer");
     c7t_expect_error(&s, c7t_auth, "POST", API "sale",
                      "{\"Customer\":\"c\",\"ShippingAddress\":{\"City\":\"Austin\"}}", 400, "ShippingAddress.Line1");
-    c7t_expect_error(&s, c7t_auth, "POST", API "sale", "{\"Customer\":\"c\",\"Order\":{\"Status\":\"MAYBE\"}}",
-                     400, "Order.Status");
+    /* Lines go only through sale/order: a header with an Order is refused. */
+    c7t_expect_error(&s, c7t_auth, "POST", API "sale",
+                     "{\"Customer\":\"c\",\"Order\":{\"Status\":\"AUTHORISED\",\"Lines\":[]}}", 400,
+                     "sale/order");
     c7t_expect_error(&s, c7t_auth, "POST", API "sale", "{\"Customer\": [1,", 400, "JSON");
     c7t_expect_error(&s, c7t_auth, "POST", API "sale", "[1,2]", 400, NULL);
     c7t_expect_error(&s, c7t_auth, "POST", API "sale", "", 400, NULL);
 
     /* A purchase with one bad line changes nothing either. */
+    cJSON *pv = c7t_purchase(&s, c7t_auth, "Acme Supply", NULL, NULL, NULL, NULL);
+    lines = c7t_lines("{\"SKU\":\"A-1\",\"Quantity\":5},"
+                      "{\"ProductID\":\"00000000-0000-4000-8000-000000000000\",\"Quantity\":5}");
+    body = xasprintf("{\"TaskID\":\"%s\",\"Status\":\"AUTHORISED\",\"Memo\":\"\",\"Lines\":%s}",
+                     c7t_str(pv, "ID"), lines);
+    c7t_expect_error(&s, c7t_auth, "POST", API "purchase/order", body, 400, "Lines[1].ProductID");
+    free(body);
+    free(lines);
+    cJSON_Delete(pv);
     c7t_expect_error(&s, c7t_auth, "POST", API "purchase",
-                     "{\"Supplier\":\"Acme Supply\",\"Order\":{\"Status\":\"AUTHORISED\",\"Lines\":"
-                     "[{\"SKU\":\"A-1\",\"Quantity\":5},{\"ProductID\":\"00000000-0000-4000-8000-000000000000\",\"Quantity\":5}]}}",
-                     400, "Order.Lines[1].ProductID");
-    c7t_expect_error(&s, c7t_auth, "POST", API "purchase", "{\"Order\":{\"Lines\":[]}}", 400, "SupplierID");
+                     "{\"Supplier\":\"Acme Supply\",\"Order\":{\"Lines\":[]}}", 400, "purchase/order");
+    c7t_expect_error(&s, c7t_auth, "POST", API "advanced-purchase", "{\"Location\":\"East\"}", 400, "SupplierID");
     c7t_expect_error(&s, c7t_auth, "POST", API "purchase", "{\"Supplier\":\"Acme Supply\",\"Location\":\"West\"}",
                      400, "does not deliver");
 
@@ -278,37 +303,25 @@ TEST(mock_cin7, bad_writes_change_nothing)
     c7t_expect_error(&s, c7t_auth, "POST", API "sale", huge, 413, NULL);
     free(huge);
 
+    /* The headers made above exist; no line, no stock moved. */
     cJSON *st = e2e_expect(&s, "GET", "/_mock/state", NULL, NULL, 200, 1);
-    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "sales")), 0);
-    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "purchases")), 0);
+    const cJSON *sales = cJSON_GetObjectItemCaseSensitive(st, "sales");
+    EXPECT_EQ_INT(cJSON_GetArraySize(sales), 1);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(sales, 0), "lines")), 0);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "purchases")), 1);
     cJSON_Delete(st);
     cJSON *row = c7t_stock(&s, "A-1", "Main Warehouse");
     EXPECT_EQ_INT(c7t_num(row, "allocated"), 0);
     EXPECT_EQ_INT(c7t_num(row, "on_order"), 0);
     cJSON_Delete(row);
     cJSON *j = e2e_journal(&s);
-    EXPECT_EQ_INT(c7t_count(j, "sale_created"), 0);
-    EXPECT_EQ_INT(c7t_count(j, "purchase_created"), 0);
+    EXPECT_EQ_INT(c7t_count(j, "sale_authorised"), 0);
+    EXPECT_EQ_INT(c7t_count(j, "sale_updated"), 0);
+    EXPECT_EQ_INT(c7t_count(j, "purchase_authorised"), 0);
     cJSON_Delete(j);
+    free(id);
+    free(msg);
     e2e_stop(&s);
-}
-
-/* Waiting on a JSON condition read through a callback. */
-typedef struct {
-    const e2e_server *s;
-    const char *path;
-    const char *field;
-    const char *want;
-} wait_field;
-
-static int field_is(void *ud)
-{
-    wait_field *wf = ud;
-    cJSON *v = c7t_call(wf->s, c7t_auth, "GET", wf->path, NULL, 200);
-    const char *got = c7t_str(v, wf->field);
-    int ok = got && strcmp(got, wf->want) == 0;
-    cJSON_Delete(v);
-    return ok;
 }
 
 TEST(mock_cin7, sale_is_picked_packed_and_shipped)
@@ -322,11 +335,15 @@ TEST(mock_cin7, sale_is_picked_packed_and_shipped)
     char path[256];
     snprintf(path, sizeof path, API "sale?ID=%s", c7t_str(v, "ID"));
     cJSON_Delete(v);
-    wait_field wf = {&s, path, "Status", "SHIPPED"};
-    EXPECT_TRUE(e2e_wait(field_is, &wf, 10000));
+    EXPECT_TRUE(c7t_wait_field(&s, path, "CombinedShippingStatus", "SHIPPED", 10000));
     v = c7t_call(&s, c7t_auth, "GET", path, NULL, 200);
-    EXPECT_EQ_STR(c7t_str(v, "CombinedShippingStatus"), "SHIPPED");
+    /* Cin7 has no SHIPPED sale status: an Advanced sale stays ORDERED. */
+    EXPECT_EQ_STR(c7t_str(v, "Status"), "ORDERED");
+    EXPECT_EQ_STR(c7t_str(v, "CombinedPickingStatus"), "PICKED");
+    EXPECT_EQ_STR(c7t_str(v, "CombinedPackingStatus"), "PACKED");
     EXPECT_EQ_STR(c7t_str(v, "FulFilmentStatus"), "FULFILLED");
+    const cJSON *ful = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v, "Fulfilments"), 0);
+    EXPECT_EQ_STR(c7t_str(cJSON_GetObjectItemCaseSensitive(ful, "Ship"), "Status"), "AUTHORISED");
     char tracking[64];
     snprintf(tracking, sizeof tracking, "%s", c7t_str(v, "CombinedTrackingNumbers"));
     EXPECT_TRUE(strlen(tracking) > 3);
@@ -360,21 +377,20 @@ TEST(mock_cin7, purchase_lifecycle_to_receipt)
     /* Lead 1h at 7200x: half a real second. */
     const char *const args[] = {"--time-scale", "7200", NULL};
     c7t_start_world(&s, "\"purchases\":{\"lead_time_jitter\":\"30m\"}", args);
-    cJSON *v = c7t_call(&s, c7t_auth, "POST", API "purchase",
-                        "{\"Supplier\":\"Acme Supply\",\"Location\":\"Main Warehouse\","
-                        "\"RequiredBy\":\"2030-01-02T00:00:00\",\"Order\":{\"Status\":\"AUTHORISED\","
-                        "\"Memo\":\"restock\",\"Lines\":[{\"SKU\":\"A-2\",\"Quantity\":50,\"Price\":7.25}]}}",
-                        200);
+    cJSON *v = c7t_purchase(&s, c7t_auth, "Acme Supply", "Main Warehouse",
+                            "\"RequiredBy\":\"2030-01-02T00:00:00\",\"Approach\":\"STOCK\"",
+                            "{\"SKU\":\"A-2\",\"Quantity\":50,\"Price\":7.25}", "AUTHORISED");
     EXPECT_EQ_STR(c7t_str(v, "Status"), "ORDERED");
+    EXPECT_EQ_STR(c7t_str(v, "Type"), "Advanced Purchase");
+    EXPECT_EQ_STR(c7t_str(v, "Approach"), "STOCK");
     EXPECT_EQ_STR(c7t_str(v, "OrderNumber"), "PO-00001");
     EXPECT_EQ_STR(c7t_str(v, "Terms"), "60 days");
     EXPECT_EQ_STR(c7t_str(v, "RequiredBy"), "2030-01-02T00:00:00.000");
     EXPECT_EQ_STR(c7t_str(cJSON_GetObjectItemCaseSensitive(v, "Order"), "Status"), "AUTHORISED");
     char path[256];
-    snprintf(path, sizeof path, API "purchase?ID=%s", c7t_str(v, "ID"));
+    snprintf(path, sizeof path, API "advanced-purchase?ID=%s", c7t_str(v, "ID"));
     cJSON_Delete(v);
-    wait_field wf = {&s, path, "Status", "RECEIVED"};
-    EXPECT_TRUE(e2e_wait(field_is, &wf, 10000));
+    EXPECT_TRUE(c7t_wait_field(&s, path, "Status", "RECEIVED", 10000));
     cJSON *row = c7t_stock(&s, "A-2", "Main Warehouse");
     EXPECT_EQ_INT(c7t_num(row, "on_hand"), 60);
     EXPECT_EQ_INT(c7t_num(row, "on_order"), 0);
@@ -422,27 +438,38 @@ TEST(mock_cin7, draft_purchases_wait_for_a_buyer)
     cJSON_Delete(v);
     char body[512];
     /* Lines through purchase/order, as Cin7's API takes them. */
-    snprintf(body, sizeof body,
-             "{\"TaskID\":\"%s\",\"Status\":\"DRAFT\",\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":60}]}", id);
+    char *lines = c7t_lines("{\"SKU\":\"A-1\",\"Quantity\":60,\"Price\":4}");
+    snprintf(body, sizeof body, "{\"TaskID\":\"%s\",\"Status\":\"DRAFT\",\"Memo\":\"\",\"Lines\":%s}", id,
+             lines);
+    free(lines);
     v = c7t_call(&s, c7t_auth, "POST", API "purchase/order", body, 200);
     EXPECT_EQ_STR(c7t_str(v, "Status"), "DRAFT");
-    EXPECT_NEAR(c7t_num(v, "Total"), 240, 1e-9); /* the product's cost */
+    EXPECT_NEAR(c7t_num(v, "Total"), 240, 1e-9);
     cJSON_Delete(v);
     v = c7t_call(&s, c7t_auth, "GET", API "purchaseList?Status=ORDERING", NULL, 200);
     EXPECT_EQ_INT(c7t_num(v, "Total"), 1);
     EXPECT_EQ_STR(c7t_str(first(v, "PurchaseList"), "OrderStatus"), "DRAFT");
     cJSON_Delete(v);
-    /* PUT changes the lines while DRAFT; a bad line changes nothing. */
+    /* purchase/order replaces the lines while DRAFT; a bad line (a wrong
+     * Total) changes nothing; a PUT with an Order section is refused. */
     snprintf(body, sizeof body,
-             "{\"ID\":\"%s\",\"Note\":\"n\",\"Order\":{\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":70},{\"SKU\":\"X\",\"Quantity\":1}]}}",
+             "{\"TaskID\":\"%s\",\"Status\":\"DRAFT\",\"Memo\":\"\",\"Lines\":[{\"SKU\":\"A-1\",\"Name\":\"Anvil\","
+             "\"Quantity\":70,\"Price\":4,\"Tax\":0,\"TaxRule\":\"Tax Exempt\",\"Total\":1}]}",
              id);
-    c7t_expect_error(&s, c7t_auth, "PUT", API "purchase", body, 400, NULL);
-    snprintf(body, sizeof body, "{\"ID\":\"%s\",\"Order\":{\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":70}]}}", id);
+    c7t_expect_error(&s, c7t_auth, "POST", API "purchase/order", body, 400, "Lines[0].Total");
+    snprintf(body, sizeof body, "{\"ID\":\"%s\",\"Order\":{\"Lines\":[]}}", id);
+    c7t_expect_error(&s, c7t_auth, "PUT", API "purchase", body, 400, "purchase/order");
+    lines = c7t_lines("{\"SKU\":\"A-1\",\"Quantity\":70,\"Price\":4}");
+    snprintf(body, sizeof body, "{\"TaskID\":\"%s\",\"Status\":\"DRAFT\",\"Memo\":\"\",\"Lines\":%s}", id,
+             lines);
+    free(lines);
+    cJSON_Delete(c7t_call(&s, c7t_auth, "POST", API "purchase/order", body, 200));
+    snprintf(body, sizeof body, "{\"ID\":\"%s\",\"Note\":\"n\"}", id);
     v = c7t_call(&s, c7t_auth, "PUT", API "purchase", body, 200);
     const cJSON *l = cJSON_GetArrayItem(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "Order"), "Lines"), 0);
     EXPECT_EQ_INT(c7t_num(l, "Quantity"), 70);
-    EXPECT_EQ_STR(c7t_str(v, "Note"), "");
+    EXPECT_EQ_STR(c7t_str(v, "Note"), "n");
     cJSON_Delete(v);
     cJSON *row = c7t_stock(&s, "A-1", "Main Warehouse");
     EXPECT_EQ_INT(c7t_num(row, "on_order"), 0); /* nothing ordered while DRAFT */
@@ -463,8 +490,11 @@ TEST(mock_cin7, draft_purchases_wait_for_a_buyer)
     EXPECT_EQ_STR(c7t_str(c7t_entry(j, "purchase_authorised", 0), "by"), "approve");
     cJSON_Delete(j);
     /* Authorised: lines are fixed now; void takes it off order. */
-    snprintf(body, sizeof body, "{\"TaskID\":\"%s\",\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":1}]}", id);
-    c7t_expect_error(&s, c7t_auth, "POST", API "purchase/order", body, 400, NULL);
+    lines = c7t_lines("{\"SKU\":\"A-1\",\"Quantity\":1}");
+    snprintf(body, sizeof body, "{\"TaskID\":\"%s\",\"Status\":\"DRAFT\",\"Memo\":\"\",\"Lines\":%s}", id,
+             lines);
+    free(lines);
+    c7t_expect_error(&s, c7t_auth, "POST", API "purchase/order", body, 400, "AUTHORISED");
     char path[256];
     snprintf(path, sizeof path, API "purchase?ID=%s&Void=true", id);
     v = c7t_call(&s, c7t_auth, "DELETE", path, NULL, 200);
@@ -487,15 +517,12 @@ TEST(mock_cin7, auto_approval_and_backorders_filled_on_receipt)
     char sale[256];
     snprintf(sale, sizeof sale, API "sale?ID=%s", c7t_str(v, "ID"));
     cJSON_Delete(v);
-    v = c7t_call(&s, c7t_auth, "POST", API "purchase",
-                 "{\"Supplier\":\"Acme Supply\",\"Location\":\"East\",\"Order\":{\"Status\":\"DRAFT\","
-                 "\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":50}]}}",
-                 200);
+    v = c7t_purchase(&s, c7t_auth, "Acme Supply", "East", NULL, "{\"SKU\":\"A-1\",\"Quantity\":50}",
+                     "DRAFT");
     EXPECT_EQ_STR(c7t_str(v, "Status"), "ORDERING");
     cJSON_Delete(v);
     /* Approved after 10 min, received an hour later: the backorder is filled. */
-    wait_field wf = {&s, sale, "Status", "ORDERED"};
-    EXPECT_TRUE(e2e_wait(field_is, &wf, 10000));
+    EXPECT_TRUE(c7t_wait_field(&s, sale, "Status", "ORDERED", 10000));
     cJSON *j = e2e_journal(&s);
     EXPECT_EQ_STR(c7t_str(c7t_entry(j, "purchase_authorised", 0), "by"), "auto_approve");
     EXPECT_GE_INT(c7t_num(c7t_entry(j, "purchase_authorised", 0), "t") -

@@ -51,6 +51,30 @@ int c7t_count(const cJSON *journal, const char *kind);
 /* The state's stock row of sku at location (a new tree, caller frees). */
 cJSON *c7t_stock(const e2e_server *s, const char *sku, const char *location);
 
+/* Order lines as Cin7's Sale and Purchase Order Line models require them,
+ * from short ones: each line of lines (a JSON array's elements, e.g.
+ * {"SKU":"A-1","Quantity":30}) gets what it lacks of Name (its SKU or
+ * ProductID), Price (10), Tax (0), TaxRule ("Tax Exempt") and a Total
+ * that agrees. Returns the array's text (malloc'd). */
+char *c7t_lines(const char *lines);
+/* A sale through Cin7's flow: POST sale (the header, SkipQuote true, with
+ * customer_reference, ExternalID "x-<ref>", a shipping address), then POST
+ * sale/order with the lines (c7t_lines) and status ("AUTHORISED" or
+ * "DRAFT"). Returns GET sale's answer (caller frees). */
+cJSON *c7t_sale(const e2e_server *s, const char *const *hdrs, const char *ref,
+                const char *location, const char *lines, const char *status);
+/* A purchase through Cin7's flow: POST advanced-purchase {Supplier,
+ * Location (NULL: the default), extra header members (may be NULL)}, then,
+ * when lines is not NULL, POST purchase/order with them and status.
+ * Returns GET advanced-purchase's answer (caller frees). */
+cJSON *c7t_purchase(const e2e_server *s, const char *const *hdrs, const char *supplier,
+                    const char *location, const char *extra, const char *lines, const char *status);
+
+/* Polls GET path (with c7t_auth) until its answer's field is want, for at
+ * most timeout_ms of real time; 1 when it got there. */
+int c7t_wait_field(const e2e_server *s, const char *path, const char *field, const char *want,
+                   int timeout_ms);
+
 /* A webhook receiver in the test process. */
 typedef struct {
     char path[96];

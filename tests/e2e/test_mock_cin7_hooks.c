@@ -32,11 +32,9 @@ static char *subscribe(const e2e_server *s, c7t_receiver *rc, const char *type, 
 
 static void sell(const e2e_server *s, const char *ref, const char *sku, int qty)
 {
-    char *body = xasprintf("{\"Customer\":\"Web\",\"CustomerReference\":\"%s\",\"Location\":\"Main Warehouse\","
-                           "\"Order\":{\"Status\":\"AUTHORISED\",\"Lines\":[{\"SKU\":\"%s\",\"Quantity\":%d}]}}",
-                           ref, sku, qty);
-    cJSON_Delete(c7t_call(s, c7t_auth, "POST", API "sale", body, 200));
-    free(body);
+    char *line = xasprintf("{\"SKU\":\"%s\",\"Quantity\":%d}", sku, qty);
+    cJSON_Delete(c7t_sale(s, c7t_auth, ref, "Main Warehouse", line, "AUTHORISED"));
+    free(line);
 }
 
 typedef struct {
@@ -119,8 +117,11 @@ TEST(mock_cin7, webhooks_delivered_with_auth_headers)
             seen_sale = 1;
             EXPECT_EQ_STR(h.path, "/hook/sale");
             EXPECT_EQ_STR(h.authorization, "Bearer tok");
-            EXPECT_EQ_STR(c7t_str(v, "CustomerReference"), "#501");
-            EXPECT_EQ_STR(c7t_str(v, "Status"), "ORDERED");
+            /* A notification, as Cin7 sends: which sale, and what happened. */
+            EXPECT_EQ_STR(c7t_str(v, "EventType"), "Sale/OrderAuthorised");
+            EXPECT_EQ_STR(c7t_str(v, "SaleOrderNumber"), "SO-00001");
+            EXPECT_EQ_INT(strlen(c7t_str(v, "SaleID")), 36);
+            EXPECT_EQ_INT(cJSON_GetArraySize(v), 3);
         }
         cJSON_Delete(v);
         free(body);
@@ -299,7 +300,7 @@ TEST(mock_cin7, webhook_subscriptions_crud_and_limits)
     const cJSON *h = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v, "Webhooks"), 0);
     EXPECT_EQ_STR(c7t_str(h, "ExternalURL"), "http://127.0.0.1:1/other");
     EXPECT_FALSE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "IsActive")));
-    EXPECT_EQ_STR(c7t_str(h, "Name"), "Purchase order has been authorised");
+    EXPECT_EQ_STR(c7t_str(h, "Name"), "Purchase order authorised");
     cJSON_Delete(v);
     snprintf(body, sizeof body, API "webhooks?ID=%s", ids[1]);
     v = c7t_call(&s, c7t_auth, "DELETE", body, NULL, 200);
@@ -422,11 +423,10 @@ TEST(mock_cin7, journal_is_ordered_and_complete)
     c7t_start_world(&s, "\"sales\":{\"pick_after\":null}", args);
     int requests = 0;
     sell(&s, "#J1", "A-1", 2);
-    requests++;
-    cJSON *v = c7t_call(&s, c7t_auth, "POST", API "purchase",
-                        "{\"Supplier\":\"Acme Supply\",\"Order\":{\"Status\":\"AUTHORISED\",\"Lines\":[{\"SKU\":\"A-2\",\"Quantity\":50}]}}",
-                        200);
-    requests++;
+    requests += 3; /* POST sale, POST sale/order, GET sale */
+    cJSON *v = c7t_purchase(&s, c7t_auth, "Acme Supply", NULL, NULL,
+                            "{\"SKU\":\"A-2\",\"Quantity\":50}", "AUTHORISED");
+    requests += 3; /* POST advanced-purchase, POST purchase/order, GET advanced-purchase */
     char body[128];
     snprintf(body, sizeof body, "{\"id\":\"%s\"}", c7t_str(v, "ID"));
     cJSON_Delete(v);
@@ -451,18 +451,25 @@ TEST(mock_cin7, journal_is_ordered_and_complete)
         i++;
     }
     EXPECT_EQ_INT(c7t_count(j, "request"), requests); /* /_mock/ calls are not requests */
-    /* A sale's effects come before its request's entry, in cause order. */
+    /* A request's effects come before its own entry, in cause order: the
+     * header's POST, then the order's (lines, authorisation, stock). */
     double created = c7t_num(c7t_entry(j, "sale_created", 0), "seq");
+    double header = c7t_num(entry_where(j, "request", "method", "POST", 0), "seq");
+    double updated = c7t_num(c7t_entry(j, "sale_updated", 0), "seq");
     double authorised = c7t_num(c7t_entry(j, "sale_authorised", 0), "seq");
     double stock = c7t_num(entry_where(j, "stock", "cause", "sale_authorised", 0), "seq");
-    double request = c7t_num(entry_where(j, "request", "method", "POST", 0), "seq");
-    EXPECT_LT_INT(created, authorised);
+    double order = c7t_num(entry_where(j, "request", "method", "POST", 1), "seq");
+    EXPECT_LT_INT(created, header);
+    EXPECT_LT_INT(header, updated);
+    EXPECT_LT_INT(updated, authorised);
     EXPECT_LT_INT(authorised, stock);
-    EXPECT_LT_INT(stock, request);
+    EXPECT_LT_INT(stock, order);
     const cJSON *req = entry_where(j, "request", "method", "POST", 0);
     EXPECT_EQ_STR(c7t_str(req, "route"), "/ExternalApi/v2/sale");
     EXPECT_EQ_STR(c7t_str(req, "client"), "sync");
     EXPECT_EQ_INT(c7t_num(req, "status"), 200);
+    EXPECT_EQ_STR(c7t_str(entry_where(j, "request", "method", "POST", 1), "route"),
+                  "/ExternalApi/v2/sale/order");
     const char *kinds[] = {"seed", "stock", "sale_created", "sale_authorised", "purchase_created",
                            "purchase_authorised", "purchase_received", "channel_sale", "request"};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
@@ -521,8 +528,7 @@ TEST(mock_cin7, applied_reset_and_timeout_carry_the_request_out_and_lose_the_ans
 {
     e2e_server s;
     c7t_start_world(&s, "", NULL);
-    static const char body[] = "{\"Supplier\":\"Acme Supply\",\"Order\":{\"Status\":\"DRAFT\","
-                               "\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":50}]}}";
+    static const char body[] = "{\"Supplier\":\"Acme Supply\"}";
     static const char *const plans[] = {
         "[{\"kind\":\"reset\",\"target\":\"POST /ExternalApi/v2/purchase\"}]",
         "[{\"kind\":\"reset\",\"target\":\"POST /ExternalApi/v2/purchase\",\"applied\":true}]",

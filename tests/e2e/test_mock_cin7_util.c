@@ -1,6 +1,7 @@
 /* Helpers for the mock-cin7 end-to-end tests; see test_mock_cin7.h. */
 #include "test_mock_cin7.h"
 
+#include "json.h"
 #include "mem.h"
 
 #include <stdio.h>
@@ -30,6 +31,117 @@ static char *world_config(const char *extra)
         "{\"sku\":\"A-1\",\"location\":\"East\",\"on_hand\":5},"
         "{\"sku\":\"A-2\",\"location\":\"Main Warehouse\",\"on_hand\":10}]%s%s}",
         extra && *extra ? "," : "", extra ? extra : "");
+}
+
+char *c7t_lines(const char *lines)
+{
+    char *text = xasprintf("[%s]", lines);
+    cJSON *arr = json_parse(text, strlen(text), NULL);
+    if (!cJSON_IsArray(arr))
+        test_fail(__FILE__, __LINE__, "c7t_lines: not a list of lines: %s", text);
+    free(text);
+    cJSON *l;
+    cJSON_ArrayForEach(l, arr)
+    {
+        const cJSON *sku = cJSON_GetObjectItemCaseSensitive(l, "SKU");
+        if (!sku)
+            sku = cJSON_GetObjectItemCaseSensitive(l, "ProductID");
+        if (!cJSON_GetObjectItemCaseSensitive(l, "Name"))
+            cJSON_AddStringToObject(l, "Name", cJSON_IsString(sku) ? sku->valuestring : "item");
+        if (!cJSON_GetObjectItemCaseSensitive(l, "Price"))
+            cJSON_AddNumberToObject(l, "Price", 10);
+        if (!cJSON_GetObjectItemCaseSensitive(l, "Tax"))
+            cJSON_AddNumberToObject(l, "Tax", 0);
+        if (!cJSON_GetObjectItemCaseSensitive(l, "TaxRule"))
+            cJSON_AddStringToObject(l, "TaxRule", "Tax Exempt");
+        const cJSON *q = cJSON_GetObjectItemCaseSensitive(l, "Quantity");
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(l, "Price");
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(l, "Discount");
+        if (!cJSON_GetObjectItemCaseSensitive(l, "Total") && cJSON_IsNumber(q) && cJSON_IsNumber(p))
+            cJSON_AddNumberToObject(l, "Total", q->valuedouble * p->valuedouble *
+                                                    (1 - (cJSON_IsNumber(d) ? d->valuedouble : 0) / 100));
+    }
+    char *out = json_print(arr);
+    cJSON_Delete(arr);
+    return out;
+}
+
+/* Cin7's two steps: POST create (header, the body given), then, when lines
+ * is not NULL, POST order ({<id_key>: the new ID, Status, Memo, Lines});
+ * returns GET get?ID= of the new document (caller frees). */
+static cJSON *header_then_lines(const e2e_server *s, const char *const *hdrs, const char *create,
+                                const char *header, const char *order, const char *id_key,
+                                const char *lines, const char *status)
+{
+    char *path = xasprintf("/ExternalApi/v2/%s", create);
+    cJSON *v = c7t_call(s, hdrs, "POST", path, header, 200);
+    free(path);
+    char *id = xstrdup(c7t_str(v, "ID"));
+    cJSON_Delete(v);
+    if (lines) {
+        char *l = c7t_lines(lines);
+        char *body = xasprintf("{\"%s\":\"%s\",\"Status\":\"%s\",\"Memo\":\"\",\"Lines\":%s}", id_key,
+                               id, status, l);
+        free(l);
+        path = xasprintf("/ExternalApi/v2/%s", order);
+        cJSON_Delete(c7t_call(s, hdrs, "POST", path, body, 200));
+        free(path);
+        free(body);
+    }
+    path = xasprintf("/ExternalApi/v2/%s?ID=%s", create, id);
+    v = c7t_call(s, hdrs, "GET", path, NULL, 200);
+    free(path);
+    free(id);
+    return v;
+}
+
+cJSON *c7t_sale(const e2e_server *s, const char *const *hdrs, const char *ref,
+                const char *location, const char *lines, const char *status)
+{
+    char *header = xasprintf(
+        "{\"Customer\":\"Web Shop\",\"CustomerReference\":\"%s\",\"ExternalID\":\"x-%s\","
+        "\"SourceChannel\":\"Shopify\",\"Location\":\"%s\",\"SkipQuote\":true,"
+        "\"ShippingAddress\":{\"Line1\":\"1 Main St\",\"City\":\"Austin\",\"Country\":\"US\"}}",
+        ref, ref, location);
+    cJSON *v = header_then_lines(s, hdrs, "sale", header, "sale/order", "SaleID", lines, status);
+    free(header);
+    return v;
+}
+
+cJSON *c7t_purchase(const e2e_server *s, const char *const *hdrs, const char *supplier,
+                    const char *location, const char *extra, const char *lines, const char *status)
+{
+    char loc[160] = "";
+    if (location)
+        snprintf(loc, sizeof loc, ",\"Location\":\"%s\"", location);
+    char *header = xasprintf("{\"Supplier\":\"%s\"%s%s%s}", supplier, loc, extra && *extra ? "," : "",
+                             extra ? extra : "");
+    cJSON *v = header_then_lines(s, hdrs, "advanced-purchase", header, "purchase/order", "TaskID",
+                                 lines, status);
+    free(header);
+    return v;
+}
+
+typedef struct {
+    const e2e_server *s;
+    const char *path, *field, *want;
+} wait_field;
+
+static int field_is(void *ud)
+{
+    wait_field *wf = ud;
+    cJSON *v = c7t_call(wf->s, c7t_auth, "GET", wf->path, NULL, 200);
+    const char *got = c7t_str(v, wf->field);
+    int ok = got && strcmp(got, wf->want) == 0;
+    cJSON_Delete(v);
+    return ok;
+}
+
+int c7t_wait_field(const e2e_server *s, const char *path, const char *field, const char *want,
+                   int timeout_ms)
+{
+    wait_field wf = {s, path, field, want};
+    return e2e_wait(field_is, &wf, timeout_ms);
 }
 
 void c7t_start_world(e2e_server *s, const char *extra, const char *const *args)

@@ -357,21 +357,20 @@ TEST_T(syncd7, shipped_sales_become_fulfillments_once, 150)
     cJSON_Delete(fs);
     EXPECT_GE_INT(sdt_metric(&w, "syncd_fulfillments_partial_total"), 1);
 
-    /* A duplicate shipment webhook fulfils nothing twice. */
+    /* A duplicate shipment notification (Cin7's shape: which sale, which
+     * event) fulfils nothing twice. */
     cJSON *st = sdt_cin7_state(&w);
     const cJSON *sale = NULL;
     EXPECT_EQ_INT(sdt_sales_of(st, whole, &sale), 1);
-    char *dup = xasprintf("{\"SaleID\":\"%s\",\"Status\":\"SHIPPED\",\"CustomerReference\":\"%s\","
-                          "\"ExternalID\":\"%s\",\"TrackingNumber\":\"%s\",\"Location\":\"East\","
-                          "\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":2,\"BackorderQuantity\":0}]}",
-                          sdt_str(sale, "id"), sdt_str(sale, "customer_reference"),
-                          sdt_str(sale, "external_id"), trk);
+    char *dup = xasprintf("{\"SaleID\":\"%s\",\"SaleOrderNumber\":\"%s\","
+                          "\"EventType\":\"Sale/ShipmentAuthorised\"}",
+                          sdt_str(sale, "id"), sdt_str(sale, "order_number"));
     cJSON_Delete(st);
     int64_t dups = sdt_metric(&w, "syncd_fulfillments_duplicate_total");
     const char *hdrs[] = {"Authorization: Bearer " SDT_CIN7_HOOK_TOKEN,
                           "Content-Type: application/json", NULL};
     for (int i = 0; i < 2; i++) {
-        cJSON *ok = e2e_expect(&w.syncd, "POST", "/webhooks/cin7?type=Sale/ShipmentTrackingNumberChanged",
+        cJSON *ok = e2e_expect(&w.syncd, "POST", "/webhooks/cin7?type=Sale/ShipmentAuthorised",
                                hdrs, dup, 200, 1);
         cJSON_Delete(ok);
     }

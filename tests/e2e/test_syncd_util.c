@@ -275,9 +275,14 @@ int sdt_sales_of(const cJSON *state, int64_t order, const cJSON **first)
     {
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "customer_reference");
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(s, "status");
+        const cJSON *os = cJSON_GetObjectItemCaseSensitive(s, "order_status");
         if (!cJSON_IsString(r) || strcmp(r->valuestring, ref) != 0)
             continue;
         if (cJSON_IsString(st) && strcmp(st->valuestring, "VOIDED") == 0)
+            continue;
+        /* A sale is there once its lines are authorised: a header alone
+         * (POST sale without its sale/order) holds no stock. */
+        if (!cJSON_IsString(os) || strcmp(os->valuestring, "AUTHORISED") != 0)
             continue;
         if (first && !*first)
             *first = s;

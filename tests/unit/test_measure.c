@@ -218,17 +218,26 @@ static void request(fixture *f, int cin7, int64_t t, int status, const char *cli
            status, cl);
 }
 
-/* A Cin7 sale for order n (CustomerReference = the Shopify order id). */
+/* A Cin7 sale for order n (CustomerReference = the Shopify order id), as
+ * mock-cin7 journals Cin7's flow: the header (POST sale, no lines), then its
+ * order authorised with its lines (POST sale/order), the second a second
+ * later. */
 static void sale(fixture *f, int64_t t, int n, const char *loc, const char *sku, int qty,
                  int backorder)
 {
-    jc(f, t, "sale_created",
+    jc(f, t - 1000, "sale_created",
        "\"id\":\"sale-%d-%lld\",\"order_number\":\"SO-%05d\",\"customer\":\"Shopify " SHOP "\","
        "\"customer_reference\":\"%lld\",\"external_id\":\"" SHOP "/%lld/%s\","
-       "\"source_channel\":\"" SHOP "\",\"location\":\"%s\",\"order_status\":\"AUTHORISED\","
-       "\"application\":\"syncd\",\"lines\":[{\"sku\":\"%s\",\"qty\":%d,\"price\":25,"
+       "\"source_channel\":\"" SHOP "\",\"location\":\"%s\",\"skip_quote\":true,"
+       "\"type\":\"Advanced Sale\",\"application\":\"syncd\"",
+       n, (long long)t, n, OID(n), OID(n), loc, loc);
+    jc(f, t, "sale_authorised",
+       "\"id\":\"sale-%d-%lld\",\"order_number\":\"SO-%05d\",\"customer_reference\":\"%lld\","
+       "\"location\":\"%s\",\"status\":\"%s\",\"authorised_t\":%lld,"
+       "\"lines\":[{\"sku\":\"%s\",\"qty\":%d,\"price\":25,"
        "\"allocated\":%d,\"backorder\":%d,\"picked\":0}]",
-       n, (long long)t, n, OID(n), OID(n), loc, loc, sku, qty, qty - backorder, backorder);
+       n, (long long)t, n, OID(n), loc, backorder ? "BACKORDERED" : "ORDERED", (long long)t, sku, qty,
+       qty - backorder, backorder);
     if (backorder)
         jc(f, t, "backorder",
            "\"sale\":\"sale-%d-%lld\",\"order_number\":\"SO-%05d\",\"customer_reference\":\"%lld\","
@@ -1113,7 +1122,7 @@ TEST(measure, every_metric_name_is_in_the_metrics_and_nothing_else_is_one)
             strncmp(*name, "po_draft_latency_ms.", 20) != 0)
             test_fail(__FILE__, __LINE__, "%s is null", *name);
     }
-    EXPECT_EQ_INT(n, 43);
+    EXPECT_EQ_INT(n, 45);
     double v = 0;
     EXPECT_EQ_INT(measure_lookup(f.m, "oversell_units", &v), 1);
     EXPECT_EQ_INT(v, 0);
