@@ -61,9 +61,9 @@ HARNESS_PARTS := $(filter-out harness/main.c,$(sort $(wildcard harness/*.c)))
 # mock-shopify's pure parsers (GraphQL documents, configs), for their unit
 # and fuzz tests; they call nothing of mockd.
 SHOPIFY_PURE := mocks/shopify/gql.c mocks/shopify/spec.c mocks/shopify/search.c
-# mock-cin7's config and seed parser, which links with lib/ alone, for its
-# fuzz target.
-CIN7_PURE := mocks/cin7/config.c
+# mock-cin7's config and seed parser and its order-line reader, which link
+# with lib/ alone, for their fuzz targets.
+CIN7_PURE := mocks/cin7/config.c mocks/cin7/qty.c mocks/cin7/lines.c
 TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(ENGINE_CORE) $(SYNCD_PARTS) $(HARNESS_PARTS) \
              $(SHOPIFY_PURE) $(CIN7_PURE) \
              $(sort $(wildcard tests/unit/*.c tests/e2e/*.c tests/fuzz/fuzz_*.c))
