@@ -616,6 +616,10 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
                 strmap_put(sale_key, str(e, "id"), 0);
             if (str(e, "id") && di >= 0)
                 duplicate_sales++;
+        } else if (strcmp(kind, "sale_authorised") == 0) {
+            /* Pushed is when Cin7 holds the order's units: its sales' lines
+             * authorised (stock allocated or backordered), not when a sale's
+             * header exists. */
             const char *ref = str(e, "customer_reference");
             order_rec *o = ref ? order_get(&m, ref, 0) : NULL;
             if (!o)

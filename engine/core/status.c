@@ -6,47 +6,50 @@
 
 typedef struct {
     const char *status;
-    status_kind kind;
     const char *state;
     const char *note;
 } row;
 
-/* The table of status.h, in code. INVOICED is decided apart: it depends on
- * the tracking number. */
+/* The Status part of the table of status.h: what a sale that has not
+ * shipped is doing (for the log and the audit trail only). */
 static const row table[] = {
-    {"DRAFT", STATUS_NONE, "not_ordered", "not authorised yet: nothing to tell Shopify"},
-    {"ESTIMATING", STATUS_NONE, "not_ordered", "a quote: nothing to tell Shopify"},
-    {"ESTIMATED", STATUS_NONE, "not_ordered", "a quote: nothing to tell Shopify"},
-    {"ORDERING", STATUS_NONE, "not_ordered", "not authorised yet: nothing to tell Shopify"},
-    {"ORDERED", STATUS_NONE, "ordered", "allocated, waiting to be picked"},
-    {"AUTHORISED", STATUS_NONE, "ordered", "allocated, waiting to be picked"},
-    {"BACKORDERED", STATUS_NONE, "backordered",
+    {"DRAFT", "not_ordered", "not ordered yet: nothing to tell Shopify"},
+    {"ESTIMATING", "not_ordered", "a quote: nothing to tell Shopify"},
+    {"ESTIMATED", "not_ordered", "a quote: nothing to tell Shopify"},
+    {"ORDERING", "not_ordered", "not authorised yet: nothing to tell Shopify"},
+    {"ORDERED", "ordered", "allocated, not shipped yet"},
+    {"BACKORDERED", "backordered",
      "backordered: its units wait for stock and ship (and are fulfilled) when they arrive"},
-    {"PICKING", STATUS_NONE, "picked", "being picked: Shopify fulfillments have no picked state"},
-    {"PICKED", STATUS_NONE, "picked", "picked: Shopify fulfillments have no picked state"},
-    {"PACKING", STATUS_NONE, "packed", "being packed: Shopify fulfillments have no packed state"},
-    {"PACKED", STATUS_NONE, "packed", "packed: Shopify fulfillments have no packed state"},
-    {"SHIPPING", STATUS_NONE, "shipping", "shipping under way: fulfilled once SHIPPED"},
-    {"SHIPPED", STATUS_FULFIL, "shipped", "shipped: fulfil its units"},
-    {"COMPLETED", STATUS_FULFIL, "shipped", "completed (shipped): fulfil its units"},
-    {"VOIDED", STATUS_NONE, "voided", "voided: nothing ships"},
-    {"CREDITED", STATUS_NONE, "credited", "credited: nothing ships"},
+    {"PICKING", "picked", "being picked: Shopify fulfillments have no picked state"},
+    {"PICKED", "picked", "picked: Shopify fulfillments have no picked state"},
+    {"PACKING", "packed", "being packed: Shopify fulfillments have no packed state"},
+    {"PACKED", "packed", "packed: Shopify fulfillments have no packed state"},
+    {"SHIPPING", "shipping", "a shipment not authorised yet: fulfilled once it is"},
+    {"INVOICING", "invoiced", "invoicing, not shipped: nothing to tell Shopify"},
+    {"INVOICED", "invoiced", "invoiced, not shipped: nothing to tell Shopify"},
+    {"COMPLETED", "invoiced", "completed without a shipment: nothing to tell Shopify"},
+    {"CREDITED", "credited", "credited: nothing ships"},
 };
 
-status_action status_map(const char *status, const char *tracking, const status_line *lines,
-                         size_t n, int64_t *ship)
+static int is(const char *a, const char *b)
+{
+    return a && strcasecmp(a, b) == 0;
+}
+
+status_action status_map(const status_sale *sale, const status_line *lines, size_t n,
+                         int64_t *ship)
 {
     status_action a = {STATUS_NONE, "unknown", "unknown sale status: nothing done"};
-    int has_tracking = tracking && *tracking;
-    if (status && strcasecmp(status, "INVOICED") == 0) {
-        if (has_tracking)
-            a = (status_action){STATUS_FULFIL, "shipped", "invoiced with a tracking number: fulfil its units"};
-        else
-            a = (status_action){STATUS_NONE, "invoiced", "invoiced without a tracking number: not shipped yet"};
+    if (is(sale->status, "VOIDED")) {
+        a = (status_action){STATUS_NONE, "voided", "voided: nothing ships"};
+    } else if (is(sale->shipping, "SHIPPED") || is(sale->fulfilment, "FULFILLED")) {
+        a = (status_action){STATUS_FULFIL, "shipped", "shipped: fulfil its units"};
+    } else if (is(sale->shipping, "PARTIALLY SHIPPED") || is(sale->fulfilment, "PARTIALLY FULFILLED")) {
+        a = (status_action){STATUS_FULFIL, "shipped", "partly shipped: fulfil the units shipped"};
     } else {
-        for (size_t i = 0; status && i < sizeof table / sizeof table[0]; i++)
-            if (strcasecmp(status, table[i].status) == 0) {
-                a = (status_action){table[i].kind, table[i].state, table[i].note};
+        for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+            if (is(sale->status, table[i].status)) {
+                a = (status_action){STATUS_NONE, table[i].state, table[i].note};
                 break;
             }
     }

@@ -1,30 +1,32 @@
 /*
  * Order status back to Shopify, as pure functions: what a Cin7 sale's state
- * means for the Shopify order it was pushed from. A sale that has shipped
- * becomes a Shopify fulfillment of the units it shipped, with its tracking
- * number; everything before shipping (ordered, backordered, picked,
- * packed) and after giving up (voided) changes nothing at Shopify, because
- * Shopify's fulfillments have no picked or packed state and a voided sale
- * ships nothing. An order split across warehouses has one sale per
- * warehouse, so each sale that ships is a partial fulfillment until the
- * last one; a shipped line with a backorder ships only its allocated units.
+ * means for the Shopify order it was pushed from. Cin7 has no SHIPPED sale
+ * status: shipping shows in CombinedShippingStatus and FulFilmentStatus (an
+ * Advanced sale reads Status ORDERED while it ships; a Simple one goes on
+ * to INVOICED and COMPLETED whether or not it shipped), so those two decide,
+ * never Status. A sale whose shipment is authorised becomes a Shopify
+ * fulfillment of the units it shipped, with its tracking number; everything
+ * before (ordered, backordered, picking, packing, a shipment still DRAFT)
+ * and a voided sale change nothing at Shopify, because Shopify's
+ * fulfillments have no picked or packed state and a voided sale ships
+ * nothing. An order split across warehouses has one sale per warehouse, so
+ * each sale that ships is a partial fulfillment until the last one.
  *
  * The table (docs/syncd.md, "Fulfillments", shows the same):
  *
- *   Cin7 sale Status                          state         Shopify
- *   DRAFT, ESTIMATING, ESTIMATED, ORDERING    not_ordered   nothing
- *   ORDERED, AUTHORISED                       ordered       nothing
- *   BACKORDERED                               backordered   nothing (logged: units wait for stock)
- *   PICKING, PICKED                           picked        nothing
- *   PACKING, PACKED                           packed        nothing
- *   SHIPPING                                  shipping      nothing (wait for SHIPPED)
- *   SHIPPED, COMPLETED                        shipped       fulfil Quantity - BackorderQuantity
- *                                                           per line, with the tracking number
- *   INVOICED with a tracking number           shipped       the same
- *   INVOICED without one                      invoiced      nothing (invoiced is not shipped)
- *   VOIDED                                    voided        nothing (nothing ships)
- *   CREDITED                                  credited      nothing
- *   anything else                             unknown       nothing (logged)
+ *   Cin7 sale                                           state        Shopify
+ *   Status VOIDED                                       voided       nothing
+ *   CombinedShippingStatus SHIPPED or                   shipped      fulfil the shipped units,
+ *     FulFilmentStatus FULFILLED                                     with the tracking number
+ *   CombinedShippingStatus PARTIALLY SHIPPED or         shipped      the same (the units shipped
+ *     FulFilmentStatus PARTIALLY FULFILLED                           so far)
+ *   anything else, by Status: DRAFT, ESTIMATING,        not_ordered, nothing
+ *     ESTIMATED, ORDERING; ORDERED; BACKORDERED;        ordered,
+ *     PICKING, PICKED; PACKING, PACKED; SHIPPING;       backordered,
+ *     INVOICING, INVOICED, COMPLETED, CREDITED          picked, packed,
+ *                                                       shipping, invoiced,
+ *                                                       credited
+ *   anything else                                       unknown      nothing (logged)
  *
  * Statuses compare without regard to case.
  */
@@ -39,9 +41,16 @@ typedef enum {
     STATUS_FULFIL, /* fulfil the shipped units, with the tracking number when there is one */
 } status_kind;
 
+/* What a sale says of itself (GET sale, or a saleList row). */
+typedef struct {
+    const char *status;      /* Status */
+    const char *shipping;    /* CombinedShippingStatus */
+    const char *fulfilment;  /* FulFilmentStatus */
+} status_sale;
+
 typedef struct {
     const char *sku;      /* Cin7 SKU */
-    int64_t quantity;     /* units on the sale */
+    int64_t quantity;     /* units on the line (or shipped, for a fulfilment's line) */
     int64_t backordered;  /* of them, not allocated: they did not ship */
 } status_line;
 
@@ -51,12 +60,11 @@ typedef struct {
     const char *note;     /* one sentence for the log and the audit trail (static) */
 } status_action;
 
-/* Maps a sale. status: its Cin7 Status (NULL is unknown); tracking: its
- * tracking number (NULL or "" when none). For STATUS_FULFIL, ship[i] (when
- * ship is not NULL) gets the units of lines[i] that shipped: quantity less
- * backordered, never below 0; for STATUS_NONE every ship[i] is 0. */
-status_action status_map(const char *status, const char *tracking, const status_line *lines,
-                         size_t n, int64_t *ship);
+/* Maps a sale. For STATUS_FULFIL, ship[i] (when ship is not NULL) gets the
+ * units of lines[i] that shipped: quantity less backordered, never below
+ * 0; for STATUS_NONE every ship[i] is 0. */
+status_action status_map(const status_sale *sale, const status_line *lines, size_t n,
+                         int64_t *ship);
 
 /* One line item of the Shopify order: its SKU mapped to Cin7 (NULL when
  * unmapped) and the units Shopify still lets fulfil. */

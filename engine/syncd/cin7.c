@@ -1,10 +1,12 @@
 /* The Cin7 Core client; see cin7.h. */
 #include "cin7.h"
 
+#include "c7qty.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
 #include "sbuf.h"
+#include "strmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,11 +134,25 @@ static int more_pages(const cin7 *c, int got, int64_t seen, int64_t total)
     return got >= c->page_limit && seen < total;
 }
 
+/* A SKU x location's sums in ten-thousandths while the pages come in. */
+typedef struct {
+    int64_t on_hand, allocated, available, on_order, in_transit;
+} sums;
+
 typedef struct {
     const cin7 *c;
     cin7_snapshot *snap;
     size_t cap;
+    int64_t rows;  /* rows read, for paging */
+    strmap *index; /* "sku\tlocation" -> slot */
+    sums *sum;
 } avail_ctx;
+
+static int64_t q4(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? c7qty_from(v->valuedouble) : 0;
+}
 
 static int avail_page(cJSON *v, int n, void *ud)
 {
@@ -147,16 +163,33 @@ static int avail_page(cJSON *v, int n, void *ud)
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(v, "ProductAvailabilityList"))
     {
+        got++;
         const char *s = str(row, "SKU"), *loc = str(row, "Location");
         if (!s || !loc)
             continue;
-        XGROW(snap->rows, snap->n, a->cap, 256);
-        snap->rows[snap->n++] = (cin7_row){xstrdup(s), xstrdup(loc), num(row, "OnHand"),
-                                           num(row, "Allocated"), num(row, "Available"),
-                                           num(row, "OnOrder"), num(row, "InTransit")};
-        got++;
+        /* One row per bin and batch: a location's figures are their sum. */
+        char *key = xasprintf("%s\t%s", s, loc);
+        long i = strmap_get(a->index, key);
+        if (i < 0) {
+            size_t cap = a->cap;
+            XGROW(snap->rows, snap->n, a->cap, 256);
+            if (a->cap != cap)
+                a->sum = xrealloc(a->sum, a->cap * sizeof *a->sum);
+            i = (long)snap->n++;
+            snap->rows[i] = (cin7_row){xstrdup(s), xstrdup(loc), 0, 0, 0, 0, 0};
+            a->sum[i] = (sums){0, 0, 0, 0, 0};
+            strmap_put(a->index, key, i);
+        }
+        free(key);
+        sums *t = &a->sum[i];
+        t->on_hand += q4(row, "OnHand");
+        t->allocated += q4(row, "Allocated");
+        t->available += q4(row, "Available");
+        t->on_order += q4(row, "OnOrder");
+        t->in_transit += q4(row, "InTransit");
     }
-    return more_pages(a->c, got, (int64_t)snap->n, num(v, "Total"));
+    a->rows += got;
+    return more_pages(a->c, got, a->rows, num(v, "Total"));
 }
 
 void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, outcome *out)
@@ -168,9 +201,23 @@ void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, 
         sbuf_puts(&filter, "&Sku=");
         sbuf_urlenc(&filter, sku);
     }
-    avail_ctx a = {c, snap, 0};
-    if (each_page(c, "ref/productavailability?", sbuf_str(&filter), prio, out, avail_page, &a) < 0)
+    avail_ctx a = {c, snap, 0, 0, strmap_new(0), NULL};
+    if (each_page(c, "ref/productavailability?", sbuf_str(&filter), prio, out, avail_page, &a) < 0) {
         cin7_snapshot_free(snap);
+    } else {
+        /* Whole units for Shopify: never offer a fraction of one. */
+        for (size_t i = 0; i < snap->n; i++) {
+            cin7_row *r = &snap->rows[i];
+            const sums *t = &a.sum[i];
+            r->on_hand = c7qty_floor(t->on_hand);
+            r->allocated = c7qty_ceil(t->allocated);
+            r->available = c7qty_floor(t->available);
+            r->on_order = c7qty_floor(t->on_order);
+            r->in_transit = c7qty_floor(t->in_transit);
+        }
+    }
+    free(a.sum);
+    strmap_free(a.index);
     sbuf_free(&filter);
 }
 
@@ -187,14 +234,15 @@ void cin7_snapshot_free(cin7_snapshot *s)
 
 typedef struct {
     const cin7 *c;
-    char **skus;
+    cin7_product *list;
     size_t n, cap;
-} skus_ctx;
+    int64_t rows;
+} products_ctx;
 
-static int skus_page(cJSON *v, int n, void *ud)
+static int products_page(cJSON *v, int n, void *ud)
 {
     (void)n;
-    skus_ctx *k = ud;
+    products_ctx *k = ud;
     int got = 0;
     const cJSON *p;
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(v, "Products"))
@@ -203,18 +251,70 @@ static int skus_page(cJSON *v, int n, void *ud)
         got++;
         if (!s)
             continue;
-        XGROW(k->skus, k->n, k->cap, 64);
-        k->skus[k->n++] = xstrdup(s);
+        XGROW(k->list, k->n, k->cap, 64);
+        const char *id = str(p, "ID"), *name = str(p, "Name");
+        k->list[k->n++] = (cin7_product){xstrdup(s), xstrdup(id ? id : ""), xstrdup(name ? name : s)};
     }
-    return more_pages(k->c, got, (int64_t)k->n, num(v, "Total"));
+    k->rows += got;
+    return more_pages(k->c, got, k->rows, num(v, "Total"));
+}
+
+static int cmp_product(const void *a, const void *b)
+{
+    return strcmp(((const cin7_product *)a)->sku, ((const cin7_product *)b)->sku);
+}
+
+void cin7_products(cin7 *c, cin7_product **out, size_t *n, outcome *o)
+{
+    products_ctx k = {c, NULL, 0, 0, 0};
+    each_page(c, "product?", "", PRIO_BULK, o, products_page, &k);
+    if (k.n)
+        qsort(k.list, k.n, sizeof *k.list, cmp_product);
+    *out = k.list;
+    *n = k.n;
+}
+
+void cin7_products_free(cin7_product *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].sku);
+        free(p[i].id);
+        free(p[i].name);
+    }
+    free(p);
 }
 
 void cin7_product_skus(cin7 *c, char ***skus, size_t *n, outcome *out)
 {
-    skus_ctx k = {c, NULL, 0, 0};
-    each_page(c, "product?", "", PRIO_BULK, out, skus_page, &k);
-    *skus = k.skus;
-    *n = k.n;
+    cin7_product *list = NULL;
+    cin7_products(c, &list, n, out);
+    *skus = xcalloc(*n + 1, sizeof **skus);
+    for (size_t i = 0; i < *n; i++) {
+        (*skus)[i] = list[i].sku;
+        free(list[i].id);
+        free(list[i].name);
+    }
+    free(list);
+}
+
+cJSON *cin7_line_json(const cin7_line *l, int purchase)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (l->product_id && *l->product_id)
+        cJSON_AddStringToObject(o, "ProductID", l->product_id);
+    cJSON_AddStringToObject(o, "SKU", l->sku);
+    cJSON_AddStringToObject(o, "Name", l->name && *l->name ? l->name : l->sku);
+    cJSON_AddNumberToObject(o, "Quantity", l->qty);
+    cJSON_AddNumberToObject(o, "Price", l->price);
+    cJSON_AddNumberToObject(o, "Discount", l->discount);
+    cJSON_AddNumberToObject(o, "Tax", l->tax);
+    cJSON_AddStringToObject(o, "TaxRule", l->tax_rule);
+    cJSON_AddNumberToObject(o, "Total", c7qty_line_total(l->qty, l->price, l->discount));
+    if (purchase || l->comment)
+        cJSON_AddStringToObject(o, "Comment", l->comment ? l->comment : "");
+    if (purchase)
+        cJSON_AddStringToObject(o, "SupplierSKU", l->supplier_sku ? l->supplier_sku : "");
+    return o;
 }
 
 void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outcome *out)
@@ -230,6 +330,41 @@ void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outc
     if (id)
         *sale_id = xstrdup(id);
     cJSON_Delete(v);
+}
+
+void cin7_post_order(cin7 *c, const char *path, const cJSON *body, int prio, outcome *out)
+{
+    char *text = json_print(body);
+    /* The lines replace the order's: safe to repeat, so an idempotent call
+     * (a dropped connection may be retried at once). */
+    cin7_call(c, "POST", path, text, prio, 1, out);
+    free(text);
+}
+
+void cin7_sale_find(cin7 *c, const char *external_id, int prio, char **sale_id,
+                    char **order_status, outcome *out)
+{
+    *sale_id = NULL;
+    *order_status = NULL;
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, "saleList?ExternalID=");
+    sbuf_urlenc(&path, external_id);
+    cJSON *rows = NULL;
+    cin7_list(c, sbuf_str(&path), "SaleList", prio, &rows, out);
+    sbuf_free(&path);
+    const cJSON *row;
+    cJSON_ArrayForEach(row, rows)
+    {
+        const char *status = str(row, "Status"), *ext = str(row, "ExternalID");
+        const char *id = str(row, "SaleID");
+        if (*sale_id || !id || !ext || strcmp(ext, external_id) != 0 ||
+            (status && strcmp(status, "VOIDED") == 0))
+            continue;
+        *sale_id = xstrdup(id);
+        const char *os = str(row, "OrderStatus");
+        *order_status = xstrdup(os ? os : "NOT AVAILABLE");
+    }
+    cJSON_Delete(rows);
 }
 
 typedef struct {
@@ -265,37 +400,6 @@ static void each_sale(cin7 *c, const char *ref, int prio, outcome *out,
     sales_ctx k = {c, ref, fn, ud};
     each_page(c, "saleList?", sbuf_str(&search), prio, out, sales_page, &k);
     sbuf_free(&search);
-}
-
-typedef struct {
-    const char *external_id;
-    char *found;
-} find_ctx;
-
-static void find_one(const cJSON *row, void *ud)
-{
-    find_ctx *f = ud;
-    if (f->found)
-        return;
-    const char *status = str(row, "Status");
-    if (status && strcmp(status, "VOIDED") == 0)
-        return;
-    const char *ext = str(row, "ExternalID");
-    if (f->external_id && (!ext || strcmp(ext, f->external_id) != 0))
-        return;
-    const char *id = str(row, "SaleID");
-    if (!id)
-        id = str(row, "ID");
-    if (id)
-        f->found = xstrdup(id);
-}
-
-void cin7_sale_find(cin7 *c, const char *ref, const char *external_id, int prio, char **sale_id,
-                    outcome *out)
-{
-    find_ctx f = {external_id, NULL};
-    each_sale(c, ref, prio, out, find_one, &f);
-    *sale_id = f.found;
 }
 
 typedef struct {

@@ -3,11 +3,17 @@
  * one supplier never race: paid orders mark SKUs (coalesced), a schedule
  * marks every SKU, and the thread checks the marked ones. A SKU below its
  * cover threshold gets a line on its supplier's open DRAFT purchase,
- * created when there is none. The open draft's id is kept in the store
- * ("podraft:<supplier id>"), its creation is recorded as an intent before
- * the POST and looked up by its Note after an unknown outcome, so retries,
- * restarts and duplicate webhooks never make a second draft for a (supplier,
- * SKU) while one is open: they update its line.
+ * created when there is none, as Cin7 takes a purchase: POST
+ * advanced-purchase (the header) then POST purchase/order with the lines,
+ * DRAFT; a draft's lines are updated by posting purchase/order again (it
+ * replaces them). The open draft's id is kept in the store
+ * ("podraft:<supplier id>"); "open" is an order still DRAFT or not started
+ * (NOT AVAILABLE: a header whose lines are not in yet). A header's creation
+ * is recorded as an intent before the POST; after an unknown outcome the
+ * supplier's header without lines is looked for and adopted (Cin7's
+ * purchases have no ExternalID), so retries, restarts and duplicate
+ * webhooks never make a second draft for a (supplier, SKU) while one is
+ * open: they update its line.
  */
 #include "replen.h"
 
@@ -32,7 +38,8 @@
 
 /* What Cin7's product records say about one SKU's supplier. */
 typedef struct {
-    char *sku;
+    char *sku, *product_id, *name;
+    double cost;        /* the supplier's price */
     char *supplier_id, *supplier;
     char **locations;   /* the locations the supplier serves for it */
     size_t n_locations;
@@ -62,6 +69,8 @@ static void supply_free(replenisher *r)
     for (size_t i = 0; i < r->n_supply; i++) {
         sku_supply *s = &r->supply[i];
         free(s->sku);
+        free(s->product_id);
+        free(s->name);
         free(s->supplier_id);
         free(s->supplier);
         for (size_t k = 0; k < s->n_locations; k++)
@@ -104,10 +113,15 @@ static int load_supply(replenisher *r)
             continue;
         sku_supply *s = &list[n++];
         s->sku = xstrdup(sku);
+        s->product_id = xstrdup(str(p, "ID") ? str(p, "ID") : "");
+        s->name = xstrdup(str(p, "Name") ? str(p, "Name") : sku);
         s->lead_days = -1;
         const cJSON *sup = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "Suppliers"), 0);
         if (!sup)
             continue;
+        s->cost = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sup, "Cost"));
+        if (s->cost != s->cost || s->cost < 0) /* NaN when absent */
+            s->cost = 0;
         s->supplier_id = str(sup, "SupplierID") ? xstrdup(str(sup, "SupplierID")) : NULL;
         s->supplier = str(sup, "SupplierName") ? xstrdup(str(sup, "SupplierName")) : NULL;
         const cJSON *opts = cJSON_GetObjectItemCaseSensitive(sup, "ProductSupplierOptions");
@@ -189,77 +203,123 @@ static void cannot_reorder(syncd *sd, const char *sku, const char *reason)
 
 /* ---- the draft purchase of a supplier ---------------------------------------- */
 
+/* A line of a draft: ours (from the supplier record) or one already on
+ * it (a buyer's, kept as it is). Strings malloc'd. */
 typedef struct {
-    char *sku;
-    int64_t qty;
-    double price;
+    char *sku, *product_id, *name, *tax_rule, *comment, *supplier_sku;
+    double qty, price, discount, tax;
 } po_line;
 
-/* GET purchase?ID: the order's lines and whether it is still a draft.
- * Returns 1 draft, 0 no longer a draft (or gone), -1 could not tell. */
-static int read_draft(syncd *sd, const char *id, po_line **lines, size_t *n)
+static char *dup_str(const cJSON *o, const char *key)
 {
-    *lines = NULL;
-    *n = 0;
-    sbuf path = SBUF_INIT;
-    sbuf_puts(&path, "purchase?ID=");
-    sbuf_urlenc(&path, id);
-    outcome o;
-    cJSON *v = NULL;
-    cin7_get_json(sd->c7, sbuf_str(&path), PRIO_NORMAL, &v, &o);
-    sbuf_free(&path);
-    int gone = o.action == POLICY_PERMANENT; /* 404 */
-    outbound_done(&o);
-    if (!v)
-        return gone ? 0 : -1;
-    const cJSON *order = cJSON_GetObjectItemCaseSensitive(v, "Order");
-    const char *ostatus = str(order, "Status");
-    int draft = ostatus && strcmp(ostatus, "DRAFT") == 0;
-    const cJSON *l;
-    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(order, "Lines"))
-    {
-        const char *sku = str(l, "SKU");
-        if (!sku)
-            continue;
-        *lines = xrealloc(*lines, (*n + 1) * sizeof **lines);
-        (*lines)[(*n)++] = (po_line){xstrdup(sku),
-                                     (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(l, "Quantity")),
-                                     cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(l, "Price"))};
-    }
-    cJSON_Delete(v);
-    return draft;
+    const char *v = str(o, key);
+    return v ? xstrdup(v) : NULL;
+}
+
+static double number(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static void line_free(po_line *l)
+{
+    free(l->sku);
+    free(l->product_id);
+    free(l->name);
+    free(l->tax_rule);
+    free(l->comment);
+    free(l->supplier_sku);
 }
 
 static void lines_free(po_line *l, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(l[i].sku);
+        line_free(&l[i]);
     free(l);
 }
 
-static cJSON *lines_json(const po_line *l, size_t n)
+/* GET purchase/order?TaskID: the order's lines and whether it is still
+ * open (DRAFT, or NOT AVAILABLE: no lines yet). Returns 1 open, 0 no longer
+ * (authorised, voided, gone), -1 could not tell. */
+static int read_draft(syncd *sd, const char *id, po_line **lines, size_t *n)
 {
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "SKU", l[i].sku);
-        cJSON_AddNumberToObject(o, "Quantity", (double)l[i].qty);
-        if (l[i].price > 0)
-            cJSON_AddNumberToObject(o, "Price", l[i].price);
-        cJSON_AddItemToArray(a, o);
+    *lines = NULL;
+    *n = 0;
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, "purchase/order?TaskID=");
+    sbuf_urlenc(&path, id);
+    outcome o;
+    cJSON *v = NULL;
+    cin7_get_json(sd->c7, sbuf_str(&path), PRIO_NORMAL, &v, &o);
+    sbuf_free(&path);
+    int gone = o.action == POLICY_PERMANENT; /* 400/404: no such purchase */
+    outbound_done(&o);
+    if (!v)
+        return gone ? 0 : -1;
+    const char *ostatus = str(v, "Status");
+    int open = ostatus && (strcmp(ostatus, "DRAFT") == 0 || strcmp(ostatus, "NOT AVAILABLE") == 0);
+    const cJSON *l;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(v, "Lines"))
+    {
+        if (!str(l, "SKU"))
+            continue;
+        *lines = xrealloc(*lines, (*n + 1) * sizeof **lines);
+        (*lines)[(*n)++] = (po_line){dup_str(l, "SKU"),      dup_str(l, "ProductID"),
+                                     dup_str(l, "Name"),     dup_str(l, "TaxRule"),
+                                     dup_str(l, "Comment"),  dup_str(l, "SupplierSKU"),
+                                     number(l, "Quantity"),  number(l, "Price"),
+                                     number(l, "Discount"),  number(l, "Tax")};
     }
-    return a;
+    cJSON_Delete(v);
+    return open;
 }
 
-/* The supplier's first open DRAFT purchase in Cin7, whoever made it: a
- * buyer's own, or this engine's after a POST whose answer was lost or a
- * store that forgot it. Returns 0 with *id (malloc'd) or NULL when there is
- * none, -1 when Cin7 could not be read. */
-static int find_open_draft(syncd *sd, const sku_supply *sup, char **id)
+/* The purchase/order body: every line, DRAFT. */
+static cJSON *order_body(const char *id, const po_line *l, size_t n)
+{
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "TaskID", id);
+    cJSON_AddStringToObject(b, "Status", "DRAFT");
+    cJSON_AddStringToObject(b, "Memo", "Drafted by syncd replenishment: days of cover below threshold");
+    cJSON *a = cJSON_AddArrayToObject(b, "Lines");
+    for (size_t i = 0; i < n; i++) {
+        cin7_line cl = {l[i].product_id, l[i].sku, l[i].name, l[i].tax_rule, l[i].comment,
+                        l[i].supplier_sku, l[i].qty, l[i].price, l[i].discount, l[i].tax};
+        cJSON_AddItemToArray(a, cin7_line_json(&cl, 1));
+    }
+    return b;
+}
+
+/* Posts the lines of draft id (they replace its lines: safe to repeat).
+ * Returns 0, or -1 to try again later. */
+static int post_lines(syncd *sd, const sku_supply *sup, const char *id, const po_line *l, size_t n)
+{
+    cJSON *b = order_body(id, l, n);
+    outcome o;
+    cin7_post_order(sd->c7, "purchase/order", b, PRIO_NORMAL, &o);
+    cJSON_Delete(b);
+    int ok = o.action == POLICY_DONE;
+    if (ok)
+        log_info("replenishment: draft %s of %s now has %zu lines", id, sup->supplier, n);
+    else
+        log_warn("replenishment: cannot put lines on draft %s: %s", id, o.error);
+    outbound_done(&o);
+    return ok ? 0 : -1;
+}
+
+/* The supplier's first purchase in Cin7 whose order is ostatus ("DRAFT":
+ * an open draft, whoever made it, a buyer's own or this engine's after a
+ * store that forgot it; "NOT AVAILABLE": a header without lines, left by a
+ * POST whose answer was lost). Returns 0 with *id (malloc'd) or NULL when
+ * there is none, -1 when Cin7 could not be read. */
+static int find_open_draft(syncd *sd, const sku_supply *sup, const char *ostatus, char **id)
 {
     *id = NULL;
     sbuf path = SBUF_INIT;
-    sbuf_puts(&path, "purchaseList?OrderStatus=DRAFT&Search=");
+    sbuf_puts(&path, "purchaseList?OrderStatus=");
+    sbuf_urlenc(&path, ostatus);
+    sbuf_puts(&path, "&Search=");
     sbuf_urlenc(&path, sup->supplier);
     cJSON *rows = NULL;
     outcome o;
@@ -272,9 +332,9 @@ static int find_open_draft(syncd *sd, const sku_supply *sup, char **id)
     cJSON_ArrayForEach(row, rows)
     {
         const char *rid = str(row, "ID"), *sid = str(row, "SupplierID");
-        const char *ost = str(row, "OrderStatus");
+        const char *ost = str(row, "OrderStatus"), *st = str(row, "Status");
         if (!*id && rid && sid && strcmp(sid, sup->supplier_id) == 0 && ost &&
-            strcmp(ost, "DRAFT") == 0)
+            strcmp(ost, ostatus) == 0 && !(st && strcmp(st, "VOIDED") == 0))
             *id = xstrdup(rid);
     }
     cJSON_Delete(rows);
@@ -315,7 +375,7 @@ static int open_draft(syncd *sd, const sku_supply *sup, const char *key, char **
             return 0;
         store_kv_set(sd->st, key, NULL);
     }
-    if (find_open_draft(sd, sup, id) < 0)
+    if (find_open_draft(sd, sup, "DRAFT", id) < 0)
         return -1;
     if (!*id)
         return 0;
@@ -328,54 +388,47 @@ static int open_draft(syncd *sd, const sku_supply *sup, const char *key, char **
     return 0;
 }
 
+/* A wanted line from the supplier record. */
+static po_line our_line(syncd *sd, const sku_supply *sup, const po_line *want)
+{
+    return (po_line){xstrdup(want->sku), xstrdup(sup->product_id), xstrdup(sup->name),
+                     xstrdup(sd->cfg.cin7_purchase_tax_rule), NULL, NULL, want->qty, sup->cost, 0,
+                     0};
+}
+
 /* Puts the wanted lines on open draft id (which has lines have): the
  * newest quantity wins, other lines (a buyer's own) stay as they are; no
- * call when nothing changes. Takes have. Returns 0, or -1 to try later. */
+ * call when nothing changes (a draft without lines always gets them).
+ * Takes have. Returns 0, or -1 to try later. */
 static int update_draft(syncd *sd, const sku_supply *sup, const char *id, po_line *have,
                         size_t n_have, const po_line *want, size_t n_want)
 {
-    int changed = 0;
+    int changed = n_have == 0;
     for (size_t i = 0; i < n_want; i++) {
         size_t k = 0;
         while (k < n_have && strcmp(have[k].sku, want[i].sku) != 0)
             k++;
         if (k == n_have) {
             have = xrealloc(have, (n_have + 1) * sizeof *have);
-            have[n_have++] = (po_line){xstrdup(want[i].sku), want[i].qty, want[i].price};
+            have[n_have++] = our_line(sd, sup, &want[i]);
             changed = 1;
         } else if (have[k].qty != want[i].qty) {
             have[k].qty = want[i].qty;
             changed = 1;
         }
     }
-    int ok = 1;
+    int rc = 0;
     if (changed) {
-        cJSON *b = cJSON_CreateObject();
-        cJSON_AddStringToObject(b, "TaskID", id);
-        cJSON_AddStringToObject(b, "Status", "DRAFT");
-        cJSON_AddItemToObject(b, "Lines", lines_json(have, n_have));
-        char *body = json_print(b);
-        cJSON_Delete(b);
-        outcome o;
-        /* Replacing lines is idempotent: safe to repeat. */
-        cin7_call(sd->c7, "POST", "purchase/order", body, PRIO_NORMAL, 1, &o);
-        free(body);
-        ok = o.action == POLICY_DONE;
-        if (ok) {
+        rc = post_lines(sd, sup, id, have, n_have);
+        if (rc == 0)
             metrics_inc(sd->m, "syncd_po_lines_updated_total", (int64_t)n_want);
-            log_info("replenishment: draft %s of %s now has %zu lines", id, sup->supplier, n_have);
-        } else {
-            log_warn("replenishment: cannot update draft %s: %s", id, o.error);
-        }
-        outbound_done(&o);
     }
     lines_free(have, n_have);
-    return ok ? 0 : -1;
+    return rc;
 }
 
-/* The body of a new draft under intent (its Note). Caller frees. */
-static char *draft_body(syncd *sd, const sku_supply *sup, const char *intent, int64_t now,
-                        const po_line *want, size_t n_want)
+/* The header of a new draft under intent (its Note). Caller frees. */
+static char *draft_body(syncd *sd, const sku_supply *sup, const char *intent, int64_t now)
 {
     char required[40];
     clock_format_iso(clock_epoch_ms(&sd->clk, now + (int64_t)(sup->lead_days * 86400000.0)), 1,
@@ -385,21 +438,21 @@ static char *draft_body(syncd *sd, const sku_supply *sup, const char *intent, in
     if (sup->n_locations)
         cJSON_AddStringToObject(b, "Location", sup->locations[0]);
     cJSON_AddStringToObject(b, "RequiredBy", required);
+    /* Receive first, then invoice: the usual way for stock bought in. */
+    cJSON_AddStringToObject(b, "Approach", "STOCK");
     cJSON_AddStringToObject(b, "Note", intent);
-    cJSON *ord = cJSON_AddObjectToObject(b, "Order");
-    cJSON_AddStringToObject(ord, "Status", "DRAFT");
-    cJSON_AddStringToObject(ord, "Memo", "Drafted by syncd replenishment: days of cover below threshold");
-    cJSON_AddItemToObject(ord, "Lines", lines_json(want, n_want));
     char *body = json_print(b);
     cJSON_Delete(b);
     return body;
 }
 
-/* A new draft, its intent recorded first. Generation numbers give each
- * draft ever made for the supplier its own intent (and Note); a generation
- * whose draft was made is closed now (open_draft found nothing open), so
- * the next one is used. An unfinished intent was looked for by that search
- * and is sent again. Returns 0, or -1 to try again later. */
+/* A new draft, its intent recorded first: the header (POST
+ * advanced-purchase), then its lines (purchase/order). Generation numbers
+ * give each draft ever made for the supplier its own intent (and Note); a
+ * generation whose draft was made is closed now (open_draft found nothing
+ * open), so the next one is used. An unfinished intent may have left a
+ * header in Cin7: the supplier's header without lines is adopted, else the
+ * header is sent again. Returns 0, or -1 to try again later. */
 static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const po_line *want,
                         size_t n_want)
 {
@@ -409,10 +462,11 @@ static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const
     char *g = store_kv_get(sd->st, gen_key);
     long long gen = g ? atoll(g) : 0;
     free(g);
-    char *body = NULL;
+    char *body = NULL, *id = NULL;
+    int unfinished = 0;
     for (int tries = 0;; tries++) {
         snprintf(intent, sizeof intent, "po:%s:%lld", sup->supplier_id, gen);
-        body = draft_body(sd, sup, intent, now, want, n_want);
+        body = draft_body(sd, sup, intent, now);
         int state = WRITE_INTENT;
         char *remote = NULL;
         int fresh = store_write_intent(sd->st, intent, "purchase", body, now, &state, &remote);
@@ -421,38 +475,60 @@ static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const
             free(body);
             return -1;
         }
-        if (fresh || state != WRITE_DONE)
+        if (fresh || state != WRITE_DONE) {
+            unfinished = !fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN);
             break;
+        }
         free(body);
         snprintf(next, sizeof next, "%lld", ++gen);
         store_kv_set(sd->st, gen_key, next);
         if (tries == 1)
             return -1; /* the store keeps answering "done": try again later */
     }
-    outcome o;
-    cin7_call(sd->c7, "POST", "purchase", body, PRIO_NORMAL, 0, &o);
-    free(body);
-    cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
-    char *id = v && str(v, "ID") ? xstrdup(str(v, "ID")) : NULL;
-    cJSON_Delete(v);
-    if (!id) {
-        store_write_outcome(sd->st, intent, o.action == POLICY_LOOKUP ? WRITE_UNKNOWN : WRITE_FAILED,
-                            NULL, clock_now_ms(&sd->clk));
-        log_warn("replenishment: cannot draft a purchase from %s: %s", sup->supplier, o.error);
-        if (o.action == POLICY_PERMANENT)
-            cannot_reorder(sd, want[0].sku, "Cin7 refused the purchase draft");
-        outbound_done(&o);
+    if (unfinished && find_open_draft(sd, sup, "NOT AVAILABLE", &id) < 0) {
+        free(body);
         return -1;
     }
-    outbound_done(&o);
-    metrics_inc(sd->m, "syncd_po_drafts_created_total", 1);
-    log_info("replenishment: drafted purchase %s from %s with %zu lines", id, sup->supplier, n_want);
+    if (id) {
+        log_info("replenishment: %s has header %s without lines (an earlier answer was lost); "
+                 "adopting it", sup->supplier, id);
+    } else {
+        outcome o;
+        cin7_call(sd->c7, "POST", "advanced-purchase", body, PRIO_NORMAL, 0, &o);
+        cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
+        id = v && str(v, "ID") ? xstrdup(str(v, "ID")) : NULL;
+        cJSON_Delete(v);
+        if (!id) {
+            store_write_outcome(sd->st, intent,
+                                o.action == POLICY_LOOKUP ? WRITE_UNKNOWN : WRITE_FAILED, NULL,
+                                clock_now_ms(&sd->clk));
+            log_warn("replenishment: cannot draft a purchase from %s: %s", sup->supplier, o.error);
+            if (o.action == POLICY_PERMANENT)
+                cannot_reorder(sd, want[0].sku, "Cin7 refused the purchase draft");
+            outbound_done(&o);
+            free(body);
+            return -1;
+        }
+        outbound_done(&o);
+        metrics_inc(sd->m, "syncd_po_drafts_created_total", 1);
+    }
+    free(body);
     store_write_outcome(sd->st, intent, WRITE_DONE, id, clock_now_ms(&sd->clk));
     store_kv_set(sd->st, key, id);
     snprintf(next, sizeof next, "%lld", gen + 1);
     store_kv_set(sd->st, gen_key, next);
+    /* The lines: when this fails the header stays the supplier's open
+     * draft (remembered above) and the next pass posts them. */
+    po_line *lines = xcalloc(n_want + 1, sizeof *lines);
+    for (size_t i = 0; i < n_want; i++)
+        lines[i] = our_line(sd, sup, &want[i]);
+    int rc = post_lines(sd, sup, id, lines, n_want);
+    lines_free(lines, n_want);
+    if (rc == 0)
+        log_info("replenishment: drafted purchase %s from %s with %zu lines", id, sup->supplier,
+                 n_want);
     free(id);
-    return 0;
+    return rc;
 }
 
 /* Puts the wanted lines on the supplier's open draft, creating it when
@@ -586,7 +662,7 @@ static void check(replenisher *r, char **skus, size_t n)
                  skus[i], d.days_of_cover, (long long)position, velocity, (long long)d.quantity,
                  sp->supplier);
         sups[n_want] = sp;
-        want[n_want++] = (po_line){skus[i], d.quantity, 0};
+        want[n_want++] = (po_line){.sku = skus[i], .qty = (double)d.quantity};
     }
     /* One draft per supplier with all its wanted lines. */
     for (size_t i = 0; i < n_want; i++) {

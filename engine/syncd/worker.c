@@ -146,7 +146,7 @@ static int register_webhooks(syncd *sd)
      * sent back to Shopify. */
     const char *types[3] = {"Stock/AvailableStockLevelChanged", NULL, NULL};
     if (sd->cfg.fulfillments) {
-        types[1] = "Sale/ShipmentTrackingNumberChanged";
+        types[1] = "Sale/ShipmentAuthorised";
         types[2] = "Sale/Backordered";
     }
     cJSON *list = NULL;
@@ -246,7 +246,7 @@ static handled dispatch(syncd *sd, const store_event *ev)
         return orders_cancelled(sd, ev);
     if (strcmp(ev->topic, "Stock/AvailableStockLevelChanged") == 0)
         return stock_changed(sd, ev);
-    if (strcmp(ev->topic, "Sale/ShipmentTrackingNumberChanged") == 0)
+    if (strcmp(ev->topic, "Sale/ShipmentAuthorised") == 0)
         return fulfil_sale(sd, ev);
     if (strcmp(ev->topic, "Sale/Backordered") == 0)
         return fulfil_backordered(sd, ev);
