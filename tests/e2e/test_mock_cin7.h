@@ -21,7 +21,8 @@ extern const char *const c7t_auth2[]; /* account acme, key k2 (app "erp") */
 /* Starts mock-cin7 on the world of most tests: account acme, no rate
  * limit, three locations, supplier "Acme Supply" (lead 1h, MOQ 50, EUR,
  * serves Main and East), SKUs A-1 (Main 100, East 5), A-2 (Main 10), B-1
- * (none), and the settings given in extra JSON members (may be ""); args
+ * (none), customer "Web Shop", and the settings given in extra JSON
+ * members (may be ""); args
  * are further arguments (NULL-terminated, may be NULL). Other configs, and
  * the demo world, start through e2e_start_config and e2e_start. */
 void c7t_start_world(e2e_server *s, const char *extra, const char *const *args);
@@ -50,6 +51,23 @@ const cJSON *c7t_entry(const cJSON *journal, const char *kind, int nth);
 int c7t_count(const cJSON *journal, const char *kind);
 /* The state's stock row of sku at location (a new tree, caller frees). */
 cJSON *c7t_stock(const e2e_server *s, const char *sku, const char *location);
+
+/* Order lines as Cin7 takes them, from "SKU:qty@price,..." (price 10 when
+ * not given; qty may be decimal): Name, Quantity, Price, Tax 0, TaxRule
+ * "Tax Exempt", the Total Cin7 checks. The JSON array's text, malloc'd. */
+char *c7t_lines(const char *spec);
+/* A sale the way Cin7 takes one, with c7t_auth: POST sale (customer "Web
+ * Shop", SkipQuote, CustomerReference ref, ExternalID "x-"ref, location,
+ * a shipping address) then POST sale/order with the lines of spec and
+ * status (DRAFT or AUTHORISED). Returns the sale's ID (malloc'd). */
+char *c7t_sale(const e2e_server *s, const char *ref, const char *location, const char *spec,
+               const char *status);
+/* GET sale?ID= (a tree the caller frees). */
+cJSON *c7t_sale_doc(const e2e_server *s, const char *id);
+/* A purchase the way Cin7 takes one, with c7t_auth: POST advanced-purchase
+ * (supplier "Acme Supply", location) then, when spec is not NULL, POST
+ * purchase/order with its lines and status. Returns the ID (malloc'd). */
+char *c7t_purchase(const e2e_server *s, const char *location, const char *spec, const char *status);
 
 /* A webhook receiver in the test process. */
 typedef struct {

@@ -2,6 +2,7 @@
 #include "test_mock_cin7.h"
 
 #include "mem.h"
+#include "sbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,8 @@ static char *world_config(const char *extra)
         "{\"sku\":\"B-1\",\"name\":\"Bolt\"}],"
         "\"stock\":[{\"sku\":\"A-1\",\"location\":\"Main Warehouse\",\"on_hand\":100},"
         "{\"sku\":\"A-1\",\"location\":\"East\",\"on_hand\":5},"
-        "{\"sku\":\"A-2\",\"location\":\"Main Warehouse\",\"on_hand\":10}]%s%s}",
+        "{\"sku\":\"A-2\",\"location\":\"Main Warehouse\",\"on_hand\":10}],"
+        "\"customers\":[{\"name\":\"Web Shop\"}]%s%s}",
         extra && *extra ? "," : "", extra ? extra : "");
 }
 
@@ -123,6 +125,83 @@ cJSON *c7t_stock(const e2e_server *s, const char *sku, const char *location)
     if (!found)
         test_fail(__FILE__, __LINE__, "no stock row for %s at %s", sku, location);
     return found;
+}
+
+char *c7t_lines(const char *spec)
+{
+    sbuf b = SBUF_INIT;
+    sbuf_putc(&b, '[');
+    char *copy = xstrdup(spec);
+    char *save = NULL;
+    int n = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char sku[64];
+        double qty = 0, price = 10;
+        if (sscanf(tok, "%63[^:]:%lf@%lf", sku, &qty, &price) < 2)
+            test_fail(__FILE__, __LINE__, "bad line spec \"%s\"", tok);
+        sbuf_printf(&b,
+                    "%s{\"SKU\":\"%s\",\"Name\":\"%s\",\"Quantity\":%.4f,\"Price\":%.4f,"
+                    "\"Tax\":0,\"TaxRule\":\"Tax Exempt\",\"Total\":%.4f}",
+                    n++ ? "," : "", sku, sku, qty, price, qty * price);
+    }
+    free(copy);
+    sbuf_putc(&b, ']');
+    return sbuf_take(&b);
+}
+
+/* The ID of an answer (fails the test when it has none); malloc'd. */
+static char *id_of(cJSON *v)
+{
+    const char *id = c7t_str(v, "ID");
+    if (!id)
+        test_fail(__FILE__, __LINE__, "the answer has no ID");
+    char *copy = xstrdup(id);
+    cJSON_Delete(v);
+    return copy;
+}
+
+/* POST path with {key: id, Status, Memo, Lines} (the section endpoints). */
+static void post_section(const e2e_server *s, const char *path, const char *key, const char *id,
+                         const char *spec, const char *status)
+{
+    char *lines = c7t_lines(spec);
+    char *body = xasprintf("{\"%s\":\"%s\",\"Status\":\"%s\",\"Memo\":\"\",\"Lines\":%s}", key,
+                           id, status, lines);
+    cJSON_Delete(c7t_call(s, c7t_auth, "POST", path, body, 200));
+    free(body);
+    free(lines);
+}
+
+char *c7t_sale(const e2e_server *s, const char *ref, const char *location, const char *spec,
+               const char *status)
+{
+    char *body = xasprintf(
+        "{\"Customer\":\"Web Shop\",\"CustomerReference\":\"%s\",\"ExternalID\":\"x-%s\","
+        "\"Location\":\"%s\",\"SkipQuote\":true,"
+        "\"ShippingAddress\":{\"Line1\":\"1 Main St\",\"City\":\"Austin\",\"Country\":\"US\"}}",
+        ref, ref, location);
+    char *id = id_of(c7t_call(s, c7t_auth, "POST", "/ExternalApi/v2/sale", body, 200));
+    free(body);
+    post_section(s, "/ExternalApi/v2/sale/order", "SaleID", id, spec, status);
+    return id;
+}
+
+cJSON *c7t_sale_doc(const e2e_server *s, const char *id)
+{
+    char *path = xasprintf("/ExternalApi/v2/sale?ID=%s", id);
+    cJSON *v = c7t_call(s, c7t_auth, "GET", path, NULL, 200);
+    free(path);
+    return v;
+}
+
+char *c7t_purchase(const e2e_server *s, const char *location, const char *spec, const char *status)
+{
+    char *body = xasprintf("{\"Supplier\":\"Acme Supply\",\"Location\":\"%s\"}", location);
+    char *id = id_of(c7t_call(s, c7t_auth, "POST", "/ExternalApi/v2/advanced-purchase", body, 200));
+    free(body);
+    if (spec)
+        post_section(s, "/ExternalApi/v2/purchase/order", "TaskID", id, spec, status);
+    return id;
 }
 
 /* ---- the receiver ---------------------------------------------------------------- */

@@ -17,6 +17,7 @@
 #include "port.h"
 #include "sbuf.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,4 +213,84 @@ TEST_T(prism, flags_an_answer_of_the_wrong_shape, 300)
     expect_findings(&pr, 1, "response.body.ProductAvailabilityList");
     proc_stop(pr.p, 5000);
     httpd_free(h);
+}
+
+/* The Cin7 operations a Prism log's requests used ("GET /saleList", ...),
+ * one per line, sorted, each once, appended to ops; returns how many
+ * requests Prism forwarded upstream. */
+static int prism_operations(const char *log, sbuf *ops)
+{
+    char seen[64][64];
+    int n = 0, forwarded = 0;
+    for (const char *p = strstr(log, "[HTTP SERVER] "); p; p = strstr(p + 1, "[HTTP SERVER] ")) {
+        char method[16], path[48];
+        if (sscanf(p + 14, "%15s %47s", method, path) != 2 || path[0] != '/')
+            continue;
+        for (char *m = method; *m; m++)
+            *m = (char)toupper((unsigned char)*m);
+        char op[64];
+        snprintf(op, sizeof op, "%s %s", method, path);
+        int known = 0;
+        for (int i = 0; i < n && !known; i++)
+            known = strcmp(seen[i], op) == 0;
+        if (!known && n < 64)
+            snprintf(seen[n++], sizeof seen[0], "%s", op);
+    }
+    for (const char *p = strstr(log, "> Forwarding "); p; p = strstr(p + 1, "> Forwarding "))
+        forwarded++;
+    qsort(seen, (size_t)n, sizeof seen[0], (int (*)(const void *, const void *))strcmp);
+    for (int i = 0; i < n; i++)
+        sbuf_printf(ops, "%s\n", seen[i]);
+    return forwarded;
+}
+
+/* API requests in a mock's journal file (JSON lines). */
+static int journal_requests(const char *path)
+{
+    char *text = test_read_file(path);
+    if (!text)
+        test_fail(__FILE__, __LINE__, "cannot read %s", path);
+    int n = 0;
+    for (const char *p = strstr(text, "\"kind\":\"request\""); p; p = strstr(p + 1, "\"kind\":\"request\""))
+        n++;
+    free(text);
+    return n;
+}
+
+TEST_T(prism, ci_smoke_makes_only_calls_the_reference_has, 600)
+{
+    /* The release gate's scenario with every Cin7 call syncd makes passing
+     * through Prism: the run must pass its gates, and Prism must find
+     * nothing in any request or answer. */
+    char *dir = xasprintf("%s/ci-smoke", test_tmp_dir());
+    const char *args[] = {"run", "scenarios/ci-smoke.json", "--out", dir, "--quiet",
+                          "--cin7-proxy", "scripts/prism-cin7.sh {upstream} {port}", NULL};
+    e2e_surge_result r = e2e_surge(args);
+    if (r.code != 0)
+        test_fail(__FILE__, __LINE__, "surge exited %d; stderr:\n%.3000s", r.code, r.err);
+    e2e_surge_free(&r);
+    char *log_path = xasprintf("%s/cin7-proxy.log", dir);
+    char *log = test_read_file(log_path);
+    if (!log)
+        test_fail(__FILE__, __LINE__, "cannot read %s", log_path);
+    sbuf list = SBUF_INIT, ops = SBUF_INIT;
+    int n = prism_findings(log, &list);
+    int forwarded = prism_operations(log, &ops);
+    printf("Cin7 operations syncd used:\n%s", sbuf_str(&ops));
+    if (n != 0)
+        test_fail(__FILE__, __LINE__, "Prism found %d problems:\n%.6000s", n, sbuf_str(&list));
+    /* Every call went through Prism: as many requests reached the mock as
+     * Prism forwarded, and the order flow of the reference was used. */
+    char *journal = xasprintf("%s/mock-cin7.journal.jsonl", dir);
+    EXPECT_GT_INT(forwarded, 0);
+    EXPECT_EQ_INT(journal_requests(journal), forwarded);
+    EXPECT_CONTAINS(sbuf_str(&ops), "POST /sale\n");
+    EXPECT_CONTAINS(sbuf_str(&ops), "POST /sale/order\n");
+    EXPECT_CONTAINS(sbuf_str(&ops), "GET /ref/productavailability\n");
+    free(journal);
+    sbuf_free(&list);
+    sbuf_free(&ops);
+    free(log);
+    free(log_path);
+    free(dir);
 }

@@ -17,13 +17,20 @@
 
 static const status_line two_lines[] = {{"A-1", 3, 0}, {"A-2", 2, 0}};
 
+/* A sale that says it shipped (Status does not matter). */
+static const status_sale shipped = {"ORDERED", "SHIPPED", "FULFILLED"};
+
 /* A state that tells Shopify nothing: kind, state name, no units. */
-static void expect_none(const char *status, const char *tracking, const char *state)
+static void expect_none(const char *status, const char *shipping, const char *fulfilment,
+                        const char *state)
 {
     int64_t ship[2] = {-1, -1};
-    status_action a = status_map(status, tracking, two_lines, 2, ship);
+    status_sale s = {status, shipping, fulfilment};
+    status_action a = status_map(&s, two_lines, 2, ship);
     if (a.kind != STATUS_NONE)
-        test_fail(__FILE__, __LINE__, "status %s: expected no action, got kind %d", status, a.kind);
+        test_fail(__FILE__, __LINE__, "status %s/%s/%s: expected no action, got kind %d",
+                  status ? status : "-", shipping ? shipping : "-", fulfilment ? fulfilment : "-",
+                  a.kind);
     EXPECT_EQ_STR(a.state, state);
     EXPECT_TRUE(a.note && *a.note);
     EXPECT_EQ_INT(ship[0], 0);
@@ -32,61 +39,71 @@ static void expect_none(const char *status, const char *tracking, const char *st
 
 TEST(syncd7_status, before_shipping_nothing_reaches_shopify)
 {
-    expect_none("DRAFT", NULL, "not_ordered");
-    expect_none("ORDERING", NULL, "not_ordered");
-    expect_none("ESTIMATING", NULL, "not_ordered");
-    expect_none("ESTIMATED", NULL, "not_ordered");
-    expect_none("ORDERED", NULL, "ordered");
-    expect_none("AUTHORISED", NULL, "ordered");
-    expect_none("PICKING", NULL, "picked");
-    expect_none("PICKED", NULL, "picked");
-    expect_none("PACKING", NULL, "packed");
-    expect_none("PACKED", NULL, "packed");
-    expect_none("SHIPPING", "TRK1", "shipping");
+    expect_none("DRAFT", "NOT AVAILABLE", "NOT AVAILABLE", "not_ordered");
+    expect_none("ORDERING", "NOT AVAILABLE", "NOT AVAILABLE", "not_ordered");
+    expect_none("ESTIMATING", NULL, NULL, "not_ordered");
+    expect_none("ESTIMATED", NULL, NULL, "not_ordered");
+    expect_none("ORDERED", "NOT SHIPPED", "NOT FULFILLED", "ordered");
+    expect_none("PICKING", "NOT SHIPPED", "NOT FULFILLED", "picked");
+    expect_none("PICKED", "NOT SHIPPED", "NOT FULFILLED", "picked");
+    expect_none("PACKING", "NOT SHIPPED", "NOT FULFILLED", "packed");
+    expect_none("PACKED", "NOT SHIPPED", "NOT FULFILLED", "packed");
+    /* A shipment still DRAFT has not left. */
+    expect_none("SHIPPING", "SHIPPING", "NOT FULFILLED", "shipping");
+    /* An Advanced sale reads ORDERED while it ships: the parts decide. */
+    expect_none("ORDERED", "SHIPPING", "NOT FULFILLED", "ordered");
 }
 
 TEST(syncd7_status, backordered_voided_credited_and_unknown)
 {
-    expect_none("BACKORDERED", NULL, "backordered");
-    expect_none("VOIDED", "TRK1", "voided");
-    expect_none("CREDITED", NULL, "credited");
-    expect_none("TELEPORTED", NULL, "unknown");
-    expect_none(NULL, NULL, "unknown");
-    expect_none("", NULL, "unknown");
+    expect_none("BACKORDERED", "NOT SHIPPED", "NOT FULFILLED", "backordered");
+    /* Voided wins over whatever the parts say. */
+    expect_none("VOIDED", "VOIDED", "VOIDED", "voided");
+    expect_none("VOIDED", "SHIPPED", "FULFILLED", "voided");
+    expect_none("CREDITED", NULL, NULL, "credited");
+    expect_none("TELEPORTED", NULL, NULL, "unknown");
+    expect_none(NULL, NULL, NULL, "unknown");
+    expect_none("", "", "", "unknown");
+}
+
+TEST(syncd7_status, there_is_no_shipped_status)
+{
+    /* Cin7 has no SHIPPED sale status: one that says so, with nothing in
+     * its parts, is not taken for a shipment. */
+    expect_none("SHIPPED", "NOT SHIPPED", "NOT FULFILLED", "unknown");
+    /* Invoiced or completed is not shipped either. */
+    expect_none("INVOICED", "NOT SHIPPED", "NOT FULFILLED", "invoiced");
+    expect_none("COMPLETED", NULL, NULL, "invoiced");
 }
 
 /* A state that ships: kind, state "shipped", every unit of the lines. */
-static void expect_fulfil(const char *status, const char *tracking)
+static void expect_fulfil(const char *status, const char *shipping, const char *fulfilment)
 {
     int64_t ship[2] = {-1, -1};
-    status_action a = status_map(status, tracking, two_lines, 2, ship);
+    status_sale s = {status, shipping, fulfilment};
+    status_action a = status_map(&s, two_lines, 2, ship);
     if (a.kind != STATUS_FULFIL)
-        test_fail(__FILE__, __LINE__, "status %s: expected a fulfillment, got kind %d", status, a.kind);
+        test_fail(__FILE__, __LINE__, "status %s/%s/%s: expected a fulfillment, got kind %d",
+                  status ? status : "-", shipping ? shipping : "-", fulfilment ? fulfilment : "-",
+                  a.kind);
     EXPECT_EQ_STR(a.state, "shipped");
     EXPECT_EQ_INT(ship[0], 3);
     EXPECT_EQ_INT(ship[1], 2);
 }
 
-TEST(syncd7_status, shipped_with_tracking_fulfils_every_unit)
+TEST(syncd7_status, the_shipping_status_decides)
 {
-    expect_fulfil("SHIPPED", "TRK0000000042");
-    /* Any case; COMPLETED is shipped too. */
-    expect_fulfil("shipped", "T");
-    expect_fulfil("COMPLETED", NULL);
-}
-
-TEST(syncd7_status, shipped_without_tracking_still_fulfils)
-{
-    expect_fulfil("SHIPPED", "");
-    status_action a = status_map("SHIPPED", NULL, two_lines, 2, NULL); /* ship may be left out */
+    /* A Simple sale shipping on to INVOICED and COMPLETED; an Advanced one
+     * still ORDERED; either field is enough; any case. */
+    expect_fulfil("INVOICING", "SHIPPED", "FULFILLED");
+    expect_fulfil("INVOICED", "SHIPPED", "FULFILLED");
+    expect_fulfil("COMPLETED", "SHIPPED", "FULFILLED");
+    expect_fulfil("ORDERED", "SHIPPED", "FULFILLED");
+    expect_fulfil("ORDERED", "shipped", NULL);
+    expect_fulfil("ORDERED", NULL, "Fulfilled");
+    expect_fulfil("ORDERED", "PARTIALLY SHIPPED", "PARTIALLY FULFILLED");
+    status_action a = status_map(&shipped, two_lines, 2, NULL); /* ship may be left out */
     EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
-}
-
-TEST(syncd7_status, invoiced_ships_only_with_a_tracking_number)
-{
-    expect_fulfil("INVOICED", "TRK9");
-    expect_none("INVOICED", NULL, "invoiced");
-    expect_none("Invoiced", "", "invoiced");
 }
 
 /* What an allocation placed: units in all, units left over, partial or not. */
@@ -103,7 +120,7 @@ TEST(syncd7_status, shipped_with_a_backorder_ships_the_allocated_units)
      * line ships nothing; a silly negative backorder counts as none. */
     const status_line lines[] = {{"A-1", 5, 2}, {"A-2", 4, 4}, {"A-3", 1, -1}};
     int64_t ship[3];
-    status_action a = status_map("SHIPPED", "TRK", lines, 3, ship);
+    status_action a = status_map(&shipped, lines, 3, ship);
     EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
     EXPECT_EQ_INT(ship[0], 3);
     EXPECT_EQ_INT(ship[1], 0);
@@ -120,7 +137,7 @@ TEST(syncd7_status, shipped_with_a_backorder_ships_the_allocated_units)
 TEST(syncd7_status, one_sale_for_the_whole_order_is_a_full_fulfillment)
 {
     int64_t ship[2];
-    status_map("SHIPPED", "TRK", two_lines, 2, ship);
+    status_map(&shipped, two_lines, 2, ship);
     const status_item items[] = {{"A-2", 2}, {"A-1", 3}};
     int64_t out[2];
     expect_fit(status_allocate(two_lines, ship, 2, items, 2, out), 5, 0, 0);
@@ -143,14 +160,14 @@ static void expect_two_sales(const two_sales *c)
     status_item items[2];
     memcpy(items, c->items, sizeof items);
     int64_t ship[1], out[2];
-    status_map("SHIPPED", "TRK-1", &c->first, 1, ship);
+    status_map(&shipped, &c->first, 1, ship);
     status_fit f = status_allocate(&c->first, ship, 1, items, c->n_items, out);
     EXPECT_TRUE(f.partial);
     for (size_t k = 0; k < c->n_items; k++) {
         EXPECT_EQ_INT(out[k], c->out_first[k]);
         items[k].fulfillable -= out[k];
     }
-    status_map("SHIPPED", "TRK-2", &c->second, 1, ship);
+    status_map(&shipped, &c->second, 1, ship);
     f = status_allocate(&c->second, ship, 1, items, c->n_items, out);
     EXPECT_FALSE(f.partial);
     for (size_t k = 0; k < c->n_items; k++)
@@ -175,14 +192,14 @@ TEST(syncd7_status, nothing_left_and_unmapped_items)
 {
     /* A repeat after the order is fulfilled places nothing. */
     int64_t ship[2], out[3];
-    status_map("SHIPPED", "T", two_lines, 2, ship);
+    status_map(&shipped, two_lines, 2, ship);
     const status_item done[] = {{"A-1", 0}, {"A-2", 0}};
     expect_fit(status_allocate(two_lines, ship, 2, done, 2, out), 0, 5, 0);
     /* Two line items of one SKU share the units in order; an unmapped
      * item (a gift card) stays unfulfilled, so the fulfillment is partial. */
     const status_item items[] = {{"A-1", 2}, {NULL, 1}, {"A-1", 4}};
     const status_line one[] = {{"A-1", 3, 0}};
-    status_map("SHIPPED", "T", one, 1, ship);
+    status_map(&shipped, one, 1, ship);
     status_fit f = status_allocate(one, ship, 1, items, 3, out);
     EXPECT_EQ_INT(out[0], 2);
     EXPECT_EQ_INT(out[1], 0);
