@@ -367,8 +367,9 @@ static handled ensure_sale(syncd *sd, const store_event *ev, const char *shop_do
         char *found = NULL, *ostatus = NULL;
         outcome o;
         cin7_sale_find(sd->c7, ext, PRIO_URGENT, &found, &ostatus, &o);
-        h = handled_from_outcome(&o);
         int ok = o.action == POLICY_DONE;
+        if (!ok)
+            h = handled_from_outcome(&o);
         outbound_done(&o);
         if (!ok) {
             free(found);
@@ -421,8 +422,10 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
     /* The header first (no call when the ledger has it), then the lines'
      * intent, so a lines intent always names an existing sale. */
     handled h = ensure_sale(sd, ev, shop, id, ext, group, order, &sale_id, &authorised);
-    if (h.kind != H_DONE)
+    if (h.kind != H_DONE) {
+        free(sale_id);
         return h;
+    }
     int64_t now = clock_now_ms(&sd->clk);
     int state = WRITE_INTENT;
     int fresh = store_write_intent(sd->st, key, "sale_order", sale_id, now, &state, NULL);
@@ -444,16 +447,16 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
         outcome o;
         cin7_get_json(sd->c7, sbuf_str(&path), PRIO_URGENT, &doc, &o);
         sbuf_free(&path);
-        h = handled_from_outcome(&o);
-        outbound_done(&o);
         if (!doc) {
+            h = handled_from_outcome(&o);
+            outbound_done(&o);
             free(sale_id);
             return h;
         }
+        outbound_done(&o);
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "Status");
         authorised = lines_authorised(cJSON_IsString(st) ? st->valuestring : NULL);
         cJSON_Delete(doc);
-        h = handled_done();
     }
     int64_t at = clock_now_ms(&sd->clk);
     if (!authorised) {

@@ -361,17 +361,17 @@ TEST_T(syncd7, shipped_sales_become_fulfillments_once, 150)
     cJSON *st = sdt_cin7_state(&w);
     const cJSON *sale = NULL;
     EXPECT_EQ_INT(sdt_sales_of(st, whole, &sale), 1);
-    char *dup = xasprintf("{\"SaleID\":\"%s\",\"Status\":\"SHIPPED\",\"CustomerReference\":\"%s\","
-                          "\"ExternalID\":\"%s\",\"TrackingNumber\":\"%s\",\"Location\":\"East\","
-                          "\"Lines\":[{\"SKU\":\"A-1\",\"Quantity\":2,\"BackorderQuantity\":0}]}",
-                          sdt_str(sale, "id"), sdt_str(sale, "customer_reference"),
-                          sdt_str(sale, "external_id"), trk);
+    /* Cin7's notification is thin: it names the sale. */
+    char *dup = xasprintf("{\"SaleID\":\"%s\",\"SaleOrderNumber\":\"%s\",\"SaleTaskID\":\"%s\","
+                          "\"TenantID\":\"%s\",\"EventType\":\"Sale/ShipmentAuthorised\"}",
+                          sdt_str(sale, "id"), sdt_str(sale, "order_number"), sdt_str(sale, "id"),
+                          sdt_str(sale, "id"));
     cJSON_Delete(st);
     int64_t dups = sdt_metric(&w, "syncd_fulfillments_duplicate_total");
     const char *hdrs[] = {"Authorization: Bearer " SDT_CIN7_HOOK_TOKEN,
                           "Content-Type: application/json", NULL};
     for (int i = 0; i < 2; i++) {
-        cJSON *ok = e2e_expect(&w.syncd, "POST", "/webhooks/cin7?type=Sale/ShipmentTrackingNumberChanged",
+        cJSON *ok = e2e_expect(&w.syncd, "POST", "/webhooks/cin7?type=Sale/ShipmentAuthorised",
                                hdrs, dup, 200, 1);
         cJSON_Delete(ok);
     }
@@ -413,7 +413,9 @@ static int sale_shipped(void *ud)
     shipped_wait *sw = ud;
     cJSON *st = sdt_cin7_state(sw->w);
     const cJSON *sale = NULL;
-    int ok = sdt_sales_of(st, sw->order, &sale) == 1 && strcmp(sdt_str(sale, "status"), "SHIPPED") == 0;
+    /* Shipped is the shipping status: Cin7 has no SHIPPED sale status. */
+    int ok = sdt_sales_of(st, sw->order, &sale) == 1 &&
+             strcmp(sdt_str(sale, "shipping_status"), "SHIPPED") == 0;
     cJSON_Delete(st);
     return ok;
 }

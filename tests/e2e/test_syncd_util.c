@@ -62,7 +62,7 @@ char *sdt_cin7_config_with(const char *locations, const char *suppliers, const c
         "\"webhooks\":{\"coalesce_window\":\"5s\",\"first_attempt_after\":\"5s\","
         "\"retry_after\":[\"10s\",\"20s\",\"30s\",\"60s\",\"120s\"],\"timeout\":\"60s\"},"
         "\"suppliers\":[{\"name\":\"E2E Supply\",\"lead_time\":\"7d\",\"minimum_order\":10}%s%.*s],"
-        "\"customers\":[{\"name\":\"Shopify \" SDT_SHOP}],"
+        "\"customers\":[{\"name\":\"Shopify " SDT_SHOP "\"}],"
         "\"locations\":%s,\"products\":%s,\"stock\":%s}",
         extra ? "," : "", extra ? (int)strlen(suppliers) - 2 : 0, extra ? suppliers + 1 : "",
         locations, with, stock);

@@ -974,6 +974,41 @@ TEST(measure, api_calls_429s_and_retries_per_system_and_per_order)
     fx_free(&f);
 }
 
+/* A sale write answered 200: POST of route (sale or sale/order). */
+static void sale_write(fixture *f, int64_t t, const char *route, int status)
+{
+    jc(f, t, "request",
+       "\"method\":\"POST\",\"path\":\"/ExternalApi/v2/%s\",\"route\":\"/ExternalApi/v2/%s\","
+       "\"status\":%d,\"client\":\"syncd\"",
+       route, route, status);
+}
+
+TEST(measure, what_a_pushed_order_costs)
+{
+    fixture f;
+    fx_init(&f);
+    /* Two orders paid; one pushed in its two writes (header, lines), plus a
+     * read and a header refused by the rate limit; the other never. */
+    checkout(&f, 100, 1, "A", 2, NULL, 0);
+    paid(&f, 100, 1);
+    checkout(&f, 200, 2, "A", 1, NULL, 0);
+    paid(&f, 200, 2);
+    request(&f, 1, 300, 200, "syncd");
+    sale_write(&f, 400, "sale", 503);
+    sale_write(&f, 500, "sale", 200);
+    sale_write(&f, 600, "sale/order", 200);
+    sale(&f, 600, 1, "W1", "A", 2, 0);
+    request(&f, 0, 700, 200, SHOP "#0");
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "orders_pushed"), 1);
+    EXPECT_EQ_INT(metric(&f, "api_calls.cin7"), 4);
+    EXPECT_NEAR(metric(&f, "api_calls.cin7_per_pushed_order"), 4, 1e-9);
+    EXPECT_NEAR(metric(&f, "api_calls.shopify_per_pushed_order"), 1, 1e-9);
+    EXPECT_NEAR(metric(&f, "api_calls.cin7_sale_writes_per_pushed_order"), 2, 1e-9);
+    EXPECT_NEAR(metric(&f, "api_calls.per_order"), 2.5, 1e-9); /* (4 + 1) / 2 paid */
+    fx_free(&f);
+}
+
 TEST(measure, per_order_figures_are_zero_without_paid_orders)
 {
     fixture f;
