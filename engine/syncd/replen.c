@@ -388,11 +388,12 @@ static int open_draft(syncd *sd, const sku_supply *sup, const char *key, char **
     return 0;
 }
 
-/* A wanted line from the supplier record. */
-static po_line our_line(syncd *sd, const sku_supply *sup, const po_line *want)
+/* A line of ours, a copy of a wanted one (which names its SKU's product,
+ * name and supplier cost). */
+static po_line our_line(syncd *sd, const po_line *want)
 {
-    return (po_line){xstrdup(want->sku), xstrdup(sup->product_id), xstrdup(sup->name),
-                     xstrdup(sd->cfg.cin7_purchase_tax_rule), NULL, NULL, want->qty, sup->cost, 0,
+    return (po_line){xstrdup(want->sku), xstrdup(want->product_id), xstrdup(want->name),
+                     xstrdup(sd->cfg.cin7_purchase_tax_rule), NULL, NULL, want->qty, want->price, 0,
                      0};
 }
 
@@ -410,7 +411,7 @@ static int update_draft(syncd *sd, const sku_supply *sup, const char *id, po_lin
             k++;
         if (k == n_have) {
             have = xrealloc(have, (n_have + 1) * sizeof *have);
-            have[n_have++] = our_line(sd, sup, &want[i]);
+            have[n_have++] = our_line(sd, &want[i]);
             changed = 1;
         } else if (have[k].qty != want[i].qty) {
             have[k].qty = want[i].qty;
@@ -521,7 +522,7 @@ static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const
      * draft (remembered above) and the next pass posts them. */
     po_line *lines = xcalloc(n_want + 1, sizeof *lines);
     for (size_t i = 0; i < n_want; i++)
-        lines[i] = our_line(sd, sup, &want[i]);
+        lines[i] = our_line(sd, &want[i]);
     int rc = post_lines(sd, sup, id, lines, n_want);
     lines_free(lines, n_want);
     if (rc == 0)
@@ -662,7 +663,9 @@ static void check(replenisher *r, char **skus, size_t n)
                  skus[i], d.days_of_cover, (long long)position, velocity, (long long)d.quantity,
                  sp->supplier);
         sups[n_want] = sp;
-        want[n_want++] = (po_line){.sku = skus[i], .qty = (double)d.quantity};
+        /* Borrowed from the supplier record: each SKU its own product. */
+        want[n_want++] = (po_line){.sku = skus[i], .product_id = sp->product_id, .name = sp->name,
+                                   .qty = (double)d.quantity, .price = sp->cost};
     }
     /* One draft per supplier with all its wanted lines. */
     for (size_t i = 0; i < n_want; i++) {

@@ -151,6 +151,17 @@ static const cJSON *the_one_draft(const sdt_world *w, cJSON **state)
     return p;
 }
 
+/* Once syncd is quiet: one draft of `lines` lines, created once. */
+static void expect_one_draft_of_lines(const sdt_world *w, int lines)
+{
+    sdt_wait_quiet(w, 30000);
+    cJSON *st;
+    const cJSON *p = the_one_draft(w, &st);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "lines")), lines);
+    cJSON_Delete(st);
+    EXPECT_EQ_INT(journal_count(w, "purchase_created"), 1);
+}
+
 TEST_T(replen, three_rapid_orders_make_one_draft_with_one_line, 120)
 {
     sdt_world w;
@@ -176,6 +187,20 @@ TEST_T(replen, three_rapid_orders_make_one_draft_with_one_line, 120)
     EXPECT_EQ_INT(line_qty(p, "R-1"), 354);
     cJSON_Delete(st);
     EXPECT_EQ_INT(journal_count(&w, "purchase_created"), 1);
+    sdt_stop(&w);
+}
+
+TEST_T(replen, two_skus_crossing_together_are_two_lines_of_their_own_products, 120)
+{
+    sdt_world w;
+    start_world(&w, NULL, NULL, NULL);
+    /* One order of both SKUs: they cross in one check, one draft with a
+     * line each, each line its own product (Cin7 refuses a line whose
+     * SKU is not its ProductID's). */
+    sdt_checkout_lines(&w, "[{\"sku\":\"R-1\",\"qty\":2},{\"sku\":\"R-2\",\"qty\":2}]", NULL);
+    expect_line(&w, "R-1", 110, 30000);
+    expect_line(&w, "R-2", 110, 30000);
+    expect_one_draft_of_lines(&w, 2);
     sdt_stop(&w);
 }
 
@@ -228,12 +253,7 @@ TEST_T(replen, a_restart_in_the_middle_of_a_creation_makes_no_second_draft, 150)
      * unfinished) and a sale after the restart updates it: no second one. */
     sdt_checkout(&w, "R-1", 2, NULL);
     expect_line(&w, "R-1", 240 - 8, 30000);
-    sdt_wait_quiet(&w, 30000);
-    cJSON *st;
-    const cJSON *p = the_one_draft(&w, &st);
-    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "lines")), 1);
-    cJSON_Delete(st);
-    EXPECT_EQ_INT(journal_count(&w, "purchase_created"), 1);
+    expect_one_draft_of_lines(&w, 1);
     sdt_stop(&w);
 }
 
