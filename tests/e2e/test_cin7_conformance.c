@@ -292,18 +292,27 @@ TEST(cin7_conformance, an_advanced_sale_stays_ordered_while_it_ships)
     e2e_stop(&s);
 }
 
+/* A Simple sale (quote skipped) whose order of lines ("SKU:qty,...") is
+ * authorised with AutoPickPackShipMode mode. Returns its ID (caller
+ * frees). */
+static char *authorised_with_mode(const e2e_server *s, const char *lines, const char *mode)
+{
+    char *id = header(s, 1, NULL);
+    char *l = c7t_lines(lines);
+    char *body = xasprintf("{\"SaleID\":\"%s\",\"Status\":\"AUTHORISED\",\"Memo\":\"\",\"Lines\":%s,"
+                           "\"AutoPickPackShipMode\":\"%s\"}", id, l, mode);
+    cJSON_Delete(c7t_call(s, c7t_auth, "POST", API "sale/order", body, 200));
+    free(body);
+    free(l);
+    return id;
+}
+
 TEST(cin7_conformance, auto_pick_pack_ship_modes)
 {
     e2e_server s;
     c7t_start_world(&s, "\"sales\":{\"pick_after\":null}", NULL);
     /* AUTOPICKPACK on a Simple sale in stock: picked and packed at once. */
-    char *id = header(&s, 1, NULL);
-    char *lines = c7t_lines("A-1:2");
-    char *body = xasprintf("{\"SaleID\":\"%s\",\"Status\":\"AUTHORISED\",\"Memo\":\"\",\"Lines\":%s,"
-                           "\"AutoPickPackShipMode\":\"AUTOPICKPACK\"}", id, lines);
-    cJSON_Delete(c7t_call(&s, c7t_auth, "POST", API "sale/order", body, 200));
-    free(body);
-    free(lines);
+    char *id = authorised_with_mode(&s, "A-1:2", "AUTOPICKPACK");
     EXPECT_EQ_STR(sale_status(&s, id, "Status"), "PACKED");
     EXPECT_EQ_STR(sale_status(&s, id, "CombinedPackingStatus"), "PACKED");
     cJSON *row = c7t_stock(&s, "A-1", "Main Warehouse");
@@ -312,24 +321,12 @@ TEST(cin7_conformance, auto_pick_pack_ship_modes)
     free(id);
     /* With a backorder the mode does nothing (the reference: "only Sales
      * with Type = Simple Sale and with no backorder"). */
-    id = header(&s, 1, NULL);
-    lines = c7t_lines("A-2:11");
-    body = xasprintf("{\"SaleID\":\"%s\",\"Status\":\"AUTHORISED\",\"Memo\":\"\",\"Lines\":%s,"
-                     "\"AutoPickPackShipMode\":\"AUTOPICKPACKSHIP\"}", id, lines);
-    cJSON_Delete(c7t_call(&s, c7t_auth, "POST", API "sale/order", body, 200));
-    free(body);
-    free(lines);
+    id = authorised_with_mode(&s, "A-2:11", "AUTOPICKPACKSHIP");
     EXPECT_EQ_STR(sale_status(&s, id, "Status"), "BACKORDERED");
     EXPECT_EQ_STR(sale_status(&s, id, "CombinedPickingStatus"), "NOT PICKED");
     free(id);
     /* AUTOPICKPACKSHIP ships (no tracking number) and drafts the invoice. */
-    id = header(&s, 1, NULL);
-    lines = c7t_lines("A-1:1");
-    body = xasprintf("{\"SaleID\":\"%s\",\"Status\":\"AUTHORISED\",\"Memo\":\"\",\"Lines\":%s,"
-                     "\"AutoPickPackShipMode\":\"AUTOPICKPACKSHIP\"}", id, lines);
-    cJSON_Delete(c7t_call(&s, c7t_auth, "POST", API "sale/order", body, 200));
-    free(body);
-    free(lines);
+    id = authorised_with_mode(&s, "A-1:1", "AUTOPICKPACKSHIP");
     EXPECT_EQ_STR(sale_status(&s, id, "CombinedShippingStatus"), "SHIPPED");
     EXPECT_EQ_STR(sale_status(&s, id, "Status"), "INVOICING");
     EXPECT_EQ_STR(sale_status(&s, id, "CombinedTrackingNumbers"), "");
