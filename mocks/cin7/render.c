@@ -56,6 +56,39 @@ static cJSON *product_line(const c7prod *p, const char *name)
     return l;
 }
 
+/* What a purchase line tells of its product beyond the mock's model
+ * (custom fields, dimensions, weight): keys the reference's purchase
+ * answer requires (the custom fields typed string), empty. */
+static void add_product_extras(cJSON *l)
+{
+    static const char *const dims[] = {"ProductLength", "ProductWidth", "ProductHeight",
+                                       "ProductWeight"};
+    for (int i = 1; i <= 10; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "ProductCustomField%d", i);
+        cJSON_AddStringToObject(l, k, "");
+    }
+    for (size_t i = 0; i < sizeof dims / sizeof *dims; i++)
+        cJSON_AddNumberToObject(l, dims[i], 0);
+    cJSON_AddStringToObject(l, "WeightUnits", "");
+    cJSON_AddStringToObject(l, "DimensionsUnits", "");
+}
+
+/* A contact's AdditionalAttribute1..10 (customers "", suppliers null, as
+ * the reference's examples have them). */
+static void add_attributes(cJSON *o, int empty_string)
+{
+    for (int i = 1; i <= 10; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "AdditionalAttribute%d", i);
+        if (empty_string)
+            cJSON_AddStringToObject(o, k, "");
+        else
+            cJSON_AddNullToObject(o, k);
+    }
+    cJSON_AddNullToObject(o, "AttributeSet");
+}
+
 /* An order or quote section's lines and totals into o. */
 static void add_lines(const c7world *w, cJSON *o, const c7section *sec, int sale)
 {
@@ -77,6 +110,7 @@ static void add_lines(const c7world *w, cJSON *o, const c7section *sec, int sale
             qty4_add(l, "BackorderQuantity", ln->backorder);
         } else {
             cJSON_AddStringToObject(l, "SupplierSKU", "");
+            add_product_extras(l);
         }
         qty4_add(l, "Total", ln->total);
         cJSON_AddItemToArray(arr, l);
@@ -195,12 +229,18 @@ static cJSON *fulfilment(const c7world *w, const c7sale *s)
     return f;
 }
 
-static void add_customer(const c7world *w, cJSON *o, const c7sale *s)
+/* The customer fields; ExternalID unset is null in a sale (its reference
+ * example) and "" in a saleList row (typed string there, and so in its
+ * example). */
+static void add_customer(const c7world *w, cJSON *o, const c7sale *s, int row)
 {
     cJSON_AddStringToObject(o, "Customer", w->custs[s->customer].name);
     cJSON_AddStringToObject(o, "CustomerID", w->custs[s->customer].id);
     c7render_str_or_empty(o, "CustomerReference", s->customer_reference);
-    c7render_str_or_null(o, "ExternalID", s->external_id);
+    if (row)
+        c7render_str_or_empty(o, "ExternalID", s->external_id);
+    else
+        c7render_str_or_null(o, "ExternalID", s->external_id);
     /* Read-only in Cin7 (the sale's source); the mock's sales come from
      * the API. */
     cJSON_AddStringToObject(o, "SourceChannel", "");
@@ -227,7 +267,7 @@ cJSON *c7render_sale(const c7world *w, const c7sale *s)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "ID", s->id);
-    add_customer(w, o, s);
+    add_customer(w, o, s, 0);
     cJSON_AddStringToObject(o, "Location", w->locs[s->location].name);
     cJSON_AddStringToObject(o, "Status", c7sale_status(s));
     cJSON_AddStringToObject(o, "Type", type_name(s));
@@ -257,13 +297,28 @@ cJSON *c7render_sale_row(const c7world *w, const c7sale *s)
     cJSON_AddStringToObject(o, "OrderNumber", s->number);
     cJSON_AddStringToObject(o, "Status", c7sale_status(s));
     c7render_date(w, o, "OrderDate", s->created_ms);
-    add_customer(w, o, s);
+    add_customer(w, o, s, 1);
     cJSON_AddStringToObject(o, "OrderStatus", c7_task_names[s->order]);
     cJSON_AddStringToObject(o, "QuoteStatus", c7_task_names[s->quote]);
     add_combined(o, s);
     cJSON_AddStringToObject(o, "OrderLocationID", w->locs[s->location].id);
-    if (s->ship_by_ms >= 0)
-        add_epoch_date(o, "ShipBy", s->ship_by_ms);
+    /* Every key the row's schema requires is there, null where the
+     * reference's examples show null for what a sale does not have. */
+    add_epoch_date(o, "ShipBy", s->ship_by_ms);
+    if (s->invoice_number[0]) {
+        cJSON_AddStringToObject(o, "InvoiceNumber", s->invoice_number);
+        c7render_date(w, o, "InvoiceDate", s->invoiced_ms);
+        /* Due after the customer's payment term (30 days, as rendered). */
+        c7render_date(w, o, "InvoiceDueDate", s->invoiced_ms + INT64_C(30) * 86400000);
+    } else {
+        cJSON_AddNullToObject(o, "InvoiceNumber");
+        cJSON_AddNullToObject(o, "InvoiceDate");
+        cJSON_AddNullToObject(o, "InvoiceDueDate");
+    }
+    /* The mock makes no credit notes, so nothing to restock either. */
+    cJSON_AddNullToObject(o, "CreditNoteNumber");
+    cJSON_AddStringToObject(o, "CreditNoteStatus", "NOT AVAILABLE");
+    cJSON_AddStringToObject(o, "RestockStatus", "NOT AVAILABLE");
     qty4 total = 0;
     for (size_t i = 0; i < s->order_lines.n; i++)
         total += s->order_lines.lines[i].total + s->order_lines.lines[i].tax;
@@ -324,7 +379,9 @@ static cJSON *stock_section(const c7world *w, const c7purchase *p)
         cJSON_AddStringToObject(l, "Location", w->locs[p->location].name);
         cJSON_AddStringToObject(l, "LocationID", w->locs[p->location].id);
         c7render_date(w, l, "Date", p->received_ms);
+        /* Received loose: no batch, no expiry. */
         cJSON_AddStringToObject(l, "BatchSN", "");
+        cJSON_AddNullToObject(l, "ExpiryDate");
         cJSON_AddStringToObject(l, "SupplierSKU", "");
         cJSON_AddBoolToObject(l, "Received", 1);
         cJSON_AddItemToArray(lines, l);
@@ -413,6 +470,30 @@ cJSON *c7render_purchase_row(const c7world *w, const c7purchase *p)
     cJSON_AddStringToObject(o, "InvoiceStatus", c7_task_names[p->invoice]);
     cJSON_AddStringToObject(o, "CombinedInvoiceStatus", invoice_status(p));
     cJSON_AddStringToObject(o, "CombinedPaymentStatus", "UNPAID");
+    /* Typed strings in the row's schema: "" until there is an invoice.
+     * The supplier's invoice is numbered after its purchase. */
+    int invoiced = p->invoice == C7_AUTH;
+    qty4 total = 0;
+    for (size_t i = 0; i < p->order_lines.n; i++)
+        total += p->order_lines.lines[i].total + p->order_lines.lines[i].tax;
+    if (invoiced) {
+        char num[24];
+        snprintf(num, sizeof num, "INV-%s", p->number);
+        cJSON_AddStringToObject(o, "InvoiceNumber", num);
+        c7render_date(w, o, "InvoiceDate", p->invoiced_ms);
+        c7render_date(w, o, "InvoiceDueDate", p->invoiced_ms + INT64_C(30) * 86400000);
+    } else {
+        cJSON_AddStringToObject(o, "InvoiceNumber", "");
+        cJSON_AddStringToObject(o, "InvoiceDate", "");
+        cJSON_AddStringToObject(o, "InvoiceDueDate", "");
+    }
+    qty4_add(o, "InvoiceAmount", invoiced ? total : 0);
+    qty4_add(o, "PaidAmount", 0);
+    /* No credit notes, no unstocking, no drop-ship in the mock. */
+    cJSON_AddStringToObject(o, "CreditNoteNumber", "");
+    cJSON_AddStringToObject(o, "CreditNoteStatus", "NOT AVAILABLE");
+    cJSON_AddStringToObject(o, "UnstockStatus", "NOT AVAILABLE");
+    cJSON_AddNullToObject(o, "DropShipTaskID");
     cJSON_AddStringToObject(o, "Type", p->advanced ? "Advanced Purchase" : "Simple Purchase");
     cJSON_AddBoolToObject(o, "BlindReceipt", 0);
     cJSON_AddBoolToObject(o, "IsServiceOnly", 0);
@@ -506,6 +587,8 @@ cJSON *c7render_supplier(const c7world *w, long si)
     cJSON_AddStringToObject(o, "AccountPayable", "800");
     cJSON_AddStringToObject(o, "TaxRule", "Tax Exempt");
     cJSON_AddNullToObject(o, "Comments");
+    cJSON_AddNullToObject(o, "TaxNumber");
+    add_attributes(o, 0);
     c7render_date(w, o, "LastModifiedOn", s->modified_ms);
     cJSON_AddArrayToObject(o, "Addresses");
     cJSON_AddArrayToObject(o, "Contacts");
@@ -520,11 +603,21 @@ cJSON *c7render_location(const c7world *w, long l, int is_default)
     cJSON_AddBoolToObject(o, "IsDefault", is_default);
     cJSON_AddBoolToObject(o, "IsDeprecated", 0);
     cJSON_AddNullToObject(o, "ParentID");
+    cJSON_AddNullToObject(o, "ParentName");
     cJSON_AddStringToObject(o, "AddressLine1", "");
+    cJSON_AddStringToObject(o, "AddressLine2", "");
     cJSON_AddStringToObject(o, "AddressCitySuburb", "");
     cJSON_AddStringToObject(o, "AddressStateProvince", "");
     cJSON_AddStringToObject(o, "AddressZipPostCode", "");
     cJSON_AddStringToObject(o, "AddressCountry", "");
+    /* Not a fixed-assets, co-manufacturing, shop-floor or staging
+     * location; no pick zones; nothing refers to it yet. */
+    cJSON_AddBoolToObject(o, "FixedAssetsLocation", 0);
+    cJSON_AddBoolToObject(o, "IsCoMan", 0);
+    cJSON_AddBoolToObject(o, "IsShopfloor", 0);
+    cJSON_AddBoolToObject(o, "IsStaging", 0);
+    cJSON_AddNullToObject(o, "PickZones");
+    cJSON_AddNumberToObject(o, "ReferenceCount", 0);
     cJSON_AddNullToObject(o, "Bins");
     return o;
 }
@@ -542,6 +635,19 @@ cJSON *c7render_customer(const c7world *w, long ci)
     cJSON_AddStringToObject(o, "RevenueAccount", "200");
     cJSON_AddStringToObject(o, "TaxRule", w->n_taxes ? w->taxes[0].name : "");
     cJSON_AddStringToObject(o, "Comments", "");
+    /* Terms the mock does not model, at Cin7's defaults: no discount, no
+     * credit limit or hold, the first price tier, no carrier, tags or tax
+     * number, no default location or sales representative. */
+    cJSON_AddNumberToObject(o, "Discount", 0);
+    cJSON_AddNumberToObject(o, "CreditLimit", 0);
+    cJSON_AddBoolToObject(o, "IsOnCreditHold", 0);
+    cJSON_AddStringToObject(o, "PriceTier", "Tier 1");
+    cJSON_AddStringToObject(o, "Carrier", "");
+    cJSON_AddStringToObject(o, "Tags", "");
+    cJSON_AddStringToObject(o, "TaxNumber", "");
+    cJSON_AddStringToObject(o, "Location", "");
+    cJSON_AddNullToObject(o, "SalesRepresentative");
+    add_attributes(o, 1);
     c7render_date(w, o, "LastModifiedOn", c->modified_ms);
     cJSON_AddArrayToObject(o, "Addresses");
     cJSON_AddArrayToObject(o, "Contacts");

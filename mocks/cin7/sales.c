@@ -236,6 +236,9 @@ void c7sale_step(c7world *w, long si, int step)
         if (s->invoice != C7_DRAFT)
             return;
         s->invoice = C7_AUTH;
+        s->invoiced_ms = s->updated_ms;
+        snprintf(s->invoice_number, sizeof s->invoice_number, "INV-%05zu",
+                 ++w->n_sale_invoices);
         status_entry(w, s, names[step]);
         c7hooks_sale_event(w, "Sale/InvoiceAuthorised", s);
         break;
@@ -472,7 +475,7 @@ void c7world_sale_create(c7world *w, const c7sale_in *in, c7result *out)
     s->skip_quote = in->skip_quote;
     s->ship_by_ms = in->ship_by_ms;
     s->created_ms = s->updated_ms = c7w_now(w);
-    s->authorised_ms = s->shipped_ms = -1;
+    s->authorised_ms = s->shipped_ms = s->invoiced_ms = -1;
     strmap_put(w->sale_by_id, s->id, si);
 
     cJSON *f = sale_fields(w, s);

@@ -134,7 +134,8 @@ typedef struct {
     int quote, order, pick, pack, ship, invoice; /* C7_NA ... */
     c7section quote_lines, order_lines;
     char tracking[32];
-    int64_t created_ms, updated_ms, authorised_ms, shipped_ms; /* sim ms, -1 unset */
+    char invoice_number[16]; /* INV-00001 once the invoice is authorised, else "" */
+    int64_t created_ms, updated_ms, authorised_ms, shipped_ms, invoiced_ms; /* sim ms, -1 unset */
     int64_t ship_by_ms;                                         /* epoch ms, or -1 */
 } c7sale;
 
@@ -220,6 +221,7 @@ struct c7world {
 
     c7sale *sales;
     size_t n_sales, cap_sales;
+    size_t n_sale_invoices; /* invoices authorised: the next INV- number */
     strmap *sale_by_id;
     long *backordered; /* sales waiting for stock, oldest first */
     size_t n_backordered, cap_backordered;

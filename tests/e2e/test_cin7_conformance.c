@@ -292,6 +292,75 @@ TEST(cin7_conformance, an_advanced_sale_stays_ordered_while_it_ships)
     e2e_stop(&s);
 }
 
+/* The keys a saleList row must have: the `required` list of the row's
+ * schema in Cin7's reference (GET saleList). */
+static const char *const sale_row_keys[] = {
+    "BaseCurrency",     "CombinedInvoiceStatus", "CombinedPackingStatus", "CombinedPaymentStatus",
+    "CombinedPickingStatus", "CombinedShippingStatus", "CombinedTrackingNumbers",
+    "CreditNoteNumber", "CreditNoteStatus",      "Customer",              "CustomerCurrency",
+    "CustomerID",       "CustomerReference",     "ExternalID",            "FulFilmentStatus",
+    "InvoiceAmount",    "InvoiceDate",           "InvoiceDueDate",        "InvoiceNumber",
+    "OrderDate",        "OrderLocationID",       "OrderNumber",           "OrderStatus",
+    "PaidAmount",       "QuoteStatus",           "RestockStatus",         "SaleID",
+    "ShipBy",           "SourceChannel",         "Status",                "Type",
+    "Updated"};
+
+/* The saleList row of sale id. Caller deletes *list. */
+static const cJSON *sale_row(const e2e_server *s, const char *id, cJSON **list)
+{
+    *list = c7t_call(s, c7t_auth, "GET", API "saleList", NULL, 200);
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(*list, "SaleList"))
+    {
+        const char *rid = c7t_str(row, "SaleID");
+        if (rid && strcmp(rid, id) == 0)
+            return row;
+    }
+    return NULL;
+}
+
+TEST(cin7_conformance, sale_list_rows_have_every_key_the_reference_requires)
+{
+    e2e_server s;
+    const char *const args[] = {"--time-scale", "6000", NULL};
+    c7t_start_world(&s,
+                    "\"sales\":{\"pick_after\":\"1m\",\"pack_after\":\"1m\",\"ship_after\":\"1m\","
+                    "\"invoice_after\":\"1m\",\"paid_after\":null}",
+                    args);
+    char *bare = header(&s, 0, NULL);
+    char *id = header(&s, 1, NULL);
+    char *lines = c7t_lines("A-1:1");
+    EXPECT_EQ_INT(post_section(&s, API "sale/order", "SaleID", id, "AUTHORISED", lines, NULL), 200);
+    free(lines);
+    sale_wait w = {&s, id, "CombinedInvoiceStatus", "INVOICED"};
+    EXPECT_TRUE(e2e_wait(sale_field_is, &w, 10000));
+    cJSON *list;
+    const cJSON *row = sale_row(&s, bare, &list);
+    EXPECT_TRUE(row != NULL);
+    for (size_t i = 0; row && i < sizeof sale_row_keys / sizeof *sale_row_keys; i++)
+        EXPECT_TRUE(cJSON_GetObjectItemCaseSensitive(row, sale_row_keys[i]) != NULL);
+    /* A quote: no invoice, no ship-by date, no ExternalID (typed string:
+     * empty, as in the reference's example). */
+    EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(row, "InvoiceNumber")));
+    EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(row, "ShipBy")));
+    EXPECT_EQ_STR(c7t_str(row, "ExternalID"), "");
+    EXPECT_EQ_STR(c7t_str(row, "CreditNoteStatus"), "NOT AVAILABLE");
+    cJSON_Delete(list);
+    row = sale_row(&s, id, &list);
+    EXPECT_TRUE(row != NULL);
+    for (size_t i = 0; row && i < sizeof sale_row_keys / sizeof *sale_row_keys; i++)
+        EXPECT_TRUE(cJSON_GetObjectItemCaseSensitive(row, sale_row_keys[i]) != NULL);
+    /* Invoiced: the invoice's number and dates. */
+    EXPECT_EQ_STR(c7t_str(row, "InvoiceNumber"), "INV-00001");
+    EXPECT_TRUE(c7t_str(row, "InvoiceDate") != NULL);
+    EXPECT_TRUE(c7t_str(row, "InvoiceDueDate") != NULL);
+    EXPECT_TRUE(strcmp(c7t_str(row, "InvoiceDueDate"), c7t_str(row, "InvoiceDate")) > 0);
+    cJSON_Delete(list);
+    free(bare);
+    free(id);
+    e2e_stop(&s);
+}
+
 /* A Simple sale (quote skipped) whose order of lines ("SKU:qty,...") is
  * authorised with AutoPickPackShipMode mode. Returns its ID (caller
  * frees). */
