@@ -5,7 +5,19 @@
 
 int64_t c7qty_from(double v)
 {
-    return isfinite(v) ? (int64_t)llround(v * 10000.0) : 0;
+    if (!isfinite(v))
+        return 0;
+    if (v >= 1e14)
+        return C7QTY_MAX;
+    if (v <= -1e14)
+        return -C7QTY_MAX;
+    return (int64_t)llround(v * 10000.0);
+}
+
+int64_t c7qty_add(int64_t a, int64_t b)
+{
+    int64_t s = a + b; /* |a|, |b| <= 10^18: no overflow */
+    return s > C7QTY_MAX ? C7QTY_MAX : s < -C7QTY_MAX ? -C7QTY_MAX : s;
 }
 
 int64_t c7qty_floor(int64_t q)

@@ -13,8 +13,16 @@
 
 #include <stdint.h>
 
-/* A Cin7 number (a JSON double) in ten-thousandths, rounded to the nearest. */
+/* The largest magnitude held: 10^14 units, far beyond any stock, so that
+ * sums of many rows cannot overflow (outside input may say anything). */
+#define C7QTY_MAX (INT64_C(100000000000000) * 10000)
+
+/* A Cin7 number (a JSON double) in ten-thousandths, rounded to the nearest
+ * (half away from zero); beyond +-C7QTY_MAX it is C7QTY_MAX with its sign,
+ * and not a number is 0. */
 int64_t c7qty_from(double v);
+/* a + b, both within +-C7QTY_MAX, held within it. */
+int64_t c7qty_add(int64_t a, int64_t b);
 /* Whole units not above q (ten-thousandths): what is sellable. */
 int64_t c7qty_floor(int64_t q);
 /* Whole units not below q: what is held. */

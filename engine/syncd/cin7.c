@@ -182,11 +182,11 @@ static int avail_page(cJSON *v, int n, void *ud)
         }
         free(key);
         sums *t = &a->sum[i];
-        t->on_hand += q4(row, "OnHand");
-        t->allocated += q4(row, "Allocated");
-        t->available += q4(row, "Available");
-        t->on_order += q4(row, "OnOrder");
-        t->in_transit += q4(row, "InTransit");
+        t->on_hand = c7qty_add(t->on_hand, q4(row, "OnHand"));
+        t->allocated = c7qty_add(t->allocated, q4(row, "Allocated"));
+        t->available = c7qty_add(t->available, q4(row, "Available"));
+        t->on_order = c7qty_add(t->on_order, q4(row, "OnOrder"));
+        t->in_transit = c7qty_add(t->in_transit, q4(row, "InTransit"));
     }
     a->rows += got;
     return more_pages(a->c, got, a->rows, num(v, "Total"));

@@ -5,10 +5,12 @@
  * uses to tell an order syncd has seen. */
 #include "../runner.h"
 
+#include "c7qty.h"
 #include "skumatch.h"
 #include "status.h"
 #include "store.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,4 +337,45 @@ TEST(syncd7_store, reservation_exists_per_shop_and_order)
     EXPECT_EQ_INT(store_reservation_exists(st, "a.myshopify.com", "1001"), 1);
     EXPECT_EQ_INT(store_reservation_exists(st, NULL, "1001"), -1);
     store_close(st);
+}
+
+TEST(syncd7_qty, cin7_numbers_in_ten_thousandths)
+{
+    EXPECT_EQ_INT(c7qty_from(2.5), 25000);
+    EXPECT_EQ_INT(c7qty_from(0.1234), 1234);
+    EXPECT_EQ_INT(c7qty_from(0.00005), 1);   /* half away from zero */
+    EXPECT_EQ_INT(c7qty_from(-0.00005), -1);
+    EXPECT_EQ_INT(c7qty_from(0.00004), 0);
+    /* Whole units: sellable rounds down, held rounds up, negatives too. */
+    EXPECT_EQ_INT(c7qty_floor(c7qty_from(2.9999)), 2);
+    EXPECT_EQ_INT(c7qty_ceil(c7qty_from(2.0001)), 3);
+    EXPECT_EQ_INT(c7qty_floor(c7qty_from(-0.5)), -1);
+    EXPECT_EQ_INT(c7qty_ceil(c7qty_from(-0.5)), 0);
+    EXPECT_EQ_INT(c7qty_floor(c7qty_from(3)), 3);
+    EXPECT_EQ_INT(c7qty_ceil(c7qty_from(3)), 3);
+}
+
+TEST(syncd7_qty, outside_numbers_cannot_overflow_a_sum)
+{
+    /* Whatever an answer says, a number is held within +-C7QTY_MAX and sums
+     * stay there (no signed overflow, which the sanitizer build traps). */
+    EXPECT_EQ_INT(c7qty_from(1e300), C7QTY_MAX);
+    EXPECT_EQ_INT(c7qty_from(-1e300), -C7QTY_MAX);
+    EXPECT_EQ_INT(c7qty_from(NAN), 0);
+    int64_t s = 0;
+    for (int i = 0; i < 100; i++)
+        s = c7qty_add(s, c7qty_from(9e17));
+    EXPECT_EQ_INT(s, C7QTY_MAX);
+    for (int i = 0; i < 300; i++)
+        s = c7qty_add(s, c7qty_from(-9e17));
+    EXPECT_EQ_INT(s, -C7QTY_MAX);
+    EXPECT_EQ_INT(c7qty_add(c7qty_from(1.5), c7qty_from(2.25)), 37500);
+}
+
+TEST(syncd7_qty, line_totals_to_the_cent)
+{
+    EXPECT_NEAR(c7qty_line_total(3, 19.99, 0), 59.97, 1e-9);
+    EXPECT_NEAR(c7qty_line_total(2.5, 4, 10), 9.0, 1e-9);
+    EXPECT_NEAR(c7qty_line_total(1, 0.125, 0), 0.13, 1e-9); /* half away from zero */
+    EXPECT_NEAR(c7qty_line_total(7, 10, 100), 0.0, 1e-9);
 }
