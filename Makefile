@@ -55,15 +55,15 @@ surge_SRCS  := $(sort $(wildcard harness/*.c)) $(ENGINE_CORE)
 PROGRAMS    += $(if $(wildcard harness/main.c),surge)
 
 # syncd modules that link without the rest of syncd, for unit tests.
-SYNCD_PARTS := $(addprefix engine/syncd/,store.c config.c gate.c metrics.c stockcache.c cin7.c outbound.c)
+SYNCD_PARTS := $(addprefix engine/syncd/,store.c config.c gate.c metrics.c stockcache.c)
 # Harness modules that link without its main, for unit tests.
 HARNESS_PARTS := $(filter-out harness/main.c,$(sort $(wildcard harness/*.c)))
 # mock-shopify's pure parsers (GraphQL documents, configs), for their unit
 # and fuzz tests; they call nothing of mockd.
 SHOPIFY_PURE := mocks/shopify/gql.c mocks/shopify/spec.c mocks/shopify/search.c
-# mock-cin7's config and seed parser, which links with lib/ alone, for its
-# fuzz target.
-CIN7_PURE := mocks/cin7/config.c
+# mock-cin7's config and seed parser and its order-line reader, which link
+# with lib/ alone, for their fuzz targets.
+CIN7_PURE := mocks/cin7/config.c mocks/cin7/qty.c mocks/cin7/lines.c
 TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(ENGINE_CORE) $(SYNCD_PARTS) $(HARNESS_PARTS) \
              $(SHOPIFY_PURE) $(CIN7_PURE) \
              $(sort $(wildcard tests/unit/*.c tests/e2e/*.c tests/fuzz/fuzz_*.c))

@@ -34,8 +34,9 @@ static const char *const metric_names[] = {
     "dropped_events",
     "dead_lettered",
     "final_drift_units",
-    "api_calls.cin7", "api_calls.shopify", "api_calls.per_order", "api_calls.cin7_per_order",
-    "api_calls.shopify_per_order",
+    "api_calls.cin7", "api_calls.shopify", "api_calls.per_order",
+    "api_calls.cin7_per_pushed_order", "api_calls.shopify_per_pushed_order",
+    "api_calls.cin7_sale_writes_per_pushed_order",
     "http_429.cin7", "http_429.shopify", "http_429.per_order",
     "retries.cin7", "retries.shopify", "retries.per_order",
     "orders_paid", "orders_pushed", "orders_unpushed", "accepted_units", "sold_out_checkouts",
@@ -304,8 +305,7 @@ static cJSON *latency_json(hist *h)
 }
 
 /* A figure counted per system: {"cin7": c, "shopify": s, "per_order": (c + s)
- * per paid order, and "cin7_per_order", "shopify_per_order" each system's
- * alone, to two decimals}. */
+ * per paid order, to two decimals}. */
 static void add_per_system(cJSON *mt, const char *name, int64_t cin7, int64_t shopify,
                            double per_order)
 {
@@ -313,8 +313,6 @@ static void add_per_system(cJSON *mt, const char *name, int64_t cin7, int64_t sh
     cJSON_AddNumberToObject(o, "cin7", (double)cin7);
     cJSON_AddNumberToObject(o, "shopify", (double)shopify);
     cJSON_AddNumberToObject(o, "per_order", round((double)(cin7 + shopify) * per_order * 100) / 100);
-    cJSON_AddNumberToObject(o, "cin7_per_order", round((double)cin7 * per_order * 100) / 100);
-    cJSON_AddNumberToObject(o, "shopify_per_order", round((double)shopify * per_order * 100) / 100);
 }
 
 /* ---- purchase orders: duplicates and draft latency ----------------------------- */
@@ -601,7 +599,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     } change;
     change *changes = NULL;
     size_t n_changes = 0, cap_changes = 0;
-    int64_t duplicate_sales = 0;
+    int64_t duplicate_sales = 0, sale_writes = 0;
     strmap *sale_count = strmap_new(0), *sale_key = strmap_new(0);
     for (size_t i = 0; i < cj.n; i++) {
         const cJSON *e = cj.entries[i];
@@ -621,9 +619,9 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
             if (str(e, "id") && di >= 0)
                 duplicate_sales++;
         } else if (strcmp(kind, "sale_authorised") == 0) {
-            /* An order is pushed once its units are in sales whose lines
-             * Cin7 has authorised (stock allocated), not when a sale's
-             * header exists: Cin7 takes lines only through sale/order. */
+            /* Pushed is when Cin7 holds the order's units: its sales' lines
+             * authorised (stock allocated or backordered), not when a sale's
+             * header exists. */
             const char *ref = str(e, "customer_reference");
             order_rec *o = ref ? order_get(&m, ref, 0) : NULL;
             if (!o)
@@ -723,6 +721,12 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
             int64_t st = num(e, "status", 0);
             if (st == 429 || st == 503)
                 tk->r429_cin7++;
+            /* The writes a sale costs: its header and its lines. */
+            const char *route = str(e, "route"), *method = str(e, "method");
+            if (route && method && strcmp(method, "POST") == 0 && st == 200 &&
+                (strcmp(route, "/ExternalApi/v2/sale") == 0 ||
+                 strcmp(route, "/ExternalApi/v2/sale/order") == 0))
+                sale_writes++;
         }
     }
 
@@ -1040,6 +1044,17 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     cJSON_AddNumberToObject(mt, "dead_lettered", (double)cJSON_GetArraySize(in->dlq));
     cJSON_AddNumberToObject(mt, "final_drift_units", (double)drift);
     add_per_system(mt, "api_calls", api_cin7, api_shopify, per_order);
+    /* What a pushed order really costs at each API: every call of the run
+     * over the orders that reached Cin7, and the sale writes alone (two per
+     * sale as Cin7 takes them: header, then lines). */
+    cJSON *calls = cJSON_GetObjectItemCaseSensitive(mt, "api_calls");
+    double per_pushed = pushed ? 1.0 / (double)pushed : 0;
+    cJSON_AddNumberToObject(calls, "cin7_per_pushed_order",
+                            round((double)api_cin7 * per_pushed * 100) / 100);
+    cJSON_AddNumberToObject(calls, "shopify_per_pushed_order",
+                            round((double)api_shopify * per_pushed * 100) / 100);
+    cJSON_AddNumberToObject(calls, "cin7_sale_writes_per_pushed_order",
+                            round((double)sale_writes * per_pushed * 100) / 100);
     add_per_system(mt, "http_429", r429_cin7, r429_shopify, per_order);
     add_per_system(mt, "retries", retries_cin7, retries_shopify, per_order);
     cJSON_AddNumberToObject(mt, "orders_paid", (double)paid);

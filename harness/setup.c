@@ -60,6 +60,17 @@ cJSON *setup_cin7_config(const scenario *s)
             cJSON_AddItemToArray(stock, st);
         }
     }
+    /* The customer each shop's sales are made to (syncd's default,
+     * "Shopify <domain>"): Cin7 refuses a sale to a customer it does not
+     * have. */
+    cJSON *custs = cJSON_AddArrayToObject(c, "customers");
+    for (size_t i = 0; i < s->n_shops; i++) {
+        cJSON *cu = cJSON_CreateObject();
+        char *name = xasprintf("Shopify %s", s->shops[i].domain);
+        cJSON_AddStringToObject(cu, "name", name);
+        free(name);
+        cJSON_AddItemToArray(custs, cu);
+    }
     if (s->mock_cin7)
         json_merge(c, s->mock_cin7);
     return c;

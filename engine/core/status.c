@@ -6,59 +6,53 @@
 
 typedef struct {
     const char *status;
-    status_kind kind;
     const char *state;
     const char *note;
 } row;
 
-/* The Status rows of status.h's table, in code; the shipping fields are
- * decided before them. */
+/* The Status part of the table of status.h: what a sale that has not
+ * shipped is doing (for the log and the audit trail only). */
 static const row table[] = {
-    {"DRAFT", STATUS_NONE, "not_ordered", "not authorised yet: nothing to tell Shopify"},
-    {"ESTIMATING", STATUS_NONE, "not_ordered", "a quote: nothing to tell Shopify"},
-    {"ESTIMATED", STATUS_NONE, "not_ordered", "a quote: nothing to tell Shopify"},
-    {"ORDERING", STATUS_NONE, "not_ordered", "not authorised yet: nothing to tell Shopify"},
-    {"ORDERED", STATUS_NONE, "ordered", "allocated, not shipped yet"},
-    {"AUTHORISED", STATUS_NONE, "ordered", "allocated, not shipped yet"},
-    {"BACKORDERED", STATUS_NONE, "backordered",
+    {"DRAFT", "not_ordered", "not ordered yet: nothing to tell Shopify"},
+    {"ESTIMATING", "not_ordered", "a quote: nothing to tell Shopify"},
+    {"ESTIMATED", "not_ordered", "a quote: nothing to tell Shopify"},
+    {"ORDERING", "not_ordered", "not authorised yet: nothing to tell Shopify"},
+    {"ORDERED", "ordered", "allocated, not shipped yet"},
+    {"BACKORDERED", "backordered",
      "backordered: its units wait for stock and ship (and are fulfilled) when they arrive"},
-    {"PICKING", STATUS_NONE, "picked", "being picked: Shopify fulfillments have no picked state"},
-    {"PICKED", STATUS_NONE, "picked", "picked: Shopify fulfillments have no picked state"},
-    {"PACKING", STATUS_NONE, "packed", "being packed: Shopify fulfillments have no packed state"},
-    {"PACKED", STATUS_NONE, "packed", "packed: Shopify fulfillments have no packed state"},
-    {"SHIPPING", STATUS_NONE, "shipping", "shipping under way: fulfilled once shipped"},
-    {"INVOICING", STATUS_NONE, "invoiced", "invoiced, not shipped yet"},
-    {"INVOICED", STATUS_NONE, "invoiced", "invoiced, not shipped yet"},
-    {"COMPLETED", STATUS_FULFIL, "shipped", "completed (shipped): fulfil its units"},
-    {"VOIDED", STATUS_NONE, "voided", "voided: nothing ships"},
-    {"CREDITED", STATUS_NONE, "credited", "credited: nothing ships"},
+    {"PICKING", "picked", "being picked: Shopify fulfillments have no picked state"},
+    {"PICKED", "picked", "picked: Shopify fulfillments have no picked state"},
+    {"PACKING", "packed", "being packed: Shopify fulfillments have no packed state"},
+    {"PACKED", "packed", "packed: Shopify fulfillments have no packed state"},
+    {"SHIPPING", "shipping", "a shipment not authorised yet: fulfilled once it is"},
+    {"INVOICING", "invoiced", "invoicing, not shipped: nothing to tell Shopify"},
+    {"INVOICED", "invoiced", "invoiced, not shipped: nothing to tell Shopify"},
+    {"COMPLETED", "invoiced", "completed without a shipment: nothing to tell Shopify"},
+    {"CREDITED", "credited", "credited: nothing ships"},
 };
 
-static int is(const char *v, const char *want)
+static int is(const char *a, const char *b)
 {
-    return v && strcasecmp(v, want) == 0;
+    return a && strcasecmp(a, b) == 0;
 }
 
 status_action status_map(const status_sale *sale, const status_line *lines, size_t n,
                          int64_t *ship)
 {
     status_action a = {STATUS_NONE, "unknown", "unknown sale status: nothing done"};
-    if (is(sale->status, "VOIDED") || is(sale->status, "CREDITED")) {
-        /* the table's rows */
+    if (is(sale->status, "VOIDED")) {
+        a = (status_action){STATUS_NONE, "voided", "voided: nothing ships"};
     } else if (is(sale->shipping, "SHIPPED") || is(sale->fulfilment, "FULFILLED")) {
         a = (status_action){STATUS_FULFIL, "shipped", "shipped: fulfil its units"};
-        goto units;
     } else if (is(sale->shipping, "PARTIALLY SHIPPED") || is(sale->fulfilment, "PARTIALLY FULFILLED")) {
-        a = (status_action){STATUS_NONE, "partially_shipped",
-                            "partly shipped: fulfilled once all of it has shipped"};
-        goto units;
+        a = (status_action){STATUS_FULFIL, "shipped", "partly shipped: fulfil the units shipped"};
+    } else {
+        for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+            if (is(sale->status, table[i].status)) {
+                a = (status_action){STATUS_NONE, table[i].state, table[i].note};
+                break;
+            }
     }
-    for (size_t i = 0; sale->status && i < sizeof table / sizeof table[0]; i++)
-        if (strcasecmp(sale->status, table[i].status) == 0) {
-            a = (status_action){table[i].kind, table[i].state, table[i].note};
-            break;
-        }
-units:
     for (size_t i = 0; ship && i < n; i++) {
         int64_t q = lines[i].quantity - (lines[i].backordered > 0 ? lines[i].backordered : 0);
         ship[i] = a.kind == STATUS_FULFIL && q > 0 ? q : 0;

@@ -1,36 +1,32 @@
 /*
  * Order status back to Shopify, as pure functions: what a Cin7 sale's state
- * means for the Shopify order it was pushed from. A sale that has shipped
- * becomes a Shopify fulfillment of the units it shipped, with its tracking
- * number; everything before shipping (ordered, backordered, picked,
- * packed) and after giving up (voided) changes nothing at Shopify, because
- * Shopify's fulfillments have no picked or packed state and a voided sale
- * ships nothing. An order split across warehouses has one sale per
- * warehouse, so each sale that ships is a partial fulfillment until the
- * last one; a shipped line with a backorder ships only its allocated units.
+ * means for the Shopify order it was pushed from. Cin7 has no SHIPPED sale
+ * status: shipping shows in CombinedShippingStatus and FulFilmentStatus (an
+ * Advanced sale reads Status ORDERED while it ships; a Simple one goes on
+ * to INVOICED and COMPLETED whether or not it shipped), so those two decide,
+ * never Status. A sale whose shipment is authorised becomes a Shopify
+ * fulfillment of the units it shipped, with its tracking number; everything
+ * before (ordered, backordered, picking, packing, a shipment still DRAFT)
+ * and a voided sale change nothing at Shopify, because Shopify's
+ * fulfillments have no picked or packed state and a voided sale ships
+ * nothing. An order split across warehouses has one sale per warehouse, so
+ * each sale that ships is a partial fulfillment until the last one.
  *
- * Cin7 has no SHIPPED sale Status: shipping shows in CombinedShippingStatus
- * and FulFilmentStatus (an Advanced sale reads Status ORDERED while it
- * ships). So the decision reads those first, then Status. The table
- * (docs/syncd.md, "Fulfillments", shows the same):
+ * The table (docs/syncd.md, "Fulfillments", shows the same):
  *
- *   Cin7 sale                                      state              Shopify
- *   Status VOIDED                                  voided             nothing (nothing ships)
- *   Status CREDITED                                credited           nothing
- *   CombinedShippingStatus SHIPPED, or
- *     FulFilmentStatus FULFILLED, or
- *     Status COMPLETED                             shipped            fulfil Quantity - BackorderQuantity
- *                                                                     per line, with the tracking number
- *   CombinedShippingStatus PARTIALLY SHIPPED, or
- *     FulFilmentStatus PARTIALLY FULFILLED         partially_shipped  nothing yet (fulfilled when all ships)
- *   Status DRAFT, ESTIMATING, ESTIMATED, ORDERING  not_ordered        nothing
- *   Status ORDERED, AUTHORISED                     ordered            nothing
- *   Status BACKORDERED                             backordered        nothing (logged: units wait for stock)
- *   Status PICKING, PICKED                         picked             nothing
- *   Status PACKING, PACKED                         packed             nothing
- *   Status SHIPPING                                shipping           nothing (wait for SHIPPED)
- *   Status INVOICING, INVOICED (not shipped)       invoiced           nothing (invoiced is not shipped)
- *   anything else                                  unknown            nothing (logged)
+ *   Cin7 sale                                           state        Shopify
+ *   Status VOIDED                                       voided       nothing
+ *   CombinedShippingStatus SHIPPED or                   shipped      fulfil the shipped units,
+ *     FulFilmentStatus FULFILLED                                     with the tracking number
+ *   CombinedShippingStatus PARTIALLY SHIPPED or         shipped      the same (the units shipped
+ *     FulFilmentStatus PARTIALLY FULFILLED                           so far)
+ *   anything else, by Status: DRAFT, ESTIMATING,        not_ordered, nothing
+ *     ESTIMATED, ORDERING; ORDERED; BACKORDERED;        ordered,
+ *     PICKING, PICKED; PACKING, PACKED; SHIPPING;       backordered,
+ *     INVOICING, INVOICED, COMPLETED, CREDITED          picked, packed,
+ *                                                       shipping, invoiced,
+ *                                                       credited
+ *   anything else                                       unknown      nothing (logged)
  *
  * Statuses compare without regard to case.
  */
@@ -45,9 +41,16 @@ typedef enum {
     STATUS_FULFIL, /* fulfil the shipped units, with the tracking number when there is one */
 } status_kind;
 
+/* What a sale says of itself (GET sale, or a saleList row). */
+typedef struct {
+    const char *status;      /* Status */
+    const char *shipping;    /* CombinedShippingStatus */
+    const char *fulfilment;  /* FulFilmentStatus */
+} status_sale;
+
 typedef struct {
     const char *sku;      /* Cin7 SKU */
-    int64_t quantity;     /* units on the sale */
+    int64_t quantity;     /* units on the line (or shipped, for a fulfilment's line) */
     int64_t backordered;  /* of them, not allocated: they did not ship */
 } status_line;
 
@@ -56,13 +59,6 @@ typedef struct {
     const char *state;    /* the table's state name (static) */
     const char *note;     /* one sentence for the log and the audit trail (static) */
 } status_action;
-
-/* What Cin7 says of a sale's state (any field may be NULL: unknown). */
-typedef struct {
-    const char *status;     /* Status */
-    const char *shipping;   /* CombinedShippingStatus */
-    const char *fulfilment; /* FulFilmentStatus */
-} status_sale;
 
 /* Maps a sale. For STATUS_FULFIL, ship[i] (when ship is not NULL) gets the
  * units of lines[i] that shipped: quantity less backordered, never below

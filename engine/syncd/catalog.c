@@ -28,6 +28,8 @@ typedef struct {
 } shop_cat;
 
 struct catalog {
+    cin7_product *products; /* Cin7's, sorted by SKU */
+    size_t n_products;
     pair *map; /* Shopify SKU -> Cin7 SKU, sorted */
     size_t n_map;
     char **skus; /* distinct Cin7 SKUs sold somewhere, sorted */
@@ -67,18 +69,20 @@ static const char *explicit_map(const syncd_config *cfg, const char *sku)
 
 catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcome *out)
 {
-    char **cin7_skus = NULL;
+    cin7_product *products = NULL;
     size_t n_cin7 = 0;
     catalog *c = NULL;
     int ok = 0;
     /* A failed read leaves what it had read so far: freed at out. */
-    cin7_product_skus(c7, &cin7_skus, &n_cin7, out);
+    cin7_products(c7, &products, &n_cin7, out);
     if (out->action != POLICY_DONE)
         goto out;
     outbound_done(out);
-    qsort(cin7_skus, n_cin7, sizeof *cin7_skus, cmp_str);
 
     c = xcalloc(1, sizeof *c);
+    c->products = products;
+    c->n_products = n_cin7;
+    products = NULL;
     c->n_shops = cfg->n_shops;
     c->shops = xcalloc(cfg->n_shops, sizeof *c->shops);
     size_t map_cap = 0, sku_cap = 0;
@@ -95,8 +99,7 @@ catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcom
         sc->items = xcalloc(n_vars + 1, sizeof *sc->items);
         for (size_t v = 0; v < n_vars; v++) {
             const char *to = explicit_map(cfg, vars[v].sku);
-            if (!to && cfg->map_identity &&
-                bsearch(&vars[v].sku, cin7_skus, n_cin7, sizeof *cin7_skus, cmp_str))
+            if (!to && cfg->map_identity && catalog_product(c, vars[v].sku))
                 to = vars[v].sku;
             if (!to)
                 continue; /* unmapped: orders naming it go to the dead-letter queue */
@@ -173,9 +176,8 @@ catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcom
     c->n_map = w;
     ok = 1;
 out:
-    for (size_t i = 0; i < n_cin7; i++)
-        free(cin7_skus[i]);
-    free(cin7_skus);
+    if (products)
+        cin7_products_free(products, n_cin7);
     if (!ok) {
         catalog_free(c);
         c = NULL;
@@ -187,6 +189,7 @@ void catalog_free(catalog *c)
 {
     if (!c)
         return;
+    cin7_products_free(c->products, c->n_products);
     for (size_t i = 0; i < c->n_map; i++) {
         free(c->map[i].key);
         free(c->map[i].value);
@@ -213,6 +216,16 @@ const char *catalog_cin7_sku(const catalog *c, const char *shopify_sku)
     pair key = {(char *)shopify_sku, NULL};
     const pair *p = bsearch(&key, c->map, c->n_map, sizeof *c->map, cmp_pair);
     return p ? p->value : NULL;
+}
+
+static int cmp_product_sku(const void *key, const void *p)
+{
+    return strcmp((const char *)key, ((const cin7_product *)p)->sku);
+}
+
+const cin7_product *catalog_product(const catalog *c, const char *cin7_sku)
+{
+    return bsearch(cin7_sku, c->products, c->n_products, sizeof *c->products, cmp_product_sku);
 }
 
 const char *const *catalog_skus(const catalog *c, size_t *n)

@@ -1,7 +1,8 @@
 /*
  * What syncd knows of both catalogs, loaded at start: the SKU mapping
  * (Shopify SKU -> Cin7 SKU: explicit pairs first, then the same SKU when
- * Cin7 has it; anything else is unmapped and never guessed), each shop's
+ * Cin7 has it; anything else is unmapped and never guessed), Cin7's
+ * products (ID and Name by SKU), each shop's
  * inventory item per Cin7 SKU, each shop's locations and the Cin7 locations
  * each one shows. Read-only after catalog_load, so workers share it without
  * a lock.
@@ -31,6 +32,9 @@ void catalog_free(catalog *c);
 
 /* The Cin7 SKU for a Shopify SKU, or NULL when unmapped. Borrowed. */
 const char *catalog_cin7_sku(const catalog *c, const char *shopify_sku);
+/* Cin7's product of a SKU (its ID and Name, which order lines carry), or
+ * NULL. Borrowed. */
+const cin7_product *catalog_product(const catalog *c, const char *cin7_sku);
 /* Distinct Cin7 SKUs that some shop sells. Borrowed. */
 const char *const *catalog_skus(const catalog *c, size_t *n);
 /* The inventory item of shop (index) for a Cin7 SKU, 0 when the shop does

@@ -1,13 +1,12 @@
 /* The Cin7 Core client; see cin7.h. */
 #include "cin7.h"
 
+#include "c7qty.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
 #include "sbuf.h"
 #include "strmap.h"
-
-#include <math.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,30 +134,26 @@ static int more_pages(const cin7 *c, int got, int64_t seen, int64_t total)
     return got >= c->page_limit && seen < total;
 }
 
-/* The figures of one SKU x location, summed over its rows. */
-enum { F_ON_HAND, F_ALLOCATED, F_AVAILABLE, F_ON_ORDER, F_IN_TRANSIT, N_FIGURES };
-static const char *const figure_keys[N_FIGURES] = {"OnHand", "Allocated", "Available", "OnOrder",
-                                                   "InTransit"};
+/* A SKU x location's sums in ten-thousandths while the pages come in. */
+typedef struct {
+    int64_t on_hand, allocated, available, on_order, in_transit;
+} sums;
 
 typedef struct {
     const cin7 *c;
     cin7_snapshot *snap;
     size_t cap;
-    strmap *cell;   /* "SKU\x1fLocation" -> index into snap->rows */
-    double (*sums)[N_FIGURES];
-    int64_t seen;   /* rows read, for paging */
+    int64_t rows;  /* rows read, for paging */
+    strmap *index; /* "sku\tlocation" -> slot */
+    sums *sum;
 } avail_ctx;
 
-static double dnum(const cJSON *o, const char *key)
+static int64_t q4(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+    return cJSON_IsNumber(v) ? c7qty_from(v->valuedouble) : 0;
 }
 
-/* Cin7 lists a row per product x location x bin x batch: a location's
- * figures are the sums of its rows. Quantities may be decimal; they are
- * summed exactly as given and whole units taken at the end (floor), since
- * Shopify sells whole units. */
 static int avail_page(cJSON *v, int n, void *ud)
 {
     (void)n;
@@ -172,31 +167,29 @@ static int avail_page(cJSON *v, int n, void *ud)
         const char *s = str(row, "SKU"), *loc = str(row, "Location");
         if (!s || !loc)
             continue;
-        char *key = xasprintf("%s\x1f%s", s, loc);
-        long i = strmap_get(a->cell, key);
+        /* One row per bin and batch: a location's figures are their sum. */
+        char *key = xasprintf("%s\t%s", s, loc);
+        long i = strmap_get(a->index, key);
         if (i < 0) {
             size_t cap = a->cap;
             XGROW(snap->rows, snap->n, a->cap, 256);
             if (a->cap != cap)
-                a->sums = xrealloc(a->sums, a->cap * sizeof *a->sums);
+                a->sum = xrealloc(a->sum, a->cap * sizeof *a->sum);
             i = (long)snap->n++;
             snap->rows[i] = (cin7_row){xstrdup(s), xstrdup(loc), 0, 0, 0, 0, 0};
-            memset(a->sums[i], 0, sizeof a->sums[i]);
-            strmap_put(a->cell, key, i);
+            a->sum[i] = (sums){0, 0, 0, 0, 0};
+            strmap_put(a->index, key, i);
         }
         free(key);
-        for (int f = 0; f < N_FIGURES; f++)
-            a->sums[i][f] += dnum(row, figure_keys[f]);
+        sums *t = &a->sum[i];
+        t->on_hand = c7qty_add(t->on_hand, q4(row, "OnHand"));
+        t->allocated = c7qty_add(t->allocated, q4(row, "Allocated"));
+        t->available = c7qty_add(t->available, q4(row, "Available"));
+        t->on_order = c7qty_add(t->on_order, q4(row, "OnOrder"));
+        t->in_transit = c7qty_add(t->in_transit, q4(row, "InTransit"));
     }
-    a->seen += got;
-    return more_pages(a->c, got, a->seen, num(v, "Total"));
-}
-
-/* Whole units of a summed figure; a sum a hair under a whole number (binary
- * fractions of decimal quantities) counts as that number. */
-static int64_t units(double v)
-{
-    return (int64_t)floor(v + 1e-6);
+    a->rows += got;
+    return more_pages(a->c, got, a->rows, num(v, "Total"));
 }
 
 void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, outcome *out)
@@ -208,21 +201,23 @@ void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, 
         sbuf_puts(&filter, "&Sku=");
         sbuf_urlenc(&filter, sku);
     }
-    avail_ctx a = {c, snap, 0, strmap_new(0), NULL, 0};
+    avail_ctx a = {c, snap, 0, 0, strmap_new(0), NULL};
     if (each_page(c, "ref/productavailability?", sbuf_str(&filter), prio, out, avail_page, &a) < 0) {
         cin7_snapshot_free(snap);
     } else {
+        /* Whole units for Shopify: never offer a fraction of one. */
         for (size_t i = 0; i < snap->n; i++) {
             cin7_row *r = &snap->rows[i];
-            r->on_hand = units(a.sums[i][F_ON_HAND]);
-            r->allocated = units(a.sums[i][F_ALLOCATED]);
-            r->available = units(a.sums[i][F_AVAILABLE]);
-            r->on_order = units(a.sums[i][F_ON_ORDER]);
-            r->in_transit = units(a.sums[i][F_IN_TRANSIT]);
+            const sums *t = &a.sum[i];
+            r->on_hand = c7qty_floor(t->on_hand);
+            r->allocated = c7qty_ceil(t->allocated);
+            r->available = c7qty_floor(t->available);
+            r->on_order = c7qty_floor(t->on_order);
+            r->in_transit = c7qty_floor(t->in_transit);
         }
     }
-    free(a.sums);
-    strmap_free(a.cell);
+    free(a.sum);
+    strmap_free(a.index);
     sbuf_free(&filter);
 }
 
@@ -239,14 +234,15 @@ void cin7_snapshot_free(cin7_snapshot *s)
 
 typedef struct {
     const cin7 *c;
-    char **skus;
+    cin7_product *list;
     size_t n, cap;
-} skus_ctx;
+    int64_t rows;
+} products_ctx;
 
-static int skus_page(cJSON *v, int n, void *ud)
+static int products_page(cJSON *v, int n, void *ud)
 {
     (void)n;
-    skus_ctx *k = ud;
+    products_ctx *k = ud;
     int got = 0;
     const cJSON *p;
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(v, "Products"))
@@ -255,18 +251,70 @@ static int skus_page(cJSON *v, int n, void *ud)
         got++;
         if (!s)
             continue;
-        XGROW(k->skus, k->n, k->cap, 64);
-        k->skus[k->n++] = xstrdup(s);
+        XGROW(k->list, k->n, k->cap, 64);
+        const char *id = str(p, "ID"), *name = str(p, "Name");
+        k->list[k->n++] = (cin7_product){xstrdup(s), xstrdup(id ? id : ""), xstrdup(name ? name : s)};
     }
-    return more_pages(k->c, got, (int64_t)k->n, num(v, "Total"));
+    k->rows += got;
+    return more_pages(k->c, got, k->rows, num(v, "Total"));
+}
+
+static int cmp_product(const void *a, const void *b)
+{
+    return strcmp(((const cin7_product *)a)->sku, ((const cin7_product *)b)->sku);
+}
+
+void cin7_products(cin7 *c, cin7_product **out, size_t *n, outcome *o)
+{
+    products_ctx k = {c, NULL, 0, 0, 0};
+    each_page(c, "product?", "", PRIO_BULK, o, products_page, &k);
+    if (k.n)
+        qsort(k.list, k.n, sizeof *k.list, cmp_product);
+    *out = k.list;
+    *n = k.n;
+}
+
+void cin7_products_free(cin7_product *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].sku);
+        free(p[i].id);
+        free(p[i].name);
+    }
+    free(p);
 }
 
 void cin7_product_skus(cin7 *c, char ***skus, size_t *n, outcome *out)
 {
-    skus_ctx k = {c, NULL, 0, 0};
-    each_page(c, "product?", "", PRIO_BULK, out, skus_page, &k);
-    *skus = k.skus;
-    *n = k.n;
+    cin7_product *list = NULL;
+    cin7_products(c, &list, n, out);
+    *skus = xcalloc(*n + 1, sizeof **skus);
+    for (size_t i = 0; i < *n; i++) {
+        (*skus)[i] = list[i].sku;
+        free(list[i].id);
+        free(list[i].name);
+    }
+    free(list);
+}
+
+cJSON *cin7_line_json(const cin7_line *l, int purchase)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (l->product_id && *l->product_id)
+        cJSON_AddStringToObject(o, "ProductID", l->product_id);
+    cJSON_AddStringToObject(o, "SKU", l->sku);
+    cJSON_AddStringToObject(o, "Name", l->name && *l->name ? l->name : l->sku);
+    cJSON_AddNumberToObject(o, "Quantity", l->qty);
+    cJSON_AddNumberToObject(o, "Price", l->price);
+    cJSON_AddNumberToObject(o, "Discount", l->discount);
+    cJSON_AddNumberToObject(o, "Tax", l->tax);
+    cJSON_AddStringToObject(o, "TaxRule", l->tax_rule);
+    cJSON_AddNumberToObject(o, "Total", c7qty_line_total(l->qty, l->price, l->discount));
+    if (purchase || l->comment)
+        cJSON_AddStringToObject(o, "Comment", l->comment ? l->comment : "");
+    if (purchase)
+        cJSON_AddStringToObject(o, "SupplierSKU", l->supplier_sku ? l->supplier_sku : "");
+    return o;
 }
 
 void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outcome *out)
@@ -284,119 +332,100 @@ void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outc
     cJSON_Delete(v);
 }
 
-void cin7_sale_order(cin7 *c, const cJSON *order, int prio, outcome *out)
+void cin7_post_order(cin7 *c, const char *path, const cJSON *body, int prio, outcome *out)
 {
-    char *body = json_print(order);
-    cin7_call(c, "POST", "sale/order", body, prio, 0, out);
-    free(body);
-}
-
-void cin7_sale_order_status(cin7 *c, const char *sale_id, int prio, char **status, outcome *out)
-{
-    *status = NULL;
-    sbuf path = SBUF_INIT;
-    sbuf_puts(&path, "sale/order?SaleID=");
-    sbuf_urlenc(&path, sale_id);
-    cin7_call(c, "GET", sbuf_str(&path), NULL, prio, 1, out);
-    sbuf_free(&path);
-    cJSON *v = answer_json(out);
-    if (!v)
-        return;
-    const char *s = str(v, "Status");
-    *status = xstrdup(s ? s : "NOT AVAILABLE");
-    cJSON_Delete(v);
-}
-
-/* A saleList row that is not voided. */
-static int live(const cJSON *row)
-{
-    const char *status = str(row, "Status");
-    return !status || strcmp(status, "VOIDED") != 0;
-}
-
-static const char *row_id(const cJSON *row)
-{
-    const char *id = str(row, "SaleID");
-    return id ? id : str(row, "ID");
-}
-
-typedef struct {
-    const cin7 *c;
-    const char *external_id;
-    char *found, *order_status;
-} find_ctx;
-
-static int find_page(cJSON *v, int n, void *ud)
-{
-    find_ctx *f = ud;
-    int got = 0;
-    const cJSON *row;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(v, "SaleList"))
-    {
-        got++;
-        const char *ext = str(row, "ExternalID"), *id = row_id(row);
-        if (f->found || !live(row) || !id || !ext || strcmp(ext, f->external_id) != 0)
-            continue;
-        f->found = xstrdup(id);
-        const char *os = str(row, "OrderStatus");
-        f->order_status = xstrdup(os ? os : "NOT AVAILABLE");
-    }
-    return !f->found && more_pages(f->c, got, (int64_t)n * f->c->page_limit, num(v, "Total"));
+    char *text = json_print(body);
+    /* The lines replace the order's: safe to repeat, so an idempotent call
+     * (a dropped connection may be retried at once). */
+    cin7_call(c, "POST", path, text, prio, 1, out);
+    free(text);
 }
 
 void cin7_sale_find(cin7 *c, const char *external_id, int prio, char **sale_id,
                     char **order_status, outcome *out)
 {
-    sbuf filter = SBUF_INIT;
-    sbuf_puts(&filter, "&ExternalID=");
-    sbuf_urlenc(&filter, external_id);
-    find_ctx f = {c, external_id, NULL, NULL};
-    if (each_page(c, "saleList?", sbuf_str(&filter), prio, out, find_page, &f) < 0) {
-        free(f.found);
-        free(f.order_status);
-        f.found = f.order_status = NULL;
+    *sale_id = NULL;
+    *order_status = NULL;
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, "saleList?ExternalID=");
+    sbuf_urlenc(&path, external_id);
+    cJSON *rows = NULL;
+    cin7_list(c, sbuf_str(&path), "SaleList", prio, &rows, out);
+    sbuf_free(&path);
+    const cJSON *row;
+    cJSON_ArrayForEach(row, rows)
+    {
+        const char *status = str(row, "Status"), *ext = str(row, "ExternalID");
+        const char *id = str(row, "SaleID");
+        if (*sale_id || !id || !ext || strcmp(ext, external_id) != 0 ||
+            (status && strcmp(status, "VOIDED") == 0))
+            continue;
+        *sale_id = xstrdup(id);
+        const char *os = str(row, "OrderStatus");
+        *order_status = xstrdup(os ? os : "NOT AVAILABLE");
     }
-    sbuf_free(&filter);
-    *sale_id = f.found;
-    *order_status = f.order_status;
+    cJSON_Delete(rows);
 }
 
 typedef struct {
     const cin7 *c;
-    const char *ref, *prefix;
-    char **ids;
-    size_t n;
-} ids_ctx;
+    const char *ref;
+    void (*fn)(const cJSON *row, void *ud);
+    void *ud;
+} sales_ctx;
 
-static int ids_page(cJSON *v, int n, void *ud)
+static int sales_page(cJSON *v, int n, void *ud)
 {
-    ids_ctx *k = ud;
+    sales_ctx *k = ud;
     int got = 0;
-    size_t plen = strlen(k->prefix);
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(v, "SaleList"))
     {
         got++;
-        const char *r = str(row, "CustomerReference"), *ext = str(row, "ExternalID");
-        const char *id = row_id(row);
-        if (!r || strcmp(r, k->ref) != 0 || !ext || strncmp(ext, k->prefix, plen) != 0 ||
-            !live(row) || !id)
-            continue;
-        k->ids = xrealloc(k->ids, (k->n + 1) * sizeof *k->ids);
-        k->ids[k->n++] = xstrdup(id);
+        const char *r = str(row, "CustomerReference");
+        if (r && strcmp(r, k->ref) == 0)
+            k->fn(row, k->ud);
     }
     return more_pages(k->c, got, (int64_t)n * k->c->page_limit, num(v, "Total"));
 }
 
-void cin7_sales_for(cin7 *c, const char *ref, const char *external_prefix, int prio, char ***ids,
-                    size_t *n, outcome *out)
+/* Walks saleList?Search=ref and calls fn for each row whose CustomerReference
+ * is exactly ref. */
+static void each_sale(cin7 *c, const char *ref, int prio, outcome *out,
+                      void (*fn)(const cJSON *row, void *ud), void *ud)
 {
     sbuf search = SBUF_INIT;
     sbuf_puts(&search, "&Search=");
     sbuf_urlenc(&search, ref);
-    ids_ctx k = {c, ref, external_prefix, NULL, 0};
-    each_page(c, "saleList?", sbuf_str(&search), prio, out, ids_page, &k);
+    sales_ctx k = {c, ref, fn, ud};
+    each_page(c, "saleList?", sbuf_str(&search), prio, out, sales_page, &k);
     sbuf_free(&search);
+}
+
+typedef struct {
+    char **ids;
+    size_t n;
+} ids_ctx;
+
+static void collect(const cJSON *row, void *ud)
+{
+    ids_ctx *k = ud;
+    const char *status = str(row, "Status");
+    if (status && strcmp(status, "VOIDED") == 0)
+        return;
+    const char *id = str(row, "SaleID");
+    if (!id)
+        id = str(row, "ID");
+    if (!id)
+        return;
+    k->ids = xrealloc(k->ids, (k->n + 1) * sizeof *k->ids);
+    k->ids[k->n++] = xstrdup(id);
+}
+
+void cin7_sales_for(cin7 *c, const char *ref, int prio, char ***ids, size_t *n, outcome *out)
+{
+    ids_ctx k = {NULL, 0};
+    each_sale(c, ref, prio, out, collect, &k);
     *ids = k.ids;
     *n = k.n;
 }

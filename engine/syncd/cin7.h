@@ -2,10 +2,13 @@
  * syncd's Cin7 Core client: every call goes through one rate gate for the
  * API application (calls per minute, shared by all workers) and the retry
  * policy. Reads are batched: availability comes from paged
- * ref/productavailability (1,000 rows a page), never one call per SKU.
- * Sales have no idempotency key in Cin7, so callers record intent in the
- * store first and look a sale up by CustomerReference before re-sending one
- * whose outcome is unknown.
+ * ref/productavailability (1,000 rows a page), never one call per SKU, and
+ * its rows (one per location, bin and batch) are summed per SKU x location.
+ * Writes take one document: POST sale (the header) then POST sale/order
+ * (the lines); POST advanced-purchase then POST purchase/order. Sales have
+ * no idempotency key in Cin7, so callers record intent in the store first
+ * and look a sale up by its ExternalID before re-sending one whose outcome
+ * is unknown.
  */
 #ifndef SURGE_SYNCD_CIN7_H
 #define SURGE_SYNCD_CIN7_H
@@ -18,6 +21,9 @@
 
 typedef struct cin7 cin7;
 
+/* A SKU x location: the sums over its bin and batch rows, in whole units
+ * (Available, OnHand, OnOrder, InTransit rounded down, Allocated up:
+ * c7qty.h). */
 typedef struct {
     char *sku;
     char *location;
@@ -42,31 +48,44 @@ gate *cin7_gate(cin7 *c);
  * empty and the outcome says why (RETRY, PERMANENT ...). */
 void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, outcome *out);
 void cin7_snapshot_free(cin7_snapshot *s);
-/* Every product SKU (for mapping). *skus is a malloc'd array of malloc'd
- * strings. */
+/* A product as Cin7 lists it (strings malloc'd). */
+typedef struct {
+    char *sku, *id, *name;
+} cin7_product;
+
+/* Every product (for mapping, and the ID and Name order lines carry),
+ * sorted by SKU. *out is a malloc'd array; cin7_products_free. */
+void cin7_products(cin7 *c, cin7_product **out, size_t *n, outcome *o);
+void cin7_products_free(cin7_product *p, size_t n);
+/* Every product SKU, sorted (for audits). *skus is a malloc'd array of
+ * malloc'd strings. */
 void cin7_product_skus(cin7 *c, char ***skus, size_t *n, outcome *out);
 
-/* POST sale: the sale's header (Cin7 takes no lines here). On DONE,
- * *sale_id gets the new ID (malloc'd). The outcome may be LOOKUP: the sale
- * may exist. */
+/* One order line as Cin7 takes it in sale/order and purchase/order: the
+ * fields the reference's line models require (Name, Quantity, Price, Tax,
+ * TaxRule, Total; purchases also Comment, Discount and SupplierSKU), Total
+ * computed from the others (c7qty_line_total). */
+typedef struct {
+    const char *product_id, *sku, *name, *tax_rule, *comment, *supplier_sku;
+    double qty, price, discount, tax;
+} cin7_line;
+cJSON *cin7_line_json(const cin7_line *l, int purchase);
+
+/* POST sale (the header; no lines). On DONE, *sale_id gets the new ID
+ * (malloc'd). The outcome may be LOOKUP: the sale may exist. */
 void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outcome *out);
-/* POST sale/order: the sale's lines and order status ({SaleID, Status,
- * Memo, Lines}). Posting again replaces the lines while the order is DRAFT
- * or NOT AVAILABLE; Cin7 refuses it once AUTHORISED. */
-void cin7_sale_order(cin7 *c, const cJSON *order, int prio, outcome *out);
-/* The order status of a sale (GET sale/order), malloc'd in *status. */
-void cin7_sale_order_status(cin7 *c, const char *sale_id, int prio, char **status, outcome *out);
-/* The live sale whose ExternalID is external_id (saleList's exact
- * ExternalID filter), with its OrderStatus; both malloc'd. DONE with
- * *sale_id NULL means none exists. */
+/* POST sale/order (or purchase/order: path) with body: the lines replace
+ * the order's, so a repeat is harmless while the order is not authorised. */
+void cin7_post_order(cin7 *c, const char *path, const cJSON *body, int prio, outcome *out);
+/* The live (not voided) sale whose ExternalID is external_id, through
+ * saleList's ExternalID filter: DONE with *sale_id NULL when none exists;
+ * *order_status gets its OrderStatus (malloc'd) when it does. */
 void cin7_sale_find(cin7 *c, const char *external_id, int prio, char **sale_id,
                     char **order_status, outcome *out);
 /* Voids a sale. */
 void cin7_sale_void(cin7 *c, const char *sale_id, int prio, outcome *out);
-/* IDs (malloc'd array) of the live sales whose CustomerReference is ref and
- * whose ExternalID starts with external_prefix (one shop's order). */
-void cin7_sales_for(cin7 *c, const char *ref, const char *external_prefix, int prio, char ***ids,
-                    size_t *n, outcome *out);
+/* Sale IDs (malloc'd array) whose CustomerReference is ref. */
+void cin7_sales_for(cin7 *c, const char *ref, int prio, char ***ids, size_t *n, outcome *out);
 
 /* Webhook subscriptions: the list (JSON array as Cin7 gives it), and a new
  * one of type to url with the given auth. */

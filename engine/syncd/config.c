@@ -93,9 +93,9 @@ static int string_list(const cJSON *o, const char *path, const char *key, char *
 
 static int read_cin7(const cJSON *root, syncd_config *c, json_err *e)
 {
-    static const char *const keys[] = {"base_url",   "account_id", "application_key",
+    static const char *const keys[] = {"base_url",  "account_id",   "application_key",
                                        "calls_per_minute", "page_limit", "webhook_auth",
-                                       "tax_rule",   "customer",   NULL};
+                                       "tax_rule",  "purchase_tax_rule", NULL};
     static const char *const auth_keys[] = {"type", "secret", "header", NULL};
     const cJSON *o = NULL;
     if (json_get_obj(root, "$", "cin7", JSON_REQUIRED, &o, e) ||
@@ -108,17 +108,9 @@ static int read_cin7(const cJSON *root, syncd_config *c, json_err *e)
         json_get_int(o, "$.cin7", "calls_per_minute", JSON_OPTIONAL, 1, 100000, &cpm, e) ||
         json_get_int(o, "$.cin7", "page_limit", JSON_OPTIONAL, 1, 1000, &limit, e) ||
         json_get_strdup(o, "$.cin7", "tax_rule", JSON_OPTIONAL, "Tax Exempt", &c->cin7_tax_rule, e) ||
-        json_get_strdup(o, "$.cin7", "customer", JSON_OPTIONAL, "Shopify %s", &c->cin7_customer, e))
+        json_get_strdup(o, "$.cin7", "purchase_tax_rule", JSON_OPTIONAL, "Tax Exempt",
+                        &c->cin7_purchase_tax_rule, e))
         return -1;
-    if (!*c->cin7_tax_rule || strlen(c->cin7_tax_rule) > 50)
-        return json_fail(e, "$.cin7.tax_rule", "expected a tax rule name of 1 to 50 characters");
-    {
-        /* At most one %s, and no other conversion: it is a format. */
-        const char *pct = strchr(c->cin7_customer, '%');
-        if (!*c->cin7_customer || (pct && (strncmp(pct, "%s", 2) != 0 || strchr(pct + 2, '%'))))
-            return json_fail(e, "$.cin7.customer",
-                             "expected a customer name, with at most one %%s for the shop's domain");
-    }
     c->cin7_calls_per_minute = (int)cpm;
     c->cin7_page_limit = (int)limit;
     size_t n = strlen(c->cin7_url);
@@ -160,7 +152,7 @@ static int read_shops(const cJSON *root, syncd_config *c, json_err *e)
 {
     static const char *const keys[] = {"domain", "base_url", "access_token", "api_secret",
                                        "api_version", "inventory_write", "safety_buffer",
-                                       "locations", NULL};
+                                       "locations", "cin7_customer", NULL};
     static const char *const loc_keys[] = {"shopify_location_id", "cin7_locations", NULL};
     const cJSON *arr = NULL;
     if (json_get_arr(root, "$", "shops", JSON_REQUIRED, &arr, e))
@@ -184,8 +176,11 @@ static int read_shops(const cJSON *root, syncd_config *c, json_err *e)
             json_get_strdup(it, p, "api_secret", JSON_REQUIRED, NULL, &s->api_secret, e) ||
             json_get_strdup(it, p, "api_version", JSON_OPTIONAL, "2026-10", &s->api_version, e) ||
             json_get_str(it, p, "inventory_write", JSON_OPTIONAL, &write, e) ||
-            json_get_int(it, p, "safety_buffer", JSON_OPTIONAL, 0, 1000000, &buffer, e))
+            json_get_int(it, p, "safety_buffer", JSON_OPTIONAL, 0, 1000000, &buffer, e) ||
+            json_get_strdup(it, p, "cin7_customer", JSON_OPTIONAL, NULL, &s->cin7_customer, e))
             return -1;
+        if (!s->cin7_customer)
+            s->cin7_customer = xasprintf("Shopify %s", s->domain);
         size_t bl = strlen(s->base_url);
         while (bl && s->base_url[bl - 1] == '/')
             s->base_url[--bl] = '\0';
@@ -571,10 +566,11 @@ void config_free(syncd_config *c)
     free(c->cin7_hook_secret);
     free(c->cin7_hook_header);
     free(c->cin7_tax_rule);
-    free(c->cin7_customer);
+    free(c->cin7_purchase_tax_rule);
     for (size_t i = 0; i < c->n_shops; i++) {
         cfg_shop *s = &c->shops[i];
         free(s->domain);
+        free(s->cin7_customer);
         free(s->base_url);
         free(s->access_token);
         free(s->api_secret);
@@ -628,7 +624,7 @@ cJSON *config_to_json(const syncd_config *c)
     cJSON_AddNumberToObject(cin7, "calls_per_minute", c->cin7_calls_per_minute);
     cJSON_AddStringToObject(cin7, "webhook_auth", c->cin7_hook_auth);
     cJSON_AddStringToObject(cin7, "tax_rule", c->cin7_tax_rule);
-    cJSON_AddStringToObject(cin7, "customer", c->cin7_customer);
+    cJSON_AddStringToObject(cin7, "purchase_tax_rule", c->cin7_purchase_tax_rule);
     cJSON *shops = cJSON_AddArrayToObject(o, "shops");
     for (size_t i = 0; i < c->n_shops; i++) {
         cJSON *s = cJSON_CreateObject();
@@ -637,6 +633,7 @@ cJSON *config_to_json(const syncd_config *c)
         add_secret(s, "access_token", c->shops[i].access_token);
         add_secret(s, "api_secret", c->shops[i].api_secret);
         cJSON_AddStringToObject(s, "api_version", c->shops[i].api_version);
+        cJSON_AddStringToObject(s, "cin7_customer", c->shops[i].cin7_customer);
         cJSON_AddStringToObject(s, "inventory_write", "graphql");
         cJSON_AddNumberToObject(s, "safety_buffer", (double)c->shops[i].safety_buffer);
         cJSON_AddItemToArray(shops, s);

@@ -42,6 +42,7 @@ typedef struct {
     char *access_token;
     char *api_secret;    /* webhook HMAC key */
     char *api_version;
+    char *cin7_customer; /* the Cin7 customer its sales are made to */
     int64_t safety_buffer;
     cfg_shop_location *locations; /* empty: first Shopify location shows every Cin7 location */
     size_t n_locations;
@@ -81,8 +82,8 @@ typedef struct {
     char *cin7_hook_auth;  /* "bearer", "basic", "header", "noauth" */
     char *cin7_hook_secret; /* token, or "user:password" for basic, or header value */
     char *cin7_hook_header; /* header name for "header" */
-    char *cin7_tax_rule;    /* TaxRule of every sale and purchase line */
-    char *cin7_customer;    /* Customer of every sale, "%s" is the shop's domain */
+    char *cin7_tax_rule;    /* TaxRule of sale lines (a rule of GET ref/tax) */
+    char *cin7_purchase_tax_rule; /* TaxRule of purchase lines */
     /* Shopify */
     cfg_shop *shops;
     size_t n_shops;

@@ -1,15 +1,15 @@
 /*
- * Cin7 sales to Shopify fulfillments; see fulfil.h. Cin7's sale webhooks
- * are notifications ({SaleID, SaleOrderNumber, EventType}): the sale itself
- * is read back from Cin7 (its shipping state, lines, tracking number and
- * carrier as they are now, whatever a late or repeated webhook carried);
- * for a sale that shipped the Shopify order is read (its line items and
- * what they still let fulfil), and one fulfillment is posted for the units
- * that sale shipped. Reconciliation's events are saleList rows, which carry
- * the state already, so one that has not shipped costs no call.
+ * Cin7 sales to Shopify fulfillments; see fulfil.h. The event only names
+ * the sale (Cin7 sends thin notifications); the sale is read back from
+ * Cin7 (GET sale?ID=) and its CombinedShippingStatus, FulFilmentStatus and
+ * Fulfilments decide (engine/core/status.h): for a sale that shipped, the
+ * Shopify order is read (its line items and what they still let fulfil)
+ * and one fulfillment is posted for the units the sale's authorised
+ * shipments carried, with their tracking number and carrier.
  */
 #include "fulfil.h"
 
+#include "c7qty.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -26,11 +26,10 @@
 static pthread_mutex_t one_at_a_time = PTHREAD_MUTEX_INITIALIZER;
 
 typedef struct {
-    char *id, *number, *status, *shipping, *fulfilment, *tracking, *carrier, *reference,
-        *external, *channel, *location;
-    status_line *lines; /* skus owned */
+    char *id, *number, *status, *shipping, *fulfilment, *tracking, *carrier, *reference;
+    char *external, *location;
+    status_line *lines; /* what shipped (skus owned) */
     size_t n;
-    int has_lines;
 } sale_info;
 
 static void info_free(sale_info *s)
@@ -44,7 +43,6 @@ static void info_free(sale_info *s)
     free(s->carrier);
     free(s->reference);
     free(s->external);
-    free(s->channel);
     free(s->location);
     for (size_t i = 0; i < s->n; i++)
         free((char *)s->lines[i].sku);
@@ -64,109 +62,132 @@ static char *dup_of(const cJSON *o, const char *key)
     return s ? xstrdup(s) : NULL;
 }
 
-static int64_t int_of(const cJSON *o, const char *key)
+/* A quantity in whole units: Shopify's are whole, so a fraction of a unit
+ * that Cin7 shipped is not fulfilled (c7qty.h). */
+static int64_t units_of(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+    return cJSON_IsNumber(v) ? c7qty_floor(c7qty_from(v->valuedouble)) : 0;
 }
 
-static void read_lines(const cJSON *lines, sale_info *s)
+/* Adds units of sku to the sale's shipped lines. */
+static void add_units(sale_info *s, const char *sku, int64_t qty, int64_t backordered)
 {
-    s->has_lines = cJSON_IsArray(lines);
-    s->lines = xcalloc((size_t)cJSON_GetArraySize(lines) + 1, sizeof *s->lines);
-    const cJSON *l;
-    cJSON_ArrayForEach(l, lines)
-    {
-        const char *sku = str_of(l, "SKU");
-        if (sku)
-            s->lines[s->n++] = (status_line){xstrdup(sku), int_of(l, "Quantity"),
-                                             int_of(l, "BackorderQuantity")};
-    }
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->lines[i].sku, sku) == 0) {
+            s->lines[i].quantity += qty;
+            s->lines[i].backordered += backordered;
+            return;
+        }
+    s->lines = xrealloc(s->lines, (s->n + 1) * sizeof *s->lines);
+    s->lines[s->n++] = (status_line){xstrdup(sku), qty, backordered};
 }
 
-/* The fields a webhook payload, a saleList row and GET sale all name alike. */
-static void info_common(const cJSON *v, sale_info *s)
+/* What shipped: the packed (else picked) lines of every fulfilment whose
+ * shipment is authorised; a sale that says it shipped but shows no
+ * fulfilment lines shipped its order lines less their backorders. */
+static void shipped_lines(const cJSON *v, sale_info *s)
 {
-    s->status = dup_of(v, "Status");
-    s->shipping = dup_of(v, "CombinedShippingStatus");
-    s->fulfilment = dup_of(v, "FulFilmentStatus");
-    s->reference = dup_of(v, "CustomerReference");
-    s->external = dup_of(v, "ExternalID");
-    s->channel = dup_of(v, "SourceChannel");
-    s->location = dup_of(v, "Location");
-}
-
-/* From a webhook payload or a saleList row. */
-static void info_from_event(const cJSON *v, sale_info *s)
-{
-    memset(s, 0, sizeof *s);
-    info_common(v, s);
-    s->id = dup_of(v, "SaleID");
-    if (!s->id)
-        s->id = dup_of(v, "ID");
-    s->number = dup_of(v, "SaleOrderNumber");
-    if (!s->number)
-        s->number = dup_of(v, "OrderNumber");
-    s->tracking = dup_of(v, "TrackingNumber");
-    if (!s->tracking)
-        s->tracking = dup_of(v, "CombinedTrackingNumbers");
-    read_lines(cJSON_GetObjectItemCaseSensitive(v, "Lines"), s);
-}
-
-/* The sale an event's body (a webhook payload or a saleList row) names.
- * Returns 0, or -1 when the body is not a JSON object (*s untouched). */
-static int sale_of_event(const store_event *ev, sale_info *s)
-{
-    cJSON *v = json_parse(ev->body, ev->body_len, NULL);
-    int rc = cJSON_IsObject(v) ? 0 : -1;
-    if (rc == 0)
-        info_from_event(v, s);
-    cJSON_Delete(v);
-    return rc;
-}
-
-/* From the sale as GET sale answers it. */
-static void info_from_sale(const cJSON *v, sale_info *s)
-{
-    memset(s, 0, sizeof *s);
-    info_common(v, s);
-    const cJSON *order = cJSON_GetObjectItemCaseSensitive(v, "Order");
-    s->id = dup_of(v, "ID");
-    s->number = dup_of(order, "SaleOrderNumber");
-    /* The tracking number and carrier of the first shipped line. */
     const cJSON *f;
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(v, "Fulfilments"))
     {
+        const cJSON *ship = cJSON_GetObjectItemCaseSensitive(f, "Ship");
+        const char *st = str_of(ship, "Status");
+        if (!st || (strcmp(st, "AUTHORISED") != 0 && strcmp(st, "PARTIALLY AUTHORISED") != 0))
+            continue;
         const cJSON *l;
-        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(
-                                  cJSON_GetObjectItemCaseSensitive(f, "Ship"), "Lines"))
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(ship, "Lines"))
         {
             if (!s->tracking)
                 s->tracking = dup_of(l, "TrackingNumber");
             if (!s->carrier)
                 s->carrier = dup_of(l, "Carrier");
         }
+        const cJSON *lines = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(f, "Pack"), "Lines");
+        if (!cJSON_GetArraySize(lines))
+            lines = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(f, "Pick"),
+                                                     "Lines");
+        cJSON_ArrayForEach(l, lines)
+            if (str_of(l, "SKU"))
+                add_units(s, str_of(l, "SKU"), units_of(l, "Quantity"), 0);
     }
-    if (!s->tracking)
-        s->tracking = dup_of(v, "CombinedTrackingNumbers");
-    read_lines(cJSON_GetObjectItemCaseSensitive(order, "Lines"), s);
+    if (s->n)
+        return;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "Order"),
+                                                           "Lines"))
+        if (str_of(l, "SKU"))
+            add_units(s, str_of(l, "SKU"), units_of(l, "Quantity"), units_of(l, "BackorderQuantity"));
 }
 
-/* The shop the sale came from (ExternalID "shop/order/location", else
- * SourceChannel), or -1 when it is not a sale syncd pushed. */
-static long shop_of(const syncd *sd, const sale_info *s)
+/* The sale as GET sale answers it. */
+static void info_from_sale(const cJSON *v, sale_info *s)
 {
-    for (size_t i = 0; i < sd->cfg.n_shops; i++) {
+    memset(s, 0, sizeof *s);
+    s->id = dup_of(v, "ID");
+    s->number = dup_of(cJSON_GetObjectItemCaseSensitive(v, "Order"), "SaleOrderNumber");
+    s->status = dup_of(v, "Status");
+    s->shipping = dup_of(v, "CombinedShippingStatus");
+    s->fulfilment = dup_of(v, "FulFilmentStatus");
+    s->reference = dup_of(v, "CustomerReference");
+    s->external = dup_of(v, "ExternalID");
+    s->location = dup_of(v, "Location");
+    shipped_lines(v, s);
+    if (!s->tracking)
+        s->tracking = dup_of(v, "CombinedTrackingNumbers");
+}
+
+/* The SaleID a Cin7 sale event names: a thin notification {SaleID,
+ * SaleOrderNumber, EventType} or a saleList row queued by reconciliation.
+ * Returns 0 with *id (malloc'd, NULL when the body names none), or -1 when
+ * the body is not a JSON object. */
+static int sale_of_event(const store_event *ev, char **id)
+{
+    *id = NULL;
+    cJSON *v = json_parse(ev->body, ev->body_len, NULL);
+    int rc = cJSON_IsObject(v) ? 0 : -1;
+    if (rc == 0)
+        *id = dup_of(v, "SaleID");
+    cJSON_Delete(v);
+    return rc;
+}
+
+/* GET sale?ID: the sale as it is now. Returns 0, or -1 with *h saying what
+ * becomes of the event. */
+static int read_sale(syncd *sd, const char *sale_id, int prio, sale_info *s, handled *h)
+{
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, "sale?ID=");
+    sbuf_urlenc(&path, sale_id);
+    cJSON *doc = NULL;
+    outcome o;
+    cin7_get_json(sd->c7, sbuf_str(&path), prio, &doc, &o);
+    sbuf_free(&path);
+    if (!doc) {
+        *h = handled_from_outcome(&o);
+        outbound_done(&o);
+        return -1;
+    }
+    outbound_done(&o);
+    info_from_sale(doc, s);
+    cJSON_Delete(doc);
+    return 0;
+}
+
+long fulfil_shop_of(const syncd *sd, const char *external_id)
+{
+    for (size_t i = 0; external_id && i < sd->cfg.n_shops; i++) {
         const char *d = sd->cfg.shops[i].domain;
         size_t n = strlen(d);
-        if ((s->external && strncmp(s->external, d, n) == 0 && s->external[n] == '/') ||
-            (s->channel && strcmp(s->channel, d) == 0))
+        if (strncmp(external_id, d, n) == 0 && external_id[n] == '/')
             return (long)i;
     }
     return -1;
 }
 
-/* The Shopify order id: CustomerReference, else ExternalID's middle part. */
+/* The Shopify order id: CustomerReference, else ExternalID's second part
+ * ("shop/order" or "shop/order/location"). */
 static void order_of(const sale_info *s, char *buf, size_t n)
 {
     buf[0] = '\0';
@@ -175,8 +196,9 @@ static void order_of(const sale_info *s, char *buf, size_t n)
     } else if (s->external) {
         const char *a = strchr(s->external, '/');
         const char *b = a ? strchr(a + 1, '/') : NULL;
-        if (a && b && (size_t)(b - a - 1) < n)
-            snprintf(buf, n, "%.*s", (int)(b - a - 1), a + 1);
+        size_t len = a ? (b ? (size_t)(b - a - 1) : strlen(a + 1)) : 0;
+        if (a && len < n)
+            snprintf(buf, n, "%.*s", (int)len, a + 1);
     }
     for (const char *p = buf; *p; p++)
         if (*p < '0' || *p > '9') {
@@ -315,7 +337,7 @@ out:
     return h;
 }
 
-/* The sale (read from Cin7) is shipped: fulfil it once. */
+/* The sale the event names, read from Cin7: fulfil it once if it shipped. */
 static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
                              const char *sale_id)
 {
@@ -329,28 +351,15 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
         store_audit(sd->st, ev->id, now, "skipped", "sale already fulfilled");
         return handled_done();
     }
-    /* The sale as it is now. */
-    sbuf path = SBUF_INIT;
-    sbuf_puts(&path, "sale?ID=");
-    sbuf_urlenc(&path, sale_id);
-    cJSON *doc = NULL;
-    outcome o;
-    cin7_get_json(sd->c7, sbuf_str(&path), PRIO_NORMAL, &doc, &o);
-    sbuf_free(&path);
-    if (!doc) {
-        handled h = handled_from_outcome(&o);
-        outbound_done(&o);
-        return h;
-    }
-    outbound_done(&o);
+    /* Cin7's events are thin: the sale as it is now tells what shipped. */
     sale_info s;
-    info_from_sale(doc, &s);
-    cJSON_Delete(doc);
     handled h = handled_done();
+    if (read_sale(sd, sale_id, PRIO_NORMAL, &s, &h) != 0)
+        return h;
     int64_t *ship = NULL;
     char order[64];
     order_of(&s, order, sizeof order);
-    long shop = shop_of(sd, &s);
+    long shop = fulfil_shop_of(sd, s.external);
     if (shop < 0 || !*order) {
         store_audit(sd->st, ev->id, now, "skipped", "not a sale of a Shopify order");
         goto out;
@@ -358,8 +367,8 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     ship = xcalloc(s.n + 1, sizeof *ship);
     status_sale st = {s.status, s.shipping, s.fulfilment};
     status_action a = status_map(&st, s.lines, s.n, ship);
+    count_state(sd, a.state);
     if (a.kind != STATUS_FULFIL) {
-        /* It moved on (voided?) since the event. */
         log_event(LOG_INFO, evid, "sale %s (order %s): %s", sale_id, order, a.note);
         store_audit(sd->st, ev->id, now, a.state, a.note);
         goto out;
@@ -382,34 +391,15 @@ handled fulfil_sale(syncd *sd, const store_event *ev)
     }
     if (!syncd_catalog(sd))
         return handled_retry(2000, "catalog not loaded yet");
-    sale_info s;
-    if (sale_of_event(ev, &s) != 0)
+    char *id = NULL;
+    if (sale_of_event(ev, &id) != 0)
         return handled_dead("sale event body is not a JSON object");
-    handled h = handled_done();
-    if (!s.id) {
-        h = handled_dead("sale event has no SaleID");
-    } else if ((s.external || s.channel) && shop_of(sd, &s) < 0) {
-        store_audit(sd->st, ev->id, now, "skipped", "not a sale of a Shopify order");
-    } else {
-        /* A row that names its state is decided on it first: states that
-         * tell Shopify nothing cost no call. A notification names no state:
-         * the sale is read back. */
-        status_sale st = {s.status, s.shipping, s.fulfilment};
-        status_action a = s.status || s.shipping || s.fulfilment
-                              ? status_map(&st, NULL, 0, NULL)
-                              : (status_action){STATUS_FULFIL, "notified", "read back"};
-        count_state(sd, a.state);
-        if (a.kind != STATUS_FULFIL) {
-            log_event(LOG_INFO, evid, "sale %s (order %s): %s", s.id,
-                      s.reference ? s.reference : "?", a.note);
-            store_audit(sd->st, ev->id, now, a.state, a.note);
-        } else {
-            pthread_mutex_lock(&one_at_a_time);
-            h = fulfil_locked(sd, ev, evid, s.id);
-            pthread_mutex_unlock(&one_at_a_time);
-        }
-    }
-    info_free(&s);
+    if (!id)
+        return handled_dead("sale event has no SaleID");
+    pthread_mutex_lock(&one_at_a_time);
+    handled h = fulfil_locked(sd, ev, evid, id);
+    pthread_mutex_unlock(&one_at_a_time);
+    free(id);
     return h;
 }
 
@@ -418,16 +408,35 @@ handled fulfil_backordered(syncd *sd, const store_event *ev)
     int64_t now = clock_now_ms(&sd->clk);
     char evid[32];
     snprintf(evid, sizeof evid, "ev-%lld", (long long)ev->id);
-    sale_info s;
-    if (sale_of_event(ev, &s) != 0)
+    char *id = NULL;
+    if (sale_of_event(ev, &id) != 0)
         return handled_dead("sale event body is not a JSON object");
-    /* The notification names the sale only; which units wait is in the
-     * sale (GET sale?ID=), left to whoever looks at the log: reading it
-     * back for every backorder would spend the Cin7 budget on a log line. */
-    count_state(sd, "backordered");
-    log_event(LOG_WARN, evid, "sale %s (%s) is backordered: some of its units wait for stock",
-              s.id ? s.id : "?", s.number ? s.number : "?");
-    store_audit(sd->st, ev->id, now, "backordered", s.id ? s.id : "");
+    if (!id)
+        return handled_dead("sale event has no SaleID");
+    /* Only logged: read at bulk priority, behind orders and stock. */
+    sale_info s;
+    handled h = handled_done();
+    int rc = read_sale(sd, id, PRIO_BULK, &s, &h);
+    free(id);
+    if (rc != 0)
+        return h;
+    if (fulfil_shop_of(sd, s.external) >= 0) {
+        sbuf what = SBUF_INIT;
+        int64_t units = 0;
+        for (size_t i = 0; i < s.n; i++)
+            if (s.lines[i].backordered > 0) {
+                sbuf_printf(&what, "%s%lld x %s", units ? ", " : "", (long long)s.lines[i].backordered,
+                            s.lines[i].sku);
+                units += s.lines[i].backordered;
+            }
+        count_state(sd, "backordered");
+        metrics_inc(sd->m, "syncd_backordered_units_total", units);
+        log_event(LOG_WARN, evid, "sale %s (order %s) at %s is backordered: %s wait for stock",
+                  s.number ? s.number : "?", s.reference ? s.reference : "?",
+                  s.location ? s.location : "?", units ? sbuf_str(&what) : "no units");
+        store_audit(sd->st, ev->id, now, "backordered", units ? sbuf_str(&what) : "");
+        sbuf_free(&what);
+    }
     info_free(&s);
     return handled_done();
 }

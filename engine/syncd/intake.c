@@ -30,7 +30,6 @@ static const struct {
 } cin7_types[] = {
     {"Stock/AvailableStockLevelChanged", 2},
     {"Sale/ShipmentAuthorised", 1},
-    {"Sale/ShipmentTrackingNumberChanged", 1},
     {"Sale/Backordered", 0},
 };
 
@@ -175,9 +174,21 @@ static void on_cin7(httpd_req *r, void *ud)
         httpd_reply_error(r, 401, "missing or wrong credentials");
         return;
     }
+    size_t len;
+    const char *body = httpd_body(r, &len);
+    /* The type is in the URL syncd subscribed (?type=...); without it, the
+     * payload tells: Cin7's thin notifications carry EventType, and the
+     * stock notification is a bare array. */
     const char *type = httpd_query(r, "type");
-    if (!type || !*type)
-        type = "Stock/AvailableStockLevelChanged";
+    char event_type[64] = "Stock/AvailableStockLevelChanged";
+    if (!type || !*type) {
+        cJSON *v = json_parse(body, len, NULL);
+        const cJSON *et = cJSON_GetObjectItemCaseSensitive(v, "EventType");
+        if (cJSON_IsString(et))
+            snprintf(event_type, sizeof event_type, "%s", et->valuestring);
+        cJSON_Delete(v);
+        type = event_type;
+    }
     int priority = -1;
     for (size_t i = 0; i < sizeof cin7_types / sizeof cin7_types[0]; i++)
         if (strcasecmp(cin7_types[i].type, type) == 0) {
@@ -190,8 +201,6 @@ static void on_cin7(httpd_req *r, void *ud)
         httpd_reply_json_text(r, 200, "{\"ok\":true,\"ignored\":true}");
         return;
     }
-    size_t len;
-    const char *body = httpd_body(r, &len);
     store_event_in in = {
         .source = "cin7",
         .topic = type,

@@ -2,14 +2,19 @@
  * Orders from Shopify to Cin7. A paid order is mapped (Shopify SKU -> Cin7
  * SKU; unmapped lines dead-letter the order with an alert), reserved in the
  * ledger (so stock syncs stop offering its units), routed to warehouses,
- * and pushed as one Cin7 sale per warehouse with CustomerReference = the
- * Shopify order id. Pushing twice never makes two sales: the routing plan
- * is stored the first time and reused, each sale's intent is recorded
- * before the POST, and a sale whose POST had an unknown outcome is looked
- * up by CustomerReference and ExternalID before it is sent again.
+ * and pushed as one Cin7 sale per warehouse, as Cin7 takes a sale: POST
+ * sale (the header: customer, location, CustomerReference = the Shopify
+ * order id, ExternalID = shop/order, plus /location when the order is
+ * split, SkipQuote) then POST sale/order with the lines, AUTHORISED (Cin7
+ * allocates then). Pushing twice never makes two sales: the routing plan is
+ * stored the first time and reused, each step's intent is recorded before
+ * its call, and after an unknown outcome the sale is looked up by its
+ * ExternalID; a sale found without authorised lines gets them (sale/order
+ * replaces lines, so posting them again is harmless), never a second sale.
  */
 #include "handlers.h"
 
+#include "c7qty.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -17,7 +22,6 @@
 #include "route.h"
 #include "sbuf.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,17 +36,14 @@ static long shop_index(syncd *sd, const char *domain)
 
 typedef struct {
     char *sku;     /* Cin7 SKU */
-    char *name;    /* the first line item's name, for Cin7's line Name */
     int64_t qty;
     double price;
 } line;
 
 static void lines_free(line *l, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         free(l[i].sku);
-        free(l[i].name);
-    }
     free(l);
 }
 
@@ -85,13 +86,8 @@ static int order_lines(const catalog *cat, const cJSON *o, line **out, size_t *n
         while (k < *n && strcmp((*out)[k].sku, to) != 0)
             k++;
         if (k == *n) {
-            const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
-            if (!cJSON_IsString(name) || !*name->valuestring)
-                name = cJSON_GetObjectItemCaseSensitive(it, "title");
             *out = xrealloc(*out, (*n + 1) * sizeof **out);
-            (*out)[*n] = (line){xstrdup(to),
-                                xstrdup(cJSON_IsString(name) && *name->valuestring ? name->valuestring : to),
-                                0, 0};
+            (*out)[*n] = (line){xstrdup(to), 0, 0};
             (*n)++;
         }
         (*out)[k].qty += (int64_t)q->valuedouble;
@@ -218,7 +214,6 @@ static cJSON *make_plan(syncd *sd, const cJSON *o, const line *lines, size_t n)
             }
             cJSON *ln = cJSON_CreateObject();
             cJSON_AddStringToObject(ln, "sku", lines[al->line].sku);
-            cJSON_AddStringToObject(ln, "name", lines[al->line].name);
             cJSON_AddNumberToObject(ln, "qty", (double)al->qty);
             cJSON_AddNumberToObject(ln, "price", lines[al->line].price);
             cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(group, "lines"), ln);
@@ -235,23 +230,35 @@ static cJSON *make_plan(syncd *sd, const cJSON *o, const line *lines, size_t n)
     return plan;
 }
 
-/* The sale key of one plan group: "shop/order/location" (its ExternalID). */
-static void sale_ext(const char *shop, const char *id, const char *loc, char *buf, size_t n)
+/* The sale key of one plan group, its ExternalID: "shop/order", or
+ * "shop/order/location" when the order is split over warehouses; unique per
+ * sale and per shop, and at most 256 characters as Cin7 allows. */
+static void sale_ext(const char *shop, const char *id, const char *loc, int split, char *buf,
+                     size_t n)
 {
-    snprintf(buf, n, "%s/%s/%s", shop, id, loc);
+    if (split)
+        snprintf(buf, n, "%.100s/%.40s/%.100s", shop, id, loc);
+    else
+        snprintf(buf, n, "%.100s/%.40s", shop, id);
+}
+
+static const char *group_location(const cJSON *group)
+{
+    return cJSON_GetObjectItemCaseSensitive(group, "location")->valuestring;
 }
 
 /* Tells the stock cache what the plan takes from each location. */
 static void note_routed(syncd *sd, const char *shop, const char *id, const cJSON *plan)
 {
+    int split = cJSON_GetArraySize(plan) > 1;
     const cJSON *group;
     cJSON_ArrayForEach(group, plan)
     {
         const cJSON *loc = cJSON_GetObjectItemCaseSensitive(group, "location");
         if (!cJSON_IsString(loc))
             continue;
-        char ext[256];
-        sale_ext(shop, id, loc->valuestring, ext, sizeof ext);
+        char ext[300];
+        sale_ext(shop, id, loc->valuestring, split, ext, sizeof ext);
         const cJSON *ln;
         cJSON_ArrayForEach(ln, cJSON_GetObjectItemCaseSensitive(group, "lines"))
         {
@@ -264,24 +271,16 @@ static void note_routed(syncd *sd, const char *shop, const char *id, const cJSON
     }
 }
 
-/* The Cin7 sale's header for one group of the plan: the quote skipped, no
- * lines (Cin7 takes them only through sale/order). */
-static cJSON *sale_header(const syncd *sd, const char *shop, const char *id, const char *ext,
-                          const cJSON *group, const cJSON *order)
+/* The header of the Cin7 sale for one group of the plan (POST sale). */
+static cJSON *sale_header(const cfg_shop *shop, const char *id, const char *ext, const cJSON *group,
+                          const cJSON *order)
 {
     cJSON *s = cJSON_CreateObject();
-    char customer[300];
-    /* The format was checked to hold at most one %s. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    snprintf(customer, sizeof customer, sd->cfg.cin7_customer, shop);
-#pragma GCC diagnostic pop
-    cJSON_AddStringToObject(s, "Customer", customer);
-    cJSON_AddStringToObject(s, "Location",
-                            cJSON_GetObjectItemCaseSensitive(group, "location")->valuestring);
+    cJSON_AddStringToObject(s, "Customer", shop->cin7_customer);
+    cJSON_AddStringToObject(s, "Location", group_location(group));
     cJSON_AddStringToObject(s, "CustomerReference", id);
     cJSON_AddStringToObject(s, "ExternalID", ext);
-    cJSON_AddStringToObject(s, "SourceChannel", shop);
+    /* A paid Shopify order needs no quote: the order goes in at once. */
     cJSON_AddBoolToObject(s, "SkipQuote", 1);
     const cJSON *sa = cJSON_GetObjectItemCaseSensitive(order, "shipping_address");
     /* Cin7 requires Line1 and Country in an address: without them, send
@@ -301,203 +300,186 @@ static cJSON *sale_header(const syncd *sd, const char *shop, const char *id, con
     return s;
 }
 
-/* The sale's order for one group of the plan, authorised: every line with
- * the fields Cin7's Sale Order Line requires (Name, Quantity, Price, Tax,
- * TaxRule) and the Total it checks them against. */
-static cJSON *sale_order_body(const syncd *sd, const char *sale_id, const cJSON *group)
+/* The sale/order body: the group's lines, authorised. */
+static cJSON *sale_order_body(syncd *sd, const char *sale_id, const cJSON *group)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "SaleID", sale_id);
-    cJSON_AddStringToObject(o, "Status", "AUTHORISED");
-    cJSON_AddStringToObject(o, "Memo", "");
-    cJSON *lines = cJSON_AddArrayToObject(o, "Lines");
+    const catalog *cat = syncd_catalog(sd);
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "SaleID", sale_id);
+    cJSON_AddStringToObject(b, "Status", "AUTHORISED");
+    cJSON_AddStringToObject(b, "Memo", "");
+    cJSON *lines = cJSON_AddArrayToObject(b, "Lines");
     const cJSON *ln;
     cJSON_ArrayForEach(ln, cJSON_GetObjectItemCaseSensitive(group, "lines"))
     {
         const char *sku = cJSON_GetObjectItemCaseSensitive(ln, "sku")->valuestring;
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(ln, "name");
-        double q = cJSON_GetObjectItemCaseSensitive(ln, "qty")->valuedouble;
-        /* Cin7 keeps 4 decimals of a price: round before the Total is
-         * worked out from it, as Cin7 will. */
-        double p = round(cJSON_GetObjectItemCaseSensitive(ln, "price")->valuedouble * 1e4) / 1e4;
-        cJSON *l = cJSON_CreateObject();
-        cJSON_AddStringToObject(l, "SKU", sku);
-        cJSON_AddStringToObject(l, "Name", cJSON_IsString(name) ? name->valuestring : sku);
-        cJSON_AddNumberToObject(l, "Quantity", q);
-        cJSON_AddNumberToObject(l, "Price", p);
-        cJSON_AddNumberToObject(l, "Discount", 0);
-        cJSON_AddNumberToObject(l, "Tax", 0);
-        cJSON_AddStringToObject(l, "TaxRule", sd->cfg.cin7_tax_rule);
-        cJSON_AddNumberToObject(l, "Total", round(q * p * 1e4) / 1e4);
-        cJSON_AddItemToArray(lines, l);
+        const cin7_product *p = catalog_product(cat, sku);
+        cin7_line l = {
+            .product_id = p ? p->id : NULL,
+            .sku = sku,
+            .name = p ? p->name : sku,
+            .tax_rule = sd->cfg.cin7_tax_rule,
+            .qty = cJSON_GetObjectItemCaseSensitive(ln, "qty")->valuedouble,
+            .price = cJSON_GetObjectItemCaseSensitive(ln, "price")->valuedouble,
+        };
+        cJSON_AddItemToArray(lines, cin7_line_json(&l, 0));
     }
-    return o;
+    return b;
 }
 
-/* A lookup's outcome: 1 when it answered (the caller reads what it found),
- * else 0 with *h saying how to retry. Releases the outcome. */
-static int looked_up(outcome *o, handled *h)
+/* An order status that says the lines are in and stock is allocated. */
+static int lines_authorised(const char *order_status)
 {
-    *h = handled_from_outcome(o);
-    int ok = o->action == POLICY_DONE;
-    outbound_done(o);
-    return ok;
+    return order_status && (strcmp(order_status, "AUTHORISED") == 0 ||
+                            strcmp(order_status, "FULFILLED") == 0 ||
+                            strcmp(order_status, "CLOSED") == 0);
 }
 
-/* Whether a sale's order status says its lines are authorised (or
- * further): anything but NOT AVAILABLE and DRAFT. */
-static int order_authorised(const char *status)
+/* The Cin7 sale of one plan group exists: its id into *sale_id (malloc'd),
+ * and *authorised when it was found with its lines authorised already.
+ * Returns done, or what becomes of the event. */
+static handled ensure_sale(syncd *sd, const store_event *ev, const char *shop_domain,
+                           const char *id, const char *ext, const cJSON *group,
+                           const cJSON *order, char **sale_id, int *authorised)
 {
-    return status && strcmp(status, "NOT AVAILABLE") != 0 && strcmp(status, "DRAFT") != 0;
-}
-
-/* Step one of a push: the sale's header exists in Cin7, exactly once. On
- * DONE, *sale_id (malloc'd) is the sale and *order_status (malloc'd or
- * NULL) its order status when a lookup found it. */
-static handled ensure_sale(syncd *sd, const store_event *ev, const char *shop, const char *id,
-                           const char *ext, const cJSON *group, const cJSON *order,
-                           char **sale_id, char **order_status)
-{
-    *sale_id = *order_status = NULL;
     int64_t now = clock_now_ms(&sd->clk);
-    char key[300];
+    char key[320];
     snprintf(key, sizeof key, "sale:%s", ext);
-    cJSON *body = sale_header(sd, shop, id, ext, group, order);
+    long shop = shop_index(sd, shop_domain);
+    cJSON *body = sale_header(&sd->cfg.shops[shop], id, ext, group, order);
     char *text = json_print(body);
     int state = WRITE_INTENT;
     char *remote = NULL;
     int fresh = store_write_intent(sd->st, key, "sale", text, now, &state, &remote);
     free(text);
+    handled h = handled_done();
     if (fresh < 0) {
-        cJSON_Delete(body);
-        return handled_retry(1000, "store: cannot record the intent of %.250s", key);
+        h = handled_retry(1000, "store: cannot record the intent of %.250s", key);
+        goto out;
     }
     if (!fresh && state == WRITE_DONE && remote) {
-        cJSON_Delete(body);
         *sale_id = remote;
-        return handled_done();
+        remote = NULL;
+        goto out;
     }
-    free(remote);
-    if (!fresh) {
-        /* A POST may have reached Cin7 without us hearing back: look the
-         * sale up by its ExternalID before creating it again. */
+    if (!fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN)) {
+        /* A POST may have reached Cin7 without us hearing back. */
+        char *found = NULL, *ostatus = NULL;
         outcome o;
-        handled h;
-        cin7_sale_find(sd->c7, ext, PRIO_URGENT, sale_id, order_status, &o);
-        if (!looked_up(&o, &h)) {
-            cJSON_Delete(body);
-            return h;
+        cin7_sale_find(sd->c7, ext, PRIO_URGENT, &found, &ostatus, &o);
+        int ok = o.action == POLICY_DONE;
+        if (!ok)
+            h = handled_from_outcome(&o);
+        outbound_done(&o);
+        if (!ok) {
+            free(found);
+            free(ostatus);
+            goto out;
         }
-        if (*sale_id) {
-            store_write_outcome(sd->st, key, WRITE_DONE, *sale_id, now);
-            store_audit(sd->st, ev->id, now, "sale_found", *sale_id);
+        if (found) {
+            store_write_outcome(sd->st, key, WRITE_DONE, found, now);
+            store_audit(sd->st, ev->id, now, "sale_found", found);
             metrics_inc(sd->m, "syncd_sale_lookups_total{result=\"found\"}", 1);
-            cJSON_Delete(body);
-            return handled_done();
+            *authorised = lines_authorised(ostatus);
+            *sale_id = found;
+            free(ostatus);
+            goto out;
         }
         metrics_inc(sd->m, "syncd_sale_lookups_total{result=\"absent\"}", 1);
     }
     outcome o;
     cin7_sale_create(sd->c7, body, PRIO_URGENT, sale_id, &o);
-    cJSON_Delete(body);
-    handled h = handled_done();
+    int64_t at = clock_now_ms(&sd->clk);
     if (o.action == POLICY_DONE && *sale_id) {
-        store_write_outcome(sd->st, key, WRITE_DONE, *sale_id, clock_now_ms(&sd->clk));
-        store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "sale_created", *sale_id);
+        store_write_outcome(sd->st, key, WRITE_DONE, *sale_id, at);
+        store_audit(sd->st, ev->id, at, "sale_created", *sale_id);
         metrics_inc(sd->m, "syncd_sales_created_total", 1);
-    } else if (o.action == POLICY_DONE) {
-        /* Created, but the answer named no ID: the next try finds it. */
-        store_write_outcome(sd->st, key, WRITE_UNKNOWN, NULL, clock_now_ms(&sd->clk));
-        h = handled_retry(1000, "cin7: POST sale answered without an ID");
     } else {
+        if (o.action == POLICY_DONE) /* 200 without an ID: not a sale we can use */
+            o.action = POLICY_LOOKUP;
+        h = handled_write_failed(sd, key, &o, at);
         free(*sale_id);
         *sale_id = NULL;
-        h = handled_write_failed(sd, key, &o, clock_now_ms(&sd->clk));
     }
     outbound_done(&o);
-    return h;
-}
-
-/* Step two: the sale's lines posted and authorised (stock allocated). A
- * POST of sale/order replaces the lines of a DRAFT or NOT AVAILABLE order,
- * so resending is harmless until it is authorised; after an unknown
- * outcome the order's status says whether it already was. */
-static handled ensure_order(syncd *sd, const store_event *ev, const char *ext, const char *sale_id,
-                            const char *known_status, const cJSON *group)
-{
-    int64_t now = clock_now_ms(&sd->clk);
-    char key[300];
-    snprintf(key, sizeof key, "saleorder:%s", ext);
-    if (order_authorised(known_status)) {
-        /* Found already authorised (or further): nothing to post. */
-        store_audit(sd->st, ev->id, now, "sale_order_found", known_status);
-        return handled_done();
-    }
-    cJSON *body = sale_order_body(sd, sale_id, group);
-    char *text = json_print(body);
-    int state = WRITE_INTENT;
-    int fresh = store_write_intent(sd->st, key, "sale_order", text, now, &state, NULL);
-    free(text);
-    if (fresh < 0) {
-        cJSON_Delete(body);
-        return handled_retry(1000, "store: cannot record the intent of %.250s", key);
-    }
-    if (!fresh && state == WRITE_DONE) {
-        cJSON_Delete(body);
-        return handled_done();
-    }
-    if (!fresh && !known_status) {
-        char *status = NULL;
-        outcome o;
-        handled h;
-        cin7_sale_order_status(sd->c7, sale_id, PRIO_URGENT, &status, &o);
-        if (!looked_up(&o, &h)) {
-            cJSON_Delete(body);
-            return h;
-        }
-        int authorised = order_authorised(status);
-        free(status);
-        if (authorised) {
-            store_write_outcome(sd->st, key, WRITE_DONE, sale_id, now);
-            cJSON_Delete(body);
-            return handled_done();
-        }
-    }
-    outcome o;
-    cin7_sale_order(sd->c7, body, PRIO_URGENT, &o);
+out:
+    free(remote);
     cJSON_Delete(body);
-    handled h = handled_done();
-    if (o.action == POLICY_DONE) {
-        store_write_outcome(sd->st, key, WRITE_DONE, sale_id, clock_now_ms(&sd->clk));
-        store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "sale_authorised", sale_id);
-    } else {
-        h = handled_write_failed(sd, key, &o, clock_now_ms(&sd->clk));
-    }
-    outbound_done(&o);
     return h;
 }
 
 /* Makes sure the sale of one plan group exists in Cin7 with its lines
- * authorised, exactly once: the header (POST sale), then the order (POST
- * sale/order), each step recorded before it is sent and looked up after an
- * unknown outcome. */
+ * authorised, exactly once. */
 static handled push_group(syncd *sd, const store_event *ev, const char *shop, const char *id,
-                          const cJSON *group, const cJSON *order)
+                          const cJSON *group, const cJSON *order, int split)
 {
-    const char *loc = cJSON_GetObjectItemCaseSensitive(group, "location")->valuestring;
-    char ext[256];
-    sale_ext(shop, id, loc, ext, sizeof ext);
-    char *sale_id = NULL, *order_status = NULL;
-    handled h = ensure_sale(sd, ev, shop, id, ext, group, order, &sale_id, &order_status);
-    if (h.kind == H_DONE)
-        h = ensure_order(sd, ev, ext, sale_id, order_status, group);
-    if (h.kind == H_DONE) {
-        stockcache_pushed(sd->cache, ext, clock_now_ms(&sd->clk));
+    const char *loc = group_location(group);
+    char ext[300], key[320];
+    sale_ext(shop, id, loc, split, ext, sizeof ext);
+    snprintf(key, sizeof key, "saleorder:%s", ext);
+    char *sale_id = NULL;
+    int authorised = 0;
+    /* The header first (no call when the ledger has it), then the lines'
+     * intent, so a lines intent always names an existing sale. */
+    handled h = ensure_sale(sd, ev, shop, id, ext, group, order, &sale_id, &authorised);
+    if (h.kind != H_DONE) {
+        free(sale_id);
+        return h;
+    }
+    int64_t now = clock_now_ms(&sd->clk);
+    int state = WRITE_INTENT;
+    int fresh = store_write_intent(sd->st, key, "sale_order", sale_id, now, &state, NULL);
+    if (fresh < 0) {
+        free(sale_id);
+        return handled_retry(1000, "store: cannot record the intent of %.250s", key);
+    }
+    if (!fresh && state == WRITE_DONE) {
+        free(sale_id);
+        stockcache_pushed(sd->cache, ext, now);
+        return handled_done();
+    }
+    if (!authorised && !fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN)) {
+        /* Lines may have gone in without us hearing back: read them. */
+        sbuf path = SBUF_INIT;
+        sbuf_puts(&path, "sale/order?SaleID=");
+        sbuf_urlenc(&path, sale_id);
+        cJSON *doc = NULL;
+        outcome o;
+        cin7_get_json(sd->c7, sbuf_str(&path), PRIO_URGENT, &doc, &o);
+        sbuf_free(&path);
+        if (!doc) {
+            h = handled_from_outcome(&o);
+            outbound_done(&o);
+            free(sale_id);
+            return h;
+        }
+        outbound_done(&o);
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "Status");
+        authorised = lines_authorised(cJSON_IsString(st) ? st->valuestring : NULL);
+        cJSON_Delete(doc);
+    }
+    int64_t at = clock_now_ms(&sd->clk);
+    if (!authorised) {
+        cJSON *body = sale_order_body(sd, sale_id, group);
+        outcome o;
+        cin7_post_order(sd->c7, "sale/order", body, PRIO_URGENT, &o);
+        cJSON_Delete(body);
+        at = clock_now_ms(&sd->clk);
+        if (o.action != POLICY_DONE) {
+            h = handled_write_failed(sd, key, &o, at);
+            outbound_done(&o);
+            free(sale_id);
+            return h;
+        }
+        outbound_done(&o);
         log_event(LOG_INFO, NULL, "order %s: sale %s authorised at %s", id, sale_id, loc);
     }
+    stockcache_pushed(sd->cache, ext, at);
+    store_write_outcome(sd->st, key, WRITE_DONE, sale_id, at);
+    store_audit(sd->st, ev->id, at, "sale_authorised", sale_id);
+    metrics_inc(sd->m, "syncd_sale_orders_authorised_total", 1);
     free(sale_id);
-    free(order_status);
-    return h;
+    return handled_done();
 }
 
 handled orders_paid(syncd *sd, const store_event *ev)
@@ -585,12 +567,13 @@ handled orders_paid(syncd *sd, const store_event *ev)
         h = handled_retry(1000, "store: cannot record the routing plan");
         goto out;
     }
-    if (cJSON_GetArraySize(plan) > 1)
+    int split = cJSON_GetArraySize(plan) > 1;
+    if (split)
         metrics_inc(sd->m, "syncd_orders_split_total", 1);
     const cJSON *group;
     cJSON_ArrayForEach(group, plan)
     {
-        h = push_group(sd, ev, domain, id, group, o);
+        h = push_group(sd, ev, domain, id, group, o, split);
         if (h.kind != H_DONE)
             break;
     }
@@ -624,11 +607,7 @@ handled orders_cancelled(syncd *sd, const store_event *ev)
     char **ids = NULL;
     size_t n_ids = 0;
     outcome oc;
-    /* This shop's sales of the order: their ExternalIDs start with
-     * "shop/order/" (other shops' orders may share the id). */
-    char prefix[300];
-    snprintf(prefix, sizeof prefix, "%s/%s/", domain, id);
-    cin7_sales_for(sd->c7, id, prefix, PRIO_URGENT, &ids, &n_ids, &oc);
+    cin7_sales_for(sd->c7, id, PRIO_URGENT, &ids, &n_ids, &oc);
     if (oc.action != POLICY_DONE) {
         h = handled_from_outcome(&oc);
         outbound_done(&oc);

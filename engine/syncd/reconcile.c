@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mem.h"
 #include "sbuf.h"
+#include "fulfil.h"
 #include "status.h"
 
 #include <stdio.h>
@@ -281,10 +282,29 @@ static int64_t check_purchase(const cJSON *p, const cin7_snapshot *snap)
 {
     const char *number = str_of(p, "OrderNumber");
     const char *where = str_of(p, "Location");
-    const cJSON *lines =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "StockReceived"), "Lines");
-    if (cJSON_GetArraySize(lines) == 0)
-        lines = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "Order"), "Lines");
+    /* A Simple Purchase has one StockReceived section, an Advanced one a
+     * list of them; the order's lines stand in when none has lines. */
+    const cJSON *sr = cJSON_GetObjectItemCaseSensitive(p, "StockReceived");
+    cJSON *lines = cJSON_CreateArray();
+    const cJSON *task = NULL;
+    if (cJSON_IsArray(sr)) {
+        cJSON_ArrayForEach(task, sr)
+        {
+            const cJSON *x;
+            cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(task, "Lines"))
+                cJSON_AddItemReferenceToArray(lines, (cJSON *)x);
+        }
+    } else {
+        const cJSON *x;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sr, "Lines"))
+            cJSON_AddItemReferenceToArray(lines, (cJSON *)x);
+    }
+    if (cJSON_GetArraySize(lines) == 0) {
+        const cJSON *x;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "Order"),
+                                                               "Lines"))
+            cJSON_AddItemReferenceToArray(lines, (cJSON *)x);
+    }
     /* Units per SKU and location over the purchase's lines. */
     size_t n = 0, cap = (size_t)cJSON_GetArraySize(lines) + 1;
     received *sum = xcalloc(cap, sizeof *sum);
@@ -304,6 +324,7 @@ static int64_t check_purchase(const cJSON *p, const cin7_snapshot *snap)
             sum[n++] = (received){sku, loc, 0};
         sum[k].qty += int_of(l, "Quantity");
     }
+    cJSON_Delete(lines); /* references only */
     int64_t anomalies = 0;
     for (size_t k = 0; k < n; k++) {
         int64_t have = on_hand(snap, sum[k].sku, sum[k].location);
@@ -324,8 +345,11 @@ static void check_purchases(syncd *sd, int64_t began, tally *t)
     char since[40];
     cJSON *rows = NULL;
     outcome o;
-    int ok = list_since(sd, PURCHASES_MARK, began, "purchaseList?Status=RECEIVED&UpdatedSince=",
-                        "PurchaseList", since, sizeof since, &rows, &o);
+    /* Received is StockReceivedStatus AUTHORISED, whatever the status went
+     * on to (INVOICED, COMPLETED): filtered here, as purchaseList filters
+     * by order and invoice status, not by receipt. */
+    int ok = list_since(sd, PURCHASES_MARK, began, "purchaseList?UpdatedSince=", "PurchaseList",
+                        since, sizeof since, &rows, &o);
     if (!ok)
         log_warn("reconcile: cannot list received purchases: %s", o.error);
     outbound_done(&o);
@@ -334,9 +358,11 @@ static void check_purchases(syncd *sd, int64_t began, tally *t)
     const cJSON *row;
     cJSON_ArrayForEach(row, rows)
     {
-        const char *id = str_of(row, "ID");
+        const char *id = str_of(row, "ID"), *rs = str_of(row, "StockReceivedStatus");
         if (!ok || !id || sd->stopping)
             break;
+        if (!rs || strcmp(rs, "AUTHORISED") != 0)
+            continue;
         char key[200];
         snprintf(key, sizeof key, "reconciled-purchase:%s", id);
         char *done = store_idem_get(sd->st, key);
@@ -356,7 +382,9 @@ static void check_purchases(syncd *sd, int64_t began, tally *t)
                 break;
         }
         sbuf p = SBUF_INIT;
-        sbuf_puts(&p, "purchase?ID=");
+        const char *type = str_of(row, "Type");
+        sbuf_puts(&p, type && strcmp(type, "Advanced Purchase") == 0 ? "advanced-purchase?ID="
+                                                                     : "purchase?ID=");
         sbuf_urlenc(&p, id);
         cJSON *doc = NULL;
         cin7_get_json(sd->c7, sbuf_str(&p), PRIO_BULK, &doc, &o);
@@ -391,21 +419,6 @@ static void check_purchases(syncd *sd, int64_t began, tally *t)
 
 /* ---- (d) shipments ------------------------------------------------------------------- */
 
-/* The shop a Cin7 sale was pushed from: ExternalID "shop/order/location",
- * else SourceChannel; NULL when it is not one of ours. */
-static const char *sale_shop(const syncd *sd, const cJSON *sale)
-{
-    const char *ext = str_of(sale, "ExternalID");
-    const char *chan = str_of(sale, "SourceChannel");
-    for (size_t i = 0; i < sd->cfg.n_shops; i++) {
-        const char *d = sd->cfg.shops[i].domain;
-        size_t n = strlen(d);
-        if ((ext && strncmp(ext, d, n) == 0 && ext[n] == '/') || (chan && strcmp(chan, d) == 0))
-            return d;
-    }
-    return NULL;
-}
-
 static void fetch_shipments(syncd *sd, int64_t began, tally *t)
 {
     int poll = is_poll(sd);
@@ -424,9 +437,10 @@ static void fetch_shipments(syncd *sd, int64_t began, tally *t)
     cJSON_ArrayForEach(row, rows)
     {
         const char *id = str_of(row, "SaleID");
-        const char *shop = sale_shop(sd, row);
-        if (!id || !shop)
+        long si = fulfil_shop_of(sd, str_of(row, "ExternalID"));
+        if (!id || si < 0)
             continue;
+        const char *shop = sd->cfg.shops[si].domain;
         status_sale st = {str_of(row, "Status"), str_of(row, "CombinedShippingStatus"),
                           str_of(row, "FulFilmentStatus")};
         status_action a = status_map(&st, NULL, 0, NULL);

@@ -3,11 +3,17 @@
  * one supplier never race: paid orders mark SKUs (coalesced), a schedule
  * marks every SKU, and the thread checks the marked ones. A SKU below its
  * cover threshold gets a line on its supplier's open DRAFT purchase,
- * created when there is none. The open draft's id is kept in the store
- * ("podraft:<supplier id>"), its creation is recorded as an intent before
- * the POST and looked up by its Note after an unknown outcome, so retries,
- * restarts and duplicate webhooks never make a second draft for a (supplier,
- * SKU) while one is open: they update its line.
+ * created when there is none, as Cin7 takes a purchase: POST
+ * advanced-purchase (the header) then POST purchase/order with the lines,
+ * DRAFT; a draft's lines are updated by posting purchase/order again (it
+ * replaces them). The open draft's id is kept in the store
+ * ("podraft:<supplier id>"); "open" is an order still DRAFT or not started
+ * (NOT AVAILABLE: a header whose lines are not in yet). A header's creation
+ * is recorded as an intent before the POST; after an unknown outcome the
+ * supplier's header without lines is looked for and adopted (Cin7's
+ * purchases have no ExternalID), so retries, restarts and duplicate
+ * webhooks never make a second draft for a (supplier, SKU) while one is
+ * open: they update its line.
  */
 #include "replen.h"
 
@@ -32,12 +38,12 @@
 
 /* What Cin7's product records say about one SKU's supplier. */
 typedef struct {
-    char *sku, *name;   /* the product's SKU and name (a line's Name) */
+    char *sku, *product_id, *name;
+    double cost;        /* the supplier's price */
     char *supplier_id, *supplier;
     char **locations;   /* the locations the supplier serves for it */
     size_t n_locations;
     double lead_days;   /* < 0: not given */
-    double cost;        /* the supplier's price: a line's Price */
     int64_t moq;
 } sku_supply;
 
@@ -63,6 +69,7 @@ static void supply_free(replenisher *r)
     for (size_t i = 0; i < r->n_supply; i++) {
         sku_supply *s = &r->supply[i];
         free(s->sku);
+        free(s->product_id);
         free(s->name);
         free(s->supplier_id);
         free(s->supplier);
@@ -106,15 +113,17 @@ static int load_supply(replenisher *r)
             continue;
         sku_supply *s = &list[n++];
         s->sku = xstrdup(sku);
+        s->product_id = xstrdup(str(p, "ID") ? str(p, "ID") : "");
         s->name = xstrdup(str(p, "Name") ? str(p, "Name") : sku);
         s->lead_days = -1;
         const cJSON *sup = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "Suppliers"), 0);
         if (!sup)
             continue;
+        s->cost = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sup, "Cost"));
+        if (s->cost != s->cost || s->cost < 0) /* NaN when absent */
+            s->cost = 0;
         s->supplier_id = str(sup, "SupplierID") ? xstrdup(str(sup, "SupplierID")) : NULL;
         s->supplier = str(sup, "SupplierName") ? xstrdup(str(sup, "SupplierName")) : NULL;
-        const cJSON *cost = cJSON_GetObjectItemCaseSensitive(sup, "Cost");
-        s->cost = cJSON_IsNumber(cost) && cost->valuedouble > 0 ? cost->valuedouble : 0;
         const cJSON *opts = cJSON_GetObjectItemCaseSensitive(sup, "ProductSupplierOptions");
         s->locations = xcalloc((size_t)cJSON_GetArraySize(opts) + 1, sizeof *s->locations);
         const cJSON *opt;
@@ -194,29 +203,45 @@ static void cannot_reorder(syncd *sd, const char *sku, const char *reason)
 
 /* ---- the draft purchase of a supplier ---------------------------------------- */
 
+/* A line of a draft: ours (from the supplier record) or one already on
+ * it (a buyer's, kept as it is). Strings malloc'd. */
 typedef struct {
-    char *sku, *name;
-    int64_t qty;
-    double price, tax;
-    char *tax_rule; /* NULL: syncd's */
+    char *sku, *product_id, *name, *tax_rule, *comment, *supplier_sku;
+    double qty, price, discount, tax;
 } po_line;
-
-/* Whether a purchase's order is open for lines: DRAFT, or NOT AVAILABLE
- * (a header whose lines were not posted yet). */
-static int open_order(const char *status)
-{
-    return status && (strcmp(status, "DRAFT") == 0 || strcmp(status, "NOT AVAILABLE") == 0);
-}
 
 static char *dup_str(const cJSON *o, const char *key)
 {
-    const char *s = str(o, key);
-    return s ? xstrdup(s) : NULL;
+    const char *v = str(o, key);
+    return v ? xstrdup(v) : NULL;
 }
 
-/* GET purchase/order?TaskID (Simple and Advanced purchases alike): the
- * order's lines and whether it is still open. Returns 1 open, 0 no longer
- * open (or gone), -1 could not tell. */
+static double number(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static void line_free(po_line *l)
+{
+    free(l->sku);
+    free(l->product_id);
+    free(l->name);
+    free(l->tax_rule);
+    free(l->comment);
+    free(l->supplier_sku);
+}
+
+static void lines_free(po_line *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        line_free(&l[i]);
+    free(l);
+}
+
+/* GET purchase/order?TaskID: the order's lines and whether it is still
+ * open (DRAFT, or NOT AVAILABLE: no lines yet). Returns 1 open, 0 no longer
+ * (authorised, voided, gone), -1 could not tell. */
 static int read_draft(syncd *sd, const char *id, po_line **lines, size_t *n)
 {
     *lines = NULL;
@@ -225,92 +250,76 @@ static int read_draft(syncd *sd, const char *id, po_line **lines, size_t *n)
     sbuf_puts(&path, "purchase/order?TaskID=");
     sbuf_urlenc(&path, id);
     outcome o;
-    cJSON *order = NULL;
-    cin7_get_json(sd->c7, sbuf_str(&path), PRIO_NORMAL, &order, &o);
+    cJSON *v = NULL;
+    cin7_get_json(sd->c7, sbuf_str(&path), PRIO_NORMAL, &v, &o);
     sbuf_free(&path);
-    int gone = o.action == POLICY_PERMANENT; /* not found */
+    int gone = o.action == POLICY_PERMANENT; /* 400/404: no such purchase */
     outbound_done(&o);
-    if (!order)
+    if (!v)
         return gone ? 0 : -1;
-    int draft = open_order(str(order, "Status"));
+    const char *ostatus = str(v, "Status");
+    int open = ostatus && (strcmp(ostatus, "DRAFT") == 0 || strcmp(ostatus, "NOT AVAILABLE") == 0);
     const cJSON *l;
-    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(order, "Lines"))
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(v, "Lines"))
     {
-        const char *sku = str(l, "SKU");
-        if (!sku)
+        if (!str(l, "SKU"))
             continue;
         *lines = xrealloc(*lines, (*n + 1) * sizeof **lines);
-        (*lines)[(*n)++] = (po_line){
-            xstrdup(sku), dup_str(l, "Name"),
-            (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(l, "Quantity")),
-            cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(l, "Price")),
-            cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(l, "Tax")), dup_str(l, "TaxRule")};
+        (*lines)[(*n)++] = (po_line){dup_str(l, "SKU"),      dup_str(l, "ProductID"),
+                                     dup_str(l, "Name"),     dup_str(l, "TaxRule"),
+                                     dup_str(l, "Comment"),  dup_str(l, "SupplierSKU"),
+                                     number(l, "Quantity"),  number(l, "Price"),
+                                     number(l, "Discount"),  number(l, "Tax")};
     }
-    cJSON_Delete(order);
-    return draft;
+    cJSON_Delete(v);
+    return open;
 }
 
-static void lines_free(po_line *l, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(l[i].sku);
-        free(l[i].name);
-        free(l[i].tax_rule);
-    }
-    free(l);
-}
-
-/* Lines as Cin7's Purchase Order Line model requires them: Name, Quantity,
- * Price, Tax, TaxRule and the Total it checks them against. A line read
- * back from a draft (a buyer's own, say) keeps its own tax. */
-static cJSON *lines_json(const syncd *sd, const po_line *l, size_t n)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++) {
-        double price = round((l[i].price > 0 ? l[i].price : 0) * 1e4) / 1e4;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "SKU", l[i].sku);
-        cJSON_AddStringToObject(o, "Name", l[i].name ? l[i].name : l[i].sku);
-        cJSON_AddNumberToObject(o, "Quantity", (double)l[i].qty);
-        cJSON_AddNumberToObject(o, "Price", price);
-        cJSON_AddNumberToObject(o, "Tax", l[i].tax);
-        cJSON_AddStringToObject(o, "TaxRule", l[i].tax_rule ? l[i].tax_rule : sd->cfg.cin7_tax_rule);
-        cJSON_AddNumberToObject(o, "Total", round((double)l[i].qty * price * 1e4) / 1e4);
-        cJSON_AddItemToArray(a, o);
-    }
-    return a;
-}
-
-/* POST purchase/order: the draft's lines, replaced (idempotent: safe to
- * repeat while the order is open). Returns 0, or -1 with the reason logged. */
-static int post_draft_lines(syncd *sd, const char *id, const po_line *lines, size_t n)
+/* The purchase/order body: every line, DRAFT. */
+static cJSON *order_body(const char *id, const po_line *l, size_t n)
 {
     cJSON *b = cJSON_CreateObject();
     cJSON_AddStringToObject(b, "TaskID", id);
     cJSON_AddStringToObject(b, "Status", "DRAFT");
     cJSON_AddStringToObject(b, "Memo", "Drafted by syncd replenishment: days of cover below threshold");
-    cJSON_AddItemToObject(b, "Lines", lines_json(sd, lines, n));
-    char *body = json_print(b);
-    cJSON_Delete(b);
+    cJSON *a = cJSON_AddArrayToObject(b, "Lines");
+    for (size_t i = 0; i < n; i++) {
+        cin7_line cl = {l[i].product_id, l[i].sku, l[i].name, l[i].tax_rule, l[i].comment,
+                        l[i].supplier_sku, l[i].qty, l[i].price, l[i].discount, l[i].tax};
+        cJSON_AddItemToArray(a, cin7_line_json(&cl, 1));
+    }
+    return b;
+}
+
+/* Posts the lines of draft id (they replace its lines: safe to repeat).
+ * Returns 0, or -1 to try again later. */
+static int post_lines(syncd *sd, const sku_supply *sup, const char *id, const po_line *l, size_t n)
+{
+    cJSON *b = order_body(id, l, n);
     outcome o;
-    cin7_call(sd->c7, "POST", "purchase/order", body, PRIO_NORMAL, 1, &o);
-    free(body);
+    cin7_post_order(sd->c7, "purchase/order", b, PRIO_NORMAL, &o);
+    cJSON_Delete(b);
     int ok = o.action == POLICY_DONE;
-    if (!ok)
-        log_warn("replenishment: cannot post the lines of draft %s: %s", id, o.error);
+    if (ok)
+        log_info("replenishment: draft %s of %s now has %zu lines", id, sup->supplier, n);
+    else
+        log_warn("replenishment: cannot put lines on draft %s: %s", id, o.error);
     outbound_done(&o);
     return ok ? 0 : -1;
 }
 
-/* The supplier's first open DRAFT purchase in Cin7, whoever made it: a
- * buyer's own, or this engine's after a POST whose answer was lost or a
- * store that forgot it. Returns 0 with *id (malloc'd) or NULL when there is
- * none, -1 when Cin7 could not be read. */
-static int find_open_draft(syncd *sd, const sku_supply *sup, char **id)
+/* The supplier's first purchase in Cin7 whose order is ostatus ("DRAFT":
+ * an open draft, whoever made it, a buyer's own or this engine's after a
+ * store that forgot it; "NOT AVAILABLE": a header without lines, left by a
+ * POST whose answer was lost). Returns 0 with *id (malloc'd) or NULL when
+ * there is none, -1 when Cin7 could not be read. */
+static int find_open_draft(syncd *sd, const sku_supply *sup, const char *ostatus, char **id)
 {
     *id = NULL;
     sbuf path = SBUF_INIT;
-    sbuf_puts(&path, "purchaseList?Search=");
+    sbuf_puts(&path, "purchaseList?OrderStatus=");
+    sbuf_urlenc(&path, ostatus);
+    sbuf_puts(&path, "&Search=");
     sbuf_urlenc(&path, sup->supplier);
     cJSON *rows = NULL;
     outcome o;
@@ -323,11 +332,9 @@ static int find_open_draft(syncd *sd, const sku_supply *sup, char **id)
     cJSON_ArrayForEach(row, rows)
     {
         const char *rid = str(row, "ID"), *sid = str(row, "SupplierID");
-        const char *st = str(row, "Status");
-        /* Open: a draft order, or a header still without lines (its lines'
-         * POST may have failed after the header's). */
-        if (!*id && rid && sid && strcmp(sid, sup->supplier_id) == 0 &&
-            open_order(str(row, "OrderStatus")) && st && strcmp(st, "VOIDED") != 0)
+        const char *ost = str(row, "OrderStatus"), *st = str(row, "Status");
+        if (!*id && rid && sid && strcmp(sid, sup->supplier_id) == 0 && ost &&
+            strcmp(ost, ostatus) == 0 && !(st && strcmp(st, "VOIDED") == 0))
             *id = xstrdup(rid);
     }
     cJSON_Delete(rows);
@@ -368,7 +375,7 @@ static int open_draft(syncd *sd, const sku_supply *sup, const char *key, char **
             return 0;
         store_kv_set(sd->st, key, NULL);
     }
-    if (find_open_draft(sd, sup, id) < 0)
+    if (find_open_draft(sd, sup, "DRAFT", id) < 0)
         return -1;
     if (!*id)
         return 0;
@@ -381,42 +388,47 @@ static int open_draft(syncd *sd, const sku_supply *sup, const char *key, char **
     return 0;
 }
 
+/* A line of ours, a copy of a wanted one (which names its SKU's product,
+ * name and supplier cost). */
+static po_line our_line(syncd *sd, const po_line *want)
+{
+    return (po_line){xstrdup(want->sku), xstrdup(want->product_id), xstrdup(want->name),
+                     xstrdup(sd->cfg.cin7_purchase_tax_rule), NULL, NULL, want->qty, want->price, 0,
+                     0};
+}
+
 /* Puts the wanted lines on open draft id (which has lines have): the
  * newest quantity wins, other lines (a buyer's own) stay as they are; no
- * call when nothing changes. Takes have. Returns 0, or -1 to try later. */
+ * call when nothing changes (a draft without lines always gets them).
+ * Takes have. Returns 0, or -1 to try later. */
 static int update_draft(syncd *sd, const sku_supply *sup, const char *id, po_line *have,
                         size_t n_have, const po_line *want, size_t n_want)
 {
-    int changed = 0;
+    int changed = n_have == 0;
     for (size_t i = 0; i < n_want; i++) {
         size_t k = 0;
         while (k < n_have && strcmp(have[k].sku, want[i].sku) != 0)
             k++;
         if (k == n_have) {
             have = xrealloc(have, (n_have + 1) * sizeof *have);
-            have[n_have++] = (po_line){xstrdup(want[i].sku), xstrdup(want[i].name), want[i].qty,
-                                       want[i].price, 0, NULL};
+            have[n_have++] = our_line(sd, &want[i]);
             changed = 1;
         } else if (have[k].qty != want[i].qty) {
             have[k].qty = want[i].qty;
             changed = 1;
         }
     }
-    int ok = 1;
+    int rc = 0;
     if (changed) {
-        ok = post_draft_lines(sd, id, have, n_have) == 0;
-        if (ok) {
+        rc = post_lines(sd, sup, id, have, n_have);
+        if (rc == 0)
             metrics_inc(sd->m, "syncd_po_lines_updated_total", (int64_t)n_want);
-            log_info("replenishment: draft %s of %s now has %zu lines", id, sup->supplier, n_have);
-        }
     }
     lines_free(have, n_have);
-    return ok ? 0 : -1;
+    return rc;
 }
 
-/* The header of a new draft under intent (its Note): an Advanced
- * Purchase (the Simple one is deprecated); its lines follow through
- * purchase/order. Caller frees. */
+/* The header of a new draft under intent (its Note). Caller frees. */
 static char *draft_body(syncd *sd, const sku_supply *sup, const char *intent, int64_t now)
 {
     char required[40];
@@ -427,18 +439,21 @@ static char *draft_body(syncd *sd, const sku_supply *sup, const char *intent, in
     if (sup->n_locations)
         cJSON_AddStringToObject(b, "Location", sup->locations[0]);
     cJSON_AddStringToObject(b, "RequiredBy", required);
+    /* Receive first, then invoice: the usual way for stock bought in. */
+    cJSON_AddStringToObject(b, "Approach", "STOCK");
     cJSON_AddStringToObject(b, "Note", intent);
-    cJSON_AddStringToObject(b, "Approach", "INVOICE");
     char *body = json_print(b);
     cJSON_Delete(b);
     return body;
 }
 
-/* A new draft, its intent recorded first. Generation numbers give each
- * draft ever made for the supplier its own intent (and Note); a generation
- * whose draft was made is closed now (open_draft found nothing open), so
- * the next one is used. An unfinished intent was looked for by that search
- * and is sent again. Returns 0, or -1 to try again later. */
+/* A new draft, its intent recorded first: the header (POST
+ * advanced-purchase), then its lines (purchase/order). Generation numbers
+ * give each draft ever made for the supplier its own intent (and Note); a
+ * generation whose draft was made is closed now (open_draft found nothing
+ * open), so the next one is used. An unfinished intent may have left a
+ * header in Cin7: the supplier's header without lines is adopted, else the
+ * header is sent again. Returns 0, or -1 to try again later. */
 static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const po_line *want,
                         size_t n_want)
 {
@@ -448,7 +463,8 @@ static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const
     char *g = store_kv_get(sd->st, gen_key);
     long long gen = g ? atoll(g) : 0;
     free(g);
-    char *body = NULL;
+    char *body = NULL, *id = NULL;
+    int unfinished = 0;
     for (int tries = 0;; tries++) {
         snprintf(intent, sizeof intent, "po:%s:%lld", sup->supplier_id, gen);
         body = draft_body(sd, sup, intent, now);
@@ -460,39 +476,58 @@ static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const
             free(body);
             return -1;
         }
-        if (fresh || state != WRITE_DONE)
+        if (fresh || state != WRITE_DONE) {
+            unfinished = !fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN);
             break;
+        }
         free(body);
         snprintf(next, sizeof next, "%lld", ++gen);
         store_kv_set(sd->st, gen_key, next);
         if (tries == 1)
             return -1; /* the store keeps answering "done": try again later */
     }
-    outcome o;
-    cin7_call(sd->c7, "POST", "advanced-purchase", body, PRIO_NORMAL, 0, &o);
-    free(body);
-    cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
-    char *id = v && str(v, "ID") ? xstrdup(str(v, "ID")) : NULL;
-    cJSON_Delete(v);
-    if (!id) {
-        store_write_outcome(sd->st, intent, o.action == POLICY_LOOKUP ? WRITE_UNKNOWN : WRITE_FAILED,
-                            NULL, clock_now_ms(&sd->clk));
-        log_warn("replenishment: cannot draft a purchase from %s: %s", sup->supplier, o.error);
-        if (o.action == POLICY_PERMANENT)
-            cannot_reorder(sd, want[0].sku, "Cin7 refused the purchase draft");
-        outbound_done(&o);
+    if (unfinished && find_open_draft(sd, sup, "NOT AVAILABLE", &id) < 0) {
+        free(body);
         return -1;
     }
-    outbound_done(&o);
-    metrics_inc(sd->m, "syncd_po_drafts_created_total", 1);
-    log_info("replenishment: drafted purchase %s from %s with %zu lines", id, sup->supplier, n_want);
+    if (id) {
+        log_info("replenishment: %s has header %s without lines (an earlier answer was lost); "
+                 "adopting it", sup->supplier, id);
+    } else {
+        outcome o;
+        cin7_call(sd->c7, "POST", "advanced-purchase", body, PRIO_NORMAL, 0, &o);
+        cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
+        id = v && str(v, "ID") ? xstrdup(str(v, "ID")) : NULL;
+        cJSON_Delete(v);
+        if (!id) {
+            store_write_outcome(sd->st, intent,
+                                o.action == POLICY_LOOKUP ? WRITE_UNKNOWN : WRITE_FAILED, NULL,
+                                clock_now_ms(&sd->clk));
+            log_warn("replenishment: cannot draft a purchase from %s: %s", sup->supplier, o.error);
+            if (o.action == POLICY_PERMANENT)
+                cannot_reorder(sd, want[0].sku, "Cin7 refused the purchase draft");
+            outbound_done(&o);
+            free(body);
+            return -1;
+        }
+        outbound_done(&o);
+        metrics_inc(sd->m, "syncd_po_drafts_created_total", 1);
+    }
+    free(body);
     store_write_outcome(sd->st, intent, WRITE_DONE, id, clock_now_ms(&sd->clk));
     store_kv_set(sd->st, key, id);
     snprintf(next, sizeof next, "%lld", gen + 1);
     store_kv_set(sd->st, gen_key, next);
-    /* The header is remembered as the supplier's open draft: when its
-     * lines fail here, the next check finds it open and posts them. */
-    int rc = post_draft_lines(sd, id, want, n_want);
+    /* The lines: when this fails the header stays the supplier's open
+     * draft (remembered above) and the next pass posts them. */
+    po_line *lines = xcalloc(n_want + 1, sizeof *lines);
+    for (size_t i = 0; i < n_want; i++)
+        lines[i] = our_line(sd, &want[i]);
+    int rc = post_lines(sd, sup, id, lines, n_want);
+    lines_free(lines, n_want);
+    if (rc == 0)
+        log_info("replenishment: drafted purchase %s from %s with %zu lines", id, sup->supplier,
+                 n_want);
     free(id);
     return rc;
 }
@@ -628,7 +663,9 @@ static void check(replenisher *r, char **skus, size_t n)
                  skus[i], d.days_of_cover, (long long)position, velocity, (long long)d.quantity,
                  sp->supplier);
         sups[n_want] = sp;
-        want[n_want++] = (po_line){skus[i], sp->name, d.quantity, sp->cost, 0, NULL};
+        /* Borrowed from the supplier record: each SKU its own product. */
+        want[n_want++] = (po_line){.sku = skus[i], .product_id = sp->product_id, .name = sp->name,
+                                   .qty = (double)d.quantity, .price = sp->cost};
     }
     /* One draft per supplier with all its wanted lines. */
     for (size_t i = 0; i < n_want; i++) {

@@ -246,10 +246,7 @@ static handled dispatch(syncd *sd, const store_event *ev)
         return orders_cancelled(sd, ev);
     if (strcmp(ev->topic, "Stock/AvailableStockLevelChanged") == 0)
         return stock_changed(sd, ev);
-    /* Subscribed: ShipmentAuthorised; a tracking-number change (a carrier
-     * fixed by hand) reads the sale back the same way. */
-    if (strcmp(ev->topic, "Sale/ShipmentAuthorised") == 0 ||
-        strcmp(ev->topic, "Sale/ShipmentTrackingNumberChanged") == 0)
+    if (strcmp(ev->topic, "Sale/ShipmentAuthorised") == 0)
         return fulfil_sale(sd, ev);
     if (strcmp(ev->topic, "Sale/Backordered") == 0)
         return fulfil_backordered(sd, ev);

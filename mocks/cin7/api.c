@@ -19,7 +19,6 @@
 #include <strings.h>
 
 #define BASE "/ExternalApi/v2/"
-#define MAX_LINES 5000
 
 /* The application the filter admitted, for the handler that runs right
  * after it on the same thread (httpd dispatches filter and handler in one
@@ -183,9 +182,12 @@ static int read_query(httpd_req *r, c7query *q)
     q->name = qarg(r, "Name");
     q->sku = qarg(r, "Sku");
     q->location = qarg(r, "Location");
+    q->batch = qarg(r, "Batch");
     q->search = qarg(r, "Search");
     q->status = qarg(r, "Status");
     q->order_status = qarg(r, "OrderStatus");
+    q->quote_status = qarg(r, "QuoteStatus");
+    q->shipping_status = qarg(r, "CombinedShippingStatus");
     q->external_id = qarg(r, "ExternalID");
     return 0;
 }
@@ -252,164 +254,21 @@ static int opt_date(const cJSON *o, const char *path, const char *key, int *has,
     return 0;
 }
 
-static void free_order(c7order_in *o)
+/* Refuses lines in a document's header: Cin7 takes them only through the
+ * document's order (and quote) endpoints. The reference gives POST sale no
+ * body schema and POST advanced-purchase none with lines; the strict
+ * reading, which protects an integration, refuses them rather than ignore
+ * them. */
+static int no_lines(const cJSON *v, const char *doc, const char *where, json_err *e)
 {
-    free(o->lines);
-    o->lines = NULL;
-}
-
-/* A decimal of the reference's models ("Decimal with up to N decimal
- * places"): a JSON number within [min, max] with at most places decimals. */
-static int get_decimal(const cJSON *o, const char *path, const char *key, int required,
-                       double min, double max, int places, double *out, json_err *e)
-{
-    if (json_get_num(o, path, key, required, min, max, out, e))
-        return -1;
-    double scaled = *out * pow(10, places);
-    if (fabs(scaled - round(scaled)) > 1e-6 * fmax(1.0, fabs(scaled))) {
-        char p[256];
-        json_path_key(p, sizeof p, path, key);
-        return json_fail(e, p, "expected at most %d decimal places, got %.10g", places, *out);
-    }
-    return 0;
-}
-
-/* The known spelling of v, one of known (NULL-terminated) whatever its
- * case, or NULL. */
-static const char *canonical(const char *v, const char *const *known)
-{
-    for (size_t i = 0; v && known[i]; i++)
-        if (strcasecmp(v, known[i]) == 0)
-            return known[i];
-    return NULL;
-}
-
-/* A string the reference's models require, non-empty and at most max
- * characters. */
-static int req_str(const cJSON *o, const char *path, const char *key, size_t max, const char **out,
-                   json_err *e)
-{
-    if (json_get_str(o, path, key, JSON_REQUIRED, out, e))
-        return -1;
-    char p[256];
-    json_path_key(p, sizeof p, path, key);
-    if (!**out)
-        return json_fail(e, p, "required field is empty");
-    if (strlen(*out) > max)
-        return json_fail(e, p, "longer than %zu characters", max);
-    return 0;
-}
-
-/* One line of a quote or order, as the reference's Sale Order Line and
- * Purchase Order Line models have it: SKU or ProductID; Name, Quantity
- * (at least 1, up to 4 decimals), Price and Tax (up to 4 decimals) and
- * TaxRule required; Discount 0 to 100 (up to 2 decimals); Total "for
- * validation": when given (purchases: always) it must equal Quantity x
- * Price x (1 - Discount/100) to the cent. */
-static int read_line(const cJSON *it, const char *p, int total_required, c7line_in *ln, json_err *e)
-{
-    double qty = 0, price = 0, discount = 0, tax = 0, total = 0;
-    if (!cJSON_IsObject(it))
-        return json_fail(e, p, "expected a line object, got %s", json_type_name(it));
-    if (opt_str(it, p, "SKU", &ln->sku, e) || opt_str(it, p, "ProductID", &ln->product_id, e) ||
-        req_str(it, p, "Name", 1024, &ln->name, e) ||
-        get_decimal(it, p, "Quantity", JSON_REQUIRED, -1e15, 1e15, 4, &qty, e) ||
-        get_decimal(it, p, "Price", JSON_REQUIRED, 0, 1e12, 4, &price, e) ||
-        get_decimal(it, p, "Discount", JSON_OPTIONAL, 0, 100, 2, &discount, e) ||
-        get_decimal(it, p, "Tax", JSON_REQUIRED, 0, 1e12, 4, &tax, e) ||
-        req_str(it, p, "TaxRule", 50, &ln->tax_rule, e) ||
-        get_decimal(it, p, "Total", total_required, -1e15, 1e15, 4, &total, e) ||
-        opt_str(it, p, "Comment", &ln->comment, e))
-        return -1;
-    char fp[256];
-    if (!ln->sku && !ln->product_id) {
-        json_path_key(fp, sizeof fp, p, "SKU");
-        return json_fail(e, fp, "required field is missing (or ProductID)");
-    }
-    if (qty < 1 || qty > 1e9) {
-        json_path_key(fp, sizeof fp, p, "Quantity");
-        return json_fail(e, fp, "expected at least 1 (the reference's minimum) and at most 1000000000, got %g",
-                         qty);
-    }
-    if (qty != floor(qty)) {
-        /* Cin7 takes up to 4 decimals; the mock's stock is whole units. */
-        json_path_key(fp, sizeof fp, p, "Quantity");
-        return json_fail(e, fp, "decimal quantities are not simulated by the mock, got %g", qty);
-    }
-    if (cJSON_GetObjectItemCaseSensitive(it, "Total")) {
-        double want = qty * price * (1.0 - discount / 100.0);
-        if (fabs(total - want) > 0.005 + 1e-9 * fabs(want)) {
-            json_path_key(fp, sizeof fp, p, "Total");
-            return json_fail(e, fp,
-                             "%.4f does not match Quantity x Price x (1 - Discount/100) = %.4f",
-                             total, want);
+    static const char *const keys[] = {"Order", "Quote", "Lines", NULL};
+    for (size_t i = 0; keys[i]; i++)
+        if (cJSON_GetObjectItemCaseSensitive(v, keys[i])) {
+            char p[64];
+            snprintf(p, sizeof p, "$.%s", keys[i]);
+            return json_fail(e, p, "POST %s creates the header only: lines go through %s", doc,
+                             where);
         }
-    }
-    ln->quantity = (int64_t)qty;
-    ln->price = price;
-    ln->discount = discount;
-    ln->tax = tax;
-    return 0;
-}
-
-/* The body of POST sale/quote, sale/order and purchase/order: Status
- * (DRAFT or AUTHORISED, as the reference accepts for POST), Memo and Lines
- * required by its models. */
-static int read_order(const cJSON *obj, int purchase, c7order_in *o, json_err *e)
-{
-    if (req_str(obj, "$", "Status", 64, &o->status, e) ||
-        json_get_str(obj, "$", "Memo", JSON_REQUIRED, &o->memo, e))
-        return -1;
-    if (strlen(o->memo) > 1024)
-        return json_fail(e, "$.Memo", "longer than 1024 characters");
-    static const char *const statuses[] = {"DRAFT", "AUTHORISED", NULL};
-    const char *given = o->status;
-    if (!(o->status = canonical(given, statuses)))
-        return json_fail(e, "$.Status", "expected DRAFT or AUTHORISED, got '%s'", given);
-    const char *mode = NULL;
-    if (opt_str(obj, "$", "AutoPickPackShipMode", &mode, e))
-        return -1;
-    /* In C7_AUTO_* order. */
-    static const char *const modes[] = {"NOPICK", "AUTOPICK", "AUTOPICKPACK", "AUTOPICKPACKSHIP", NULL};
-    const char *m = mode ? canonical(mode, modes) : modes[0];
-    if (!m)
-        return json_fail(e, "$.AutoPickPackShipMode",
-                         "expected NOPICK, AUTOPICK, AUTOPICKPACK or AUTOPICKPACKSHIP, got '%s'", mode);
-    for (int i = 0; modes[i]; i++)
-        if (modes[i] == m)
-            o->auto_mode = i;
-    const cJSON *lines = NULL;
-    if (json_get_arr(obj, "$", "Lines", JSON_REQUIRED, &lines, e))
-        return -1;
-    size_t n = (size_t)cJSON_GetArraySize(lines);
-    if (n > MAX_LINES)
-        return json_fail(e, "$.Lines", "more than %d lines", MAX_LINES);
-    o->lines = xcalloc(n ? n : 1, sizeof *o->lines);
-    const cJSON *it = NULL;
-    cJSON_ArrayForEach(it, lines)
-    {
-        char p[256];
-        json_path_index(p, sizeof p, "$.Lines", o->n_lines);
-        c7line_in *ln = &o->lines[o->n_lines];
-        snprintf(ln->path, sizeof ln->path, "%.60s", p + 2);
-        if (read_line(it, p, purchase ? JSON_REQUIRED : JSON_OPTIONAL, ln, e))
-            return -1;
-        o->n_lines++;
-    }
-    return 0;
-}
-
-/* Lines go only through the order endpoints: a header body that carries a
- * quote or order section is refused rather than half taken. */
-static int no_sections(const cJSON *v, const char *endpoint, json_err *e)
-{
-    static const char *const keys[] = {"Order", "Quote"};
-    for (size_t i = 0; i < 2; i++)
-        if (cJSON_GetObjectItemCaseSensitive(v, keys[i]))
-            return json_fail(e, i == 0 ? "$.Order" : "$.Quote",
-                             "%s creates the header only; post lines through %s/%s", endpoint,
-                             strcmp(endpoint, "sale") == 0 ? "sale" : "purchase",
-                             i == 0 ? "order" : "quote");
     return 0;
 }
 
@@ -424,20 +283,6 @@ static void run_query(httpd_req *r, c7server *s, query_fn fn)
         return;
     c7result res = {0};
     fn(s->w, &q, &res);
-    c7api_reply(r, &res);
-}
-
-typedef void (*get_fn)(c7world *w, const char *id, int order_only, c7result *out);
-
-/* GET of one sale or purchase by the query parameter param: the whole
- * document, or (order_only) its order section. */
-static void get_one(httpd_req *r, c7server *s, const char *param, get_fn fn, int order_only)
-{
-    const char *id = required_arg(r, param);
-    if (!id)
-        return;
-    c7result res = {0};
-    fn(s->w, id, order_only, &res);
     c7api_reply(r, &res);
 }
 
@@ -471,12 +316,9 @@ static void delete_one(httpd_req *r, c7server *s, delete_fn fn, int voids)
     c7api_reply(r, &res);
 }
 
-typedef void (*order_fn)(c7world *w, const char *id, const c7order_in *in, const char *client,
-                         c7result *out);
-
-/* POST purchase/order, sale/order and sale/quote: the document's id under
- * key (TaskID for purchases) and the section at the top level. */
-static void post_order(httpd_req *r, c7server *s, const char *key, order_fn fn)
+/* POST sale/quote, sale/order and purchase/order: the document's id under
+ * key and the section at the top level (lines.h). */
+static void post_section(httpd_req *r, c7server *s, const char *key, int kind)
 {
     cJSON *v = body_object(r);
     if (!v)
@@ -484,15 +326,17 @@ static void post_order(httpd_req *r, c7server *s, const char *key, order_fn fn)
     c7order_in o = {0};
     const char *id = NULL;
     json_err e;
-    if (json_get_str(v, "$", key, JSON_REQUIRED, &id, &e) ||
-        read_order(v, strcmp(key, "TaskID") == 0, &o, &e)) {
+    if (json_get_str(v, "$", key, JSON_REQUIRED, &id, &e) || c7lines_read(v, kind, &o, &e)) {
         reply_json_err(r, &e);
     } else {
         c7result res = {0};
-        fn(s->w, id, &o, current_client, &res);
+        if (kind == C7LINES_PURCHASE_ORDER)
+            c7world_purchase_order(s->w, id, &o, current_client, &res);
+        else
+            c7world_sale_section(s->w, id, kind == C7LINES_QUOTE, &o, current_client, &res);
         c7api_reply(r, &res);
     }
-    free_order(&o);
+    c7lines_free(&o);
     cJSON_Delete(v);
 }
 
@@ -536,6 +380,16 @@ static void get_sale_list(httpd_req *r, void *ud)
     run_query(r, ud, c7world_sale_list);
 }
 
+static void get_customers(httpd_req *r, void *ud)
+{
+    run_query(r, ud, c7world_customers);
+}
+
+static void get_taxes(httpd_req *r, void *ud)
+{
+    run_query(r, ud, c7world_taxes);
+}
+
 /* ---- purchases ------------------------------------------------------------------- */
 
 static int read_purchase(const cJSON *v, int advanced, c7purchase_in *in, json_err *e)
@@ -548,17 +402,20 @@ static int read_purchase(const cJSON *v, int advanced, c7purchase_in *in, json_e
         opt_str(v, "$", "Location", &in->location, e) || opt_str(v, "$", "Terms", &in->terms, e) ||
         opt_str(v, "$", "Note", &in->note, e) || opt_str(v, "$", "Approach", &in->approach, e) ||
         opt_date(v, "$", "RequiredBy", &in->has_required_by, &in->required_by_ms, e) ||
-        no_sections(v, advanced ? "advanced-purchase" : "purchase", e))
+        no_lines(v, advanced ? "advanced-purchase" : "purchase", "POST purchase/order", e))
         return -1;
-    static const char *const approaches[] = {"INVOICE", "STOCK", NULL};
-    const char *given = in->approach;
-    if (given && !(in->approach = canonical(given, approaches)))
-        return json_fail(e, "$.Approach", "expected INVOICE or STOCK, got '%s'", given);
+    if (in->approach) {
+        if (strcasecmp(in->approach, "STOCK") == 0)
+            in->approach = "STOCK";
+        else if (strcasecmp(in->approach, "INVOICE") == 0)
+            in->approach = "INVOICE";
+        else
+            return json_fail(e, "$.Approach", "expected STOCK or INVOICE, got '%s'", in->approach);
+    }
     return 0;
 }
 
-/* POST purchase or advanced-purchase creates; PUT purchase changes the one
- * its ID names. */
+/* POST creates; PUT changes the one its ID names. */
 static void write_purchase(httpd_req *r, c7server *s, int create, int advanced)
 {
     cJSON *v = body_object(r);
@@ -596,19 +453,45 @@ static void post_advanced_purchase(httpd_req *r, void *ud)
     write_purchase(r, ud, 1, 1);
 }
 
-static void get_advanced_purchase(httpd_req *r, void *ud)
+static void put_advanced_purchase(httpd_req *r, void *ud)
 {
-    get_one(r, ud, "ID", c7world_advanced_purchase_get, 0);
+    write_purchase(r, ud, 0, 1);
 }
 
-static void delete_advanced_purchase(httpd_req *r, void *ud)
+/* GET of a purchase part by the query parameter param. */
+static void get_purchase_part(httpd_req *r, c7server *s, const char *param, int what, int advanced)
 {
-    delete_one(r, ud, c7world_advanced_purchase_void, 1);
+    const char *id = required_arg(r, param);
+    if (!id)
+        return;
+    c7result res = {0};
+    c7world_purchase_get(s->w, id, what, advanced, &res);
+    c7api_reply(r, &res);
 }
 
 static void get_purchase(httpd_req *r, void *ud)
 {
-    get_one(r, ud, "ID", c7world_purchase_get, 0);
+    get_purchase_part(r, ud, "ID", C7_GET_DOC, 0);
+}
+
+static void get_advanced_purchase(httpd_req *r, void *ud)
+{
+    get_purchase_part(r, ud, "ID", C7_GET_DOC, 1);
+}
+
+static void get_purchase_stock(httpd_req *r, void *ud)
+{
+    get_purchase_part(r, ud, "TaskID", C7_GET_STOCK, 0);
+}
+
+static void get_advanced_purchase_stock(httpd_req *r, void *ud)
+{
+    get_purchase_part(r, ud, "PurchaseID", C7_GET_STOCK, 1);
+}
+
+static void get_purchase_order(httpd_req *r, void *ud)
+{
+    get_purchase_part(r, ud, "TaskID", C7_GET_ORDER, 0);
 }
 
 static void delete_purchase(httpd_req *r, void *ud)
@@ -618,15 +501,23 @@ static void delete_purchase(httpd_req *r, void *ud)
 
 static void post_purchase_order(httpd_req *r, void *ud)
 {
-    post_order(r, ud, "TaskID", c7world_purchase_order);
-}
-
-static void get_purchase_order(httpd_req *r, void *ud)
-{
-    get_one(r, ud, "TaskID", c7world_purchase_get, 1);
+    post_section(r, ud, "TaskID", C7LINES_PURCHASE_ORDER);
 }
 
 /* ---- sales ------------------------------------------------------------------------ */
+
+/* Type: "Simple Sale" or "Advanced Sale" as Cin7 answers it, "Simple" or
+ * "Advanced" as it is also written (any case). */
+static int sale_type(const char *t, int *out)
+{
+    static const char *const names[][2] = {{"Simple", "Simple Sale"}, {"Advanced", "Advanced Sale"}};
+    for (int i = 0; i < 2; i++)
+        if (strcasecmp(t, names[i][0]) == 0 || strcasecmp(t, names[i][1]) == 0) {
+            *out = i;
+            return 0;
+        }
+    return -1;
+}
 
 static int read_sale(const cJSON *v, c7sale_in *in, json_err *e)
 {
@@ -635,27 +526,28 @@ static int read_sale(const cJSON *v, c7sale_in *in, json_err *e)
     in->client = current_client[0] ? current_client : NULL;
     int has_ship_by = 0;
     const char *type = NULL;
+    /* SourceChannel is read-only in Cin7 (the sale's source): ignored. */
     if (opt_str(v, "$", "Customer", &in->customer, e) ||
         opt_str(v, "$", "CustomerID", &in->customer_id, e) ||
         opt_str(v, "$", "Location", &in->location, e) ||
         opt_str(v, "$", "CustomerReference", &in->customer_reference, e) ||
         opt_str(v, "$", "ExternalID", &in->external_id, e) ||
-        opt_str(v, "$", "SourceChannel", &in->source_channel, e) ||
-        opt_str(v, "$", "Note", &in->note, e) ||
+        opt_str(v, "$", "Note", &in->note, e) || opt_str(v, "$", "Type", &type, e) ||
+        json_get_bool(v, "$", "SkipQuote", JSON_OPTIONAL, &in->skip_quote, e) ||
         opt_date(v, "$", "ShipBy", &has_ship_by, &in->ship_by_ms, e) ||
         json_get_obj(v, "$", "ShippingAddress", JSON_OPTIONAL, &in->shipping_address, e) ||
-        json_get_bool(v, "$", "SkipQuote", JSON_OPTIONAL, &in->skip_quote, e) ||
-        opt_str(v, "$", "Type", &type, e) || no_sections(v, "sale", e))
+        no_lines(v, "sale", "POST sale/quote and POST sale/order", e))
         return -1;
-    if (type) {
-        if (strcasecmp(type, "Simple Sale") == 0 || strcasecmp(type, "Simple") == 0)
-            in->simple = 1;
-        else if (strcasecmp(type, "Advanced Sale") != 0 && strcasecmp(type, "Advanced") != 0)
-            return json_fail(e, "$.Type", "expected \"Simple Sale\" or \"Advanced Sale\", got '%s'",
-                             type);
-    }
     if (!in->customer && !in->customer_id)
         return json_fail(e, "$.Customer", "required field is missing (or CustomerID)");
+    /* The reference's limits: ExternalID is "up to 256 characters", the
+     * customer's name 256 (Customer model), a reference 256. */
+    if (in->external_id && strlen(in->external_id) > 256)
+        return json_fail(e, "$.ExternalID", "longer than 256 characters (Cin7's limit)");
+    if (in->customer_reference && strlen(in->customer_reference) > 256)
+        return json_fail(e, "$.CustomerReference", "longer than 256 characters (Cin7's limit)");
+    if (type && sale_type(type, &in->type) != 0)
+        return json_fail(e, "$.Type", "expected Simple or Advanced (Sale), got '%s'", type);
     if (in->shipping_address) {
         const char *s = NULL;
         for (size_t i = 0; i < C7_ADDRESS_FIELDS; i++) {
@@ -663,6 +555,12 @@ static int read_sale(const cJSON *v, c7sale_in *in, json_err *e)
             if (json_get_str(in->shipping_address, "$.ShippingAddress", c7_address_fields[i],
                              required ? JSON_REQUIRED : JSON_OPTIONAL, &s, e))
                 return -1;
+            if (s && strlen(s) > (i == 4 ? 20u : 256u)) {
+                char p[128];
+                json_path_key(p, sizeof p, "$.ShippingAddress", c7_address_fields[i]);
+                return json_fail(e, p, "longer than %u characters (Cin7's limit)",
+                                 i == 4 ? 20u : 256u);
+            }
         }
     }
     return 0;
@@ -686,9 +584,22 @@ static void post_sale(httpd_req *r, void *ud)
     cJSON_Delete(v);
 }
 
+typedef void (*get_fn)(c7world *w, const char *id, int what, c7result *out);
+
+/* GET of one sale part by the query parameter param. */
+static void get_one(httpd_req *r, c7server *s, const char *param, get_fn fn, int what)
+{
+    const char *id = required_arg(r, param);
+    if (!id)
+        return;
+    c7result res = {0};
+    fn(s->w, id, what, &res);
+    c7api_reply(r, &res);
+}
+
 static void get_sale(httpd_req *r, void *ud)
 {
-    get_one(r, ud, "ID", c7world_sale_get, 0);
+    get_one(r, ud, "ID", c7world_sale_get, C7_GET_DOC);
 }
 
 static void delete_sale(httpd_req *r, void *ud)
@@ -698,27 +609,22 @@ static void delete_sale(httpd_req *r, void *ud)
 
 static void post_sale_order(httpd_req *r, void *ud)
 {
-    post_order(r, ud, "SaleID", c7world_sale_order);
-}
-
-static void get_sale_order(httpd_req *r, void *ud)
-{
-    get_one(r, ud, "SaleID", c7world_sale_get, 1);
+    post_section(r, ud, "SaleID", C7LINES_SALE_ORDER);
 }
 
 static void post_sale_quote(httpd_req *r, void *ud)
 {
-    post_order(r, ud, "SaleID", c7world_sale_quote);
+    post_section(r, ud, "SaleID", C7LINES_QUOTE);
+}
+
+static void get_sale_order(httpd_req *r, void *ud)
+{
+    get_one(r, ud, "SaleID", c7world_sale_get, C7_GET_ORDER);
 }
 
 static void get_sale_quote(httpd_req *r, void *ud)
 {
-    get_one(r, ud, "SaleID", c7world_sale_quote_get, 1);
-}
-
-static void get_taxes(httpd_req *r, void *ud)
-{
-    run_query(r, ud, c7world_taxes);
+    get_one(r, ud, "SaleID", c7world_sale_get, C7_GET_QUOTE);
 }
 
 /* ---- webhooks -------------------------------------------------------------------- */
@@ -750,7 +656,7 @@ static int read_hook(const cJSON *v, int create, hook_body *h, json_err *e)
             sbuf known = SBUF_INIT;
             for (size_t i = 0; c7config_hook_types[i]; i++)
                 sbuf_printf(&known, "%s%s", i ? ", " : "", c7config_hook_types[i]);
-            json_fail(e, "$.Type", "unknown webhook type '%s' (the mock sends %s)", in->type,
+            json_fail(e, "$.Type", "unknown webhook type '%s' (the reference lists %s)", in->type,
                       sbuf_str(&known));
             sbuf_free(&known);
             return -1;
@@ -881,23 +787,27 @@ static const route_def routes[] = {
     {"GET", "supplier", get_suppliers},
     {"GET", "ref/location", get_locations},
     {"GET", "ref/tax", get_taxes},
+    {"GET", "customer", get_customers},
+    {"GET", "advanced-purchase", get_advanced_purchase},
+    {"POST", "advanced-purchase", post_advanced_purchase},
+    {"PUT", "advanced-purchase", put_advanced_purchase},
+    {"DELETE", "advanced-purchase", delete_purchase},
+    {"GET", "advanced-purchase/stock", get_advanced_purchase_stock},
     {"GET", "purchase", get_purchase},
     {"POST", "purchase", post_purchase},
     {"PUT", "purchase", put_purchase},
     {"DELETE", "purchase", delete_purchase},
     {"GET", "purchase/order", get_purchase_order},
     {"POST", "purchase/order", post_purchase_order},
+    {"GET", "purchase/stock", get_purchase_stock},
     {"GET", "purchaseList", get_purchase_list},
-    {"GET", "advanced-purchase", get_advanced_purchase},
-    {"POST", "advanced-purchase", post_advanced_purchase},
-    {"DELETE", "advanced-purchase", delete_advanced_purchase},
     {"GET", "sale", get_sale},
     {"POST", "sale", post_sale},
     {"DELETE", "sale", delete_sale},
-    {"GET", "sale/order", get_sale_order},
-    {"POST", "sale/order", post_sale_order},
     {"GET", "sale/quote", get_sale_quote},
     {"POST", "sale/quote", post_sale_quote},
+    {"GET", "sale/order", get_sale_order},
+    {"POST", "sale/order", post_sale_order},
     {"GET", "saleList", get_sale_list},
     {"GET", "webhooks", get_hooks},
     {"POST", "webhooks", post_hook},

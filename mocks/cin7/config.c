@@ -1,6 +1,7 @@
 /* Reading mock-cin7's config and seed documents; see config.h. */
 #include "config.h"
 
+#include "clock.h"
 #include "mem.h"
 
 #include <ctype.h>
@@ -9,10 +10,12 @@
 #include <string.h>
 #include <strings.h>
 
-/* The 20 webhook types Cin7's reference lists for POST webhooks, with the
- * names the mock gives them (Cin7's UI wording is not published with the
- * API). Subscriptions to any of them are accepted; docs/mock-cin7.md says
- * which the mock's own events send. */
+/* The 20 webhook types Cin7's reference lists for POST webhooks (the API
+ * blueprint's list, ../shared/API-NOTES.md), with the names its UI shows.
+ * Newer client code names 11 more (Sale/Created, Purchase/Updated,
+ * Product/Updated, CRM types...); the reference does not, so the mock
+ * refuses them: an engine that relied on one could not subscribe on an
+ * account that lacks it. */
 const char *const c7config_hook_types[] = {
     "Sale/QuoteAuthorised",
     "Sale/OrderAuthorised",
@@ -38,26 +41,26 @@ const char *const c7config_hook_types[] = {
 };
 
 static const char *const hook_names[] = {
-    "Sale quote authorised",
-    "Sale order authorised",
-    "Sale voided",
-    "Sale backordered",
-    "Sale shipment authorised",
-    "Sale invoice authorised",
-    "Sale pick authorised",
-    "Sale pack authorised",
-    "Sale credit note authorised",
-    "Sale undone",
-    "Sale partial payment received",
-    "Sale full payment received",
-    "Sale shipment tracking number changed",
-    "Purchase order authorised",
-    "Purchase invoice authorised",
-    "Purchase stock received authorised",
-    "Purchase credit note authorised",
-    "Customer updated",
-    "Supplier updated",
-    "Available stock level changed",
+    "Sale quote has been authorised",
+    "Sale order has been authorised",
+    "Sale has been voided",
+    "Sale has been backordered",
+    "Sale shipment has been authorised",
+    "Sale invoice has been authorised",
+    "Sale pick has been authorised",
+    "Sale pack has been authorised",
+    "Sale credit note has been authorised",
+    "Sale has been undone",
+    "Sale partial payment has been received",
+    "Sale full payment has been received",
+    "Sale shipment tracking number has been changed",
+    "Purchase order has been authorised",
+    "Purchase invoice has been authorised",
+    "Purchase stock received has been authorised",
+    "Purchase credit note has been authorised",
+    "Customer has been updated",
+    "Supplier has been updated",
+    "Available stock level has been changed",
 };
 
 const char *c7config_hook_type(const char *type)
@@ -97,6 +100,39 @@ int c7config_is_guid(const char *s)
     return 1;
 }
 
+/* Tax rules an account has when the config names none: Cin7 accounts come
+ * with rules of these kinds; "Tax Exempt" is the supplier default the
+ * mock's suppliers show. */
+static void add_default_taxes(c7cfg *c)
+{
+    static const struct {
+        const char *name;
+        int64_t percent;
+        int sale, purchase;
+    } d[] = {
+        {"Tax Exempt", 0, 1, 1},
+        {"Tax on Sales", 10, 1, 0},
+        {"Tax on Purchases", 10, 0, 1},
+    };
+    size_t n = sizeof d / sizeof d[0];
+    c->taxes = xcalloc(n, sizeof *c->taxes);
+    for (size_t i = 0; i < n; i++)
+        c->taxes[i] = (c7cfg_tax){xstrdup(d[i].name), NULL, qty4_units(d[i].percent), d[i].sale,
+                                  d[i].purchase, 1};
+    c->n_taxes = n;
+}
+
+static void free_taxes(c7cfg *c)
+{
+    for (size_t i = 0; i < c->n_taxes; i++) {
+        free(c->taxes[i].name);
+        free(c->taxes[i].id);
+    }
+    free(c->taxes);
+    c->taxes = NULL;
+    c->n_taxes = 0;
+}
+
 /* ---- defaults -------------------------------------------------------------- */
 
 c7cfg *c7config_defaults(void)
@@ -109,8 +145,13 @@ c7cfg *c7config_defaults(void)
     c->pick_after_ms = 30 * 60000;
     c->pack_after_ms = 30 * 60000;
     c->ship_after_ms = 60 * 60000;
+    c->task_draft_ms = 5 * 60000;
+    c->sale_invoice_ms = 60 * 60000;
+    c->sale_pay_ms = 60 * 60000;
     c->auto_approve_ms = C7_NEVER;
     c->lead_jitter_ms = 0;
+    c->purchase_invoice_ms = 60 * 60000;
+    add_default_taxes(c);
     c->coalesce_ms = 60000;
     c->first_attempt_ms = 60000;
     /* Cin7: the first attempt 1 min after the event, then 5, 10, 15, 20 and
@@ -123,38 +164,7 @@ c7cfg *c7config_defaults(void)
     c->hook_connect_timeout_ms = 1000;
     c->hooks_per_type = 5;
     c->hook_senders = 4;
-    /* The reference's examples use "Tax on Sales" and "Tax on Purchases";
-     * "Tax Exempt" is the zero rule every account has. */
-    static const struct {
-        const char *name;
-        double percent;
-    } rules[] = {{"Tax Exempt", 0}, {"Tax on Sales", 10}, {"Tax on Purchases", 10}};
-    c->n_taxes = sizeof rules / sizeof rules[0];
-    c->taxes = xcalloc(c->n_taxes, sizeof *c->taxes);
-    for (size_t i = 0; i < c->n_taxes; i++) {
-        c->taxes[i].name = xstrdup(rules[i].name);
-        c->taxes[i].percent = rules[i].percent;
-    }
     return c;
-}
-
-void c7config_free_taxes(c7cfg *c)
-{
-    for (size_t i = 0; i < c->n_taxes; i++)
-        free(c->taxes[i].name);
-    free(c->taxes);
-    c->taxes = NULL;
-    c->n_taxes = 0;
-}
-
-void c7config_copy_taxes(c7cfg *dst, const c7cfg *src)
-{
-    dst->n_taxes = src->n_taxes;
-    dst->taxes = xcalloc(src->n_taxes ? src->n_taxes : 1, sizeof *dst->taxes);
-    for (size_t i = 0; i < src->n_taxes; i++) {
-        dst->taxes[i] = src->taxes[i];
-        dst->taxes[i].name = xstrdup(src->taxes[i].name);
-    }
 }
 
 static void add_demo_app(c7cfg *c)
@@ -192,10 +202,15 @@ c7cfg *c7config_demo(void)
         p->price = 12.5;
         c->stock[i].sku = xstrdup(p->sku);
         c->stock[i].location = xstrdup("Main Warehouse");
-        c->stock[i].on_hand = 100;
+        c->stock[i].on_hand = qty4_units(100);
+        c->stock[i].expiry_ms = -1;
     }
     c->n_products = 10;
     c->n_stock = 10;
+    /* The customer syncd's demo config sells to. */
+    c->customers = xcalloc(1, sizeof *c->customers);
+    c->customers[0].name = xstrdup("Shopify demo.myshopify.com");
+    c->n_customers = 1;
     return c;
 }
 
@@ -204,7 +219,6 @@ void c7config_free(c7cfg *c)
     if (!c)
         return;
     free(c->account);
-    c7config_free_taxes(c);
     for (size_t i = 0; i < c->n_apps; i++) {
         free(c->apps[i].name);
         free(c->apps[i].key);
@@ -238,8 +252,16 @@ void c7config_free(c7cfg *c)
     for (size_t i = 0; i < c->n_stock; i++) {
         free(c->stock[i].sku);
         free(c->stock[i].location);
+        free(c->stock[i].bin);
+        free(c->stock[i].batch);
     }
     free(c->stock);
+    for (size_t i = 0; i < c->n_customers; i++) {
+        free(c->customers[i].name);
+        free(c->customers[i].id);
+    }
+    free(c->customers);
+    free_taxes(c);
     for (size_t i = 0; i < c->n_subs; i++) {
         c7cfg_sub *s = &c->subs[i];
         free(s->id);
@@ -536,6 +558,25 @@ static int parse_products(const cJSON *root, c7cfg *c, json_err *e)
     return 0;
 }
 
+/* A decimal quantity of at most 4 places from 0 to 10^9 under key. */
+static int get_qty(const cJSON *o, const char *path, const char *key, qty4 *out, json_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        return 0;
+    char p[256];
+    json_path_key(p, sizeof p, path, key);
+    int rc = qty4_from_json(v, 4, 0, qty4_units(1000000000), out);
+    if (rc == -1)
+        return json_fail(e, p, "expected a number, got %s", json_type_name(v));
+    if (rc == -2)
+        return json_fail(e, p, "at most 4 decimal places (Cin7's quantities), got %.10g",
+                         v->valuedouble);
+    if (rc)
+        return json_fail(e, p, "expected a quantity from 0 to 1000000000");
+    return 0;
+}
+
 static int parse_stock(const cJSON *root, c7cfg *c, json_err *e)
 {
     const cJSON *arr = NULL;
@@ -545,20 +586,112 @@ static int parse_stock(const cJSON *root, c7cfg *c, json_err *e)
     if (!arr)
         return 0;
     c->stock = xcalloc(n ? n : 1, sizeof *c->stock);
-    static const char *const keys[] = {"sku", "location", "on_hand", "in_transit", NULL};
+    static const char *const keys[] = {"sku", "location", "bin", "batch", "expiry",
+                                       "on_hand", "in_transit", NULL};
     const cJSON *it = NULL;
     cJSON_ArrayForEach(it, arr)
     {
         char p[256];
         json_path_index(p, sizeof p, "$.stock", c->n_stock);
         c7cfg_stock *s = &c->stock[c->n_stock++];
+        s->expiry_ms = -1;
+        const char *expiry = NULL;
         if (json_only_keys(it, p, keys, e) || get_str(it, p, "sku", JSON_REQUIRED, 1, &s->sku, e) ||
             get_str(it, p, "location", JSON_REQUIRED, 1, &s->location, e) ||
-            json_get_int(it, p, "on_hand", JSON_OPTIONAL, 0, 1000000000, &s->on_hand, e) ||
-            json_get_int(it, p, "in_transit", JSON_OPTIONAL, 0, 1000000000, &s->in_transit, e))
+            get_str(it, p, "bin", JSON_OPTIONAL, 1, &s->bin, e) ||
+            get_str(it, p, "batch", JSON_OPTIONAL, 1, &s->batch, e) ||
+            json_get_str(it, p, "expiry", JSON_OPTIONAL, &expiry, e) ||
+            get_qty(it, p, "on_hand", &s->on_hand, e) || get_qty(it, p, "in_transit", &s->in_transit, e))
             return -1;
+        s->has_in_transit = cJSON_GetObjectItemCaseSensitive(it, "in_transit") != NULL;
+        if (expiry && clock_parse_iso(expiry, &s->expiry_ms) != 0) {
+            char xp[256];
+            json_path_key(xp, sizeof xp, p, "expiry");
+            return json_fail(e, xp, "expected a date such as \"2027-03-31\", got \"%s\"", expiry);
+        }
+        if (expiry && !s->batch) {
+            char xp[256];
+            json_path_key(xp, sizeof xp, p, "expiry");
+            return json_fail(e, xp, "an expiry date belongs to a batch: give \"batch\" too");
+        }
     }
     return 0;
+}
+
+static int parse_customers(const cJSON *root, c7cfg *c, json_err *e)
+{
+    const cJSON *arr = NULL;
+    size_t n;
+    if (get_objects(root, "$", "customers", &arr, &n, MAX_ENTRIES, e))
+        return -1;
+    if (!arr)
+        return 0;
+    c->customers = xcalloc(n ? n : 1, sizeof *c->customers);
+    static const char *const keys[] = {"name", "id", NULL};
+    const cJSON *it = NULL;
+    cJSON_ArrayForEach(it, arr)
+    {
+        char p[256];
+        json_path_index(p, sizeof p, "$.customers", c->n_customers);
+        c7cfg_customer *cu = &c->customers[c->n_customers++];
+        if (json_only_keys(it, p, keys, e) || get_str(it, p, "name", JSON_REQUIRED, 1, &cu->name, e) ||
+            get_guid(it, p, "id", &cu->id, e))
+            return -1;
+        if (strlen(cu->name) > 256) {
+            char np[256];
+            json_path_key(np, sizeof np, p, "name");
+            return json_fail(e, np, "longer than 256 characters (Cin7's limit)");
+        }
+    }
+    return 0;
+}
+
+static int parse_taxes(const cJSON *root, c7cfg *c, json_err *e)
+{
+    const cJSON *arr = NULL;
+    size_t n;
+    if (get_objects(root, "$", "tax_rules", &arr, &n, 1000, e))
+        return -1;
+    if (!arr)
+        return 0;
+    free_taxes(c);
+    c->taxes = xcalloc(n ? n : 1, sizeof *c->taxes);
+    const char **names = xcalloc(n ? n : 1, sizeof *names);
+    static const char *const keys[] = {"name", "id", "percent", "for_sale", "for_purchase", "active",
+                                       NULL};
+    const cJSON *it = NULL;
+    int rc = -1;
+    cJSON_ArrayForEach(it, arr)
+    {
+        char p[256], np[256];
+        json_path_index(p, sizeof p, "$.tax_rules", c->n_taxes);
+        json_path_key(np, sizeof np, p, "name");
+        c7cfg_tax *t = &c->taxes[c->n_taxes++];
+        t->for_sale = t->for_purchase = t->active = 1;
+        const cJSON *pct = cJSON_GetObjectItemCaseSensitive(it, "percent");
+        if (json_only_keys(it, p, keys, e) || get_str(it, p, "name", JSON_REQUIRED, 1, &t->name, e) ||
+            get_guid(it, p, "id", &t->id, e) ||
+            json_get_bool(it, p, "for_sale", JSON_OPTIONAL, &t->for_sale, e) ||
+            json_get_bool(it, p, "for_purchase", JSON_OPTIONAL, &t->for_purchase, e) ||
+            json_get_bool(it, p, "active", JSON_OPTIONAL, &t->active, e) ||
+            check_unique(t->name, names, c->n_taxes - 1, np, "tax rule", e))
+            goto out;
+        names[c->n_taxes - 1] = t->name;
+        if (strlen(t->name) > 50) {
+            json_fail(e, np, "longer than 50 characters (Cin7's limit)");
+            goto out;
+        }
+        if (pct && qty4_from_json(pct, 4, 0, qty4_units(100), &t->percent) != 0) {
+            char pp[256];
+            json_path_key(pp, sizeof pp, p, "percent");
+            json_fail(e, pp, "expected a percentage from 0 to 100 with at most 4 decimal places");
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(names);
+    return rc;
 }
 
 static int parse_subs(const cJSON *root, c7cfg *c, json_err *e)
@@ -673,60 +806,29 @@ static int parse_delays(const cJSON *root, c7cfg *c, json_err *e)
     if (json_get_obj(root, "$", "sales", JSON_OPTIONAL, &o, e))
         return -1;
     if (o) {
-        static const char *const keys[] = {"pick_after", "pack_after", "ship_after", NULL};
+        static const char *const keys[] = {"pick_after",     "pack_after", "ship_after",
+                                           "task_draft_for", "invoice_after", "paid_after", NULL};
         if (json_only_keys(o, "$.sales", keys, e) ||
             get_opt_duration(o, "$.sales", "pick_after", &c->pick_after_ms, e) ||
             get_opt_duration(o, "$.sales", "pack_after", &c->pack_after_ms, e) ||
-            get_opt_duration(o, "$.sales", "ship_after", &c->ship_after_ms, e))
+            get_opt_duration(o, "$.sales", "ship_after", &c->ship_after_ms, e) ||
+            json_get_duration(o, "$.sales", "task_draft_for", JSON_OPTIONAL, &c->task_draft_ms, e) ||
+            get_opt_duration(o, "$.sales", "invoice_after", &c->sale_invoice_ms, e) ||
+            get_opt_duration(o, "$.sales", "paid_after", &c->sale_pay_ms, e))
             return -1;
     }
     o = NULL; /* the getter leaves it alone when the key is absent */
     if (json_get_obj(root, "$", "purchases", JSON_OPTIONAL, &o, e))
         return -1;
     if (o) {
-        static const char *const keys[] = {"auto_approve_after", "lead_time_jitter", NULL};
+        static const char *const keys[] = {"auto_approve_after", "lead_time_jitter", "invoice_after",
+                                           NULL};
         if (json_only_keys(o, "$.purchases", keys, e) ||
             get_opt_duration(o, "$.purchases", "auto_approve_after", &c->auto_approve_ms, e) ||
             json_get_duration(o, "$.purchases", "lead_time_jitter", JSON_OPTIONAL, &c->lead_jitter_ms,
-                              e))
+                              e) ||
+            get_opt_duration(o, "$.purchases", "invoice_after", &c->purchase_invoice_ms, e))
             return -1;
-    }
-    return 0;
-}
-
-static int parse_taxes(const cJSON *root, c7cfg *c, json_err *e)
-{
-    const cJSON *arr = NULL;
-    size_t n = 0;
-    if (get_objects(root, "$", "tax_rules", &arr, &n, 1000, e))
-        return -1;
-    if (!arr)
-        return 0;
-    if (n == 0)
-        return json_fail(e, "$.tax_rules", "must name at least one tax rule");
-    c7config_free_taxes(c);
-    c->taxes = xcalloc(n, sizeof *c->taxes);
-    const cJSON *it = NULL;
-    cJSON_ArrayForEach(it, arr)
-    {
-        char p[256];
-        json_path_index(p, sizeof p, "$.tax_rules", c->n_taxes);
-        static const char *const keys[] = {"name", "percent", "inclusive", NULL};
-        c7cfg_tax *t = &c->taxes[c->n_taxes++];
-        int inclusive = 0;
-        if (json_only_keys(it, p, keys, e) || get_str(it, p, "name", JSON_REQUIRED, 1, &t->name, e) ||
-            json_get_num(it, p, "percent", JSON_OPTIONAL, 0, 100, &t->percent, e) ||
-            json_get_bool(it, p, "inclusive", JSON_OPTIONAL, &inclusive, e))
-            return -1;
-        t->inclusive = inclusive;
-        if (strlen(t->name) > 50) {
-            char np[300];
-            json_path_key(np, sizeof np, p, "name");
-            return json_fail(e, np, "longer than 50 characters (Cin7's limit)");
-        }
-        for (size_t j = 0; j + 1 < c->n_taxes; j++)
-            if (strcasecmp(c->taxes[j].name, t->name) == 0)
-                return json_fail(e, p, "tax rule \"%s\" is named twice", t->name);
     }
     return 0;
 }
@@ -797,10 +899,10 @@ int c7config_parse(const cJSON *v, int seed_only, c7cfg **out, json_err *e)
 {
     *out = NULL;
     static const char *const config_keys[] = {
-        "account",  "applications", "rate_limit", "sales", "purchases", "webhooks",
-        "tax_rules", "locations", "suppliers", "products", "stock", "subscriptions", NULL};
-    static const char *const seed_keys[] = {"applications", "locations", "suppliers", "products",
-                                            "stock",        "subscriptions", NULL};
+        "account",   "applications", "rate_limit", "sales", "purchases",     "webhooks", "tax_rules",
+        "locations", "suppliers",    "products",   "stock", "subscriptions", "customers", NULL};
+    static const char *const seed_keys[] = {"applications", "locations",     "suppliers", "products",
+                                            "stock",        "subscriptions", "customers", NULL};
     if (json_only_keys(v, "$", seed_only ? seed_keys : config_keys, e))
         return -1;
     c7cfg *c = c7config_defaults();
@@ -811,7 +913,8 @@ int c7config_parse(const cJSON *v, int seed_only, c7cfg **out, json_err *e)
             goto fail;
     }
     if (parse_apps(v, c, e) || parse_locations(v, c, e) || parse_suppliers(v, c, e) ||
-        parse_products(v, c, e) || parse_stock(v, c, e) || parse_subs(v, c, e))
+        parse_products(v, c, e) || parse_stock(v, c, e) || parse_subs(v, c, e) ||
+        parse_customers(v, c, e))
         goto fail;
     if (!seed_only && !cJSON_GetObjectItemCaseSensitive(v, "applications"))
         add_demo_app(c);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "json.h"
+#include "qty.h"
 
 /* A duration that may be switched off ("never" or null in JSON). */
 #define C7_NEVER INT64_C(-1)
@@ -54,16 +55,24 @@ typedef struct {
     int64_t minimum_before_reorder, reorder_quantity;
 } c7cfg_product;
 
+/* One lot of stock: a SKU at a location, in a bin and of a batch (both
+ * optional), with the batch's expiry (epoch ms, or -1). */
 typedef struct {
-    char *sku, *location;
-    int64_t on_hand, in_transit;
+    char *sku, *location, *bin, *batch;
+    int64_t expiry_ms;
+    qty4 on_hand, in_transit;
+    int has_in_transit;
 } c7cfg_stock;
 
-/* A tax rule of the account (GET ref/tax); order lines name one in TaxRule. */
 typedef struct {
-    char *name;
-    double percent;
-    int inclusive;
+    char *name, *id;
+} c7cfg_customer;
+
+/* A tax rule GET ref/tax lists and order lines name in TaxRule. */
+typedef struct {
+    char *name, *id;
+    qty4 percent;
+    int for_sale, for_purchase, active;
 } c7cfg_tax;
 
 typedef struct {
@@ -80,8 +89,13 @@ typedef struct {
     int64_t window_ms;
     int over_limit_status;    /* 503 or 429 */
     int64_t pick_after_ms, pack_after_ms, ship_after_ms; /* or C7_NEVER */
+    int64_t task_draft_ms;    /* how long a pick, pack or ship task is DRAFT */
+    int64_t sale_invoice_ms, sale_pay_ms; /* after shipping; or C7_NEVER */
     int64_t auto_approve_ms;  /* or C7_NEVER */
     int64_t lead_jitter_ms;
+    int64_t purchase_invoice_ms; /* or C7_NEVER */
+    c7cfg_tax *taxes;
+    size_t n_taxes;
     int64_t coalesce_ms;
     int64_t first_attempt_ms;
     int64_t retry_ms[C7_MAX_RETRIES];
@@ -89,8 +103,6 @@ typedef struct {
     int64_t hook_timeout_ms, hook_connect_timeout_ms;
     int64_t hooks_per_type;
     int64_t hook_senders;
-    c7cfg_tax *taxes;         /* tax_rules: at least one */
-    size_t n_taxes;
 
     /* the world */
     c7cfg_app *apps;
@@ -105,6 +117,8 @@ typedef struct {
     size_t n_stock;
     c7cfg_sub *subs;
     size_t n_subs;
+    c7cfg_customer *customers;
+    size_t n_customers;
 } c7cfg;
 
 /* Reads a whole config (seed_only = 0) or a seed body (seed_only = 1, where
@@ -117,14 +131,11 @@ c7cfg *c7config_demo(void);
 /* Default settings and an empty world. Caller frees. */
 c7cfg *c7config_defaults(void);
 void c7config_free(c7cfg *c); /* accepts NULL */
-/* The settings' tax rules: copied (dst's are overwritten, not freed) and
- * freed (the list is left empty). */
-void c7config_copy_taxes(c7cfg *dst, const c7cfg *src);
-void c7config_free_taxes(c7cfg *c);
 
 /* Whether s is a GUID: 8-4-4-4-12 hexadecimal digits. */
 int c7config_is_guid(const char *s);
-/* The known webhook types, NULL-terminated, and the name Cin7 gives each. */
+/* The webhook types the reference lists (NULL-terminated), and the name
+ * Cin7 gives each. */
 extern const char *const c7config_hook_types[];
 const char *c7config_hook_name(const char *type);
 /* The canonical spelling of a type (any case accepted), or NULL. */

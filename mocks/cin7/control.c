@@ -3,8 +3,8 @@
  * people and channels the API does not show. A buyer approves a draft
  * purchase (POST /_mock/approve), the dock receives one early
  * (POST /_mock/receive), a wholesale or retail channel sells from the same
- * shelves (POST /_mock/channel-sale), a stock take corrects a count
- * (POST /_mock/adjust). Bodies are JSON objects whose unknown keys are
+ * shelves (POST /_mock/channel-sale), a stock take corrects the count of a
+ * bin or batch (POST /_mock/adjust). Quantities may be decimal, to 4 places. Bodies are JSON objects whose unknown keys are
  * refused; errors are {"error":"..."} like the rest of /_mock/.
  */
 #include "api.h"
@@ -50,43 +50,68 @@ static void receive(httpd_req *r, void *ud)
     purchase_action(r, ud, c7world_receive_now);
 }
 
-typedef void (*cell_fn)(c7world *w, const char *sku, const char *location, int64_t n,
-                        const char *text, c7result *out);
-
-/* channel-sale and adjust: {"sku", "location", keys[2]: a whole number of
- * at least min, keys[3]: a text that defaults to text}. */
-static void cell_action(httpd_req *r, c7server *s, const char *const keys[5], int64_t min,
-                        const char *text, cell_fn fn)
+/* A quantity field of at most 4 decimal places from min to 10^9. */
+static int get_qty(const cJSON *v, const char *key, qty4 min, qty4 *out, json_err *e)
 {
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(v, key);
+    char p[64];
+    snprintf(p, sizeof p, "$.%s", key);
+    if (!q)
+        return json_fail(e, p, "required field is missing");
+    if (qty4_from_json(q, 4, min, qty4_units(1000000000), out) != 0)
+        return json_fail(e, p, "expected a number from %s to 1000000000 with at most 4 decimal places",
+                         min ? "0.0001" : "0");
+    return 0;
+}
+
+/* channel-sale: {"sku", "location"?, "qty" > 0, "channel"?}. */
+static void channel_sale(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    static const char *const keys[] = {"sku", "location", "qty", "channel", NULL};
     cJSON *v = mockd_body(r, keys);
     if (!v)
         return;
-    const char *sku = NULL, *loc = NULL;
-    int64_t n = 0;
+    const char *sku = NULL, *loc = NULL, *channel = "other";
+    qty4 qty = 0;
     json_err e;
     if (json_get_str(v, "$", "sku", JSON_REQUIRED, &sku, &e) ||
         json_get_str(v, "$", "location", JSON_OPTIONAL, &loc, &e) ||
-        json_get_int(v, "$", keys[2], JSON_REQUIRED, min, 1000000000, &n, &e) ||
-        json_get_str(v, "$", keys[3], JSON_OPTIONAL, &text, &e)) {
+        get_qty(v, "qty", 1, &qty, &e) || json_get_str(v, "$", "channel", JSON_OPTIONAL, &channel, &e)) {
         httpd_reply_error(r, 400, e.msg);
     } else {
         c7result res = {0};
-        fn(s->w, sku, loc, n, text, &res);
+        c7world_channel_sale(s->w, sku, loc, qty, channel, &res);
         reply_result(r, &res);
     }
     cJSON_Delete(v);
 }
 
-static void channel_sale(httpd_req *r, void *ud)
-{
-    static const char *const keys[] = {"sku", "location", "qty", "channel", NULL};
-    cell_action(r, ud, keys, 1, "other", c7world_channel_sale);
-}
-
+/* adjust (a stock take): {"sku", "location"?, "bin"?, "batch"?, "on_hand" >= 0, "reason"?}. */
 static void adjust(httpd_req *r, void *ud)
 {
-    static const char *const keys[] = {"sku", "location", "on_hand", "reason", NULL};
-    cell_action(r, ud, keys, 0, "stock take", c7world_adjust);
+    c7server *s = ud;
+    static const char *const keys[] = {"sku", "location", "bin", "batch", "on_hand", "reason", NULL};
+    cJSON *v = mockd_body(r, keys);
+    if (!v)
+        return;
+    const char *sku = NULL, *loc = NULL, *bin = NULL, *batch = NULL, *reason = "stock take";
+    qty4 on_hand = 0;
+    json_err e;
+    if (json_get_str(v, "$", "sku", JSON_REQUIRED, &sku, &e) ||
+        json_get_str(v, "$", "location", JSON_OPTIONAL, &loc, &e) ||
+        json_get_str(v, "$", "bin", JSON_OPTIONAL, &bin, &e) ||
+        json_get_str(v, "$", "batch", JSON_OPTIONAL, &batch, &e) ||
+        get_qty(v, "on_hand", 0, &on_hand, &e) ||
+        json_get_str(v, "$", "reason", JSON_OPTIONAL, &reason, &e)) {
+        httpd_reply_error(r, 400, e.msg);
+    } else {
+        c7result res = {0};
+        c7world_adjust(s->w, sku, loc, bin && *bin ? bin : NULL, batch && *batch ? batch : NULL,
+                       on_hand, reason, &res);
+        reply_result(r, &res);
+    }
+    cJSON_Delete(v);
 }
 
 void c7control_routes(c7server *s, httpd *srv)

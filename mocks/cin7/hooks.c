@@ -8,9 +8,14 @@
  * journaled and counted. There is no signature: a subscriber authenticates
  * the mock by the basic, bearer or custom headers it asked for.
  *
- * Stock changes are coalesced: each SKU x location whose Available moved is
- * marked, and when the window that its first change opened closes, one
- * delivery per subscriber carries the current rows of all marked cells.
+ * Payloads are Cin7's thin notifications (../shared/API-NOTES.md, from
+ * Cin7's API blueprint): sale events {SaleID, SaleOrderNumber, EventType}
+ * (Sale/ShipmentAuthorised adds SaleTaskID and TenantID), purchase events
+ * {TaskID, PurchaseOrderNumber, SupplierID, Supplier, EventType}; the
+ * receiver reads the document back. Stock changes are coalesced: each
+ * SKU x location whose Available moved is marked, and when the window that
+ * its first change opened closes, one delivery per subscriber carries the
+ * current rows of all marked cells as a bare array (no EventType).
  */
 #include "world_int.h"
 
@@ -129,7 +134,7 @@ void c7hooks_free_sub(c7sub *s)
     free_headers(s);
 }
 
-void c7hooks_set_headers(c7sub *s, const c7hook_in *in)
+static void set_headers(c7sub *s, const c7hook_in *in)
 {
     free_headers(s);
     s->n_headers = in->n_headers;
@@ -158,7 +163,7 @@ long c7hooks_add(c7world *w, const c7hook_in *in)
     s->username = c7w_dup_or_null(in->username);
     s->password = c7w_dup_or_null(in->password);
     s->token = c7w_dup_or_null(in->token);
-    c7hooks_set_headers(s, in);
+    set_headers(s, in);
     s->active = in->active != 0; /* -1 (not given) means active */
     s->created_ms = c7w_now(w);
     s->deactivated_ms = -1;
@@ -234,6 +239,8 @@ void c7hooks_emit(c7world *w, const char *type, const char *body)
 
 void c7hooks_flush_stock(c7world *w)
 {
+    /* Cin7 sends the rows of the changed stock as a bare JSON array, one
+     * row per location, bin and batch, with no EventType. */
     sbuf b = SBUF_INIT;
     size_t rows = 0;
     sbuf_putc(&b, '[');
@@ -243,9 +250,7 @@ void c7hooks_flush_stock(c7world *w)
             if (!c->dirty)
                 continue;
             c->dirty = 0;
-            if (rows++)
-                sbuf_putc(&b, ',');
-            c7render_availability_row(w, (long)p, (long)l, &b);
+            rows += c7stock_rows(w, (long)p, (long)l, &b, 1, rows == 0);
         }
     sbuf_putc(&b, ']');
     if (rows) {
@@ -265,32 +270,183 @@ static char *payload_text(cJSON *o)
     return text;
 }
 
-/* Cin7's sale events are notifications, not documents: the sale's ID and
- * order number and the event's type (Sale/ShipmentAuthorised adds the
- * fulfilment's task and the tenant). A receiver reads the sale back with
- * GET sale?ID= to learn its state. */
-char *c7hooks_sale_payload(const c7world *w, const c7sale *s, const char *type)
+static void emit_object(c7world *w, const char *type, cJSON *o)
 {
+    cJSON_AddStringToObject(o, "EventType", type);
+    char *body = payload_text(o);
+    c7hooks_emit(w, type, body);
+    free(body);
+}
+
+void c7hooks_sale_event(c7world *w, const char *type, const c7sale *s)
+{
+    /* Thin notifications: the receiver reads the sale back (GET sale?ID=). */
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "SaleID", s->id);
     cJSON_AddStringToObject(o, "SaleOrderNumber", s->number);
     if (strcmp(type, "Sale/ShipmentAuthorised") == 0) {
-        cJSON_AddStringToObject(o, "SaleTaskID", s->fulfil_task);
+        cJSON_AddStringToObject(o, "SaleTaskID", s->task_id);
         cJSON_AddStringToObject(o, "TenantID", w->tenant);
     }
-    cJSON_AddStringToObject(o, "EventType", type);
-    return payload_text(o);
+    emit_object(w, type, o);
 }
 
-/* Purchase events likewise: the task, its number, its supplier and the
- * event's type. */
-char *c7hooks_purchase_payload(const c7world *w, const c7purchase *p, const char *type)
+void c7hooks_purchase_event(c7world *w, const char *type, const c7purchase *p)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "TaskID", p->id);
     cJSON_AddStringToObject(o, "PurchaseOrderNumber", p->number);
     cJSON_AddStringToObject(o, "SupplierID", w->sups[p->supplier].id);
     cJSON_AddStringToObject(o, "Supplier", w->sups[p->supplier].name);
-    cJSON_AddStringToObject(o, "EventType", type);
-    return payload_text(o);
+    emit_object(w, type, o);
 }
+
+int64_t c7hooks_of_type(const c7world *w, const char *type, long except)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < w->n_subs; i++)
+        n += (long)i != except && !w->subs[i].deleted && strcmp(w->subs[i].type, type) == 0;
+    return n;
+}
+
+/* ---- subscriptions: GET, POST, PUT, DELETE webhooks ------------------------------- */
+
+static long find_sub(const c7world *w, const char *id)
+{
+    long i = id ? strmap_get(w->sub_by_id, id) : -1;
+    return i >= 0 && !w->subs[i].deleted ? i : -1;
+}
+
+static cJSON *hooks_answer(const c7sub *s)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, "Webhooks");
+    if (s)
+        cJSON_AddItemToArray(arr, c7render_hook(s));
+    return root;
+}
+
+static int check_hook_auth(const char *auth, const char *user, const char *pass, const char *token,
+                           c7result *r)
+{
+    if (strcmp(auth, "basicauth") == 0 && (!user || !*user || !pass)) {
+        c7w_fail(r, 400, "ExternalUserName: basicauth needs ExternalUserName and ExternalPassword");
+        return -1;
+    }
+    if (strcmp(auth, "bearerauth") == 0 && (!token || !*token)) {
+        c7w_fail(r, 400, "ExternalBearerToken: bearerauth needs a token");
+        return -1;
+    }
+    return 0;
+}
+
+/* Fails unless one more webhook of type fits beside the live ones (but
+ * except, a subscription changing its type, or -1). */
+static int check_hook_room(const c7world *w, const char *type, long except, c7result *r)
+{
+    if (c7hooks_of_type(w, type, except) >= w->cfg->hooks_per_type) {
+        c7w_fail(r, 400, "Type: there is a limit of %lld webhooks of the same type",
+             (long long)w->cfg->hooks_per_type);
+        return -1;
+    }
+    return 0;
+}
+
+void c7world_hooks_list(c7world *w, c7result *out)
+{
+    pthread_mutex_lock(&w->lock);
+    cJSON *root = hooks_answer(NULL);
+    cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "Webhooks");
+    for (size_t i = 0; i < w->n_subs; i++)
+        if (!w->subs[i].deleted)
+            cJSON_AddItemToArray(arr, c7render_hook(&w->subs[i]));
+    c7w_reply(out, root);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void hook_entry(c7world *w, const char *kind, const c7sub *s, const char *client)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "subscription", s->id);
+    cJSON_AddStringToObject(f, "type", s->type);
+    cJSON_AddStringToObject(f, "url", s->url);
+    cJSON_AddBoolToObject(f, "active", s->active);
+    if (client)
+        cJSON_AddStringToObject(f, "application", client);
+    c7w_journal(w, kind, f);
+}
+
+void c7world_hook_create(c7world *w, const c7hook_in *in, c7result *out)
+{
+    pthread_mutex_lock(&w->lock);
+    if (check_hook_auth(in->auth, in->username, in->password, in->token, out))
+        goto out;
+    if (check_hook_room(w, in->type, -1, out))
+        goto out;
+    long i = c7hooks_add(w, in);
+    hook_entry(w, "webhook_subscribed", &w->subs[i], in->client);
+    c7w_reply(out, hooks_answer(&w->subs[i]));
+out:
+    pthread_mutex_unlock(&w->lock);
+}
+
+void c7world_hook_update(c7world *w, const c7hook_in *in, c7result *out)
+{
+    pthread_mutex_lock(&w->lock);
+    long i = find_sub(w, in->id);
+    if (i < 0) {
+        c7w_fail(out, 400, "ID: webhook %s not found", in->id ? in->id : "");
+        goto out;
+    }
+    c7sub *s = &w->subs[i];
+    const char *type = in->type ? in->type : s->type;
+    const char *auth = in->auth ? in->auth : s->auth;
+    const char *user = in->username ? in->username : s->username;
+    const char *pass = in->password ? in->password : s->password;
+    const char *token = in->token ? in->token : s->token;
+    if (check_hook_auth(auth, user, pass, token, out))
+        goto out;
+    if (strcmp(type, s->type) != 0 && check_hook_room(w, type, i, out))
+        goto out;
+    s->type = type; /* both spellings are static */
+    if (in->url)
+        c7w_set_str(&s->url, in->url);
+    if (in->name)
+        c7w_set_str(&s->name, in->name);
+    if (in->auth)
+        c7w_set_str(&s->auth, in->auth);
+    if (in->username)
+        c7w_set_str(&s->username, in->username);
+    if (in->password)
+        c7w_set_str(&s->password, in->password);
+    if (in->token)
+        c7w_set_str(&s->token, in->token);
+    if (in->has_headers)
+        set_headers(s, in);
+    if (in->active >= 0) {
+        if (in->active && !s->active)
+            s->deactivated_ms = -1;
+        s->active = in->active;
+    }
+    hook_entry(w, "webhook_updated", s, in->client);
+    c7w_reply(out, hooks_answer(s));
+out:
+    pthread_mutex_unlock(&w->lock);
+}
+
+void c7world_hook_delete(c7world *w, const char *id, const char *client, c7result *out)
+{
+    pthread_mutex_lock(&w->lock);
+    long i = find_sub(w, id);
+    if (i < 0) {
+        c7w_fail(out, 400, "ID: webhook %s not found", id ? id : "");
+    } else {
+        w->subs[i].deleted = 1;
+        w->subs[i].active = 0;
+        deliverer_cancel(w->dl, w->subs[i].num);
+        hook_entry(w, "webhook_deleted", &w->subs[i], client);
+        c7w_reply(out, hooks_answer(NULL));
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+

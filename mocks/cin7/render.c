@@ -1,7 +1,8 @@
 /*
  * What mock-cin7 says about its world: the Cin7 Core API's JSON shapes for
- * sales, purchases, products, suppliers, locations, availability rows and
- * webhook subscriptions, with the reference's field names and casing, and
+ * sales, purchases, products, suppliers, locations, customers, tax rules
+ * and webhook subscriptions, with the reference's field names and casing
+ * (text the mock has none of is "", as Cin7 answers it), and
  * the ground-truth state behind GET /_mock/state. Answers carry the fields
  * an integration reads and leave out the reference's long tail (attachments,
  * custom fields, accounting). Called with the world's lock held.
@@ -15,19 +16,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Money and quantities rounded to Cin7's four decimals, so sums print as
- * 0.3 rather than 0.30000000000000004. */
-static double money(double v)
-{
-    return round(v * 10000.0) / 10000.0;
-}
-
 void c7render_str_or_null(cJSON *o, const char *key, const char *v)
 {
     if (v)
         cJSON_AddStringToObject(o, key, v);
     else
         cJSON_AddNullToObject(o, key);
+}
+
+void c7render_str_or_empty(cJSON *o, const char *key, const char *v)
+{
+    cJSON_AddStringToObject(o, key, v ? v : "");
 }
 
 /* A unix epoch instant under key as Cin7's date text, or null when < 0. */
@@ -42,238 +41,251 @@ static void add_epoch_date(cJSON *o, const char *key, int64_t epoch_ms)
     cJSON_AddStringToObject(o, key, d);
 }
 
-/* A simulated instant under key as Cin7's date text, or null when unset
- * (< 0). A set one is never before the epoch: the clock's origin is not. */
-static void add_date(const c7world *w, cJSON *o, const char *key, int64_t sim_ms)
+void c7render_date(const c7world *w, cJSON *o, const char *key, int64_t sim_ms)
 {
     add_epoch_date(o, key, sim_ms < 0 ? -1 : clock_epoch_ms(w->clk, sim_ms));
 }
 
 /* A line's product, as every line of an answer starts. */
-static cJSON *product_line(const c7prod *p)
+static cJSON *product_line(const c7prod *p, const char *name)
 {
     cJSON *l = cJSON_CreateObject();
     cJSON_AddStringToObject(l, "ProductID", p->id);
     cJSON_AddStringToObject(l, "SKU", p->sku);
-    cJSON_AddStringToObject(l, "Name", p->name);
+    cJSON_AddStringToObject(l, "Name", name ? name : p->name);
     return l;
 }
 
-static double line_total(const c7line *ln)
+/* What a purchase line tells of its product beyond the mock's model
+ * (custom fields, dimensions, weight): keys the reference's purchase
+ * answer requires (the custom fields typed string), empty. */
+static void add_product_extras(cJSON *l)
 {
-    return money((double)ln->qty * ln->price * (1.0 - ln->discount / 100.0));
+    static const char *const dims[] = {"ProductLength", "ProductWidth", "ProductHeight",
+                                       "ProductWeight"};
+    for (int i = 1; i <= 10; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "ProductCustomField%d", i);
+        cJSON_AddStringToObject(l, k, "");
+    }
+    for (size_t i = 0; i < sizeof dims / sizeof *dims; i++)
+        cJSON_AddNumberToObject(l, dims[i], 0);
+    cJSON_AddStringToObject(l, "WeightUnits", "");
+    cJSON_AddStringToObject(l, "DimensionsUnits", "");
 }
 
-/* An order section's lines and totals into o. */
-static void add_order_lines(const c7world *w, cJSON *o, const c7line *lines, size_t n, int sale)
+/* A contact's AdditionalAttribute1..10 (customers "", suppliers null, as
+ * the reference's examples have them). */
+static void add_attributes(cJSON *o, int empty_string)
+{
+    for (int i = 1; i <= 10; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "AdditionalAttribute%d", i);
+        if (empty_string)
+            cJSON_AddStringToObject(o, k, "");
+        else
+            cJSON_AddNullToObject(o, k);
+    }
+    cJSON_AddNullToObject(o, "AttributeSet");
+}
+
+/* An order or quote section's lines and totals into o. */
+static void add_lines(const c7world *w, cJSON *o, const c7section *sec, int sale)
 {
     cJSON *arr = cJSON_AddArrayToObject(o, "Lines");
-    double before = 0, tax = 0;
-    for (size_t i = 0; i < n; i++) {
-        const c7line *ln = &lines[i];
+    qty4 before = 0, tax = 0;
+    for (size_t i = 0; i < sec->n; i++) {
+        const c7line *ln = &sec->lines[i];
         const c7prod *p = &w->prods[ln->product];
-        cJSON *l = cJSON_CreateObject();
-        cJSON_AddStringToObject(l, "ProductID", p->id);
-        cJSON_AddStringToObject(l, "SKU", p->sku);
-        cJSON_AddStringToObject(l, "Name", ln->name ? ln->name : p->name);
-        cJSON_AddNumberToObject(l, "Quantity", (double)ln->qty);
-        cJSON_AddNumberToObject(l, "Price", money(ln->price));
-        cJSON_AddNumberToObject(l, "Discount", money(ln->discount));
-        cJSON_AddNumberToObject(l, "Tax", money(ln->tax));
-        cJSON_AddStringToObject(l, "TaxRule", ln->tax_rule ? ln->tax_rule : "");
-        cJSON_AddNumberToObject(l, "AverageCost", money(p->cost));
-        cJSON_AddNumberToObject(l, "Total", line_total(ln));
-        cJSON_AddStringToObject(l, "Comment", ln->comment ? ln->comment : "");
+        cJSON *l = product_line(p, ln->name);
+        qty4_add(l, "Quantity", ln->qty);
+        qty4_add(l, "Price", ln->price);
+        qty4_add(l, "Discount", ln->discount);
+        qty4_add(l, "Tax", ln->tax);
+        cJSON_AddStringToObject(l, "TaxRule", ln->tax_rule);
+        c7render_str_or_empty(l, "Comment", ln->comment);
         if (sale) {
-            cJSON_AddBoolToObject(l, "Backorder", ln->backorder > 0);
-            cJSON_AddNumberToObject(l, "BackorderQuantity", (double)ln->backorder);
+            qty4_add(l, "AverageCost", p->cost);
             cJSON_AddBoolToObject(l, "DropShip", 0);
+            qty4_add(l, "BackorderQuantity", ln->backorder);
         } else {
             cJSON_AddStringToObject(l, "SupplierSKU", "");
+            add_product_extras(l);
         }
+        qty4_add(l, "Total", ln->total);
         cJSON_AddItemToArray(arr, l);
-        before += line_total(ln);
+        before += ln->total;
         tax += ln->tax;
     }
     cJSON_AddArrayToObject(o, "AdditionalCharges");
-    cJSON_AddNumberToObject(o, "TotalBeforeTax", money(before));
-    cJSON_AddNumberToObject(o, "Tax", money(tax));
-    cJSON_AddNumberToObject(o, "Total", money(before + tax));
+    qty4_add(o, "TotalBeforeTax", before);
+    qty4_add(o, "Tax", tax);
+    qty4_add(o, "Total", before + tax);
 }
 
 /* ---- sales ------------------------------------------------------------------ */
 
-/* The combined statuses of the reference's Sale model: NOT AVAILABLE until
- * the order is authorised, VOIDED once voided, then NOT <done> or <done> as
- * the floor reaches stage (the mock fulfils a sale in one go, so PARTIALLY
- * never shows). */
-static const char *combined(const c7sale *s, int stage, const char *done, const char *not_done)
+static void add_sale_section(const c7world *w, cJSON *o, const c7sale *s, int quote)
 {
-    if (s->stage == C7_SALE_VOIDED)
-        return "VOIDED";
-    if (s->order_status != C7_OS_AUTHORISED)
-        return "NOT AVAILABLE";
-    return s->stage >= stage ? done : not_done;
+    const c7section *sec = quote ? &s->quote_lines : &s->order_lines;
+    if (!quote)
+        cJSON_AddStringToObject(o, "SaleOrderNumber", s->number);
+    c7render_str_or_empty(o, "Memo", sec->memo);
+    cJSON_AddStringToObject(o, "Status", c7_task_names[quote ? s->quote : s->order]);
+    add_lines(w, o, sec, 1);
 }
 
-static const char *pick_status(const c7sale *s)
-{
-    return combined(s, C7_SALE_PICKED, "PICKED", "NOT PICKED");
-}
-
-static const char *pack_status(const c7sale *s)
-{
-    return combined(s, C7_SALE_PACKED, "PACKED", "NOT PACKED");
-}
-
-static const char *ship_status(const c7sale *s)
-{
-    return combined(s, C7_SALE_SHIPPED, "SHIPPED", "NOT SHIPPED");
-}
-
-static const char *fulfilment_status(const c7sale *s)
-{
-    return combined(s, C7_SALE_SHIPPED, "FULFILLED", "NOT FULFILLED");
-}
-
-/* A quote's or an order's section: its status, memo, lines and totals. */
-static void add_section(const c7world *w, cJSON *o, int status, const char *memo,
-                        const c7line *lines, size_t n, int sale)
-{
-    cJSON_AddStringToObject(o, "Status", c7_order_status_names[status]);
-    cJSON_AddStringToObject(o, "Memo", memo ? memo : "");
-    add_order_lines(w, o, lines, n, sale);
-}
-
-static void add_sale_order_fields(const c7world *w, cJSON *o, const c7sale *s)
-{
-    cJSON_AddStringToObject(o, "SaleOrderNumber", s->number);
-    add_section(w, o, s->order_status, s->memo, s->lines, s->n_lines, 1);
-}
-
-static void add_sale_quote_fields(const c7world *w, cJSON *o, const c7sale *s)
-{
-    add_section(w, o, s->quote_status, s->quote_memo, s->quote_lines, s->n_quote_lines, 1);
-}
-
-cJSON *c7render_sale_quote(const c7world *w, const c7sale *s)
+cJSON *c7render_sale_section(const c7world *w, const c7sale *s, int quote)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "SaleID", s->id);
-    add_sale_quote_fields(w, o, s);
+    add_sale_section(w, o, s, quote);
     return o;
 }
 
-cJSON *c7render_sale_order(const c7world *w, const c7sale *s)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "SaleID", s->id);
-    add_sale_order_fields(w, o, s);
-    return o;
-}
-
-/* The address as given: every field of it a string, "" when not given
- * (the reference types them as strings). */
+/* The address as given, every field a string ("" when not given), with
+ * Cin7's display lines. */
 static cJSON *shipping_address(const c7sale *s)
 {
     cJSON *a = cJSON_CreateObject();
+    const char *f[C7_ADDRESS_FIELDS];
     for (size_t i = 0; i < C7_ADDRESS_FIELDS; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->shipping_address, c7_address_fields[i]);
-        cJSON_AddStringToObject(a, c7_address_fields[i], cJSON_IsString(v) ? v->valuestring : "");
+        f[i] = cJSON_IsString(v) ? v->valuestring : "";
+        cJSON_AddStringToObject(a, c7_address_fields[i], f[i]);
     }
+    sbuf d1 = SBUF_INIT, d2 = SBUF_INIT;
+    sbuf_printf(&d1, "%s%s%s", f[0], *f[1] ? " " : "", f[1]);
+    for (size_t i = 2; i < C7_ADDRESS_FIELDS; i++)
+        if (*f[i])
+            sbuf_printf(&d2, "%s%s", d2.len ? " " : "", f[i]);
+    cJSON_AddStringToObject(a, "DisplayAddressLine1", sbuf_str(&d1));
+    cJSON_AddStringToObject(a, "DisplayAddressLine2", sbuf_str(&d2));
+    cJSON_AddBoolToObject(a, "ShipToOther", 0);
+    sbuf_free(&d1);
+    sbuf_free(&d2);
     return a;
+}
+
+/* Pick or pack lines: the held units while the task is DRAFT, the picked
+ * ones (by lot) once it is authorised. */
+static void task_lines(const c7world *w, const c7sale *s, cJSON *lines, int pack)
+{
+    for (size_t i = 0; i < s->order_lines.n; i++) {
+        const c7line *ln = &s->order_lines.lines[i];
+        const c7cell *c = &w->prods[ln->product].cells[s->location];
+        const c7hold *h = ln->n_picks ? ln->picks : ln->holds;
+        size_t n = ln->n_picks ? ln->n_picks : ln->n_holds;
+        for (size_t k = 0; k < n; k++) {
+            const c7lot *lot = &c->lots[h[k].lot];
+            cJSON *l = product_line(&w->prods[ln->product], ln->name);
+            cJSON_AddStringToObject(l, "Location", w->locs[s->location].name);
+            cJSON_AddStringToObject(l, "LocationID", w->locs[s->location].id);
+            qty4_add(l, "Quantity", h[k].qty);
+            c7render_str_or_empty(l, "BatchSN", lot->batch);
+            if (lot->expiry_ms >= 0)
+                add_epoch_date(l, "ExpiryDate", lot->expiry_ms);
+            if (pack)
+                cJSON_AddStringToObject(l, "Box", "Box 1");
+            cJSON_AddItemToArray(lines, l);
+        }
+    }
 }
 
 static cJSON *fulfilment(const c7world *w, const c7sale *s)
 {
     cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "TaskID", s->fulfil_task);
+    cJSON_AddStringToObject(f, "TaskID", s->task_id);
     cJSON_AddNumberToObject(f, "FulfillmentNumber", 1);
-    cJSON_AddStringToObject(f, "FulFilmentStatus", fulfilment_status(s));
-    const char *stages[] = {"Pick", "Pack"};
+    cJSON_AddStringToObject(f, "LinkedInvoiceNumber", "");
+    cJSON_AddStringToObject(f, "FulFilmentStatus", c7sale_combined(s).fulfilment);
+    const char *names[] = {"Pick", "Pack"};
+    const int status[] = {s->pick, s->pack};
     for (int k = 0; k < 2; k++) {
-        cJSON *st = cJSON_AddObjectToObject(f, stages[k]);
-        int done = k == 0 ? s->stage >= C7_SALE_PICKED : s->stage >= C7_SALE_PACKED;
-        cJSON_AddStringToObject(st, "Status", done ? "AUTHORISED" : "NOT AVAILABLE");
+        cJSON *st = cJSON_AddObjectToObject(f, names[k]);
+        cJSON_AddStringToObject(st, "Status", c7_task_names[status[k]]);
         cJSON *lines = cJSON_AddArrayToObject(st, "Lines");
-        for (size_t i = 0; done && i < s->n_lines; i++) {
-            if (s->lines[i].picked == 0)
-                continue;
-            cJSON *l = product_line(&w->prods[s->lines[i].product]);
-            cJSON_AddStringToObject(l, "Location", w->locs[s->location].name);
-            cJSON_AddStringToObject(l, "LocationID", w->locs[s->location].id);
-            cJSON_AddNumberToObject(l, "Quantity", (double)s->lines[i].picked);
-            if (k == 1)
-                cJSON_AddStringToObject(l, "Box", "Box 1");
-            cJSON_AddItemToArray(lines, l);
-        }
+        if (status[k] != C7_NA)
+            task_lines(w, s, lines, k == 1);
     }
     cJSON *ship = cJSON_AddObjectToObject(f, "Ship");
-    cJSON_AddStringToObject(ship, "Status", s->stage == C7_SALE_SHIPPED ? "AUTHORISED" : "NOT AVAILABLE");
+    cJSON_AddStringToObject(ship, "Status", c7_task_names[s->ship]);
+    if (s->ship_by_ms >= 0)
+        add_epoch_date(ship, "RequireBy", s->ship_by_ms);
+    cJSON_AddItemToObject(ship, "ShippingAddress", shipping_address(s));
+    cJSON_AddStringToObject(ship, "ShippingNotes", "");
     cJSON *lines = cJSON_AddArrayToObject(ship, "Lines");
-    if (s->stage == C7_SALE_SHIPPED) {
+    if (s->ship != C7_NA) {
         cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "ID", s->task_id);
+        c7render_date(w, l, "ShipmentDate", s->ship == C7_AUTH ? s->shipped_ms : s->updated_ms);
         cJSON_AddStringToObject(l, "Carrier", "DEFAULT Carrier");
         cJSON_AddStringToObject(l, "Boxes", "Box 1");
-        cJSON_AddBoolToObject(l, "IsShipped", 1);
-        add_date(w, l, "ShipmentDate", s->updated_ms);
         cJSON_AddStringToObject(l, "TrackingNumber", s->tracking);
         cJSON_AddStringToObject(l, "TrackingURL", "");
+        cJSON_AddBoolToObject(l, "IsShipped", s->ship == C7_AUTH);
         cJSON_AddItemToArray(lines, l);
     }
     return f;
 }
 
-static void add_customer(cJSON *o, const c7sale *s)
+/* The customer fields; ExternalID unset is null in a sale (its reference
+ * example) and "" in a saleList row (typed string there, and so in its
+ * example). */
+static void add_customer(const c7world *w, cJSON *o, const c7sale *s, int row)
 {
-    cJSON_AddStringToObject(o, "Customer", s->customer);
-    cJSON_AddStringToObject(o, "CustomerID", s->customer_id);
-    cJSON_AddStringToObject(o, "CustomerReference", s->customer_reference ? s->customer_reference : "");
-    c7render_str_or_null(o, "ExternalID", s->external_id);
-    cJSON_AddStringToObject(o, "SourceChannel", s->source_channel ? s->source_channel : "");
-}
-
-/* Ship By, a date the reference types as a string: left out when unset. */
-static void add_ship_by(cJSON *o, const c7sale *s)
-{
-    if (s->ship_by_ms >= 0)
-        add_epoch_date(o, "ShipBy", s->ship_by_ms);
+    cJSON_AddStringToObject(o, "Customer", w->custs[s->customer].name);
+    cJSON_AddStringToObject(o, "CustomerID", w->custs[s->customer].id);
+    c7render_str_or_empty(o, "CustomerReference", s->customer_reference);
+    if (row)
+        c7render_str_or_empty(o, "ExternalID", s->external_id);
+    else
+        c7render_str_or_null(o, "ExternalID", s->external_id);
+    /* Read-only in Cin7 (the sale's source); the mock's sales come from
+     * the API. */
+    cJSON_AddStringToObject(o, "SourceChannel", "");
 }
 
 static void add_combined(cJSON *o, const c7sale *s)
 {
-    cJSON_AddStringToObject(o, "CombinedPickingStatus", pick_status(s));
-    cJSON_AddStringToObject(o, "CombinedPackingStatus", pack_status(s));
-    cJSON_AddStringToObject(o, "CombinedShippingStatus", ship_status(s));
-    cJSON_AddStringToObject(o, "CombinedInvoiceStatus", "NOT INVOICED");
-    cJSON_AddStringToObject(o, "CombinedPaymentStatus", "UNPAID");
+    c7combined c = c7sale_combined(s);
+    cJSON_AddStringToObject(o, "CombinedPickingStatus", c.pick);
+    cJSON_AddStringToObject(o, "CombinedPackingStatus", c.pack);
+    cJSON_AddStringToObject(o, "CombinedShippingStatus", c.ship);
+    cJSON_AddStringToObject(o, "CombinedInvoiceStatus", c.invoice);
+    cJSON_AddStringToObject(o, "CombinedPaymentStatus", c.payment);
     cJSON_AddStringToObject(o, "CombinedTrackingNumbers", s->tracking);
-    cJSON_AddStringToObject(o, "FulFilmentStatus", fulfilment_status(s));
+    cJSON_AddStringToObject(o, "FulFilmentStatus", c.fulfilment);
+}
+
+static const char *type_name(const c7sale *s)
+{
+    return s->type == C7_ADVANCED ? "Advanced Sale" : "Simple Sale";
 }
 
 cJSON *c7render_sale(const c7world *w, const c7sale *s)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "ID", s->id);
-    add_customer(o, s);
+    add_customer(w, o, s, 0);
     cJSON_AddStringToObject(o, "Location", w->locs[s->location].name);
-    cJSON_AddStringToObject(o, "Status", c7_sale_status(s));
-    cJSON_AddStringToObject(o, "Type", s->simple ? "Simple Sale" : "Advanced Sale");
+    cJSON_AddStringToObject(o, "Status", c7sale_status(s));
+    cJSON_AddStringToObject(o, "Type", type_name(s));
     cJSON_AddBoolToObject(o, "SkipQuote", s->skip_quote);
-    add_date(w, o, "SaleOrderDate", s->created_ms);
-    add_date(w, o, "LastModifiedOn", s->updated_ms);
-    add_ship_by(o, s);
+    c7render_date(w, o, "SaleOrderDate", s->created_ms);
+    c7render_date(w, o, "LastModifiedOn", s->updated_ms);
+    if (s->ship_by_ms >= 0)
+        add_epoch_date(o, "ShipBy", s->ship_by_ms);
     cJSON_AddItemToObject(o, "ShippingAddress", shipping_address(s));
-    cJSON_AddStringToObject(o, "Note", s->note ? s->note : "");
+    c7render_str_or_empty(o, "Note", s->note);
     cJSON_AddStringToObject(o, "BaseCurrency", "USD");
     cJSON_AddStringToObject(o, "CustomerCurrency", "USD");
     add_combined(o, s);
     if (!s->skip_quote)
-        add_sale_quote_fields(w, cJSON_AddObjectToObject(o, "Quote"), s);
-    cJSON *order = cJSON_AddObjectToObject(o, "Order");
-    add_sale_order_fields(w, order, s);
+        add_sale_section(w, cJSON_AddObjectToObject(o, "Quote"), s, 1);
+    add_sale_section(w, cJSON_AddObjectToObject(o, "Order"), s, 0);
     cJSON *fs = cJSON_AddArrayToObject(o, "Fulfilments");
-    if (s->stage >= C7_SALE_PICKED && s->stage <= C7_SALE_SHIPPED)
+    if (s->order == C7_AUTH)
         cJSON_AddItemToArray(fs, fulfilment(w, s));
     return o;
 }
@@ -283,20 +295,40 @@ cJSON *c7render_sale_row(const c7world *w, const c7sale *s)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "SaleID", s->id);
     cJSON_AddStringToObject(o, "OrderNumber", s->number);
-    cJSON_AddStringToObject(o, "Status", c7_sale_status(s));
-    add_date(w, o, "OrderDate", s->created_ms);
-    add_customer(o, s);
-    cJSON_AddStringToObject(o, "OrderStatus", c7_order_status_names[s->order_status]);
-    cJSON_AddStringToObject(o, "QuoteStatus", c7_order_status_names[s->quote_status]);
+    cJSON_AddStringToObject(o, "Status", c7sale_status(s));
+    c7render_date(w, o, "OrderDate", s->created_ms);
+    add_customer(w, o, s, 1);
+    cJSON_AddStringToObject(o, "OrderStatus", c7_task_names[s->order]);
+    cJSON_AddStringToObject(o, "QuoteStatus", c7_task_names[s->quote]);
     add_combined(o, s);
     cJSON_AddStringToObject(o, "OrderLocationID", w->locs[s->location].id);
-    add_ship_by(o, s);
-    cJSON_AddNumberToObject(o, "InvoiceAmount", 0);
-    cJSON_AddNumberToObject(o, "PaidAmount", 0);
+    /* Every key the row's schema requires is there, null where the
+     * reference's examples show null for what a sale does not have. */
+    add_epoch_date(o, "ShipBy", s->ship_by_ms);
+    if (s->invoice_number[0]) {
+        cJSON_AddStringToObject(o, "InvoiceNumber", s->invoice_number);
+        c7render_date(w, o, "InvoiceDate", s->invoiced_ms);
+        /* Due after the customer's payment term (30 days, as rendered). */
+        c7render_date(w, o, "InvoiceDueDate", s->invoiced_ms + INT64_C(30) * 86400000);
+    } else {
+        cJSON_AddNullToObject(o, "InvoiceNumber");
+        cJSON_AddNullToObject(o, "InvoiceDate");
+        cJSON_AddNullToObject(o, "InvoiceDueDate");
+    }
+    /* The mock makes no credit notes, so nothing to restock either. */
+    cJSON_AddNullToObject(o, "CreditNoteNumber");
+    cJSON_AddStringToObject(o, "CreditNoteStatus", "NOT AVAILABLE");
+    cJSON_AddStringToObject(o, "RestockStatus", "NOT AVAILABLE");
+    qty4 total = 0;
+    for (size_t i = 0; i < s->order_lines.n; i++)
+        total += s->order_lines.lines[i].total + s->order_lines.lines[i].tax;
+    int invoiced = s->invoice == C7_AUTH || s->invoice == C7_PAID;
+    qty4_add(o, "InvoiceAmount", invoiced ? total : 0);
+    qty4_add(o, "PaidAmount", s->invoice == C7_PAID ? total : 0);
     cJSON_AddStringToObject(o, "BaseCurrency", "USD");
     cJSON_AddStringToObject(o, "CustomerCurrency", "USD");
-    cJSON_AddStringToObject(o, "Type", s->simple ? "Simple Sale" : "Advanced Sale");
-    add_date(w, o, "Updated", s->updated_ms);
+    cJSON_AddStringToObject(o, "Type", type_name(s));
+    c7render_date(w, o, "Updated", s->updated_ms);
     return o;
 }
 
@@ -304,7 +336,9 @@ cJSON *c7render_sale_row(const c7world *w, const c7sale *s)
 
 static void add_purchase_order_fields(const c7world *w, cJSON *o, const c7purchase *p)
 {
-    add_section(w, o, p->order_status, p->memo, p->lines, p->n_lines, 0);
+    cJSON_AddStringToObject(o, "Status", c7_task_names[p->order]);
+    c7render_str_or_empty(o, "Memo", p->order_lines.memo);
+    add_lines(w, o, &p->order_lines, 0);
 }
 
 cJSON *c7render_purchase_order(const c7world *w, const c7purchase *p)
@@ -315,14 +349,67 @@ cJSON *c7render_purchase_order(const c7world *w, const c7purchase *p)
     return o;
 }
 
-static const char *received_status(const c7purchase *p)
-{
-    return p->stage == C7_PUR_RECEIVED ? "AUTHORISED" : "NOT AVAILABLE";
-}
-
 static const char *receiving_status(const c7purchase *p)
 {
-    return p->stage == C7_PUR_RECEIVED ? "FULLY RECEIVED" : "NOT RECEIVED";
+    return p->voided ? "VOIDED" : p->order != C7_AUTH ? "NOT AVAILABLE"
+                      : p->received == C7_AUTH     ? "FULLY RECEIVED"
+                                                   : "NOT RECEIVED";
+}
+
+static const char *invoice_status(const c7purchase *p)
+{
+    return p->voided ? "VOIDED" : p->order != C7_AUTH ? "NOT AVAILABLE"
+                      : p->invoice == C7_AUTH      ? "INVOICED"
+                                                   : "NOT INVOICED";
+}
+
+/* The stock received section: {Status, Lines[...]} (with TaskID for an
+ * advanced purchase's tasks). */
+static cJSON *stock_section(const c7world *w, const c7purchase *p)
+{
+    cJSON *sr = cJSON_CreateObject();
+    if (p->advanced)
+        cJSON_AddStringToObject(sr, "TaskID", p->id);
+    cJSON_AddStringToObject(sr, "Status", c7_task_names[p->received]);
+    cJSON *lines = cJSON_AddArrayToObject(sr, "Lines");
+    for (size_t i = 0; p->received == C7_AUTH && i < p->order_lines.n; i++) {
+        const c7line *ln = &p->order_lines.lines[i];
+        cJSON *l = product_line(&w->prods[ln->product], ln->name);
+        qty4_add(l, "Quantity", ln->qty);
+        cJSON_AddStringToObject(l, "Location", w->locs[p->location].name);
+        cJSON_AddStringToObject(l, "LocationID", w->locs[p->location].id);
+        c7render_date(w, l, "Date", p->received_ms);
+        /* Received loose: no batch, no expiry. */
+        cJSON_AddStringToObject(l, "BatchSN", "");
+        cJSON_AddNullToObject(l, "ExpiryDate");
+        cJSON_AddStringToObject(l, "SupplierSKU", "");
+        cJSON_AddBoolToObject(l, "Received", 1);
+        cJSON_AddItemToArray(lines, l);
+    }
+    return sr;
+}
+
+static cJSON *invoice_section(const c7purchase *p)
+{
+    cJSON *inv = cJSON_CreateObject();
+    if (p->advanced)
+        cJSON_AddStringToObject(inv, "TaskID", p->id);
+    cJSON_AddStringToObject(inv, "Status", c7_task_names[p->invoice]);
+    cJSON_AddArrayToObject(inv, "Lines");
+    return inv;
+}
+
+cJSON *c7render_purchase_stock(const c7world *w, const c7purchase *p)
+{
+    if (!p->advanced) {
+        cJSON *sr = stock_section(w, p);
+        cJSON_AddStringToObject(sr, "TaskID", p->id);
+        return sr;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "PurchaseID", p->id);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "StockReceiving"), stock_section(w, p));
+    return o;
 }
 
 cJSON *c7render_purchase(const c7world *w, const c7purchase *p)
@@ -334,51 +421,33 @@ cJSON *c7render_purchase(const c7world *w, const c7purchase *p)
     cJSON_AddStringToObject(o, "SupplierID", s->id);
     cJSON_AddStringToObject(o, "Location", w->locs[p->location].name);
     cJSON_AddStringToObject(o, "OrderNumber", p->number);
-    add_date(w, o, "OrderDate", p->created_ms);
+    c7render_date(w, o, "OrderDate", p->created_ms);
     add_epoch_date(o, "RequiredBy", p->required_by_ms);
-    cJSON_AddStringToObject(o, "Status", c7_purchase_stage_names[p->stage]);
+    cJSON_AddStringToObject(o, "Status", c7purchase_status(p));
     cJSON_AddStringToObject(o, "Type", p->advanced ? "Advanced Purchase" : "Simple Purchase");
-    cJSON_AddStringToObject(o, "Approach", p->approach);
+    cJSON_AddStringToObject(o, "Approach", p->approach == C7_INVOICE_APPROACH ? "INVOICE" : "STOCK");
     cJSON_AddStringToObject(o, "Terms", p->terms ? p->terms : "");
-    cJSON_AddStringToObject(o, "Note", p->note ? p->note : "");
+    c7render_str_or_empty(o, "Note", p->note);
     cJSON_AddStringToObject(o, "BaseCurrency", "USD");
     cJSON_AddStringToObject(o, "SupplierCurrency", s->currency);
     cJSON_AddNumberToObject(o, "CurrencyRate", 1);
-    add_date(w, o, "LastUpdatedDate", p->updated_ms);
+    cJSON_AddBoolToObject(o, "BlindReceipt", 0);
+    c7render_date(w, o, "LastUpdatedDate", p->updated_ms);
     cJSON_AddStringToObject(o, "CombinedReceivingStatus", receiving_status(p));
+    cJSON_AddStringToObject(o, "CombinedInvoiceStatus", invoice_status(p));
+    cJSON_AddStringToObject(o, "CombinedPaymentStatus", "UNPAID");
     cJSON *order = cJSON_AddObjectToObject(o, "Order");
+    cJSON_AddStringToObject(order, "TaskID", p->id);
     add_purchase_order_fields(w, order, p);
-    cJSON *sr = cJSON_AddObjectToObject(o, "StockReceived");
-    cJSON_AddStringToObject(sr, "Status", received_status(p));
-    cJSON *lines = cJSON_AddArrayToObject(sr, "Lines");
-    for (size_t i = 0; p->stage == C7_PUR_RECEIVED && i < p->n_lines; i++) {
-        cJSON *l = product_line(&w->prods[p->lines[i].product]);
-        cJSON_AddNumberToObject(l, "Quantity", (double)p->lines[i].qty);
-        cJSON_AddStringToObject(l, "Location", w->locs[p->location].name);
-        cJSON_AddStringToObject(l, "LocationID", w->locs[p->location].id);
-        add_date(w, l, "Date", p->received_ms);
-        cJSON_AddBoolToObject(l, "Received", 1);
-        cJSON_AddItemToArray(lines, l);
+    /* A Simple Purchase has one stock received and one invoice section; an
+     * Advanced Purchase a list of each (the reference's answers). */
+    if (p->advanced) {
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "StockReceived"), stock_section(w, p));
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "Invoice"), invoice_section(p));
+    } else {
+        cJSON_AddItemToObject(o, "StockReceived", stock_section(w, p));
+        cJSON_AddItemToObject(o, "Invoice", invoice_section(p));
     }
-    cJSON *inv = cJSON_AddObjectToObject(o, "Invoice");
-    cJSON_AddStringToObject(inv, "Status", "NOT AVAILABLE");
-    cJSON_AddArrayToObject(inv, "Lines");
-    return o;
-}
-
-cJSON *c7render_tax(const c7world *w, long t)
-{
-    const c7cfg_tax *x = &w->cfg->taxes[t];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "ID", w->tax_ids[t]);
-    cJSON_AddStringToObject(o, "Name", x->name);
-    cJSON_AddStringToObject(o, "Account", "820");
-    cJSON_AddBoolToObject(o, "IsActive", 1);
-    cJSON_AddBoolToObject(o, "TaxInclusive", x->inclusive);
-    cJSON_AddNumberToObject(o, "TaxPercent", x->percent);
-    cJSON_AddBoolToObject(o, "IsTaxForSale", 1);
-    cJSON_AddBoolToObject(o, "IsTaxForPurchase", 1);
-    cJSON_AddArrayToObject(o, "Components");
     return o;
 }
 
@@ -388,23 +457,47 @@ cJSON *c7render_purchase_row(const c7world *w, const c7purchase *p)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "ID", p->id);
     cJSON_AddStringToObject(o, "OrderNumber", p->number);
-    cJSON_AddStringToObject(o, "Status", c7_purchase_stage_names[p->stage]);
-    add_date(w, o, "OrderDate", p->created_ms);
+    cJSON_AddStringToObject(o, "Status", c7purchase_status(p));
+    c7render_date(w, o, "OrderDate", p->created_ms);
     add_epoch_date(o, "RequiredBy", p->required_by_ms);
     cJSON_AddStringToObject(o, "Supplier", s->name);
     cJSON_AddStringToObject(o, "SupplierID", s->id);
     cJSON_AddStringToObject(o, "SupplierCurrency", s->currency);
     cJSON_AddStringToObject(o, "BaseCurrency", "USD");
-    cJSON_AddStringToObject(o, "OrderStatus", c7_order_status_names[p->order_status]);
-    cJSON_AddStringToObject(o, "StockReceivedStatus", received_status(p));
+    cJSON_AddStringToObject(o, "OrderStatus", c7_task_names[p->order]);
+    cJSON_AddStringToObject(o, "StockReceivedStatus", c7_task_names[p->received]);
     cJSON_AddStringToObject(o, "CombinedReceivingStatus", receiving_status(p));
-    cJSON_AddStringToObject(o, "InvoiceStatus", "NOT AVAILABLE");
-    cJSON_AddStringToObject(o, "CombinedInvoiceStatus", "NOT INVOICED");
+    cJSON_AddStringToObject(o, "InvoiceStatus", c7_task_names[p->invoice]);
+    cJSON_AddStringToObject(o, "CombinedInvoiceStatus", invoice_status(p));
     cJSON_AddStringToObject(o, "CombinedPaymentStatus", "UNPAID");
+    /* Typed strings in the row's schema: "" until there is an invoice.
+     * The supplier's invoice is numbered after its purchase. */
+    int invoiced = p->invoice == C7_AUTH;
+    qty4 total = 0;
+    for (size_t i = 0; i < p->order_lines.n; i++)
+        total += p->order_lines.lines[i].total + p->order_lines.lines[i].tax;
+    if (invoiced) {
+        char num[24];
+        snprintf(num, sizeof num, "INV-%s", p->number);
+        cJSON_AddStringToObject(o, "InvoiceNumber", num);
+        c7render_date(w, o, "InvoiceDate", p->invoiced_ms);
+        c7render_date(w, o, "InvoiceDueDate", p->invoiced_ms + INT64_C(30) * 86400000);
+    } else {
+        cJSON_AddStringToObject(o, "InvoiceNumber", "");
+        cJSON_AddStringToObject(o, "InvoiceDate", "");
+        cJSON_AddStringToObject(o, "InvoiceDueDate", "");
+    }
+    qty4_add(o, "InvoiceAmount", invoiced ? total : 0);
+    qty4_add(o, "PaidAmount", 0);
+    /* No credit notes, no unstocking, no drop-ship in the mock. */
+    cJSON_AddStringToObject(o, "CreditNoteNumber", "");
+    cJSON_AddStringToObject(o, "CreditNoteStatus", "NOT AVAILABLE");
+    cJSON_AddStringToObject(o, "UnstockStatus", "NOT AVAILABLE");
+    cJSON_AddNullToObject(o, "DropShipTaskID");
     cJSON_AddStringToObject(o, "Type", p->advanced ? "Advanced Purchase" : "Simple Purchase");
     cJSON_AddBoolToObject(o, "BlindReceipt", 0);
     cJSON_AddBoolToObject(o, "IsServiceOnly", 0);
-    add_date(w, o, "LastUpdatedDate", p->updated_ms);
+    c7render_date(w, o, "LastUpdatedDate", p->updated_ms);
     return o;
 }
 
@@ -431,11 +524,11 @@ cJSON *c7render_product(const c7world *w, long pi, int suppliers, int reorder_le
     cJSON_AddStringToObject(o, "CostingMethod", "FIFO");
     cJSON_AddStringToObject(o, "DefaultLocation", w->n_locs ? w->locs[0].name : "");
     cJSON_AddBoolToObject(o, "Sellable", 1);
-    cJSON_AddNumberToObject(o, "AverageCost", money(p->cost));
-    cJSON_AddNumberToObject(o, "PriceTier1", money(p->price));
+    qty4_add(o, "AverageCost", p->cost);
+    qty4_add(o, "PriceTier1", p->price);
     cJSON_AddNumberToObject(o, "MinimumBeforeReorder", (double)p->min_before_reorder);
     cJSON_AddNumberToObject(o, "ReorderQuantity", (double)p->reorder_qty);
-    add_date(w, o, "LastModifiedOn", p->modified_ms);
+    c7render_date(w, o, "LastModifiedOn", p->modified_ms);
     if (suppliers) {
         cJSON *arr = cJSON_AddArrayToObject(o, "Suppliers");
         if (p->supplier >= 0) {
@@ -445,7 +538,7 @@ cJSON *c7render_product(const c7world *w, long pi, int suppliers, int reorder_le
             cJSON_AddStringToObject(e, "SupplierName", s->name);
             cJSON_AddStringToObject(e, "SupplierInventoryCode", "");
             cJSON_AddStringToObject(e, "SupplierProductName", p->name);
-            cJSON_AddNumberToObject(e, "Cost", money(p->cost));
+            qty4_add(e, "Cost", p->cost);
             cJSON_AddNumberToObject(e, "FixedCost", 0);
             cJSON_AddStringToObject(e, "Currency", s->currency);
             cJSON_AddBoolToObject(e, "DropShip", 0);
@@ -494,7 +587,9 @@ cJSON *c7render_supplier(const c7world *w, long si)
     cJSON_AddStringToObject(o, "AccountPayable", "800");
     cJSON_AddStringToObject(o, "TaxRule", "Tax Exempt");
     cJSON_AddNullToObject(o, "Comments");
-    add_date(w, o, "LastModifiedOn", s->modified_ms);
+    cJSON_AddNullToObject(o, "TaxNumber");
+    add_attributes(o, 0);
+    c7render_date(w, o, "LastModifiedOn", s->modified_ms);
     cJSON_AddArrayToObject(o, "Addresses");
     cJSON_AddArrayToObject(o, "Contacts");
     return o;
@@ -508,32 +603,70 @@ cJSON *c7render_location(const c7world *w, long l, int is_default)
     cJSON_AddBoolToObject(o, "IsDefault", is_default);
     cJSON_AddBoolToObject(o, "IsDeprecated", 0);
     cJSON_AddNullToObject(o, "ParentID");
+    cJSON_AddNullToObject(o, "ParentName");
     cJSON_AddStringToObject(o, "AddressLine1", "");
+    cJSON_AddStringToObject(o, "AddressLine2", "");
     cJSON_AddStringToObject(o, "AddressCitySuburb", "");
     cJSON_AddStringToObject(o, "AddressStateProvince", "");
     cJSON_AddStringToObject(o, "AddressZipPostCode", "");
     cJSON_AddStringToObject(o, "AddressCountry", "");
+    /* Not a fixed-assets, co-manufacturing, shop-floor or staging
+     * location; no pick zones; nothing refers to it yet. */
+    cJSON_AddBoolToObject(o, "FixedAssetsLocation", 0);
+    cJSON_AddBoolToObject(o, "IsCoMan", 0);
+    cJSON_AddBoolToObject(o, "IsShopfloor", 0);
+    cJSON_AddBoolToObject(o, "IsStaging", 0);
+    cJSON_AddNullToObject(o, "PickZones");
+    cJSON_AddNumberToObject(o, "ReferenceCount", 0);
     cJSON_AddNullToObject(o, "Bins");
     return o;
 }
 
-void c7render_availability_row(const c7world *w, long pi, long l, sbuf *b)
+cJSON *c7render_customer(const c7world *w, long ci)
 {
-    const c7prod *p = &w->prods[pi];
-    const c7cell *c = &p->cells[l];
-    sbuf_printf(b, "{\"ID\":\"%s\",\"SKU\":", p->id);
-    sbuf_json_str(b, p->sku);
-    sbuf_puts(b, ",\"Name\":");
-    sbuf_json_str(b, p->name);
-    sbuf_puts(b, ",\"Barcode\":null,\"Location\":");
-    sbuf_json_str(b, w->locs[l].name);
-    sbuf_printf(b,
-                ",\"Bin\":null,\"Batch\":null,\"ExpiryDate\":null,\"OnHand\":%lld,"
-                "\"Allocated\":%lld,\"Available\":%lld,\"OnOrder\":%lld,\"StockOnHand\":%.15g,"
-                "\"InTransit\":%lld}",
-                (long long)c->on_hand, (long long)c->allocated, (long long)c7w_available(c),
-                (long long)c->on_order, money((double)c->on_hand * p->cost),
-                (long long)c->in_transit);
+    const c7cust *c = &w->custs[ci];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "ID", c->id);
+    cJSON_AddStringToObject(o, "Name", c->name);
+    cJSON_AddStringToObject(o, "Status", "Active");
+    cJSON_AddStringToObject(o, "Currency", "USD");
+    cJSON_AddStringToObject(o, "PaymentTerm", "30 days");
+    cJSON_AddStringToObject(o, "AccountReceivable", "610");
+    cJSON_AddStringToObject(o, "RevenueAccount", "200");
+    cJSON_AddStringToObject(o, "TaxRule", w->n_taxes ? w->taxes[0].name : "");
+    cJSON_AddStringToObject(o, "Comments", "");
+    /* Terms the mock does not model, at Cin7's defaults: no discount, no
+     * credit limit or hold, the first price tier, no carrier, tags or tax
+     * number, no default location or sales representative. */
+    cJSON_AddNumberToObject(o, "Discount", 0);
+    cJSON_AddNumberToObject(o, "CreditLimit", 0);
+    cJSON_AddBoolToObject(o, "IsOnCreditHold", 0);
+    cJSON_AddStringToObject(o, "PriceTier", "Tier 1");
+    cJSON_AddStringToObject(o, "Carrier", "");
+    cJSON_AddStringToObject(o, "Tags", "");
+    cJSON_AddStringToObject(o, "TaxNumber", "");
+    cJSON_AddStringToObject(o, "Location", "");
+    cJSON_AddNullToObject(o, "SalesRepresentative");
+    add_attributes(o, 1);
+    c7render_date(w, o, "LastModifiedOn", c->modified_ms);
+    cJSON_AddArrayToObject(o, "Addresses");
+    cJSON_AddArrayToObject(o, "Contacts");
+    return o;
+}
+
+cJSON *c7render_tax(const c7tax *t)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "ID", t->id);
+    cJSON_AddStringToObject(o, "Name", t->name);
+    cJSON_AddStringToObject(o, "Account", "820");
+    cJSON_AddBoolToObject(o, "IsActive", t->active);
+    cJSON_AddBoolToObject(o, "TaxInclusive", 0);
+    qty4_add(o, "TaxPercent", t->percent);
+    cJSON_AddBoolToObject(o, "IsTaxForSale", t->for_sale);
+    cJSON_AddBoolToObject(o, "IsTaxForPurchase", t->for_purchase);
+    cJSON_AddArrayToObject(o, "Components");
+    return o;
 }
 
 cJSON *c7render_hook(const c7sub *s)
@@ -565,12 +698,12 @@ cJSON *c7render_journal_lines(const c7world *w, const c7line *lines, size_t n, i
         const c7line *ln = &lines[i];
         cJSON *l = cJSON_CreateObject();
         cJSON_AddStringToObject(l, "sku", w->prods[ln->product].sku);
-        cJSON_AddNumberToObject(l, "qty", (double)ln->qty);
-        cJSON_AddNumberToObject(l, "price", money(ln->price));
+        qty4_add(l, "qty", ln->qty);
+        qty4_add(l, "price", ln->price);
         if (sale) {
-            cJSON_AddNumberToObject(l, "allocated", (double)ln->allocated);
-            cJSON_AddNumberToObject(l, "backorder", (double)ln->backorder);
-            cJSON_AddNumberToObject(l, "picked", (double)ln->picked);
+            qty4_add(l, "allocated", ln->allocated);
+            qty4_add(l, "backorder", ln->backorder);
+            qty4_add(l, "picked", ln->picked);
         }
         cJSON_AddItemToArray(arr, l);
     }
@@ -586,8 +719,9 @@ cJSON *c7render_purchase_truth(const c7world *w, const c7purchase *p)
     cJSON_AddStringToObject(o, "order_number", p->number);
     cJSON_AddStringToObject(o, "supplier", w->sups[p->supplier].name);
     cJSON_AddStringToObject(o, "location", w->locs[p->location].name);
-    cJSON_AddStringToObject(o, "status", c7_purchase_stage_names[p->stage]);
-    cJSON_AddStringToObject(o, "order_status", c7_order_status_names[p->order_status]);
+    cJSON_AddStringToObject(o, "status", c7purchase_status(p));
+    cJSON_AddStringToObject(o, "order_status", c7_task_names[p->order]);
+    cJSON_AddStringToObject(o, "type", p->advanced ? "Advanced Purchase" : "Simple Purchase");
     return o;
 }
 
@@ -641,24 +775,36 @@ cJSON *c7render_state(const c7world *w)
     cJSON *stock = cJSON_AddArrayToObject(v, "stock");
     for (size_t i = 0; i < w->n_prods; i++) {
         const c7prod *p = &w->prods[i];
-        int64_t initial = 0, received = 0, adjusted = 0, on_hand = 0;
+        qty4 initial = 0, received = 0, adjusted = 0, on_hand = 0;
         for (size_t l = 0; l < w->n_locs; l++) {
             const c7cell *c = &p->cells[l];
+            c7sum sum = c7stock_sum(c);
             initial += c->initial;
             received += c->received;
             adjusted += c->adjusted;
-            on_hand += c->on_hand;
+            on_hand += sum.on_hand;
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "sku", p->sku);
             cJSON_AddStringToObject(o, "location", w->locs[l].name);
-            cJSON_AddNumberToObject(o, "on_hand", (double)c->on_hand);
-            cJSON_AddNumberToObject(o, "allocated", (double)c->allocated);
-            cJSON_AddNumberToObject(o, "available", (double)c7w_available(c));
-            cJSON_AddNumberToObject(o, "on_order", (double)c->on_order);
-            cJSON_AddNumberToObject(o, "in_transit", (double)c->in_transit);
-            cJSON_AddNumberToObject(o, "initial", (double)c->initial);
-            cJSON_AddNumberToObject(o, "received", (double)c->received);
-            cJSON_AddNumberToObject(o, "adjusted", (double)c->adjusted);
+            qty4_add(o, "on_hand", sum.on_hand);
+            qty4_add(o, "allocated", sum.allocated);
+            qty4_add(o, "available", sum.available);
+            qty4_add(o, "on_order", c->on_order);
+            qty4_add(o, "in_transit", c->in_transit);
+            qty4_add(o, "initial", c->initial);
+            qty4_add(o, "received", c->received);
+            qty4_add(o, "adjusted", c->adjusted);
+            cJSON *lots = cJSON_AddArrayToObject(o, "lots");
+            for (size_t k = 0; k < c->n_lots; k++) {
+                const c7lot *lot = &c->lots[k];
+                cJSON *x = cJSON_CreateObject();
+                c7render_str_or_null(x, "bin", lot->bin);
+                c7render_str_or_null(x, "batch", lot->batch);
+                add_epoch_date(x, "expiry", lot->expiry_ms);
+                qty4_add(x, "on_hand", lot->on_hand);
+                qty4_add(x, "allocated", lot->allocated);
+                cJSON_AddItemToArray(lots, x);
+            }
             cJSON_AddItemToArray(stock, o);
         }
         cJSON *o = cJSON_CreateObject();
@@ -667,35 +813,49 @@ cJSON *c7render_state(const c7world *w)
         cJSON_AddStringToObject(o, "name", p->name);
         c7render_str_or_null(o, "supplier",
                              p->supplier >= 0 ? w->sups[p->supplier].name : NULL);
-        cJSON_AddNumberToObject(o, "initial", (double)initial);
-        cJSON_AddNumberToObject(o, "received", (double)received);
-        cJSON_AddNumberToObject(o, "adjusted", (double)adjusted);
-        cJSON_AddNumberToObject(o, "on_hand", (double)on_hand);
+        qty4_add(o, "initial", initial);
+        qty4_add(o, "received", received);
+        qty4_add(o, "adjusted", adjusted);
+        qty4_add(o, "on_hand", on_hand);
         cJSON_AddItemToArray(prods, o);
+    }
+    cJSON *custs = cJSON_AddArrayToObject(v, "customers");
+    for (size_t i = 0; i < w->n_custs; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", w->custs[i].id);
+        cJSON_AddStringToObject(o, "name", w->custs[i].name);
+        cJSON_AddItemToArray(custs, o);
     }
     cJSON *sales = cJSON_AddArrayToObject(v, "sales");
     for (size_t i = 0; i < w->n_sales; i++) {
         const c7sale *s = &w->sales[i];
+        c7combined cb = c7sale_combined(s);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "id", s->id);
         cJSON_AddStringToObject(o, "order_number", s->number);
+        cJSON_AddStringToObject(o, "customer", w->custs[s->customer].name);
         c7render_str_or_null(o, "customer_reference", s->customer_reference);
         c7render_str_or_null(o, "external_id", s->external_id);
-        c7render_str_or_null(o, "source_channel", s->source_channel);
+        cJSON_AddStringToObject(o, "type", s->type == C7_ADVANCED ? "Advanced Sale" : "Simple Sale");
         cJSON_AddStringToObject(o, "location", w->locs[s->location].name);
-        cJSON_AddStringToObject(o, "status", c7_sale_stage_names[s->stage]);
-        cJSON_AddStringToObject(o, "cin7_status", c7_sale_status(s));
-        cJSON_AddStringToObject(o, "order_status", c7_order_status_names[s->order_status]);
+        cJSON_AddStringToObject(o, "status", c7sale_status(s));
+        cJSON_AddStringToObject(o, "quote_status", c7_task_names[s->quote]);
+        cJSON_AddStringToObject(o, "order_status", c7_task_names[s->order]);
+        cJSON_AddStringToObject(o, "shipping_status", cb.ship);
+        cJSON_AddStringToObject(o, "fulfilment_status", cb.fulfilment);
+        cJSON_AddStringToObject(o, "invoice_status", cb.invoice);
         c7render_str_or_null(o, "tracking_number", s->tracking[0] ? s->tracking : NULL);
         c7render_str_or_null(o, "application", s->client);
         add_sim_t(o, "created_t", s->created_ms);
         add_sim_t(o, "authorised_t", s->authorised_ms);
+        add_sim_t(o, "shipped_t", s->shipped_ms);
         add_sim_t(o, "updated_t", s->updated_ms);
-        int64_t bo = 0;
-        for (size_t k = 0; k < s->n_lines; k++)
-            bo += s->lines[k].backorder;
-        cJSON_AddNumberToObject(o, "backorder_units", (double)bo);
-        cJSON_AddItemToObject(o, "lines", c7render_journal_lines(w, s->lines, s->n_lines, 1));
+        qty4 bo = 0;
+        for (size_t k = 0; k < s->order_lines.n; k++)
+            bo += s->order_lines.lines[k].backorder;
+        qty4_add(o, "backorder_units", bo);
+        cJSON_AddItemToObject(o, "lines", c7render_journal_lines(w, s->order_lines.lines,
+                                                                 s->order_lines.n, 1));
         cJSON_AddItemToArray(sales, o);
     }
     cJSON *purs = cJSON_AddArrayToObject(v, "purchases");
@@ -707,7 +867,9 @@ cJSON *c7render_state(const c7world *w)
         add_sim_t(o, "authorised_t", p->authorised_ms);
         add_sim_t(o, "due_t", p->due_ms);
         add_sim_t(o, "received_t", p->received_ms);
-        cJSON_AddItemToObject(o, "lines", c7render_journal_lines(w, p->lines, p->n_lines, 0));
+        add_sim_t(o, "invoiced_t", p->invoiced_ms);
+        cJSON_AddItemToObject(o, "lines", c7render_journal_lines(w, p->order_lines.lines,
+                                                                 p->order_lines.n, 0));
         cJSON_AddItemToArray(purs, o);
     }
     cJSON *chs = cJSON_AddArrayToObject(v, "channel_sales");
@@ -717,10 +879,10 @@ cJSON *c7render_state(const c7world *w)
         cJSON_AddNumberToObject(o, "t", (double)c->t);
         cJSON_AddStringToObject(o, "sku", w->prods[c->product].sku);
         cJSON_AddStringToObject(o, "location", w->locs[c->location].name);
-        cJSON_AddNumberToObject(o, "qty", (double)c->qty);
+        qty4_add(o, "qty", c->qty);
         cJSON_AddStringToObject(o, "channel", c->channel);
         cJSON_AddBoolToObject(o, "accepted", c->accepted);
-        cJSON_AddNumberToObject(o, "available_before", (double)c->available_before);
+        qty4_add(o, "available_before", c->available_before);
         cJSON_AddItemToArray(chs, o);
     }
     cJSON *subs = cJSON_AddArrayToObject(v, "subscriptions");

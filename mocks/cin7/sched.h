@@ -1,7 +1,8 @@
 /*
  * The timetable of mock-cin7's simulated warehouse: events due at simulated
- * instants (a purchase arrives, a draft purchase is approved, a sale moves
- * to its next stage, buffered stock changes leave as a webhook), kept in a
+ * instants (a purchase arrives or is invoiced, a draft purchase is approved,
+ * a sale's pick, pack, ship, invoice or payment moves on, buffered stock
+ * changes leave as a webhook), kept in a
  * min-heap by due time and, for equal times, by the order they were added.
  * A plain data structure: the world's lock guards it and the world's thread
  * sleeps until the earliest event is due.
@@ -13,10 +14,9 @@
 #include <stdint.h>
 
 typedef enum {
-    C7EV_RECEIVE,     /* ref: purchase index; stock arrives */
-    C7EV_APPROVE,     /* ref: purchase index; a draft is authorised */
-    C7EV_SALE_STEP,   /* ref: sale index; arg: the stage it moves to */
-    C7EV_FLUSH_STOCK, /* buffered stock changes leave as webhooks */
+    C7EV_PURCHASE_STEP, /* ref: purchase index; arg: what happens (purchases.c) */
+    C7EV_SALE_STEP,     /* ref: sale index; arg: what happens (sales.c) */
+    C7EV_FLUSH_STOCK,   /* buffered stock changes leave as webhooks */
 } c7ev_kind;
 
 typedef struct {

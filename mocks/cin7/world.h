@@ -14,6 +14,7 @@
  * The API layer (api.c, control.c) parses requests into the inputs below
  * and calls one function per operation; each fills a c7result with the
  * status and the body to send. Strings in inputs are borrowed for the call.
+ * Quantities and money are qty4 (qty.h): exact to Cin7's 4 decimals.
  */
 #ifndef SURGE_CIN7_WORLD_H
 #define SURGE_CIN7_WORLD_H
@@ -23,7 +24,9 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "lines.h"
 #include "mockd.h"
+#include "qty.h"
 
 typedef struct c7world c7world;
 
@@ -59,7 +62,8 @@ int c7world_admit(c7world *w, const char *account, const char *key, int throttle
 /* ---- queries */
 typedef struct {
     int64_t page, limit;        /* from 1; 1..1000 */
-    const char *id, *name, *sku, *location, *search, *status, *order_status, *external_id;
+    const char *id, *name, *sku, *location, *batch, *search, *status, *order_status;
+    const char *quote_status, *shipping_status, *external_id;
     int64_t updated_since_ms;   /* unix epoch ms, or INT64_MIN */
     int64_t created_since_ms;
     int include_suppliers, include_reorder_levels, include_deprecated;
@@ -72,83 +76,54 @@ void c7world_availability(c7world *w, const c7query *q, c7result *out);
 void c7world_products(c7world *w, const c7query *q, c7result *out);
 void c7world_suppliers(c7world *w, const c7query *q, c7result *out);
 void c7world_locations(c7world *w, const c7query *q, c7result *out);
+void c7world_customers(c7world *w, const c7query *q, c7result *out);
 void c7world_taxes(c7world *w, const c7query *q, c7result *out);
 
-/* ---- documents */
-/* One line of a quote or an order, as the reference's Sale Order Line and
- * Purchase Order Line models require it (checked by the parser): a product
- * (SKU or ProductID), Name, Quantity, Price, Tax and TaxRule; Discount and
- * Comment optional; Total, when given, agrees with the others. */
-typedef struct {
-    const char *sku, *product_id; /* one of them names the product */
-    const char *name;
-    int64_t quantity;             /* >= 1 */
-    double price, discount, tax;
-    const char *tax_rule;         /* must name a tax rule of the account */
-    const char *comment;
-    char path[64];                /* "Lines[2]", for errors */
-} c7line_in;
-
-/* AutoPickPackShipMode of POST sale/order. */
-enum { C7_AUTO_NOPICK, C7_AUTO_PICK, C7_AUTO_PICKPACK, C7_AUTO_PICKPACKSHIP };
-
-/* The body of POST sale/quote, sale/order or purchase/order. */
-typedef struct {
-    const char *status;     /* "DRAFT" or "AUTHORISED" (checked by the parser) */
-    const char *memo;
-    int auto_mode;          /* C7_AUTO_*; sale/order only */
-    c7line_in *lines;
-    size_t n_lines;
-} c7order_in;
-
+/* ---- documents. Order sections (c7order_in) come from lines.h. */
 typedef struct {
     const char *id;                       /* PUT only */
     const char *supplier, *supplier_id;   /* POST: one is required */
     const char *location, *terms, *note;
-    const char *approach;                 /* "INVOICE" or "STOCK", or NULL */
-    int advanced;                         /* POST advanced-purchase */
+    const char *approach;                 /* "STOCK" or "INVOICE" (checked), or NULL */
     int has_required_by;
     int64_t required_by_ms;               /* epoch ms, or -1 for null */
+    int advanced;                         /* advanced-purchase (else the simple /purchase) */
     const char *client;
 } c7purchase_in;
 
 /* The fields of a sale's ShippingAddress, Line1 first and Country last (the
- * two the API requires); answers show every one, null when not given. */
+ * two the API requires); answers show every one, "" when not given. */
 #define C7_ADDRESS_FIELDS 6
 extern const char *const c7_address_fields[C7_ADDRESS_FIELDS];
 
 typedef struct {
     const char *customer, *customer_id, *location;
-    const char *customer_reference, *external_id, *source_channel, *note;
+    const char *customer_reference, *external_id, *note;
     const cJSON *shipping_address;        /* object or NULL */
     int64_t ship_by_ms;                   /* epoch ms, or -1 */
     int skip_quote;
-    int simple;                           /* Type "Simple Sale" (else Advanced) */
+    int type;                             /* 0 Simple Sale, 1 Advanced Sale */
     const char *client;
 } c7sale_in;
 
 void c7world_purchase_create(c7world *w, const c7purchase_in *in, c7result *out);
 void c7world_purchase_update(c7world *w, const c7purchase_in *in, c7result *out);
-/* POST purchase/order: lines and status of purchase id. advanced: the
- * purchase was asked for under advanced-purchase (GET and DELETE there
- * see only advanced purchases, and purchase only simple ones). */
+/* POST purchase/order: lines and status of purchase id. */
 void c7world_purchase_order(c7world *w, const char *id, const c7order_in *in, const char *client,
                             c7result *out);
-void c7world_purchase_get(c7world *w, const char *id, int order_only, c7result *out);
-void c7world_advanced_purchase_get(c7world *w, const char *id, int order_only, c7result *out);
+/* What GET of a purchase shows. */
+enum { C7_GET_DOC, C7_GET_ORDER, C7_GET_QUOTE, C7_GET_STOCK };
+/* GET purchase (advanced 0) or advanced-purchase (1): the document, its
+ * order or its stock received. */
+void c7world_purchase_get(c7world *w, const char *id, int what, int advanced, c7result *out);
 void c7world_purchase_void(c7world *w, const char *id, const char *client, c7result *out);
-void c7world_advanced_purchase_void(c7world *w, const char *id, const char *client,
-                                    c7result *out);
 void c7world_purchase_list(c7world *w, const c7query *q, c7result *out);
 
 void c7world_sale_create(c7world *w, const c7sale_in *in, c7result *out);
-/* POST sale/quote: the quote's lines and status. */
-void c7world_sale_quote(c7world *w, const char *id, const c7order_in *in, const char *client,
-                        c7result *out);
-void c7world_sale_order(c7world *w, const char *id, const c7order_in *in, const char *client,
-                        c7result *out);
-void c7world_sale_get(c7world *w, const char *id, int order_only, c7result *out);
-void c7world_sale_quote_get(c7world *w, const char *id, int order_only, c7result *out);
+/* POST sale/quote (quote 1) or sale/order (quote 0). */
+void c7world_sale_section(c7world *w, const char *id, int quote, const c7order_in *in,
+                          const char *client, c7result *out);
+void c7world_sale_get(c7world *w, const char *id, int what, c7result *out);
 void c7world_sale_void(c7world *w, const char *id, const char *client, c7result *out);
 void c7world_sale_list(c7world *w, const c7query *q, c7result *out);
 
@@ -173,9 +148,10 @@ void c7world_hook_delete(c7world *w, const char *id, const char *client, c7resul
  * state); out->body is then NULL and out->error says why. */
 void c7world_approve(c7world *w, const char *id, c7result *out);
 void c7world_receive_now(c7world *w, const char *id, c7result *out);
-void c7world_channel_sale(c7world *w, const char *sku, const char *location, int64_t qty,
+void c7world_channel_sale(c7world *w, const char *sku, const char *location, qty4 qty,
                           const char *channel, c7result *out);
-void c7world_adjust(c7world *w, const char *sku, const char *location, int64_t on_hand,
-                    const char *reason, c7result *out);
+/* A stock take: sets the on hand of the lot (bin, batch; NULL: none). */
+void c7world_adjust(c7world *w, const char *sku, const char *location, const char *bin,
+                    const char *batch, qty4 on_hand, const char *reason, c7result *out);
 
 #endif

@@ -1,11 +1,14 @@
 /*
  * The inside of mock-cin7's world, shared by the files that make it up:
- * world.c (the lock, the physics, the operations), render.c (the API's JSON
- * shapes and the ground-truth state) and hooks.c (webhook subscriptions and
- * deliveries). Nothing outside those three includes this header. Every
- * function declared here expects the world's lock to be held unless it says
- * otherwise. Documents refer to each other by index into the world's arrays,
- * never by pointer, because the arrays grow.
+ * world.c (the lock, the thread, building and seeding, queries), stock.c
+ * (lots in bins and batches, allocation, other channels, stock takes),
+ * sales.c (quotes, orders, the warehouse floor, invoices), purchases.c
+ * (orders, receipts, supplier invoices), render.c (the API's JSON shapes and
+ * the ground truth) and hooks.c (webhook subscriptions and deliveries).
+ * Nothing outside them includes this header. Every function declared here
+ * expects the world's lock to be held unless it says otherwise. Documents
+ * refer to each other by index into the world's arrays, never by pointer,
+ * because the arrays grow.
  */
 #ifndef SURGE_CIN7_WORLD_INT_H
 #define SURGE_CIN7_WORLD_INT_H
@@ -24,13 +27,30 @@
 
 #define C7_ID_LEN 37 /* a GUID and its NUL */
 
+/* One lot: units of a product at a location in one bin and of one batch.
+ * Lots are only ever added, so an index into a cell's lots stays valid. */
 typedef struct {
-    int64_t on_hand, allocated, on_order, in_transit;
-    int64_t initial;  /* on hand put there by the config and seeds */
-    int64_t received; /* units purchases brought in */
-    int64_t adjusted; /* net units of /_mock/adjust stock takes */
-    int dirty;        /* Available changed since the last stock webhook */
+    char *bin, *batch;  /* NULL: none */
+    int64_t expiry_ms;  /* epoch ms of the batch's expiry, or -1 */
+    qty4 on_hand, allocated;
+    uint64_t order;     /* creation order, the last tie-break of allocation */
+} c7lot;
+
+/* A product at a location: its lots and the location-wide figures. */
+typedef struct {
+    c7lot *lots;
+    size_t n_lots, cap_lots;
+    qty4 on_order, in_transit;
+    qty4 initial;  /* on hand put there by the config and seeds */
+    qty4 received; /* units purchases brought in */
+    qty4 adjusted; /* net units of /_mock/adjust stock takes */
+    int dirty;     /* Available changed since the last stock webhook */
 } c7cell;
+
+/* A cell's totals over its lots. */
+typedef struct {
+    qty4 on_hand, allocated, available;
+} c7sum;
 
 typedef struct {
     char id[C7_ID_LEN];
@@ -50,87 +70,87 @@ typedef struct {
     char id[C7_ID_LEN];
     char *sku, *name, *status;
     long supplier; /* -1: none */
-    double cost, price;
+    qty4 cost, price;
     int64_t min_before_reorder, reorder_qty;
     int64_t modified_ms;
     c7cell *cells; /* one per location */
 } c7prod;
 
-/* Order statuses of sales and purchases, as Cin7 spells them. */
-enum { C7_OS_NONE, C7_OS_DRAFT, C7_OS_AUTHORISED, C7_OS_VOIDED };
-extern const char *const c7_order_status_names[];
-
-/* A sale's stage; names in c7_sale_stage_names. */
-enum {
-    C7_SALE_ORDERING,    /* order not authorised yet (DRAFT or no lines) */
-    C7_SALE_ORDERED,
-    C7_SALE_BACKORDERED,
-    C7_SALE_PICKED,      /* stock left the shelf */
-    C7_SALE_PACKED,
-    C7_SALE_SHIPPED,     /* tracking number given */
-    C7_SALE_VOIDED,
-};
-extern const char *const c7_sale_stage_names[];
-
-/* A purchase's stage; names in c7_purchase_stage_names. */
-enum {
-    C7_PUR_DRAFT,     /* no lines yet */
-    C7_PUR_ORDERING,  /* order DRAFT */
-    C7_PUR_ORDERED,   /* order AUTHORISED: on order, arriving at due_ms */
-    C7_PUR_RECEIVED,
-    C7_PUR_VOIDED,
-};
-extern const char *const c7_purchase_stage_names[];
-
-typedef struct {
-    long product;
-    int64_t qty;
-    double price, discount, tax;
-    char *name, *tax_rule, *comment; /* as the line was posted */
-    int64_t allocated; /* sales: held at the sale's location */
-    int64_t backorder; /* sales: not on hand when authorised, still waiting */
-    int64_t picked;    /* sales: taken out of on hand */
-} c7line;
-
 typedef struct {
     char id[C7_ID_LEN];
     char *name;
+    int64_t modified_ms;
 } c7cust;
 
 typedef struct {
     char id[C7_ID_LEN];
-    char number[16]; /* SO-00001 */
-    char fulfil_task[C7_ID_LEN]; /* the TaskID of its one fulfilment */
-    char *customer, *customer_id, *customer_reference, *external_id, *source_channel;
-    char *note, *memo, *quote_memo, *client;
+    char *name;
+    qty4 percent;
+    int for_sale, for_purchase, active;
+} c7tax;
+
+/* Statuses of a document's parts (quote, order, pick, pack, ship, invoice,
+ * stock received), as Cin7 spells them; names in c7_task_names. */
+enum { C7_NA, C7_DRAFT, C7_AUTH, C7_VOIDED, C7_PAID };
+extern const char *const c7_task_names[];
+
+/* Units of one line held in one lot of the document's location. */
+typedef struct {
+    size_t lot;
+    qty4 qty;
+} c7hold;
+
+typedef struct {
+    long product;
+    char *name, *tax_rule, *comment;
+    qty4 qty, price, discount, tax, total;
+    /* sales: */
+    c7hold *holds;     /* allocated, not yet picked */
+    size_t n_holds;
+    qty4 allocated;    /* the sum of holds */
+    qty4 backorder;    /* not on hand when authorised, still waiting */
+    qty4 picked;       /* taken out of on hand */
+    c7hold *picks;     /* where the picked units came from (bins, batches) */
+    size_t n_picks;
+} c7line;
+
+typedef struct {
+    c7line *lines;
+    size_t n;
+    char *memo;
+} c7section;
+
+enum { C7_SIMPLE, C7_ADVANCED };
+
+typedef struct {
+    char id[C7_ID_LEN];
+    char task_id[C7_ID_LEN]; /* the fulfilment's TaskID */
+    char number[16];         /* SO-00001 */
+    long customer;
+    char *customer_reference, *external_id, *note, *client;
     cJSON *shipping_address; /* owned copy, or NULL */
     long location;
-    int skip_quote, simple, auto_mode;
-    int quote_status; /* C7_OS_*: NONE is NOT AVAILABLE */
-    c7line *quote_lines;
-    size_t n_quote_lines;
-    int order_status, stage;
+    int type, skip_quote, voided;
+    int quote, order, pick, pack, ship, invoice; /* C7_NA ... */
+    c7section quote_lines, order_lines;
     char tracking[32];
-    int64_t created_ms, updated_ms, authorised_ms, ship_by_ms; /* sim ms; ship_by epoch or -1 */
-    c7line *lines;
-    size_t n_lines;
+    char invoice_number[16]; /* INV-00001 once the invoice is authorised, else "" */
+    int64_t created_ms, updated_ms, authorised_ms, shipped_ms, invoiced_ms; /* sim ms, -1 unset */
+    int64_t ship_by_ms;                                         /* epoch ms, or -1 */
 } c7sale;
 
-/* Cin7's sale Status for s (world.c). */
-const char *c7_sale_status(const c7sale *s);
+enum { C7_STOCK_APPROACH, C7_INVOICE_APPROACH };
 
 typedef struct {
     char id[C7_ID_LEN];
     char number[16]; /* PO-00001 */
     long supplier, location;
-    int advanced;   /* created through advanced-purchase */
-    const char *approach; /* "INVOICE" or "STOCK" (static) */
-    char *terms, *note, *memo, *client;
-    int order_status, stage;
+    char *terms, *note, *client;
+    int advanced, approach, voided;
+    int order, received, invoice; /* C7_NA ... */
+    c7section order_lines;
     int64_t required_by_ms; /* epoch ms, or -1 */
-    int64_t created_ms, updated_ms, authorised_ms, due_ms, received_ms; /* sim ms, -1 unset */
-    c7line *lines;
-    size_t n_lines;
+    int64_t created_ms, updated_ms, authorised_ms, due_ms, received_ms, invoiced_ms; /* -1 unset */
 } c7purchase;
 
 typedef struct {
@@ -148,7 +168,7 @@ typedef struct {
 typedef struct {
     int64_t t;
     long product, location;
-    int64_t qty, available_before;
+    qty4 qty, available_before;
     char *channel;
     int accepted;
 } c7chsale;
@@ -173,12 +193,15 @@ struct c7world {
     int stopping;
 
     c7cfg *cfg; /* the settings (its world part is not used after start) */
-    char (*tax_ids)[C7_ID_LEN]; /* one GUID per cfg->taxes */
-    char tenant[C7_ID_LEN];     /* the account's TenantID, in shipment events */
     rng ids;    /* GUIDs and tracking numbers */
+    char tenant[C7_ID_LEN]; /* the account's TenantID in webhooks */
+    uint64_t next_lot;
 
     c7app **apps;
     size_t n_apps;
+
+    c7tax *taxes; /* from the settings */
+    size_t n_taxes;
 
     c7loc *locs;
     size_t n_locs, cap_locs;
@@ -192,12 +215,13 @@ struct c7world {
     size_t n_prods, cap_prods;
     strmap *prod_by_sku, *prod_by_id;
 
-    c7cust *custs; /* customers, made on first mention of a name */
+    c7cust *custs;
     size_t n_custs, cap_custs;
     strmap *cust_by_name, *cust_by_id;
 
     c7sale *sales;
     size_t n_sales, cap_sales;
+    size_t n_sale_invoices; /* invoices authorised: the next INV- number */
     strmap *sale_by_id;
     long *backordered; /* sales waiting for stock, oldest first */
     size_t n_backordered, cap_backordered;
@@ -231,30 +255,112 @@ void c7w_guid(c7world *w, char out[C7_ID_LEN]);
 void c7w_set_id(c7world *w, char out[C7_ID_LEN], const char *given);
 /* A malloc'd copy of s, or NULL for NULL. */
 char *c7w_dup_or_null(const char *s);
-int64_t c7w_available(const c7cell *c);
+/* Replaces *dst with a copy of s (or NULL). */
+void c7w_set_str(char **dst, const char *s);
+/* Fails r with status and a message for Cin7's error shape. */
+void c7w_fail(c7result *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Answers 200 with v, which is consumed. */
+void c7w_reply(c7result *r, cJSON *v);
+/* Schedules an event of the world's timetable and wakes its thread. */
+void c7w_schedule(c7world *w, c7ev_kind kind, int64_t due, long ref, int arg);
+/* Lookups: an index, or -1. */
+long c7w_location(const c7world *w, const char *name_or_id);
+long c7w_product(const c7world *w, const char *sku, const char *id);
+/* A tax rule by name (any case), or NULL. */
+const c7tax *c7w_tax(const c7world *w, const char *name);
+/* Resolves every line of an order section (product, tax rule for sales or
+ * purchases) before anything changes; prods gets one product index per
+ * line (malloc'd, caller frees). Returns 0, or -1 after failing r. */
+int c7w_resolve_lines(const c7world *w, const c7order_in *o, int sale, long **prods, c7result *r);
+/* Replaces sec with the lines of o, resolved to prods. */
+void c7w_set_section(const c7world *w, c7section *sec, const c7order_in *o, const long *prods);
+/* Case-insensitive substring test; a NULL haystack never matches. */
+int c7w_contains(const char *hay, const char *needle);
+/* Paged lists: {"Total":N,"Page":P,name:[...]}. */
+cJSON *c7w_list_start(cJSON **root, const char *name, const c7query *q);
+int c7w_on_page(const c7query *q, int64_t *total);
+void c7w_list_end(cJSON *root, int64_t total, c7result *out);
+/* A journal entry whose fields are an object built by the caller. */
+void c7w_journal(c7world *w, const char *kind, cJSON *fields);
+
+/* ---- stock.c */
+c7sum c7stock_sum(const c7cell *c);
+/* The lot (bin, batch) of a cell, made when absent (expiry is set on a new
+ * lot, or on one that had none). */
+size_t c7stock_lot(c7world *w, c7cell *c, const char *bin, const char *batch, int64_t expiry_ms);
+/* The figures of a cell before a change, for c7stock_note. */
+typedef struct {
+    c7sum sum;
+    qty4 on_order, in_transit;
+} c7before;
+c7before c7stock_before(const c7cell *c);
+/* Journals the new figures of (p, l) when they differ from before, and
+ * marks the cell for the next stock webhook when Available moved. */
+void c7stock_note(c7world *w, long p, long l, const c7before *before, const char *cause,
+                  const char *ref);
+/* Holds up to want units of (p, l) in its lots (earliest expiry first, then
+ * lots without one, then the order lots were made), adding holds to *holds;
+ * returns the units held. */
+qty4 c7stock_hold(c7world *w, long p, long l, qty4 want, c7hold **holds, size_t *n_holds);
+/* Releases holds (a voided sale). */
+void c7stock_release(c7world *w, long p, long l, c7hold *holds, size_t n_holds);
+/* Takes the units of holds out of on hand (picking). */
+void c7stock_take_held(c7world *w, long p, long l, const c7hold *holds, size_t n_holds);
+/* Units that arrive at (p, l) into its lot without bin or batch. */
+void c7stock_receive(c7world *w, long p, long l, qty4 qty);
+/* The product's availability rows at location l, appended as JSON objects
+ * separated by commas (first: no comma before the first); a cell with no
+ * stock shows one row. thin: the webhook's row shape. Returns the rows. */
+size_t c7stock_rows(const c7world *w, long p, long l, sbuf *b, int thin, int first);
+void c7stock_free_cell(c7cell *c);
+
+/* ---- sales.c */
+/* The sale's Status as the reference's "Available Sale Statuses" derive it. */
+const char *c7sale_status(const c7sale *s);
+/* Its Combined... statuses and FulFilmentStatus. */
+typedef struct {
+    const char *pick, *pack, *ship, *invoice, *payment, *fulfilment;
+} c7combined;
+c7combined c7sale_combined(const c7sale *s);
+/* Stock arrived at (p, l): the oldest backorders there take it first. */
+void c7sale_fill_backorders(c7world *w, long p, long l);
+/* A C7EV_SALE_STEP of the timetable. */
+void c7sale_step(c7world *w, long si, int step);
+void c7sale_free(c7sale *s);
+void c7section_free(c7section *sec);
+
+/* ---- purchases.c */
+const char *c7purchase_status(const c7purchase *p);
+/* A C7EV_PURCHASE_STEP of the timetable. */
+void c7purchase_step(c7world *w, long pi, int step);
+void c7purchase_free(c7purchase *p);
 
 /* ---- render.c: API shapes (cJSON trees the caller frees) */
 /* Adds v under key, or null when v is NULL. */
 void c7render_str_or_null(cJSON *o, const char *key, const char *v);
+/* Adds v under key, or "" when v is NULL (Cin7 answers empty text as ""). */
+void c7render_str_or_empty(cJSON *o, const char *key, const char *v);
+/* A simulated instant under key as Cin7's date text, or null when < 0. */
+void c7render_date(const c7world *w, cJSON *o, const char *key, int64_t sim_ms);
 cJSON *c7render_sale(const c7world *w, const c7sale *s);
-cJSON *c7render_sale_order(const c7world *w, const c7sale *s);
+cJSON *c7render_sale_section(const c7world *w, const c7sale *s, int quote);
 cJSON *c7render_sale_row(const c7world *w, const c7sale *s);
 cJSON *c7render_purchase(const c7world *w, const c7purchase *p);
 cJSON *c7render_purchase_order(const c7world *w, const c7purchase *p);
 cJSON *c7render_purchase_row(const c7world *w, const c7purchase *p);
+cJSON *c7render_purchase_stock(const c7world *w, const c7purchase *p);
 cJSON *c7render_product(const c7world *w, long p, int suppliers, int reorder_levels);
 cJSON *c7render_supplier(const c7world *w, long s);
 cJSON *c7render_location(const c7world *w, long l, int is_default);
+cJSON *c7render_customer(const c7world *w, long c);
+cJSON *c7render_tax(const c7tax *t);
 cJSON *c7render_hook(const c7sub *s);
-cJSON *c7render_tax(const c7world *w, long t);
-cJSON *c7render_sale_quote(const c7world *w, const c7sale *s);
-/* One ProductAvailability row, appended as JSON text (the hot path). */
-void c7render_availability_row(const c7world *w, long p, long l, sbuf *b);
 cJSON *c7render_state(const c7world *w);
 /* A purchase as the journal and the ground truth name it (id, number,
- * supplier, location, status, order status); the caller adds the rest. */
+ * supplier, location, status, order status, type); the caller adds the rest. */
 cJSON *c7render_purchase_truth(const c7world *w, const c7purchase *p);
-/* The sale or purchase with lines for the journal: sku, qty, ... */
+/* Lines for the journal and the state: sku, qty, price, and for sales
+ * allocated, backorder, picked. */
 cJSON *c7render_journal_lines(const c7world *w, const c7line *lines, size_t n, int sale);
 
 /* ---- hooks.c */
@@ -267,10 +373,10 @@ void c7hooks_flush_stock(c7world *w);
 /* Adds a subscription; returns its index. Strings are copied. */
 long c7hooks_add(c7world *w, const c7hook_in *in);
 void c7hooks_free_sub(c7sub *s);
-/* Replaces s's custom headers with copies of in's. */
-void c7hooks_set_headers(c7sub *s, const c7hook_in *in);
-/* Payloads of the sale and purchase events of type (malloc'd JSON). */
-char *c7hooks_sale_payload(const c7world *w, const c7sale *s, const char *type);
-char *c7hooks_purchase_payload(const c7world *w, const c7purchase *p, const char *type);
+/* Live subscriptions of type, but except (or -1). */
+int64_t c7hooks_of_type(const c7world *w, const char *type, long except);
+/* The thin notifications Cin7 sends for a sale or a purchase event. */
+void c7hooks_sale_event(c7world *w, const char *type, const c7sale *s);
+void c7hooks_purchase_event(c7world *w, const char *type, const c7purchase *p);
 
 #endif

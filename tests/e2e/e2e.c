@@ -83,9 +83,14 @@ void e2e_stop(e2e_server *s)
     s->p = NULL;
     if (status == -1)
         test_fail(__FILE__, __LINE__, "server did not stop on SIGTERM within 10 s (log %s)", s->log);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        test_fail(__FILE__, __LINE__, "server exited with status %d (log %s)",
-                  WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status), s->log);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        /* The log goes with the test's directory: show its end now. */
+        char *text = test_read_file(s->log);
+        size_t n = text ? strlen(text) : 0;
+        test_fail(__FILE__, __LINE__, "server exited with status %d (log %s):\n%s",
+                  WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status), s->log,
+                  text ? text + (n > 3000 ? n - 3000 : 0) : "");
+    }
 }
 
 httpc_resp e2e_call(const e2e_server *s, const char *method, const char *path,

@@ -21,7 +21,8 @@ extern const char *const c7t_auth2[]; /* account acme, key k2 (app "erp") */
 /* Starts mock-cin7 on the world of most tests: account acme, no rate
  * limit, three locations, supplier "Acme Supply" (lead 1h, MOQ 50, EUR,
  * serves Main and East), SKUs A-1 (Main 100, East 5), A-2 (Main 10), B-1
- * (none), and the settings given in extra JSON members (may be ""); args
+ * (none), customer "Web Shop", and the settings given in extra JSON
+ * members (may be ""); args
  * are further arguments (NULL-terminated, may be NULL). Other configs, and
  * the demo world, start through e2e_start_config and e2e_start. */
 void c7t_start_world(e2e_server *s, const char *extra, const char *const *args);
@@ -51,29 +52,22 @@ int c7t_count(const cJSON *journal, const char *kind);
 /* The state's stock row of sku at location (a new tree, caller frees). */
 cJSON *c7t_stock(const e2e_server *s, const char *sku, const char *location);
 
-/* Order lines as Cin7's Sale and Purchase Order Line models require them,
- * from short ones: each line of lines (a JSON array's elements, e.g.
- * {"SKU":"A-1","Quantity":30}) gets what it lacks of Name (its SKU or
- * ProductID), Price (10), Tax (0), TaxRule ("Tax Exempt") and a Total
- * that agrees. Returns the array's text (malloc'd). */
-char *c7t_lines(const char *lines);
-/* A sale through Cin7's flow: POST sale (the header, SkipQuote true, with
- * customer_reference, ExternalID "x-<ref>", a shipping address), then POST
- * sale/order with the lines (c7t_lines) and status ("AUTHORISED" or
- * "DRAFT"). Returns GET sale's answer (caller frees). */
-cJSON *c7t_sale(const e2e_server *s, const char *const *hdrs, const char *ref,
-                const char *location, const char *lines, const char *status);
-/* A purchase through Cin7's flow: POST advanced-purchase {Supplier,
- * Location (NULL: the default), extra header members (may be NULL)}, then,
- * when lines is not NULL, POST purchase/order with them and status.
- * Returns GET advanced-purchase's answer (caller frees). */
-cJSON *c7t_purchase(const e2e_server *s, const char *const *hdrs, const char *supplier,
-                    const char *location, const char *extra, const char *lines, const char *status);
-
-/* Polls GET path (with c7t_auth) until its answer's field is want, for at
- * most timeout_ms of real time; 1 when it got there. */
-int c7t_wait_field(const e2e_server *s, const char *path, const char *field, const char *want,
-                   int timeout_ms);
+/* Order lines as Cin7 takes them, from "SKU:qty@price,..." (price 10 when
+ * not given; qty may be decimal): Name, Quantity, Price, Tax 0, TaxRule
+ * "Tax Exempt", the Total Cin7 checks. The JSON array's text, malloc'd. */
+char *c7t_lines(const char *spec);
+/* A sale the way Cin7 takes one, with c7t_auth: POST sale (customer "Web
+ * Shop", SkipQuote, CustomerReference ref, ExternalID "x-"ref, location,
+ * a shipping address) then POST sale/order with the lines of spec and
+ * status (DRAFT or AUTHORISED). Returns the sale's ID (malloc'd). */
+char *c7t_sale(const e2e_server *s, const char *ref, const char *location, const char *spec,
+               const char *status);
+/* GET sale?ID= (a tree the caller frees). */
+cJSON *c7t_sale_doc(const e2e_server *s, const char *id);
+/* A purchase the way Cin7 takes one, with c7t_auth: POST advanced-purchase
+ * (supplier "Acme Supply", location) then, when spec is not NULL, POST
+ * purchase/order with its lines and status. Returns the ID (malloc'd). */
+char *c7t_purchase(const e2e_server *s, const char *location, const char *spec, const char *status);
 
 /* A webhook receiver in the test process. */
 typedef struct {

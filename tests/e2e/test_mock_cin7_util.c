@@ -1,8 +1,8 @@
 /* Helpers for the mock-cin7 end-to-end tests; see test_mock_cin7.h. */
 #include "test_mock_cin7.h"
 
-#include "json.h"
 #include "mem.h"
+#include "sbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,119 +29,9 @@ static char *world_config(const char *extra)
         "{\"sku\":\"B-1\",\"name\":\"Bolt\"}],"
         "\"stock\":[{\"sku\":\"A-1\",\"location\":\"Main Warehouse\",\"on_hand\":100},"
         "{\"sku\":\"A-1\",\"location\":\"East\",\"on_hand\":5},"
-        "{\"sku\":\"A-2\",\"location\":\"Main Warehouse\",\"on_hand\":10}]%s%s}",
+        "{\"sku\":\"A-2\",\"location\":\"Main Warehouse\",\"on_hand\":10}],"
+        "\"customers\":[{\"name\":\"Web Shop\"}]%s%s}",
         extra && *extra ? "," : "", extra ? extra : "");
-}
-
-char *c7t_lines(const char *lines)
-{
-    char *text = xasprintf("[%s]", lines);
-    cJSON *arr = json_parse(text, strlen(text), NULL);
-    if (!cJSON_IsArray(arr))
-        test_fail(__FILE__, __LINE__, "c7t_lines: not a list of lines: %s", text);
-    free(text);
-    cJSON *l;
-    cJSON_ArrayForEach(l, arr)
-    {
-        const cJSON *sku = cJSON_GetObjectItemCaseSensitive(l, "SKU");
-        if (!sku)
-            sku = cJSON_GetObjectItemCaseSensitive(l, "ProductID");
-        if (!cJSON_GetObjectItemCaseSensitive(l, "Name"))
-            cJSON_AddStringToObject(l, "Name", cJSON_IsString(sku) ? sku->valuestring : "item");
-        if (!cJSON_GetObjectItemCaseSensitive(l, "Price"))
-            cJSON_AddNumberToObject(l, "Price", 10);
-        if (!cJSON_GetObjectItemCaseSensitive(l, "Tax"))
-            cJSON_AddNumberToObject(l, "Tax", 0);
-        if (!cJSON_GetObjectItemCaseSensitive(l, "TaxRule"))
-            cJSON_AddStringToObject(l, "TaxRule", "Tax Exempt");
-        const cJSON *q = cJSON_GetObjectItemCaseSensitive(l, "Quantity");
-        const cJSON *p = cJSON_GetObjectItemCaseSensitive(l, "Price");
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(l, "Discount");
-        if (!cJSON_GetObjectItemCaseSensitive(l, "Total") && cJSON_IsNumber(q) && cJSON_IsNumber(p))
-            cJSON_AddNumberToObject(l, "Total", q->valuedouble * p->valuedouble *
-                                                    (1 - (cJSON_IsNumber(d) ? d->valuedouble : 0) / 100));
-    }
-    char *out = json_print(arr);
-    cJSON_Delete(arr);
-    return out;
-}
-
-/* Cin7's two steps: POST create (header, the body given), then, when lines
- * is not NULL, POST order ({<id_key>: the new ID, Status, Memo, Lines});
- * returns GET get?ID= of the new document (caller frees). */
-static cJSON *header_then_lines(const e2e_server *s, const char *const *hdrs, const char *create,
-                                const char *header, const char *order, const char *id_key,
-                                const char *lines, const char *status)
-{
-    char *path = xasprintf("/ExternalApi/v2/%s", create);
-    cJSON *v = c7t_call(s, hdrs, "POST", path, header, 200);
-    free(path);
-    char *id = xstrdup(c7t_str(v, "ID"));
-    cJSON_Delete(v);
-    if (lines) {
-        char *l = c7t_lines(lines);
-        char *body = xasprintf("{\"%s\":\"%s\",\"Status\":\"%s\",\"Memo\":\"\",\"Lines\":%s}", id_key,
-                               id, status, l);
-        free(l);
-        path = xasprintf("/ExternalApi/v2/%s", order);
-        cJSON_Delete(c7t_call(s, hdrs, "POST", path, body, 200));
-        free(path);
-        free(body);
-    }
-    path = xasprintf("/ExternalApi/v2/%s?ID=%s", create, id);
-    v = c7t_call(s, hdrs, "GET", path, NULL, 200);
-    free(path);
-    free(id);
-    return v;
-}
-
-cJSON *c7t_sale(const e2e_server *s, const char *const *hdrs, const char *ref,
-                const char *location, const char *lines, const char *status)
-{
-    char *header = xasprintf(
-        "{\"Customer\":\"Web Shop\",\"CustomerReference\":\"%s\",\"ExternalID\":\"x-%s\","
-        "\"SourceChannel\":\"Shopify\",\"Location\":\"%s\",\"SkipQuote\":true,"
-        "\"ShippingAddress\":{\"Line1\":\"1 Main St\",\"City\":\"Austin\",\"Country\":\"US\"}}",
-        ref, ref, location);
-    cJSON *v = header_then_lines(s, hdrs, "sale", header, "sale/order", "SaleID", lines, status);
-    free(header);
-    return v;
-}
-
-cJSON *c7t_purchase(const e2e_server *s, const char *const *hdrs, const char *supplier,
-                    const char *location, const char *extra, const char *lines, const char *status)
-{
-    char loc[160] = "";
-    if (location)
-        snprintf(loc, sizeof loc, ",\"Location\":\"%s\"", location);
-    char *header = xasprintf("{\"Supplier\":\"%s\"%s%s%s}", supplier, loc, extra && *extra ? "," : "",
-                             extra ? extra : "");
-    cJSON *v = header_then_lines(s, hdrs, "advanced-purchase", header, "purchase/order", "TaskID",
-                                 lines, status);
-    free(header);
-    return v;
-}
-
-typedef struct {
-    const e2e_server *s;
-    const char *path, *field, *want;
-} wait_field;
-
-static int field_is(void *ud)
-{
-    wait_field *wf = ud;
-    cJSON *v = c7t_call(wf->s, c7t_auth, "GET", wf->path, NULL, 200);
-    const char *got = c7t_str(v, wf->field);
-    int ok = got && strcmp(got, wf->want) == 0;
-    cJSON_Delete(v);
-    return ok;
-}
-
-int c7t_wait_field(const e2e_server *s, const char *path, const char *field, const char *want,
-                   int timeout_ms)
-{
-    wait_field wf = {s, path, field, want};
-    return e2e_wait(field_is, &wf, timeout_ms);
 }
 
 void c7t_start_world(e2e_server *s, const char *extra, const char *const *args)
@@ -235,6 +125,83 @@ cJSON *c7t_stock(const e2e_server *s, const char *sku, const char *location)
     if (!found)
         test_fail(__FILE__, __LINE__, "no stock row for %s at %s", sku, location);
     return found;
+}
+
+char *c7t_lines(const char *spec)
+{
+    sbuf b = SBUF_INIT;
+    sbuf_putc(&b, '[');
+    char *copy = xstrdup(spec);
+    char *save = NULL;
+    int n = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char sku[64];
+        double qty = 0, price = 10;
+        if (sscanf(tok, "%63[^:]:%lf@%lf", sku, &qty, &price) < 2)
+            test_fail(__FILE__, __LINE__, "bad line spec \"%s\"", tok);
+        sbuf_printf(&b,
+                    "%s{\"SKU\":\"%s\",\"Name\":\"%s\",\"Quantity\":%.4f,\"Price\":%.4f,"
+                    "\"Tax\":0,\"TaxRule\":\"Tax Exempt\",\"Total\":%.4f}",
+                    n++ ? "," : "", sku, sku, qty, price, qty * price);
+    }
+    free(copy);
+    sbuf_putc(&b, ']');
+    return sbuf_take(&b);
+}
+
+/* The ID of an answer (fails the test when it has none); malloc'd. */
+static char *id_of(cJSON *v)
+{
+    const char *id = c7t_str(v, "ID");
+    if (!id)
+        test_fail(__FILE__, __LINE__, "the answer has no ID");
+    char *copy = xstrdup(id);
+    cJSON_Delete(v);
+    return copy;
+}
+
+/* POST path with {key: id, Status, Memo, Lines} (the section endpoints). */
+static void post_section(const e2e_server *s, const char *path, const char *key, const char *id,
+                         const char *spec, const char *status)
+{
+    char *lines = c7t_lines(spec);
+    char *body = xasprintf("{\"%s\":\"%s\",\"Status\":\"%s\",\"Memo\":\"\",\"Lines\":%s}", key,
+                           id, status, lines);
+    cJSON_Delete(c7t_call(s, c7t_auth, "POST", path, body, 200));
+    free(body);
+    free(lines);
+}
+
+char *c7t_sale(const e2e_server *s, const char *ref, const char *location, const char *spec,
+               const char *status)
+{
+    char *body = xasprintf(
+        "{\"Customer\":\"Web Shop\",\"CustomerReference\":\"%s\",\"ExternalID\":\"x-%s\","
+        "\"Location\":\"%s\",\"SkipQuote\":true,"
+        "\"ShippingAddress\":{\"Line1\":\"1 Main St\",\"City\":\"Austin\",\"Country\":\"US\"}}",
+        ref, ref, location);
+    char *id = id_of(c7t_call(s, c7t_auth, "POST", "/ExternalApi/v2/sale", body, 200));
+    free(body);
+    post_section(s, "/ExternalApi/v2/sale/order", "SaleID", id, spec, status);
+    return id;
+}
+
+cJSON *c7t_sale_doc(const e2e_server *s, const char *id)
+{
+    char *path = xasprintf("/ExternalApi/v2/sale?ID=%s", id);
+    cJSON *v = c7t_call(s, c7t_auth, "GET", path, NULL, 200);
+    free(path);
+    return v;
+}
+
+char *c7t_purchase(const e2e_server *s, const char *location, const char *spec, const char *status)
+{
+    char *body = xasprintf("{\"Supplier\":\"Acme Supply\",\"Location\":\"%s\"}", location);
+    char *id = id_of(c7t_call(s, c7t_auth, "POST", "/ExternalApi/v2/advanced-purchase", body, 200));
+    free(body);
+    if (spec)
+        post_section(s, "/ExternalApi/v2/purchase/order", "TaskID", id, spec, status);
+    return id;
 }
 
 /* ---- the receiver ---------------------------------------------------------------- */

@@ -60,6 +60,20 @@ static void start_world(sdt_world *w, const char *suppliers, const char *more_pr
     sdt_wait_ready(w);
 }
 
+/* Waits for a journal entry of a kind. */
+typedef struct {
+    const sdt_world *w;
+    const char *kind;
+} kind_wait;
+
+static int journal_count(const sdt_world *w, const char *kind);
+
+static int journal_has(void *ud)
+{
+    const kind_wait *k = ud;
+    return journal_count(k->w, k->kind) > 0;
+}
+
 /* A buyer's own calls to Cin7 (the account syncd uses). */
 static const char *const buyer[] = {"api-auth-accountid: e2e", "api-auth-applicationkey: e2e-key",
                                     "Content-Type: application/json", NULL};
@@ -137,6 +151,17 @@ static const cJSON *the_one_draft(const sdt_world *w, cJSON **state)
     return p;
 }
 
+/* Once syncd is quiet: one draft of `lines` lines, created once. */
+static void expect_one_draft_of_lines(const sdt_world *w, int lines)
+{
+    sdt_wait_quiet(w, 30000);
+    cJSON *st;
+    const cJSON *p = the_one_draft(w, &st);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "lines")), lines);
+    cJSON_Delete(st);
+    EXPECT_EQ_INT(journal_count(w, "purchase_created"), 1);
+}
+
 TEST_T(replen, three_rapid_orders_make_one_draft_with_one_line, 120)
 {
     sdt_world w;
@@ -162,6 +187,20 @@ TEST_T(replen, three_rapid_orders_make_one_draft_with_one_line, 120)
     EXPECT_EQ_INT(line_qty(p, "R-1"), 354);
     cJSON_Delete(st);
     EXPECT_EQ_INT(journal_count(&w, "purchase_created"), 1);
+    sdt_stop(&w);
+}
+
+TEST_T(replen, two_skus_crossing_together_are_two_lines_of_their_own_products, 120)
+{
+    sdt_world w;
+    start_world(&w, NULL, NULL, NULL);
+    /* One order of both SKUs: they cross in one check, one draft with a
+     * line each, each line its own product (Cin7 refuses a line whose
+     * SKU is not its ProductID's). */
+    sdt_checkout_lines(&w, "[{\"sku\":\"R-1\",\"qty\":2},{\"sku\":\"R-2\",\"qty\":2}]", NULL);
+    expect_line(&w, "R-1", 110, 30000);
+    expect_line(&w, "R-2", 110, 30000);
+    expect_one_draft_of_lines(&w, 2);
     sdt_stop(&w);
 }
 
@@ -199,25 +238,22 @@ TEST_T(replen, a_restart_in_the_middle_of_a_creation_makes_no_second_draft, 150)
      * later, past syncd's 30 s timeout: the outcome is unknown. */
     start_world(&w, NULL, NULL, "\"http_timeout\":\"30s\"");
     sdt_faults(&w.cin7,
-               "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/advanced-purchase\",\"ms\":\"5m\"}]");
+               "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/advanced-purchase\","
+               "\"ms\":\"5m\"}]");
     sdt_checkout(&w, "R-1", 2, NULL);
-    /* The draft exists in Cin7 while syncd still waits for the answer:
-     * kill it there. */
-    expect_line(&w, "R-1", 110, 30000);
+    /* The draft's header exists in Cin7 (no lines yet) while syncd still
+     * waits for the answer: kill it there. */
+    kind_wait kw = {&w, "purchase_created"};
+    EXPECT_TRUE(sdt_wait(journal_has, &kw, 30000));
     sdt_kill_syncd(&w);
     sdt_faults(&w.cin7, "[]");
     sdt_start_syncd(&w);
     sdt_wait_ready(&w);
-    /* Its first sweep, and a sale after the restart, find the open draft and
-     * update it: no second one. */
+    /* Its first sweep adopts the header without lines (the intent was
+     * unfinished) and a sale after the restart updates it: no second one. */
     sdt_checkout(&w, "R-1", 2, NULL);
     expect_line(&w, "R-1", 240 - 8, 30000);
-    sdt_wait_quiet(&w, 30000);
-    cJSON *st;
-    const cJSON *p = the_one_draft(&w, &st);
-    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "lines")), 1);
-    cJSON_Delete(st);
-    EXPECT_EQ_INT(journal_count(&w, "purchase_created"), 1);
+    expect_one_draft_of_lines(&w, 1);
     sdt_stop(&w);
 }
 
@@ -234,7 +270,7 @@ TEST_T(replen, an_authorised_draft_is_left_alone_and_the_next_is_new, 120)
     cJSON_Delete(st);
     /* A buyer approves it, changed to other goods (so R-1 has nothing on
      * order and the next quantity is the plain rule's). */
-    char *auth = xasprintf("{\"TaskID\":\"%s\",\"Status\":\"AUTHORISED\",\"Memo\":\"approved\","
+    char *auth = xasprintf("{\"TaskID\":\"%s\",\"Status\":\"AUTHORISED\",\"Memo\":\"\","
                            "\"Lines\":[{\"SKU\":\"R-2\",\"Name\":\"R-2\",\"Quantity\":10,\"Price\":4,"
                            "\"Tax\":0,\"TaxRule\":\"Tax Exempt\",\"Total\":40}]}",
                            first);
@@ -266,13 +302,13 @@ TEST_T(replen, a_buyers_own_open_draft_is_used_not_duplicated, 120)
 {
     sdt_world w;
     start_world(&w, NULL, NULL, NULL);
-    /* A buyer already drafted R-2 from E2E Supply by hand, as a Simple
-     * Purchase (syncd's are Advanced ones). */
+    /* A buyer already drafted R-2 from E2E Supply by hand (a simple
+     * purchase, as the deprecated endpoint still makes them). */
     cJSON *v = e2e_expect(&w.cin7, "POST", "/ExternalApi/v2/purchase", buyer,
                           "{\"Supplier\":\"E2E Supply\"}", 200, 1);
-    char *lines = xasprintf("{\"TaskID\":\"%s\",\"Status\":\"DRAFT\",\"Memo\":\"\",\"Lines\":[{\"SKU\":\"R-2\","
-                            "\"Name\":\"R-2\",\"Quantity\":40,\"Price\":4,\"Tax\":0,"
-                            "\"TaxRule\":\"Tax Exempt\",\"Total\":160}]}",
+    char *lines = xasprintf("{\"TaskID\":\"%s\",\"Status\":\"DRAFT\",\"Memo\":\"by hand\","
+                            "\"Lines\":[{\"SKU\":\"R-2\",\"Name\":\"R-2\",\"Quantity\":40,\"Price\":4,"
+                            "\"Tax\":0,\"TaxRule\":\"Tax Exempt\",\"Total\":160,\"Comment\":\"keep\"}]}",
                             sdt_str(v, "ID"));
     cJSON_Delete(v);
     cJSON_Delete(e2e_expect(&w.cin7, "POST", "/ExternalApi/v2/purchase/order", buyer, lines, 200, 1));

@@ -357,14 +357,15 @@ TEST_T(syncd7, shipped_sales_become_fulfillments_once, 150)
     cJSON_Delete(fs);
     EXPECT_GE_INT(sdt_metric(&w, "syncd_fulfillments_partial_total"), 1);
 
-    /* A duplicate shipment notification (Cin7's shape: which sale, which
-     * event) fulfils nothing twice. */
+    /* A duplicate shipment webhook fulfils nothing twice. */
     cJSON *st = sdt_cin7_state(&w);
     const cJSON *sale = NULL;
     EXPECT_EQ_INT(sdt_sales_of(st, whole, &sale), 1);
-    char *dup = xasprintf("{\"SaleID\":\"%s\",\"SaleOrderNumber\":\"%s\","
-                          "\"EventType\":\"Sale/ShipmentAuthorised\"}",
-                          sdt_str(sale, "id"), sdt_str(sale, "order_number"));
+    /* Cin7's notification is thin: it names the sale. */
+    char *dup = xasprintf("{\"SaleID\":\"%s\",\"SaleOrderNumber\":\"%s\",\"SaleTaskID\":\"%s\","
+                          "\"TenantID\":\"%s\",\"EventType\":\"Sale/ShipmentAuthorised\"}",
+                          sdt_str(sale, "id"), sdt_str(sale, "order_number"), sdt_str(sale, "id"),
+                          sdt_str(sale, "id"));
     cJSON_Delete(st);
     int64_t dups = sdt_metric(&w, "syncd_fulfillments_duplicate_total");
     const char *hdrs[] = {"Authorization: Bearer " SDT_CIN7_HOOK_TOKEN,
@@ -412,7 +413,9 @@ static int sale_shipped(void *ud)
     shipped_wait *sw = ud;
     cJSON *st = sdt_cin7_state(sw->w);
     const cJSON *sale = NULL;
-    int ok = sdt_sales_of(st, sw->order, &sale) == 1 && strcmp(sdt_str(sale, "status"), "SHIPPED") == 0;
+    /* Shipped is the shipping status: Cin7 has no SHIPPED sale status. */
+    int ok = sdt_sales_of(st, sw->order, &sale) == 1 &&
+             strcmp(sdt_str(sale, "shipping_status"), "SHIPPED") == 0;
     cJSON_Delete(st);
     return ok;
 }

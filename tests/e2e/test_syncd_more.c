@@ -37,6 +37,35 @@ TEST_T(syncd_e2e, channel_sale_lowers_shopify, 90)
     sdt_stop(&w);
 }
 
+TEST_T(syncd_e2e, bins_batches_and_decimals_sum_then_round_down, 90)
+{
+    /* Cin7 has A-1 at Main in three lots (a bin, and two batches in
+     * another bin), 10.5 + 3.25 + 2 = 15.75 units: one availability row
+     * each. Shopify must show their sum, rounded down (a fraction of a unit
+     * is never offered): 15. */
+    sdt_world w;
+    sdt_start_world_take(
+        &w,
+        sdt_cin7_config("[{\"name\":\"Main\"}]", "[{\"sku\":\"A-1\",\"price\":10}]",
+                        "[{\"sku\":\"A-1\",\"location\":\"Main\",\"bin\":\"A\",\"on_hand\":10.5},"
+                        "{\"sku\":\"A-1\",\"location\":\"Main\",\"bin\":\"B\",\"batch\":\"L1\","
+                        "\"expiry\":\"2031-01-31\",\"on_hand\":3.25},"
+                        "{\"sku\":\"A-1\",\"location\":\"Main\",\"bin\":\"B\",\"batch\":\"L2\","
+                        "\"on_hand\":2}]"),
+        sdt_shop_config("[{\"title\":\"A\",\"variants\":[{\"sku\":\"A-1\",\"available\":40}]}]", ""),
+        "[{\"name\":\"Main\"}]", NULL);
+    EXPECT_TRUE(sdt_wait_level(&w, "A-1", 15, 20000));
+    /* A stock take of one batch (+1.5: 17.25): one more whole unit. */
+    cJSON_Delete(e2e_expect(&w.cin7, "POST", "/_mock/adjust", NULL,
+                            "{\"sku\":\"A-1\",\"location\":\"Main\",\"bin\":\"B\",\"batch\":\"L2\","
+                            "\"on_hand\":3.5}",
+                            200, 1));
+    EXPECT_TRUE(sdt_wait_level(&w, "A-1", 17, 20000));
+    sdt_wait_quiet(&w, 20000);
+    EXPECT_EQ_INT(sdt_shop_available(&w, "A-1"), 17);
+    sdt_stop(&w);
+}
+
 /*
  * Shoppers buy 8 units whose orders/paid webhooks arrive two simulated
  * minutes late; meanwhile a channel sale in Cin7 makes syncd sync the SKU.

@@ -62,6 +62,7 @@ char *sdt_cin7_config_with(const char *locations, const char *suppliers, const c
         "\"webhooks\":{\"coalesce_window\":\"5s\",\"first_attempt_after\":\"5s\","
         "\"retry_after\":[\"10s\",\"20s\",\"30s\",\"60s\",\"120s\"],\"timeout\":\"60s\"},"
         "\"suppliers\":[{\"name\":\"E2E Supply\",\"lead_time\":\"7d\",\"minimum_order\":10}%s%.*s],"
+        "\"customers\":[{\"name\":\"Shopify " SDT_SHOP "\"}],"
         "\"locations\":%s,\"products\":%s,\"stock\":%s}",
         extra ? "," : "", extra ? (int)strlen(suppliers) - 2 : 0, extra ? suppliers + 1 : "",
         locations, with, stock);
@@ -275,14 +276,9 @@ int sdt_sales_of(const cJSON *state, int64_t order, const cJSON **first)
     {
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "customer_reference");
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(s, "status");
-        const cJSON *os = cJSON_GetObjectItemCaseSensitive(s, "order_status");
         if (!cJSON_IsString(r) || strcmp(r->valuestring, ref) != 0)
             continue;
         if (cJSON_IsString(st) && strcmp(st->valuestring, "VOIDED") == 0)
-            continue;
-        /* A sale is there once its lines are authorised: a header alone
-         * (POST sale without its sale/order) holds no stock. */
-        if (!cJSON_IsString(os) || strcmp(os->valuestring, "AUTHORISED") != 0)
             continue;
         if (first && !*first)
             *first = s;

@@ -93,17 +93,18 @@ TEST_T(valgrind, mocks_shut_down_clean, 300)
             EXPECT_EQ_INT(r.status, 200);
             httpc_resp_free(&r);
             r = call(port, "POST", "/ExternalApi/v2/sale",
-                     "{\"Customer\":\"V\",\"Location\":\"Main Warehouse\",\"CustomerReference\":\"1\","
-                     "\"SkipQuote\":true}",
+                     "{\"Customer\":\"Shopify demo.myshopify.com\",\"Location\":\"Main Warehouse\","
+                     "\"CustomerReference\":\"1\",\"SkipQuote\":true}",
                      h);
             EXPECT_EQ_INT(r.status, 200);
-            cJSON *sale = json_parse(r.body, r.body_len, NULL);
+            json_err e;
+            cJSON *sale = json_parse(r.body, r.body_len, &e);
             const cJSON *id = cJSON_GetObjectItemCaseSensitive(sale, "ID");
-            char *order = xasprintf(
-                "{\"SaleID\":\"%s\",\"Status\":\"AUTHORISED\",\"Memo\":\"\",\"Lines\":[{\"SKU\":\"DEMO-001\","
-                "\"Name\":\"Demo product 1\",\"Quantity\":2,\"Price\":12.5,\"Tax\":0,"
-                "\"TaxRule\":\"Tax Exempt\",\"Total\":25}]}",
-                cJSON_IsString(id) ? id->valuestring : "");
+            char *order = xasprintf("{\"SaleID\":\"%s\",\"Status\":\"AUTHORISED\",\"Memo\":\"\","
+                                    "\"Lines\":[{\"SKU\":\"DEMO-001\",\"Name\":\"Demo product 1\","
+                                    "\"Quantity\":2,\"Price\":12.5,\"Tax\":0,\"TaxRule\":\"Tax Exempt\","
+                                    "\"Total\":25}]}",
+                                    cJSON_IsString(id) ? id->valuestring : "");
             cJSON_Delete(sale);
             httpc_resp_free(&r);
             r = call(port, "POST", "/ExternalApi/v2/sale/order", order, h);

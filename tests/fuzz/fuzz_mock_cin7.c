@@ -4,6 +4,7 @@
 #include "fuzz.h"
 
 #include "../../mocks/cin7/config.h"
+#include "../../mocks/cin7/lines.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,41 @@ FUZZ_TARGET(mock_cin7_config)
             (c->over_limit_status != 503 && c->over_limit_status != 429))
             abort();
         c7config_free(c);
+    }
+    cJSON_Delete(v);
+}
+
+/* Fuzz target for the order sections of requests (mocks/cin7/lines.c):
+ * any bytes, read as the body of sale/quote, sale/order and purchase/order,
+ * must be accepted with every rule holding or refused naming a field. */
+FUZZ_TARGET(mock_cin7_lines)
+{
+    json_err e;
+    cJSON *v = json_parse((const char *)data, size, &e);
+    if (!v)
+        return;
+    for (int kind = C7LINES_QUOTE; kind <= C7LINES_PURCHASE_ORDER; kind++) {
+        c7order_in o;
+        if (c7lines_read(v, kind, &o, &e) != 0) {
+            if (o.lines != NULL || o.n_lines != 0 || e.msg[0] != '$')
+                abort(); /* a refusal keeps nothing and names a JSON path */
+            continue;
+        }
+        if (strcmp(o.status, "DRAFT") != 0 && strcmp(o.status, "AUTHORISED") != 0)
+            abort();
+        if (strcmp(o.status, "AUTHORISED") == 0 && o.n_lines == 0)
+            abort();
+        if (o.auto_mode != C7_NOPICK && kind != C7LINES_SALE_ORDER)
+            abort();
+        for (size_t i = 0; i < o.n_lines; i++) {
+            const c7line_in *l = &o.lines[i];
+            qty4 off = l->total - c7lines_total(l->quantity, l->price, l->discount);
+            if ((!l->sku && !l->product_id) || !l->name || !l->tax_rule || l->quantity < QTY4_ONE ||
+                l->price < 0 || l->tax < 0 || l->discount < 0 || l->discount > qty4_units(100) ||
+                off > C7LINES_TOTAL_TOLERANCE || off < -C7LINES_TOTAL_TOLERANCE)
+                abort();
+        }
+        c7lines_free(&o);
     }
     cJSON_Delete(v);
 }

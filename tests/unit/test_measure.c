@@ -218,24 +218,29 @@ static void request(fixture *f, int cin7, int64_t t, int status, const char *cli
            status, cl);
 }
 
-/* A Cin7 sale for order n (CustomerReference = the Shopify order id), as
- * mock-cin7 journals Cin7's flow: the header (POST sale, no lines), then its
- * order authorised with its lines (POST sale/order), the second a second
- * later. */
-static void sale(fixture *f, int64_t t, int n, const char *loc, const char *sku, int qty,
-                 int backorder)
+/* A Cin7 sale for order n (CustomerReference = the Shopify order id) as
+ * mock-cin7 journals it: the header at t_header (POST sale), then the
+ * order's lines authorised at t (POST sale/order), with its backorder. */
+static void sale_at(fixture *f, int64_t t_header, int64_t t, int n, const char *loc,
+                    const char *sku, int qty, int backorder)
 {
-    jc(f, t - 1000, "sale_created",
-       "\"id\":\"sale-%d-%lld\",\"order_number\":\"SO-%05d\",\"customer\":\"Shopify " SHOP "\","
-       "\"customer_reference\":\"%lld\",\"external_id\":\"" SHOP "/%lld/%s\","
-       "\"source_channel\":\"" SHOP "\",\"location\":\"%s\",\"skip_quote\":true,"
-       "\"type\":\"Advanced Sale\",\"application\":\"syncd\"",
-       n, (long long)t, n, OID(n), OID(n), loc, loc);
+    jc(f, t_header, "sale_created",
+       "\"id\":\"sale-%d-%lld\",\"order_number\":\"SO-%05d\",\"customer_reference\":\"%lld\","
+       "\"location\":\"%s\",\"customer\":\"Shopify " SHOP "\",\"customer_id\":\"c-1\","
+       "\"external_id\":\"" SHOP "/%lld/%s\",\"type\":\"Simple Sale\",\"skip_quote\":true,"
+       "\"status\":\"ESTIMATED\",\"application\":\"syncd\"",
+       n, (long long)t, n, OID(n), loc, OID(n), loc);
+    jc(f, t, "sale_order",
+       "\"id\":\"sale-%d-%lld\",\"order_number\":\"SO-%05d\",\"customer_reference\":\"%lld\","
+       "\"location\":\"%s\",\"order_status\":\"AUTHORISED\",\"application\":\"syncd\","
+       "\"lines\":[{\"sku\":\"%s\",\"qty\":%d,\"price\":25,\"allocated\":0,\"backorder\":0,"
+       "\"picked\":0}]",
+       n, (long long)t, n, OID(n), loc, sku, qty);
     jc(f, t, "sale_authorised",
        "\"id\":\"sale-%d-%lld\",\"order_number\":\"SO-%05d\",\"customer_reference\":\"%lld\","
        "\"location\":\"%s\",\"status\":\"%s\",\"authorised_t\":%lld,"
-       "\"lines\":[{\"sku\":\"%s\",\"qty\":%d,\"price\":25,"
-       "\"allocated\":%d,\"backorder\":%d,\"picked\":0}]",
+       "\"lines\":[{\"sku\":\"%s\",\"qty\":%d,\"price\":25,\"allocated\":%d,\"backorder\":%d,"
+       "\"picked\":0}]",
        n, (long long)t, n, OID(n), loc, backorder ? "BACKORDERED" : "ORDERED", (long long)t, sku, qty,
        qty - backorder, backorder);
     if (backorder)
@@ -243,6 +248,12 @@ static void sale(fixture *f, int64_t t, int n, const char *loc, const char *sku,
            "\"sale\":\"sale-%d-%lld\",\"order_number\":\"SO-%05d\",\"customer_reference\":\"%lld\","
            "\"sku\":\"%s\",\"location\":\"%s\",\"qty\":%d",
            n, (long long)t, n, OID(n), sku, loc, backorder);
+}
+
+static void sale(fixture *f, int64_t t, int n, const char *loc, const char *sku, int qty,
+                 int backorder)
+{
+    sale_at(f, t, t, n, loc, sku, qty, backorder);
 }
 
 static void sale_voided(fixture *f, int64_t t, int n, const char *loc)
@@ -526,10 +537,11 @@ TEST(measure, order_push_latency_runs_from_paid_to_the_sale_covering_every_unit)
 {
     fixture f;
     fx_init(&f);
-    /* 1: placed at 900, paid at 1000, its sale at 4000: 3000 ms. */
+    /* 1: placed at 900, paid at 1000, its sale's header at 2500, its lines
+     * authorised (stock allocated) at 4000: 3000 ms, not 1500. */
     checkout(&f, 900, 1, "A", 2, NULL, 0);
     paid(&f, 1000, 1);
-    sale(&f, 4000, 1, "W1", "A", 2, 0);
+    sale_at(&f, 2500, 4000, 1, "W1", "A", 2, 0);
     /* 2: split over two warehouses: the first sale (2500) covers 1 of 3
      * units, the second (6000) the rest: 6000 - 2000 = 4000 ms. */
     checkout(&f, 2000, 2, "A", 1, "B", 2);
@@ -542,6 +554,14 @@ TEST(measure, order_push_latency_runs_from_paid_to_the_sale_covering_every_unit)
     sale(&f, 3500, 3, "W1", "A", 1, 0);
     /* 4: placed but never paid (pending): neither paid nor unpushed. */
     checkout(&f, 3200, 4, "B", 1, NULL, 0);
+    /* 5: paid, its sale's header made but its lines never posted: a quote
+     * allocates nothing, so it is not pushed. */
+    checkout(&f, 3300, 5, "A", 1, NULL, 0);
+    paid(&f, 3300, 5);
+    jc(&f, 3400, "sale_created",
+       "\"id\":\"sale-5\",\"order_number\":\"SO-00005\",\"customer_reference\":\"%lld\","
+       "\"location\":\"W1\",\"status\":\"ESTIMATED\",\"application\":\"syncd\"",
+       OID(5));
     /* A sale for an order the run did not place counts for nothing. */
     sale(&f, 5000, 77, "W1", "A", 1, 0);
     fx_measure(&f);
@@ -552,9 +572,9 @@ TEST(measure, order_push_latency_runs_from_paid_to_the_sale_covering_every_unit)
     EXPECT_NEAR(metric(&f, "order_push_latency_ms.p50"), 3000, 30);
     EXPECT_NEAR(metric(&f, "order_push_latency_ms.p95"), 4000, 40);
     EXPECT_NEAR(metric(&f, "order_push_latency_ms.p99"), 4000, 40);
-    EXPECT_EQ_INT(metric(&f, "orders_paid"), 3);
+    EXPECT_EQ_INT(metric(&f, "orders_paid"), 4);
     EXPECT_EQ_INT(metric(&f, "orders_pushed"), 2);
-    EXPECT_EQ_INT(metric(&f, "orders_unpushed"), 1);
+    EXPECT_EQ_INT(metric(&f, "orders_unpushed"), 2);
     /* Nothing was acknowledged by a webhook, so nothing was dropped. */
     EXPECT_EQ_INT(metric(&f, "dropped_events"), 0);
     fx_free(&f);
@@ -954,6 +974,41 @@ TEST(measure, api_calls_429s_and_retries_per_system_and_per_order)
     fx_free(&f);
 }
 
+/* A sale write answered 200: POST of route (sale or sale/order). */
+static void sale_write(fixture *f, int64_t t, const char *route, int status)
+{
+    jc(f, t, "request",
+       "\"method\":\"POST\",\"path\":\"/ExternalApi/v2/%s\",\"route\":\"/ExternalApi/v2/%s\","
+       "\"status\":%d,\"client\":\"syncd\"",
+       route, route, status);
+}
+
+TEST(measure, what_a_pushed_order_costs)
+{
+    fixture f;
+    fx_init(&f);
+    /* Two orders paid; one pushed in its two writes (header, lines), plus a
+     * read and a header refused by the rate limit; the other never. */
+    checkout(&f, 100, 1, "A", 2, NULL, 0);
+    paid(&f, 100, 1);
+    checkout(&f, 200, 2, "A", 1, NULL, 0);
+    paid(&f, 200, 2);
+    request(&f, 1, 300, 200, "syncd");
+    sale_write(&f, 400, "sale", 503);
+    sale_write(&f, 500, "sale", 200);
+    sale_write(&f, 600, "sale/order", 200);
+    sale(&f, 600, 1, "W1", "A", 2, 0);
+    request(&f, 0, 700, 200, SHOP "#0");
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "orders_pushed"), 1);
+    EXPECT_EQ_INT(metric(&f, "api_calls.cin7"), 4);
+    EXPECT_NEAR(metric(&f, "api_calls.cin7_per_pushed_order"), 4, 1e-9);
+    EXPECT_NEAR(metric(&f, "api_calls.shopify_per_pushed_order"), 1, 1e-9);
+    EXPECT_NEAR(metric(&f, "api_calls.cin7_sale_writes_per_pushed_order"), 2, 1e-9);
+    EXPECT_NEAR(metric(&f, "api_calls.per_order"), 2.5, 1e-9); /* (4 + 1) / 2 paid */
+    fx_free(&f);
+}
+
 TEST(measure, per_order_figures_are_zero_without_paid_orders)
 {
     fixture f;
@@ -1122,7 +1177,7 @@ TEST(measure, every_metric_name_is_in_the_metrics_and_nothing_else_is_one)
             strncmp(*name, "po_draft_latency_ms.", 20) != 0)
             test_fail(__FILE__, __LINE__, "%s is null", *name);
     }
-    EXPECT_EQ_INT(n, 45);
+    EXPECT_EQ_INT(n, 46);
     double v = 0;
     EXPECT_EQ_INT(measure_lookup(f.m, "oversell_units", &v), 1);
     EXPECT_EQ_INT(v, 0);

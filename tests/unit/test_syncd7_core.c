@@ -5,10 +5,12 @@
  * uses to tell an order syncd has seen. */
 #include "../runner.h"
 
+#include "c7qty.h"
 #include "skumatch.h"
 #include "status.h"
 #include "store.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,92 +19,93 @@
 
 static const status_line two_lines[] = {{"A-1", 3, 0}, {"A-2", 2, 0}};
 
-/* A sale that has shipped, as GET sale reads for an Advanced sale: Status
- * stays ORDERED, the shipping fields say it shipped. */
+/* A sale that says it shipped (Status does not matter). */
 static const status_sale shipped = {"ORDERED", "SHIPPED", "FULFILLED"};
 
 /* A state that tells Shopify nothing: kind, state name, no units. */
-static void expect_none_sale(const status_sale *sale, const char *state)
+static void expect_none(const char *status, const char *shipping, const char *fulfilment,
+                        const char *state)
 {
     int64_t ship[2] = {-1, -1};
-    status_action a = status_map(sale, two_lines, 2, ship);
+    status_sale s = {status, shipping, fulfilment};
+    status_action a = status_map(&s, two_lines, 2, ship);
     if (a.kind != STATUS_NONE)
         test_fail(__FILE__, __LINE__, "status %s/%s/%s: expected no action, got kind %d",
-                  sale->status ? sale->status : "-", sale->shipping ? sale->shipping : "-",
-                  sale->fulfilment ? sale->fulfilment : "-", a.kind);
+                  status ? status : "-", shipping ? shipping : "-", fulfilment ? fulfilment : "-",
+                  a.kind);
     EXPECT_EQ_STR(a.state, state);
     EXPECT_TRUE(a.note && *a.note);
     EXPECT_EQ_INT(ship[0], 0);
     EXPECT_EQ_INT(ship[1], 0);
 }
 
-static void expect_none(const char *status, const char *state)
-{
-    status_sale s = {status, "NOT SHIPPED", "NOT FULFILLED"};
-    expect_none_sale(&s, state);
-}
-
 TEST(syncd7_status, before_shipping_nothing_reaches_shopify)
 {
-    expect_none("DRAFT", "not_ordered");
-    expect_none("ORDERING", "not_ordered");
-    expect_none("ESTIMATING", "not_ordered");
-    expect_none("ESTIMATED", "not_ordered");
-    expect_none("ORDERED", "ordered");
-    expect_none("AUTHORISED", "ordered");
-    expect_none("PICKING", "picked");
-    expect_none("PICKED", "picked");
-    expect_none("PACKING", "packed");
-    expect_none("PACKED", "packed");
-    expect_none("SHIPPING", "shipping");
+    expect_none("DRAFT", "NOT AVAILABLE", "NOT AVAILABLE", "not_ordered");
+    expect_none("ORDERING", "NOT AVAILABLE", "NOT AVAILABLE", "not_ordered");
+    expect_none("ESTIMATING", NULL, NULL, "not_ordered");
+    expect_none("ESTIMATED", NULL, NULL, "not_ordered");
+    expect_none("ORDERED", "NOT SHIPPED", "NOT FULFILLED", "ordered");
+    expect_none("PICKING", "NOT SHIPPED", "NOT FULFILLED", "picked");
+    expect_none("PICKED", "NOT SHIPPED", "NOT FULFILLED", "picked");
+    expect_none("PACKING", "NOT SHIPPED", "NOT FULFILLED", "packed");
+    expect_none("PACKED", "NOT SHIPPED", "NOT FULFILLED", "packed");
+    /* A shipment still DRAFT has not left. */
+    expect_none("SHIPPING", "SHIPPING", "NOT FULFILLED", "shipping");
+    /* An Advanced sale reads ORDERED while it ships: the parts decide. */
+    expect_none("ORDERED", "SHIPPING", "NOT FULFILLED", "ordered");
 }
 
 TEST(syncd7_status, backordered_voided_credited_and_unknown)
 {
-    expect_none("BACKORDERED", "backordered");
-    expect_none("CREDITED", "credited");
-    expect_none("TELEPORTED", "unknown");
-    expect_none(NULL, "unknown");
-    expect_none("", "unknown");
-    /* Cin7 has no SHIPPED sale Status: a sale that says so is unknown. */
-    expect_none("SHIPPED", "unknown");
-    /* A voided sale ships nothing, whatever its shipping fields say. */
-    status_sale voided = {"VOIDED", "SHIPPED", "FULFILLED"};
-    expect_none_sale(&voided, "voided");
+    expect_none("BACKORDERED", "NOT SHIPPED", "NOT FULFILLED", "backordered");
+    /* Voided wins over whatever the parts say. */
+    expect_none("VOIDED", "VOIDED", "VOIDED", "voided");
+    expect_none("VOIDED", "SHIPPED", "FULFILLED", "voided");
+    expect_none("CREDITED", NULL, NULL, "credited");
+    expect_none("TELEPORTED", NULL, NULL, "unknown");
+    expect_none(NULL, NULL, NULL, "unknown");
+    expect_none("", "", "", "unknown");
+}
+
+TEST(syncd7_status, there_is_no_shipped_status)
+{
+    /* Cin7 has no SHIPPED sale status: one that says so, with nothing in
+     * its parts, is not taken for a shipment. */
+    expect_none("SHIPPED", "NOT SHIPPED", "NOT FULFILLED", "unknown");
+    /* Invoiced or completed is not shipped either. */
+    expect_none("INVOICED", "NOT SHIPPED", "NOT FULFILLED", "invoiced");
+    expect_none("COMPLETED", NULL, NULL, "invoiced");
 }
 
 /* A state that ships: kind, state "shipped", every unit of the lines. */
-static void expect_fulfil(const status_sale *sale)
+static void expect_fulfil(const char *status, const char *shipping, const char *fulfilment)
 {
     int64_t ship[2] = {-1, -1};
-    status_action a = status_map(sale, two_lines, 2, ship);
+    status_sale s = {status, shipping, fulfilment};
+    status_action a = status_map(&s, two_lines, 2, ship);
     if (a.kind != STATUS_FULFIL)
-        test_fail(__FILE__, __LINE__, "expected a fulfillment, got kind %d", a.kind);
+        test_fail(__FILE__, __LINE__, "status %s/%s/%s: expected a fulfillment, got kind %d",
+                  status ? status : "-", shipping ? shipping : "-", fulfilment ? fulfilment : "-",
+                  a.kind);
     EXPECT_EQ_STR(a.state, "shipped");
     EXPECT_EQ_INT(ship[0], 3);
     EXPECT_EQ_INT(ship[1], 2);
 }
 
-TEST(syncd7_status, shipped_is_read_from_the_shipping_fields)
+TEST(syncd7_status, the_shipping_status_decides)
 {
-    expect_fulfil(&shipped);
-    /* Any case; either field alone says it; COMPLETED means shipped. */
-    status_sale s1 = {"ordered", "shipped", NULL}, s2 = {"PACKED", NULL, "FULFILLED"},
-                s3 = {"COMPLETED", NULL, NULL}, s4 = {"INVOICED", "SHIPPED", "FULFILLED"};
-    expect_fulfil(&s1);
-    expect_fulfil(&s2);
-    expect_fulfil(&s3);
-    expect_fulfil(&s4);
+    /* A Simple sale shipping on to INVOICED and COMPLETED; an Advanced one
+     * still ORDERED; either field is enough; any case. */
+    expect_fulfil("INVOICING", "SHIPPED", "FULFILLED");
+    expect_fulfil("INVOICED", "SHIPPED", "FULFILLED");
+    expect_fulfil("COMPLETED", "SHIPPED", "FULFILLED");
+    expect_fulfil("ORDERED", "SHIPPED", "FULFILLED");
+    expect_fulfil("ORDERED", "shipped", NULL);
+    expect_fulfil("ORDERED", NULL, "Fulfilled");
+    expect_fulfil("ORDERED", "PARTIALLY SHIPPED", "PARTIALLY FULFILLED");
     status_action a = status_map(&shipped, two_lines, 2, NULL); /* ship may be left out */
     EXPECT_EQ_INT(a.kind, STATUS_FULFIL);
-}
-
-TEST(syncd7_status, partly_shipped_and_invoiced_wait)
-{
-    status_sale part = {"ORDERED", "PARTIALLY SHIPPED", "PARTIALLY FULFILLED"};
-    expect_none_sale(&part, "partially_shipped");
-    status_sale inv = {"INVOICED", "NOT SHIPPED", "NOT FULFILLED"};
-    expect_none_sale(&inv, "invoiced");
 }
 
 /* What an allocation placed: units in all, units left over, partial or not. */
@@ -334,4 +337,45 @@ TEST(syncd7_store, reservation_exists_per_shop_and_order)
     EXPECT_EQ_INT(store_reservation_exists(st, "a.myshopify.com", "1001"), 1);
     EXPECT_EQ_INT(store_reservation_exists(st, NULL, "1001"), -1);
     store_close(st);
+}
+
+TEST(syncd7_qty, cin7_numbers_in_ten_thousandths)
+{
+    EXPECT_EQ_INT(c7qty_from(2.5), 25000);
+    EXPECT_EQ_INT(c7qty_from(0.1234), 1234);
+    EXPECT_EQ_INT(c7qty_from(0.00005), 1);   /* half away from zero */
+    EXPECT_EQ_INT(c7qty_from(-0.00005), -1);
+    EXPECT_EQ_INT(c7qty_from(0.00004), 0);
+    /* Whole units: sellable rounds down, held rounds up, negatives too. */
+    EXPECT_EQ_INT(c7qty_floor(c7qty_from(2.9999)), 2);
+    EXPECT_EQ_INT(c7qty_ceil(c7qty_from(2.0001)), 3);
+    EXPECT_EQ_INT(c7qty_floor(c7qty_from(-0.5)), -1);
+    EXPECT_EQ_INT(c7qty_ceil(c7qty_from(-0.5)), 0);
+    EXPECT_EQ_INT(c7qty_floor(c7qty_from(3)), 3);
+    EXPECT_EQ_INT(c7qty_ceil(c7qty_from(3)), 3);
+}
+
+TEST(syncd7_qty, outside_numbers_cannot_overflow_a_sum)
+{
+    /* Whatever an answer says, a number is held within +-C7QTY_MAX and sums
+     * stay there (no signed overflow, which the sanitizer build traps). */
+    EXPECT_EQ_INT(c7qty_from(1e300), C7QTY_MAX);
+    EXPECT_EQ_INT(c7qty_from(-1e300), -C7QTY_MAX);
+    EXPECT_EQ_INT(c7qty_from(NAN), 0);
+    int64_t s = 0;
+    for (int i = 0; i < 100; i++)
+        s = c7qty_add(s, c7qty_from(9e17));
+    EXPECT_EQ_INT(s, C7QTY_MAX);
+    for (int i = 0; i < 300; i++)
+        s = c7qty_add(s, c7qty_from(-9e17));
+    EXPECT_EQ_INT(s, -C7QTY_MAX);
+    EXPECT_EQ_INT(c7qty_add(c7qty_from(1.5), c7qty_from(2.25)), 37500);
+}
+
+TEST(syncd7_qty, line_totals_to_the_cent)
+{
+    EXPECT_NEAR(c7qty_line_total(3, 19.99, 0), 59.97, 1e-9);
+    EXPECT_NEAR(c7qty_line_total(2.5, 4, 10), 9.0, 1e-9);
+    EXPECT_NEAR(c7qty_line_total(1, 0.125, 0), 0.13, 1e-9); /* half away from zero */
+    EXPECT_NEAR(c7qty_line_total(7, 10, 100), 0.0, 1e-9);
 }

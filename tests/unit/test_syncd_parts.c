@@ -97,11 +97,6 @@ TEST(syncd_config, errors_name_the_json_path)
          "\"shops\":[{\"domain\":\"d\",\"base_url\":\"b\",\"access_token\":\"t\",\"api_secret\":\"s\"}],"
          "\"locations\":[{\"name\":\"A\"}],\"regions\":[{\"country\":\"AU\",\"locations\":[\"B\"]}]}",
          "$.regions[0].locations[0]: \"B\" is not in $.locations"},
-        {"{\"cin7\":{\"base_url\":\"u\",\"account_id\":\"a\",\"application_key\":\"k\",\"tax_rule\":\"\"}}",
-         "$.cin7.tax_rule: expected a tax rule name of 1 to 50 characters"},
-        {"{\"cin7\":{\"base_url\":\"u\",\"account_id\":\"a\",\"application_key\":\"k\","
-         "\"customer\":\"%s %d\"}}",
-         "$.cin7.customer: expected a customer name, with at most one %s"},
         {"{\"coalesce_window\":\"soon\"}", "$.coalesce_window: bad duration"},
         {"{\"port\":1,", "test.json: line 1"},
     };
