@@ -335,9 +335,13 @@ void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outc
 void cin7_post_order(cin7 *c, const char *path, const cJSON *body, int prio, outcome *out)
 {
     char *text = json_print(body);
-    /* The lines replace the order's: safe to repeat, so an idempotent call
-     * (a dropped connection may be retried at once). */
-    cin7_call(c, "POST", path, text, prio, 1, out);
+    /* A DRAFT order's lines replace the order's: safe to repeat, so a
+     * dropped connection may be retried at once. An AUTHORISED one is not:
+     * Cin7 refuses to post an order that is no longer a draft, so a lost
+     * answer is an unknown outcome the caller reads back. */
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(body, "Status");
+    int again = cJSON_IsString(st) && strcmp(st->valuestring, "DRAFT") == 0;
+    cin7_call(c, "POST", path, text, prio, again, out);
     free(text);
 }
 

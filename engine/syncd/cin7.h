@@ -75,7 +75,9 @@ cJSON *cin7_line_json(const cin7_line *l, int purchase);
  * (malloc'd). The outcome may be LOOKUP: the sale may exist. */
 void cin7_sale_create(cin7 *c, const cJSON *sale, int prio, char **sale_id, outcome *out);
 /* POST sale/order (or purchase/order: path) with body: the lines replace
- * the order's, so a repeat is harmless while the order is not authorised. */
+ * the order's, so a DRAFT is retried at once after a dropped connection;
+ * an AUTHORISED post is not (Cin7 refuses a second one): its outcome may
+ * be LOOKUP, and the caller reads the order back. */
 void cin7_post_order(cin7 *c, const char *path, const cJSON *body, int prio, outcome *out);
 /* The live (not voided) sale whose ExternalID is external_id, through
  * saleList's ExternalID filter: DONE with *sale_id NULL when none exists;

@@ -134,6 +134,16 @@ TEST(mock_shopify, concurrent_checkouts_on_one_unit)
 
 /* orders/create and orders/paid arrive signed with the app secret, with
  * Shopify's headers; both topics of the checkout share the event id. */
+/* e2e_wait condition: the mock's journal has three successful webhook
+ * attempts. */
+static int three_attempts_noted(void *ud)
+{
+    cJSON *j = e2e_journal(ud);
+    int n = ms_journal_count(j, "webhook_attempt", "ok", "true");
+    cJSON_Delete(j);
+    return n >= 3;
+}
+
 TEST(mock_shopify, webhooks_are_signed_with_shopify_headers)
 {
     const char *const topics[] = {"orders/create", "orders/paid", "inventory_levels/update", NULL};
@@ -182,6 +192,9 @@ TEST(mock_shopify, webhooks_are_signed_with_shopify_headers)
     EXPECT_EQ_INT(levels, 1);
     EXPECT_EQ_STR(event_create, event_paid);
     EXPECT_TRUE(strcmp(wid[0], wid[1]) != 0 && strcmp(wid[1], wid[2]) != 0);
+    /* The mock notes an attempt once the answer is back, which can be
+     * after the receiver has handed the body over. */
+    EXPECT_TRUE(e2e_wait(three_attempts_noted, &s, 10000));
     cJSON *j = e2e_journal(&s);
     EXPECT_EQ_INT(ms_journal_count(j, "webhook_attempt", "ok", "true"), 3);
     EXPECT_EQ_INT(ms_journal_count(j, "order_created", NULL, NULL), 1);
