@@ -104,6 +104,11 @@ typedef struct {
  * PERMANENT. Free with shopify_order_free (also after a failure). */
 void shopify_order_read(shopify *s, const char *order_id, shopify_order *out, outcome *o);
 void shopify_order_free(shopify_order *ord);
+/* Whether Shopify has order order_id (a number) cancelled: on DONE,
+ * *cancelled is 1 when its cancelledAt is set. An order Shopify does not
+ * have is PERMANENT. */
+void shopify_order_cancelled(shopify *s, const char *order_id, int prio, int *cancelled,
+                             outcome *o);
 int shopify_order_has_tracking(const shopify_order *ord, const char *tracking);
 
 typedef struct {

@@ -258,13 +258,20 @@ static const char ORDER_QUERY[] =
     " fulfillmentHolds { id reason }"
     " lineItems(first: 50) { nodes { id remainingQuantity lineItem { id } } } } } } }";
 
-void shopify_order_read(shopify *s, const char *order_id, shopify_order *out, outcome *o)
+/* A GraphQL body asking query of the order whose number is order_id. */
+static cJSON *order_query(const char *query, const char *order_id)
 {
-    memset(out, 0, sizeof *out);
-    cJSON *body = shopify_gql_body(ORDER_QUERY);
+    cJSON *body = shopify_gql_body(query);
     char *gid = xasprintf("gid://shopify/Order/%s", order_id);
     cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(body, "variables"), "id", gid);
     free(gid);
+    return body;
+}
+
+void shopify_order_read(shopify *s, const char *order_id, shopify_order *out, outcome *o)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *body = order_query(ORDER_QUERY, order_id);
     cJSON *data = NULL;
     /* Requested cost, as Shopify counts it: about 590 of the 1000 a query
      * may ask for (the order, 50 line items, fulfillments, 5 fulfillment
@@ -304,6 +311,25 @@ void shopify_order_read(shopify *s, const char *order_id, shopify_order *out, ou
         }
     }
     out->raw = cJSON_DetachItemFromObjectCaseSensitive(data, "order");
+    cJSON_Delete(data);
+}
+
+void shopify_order_cancelled(shopify *s, const char *order_id, int prio, int *cancelled,
+                             outcome *o)
+{
+    *cancelled = 0;
+    cJSON *body = order_query("query($id: ID!) { order(id: $id) { id cancelledAt } }", order_id);
+    cJSON *data = NULL;
+    shopify_graphql(s, body, 1, prio, &data, o);
+    if (!data)
+        return;
+    const cJSON *ord = at(data, "order", NULL);
+    if (!cJSON_IsObject(ord)) {
+        o->action = POLICY_PERMANENT;
+        snprintf(o->error, sizeof o->error, "shopify order %.40s does not exist", order_id);
+    } else {
+        *cancelled = str(ord, "cancelledAt") != NULL;
+    }
     cJSON_Delete(data);
 }
 

@@ -125,6 +125,7 @@ typedef enum {
     S_QUEUE_DEL,
     S_DONE_ADD,
     S_RETRY,
+    S_UNLEASE,
     S_TO_DLQ,
     S_FROM_DLQ,
     S_DLQ_DEL,
@@ -172,10 +173,14 @@ static const char *const stmt_sql[N_STMTS] = {
     [S_LEASE_PICK] = "SELECT id, source, topic, shop, body, priority, attempts, received_at,"
                      " last_error FROM queue WHERE leased_until <= ?1 AND ready_at <= ?1"
                      " ORDER BY priority DESC, id LIMIT ?2",
-    [S_LEASE_SET] = "UPDATE queue SET leased_until = ?2 WHERE id = ?1",
+    /* A try counts when it is leased, not when its handler returns: an
+     * event whose handler crashes the process still uses up its tries. */
+    [S_LEASE_SET] = "UPDATE queue SET leased_until = ?2, attempts = attempts + 1 WHERE id = ?1",
     [S_QUEUE_DEL] = "DELETE FROM queue WHERE id = ?1",
     [S_DONE_ADD] = "UPDATE meta SET v = v + ?1 WHERE k = 'done'",
-    [S_RETRY] = "UPDATE queue SET attempts = attempts + 1, last_error = ?3, leased_until = 0,"
+    [S_UNLEASE] = "UPDATE queue SET leased_until = 0, attempts = max(attempts - 1, 0)"
+                  " WHERE id = ?1 AND leased_until > 0",
+    [S_RETRY] = "UPDATE queue SET last_error = ?3, leased_until = 0,"
                 " ready_at = ?2 WHERE id = ?1",
     [S_TO_DLQ] = "INSERT INTO dlq(id, source, topic, shop, body, priority, attempts, received_at,"
                  " last_error, reason, dead_at) SELECT id, source, topic, shop, body, priority,"
@@ -241,6 +246,7 @@ typedef enum {
     OP_LEASE,
     OP_ACK,
     OP_RETRY,
+    OP_UNLEASE,
     OP_DEAD,
     OP_REQUEUE,
     OP_IDEM_CLAIM,
@@ -540,6 +546,7 @@ static int op_lease(store *s, wreq *r)
             free_events(r->in.lease.out, n);
             return -1;
         }
+        r->in.lease.out[i]->attempts++;
     }
     r->n = n;
     return (int)n;
@@ -557,6 +564,13 @@ static int op_ack(store *s, wreq *r)
 static int op_retry(store *s, wreq *r)
 {
     if (wrun(s, S_RETRY, ARGS(INT(r->in.ev.id), INT(r->in.ev.t), TEXT(r->in.ev.text))) < 0)
+        return -1;
+    return unchanged(s) ? 1 : 0;
+}
+
+static int op_unlease(store *s, wreq *r)
+{
+    if (wrun(s, S_UNLEASE, ARGS(INT(r->in.ev.id))) < 0)
         return -1;
     return unchanged(s) ? 1 : 0;
 }
@@ -645,6 +659,7 @@ static int apply(store *s, wreq *r)
     case OP_LEASE: return op_lease(s, r);
     case OP_ACK: return op_ack(s, r);
     case OP_RETRY: return op_retry(s, r);
+    case OP_UNLEASE: return op_unlease(s, r);
     case OP_DEAD: return op_move(s, r, S_TO_DLQ, S_QUEUE_DEL);
     case OP_REQUEUE: return op_move(s, r, S_FROM_DLQ, S_DLQ_DEL);
     case OP_IDEM_CLAIM: return op_idem_claim(s, r);
@@ -1073,6 +1088,12 @@ int store_ack(store *s, int64_t id)
 int store_retry(store *s, int64_t id, int64_t ready_at, const char *error)
 {
     wreq r = {.op = OP_RETRY, .in.ev = {id, ready_at, error}};
+    return submit(s, &r);
+}
+
+int store_unlease(store *s, int64_t id)
+{
+    wreq r = {.op = OP_UNLEASE, .in.ev = {id, 0, NULL}};
     return submit(s, &r);
 }
 

@@ -75,7 +75,7 @@ typedef struct {
     char *source, *topic, *shop, *body;
     size_t body_len;
     int priority;
-    int attempts;        /* failed tries so far */
+    int attempts;        /* tries so far, this lease included */
     int64_t received_at;
     char *last_error;    /* NULL when none */
 } store_event;
@@ -88,19 +88,23 @@ enum { STORE_NEW = 1, STORE_DUPLICATE = 2 };
 int store_enqueue(store *s, const store_event_in *ev, int64_t *id);
 /* Leases up to max ready events (not leased, or lease expired; ready_at <=
  * now), highest priority first, then oldest; each is leased until now +
- * lease_ms. Fills out[0..n) (caller frees each with store_event_free).
- * Returns n, or -1. */
+ * lease_ms and counts a try (attempts+1), so an event whose handler never
+ * returns, because it crashed the process, still runs out of tries. Fills
+ * out[0..n) (caller frees each with store_event_free). Returns n, or -1. */
 int store_lease(store *s, int64_t now, int64_t lease_ms, store_event **out, size_t max);
 void store_event_free(store_event *e);
 /* store_ack, store_retry and store_dead return 0, 1 when id is not in the
  * queue (already acked or dead), -1 on error. */
 /* The event's work is done: it leaves the queue (counted in done). */
 int store_ack(store *s, int64_t id);
-/* A try failed: attempts+1, last_error kept, lease released, ready again at
- * ready_at. */
+/* A try failed: last_error kept, lease released, ready again at ready_at
+ * (the try was counted by store_lease). */
 int store_retry(store *s, int64_t id, int64_t ready_at, const char *error);
-/* Gives up: the event moves to the dead-letter queue with its reason;
- * attempts stays as store_retry left it. */
+/* A leased event that was not tried after all (shutdown came first): lease
+ * released and its try given back. */
+int store_unlease(store *s, int64_t id);
+/* Gives up: the event moves to the dead-letter queue with its reason and
+ * its tries. */
 int store_dead(store *s, int64_t id, int64_t now, const char *reason);
 /* Stores an event that is dead on arrival (malformed but correctly signed):
  * straight into the dead-letter queue, deduplicated like store_enqueue. */

@@ -267,7 +267,7 @@ static void settle(syncd *sd, const store_event *ev, const handled *h, rng *r)
         log_event(LOG_DEBUG, evid, "%s done", ev->topic);
         return;
     }
-    int give_up = h->kind == H_DEAD || ev->attempts + 1 >= sd->cfg.max_attempts;
+    int give_up = h->kind == H_DEAD || ev->attempts >= sd->cfg.max_attempts;
     if (!give_up) {
         /* The backoff grows with the event's tries. The handler's wait only
          * knows its last call (an inline backoff of a few seconds at most,
@@ -276,20 +276,20 @@ static void settle(syncd *sd, const store_event *ev, const handled *h, rng *r)
          * Cin7 outage and be dead-lettered, where the budget is meant to be
          * about half an hour. */
         retry_policy rp = {sd->cfg.max_attempts, sd->cfg.retry_base_ms, sd->cfg.retry_cap_ms};
-        int64_t wait = retry_backoff_ms(&rp, ev->attempts + 1, r);
+        int64_t wait = retry_backoff_ms(&rp, ev->attempts, r);
         if (h->wait_ms > wait)
             wait = h->wait_ms;
         store_retry(sd->st, ev->id, now + wait, h->reason);
         store_audit(sd->st, ev->id, now, "retry", h->reason);
         metrics_inc(sd->m, "syncd_events_retried_total", 1);
         log_event(LOG_INFO, evid, "%s: try %d failed, again in %lld ms: %s", ev->topic,
-                  ev->attempts + 1, (long long)wait, h->reason);
+                  ev->attempts, (long long)wait, h->reason);
         return;
     }
     store_dead(sd->st, ev->id, now, h->reason);
     store_audit(sd->st, ev->id, now, "dead", h->reason);
     metrics_inc(sd->m, "syncd_events_dead_total", 1);
-    log_event(LOG_ERROR, evid, "%s dead-lettered after %d tries: %s", ev->topic, ev->attempts + 1,
+    log_event(LOG_ERROR, evid, "%s dead-lettered after %d tries: %s", ev->topic, ev->attempts,
               h->reason);
     /* Unmapped SKUs alert from the handler with the SKU named. */
     if (strncmp(h->reason, "unmapped SKU", 12) != 0) {
@@ -331,7 +331,20 @@ static void *worker_main(void *arg)
             continue;
         }
         for (int i = 0; i < n; i++) {
-            if (!sd->stopping) {
+            if (sd->stopping) {
+                /* Never tried: its try is given back for the next start. */
+                store_unlease(sd->st, evs[i]->id);
+            } else if (evs[i]->attempts > sd->cfg.max_attempts) {
+                /* Earlier leases never settled: its handler stopped the
+                 * process each time (a crash, or kill -9 mid-work). Running
+                 * it again would stop it again. */
+                handled h = handled_dead("handler did not finish in %d tries (syncd stopped "
+                                         "while handling it each time)%s%.200s",
+                                         evs[i]->attempts - 1,
+                                         evs[i]->last_error ? "; last error: " : "",
+                                         evs[i]->last_error ? evs[i]->last_error : "");
+                settle(sd, evs[i], &h, &jitter);
+            } else {
                 handled h = dispatch(sd, evs[i]);
                 /* A handler cut short by shutdown leaves its event leased:
                  * the next start releases it. */

@@ -117,7 +117,8 @@ TEST(store, lifecycle_lease_ack_retry_dead)
     EXPECT_EQ_STR(ev[0]->shop, "demo.myshopify.com");
     EXPECT_EQ_INT(ev[0]->priority, 5);
     EXPECT_EQ_INT(ev[0]->received_at, 101);
-    EXPECT_EQ_INT(ev[0]->attempts, 0);
+    /* The lease itself counts the try. */
+    EXPECT_EQ_INT(ev[0]->attempts, 1);
     EXPECT_TRUE(ev[0]->last_error == NULL);
     free_all(ev, 2);
     n = counts(s, 200);
@@ -141,12 +142,12 @@ TEST(store, lifecycle_lease_ack_retry_dead)
     EXPECT_EQ_INT(store_lease(s, 499, 1000, ev, 8), 0);
     EXPECT_EQ_INT(store_lease(s, 500, 1000, ev, 8), 1);
     EXPECT_EQ_INT(ev[0]->id, a);
-    EXPECT_EQ_INT(ev[0]->attempts, 1);
+    EXPECT_EQ_INT(ev[0]->attempts, 2);
     EXPECT_EQ_STR(ev[0]->last_error, "HTTP 503");
     free_all(ev, 1);
     EXPECT_EQ_INT(store_retry(s, a, 500, "HTTP 429"), 0);
     EXPECT_EQ_INT(store_lease(s, 500, 1000, ev, 8), 1);
-    EXPECT_EQ_INT(ev[0]->attempts, 2);
+    EXPECT_EQ_INT(ev[0]->attempts, 3);
     EXPECT_EQ_STR(ev[0]->last_error, "HTTP 429");
     free_all(ev, 1);
 
@@ -159,8 +160,17 @@ TEST(store, lifecycle_lease_ack_retry_dead)
     EXPECT_EQ_INT(store_lease(s, 1199, 1000, ev, 8), 0);
     EXPECT_EQ_INT(store_lease(s, 1200, 1000, ev, 8), 1);
     EXPECT_EQ_INT(ev[0]->id, c);
+    /* A lease that ran out without a settlement (its handler never came
+     * back) was a try all the same. */
+    EXPECT_EQ_INT(ev[0]->attempts, 2);
     free_all(ev, 1);
     EXPECT_EQ_INT(counts(s, 1200).leased, 1);
+    /* Unleased: ready at once, the untried lease's count given back. */
+    EXPECT_EQ_INT(store_unlease(s, c), 0);
+    EXPECT_EQ_INT(store_unlease(s, c), 1);
+    EXPECT_EQ_INT(store_lease(s, 1200, 1000, ev, 8), 1);
+    EXPECT_EQ_INT(ev[0]->attempts, 2);
+    free_all(ev, 1);
     EXPECT_EQ_INT(store_ack(s, c), 0);
 
     n = counts(s, 1300);
@@ -328,7 +338,7 @@ TEST(store, dlq_list_requeue_and_dead_on_arrival)
     EXPECT_EQ_INT(store_lease(s, 2999, 10, ev, 4), 0);
     EXPECT_EQ_INT(store_lease(s, 3000, 10, ev, 4), 1);
     EXPECT_EQ_INT(ev[0]->id, x);
-    EXPECT_EQ_INT(ev[0]->attempts, 0);
+    EXPECT_EQ_INT(ev[0]->attempts, 1);
     EXPECT_EQ_INT(ev[0]->priority, 2);
     EXPECT_EQ_INT(ev[0]->received_at, 10);
     EXPECT_EQ_STR(ev[0]->body, "{\"x\":1}");
