@@ -146,6 +146,7 @@ typedef struct {
     int64_t rows;  /* rows read, for paging */
     strmap *index; /* "sku\tlocation" -> slot */
     sums *sum;
+    const outcome *out; /* the page's call */
 } avail_ctx;
 
 static int64_t q4(const cJSON *o, const char *key)
@@ -156,9 +157,14 @@ static int64_t q4(const cJSON *o, const char *key)
 
 static int avail_page(cJSON *v, int n, void *ud)
 {
-    (void)n;
     avail_ctx *a = ud;
     cin7_snapshot *snap = a->snap;
+    /* The figures stand as of the moment the first page left, after its
+     * wait for a rate-limit permit: a sale allocated during that wait is
+     * in them, and taking the moment before the wait would count it twice
+     * (once in the figures, once as routed or pending). */
+    if (n == 1)
+        snap->read_started = a->out->sent_at;
     int got = 0;
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(v, "ProductAvailabilityList"))
@@ -195,13 +201,12 @@ static int avail_page(cJSON *v, int n, void *ud)
 void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, outcome *out)
 {
     memset(snap, 0, sizeof *snap);
-    snap->read_started = clock_now_ms(c->out.clk);
     sbuf filter = SBUF_INIT;
     if (sku) {
         sbuf_puts(&filter, "&Sku=");
         sbuf_urlenc(&filter, sku);
     }
-    avail_ctx a = {c, snap, 0, 0, strmap_new(0), NULL};
+    avail_ctx a = {c, snap, 0, 0, strmap_new(0), NULL, out};
     if (each_page(c, "ref/productavailability?", sbuf_str(&filter), prio, out, avail_page, &a) < 0) {
         cin7_snapshot_free(snap);
     } else {

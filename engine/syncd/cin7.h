@@ -33,7 +33,7 @@ typedef struct {
 typedef struct {
     cin7_row *rows;
     size_t n;
-    int64_t read_started; /* sim ms when the first page was requested */
+    int64_t read_started; /* sim ms the first page's request left (after its permit) */
 } cin7_snapshot;
 
 cin7 *cin7_new(const char *base_url, const char *account, const char *key, int calls_per_minute,

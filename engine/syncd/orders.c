@@ -165,7 +165,11 @@ static cJSON *make_plan(syncd *sd, const sorder_address *sa, const line *lines, 
     for (size_t j = 0; j < n; j++) {
         qty[j] = lines[j].qty;
         for (size_t l = 0; l < cfg->n_locations; l++)
+        {
             avail[l * n + j] = stockcache_routable(sd->cache, lines[j].sku, cfg->locations[l].name);
+            log_debug("route: %s at %s: %lld routable", lines[j].sku, cfg->locations[l].name,
+                      (long long)avail[l * n + j]);
+        }
     }
     route_plan p;
     cJSON *plan = cJSON_CreateArray();

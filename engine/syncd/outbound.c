@@ -44,6 +44,7 @@ void outbound_call(outbound *o, const httpc_req *req, int prio, int idempotent, 
             snprintf(out->error, sizeof out->error, "%s: shutting down", o->system);
             return;
         }
+        out->sent_at = clock_now_ms(o->clk);
         int64_t t0 = clock_mono_us();
         httpc_do(&r, &out->resp);
         char lat[96];

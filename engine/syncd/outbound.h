@@ -35,6 +35,7 @@ typedef struct {
     policy_action action;   /* DONE, PERMANENT, GIVE_UP, RETRY (later), LOOKUP */
     int64_t wait_ms;        /* RETRY, LOOKUP: wait before the next try */
     int attempts;           /* tries made in this call */
+    int64_t sent_at;        /* sim ms the last try left, after its rate-limit permit */
     httpc_resp resp;        /* the last answer; free with outbound_done */
     char error[320];        /* what went wrong, for logs and the DLQ */
 } outcome;

@@ -1,8 +1,9 @@
 /*
  * syncd's view of Cin7 stock per SKU x location: Available (and OnHand,
  * Allocated, OnOrder, InTransit) with the moment the figures stand for
- * ("as of": when the read that produced them started, or a webhook's
- * arrival less a safety margin). Fed by batched availability reads and by
+ * ("as of": when the read that produced them left for Cin7, after its
+ * wait for a rate-limit permit, so sales allocated during that wait are
+ * not counted twice). Fed by batched availability reads and by
  * Cin7 stock webhooks; read by routing and by the inventory sync, which
  * subtracts the orders the figures cannot yet reflect. Thread-safe.
  */

@@ -5,6 +5,8 @@
 #include "config.h"
 #include "gate.h"
 #include "metrics.h"
+#include "outbound.h"
+#include "../e2e/e2e.h"
 #include "stockcache.h"
 
 #include <pthread.h>
@@ -164,6 +166,50 @@ TEST(gate, window_limit_then_priority_first)
     EXPECT_GE_INT(clock_now_ms(&clk) - t0, 60000);
     gate_stop(g);
     EXPECT_EQ_INT(gate_acquire(g, PRIO_URGENT, 1), -1);
+    gate_free(g);
+}
+
+/* ---- outbound --------------------------------------------------------------- */
+
+static void answer_ok(httpd_req *r, void *ud)
+{
+    (void)ud;
+    httpd_reply_json_text(r, 200, "{}");
+}
+
+TEST(outbound, a_call_is_stamped_when_it_leaves_not_when_it_queues)
+{
+    /* Figures read from Cin7 stand as of the moment the read left: a read
+     * that queued behind the rate limit while sales were allocated shows
+     * those sales, and stamping it with the moment it queued would count
+     * them twice (syncd's routing and pending units did). */
+    sclock clk;
+    clock_init(&clk, 100.0, -1); /* a simulated minute is 600 real ms */
+    gate *g = gate_window(1, 60000, &clk);
+    metrics *m = metrics_new();
+    httpd *srv = e2e_listen("GET", "/x", answer_ok, NULL, 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/x", (unsigned)httpd_port(srv));
+    outbound o = {.system = "cin7", .gate = g, .m = m, .clk = &clk,
+                  .pol = {3, 1000, 10000}, .inline_attempts = 1, .inline_wait_cap = 10000,
+                  .timeout_ms = 600000};
+    httpc_req req = {.method = "GET", .url = url};
+    outcome a, b;
+    int64_t t0 = clock_now_ms(&clk);
+    outbound_call(&o, &req, PRIO_NORMAL, 1, 1, &a);
+    EXPECT_EQ_INT(a.action, POLICY_DONE);
+    EXPECT_GE_INT(a.sent_at, t0);
+    EXPECT_LT_INT(a.sent_at - t0, 60000);
+    /* The window holds one call: the second waits for it to roll, and is
+     * stamped when it leaves. */
+    outbound_call(&o, &req, PRIO_NORMAL, 1, 1, &b);
+    EXPECT_EQ_INT(b.action, POLICY_DONE);
+    EXPECT_GE_INT(b.sent_at, t0 + 60000);
+    EXPECT_LE_INT(b.sent_at, clock_now_ms(&clk));
+    outbound_done(&a);
+    outbound_done(&b);
+    httpd_free(srv);
+    metrics_free(m);
     gate_free(g);
 }
 
