@@ -55,7 +55,7 @@ surge_SRCS  := $(sort $(wildcard harness/*.c)) $(ENGINE_CORE)
 PROGRAMS    += $(if $(wildcard harness/main.c),surge)
 
 # syncd modules that link without the rest of syncd, for unit tests.
-SYNCD_PARTS := $(addprefix engine/syncd/,store.c config.c gate.c metrics.c stockcache.c sorder.c outbound.c)
+SYNCD_PARTS := $(addprefix engine/syncd/,store.c config.c gate.c metrics.c stockcache.c sorder.c c7event.c outbound.c)
 # Harness modules that link without its main, for unit tests.
 HARNESS_PARTS := $(filter-out harness/main.c,$(sort $(wildcard harness/*.c)))
 # mock-shopify's pure parsers (GraphQL documents, configs), for their unit

@@ -9,6 +9,7 @@
  */
 #include "fulfil.h"
 
+#include "c7event.h"
 #include "c7qty.h"
 #include "json.h"
 #include "log.h"
@@ -136,21 +137,6 @@ static void info_from_sale(const cJSON *v, sale_info *s)
     shipped_lines(v, s);
     if (!s->tracking)
         s->tracking = dup_of(v, "CombinedTrackingNumbers");
-}
-
-/* The SaleID a Cin7 sale event names: a thin notification {SaleID,
- * SaleOrderNumber, EventType} or a saleList row queued by reconciliation.
- * Returns 0 with *id (malloc'd, NULL when the body names none), or -1 when
- * the body is not a JSON object. */
-static int sale_of_event(const store_event *ev, char **id)
-{
-    *id = NULL;
-    cJSON *v = json_parse(ev->body, ev->body_len, NULL);
-    int rc = cJSON_IsObject(v) ? 0 : -1;
-    if (rc == 0)
-        *id = dup_of(v, "SaleID");
-    cJSON_Delete(v);
-    return rc;
 }
 
 /* GET sale?ID: the sale as it is now. Returns 0, or -1 with *h saying what
@@ -391,15 +377,12 @@ handled fulfil_sale(syncd *sd, const store_event *ev)
     }
     if (!syncd_catalog(sd))
         return handled_retry(2000, "catalog not loaded yet");
-    char *id = NULL;
-    if (sale_of_event(ev, &id) != 0)
-        return handled_dead("sale event body is not a JSON object");
-    if (!id)
-        return handled_dead("sale event has no SaleID");
+    char id[C7EVENT_ID_LEN], why[300];
+    if (c7event_sale_id(ev->body, ev->body_len, id, why, sizeof why) != 0)
+        return handled_dead("sale notification refused: %s", why);
     pthread_mutex_lock(&one_at_a_time);
     handled h = fulfil_locked(sd, ev, evid, id);
     pthread_mutex_unlock(&one_at_a_time);
-    free(id);
     return h;
 }
 
@@ -408,16 +391,13 @@ handled fulfil_backordered(syncd *sd, const store_event *ev)
     int64_t now = clock_now_ms(&sd->clk);
     char evid[32];
     snprintf(evid, sizeof evid, "ev-%lld", (long long)ev->id);
-    char *id = NULL;
-    if (sale_of_event(ev, &id) != 0)
-        return handled_dead("sale event body is not a JSON object");
-    if (!id)
-        return handled_dead("sale event has no SaleID");
+    char id[C7EVENT_ID_LEN], why[300];
+    if (c7event_sale_id(ev->body, ev->body_len, id, why, sizeof why) != 0)
+        return handled_dead("sale notification refused: %s", why);
     /* Only logged: read at bulk priority, behind orders and stock. */
     sale_info s;
     handled h = handled_done();
     int rc = read_sale(sd, id, PRIO_BULK, &s, &h);
-    free(id);
     if (rc != 0)
         return h;
     if (fulfil_shop_of(sd, s.external) >= 0) {

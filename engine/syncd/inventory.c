@@ -17,6 +17,7 @@
 #include "handlers.h"
 
 #include "avail.h"
+#include "c7event.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -30,34 +31,19 @@
 handled stock_changed(syncd *sd, const store_event *ev)
 {
     handled h = {H_DONE, 0, ""};
-    cJSON *v = json_parse(ev->body, ev->body_len, NULL);
-    const cJSON *rows = v;
-    if (cJSON_IsObject(v)) {
-        /* Some senders wrap the rows: take the first array inside. */
-        const cJSON *it;
-        rows = NULL;
-        cJSON_ArrayForEach(it, v) if (!rows && cJSON_IsArray(it)) rows = it;
-    }
-    if (!cJSON_IsArray(rows)) {
-        cJSON_Delete(v);
-        h.kind = H_DEAD;
-        snprintf(h.reason, sizeof h.reason, "stock change body is not a JSON array of rows");
-        return h;
-    }
+    char **skus = NULL, why[400];
     size_t n = 0;
-    const char **skus = xcalloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof *skus);
-    const cJSON *row;
-    cJSON_ArrayForEach(row, rows)
-    {
-        const cJSON *sku = cJSON_GetObjectItemCaseSensitive(row, "SKU");
-        if (cJSON_IsString(sku))
-            skus[n++] = sku->valuestring;
-    }
+    int rc = c7event_stock_skus(ev->body, ev->body_len, &skus, &n, why, sizeof why);
+    if (rc < 0)
+        return handled_dead("stock notification refused: %s", why);
+    /* The good rows are synced even when others are refused: one bad row
+     * never holds back other SKUs. The bad ones are dead-lettered. */
     sd->stock_changed = 1;
-    syncd_mark_dirty(sd, skus, n);
+    syncd_mark_dirty(sd, (const char *const *)skus, n);
     metrics_inc(sd->m, "syncd_stock_rows_total", (int64_t)n);
-    free(skus);
-    cJSON_Delete(v);
+    c7event_skus_free(skus, n);
+    if (rc > 0)
+        h = handled_dead("stock notification: %s", why);
     return h;
 }
 

@@ -189,3 +189,51 @@ TEST_T(syncd_e2e, an_event_that_stops_syncd_each_time_is_dead_lettered, 180)
     (void)order;
     sdt_stop(&w);
 }
+
+/* POSTs body to syncd's Cin7 webhook route as the given type; the answer
+ * must be 200 (Cin7 must not retry a body it will never take). */
+static void send_cin7(const sdt_world *w, const char *type, const char *body)
+{
+    const char *hdrs[] = {"Authorization: Bearer " SDT_CIN7_HOOK_TOKEN,
+                          "Content-Type: application/json", NULL};
+    char *path = xasprintf("/webhooks/cin7?type=%s", type);
+    cJSON_Delete(e2e_expect(&w->syncd, "POST", path, hdrs, body, 200, 1));
+    free(path);
+}
+
+TEST_T(syncd_e2e, odd_cin7_notifications_are_dead_lettered_naming_the_field, 120)
+{
+    /* A sale notification whose SaleID is not a Cin7 id is never sent back
+     * to Cin7 in a read; a stock notification's good rows are synced while
+     * its bad ones are dead-lettered. */
+    sdt_world w;
+    sdt_start_basic(&w, "", NULL);
+    sdt_wait_quiet(&w, 30000);
+    int64_t reads = sdt_metric(&w, "syncd_snapshot_reads_total");
+    send_cin7(&w, "Sale/ShipmentAuthorised",
+              "{\"SaleID\":\"../sale?ID=x\",\"EventType\":\"Sale/ShipmentAuthorised\"}");
+    send_cin7(&w, "Sale/Backordered", "{\"SaleOrderNumber\":\"SO-1\",\"EventType\":\"Sale/Backordered\"}");
+    send_cin7(&w, "Stock/AvailableStockLevelChanged",
+              "[{\"SKU\":\"A-1\",\"Location\":\"Main\",\"Available\":100},{\"SKU\":42}]");
+    sdt_wait_quiet(&w, 30000);
+    EXPECT_EQ_INT(dead_count(&w), 3);
+    EXPECT_EQ_INT(dead_with(&w, "$.SaleID: expected a Cin7 id (a GUID), got \"../sale?ID=x\""), 1);
+    EXPECT_EQ_INT(dead_with(&w, "$.SaleID: required field is missing"), 1);
+    EXPECT_EQ_INT(dead_with(&w, "1 of 2 stock rows refused; first: $[1].SKU"), 1);
+    /* The good row still brought a stock read. */
+    EXPECT_TRUE(sdt_wait_metric(&w, "syncd_snapshot_reads_total", reads + 1, 30000));
+    cJSON *j = e2e_journal(&w.cin7);
+    int sale_reads = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        const cJSON *route = cJSON_GetObjectItemCaseSensitive(e, "route");
+        if (strcmp(sdt_str(e, "kind"), "request") == 0 && cJSON_IsString(route) &&
+            strcmp(route->valuestring, "/ExternalApi/v2/sale") == 0 &&
+            strcmp(sdt_str(e, "method"), "GET") == 0)
+            sale_reads++;
+    }
+    cJSON_Delete(j);
+    EXPECT_EQ_INT(sale_reads, 0);
+    sdt_stop(&w);
+}

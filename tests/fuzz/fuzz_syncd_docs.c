@@ -1,8 +1,10 @@
-/* Fuzz target for syncd's reader of Shopify order documents (orders/paid
- * and orders/cancelled bodies): any bytes are either refused with a reason
- * or read into a struct whose values keep sorder.h's bounds. */
+/* Fuzz targets for syncd's readers of outside documents: Shopify order
+ * bodies (orders/paid, orders/cancelled) and Cin7 notifications (sale and
+ * stock). Any bytes are refused with a reason or read into values that
+ * keep the readers' bounds. */
 #include "fuzz.h"
 
+#include "c7event.h"
 #include "sorder.h"
 
 #include <stdlib.h>
@@ -27,4 +29,30 @@ FUZZ_TARGET(syncd_order)
             abort();
     }
     sorder_free(&o);
+}
+
+/* Cin7 sale notifications: refused with a reason, or a GUID. */
+FUZZ_TARGET(syncd_c7sale)
+{
+    char id[C7EVENT_ID_LEN], why[256];
+    if (c7event_sale_id((const char *)data, size, id, why, sizeof why) == 0) {
+        if (!c7event_is_guid(id))
+            abort();
+    } else if (!why[0] || id[0]) {
+        abort();
+    }
+}
+
+/* Cin7 stock notifications: SKUs of the good rows, a reason for the rest. */
+FUZZ_TARGET(syncd_c7stock)
+{
+    char **skus, why[256] = "";
+    size_t n;
+    int rc = c7event_stock_skus((const char *)data, size, &skus, &n, why, sizeof why);
+    if ((rc != 0 && !why[0]) || (rc < 0 && (skus || n)))
+        abort();
+    for (size_t i = 0; i < n; i++)
+        if (!skus[i][0] || strlen(skus[i]) > 255)
+            abort();
+    c7event_skus_free(skus, n);
 }
