@@ -115,11 +115,10 @@ static void on_shopify(httpd_req *r, void *ud)
     }
     const char *wid = httpd_header(r, "X-Shopify-Webhook-Id");
     const char *eid = httpd_header(r, "X-Shopify-Event-Id");
-    char k1[300] = "", k2[300] = "";
-    if (wid && *wid)
-        snprintf(k1, sizeof k1, "wh:%s", wid);
-    if (eid && *eid)
-        snprintf(k2, sizeof k2, "ev:%s:%s", eid, topic);
+    /* Keys are kept whole: two long ids that share a prefix are two
+     * deliveries, not one. */
+    char *k1 = wid && *wid ? xasprintf("wh:%s", wid) : NULL;
+    char *k2 = eid && *eid ? xasprintf("ev:%s:%s", eid, topic) : NULL;
     store_event_in in = {
         .source = "shopify",
         .topic = topic,
@@ -128,9 +127,11 @@ static void on_shopify(httpd_req *r, void *ud)
         .body_len = len,
         .priority = priority,
         .now = clock_now_ms(&sd->clk),
-        .dedup = {k1[0] ? k1 : NULL, k2[0] ? k2 : NULL, NULL, NULL},
+        .dedup = {k1, k2, NULL, NULL},
     };
     accept(sd, r, &in, "shopify", t0);
+    free(k1);
+    free(k2);
 }
 
 /* Whether the credential a request carried (NULL when none) is want, in
@@ -141,7 +142,8 @@ static int same_secret(const char *got, const char *want)
     return got && strlen(got) == n && ct_equal(got, want, n);
 }
 
-/* Checks the Cin7 webhook's credentials against the configured scheme. */
+/* Checks the Cin7 webhook's credentials against the configured scheme.
+ * The expected value is built whole, however long the secret. */
 static int cin7_authorized(syncd *sd, httpd_req *r)
 {
     const char *type = sd->cfg.cin7_hook_auth;
@@ -149,20 +151,24 @@ static int cin7_authorized(syncd *sd, httpd_req *r)
         return 1;
     const char *secret = sd->cfg.cin7_hook_secret;
     const char *got = NULL;
-    char want[512];
+    char *want = NULL;
     if (strcmp(type, "header") == 0) {
         got = httpd_header(r, sd->cfg.cin7_hook_header);
-        snprintf(want, sizeof want, "%s", secret);
+        want = xstrdup(secret);
     } else if (strcmp(type, "bearer") == 0) {
         got = httpd_header(r, "Authorization");
-        snprintf(want, sizeof want, "Bearer %s", secret);
+        want = xasprintf("Bearer %s", secret);
     } else {
         got = httpd_header(r, "Authorization");
-        char b64[400];
-        base64_encode(secret, strlen(secret), b64, sizeof b64);
-        snprintf(want, sizeof want, "Basic %s", b64);
+        size_t n = strlen(secret), cap = base64_encoded_len(n) + 1;
+        char *b64 = xmalloc(cap);
+        base64_encode(secret, n, b64, cap);
+        want = xasprintf("Basic %s", b64);
+        free(b64);
     }
-    return same_secret(got, want);
+    int ok = same_secret(got, want);
+    free(want);
+    return ok;
 }
 
 static void on_cin7(httpd_req *r, void *ud)
@@ -257,9 +263,10 @@ static int admin_ok(syncd *sd, httpd_req *r)
         return 0;
     }
     const char *auth = httpd_header(r, "Authorization");
-    char want[300];
-    snprintf(want, sizeof want, "Bearer %s", sd->cfg.admin_token);
-    if (!same_secret(auth, want)) {
+    char *want = xasprintf("Bearer %s", sd->cfg.admin_token); /* whole, however long */
+    int ok = same_secret(auth, want);
+    free(want);
+    if (!ok) {
         httpd_reply_error(r, 401, "admin API needs Authorization: Bearer <admin_token>");
         return 0;
     }

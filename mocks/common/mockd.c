@@ -6,6 +6,7 @@
 #include "mem.h"
 #include "sbuf.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -311,13 +312,18 @@ static void ctl_state(httpd_req *r, void *ud)
     cJSON_Delete(v);
 }
 
+/* A query parameter of decimal digits only, within 64 bits (strtoull
+ * alone takes signs and spaces and saturates on overflow). Absent: *out
+ * is left alone. */
 static int parse_u64(const char *s, uint64_t *out)
 {
     if (!s || !*s)
         return 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || s[0] == '-')
+    if (strspn(s, "0123456789") != strlen(s))
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (errno == ERANGE)
         return -1;
     *out = v;
     return 0;
@@ -328,11 +334,11 @@ static void ctl_journal(httpd_req *r, void *ud)
     mockd *m = ud;
     uint64_t since = 0, limit = 1000;
     if (parse_u64(httpd_query(r, "since"), &since) != 0) {
-        httpd_reply_error(r, 400, "since: expected a non-negative integer");
+        httpd_reply_error(r, 400, "since: expected an integer from 0 to 18446744073709551615");
         return;
     }
     if (parse_u64(httpd_query(r, "limit"), &limit) != 0) {
-        httpd_reply_error(r, 400, "limit: expected a non-negative integer");
+        httpd_reply_error(r, 400, "limit: expected an integer from 0 to 18446744073709551615");
         return;
     }
     char *text = journal_query(m->jr, since, (size_t)limit);
