@@ -140,7 +140,7 @@ $(BUILD)/fuzz/fuzz-$(FUZZ): $(call fuzz_obj,$(FUZZ_LINK)) tests/fuzz/libfuzzer_m
 
 # ---- targets ---------------------------------------------------------------
 
-.PHONY: all deps test check run bench clean fuzz
+.PHONY: all deps test check run bench clean fuzz fuzz-all
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/rel/libsurge.a $(addprefix bin/,$(PROGRAMS))
@@ -184,6 +184,12 @@ fuzz:
 	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz-$(FUZZ)
 	@mkdir -p $(BUILD)/fuzz/corpus-$(FUZZ)
 	$(BUILD)/fuzz/fuzz-$(FUZZ) $(FUZZ_ARGS) $(BUILD)/fuzz/corpus-$(FUZZ) tests/fuzz/corpus/$(FUZZ)
+
+# Every fuzz target for FUZZ_SECONDS each (clang); per-target executions,
+# coverage and crashes, and $(BUILD)/fuzz/summary.tsv for `make reliability`.
+FUZZ_SECONDS ?= 60
+fuzz-all:
+	@scripts/fuzz-all.sh $(FUZZ_SECONDS) $(BUILD)
 
 clean:
 	rm -rf $(BUILD) bin

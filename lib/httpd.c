@@ -48,6 +48,9 @@ struct httpd {
     size_t n_routes, cap_routes;
     httpd_filter filter;
     void *filter_ud;
+    httpd_filter early;
+    void *early_ud;
+    int64_t deadline_us; /* per request, from its headers; 0: none */
     httpd_handler post;
     void *post_ud;
     httpd_done_fn done;
@@ -84,6 +87,7 @@ struct httpd_req {
     sbuf body;
     int too_large;
     int phase;
+    int64_t started_us; /* CLOCK_MONOTONIC, when its headers were in */
     /* the answer */
     int status;
     char *ctype;
@@ -117,6 +121,12 @@ void httpd_route(httpd *s, const char *method, const char *pattern, httpd_handle
     r->pattern = xstrdup(pattern);
     r->fn = fn;
     r->ud = ud;
+}
+
+void httpd_set_early(httpd *s, httpd_filter fn, void *ud)
+{
+    s->early = fn;
+    s->early_ud = ud;
 }
 
 void httpd_set_filter(httpd *s, httpd_filter fn, void *ud)
@@ -383,6 +393,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         r->method = xstrdup(method);
         r->path = xstrdup(url);
         r->phase = PH_HEADERS;
+        r->started_us = clock_mono_us();
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -393,6 +404,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             too_large(s, r);
             return send_answer(r);
         }
+        if (s->early && s->early(r, s->early_ud))
+            return send_answer(r);
         return MHD_YES;
     }
     if (r->phase == PH_RESUMED) {
@@ -401,6 +414,16 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         pthread_mutex_unlock(&s->lock);
         r->phase = PH_BODY;
         return send_answer(r);
+    }
+    if (*upload_size && s->deadline_us > 0 && !r->sent_status &&
+        clock_mono_us() - r->started_us > s->deadline_us) {
+        /* A body trickling in ties up a connection and its memory: past the
+         * deadline the connection is closed. libmicrohttpd cannot queue an
+         * answer while a body is coming in, so there is none. */
+        log_warn("%s %s: body not in within %lld ms, connection closed", r->method, r->path,
+                 (long long)(s->deadline_us / 1000));
+        sbuf_free(&r->body);
+        return MHD_NO;
     }
     if (*upload_size) {
         r->phase = PH_BODY;
@@ -488,7 +511,13 @@ int httpd_start(httpd *s, const httpd_config *cfg, char *err, size_t errlen)
         return -1;
     }
     s->body_cap = c.body_cap ? c.body_cap : DEFAULT_BODY_CAP;
+    s->deadline_us = (int64_t)c.request_deadline_ms * 1000;
     unsigned threads = c.threads ? c.threads : 2;
+    unsigned max_conn = c.max_connections ? c.max_connections : 1024;
+    if (max_conn < threads) { /* libmicrohttpd shares the limit out among the pool */
+        snprintf(err, errlen, "max_connections %u is below the %u pool threads", max_conn, threads);
+        return -1;
+    }
     unsigned idle = c.idle_timeout_s ? c.idle_timeout_s : 60;
 
     s->stopping = 0;
@@ -504,6 +533,8 @@ int httpd_start(httpd *s, const httpd_config *cfg, char *err, size_t errlen)
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_TIMEOUT, idle,
+        MHD_OPTION_CONNECTION_LIMIT, max_conn,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, c.per_ip_connections,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_END);
     if (!s->daemon) {

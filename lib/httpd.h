@@ -41,6 +41,11 @@ typedef struct {
     size_t body_cap;          /* bytes; 0 means 1 MiB. Larger bodies get 413. */
     unsigned threads;         /* pool threads; 0 means 2 (one per core) */
     unsigned idle_timeout_s;  /* idle keep-alive connections close; 0 means 60 */
+    unsigned max_connections; /* open at once; more are refused; 0 means 1024 */
+    unsigned per_ip_connections; /* open at once from one address; 0: no limit */
+    unsigned request_deadline_ms; /* real ms from a request's headers to its whole
+                                     body; a byte after it closes the connection,
+                                     unanswered; 0: none */
 } httpd_config;
 
 httpd *httpd_new(void);
@@ -52,6 +57,12 @@ httpd *httpd_new(void);
 void httpd_route(httpd *s, const char *method, const char *pattern, httpd_handler fn,
                  void *ud);
 void httpd_set_filter(httpd *s, httpd_filter fn, void *ud);
+/* Runs when a request's headers are in and before any byte of its body is
+ * kept: method, path and headers can be read. Returns 0 to go on, non-zero
+ * when it has answered (the body is then never read and the connection
+ * closes after the answer), e.g. to refuse an unauthenticated webhook
+ * without buffering it. */
+void httpd_set_early(httpd *s, httpd_filter fn, void *ud);
 /* Runs after a route's handler (not after the filter answered), before the
  * answer leaves: it may read the answer (httpd_answer) and replace it, as a
  * fault that corrupts real answers does. */

@@ -410,8 +410,10 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         "alert_url", "time_scale", "clock_origin", "mode", "poll_interval", "lease",
         "coalesce_window", "snapshot_max_age", "webhook_margin", "register_webhooks", "retry",
         "http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
-        "replenishment", "fulfillments", NULL};
+        "replenishment", "fulfillments", "intake", NULL};
     static const char *const retry_keys[] = {"max_attempts", "base", "cap", NULL};
+    static const char *const intake_keys[] = {"request_deadline_real_ms", "max_connections",
+                                              "per_ip_connections", NULL};
     if (json_only_keys(root, "$", keys, e))
         return -1;
     int64_t port = 8080, workers = 4, body_cap = 1024 * 1024, origin = -1;
@@ -426,7 +428,8 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
     c->retry_cap_ms = 5 * 60000;
     c->http_timeout_ms = 30000;
     c->register_webhooks = 1;
-    const cJSON *retry = NULL;
+    const cJSON *retry = NULL, *intake = NULL;
+    int64_t deadline = 10000, max_conn = 256, per_ip = 0;
     if (json_get_int(root, "$", "port", JSON_OPTIONAL, 0, 65535, &port, e) ||
         json_get_strdup(root, "$", "bind", JSON_OPTIONAL, "127.0.0.1", &c->bind, e) ||
         json_get_strdup(root, "$", "public_url", JSON_OPTIONAL, NULL, &c->public_url, e) ||
@@ -447,8 +450,23 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         json_get_duration(root, "$", "webhook_margin", JSON_OPTIONAL, &c->webhook_margin_ms, e) ||
         json_get_bool(root, "$", "register_webhooks", JSON_OPTIONAL, &c->register_webhooks, e) ||
         json_get_duration(root, "$", "http_timeout", JSON_OPTIONAL, &c->http_timeout_ms, e) ||
-        json_get_obj(root, "$", "retry", JSON_OPTIONAL, &retry, e))
+        json_get_obj(root, "$", "retry", JSON_OPTIONAL, &retry, e) ||
+        json_get_obj(root, "$", "intake", JSON_OPTIONAL, &intake, e))
         return -1;
+    if (intake &&
+        (json_only_keys(intake, "$.intake", intake_keys, e) ||
+         json_get_int(intake, "$.intake", "request_deadline_real_ms", JSON_OPTIONAL, 0, 3600000,
+                      &deadline, e) ||
+         /* At least the intake pool's 32 threads: libmicrohttpd shares the
+          * limit out among them. */
+         json_get_int(intake, "$.intake", "max_connections", JSON_OPTIONAL, 32, 100000, &max_conn,
+                      e) ||
+         json_get_int(intake, "$.intake", "per_ip_connections", JSON_OPTIONAL, 0, 100000, &per_ip,
+                      e)))
+        return -1;
+    c->request_deadline_real_ms = (unsigned)deadline;
+    c->max_connections = (unsigned)max_conn;
+    c->per_ip_connections = (unsigned)per_ip;
     if (retry && (json_only_keys(retry, "$.retry", retry_keys, e) ||
                   json_get_int(retry, "$.retry", "max_attempts", JSON_OPTIONAL, 1, 1000, &attempts,
                                e) ||

@@ -57,6 +57,9 @@ typedef struct {
     char *store_path;
     unsigned workers;
     int64_t body_cap;
+    unsigned request_deadline_real_ms; /* intake: headers to whole body; 0: none */
+    unsigned max_connections;          /* intake: open at once */
+    unsigned per_ip_connections;       /* intake: from one address; 0: no limit */
     char *log_level;
     char *alert_url;      /* NULL: alerts only in the log */
     /* time */

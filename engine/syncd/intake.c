@@ -81,17 +81,23 @@ static void accept(syncd *sd, httpd_req *r, store_event_in *in, const char *sour
     metrics_observe_ms(sd->m, "syncd_ack_latency_ms", (double)(clock_mono_us() - t0) / 1000.0);
 }
 
+/* The configured shop a Shopify request names, or NULL. */
+static const cfg_shop *shop_of(const syncd *sd, httpd_req *r)
+{
+    const char *domain = httpd_header(r, "X-Shopify-Shop-Domain");
+    for (size_t i = 0; domain && i < sd->cfg.n_shops; i++)
+        if (strcasecmp(sd->cfg.shops[i].domain, domain) == 0)
+            return &sd->cfg.shops[i];
+    return NULL;
+}
+
 static void on_shopify(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
     int64_t t0 = clock_mono_us();
-    const char *domain = httpd_header(r, "X-Shopify-Shop-Domain");
     const char *topic = httpd_header(r, "X-Shopify-Topic");
     const char *sig = httpd_header(r, "X-Shopify-Hmac-Sha256");
-    const cfg_shop *shop = NULL;
-    for (size_t i = 0; domain && i < sd->cfg.n_shops; i++)
-        if (strcasecmp(sd->cfg.shops[i].domain, domain) == 0)
-            shop = &sd->cfg.shops[i];
+    const cfg_shop *shop = shop_of(sd, r);
     size_t len;
     const char *body = httpd_body(r, &len);
     /* Verify before anything else: an unsigned request stores nothing. */
@@ -359,8 +365,43 @@ static void on_config(httpd_req *r, void *ud)
     cJSON_Delete(c);
 }
 
+/* Runs once a request's headers are in, before any byte of its body is
+ * kept: a webhook that cannot be authentic (no signature, an unknown shop,
+ * no topic, wrong Cin7 credentials) or an admin call without the token is
+ * answered at once, so an unauthenticated client cannot make syncd buffer
+ * a body. The signature over the body is checked once it is in. */
+static int early_check(httpd_req *r, void *ud)
+{
+    syncd *sd = ud;
+    const char *path = httpd_path(r);
+    if (strcmp(path, "/webhooks/shopify") == 0) {
+        const char *sig = httpd_header(r, "X-Shopify-Hmac-Sha256");
+        const char *topic = httpd_header(r, "X-Shopify-Topic");
+        const cfg_shop *shop = shop_of(sd, r);
+        if (!shop || !sig || !*sig) {
+            count(sd, "shopify", "unauthorized");
+            httpd_reply_error(r, 401, shop ? "missing X-Shopify-Hmac-Sha256" : "unknown shop");
+            return 1;
+        }
+        if (!topic || !*topic) {
+            httpd_reply_error(r, 400, "missing X-Shopify-Topic");
+            return 1;
+        }
+        return 0;
+    }
+    if (strcmp(path, "/webhooks/cin7") == 0 && !cin7_authorized(sd, r)) {
+        count(sd, "cin7", "unauthorized");
+        httpd_reply_error(r, 401, "missing or wrong credentials");
+        return 1;
+    }
+    if (strncmp(path, "/admin/", 7) == 0 && !admin_ok(sd, r))
+        return 1;
+    return 0;
+}
+
 void intake_routes(syncd *sd, httpd *srv)
 {
+    httpd_set_early(srv, early_check, sd);
     httpd_route(srv, "POST", "/webhooks/shopify", on_shopify, sd);
     httpd_route(srv, "POST", "/webhooks/cin7", on_cin7, sd);
     httpd_route(srv, "GET", "/healthz", on_health, sd);

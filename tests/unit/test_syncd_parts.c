@@ -100,6 +100,9 @@ TEST(syncd_config, errors_name_the_json_path)
          "\"locations\":[{\"name\":\"A\"}],\"regions\":[{\"country\":\"AU\",\"locations\":[\"B\"]}]}",
          "$.regions[0].locations[0]: \"B\" is not in $.locations"},
         {"{\"coalesce_window\":\"soon\"}", "$.coalesce_window: bad duration"},
+        {"{\"intake\":{\"max_connections\":8}}", "$.intake.max_connections: 8 is out of range [32,"},
+        {"{\"intake\":{\"request_deadline_real_ms\":-1}}", "$.intake.request_deadline_real_ms"},
+        {"{\"intake\":{\"deadline\":1}}", "$.intake.deadline: unknown field"},
         {"{\"port\":1,", "test.json: line 1"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
