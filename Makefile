@@ -140,7 +140,7 @@ $(BUILD)/fuzz/fuzz-$(FUZZ): $(call fuzz_obj,$(FUZZ_LINK)) tests/fuzz/libfuzzer_m
 
 # ---- targets ---------------------------------------------------------------
 
-.PHONY: all deps test check run bench clean fuzz fuzz-all
+.PHONY: all deps test check run bench clean fuzz fuzz-all reliability
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/rel/libsurge.a $(addprefix bin/,$(PROGRAMS))
@@ -190,6 +190,10 @@ fuzz:
 FUZZ_SECONDS ?= 60
 fuzz-all:
 	@scripts/fuzz-all.sh $(FUZZ_SECONDS) $(BUILD)
+
+# docs/RELIABILITY.md regenerated from a run (and the last fuzz-all).
+reliability:
+	@scripts/reliability.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) bin

@@ -75,6 +75,12 @@ const char *test_tmp_dir(void)
     return tmp_dir;
 }
 
+void test_count(const char *what, long n)
+{
+    printf("count: %s: %ld\n", what, n);
+    fflush(stdout);
+}
+
 void test_write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");

@@ -32,6 +32,11 @@ const char *test_tmp_dir(void);
 void test_write_file(const char *path, const char *text);
 char *test_read_file(const char *path);
 
+/* Reports n occurrences of what (e.g. "bad inputs tried", "kill -9
+ * restarts") as a line "count: <what>: <n>" of the test's output, which
+ * scripts/reliability.sh adds up over a run (for docs/RELIABILITY.md). */
+void test_count(const char *what, long n);
+
 #define TEST_DEFAULT_TIMEOUT_S 60
 
 #define TEST_T(suite, name, timeout_s)                                        \

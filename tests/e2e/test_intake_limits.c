@@ -101,6 +101,7 @@ TEST_T(intake_limits, a_trickling_body_is_cut_off_at_the_deadline, 90)
     close(fd);
     EXPECT_TRUE(closed);
     EXPECT_LT_INT(sent, len / 2);
+    test_count("bad inputs tried", 1);
     EXPECT_EQ_STR(buf, "");
     /* Nothing of it was kept. */
     sdt_wait_quiet(&w, 10000);
@@ -136,6 +137,7 @@ TEST_T(intake_limits, a_webhook_that_cannot_be_authentic_is_answered_before_its_
         {"POST /admin/reconcile HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n",
          "HTTP/1.1 401"},
     };
+    test_count("bad inputs tried", (long)(sizeof cases / sizeof cases[0]));
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int fd = dial(&w, 5000);
         char *h = cases[i].head ? xstrdup(cases[i].head) : webhook_headers("{}", 1000000, 0);
@@ -169,6 +171,7 @@ TEST_T(intake_limits, one_address_holds_at_most_its_share_of_connections, 60)
     int closed = answer(extra, buf, sizeof buf);
     close(extra);
     EXPECT_TRUE(closed); /* at once, without an answer */
+    test_count("bad inputs tried", 1);
     EXPECT_EQ_STR(buf, "");
     close(held[0]);
     /* The server notices the close on its next pass: bounded retries. */

@@ -73,6 +73,7 @@ TEST_T(syncd_e2e, a_paid_body_replayed_as_cancelled_voids_nothing, 120)
     free(forged_text);
     cJSON_Delete(forged);
     free(paid);
+    test_count("bad inputs tried", 2);
     sdt_wait_quiet(&w, 30000);
     EXPECT_EQ_INT(sdt_sales_now(&w, order), 1);
     EXPECT_EQ_INT(dead_count(&w), 2);
@@ -117,6 +118,7 @@ TEST_T(syncd_e2e, odd_quantities_and_ids_are_dead_lettered_and_others_flow, 120)
     sdt_world w;
     sdt_start_basic(&w, "", NULL);
     size_t n = sizeof odd_orders / sizeof odd_orders[0];
+    test_count("bad inputs tried", (long)n);
     for (size_t i = 0; i < n; i++) {
         char *body = odd_orders[i].id > 0
                          ? xasprintf("{\"id\":%lld,\"financial_status\":\"paid\",\"line_items\":[%s]}",
@@ -216,6 +218,7 @@ TEST_T(syncd_e2e, odd_cin7_notifications_are_dead_lettered_naming_the_field, 120
     send_cin7(&w, "Sale/Backordered", "{\"SaleOrderNumber\":\"SO-1\",\"EventType\":\"Sale/Backordered\"}");
     send_cin7(&w, "Stock/AvailableStockLevelChanged",
               "[{\"SKU\":\"A-1\",\"Location\":\"Main\",\"Available\":100},{\"SKU\":42}]");
+    test_count("bad inputs tried", 3);
     sdt_wait_quiet(&w, 30000);
     EXPECT_EQ_INT(dead_count(&w), 3);
     EXPECT_EQ_INT(dead_with(&w, "$.SaleID: expected a Cin7 id (a GUID), got \"../sale?ID=x\""), 1);
@@ -295,6 +298,7 @@ TEST_T(syncd_e2e, long_secrets_and_tokens_are_compared_whole, 120)
     free(h);
     free(token);
     free(secret);
+    test_count("bad inputs tried", 4);
     sdt_stop(&w);
 }
 
@@ -331,6 +335,7 @@ TEST_T(mockd, journal_since_out_of_range_is_refused, 60)
     sdt_start_basic(&w, "", NULL);
     static const char *const bad[] = {"18446744073709551616", "99999999999999999999999", "+5",
                                       "-1", "%205", "5x"};
+    test_count("bad inputs tried", 2 * (long)(sizeof bad / sizeof bad[0]));
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *path = xasprintf("/_mock/journal?since=%s", bad[i]);
         e2e_expect_text(&w.cin7, "GET", path, NULL, NULL, 400, "since: expected an integer");

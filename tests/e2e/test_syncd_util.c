@@ -191,6 +191,7 @@ void sdt_kill_syncd(sdt_world *w)
         test_fail(__FILE__, __LINE__, "syncd did not die of SIGKILL");
     proc_stop(w->syncd.p, 0);
     w->syncd.p = NULL;
+    test_count("kill -9 of syncd", 1);
 }
 
 void sdt_start_world_take(sdt_world *w, char *cin7_config, char *shop_config, const char *locations,

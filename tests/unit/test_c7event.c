@@ -40,6 +40,7 @@ TEST(c7event, sale_notifications)
         {"[{\"SaleID\":\"916ab4c0-6ccb-4c93-873d-0603859050e4\"}]", "$: expected a sale notification object"},
         {"{\"SaleID\":", "line 1"},
     };
+    test_count("bad inputs tried", (long)(sizeof bad / sizeof bad[0]));
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why[0] = '\0';
         int rc = c7event_sale_id(bad[i].body, strlen(bad[i].body), id, why, sizeof why);
@@ -82,6 +83,7 @@ TEST(c7event, stock_rows)
     size_t n;
     /* Not rows at all. */
     static const char *const none[] = {"{\"a\":1}", "7", "\"rows\"", "[{"};
+    test_count("bad inputs tried", 2 + (long)(sizeof none / sizeof none[0]));
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
         why[0] = '\0';
         EXPECT_EQ_INT(c7event_stock_skus(none[i], strlen(none[i]), &skus, &n, why, sizeof why), -1);

@@ -99,6 +99,7 @@ static const struct {
 
 TEST(sorder, odd_line_values_are_refused_naming_the_field)
 {
+    test_count("bad inputs tried", (long)(sizeof bad_lines / sizeof bad_lines[0]));
     for (size_t i = 0; i < sizeof bad_lines / sizeof bad_lines[0]; i++) {
         char *body = order_with_line(bad_lines[i].line);
         sorder o;
@@ -148,6 +149,7 @@ static const struct {
 
 TEST(sorder, odd_documents_are_refused_naming_the_field)
 {
+    test_count("bad inputs tried", (long)(sizeof bad_docs / sizeof bad_docs[0]));
     for (size_t i = 0; i < sizeof bad_docs / sizeof bad_docs[0]; i++) {
         sorder o;
         char why[256] = "";
