@@ -59,6 +59,10 @@ typedef struct {
     int64_t body_cap;
     char *log_level;
     char *alert_url;      /* NULL: alerts only in the log */
+    /* intake limits (real time: the clock's scale does not apply) */
+    int64_t request_deadline_real_ms;
+    unsigned max_connections;
+    unsigned max_connections_per_ip; /* 0: no limit */
     /* time */
     double time_scale;
     int64_t clock_origin;
@@ -111,6 +115,10 @@ typedef struct {
     size_t n_map;
     int map_identity;
 } syncd_config;
+
+/* The longest admin token or Cin7 webhook secret accepted: it rides in a
+ * request header, and MHD keeps a request's headers in 32 KiB. */
+#define CONFIG_SECRET_MAX 4096
 
 /* Builds the configuration: the file at path (NULL: the demo), then the
  * overrides ("path=value" strings, applied in order; a value that parses as

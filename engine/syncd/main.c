@@ -201,7 +201,10 @@ int main(int argc, char **argv)
      * never held more than two events (about 3,000 webhooks/s); with 32 it
      * batches what arrives meanwhile (bench/syncd_intake.c). */
     httpd_config hc = {.bind = sd->cfg.bind, .port = (uint16_t)sd->cfg.port,
-                       .body_cap = (size_t)sd->cfg.body_cap, .threads = INTAKE_THREADS};
+                       .body_cap = (size_t)sd->cfg.body_cap, .threads = INTAKE_THREADS,
+                       .request_deadline_ms = (unsigned)sd->cfg.request_deadline_real_ms,
+                       .max_connections = sd->cfg.max_connections,
+                       .max_connections_per_ip = sd->cfg.max_connections_per_ip};
     if (httpd_start(srv, &hc, err, sizeof err) != 0) {
         fprintf(stderr, "syncd: %s\n", err);
         goto out;
