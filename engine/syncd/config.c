@@ -217,6 +217,13 @@ static int read_shops(const cJSON *root, syncd_config *c, json_err *e)
             return json_fail(e, wp, "expected \"graphql\" (REST writes are gone), got \"%s\"", write);
         }
         s->safety_buffer = buffer;
+        /* A DNS name is at most 253 characters; keys syncd builds of the
+         * domain (watermarks, routing plans) rely on that bound. */
+        if (strlen(s->domain) == 0 || strlen(s->domain) > 253) {
+            char dp[160];
+            json_path_key(dp, sizeof dp, p, "domain");
+            return json_fail(e, dp, "%zu characters; a domain has 1 to 253", strlen(s->domain));
+        }
         for (size_t k = 0; k + 1 < c->n_shops; k++)
             if (strcmp(c->shops[k].domain, s->domain) == 0) {
                 char dp[160];

@@ -153,6 +153,24 @@ static int sale_of_event(const store_event *ev, char **id)
     return rc;
 }
 
+/* The dead letter for an event whose SaleID sale_of_event could not take,
+ * or for one longer than SALE_ID_MAX: the keys built of it (fulfil:ID,
+ * fulfillment:ID) must hold it whole. Cin7's ids are 36-character GUIDs. */
+#define SALE_ID_MAX 64
+static int sale_id_refused(int rc, const char *id, handled *h)
+{
+    if (rc != 0)
+        *h = handled_dead("sale event body is not a JSON object");
+    else if (!id)
+        *h = handled_dead("sale event has no SaleID");
+    else if (strlen(id) > SALE_ID_MAX)
+        *h = handled_dead("SaleID: %zu characters; at most %d (Cin7's ids are 36)", strlen(id),
+                          SALE_ID_MAX);
+    else
+        return 0;
+    return 1;
+}
+
 /* GET sale?ID: the sale as it is now. Returns 0, or -1 with *h saying what
  * becomes of the event. */
 static int read_sale(syncd *sd, const char *sale_id, int prio, sale_info *s, handled *h)
@@ -392,10 +410,12 @@ handled fulfil_sale(syncd *sd, const store_event *ev)
     if (!syncd_catalog(sd))
         return handled_retry(2000, "catalog not loaded yet");
     char *id = NULL;
-    if (sale_of_event(ev, &id) != 0)
-        return handled_dead("sale event body is not a JSON object");
-    if (!id)
-        return handled_dead("sale event has no SaleID");
+    handled refused;
+    int parsed = sale_of_event(ev, &id); /* before id is read: argument order is unspecified */
+    if (sale_id_refused(parsed, id, &refused)) {
+        free(id);
+        return refused;
+    }
     pthread_mutex_lock(&one_at_a_time);
     handled h = fulfil_locked(sd, ev, evid, id);
     pthread_mutex_unlock(&one_at_a_time);
@@ -409,10 +429,12 @@ handled fulfil_backordered(syncd *sd, const store_event *ev)
     char evid[32];
     snprintf(evid, sizeof evid, "ev-%lld", (long long)ev->id);
     char *id = NULL;
-    if (sale_of_event(ev, &id) != 0)
-        return handled_dead("sale event body is not a JSON object");
-    if (!id)
-        return handled_dead("sale event has no SaleID");
+    handled refused;
+    int parsed = sale_of_event(ev, &id); /* before id is read: argument order is unspecified */
+    if (sale_id_refused(parsed, id, &refused)) {
+        free(id);
+        return refused;
+    }
     /* Only logged: read at bulk priority, behind orders and stock. */
     sale_info s;
     handled h = handled_done();

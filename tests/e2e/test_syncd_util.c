@@ -451,25 +451,27 @@ int sdt_send_webhook(const sdt_world *w, const char *topic, const char *body, co
         hmac_sha256_base64(secret, body, strlen(body), sig);
     else /* a well-formed signature, of other bytes */
         hmac_sha256_base64(SDT_SECRET, "forged", 6, sig);
-    char h_topic[128], h_sig[128], h_wid[128], h_eid[128];
-    snprintf(h_topic, sizeof h_topic, "X-Shopify-Topic: %s", topic);
-    snprintf(h_sig, sizeof h_sig, "X-Shopify-Hmac-Sha256: %s", sig);
+    /* Headers whole, whatever the length of the topic or ids under test. */
+    char *h_topic = xasprintf("X-Shopify-Topic: %s", topic);
+    char *h_sig = xasprintf("X-Shopify-Hmac-Sha256: %s", sig);
+    char *h_wid = webhook_id ? xasprintf("X-Shopify-Webhook-Id: %s", webhook_id) : NULL;
+    char *h_eid = event_id ? xasprintf("X-Shopify-Event-Id: %s", event_id) : NULL;
     const char *hdrs[8];
     int k = 0;
     hdrs[k++] = "Content-Type: application/json";
     hdrs[k++] = "X-Shopify-Shop-Domain: " SDT_SHOP;
     hdrs[k++] = h_topic;
     hdrs[k++] = h_sig;
-    if (webhook_id) {
-        snprintf(h_wid, sizeof h_wid, "X-Shopify-Webhook-Id: %s", webhook_id);
+    if (h_wid)
         hdrs[k++] = h_wid;
-    }
-    if (event_id) {
-        snprintf(h_eid, sizeof h_eid, "X-Shopify-Event-Id: %s", event_id);
+    if (h_eid)
         hdrs[k++] = h_eid;
-    }
     hdrs[k] = NULL;
     httpc_resp r = e2e_call(&w->syncd, "POST", "/webhooks/shopify", hdrs, body);
+    free(h_topic);
+    free(h_sig);
+    free(h_wid);
+    free(h_eid);
     if (r.result != HTTPC_OK)
         test_fail(__FILE__, __LINE__, "POST /webhooks/shopify: %s", r.error);
     int status = r.status;

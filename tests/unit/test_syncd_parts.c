@@ -127,6 +127,7 @@ TEST(syncd_config, secrets_whole_and_intake_limits)
     memset(big, 'k', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     char *over_long = xasprintf("admin_token=\"%s\"", big);
+    char *long_domain = xasprintf("shops[0].domain=\"%.254s\"", big);
     big[CONFIG_SECRET_MAX] = '\0';
     char *longest = xasprintf("admin_token=\"%s\"", big);
     char *hook = xasprintf("cin7.webhook_auth.secret=\"%s\"", big);
@@ -153,14 +154,16 @@ TEST(syncd_config, secrets_whole_and_intake_limits)
         {"intake.request_deadline_real_ms=0", "$.intake.request_deadline_real_ms"},
         {"intake.max_connections=0", "$.intake.max_connections"},
         {"intake.slowloris=1", "$.intake.slowloris: unknown field"},
+        {NULL, "$.shops[0].domain: 254 characters; a domain has 1 to 253"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *over[] = {cases[i].over ? cases[i].over : over_long};
+        const char *over[] = {cases[i].over ? cases[i].over : i ? long_domain : over_long};
         if (config_load(NULL, over, 1, &c, &e) == 0)
             test_fail(__FILE__, __LINE__, "case %zu accepted", i);
         EXPECT_CONTAINS(e.msg, cases[i].want);
     }
     free(over_long);
+    free(long_domain);
     free(longest);
     free(hook);
 }
