@@ -30,12 +30,16 @@
 
 #define MAX_CAPTURES 8
 #define DEFAULT_BODY_CAP (1024 * 1024)
+#define DEFAULT_DEADLINE_MS 10000
+#define DEFAULT_MAX_CONNECTIONS 256
 
 typedef struct {
     char *method;
     char *pattern;
     httpd_handler fn;
     void *ud;
+    httpd_filter gate; /* NULL: none */
+    void *gate_ud;
 } route;
 
 typedef struct {
@@ -48,9 +52,6 @@ struct httpd {
     size_t n_routes, cap_routes;
     httpd_filter filter;
     void *filter_ud;
-    httpd_filter early;
-    void *early_ud;
-    int64_t deadline_us; /* per request, from its headers; 0: none */
     httpd_handler post;
     void *post_ud;
     httpd_done_fn done;
@@ -59,6 +60,8 @@ struct httpd {
     void *not_found_ud;
     char *too_large_body;
     size_t body_cap;
+    int64_t deadline_us;    /* receiving one request, real time */
+    unsigned idle_timeout_s;
     int ignore_case; /* route patterns match whatever the ASCII case */
     struct MHD_Daemon *daemon;
     uint16_t port;
@@ -87,7 +90,7 @@ struct httpd_req {
     sbuf body;
     int too_large;
     int phase;
-    int64_t started_us; /* CLOCK_MONOTONIC, when its headers were in */
+    int64_t start_us; /* CLOCK_MONOTONIC when its headers were in */
     /* the answer */
     int status;
     char *ctype;
@@ -121,12 +124,21 @@ void httpd_route(httpd *s, const char *method, const char *pattern, httpd_handle
     r->pattern = xstrdup(pattern);
     r->fn = fn;
     r->ud = ud;
+    r->gate = NULL;
+    r->gate_ud = NULL;
 }
 
-void httpd_set_early(httpd *s, httpd_filter fn, void *ud)
+int httpd_route_gate(httpd *s, const char *method, const char *pattern, httpd_filter fn, void *ud)
 {
-    s->early = fn;
-    s->early_ud = ud;
+    for (size_t i = 0; i < s->n_routes; i++) {
+        route *r = &s->routes[i];
+        if (strcmp(r->method, method) == 0 && strcmp(r->pattern, pattern) == 0) {
+            r->gate = fn;
+            r->gate_ud = ud;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 void httpd_set_filter(httpd *s, httpd_filter fn, void *ud)
@@ -345,6 +357,8 @@ static enum MHD_Result send_answer(httpd_req *r)
 {
     if (r->reset)
         return MHD_NO; /* MHD closes the connection without an answer */
+    /* Back to the keep-alive inactivity timeout the deadline shortened. */
+    MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, r->srv->idle_timeout_s);
     if (r->status == 0) {
         log_error("handler for %s %s gave no answer", r->method, r->path);
         httpd_reply_json_text(r, 500, "{\"error\":\"handler gave no answer\"}");
@@ -379,6 +393,65 @@ static void too_large(httpd *s, httpd_req *r)
                                                     : "{\"error\":\"request body too large\"}");
 }
 
+/* The route a request will take (first match of method and path), or NULL;
+ * captures are left for dispatch to fill. */
+static const route *route_of(const httpd *s, const char *method, const char *path)
+{
+    for (size_t i = 0; i < s->n_routes; i++) {
+        const route *rt = &s->routes[i];
+        if ((strcmp(rt->method, "*") == 0 || strcmp(rt->method, method) == 0) &&
+            match(rt->pattern, path, s->ignore_case, NULL))
+            return rt;
+    }
+    return NULL;
+}
+
+static int past_deadline(const httpd *s, const httpd_req *r)
+{
+    return clock_mono_us() - r->start_us > s->deadline_us;
+}
+
+/* Answers 408 for a request still arriving at its deadline. MHD can answer
+ * only before the body starts; later, the connection is closed unanswered
+ * (MHD_NO), which is what a client that slow gets either way. */
+static enum MHD_Result cut_at_deadline(httpd *s, httpd_req *r)
+{
+    log_warn("%s %s: request not received within %lld ms; cut", r->method, r->path,
+             (long long)(s->deadline_us / 1000));
+    r->too_large = 1; /* keep no more of the body */
+    sbuf_free(&r->body);
+    httpd_reply_json_text(r, 408, "{\"error\":\"request not received within the deadline\"}");
+    return send_answer(r);
+}
+
+/* The first call, headers known and no body read: refuses what it can now
+ * (a declared body over the cap, a route's gate), so the body is never
+ * read, and arms the deadline. */
+static enum MHD_Result on_headers(httpd *s, httpd_req *r)
+{
+    r->start_us = clock_mono_us();
+    const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > s->body_cap) {
+        /* Refuse before reading: MHD then closes the connection after the
+         * answer instead of reading a body nobody will use. */
+        r->too_large = 1;
+        too_large(s, r);
+        return send_answer(r);
+    }
+    const route *rt = route_of(s, r->method, r->path);
+    if (rt && rt->gate && rt->gate(r, rt->gate_ud)) {
+        r->too_large = 1; /* whatever body follows is not kept */
+        return send_answer(r);
+    }
+    /* A client that goes silent mid-body is dropped by MHD's inactivity
+     * timeout: shortened to the deadline until the answer restores it. */
+    unsigned secs = (unsigned)((s->deadline_us + 999999) / 1000000);
+    if (secs < s->idle_timeout_s)
+        MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, secs);
+    return MHD_YES;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version,
                                  const char *upload_data, size_t *upload_size, void **con_cls)
@@ -393,20 +466,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         r->method = xstrdup(method);
         r->path = xstrdup(url);
         r->phase = PH_HEADERS;
-        r->started_us = clock_mono_us();
         *con_cls = r;
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > s->body_cap) {
-            /* Refuse before reading: MHD then closes the connection after the
-             * answer instead of reading a body nobody will use. */
-            r->too_large = 1;
-            too_large(s, r);
-            return send_answer(r);
-        }
-        if (s->early && s->early(r, s->early_ud))
-            return send_answer(r);
-        return MHD_YES;
+        return on_headers(s, r);
     }
     if (r->phase == PH_RESUMED) {
         pthread_mutex_lock(&s->lock);
@@ -415,18 +476,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         r->phase = PH_BODY;
         return send_answer(r);
     }
-    if (*upload_size && s->deadline_us > 0 && !r->sent_status &&
-        clock_mono_us() - r->started_us > s->deadline_us) {
-        /* A body trickling in ties up a connection and its memory: past the
-         * deadline the connection is closed. libmicrohttpd cannot queue an
-         * answer while a body is coming in, so there is none. */
-        log_warn("%s %s: body not in within %lld ms, connection closed", r->method, r->path,
-                 (long long)(s->deadline_us / 1000));
-        sbuf_free(&r->body);
-        return MHD_NO;
-    }
     if (*upload_size) {
         r->phase = PH_BODY;
+        if (!r->sent_status && !r->status && past_deadline(s, r)) {
+            *upload_size = 0;
+            return cut_at_deadline(s, r);
+        }
         if (!r->too_large) {
             if (r->body.len + *upload_size > s->body_cap) {
                 r->too_large = 1;
@@ -439,7 +494,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
     if (r->sent_status)
-        return MHD_YES; /* answered early (413 on Content-Length) */
+        return MHD_YES; /* answered early (413 on Content-Length, a gate) */
     if (r->too_large) {
         too_large(s, r);
         return send_answer(r);
@@ -511,14 +566,15 @@ int httpd_start(httpd *s, const httpd_config *cfg, char *err, size_t errlen)
         return -1;
     }
     s->body_cap = c.body_cap ? c.body_cap : DEFAULT_BODY_CAP;
-    s->deadline_us = (int64_t)c.request_deadline_ms * 1000;
     unsigned threads = c.threads ? c.threads : 2;
-    unsigned max_conn = c.max_connections ? c.max_connections : 1024;
-    if (max_conn < threads) { /* libmicrohttpd shares the limit out among the pool */
-        snprintf(err, errlen, "max_connections %u is below the %u pool threads", max_conn, threads);
-        return -1;
-    }
     unsigned idle = c.idle_timeout_s ? c.idle_timeout_s : 60;
+    s->idle_timeout_s = idle;
+    s->deadline_us = (int64_t)(c.request_deadline_ms ? c.request_deadline_ms : DEFAULT_DEADLINE_MS) *
+                     1000;
+    unsigned max_conn = c.max_connections ? c.max_connections : DEFAULT_MAX_CONNECTIONS;
+    /* MHD splits the limit among the pool's threads; each needs one. */
+    if (max_conn < threads)
+        max_conn = threads;
 
     s->stopping = 0;
     if (pthread_create(&s->timer, NULL, timer_main, s) != 0) {
@@ -526,7 +582,10 @@ int httpd_start(httpd *s, const httpd_config *cfg, char *err, size_t errlen)
         return -1;
     }
     s->timer_running = 1;
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    /* MHD_USE_ITC: at the connection limit MHD stops accepting, so more
+     * clients wait in the backlog rather than being accepted and closed. */
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ITC;
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, /* first, so it sees every message */
@@ -534,7 +593,7 @@ int httpd_start(httpd *s, const httpd_config *cfg, char *err, size_t errlen)
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_TIMEOUT, idle,
         MHD_OPTION_CONNECTION_LIMIT, max_conn,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, c.per_ip_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, c.max_connections_per_ip,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_END);
     if (!s->daemon) {

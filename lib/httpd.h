@@ -11,6 +11,11 @@
  * it, hold and then drop the connection, or drop it at once, without tying
  * up a pool thread (the connection is suspended meanwhile).
  *
+ * Limits for clients nobody vouches for: a cap on connections (over it, new
+ * ones wait in the listen backlog) and optionally per client address (over
+ * it, refused at once), a real-time deadline on receiving each request, and
+ * route gates that see the headers before any byte of the body is kept.
+ *
  * Threads: handlers run on MHD's pool threads, several at once; anything they
  * share needs its own lock.
  */
@@ -41,11 +46,18 @@ typedef struct {
     size_t body_cap;          /* bytes; 0 means 1 MiB. Larger bodies get 413. */
     unsigned threads;         /* pool threads; 0 means 2 (one per core) */
     unsigned idle_timeout_s;  /* idle keep-alive connections close; 0 means 60 */
-    unsigned max_connections; /* open at once; more are refused; 0 means 1024 */
-    unsigned per_ip_connections; /* open at once from one address; 0: no limit */
-    unsigned request_deadline_ms; /* real ms from a request's headers to its whole
-                                     body; a byte after it closes the connection,
-                                     unanswered; 0: none */
+    /* Real ms from a request's headers to the last byte of its body; a
+     * request still arriving then is cut (408 when MHD can still answer,
+     * else the connection is closed). 0 means 10000. The header phase is
+     * bounded by idle_timeout_s between bytes and MHD's 32 KiB of memory
+     * per connection. */
+    unsigned request_deadline_ms;
+    /* Connections open at once; more wait in the listen backlog until one
+     * closes. 0 means 256 (2 cores; each may buffer up to body_cap). */
+    unsigned max_connections;
+    /* Connections open at once from one client address; more are closed at
+     * once. 0 means no limit (the harness sends everything from 127.0.0.1). */
+    unsigned max_connections_per_ip;
 } httpd_config;
 
 httpd *httpd_new(void);
@@ -56,13 +68,16 @@ httpd *httpd_new(void);
  * Strings are copied. Add routes before httpd_start. */
 void httpd_route(httpd *s, const char *method, const char *pattern, httpd_handler fn,
                  void *ud);
+/* Gives the route added with exactly this method and pattern a gate: fn
+ * runs on the request's first call, once its headers are known and before
+ * any byte of its body is read (captures are not filled yet; the body is
+ * empty). A gate that answers (returns non-zero) ends the request there:
+ * the body is never read and the connection closes after the answer, so an
+ * unauthenticated client cannot make the server hold its body. Returns 0,
+ * or -1 when no route has that method and pattern. */
+int httpd_route_gate(httpd *s, const char *method, const char *pattern, httpd_filter fn,
+                     void *ud);
 void httpd_set_filter(httpd *s, httpd_filter fn, void *ud);
-/* Runs when a request's headers are in and before any byte of its body is
- * kept: method, path and headers can be read. Returns 0 to go on, non-zero
- * when it has answered (the body is then never read and the connection
- * closes after the answer), e.g. to refuse an unauthenticated webhook
- * without buffering it. */
-void httpd_set_early(httpd *s, httpd_filter fn, void *ud);
 /* Runs after a route's handler (not after the filter answered), before the
  * answer leaves: it may read the answer (httpd_answer) and replace it, as a
  * fault that corrupts real answers does. */

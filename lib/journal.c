@@ -119,8 +119,9 @@ char *journal_query(journal *j, uint64_t since, size_t limit)
     sbuf_puts(&b, "{\"entries\":[");
     pthread_mutex_lock(&j->lock);
     uint64_t oldest = j->last > j->keep ? j->last - j->keep + 1 : 1;
-    int truncated = since + 1 < oldest && j->last >= oldest;
-    uint64_t from = since + 1 > oldest ? since + 1 : oldest;
+    /* since < oldest rather than since + 1 <= ...: since may be 2^64-1. */
+    int truncated = since < oldest - 1 && j->last >= oldest;
+    uint64_t from = since >= oldest ? (since < j->last ? since + 1 : j->last + 1) : oldest;
     uint64_t seq = from;
     size_t n = 0;
     for (; seq <= j->last && n < limit; seq++, n++) {

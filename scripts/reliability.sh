@@ -10,7 +10,7 @@
 set -u
 build=${1:-build}
 out=docs/RELIABILITY.md
-suites="sorder c7event intake_limits syncd_e2e mockd store fuzz replen"
+suites="sorder c7event intake_limits syncd_e2e store fuzz replen"
 mkdir -p "$build"
 log=$build/reliability-tests.log
 : > "$log"

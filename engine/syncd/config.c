@@ -64,6 +64,27 @@ static int resolve_env(cJSON *v, const char *path, json_err *e)
 
 /* ---- reading -------------------------------------------------------------- */
 
+/* A secret that arrives in a request header must be one a client can send
+ * whole: printable, without the spaces MHD trims from a header's ends, and
+ * within CONFIG_SECRET_MAX. Anything else could never match, and a secret
+ * cut to fit a buffer would let its prefix in; so it is refused here. */
+static int check_header_secret(const char *value, const char *path, json_err *e)
+{
+    size_t n = strlen(value);
+    if (n == 0)
+        return json_fail(e, path, "empty (leave the field out instead)");
+    if (n > CONFIG_SECRET_MAX)
+        return json_fail(e, path, "%zu characters; at most %d (it must fit in a request header)",
+                         n, CONFIG_SECRET_MAX);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f)
+            return json_fail(e, path, "control character at offset %zu (not sendable in a header)",
+                             i);
+    if (value[0] == ' ' || value[n - 1] == ' ')
+        return json_fail(e, path, "starts or ends with a space (trimmed from headers)");
+    return 0;
+}
+
 static int string_list(const cJSON *o, const char *path, const char *key, char ***out, size_t *n,
                        json_err *e)
 {
@@ -140,6 +161,9 @@ static int read_cin7(const cJSON *root, syncd_config *c, json_err *e)
                              "unknown type \"%s\" (known: noauth, bearer, basic, header)", t);
         if (strcmp(t, "noauth") != 0 && !c->cin7_hook_secret)
             return json_fail(e, "$.cin7.webhook_auth.secret", "required for type \"%s\"", t);
+        if (c->cin7_hook_secret &&
+            check_header_secret(c->cin7_hook_secret, "$.cin7.webhook_auth.secret", e))
+            return -1;
         if (strcmp(t, "basic") == 0 && !strchr(c->cin7_hook_secret, ':'))
             return json_fail(e, "$.cin7.webhook_auth.secret", "basic auth takes \"user:password\"");
         if (strcmp(t, "header") == 0 && !c->cin7_hook_header)
@@ -193,6 +217,13 @@ static int read_shops(const cJSON *root, syncd_config *c, json_err *e)
             return json_fail(e, wp, "expected \"graphql\" (REST writes are gone), got \"%s\"", write);
         }
         s->safety_buffer = buffer;
+        /* A DNS name is at most 253 characters; keys syncd builds of the
+         * domain (watermarks, routing plans) rely on that bound. */
+        if (strlen(s->domain) == 0 || strlen(s->domain) > 253) {
+            char dp[160];
+            json_path_key(dp, sizeof dp, p, "domain");
+            return json_fail(e, dp, "%zu characters; a domain has 1 to 253", strlen(s->domain));
+        }
         for (size_t k = 0; k + 1 < c->n_shops; k++)
             if (strcmp(c->shops[k].domain, s->domain) == 0) {
                 char dp[160];
@@ -403,6 +434,27 @@ static int read_replenishment(const cJSON *root, syncd_config *c, json_err *e)
     return 0;
 }
 
+static int read_intake(const cJSON *root, syncd_config *c, json_err *e)
+{
+    static const char *const keys[] = {"request_deadline_real_ms", "max_connections",
+                                       "max_connections_per_ip", NULL};
+    const char *p = "$.intake";
+    const cJSON *o = NULL;
+    int64_t deadline = 10000, conns = 256, per_ip = 0;
+    if (json_get_obj(root, "$", "intake", JSON_OPTIONAL, &o, e))
+        return -1;
+    if (o && (json_only_keys(o, p, keys, e) ||
+              json_get_int(o, p, "request_deadline_real_ms", JSON_OPTIONAL, 100, 600000, &deadline,
+                           e) ||
+              json_get_int(o, p, "max_connections", JSON_OPTIONAL, 1, 100000, &conns, e) ||
+              json_get_int(o, p, "max_connections_per_ip", JSON_OPTIONAL, 0, 100000, &per_ip, e)))
+        return -1;
+    c->request_deadline_real_ms = deadline;
+    c->max_connections = (unsigned)conns;
+    c->max_connections_per_ip = (unsigned)per_ip;
+    return 0;
+}
+
 static int read_root(const cJSON *root, syncd_config *c, json_err *e)
 {
     static const char *const keys[] = {
@@ -412,8 +464,6 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         "http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
         "replenishment", "fulfillments", "intake", NULL};
     static const char *const retry_keys[] = {"max_attempts", "base", "cap", NULL};
-    static const char *const intake_keys[] = {"request_deadline_real_ms", "max_connections",
-                                              "per_ip_connections", NULL};
     if (json_only_keys(root, "$", keys, e))
         return -1;
     int64_t port = 8080, workers = 4, body_cap = 1024 * 1024, origin = -1;
@@ -428,8 +478,7 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
     c->retry_cap_ms = 5 * 60000;
     c->http_timeout_ms = 30000;
     c->register_webhooks = 1;
-    const cJSON *retry = NULL, *intake = NULL;
-    int64_t deadline = 10000, max_conn = 256, per_ip = 0;
+    const cJSON *retry = NULL;
     if (json_get_int(root, "$", "port", JSON_OPTIONAL, 0, 65535, &port, e) ||
         json_get_strdup(root, "$", "bind", JSON_OPTIONAL, "127.0.0.1", &c->bind, e) ||
         json_get_strdup(root, "$", "public_url", JSON_OPTIONAL, NULL, &c->public_url, e) ||
@@ -450,23 +499,8 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         json_get_duration(root, "$", "webhook_margin", JSON_OPTIONAL, &c->webhook_margin_ms, e) ||
         json_get_bool(root, "$", "register_webhooks", JSON_OPTIONAL, &c->register_webhooks, e) ||
         json_get_duration(root, "$", "http_timeout", JSON_OPTIONAL, &c->http_timeout_ms, e) ||
-        json_get_obj(root, "$", "retry", JSON_OPTIONAL, &retry, e) ||
-        json_get_obj(root, "$", "intake", JSON_OPTIONAL, &intake, e))
+        json_get_obj(root, "$", "retry", JSON_OPTIONAL, &retry, e))
         return -1;
-    if (intake &&
-        (json_only_keys(intake, "$.intake", intake_keys, e) ||
-         json_get_int(intake, "$.intake", "request_deadline_real_ms", JSON_OPTIONAL, 0, 3600000,
-                      &deadline, e) ||
-         /* At least the intake pool's 32 threads: libmicrohttpd shares the
-          * limit out among them. */
-         json_get_int(intake, "$.intake", "max_connections", JSON_OPTIONAL, 32, 100000, &max_conn,
-                      e) ||
-         json_get_int(intake, "$.intake", "per_ip_connections", JSON_OPTIONAL, 0, 100000, &per_ip,
-                      e)))
-        return -1;
-    c->request_deadline_real_ms = (unsigned)deadline;
-    c->max_connections = (unsigned)max_conn;
-    c->per_ip_connections = (unsigned)per_ip;
     if (retry && (json_only_keys(retry, "$.retry", retry_keys, e) ||
                   json_get_int(retry, "$.retry", "max_attempts", JSON_OPTIONAL, 1, 1000, &attempts,
                                e) ||
@@ -479,6 +513,8 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
     c->time_scale = scale;
     c->clock_origin = origin;
     c->max_attempts = (int)attempts;
+    if (c->admin_token && check_header_secret(c->admin_token, "$.admin_token", e))
+        return -1;
     if (strcmp(c->mode, "event") != 0 && strcmp(c->mode, "poll") != 0)
         return json_fail(e, "$.mode", "expected \"event\" or \"poll\", got \"%s\"", c->mode);
     if (c->poll_interval_ms <= 0)
@@ -489,7 +525,8 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         strcmp(c->log_level, "warn") && strcmp(c->log_level, "error"))
         return json_fail(e, "$.log_level", "expected debug, info, warn or error, got \"%s\"",
                          c->log_level);
-    if (read_cin7(root, c, e) || read_shops(root, c, e) || read_locations(root, c, e) ||
+    if (read_intake(root, c, e) || read_cin7(root, c, e) || read_shops(root, c, e) ||
+        read_locations(root, c, e) ||
         read_regions(root, c, e) || read_sku_map(root, c, e) || read_reconcile(root, c, e) ||
         read_replenishment(root, c, e))
         return -1;
@@ -635,6 +672,10 @@ cJSON *config_to_json(const syncd_config *c)
     cJSON_AddNumberToObject(o, "poll_interval", (double)c->poll_interval_ms);
     cJSON_AddNumberToObject(o, "coalesce_window", (double)c->coalesce_ms);
     cJSON_AddNumberToObject(o, "time_scale", c->time_scale);
+    cJSON *in = cJSON_AddObjectToObject(o, "intake");
+    cJSON_AddNumberToObject(in, "request_deadline_real_ms", (double)c->request_deadline_real_ms);
+    cJSON_AddNumberToObject(in, "max_connections", c->max_connections);
+    cJSON_AddNumberToObject(in, "max_connections_per_ip", c->max_connections_per_ip);
     cJSON *cin7 = cJSON_AddObjectToObject(o, "cin7");
     cJSON_AddStringToObject(cin7, "base_url", c->cin7_url);
     cJSON_AddStringToObject(cin7, "account_id", c->cin7_account);

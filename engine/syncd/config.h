@@ -57,11 +57,12 @@ typedef struct {
     char *store_path;
     unsigned workers;
     int64_t body_cap;
-    unsigned request_deadline_real_ms; /* intake: headers to whole body; 0: none */
-    unsigned max_connections;          /* intake: open at once */
-    unsigned per_ip_connections;       /* intake: from one address; 0: no limit */
     char *log_level;
     char *alert_url;      /* NULL: alerts only in the log */
+    /* intake limits (real time: the clock's scale does not apply) */
+    int64_t request_deadline_real_ms;
+    unsigned max_connections;
+    unsigned max_connections_per_ip; /* 0: no limit */
     /* time */
     double time_scale;
     int64_t clock_origin;
@@ -114,6 +115,10 @@ typedef struct {
     size_t n_map;
     int map_identity;
 } syncd_config;
+
+/* The longest admin token or Cin7 webhook secret accepted: it rides in a
+ * request header, and MHD keeps a request's headers in 32 KiB. */
+#define CONFIG_SECRET_MAX 4096
 
 /* Builds the configuration: the file at path (NULL: the demo), then the
  * overrides ("path=value" strings, applied in order; a value that parses as

@@ -81,33 +81,56 @@ static void accept(syncd *sd, httpd_req *r, store_event_in *in, const char *sour
     metrics_observe_ms(sd->m, "syncd_ack_latency_ms", (double)(clock_mono_us() - t0) / 1000.0);
 }
 
-/* The configured shop a Shopify request names, or NULL. */
-static const cfg_shop *shop_of(const syncd *sd, httpd_req *r)
+/* The configured shop of a webhook's X-Shopify-Shop-Domain, or NULL. */
+static const cfg_shop *shop_of(const syncd *sd, const char *domain)
 {
-    const char *domain = httpd_header(r, "X-Shopify-Shop-Domain");
     for (size_t i = 0; domain && i < sd->cfg.n_shops; i++)
         if (strcasecmp(sd->cfg.shops[i].domain, domain) == 0)
             return &sd->cfg.shops[i];
     return NULL;
 }
 
+/* Runs on the headers alone, before any byte of the body is kept: a
+ * request from no known shop, unsigned or without a topic is answered at
+ * once, so an unauthenticated client cannot make syncd hold its body. The
+ * signature itself can only be checked on the body (on_shopify). */
+static int shopify_hook_gate(httpd_req *r, void *ud)
+{
+    syncd *sd = ud;
+    const char *sig = httpd_header(r, "X-Shopify-Hmac-Sha256");
+    const char *topic = httpd_header(r, "X-Shopify-Topic");
+    if (!shop_of(sd, httpd_header(r, "X-Shopify-Shop-Domain"))) {
+        count(sd, "shopify", "unauthorized");
+        httpd_reply_error(r, 401, "unknown shop (X-Shopify-Shop-Domain)");
+        return 1;
+    }
+    if (!sig || !*sig) {
+        count(sd, "shopify", "unauthorized");
+        httpd_reply_error(r, 401, "missing X-Shopify-Hmac-Sha256");
+        return 1;
+    }
+    if (!topic || !*topic) {
+        httpd_reply_error(r, 400, "missing X-Shopify-Topic");
+        return 1;
+    }
+    return 0;
+}
+
 static void on_shopify(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
     int64_t t0 = clock_mono_us();
+    if (shopify_hook_gate(r, sd)) /* the gate ran already; this keeps the handler whole */
+        return;
     const char *topic = httpd_header(r, "X-Shopify-Topic");
     const char *sig = httpd_header(r, "X-Shopify-Hmac-Sha256");
-    const cfg_shop *shop = shop_of(sd, r);
+    const cfg_shop *shop = shop_of(sd, httpd_header(r, "X-Shopify-Shop-Domain"));
     size_t len;
     const char *body = httpd_body(r, &len);
     /* Verify before anything else: an unsigned request stores nothing. */
-    if (!shop || !hmac_verify_base64(shop->api_secret, body, len, sig)) {
+    if (!hmac_verify_base64(shop->api_secret, body, len, sig)) {
         count(sd, "shopify", "unauthorized");
-        httpd_reply_error(r, 401, shop ? "invalid HMAC signature" : "unknown shop");
-        return;
-    }
-    if (!topic || !*topic) {
-        httpd_reply_error(r, 400, "missing X-Shopify-Topic");
+        httpd_reply_error(r, 401, "invalid HMAC signature");
         return;
     }
     int priority = -1;
@@ -119,10 +142,11 @@ static void on_shopify(httpd_req *r, void *ud)
         httpd_reply_json_text(r, 200, "{\"ok\":true,\"ignored\":true}");
         return;
     }
+    /* De-duplication keys hold the ids whole: two long ids that share a
+     * prefix are two deliveries (MHD's per-connection memory bounds how
+     * long a header can be). */
     const char *wid = httpd_header(r, "X-Shopify-Webhook-Id");
     const char *eid = httpd_header(r, "X-Shopify-Event-Id");
-    /* Keys are kept whole: two long ids that share a prefix are two
-     * deliveries, not one. */
     char *k1 = wid && *wid ? xasprintf("wh:%s", wid) : NULL;
     char *k2 = eid && *eid ? xasprintf("ev:%s:%s", eid, topic) : NULL;
     store_event_in in = {
@@ -148,58 +172,63 @@ static int same_secret(const char *got, const char *want)
     return got && strlen(got) == n && ct_equal(got, want, n);
 }
 
-/* Checks the Cin7 webhook's credentials against the configured scheme.
- * The expected value is built whole, however long the secret. */
+/* Whether got is scheme (e.g. "Bearer ", any case) followed by secret, the
+ * secret compared whole as same_secret does. */
+static int same_credential(const char *got, const char *scheme, const char *secret)
+{
+    size_t n = strlen(scheme);
+    return got && strncasecmp(got, scheme, n) == 0 && same_secret(got + n, secret);
+}
+
+/* Checks the Cin7 webhook's credentials against the configured scheme. */
 static int cin7_authorized(syncd *sd, httpd_req *r)
 {
     const char *type = sd->cfg.cin7_hook_auth;
     if (strcmp(type, "noauth") == 0)
         return 1;
     const char *secret = sd->cfg.cin7_hook_secret;
-    const char *got = NULL;
-    char *want = NULL;
-    if (strcmp(type, "header") == 0) {
-        got = httpd_header(r, sd->cfg.cin7_hook_header);
-        want = xstrdup(secret);
-    } else if (strcmp(type, "bearer") == 0) {
-        got = httpd_header(r, "Authorization");
-        want = xasprintf("Bearer %s", secret);
-    } else {
-        got = httpd_header(r, "Authorization");
-        size_t n = strlen(secret), cap = base64_encoded_len(n) + 1;
-        char *b64 = xmalloc(cap);
-        base64_encode(secret, n, b64, cap);
-        want = xasprintf("Basic %s", b64);
-        free(b64);
-    }
-    int ok = same_secret(got, want);
-    free(want);
+    if (strcmp(type, "header") == 0)
+        return same_secret(httpd_header(r, sd->cfg.cin7_hook_header), secret);
+    const char *auth = httpd_header(r, "Authorization");
+    if (strcmp(type, "bearer") == 0)
+        return same_credential(auth, "Bearer ", secret);
+    size_t n = strlen(secret);
+    size_t cap = base64_encoded_len(n) + 1;
+    char *b64 = xmalloc(cap);
+    base64_encode(secret, n, b64, cap);
+    int ok = same_credential(auth, "Basic ", b64);
+    free(b64);
     return ok;
+}
+
+/* Cin7's credentials ride in headers: checked before the body is kept. */
+static int cin7_hook_gate(httpd_req *r, void *ud)
+{
+    syncd *sd = ud;
+    if (cin7_authorized(sd, r))
+        return 0;
+    count(sd, "cin7", "unauthorized");
+    httpd_reply_error(r, 401, "missing or wrong credentials");
+    return 1;
 }
 
 static void on_cin7(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
     int64_t t0 = clock_mono_us();
-    if (!cin7_authorized(sd, r)) {
-        count(sd, "cin7", "unauthorized");
-        httpd_reply_error(r, 401, "missing or wrong credentials");
+    if (cin7_hook_gate(r, sd)) /* the gate ran already; this keeps the handler whole */
         return;
-    }
     size_t len;
     const char *body = httpd_body(r, &len);
     /* The type is in the URL syncd subscribed (?type=...); without it, the
      * payload tells: Cin7's thin notifications carry EventType, and the
      * stock notification is a bare array. */
     const char *type = httpd_query(r, "type");
-    char event_type[64] = "Stock/AvailableStockLevelChanged";
+    cJSON *v = NULL; /* the payload, when it names the type */
     if (!type || !*type) {
-        cJSON *v = json_parse(body, len, NULL);
+        v = json_parse(body, len, NULL);
         const cJSON *et = cJSON_GetObjectItemCaseSensitive(v, "EventType");
-        if (cJSON_IsString(et))
-            snprintf(event_type, sizeof event_type, "%s", et->valuestring);
-        cJSON_Delete(v);
-        type = event_type;
+        type = cJSON_IsString(et) ? et->valuestring : "Stock/AvailableStockLevelChanged";
     }
     int priority = -1;
     for (size_t i = 0; i < sizeof cin7_types / sizeof cin7_types[0]; i++)
@@ -207,6 +236,7 @@ static void on_cin7(httpd_req *r, void *ud)
             type = cin7_types[i].type;
             priority = cin7_types[i].priority;
         }
+    cJSON_Delete(v); /* type now points into cin7_types, or is not used */
     /* Shipments matter only when fulfillments go back to Shopify. */
     if (priority < 0 || (priority < 2 && !sd->cfg.fulfillments)) {
         count(sd, "cin7", "ignored");
@@ -268,11 +298,7 @@ static int admin_ok(syncd *sd, httpd_req *r)
         httpd_reply_error(r, 403, "admin API disabled (set admin_token)");
         return 0;
     }
-    const char *auth = httpd_header(r, "Authorization");
-    char *want = xasprintf("Bearer %s", sd->cfg.admin_token); /* whole, however long */
-    int ok = same_secret(auth, want);
-    free(want);
-    if (!ok) {
+    if (!same_credential(httpd_header(r, "Authorization"), "Bearer ", sd->cfg.admin_token)) {
         httpd_reply_error(r, 401, "admin API needs Authorization: Bearer <admin_token>");
         return 0;
     }
@@ -365,50 +391,36 @@ static void on_config(httpd_req *r, void *ud)
     cJSON_Delete(c);
 }
 
-/* Runs once a request's headers are in, before any byte of its body is
- * kept: a webhook that cannot be authentic (no signature, an unknown shop,
- * no topic, wrong Cin7 credentials) or an admin call without the token is
- * answered at once, so an unauthenticated client cannot make syncd buffer
- * a body. The signature over the body is checked once it is in. */
-static int early_check(httpd_req *r, void *ud)
+/* The admin API's token rides in a header: checked before any body. */
+static int admin_gate(httpd_req *r, void *ud)
 {
-    syncd *sd = ud;
-    const char *path = httpd_path(r);
-    if (strcmp(path, "/webhooks/shopify") == 0) {
-        const char *sig = httpd_header(r, "X-Shopify-Hmac-Sha256");
-        const char *topic = httpd_header(r, "X-Shopify-Topic");
-        const cfg_shop *shop = shop_of(sd, r);
-        if (!shop || !sig || !*sig) {
-            count(sd, "shopify", "unauthorized");
-            httpd_reply_error(r, 401, shop ? "missing X-Shopify-Hmac-Sha256" : "unknown shop");
-            return 1;
-        }
-        if (!topic || !*topic) {
-            httpd_reply_error(r, 400, "missing X-Shopify-Topic");
-            return 1;
-        }
-        return 0;
-    }
-    if (strcmp(path, "/webhooks/cin7") == 0 && !cin7_authorized(sd, r)) {
-        count(sd, "cin7", "unauthorized");
-        httpd_reply_error(r, 401, "missing or wrong credentials");
-        return 1;
-    }
-    if (strncmp(path, "/admin/", 7) == 0 && !admin_ok(sd, r))
-        return 1;
-    return 0;
+    return !admin_ok(ud, r);
 }
+
+static const struct {
+    const char *method, *pattern;
+    httpd_handler fn;
+    httpd_filter gate; /* runs on the headers, before the body is kept */
+} intake_table[] = {
+    {"POST", "/webhooks/shopify", on_shopify, shopify_hook_gate},
+    {"POST", "/webhooks/cin7", on_cin7, cin7_hook_gate},
+    {"GET", "/healthz", on_health, NULL},
+    {"GET", "/metrics", on_metrics, NULL},
+    {"GET", "/admin/dlq", on_dlq, admin_gate},
+    {"POST", "/admin/dlq/{id}/retry", on_dlq_retry, admin_gate},
+    {"GET", "/admin/events/{id}/audit", on_audit, admin_gate},
+    {"GET", "/admin/config", on_config, admin_gate},
+    {"POST", "/admin/reconcile", on_reconcile, admin_gate},
+};
 
 void intake_routes(syncd *sd, httpd *srv)
 {
-    httpd_set_early(srv, early_check, sd);
-    httpd_route(srv, "POST", "/webhooks/shopify", on_shopify, sd);
-    httpd_route(srv, "POST", "/webhooks/cin7", on_cin7, sd);
-    httpd_route(srv, "GET", "/healthz", on_health, sd);
-    httpd_route(srv, "GET", "/metrics", on_metrics, sd);
-    httpd_route(srv, "GET", "/admin/dlq", on_dlq, sd);
-    httpd_route(srv, "POST", "/admin/dlq/{id}/retry", on_dlq_retry, sd);
-    httpd_route(srv, "GET", "/admin/events/{id}/audit", on_audit, sd);
-    httpd_route(srv, "GET", "/admin/config", on_config, sd);
-    httpd_route(srv, "POST", "/admin/reconcile", on_reconcile, sd);
+    for (size_t i = 0; i < sizeof intake_table / sizeof intake_table[0]; i++) {
+        httpd_route(srv, intake_table[i].method, intake_table[i].pattern, intake_table[i].fn, sd);
+        if (intake_table[i].gate &&
+            httpd_route_gate(srv, intake_table[i].method, intake_table[i].pattern,
+                             intake_table[i].gate, sd) != 0)
+            log_error("intake: no route %s %s for its gate", intake_table[i].method,
+                      intake_table[i].pattern); /* cannot happen: added just above */
+    }
 }

@@ -202,9 +202,9 @@ int main(int argc, char **argv)
      * batches what arrives meanwhile (bench/syncd_intake.c). */
     httpd_config hc = {.bind = sd->cfg.bind, .port = (uint16_t)sd->cfg.port,
                        .body_cap = (size_t)sd->cfg.body_cap, .threads = INTAKE_THREADS,
+                       .request_deadline_ms = (unsigned)sd->cfg.request_deadline_real_ms,
                        .max_connections = sd->cfg.max_connections,
-                       .per_ip_connections = sd->cfg.per_ip_connections,
-                       .request_deadline_ms = sd->cfg.request_deadline_real_ms};
+                       .max_connections_per_ip = sd->cfg.max_connections_per_ip};
     if (httpd_start(srv, &hc, err, sizeof err) != 0) {
         fprintf(stderr, "syncd: %s\n", err);
         goto out;

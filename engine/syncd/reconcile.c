@@ -93,6 +93,9 @@ static void shop_mark_key(const char *domain, char *buf, size_t n)
 #define PURCHASES_MARK "reconcile:cin7:purchases:watermark"
 #define SALES_MARK "reconcile:cin7:sales:watermark"
 #define DUE_KEY "reconcile:due"
+/* Keys are built whole (not into fixed buffers): two ids sharing a long
+ * prefix must not share a key. */
+#define PURCHASE_DONE "reconciled-purchase:"
 
 /* Cin7's date form: yyyy-MM-ddTHH:mm:ss.fff, UTC, no zone. */
 static void cin7_date(int64_t epoch, char *buf, size_t n)
@@ -160,9 +163,9 @@ static size_t check_levels(syncd *sd, const catalog *cat)
  * not, -1 when the store cannot tell. */
 static int order_seen(syncd *sd, const char *domain, const char *id)
 {
-    char key[200];
-    snprintf(key, sizeof key, "route:%s:%s", domain, id);
+    char *key = xasprintf("route:%s:%s", domain, id); /* whole: ids may share a prefix */
     char *plan = store_idem_get(sd->st, key);
+    free(key);
     if (plan) {
         free(plan);
         return 1;
@@ -230,10 +233,10 @@ static void fetch_orders(syncd *sd, int64_t began, tally *t)
                 ok &= seen > 0;
                 continue;
             }
-            char dedup[200];
-            snprintf(dedup, sizeof dedup, "rc:%s:%s", domain, id);
+            char *dedup = xasprintf("rc:%s:%s", domain, id);
             int64_t ev = 0;
             int rc = queue_event(sd, "orders/paid", domain, order, 2, dedup, &ev);
+            free(dedup);
             if (rc < 0) {
                 ok = 0;
                 continue;
@@ -363,9 +366,9 @@ static void check_purchases(syncd *sd, int64_t began, tally *t)
             break;
         if (!rs || strcmp(rs, "AUTHORISED") != 0)
             continue;
-        char key[200];
-        snprintf(key, sizeof key, "reconciled-purchase:%s", id);
+        char *key = xasprintf(PURCHASE_DONE "%s", id);
         char *done = store_idem_get(sd->st, key);
+        free(key);
         if (done) { /* checked in an earlier run (the overlap lists it again) */
             free(done);
             continue;
@@ -404,7 +407,9 @@ static void check_purchases(syncd *sd, int64_t began, tally *t)
             metrics_inc(sd->m, "syncd_reconcile_purchase_anomalies_total", a);
             metrics_inc(sd->m, "syncd_reconcile_anomalies_total{kind=\"purchase_stock\"}", a);
         }
+        key = xasprintf(PURCHASE_DONE "%s", id);
         store_idem_claim(sd->st, key, "1", NULL);
+        free(key);
     }
     if (have_snap)
         cin7_snapshot_free(&snap);
@@ -446,17 +451,17 @@ static void fetch_shipments(syncd *sd, int64_t began, tally *t)
         status_action a = status_map(&st, NULL, 0, NULL);
         if (a.kind != STATUS_FULFIL)
             continue;
-        char key[200];
-        snprintf(key, sizeof key, "fulfil:%s", id);
+        char *key = xasprintf("fulfil:%s", id);
         char *done = store_idem_get(sd->st, key);
+        free(key);
         if (done) {
             free(done);
             continue;
         }
-        char dedup[200];
-        snprintf(dedup, sizeof dedup, "ship:%s", id);
+        char *dedup = xasprintf("ship:%s", id);
         int64_t ev = 0;
         int rc = queue_event(sd, "Sale/ShipmentAuthorised", shop, row, 1, dedup, &ev);
+        free(dedup);
         if (rc < 0)
             ok = 0;
         if (rc != STORE_NEW)

@@ -98,28 +98,30 @@ static slot *find(stockcache *c, const char *key, int create)
     return &c->slots[k];
 }
 
-static void make_key(char *buf, size_t n, const char *sku, const char *location)
+/* Malloc'd, whole: SKUs and location names come from the APIs, and a key
+ * cut to a buffer would let two long SKUs share one slot. */
+static char *make_key(const char *sku, const char *location)
 {
-    snprintf(buf, n, "%s\t%s", sku, location);
+    return xasprintf("%s\t%s", sku, location);
 }
 
 void stockcache_put(stockcache *c, const char *sku, const char *location, const stock_figures *f)
 {
-    char key[512];
-    make_key(key, sizeof key, sku, location);
+    char *key = make_key(sku, location);
     pthread_mutex_lock(&c->lock);
     slot *s = find(c, key, 1);
     if (f->as_of >= s->f.as_of)
         s->f = *f;
     pthread_mutex_unlock(&c->lock);
+    free(key);
 }
 
 int stockcache_get(stockcache *c, const char *sku, const char *location, stock_figures *f)
 {
-    char key[512];
-    make_key(key, sizeof key, sku, location);
+    char *key = make_key(sku, location);
     pthread_mutex_lock(&c->lock);
     slot *s = find(c, key, 0);
+    free(key);
     if (s)
         *f = s->f;
     pthread_mutex_unlock(&c->lock);
@@ -158,9 +160,9 @@ static void prune_routes(stockcache *c)
     size_t w = 0;
     for (size_t i = 0; i < c->n_routes; i++) {
         routed *r = &c->routes[i];
-        char key[512];
-        make_key(key, sizeof key, r->sku, r->location);
+        char *key = make_key(r->sku, r->location);
         slot *s = find(c, key, 0);
+        free(key);
         if (s && r->pushed < s->f.as_of) {
             free(r->key);
             free(r->sku);
@@ -174,10 +176,10 @@ static void prune_routes(stockcache *c)
 
 int64_t stockcache_routable(stockcache *c, const char *sku, const char *location)
 {
-    char key[512];
-    make_key(key, sizeof key, sku, location);
+    char *key = make_key(sku, location);
     pthread_mutex_lock(&c->lock);
     slot *s = find(c, key, 0);
+    free(key);
     int64_t v = s ? s->f.available : 0;
     int64_t as_of = s ? s->f.as_of : INT64_MIN;
     for (size_t i = 0; i < c->n_routes; i++) {

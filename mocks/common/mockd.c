@@ -312,19 +312,26 @@ static void ctl_state(httpd_req *r, void *ud)
     cJSON_Delete(v);
 }
 
-/* A query parameter of decimal digits only, within 64 bits (strtoull
- * alone takes signs and spaces and saturates on overflow). Absent: *out
- * is left alone. */
-static int parse_u64(const char *s, uint64_t *out)
+/* A query argument of digits only into out (left alone when the argument is
+ * absent); 0, or -1 after answering 400 naming the parameter. strtoull
+ * alone would take "-1" or a sign, and turn 2^64 into 2^64-1 silently. */
+static int query_u64(httpd_req *r, const char *name, uint64_t *out)
 {
-    if (!s || !*s)
+    const char *s = httpd_query(r, name);
+    if (!s)
         return 0;
-    if (strspn(s, "0123456789") != strlen(s))
-        return -1;
+    int ok = *s != '\0' && strspn(s, "0123456789") == strlen(s);
+    char *end = NULL;
     errno = 0;
-    unsigned long long v = strtoull(s, NULL, 10);
-    if (errno == ERANGE)
+    unsigned long long v = ok ? strtoull(s, &end, 10) : 0;
+    if (!ok || errno == ERANGE) {
+        sbuf b = SBUF_INIT;
+        sbuf_printf(&b, "%s: expected an integer from 0 to %llu, got \"%.40s%s\"", name,
+                    (unsigned long long)UINT64_MAX, s, strlen(s) > 40 ? "..." : "");
+        httpd_reply_error(r, 400, sbuf_str(&b));
+        sbuf_free(&b);
         return -1;
+    }
     *out = v;
     return 0;
 }
@@ -333,15 +340,9 @@ static void ctl_journal(httpd_req *r, void *ud)
 {
     mockd *m = ud;
     uint64_t since = 0, limit = 1000;
-    if (parse_u64(httpd_query(r, "since"), &since) != 0) {
-        httpd_reply_error(r, 400, "since: expected an integer from 0 to 18446744073709551615");
+    if (query_u64(r, "since", &since) != 0 || query_u64(r, "limit", &limit) != 0)
         return;
-    }
-    if (parse_u64(httpd_query(r, "limit"), &limit) != 0) {
-        httpd_reply_error(r, 400, "limit: expected an integer from 0 to 18446744073709551615");
-        return;
-    }
-    char *text = journal_query(m->jr, since, (size_t)limit);
+    char *text = journal_query(m->jr, since, limit > SIZE_MAX ? SIZE_MAX : (size_t)limit);
     httpd_reply_take(r, 200, "application/json; charset=utf-8", text, strlen(text));
 }
 

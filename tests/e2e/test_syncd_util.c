@@ -452,7 +452,7 @@ int sdt_send_webhook(const sdt_world *w, const char *topic, const char *body, co
         hmac_sha256_base64(secret, body, strlen(body), sig);
     else /* a well-formed signature, of other bytes */
         hmac_sha256_base64(SDT_SECRET, "forged", 6, sig);
-    /* Headers built whole: tests send ids of hundreds of characters. */
+    /* Headers whole, whatever the length of the topic or ids under test. */
     char *h_topic = xasprintf("X-Shopify-Topic: %s", topic);
     char *h_sig = xasprintf("X-Shopify-Hmac-Sha256: %s", sig);
     char *h_wid = webhook_id ? xasprintf("X-Shopify-Webhook-Id: %s", webhook_id) : NULL;
