@@ -867,7 +867,8 @@ void bi_send(uint16_t port, const bi_case *c, const char *const *extra, bi_answe
             sent = send_slow(fd, c, &answered);
         else
             sent = send_some(fd, c->body, c->body_len, &answered);
-        a->cut = sent < c->body_len;
+        /* Cut: the server spoke or closed first, not the client giving up. */
+        a->cut = answered && sent < c->body_len;
     }
     a->sent_ms = (int)(now_ms() - t0);
     sbuf_free(&req);
