@@ -817,3 +817,19 @@ void httpd_reset(httpd_req *r)
 {
     r->reset = 1;
 }
+
+/* ---- the route table ------------------------------------------------------ */
+
+size_t httpd_route_count(const httpd *s)
+{
+    return s->n_routes;
+}
+
+int httpd_route_get(const httpd *s, size_t i, const char **method, const char **pattern)
+{
+    if (i >= s->n_routes)
+        return -1;
+    *method = s->routes[i].method;
+    *pattern = s->routes[i].pattern;
+    return 0;
+}

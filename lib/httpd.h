@@ -147,4 +147,12 @@ void httpd_delay(httpd_req *r, double real_ms);
 /* Drops the connection without an answer (after any delay). */
 void httpd_reset(httpd_req *r);
 
+/* --- the route table, for tools that list it (`--routes`) and for the
+ * test that checks every route has a bad-input case. */
+/* How many routes were added. */
+size_t httpd_route_count(const httpd *s);
+/* Route i (0-based, in the order added): its method and pattern, borrowed
+ * until httpd_free. Returns 0, or -1 when i is out of range. */
+int httpd_route_get(const httpd *s, size_t i, const char **method, const char **pattern);
+
 #endif

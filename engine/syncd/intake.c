@@ -7,6 +7,7 @@
 #include "mem.h"
 #include "reconcile.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,14 +306,36 @@ static int admin_ok(syncd *sd, httpd_req *r)
     return 1;
 }
 
+/* A whole number of decimal digits in [lo, hi] (no sign, no space, no
+ * overflow: strtoll alone would read "99...9" as its largest value).
+ * Returns 0, or -1 after answering 400 naming what. */
+static int admin_number(httpd_req *r, const char *what, const char *s, int64_t lo, int64_t hi,
+                        int64_t *out)
+{
+    size_t n = s ? strlen(s) : 0;
+    errno = 0;
+    long long v = n && n <= 19 && strspn(s, "0123456789") == n ? strtoll(s, NULL, 10) : -1;
+    if (errno == 0 && v >= lo && v <= hi) {
+        *out = v;
+        return 0;
+    }
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s: expected an integer from %lld to %lld, got \"%.40s%s\"", what,
+             (long long)lo, (long long)hi, s ? s : "", n > 40 ? "..." : "");
+    httpd_reply_error(r, 400, msg);
+    return -1;
+}
+
 static void on_dlq(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
     if (!admin_ok(sd, r))
         return;
     const char *lim = httpd_query(r, "limit");
-    long limit = lim ? strtol(lim, NULL, 10) : 100;
-    cJSON *list = store_dlq_list(sd->st, limit > 0 && limit <= 10000 ? (size_t)limit : 100);
+    int64_t limit = 100;
+    if (lim && admin_number(r, "limit", lim, 1, 10000, &limit) != 0)
+        return;
+    cJSON *list = store_dlq_list(sd->st, (size_t)limit);
     if (!list) {
         httpd_reply_error(r, 500, "could not read the dead-letter queue");
         return;
@@ -329,13 +352,8 @@ static int64_t admin_id(syncd *sd, httpd_req *r)
 {
     if (!admin_ok(sd, r))
         return -1;
-    const char *s = httpd_capture(r, "id");
-    char *end;
-    long long v = s ? strtoll(s, &end, 10) : -1;
-    if (s && !*end && v > 0)
-        return v;
-    httpd_reply_error(r, 400, "id: expected a positive integer");
-    return -1;
+    int64_t id;
+    return admin_number(r, "id", httpd_capture(r, "id"), 1, INT64_MAX, &id) == 0 ? id : -1;
 }
 
 static void on_dlq_retry(httpd_req *r, void *ud)

@@ -375,6 +375,7 @@ static void usage(FILE *out, const mock_app *app)
             "  --journal FILE      also append every journal entry to FILE (JSON lines)\n"
             "  --journal-keep N    journal entries kept in memory (default 100000)\n"
             "  --log-level L       debug, info, warn or error (default info)\n"
+            "  --routes            print the HTTP routes (METHOD PATTERN lines) and exit\n"
             "  --help              this text\n",
             app->name, (unsigned)app->default_port);
 }
@@ -403,9 +404,11 @@ int mockd_main(int argc, char **argv, const mock_app *app)
         {"journal", required_argument, NULL, 'j'},
         {"journal-keep", required_argument, NULL, 'J'},
         {"log-level", required_argument, NULL, 'l'},
+        {"routes", no_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    int list_routes = 0;
     double port = app->default_port, scale = 1, origin = -1, seed = 1, keep = 100000;
     const char *bind = "127.0.0.1", *config_path = NULL, *journal_path = NULL;
     log_level level = LOG_INFO;
@@ -436,6 +439,7 @@ int mockd_main(int argc, char **argv, const mock_app *app)
             }
             break;
         case 'h': usage(stdout, app); return 0;
+        case 'R': list_routes = 1; break;
         default:
             fprintf(stderr, "%s: unknown or incomplete option \"%s\"\n", app->name,
                     argv[optind - 1]);
@@ -506,6 +510,13 @@ int mockd_main(int argc, char **argv, const mock_app *app)
     httpd_set_filter(m->srv, filter, m);
     httpd_set_post(m->srv, post, m);
     httpd_set_done(m->srv, done, m);
+    if (list_routes) { /* the world is built (routes may depend on it); nothing listens */
+        const char *method, *pattern;
+        for (size_t i = 0; httpd_route_get(m->srv, i, &method, &pattern) == 0; i++)
+            printf("%s %s\n", method, pattern);
+        rc = 0;
+        goto out;
+    }
     httpd_config hc = {.bind = bind, .port = (uint16_t)port, .body_cap = 1024 * 1024};
     if (httpd_start(m->srv, &hc, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", app->name, err);
