@@ -38,6 +38,11 @@ handled orders_paid(syncd *sd, const store_event *ev);
 handled orders_cancelled(syncd *sd, const store_event *ev);
 /* Cin7 Stock/AvailableStockLevelChanged: refresh the cache, mark SKUs. */
 handled stock_changed(syncd *sd, const store_event *ev);
+/* The SKUs a stock notification names (pure, for its fuzz target): v is
+ * the bare array of rows Cin7 sends, or an object wrapping it (the first
+ * array inside). Returns 0 with *skus (malloc'd array of strings borrowed
+ * from v) and *n, or -1 when v holds no array of rows. */
+int stock_change_skus(const cJSON *v, const char ***skus, size_t *n);
 
 /* Reads Cin7's availability of every SKU x location into the stock cache
  * when the cached snapshot is missing or older than allowed (boot, before

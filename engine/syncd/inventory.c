@@ -27,10 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-handled stock_changed(syncd *sd, const store_event *ev)
+int stock_change_skus(const cJSON *v, const char ***skus, size_t *n)
 {
-    handled h = {H_DONE, 0, ""};
-    cJSON *v = json_parse(ev->body, ev->body_len, NULL);
+    *skus = NULL;
+    *n = 0;
     const cJSON *rows = v;
     if (cJSON_IsObject(v)) {
         /* Some senders wrap the rows: take the first array inside. */
@@ -38,20 +38,30 @@ handled stock_changed(syncd *sd, const store_event *ev)
         rows = NULL;
         cJSON_ArrayForEach(it, v) if (!rows && cJSON_IsArray(it)) rows = it;
     }
-    if (!cJSON_IsArray(rows)) {
-        cJSON_Delete(v);
-        h.kind = H_DEAD;
-        snprintf(h.reason, sizeof h.reason, "stock change body is not a JSON array of rows");
-        return h;
-    }
-    size_t n = 0;
-    const char **skus = xcalloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof *skus);
+    if (!cJSON_IsArray(rows))
+        return -1;
+    *skus = xcalloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof **skus);
     const cJSON *row;
     cJSON_ArrayForEach(row, rows)
     {
         const cJSON *sku = cJSON_GetObjectItemCaseSensitive(row, "SKU");
         if (cJSON_IsString(sku))
-            skus[n++] = sku->valuestring;
+            (*skus)[(*n)++] = sku->valuestring;
+    }
+    return 0;
+}
+
+handled stock_changed(syncd *sd, const store_event *ev)
+{
+    handled h = {H_DONE, 0, ""};
+    cJSON *v = json_parse(ev->body, ev->body_len, NULL);
+    size_t n;
+    const char **skus;
+    if (stock_change_skus(v, &skus, &n) != 0) {
+        cJSON_Delete(v);
+        h.kind = H_DEAD;
+        snprintf(h.reason, sizeof h.reason, "stock change body is not a JSON array of rows");
+        return h;
     }
     sd->stock_changed = 1;
     syncd_mark_dirty(sd, skus, n);
