@@ -9,8 +9,9 @@
 # stays as it is. Per target it prints the executions, libFuzzer's final
 # coverage (cov: edges, ft: features) and whether it crashed; a crashing
 # input is kept in $BUILD/fuzz/crashes/NAME/ (make it a corpus entry once
-# fixed). The figures go to $BUILD/fuzz/summary.json for
-# scripts/reliability.sh. Exits 1 when any target crashed (or found a leak,
+# fixed). The figures go to $BUILD/fuzz/summary.json, and the same as
+# tab-separated lines to summary.tsv for scripts/reliability.sh (which needs
+# no JSON tool). Exits 1 when any target crashed (or found a leak,
 # a timeout or ran out of memory), 2 on bad usage.
 set -u
 
@@ -30,6 +31,7 @@ dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && e
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 failed=0
 rows=()
+tsv=()
 
 printf '%-22s %12s %8s %8s %8s  %s\n' target executions cov ft corpus result
 for name in "$@"; do
@@ -69,11 +71,14 @@ for name in "$@"; do
         "$name" "${execs:-null}" "${cov:-null}" "${ft:-null}" "${corp:-null}" \
         "$([ "$rc" -eq 0 ] && echo false || echo true)" \
         "${crash:+$dir/crashes/$name/$crash}")")
+    tsv+=("$(printf '%s\t%s\t%s\t%s\t%s\t%s' "$name" "${execs:--}" "${cov:--}" "${ft:--}" "${corp:--}" \
+        "$([ "$rc" -eq 0 ] && echo no || echo yes)")")
 done
 
+finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 {
     printf '{"started":"%s","finished":"%s","commit":"%s","dirty":%s,"seconds_per_target":%s,"targets":[' \
-        "$started" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$commit" "$dirty" "$seconds"
+        "$started" "$finished" "$commit" "$dirty" "$seconds"
     sep=
     for r in "${rows[@]}"; do
         printf '%s\n  %s' "$sep" "$r"
@@ -82,6 +87,11 @@ done
     printf '\n]}\n'
 } >"$summary"
 mv "$summary" "$dir/summary.json"
+{
+    printf 'started\t%s\nfinished\t%s\ncommit\t%s\ndirty\t%s\nseconds\t%s\n' "$started" \
+        "$finished" "$commit" "$dirty" "$seconds"
+    printf 'target\t%s\n' "${tsv[@]}"
+} >"$dir/summary.tsv"
 echo "fuzz-all: summary in $dir/summary.json"
 if [ "$failed" -ne 0 ]; then
     echo "fuzz-all: a target crashed; fix it and add its input to tests/fuzz/corpus/NAME/" >&2

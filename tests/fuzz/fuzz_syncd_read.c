@@ -1,7 +1,8 @@
 /* Fuzz targets for syncd's readers of what Cin7 and Shopify answer and
  * send: Cin7's list pages (availability rows over bins and batches,
  * products, saleList rows, received purchases), its thin events (the bare
- * array of Stock/AvailableStockLevelChanged, a sale event's SaleID), a sale
+ * array of Stock/AvailableStockLevelChanged, a sale event's SaleID), the
+ * suppliers of products that replenishment reads, a sale
  * read back (CombinedShippingStatus, FulFilmentStatus, fulfilment lines)
  * mapped to what Shopify is told, and Shopify's GraphQL answers (variants,
  * levels, orders, an order with its fulfillment orders). Each reader takes
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "mem.h"
 #include "reconcile.h"
+#include "replen.h"
 #include "shopify.h"
 #include "status.h"
 
@@ -78,6 +80,16 @@ FUZZ_TARGET(syncd_cin7)
             (i && strcmp(prods[i - 1].sku, prods[i].sku) > 0))
             abort(); /* whole and sorted by SKU */
     cin7_products_free(prods, n_prods);
+
+    for (size_t i = 0; i < n; i++) {
+        size_t n_sup;
+        replen_supply *sup = replen_read_supply(cJSON_GetObjectItemCaseSensitive(pages[i], "Products"), &n_sup);
+        for (size_t k = 0; k < n_sup; k++)
+            if (!sup[k].sku || !sup[k].name || !(sup[k].cost >= 0) || sup[k].moq < 0 ||
+                (sup[k].lead_days >= 0 && !(sup[k].lead_days > 0)))
+                abort(); /* a price, a minimum and a lead time as reorder takes them */
+        replen_supply_free(sup, n_sup);
+    }
 
     log_set_level(LOG_ERROR); /* the purchase check logs each anomaly */
     for (size_t i = 0; i < n; i++) {
