@@ -206,7 +206,7 @@ fuzz:
 	$(BUILD)/fuzz/fuzz-$(FUZZ) $(FUZZ_ARGS) $(BUILD)/fuzz/corpus-$(FUZZ) tests/fuzz/corpus/$(FUZZ)
 
 fuzz-all:
-	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/fuzz/fuzz-,$(FUZZ_TARGETS))
+	@$(MAKE) -s --no-print-directory $(addprefix $(BUILD)/fuzz/fuzz-,$(FUZZ_TARGETS))
 	@BUILD=$(BUILD) scripts/fuzz-all.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # docs/RELIABILITY.md from the latest figures (scripts/reliability.sh).
