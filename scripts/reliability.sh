@@ -30,7 +30,10 @@ fi
 
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && commit="$commit (with uncommitted changes)"
+# The document itself does not count as a change.
+if git status --porcelain --untracked-files=no -- . ":!$out" 2>/dev/null | grep -q .; then
+    commit="$commit (with uncommitted changes)"
+fi
 
 # ---- tests in the sources ---------------------------------------------------------
 
@@ -193,7 +196,7 @@ suites_table() {
         done
         if [ -f "$rdir/kill9.log" ]; then
             echo
-            echo "The runner's last line of each round: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$rdir/kill9.log" | tr '\n' ' ')(log: \`$rdir/kill9.log\`)."
+            echo "The runner's last line of each round: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$rdir/kill9.log" | sed 's/$/;/' | tr '\n' ' ')log: \`$rdir/kill9.log\`."
         fi
     fi
     echo
