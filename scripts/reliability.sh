@@ -150,7 +150,8 @@ suites_table() {
     fi
     echo "| kill -9 | syncd killed with SIGKILL mid-work and started again on the same store: no acknowledged webhook lost, no order pushed twice, no purchase drafted twice | \`make reliability\` runs them (\`KILL9_ROUNDS=N\` repeats them); each alone: \`make test T=NAME\` | $k9_fig |"
     if [ -d tests/badinput ]; then
-        echo "| bad-input matrix | every route of syncd and both mocks against the bad requests that apply to it, each case stating the answer and that nothing changed | \`make test T=badinput\` | $(badinput_cases) cases in \`tests/badinput/\` |"
+        bi_suite=$(test_names | grep -E 'badinput|bad_input|matrix' | cut -d. -f1 | sort -u | head -1)
+        echo "| bad-input matrix | every route of syncd and both mocks against the bad requests that apply to it, each case stating the answer and that nothing changed | \`make test${bi_suite:+ T=$bi_suite}\` | $(badinput_cases) cases in \`tests/badinput/\` |"
     else
         echo "| bad-input matrix | every route of syncd and both mocks against the bad requests that apply to it | (not there yet) | the matrix is not there yet: no \`tests/badinput/\` |"
     fi
