@@ -56,6 +56,9 @@ PROGRAMS    += $(if $(wildcard harness/main.c),surge)
 
 # syncd modules that link without the rest of syncd, for unit tests.
 SYNCD_PARTS := $(addprefix engine/syncd/,store.c config.c gate.c metrics.c stockcache.c sorder.c c7event.c outbound.c)
+# The rest of syncd but its main: the fuzz targets of its readers of Cin7
+# and Shopify answers link them.
+SYNCD_REST := $(filter-out engine/syncd/main.c $(SYNCD_PARTS),$(sort $(wildcard engine/syncd/*.c)))
 # Harness modules that link without its main, for unit tests.
 HARNESS_PARTS := $(filter-out harness/main.c,$(sort $(wildcard harness/*.c)))
 # mock-shopify's pure parsers (GraphQL documents, configs), for their unit
@@ -64,8 +67,13 @@ SHOPIFY_PURE := mocks/shopify/gql.c mocks/shopify/spec.c mocks/shopify/search.c
 # mock-cin7's config and seed parser and its order-line reader, which link
 # with lib/ alone, for their fuzz targets.
 CIN7_PURE := mocks/cin7/config.c mocks/cin7/qty.c mocks/cin7/lines.c
-TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(ENGINE_CORE) $(SYNCD_PARTS) $(HARNESS_PARTS) \
-             $(SHOPIFY_PURE) $(CIN7_PURE) \
+# The rest of both mocks but their mains: the fuzz targets of their request
+# bodies' readers link them.
+MOCKS_REST := $(MOCK_COMMON) \
+              $(filter-out mocks/cin7/main.c $(CIN7_PURE),$(sort $(wildcard mocks/cin7/*.c))) \
+              $(filter-out mocks/shopify/main.c $(SHOPIFY_PURE),$(sort $(wildcard mocks/shopify/*.c)))
+TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(ENGINE_CORE) $(SYNCD_PARTS) $(SYNCD_REST) $(HARNESS_PARTS) \
+             $(SHOPIFY_PURE) $(CIN7_PURE) $(MOCKS_REST) \
              $(sort $(wildcard tests/unit/*.c tests/e2e/*.c tests/fuzz/fuzz_*.c))
 SELFTEST_SRCS := tests/runner.c tests/selftest/selftest.c
 
@@ -122,19 +130,31 @@ $(BUILD)/asan/tests/runner-selftest: $(call asan_obj,$(SELFTEST_SRCS)) $(BUILD)/
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# libFuzzer builds (clang): `make fuzz FUZZ=json [FUZZ_ARGS=-max_total_time=60]`.
+# libFuzzer builds (clang): `make fuzz FUZZ=json [FUZZ_ARGS=-max_total_time=60]`
+# runs one target; `make fuzz-all FUZZ_SECONDS=N` runs every target (one per
+# corpus directory) for N seconds each and prints its executions, coverage
+# and whether it crashed (scripts/fuzz-all.sh; summary in
+# $(BUILD)/fuzz/summary.json, crashing inputs in $(BUILD)/fuzz/crashes/).
 FUZZ_CC     ?= clang
-FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -DSURGE_LIBFUZZER
+# Undefined behaviour stops a run, as in the test build; clang's checks
+# include float-to-integer overflow, which gcc's do not.
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+               -DSURGE_LIBFUZZER
 FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(sort $(notdir $(wildcard tests/fuzz/corpus/*)))
+FUZZ_SECONDS ?= 60
 fuzz_obj     = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(1))
 
 $(BUILD)/fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-FUZZ_LINK   := $(LIB_SRCS) $(ENGINE_CORE) $(SYNCD_PARTS) $(HARNESS_PARTS) $(SHOPIFY_PURE) $(CIN7_PURE) $(FUZZ_SRCS)
-$(BUILD)/fuzz/fuzz-$(FUZZ): $(call fuzz_obj,$(FUZZ_LINK)) tests/fuzz/libfuzzer_main.c
-	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) -DFUZZ_NAME=$(FUZZ) \
+FUZZ_LINK   := $(LIB_SRCS) $(ENGINE_CORE) $(SYNCD_PARTS) $(SYNCD_REST) $(HARNESS_PARTS) \
+               $(SHOPIFY_PURE) $(CIN7_PURE) $(MOCKS_REST) $(FUZZ_SRCS)
+# Kept between builds: each target's binary links the same objects.
+.SECONDARY: $(call fuzz_obj,$(FUZZ_LINK))
+$(BUILD)/fuzz/fuzz-%: $(call fuzz_obj,$(FUZZ_LINK)) tests/fuzz/libfuzzer_main.c
+	$(FUZZ_CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(WARN) $(FUZZ_CFLAGS) -DFUZZ_NAME=$* \
 	    -fsanitize=fuzzer -o $@ tests/fuzz/libfuzzer_main.c \
 	    $(call fuzz_obj,$(FUZZ_LINK)) $(LDLIBS)
 
@@ -180,7 +200,7 @@ bench-tools:
 	@BUILD=$(BUILD) bench/tools.sh
 
 fuzz:
-	@test -n "$(FUZZ)" || { echo "usage: make fuzz FUZZ=NAME (targets: $$(ls tests/fuzz/corpus | tr '\n' ' '))"; exit 2; }
+	@test -n "$(FUZZ)" || { echo "usage: make fuzz FUZZ=NAME (targets: $(FUZZ_TARGETS))"; exit 2; }
 	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz-$(FUZZ)
 	@mkdir -p $(BUILD)/fuzz/corpus-$(FUZZ)
 	$(BUILD)/fuzz/fuzz-$(FUZZ) $(FUZZ_ARGS) $(BUILD)/fuzz/corpus-$(FUZZ) tests/fuzz/corpus/$(FUZZ)

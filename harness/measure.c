@@ -122,10 +122,13 @@ static const char *str(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* A number of an entry; dflt when it is none, or none a double holds
+ * exactly (journals are read whatever they hold). */
 static int64_t num(const cJSON *o, const char *key, int64_t dflt)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : dflt;
+    int64_t n = dflt;
+    json_int53(cJSON_GetObjectItemCaseSensitive(o, key), &n);
+    return n;
 }
 
 static int is_true(const cJSON *o, const char *key)

@@ -16,6 +16,8 @@
 
 #define MAX_SCENARIO_BYTES (16 * 1024 * 1024)
 #define MAX_REPLAY_BYTES (256 * 1024 * 1024)
+/* Replay timestamps in ms: 2^53, some 285,000 years either side of 1970. */
+#define MAX_REPLAY_MS INT64_C(9007199254740992)
 
 static char *dup_str(const char *s)
 {
@@ -400,9 +402,6 @@ static int read_regions(const cJSON *o, const char *path, sc_stream *st, json_er
     return 0;
 }
 
-/* Reads a replay CSV: a header line naming at least timestamp and sku; the
- * columns shop, qty, country, postcode are optional. Timestamps are ISO-8601
- * or milliseconds. */
 static int read_replay(const char *file, const char *dir, const char *path, sc_stream *st,
                        json_err *e)
 {
@@ -414,6 +413,13 @@ static int read_replay(const char *file, const char *dir, const char *path, sc_s
     FILE *f = fopen(full, "r");
     if (!f)
         return json_fail(e, path, "cannot open %s: %s", full, strerror(errno));
+    int rc = scenario_read_replay(f, full, path, st, e);
+    fclose(f);
+    return rc;
+}
+
+int scenario_read_replay(FILE *f, const char *full, const char *path, sc_stream *st, json_err *e)
+{
     char line[4096];
     int col[6] = {-1, -1, -1, -1, -1, -1}; /* timestamp shop sku qty country postcode */
     static const char *const names[] = {"timestamp", "shop", "sku", "qty", "country", "postcode"};
@@ -469,6 +475,12 @@ static int read_replay(const char *file, const char *dir, const char *path, sc_s
                       lineno, ts);
             goto out;
         }
+        /* Bounded so that the times between rows can be taken exactly. */
+        if (t < -MAX_REPLAY_MS || t > MAX_REPLAY_MS) {
+            json_fail(e, path, "%s:%zu: timestamp \"%s\" out of range (within +-%lld ms of 1970)",
+                      full, lineno, ts, (long long)MAX_REPLAY_MS);
+            goto out;
+        }
         int64_t qty = 1;
         if (col[3] >= 0 && col[3] < nf && *fields[col[3]]) {
             qty = strtoll(fields[col[3]], &end, 10);
@@ -499,7 +511,6 @@ static int read_replay(const char *file, const char *dir, const char *path, sc_s
     }
     rc = 0;
 out:
-    fclose(f);
     return rc;
 }
 
@@ -930,6 +941,19 @@ int scenario_load(const char *path, const char *const *overrides, size_t n_overr
     return rc;
 }
 
+void scenario_replay_free(sc_stream *st)
+{
+    for (size_t r = 0; r < st->n_replay; r++) {
+        free(st->replay[r].shop);
+        free(st->replay[r].sku);
+        free(st->replay[r].country);
+        free(st->replay[r].postcode);
+    }
+    free(st->replay);
+    st->replay = NULL;
+    st->n_replay = 0;
+}
+
 void scenario_free(scenario *s)
 {
     free(s->name);
@@ -963,13 +987,7 @@ void scenario_free(scenario *s)
         sc_stream *st = &s->streams[i];
         free(st->name);
         free(st->channel);
-        for (size_t r = 0; r < st->n_replay; r++) {
-            free(st->replay[r].shop);
-            free(st->replay[r].sku);
-            free(st->replay[r].country);
-            free(st->replay[r].postcode);
-        }
-        free(st->replay);
+        scenario_replay_free(st);
         free(st->skus);
         free(st->hot);
         for (size_t r = 0; r < st->n_regions; r++) {

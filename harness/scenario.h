@@ -11,6 +11,7 @@
 #include <cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "json.h"
 
@@ -169,6 +170,14 @@ int scenario_load_text(const char *text, size_t len, const char *name, const cha
                        const char *const *overrides, size_t n_overrides, scenario *out,
                        json_err *e);
 void scenario_free(scenario *s);
+/* Reads a replay CSV from f into st's rows (st->replay, n_replay): a header
+ * line naming at least timestamp and sku; the columns shop, qty, country,
+ * postcode are optional. Timestamps are ISO-8601 or milliseconds, rows in
+ * time order. Returns 0, or -1 with e naming path, the file name and the
+ * line. The rows read are st's either way (scenario_replay_free). */
+int scenario_read_replay(FILE *f, const char *name, const char *path, sc_stream *st, json_err *e);
+/* Frees st's replay rows (scenario_free does it for every stream). */
+void scenario_replay_free(sc_stream *st);
 
 /* Initial on-hand of a SKU at a warehouse (the last matching stock rule). */
 int64_t scenario_on_hand(const scenario *s, size_t sku, size_t warehouse);

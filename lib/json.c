@@ -478,3 +478,12 @@ void json_array_move(cJSON *to, cJSON *from)
     while (from->child)
         cJSON_AddItemToArray(to, cJSON_DetachItemViaPointer(from, from->child));
 }
+
+int json_int53(const cJSON *v, int64_t *out)
+{
+    const double lim = 9007199254740992.0; /* 2^53 */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= -lim && v->valuedouble <= lim))
+        return 0;
+    *out = (int64_t)v->valuedouble;
+    return 1;
+}

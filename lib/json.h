@@ -64,6 +64,12 @@ int json_get_obj(const cJSON *obj, const char *path, const char *key, int requir
 int json_get_arr(const cJSON *obj, const char *path, const char *key, int required,
                  const cJSON **out, json_err *e);
 
+/* The integer part of number v when a double holds it exactly (within
+ * +-2^53, as ids and quantities from outside must be): 1 with *out, else 0
+ * (not a number, beyond, not a number at all) with *out untouched. Casting
+ * a larger double to int64_t would be undefined. */
+int json_int53(const cJSON *v, int64_t *out);
+
 /* Applies "a.b[2].c=value" to root (what --set flags do): objects on the
  * way are created as needed, array indexes must exist; a value that parses
  * as JSON is used as JSON, anything else as a string. Returns 0, or -1 with

@@ -94,8 +94,9 @@ static cJSON *answer_json(outcome *out)
 
 static int64_t num(const cJSON *o, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+    int64_t n = 0;
+    json_int53(cJSON_GetObjectItemCaseSensitive(o, key), &n);
+    return n;
 }
 
 static const char *str(const cJSON *o, const char *key)
@@ -129,9 +130,9 @@ static int each_page(cin7 *c, const char *prefix, const char *suffix, int prio, 
 
 /* Whether a list goes on after a page that held got rows: the page was
  * full and fewer than the list's Total rows have been seen. */
-static int more_pages(const cin7 *c, int got, int64_t seen, int64_t total)
+static int more_pages(int page_limit, int got, int64_t seen, int64_t total)
 {
-    return got >= c->page_limit && seen < total;
+    return got >= page_limit && seen < total;
 }
 
 /* A SKU x location's sums in ten-thousandths while the pages come in. */
@@ -140,7 +141,7 @@ typedef struct {
 } sums;
 
 typedef struct {
-    const cin7 *c;
+    int page_limit;
     cin7_snapshot *snap;
     size_t cap;
     int64_t rows;  /* rows read, for paging */
@@ -155,16 +156,11 @@ static int64_t q4(const cJSON *o, const char *key)
     return cJSON_IsNumber(v) ? c7qty_from(v->valuedouble) : 0;
 }
 
-static int avail_page(cJSON *v, int n, void *ud)
+/* Adds the rows of one availability page to a's sums; returns the rows it
+ * held. */
+static int avail_rows(avail_ctx *a, const cJSON *v)
 {
-    avail_ctx *a = ud;
     cin7_snapshot *snap = a->snap;
-    /* The figures stand as of the moment the first page left, after its
-     * wait for a rate-limit permit: a sale allocated during that wait is
-     * in them, and taking the moment before the wait would count it twice
-     * (once in the figures, once as routed or pending). */
-    if (n == 1)
-        snap->read_started = a->out->sent_at;
     int got = 0;
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(v, "ProductAvailabilityList"))
@@ -195,7 +191,36 @@ static int avail_page(cJSON *v, int n, void *ud)
         t->in_transit = c7qty_add(t->in_transit, q4(row, "InTransit"));
     }
     a->rows += got;
-    return more_pages(a->c, got, a->rows, num(v, "Total"));
+    return got;
+}
+
+static int avail_page(cJSON *v, int n, void *ud)
+{
+    avail_ctx *a = ud;
+    /* The figures stand as of the moment the first page left, after its
+     * wait for a rate-limit permit: a sale allocated during that wait is
+     * in them, and taking the moment before the wait would count it twice
+     * (once in the figures, once as routed or pending). */
+    if (n == 1 && a->out)
+        a->snap->read_started = a->out->sent_at;
+    int got = avail_rows(a, v);
+    return more_pages(a->page_limit, got, a->rows, num(v, "Total"));
+}
+
+/* Whole units for Shopify: never offer a fraction of one. Frees a's sums. */
+static void avail_finish(avail_ctx *a)
+{
+    for (size_t i = 0; i < a->snap->n; i++) {
+        cin7_row *r = &a->snap->rows[i];
+        const sums *t = &a->sum[i];
+        r->on_hand = c7qty_floor(t->on_hand);
+        r->allocated = c7qty_ceil(t->allocated);
+        r->available = c7qty_floor(t->available);
+        r->on_order = c7qty_floor(t->on_order);
+        r->in_transit = c7qty_floor(t->in_transit);
+    }
+    free(a->sum);
+    strmap_free(a->index);
 }
 
 void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, outcome *out)
@@ -206,24 +231,21 @@ void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, 
         sbuf_puts(&filter, "&Sku=");
         sbuf_urlenc(&filter, sku);
     }
-    avail_ctx a = {c, snap, 0, 0, strmap_new(0), NULL, out};
-    if (each_page(c, "ref/productavailability?", sbuf_str(&filter), prio, out, avail_page, &a) < 0) {
+    avail_ctx a = {c->page_limit, snap, 0, 0, strmap_new(0), NULL, out};
+    int rc = each_page(c, "ref/productavailability?", sbuf_str(&filter), prio, out, avail_page, &a);
+    avail_finish(&a);
+    if (rc < 0)
         cin7_snapshot_free(snap);
-    } else {
-        /* Whole units for Shopify: never offer a fraction of one. */
-        for (size_t i = 0; i < snap->n; i++) {
-            cin7_row *r = &snap->rows[i];
-            const sums *t = &a.sum[i];
-            r->on_hand = c7qty_floor(t->on_hand);
-            r->allocated = c7qty_ceil(t->allocated);
-            r->available = c7qty_floor(t->available);
-            r->on_order = c7qty_floor(t->on_order);
-            r->in_transit = c7qty_floor(t->in_transit);
-        }
-    }
-    free(a.sum);
-    strmap_free(a.index);
     sbuf_free(&filter);
+}
+
+void cin7_availability_read(const cJSON *const *pages, size_t n, cin7_snapshot *snap)
+{
+    memset(snap, 0, sizeof *snap);
+    avail_ctx a = {0, snap, 0, 0, strmap_new(0), NULL, NULL};
+    for (size_t i = 0; i < n; i++)
+        avail_rows(&a, pages[i]);
+    avail_finish(&a);
 }
 
 void cin7_snapshot_free(cin7_snapshot *s)
@@ -238,16 +260,15 @@ void cin7_snapshot_free(cin7_snapshot *s)
 }
 
 typedef struct {
-    const cin7 *c;
+    int page_limit;
     cin7_product *list;
     size_t n, cap;
     int64_t rows;
 } products_ctx;
 
-static int products_page(cJSON *v, int n, void *ud)
+/* Adds the products of one page to k; returns the rows it held. */
+static int products_rows(products_ctx *k, const cJSON *v)
 {
-    (void)n;
-    products_ctx *k = ud;
     int got = 0;
     const cJSON *p;
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(v, "Products"))
@@ -261,7 +282,15 @@ static int products_page(cJSON *v, int n, void *ud)
         k->list[k->n++] = (cin7_product){xstrdup(s), xstrdup(id ? id : ""), xstrdup(name ? name : s)};
     }
     k->rows += got;
-    return more_pages(k->c, got, k->rows, num(v, "Total"));
+    return got;
+}
+
+static int products_page(cJSON *v, int n, void *ud)
+{
+    (void)n;
+    products_ctx *k = ud;
+    int got = products_rows(k, v);
+    return more_pages(k->page_limit, got, k->rows, num(v, "Total"));
 }
 
 static int cmp_product(const void *a, const void *b)
@@ -269,14 +298,27 @@ static int cmp_product(const void *a, const void *b)
     return strcmp(((const cin7_product *)a)->sku, ((const cin7_product *)b)->sku);
 }
 
+static void products_done(products_ctx *k, cin7_product **out, size_t *n)
+{
+    if (k->n)
+        qsort(k->list, k->n, sizeof *k->list, cmp_product);
+    *out = k->list;
+    *n = k->n;
+}
+
 void cin7_products(cin7 *c, cin7_product **out, size_t *n, outcome *o)
 {
-    products_ctx k = {c, NULL, 0, 0, 0};
+    products_ctx k = {c->page_limit, NULL, 0, 0, 0};
     each_page(c, "product?", "", PRIO_BULK, o, products_page, &k);
-    if (k.n)
-        qsort(k.list, k.n, sizeof *k.list, cmp_product);
-    *out = k.list;
-    *n = k.n;
+    products_done(&k, out, n);
+}
+
+void cin7_products_read(const cJSON *const *pages, size_t n_pages, cin7_product **out, size_t *n)
+{
+    products_ctx k = {0, NULL, 0, 0, 0};
+    for (size_t i = 0; i < n_pages; i++)
+        products_rows(&k, pages[i]);
+    products_done(&k, out, n);
 }
 
 void cin7_products_free(cin7_product *p, size_t n)
@@ -361,6 +403,15 @@ void cin7_sale_find(cin7 *c, const char *external_id, int prio, char **sale_id,
     cJSON *rows = NULL;
     cin7_list(c, sbuf_str(&path), "SaleList", prio, &rows, out);
     sbuf_free(&path);
+    cin7_sale_pick(rows, external_id, sale_id, order_status);
+    cJSON_Delete(rows);
+}
+
+void cin7_sale_pick(const cJSON *rows, const char *external_id, char **sale_id,
+                    char **order_status)
+{
+    *sale_id = NULL;
+    *order_status = NULL;
     const cJSON *row;
     cJSON_ArrayForEach(row, rows)
     {
@@ -373,7 +424,6 @@ void cin7_sale_find(cin7 *c, const char *external_id, int prio, char **sale_id,
         const char *os = str(row, "OrderStatus");
         *order_status = xstrdup(os ? os : "NOT AVAILABLE");
     }
-    cJSON_Delete(rows);
 }
 
 typedef struct {
@@ -395,7 +445,7 @@ static int sales_page(cJSON *v, int n, void *ud)
         if (r && strcmp(r, k->ref) == 0)
             k->fn(row, k->ud);
     }
-    return more_pages(k->c, got, (int64_t)n * k->c->page_limit, num(v, "Total"));
+    return more_pages(k->c->page_limit, got, (int64_t)n * k->c->page_limit, num(v, "Total"));
 }
 
 /* Walks saleList?Search=ref and calls fn for each row whose CustomerReference
@@ -517,7 +567,7 @@ static int list_page(cJSON *v, int n, void *ud)
     cJSON *list = cJSON_GetObjectItemCaseSensitive(v, k->key);
     int got = cJSON_GetArraySize(list);
     json_array_move(k->rows, list);
-    return more_pages(k->c, got, (int64_t)n * k->c->page_limit, num(v, "Total"));
+    return more_pages(k->c->page_limit, got, (int64_t)n * k->c->page_limit, num(v, "Total"));
 }
 
 void cin7_list(cin7 *c, const char *path, const char *key, int prio, cJSON **rows, outcome *o)

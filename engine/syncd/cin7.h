@@ -48,6 +48,10 @@ gate *cin7_gate(cin7 *c);
  * empty and the outcome says why (RETRY, PERMANENT ...). */
 void cin7_availability(cin7 *c, const char *sku, int prio, cin7_snapshot *snap, outcome *out);
 void cin7_snapshot_free(cin7_snapshot *s);
+/* The reading of cin7_availability without the calls (pure, for the fuzz
+ * targets): the rows of n answers of ref/productavailability, summed into
+ * snap as cin7_availability sums them (snap's read_started stays 0). */
+void cin7_availability_read(const cJSON *const *pages, size_t n, cin7_snapshot *snap);
 /* A product as Cin7 lists it (strings malloc'd). */
 typedef struct {
     char *sku, *id, *name;
@@ -57,6 +61,8 @@ typedef struct {
  * sorted by SKU. *out is a malloc'd array; cin7_products_free. */
 void cin7_products(cin7 *c, cin7_product **out, size_t *n, outcome *o);
 void cin7_products_free(cin7_product *p, size_t n);
+/* The same from n_pages answers of GET product, without the calls (pure). */
+void cin7_products_read(const cJSON *const *pages, size_t n_pages, cin7_product **out, size_t *n);
 /* Every product SKU, sorted (for audits). *skus is a malloc'd array of
  * malloc'd strings. */
 void cin7_product_skus(cin7 *c, char ***skus, size_t *n, outcome *out);
@@ -84,6 +90,11 @@ void cin7_post_order(cin7 *c, const char *path, const cJSON *body, int prio, out
  * *order_status gets its OrderStatus (malloc'd) when it does. */
 void cin7_sale_find(cin7 *c, const char *external_id, int prio, char **sale_id,
                     char **order_status, outcome *out);
+/* The live (not voided) sale of rows (a saleList's SaleList) whose
+ * ExternalID is external_id, as cin7_sale_find picks it: *sale_id and
+ * *order_status malloc'd, both NULL when none is. */
+void cin7_sale_pick(const cJSON *rows, const char *external_id, char **sale_id,
+                    char **order_status);
 /* Voids a sale. */
 void cin7_sale_void(cin7 *c, const char *sale_id, int prio, outcome *out);
 /* Sale IDs (malloc'd array) whose CustomerReference is ref. */

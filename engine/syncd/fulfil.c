@@ -26,14 +26,7 @@
  * few and never urgent, so the lock costs nothing that matters. */
 static pthread_mutex_t one_at_a_time = PTHREAD_MUTEX_INITIALIZER;
 
-typedef struct {
-    char *id, *number, *status, *shipping, *fulfilment, *tracking, *carrier, *reference;
-    char *external, *location;
-    status_line *lines; /* what shipped (skus owned) */
-    size_t n;
-} sale_info;
-
-static void info_free(sale_info *s)
+void fulfil_sale_info_free(fulfil_sale_info *s)
 {
     free(s->id);
     free(s->number);
@@ -72,7 +65,7 @@ static int64_t units_of(const cJSON *o, const char *key)
 }
 
 /* Adds units of sku to the sale's shipped lines. */
-static void add_units(sale_info *s, const char *sku, int64_t qty, int64_t backordered)
+static void add_units(fulfil_sale_info *s, const char *sku, int64_t qty, int64_t backordered)
 {
     for (size_t i = 0; i < s->n; i++)
         if (strcmp(s->lines[i].sku, sku) == 0) {
@@ -87,7 +80,7 @@ static void add_units(sale_info *s, const char *sku, int64_t qty, int64_t backor
 /* What shipped: the packed (else picked) lines of every fulfilment whose
  * shipment is authorised; a sale that says it shipped but shows no
  * fulfilment lines shipped its order lines less their backorders. */
-static void shipped_lines(const cJSON *v, sale_info *s)
+static void shipped_lines(const cJSON *v, fulfil_sale_info *s)
 {
     const cJSON *f;
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(v, "Fulfilments"))
@@ -122,8 +115,7 @@ static void shipped_lines(const cJSON *v, sale_info *s)
             add_units(s, str_of(l, "SKU"), units_of(l, "Quantity"), units_of(l, "BackorderQuantity"));
 }
 
-/* The sale as GET sale answers it. */
-static void info_from_sale(const cJSON *v, sale_info *s)
+void fulfil_sale_read(const cJSON *v, fulfil_sale_info *s)
 {
     memset(s, 0, sizeof *s);
     s->id = dup_of(v, "ID");
@@ -141,7 +133,7 @@ static void info_from_sale(const cJSON *v, sale_info *s)
 
 /* GET sale?ID: the sale as it is now. Returns 0, or -1 with *h saying what
  * becomes of the event. */
-static int read_sale(syncd *sd, const char *sale_id, int prio, sale_info *s, handled *h)
+static int read_sale(syncd *sd, const char *sale_id, int prio, fulfil_sale_info *s, handled *h)
 {
     sbuf path = SBUF_INIT;
     sbuf_puts(&path, "sale?ID=");
@@ -156,7 +148,7 @@ static int read_sale(syncd *sd, const char *sale_id, int prio, sale_info *s, han
         return -1;
     }
     outbound_done(&o);
-    info_from_sale(doc, s);
+    fulfil_sale_read(doc, s);
     cJSON_Delete(doc);
     return 0;
 }
@@ -172,9 +164,7 @@ long fulfil_shop_of(const syncd *sd, const char *external_id)
     return -1;
 }
 
-/* The Shopify order id: CustomerReference, else ExternalID's second part
- * ("shop/order" or "shop/order/location"). */
-static void order_of(const sale_info *s, char *buf, size_t n)
+void fulfil_order_of(const fulfil_sale_info *s, char *buf, size_t n)
 {
     buf[0] = '\0';
     if (s->reference) {
@@ -232,7 +222,7 @@ static status_item *order_items(const catalog *cat, const shopify_order *ord)
  * merchant put on hold is reported (alert, retried later, dead-lettered
  * in the end), never skipped in silence. */
 static handled fulfil_at_shopify(syncd *sd, const store_event *ev, const char *evid,
-                                 const char *sale_id, const sale_info *s, size_t shop,
+                                 const char *sale_id, const fulfil_sale_info *s, size_t shop,
                                  const char *order, const int64_t *ship)
 {
     int64_t now = clock_now_ms(&sd->clk);
@@ -338,13 +328,13 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
         return handled_done();
     }
     /* Cin7's events are thin: the sale as it is now tells what shipped. */
-    sale_info s;
+    fulfil_sale_info s;
     handled h = handled_done();
     if (read_sale(sd, sale_id, PRIO_NORMAL, &s, &h) != 0)
         return h;
     int64_t *ship = NULL;
     char order[64];
-    order_of(&s, order, sizeof order);
+    fulfil_order_of(&s, order, sizeof order);
     long shop = fulfil_shop_of(sd, s.external);
     if (shop < 0 || !*order) {
         store_audit(sd->st, ev->id, now, "skipped", "not a sale of a Shopify order");
@@ -362,7 +352,7 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     h = fulfil_at_shopify(sd, ev, evid, sale_id, &s, (size_t)shop, order, ship);
 out:
     free(ship);
-    info_free(&s);
+    fulfil_sale_info_free(&s);
     return h;
 }
 
@@ -395,7 +385,7 @@ handled fulfil_backordered(syncd *sd, const store_event *ev)
     if (c7event_sale_id(ev->body, ev->body_len, id, why, sizeof why) != 0)
         return handled_dead("sale notification refused: %s", why);
     /* Only logged: read at bulk priority, behind orders and stock. */
-    sale_info s;
+    fulfil_sale_info s;
     handled h = handled_done();
     int rc = read_sale(sd, id, PRIO_BULK, &s, &h);
     if (rc != 0)
@@ -417,6 +407,6 @@ handled fulfil_backordered(syncd *sd, const store_event *ev)
         store_audit(sd->st, ev->id, now, "backordered", units ? sbuf_str(&what) : "");
         sbuf_free(&what);
     }
-    info_free(&s);
+    fulfil_sale_info_free(&s);
     return handled_done();
 }

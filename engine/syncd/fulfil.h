@@ -13,6 +13,9 @@
 #define SURGE_SYNCD_FULFIL_H
 
 #include "handlers.h"
+#include "status.h"
+
+#include <cJSON.h>
 
 /* Sale/ShipmentAuthorised: fulfil at Shopify what shipped. */
 handled fulfil_sale(syncd *sd, const store_event *ev);
@@ -22,5 +25,26 @@ handled fulfil_backordered(syncd *sd, const store_event *ev);
 /* The shop (index) a Cin7 sale was pushed from, by its ExternalID
  * ("shop/order" or "shop/order/location"), or -1 when it is none of ours. */
 long fulfil_shop_of(const syncd *sd, const char *external_id);
+
+/* ---- the readers of Cin7's documents (pure: the fuzz targets call them) ---- */
+
+/* A sale as GET sale answers it: strings malloc'd, NULL when absent or
+ * empty; lines are what shipped, in whole units (skus owned). */
+typedef struct {
+    char *id, *number, *status, *shipping, *fulfilment, *tracking, *carrier, *reference;
+    char *external, *location;
+    status_line *lines;
+    size_t n;
+} fulfil_sale_info;
+/* Reads v into *s (any JSON: what is missing stays NULL). What shipped:
+ * the packed (else picked) lines of every fulfilment whose shipment is
+ * authorised; a sale that says it shipped but shows no fulfilment lines
+ * shipped its order lines less their backorders. */
+void fulfil_sale_read(const cJSON *v, fulfil_sale_info *s);
+void fulfil_sale_info_free(fulfil_sale_info *s);
+/* The Shopify order id of a sale into buf: CustomerReference, else
+ * ExternalID's second part ("shop/order" or "shop/order/location"); empty
+ * when that is not a number. */
+void fulfil_order_of(const fulfil_sale_info *s, char *buf, size_t n);
 
 #endif

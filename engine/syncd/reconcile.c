@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mem.h"
 #include "sbuf.h"
+#include "c7qty.h"
 #include "fulfil.h"
 #include "status.h"
 
@@ -127,12 +128,6 @@ static const char *str_of(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static int64_t int_of(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
 /* ---- (a) levels ------------------------------------------------------------------ */
@@ -277,11 +272,10 @@ static int64_t on_hand(const cin7_snapshot *snap, const char *sku, const char *l
 
 typedef struct {
     const char *sku, *location; /* borrowed from the purchase */
-    int64_t qty;
+    int64_t qty;                /* ten-thousandths (c7qty.h) */
 } received;
 
-/* Checks one received purchase against the snapshot. Returns its anomalies. */
-static int64_t check_purchase(const cJSON *p, const cin7_snapshot *snap)
+int64_t reconcile_check_purchase(const cJSON *p, const cin7_snapshot *snap)
 {
     const char *number = str_of(p, "OrderNumber");
     const char *where = str_of(p, "Location");
@@ -325,18 +319,22 @@ static int64_t check_purchase(const cJSON *p, const cin7_snapshot *snap)
             k++;
         if (k == n)
             sum[n++] = (received){sku, loc, 0};
-        sum[k].qty += int_of(l, "Quantity");
+        const cJSON *q = cJSON_GetObjectItemCaseSensitive(l, "Quantity");
+        sum[k].qty = c7qty_add(sum[k].qty, cJSON_IsNumber(q) ? c7qty_from(q->valuedouble) : 0);
     }
     cJSON_Delete(lines); /* references only */
     int64_t anomalies = 0;
     for (size_t k = 0; k < n; k++) {
+        /* Whole units received, as the snapshot's OnHand is whole units
+         * rounded down: 2.5 received shows as 2 when nothing else is there. */
+        int64_t got = c7qty_floor(sum[k].qty);
         int64_t have = on_hand(snap, sum[k].sku, sum[k].location);
-        if (have >= sum[k].qty)
+        if (have >= got)
             continue;
         anomalies++;
         log_event(LOG_WARN, NULL,
                   "reconcile: purchase %s received %lld x %s at %s, but Cin7's OnHand there is %lld",
-                  number ? number : "?", (long long)sum[k].qty, sum[k].sku, sum[k].location,
+                  number ? number : "?", (long long)got, sum[k].sku, sum[k].location,
                   (long long)have);
     }
     free(sum);
@@ -398,7 +396,7 @@ static void check_purchases(syncd *sd, int64_t began, tally *t)
         outbound_done(&o);
         if (!ok)
             break;
-        int64_t a = check_purchase(doc, &snap);
+        int64_t a = reconcile_check_purchase(doc, &snap);
         cJSON_Delete(doc);
         t->purchases_checked++;
         t->purchase_anomalies += a;

@@ -18,6 +18,7 @@
 #ifndef SURGE_SYNCD_RECONCILE_H
 #define SURGE_SYNCD_RECONCILE_H
 
+#include "cin7.h"
 #include "syncd.h"
 
 typedef struct reconciler reconciler;
@@ -30,5 +31,11 @@ reconciler *reconcile_start(syncd *sd);
 void reconcile_request(reconciler *r);
 /* Joins it (sd->stopping is set and the gates stopped first); accepts NULL. */
 void reconcile_stop(reconciler *r);
+
+/* Checks one received purchase p (a purchaseList row read back with its
+ * StockReceived and Order sections) against Cin7's snapshot: each SKU x
+ * location it received must show at least as many units OnHand. Logs and
+ * returns the anomalies. Pure but for the log: its fuzz target calls it. */
+int64_t reconcile_check_purchase(const cJSON *p, const cin7_snapshot *snap);
 
 #endif

@@ -37,16 +37,6 @@
 #define CHECK_RETRY_MS (30000LL)
 
 /* What Cin7's product records say about one SKU's supplier. */
-typedef struct {
-    char *sku, *product_id, *name;
-    double cost;        /* the supplier's price */
-    char *supplier_id, *supplier;
-    char **locations;   /* the locations the supplier serves for it */
-    size_t n_locations;
-    double lead_days;   /* < 0: not given */
-    int64_t moq;
-} sku_supply;
-
 struct replenisher {
     syncd *sd;
     pthread_t thread;
@@ -55,7 +45,7 @@ struct replenisher {
     pthread_cond_t cv;
     coalescer *marks;
     coalescer *later; /* SKUs whose check failed (Cin7 unreachable): again in a while */
-    sku_supply *supply;
+    replen_supply *supply;
     size_t n_supply;
     strmap *supply_index;
     int64_t supply_loaded_at; /* sim ms, 0 never */
@@ -64,10 +54,10 @@ struct replenisher {
 
 /* ---- supplier records ------------------------------------------------------ */
 
-static void supply_free(replenisher *r)
+void replen_supply_free(replen_supply *list, size_t n)
 {
-    for (size_t i = 0; i < r->n_supply; i++) {
-        sku_supply *s = &r->supply[i];
+    for (size_t i = 0; i < n; i++) {
+        replen_supply *s = &list[i];
         free(s->sku);
         free(s->product_id);
         free(s->name);
@@ -77,7 +67,12 @@ static void supply_free(replenisher *r)
             free(s->locations[k]);
         free(s->locations);
     }
-    free(r->supply);
+    free(list);
+}
+
+static void supply_free(replenisher *r)
+{
+    replen_supply_free(r->supply, r->n_supply);
     r->supply = NULL;
     r->n_supply = 0;
     strmap_free(r->supply_index);
@@ -103,7 +98,22 @@ static int load_supply(replenisher *r)
         return -1;
     }
     outbound_done(&o);
-    sku_supply *list = xcalloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof *list);
+    size_t n;
+    replen_supply *list = replen_read_supply(rows, &n);
+    cJSON_Delete(rows);
+    supply_free(r);
+    r->supply = list;
+    r->n_supply = n;
+    r->supply_index = strmap_new(1);
+    for (size_t i = 0; i < n; i++)
+        strmap_put(r->supply_index, list[i].sku, (long)i);
+    r->supply_loaded_at = clock_now_ms(&sd->clk);
+    return 0;
+}
+
+replen_supply *replen_read_supply(const cJSON *rows, size_t *n_out)
+{
+    replen_supply *list = xcalloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof *list);
     size_t n = 0;
     const cJSON *p;
     cJSON_ArrayForEach(p, rows)
@@ -111,7 +121,7 @@ static int load_supply(replenisher *r)
         const char *sku = str(p, "SKU");
         if (!sku)
             continue;
-        sku_supply *s = &list[n++];
+        replen_supply *s = &list[n++];
         s->sku = xstrdup(sku);
         s->product_id = xstrdup(str(p, "ID") ? str(p, "ID") : "");
         s->name = xstrdup(str(p, "Name") ? str(p, "Name") : sku);
@@ -137,22 +147,16 @@ static int load_supply(replenisher *r)
             if (cJSON_IsNumber(lead) && lead->valuedouble > 0 &&
                 (s->lead_days < 0 || lead->valuedouble < s->lead_days))
                 s->lead_days = lead->valuedouble;
-            if (cJSON_IsNumber(moq) && (int64_t)moq->valuedouble > s->moq)
-                s->moq = (int64_t)moq->valuedouble;
+            int64_t m;
+            if (json_int53(moq, &m) && m > s->moq)
+                s->moq = m;
         }
     }
-    cJSON_Delete(rows);
-    supply_free(r);
-    r->supply = list;
-    r->n_supply = n;
-    r->supply_index = strmap_new(1);
-    for (size_t i = 0; i < n; i++)
-        strmap_put(r->supply_index, list[i].sku, (long)i);
-    r->supply_loaded_at = clock_now_ms(&sd->clk);
-    return 0;
+    *n_out = n;
+    return list;
 }
 
-static const sku_supply *supply_of(replenisher *r, const char *sku)
+static const replen_supply *supply_of(replenisher *r, const char *sku)
 {
     long i = r->supply_index ? strmap_get(r->supply_index, sku) : -1;
     return i >= 0 ? &r->supply[i] : NULL;
@@ -293,7 +297,7 @@ static cJSON *order_body(const char *id, const po_line *l, size_t n)
 
 /* Posts the lines of draft id (they replace its lines: safe to repeat).
  * Returns 0, or -1 to try again later. */
-static int post_lines(syncd *sd, const sku_supply *sup, const char *id, const po_line *l, size_t n)
+static int post_lines(syncd *sd, const replen_supply *sup, const char *id, const po_line *l, size_t n)
 {
     cJSON *b = order_body(id, l, n);
     outcome o;
@@ -313,7 +317,7 @@ static int post_lines(syncd *sd, const sku_supply *sup, const char *id, const po
  * store that forgot it; "NOT AVAILABLE": a header without lines, left by a
  * POST whose answer was lost). Returns 0 with *id (malloc'd) or NULL when
  * there is none, -1 when Cin7 could not be read. */
-static int find_open_draft(syncd *sd, const sku_supply *sup, const char *ostatus, char **id)
+static int find_open_draft(syncd *sd, const replen_supply *sup, const char *ostatus, char **id)
 {
     *id = NULL;
     sbuf path = SBUF_INIT;
@@ -362,7 +366,7 @@ static int keep_if_draft(syncd *sd, char **id, po_line **have, size_t *n_have)
  * DRAFT (authorised, voided or gone ones are not ours to touch), else any
  * open draft of the supplier in Cin7, which is then remembered. Returns 0,
  * or -1 when Cin7 could not be read. */
-static int open_draft(syncd *sd, const sku_supply *sup, const char *key, char **id,
+static int open_draft(syncd *sd, const replen_supply *sup, const char *key, char **id,
                       po_line **have, size_t *n_have)
 {
     *have = NULL;
@@ -401,7 +405,7 @@ static po_line our_line(syncd *sd, const po_line *want)
  * newest quantity wins, other lines (a buyer's own) stay as they are; no
  * call when nothing changes (a draft without lines always gets them).
  * Takes have. Returns 0, or -1 to try later. */
-static int update_draft(syncd *sd, const sku_supply *sup, const char *id, po_line *have,
+static int update_draft(syncd *sd, const replen_supply *sup, const char *id, po_line *have,
                         size_t n_have, const po_line *want, size_t n_want)
 {
     int changed = n_have == 0;
@@ -429,7 +433,7 @@ static int update_draft(syncd *sd, const sku_supply *sup, const char *id, po_lin
 }
 
 /* The header of a new draft under intent (its Note). Caller frees. */
-static char *draft_body(syncd *sd, const sku_supply *sup, const char *intent, int64_t now)
+static char *draft_body(syncd *sd, const replen_supply *sup, const char *intent, int64_t now)
 {
     char required[40];
     clock_format_iso(clock_epoch_ms(&sd->clk, now + (int64_t)(sup->lead_days * 86400000.0)), 1,
@@ -454,7 +458,7 @@ static char *draft_body(syncd *sd, const sku_supply *sup, const char *intent, in
  * open), so the next one is used. An unfinished intent may have left a
  * header in Cin7: the supplier's header without lines is adopted, else the
  * header is sent again. Returns 0, or -1 to try again later. */
-static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const po_line *want,
+static int create_draft(syncd *sd, const replen_supply *sup, const char *key, const po_line *want,
                         size_t n_want)
 {
     int64_t now = clock_now_ms(&sd->clk);
@@ -534,7 +538,7 @@ static int create_draft(syncd *sd, const sku_supply *sup, const char *key, const
 
 /* Puts the wanted lines on the supplier's open draft, creating it when
  * there is none. Returns 0, or -1 to try again later. */
-static int draft_for(syncd *sd, const sku_supply *sup, const po_line *want, size_t n_want)
+static int draft_for(syncd *sd, const replen_supply *sup, const po_line *want, size_t n_want)
 {
     char key[300];
     snprintf(key, sizeof key, "podraft:%s", sup->supplier_id);
@@ -611,11 +615,11 @@ static void check(replenisher *r, char **skus, size_t n)
             return;
         }
     /* Wanted lines, grouped by supplier. */
-    const sku_supply **sups = xcalloc(n + 1, sizeof *sups);
+    const replen_supply **sups = xcalloc(n + 1, sizeof *sups);
     po_line *want = xcalloc(n + 1, sizeof *want);
     size_t n_want = 0;
     for (size_t i = 0; i < n; i++) {
-        const sku_supply *sp = supply_of(r, skus[i]);
+        const replen_supply *sp = supply_of(r, skus[i]);
         if (!sp || !sp->supplier_id) {
             int64_t sold = store_history_units(sd->st, skus[i], now - cfg->replen_window_ms, now + 1);
             if (sold > 0) /* only SKUs that sell need a supplier */
@@ -671,7 +675,7 @@ static void check(replenisher *r, char **skus, size_t n)
     for (size_t i = 0; i < n_want; i++) {
         if (!sups[i])
             continue;
-        const sku_supply *sp = sups[i];
+        const replen_supply *sp = sups[i];
         po_line *mine = xcalloc(n_want, sizeof *mine);
         size_t n_mine = 0;
         for (size_t k = i; k < n_want; k++)

@@ -20,4 +20,21 @@ void replen_stop(replenisher *r);
 /* Asks for a check of these Cin7 SKUs soon (after a paid order). */
 void replen_mark(syncd *sd, const char *const *skus, size_t n);
 
+/* What Cin7 says of a SKU's supply (GET product?IncludeSuppliers=true):
+ * its first supplier, that supplier's price, the locations it serves, the
+ * shortest lead time and the largest minimum to reorder among them. */
+typedef struct {
+    char *sku, *product_id, *name;
+    double cost;        /* the supplier's price, 0 when not given */
+    char *supplier_id, *supplier; /* NULL when there is no supplier */
+    char **locations;   /* the locations the supplier serves for it */
+    size_t n_locations;
+    double lead_days;   /* < 0: not given */
+    int64_t moq;        /* 0: not given */
+} replen_supply;
+/* The supply of every product with a SKU in rows (the products' array;
+ * pure, for its fuzz target): a malloc'd array of *n (replen_supply_free). */
+replen_supply *replen_read_supply(const cJSON *rows, size_t *n);
+void replen_supply_free(replen_supply *list, size_t n);
+
 #endif

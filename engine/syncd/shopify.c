@@ -115,6 +115,16 @@ static const cJSON *get2(const cJSON *v, const char *a, const char *b)
  * node to fn; cost is a page's requested cost. */
 typedef void (*node_fn)(const cJSON *node, void *ud);
 
+/* Hands each node of a page's data at root to fn. */
+static void page_nodes(const cJSON *data, const char *root, node_fn fn, void *ud)
+{
+    const cJSON *n;
+    cJSON_ArrayForEach(n, get2(data, root, "nodes"))
+    {
+        fn(n, ud);
+    }
+}
+
 static void each_node(shopify *s, const char *query, const char *root, double cost, int prio,
                       node_fn fn, void *ud, outcome *o)
 {
@@ -133,11 +143,7 @@ static void each_node(shopify *s, const char *query, const char *root, double co
         shopify_graphql(s, body, cost, prio, &data, o);
         if (!data)
             return;
-        const cJSON *n;
-        cJSON_ArrayForEach(n, get2(data, root, "nodes"))
-        {
-            fn(n, ud);
-        }
+        page_nodes(data, root, fn, ud);
         const cJSON *pi = get2(data, root, "pageInfo");
         const cJSON *end = cJSON_GetObjectItemCaseSensitive(pi, "endCursor");
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pi, "hasNextPage")) && cJSON_IsString(end))
@@ -180,6 +186,15 @@ void shopify_variants(shopify *s, shopify_variant **out, size_t *n, outcome *o)
     }
     *out = a.v;
     *n = a.n;
+}
+
+void shopify_read_variants(const cJSON *data, shopify_variant **v, size_t *n, size_t *cap)
+{
+    variants_acc a = {*v, *n, *cap};
+    page_nodes(data, "productVariants", add_variant, &a);
+    *v = a.v;
+    *n = a.n;
+    *cap = a.cap;
 }
 
 void shopify_variants_free(shopify_variant *v, size_t n)
@@ -236,11 +251,11 @@ static void add_item_levels(const cJSON *item, void *ud)
         for (size_t k = 0; k < a->n_locs && !wanted; k++)
             wanted = a->locs[k] == loc;
         const cJSON *q = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(lv, "quantities"), 0);
-        const cJSON *qty = cJSON_GetObjectItemCaseSensitive(q, "quantity");
-        if (!wanted || !cJSON_IsNumber(qty))
-            continue;
+        int64_t qty;
+        if (!wanted || !json_int53(cJSON_GetObjectItemCaseSensitive(q, "quantity"), &qty))
+            continue; /* a level without a number syncd can hold is not read */
         XGROW(a->out, a->n, a->cap, 64);
-        a->out[a->n++] = (shopify_level){id, loc, (int64_t)qty->valuedouble};
+        a->out[a->n++] = (shopify_level){id, loc, qty};
     }
 }
 
@@ -289,6 +304,16 @@ void shopify_levels(shopify *s, const int64_t *items, size_t n_items, const int6
     }
     *out = a.out;
     *n = a.n;
+}
+
+void shopify_read_levels(const cJSON *data, const int64_t *locs, size_t n_locs, shopify_level **out,
+                         size_t *n, size_t *cap)
+{
+    levels_acc a = {locs, n_locs, *out, *n, *cap};
+    page_nodes(data, "inventoryItems", add_item_levels, &a);
+    *out = a.out;
+    *n = a.n;
+    *cap = a.cap;
 }
 
 void shopify_graphql(shopify *s, cJSON *body, double cost, int prio, cJSON **data, outcome *o)

@@ -134,4 +134,21 @@ void shopify_fulfil(shopify *s, shopify_order *ord, const int64_t *qty, int64_t 
  * ("financial_status:paid updated_at:>='since'"), as shopify_orders. */
 void shopify_paid_orders(shopify *s, const char *since, int prio, cJSON **orders, outcome *o);
 
+/* ---- the readers of answers without the calls (pure: the fuzz targets
+ * call them) ---- */
+
+/* The variants of one productVariants page's data, appended to *v (*n of
+ * them in room for *cap; grown with XGROW), as shopify_variants reads them. */
+void shopify_read_variants(const cJSON *data, shopify_variant **v, size_t *n, size_t *cap);
+/* The levels at locs (any location when n_locs is 0) of one
+ * inventoryItems page's data, appended to *out as shopify_levels reads them. */
+void shopify_read_levels(const cJSON *data, const int64_t *locs, size_t n_locs, shopify_level **out,
+                         size_t *n, size_t *cap);
+/* A GraphQL orders node in the REST order's shape (shopify_orders; caller
+ * frees). */
+cJSON *shopify_rest_order(const cJSON *node);
+/* The order of shopify_order_read's answer data: its "order" moves into
+ * out->raw. Returns 0, or -1 when data holds no order object (out empty). */
+int shopify_order_from(cJSON *data, shopify_order *out);
+
 #endif

@@ -33,10 +33,12 @@ static const char *str(const cJSON *v, const char *key)
     return cJSON_IsString(x) ? x->valuestring : NULL;
 }
 
+/* A number, 0 when it is none a double holds exactly. */
 static int64_t int_of(const cJSON *v, const char *key)
 {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(v, key);
-    return cJSON_IsNumber(x) ? (int64_t)x->valuedouble : 0;
+    int64_t n = 0;
+    json_int53(cJSON_GetObjectItemCaseSensitive(v, key), &n);
+    return n;
 }
 
 /* The number at the end of a gid ("gid://shopify/Order/12" -> 12). */
@@ -85,8 +87,7 @@ static const char ORDERS_QUERY[] =
     " originalUnitPriceSet { shopMoney { amount } } } } }"
     " pageInfo { hasNextPage endCursor } } }";
 
-/* A GraphQL order node in the REST order's shape (the fields syncd reads). */
-static cJSON *rest_order(const cJSON *n)
+cJSON *shopify_rest_order(const cJSON *n)
 {
     cJSON *o = cJSON_CreateObject();
     const char *gid = str(n, "id");
@@ -160,7 +161,7 @@ void shopify_orders(shopify *s, const char *search, int prio, cJSON **orders, ou
         const cJSON *n;
         cJSON_ArrayForEach(n, at(at(data, "orders", NULL), "nodes", NULL))
         {
-            cJSON_AddItemToArray(*orders, rest_order(n));
+            cJSON_AddItemToArray(*orders, shopify_rest_order(n));
         }
         const cJSON *pi = at(at(data, "orders", NULL), "pageInfo", NULL);
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pi, "hasNextPage")) && str(pi, "endCursor"))
@@ -279,13 +280,19 @@ void shopify_order_read(shopify *s, const char *order_id, shopify_order *out, ou
     shopify_graphql(s, body, 1 + 52 + 2 + 2 + 5 * (1 + 2 + 1 + 2 + 50 * 2), PRIO_NORMAL, &data, o);
     if (!data)
         return;
-    const cJSON *ord = at(data, "order", NULL);
-    if (!cJSON_IsObject(ord)) {
-        cJSON_Delete(data);
+    if (shopify_order_from(data, out) != 0) {
         o->action = POLICY_PERMANENT;
         snprintf(o->error, sizeof o->error, "shopify order %.40s does not exist", order_id);
-        return;
     }
+    cJSON_Delete(data);
+}
+
+int shopify_order_from(cJSON *data, shopify_order *out)
+{
+    memset(out, 0, sizeof *out);
+    const cJSON *ord = at(data, "order", NULL);
+    if (!cJSON_IsObject(ord))
+        return -1;
     const cJSON *nodes = at(at(ord, "lineItems", NULL), "nodes", NULL);
     size_t n = (size_t)cJSON_GetArraySize(nodes);
     out->lines = xcalloc(n + 1, sizeof *out->lines);
@@ -311,7 +318,7 @@ void shopify_order_read(shopify *s, const char *order_id, shopify_order *out, ou
         }
     }
     out->raw = cJSON_DetachItemFromObjectCaseSensitive(data, "order");
-    cJSON_Delete(data);
+    return 0;
 }
 
 void shopify_order_cancelled(shopify *s, const char *order_id, int prio, int *cancelled,

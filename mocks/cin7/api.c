@@ -392,7 +392,7 @@ static void get_taxes(httpd_req *r, void *ud)
 
 /* ---- purchases ------------------------------------------------------------------- */
 
-static int read_purchase(const cJSON *v, int advanced, c7purchase_in *in, json_err *e)
+int c7api_read_purchase(const cJSON *v, int advanced, c7purchase_in *in, json_err *e)
 {
     memset(in, 0, sizeof *in);
     in->client = current_client[0] ? current_client : NULL;
@@ -423,7 +423,7 @@ static void write_purchase(httpd_req *r, c7server *s, int create, int advanced)
         return;
     c7purchase_in in;
     json_err e;
-    if (read_purchase(v, advanced, &in, &e)) {
+    if (c7api_read_purchase(v, advanced, &in, &e)) {
         reply_json_err(r, &e);
     } else if (!create && !in.id) {
         reply_error(r, 400, "ID: required field is missing");
@@ -519,7 +519,7 @@ static int sale_type(const char *t, int *out)
     return -1;
 }
 
-static int read_sale(const cJSON *v, c7sale_in *in, json_err *e)
+int c7api_read_sale(const cJSON *v, c7sale_in *in, json_err *e)
 {
     memset(in, 0, sizeof *in);
     in->ship_by_ms = -1;
@@ -574,7 +574,7 @@ static void post_sale(httpd_req *r, void *ud)
         return;
     c7sale_in in;
     json_err e;
-    if (read_sale(v, &in, &e)) {
+    if (c7api_read_sale(v, &in, &e)) {
         reply_json_err(r, &e);
     } else {
         c7result res = {0};
@@ -629,12 +629,7 @@ static void get_sale_quote(httpd_req *r, void *ud)
 
 /* ---- webhooks -------------------------------------------------------------------- */
 
-typedef struct {
-    c7hook_in in;
-    const char **keys, **values;
-} hook_body;
-
-static int read_hook(const cJSON *v, int create, hook_body *h, json_err *e)
+int c7api_read_hook(const cJSON *v, int create, c7hook_body *h, json_err *e)
 {
     memset(h, 0, sizeof *h);
     c7hook_in *in = &h->in;
@@ -704,7 +699,7 @@ static int read_hook(const cJSON *v, int create, hook_body *h, json_err *e)
     return 0;
 }
 
-static void free_hook_body(hook_body *h)
+void c7api_hook_body_free(c7hook_body *h)
 {
     free(h->keys);
     free(h->values);
@@ -723,9 +718,9 @@ static void write_hook(httpd_req *r, c7server *s, int create)
     cJSON *v = body_object(r);
     if (!v)
         return;
-    hook_body h;
+    c7hook_body h;
     json_err e;
-    if (read_hook(v, create, &h, &e)) {
+    if (c7api_read_hook(v, create, &h, &e)) {
         reply_json_err(r, &e);
     } else if (!create && !h.in.id) {
         reply_error(r, 400, "ID: required field is missing");
@@ -737,7 +732,7 @@ static void write_hook(httpd_req *r, c7server *s, int create)
             c7world_hook_update(s->w, &h.in, &res);
         c7api_reply(r, &res);
     }
-    free_hook_body(&h);
+    c7api_hook_body_free(&h);
     cJSON_Delete(v);
 }
 

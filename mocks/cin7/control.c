@@ -64,6 +64,17 @@ static int get_qty(const cJSON *v, const char *key, qty4 min, qty4 *out, json_er
     return 0;
 }
 
+int c7control_read_channel_sale(const cJSON *v, c7channel_sale_in *in, json_err *e)
+{
+    *in = (c7channel_sale_in){NULL, NULL, 0, "other"};
+    return json_get_str(v, "$", "sku", JSON_REQUIRED, &in->sku, e) ||
+                   json_get_str(v, "$", "location", JSON_OPTIONAL, &in->location, e) ||
+                   get_qty(v, "qty", 1, &in->qty, e) ||
+                   json_get_str(v, "$", "channel", JSON_OPTIONAL, &in->channel, e)
+               ? -1
+               : 0;
+}
+
 /* channel-sale: {"sku", "location"?, "qty" > 0, "channel"?}. */
 static void channel_sale(httpd_req *r, void *ud)
 {
@@ -72,19 +83,33 @@ static void channel_sale(httpd_req *r, void *ud)
     cJSON *v = mockd_body(r, keys);
     if (!v)
         return;
-    const char *sku = NULL, *loc = NULL, *channel = "other";
-    qty4 qty = 0;
+    c7channel_sale_in in;
     json_err e;
-    if (json_get_str(v, "$", "sku", JSON_REQUIRED, &sku, &e) ||
-        json_get_str(v, "$", "location", JSON_OPTIONAL, &loc, &e) ||
-        get_qty(v, "qty", 1, &qty, &e) || json_get_str(v, "$", "channel", JSON_OPTIONAL, &channel, &e)) {
+    if (c7control_read_channel_sale(v, &in, &e) != 0) {
         httpd_reply_error(r, 400, e.msg);
     } else {
         c7result res = {0};
-        c7world_channel_sale(s->w, sku, loc, qty, channel, &res);
+        c7world_channel_sale(s->w, in.sku, in.location, in.qty, in.channel, &res);
         reply_result(r, &res);
     }
     cJSON_Delete(v);
+}
+
+int c7control_read_adjust(const cJSON *v, c7adjust_in *in, json_err *e)
+{
+    *in = (c7adjust_in){NULL, NULL, NULL, NULL, 0, "stock take"};
+    if (json_get_str(v, "$", "sku", JSON_REQUIRED, &in->sku, e) ||
+        json_get_str(v, "$", "location", JSON_OPTIONAL, &in->location, e) ||
+        json_get_str(v, "$", "bin", JSON_OPTIONAL, &in->bin, e) ||
+        json_get_str(v, "$", "batch", JSON_OPTIONAL, &in->batch, e) ||
+        get_qty(v, "on_hand", 0, &in->on_hand, e) ||
+        json_get_str(v, "$", "reason", JSON_OPTIONAL, &in->reason, e))
+        return -1;
+    if (in->bin && !*in->bin)
+        in->bin = NULL;
+    if (in->batch && !*in->batch)
+        in->batch = NULL;
+    return 0;
 }
 
 /* adjust (a stock take): {"sku", "location"?, "bin"?, "batch"?, "on_hand" >= 0, "reason"?}. */
@@ -95,20 +120,13 @@ static void adjust(httpd_req *r, void *ud)
     cJSON *v = mockd_body(r, keys);
     if (!v)
         return;
-    const char *sku = NULL, *loc = NULL, *bin = NULL, *batch = NULL, *reason = "stock take";
-    qty4 on_hand = 0;
+    c7adjust_in in;
     json_err e;
-    if (json_get_str(v, "$", "sku", JSON_REQUIRED, &sku, &e) ||
-        json_get_str(v, "$", "location", JSON_OPTIONAL, &loc, &e) ||
-        json_get_str(v, "$", "bin", JSON_OPTIONAL, &bin, &e) ||
-        json_get_str(v, "$", "batch", JSON_OPTIONAL, &batch, &e) ||
-        get_qty(v, "on_hand", 0, &on_hand, &e) ||
-        json_get_str(v, "$", "reason", JSON_OPTIONAL, &reason, &e)) {
+    if (c7control_read_adjust(v, &in, &e) != 0) {
         httpd_reply_error(r, 400, e.msg);
     } else {
         c7result res = {0};
-        c7world_adjust(s->w, sku, loc, bin && *bin ? bin : NULL, batch && *batch ? batch : NULL,
-                       on_hand, reason, &res);
+        c7world_adjust(s->w, in.sku, in.location, in.bin, in.batch, in.on_hand, in.reason, &res);
         reply_result(r, &res);
     }
     cJSON_Delete(v);

@@ -152,6 +152,23 @@ static void missing_param(httpd_req *req, const char *field)
     field_error(req, 400, field, "Required parameter missing or invalid", 0);
 }
 
+/* A body reader's refusal, answered. */
+static void body_error(httpd_req *req, const rest_body_err *e)
+{
+    if (e->status == 400)
+        missing_param(req, e->field);
+    else
+        field_error(req, e->status, e->field, e->msg, 1);
+}
+
+static int refuse(rest_body_err *e, int status, const char *field, const char *msg)
+{
+    e->status = status;
+    e->field = field;
+    snprintf(e->msg, sizeof e->msg, "%s", msg);
+    return -1;
+}
+
 static void not_found(httpd_req *req)
 {
     rest_error(req, 404, rest_status_message(404));
@@ -205,7 +222,8 @@ static int json_int(const cJSON *v, int64_t *out)
 {
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
-        if (d != (double)(int64_t)d || d > 9.0e15 || d < -9.0e15)
+        /* The range first: casting a larger double is undefined. */
+        if (!(d <= 9.0e15 && d >= -9.0e15) || d != (double)(int64_t)d)
             return -1;
         *out = (int64_t)d;
         return 0;
@@ -960,17 +978,10 @@ static void h_location_levels(httpd_req *r, void *ud)
 
 /* Reads the (item, location) of a set or adjust body; answers and returns
  * NULL on a problem. World lock held on success. */
-static ws_variant *level_target(rest *rs, httpd_req *r, const cJSON *b, ws_shop **shop, int *loc)
+static ws_variant *level_target(rest *rs, httpd_req *r, const rest_level_in *in, ws_shop **shop,
+                                int *loc)
 {
-    int64_t item, lid;
-    if (json_int(cJSON_GetObjectItemCaseSensitive(b, "location_id"), &lid) != 0) {
-        missing_param(r, "location_id");
-        return NULL;
-    }
-    if (json_int(cJSON_GetObjectItemCaseSensitive(b, "inventory_item_id"), &item) != 0) {
-        missing_param(r, "inventory_item_id");
-        return NULL;
-    }
+    int64_t item = in->item, lid = in->location;
     ws_shop *s = begin(rs, r);
     if (!s)
         return NULL;
@@ -993,25 +1004,38 @@ static ws_variant *level_target(rest *rs, httpd_req *r, const cJSON *b, ws_shop 
 /* POST inventory_levels/set.json ("available" is the new value) and, with
  * adjust, adjust.json ("available_adjustment" is added to it); available
  * stays within +-1000000000 either way. */
+int rest_read_level(const cJSON *b, int adjust, rest_level_in *in, rest_body_err *e)
+{
+    const char *key = adjust ? "available_adjustment" : "available";
+    const cJSON *av = cJSON_GetObjectItemCaseSensitive(b, key);
+    if (!av || cJSON_IsNull(av))
+        return refuse(e, 400, key, "");
+    if (json_int(av, &in->value) != 0 || in->value < -1000000000 || in->value > 1000000000)
+        return refuse(e, 422, key,
+                      adjust ? "must be an integer"
+                             : "must be an integer between -1000000000 and 1000000000");
+    if (json_int(cJSON_GetObjectItemCaseSensitive(b, "location_id"), &in->location) != 0)
+        return refuse(e, 400, "location_id", "");
+    if (json_int(cJSON_GetObjectItemCaseSensitive(b, "inventory_item_id"), &in->item) != 0)
+        return refuse(e, 400, "inventory_item_id", "");
+    return 0;
+}
+
 static void levels_write(httpd_req *r, rest *rs, int adjust)
 {
     cJSON *b = body_object(r);
     if (!b)
         return;
     const char *key = adjust ? "available_adjustment" : "available";
-    const cJSON *av = cJSON_GetObjectItemCaseSensitive(b, key);
-    int64_t value;
-    if (!av || cJSON_IsNull(av)) {
-        missing_param(r, key);
-    } else if (json_int(av, &value) != 0 || value < -1000000000 || value > 1000000000) {
-        field_error(r, 422, key,
-                    adjust ? "must be an integer"
-                           : "must be an integer between -1000000000 and 1000000000",
-                    1);
+    rest_level_in in;
+    rest_body_err e;
+    if (rest_read_level(b, adjust, &in, &e) != 0) {
+        body_error(r, &e);
     } else {
+        int64_t value = in.value;
         ws_shop *s;
         int loc;
-        ws_variant *v = level_target(rs, r, b, &s, &loc);
+        ws_variant *v = level_target(rs, r, &in, &s, &loc);
         if (v) {
             int64_t next = adjust ? v->available[loc] + value : value;
             if (next > 1000000000 || next < -1000000000) {
@@ -1589,46 +1613,57 @@ static int valid_address(const char *a)
     return *host && *host != '/' && !strpbrk(a, " \t\r\n");
 }
 
+int rest_read_webhook(const cJSON *b, const char **topic_out, const char **address_out,
+                      rest_body_err *e)
+{
+    const cJSON *wh = cJSON_GetObjectItemCaseSensitive(b, "webhook");
+    const cJSON *topic = cJSON_IsObject(wh) ? cJSON_GetObjectItemCaseSensitive(wh, "topic") : NULL;
+    const cJSON *address = cJSON_IsObject(wh) ? cJSON_GetObjectItemCaseSensitive(wh, "address") : NULL;
+    const cJSON *format = cJSON_IsObject(wh) ? cJSON_GetObjectItemCaseSensitive(wh, "format") : NULL;
+    if (!cJSON_IsObject(wh))
+        return refuse(e, 400, "webhook", "");
+    if (!cJSON_IsString(topic) || !*topic->valuestring)
+        return refuse(e, 422, "topic", "can't be blank");
+    if (!spec_topic_known(topic->valuestring)) {
+        refuse(e, 422, "topic", "");
+        snprintf(e->msg, sizeof e->msg, "Invalid topic specified: %.60s. Topics allowed: %s",
+                 topic->valuestring, spec_topic_list());
+        return -1;
+    }
+    if (!cJSON_IsString(address) || !*address->valuestring)
+        return refuse(e, 422, "address", "can't be blank");
+    if (!valid_address(address->valuestring))
+        return refuse(e, 422, "address", "is invalid");
+    if (format && !(cJSON_IsString(format) && strcmp(format->valuestring, "json") == 0))
+        return refuse(e, 422, "format", "is not included in the list (this mock sends json)");
+    *topic_out = topic->valuestring;
+    *address_out = address->valuestring;
+    return 0;
+}
+
 static void h_webhook_create(httpd_req *r, void *ud)
 {
     rest *rs = ud;
     cJSON *b = body_object(r);
     if (!b)
         return;
-    const cJSON *wh = cJSON_GetObjectItemCaseSensitive(b, "webhook");
-    const cJSON *topic = cJSON_IsObject(wh) ? cJSON_GetObjectItemCaseSensitive(wh, "topic") : NULL;
-    const cJSON *address = cJSON_IsObject(wh) ? cJSON_GetObjectItemCaseSensitive(wh, "address") : NULL;
-    const cJSON *format = cJSON_IsObject(wh) ? cJSON_GetObjectItemCaseSensitive(wh, "format") : NULL;
+    const char *topic, *address;
+    rest_body_err e;
     char version[32];
     rest_version(rs->w, r, version, sizeof version);
-    if (!cJSON_IsObject(wh)) {
-        missing_param(r, "webhook");
-    } else if (!cJSON_IsString(topic) || !*topic->valuestring) {
-        field_error(r, 422, "topic", "can't be blank", 1);
-    } else if (!spec_topic_known(topic->valuestring)) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "Invalid topic specified: %.60s. Topics allowed: %s",
-                 topic->valuestring, spec_topic_list());
-        field_error(r, 422, "topic", msg, 1);
-    } else if (!cJSON_IsString(address) || !*address->valuestring) {
-        field_error(r, 422, "address", "can't be blank", 1);
-    } else if (!valid_address(address->valuestring)) {
-        field_error(r, 422, "address", "is invalid", 1);
-    } else if (format && !(cJSON_IsString(format) && strcmp(format->valuestring, "json") == 0)) {
-        field_error(r, 422, "format", "is not included in the list (this mock sends json)", 1);
+    if (rest_read_webhook(b, &topic, &address, &e) != 0) {
+        body_error(r, &e);
     } else {
         ws_shop *s = begin(rs, r);
         if (s) {
             int taken = 0;
             for (size_t i = 0; i < s->n_subs && !taken; i++)
-                taken = strcmp(s->subs[i].topic, topic->valuestring) == 0 &&
-                        strcmp(s->subs[i].address, address->valuestring) == 0;
+                taken = strcmp(s->subs[i].topic, topic) == 0 && strcmp(s->subs[i].address, address) == 0;
             if (taken) {
                 world_unlock(rs->w);
                 field_error(r, 422, "address", "for this topic has already been taken", 1);
             } else {
-                ws_sub *sub = world_sub_add(rs->w, s, topic->valuestring, address->valuestring,
-                                            version, "api");
+                ws_sub *sub = world_sub_add(rs->w, s, topic, address, version, "api");
                 end_wrapped(rs, r, 201, "webhook", res_webhook(s, sub));
             }
         }

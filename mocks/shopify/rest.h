@@ -50,4 +50,25 @@ void rest_error(httpd_req *req, int status, const char *msg);
  * answer with); the endpoints and the fault bodies share it. */
 const char *rest_status_message(int status);
 
+/* ---- the readers of request bodies (pure: the fuzz targets call them) ---- */
+
+/* A body's refusal as REST Admin words it: a parameter missing (status 400,
+ * msg empty) or a field's error (422 and its message). */
+typedef struct {
+    int status;
+    const char *field; /* static or borrowed from the body */
+    char msg[300];
+} rest_body_err;
+/* POST webhooks.json: {"webhook": {"topic", "address", "format"?}}; the
+ * topic one this mock knows, the address an http(s) URL. Strings borrowed
+ * from b. Returns 0, or -1 with e. */
+int rest_read_webhook(const cJSON *b, const char **topic, const char **address, rest_body_err *e);
+/* POST inventory_levels/set.json ("available") and adjust.json
+ * ("available_adjustment"): the value within +-10^9, location_id and
+ * inventory_item_id integers (numbers or numeric strings). */
+typedef struct {
+    int64_t value, location, item;
+} rest_level_in;
+int rest_read_level(const cJSON *b, int adjust, rest_level_in *in, rest_body_err *e);
+
 #endif

@@ -7,8 +7,12 @@
  * file of tests/fuzz/corpus/NAME/ through it and then a fixed number of
  * seeded mutations of those files, so the corpus guards against regressions
  * on every `make test`. With `make fuzz FUZZ=NAME` (clang) the same target
- * becomes a libFuzzer binary for open-ended runs; crashes it finds belong in
- * the corpus.
+ * becomes a libFuzzer binary for open-ended runs, and `make fuzz-all
+ * FUZZ_SECONDS=N` runs every target (one per corpus directory) for N
+ * seconds; crashes they find belong in the corpus once fixed.
+ *
+ * A parser buried in a function that also calls out is taken out as a pure
+ * function (cin7_availability_read, fulfil_sale_read ...) for its target.
  *
  * A target must not leak, must accept any bytes, and may only fail by
  * crashing (sanitizers turn bugs into crashes).

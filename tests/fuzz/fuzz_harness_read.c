@@ -1,0 +1,114 @@
+/* Fuzz targets for the harness's readers of files it did not write: replay
+ * CSVs (written by people or exported from a shop) and the ground truth it
+ * measures, the mocks' journals (JSON lines, a torn last line after a
+ * kill -9) and final states, read by measure_run. */
+#include "fuzz.h"
+
+#include "json.h"
+#include "measure.h"
+#include "mem.h"
+#include "scenario.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+FUZZ_TARGET(replay_csv)
+{
+    FILE *f = fmemopen((void *)data, size, "r");
+    if (!f)
+        return; /* an empty buffer, for some libc versions */
+    sc_stream st;
+    memset(&st, 0, sizeof st);
+    json_err e;
+    int rc = scenario_read_replay(f, "fuzz.csv", "$.demand[0].replay.file", &st, &e);
+    fclose(f);
+    if (rc != 0 && strncmp(e.msg, "$.demand[0].replay.file: fuzz.csv", 33) != 0)
+        abort(); /* a refusal names the JSON path and the file */
+    for (size_t i = 0; rc == 0 && i < st.n_replay; i++) {
+        const sc_replay_row *r = &st.replay[i];
+        if (!r->sku || r->qty <= 0 || r->t < 0 || (i && r->t < st.replay[i - 1].t))
+            abort(); /* rows in time order, from 0, each with a SKU and units */
+    }
+    if (rc == 0 && st.n_replay == 0)
+        abort();
+    scenario_replay_free(&st);
+}
+
+/* A scenario with two SKUs (B is "b-web" in Shopify), two warehouses, one
+ * shop and a wholesale stream: every kind of entry has something to match. */
+static const char scenario_text[] =
+    "{\"name\":\"fuzz\",\"duration\":\"10s\",\"drain\":\"2s\","
+    "\"suppliers\":[{\"name\":\"Acme\"}],"
+    "\"catalog\":{\"skus\":[{\"sku\":\"A\",\"supplier\":\"Acme\"},"
+    "{\"sku\":\"B\",\"shopify_sku\":\"b-web\",\"supplier\":\"Acme\"}]},"
+    "\"warehouses\":[{\"name\":\"W1\"},{\"name\":\"W2\"}],"
+    "\"shops\":[{\"domain\":\"s.myshopify.com\"}],"
+    "\"stock\":[{\"on_hand\":10}],"
+    "\"demand\":[{\"name\":\"shoppers\",\"rate\":1},"
+    "{\"name\":\"wholesale\",\"channel\":\"wholesale\",\"rate\":0.5,\"warehouse\":\"W1\"}]}";
+
+/* The next part of data up to a line "---" (or the end). */
+static size_t next_part(const uint8_t *data, size_t size, size_t *at, const uint8_t **part)
+{
+    *part = data + *at;
+    size_t start = *at;
+    for (size_t i = start; i < size; i++)
+        if (data[i] == '\n' && size - i >= 5 && memcmp(data + i, "\n---\n", 5) == 0) {
+            *at = i + 5;
+            return i + 1 - start;
+        }
+    *at = size;
+    return size - start;
+}
+
+/* A memory file holding text, named by a path fopen takes. */
+static int memfile(const uint8_t *text, size_t n, char *path, size_t cap)
+{
+    int fd = memfd_create("journal", 0);
+    if (fd < 0)
+        abort();
+    if (n && write(fd, text, n) != (ssize_t)n)
+        abort();
+    snprintf(path, cap, "/proc/self/fd/%d", fd);
+    return fd;
+}
+
+/* Input: the Cin7 journal, the Shopify journal, Cin7's state, Shopify's
+ * state and the dead letters, separated by lines "---". */
+FUZZ_TARGET(measure_journal)
+{
+    static scenario sc;
+    static int loaded;
+    json_err e;
+    if (!loaded) {
+        if (scenario_load_text(scenario_text, sizeof scenario_text - 1, "fuzz", NULL, NULL, 0, &sc, &e) != 0)
+            abort();
+        loaded = 1;
+    }
+    const uint8_t *part[5];
+    size_t len[5], at = 0;
+    for (int i = 0; i < 5; i++)
+        len[i] = next_part(data, size, &at, &part[i]);
+    char cpath[64], spath[64];
+    int cfd = memfile(part[0], len[0], cpath, sizeof cpath);
+    int sfd = memfile(part[1], len[1], spath, sizeof spath);
+    cJSON *cs = json_parse((const char *)part[2], len[2], NULL);
+    cJSON *ss = json_parse((const char *)part[3], len[3], NULL);
+    cJSON *dlq = json_parse((const char *)part[4], len[4], NULL);
+    measure_input in = {&sc, 1000, 0, cpath, spath, cs, ss, dlq, NULL, 0, NULL, 0, NULL};
+    measure_output out;
+    char err[256];
+    if (measure_run(&in, &out, err, sizeof err) != 0)
+        abort(); /* both journals exist: whatever they hold is measured */
+    if (!cJSON_IsObject(out.metrics) || !cJSON_IsArray(out.per_sku))
+        abort();
+    measure_output_free(&out);
+    cJSON_Delete(cs);
+    cJSON_Delete(ss);
+    cJSON_Delete(dlq);
+    close(cfd);
+    close(sfd);
+}

@@ -1,0 +1,109 @@
+/* Fuzz targets for the mocks' readers of request bodies beyond configs,
+ * seeds and order lines: mock-cin7's sale, purchase and webhook documents
+ * (mocks/cin7/api.c) and its /_mock/ control bodies, channel-sale and
+ * adjust (mocks/cin7/control.c); mock-shopify's REST webhook subscriptions
+ * and inventory level writes (mocks/shopify/rest.c). Any bytes must be
+ * read whole or refused naming what is wrong, never crash or leak. */
+#include "fuzz.h"
+
+#include "../../mocks/cin7/api.h"
+#include "../../mocks/shopify/rest.h"
+#include "json.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* A refusal names a JSON path. */
+static void refused(const json_err *e)
+{
+    if (e->msg[0] != '$')
+        abort();
+}
+
+static void one_line(const char *s)
+{
+    if (s && strpbrk(s, "\r\n"))
+        abort();
+}
+
+FUZZ_TARGET(mock_cin7_bodies)
+{
+    cJSON *v = json_parse((const char *)data, size, NULL);
+    if (!v)
+        return;
+    json_err e;
+    c7sale_in sale;
+    if (c7api_read_sale(v, &sale, &e) != 0)
+        refused(&e);
+    else if ((!sale.customer && !sale.customer_id) ||
+             (sale.external_id && strlen(sale.external_id) > 256) || sale.type < 0 || sale.type > 1)
+        abort();
+    for (int advanced = 0; advanced < 2; advanced++) {
+        c7purchase_in p;
+        if (c7api_read_purchase(v, advanced, &p, &e) != 0)
+            refused(&e);
+        else if (p.approach && strcmp(p.approach, "STOCK") != 0 && strcmp(p.approach, "INVOICE") != 0)
+            abort();
+    }
+    for (int create = 0; create < 2; create++) {
+        c7hook_body h;
+        if (c7api_read_hook(v, create, &h, &e) != 0) {
+            refused(&e);
+        } else {
+            if (create && (!h.in.type || !h.in.url || !h.in.auth))
+                abort(); /* a new subscription has its type, URL and auth */
+            if (h.in.url && strncasecmp(h.in.url, "http", 4) != 0)
+                abort();
+            for (size_t i = 0; i < h.in.n_headers; i++) {
+                one_line(h.in.header_keys[i]);
+                one_line(h.in.header_values[i]);
+            }
+        }
+        c7api_hook_body_free(&h);
+    }
+    c7channel_sale_in cs;
+    if (c7control_read_channel_sale(v, &cs, &e) != 0)
+        refused(&e);
+    else if (!cs.sku || !cs.channel || cs.qty < 1)
+        abort();
+    c7adjust_in adj;
+    if (c7control_read_adjust(v, &adj, &e) != 0)
+        refused(&e);
+    else if (!adj.sku || !adj.reason || adj.on_hand < 0 || (adj.bin && !*adj.bin))
+        abort();
+    cJSON_Delete(v);
+}
+
+/* A refusal is a missing parameter (400) or a field's error (422) with a
+ * message. */
+static void rest_refused(const rest_body_err *e)
+{
+    if (!e->field || !*e->field || (e->status != 400 && e->status != 422) ||
+        (e->status == 422 && !e->msg[0]))
+        abort();
+}
+
+FUZZ_TARGET(mock_shopify_rest)
+{
+    cJSON *v = json_parse((const char *)data, size, NULL);
+    if (!v)
+        return;
+    rest_body_err e;
+    const char *topic, *address;
+    if (rest_read_webhook(v, &topic, &address, &e) != 0) {
+        rest_refused(&e);
+    } else {
+        one_line(address);
+        if (!*topic || strncmp(address, "http", 4) != 0)
+            abort();
+    }
+    for (int adjust = 0; adjust < 2; adjust++) {
+        rest_level_in in;
+        if (rest_read_level(v, adjust, &in, &e) != 0)
+            rest_refused(&e);
+        else if (in.value < -1000000000 || in.value > 1000000000)
+            abort();
+    }
+    cJSON_Delete(v);
+}

@@ -1,0 +1,198 @@
+/* Fuzz targets for syncd's readers of what Cin7 and Shopify answer and
+ * send: Cin7's list pages (availability rows over bins and batches,
+ * products, saleList rows, received purchases), its thin events (the bare
+ * array of Stock/AvailableStockLevelChanged, a sale event's SaleID), the
+ * suppliers of products that replenishment reads, a sale
+ * read back (CombinedShippingStatus, FulFilmentStatus, fulfilment lines)
+ * mapped to what Shopify is told, and Shopify's GraphQL answers (variants,
+ * levels, orders, an order with its fulfillment orders). Each reader takes
+ * any JSON: what it keeps must hold together, whatever the document. */
+#include "fuzz.h"
+
+#include "c7qty.h"
+#include "cin7.h"
+#include "fulfil.h"
+#include "handlers.h"
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "reconcile.h"
+#include "replen.h"
+#include "shopify.h"
+#include "status.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A document's pages: the elements of an array of objects, else the
+ * document itself. */
+static size_t pages_of(const cJSON *v, const cJSON ***out)
+{
+    size_t n = 0;
+    const cJSON *it;
+    if (cJSON_IsArray(v) && cJSON_IsObject(cJSON_GetArrayItem(v, 0))) {
+        *out = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof **out);
+        cJSON_ArrayForEach(it, v)(*out)[n++] = it;
+    } else {
+        *out = xcalloc(1, sizeof **out);
+        (*out)[n++] = v;
+    }
+    return n;
+}
+
+/* Whole units as syncd holds Cin7's figures: within +-10^14. */
+static int units_ok(int64_t u)
+{
+    return u <= C7QTY_MAX / 10000 && u >= -C7QTY_MAX / 10000;
+}
+
+static void check_snapshot(const cin7_snapshot *snap)
+{
+    for (size_t i = 0; i < snap->n; i++) {
+        const cin7_row *r = &snap->rows[i];
+        if (!r->sku || !r->location || !units_ok(r->on_hand) || !units_ok(r->allocated) ||
+            !units_ok(r->available) || !units_ok(r->on_order) || !units_ok(r->in_transit))
+            abort();
+        for (size_t k = 0; k < i; k++) /* one row per SKU x location */
+            if (strcmp(snap->rows[k].sku, r->sku) == 0 && strcmp(snap->rows[k].location, r->location) == 0)
+                abort();
+    }
+}
+
+/* Cin7's list answers and events, read as every reader of them would. */
+FUZZ_TARGET(syncd_cin7)
+{
+    cJSON *v = json_parse((const char *)data, size, NULL);
+    if (!v)
+        return;
+    const cJSON **pages;
+    size_t n = pages_of(v, &pages);
+
+    cin7_snapshot snap;
+    cin7_availability_read((const cJSON *const *)pages, n, &snap);
+    check_snapshot(&snap);
+
+    cin7_product *prods;
+    size_t n_prods;
+    cin7_products_read((const cJSON *const *)pages, n, &prods, &n_prods);
+    for (size_t i = 0; i < n_prods; i++)
+        if (!prods[i].sku || !prods[i].id || !prods[i].name ||
+            (i && strcmp(prods[i - 1].sku, prods[i].sku) > 0))
+            abort(); /* whole and sorted by SKU */
+    cin7_products_free(prods, n_prods);
+
+    for (size_t i = 0; i < n; i++) {
+        size_t n_sup;
+        replen_supply *sup = replen_read_supply(cJSON_GetObjectItemCaseSensitive(pages[i], "Products"), &n_sup);
+        for (size_t k = 0; k < n_sup; k++)
+            if (!sup[k].sku || !sup[k].name || !(sup[k].cost >= 0) || sup[k].moq < 0 ||
+                (sup[k].lead_days >= 0 && !(sup[k].lead_days > 0)))
+                abort(); /* a price, a minimum and a lead time as reorder takes them */
+        replen_supply_free(sup, n_sup);
+    }
+
+    log_set_level(LOG_ERROR); /* the purchase check logs each anomaly */
+    for (size_t i = 0; i < n; i++) {
+        char *sale = NULL, *status = NULL;
+        cin7_sale_pick(cJSON_GetObjectItemCaseSensitive(pages[i], "SaleList"), "s.myshopify.com/1001",
+                       &sale, &status);
+        if (!sale != !status)
+            abort(); /* a sale found has its order status */
+        free(sale);
+        free(status);
+        const cJSON *p;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(pages[i], "PurchaseList"))
+        {
+            if (reconcile_check_purchase(p, &snap) < 0)
+                abort();
+        }
+    }
+    log_set_level(LOG_INFO);
+    cin7_snapshot_free(&snap);
+
+    free(pages);
+    cJSON_Delete(v);
+}
+
+/* A sale read back (GET sale) and the event that named it: what shipped
+ * and what Shopify is told. */
+FUZZ_TARGET(syncd_cin7_sale)
+{
+    cJSON *v = json_parse((const char *)data, size, NULL);
+    if (!v)
+        return;
+    fulfil_sale_info s;
+    fulfil_sale_read(v, &s);
+    char order[64];
+    fulfil_order_of(&s, order, sizeof order);
+    for (const char *p = order; *p; p++)
+        if (*p < '0' || *p > '9')
+            abort(); /* an order id is a number or nothing */
+    int64_t *ship = xcalloc(s.n + 1, sizeof *ship);
+    status_sale st = {s.status, s.shipping, s.fulfilment};
+    status_action a = status_map(&st, s.lines, s.n, ship);
+    if (!a.state || !a.note)
+        abort();
+    for (size_t i = 0; i < s.n; i++) {
+        if (!s.lines[i].sku || ship[i] < 0 || (a.kind != STATUS_FULFIL && ship[i] != 0))
+            abort();
+    }
+    status_item items[2] = {{s.n ? s.lines[0].sku : "A", 5}, {NULL, 3}};
+    int64_t out[2];
+    status_allocate(s.lines, ship, s.n, items, 2, out);
+    if (out[0] < 0 || out[0] > 5 || out[1] != 0)
+        abort(); /* no more than an item lets fulfil, nothing for an unmapped one */
+    free(ship);
+    fulfil_sale_info_free(&s);
+    cJSON_Delete(v);
+}
+
+/* Shopify's GraphQL answers as syncd reads them: a page of variants, of
+ * inventory levels, of orders, and one order with its fulfillment orders. */
+FUZZ_TARGET(syncd_shopify)
+{
+    cJSON *v = json_parse((const char *)data, size, NULL);
+    if (!v)
+        return;
+    shopify_variant *vars = NULL;
+    size_t n_vars = 0, cap = 0;
+    shopify_read_variants(v, &vars, &n_vars, &cap);
+    for (size_t i = 0; i < n_vars; i++)
+        if (!vars[i].sku || !*vars[i].sku)
+            abort();
+    shopify_variants_free(vars, n_vars);
+
+    static const int64_t locs[2] = {1, 2};
+    for (size_t k = 0; k < 2; k++) {
+        shopify_level *lv = NULL;
+        size_t n_lv = 0, cap_lv = 0;
+        shopify_read_levels(v, locs, k ? 2 : 0, &lv, &n_lv, &cap_lv);
+        for (size_t i = 0; k && i < n_lv; i++)
+            if (lv[i].location != 1 && lv[i].location != 2)
+                abort(); /* only the locations asked for */
+        free(lv);
+    }
+
+    const cJSON *n;
+    cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "orders"),
+                                                           "nodes"))
+    {
+        cJSON *o = shopify_rest_order(n);
+        if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(o, "line_items")))
+            abort();
+        free(json_print(o));
+        cJSON_Delete(o);
+    }
+
+    shopify_order ord;
+    if (shopify_order_from(v, &ord) == 0) {
+        if (!ord.raw || (ord.n_lines && !ord.lines))
+            abort();
+        for (size_t i = 0; i < ord.n_tracking; i++)
+            shopify_order_has_tracking(&ord, ord.tracking[i]);
+    } else if (ord.raw || ord.lines || ord.n_lines) {
+        abort();
+    }
+    shopify_order_free(&ord);
+    cJSON_Delete(v);
+}
