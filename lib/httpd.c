@@ -18,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -793,6 +794,24 @@ void httpd_reply_error(httpd_req *r, int status, const char *msg)
     sbuf_putc(&b, '}');
     httpd_reply_json_text(r, status, sbuf_str(&b));
     sbuf_free(&b);
+}
+
+int httpd_arg_u64(httpd_req *r, const char *name, const char *s, uint64_t lo, uint64_t hi,
+                  uint64_t *out)
+{
+    size_t n = s ? strlen(s) : 0;
+    errno = 0;
+    unsigned long long v = n && strspn(s, "0123456789") == n ? strtoull(s, NULL, 10) : 0;
+    if (n && strspn(s, "0123456789") == n && errno != ERANGE && v >= lo && v <= hi) {
+        *out = v;
+        return 0;
+    }
+    sbuf b = SBUF_INIT;
+    sbuf_printf(&b, "%s: expected an integer from %llu to %llu, got \"%.40s%s\"", name,
+                (unsigned long long)lo, (unsigned long long)hi, s ? s : "", n > 40 ? "..." : "");
+    httpd_reply_error(r, 400, sbuf_str(&b));
+    sbuf_free(&b);
+    return -1;
 }
 
 int httpd_status(const httpd_req *r)

@@ -136,6 +136,12 @@ void httpd_reply_json_text(httpd_req *r, int status, const char *json);
 void httpd_reply_json(httpd_req *r, int status, const cJSON *json);
 /* Answers {"error": msg} (msg escaped as a JSON string), as application/json. */
 void httpd_reply_error(httpd_req *r, int status, const char *msg);
+/* Reads s, the request's argument name (a query parameter or a path
+ * capture), as decimal digits only within [lo, hi]: no sign, no space, no
+ * overflow (strtoull alone takes "-1" and turns 2^64 into 2^64-1). Returns
+ * 0 with *out, or -1 after answering 400 naming name. */
+int httpd_arg_u64(httpd_req *r, const char *name, const char *s, uint64_t lo, uint64_t hi,
+                  uint64_t *out);
 /* The status replied so far, 0 when none. */
 int httpd_status(const httpd_req *r);
 /* The body replied so far (NULL when none) and its length. */

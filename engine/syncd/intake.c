@@ -7,7 +7,6 @@
 #include "mem.h"
 #include "reconcile.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,34 +305,14 @@ static int admin_ok(syncd *sd, httpd_req *r)
     return 1;
 }
 
-/* A whole number of decimal digits in [lo, hi] (no sign, no space, no
- * overflow: strtoll alone would read "99...9" as its largest value).
- * Returns 0, or -1 after answering 400 naming what. */
-static int admin_number(httpd_req *r, const char *what, const char *s, int64_t lo, int64_t hi,
-                        int64_t *out)
-{
-    size_t n = s ? strlen(s) : 0;
-    errno = 0;
-    long long v = n && n <= 19 && strspn(s, "0123456789") == n ? strtoll(s, NULL, 10) : -1;
-    if (errno == 0 && v >= lo && v <= hi) {
-        *out = v;
-        return 0;
-    }
-    char msg[160];
-    snprintf(msg, sizeof msg, "%s: expected an integer from %lld to %lld, got \"%.40s%s\"", what,
-             (long long)lo, (long long)hi, s ? s : "", n > 40 ? "..." : "");
-    httpd_reply_error(r, 400, msg);
-    return -1;
-}
-
 static void on_dlq(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
     if (!admin_ok(sd, r))
         return;
     const char *lim = httpd_query(r, "limit");
-    int64_t limit = 100;
-    if (lim && admin_number(r, "limit", lim, 1, 10000, &limit) != 0)
+    uint64_t limit = 100;
+    if (lim && httpd_arg_u64(r, "limit", lim, 1, 10000, &limit) != 0)
         return;
     cJSON *list = store_dlq_list(sd->st, (size_t)limit);
     if (!list) {
@@ -352,8 +331,9 @@ static int64_t admin_id(syncd *sd, httpd_req *r)
 {
     if (!admin_ok(sd, r))
         return -1;
-    int64_t id;
-    return admin_number(r, "id", httpd_capture(r, "id"), 1, INT64_MAX, &id) == 0 ? id : -1;
+    uint64_t id;
+    return httpd_arg_u64(r, "id", httpd_capture(r, "id"), 1, INT64_MAX, &id) == 0 ? (int64_t)id
+                                                                                 : -1;
 }
 
 static void on_dlq_retry(httpd_req *r, void *ud)

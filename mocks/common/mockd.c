@@ -6,7 +6,6 @@
 #include "mem.h"
 #include "sbuf.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -312,28 +311,12 @@ static void ctl_state(httpd_req *r, void *ud)
     cJSON_Delete(v);
 }
 
-/* A query argument of digits only into out (left alone when the argument is
- * absent); 0, or -1 after answering 400 naming the parameter. strtoull
- * alone would take "-1" or a sign, and turn 2^64 into 2^64-1 silently. */
+/* A query argument into out (left alone when the argument is absent);
+ * 0, or -1 after answering 400 naming the parameter. */
 static int query_u64(httpd_req *r, const char *name, uint64_t *out)
 {
     const char *s = httpd_query(r, name);
-    if (!s)
-        return 0;
-    int ok = *s != '\0' && strspn(s, "0123456789") == strlen(s);
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = ok ? strtoull(s, &end, 10) : 0;
-    if (!ok || errno == ERANGE) {
-        sbuf b = SBUF_INIT;
-        sbuf_printf(&b, "%s: expected an integer from 0 to %llu, got \"%.40s%s\"", name,
-                    (unsigned long long)UINT64_MAX, s, strlen(s) > 40 ? "..." : "");
-        httpd_reply_error(r, 400, sbuf_str(&b));
-        sbuf_free(&b);
-        return -1;
-    }
-    *out = v;
-    return 0;
+    return s ? httpd_arg_u64(r, name, s, 0, UINT64_MAX, out) : 0;
 }
 
 static void ctl_journal(httpd_req *r, void *ud)
