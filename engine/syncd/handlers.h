@@ -48,7 +48,8 @@ handled inventory_refresh(syncd *sd);
  * inventory thread). audit: the batch is reconciliation's drift check, so
  * each shop and SKU whose level had to be written counts (and is logged) as
  * drift repaired. Returns H_DONE, or H_RETRY with a wait when part of it
- * must be tried again. */
-handled inventory_sync(syncd *sd, char **skus, size_t n, int audit);
+ * must be tried again. set_aside (n entries) gets 1 for each SKU left out
+ * because its reservation ledger could not be read; the rest went on. */
+handled inventory_sync(syncd *sd, char **skus, size_t n, int audit, int *set_aside);
 
 #endif

@@ -154,6 +154,7 @@ typedef struct {
     int64_t item;
     int64_t unknown;   /* this shop's unknown units now */
     int64_t known;     /* this shop's known total now */
+    int unreadable;    /* its ledger sum could not be read: left out */
 } want;
 
 /* One shop's part of a pass. */
@@ -212,8 +213,10 @@ static handled read_shop(syncd *sd, size_t shop, shop_pass *p)
     for (size_t w = 0; w < p->n; w++) {
         want *wt = &p->wants[w];
         wt->known = store_units_known(sd->st, domain, wt->sku);
-        if (wt->known < 0)
-            return fail(NULL, "store: cannot read the reservation ledger");
+        if (wt->known < 0) {
+            wt->unreadable = 1; /* this SKU sits out; the others go on */
+            continue;
+        }
         char key[300];
         int64_t unknown_then = 0, known_then = wt->known;
         snprintf(key, sizeof key, "lu:%s:%s", domain, wt->sku);
@@ -349,10 +352,29 @@ static handled write_shop(syncd *sd, size_t shop, shop_pass *p, const int64_t *u
     return h;
 }
 
+/* Leaves out of every shop's pass the SKUs marked in bad. */
+static void drop_bad(shop_pass *passes, size_t n_shops, char **skus, size_t n, const int *bad)
+{
+    for (size_t s = 0; s < n_shops; s++) {
+        shop_pass *p = &passes[s];
+        size_t k = 0;
+        for (size_t w = 0; w < p->n; w++) {
+            size_t i = 0;
+            while (i < n && strcmp(skus[i], p->wants[w].sku) != 0)
+                i++;
+            if (i == n || !bad[i])
+                p->wants[k++] = p->wants[w];
+        }
+        p->n = k;
+    }
+}
+
 /* One pass over every shop for a batch of SKUs: read all levels first, so
  * the units every shop sold unknown to syncd come off every shop's target
- * (they share the same Cin7 stock), then write. */
-static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *stale)
+ * (they share the same Cin7 stock), then write. A SKU whose ledger cannot
+ * be read (a storage error, or a sum no ledger of whole units can have)
+ * is marked in bad and left out, so it never holds back the others. */
+static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *bad, int *stale)
 {
     handled h = {H_DONE, 0, ""};
     size_t n_shops = sd->cfg.n_shops;
@@ -367,14 +389,14 @@ static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *stale
         for (size_t i = 0; i < n; i++) {
             int64_t item = catalog_item(sd->cat, s, skus[i]);
             if (item)
-                p->wants[p->n++] = (want){skus[i], item, 0, 0};
+                p->wants[p->n++] = (want){.sku = skus[i], .item = item};
         }
         h = read_shop(sd, s, p);
     }
     if (h.kind == H_DONE) {
         /* Per SKU: unknown units over all shops, and pending orders the
          * snapshot cannot show (its oldest figure decides). */
-        for (size_t i = 0; i < n && h.kind == H_DONE; i++) {
+        for (size_t i = 0; i < n; i++) {
             for (size_t s = 0; s < n_shops; s++)
                 for (size_t w = 0; w < passes[s].n; w++)
                     if (strcmp(passes[s].wants[w].sku, skus[i]) == 0)
@@ -388,8 +410,13 @@ static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *stale
             }
             pending_sku[i] = store_pending_units(sd->st, skus[i], as_of == INT64_MAX ? 0 : as_of);
             if (pending_sku[i] < 0)
-                h = fail(NULL, "store: cannot read the reservation ledger");
+                bad[i] = 1;
+            for (size_t s = 0; s < n_shops; s++)
+                for (size_t w = 0; w < passes[s].n; w++)
+                    if (passes[s].wants[w].unreadable && strcmp(passes[s].wants[w].sku, skus[i]) == 0)
+                        bad[i] = 1;
         }
+        drop_bad(passes, n_shops, skus, n, bad);
     }
     for (size_t s = 0; s < n_shops && h.kind == H_DONE; s++) {
         shop_pass *p = &passes[s];
@@ -416,8 +443,9 @@ static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *stale
     return h;
 }
 
-handled inventory_sync(syncd *sd, char **skus, size_t n, int audit)
+handled inventory_sync(syncd *sd, char **skus, size_t n, int audit, int *set_aside)
 {
+    memset(set_aside, 0, n * sizeof *set_aside);
     handled h = {H_DONE, 0, ""};
     if (!syncd_catalog(sd)) {
         h.kind = H_RETRY;
@@ -430,7 +458,7 @@ handled inventory_sync(syncd *sd, char **skus, size_t n, int audit)
         return h;
     for (int pass = 0; pass < 4; pass++) {
         int stale = 0;
-        h = sync_pass(sd, skus, n, audit, &stale);
+        h = sync_pass(sd, skus, n, audit, set_aside, &stale);
         if (h.kind != H_DONE || !stale)
             break;
         if (pass == 3) {

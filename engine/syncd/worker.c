@@ -360,6 +360,67 @@ static void *worker_main(void *arg)
 
 /* ---- inventory ------------------------------------------------------------ */
 
+/* SKUs a sync left out because their ledger could not be read: said,
+ * counted, and kept here for SET_ASIDE_MS before they are marked again
+ * (marking them at once would retry them in a tight loop; the coalescer's
+ * queue is first in, first out, so a mark dated later would hold back the
+ * SKUs behind it). The rest of the catalog keeps moving meanwhile. */
+#define SET_ASIDE_MS 5000
+typedef struct {
+    char **sku;
+    int64_t *at;
+    size_t n, cap;
+} aside_list;
+
+static void aside_add(syncd *sd, aside_list *a, char **skus, const int *set_aside, size_t n)
+{
+    int64_t later = clock_now_ms(&sd->clk) + SET_ASIDE_MS;
+    for (size_t i = 0; i < n; i++) {
+        if (!set_aside[i])
+            continue;
+        log_warn("inventory: %s left out of this sync (its reservation ledger cannot be read); "
+                 "again in %d ms",
+                 skus[i], SET_ASIDE_MS);
+        metrics_inc(sd->m, "syncd_inventory_skus_set_aside_total", 1);
+        if (a->n == a->cap) {
+            a->cap = a->cap ? a->cap * 2 : 16;
+            a->sku = xrealloc(a->sku, a->cap * sizeof *a->sku);
+            a->at = xrealloc(a->at, a->cap * sizeof *a->at);
+        }
+        a->sku[a->n] = xstrdup(skus[i]);
+        a->at[a->n++] = later;
+    }
+}
+
+/* Marks again the SKUs whose time is up; returns when the next one is due
+ * (INT64_MAX: none waits). */
+static int64_t aside_release(syncd *sd, aside_list *a, int64_t now)
+{
+    int64_t next = INT64_MAX;
+    size_t k = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->at[i] <= now) {
+            const char *one[] = {a->sku[i]};
+            syncd_mark_dirty(sd, one, 1);
+            free(a->sku[i]);
+            continue;
+        }
+        next = a->at[i] < next ? a->at[i] : next;
+        a->sku[k] = a->sku[i];
+        a->at[k++] = a->at[i];
+    }
+    a->n = k;
+    return next;
+}
+
+static void aside_free(aside_list *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->sku[i]);
+    free(a->sku);
+    free(a->at);
+}
+
 static void *inventory_main(void *arg)
 {
     syncd *sd = arg;
@@ -368,7 +429,9 @@ static void *inventory_main(void *arg)
      * connector's do: marks (paid orders, retries) wait until a poll
      * admits what is waiting, and then go at once, whatever their window. */
     int gated = strcmp(sd->cfg.mode, "poll") == 0;
+    aside_list aside = {0};
     while (!sd->stopping) {
+        int64_t next_aside = aside_release(sd, &aside, clock_now_ms(&sd->clk));
         pthread_mutex_lock(&sd->inv_lock);
         int64_t now = clock_now_ms(&sd->clk);
         int64_t due = coalesce_next_due(sd->dirty);
@@ -385,14 +448,19 @@ static void *inventory_main(void *arg)
             sd->inv_audit = sd->inv_audit > n ? sd->inv_audit - n : 0;
         if (!n) {
             struct timespec ts;
-            clock_deadline(&sd->clk, !gated && due > now ? due - now : 1000, &ts);
+            int64_t wait = !gated && due > now ? due - now : 1000;
+            if (next_aside - now < wait)
+                wait = next_aside > now ? next_aside - now : 1;
+            clock_deadline(&sd->clk, wait, &ts);
             if (!sd->stopping)
                 pthread_cond_timedwait(&sd->inv_cv, &sd->inv_lock, &ts);
             pthread_mutex_unlock(&sd->inv_lock);
             continue;
         }
         pthread_mutex_unlock(&sd->inv_lock);
-        handled h = inventory_sync(sd, batch, n, audit);
+        int set_aside[SYNC_BATCH];
+        handled h = inventory_sync(sd, batch, n, audit, set_aside);
+        aside_add(sd, &aside, batch, set_aside, h.kind == H_DONE ? n : 0);
         if (h.kind != H_DONE && !sd->stopping) {
             log_warn("inventory sync of %zu SKUs failed, again in %lld ms: %s", n,
                      (long long)h.wait_ms, h.reason);
@@ -410,6 +478,7 @@ static void *inventory_main(void *arg)
         for (size_t i = 0; i < n; i++)
             free(batch[i]);
     }
+    aside_free(&aside);
     httpc_thread_cleanup();
     return NULL;
 }

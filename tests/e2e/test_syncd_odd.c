@@ -8,6 +8,8 @@
 #include "json.h"
 #include "mem.h"
 
+#include <sqlite3.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,5 +240,39 @@ TEST_T(syncd_e2e, odd_cin7_notifications_are_dead_lettered_naming_the_field, 120
     }
     cJSON_Delete(j);
     EXPECT_EQ_INT(sale_reads, 0);
+    sdt_stop(&w);
+}
+
+TEST_T(syncd_e2e, a_sku_whose_ledger_cannot_be_read_holds_back_no_other, 120)
+{
+    /* A reservation row no ledger of whole units can hold (here: -5 units
+     * of A-1, as a store written by an older syncd may carry) makes A-1's
+     * pending units unreadable. Stock moves on both SKUs in Cin7: A-2's
+     * level must still follow, while A-1 is set aside (counted, said, and
+     * tried again later) and its level is left alone. */
+    sdt_world w;
+    sdt_start_basic(&w, "", NULL);
+    sdt_kill_syncd(&w);
+    char *path = xasprintf("%s/syncd.db", test_tmp_dir());
+    sqlite3 *db = NULL;
+    EXPECT_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    EXPECT_EQ_INT(sqlite3_exec(db,
+                               "INSERT INTO reservations(shop, order_id, sku, qty, placed_at)"
+                               " VALUES ('" SDT_SHOP "', '999', 'A-1', -5, 0)",
+                               NULL, NULL, NULL),
+                  SQLITE_OK);
+    sqlite3_close(db);
+    free(path);
+    sdt_start_syncd(&w);
+    sdt_wait_ready(&w);
+    for (int i = 0; i < 2; i++) {
+        char body[160];
+        snprintf(body, sizeof body, "{\"sku\":\"A-%d\",\"location\":\"Main\",\"on_hand\":60}", i + 1);
+        cJSON_Delete(e2e_expect(&w.cin7, "POST", "/_mock/adjust", NULL, body, 200, 1));
+    }
+    EXPECT_TRUE(sdt_wait_level(&w, "A-2", 60, 30000));
+    EXPECT_TRUE(sdt_wait_metric(&w, "syncd_inventory_skus_set_aside_total", 2, 30000));
+    EXPECT_EQ_INT(sdt_shop_available(&w, "A-1"), 100);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_inventory_retries_total") > 0, 0);
     sdt_stop(&w);
 }
