@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "foplan.h"
 #include "outbound.h"
 
 typedef struct shopify shopify;
@@ -91,13 +92,19 @@ typedef struct {
 } shopify_order_line;
 
 /* An order's line items, the tracking numbers of its fulfillments, and
- * its fulfillment orders (kept as read, for shopify_fulfil). */
+ * its fulfillment orders: as read (raw) and as foplan takes them (fos[f]
+ * is raw's fulfillmentOrders.nodes[f], its lines[k] that node's
+ * lineItems.nodes[k]; strings borrowed from raw). */
 typedef struct {
     shopify_order_line *lines;
     size_t n_lines;
     char **tracking;
     size_t n_tracking;
     cJSON *raw;
+    foplan_fo *fos;
+    size_t n_fos;
+    foplan_line *fo_lines;    /* storage of every fos[].lines */
+    const char **fo_reasons;  /* storage of every fos[].hold_reasons */
 } shopify_order;
 
 /* Reads order order_id (a number). An order Shopify does not have is
@@ -120,12 +127,12 @@ typedef struct {
     char fulfillment_id[40];  /* the last fulfillment's number */
 } shopify_fulfil_result;
 
-/* Fulfils qty[i] units of ord's line i through its fulfillment orders
- * (fulfillmentCreate, one call per location, the shipping location's
- * first). Of the fulfillment orders holding shipped units, those on hold
- * because stock was out are released first (the shipment proves it is
- * there; ord's copy is updated); any other hold is the merchant's:
- * res->held is set and nothing is fulfilled. A user error is PERMANENT. */
+/* Fulfils qty[i] units of ord's line i through its fulfillment orders as
+ * foplan plans it (fulfillmentCreate, one call per location, the shipping
+ * location's first). Of the fulfillment orders holding shipped units,
+ * those on hold because stock was out are released first (the shipment
+ * proves it is there); any other hold is the merchant's: res->held is set
+ * and nothing is released or fulfilled. A user error is PERMANENT. */
 void shopify_fulfil(shopify *s, shopify_order *ord, const int64_t *qty, int64_t location,
                     const char *tracking, const char *carrier, shopify_fulfil_result *res,
                     outcome *o);
@@ -148,7 +155,13 @@ void shopify_read_levels(const cJSON *data, const int64_t *locs, size_t n_locs, 
  * frees). */
 cJSON *shopify_rest_order(const cJSON *node);
 /* The order of shopify_order_read's answer data: its "order" moves into
- * out->raw. Returns 0, or -1 when data holds no order object (out empty). */
+ * out->raw, its fulfillment orders are read into out->fos. Returns 0, or
+ * -1 when data holds no order object (out empty). */
 int shopify_order_from(cJSON *data, shopify_order *out);
+/* The FulfillmentInput of plan p's create c for ord (tracking and carrier
+ * may be NULL): {notifyCustomer, trackingInfo?, lineItemsByFulfillmentOrder}.
+ * Caller frees. */
+cJSON *shopify_fulfil_input(const shopify_order *ord, const foplan *p, size_t c,
+                            const char *tracking, const char *carrier);
 
 #endif

@@ -287,6 +287,77 @@ void shopify_order_read(shopify *s, const char *order_id, shopify_order *out, ou
     cJSON_Delete(data);
 }
 
+/* A location's legacyResourceId: digits only, else 0 (unknown). */
+static int64_t location_id(const char *s)
+{
+    int64_t v = 0;
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+            return 0;
+        v = v * 10 + (*s - '0');
+    }
+    return v;
+}
+
+static foplan_status fo_status(const char *st)
+{
+    if (st && (strcmp(st, "OPEN") == 0 || strcmp(st, "IN_PROGRESS") == 0))
+        return FOPLAN_OPEN;
+    if (st && strcmp(st, "ON_HOLD") == 0)
+        return FOPLAN_ON_HOLD;
+    return FOPLAN_OTHER;
+}
+
+/* out->raw's fulfillment orders into out->fos, one per node (a node that is
+ * not an object reads as a fulfillment order with nothing in it). */
+static void read_forders(shopify_order *out)
+{
+    const cJSON *nodes = at(at(out->raw, "fulfillmentOrders", NULL), "nodes", NULL);
+    if (!cJSON_IsArray(nodes))
+        return;
+    size_t n = 0, n_lines = 0, n_holds = 0;
+    const cJSON *fo;
+    cJSON_ArrayForEach(fo, nodes)
+    {
+        const cJSON *ls = at(at(fo, "lineItems", NULL), "nodes", NULL);
+        const cJSON *hs = at(fo, "fulfillmentHolds", NULL);
+        n++;
+        n_lines += cJSON_IsArray(ls) ? (size_t)cJSON_GetArraySize(ls) : 0;
+        n_holds += cJSON_IsArray(hs) ? (size_t)cJSON_GetArraySize(hs) : 0;
+    }
+    out->fos = xcalloc(n + 1, sizeof *out->fos);
+    out->fo_lines = xcalloc(n_lines + 1, sizeof *out->fo_lines);
+    out->fo_reasons = xcalloc(n_holds + 1, sizeof *out->fo_reasons);
+    size_t li = 0, hi = 0;
+    cJSON_ArrayForEach(fo, nodes)
+    {
+        foplan_fo *f = &out->fos[out->n_fos++];
+        f->status = fo_status(str(fo, "status"));
+        f->location = location_id(
+            str(at(at(fo, "assignedLocation", NULL), "location", NULL), "legacyResourceId"));
+        f->lines = &out->fo_lines[li];
+        f->hold_reasons = &out->fo_reasons[hi];
+        const cJSON *x;
+        const cJSON *ls = at(at(fo, "lineItems", NULL), "nodes", NULL);
+        if (cJSON_IsArray(ls))
+            cJSON_ArrayForEach(x, ls)
+            {
+                out->fo_lines[li++] = (foplan_line){gid_num(str(at(x, "lineItem", NULL), "id")),
+                                                    int_of(x, "remainingQuantity")};
+                f->n_lines++;
+            }
+        const cJSON *hs = at(fo, "fulfillmentHolds", NULL);
+        if (cJSON_IsArray(hs))
+            cJSON_ArrayForEach(x, hs)
+            {
+                out->fo_reasons[hi++] = str(x, "reason");
+                f->n_holds++;
+            }
+    }
+}
+
 int shopify_order_from(cJSON *data, shopify_order *out)
 {
     memset(out, 0, sizeof *out);
@@ -318,6 +389,7 @@ int shopify_order_from(cJSON *data, shopify_order *out)
         }
     }
     out->raw = cJSON_DetachItemFromObjectCaseSensitive(data, "order");
+    read_forders(out);
     return 0;
 }
 
@@ -348,6 +420,9 @@ void shopify_order_free(shopify_order *ord)
     for (size_t i = 0; i < ord->n_tracking; i++)
         free(ord->tracking[i]);
     free(ord->tracking);
+    free(ord->fos);
+    free(ord->fo_lines);
+    free(ord->fo_reasons);
     cJSON_Delete(ord->raw);
     memset(ord, 0, sizeof *ord);
 }
@@ -362,12 +437,10 @@ int shopify_order_has_tracking(const shopify_order *ord, const char *tracking)
 
 /* ---- fulfilment through fulfillment orders ---------------------------------------------- */
 
-/* Holds an inventory integration may release: the one that says the
- * goods were not there. A shipment proves they are; any other hold (fraud,
- * address, payment) is the merchant's and is reported, never released. */
-static int releasable(const char *reason)
+/* Fulfillment order f of ord as read (the node foplan's index names). */
+static const cJSON *fo_node(const shopify_order *ord, size_t f)
 {
-    return reason && strcmp(reason, "INVENTORY_OUT_OF_STOCK") == 0;
+    return cJSON_GetArrayItem(at(at(ord->raw, "fulfillmentOrders", NULL), "nodes", NULL), (int)f);
 }
 
 static int release_hold(shopify *s, const cJSON *fo, outcome *o)
@@ -376,7 +449,7 @@ static int release_hold(shopify *s, const cJSON *fo, outcome *o)
         "mutation Release($id: ID!, $holds: [ID!]) { fulfillmentOrderReleaseHold(id: $id,"
         " holdIds: $holds) { fulfillmentOrder { status } userErrors { field message code } } }");
     cJSON *vars = cJSON_GetObjectItemCaseSensitive(body, "variables");
-    cJSON_AddStringToObject(vars, "id", str(fo, "id"));
+    cJSON_AddStringToObject(vars, "id", str(fo, "id") ? str(fo, "id") : "");
     cJSON *ids = cJSON_AddArrayToObject(vars, "holds");
     const cJSON *h;
     cJSON_ArrayForEach(h, at(fo, "fulfillmentHolds", NULL))
@@ -397,16 +470,10 @@ static int release_hold(shopify *s, const cJSON *fo, outcome *o)
     return ok ? 0 : -1;
 }
 
-/* One fulfillmentCreate for the units of want taken from fulfillment
- * orders at one location (Shopify fulfils one location at a time). */
-static void create_at(shopify *s, const shopify_order *ord, int64_t location, int64_t *want,
-                      const char *tracking, const char *carrier, shopify_fulfil_result *res,
-                      outcome *o)
+cJSON *shopify_fulfil_input(const shopify_order *ord, const foplan *p, size_t c,
+                            const char *tracking, const char *carrier)
 {
-    cJSON *body = shopify_gql_body(
-        "mutation Fulfil($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) {"
-        " fulfillment { id } userErrors { field message } } }");
-    cJSON *f = cJSON_AddObjectToObject(cJSON_GetObjectItemCaseSensitive(body, "variables"), "f");
+    cJSON *f = cJSON_CreateObject();
     cJSON_AddBoolToObject(f, "notifyCustomer", 0);
     if (tracking || carrier) {
         cJSON *t = cJSON_AddObjectToObject(f, "trackingInfo");
@@ -416,46 +483,36 @@ static void create_at(shopify *s, const shopify_order *ord, int64_t location, in
             cJSON_AddStringToObject(t, "company", carrier);
     }
     cJSON *lbf = cJSON_AddArrayToObject(f, "lineItemsByFulfillmentOrder");
-    int64_t units = 0;
-    const cJSON *fo;
-    cJSON_ArrayForEach(fo, at(at(ord->raw, "fulfillmentOrders", NULL), "nodes", NULL))
-    {
-        const char *st = str(fo, "status");
-        if (!st || (strcmp(st, "OPEN") != 0 && strcmp(st, "IN_PROGRESS") != 0))
-            continue;
-        const char *lid = str(at(at(fo, "assignedLocation", NULL), "location", NULL), "legacyResourceId");
-        if (!lid || strtoll(lid, NULL, 10) != location)
-            continue;
-        cJSON *entry = NULL, *items = NULL;
-        const cJSON *fl;
-        cJSON_ArrayForEach(fl, at(at(fo, "lineItems", NULL), "nodes", NULL))
-        {
-            int64_t line = gid_num(str(at(fl, "lineItem", NULL), "id"));
-            int64_t rem = int_of(fl, "remainingQuantity");
-            for (size_t i = 0; i < ord->n_lines && rem > 0; i++) {
-                if (ord->lines[i].id != line || want[i] <= 0)
-                    continue;
-                int64_t q = want[i] < rem ? want[i] : rem;
-                want[i] -= q;
-                rem -= q;
-                units += q;
-                if (!entry) {
-                    entry = cJSON_CreateObject();
-                    cJSON_AddStringToObject(entry, "fulfillmentOrderId", str(fo, "id"));
-                    items = cJSON_AddArrayToObject(entry, "fulfillmentOrderLineItems");
-                    cJSON_AddItemToArray(lbf, entry);
-                }
-                cJSON *x = cJSON_CreateObject();
-                cJSON_AddStringToObject(x, "id", str(fl, "id"));
-                cJSON_AddNumberToObject(x, "quantity", (double)q);
-                cJSON_AddItemToArray(items, x);
-            }
+    const foplan_create *cr = &p->creates[c];
+    cJSON *items = NULL;
+    for (size_t i = cr->first; i < cr->first + cr->n; i++) {
+        const foplan_item *it = &p->items[i];
+        const cJSON *fo = fo_node(ord, it->fo);
+        if (i == cr->first || it->fo != p->items[i - 1].fo) {
+            cJSON *entry = cJSON_CreateObject();
+            cJSON_AddStringToObject(entry, "fulfillmentOrderId", str(fo, "id") ? str(fo, "id") : "");
+            items = cJSON_AddArrayToObject(entry, "fulfillmentOrderLineItems");
+            cJSON_AddItemToArray(lbf, entry);
         }
+        const cJSON *fl = cJSON_GetArrayItem(at(at(fo, "lineItems", NULL), "nodes", NULL), (int)it->line);
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "id", str(fl, "id") ? str(fl, "id") : "");
+        cJSON_AddNumberToObject(x, "quantity", (double)it->qty);
+        cJSON_AddItemToArray(items, x);
     }
-    if (!units) {
-        cJSON_Delete(body);
-        return;
-    }
+    return f;
+}
+
+/* One fulfillmentCreate: the plan's create c. */
+static void create_one(shopify *s, const shopify_order *ord, const foplan *p, size_t c,
+                       const char *tracking, const char *carrier, shopify_fulfil_result *res,
+                       outcome *o)
+{
+    cJSON *body = shopify_gql_body(
+        "mutation Fulfil($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) {"
+        " fulfillment { id } userErrors { field message } } }");
+    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(body, "variables"), "f",
+                          shopify_fulfil_input(ord, p, c, tracking, carrier));
     cJSON *data = NULL;
     shopify_graphql(s, body, 10, PRIO_NORMAL, &data, o);
     if (!data)
@@ -468,7 +525,7 @@ static void create_at(shopify *s, const shopify_order *ord, int64_t location, in
                  str(cJSON_GetArrayItem(ue, 0), "message") ? str(cJSON_GetArrayItem(ue, 0), "message")
                                                             : "user error");
     } else {
-        res->fulfilled += units;
+        res->fulfilled += p->creates[c].units;
         const char *id = str(at(payload, "fulfillment", NULL), "id");
         if (id)
             snprintf(res->fulfillment_id, sizeof res->fulfillment_id, "%lld", (long long)gid_num(id));
@@ -477,19 +534,12 @@ static void create_at(shopify *s, const shopify_order *ord, int64_t location, in
     cJSON_Delete(data);
 }
 
-/* 1 when fulfillment order fo has remaining units of a line item that
- * this shipment fulfils (want > 0). */
-static int holds_shipped(const shopify_order *ord, const cJSON *fo, const int64_t *want)
+/* The outcome of a call that went well, spent, ready for the next one. */
+static void next_call(outcome *o)
 {
-    const cJSON *fl;
-    cJSON_ArrayForEach(fl, at(at(fo, "lineItems", NULL), "nodes", NULL))
-    {
-        int64_t line = gid_num(str(at(fl, "lineItem", NULL), "id"));
-        for (size_t i = 0; i < ord->n_lines; i++)
-            if (ord->lines[i].id == line && want[i] > 0 && int_of(fl, "remainingQuantity") > 0)
-                return 1;
-    }
-    return 0;
+    outbound_done(o);
+    memset(o, 0, sizeof *o);
+    o->action = POLICY_DONE;
 }
 
 void shopify_fulfil(shopify *s, shopify_order *ord, const int64_t *qty, int64_t location,
@@ -499,70 +549,30 @@ void shopify_fulfil(shopify *s, shopify_order *ord, const int64_t *qty, int64_t 
     memset(res, 0, sizeof *res);
     memset(o, 0, sizeof *o);
     o->action = POLICY_DONE;
-    int64_t *want = xcalloc(ord->n_lines + 1, sizeof *want);
-    int64_t wanted = 0;
+    int64_t *ids = xcalloc(ord->n_lines + 1, sizeof *ids);
     for (size_t i = 0; i < ord->n_lines; i++)
-        wanted += want[i] = qty[i];
-    /* Holds first, on the fulfillment orders that hold shipped units (a
-     * hold elsewhere, e.g. on another location's backordered lines, is not
-     * this shipment's business): released when the goods' absence was the
-     * reason, reported (nothing fulfilled) otherwise. */
-    cJSON *fos = (cJSON *)at(at(ord->raw, "fulfillmentOrders", NULL), "nodes", NULL);
-    cJSON *fo;
-    cJSON_ArrayForEach(fo, fos)
-    {
-        const char *st = str(fo, "status");
-        if (!st || strcmp(st, "ON_HOLD") != 0 || !holds_shipped(ord, fo, want))
-            continue;
-        int mine = 1;
-        const cJSON *h;
-        cJSON_ArrayForEach(h, at(fo, "fulfillmentHolds", NULL))
-        {
-            if (!releasable(str(h, "reason"))) {
-                mine = 0;
-                snprintf(res->held_reason, sizeof res->held_reason, "%s",
-                         str(h, "reason") ? str(h, "reason") : "unknown");
-            }
-        }
-        if (!mine) {
-            res->held = 1;
-            continue;
-        }
-        if (release_hold(s, fo, o) != 0)
+        ids[i] = ord->lines[i].id;
+    foplan p;
+    foplan_make(ids, qty, ord->n_lines, ord->fos, ord->n_fos, location, &p);
+    if (p.held) {
+        res->held = 1;
+        snprintf(res->held_reason, sizeof res->held_reason, "%s", p.held_reason);
+        goto out;
+    }
+    for (size_t r = 0; r < p.n_release; r++) {
+        if (release_hold(s, fo_node(ord, p.release[r]), o) != 0)
             goto out;
-        cJSON_ReplaceItemInObjectCaseSensitive(fo, "status", cJSON_CreateString("OPEN"));
         res->released++;
-        outbound_done(o);
-        memset(o, 0, sizeof *o);
-        o->action = POLICY_DONE;
+        next_call(o);
     }
-    if (res->held)
-        goto out; /* a merchant's hold: reported, nothing fulfilled */
-    /* The shipping location first, then the others in Shopify's order. */
-    int64_t locs[16];
-    size_t n_locs = 0;
-    if (location)
-        locs[n_locs++] = location;
-    cJSON_ArrayForEach(fo, fos)
-    {
-        const char *lid = str(at(at(fo, "assignedLocation", NULL), "location", NULL), "legacyResourceId");
-        int64_t l = lid ? strtoll(lid, NULL, 10) : 0;
-        size_t k = 0;
-        while (k < n_locs && locs[k] != l)
-            k++;
-        if (k == n_locs && n_locs < sizeof locs / sizeof locs[0])
-            locs[n_locs++] = l;
-    }
-    for (size_t k = 0; k < n_locs && res->fulfilled < wanted; k++) {
-        create_at(s, ord, locs[k], want, tracking, carrier, res, o);
+    for (size_t c = 0; c < p.n_creates; c++) {
+        create_one(s, ord, &p, c, tracking, carrier, res, o);
         if (o->action != POLICY_DONE)
             goto out;
-        if (k + 1 < n_locs && res->fulfilled < wanted) {
-            outbound_done(o);
-            memset(o, 0, sizeof *o);
-            o->action = POLICY_DONE;
-        }
+        if (c + 1 < p.n_creates)
+            next_call(o);
     }
 out:
-    free(want);
+    foplan_free(&p);
+    free(ids);
 }

@@ -196,3 +196,104 @@ FUZZ_TARGET(syncd_shopify)
     shopify_order_free(&ord);
     cJSON_Delete(v);
 }
+
+/* An order read back from Shopify, planned for fulfilment and turned into
+ * fulfillmentCreate inputs (engine/core/foplan, shopify_fulfil_input): a
+ * plan never places more than a line shipped or a fulfillment order line
+ * has left, a merchant's hold plans nothing, and every input names its
+ * fulfillment orders and lines with positive whole quantities. The units
+ * shipped per line are the line's unfulfilled units, and once more with
+ * each doubled, so plans both fit and overflow. */
+static void check_plan(const shopify_order *ord, const int64_t *qty, const foplan *p)
+{
+    if (p->held && (p->n_creates || p->n_release || !p->held_reason))
+        abort();
+    int64_t units = 0;
+    for (size_t c = 0; c < p->n_creates; c++) {
+        const foplan_create *cr = &p->creates[c];
+        int64_t in_create = 0;
+        if (!cr->n || cr->first + cr->n > p->n_items)
+            abort();
+        for (size_t i = cr->first; i < cr->first + cr->n; i++) {
+            const foplan_item *it = &p->items[i];
+            if (it->qty <= 0 || it->fo >= ord->n_fos || it->line >= ord->fos[it->fo].n_lines ||
+                ord->fos[it->fo].location != cr->location)
+                abort();
+            in_create += it->qty;
+        }
+        if (in_create != cr->units)
+            abort();
+        units += in_create;
+        cJSON *in = shopify_fulfil_input(ord, p, c, "TRK", NULL);
+        const cJSON *e, *x;
+        size_t n = 0;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(in, "lineItemsByFulfillmentOrder"))
+        {
+            if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "fulfillmentOrderId")))
+                abort();
+            cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(e, "fulfillmentOrderLineItems"))
+            {
+                const cJSON *q = cJSON_GetObjectItemCaseSensitive(x, "quantity");
+                if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(x, "id")) || !cJSON_IsNumber(q) ||
+                    q->valuedouble < 1)
+                    abort();
+                n++;
+            }
+        }
+        if (n != cr->n)
+            abort();
+        cJSON_Delete(in);
+    }
+    if (units != p->units)
+        abort();
+    /* Per order line and per fulfillment order line: within bounds. */
+    for (size_t i = 0; i < ord->n_lines; i++) {
+        int64_t placed = 0;
+        for (size_t k = 0; k < p->n_items; k++)
+            if (ord->fos[p->items[k].fo].lines[p->items[k].line].line_item == ord->lines[i].id)
+                placed += p->items[k].qty;
+        int64_t shipped = 0;
+        for (size_t j = 0; j < ord->n_lines; j++)
+            if (ord->lines[j].id == ord->lines[i].id && qty[j] > 0)
+                shipped += qty[j];
+        if (placed > shipped)
+            abort();
+    }
+    for (size_t k = 0; k < p->n_items; k++) {
+        const foplan_line *fl = &ord->fos[p->items[k].fo].lines[p->items[k].line];
+        int64_t taken = 0;
+        for (size_t j = 0; j < p->n_items; j++)
+            if (p->items[j].fo == p->items[k].fo && p->items[j].line == p->items[k].line)
+                taken += p->items[j].qty;
+        if (taken > fl->remaining)
+            abort();
+    }
+}
+
+FUZZ_TARGET(syncd_fulfil)
+{
+    cJSON *v = json_parse((const char *)data, size, NULL);
+    if (!v)
+        return;
+    shopify_order ord;
+    if (shopify_order_from(v, &ord) == 0) {
+        int64_t *ids = xcalloc(ord.n_lines + 1, sizeof *ids);
+        int64_t *qty = xcalloc(ord.n_lines + 1, sizeof *qty);
+        for (int twice = 0; twice < 2; twice++) {
+            for (size_t i = 0; i < ord.n_lines; i++) {
+                ids[i] = ord.lines[i].id;
+                int64_t u = ord.lines[i].unfulfilled;
+                qty[i] = twice && u < INT64_MAX / 2 && u > INT64_MIN / 2 ? u * 2 : u;
+            }
+            int64_t loc = ord.n_fos ? ord.fos[0].location : 0;
+            foplan p;
+            foplan_make(ids, qty, ord.n_lines, ord.fos, ord.n_fos, loc, &p);
+            check_plan(&ord, qty, &p);
+            foplan_free(&p);
+        }
+        free(ids);
+        free(qty);
+    }
+    shopify_order_free(&ord);
+    cJSON_Delete(v);
+}
