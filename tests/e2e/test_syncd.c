@@ -20,15 +20,6 @@ static char *order_body(int64_t id, const char *sku, int qty)
                      (long long)id, (long long)id, sku, qty, qty);
 }
 
-static int dlq_size(const sdt_world *w)
-{
-    const cJSON *list;
-    cJSON *v = sdt_dlq(w, &list);
-    int n = cJSON_GetArraySize(list);
-    cJSON_Delete(v);
-    return n;
-}
-
 static int total_sales(const sdt_world *w)
 {
     cJSON *st = sdt_cin7_state(w);
@@ -52,7 +43,7 @@ TEST_T(syncd_e2e, bad_hmac_stores_nothing, 90)
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_webhooks_total{source=\"shopify\",result=\"unauthorized\"}"), 2);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_webhooks_total{source=\"shopify\",result=\"queued\"}"), -1);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_queue_depth"), 0);
-    EXPECT_EQ_INT(dlq_size(&w), 0);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
 
     /* A genuine delivery reusing the forged one's ids is not taken for a
      * duplicate (had the forgery been stored, it would be), and once its
@@ -66,7 +57,7 @@ TEST_T(syncd_e2e, bad_hmac_stores_nothing, 90)
     EXPECT_EQ_INT(sdt_sales_now(&w, 424242), 0);
     EXPECT_EQ_INT(total_sales(&w), 1);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_webhooks_total{source=\"shopify\",result=\"queued\"}"), 1);
-    EXPECT_EQ_INT(dlq_size(&w), 0);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
 
     /* Correctly signed but not JSON: acknowledged (Shopify must not retry
      * it for two days) and dead-lettered with the reason. */
@@ -256,7 +247,7 @@ static int sold_or_dead(void *ud)
     for (int i = 0; i < 5; i++)
         o->sold += sdt_sales_of(st, o->orders[i], NULL) > 0;
     cJSON_Delete(st);
-    return o->sold == 5 || dlq_size(o->w) > 0;
+    return o->sold == 5 || sdt_dlq_count(o->w) > 0;
 }
 
 TEST_T(syncd_e2e, cin7_outage_loses_and_doubles_nothing, 120)
@@ -280,11 +271,11 @@ TEST_T(syncd_e2e, cin7_outage_loses_and_doubles_nothing, 120)
     }
     outage_wait ow = {&w, orders, 0};
     e2e_wait(sold_or_dead, &ow, 60000);
-    EXPECT_EQ_INT(dlq_size(&w), 0);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
     EXPECT_EQ_INT(ow.sold, 5);
     sdt_wait_quiet(&w, 30000);
     sdt_expect_one_sale_each(&w, orders, 5);
-    EXPECT_EQ_INT(dlq_size(&w), 0);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
 
     /* syncd did run into the outage, and every sale was made after it. */
     cJSON *j = e2e_journal(&w.cin7);
@@ -326,7 +317,7 @@ TEST_T(syncd_e2e, sale_applied_but_unanswered_is_looked_up, 120)
     /* Let the held answers go out, so the journal has every request. */
     e2e_sleep_ms(1500);
     sdt_expect_one_sale_each(&w, orders, 3);
-    EXPECT_EQ_INT(dlq_size(&w), 0);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
     EXPECT_GE_INT(sdt_metric(&w, "syncd_sale_lookups_total{result=\"found\"}"), 1);
 
     /* In Cin7's journal: the held POST, then a saleList read, and no
@@ -378,7 +369,7 @@ static cJSON *push_through_resets(sdt_world *w, const char *target, int *resets)
     EXPECT_EQ_INT(sdt_wait_sales(w, orders, N, 30000), N);
     sdt_wait_quiet(w, 30000);
     sdt_expect_one_sale_each(w, orders, N);
-    EXPECT_EQ_INT(dlq_size(w), 0);
+    EXPECT_EQ_INT(sdt_dlq_count(w), 0);
     cJSON *j = e2e_journal(&w->cin7);
     *resets = sdt_count_kind(j, "fault", NULL, NULL);
     EXPECT_GE_INT(*resets, 1);

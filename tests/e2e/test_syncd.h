@@ -126,6 +126,8 @@ int64_t sdt_metric(const sdt_world *w, const char *name);
 int sdt_wait_metric(const sdt_world *w, const char *name, int64_t at_least, int timeout_ms);
 /* GET /admin/dlq's list (caller frees the answer; *list points inside). */
 cJSON *sdt_dlq(const sdt_world *w, const cJSON **list);
+/* How many dead letters the queue holds. */
+int sdt_dlq_count(const sdt_world *w);
 /* The same when it must hold exactly one dead letter, of topic, whose
  * reason contains reason (the test fails otherwise); *dead points at it. */
 cJSON *sdt_one_dead_letter(const sdt_world *w, const char *topic, const char *reason,

@@ -29,15 +29,6 @@ static int dead_with(const sdt_world *w, const char *text)
     return n;
 }
 
-static int dead_count(const sdt_world *w)
-{
-    const cJSON *list;
-    cJSON *v = sdt_dlq(w, &list);
-    int n = cJSON_GetArraySize(list);
-    cJSON_Delete(v);
-    return n;
-}
-
 typedef struct {
     const sdt_world *w;
     int64_t order;
@@ -77,7 +68,7 @@ TEST_T(syncd_e2e, a_paid_body_replayed_as_cancelled_voids_nothing, 120)
     test_count("bad inputs tried", 2);
     sdt_wait_quiet(&w, 30000);
     EXPECT_EQ_INT(sdt_sales_now(&w, order), 1);
-    EXPECT_EQ_INT(dead_count(&w), 2);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 2);
     EXPECT_EQ_INT(dead_with(&w, "$.cancelled_at: not set"), 1);
     char want[96];
     snprintf(want, sizeof want, "Shopify says order %lld is not cancelled", (long long)order);
@@ -91,7 +82,7 @@ TEST_T(syncd_e2e, a_paid_body_replayed_as_cancelled_voids_nothing, 120)
     order_ref k = {&w, order};
     EXPECT_TRUE(sdt_wait(no_sale_left, &k, 30000));
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_sales_voided_total"), 1);
-    EXPECT_EQ_INT(dead_count(&w), 2);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 2);
     sdt_stop(&w);
 }
 
@@ -135,7 +126,7 @@ TEST_T(syncd_e2e, odd_quantities_and_ids_are_dead_lettered_and_others_flow, 120)
     int64_t good = sdt_checkout(&w, "A-2", 1, NULL);
     EXPECT_EQ_INT(sdt_wait_sales(&w, &good, 1, 30000), 1);
     sdt_wait_quiet(&w, 30000);
-    EXPECT_EQ_INT(dead_count(&w), (int)n);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), (int)n);
     for (size_t i = 0; i < n; i++)
         if (dead_with(&w, odd_orders[i].want) < 1)
             test_fail(__FILE__, __LINE__, "no dead letter names \"%s\"", odd_orders[i].want);
@@ -155,7 +146,7 @@ TEST_T(syncd_e2e, odd_quantities_and_ids_are_dead_lettered_and_others_flow, 120)
 static int leased_or_dead(void *ud)
 {
     const sdt_world *w = ud;
-    return sdt_metric(w, "syncd_events{state=\"leased\"}") >= 1 || dead_count(w) >= 1;
+    return sdt_metric(w, "syncd_events{state=\"leased\"}") >= 1 || sdt_dlq_count(w) >= 1;
 }
 
 TEST_T(syncd_e2e, an_event_that_stops_syncd_each_time_is_dead_lettered, 180)
@@ -170,9 +161,9 @@ TEST_T(syncd_e2e, an_event_that_stops_syncd_each_time_is_dead_lettered, 180)
                         "\"ms\":\"10m\"}]");
     int64_t order = sdt_checkout(&w, "A-1", 1, NULL);
     int kills = 0;
-    for (int round = 0; round < 5 && dead_count(&w) == 0; round++) {
+    for (int round = 0; round < 5 && sdt_dlq_count(&w) == 0; round++) {
         EXPECT_TRUE(sdt_wait(leased_or_dead, &w, 30000));
-        if (dead_count(&w) > 0)
+        if (sdt_dlq_count(&w) > 0)
             break;
         sdt_kill_syncd(&w);
         kills++;
@@ -181,7 +172,7 @@ TEST_T(syncd_e2e, an_event_that_stops_syncd_each_time_is_dead_lettered, 180)
     }
     EXPECT_EQ_INT(kills, 2);
     EXPECT_TRUE(sdt_wait(leased_or_dead, &w, 30000));
-    EXPECT_EQ_INT(dead_count(&w), 1);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 1);
     EXPECT_EQ_INT(dead_with(&w, "handler did not finish in 2 tries"), 1);
     /* syncd stays up: with Cin7 answering again, the next order goes
      * through, and the poisoned one made no sale. */
@@ -189,7 +180,7 @@ TEST_T(syncd_e2e, an_event_that_stops_syncd_each_time_is_dead_lettered, 180)
     int64_t next = sdt_checkout(&w, "A-2", 1, NULL);
     EXPECT_EQ_INT(sdt_wait_sales(&w, &next, 1, 30000), 1);
     sdt_wait_quiet(&w, 30000);
-    EXPECT_EQ_INT(dead_count(&w), 1);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 1);
     (void)order;
     sdt_stop(&w);
 }
@@ -221,7 +212,7 @@ TEST_T(syncd_e2e, odd_cin7_notifications_are_dead_lettered_naming_the_field, 120
               "[{\"SKU\":\"A-1\",\"Location\":\"Main\",\"Available\":100},{\"SKU\":42}]");
     test_count("bad inputs tried", 3);
     sdt_wait_quiet(&w, 30000);
-    EXPECT_EQ_INT(dead_count(&w), 3);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 3);
     EXPECT_EQ_INT(dead_with(&w, "$.SaleID: expected a Cin7 id (a GUID), got \"../sale?ID=x\""), 1);
     EXPECT_EQ_INT(dead_with(&w, "$.SaleID: required field is missing"), 1);
     EXPECT_EQ_INT(dead_with(&w, "1 of 2 stock rows refused; first: $[1].SKU"), 1);

@@ -432,6 +432,15 @@ cJSON *sdt_dlq(const sdt_world *w, const cJSON **list)
     return v;
 }
 
+int sdt_dlq_count(const sdt_world *w)
+{
+    const cJSON *list;
+    cJSON *v = sdt_dlq(w, &list);
+    int n = cJSON_GetArraySize(list);
+    cJSON_Delete(v);
+    return n;
+}
+
 cJSON *sdt_one_dead_letter(const sdt_world *w, const char *topic, const char *reason,
                            const cJSON **dead)
 {
