@@ -55,7 +55,8 @@ surge_SRCS  := $(sort $(wildcard harness/*.c)) $(ENGINE_CORE)
 PROGRAMS    += $(if $(wildcard harness/main.c),surge)
 
 # syncd modules that link without the rest of syncd, for unit tests.
-SYNCD_PARTS := $(addprefix engine/syncd/,store.c config.c gate.c metrics.c stockcache.c sorder.c c7event.c outbound.c)
+SYNCD_PARTS := $(addprefix engine/syncd/,store.c config.c gate.c metrics.c stockcache.c sorder.c c7event.c outbound.c \
+                 handled.c xwrite.c)
 # The rest of syncd but its main: the fuzz targets of its readers of Cin7
 # and Shopify answers link them.
 SYNCD_REST := $(filter-out engine/syncd/main.c $(SYNCD_PARTS),$(sort $(wildcard engine/syncd/*.c)))

@@ -23,7 +23,10 @@ policy_action policy_decide(const policy *p, int attempt, const policy_outcome *
     } else {
         unknown_outcome = o->result != HTTPC_ERR_CONNECT;
     }
-    if (attempt >= p->max_attempts)
+    /* Out of tries, a write that may have landed still needs its look-up:
+     * giving up would let a later send (a dead letter retried by hand)
+     * repeat it blindly. The caller's own try limit ends the event. */
+    if (attempt >= p->max_attempts && !(unknown_outcome && !idempotent))
         return POLICY_GIVE_UP;
     if (o->retry_after_ms >= 0) {
         *wait_ms = o->retry_after_ms;

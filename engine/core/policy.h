@@ -8,7 +8,9 @@
  * cap. A write that is not idempotent (a Cin7 sale or purchase POST) whose
  * outcome is unknown — timeout, reset, or a 5xx other than 503 — may have
  * been applied, so the caller must look it up (by CustomerReference) before
- * sending it again. Other 4xx answers are permanent: retrying cannot help.
+ * sending it again, even after the last try (out of tries, such a write
+ * is a look-up, never a give-up). Other 4xx answers are permanent:
+ * retrying cannot help.
  */
 #ifndef SURGE_POLICY_H
 #define SURGE_POLICY_H

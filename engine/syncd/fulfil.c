@@ -8,6 +8,7 @@
  * shipments carried, with their tracking number and carrier.
  */
 #include "fulfil.h"
+#include "xwrite.h"
 
 #include "c7event.h"
 #include "c7qty.h"
@@ -214,102 +215,159 @@ static status_item *order_items(const catalog *cat, const shopify_order *ord)
     return items;
 }
 
-/* The Shopify side of a shipped sale: once per sale (the write ledger
- * covers a fulfilment whose answer was lost: the order's fulfillments
- * carrying the sale's tracking number show it landed), the shipped units
- * fitted onto the order's unfulfilled line items, fulfilled through the
- * order's fulfillment orders (shopify_fulfil). A fulfillment order a
- * merchant put on hold is reported (alert, retried later, dead-lettered
- * in the end), never skipped in silence. */
-static handled fulfil_at_shopify(syncd *sd, const store_event *ev, const char *evid,
-                                 const char *sale_id, const fulfil_sale_info *s, size_t shop,
-                                 const char *order, const int64_t *ship)
+/* One shipped sale's fulfilment as the exactly-once write sees it. */
+typedef struct {
+    syncd *sd;
+    const store_event *ev;
+    const char *sale_id, *order;
+    const fulfil_sale_info *s;
+    size_t shop;
+    const int64_t *ship;
+    shopify_order ord;
+    int have_order;
+    int nothing_left;            /* Shopify had nothing left to fulfil */
+    status_fit fit;
+    shopify_fulfil_result res;
+} fulfil_write;
+
+/* The Shopify order, read once per try. Returns 0, or -1 with *h. */
+static int order_read(fulfil_write *w, handled *h)
 {
-    int64_t now = clock_now_ms(&sd->clk);
+    if (w->have_order)
+        return 0;
+    outcome o;
+    shopify_order_read(w->sd->shops[w->shop], w->order, &w->ord, &o);
+    int ok = o.action == POLICY_DONE;
+    if (!ok)
+        *h = handled_from_outcome(&o);
+    outbound_done(&o);
+    w->have_order = ok;
+    return ok ? 0 : -1;
+}
+
+/* A fulfillment an earlier try may have made: the order's fulfillments
+ * carrying the sale's tracking number show it landed. */
+static int fulfil_look_up(void *ud, char **remote, handled *h)
+{
+    fulfil_write *w = ud;
+    (void)remote;
+    if (order_read(w, h) != 0)
+        return -1;
+    return shopify_order_has_tracking(&w->ord, w->s->tracking);
+}
+
+/* A merchant's hold stopped the fulfilment: said loudly, tried later. */
+static handled fulfil_held(fulfil_write *w)
+{
+    syncd *sd = w->sd;
+    metrics_inc(sd->m, "syncd_fulfillments_held_total", 1);
+    store_audit(sd->st, w->ev->id, clock_now_ms(&sd->clk), "held", w->res.held_reason);
+    cJSON *al = cJSON_CreateObject();
+    cJSON_AddStringToObject(al, "reason", "fulfillment order on hold");
+    cJSON_AddStringToObject(al, "hold", w->res.held_reason);
+    cJSON_AddStringToObject(al, "order", w->order);
+    cJSON_AddStringToObject(al, "sale", w->sale_id);
+    syncd_alert(sd, w->ev->id, al);
+    return handled_retry(600000, "order %.40s: a fulfillment order is on hold (%.60s); sale %.60s "
+                                 "shipped and waits for the merchant to release it",
+                         w->order, w->res.held_reason, w->sale_id);
+}
+
+/* The shipped units fitted onto the order's unfulfilled line items and
+ * fulfilled through its fulfillment orders (shopify_fulfil). */
+static int fulfil_write_one(void *ud, char **remote, outcome *o, handled *h)
+{
+    fulfil_write *w = ud;
+    if (order_read(w, h) != 0)
+        return 0;
+    const catalog *cat = syncd_catalog(w->sd);
+    status_item *items = order_items(cat, &w->ord);
+    int64_t *qty = xcalloc(w->ord.n_lines + 1, sizeof *qty);
+    w->fit = status_allocate(w->s->lines, w->ship, w->s->n, items, w->ord.n_lines, qty);
+    int rc = 1;
+    if (w->fit.units == 0) {
+        w->nothing_left = 1;
+    } else {
+        shopify_fulfil(w->sd->shops[w->shop], &w->ord, qty,
+                       location_for(cat, w->shop, w->s->location), w->s->tracking, w->s->carrier,
+                       &w->res, o);
+        if (w->res.released)
+            metrics_inc(w->sd->m, "syncd_fulfillment_holds_released_total", w->res.released);
+        if (o->action == POLICY_DONE && w->res.held) {
+            *h = fulfil_held(w); /* nothing was written: the intent stays open */
+            rc = 0;
+        } else if (o->action == POLICY_DONE) {
+            *remote = xstrdup(w->res.fulfillment_id);
+        } else {
+            rc = -1;
+        }
+    }
+    free(items);
+    free(qty);
+    return rc;
+}
+
+/* What a fulfilment that went through leaves: the done mark, the audit
+ * trail, metrics and the log. */
+static void fulfil_settled(fulfil_write *w, xwrite_how how, const char *fulfillment_id,
+                           const char *done_key)
+{
+    syncd *sd = w->sd;
+    int64_t at = clock_now_ms(&sd->clk);
+    char evid[32];
+    snprintf(evid, sizeof evid, "ev-%lld", (long long)w->ev->id);
+    if (how != XWRITE_WRITTEN) {
+        store_idem_set(sd->st, done_key, "found");
+        store_audit(sd->st, w->ev->id, at, "fulfillment_found", w->s->tracking);
+        return;
+    }
+    if (w->nothing_left) {
+        log_event(LOG_WARN, evid, "sale %s (order %s) shipped, but Shopify has nothing left to fulfil",
+                  w->sale_id, w->order);
+        store_idem_set(sd->st, done_key, "nothing left");
+        metrics_inc(sd->m, "syncd_fulfillments_nothing_left_total", 1);
+        store_audit(sd->st, w->ev->id, at, "skipped", "nothing left to fulfil");
+        return;
+    }
+    const shopify_fulfil_result *res = &w->res;
+    store_idem_set(sd->st, done_key, fulfillment_id);
+    store_audit(sd->st, w->ev->id, at, w->fit.partial ? "fulfilled_partially" : "fulfilled",
+                fulfillment_id);
+    metrics_inc(sd->m, "syncd_fulfillments_created_total", 1);
+    if (w->fit.partial)
+        metrics_inc(sd->m, "syncd_fulfillments_partial_total", 1);
+    log_event(LOG_INFO, evid, "order %s: %s fulfillment %s of %lld units for sale %s, tracking %s%s%s",
+              w->order, w->fit.partial ? "partial" : "complete", fulfillment_id,
+              (long long)res->fulfilled, w->sale_id, w->s->tracking ? w->s->tracking : "none",
+              w->s->carrier ? " by " : "", w->s->carrier ? w->s->carrier : "");
+    if (w->fit.unplaced || res->fulfilled < w->fit.units)
+        log_event(LOG_WARN, evid,
+                  "sale %s: %lld shipped units found no unfulfilled line item or fulfillment order",
+                  w->sale_id, (long long)(w->fit.unplaced + w->fit.units - res->fulfilled));
+}
+
+/* The Shopify side of a shipped sale, once per sale (xwrite: a fulfilment
+ * whose answer was lost is found by its tracking number). A fulfillment
+ * order a merchant put on hold is reported (alert, retried later,
+ * dead-lettered in the end), never skipped in silence. */
+static handled fulfil_at_shopify(syncd *sd, const store_event *ev, const char *sale_id,
+                                 const fulfil_sale_info *s, size_t shop, const char *order,
+                                 const int64_t *ship)
+{
     char done_key[200], write_key[200];
     snprintf(done_key, sizeof done_key, "fulfil:%s", sale_id);
     snprintf(write_key, sizeof write_key, "fulfillment:%s", sale_id);
-    const catalog *cat = syncd_catalog(sd);
-    handled h = handled_done();
-    int state = WRITE_INTENT;
-    int fresh = store_write_intent(sd->st, write_key, "fulfillment", NULL, now, &state, NULL);
-    if (fresh < 0)
-        return handled_retry(1000, "store: cannot record the intent of %.250s", write_key);
-    outcome o;
-    shopify_order ord;
-    shopify_order_read(sd->shops[shop], order, &ord, &o);
-    if (o.action != POLICY_DONE) {
-        h = handled_from_outcome(&o);
-        outbound_done(&o);
-        shopify_order_free(&ord);
-        return h;
-    }
-    outbound_done(&o);
-    status_item *items = NULL;
-    int64_t *qty = NULL;
-    if (!fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN) &&
-        shopify_order_has_tracking(&ord, s->tracking)) {
-        store_write_outcome(sd->st, write_key, WRITE_DONE, NULL, now);
-        store_idem_set(sd->st, done_key, "found");
-        store_audit(sd->st, ev->id, now, "fulfillment_found", s->tracking);
-        goto out;
-    }
-    items = order_items(cat, &ord);
-    qty = xcalloc(ord.n_lines + 1, sizeof *qty);
-    status_fit fit = status_allocate(s->lines, ship, s->n, items, ord.n_lines, qty);
-    if (fit.units == 0) {
-        log_event(LOG_WARN, evid, "sale %s (order %s) shipped, but Shopify has nothing left to fulfil",
-                  sale_id, order);
-        store_write_outcome(sd->st, write_key, WRITE_DONE, NULL, now);
-        store_idem_set(sd->st, done_key, "nothing left");
-        metrics_inc(sd->m, "syncd_fulfillments_nothing_left_total", 1);
-        store_audit(sd->st, ev->id, now, "skipped", "nothing left to fulfil");
-        goto out;
-    }
-    shopify_fulfil_result res;
-    shopify_fulfil(sd->shops[shop], &ord, qty, location_for(cat, shop, s->location), s->tracking,
-                   s->carrier, &res, &o);
-    int64_t at = clock_now_ms(&sd->clk);
-    if (res.released)
-        metrics_inc(sd->m, "syncd_fulfillment_holds_released_total", res.released);
-    if (o.action == POLICY_DONE && res.held) {
-        /* Nothing was written: the intent stays open for the next try. */
-        metrics_inc(sd->m, "syncd_fulfillments_held_total", 1);
-        store_audit(sd->st, ev->id, at, "held", res.held_reason);
-        cJSON *al = cJSON_CreateObject();
-        cJSON_AddStringToObject(al, "reason", "fulfillment order on hold");
-        cJSON_AddStringToObject(al, "hold", res.held_reason);
-        cJSON_AddStringToObject(al, "order", order);
-        cJSON_AddStringToObject(al, "sale", sale_id);
-        syncd_alert(sd, ev->id, al);
-        h = handled_retry(600000, "order %.40s: a fulfillment order is on hold (%.60s); sale %.60s "
-                                  "shipped and waits for the merchant to release it",
-                          order, res.held_reason, sale_id);
-    } else if (o.action == POLICY_DONE) {
-        store_write_outcome(sd->st, write_key, WRITE_DONE, res.fulfillment_id, at);
-        store_idem_set(sd->st, done_key, res.fulfillment_id);
-        store_audit(sd->st, ev->id, at, fit.partial ? "fulfilled_partially" : "fulfilled",
-                    res.fulfillment_id);
-        metrics_inc(sd->m, "syncd_fulfillments_created_total", 1);
-        if (fit.partial)
-            metrics_inc(sd->m, "syncd_fulfillments_partial_total", 1);
-        log_event(LOG_INFO, evid,
-                  "order %s: %s fulfillment %s of %lld units for sale %s, tracking %s%s%s", order,
-                  fit.partial ? "partial" : "complete", res.fulfillment_id, (long long)res.fulfilled,
-                  sale_id, s->tracking ? s->tracking : "none", s->carrier ? " by " : "",
-                  s->carrier ? s->carrier : "");
-        if (fit.unplaced || res.fulfilled < fit.units)
-            log_event(LOG_WARN, evid,
-                      "sale %s: %lld shipped units found no unfulfilled line item or fulfillment order",
-                      sale_id, (long long)(fit.unplaced + fit.units - res.fulfilled));
-    } else {
-        h = handled_write_failed(sd, write_key, &o, at);
-    }
-    outbound_done(&o);
-out:
-    free(items);
-    free(qty);
-    shopify_order_free(&ord);
+    fulfil_write w = {.sd = sd, .ev = ev, .sale_id = sale_id, .order = order, .s = s,
+                      .shop = shop, .ship = ship};
+    xwrite_op op = {write_key, "fulfillment", NULL, fulfil_look_up, fulfil_write_one, &w};
+    xwrite_how how;
+    char *id = NULL;
+    handled h = xwrite_run(sd->st, &sd->clk, &op, &how, &id);
+    if (h.kind == H_DONE)
+        fulfil_settled(&w, how, id ? id : "", done_key);
+    free(id);
+    if (w.have_order)
+        shopify_order_free(&w.ord);
     return h;
 }
 
@@ -349,7 +407,7 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
         store_audit(sd->st, ev->id, now, a.state, a.note);
         goto out;
     }
-    h = fulfil_at_shopify(sd, ev, evid, sale_id, &s, (size_t)shop, order, ship);
+    h = fulfil_at_shopify(sd, ev, sale_id, &s, (size_t)shop, order, ship);
 out:
     free(ship);
     fulfil_sale_info_free(&s);

@@ -7,30 +7,8 @@
 #ifndef SURGE_SYNCD_HANDLERS_H
 #define SURGE_SYNCD_HANDLERS_H
 
+#include "handled.h"
 #include "syncd.h"
-
-enum { H_DONE, H_RETRY, H_DEAD };
-
-typedef struct {
-    int kind;
-    int64_t wait_ms;    /* H_RETRY */
-    char reason[320];   /* H_RETRY, H_DEAD */
-} handled;
-
-/* The answers every handler gives (handlers.c): done; retry after wait_ms
- * or dead, the reason formatted (and cut to fit); and the answer an
- * outbound call's failure calls for: dead when it is permanent, else a
- * retry after the wait it asks for (1 s when it asks none). */
-handled handled_done(void);
-handled handled_retry(int64_t wait_ms, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-handled handled_dead(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-handled handled_from_outcome(const outcome *o);
-/* The answer to a write that is not safe to repeat (a sale, a fulfillment)
- * when its outcome o is not DONE, once the write ledger has the outcome
- * under key at time at: UNKNOWN when the write may have landed (a retry,
- * which looks it up before sending again), FAILED when it surely did not
- * (refused, or never sent: safe to send again). */
-handled handled_write_failed(syncd *sd, const char *key, const outcome *o, int64_t at);
 
 /* orders/paid: map, reserve, route, create the Cin7 sale(s). */
 handled orders_paid(syncd *sd, const store_event *ev);

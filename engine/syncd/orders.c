@@ -13,6 +13,7 @@
  * replaces lines, so posting them again is harmless), never a second sale.
  */
 #include "handlers.h"
+#include "xwrite.h"
 
 #include "c7qty.h"
 #include "json.h"
@@ -304,81 +305,110 @@ static int lines_authorised(const char *order_status)
                             strcmp(order_status, "CLOSED") == 0);
 }
 
-/* The Cin7 sale of one plan group exists: its id into *sale_id (malloc'd),
- * and *authorised when it was found with its lines authorised already.
- * Returns done, or what becomes of the event. */
-static handled ensure_sale(syncd *sd, const store_event *ev, const char *shop_domain,
-                           const char *id, const char *ext, const cJSON *group,
-                           const sorder_address *sa, char **sale_id, int *authorised)
+/* One plan group's sale as the exactly-once writes see it. */
+typedef struct {
+    syncd *sd;
+    const char *ext;        /* its ExternalID */
+    const char *sale_id;    /* the header's id, once it exists */
+    cJSON *body;            /* the header, or the lines */
+    int authorised;         /* its lines were found authorised */
+} sale_write;
+
+/* A sale header an earlier try may have made: by its ExternalID. */
+static int sale_look_up(void *ud, char **remote, handled *h)
 {
-    int64_t now = clock_now_ms(&sd->clk);
-    char key[320];
-    snprintf(key, sizeof key, "sale:%s", ext);
-    long shop = shop_index(sd, shop_domain);
-    cJSON *body = sale_header(&sd->cfg.shops[shop], id, ext, group, sa);
-    char *text = json_print(body);
-    int state = WRITE_INTENT;
-    char *remote = NULL;
-    int fresh = store_write_intent(sd->st, key, "sale", text, now, &state, &remote);
-    free(text);
-    handled h = handled_done();
-    if (fresh < 0) {
-        h = handled_retry(1000, "store: cannot record the intent of %.250s", key);
-        goto out;
-    }
-    if (!fresh && state == WRITE_DONE && remote) {
-        *sale_id = remote;
-        remote = NULL;
-        goto out;
-    }
-    if (!fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN)) {
-        /* A POST may have reached Cin7 without us hearing back. */
-        char *found = NULL, *ostatus = NULL;
-        outcome o;
-        cin7_sale_find(sd->c7, ext, PRIO_URGENT, &found, &ostatus, &o);
-        int ok = o.action == POLICY_DONE;
-        if (!ok)
-            h = handled_from_outcome(&o);
-        outbound_done(&o);
-        if (!ok) {
-            free(found);
-            free(ostatus);
-            goto out;
-        }
-        if (found) {
-            store_write_outcome(sd->st, key, WRITE_DONE, found, now);
-            store_audit(sd->st, ev->id, now, "sale_found", found);
-            metrics_inc(sd->m, "syncd_sale_lookups_total{result=\"found\"}", 1);
-            *authorised = lines_authorised(ostatus);
-            *sale_id = found;
-            free(ostatus);
-            goto out;
-        }
-        metrics_inc(sd->m, "syncd_sale_lookups_total{result=\"absent\"}", 1);
-    }
+    sale_write *w = ud;
+    char *ostatus = NULL;
     outcome o;
-    cin7_sale_create(sd->c7, body, PRIO_URGENT, sale_id, &o);
+    cin7_sale_find(w->sd->c7, w->ext, PRIO_URGENT, remote, &ostatus, &o);
+    int rc = o.action != POLICY_DONE ? -1 : *remote ? 1 : 0;
+    if (rc < 0)
+        *h = handled_from_outcome(&o);
+    outbound_done(&o);
+    w->authorised = rc > 0 && lines_authorised(ostatus);
+    metrics_inc(w->sd->m, rc > 0 ? "syncd_sale_lookups_total{result=\"found\"}"
+                                 : "syncd_sale_lookups_total{result=\"absent\"}",
+                rc >= 0);
+    free(ostatus);
+    return rc;
+}
+
+static int sale_write_header(void *ud, char **remote, outcome *o, handled *h)
+{
+    (void)h;
+    sale_write *w = ud;
+    cin7_sale_create(w->sd->c7, w->body, PRIO_URGENT, remote, o);
+    return o->action == POLICY_DONE && *remote ? 1 : -1;
+}
+
+/* Lines an earlier try may have posted: the sale's order, read. */
+static int lines_look_up(void *ud, char **remote, handled *h)
+{
+    sale_write *w = ud;
+    (void)remote;
+    if (w->authorised)
+        return 1;
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, "sale/order?SaleID=");
+    sbuf_urlenc(&path, w->sale_id);
+    cJSON *doc = NULL;
+    outcome o;
+    cin7_get_json(w->sd->c7, sbuf_str(&path), PRIO_URGENT, &doc, &o);
+    sbuf_free(&path);
+    if (!doc)
+        *h = handled_from_outcome(&o);
+    outbound_done(&o);
+    if (!doc)
+        return -1;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "Status");
+    w->authorised = lines_authorised(cJSON_IsString(st) ? st->valuestring : NULL);
+    cJSON_Delete(doc);
+    return w->authorised;
+}
+
+static int lines_write(void *ud, char **remote, outcome *o, handled *h)
+{
+    (void)h;
+    sale_write *w = ud;
+    *remote = xstrdup(w->sale_id);
+    if (w->authorised) /* found so with its header: nothing to post */
+        return 1;
+    cin7_post_order(w->sd->c7, "sale/order", w->body, PRIO_URGENT, o);
+    return o->action == POLICY_DONE ? 1 : -1;
+}
+
+/* The Cin7 sale of one plan group exists: its id into *sale_id (malloc'd),
+ * and w->authorised when it was found with its lines authorised already.
+ * Returns done, or what becomes of the event. */
+static handled ensure_sale(syncd *sd, const store_event *ev, sale_write *w, const char *shop_domain,
+                           const char *id, const cJSON *group, const sorder_address *sa,
+                           char **sale_id)
+{
+    char key[320];
+    snprintf(key, sizeof key, "sale:%s", w->ext);
+    w->body = sale_header(&sd->cfg.shops[shop_index(sd, shop_domain)], id, w->ext, group, sa);
+    char *text = json_print(w->body);
+    xwrite_op op = {key, "sale", text, sale_look_up, sale_write_header, w};
+    xwrite_how how;
+    handled h = xwrite_run(sd->st, &sd->clk, &op, &how, sale_id);
+    free(text);
+    cJSON_Delete(w->body);
+    w->body = NULL;
     int64_t at = clock_now_ms(&sd->clk);
-    if (o.action == POLICY_DONE && *sale_id) {
-        store_write_outcome(sd->st, key, WRITE_DONE, *sale_id, at);
+    if (h.kind == H_DONE && how == XWRITE_FOUND) {
+        store_audit(sd->st, ev->id, at, "sale_found", *sale_id);
+    } else if (h.kind == H_DONE && how == XWRITE_WRITTEN) {
         store_audit(sd->st, ev->id, at, "sale_created", *sale_id);
         metrics_inc(sd->m, "syncd_sales_created_total", 1);
-    } else {
-        if (o.action == POLICY_DONE) /* 200 without an ID: not a sale we can use */
-            o.action = POLICY_LOOKUP;
-        h = handled_write_failed(sd, key, &o, at);
-        free(*sale_id);
-        *sale_id = NULL;
     }
-    outbound_done(&o);
-out:
-    free(remote);
-    cJSON_Delete(body);
+    if (h.kind == H_DONE && !*sale_id)
+        h = handled_dead("write ledger: %.250s is done without a sale id", key);
     return h;
 }
 
 /* Makes sure the sale of one plan group exists in Cin7 with its lines
- * authorised, exactly once. */
+ * authorised, exactly once: the header first (no call when the ledger has
+ * it), then the lines, so a lines intent always names an existing sale. */
 static handled push_group(syncd *sd, const store_event *ev, const char *shop, const char *id,
                           const cJSON *group, const sorder_address *sa, int split)
 {
@@ -386,69 +416,31 @@ static handled push_group(syncd *sd, const store_event *ev, const char *shop, co
     char ext[300], key[320];
     sale_ext(shop, id, loc, split, ext, sizeof ext);
     snprintf(key, sizeof key, "saleorder:%s", ext);
+    sale_write w = {.sd = sd, .ext = ext};
     char *sale_id = NULL;
-    int authorised = 0;
-    /* The header first (no call when the ledger has it), then the lines'
-     * intent, so a lines intent always names an existing sale. */
-    handled h = ensure_sale(sd, ev, shop, id, ext, group, sa, &sale_id, &authorised);
+    handled h = ensure_sale(sd, ev, &w, shop, id, group, sa, &sale_id);
     if (h.kind != H_DONE) {
         free(sale_id);
         return h;
     }
-    int64_t now = clock_now_ms(&sd->clk);
-    int state = WRITE_INTENT;
-    int fresh = store_write_intent(sd->st, key, "sale_order", sale_id, now, &state, NULL);
-    if (fresh < 0) {
-        free(sale_id);
-        return handled_retry(1000, "store: cannot record the intent of %.250s", key);
-    }
-    if (!fresh && state == WRITE_DONE) {
-        free(sale_id);
-        stockcache_pushed(sd->cache, ext, now);
-        return handled_done();
-    }
-    if (!authorised && !fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN)) {
-        /* Lines may have gone in without us hearing back: read them. */
-        sbuf path = SBUF_INIT;
-        sbuf_puts(&path, "sale/order?SaleID=");
-        sbuf_urlenc(&path, sale_id);
-        cJSON *doc = NULL;
-        outcome o;
-        cin7_get_json(sd->c7, sbuf_str(&path), PRIO_URGENT, &doc, &o);
-        sbuf_free(&path);
-        if (!doc) {
-            h = handled_from_outcome(&o);
-            outbound_done(&o);
-            free(sale_id);
-            return h;
-        }
-        outbound_done(&o);
-        const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "Status");
-        authorised = lines_authorised(cJSON_IsString(st) ? st->valuestring : NULL);
-        cJSON_Delete(doc);
-    }
+    w.sale_id = sale_id;
+    w.body = sale_order_body(sd, sale_id, group);
+    xwrite_op op = {key, "sale_order", sale_id, lines_look_up, lines_write, &w};
+    xwrite_how how;
+    char *remote = NULL;
+    h = xwrite_run(sd->st, &sd->clk, &op, &how, &remote);
+    cJSON_Delete(w.body);
+    free(remote);
     int64_t at = clock_now_ms(&sd->clk);
-    if (!authorised) {
-        cJSON *body = sale_order_body(sd, sale_id, group);
-        outcome o;
-        cin7_post_order(sd->c7, "sale/order", body, PRIO_URGENT, &o);
-        cJSON_Delete(body);
-        at = clock_now_ms(&sd->clk);
-        if (o.action != POLICY_DONE) {
-            h = handled_write_failed(sd, key, &o, at);
-            outbound_done(&o);
-            free(sale_id);
-            return h;
-        }
-        outbound_done(&o);
+    if (h.kind == H_DONE)
+        stockcache_pushed(sd->cache, ext, at);
+    if (h.kind == H_DONE && how != XWRITE_ALREADY) {
         log_event(LOG_INFO, NULL, "order %s: sale %s authorised at %s", id, sale_id, loc);
+        store_audit(sd->st, ev->id, at, "sale_authorised", sale_id);
+        metrics_inc(sd->m, "syncd_sale_orders_authorised_total", 1);
     }
-    stockcache_pushed(sd->cache, ext, at);
-    store_write_outcome(sd->st, key, WRITE_DONE, sale_id, at);
-    store_audit(sd->st, ev->id, at, "sale_authorised", sale_id);
-    metrics_inc(sd->m, "syncd_sale_orders_authorised_total", 1);
     free(sale_id);
-    return handled_done();
+    return h;
 }
 
 handled orders_paid(syncd *sd, const store_event *ev)

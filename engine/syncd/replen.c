@@ -16,6 +16,7 @@
  * open: they update its line.
  */
 #include "replen.h"
+#include "xwrite.h"
 
 #include "coalesce.h"
 #include "json.h"
@@ -451,74 +452,92 @@ static char *draft_body(syncd *sd, const replen_supply *sup, const char *intent,
     return body;
 }
 
-/* A new draft, its intent recorded first: the header (POST
- * advanced-purchase), then its lines (purchase/order). Generation numbers
+/* One draft header as the exactly-once write sees it. */
+typedef struct {
+    syncd *sd;
+    const replen_supply *sup;
+    const char *body;
+} draft_write;
+
+/* A header an earlier try may have left: the supplier's purchase without
+ * lines. */
+static int draft_look_up(void *ud, char **remote, handled *h)
+{
+    draft_write *w = ud;
+    if (find_open_draft(w->sd, w->sup, "NOT AVAILABLE", remote) < 0) {
+        *h = handled_retry(30000, "cannot read %.200s's purchases from Cin7", w->sup->supplier);
+        return -1;
+    }
+    return *remote != NULL;
+}
+
+static int draft_post(void *ud, char **remote, outcome *o, handled *h)
+{
+    (void)h;
+    draft_write *w = ud;
+    cin7_call(w->sd->c7, "POST", "advanced-purchase", w->body, PRIO_NORMAL, 0, o);
+    cJSON *v = o->action == POLICY_DONE ? json_parse(o->resp.body, o->resp.body_len, NULL) : NULL;
+    *remote = v && str(v, "ID") ? xstrdup(str(v, "ID")) : NULL;
+    cJSON_Delete(v);
+    return *remote ? 1 : -1;
+}
+
+/* A new draft header, exactly once (xwrite): POST advanced-purchase, or
+ * the header an unfinished earlier try left, adopted. Generation numbers
  * give each draft ever made for the supplier its own intent (and Note); a
  * generation whose draft was made is closed now (open_draft found nothing
- * open), so the next one is used. An unfinished intent may have left a
- * header in Cin7: the supplier's header without lines is adopted, else the
- * header is sent again. Returns 0, or -1 to try again later. */
-static int create_draft(syncd *sd, const replen_supply *sup, const char *key, const po_line *want,
-                        size_t n_want)
+ * open), so the next one is used. Returns 0 with *id (malloc'd) and *gen,
+ * or -1 to try again later. */
+static int draft_header(syncd *sd, const replen_supply *sup, const char *sku, char **id,
+                        long long *gen)
 {
     int64_t now = clock_now_ms(&sd->clk);
     char gen_key[300], intent[320], next[32];
     snprintf(gen_key, sizeof gen_key, "podraft-gen:%s", sup->supplier_id);
     char *g = store_kv_get(sd->st, gen_key);
-    long long gen = g ? atoll(g) : 0;
+    *gen = g ? atoll(g) : 0;
     free(g);
-    char *body = NULL, *id = NULL;
-    int unfinished = 0;
-    for (int tries = 0;; tries++) {
-        snprintf(intent, sizeof intent, "po:%s:%lld", sup->supplier_id, gen);
-        body = draft_body(sd, sup, intent, now);
-        int state = WRITE_INTENT;
-        char *remote = NULL;
-        int fresh = store_write_intent(sd->st, intent, "purchase", body, now, &state, &remote);
-        free(remote);
-        if (fresh < 0) {
-            free(body);
+    for (int tries = 0; tries < 2; tries++) {
+        snprintf(intent, sizeof intent, "po:%s:%lld", sup->supplier_id, *gen);
+        char *body = draft_body(sd, sup, intent, now);
+        draft_write w = {sd, sup, body};
+        xwrite_op op = {intent, "purchase", body, draft_look_up, draft_post, &w};
+        xwrite_how how;
+        handled h = xwrite_run(sd->st, &sd->clk, &op, &how, id);
+        free(body);
+        if (h.kind != H_DONE) {
+            log_warn("replenishment: cannot draft a purchase from %s: %s", sup->supplier, h.reason);
+            if (h.kind == H_DEAD)
+                cannot_reorder(sd, sku, "Cin7 refused the purchase draft");
             return -1;
         }
-        if (fresh || state != WRITE_DONE) {
-            unfinished = !fresh && (state == WRITE_INTENT || state == WRITE_UNKNOWN);
-            break;
-        }
-        free(body);
-        snprintf(next, sizeof next, "%lld", ++gen);
+        if (how == XWRITE_FOUND)
+            log_info("replenishment: %s has header %s without lines (an earlier answer was lost); "
+                     "adopting it", sup->supplier, *id);
+        if (how == XWRITE_WRITTEN)
+            metrics_inc(sd->m, "syncd_po_drafts_created_total", 1);
+        if (how != XWRITE_ALREADY)
+            return 0;
+        free(*id);
+        *id = NULL;
+        snprintf(next, sizeof next, "%lld", ++*gen);
         store_kv_set(sd->st, gen_key, next);
-        if (tries == 1)
-            return -1; /* the store keeps answering "done": try again later */
     }
-    if (unfinished && find_open_draft(sd, sup, "NOT AVAILABLE", &id) < 0) {
-        free(body);
+    return -1; /* the store keeps answering "done": try again later */
+}
+
+/* A new draft: its header (draft_header), remembered as the supplier's
+ * open draft, then its lines (purchase/order). Returns 0, or -1 to try
+ * again later. */
+static int create_draft(syncd *sd, const replen_supply *sup, const char *key, const po_line *want,
+                        size_t n_want)
+{
+    char gen_key[300], next[32];
+    char *id = NULL;
+    long long gen = 0;
+    if (draft_header(sd, sup, want[0].sku, &id, &gen) != 0)
         return -1;
-    }
-    if (id) {
-        log_info("replenishment: %s has header %s without lines (an earlier answer was lost); "
-                 "adopting it", sup->supplier, id);
-    } else {
-        outcome o;
-        cin7_call(sd->c7, "POST", "advanced-purchase", body, PRIO_NORMAL, 0, &o);
-        cJSON *v = o.action == POLICY_DONE ? json_parse(o.resp.body, o.resp.body_len, NULL) : NULL;
-        id = v && str(v, "ID") ? xstrdup(str(v, "ID")) : NULL;
-        cJSON_Delete(v);
-        if (!id) {
-            store_write_outcome(sd->st, intent,
-                                o.action == POLICY_LOOKUP ? WRITE_UNKNOWN : WRITE_FAILED, NULL,
-                                clock_now_ms(&sd->clk));
-            log_warn("replenishment: cannot draft a purchase from %s: %s", sup->supplier, o.error);
-            if (o.action == POLICY_PERMANENT)
-                cannot_reorder(sd, want[0].sku, "Cin7 refused the purchase draft");
-            outbound_done(&o);
-            free(body);
-            return -1;
-        }
-        outbound_done(&o);
-        metrics_inc(sd->m, "syncd_po_drafts_created_total", 1);
-    }
-    free(body);
-    store_write_outcome(sd->st, intent, WRITE_DONE, id, clock_now_ms(&sd->clk));
+    snprintf(gen_key, sizeof gen_key, "podraft-gen:%s", sup->supplier_id);
     store_kv_set(sd->st, key, id);
     snprintf(next, sizeof next, "%lld", gen + 1);
     store_kv_set(sd->st, gen_key, next);

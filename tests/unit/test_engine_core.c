@@ -4,6 +4,7 @@
 
 #include "avail.h"
 #include "coalesce.h"
+#include "once.h"
 #include "policy.h"
 #include "reorder.h"
 #include "route.h"
@@ -237,6 +238,11 @@ TEST(policy, decisions)
     EXPECT_EQ_INT(policy_decide(&p, 1, &reset, 1, &r, &wait), POLICY_RETRY);
     policy_outcome timeout = {HTTPC_ERR_TIMEOUT, 0, -1};
     EXPECT_EQ_INT(policy_decide(&p, 2, &timeout, 0, &r, &wait), POLICY_LOOKUP);
+    /* Out of tries, a write that may have landed is still looked up; an
+     * idempotent one gives up. */
+    EXPECT_EQ_INT(policy_decide(&p, 5, &timeout, 0, &r, &wait), POLICY_LOOKUP);
+    EXPECT_EQ_INT(policy_decide(&p, 9, &reset, 0, &r, &wait), POLICY_LOOKUP);
+    EXPECT_EQ_INT(policy_decide(&p, 5, &timeout, 1, &r, &wait), POLICY_GIVE_UP);
     policy_outcome err500 = {HTTPC_OK, 500, -1};
     EXPECT_EQ_INT(policy_decide(&p, 1, &err500, 0, &r, &wait), POLICY_LOOKUP);
     policy_outcome refused = {HTTPC_ERR_CONNECT, 0, -1};
@@ -294,4 +300,23 @@ TEST(reorder, moq_and_pack_rounding)
     reorder_decision d = reorder_decide(&in);
     EXPECT_TRUE(d.needed);
     EXPECT_EQ_INT(d.quantity, 60);
+}
+
+TEST(once, the_ledger_decides_the_next_step)
+{
+    EXPECT_EQ_INT(once_begin(1, ONCE_INTENT), ONCE_WRITE);
+    EXPECT_EQ_INT(once_begin(0, ONCE_DONE), ONCE_ALREADY);
+    EXPECT_EQ_INT(once_begin(0, ONCE_FAILED), ONCE_WRITE);
+    /* A crash after the record, or a lost answer: it may have landed. */
+    EXPECT_EQ_INT(once_begin(0, ONCE_INTENT), ONCE_LOOK_UP);
+    EXPECT_EQ_INT(once_begin(0, ONCE_UNKNOWN), ONCE_LOOK_UP);
+}
+
+TEST(once, an_outcome_leaves_its_state)
+{
+    EXPECT_EQ_INT(once_after(POLICY_DONE), ONCE_DONE);
+    EXPECT_EQ_INT(once_after(POLICY_LOOKUP), ONCE_UNKNOWN);
+    EXPECT_EQ_INT(once_after(POLICY_RETRY), ONCE_FAILED);
+    EXPECT_EQ_INT(once_after(POLICY_PERMANENT), ONCE_FAILED);
+    EXPECT_EQ_INT(once_after(POLICY_GIVE_UP), ONCE_FAILED);
 }

@@ -1,9 +1,5 @@
-/*
- * The answers handlers give the worker (see handlers.h), built in one place
- * so that every handler words a retry, a dead letter and a failed outbound
- * call the same way.
- */
-#include "handlers.h"
+/* The answers handlers give the queue (handled.h). */
+#include "handled.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,15 +34,5 @@ handled handled_from_outcome(const outcome *o)
     handled h = {o->action == POLICY_PERMANENT ? H_DEAD : H_RETRY,
                  o->wait_ms > 0 ? o->wait_ms : 1000, ""};
     snprintf(h.reason, sizeof h.reason, "%s", o->error);
-    return h;
-}
-
-handled handled_write_failed(syncd *sd, const char *key, const outcome *o, int64_t at)
-{
-    int lookup = o->action == POLICY_LOOKUP;
-    store_write_outcome(sd->st, key, lookup ? WRITE_UNKNOWN : WRITE_FAILED, NULL, at);
-    handled h = handled_from_outcome(o);
-    if (lookup)
-        h.kind = H_RETRY;
     return h;
 }

@@ -1,0 +1,77 @@
+/* Exactly-once outbound writes (xwrite.h). */
+#include "xwrite.h"
+
+#include "log.h"
+#include "once.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(WRITE_INTENT == (int)ONCE_INTENT && WRITE_DONE == (int)ONCE_DONE &&
+                   WRITE_FAILED == (int)ONCE_FAILED && WRITE_UNKNOWN == (int)ONCE_UNKNOWN,
+               "the store's ledger states are once.h's");
+
+/* Records key's outcome. A record that fails leaves the intent open, so the
+ * next try looks the write up: safe, and said. */
+static void record(store *st, const sclock *clk, const char *key, once_state state,
+                   const char *remote)
+{
+    if (store_write_outcome(st, key, (int)state, remote, clock_now_ms(clk)) != 0)
+        log_warn("write ledger: cannot record the outcome of %s (it will be looked up)", key);
+}
+
+handled xwrite_run(store *st, const sclock *clk, const xwrite_op *op, xwrite_how *how,
+                   char **remote)
+{
+    *remote = NULL;
+    *how = XWRITE_WRITTEN;
+    int state = WRITE_INTENT;
+    char *stored = NULL;
+    int fresh = store_write_intent(st, op->key, op->kind, op->body, clock_now_ms(clk), &state,
+                                   &stored);
+    if (fresh < 0)
+        return handled_retry(1000, "store: cannot record the intent of %.250s", op->key);
+    handled h = handled_done();
+    once_step step = once_begin(fresh, (once_state)state);
+    if (step == ONCE_ALREADY) {
+        *how = XWRITE_ALREADY;
+        *remote = stored;
+        return h;
+    }
+    free(stored);
+    if (step == ONCE_LOOK_UP) {
+        char *found = NULL;
+        int rc = op->look_up(op->ud, &found, &h);
+        if (rc < 0) {
+            free(found);
+            return h;
+        }
+        if (rc > 0) {
+            record(st, clk, op->key, ONCE_DONE, found);
+            *how = XWRITE_FOUND;
+            *remote = found;
+            return h;
+        }
+        free(found);
+    }
+    outcome o;
+    memset(&o, 0, sizeof o);
+    char *id = NULL;
+    int rc = op->write(op->ud, &id, &o, &h);
+    if (rc > 0) {
+        record(st, clk, op->key, ONCE_DONE, id);
+        *remote = id;
+    } else if (rc < 0) {
+        free(id);
+        if (o.action == POLICY_DONE)
+            o.action = POLICY_LOOKUP; /* a success the caller cannot use: it may exist */
+        record(st, clk, op->key, once_after(o.action), NULL);
+        h = handled_from_outcome(&o);
+        if (o.action == POLICY_LOOKUP)
+            h.kind = H_RETRY; /* the next try looks it up */
+    } else {
+        free(id);
+    }
+    outbound_done(&o);
+    return h;
+}
