@@ -459,14 +459,14 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
 {
     static const char *const keys[] = {
         "port", "bind", "public_url", "admin_token", "store", "workers", "body_cap", "log_level",
-        "alert_url", "time_scale", "clock_origin", "mode", "poll_interval", "lease",
+        "alert_url", "time_scale", "clock_origin", "seed", "mode", "poll_interval", "lease",
         "coalesce_window", "snapshot_max_age", "webhook_margin", "register_webhooks", "retry",
         "http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
         "replenishment", "fulfillments", "intake", NULL};
     static const char *const retry_keys[] = {"max_attempts", "base", "cap", NULL};
     if (json_only_keys(root, "$", keys, e))
         return -1;
-    int64_t port = 8080, workers = 4, body_cap = 1024 * 1024, origin = -1;
+    int64_t port = 8080, workers = 4, body_cap = 1024 * 1024, origin = -1, seed = -1;
     int64_t attempts = 20;
     double scale = 1;
     c->poll_interval_ms = 15 * 60000;
@@ -490,6 +490,7 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         json_get_strdup(root, "$", "alert_url", JSON_OPTIONAL, NULL, &c->alert_url, e) ||
         json_get_num(root, "$", "time_scale", JSON_OPTIONAL, 1e-6, 1e6, &scale, e) ||
         json_get_int(root, "$", "clock_origin", JSON_OPTIONAL, -1, INT64_MAX / 2, &origin, e) ||
+        json_get_int(root, "$", "seed", JSON_OPTIONAL, 0, INT64_MAX / 2, &seed, e) ||
         json_get_strdup(root, "$", "mode", JSON_OPTIONAL, "event", &c->mode, e) ||
         json_get_duration(root, "$", "poll_interval", JSON_OPTIONAL, &c->poll_interval_ms, e) ||
         json_get_duration(root, "$", "lease", JSON_OPTIONAL, &c->lease_ms, e) ||
@@ -512,6 +513,7 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
     c->body_cap = body_cap;
     c->time_scale = scale;
     c->clock_origin = origin;
+    c->seed = seed;
     c->max_attempts = (int)attempts;
     if (c->admin_token && check_header_secret(c->admin_token, "$.admin_token", e))
         return -1;
@@ -672,6 +674,7 @@ cJSON *config_to_json(const syncd_config *c)
     cJSON_AddNumberToObject(o, "poll_interval", (double)c->poll_interval_ms);
     cJSON_AddNumberToObject(o, "coalesce_window", (double)c->coalesce_ms);
     cJSON_AddNumberToObject(o, "time_scale", c->time_scale);
+    cJSON_AddNumberToObject(o, "seed", (double)c->seed);
     cJSON *in = cJSON_AddObjectToObject(o, "intake");
     cJSON_AddNumberToObject(in, "request_deadline_real_ms", (double)c->request_deadline_real_ms);
     cJSON_AddNumberToObject(in, "max_connections", c->max_connections);

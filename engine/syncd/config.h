@@ -66,6 +66,7 @@ typedef struct {
     /* time */
     double time_scale;
     int64_t clock_origin;
+    int64_t seed;         /* of retry jitter; -1: chosen at start and logged */
     /* behaviour */
     char *mode;           /* "event" or "poll" */
     int64_t poll_interval_ms;

@@ -11,6 +11,7 @@
 #include "intake.h"
 #include "log.h"
 #include "mem.h"
+#include "rng.h"
 #include "syncd.h"
 #include "worker.h"
 
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* HTTP pool threads: see httpd_config below. */
 #define INTAKE_THREADS 32
@@ -172,6 +174,11 @@ int main(int argc, char **argv)
     log_level lvl = LOG_INFO;
     log_parse_level(sd->cfg.log_level, &lvl);
     log_set_level(lvl);
+    if (sd->cfg.seed < 0)
+        sd->cfg.seed = (int64_t)(rng_mix64((uint64_t)clock_mono_us() ^ (uint64_t)getpid()) >> 2);
+    outbound_seed((uint64_t)sd->cfg.seed);
+    log_info("seed %lld (put \"seed\": %lld in the config to replay this run's retry jitter)",
+             (long long)sd->cfg.seed, (long long)sd->cfg.seed);
     sd->m = metrics_new();
     sd->pol = (policy){sd->cfg.max_attempts, sd->cfg.retry_base_ms, sd->cfg.retry_cap_ms};
     pthread_mutex_init(&sd->cat_lock, NULL);

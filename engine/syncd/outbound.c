@@ -8,14 +8,22 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Jitter only needs to differ between threads, not to be replayable. */
+/* Retry jitter: one stream per thread, all derived from the run's seed,
+ * the n-th thread to draw taking stream n. */
+static uint64_t jitter_seed;
+static _Atomic uint64_t jitter_streams;
 static _Thread_local rng jitter;
 static _Thread_local int jitter_ready;
 
-static rng *thread_rng(void)
+void outbound_seed(uint64_t seed)
+{
+    jitter_seed = seed;
+}
+
+rng *outbound_rng(void)
 {
     if (!jitter_ready) {
-        rng_seed(&jitter, (uint64_t)clock_mono_us() ^ (uint64_t)(uintptr_t)&jitter);
+        rng_derive(&jitter, jitter_seed, ++jitter_streams);
         jitter_ready = 1;
     }
     return &jitter;
@@ -60,7 +68,7 @@ void outbound_call(outbound *o, const httpc_req *req, int prio, int idempotent, 
             o->gate)
             gate_pause(o->gate, po.retry_after_ms >= 0 ? po.retry_after_ms : 1000);
         int64_t wait = 0;
-        policy_action a = policy_decide(&o->pol, attempt, &po, idempotent, thread_rng(), &wait);
+        policy_action a = policy_decide(&o->pol, attempt, &po, idempotent, outbound_rng(), &wait);
         if (a == POLICY_DONE) {
             out->action = a;
             return;

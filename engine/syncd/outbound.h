@@ -16,6 +16,7 @@
 #include "httpc.h"
 #include "metrics.h"
 #include "policy.h"
+#include "rng.h"
 
 typedef struct {
     const char *system;      /* metric label: "cin7", "shopify" */
@@ -45,5 +46,11 @@ typedef struct {
 void outbound_call(outbound *o, const httpc_req *req, int prio, int idempotent, double cost,
                    outcome *out);
 void outbound_done(outcome *out);
+/* The run's seed (set once, before any thread draws): every thread's
+ * retry jitter is a stream derived from it, so a run replays from its
+ * logged seed. */
+void outbound_seed(uint64_t seed);
+/* The calling thread's jitter stream (borrowed; the thread's own). */
+rng *outbound_rng(void);
 
 #endif

@@ -306,8 +306,7 @@ static void *worker_main(void *arg)
 {
     syncd *sd = arg;
     /* Backoff jitter only needs to differ between workers. */
-    rng jitter;
-    rng_seed(&jitter, (uint64_t)clock_mono_us() ^ (uint64_t)(uintptr_t)&jitter);
+    rng *jitter = outbound_rng();
     while (!sd->stopping) {
         if (!sd->ready) {
             nap(sd, &sd->work_lock, &sd->work_cv, 1000);
@@ -343,13 +342,13 @@ static void *worker_main(void *arg)
                                          evs[i]->attempts - 1,
                                          evs[i]->last_error ? "; last error: " : "",
                                          evs[i]->last_error ? evs[i]->last_error : "");
-                settle(sd, evs[i], &h, &jitter);
+                settle(sd, evs[i], &h, jitter);
             } else {
                 handled h = dispatch(sd, evs[i]);
                 /* A handler cut short by shutdown leaves its event leased:
                  * the next start releases it. */
                 if (!sd->stopping || h.kind == H_DONE)
-                    settle(sd, evs[i], &h, &jitter);
+                    settle(sd, evs[i], &h, jitter);
             }
             store_event_free(evs[i]);
         }
