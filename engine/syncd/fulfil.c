@@ -307,6 +307,14 @@ static int fulfil_write_one(void *ud, char **remote, outcome *o, handled *h)
     return rc;
 }
 
+/* The sale's done mark; without it the next event of the sale finds the
+ * ledger's done entry and sets it then. */
+static void mark_done(syncd *sd, const char *done_key, const char *value)
+{
+    if (store_idem_set(sd->st, done_key, value) != 0)
+        log_warn("fulfilment: cannot record %s (the write ledger still has it done)", done_key);
+}
+
 /* What a fulfilment that went through leaves: the done mark, the audit
  * trail, metrics and the log. */
 static void fulfil_settled(fulfil_write *w, xwrite_how how, const char *fulfillment_id,
@@ -317,20 +325,20 @@ static void fulfil_settled(fulfil_write *w, xwrite_how how, const char *fulfillm
     char evid[32];
     snprintf(evid, sizeof evid, "ev-%lld", (long long)w->ev->id);
     if (how != XWRITE_WRITTEN) {
-        store_idem_set(sd->st, done_key, "found");
+        mark_done(sd, done_key, "found");
         store_audit(sd->st, w->ev->id, at, "fulfillment_found", w->s->tracking);
         return;
     }
     if (w->nothing_left) {
         log_event(LOG_WARN, evid, "sale %s (order %s) shipped, but Shopify has nothing left to fulfil",
                   w->sale_id, w->order);
-        store_idem_set(sd->st, done_key, "nothing left");
+        mark_done(sd, done_key, "nothing left");
         metrics_inc(sd->m, "syncd_fulfillments_nothing_left_total", 1);
         store_audit(sd->st, w->ev->id, at, "skipped", "nothing left to fulfil");
         return;
     }
     const shopify_fulfil_result *res = &w->res;
-    store_idem_set(sd->st, done_key, fulfillment_id);
+    mark_done(sd, done_key, fulfillment_id);
     store_audit(sd->st, w->ev->id, at, w->fit.partial ? "fulfilled_partially" : "fulfilled",
                 fulfillment_id);
     metrics_inc(sd->m, "syncd_fulfillments_created_total", 1);

@@ -556,9 +556,12 @@ handled orders_paid(syncd *sd, const store_event *ev)
             break;
     }
     cJSON_Delete(plan);
+    int64_t done_at = clock_now_ms(&sd->clk);
+    /* Until the ledger says pushed, its units count as pending (held
+     * back, never offered twice): a retry marks it (the sales are done). */
+    if (h.kind == H_DONE && store_reservation_pushed(sd->st, domain, id, done_at) != 0)
+        h = handled_retry(1000, "store: cannot mark order %s pushed", id);
     if (h.kind == H_DONE) {
-        int64_t done_at = clock_now_ms(&sd->clk);
-        store_reservation_pushed(sd->st, domain, id, done_at);
         metrics_observe_ms(sd->m, "syncd_order_push_latency_ms", (double)(done_at - placed));
         metrics_inc(sd->m, "syncd_orders_pushed_total", 1);
         store_audit(sd->st, ev->id, done_at, "pushed", id);
@@ -649,8 +652,13 @@ handled orders_cancelled(syncd *sd, const store_event *ev)
     h = void_sales(sd, ev, domain, id);
     if (h.kind != H_DONE)
         goto out;
-    store_reservation_released(sd->st, domain, id, clock_now_ms(&sd->clk));
-    store_history_cancel(sd->st, domain, id);
+    /* Sales voided (a retry finds them so): the ledger must let the units
+     * go, or they stay held back for good. */
+    if (store_reservation_released(sd->st, domain, id, clock_now_ms(&sd->clk)) != 0 ||
+        store_history_cancel(sd->st, domain, id) != 0) {
+        h = handled_retry(1000, "store: cannot release order %s's reservation", id);
+        goto out;
+    }
     char why[256];
     if (order_lines(x.cat, &x.doc, &lines, &n, why, sizeof why) == 0) {
         const char **skus = line_skus(lines, n);

@@ -406,7 +406,8 @@ static void check_purchases(syncd *sd, int64_t began, tally *t)
             metrics_inc(sd->m, "syncd_reconcile_anomalies_total{kind=\"purchase_stock\"}", a);
         }
         key = xasprintf(PURCHASE_DONE "%s", id);
-        store_idem_claim(sd->st, key, "1", NULL);
+        if (store_idem_claim(sd->st, key, "1", NULL) < 0)
+            log_warn("reconcile: cannot mark purchase %s checked (it is checked again)", id);
         free(key);
     }
     if (have_snap)

@@ -313,6 +313,15 @@ static int post_lines(syncd *sd, const replen_supply *sup, const char *id, const
     return ok ? 0 : -1;
 }
 
+/* What replenishment keeps between passes (the supplier's open draft, its
+ * draft generation). A value that is not kept is found again: the open
+ * draft by a search, a used generation by its ledger entry. */
+static void remember(syncd *sd, const char *key, const char *value)
+{
+    if (store_kv_set(sd->st, key, value) != 0)
+        log_warn("replenishment: cannot keep %s (it is found again next pass)", key);
+}
+
 /* The supplier's first purchase in Cin7 whose order is ostatus ("DRAFT":
  * an open draft, whoever made it, a buyer's own or this engine's after a
  * store that forgot it; "NOT AVAILABLE": a header without lines, left by a
@@ -378,7 +387,7 @@ static int open_draft(syncd *sd, const replen_supply *sup, const char *key, char
             return -1;
         if (*id)
             return 0;
-        store_kv_set(sd->st, key, NULL);
+        remember(sd, key, NULL);
     }
     if (find_open_draft(sd, sup, "DRAFT", id) < 0)
         return -1;
@@ -388,7 +397,7 @@ static int open_draft(syncd *sd, const replen_supply *sup, const char *key, char
         return -1;
     if (*id) {
         log_info("replenishment: %s already has draft %s open; adding to it", sup->supplier, *id);
-        store_kv_set(sd->st, key, *id);
+        remember(sd, key, *id);
     }
     return 0;
 }
@@ -521,7 +530,7 @@ static int draft_header(syncd *sd, const replen_supply *sup, const char *sku, ch
         free(*id);
         *id = NULL;
         snprintf(next, sizeof next, "%lld", ++*gen);
-        store_kv_set(sd->st, gen_key, next);
+        remember(sd, gen_key, next);
     }
     return -1; /* the store keeps answering "done": try again later */
 }
@@ -538,9 +547,9 @@ static int create_draft(syncd *sd, const replen_supply *sup, const char *key, co
     if (draft_header(sd, sup, want[0].sku, &id, &gen) != 0)
         return -1;
     snprintf(gen_key, sizeof gen_key, "podraft-gen:%s", sup->supplier_id);
-    store_kv_set(sd->st, key, id);
+    remember(sd, key, id);
     snprintf(next, sizeof next, "%lld", gen + 1);
-    store_kv_set(sd->st, gen_key, next);
+    remember(sd, gen_key, next);
     /* The lines: when this fails the header stays the supplier's open
      * draft (remembered above) and the next pass posts them. */
     po_line *lines = xcalloc(n_want + 1, sizeof *lines);

@@ -27,6 +27,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Every result of the store matters: a write that did not happen is a
+ * ledger that lies (an oversell, a lost order), so callers must look. */
+#define STORE_MUST __attribute__((warn_unused_result))
+
 typedef struct store store;
 
 /* The schema version this build migrates every database to. */
@@ -44,7 +48,7 @@ typedef struct {
 /* Opens (creating and migrating) the database at path; ":memory:" is not
  * allowed (durability). Returns 0, or -1 with a message in err. Leases left
  * by a previous process are released: their events are ready again. */
-int store_open(const char *path, const store_options *opts, store **out, char *err,
+STORE_MUST int store_open(const char *path, const store_options *opts, store **out, char *err,
                size_t errlen);
 void store_close(store *s); /* finishes queued writes; accepts NULL */
 /* The schema version the database is at (for tests and /healthz). */
@@ -85,30 +89,30 @@ enum { STORE_NEW = 1, STORE_DUPLICATE = 2 };
 /* Durably stores an event unless a dedup key was seen. Returns STORE_NEW
  * (with *id set), STORE_DUPLICATE (*id = the original's id when known, else
  * 0), or -1 on a storage error. */
-int store_enqueue(store *s, const store_event_in *ev, int64_t *id);
+STORE_MUST int store_enqueue(store *s, const store_event_in *ev, int64_t *id);
 /* Leases up to max ready events (not leased, or lease expired; ready_at <=
  * now), highest priority first, then oldest; each is leased until now +
  * lease_ms and counts a try (attempts+1), so an event whose handler never
  * returns, because it crashed the process, still runs out of tries. Fills
  * out[0..n) (caller frees each with store_event_free). Returns n, or -1. */
-int store_lease(store *s, int64_t now, int64_t lease_ms, store_event **out, size_t max);
+STORE_MUST int store_lease(store *s, int64_t now, int64_t lease_ms, store_event **out, size_t max);
 void store_event_free(store_event *e);
 /* store_ack, store_retry and store_dead return 0, 1 when id is not in the
  * queue (already acked or dead), -1 on error. */
 /* The event's work is done: it leaves the queue (counted in done). */
-int store_ack(store *s, int64_t id);
+STORE_MUST int store_ack(store *s, int64_t id);
 /* A try failed: last_error kept, lease released, ready again at ready_at
  * (the try was counted by store_lease). */
-int store_retry(store *s, int64_t id, int64_t ready_at, const char *error);
+STORE_MUST int store_retry(store *s, int64_t id, int64_t ready_at, const char *error);
 /* A leased event that was not tried after all (shutdown came first): lease
  * released and its try given back. */
-int store_unlease(store *s, int64_t id);
+STORE_MUST int store_unlease(store *s, int64_t id);
 /* Gives up: the event moves to the dead-letter queue with its reason and
  * its tries. */
-int store_dead(store *s, int64_t id, int64_t now, const char *reason);
+STORE_MUST int store_dead(store *s, int64_t id, int64_t now, const char *reason);
 /* Stores an event that is dead on arrival (malformed but correctly signed):
  * straight into the dead-letter queue, deduplicated like store_enqueue. */
-int store_dead_on_arrival(store *s, const store_event_in *ev, const char *reason, int64_t *id);
+STORE_MUST int store_dead_on_arrival(store *s, const store_event_in *ev, const char *reason, int64_t *id);
 
 typedef struct {
     int64_t ready;   /* waiting, not leased (includes retries due later) */
@@ -117,75 +121,75 @@ typedef struct {
     int64_t done;    /* acked since the database was created */
     int64_t duplicates; /* enqueue calls refused as duplicates, since open */
 } store_counts;
-int store_count(store *s, int64_t now, store_counts *out);
+STORE_MUST int store_count(store *s, int64_t now, store_counts *out);
 
 /* The dead-letter queue as a JSON array of {id, source, topic, shop, reason,
  * attempts, received_at, dead_at, body} (body as text), newest first, at
  * most limit. Caller frees. */
-cJSON *store_dlq_list(store *s, size_t limit);
+STORE_MUST cJSON *store_dlq_list(store *s, size_t limit);
 /* Moves a dead event back to the queue under its own id (attempts reset,
  * last_error cleared), ready at now. Returns 0, 1 when no such dead event,
  * -1 on error. */
-int store_dlq_requeue(store *s, int64_t id, int64_t now);
+STORE_MUST int store_dlq_requeue(store *s, int64_t id, int64_t now);
 
 /* ---- idempotency keys ---------------------------------------------------- */
 
 /* Claims key: returns 1 when newly claimed (value stored), 0 when it
  * existed (*existing, if given, gets its value, malloc'd), -1 on error. */
-int store_idem_claim(store *s, const char *key, const char *value, char **existing);
+STORE_MUST int store_idem_claim(store *s, const char *key, const char *value, char **existing);
 /* Replaces the value of a claimed key (claims it when it was not). */
-int store_idem_set(store *s, const char *key, const char *value);
+STORE_MUST int store_idem_set(store *s, const char *key, const char *value);
 /* The value of a claimed key (malloc'd), or NULL when unclaimed. */
-char *store_idem_get(store *s, const char *key);
+STORE_MUST char *store_idem_get(store *s, const char *key);
 
 /* ---- sales history (demand velocity) ---------------------------------------- */
 
 /* Records a paid order line (idempotent per shop, order and SKU). History is
  * apart from the reservation ledger: backfilled old orders never count as
  * known or pending. */
-int store_history_add(store *s, const char *shop, const char *order_id, const char *sku,
+STORE_MUST int store_history_add(store *s, const char *shop, const char *order_id, const char *sku,
                       int64_t qty, int64_t placed_at);
 /* The order was cancelled: its lines leave the velocity. */
-int store_history_cancel(store *s, const char *shop, const char *order_id);
+STORE_MUST int store_history_cancel(store *s, const char *shop, const char *order_id);
 /* Paid units of sku placed in [from, to), all shops, cancelled ones left out. */
-int64_t store_history_units(store *s, const char *sku, int64_t from, int64_t to);
+STORE_MUST int64_t store_history_units(store *s, const char *sku, int64_t from, int64_t to);
 
 /* ---- reservation ledger ---------------------------------------------------- */
 
 /* Records that order_id of shop holds qty units of sku (Cin7 SKU) at Shopify
  * since placed_at (Shopify's created_at, sim ms). Idempotent per
  * (shop, order_id, sku). */
-int store_reserve(store *s, const char *shop, const char *order_id, const char *sku, int64_t qty,
+STORE_MUST int store_reserve(store *s, const char *shop, const char *order_id, const char *sku, int64_t qty,
                   int64_t placed_at);
 /* The order's Cin7 sale now exists (pushed_at) or the order was cancelled
  * (released_at): its units stop counting once a Cin7 read started after
  * that moment has been used. */
-int store_reservation_pushed(store *s, const char *shop, const char *order_id, int64_t pushed_at);
-int store_reservation_released(store *s, const char *shop, const char *order_id, int64_t at);
+STORE_MUST int store_reservation_pushed(store *s, const char *shop, const char *order_id, int64_t pushed_at);
+STORE_MUST int store_reservation_released(store *s, const char *shop, const char *order_id, int64_t at);
 /* 1 when the ledger holds a line of the order (pruned rows are gone),
  * 0 when not, -1 on a storage error. */
-int store_reservation_exists(store *s, const char *shop, const char *order_id);
+STORE_MUST int store_reservation_exists(store *s, const char *shop, const char *order_id);
 /* The three sums below return -1 on a storage error. */
 /* Units of sku that a Cin7 snapshot read starting at read_started does not
  * reflect: reservations neither pushed nor released before read_started. */
-int64_t store_pending_units(store *s, const char *sku, int64_t read_started);
+STORE_MUST int64_t store_pending_units(store *s, const char *sku, int64_t read_started);
 /* Units of sku in every order of shop syncd has learned of, cancelled
  * (released) ones left out: the "known" total the unknown-units arithmetic
  * compares between syncs. Pruning the ledger lowers it; do not prune rows a
  * sync baseline may still count. */
-int64_t store_units_known(store *s, const char *shop, const char *sku);
+STORE_MUST int64_t store_units_known(store *s, const char *shop, const char *sku);
 /* Paid units of sku placed in [from, to) over all shops (velocity),
  * cancelled orders left out. */
-int64_t store_units_placed_between(store *s, const char *sku, int64_t from, int64_t to);
+STORE_MUST int64_t store_units_placed_between(store *s, const char *sku, int64_t from, int64_t to);
 /* Drops ledger rows pushed or released before t (housekeeping). */
-int store_ledger_prune(store *s, int64_t before);
+STORE_MUST int store_ledger_prune(store *s, int64_t before);
 
 /* ---- de-duplication keys ---------------------------------------------------- */
 
 /* Forgets dedup keys of events received before t (Shopify retries a webhook
  * for 48 hours, so keys older than a few days only cost space). Returns the
  * number of keys removed, or -1. */
-int64_t store_dedup_prune(store *s, int64_t before);
+STORE_MUST int64_t store_dedup_prune(store *s, int64_t before);
 
 /* ---- outbound-write ledger ------------------------------------------------- */
 
@@ -194,18 +198,18 @@ enum { WRITE_INTENT = 0, WRITE_DONE = 1, WRITE_FAILED = 2, WRITE_UNKNOWN = 3 };
  * "sale:<shop>:<order>:<location>"), with its request body. Returns 1 when
  * newly recorded, 0 when the key exists (*state and *remote_id, if given,
  * get its state and the remote id, malloc'd or NULL), -1 on error. */
-int store_write_intent(store *s, const char *key, const char *kind, const char *body, int64_t now,
+STORE_MUST int store_write_intent(store *s, const char *key, const char *kind, const char *body, int64_t now,
                        int *state, char **remote_id);
 /* Records the outcome: state and the remote id (may be NULL). Returns 0, 1
  * when key has no intent, -1 on error. */
-int store_write_outcome(store *s, const char *key, int state, const char *remote_id, int64_t now);
+STORE_MUST int store_write_outcome(store *s, const char *key, int state, const char *remote_id, int64_t now);
 
 /* ---- key/value ------------------------------------------------------------- */
 
 /* Returns the malloc'd value or NULL. */
-char *store_kv_get(store *s, const char *key);
+STORE_MUST char *store_kv_get(store *s, const char *key);
 /* value NULL removes the key. */
-int store_kv_set(store *s, const char *key, const char *value);
+STORE_MUST int store_kv_set(store *s, const char *key, const char *value);
 /* The same without waiting: the write joins the next group commit (for
  * state the caller also keeps in memory and only needs after a restart). */
 void store_kv_set_async(store *s, const char *key, const char *value);
@@ -216,6 +220,6 @@ void store_kv_set_async(store *s, const char *key, const char *value);
  * group commit. */
 void store_audit(store *s, int64_t event_id, int64_t now, const char *what, const char *detail);
 /* The audit rows of one event, oldest first: [{t, what, detail}]. */
-cJSON *store_audit_of(store *s, int64_t event_id);
+STORE_MUST cJSON *store_audit_of(store *s, int64_t event_id);
 
 #endif

@@ -255,13 +255,24 @@ static handled dispatch(syncd *sd, const store_event *ev)
     return h;
 }
 
+/* An outcome the queue did not take: the event's lease runs out and it is
+ * handled again (handlers are idempotent), so nothing is lost; said and
+ * counted. */
+static void unsettled(syncd *sd, const char *evid, const char *what)
+{
+    log_event(LOG_WARN, evid, "store: cannot record the event as %s; it is handled again when "
+                              "its lease runs out", what);
+    metrics_inc(sd->m, "syncd_store_errors_total", 1);
+}
+
 static void settle(syncd *sd, const store_event *ev, const handled *h, rng *r)
 {
     char evid[32];
     snprintf(evid, sizeof evid, "ev-%lld", (long long)ev->id);
     int64_t now = clock_now_ms(&sd->clk);
     if (h->kind == H_DONE) {
-        store_ack(sd->st, ev->id);
+        if (store_ack(sd->st, ev->id) != 0)
+            unsettled(sd, evid, "done");
         store_audit(sd->st, ev->id, now, "done", ev->topic);
         metrics_inc(sd->m, "syncd_events_done_total", 1);
         log_event(LOG_DEBUG, evid, "%s done", ev->topic);
@@ -279,14 +290,16 @@ static void settle(syncd *sd, const store_event *ev, const handled *h, rng *r)
         int64_t wait = retry_backoff_ms(&rp, ev->attempts, r);
         if (h->wait_ms > wait)
             wait = h->wait_ms;
-        store_retry(sd->st, ev->id, now + wait, h->reason);
+        if (store_retry(sd->st, ev->id, now + wait, h->reason) != 0)
+            unsettled(sd, evid, "to retry");
         store_audit(sd->st, ev->id, now, "retry", h->reason);
         metrics_inc(sd->m, "syncd_events_retried_total", 1);
         log_event(LOG_INFO, evid, "%s: try %d failed, again in %lld ms: %s", ev->topic,
                   ev->attempts, (long long)wait, h->reason);
         return;
     }
-    store_dead(sd->st, ev->id, now, h->reason);
+    if (store_dead(sd->st, ev->id, now, h->reason) != 0)
+        unsettled(sd, evid, "dead");
     store_audit(sd->st, ev->id, now, "dead", h->reason);
     metrics_inc(sd->m, "syncd_events_dead_total", 1);
     log_event(LOG_ERROR, evid, "%s dead-lettered after %d tries: %s", ev->topic, ev->attempts,
@@ -332,7 +345,9 @@ static void *worker_main(void *arg)
         for (int i = 0; i < n; i++) {
             if (sd->stopping) {
                 /* Never tried: its try is given back for the next start. */
-                store_unlease(sd->st, evs[i]->id);
+                if (store_unlease(sd->st, evs[i]->id) != 0)
+                    log_warn("store: cannot give back event %lld's try (its lease runs out)",
+                             (long long)evs[i]->id);
             } else if (evs[i]->attempts > sd->cfg.max_attempts) {
                 /* Earlier leases never settled: its handler stopped the
                  * process each time (a crash, or kill -9 mid-work). Running

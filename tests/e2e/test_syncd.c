@@ -153,8 +153,31 @@ static char *where(const cJSON *state, int64_t order, int64_t *backordered)
     return out;
 }
 
+typedef struct {
+    const sdt_world *w;
+    int64_t order;
+    const char *want;
+} route_ref;
+
+/* sdt_wait condition: the order's sales read want. */
+static int route_is(void *ud)
+{
+    const route_ref *k = ud;
+    cJSON *st = sdt_cin7_state(k->w);
+    int64_t bo;
+    char *got = where(st, k->order, &bo);
+    cJSON_Delete(st);
+    int same = strcmp(got, k->want) == 0;
+    free(got);
+    return same;
+}
+
+/* A sale's header comes before its lines (two calls): the route is read
+ * once the lines are in, or after a bounded wait, when it is wrong. */
 static void expect_route(const sdt_world *w, int64_t order, const char *want)
 {
+    route_ref k = {w, order, want};
+    sdt_wait(route_is, &k, 20000);
     cJSON *st = sdt_cin7_state(w);
     int64_t bo;
     char *got = where(st, order, &bo);
