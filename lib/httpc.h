@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backoff.h"
 #include "clock.h"
 #include "rng.h"
 
@@ -70,15 +71,7 @@ void httpc_global_cleanup(void);
 /* "connect", "timeout", ... */
 const char *httpc_result_name(httpc_result r);
 
-typedef struct {
-    int max_attempts;   /* total tries, >= 1 */
-    int64_t base_ms;    /* first backoff ceiling (simulated ms) */
-    int64_t cap_ms;     /* largest backoff ceiling */
-} retry_policy;
-
-/* The wait before try number attempt+1 after attempt failures (attempt >= 1):
- * uniform in [0, min(cap, base * 2^(attempt-1))] ("full jitter"). Pure. */
-int64_t retry_backoff_ms(const retry_policy *p, int attempt, rng *r);
+/* retry_policy and retry_backoff_ms: backoff.h. */
 /* Whether an answer is worth retrying: transport errors, 429, 5xx. */
 int retry_retryable(const httpc_resp *resp);
 /* Retry-After of the answer in ms (seconds, decimals allowed, or an

@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "httpc.h"
+#include "backoff.h"
 #include "rng.h"
 
 typedef enum {
@@ -34,9 +34,19 @@ typedef struct {
     int64_t cap_ms;    /* largest wait, Retry-After included */
 } policy;
 
+/* How a call went on the wire (the HTTP client's outcome, mapped by the
+ * caller: the policy knows no HTTP library). */
+typedef enum {
+    POLICY_NET_ANSWERED,   /* an HTTP answer came back, whatever its status */
+    POLICY_NET_UNSENT,     /* never connected: the request was not sent */
+    POLICY_NET_TIMEOUT,    /* connected, no full answer in time: outcome unknown */
+    POLICY_NET_RESET,      /* dropped mid-exchange: outcome unknown */
+    POLICY_NET_BROKEN,     /* anything else (bad URL, answer too large...) */
+} policy_net;
+
 typedef struct {
-    httpc_result result;   /* transport outcome */
-    int status;            /* HTTP status when result is HTTPC_OK */
+    policy_net result;     /* transport outcome */
+    int status;            /* HTTP status when result is POLICY_NET_ANSWERED */
     int64_t retry_after_ms; /* from the answer, < 0 when none */
 } policy_outcome;
 
@@ -44,6 +54,16 @@ typedef struct {
  * repeated safely (reads, GraphQL writes with an idempotency key). */
 policy_action policy_decide(const policy *p, int attempt, const policy_outcome *o,
                             int idempotent, rng *r, int64_t *wait_ms);
+/* What becomes of a queued event whose handler did not finish it, after
+ * its try number attempts (1-based): dead (POLICY_PERMANENT) when the
+ * handler said so, POLICY_GIVE_UP when its tries are spent, else
+ * POLICY_RETRY after *wait_ms: backoff with full jitter growing with the
+ * event's tries, or the handler's own wait when longer (a Retry-After). The
+ * handler's wait alone would only know its last call's short inline
+ * backoff, and an event would spend its tries within a minute or two of an
+ * outage meant to be ridden out for about half an hour. */
+policy_action policy_event(const policy *p, int attempts, int handler_dead,
+                           int64_t handler_wait_ms, rng *r, int64_t *wait_ms);
 /* "done", "retry", ... */
 const char *policy_action_name(policy_action a);
 

@@ -29,6 +29,18 @@ rng *outbound_rng(void)
     return &jitter;
 }
 
+static policy_net net_of(httpc_result r)
+{
+    switch (r) {
+    case HTTPC_OK: return POLICY_NET_ANSWERED;
+    case HTTPC_ERR_CONNECT: return POLICY_NET_UNSENT;
+    case HTTPC_ERR_TIMEOUT: return POLICY_NET_TIMEOUT;
+    case HTTPC_ERR_RESET: return POLICY_NET_RESET;
+    case HTTPC_ERR_OTHER: break;
+    }
+    return POLICY_NET_BROKEN;
+}
+
 static void count(outbound *o, const char *what)
 {
     char name[128];
@@ -61,7 +73,7 @@ void outbound_call(outbound *o, const httpc_req *req, int prio, int idempotent, 
         count(o, "api_calls");
         if (out->resp.result == HTTPC_OK && o->observe)
             o->observe(o->observe_ud, &out->resp);
-        policy_outcome po = {out->resp.result, out->resp.status, retry_after_ms(&out->resp)};
+        policy_outcome po = {net_of(out->resp.result), out->resp.status, retry_after_ms(&out->resp)};
         if (out->resp.status == 429)
             count(o, "http_429");
         if (out->resp.result == HTTPC_OK && (out->resp.status == 429 || out->resp.status == 503) &&

@@ -278,18 +278,9 @@ static void settle(syncd *sd, const store_event *ev, const handled *h, rng *r)
         log_event(LOG_DEBUG, evid, "%s done", ev->topic);
         return;
     }
-    int give_up = h->kind == H_DEAD || ev->attempts >= sd->cfg.max_attempts;
-    if (!give_up) {
-        /* The backoff grows with the event's tries. The handler's wait only
-         * knows its last call (an inline backoff of a few seconds at most,
-         * or a Retry-After, which still wins when longer): taken alone, an
-         * event would spend retry.max_attempts within a minute or two of a
-         * Cin7 outage and be dead-lettered, where the budget is meant to be
-         * about half an hour. */
-        retry_policy rp = {sd->cfg.max_attempts, sd->cfg.retry_base_ms, sd->cfg.retry_cap_ms};
-        int64_t wait = retry_backoff_ms(&rp, ev->attempts, r);
-        if (h->wait_ms > wait)
-            wait = h->wait_ms;
+    int64_t wait = 0;
+    policy_action next = policy_event(&sd->pol, ev->attempts, h->kind == H_DEAD, h->wait_ms, r, &wait);
+    if (next == POLICY_RETRY) {
         if (store_retry(sd->st, ev->id, now + wait, h->reason) != 0)
             unsettled(sd, evid, "to retry");
         store_audit(sd->st, ev->id, now, "retry", h->reason);

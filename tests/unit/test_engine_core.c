@@ -215,17 +215,17 @@ TEST(policy, decisions)
     rng r;
     rng_seed(&r, 1);
     int64_t wait;
-    policy_outcome ok = {HTTPC_OK, 201, -1};
+    policy_outcome ok = {POLICY_NET_ANSWERED, 201, -1};
     EXPECT_EQ_INT(policy_decide(&p, 1, &ok, 0, &r, &wait), POLICY_DONE);
 
-    policy_outcome limited = {HTTPC_OK, 503, -1};
+    policy_outcome limited = {POLICY_NET_ANSWERED, 503, -1};
     EXPECT_EQ_INT(policy_decide(&p, 1, &limited, 0, &r, &wait), POLICY_RETRY);
     EXPECT_LE_INT(wait, 1000);
     EXPECT_EQ_INT(policy_decide(&p, 3, &limited, 0, &r, &wait), POLICY_RETRY);
     EXPECT_LE_INT(wait, 4000);
     EXPECT_EQ_INT(policy_decide(&p, 5, &limited, 0, &r, &wait), POLICY_GIVE_UP);
 
-    policy_outcome throttled = {HTTPC_OK, 429, 2000};
+    policy_outcome throttled = {POLICY_NET_ANSWERED, 429, 2000};
     EXPECT_EQ_INT(policy_decide(&p, 1, &throttled, 0, &r, &wait), POLICY_RETRY);
     EXPECT_EQ_INT(wait, 2000);
     throttled.retry_after_ms = 3600000;
@@ -233,24 +233,24 @@ TEST(policy, decisions)
     EXPECT_EQ_INT(wait, 60000); /* capped */
 
     /* Unknown outcomes of non-idempotent writes need a lookup first. */
-    policy_outcome reset = {HTTPC_ERR_RESET, 0, -1};
+    policy_outcome reset = {POLICY_NET_RESET, 0, -1};
     EXPECT_EQ_INT(policy_decide(&p, 1, &reset, 0, &r, &wait), POLICY_LOOKUP);
     EXPECT_EQ_INT(policy_decide(&p, 1, &reset, 1, &r, &wait), POLICY_RETRY);
-    policy_outcome timeout = {HTTPC_ERR_TIMEOUT, 0, -1};
+    policy_outcome timeout = {POLICY_NET_TIMEOUT, 0, -1};
     EXPECT_EQ_INT(policy_decide(&p, 2, &timeout, 0, &r, &wait), POLICY_LOOKUP);
     /* Out of tries, a write that may have landed is still looked up; an
      * idempotent one gives up. */
     EXPECT_EQ_INT(policy_decide(&p, 5, &timeout, 0, &r, &wait), POLICY_LOOKUP);
     EXPECT_EQ_INT(policy_decide(&p, 9, &reset, 0, &r, &wait), POLICY_LOOKUP);
     EXPECT_EQ_INT(policy_decide(&p, 5, &timeout, 1, &r, &wait), POLICY_GIVE_UP);
-    policy_outcome err500 = {HTTPC_OK, 500, -1};
+    policy_outcome err500 = {POLICY_NET_ANSWERED, 500, -1};
     EXPECT_EQ_INT(policy_decide(&p, 1, &err500, 0, &r, &wait), POLICY_LOOKUP);
-    policy_outcome refused = {HTTPC_ERR_CONNECT, 0, -1};
+    policy_outcome refused = {POLICY_NET_UNSENT, 0, -1};
     EXPECT_EQ_INT(policy_decide(&p, 1, &refused, 0, &r, &wait), POLICY_RETRY);
 
-    policy_outcome bad = {HTTPC_OK, 400, -1};
+    policy_outcome bad = {POLICY_NET_ANSWERED, 400, -1};
     EXPECT_EQ_INT(policy_decide(&p, 1, &bad, 0, &r, &wait), POLICY_PERMANENT);
-    policy_outcome auth = {HTTPC_OK, 403, -1};
+    policy_outcome auth = {POLICY_NET_ANSWERED, 403, -1};
     EXPECT_EQ_INT(policy_decide(&p, 1, &auth, 1, &r, &wait), POLICY_PERMANENT);
     EXPECT_EQ_STR(policy_action_name(POLICY_LOOKUP), "lookup");
 }
@@ -319,4 +319,31 @@ TEST(once, an_outcome_leaves_its_state)
     EXPECT_EQ_INT(once_after(POLICY_RETRY), ONCE_FAILED);
     EXPECT_EQ_INT(once_after(POLICY_PERMANENT), ONCE_FAILED);
     EXPECT_EQ_INT(once_after(POLICY_GIVE_UP), ONCE_FAILED);
+}
+
+TEST(policy, an_event_retries_with_growing_backoff_then_gives_up)
+{
+    policy p = {.max_attempts = 4, .base_ms = 1000, .cap_ms = 8000};
+    rng r;
+    rng_seed(&r, 7);
+    int64_t wait;
+    EXPECT_EQ_INT(policy_event(&p, 1, 0, 0, &r, &wait), POLICY_RETRY);
+    EXPECT_LE_INT(wait, 1000);
+    EXPECT_EQ_INT(policy_event(&p, 3, 0, 0, &r, &wait), POLICY_RETRY);
+    EXPECT_LE_INT(wait, 4000);
+    /* A Retry-After longer than the backoff wins. */
+    EXPECT_EQ_INT(policy_event(&p, 1, 0, 60000, &r, &wait), POLICY_RETRY);
+    EXPECT_EQ_INT(wait, 60000);
+    EXPECT_EQ_INT(policy_event(&p, 4, 0, 0, &r, &wait), POLICY_GIVE_UP);
+    EXPECT_EQ_INT(policy_event(&p, 1, 1, 0, &r, &wait), POLICY_PERMANENT);
+    /* The same seed, the same waits: a run replays. */
+    rng a, b;
+    rng_seed(&a, 99);
+    rng_seed(&b, 99);
+    for (int i = 1; i < 4; i++) {
+        int64_t wa, wb;
+        policy_event(&p, i, 0, 0, &a, &wa);
+        policy_event(&p, i, 0, 0, &b, &wb);
+        EXPECT_EQ_INT(wa, wb);
+    }
 }
