@@ -29,5 +29,7 @@ handled inventory_refresh(syncd *sd);
  * must be tried again. set_aside (n entries) gets 1 for each SKU left out
  * because its reservation ledger could not be read; the rest went on. */
 handled inventory_sync(syncd *sd, char **skus, size_t n, int audit, int *set_aside);
+/* Frees the inventory thread's memory (once that thread has stopped). */
+void inventory_free(syncd *sd);
 
 #endif

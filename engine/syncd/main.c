@@ -11,7 +11,6 @@
 #include "intake.h"
 #include "log.h"
 #include "mem.h"
-#include "rng.h"
 #include "syncd.h"
 #include "worker.h"
 
@@ -20,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* HTTP pool threads: see httpd_config below. */
 #define INTAKE_THREADS 32
@@ -142,52 +140,30 @@ int main(int argc, char **argv)
         args_free(&a);
         return rc;
     }
-    syncd *sd = xcalloc(1, sizeof *sd);
+    syncd_config cfg;
     json_err e;
-    rc = config_load(a.config_path, (const char *const *)a.overrides, a.n_overrides, &sd->cfg, &e);
+    rc = config_load(a.config_path, (const char *const *)a.overrides, a.n_overrides, &cfg, &e);
     if (rc != 0) {
         fprintf(stderr, "syncd: %s\n", e.msg);
         args_free(&a);
-        free(sd);
         return 2;
     }
     if (a.shopify_url)
-        for (size_t i = 0; i < sd->cfg.n_shops; i++) {
-            free(sd->cfg.shops[i].base_url);
-            sd->cfg.shops[i].base_url = xstrdup(a.shopify_url);
+        for (size_t i = 0; i < cfg.n_shops; i++) {
+            free(cfg.shops[i].base_url);
+            cfg.shops[i].base_url = xstrdup(a.shopify_url);
         }
     args_free(&a);
     if (audit) {
         sclock clk;
-        clock_init(&clk, sd->cfg.time_scale, sd->cfg.clock_origin);
+        clock_init(&clk, cfg.time_scale, cfg.clock_origin);
         log_init("syncd", &clk);
         log_set_level(LOG_ERROR);
-        rc = audit_skus(&sd->cfg, stdout, stderr);
-        config_free(&sd->cfg);
-        free(sd);
+        rc = audit_skus(&cfg, stdout, stderr);
+        config_free(&cfg);
         httpc_global_cleanup();
         return rc;
     }
-
-    clock_init(&sd->clk, sd->cfg.time_scale, sd->cfg.clock_origin);
-    log_init("syncd", &sd->clk);
-    log_level lvl = LOG_INFO;
-    log_parse_level(sd->cfg.log_level, &lvl);
-    log_set_level(lvl);
-    if (sd->cfg.seed < 0)
-        sd->cfg.seed = (int64_t)(rng_mix64((uint64_t)clock_mono_us() ^ (uint64_t)getpid()) >> 2);
-    outbound_seed((uint64_t)sd->cfg.seed);
-    log_info("seed %lld (put \"seed\": %lld in the config to replay this run's retry jitter)",
-             (long long)sd->cfg.seed, (long long)sd->cfg.seed);
-    sd->m = metrics_new();
-    sd->pol = (policy){sd->cfg.max_attempts, sd->cfg.retry_base_ms, sd->cfg.retry_cap_ms};
-    pthread_mutex_init(&sd->cat_lock, NULL);
-    pthread_mutex_init(&sd->inv_lock, NULL);
-    clock_cond_init(&sd->inv_cv);
-    pthread_mutex_init(&sd->work_lock, NULL);
-    clock_cond_init(&sd->work_cv);
-    sd->dirty = coalesce_new(sd->cfg.coalesce_ms);
-    sd->cache = stockcache_new();
 
     /* SIGINT and SIGTERM go to sigwait below only. Blocked before any
      * thread starts (store_open starts the store's writer), since threads
@@ -203,18 +179,12 @@ int main(int argc, char **argv)
     char err[512];
     httpd *srv = NULL;
     workers *w = NULL;
+    syncd *sd = NULL;
     rc = 3;
-    if (store_open(sd->cfg.store_path, NULL, &sd->st, err, sizeof err) != 0) {
+    if (syncd_new(&cfg, &sd, err, sizeof err) != 0) {
         fprintf(stderr, "syncd: %s\n", err);
         goto out;
     }
-    sd->c7 = cin7_new(sd->cfg.cin7_url, sd->cfg.cin7_account, sd->cfg.cin7_key,
-                      sd->cfg.cin7_calls_per_minute, sd->cfg.cin7_page_limit,
-                      sd->cfg.http_timeout_ms, &sd->pol, sd->m, &sd->clk);
-    sd->shops = xcalloc(sd->cfg.n_shops, sizeof *sd->shops);
-    for (size_t i = 0; i < sd->cfg.n_shops; i++)
-        sd->shops[i] = shopify_new(&sd->cfg.shops[i], &sd->pol, sd->m, &sd->clk,
-                                   sd->cfg.http_timeout_ms);
 
     srv = httpd_new();
     intake_routes(sd, srv);
@@ -249,23 +219,7 @@ out:
     httpd_free(srv);
     if (w)
         workers_stop(w);
-    for (size_t i = 0; sd->shops && i < sd->cfg.n_shops; i++)
-        shopify_free(sd->shops[i]);
-    free(sd->shops);
-    cin7_free(sd->c7);
-    store_close(sd->st);
-    catalog_free(sd->cat);
-    inventory_free(sd);
-    stockcache_free(sd->cache);
-    coalesce_free(sd->dirty);
-    metrics_free(sd->m);
-    pthread_mutex_destroy(&sd->cat_lock);
-    pthread_mutex_destroy(&sd->inv_lock);
-    pthread_cond_destroy(&sd->inv_cv);
-    pthread_mutex_destroy(&sd->work_lock);
-    pthread_cond_destroy(&sd->work_cv);
-    config_free(&sd->cfg);
-    free(sd);
+    syncd_free(sd);
     httpc_global_cleanup();
     return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * The running engine: what every part of syncd shares. main.c builds it;
- * intake, workers, orders and inventory borrow it. Everything reachable from
+ * The running engine: what every part of syncd shares. syncd.c builds and
+ * frees it; intake, workers, orders and inventory borrow it. Everything reachable from
  * here is thread-safe or read-only after start.
  */
 #ifndef SURGE_SYNCD_H
@@ -62,6 +62,16 @@ typedef struct syncd {
     int ready; /* catalog loaded, webhooks registered, stock read once */
 } syncd;
 
+/* Builds the context from cfg, which it takes over (cfg is emptied):
+ * the scaled clock and the log, the run's seed (chosen and logged when
+ * cfg has none), metrics, the store, the Cin7 and Shopify clients. Returns
+ * 0, or -1 with err when the store cannot be opened; *out is set either
+ * way and must go to syncd_free. Threads (the store's writer) start here:
+ * block the signals the caller waits for first. */
+int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen);
+/* Frees the context once the workers and intake have stopped; accepts
+ * NULL. */
+void syncd_free(syncd *sd);
 /* The catalog once loaded, else NULL. */
 const catalog *syncd_catalog(syncd *sd);
 /* Wakes a worker: new events are queued. */
@@ -71,8 +81,6 @@ void syncd_mark_dirty(syncd *sd, const char *const *skus, size_t n);
 /* Posts an alert (JSON object: sku, order, reason...) to the configured
  * URL, and logs it; never blocks a caller for long. obj is consumed. */
 void syncd_alert(syncd *sd, int64_t event_id, cJSON *obj);
-/* Frees the inventory thread's memory (at shutdown). */
-void inventory_free(syncd *sd);
 /* Sim ms of a Shopify timestamp (ISO-8601), or now when unreadable. */
 int64_t syncd_sim_time(syncd *sd, const char *iso);
 

@@ -1,5 +1,4 @@
-/* Boot, worker and inventory threads, and the syncd.h helpers; see
- * worker.h. */
+/* Boot, worker and inventory threads; see worker.h. */
 #include "worker.h"
 
 #include "fulfil.h"
@@ -26,67 +25,6 @@ struct workers {
     pthread_t *threads;
     unsigned n;
 };
-
-/* ---- syncd.h helpers ------------------------------------------------------ */
-
-const catalog *syncd_catalog(syncd *sd)
-{
-    pthread_mutex_lock(&sd->cat_lock);
-    const catalog *c = sd->cat;
-    pthread_mutex_unlock(&sd->cat_lock);
-    return c;
-}
-
-void syncd_wake_workers(syncd *sd)
-{
-    pthread_mutex_lock(&sd->work_lock);
-    pthread_cond_signal(&sd->work_cv);
-    pthread_mutex_unlock(&sd->work_lock);
-}
-
-void syncd_mark_dirty(syncd *sd, const char *const *skus, size_t n)
-{
-    if (!n)
-        return;
-    int64_t now = clock_now_ms(&sd->clk);
-    pthread_mutex_lock(&sd->inv_lock);
-    for (size_t i = 0; i < n; i++)
-        coalesce_mark(sd->dirty, skus[i], now);
-    pthread_cond_signal(&sd->inv_cv);
-    pthread_mutex_unlock(&sd->inv_lock);
-}
-
-void syncd_alert(syncd *sd, int64_t event_id, cJSON *obj)
-{
-    char ev[32];
-    snprintf(ev, sizeof ev, "ev-%lld", (long long)event_id);
-    cJSON_AddNumberToObject(obj, "event", (double)event_id);
-    cJSON_AddStringToObject(obj, "source", "syncd");
-    char *text = json_print(obj);
-    cJSON_Delete(obj);
-    log_event(LOG_ERROR, ev, "alert: %s", text);
-    metrics_inc(sd->m, "syncd_alerts_total", 1);
-    if (sd->cfg.alert_url) {
-        const char *headers[] = {"Content-Type: application/json", NULL};
-        httpc_req req = {.method = "POST", .url = sd->cfg.alert_url, .headers = headers,
-                         .body = text, .body_len = strlen(text), .timeout_ms = 2000,
-                         .idempotent = 1};
-        httpc_resp resp;
-        if (httpc_do(&req, &resp) != 0 || resp.status >= 300)
-            log_event(LOG_WARN, ev, "alert POST to %s failed: %s (status %d)", sd->cfg.alert_url,
-                      resp.error, resp.status);
-        httpc_resp_free(&resp);
-    }
-    free(text);
-}
-
-int64_t syncd_sim_time(syncd *sd, const char *iso)
-{
-    int64_t epoch;
-    if (iso && clock_parse_iso(iso, &epoch) == 0)
-        return epoch - sd->clk.origin_ms;
-    return clock_now_ms(&sd->clk);
-}
 
 /* Sleeps up to sim_ms, waking early when stopping. */
 static void nap(syncd *sd, pthread_mutex_t *lock, pthread_cond_t *cv, int64_t sim_ms)
@@ -531,6 +469,7 @@ void workers_stop(workers *w)
     sd->replen = NULL;
     pthread_join(w->boot, NULL);
     pthread_join(w->inventory, NULL);
+    inventory_free(sd); /* the inventory thread's memory, now that it is gone */
     for (unsigned i = 0; i < w->n; i++)
         pthread_join(w->threads[i], NULL);
     free(w->threads);

@@ -1,0 +1,139 @@
+/*
+ * The daemon's context (syncd.h): built whole from a configuration by
+ * syncd_new, torn down by syncd_free, and the few services every part asks
+ * of it (the catalog once loaded, waking workers, marking SKUs for a level
+ * sync, alerts, time).
+ */
+#include "syncd.h"
+
+#include "httpc.h"
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "rng.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen)
+{
+    syncd *sd = xcalloc(1, sizeof *sd);
+    sd->cfg = *cfg;
+    memset(cfg, 0, sizeof *cfg);
+    clock_init(&sd->clk, sd->cfg.time_scale, sd->cfg.clock_origin);
+    log_init("syncd", &sd->clk);
+    log_level lvl = LOG_INFO;
+    log_parse_level(sd->cfg.log_level, &lvl);
+    log_set_level(lvl);
+    if (sd->cfg.seed < 0)
+        sd->cfg.seed = (int64_t)(rng_mix64((uint64_t)clock_mono_us() ^ (uint64_t)getpid()) >> 2);
+    outbound_seed((uint64_t)sd->cfg.seed);
+    log_info("seed %lld (put \"seed\": %lld in the config to replay this run's retry jitter)",
+             (long long)sd->cfg.seed, (long long)sd->cfg.seed);
+    sd->m = metrics_new();
+    sd->pol = (policy){sd->cfg.max_attempts, sd->cfg.retry_base_ms, sd->cfg.retry_cap_ms};
+    pthread_mutex_init(&sd->cat_lock, NULL);
+    pthread_mutex_init(&sd->inv_lock, NULL);
+    clock_cond_init(&sd->inv_cv);
+    pthread_mutex_init(&sd->work_lock, NULL);
+    clock_cond_init(&sd->work_cv);
+    sd->dirty = coalesce_new(sd->cfg.coalesce_ms);
+    sd->cache = stockcache_new();
+    *out = sd;
+    if (store_open(sd->cfg.store_path, NULL, &sd->st, err, errlen) != 0)
+        return -1;
+    sd->c7 = cin7_new(sd->cfg.cin7_url, sd->cfg.cin7_account, sd->cfg.cin7_key,
+                      sd->cfg.cin7_calls_per_minute, sd->cfg.cin7_page_limit,
+                      sd->cfg.http_timeout_ms, &sd->pol, sd->m, &sd->clk);
+    sd->shops = xcalloc(sd->cfg.n_shops, sizeof *sd->shops);
+    for (size_t i = 0; i < sd->cfg.n_shops; i++)
+        sd->shops[i] = shopify_new(&sd->cfg.shops[i], &sd->pol, sd->m, &sd->clk,
+                                   sd->cfg.http_timeout_ms);
+    return 0;
+}
+
+void syncd_free(syncd *sd)
+{
+    if (!sd)
+        return;
+    for (size_t i = 0; sd->shops && i < sd->cfg.n_shops; i++)
+        shopify_free(sd->shops[i]);
+    free(sd->shops);
+    cin7_free(sd->c7);
+    store_close(sd->st);
+    catalog_free(sd->cat);
+    stockcache_free(sd->cache);
+    coalesce_free(sd->dirty);
+    metrics_free(sd->m);
+    pthread_mutex_destroy(&sd->cat_lock);
+    pthread_mutex_destroy(&sd->inv_lock);
+    pthread_cond_destroy(&sd->inv_cv);
+    pthread_mutex_destroy(&sd->work_lock);
+    pthread_cond_destroy(&sd->work_cv);
+    config_free(&sd->cfg);
+    free(sd);
+}
+
+/* ---- what the parts ask of the context ------------------------------------- */
+
+const catalog *syncd_catalog(syncd *sd)
+{
+    pthread_mutex_lock(&sd->cat_lock);
+    const catalog *c = sd->cat;
+    pthread_mutex_unlock(&sd->cat_lock);
+    return c;
+}
+
+void syncd_wake_workers(syncd *sd)
+{
+    pthread_mutex_lock(&sd->work_lock);
+    pthread_cond_signal(&sd->work_cv);
+    pthread_mutex_unlock(&sd->work_lock);
+}
+
+void syncd_mark_dirty(syncd *sd, const char *const *skus, size_t n)
+{
+    if (!n)
+        return;
+    int64_t now = clock_now_ms(&sd->clk);
+    pthread_mutex_lock(&sd->inv_lock);
+    for (size_t i = 0; i < n; i++)
+        coalesce_mark(sd->dirty, skus[i], now);
+    pthread_cond_signal(&sd->inv_cv);
+    pthread_mutex_unlock(&sd->inv_lock);
+}
+
+void syncd_alert(syncd *sd, int64_t event_id, cJSON *obj)
+{
+    char ev[32];
+    snprintf(ev, sizeof ev, "ev-%lld", (long long)event_id);
+    cJSON_AddNumberToObject(obj, "event", (double)event_id);
+    cJSON_AddStringToObject(obj, "source", "syncd");
+    char *text = json_print(obj);
+    cJSON_Delete(obj);
+    log_event(LOG_ERROR, ev, "alert: %s", text);
+    metrics_inc(sd->m, "syncd_alerts_total", 1);
+    if (sd->cfg.alert_url) {
+        const char *headers[] = {"Content-Type: application/json", NULL};
+        httpc_req req = {.method = "POST", .url = sd->cfg.alert_url, .headers = headers,
+                         .body = text, .body_len = strlen(text), .timeout_ms = 2000,
+                         .idempotent = 1};
+        httpc_resp resp;
+        if (httpc_do(&req, &resp) != 0 || resp.status >= 300)
+            log_event(LOG_WARN, ev, "alert POST to %s failed: %s (status %d)", sd->cfg.alert_url,
+                      resp.error, resp.status);
+        httpc_resp_free(&resp);
+    }
+    free(text);
+}
+
+int64_t syncd_sim_time(syncd *sd, const char *iso)
+{
+    int64_t epoch;
+    if (iso && clock_parse_iso(iso, &epoch) == 0)
+        return epoch - sd->clk.origin_ms;
+    return clock_now_ms(&sd->clk);
+}
+
