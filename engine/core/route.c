@@ -194,3 +194,19 @@ void route_plan_free(route_plan *p)
     p->allocs = NULL;
     p->n_allocs = 0;
 }
+
+int route_move(const route_location *locs, size_t n_locs, const size_t *order, size_t from,
+               const int64_t *qty, size_t n_lines, const int64_t *available)
+{
+    for (size_t k = 0; k < n_locs; k++) {
+        size_t l = order[k];
+        if (l == from || l >= n_locs)
+            continue;
+        int fits = 1;
+        for (size_t j = 0; j < n_lines && fits; j++)
+            fits = qty[j] <= 0 || available[l * n_lines + j] - locs[l].min_stock >= qty[j];
+        if (fits)
+            return (int)l;
+    }
+    return -1;
+}

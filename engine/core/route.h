@@ -75,4 +75,13 @@ int route_order(const route_location *locs, size_t n_locs, const route_region *r
                 const int64_t *available, route_plan *out);
 void route_plan_free(route_plan *p);
 
+/* Where a sale that Cin7 backordered at location from can move whole: the
+ * first location of order (n_locs indexes, most preferred first, as
+ * route_preference gives them) other than from whose usable stock
+ * (available less min_stock) covers every line; -1 when none can. A sale
+ * is moved whole or not at all: splitting it would need a second sale and
+ * a second shipment the shopper did not pay for. */
+int route_move(const route_location *locs, size_t n_locs, const size_t *order, size_t from,
+               const int64_t *qty, size_t n_lines, const int64_t *available);
+
 #endif

@@ -14,6 +14,28 @@
 handled orders_paid(syncd *sd, const store_event *ev);
 /* orders/cancelled: void the sale(s), release the reservation. */
 handled orders_cancelled(syncd *sd, const store_event *ev);
+
+/* ---- an order's sales, for moving them (move.c) ---- */
+
+/* Most times one group's sale is moved (each move's ExternalID grows by
+ * a "~mN" suffix, and Cin7 takes 256 characters). */
+#define ORDERS_MAX_MOVES 3
+/* Makes sure the sale of plan group group (its location and lines) exists
+ * in Cin7 under ExternalID ext with its lines authorised, exactly once;
+ * address (a Cin7 ShippingAddress object) may be NULL. */
+handled orders_push_sale(syncd *sd, const store_event *ev, const char *shop, const char *id,
+                         const char *ext, const cJSON *group, const cJSON *address);
+/* The order's stored routing plan (an empty array when it has none;
+ * caller frees) and the ExternalID of its group's first sale into buf. */
+cJSON *orders_plan(syncd *sd, const char *shop, const char *id);
+void orders_group_ext(const char *shop, const char *id, const cJSON *plan, const cJSON *group,
+                      char *buf, size_t n);
+/* The ExternalID the sale of ext was moved to (malloc'd), or NULL. */
+char *orders_moved_to(syncd *sd, const char *ext);
+/* Held by a move for its whole length and by a cancellation while it marks
+ * the order and voids its sales. */
+void orders_sales_lock(void);
+void orders_sales_unlock(void);
 /* Cin7 Stock/AvailableStockLevelChanged: refresh the cache, mark SKUs. */
 handled stock_changed(syncd *sd, const store_event *ev);
 

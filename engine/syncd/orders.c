@@ -21,9 +21,11 @@
 #include "mem.h"
 #include "replen.h"
 #include "route.h"
+#include "routecfg.h"
 #include "sbuf.h"
 #include "sorder.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,24 +143,8 @@ static int order_event_open(syncd *sd, const store_event *ev, const char *topic,
 static cJSON *make_plan(syncd *sd, const sorder_address *sa, const line *lines, size_t n)
 {
     const syncd_config *cfg = &sd->cfg;
-    route_location *locs = xcalloc(cfg->n_locations, sizeof *locs);
-    for (size_t i = 0; i < cfg->n_locations; i++)
-        locs[i] = (route_location){cfg->locations[i].name, cfg->locations[i].has_coords,
-                                   cfg->locations[i].lat, cfg->locations[i].lon,
-                                   cfg->locations[i].priority, cfg->locations[i].min_stock};
-    route_region *regions = xcalloc(cfg->n_regions + 1, sizeof *regions);
-    int **region_idx = xcalloc(cfg->n_regions + 1, sizeof *region_idx);
-    for (size_t r = 0; r < cfg->n_regions; r++) {
-        region_idx[r] = xcalloc(cfg->regions[r].n_locations + 1, sizeof **region_idx);
-        for (size_t k = 0; k < cfg->regions[r].n_locations; k++) {
-            region_idx[r][k] = -1;
-            for (size_t l = 0; l < cfg->n_locations; l++)
-                if (strcmp(cfg->locations[l].name, cfg->regions[r].locations[k]) == 0)
-                    region_idx[r][k] = (int)l;
-        }
-        regions[r] = (route_region){cfg->regions[r].country, cfg->regions[r].postcode_prefix,
-                                    region_idx[r], cfg->regions[r].n_locations};
-    }
+    routecfg rc;
+    routecfg_init(&rc, cfg);
     route_address addr = {sa->has_coords, sa->lat, sa->lon, sa->country_code, sa->zip};
 
     int64_t *qty = xcalloc(n + 1, sizeof *qty);
@@ -174,7 +160,7 @@ static cJSON *make_plan(syncd *sd, const sorder_address *sa, const line *lines, 
     }
     route_plan p;
     cJSON *plan = cJSON_CreateArray();
-    if (route_order(locs, cfg->n_locations, regions, cfg->n_regions, &addr, qty, n, avail, &p) == 0) {
+    if (route_order(rc.locs, rc.n_locs, rc.regions, rc.n_regions, &addr, qty, n, avail, &p) == 0) {
         cJSON *group = NULL;
         size_t last = (size_t)-1;
         for (size_t a = 0; a < p.n_allocs; a++) {
@@ -196,11 +182,7 @@ static cJSON *make_plan(syncd *sd, const sorder_address *sa, const line *lines, 
     }
     free(qty);
     free(avail);
-    for (size_t r = 0; r < cfg->n_regions; r++)
-        free(region_idx[r]);
-    free(region_idx);
-    free(regions);
-    free(locs);
+    routecfg_free(&rc);
     return plan;
 }
 
@@ -245,9 +227,27 @@ static void note_routed(syncd *sd, const char *shop, const char *id, const cJSON
     }
 }
 
-/* The header of the Cin7 sale for one group of the plan (POST sale). */
+/* The shipping address of a sale header, as Cin7 takes it, or NULL: Cin7
+ * requires Line1 and Country in an address, and without them syncd sends
+ * none (the sale still ships from its warehouse). Caller frees. */
+static cJSON *address_json(const sorder_address *sa)
+{
+    if (!sa->address1 || !sa->country_code)
+        return NULL;
+    cJSON *a = cJSON_CreateObject();
+    const char *const map[][2] = {{"Line1", sa->address1},      {"Line2", sa->address2},
+                                  {"City", sa->city},           {"State", sa->province_code},
+                                  {"Postcode", sa->zip},        {"Country", sa->country_code}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (map[i][1])
+            cJSON_AddStringToObject(a, map[i][0], map[i][1]);
+    return a;
+}
+
+/* The header of the Cin7 sale for one group of the plan (POST sale);
+ * address (copied) may be NULL. */
 static cJSON *sale_header(const cfg_shop *shop, const char *id, const char *ext, const cJSON *group,
-                          const sorder_address *sa)
+                          const cJSON *address)
 {
     cJSON *s = cJSON_CreateObject();
     cJSON_AddStringToObject(s, "Customer", shop->cin7_customer);
@@ -256,17 +256,8 @@ static cJSON *sale_header(const cfg_shop *shop, const char *id, const char *ext,
     cJSON_AddStringToObject(s, "ExternalID", ext);
     /* A paid Shopify order needs no quote: the order goes in at once. */
     cJSON_AddBoolToObject(s, "SkipQuote", 1);
-    /* Cin7 requires Line1 and Country in an address: without them, send
-     * none (the sale still ships from its warehouse). */
-    if (sa->address1 && sa->country_code) {
-        cJSON *a = cJSON_AddObjectToObject(s, "ShippingAddress");
-        const char *const map[][2] = {{"Line1", sa->address1},      {"Line2", sa->address2},
-                                      {"City", sa->city},           {"State", sa->province_code},
-                                      {"Postcode", sa->zip},        {"Country", sa->country_code}};
-        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-            if (map[i][1])
-                cJSON_AddStringToObject(a, map[i][0], map[i][1]);
-    }
+    if (address)
+        cJSON_AddItemToObject(s, "ShippingAddress", cJSON_Duplicate(address, 1));
     return s;
 }
 
@@ -381,12 +372,12 @@ static int lines_write(void *ud, char **remote, outcome *o, handled *h)
  * and w->authorised when it was found with its lines authorised already.
  * Returns done, or what becomes of the event. */
 static handled ensure_sale(syncd *sd, const store_event *ev, sale_write *w, const char *shop_domain,
-                           const char *id, const cJSON *group, const sorder_address *sa,
+                           const char *id, const cJSON *group, const cJSON *address,
                            char **sale_id)
 {
     char key[320];
     snprintf(key, sizeof key, "sale:%s", w->ext);
-    w->body = sale_header(&sd->cfg.shops[shop_index(sd, shop_domain)], id, w->ext, group, sa);
+    w->body = sale_header(&sd->cfg.shops[shop_index(sd, shop_domain)], id, w->ext, group, address);
     char *text = json_print(w->body);
     xwrite_op op = {key, "sale", text, sale_look_up, sale_write_header, w};
     xwrite_how how;
@@ -406,19 +397,15 @@ static handled ensure_sale(syncd *sd, const store_event *ev, sale_write *w, cons
     return h;
 }
 
-/* Makes sure the sale of one plan group exists in Cin7 with its lines
- * authorised, exactly once: the header first (no call when the ledger has
- * it), then the lines, so a lines intent always names an existing sale. */
-static handled push_group(syncd *sd, const store_event *ev, const char *shop, const char *id,
-                          const cJSON *group, const sorder_address *sa, int split)
+handled orders_push_sale(syncd *sd, const store_event *ev, const char *shop, const char *id,
+                         const char *ext, const cJSON *group, const cJSON *address)
 {
     const char *loc = group_location(group);
-    char ext[300], key[320];
-    sale_ext(shop, id, loc, split, ext, sizeof ext);
+    char key[320];
     snprintf(key, sizeof key, "saleorder:%s", ext);
     sale_write w = {.sd = sd, .ext = ext};
     char *sale_id = NULL;
-    handled h = ensure_sale(sd, ev, &w, shop, id, group, sa, &sale_id);
+    handled h = ensure_sale(sd, ev, &w, shop, id, group, address, &sale_id);
     if (h.kind != H_DONE) {
         free(sale_id);
         return h;
@@ -548,13 +535,17 @@ handled orders_paid(syncd *sd, const store_event *ev)
     int split = cJSON_GetArraySize(plan) > 1;
     if (split)
         metrics_inc(sd->m, "syncd_orders_split_total", 1);
+    cJSON *address = address_json(&x.doc.ship);
     const cJSON *group;
     cJSON_ArrayForEach(group, plan)
     {
-        h = push_group(sd, ev, domain, id, group, &x.doc.ship, split);
+        char ext[300];
+        sale_ext(domain, id, group_location(group), split, ext, sizeof ext);
+        h = orders_push_sale(sd, ev, domain, id, ext, group, address);
         if (h.kind != H_DONE)
             break;
     }
+    cJSON_Delete(address);
     cJSON_Delete(plan);
     int64_t done_at = clock_now_ms(&sd->clk);
     /* Until the ledger says pushed, its units count as pending (held
@@ -575,41 +566,90 @@ out:
 /* Voids the Cin7 sales of a cancelled order: those of its routing plan,
  * found by ExternalID, so only this shop's (no plan: nothing was pushed,
  * and the cancelled mark stops a late orders/paid). */
+/* Voids the live sale whose ExternalID is ext, if there is one. */
+static handled void_by_ext(syncd *sd, const store_event *ev, const char *ext)
+{
+    handled h = handled_done();
+    char *sale = NULL, *ostatus = NULL;
+    outcome oc;
+    cin7_sale_find(sd->c7, ext, PRIO_URGENT, &sale, &ostatus, &oc);
+    free(ostatus);
+    if (oc.action == POLICY_DONE && sale) {
+        outbound_done(&oc);
+        cin7_sale_void(sd->c7, sale, PRIO_URGENT, &oc);
+        if (oc.action == POLICY_DONE) {
+            store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "sale_voided", sale);
+            metrics_inc(sd->m, "syncd_sales_voided_total", 1);
+        }
+    }
+    if (oc.action != POLICY_DONE)
+        h = handled_from_outcome(&oc);
+    outbound_done(&oc);
+    free(sale);
+    return h;
+}
+
 static handled void_sales(syncd *sd, const store_event *ev, const char *domain, const char *id)
 {
     handled h = handled_done();
-    char plan_key[160];
-    snprintf(plan_key, sizeof plan_key, "route:%s:%s", domain, id);
-    char *plan_text = store_idem_get(sd->st, plan_key);
-    cJSON *plan = plan_text ? json_parse(plan_text, strlen(plan_text), NULL) : NULL;
-    free(plan_text);
+    cJSON *plan = orders_plan(sd, domain, id);
     int split = cJSON_GetArraySize(plan) > 1;
     const cJSON *group;
     cJSON_ArrayForEach(group, plan)
     {
+        /* The group's sale, then each sale it was moved to (move.c). */
         char ext[300];
         sale_ext(domain, id, group_location(group), split, ext, sizeof ext);
-        char *sale = NULL, *ostatus = NULL;
-        outcome oc;
-        cin7_sale_find(sd->c7, ext, PRIO_URGENT, &sale, &ostatus, &oc);
-        free(ostatus);
-        if (oc.action == POLICY_DONE && sale) {
-            outbound_done(&oc);
-            cin7_sale_void(sd->c7, sale, PRIO_URGENT, &oc);
-            if (oc.action == POLICY_DONE) {
-                store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "sale_voided", sale);
-                metrics_inc(sd->m, "syncd_sales_voided_total", 1);
-            }
+        for (int hop = 0; h.kind == H_DONE && hop <= ORDERS_MAX_MOVES && *ext; hop++) {
+            h = void_by_ext(sd, ev, ext);
+            char *next = orders_moved_to(sd, ext);
+            snprintf(ext, sizeof ext, "%s", next ? next : "");
+            free(next);
         }
-        if (oc.action != POLICY_DONE)
-            h = handled_from_outcome(&oc);
-        outbound_done(&oc);
-        free(sale);
         if (h.kind != H_DONE)
             break;
     }
     cJSON_Delete(plan);
     return h;
+}
+
+cJSON *orders_plan(syncd *sd, const char *shop, const char *id)
+{
+    char plan_key[160];
+    snprintf(plan_key, sizeof plan_key, "route:%s:%s", shop, id);
+    char *plan_text = store_idem_get(sd->st, plan_key);
+    cJSON *plan = plan_text ? json_parse(plan_text, strlen(plan_text), NULL) : NULL;
+    free(plan_text);
+    return cJSON_IsArray(plan) ? plan : (cJSON_Delete(plan), cJSON_CreateArray());
+}
+
+void orders_group_ext(const char *shop, const char *id, const cJSON *plan, const cJSON *group,
+                      char *buf, size_t n)
+{
+    sale_ext(shop, id, group_location(group), cJSON_GetArraySize(plan) > 1, buf, n);
+}
+
+char *orders_moved_to(syncd *sd, const char *ext)
+{
+    char key[320];
+    snprintf(key, sizeof key, "moved:%s", ext);
+    return store_idem_get(sd->st, key);
+}
+
+/* A move and a cancellation of one order never interleave: a cancellation
+ * voids every sale a move made, and a move makes none for an order being
+ * cancelled (move.c checks the cancelled mark under this lock). Moves are
+ * rare, so one lock for all orders costs nothing that matters. */
+static pthread_mutex_t sales_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void orders_sales_lock(void)
+{
+    pthread_mutex_lock(&sales_lock);
+}
+
+void orders_sales_unlock(void)
+{
+    pthread_mutex_unlock(&sales_lock);
 }
 
 handled orders_cancelled(syncd *sd, const store_event *ev)
@@ -645,11 +685,14 @@ handled orders_cancelled(syncd *sd, const store_event *ev)
     }
     char key[160];
     snprintf(key, sizeof key, "cancelled:%s:%s", domain, id);
+    orders_sales_lock();
     if (store_kv_set(sd->st, key, "1") < 0) { /* a late orders/paid will skip it */
+        orders_sales_unlock();
         h = handled_retry(1000, "store: cannot mark order %s cancelled", id);
         goto out;
     }
     h = void_sales(sd, ev, domain, id);
+    orders_sales_unlock();
     if (h.kind != H_DONE)
         goto out;
     /* Sales voided (a retry finds them so): the ledger must let the units

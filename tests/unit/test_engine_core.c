@@ -347,3 +347,29 @@ TEST(policy, an_event_retries_with_growing_backoff_then_gives_up)
         EXPECT_EQ_INT(wa, wb);
     }
 }
+
+TEST(route, a_backordered_sale_moves_whole_to_the_first_location_that_fills_it)
+{
+    /* Sydney backordered it; preference Sydney, Melbourne, Perth. Two
+     * lines, 2 and 1 units. */
+    size_t order[] = {0, 1, 2};
+    int64_t qty[] = {2, 1};
+    /* Melbourne has line 0 but not line 1; Perth (min_stock 5) has 7 and 6. */
+    int64_t avail[] = {0, 0, /* Sydney */ 5, 0, /* Melbourne */ 7, 6 /* Perth */};
+    EXPECT_EQ_INT(route_move(aus, 3, order, 0, qty, 2, avail), 2);
+    /* Perth's keep-back leaves 1 of line 1... and 2 of line 0: not enough. */
+    int64_t tight[] = {0, 0, 5, 0, 6, 5};
+    EXPECT_EQ_INT(route_move(aus, 3, order, 0, qty, 2, tight), -1);
+    /* Never back to where it is, even when it has the units. */
+    int64_t home[] = {9, 9, 0, 0, 0, 0};
+    EXPECT_EQ_INT(route_move(aus, 3, order, 0, qty, 2, home), -1);
+    /* The preference decides between two that fit. */
+    int64_t both[] = {0, 0, 5, 5, 9, 9};
+    EXPECT_EQ_INT(route_move(aus, 3, order, 0, qty, 2, both), 1);
+    size_t perth_first[] = {2, 0, 1};
+    EXPECT_EQ_INT(route_move(aus, 3, perth_first, 0, qty, 2, both), 2);
+    /* A line with no units needs none. */
+    int64_t none[] = {0, 1};
+    int64_t only1[] = {0, 0, 0, 1, 0, 0};
+    EXPECT_EQ_INT(route_move(aus, 3, order, 0, none, 2, only1), 1);
+}
