@@ -1567,6 +1567,23 @@ typedef struct {
     const char *ledger;
 } mitem;
 
+/* An adjustment may not take available beyond +-10^9, which REST's adjust
+ * and every set keep to: each entry's result, with the entries before it
+ * on the same level added first, as they are applied in order. */
+static void check_adjust_range(mresult *m, const char *list, const mitem *mi, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int64_t after = mi[k].v->available[mi[k].loc] + mi[k].value;
+        for (size_t j = 0; j < k; j++)
+            if (mi[j].v == mi[k].v && mi[j].loc == mi[k].loc)
+                after += mi[j].value;
+        if (after > 1000000000 || after < -1000000000)
+            list_error(m, list, after > 0 ? "INVALID_QUANTITY_TOO_HIGH" : "INVALID_QUANTITY_TOO_LOW",
+                       "The adjustment would take the quantity beyond 1,000,000,000 either way.",
+                       (int)k, "delta");
+    }
+}
+
 /* Checks one mutation's input and applies it when every entry is valid.
  * set: inventorySetQuantities, else inventoryAdjustQuantities. Returns -1
  * with a GraphQL error already reported for input the schema refuses. */
@@ -1764,6 +1781,8 @@ static int run_inventory_mutation(ctx *c, const gql_selection *f, const cJSON *i
             }
         }
     }
+    if (!set && cJSON_GetArraySize(m->user_errors) == 0)
+        check_adjust_range(m, list, mi, n);
     if (cJSON_GetArraySize(m->user_errors) > 0)
         goto out;
     /* All valid: apply every entry. */

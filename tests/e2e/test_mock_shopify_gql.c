@@ -398,6 +398,20 @@ TEST(mock_shopify, graphql_adjust_and_user_errors)
     EXPECT_CONTAINS(text, "[\"input\",\"changes\",\"0\",\"inventoryItemId\"]");
     cJSON_free(text);
     cJSON_Delete(v);
+    /* Available stays within +-10^9 (REST's adjust refuses the same):
+     * each delta is in range, their sum on one level is not. */
+    v = ms_gql(&s, "2026-10",
+               "mutation { inventoryAdjustQuantities(input: { name: \"available\", reason: \"received\","
+               " changes: [{delta: 600000000, inventoryItemId: \"" ITEM1 "\", locationId: \"" LOC "\","
+               " changeFromQuantity: null}, {delta: 600000000, inventoryItemId: \"" ITEM1 "\", locationId:"
+               " \"" LOC "\", changeFromQuantity: null}]})"
+               " @idempotent(key: \"adj-3\") { inventoryAdjustmentGroup { id } userErrors { field code } } }",
+               NULL, 200);
+    EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.inventoryAdjustQuantities.userErrors")), 1);
+    EXPECT_EQ_STR(jstring(v, "data.inventoryAdjustQuantities.userErrors[0].code"), "INVALID_QUANTITY_TOO_HIGH");
+    EXPECT_EQ_STR(jstring(v, "data.inventoryAdjustQuantities.userErrors[0].field[2]"), "1");
+    EXPECT_TRUE(cJSON_IsNull(jp(v, "data.inventoryAdjustQuantities.inventoryAdjustmentGroup")));
+    cJSON_Delete(v);
     EXPECT_EQ_INT(available_of(&s, "DEMO-001"), 97);
     e2e_stop(&s);
 }
