@@ -73,7 +73,10 @@ CIN7_PURE := mocks/cin7/config.c mocks/cin7/qty.c mocks/cin7/lines.c
 MOCKS_REST := $(MOCK_COMMON) \
               $(filter-out mocks/cin7/main.c $(CIN7_PURE),$(sort $(wildcard mocks/cin7/*.c))) \
               $(filter-out mocks/shopify/main.c $(SHOPIFY_PURE),$(sort $(wildcard mocks/shopify/*.c)))
-TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(ENGINE_CORE) $(SYNCD_PARTS) $(SYNCD_REST) $(HARNESS_PARTS) \
+# An in-process mock-shopify world for the fuzz targets and tests that run
+# its GraphQL without HTTP.
+FUZZ_HELPERS := tests/fuzz/shopify_rig.c
+TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(FUZZ_HELPERS) $(ENGINE_CORE) $(SYNCD_PARTS) $(SYNCD_REST) $(HARNESS_PARTS) \
              $(SHOPIFY_PURE) $(CIN7_PURE) $(MOCKS_REST) \
              $(sort $(wildcard tests/unit/*.c tests/e2e/*.c tests/fuzz/fuzz_*.c))
 SELFTEST_SRCS := tests/runner.c tests/selftest/selftest.c
@@ -151,7 +154,7 @@ $(BUILD)/fuzz/%.o: %.c
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 FUZZ_LINK   := $(LIB_SRCS) $(ENGINE_CORE) $(SYNCD_PARTS) $(SYNCD_REST) $(HARNESS_PARTS) \
-               $(SHOPIFY_PURE) $(CIN7_PURE) $(MOCKS_REST) $(FUZZ_SRCS)
+               $(SHOPIFY_PURE) $(CIN7_PURE) $(MOCKS_REST) $(FUZZ_HELPERS) $(FUZZ_SRCS)
 # Kept between builds: each target's binary links the same objects.
 .SECONDARY: $(call fuzz_obj,$(FUZZ_LINK))
 $(BUILD)/fuzz/fuzz-%: $(call fuzz_obj,$(FUZZ_LINK)) tests/fuzz/libfuzzer_main.c

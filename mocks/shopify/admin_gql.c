@@ -1567,6 +1567,23 @@ typedef struct {
     const char *ledger;
 } mitem;
 
+/* An adjustment may not take available beyond +-10^9, which REST's adjust
+ * and every set keep to: each entry's result, with the entries before it
+ * on the same level added first, as they are applied in order. */
+static void check_adjust_range(mresult *m, const char *list, const mitem *mi, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int64_t after = mi[k].v->available[mi[k].loc] + mi[k].value;
+        for (size_t j = 0; j < k; j++)
+            if (mi[j].v == mi[k].v && mi[j].loc == mi[k].loc)
+                after += mi[j].value;
+        if (after > 1000000000 || after < -1000000000)
+            list_error(m, list, after > 0 ? "INVALID_QUANTITY_TOO_HIGH" : "INVALID_QUANTITY_TOO_LOW",
+                       "The adjustment would take the quantity beyond 1,000,000,000 either way.",
+                       (int)k, "delta");
+    }
+}
+
 /* Checks one mutation's input and applies it when every entry is valid.
  * set: inventorySetQuantities, else inventoryAdjustQuantities. Returns -1
  * with a GraphQL error already reported for input the schema refuses. */
@@ -1764,6 +1781,8 @@ static int run_inventory_mutation(ctx *c, const gql_selection *f, const cJSON *i
             }
         }
     }
+    if (!set && cJSON_GetArraySize(m->user_errors) == 0)
+        check_adjust_range(m, list, mi, n);
     if (cJSON_GetArraySize(m->user_errors) > 0)
         goto out;
     /* All valid: apply every entry. */
@@ -1823,7 +1842,8 @@ static cJSON *resolve_mutation(ctx *c, const gql_selection *f)
         if (world_idem_get(c->s, key, &stored_params, &stored)) {
             if (strcmp(stored_params, params) == 0) {
                 mresult_load(stored, &m);
-                counters_add(mockd_counters(c->g->m), "graphql idempotent replays", 1);
+                if (c->g->m) /* agql_execute's callers may have no mock around it */
+                    counters_add(mockd_counters(c->g->m), "graphql idempotent replays", 1);
             } else {
                 m.user_errors = cJSON_CreateArray();
                 list_error(&m, NULL, "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
@@ -1900,12 +1920,32 @@ static void add_cost(cJSON *root, double requested, int has_actual, double actua
     cJSON_AddNumberToObject(ts, "restoreRate", st->restore);
 }
 
-static void reply_errors(httpd_req *r, int status, ctx *c, double requested, int has_actual,
-                         const limiter_gql_status *st)
+/* {"errors": [...]}: the answer when nothing ran; takes c's errors. */
+static cJSON *errors_doc(ctx *c)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddItemToObject(root, "errors", c->errors);
     c->errors = NULL;
+    return root;
+}
+
+/* {"errors"?: [...], "data": ...}: the answer when the operation ran;
+ * takes c's errors and data (NULL: null). */
+static cJSON *result_doc(ctx *c, cJSON *data)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (cJSON_GetArraySize(c->errors) > 0) {
+        cJSON_AddItemToObject(root, "errors", c->errors);
+        c->errors = NULL;
+    }
+    cJSON_AddItemToObject(root, "data", data ? data : cJSON_CreateNull());
+    return root;
+}
+
+static void reply_errors(httpd_req *r, int status, ctx *c, double requested, int has_actual,
+                         const limiter_gql_status *st)
+{
+    cJSON *root = errors_doc(c);
     add_cost(root, requested, has_actual, 0, st);
     httpd_reply_json(r, status, root);
     cJSON_Delete(root);
@@ -1934,15 +1974,159 @@ static int effective_vars(ctx *c, const gql_operation *op, const cJSON *given)
     return cJSON_GetArraySize(c->errors) ? -1 : 0;
 }
 
+/* @idempotent where the request's version has it, and on the mutations
+ * that require it from 2026-04 on; GraphQL errors in c otherwise. */
+static void check_idempotent(ctx *c, const gql_operation *op)
+{
+    field_list fl = {0};
+    collect(c, "Mutation", &op->sel, &fl, 0, 0);
+    for (size_t i = 0; i < fl.n; i++) {
+        const gql_selection *f = fl.items[i];
+        if (strcmp(f->name, "__typename") == 0)
+            continue;
+        int has = gql_directive_find(f->dirs, f->n_dirs, "idempotent") != NULL;
+        if (has && !ag_version_at_least(c->version, "2026-01"))
+            ag_error(c, f->line, f->col, "undefinedDirective",
+                     "Directive @idempotent is not defined in API version %s", c->version);
+        if (!has && idempotency_required(f->name) && ag_version_at_least(c->version, "2026-04"))
+            ag_error(c, f->line, f->col, "IDEMPOTENCY_KEY_REQUIRED",
+                     "The @idempotent(key:) directive is required on %s from API version "
+                     "2026-04 on",
+                     f->name);
+    }
+    free(fl.items);
+}
+
+/* Everything before the bucket is asked: the variables' shape, the
+ * document, the operation, its variables, its requested cost (into
+ * *requested), the @idempotent rules and the single-query maximum
+ * (max_cost). Returns the operation (in *doc, which the caller frees), or
+ * NULL with GraphQL errors in c; *requested stays 0 unless the maximum
+ * refused it. */
+static const gql_operation *prepare(ctx *c, const char *query, size_t len, const cJSON *vars,
+                                    const char *opname, double max_cost, gql_doc **doc,
+                                    double *requested)
+{
+    *requested = 0;
+    if (vars && !cJSON_IsNull(vars) && !cJSON_IsObject(vars)) {
+        ag_error(c, 0, 0, "INVALID_VARIABLES", "variables must be a JSON object");
+        return NULL;
+    }
+    gql_error pe;
+    if (gql_parse(query, len, doc, &pe) != 0) {
+        ag_error(c, pe.line, pe.col, NULL, "%s", pe.msg);
+        return NULL;
+    }
+    c->doc = *doc;
+    const gql_operation *op = gql_operation_pick(*doc, opname, &pe);
+    if (!op) {
+        ag_error(c, 0, 0, NULL, "%s", pe.msg);
+        return NULL;
+    }
+    if (op->kind == GQL_SUBSCRIPTION) {
+        ag_error(c, op->line, op->col, NULL,
+                 "Subscriptions are not supported by the Admin API (use webhooks)");
+        return NULL;
+    }
+    if (effective_vars(c, op, vars) != 0)
+        return NULL;
+    double cost = cost_selset(c, op->kind == GQL_MUTATION ? "Mutation" : "QueryRoot", &op->sel, 1);
+    if (!(cost < 1e15))
+        cost = 1e15;
+    c->visits = 0; /* the budget applies to each pass */
+    if (op->kind == GQL_MUTATION)
+        check_idempotent(c, op);
+    if (cJSON_GetArraySize(c->errors) > 0)
+        return NULL;
+    if (cost > max_cost) {
+        cJSON *e = cJSON_CreateObject();
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "Query cost is %.0f, which exceeds the single query max cost limit (%.0f).", cost,
+                 max_cost);
+        cJSON_AddStringToObject(e, "message", msg);
+        cJSON *x = cJSON_AddObjectToObject(e, "extensions");
+        cJSON_AddStringToObject(x, "code", "MAX_COST_EXCEEDED");
+        cJSON_AddNumberToObject(x, "cost", cost);
+        cJSON_AddNumberToObject(x, "maxCost", max_cost);
+        cJSON_AddItemToArray(c->errors, e);
+        *requested = cost;
+        return NULL;
+    }
+    *requested = cost;
+    return op;
+}
+
+/* Runs the operation against c->s (NULL: data null); world lock held. */
+static cJSON *resolve_root(ctx *c, const gql_operation *op)
+{
+    if (!c->s)
+        return NULL;
+    ref root = {.type = op->kind == GQL_MUTATION ? "Mutation" : "QueryRoot"};
+    return ag_resolve_object(c, &root, &op->sel);
+}
+
+static void ctx_init(ctx *c, agql *g)
+{
+    memset(c, 0, sizeof *c);
+    c->g = g;
+    c->w = g->w;
+    c->errors = cJSON_CreateArray();
+    c->garbage = cJSON_CreateArray();
+    c->path = cJSON_CreateArray();
+}
+
+static void ctx_done(ctx *c)
+{
+    cJSON_Delete(c->vars);
+    cJSON_Delete(c->errors);
+    cJSON_Delete(c->garbage);
+    cJSON_Delete(c->path);
+}
+
+/* The shop a domain names (NULL or "": the first one); world lock held. */
+static ws_shop *shop_named(world *w, const char *domain)
+{
+    return domain && *domain ? world_shop_by_domain(w, domain) : world_shop_at(w, 0);
+}
+
+cJSON *agql_execute(agql *g, const char *shop_domain, const char *version, const char *query,
+                    size_t len, const cJSON *vars, const char *opname)
+{
+    world_lock(g->w);
+    ws_shop *s0 = shop_named(g->w, shop_domain);
+    double max_cost = s0 ? s0->limits.gql_max_cost : 0;
+    world_unlock(g->w);
+    if (!s0)
+        return NULL;
+    ctx c;
+    ctx_init(&c, g);
+    snprintf(c.version, sizeof c.version, "%s", version);
+    gql_doc *doc = NULL;
+    double requested;
+    const gql_operation *op = prepare(&c, query, len, vars, opname, max_cost, &doc, &requested);
+    cJSON *root;
+    if (!op) {
+        root = errors_doc(&c);
+    } else {
+        world_lock(g->w);
+        c.s = shop_named(g->w, shop_domain);
+        cJSON *data = resolve_root(&c, op);
+        world_unlock(g->w);
+        root = result_doc(&c, data);
+    }
+    gql_doc_free(doc);
+    ctx_done(&c);
+    return root;
+}
+
 void agql_handle(httpd_req *r, void *ud)
 {
     agql *g = ud;
     counters *ctr = mockd_counters(g->m);
     counters_add(ctr, "graphql requests", 1);
-    ctx c = {.g = g, .w = g->w};
-    c.errors = cJSON_CreateArray();
-    c.garbage = cJSON_CreateArray();
-    c.path = cJSON_CreateArray();
+    ctx c;
+    ctx_init(&c, g);
     rest_version(g->w, r, c.version, sizeof c.version);
     c.token = httpd_header(r, "X-Shopify-Access-Token");
     c.host = httpd_header(r, "Host");
@@ -1994,78 +2178,13 @@ void agql_handle(httpd_req *r, void *ud)
             cJSON_Delete(o);
             goto out;
         }
-        if (vars && !cJSON_IsNull(vars) && !cJSON_IsObject(vars)) {
-            ag_error(&c, 0, 0, "INVALID_VARIABLES", "variables must be a JSON object");
-            reply_errors(r, 200, &c, 0, 1, &st);
-            goto out;
-        }
         query = q->valuestring;
         query_len = strlen(query);
     }
-    gql_error pe;
-    if (gql_parse(query, query_len, &doc, &pe) != 0) {
-        ag_error(&c, pe.line, pe.col, NULL, "%s", pe.msg);
-        reply_errors(r, 200, &c, 0, 1, &st);
-        goto out;
-    }
-    c.doc = doc;
     const gql_operation *op =
-        gql_operation_pick(doc, cJSON_IsString(opname) ? opname->valuestring : NULL, &pe);
+        prepare(&c, query, query_len, vars, cJSON_IsString(opname) ? opname->valuestring : NULL,
+                lim.gql_max_cost, &doc, &requested);
     if (!op) {
-        ag_error(&c, 0, 0, NULL, "%s", pe.msg);
-        reply_errors(r, 200, &c, 0, 1, &st);
-        goto out;
-    }
-    if (op->kind == GQL_SUBSCRIPTION) {
-        ag_error(&c, op->line, op->col, NULL,
-                 "Subscriptions are not supported by the Admin API (use webhooks)");
-        reply_errors(r, 200, &c, 0, 1, &st);
-        goto out;
-    }
-    if (effective_vars(&c, op, vars) != 0) {
-        reply_errors(r, 200, &c, 0, 1, &st);
-        goto out;
-    }
-    const char *root_type = op->kind == GQL_MUTATION ? "Mutation" : "QueryRoot";
-    requested = cost_selset(&c, root_type, &op->sel, 1);
-    if (!(requested < 1e15))
-        requested = 1e15;
-    c.visits = 0; /* the budget applies to each pass */
-    if (op->kind == GQL_MUTATION) {
-        field_list fl = {0};
-        collect(&c, root_type, &op->sel, &fl, 0, 0);
-        for (size_t i = 0; i < fl.n; i++) {
-            const gql_selection *f = fl.items[i];
-            if (strcmp(f->name, "__typename") == 0)
-                continue;
-            int has = gql_directive_find(f->dirs, f->n_dirs, "idempotent") != NULL;
-            if (has && !ag_version_at_least(c.version, "2026-01"))
-                ag_error(&c, f->line, f->col, "undefinedDirective",
-                         "Directive @idempotent is not defined in API version %s", c.version);
-            if (!has && idempotency_required(f->name) && ag_version_at_least(c.version, "2026-04"))
-                ag_error(&c, f->line, f->col, "IDEMPOTENCY_KEY_REQUIRED",
-                         "The @idempotent(key:) directive is required on %s from API version "
-                         "2026-04 on",
-                         f->name);
-        }
-        free(fl.items);
-    }
-    if (cJSON_GetArraySize(c.errors) > 0) {
-        reply_errors(r, 200, &c, 0, 1, &st);
-        goto out;
-    }
-    if (requested > lim.gql_max_cost) {
-        cJSON *e = cJSON_CreateObject();
-        char msg[300];
-        snprintf(msg, sizeof msg,
-                 "Query cost is %.0f, which exceeds the single query max cost limit (%.0f).",
-                 requested, lim.gql_max_cost);
-        cJSON_AddStringToObject(e, "message", msg);
-        cJSON *x = cJSON_AddObjectToObject(e, "extensions");
-        cJSON_AddStringToObject(x, "code", "MAX_COST_EXCEEDED");
-        cJSON_AddNumberToObject(x, "cost", requested);
-        cJSON_AddNumberToObject(x, "maxCost", lim.gql_max_cost);
-        cJSON_AddItemToArray(c.errors, e);
         reply_errors(r, 200, &c, requested, 1, &st);
         goto out;
     }
@@ -2087,22 +2206,13 @@ void agql_handle(httpd_req *r, void *ud)
 
     world_lock(g->w);
     c.s = rest_shop(g->w, r);
-    cJSON *data = NULL;
-    if (c.s) {
-        ref root = {.type = root_type};
-        data = ag_resolve_object(&c, &root, &op->sel);
-    }
+    cJSON *data = resolve_root(&c, op);
     world_unlock(g->w);
     if (c.actual > requested)
         c.actual = requested;
     limiter_gql_refund(g->lim, shop, token, &lim, clock_now_ms(mockd_clock(g->m)),
                        requested - c.actual, &st);
-    cJSON *root = cJSON_CreateObject();
-    if (cJSON_GetArraySize(c.errors) > 0) {
-        cJSON_AddItemToObject(root, "errors", c.errors);
-        c.errors = NULL;
-    }
-    cJSON_AddItemToObject(root, "data", data ? data : cJSON_CreateNull());
+    cJSON *root = result_doc(&c, data);
     add_cost(root, requested, 1, c.actual, &st);
     httpd_reply_json(r, 200, root);
     cJSON_Delete(root);
@@ -2110,8 +2220,5 @@ out:
     free(shop);
     gql_doc_free(doc);
     cJSON_Delete(body);
-    cJSON_Delete(c.vars);
-    cJSON_Delete(c.errors);
-    cJSON_Delete(c.garbage);
-    cJSON_Delete(c.path);
+    ctx_done(&c);
 }

@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,33 @@ static int refuse(rest_body_err *e, int status, const char *field, const char *m
     e->field = field;
     snprintf(e->msg, sizeof e->msg, "%s", msg);
     return -1;
+}
+
+/* refuse() for a field whose name says which entry: written into the
+ * error's own buffer. */
+static int refuse_at(rest_body_err *e, const char *msg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int refuse_at(rest_body_err *e, const char *msg, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->field_buf, sizeof e->field_buf, fmt, ap);
+    va_end(ap);
+    return refuse(e, 422, e->field_buf, msg);
+}
+
+/* An optional string member: 0 with *out NULL when absent or null, -1
+ * (422 "must be a string") when it is something else. */
+static int opt_string(const cJSON *obj, const char *key, const char **out, rest_body_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = NULL;
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsString(v))
+        return refuse(e, 422, key, "must be a string");
+    *out = v->valuestring;
+    return 0;
 }
 
 static void not_found(httpd_req *req)
@@ -1248,6 +1276,24 @@ static void h_order(httpd_req *r, void *ud)
     reply_wrapped(r, 200, "order", j);
 }
 
+int rest_read_cancel(const cJSON *b, rest_cancel_in *in, rest_body_err *e)
+{
+    in->restock = 1;
+    in->reason = NULL;
+    const cJSON *rv = cJSON_GetObjectItemCaseSensitive(b, "restock");
+    if (rv && !cJSON_IsBool(rv))
+        return refuse(e, 422, "restock", "must be true or false");
+    if (rv)
+        in->restock = cJSON_IsTrue(rv);
+    const cJSON *reason = cJSON_GetObjectItemCaseSensitive(b, "reason");
+    static const char *const reasons[] = {"customer", "fraud", "inventory", "declined", "other",
+                                          NULL};
+    if (reason && (!cJSON_IsString(reason) || !one_of(reason->valuestring, reasons)))
+        return refuse(e, 422, "reason", "must be one of customer, fraud, inventory, declined, other");
+    in->reason = reason ? reason->valuestring : NULL;
+    return 0;
+}
+
 static void h_order_cancel(httpd_req *r, void *ud)
 {
     rest *rs = ud;
@@ -1256,20 +1302,10 @@ static void h_order_cancel(httpd_req *r, void *ud)
     cJSON *b = len ? body_object(r) : cJSON_CreateObject();
     if (!b)
         return;
-    int restock = 1;
-    const cJSON *rv = cJSON_GetObjectItemCaseSensitive(b, "restock");
-    if (rv && !cJSON_IsBool(rv)) {
-        field_error(r, 422, "restock", "must be true or false", 1);
-        cJSON_Delete(b);
-        return;
-    }
-    if (rv)
-        restock = cJSON_IsTrue(rv);
-    const cJSON *reason = cJSON_GetObjectItemCaseSensitive(b, "reason");
-    static const char *const reasons[] = {"customer", "fraud", "inventory", "declined", "other",
-                                          NULL};
-    if (reason && (!cJSON_IsString(reason) || !one_of(reason->valuestring, reasons))) {
-        field_error(r, 422, "reason", "must be one of customer, fraud, inventory, declined, other", 1);
+    rest_cancel_in in;
+    rest_body_err be;
+    if (rest_read_cancel(b, &in, &be) != 0) {
+        body_error(r, &be);
         cJSON_Delete(b);
         return;
     }
@@ -1278,7 +1314,7 @@ static void h_order_cancel(httpd_req *r, void *ud)
     if (o) {
         cJSON *out;
         json_err e;
-        if (world_cancel(rs->w, s, o, restock, reason ? reason->valuestring : NULL, &out, &e) != 0) {
+        if (world_cancel(rs->w, s, o, in.restock, in.reason, &out, &e) != 0) {
             world_unlock(rs->w);
             const char *m = strstr(e.msg, ": ");
             field_error(r, 422, "base", m ? m + 2 : e.msg, 1);
@@ -1320,20 +1356,6 @@ static void order_list(httpd_req *r, rest *rs, const char *key, order_items_fn a
 static void h_fulfillments(httpd_req *r, void *ud)
 {
     order_list(r, ud, "fulfillments", add_fulfillments);
-}
-
-static int opt_string(httpd_req *r, const cJSON *obj, const char *key, const char **out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    *out = NULL;
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsString(v)) {
-        field_error(r, 422, key, "must be a string", 1);
-        return -1;
-    }
-    *out = v->valuestring;
-    return 0;
 }
 
 /* The legacy POST orders/{id}/fulfillments.json was removed in 2022-07:
@@ -1396,33 +1418,38 @@ static void upper(const char *in, char *out, size_t n)
     out[i] = '\0';
 }
 
+int rest_read_hold(const cJSON *b, rest_hold_in *in, rest_body_err *e)
+{
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(b, "fulfillment_hold");
+    const char *reason;
+    in->reason[0] = '\0';
+    in->notes = in->handle = NULL;
+    if (!cJSON_IsObject(h))
+        return refuse(e, 400, "fulfillment_hold", "");
+    if (opt_string(h, "reason", &reason, e) != 0 || opt_string(h, "reason_notes", &in->notes, e) != 0 ||
+        opt_string(h, "handle", &in->handle, e) != 0)
+        return -1;
+    if (!reason)
+        return refuse(e, 422, "reason", "can't be blank");
+    upper(reason, in->reason, sizeof in->reason);
+    if (!world_hold_reason_ok(in->reason))
+        return refuse(e, 422, "reason",
+                      "must be one of awaiting_payment, awaiting_return_items, high_risk_of_fraud, "
+                      "incorrect_address, inventory_out_of_stock, "
+                      "online_store_post_purchase_cross_sell, other, unknown_delivery_date");
+    return 0;
+}
+
 static void h_forder_hold(httpd_req *r, void *ud)
 {
     rest *rs = ud;
     cJSON *b = body_object(r);
     if (!b)
         return;
-    const cJSON *h = cJSON_GetObjectItemCaseSensitive(b, "fulfillment_hold");
-    const char *reason = NULL, *notes = NULL, *handle = NULL;
-    if (!cJSON_IsObject(h)) {
-        missing_param(r, "fulfillment_hold");
-        goto out;
-    }
-    if (opt_string(r, h, "reason", &reason) != 0 || opt_string(r, h, "reason_notes", &notes) != 0 ||
-        opt_string(r, h, "handle", &handle) != 0)
-        goto out;
-    if (!reason) {
-        field_error(r, 422, "reason", "can't be blank", 1);
-        goto out;
-    }
-    char up[64];
-    upper(reason, up, sizeof up);
-    if (!world_hold_reason_ok(up)) {
-        field_error(r, 422, "reason",
-                    "must be one of awaiting_payment, awaiting_return_items, high_risk_of_fraud, "
-                    "incorrect_address, inventory_out_of_stock, "
-                    "online_store_post_purchase_cross_sell, other, unknown_delivery_date",
-                    1);
+    rest_hold_in in;
+    rest_body_err be;
+    if (rest_read_hold(b, &in, &be) != 0) {
+        body_error(r, &be);
         goto out;
     }
     ws_shop *s;
@@ -1431,7 +1458,7 @@ static void h_forder_hold(httpd_req *r, void *ud)
     if (!fo)
         goto out;
     world_fo_err err;
-    if (!world_fo_hold(rs->w, s, o, fo, up, notes, handle, &err)) {
+    if (!world_fo_hold(rs->w, s, o, fo, in.reason, in.notes, in.handle, &err)) {
         world_unlock(rs->w);
         fo_error(r, &err);
         goto out;
@@ -1459,42 +1486,92 @@ static void h_forder_release(httpd_req *r, void *ud)
 }
 
 /* One line_items_by_fulfillment_order entry into req (items allocated into
- * *items). Answers 422 naming the field and returns -1 when it is bad. */
-static int read_fo_entry(httpd_req *r, const cJSON *e, size_t k, world_fo_req *req,
-                         world_fo_item **items)
+ * *items); -1 with a 422 naming the entry, or its line item, when bad. */
+static int read_fo_entry(const cJSON *e, size_t k, world_fo_req *req, world_fo_item **items,
+                         rest_body_err *err)
 {
-    char field[96];
-    snprintf(field, sizeof field, "line_items_by_fulfillment_order[%zu]", k);
     int64_t id;
     if (!cJSON_IsObject(e) ||
-        json_int(cJSON_GetObjectItemCaseSensitive(e, "fulfillment_order_id"), &id) != 0) {
-        field_error(r, 422, field, "needs an integer fulfillment_order_id", 1);
-        return -1;
-    }
+        json_int(cJSON_GetObjectItemCaseSensitive(e, "fulfillment_order_id"), &id) != 0)
+        return refuse_at(err, "needs an integer fulfillment_order_id",
+                         "line_items_by_fulfillment_order[%zu]", k);
     req->fo_id = id;
     const cJSON *li = cJSON_GetObjectItemCaseSensitive(e, "fulfillment_order_line_items");
     if (!li || cJSON_IsNull(li))
         return 0;
-    if (!cJSON_IsArray(li) || cJSON_GetArraySize(li) > 250) {
-        field_error(r, 422, field, "fulfillment_order_line_items must be an array of at most 250", 1);
-        return -1;
-    }
+    if (!cJSON_IsArray(li) || cJSON_GetArraySize(li) > 250)
+        return refuse_at(err, "fulfillment_order_line_items must be an array of at most 250",
+                         "line_items_by_fulfillment_order[%zu]", k);
     *items = xcalloc((size_t)cJSON_GetArraySize(li) + 1, sizeof **items);
+    req->items = *items;
     const cJSON *it;
     cJSON_ArrayForEach(it, li)
     {
         world_fo_item *x = &(*items)[req->n_items];
         if (!cJSON_IsObject(it) || json_int(cJSON_GetObjectItemCaseSensitive(it, "id"), &x->id) != 0 ||
-            json_int(cJSON_GetObjectItemCaseSensitive(it, "quantity"), &x->qty) != 0) {
-            snprintf(field, sizeof field,
-                     "line_items_by_fulfillment_order[%zu].fulfillment_order_line_items[%zu]", k,
-                     req->n_items);
-            field_error(r, 422, field, "needs an integer id and quantity", 1);
-            return -1;
-        }
+            json_int(cJSON_GetObjectItemCaseSensitive(it, "quantity"), &x->qty) != 0)
+            return refuse_at(err, "needs an integer id and quantity",
+                             "line_items_by_fulfillment_order[%zu].fulfillment_order_line_items[%zu]",
+                             k, req->n_items);
         req->n_items++;
     }
-    req->items = *items;
+    return 0;
+}
+
+/* tracking_info (optional): number, company and url, each an optional
+ * string; notify_customer an optional boolean. */
+static int read_tracking(const cJSON *f, world_tracking *t, rest_body_err *e)
+{
+    const cJSON *ti = cJSON_GetObjectItemCaseSensitive(f, "tracking_info");
+    if (ti && !cJSON_IsNull(ti)) {
+        if (!cJSON_IsObject(ti))
+            return refuse(e, 422, "tracking_info", "must be an object");
+        if (opt_string(ti, "number", &t->number, e) != 0 ||
+            opt_string(ti, "company", &t->company, e) != 0 || opt_string(ti, "url", &t->url, e) != 0)
+            return -1;
+    }
+    const cJSON *nc = cJSON_GetObjectItemCaseSensitive(f, "notify_customer");
+    if (nc && !cJSON_IsNull(nc) && !cJSON_IsBool(nc))
+        return refuse(e, 422, "notify_customer", "must be true or false");
+    t->notify_customer = cJSON_IsTrue(nc);
+    return 0;
+}
+
+void rest_fulfillment_in_free(rest_fulfillment_in *in)
+{
+    for (size_t i = 0; in->items && i < in->n; i++)
+        free(in->items[i]);
+    free(in->items);
+    free(in->reqs);
+    memset(in, 0, sizeof *in);
+}
+
+int rest_read_fulfillment(const cJSON *b, rest_fulfillment_in *in, rest_body_err *e)
+{
+    memset(in, 0, sizeof *in);
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(b, "fulfillment");
+    if (!cJSON_IsObject(f))
+        return refuse(e, 400, "fulfillment", "");
+    const cJSON *lbf = cJSON_GetObjectItemCaseSensitive(f, "line_items_by_fulfillment_order");
+    if (!cJSON_IsArray(lbf) || cJSON_GetArraySize(lbf) == 0 || cJSON_GetArraySize(lbf) > 250)
+        return refuse(e, 422, "line_items_by_fulfillment_order",
+                      "must be an array of 1 to 250 fulfillment orders");
+    if (read_tracking(f, &in->tracking, e) != 0)
+        return -1;
+    size_t cnt = (size_t)cJSON_GetArraySize(lbf);
+    in->reqs = xcalloc(cnt, sizeof *in->reqs);
+    in->items = xcalloc(cnt, sizeof *in->items);
+    in->n = cnt; /* every slot freed on a refusal: unread ones are NULL */
+    size_t k = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, lbf)
+    {
+        if (read_fo_entry(x, k, &in->reqs[k], &in->items[k], e) != 0) {
+            rest_fulfillment_in_free(in);
+            return -1;
+        }
+        k++;
+    }
     return 0;
 }
 
@@ -1504,53 +1581,18 @@ static void h_fulfillments_create(httpd_req *r, void *ud)
     cJSON *b = body_object(r);
     if (!b)
         return;
-    world_fo_req *reqs = NULL;
-    world_fo_item **items = NULL;
-    size_t n = 0, cnt = 0;
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(b, "fulfillment");
-    if (!cJSON_IsObject(f)) {
-        missing_param(r, "fulfillment");
+    rest_fulfillment_in in;
+    rest_body_err be;
+    if (rest_read_fulfillment(b, &in, &be) != 0) {
+        body_error(r, &be);
         goto out;
-    }
-    const cJSON *lbf = cJSON_GetObjectItemCaseSensitive(f, "line_items_by_fulfillment_order");
-    if (!cJSON_IsArray(lbf) || cJSON_GetArraySize(lbf) == 0 || cJSON_GetArraySize(lbf) > 250) {
-        field_error(r, 422, "line_items_by_fulfillment_order",
-                    "must be an array of 1 to 250 fulfillment orders", 1);
-        goto out;
-    }
-    const cJSON *ti = cJSON_GetObjectItemCaseSensitive(f, "tracking_info");
-    world_tracking t = {0};
-    if (ti && !cJSON_IsNull(ti)) {
-        if (!cJSON_IsObject(ti)) {
-            field_error(r, 422, "tracking_info", "must be an object", 1);
-            goto out;
-        }
-        if (opt_string(r, ti, "number", &t.number) != 0 ||
-            opt_string(r, ti, "company", &t.company) != 0 || opt_string(r, ti, "url", &t.url) != 0)
-            goto out;
-    }
-    const cJSON *nc = cJSON_GetObjectItemCaseSensitive(f, "notify_customer");
-    if (nc && !cJSON_IsNull(nc) && !cJSON_IsBool(nc)) {
-        field_error(r, 422, "notify_customer", "must be true or false", 1);
-        goto out;
-    }
-    t.notify_customer = cJSON_IsTrue(nc);
-    cnt = (size_t)cJSON_GetArraySize(lbf);
-    reqs = xcalloc(cnt, sizeof *reqs);
-    items = xcalloc(cnt, sizeof *items);
-    const cJSON *e;
-    cJSON_ArrayForEach(e, lbf)
-    {
-        if (read_fo_entry(r, e, n, &reqs[n], &items[n]) != 0)
-            goto out;
-        n++;
     }
     ws_shop *s = begin(rs, r);
     if (!s)
         goto out;
     world_fo_err err;
     ws_order *o;
-    ws_fulfillment *ful = world_fulfill(rs->w, s, reqs, n, &t, &o, &err);
+    ws_fulfillment *ful = world_fulfill(rs->w, s, in.reqs, in.n, &in.tracking, &o, &err);
     if (!ful) {
         world_unlock(rs->w);
         fo_error(r, &err);
@@ -1558,10 +1600,7 @@ static void h_fulfillments_create(httpd_req *r, void *ud)
     }
     end_wrapped(rs, r, 201, "fulfillment", res_fulfillment(s, o, ful));
 out:
-    for (size_t i = 0; i < cnt; i++)
-        free(items[i]);
-    free(items);
-    free(reqs);
+    rest_fulfillment_in_free(&in);
     cJSON_Delete(b);
 }
 

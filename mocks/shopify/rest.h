@@ -53,10 +53,14 @@ const char *rest_status_message(int status);
 /* ---- the readers of request bodies (pure: the fuzz targets call them) ---- */
 
 /* A body's refusal as REST Admin words it: a parameter missing (status 400,
- * msg empty) or a field's error (422 and its message). */
+ * msg empty) or a field's error (422 and its message). A field named per
+ * entry ("line_items_by_fulfillment_order[3]") is written into field_buf,
+ * so field may point into the struct itself: read it in place, do not copy
+ * the struct. */
 typedef struct {
     int status;
-    const char *field; /* static or borrowed from the body */
+    const char *field; /* static, borrowed from the body, or field_buf */
+    char field_buf[128];
     char msg[300];
 } rest_body_err;
 /* POST webhooks.json: {"webhook": {"topic", "address", "format"?}}; the
@@ -70,5 +74,37 @@ typedef struct {
     int64_t value, location, item;
 } rest_level_in;
 int rest_read_level(const cJSON *b, int adjust, rest_level_in *in, rest_body_err *e);
+/* POST orders/{id}/cancel.json: "restock" a boolean (true when absent),
+ * "reason" one of customer, fraud, inventory, declined, other (NULL when
+ * absent; borrowed from b). */
+typedef struct {
+    int restock;
+    const char *reason;
+} rest_cancel_in;
+int rest_read_cancel(const cJSON *b, rest_cancel_in *in, rest_body_err *e);
+/* POST fulfillment_orders/{id}/hold.json: {"fulfillment_hold": {"reason",
+ * "reason_notes"?, "handle"?}}, the reason one of Shopify's hold reasons
+ * in lower case; kept upper-cased, as the world names them. notes and
+ * handle borrowed from b, NULL when absent. */
+typedef struct {
+    char reason[64];
+    const char *notes, *handle;
+} rest_hold_in;
+int rest_read_hold(const cJSON *b, rest_hold_in *in, rest_body_err *e);
+/* POST fulfillments.json: {"fulfillment": {"line_items_by_fulfillment_order":
+ * [1..250 of {"fulfillment_order_id", "fulfillment_order_line_items"?: [at
+ * most 250 of {"id", "quantity"}]}], "tracking_info"?: {"number", "company",
+ * "url"}, "notify_customer"?}}, ids and quantities integers (numbers or
+ * numeric strings). reqs and items are malloc'd (free with
+ * rest_fulfillment_in_free, which also clears a refused one); tracking
+ * strings borrowed from b. */
+typedef struct {
+    world_fo_req *reqs;
+    size_t n;
+    world_fo_item **items; /* per entry: the array its reqs[i].items points to, or NULL */
+    world_tracking tracking;
+} rest_fulfillment_in;
+int rest_read_fulfillment(const cJSON *b, rest_fulfillment_in *in, rest_body_err *e);
+void rest_fulfillment_in_free(rest_fulfillment_in *in); /* accepts a cleared one */
 
 #endif

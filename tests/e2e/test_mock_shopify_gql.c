@@ -1,10 +1,16 @@
 /* mock-shopify's Admin GraphQL endpoint over HTTP: reads of inventory
  * levels, calculated query cost and the cost bucket, THROTTLED, the single
  * query maximum, compare-and-set, idempotency keys, the semantics of API
- * versions before and from 2026-04, and errors naming what is wrong. */
+ * versions before and from 2026-04, and errors naming what is wrong; and
+ * agql_execute, the same executor without HTTP, answering as it does. */
 #include "mock_shopify_test.h"
 
+#include "../fuzz/shopify_rig.h"
+#include "json.h"
+#include "mem.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ITEM1 "gid://shopify/InventoryItem/47000000000001"
@@ -392,6 +398,20 @@ TEST(mock_shopify, graphql_adjust_and_user_errors)
     EXPECT_CONTAINS(text, "[\"input\",\"changes\",\"0\",\"inventoryItemId\"]");
     cJSON_free(text);
     cJSON_Delete(v);
+    /* Available stays within +-10^9 (REST's adjust refuses the same):
+     * each delta is in range, their sum on one level is not. */
+    v = ms_gql(&s, "2026-10",
+               "mutation { inventoryAdjustQuantities(input: { name: \"available\", reason: \"received\","
+               " changes: [{delta: 600000000, inventoryItemId: \"" ITEM1 "\", locationId: \"" LOC "\","
+               " changeFromQuantity: null}, {delta: 600000000, inventoryItemId: \"" ITEM1 "\", locationId:"
+               " \"" LOC "\", changeFromQuantity: null}]})"
+               " @idempotent(key: \"adj-3\") { inventoryAdjustmentGroup { id } userErrors { field code } } }",
+               NULL, 200);
+    EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.inventoryAdjustQuantities.userErrors")), 1);
+    EXPECT_EQ_STR(jstring(v, "data.inventoryAdjustQuantities.userErrors[0].code"), "INVALID_QUANTITY_TOO_HIGH");
+    EXPECT_EQ_STR(jstring(v, "data.inventoryAdjustQuantities.userErrors[0].field[2]"), "1");
+    EXPECT_TRUE(cJSON_IsNull(jp(v, "data.inventoryAdjustQuantities.inventoryAdjustmentGroup")));
+    cJSON_Delete(v);
     EXPECT_EQ_INT(available_of(&s, "DEMO-001"), 97);
     e2e_stop(&s);
 }
@@ -449,5 +469,70 @@ TEST(mock_shopify, graphql_errors_are_clear)
     EXPECT_TRUE(jp(v, "data.shop.id") != NULL);
     EXPECT_TRUE(cJSON_IsNull(jp(v, "data.inventoryItem")));
     cJSON_Delete(v);
+    e2e_stop(&s);
+}
+
+/* agql_execute (what the mutation fuzz target drives) answers as POST
+ * graphql.json does, extensions aside: the same world (the rig's config and
+ * order) and the same requests give the same bytes, applied, replayed,
+ * stale and refused alike, and leave the same levels. */
+TEST(mock_shopify, graphql_execute_answers_as_the_endpoint)
+{
+    e2e_server s;
+    e2e_start_config(&s, "mock-shopify", SHOPIFY_RIG_CONFIG, NULL);
+    cJSON_Delete(e2e_expect(&s, "POST", "/_mock/checkout", NULL, SHOPIFY_RIG_CHECKOUT, 200, 1));
+    shopify_rig rig;
+    shopify_rig_open(&rig);
+    const char *set =
+        "mutation Set($set: InventorySetQuantitiesInput!, $key: String!) {"
+        " inventorySetQuantities(input: $set) @idempotent(key: $key) {"
+        " inventoryAdjustmentGroup { reason referenceDocumentUri changes { name delta"
+        " quantityAfterChange item { id sku } location { id name } } }"
+        " userErrors { field message code } } }";
+    const char *read = "{ inventoryItem(id: \"gid://shopify/InventoryItem/47000000000002\") {"
+                       " inventoryLevels(first: 5) { nodes { location { name }"
+                       " quantities(names: [\"available\", \"committed\", \"on_hand\"]) { name quantity } } } } }";
+#define TEE_M_WEST(q, from)                                                                        \
+    "{\"set\":{\"name\":\"available\",\"reason\":\"correction\",\"referenceDocumentUri\":"             \
+    "\"logistics://rig/1\",\"quantities\":[{\"inventoryItemId\":"                                    \
+    "\"gid://shopify/InventoryItem/47000000000002\",\"locationId\":\"gid://shopify/Location/61000000002\"," \
+    "\"quantity\":" q ",\"changeFromQuantity\":" from "}]},\"key\":\"k1\"}"
+    static const struct {
+        const char *what, *vars;
+    } cases[] = {
+        {"applied", TEE_M_WEST("30", "25")},
+        {"replayed", TEE_M_WEST("30", "25")},
+        {"key reused", TEE_M_WEST("31", "30")},
+        {"stale", "{\"set\":{\"name\":\"available\",\"reason\":\"correction\",\"quantities\":[{"
+                  "\"inventoryItemId\":\"gid://shopify/InventoryItem/47000000000002\",\"locationId\":"
+                  "\"gid://shopify/Location/61000000002\",\"quantity\":1,\"changeFromQuantity\":25}]},"
+                  "\"key\":\"k2\"}"},
+        {"refused", "{\"set\":{\"name\":\"available\",\"reason\":\"correction\"},\"key\":\"k3\"}"},
+        {"no variables", NULL},
+    };
+#undef TEE_M_WEST
+    for (size_t i = 0; i <= sizeof cases / sizeof cases[0]; i++) {
+        int last = i == sizeof cases / sizeof cases[0]; /* then the levels both left */
+        const char *q = last ? read : set, *vars = last ? NULL : cases[i].vars;
+        cJSON *http = ms_gql(&s, "2026-10", q, vars, 200);
+        cJSON_DeleteItemFromObjectCaseSensitive(http, "extensions");
+        cJSON *v = vars ? json_parse(vars, strlen(vars), NULL) : NULL;
+        cJSON *direct = agql_execute(rig.g, NULL, "2026-10", q, strlen(q), v, NULL);
+        /* Each named, so a failure says which case it was. */
+        char *ta = json_print(http), *tb = json_print(direct);
+        const char *what = last ? "levels" : cases[i].what;
+        char *a = xasprintf("%s: %s", what, ta), *b = xasprintf("%s: %s", what, tb);
+        EXPECT_EQ_STR(b, a);
+        free(ta);
+        free(tb);
+        free(a);
+        free(b);
+        cJSON_Delete(v);
+        cJSON_Delete(direct);
+        cJSON_Delete(http);
+    }
+    EXPECT_TRUE(agql_execute(rig.g, "nope.myshopify.com", "2026-10", read, strlen(read), NULL,
+                             NULL) == NULL);
+    shopify_rig_close(&rig);
     e2e_stop(&s);
 }

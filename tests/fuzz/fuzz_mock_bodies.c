@@ -1,9 +1,10 @@
 /* Fuzz targets for the mocks' readers of request bodies beyond configs,
  * seeds and order lines: mock-cin7's sale, purchase and webhook documents
  * (mocks/cin7/api.c) and its /_mock/ control bodies, channel-sale and
- * adjust (mocks/cin7/control.c); mock-shopify's REST webhook subscriptions
- * and inventory level writes (mocks/shopify/rest.c). Any bytes must be
- * read whole or refused naming what is wrong, never crash or leak. */
+ * adjust (mocks/cin7/control.c); mock-shopify's REST webhook subscriptions,
+ * inventory level writes, order cancels, fulfillment order holds and
+ * fulfillments (mocks/shopify/rest.c). Any bytes must be read whole or
+ * refused naming what is wrong, never crash or leak. */
 #include "fuzz.h"
 
 #include "../../mocks/cin7/api.h"
@@ -84,6 +85,17 @@ static void rest_refused(const rest_body_err *e)
         abort();
 }
 
+static const char *const CANCEL_REASONS[] = {"customer", "fraud", "inventory", "declined", "other",
+                                             NULL};
+
+static int one_of(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(s, *list) == 0)
+            return 1;
+    return 0;
+}
+
 FUZZ_TARGET(mock_shopify_rest)
 {
     cJSON *v = json_parse((const char *)data, size, NULL);
@@ -105,5 +117,29 @@ FUZZ_TARGET(mock_shopify_rest)
         else if (in.value < -1000000000 || in.value > 1000000000)
             abort();
     }
+    rest_cancel_in cancel;
+    if (rest_read_cancel(v, &cancel, &e) != 0)
+        rest_refused(&e);
+    else if ((cancel.restock != 0 && cancel.restock != 1) ||
+             (cancel.reason && !one_of(cancel.reason, CANCEL_REASONS)))
+        abort();
+    rest_hold_in hold;
+    if (rest_read_hold(v, &hold, &e) != 0)
+        rest_refused(&e);
+    else if (!world_hold_reason_ok(hold.reason))
+        abort();
+    rest_fulfillment_in ful;
+    if (rest_read_fulfillment(v, &ful, &e) != 0) {
+        rest_refused(&e);
+        if (ful.reqs || ful.items || ful.n)
+            abort(); /* a refusal keeps nothing */
+    } else {
+        if (ful.n < 1 || ful.n > 250 || (ful.tracking.notify_customer & ~1))
+            abort();
+        for (size_t i = 0; i < ful.n; i++)
+            if (ful.reqs[i].n_items > 250 || (ful.reqs[i].n_items && ful.reqs[i].items != ful.items[i]))
+                abort();
+    }
+    rest_fulfillment_in_free(&ful);
     cJSON_Delete(v);
 }
