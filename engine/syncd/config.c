@@ -462,7 +462,7 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         "alert_url", "time_scale", "clock_origin", "seed", "mode", "poll_interval", "lease",
         "coalesce_window", "snapshot_max_age", "webhook_margin", "register_webhooks", "retry",
         "http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
-        "replenishment", "fulfillments", "intake", NULL};
+        "replenishment", "fulfillments", "move_backorders", "intake", NULL};
     static const char *const retry_keys[] = {"max_attempts", "base", "cap", NULL};
     if (json_only_keys(root, "$", keys, e))
         return -1;
@@ -533,7 +533,9 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         read_replenishment(root, c, e))
         return -1;
     c->fulfillments = 1;
-    if (json_get_bool(root, "$", "fulfillments", JSON_OPTIONAL, &c->fulfillments, e))
+    c->move_backorders = 1;
+    if (json_get_bool(root, "$", "fulfillments", JSON_OPTIONAL, &c->fulfillments, e) ||
+        json_get_bool(root, "$", "move_backorders", JSON_OPTIONAL, &c->move_backorders, e))
         return -1;
     for (size_t s = 0; s < c->n_shops; s++)
         for (size_t l = 0; l < c->shops[s].n_locations; l++)
@@ -675,6 +677,8 @@ cJSON *config_to_json(const syncd_config *c)
     cJSON_AddNumberToObject(o, "coalesce_window", (double)c->coalesce_ms);
     cJSON_AddNumberToObject(o, "time_scale", c->time_scale);
     cJSON_AddNumberToObject(o, "seed", (double)c->seed);
+    cJSON_AddBoolToObject(o, "fulfillments", c->fulfillments);
+    cJSON_AddBoolToObject(o, "move_backorders", c->move_backorders);
     cJSON *in = cJSON_AddObjectToObject(o, "intake");
     cJSON_AddNumberToObject(in, "request_deadline_real_ms", (double)c->request_deadline_real_ms);
     cJSON_AddNumberToObject(in, "max_connections", c->max_connections);

@@ -111,6 +111,7 @@ typedef struct {
     size_t n_pack;
     /* order status back to Shopify */
     int fulfillments;
+    int move_backorders;  /* move a backordered sale to a location that can fill it */
     /* SKU mapping: explicit pairs, then identity for SKUs Cin7 knows */
     char **map_shopify, **map_cin7;
     size_t n_map;

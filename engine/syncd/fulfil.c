@@ -8,6 +8,7 @@
  * shipments carried, with their tracking number and carrier.
  */
 #include "fulfil.h"
+#include "move.h"
 #include "xwrite.h"
 
 #include "c7event.h"
@@ -134,7 +135,8 @@ void fulfil_sale_read(const cJSON *v, fulfil_sale_info *s)
 
 /* GET sale?ID: the sale as it is now. Returns 0, or -1 with *h saying what
  * becomes of the event. */
-static int read_sale(syncd *sd, const char *sale_id, int prio, fulfil_sale_info *s, handled *h)
+static int read_sale(syncd *sd, const char *sale_id, int prio, fulfil_sale_info *s, handled *h,
+                     cJSON **keep)
 {
     sbuf path = SBUF_INIT;
     sbuf_puts(&path, "sale?ID=");
@@ -150,7 +152,10 @@ static int read_sale(syncd *sd, const char *sale_id, int prio, fulfil_sale_info 
     }
     outbound_done(&o);
     fulfil_sale_read(doc, s);
-    cJSON_Delete(doc);
+    if (keep)
+        *keep = doc;
+    else
+        cJSON_Delete(doc);
     return 0;
 }
 
@@ -396,7 +401,7 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     /* Cin7's events are thin: the sale as it is now tells what shipped. */
     fulfil_sale_info s;
     handled h = handled_done();
-    if (read_sale(sd, sale_id, PRIO_NORMAL, &s, &h) != 0)
+    if (read_sale(sd, sale_id, PRIO_NORMAL, &s, &h, NULL) != 0)
         return h;
     int64_t *ship = NULL;
     char order[64];
@@ -450,11 +455,12 @@ handled fulfil_backordered(syncd *sd, const store_event *ev)
     char id[C7EVENT_ID_LEN], why[300];
     if (c7event_sale_id(ev->body, ev->body_len, id, why, sizeof why) != 0)
         return handled_dead("sale notification refused: %s", why);
-    /* Only logged: read at bulk priority, behind orders and stock. */
+    /* Read at normal priority: a sale that another location can fill is
+     * moved there (move.c) before the shopper waits for a restock. */
     fulfil_sale_info s;
     handled h = handled_done();
-    int rc = read_sale(sd, id, PRIO_BULK, &s, &h);
-    if (rc != 0)
+    cJSON *doc = NULL;
+    if (read_sale(sd, id, PRIO_NORMAL, &s, &h, &doc) != 0)
         return h;
     if (fulfil_shop_of(sd, s.external) >= 0) {
         sbuf what = SBUF_INIT;
@@ -472,7 +478,9 @@ handled fulfil_backordered(syncd *sd, const store_event *ev)
                   s.location ? s.location : "?", units ? sbuf_str(&what) : "no units");
         store_audit(sd->st, ev->id, now, "backordered", units ? sbuf_str(&what) : "");
         sbuf_free(&what);
+        h = move_backordered(sd, ev, doc, &s);
     }
+    cJSON_Delete(doc);
     fulfil_sale_info_free(&s);
-    return handled_done();
+    return h;
 }

@@ -22,15 +22,16 @@ static const struct {
 };
 
 /* Cin7 webhook types syncd acts on, and how urgently: stock first (it is
- * what oversells), shipments after (a fulfillment minutes late costs
- * nothing), backorders last (logged only). */
+ * what oversells), then backorders (a sale another warehouse can fill is
+ * moved there before the shopper waits) and shipments (a fulfillment
+ * minutes late costs nothing). */
 static const struct {
     const char *type;
     int priority;
 } cin7_types[] = {
     {"Stock/AvailableStockLevelChanged", 2},
     {"Sale/ShipmentAuthorised", 1},
-    {"Sale/Backordered", 0},
+    {"Sale/Backordered", 1},
 };
 
 static void count(syncd *sd, const char *source, const char *result)
@@ -237,8 +238,11 @@ static void on_cin7(httpd_req *r, void *ud)
             priority = cin7_types[i].priority;
         }
     cJSON_Delete(v); /* type now points into cin7_types, or is not used */
-    /* Shipments matter only when fulfillments go back to Shopify. */
-    if (priority < 0 || (priority < 2 && !sd->cfg.fulfillments)) {
+    /* Shipments matter only when fulfillments go back to Shopify;
+     * backorders then, or when backordered sales are moved. */
+    int wanted = priority == 2 || sd->cfg.fulfillments ||
+                 (sd->cfg.move_backorders && strcmp(type, "Sale/Backordered") == 0);
+    if (priority < 0 || !wanted) {
         count(sd, "cin7", "ignored");
         httpd_reply_json_text(r, 200, "{\"ok\":true,\"ignored\":true}");
         return;

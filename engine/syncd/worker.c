@@ -80,13 +80,13 @@ static int register_webhooks(syncd *sd)
     if (!ok)
         return -1;
 
-    /* Cin7: stock changes; shipments and backorders when fulfillments are
-     * sent back to Shopify. */
+    /* Cin7: stock changes; shipments when fulfillments are sent back to
+     * Shopify; backorders then or when backordered sales are moved. */
     const char *types[3] = {"Stock/AvailableStockLevelChanged", NULL, NULL};
-    if (sd->cfg.fulfillments) {
+    if (sd->cfg.fulfillments)
         types[1] = "Sale/ShipmentAuthorised";
+    if (sd->cfg.fulfillments || sd->cfg.move_backorders)
         types[2] = "Sale/Backordered";
-    }
     cJSON *list = NULL;
     outcome o;
     cin7_webhooks(sd->c7, &list, &o);

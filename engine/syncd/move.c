@@ -1,0 +1,311 @@
+/* Moving a backordered sale; see move.h. */
+#include "move.h"
+
+#include "handlers.h"
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "route.h"
+#include "routecfg.h"
+#include "sbuf.h"
+#include "xwrite.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One move as its steps see it. */
+typedef struct {
+    syncd *sd;
+    const store_event *ev;
+    const fulfil_sale_info *s;
+    long shop;
+    char order[64];
+    const cJSON *address;    /* the sale's ShippingAddress (may be NULL) */
+    cJSON *plan;             /* the order's routing plan */
+    const cJSON *group;      /* the plan group the sale ships */
+    char base[300];          /* that group's first ExternalID */
+    int moves;               /* how many times the sale was moved already */
+} move_job;
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The plan group whose sale s is: its ExternalID is the group's, or the
+ * group's followed by move suffixes ("~m1", "~m1~m2"...). */
+static int find_group(move_job *m)
+{
+    const char *shop = m->sd->cfg.shops[m->shop].domain;
+    const cJSON *g;
+    cJSON_ArrayForEach(g, m->plan)
+    {
+        orders_group_ext(shop, m->order, m->plan, g, m->base, sizeof m->base);
+        size_t k = strlen(m->base);
+        const char *rest = m->s->external + k;
+        if (strncmp(m->s->external, m->base, k) != 0 || (*rest && strncmp(rest, "~m", 2) != 0))
+            continue;
+        m->group = g;
+        for (const char *p = rest; (p = strstr(p, "~m")) != NULL; p += 2)
+            m->moves++;
+        return 0;
+    }
+    return -1;
+}
+
+/* Fresh Cin7 availability of the group's SKUs (one read each), into the
+ * stock cache; a mapped location with no row holds none. */
+static int read_fresh(move_job *m, handled *h)
+{
+    syncd *sd = m->sd;
+    const cJSON *ln;
+    cJSON_ArrayForEach(ln, cJSON_GetObjectItemCaseSensitive(m->group, "lines"))
+    {
+        const char *sku = jstr(ln, "sku");
+        cin7_snapshot snap;
+        outcome o;
+        cin7_availability(sd->c7, sku, PRIO_URGENT, &snap, &o);
+        if (o.action != POLICY_DONE) {
+            *h = handled_from_outcome(&o);
+            outbound_done(&o);
+            return -1;
+        }
+        outbound_done(&o);
+        for (size_t l = 0; l < sd->cfg.n_locations; l++) {
+            stock_figures f = {.as_of = snap.read_started};
+            for (size_t i = 0; i < snap.n; i++) {
+                const cin7_row *r = &snap.rows[i];
+                if (strcmp(r->sku, sku) == 0 && strcmp(r->location, sd->cfg.locations[l].name) == 0)
+                    f = (stock_figures){r->on_hand, r->allocated, r->available, r->on_order,
+                                        r->in_transit, snap.read_started};
+            }
+            stockcache_put(sd->cache, sku, sd->cfg.locations[l].name, &f);
+        }
+        cin7_snapshot_free(&snap);
+    }
+    return 0;
+}
+
+/* Where the sale goes (route_move on the cache's routable units), the
+ * decision kept in the store so every retry takes the same one. Returns 1
+ * with target set, 0 when no location can fill it, -1 with *h. */
+static int decide(move_job *m, char *target, size_t n, handled *h)
+{
+    syncd *sd = m->sd;
+    char key[160];
+    snprintf(key, sizeof key, "move:%s", m->s->id);
+    char *kept = store_idem_get(sd->st, key);
+    if (kept) {
+        snprintf(target, n, "%s", kept);
+        free(kept);
+        return 1;
+    }
+    if (read_fresh(m, h) != 0)
+        return -1;
+    routecfg rc;
+    routecfg_init(&rc, &sd->cfg);
+    const cJSON *lines = cJSON_GetObjectItemCaseSensitive(m->group, "lines");
+    size_t n_lines = (size_t)cJSON_GetArraySize(lines);
+    int64_t *qty = xcalloc(n_lines + 1, sizeof *qty);
+    int64_t *avail = xcalloc(rc.n_locs * n_lines + 1, sizeof *avail);
+    size_t *order = xcalloc(rc.n_locs + 1, sizeof *order);
+    route_address addr = {0, 0, 0, jstr(m->address, "Country"), jstr(m->address, "Postcode")};
+    route_preference(rc.locs, rc.n_locs, rc.regions, rc.n_regions, &addr, order);
+    stockcache_route_begin(sd->cache);
+    size_t j = 0;
+    const cJSON *ln;
+    cJSON_ArrayForEach(ln, lines)
+    {
+        qty[j] = (int64_t)cJSON_GetObjectItemCaseSensitive(ln, "qty")->valuedouble;
+        for (size_t l = 0; l < rc.n_locs; l++)
+            avail[l * n_lines + j] = stockcache_routable(sd->cache, jstr(ln, "sku"), rc.locs[l].name);
+        j++;
+    }
+    long from = routecfg_find(&rc, m->s->location);
+    int t = from < 0 ? -1 : route_move(rc.locs, rc.n_locs, order, (size_t)from, qty, n_lines, avail);
+    int rc_out = 0;
+    if (t >= 0) {
+        char *existing = NULL;
+        int claimed = store_idem_claim(sd->st, key, rc.locs[t].name, &existing);
+        snprintf(target, n, "%s", existing ? existing : rc.locs[t].name);
+        free(existing);
+        rc_out = claimed < 0 ? -1 : 1;
+        if (claimed < 0)
+            *h = handled_retry(1000, "store: cannot record the move of sale %.60s", m->s->id);
+    }
+    stockcache_route_end(sd->cache);
+    free(qty);
+    free(avail);
+    free(order);
+    routecfg_free(&rc);
+    return rc_out;
+}
+
+/* The old sale's void, exactly once: a lost answer is read back. */
+static int void_look_up(void *ud, char **remote, handled *h)
+{
+    move_job *m = ud;
+    (void)remote;
+    sbuf path = SBUF_INIT;
+    sbuf_puts(&path, "sale?ID=");
+    sbuf_urlenc(&path, m->s->id);
+    cJSON *doc = NULL;
+    outcome o;
+    cin7_get_json(m->sd->c7, sbuf_str(&path), PRIO_URGENT, &doc, &o);
+    sbuf_free(&path);
+    if (!doc)
+        *h = handled_from_outcome(&o);
+    outbound_done(&o);
+    if (!doc)
+        return -1;
+    const char *st = jstr(doc, "Status");
+    int voided = st && strcmp(st, "VOIDED") == 0;
+    cJSON_Delete(doc);
+    return voided;
+}
+
+static int void_write(void *ud, char **remote, outcome *o, handled *h)
+{
+    move_job *m = ud;
+    (void)remote;
+    (void)h;
+    cin7_sale_void(m->sd->c7, m->s->id, PRIO_URGENT, o);
+    return o->action == POLICY_DONE ? 1 : -1;
+}
+
+static handled stays(move_job *m, const char *why);
+
+/* The old sale voided, exactly once. Returns done, or what becomes of the
+ * event; *refused is set when Cin7 will not void it (its stock has left
+ * the shelf: it ships where it is after all). */
+static handled void_old(move_job *m, int *refused)
+{
+    syncd *sd = m->sd;
+    char void_key[160];
+    snprintf(void_key, sizeof void_key, "void:%s", m->s->id);
+    xwrite_op op = {void_key, "sale_void", m->s->id, void_look_up, void_write, m};
+    xwrite_how how;
+    char *remote = NULL;
+    handled h = xwrite_run(sd->st, &sd->clk, &op, &how, &remote);
+    free(remote);
+    *refused = h.kind == H_DEAD;
+    return h;
+}
+
+/* The old sale voided, then the sale again at target under the next
+ * ExternalID. Void first: a sale Cin7 will not void any more (picked
+ * meanwhile, its backorder filled) stays, and no second sale ships the
+ * order twice. The order is without a sale between the two steps only;
+ * a crash there resumes at the creation (both steps are exactly once). */
+static handled carry_out(move_job *m, const char *target)
+{
+    syncd *sd = m->sd;
+    const char *shop = sd->cfg.shops[m->shop].domain;
+    char ext[320], key[340];
+    snprintf(ext, sizeof ext, "%.290s~m%d", m->base, m->moves + 1);
+    /* The chain first, so a cancellation from now on voids the new sale. */
+    snprintf(key, sizeof key, "moved:%s", m->s->external);
+    char *existing = NULL;
+    if (store_idem_claim(sd->st, key, ext, &existing) < 0)
+        return handled_retry(1000, "store: cannot record the move of sale %.60s", m->s->id);
+    if (existing)
+        snprintf(ext, sizeof ext, "%s", existing);
+    free(existing);
+    int refused = 0;
+    handled h = void_old(m, &refused);
+    if (refused)
+        return stays(m, "Cin7 will not void it any more");
+    if (h.kind != H_DONE)
+        return h;
+    cJSON *moved = cJSON_Duplicate(m->group, 1);
+    cJSON_ReplaceItemInObjectCaseSensitive(moved, "location", cJSON_CreateString(target));
+    const cJSON *ln;
+    cJSON_ArrayForEach(ln, cJSON_GetObjectItemCaseSensitive(moved, "lines"))
+        stockcache_routed(sd->cache, ext, jstr(ln, "sku"), target,
+                          (int64_t)cJSON_GetObjectItemCaseSensitive(ln, "qty")->valuedouble);
+    h = orders_push_sale(sd, m->ev, shop, m->order, ext, moved, m->address);
+    cJSON_Delete(moved);
+    if (h.kind == H_DONE) {
+        char what[700];
+        snprintf(what, sizeof what, "sale %s at %s -> %s at %s", m->s->id, m->s->location, ext,
+                 target);
+        store_audit(sd->st, m->ev->id, clock_now_ms(&sd->clk), "sale_moved", what);
+        metrics_inc(sd->m, "syncd_sales_moved_total", 1);
+        log_info("order %s: backordered %s moved (the old sale voided, a new one made)", m->order,
+                 what);
+    }
+    return h;
+}
+
+/* Why a backordered sale stays where it is: said and counted. */
+static handled stays(move_job *m, const char *why)
+{
+    log_event(LOG_WARN, NULL, "sale %s (order %s) stays backordered at %s: %s", m->s->id, m->order,
+              m->s->location ? m->s->location : "?", why);
+    metrics_inc(m->sd->m, "syncd_backorders_unmoved_total", 1);
+    store_audit(m->sd->st, m->ev->id, clock_now_ms(&m->sd->clk), "backorder_stays", why);
+    return handled_done();
+}
+
+/* Whether the sale is one to move now: some units backordered, not voided
+ * (a move decided earlier resumes whatever the sale reads now: its void may
+ * be what the last try did). */
+static int wants_move(const move_job *m)
+{
+    int64_t backordered = 0;
+    for (size_t i = 0; i < m->s->n; i++)
+        backordered += m->s->lines[i].backordered > 0 ? m->s->lines[i].backordered : 0;
+    return backordered > 0 && !(m->s->status && strcmp(m->s->status, "VOIDED") == 0);
+}
+
+static handled move_locked(move_job *m)
+{
+    syncd *sd = m->sd;
+    char key[160];
+    snprintf(key, sizeof key, "cancelled:%s:%s", sd->cfg.shops[m->shop].domain, m->order);
+    char *cancelled = store_kv_get(sd->st, key);
+    int is_cancelled = cancelled != NULL;
+    free(cancelled);
+    if (is_cancelled)
+        return handled_done(); /* its sales are being voided */
+    snprintf(key, sizeof key, "move:%s", m->s->id);
+    char *kept = store_idem_get(sd->st, key);
+    int resumed = kept != NULL;
+    free(kept);
+    if (!resumed && !wants_move(m))
+        return handled_done();
+    m->plan = orders_plan(sd, sd->cfg.shops[m->shop].domain, m->order);
+    if (find_group(m) != 0)
+        return stays(m, "its ExternalID is in no routing plan");
+    if (!resumed && m->moves >= ORDERS_MAX_MOVES)
+        return stays(m, "moved as many times as it may be already");
+    char target[128];
+    handled h = handled_done();
+    int d = decide(m, target, sizeof target, &h);
+    if (d < 0)
+        return h;
+    if (d == 0)
+        return stays(m, "no other mapped location can fill it whole");
+    return carry_out(m, target);
+}
+
+handled move_backordered(syncd *sd, const store_event *ev, const cJSON *doc,
+                         const fulfil_sale_info *s)
+{
+    move_job m = {.sd = sd, .ev = ev, .s = s, .shop = fulfil_shop_of(sd, s->external)};
+    if (!sd->cfg.move_backorders || m.shop < 0 || !s->id || !s->location)
+        return handled_done();
+    fulfil_order_of(s, m.order, sizeof m.order);
+    if (!*m.order)
+        return handled_done();
+    m.address = cJSON_GetObjectItemCaseSensitive(doc, "ShippingAddress");
+    if (!cJSON_IsObject(m.address))
+        m.address = NULL;
+    orders_sales_lock();
+    handled h = move_locked(&m);
+    orders_sales_unlock();
+    cJSON_Delete(m.plan);
+    return h;
+}

@@ -1,0 +1,151 @@
+/* A sale Cin7 backordered at one warehouse while another had the stock:
+ * syncd routed on a stale figure (a wholesale sale took the units and Cin7's
+ * stock webhook had not arrived), and moves the sale there, exactly once;
+ * a cancellation afterwards voids the moved sale too. */
+#include "test_syncd.h"
+
+#include "json.h"
+#include "mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The order's live sales as "location:units/backordered" joined by spaces,
+ * and how many of its sales were voided (caller frees). */
+static char *live_sales(const sdt_world *w, int64_t order, int *voided)
+{
+    cJSON *st = sdt_cin7_state(w);
+    char ref[32];
+    snprintf(ref, sizeof ref, "%lld", (long long)order);
+    char *out = xstrdup("");
+    *voided = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(st, "sales"))
+    {
+        if (strcmp(sdt_str(s, "customer_reference"), ref) != 0)
+            continue;
+        if (strcmp(sdt_str(s, "status"), "VOIDED") == 0) {
+            (*voided)++;
+            continue;
+        }
+        int64_t units = 0;
+        const cJSON *l;
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(s, "lines"))
+            units += (int64_t)sdt_num(l, "qty");
+        char *next = xasprintf("%s%s%s:%lld/%lld", out, *out ? " " : "", sdt_str(s, "location"),
+                               (long long)units, (long long)sdt_num(s, "backorder_units"));
+        free(out);
+        out = next;
+    }
+    cJSON_Delete(st);
+    return out;
+}
+
+typedef struct {
+    const sdt_world *w;
+    int64_t order;
+    const char *want;
+    int voided;
+} sales_ref;
+
+static int sales_are(void *ud)
+{
+    const sales_ref *k = ud;
+    int voided;
+    char *got = live_sales(k->w, k->order, &voided);
+    int same = strcmp(got, k->want) == 0 && voided == k->voided;
+    free(got);
+    return same;
+}
+
+static void expect_sales(const sdt_world *w, int64_t order, const char *want, int voided)
+{
+    sales_ref k = {w, order, want, voided};
+    sdt_wait(sales_are, &k, 30000);
+    int got_voided;
+    char *got = live_sales(w, order, &got_voided);
+    EXPECT_EQ_STR(got, want);
+    EXPECT_EQ_INT(got_voided, voided);
+    free(got);
+}
+
+/* Main holds 4 of A-1, Second 10; Shopify shows 14. A wholesale sale
+ * takes Main's 4 while Cin7's stock webhooks arrive ten simulated minutes
+ * late (and Cin7's calls fail as faults says), then a shopper buys 3:
+ * syncd routes them to Main on its stale figure. Returns the order. */
+static int64_t stale_route(sdt_world *w, const char *faults)
+{
+    sdt_start_world_take(
+        w,
+        sdt_cin7_config("[{\"name\":\"Main\"},{\"name\":\"Second\"}]",
+                        "[{\"sku\":\"A-1\",\"price\":10}]",
+                        "[{\"sku\":\"A-1\",\"location\":\"Main\",\"on_hand\":4},"
+                        "{\"sku\":\"A-1\",\"location\":\"Second\",\"on_hand\":10}]"),
+        sdt_shop_config("[{\"title\":\"A\",\"variants\":[{\"sku\":\"A-1\",\"available\":14}]}]", ""),
+        "[{\"name\":\"Main\",\"priority\":1},{\"name\":\"Second\",\"priority\":2}]", NULL);
+    EXPECT_TRUE(sdt_wait_level(w, "A-1", 14, 20000));
+    sdt_wait_quiet(w, 20000);
+    e2e_faults(&w->cin7, faults);
+    cJSON_Delete(e2e_expect(&w->cin7, "POST", "/_mock/channel-sale", NULL,
+                            "{\"sku\":\"A-1\",\"location\":\"Main\",\"qty\":4,\"channel\":\"wholesale\"}",
+                            200, 1));
+    return sdt_checkout(w, "A-1", 3, NULL);
+}
+
+TEST_T(syncd_e2e, a_backordered_sale_moves_to_the_warehouse_that_has_the_stock, 150)
+{
+    sdt_world w;
+    int64_t order = stale_route(&w, "[{\"kind\":\"delay\",\"target\":\"Stock*\",\"ms\":\"10m\"}]");
+    /* Cin7 backorders the 3 units at Main; syncd moves the sale to Second. */
+    expect_sales(&w, order, "Second:3/0", 1);
+    EXPECT_TRUE(sdt_wait_metric(&w, "syncd_sales_moved_total", 1, 20000));
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_sales_moved_total"), 1);
+    /* The moved sale carries the next ExternalID. */
+    cJSON *st = sdt_cin7_state(&w);
+    char want_ext[96];
+    snprintf(want_ext, sizeof want_ext, SDT_SHOP "/%lld~m1", (long long)order);
+    int found = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(st, "sales"))
+        found += strcmp(sdt_str(s, "external_id"), want_ext) == 0;
+    cJSON_Delete(st);
+    EXPECT_EQ_INT(found, 1);
+
+    /* The stock webhooks and everything else delivered: nothing changes. */
+    e2e_faults(&w.cin7, "[]");
+    sdt_wait_quiet(&w, 30000);
+    expect_sales(&w, order, "Second:3/0", 1);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_sales_moved_total"), 1);
+
+    /* A cancellation voids the moved sale. */
+    char *body = xasprintf("{\"shop\":\"" SDT_SHOP "\",\"order_id\":%lld}", (long long)order);
+    cJSON_Delete(e2e_expect(&w.shop, "POST", "/_mock/cancel", NULL, body, 200, 1));
+    free(body);
+    expect_sales(&w, order, "", 2);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
+    sdt_stop(&w);
+}
+
+TEST_T(syncd_e2e, a_move_whose_answers_are_lost_happens_once, 180)
+{
+    /* Half of Cin7's sale writes (posts and voids) time out after they
+     * were applied: every lost answer is looked up, none repeated. */
+    sdt_world w;
+    int64_t order = stale_route(
+        &w, "[{\"kind\":\"delay\",\"target\":\"Stock*\",\"ms\":\"10m\"},"
+            "{\"kind\":\"timeout\",\"target\":\"POST /ExternalApi/v2/sale*\",\"applied\":true,"
+            "\"hold\":\"2s\",\"probability\":0.5},"
+            "{\"kind\":\"timeout\",\"target\":\"DELETE /ExternalApi/v2/sale*\",\"applied\":true,"
+            "\"hold\":\"2s\",\"probability\":0.5}]");
+    expect_sales(&w, order, "Second:3/0", 1);
+    e2e_faults(&w.cin7, "[]");
+    sdt_wait_quiet(&w, 30000);
+    expect_sales(&w, order, "Second:3/0", 1);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_sales_moved_total"), 1);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
+    cJSON *j = e2e_journal(&w.cin7);
+    EXPECT_GE_INT(sdt_count_kind(j, "fault", NULL, NULL), 1); /* answers were lost */
+    cJSON_Delete(j);
+    sdt_stop(&w);
+}
