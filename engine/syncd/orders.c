@@ -19,6 +19,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "paid.h"
 #include "replen.h"
 #include "route.h"
 #include "routecfg.h"
@@ -38,57 +39,39 @@ static long shop_index(syncd *sd, const char *domain)
     return -1;
 }
 
-typedef struct {
-    char *sku;     /* Cin7 SKU */
-    int64_t qty;
-    double price;
-} line;
+/* A line as the order is pushed: paid.h's (the SKU borrowed from the
+ * catalog, which outlives every event). */
+typedef paid_line line;
 
 static void lines_free(line *l, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        free(l[i].sku);
+    (void)n;
     free(l);
 }
 
-/* Mapped, merged lines of a checked order (lines with no units left are
- * skipped). Returns 0, or -1 with the first unmapped Shopify SKU in why. */
+/* The checked order's lines, mapped to Cin7 SKUs and merged (paid_lines).
+ * Returns 0, or -1 with the reason in why. */
 static int order_lines(const catalog *cat, const sorder *o, line **out, size_t *n, char *why,
                        size_t why_n)
 {
-    *out = NULL;
-    *n = 0;
-    for (size_t i = 0; i < o->n_lines; i++) {
-        const sorder_line *it = &o->lines[i];
-        if (it->qty == 0)
-            continue;
-        if (!it->sku) {
-            snprintf(why, why_n, "unmapped SKU: line_items[%zu] has no SKU", i);
-            goto fail;
-        }
-        const char *to = catalog_cin7_sku(cat, it->sku);
-        if (!to) {
-            snprintf(why, why_n, "unmapped SKU \"%.100s\"", it->sku);
-            goto fail;
-        }
-        size_t k = 0;
-        while (k < *n && strcmp((*out)[k].sku, to) != 0)
-            k++;
-        if (k == *n) {
-            *out = xrealloc(*out, (*n + 1) * sizeof **out);
-            (*out)[*n] = (line){xstrdup(to), 0, 0};
-            (*n)++;
-        }
-        /* Bounded by sorder's limits; checked all the same. */
-        if (__builtin_add_overflow((*out)[k].qty, it->qty, &(*out)[k].qty)) {
-            snprintf(why, why_n, "line_items: the units of SKU \"%.100s\" overflow", to);
-            goto fail;
-        }
-        (*out)[k].price = it->price;
-    }
-    return 0;
-fail:
-    lines_free(*out, *n);
+    paid_line_in *in = xcalloc(o->n_lines + 1, sizeof *in);
+    for (size_t i = 0; i < o->n_lines; i++)
+        in[i] = (paid_line_in){o->lines[i].sku,
+                               o->lines[i].sku ? catalog_cin7_sku(cat, o->lines[i].sku) : NULL,
+                               o->lines[i].qty, o->lines[i].price};
+    *out = xcalloc(o->n_lines + 1, sizeof **out);
+    size_t bad = 0;
+    paid_lines_result r = paid_lines(in, o->n_lines, *out, n, &bad);
+    if (r == PAID_LINES_NO_SKU)
+        snprintf(why, why_n, "unmapped SKU: line_items[%zu] has no SKU", bad);
+    else if (r == PAID_LINES_UNMAPPED)
+        snprintf(why, why_n, "unmapped SKU \"%.100s\"", in[bad].shopify_sku);
+    else if (r == PAID_LINES_OVERFLOW)
+        snprintf(why, why_n, "line_items: the units of SKU \"%.100s\" overflow", in[bad].cin7_sku);
+    free(in);
+    if (r == PAID_LINES_OK)
+        return 0;
+    free(*out);
     *out = NULL;
     *n = 0;
     return -1;
@@ -430,86 +413,84 @@ handled orders_push_sale(syncd *sd, const store_event *ev, const char *shop, con
     return h;
 }
 
-handled orders_paid(syncd *sd, const store_event *ev)
+/* Whether the order is skipped (paid_decide), said and counted when it is. */
+static int paid_skipped(syncd *sd, const store_event *ev, const order_event *x)
 {
-    order_event x;
-    handled h = handled_done();
-    if (order_event_open(sd, ev, "orders/paid", &x, &h) != 0)
-        return h;
-    const char *domain = x.domain, *id = x.doc.id_text;
+    char key[160];
+    snprintf(key, sizeof key, "cancelled:%s:%s", x->domain, x->doc.id_text);
+    char *cancelled = store_kv_get(sd->st, key);
+    paid_step step = paid_decide(x->doc.financial_status, cancelled != NULL);
+    free(cancelled);
     int64_t now = clock_now_ms(&sd->clk);
-    const char *fs = x.doc.financial_status;
-    line *lines = NULL;
-    size_t n = 0;
-    char why[256];
-    if (!fs || strcmp(fs, "paid") != 0) {
+    if (step == PAID_SKIP_NOT_PAID) {
         store_audit(sd->st, ev->id, now, "skipped", "financial_status is not paid");
         metrics_inc(sd->m, "syncd_orders_skipped_total{reason=\"not_paid\"}", 1);
-        goto out;
-    }
-    char cancel_key[160];
-    snprintf(cancel_key, sizeof cancel_key, "cancelled:%s:%s", domain, id);
-    char *cancelled = store_kv_get(sd->st, cancel_key);
-    if (cancelled) {
-        free(cancelled);
+    } else if (step == PAID_SKIP_CANCELLED) {
         store_audit(sd->st, ev->id, now, "skipped", "order was cancelled");
-        goto out;
     }
-    if (order_lines(x.cat, &x.doc, &lines, &n, why, sizeof why) != 0) {
-        h = handled_dead("%s", why);
-        cJSON *a = cJSON_CreateObject();
-        cJSON_AddStringToObject(a, "reason", why);
-        cJSON_AddStringToObject(a, "order", id);
-        cJSON_AddStringToObject(a, "shop", domain);
-        const char *q = strchr(why, '"');
-        if (q) {
-            char sku[SORDER_SKU_MAX + 1];
-            snprintf(sku, sizeof sku, "%s", q + 1);
-            char *end = strrchr(sku, '"');
-            if (end)
-                *end = '\0';
-            cJSON_AddStringToObject(a, "sku", sku);
-        }
-        syncd_alert(sd, ev->id, a);
-        goto out;
+    return step != PAID_PUSH;
+}
+
+/* An order whose lines cannot be mapped: dead, with an alert naming the
+ * SKU when there is one. */
+static handled refuse_lines(syncd *sd, const store_event *ev, const order_event *x,
+                            const char *why)
+{
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "reason", why);
+    cJSON_AddStringToObject(a, "order", x->doc.id_text);
+    cJSON_AddStringToObject(a, "shop", x->domain);
+    const char *q = strchr(why, '"');
+    if (q) {
+        char sku[SORDER_SKU_MAX + 1];
+        snprintf(sku, sizeof sku, "%s", q + 1);
+        char *end = strrchr(sku, '"');
+        if (end)
+            *end = '\0';
+        cJSON_AddStringToObject(a, "sku", sku);
     }
-    if (n == 0) {
-        /* Every line was edited or refunded down to nothing: no sale to
-         * make, said in the audit trail and the metrics. */
-        store_audit(sd->st, ev->id, now, "skipped", "no line has units left");
-        metrics_inc(sd->m, "syncd_orders_skipped_total{reason=\"no_units\"}", 1);
-        goto out;
-    }
-    int64_t placed = syncd_sim_time(sd, x.doc.created_at);
-    for (size_t i = 0; i < n; i++) {
+    syncd_alert(sd, ev->id, a);
+    return handled_dead("%s", why);
+}
+
+/* The order's units in the reservation ledger (and the sales history),
+ * then every shop's level of them and the reorder check marked. */
+static handled reserve(syncd *sd, const order_event *x, const line *lines, size_t n,
+                       int64_t placed)
+{
+    const char *domain = x->domain, *id = x->doc.id_text;
+    for (size_t i = 0; i < n; i++)
         if (store_reserve(sd->st, domain, id, lines[i].sku, lines[i].qty, placed) < 0 ||
-            store_history_add(sd->st, domain, id, lines[i].sku, lines[i].qty, placed) < 0) {
+            store_history_add(sd->st, domain, id, lines[i].sku, lines[i].qty, placed) < 0)
             /* Without its reservation the order's units would be offered
              * again: try the whole order later (both writes are keyed by
              * order and SKU, so a repeat does not count twice). */
-            h = handled_retry(1000, "store: cannot record the reservation of order %s", id);
-            goto out;
-        }
-    }
+            return handled_retry(1000, "store: cannot record the reservation of order %s", id);
     const char **skus = line_skus(lines, n);
     /* Other shops showing the same stock must come down now, and the sale
      * may carry a SKU below its reorder point. */
     syncd_mark_dirty(sd, skus, n);
     replen_mark(sd, skus, n);
     free(skus);
+    return handled_done();
+}
 
-    /* The plan is made once and reused by every retry. Planning and
-     * recording what it takes happen under the routing lock, so concurrent
-     * orders see each other's units gone. */
+/* The order's routing plan, made once and reused by every retry. Planning
+ * and recording what it takes happen under the routing lock, so concurrent
+ * orders see each other's units gone. */
+static handled route_once(syncd *sd, const store_event *ev, const order_event *x,
+                          const line *lines, size_t n, cJSON **out)
+{
+    const char *domain = x->domain, *id = x->doc.id_text;
     char plan_key[160];
     snprintf(plan_key, sizeof plan_key, "route:%s:%s", domain, id);
     stockcache_route_begin(sd->cache);
-    cJSON *plan = make_plan(sd, &x.doc.ship, lines, n);
+    cJSON *plan = make_plan(sd, &x->doc.ship, lines, n);
     char *plan_text = json_print(plan);
     char *existing = NULL;
     int claimed = store_idem_claim(sd->st, plan_key, plan_text, &existing);
     if (claimed == 1)
-        store_audit(sd->st, ev->id, now, "routed", plan_text);
+        store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "routed", plan_text);
     free(plan_text);
     if (claimed == 0 && existing) {
         cJSON_Delete(plan);
@@ -521,21 +502,24 @@ handled orders_paid(syncd *sd, const store_event *ev)
     if (claimed >= 0)
         note_routed(sd, domain, id, plan);
     stockcache_route_end(sd->cache);
-    if (claimed < 0) {
-        cJSON_Delete(plan);
-        h = handled_retry(1000, "store: cannot record the routing plan");
-        goto out;
-    }
-    if (cJSON_GetArraySize(plan) == 0) {
-        /* Lines with units and nowhere to send them: never "pushed". */
-        cJSON_Delete(plan);
-        h = handled_dead("order %s: no warehouse could be routed its lines", id);
-        goto out;
-    }
+    *out = plan;
+    if (claimed < 0)
+        return handled_retry(1000, "store: cannot record the routing plan");
+    if (cJSON_GetArraySize(plan) == 0) /* units and nowhere to send them: never "pushed" */
+        return handled_dead("order %s: no warehouse could be routed its lines", id);
+    return handled_done();
+}
+
+/* Every group of the plan as its Cin7 sale, exactly once. */
+static handled push_plan(syncd *sd, const store_event *ev, const order_event *x,
+                         const cJSON *plan)
+{
+    const char *domain = x->domain, *id = x->doc.id_text;
     int split = cJSON_GetArraySize(plan) > 1;
     if (split)
         metrics_inc(sd->m, "syncd_orders_split_total", 1);
-    cJSON *address = address_json(&x.doc.ship);
+    handled h = handled_done();
+    cJSON *address = address_json(&x->doc.ship);
     const cJSON *group;
     cJSON_ArrayForEach(group, plan)
     {
@@ -546,18 +530,58 @@ handled orders_paid(syncd *sd, const store_event *ev)
             break;
     }
     cJSON_Delete(address);
-    cJSON_Delete(plan);
+    return h;
+}
+
+/* Pushed: until the ledger says so its units count as pending (held back,
+ * never offered twice), so a retry marks it (the sales are done). */
+static handled mark_pushed(syncd *sd, const store_event *ev, const order_event *x,
+                           int64_t placed)
+{
     int64_t done_at = clock_now_ms(&sd->clk);
-    /* Until the ledger says pushed, its units count as pending (held
-     * back, never offered twice): a retry marks it (the sales are done). */
-    if (h.kind == H_DONE && store_reservation_pushed(sd->st, domain, id, done_at) != 0)
-        h = handled_retry(1000, "store: cannot mark order %s pushed", id);
-    if (h.kind == H_DONE) {
-        metrics_observe_ms(sd->m, "syncd_order_push_latency_ms", (double)(done_at - placed));
-        metrics_inc(sd->m, "syncd_orders_pushed_total", 1);
-        store_audit(sd->st, ev->id, done_at, "pushed", id);
+    if (store_reservation_pushed(sd->st, x->domain, x->doc.id_text, done_at) != 0)
+        return handled_retry(1000, "store: cannot mark order %s pushed", x->doc.id_text);
+    metrics_observe_ms(sd->m, "syncd_order_push_latency_ms", (double)(done_at - placed));
+    metrics_inc(sd->m, "syncd_orders_pushed_total", 1);
+    store_audit(sd->st, ev->id, done_at, "pushed", x->doc.id_text);
+    return handled_done();
+}
+
+/* orders/paid: read (the body checked, the lines mapped) -> decide (skip,
+ * route) -> write (reserve, push, mark). */
+handled orders_paid(syncd *sd, const store_event *ev)
+{
+    order_event x;
+    handled h = handled_done();
+    if (order_event_open(sd, ev, "orders/paid", &x, &h) != 0)
+        return h;
+    line *lines = NULL;
+    size_t n = 0;
+    char why[256];
+    cJSON *plan = NULL;
+    if (paid_skipped(sd, ev, &x))
+        goto out;
+    if (order_lines(x.cat, &x.doc, &lines, &n, why, sizeof why) != 0) {
+        h = refuse_lines(sd, ev, &x, why);
+        goto out;
     }
+    if (n == 0) {
+        /* Every line was edited or refunded down to nothing: no sale to
+         * make, said in the audit trail and the metrics. */
+        store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "skipped", "no line has units left");
+        metrics_inc(sd->m, "syncd_orders_skipped_total{reason=\"no_units\"}", 1);
+        goto out;
+    }
+    int64_t placed = syncd_sim_time(sd, x.doc.created_at);
+    h = reserve(sd, &x, lines, n, placed);
+    if (h.kind == H_DONE)
+        h = route_once(sd, ev, &x, lines, n, &plan);
+    if (h.kind == H_DONE)
+        h = push_plan(sd, ev, &x, plan);
+    if (h.kind == H_DONE)
+        h = mark_pushed(sd, ev, &x, placed);
 out:
+    cJSON_Delete(plan);
     lines_free(lines, n);
     sorder_free(&x.doc);
     return h;
