@@ -20,3 +20,12 @@ int avail_should_write(int64_t target, int64_t shopify_now)
 {
     return shopify_now < 0 || target != shopify_now;
 }
+
+int64_t avail_pending_since(const int64_t *as_of, size_t n)
+{
+    int64_t oldest = INT64_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (as_of[i] >= 0 && as_of[i] < oldest)
+            oldest = as_of[i];
+    return oldest == INT64_MAX ? 0 : oldest;
+}

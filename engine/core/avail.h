@@ -23,6 +23,7 @@
 #ifndef SURGE_AVAIL_H
 #define SURGE_AVAIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -43,5 +44,12 @@ int64_t avail_unknown(int64_t unknown_then, int64_t drop, int64_t newly_known);
 /* Whether a write is needed: the target differs from what Shopify shows
  * (always when Shopify's level is unknown, < 0). */
 int avail_should_write(int64_t target, int64_t shopify_now);
+
+/* Which reads the pending units are counted against, for a SKU whose
+ * figures at its n locations were read at as_of[i] (< 0: no figure): the
+ * oldest, since units an order took anywhere show only in reads that
+ * started after its sale was pushed, and the target adds every location's
+ * figure. 0 when there is none (every unreflected unit is pending). */
+int64_t avail_pending_since(const int64_t *as_of, size_t n);
 
 #endif

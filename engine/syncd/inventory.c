@@ -258,35 +258,52 @@ static void count_drift(syncd *sd, const char *domain, const shop_pass *p, const
         metrics_inc(sd->m, "syncd_reconcile_anomalies_total{kind=\"level_drift\"}", skus);
 }
 
-/* Computes and writes one shop's levels. *stale is set when Shopify refused
- * because a level moved since it was read. */
-static handled write_shop(syncd *sd, size_t shop, shop_pass *p, const int64_t *unknown_total,
-                          const int64_t *pending, int audit, int *stale)
+/* What one shop's pass decided: levels to write (sets) and levels found
+ * right (matches), each with its want's index. */
+typedef struct {
+    shopify_set *sets, *matches;
+    size_t *set_want, *match_want;
+    size_t n_sets, n_matches;
+} shop_writes;
+
+static void shop_writes_free(shop_writes *wr)
 {
-    handled h = {H_DONE, 0, ""};
-    *stale = 0;
-    const char *domain = sd->cfg.shops[shop].domain;
-    if (!p->n || !p->n_locs)
-        return h;
+    free(wr->sets);
+    free(wr->matches);
+    free(wr->set_want);
+    free(wr->match_want);
+}
+
+/* Cin7 Available at a Shopify location: the sum over its Cin7 locations. */
+static int64_t cin7_available_at(syncd *sd, const char *sku, const catalog_location *loc)
+{
+    int64_t sum = 0;
+    for (size_t k = 0; k < loc->n_cin7; k++) {
+        stock_figures f;
+        if (stockcache_get(sd->cache, sku, loc->cin7[k], &f))
+            sum += f.available;
+    }
+    return sum;
+}
+
+/* The decision for every (SKU, location) of the pass: avail_target, and
+ * avail_should_write against the level just read. */
+static void plan_writes(syncd *sd, size_t shop, const shop_pass *p, const int64_t *unknown_total,
+                        const int64_t *pending, shop_writes *wr)
+{
     size_t cap = p->n * p->n_locs + 1;
-    shopify_set *sets = xcalloc(cap, sizeof *sets), *matches = xcalloc(cap, sizeof *matches);
-    size_t *set_want = xcalloc(cap, sizeof *set_want), *match_want = xcalloc(cap, sizeof *match_want);
-    size_t n_sets = 0, n_matches = 0;
-    char key[300];
+    wr->sets = xcalloc(cap, sizeof *wr->sets);
+    wr->matches = xcalloc(cap, sizeof *wr->matches);
+    wr->set_want = xcalloc(cap, sizeof *wr->set_want);
+    wr->match_want = xcalloc(cap, sizeof *wr->match_want);
     for (size_t w = 0; w < p->n; w++) {
         const want *wt = &p->wants[w];
         for (size_t l = 0; l < p->n_locs; l++) {
             int64_t cur = level_of(p, wt->item, p->locs[l].id);
             if (cur < 0)
                 continue; /* the item is not stocked at this location */
-            int64_t cin7_avail = 0;
-            for (size_t k = 0; k < p->locs[l].n_cin7; k++) {
-                stock_figures f;
-                if (stockcache_get(sd->cache, wt->sku, p->locs[l].cin7[k], &f))
-                    cin7_avail += f.available;
-            }
             avail_input in = {
-                .cin7_available = cin7_avail,
+                .cin7_available = cin7_available_at(sd, wt->sku, &p->locs[l]),
                 .pending_units = pending[w],
                 .unknown_units = unknown_total[w],
                 .safety_buffer = sd->cfg.shops[shop].safety_buffer,
@@ -294,61 +311,88 @@ static handled write_shop(syncd *sd, size_t shop, shop_pass *p, const int64_t *u
             int64_t target = avail_target(&in);
             log_debug("level %s %s@%lld: cin7 %lld pending %lld unknown %lld (this shop %lld) "
                       "shopify %lld -> %lld",
-                      domain, wt->sku, (long long)p->locs[l].id, (long long)cin7_avail,
-                      (long long)pending[w], (long long)unknown_total[w], (long long)wt->unknown,
-                      (long long)cur, (long long)target);
+                      sd->cfg.shops[shop].domain, wt->sku, (long long)p->locs[l].id,
+                      (long long)in.cin7_available, (long long)pending[w],
+                      (long long)unknown_total[w], (long long)wt->unknown, (long long)cur,
+                      (long long)target);
             if (avail_should_write(target, cur)) {
-                sets[n_sets] = (shopify_set){wt->item, p->locs[l].id, target, cur};
-                set_want[n_sets++] = w;
+                wr->sets[wr->n_sets] = (shopify_set){wt->item, p->locs[l].id, target, cur};
+                wr->set_want[wr->n_sets++] = w;
             } else {
-                /* Already right: a baseline as good as a write (kept below,
-                 * with the rest of the pass, if the pass holds). */
-                matches[n_matches] = (shopify_set){wt->item, p->locs[l].id, cur, cur};
-                match_want[n_matches++] = w;
+                /* Already right: a baseline as good as a write (kept, with
+                 * the rest of the pass, if the pass holds). */
+                wr->matches[wr->n_matches] = (shopify_set){wt->item, p->locs[l].id, cur, cur};
+                wr->match_want[wr->n_matches++] = w;
             }
         }
     }
-    if (n_sets) {
-        outcome o;
-        char idem[160];
-        static _Atomic unsigned long long seq;
-        snprintf(idem, sizeof idem, "syncd-%s-%lld-%llu", domain, (long long)p->read_done, ++seq);
-        shopify_set_levels(sd->shops[shop], sets, n_sets, idem, PRIO_URGENT, stale, &o);
-        if (o.action != POLICY_DONE) {
-            h = fail(&o, NULL);
-        } else if (!*stale) {
-            int64_t at = clock_now_ms(&sd->clk);
-            for (size_t i = 0; i < n_sets; i++) {
-                snprintf(key, sizeof key, "lw:%s:%lld:%s", domain, (long long)sets[i].location,
-                         p->wants[set_want[i]].sku);
-                lw_put(sd, key, sets[i].quantity, at);
-            }
-            metrics_inc(sd->m, "syncd_inventory_writes_total", (int64_t)n_sets);
-            if (audit)
-                count_drift(sd, domain, p, sets, set_want, n_sets);
-        } else {
-            metrics_inc(sd->m, "syncd_inventory_stale_total", 1);
+}
+
+/* The writes, compare-and-set against the levels read. *stale is set when
+ * Shopify refused because a level moved since. */
+static handled send_writes(syncd *sd, size_t shop, const shop_pass *p, const shop_writes *wr,
+                           int audit, int *stale)
+{
+    handled h = {H_DONE, 0, ""};
+    const char *domain = sd->cfg.shops[shop].domain;
+    outcome o;
+    char idem[160], key[300];
+    static _Atomic unsigned long long seq;
+    snprintf(idem, sizeof idem, "syncd-%s-%lld-%llu", domain, (long long)p->read_done, ++seq);
+    shopify_set_levels(sd->shops[shop], wr->sets, wr->n_sets, idem, PRIO_URGENT, stale, &o);
+    if (o.action != POLICY_DONE) {
+        h = fail(&o, NULL);
+    } else if (!*stale) {
+        int64_t at = clock_now_ms(&sd->clk);
+        for (size_t i = 0; i < wr->n_sets; i++) {
+            snprintf(key, sizeof key, "lw:%s:%lld:%s", domain, (long long)wr->sets[i].location,
+                     p->wants[wr->set_want[i]].sku);
+            lw_put(sd, key, wr->sets[i].quantity, at);
         }
-        outbound_done(&o);
+        metrics_inc(sd->m, "syncd_inventory_writes_total", (int64_t)wr->n_sets);
+        if (audit)
+            count_drift(sd, domain, p, wr->sets, wr->set_want, wr->n_sets);
+    } else {
+        metrics_inc(sd->m, "syncd_inventory_stale_total", 1);
     }
-    /* The levels found right, the unknown units and the known total this
-     * pass saw are the next pass's baseline, together or not at all: when
-     * the levels moved under the write, nothing of this pass holds. */
-    if (h.kind == H_DONE && !*stale) {
-        for (size_t i = 0; i < n_matches; i++) {
-            snprintf(key, sizeof key, "lw:%s:%lld:%s", domain, (long long)matches[i].location,
-                     p->wants[match_want[i]].sku);
-            lw_put(sd, key, matches[i].quantity, p->read_done);
-        }
-        for (size_t w = 0; w < p->n; w++) {
-            snprintf(key, sizeof key, "lu:%s:%s", domain, p->wants[w].sku);
-            lw_put(sd, key, p->wants[w].unknown, p->wants[w].known);
-        }
+    outbound_done(&o);
+    return h;
+}
+
+/* The levels found right, the unknown units and the known total this pass
+ * saw are the next pass's baseline, together or not at all: when the
+ * levels moved under the write, nothing of this pass holds. */
+static void keep_baselines(syncd *sd, size_t shop, const shop_pass *p, const shop_writes *wr)
+{
+    const char *domain = sd->cfg.shops[shop].domain;
+    char key[300];
+    for (size_t i = 0; i < wr->n_matches; i++) {
+        snprintf(key, sizeof key, "lw:%s:%lld:%s", domain, (long long)wr->matches[i].location,
+                 p->wants[wr->match_want[i]].sku);
+        lw_put(sd, key, wr->matches[i].quantity, p->read_done);
     }
-    free(sets);
-    free(set_want);
-    free(matches);
-    free(match_want);
+    for (size_t w = 0; w < p->n; w++) {
+        snprintf(key, sizeof key, "lu:%s:%s", domain, p->wants[w].sku);
+        lw_put(sd, key, p->wants[w].unknown, p->wants[w].known);
+    }
+}
+
+/* Computes and writes one shop's levels. *stale is set when Shopify refused
+ * because a level moved since it was read. */
+static handled write_shop(syncd *sd, size_t shop, shop_pass *p, const int64_t *unknown_total,
+                          const int64_t *pending, int audit, int *stale)
+{
+    handled h = {H_DONE, 0, ""};
+    *stale = 0;
+    if (!p->n || !p->n_locs)
+        return h;
+    shop_writes wr = {0};
+    plan_writes(sd, shop, p, unknown_total, pending, &wr);
+    if (wr.n_sets)
+        h = send_writes(sd, shop, p, &wr, audit, stale);
+    if (h.kind == H_DONE && !*stale)
+        keep_baselines(sd, shop, p, &wr);
+    shop_writes_free(&wr);
     return h;
 }
 
@@ -369,20 +413,11 @@ static void drop_bad(shop_pass *passes, size_t n_shops, char **skus, size_t n, c
     }
 }
 
-/* One pass over every shop for a batch of SKUs: read all levels first, so
- * the units every shop sold unknown to syncd come off every shop's target
- * (they share the same Cin7 stock), then write. A SKU whose ledger cannot
- * be read (a storage error, or a sum no ledger of whole units can have)
- * is marked in bad and left out, so it never holds back the others. */
-static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *bad, int *stale)
+/* Every shop's levels of the batch's SKUs, read (read_shop). */
+static handled read_all(syncd *sd, char **skus, size_t n, shop_pass *passes)
 {
     handled h = {H_DONE, 0, ""};
-    size_t n_shops = sd->cfg.n_shops;
-    shop_pass *passes = xcalloc(n_shops, sizeof *passes);
-    int64_t *unknown_sku = xcalloc(n + 1, sizeof *unknown_sku);
-    int64_t *pending_sku = xcalloc(n + 1, sizeof *pending_sku);
-    *stale = 0;
-    for (size_t s = 0; s < n_shops && h.kind == H_DONE; s++) {
+    for (size_t s = 0; s < sd->cfg.n_shops && h.kind == H_DONE; s++) {
         shop_pass *p = &passes[s];
         p->wants = xcalloc(n + 1, sizeof *p->wants);
         p->locs = catalog_locations(sd->cat, s, &p->n_locs);
@@ -393,39 +428,49 @@ static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *bad, 
         }
         h = read_shop(sd, s, p);
     }
-    if (h.kind == H_DONE) {
-        /* Per SKU: unknown units over all shops, and pending orders the
-         * snapshot cannot show (its oldest figure decides). */
-        for (size_t i = 0; i < n; i++) {
-            for (size_t s = 0; s < n_shops; s++)
-                for (size_t w = 0; w < passes[s].n; w++)
-                    if (strcmp(passes[s].wants[w].sku, skus[i]) == 0)
-                        unknown_sku[i] += passes[s].wants[w].unknown;
-            int64_t as_of = INT64_MAX;
-            for (size_t l = 0; l < sd->cfg.n_locations; l++) {
-                stock_figures f;
-                if (stockcache_get(sd->cache, skus[i], sd->cfg.locations[l].name, &f) &&
-                    f.as_of < as_of)
-                    as_of = f.as_of;
-            }
-            pending_sku[i] = store_pending_units(sd->st, skus[i], as_of == INT64_MAX ? 0 : as_of);
-            if (pending_sku[i] < 0)
-                bad[i] = 1;
-            for (size_t s = 0; s < n_shops; s++)
-                for (size_t w = 0; w < passes[s].n; w++)
-                    if (passes[s].wants[w].unreadable && strcmp(passes[s].wants[w].sku, skus[i]) == 0)
-                        bad[i] = 1;
+    return h;
+}
+
+/* Per SKU: the unknown units over all shops (they share the same Cin7
+ * stock), and the pending units of orders the figures cannot show
+ * (avail_pending_since); bad[i] when either could not be read. */
+static void sku_figures(syncd *sd, char **skus, size_t n, const shop_pass *passes,
+                        int64_t *unknown, int64_t *pending, int *bad)
+{
+    size_t n_shops = sd->cfg.n_shops, n_locs = sd->cfg.n_locations;
+    int64_t *as_of = xcalloc(n_locs + 1, sizeof *as_of);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t s = 0; s < n_shops; s++)
+            for (size_t w = 0; w < passes[s].n; w++)
+                if (strcmp(passes[s].wants[w].sku, skus[i]) == 0) {
+                    unknown[i] += passes[s].wants[w].unknown;
+                    bad[i] |= passes[s].wants[w].unreadable;
+                }
+        for (size_t l = 0; l < n_locs; l++) {
+            stock_figures f;
+            as_of[l] = stockcache_get(sd->cache, skus[i], sd->cfg.locations[l].name, &f) ? f.as_of
+                                                                                          : -1;
         }
-        drop_bad(passes, n_shops, skus, n, bad);
+        pending[i] = store_pending_units(sd->st, skus[i], avail_pending_since(as_of, n_locs));
+        if (pending[i] < 0)
+            bad[i] = 1;
     }
-    for (size_t s = 0; s < n_shops && h.kind == H_DONE; s++) {
+    free(as_of);
+}
+
+/* Every shop's levels written (write_shop), each with its SKUs' figures. */
+static handled write_all(syncd *sd, char **skus, size_t n, shop_pass *passes,
+                         const int64_t *unknown, const int64_t *pending, int audit, int *stale)
+{
+    handled h = {H_DONE, 0, ""};
+    for (size_t s = 0; s < sd->cfg.n_shops && h.kind == H_DONE; s++) {
         shop_pass *p = &passes[s];
         int64_t *u = xcalloc(p->n + 1, sizeof *u), *pe = xcalloc(p->n + 1, sizeof *pe);
         for (size_t w = 0; w < p->n; w++)
             for (size_t i = 0; i < n; i++)
                 if (strcmp(skus[i], p->wants[w].sku) == 0) {
-                    u[w] = unknown_sku[i];
-                    pe[w] = pending_sku[i];
+                    u[w] = unknown[i];
+                    pe[w] = pending[i];
                 }
         int st = 0;
         h = write_shop(sd, s, p, u, pe, audit, &st);
@@ -433,13 +478,34 @@ static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *bad, 
         free(u);
         free(pe);
     }
+    return h;
+}
+
+/* One pass over every shop for a batch of SKUs: read all levels first, so
+ * the units every shop sold unknown to syncd come off every shop's target,
+ * then write. A SKU whose ledger cannot be read (a storage error, or a sum
+ * no ledger of whole units can have) is marked in bad and left out, so it
+ * never holds back the others. */
+static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *bad, int *stale)
+{
+    size_t n_shops = sd->cfg.n_shops;
+    shop_pass *passes = xcalloc(n_shops, sizeof *passes);
+    int64_t *unknown = xcalloc(n + 1, sizeof *unknown);
+    int64_t *pending = xcalloc(n + 1, sizeof *pending);
+    *stale = 0;
+    handled h = read_all(sd, skus, n, passes);
+    if (h.kind == H_DONE) {
+        sku_figures(sd, skus, n, passes, unknown, pending, bad);
+        drop_bad(passes, n_shops, skus, n, bad);
+        h = write_all(sd, skus, n, passes, unknown, pending, audit, stale);
+    }
     for (size_t s = 0; s < n_shops; s++) {
         free(passes[s].wants);
         free(passes[s].levels);
     }
     free(passes);
-    free(unknown_sku);
-    free(pending_sku);
+    free(unknown);
+    free(pending);
     return h;
 }
 

@@ -373,3 +373,12 @@ TEST(route, a_backordered_sale_moves_whole_to_the_first_location_that_fills_it)
     int64_t only1[] = {0, 0, 0, 1, 0, 0};
     EXPECT_EQ_INT(route_move(aus, 3, order, 0, none, 2, only1), 1);
 }
+
+TEST(avail, pending_units_count_against_the_oldest_figure)
+{
+    int64_t as_of[] = {5000, -1, 3000, 7000};
+    EXPECT_EQ_INT(avail_pending_since(as_of, 4), 3000);
+    int64_t none[] = {-1, -1};
+    EXPECT_EQ_INT(avail_pending_since(none, 2), 0); /* no figure: every unit is pending */
+    EXPECT_EQ_INT(avail_pending_since(as_of, 0), 0);
+}
