@@ -126,67 +126,47 @@ static int parse_args(int argc, char **argv, args *a)
     return -1;
 }
 
-int main(int argc, char **argv)
+/* The configuration the options name, with their overrides. Returns -1
+ * to go on, or the exit status (--help, --version, or an error said). */
+static int load_config(int argc, char **argv, syncd_config *cfg)
 {
-    /* A subcommand takes the same options after its name. */
-    int audit = argc > 1 && strcmp(argv[1], "audit-skus") == 0;
-    if (audit) {
-        argc--;
-        argv++;
-    }
     args a;
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) {
         args_free(&a);
         return rc;
     }
-    syncd_config cfg;
     json_err e;
-    rc = config_load(a.config_path, (const char *const *)a.overrides, a.n_overrides, &cfg, &e);
+    rc = config_load(a.config_path, (const char *const *)a.overrides, a.n_overrides, cfg, &e);
     if (rc != 0) {
         fprintf(stderr, "syncd: %s\n", e.msg);
         args_free(&a);
         return 2;
     }
     if (a.shopify_url)
-        for (size_t i = 0; i < cfg.n_shops; i++) {
-            free(cfg.shops[i].base_url);
-            cfg.shops[i].base_url = xstrdup(a.shopify_url);
+        for (size_t i = 0; i < cfg->n_shops; i++) {
+            free(cfg->shops[i].base_url);
+            cfg->shops[i].base_url = xstrdup(a.shopify_url);
         }
     args_free(&a);
-    if (audit) {
-        sclock clk;
-        clock_init(&clk, cfg.time_scale, cfg.clock_origin);
-        log_init("syncd", &clk);
-        log_set_level(LOG_ERROR);
-        rc = audit_skus(&cfg, stdout, stderr);
-        config_free(&cfg);
-        httpc_global_cleanup();
-        return rc;
-    }
+    return -1;
+}
 
-    /* SIGINT and SIGTERM go to sigwait below only. Blocked before any
-     * thread starts (store_open starts the store's writer), since threads
-     * inherit the mask: one that did not block SIGTERM could take it, and
-     * syncd would die of it instead of stopping cleanly. */
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+/* syncd audit-skus: the catalogs compared, nothing served. */
+static int run_audit(syncd_config *cfg)
+{
+    sclock clk;
+    clock_init(&clk, cfg->time_scale, cfg->clock_origin);
+    log_init("syncd", &clk);
+    log_set_level(LOG_ERROR);
+    int rc = audit_skus(cfg, stdout, stderr);
+    config_free(cfg);
+    return rc;
+}
 
-    char err[512];
-    httpd *srv = NULL;
-    workers *w = NULL;
-    syncd *sd = NULL;
-    rc = 3;
-    if (syncd_new(&cfg, &sd, err, sizeof err) != 0) {
-        fprintf(stderr, "syncd: %s\n", err);
-        goto out;
-    }
-
-    srv = httpd_new();
+/* Intake on its port: where the APIs reach syncd is known from now on. */
+static int serve(syncd *sd, httpd *srv, char *err, size_t errlen)
+{
     intake_routes(sd, srv);
     /* An intake handler answers only once its event is committed, so it
      * blocks a pool thread for an fsync: the pool is sized for webhooks
@@ -198,18 +178,52 @@ int main(int argc, char **argv)
                        .request_deadline_ms = (unsigned)sd->cfg.request_deadline_real_ms,
                        .max_connections = sd->cfg.max_connections,
                        .max_connections_per_ip = sd->cfg.max_connections_per_ip};
-    if (httpd_start(srv, &hc, err, sizeof err) != 0) {
-        fprintf(stderr, "syncd: %s\n", err);
-        goto out;
-    }
-    if (!sd->cfg.public_url) /* where the APIs reach us, now that the port is known */
+    if (httpd_start(srv, &hc, err, errlen) != 0)
+        return -1;
+    if (!sd->cfg.public_url)
         sd->cfg.public_url = xasprintf("http://127.0.0.1:%u", (unsigned)httpd_port(srv));
     printf("listening on %s:%u\n", sd->cfg.bind, (unsigned)httpd_port(srv));
     fflush(stdout);
     log_info("syncd on %s:%u, store %s, mode %s, time scale %g", sd->cfg.bind,
              (unsigned)httpd_port(srv), sd->cfg.store_path, sd->cfg.mode, sd->cfg.time_scale);
-    w = workers_start(sd);
+    return 0;
+}
 
+int main(int argc, char **argv)
+{
+    /* A subcommand takes the same options after its name. */
+    int audit = argc > 1 && strcmp(argv[1], "audit-skus") == 0;
+    if (audit) {
+        argc--;
+        argv++;
+    }
+    syncd_config cfg;
+    int rc = load_config(argc, argv, &cfg);
+    if (rc >= 0 || audit) {
+        rc = rc >= 0 ? rc : run_audit(&cfg);
+        httpc_global_cleanup();
+        return rc;
+    }
+    /* SIGINT and SIGTERM go to sigwait below only. Blocked before any
+     * thread starts (store_open starts the store's writer), since threads
+     * inherit the mask: one that did not block SIGTERM could take it, and
+     * syncd would die of it instead of stopping cleanly. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    char err[512];
+    httpd *srv = httpd_new();
+    workers *w = NULL;
+    syncd *sd = NULL;
+    rc = 3;
+    if (syncd_new(&cfg, &sd, err, sizeof err) != 0 || serve(sd, srv, err, sizeof err) != 0) {
+        fprintf(stderr, "syncd: %s\n", err);
+        goto out;
+    }
+    w = workers_start(sd);
     int sig = 0;
     sigwait(&sigs, &sig);
     log_info("stopping on signal %d: finishing calls in flight", sig);
