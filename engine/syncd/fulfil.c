@@ -8,7 +8,6 @@
  * shipments carried, with their tracking number and carrier.
  */
 #include "fulfil.h"
-#include "move.h"
 #include "xwrite.h"
 
 #include "c7event.h"
@@ -135,7 +134,7 @@ void fulfil_sale_read(const cJSON *v, fulfil_sale_info *s)
 
 /* GET sale?ID: the sale as it is now. Returns 0, or -1 with *h saying what
  * becomes of the event. */
-static int read_sale(syncd *sd, const char *sale_id, int prio, fulfil_sale_info *s, handled *h,
+int fulfil_read_sale(syncd *sd, const char *sale_id, int prio, fulfil_sale_info *s, handled *h,
                      cJSON **keep)
 {
     sbuf path = SBUF_INIT;
@@ -189,7 +188,7 @@ void fulfil_order_of(const fulfil_sale_info *s, char *buf, size_t n)
         }
 }
 
-static void count_state(syncd *sd, const char *state)
+void fulfil_count_state(syncd *sd, const char *state)
 {
     char name[96];
     snprintf(name, sizeof name, "syncd_sale_states_total{state=\"%s\"}", state);
@@ -401,7 +400,7 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     /* Cin7's events are thin: the sale as it is now tells what shipped. */
     fulfil_sale_info s;
     handled h = handled_done();
-    if (read_sale(sd, sale_id, PRIO_NORMAL, &s, &h, NULL) != 0)
+    if (fulfil_read_sale(sd, sale_id, PRIO_NORMAL, &s, &h, NULL) != 0)
         return h;
     int64_t *ship = NULL;
     char order[64];
@@ -414,7 +413,7 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     ship = xcalloc(s.n + 1, sizeof *ship);
     status_sale st = {s.status, s.shipping, s.fulfilment};
     status_action a = status_map(&st, s.lines, s.n, ship);
-    count_state(sd, a.state);
+    fulfil_count_state(sd, a.state);
     if (a.kind != STATUS_FULFIL) {
         log_event(LOG_INFO, evid, "sale %s (order %s): %s", sale_id, order, a.note);
         store_audit(sd->st, ev->id, now, a.state, a.note);
@@ -444,43 +443,5 @@ handled fulfil_sale(syncd *sd, const store_event *ev)
     pthread_mutex_lock(&one_at_a_time);
     handled h = fulfil_locked(sd, ev, evid, id);
     pthread_mutex_unlock(&one_at_a_time);
-    return h;
-}
-
-handled fulfil_backordered(syncd *sd, const store_event *ev)
-{
-    int64_t now = clock_now_ms(&sd->clk);
-    char evid[32];
-    snprintf(evid, sizeof evid, "ev-%lld", (long long)ev->id);
-    char id[C7EVENT_ID_LEN], why[300];
-    if (c7event_sale_id(ev->body, ev->body_len, id, why, sizeof why) != 0)
-        return handled_dead("sale notification refused: %s", why);
-    /* Read at normal priority: a sale that another location can fill is
-     * moved there (move.c) before the shopper waits for a restock. */
-    fulfil_sale_info s;
-    handled h = handled_done();
-    cJSON *doc = NULL;
-    if (read_sale(sd, id, PRIO_NORMAL, &s, &h, &doc) != 0)
-        return h;
-    if (fulfil_shop_of(sd, s.external) >= 0) {
-        sbuf what = SBUF_INIT;
-        int64_t units = 0;
-        for (size_t i = 0; i < s.n; i++)
-            if (s.lines[i].backordered > 0) {
-                sbuf_printf(&what, "%s%lld x %s", units ? ", " : "", (long long)s.lines[i].backordered,
-                            s.lines[i].sku);
-                units += s.lines[i].backordered;
-            }
-        count_state(sd, "backordered");
-        metrics_inc(sd->m, "syncd_backordered_units_total", units);
-        log_event(LOG_WARN, evid, "sale %s (order %s) at %s is backordered: %s wait for stock",
-                  s.number ? s.number : "?", s.reference ? s.reference : "?",
-                  s.location ? s.location : "?", units ? sbuf_str(&what) : "no units");
-        store_audit(sd->st, ev->id, now, "backordered", units ? sbuf_str(&what) : "");
-        sbuf_free(&what);
-        h = move_backordered(sd, ev, doc, &s);
-    }
-    cJSON_Delete(doc);
-    fulfil_sale_info_free(&s);
     return h;
 }

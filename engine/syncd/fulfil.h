@@ -19,9 +19,8 @@
 
 /* Sale/ShipmentAuthorised: fulfil at Shopify what shipped. */
 handled fulfil_sale(syncd *sd, const store_event *ev);
-/* Sale/Backordered: the sale read back, its backorders logged and counted
- * (nothing to tell Shopify). */
-handled fulfil_backordered(syncd *sd, const store_event *ev);
+/* Counts a sale seen in state (syncd_sale_states_total). */
+void fulfil_count_state(syncd *sd, const char *state);
 /* The shop (index) a Cin7 sale was pushed from, by its ExternalID
  * ("shop/order" or "shop/order/location"), or -1 when it is none of ours. */
 long fulfil_shop_of(const syncd *sd, const char *external_id);
@@ -42,6 +41,12 @@ typedef struct {
  * shipped its order lines less their backorders. */
 void fulfil_sale_read(const cJSON *v, fulfil_sale_info *s);
 void fulfil_sale_info_free(fulfil_sale_info *s);
+/* GET sale?ID: the sale as it is now, into *s (and its document into
+ * *keep, when keep is not NULL: the caller frees it). Returns 0, or -1
+ * with *h saying what becomes of the event. */
+int fulfil_read_sale(syncd *sd, const char *sale_id, int prio, fulfil_sale_info *s, handled *h,
+                     cJSON **keep);
+
 /* The Shopify order id of a sale into buf: CustomerReference, else
  * ExternalID's second part ("shop/order" or "shop/order/location"); empty
  * when that is not a number. */

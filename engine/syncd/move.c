@@ -1,6 +1,7 @@
 /* Moving a backordered sale; see move.h. */
 #include "move.h"
 
+#include "c7event.h"
 #include "handlers.h"
 #include "json.h"
 #include "log.h"
@@ -291,7 +292,8 @@ static handled move_locked(move_job *m)
     return carry_out(m, target);
 }
 
-handled move_backordered(syncd *sd, const store_event *ev, const cJSON *doc,
+/* Moves the sale (read as doc, and as s) when it is one to move. */
+static handled move_sale(syncd *sd, const store_event *ev, const cJSON *doc,
                          const fulfil_sale_info *s)
 {
     move_job m = {.sd = sd, .ev = ev, .s = s, .shop = fulfil_shop_of(sd, s->external)};
@@ -307,5 +309,49 @@ handled move_backordered(syncd *sd, const store_event *ev, const cJSON *doc,
     handled h = move_locked(&m);
     orders_sales_unlock();
     cJSON_Delete(m.plan);
+    return h;
+}
+
+/* The sale's backorders, logged, counted and audited. */
+static void say_backordered(syncd *sd, const store_event *ev, const fulfil_sale_info *s)
+{
+    char evid[32];
+    snprintf(evid, sizeof evid, "ev-%lld", (long long)ev->id);
+    sbuf what = SBUF_INIT;
+    int64_t units = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->lines[i].backordered > 0) {
+            sbuf_printf(&what, "%s%lld x %s", units ? ", " : "", (long long)s->lines[i].backordered,
+                        s->lines[i].sku);
+            units += s->lines[i].backordered;
+        }
+    fulfil_count_state(sd, "backordered");
+    metrics_inc(sd->m, "syncd_backordered_units_total", units);
+    log_event(LOG_WARN, evid, "sale %s (order %s) at %s is backordered: %s wait for stock",
+              s->number ? s->number : "?", s->reference ? s->reference : "?",
+              s->location ? s->location : "?", units ? sbuf_str(&what) : "no units");
+    store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "backordered",
+                units ? sbuf_str(&what) : "");
+    sbuf_free(&what);
+}
+
+handled move_backordered(syncd *sd, const store_event *ev)
+{
+    char id[C7EVENT_ID_LEN], why[300];
+    if (c7event_sale_id(ev->body, ev->body_len, id, why, sizeof why) != 0)
+        return handled_dead("sale notification refused: %s", why);
+    /* Read at normal priority: a sale that another location can fill is
+     * moved there before the shopper waits for a restock. */
+    fulfil_sale_info s;
+    handled h = handled_done();
+    cJSON *doc = NULL;
+    if (fulfil_read_sale(sd, id, PRIO_NORMAL, &s, &h, &doc) != 0)
+        return h;
+    if (fulfil_shop_of(sd, s.external) >= 0) {
+        say_backordered(sd, ev, &s);
+        h = move_sale(sd, ev, doc, &s);
+    }
+    cJSON_Delete(doc);
+    fulfil_sale_info_free(&s);
     return h;
 }

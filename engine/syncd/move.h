@@ -28,10 +28,10 @@
 #include "fulfil.h"
 #include "handled.h"
 
-/* Moves the sale (read as doc, and as s) when Cin7 backordered some of its
- * units and another mapped location can fill it whole; otherwise leaves it
- * (said and counted). Returns done, or what becomes of the event. */
-handled move_backordered(syncd *sd, const store_event *ev, const cJSON *doc,
-                         const fulfil_sale_info *s);
+/* Sale/Backordered: the sale read back, its backorders logged and
+ * counted, and the sale moved when another mapped location can fill it
+ * whole (otherwise it stays, said and counted). Returns done, or what
+ * becomes of the event. */
+handled move_backordered(syncd *sd, const store_event *ev);
 
 #endif

@@ -2,6 +2,7 @@
 #include "worker.h"
 
 #include "fulfil.h"
+#include "move.h"
 #include "handlers.h"
 #include "httpc.h"
 #include "json.h"
@@ -187,7 +188,7 @@ static handled dispatch(syncd *sd, const store_event *ev)
     if (strcmp(ev->topic, "Sale/ShipmentAuthorised") == 0)
         return fulfil_sale(sd, ev);
     if (strcmp(ev->topic, "Sale/Backordered") == 0)
-        return fulfil_backordered(sd, ev);
+        return move_backordered(sd, ev);
     handled h = {H_DEAD, 0, ""};
     snprintf(h.reason, sizeof h.reason, "no handler for topic \"%s\"", ev->topic);
     return h;
