@@ -202,7 +202,7 @@ int main(int argc, char **argv)
         goto out;
     }
     sd->c7 = cin7_new(sd->cfg.cin7_url, sd->cfg.cin7_account, sd->cfg.cin7_key,
-                      sd->cfg.cin7_calls_per_minute, sd->cfg.cin7_page_limit,
+                      &sd->cfg.cin7_pace, sd->cfg.cin7_page_limit,
                       sd->cfg.http_timeout_ms, &sd->pol, sd->m, &sd->clk);
     sd->shops = xcalloc(sd->cfg.n_shops, sizeof *sd->shops);
     for (size_t i = 0; i < sd->cfg.n_shops; i++)
