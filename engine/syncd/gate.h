@@ -1,7 +1,7 @@
 /*
  * A client-side rate gate for one API credential, shared by every worker:
- * it holds calls back so the remote limit is never exceeded, and lets
- * urgent work through first. Two shapes: Cin7's calls per rolling minute,
+ * it holds calls back so the remote limit is never exceeded, and gives
+ * urgent work most of the calls. Two shapes: Cin7's calls per rolling minute,
  * and a leaky bucket, which syncd uses for Shopify's GraphQL cost bucket
  * (kept in step through extensions.cost; a REST call bucket would fit the
  * same shape). After a 429 or 503 the gate pauses for the Retry-After the
