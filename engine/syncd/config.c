@@ -119,19 +119,19 @@ static int read_cin7_pace(const cJSON *cin7, syncd_config *c, json_err *e)
     static const char *const keys[] = {"min_calls_per_minute", "step_calls_per_minute", NULL};
     const char *p = "$.cin7.pace";
     const cJSON *o = NULL;
-    int64_t floor = (int64_t)PACE_FLOOR;
+    int64_t lowest = (int64_t)PACE_FLOOR;
     double step = PACE_STEP;
     if (json_get_obj(cin7, "$.cin7", "pace", JSON_OPTIONAL, &o, e))
         return -1;
     if (o && (json_only_keys(o, p, keys, e) ||
-              json_get_int(o, p, "min_calls_per_minute", JSON_OPTIONAL, 1, 100000, &floor, e) ||
+              json_get_int(o, p, "min_calls_per_minute", JSON_OPTIONAL, 1, 100000, &lowest, e) ||
               json_get_num(o, p, "step_calls_per_minute", JSON_OPTIONAL, 0.01, 100000, &step, e)))
         return -1;
-    if (floor > c->cin7_calls_per_minute)
+    if (lowest > c->cin7_calls_per_minute)
         return json_fail(e, "$.cin7.pace.min_calls_per_minute",
-                         "%lld is above $.cin7.calls_per_minute (%d)", (long long)floor,
+                         "%lld is above $.cin7.calls_per_minute (%d)", (long long)lowest,
                          c->cin7_calls_per_minute);
-    c->cin7_pace = (pace_config){(double)c->cin7_calls_per_minute, (double)floor, step, PACE_CUT,
+    c->cin7_pace = (pace_config){(double)c->cin7_calls_per_minute, (double)lowest, step, PACE_CUT,
                                  60000};
     return 0;
 }
