@@ -49,7 +49,7 @@ int audit_skus(const syncd_config *cfg, FILE *out, FILE *err)
     clock_init(&clk, cfg->time_scale, cfg->clock_origin);
     metrics *m = metrics_new();
     policy pol = {cfg->max_attempts, cfg->retry_base_ms, cfg->retry_cap_ms};
-    cin7 *c7 = cin7_new(cfg->cin7_url, cfg->cin7_account, cfg->cin7_key, cfg->cin7_calls_per_minute,
+    cin7 *c7 = cin7_new(cfg->cin7_url, cfg->cin7_account, cfg->cin7_key, &cfg->cin7_pace,
                         cfg->cin7_page_limit, cfg->http_timeout_ms, &pol, m, &clk);
     int rc = AUDIT_MATCH;
     char **cin7_skus = NULL;

@@ -21,7 +21,32 @@ struct cin7 {
     outbound out;
 };
 
-cin7 *cin7_new(const char *base_url, const char *account, const char *key, int calls_per_minute,
+#define PACE_RATE_METRIC "syncd_cin7_pace_calls_per_minute"
+#define PACE_CUTS_METRIC "syncd_cin7_pace_cuts_total"
+
+/* Every answer Cin7 gives feeds the gate's pace (pace_answer_of: 503 and
+ * 429 are refusals, other 5xx say nothing). Calls that got no answer
+ * (connection failures, timeouts) never come here. */
+static void cin7_observe(void *ud, const httpc_resp *resp)
+{
+    cin7 *c = ud;
+    double rate = 0;
+    pace_event ev = gate_answer(c->g, pace_answer_of(resp->status), &rate);
+    if (ev == PACE_KEPT || ev == PACE_HELD || ev == PACE_OUTAGE)
+        return;
+    metrics_set(c->out.m, PACE_RATE_METRIC, (int64_t)rate);
+    if (ev == PACE_CUT_DOWN) {
+        metrics_inc(c->out.m, PACE_CUTS_METRIC, 1);
+        log_warn("cin7: answered %d: pace cut to %.1f calls/min", resp->status, rate);
+    } else if (ev == PACE_CEILING) {
+        log_info("cin7: pace back at its ceiling of %.0f calls/min", rate);
+    } else if (ev == PACE_RESTORED) {
+        log_warn("cin7: every call refused for a minute: an outage, not a limit; pace back to "
+                 "%.1f calls/min", rate);
+    }
+}
+
+cin7 *cin7_new(const char *base_url, const char *account, const char *key, const pace_config *pc,
                int page_limit, int64_t timeout_ms, const policy *pol, metrics *m,
                const sclock *clk)
 {
@@ -30,7 +55,7 @@ cin7 *cin7_new(const char *base_url, const char *account, const char *key, int c
     c->hdr_account = xasprintf("api-auth-accountid: %s", account);
     c->hdr_key = xasprintf("api-auth-applicationkey: %s", key);
     c->page_limit = page_limit > 0 ? page_limit : 1000;
-    c->g = gate_window(calls_per_minute, 60000, clk);
+    c->g = gate_paced(pc, clk);
     c->out = (outbound){
         .system = "cin7",
         .gate = c->g,
@@ -40,7 +65,11 @@ cin7 *cin7_new(const char *base_url, const char *account, const char *key, int c
         .inline_attempts = 3,
         .inline_wait_cap = 10000,
         .timeout_ms = timeout_ms,
+        .observe = cin7_observe,
+        .observe_ud = c,
     };
+    metrics_set(m, PACE_RATE_METRIC, (int64_t)pc->ceiling);
+    metrics_inc(m, PACE_CUTS_METRIC, 0);
     return c;
 }
 

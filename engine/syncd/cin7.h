@@ -1,9 +1,13 @@
 /*
  * syncd's Cin7 Core client: every call goes through one rate gate for the
  * API application (calls per minute, shared by all workers) and the retry
- * policy. Reads are batched: availability comes from paged
- * ref/productavailability (1,000 rows a page), never one call per SKU, and
- * its rows (one per location, bin and batch) are summed per SKU x location.
+ * policy. The gate's rate is learnt from Cin7's answers (pace.h): a 503 or
+ * 429 cuts it, clean answers raise it back toward the configured ceiling;
+ * /metrics shows it as syncd_cin7_pace_calls_per_minute and counts the
+ * cuts in syncd_cin7_pace_cuts_total. Reads are batched: availability
+ * comes from paged ref/productavailability (1,000 rows a page), never one
+ * call per SKU, and its rows (one per location, bin and batch) are summed
+ * per SKU x location.
  * Writes take one document: POST sale (the header) then POST sale/order
  * (the lines); POST advanced-purchase then POST purchase/order. Sales have
  * no idempotency key in Cin7, so callers record intent in the store first
@@ -36,7 +40,9 @@ typedef struct {
     int64_t read_started; /* sim ms the first page's request left (after its permit) */
 } cin7_snapshot;
 
-cin7 *cin7_new(const char *base_url, const char *account, const char *key, int calls_per_minute,
+/* pc: the Cin7 budget (calls per minute: the configured ceiling, the
+ * floor, the step; copied), which the answers tune (pace.h). */
+cin7 *cin7_new(const char *base_url, const char *account, const char *key, const pace_config *pc,
                int page_limit, int64_t timeout_ms, const policy *pol, metrics *m,
                const sclock *clk);
 void cin7_free(cin7 *c);

@@ -112,11 +112,35 @@ static int string_list(const cJSON *o, const char *path, const char *key, char *
     return 0;
 }
 
+/* $.cin7.pace: the floor and the step of the pace whose ceiling is
+ * calls_per_minute (engine/core/pace.h). */
+static int read_cin7_pace(const cJSON *cin7, syncd_config *c, json_err *e)
+{
+    static const char *const keys[] = {"min_calls_per_minute", "step_calls_per_minute", NULL};
+    const char *p = "$.cin7.pace";
+    const cJSON *o = NULL;
+    int64_t lowest = (int64_t)PACE_FLOOR;
+    double step = PACE_STEP;
+    if (json_get_obj(cin7, "$.cin7", "pace", JSON_OPTIONAL, &o, e))
+        return -1;
+    if (o && (json_only_keys(o, p, keys, e) ||
+              json_get_int(o, p, "min_calls_per_minute", JSON_OPTIONAL, 1, 100000, &lowest, e) ||
+              json_get_num(o, p, "step_calls_per_minute", JSON_OPTIONAL, 0.01, 100000, &step, e)))
+        return -1;
+    if (lowest > c->cin7_calls_per_minute)
+        return json_fail(e, "$.cin7.pace.min_calls_per_minute",
+                         "%lld is above $.cin7.calls_per_minute (%d)", (long long)lowest,
+                         c->cin7_calls_per_minute);
+    c->cin7_pace = (pace_config){(double)c->cin7_calls_per_minute, (double)lowest, step, PACE_CUT,
+                                 60000};
+    return 0;
+}
+
 static int read_cin7(const cJSON *root, syncd_config *c, json_err *e)
 {
     static const char *const keys[] = {"base_url",  "account_id",   "application_key",
                                        "calls_per_minute", "page_limit", "webhook_auth",
-                                       "tax_rule",  "purchase_tax_rule", NULL};
+                                       "tax_rule",  "purchase_tax_rule", "pace", NULL};
     static const char *const auth_keys[] = {"type", "secret", "header", NULL};
     const cJSON *o = NULL;
     if (json_get_obj(root, "$", "cin7", JSON_REQUIRED, &o, e) ||
@@ -134,6 +158,8 @@ static int read_cin7(const cJSON *root, syncd_config *c, json_err *e)
         return -1;
     c->cin7_calls_per_minute = (int)cpm;
     c->cin7_page_limit = (int)limit;
+    if (read_cin7_pace(o, c, e))
+        return -1;
     size_t n = strlen(c->cin7_url);
     if (n == 0 || c->cin7_url[n - 1] != '/') {
         char *fixed = xasprintf("%s/", c->cin7_url);
@@ -688,6 +714,9 @@ cJSON *config_to_json(const syncd_config *c)
     cJSON_AddStringToObject(cin7, "account_id", c->cin7_account);
     add_secret(cin7, "application_key", c->cin7_key);
     cJSON_AddNumberToObject(cin7, "calls_per_minute", c->cin7_calls_per_minute);
+    cJSON *pc = cJSON_AddObjectToObject(cin7, "pace");
+    cJSON_AddNumberToObject(pc, "min_calls_per_minute", c->cin7_pace.floor);
+    cJSON_AddNumberToObject(pc, "step_calls_per_minute", c->cin7_pace.step);
     cJSON_AddStringToObject(cin7, "webhook_auth", c->cin7_hook_auth);
     cJSON_AddStringToObject(cin7, "tax_rule", c->cin7_tax_rule);
     cJSON_AddStringToObject(cin7, "purchase_tax_rule", c->cin7_purchase_tax_rule);

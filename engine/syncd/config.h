@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "json.h"
+#include "pace.h"
 
 typedef struct {
     char *name;        /* Cin7 location name */
@@ -83,6 +84,7 @@ typedef struct {
     char *cin7_account;
     char *cin7_key;
     int cin7_calls_per_minute;
+    pace_config cin7_pace;  /* ceiling cin7_calls_per_minute, floor and step from cin7.pace */
     int cin7_page_limit;
     char *cin7_hook_auth;  /* "bearer", "basic", "header", "noauth" */
     char *cin7_hook_secret; /* token, or "user:password" for basic, or header value */

@@ -1,11 +1,14 @@
-/* The priority rate gate; see gate.h. Waiters hold tickets; only the best
- * ticket (highest priority, then oldest) may take a permit, and it sleeps
- * exactly until the limiter says one is free; the others sleep until the
- * best one leaves. */
+/* The priority rate gate; see gate.h. Waiters hold tickets; only the head
+ * ticket (the oldest of the class share.h picks among the waiting ones) may
+ * take a permit, and it sleeps exactly until the limiter says one is free;
+ * the others sleep until the head leaves. The pick is made again on every
+ * wake-up and recorded only when a permit is taken, so a caller arriving
+ * while the head waits is counted in. */
 #include "gate.h"
 
 #include "bucket.h"
 #include "mem.h"
+#include "share.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -23,6 +26,9 @@ struct gate {
     pthread_mutex_t lock;
     pthread_cond_t cv;
     ticket *waiters;
+    int n_class[SHARE_CLASSES]; /* waiters per priority */
+    share sh;
+    pace *pc; /* paced window gates: the limit follows it */
     uint64_t next_seq;
     int64_t paused_until;
     int stopped;
@@ -33,6 +39,7 @@ static gate *gate_make(const sclock *clk)
 {
     gate *g = xcalloc(1, sizeof *g);
     g->clk = clk;
+    share_init(&g->sh);
     pthread_mutex_init(&g->lock, NULL);
     clock_cond_init(&g->cv);
     return g;
@@ -42,6 +49,15 @@ gate *gate_window(int limit, int64_t window_ms, const sclock *clk)
 {
     gate *g = gate_make(clk);
     g->win = window_new(limit, window_ms);
+    return g;
+}
+
+gate *gate_paced(const pace_config *pc, const sclock *clk)
+{
+    gate *g = gate_make(clk);
+    g->pc = xcalloc(1, sizeof *g->pc);
+    pace_init(g->pc, pc, clock_now_ms(clk));
+    g->win = window_new(pace_calls(g->pc), g->pc->cfg.window_ms);
     return g;
 }
 
@@ -58,23 +74,40 @@ void gate_free(gate *g)
         return;
     window_free(g->win);
     leaky_free(g->leaky);
+    free(g->pc);
     pthread_mutex_destroy(&g->lock);
     pthread_cond_destroy(&g->cv);
     free(g);
 }
 
-static int better(const ticket *a, const ticket *b)
+_Static_assert((int)PRIO_BULK == (int)SHARE_BULK && (int)PRIO_NORMAL == (int)SHARE_NORMAL &&
+                   (int)PRIO_URGENT == (int)SHARE_URGENT,
+               "a priority is its share class");
+
+/* A priority as a share class: out-of-range values count as the nearest. */
+static int prio_class(int prio)
 {
-    return a->prio > b->prio || (a->prio == b->prio && a->seq < b->seq);
+    return prio < 0 ? 0 : prio >= SHARE_CLASSES ? SHARE_CLASSES - 1 : prio;
 }
 
-static const ticket *best(const gate *g)
+static void waiting_classes(const gate *g, int waiting[SHARE_CLASSES])
 {
-    const ticket *b = g->waiters;
+    for (int c = 0; c < SHARE_CLASSES; c++)
+        waiting[c] = g->n_class[c] > 0;
+}
+
+/* The ticket that takes the next permit: the oldest of the class whose
+ * turn it is. */
+static const ticket *head(const gate *g)
+{
+    int waiting[SHARE_CLASSES];
+    waiting_classes(g, waiting);
+    int c = share_next(&g->sh, waiting);
+    const ticket *h = NULL;
     for (const ticket *t = g->waiters; t; t = t->next)
-        if (better(t, b))
-            b = t;
-    return b;
+        if (t->prio == c && (!h || t->seq < h->seq))
+            h = t;
+    return h;
 }
 
 static void unlink_ticket(gate *g, ticket *t)
@@ -88,15 +121,16 @@ static void unlink_ticket(gate *g, ticket *t)
 
 int gate_acquire(gate *g, int prio, double cost)
 {
-    ticket me = {prio, 0, NULL};
+    ticket me = {prio_class(prio), 0, NULL};
     pthread_mutex_lock(&g->lock);
     me.seq = g->next_seq++;
     me.next = g->waiters;
     g->waiters = &me;
     g->n_waiting++;
+    g->n_class[me.prio]++;
     int rc = -1;
     while (!g->stopped) {
-        if (best(g) != &me) {
+        if (head(g) != &me) {
             pthread_cond_wait(&g->cv, &g->lock);
             continue;
         }
@@ -108,6 +142,9 @@ int gate_acquire(gate *g, int prio, double cost)
             int ok = g->win ? window_take(g->win, now, &wait)
                             : leaky_take(g->leaky, now, cost, &wait);
             if (ok) {
+                int waiting[SHARE_CLASSES];
+                waiting_classes(g, waiting);
+                share_took(&g->sh, me.prio, waiting);
                 rc = 0;
                 break;
             }
@@ -120,9 +157,28 @@ int gate_acquire(gate *g, int prio, double cost)
     }
     unlink_ticket(g, &me);
     g->n_waiting--;
-    pthread_cond_broadcast(&g->cv); /* the next best may go now */
+    g->n_class[me.prio]--;
+    pthread_cond_broadcast(&g->cv); /* the next head may go now */
     pthread_mutex_unlock(&g->lock);
     return rc;
+}
+
+pace_event gate_answer(gate *g, pace_answer a, double *rate)
+{
+    if (!g->pc) {
+        *rate = 0;
+        return PACE_KEPT;
+    }
+    pthread_mutex_lock(&g->lock);
+    int before = pace_calls(g->pc);
+    pace_event ev = pace_on_answer(g->pc, a, clock_now_ms(g->clk));
+    *rate = g->pc->rate;
+    if (pace_calls(g->pc) != before) {
+        window_set_limit(g->win, pace_calls(g->pc));
+        pthread_cond_broadcast(&g->cv);
+    }
+    pthread_mutex_unlock(&g->lock);
+    return ev;
 }
 
 void gate_observe(gate *g, double used, double size)

@@ -1,14 +1,20 @@
 /*
  * A client-side rate gate for one API credential, shared by every worker:
- * it holds calls back so the remote limit is never exceeded, and lets
- * urgent work through first. Two shapes: Cin7's calls per rolling minute,
+ * it holds calls back so the remote limit is never exceeded, and gives
+ * urgent work most of the calls. Two shapes: Cin7's calls per rolling minute,
  * and a leaky bucket, which syncd uses for Shopify's GraphQL cost bucket
  * (kept in step through extensions.cost; a REST call bucket would fit the
  * same shape). After a 429 or 503 the gate pauses for the Retry-After the
  * server asked for.
  *
- * Priority: among callers waiting for a permit, the highest priority goes
- * first; equal priorities go in arrival order. Time is the scaled clock.
+ * A paced window gate's limit is not fixed: it follows an AIMD pace
+ * (engine/core/pace.h) fed with the answers, for an API that tells its
+ * limit only by refusing calls (Cin7).
+ *
+ * Priority: callers waiting for a permit share the permits by priority
+ * (engine/core/share.h): urgent work gets most of them, but normal and
+ * bulk callers still get their share while urgent work backs up, so none
+ * starves; equal priorities go in arrival order. Time is the scaled clock.
  */
 #ifndef SURGE_SYNCD_GATE_H
 #define SURGE_SYNCD_GATE_H
@@ -16,6 +22,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "pace.h"
 
 typedef struct gate gate;
 
@@ -23,6 +30,9 @@ enum { PRIO_BULK = 0, PRIO_NORMAL = 1, PRIO_URGENT = 2 };
 
 /* limit calls per window_ms. */
 gate *gate_window(int limit, int64_t window_ms, const sclock *clk);
+/* Calls per pc->window_ms, starting at pc->ceiling and following the pace
+ * fed by gate_answer (pc is copied). */
+gate *gate_paced(const pace_config *pc, const sclock *clk);
 /* A leaky bucket of size draining leak_per_s. */
 gate *gate_leaky(double size, double leak_per_s, const sclock *clk);
 void gate_free(gate *g); /* accepts NULL */
@@ -30,6 +40,10 @@ void gate_free(gate *g); /* accepts NULL */
 /* Blocks until a call of this cost (1 for call-count gates) may go.
  * Returns 0, or -1 when the gate was stopped or the cost can never fit. */
 int gate_acquire(gate *g, int prio, double cost);
+/* Paced gates: one answer for the pace; the limit follows the new rate at
+ * once. Returns what the pace did and sets *rate (calls per window now).
+ * Other gates: PACE_KEPT, *rate 0. */
+pace_event gate_answer(gate *g, pace_answer a, double *rate);
 /* Leaky gates: adopt the server's view (used of size). */
 void gate_observe(gate *g, double used, double size);
 /* Leaky gates: a new leak rate (the server's restore rate). */

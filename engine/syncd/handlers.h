@@ -38,6 +38,11 @@ void orders_sales_lock(void);
 void orders_sales_unlock(void);
 /* Cin7 Stock/AvailableStockLevelChanged: refresh the cache, mark SKUs. */
 handled stock_changed(syncd *sd, const store_event *ev);
+/* Marks the SKUs of a stock notification received at received_at (sim
+ * ms) for the inventory thread, asking for a new Cin7 read unless one
+ * started since. Intake calls it too, so levels move while every worker
+ * waits on Cin7 (the queued event marks them again: harmless). */
+void stock_mark(syncd *sd, const char *const *skus, size_t n, int64_t received_at);
 
 /* Reads Cin7's availability of every SKU x location into the stock cache
  * when the cached snapshot is missing or older than allowed (boot, before

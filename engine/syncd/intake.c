@@ -1,6 +1,8 @@
 /* Webhook intake, health, metrics and admin; see intake.h. */
 #include "intake.h"
 
+#include "c7event.h"
+#include "handlers.h"
 #include "hmac.h"
 #include "json.h"
 #include "log.h"
@@ -21,6 +23,8 @@ static const struct {
     {"orders/cancelled", 2},
 };
 
+#define STOCK_TYPE "Stock/AvailableStockLevelChanged"
+
 /* Cin7 webhook types syncd acts on, and how urgently: stock first (it is
  * what oversells), then backorders (a sale another warehouse can fill is
  * moved there before the shopper waits) and shipments (a fulfillment
@@ -29,7 +33,7 @@ static const struct {
     const char *type;
     int priority;
 } cin7_types[] = {
-    {"Stock/AvailableStockLevelChanged", 2},
+    {STOCK_TYPE, 2},
     {"Sale/ShipmentAuthorised", 1},
     {"Sale/Backordered", 1},
 };
@@ -42,13 +46,15 @@ static void count(syncd *sd, const char *source, const char *result)
 }
 
 /* Stores the event (or dead-letters it when its body is not JSON) and
- * answers: 200 once durable, 503 when the store failed (the sender retries). */
-static void accept(syncd *sd, httpd_req *r, store_event_in *in, const char *source, int64_t t0)
+ * answers: 200 once durable, 503 when the store failed (the sender retries).
+ * Returns 1 when it was queued as new (not a duplicate, not dead on
+ * arrival), else 0. */
+static int accept(syncd *sd, httpd_req *r, store_event_in *in, const char *source, int64_t t0)
 {
     json_err e;
     cJSON *v = json_parse(in->body, in->body_len, &e);
     int64_t id = 0;
-    int rc;
+    int rc, queued = 0;
     if (!v) {
         char reason[600];
         snprintf(reason, sizeof reason, "malformed body: %s", e.msg);
@@ -69,6 +75,7 @@ static void accept(syncd *sd, httpd_req *r, store_event_in *in, const char *sour
         if (rc == STORE_NEW) {
             count(sd, source, "queued");
             syncd_wake_workers(sd);
+            queued = 1;
         }
     }
     if (rc == STORE_DUPLICATE)
@@ -76,10 +83,11 @@ static void accept(syncd *sd, httpd_req *r, store_event_in *in, const char *sour
     if (rc < 0) {
         count(sd, source, "store_error");
         httpd_reply_error(r, 503, "could not store the event; retry");
-        return;
+        return 0;
     }
     httpd_reply_json_text(r, 200, "{\"ok\":true}");
     metrics_observe_ms(sd->m, "syncd_ack_latency_ms", (double)(clock_mono_us() - t0) / 1000.0);
+    return queued;
 }
 
 /* The configured shop of a webhook's X-Shopify-Shop-Domain, or NULL. */
@@ -213,6 +221,21 @@ static int cin7_hook_gate(httpd_req *r, void *ud)
     return 1;
 }
 
+/* A stock notification marks its SKUs as soon as it is stored, without
+ * waiting for a worker: while orders back up behind Cin7's limit every
+ * worker may be waiting on Cin7 for minutes, and the levels shops sell
+ * from must not wait with them. Its queued event still runs (it
+ * dead-letters bad rows; the marks fold into these). */
+static void mark_stock_now(syncd *sd, const char *body, size_t len, int64_t received_at)
+{
+    char **skus = NULL, why[200];
+    size_t n = 0;
+    if (c7event_stock_skus(body, len, &skus, &n, why, sizeof why) < 0)
+        return;
+    stock_mark(sd, (const char *const *)skus, n, received_at);
+    c7event_skus_free(skus, n);
+}
+
 static void on_cin7(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
@@ -229,7 +252,7 @@ static void on_cin7(httpd_req *r, void *ud)
     if (!type || !*type) {
         v = json_parse(body, len, NULL);
         const cJSON *et = cJSON_GetObjectItemCaseSensitive(v, "EventType");
-        type = cJSON_IsString(et) ? et->valuestring : "Stock/AvailableStockLevelChanged";
+        type = cJSON_IsString(et) ? et->valuestring : STOCK_TYPE;
     }
     int priority = -1;
     for (size_t i = 0; i < sizeof cin7_types / sizeof cin7_types[0]; i++)
@@ -255,7 +278,8 @@ static void on_cin7(httpd_req *r, void *ud)
         .priority = priority,
         .now = clock_now_ms(&sd->clk),
     };
-    accept(sd, r, &in, "cin7", t0);
+    if (accept(sd, r, &in, "cin7", t0) && strcmp(type, STOCK_TYPE) == 0)
+        mark_stock_now(sd, body, len, in.now);
 }
 
 static void on_health(httpd_req *r, void *ud)

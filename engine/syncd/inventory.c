@@ -28,6 +28,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+void stock_mark(syncd *sd, const char *const *skus, size_t n, int64_t received_at)
+{
+    /* Cin7 notifies after its figures changed: a full read that started
+     * after the notification arrived shows the change already, and the
+     * SKUs are synced from it without another read (a notification handled
+     * late, behind a backlog, would otherwise cost a read of the budget). */
+    if (received_at >= stockcache_full_read_at(sd->cache))
+        sd->stock_changed = 1;
+    syncd_mark_dirty(sd, skus, n);
+}
+
 handled stock_changed(syncd *sd, const store_event *ev)
 {
     handled h = {H_DONE, 0, ""};
@@ -38,8 +49,7 @@ handled stock_changed(syncd *sd, const store_event *ev)
         return handled_dead("stock notification refused: %s", why);
     /* The good rows are synced even when others are refused: one bad row
      * never holds back other SKUs. The bad ones are dead-lettered. */
-    sd->stock_changed = 1;
-    syncd_mark_dirty(sd, (const char *const *)skus, n);
+    stock_mark(sd, (const char *const *)skus, n, ev->received_at);
     metrics_inc(sd->m, "syncd_stock_rows_total", (int64_t)n);
     c7event_skus_free(skus, n);
     if (rc > 0)

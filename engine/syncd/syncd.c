@@ -45,7 +45,7 @@ int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen)
     if (store_open(sd->cfg.store_path, NULL, &sd->st, err, errlen) != 0)
         return -1;
     sd->c7 = cin7_new(sd->cfg.cin7_url, sd->cfg.cin7_account, sd->cfg.cin7_key,
-                      sd->cfg.cin7_calls_per_minute, sd->cfg.cin7_page_limit,
+                      &sd->cfg.cin7_pace, sd->cfg.cin7_page_limit,
                       sd->cfg.http_timeout_ms, &sd->pol, sd->m, &sd->clk);
     sd->shops = xcalloc(sd->cfg.n_shops, sizeof *sd->shops);
     for (size_t i = 0; i < sd->cfg.n_shops; i++)

@@ -170,6 +170,55 @@ TEST(syncd_config, secrets_whole_and_intake_limits)
     free(hook);
 }
 
+/* The Cin7 pace: its ceiling is calls_per_minute, floor and step come from
+ * cin7.pace, and values out of range are refused naming their path. */
+TEST(syncd_config, cin7_pace)
+{
+    syncd_config c;
+    json_err e;
+    EXPECT_EQ_INT(config_load(NULL, NULL, 0, &c, &e), 0);
+    EXPECT_NEAR(c.cin7_pace.ceiling, 55, 1e-9);
+    EXPECT_NEAR(c.cin7_pace.floor, PACE_FLOOR, 1e-9);
+    EXPECT_NEAR(c.cin7_pace.step, PACE_STEP, 1e-9);
+    EXPECT_NEAR(c.cin7_pace.cut, PACE_CUT, 1e-9);
+    EXPECT_EQ_INT(c.cin7_pace.window_ms, 60000);
+    config_free(&c);
+    const char *ok[] = {"cin7.calls_per_minute=40",
+                        "cin7.pace={\"min_calls_per_minute\":5,\"step_calls_per_minute\":0.5}"};
+    if (config_load(NULL, ok, 2, &c, &e) != 0)
+        test_fail(__FILE__, __LINE__, "%s", e.msg);
+    EXPECT_NEAR(c.cin7_pace.ceiling, 40, 1e-9);
+    EXPECT_NEAR(c.cin7_pace.floor, 5, 1e-9);
+    EXPECT_NEAR(c.cin7_pace.step, 0.5, 1e-9);
+    cJSON *j = config_to_json(&c);
+    char *text = json_print(j);
+    EXPECT_CONTAINS(text, "\"min_calls_per_minute\":5");
+    free(text);
+    cJSON_Delete(j);
+    config_free(&c);
+
+    static const struct {
+        const char *over;
+        const char *want;
+    } cases[] = {
+        {"cin7.pace.min_calls_per_minute=0", "$.cin7.pace.min_calls_per_minute: "},
+        {"cin7.pace.min_calls_per_minute=56",
+         "$.cin7.pace.min_calls_per_minute: 56 is above $.cin7.calls_per_minute (55)"},
+        {"cin7.pace.min_calls_per_minute=2.5", "$.cin7.pace.min_calls_per_minute"},
+        {"cin7.pace.step_calls_per_minute=0", "$.cin7.pace.step_calls_per_minute: "},
+        {"cin7.pace.step_calls_per_minute=\"fast\"",
+         "$.cin7.pace.step_calls_per_minute: expected a number"},
+        {"cin7.pace.cut=0.9", "$.cin7.pace.cut: unknown field"},
+        {"cin7.pace=3", "$.cin7.pace: expected an object"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *over[] = {cases[i].over};
+        if (config_load(NULL, over, 1, &c, &e) == 0)
+            test_fail(__FILE__, __LINE__, "case %zu accepted", i);
+        EXPECT_CONTAINS(e.msg, cases[i].want);
+    }
+}
+
 /* ---- gate ------------------------------------------------------------------ */
 
 typedef struct {
@@ -226,6 +275,78 @@ TEST(gate, window_limit_then_priority_first)
     gate_stop(g);
     EXPECT_EQ_INT(gate_acquire(g, PRIO_URGENT, 1), -1);
     gate_free(g);
+}
+
+typedef struct {
+    gate *g;
+    atomic_int *order;
+    int n;
+} looper;
+
+/* Takes n permits one after the other, as a worker pushing a backlog of
+ * orders does. */
+static void *acquire_many(void *arg)
+{
+    looper *l = arg;
+    for (int i = 0; i < l->n; i++) {
+        gate_acquire(l->g, PRIO_URGENT, 1);
+        atomic_fetch_add(l->order, 1);
+    }
+    return NULL;
+}
+
+TEST(gate, normal_work_is_served_while_urgent_work_backs_up)
+{
+    /* Three workers push orders (urgent) through a gate of two calls a
+     * simulated second, 40 calls each; a stock read (normal) arrives while
+     * they wait. Under strict priority it went last, after the whole
+     * backlog; with shares it goes within a few permits. */
+    sclock clk;
+    clock_init(&clk, 100.0, -1);
+    gate *g = gate_window(2, 1000, &clk);
+    atomic_int order = 0;
+    looper l = {g, &order, 40};
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++)
+        pthread_create(&t[i], NULL, acquire_many, &l);
+    struct timespec nap = {0, 1000 * 1000};
+    for (int i = 0; i < 500 && gate_waiting(g) < 2; i++)
+        nanosleep(&nap, NULL);
+    EXPECT_GE_INT(gate_waiting(g), 2);
+    int start = atomic_load(&order);
+    waiter read = {g, PRIO_NORMAL, &order, -1};
+    acquire(&read);
+    EXPECT_LE_INT(read.got - start, 6);
+    EXPECT_LT_INT(read.got, 100);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    EXPECT_EQ_INT(atomic_load(&order), 121);
+    gate_free(g);
+}
+
+TEST(gate, a_paced_gate_follows_its_answers)
+{
+    sclock clk;
+    clock_init(&clk, 100.0, -1); /* a simulated minute is 600 real ms */
+    pace_config pc = {4, 1, 2, 0.5, 60000};
+    gate *g = gate_paced(&pc, &clk);
+    int64_t t0 = clock_now_ms(&clk);
+    EXPECT_EQ_INT(gate_acquire(g, PRIO_NORMAL, 1), 0);
+    EXPECT_EQ_INT(gate_acquire(g, PRIO_NORMAL, 1), 0);
+    /* A refusal halves the rate at once: the two calls already in the
+     * window fill it, and the third waits for the window to roll. */
+    double rate = 0;
+    EXPECT_EQ_INT(gate_answer(g, PACE_LIMITED, &rate), PACE_CUT_DOWN);
+    EXPECT_NEAR(rate, 2, 1e-9);
+    EXPECT_EQ_INT(gate_answer(g, PACE_LIMITED, &rate), PACE_HELD);
+    EXPECT_EQ_INT(gate_acquire(g, PRIO_NORMAL, 1), 0);
+    EXPECT_GE_INT(clock_now_ms(&clk) - t0, 60000);
+    gate_free(g);
+    /* A gate that is not paced ignores answers. */
+    gate *w = gate_window(3, 60000, &clk);
+    EXPECT_EQ_INT(gate_answer(w, PACE_LIMITED, &rate), PACE_KEPT);
+    EXPECT_NEAR(rate, 0, 1e-9);
+    gate_free(w);
 }
 
 /* ---- outbound --------------------------------------------------------------- */
