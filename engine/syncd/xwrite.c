@@ -2,14 +2,66 @@
 #include "xwrite.h"
 
 #include "log.h"
+#include "mem.h"
 #include "once.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 _Static_assert(WRITE_INTENT == (int)ONCE_INTENT && WRITE_DONE == (int)ONCE_DONE &&
                    WRITE_FAILED == (int)ONCE_FAILED && WRITE_UNKNOWN == (int)ONCE_UNKNOWN,
                "the store's ledger states are once.h's");
+
+/* Keys being written in this process. The ledger alone cannot keep two
+ * runners of one key apart: a worker whose lease ran out while it waited at
+ * a rate gate leaves its event to another, and the second would find the
+ * intent open, look the write up before the first one's call landed, and
+ * send it again. So a second runner of a key waits here until the first
+ * has recorded its outcome, then reads the ledger. Runs of one key never
+ * nest another's, so the wait cannot deadlock. */
+static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t busy_cv = PTHREAD_COND_INITIALIZER;
+static char **busy;
+static size_t n_busy, cap_busy;
+
+static long busy_find(const char *key)
+{
+    for (size_t i = 0; i < n_busy; i++)
+        if (strcmp(busy[i], key) == 0)
+            return (long)i;
+    return -1;
+}
+
+static void key_claim(const char *key)
+{
+    pthread_mutex_lock(&busy_lock);
+    while (busy_find(key) >= 0)
+        pthread_cond_wait(&busy_cv, &busy_lock);
+    if (n_busy == cap_busy) {
+        cap_busy = cap_busy ? cap_busy * 2 : 16;
+        busy = xrealloc(busy, cap_busy * sizeof *busy);
+    }
+    busy[n_busy++] = xstrdup(key);
+    pthread_mutex_unlock(&busy_lock);
+}
+
+static void key_release(const char *key)
+{
+    pthread_mutex_lock(&busy_lock);
+    long i = busy_find(key);
+    if (i >= 0) {
+        free(busy[i]);
+        busy[i] = busy[--n_busy];
+    }
+    if (n_busy == 0) { /* nothing in flight: give the table back */
+        free(busy);
+        busy = NULL;
+        cap_busy = 0;
+    }
+    pthread_cond_broadcast(&busy_cv);
+    pthread_mutex_unlock(&busy_lock);
+}
 
 /* Records key's outcome. A record that fails leaves the intent open, so the
  * next try looks the write up: safe, and said. */
@@ -20,8 +72,8 @@ static void record(store *st, const sclock *clk, const char *key, once_state sta
         log_warn("write ledger: cannot record the outcome of %s (it will be looked up)", key);
 }
 
-handled xwrite_run(store *st, const sclock *clk, const xwrite_op *op, xwrite_how *how,
-                   char **remote)
+static handled run_claimed(store *st, const sclock *clk, const xwrite_op *op, xwrite_how *how,
+                           char **remote)
 {
     *remote = NULL;
     *how = XWRITE_WRITTEN;
@@ -73,5 +125,14 @@ handled xwrite_run(store *st, const sclock *clk, const xwrite_op *op, xwrite_how
         free(id);
     }
     outbound_done(&o);
+    return h;
+}
+
+handled xwrite_run(store *st, const sclock *clk, const xwrite_op *op, xwrite_how *how,
+                   char **remote)
+{
+    key_claim(op->key);
+    handled h = run_claimed(st, clk, op, how, remote);
+    key_release(op->key);
     return h;
 }

@@ -39,7 +39,8 @@ typedef struct {
     void *ud;
 } xwrite_op;
 
-/* Carries out op at most once over its ledger entry. Returns H_DONE with
+/* Carries out op at most once over its ledger entry (a second runner of
+ * the same key in this process waits for the first to finish). Returns H_DONE with
  * *how, and *remote (malloc'd or NULL; the caller frees), or what becomes
  * of the event: a retry when the ledger cannot be written or the outcome
  * is unknown (the next try looks it up), dead when the remote end refused

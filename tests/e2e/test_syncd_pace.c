@@ -145,15 +145,12 @@ TEST_T(syncd_e2e, cin7_pace_finds_a_lower_limit_and_recovers, 240)
                                "{\"sku\":\"A-1\",\"price\":\"10.00\",\"available\":1000},"
                                "{\"sku\":\"A-2\",\"price\":\"20.00\",\"available\":1000}]}]",
                                "");
-    /* A worker keeps the events it leased (four at a time) while it waits
-     * for Cin7 permits; at 8 to 16 calls a minute shared by four workers
-     * that wait outlasts the default lease of a minute, and another worker
-     * then runs the same order at once (a sale made twice, a lines POST
-     * refused as already authorised). That is the queue's matter, not the
-     * pace's: here the lease covers the backlog. */
+    /* The default lease (a minute) on purpose: at 8 to 16 calls a minute
+     * shared by four workers, a worker's wait for permits outlasts it and
+     * another worker runs the same order meanwhile; the exactly-once
+     * writes must keep that from making a sale twice. */
     char over[96];
-    snprintf(over, sizeof over, "{\"lease\":\"30m\",\"cin7\":{\"calls_per_minute\":%d}}",
-             CEILING);
+    snprintf(over, sizeof over, "{\"cin7\":{\"calls_per_minute\":%d}}", CEILING);
     sdt_start_world_take(&w, c7, sh, "[{\"name\":\"Main\"}]", over);
     EXPECT_EQ_INT(pace_now(&w), CEILING);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_cin7_pace_cuts_total"), 0);

@@ -5,9 +5,11 @@
 #include "mem.h"
 #include "xwrite.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The remote end: how many writes it received and holds, and what the
  * next write's answer is. */
@@ -181,5 +183,48 @@ TEST(xwrite, permanent_is_dead_and_open_stays_open)
     EXPECT_EQ_INT(how, XWRITE_WRITTEN);
     EXPECT_EQ_INT(g.r.look_ups, 2);
     EXPECT_EQ_INT(g.r.held, 1);
+    store_close(g.st);
+}
+
+/* Two workers run one event's write at once (a lease ran out while the
+ * first waited at a rate gate): the remote end gets it once. */
+typedef struct {
+    rig *g;
+    int kind;
+} racer;
+
+static int slow_write(void *ud, char **remote, outcome *o, handled *h)
+{
+    struct timespec ts = {0, 100 * 1000000L};
+    nanosleep(&ts, NULL); /* the call takes a while: the other runner arrives */
+    return write_one(ud, remote, o, h);
+}
+
+static void *race(void *arg)
+{
+    racer *r = arg;
+    xwrite_how how;
+    char id[32];
+    r->kind = run(r->g, &how, id, sizeof id);
+    return NULL;
+}
+
+TEST(xwrite, two_runners_of_one_key_write_once)
+{
+    rig g;
+    rig_open(&g, "race");
+    g.op.write = slow_write;
+    racer a = {&g, -1}, b = {&g, -1};
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, race, &a);
+    struct timespec ts = {0, 20 * 1000000L};
+    nanosleep(&ts, NULL);
+    pthread_create(&tb, NULL, race, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    EXPECT_EQ_INT(a.kind, H_DONE);
+    EXPECT_EQ_INT(b.kind, H_DONE);
+    EXPECT_EQ_INT(g.r.held, 1);
+    EXPECT_EQ_INT(g.r.writes, 1);
     store_close(g.st);
 }
