@@ -198,12 +198,93 @@ static int read_cin7(const cJSON *root, syncd_config *c, json_err *e)
     return 0;
 }
 
-static int read_shops(const cJSON *root, syncd_config *c, json_err *e)
+/* A shop's locations: which Cin7 locations each Shopify location shows. */
+static int read_shop_locations(const cJSON *it, const char *p, cfg_shop *s, json_err *e)
+{
+    static const char *const loc_keys[] = {"shopify_location_id", "cin7_locations", NULL};
+    const cJSON *locs = NULL;
+    if (json_get_arr(it, p, "locations", JSON_OPTIONAL, &locs, e))
+        return -1;
+    if (!locs)
+        return 0;
+    char lp[160];
+    json_path_key(lp, sizeof lp, p, "locations");
+    s->locations = xcalloc((size_t)cJSON_GetArraySize(locs) + 1, sizeof *s->locations);
+    const cJSON *l;
+    cJSON_ArrayForEach(l, locs)
+    {
+        char ip[200];
+        json_path_index(ip, sizeof ip, lp, s->n_locations);
+        cfg_shop_location *sl = &s->locations[s->n_locations++];
+        int64_t id = 0;
+        if (json_only_keys(l, ip, loc_keys, e) ||
+            json_get_int(l, ip, "shopify_location_id", JSON_OPTIONAL, 0, INT64_MAX / 2, &id, e) ||
+            string_list(l, ip, "cin7_locations", &sl->cin7_locations, &sl->n_cin7, e))
+            return -1;
+        sl->shopify_location_id = id;
+        if (sl->n_cin7 == 0) {
+            char cp[240];
+            json_path_key(cp, sizeof cp, ip, "cin7_locations");
+            return json_fail(e, cp, "list at least one Cin7 location");
+        }
+    }
+    return 0;
+}
+
+/* What a shop's fields must hold beyond their types: GraphQL writes, a
+ * domain of DNS length, listed once. */
+static int check_shop(const syncd_config *c, const cfg_shop *s, const char *p, const char *write,
+                      json_err *e)
+{
+    char fp[160];
+    /* REST inventory_levels/set.json (no compare-and-set, no idempotency)
+     * was a legacy connector's baseline; no scenario uses it, so GraphQL
+     * is the only way left. */
+    if (strcmp(write, "graphql") != 0) {
+        json_path_key(fp, sizeof fp, p, "inventory_write");
+        return json_fail(e, fp, "expected \"graphql\" (REST writes are gone), got \"%s\"", write);
+    }
+    /* A DNS name is at most 253 characters; keys syncd builds of the
+     * domain (watermarks, routing plans) rely on that bound. */
+    json_path_key(fp, sizeof fp, p, "domain");
+    if (strlen(s->domain) == 0 || strlen(s->domain) > 253)
+        return json_fail(e, fp, "%zu characters; a domain has 1 to 253", strlen(s->domain));
+    for (const cfg_shop *o = c->shops; o < s; o++)
+        if (strcmp(o->domain, s->domain) == 0)
+            return json_fail(e, fp, "shop \"%s\" is listed twice", s->domain);
+    return 0;
+}
+
+static int read_shop(const cJSON *it, const char *p, syncd_config *c, cfg_shop *s, json_err *e)
 {
     static const char *const keys[] = {"domain", "base_url", "access_token", "api_secret",
                                        "api_version", "inventory_write", "safety_buffer",
                                        "locations", "cin7_customer", NULL};
-    static const char *const loc_keys[] = {"shopify_location_id", "cin7_locations", NULL};
+    const char *write = "graphql";
+    int64_t buffer = 0;
+    if (json_only_keys(it, p, keys, e) ||
+        json_get_strdup(it, p, "domain", JSON_REQUIRED, NULL, &s->domain, e) ||
+        json_get_strdup(it, p, "base_url", JSON_REQUIRED, NULL, &s->base_url, e) ||
+        json_get_strdup(it, p, "access_token", JSON_REQUIRED, NULL, &s->access_token, e) ||
+        json_get_strdup(it, p, "api_secret", JSON_REQUIRED, NULL, &s->api_secret, e) ||
+        json_get_strdup(it, p, "api_version", JSON_OPTIONAL, "2026-10", &s->api_version, e) ||
+        json_get_str(it, p, "inventory_write", JSON_OPTIONAL, &write, e) ||
+        json_get_int(it, p, "safety_buffer", JSON_OPTIONAL, 0, 1000000, &buffer, e) ||
+        json_get_strdup(it, p, "cin7_customer", JSON_OPTIONAL, NULL, &s->cin7_customer, e))
+        return -1;
+    if (!s->cin7_customer)
+        s->cin7_customer = xasprintf("Shopify %s", s->domain);
+    size_t bl = strlen(s->base_url);
+    while (bl && s->base_url[bl - 1] == '/')
+        s->base_url[--bl] = '\0';
+    s->safety_buffer = buffer;
+    if (check_shop(c, s, p, write, e))
+        return -1;
+    return read_shop_locations(it, p, s, e);
+}
+
+static int read_shops(const cJSON *root, syncd_config *c, json_err *e)
+{
     const cJSON *arr = NULL;
     if (json_get_arr(root, "$", "shops", JSON_REQUIRED, &arr, e))
         return -1;
@@ -217,71 +298,8 @@ static int read_shops(const cJSON *root, syncd_config *c, json_err *e)
         char p[128];
         json_path_index(p, sizeof p, "$.shops", c->n_shops);
         cfg_shop *s = &c->shops[c->n_shops++];
-        const char *write = "graphql";
-        int64_t buffer = 0;
-        if (json_only_keys(it, p, keys, e) ||
-            json_get_strdup(it, p, "domain", JSON_REQUIRED, NULL, &s->domain, e) ||
-            json_get_strdup(it, p, "base_url", JSON_REQUIRED, NULL, &s->base_url, e) ||
-            json_get_strdup(it, p, "access_token", JSON_REQUIRED, NULL, &s->access_token, e) ||
-            json_get_strdup(it, p, "api_secret", JSON_REQUIRED, NULL, &s->api_secret, e) ||
-            json_get_strdup(it, p, "api_version", JSON_OPTIONAL, "2026-10", &s->api_version, e) ||
-            json_get_str(it, p, "inventory_write", JSON_OPTIONAL, &write, e) ||
-            json_get_int(it, p, "safety_buffer", JSON_OPTIONAL, 0, 1000000, &buffer, e) ||
-            json_get_strdup(it, p, "cin7_customer", JSON_OPTIONAL, NULL, &s->cin7_customer, e))
+        if (read_shop(it, p, c, s, e))
             return -1;
-        if (!s->cin7_customer)
-            s->cin7_customer = xasprintf("Shopify %s", s->domain);
-        size_t bl = strlen(s->base_url);
-        while (bl && s->base_url[bl - 1] == '/')
-            s->base_url[--bl] = '\0';
-        /* REST inventory_levels/set.json (no compare-and-set, no
-         * idempotency) was a legacy connector's baseline; no scenario
-         * uses it, so GraphQL is the only way left. */
-        if (strcmp(write, "graphql") != 0) {
-            char wp[160];
-            json_path_key(wp, sizeof wp, p, "inventory_write");
-            return json_fail(e, wp, "expected \"graphql\" (REST writes are gone), got \"%s\"", write);
-        }
-        s->safety_buffer = buffer;
-        /* A DNS name is at most 253 characters; keys syncd builds of the
-         * domain (watermarks, routing plans) rely on that bound. */
-        if (strlen(s->domain) == 0 || strlen(s->domain) > 253) {
-            char dp[160];
-            json_path_key(dp, sizeof dp, p, "domain");
-            return json_fail(e, dp, "%zu characters; a domain has 1 to 253", strlen(s->domain));
-        }
-        for (size_t k = 0; k + 1 < c->n_shops; k++)
-            if (strcmp(c->shops[k].domain, s->domain) == 0) {
-                char dp[160];
-                json_path_key(dp, sizeof dp, p, "domain");
-                return json_fail(e, dp, "shop \"%s\" is listed twice", s->domain);
-            }
-        const cJSON *locs = NULL;
-        if (json_get_arr(it, p, "locations", JSON_OPTIONAL, &locs, e))
-            return -1;
-        if (!locs)
-            continue;
-        char lp[160];
-        json_path_key(lp, sizeof lp, p, "locations");
-        s->locations = xcalloc((size_t)cJSON_GetArraySize(locs) + 1, sizeof *s->locations);
-        const cJSON *l;
-        cJSON_ArrayForEach(l, locs)
-        {
-            char ip[200];
-            json_path_index(ip, sizeof ip, lp, s->n_locations);
-            cfg_shop_location *sl = &s->locations[s->n_locations++];
-            int64_t id = 0;
-            if (json_only_keys(l, ip, loc_keys, e) ||
-                json_get_int(l, ip, "shopify_location_id", JSON_OPTIONAL, 0, INT64_MAX / 2, &id, e) ||
-                string_list(l, ip, "cin7_locations", &sl->cin7_locations, &sl->n_cin7, e))
-                return -1;
-            sl->shopify_location_id = id;
-            if (sl->n_cin7 == 0) {
-                char cp[240];
-                json_path_key(cp, sizeof cp, ip, "cin7_locations");
-                return json_fail(e, cp, "list at least one Cin7 location");
-            }
-        }
     }
     return 0;
 }
@@ -481,30 +499,19 @@ static int read_intake(const cJSON *root, syncd_config *c, json_err *e)
     return 0;
 }
 
-static int read_root(const cJSON *root, syncd_config *c, json_err *e)
+/* The top level's plain settings (ports, paths, clock, timings), with
+ * their defaults. */
+static int read_settings(const cJSON *root, syncd_config *c, json_err *e)
 {
-    static const char *const keys[] = {
-        "port", "bind", "public_url", "admin_token", "store", "workers", "body_cap", "log_level",
-        "alert_url", "time_scale", "clock_origin", "seed", "mode", "poll_interval", "lease",
-        "coalesce_window", "snapshot_max_age", "webhook_margin", "register_webhooks", "retry",
-        "http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
-        "replenishment", "fulfillments", "move_backorders", "intake", NULL};
-    static const char *const retry_keys[] = {"max_attempts", "base", "cap", NULL};
-    if (json_only_keys(root, "$", keys, e))
-        return -1;
     int64_t port = 8080, workers = 4, body_cap = 1024 * 1024, origin = -1, seed = -1;
-    int64_t attempts = 20;
     double scale = 1;
     c->poll_interval_ms = 15 * 60000;
     c->lease_ms = 60000;
     c->coalesce_ms = 2000;
     c->snapshot_max_age_ms = 60000;
     c->webhook_margin_ms = 10000;
-    c->retry_base_ms = 1000;
-    c->retry_cap_ms = 5 * 60000;
     c->http_timeout_ms = 30000;
     c->register_webhooks = 1;
-    const cJSON *retry = NULL;
     if (json_get_int(root, "$", "port", JSON_OPTIONAL, 0, 65535, &port, e) ||
         json_get_strdup(root, "$", "bind", JSON_OPTIONAL, "127.0.0.1", &c->bind, e) ||
         json_get_strdup(root, "$", "public_url", JSON_OPTIONAL, NULL, &c->public_url, e) ||
@@ -525,14 +532,7 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
                           e) ||
         json_get_duration(root, "$", "webhook_margin", JSON_OPTIONAL, &c->webhook_margin_ms, e) ||
         json_get_bool(root, "$", "register_webhooks", JSON_OPTIONAL, &c->register_webhooks, e) ||
-        json_get_duration(root, "$", "http_timeout", JSON_OPTIONAL, &c->http_timeout_ms, e) ||
-        json_get_obj(root, "$", "retry", JSON_OPTIONAL, &retry, e))
-        return -1;
-    if (retry && (json_only_keys(retry, "$.retry", retry_keys, e) ||
-                  json_get_int(retry, "$.retry", "max_attempts", JSON_OPTIONAL, 1, 1000, &attempts,
-                               e) ||
-                  json_get_duration(retry, "$.retry", "base", JSON_OPTIONAL, &c->retry_base_ms, e) ||
-                  json_get_duration(retry, "$.retry", "cap", JSON_OPTIONAL, &c->retry_cap_ms, e)))
+        json_get_duration(root, "$", "http_timeout", JSON_OPTIONAL, &c->http_timeout_ms, e))
         return -1;
     c->port = (int)port;
     c->workers = (unsigned)workers;
@@ -540,7 +540,31 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
     c->time_scale = scale;
     c->clock_origin = origin;
     c->seed = seed;
+    return 0;
+}
+
+static int read_retry(const cJSON *root, syncd_config *c, json_err *e)
+{
+    static const char *const retry_keys[] = {"max_attempts", "base", "cap", NULL};
+    int64_t attempts = 20;
+    c->retry_base_ms = 1000;
+    c->retry_cap_ms = 5 * 60000;
+    const cJSON *retry = NULL;
+    if (json_get_obj(root, "$", "retry", JSON_OPTIONAL, &retry, e))
+        return -1;
+    if (retry && (json_only_keys(retry, "$.retry", retry_keys, e) ||
+                  json_get_int(retry, "$.retry", "max_attempts", JSON_OPTIONAL, 1, 1000, &attempts,
+                               e) ||
+                  json_get_duration(retry, "$.retry", "base", JSON_OPTIONAL, &c->retry_base_ms, e) ||
+                  json_get_duration(retry, "$.retry", "cap", JSON_OPTIONAL, &c->retry_cap_ms, e)))
+        return -1;
     c->max_attempts = (int)attempts;
+    return 0;
+}
+
+/* What the settings must hold beyond their types. */
+static int check_settings(const syncd_config *c, json_err *e)
+{
     if (c->admin_token && check_header_secret(c->admin_token, "$.admin_token", e))
         return -1;
     if (strcmp(c->mode, "event") != 0 && strcmp(c->mode, "poll") != 0)
@@ -553,16 +577,12 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         strcmp(c->log_level, "warn") && strcmp(c->log_level, "error"))
         return json_fail(e, "$.log_level", "expected debug, info, warn or error, got \"%s\"",
                          c->log_level);
-    if (read_intake(root, c, e) || read_cin7(root, c, e) || read_shops(root, c, e) ||
-        read_locations(root, c, e) ||
-        read_regions(root, c, e) || read_sku_map(root, c, e) || read_reconcile(root, c, e) ||
-        read_replenishment(root, c, e))
-        return -1;
-    c->fulfillments = 1;
-    c->move_backorders = 1;
-    if (json_get_bool(root, "$", "fulfillments", JSON_OPTIONAL, &c->fulfillments, e) ||
-        json_get_bool(root, "$", "move_backorders", JSON_OPTIONAL, &c->move_backorders, e))
-        return -1;
+    return 0;
+}
+
+/* Every Cin7 location a shop's location shows is one syncd knows. */
+static int check_shop_locations(const syncd_config *c, json_err *e)
+{
     for (size_t s = 0; s < c->n_shops; s++)
         for (size_t l = 0; l < c->shops[s].n_locations; l++)
             for (size_t k = 0; k < c->shops[s].locations[l].n_cin7; k++)
@@ -573,6 +593,30 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
                                      c->shops[s].locations[l].cin7_locations[k]);
                 }
     return 0;
+}
+
+static int read_root(const cJSON *root, syncd_config *c, json_err *e)
+{
+    static const char *const keys[] = {
+        "port", "bind", "public_url", "admin_token", "store", "workers", "body_cap", "log_level",
+        "alert_url", "time_scale", "clock_origin", "seed", "mode", "poll_interval", "lease",
+        "coalesce_window", "snapshot_max_age", "webhook_margin", "register_webhooks", "retry",
+        "http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
+        "replenishment", "fulfillments", "move_backorders", "intake", NULL};
+    if (json_only_keys(root, "$", keys, e) || read_settings(root, c, e) ||
+        read_retry(root, c, e) || check_settings(c, e))
+        return -1;
+    if (read_intake(root, c, e) || read_cin7(root, c, e) || read_shops(root, c, e) ||
+        read_locations(root, c, e) ||
+        read_regions(root, c, e) || read_sku_map(root, c, e) || read_reconcile(root, c, e) ||
+        read_replenishment(root, c, e))
+        return -1;
+    c->fulfillments = 1;
+    c->move_backorders = 1;
+    if (json_get_bool(root, "$", "fulfillments", JSON_OPTIONAL, &c->fulfillments, e) ||
+        json_get_bool(root, "$", "move_backorders", JSON_OPTIONAL, &c->move_backorders, e))
+        return -1;
+    return check_shop_locations(c, e);
 }
 
 /* Applies overrides and env: references to a parsed tree, then reads it. */
