@@ -36,6 +36,7 @@ struct catalog {
     size_t n_skus;
     shop_cat *shops;
     size_t n_shops;
+    size_t map_cap, sku_cap; /* room in map and skus while loading */
 };
 
 static int cmp_pair(const void *a, const void *b)
@@ -67,94 +68,106 @@ static const char *explicit_map(const syncd_config *cfg, const char *sku)
     return NULL;
 }
 
-catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcome *out)
+/* The Cin7 SKU a shop's variant SKU maps to (explicit pairs first, then
+ * the same SKU when Cin7 has it), or NULL: unmapped, and orders naming it
+ * go to the dead-letter queue. */
+static const char *map_sku(const catalog *c, const syncd_config *cfg, const char *sku)
 {
-    cin7_product *products = NULL;
-    size_t n_cin7 = 0;
-    catalog *c = NULL;
-    int ok = 0;
-    /* A failed read leaves what it had read so far: freed at out. */
-    cin7_products(c7, &products, &n_cin7, out);
-    if (out->action != POLICY_DONE)
-        goto out;
-    outbound_done(out);
+    const char *to = explicit_map(cfg, sku);
+    if (!to && cfg->map_identity && catalog_product(c, sku))
+        to = sku;
+    return to;
+}
 
-    c = xcalloc(1, sizeof *c);
-    c->products = products;
-    c->n_products = n_cin7;
-    products = NULL;
-    c->n_shops = cfg->n_shops;
-    c->shops = xcalloc(cfg->n_shops, sizeof *c->shops);
-    size_t map_cap = 0, sku_cap = 0;
-    for (size_t s = 0; s < cfg->n_shops; s++) {
-        shopify_variant *vars = NULL;
-        size_t n_vars = 0;
-        shopify_variants(shops[s], &vars, &n_vars, out);
-        if (out->action != POLICY_DONE) {
-            shopify_variants_free(vars, n_vars);
-            goto out;
-        }
-        outbound_done(out);
-        shop_cat *sc = &c->shops[s];
-        sc->items = xcalloc(n_vars + 1, sizeof *sc->items);
-        for (size_t v = 0; v < n_vars; v++) {
-            const char *to = explicit_map(cfg, vars[v].sku);
-            if (!to && cfg->map_identity && catalog_product(c, vars[v].sku))
-                to = vars[v].sku;
-            if (!to)
-                continue; /* unmapped: orders naming it go to the dead-letter queue */
-            XGROW(c->map, c->n_map, map_cap, 64);
-            c->map[c->n_map++] = (pair){xstrdup(vars[v].sku), xstrdup(to)};
-            sc->items[sc->n_items++] = (item_ref){xstrdup(to), vars[v].inventory_item_id};
-            XGROW(c->skus, c->n_skus, sku_cap, 64);
-            c->skus[c->n_skus++] = xstrdup(to);
-        }
-        shopify_variants_free(vars, n_vars);
-        qsort(sc->items, sc->n_items, sizeof *sc->items, cmp_item_sku);
-        sc->by_item = xcalloc(sc->n_items + 1, sizeof *sc->by_item);
-        memcpy(sc->by_item, sc->items, sc->n_items * sizeof *sc->items);
-        qsort(sc->by_item, sc->n_items, sizeof *sc->by_item, cmp_item_id);
-
-        int64_t *loc_ids = NULL;
-        size_t n_loc_ids = 0;
-        shopify_locations(shops[s], &loc_ids, &n_loc_ids, out);
-        if (out->action != POLICY_DONE) {
-            free(loc_ids);
-            goto out;
-        }
-        outbound_done(out);
-        const cfg_shop *cs = &cfg->shops[s];
-        if (cs->n_locations == 0) {
-            /* The shop's first location shows every Cin7 location. */
-            if (n_loc_ids) {
-                sc->locs = xcalloc(1, sizeof *sc->locs);
-                sc->n_locs = 1;
-                sc->locs[0].id = loc_ids[0];
-                sc->locs[0].cin7 = xcalloc(cfg->n_locations, sizeof *sc->locs[0].cin7);
-                for (size_t l = 0; l < cfg->n_locations; l++)
-                    sc->locs[0].cin7[l] = cfg->locations[l].name;
-                sc->locs[0].n_cin7 = cfg->n_locations;
-            }
-        } else {
-            sc->locs = xcalloc(cs->n_locations, sizeof *sc->locs);
-            for (size_t l = 0; l < cs->n_locations; l++) {
-                const cfg_shop_location *sl = &cs->locations[l];
-                int64_t id = sl->shopify_location_id ? sl->shopify_location_id
-                                                     : (n_loc_ids ? loc_ids[0] : 0);
-                sc->locs[sc->n_locs].id = id;
-                sc->locs[sc->n_locs].cin7 = xcalloc(sl->n_cin7, sizeof *sc->locs[0].cin7);
-                for (size_t k = 0; k < sl->n_cin7; k++)
-                    sc->locs[sc->n_locs].cin7[k] = sl->cin7_locations[k];
-                sc->locs[sc->n_locs].n_cin7 = sl->n_cin7;
-                sc->n_locs++;
-            }
-        }
-        free(loc_ids);
-        log_info("shop %s: %zu mapped SKUs, %zu locations", cs->domain, sc->n_items, sc->n_locs);
+/* The mapped variants of a shop: its items (by SKU and by item), and
+ * their pairs and SKUs added to c's (sorted later). */
+static void add_items(catalog *c, const syncd_config *cfg, shop_cat *sc, const shopify_variant *vars,
+                      size_t n_vars)
+{
+    sc->items = xcalloc(n_vars + 1, sizeof *sc->items);
+    for (size_t v = 0; v < n_vars; v++) {
+        const char *to = map_sku(c, cfg, vars[v].sku);
+        if (!to)
+            continue;
+        XGROW(c->map, c->n_map, c->map_cap, 64);
+        c->map[c->n_map++] = (pair){xstrdup(vars[v].sku), xstrdup(to)};
+        sc->items[sc->n_items++] = (item_ref){xstrdup(to), vars[v].inventory_item_id};
+        XGROW(c->skus, c->n_skus, c->sku_cap, 64);
+        c->skus[c->n_skus++] = xstrdup(to);
     }
+    qsort(sc->items, sc->n_items, sizeof *sc->items, cmp_item_sku);
+    sc->by_item = xcalloc(sc->n_items + 1, sizeof *sc->by_item);
+    memcpy(sc->by_item, sc->items, sc->n_items * sizeof *sc->items);
+    qsort(sc->by_item, sc->n_items, sizeof *sc->by_item, cmp_item_id);
+}
+
+/* A shop's locations and the Cin7 locations each shows, from its
+ * configuration and its Shopify locations (loc_ids, n_ids). */
+static void set_locations(shop_cat *sc, const syncd_config *cfg, const cfg_shop *cs,
+                          const int64_t *loc_ids, size_t n_ids)
+{
+    if (cs->n_locations == 0) {
+        /* The shop's first location shows every Cin7 location. */
+        if (!n_ids)
+            return;
+        sc->locs = xcalloc(1, sizeof *sc->locs);
+        sc->n_locs = 1;
+        sc->locs[0].id = loc_ids[0];
+        sc->locs[0].cin7 = xcalloc(cfg->n_locations, sizeof *sc->locs[0].cin7);
+        for (size_t l = 0; l < cfg->n_locations; l++)
+            sc->locs[0].cin7[l] = cfg->locations[l].name;
+        sc->locs[0].n_cin7 = cfg->n_locations;
+        return;
+    }
+    sc->locs = xcalloc(cs->n_locations, sizeof *sc->locs);
+    for (size_t l = 0; l < cs->n_locations; l++) {
+        const cfg_shop_location *sl = &cs->locations[l];
+        catalog_location *cl = &sc->locs[sc->n_locs++];
+        cl->id = sl->shopify_location_id ? sl->shopify_location_id : (n_ids ? loc_ids[0] : 0);
+        cl->cin7 = xcalloc(sl->n_cin7, sizeof *cl->cin7);
+        for (size_t k = 0; k < sl->n_cin7; k++)
+            cl->cin7[k] = sl->cin7_locations[k];
+        cl->n_cin7 = sl->n_cin7;
+    }
+}
+
+/* Shop s: its variants and locations. Returns 0, or -1 with out filled
+ * (what was read is freed). */
+static int load_shop(catalog *c, const syncd_config *cfg, shopify *sh, size_t s, outcome *out)
+{
+    shopify_variant *vars = NULL;
+    size_t n_vars = 0;
+    shopify_variants(sh, &vars, &n_vars, out);
+    if (out->action != POLICY_DONE) {
+        shopify_variants_free(vars, n_vars);
+        return -1;
+    }
+    outbound_done(out);
+    shop_cat *sc = &c->shops[s];
+    add_items(c, cfg, sc, vars, n_vars);
+    shopify_variants_free(vars, n_vars);
+
+    int64_t *loc_ids = NULL;
+    size_t n_loc_ids = 0;
+    shopify_locations(sh, &loc_ids, &n_loc_ids, out);
+    if (out->action != POLICY_DONE) {
+        free(loc_ids);
+        return -1;
+    }
+    outbound_done(out);
+    set_locations(sc, cfg, &cfg->shops[s], loc_ids, n_loc_ids);
+    free(loc_ids);
+    log_info("shop %s: %zu mapped SKUs, %zu locations", cfg->shops[s].domain, sc->n_items,
+             sc->n_locs);
+    return 0;
+}
+
+/* Sorts the map and the SKU list and drops repeats: shops selling the same
+ * SKU list it once. */
+static void sort_unique(catalog *c)
+{
     qsort(c->map, c->n_map, sizeof *c->map, cmp_pair);
     qsort(c->skus, c->n_skus, sizeof *c->skus, cmp_str);
-    /* Shops selling the same SKU list it once. */
     size_t w = 0;
     for (size_t i = 0; i < c->n_skus; i++) {
         if (w && strcmp(c->skus[w - 1], c->skus[i]) == 0) {
@@ -174,15 +187,35 @@ catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcom
         c->map[w++] = c->map[i];
     }
     c->n_map = w;
-    ok = 1;
-out:
+}
+
+catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcome *out)
+{
+    cin7_product *products = NULL;
+    size_t n_cin7 = 0;
+    catalog *c = NULL;
+    /* A failed read leaves what it had read so far: freed at fail. */
+    cin7_products(c7, &products, &n_cin7, out);
+    if (out->action != POLICY_DONE)
+        goto fail;
+    outbound_done(out);
+
+    c = xcalloc(1, sizeof *c);
+    c->products = products;
+    c->n_products = n_cin7;
+    products = NULL;
+    c->n_shops = cfg->n_shops;
+    c->shops = xcalloc(cfg->n_shops, sizeof *c->shops);
+    for (size_t s = 0; s < cfg->n_shops; s++)
+        if (load_shop(c, cfg, shops[s], s, out) != 0)
+            goto fail;
+    sort_unique(c);
+    return c;
+fail:
     if (products)
         cin7_products_free(products, n_cin7);
-    if (!ok) {
-        catalog_free(c);
-        c = NULL;
-    }
-    return c;
+    catalog_free(c);
+    return NULL;
 }
 
 void catalog_free(catalog *c)

@@ -14,6 +14,7 @@
 #include "sbuf.h"
 #include "c7qty.h"
 #include "fulfil.h"
+#include "recon.h"
 #include "status.h"
 
 #include <stdio.h>
@@ -192,153 +193,240 @@ static int queue_event(syncd *sd, const char *topic, const char *shop, const cJS
     return rc;
 }
 
+/* Queues order id of shop domain, which syncd missed (in poll mode: has
+ * not seen yet), once. Returns 0, or -1 when the store failed. */
+static int queue_missed_order(syncd *sd, const char *domain, const char *id, const cJSON *order,
+                              tally *t)
+{
+    char *dedup = xasprintf("rc:%s:%s", domain, id);
+    int64_t ev = 0;
+    int rc = queue_event(sd, "orders/paid", domain, order, 2, dedup, &ev);
+    free(dedup);
+    if (rc < 0)
+        return -1;
+    if (rc != STORE_NEW)
+        return 0; /* queued by an earlier run: in flight or dead-lettered */
+    t->orders++;
+    char evid[32];
+    snprintf(evid, sizeof evid, "ev-%lld", (long long)ev);
+    if (is_poll(sd)) {
+        metrics_inc(sd->m, "syncd_poll_orders_total", 1);
+        log_event(LOG_INFO, evid, "poll: order %s of %s is new: queued", id, domain);
+    } else {
+        metrics_inc(sd->m, "syncd_reconcile_orders_recovered_total", 1);
+        metrics_inc(sd->m, "syncd_reconcile_anomalies_total{kind=\"order_missed\"}", 1);
+        log_event(LOG_WARN, evid,
+                  "reconcile: paid order %s of %s never reached syncd by webhook: queued", id,
+                  domain);
+    }
+    return 0;
+}
+
+/* One listed order of shop domain: queued when it is reconciliation's
+ * business (recon_order_due) and syncd never saw it. Returns 0, or -1 when
+ * the store could not tell or failed (the shop's watermark stays). */
+static int recover_order(syncd *sd, const char *domain, const cJSON *order, tally *t)
+{
+    char id[64];
+    if (json_id_text(cJSON_GetObjectItemCaseSensitive(order, "id"), id, sizeof id) != 0)
+        return 0;
+    if (!recon_order_due(str_of(order, "financial_status"), str_of(order, "cancelled_at") != NULL))
+        return 0;
+    int seen = order_seen(sd, domain, id);
+    if (seen != 0)
+        return seen > 0 ? 0 : -1;
+    return queue_missed_order(sd, domain, id, order, t);
+}
+
+/* Shop s's paid orders since its watermark; the watermark moves to began
+ * when every one was looked at. */
+static void fetch_shop_orders(syncd *sd, size_t s, int64_t began, tally *t)
+{
+    const char *domain = sd->cfg.shops[s].domain;
+    char key[300], since[40];
+    shop_mark_key(domain, key, sizeof key);
+    int64_t mark = mark_get(sd, key, began);
+    clock_format_iso(mark - sd->cfg.reconcile_overlap_ms, 1, since, sizeof since);
+    cJSON *orders = NULL;
+    outcome o;
+    shopify_paid_orders(sd->shops[s], since, PRIO_BULK, &orders, &o);
+    if (o.action != POLICY_DONE) {
+        log_warn("reconcile: %s: cannot list paid orders since %s: %s", domain, since, o.error);
+        metrics_inc(sd->m, "syncd_reconcile_errors_total", 1);
+        t->errors++;
+        outbound_done(&o);
+        return;
+    }
+    outbound_done(&o);
+    int ok = 1;
+    const cJSON *order;
+    cJSON_ArrayForEach(order, orders)
+    {
+        if (recover_order(sd, domain, order, t) != 0)
+            ok = 0;
+    }
+    cJSON_Delete(orders);
+    if (ok)
+        mark_set(sd, key, began);
+    else
+        t->errors++;
+}
+
 static void fetch_orders(syncd *sd, int64_t began, tally *t)
 {
-    int poll = is_poll(sd);
-    for (size_t s = 0; s < sd->cfg.n_shops && !sd->stopping; s++) {
-        const char *domain = sd->cfg.shops[s].domain;
-        char key[300], since[40];
-        shop_mark_key(domain, key, sizeof key);
-        int64_t mark = mark_get(sd, key, began);
-        clock_format_iso(mark - sd->cfg.reconcile_overlap_ms, 1, since, sizeof since);
-        cJSON *orders = NULL;
-        outcome o;
-        shopify_paid_orders(sd->shops[s], since, PRIO_BULK, &orders, &o);
-        if (o.action != POLICY_DONE) {
-            log_warn("reconcile: %s: cannot list paid orders since %s: %s", domain, since, o.error);
-            metrics_inc(sd->m, "syncd_reconcile_errors_total", 1);
-            t->errors++;
-            outbound_done(&o);
-            continue;
-        }
-        outbound_done(&o);
-        int ok = 1;
-        const cJSON *order;
-        cJSON_ArrayForEach(order, orders)
-        {
-            const cJSON *idv = cJSON_GetObjectItemCaseSensitive(order, "id");
-            char id[64];
-            if (json_id_text(idv, id, sizeof id) != 0)
-                continue;
-            const char *fin = str_of(order, "financial_status");
-            if (str_of(order, "cancelled_at") || !fin || strcmp(fin, "paid") != 0)
-                continue;
-            int seen = order_seen(sd, domain, id);
-            if (seen != 0) {
-                ok &= seen > 0;
-                continue;
-            }
-            char *dedup = xasprintf("rc:%s:%s", domain, id);
-            int64_t ev = 0;
-            int rc = queue_event(sd, "orders/paid", domain, order, 2, dedup, &ev);
-            free(dedup);
-            if (rc < 0) {
-                ok = 0;
-                continue;
-            }
-            if (rc != STORE_NEW)
-                continue; /* queued by an earlier run: in flight or dead-lettered */
-            t->orders++;
-            char evid[32];
-            snprintf(evid, sizeof evid, "ev-%lld", (long long)ev);
-            if (poll) {
-                metrics_inc(sd->m, "syncd_poll_orders_total", 1);
-                log_event(LOG_INFO, evid, "poll: order %s of %s is new: queued", id, domain);
-            } else {
-                metrics_inc(sd->m, "syncd_reconcile_orders_recovered_total", 1);
-                metrics_inc(sd->m, "syncd_reconcile_anomalies_total{kind=\"order_missed\"}", 1);
-                log_event(LOG_WARN, evid,
-                          "reconcile: paid order %s of %s never reached syncd by webhook: queued",
-                          id, domain);
-            }
-        }
-        cJSON_Delete(orders);
-        if (ok)
-            mark_set(sd, key, began);
-        else
-            t->errors++;
-    }
+    for (size_t s = 0; s < sd->cfg.n_shops && !sd->stopping; s++)
+        fetch_shop_orders(sd, s, began, t);
 }
 
 /* ---- (c) received purchases ---------------------------------------------------------- */
 
-static int64_t on_hand(const cin7_snapshot *snap, const char *sku, const char *location)
+/* Appends the lines of arr (every item: one without a SKU is left out by
+ * recon_purchase) to *v. */
+static void add_lines(const cJSON *arr, recon_line **v, size_t *n, size_t *cap)
 {
-    for (size_t i = 0; i < snap->n; i++)
-        if (strcmp(snap->rows[i].sku, sku) == 0 && strcmp(snap->rows[i].location, location) == 0)
-            return snap->rows[i].on_hand;
-    return 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, arr)
+    {
+        const cJSON *q = cJSON_GetObjectItemCaseSensitive(x, "Quantity");
+        XGROW(*v, *n, *cap, 16);
+        (*v)[(*n)++] = (recon_line){str_of(x, "SKU"), str_of(x, "Location"),
+                                    cJSON_IsNumber(q) ? c7qty_from(q->valuedouble) : 0};
+    }
 }
 
-typedef struct {
-    const char *sku, *location; /* borrowed from the purchase */
-    int64_t qty;                /* ten-thousandths (c7qty.h) */
-} received;
+/* The lines purchase p received: those of its StockReceived sections (a
+ * Simple Purchase has one, an Advanced one a list of them), or its order's
+ * lines when none has lines. A malloc'd array of *n; strings borrowed
+ * from p. */
+static recon_line *received_lines(const cJSON *p, size_t *n)
+{
+    recon_line *v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    const cJSON *sr = cJSON_GetObjectItemCaseSensitive(p, "StockReceived");
+    if (cJSON_IsArray(sr)) {
+        const cJSON *task;
+        cJSON_ArrayForEach(task, sr)
+            add_lines(cJSON_GetObjectItemCaseSensitive(task, "Lines"), &v, n, &cap);
+    } else {
+        add_lines(cJSON_GetObjectItemCaseSensitive(sr, "Lines"), &v, n, &cap);
+    }
+    if (*n == 0)
+        add_lines(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "Order"),
+                                                   "Lines"),
+                  &v, n, &cap);
+    return v;
+}
 
 int64_t reconcile_check_purchase(const cJSON *p, const cin7_snapshot *snap)
 {
     const char *number = str_of(p, "OrderNumber");
-    const char *where = str_of(p, "Location");
-    /* A Simple Purchase has one StockReceived section, an Advanced one a
-     * list of them; the order's lines stand in when none has lines. */
-    const cJSON *sr = cJSON_GetObjectItemCaseSensitive(p, "StockReceived");
-    cJSON *lines = cJSON_CreateArray();
-    const cJSON *task = NULL;
-    if (cJSON_IsArray(sr)) {
-        cJSON_ArrayForEach(task, sr)
-        {
-            const cJSON *x;
-            cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(task, "Lines"))
-                cJSON_AddItemReferenceToArray(lines, (cJSON *)x);
-        }
-    } else {
-        const cJSON *x;
-        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sr, "Lines"))
-            cJSON_AddItemReferenceToArray(lines, (cJSON *)x);
-    }
-    if (cJSON_GetArraySize(lines) == 0) {
-        const cJSON *x;
-        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "Order"),
-                                                               "Lines"))
-            cJSON_AddItemReferenceToArray(lines, (cJSON *)x);
-    }
-    /* Units per SKU and location over the purchase's lines. */
-    size_t n = 0, cap = (size_t)cJSON_GetArraySize(lines) + 1;
-    received *sum = xcalloc(cap, sizeof *sum);
-    const cJSON *l;
-    cJSON_ArrayForEach(l, lines)
-    {
-        const char *sku = str_of(l, "SKU");
-        const char *loc = str_of(l, "Location");
-        if (!loc)
-            loc = where;
-        if (!sku || !loc)
-            continue;
-        size_t k = 0;
-        while (k < n && !(strcmp(sum[k].sku, sku) == 0 && strcmp(sum[k].location, loc) == 0))
-            k++;
-        if (k == n)
-            sum[n++] = (received){sku, loc, 0};
-        const cJSON *q = cJSON_GetObjectItemCaseSensitive(l, "Quantity");
-        sum[k].qty = c7qty_add(sum[k].qty, cJSON_IsNumber(q) ? c7qty_from(q->valuedouble) : 0);
-    }
-    cJSON_Delete(lines); /* references only */
-    int64_t anomalies = 0;
-    for (size_t k = 0; k < n; k++) {
-        /* Whole units received, as the snapshot's OnHand is whole units
-         * rounded down: 2.5 received shows as 2 when nothing else is there. */
-        int64_t got = c7qty_floor(sum[k].qty);
-        int64_t have = on_hand(snap, sum[k].sku, sum[k].location);
-        if (have >= got)
-            continue;
-        anomalies++;
+    size_t n;
+    recon_line *lines = received_lines(p, &n);
+    recon_stock *stock = xcalloc(snap->n + 1, sizeof *stock);
+    for (size_t i = 0; i < snap->n; i++)
+        stock[i] = (recon_stock){snap->rows[i].sku, snap->rows[i].location, snap->rows[i].on_hand};
+    recon_anomaly *a = xcalloc(n + 1, sizeof *a);
+    size_t found = recon_purchase(lines, n, str_of(p, "Location"), stock, snap->n, a);
+    for (size_t k = 0; k < found; k++)
         log_event(LOG_WARN, NULL,
                   "reconcile: purchase %s received %lld x %s at %s, but Cin7's OnHand there is %lld",
-                  number ? number : "?", (long long)got, sum[k].sku, sum[k].location,
-                  (long long)have);
+                  number ? number : "?", (long long)a[k].received, a[k].sku, a[k].location,
+                  (long long)a[k].on_hand);
+    free(a);
+    free(stock);
+    free(lines);
+    return (int64_t)found;
+}
+
+/* One run's check of received purchases: one fresh availability read for
+ * all of them, made at the first purchase not checked before. */
+typedef struct {
+    syncd *sd;
+    tally *t;
+    cin7_snapshot snap;
+    int have_snap;
+} purchase_run;
+
+/* 1 when purchase id was checked in an earlier run (the overlap lists it
+ * again). */
+static int purchase_checked(syncd *sd, const char *id)
+{
+    char *key = xasprintf(PURCHASE_DONE "%s", id);
+    char *done = store_idem_get(sd->st, key);
+    free(key);
+    free(done);
+    return done != NULL;
+}
+
+/* The run's availability read, once. Returns 0, or -1 when Cin7 could not
+ * be read. */
+static int purchase_snapshot(purchase_run *pr)
+{
+    if (pr->have_snap)
+        return 0;
+    outcome o;
+    cin7_availability(pr->sd->c7, NULL, PRIO_BULK, &pr->snap, &o);
+    int ok = o.action == POLICY_DONE;
+    if (!ok)
+        log_warn("reconcile: cannot read Cin7 availability: %s", o.error);
+    outbound_done(&o);
+    pr->have_snap = ok;
+    return ok ? 0 : -1;
+}
+
+/* Purchase id (a purchaseList row) read back whole, by its Type, into
+ * *doc (caller frees). Returns 0, or -1 when Cin7 could not be read. */
+static int read_purchase(syncd *sd, const cJSON *row, const char *id, cJSON **doc)
+{
+    sbuf p = SBUF_INIT;
+    const char *type = str_of(row, "Type");
+    sbuf_puts(&p, type && strcmp(type, "Advanced Purchase") == 0 ? "advanced-purchase?ID="
+                                                                 : "purchase?ID=");
+    sbuf_urlenc(&p, id);
+    outcome o;
+    *doc = NULL;
+    cin7_get_json(sd->c7, sbuf_str(&p), PRIO_BULK, doc, &o);
+    sbuf_free(&p);
+    int ok = o.action == POLICY_DONE;
+    if (!ok)
+        log_warn("reconcile: cannot read purchase %s: %s", id, o.error);
+    outbound_done(&o);
+    return ok ? 0 : -1;
+}
+
+/* Counts purchase id's anomalies and marks it checked. */
+static void purchase_done(syncd *sd, tally *t, const char *id, int64_t anomalies)
+{
+    t->purchases_checked++;
+    t->purchase_anomalies += anomalies;
+    metrics_inc(sd->m, "syncd_reconcile_purchases_checked_total", 1);
+    if (anomalies) {
+        metrics_inc(sd->m, "syncd_reconcile_purchase_anomalies_total", anomalies);
+        metrics_inc(sd->m, "syncd_reconcile_anomalies_total{kind=\"purchase_stock\"}", anomalies);
     }
-    free(sum);
-    return anomalies;
+    char *key = xasprintf(PURCHASE_DONE "%s", id);
+    if (store_idem_claim(sd->st, key, "1", NULL) < 0)
+        log_warn("reconcile: cannot mark purchase %s checked (it is checked again)", id);
+    free(key);
+}
+
+/* Checks received purchase id (a purchaseList row) unless an earlier run
+ * did. Returns 0, or -1 when Cin7 could not be read (the run stops there
+ * and the watermark stays). */
+static int check_purchase(purchase_run *pr, const cJSON *row, const char *id)
+{
+    if (purchase_checked(pr->sd, id))
+        return 0;
+    cJSON *doc = NULL;
+    if (purchase_snapshot(pr) != 0 || read_purchase(pr->sd, row, id, &doc) != 0) {
+        cJSON_Delete(doc);
+        return -1;
+    }
+    int64_t a = reconcile_check_purchase(doc, &pr->snap);
+    cJSON_Delete(doc);
+    purchase_done(pr->sd, pr->t, id, a);
+    return 0;
 }
 
 static void check_purchases(syncd *sd, int64_t began, tally *t)
@@ -347,71 +435,25 @@ static void check_purchases(syncd *sd, int64_t began, tally *t)
     cJSON *rows = NULL;
     outcome o;
     /* Received is StockReceivedStatus AUTHORISED, whatever the status went
-     * on to (INVOICED, COMPLETED): filtered here, as purchaseList filters
-     * by order and invoice status, not by receipt. */
+     * on to (recon_received): filtered here, as purchaseList filters by
+     * order and invoice status, not by receipt. */
     int ok = list_since(sd, PURCHASES_MARK, began, "purchaseList?UpdatedSince=", "PurchaseList",
                         since, sizeof since, &rows, &o);
     if (!ok)
         log_warn("reconcile: cannot list received purchases: %s", o.error);
     outbound_done(&o);
-    cin7_snapshot snap = {0};
-    int have_snap = 0;
+    purchase_run pr = {sd, t, {0}, 0};
     const cJSON *row;
     cJSON_ArrayForEach(row, rows)
     {
-        const char *id = str_of(row, "ID"), *rs = str_of(row, "StockReceivedStatus");
+        const char *id = str_of(row, "ID");
         if (!ok || !id || sd->stopping)
             break;
-        if (!rs || strcmp(rs, "AUTHORISED") != 0)
-            continue;
-        char *key = xasprintf(PURCHASE_DONE "%s", id);
-        char *done = store_idem_get(sd->st, key);
-        free(key);
-        if (done) { /* checked in an earlier run (the overlap lists it again) */
-            free(done);
-            continue;
-        }
-        if (!have_snap) {
-            /* One fresh read for every purchase of the run. */
-            cin7_availability(sd->c7, NULL, PRIO_BULK, &snap, &o);
-            ok = o.action == POLICY_DONE;
-            if (!ok)
-                log_warn("reconcile: cannot read Cin7 availability: %s", o.error);
-            outbound_done(&o);
-            have_snap = ok;
-            if (!ok)
-                break;
-        }
-        sbuf p = SBUF_INIT;
-        const char *type = str_of(row, "Type");
-        sbuf_puts(&p, type && strcmp(type, "Advanced Purchase") == 0 ? "advanced-purchase?ID="
-                                                                     : "purchase?ID=");
-        sbuf_urlenc(&p, id);
-        cJSON *doc = NULL;
-        cin7_get_json(sd->c7, sbuf_str(&p), PRIO_BULK, &doc, &o);
-        sbuf_free(&p);
-        ok = o.action == POLICY_DONE;
-        if (!ok)
-            log_warn("reconcile: cannot read purchase %s: %s", id, o.error);
-        outbound_done(&o);
-        if (!ok)
-            break;
-        int64_t a = reconcile_check_purchase(doc, &snap);
-        cJSON_Delete(doc);
-        t->purchases_checked++;
-        t->purchase_anomalies += a;
-        metrics_inc(sd->m, "syncd_reconcile_purchases_checked_total", 1);
-        if (a) {
-            metrics_inc(sd->m, "syncd_reconcile_purchase_anomalies_total", a);
-            metrics_inc(sd->m, "syncd_reconcile_anomalies_total{kind=\"purchase_stock\"}", a);
-        }
-        key = xasprintf(PURCHASE_DONE "%s", id);
-        if (store_idem_claim(sd->st, key, "1", NULL) < 0)
-            log_warn("reconcile: cannot mark purchase %s checked (it is checked again)", id);
-        free(key);
+        if (recon_received(str_of(row, "StockReceivedStatus")))
+            ok = check_purchase(&pr, row, id) == 0;
     }
-    if (have_snap)
-        cin7_snapshot_free(&snap);
+    if (pr.have_snap)
+        cin7_snapshot_free(&pr.snap);
     cJSON_Delete(rows);
     if (ok)
         mark_set(sd, PURCHASES_MARK, began);

@@ -22,19 +22,16 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
-#include "reorder.h"
+#include "supply.h"
 #include "sbuf.h"
 #include "strmap.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BATCH 256
-#define SUPPLIER_REFRESH_MS (3600000LL)
-#define SUPPLIER_RETRY_MS (60000LL)
 #define CHECK_RETRY_MS (30000LL)
 
 /* What Cin7's product records say about one SKU's supplier. */
@@ -262,8 +259,7 @@ static int read_draft(syncd *sd, const char *id, po_line **lines, size_t *n)
     outbound_done(&o);
     if (!v)
         return gone ? 0 : -1;
-    const char *ostatus = str(v, "Status");
-    int open = ostatus && (strcmp(ostatus, "DRAFT") == 0 || strcmp(ostatus, "NOT AVAILABLE") == 0);
+    int open = supply_draft_open(str(v, "Status"));
     const cJSON *l;
     cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(v, "Lines"))
     {
@@ -342,15 +338,16 @@ static int find_open_draft(syncd *sd, const replen_supply *sup, const char *osta
     outbound_done(&o);
     if (!rows)
         return -1;
+    supply_row *v = xcalloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof *v);
+    size_t n = 0;
     const cJSON *row;
     cJSON_ArrayForEach(row, rows)
-    {
-        const char *rid = str(row, "ID"), *sid = str(row, "SupplierID");
-        const char *ost = str(row, "OrderStatus"), *st = str(row, "Status");
-        if (!*id && rid && sid && strcmp(sid, sup->supplier_id) == 0 && ost &&
-            strcmp(ost, ostatus) == 0 && !(st && strcmp(st, "VOIDED") == 0))
-            *id = xstrdup(rid);
-    }
+        v[n++] = (supply_row){str(row, "ID"), str(row, "SupplierID"), str(row, "OrderStatus"),
+                              str(row, "Status")};
+    long k = supply_find_row(v, n, sup->supplier_id, ostatus);
+    if (k >= 0)
+        *id = xstrdup(v[k].id);
+    free(v);
     cJSON_Delete(rows);
     return 0;
 }
@@ -411,6 +408,22 @@ static po_line our_line(syncd *sd, const po_line *want)
                      0};
 }
 
+/* supply_merge over po_lines: where each wanted line goes on a draft with
+ * lines have. */
+static size_t merge_lines(const po_line *have, size_t n_have, const po_line *want, size_t n_want,
+                          size_t *slot, int *changed)
+{
+    supply_line *h = xcalloc(n_have + 1, sizeof *h), *w = xcalloc(n_want + 1, sizeof *w);
+    for (size_t i = 0; i < n_have; i++)
+        h[i] = (supply_line){have[i].sku, have[i].qty};
+    for (size_t i = 0; i < n_want; i++)
+        w[i] = (supply_line){want[i].sku, want[i].qty};
+    size_t n = supply_merge(h, n_have, w, n_want, slot, changed);
+    free(h);
+    free(w);
+    return n;
+}
+
 /* Puts the wanted lines on open draft id (which has lines have): the
  * newest quantity wins, other lines (a buyer's own) stay as they are; no
  * call when nothing changes (a draft without lines always gets them).
@@ -418,20 +431,17 @@ static po_line our_line(syncd *sd, const po_line *want)
 static int update_draft(syncd *sd, const replen_supply *sup, const char *id, po_line *have,
                         size_t n_have, const po_line *want, size_t n_want)
 {
-    int changed = n_have == 0;
+    int changed;
+    size_t *slot = xcalloc(n_want + 1, sizeof *slot);
+    size_t n_after = merge_lines(have, n_have, want, n_want, slot, &changed);
+    have = xrealloc(have, (n_after + 1) * sizeof *have);
     for (size_t i = 0; i < n_want; i++) {
-        size_t k = 0;
-        while (k < n_have && strcmp(have[k].sku, want[i].sku) != 0)
-            k++;
-        if (k == n_have) {
-            have = xrealloc(have, (n_have + 1) * sizeof *have);
+        if (slot[i] == n_have)
             have[n_have++] = our_line(sd, &want[i]);
-            changed = 1;
-        } else if (have[k].qty != want[i].qty) {
-            have[k].qty = want[i].qty;
-            changed = 1;
-        }
+        else
+            have[slot[i]].qty = want[i].qty;
     }
+    free(slot);
     int rc = 0;
     if (changed) {
         rc = post_lines(sd, sup, id, have, n_have);
@@ -446,8 +456,8 @@ static int update_draft(syncd *sd, const replen_supply *sup, const char *id, po_
 static char *draft_body(syncd *sd, const replen_supply *sup, const char *intent, int64_t now)
 {
     char required[40];
-    clock_format_iso(clock_epoch_ms(&sd->clk, now + (int64_t)(sup->lead_days * 86400000.0)), 1,
-                     required, sizeof required);
+    clock_format_iso(clock_epoch_ms(&sd->clk, supply_required_by(now, sup->lead_days)), 1, required,
+                     sizeof required);
     cJSON *b = cJSON_CreateObject();
     cJSON_AddStringToObject(b, "SupplierID", sup->supplier_id);
     if (sup->n_locations)
@@ -626,100 +636,130 @@ static void backfill(replenisher *r)
     log_info("replenishment: velocity history backfilled with %zu order lines", added);
 }
 
-static void check(replenisher *r, char **skus, size_t n)
+/* Reads the supplier records when they are due (supply_reload_due).
+ * Returns 0, or -1 when there are none to go by. */
+static int ensure_supply(replenisher *r, char *const *skus, size_t n, int64_t now)
 {
-    syncd *sd = r->sd;
-    const syncd_config *cfg = &sd->cfg;
-    int64_t now = clock_now_ms(&sd->clk);
-    /* Supplier records are read hourly, and again (at most once a minute)
-     * when a SKU is not in them: a product added since then. */
     int unknown = 0;
     for (size_t i = 0; i < n && r->supply_index && !unknown; i++)
         unknown = !supply_of(r, skus[i]);
-    if (!r->supply_index || now - r->supply_loaded_at > SUPPLIER_REFRESH_MS ||
-        (unknown && now - r->supply_loaded_at > SUPPLIER_RETRY_MS))
-        if (load_supply(r) != 0 && !r->supply_index) {
-            retry_later(r, (const char *const *)skus, n);
-            return;
-        }
-    /* Wanted lines, grouped by supplier. */
-    const replen_supply **sups = xcalloc(n + 1, sizeof *sups);
-    po_line *want = xcalloc(n + 1, sizeof *want);
+    if (supply_reload_due(r->supply_index != NULL, r->supply_loaded_at, now, unknown) &&
+        load_supply(r) != 0 && !r->supply_index)
+        return -1;
+    return 0;
+}
+
+/* The cached figures of sku at every configured location, as the position
+ * of the supplier sp (supply_position chooses the locations it serves). */
+static supply_pos stock_position(syncd *sd, const char *sku, const replen_supply *sp)
+{
+    const syncd_config *cfg = &sd->cfg;
+    supply_stock *at = xcalloc(cfg->n_locations + 1, sizeof *at);
+    size_t n = 0;
+    for (size_t l = 0; l < cfg->n_locations; l++) {
+        stock_figures f;
+        if (stockcache_get(sd->cache, sku, cfg->locations[l].name, &f))
+            at[n++] = (supply_stock){cfg->locations[l].name, f.on_hand, f.on_order, f.in_transit,
+                                     f.allocated, f.as_of};
+    }
+    supply_pos p = supply_position(at, n, (const char *const *)sp->locations, sp->n_locations);
+    free(at);
+    return p;
+}
+
+/* What the store and the stock cache say of sku, whose supplier record is
+ * sp (NULL: none), for supply_decide. The pending units are read as of the
+ * oldest figure (the ledger does not know locations, so a supplier serving
+ * only some warehouses sees every pending unit: it reorders early, not
+ * late). */
+static supply_sku read_sku(syncd *sd, const char *sku, const replen_supply *sp, int64_t now)
+{
+    const syncd_config *cfg = &sd->cfg;
+    supply_sku in = {.has_supplier = sp && sp->supplier_id, .window_ms = cfg->replen_window_ms,
+                     .pending = -1, .cover_days = cfg->replen_cover_days,
+                     .target_days = cfg->replen_target_days, .lead_days = -1};
+    in.sold = store_history_units(sd->st, sku, now - cfg->replen_window_ms, now + 1);
+    if (!in.has_supplier || in.sold < 0)
+        return in;
+    in.moq = sp->moq;
+    in.pack = pack_of(cfg, sp->supplier);
+    in.lead_days = sp->lead_days;
+    in.pos = stock_position(sd, sku, sp);
+    if (in.pos.known)
+        in.pending = store_pending_units(sd->st, sku, in.pos.as_of);
+    return in;
+}
+
+/* The batch's wanted lines into want (borrowed from skus and the supplier
+ * records) and each one's supplier record into sups; the SKUs that cannot
+ * be reordered are reported. Returns how many lines. */
+static size_t wanted_lines(replenisher *r, char *const *skus, size_t n, int64_t now, po_line *want,
+                           const replen_supply **sups)
+{
+    syncd *sd = r->sd;
     size_t n_want = 0;
     for (size_t i = 0; i < n; i++) {
         const replen_supply *sp = supply_of(r, skus[i]);
-        if (!sp || !sp->supplier_id) {
-            int64_t sold = store_history_units(sd->st, skus[i], now - cfg->replen_window_ms, now + 1);
-            if (sold > 0) /* only SKUs that sell need a supplier */
-                cannot_reorder(sd, skus[i], "no supplier in Cin7's product record");
+        supply_sku in = read_sku(sd, skus[i], sp, now);
+        supply_decision d = supply_decide(&in);
+        if (d.reason)
+            cannot_reorder(sd, skus[i], d.reason);
+        if (d.verdict != SUPPLY_ORDER)
             continue;
-        }
-        int64_t units = store_history_units(sd->st, skus[i], now - cfg->replen_window_ms, now + 1);
-        if (units < 0)
-            continue;
-        double velocity = reorder_velocity(units, cfg->replen_window_ms);
-        /* Position over the served locations, less the units of orders the
-         * cached figures cannot show yet (the oldest figure decides; the
-         * ledger does not know locations, so a supplier serving only some
-         * warehouses sees every pending unit: it reorders early, not late). */
-        int64_t position = 0, as_of = INT64_MAX;
-        size_t known = 0;
-        for (size_t l = 0; l < cfg->n_locations; l++) {
-            int serves = sp->n_locations == 0;
-            for (size_t k = 0; k < sp->n_locations && !serves; k++)
-                serves = strcmp(sp->locations[k], cfg->locations[l].name) == 0;
-            stock_figures f;
-            if (serves && stockcache_get(sd->cache, skus[i], cfg->locations[l].name, &f)) {
-                position += f.on_hand + f.on_order + f.in_transit - f.allocated;
-                known++;
-                if (f.as_of < as_of)
-                    as_of = f.as_of;
-            }
-        }
-        if (!known) /* no figures yet: the next sweep, after a stock read, decides */
-            continue;
-        int64_t pending = store_pending_units(sd->st, skus[i], as_of);
-        if (pending < 0)
-            continue;
-        position -= pending;
-        reorder_input in = {velocity, position, cfg->replen_cover_days, cfg->replen_target_days,
-                           sp->moq, pack_of(cfg, sp->supplier)};
-        reorder_decision d = reorder_decide(&in);
-        if (!d.needed)
-            continue;
-        if (sp->lead_days < 0) {
-            cannot_reorder(sd, skus[i], "no lead time in the supplier's record");
-            continue;
-        }
         log_info("replenishment: %s has %.2f days of cover (position %lld, %.2f a day): %lld from %s",
-                 skus[i], d.days_of_cover, (long long)position, velocity, (long long)d.quantity,
-                 sp->supplier);
+                 skus[i], d.reorder.days_of_cover, (long long)d.position, d.velocity,
+                 (long long)d.reorder.quantity, sp->supplier);
         sups[n_want] = sp;
         /* Borrowed from the supplier record: each SKU its own product. */
         want[n_want++] = (po_line){.sku = skus[i], .product_id = sp->product_id, .name = sp->name,
-                                   .qty = (double)d.quantity, .price = sp->cost};
+                                   .qty = (double)d.reorder.quantity, .price = sp->cost};
     }
-    /* One draft per supplier with all its wanted lines. */
-    for (size_t i = 0; i < n_want; i++) {
-        if (!sups[i])
-            continue;
-        const replen_supply *sp = sups[i];
-        po_line *mine = xcalloc(n_want, sizeof *mine);
-        size_t n_mine = 0;
-        for (size_t k = i; k < n_want; k++)
-            if (sups[k] && strcmp(sups[k]->supplier_id, sp->supplier_id) == 0) {
-                mine[n_mine++] = want[k];
-                sups[k] = NULL;
-            }
-        if (draft_for(sd, sp, mine, n_mine) != 0) {
-            const char **again = xcalloc(n_mine + 1, sizeof *again);
-            for (size_t k = 0; k < n_mine; k++)
-                again[k] = mine[k].sku;
-            retry_later(r, again, n_mine);
-            free(again);
+    return n_want;
+}
+
+/* One draft per supplier with all its wanted lines (supply_group); the
+ * SKUs of a supplier whose draft could not be written are checked again
+ * later. */
+static void draft_groups(replenisher *r, const replen_supply **sups, const po_line *want,
+                         size_t n_want)
+{
+    const char **ids = xcalloc(n_want + 1, sizeof *ids);
+    for (size_t i = 0; i < n_want; i++)
+        ids[i] = sups[i]->supplier_id;
+    size_t *order = xcalloc(n_want + 1, sizeof *order);
+    size_t *starts = xcalloc(n_want + 2, sizeof *starts);
+    size_t groups = supply_group(ids, n_want, order, starts);
+    po_line *mine = xcalloc(n_want + 1, sizeof *mine);
+    const char **again = xcalloc(n_want + 1, sizeof *again);
+    for (size_t g = 0; g < groups; g++) {
+        size_t n_mine = starts[g + 1] - starts[g];
+        for (size_t k = 0; k < n_mine; k++) {
+            mine[k] = want[order[starts[g] + k]];
+            again[k] = mine[k].sku;
         }
-        free(mine);
+        if (draft_for(r->sd, sups[order[starts[g]]], mine, n_mine) != 0)
+            retry_later(r, again, n_mine);
     }
+    free(again);
+    free(mine);
+    free(starts);
+    free(order);
+    free(ids);
+}
+
+/* Checks a batch of SKUs: read (supplier records, sales, stock, pending
+ * units), decide (engine/core/supply.h), write (drafts, dead letters). */
+static void check(replenisher *r, char **skus, size_t n)
+{
+    int64_t now = clock_now_ms(&r->sd->clk);
+    if (ensure_supply(r, skus, n, now) != 0) {
+        retry_later(r, (const char *const *)skus, n);
+        return;
+    }
+    const replen_supply **sups = xcalloc(n + 1, sizeof *sups);
+    po_line *want = xcalloc(n + 1, sizeof *want);
+    size_t n_want = wanted_lines(r, skus, n, now, want, sups);
+    draft_groups(r, sups, want, n_want);
     free(sups);
     free(want);
 }

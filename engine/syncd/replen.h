@@ -1,10 +1,12 @@
 /*
  * Replenishment: purchase-order drafts in Cin7 when a SKU's days of cover
- * fall below the threshold. Decisions come from engine/core/replen.h;
- * this module gathers the figures (velocity from the sales history,
- * position from the Cin7 snapshot over the locations the supplier serves)
- * and keeps one DRAFT purchase per supplier, with a line per SKU, across
- * retries, restarts and duplicate webhooks.
+ * fall below the threshold. Decisions come from engine/core/supply.h
+ * (what each SKU needs, which draft its line goes on, what changes on an
+ * open draft) and engine/core/reorder.h (the quantity); this module
+ * gathers the figures (velocity from the sales history, stock from the
+ * Cin7 figures syncd caches), asks them, and keeps one DRAFT purchase per
+ * supplier, with a line per SKU, across retries, restarts and duplicate
+ * webhooks.
  */
 #ifndef SURGE_SYNCD_REPLEN_H
 #define SURGE_SYNCD_REPLEN_H

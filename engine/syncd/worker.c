@@ -40,90 +40,120 @@ static void nap(syncd *sd, pthread_mutex_t *lock, pthread_cond_t *cv, int64_t si
 
 /* ---- boot ----------------------------------------------------------------- */
 
-static int register_webhooks(syncd *sd)
+/* Whether a shop's webhook list has topic delivered to address. */
+static int shop_has_hook(const cJSON *list, const char *topic, const char *address)
 {
-    char *shop_url = xasprintf("%s/webhooks/shopify", sd->cfg.public_url);
-    static const char *const topics[] = {"orders/paid", "orders/cancelled"};
-    int ok = 1;
-    for (size_t s = 0; s < sd->cfg.n_shops && ok; s++) {
-        cJSON *list = NULL;
-        outcome o;
-        shopify_webhooks(sd->shops[s], &list, &o);
-        ok = o.action == POLICY_DONE;
-        if (!ok)
-            log_warn("shop %s: cannot list webhooks: %s", sd->cfg.shops[s].domain, o.error);
-        outbound_done(&o);
-        for (size_t t = 0; ok && t < sizeof topics / sizeof topics[0]; t++) {
-            int have = 0;
-            const cJSON *w;
-            cJSON_ArrayForEach(w, list)
-            {
-                const cJSON *topic = cJSON_GetObjectItemCaseSensitive(w, "topic");
-                const cJSON *addr = cJSON_GetObjectItemCaseSensitive(w, "address");
-                have |= cJSON_IsString(topic) && cJSON_IsString(addr) &&
-                        shopify_topic_is(topic->valuestring, topics[t]) &&
-                        strcmp(addr->valuestring, shop_url) == 0;
-            }
-            if (have)
-                continue;
-            shopify_webhook_create(sd->shops[s], topics[t], shop_url, &o);
-            ok = o.action == POLICY_DONE;
-            if (ok)
-                log_info("shop %s: subscribed %s to %s", sd->cfg.shops[s].domain, topics[t], shop_url);
-            else
-                log_warn("shop %s: cannot subscribe %s: %s", sd->cfg.shops[s].domain, topics[t],
-                         o.error);
-            outbound_done(&o);
-        }
-        cJSON_Delete(list);
+    const cJSON *w;
+    cJSON_ArrayForEach(w, list)
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(w, "topic");
+        const cJSON *addr = cJSON_GetObjectItemCaseSensitive(w, "address");
+        if (cJSON_IsString(t) && cJSON_IsString(addr) && shopify_topic_is(t->valuestring, topic) &&
+            strcmp(addr->valuestring, address) == 0)
+            return 1;
     }
-    free(shop_url);
-    if (!ok)
-        return -1;
+    return 0;
+}
 
-    /* Cin7: stock changes; shipments when fulfillments are sent back to
-     * Shopify; backorders then or when backordered sales are moved. */
-    const char *types[3] = {"Stock/AvailableStockLevelChanged", NULL, NULL};
-    if (sd->cfg.fulfillments)
-        types[1] = "Sale/ShipmentAuthorised";
-    if (sd->cfg.fulfillments || sd->cfg.move_backorders)
-        types[2] = "Sale/Backordered";
+/* Shop s's subscriptions to orders/paid and orders/cancelled at url, made
+ * when missing. Returns 0, or -1 to try again later. */
+static int shop_hooks(syncd *sd, size_t s, const char *url)
+{
+    static const char *const topics[] = {"orders/paid", "orders/cancelled"};
+    const char *domain = sd->cfg.shops[s].domain;
+    cJSON *list = NULL;
+    outcome o;
+    shopify_webhooks(sd->shops[s], &list, &o);
+    int ok = o.action == POLICY_DONE;
+    if (!ok)
+        log_warn("shop %s: cannot list webhooks: %s", domain, o.error);
+    outbound_done(&o);
+    for (size_t t = 0; ok && t < sizeof topics / sizeof topics[0]; t++) {
+        if (shop_has_hook(list, topics[t], url))
+            continue;
+        shopify_webhook_create(sd->shops[s], topics[t], url, &o);
+        ok = o.action == POLICY_DONE;
+        if (ok)
+            log_info("shop %s: subscribed %s to %s", domain, topics[t], url);
+        else
+            log_warn("shop %s: cannot subscribe %s: %s", domain, topics[t], o.error);
+        outbound_done(&o);
+    }
+    cJSON_Delete(list);
+    return ok ? 0 : -1;
+}
+
+/* The Cin7 webhook types syncd needs, into types (room for 3): stock
+ * changes; shipments when fulfillments are sent back to Shopify;
+ * backorders then or when backordered sales are moved. Returns how many. */
+static size_t cin7_hook_types(const syncd_config *cfg, const char **types)
+{
+    size_t n = 0;
+    types[n++] = "Stock/AvailableStockLevelChanged";
+    if (cfg->fulfillments)
+        types[n++] = "Sale/ShipmentAuthorised";
+    if (cfg->fulfillments || cfg->move_backorders)
+        types[n++] = "Sale/Backordered";
+    return n;
+}
+
+/* Whether Cin7's webhook list has an active type delivered to url. */
+static int cin7_has_hook(const cJSON *list, const char *type, const char *url)
+{
+    const cJSON *w;
+    cJSON_ArrayForEach(w, list)
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(w, "Type");
+        const cJSON *u = cJSON_GetObjectItemCaseSensitive(w, "ExternalURL");
+        const cJSON *active = cJSON_GetObjectItemCaseSensitive(w, "IsActive");
+        if (cJSON_IsString(t) && cJSON_IsString(u) && strcmp(t->valuestring, type) == 0 &&
+            strcmp(u->valuestring, url) == 0 && !cJSON_IsFalse(active))
+            return 1;
+    }
+    return 0;
+}
+
+/* Cin7's subscriptions (cin7_hook_types), made when missing. Returns 0,
+ * or -1 to try again later. */
+static int cin7_hooks(syncd *sd)
+{
+    const char *types[3];
+    size_t n = cin7_hook_types(&sd->cfg, types);
     cJSON *list = NULL;
     outcome o;
     cin7_webhooks(sd->c7, &list, &o);
-    ok = o.action == POLICY_DONE;
+    int ok = o.action == POLICY_DONE;
     if (!ok)
         log_warn("cin7: cannot list webhooks: %s", o.error);
     outbound_done(&o);
-    for (size_t t = 0; ok && t < sizeof types / sizeof types[0]; t++) {
-        if (!types[t])
-            continue;
-        char *cin7_url = xasprintf("%s/webhooks/cin7?type=%s", sd->cfg.public_url, types[t]);
-        int have = 0;
-        const cJSON *w;
-        cJSON_ArrayForEach(w, list)
-        {
-            const cJSON *type = cJSON_GetObjectItemCaseSensitive(w, "Type");
-            const cJSON *url = cJSON_GetObjectItemCaseSensitive(w, "ExternalURL");
-            const cJSON *active = cJSON_GetObjectItemCaseSensitive(w, "IsActive");
-            have |= cJSON_IsString(type) && cJSON_IsString(url) &&
-                    strcmp(type->valuestring, types[t]) == 0 &&
-                    strcmp(url->valuestring, cin7_url) == 0 && !cJSON_IsFalse(active);
-        }
-        if (!have) {
-            cin7_webhook_create(sd->c7, types[t], cin7_url, sd->cfg.cin7_hook_auth,
+    for (size_t t = 0; ok && t < n; t++) {
+        char *url = xasprintf("%s/webhooks/cin7?type=%s", sd->cfg.public_url, types[t]);
+        if (!cin7_has_hook(list, types[t], url)) {
+            cin7_webhook_create(sd->c7, types[t], url, sd->cfg.cin7_hook_auth,
                                 sd->cfg.cin7_hook_secret, sd->cfg.cin7_hook_header, &o);
             ok = o.action == POLICY_DONE;
             if (ok)
-                log_info("cin7: subscribed %s to %s", types[t], cin7_url);
+                log_info("cin7: subscribed %s to %s", types[t], url);
             else
                 log_warn("cin7: cannot subscribe %s: %s", types[t], o.error);
             outbound_done(&o);
         }
-        free(cin7_url);
+        free(url);
     }
     cJSON_Delete(list);
     return ok ? 0 : -1;
+}
+
+/* Every shop's subscriptions, then Cin7's. Returns 0, or -1 to try again
+ * later. */
+static int register_webhooks(syncd *sd)
+{
+    char *shop_url = xasprintf("%s/webhooks/shopify", sd->cfg.public_url);
+    int ok = 1;
+    for (size_t s = 0; s < sd->cfg.n_shops && ok; s++)
+        ok = shop_hooks(sd, s, shop_url) == 0;
+    free(shop_url);
+    return ok ? cin7_hooks(sd) : -1;
 }
 
 static void *boot_main(void *arg)
