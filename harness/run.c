@@ -226,6 +226,11 @@ static void list_metrics(FILE *out)
 
 /* ---- the run's processes ----------------------------------------------------------- */
 
+/* A planned engine crash as it happened, in scenario ms. */
+typedef struct {
+    int64_t planned, killed, restarted; /* -1: not (yet) */
+} run_crash;
+
 typedef struct {
     const run_opts *o;
     scenario sc;
@@ -239,6 +244,12 @@ typedef struct {
     char *syncd_argv[8];
     char metrics_url[160];
     int64_t *existed; /* per SKU, Cin7's initial + received + adjusted; NULL until read */
+    /* The planned crashes as they happened (scenario ms; -1 not yet),
+     * indexed like the scenario's; the next one due, and when the engine
+     * is to start again (-1: no restart pending). */
+    run_crash *crashes;
+    size_t next_crash;
+    int64_t restart_at;
 } run_ctx;
 
 static int start_mock(run_ctx *r, const char *name, const char *config, int port, proc **p,
@@ -367,6 +378,41 @@ static void stop_all(run_ctx *r)
     r->cin7 = NULL;
 }
 
+/* The engine's planned crashes, polled by the run's loop: kills syncd
+ * (kill -9) once the next crash is due, and starts it again restart_after
+ * after the kill as it happened. The loop notices a due crash up to a poll
+ * (and at a high time scale many simulated seconds) late, so a restart
+ * timed from the plan would make the downtime shorter than planned, and
+ * a crash late enough none at all. Returns 0, or -1 when syncd cannot be
+ * started again. */
+static int crash_step(run_ctx *r, int64_t t0, int tty)
+{
+    const scenario *sc = &r->sc;
+    int64_t now = clock_now_ms(&r->clk) - t0;
+    if (r->next_crash < sc->n_crashes && now >= sc->crashes[r->next_crash].at && r->syncd) {
+        run_crash *c = &r->crashes[r->next_crash];
+        proc_kill(r->syncd, SIGKILL);
+        c->killed = clock_now_ms(&r->clk) - t0;
+        proc_stop(r->syncd, 1000);
+        r->syncd = NULL;
+        r->restart_at = c->killed + sc->crashes[r->next_crash].restart_after;
+        fprintf(stderr, "%ssurge: t=%.1fs: killed syncd (kill -9) as planned at t=%.1fs; restart at t=%.1fs\n",
+                tty ? "\n" : "", (double)c->killed / 1000, (double)c->planned / 1000,
+                (double)r->restart_at / 1000);
+        r->next_crash++;
+        return 0;
+    }
+    if (r->restart_at < 0 || now < r->restart_at)
+        return 0;
+    r->restart_at = -1;
+    if (start_syncd(r))
+        return -1;
+    now = clock_now_ms(&r->clk) - t0;
+    r->crashes[r->next_crash - 1].restarted = now;
+    fprintf(stderr, "%ssurge: t=%.1fs: syncd restarted\n", tty ? "\n" : "", (double)now / 1000);
+    return 0;
+}
+
 /* Shifts each rule's window by t0 (scenario time to the mocks' clock). */
 static cJSON *shifted_plan(const cJSON *plan, int64_t t0)
 {
@@ -462,6 +508,10 @@ int run_scenario(const run_opts *o)
         return RUN_BAD_USAGE;
     }
     scenario *sc = &r.sc;
+    r.restart_at = -1;
+    r.crashes = xcalloc(sc->n_crashes + 1, sizeof *r.crashes);
+    for (size_t i = 0; i < sc->n_crashes; i++)
+        r.crashes[i] = (run_crash){sc->crashes[i].at, -1, -1};
 
     /* Gates: the scenario's and the command line's; unknown names stop here. */
     size_t n_gates = sc->n_gates + o->n_gates;
@@ -636,8 +686,6 @@ int run_scenario(const run_opts *o)
     loadgen *g = loadgen_start(&lc);
     int tty = isatty(STDERR_FILENO) && !o->quiet;
     size_t n_samples = 0, cap_samples = 0;
-    size_t next_crash = 0;
-    int64_t restart_at = -1;
     int64_t last_print = 0, existed_read = 0;
     int engine_died = 0;
     int64_t backlog = -1;
@@ -650,23 +698,9 @@ int run_scenario(const run_opts *o)
         int64_t now = clock_now_ms(&r.clk) - t0;
         if (interrupted)
             break;
-        /* Planned crashes and restarts of the engine. */
-        if (next_crash < sc->n_crashes && now >= sc->crashes[next_crash].at && r.syncd) {
-            fprintf(stderr, "%ssurge: t=%.1fs: killing syncd (kill -9) as planned\n", tty ? "\n" : "",
-                    (double)now / 1000);
-            proc_kill(r.syncd, SIGKILL);
-            proc_stop(r.syncd, 1000);
-            r.syncd = NULL;
-            restart_at = sc->crashes[next_crash].at + sc->crashes[next_crash].restart_after;
-            next_crash++;
-        }
-        if (restart_at >= 0 && now >= restart_at) {
-            restart_at = -1;
-            if (start_syncd(&r)) {
-                engine_died = 1;
-                break;
-            }
-            fprintf(stderr, "%ssurge: t=%.1fs: syncd restarted\n", tty ? "\n" : "", (double)now / 1000);
+        if (crash_step(&r, t0, tty) != 0) {
+            engine_died = 1;
+            break;
         }
         if (proc_wait(r.cin7, 0, NULL) || proc_wait(r.shopify, 0, NULL)) {
             fprintf(stderr, "\nsurge: a mock exited during the run (see its log in %s)\n", r.dir);
@@ -696,7 +730,7 @@ int run_scenario(const run_opts *o)
             last_print = real_now;
         }
         if (!draining) {
-            if (loadgen_done(g) && restart_at < 0) {
+            if (loadgen_done(g) && r.restart_at < 0) {
                 draining = 1;
                 drain_started = now;
                 if (tty)
@@ -708,7 +742,7 @@ int run_scenario(const run_opts *o)
         }
         /* Quiet: nothing queued in the engine or the mocks, twice running. */
         int64_t pend = mock_pending(r.cin7_url) + mock_pending(r.shopify_url);
-        int quiet = backlog <= 0 && pend == 0 && restart_at < 0;
+        int quiet = backlog <= 0 && pend == 0 && r.restart_at < 0;
         quiet_polls = quiet ? quiet_polls + 1 : 0;
         int64_t drained = now - drain_started;
         if ((quiet_polls >= 3 && drained >= sc->drain_min_ms) || drained >= sc->drain_ms)
@@ -838,6 +872,22 @@ int run_scenario(const run_opts *o)
         cJSON_AddNumberToObject(dem, "other_accepted", (double)other_acc);
         cJSON_AddNumberToObject(dem, "max_lag_ms", (double)max_lag);
     }
+    cJSON *crashes = cJSON_AddArrayToObject(sum, "crashes");
+    for (size_t i = 0; i < sc->n_crashes; i++) {
+        cJSON *c = cJSON_CreateObject();
+        const run_crash *cr = &r.crashes[i];
+        cJSON_AddNumberToObject(c, "planned_ms", (double)cr->planned);
+        cJSON_AddNumberToObject(c, "restart_after_ms", (double)sc->crashes[i].restart_after);
+        if (cr->killed >= 0)
+            cJSON_AddNumberToObject(c, "killed_ms", (double)cr->killed);
+        else
+            cJSON_AddNullToObject(c, "killed_ms");
+        if (cr->restarted >= 0)
+            cJSON_AddNumberToObject(c, "restarted_ms", (double)cr->restarted);
+        else
+            cJSON_AddNullToObject(c, "restarted_ms");
+        cJSON_AddItemToArray(crashes, c);
+    }
     cJSON_AddItemToObject(sum, "metrics", mo.metrics);
     mo.metrics = NULL;
     cJSON_AddItemToObject(sum, "per_sku", mo.per_sku);
@@ -892,5 +942,6 @@ early:
         free(gates[i].metric);
     free(gates);
     scenario_free(&r.sc);
+    free(r.crashes);
     return rc;
 }
