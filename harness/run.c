@@ -173,6 +173,27 @@ static int64_t mock_pending(const char *base)
     return n;
 }
 
+/* ---- the verdict ------------------------------------------------------------------ */
+
+/* "held back 7 units: a.myshopify.com 4, b.myshopify.com 3": what Cin7
+ * could sell that the shops do not offer at the end, so a large safety
+ * buffer cannot pass for a fast engine unseen. */
+static void print_held_back(const cJSON *metrics, const cJSON *per_shop)
+{
+    printf("held back %g units:",
+           cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(metrics, "held_back_units")));
+    const cJSON *shop;
+    int first = 1;
+    cJSON_ArrayForEach(shop, per_shop)
+    {
+        printf("%s %s %g", first ? "" : ",",
+               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(shop, "shop")),
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(shop, "held_back_units")));
+        first = 0;
+    }
+    putchar('\n');
+}
+
 /* ---- gates ---------------------------------------------------------------------- */
 
 int run_parse_gate(const char *spec, char *metric, size_t n, double *limit, int *is_min,
@@ -892,6 +913,8 @@ int run_scenario(const run_opts *o)
     mo.metrics = NULL;
     cJSON_AddItemToObject(sum, "per_sku", mo.per_sku);
     mo.per_sku = NULL;
+    cJSON_AddItemToObject(sum, "per_shop", mo.per_shop);
+    mo.per_shop = NULL;
     cJSON_AddItemToObject(sum, "gates", gate_list);
     cJSON_AddItemToObject(sum, "hot_skus", mo.hot_skus);
     mo.hot_skus = NULL;
@@ -913,10 +936,13 @@ int run_scenario(const run_opts *o)
     char p99s[32] = "n/a";
     if (cJSON_IsNumber(p99))
         snprintf(p99s, sizeof p99s, "%.0f ms", p99->valuedouble);
-    printf("\noversell %g units, dropped events %g, duplicate POs %g, order push p99 %s\n",
+    printf("\noversell %g units, dropped events %g, duplicate POs %g, misrouted %g units, order "
+           "push p99 %s\n",
            cJSON_GetObjectItemCaseSensitive(mt, "oversell_units")->valuedouble,
            cJSON_GetObjectItemCaseSensitive(mt, "dropped_events")->valuedouble,
-           cJSON_GetObjectItemCaseSensitive(mt, "duplicate_pos")->valuedouble, p99s);
+           cJSON_GetObjectItemCaseSensitive(mt, "duplicate_pos")->valuedouble,
+           cJSON_GetObjectItemCaseSensitive(mt, "misrouted_units")->valuedouble, p99s);
+    print_held_back(mt, cJSON_GetObjectItemCaseSensitive(sum, "per_shop"));
     if (invalid[0])
         printf("INVALID RUN: %s\n", invalid);
     printf("report: %s/report.html\n", r.dir);
