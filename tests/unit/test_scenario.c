@@ -6,6 +6,7 @@
 #include "scenario.h"
 #include "setup.h"
 
+#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,57 @@ TEST(scenario, misroute_grace_is_twice_mock_cin7s_first_webhook_delay_unless_set
     load_ok(&s, set, 2);
     EXPECT_EQ_INT(s.misroute_grace_ms, 45000);
     scenario_free(&s);
+}
+
+TEST(scenario, every_shipped_scenario_loads)
+{
+    glob_t g;
+    EXPECT_EQ_INT(glob("scenarios/*.json", 0, NULL, &g), 0);
+    EXPECT_EQ_INT(glob("scenarios/chaos/*.json", GLOB_APPEND, NULL, &g), 0);
+    EXPECT_GE_INT(g.gl_pathc, 14);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        scenario s;
+        json_err e;
+        if (scenario_load(g.gl_pathv[i], NULL, 0, &s, &e) != 0)
+            test_fail(__FILE__, __LINE__, "%s", e.msg);
+        scenario_free(&s);
+    }
+    globfree(&g);
+}
+
+/* What every chaos scenario must hold whatever else it does: the six
+ * gates at 0, and a safety buffer of at most 2 units per shop (a bigger
+ * one must be argued in the description, and none is). */
+TEST(scenario, chaos_scenarios_gate_on_the_six_losses_with_small_buffers)
+{
+    static const char *const six[] = {"oversell_units",  "dropped_events",    "duplicate_sales",
+                                      "duplicate_pos",   "final_drift_units", "misrouted_units"};
+    glob_t g;
+    EXPECT_EQ_INT(glob("scenarios/chaos/*.json", 0, NULL, &g), 0);
+    EXPECT_EQ_INT(g.gl_pathc, 7);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        scenario s;
+        json_err e;
+        if (scenario_load(g.gl_pathv[i], NULL, 0, &s, &e) != 0)
+            test_fail(__FILE__, __LINE__, "%s", e.msg);
+        for (size_t k = 0; k < sizeof six / sizeof six[0]; k++) {
+            int found = 0;
+            for (size_t j = 0; j < s.n_gates; j++)
+                if (strcmp(s.gates[j].metric, six[k]) == 0 && !s.gates[j].is_min &&
+                    s.gates[j].limit == 0)
+                    found = 1;
+            if (!found)
+                test_fail(__FILE__, __LINE__, "%s: no gate %s <= 0", g.gl_pathv[i], six[k]);
+        }
+        int64_t *buffers = setup_shop_buffers(&s);
+        for (size_t k = 0; k < s.n_shops; k++)
+            if (buffers[k] > 2)
+                test_fail(__FILE__, __LINE__, "%s: shop %zu keeps %lld back", g.gl_pathv[i], k,
+                          (long long)buffers[k]);
+        free(buffers);
+        scenario_free(&s);
+    }
+    globfree(&g);
 }
 
 static char *dump(const scenario *s, uint64_t seed, size_t *count)
