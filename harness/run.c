@@ -434,6 +434,31 @@ static int crash_step(run_ctx *r, int64_t t0, int tty)
     return 0;
 }
 
+/* summary.json's "crashes": each planned crash and what became of it
+ * (scenario ms; null for what did not happen). */
+static cJSON *crashes_json(const run_ctx *r)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < r->sc.n_crashes; i++) {
+        const run_crash *cr = &r->crashes[i];
+        const struct {
+            const char *key;
+            int64_t ms;
+        } fields[] = {{"planned_ms", cr->planned},
+                      {"restart_after_ms", r->sc.crashes[i].restart_after},
+                      {"killed_ms", cr->killed},
+                      {"restarted_ms", cr->restarted}};
+        cJSON *c = cJSON_CreateObject();
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+            if (fields[f].ms >= 0)
+                cJSON_AddNumberToObject(c, fields[f].key, (double)fields[f].ms);
+            else
+                cJSON_AddNullToObject(c, fields[f].key);
+        cJSON_AddItemToArray(arr, c);
+    }
+    return arr;
+}
+
 /* Shifts each rule's window by t0 (scenario time to the mocks' clock). */
 static cJSON *shifted_plan(const cJSON *plan, int64_t t0)
 {
@@ -893,22 +918,7 @@ int run_scenario(const run_opts *o)
         cJSON_AddNumberToObject(dem, "other_accepted", (double)other_acc);
         cJSON_AddNumberToObject(dem, "max_lag_ms", (double)max_lag);
     }
-    cJSON *crashes = cJSON_AddArrayToObject(sum, "crashes");
-    for (size_t i = 0; i < sc->n_crashes; i++) {
-        cJSON *c = cJSON_CreateObject();
-        const run_crash *cr = &r.crashes[i];
-        cJSON_AddNumberToObject(c, "planned_ms", (double)cr->planned);
-        cJSON_AddNumberToObject(c, "restart_after_ms", (double)sc->crashes[i].restart_after);
-        if (cr->killed >= 0)
-            cJSON_AddNumberToObject(c, "killed_ms", (double)cr->killed);
-        else
-            cJSON_AddNullToObject(c, "killed_ms");
-        if (cr->restarted >= 0)
-            cJSON_AddNumberToObject(c, "restarted_ms", (double)cr->restarted);
-        else
-            cJSON_AddNullToObject(c, "restarted_ms");
-        cJSON_AddItemToArray(crashes, c);
-    }
+    cJSON_AddItemToObject(sum, "crashes", crashes_json(&r));
     cJSON_AddItemToObject(sum, "metrics", mo.metrics);
     mo.metrics = NULL;
     cJSON_AddItemToObject(sum, "per_sku", mo.per_sku);

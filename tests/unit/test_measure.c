@@ -607,27 +607,14 @@ TEST(measure, misrouted_units_wait_backordered_while_another_warehouse_has_them)
     fx_free(&f);
 }
 
-TEST(measure, a_backorder_is_not_misrouted_while_no_other_warehouse_has_the_units)
+/* Misrouted units when both warehouses are out of A as order 1's unit is
+ * backordered at W1 (at 1m), an unmapped location ("Elsewhere") has 50
+ * and W2 gets 5 back at 20m (a receipt); the run ends at end. */
+static double misrouted_after_receipt(int64_t end)
 {
-    /* Both warehouses are out of A when order 1's unit is backordered at
-     * W1; W2 gets stock back at 20m (a receipt) and the run ends a
-     * minute later: the unit could have moved for one minute only. */
     fixture f;
     fx_init(&f);
-    f.end = 21 * MIN;
-    stock(&f, 1000, "A", "W1", 0, "channel_sale");
-    stock(&f, 1000, "A", "W2", 0, "channel_sale");
-    order(&f, MIN - 500, 1, "A", 1);
-    sale(&f, MIN, 1, "W1", "A", 1, 1);
-    stock(&f, 20 * MIN, "A", "W2", 5, "purchase_received");
-    fx_measure(&f);
-    EXPECT_EQ_INT(metric(&f, "misrouted_units"), 0);
-    fx_free(&f);
-    /* The same with the run ending later: the unit waited 5 minutes more
-     * next to W2's stock. A stock entry at a location the engine does not
-     * map (not a warehouse) is no stock to move to. */
-    fx_init(&f);
-    f.end = 26 * MIN;
+    f.end = end;
     stock(&f, 1000, "A", "W1", 0, "channel_sale");
     stock(&f, 1000, "A", "W2", 0, "channel_sale");
     stock(&f, 1000, "A", "Elsewhere", 50, "adjustment");
@@ -635,31 +622,45 @@ TEST(measure, a_backorder_is_not_misrouted_while_no_other_warehouse_has_the_unit
     sale(&f, MIN, 1, "W1", "A", 1, 1);
     stock(&f, 20 * MIN, "A", "W2", 5, "purchase_received");
     fx_measure(&f);
-    EXPECT_EQ_INT(metric(&f, "misrouted_units"), 1);
+    double v = metric(&f, "misrouted_units");
     fx_free(&f);
+    return v;
+}
+
+TEST(measure, a_backorder_is_not_misrouted_while_no_other_warehouse_has_the_units)
+{
+    /* A location the engine does not map is no stock to move to, so the
+     * unit could move only from 20m: a run ending a minute later has no
+     * misrouted unit, one ending 6 minutes later has it. */
+    EXPECT_EQ_INT(misrouted_after_receipt(21 * MIN), 0);
+    EXPECT_EQ_INT(misrouted_after_receipt(26 * MIN), 1);
+}
+
+/* Misrouted units of order 1's 2 units of A, backordered at W1 for 90 s
+ * next to W2's stock, under the scenario's overrides. */
+static double misrouted_after_90s(const char *const *overrides, size_t n)
+{
+    fixture f;
+    fx_init(&f);
+    f.end = 10 * MIN;
+    f.overrides = overrides;
+    f.n_overrides = n;
+    stock(&f, 1000, "A", "W1", 0, "channel_sale");
+    order(&f, MIN - 500, 1, "A", 2);
+    sale(&f, MIN, 1, "W1", "A", 2, 2);
+    sale_voided_at(&f, MIN + 90000, 1, MIN, "W1", "A", 2, 2);
+    fx_measure(&f);
+    double v = metric(&f, "misrouted_units");
+    fx_free(&f);
+    return v;
 }
 
 TEST(measure, the_misroute_grace_is_the_scenarios_when_it_sets_one)
 {
-    /* Backordered for 90 s next to W2's stock: within the default 2
-     * minutes, beyond a scenario's 1 minute. */
+    /* 90 s: within the default 2 minutes, beyond a scenario's 1 minute. */
     static const char *const one_minute[] = {"misroute_grace=\"1m\""};
-    for (int set = 0; set < 2; set++) {
-        fixture f;
-        fx_init(&f);
-        f.end = 10 * MIN;
-        if (set) {
-            f.overrides = one_minute;
-            f.n_overrides = 1;
-        }
-        stock(&f, 1000, "A", "W1", 0, "channel_sale");
-        order(&f, MIN - 500, 1, "A", 2);
-        sale(&f, MIN, 1, "W1", "A", 2, 2);
-        sale_voided_at(&f, MIN + 90000, 1, MIN, "W1", "A", 2, 2);
-        fx_measure(&f);
-        EXPECT_EQ_INT(metric(&f, "misrouted_units"), set ? 2 : 0);
-        fx_free(&f);
-    }
+    EXPECT_EQ_INT(misrouted_after_90s(NULL, 0), 0);
+    EXPECT_EQ_INT(misrouted_after_90s(one_minute, 1), 2);
 }
 
 /* ---- order push latency --------------------------------------------------------- */
@@ -1069,30 +1070,42 @@ TEST(measure, final_drift_leaves_each_shops_safety_buffer_out)
     fx_free(&f);
 }
 
+/* A number of the i-th shop's entry in per_shop. */
+static double shop_field(const fixture *f, int i, const char *field)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(f->out.per_shop, i), field);
+    if (!cJSON_IsNumber(v))
+        test_fail(__FILE__, __LINE__, "per_shop[%d].%s is not a number", i, field);
+    return v->valuedouble;
+}
+
 TEST(measure, held_back_units_are_what_cin7_could_sell_and_a_shop_does_not_offer)
 {
-    /* Cin7 has 10 + 10 of each. The shop offers A 17 (3 held back: its
-     * buffer of 2 and one more), B 25 (more than Cin7 has: drift, but
-     * nothing held back, never below 0), C 20. */
+    /* Cin7 has 10 + 10 of each. The shop (keeping 2 back) offers A 17: 3
+     * held back, its buffer and one more; B 25, more than Cin7 has: drift,
+     * but nothing held back (never below 0); C all 20. */
     static const int64_t buffers[] = {2};
+    static const struct {
+        const char *sku;
+        int offered, held;
+    } want[] = {{"A", 17, 3}, {"B", 25, 0}, {"C", 20, 0}};
     fixture f;
     fx_init(&f);
     f.shop_buffers = buffers;
-    f.shopify_avail[0] = 17;
-    f.shopify_avail[1] = 25;
+    for (int k = 0; k < 3; k++)
+        f.shopify_avail[k] = want[k].offered;
     fx_measure(&f);
+    for (int k = 0; k < 3; k++)
+        EXPECT_EQ_INT(sku_field(&f, want[k].sku, "held_back"), want[k].held);
     EXPECT_EQ_INT(metric(&f, "held_back_units"), 3);
-    EXPECT_EQ_INT(sku_field(&f, "A", "held_back"), 3);
-    EXPECT_EQ_INT(sku_field(&f, "B", "held_back"), 0);
-    EXPECT_EQ_INT(sku_field(&f, "C", "held_back"), 0);
-    const cJSON *shop = cJSON_GetArrayItem(f.out.per_shop, 0);
     EXPECT_EQ_INT(cJSON_GetArraySize(f.out.per_shop), 1);
-    EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(shop, "shop")), SHOP);
-    EXPECT_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(shop, "held_back_units")), 3);
-    EXPECT_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(shop, "safety_buffer")), 2);
-    EXPECT_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(shop, "sellable_units")), 60);
-    EXPECT_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(shop, "offered_units")),
-                  17 + 25 + 20);
+    EXPECT_EQ_STR(cJSON_GetStringValue(
+                      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(f.out.per_shop, 0), "shop")),
+                  SHOP);
+    EXPECT_EQ_INT(shop_field(&f, 0, "held_back_units"), 3);
+    EXPECT_EQ_INT(shop_field(&f, 0, "safety_buffer"), 2);
+    EXPECT_EQ_INT(shop_field(&f, 0, "sellable_units"), 60);
+    EXPECT_EQ_INT(shop_field(&f, 0, "offered_units"), 17 + 25 + 20);
     fx_free(&f);
 }
 

@@ -159,6 +159,14 @@ TEST(scenario, misroute_grace_is_twice_mock_cin7s_first_webhook_delay_unless_set
     scenario_free(&s);
 }
 
+/* A scenario file as shipped; the test fails when it does not load. */
+static void load_file_ok(const char *path, scenario *s)
+{
+    json_err e;
+    if (scenario_load(path, NULL, 0, s, &e) != 0)
+        test_fail(__FILE__, __LINE__, "%s", e.msg);
+}
+
 TEST(scenario, every_shipped_scenario_loads)
 {
     glob_t g;
@@ -167,9 +175,7 @@ TEST(scenario, every_shipped_scenario_loads)
     EXPECT_GE_INT(g.gl_pathc, 14);
     for (size_t i = 0; i < g.gl_pathc; i++) {
         scenario s;
-        json_err e;
-        if (scenario_load(g.gl_pathv[i], NULL, 0, &s, &e) != 0)
-            test_fail(__FILE__, __LINE__, "%s", e.msg);
+        load_file_ok(g.gl_pathv[i], &s);
         scenario_free(&s);
     }
     globfree(&g);
@@ -187,9 +193,7 @@ TEST(scenario, chaos_scenarios_gate_on_the_six_losses_with_small_buffers)
     EXPECT_EQ_INT(g.gl_pathc, 7);
     for (size_t i = 0; i < g.gl_pathc; i++) {
         scenario s;
-        json_err e;
-        if (scenario_load(g.gl_pathv[i], NULL, 0, &s, &e) != 0)
-            test_fail(__FILE__, __LINE__, "%s", e.msg);
+        load_file_ok(g.gl_pathv[i], &s);
         for (size_t k = 0; k < sizeof six / sizeof six[0]; k++) {
             int found = 0;
             for (size_t j = 0; j < s.n_gates; j++)
