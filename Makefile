@@ -4,6 +4,9 @@
 #   make test     installs missing packages, builds with address and
 #                 undefined-behaviour sanitizers, runs every test
 #   make run      installs missing packages, builds, runs the default scenario
+#   make chaos    every scenario of scenarios/chaos/ (SEEDS="1 2 3" runs each
+#                 with those seeds, CHAOS="kill9 network" picks scenarios);
+#                 one line per run, non-zero when any fails
 #   make bench    prints speed figures and ratios (never asserted in tests)
 #   make deps     installs the missing Debian packages
 #   make clean
@@ -164,7 +167,7 @@ $(BUILD)/fuzz/fuzz-%: $(call fuzz_obj,$(FUZZ_LINK)) tests/fuzz/libfuzzer_main.c
 
 # ---- targets ---------------------------------------------------------------
 
-.PHONY: all deps test check run bench clean fuzz fuzz-all reliability
+.PHONY: all deps test check run chaos bench clean fuzz fuzz-all reliability
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/rel/libsurge.a $(addprefix bin/,$(PROGRAMS))
@@ -188,6 +191,12 @@ check: $(BUILD)/asan/tests/run-tests $(BUILD)/asan/tests/runner-selftest \
 run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-default.sh
+
+# The chaos scenarios, one after the other (each run is timed: running them
+# side by side on a small machine would make them late, then invalid).
+chaos: deps
+	@$(MAKE) --no-print-directory all
+	@SEEDS="$(SEEDS)" CHAOS="$(CHAOS)" scripts/chaos.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(addprefix $(BUILD)/rel/bench/,$(BENCH_PROGS))

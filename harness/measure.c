@@ -8,6 +8,7 @@
 #include "hist.h"
 #include "json.h"
 #include "mem.h"
+#include "misroute.h"
 #include "setup.h"
 #include "strmap.h"
 
@@ -34,6 +35,8 @@ static const char *const metric_names[] = {
     "dropped_events",
     "dead_lettered",
     "final_drift_units",
+    "misrouted_units",
+    "held_back_units",
     "api_calls.cin7", "api_calls.shopify", "api_calls.per_order",
     "api_calls.cin7_per_pushed_order", "api_calls.shopify_per_pushed_order",
     "api_calls.cin7_sale_writes_per_pushed_order",
@@ -183,6 +186,8 @@ typedef struct {
     int64_t accepted_shopify, restocked, accepted_other;
     int64_t backorder;
     int64_t final_shopify, final_cin7_available;
+    int64_t final_mapped_available; /* Cin7's Available over the warehouses */
+    int64_t misrouted;
     int64_t *shop_level; /* per shop: its final level, -1 when it has none */
     int64_t pending_units; /* accepted, not cancelled, not in Cin7 */
     int n_shop_levels;
@@ -232,6 +237,15 @@ static int shop_index(const scenario *sc, const char *domain)
 {
     for (size_t i = 0; domain && i < sc->n_shops; i++)
         if (strcmp(sc->shops[i].domain, domain) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The index of a warehouse (a Cin7 location the engine maps), or -1. */
+static int warehouse_index(const scenario *sc, const char *name)
+{
+    for (size_t i = 0; name && i < sc->n_warehouses; i++)
+        if (strcmp(sc->warehouses[i].name, name) == 0)
             return (int)i;
     return -1;
 }
@@ -482,6 +496,91 @@ static int64_t po_draft_latency(const measure_input *in, model *m, const journal
     free(drafted);
     strmap_free(locs);
     return missing;
+}
+
+/* ---- misrouted units ------------------------------------------------------------ */
+
+/* Units of one sale's line backordered at its warehouse. */
+typedef struct {
+    char sale[64];
+    int sku, loc;
+    int64_t qty;
+} bo_line;
+
+/* Misrouted units (misroute.h) from Cin7's journal: Available per SKU and
+ * warehouse from its `stock` entries (the location's figures after each
+ * change, the seed's first), and the units backordered per sale line from
+ * `backorder` (sales of orders the run placed), `backorder_filled` and
+ * `sale_voided`. Stretches still open end at end (scenario ms). Sets each
+ * SKU's misrouted and returns the total. */
+static int64_t misrouted_units(const measure_input *in, model *m, const journal_data *cj,
+                               int64_t end)
+{
+    const scenario *sc = in->sc;
+    misroute *mr = misroute_new(sc->n_skus, sc->n_warehouses, sc->misroute_grace_ms);
+    for (size_t k = 0; k < sc->n_skus; k++)
+        for (size_t w = 0; w < sc->n_warehouses; w++)
+            misroute_available(mr, INT64_MIN, k, w, scenario_on_hand(sc, k, w));
+    bo_line *lines = NULL;
+    size_t n = 0, cap = 0;
+    strmap *by_key = strmap_new(0); /* "sale\tSKU" -> index into lines */
+    for (size_t i = 0; i < cj->n; i++) {
+        const cJSON *e = cj->entries[i];
+        const char *kind = str(e, "kind");
+        int64_t t = num(e, "t", 0) - in->t0;
+        if (!kind)
+            continue;
+        if (strcmp(kind, "stock") == 0) {
+            int k = sku_of(m, str(e, "sku"), 0), w = warehouse_index(sc, str(e, "location"));
+            if (k >= 0 && w >= 0)
+                misroute_available(mr, t, (size_t)k, (size_t)w, num(e, "available", 0));
+        } else if (strcmp(kind, "backorder") == 0 || strcmp(kind, "backorder_filled") == 0) {
+            int filled = strcmp(kind, "backorder_filled") == 0;
+            const char *sale = str(e, "sale"), *ref = str(e, "customer_reference");
+            int k = sku_of(m, str(e, "sku"), 0), w = warehouse_index(sc, str(e, "location"));
+            if (!sale || k < 0 || w < 0)
+                continue;
+            char key[128];
+            snprintf(key, sizeof key, "%.63s\t%s", sale, sc->skus[k].sku);
+            long li = strmap_get(by_key, key);
+            if (li < 0 && !filled) {
+                /* Only sales of Shopify orders the run placed. */
+                const order_rec *o = ref ? order_get(m, ref, 0) : NULL;
+                if (!o || o->placed < 0)
+                    continue;
+                XGROW(lines, n, cap, 64);
+                lines[n] = (bo_line){.sku = k, .loc = w, .qty = 0};
+                snprintf(lines[n].sale, sizeof lines[n].sale, "%s", sale);
+                li = (long)n++;
+                strmap_put(by_key, key, li);
+            }
+            if (li < 0)
+                continue;
+            bo_line *b = &lines[li];
+            int64_t now = filled ? num(e, "still_backordered", b->qty - num(e, "qty", 0))
+                                 : b->qty + num(e, "qty", 0);
+            misroute_backordered(mr, t, (size_t)b->sku, (size_t)b->loc, now - b->qty);
+            b->qty = now;
+        } else if (strcmp(kind, "sale_voided") == 0) {
+            /* A voided sale holds nothing, backorders included. */
+            const char *sale = str(e, "id");
+            for (size_t j = 0; sale && j < n; j++)
+                if (lines[j].qty > 0 && strcmp(lines[j].sale, sale) == 0) {
+                    misroute_backordered(mr, t, (size_t)lines[j].sku, (size_t)lines[j].loc,
+                                         -lines[j].qty);
+                    lines[j].qty = 0;
+                }
+        }
+    }
+    int64_t *per_sku = xcalloc(sc->n_skus + 1, sizeof *per_sku);
+    int64_t total = misroute_finish(mr, end, per_sku);
+    for (size_t k = 0; k < sc->n_skus; k++)
+        m->skus[k].misrouted = per_sku[k];
+    free(per_sku);
+    free(lines);
+    strmap_free(by_key);
+    misroute_free(mr);
+    return total;
 }
 
 /* ---- the run ------------------------------------------------------------------ */
@@ -756,6 +855,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
 
     /* --- purchase-order draft latency --- */
     int64_t po_missing = po_draft_latency(in, &m, &cj, po_h);
+    int64_t misrouted = misrouted_units(in, &m, &cj, end);
 
     /* --- final states --- */
     const cJSON *p;
@@ -771,8 +871,11 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(in->cin7_state, "stock"))
     {
         int k = sku_of(&m, str(p, "sku"), 0);
-        if (k >= 0)
-            m.skus[k].final_cin7_available += num(p, "available", 0);
+        if (k < 0)
+            continue;
+        m.skus[k].final_cin7_available += num(p, "available", 0);
+        if (warehouse_index(sc, str(p, "location")) >= 0)
+            m.skus[k].final_mapped_available += num(p, "available", 0);
     }
     const cJSON *shop;
     for (size_t k = 0; k < sc->n_skus; k++) {
@@ -837,6 +940,10 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     /* --- per SKU --- */
     int64_t oversell = 0, drift = 0, accepted_units = 0;
     out->per_sku = cJSON_CreateArray();
+    /* Per shop: units Cin7 could sell that the shop does not offer. */
+    int64_t *held = xcalloc(sc->n_shops + 1, sizeof *held);
+    int64_t *offered = xcalloc(sc->n_shops + 1, sizeof *offered);
+    int64_t *sellable_at = xcalloc(sc->n_shops + 1, sizeof *sellable_at);
     int64_t *volume = xcalloc(sc->n_skus + 1, sizeof *volume);
     for (size_t k = 0; k < sc->n_skus; k++) {
         sku_rec *r = &m.skus[k];
@@ -852,7 +959,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
         if (sellable < 0)
             sellable = 0;
         /* Each shop should show that, less the units it keeps back. */
-        int64_t d_sku = 0, should = 0;
+        int64_t d_sku = 0, should = 0, held_sku = 0;
         for (size_t si = 0; si < sc->n_shops; si++) {
             if (r->shop_level[si] < 0)
                 continue;
@@ -860,6 +967,14 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
             int64_t want = sellable - buffer > 0 ? sellable - buffer : 0;
             should += want;
             d_sku += llabs(r->shop_level[si] - want);
+            /* Held back: sellable in Cin7 (Available over the warehouses)
+             * and not offered, whatever the reason (a safety buffer, a
+             * level not yet raised). */
+            int64_t h = r->final_mapped_available - r->shop_level[si];
+            held_sku += h > 0 ? h : 0;
+            held[si] += h > 0 ? h : 0;
+            offered[si] += r->shop_level[si];
+            sellable_at[si] += r->final_mapped_available;
         }
         free(r->shop_level);
         drift += d_sku;
@@ -875,8 +990,26 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
         cJSON_AddNumberToObject(o, "final_shopify", (double)r->final_shopify);
         cJSON_AddNumberToObject(o, "final_sellable", (double)should);
         cJSON_AddNumberToObject(o, "drift", (double)d_sku);
+        cJSON_AddNumberToObject(o, "misrouted", (double)r->misrouted);
+        cJSON_AddNumberToObject(o, "held_back", (double)held_sku);
         cJSON_AddItemToArray(out->per_sku, o);
     }
+    int64_t held_back = 0;
+    out->per_shop = cJSON_CreateArray();
+    for (size_t si = 0; si < sc->n_shops; si++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "shop", sc->shops[si].domain);
+        cJSON_AddNumberToObject(o, "safety_buffer",
+                                (double)(in->shop_buffers ? in->shop_buffers[si] : 0));
+        cJSON_AddNumberToObject(o, "sellable_units", (double)sellable_at[si]);
+        cJSON_AddNumberToObject(o, "offered_units", (double)offered[si]);
+        cJSON_AddNumberToObject(o, "held_back_units", (double)held[si]);
+        cJSON_AddItemToArray(out->per_shop, o);
+        held_back += held[si];
+    }
+    free(held);
+    free(offered);
+    free(sellable_at);
     /* No hot list in the scenario: the best sellers. */
     while (n_hot < MAX_HOT && n_hot < (int)sc->n_skus) {
         int best = -1;
@@ -1046,6 +1179,8 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     cJSON_AddNumberToObject(mt, "dropped_events", (double)dropped);
     cJSON_AddNumberToObject(mt, "dead_lettered", (double)cJSON_GetArraySize(in->dlq));
     cJSON_AddNumberToObject(mt, "final_drift_units", (double)drift);
+    cJSON_AddNumberToObject(mt, "misrouted_units", (double)misrouted);
+    cJSON_AddNumberToObject(mt, "held_back_units", (double)held_back);
     add_per_system(mt, "api_calls", api_cin7, api_shopify, per_order);
     /* What a pushed order really costs at each API: every call of the run
      * over the orders that reached Cin7, and the sale writes alone (two per
@@ -1094,6 +1229,7 @@ void measure_output_free(measure_output *out)
 {
     cJSON_Delete(out->metrics);
     cJSON_Delete(out->per_sku);
+    cJSON_Delete(out->per_shop);
     cJSON_Delete(out->hot_skus);
     sbuf_free(&out->timeseries);
     sbuf_free(&out->events);

@@ -44,6 +44,7 @@ typedef struct {
 typedef struct {
     cJSON *metrics;   /* the "metrics" object of summary.json */
     cJSON *per_sku;   /* array */
+    cJSON *per_shop;  /* array: per shop, what Cin7 could sell and the shop offers */
     cJSON *hot_skus;  /* array of SKU strings shown in the time series */
     sbuf timeseries;  /* timeseries.csv */
     sbuf events;      /* events.csv */

@@ -1249,6 +1249,33 @@ static void html_demand(sbuf *b, const cJSON *s)
     sbuf_puts(b, "</table>\n");
 }
 
+/* Per shop: what Cin7 could sell, what the shop offers and the difference
+ * held back at the end (a safety buffer shows here, not as drift). */
+static void html_shops(sbuf *b, const cJSON *s)
+{
+    const cJSON *arr = get(s, "per_shop"), *e, *col;
+    const cJSON *first = cJSON_IsArray(arr) ? cJSON_GetArrayItem(arr, 0) : NULL;
+    if (!cJSON_IsObject(first))
+        return;
+    sbuf_puts(b, "<h2>Per shop</h2>\n<p>At the end: units Cin7 could sell (Available over the "
+                 "warehouses), units the shop offers, and the units held back (sellable, not "
+                 "offered; per SKU, never below 0).</p>\n<table>\n<tr>");
+    cJSON_ArrayForEach(col, first) {
+        sbuf_puts(b, "<th>");
+        html_esc(b, col->string);
+        sbuf_puts(b, "</th>");
+    }
+    sbuf_puts(b, "</tr>\n");
+    cJSON_ArrayForEach(e, arr) {
+        if (!cJSON_IsObject(e))
+            continue;
+        sbuf_puts(b, "<tr>");
+        cJSON_ArrayForEach(col, first) html_value_td(b, get(e, col->string));
+        sbuf_puts(b, "</tr>\n");
+    }
+    sbuf_puts(b, "</table>\n");
+}
+
 static int cmp_sku(const void *pa, const void *pb)
 {
     const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
@@ -1406,6 +1433,7 @@ static char *html_text(const char *dir, const cJSON *s, const plot *plots)
     html_plots(&b, dir, plots);
     html_metrics(&b, s);
     html_demand(&b, s);
+    html_shops(&b, s);
     html_skus(&b, s);
     const cJSON *sc = get(s, "scenario");
     if (sc) {

@@ -173,6 +173,27 @@ static int64_t mock_pending(const char *base)
     return n;
 }
 
+/* ---- the verdict ------------------------------------------------------------------ */
+
+/* "held back 7 units: a.myshopify.com 4, b.myshopify.com 3": what Cin7
+ * could sell that the shops do not offer at the end, so a large safety
+ * buffer cannot pass for a fast engine unseen. */
+static void print_held_back(const cJSON *metrics, const cJSON *per_shop)
+{
+    printf("held back %g units:",
+           cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(metrics, "held_back_units")));
+    const cJSON *shop;
+    int first = 1;
+    cJSON_ArrayForEach(shop, per_shop)
+    {
+        printf("%s %s %g", first ? "" : ",",
+               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(shop, "shop")),
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(shop, "held_back_units")));
+        first = 0;
+    }
+    putchar('\n');
+}
+
 /* ---- gates ---------------------------------------------------------------------- */
 
 int run_parse_gate(const char *spec, char *metric, size_t n, double *limit, int *is_min,
@@ -226,6 +247,11 @@ static void list_metrics(FILE *out)
 
 /* ---- the run's processes ----------------------------------------------------------- */
 
+/* A planned engine crash as it happened, in scenario ms. */
+typedef struct {
+    int64_t planned, killed, restarted; /* -1: not (yet) */
+} run_crash;
+
 typedef struct {
     const run_opts *o;
     scenario sc;
@@ -239,6 +265,12 @@ typedef struct {
     char *syncd_argv[8];
     char metrics_url[160];
     int64_t *existed; /* per SKU, Cin7's initial + received + adjusted; NULL until read */
+    /* The planned crashes as they happened (scenario ms; -1 not yet),
+     * indexed like the scenario's; the next one due, and when the engine
+     * is to start again (-1: no restart pending). */
+    run_crash *crashes;
+    size_t next_crash;
+    int64_t restart_at;
 } run_ctx;
 
 static int start_mock(run_ctx *r, const char *name, const char *config, int port, proc **p,
@@ -367,6 +399,66 @@ static void stop_all(run_ctx *r)
     r->cin7 = NULL;
 }
 
+/* The engine's planned crashes, polled by the run's loop: kills syncd
+ * (kill -9) once the next crash is due, and starts it again restart_after
+ * after the kill as it happened. The loop notices a due crash up to a poll
+ * (and at a high time scale many simulated seconds) late, so a restart
+ * timed from the plan would make the downtime shorter than planned, and
+ * a crash late enough none at all. Returns 0, or -1 when syncd cannot be
+ * started again. */
+static int crash_step(run_ctx *r, int64_t t0, int tty)
+{
+    const scenario *sc = &r->sc;
+    int64_t now = clock_now_ms(&r->clk) - t0;
+    if (r->next_crash < sc->n_crashes && now >= sc->crashes[r->next_crash].at && r->syncd) {
+        run_crash *c = &r->crashes[r->next_crash];
+        proc_kill(r->syncd, SIGKILL);
+        c->killed = clock_now_ms(&r->clk) - t0;
+        proc_stop(r->syncd, 1000);
+        r->syncd = NULL;
+        r->restart_at = c->killed + sc->crashes[r->next_crash].restart_after;
+        fprintf(stderr, "%ssurge: t=%.1fs: killed syncd (kill -9) as planned at t=%.1fs; restart at t=%.1fs\n",
+                tty ? "\n" : "", (double)c->killed / 1000, (double)c->planned / 1000,
+                (double)r->restart_at / 1000);
+        r->next_crash++;
+        return 0;
+    }
+    if (r->restart_at < 0 || now < r->restart_at)
+        return 0;
+    r->restart_at = -1;
+    if (start_syncd(r))
+        return -1;
+    now = clock_now_ms(&r->clk) - t0;
+    r->crashes[r->next_crash - 1].restarted = now;
+    fprintf(stderr, "%ssurge: t=%.1fs: syncd restarted\n", tty ? "\n" : "", (double)now / 1000);
+    return 0;
+}
+
+/* summary.json's "crashes": each planned crash and what became of it
+ * (scenario ms; null for what did not happen). */
+static cJSON *crashes_json(const run_ctx *r)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < r->sc.n_crashes; i++) {
+        const run_crash *cr = &r->crashes[i];
+        const struct {
+            const char *key;
+            int64_t ms;
+        } fields[] = {{"planned_ms", cr->planned},
+                      {"restart_after_ms", r->sc.crashes[i].restart_after},
+                      {"killed_ms", cr->killed},
+                      {"restarted_ms", cr->restarted}};
+        cJSON *c = cJSON_CreateObject();
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+            if (fields[f].ms >= 0)
+                cJSON_AddNumberToObject(c, fields[f].key, (double)fields[f].ms);
+            else
+                cJSON_AddNullToObject(c, fields[f].key);
+        cJSON_AddItemToArray(arr, c);
+    }
+    return arr;
+}
+
 /* Shifts each rule's window by t0 (scenario time to the mocks' clock). */
 static cJSON *shifted_plan(const cJSON *plan, int64_t t0)
 {
@@ -462,6 +554,10 @@ int run_scenario(const run_opts *o)
         return RUN_BAD_USAGE;
     }
     scenario *sc = &r.sc;
+    r.restart_at = -1;
+    r.crashes = xcalloc(sc->n_crashes + 1, sizeof *r.crashes);
+    for (size_t i = 0; i < sc->n_crashes; i++)
+        r.crashes[i] = (run_crash){sc->crashes[i].at, -1, -1};
 
     /* Gates: the scenario's and the command line's; unknown names stop here. */
     size_t n_gates = sc->n_gates + o->n_gates;
@@ -636,8 +732,6 @@ int run_scenario(const run_opts *o)
     loadgen *g = loadgen_start(&lc);
     int tty = isatty(STDERR_FILENO) && !o->quiet;
     size_t n_samples = 0, cap_samples = 0;
-    size_t next_crash = 0;
-    int64_t restart_at = -1;
     int64_t last_print = 0, existed_read = 0;
     int engine_died = 0;
     int64_t backlog = -1;
@@ -650,23 +744,9 @@ int run_scenario(const run_opts *o)
         int64_t now = clock_now_ms(&r.clk) - t0;
         if (interrupted)
             break;
-        /* Planned crashes and restarts of the engine. */
-        if (next_crash < sc->n_crashes && now >= sc->crashes[next_crash].at && r.syncd) {
-            fprintf(stderr, "%ssurge: t=%.1fs: killing syncd (kill -9) as planned\n", tty ? "\n" : "",
-                    (double)now / 1000);
-            proc_kill(r.syncd, SIGKILL);
-            proc_stop(r.syncd, 1000);
-            r.syncd = NULL;
-            restart_at = sc->crashes[next_crash].at + sc->crashes[next_crash].restart_after;
-            next_crash++;
-        }
-        if (restart_at >= 0 && now >= restart_at) {
-            restart_at = -1;
-            if (start_syncd(&r)) {
-                engine_died = 1;
-                break;
-            }
-            fprintf(stderr, "%ssurge: t=%.1fs: syncd restarted\n", tty ? "\n" : "", (double)now / 1000);
+        if (crash_step(&r, t0, tty) != 0) {
+            engine_died = 1;
+            break;
         }
         if (proc_wait(r.cin7, 0, NULL) || proc_wait(r.shopify, 0, NULL)) {
             fprintf(stderr, "\nsurge: a mock exited during the run (see its log in %s)\n", r.dir);
@@ -696,7 +776,7 @@ int run_scenario(const run_opts *o)
             last_print = real_now;
         }
         if (!draining) {
-            if (loadgen_done(g) && restart_at < 0) {
+            if (loadgen_done(g) && r.restart_at < 0) {
                 draining = 1;
                 drain_started = now;
                 if (tty)
@@ -708,7 +788,7 @@ int run_scenario(const run_opts *o)
         }
         /* Quiet: nothing queued in the engine or the mocks, twice running. */
         int64_t pend = mock_pending(r.cin7_url) + mock_pending(r.shopify_url);
-        int quiet = backlog <= 0 && pend == 0 && restart_at < 0;
+        int quiet = backlog <= 0 && pend == 0 && r.restart_at < 0;
         quiet_polls = quiet ? quiet_polls + 1 : 0;
         int64_t drained = now - drain_started;
         if ((quiet_polls >= 3 && drained >= sc->drain_min_ms) || drained >= sc->drain_ms)
@@ -838,10 +918,13 @@ int run_scenario(const run_opts *o)
         cJSON_AddNumberToObject(dem, "other_accepted", (double)other_acc);
         cJSON_AddNumberToObject(dem, "max_lag_ms", (double)max_lag);
     }
+    cJSON_AddItemToObject(sum, "crashes", crashes_json(&r));
     cJSON_AddItemToObject(sum, "metrics", mo.metrics);
     mo.metrics = NULL;
     cJSON_AddItemToObject(sum, "per_sku", mo.per_sku);
     mo.per_sku = NULL;
+    cJSON_AddItemToObject(sum, "per_shop", mo.per_shop);
+    mo.per_shop = NULL;
     cJSON_AddItemToObject(sum, "gates", gate_list);
     cJSON_AddItemToObject(sum, "hot_skus", mo.hot_skus);
     mo.hot_skus = NULL;
@@ -863,10 +946,13 @@ int run_scenario(const run_opts *o)
     char p99s[32] = "n/a";
     if (cJSON_IsNumber(p99))
         snprintf(p99s, sizeof p99s, "%.0f ms", p99->valuedouble);
-    printf("\noversell %g units, dropped events %g, duplicate POs %g, order push p99 %s\n",
+    printf("\noversell %g units, dropped events %g, duplicate POs %g, misrouted %g units, order "
+           "push p99 %s\n",
            cJSON_GetObjectItemCaseSensitive(mt, "oversell_units")->valuedouble,
            cJSON_GetObjectItemCaseSensitive(mt, "dropped_events")->valuedouble,
-           cJSON_GetObjectItemCaseSensitive(mt, "duplicate_pos")->valuedouble, p99s);
+           cJSON_GetObjectItemCaseSensitive(mt, "duplicate_pos")->valuedouble,
+           cJSON_GetObjectItemCaseSensitive(mt, "misrouted_units")->valuedouble, p99s);
+    print_held_back(mt, cJSON_GetObjectItemCaseSensitive(sum, "per_shop"));
     if (invalid[0])
         printf("INVALID RUN: %s\n", invalid);
     printf("report: %s/report.html\n", r.dir);
@@ -892,5 +978,6 @@ early:
         free(gates[i].metric);
     free(gates);
     scenario_free(&r.sc);
+    free(r.crashes);
     return rc;
 }

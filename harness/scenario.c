@@ -814,13 +814,31 @@ static int read_engine(const cJSON *root, scenario *s, json_err *e)
     return 0;
 }
 
+/* Twice mock-cin7's first webhook delay for a stock change (the longer of
+ * its coalescing window and its first attempt delay; a sale notification
+ * waits the first attempt delay alone, never longer): the time an engine
+ * needs to hear that stock moved, and once more to act. Read from the
+ * scenario's mocks.cin7.webhooks, where mock-cin7 reads it; a value that
+ * does not parse is mock-cin7's to refuse when it starts. */
+static int64_t default_misroute_grace(const cJSON *mock_cin7)
+{
+    const cJSON *hooks = cJSON_GetObjectItemCaseSensitive(mock_cin7, "webhooks");
+    int64_t coalesce = SCENARIO_CIN7_COALESCE_MS, first = SCENARIO_CIN7_FIRST_ATTEMPT_MS;
+    json_err ignored;
+    if (cJSON_IsObject(hooks)) {
+        json_get_duration(hooks, "$", "coalesce_window", JSON_OPTIONAL, &coalesce, &ignored);
+        json_get_duration(hooks, "$", "first_attempt_after", JSON_OPTIONAL, &first, &ignored);
+    }
+    return 2 * (coalesce > first ? coalesce : first);
+}
+
 static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *e)
 {
     static const char *const keys[] = {
         "name",       "seed",    "duration", "drain",     "drain_min",  "time_scale", "lag_tolerance",
         "tick",       "catalog", "suppliers", "warehouses", "shops",      "stock",
         "demand",     "faults",  "crashes",  "engine",    "gates",      "mocks",
-        "replenishment", "description", NULL};
+        "replenishment", "description", "misroute_grace", NULL};
     static const char *const mock_keys[] = {"cin7", "shopify", NULL};
     static const char *const replen_keys[] = {"cover_days", "target_days", "velocity_window", NULL};
     if (json_only_keys(root, "$", keys, e))
@@ -867,6 +885,9 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
         s->mock_cin7 = c ? cJSON_Duplicate(c, 1) : NULL;
         s->mock_shopify = sh ? cJSON_Duplicate(sh, 1) : NULL;
     }
+    s->misroute_grace_ms = default_misroute_grace(s->mock_cin7);
+    if (json_get_duration(root, "$", "misroute_grace", JSON_OPTIONAL, &s->misroute_grace_ms, e))
+        return -1;
     if (replen) {
         s->replen_given = 1;
         if (json_only_keys(replen, "$.replenishment", replen_keys, e) ||

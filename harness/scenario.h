@@ -117,6 +117,10 @@ typedef struct {
     double time_scale;
     double lag_tolerance_ms;  /* generator lag (simulated) beyond which the run is invalid */
     int64_t tick_ms;          /* time series resolution */
+    /* How long a backordered unit may wait while another warehouse has it
+     * before it counts as misrouted (misroute.h): the scenario's
+     * misroute_grace, else twice mock-cin7's first webhook delay. */
+    int64_t misroute_grace_ms;
 
     sc_sku *skus;
     size_t n_skus;
@@ -158,6 +162,13 @@ typedef struct {
 
     cJSON *source;          /* the scenario as loaded (after --set), owned */
 } scenario;
+
+/* mock-cin7's webhook timing when its config leaves it out
+ * (mocks/cin7/config.c; a unit test holds the two together): a stock
+ * change's first notification leaves after the longer of the two, a
+ * sale's after the first attempt delay. */
+#define SCENARIO_CIN7_COALESCE_MS 60000
+#define SCENARIO_CIN7_FIRST_ATTEMPT_MS 60000
 
 /* Loads a scenario file, applying "path=value" overrides first (values that
  * parse as JSON are JSON, anything else a string); relative file names

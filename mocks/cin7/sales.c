@@ -285,17 +285,29 @@ static void remove_backordered(c7world *w, long si)
     w->n_backordered = k;
 }
 
+/* Whether line i is the first of the sale's order lines with its product. */
+static int first_line_of(const c7sale *s, size_t i)
+{
+    for (size_t k = 0; k < i; k++)
+        if (s->order_lines.lines[k].product == s->order_lines.lines[i].product)
+            return 0;
+    return 1;
+}
+
 static void sale_authorise(c7world *w, long si, c7_auto_mode mode)
 {
     c7sale *s = &w->sales[si];
     s->order = C7_AUTH;
     s->authorised_ms = s->updated_ms = c7w_now(w);
     /* Allocation first, so the journal names the backorders before the
-     * stock entries show their effect. */
+     * stock entries show their effect. Lines of one product share a cell:
+     * its figures are taken before its first line allocates, and noted
+     * once, at that line, with all its lines' effect. */
     c7before *before = xcalloc(s->order_lines.n + 1, sizeof *before);
     for (size_t i = 0; i < s->order_lines.n; i++) {
         c7line *ln = &s->order_lines.lines[i];
-        before[i] = c7stock_before(&w->prods[ln->product].cells[s->location]);
+        if (first_line_of(s, i))
+            before[i] = c7stock_before(&w->prods[ln->product].cells[s->location]);
         ln->allocated = c7stock_hold(w, ln->product, s->location, ln->qty, &ln->holds, &ln->n_holds);
         ln->backorder = ln->qty - ln->allocated;
     }
@@ -305,14 +317,10 @@ static void sale_authorise(c7world *w, long si, c7_auto_mode mode)
     cJSON_AddItemToObject(f, "lines", c7render_journal_lines(w, s->order_lines.lines,
                                                              s->order_lines.n, 1));
     c7w_journal(w, "sale_authorised", f);
-    for (size_t i = 0; i < s->order_lines.n; i++) {
-        const c7line *ln = &s->order_lines.lines[i];
-        /* Lines of one product share a cell: the first note shows them all. */
-        c7stock_note(w, ln->product, s->location, &before[i], "sale_authorised", s->id);
-        if (i + 1 < s->order_lines.n)
-            before[i + 1] = c7stock_before(&w->prods[s->order_lines.lines[i + 1].product]
-                                                .cells[s->location]);
-    }
+    for (size_t i = 0; i < s->order_lines.n; i++)
+        if (first_line_of(s, i))
+            c7stock_note(w, s->order_lines.lines[i].product, s->location, &before[i],
+                         "sale_authorised", s->id);
     free(before);
     int64_t bo_lines = 0;
     for (size_t i = 0; i < s->order_lines.n; i++) {

@@ -78,13 +78,22 @@ static void find(limiter *l, const char *shop, const char *token, const spec_lim
     pthread_mutex_unlock(&l->lock);
 }
 
+/* The rate of a bucket size bucket_now deep whose plan is size deep and
+ * leaks rate: Shopify's plans all leak a twentieth of their size a
+ * second, so a throttled shop behaves like a plan of the throttled size,
+ * slower as well as shallower. */
+static double scaled_rate(double rate, double size, double bucket_now)
+{
+    return size > 0 ? rate * bucket_now / size : rate;
+}
+
 int limiter_rest(limiter *l, const char *shop, const char *token, const spec_limits *lim,
                  int throttle, int64_t now, limiter_rest_status *st)
 {
     leaky_bucket *b, *unused;
     find(l, shop, token, lim, &b, &unused);
     double size = throttle > 0 ? throttle : lim->rest_bucket;
-    leaky_set(b, size, lim->rest_leak_per_s);
+    leaky_set(b, size, scaled_rate(lim->rest_leak_per_s, lim->rest_bucket, size));
     int64_t wait = 0;
     int ok = leaky_take(b, now, 1, &wait);
     double level = leaky_level(b, now);
@@ -115,9 +124,11 @@ int limiter_gql_take(limiter *l, const char *shop, const char *token, const spec
                      int throttle, int64_t now, double cost, limiter_gql_status *st)
 {
     leaky_bucket *b = gql_bucket(l, shop, token, lim);
-    leaky_set(b, throttle > 0 ? throttle : lim->gql_bucket, lim->gql_restore_per_s);
+    double size = throttle > 0 ? throttle : lim->gql_bucket;
+    double restore = scaled_rate(lim->gql_restore_per_s, lim->gql_bucket, size);
+    leaky_set(b, size, restore);
     int ok = leaky_take(b, now, cost, NULL);
-    fill(b, now, lim->gql_restore_per_s, st);
+    fill(b, now, restore, st);
     return ok;
 }
 
@@ -127,5 +138,6 @@ void limiter_gql_refund(limiter *l, const char *shop, const char *token, const s
     leaky_bucket *b = gql_bucket(l, shop, token, lim);
     if (amount > 0)
         leaky_refund(b, amount);
-    fill(b, now, lim->gql_restore_per_s, st);
+    /* The size the last take set (a throttle's, or the plan's). */
+    fill(b, now, scaled_rate(lim->gql_restore_per_s, lim->gql_bucket, leaky_size(b)), st);
 }

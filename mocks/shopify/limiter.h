@@ -3,7 +3,8 @@
  * bucket (size and leak from the shop's plan) and the GraphQL cost bucket
  * (maximumAvailable and restoreRate), both in simulated time on
  * lib/bucket's leaky_bucket. A throttle fault lowers a bucket's size for
- * its window; the plan's size comes back when it ends.
+ * its window, and its leak (restore rate) in proportion, as a plan of that
+ * size has it; the plan's figures come back when it ends.
  *
  * Buckets are made on first use and live until limiter_reset. Thread-safe.
  */
@@ -27,7 +28,7 @@ typedef struct {
 } limiter_rest_status;
 
 /* One REST call at now. throttle > 0 is the bucket size a throttle fault
- * imposes. Returns 1 when permitted, 0 when the bucket is full. */
+ * imposes (the leak shrinks in proportion). Returns 1 when permitted, 0 when the bucket is full. */
 int limiter_rest(limiter *l, const char *shop, const char *token, const spec_limits *lim,
                  int throttle, int64_t now, limiter_rest_status *st);
 

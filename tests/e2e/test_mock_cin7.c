@@ -232,6 +232,42 @@ TEST(mock_cin7, sale_allocates_and_backorders)
     e2e_stop(&s);
 }
 
+TEST(mock_cin7, authorising_a_sale_journals_each_products_new_figures_once)
+{
+    /* Lines of A-2, A-1, then A-2 again: one stock entry per product, with
+     * every line of it allocated (the second product's was once lost: its
+     * figures were taken again after the allocation, so no change showed,
+     * no entry was written and no webhook announced it). */
+    e2e_server s;
+    c7t_start_world(&s, "\"sales\":{\"pick_after\":null}", NULL);
+    char *id = c7t_sale(&s, "#2001", "Main Warehouse", "A-2:4,A-1:3,A-2:1", "AUTHORISED");
+    cJSON *j = e2e_journal(&s);
+    static const struct {
+        const char *sku;
+        int allocated, available;
+    } want[] = {{"A-2", 5, 5}, {"A-1", 3, 97}};
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        const char *cause = c7t_str(e, "cause");
+        if (strcmp(c7t_str(e, "kind"), "stock") != 0 || !cause || strcmp(cause, "sale_authorised"))
+            continue;
+        if (n < 2) {
+            EXPECT_EQ_STR(c7t_str(e, "sku"), want[n].sku);
+            EXPECT_EQ_STR(c7t_str(e, "location"), "Main Warehouse");
+            EXPECT_EQ_STR(c7t_str(e, "ref"), id);
+            EXPECT_EQ_INT(c7t_num(e, "allocated"), want[n].allocated);
+            EXPECT_EQ_INT(c7t_num(e, "available"), want[n].available);
+        }
+        n++;
+    }
+    EXPECT_EQ_INT(n, 2);
+    cJSON_Delete(j);
+    free(id);
+    e2e_stop(&s);
+}
+
 TEST(mock_cin7, bad_writes_change_nothing)
 {
     e2e_server s;

@@ -150,6 +150,9 @@ TEST(mock_shopify, graphql_throttle_fault_and_429_option)
     e2e_faults(&s, "[{\"kind\":\"throttle\",\"target\":\"POST /admin/api/*/graphql.json\",\"limit\":5}]");
     cJSON *v = ms_gql(&s, "2026-10", "{ shop { name } }", NULL, 200);
     EXPECT_EQ_INT(cost(v, "throttleStatus.maximumAvailable"), 5);
+    /* Slower as well as shallower, as a plan of that size: the standard
+     * plan restores 100 of its 2000 a second, a 5-point bucket 0.25. */
+    EXPECT_NEAR(cost(v, "throttleStatus.restoreRate"), 0.25, 1e-9);
     cJSON_Delete(v);
     v = ms_gql(&s, "2026-10", "{ locations(first: 10) { nodes { id } } }", NULL, 429);
     EXPECT_EQ_STR(jstring(v, "errors[0].extensions.code"), "THROTTLED");

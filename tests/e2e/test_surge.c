@@ -108,6 +108,16 @@ static double summary_metric(const cJSON *summary, const char *name)
     return v;
 }
 
+/* A number of summary.json's i-th crash record ("killed_ms" ...). */
+static double crash_field(const cJSON *summary, int i, const char *key)
+{
+    const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(summary, "crashes"), i);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
+    if (!cJSON_IsNumber(v))
+        test_fail(__FILE__, __LINE__, "summary.json: crashes[%d].%s is not a number", i, key);
+    return v->valuedouble;
+}
+
 static void expect_xml_well_formed(const char *dir, const char *name)
 {
     if (system("command -v xmllint >/dev/null 2>&1") != 0)
@@ -459,8 +469,9 @@ static int count_substr(const char *text, const char *needle)
 TEST_T(surge_e2e, a_killed_engine_restarts_and_loses_nothing, 240)
 {
     /* 60 simulated seconds at 20x (3 s): syncd is killed (-9) at 20 s and
-     * started again 10 s later; orders placed meanwhile reach it through
-     * Shopify's retries. */
+     * started again 10 s after the kill as it happened (the run notices a
+     * due crash up to a poll late); orders placed meanwhile reach it
+     * through Shopify's retries. */
     static const char text[] =
         "{\"name\":\"crash\",\"seed\":5,\"duration\":\"60s\",\"drain\":\"10m\",\"time_scale\":20,"
         "\"catalog\":{\"skus\":[{\"sku\":\"T-1\"},{\"sku\":\"T-2\"}]},"
@@ -474,10 +485,15 @@ TEST_T(surge_e2e, a_killed_engine_restarts_and_loses_nothing, 240)
     char *dir = xasprintf("%s/out", test_tmp_dir());
     const char *args[] = {"run", sc, "--out", dir, "--quiet", NULL};
     e2e_surge_result r = e2e_surge(args);
-    EXPECT_CONTAINS(r.err, "killing syncd");
+    EXPECT_CONTAINS(r.err, "killed syncd (kill -9) as planned at t=20.0s");
     EXPECT_CONTAINS(r.err, "syncd restarted");
     EXPECT_EXIT(r, 0);
     cJSON *s = load_json(dir, "summary.json");
+    /* The downtime is the planned one, counted from the kill itself. */
+    double killed = crash_field(s, 0, "killed_ms");
+    EXPECT_EQ_INT(crash_field(s, 0, "planned_ms"), 20000);
+    EXPECT_GE_INT(killed, 20000);
+    EXPECT_GE_INT(crash_field(s, 0, "restarted_ms") - killed, 10000);
     EXPECT_EQ_INT(summary_metric(s, "dropped_events"), 0);
     EXPECT_EQ_INT(summary_metric(s, "orders_unpushed"), 0);
     EXPECT_EQ_INT(summary_metric(s, "orders_paid"), 60);

@@ -531,6 +531,138 @@ TEST(measure, backorder_units_are_the_units_cin7_backordered)
     fx_free(&f);
 }
 
+/* ---- misrouted units --------------------------------------------------------------- */
+
+#define MIN 60000
+
+/* Cin7's entries of a backorder of sale(f, t_sale, n, ...) being filled
+ * by qty (still: what stays backordered), and of that sale voided with its
+ * line still holding backorder units. */
+static void backorder_filled(fixture *f, int64_t t, int n, int64_t t_sale, const char *sku,
+                             const char *loc, int qty, int still)
+{
+    jc(f, t, "backorder_filled",
+       "\"sale\":\"sale-%d-%lld\",\"sku\":\"%s\",\"location\":\"%s\",\"qty\":%d,"
+       "\"still_backordered\":%d",
+       n, (long long)t_sale, sku, loc, qty, still);
+}
+
+static void sale_voided_at(fixture *f, int64_t t, int n, int64_t t_sale, const char *loc,
+                           const char *sku, int qty, int backorder)
+{
+    jc(f, t, "sale_voided",
+       "\"id\":\"sale-%d-%lld\",\"order_number\":\"SO-%05d\",\"customer_reference\":\"%lld\","
+       "\"location\":\"%s\",\"status_before\":\"BACKORDERED\",\"application\":\"syncd\","
+       "\"lines\":[{\"sku\":\"%s\",\"qty\":%d,\"price\":25,\"allocated\":%d,\"backorder\":%d,"
+       "\"picked\":0}]",
+       n, (long long)t_sale, n, OID(n), loc, sku, qty, qty - backorder, backorder);
+}
+
+/* Cin7's figures of a SKU at a location after a change: allocated held. */
+static void stock_held(fixture *f, int64_t t, const char *sku, const char *loc, int on_hand,
+                       int allocated, const char *cause)
+{
+    jc(f, t, "stock",
+       "\"sku\":\"%s\",\"location\":\"%s\",\"on_hand\":%d,\"allocated\":%d,\"available\":%d,"
+       "\"on_order\":0,\"in_transit\":0,\"cause\":\"%s\",\"ref\":null",
+       sku, loc, on_hand, allocated, on_hand - allocated, cause);
+}
+
+TEST(measure, misrouted_units_wait_backordered_while_another_warehouse_has_them)
+{
+    /* The grace is twice mock-cin7's first webhook delay: 2 minutes. W1
+     * has 10 of each SKU at first, W2 10. */
+    fixture f;
+    fx_init(&f);
+    f.end = 30 * MIN;
+    /* A: W1's 10 go to wholesale; order 1's 3 are backordered at W1 at
+     * 1m and stay there to the end while W2 holds 10: 3 misrouted. */
+    stock(&f, 30000, "A", "W1", 0, "channel_sale");
+    order(&f, MIN - 500, 1, "A", 3);
+    sale(&f, MIN, 1, "W1", "A", 3, 3);
+    /* B: order 2's 2 backordered at W1 (its stock gone too), moved within
+     * the grace: the sale is voided and sold again at W2 a minute later. */
+    stock(&f, 30000, "B", "W1", 0, "channel_sale");
+    order(&f, MIN - 400, 2, "B", 2);
+    sale(&f, MIN, 2, "W1", "B", 2, 2);
+    sale_voided_at(&f, 2 * MIN, 2, MIN, "W1", "B", 2, 2);
+    sale(&f, 2 * MIN, 3, "W2", "B", 2, 0);
+    stock_held(&f, 2 * MIN, "B", "W2", 10, 2, "sale_authorised");
+    /* C: a receipt at W1 fills 1 of order 4's 2 units a minute after the
+     * backorder, the last one 6 minutes later (W2 had 10 all along): the
+     * unit that waited 7 minutes is misrouted, the other is not. */
+    stock(&f, 30000, "C", "W1", 0, "channel_sale");
+    checkout(&f, MIN - 300, 4, "c-web", 2, NULL, 0);
+    sale(&f, MIN, 4, "W1", "C", 2, 2);
+    backorder_filled(&f, 2 * MIN, 4, MIN, "C", "W1", 1, 1);
+    backorder_filled(&f, 8 * MIN, 4, MIN, "C", "W1", 1, 0);
+    /* A sale of no order the run placed (another app's) is not counted. */
+    sale(&f, MIN, 9, "W1", "A", 4, 4);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "misrouted_units"), 3 + 0 + 1);
+    EXPECT_EQ_INT(sku_field(&f, "A", "misrouted"), 3);
+    EXPECT_EQ_INT(sku_field(&f, "B", "misrouted"), 0);
+    EXPECT_EQ_INT(sku_field(&f, "C", "misrouted"), 1);
+    EXPECT_EQ_INT(metric(&f, "backorder_units"), 3 + 2 + 2 + 4);
+    fx_free(&f);
+}
+
+/* Misrouted units when both warehouses are out of A as order 1's unit is
+ * backordered at W1 (at 1m), an unmapped location ("Elsewhere") has 50
+ * and W2 gets 5 back at 20m (a receipt); the run ends at end. */
+static double misrouted_after_receipt(int64_t end)
+{
+    fixture f;
+    fx_init(&f);
+    f.end = end;
+    stock(&f, 1000, "A", "W1", 0, "channel_sale");
+    stock(&f, 1000, "A", "W2", 0, "channel_sale");
+    stock(&f, 1000, "A", "Elsewhere", 50, "adjustment");
+    order(&f, MIN - 500, 1, "A", 1);
+    sale(&f, MIN, 1, "W1", "A", 1, 1);
+    stock(&f, 20 * MIN, "A", "W2", 5, "purchase_received");
+    fx_measure(&f);
+    double v = metric(&f, "misrouted_units");
+    fx_free(&f);
+    return v;
+}
+
+TEST(measure, a_backorder_is_not_misrouted_while_no_other_warehouse_has_the_units)
+{
+    /* A location the engine does not map is no stock to move to, so the
+     * unit could move only from 20m: a run ending a minute later has no
+     * misrouted unit, one ending 6 minutes later has it. */
+    EXPECT_EQ_INT(misrouted_after_receipt(21 * MIN), 0);
+    EXPECT_EQ_INT(misrouted_after_receipt(26 * MIN), 1);
+}
+
+/* Misrouted units of order 1's 2 units of A, backordered at W1 for 90 s
+ * next to W2's stock, under the scenario's overrides. */
+static double misrouted_after_90s(const char *const *overrides, size_t n)
+{
+    fixture f;
+    fx_init(&f);
+    f.end = 10 * MIN;
+    f.overrides = overrides;
+    f.n_overrides = n;
+    stock(&f, 1000, "A", "W1", 0, "channel_sale");
+    order(&f, MIN - 500, 1, "A", 2);
+    sale(&f, MIN, 1, "W1", "A", 2, 2);
+    sale_voided_at(&f, MIN + 90000, 1, MIN, "W1", "A", 2, 2);
+    fx_measure(&f);
+    double v = metric(&f, "misrouted_units");
+    fx_free(&f);
+    return v;
+}
+
+TEST(measure, the_misroute_grace_is_the_scenarios_when_it_sets_one)
+{
+    /* 90 s: within the default 2 minutes, beyond a scenario's 1 minute. */
+    static const char *const one_minute[] = {"misroute_grace=\"1m\""};
+    EXPECT_EQ_INT(misrouted_after_90s(NULL, 0), 0);
+    EXPECT_EQ_INT(misrouted_after_90s(one_minute, 1), 2);
+}
+
 /* ---- order push latency --------------------------------------------------------- */
 
 TEST(measure, order_push_latency_runs_from_paid_to_the_sale_covering_every_unit)
@@ -938,6 +1070,45 @@ TEST(measure, final_drift_leaves_each_shops_safety_buffer_out)
     fx_free(&f);
 }
 
+/* A number of the i-th shop's entry in per_shop. */
+static double shop_field(const fixture *f, int i, const char *field)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(f->out.per_shop, i), field);
+    if (!cJSON_IsNumber(v))
+        test_fail(__FILE__, __LINE__, "per_shop[%d].%s is not a number", i, field);
+    return v->valuedouble;
+}
+
+TEST(measure, held_back_units_are_what_cin7_could_sell_and_a_shop_does_not_offer)
+{
+    /* Cin7 has 10 + 10 of each. The shop (keeping 2 back) offers A 17: 3
+     * held back, its buffer and one more; B 25, more than Cin7 has: drift,
+     * but nothing held back (never below 0); C all 20. */
+    static const int64_t buffers[] = {2};
+    static const struct {
+        const char *sku;
+        int offered, held;
+    } want[] = {{"A", 17, 3}, {"B", 25, 0}, {"C", 20, 0}};
+    fixture f;
+    fx_init(&f);
+    f.shop_buffers = buffers;
+    for (int k = 0; k < 3; k++)
+        f.shopify_avail[k] = want[k].offered;
+    fx_measure(&f);
+    for (int k = 0; k < 3; k++)
+        EXPECT_EQ_INT(sku_field(&f, want[k].sku, "held_back"), want[k].held);
+    EXPECT_EQ_INT(metric(&f, "held_back_units"), 3);
+    EXPECT_EQ_INT(cJSON_GetArraySize(f.out.per_shop), 1);
+    EXPECT_EQ_STR(cJSON_GetStringValue(
+                      cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(f.out.per_shop, 0), "shop")),
+                  SHOP);
+    EXPECT_EQ_INT(shop_field(&f, 0, "held_back_units"), 3);
+    EXPECT_EQ_INT(shop_field(&f, 0, "safety_buffer"), 2);
+    EXPECT_EQ_INT(shop_field(&f, 0, "sellable_units"), 60);
+    EXPECT_EQ_INT(shop_field(&f, 0, "offered_units"), 17 + 25 + 20);
+    fx_free(&f);
+}
+
 TEST(measure, api_calls_429s_and_retries_per_system_and_per_order)
 {
     fixture f;
@@ -1177,7 +1348,7 @@ TEST(measure, every_metric_name_is_in_the_metrics_and_nothing_else_is_one)
             strncmp(*name, "po_draft_latency_ms.", 20) != 0)
             test_fail(__FILE__, __LINE__, "%s is null", *name);
     }
-    EXPECT_EQ_INT(n, 46);
+    EXPECT_EQ_INT(n, 48);
     double v = 0;
     EXPECT_EQ_INT(measure_lookup(f.m, "oversell_units", &v), 1);
     EXPECT_EQ_INT(v, 0);

@@ -27,11 +27,15 @@ static const char summary_text[] =
     "\"inventory_propagation_ms\":{\"count\":80,\"p50\":2100,\"p95\":3000,\"p99\":4000,\"max\":4100,\"mean\":2200},"
     "\"po_draft_latency_ms\":{\"count\":0,\"p50\":null,\"p95\":null,\"p99\":null,\"max\":null,\"mean\":null},"
     "\"duplicate_pos\":0,\"dropped_events\":null,\"dead_lettered\":0,\"final_drift_units\":7,"
+    "\"misrouted_units\":2,\"held_back_units\":6,"
     "\"api_calls\":{\"cin7\":900,\"shopify\":2000,\"per_order\":2.9},"
     "\"http_429\":{\"cin7\":0,\"shopify\":5},\"retries\":{\"cin7\":0,\"shopify\":5}},"
     "\"gates\":[{\"metric\":\"oversell_units\",\"op\":\"<=\",\"limit\":0,\"value\":0,\"pass\":true},"
     "{\"metric\":\"order_push_latency_ms.p99\",\"op\":\"<=\",\"limit\":30000,\"value\":9000,\"pass\":true},"
     "{\"metric\":\"backorder_units\",\"op\":\"<=\",\"limit\":0,\"value\":3,\"pass\":false}],"
+    "\"per_shop\":[{\"shop\":\"au.myshopify.com\",\"safety_buffer\":2,\"sellable_units\":40,"
+    "\"offered_units\":36,\"held_back_units\":4},{\"shop\":\"nz.myshopify.com\",\"safety_buffer\":1,"
+    "\"sellable_units\":40,\"offered_units\":38,\"held_back_units\":2}],"
     "\"hot_skus\":[\"HOT-001\",\"HOT-002\"],"
     "\"scenario\":{\"name\":\"flash-sale\",\"description\":\"Black Friday <midnight> drop\","
     "\"engine\":{\"external\":\"http://127.0.0.1:9/engine\"}}}";
@@ -321,6 +325,14 @@ TEST(report, html_shows_run_gates_metrics_and_skus)
     EXPECT_CONTAINS(h, "<tr><th>api_calls.per_order</th><td class=\"n\">2.9</td></tr>");
     EXPECT_CONTAINS(h, "<tr><th>dropped_events</th><td class=\"n na\">not measured</td></tr>");
     EXPECT_CONTAINS(h, "<tr><th>max_lag_ms</th><td class=\"n\">12</td></tr>");
+    EXPECT_CONTAINS(h, "<tr><th>misrouted_units</th><td class=\"n\">2</td></tr>");
+    EXPECT_CONTAINS(h, "<tr><th>held_back_units</th><td class=\"n\">6</td></tr>");
+    /* Per shop: what Cin7 could sell, what the shop offers, held back. */
+    EXPECT_CONTAINS(h, "<h2>Per shop</h2>");
+    EXPECT_CONTAINS(h, "<tr><th>shop</th><th>safety_buffer</th><th>sellable_units</th>"
+                       "<th>offered_units</th><th>held_back_units</th></tr>");
+    EXPECT_CONTAINS(h, "<tr><td>nz.myshopify.com</td><td class=\"n\">1</td><td class=\"n\">40</td>"
+                       "<td class=\"n\">38</td><td class=\"n\">2</td></tr>");
     /* Worst SKUs first, at most 100 of them. */
     EXPECT_CONTAINS(h, "The 100 worst of 150 SKUs");
     const char *bad = strstr(h, "<td>BAD-1</td>"), *drift = strstr(h, "<td>DRIFT-1</td>");

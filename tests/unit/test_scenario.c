@@ -1,9 +1,12 @@
 /* Scenario loading and demand generation. */
 #include "../runner.h"
 
+#include "../../mocks/cin7/config.h"
 #include "demand.h"
 #include "scenario.h"
+#include "setup.h"
 
+#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +101,7 @@ TEST(scenario, errors_name_the_json_path)
         {"catalog.skus[1].supplier=\"Ghost\"", "$.catalog.skus[1].supplier: \"Ghost\" is not in $.suppliers"},
         {"name=\"a b\"", "$.name: use letters"},
         {"demand[0].qty={\"min\":3,\"max\":1}", "$.demand[0].qty: max is below min"},
+        {"misroute_grace=\"soon\"", "$.misroute_grace: bad duration"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         scenario s;
@@ -111,6 +115,103 @@ TEST(scenario, errors_name_the_json_path)
     json_err e;
     EXPECT_EQ_INT(scenario_load("/nonexistent/x.json", NULL, 0, &s, &e), -1);
     EXPECT_CONTAINS(e.msg, "/nonexistent/x.json: cannot open");
+}
+
+/* mock-cin7's first webhook delay for a stock change, as mock-cin7 itself
+ * reads the config surge would start it with. */
+static int64_t cin7_first_hook_ms(const scenario *s)
+{
+    cJSON *cfg = setup_cin7_config(s);
+    c7cfg *c = NULL;
+    json_err e;
+    if (c7config_parse(cfg, 0, &c, &e) != 0)
+        test_fail(__FILE__, __LINE__, "mock-cin7 refuses the config: %s", e.msg);
+    int64_t ms = c->coalesce_ms > c->first_attempt_ms ? c->coalesce_ms : c->first_attempt_ms;
+    c7config_free(c);
+    cJSON_Delete(cfg);
+    return ms;
+}
+
+TEST(scenario, misroute_grace_is_twice_mock_cin7s_first_webhook_delay_unless_set)
+{
+    /* The harness's idea of mock-cin7's defaults is mock-cin7's. */
+    scenario s;
+    load_ok(&s, NULL, 0);
+    EXPECT_EQ_INT(s.misroute_grace_ms, 2 * 60000);
+    EXPECT_EQ_INT(s.misroute_grace_ms, 2 * cin7_first_hook_ms(&s));
+    scenario_free(&s);
+    /* A slower first attempt or a longer coalescing window, in the
+     * scenario's mock settings, lengthens it. */
+    const char *slow[] = {"mocks={\"cin7\":{\"webhooks\":{\"first_attempt_after\":\"3m\"}}}"};
+    load_ok(&s, slow, 1);
+    EXPECT_EQ_INT(s.misroute_grace_ms, 6 * 60000);
+    EXPECT_EQ_INT(s.misroute_grace_ms, 2 * cin7_first_hook_ms(&s));
+    scenario_free(&s);
+    const char *window[] = {"mocks={\"cin7\":{\"webhooks\":{\"coalesce_window\":\"5m\"}}}"};
+    load_ok(&s, window, 1);
+    EXPECT_EQ_INT(s.misroute_grace_ms, 10 * 60000);
+    EXPECT_EQ_INT(s.misroute_grace_ms, 2 * cin7_first_hook_ms(&s));
+    scenario_free(&s);
+    /* The scenario's own setting wins. */
+    const char *set[] = {"misroute_grace=\"45s\"", window[0]};
+    load_ok(&s, set, 2);
+    EXPECT_EQ_INT(s.misroute_grace_ms, 45000);
+    scenario_free(&s);
+}
+
+/* A scenario file as shipped; the test fails when it does not load. */
+static void load_file_ok(const char *path, scenario *s)
+{
+    json_err e;
+    if (scenario_load(path, NULL, 0, s, &e) != 0)
+        test_fail(__FILE__, __LINE__, "%s", e.msg);
+}
+
+TEST(scenario, every_shipped_scenario_loads)
+{
+    glob_t g;
+    EXPECT_EQ_INT(glob("scenarios/*.json", 0, NULL, &g), 0);
+    EXPECT_EQ_INT(glob("scenarios/chaos/*.json", GLOB_APPEND, NULL, &g), 0);
+    EXPECT_GE_INT(g.gl_pathc, 14);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        scenario s;
+        load_file_ok(g.gl_pathv[i], &s);
+        scenario_free(&s);
+    }
+    globfree(&g);
+}
+
+/* What every chaos scenario must hold whatever else it does: the six
+ * gates at 0, and a safety buffer of at most 2 units per shop (a bigger
+ * one must be argued in the description, and none is). */
+TEST(scenario, chaos_scenarios_gate_on_the_six_losses_with_small_buffers)
+{
+    static const char *const six[] = {"oversell_units",  "dropped_events",    "duplicate_sales",
+                                      "duplicate_pos",   "final_drift_units", "misrouted_units"};
+    glob_t g;
+    EXPECT_EQ_INT(glob("scenarios/chaos/*.json", 0, NULL, &g), 0);
+    EXPECT_EQ_INT(g.gl_pathc, 7);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        scenario s;
+        load_file_ok(g.gl_pathv[i], &s);
+        for (size_t k = 0; k < sizeof six / sizeof six[0]; k++) {
+            int found = 0;
+            for (size_t j = 0; j < s.n_gates; j++)
+                if (strcmp(s.gates[j].metric, six[k]) == 0 && !s.gates[j].is_min &&
+                    s.gates[j].limit == 0)
+                    found = 1;
+            if (!found)
+                test_fail(__FILE__, __LINE__, "%s: no gate %s <= 0", g.gl_pathv[i], six[k]);
+        }
+        int64_t *buffers = setup_shop_buffers(&s);
+        for (size_t k = 0; k < s.n_shops; k++)
+            if (buffers[k] > 2)
+                test_fail(__FILE__, __LINE__, "%s: shop %zu keeps %lld back", g.gl_pathv[i], k,
+                          (long long)buffers[k]);
+        free(buffers);
+        scenario_free(&s);
+    }
+    globfree(&g);
 }
 
 static char *dump(const scenario *s, uint64_t seed, size_t *count)
