@@ -519,6 +519,43 @@ static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *bad, 
     return h;
 }
 
+/* When a read of Cin7 last failed (sim ms; 0: it did not), and how long
+ * syncs go on the cached figures before trying Cin7 again. Only the
+ * inventory thread syncs. */
+static int64_t refresh_failed_at;
+#define CACHED_FOR_MS 30000
+
+/* Fresh figures, or the cached ones while Cin7 cannot be read: the last
+ * figures, less the units the ledger knows were sold since they were read
+ * (pending) and the units shops sold unknown to syncd, still bring every
+ * shop down by what the others sold, so one shop's sale does not wait for
+ * Cin7 to reach the others. What other channels sell in Cin7 meanwhile
+ * stays unknown until Cin7 answers again. */
+static handled fresh_or_cached(syncd *sd)
+{
+    int64_t now = clock_now_ms(&sd->clk);
+    int have = stockcache_full_read_at(sd->cache) > 0;
+    if (have && refresh_failed_at && now - refresh_failed_at < CACHED_FOR_MS)
+        return handled_done();
+    handled h = inventory_refresh(sd);
+    if (h.kind == H_DONE) {
+        if (refresh_failed_at)
+            log_info("inventory: Cin7 read again; levels from fresh figures");
+        refresh_failed_at = 0;
+        return h;
+    }
+    if (!have)
+        return h;
+    if (!refresh_failed_at)
+        log_warn("inventory: Cin7 cannot be read (%s); levels from the figures read last, less "
+                 "what syncd knows sold since",
+                 h.reason);
+    refresh_failed_at = now;
+    sd->stock_changed = 1; /* the next try reads afresh */
+    metrics_inc(sd->m, "syncd_inventory_cached_syncs_total", 1);
+    return handled_done();
+}
+
 handled inventory_sync(syncd *sd, char **skus, size_t n, int audit, int *set_aside)
 {
     memset(set_aside, 0, n * sizeof *set_aside);
@@ -529,7 +566,7 @@ handled inventory_sync(syncd *sd, char **skus, size_t n, int audit, int *set_asi
         snprintf(h.reason, sizeof h.reason, "catalog not loaded yet");
         return h;
     }
-    h = inventory_refresh(sd);
+    h = fresh_or_cached(sd);
     if (h.kind != H_DONE)
         return h;
     for (int pass = 0; pass < 4; pass++) {
