@@ -534,13 +534,21 @@ static handled push_plan(syncd *sd, const store_event *ev, const order_event *x,
 }
 
 /* Pushed: until the ledger says so its units count as pending (held back,
- * never offered twice), so a retry marks it (the sales are done). */
+ * never offered twice), so a retry marks it (the sales are done). Its SKUs
+ * are synced again on a read that starts after the push: until such a read
+ * the units are held back as pending, and Cin7's own stock webhook, which
+ * would ask for that read, may be late or lost; without this the levels
+ * could stay that much too low. */
 static handled mark_pushed(syncd *sd, const store_event *ev, const order_event *x,
-                           int64_t placed)
+                           const line *lines, size_t n, int64_t placed)
 {
     int64_t done_at = clock_now_ms(&sd->clk);
     if (store_reservation_pushed(sd->st, x->domain, x->doc.id_text, done_at) != 0)
         return handled_retry(1000, "store: cannot mark order %s pushed", x->doc.id_text);
+    const char **skus = line_skus(lines, n);
+    sd->stock_changed = 1;
+    syncd_mark_dirty(sd, skus, n);
+    free(skus);
     metrics_observe_ms(sd->m, "syncd_order_push_latency_ms", (double)(done_at - placed));
     metrics_inc(sd->m, "syncd_orders_pushed_total", 1);
     store_audit(sd->st, ev->id, done_at, "pushed", x->doc.id_text);
@@ -579,7 +587,7 @@ handled orders_paid(syncd *sd, const store_event *ev)
     if (h.kind == H_DONE)
         h = push_plan(sd, ev, &x, plan);
     if (h.kind == H_DONE)
-        h = mark_pushed(sd, ev, &x, placed);
+        h = mark_pushed(sd, ev, &x, lines, n, placed);
 out:
     cJSON_Delete(plan);
     lines_free(lines, n);
