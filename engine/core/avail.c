@@ -29,3 +29,13 @@ int64_t avail_pending_since(const int64_t *as_of, size_t n)
             oldest = as_of[i];
     return oldest == INT64_MAX ? 0 : oldest;
 }
+
+int64_t avail_share(int64_t pool, size_t n, size_t index, int64_t below)
+{
+    if (pool <= 0)
+        return 0;
+    if (below < 0 || pool > below || n <= 1 || index >= n)
+        return pool;
+    int64_t each = pool / (int64_t)n, extra = pool % (int64_t)n;
+    return each + ((int64_t)index < extra ? 1 : 0);
+}

@@ -45,6 +45,17 @@ int64_t avail_unknown(int64_t unknown_then, int64_t drop, int64_t newly_known);
  * (always when Shopify's level is unknown, < 0). */
 int avail_should_write(int64_t target, int64_t shopify_now);
 
+/* One shop's part of units several shops offer at once. Every shop shows
+ * what Cin7 has, so near the end of a SKU's stock shoppers of different
+ * shops can buy the same last units before any level comes down. When the
+ * pool (what the target leaves before the buffer) is at or below `below`
+ * units, shop `index` of the `n` that sell the SKU offers pool / n, and one
+ * more for each of the first pool mod n shops: together they offer no more
+ * than the pool, so no shop can sell another's units (the price: a shop
+ * may show 0 while another shop still has one). Above it, or with below
+ * < 0, every shop offers the whole pool. */
+int64_t avail_share(int64_t pool, size_t n, size_t index, int64_t below);
+
 /* Which reads the pending units are counted against, for a SKU whose
  * figures at its n locations were read at as_of[i] (< 0: no figure): the
  * oldest, since units an order took anywhere show only in reads that

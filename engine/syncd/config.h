@@ -114,6 +114,7 @@ typedef struct {
     /* order status back to Shopify */
     int fulfillments;
     int move_backorders;  /* move a backordered sale to a location that can fill it */
+    int64_t low_stock_split; /* split a SKU's units between shops at or below this; -1 never */
     /* SKU mapping: explicit pairs, then identity for SKUs Cin7 knows */
     char **map_shopify, **map_cin7;
     size_t n_map;

@@ -296,7 +296,32 @@ static int64_t cin7_available_at(syncd *sd, const char *sku, const catalog_locat
     return sum;
 }
 
-/* The decision for every (SKU, location) of the pass: avail_target, and
+/* Of the shops selling sku, how many (*n) and which one shop is (*index). */
+static void sellers_of(syncd *sd, const char *sku, size_t shop, size_t *n, size_t *index)
+{
+    *n = 0;
+    *index = 0;
+    for (size_t s = 0; s < sd->cfg.n_shops; s++)
+        if (catalog_item(sd->cat, s, sku)) {
+            if (s == shop)
+                *index = *n;
+            (*n)++;
+        }
+}
+
+/* The level of one (SKU, location): avail_target before the buffer, the
+ * shop's share of it when stock is low (avail_share), less the buffer. */
+static int64_t level_target(syncd *sd, size_t shop, const want *wt, avail_input in)
+{
+    int64_t buffer = in.safety_buffer;
+    in.safety_buffer = 0;
+    size_t n, index;
+    sellers_of(sd, wt->sku, shop, &n, &index);
+    int64_t share = avail_share(avail_target(&in), n, index, sd->cfg.low_stock_split);
+    return share > buffer ? share - buffer : 0;
+}
+
+/* The decision for every (SKU, location) of the pass: the target, and
  * avail_should_write against the level just read. */
 static void plan_writes(syncd *sd, size_t shop, const shop_pass *p, const int64_t *unknown_total,
                         const int64_t *pending, shop_writes *wr)
@@ -318,7 +343,7 @@ static void plan_writes(syncd *sd, size_t shop, const shop_pass *p, const int64_
                 .unknown_units = unknown_total[w],
                 .safety_buffer = sd->cfg.shops[shop].safety_buffer,
             };
-            int64_t target = avail_target(&in);
+            int64_t target = level_target(sd, shop, wt, in);
             log_debug("level %s %s@%lld: cin7 %lld pending %lld unknown %lld (this shop %lld) "
                       "shopify %lld -> %lld",
                       sd->cfg.shops[shop].domain, wt->sku, (long long)p->locs[l].id,

@@ -382,3 +382,25 @@ TEST(avail, pending_units_count_against_the_oldest_figure)
     EXPECT_EQ_INT(avail_pending_since(none, 2), 0); /* no figure: every unit is pending */
     EXPECT_EQ_INT(avail_pending_since(as_of, 0), 0);
 }
+
+TEST(avail, low_stock_is_split_between_shops)
+{
+    /* Four units, three shops, split at or below 6: 2, 1, 1 (all 4). */
+    EXPECT_EQ_INT(avail_share(4, 3, 0, 6), 2);
+    EXPECT_EQ_INT(avail_share(4, 3, 1, 6), 1);
+    EXPECT_EQ_INT(avail_share(4, 3, 2, 6), 1);
+    /* Above the line every shop shows the pool; off, always. */
+    EXPECT_EQ_INT(avail_share(7, 3, 2, 6), 7);
+    EXPECT_EQ_INT(avail_share(4, 3, 2, -1), 4);
+    /* One shop keeps everything; nothing is nothing. */
+    EXPECT_EQ_INT(avail_share(4, 1, 0, 6), 4);
+    EXPECT_EQ_INT(avail_share(0, 3, 0, 6), 0);
+    EXPECT_EQ_INT(avail_share(-2, 3, 0, 6), 0);
+    /* The shares never add up to more than the pool. */
+    for (int64_t pool = 0; pool <= 12; pool++) {
+        int64_t sum = 0;
+        for (size_t i = 0; i < 5; i++)
+            sum += avail_share(pool, 5, i, 12);
+        EXPECT_EQ_INT(sum, pool);
+    }
+}
