@@ -5,6 +5,8 @@
  */
 #include "measure.h"
 
+#include "avail.h"
+
 #include "hist.h"
 #include "json.h"
 #include "mem.h"
@@ -958,13 +960,18 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
         int64_t sellable = r->final_cin7_available - r->pending_units;
         if (sellable < 0)
             sellable = 0;
-        /* Each shop should show that, less the units it keeps back. */
+        /* Each shop should show that (its share, when the engine splits
+         * low stock between shops), less the units it keeps back. */
         int64_t d_sku = 0, should = 0, held_sku = 0;
+        size_t sellers = 0, seller = 0;
+        for (size_t si = 0; si < sc->n_shops; si++)
+            sellers += r->shop_level[si] >= 0;
         for (size_t si = 0; si < sc->n_shops; si++) {
             if (r->shop_level[si] < 0)
                 continue;
             int64_t buffer = in->shop_buffers ? in->shop_buffers[si] : 0;
-            int64_t want = sellable - buffer > 0 ? sellable - buffer : 0;
+            int64_t share = avail_share(sellable, sellers, seller++, in->low_stock_split);
+            int64_t want = share - buffer > 0 ? share - buffer : 0;
             should += want;
             d_sku += llabs(r->shop_level[si] - want);
             /* Held back: sellable in Cin7 (Available over the warehouses)

@@ -39,6 +39,10 @@ typedef struct {
      * the scenario's shops, or NULL for none: drift is measured against
      * what each shop should show. */
     const int64_t *shop_buffers;
+    /* The engine's split of low stock between shops (its config's
+     * low_stock_split; -1: none): what each shop should show is its
+     * share, as engine/core's avail_share gives it, less its buffer. */
+    int64_t low_stock_split;
 } measure_input;
 
 typedef struct {

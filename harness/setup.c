@@ -180,3 +180,9 @@ int64_t *setup_shop_buffers(const scenario *s)
     }
     return b;
 }
+
+int64_t setup_low_stock_split(const scenario *s)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->engine_config, "low_stock_split");
+    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : -1;
+}

@@ -32,6 +32,8 @@ cJSON *setup_syncd_config(const scenario *s, const char *cin7_api, const char *s
  * shops[i].safety_buffer, else 0), indexed like the scenario's shops.
  * malloc'd; the caller frees. */
 int64_t *setup_shop_buffers(const scenario *s);
+/* engine.config low_stock_split, else -1 (syncd's default: none). */
+int64_t setup_low_stock_split(const scenario *s);
 /* Units of sku that physically exist at the start (all warehouses). */
 int64_t setup_initial_units(const scenario *s, size_t sku);
 

@@ -57,6 +57,7 @@ typedef struct {
     const char *const *overrides;
     size_t n_overrides;
     const int64_t *shop_buffers; /* per shop, NULL: none */
+    int64_t low_stock_split;     /* the engine's, -1: none */
     /* results */
     scenario sc;
     measure_output out;
@@ -66,6 +67,7 @@ typedef struct {
 static void fx_init(fixture *f)
 {
     memset(f, 0, sizeof *f);
+    f->low_stock_split = -1;
     for (int k = 0; k < 3; k++) {
         f->initial[k] = 20;
         f->avail_w1[k] = 10;
@@ -394,7 +396,7 @@ static void fx_measure(fixture *f)
     if (!dlq)
         test_fail(__FILE__, __LINE__, "bad dlq text");
     measure_input in = {&f->sc, f->t0, f->end, cpath, spath, cs, ss, dlq, f->recs, f->n_recs,
-                        f->samples, f->n_samples, f->shop_buffers};
+                        f->samples, f->n_samples, f->shop_buffers, f->low_stock_split};
     char err[300];
     if (measure_run(&in, &f->out, err, sizeof err) != 0)
         test_fail(__FILE__, __LINE__, "measure_run: %s", err);
@@ -1394,7 +1396,7 @@ TEST(measure, a_missing_journal_is_an_error_naming_it)
     char path[512];
     snprintf(path, sizeof path, "%s/nowhere.jsonl", test_tmp_dir());
     cJSON *empty = cJSON_CreateObject();
-    measure_input in = {&sc, T0, 0, path, path, empty, empty, NULL, NULL, 0, NULL, 0, NULL};
+    measure_input in = {&sc, T0, 0, path, path, empty, empty, NULL, NULL, 0, NULL, 0, NULL, -1};
     measure_output out;
     char err[300] = "";
     EXPECT_EQ_INT(measure_run(&in, &out, err, sizeof err), -1);
