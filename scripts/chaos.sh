@@ -44,10 +44,16 @@ failing_gates() {
 }
 
 mkdir -p "$OUT"
+# Every line printed also goes to $OUT/summary.txt (make reliability reads it).
+log=$OUT/summary.txt
+: > "$log"
+say() {
+    printf "$@" | tee -a "$log"
+}
 started=$(date +%s)
 runs=0
 failed=0
-printf '%-22s %-6s %-8s %6s  %s\n' scenario seed verdict "wall" "failing gates (value, limit) / held back"
+say '%-22s %-6s %-8s %6s  %s\n' scenario seed verdict "wall" "failing gates (value, limit) / held back"
 for f in $files; do
     name=$(basename "$f" .json)
     for seed in ${SEEDS:-$("$SURGE" get "$f" seed)}; do
@@ -74,10 +80,10 @@ for f in $files; do
         else
             detail="no summary: see $dir.log"
         fi
-        printf '%-22s %-6s %-8s %5ss  %s\n' "$name" "$seed" "$verdict" "$t" "$detail"
+        say '%-22s %-6s %-8s %5ss  %s\n' "$name" "$seed" "$verdict" "$t" "$detail"
         runs=$((runs + 1))
         [ $rc -eq 0 ] || failed=$((failed + 1))
     done
 done
-echo "chaos: $runs runs, $((runs - failed)) passed, $failed failed in $(($(date +%s) - started)) s (results in $OUT/)"
+say '%s\n' "chaos: $runs runs, $((runs - failed)) passed, $failed failed in $(($(date +%s) - started)) s (results in $OUT/)"
 [ $failed -eq 0 ]

@@ -60,7 +60,15 @@ summary=$build/fuzz/summary.tsv
     echo "| bad-input matrix ($routes routes) | ${matrix:-not run} |"
     echo "| other bad inputs tried by the suites' tables | $bad |"
     echo "| kill -9 restarts of syncd survived (in passing tests) | $kills |"
-    echo "| chaos scenarios | none yet |"
+    chaos=results/chaos/summary.txt
+    if [ -f "$chaos" ]; then
+        when=$(date -u -r "$chaos" +%Y-%m-%dT%H:%MZ)
+        last=$(tail -n 1 "$chaos" | sed 's/^chaos: //; s/ (results in.*//')
+        fails=$(awk '$3 != "pass" && $1 != "scenario" && $1 != "chaos:" {printf "%s%s seed %s: %s", sep, $1, $2, substr($0, index($0, $5)); sep="; "}' "$chaos" | sed 's/|/\\|/g')
+        echo "| chaos scenarios (last \`make chaos\`, $when) | $last${fails:+; failing: $fails} |"
+    else
+        echo "| chaos scenarios | not run yet (\`make chaos SEEDS=\"1 2 3\"\`) |"
+    fi
     echo
     echo "## Fuzz targets"
     echo
