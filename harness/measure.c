@@ -970,8 +970,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
             if (r->shop_level[si] < 0)
                 continue;
             int64_t buffer = in->shop_buffers ? in->shop_buffers[si] : 0;
-            int64_t share = avail_share(sellable, sellers, seller++, in->low_stock_split);
-            int64_t want = share - buffer > 0 ? share - buffer : 0;
+            int64_t want = avail_shop_level(sellable, sellers, seller++, in->low_stock_split, buffer);
             should += want;
             d_sku += llabs(r->shop_level[si] - want);
             /* Held back: sellable in Cin7 (Available over the warehouses)

@@ -39,3 +39,9 @@ int64_t avail_share(int64_t pool, size_t n, size_t index, int64_t below)
     int64_t each = pool / (int64_t)n, extra = pool % (int64_t)n;
     return each + ((int64_t)index < extra ? 1 : 0);
 }
+
+int64_t avail_shop_level(int64_t pool, size_t n, size_t index, int64_t below, int64_t buffer)
+{
+    int64_t share = avail_share(pool, n, index, below);
+    return share > buffer ? share - buffer : 0;
+}

@@ -55,6 +55,9 @@ int avail_should_write(int64_t target, int64_t shopify_now);
  * may show 0 while another shop still has one). Above it, or with below
  * < 0, every shop offers the whole pool. */
 int64_t avail_share(int64_t pool, size_t n, size_t index, int64_t below);
+/* What that shop shows: its share less the units it keeps back, never
+ * below 0 (syncd writes it; surge measures against it). */
+int64_t avail_shop_level(int64_t pool, size_t n, size_t index, int64_t below, int64_t buffer);
 
 /* Which reads the pending units are counted against, for a SKU whose
  * figures at its n locations were read at as_of[i] (< 0: no figure): the

@@ -309,19 +309,9 @@ static void sellers_of(syncd *sd, const char *sku, size_t shop, size_t *n, size_
         }
 }
 
-/* The level of one (SKU, location): avail_target before the buffer, the
- * shop's share of it when stock is low (avail_share), less the buffer. */
-static int64_t level_target(syncd *sd, size_t shop, const want *wt, avail_input in)
-{
-    int64_t buffer = in.safety_buffer;
-    in.safety_buffer = 0;
-    size_t n, index;
-    sellers_of(sd, wt->sku, shop, &n, &index);
-    int64_t share = avail_share(avail_target(&in), n, index, sd->cfg.low_stock_split);
-    return share > buffer ? share - buffer : 0;
-}
-
-/* The decision for every (SKU, location) of the pass: the target, and
+/* The decision for every (SKU, location) of the pass: the target
+ * (avail_target before the buffer, then the shop's level of it:
+ * avail_shop_level, its share when stock is low, less its buffer), and
  * avail_should_write against the level just read. */
 static void plan_writes(syncd *sd, size_t shop, const shop_pass *p, const int64_t *unknown_total,
                         const int64_t *pending, shop_writes *wr)
@@ -333,6 +323,8 @@ static void plan_writes(syncd *sd, size_t shop, const shop_pass *p, const int64_
     wr->match_want = xcalloc(cap, sizeof *wr->match_want);
     for (size_t w = 0; w < p->n; w++) {
         const want *wt = &p->wants[w];
+        size_t sellers, seller;
+        sellers_of(sd, wt->sku, shop, &sellers, &seller);
         for (size_t l = 0; l < p->n_locs; l++) {
             int64_t cur = level_of(p, wt->item, p->locs[l].id);
             if (cur < 0)
@@ -341,9 +333,10 @@ static void plan_writes(syncd *sd, size_t shop, const shop_pass *p, const int64_
                 .cin7_available = cin7_available_at(sd, wt->sku, &p->locs[l]),
                 .pending_units = pending[w],
                 .unknown_units = unknown_total[w],
-                .safety_buffer = sd->cfg.shops[shop].safety_buffer,
             };
-            int64_t target = level_target(sd, shop, wt, in);
+            int64_t target = avail_shop_level(avail_target(&in), sellers, seller,
+                                              sd->cfg.low_stock_split,
+                                              sd->cfg.shops[shop].safety_buffer);
             log_debug("level %s %s@%lld: cin7 %lld pending %lld unknown %lld (this shop %lld) "
                       "shopify %lld -> %lld",
                       sd->cfg.shops[shop].domain, wt->sku, (long long)p->locs[l].id,

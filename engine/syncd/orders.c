@@ -43,12 +43,6 @@ static long shop_index(syncd *sd, const char *domain)
  * catalog, which outlives every event). */
 typedef paid_line line;
 
-static void lines_free(line *l, size_t n)
-{
-    (void)n;
-    free(l);
-}
-
 /* The checked order's lines, mapped to Cin7 SKUs and merged (paid_lines).
  * Returns 0, or -1 with the reason in why. */
 static int order_lines(const catalog *cat, const sorder *o, line **out, size_t *n, char *why,
@@ -590,7 +584,7 @@ handled orders_paid(syncd *sd, const store_event *ev)
         h = mark_pushed(sd, ev, &x, lines, n, placed);
 out:
     cJSON_Delete(plan);
-    lines_free(lines, n);
+    free(lines);
     sorder_free(&x.doc);
     return h;
 }
@@ -652,7 +646,10 @@ cJSON *orders_plan(syncd *sd, const char *shop, const char *id)
     char *plan_text = store_idem_get(sd->st, plan_key);
     cJSON *plan = plan_text ? json_parse(plan_text, strlen(plan_text), NULL) : NULL;
     free(plan_text);
-    return cJSON_IsArray(plan) ? plan : (cJSON_Delete(plan), cJSON_CreateArray());
+    if (cJSON_IsArray(plan))
+        return plan;
+    cJSON_Delete(plan);
+    return cJSON_CreateArray();
 }
 
 void orders_group_ext(const char *shop, const char *id, const cJSON *plan, const cJSON *group,
@@ -741,7 +738,7 @@ handled orders_cancelled(syncd *sd, const store_event *ev)
         free(skus);
     }
 out:
-    lines_free(lines, n);
+    free(lines);
     sorder_free(&x.doc);
     return h;
 }

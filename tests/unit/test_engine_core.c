@@ -404,3 +404,11 @@ TEST(avail, low_stock_is_split_between_shops)
         EXPECT_EQ_INT(sum, pool);
     }
 }
+
+TEST(avail, a_shop_shows_its_share_less_its_buffer)
+{
+    EXPECT_EQ_INT(avail_shop_level(4, 3, 0, 6, 1), 1);  /* share 2 */
+    EXPECT_EQ_INT(avail_shop_level(4, 3, 2, 6, 1), 0);  /* share 1 */
+    EXPECT_EQ_INT(avail_shop_level(10, 3, 2, 6, 2), 8); /* above the line: the pool */
+    EXPECT_EQ_INT(avail_shop_level(1, 1, 0, -1, 3), 0); /* never below 0 */
+}
