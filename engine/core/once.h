@@ -8,7 +8,9 @@
  *   ledger says                      step
  *   nothing (a fresh intent)         write
  *   done                             nothing: the write landed before
- *   failed (surely not applied)      write
+ *   failed (surely not applied)      write, the ledger back at "intent"
+ *                                    while it is on its way (a refusal
+ *                                    says nothing of a later try)
  *   intent, or unknown               look it up at the remote end; write
  *                                    only when it is absent
  *

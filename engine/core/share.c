@@ -7,6 +7,7 @@ void share_init(share *s)
     s->weight[SHARE_BULK] = 1;
     s->weight[SHARE_NORMAL] = 3;
     s->weight[SHARE_URGENT] = 6;
+    s->weight[SHARE_CRITICAL] = 24;
 }
 
 int share_next(const share *s, const int waiting[SHARE_CLASSES])

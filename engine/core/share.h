@@ -8,7 +8,11 @@
  * proportion to its weight (urgent 6, normal 3, bulk 1: with all three
  * waiting, 60%, 30% and 10% of the calls; with two, in the ratio of their
  * weights; alone, every call), so urgent work still goes first most of the
- * time and no class waits more than a bounded number of permits.
+ * time and no class waits more than a bounded number of permits. A fourth
+ * class, critical (weight 24), is for the rare work that must not wait
+ * behind a backlog of urgent calls: moving a backordered sale while the
+ * other warehouse still has the units (with urgent calls also waiting it
+ * takes 80% of the permits; it is idle nearly always).
  *
  * The rule is smooth weighted round-robin (nginx's upstream balancing):
  * every class waiting at a grant earns its weight in credit, the class
@@ -25,14 +29,15 @@
 #include <stdint.h>
 
 /* The classes, gate.h's priorities. */
-enum { SHARE_BULK, SHARE_NORMAL, SHARE_URGENT, SHARE_CLASSES };
+enum { SHARE_BULK, SHARE_NORMAL, SHARE_URGENT, SHARE_CRITICAL, SHARE_CLASSES };
 
 typedef struct {
     int weight[SHARE_CLASSES];     /* > 0 */
     int64_t credit[SHARE_CLASSES];
 } share;
 
-/* The default weights, 1 (bulk), 3 (normal), 6 (urgent); no credit. */
+/* The default weights, 1 (bulk), 3 (normal), 6 (urgent), 24 (critical);
+ * no credit. */
 void share_init(share *s);
 /* The class that takes the next permit among those with waiting[c] != 0
  * (the most credit after this grant's earnings; ties to the higher

@@ -102,7 +102,7 @@ static int read_cin7(audit_clients *cl, audit_data *d, FILE *err)
  * Returns AUDIT_MATCH or AUDIT_UNREADABLE. */
 static int read_shop(audit_clients *cl, const syncd_config *cfg, size_t s, audit_data *d, FILE *err)
 {
-    shopify *sh = shopify_new(&cfg->shops[s], &cl->pol, cl->m, &cl->clk, cfg->http_timeout_ms);
+    shopify *sh = shopify_new(&cfg->shops[s], &cl->pol, cl->m, &cl->clk, cfg->shopify_http_timeout_ms);
     shopify_variant *vars = NULL;
     size_t n_vars = 0;
     outcome o;

@@ -3,6 +3,7 @@
  * once. */
 #include "catalog.h"
 
+#include "json.h"
 #include "log.h"
 #include "mem.h"
 
@@ -37,7 +38,27 @@ struct catalog {
     shop_cat *shops;
     size_t n_shops;
     size_t map_cap, sku_cap; /* room in map and skus while loading */
+    char *sources; /* what it was built from, as JSON (catalog_sources) */
 };
+
+/* One shop's side of the sources: its variants and its location ids. */
+typedef struct {
+    shopify_variant *vars;
+    size_t n_vars;
+    int64_t *loc_ids;
+    size_t n_ids;
+} shop_src;
+
+static void shop_srcs_free(shop_src *src, size_t n)
+{
+    if (!src)
+        return;
+    for (size_t s = 0; s < n; s++) {
+        shopify_variants_free(src[s].vars, src[s].n_vars);
+        free(src[s].loc_ids);
+    }
+    free(src);
+}
 
 static int cmp_pair(const void *a, const void *b)
 {
@@ -131,34 +152,18 @@ static void set_locations(shop_cat *sc, const syncd_config *cfg, const cfg_shop 
     }
 }
 
-/* Shop s: its variants and locations. Returns 0, or -1 with out filled
- * (what was read is freed). */
-static int load_shop(catalog *c, const syncd_config *cfg, shopify *sh, size_t s, outcome *out)
+/* Shop s's sources: its variants and its locations. Returns 0, or -1 with
+ * out filled (what was read stays in src, freed by the caller). */
+static int read_shop(shopify *sh, shop_src *src, outcome *out)
 {
-    shopify_variant *vars = NULL;
-    size_t n_vars = 0;
-    shopify_variants(sh, &vars, &n_vars, out);
-    if (out->action != POLICY_DONE) {
-        shopify_variants_free(vars, n_vars);
+    shopify_variants(sh, &src->vars, &src->n_vars, out);
+    if (out->action != POLICY_DONE)
         return -1;
-    }
     outbound_done(out);
-    shop_cat *sc = &c->shops[s];
-    add_items(c, cfg, sc, vars, n_vars);
-    shopify_variants_free(vars, n_vars);
-
-    int64_t *loc_ids = NULL;
-    size_t n_loc_ids = 0;
-    shopify_locations(sh, &loc_ids, &n_loc_ids, out);
-    if (out->action != POLICY_DONE) {
-        free(loc_ids);
+    shopify_locations(sh, &src->loc_ids, &src->n_ids, out);
+    if (out->action != POLICY_DONE)
         return -1;
-    }
     outbound_done(out);
-    set_locations(sc, cfg, &cfg->shops[s], loc_ids, n_loc_ids);
-    free(loc_ids);
-    log_info("shop %s: %zu mapped SKUs, %zu locations", cfg->shops[s].domain, sc->n_items,
-             sc->n_locs);
     return 0;
 }
 
@@ -189,33 +194,192 @@ static void sort_unique(catalog *c)
     c->n_map = w;
 }
 
+/* The sources as JSON: {"products":[{sku,id,name}], "shops":[{domain,
+ * variants:[{sku,variant_id,item}], locations:[id]}]}. Malloc'd. */
+static char *sources_json(const syncd_config *cfg, const cin7_product *products, size_t n,
+                          const shop_src *src)
+{
+    cJSON *root = cJSON_CreateObject(), *ps = cJSON_AddArrayToObject(root, "products");
+    for (size_t i = 0; i < n; i++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "sku", products[i].sku);
+        cJSON_AddStringToObject(p, "id", products[i].id ? products[i].id : "");
+        cJSON_AddStringToObject(p, "name", products[i].name ? products[i].name : "");
+        cJSON_AddItemToArray(ps, p);
+    }
+    cJSON *shops = cJSON_AddArrayToObject(root, "shops");
+    for (size_t s = 0; s < cfg->n_shops; s++) {
+        cJSON *sh = cJSON_CreateObject(), *vs = cJSON_AddArrayToObject(sh, "variants");
+        cJSON_AddStringToObject(sh, "domain", cfg->shops[s].domain);
+        for (size_t v = 0; v < src[s].n_vars; v++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "sku", src[s].vars[v].sku);
+            cJSON_AddNumberToObject(o, "variant_id", (double)src[s].vars[v].variant_id);
+            cJSON_AddNumberToObject(o, "item", (double)src[s].vars[v].inventory_item_id);
+            cJSON_AddItemToArray(vs, o);
+        }
+        cJSON *ls = cJSON_AddArrayToObject(sh, "locations");
+        for (size_t l = 0; l < src[s].n_ids; l++)
+            cJSON_AddItemToArray(ls, cJSON_CreateNumber((double)src[s].loc_ids[l]));
+        cJSON_AddItemToArray(shops, sh);
+    }
+    char *text = json_print(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+/* Builds the catalog from its sources; takes products over (src stays the
+ * caller's). */
+static catalog *build(const syncd_config *cfg, cin7_product *products, size_t n_products,
+                      const shop_src *src)
+{
+    catalog *c = xcalloc(1, sizeof *c);
+    c->sources = sources_json(cfg, products, n_products, src);
+    c->products = products;
+    c->n_products = n_products;
+    c->n_shops = cfg->n_shops;
+    c->shops = xcalloc(cfg->n_shops, sizeof *c->shops);
+    for (size_t s = 0; s < cfg->n_shops; s++) {
+        shop_cat *sc = &c->shops[s];
+        add_items(c, cfg, sc, src[s].vars, src[s].n_vars);
+        set_locations(sc, cfg, &cfg->shops[s], src[s].loc_ids, src[s].n_ids);
+        log_info("shop %s: %zu mapped SKUs, %zu locations", cfg->shops[s].domain, sc->n_items,
+                 sc->n_locs);
+    }
+    sort_unique(c);
+    return c;
+}
+
 catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcome *out)
 {
     cin7_product *products = NULL;
     size_t n_cin7 = 0;
+    shop_src *src = xcalloc(cfg->n_shops + 1, sizeof *src);
     catalog *c = NULL;
-    /* A failed read leaves what it had read so far: freed at fail. */
+    /* A failed read leaves what it had read so far: freed below. */
     cin7_products(c7, &products, &n_cin7, out);
     if (out->action != POLICY_DONE)
-        goto fail;
+        goto done;
     outbound_done(out);
-
-    c = xcalloc(1, sizeof *c);
-    c->products = products;
-    c->n_products = n_cin7;
-    products = NULL;
-    c->n_shops = cfg->n_shops;
-    c->shops = xcalloc(cfg->n_shops, sizeof *c->shops);
     for (size_t s = 0; s < cfg->n_shops; s++)
-        if (load_shop(c, cfg, shops[s], s, out) != 0)
-            goto fail;
-    sort_unique(c);
-    return c;
-fail:
+        if (read_shop(shops[s], &src[s], out) != 0)
+            goto done;
+    c = build(cfg, products, n_cin7, src);
+    products = NULL;
+done:
     if (products)
         cin7_products_free(products, n_cin7);
-    catalog_free(c);
-    return NULL;
+    shop_srcs_free(src, cfg->n_shops);
+    return c;
+}
+
+const char *catalog_sources(const catalog *c)
+{
+    return c->sources;
+}
+
+/* Reads one shop of stored sources (at path) into src. Returns 0, or -1
+ * with e naming the bad field. */
+static int stored_shop(const cJSON *sh, const char *path, shop_src *src, json_err *e)
+{
+    const cJSON *vs = NULL, *ls = NULL, *v, *l;
+    char list[160], at[176];
+    if (json_get_arr(sh, path, "variants", JSON_REQUIRED, &vs, e) != 0 ||
+        json_get_arr(sh, path, "locations", JSON_REQUIRED, &ls, e) != 0)
+        return -1;
+    src->vars = xcalloc((size_t)cJSON_GetArraySize(vs) + 1, sizeof *src->vars);
+    cJSON_ArrayForEach(v, vs) {
+        const char *sku = NULL;
+        int64_t vid = 0, item = 0;
+        json_path_key(list, sizeof list, path, "variants");
+        json_path_index(at, sizeof at, list, src->n_vars);
+        if (json_get_str(v, at, "sku", JSON_REQUIRED, &sku, e) != 0 ||
+            json_get_int(v, at, "variant_id", JSON_REQUIRED, 0, INT64_MAX, &vid, e) != 0 ||
+            json_get_int(v, at, "item", JSON_REQUIRED, 1, INT64_MAX, &item, e) != 0)
+            return -1;
+        src->vars[src->n_vars++] = (shopify_variant){xstrdup(sku), vid, item};
+    }
+    src->loc_ids = xcalloc((size_t)cJSON_GetArraySize(ls) + 1, sizeof *src->loc_ids);
+    cJSON_ArrayForEach(l, ls) {
+        int64_t id;
+        if (!json_int53(l, &id) || id <= 0 || (double)id != l->valuedouble) {
+            json_path_key(list, sizeof list, path, "locations");
+            json_path_index(at, sizeof at, list, src->n_ids);
+            return json_fail(e, at, "expected a location id, got %s", json_type_name(l));
+        }
+        src->loc_ids[src->n_ids++] = id;
+    }
+    return 0;
+}
+
+/* The stored products (malloc'd, *n of them), or NULL with e. */
+static cin7_product *stored_products(const cJSON *root, size_t *n, json_err *e)
+{
+    const cJSON *ps = NULL, *p;
+    if (json_get_arr(root, "$", "products", JSON_REQUIRED, &ps, e) != 0)
+        return NULL;
+    cin7_product *out = xcalloc((size_t)cJSON_GetArraySize(ps) + 1, sizeof *out);
+    *n = 0;
+    cJSON_ArrayForEach(p, ps) {
+        const char *sku = NULL, *id = NULL, *name = NULL;
+        char at[64];
+        json_path_index(at, sizeof at, "$.products", *n);
+        if (json_get_str(p, at, "sku", JSON_REQUIRED, &sku, e) != 0 ||
+            json_get_str(p, at, "id", JSON_REQUIRED, &id, e) != 0 ||
+            json_get_str(p, at, "name", JSON_REQUIRED, &name, e) != 0) {
+            cin7_products_free(out, *n);
+            return NULL;
+        }
+        out[(*n)++] = (cin7_product){xstrdup(sku), xstrdup(id), xstrdup(name)};
+    }
+    return out;
+}
+
+/* Shop s of the configuration among the stored ones, read into src (they
+ * are matched by domain: the configuration may list them in another order).
+ * Returns 0, or -1 with e. */
+static int stored_shop_of(const cJSON *shops, const syncd_config *cfg, size_t s, shop_src *src,
+                          json_err *e)
+{
+    const cJSON *sh;
+    size_t i = 0;
+    cJSON_ArrayForEach(sh, shops) {
+        const char *d = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sh, "domain"));
+        if (d && strcmp(d, cfg->shops[s].domain) == 0) {
+            char at[64];
+            json_path_index(at, sizeof at, "$.shops", i);
+            return stored_shop(sh, at, src, e);
+        }
+        i++;
+    }
+    return json_fail(e, "$.shops", "no shop %s", cfg->shops[s].domain);
+}
+
+catalog *catalog_from_sources(const syncd_config *cfg, const char *text, char *why, size_t whylen)
+{
+    json_err e = {{0}};
+    cJSON *root = json_parse(text, strlen(text), &e);
+    catalog *c = NULL;
+    shop_src *src = xcalloc(cfg->n_shops + 1, sizeof *src);
+    cin7_product *products = NULL;
+    size_t n_products = 0;
+    const cJSON *shops = NULL;
+    if (!root || !(products = stored_products(root, &n_products, &e)) ||
+        json_get_arr(root, "$", "shops", JSON_REQUIRED, &shops, &e) != 0)
+        goto done;
+    for (size_t s = 0; s < cfg->n_shops; s++)
+        if (stored_shop_of(shops, cfg, s, &src[s], &e) != 0)
+            goto done;
+    c = build(cfg, products, n_products, src);
+    products = NULL;
+done:
+    if (!c)
+        snprintf(why, whylen, "%s", e.msg);
+    if (products)
+        cin7_products_free(products, n_products);
+    shop_srcs_free(src, cfg->n_shops);
+    cJSON_Delete(root);
+    return c;
 }
 
 void catalog_free(catalog *c)
@@ -223,6 +387,7 @@ void catalog_free(catalog *c)
     if (!c)
         return;
     cin7_products_free(c->products, c->n_products);
+    free(c->sources);
     for (size_t i = 0; i < c->n_map; i++) {
         free(c->map[i].key);
         free(c->map[i].value);

@@ -4,8 +4,9 @@
  * Cin7 has it; anything else is unmapped and never guessed), Cin7's
  * products (ID and Name by SKU), each shop's
  * inventory item per Cin7 SKU, each shop's locations and the Cin7 locations
- * each one shows. Read-only after catalog_load, so workers share it without
- * a lock.
+ * each one shows. Read-only once built, so workers share it without a
+ * lock. A start that cannot read the APIs builds it from the sources of
+ * the last live load, which syncd keeps in its store.
  */
 #ifndef SURGE_SYNCD_CATALOG_H
 #define SURGE_SYNCD_CATALOG_H
@@ -28,6 +29,15 @@ typedef struct {
 /* Loads everything; on failure returns NULL and fills out with why (RETRY:
  * try again later). */
 catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcome *out);
+/* The same from the sources a loaded catalog was built from
+ * (catalog_sources), kept from an earlier start: syncd starts on them when
+ * an API cannot be read. NULL with why (naming the JSON path) when the
+ * text is not such sources or lacks a configured shop. The mapping and
+ * the locations shown come from cfg, as at a live load. */
+catalog *catalog_from_sources(const syncd_config *cfg, const char *text, char *why,
+                              size_t whylen);
+/* What c was built from, as JSON text. Borrowed until catalog_free. */
+const char *catalog_sources(const catalog *c);
 void catalog_free(catalog *c);
 
 /* The Cin7 SKU for a Shopify SKU, or NULL when unmapped. Borrowed. */

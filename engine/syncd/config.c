@@ -511,6 +511,7 @@ static int read_settings(const cJSON *root, syncd_config *c, json_err *e)
     c->snapshot_max_age_ms = 60000;
     c->webhook_margin_ms = 10000;
     c->http_timeout_ms = 30000;
+    c->shopify_http_timeout_ms = 5000;
     c->register_webhooks = 1;
     if (json_get_int(root, "$", "port", JSON_OPTIONAL, 0, 65535, &port, e) ||
         json_get_strdup(root, "$", "bind", JSON_OPTIONAL, "127.0.0.1", &c->bind, e) ||
@@ -532,7 +533,9 @@ static int read_settings(const cJSON *root, syncd_config *c, json_err *e)
                           e) ||
         json_get_duration(root, "$", "webhook_margin", JSON_OPTIONAL, &c->webhook_margin_ms, e) ||
         json_get_bool(root, "$", "register_webhooks", JSON_OPTIONAL, &c->register_webhooks, e) ||
-        json_get_duration(root, "$", "http_timeout", JSON_OPTIONAL, &c->http_timeout_ms, e))
+        json_get_duration(root, "$", "http_timeout", JSON_OPTIONAL, &c->http_timeout_ms, e) ||
+        json_get_duration(root, "$", "shopify_http_timeout", JSON_OPTIONAL,
+                          &c->shopify_http_timeout_ms, e))
         return -1;
     c->port = (int)port;
     c->workers = (unsigned)workers;
@@ -601,7 +604,7 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         "port", "bind", "public_url", "admin_token", "store", "workers", "body_cap", "log_level",
         "alert_url", "time_scale", "clock_origin", "seed", "mode", "poll_interval", "lease",
         "coalesce_window", "snapshot_max_age", "webhook_margin", "register_webhooks", "retry",
-        "http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
+        "http_timeout", "shopify_http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
         "replenishment", "fulfillments", "move_backorders", "low_stock_split", "intake", NULL};
     if (json_only_keys(root, "$", keys, e) || read_settings(root, c, e) ||
         read_retry(root, c, e) || check_settings(c, e))

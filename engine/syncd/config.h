@@ -78,7 +78,8 @@ typedef struct {
     int register_webhooks;
     int max_attempts;
     int64_t retry_base_ms, retry_cap_ms;
-    int64_t http_timeout_ms;
+    int64_t http_timeout_ms;         /* per call to Cin7 */
+    int64_t shopify_http_timeout_ms; /* per call to Shopify */
     /* Cin7 */
     char *cin7_url;       /* ends with "/" */
     char *cin7_account;

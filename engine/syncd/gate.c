@@ -81,7 +81,7 @@ void gate_free(gate *g)
 }
 
 _Static_assert((int)PRIO_BULK == (int)SHARE_BULK && (int)PRIO_NORMAL == (int)SHARE_NORMAL &&
-                   (int)PRIO_URGENT == (int)SHARE_URGENT,
+                   (int)PRIO_URGENT == (int)SHARE_URGENT && (int)PRIO_CRITICAL == (int)SHARE_CRITICAL,
                "a priority is its share class");
 
 /* A priority as a share class: out-of-range values count as the nearest. */

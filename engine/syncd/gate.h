@@ -26,7 +26,7 @@
 
 typedef struct gate gate;
 
-enum { PRIO_BULK = 0, PRIO_NORMAL = 1, PRIO_URGENT = 2 };
+enum { PRIO_BULK = 0, PRIO_NORMAL = 1, PRIO_URGENT = 2, PRIO_CRITICAL = 3 };
 
 /* limit calls per window_ms. */
 gate *gate_window(int limit, int64_t window_ms, const sclock *clk);

@@ -22,9 +22,10 @@ handled orders_cancelled(syncd *sd, const store_event *ev);
 #define ORDERS_MAX_MOVES 3
 /* Makes sure the sale of plan group group (its location and lines) exists
  * in Cin7 under ExternalID ext with its lines authorised, exactly once;
- * address (a Cin7 ShippingAddress object) may be NULL. */
+ * address (a Cin7 ShippingAddress object) may be NULL; prio: its calls'
+ * priority at Cin7's gate (gate.h). */
 handled orders_push_sale(syncd *sd, const store_event *ev, const char *shop, const char *id,
-                         const char *ext, const cJSON *group, const cJSON *address);
+                         const char *ext, const cJSON *group, const cJSON *address, int prio);
 /* The order's stored routing plan (an empty array when it has none;
  * caller frees) and the ExternalID of its group's first sale into buf. */
 cJSON *orders_plan(syncd *sd, const char *shop, const char *id);
@@ -48,6 +49,11 @@ void stock_mark(syncd *sd, const char *const *skus, size_t n, int64_t received_a
  * when the cached snapshot is missing or older than allowed (boot, before
  * ready, and the inventory thread, after; never both at once). */
 handled inventory_refresh(syncd *sd);
+/* Takes the stock figures of the last full read, which inventory_refresh
+ * keeps in the store, into the cache (for a start while Cin7 cannot be
+ * read). Returns 0 when taken, 1 when none were kept, -1 with why when
+ * the kept copy cannot be used. */
+int inventory_restore(syncd *sd, char *why, size_t whylen);
 
 /* The inventory sync of a batch of Cin7 SKUs for every shop (called by the
  * inventory thread). audit: the batch is reconciliation's drift check, so

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mem.h"
 #include "reconcile.h"
+#include "stockread.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,17 +26,19 @@ static const struct {
 
 #define STOCK_TYPE "Stock/AvailableStockLevelChanged"
 
-/* Cin7 webhook types syncd acts on, and how urgently: stock first (it is
- * what oversells), then backorders (a sale another warehouse can fill is
- * moved there before the shopper waits) and shipments (a fulfillment
- * minutes late costs nothing). */
+/* Cin7 webhook types syncd acts on, and how urgently: backorders first (a
+ * sale another warehouse can fill is moved there while the units are
+ * still there: behind a backlog of orders another channel may take them
+ * meanwhile, and then one unit is sold twice; a move is a few calls, and
+ * backorders are few), then stock (it is what oversells; it only marks
+ * SKUs), then shipments (a fulfillment minutes late costs nothing). */
 static const struct {
     const char *type;
     int priority;
 } cin7_types[] = {
     {STOCK_TYPE, 2},
     {"Sale/ShipmentAuthorised", 1},
-    {"Sale/Backordered", 1},
+    {"Sale/Backordered", 3},
 };
 
 static void count(syncd *sd, const char *source, const char *result)
@@ -263,7 +266,7 @@ static void on_cin7(httpd_req *r, void *ud)
     cJSON_Delete(v); /* type now points into cin7_types, or is not used */
     /* Shipments matter only when fulfillments go back to Shopify;
      * backorders then, or when backordered sales are moved. */
-    int wanted = priority == 2 || sd->cfg.fulfillments ||
+    int wanted = strcmp(type, STOCK_TYPE) == 0 || sd->cfg.fulfillments ||
                  (sd->cfg.move_backorders && strcmp(type, "Sale/Backordered") == 0);
     if (priority < 0 || !wanted) {
         count(sd, "cin7", "ignored");
@@ -303,8 +306,11 @@ static void on_metrics(httpd_req *r, void *ud)
         metrics_set(sd->m, "syncd_events{state=\"dead\"}", c.dead);
         metrics_set(sd->m, "syncd_events{state=\"done\"}", c.done);
     }
+    /* A read a sync went on without owes its SKUs another sync: counted as
+     * one SKU waiting, so nobody takes syncd for idle before it lands. */
+    int64_t owed = sd->ready ? stockread_owed(sd->reader) : 0;
     pthread_mutex_lock(&sd->inv_lock);
-    int64_t waiting = (int64_t)coalesce_waiting(sd->dirty);
+    int64_t waiting = (int64_t)coalesce_waiting(sd->dirty) + owed;
     if (strcmp(sd->cfg.mode, "poll") == 0) {
         /* Only what a poll admitted is being synced; the rest waits for
          * the next poll by design (not a backlog to drain). */

@@ -19,14 +19,19 @@
 #include "avail.h"
 #include "c7event.h"
 #include "json.h"
+#include "levelintent.h"
 #include "log.h"
 #include "mem.h"
 #include "sbuf.h"
+#include "stockread.h"
 #include "strmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The store's key for the figures of the last full read (store_kv). */
+#define STOCK_KEY "boot:stock"
 
 void stock_mark(syncd *sd, const char *const *skus, size_t n, int64_t received_at)
 {
@@ -89,7 +94,22 @@ handled inventory_refresh(syncd *sd)
     stockcache_set_full_read(sd->cache, snap.read_started);
     metrics_inc(sd->m, "syncd_snapshot_reads_total", 1);
     cin7_snapshot_free(&snap);
+    /* Not waited on: only a later start needs it, and a start that finds
+     * an older copy still does better than one with none. */
+    char *kept = stockcache_export(sd->cache);
+    store_kv_set_async(sd->st, STOCK_KEY, kept);
+    free(kept);
     return h;
+}
+
+int inventory_restore(syncd *sd, char *why, size_t whylen)
+{
+    char *kept = store_kv_get(sd->st, STOCK_KEY);
+    if (!kept)
+        return 1;
+    int rc = stockcache_import(sd->cache, kept, why, whylen);
+    free(kept);
+    return rc;
 }
 
 /* What syncd last wrote at (shop, location, sku), or found already right,
@@ -302,7 +322,7 @@ static void sellers_of(syncd *sd, const char *sku, size_t shop, size_t *n, size_
     *n = 0;
     *index = 0;
     for (size_t s = 0; s < sd->cfg.n_shops; s++)
-        if (catalog_item(sd->cat, s, sku)) {
+        if (catalog_item(syncd_catalog(sd), s, sku)) {
             if (s == shop)
                 *index = *n;
             (*n)++;
@@ -356,33 +376,127 @@ static void plan_writes(syncd *sd, size_t shop, const shop_pass *p, const int64_
     }
 }
 
-/* The writes, compare-and-set against the levels read. *stale is set when
+/* The write of shop s that syncd does not know the outcome of, if any, is
+ * kept in the store under this key (levelintent.h). */
+static void intent_key(const syncd *sd, size_t shop, char *key, size_t n)
+{
+    snprintf(key, n, "lx:%s", sd->cfg.shops[shop].domain);
+}
+
+static void intent_clear(syncd *sd, size_t shop)
+{
+    char key[300];
+    intent_key(sd, shop, key, sizeof key);
+    store_kv_set_async(sd->st, key, NULL);
+}
+
+/* Sets applied: each is its location's baseline from at. */
+static void sets_applied(syncd *sd, size_t shop, const shopify_set *sets,
+                         const char *const *skus, size_t n, int64_t at)
+{
+    char key[300];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(key, sizeof key, "lw:%s:%lld:%s", sd->cfg.shops[shop].domain,
+                 (long long)sets[i].location, skus[i]);
+        lw_put(sd, key, sets[i].quantity, at);
+    }
+}
+
+/* Settles shop s's write of unknown outcome, if one is recorded: sent
+ * again with its key, its answer is the first one's. Returns H_DONE when
+ * there is none left, else H_RETRY (the pass waits: its arithmetic needs
+ * the baseline). */
+static handled settle_intent(syncd *sd, size_t shop)
+{
+    char key[300], why[400];
+    intent_key(sd, shop, key, sizeof key);
+    char *text = store_kv_get(sd->st, key);
+    if (!text)
+        return handled_done();
+    levelintent li;
+    int rc = levelintent_parse(text, &li, why, sizeof why);
+    free(text);
+    if (rc != 0) {
+        log_warn("inventory: the record of a level write of %s cannot be read (%s); dropped",
+                 sd->cfg.shops[shop].domain, why);
+        intent_clear(sd, shop);
+        return handled_done();
+    }
+    int stale = 0;
+    outcome o;
+    shopify_set_levels(sd->shops[shop], li.sets, li.n, li.idem, PRIO_URGENT, &stale, &o);
+    handled h = handled_done();
+    if (o.action == POLICY_DONE || o.action == POLICY_PERMANENT) {
+        int applied = o.action == POLICY_DONE && !stale;
+        if (applied)
+            sets_applied(sd, shop, li.sets, (const char *const *)li.skus, li.n,
+                         clock_now_ms(&sd->clk));
+        log_info("inventory: level write %s of %s, whose answer was lost, was %s", li.idem,
+                 sd->cfg.shops[shop].domain, applied ? "applied" : "not applied");
+        metrics_inc(sd->m, "syncd_inventory_writes_settled_total", 1);
+        intent_clear(sd, shop);
+    } else {
+        h = fail(&o, NULL);
+    }
+    outbound_done(&o);
+    levelintent_free(&li);
+    return h;
+}
+
+/* Records the write about to be sent (levelintent.h). Returns 0, or -1
+ * when the store did not take it (then nothing is sent). */
+static int intent_record(syncd *sd, size_t shop, const char *idem, const shop_pass *p,
+                         const shop_writes *wr)
+{
+    const char **skus = xcalloc(wr->n_sets + 1, sizeof *skus);
+    for (size_t i = 0; i < wr->n_sets; i++)
+        skus[i] = p->wants[wr->set_want[i]].sku;
+    char *text = levelintent_json(idem, wr->sets, skus, wr->n_sets);
+    char key[300];
+    intent_key(sd, shop, key, sizeof key);
+    int rc = store_kv_set(sd->st, key, text);
+    free(text);
+    free(skus);
+    return rc;
+}
+
+/* The writes, compare-and-set against the levels read, recorded first so
+ * that a lost answer is settled later (settle_intent). *stale is set when
  * Shopify refused because a level moved since. */
 static handled send_writes(syncd *sd, size_t shop, const shop_pass *p, const shop_writes *wr,
                            int audit, int *stale)
 {
-    handled h = {H_DONE, 0, ""};
     const char *domain = sd->cfg.shops[shop].domain;
     outcome o;
-    char idem[160], key[300];
+    char idem[160];
     static _Atomic unsigned long long seq;
     snprintf(idem, sizeof idem, "syncd-%s-%lld-%llu", domain, (long long)p->read_done, ++seq);
+    if (intent_record(sd, shop, idem, p, wr) != 0) {
+        metrics_inc(sd->m, "syncd_store_errors_total", 1);
+        return handled_retry(1000, "store: cannot record the level write of %s", domain);
+    }
     shopify_set_levels(sd->shops[shop], wr->sets, wr->n_sets, idem, PRIO_URGENT, stale, &o);
-    if (o.action != POLICY_DONE) {
+    handled h = handled_done();
+    if (o.action != POLICY_DONE && o.action != POLICY_PERMANENT) {
+        h = fail(&o, NULL); /* the record stays: the next pass settles it */
+        outbound_done(&o);
+        return h;
+    }
+    if (o.action == POLICY_PERMANENT) {
         h = fail(&o, NULL);
     } else if (!*stale) {
-        int64_t at = clock_now_ms(&sd->clk);
-        for (size_t i = 0; i < wr->n_sets; i++) {
-            snprintf(key, sizeof key, "lw:%s:%lld:%s", domain, (long long)wr->sets[i].location,
-                     p->wants[wr->set_want[i]].sku);
-            lw_put(sd, key, wr->sets[i].quantity, at);
-        }
+        const char **skus = xcalloc(wr->n_sets + 1, sizeof *skus);
+        for (size_t i = 0; i < wr->n_sets; i++)
+            skus[i] = p->wants[wr->set_want[i]].sku;
+        sets_applied(sd, shop, wr->sets, skus, wr->n_sets, clock_now_ms(&sd->clk));
+        free(skus);
         metrics_inc(sd->m, "syncd_inventory_writes_total", (int64_t)wr->n_sets);
         if (audit)
             count_drift(sd, domain, p, wr->sets, wr->set_want, wr->n_sets);
     } else {
         metrics_inc(sd->m, "syncd_inventory_stale_total", 1);
     }
+    intent_clear(sd, shop);
     outbound_done(&o);
     return h;
 }
@@ -448,13 +562,15 @@ static handled read_all(syncd *sd, char **skus, size_t n, shop_pass *passes)
     for (size_t s = 0; s < sd->cfg.n_shops && h.kind == H_DONE; s++) {
         shop_pass *p = &passes[s];
         p->wants = xcalloc(n + 1, sizeof *p->wants);
-        p->locs = catalog_locations(sd->cat, s, &p->n_locs);
+        p->locs = catalog_locations(syncd_catalog(sd), s, &p->n_locs);
         for (size_t i = 0; i < n; i++) {
-            int64_t item = catalog_item(sd->cat, s, skus[i]);
+            int64_t item = catalog_item(syncd_catalog(sd), s, skus[i]);
             if (item)
                 p->wants[p->n++] = (want){.sku = skus[i], .item = item};
         }
-        h = read_shop(sd, s, p);
+        h = settle_intent(sd, s);
+        if (h.kind == H_DONE)
+            h = read_shop(sd, s, p);
     }
     return h;
 }
@@ -486,12 +602,16 @@ static void sku_figures(syncd *sd, char **skus, size_t n, const shop_pass *passe
     free(as_of);
 }
 
-/* Every shop's levels written (write_shop), each with its SKUs' figures. */
+/* Every shop's levels written (write_shop), each with its SKUs' figures.
+ * A shop whose write failed does not hold back the shops after it: each
+ * write is a compare-and-set on its own shop's levels, so the others are
+ * written on this pass's figures all the same, and the first failure is
+ * returned for the batch to be tried again. */
 static handled write_all(syncd *sd, char **skus, size_t n, shop_pass *passes,
                          const int64_t *unknown, const int64_t *pending, int audit, int *stale)
 {
     handled h = {H_DONE, 0, ""};
-    for (size_t s = 0; s < sd->cfg.n_shops && h.kind == H_DONE; s++) {
+    for (size_t s = 0; s < sd->cfg.n_shops; s++) {
         shop_pass *p = &passes[s];
         int64_t *u = xcalloc(p->n + 1, sizeof *u), *pe = xcalloc(p->n + 1, sizeof *pe);
         for (size_t w = 0; w < p->n; w++)
@@ -501,7 +621,9 @@ static handled write_all(syncd *sd, char **skus, size_t n, shop_pass *passes,
                     pe[w] = pending[i];
                 }
         int st = 0;
-        h = write_shop(sd, s, p, u, pe, audit, &st);
+        handled hs = write_shop(sd, s, p, u, pe, audit, &st);
+        if (h.kind == H_DONE)
+            h = hs;
         *stale |= st;
         free(u);
         free(pe);
@@ -542,34 +664,44 @@ static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *bad, 
  * inventory thread syncs. */
 static int64_t refresh_failed_at;
 #define CACHED_FOR_MS 30000
+/* How long a sync waits for a read it asked for before it goes on the
+ * cached figures (stockread.h): about one call's wait at a Cin7 limit of
+ * 30 a minute. */
+#define READ_WAIT_MS 3000
 
-/* Fresh figures, or the cached ones while Cin7 cannot be read: the last
- * figures, less the units the ledger knows were sold since they were read
- * (pending) and the units shops sold unknown to syncd, still bring every
- * shop down by what the others sold, so one shop's sale does not wait for
- * Cin7 to reach the others. What other channels sell in Cin7 meanwhile
- * stays unknown until Cin7 answers again. */
+/* Fresh figures, or the cached ones while Cin7 cannot be read or is slow
+ * to answer: the last figures, less the units the ledger knows were sold
+ * since they were read (pending) and the units shops sold unknown to
+ * syncd, still bring every shop down by what the others sold, so one
+ * shop's sale does not wait for Cin7 to reach the others. What other
+ * channels sell in Cin7 meanwhile stays unknown until Cin7 answers. */
 static handled fresh_or_cached(syncd *sd)
 {
     int64_t now = clock_now_ms(&sd->clk);
     int have = stockcache_full_read_at(sd->cache) > 0;
-    if (have && refresh_failed_at && now - refresh_failed_at < CACHED_FOR_MS)
+    if (have && refresh_failed_at && now - refresh_failed_at < CACHED_FOR_MS) {
+        stockread_owe(sd->reader, refresh_failed_at + CACHED_FOR_MS - now);
         return handled_done();
-    handled h = inventory_refresh(sd);
-    if (h.kind == H_DONE) {
+    }
+    handled h = handled_done();
+    stockread_result r = stockread_fresh(sd->reader, have ? READ_WAIT_MS : 30000, &h);
+    if (r == STOCKREAD_FRESH) {
         if (refresh_failed_at)
             log_info("inventory: Cin7 read again; levels from fresh figures");
         refresh_failed_at = 0;
         return h;
     }
     if (!have)
-        return h;
-    if (!refresh_failed_at)
-        log_warn("inventory: Cin7 cannot be read (%s); levels from the figures read last, less "
-                 "what syncd knows sold since",
-                 h.reason);
-    refresh_failed_at = now;
-    sd->stock_changed = 1; /* the next try reads afresh */
+        return r == STOCKREAD_FAILED ? h : handled_retry(1000, "no Cin7 figures yet");
+    if (r == STOCKREAD_FAILED) {
+        if (!refresh_failed_at)
+            log_warn("inventory: Cin7 cannot be read (%s); levels from the figures read last, "
+                     "less what syncd knows sold since",
+                     h.reason);
+        refresh_failed_at = now;
+        sd->stock_changed = 1; /* the next try reads afresh */
+        stockread_owe(sd->reader, CACHED_FOR_MS);
+    }
     metrics_inc(sd->m, "syncd_inventory_cached_syncs_total", 1);
     return handled_done();
 }

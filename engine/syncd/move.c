@@ -67,7 +67,7 @@ static int read_fresh(move_job *m, handled *h)
         const char *sku = jstr(ln, "sku");
         cin7_snapshot snap;
         outcome o;
-        cin7_availability(sd->c7, sku, PRIO_URGENT, &snap, &o);
+        cin7_availability(sd->c7, sku, PRIO_CRITICAL, &snap, &o);
         if (o.action != POLICY_DONE) {
             *h = handled_from_outcome(&o);
             outbound_done(&o);
@@ -154,7 +154,7 @@ static int void_look_up(void *ud, char **remote, handled *h)
     sbuf_urlenc(&path, m->s->id);
     cJSON *doc = NULL;
     outcome o;
-    cin7_get_json(m->sd->c7, sbuf_str(&path), PRIO_URGENT, &doc, &o);
+    cin7_get_json(m->sd->c7, sbuf_str(&path), PRIO_CRITICAL, &doc, &o);
     sbuf_free(&path);
     if (!doc)
         *h = handled_from_outcome(&o);
@@ -172,7 +172,7 @@ static int void_write(void *ud, char **remote, outcome *o, handled *h)
     move_job *m = ud;
     (void)remote;
     (void)h;
-    cin7_sale_void(m->sd->c7, m->s->id, PRIO_URGENT, o);
+    cin7_sale_void(m->sd->c7, m->s->id, PRIO_CRITICAL, o);
     return o->action == POLICY_DONE ? 1 : -1;
 }
 
@@ -226,9 +226,12 @@ static handled carry_out(move_job *m, const char *target)
     cJSON_ArrayForEach(ln, cJSON_GetObjectItemCaseSensitive(moved, "lines"))
         stockcache_routed(sd->cache, ext, jstr(ln, "sku"), target,
                           (int64_t)cJSON_GetObjectItemCaseSensitive(ln, "qty")->valuedouble);
-    h = orders_push_sale(sd, m->ev, shop, m->order, ext, moved, m->address);
+    h = orders_push_sale(sd, m->ev, shop, m->order, ext, moved, m->address, PRIO_CRITICAL);
     cJSON_Delete(moved);
-    if (h.kind == H_DONE) {
+    /* Said and counted once, however many events resume the move (Cin7's
+     * notification comes after the one syncd queued on the push). */
+    snprintf(key, sizeof key, "moved-said:%s", m->s->id);
+    if (h.kind == H_DONE && store_idem_claim(sd->st, key, ext, NULL) == 1) {
         char what[700];
         snprintf(what, sizeof what, "sale %s at %s -> %s at %s", m->s->id, m->s->location, ext,
                  target);
@@ -340,12 +343,12 @@ handled move_backordered(syncd *sd, const store_event *ev)
     char id[C7EVENT_ID_LEN], why[300];
     if (c7event_sale_id(ev->body, ev->body_len, id, why, sizeof why) != 0)
         return handled_dead("sale notification refused: %s", why);
-    /* Read at normal priority: a sale that another location can fill is
-     * moved there before the shopper waits for a restock. */
+    /* Every call of a move goes first at Cin7's gate (critical): the
+     * other location's units may go to another channel while it waits. */
     fulfil_sale_info s;
     handled h = handled_done();
     cJSON *doc = NULL;
-    if (fulfil_read_sale(sd, id, PRIO_NORMAL, &s, &h, &doc) != 0)
+    if (fulfil_read_sale(sd, id, PRIO_CRITICAL, &s, &h, &doc) != 0)
         return h;
     if (fulfil_shop_of(sd, s.external) >= 0) {
         say_backordered(sd, ev, &s);

@@ -280,6 +280,7 @@ typedef struct {
     const char *sale_id;    /* the header's id, once it exists */
     cJSON *body;            /* the header, or the lines */
     int authorised;         /* its lines were found authorised */
+    int prio;               /* at Cin7's gate */
 } sale_write;
 
 /* A sale header an earlier try may have made: by its ExternalID. */
@@ -288,7 +289,7 @@ static int sale_look_up(void *ud, char **remote, handled *h)
     sale_write *w = ud;
     char *ostatus = NULL;
     outcome o;
-    cin7_sale_find(w->sd->c7, w->ext, PRIO_URGENT, remote, &ostatus, &o);
+    cin7_sale_find(w->sd->c7, w->ext, w->prio, remote, &ostatus, &o);
     int rc = o.action != POLICY_DONE ? -1 : *remote ? 1 : 0;
     if (rc < 0)
         *h = handled_from_outcome(&o);
@@ -305,7 +306,7 @@ static int sale_write_header(void *ud, char **remote, outcome *o, handled *h)
 {
     (void)h;
     sale_write *w = ud;
-    cin7_sale_create(w->sd->c7, w->body, PRIO_URGENT, remote, o);
+    cin7_sale_create(w->sd->c7, w->body, w->prio, remote, o);
     return o->action == POLICY_DONE && *remote ? 1 : -1;
 }
 
@@ -321,7 +322,7 @@ static int lines_look_up(void *ud, char **remote, handled *h)
     sbuf_urlenc(&path, w->sale_id);
     cJSON *doc = NULL;
     outcome o;
-    cin7_get_json(w->sd->c7, sbuf_str(&path), PRIO_URGENT, &doc, &o);
+    cin7_get_json(w->sd->c7, sbuf_str(&path), w->prio, &doc, &o);
     sbuf_free(&path);
     if (!doc)
         *h = handled_from_outcome(&o);
@@ -334,6 +335,53 @@ static int lines_look_up(void *ud, char **remote, handled *h)
     return w->authorised;
 }
 
+/* Whether Cin7's answer to the lines of a sale backorders any of them:
+ * it answers POST sale/order with each line's BackorderQuantity (the
+ * reference's example answer). */
+static int answer_backorders(const outcome *o)
+{
+    cJSON *v = o->resp.body ? cJSON_ParseWithLength(o->resp.body, o->resp.body_len) : NULL;
+    const cJSON *l;
+    int any = 0;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(v, "Lines"))
+    {
+        const cJSON *bq = cJSON_GetObjectItemCaseSensitive(l, "BackorderQuantity");
+        any |= cJSON_IsNumber(bq) && bq->valuedouble > 0;
+    }
+    cJSON_Delete(v);
+    return any;
+}
+
+/* A sale Cin7 backordered as it took its lines is queued for a move now
+ * (move.h), not when Cin7's Sale/Backordered notification comes, a
+ * minute or more later: meanwhile another channel may take the units the
+ * other location has. The notification, when it comes, finds the move
+ * made. A failure to queue loses nothing: the notification still comes. */
+static void queue_move(syncd *sd, const char *sale_id)
+{
+    char body[128], dedup[128];
+    snprintf(body, sizeof body, "{\"SaleID\":\"%s\"}", sale_id);
+    snprintf(dedup, sizeof dedup, "backordered-on-push:%s", sale_id);
+    store_event_in in = {
+        .source = "internal",
+        .topic = "Sale/Backordered",
+        .body = body,
+        .body_len = strlen(body),
+        .priority = 3,
+        .now = clock_now_ms(&sd->clk),
+        .dedup = {dedup, NULL, NULL, NULL},
+    };
+    int64_t id = 0;
+    int rc = store_enqueue(sd->st, &in, &id);
+    if (rc == STORE_NEW) {
+        log_info("sale %s: Cin7 backordered lines as it took them; a move is queued", sale_id);
+        metrics_inc(sd->m, "syncd_backorders_seen_on_push_total", 1);
+        syncd_wake_workers(sd);
+    } else if (rc < 0) {
+        metrics_inc(sd->m, "syncd_store_errors_total", 1);
+    }
+}
+
 static int lines_write(void *ud, char **remote, outcome *o, handled *h)
 {
     (void)h;
@@ -341,8 +389,12 @@ static int lines_write(void *ud, char **remote, outcome *o, handled *h)
     *remote = xstrdup(w->sale_id);
     if (w->authorised) /* found so with its header: nothing to post */
         return 1;
-    cin7_post_order(w->sd->c7, "sale/order", w->body, PRIO_URGENT, o);
-    return o->action == POLICY_DONE ? 1 : -1;
+    cin7_post_order(w->sd->c7, "sale/order", w->body, w->prio, o);
+    if (o->action != POLICY_DONE)
+        return -1;
+    if (w->sd->cfg.move_backorders && answer_backorders(o))
+        queue_move(w->sd, w->sale_id);
+    return 1;
 }
 
 /* The Cin7 sale of one plan group exists: its id into *sale_id (malloc'd),
@@ -375,12 +427,12 @@ static handled ensure_sale(syncd *sd, const store_event *ev, sale_write *w, cons
 }
 
 handled orders_push_sale(syncd *sd, const store_event *ev, const char *shop, const char *id,
-                         const char *ext, const cJSON *group, const cJSON *address)
+                         const char *ext, const cJSON *group, const cJSON *address, int prio)
 {
     const char *loc = group_location(group);
     char key[320];
     snprintf(key, sizeof key, "saleorder:%s", ext);
-    sale_write w = {.sd = sd, .ext = ext};
+    sale_write w = {.sd = sd, .ext = ext, .prio = prio};
     char *sale_id = NULL;
     handled h = ensure_sale(sd, ev, &w, shop, id, group, address, &sale_id);
     if (h.kind != H_DONE) {
@@ -504,6 +556,22 @@ static handled route_once(syncd *sd, const store_event *ev, const order_event *x
     return handled_done();
 }
 
+/* Whether the sale of ExternalID ext was moved (move.h): Cin7 backordered
+ * it, maybe before this event's last try ended (the move is queued as
+ * soon as Cin7's answer shows it), and the move carries the group from
+ * then on (a move starts only on a sale whose lines Cin7 took, so the
+ * group's push is complete). A store that cannot say is taken as not
+ * moved: the push goes on and meets the voided sale at worst. */
+static int group_moved(syncd *sd, const char *ext)
+{
+    char key[340];
+    snprintf(key, sizeof key, "moved:%s", ext);
+    char *v = store_idem_get(sd->st, key);
+    int moved = v != NULL;
+    free(v);
+    return moved;
+}
+
 /* Every group of the plan as its Cin7 sale, exactly once. */
 static handled push_plan(syncd *sd, const store_event *ev, const order_event *x,
                          const cJSON *plan)
@@ -519,7 +587,11 @@ static handled push_plan(syncd *sd, const store_event *ev, const order_event *x,
     {
         char ext[300];
         sale_ext(domain, id, group_location(group), split, ext, sizeof ext);
-        h = orders_push_sale(sd, ev, domain, id, ext, group, address);
+        if (group_moved(sd, ext))
+            continue;
+        h = orders_push_sale(sd, ev, domain, id, ext, group, address, PRIO_URGENT);
+        if (h.kind == H_DEAD && group_moved(sd, ext))
+            h = handled_done(); /* moved under it (its lines met the voided sale) */
         if (h.kind != H_DONE)
             break;
     }

@@ -623,7 +623,7 @@ static void backfill(replenisher *r)
             cJSON_ArrayForEach(li, cJSON_GetObjectItemCaseSensitive(ord, "line_items"))
             {
                 const char *sku = str(li, "sku");
-                const char *c7 = sku ? catalog_cin7_sku(sd->cat, sku) : NULL;
+                const char *c7 = sku ? catalog_cin7_sku(syncd_catalog(sd), sku) : NULL;
                 const cJSON *q = cJSON_GetObjectItemCaseSensitive(li, "quantity");
                 if (c7 && cJSON_IsNumber(q) &&
                     store_history_add(sd->st, shopify_domain(sd->shops[s]), id, c7,
@@ -792,7 +792,7 @@ static void *replen_main(void *arg)
         if (now >= next_sweep) {
             /* The schedule: every SKU, whether or not it sold lately. */
             size_t n;
-            const char *const *all = catalog_skus(sd->cat, &n);
+            const char *const *all = catalog_skus(syncd_catalog(sd), &n);
             for (size_t i = 0; i < n; i++)
                 coalesce_mark(r->marks, all[i], now);
             next_sweep = now + sd->cfg.replen_interval_ms;

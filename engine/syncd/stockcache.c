@@ -2,6 +2,7 @@
  * "sku\tlocation" behind one lock. */
 #include "stockcache.h"
 
+#include "json.h"
 #include "mem.h"
 #include "sbuf.h"
 
@@ -220,4 +221,91 @@ void stockcache_pushed(stockcache *c, const char *key, int64_t at)
         if (strcmp(c->routes[i].key, key) == 0 && c->routes[i].pushed > at)
             c->routes[i].pushed = at;
     pthread_mutex_unlock(&c->lock);
+}
+
+char *stockcache_export(stockcache *c)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *rows = cJSON_AddArrayToObject(root, "rows");
+    pthread_mutex_lock(&c->lock);
+    cJSON_AddNumberToObject(root, "full_read_at", (double)c->full_read_at);
+    for (size_t i = 0; i < c->cap; i++) {
+        const slot *sl = &c->slots[i];
+        if (!sl->key || sl->f.as_of == INT64_MIN)
+            continue;
+        const char *tab = strchr(sl->key, '\t');
+        const stock_figures *f = &sl->f;
+        cJSON *row = cJSON_CreateObject();
+        char *sku = xstrndup(sl->key, (size_t)(tab - sl->key));
+        cJSON_AddStringToObject(row, "sku", sku);
+        free(sku);
+        cJSON_AddStringToObject(row, "location", tab + 1);
+        double v[] = {(double)f->on_hand, (double)f->allocated, (double)f->available,
+                      (double)f->on_order, (double)f->in_transit, (double)f->as_of};
+        cJSON_AddItemToObject(row, "figures", cJSON_CreateDoubleArray(v, 6));
+        cJSON_AddItemToArray(rows, row);
+    }
+    pthread_mutex_unlock(&c->lock);
+    char *text = json_print(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+/* One exported row into its SKU, location and figures. Returns 0, or -1
+ * with e naming the bad field. */
+static int import_row(const cJSON *row, const char *path, const char **sku, const char **loc,
+                      stock_figures *f, json_err *e)
+{
+    const cJSON *v = NULL;
+    if (json_get_str(row, path, "sku", JSON_REQUIRED, sku, e) != 0 ||
+        json_get_str(row, path, "location", JSON_REQUIRED, loc, e) != 0 ||
+        json_get_arr(row, path, "figures", JSON_REQUIRED, &v, e) != 0)
+        return -1;
+    int64_t n[6];
+    char at[128];
+    json_path_key(at, sizeof at, path, "figures");
+    if (cJSON_GetArraySize(v) != 6)
+        return json_fail(e, at, "expected 6 numbers");
+    for (int i = 0; i < 6; i++) {
+        const cJSON *x = cJSON_GetArrayItem(v, i);
+        if (!json_int53(x, &n[i]) || (double)n[i] != x->valuedouble)
+            return json_fail(e, at, "item %d is not a whole number", i);
+    }
+    *f = (stock_figures){n[0], n[1], n[2], n[3], n[4], n[5]};
+    return 0;
+}
+
+int stockcache_import(stockcache *c, const char *text, char *why, size_t whylen)
+{
+    json_err e = {{0}};
+    cJSON *root = json_parse(text, strlen(text), &e);
+    const cJSON *rows = NULL, *row;
+    int64_t full = 0;
+    int rc = -1;
+    if (!root || json_get_int(root, "$", "full_read_at", JSON_REQUIRED, 1, INT64_MAX, &full, &e) ||
+        json_get_arr(root, "$", "rows", JSON_REQUIRED, &rows, &e) != 0)
+        goto done;
+    /* Checked whole before any row is taken: a bad copy changes nothing. */
+    size_t i = 0;
+    cJSON_ArrayForEach(row, rows) {
+        const char *sku, *loc;
+        stock_figures f;
+        char at[64];
+        json_path_index(at, sizeof at, "$.rows", i++);
+        if (import_row(row, at, &sku, &loc, &f, &e) != 0)
+            goto done;
+    }
+    cJSON_ArrayForEach(row, rows) {
+        const char *sku, *loc;
+        stock_figures f;
+        if (import_row(row, "$.rows", &sku, &loc, &f, &e) == 0)
+            stockcache_put(c, sku, loc, &f);
+    }
+    stockcache_set_full_read(c, full);
+    rc = 0;
+done:
+    if (rc != 0)
+        snprintf(why, whylen, "%s", e.msg);
+    cJSON_Delete(root);
+    return rc;
 }

@@ -30,6 +30,16 @@ int stockcache_get(stockcache *c, const char *sku, const char *location, stock_f
 int64_t stockcache_full_read_at(stockcache *c);
 void stockcache_set_full_read(stockcache *c, int64_t at);
 
+/* Every cached figure with its as-of time, and the last full read, as JSON
+ * text (malloc'd): syncd keeps it in its store after each full read, so a
+ * start while Cin7 cannot be read has figures to go on. Units routed but
+ * not yet shown (below) are not in it. */
+char *stockcache_export(stockcache *c);
+/* Takes figures from an export into the cache (newer figures already
+ * cached win, as with stockcache_put). Returns 0, or -1 with why (naming
+ * the JSON path) and the cache unchanged when text is not an export. */
+int stockcache_import(stockcache *c, const char *text, char *why, size_t whylen);
+
 /* Routing without a fresh read: units syncd routed to a location count
  * against it until a read taken after their sale reached Cin7 shows them.
  * Without this, orders routed between reads would all pick the location

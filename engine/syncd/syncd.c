@@ -50,7 +50,7 @@ int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen)
     sd->shops = xcalloc(sd->cfg.n_shops, sizeof *sd->shops);
     for (size_t i = 0; i < sd->cfg.n_shops; i++)
         sd->shops[i] = shopify_new(&sd->cfg.shops[i], &sd->pol, sd->m, &sd->clk,
-                                   sd->cfg.http_timeout_ms);
+                                   sd->cfg.shopify_http_timeout_ms);
     return 0;
 }
 
@@ -64,6 +64,7 @@ void syncd_free(syncd *sd)
     cin7_free(sd->c7);
     store_close(sd->st);
     catalog_free(sd->cat);
+    catalog_free(sd->cat_stored);
     stockcache_free(sd->cache);
     coalesce_free(sd->dirty);
     metrics_free(sd->m);
@@ -84,6 +85,16 @@ const catalog *syncd_catalog(syncd *sd)
     const catalog *c = sd->cat;
     pthread_mutex_unlock(&sd->cat_lock);
     return c;
+}
+
+void syncd_nap(syncd *sd, pthread_mutex_t *lock, pthread_cond_t *cv, int64_t sim_ms)
+{
+    struct timespec ts;
+    clock_deadline(&sd->clk, sim_ms, &ts);
+    pthread_mutex_lock(lock);
+    if (!sd->stopping)
+        pthread_cond_timedwait(cv, lock, &ts);
+    pthread_mutex_unlock(lock);
 }
 
 void syncd_wake_workers(syncd *sd)

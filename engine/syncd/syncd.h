@@ -31,7 +31,11 @@ typedef struct syncd {
     shopify **shops;          /* one per cfg.shops entry */
     stockcache *cache;
     catalog *cat;             /* NULL until loaded; then read-only */
-    pthread_mutex_t cat_lock; /* guards the pointer until it is set */
+    /* A catalog built from stored sources at start, replaced by a live one
+     * once the APIs answer: kept until syncd_free, since workers may still
+     * hold it. */
+    catalog *cat_stored;
+    pthread_mutex_t cat_lock; /* guards the pointer */
 
     /* Inventory work: SKUs waiting for a level sync. */
     pthread_mutex_t inv_lock;
@@ -56,10 +60,11 @@ typedef struct syncd {
     pthread_cond_t work_cv;
 
     struct replenisher *replen;   /* replen.c */
+    struct stockread *reader;     /* stockread.c: Cin7 stock reads */
     struct reconciler *recon;     /* reconcile.c */
 
     volatile sig_atomic_t stopping;
-    int ready; /* catalog loaded, webhooks registered, stock read once */
+    int ready; /* catalog, webhooks and stock figures in place (boot.h) */
 } syncd;
 
 /* Builds the context from cfg, which it takes over (cfg is emptied):
@@ -74,6 +79,9 @@ int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen);
 void syncd_free(syncd *sd);
 /* The catalog once loaded, else NULL. */
 const catalog *syncd_catalog(syncd *sd);
+/* Sleeps up to sim_ms on cv (lock is its mutex), waking early when
+ * stopping (syncd_stop broadcasts) or when cv is signalled. */
+void syncd_nap(syncd *sd, pthread_mutex_t *lock, pthread_cond_t *cv, int64_t sim_ms);
 /* Wakes a worker: new events are queued. */
 void syncd_wake_workers(syncd *sd);
 /* Marks Cin7 SKUs as needing a level sync (coalesced). */

@@ -1,6 +1,8 @@
 /* Boot, worker and inventory threads; see worker.h. */
 #include "worker.h"
 
+#include "boot.h"
+#include "stockread.h"
 #include "fulfil.h"
 #include "move.h"
 #include "handlers.h"
@@ -17,7 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LEASE_BATCH 4
+/* One event per lease: a worker that took several would run them one
+ * after another, each holding its lease meanwhile, so an urgent event
+ * queued later (a backordered sale to move) waited behind every worker's
+ * whole batch, and a batch slower than the lease let another worker take
+ * its last events again. A lease is one small store transaction; an
+ * event is several API calls. */
+#define LEASE_BATCH 1
 #define SYNC_BATCH 250
 
 struct workers {
@@ -27,183 +35,6 @@ struct workers {
     unsigned n;
 };
 
-/* Sleeps up to sim_ms, waking early when stopping. */
-static void nap(syncd *sd, pthread_mutex_t *lock, pthread_cond_t *cv, int64_t sim_ms)
-{
-    struct timespec ts;
-    clock_deadline(&sd->clk, sim_ms, &ts);
-    pthread_mutex_lock(lock);
-    if (!sd->stopping)
-        pthread_cond_timedwait(cv, lock, &ts);
-    pthread_mutex_unlock(lock);
-}
-
-/* ---- boot ----------------------------------------------------------------- */
-
-/* Whether a shop's webhook list has topic delivered to address. */
-static int shop_has_hook(const cJSON *list, const char *topic, const char *address)
-{
-    const cJSON *w;
-    cJSON_ArrayForEach(w, list)
-    {
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(w, "topic");
-        const cJSON *addr = cJSON_GetObjectItemCaseSensitive(w, "address");
-        if (cJSON_IsString(t) && cJSON_IsString(addr) && shopify_topic_is(t->valuestring, topic) &&
-            strcmp(addr->valuestring, address) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* Shop s's subscriptions to orders/paid and orders/cancelled at url, made
- * when missing. Returns 0, or -1 to try again later. */
-static int shop_hooks(syncd *sd, size_t s, const char *url)
-{
-    static const char *const topics[] = {"orders/paid", "orders/cancelled"};
-    const char *domain = sd->cfg.shops[s].domain;
-    cJSON *list = NULL;
-    outcome o;
-    shopify_webhooks(sd->shops[s], &list, &o);
-    int ok = o.action == POLICY_DONE;
-    if (!ok)
-        log_warn("shop %s: cannot list webhooks: %s", domain, o.error);
-    outbound_done(&o);
-    for (size_t t = 0; ok && t < sizeof topics / sizeof topics[0]; t++) {
-        if (shop_has_hook(list, topics[t], url))
-            continue;
-        shopify_webhook_create(sd->shops[s], topics[t], url, &o);
-        ok = o.action == POLICY_DONE;
-        if (ok)
-            log_info("shop %s: subscribed %s to %s", domain, topics[t], url);
-        else
-            log_warn("shop %s: cannot subscribe %s: %s", domain, topics[t], o.error);
-        outbound_done(&o);
-    }
-    cJSON_Delete(list);
-    return ok ? 0 : -1;
-}
-
-/* The Cin7 webhook types syncd needs, into types (room for 3): stock
- * changes; shipments when fulfillments are sent back to Shopify;
- * backorders then or when backordered sales are moved. Returns how many. */
-static size_t cin7_hook_types(const syncd_config *cfg, const char **types)
-{
-    size_t n = 0;
-    types[n++] = "Stock/AvailableStockLevelChanged";
-    if (cfg->fulfillments)
-        types[n++] = "Sale/ShipmentAuthorised";
-    if (cfg->fulfillments || cfg->move_backorders)
-        types[n++] = "Sale/Backordered";
-    return n;
-}
-
-/* Whether Cin7's webhook list has an active type delivered to url. */
-static int cin7_has_hook(const cJSON *list, const char *type, const char *url)
-{
-    const cJSON *w;
-    cJSON_ArrayForEach(w, list)
-    {
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(w, "Type");
-        const cJSON *u = cJSON_GetObjectItemCaseSensitive(w, "ExternalURL");
-        const cJSON *active = cJSON_GetObjectItemCaseSensitive(w, "IsActive");
-        if (cJSON_IsString(t) && cJSON_IsString(u) && strcmp(t->valuestring, type) == 0 &&
-            strcmp(u->valuestring, url) == 0 && !cJSON_IsFalse(active))
-            return 1;
-    }
-    return 0;
-}
-
-/* Cin7's subscriptions (cin7_hook_types), made when missing. Returns 0,
- * or -1 to try again later. */
-static int cin7_hooks(syncd *sd)
-{
-    const char *types[3];
-    size_t n = cin7_hook_types(&sd->cfg, types);
-    cJSON *list = NULL;
-    outcome o;
-    cin7_webhooks(sd->c7, &list, &o);
-    int ok = o.action == POLICY_DONE;
-    if (!ok)
-        log_warn("cin7: cannot list webhooks: %s", o.error);
-    outbound_done(&o);
-    for (size_t t = 0; ok && t < n; t++) {
-        char *url = xasprintf("%s/webhooks/cin7?type=%s", sd->cfg.public_url, types[t]);
-        if (!cin7_has_hook(list, types[t], url)) {
-            cin7_webhook_create(sd->c7, types[t], url, sd->cfg.cin7_hook_auth,
-                                sd->cfg.cin7_hook_secret, sd->cfg.cin7_hook_header, &o);
-            ok = o.action == POLICY_DONE;
-            if (ok)
-                log_info("cin7: subscribed %s to %s", types[t], url);
-            else
-                log_warn("cin7: cannot subscribe %s: %s", types[t], o.error);
-            outbound_done(&o);
-        }
-        free(url);
-    }
-    cJSON_Delete(list);
-    return ok ? 0 : -1;
-}
-
-/* Every shop's subscriptions, then Cin7's. Returns 0, or -1 to try again
- * later. */
-static int register_webhooks(syncd *sd)
-{
-    char *shop_url = xasprintf("%s/webhooks/shopify", sd->cfg.public_url);
-    int ok = 1;
-    for (size_t s = 0; s < sd->cfg.n_shops && ok; s++)
-        ok = shop_hooks(sd, s, shop_url) == 0;
-    free(shop_url);
-    return ok ? cin7_hooks(sd) : -1;
-}
-
-static void *boot_main(void *arg)
-{
-    syncd *sd = arg;
-    int64_t wait = 1000;
-    while (!sd->stopping && !sd->cat) {
-        outcome o;
-        catalog *c = catalog_load(&sd->cfg, sd->c7, sd->shops, &o);
-        if (c) {
-            pthread_mutex_lock(&sd->cat_lock);
-            sd->cat = c;
-            pthread_mutex_unlock(&sd->cat_lock);
-            break;
-        }
-        log_warn("cannot load the catalogs yet (%s); again in %lld ms", o.error, (long long)wait);
-        outbound_done(&o);
-        nap(sd, &sd->work_lock, &sd->work_cv, wait);
-        wait = wait < 30000 ? wait * 2 : 30000;
-    }
-    wait = 1000;
-    while (!sd->stopping && sd->cfg.register_webhooks && strcmp(sd->cfg.mode, "event") == 0 &&
-           register_webhooks(sd) != 0) {
-        nap(sd, &sd->work_lock, &sd->work_cv, wait);
-        wait = wait < 30000 ? wait * 2 : 30000;
-    }
-    /* Routing needs Cin7's stock. An order taken before the first read (a
-     * backlog queued while syncd was down or not ready) would be routed as
-     * if every warehouse were empty: all of it to the nearest one, to be
-     * backordered there, and the plan is kept for good. */
-    wait = 1000;
-    while (!sd->stopping) {
-        handled h = inventory_refresh(sd);
-        if (h.kind == H_DONE)
-            break;
-        log_warn("cannot read Cin7 stock yet (%s); again in %lld ms", h.reason, (long long)wait);
-        nap(sd, &sd->work_lock, &sd->work_cv, wait);
-        wait = wait < 30000 ? wait * 2 : 30000;
-    }
-    if (sd->stopping)
-        return NULL;
-    /* Whatever happened while we were down: sync every level once. */
-    size_t n;
-    const char *const *skus = catalog_skus(sd->cat, &n);
-    syncd_mark_dirty(sd, skus, n);
-    sd->ready = 1;
-    log_info("ready: %zu SKUs mapped, mode %s", n, sd->cfg.mode);
-    syncd_wake_workers(sd);
-    return NULL;
-}
 
 /* ---- workers -------------------------------------------------------------- */
 
@@ -282,7 +113,7 @@ static void *worker_main(void *arg)
     rng *jitter = outbound_rng();
     while (!sd->stopping) {
         if (!sd->ready) {
-            nap(sd, &sd->work_lock, &sd->work_cv, 1000);
+            syncd_nap(sd, &sd->work_lock, &sd->work_cv, 1000);
             continue;
         }
         store_event *evs[LEASE_BATCH];
@@ -439,7 +270,7 @@ static void *inventory_main(void *arg)
             log_warn("inventory sync of %zu SKUs failed, again in %lld ms: %s", n,
                      (long long)h.wait_ms, h.reason);
             metrics_inc(sd->m, "syncd_inventory_retries_total", 1);
-            nap(sd, &sd->inv_lock, &sd->inv_cv, h.wait_ms > 30000 ? 30000 : h.wait_ms);
+            syncd_nap(sd, &sd->inv_lock, &sd->inv_cv, h.wait_ms > 30000 ? 30000 : h.wait_ms);
             syncd_mark_dirty(sd, (const char *const *)batch, n);
             /* The retry belongs to the poll (or the check) that took them. */
             pthread_mutex_lock(&sd->inv_lock);
@@ -465,6 +296,7 @@ workers *workers_start(syncd *sd)
     w->sd = sd;
     w->n = sd->cfg.workers;
     w->threads = xcalloc(w->n, sizeof *w->threads);
+    sd->reader = stockread_start(sd);
     if (pthread_create(&w->boot, NULL, boot_main, sd) != 0 ||
         pthread_create(&w->inventory, NULL, inventory_main, sd) != 0) {
         fprintf(stderr, "fatal: cannot start syncd threads\n");
@@ -500,6 +332,8 @@ void workers_stop(workers *w)
     sd->replen = NULL;
     pthread_join(w->boot, NULL);
     pthread_join(w->inventory, NULL);
+    stockread_stop(sd->reader);
+    sd->reader = NULL;
     inventory_free(sd); /* the inventory thread's memory, now that it is gone */
     for (unsigned i = 0; i < w->n; i++)
         pthread_join(w->threads[i], NULL);

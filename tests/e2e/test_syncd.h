@@ -64,6 +64,10 @@ void sdt_write_syncd_config(sdt_world *w, const char *locations, const char *ove
 void sdt_start_syncd(sdt_world *w);
 /* Waits (bounded) for /healthz 200 and the first Cin7 stock snapshot. */
 void sdt_wait_ready(sdt_world *w);
+/* e2e_wait conditions on a world (ud): syncd answers /healthz 200 (ready);
+ * syncd has read Shopify's levels at least once. */
+int sdt_healthy(void *ud);
+int sdt_levels_read(void *ud);
 /* Stops syncd (when running) and both mocks; each must exit 0. */
 void sdt_stop(sdt_world *w);
 /* SIGKILL, reaped. */

@@ -132,12 +132,6 @@ TEST_T(syncd7, reconcile_recovers_an_order_whose_webhooks_were_all_dropped, 120)
     sdt_stop(&w);
 }
 
-/* syncd has read Shopify's inventory levels at least once. */
-static int levels_read(void *ud)
-{
-    return sdt_metric(ud, "syncd_shopify_level_reads_total") > 0;
-}
-
 TEST_T(syncd7, reconcile_repairs_level_drift, 120)
 {
     sdt_world w;
@@ -146,7 +140,7 @@ TEST_T(syncd7, reconcile_repairs_level_drift, 120)
     EXPECT_LE_INT(sdt_metric(&w, "syncd_reconcile_runs_total"), 0);
     /* The start-up sync has read the levels (and found them right), so
      * what follows is drift only a reconciliation finds. */
-    if (!e2e_wait(levels_read, &w, 20000))
+    if (!e2e_wait(sdt_levels_read, &w, 20000))
         test_fail(__FILE__, __LINE__, "syncd never read the Shopify levels (log %s)", w.syncd.log);
     /* Someone sets the Shopify level by hand; no webhook tells syncd. */
     cJSON *v = e2e_expect(&w.shop, "POST", "/_mock/seed", NULL,

@@ -101,6 +101,9 @@ TEST_T(syncd_e2e, a_backordered_sale_moves_to_the_warehouse_that_has_the_stock, 
     expect_sales(&w, order, "Second:3/0", 1);
     EXPECT_TRUE(sdt_wait_metric(&w, "syncd_sales_moved_total", 1, 20000));
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_sales_moved_total"), 1);
+    /* syncd saw the backorder in Cin7's answer to the lines, before Cin7's
+     * notification came. */
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_backorders_seen_on_push_total"), 1);
     /* The moved sale carries the next ExternalID. */
     cJSON *st = sdt_cin7_state(&w);
     char want_ext[96];

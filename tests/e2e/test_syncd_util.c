@@ -155,13 +155,18 @@ void sdt_start_syncd(sdt_world *w)
     w->syncd_port = w->syncd.port;
 }
 
-static int healthy(void *ud)
+int sdt_healthy(void *ud)
 {
     const sdt_world *w = ud;
     httpc_resp r = e2e_call(&w->syncd, "GET", "/healthz", NULL, NULL);
     int ok = r.result == HTTPC_OK && r.status == 200;
     httpc_resp_free(&r);
     return ok;
+}
+
+int sdt_levels_read(void *ud)
+{
+    return sdt_metric(ud, "syncd_shopify_level_reads_total") > 0;
 }
 
 static int snapshot_read(void *ud)
@@ -171,7 +176,7 @@ static int snapshot_read(void *ud)
 
 void sdt_wait_ready(sdt_world *w)
 {
-    if (!e2e_wait(healthy, w, 15000))
+    if (!e2e_wait(sdt_healthy, w, 15000))
         test_fail(__FILE__, __LINE__, "syncd not healthy within 15 s (log %s)", w->syncd.log);
     if (!e2e_wait(snapshot_read, w, 15000))
         test_fail(__FILE__, __LINE__, "syncd read no Cin7 snapshot within 15 s (log %s)",

@@ -21,6 +21,7 @@ typedef struct {
     int applied;         /* with a lost answer: the write landed anyway */
     int open;            /* the next write sends nothing (a hold) */
     int unreadable;      /* look-ups cannot tell */
+    int vanish;          /* the next write lands and its sender dies before the answer */
 } remote_end;
 
 static int look_up(void *ud, char **remote, handled *h)
@@ -42,6 +43,14 @@ static int write_one(void *ud, char **remote, outcome *o, handled *h)
     r->writes++;
     if (r->open) {
         *h = handled_retry(600000, "on hold");
+        return 0;
+    }
+    if (r->vanish) {
+        /* kill -9 while the answer is on its way: nothing is recorded
+         * after the send, so the ledger stays as it was when it left. */
+        r->vanish = 0;
+        r->held++;
+        *h = handled_retry(1000, "killed");
         return 0;
     }
     o->action = r->next;
@@ -153,6 +162,29 @@ TEST(xwrite, a_refusal_is_sent_again_without_a_look_up)
     EXPECT_EQ_INT(run(&g, &how, id, sizeof id), H_DONE);
     EXPECT_EQ_INT(how, XWRITE_WRITTEN);
     EXPECT_EQ_INT(g.r.look_ups, 0);
+    EXPECT_EQ_INT(g.r.held, 1);
+    store_close(g.st);
+}
+
+TEST(xwrite, a_resend_after_a_refusal_that_dies_in_flight_is_looked_up)
+{
+    /* Refused (503), then sent again, landed, and the sender was killed
+     * before the answer. The refusal must not stand for the resend: the
+     * next try looks up and finds it, never sends a second sale. */
+    rig g;
+    rig_open(&g, "refused-then-killed");
+    xwrite_how how;
+    char id[32];
+    g.r.next = POLICY_RETRY;
+    EXPECT_EQ_INT(run(&g, &how, id, sizeof id), H_RETRY);
+    g.r.vanish = 1;
+    EXPECT_EQ_INT(run(&g, &how, id, sizeof id), H_RETRY);
+    EXPECT_EQ_INT(g.r.held, 1);
+    g.r.next = POLICY_DONE;
+    EXPECT_EQ_INT(run(&g, &how, id, sizeof id), H_DONE);
+    EXPECT_EQ_INT(how, XWRITE_FOUND);
+    EXPECT_EQ_INT(g.r.look_ups, 1);
+    EXPECT_EQ_INT(g.r.writes, 2);
     EXPECT_EQ_INT(g.r.held, 1);
     store_close(g.st);
 }
