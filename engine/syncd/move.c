@@ -171,9 +171,22 @@ static int void_write(void *ud, char **remote, outcome *o, handled *h)
 {
     move_job *m = ud;
     (void)remote;
-    (void)h;
     cin7_sale_void(m->sd->c7, m->s->id, PRIO_CRITICAL, o);
-    return o->action == POLICY_DONE ? 1 : -1;
+    if (o->action == POLICY_DONE)
+        return 1;
+    /* Refused: because Cin7 will not void it (picked meanwhile), or
+     * because it is voided already, by a try whose answer was lost (a
+     * runner whose lease ran out while it waited may have sent it). Only
+     * the sale can tell; voided is what this write wanted. */
+    if (o->action == POLICY_PERMANENT) {
+        handled ignored = handled_done();
+        if (void_look_up(ud, remote, &ignored) == 1) {
+            log_info("sale %s: voided already (an earlier try's answer was lost)", m->s->id);
+            return 1;
+        }
+    }
+    (void)h;
+    return -1;
 }
 
 static handled stays(move_job *m, const char *why);
