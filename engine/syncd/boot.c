@@ -185,6 +185,7 @@ static int hooks_wanted(const syncd *sd)
  * replaces its catalog once at most: kept, then live. */
 static void set_catalog(syncd *sd, catalog *c)
 {
+    catalog_log(c, &sd->cfg);
     pthread_mutex_lock(&sd->cat_lock);
     if (sd->cat)
         sd->cat_stored = sd->cat;

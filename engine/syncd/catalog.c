@@ -171,8 +171,12 @@ static int read_shop(shopify *sh, shop_src *src, outcome *out)
  * SKU list it once. */
 static void sort_unique(catalog *c)
 {
-    qsort(c->map, c->n_map, sizeof *c->map, cmp_pair);
-    qsort(c->skus, c->n_skus, sizeof *c->skus, cmp_str);
+    /* Empty lists may have no array at all (qsort and bsearch must not
+     * see NULL, even with 0 items). */
+    if (c->n_map)
+        qsort(c->map, c->n_map, sizeof *c->map, cmp_pair);
+    if (c->n_skus)
+        qsort(c->skus, c->n_skus, sizeof *c->skus, cmp_str);
     size_t w = 0;
     for (size_t i = 0; i < c->n_skus; i++) {
         if (w && strcmp(c->skus[w - 1], c->skus[i]) == 0) {
@@ -243,8 +247,6 @@ static catalog *build(const syncd_config *cfg, cin7_product *products, size_t n_
         shop_cat *sc = &c->shops[s];
         add_items(c, cfg, sc, src[s].vars, src[s].n_vars);
         set_locations(sc, cfg, &cfg->shops[s], src[s].loc_ids, src[s].n_ids);
-        log_info("shop %s: %zu mapped SKUs, %zu locations", cfg->shops[s].domain, sc->n_items,
-                 sc->n_locs);
     }
     sort_unique(c);
     return c;
@@ -271,6 +273,13 @@ done:
         cin7_products_free(products, n_cin7);
     shop_srcs_free(src, cfg->n_shops);
     return c;
+}
+
+void catalog_log(const catalog *c, const syncd_config *cfg)
+{
+    for (size_t s = 0; s < c->n_shops && s < cfg->n_shops; s++)
+        log_info("shop %s: %zu mapped SKUs, %zu locations", cfg->shops[s].domain,
+                 c->shops[s].n_items, c->shops[s].n_locs);
 }
 
 const char *catalog_sources(const catalog *c)
@@ -412,7 +421,7 @@ void catalog_free(catalog *c)
 const char *catalog_cin7_sku(const catalog *c, const char *shopify_sku)
 {
     pair key = {(char *)shopify_sku, NULL};
-    const pair *p = bsearch(&key, c->map, c->n_map, sizeof *c->map, cmp_pair);
+    const pair *p = c->n_map ? bsearch(&key, c->map, c->n_map, sizeof *c->map, cmp_pair) : NULL;
     return p ? p->value : NULL;
 }
 
@@ -423,6 +432,8 @@ static int cmp_product_sku(const void *key, const void *p)
 
 const cin7_product *catalog_product(const catalog *c, const char *cin7_sku)
 {
+    if (!c->n_products)
+        return NULL;
     return bsearch(cin7_sku, c->products, c->n_products, sizeof *c->products, cmp_product_sku);
 }
 

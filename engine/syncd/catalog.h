@@ -36,6 +36,8 @@ catalog *catalog_load(const syncd_config *cfg, cin7 *c7, shopify **shops, outcom
  * the locations shown come from cfg, as at a live load. */
 catalog *catalog_from_sources(const syncd_config *cfg, const char *text, char *why,
                               size_t whylen);
+/* Logs each shop's mapped SKUs and locations (info). */
+void catalog_log(const catalog *c, const syncd_config *cfg);
 /* What c was built from, as JSON text. Borrowed until catalog_free. */
 const char *catalog_sources(const catalog *c);
 void catalog_free(catalog *c);
