@@ -359,9 +359,11 @@ static int answer_backorders(const outcome *o)
  * made. A failure to queue loses nothing: the notification still comes. */
 static void queue_move(syncd *sd, const char *sale_id)
 {
-    char body[128], dedup[128];
-    snprintf(body, sizeof body, "{\"SaleID\":\"%s\"}", sale_id);
-    snprintf(dedup, sizeof dedup, "backordered-on-push:%s", sale_id);
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "SaleID", sale_id);
+    char *body = json_print(doc);
+    cJSON_Delete(doc);
+    char *dedup = xasprintf("backordered-on-push:%s", sale_id);
     store_event_in in = {
         .source = "internal",
         .topic = "Sale/Backordered",
@@ -380,6 +382,8 @@ static void queue_move(syncd *sd, const char *sale_id)
     } else if (rc < 0) {
         metrics_inc(sd->m, "syncd_store_errors_total", 1);
     }
+    free(body);
+    free(dedup);
 }
 
 static int lines_write(void *ud, char **remote, outcome *o, handled *h)
