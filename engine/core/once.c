@@ -7,7 +7,10 @@ once_step once_begin(int fresh, once_state state)
         return ONCE_WRITE;
     switch (state) {
     case ONCE_DONE: return ONCE_ALREADY;
-    case ONCE_FAILED: return ONCE_WRITE;
+    /* A refusal vouches for its own try only: the resend is open until
+     * its answer, or a sender killed on the way would leave "failed"
+     * behind a write that landed, and the next try would send it again. */
+    case ONCE_FAILED: return ONCE_REOPEN;
     case ONCE_INTENT:
     case ONCE_UNKNOWN: break;
     }

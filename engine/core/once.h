@@ -35,6 +35,7 @@ typedef enum {
 
 typedef enum {
     ONCE_WRITE,     /* send it */
+    ONCE_REOPEN,    /* put the ledger back at intent, then send it */
     ONCE_LOOK_UP,   /* look for it first; send only when absent */
     ONCE_ALREADY,   /* it landed before: nothing to send */
 } once_step;

@@ -10,6 +10,11 @@
 #include "handled.h"
 #include "syncd.h"
 
+/* Queue priorities of events (higher leases first): moves of backordered
+ * sales first (intake.c says why), then orders and stock notifications,
+ * then shipments. */
+enum { EVENT_PRIO_SHIPMENT = 1, EVENT_PRIO_NORMAL = 2, EVENT_PRIO_MOVE = 3 };
+
 /* orders/paid: map, reserve, route, create the Cin7 sale(s). */
 handled orders_paid(syncd *sd, const store_event *ev);
 /* orders/cancelled: void the sale(s), release the reservation. */

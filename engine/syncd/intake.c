@@ -20,8 +20,8 @@ static const struct {
     const char *topic;
     int priority;
 } shopify_topics[] = {
-    {"orders/paid", 2},
-    {"orders/cancelled", 2},
+    {"orders/paid", EVENT_PRIO_NORMAL},
+    {"orders/cancelled", EVENT_PRIO_NORMAL},
 };
 
 #define STOCK_TYPE "Stock/AvailableStockLevelChanged"
@@ -36,9 +36,9 @@ static const struct {
     const char *type;
     int priority;
 } cin7_types[] = {
-    {STOCK_TYPE, 2},
-    {"Sale/ShipmentAuthorised", 1},
-    {"Sale/Backordered", 3},
+    {STOCK_TYPE, EVENT_PRIO_NORMAL},
+    {"Sale/ShipmentAuthorised", EVENT_PRIO_SHIPMENT},
+    {"Sale/Backordered", EVENT_PRIO_MOVE},
 };
 
 static void count(syncd *sd, const char *source, const char *result)

@@ -443,20 +443,17 @@ static handled settle_intent(syncd *sd, size_t shop)
     return h;
 }
 
-/* Records the write about to be sent (levelintent.h). Returns 0, or -1
- * when the store did not take it (then nothing is sent). */
-static int intent_record(syncd *sd, size_t shop, const char *idem, const shop_pass *p,
-                         const shop_writes *wr)
+/* Records the write about to be sent (levelintent.h): sets and the SKU
+ * of each. Returns 0, or -1 when the store did not take it (then nothing
+ * is sent). */
+static int intent_record(syncd *sd, size_t shop, const char *idem, const shop_writes *wr,
+                         const char *const *skus)
 {
-    const char **skus = xcalloc(wr->n_sets + 1, sizeof *skus);
-    for (size_t i = 0; i < wr->n_sets; i++)
-        skus[i] = p->wants[wr->set_want[i]].sku;
     char *text = levelintent_json(idem, wr->sets, skus, wr->n_sets);
     char key[300];
     intent_key(sd, shop, key, sizeof key);
     int rc = store_kv_set(sd->st, key, text);
     free(text);
-    free(skus);
     return rc;
 }
 
@@ -467,37 +464,38 @@ static handled send_writes(syncd *sd, size_t shop, const shop_pass *p, const sho
                            int audit, int *stale)
 {
     const char *domain = sd->cfg.shops[shop].domain;
-    outcome o;
     char idem[160];
     static _Atomic unsigned long long seq;
     snprintf(idem, sizeof idem, "syncd-%s-%lld-%llu", domain, (long long)p->read_done, ++seq);
-    if (intent_record(sd, shop, idem, p, wr) != 0) {
+    /* The SKU of each set: the record's and the baselines' keys. */
+    const char **skus = xcalloc(wr->n_sets + 1, sizeof *skus);
+    for (size_t i = 0; i < wr->n_sets; i++)
+        skus[i] = p->wants[wr->set_want[i]].sku;
+    handled h = handled_done();
+    if (intent_record(sd, shop, idem, wr, skus) != 0) {
         metrics_inc(sd->m, "syncd_store_errors_total", 1);
+        free(skus);
         return handled_retry(1000, "store: cannot record the level write of %s", domain);
     }
+    outcome o;
     shopify_set_levels(sd->shops[shop], wr->sets, wr->n_sets, idem, PRIO_URGENT, stale, &o);
-    handled h = handled_done();
     if (o.action != POLICY_DONE && o.action != POLICY_PERMANENT) {
         h = fail(&o, NULL); /* the record stays: the next pass settles it */
-        outbound_done(&o);
-        return h;
-    }
-    if (o.action == POLICY_PERMANENT) {
-        h = fail(&o, NULL);
-    } else if (!*stale) {
-        const char **skus = xcalloc(wr->n_sets + 1, sizeof *skus);
-        for (size_t i = 0; i < wr->n_sets; i++)
-            skus[i] = p->wants[wr->set_want[i]].sku;
-        sets_applied(sd, shop, wr->sets, skus, wr->n_sets, clock_now_ms(&sd->clk));
-        free(skus);
-        metrics_inc(sd->m, "syncd_inventory_writes_total", (int64_t)wr->n_sets);
-        if (audit)
-            count_drift(sd, domain, p, wr->sets, wr->set_want, wr->n_sets);
     } else {
-        metrics_inc(sd->m, "syncd_inventory_stale_total", 1);
+        if (o.action == POLICY_PERMANENT) {
+            h = fail(&o, NULL);
+        } else if (!*stale) {
+            sets_applied(sd, shop, wr->sets, skus, wr->n_sets, clock_now_ms(&sd->clk));
+            metrics_inc(sd->m, "syncd_inventory_writes_total", (int64_t)wr->n_sets);
+            if (audit)
+                count_drift(sd, domain, p, wr->sets, wr->set_want, wr->n_sets);
+        } else {
+            metrics_inc(sd->m, "syncd_inventory_stale_total", 1);
+        }
+        intent_clear(sd, shop);
     }
-    intent_clear(sd, shop);
     outbound_done(&o);
+    free(skus);
     return h;
 }
 

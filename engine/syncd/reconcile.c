@@ -200,7 +200,7 @@ static int queue_missed_order(syncd *sd, const char *domain, const char *id, con
 {
     char *dedup = xasprintf("rc:%s:%s", domain, id);
     int64_t ev = 0;
-    int rc = queue_event(sd, "orders/paid", domain, order, 2, dedup, &ev);
+    int rc = queue_event(sd, "orders/paid", domain, order, EVENT_PRIO_NORMAL, dedup, &ev);
     free(dedup);
     if (rc < 0)
         return -1;
@@ -501,7 +501,8 @@ static void fetch_shipments(syncd *sd, int64_t began, tally *t)
         }
         char *dedup = xasprintf("ship:%s", id);
         int64_t ev = 0;
-        int rc = queue_event(sd, "Sale/ShipmentAuthorised", shop, row, 1, dedup, &ev);
+        int rc = queue_event(sd, "Sale/ShipmentAuthorised", shop, row, EVENT_PRIO_SHIPMENT, dedup,
+                             &ev);
         free(dedup);
         if (rc < 0)
             ok = 0;

@@ -106,12 +106,8 @@ static handled run_claimed(store *st, const sclock *clk, const xwrite_op *op, xw
         }
         free(found);
     }
-    if (!fresh && state == WRITE_FAILED &&
+    if (step == ONCE_REOPEN &&
         store_write_outcome(st, op->key, WRITE_INTENT, NULL, clock_now_ms(clk)) != 0)
-        /* A refusal vouches for its own try only: sent again, this try is
-         * open until its answer, or a sender killed on the way would leave
-         * "failed" behind a write that landed, and the next try would send
-         * it a second time. */
         return handled_retry(1000, "store: cannot reopen the intent of %.250s", op->key);
     outcome o;
     memset(&o, 0, sizeof o);

@@ -306,7 +306,8 @@ TEST(once, the_ledger_decides_the_next_step)
 {
     EXPECT_EQ_INT(once_begin(1, ONCE_INTENT), ONCE_WRITE);
     EXPECT_EQ_INT(once_begin(0, ONCE_DONE), ONCE_ALREADY);
-    EXPECT_EQ_INT(once_begin(0, ONCE_FAILED), ONCE_WRITE);
+    /* Refused: sent again, the ledger open again while it is on its way. */
+    EXPECT_EQ_INT(once_begin(0, ONCE_FAILED), ONCE_REOPEN);
     /* A crash after the record, or a lost answer: it may have landed. */
     EXPECT_EQ_INT(once_begin(0, ONCE_INTENT), ONCE_LOOK_UP);
     EXPECT_EQ_INT(once_begin(0, ONCE_UNKNOWN), ONCE_LOOK_UP);
