@@ -283,6 +283,57 @@ typedef struct {
     int prio;               /* at Cin7's gate */
 } sale_write;
 
+/* Whether a sale order backorders any of its lines: Cin7 gives each line's
+ * BackorderQuantity both in its answer to POST sale/order and in GET
+ * sale/order (the reference's examples of both). */
+static int lines_backordered(const cJSON *order)
+{
+    const cJSON *l;
+    int any = 0;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(order, "Lines"))
+    {
+        const cJSON *bq = cJSON_GetObjectItemCaseSensitive(l, "BackorderQuantity");
+        any |= cJSON_IsNumber(bq) && bq->valuedouble > 0;
+    }
+    return any;
+}
+
+/* A sale Cin7 backordered as it took its lines is queued for a move now
+ * (move.h), not when Cin7's Sale/Backordered notification comes, a
+ * minute or more later: meanwhile another channel may take the units the
+ * other location has. The notification, when it comes, finds the move
+ * made. A failure to queue loses nothing: the notification still comes.
+ * Whether the lines were seen in Cin7's answer or, that answer lost, read
+ * back. */
+static void queue_move(syncd *sd, const char *sale_id)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "SaleID", sale_id);
+    char *body = json_print(doc);
+    cJSON_Delete(doc);
+    char *dedup = xasprintf("backordered-on-push:%s", sale_id);
+    store_event_in in = {
+        .source = "internal",
+        .topic = "Sale/Backordered",
+        .body = body,
+        .body_len = strlen(body),
+        .priority = EVENT_PRIO_MOVE,
+        .now = clock_now_ms(&sd->clk),
+        .dedup = {dedup, NULL, NULL, NULL},
+    };
+    int64_t id = 0;
+    int rc = store_enqueue(sd->st, &in, &id);
+    if (rc == STORE_NEW) {
+        log_info("sale %s: Cin7 backordered lines as it took them; a move is queued", sale_id);
+        metrics_inc(sd->m, "syncd_backorders_seen_on_push_total", 1);
+        syncd_wake_workers(sd);
+    } else if (rc < 0) {
+        metrics_inc(sd->m, "syncd_store_errors_total", 1);
+    }
+    free(body);
+    free(dedup);
+}
+
 /* A sale header an earlier try may have made: by its ExternalID. */
 static int sale_look_up(void *ud, char **remote, handled *h)
 {
@@ -331,59 +382,10 @@ static int lines_look_up(void *ud, char **remote, handled *h)
         return -1;
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "Status");
     w->authorised = lines_authorised(cJSON_IsString(st) ? st->valuestring : NULL);
+    if (w->authorised && w->sd->cfg.move_backorders && lines_backordered(doc))
+        queue_move(w->sd, w->sale_id);
     cJSON_Delete(doc);
     return w->authorised;
-}
-
-/* Whether Cin7's answer to the lines of a sale backorders any of them:
- * it answers POST sale/order with each line's BackorderQuantity (the
- * reference's example answer). */
-static int answer_backorders(const outcome *o)
-{
-    cJSON *v = o->resp.body ? cJSON_ParseWithLength(o->resp.body, o->resp.body_len) : NULL;
-    const cJSON *l;
-    int any = 0;
-    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(v, "Lines"))
-    {
-        const cJSON *bq = cJSON_GetObjectItemCaseSensitive(l, "BackorderQuantity");
-        any |= cJSON_IsNumber(bq) && bq->valuedouble > 0;
-    }
-    cJSON_Delete(v);
-    return any;
-}
-
-/* A sale Cin7 backordered as it took its lines is queued for a move now
- * (move.h), not when Cin7's Sale/Backordered notification comes, a
- * minute or more later: meanwhile another channel may take the units the
- * other location has. The notification, when it comes, finds the move
- * made. A failure to queue loses nothing: the notification still comes. */
-static void queue_move(syncd *sd, const char *sale_id)
-{
-    cJSON *doc = cJSON_CreateObject();
-    cJSON_AddStringToObject(doc, "SaleID", sale_id);
-    char *body = json_print(doc);
-    cJSON_Delete(doc);
-    char *dedup = xasprintf("backordered-on-push:%s", sale_id);
-    store_event_in in = {
-        .source = "internal",
-        .topic = "Sale/Backordered",
-        .body = body,
-        .body_len = strlen(body),
-        .priority = 3,
-        .now = clock_now_ms(&sd->clk),
-        .dedup = {dedup, NULL, NULL, NULL},
-    };
-    int64_t id = 0;
-    int rc = store_enqueue(sd->st, &in, &id);
-    if (rc == STORE_NEW) {
-        log_info("sale %s: Cin7 backordered lines as it took them; a move is queued", sale_id);
-        metrics_inc(sd->m, "syncd_backorders_seen_on_push_total", 1);
-        syncd_wake_workers(sd);
-    } else if (rc < 0) {
-        metrics_inc(sd->m, "syncd_store_errors_total", 1);
-    }
-    free(body);
-    free(dedup);
 }
 
 static int lines_write(void *ud, char **remote, outcome *o, handled *h)
@@ -396,8 +398,12 @@ static int lines_write(void *ud, char **remote, outcome *o, handled *h)
     cin7_post_order(w->sd->c7, "sale/order", w->body, w->prio, o);
     if (o->action != POLICY_DONE)
         return -1;
-    if (w->sd->cfg.move_backorders && answer_backorders(o))
-        queue_move(w->sd, w->sale_id);
+    if (w->sd->cfg.move_backorders) {
+        cJSON *v = o->resp.body ? cJSON_ParseWithLength(o->resp.body, o->resp.body_len) : NULL;
+        if (lines_backordered(v))
+            queue_move(w->sd, w->sale_id);
+        cJSON_Delete(v);
+    }
     return 1;
 }
 
