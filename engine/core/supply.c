@@ -67,7 +67,7 @@ supply_decision supply_decide(const supply_sku *in)
         d.reason = "no lead time in the supplier's record";
         return d;
     }
-    d.verdict = SUPPLY_ORDER;
+    d.verdict = in->in_flight > 0 && in->may_wait ? SUPPLY_WAIT : SUPPLY_ORDER;
     return d;
 }
 

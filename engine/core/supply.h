@@ -10,7 +10,10 @@
  * serves every location) whose figures are known; the oldest of those
  * figures says which paid orders they cannot show yet, and those orders'
  * units come off. A SKU with no figures yet waits for the next sweep,
- * after a stock read.
+ * after a stock read. An order whose sale was sent before the figures were
+ * read and answered after may be in them or not: a SKU that would be
+ * reordered with such units counted waits for a later read when it may
+ * (the quantity would be too large by them), and counts them otherwise.
  *
  * A SKU that Cin7 names no supplier for cannot be reordered, which matters
  * only when it sells. One below its cover cannot be reordered either when
@@ -74,6 +77,8 @@ typedef enum {
     SUPPLY_ORDER,         /* a line of reorder.quantity on the supplier's draft */
     SUPPLY_NO_SUPPLIER,   /* cannot reorder: it sells, and Cin7 names no supplier */
     SUPPLY_NO_LEAD_TIME,  /* cannot reorder: it needs stock, and the supplier gives no lead time */
+    SUPPLY_WAIT,          /* would order, but on figures that may show some pending units
+                           * already: decide again on a later read */
 } supply_verdict;
 
 /* What is known of one SKU. */
@@ -83,6 +88,10 @@ typedef struct {
     int64_t window_ms;       /* the velocity window */
     supply_pos pos;
     int64_t pending;         /* units of orders the figures cannot show; < 0 unknown */
+    int64_t in_flight;       /* of those, units whose sale was on its way to Cin7 when the
+                              * figures were read: they may show them already */
+    int may_wait;            /* whether in_flight may put the decision off (SUPPLY_WAIT);
+                              * when not, they count as pending (an earlier, larger order) */
     double cover_days;       /* below this, order */
     double target_days;      /* order up to this */
     int64_t moq, pack;       /* the supplier's minimum and pack multiple (reorder.h) */

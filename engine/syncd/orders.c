@@ -587,6 +587,10 @@ static handled push_plan(syncd *sd, const store_event *ev, const order_event *x,
                          const cJSON *plan)
 {
     const char *domain = x->domain, *id = x->doc.id_text;
+    /* From now until mark_pushed a stock read may show the sale or not
+     * (replenishment waits for a later one rather than count it twice). */
+    if (store_reservation_sent(sd->st, domain, id, clock_now_ms(&sd->clk)) != 0)
+        return handled_retry(1000, "store: cannot record that order %s is being sent", id);
     int split = cJSON_GetArraySize(plan) > 1;
     if (split)
         metrics_inc(sd->m, "syncd_orders_split_total", 1);

@@ -33,6 +33,10 @@
 
 #define BATCH 256
 #define CHECK_RETRY_MS (30000LL)
+/* A SKU whose figures may show a sale in flight is checked again
+ * SETTLE_RETRY_MS later, on a later read, for SETTLE_MAX_MS at most. */
+#define SETTLE_RETRY_MS (1000LL)
+#define SETTLE_MAX_MS (60000LL)
 
 /* What Cin7's product records say about one SKU's supplier. */
 struct replenisher {
@@ -43,6 +47,8 @@ struct replenisher {
     pthread_cond_t cv;
     coalescer *marks;
     coalescer *later; /* SKUs whose check failed (Cin7 unreachable): again in a while */
+    coalescer *settle; /* SKUs put off by a sale in flight (SUPPLY_WAIT) */
+    strmap *waiting;   /* SKU -> since when it has been put off (-1: not) */
     replen_supply *supply;
     size_t n_supply;
     strmap *supply_index;
@@ -672,12 +678,14 @@ static supply_pos stock_position(syncd *sd, const char *sku, const replen_supply
  * oldest figure (the ledger does not know locations, so a supplier serving
  * only some warehouses sees every pending unit: it reorders early, not
  * late). */
-static supply_sku read_sku(syncd *sd, const char *sku, const replen_supply *sp, int64_t now)
+static supply_sku read_sku(syncd *sd, const char *sku, const replen_supply *sp, int64_t now,
+                           int may_wait)
 {
     const syncd_config *cfg = &sd->cfg;
     supply_sku in = {.has_supplier = sp && sp->supplier_id, .window_ms = cfg->replen_window_ms,
                      .pending = -1, .cover_days = cfg->replen_cover_days,
-                     .target_days = cfg->replen_target_days, .lead_days = -1};
+                     .target_days = cfg->replen_target_days, .lead_days = -1,
+                     .may_wait = may_wait};
     in.sold = store_history_units(sd->st, sku, now - cfg->replen_window_ms, now + 1);
     if (!in.has_supplier || in.sold < 0)
         return in;
@@ -685,8 +693,12 @@ static supply_sku read_sku(syncd *sd, const char *sku, const replen_supply *sp, 
     in.pack = pack_of(cfg, sp->supplier);
     in.lead_days = sp->lead_days;
     in.pos = stock_position(sd, sku, sp);
-    if (in.pos.known)
+    if (in.pos.known) {
         in.pending = store_pending_units(sd->st, sku, in.pos.as_of);
+        in.in_flight = store_in_flight_units(sd->st, sku, in.pos.as_of);
+        if (in.in_flight < 0)
+            in.pending = -1; /* the store could not tell: decide later */
+    }
     return in;
 }
 
@@ -700,10 +712,25 @@ static size_t wanted_lines(replenisher *r, char *const *skus, size_t n, int64_t 
     size_t n_want = 0;
     for (size_t i = 0; i < n; i++) {
         const replen_supply *sp = supply_of(r, skus[i]);
-        supply_sku in = read_sku(sd, skus[i], sp, now);
+        pthread_mutex_lock(&r->lock);
+        long since = strmap_get(r->waiting, skus[i]);
+        pthread_mutex_unlock(&r->lock);
+        supply_sku in = read_sku(sd, skus[i], sp, now, since < 0 || now - since < SETTLE_MAX_MS);
         supply_decision d = supply_decide(&in);
         if (d.reason)
             cannot_reorder(sd, skus[i], d.reason);
+        pthread_mutex_lock(&r->lock);
+        if (d.verdict == SUPPLY_WAIT) {
+            if (since < 0)
+                strmap_put(r->waiting, skus[i], (long)now);
+            coalesce_mark(r->settle, skus[i], now);
+        } else if (since >= 0) {
+            strmap_put(r->waiting, skus[i], -1);
+        }
+        pthread_mutex_unlock(&r->lock);
+        if (d.verdict == SUPPLY_WAIT)
+            log_debug("replenishment: %s waits for a read after %lld units in flight",
+                      skus[i], (long long)in.in_flight);
         if (d.verdict != SUPPLY_ORDER)
             continue;
         log_info("replenishment: %s has %.2f days of cover (position %lld, %.2f a day): %lld from %s",
@@ -799,14 +826,17 @@ static void *replen_main(void *arg)
         }
         size_t n = coalesce_take(r->marks, now, batch, BATCH);
         if (!n)
+            n = coalesce_take(r->settle, now, batch, BATCH);
+        if (!n)
             n = coalesce_take(r->later, now, batch, BATCH);
         if (!n) {
             int64_t wait = next_sweep - now;
-            int64_t due = coalesce_next_due(r->marks), due2 = coalesce_next_due(r->later);
-            if (due >= 0 && due - now < wait)
-                wait = due - now;
-            if (due2 >= 0 && due2 - now < wait)
-                wait = due2 - now;
+            coalescer *queues[] = {r->marks, r->settle, r->later};
+            for (size_t q = 0; q < sizeof queues / sizeof queues[0]; q++) {
+                int64_t due = coalesce_next_due(queues[q]);
+                if (due >= 0 && due - now < wait)
+                    wait = due - now;
+            }
             struct timespec ts;
             clock_deadline(&sd->clk, wait > 0 ? wait : 1, &ts);
             pthread_cond_timedwait(&r->cv, &r->lock, &ts);
@@ -831,6 +861,8 @@ replenisher *replen_start(syncd *sd)
     clock_cond_init(&r->cv);
     r->marks = coalesce_new(sd->cfg.coalesce_ms);
     r->later = coalesce_new(CHECK_RETRY_MS);
+    r->settle = coalesce_new(SETTLE_RETRY_MS);
+    r->waiting = strmap_new(0);
     if (sd->cfg.replen_enabled) {
         if (pthread_create(&r->thread, NULL, replen_main, r) != 0) {
             fprintf(stderr, "fatal: cannot start the replenishment thread\n");
@@ -854,6 +886,8 @@ void replen_stop(replenisher *r)
     supply_free(r);
     coalesce_free(r->marks);
     coalesce_free(r->later);
+    coalesce_free(r->settle);
+    strmap_free(r->waiting);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->cv);
     free(r);

@@ -100,6 +100,10 @@ static const char *const migrations[] = {
     " qty INTEGER NOT NULL, placed_at INTEGER NOT NULL, cancelled INTEGER NOT NULL DEFAULT 0,"
     " PRIMARY KEY(shop, order_id, sku)) WITHOUT ROWID;"
     "CREATE INDEX history_sku ON history(sku, placed_at, qty);",
+
+    /* 5: when an order's sale was first sent to Cin7, so a read that
+     * started while it was on its way can be told apart. */
+    "ALTER TABLE reservations ADD COLUMN sent_at INTEGER;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
@@ -133,6 +137,7 @@ typedef enum {
     S_IDEM_GET,
     S_IDEM_SET,
     S_RESERVE,
+    S_RES_SENT,
     S_RES_PUSHED,
     S_RES_RELEASED,
     S_LEDGER_PRUNE,
@@ -147,6 +152,7 @@ typedef enum {
     S_COUNTS,
     S_DLQ_LIST,
     S_PENDING,
+    S_IN_FLIGHT,
     S_UNITS_KNOWN,
     S_HISTORY_ADD,
     S_HISTORY_CANCEL,
@@ -195,7 +201,10 @@ static const char *const stmt_sql[N_STMTS] = {
                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [S_RESERVE] = "INSERT INTO reservations(shop, order_id, sku, qty, placed_at)"
                   " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-    /* The earliest moment wins when a push or release is reported twice. */
+    /* The earliest moment wins when a send, push or release is reported
+     * twice. */
+    [S_RES_SENT] = "UPDATE reservations SET sent_at = min(coalesce(sent_at, ?3), ?3)"
+                   " WHERE shop = ?1 AND order_id = ?2",
     [S_RES_PUSHED] = "UPDATE reservations SET pushed_at = min(coalesce(pushed_at, ?3), ?3),"
                      " closed_at = min(coalesce(closed_at, ?3), ?3)"
                      " WHERE shop = ?1 AND order_id = ?2",
@@ -223,6 +232,10 @@ static const char *const stmt_sql[N_STMTS] = {
                    " FROM dlq ORDER BY dead_at DESC, id DESC LIMIT ?1",
     [S_PENDING] = "SELECT (SELECT total(qty) FROM reservations WHERE sku = ?1 AND closed_at IS NULL)"
                   " + (SELECT total(qty) FROM reservations WHERE sku = ?1 AND closed_at >= ?2)",
+    [S_IN_FLIGHT] = "SELECT (SELECT total(qty) FROM reservations"
+                    "         WHERE sku = ?1 AND closed_at IS NULL AND sent_at <= ?2)"
+                    " + (SELECT total(qty) FROM reservations"
+                    "     WHERE sku = ?1 AND closed_at >= ?2 AND sent_at <= ?2)",
     [S_HISTORY_ADD] = "INSERT INTO history(shop, order_id, sku, qty, placed_at)"
                       " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
     [S_HISTORY_CANCEL] = "UPDATE history SET cancelled = 1 WHERE shop = ?1 AND order_id = ?2",
@@ -254,6 +267,7 @@ typedef enum {
     OP_RESERVE,
     OP_HISTORY,
     OP_HISTORY_CANCEL,
+    OP_RES_SENT,
     OP_RES_PUSHED,
     OP_RES_RELEASED,
     OP_LEDGER_PRUNE,
@@ -671,9 +685,13 @@ static int apply(store *s, wreq *r)
                          INT(r->in.res.qty), INT(r->in.res.t)));
     case OP_HISTORY_CANCEL:
         return wrun(s, S_HISTORY_CANCEL, ARGS(TEXT(r->in.res.shop), TEXT(r->in.res.order_id)));
+    case OP_RES_SENT:
     case OP_RES_PUSHED:
     case OP_RES_RELEASED:
-        return wrun(s, r->op == OP_RES_PUSHED ? S_RES_PUSHED : S_RES_RELEASED,
+        return wrun(s,
+                    r->op == OP_RES_SENT     ? S_RES_SENT
+                    : r->op == OP_RES_PUSHED ? S_RES_PUSHED
+                                             : S_RES_RELEASED,
                     ARGS(TEXT(r->in.res.shop), TEXT(r->in.res.order_id), INT(r->in.res.t)));
     case OP_LEDGER_PRUNE: return op_prune(s, r, S_LEDGER_PRUNE);
     case OP_DEDUP_PRUNE: return op_prune(s, r, S_DEDUP_PRUNE);
@@ -1158,6 +1176,14 @@ int store_reserve(store *s, const char *shop, const char *order_id, const char *
     return submit(s, &r);
 }
 
+int store_reservation_sent(store *s, const char *shop, const char *order_id, int64_t sent_at)
+{
+    if (!shop || !order_id)
+        return -1;
+    wreq r = {.op = OP_RES_SENT, .in.res = {shop, order_id, NULL, 0, sent_at}};
+    return submit(s, &r);
+}
+
 int store_reservation_pushed(store *s, const char *shop, const char *order_id, int64_t pushed_at)
 {
     if (!shop || !order_id)
@@ -1408,6 +1434,11 @@ cJSON *store_audit_of(store *s, int64_t event_id)
 int64_t store_pending_units(store *s, const char *sku, int64_t read_started)
 {
     return sku ? read_num(s, S_PENDING, ARGS(TEXT(sku), INT(read_started))) : -1;
+}
+
+int64_t store_in_flight_units(store *s, const char *sku, int64_t read_started)
+{
+    return sku ? read_num(s, S_IN_FLIGHT, ARGS(TEXT(sku), INT(read_started))) : -1;
 }
 
 int64_t store_units_known(store *s, const char *shop, const char *sku)

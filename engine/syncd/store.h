@@ -34,7 +34,7 @@
 typedef struct store store;
 
 /* The schema version this build migrates every database to. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 typedef struct {
     int64_t group_commit_max; /* writes per transaction at most; 0 means 512 */
@@ -161,6 +161,9 @@ STORE_MUST int64_t store_history_units(store *s, const char *sku, int64_t from, 
  * (shop, order_id, sku). */
 STORE_MUST int store_reserve(store *s, const char *shop, const char *order_id, const char *sku, int64_t qty,
                   int64_t placed_at);
+/* The order's Cin7 sale is on its way (sent_at, the first try's moment):
+ * a read started from then until it is pushed may show it or not. */
+STORE_MUST int store_reservation_sent(store *s, const char *shop, const char *order_id, int64_t sent_at);
 /* The order's Cin7 sale now exists (pushed_at) or the order was cancelled
  * (released_at): its units stop counting once a Cin7 read started after
  * that moment has been used. */
@@ -169,10 +172,13 @@ STORE_MUST int store_reservation_released(store *s, const char *shop, const char
 /* 1 when the ledger holds a line of the order (pruned rows are gone),
  * 0 when not, -1 on a storage error. */
 STORE_MUST int store_reservation_exists(store *s, const char *shop, const char *order_id);
-/* The three sums below return -1 on a storage error. */
+/* The four sums below return -1 on a storage error. */
 /* Units of sku that a Cin7 snapshot read starting at read_started does not
  * reflect: reservations neither pushed nor released before read_started. */
 STORE_MUST int64_t store_pending_units(store *s, const char *sku, int64_t read_started);
+/* Of those, the units whose sale was sent at or before read_started: the
+ * read may reflect them after all. */
+STORE_MUST int64_t store_in_flight_units(store *s, const char *sku, int64_t read_started);
 /* Units of sku in every order of shop syncd has learned of, cancelled
  * (released) ones left out: the "known" total the unknown-units arithmetic
  * compares between syncs. Pruning the ledger lowers it; do not prune rows a

@@ -406,9 +406,20 @@ TEST(store, reservation_ledger)
     EXPECT_EQ_INT(store_pending_units(s, "SKU2", 1000), 7);
     EXPECT_EQ_INT(store_pending_units(s, "SKU9", 1000), 0);
 
-    /* o1 reaches Cin7 at 500: a read started before or at that moment does
-     * not show it yet, a read started later does. */
+    /* o1 is sent at 450 (a resend at 480 keeps the first moment) and
+     * reaches Cin7 at 500: a read started before or at that moment does
+     * not show it yet, a read started later does; one started from 450 to
+     * 500 may or may not (in flight). */
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU1", 460), 0);
+    EXPECT_EQ_INT(store_reservation_sent(s, "A", "o1", 450), 0);
+    EXPECT_EQ_INT(store_reservation_sent(s, "A", "o1", 480), 0);
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU1", 449), 0);
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU1", 450), 2);
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU2", 460), 7);
     EXPECT_EQ_INT(store_reservation_pushed(s, "A", "o1", 500), 0);
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU1", 460), 2);
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU1", 500), 2);
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU1", 501), 0);
     EXPECT_EQ_INT(store_pending_units(s, "SKU1", 400), 10);
     EXPECT_EQ_INT(store_pending_units(s, "SKU1", 500), 10);
     EXPECT_EQ_INT(store_pending_units(s, "SKU1", 501), 8);

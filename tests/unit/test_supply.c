@@ -75,6 +75,29 @@ TEST(supply, below_cover_orders_up_to_the_target_net_of_pending_units)
     EXPECT_EQ_INT(d.reorder.quantity, 252);
 }
 
+TEST(supply, units_in_flight_at_the_read_put_an_order_off_while_it_may_wait)
+{
+    supply_sku in = selling();
+    in.pending = 20;
+    in.in_flight = 2; /* 2 of the 20 were on their way when the figures were read */
+    in.may_wait = 1;
+    supply_decision d = supply_decide(&in);
+    EXPECT_EQ_INT(d.verdict, SUPPLY_WAIT);
+    EXPECT_EQ_INT(d.reorder.quantity, 200); /* what it would order, for the log */
+
+    in.may_wait = 0; /* waited long enough: they count as pending */
+    d = supply_decide(&in);
+    EXPECT_EQ_INT(d.verdict, SUPPLY_ORDER);
+    EXPECT_EQ_INT(d.reorder.quantity, 200);
+
+    /* Nothing to order: units in flight change nothing. */
+    in = selling();
+    in.pos.position = 200;
+    in.in_flight = 5;
+    in.may_wait = 1;
+    EXPECT_EQ_INT(supply_decide(&in).verdict, SUPPLY_NONE);
+}
+
 TEST(supply, enough_cover_or_nothing_known_decides_nothing)
 {
     supply_sku in = selling(); /* 12 days: below 14 */
