@@ -98,12 +98,12 @@ void c7w_journal(c7world *w, const char *kind, cJSON *fields)
 
 void c7w_schedule(c7world *w, c7ev_kind kind, int64_t due, long ref, int arg)
 {
-    c7ev ev = {.due_ms = due, .kind = kind, .ref = ref, .arg = arg};
-    c7sched_push(&w->sched, ev);
+    evheap_ev ev = {.due_ms = due, .kind = kind, .ref = ref, .arg = arg};
+    evheap_push(&w->sched, ev);
     pthread_cond_signal(&w->cv);
 }
 
-static void fire(c7world *w, const c7ev *ev)
+static void fire(c7world *w, const evheap_ev *ev)
 {
     switch (ev->kind) {
     case C7EV_PURCHASE_STEP:
@@ -125,7 +125,7 @@ static void *world_main(void *arg)
     c7world *w = arg;
     pthread_mutex_lock(&w->lock);
     while (!w->stopping) {
-        const c7ev *top = c7sched_peek(&w->sched);
+        const evheap_ev *top = evheap_peek(&w->sched);
         if (!top) {
             pthread_cond_wait(&w->cv, &w->lock);
             continue;
@@ -137,7 +137,7 @@ static void *world_main(void *arg)
             pthread_cond_timedwait(&w->cv, &w->lock, &ts);
             continue;
         }
-        c7ev ev = c7sched_pop(&w->sched);
+        evheap_ev ev = evheap_pop(&w->sched);
         fire(w, &ev);
     }
     pthread_mutex_unlock(&w->lock);
@@ -540,7 +540,7 @@ static void clear_world(c7world *w)
     world_indexes(w, idx);
     for (size_t i = 0; i < N_INDEXES; i++)
         strmap_clear(*idx[i]);
-    c7sched_clear(&w->sched);
+    evheap_clear(&w->sched);
     w->flush_pending = 0;
 }
 
@@ -582,7 +582,7 @@ void c7world_free(c7world *w)
     world_indexes(w, idx);
     for (size_t i = 0; i < N_INDEXES; i++)
         strmap_free(*idx[i]);
-    c7sched_free(&w->sched);
+    evheap_free(&w->sched);
     c7config_free(w->cfg);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->cv);

@@ -20,7 +20,7 @@
 #include "mem.h"
 #include "rng.h"
 #include "sbuf.h"
-#include "sched.h"
+#include "evheap.h"
 #include "strmap.h"
 
 #include <pthread.h>
@@ -29,6 +29,14 @@
 
 /* One lot: units of a product at a location in one bin and of one batch.
  * Lots are only ever added, so an index into a cell's lots stays valid. */
+
+/* What a timetable event (evheap.h) of the warehouse does. */
+typedef enum {
+    C7EV_PURCHASE_STEP, /* ref: purchase index; arg: what happens (purchases.c) */
+    C7EV_SALE_STEP,     /* ref: sale index; arg: what happens (sales.c) */
+    C7EV_FLUSH_STOCK,   /* buffered stock changes leave as webhooks */
+} c7ev_kind;
+
 typedef struct {
     char *bin, *batch;  /* NULL: none */
     int64_t expiry_ms;  /* epoch ms of the batch's expiry, or -1 */
@@ -238,7 +246,7 @@ struct c7world {
     c7chsale *chs;
     size_t n_chs, cap_chs;
 
-    c7sched sched;
+    evheap sched;
     int flush_pending; /* a C7EV_FLUSH_STOCK is in the timetable */
     deliverer *dl;
 };
