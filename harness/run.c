@@ -12,6 +12,7 @@
 #include "port.h"
 #include "proc.h"
 #include "report.h"
+#include "results.h"
 #include "sbuf.h"
 #include "scenario.h"
 #include "setup.h"
@@ -26,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VERSION "0.1.0"
 #define POLL_REAL_MS 100
 #define EXISTED_EVERY_MS 5000 /* how often the progress line re-reads what existed */
 #define HEALTH_TIMEOUT_MS 60000
@@ -47,38 +47,6 @@ static void nap_real_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-static int write_file(const char *path, const char *text, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    int ok = fwrite(text, 1, len, f) == len;
-    ok &= fclose(f) == 0;
-    return ok ? 0 : -1;
-}
-
-static int write_json(const char *path, const cJSON *v)
-{
-    char *text = cJSON_Print(v);
-    int rc = write_file(path, text, strlen(text));
-    free(text);
-    return rc;
-}
-
-static int mkdirs(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 /* GET url; returns the status (0 on a transport error) and, when body is
@@ -171,78 +139,6 @@ static int64_t mock_pending(const char *base)
     int64_t n = st == 200 && cJSON_IsNumber(p) ? (int64_t)p->valuedouble : -1;
     cJSON_Delete(v);
     return n;
-}
-
-/* ---- the verdict ------------------------------------------------------------------ */
-
-/* "held back 7 units: a.myshopify.com 4, b.myshopify.com 3": what Cin7
- * could sell that the shops do not offer at the end, so a large safety
- * buffer cannot pass for a fast engine unseen. */
-static void print_held_back(const cJSON *metrics, const cJSON *per_shop)
-{
-    printf("held back %g units:",
-           cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(metrics, "held_back_units")));
-    const cJSON *shop;
-    int first = 1;
-    cJSON_ArrayForEach(shop, per_shop)
-    {
-        printf("%s %s %g", first ? "" : ",",
-               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(shop, "shop")),
-               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(shop, "held_back_units")));
-        first = 0;
-    }
-    putchar('\n');
-}
-
-/* ---- gates ---------------------------------------------------------------------- */
-
-int run_parse_gate(const char *spec, char *metric, size_t n, double *limit, int *is_min,
-                   char *err, size_t errlen)
-{
-    const char *op = strpbrk(spec, "<>=");
-    if (!op || op == spec) {
-        snprintf(err, errlen, "--gate %s: expected metric<=value or metric>=value", spec);
-        return -1;
-    }
-    size_t len = (size_t)(op - spec);
-    const char *v = op;
-    *is_min = 0;
-    if (strncmp(op, "<=", 2) == 0)
-        v = op + 2;
-    else if (strncmp(op, ">=", 2) == 0) {
-        *is_min = 1;
-        v = op + 2;
-    } else if (*op == '=') {
-        v = op + 1;
-    } else {
-        snprintf(err, errlen, "--gate %s: use <= or >= (strict < and > are not gates)", spec);
-        return -1;
-    }
-    char *end;
-    errno = 0;
-    *limit = strtod(v, &end);
-    if (!*v || *end || errno || !isfinite(*limit)) {
-        snprintf(err, errlen, "--gate %s: \"%s\" is not a number", spec, v);
-        return -1;
-    }
-    snprintf(metric, n, "%.*s", (int)len, spec);
-    return 0;
-}
-
-static int metric_known(const char *name)
-{
-    for (const char *const *m = measure_metric_names(); *m; m++)
-        if (strcmp(*m, name) == 0)
-            return 1;
-    return 0;
-}
-
-static void list_metrics(FILE *out)
-{
-    fprintf(out, "known metrics:");
-    for (const char *const *m = measure_metric_names(); *m; m++)
-        fprintf(out, " %s", *m);
-    fputc('\n', out);
 }
 
 /* ---- the run's processes ----------------------------------------------------------- */
@@ -537,84 +433,34 @@ int run_scenario(const run_opts *o)
 {
     run_ctx r = {0};
     r.o = o;
-    json_err e;
-    size_t n_over = o->n_sets;
-    const char **over = xcalloc(n_over + 2, sizeof *over);
-    for (size_t i = 0; i < o->n_sets; i++)
-        over[i] = o->sets[i];
-    char seed_set[64];
-    if (o->seed >= 0) {
-        snprintf(seed_set, sizeof seed_set, "seed=%lld", (long long)o->seed);
-        over[n_over++] = seed_set;
-    }
-    int rc = scenario_load(o->scenario_path, over, n_over, &r.sc, &e);
-    free(over);
-    if (rc != 0) {
-        fprintf(stderr, "surge: %s\n", e.msg);
-        return RUN_BAD_USAGE;
-    }
+    int rc = results_load_scenario(o->scenario_path, o->sets, o->n_sets, o->seed, &r.sc);
+    if (rc != RUN_PASS)
+        return rc;
     scenario *sc = &r.sc;
     r.restart_at = -1;
     r.crashes = xcalloc(sc->n_crashes + 1, sizeof *r.crashes);
     for (size_t i = 0; i < sc->n_crashes; i++)
         r.crashes[i] = (run_crash){sc->crashes[i].at, -1, -1};
-
-    /* Gates: the scenario's and the command line's; unknown names stop here. */
-    size_t n_gates = sc->n_gates + o->n_gates;
-    sc_gate *gates = xcalloc(n_gates + 1, sizeof *gates);
-    for (size_t i = 0; i < sc->n_gates; i++)
-        gates[i] = (sc_gate){xstrdup(sc->gates[i].metric), sc->gates[i].limit, sc->gates[i].is_min};
-    for (size_t i = 0; i < o->n_gates; i++) {
-        char metric[128], err[300];
-        double limit;
-        int is_min;
-        if (run_parse_gate(o->gates[i], metric, sizeof metric, &limit, &is_min, err, sizeof err)) {
-            fprintf(stderr, "surge: %s\n", err);
-            rc = RUN_BAD_USAGE;
-            goto early;
-        }
-        gates[sc->n_gates + i] = (sc_gate){xstrdup(metric), limit, is_min};
-    }
-    for (size_t i = 0; i < n_gates; i++)
-        if (!metric_known(gates[i].metric)) {
-            fprintf(stderr, "surge: gate \"%s\": unknown metric\n", gates[i].metric);
-            list_metrics(stderr);
-            rc = RUN_BAD_USAGE;
-            goto early;
-        }
-
-    /* The results folder. */
-    if (o->out_dir) {
-        snprintf(r.dir, sizeof r.dir, "%s", o->out_dir);
-    } else {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        char stamp[32];
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-        snprintf(r.dir, sizeof r.dir, "results/%s-%s", sc->name, stamp);
-        for (int n = 2; access(r.dir, F_OK) == 0 && n < 100; n++)
-            snprintf(r.dir, sizeof r.dir, "results/%s-%s-%d", sc->name, stamp, n);
-    }
-    if (mkdirs(r.dir) != 0) {
-        fprintf(stderr, "surge: cannot create %s: %s\n", r.dir, strerror(errno));
-        rc = RUN_BROKE;
+    sc_gate *gates = NULL;
+    size_t n_gates = 0;
+    rc = results_prepare(sc, o->gates, o->n_gates, o->out_dir, &gates, &n_gates, r.dir,
+                         sizeof r.dir);
+    if (rc != RUN_PASS)
         goto early;
-    }
     r.k = o->time_scale > 0 ? o->time_scale : sc->time_scale;
     r.origin = clock_wall_ms();
     clock_init(&r.clk, r.k, r.origin);
     {
         char path[1100];
         snprintf(path, sizeof path, "%s/scenario.json", r.dir);
-        write_json(path, sc->source);
+        results_write_json(path, sc->source);
         cJSON *c = setup_cin7_config(sc);
         snprintf(path, sizeof path, "%s/cin7.json", r.dir);
-        write_json(path, c);
+        results_write_json(path, c);
         cJSON_Delete(c);
         c = setup_shopify_config(sc);
         snprintf(path, sizeof path, "%s/shopify.json", r.dir);
-        write_json(path, c);
+        results_write_json(path, c);
         cJSON_Delete(c);
     }
     fprintf(stderr, "surge: running %s (seed %llu, time scale %g) into %s\n", sc->name,
@@ -647,7 +493,7 @@ int run_scenario(const run_opts *o)
         snprintf(store, sizeof store, "%s/syncd.db", r.dir);
         cJSON *c = setup_syncd_config(sc, r.cin7_api, r.shopify_url, store, r.k, r.origin);
         snprintf(cfg_path, sizeof cfg_path, "%s/syncd.json", r.dir);
-        write_json(cfg_path, c);
+        results_write_json(cfg_path, c);
         cJSON_Delete(c);
         snprintf(bin, sizeof bin, "%s/syncd", o->bin_dir);
         r.syncd_argv[0] = xstrdup(bin);
@@ -849,117 +695,11 @@ int run_scenario(const run_opts *o)
         goto out;
     }
 
-    /* Gates and the verdict. */
-    cJSON *gate_list = cJSON_CreateArray();
-    int failed = 0;
-    printf("\n%-36s %14s %6s %14s  %s\n", "gate", "value", "", "limit", "result");
-    for (size_t i = 0; i < n_gates; i++) {
-        double v = 0;
-        int known = measure_lookup(mo.metrics, gates[i].metric, &v) == 1;
-        int pass = known && (gates[i].is_min ? v >= gates[i].limit : v <= gates[i].limit);
-        failed |= !pass;
-        cJSON *gj = cJSON_CreateObject();
-        cJSON_AddStringToObject(gj, "metric", gates[i].metric);
-        cJSON_AddStringToObject(gj, "op", gates[i].is_min ? ">=" : "<=");
-        cJSON_AddNumberToObject(gj, "limit", gates[i].limit);
-        if (known)
-            cJSON_AddNumberToObject(gj, "value", v);
-        else
-            cJSON_AddNullToObject(gj, "value");
-        cJSON_AddBoolToObject(gj, "pass", pass);
-        cJSON_AddItemToArray(gate_list, gj);
-        char vs[32];
-        snprintf(vs, sizeof vs, known ? "%.6g" : "not measured", v);
-        printf("%-36s %14s %6s %14.6g  %s\n", gates[i].metric, vs, gates[i].is_min ? ">=" : "<=",
-               gates[i].limit, pass ? "pass" : "FAIL");
-    }
-    if (n_gates == 0)
-        printf("(no gates)\n");
-    rc = invalid[0] ? RUN_INVALID : failed ? RUN_GATE_FAILED : RUN_PASS;
-
-    cJSON *sum = cJSON_CreateObject();
-    cJSON_AddStringToObject(sum, "name", sc->name);
-    cJSON_AddNumberToObject(sum, "seed", (double)sc->seed);
-    cJSON_AddNumberToObject(sum, "time_scale", r.k);
-    char started[40];
-    clock_format_iso(r.origin, 0, started, sizeof started);
-    cJSON_AddStringToObject(sum, "started_at", started);
-    cJSON_AddNumberToObject(sum, "duration_ms", (double)sc->duration_ms);
-    cJSON_AddNumberToObject(sum, "drain_ms", (double)(end - sc->duration_ms));
-    cJSON *ver = cJSON_AddObjectToObject(sum, "versions");
-    cJSON_AddStringToObject(ver, "surge", VERSION);
-    cJSON_AddBoolToObject(sum, "valid", !invalid[0]);
-    if (invalid[0])
-        cJSON_AddStringToObject(sum, "invalid_reason", invalid);
-    else
-        cJSON_AddNullToObject(sum, "invalid_reason");
-    cJSON_AddNumberToObject(sum, "exit_code", rc);
-    cJSON *dem = cJSON_AddObjectToObject(sum, "demand");
-    {
-        int64_t checkouts = 0, acc = 0, so = 0, errs = 0, other = 0, other_acc = 0;
-        for (size_t i = 0; i < n_records; i++) {
-            const lg_record *rec = &records[i];
-            if (rec->a.shopify) {
-                checkouts++;
-                acc += rec->result == OUT_ACCEPTED;
-                so += rec->result == OUT_SOLD_OUT;
-            } else {
-                other++;
-                other_acc += rec->result == OUT_ACCEPTED;
-            }
-            errs += rec->result == OUT_ERROR;
-        }
-        cJSON_AddNumberToObject(dem, "arrivals", (double)n_records);
-        cJSON_AddNumberToObject(dem, "checkouts", (double)checkouts);
-        cJSON_AddNumberToObject(dem, "accepted", (double)acc);
-        cJSON_AddNumberToObject(dem, "sold_out", (double)so);
-        cJSON_AddNumberToObject(dem, "errors", (double)errs);
-        cJSON_AddNumberToObject(dem, "other_sales", (double)other);
-        cJSON_AddNumberToObject(dem, "other_accepted", (double)other_acc);
-        cJSON_AddNumberToObject(dem, "max_lag_ms", (double)max_lag);
-    }
-    cJSON_AddItemToObject(sum, "crashes", crashes_json(&r));
-    cJSON_AddItemToObject(sum, "metrics", mo.metrics);
-    mo.metrics = NULL;
-    cJSON_AddItemToObject(sum, "per_sku", mo.per_sku);
-    mo.per_sku = NULL;
-    cJSON_AddItemToObject(sum, "per_shop", mo.per_shop);
-    mo.per_shop = NULL;
-    cJSON_AddItemToObject(sum, "gates", gate_list);
-    cJSON_AddItemToObject(sum, "hot_skus", mo.hot_skus);
-    mo.hot_skus = NULL;
-    cJSON_AddItemToObject(sum, "scenario", cJSON_Duplicate(sc->source, 1));
-    {
-        char path[1100];
-        snprintf(path, sizeof path, "%s/summary.json", r.dir);
-        write_json(path, sum);
-        snprintf(path, sizeof path, "%s/timeseries.csv", r.dir);
-        write_file(path, sbuf_str(&mo.timeseries), mo.timeseries.len);
-        snprintf(path, sizeof path, "%s/events.csv", r.dir);
-        write_file(path, sbuf_str(&mo.events), mo.events.len);
-    }
-    if (report_write(r.dir, sum, err, sizeof err) != 0)
-        fprintf(stderr, "surge: the report could not be written: %s\n", err);
-    const cJSON *mt = cJSON_GetObjectItemCaseSensitive(sum, "metrics");
-    const cJSON *p99 = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(mt, "order_push_latency_ms"), "p99");
-    char p99s[32] = "n/a";
-    if (cJSON_IsNumber(p99))
-        snprintf(p99s, sizeof p99s, "%.0f ms", p99->valuedouble);
-    printf("\noversell %g units, dropped events %g, duplicate POs %g, misrouted %g units, order "
-           "push p99 %s\n",
-           cJSON_GetObjectItemCaseSensitive(mt, "oversell_units")->valuedouble,
-           cJSON_GetObjectItemCaseSensitive(mt, "dropped_events")->valuedouble,
-           cJSON_GetObjectItemCaseSensitive(mt, "duplicate_pos")->valuedouble,
-           cJSON_GetObjectItemCaseSensitive(mt, "misrouted_units")->valuedouble, p99s);
-    print_held_back(mt, cJSON_GetObjectItemCaseSensitive(sum, "per_shop"));
-    if (invalid[0])
-        printf("INVALID RUN: %s\n", invalid);
-    printf("report: %s/report.html\n", r.dir);
-    static const char *const meaning[] = {"all gates pass", "a gate failed", "bad usage",
-                                          "the run broke", "the run is invalid"};
-    printf("exit %d: %s\n", rc, meaning[rc]);
-    cJSON_Delete(sum);
+    results_in ri = {.dir = r.dir, .sc = sc, .gates = gates, .n_gates = n_gates,
+                     .invalid = invalid, .time_scale = r.k, .origin = r.origin, .end = end,
+                     .records = records, .n_records = n_records, .max_lag = max_lag,
+                     .crashes = crashes_json(&r), .what = "run"};
+    rc = results_write(&ri, &mo);
     measure_output_free(&mo);
 out:
     stop_all(&r);
@@ -974,9 +714,7 @@ out:
         free(r.syncd_argv[i]);
     free(r.existed);
 early:
-    for (size_t i = 0; i < n_gates; i++)
-        free(gates[i].metric);
-    free(gates);
+    results_gates_free(gates, n_gates);
     scenario_free(&r.sc);
     free(r.crashes);
     return rc;

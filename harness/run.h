@@ -39,9 +39,4 @@ typedef struct {
 /* Runs and returns the exit code; every message goes to stderr/stdout. */
 int run_scenario(const run_opts *o);
 
-/* Parses "metric<=value", "metric>=value" or "metric=value" (at most).
- * Returns 0, or -1 with a message. */
-int run_parse_gate(const char *spec, char *metric, size_t n, double *limit, int *is_min,
-                   char *err, size_t errlen);
-
 #endif
