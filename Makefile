@@ -29,7 +29,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wwrite-strings -Werror
-CPPFLAGS := -D_GNU_SOURCE -Ilib -Imocks/common -Iengine/core -Iengine/syncd -Iharness -MMD -MP
+CPPFLAGS := -D_GNU_SOURCE -Ilib -Imocks/common -Iengine/core -Iengine/syncd -Iharness -Isim -MMD -MP
 LDLIBS    = $(PKG_LIBS) -lpthread -lm
 
 REL_CFLAGS  := -O2 -g
@@ -54,7 +54,11 @@ PROGRAMS := $(if $(wildcard mocks/cin7/main.c),mock-cin7) \
 ENGINE_CORE := $(sort $(wildcard engine/core/*.c))
 syncd_SRCS  := $(sort $(wildcard engine/syncd/*.c)) $(ENGINE_CORE)
 PROGRAMS    += $(if $(wildcard engine/syncd/main.c),syncd)
-surge_SRCS  := $(sort $(wildcard harness/*.c)) $(ENGINE_CORE)
+# The simulator (sim/) runs inside surge, with syncd's and the mocks' own
+# config readers.
+SIM_SRCS    := $(sort $(wildcard sim/*.c)) engine/syncd/config.c mocks/cin7/config.c \
+               mocks/cin7/qty.c mocks/shopify/spec.c
+surge_SRCS  := $(sort $(wildcard harness/*.c)) $(ENGINE_CORE) $(SIM_SRCS)
 PROGRAMS    += $(if $(wildcard harness/main.c),surge)
 
 # syncd modules that link without the rest of syncd, for unit tests.
@@ -80,6 +84,7 @@ MOCKS_REST := $(MOCK_COMMON) \
 # its GraphQL without HTTP.
 FUZZ_HELPERS := tests/fuzz/shopify_rig.c
 TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(FUZZ_HELPERS) $(ENGINE_CORE) $(SYNCD_PARTS) $(SYNCD_REST) $(HARNESS_PARTS) \
+             $(sort $(wildcard sim/*.c)) \
              $(SHOPIFY_PURE) $(CIN7_PURE) $(MOCKS_REST) \
              $(sort $(wildcard tests/unit/*.c tests/e2e/*.c tests/fuzz/fuzz_*.c))
 SELFTEST_SRCS := tests/runner.c tests/selftest/selftest.c

@@ -11,6 +11,7 @@
 #include "mem.h"
 #include "run.h"
 #include "scenario.h"
+#include "sim.h"
 
 #include <getopt.h>
 #include <libgen.h>
@@ -23,6 +24,9 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: surge run SCENARIO [options]   run a scenario, measure it, gate it\n"
+            "       surge sim SCENARIO [options]   the same in the simulator, in virtual time\n"
+            "                                      (docs/sim.md); run's options but --bin and\n"
+            "                                      --cin7-proxy\n"
             "       surge demand SCENARIO [--seed S] [--set PATH=VALUE]\n"
             "                                      print the scenario's demand as CSV\n"
             "       surge get FILE.json PATH       print one value of a JSON file, e.g.\n"
@@ -136,8 +140,8 @@ int main(int argc, char **argv)
         }
         return cmd_get(argv[2], argv[3]);
     }
-    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "demand") != 0) {
-        fprintf(stderr, "surge: unknown command \"%s\" (known: run, demand, get)\n", cmd);
+    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "demand") != 0 && strcmp(cmd, "sim") != 0) {
+        fprintf(stderr, "surge: unknown command \"%s\" (known: run, sim, demand, get)\n", cmd);
         usage(stderr);
         return 2;
     }
@@ -204,6 +208,15 @@ int main(int argc, char **argv)
     o.gates = gates;
     if (strcmp(cmd, "demand") == 0) {
         rc = cmd_demand(o.scenario_path, sets, o.n_sets, o.seed);
+        goto out;
+    }
+    if (strcmp(cmd, "sim") == 0) {
+        if (o.bin_dir || o.cin7_proxy) {
+            fprintf(stderr, "surge: sim runs no programs: --bin and --cin7-proxy are for run\n");
+            goto out;
+        }
+        log_init("surge", NULL);
+        rc = sim_scenario(&o);
         goto out;
     }
     if (!o.bin_dir) {

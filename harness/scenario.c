@@ -838,7 +838,7 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
         "name",       "seed",    "duration", "drain",     "drain_min",  "time_scale", "lag_tolerance",
         "tick",       "catalog", "suppliers", "warehouses", "shops",      "stock",
         "demand",     "faults",  "crashes",  "engine",    "gates",      "mocks",
-        "replenishment", "description", "misroute_grace", NULL};
+        "replenishment", "description", "misroute_grace", "sim", NULL};
     static const char *const mock_keys[] = {"cin7", "shopify", NULL};
     static const char *const replen_keys[] = {"cover_days", "target_days", "velocity_window", NULL};
     if (json_only_keys(root, "$", keys, e))
@@ -853,7 +853,7 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
     s->target_days = 30;
     s->velocity_window_ms = 7 * 86400000LL;
     int64_t lag = 5000;
-    const cJSON *mocks = NULL, *replen = NULL;
+    const cJSON *mocks = NULL, *replen = NULL, *simo = NULL;
     if (json_get_strdup(root, "$", "name", JSON_REQUIRED, NULL, &s->name, e) ||
         json_get_int(root, "$", "seed", JSON_OPTIONAL, 0, INT64_MAX / 2, &seed, e) ||
         json_get_duration(root, "$", "duration", JSON_REQUIRED, &s->duration_ms, e) ||
@@ -863,8 +863,10 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
         json_get_duration(root, "$", "lag_tolerance", JSON_OPTIONAL, &lag, e) ||
         json_get_duration(root, "$", "tick", JSON_OPTIONAL, &s->tick_ms, e) ||
         json_get_obj(root, "$", "mocks", JSON_OPTIONAL, &mocks, e) ||
-        json_get_obj(root, "$", "replenishment", JSON_OPTIONAL, &replen, e))
+        json_get_obj(root, "$", "replenishment", JSON_OPTIONAL, &replen, e) ||
+        json_get_obj(root, "$", "sim", JSON_OPTIONAL, &simo, e))
         return -1;
+    s->sim = simo ? cJSON_Duplicate(simo, 1) : NULL;
     for (const char *c = s->name; *c; c++)
         if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
             return json_fail(e, "$.name", "use letters, digits, '-', '_' or '.' (it names the results folder)");
@@ -1032,6 +1034,7 @@ void scenario_free(scenario *s)
     free(s->external_metrics);
     cJSON_Delete(s->mock_cin7);
     cJSON_Delete(s->mock_shopify);
+    cJSON_Delete(s->sim);
     cJSON_Delete(s->source);
     memset(s, 0, sizeof *s);
 }

@@ -159,6 +159,8 @@ typedef struct {
     /* pass-through settings for the mocks' config files, owned (objects) */
     cJSON *mock_cin7;
     cJSON *mock_shopify;
+    /* the simulator's delays (sim/params.h reads it), owned; NULL: defaults */
+    cJSON *sim;
 
     cJSON *source;          /* the scenario as loaded (after --set), owned */
 } scenario;
