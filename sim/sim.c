@@ -38,6 +38,7 @@
 #define LEVEL_BATCH 250     /* items per GraphQL level read or write (Shopify's cap) */
 #define SAMPLE_MS 1000      /* queue depth samples */
 #define MAX_CAS_TRIES 5
+#define READ_WAIT_MS 3000   /* inventory.c: a sync waits this long for a read */
 
 /* ---- the world's state ---------------------------------------------------------- */
 
@@ -53,6 +54,7 @@ enum {
     EV_INV,         /* the inventory thread looks for work */
     EV_POLL,        /* poll mode's interval */
     EV_SAMPLE,      /* a queue depth sample */
+    EV_READ_WAIT,   /* arg: pass; the pass stops waiting for its read */
 };
 
 typedef enum { SYS_CIN7, SYS_SHOPIFY } sys;
@@ -164,9 +166,18 @@ typedef struct {
     int stock_changed;
     int64_t full_read_at;         /* when the last full read started (-1 never) */
     int64_t *fig;                 /* cached Available [sku * n_wh + wh] */
-    int64_t *routed;              /* units routed at a cell since the figures */
-    int reads_left;
+    int reads_left;               /* pages of the running read (0: none runs) */
     int64_t read_started;
+    int64_t *fig_new;             /* the running read's figures */
+    int read_requested;           /* a pass asked for a read while one ran */
+    int read_owed;                /* a pass went on cached figures: mark all when one lands */
+    int pass_waiting;             /* the pass waits for the read (until its timeout) */
+    uint64_t pass_seq;            /* tells a pass's timeout from a later pass's */
+    struct route_rec {
+        size_t cell;
+        int64_t qty, at;
+    } *routes;                    /* units routed, when; until a read shows them */
+    size_t n_routes, cap_routes;
     int pass_shop;
     int cas_tries;
     int64_t *read_level;          /* levels of the pass's shop as read */
@@ -486,7 +497,7 @@ static void call_arrive(world *w, long ci, int64_t back)
             /* The page's figures as Cin7 has them now. */
             for (size_t k = 0; k < w->n_skus; k++)
                 for (size_t l = 0; l < w->n_wh; l++)
-                    w->fig[k * w->n_wh + l] = c7_avail(w, (int)k, (int)l);
+                    w->fig_new[k * w->n_wh + l] = c7_avail(w, (int)k, (int)l);
         } else if (c->kind == CALL_ORDERS_LIST) {
             w->poll_cutoff = w->now;
         } else if (c->kind == CALL_LEVEL_READ) {
@@ -571,6 +582,17 @@ static void worker_next(world *w, size_t wi)
     schedule(w, EV_STEP, w->now + draw(w, &w->r_net, &w->p.handling), (long)wi, 0);
 }
 
+/* Units routed to a cell that the cached figures cannot show yet: routed
+ * at or after the read behind them started (stockcache_routable). */
+static int64_t routed_since(const world *w, size_t cell)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < w->n_routes; i++)
+        if (w->routes[i].cell == cell && w->routes[i].at >= w->full_read_at)
+            n += w->routes[i].qty;
+    return n;
+}
+
 /* Routing from the cached figures less what was routed since (route.h). */
 static void plan_order(world *w, order *o)
 {
@@ -585,7 +607,7 @@ static void plan_order(world *w, order *o)
         qty[i] = o->l.qty[i];
         for (size_t l = 0; l < w->n_wh; l++) {
             size_t c = (size_t)o->l.sku[i] * w->n_wh + l;
-            avail[l * (size_t)o->l.n + (size_t)i] = w->fig[c] - w->routed[c];
+            avail[l * (size_t)o->l.n + (size_t)i] = w->fig[c] - routed_since(w, c);
         }
     }
     o->n_groups = 0;
@@ -608,7 +630,9 @@ static void plan_order(world *w, order *o)
             lines *gl = &o->g_lines[g];
             gl->sku[gl->n] = o->l.sku[al->line];
             gl->qty[gl->n++] = al->qty;
-            w->routed[(size_t)o->l.sku[al->line] * w->n_wh + al->location] += al->qty;
+            XGROW(w->routes, w->n_routes, w->cap_routes, 256);
+            w->routes[w->n_routes++] = (struct route_rec){
+                (size_t)o->l.sku[al->line] * w->n_wh + al->location, al->qty, w->now};
         }
         route_plan_free(&plan);
     }
@@ -702,6 +726,67 @@ static int64_t pending_units(const world *w, int k, int64_t as_of)
 
 static void inv_level_pass(world *w);
 
+/* syncd's rule (inventory_refresh): a read when the figures are older than
+ * snapshot_max_age, or when Cin7 stock moved and they are older than a
+ * coalescing window (bursts share one read). Returns whether one started. */
+static int read_start(world *w)
+{
+    int64_t age = w->now - w->full_read_at;
+    if (!(w->full_read_at < 0 || age > w->cfg->snapshot_max_age_ms ||
+          (w->stock_changed && age > w->cfg->coalesce_ms)))
+        return 0;
+    w->stock_changed = 0;
+    size_t rows = w->n_skus * w->n_wh, page = (size_t)w->cfg->cin7_page_limit;
+    w->reads_left = (int)((rows + page - 1) / page);
+    w->read_started = w->now;
+    for (int i = 0; i < w->reads_left; i++)
+        new_call(w, CALL_STOCK_READ, SYS_CIN7, SHARE_NORMAL, -1, 0);
+    return 1;
+}
+
+static void mark_all(world *w)
+{
+    for (size_t k = 0; k < w->n_skus; k++)
+        coalesce_mark(w->marks, sku_name(w, (int)k), w->now);
+    if (!w->inv_busy && !w->inv_wake) {
+        w->inv_wake = 1;
+        schedule(w, EV_INV, w->now, 0, 0);
+    }
+}
+
+/* A read landed: the cache takes its figures; a waiting pass goes on, or
+ * the SKUs synced on older figures meanwhile are synced again. */
+static void read_done(world *w)
+{
+    memcpy(w->fig, w->fig_new, w->n_skus * w->n_wh * sizeof *w->fig);
+    w->full_read_at = w->read_started;
+    size_t keep = 0;
+    for (size_t i = 0; i < w->n_routes; i++)
+        if (w->routes[i].at >= w->full_read_at)
+            w->routes[keep++] = w->routes[i];
+    w->n_routes = keep;
+    if (w->pass_waiting) {
+        w->pass_waiting = 0;
+        inv_level_pass(w);
+    } else if (w->read_owed) {
+        w->read_owed = 0;
+        mark_all(w);
+    }
+    if (w->read_requested) {
+        w->read_requested = 0;
+        read_start(w);
+    }
+}
+
+static void read_wait_over(world *w, uint64_t seq)
+{
+    if (!w->pass_waiting || seq != w->pass_seq)
+        return;
+    w->pass_waiting = 0;
+    w->read_owed = 1;
+    inv_level_pass(w);
+}
+
 static void inv_start(world *w)
 {
     w->inv_wake = 0;
@@ -722,19 +807,19 @@ static void inv_start(world *w)
         w->pass_sku[i] = scenario_sku_index(w->sc, w->batch[i]);
         free(w->batch[i]);
     }
-    int stale = w->full_read_at < 0 || w->now - w->full_read_at > w->cfg->snapshot_max_age_ms;
-    if (w->stock_changed || stale) {
-        w->stock_changed = 0;
-        size_t rows = w->n_skus * w->n_wh, page = (size_t)w->cfg->cin7_page_limit;
-        w->reads_left = (int)((rows + page - 1) / page);
-        w->read_started = w->now;
-        for (int i = 0; i < w->reads_left; i++)
-            new_call(w, CALL_STOCK_READ, SYS_CIN7, SHARE_NORMAL, -1, 0);
-        return;
-    }
     w->pass_shop = 0;
     w->cas_tries = 0;
-    inv_level_pass(w);
+    /* The pass asks the stock reader for fresh figures and waits for them
+     * READ_WAIT_MS at most, then goes on the cached ones (inventory.c's
+     * fresh_or_cached); a read still running then is owed to every SKU. */
+    if (w->reads_left) {
+        w->read_requested = 1;
+    } else if (!read_start(w)) {
+        inv_level_pass(w);
+        return;
+    }
+    w->pass_waiting = 1;
+    schedule(w, EV_READ_WAIT, w->now + READ_WAIT_MS, 0, (int64_t)++w->pass_seq);
 }
 
 static void inv_level_pass(world *w)
@@ -804,11 +889,7 @@ static void inv_call_done(world *w, long ci)
     if (c.kind == CALL_STOCK_READ) {
         if (--w->reads_left > 0)
             return;
-        w->full_read_at = w->read_started;
-        memset(w->routed, 0, w->n_skus * w->n_wh * sizeof *w->routed);
-        w->pass_shop = 0;
-        w->cas_tries = 0;
-        inv_level_pass(w);
+        read_done(w);
     } else if (c.kind == CALL_LEVEL_READ) {
         inv_plan_writes(w);
     } else if (c.kind == CALL_LEVEL_WRITE) {
@@ -978,7 +1059,7 @@ static void world_init(world *w, const scenario *sc, syncd_config *cfg)
     w->allocated = xcalloc(cells, sizeof *w->allocated);
     w->dirty_cell = xcalloc(cells, sizeof *w->dirty_cell);
     w->fig = xcalloc(cells, sizeof *w->fig);
-    w->routed = xcalloc(cells, sizeof *w->routed);
+    w->fig_new = xcalloc(cells, sizeof *w->fig_new);
     for (size_t k = 0; k < w->n_skus; k++)
         for (size_t l = 0; l < w->n_wh; l++)
             w->on_hand[k * w->n_wh + l] = scenario_on_hand(sc, k, l);
@@ -1025,7 +1106,8 @@ static void world_free(world *w)
     free(w->allocated);
     free(w->dirty_cell);
     free(w->fig);
-    free(w->routed);
+    free(w->fig_new);
+    free(w->routes);
     free(w->level);
     free(w->base);
     free(w->orders);
@@ -1102,14 +1184,11 @@ static void fire(world *w, const evheap_ev *ev)
         c7_flush(w);
         break;
     case EV_C7_HOOK:
-        /* Cin7 notified after its figures changed: a fresh read is due. */
-        for (size_t k = 0; k < w->n_skus; k++)
-            coalesce_mark(w->marks, sku_name(w, (int)k), w->now);
-        w->stock_changed = 1;
-        if (!w->inv_busy && !w->inv_wake) {
-            w->inv_wake = 1;
-            schedule(w, EV_INV, w->now, 0, 0);
-        }
+        /* Cin7 notified after its figures changed (stock_mark): a read
+         * that started after the notification shows it already. */
+        if (w->now >= w->full_read_at)
+            w->stock_changed = 1;
+        mark_all(w);
         break;
     case EV_CALL_ARRIVE:
         call_arrive(w, ev->ref, ev->arg);
@@ -1128,6 +1207,9 @@ static void fire(world *w, const evheap_ev *ev)
         break;
     case EV_INV:
         inv_start(w);
+        break;
+    case EV_READ_WAIT:
+        read_wait_over(w, (uint64_t)ev->arg);
         break;
     case EV_POLL:
         poll_tick(w);

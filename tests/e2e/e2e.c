@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "json.h"
 #include "mem.h"
+#include "measure.h"
 #include "sbuf.h"
 
 #include <errno.h>
@@ -254,3 +255,23 @@ e2e_surge_result e2e_surge(const char *const *args)
         test_fail(__FILE__, __LINE__, "cannot read surge's output");
     return r;
 }
+
+cJSON *e2e_load_json(const char *dir, const char *name)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    json_err e;
+    cJSON *v = json_load_file(path, 64 << 20, &e);
+    if (!v)
+        test_fail(__FILE__, __LINE__, "%s: %s", path, e.msg);
+    free(path);
+    return v;
+}
+
+double e2e_metric(const cJSON *summary, const char *name)
+{
+    double v = 0;
+    if (measure_lookup(cJSON_GetObjectItemCaseSensitive(summary, "metrics"), name, &v) != 1)
+        test_fail(__FILE__, __LINE__, "summary.json: metric %s is not a number", name);
+    return v;
+}
+

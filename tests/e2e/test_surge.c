@@ -60,36 +60,6 @@ static char *read_in(const char *dir, const char *name)
     return text;
 }
 
-#define EXPECT_EXIT(r, want)                                                                   \
-    do {                                                                                       \
-        if ((r).code != (want))                                                                \
-            test_fail(__FILE__, __LINE__, "surge exited %d, expected %d; stderr:\n%.3000s",    \
-                      (r).code, (want), (r).err);                                              \
-    } while (0)
-
-/* Runs surge with the arguments that follow; it must exit with want and
- * say err_has on stderr ("": whatever it says). */
-#define EXPECT_SURGE(want, err_has, ...)                                                       \
-    do {                                                                                       \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                       \
-        const char *err_has_ = (err_has);                                                      \
-        e2e_surge_result r_ = e2e_surge(args_);                                                \
-        EXPECT_EXIT(r_, want);                                                                 \
-        if (*err_has_)                                                                         \
-            EXPECT_CONTAINS(r_.err, err_has_);                                                 \
-        e2e_surge_free(&r_);                                                                  \
-    } while (0)
-
-static cJSON *load_json(const char *dir, const char *name)
-{
-    char *path = xasprintf("%s/%s", dir, name);
-    json_err e;
-    cJSON *v = json_load_file(path, 64 << 20, &e);
-    if (!v)
-        test_fail(__FILE__, __LINE__, "%s: %s", path, e.msg);
-    free(path);
-    return v;
-}
 
 static int file_exists(const char *dir, const char *name)
 {
@@ -98,14 +68,6 @@ static int file_exists(const char *dir, const char *name)
     int ok = stat(path, &st) == 0 && st.st_size > 0;
     free(path);
     return ok;
-}
-
-static double summary_metric(const cJSON *summary, const char *name)
-{
-    double v = 0;
-    if (measure_lookup(cJSON_GetObjectItemCaseSensitive(summary, "metrics"), name, &v) != 1)
-        test_fail(__FILE__, __LINE__, "summary.json: metric %s is not a number", name);
-    return v;
 }
 
 /* A number of summary.json's i-th crash record ("killed_ms" ...). */
@@ -150,7 +112,7 @@ TEST_T(surge_e2e, passing_gates_exit_0_and_write_the_results_folder, 180)
     EXPECT_EXIT(r, 0);
     EXPECT_CONTAINS(r.out, "exit 0: all gates pass");
 
-    cJSON *s = load_json(dir, "summary.json");
+    cJSON *s = e2e_load_json(dir, "summary.json");
     EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "name")), "tiny");
     EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "valid")));
     EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(s, "exit_code")->valuedouble, 0);
@@ -164,16 +126,16 @@ TEST_T(surge_e2e, passing_gates_exit_0_and_write_the_results_folder, 180)
         if (measure_lookup(m, *name, &v) < 0)
             test_fail(__FILE__, __LINE__, "summary.json lacks metric %s", *name);
     }
-    EXPECT_EQ_INT(summary_metric(s, "oversell_units"), 0);
-    EXPECT_EQ_INT(summary_metric(s, "dropped_events"), 0);
+    EXPECT_EQ_INT(e2e_metric(s, "oversell_units"), 0);
+    EXPECT_EQ_INT(e2e_metric(s, "dropped_events"), 0);
     /* Plenty of stock: every checkout is accepted, paid and pushed. */
     const cJSON *dem = cJSON_GetObjectItemCaseSensitive(s, "demand");
     int arrivals = (int)cJSON_GetObjectItemCaseSensitive(dem, "arrivals")->valuedouble;
     EXPECT_GT_INT(arrivals, 0);
     EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(dem, "accepted")->valuedouble, arrivals);
-    EXPECT_EQ_INT(summary_metric(s, "orders_paid"), arrivals);
-    EXPECT_EQ_INT(summary_metric(s, "orders_pushed"), arrivals);
-    EXPECT_EQ_INT(summary_metric(s, "order_push_latency_ms.count"), arrivals);
+    EXPECT_EQ_INT(e2e_metric(s, "orders_paid"), arrivals);
+    EXPECT_EQ_INT(e2e_metric(s, "orders_pushed"), arrivals);
+    EXPECT_EQ_INT(e2e_metric(s, "order_push_latency_ms.count"), arrivals);
     /* The gates, in the scenario's order, with their values. */
     const cJSON *gates = cJSON_GetObjectItemCaseSensitive(s, "gates");
     EXPECT_EQ_INT(cJSON_GetArraySize(gates), 2);
@@ -240,7 +202,7 @@ TEST_T(surge_e2e, a_failing_gate_exits_1, 180)
     e2e_surge_result r = e2e_surge(args);
     EXPECT_EXIT(r, 1);
     EXPECT_CONTAINS(r.out, "FAIL");
-    cJSON *s = load_json(dir, "summary.json");
+    cJSON *s = e2e_load_json(dir, "summary.json");
     EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(s, "exit_code")->valuedouble, 1);
     const cJSON *gates = cJSON_GetObjectItemCaseSensitive(s, "gates");
     EXPECT_EQ_INT(cJSON_GetArraySize(gates), 3); /* the scenario's two, then --gate */
@@ -378,7 +340,7 @@ TEST_T(surge_e2e, a_generator_behind_its_schedule_makes_the_run_invalid_exit_4, 
     EXPECT_EXIT(r, 4);
     EXPECT_CONTAINS(r.out, "INVALID RUN");
     EXPECT_CONTAINS(r.err, "fell");
-    cJSON *s = load_json(dir, "summary.json");
+    cJSON *s = e2e_load_json(dir, "summary.json");
     EXPECT_TRUE(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "valid")));
     EXPECT_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "invalid_reason")),
                     "behind its schedule");
@@ -488,15 +450,15 @@ TEST_T(surge_e2e, a_killed_engine_restarts_and_loses_nothing, 240)
     EXPECT_CONTAINS(r.err, "killed syncd (kill -9) as planned at t=20.0s");
     EXPECT_CONTAINS(r.err, "syncd restarted");
     EXPECT_EXIT(r, 0);
-    cJSON *s = load_json(dir, "summary.json");
+    cJSON *s = e2e_load_json(dir, "summary.json");
     /* The downtime is the planned one, counted from the kill itself. */
     double killed = crash_field(s, 0, "killed_ms");
     EXPECT_EQ_INT(crash_field(s, 0, "planned_ms"), 20000);
     EXPECT_GE_INT(killed, 20000);
     EXPECT_GE_INT(crash_field(s, 0, "restarted_ms") - killed, 10000);
-    EXPECT_EQ_INT(summary_metric(s, "dropped_events"), 0);
-    EXPECT_EQ_INT(summary_metric(s, "orders_unpushed"), 0);
-    EXPECT_EQ_INT(summary_metric(s, "orders_paid"), 60);
+    EXPECT_EQ_INT(e2e_metric(s, "dropped_events"), 0);
+    EXPECT_EQ_INT(e2e_metric(s, "orders_unpushed"), 0);
+    EXPECT_EQ_INT(e2e_metric(s, "orders_paid"), 60);
     char *log = read_in(dir, "syncd.log");
     EXPECT_TRUE(log != NULL);
     EXPECT_EQ_INT(count_substr(log, "listening on"), 2);
@@ -521,9 +483,9 @@ TEST_T(surge_e2e, polling_vs_webhooks_oversells_in_poll_mode_only, 200)
                               "--quiet", "--set", modes[i], NULL};
         e2e_surge_result r = e2e_surge(args);
         EXPECT_EXIT(r, i == 0 ? 1 : 0);
-        cJSON *s = load_json(dir, "summary.json");
-        oversell[i] = summary_metric(s, "oversell_units");
-        EXPECT_EQ_INT(summary_metric(s, "dropped_events"), 0);
+        cJSON *s = e2e_load_json(dir, "summary.json");
+        oversell[i] = e2e_metric(s, "oversell_units");
+        EXPECT_EQ_INT(e2e_metric(s, "dropped_events"), 0);
         /* The last progress line's live oversell agrees with the measure. */
         const char *last = NULL;
         for (const char *p = strstr(r.err, "oversell="); p; p = strstr(p + 1, "oversell="))

@@ -1,0 +1,114 @@
+/*
+ * `surge sim` as a user runs it: the real binary on the shipped scenarios.
+ * It writes the same folder as `surge run`, replays byte for byte from its
+ * seed, and refuses (exit 2, naming the field) what it does not model.
+ */
+#include "e2e.h"
+
+#include "json.h"
+#include "measure.h"
+#include "mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *sim_into(const char *name, const char *const *extra, int want_exit)
+{
+    char *dir = xasprintf("%s/%s", test_tmp_dir(), name);
+    const char *args[16] = {"sim", "scenarios/ci-smoke.json", "--out", dir, "--quiet"};
+    size_t n = 5;
+    for (size_t i = 0; extra && extra[i] && n < 15; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    e2e_surge_result r = e2e_surge(args);
+    EXPECT_EXIT(r, want_exit);
+    e2e_surge_free(&r);
+    return dir;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    char *text = test_read_file(path);
+    free(path);
+    return text;
+}
+
+TEST_T(sim, writes_the_folder_surge_run_writes_and_gates_it, 120)
+{
+    char *dir = sim_into("one", NULL, 0);
+    cJSON *s = e2e_load_json(dir, "summary.json");
+    EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "kind")), "sim");
+    EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "name")), "ci-smoke");
+    /* Every metric a gate may name is there, as in a real run. */
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(s, "metrics");
+    for (const char *const *name = measure_metric_names(); *name; name++) {
+        double v;
+        if (measure_lookup(m, *name, &v) < 0)
+            test_fail(__FILE__, __LINE__, "summary.json lacks metric %s", *name);
+    }
+    /* The demand is the scenario's: the same arrivals `surge demand` prints. */
+    const cJSON *dem = cJSON_GetObjectItemCaseSensitive(s, "demand");
+    int checkouts = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(dem, "checkouts"));
+    EXPECT_GT_INT(checkouts, 100);
+    EXPECT_EQ_INT(e2e_metric(s, "orders_paid") + e2e_metric(s, "sold_out_checkouts"), checkouts);
+    /* A flash sale behind Cin7's limit: every paid order reaches Cin7, each
+     * with its two sale writes, and pushes queue for tens of seconds. */
+    EXPECT_EQ_INT(e2e_metric(s, "orders_pushed"), e2e_metric(s, "orders_paid"));
+    EXPECT_NEAR(e2e_metric(s, "api_calls.cin7_sale_writes_per_pushed_order"), 2.0, 1e-9);
+    EXPECT_GT_INT(e2e_metric(s, "order_push_latency_ms.p99"), 30000);
+    EXPECT_EQ_INT(e2e_metric(s, "oversell_units"), 0);
+    EXPECT_EQ_INT(e2e_metric(s, "final_drift_units"), 0);
+    const cJSON *gates = cJSON_GetObjectItemCaseSensitive(s, "gates");
+    EXPECT_EQ_INT(cJSON_GetArraySize(gates), 3);
+    cJSON_Delete(s);
+    static const char *const files[] = {"timeseries.csv", "events.csv", "report.html",
+                                        "mock-cin7.journal.jsonl", "mock-shopify.journal.jsonl"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *text = slurp(dir, files[i]);
+        if (!text || !*text)
+            test_fail(__FILE__, __LINE__, "%s/%s is missing or empty", dir, files[i]);
+        free(text);
+    }
+    /* A gate from the command line is applied: 1 when it fails. */
+    const char *const tight[] = {"--gate", "order_push_latency_ms.p99<=1000", NULL};
+    free(sim_into("tight", tight, 1));
+    free(dir);
+}
+
+TEST_T(sim, the_same_seed_gives_the_same_bytes_another_seed_others, 120)
+{
+    char *a = sim_into("a", NULL, 0), *b = sim_into("b", NULL, 0);
+    const char *const other[] = {"--seed", "8", NULL};
+    char *c = sim_into("c", other, 0);
+    char *sa = slurp(a, "summary.json"), *sb = slurp(b, "summary.json"),
+         *sc = slurp(c, "summary.json");
+    EXPECT_TRUE(sa && sb && sc);
+    if (sa && sb && sc) {
+        EXPECT_TRUE(strcmp(sa, sb) == 0);
+        EXPECT_TRUE(strcmp(sa, sc) != 0);
+    }
+    free(sa);
+    free(sb);
+    free(sc);
+    free(a);
+    free(b);
+    free(c);
+}
+
+TEST(sim, what_it_does_not_model_exits_2_naming_the_field)
+{
+    char *dir = xasprintf("%s/x", test_tmp_dir());
+    EXPECT_SURGE(2, "$.faults", "sim", "scenarios/cin7-outage.json", "--out", dir);
+    EXPECT_SURGE(2, "$.sim.cin7_call.median_ms", "sim", "scenarios/ci-smoke.json", "--out", dir,
+                 "--set", "sim.cin7_call.median_ms=-1");
+    EXPECT_SURGE(2, "$.sim.bogus", "sim", "scenarios/ci-smoke.json", "--out", dir, "--set",
+                 "sim.bogus=1");
+    EXPECT_SURGE(2, "--bin", "sim", "scenarios/ci-smoke.json", "--bin", "bin");
+    /* Nothing was written for a refused scenario. */
+    struct stat st;
+    EXPECT_TRUE(stat(dir, &st) != 0);
+    free(dir);
+}
