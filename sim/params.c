@@ -29,11 +29,11 @@ int sim_params_read(const cJSON *v, sim_params *out, json_err *e)
     /* Calibrated on flash-sale.json (docs/sim.md): loopback HTTP to the
      * mocks, a SQLite commit per store write. */
     *out = (sim_params){
-        .cin7_call = {3, 25},
-        .shopify_call = {3, 25},
-        .webhook = {4, 40},
-        .handling = {2, 15},
-        .checkout = {3, 25},
+        .cin7_call = {1, 5},
+        .shopify_call = {1, 5},
+        .webhook = {2, 30},
+        .handling = {0.4, 3},
+        .checkout = {1, 5},
     };
     if (!v)
         return 0;

@@ -124,13 +124,14 @@ typedef struct {
     int64_t *on_hand, *allocated; /* [sku * n_wh + wh] */
     int *dirty_cell;              /* changed since the last notification */
     int flush_pending;
-    int64_t c7_coalesce_ms;
+    int64_t c7_coalesce_ms, c7_first_attempt_ms;
     window_limiter *c7_limit;
     int c7_over_status;
     long next_sale;
     /* Shopify */
     int64_t *level;               /* [shop * n_skus + sku] */
     leaky_bucket **gql;           /* per shop */
+    spec_webhooks hooks;          /* mock-shopify's delivery settings */
     long next_order_id;
     long next_hook;
     /* orders */
@@ -158,6 +159,7 @@ typedef struct {
     route_location *locs;         /* syncd's locations, as route.h takes them */
     route_region *regions;
     int **region_locs;
+    int poll;                     /* syncd's poll mode */
     int64_t poll_cutoff;          /* the last orders list reached Shopify then */
     /* the inventory thread */
     coalescer *marks;
@@ -175,8 +177,10 @@ typedef struct {
     uint64_t pass_seq;            /* tells a pass's timeout from a later pass's */
     struct route_rec {
         size_t cell;
-        int64_t qty, at;
-    } *routes;                    /* units routed, when; until a read shows them */
+        long order;
+        int group;
+        int64_t qty, at;          /* at: when its sale was pushed (INT64_MAX: not yet) */
+    } *routes;                    /* units routed; until a read started after the push */
     size_t n_routes, cap_routes;
     int pass_shop;
     int cas_tries;
@@ -299,9 +303,13 @@ static void c7_flush(world *w)
 {
     w->flush_pending = 0;
     memset(w->dirty_cell, 0, w->n_skus * w->n_wh * sizeof *w->dirty_cell);
-    if (strcmp(w->cfg->mode, "poll") == 0)
+    if (w->poll)
         return; /* a polling engine subscribes to nothing */
-    schedule(w, EV_C7_HOOK, w->now + draw(w, &w->r_hook, &w->p.webhook), 0, 0);
+    /* The first attempt leaves first_attempt_after the change that opened
+     * the window, or at once when the window is longer (mock-cin7). */
+    int64_t wait = w->c7_first_attempt_ms - w->c7_coalesce_ms;
+    schedule(w, EV_C7_HOOK, w->now + (wait > 0 ? wait : 0) + draw(w, &w->r_hook, &w->p.webhook),
+             0, 0);
 }
 
 /* POST sale/order reached Cin7: the lines are authorised, each allocated
@@ -340,6 +348,29 @@ static void c7_sale_lines(world *w, order *o, int g)
 static int64_t *lvl(world *w, int shop, int k)
 {
     return &w->level[(size_t)shop * w->n_skus + (size_t)k];
+}
+
+/* A delivery's way to the engine: the network, then mock-shopify's extra
+ * delay (with its probability) and reordering, as its config sets them. */
+static int64_t hook_delay(world *w)
+{
+    int64_t t = draw(w, &w->r_hook, &w->p.webhook);
+    const spec_delay *x = &w->hooks.extra_delay;
+    if (x->kind != SPEC_DELAY_NONE && rng_uniform(&w->r_hook) < x->probability) {
+        double a = (double)x->a_ms, b = (double)x->b_ms;
+        switch (x->kind) {
+        case SPEC_DELAY_FIXED: t += x->a_ms; break;
+        case SPEC_DELAY_UNIFORM: t += (int64_t)rng_range(&w->r_hook, a, b > a ? b : a + 1); break;
+        case SPEC_DELAY_LOGNORMAL:
+            t += (int64_t)(a > 0 ? rng_lognormal(&w->r_hook, a, b > a ? b : a) : 0);
+            break;
+        case SPEC_DELAY_EXPONENTIAL: t += (int64_t)rng_exponential(&w->r_hook, a); break;
+        case SPEC_DELAY_NONE: break;
+        }
+    }
+    if (w->hooks.reorder_window_ms > 0)
+        t += (int64_t)rng_below(&w->r_hook, (uint64_t)w->hooks.reorder_window_ms);
+    return t;
 }
 
 static void shop_checkout(world *w, const demand_arrival *a, lg_record *rec)
@@ -397,13 +428,16 @@ static void shop_checkout(world *w, const demand_arrival *a, lg_record *rec)
     jline(w, w->sj, "order_paid", &b);
     rec->result = OUT_ACCEPTED;
     rec->order_id = o->id;
-    if (strcmp(w->cfg->mode, "poll") != 0) {
+    if (!w->poll) {
         long hid = w->next_hook++;
         sbuf_reset(&b);
         sbuf_printf(&b, "\"id\":\"hook-%ld\",\"topic\":\"orders/paid\",\"resource_id\":%ld", hid,
                     o->id);
         jline(w, w->sj, "webhook_queued", &b);
-        schedule(w, EV_HOOK, w->now + draw(w, &w->r_hook, &w->p.webhook), oi, hid);
+        schedule(w, EV_HOOK, w->now + hook_delay(w), oi, hid);
+        if (w->hooks.duplicate_probability > 0 &&
+            rng_uniform(&w->r_hook) < w->hooks.duplicate_probability)
+            schedule(w, EV_HOOK, w->now + hook_delay(w), oi, hid); /* at least once */
     }
     sbuf_free(&b);
 }
@@ -544,6 +578,8 @@ static void call_done(world *w, long ci)
 
 static void mark_skus(world *w, const lines *l, int changed)
 {
+    if (w->poll)
+        return; /* poll mode: levels move only on the poll */
     for (int i = 0; i < l->n; i++)
         coalesce_mark(w->marks, sku_name(w, l->sku[i]), w->now);
     if (changed)
@@ -582,8 +618,8 @@ static void worker_next(world *w, size_t wi)
     schedule(w, EV_STEP, w->now + draw(w, &w->r_net, &w->p.handling), (long)wi, 0);
 }
 
-/* Units routed to a cell that the cached figures cannot show yet: routed
- * at or after the read behind them started (stockcache_routable). */
+/* Units routed to a cell that the cached figures cannot show yet: not
+ * pushed before the read behind them started (stockcache_routable). */
 static int64_t routed_since(const world *w, size_t cell)
 {
     int64_t n = 0;
@@ -632,7 +668,8 @@ static void plan_order(world *w, order *o)
             gl->qty[gl->n++] = al->qty;
             XGROW(w->routes, w->n_routes, w->cap_routes, 256);
             w->routes[w->n_routes++] = (struct route_rec){
-                (size_t)o->l.sku[al->line] * w->n_wh + al->location, al->qty, w->now};
+                (size_t)o->l.sku[al->line] * w->n_wh + al->location, (long)(o - w->orders), g,
+                al->qty, INT64_MAX};
         }
         route_plan_free(&plan);
     }
@@ -680,6 +717,9 @@ static void order_call_done(world *w, long ci)
         new_call(w, CALL_SALE_LINES, SYS_CIN7, SHARE_URGENT, c.owner, c.group);
         return;
     }
+    for (size_t i = 0; i < w->n_routes; i++)
+        if (w->routes[i].order == c.owner && w->routes[i].group == c.group)
+            w->routes[i].at = w->now; /* stockcache_pushed */
     o->next_group++;
     if (o->next_group < o->n_groups) {
         push_group(w, c.owner);
@@ -746,6 +786,8 @@ static int read_start(world *w)
 
 static void mark_all(world *w)
 {
+    if (w->poll)
+        return; /* poll mode: levels move only on the poll */
     for (size_t k = 0; k < w->n_skus; k++)
         coalesce_mark(w->marks, sku_name(w, (int)k), w->now);
     if (!w->inv_busy && !w->inv_wake) {
@@ -962,8 +1004,6 @@ const char *sim_unsupported(const scenario *sc, char *why, size_t n)
                  cJSON_GetArraySize(sc->faults_cin7) > 0 ? "$.faults (cin7)" : "$.faults (shopify)");
     else if (sc->n_crashes)
         snprintf(why, n, "$.crashes: engine crashes are not modelled");
-    else if (sc->mock_cin7 || sc->mock_shopify)
-        snprintf(why, n, "$.mocks: the mocks' own settings are not modelled");
     else {
         for (size_t k = 0; k < sc->n_skus; k++)
             if (strcmp(sc->skus[k].sku, sc->skus[k].shopify_sku) != 0) {
@@ -1019,6 +1059,7 @@ static int mock_settings(world *w, char *err, size_t n)
     w->c7_limit = window_new(limit, c7->window_ms);
     w->c7_over_status = c7->over_limit_status;
     w->c7_coalesce_ms = c7->coalesce_ms;
+    w->c7_first_attempt_ms = c7->first_attempt_ms;
     c7config_free(c7);
     c = setup_shopify_config(w->sc);
     spec_world sw;
@@ -1029,6 +1070,7 @@ static int mock_settings(world *w, char *err, size_t n)
         spec_world_free(&sw);
         return -1;
     }
+    w->hooks = sw.webhooks;
     w->gql = xcalloc(w->n_shops + 1, sizeof *w->gql);
     for (size_t s = 0; s < w->n_shops; s++) {
         spec_limits lim;
@@ -1074,6 +1116,7 @@ static void world_init(world *w, const scenario *sc, syncd_config *cfg)
     pace_init(&w->pc, &cfg->cin7_pace, 0);
     share_init(&w->sh);
     w->gate = window_new(pace_calls(&w->pc), cfg->cin7_pace.window_ms);
+    w->poll = strcmp(cfg->mode, "poll") == 0;
     w->n_workers = cfg->workers ? cfg->workers : 1;
     w->workers = xcalloc(w->n_workers, sizeof *w->workers);
     w->marks = coalesce_new(cfg->coalesce_ms);
@@ -1275,8 +1318,8 @@ static int64_t run_world(world *w)
     w->stock_changed = 1;
     w->inv_wake = 1;
     schedule(w, EV_INV, 0, 0, 0);
-    if (strcmp(w->cfg->mode, "poll") == 0)
-        schedule(w, EV_POLL, w->cfg->poll_interval_ms, 0, 0);
+    if (w->poll)
+        schedule(w, EV_POLL, 0, 0, 0); /* the first poll at once */
     const scenario *sc = w->sc;
     int64_t limit = sc->duration_ms + sc->drain_ms;
     int quiet = 0;
