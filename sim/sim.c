@@ -28,6 +28,7 @@
 #include "sbuf.h"
 #include "setup.h"
 #include "share.h"
+#include "supply.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +40,9 @@
 #define SAMPLE_MS 1000      /* queue depth samples */
 #define MAX_CAS_TRIES 5
 #define READ_WAIT_MS 3000   /* inventory.c: a sync waits this long for a read */
+#define SETTLE_RETRY_MS 1000 /* replen.c: a SKU put off by a sale in flight */
+#define SETTLE_MAX_MS 60000
+#define DAY_MS 86400000.0
 
 /* ---- the world's state ---------------------------------------------------------- */
 
@@ -55,6 +59,7 @@ enum {
     EV_POLL,        /* poll mode's interval */
     EV_SAMPLE,      /* a queue depth sample */
     EV_READ_WAIT,   /* arg: pass; the pass stops waiting for its read */
+    EV_REPLEN,      /* the replenishment thread looks for work */
 };
 
 typedef enum { SYS_CIN7, SYS_SHOPIFY } sys;
@@ -66,6 +71,11 @@ typedef enum {
     CALL_LEVEL_READ,  /* GraphQL inventory levels of a batch */
     CALL_LEVEL_WRITE, /* GraphQL inventorySetQuantities of a batch */
     CALL_ORDERS_LIST, /* poll mode: GET orders updated since */
+    CALL_PRODUCTS,    /* replenishment: GET product (supplier records) */
+    CALL_PO_LIST,     /* GET purchaseList?OrderStatus=DRAFT */
+    CALL_PO_HEADER,   /* POST advanced-purchase */
+    CALL_PO_READ,     /* GET purchase/order?TaskID= */
+    CALL_PO_LINES,    /* POST purchase/order: the draft's lines */
 } call_kind;
 
 typedef struct {
@@ -188,6 +198,20 @@ typedef struct {
     size_t n_pass;
     int *pass_sku;
     baseline *base;               /* [shop * n_skus + sku] */
+    /* replenishment (replen.c) */
+    int replen;                   /* enabled */
+    coalescer *rmarks, *rsettle;
+    int64_t *waiting_since;       /* per SKU: put off since (-1 not) */
+    int64_t next_sweep;
+    int replen_busy, replen_wake, supply_loaded;
+    int64_t replen_wake_at;
+    int64_t *draft_qty;           /* [supplier * n_skus + sku]: the open draft's line, 0 none */
+    int *has_draft;               /* per supplier */
+    long n_drafts;
+    int *want_sup;                /* the check's lines: supplier, SKU, quantity */
+    int *want_sku;
+    int64_t *want_qty;
+    size_t n_want, want_at;       /* lines, and the first of the supplier being written */
     /* the journals */
     FILE *cj, *sj;
     int journal_failed;
@@ -240,8 +264,14 @@ static void journal_request(world *w, const call *c)
         [CALL_STOCK_READ] = "/ExternalApi/v2/ref/productavailability",
         [CALL_LEVEL_READ] = "/admin/api/graphql.json",
         [CALL_LEVEL_WRITE] = "/admin/api/graphql.json",
-        [CALL_ORDERS_LIST] = "/admin/api/orders.json"};
-    int post = c->kind != CALL_STOCK_READ && c->kind != CALL_ORDERS_LIST;
+        [CALL_ORDERS_LIST] = "/admin/api/orders.json",
+        [CALL_PRODUCTS] = "/ExternalApi/v2/product",
+        [CALL_PO_LIST] = "/ExternalApi/v2/purchaseList",
+        [CALL_PO_HEADER] = "/ExternalApi/v2/advanced-purchase",
+        [CALL_PO_READ] = "/ExternalApi/v2/purchase/order",
+        [CALL_PO_LINES] = "/ExternalApi/v2/purchase/order"};
+    int post = c->kind == CALL_SALE || c->kind == CALL_SALE_LINES || c->kind == CALL_LEVEL_READ ||
+               c->kind == CALL_LEVEL_WRITE || c->kind == CALL_PO_HEADER || c->kind == CALL_PO_LINES;
     sbuf b = SBUF_INIT;
     sbuf_printf(&b, "\"client\":\"syncd\",\"method\":\"%s\",\"route\":\"%s\",\"status\":%d",
                 post ? "POST" : "GET", routes[c->kind], c->status);
@@ -261,6 +291,7 @@ static int64_t c7_avail(const world *w, int k, int l)
 static void c7_note(world *w, int k, int l, const char *cause, int64_t avail_before)
 {
     size_t i = (size_t)k * w->n_wh + (size_t)l;
+    /* (A seed's before is its own figure: no notification.) */
     sbuf b = SBUF_INIT;
     sbuf_printf(&b,
                 "\"sku\":\"%s\",\"location\":\"%s\",\"on_hand\":%lld,\"allocated\":%lld,"
@@ -448,6 +479,9 @@ static void worker_next(world *w, size_t wi);
 static void inv_call_done(world *w, long ci);
 static void order_call_done(world *w, long ci);
 static void poll_listed(world *w);
+static void replen_arrive(world *w, const call *c);
+static void replen_call_done(world *w, long ci);
+static void replen_mark(world *w, const lines *l);
 
 static void send_call(world *w, long ci)
 {
@@ -534,6 +568,8 @@ static void call_arrive(world *w, long ci, int64_t back)
                     w->fig_new[k * w->n_wh + l] = c7_avail(w, (int)k, (int)l);
         } else if (c->kind == CALL_ORDERS_LIST) {
             w->poll_cutoff = w->now;
+        } else if (c->kind >= CALL_PRODUCTS) {
+            replen_arrive(w, c);
         } else if (c->kind == CALL_LEVEL_READ) {
             for (size_t i = 0; i < w->n_pass; i++)
                 w->read_level[i] = *lvl(w, (int)c->owner, w->pass_sku[i]);
@@ -568,6 +604,8 @@ static void call_done(world *w, long ci)
     }
     if (c->kind == CALL_SALE || c->kind == CALL_SALE_LINES)
         order_call_done(w, ci);
+    else if (c->kind >= CALL_PRODUCTS)
+        replen_call_done(w, ci);
     else if (c->kind == CALL_ORDERS_LIST)
         poll_listed(w);
     else
@@ -693,6 +731,7 @@ static void worker_step(world *w, size_t wi)
          * them comes down on the next pass. */
         o->reserved = 1;
         mark_skus(w, &o->l, 0);
+        replen_mark(w, &o->l);
         plan_order(w, o);
         wk->step = 1;
         o->next_group = 0;
@@ -993,6 +1032,274 @@ static void poll_listed(world *w)
     }
 }
 
+
+/* ---- the engine: replenishment ------------------------------------------------------------ */
+
+/* Wakes the replenishment thread at `at`, unless it already wakes sooner. */
+static void replen_wake(world *w, int64_t at)
+{
+    if (!w->replen || w->replen_busy || (w->replen_wake && w->replen_wake_at <= at))
+        return;
+    w->replen_wake = 1;
+    w->replen_wake_at = at;
+    schedule(w, EV_REPLEN, at, 0, 0);
+}
+
+/* A paid order checks its SKUs (replen_mark), coalesced. */
+static void replen_mark(world *w, const lines *l)
+{
+    if (!w->replen)
+        return;
+    for (int i = 0; i < l->n; i++)
+        coalesce_mark(w->rmarks, sku_name(w, l->sku[i]), w->now);
+    replen_wake(w, w->now);
+}
+
+static int supplier_of(const world *w, int k)
+{
+    const char *name = w->sc->skus[k].supplier;
+    for (size_t i = 0; name && i < w->sc->n_suppliers; i++)
+        if (strcmp(w->sc->suppliers[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int64_t pack_of(const world *w, int sup)
+{
+    for (size_t i = 0; i < w->cfg->n_pack; i++)
+        if (strcmp(w->cfg->pack_supplier[i], w->sc->suppliers[sup].name) == 0)
+            return w->cfg->pack_size[i];
+    return 1;
+}
+
+/* What syncd's read_sku gathers for supply_decide: paid units over the
+ * velocity window, the position from the cached figures, the units the
+ * figures cannot show and those in flight when they were read. */
+static supply_sku replen_read(world *w, int k, int sup)
+{
+    const sc_supplier *sp = &w->sc->suppliers[sup];
+    supply_sku in = {.has_supplier = 1, .window_ms = w->cfg->replen_window_ms,
+                     .cover_days = w->cfg->replen_cover_days,
+                     .target_days = w->cfg->replen_target_days, .moq = sp->moq,
+                     .pack = pack_of(w, sup), .lead_days = (double)sp->lead_ms / DAY_MS};
+    int64_t from = w->now - w->cfg->replen_window_ms, as_of = w->full_read_at;
+    for (size_t i = 0; i < w->n_orders; i++) {
+        const order *o = &w->orders[i];
+        int64_t units = 0;
+        for (int j = 0; j < o->l.n; j++)
+            units += o->l.sku[j] == k ? o->l.qty[j] : 0;
+        if (!o->reserved || !units)
+            continue;
+        if (o->placed >= from && o->placed <= w->now)
+            in.sold += units;
+        int pending = o->pushed < 0 || o->pushed >= as_of;
+        if (pending && o->sent >= 0 && o->sent <= as_of)
+            in.in_flight += units;
+    }
+    if (as_of >= 0) {
+        int64_t pos = 0;
+        for (size_t l = 0; l < w->n_wh; l++)
+            pos += w->fig[(size_t)k * w->n_wh + l];
+        in.pos = (supply_pos){pos, w->n_wh, as_of};
+        in.pending = pending_units(w, k, as_of);
+    } else {
+        in.pos = (supply_pos){0, 0, INT64_MAX};
+        in.pending = -1;
+    }
+    int64_t since = w->waiting_since[k];
+    in.may_wait = since < 0 || w->now - since < SETTLE_MAX_MS;
+    return in;
+}
+
+static void replen_next_group(world *w);
+
+/* The batch's decisions: the wanted lines, grouped by supplier in the
+ * order of each supplier's first SKU (supply_group's order). */
+static void replen_decide(world *w, const int *skus, size_t n)
+{
+    w->n_want = w->want_at = 0;
+    for (size_t i = 0; i < n; i++) {
+        int k = skus[i], sup = supplier_of(w, k);
+        if (sup < 0)
+            continue; /* cannot reorder: dead-lettered by syncd, nothing in Cin7 */
+        supply_sku in = replen_read(w, k, sup);
+        supply_decision d = supply_decide(&in);
+        if (d.verdict == SUPPLY_WAIT) {
+            if (w->waiting_since[k] < 0)
+                w->waiting_since[k] = w->now;
+            coalesce_mark(w->rsettle, sku_name(w, k), w->now);
+            continue;
+        }
+        w->waiting_since[k] = -1;
+        if (d.verdict != SUPPLY_ORDER)
+            continue;
+        w->want_sup[w->n_want] = sup;
+        w->want_sku[w->n_want] = k;
+        w->want_qty[w->n_want++] = d.reorder.quantity;
+    }
+    /* Stable grouping by supplier. */
+    for (size_t i = 1; i < w->n_want; i++)
+        for (size_t j = i; j > 0; j--) {
+            int first_j = -1, first_p = -1;
+            for (size_t q = 0; q < w->n_want; q++) {
+                if (first_j < 0 && w->want_sup[q] == w->want_sup[j])
+                    first_j = (int)q;
+                if (first_p < 0 && w->want_sup[q] == w->want_sup[j - 1])
+                    first_p = (int)q;
+            }
+            if (first_p <= first_j)
+                break;
+            int ts = w->want_sup[j], tk = w->want_sku[j];
+            int64_t tq = w->want_qty[j];
+            w->want_sup[j] = w->want_sup[j - 1];
+            w->want_sku[j] = w->want_sku[j - 1];
+            w->want_qty[j] = w->want_qty[j - 1];
+            w->want_sup[j - 1] = ts;
+            w->want_sku[j - 1] = tk;
+            w->want_qty[j - 1] = tq;
+        }
+    replen_next_group(w);
+}
+
+/* The lines of the supplier group being written: [want_at, end). */
+static size_t group_end(const world *w)
+{
+    size_t e = w->want_at;
+    while (e < w->n_want && w->want_sup[e] == w->want_sup[w->want_at])
+        e++;
+    return e;
+}
+
+static void replen_next_group(world *w)
+{
+    if (w->want_at >= w->n_want) {
+        w->replen_busy = 0;
+        replen_wake(w, w->now);
+        return;
+    }
+    int sup = w->want_sup[w->want_at];
+    if (!w->has_draft[sup])
+        new_call(w, CALL_PO_LIST, SYS_CIN7, SHARE_NORMAL, sup, 0);
+    else
+        new_call(w, CALL_PO_READ, SYS_CIN7, SHARE_NORMAL, sup, 0);
+}
+
+static void journal_purchase(world *w, int sup, const char *kind, int with_lines)
+{
+    sbuf b = SBUF_INIT;
+    long no = (long)w->has_draft[sup];
+    sbuf_printf(&b,
+                "\"id\":\"po-%ld\",\"order_number\":\"PO-%05ld\",\"supplier\":\"%s\","
+                "\"location\":\"%s\",\"status\":\"%s\",\"order_status\":\"%s\","
+                "\"type\":\"Advanced Purchase\",\"application\":\"syncd\",\"lines\":[",
+                no, no, w->sc->suppliers[sup].name, w->sc->warehouses[0].name,
+                with_lines ? "ORDERING" : "DRAFT", with_lines ? "DRAFT" : "NOT AVAILABLE");
+    int first = 1;
+    for (size_t k = 0; with_lines && k < w->n_skus; k++) {
+        int64_t q = w->draft_qty[(size_t)sup * w->n_skus + k];
+        if (q <= 0)
+            continue;
+        sbuf_printf(&b, "%s{\"sku\":\"%s\",\"qty\":%lld}", first ? "" : ",", sku_name(w, (int)k),
+                    (long long)q);
+        first = 0;
+    }
+    sbuf_puts(&b, "]");
+    jline(w, w->cj, kind, &b);
+    sbuf_free(&b);
+}
+
+/* A replenishment call reached Cin7 (answered 200). */
+static void replen_arrive(world *w, const call *c)
+{
+    int sup = (int)c->owner;
+    if (c->kind == CALL_PO_HEADER) {
+        w->has_draft[sup] = (int)++w->n_drafts;
+        journal_purchase(w, sup, "purchase_created", 0);
+    } else if (c->kind == CALL_PO_LINES) {
+        for (size_t i = w->want_at, e = group_end(w); i < e; i++)
+            w->draft_qty[(size_t)sup * w->n_skus + (size_t)w->want_sku[i]] = w->want_qty[i];
+        journal_purchase(w, sup, "purchase_updated", 1);
+    }
+}
+
+static void replen_call_done(world *w, long ci)
+{
+    call c = w->calls[ci];
+    int sup = (int)c.owner;
+    switch (c.kind) {
+    case CALL_PRODUCTS:
+        replen_decide(w, w->pass_sku + LEVEL_BATCH, (size_t)c.group);
+        break;
+    case CALL_PO_LIST: /* no open draft of the supplier in Cin7 */
+        new_call(w, CALL_PO_HEADER, SYS_CIN7, SHARE_NORMAL, sup, 0);
+        break;
+    case CALL_PO_HEADER:
+        new_call(w, CALL_PO_LINES, SYS_CIN7, SHARE_NORMAL, sup, 0);
+        break;
+    case CALL_PO_READ: {
+        /* supply_merge: nothing is posted when nothing changes. */
+        int changed = 0;
+        for (size_t i = w->want_at, e = group_end(w); i < e; i++)
+            changed |= w->draft_qty[(size_t)sup * w->n_skus + (size_t)w->want_sku[i]] !=
+                        w->want_qty[i];
+        if (changed) {
+            new_call(w, CALL_PO_LINES, SYS_CIN7, SHARE_NORMAL, sup, 0);
+            break;
+        }
+        w->want_at = group_end(w);
+        replen_next_group(w);
+        break;
+    }
+    case CALL_PO_LINES:
+        w->want_at = group_end(w);
+        replen_next_group(w);
+        break;
+    default:
+        break;
+    }
+}
+
+/* EV_REPLEN: the schedule's sweep, then the marked SKUs, then the ones put
+ * off by a sale in flight (replen_main's order). */
+static void replen_start(world *w)
+{
+    if (w->replen_wake && w->now < w->replen_wake_at)
+        return; /* a wake superseded by a sooner one */
+    w->replen_wake = 0;
+    if (w->replen_busy)
+        return;
+    if (w->now >= w->next_sweep) {
+        for (size_t k = 0; k < w->n_skus; k++)
+            coalesce_mark(w->rmarks, sku_name(w, (int)k), w->now);
+        w->next_sweep = w->now + w->cfg->replen_interval_ms;
+    }
+    size_t n = coalesce_take(w->rmarks, w->now, w->batch, LEVEL_BATCH);
+    if (!n)
+        n = coalesce_take(w->rsettle, w->now, w->batch, LEVEL_BATCH);
+    if (!n) {
+        int64_t at = w->next_sweep, d1 = coalesce_next_due(w->rmarks),
+                d2 = coalesce_next_due(w->rsettle);
+        if (d1 >= 0 && d1 < at)
+            at = d1;
+        if (d2 >= 0 && d2 < at)
+            at = d2;
+        replen_wake(w, at);
+        return;
+    }
+    w->replen_busy = 1;
+    int *skus = w->pass_sku + LEVEL_BATCH; /* the replenishment half */
+    for (size_t i = 0; i < n; i++) {
+        skus[i] = scenario_sku_index(w->sc, w->batch[i]);
+        free(w->batch[i]);
+    }
+    if (!w->supply_loaded) {
+        w->supply_loaded = 1;
+        new_call(w, CALL_PRODUCTS, SYS_CIN7, SHARE_NORMAL, -1, (int)n);
+        return;
+    }
+    replen_decide(w, skus, n);
+}
+
 /* ---- the run ------------------------------------------------------------------------------- */
 
 const char *sim_unsupported(const scenario *sc, char *why, size_t n)
@@ -1121,7 +1428,18 @@ static void world_init(world *w, const scenario *sc, syncd_config *cfg)
     w->workers = xcalloc(w->n_workers, sizeof *w->workers);
     w->marks = coalesce_new(cfg->coalesce_ms);
     w->batch = xcalloc(LEVEL_BATCH, sizeof *w->batch);
-    w->pass_sku = xcalloc(LEVEL_BATCH, sizeof *w->pass_sku);
+    w->pass_sku = xcalloc(2 * LEVEL_BATCH, sizeof *w->pass_sku); /* inventory, replenishment */
+    w->replen = cfg->replen_enabled;
+    w->rmarks = coalesce_new(cfg->coalesce_ms);
+    w->rsettle = coalesce_new(SETTLE_RETRY_MS);
+    w->waiting_since = xcalloc(w->n_skus + 1, sizeof *w->waiting_since);
+    for (size_t k = 0; k < w->n_skus; k++)
+        w->waiting_since[k] = -1;
+    w->draft_qty = xcalloc(sc->n_suppliers * w->n_skus + 1, sizeof *w->draft_qty);
+    w->has_draft = xcalloc(sc->n_suppliers + 1, sizeof *w->has_draft);
+    w->want_sup = xcalloc(LEVEL_BATCH, sizeof *w->want_sup);
+    w->want_sku = xcalloc(LEVEL_BATCH, sizeof *w->want_sku);
+    w->want_qty = xcalloc(LEVEL_BATCH, sizeof *w->want_qty);
     w->read_level = xcalloc(2 * LEVEL_BATCH, sizeof *w->read_level);
     w->locs = xcalloc(w->n_wh + 1, sizeof *w->locs);
     for (size_t l = 0; l < w->n_wh && l < cfg->n_locations; l++) {
@@ -1162,6 +1480,14 @@ static void world_free(world *w)
     coalesce_free(w->marks);
     free(w->batch);
     free(w->pass_sku);
+    coalesce_free(w->rmarks);
+    coalesce_free(w->rsettle);
+    free(w->waiting_since);
+    free(w->draft_qty);
+    free(w->has_draft);
+    free(w->want_sup);
+    free(w->want_sku);
+    free(w->want_qty);
     free(w->read_level);
     free(w->locs);
     for (size_t r = 0; r < w->cfg->n_regions; r++)
@@ -1205,7 +1531,8 @@ static int64_t backlog(const world *w)
     int64_t n = (int64_t)(w->n_queue - w->head_queue) + (int64_t)coalesce_waiting(w->marks);
     for (size_t i = 0; i < w->n_workers; i++)
         n += w->workers[i].busy;
-    return n + w->inv_busy;
+    return n + w->inv_busy + w->replen_busy + (int64_t)coalesce_waiting(w->rmarks) +
+           (int64_t)coalesce_waiting(w->rsettle);
 }
 
 static void fire(world *w, const evheap_ev *ev)
@@ -1250,6 +1577,9 @@ static void fire(world *w, const evheap_ev *ev)
         break;
     case EV_INV:
         inv_start(w);
+        break;
+    case EV_REPLEN:
+        replen_start(w);
         break;
     case EV_READ_WAIT:
         read_wait_over(w, (uint64_t)ev->arg);
@@ -1312,6 +1642,10 @@ static int64_t run_world(world *w)
     if (w->have_next && w->next.t < w->sc->duration_ms)
         schedule(w, EV_ARRIVAL, w->next.t, 0, 0);
     schedule(w, EV_SAMPLE, 0, 0, 0);
+    /* Cin7's seeded figures open its journal, as mock-cin7's seed does. */
+    for (size_t k = 0; k < w->n_skus; k++)
+        for (size_t l = 0; l < w->n_wh; l++)
+            c7_note(w, (int)k, (int)l, "seed", c7_avail(w, (int)k, (int)l));
     /* syncd's first pass writes every level from a full read. */
     for (size_t k = 0; k < w->n_skus; k++)
         coalesce_mark(w->marks, sku_name(w, (int)k), 0);
@@ -1320,6 +1654,7 @@ static int64_t run_world(world *w)
     schedule(w, EV_INV, 0, 0, 0);
     if (w->poll)
         schedule(w, EV_POLL, 0, 0, 0); /* the first poll at once */
+    replen_wake(w, 0); /* a first sweep at once (replen_main) */
     const scenario *sc = w->sc;
     int64_t limit = sc->duration_ms + sc->drain_ms;
     int quiet = 0;
