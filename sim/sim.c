@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_GROUPS 8
 #define LEVEL_BATCH 250     /* items per GraphQL level read or write (Shopify's cap) */
@@ -218,6 +219,14 @@ typedef struct {
     measure_sample *samples;
     size_t n_samples, cap_samples;
     int quiet_samples;
+    /* the ledger's sums (store.c's reservations) */
+    int64_t *known;               /* [shop * n_skus + sku]: units of reserved orders */
+    int64_t *reserved_units;      /* per SKU, all shops */
+    struct pushes {
+        int64_t *t, *cum;         /* push times, and units pushed up to each */
+        size_t n, cap;
+    } *pushed;                    /* per SKU */
+    uint64_t n_events;            /* fired, for the speed figure */
 } world;
 
 static void schedule(world *w, int kind, int64_t due, long ref, int64_t arg)
@@ -730,6 +739,10 @@ static void worker_step(world *w, size_t wi)
         /* Reserved: the units are pending, and every shop's level of
          * them comes down on the next pass. */
         o->reserved = 1;
+        for (int i = 0; i < o->l.n; i++) {
+            w->known[(size_t)o->shop * w->n_skus + (size_t)o->l.sku[i]] += o->l.qty[i];
+            w->reserved_units[o->l.sku[i]] += o->l.qty[i];
+        }
         mark_skus(w, &o->l, 0);
         replen_mark(w, &o->l);
         plan_order(w, o);
@@ -743,6 +756,17 @@ static void worker_step(world *w, size_t wi)
         push_group(w, wk->order);
     } else if (wk->step == 2) {
         o->pushed = w->now;
+        for (int i = 0; i < o->l.n; i++) {
+            struct pushes *p = &w->pushed[o->l.sku[i]];
+            if (p->n == p->cap) {
+                p->cap = p->cap ? p->cap * 2 : 16;
+                p->t = xrealloc(p->t, p->cap * sizeof *p->t);
+                p->cum = xrealloc(p->cum, p->cap * sizeof *p->cum);
+            }
+            p->t[p->n] = w->now;
+            p->cum[p->n] = (p->n ? p->cum[p->n - 1] : 0) + o->l.qty[i];
+            p->n++;
+        }
         mark_skus(w, &o->l, 1);
         worker_next(w, wi);
     }
@@ -775,32 +799,24 @@ static void order_call_done(world *w, long ci)
 
 static int64_t known_units(const world *w, int shop, int k)
 {
-    int64_t n = 0;
-    for (size_t i = 0; i < w->n_orders; i++) {
-        const order *o = &w->orders[i];
-        if (o->shop != shop || !o->reserved)
-            continue;
-        for (int j = 0; j < o->l.n; j++)
-            if (o->l.sku[j] == k)
-                n += o->l.qty[j];
-    }
-    return n;
+    return w->known[(size_t)shop * w->n_skus + (size_t)k];
 }
 
 /* Units of orders the figures read at as_of cannot show: reserved, and
- * not pushed before the read started. */
+ * not pushed before the read started. Pushes come in time order, so each
+ * SKU's are a running total searched by time. */
 static int64_t pending_units(const world *w, int k, int64_t as_of)
 {
-    int64_t n = 0;
-    for (size_t i = 0; i < w->n_orders; i++) {
-        const order *o = &w->orders[i];
-        if (!o->reserved || (o->pushed >= 0 && o->pushed < as_of))
-            continue;
-        for (int j = 0; j < o->l.n; j++)
-            if (o->l.sku[j] == k)
-                n += o->l.qty[j];
+    const struct pushes *p = &w->pushed[k];
+    size_t lo = 0, hi = p->n; /* the first push at or after as_of */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (p->t[mid] < as_of)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return n;
+    return w->reserved_units[k] - (lo ? p->cum[lo - 1] : 0);
 }
 
 static void inv_level_pass(world *w);
@@ -1414,6 +1430,9 @@ static void world_init(world *w, const scenario *sc, syncd_config *cfg)
             w->on_hand[k * w->n_wh + l] = scenario_on_hand(sc, k, l);
     w->level = xcalloc(w->n_shops * w->n_skus + 1, sizeof *w->level);
     w->base = xcalloc(w->n_shops * w->n_skus + 1, sizeof *w->base);
+    w->known = xcalloc(w->n_shops * w->n_skus + 1, sizeof *w->known);
+    w->reserved_units = xcalloc(w->n_skus + 1, sizeof *w->reserved_units);
+    w->pushed = xcalloc(w->n_skus + 1, sizeof *w->pushed);
     for (size_t s = 0; s < w->n_shops; s++)
         for (size_t k = 0; k < w->n_skus; k++)
             w->level[s * w->n_skus + k] = setup_initial_units(sc, k);
@@ -1471,6 +1490,13 @@ static void world_free(world *w)
     free(w->routes);
     free(w->level);
     free(w->base);
+    free(w->known);
+    free(w->reserved_units);
+    for (size_t k = 0; w->pushed && k < w->n_skus; k++) {
+        free(w->pushed[k].t);
+        free(w->pushed[k].cum);
+    }
+    free(w->pushed);
     free(w->orders);
     free(w->calls);
     for (int c = 0; c < SHARE_CLASSES; c++)
@@ -1660,6 +1686,7 @@ static int64_t run_world(world *w)
     int quiet = 0;
     while (evheap_peek(&w->h)) {
         evheap_ev ev = evheap_pop(&w->h);
+        w->n_events++;
         if (ev.due_ms > limit)
             break;
         w->now = ev.due_ms;
@@ -1735,7 +1762,14 @@ int sim_scenario(const run_opts *o)
     if (!o->quiet)
         fprintf(stderr, "surge sim: %s, seed %llu, in virtual time\n", sc.name,
                 (unsigned long long)sc.seed);
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     int64_t end = run_world(&w);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+    /* On stderr, never in summary.json, which must not depend on the machine. */
+    fprintf(stderr, "surge sim: %llu events in %.3f s of CPU (%.0f events/s)\n",
+            (unsigned long long)w.n_events, cpu, cpu > 0 ? (double)w.n_events / cpu : 0.0);
     int closed = fclose(w.cj) == 0;
     closed &= fclose(w.sj) == 0;
     w.cj = w.sj = NULL;
