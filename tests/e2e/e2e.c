@@ -212,9 +212,20 @@ void e2e_surge_free(e2e_surge_result *r)
 
 e2e_surge_result e2e_surge(const char *const *args)
 {
+    return e2e_surge_in(test_bin_dir(), args);
+}
+
+e2e_surge_result e2e_surge_release(const char *const *args)
+{
+    const char *rel = getenv("SURGE_RELEASE_BIN");
+    return e2e_surge_in(rel && *rel ? rel : "bin", args);
+}
+
+e2e_surge_result e2e_surge_in(const char *dir, const char *const *args)
+{
     static int calls;
     char bin[512], out[512], err[512];
-    snprintf(bin, sizeof bin, "%s/surge", test_bin_dir());
+    snprintf(bin, sizeof bin, "%s/surge", dir);
     snprintf(out, sizeof out, "%s/surge-%d.out", test_tmp_dir(), calls);
     snprintf(err, sizeof err, "%s/surge-%d.err", test_tmp_dir(), calls);
     calls++;

@@ -48,6 +48,11 @@ typedef struct {
 /* Runs SURGE_BIN/surge with args (NULL-terminated) as a user would, and
  * waits at most E2E_SURGE_LIMIT_S for it (then fails the test). */
 e2e_surge_result e2e_surge(const char *const *args);
+/* The same with the surge (and mocks and syncd) of dir; _release: the
+ * release build (SURGE_RELEASE_BIN, default bin), for runs whose timing is
+ * measured, as a user's is, without the sanitizers' slowdown. */
+e2e_surge_result e2e_surge_in(const char *dir, const char *const *args);
+e2e_surge_result e2e_surge_release(const char *const *args);
 void e2e_surge_free(e2e_surge_result *r);
 
 #define EXPECT_EXIT(r, want)                                                                   \

@@ -1,0 +1,129 @@
+/*
+ * The simulator against the real thing, on scenarios it was not calibrated
+ * on (docs/sim.md, "Validation"): each scenario runs with seeds 1, 2 and 3
+ * through `surge run` (the mocks and syncd) and `surge sim`, and the means
+ * over the seeds must agree: accepted, oversold and undersold units within
+ * 5% (or both 0), dropped events and duplicate sales equal, order push
+ * latency p50 and p99 within 15%. Poll mode must oversell and event mode
+ * not, in both. The release build runs (as a user runs it): its timing is
+ * what the simulator's delays stand for.
+ */
+#include "e2e.h"
+
+#include "measure.h"
+#include "mem.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEEDS 3
+
+typedef struct {
+    const char *metric;
+    double tolerance; /* relative; 0: equal */
+} check;
+
+static const check checks[] = {
+    {"accepted_units", 0.05},
+    {"oversell_units", 0.05},
+    {"undersell_units", 0.05},
+    {"dropped_events", 0},
+    {"duplicate_sales", 0},
+    {"order_push_latency_ms.p50", 0.15},
+    {"order_push_latency_ms.p99", 0.15},
+};
+#define N_CHECKS (sizeof checks / sizeof checks[0])
+
+static int metric_exists(const char *name)
+{
+    for (const char *const *m = measure_metric_names(); *m; m++)
+        if (strcmp(*m, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Runs the scenario at path (with set, or NULL) as cmd ("run" or "sim") for each seed
+ * and adds each checked metric's value over the seeds into sum. */
+static void runs(const char *cmd, const char *path, const char *set, const char *tag,
+                 double *sum)
+{
+    for (int seed = 1; seed <= SEEDS; seed++) {
+        char *dir = xasprintf("%s/%s-%s-%d", test_tmp_dir(), cmd, tag, seed);
+        char seed_s[16];
+        snprintf(seed_s, sizeof seed_s, "%d", seed);
+        const char *args[] = {cmd, path, "--seed", seed_s, "--out", dir, "--quiet",
+                              set ? "--set" : NULL, set, NULL};
+        e2e_surge_result r = e2e_surge_release(args);
+        if (r.code != 0 && r.code != 1)
+            test_fail(__FILE__, __LINE__, "surge %s %s --seed %d exited %d:\n%.2000s", cmd,
+                      path, seed, r.code, r.err);
+        e2e_surge_free(&r);
+        cJSON *s = e2e_load_json(dir, "summary.json");
+        for (size_t i = 0; i < N_CHECKS; i++)
+            if (metric_exists(checks[i].metric))
+                sum[i] += e2e_metric(s, checks[i].metric);
+        cJSON_Delete(s);
+        free(dir);
+    }
+}
+
+/* Real and simulated means of the scenario at path agree; returns the mean oversell
+ * of each (real, sim) for the poll/event check. */
+static void agree(const char *path, const char *set, const char *tag, double oversell[2])
+{
+    double real[N_CHECKS] = {0}, sim[N_CHECKS] = {0};
+    runs("run", path, set, tag, real);
+    runs("sim", path, set, tag, sim);
+    char failed[2000] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < N_CHECKS; i++) {
+        if (!metric_exists(checks[i].metric))
+            continue;
+        double a = real[i] / SEEDS, b = sim[i] / SEEDS;
+        double scale = fmax(fabs(a), fabs(b));
+        double off = scale > 0 ? fabs(a - b) / scale : 0;
+        printf("compare: %s %s: real %.1f, sim %.1f (%.1f%% apart)\n", tag, checks[i].metric, a,
+               b, off * 100);
+        if (off > checks[i].tolerance + 1e-9 && used < sizeof failed)
+            used += (size_t)snprintf(failed + used, sizeof failed - used,
+                                     "\n  %s: real mean %.2f, simulated %.2f: %.1f%% apart "
+                                     "(tolerance %.0f%%)",
+                                     checks[i].metric, a, b, off * 100,
+                                     checks[i].tolerance * 100);
+        if (strcmp(checks[i].metric, "oversell_units") == 0 && oversell) {
+            oversell[0] = a;
+            oversell[1] = b;
+        }
+    }
+    fflush(stdout);
+    if (failed[0])
+        test_fail(__FILE__, __LINE__, "%s: the simulator disagrees:%s", tag, failed);
+}
+
+TEST_T(sim_validation, ci_smoke, 600)
+{
+    agree("scenarios/ci-smoke.json", NULL, "ci-smoke", NULL);
+}
+
+TEST_T(sim_validation, multi_store, 900)
+{
+    agree("scenarios/multi-store.json", NULL, "multi-store", NULL);
+}
+
+TEST_T(sim_validation, replenishment, 900)
+{
+    agree("scenarios/replenishment.json", NULL, "replenishment", NULL);
+}
+
+TEST_T(sim_validation, polling_vs_webhooks_poll_oversells_event_does_not_in_both, 900)
+{
+    double poll[2] = {0}, event[2] = {0};
+    agree("scenarios/polling-vs-webhooks.json", "engine.mode=poll", "pvw-poll", poll);
+    agree("scenarios/polling-vs-webhooks.json", "engine.mode=event", "pvw-event", event);
+    EXPECT_TRUE(poll[0] > 0);
+    EXPECT_TRUE(poll[1] > 0);
+    EXPECT_TRUE(event[0] == 0);
+    EXPECT_TRUE(event[1] == 0);
+}
