@@ -181,6 +181,7 @@ typedef struct {
     int64_t *fig;                 /* cached Available [sku * n_wh + wh] */
     int reads_left;               /* pages of the running read (0: none runs) */
     int64_t read_started;
+    int read_sent;                /* its first page has left */
     int64_t *fig_new;             /* the running read's figures */
     int read_requested;           /* a pass asked for a read while one ran */
     int read_owed;                /* a pass went on cached figures: mark all when one lands */
@@ -497,6 +498,12 @@ static void send_call(world *w, long ci)
     call *c = &w->calls[ci];
     c->sent = w->now;
     w->in_flight++;
+    if (c->kind == CALL_STOCK_READ && !w->read_sent) {
+        /* A read's figures are as of its first page leaving, after the
+         * gate (outbound.c's sent_at), not of the pass asking for it. */
+        w->read_sent = 1;
+        w->read_started = w->now;
+    }
     int64_t lat = draw(w, &w->r_net, c->to == SYS_CIN7 ? &w->p.cin7_call : &w->p.shopify_call);
     schedule(w, EV_CALL_ARRIVE, w->now + lat / 2, ci, lat - lat / 2);
 }
@@ -833,7 +840,7 @@ static int read_start(world *w)
     w->stock_changed = 0;
     size_t rows = w->n_skus * w->n_wh, page = (size_t)w->cfg->cin7_page_limit;
     w->reads_left = (int)((rows + page - 1) / page);
-    w->read_started = w->now;
+    w->read_sent = 0;
     for (int i = 0; i < w->reads_left; i++)
         new_call(w, CALL_STOCK_READ, SYS_CIN7, SHARE_NORMAL, -1, 0);
     return 1;
