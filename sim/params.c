@@ -29,11 +29,11 @@ int sim_params_read(const cJSON *v, sim_params *out, json_err *e)
     /* Calibrated on flash-sale.json (docs/sim.md): loopback HTTP to the
      * mocks, a SQLite commit per store write. */
     *out = (sim_params){
-        .cin7_call = {1, 5},
-        .shopify_call = {1, 5},
-        .webhook = {2, 30},
-        .handling = {0.4, 3},
-        .checkout = {1, 5},
+        .cin7_call = {1, 4},
+        .shopify_call = {1, 4},
+        .webhook = {3, 9},
+        .handling = {0.4, 2},
+        .checkout = {1, 4},
     };
     if (!v)
         return 0;
