@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "demand.h"
+#include "dirs.h"
 #include "httpc.h"
 #include "json.h"
 #include "loadgen.h"
@@ -65,20 +66,6 @@ static int write_json(const char *path, const cJSON *v)
     int rc = write_file(path, text, strlen(text));
     free(text);
     return rc;
-}
-
-static int mkdirs(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 /* GET url; returns the status (0 on a transport error) and, when body is
@@ -584,19 +571,11 @@ int run_scenario(const run_opts *o)
         }
 
     /* The results folder. */
-    if (o->out_dir) {
+    if (o->out_dir)
         snprintf(r.dir, sizeof r.dir, "%s", o->out_dir);
-    } else {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        char stamp[32];
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-        snprintf(r.dir, sizeof r.dir, "results/%s-%s", sc->name, stamp);
-        for (int n = 2; access(r.dir, F_OK) == 0 && n < 100; n++)
-            snprintf(r.dir, sizeof r.dir, "results/%s-%s-%d", sc->name, stamp, n);
-    }
-    if (mkdirs(r.dir) != 0) {
+    else
+        dirs_stamped(r.dir, sizeof r.dir, "results", sc->name);
+    if (dirs_make(r.dir) != 0) {
         fprintf(stderr, "surge: cannot create %s: %s\n", r.dir, strerror(errno));
         rc = RUN_BROKE;
         goto early;
@@ -835,7 +814,7 @@ int run_scenario(const run_opts *o)
         fprintf(stderr, "surge: could not read the mocks' final state\n");
         goto out;
     }
-    char cj[1100], sj[1100], err[600];
+    char cj[1100], sj[1100], err[600], path_junit[1100];
     snprintf(cj, sizeof cj, "%s/mock-cin7.journal.jsonl", r.dir);
     snprintf(sj, sizeof sj, "%s/mock-shopify.journal.jsonl", r.dir);
     int64_t *buffers = setup_shop_buffers(sc);
@@ -938,8 +917,15 @@ int run_scenario(const run_opts *o)
         snprintf(path, sizeof path, "%s/events.csv", r.dir);
         write_file(path, sbuf_str(&mo.events), mo.events.len);
     }
-    if (report_write(r.dir, sum, err, sizeof err) != 0)
+    /* A sweep reads summary.json alone: --no-report leaves out the plots and
+     * the page, which cost more than a small run; CI's junit.xml stays. */
+    if (o->no_report) {
+        snprintf(path_junit, sizeof path_junit, "%s/junit.xml", r.dir);
+        if (report_junit(path_junit, sum, err, sizeof err) != 0)
+            fprintf(stderr, "surge: junit.xml could not be written: %s\n", err);
+    } else if (report_write(r.dir, sum, err, sizeof err) != 0) {
         fprintf(stderr, "surge: the report could not be written: %s\n", err);
+    }
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(sum, "metrics");
     const cJSON *p99 = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(mt, "order_push_latency_ms"), "p99");
@@ -955,7 +941,8 @@ int run_scenario(const run_opts *o)
     print_held_back(mt, cJSON_GetObjectItemCaseSensitive(sum, "per_shop"));
     if (invalid[0])
         printf("INVALID RUN: %s\n", invalid);
-    printf("report: %s/report.html\n", r.dir);
+    if (!o->no_report)
+        printf("report: %s/report.html\n", r.dir);
     static const char *const meaning[] = {"all gates pass", "a gate failed", "bad usage",
                                           "the run broke", "the run is invalid"};
     printf("exit %d: %s\n", rc, meaning[rc]);
