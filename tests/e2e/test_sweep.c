@@ -1,0 +1,335 @@
+/*
+ * `surge sweep` as a user runs it: the real binary over a grid of points,
+ * each a real `surge run` of scenarios/ci-smoke.json made tiny with --set
+ * (30 simulated seconds of demand at its 60x: a run takes a few seconds).
+ * Checks the usage errors that stop a sweep before anything runs, two
+ * points run side by side with --jobs 2, a point whose run breaks, and
+ * shards run by GNU parallel then joined by `surge sweep merge`. Every wait
+ * is bounded; nothing asserts on speed.
+ */
+#include "e2e.h"
+
+#include "json.h"
+#include "mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SCENARIO "scenarios/ci-smoke.json"
+/* ci-smoke's seed: each point's folder is points/<index>-s7. */
+#define SEED "7"
+
+#define EXPECT_EXIT(r, want)                                                                   \
+    do {                                                                                       \
+        if ((r).code != (want))                                                                \
+            test_fail(__FILE__, __LINE__, "surge exited %d, expected %d; stderr:\n%.3000s",    \
+                      (r).code, (want), (r).err);                                              \
+    } while (0)
+
+/* Runs surge sweep with the arguments that follow; it must exit 2 and name
+ * `want` on stderr. */
+#define EXPECT_USAGE(want, ...)                                                                \
+    do {                                                                                       \
+        const char *const args_[] = {"sweep", __VA_ARGS__, NULL};                              \
+        e2e_surge_result r_ = e2e_surge(args_);                                                \
+        EXPECT_EXIT(r_, 2);                                                                    \
+        EXPECT_CONTAINS(r_.err, want);                                                         \
+        e2e_surge_free(&r_);                                                                   \
+    } while (0)
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    int ok = exists(path);
+    free(path);
+    return ok;
+}
+
+static char *read_in(const char *dir, const char *name)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    char *text = test_read_file(path);
+    if (!text)
+        test_fail(__FILE__, __LINE__, "cannot read %s", path);
+    free(path);
+    return text;
+}
+
+static cJSON *load_in(const char *dir, const char *name)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    json_err e;
+    cJSON *v = json_load_file(path, 64 << 20, &e);
+    if (!v)
+        test_fail(__FILE__, __LINE__, "%s", e.msg);
+    free(path);
+    return v;
+}
+
+/* The lines of text as a NULL-terminated array of malloc'd strings. */
+static char **lines_of(const char *text, int *n)
+{
+    char **lines = xcalloc(strlen(text) + 2, sizeof *lines);
+    *n = 0;
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, "\n");
+        lines[(*n)++] = xstrndup(p, len);
+        p += len + (p[len] == '\n');
+    }
+    return lines;
+}
+
+static void lines_free(char **lines)
+{
+    for (char **l = lines; *l; l++)
+        free(*l);
+    free(lines);
+}
+
+/* The string at scenario.engine.config.coalesce_window of a summary. */
+static const char *coalesce_of(const cJSON *summary)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(summary, "scenario");
+    static const char *const path[] = {"engine", "config", "coalesce_window"};
+    for (size_t i = 0; i < 3; i++)
+        v = cJSON_GetObjectItemCaseSensitive(v, path[i]);
+    return cJSON_GetStringValue(v);
+}
+
+/* ---- before anything runs ---------------------------------------------------------- */
+
+TEST(surge_sweep, bad_usage_exits_2_naming_the_flag_and_the_value_before_running)
+{
+    char *dir = xasprintf("%s/out", test_tmp_dir());
+    EXPECT_USAGE("--vary engine.mode: value \"warp\"", SCENARIO, "--out", dir, "--vary",
+                 "engine.mode=poll,warp");
+    EXPECT_USAGE("--vary demand[9].rate: value \"1\"", SCENARIO, "--out", dir, "--vary",
+                 "demand[9].rate=1");
+    EXPECT_USAGE("--vary demand[0].rate: value \"fast\"", SCENARIO, "--out", dir, "--vary",
+                 "demand[0].rate=0.5,fast");
+    EXPECT_USAGE("--vary engine.mode: expected PATH=V1,V2", SCENARIO, "--out", dir, "--vary",
+                 "engine.mode");
+    EXPECT_USAGE("empty value", SCENARIO, "--out", dir, "--vary", "engine.mode=poll,,event");
+    EXPECT_USAGE("seeds are set by --seed and --repeat", SCENARIO, "--vary", "seed=1,2");
+    EXPECT_USAGE("at least one --vary", SCENARIO, "--out", dir);
+    EXPECT_USAGE("--shard 5/4", SCENARIO, "--vary", "engine.mode=poll", "--shard", "5/4");
+    EXPECT_USAGE("--repeat", SCENARIO, "--vary", "engine.mode=poll", "--repeat", "0");
+    EXPECT_USAGE("--jobs", SCENARIO, "--vary", "engine.mode=poll", "--jobs", "1.5");
+    EXPECT_USAGE("--objective oversold: unknown metric", SCENARIO, "--vary", "engine.mode=poll",
+                 "--objective", "oversold");
+    EXPECT_USAGE("surge sim is not built yet", SCENARIO, "--vary", "engine.mode=poll", "--sim");
+    EXPECT_USAGE("no-such.json", "no-such.json", "--vary", "engine.mode=poll");
+    EXPECT_USAGE("one scenario file", "--vary", "engine.mode=poll");
+    /* A --set that breaks the scenario is named too. */
+    EXPECT_USAGE("$.demand[0].shape", SCENARIO, "--vary", "engine.mode=poll", "--set",
+                 "demand[0].shape=wave");
+    EXPECT_FALSE(exists(dir));
+    free(dir);
+}
+
+/* ---- real runs ----------------------------------------------------------------------- */
+
+TEST_T(surge_sweep, two_points_run_side_by_side_and_each_gets_its_value, 240)
+{
+    char *dir = xasprintf("%s/sweep", test_tmp_dir());
+    const char *args[] = {"sweep", SCENARIO, "--set", "duration=30s", "--set", "drain=1m",
+                          "--vary", "engine.config.coalesce_window=1s,3s", "--jobs", "2",
+                          "--out", dir, NULL};
+    e2e_surge_result r = e2e_surge(args);
+    EXPECT_EXIT(r, 0);
+    /* Both runs started before either finished: they overlapped. */
+    const char *second_start = strstr(r.err, "started point 1 seed " SEED);
+    const char *first_end = strstr(r.err, "finished point");
+    EXPECT_TRUE(strstr(r.err, "started point 0 seed " SEED) != NULL);
+    EXPECT_TRUE(second_start != NULL && first_end != NULL && second_start < first_end);
+    EXPECT_CONTAINS(r.out, "2 points ordered by oversell_units, then order_push_latency_ms.p99");
+
+    int n;
+    char *csv = read_in(dir, "sweep.csv");
+    char **lines = lines_of(csv, &n);
+    EXPECT_EQ_INT(n, 3);
+    EXPECT_TRUE(strncmp(lines[0], "index,shard,engine.config.coalesce_window,seeds,exit_codes,"
+                                  "status,oversell_units,undersell_units,", 87) == 0);
+    EXPECT_TRUE(strstr(lines[0], ".sd") == NULL); /* one seed: no spread */
+    static const char *const values[] = {"1s", "3s"};
+    for (int i = 0; i < 2; i++) {
+        char *head = xasprintf("%d,1/1,%s,%s,", i, values[i], SEED);
+        if (strncmp(lines[1 + i], head, strlen(head)) != 0)
+            test_fail(__FILE__, __LINE__, "row %d: \"%s\" does not start with \"%s\"", i,
+                      lines[1 + i], head);
+        EXPECT_TRUE(strstr(lines[1 + i], ",pass,") || strstr(lines[1 + i], ",gate_failed,"));
+        free(head);
+        /* The run of the point had the point's value, and only its summary
+         * and CSV files: no plots or page per point. */
+        char *point = xasprintf("%s/points/%d-s%s", dir, i, SEED);
+        cJSON *s = load_in(point, "summary.json");
+        EXPECT_EQ_STR(coalesce_of(s), values[i]);
+        EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(s, "seed")->valuedouble, 7);
+        /* ci-smoke as the sweep's --set made it. */
+        EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(s, "duration_ms")->valuedouble, 30000);
+        EXPECT_TRUE(exists_in(point, "timeseries.csv"));
+        EXPECT_FALSE(exists_in(point, "report.html"));
+        EXPECT_FALSE(exists_in(point, "demand.png"));
+        cJSON_Delete(s);
+        free(point);
+    }
+    /* The manifest and the other outputs. */
+    cJSON *m = load_in(dir, "sweep.json");
+    EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(m, "points")->valuedouble, 2);
+    EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(m, "seed")->valuedouble, 7);
+    EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "mode")), "run");
+    EXPECT_TRUE(exists_in(dir, "pareto.csv"));
+    char *pareto = read_in(dir, "pareto.csv");
+    EXPECT_TRUE(strncmp(pareto, lines[0], strlen(lines[0])) == 0);
+    EXPECT_TRUE(exists_in(dir, "pareto.png"));
+    EXPECT_TRUE(exists_in(dir, "pareto.svg"));
+    EXPECT_TRUE(exists_in(dir, "oversell_units-by-engine.config.coalesce_window.png"));
+    EXPECT_TRUE(exists_in(dir, "order_push_latency_ms.p99-by-engine.config.coalesce_window.svg"));
+    free(pareto);
+    cJSON_Delete(m);
+    lines_free(lines);
+    free(csv);
+    e2e_surge_free(&r);
+    free(dir);
+}
+
+TEST_T(surge_sweep, a_point_whose_run_breaks_is_marked_failed_and_the_sweep_exits_3, 120)
+{
+    /* syncd refuses a config field it does not know, so both runs break
+     * (exit 3) as soon as they start the engine. */
+    char *dir = xasprintf("%s/sweep", test_tmp_dir());
+    const char *args[] = {"sweep", SCENARIO, "--set", "duration=30s", "--vary",
+                          "engine.config.no_such_knob=1,2", "--out", dir, NULL};
+    e2e_surge_result r = e2e_surge(args);
+    EXPECT_EXIT(r, 3);
+    EXPECT_CONTAINS(r.err, "2 points failed");
+    char *csv = read_in(dir, "sweep.csv");
+    EXPECT_CONTAINS(csv, "\n0,1/1,1," SEED ",3,failed,");
+    EXPECT_CONTAINS(csv, "\n1,1/1,2," SEED ",3,failed,");
+    /* The run's own words are kept beside it. */
+    char *log = read_in(dir, "points/0-s7/surge.log");
+    EXPECT_CONTAINS(log, "no_such_knob");
+    free(log);
+    free(csv);
+    e2e_surge_free(&r);
+    free(dir);
+}
+
+/* ---- shards and merge ------------------------------------------------------------------ */
+
+/* The index column of each row of a sweep.csv, counted: seen[i] is how
+ * many rows have index i (indexes >= n are counted in seen[n]). */
+static void count_indexes(const char *dir, int *seen, int n)
+{
+    char *csv = read_in(dir, "sweep.csv");
+    int n_lines;
+    char **lines = lines_of(csv, &n_lines);
+    for (int i = 1; i < n_lines; i++) {
+        int index = atoi(lines[i]);
+        seen[index >= 0 && index < n ? index : n]++;
+    }
+    lines_free(lines);
+    free(csv);
+}
+
+TEST_T(surge_sweep, shards_run_by_gnu_parallel_merge_into_every_point_once, 300)
+{
+    if (system("command -v parallel >/dev/null 2>&1") != 0)
+        test_fail(__FILE__, __LINE__,
+                  "GNU parallel is not installed (Debian parallel; scripts/deps.sh --test "
+                  "installs it)");
+    const char *tmp = test_tmp_dir();
+    /* Three points over two shards, both shards at once, as two hosts would. */
+    char *cmd = xasprintf(
+        "timeout 240 parallel --will-cite -j2 '%s/surge' sweep " SCENARIO
+        " --set duration=30s --set drain=1m --vary engine.config.coalesce_window=1s,2s,3s"
+        " --shard {}/2 --out '%s/shard-{}' ::: 1 2 >'%s/parallel.log' 2>&1",
+        test_bin_dir(), tmp, tmp);
+    int rc = system(cmd);
+    free(cmd);
+    if (rc != 0) {
+        char *log = xasprintf("%s/parallel.log", tmp);
+        char *text = test_read_file(log);
+        test_fail(__FILE__, __LINE__, "parallel exited with status %d:\n%.3000s", rc,
+                  text ? text : "(no log)");
+    }
+    char *s1 = xasprintf("%s/shard-1", tmp), *s2 = xasprintf("%s/shard-2", tmp);
+    int seen1[4] = {0}, seen2[4] = {0};
+    count_indexes(s1, seen1, 3);
+    count_indexes(s2, seen2, 3);
+    EXPECT_TRUE(seen1[0] == 1 && seen1[1] == 0 && seen1[2] == 1 && seen1[3] == 0);
+    EXPECT_TRUE(seen2[0] == 0 && seen2[1] == 1 && seen2[2] == 0 && seen2[3] == 0);
+
+    char *merged = xasprintf("%s/merged", tmp);
+    const char *merge[] = {"sweep", "merge", s1, s2, "--out", merged, NULL};
+    e2e_surge_result r = e2e_surge(merge);
+    EXPECT_EXIT(r, 0);
+    EXPECT_CONTAINS(r.out, "3 points ordered by");
+    int seen[4] = {0};
+    count_indexes(merged, seen, 3);
+    for (int i = 0; i < 4; i++)
+        EXPECT_EQ_INT(seen[i], i < 3 ? 1 : 0);
+    char *csv = read_in(merged, "sweep.csv");
+    EXPECT_CONTAINS(csv, "\n0,1/2,1s,");
+    EXPECT_CONTAINS(csv, "\n1,2/2,2s,");
+    EXPECT_CONTAINS(csv, "\n2,1/2,3s,");
+    cJSON *m = load_in(merged, "sweep.json");
+    EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(m, "shard")));
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m, "merged_from")), 2);
+    EXPECT_TRUE(exists_in(merged, "pareto.png"));
+    cJSON_Delete(m);
+    free(csv);
+    e2e_surge_free(&r);
+
+    /* A point in two folders is refused, naming both. */
+    const char *twice[] = {"sweep", "merge", s1, s1, "--out", merged, NULL};
+    r = e2e_surge(twice);
+    EXPECT_EXIT(r, 2);
+    EXPECT_CONTAINS(r.err, "point 0 is in both");
+    e2e_surge_free(&r);
+
+    /* A slice of another sweep (another repeat) is refused, naming it. */
+    char *other = xasprintf("%s/other", tmp);
+    cmd = xasprintf("mkdir -p '%s' && cp '%s/sweep.csv' '%s/' && sed 's/\"repeat\":\t1/"
+                    "\"repeat\":\t2/' '%s/sweep.json' >'%s/sweep.json'",
+                    other, s2, other, s2, other);
+    EXPECT_EQ_INT(system(cmd), 0);
+    free(cmd);
+    char *m_text = read_in(other, "sweep.json");
+    EXPECT_CONTAINS(m_text, "\"repeat\":\t2");
+    free(m_text);
+    const char *mixed[] = {"sweep", "merge", s1, other, "--out", merged, NULL};
+    r = e2e_surge(mixed);
+    EXPECT_EXIT(r, 2);
+    EXPECT_CONTAINS(r.err, "other is not from the same sweep");
+    EXPECT_CONTAINS(r.err, "repeat");
+    e2e_surge_free(&r);
+
+    /* One slice alone merges with a warning about the points it lacks. */
+    char *half = xasprintf("%s/half", tmp);
+    const char *alone[] = {"sweep", "merge", s2, "--out", half, NULL};
+    r = e2e_surge(alone);
+    EXPECT_EXIT(r, 0);
+    EXPECT_CONTAINS(r.err, "2 of 3 points are in none of the folders: 0 2");
+    e2e_surge_free(&r);
+
+    /* A folder that is no sweep is named. */
+    const char *none[] = {"sweep", "merge", s1, tmp, "--out", half, NULL};
+    r = e2e_surge(none);
+    EXPECT_EXIT(r, 2);
+    EXPECT_CONTAINS(r.err, "sweep.json");
+    e2e_surge_free(&r);
+    free(half);
+    free(other);
+    free(merged);
+    free(s1);
+    free(s2);
+}
