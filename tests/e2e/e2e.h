@@ -50,6 +50,33 @@ typedef struct {
 e2e_surge_result e2e_surge(const char *const *args);
 void e2e_surge_free(e2e_surge_result *r);
 
+/* r must have exited with want (its stderr is shown when not). */
+#define EXPECT_EXIT(r, want)                                                                   \
+    do {                                                                                       \
+        if ((r).code != (want))                                                                \
+            test_fail(__FILE__, __LINE__, "surge exited %d, expected %d; stderr:\n%.3000s",    \
+                      (r).code, (want), (r).err);                                              \
+    } while (0)
+
+/* Runs surge with the arguments that follow; it must exit with want and
+ * say err_has on stderr ("": whatever it says). */
+#define EXPECT_SURGE(want, err_has, ...)                                                       \
+    do {                                                                                       \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                       \
+        const char *err_has_ = (err_has);                                                      \
+        e2e_surge_result r_ = e2e_surge(args_);                                                \
+        EXPECT_EXIT(r_, want);                                                                 \
+        if (*err_has_)                                                                         \
+            EXPECT_CONTAINS(r_.err, err_has_);                                                 \
+        e2e_surge_free(&r_);                                                                  \
+    } while (0)
+
+/* What a program left in a results folder: the text of dir/name
+ * (malloc'd), and the same parsed as JSON (cJSON_Delete it); the test
+ * fails when the file is missing or not JSON. */
+char *e2e_read_in(const char *dir, const char *name);
+cJSON *e2e_load_in(const char *dir, const char *name);
+
 /* One request to the server; headers NULL-terminated "Name: value" or NULL.
  * The answer must be freed with httpc_resp_free. */
 httpc_resp e2e_call(const e2e_server *s, const char *method, const char *path,

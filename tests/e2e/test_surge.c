@@ -60,26 +60,6 @@ static char *read_in(const char *dir, const char *name)
     return text;
 }
 
-#define EXPECT_EXIT(r, want)                                                                   \
-    do {                                                                                       \
-        if ((r).code != (want))                                                                \
-            test_fail(__FILE__, __LINE__, "surge exited %d, expected %d; stderr:\n%.3000s",    \
-                      (r).code, (want), (r).err);                                              \
-    } while (0)
-
-/* Runs surge with the arguments that follow; it must exit with want and
- * say err_has on stderr ("": whatever it says). */
-#define EXPECT_SURGE(want, err_has, ...)                                                       \
-    do {                                                                                       \
-        const char *const args_[] = {__VA_ARGS__, NULL};                                       \
-        const char *err_has_ = (err_has);                                                      \
-        e2e_surge_result r_ = e2e_surge(args_);                                                \
-        EXPECT_EXIT(r_, want);                                                                 \
-        if (*err_has_)                                                                         \
-            EXPECT_CONTAINS(r_.err, err_has_);                                                 \
-        e2e_surge_free(&r_);                                                                  \
-    } while (0)
-
 static cJSON *load_json(const char *dir, const char *name)
 {
     char *path = xasprintf("%s/%s", dir, name);

@@ -9,7 +9,6 @@
  */
 #include "e2e.h"
 
-#include "json.h"
 #include "mem.h"
 
 #include <stdio.h>
@@ -21,23 +20,8 @@
 /* ci-smoke's seed: each point's folder is points/<index>-s7. */
 #define SEED "7"
 
-#define EXPECT_EXIT(r, want)                                                                   \
-    do {                                                                                       \
-        if ((r).code != (want))                                                                \
-            test_fail(__FILE__, __LINE__, "surge exited %d, expected %d; stderr:\n%.3000s",    \
-                      (r).code, (want), (r).err);                                              \
-    } while (0)
-
-/* Runs surge sweep with the arguments that follow; it must exit 2 and name
- * `want` on stderr. */
-#define EXPECT_USAGE(want, ...)                                                                \
-    do {                                                                                       \
-        const char *const args_[] = {"sweep", __VA_ARGS__, NULL};                              \
-        e2e_surge_result r_ = e2e_surge(args_);                                                \
-        EXPECT_EXIT(r_, 2);                                                                    \
-        EXPECT_CONTAINS(r_.err, want);                                                         \
-        e2e_surge_free(&r_);                                                                   \
-    } while (0)
+/* A sweep command that must exit 2 (bad usage) saying err_has. */
+#define EXPECT_USAGE(err_has, ...) EXPECT_SURGE(2, err_has, "sweep", __VA_ARGS__)
 
 static int exists(const char *path)
 {
@@ -51,27 +35,6 @@ static int exists_in(const char *dir, const char *name)
     int ok = exists(path);
     free(path);
     return ok;
-}
-
-static char *read_in(const char *dir, const char *name)
-{
-    char *path = xasprintf("%s/%s", dir, name);
-    char *text = test_read_file(path);
-    if (!text)
-        test_fail(__FILE__, __LINE__, "cannot read %s", path);
-    free(path);
-    return text;
-}
-
-static cJSON *load_in(const char *dir, const char *name)
-{
-    char *path = xasprintf("%s/%s", dir, name);
-    json_err e;
-    cJSON *v = json_load_file(path, 64 << 20, &e);
-    if (!v)
-        test_fail(__FILE__, __LINE__, "%s", e.msg);
-    free(path);
-    return v;
 }
 
 /* The lines of text as a NULL-terminated array of malloc'd strings. */
@@ -153,7 +116,7 @@ TEST_T(surge_sweep, two_points_run_side_by_side_and_each_gets_its_value, 240)
     EXPECT_CONTAINS(r.out, "2 points ordered by oversell_units, then order_push_latency_ms.p99");
 
     int n;
-    char *csv = read_in(dir, "sweep.csv");
+    char *csv = e2e_read_in(dir, "sweep.csv");
     char **lines = lines_of(csv, &n);
     EXPECT_EQ_INT(n, 3);
     EXPECT_TRUE(strncmp(lines[0], "index,shard,engine.config.coalesce_window,seeds,exit_codes,"
@@ -170,7 +133,7 @@ TEST_T(surge_sweep, two_points_run_side_by_side_and_each_gets_its_value, 240)
         /* The run of the point had the point's value, and only its summary
          * and CSV files: no plots or page per point. */
         char *point = xasprintf("%s/points/%d-s%s", dir, i, SEED);
-        cJSON *s = load_in(point, "summary.json");
+        cJSON *s = e2e_load_in(point, "summary.json");
         EXPECT_EQ_STR(coalesce_of(s), values[i]);
         EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(s, "seed")->valuedouble, 7);
         /* ci-smoke as the sweep's --set made it. */
@@ -182,12 +145,12 @@ TEST_T(surge_sweep, two_points_run_side_by_side_and_each_gets_its_value, 240)
         free(point);
     }
     /* The manifest and the other outputs. */
-    cJSON *m = load_in(dir, "sweep.json");
+    cJSON *m = e2e_load_in(dir, "sweep.json");
     EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(m, "points")->valuedouble, 2);
     EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(m, "seed")->valuedouble, 7);
     EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "mode")), "run");
     EXPECT_TRUE(exists_in(dir, "pareto.csv"));
-    char *pareto = read_in(dir, "pareto.csv");
+    char *pareto = e2e_read_in(dir, "pareto.csv");
     EXPECT_TRUE(strncmp(pareto, lines[0], strlen(lines[0])) == 0);
     EXPECT_TRUE(exists_in(dir, "pareto.png"));
     EXPECT_TRUE(exists_in(dir, "pareto.svg"));
@@ -211,11 +174,11 @@ TEST_T(surge_sweep, a_point_whose_run_breaks_is_marked_failed_and_the_sweep_exit
     e2e_surge_result r = e2e_surge(args);
     EXPECT_EXIT(r, 3);
     EXPECT_CONTAINS(r.err, "2 points failed");
-    char *csv = read_in(dir, "sweep.csv");
+    char *csv = e2e_read_in(dir, "sweep.csv");
     EXPECT_CONTAINS(csv, "\n0,1/1,1," SEED ",3,failed,");
     EXPECT_CONTAINS(csv, "\n1,1/1,2," SEED ",3,failed,");
     /* The run's own words are kept beside it. */
-    char *log = read_in(dir, "points/0-s7/surge.log");
+    char *log = e2e_read_in(dir, "points/0-s7/surge.log");
     EXPECT_CONTAINS(log, "no_such_knob");
     free(log);
     free(csv);
@@ -229,7 +192,7 @@ TEST_T(surge_sweep, a_point_whose_run_breaks_is_marked_failed_and_the_sweep_exit
  * many rows have index i (indexes >= n are counted in seen[n]). */
 static void count_indexes(const char *dir, int *seen, int n)
 {
-    char *csv = read_in(dir, "sweep.csv");
+    char *csv = e2e_read_in(dir, "sweep.csv");
     int n_lines;
     char **lines = lines_of(csv, &n_lines);
     for (int i = 1; i < n_lines; i++) {
@@ -277,11 +240,11 @@ TEST_T(surge_sweep, shards_run_by_gnu_parallel_merge_into_every_point_once, 300)
     count_indexes(merged, seen, 3);
     for (int i = 0; i < 4; i++)
         EXPECT_EQ_INT(seen[i], i < 3 ? 1 : 0);
-    char *csv = read_in(merged, "sweep.csv");
+    char *csv = e2e_read_in(merged, "sweep.csv");
     EXPECT_CONTAINS(csv, "\n0,1/2,1s,");
     EXPECT_CONTAINS(csv, "\n1,2/2,2s,");
     EXPECT_CONTAINS(csv, "\n2,1/2,3s,");
-    cJSON *m = load_in(merged, "sweep.json");
+    cJSON *m = e2e_load_in(merged, "sweep.json");
     EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(m, "shard")));
     EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m, "merged_from")), 2);
     EXPECT_TRUE(exists_in(merged, "pareto.png"));
@@ -290,11 +253,7 @@ TEST_T(surge_sweep, shards_run_by_gnu_parallel_merge_into_every_point_once, 300)
     e2e_surge_free(&r);
 
     /* A point in two folders is refused, naming both. */
-    const char *twice[] = {"sweep", "merge", s1, s1, "--out", merged, NULL};
-    r = e2e_surge(twice);
-    EXPECT_EXIT(r, 2);
-    EXPECT_CONTAINS(r.err, "point 0 is in both");
-    e2e_surge_free(&r);
+    EXPECT_USAGE("point 0 is in both", "merge", s1, s1, "--out", merged);
 
     /* A slice of another sweep (another repeat) is refused, naming it. */
     char *other = xasprintf("%s/other", tmp);
@@ -303,30 +262,19 @@ TEST_T(surge_sweep, shards_run_by_gnu_parallel_merge_into_every_point_once, 300)
                     other, s2, other, s2, other);
     EXPECT_EQ_INT(system(cmd), 0);
     free(cmd);
-    char *m_text = read_in(other, "sweep.json");
+    char *m_text = e2e_read_in(other, "sweep.json");
     EXPECT_CONTAINS(m_text, "\"repeat\":\t2");
     free(m_text);
-    const char *mixed[] = {"sweep", "merge", s1, other, "--out", merged, NULL};
-    r = e2e_surge(mixed);
-    EXPECT_EXIT(r, 2);
-    EXPECT_CONTAINS(r.err, "other is not from the same sweep");
-    EXPECT_CONTAINS(r.err, "repeat");
-    e2e_surge_free(&r);
+    EXPECT_USAGE("other is not from the same sweep as", "merge", s1, other, "--out", merged);
+    EXPECT_USAGE("its repeat is 2, not 1", "merge", s1, other, "--out", merged);
 
     /* One slice alone merges with a warning about the points it lacks. */
     char *half = xasprintf("%s/half", tmp);
-    const char *alone[] = {"sweep", "merge", s2, "--out", half, NULL};
-    r = e2e_surge(alone);
-    EXPECT_EXIT(r, 0);
-    EXPECT_CONTAINS(r.err, "2 of 3 points are in none of the folders: 0 2");
-    e2e_surge_free(&r);
+    EXPECT_SURGE(0, "2 of 3 points are in none of the folders: 0 2", "sweep", "merge", s2,
+                 "--out", half);
 
     /* A folder that is no sweep is named. */
-    const char *none[] = {"sweep", "merge", s1, tmp, "--out", half, NULL};
-    r = e2e_surge(none);
-    EXPECT_EXIT(r, 2);
-    EXPECT_CONTAINS(r.err, "sweep.json");
-    e2e_surge_free(&r);
+    EXPECT_USAGE("sweep.json", "merge", s1, tmp, "--out", half);
     free(half);
     free(other);
     free(merged);
