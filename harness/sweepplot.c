@@ -254,27 +254,11 @@ static char *script_pareto(const sweepplot_input *in, const char *name)
     return sbuf_take(&b);
 }
 
-/* Writes dir/name.gp and has gnuplot draw it there (through sh, which
- * finds gnuplot in PATH). Returns 1 when both images exist, else 0 with a
- * warning. */
-static int draw(const char *dir, const char *name, char *script, int *no_gnuplot)
+/* Has gnuplot draw dir/name.gp in dir, through sh, which finds gnuplot in
+ * PATH (exit 127 when it is not there). Returns its exit status, or -1
+ * when it could not be started or took too long. */
+static int run_gnuplot_in(const char *dir, const char *name, const char *log_path)
 {
-    char *gp = xasprintf("%s/%s.gp", dir, name);
-    char *png = xasprintf("%s/%s.png", dir, name);
-    char *svg = xasprintf("%s/%s.svg", dir, name);
-    char *log_path = xasprintf("%s/gnuplot.log", dir);
-    FILE *f = fopen(gp, "wb");
-    int ok = f && fputs(script, f) >= 0;
-    ok = f && fclose(f) == 0 && ok;
-    free(script);
-    unlink(png);
-    unlink(svg);
-    if (!ok) {
-        fprintf(stderr, "surge: sweep: cannot write %s\n", gp);
-        goto out;
-    }
-    if (*no_gnuplot)
-        goto out;
     sbuf cd = SBUF_INIT;
     sbuf_puts(&cd, "cd ");
     put_quoted(&cd, dir);
@@ -285,36 +269,60 @@ static int draw(const char *dir, const char *name, char *script, int *no_gnuplot
     proc *p = NULL;
     char err[300];
     int status = -1;
-    if (proc_start(argv, log_path, 0, 0, &p, NULL, err, sizeof err) != 0) {
+    if (proc_start(argv, log_path, 0, 0, &p, NULL, err, sizeof err) != 0)
         fprintf(stderr, "surge: sweep: plot %s: %s\n", name, err);
-    } else if (!proc_wait(p, PLOT_TIMEOUT_MS, &status)) {
+    else if (!proc_wait(p, PLOT_TIMEOUT_MS, &status))
         fprintf(stderr, "surge: sweep: plot %s: gnuplot took over %d s\n", name,
                 PLOT_TIMEOUT_MS / 1000);
-        status = -1;
-    }
+    else
+        status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     proc_stop(p, 0);
     sbuf_free(&cd);
     free(gp_name);
+    return status;
+}
+
+static int nonempty(const char *path)
+{
     struct stat st;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == NO_GNUPLOT) {
+    return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+/* Writes script (taken) to dir/name.gp and draws it unless gnuplot is
+ * known to be missing. Returns 1 when both images exist, else 0 after a
+ * warning (one for a missing gnuplot, then *no_gnuplot is set). */
+static int draw(const char *dir, const char *name, char *script, int *no_gnuplot)
+{
+    char *gp = xasprintf("%s/%s.gp", dir, name);
+    char *png = xasprintf("%s/%s.png", dir, name);
+    char *svg = xasprintf("%s/%s.svg", dir, name);
+    char *log_path = xasprintf("%s/gnuplot.log", dir);
+    FILE *f = fopen(gp, "wb");
+    int written = f && fputs(script, f) >= 0;
+    written = f && fclose(f) == 0 && written;
+    free(script);
+    /* An earlier sweep's image must not pass for this one's. */
+    unlink(png);
+    unlink(svg);
+    int drawn = 0, status = 0;
+    if (!written)
+        fprintf(stderr, "surge: sweep: cannot write %s\n", gp);
+    else if (!*no_gnuplot && (status = run_gnuplot_in(dir, name, log_path)) == NO_GNUPLOT) {
         *no_gnuplot = 1;
         fprintf(stderr, "surge: sweep: no plots: gnuplot is not installed (scripts/deps.sh "
                         "installs gnuplot-nox); the .gp scripts are in %s\n", dir);
-    } else if (status != 0) {
+    } else if (!*no_gnuplot && status != 0)
         fprintf(stderr, "surge: sweep: plot %s failed (see %s)\n", name, log_path);
-    } else if (stat(png, &st) != 0 || st.st_size == 0 || stat(svg, &st) != 0 ||
-               st.st_size == 0) {
+    else if (!*no_gnuplot && !(nonempty(png) && nonempty(svg)))
         fprintf(stderr, "surge: sweep: gnuplot drew no %s.png or %s.svg (see %s)\n", name, name,
                 log_path);
-    } else {
-        ok = 2;
-    }
-out:
+    else
+        drawn = !*no_gnuplot;
     free(gp);
     free(png);
     free(svg);
     free(log_path);
-    return ok == 2;
+    return drawn;
 }
 
 size_t sweepplot_write(const char *dir, const sweepplot_input *in)
@@ -354,8 +362,7 @@ size_t sweepplot_write(const char *dir, const sweepplot_input *in)
     sbuf_free(&name);
     /* gnuplot's log only when it said something. */
     char *log_path = xasprintf("%s/gnuplot.log", dir);
-    struct stat st;
-    if (stat(log_path, &st) == 0 && st.st_size == 0)
+    if (!nonempty(log_path))
         unlink(log_path);
     free(log_path);
     return drawn;

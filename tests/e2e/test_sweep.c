@@ -273,6 +273,17 @@ TEST_T(surge_sweep, shards_run_by_gnu_parallel_merge_into_every_point_once, 300)
     EXPECT_SURGE(0, "2 of 3 points are in none of the folders: 0 2", "sweep", "merge", s2,
                  "--out", half);
 
+    /* Without gnuplot the merge says so once, keeps the scripts and
+     * writes every table all the same. */
+    char *path = xasprintf("%s/no-gnuplot", tmp);
+    EXPECT_EQ_INT(setenv("PATH", "/nonexistent", 1), 0);
+    EXPECT_SURGE(0, "no plots: gnuplot is not installed", "sweep", "merge", s1, s2, "--out", path);
+    EXPECT_TRUE(exists_in(path, "sweep.csv"));
+    EXPECT_TRUE(exists_in(path, "pareto.csv"));
+    EXPECT_TRUE(exists_in(path, "pareto.gp"));
+    EXPECT_FALSE(exists_in(path, "pareto.png"));
+    free(path);
+
     /* A folder that is no sweep is named. */
     EXPECT_USAGE("sweep.json", "merge", s1, tmp, "--out", half);
     free(half);
