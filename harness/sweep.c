@@ -402,8 +402,9 @@ static int sweep_finish(const char *dir, const sweep_table *t, const char *objec
         if (!dup)
             shown[n_shown++] = wanted[i];
     }
-    printf("\n%zu points ordered by %s%s%s (mean over seeds):\n", t->n_rows, objective,
-           by[1] >= 0 ? ", then " : "", by[1] >= 0 ? t->metrics[by[1]] : "");
+    printf("\n%zu point%s ordered by %s%s%s (mean over seeds):\n", t->n_rows,
+           t->n_rows == 1 ? "" : "s", objective, by[1] >= 0 ? ", then " : "",
+           by[1] >= 0 ? t->metrics[by[1]] : "");
     sweeptab_print(t, order, shown, n_shown, stdout);
     printf("\nPareto front of oversell, undersell and p99 push latency: %zu point%s:", n_front,
            n_front == 1 ? "" : "s");
