@@ -569,6 +569,30 @@ static sweep_job *plan_jobs(const sweep_opts *o, const grid *g, const char *dir,
     return jobs;
 }
 
+/* The sweep folder (o->out_dir, or a fresh results/sweep-<name>-<stamp>)
+ * with its sweep.json; its path into dir. 0, or -1 after a message. */
+static int make_folder(const sweep_opts *o, const grid *g, const char *name, uint64_t seed,
+                       const char *objective, char *dir, size_t n)
+{
+    if (o->out_dir) {
+        snprintf(dir, n, "%s", o->out_dir);
+    } else {
+        char *base = xasprintf("sweep-%s", name);
+        dirs_stamped(dir, n, "results", base);
+        free(base);
+    }
+    if (dirs_make(dir) != 0) {
+        fprintf(stderr, "surge: sweep: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    cJSON *manifest = manifest_new(o, g, name, seed, objective);
+    char *text = cJSON_Print(manifest);
+    int rc = write_in(dir, "sweep.json", text);
+    free(text);
+    cJSON_Delete(manifest);
+    return rc;
+}
+
 int sweep_run(const sweep_opts *o)
 {
     grid g = GRID_INIT;
@@ -592,30 +616,13 @@ int sweep_run(const sweep_opts *o)
     int rc = 2;
     sweep_job *jobs = NULL;
     size_t n_jobs = 0;
-    cJSON *manifest = NULL;
     sweep_table t = {0};
     if (check_grid(o, &g, limits) != 0 || self_path(self, sizeof self) != 0)
         goto out;
 
     rc = 3;
-    if (o->out_dir) {
-        snprintf(dir, sizeof dir, "%s", o->out_dir);
-    } else {
-        char *base = xasprintf("sweep-%s", name);
-        dirs_stamped(dir, sizeof dir, "results", base);
-        free(base);
-    }
-    if (dirs_make(dir) != 0) {
-        fprintf(stderr, "surge: sweep: cannot create %s: %s\n", dir, strerror(errno));
+    if (make_folder(o, &g, name, seed, objective, dir, sizeof dir) != 0)
         goto out;
-    }
-    manifest = manifest_new(o, &g, name, seed, objective);
-    char *text = cJSON_Print(manifest);
-    int wrc = write_in(dir, "sweep.json", text);
-    free(text);
-    if (wrc != 0)
-        goto out;
-
     jobs = plan_jobs(o, &g, dir, seed, limits, &n_jobs);
     fprintf(stderr, "sweep: %s: %zu of %zu points (shard %zu/%zu) x %zu seed%s, %zu at once, "
                     "into %s\n",
@@ -647,7 +654,6 @@ out:
         free(jobs[i].dir);
     free(jobs);
     sweeptab_free(&t);
-    cJSON_Delete(manifest);
     free(limits);
     free(name);
     grid_free(&g);
