@@ -103,6 +103,15 @@ static void category_tics(sbuf *b, const char *which, const axis *a)
     sbuf_printf(b, ")\nset %srange [-0.5:%zu.5]\n", which, a->n ? a->n - 1 : 0);
 }
 
+/* A frame with only a note in it; gnuplot refuses to plot no data, so it
+ * plots a constant above the visible range. */
+static void empty_frame(sbuf *b, const char *note)
+{
+    sbuf_puts(b, "unset colorbox\nset xrange [0:1]\nset yrange [0:1]\nset label 1 ");
+    put_quoted(b, note);
+    sbuf_puts(b, " at graph 0.5, graph 0.5 center\nplot 2 notitle");
+}
+
 static int usable(const sweep_row *r, int col)
 {
     return col >= 0 && strcmp(r->status, SWEEP_FAILED) != 0 && !isnan(r->mean[col]);
@@ -203,8 +212,7 @@ static char *script_heat(const sweep_table *t, int m, const char *name)
         sbuf_puts(&b, "plot $heat using 1:2:(0.5):(0.5):3 with boxxyerror fill solid "
                       "lc palette, $heat using 1:2:(sprintf('%g', $3)) with labels");
     else
-        sbuf_puts(&b, "set label 1 'no point has a number for this metric' at graph 0.5, "
-                      "graph 0.5 center\nplot NaN notitle");
+        empty_frame(&b, "no point has a number for this metric");
     script_tail(&b, name);
     free(ax.v);
     free(ay.v);
@@ -248,8 +256,7 @@ static char *script_pareto(const sweepplot_input *in, const char *name)
                     n_under ? "lc palette" : "lc rgb '#d7191c'",
                     n_under ? " (colour: undersell_units)" : " (undersell not measured)");
     else
-        sbuf_puts(&b, "set label 1 'no point has both oversell and p99 push latency' at "
-                      "graph 0.5, graph 0.5 center\nplot NaN notitle");
+        empty_frame(&b, "no point has both oversell and p99 push latency");
     script_tail(&b, name);
     return sbuf_take(&b);
 }

@@ -258,6 +258,9 @@ TEST_T(surge_sweep, a_point_whose_run_breaks_is_marked_failed_and_the_sweep_exit
     char *csv = e2e_read_in(dir, "sweep.csv");
     EXPECT_CONTAINS(csv, "\n0,1/1,1," SEED ",3,failed,");
     EXPECT_CONTAINS(csv, "\n1,1/1,2," SEED ",3,failed,");
+    /* No point has a result: the Pareto plot is an empty frame that says so. */
+    EXPECT_TRUE(exists_in(dir, "pareto.png"));
+    EXPECT_TRUE(strstr(r.err, "plot pareto failed") == NULL);
     /* The run's own words are kept beside it. */
     char *log = e2e_read_in(dir, "points/0-s7/surge.log");
     EXPECT_CONTAINS(log, "no_such_knob");
