@@ -2,9 +2,12 @@
  * surge: the command line. `surge run SCENARIO` runs a scenario against the
  * mocks and the engine and gates it; `surge demand SCENARIO` prints the
  * demand a scenario and seed produce (the same bytes every time), without
- * running anything.
+ * running anything; `surge sim SCENARIO` runs it in the simulator (sim.h);
+ * `surge sweep SCENARIO --vary ...` runs a grid of parameter values
+ * (sweep.h).
  */
 #include "demand.h"
+#include "grid.h"
 #include "httpc.h"
 #include "json.h"
 #include "log.h"
@@ -12,6 +15,7 @@
 #include "run.h"
 #include "scenario.h"
 #include "sim.h"
+#include "sweep.h"
 
 #include <getopt.h>
 #include <libgen.h>
@@ -31,6 +35,10 @@ static void usage(FILE *out)
             "                                      print the scenario's demand as CSV\n"
             "       surge get FILE.json PATH       print one value of a JSON file, e.g.\n"
             "                                      surge get summary.json metrics.oversell_units\n"
+            "       surge sweep SCENARIO --vary PATH=V1,V2,... [options]\n"
+            "                                      run a grid of parameter values (docs/sweep.md)\n"
+            "       surge sweep merge DIR... [--out DIR] [--objective METRIC]\n"
+            "                                      join the folders of sweep shards\n"
             "\n"
             "run options:\n"
             "  --out DIR            results folder (default results/<name>-<stamp>)\n"
@@ -39,6 +47,7 @@ static void usage(FILE *out)
             "  --set PATH=VALUE     override a scenario field, e.g. engine.mode=poll (repeatable)\n"
             "  --gate METRIC<=V     add a gate (also >=; repeatable); see docs/scenarios.md\n"
             "  --quiet              plain progress lines, even on a terminal\n"
+            "  --no-report          write summary.json and the CSV files, no plots or report.html\n"
             "  --bin DIR            where mock-cin7, mock-shopify and syncd are (default: next\n"
             "                       to surge)\n"
             "  --cin7-proxy CMD     start CMD (sh -c) between the engine and mock-cin7, with\n"
@@ -46,8 +55,18 @@ static void usage(FILE *out)
             "                       filled in; the engine calls http://127.0.0.1:{port}/, e.g.\n"
             "                       scripts/prism-cin7.sh {upstream} {port}\n"
             "\n"
+            "sweep options (and --seed, --set, --out as for run):\n"
+            "  --vary PATH=V1,V2,...  an axis of the grid (repeatable; the grid is the product)\n"
+            "  --repeat N           seeds per point: S, S+1 ... S+N-1 (default 1)\n"
+            "  --jobs N             runs at once (default 1)\n"
+            "  --shard I/N          run only the points whose index %% N is I-1\n"
+            "  --objective METRIC   order the table by METRIC (default oversell_units, then\n"
+            "                       order_push_latency_ms.p99)\n"
+            "  --sim                run the points in the simulator (surge sim)\n"
+            "\n"
             "exit codes: 0 all gates pass, 1 a gate failed, 2 bad usage or scenario,\n"
-            "            3 the run broke, 4 the run is invalid (its numbers must not be trusted)\n");
+            "            3 the run broke, 4 the run is invalid (its numbers must not be trusted);\n"
+            "            sweep: 0 every point has a result, 2 bad usage, 3 a point broke\n");
 }
 
 static int parse_number(const char *flag, const char *v, double min, double *out)
@@ -126,25 +145,176 @@ static int cmd_demand(const char *path, const char *const *sets, size_t n_sets, 
     return 0;
 }
 
+static int main_get(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: surge get FILE.json PATH\n");
+        return 2;
+    }
+    return cmd_get(argv[2], argv[3]);
+}
+
+static int main_run(int argc, char **argv);
+static int main_sweep(int argc, char **argv);
+
+/* The commands, by name. `surge sweep --sim` asks this table whether the
+ * simulator's command exists in this build. */
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} commands[] = {
+    {"run", main_run},
+    {"sim", main_run},
+    {"demand", main_run},
+    {"get", main_get},
+    {"sweep", main_sweep},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static int command_index(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "get") == 0) {
-        if (argc != 4) {
-            fprintf(stderr, "usage: surge get FILE.json PATH\n");
-            return 2;
-        }
-        return cmd_get(argv[2], argv[3]);
-    }
-    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "demand") != 0 && strcmp(cmd, "sim") != 0) {
-        fprintf(stderr, "surge: unknown command \"%s\" (known: run, sim, demand, get)\n", cmd);
+    int c = command_index(argv[1]);
+    if (c < 0) {
+        fprintf(stderr, "surge: unknown command \"%s\" (known:", argv[1]);
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            fprintf(stderr, "%s %s", i ? "," : "", commands[i].name);
+        fprintf(stderr, ")\n");
         usage(stderr);
         return 2;
     }
+    return commands[c].fn(argc, argv);
+}
+
+/* A whole number in [min, max] for flag; -1 after a message. */
+static int parse_whole(const char *flag, const char *v, size_t min, size_t max, size_t *out)
+{
+    double d;
+    if (parse_number(flag, v, (double)min, &d) != 0)
+        return -1;
+    if (d > (double)max || d != (double)(size_t)d) {
+        fprintf(stderr, "surge: %s: expected a whole number from %zu to %zu, got \"%s\"\n", flag,
+                min, max, v);
+        return -1;
+    }
+    *out = (size_t)d;
+    return 0;
+}
+
+/* surge sweep merge DIR... [--out DIR] [--objective METRIC] */
+static int main_sweep_merge(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"objective", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *out = NULL, *objective = NULL;
+    int c;
+    optind = 3;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'j': objective = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            fprintf(stderr, "surge: sweep merge: unknown or incomplete option \"%s\"\n",
+                    argv[optind - 1]);
+            return 2;
+        }
+    }
+    log_init("surge", NULL);
+    return sweep_merge((const char *const *)argv + optind, (size_t)(argc - optind), out,
+                       objective);
+}
+
+static int main_sweep(int argc, char **argv)
+{
+    if (argc > 2 && strcmp(argv[2], "merge") == 0)
+        return main_sweep_merge(argc, argv);
+    static const struct option opts[] = {
+        {"vary", required_argument, NULL, 'v'},
+        {"set", required_argument, NULL, 'x'},
+        {"seed", required_argument, NULL, 's'},
+        {"repeat", required_argument, NULL, 'r'},
+        {"jobs", required_argument, NULL, 'J'},
+        {"shard", required_argument, NULL, 'S'},
+        {"out", required_argument, NULL, 'o'},
+        {"objective", required_argument, NULL, 'j'},
+        {"sim", no_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    sweep_opts o = {.seed = -1, .repeat = 1, .jobs = 1, .shard_i = 1, .shard_n = 1};
+    o.sim_built = command_index("sim") >= 0;
+    const char **vary = xcalloc((size_t)argc + 1, sizeof *vary);
+    const char **sets = xcalloc((size_t)argc + 1, sizeof *sets);
+    char err[300];
+    int rc = 2, c;
+    optind = 2;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        double v = 0;
+        int bad = 0;
+        switch (c) {
+        case 'v': vary[o.n_vary++] = optarg; break;
+        case 'x': sets[o.n_sets++] = optarg; break;
+        case 's':
+            bad = parse_number("--seed", optarg, 0, &v);
+            o.seed = (int64_t)v;
+            break;
+        case 'r': bad = parse_whole("--repeat", optarg, 1, 1000, &o.repeat); break;
+        case 'J': bad = parse_whole("--jobs", optarg, 1, 256, &o.jobs); break;
+        case 'S':
+            bad = grid_parse_shard(optarg, &o.shard_i, &o.shard_n, err, sizeof err);
+            if (bad)
+                fprintf(stderr, "surge: %s\n", err);
+            break;
+        case 'o': o.out_dir = optarg; break;
+        case 'j': o.objective = optarg; break;
+        case 'm': o.sim = 1; break;
+        case 'h': usage(stdout); rc = 0; goto out;
+        default:
+            fprintf(stderr, "surge: sweep: unknown or incomplete option \"%s\"\n",
+                    argv[optind - 1]);
+            usage(stderr);
+            goto out;
+        }
+        if (bad)
+            goto out;
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "surge: sweep takes one scenario file\n");
+        usage(stderr);
+        goto out;
+    }
+    o.scenario_path = argv[optind];
+    o.vary = vary;
+    o.sets = sets;
+    log_init("surge", NULL);
+    rc = sweep_run(&o);
+out:
+    free(vary);
+    free(sets);
+    return rc;
+}
+
+static int main_run(int argc, char **argv)
+{
+    const char *cmd = argv[1];
     static const struct option opts[] = {
         {"out", required_argument, NULL, 'o'},
         {"time-scale", required_argument, NULL, 'k'},
@@ -152,6 +322,7 @@ int main(int argc, char **argv)
         {"set", required_argument, NULL, 'x'},
         {"gate", required_argument, NULL, 'g'},
         {"quiet", no_argument, NULL, 'q'},
+        {"no-report", no_argument, NULL, 'n'},
         {"bin", required_argument, NULL, 'b'},
         {"cin7-proxy", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
@@ -182,6 +353,7 @@ int main(int argc, char **argv)
         case 'x': sets[o.n_sets++] = optarg; break;
         case 'g': gates[o.n_gates++] = optarg; break;
         case 'q': o.quiet = 1; break;
+        case 'n': o.no_report = 1; break;
         case 'b': o.bin_dir = optarg; break;
         case 'p':
             if (!strstr(optarg, "{port}") || !strstr(optarg, "{upstream}")) {

@@ -4,6 +4,7 @@
 #include "report.h"
 #include "run.h"
 
+#include "dirs.h"
 #include "mem.h"
 
 #include <errno.h>
@@ -16,20 +17,6 @@
 #include <unistd.h>
 
 #define VERSION "0.1.0"
-
-static int mkdirs(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
 
 int results_parse_gate(const char *spec, char *metric, size_t n, double *limit, int *is_min,
                    char *err, size_t errlen)
@@ -169,19 +156,11 @@ int results_prepare(const scenario *sc, const char *const *cli_gates, size_t n_c
         }
 
     /* The results folder. */
-    if (out_dir) {
+    if (out_dir)
         snprintf(dir, dirlen, "%s", out_dir);
-    } else {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        char stamp[32];
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-        snprintf(dir, dirlen, "results/%s-%s", sc->name, stamp);
-        for (int n = 2; access(dir, F_OK) == 0 && n < 100; n++)
-            snprintf(dir, dirlen, "results/%s-%s-%d", sc->name, stamp, n);
-    }
-    if (mkdirs(dir) != 0) {
+    else
+        dirs_stamped(dir, dirlen, "results", sc->name);
+    if (dirs_make(dir) != 0) {
         fprintf(stderr, "surge: cannot create %s: %s\n", dir, strerror(errno));
         return RUN_BROKE;
     }
@@ -292,8 +271,15 @@ int results_write(const results_in *in, measure_output *mo)
         cJSON_Delete(sum);
         return RUN_BROKE;
     }
-    if (report_write(in->dir, sum, err, sizeof err) != 0)
+    /* A sweep's points skip the plots and the page, which cost more than a
+     * small run; CI's junit.xml stays. */
+    if (in->no_report) {
+        snprintf(path, sizeof path, "%s/junit.xml", in->dir);
+        if (report_junit(path, sum, err, sizeof err) != 0)
+            fprintf(stderr, "surge: junit.xml could not be written: %s\n", err);
+    } else if (report_write(in->dir, sum, err, sizeof err) != 0) {
         fprintf(stderr, "surge: the report could not be written: %s\n", err);
+    }
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(sum, "metrics");
     const cJSON *p99 = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(mt, "order_push_latency_ms"), "p99");
@@ -309,7 +295,8 @@ int results_write(const results_in *in, measure_output *mo)
     print_held_back(mt, cJSON_GetObjectItemCaseSensitive(sum, "per_shop"));
     if (in->invalid[0])
         printf("INVALID RUN: %s\n", in->invalid);
-    printf("report: %s/report.html\n", in->dir);
+    if (!in->no_report)
+        printf("report: %s/report.html\n", in->dir);
     static const char *const meaning[] = {"all gates pass", "a gate failed", "bad usage",
                                           "the run broke", "the run is invalid"};
     printf("exit %d: %s\n", rc, meaning[rc]);

@@ -29,6 +29,7 @@ typedef struct {
     int64_t max_lag;           /* how far the generator fell behind (ms) */
     cJSON *crashes;            /* summary.json's "crashes", taken over; NULL: none */
     const char *what;          /* "run" or "sim", in summary.json's "kind" */
+    int no_report;             /* no plots and no report.html (a sweep's points) */
 } results_in;
 
 /* Loads the scenario at path with the overrides sets ("path=value") and,

@@ -698,7 +698,8 @@ int run_scenario(const run_opts *o)
     results_in ri = {.dir = r.dir, .sc = sc, .gates = gates, .n_gates = n_gates,
                      .invalid = invalid, .time_scale = r.k, .origin = r.origin, .end = end,
                      .records = records, .n_records = n_records, .max_lag = max_lag,
-                     .crashes = crashes_json(&r), .what = "run"};
+                     .crashes = crashes_json(&r), .what = "run",
+                     .no_report = o->no_report};
     rc = results_write(&ri, &mo);
     measure_output_free(&mo);
 out:

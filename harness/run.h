@@ -31,6 +31,7 @@ typedef struct {
     const char *const *gates;   /* extra gates "metric<=value" / ">=" */
     size_t n_gates;
     int quiet;                  /* plain lines even on a terminal */
+    int no_report;              /* no plots and no report.html (a sweep's points) */
     const char *bin_dir;        /* where mock-cin7, mock-shopify, syncd are */
     const char *cin7_proxy;     /* NULL, or a shell command that proxies the
                                    engine's Cin7 calls ({upstream}, {port}) */

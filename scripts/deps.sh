@@ -2,7 +2,8 @@
 # Installs what surge builds and runs with, and does nothing when all of it
 # is already present. `make deps`, `make run` and `make bench` call it
 # first; `make test` calls it with --test, which adds what the tests run
-# that we did not write: valgrind, Chromium (renders report.html), Node.js,
+# that we did not write: valgrind, Chromium (renders report.html), GNU
+# parallel (runs sweep shards side by side, as on several hosts), Node.js,
 # and the npm packages pinned in
 # tests/tools/package-lock.json (Stoplight Prism, Shopify's own libraries),
 # installed with `npm ci` into tests/tools/node_modules. A fresh machine
@@ -22,7 +23,7 @@ esac
 PACKAGES="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev \
 libcjson-dev libsqlite3-dev libssl-dev gnuplot-nox wrk libxml2-utils"
 if [ "$tests" -eq 1 ]; then
-    PACKAGES="$PACKAGES valgrind chromium"
+    PACKAGES="$PACKAGES valgrind chromium parallel"
 fi
 
 missing=""

@@ -491,7 +491,8 @@ int sim_scenario(const run_opts *o)
     }
     results_in ri = {.dir = dir, .sc = &sc, .gates = gates, .n_gates = n_gates, .invalid = "",
                      .time_scale = sc.time_scale, .origin = 0, .end = end,
-                     .records = w.records, .n_records = w.n_records, .what = "sim"};
+                     .records = w.records, .n_records = w.n_records, .what = "sim",
+                     .no_report = o->no_report};
     rc = results_write(&ri, &mo);
     measure_output_free(&mo);
 out:

@@ -210,6 +210,27 @@ void e2e_surge_free(e2e_surge_result *r)
     free(r->err);
 }
 
+char *e2e_read_in(const char *dir, const char *name)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    char *text = test_read_file(path);
+    if (!text)
+        test_fail(__FILE__, __LINE__, "cannot read %s", path);
+    free(path);
+    return text;
+}
+
+cJSON *e2e_load_in(const char *dir, const char *name)
+{
+    char *text = e2e_read_in(dir, name);
+    json_err e;
+    cJSON *v = json_parse(text, strlen(text), &e);
+    if (!v)
+        test_fail(__FILE__, __LINE__, "%s/%s: %s", dir, name, e.msg);
+    free(text);
+    return v;
+}
+
 e2e_surge_result e2e_surge(const char *const *args)
 {
     return e2e_surge_in(test_bin_dir(), args);
@@ -265,17 +286,6 @@ e2e_surge_result e2e_surge_in(const char *dir, const char *const *args)
     if (!r.out || !r.err)
         test_fail(__FILE__, __LINE__, "cannot read surge's output");
     return r;
-}
-
-cJSON *e2e_load_json(const char *dir, const char *name)
-{
-    char *path = xasprintf("%s/%s", dir, name);
-    json_err e;
-    cJSON *v = json_load_file(path, 64 << 20, &e);
-    if (!v)
-        test_fail(__FILE__, __LINE__, "%s: %s", path, e.msg);
-    free(path);
-    return v;
 }
 
 double e2e_metric(const cJSON *summary, const char *name)

@@ -55,6 +55,7 @@ e2e_surge_result e2e_surge_in(const char *dir, const char *const *args);
 e2e_surge_result e2e_surge_release(const char *const *args);
 void e2e_surge_free(e2e_surge_result *r);
 
+/* r must have exited with want (its stderr is shown when not). */
 #define EXPECT_EXIT(r, want)                                                                   \
     do {                                                                                       \
         if ((r).code != (want))                                                                \
@@ -75,8 +76,11 @@ void e2e_surge_free(e2e_surge_result *r);
         e2e_surge_free(&r_);                                                                  \
     } while (0)
 
-/* dir/name parsed (the test fails when it cannot be); the caller frees. */
-cJSON *e2e_load_json(const char *dir, const char *name);
+/* What a program left in a results folder: the text of dir/name
+ * (malloc'd), and the same parsed as JSON (cJSON_Delete it); the test
+ * fails when the file is missing or not JSON. */
+char *e2e_read_in(const char *dir, const char *name);
+cJSON *e2e_load_in(const char *dir, const char *name);
 /* A metric of a summary.json ("order_push_latency_ms.p99"); the test fails
  * when it is not a number. */
 double e2e_metric(const cJSON *summary, const char *name);

@@ -39,7 +39,7 @@ static char *slurp(const char *dir, const char *name)
 TEST_T(sim, writes_the_folder_surge_run_writes_and_gates_it, 120)
 {
     char *dir = sim_into("one", NULL, 0);
-    cJSON *s = e2e_load_json(dir, "summary.json");
+    cJSON *s = e2e_load_in(dir, "summary.json");
     EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "kind")), "sim");
     EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "name")), "ci-smoke");
     /* Every metric a gate may name is there, as in a real run. */

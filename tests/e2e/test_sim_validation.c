@@ -60,7 +60,7 @@ static void runs(const char *cmd, const char *path, const char *set, const char 
             test_fail(__FILE__, __LINE__, "surge %s %s --seed %d exited %d:\n%.2000s", cmd,
                       path, seed, r.code, r.err);
         e2e_surge_free(&r);
-        cJSON *s = e2e_load_json(dir, "summary.json");
+        cJSON *s = e2e_load_in(dir, "summary.json");
         for (size_t i = 0; i < N_CHECKS; i++)
             if (metric_exists(checks[i].metric))
                 sum[i] += e2e_metric(s, checks[i].metric);

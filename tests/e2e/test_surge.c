@@ -112,7 +112,7 @@ TEST_T(surge_e2e, passing_gates_exit_0_and_write_the_results_folder, 180)
     EXPECT_EXIT(r, 0);
     EXPECT_CONTAINS(r.out, "exit 0: all gates pass");
 
-    cJSON *s = e2e_load_json(dir, "summary.json");
+    cJSON *s = e2e_load_in(dir, "summary.json");
     EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "name")), "tiny");
     EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "valid")));
     EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(s, "exit_code")->valuedouble, 0);
@@ -202,7 +202,7 @@ TEST_T(surge_e2e, a_failing_gate_exits_1, 180)
     e2e_surge_result r = e2e_surge(args);
     EXPECT_EXIT(r, 1);
     EXPECT_CONTAINS(r.out, "FAIL");
-    cJSON *s = e2e_load_json(dir, "summary.json");
+    cJSON *s = e2e_load_in(dir, "summary.json");
     EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(s, "exit_code")->valuedouble, 1);
     const cJSON *gates = cJSON_GetObjectItemCaseSensitive(s, "gates");
     EXPECT_EQ_INT(cJSON_GetArraySize(gates), 3); /* the scenario's two, then --gate */
@@ -340,7 +340,7 @@ TEST_T(surge_e2e, a_generator_behind_its_schedule_makes_the_run_invalid_exit_4, 
     EXPECT_EXIT(r, 4);
     EXPECT_CONTAINS(r.out, "INVALID RUN");
     EXPECT_CONTAINS(r.err, "fell");
-    cJSON *s = e2e_load_json(dir, "summary.json");
+    cJSON *s = e2e_load_in(dir, "summary.json");
     EXPECT_TRUE(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "valid")));
     EXPECT_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "invalid_reason")),
                     "behind its schedule");
@@ -450,7 +450,7 @@ TEST_T(surge_e2e, a_killed_engine_restarts_and_loses_nothing, 240)
     EXPECT_CONTAINS(r.err, "killed syncd (kill -9) as planned at t=20.0s");
     EXPECT_CONTAINS(r.err, "syncd restarted");
     EXPECT_EXIT(r, 0);
-    cJSON *s = e2e_load_json(dir, "summary.json");
+    cJSON *s = e2e_load_in(dir, "summary.json");
     /* The downtime is the planned one, counted from the kill itself. */
     double killed = crash_field(s, 0, "killed_ms");
     EXPECT_EQ_INT(crash_field(s, 0, "planned_ms"), 20000);
@@ -483,7 +483,7 @@ TEST_T(surge_e2e, polling_vs_webhooks_oversells_in_poll_mode_only, 200)
                               "--quiet", "--set", modes[i], NULL};
         e2e_surge_result r = e2e_surge(args);
         EXPECT_EXIT(r, i == 0 ? 1 : 0);
-        cJSON *s = e2e_load_json(dir, "summary.json");
+        cJSON *s = e2e_load_in(dir, "summary.json");
         oversell[i] = e2e_metric(s, "oversell_units");
         EXPECT_EQ_INT(e2e_metric(s, "dropped_events"), 0);
         /* The last progress line's live oversell agrees with the measure. */
