@@ -1350,7 +1350,7 @@ TEST(measure, every_metric_name_is_in_the_metrics_and_nothing_else_is_one)
             strncmp(*name, "po_draft_latency_ms.", 20) != 0)
             test_fail(__FILE__, __LINE__, "%s is null", *name);
     }
-    EXPECT_EQ_INT(n, 48);
+    EXPECT_EQ_INT(n, 59);
     double v = 0;
     EXPECT_EQ_INT(measure_lookup(f.m, "oversell_units", &v), 1);
     EXPECT_EQ_INT(v, 0);
