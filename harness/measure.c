@@ -557,8 +557,10 @@ static size_t *unseen_changes(const run_model *m, size_t *n)
 }
 
 /* Each change to the first engine write of the SKU's level (any shop) at or
- * after it, into h; returns the changes no write followed. */
-static int64_t propagation(const run_model *m, const size_t *changes, size_t n, hist *h)
+ * after it, into h; followed[c] says whether one did. Returns the changes
+ * no write followed. */
+static int64_t propagation(const run_model *m, const size_t *changes, size_t n, hist *h,
+                           unsigned char *followed)
 {
     int64_t unpropagated = 0;
     for (size_t c = 0; c < n; c++) {
@@ -569,6 +571,7 @@ static int64_t propagation(const run_model *m, const size_t *changes, size_t n, 
             if (l->by == MODEL_BY_ENGINE && l->t >= s->t && l->sku == s->sku)
                 found = l->t;
         }
+        followed[c] = found >= 0;
         if (found >= 0)
             hist_record(h, found - s->t);
         else
@@ -579,37 +582,65 @@ static int64_t propagation(const run_model *m, const size_t *changes, size_t n, 
 
 /* ---- physical bounds ------------------------------------------------------------- */
 
-static int cmp_i64(const void *a, const void *b)
+/* An arrival of work for the bounds: when, and whether its latency was
+ * measured (so its bound is compared). */
+typedef struct {
+    int64_t t;
+    int measured;
+} arrival;
+
+static int cmp_arrival(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
+    const arrival *x = a, *y = b;
+    return x->t < y->t ? -1 : x->t > y->t;
 }
 
-/* The bounds' latencies (bounds.h) into push and prop; a hist stays empty
- * when its limits refuse every call. */
-static void physical_bounds(const run_model *m, const size_t *changes, size_t n_changes, hist *push,
-                            hist *prop)
+/* Sorts the arrivals, serves their times through fn (bounds.h) and records
+ * the bound latencies of the measured ones into h. For the propagation,
+ * paid holds the pushes' times. */
+static void bound_latencies(const run_model *m, arrival *a, size_t n, const int64_t *paid,
+                            size_t n_paid, int propagation, hist *h)
 {
-    int64_t *paid = xcalloc(m->n_orders + 1, sizeof *paid);
-    size_t n_paid = 0;
-    for (size_t i = 0; i < m->n_orders; i++)
-        if (m->orders[i].paid >= 0)
-            paid[n_paid++] = m->orders[i].paid;
-    qsort(paid, n_paid, sizeof *paid, cmp_i64);
-    int64_t *lat = xcalloc(n_paid + n_changes + 1, sizeof *lat);
-    if (bounds_push(&m->limits, paid, n_paid, lat) == 0)
-        for (size_t i = 0; i < n_paid; i++)
-            hist_record(push, lat[i]);
-    int64_t *at = xcalloc(n_changes + 1, sizeof *at);
-    for (size_t c = 0; c < n_changes; c++)
-        at[c] = m->stock[changes[c]].t;
-    qsort(at, n_changes, sizeof *at, cmp_i64);
-    if (bounds_propagation(&m->limits, paid, n_paid, at, n_changes, lat) == 0)
-        for (size_t c = 0; c < n_changes; c++)
-            hist_record(prop, lat[c]);
-    free(paid);
-    free(at);
+    qsort(a, n, sizeof *a, cmp_arrival);
+    int64_t *t = xcalloc(n + 1, sizeof *t), *lat = xcalloc(n + 1, sizeof *lat);
+    for (size_t i = 0; i < n; i++)
+        t[i] = a[i].t;
+    int rc = propagation ? bounds_propagation(&m->limits, paid, n_paid, t, n, lat)
+                         : bounds_push(&m->limits, t, n, lat);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (a[i].measured)
+            hist_record(h, lat[i]);
+    free(t);
     free(lat);
+}
+
+/* The physical bounds (bounds.h) of the latencies measured, into push and
+ * prop. The work is what the run asked for: a push for every paid order
+ * that was pushed or still had to be (not cancelled), a read and a write
+ * for every change; the bound is compared over the orders and changes
+ * whose latency was measured. A hist stays empty when the limits refuse
+ * every call. */
+static void physical_bounds(const meas *ms, const size_t *changes, const unsigned char *followed,
+                            size_t n_changes, hist *push, hist *prop)
+{
+    const run_model *m = ms->m;
+    arrival *a = xcalloc(m->n_orders + n_changes + 1, sizeof *a);
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_orders; i++) {
+        const model_order *o = &m->orders[i];
+        if (o->paid >= 0 && (ms->fate[i].pushed >= 0 || o->cancelled < 0))
+            a[n++] = (arrival){o->paid, ms->fate[i].pushed >= 0};
+    }
+    bound_latencies(m, a, n, NULL, 0, 0, push);
+    int64_t *paid = xcalloc(n + 1, sizeof *paid);
+    size_t n_paid = n;
+    for (size_t i = 0; i < n_paid; i++)
+        paid[i] = a[i].t; /* sorted by bound_latencies */
+    for (size_t c = 0; c < n_changes; c++)
+        a[c] = (arrival){m->stock[changes[c]].t, followed[c]};
+    bound_latencies(m, a, n_changes, paid, n_paid, 1, prop);
+    free(paid);
+    free(a);
 }
 
 /* ---- undersell ------------------------------------------------------------------- */
@@ -1101,12 +1132,14 @@ int measure_model(const run_model *m, const measure_params *p, measure_output *o
     hist *push_b = hist_new(), *prop_b = hist_new();
     size_t n_changes = 0;
     size_t *changes = unseen_changes(m, &n_changes);
-    int64_t unpropagated = propagation(m, changes, n_changes, prop_h);
-    physical_bounds(m, changes, n_changes, push_b, prop_b);
-    free(changes);
+    unsigned char *followed = xcalloc(n_changes + 1, 1);
+    int64_t unpropagated = propagation(m, changes, n_changes, prop_h, followed);
     int64_t po_missing = po_draft_latency(m, po_h);
     int64_t misrouted = misrouted_units(&ms);
     order_counts oc = per_order(&ms, push_h);
+    physical_bounds(&ms, changes, followed, n_changes, push_b, prop_b);
+    free(changes);
+    free(followed);
     undersell(&ms);
     sku_totals st = per_sku_and_shop(&ms, out);
     int hot[MAX_HOT];
