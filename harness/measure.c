@@ -93,6 +93,7 @@ typedef struct {
     int64_t pushed_units;
     int64_t pushed; /* all units in Cin7 sales (authorised), -1 never */
     int voided;     /* sales voided for it */
+    int64_t bound;  /* its push latency's physical bound, -1 none */
 } order_fate;
 
 typedef struct {
@@ -587,6 +588,8 @@ static int64_t propagation(const run_model *m, const size_t *changes, size_t n, 
 typedef struct {
     int64_t t;
     int measured;
+    size_t idx;    /* the order or change it stands for */
+    int64_t bound; /* its bound latency, -1 none */
 } arrival;
 
 static int cmp_arrival(const void *a, const void *b)
@@ -595,8 +598,8 @@ static int cmp_arrival(const void *a, const void *b)
     return x->t < y->t ? -1 : x->t > y->t;
 }
 
-/* Sorts the arrivals, serves their times through fn (bounds.h) and records
- * the bound latencies of the measured ones into h. For the propagation,
+/* Sorts the arrivals, serves their times (bounds.h), sets each one's bound
+ * and records those of the measured ones into h. For the propagation,
  * paid holds the pushes' times. */
 static void bound_latencies(const run_model *m, arrival *a, size_t n, const int64_t *paid,
                             size_t n_paid, int propagation, hist *h)
@@ -607,9 +610,11 @@ static void bound_latencies(const run_model *m, arrival *a, size_t n, const int6
         t[i] = a[i].t;
     int rc = propagation ? bounds_propagation(&m->limits, paid, n_paid, t, n, lat)
                          : bounds_push(&m->limits, t, n, lat);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        if (a[i].measured)
+    for (size_t i = 0; i < n; i++) {
+        a[i].bound = rc == 0 ? lat[i] : -1;
+        if (rc == 0 && a[i].measured)
             hist_record(h, lat[i]);
+    }
     free(t);
     free(lat);
 }
@@ -620,7 +625,7 @@ static void bound_latencies(const run_model *m, arrival *a, size_t n, const int6
  * for every change; the bound is compared over the orders and changes
  * whose latency was measured. A hist stays empty when the limits refuse
  * every call. */
-static void physical_bounds(const meas *ms, const size_t *changes, const unsigned char *followed,
+static void physical_bounds(meas *ms, const size_t *changes, const unsigned char *followed,
                             size_t n_changes, hist *push, hist *prop)
 {
     const run_model *m = ms->m;
@@ -629,15 +634,17 @@ static void physical_bounds(const meas *ms, const size_t *changes, const unsigne
     for (size_t i = 0; i < m->n_orders; i++) {
         const model_order *o = &m->orders[i];
         if (o->paid >= 0 && (ms->fate[i].pushed >= 0 || o->cancelled < 0))
-            a[n++] = (arrival){o->paid, ms->fate[i].pushed >= 0};
+            a[n++] = (arrival){o->paid, ms->fate[i].pushed >= 0, i, -1};
     }
     bound_latencies(m, a, n, NULL, 0, 0, push);
+    for (size_t i = 0; i < n; i++)
+        ms->fate[a[i].idx].bound = a[i].bound;
     int64_t *paid = xcalloc(n + 1, sizeof *paid);
     size_t n_paid = n;
     for (size_t i = 0; i < n_paid; i++)
         paid[i] = a[i].t; /* sorted by bound_latencies */
     for (size_t c = 0; c < n_changes; c++)
-        a[c] = (arrival){m->stock[changes[c]].t, followed[c]};
+        a[c] = (arrival){m->stock[changes[c]].t, followed[c], c, -1};
     bound_latencies(m, a, n_changes, paid, n_paid, 1, prop);
     free(paid);
     free(a);
@@ -1018,13 +1025,14 @@ static void time_series(const meas *ms, const ticks *ts, const int *hot, int n_h
     }
 }
 
-/* events.csv: one row per arrival, joined with its order. */
+/* events.csv: one row per arrival, joined with its order and, when it was
+ * pushed, its push latency's physical bound. */
 static void events_csv(const meas *ms, sbuf *b)
 {
     const run_model *m = ms->m;
     const scenario *sc = ms->sc;
     sbuf_puts(b, "seq,intended_ms,sent_ms,done_ms,stream,channel,target,lines,result,"
-                 "status,order_id,paid_ms,pushed_ms,push_latency_ms\n");
+                 "status,order_id,paid_ms,pushed_ms,push_latency_ms,push_bound_ms\n");
     static const char *const results[] = {"accepted", "sold_out", "error"};
     for (size_t i = 0; i < m->n_arrivals; i++) {
         const lg_record *r = &m->arrivals[i];
@@ -1050,10 +1058,13 @@ static void events_csv(const meas *ms, sbuf *b)
         else
             sbuf_putc(b, ',');
         if (pushed >= 0)
-            sbuf_printf(b, ",%lld,%lld\n", (long long)pushed,
+            sbuf_printf(b, ",%lld,%lld,", (long long)pushed,
                         (long long)(o->paid >= 0 && pushed > o->paid ? pushed - o->paid : 0));
         else
-            sbuf_puts(b, ",,\n");
+            sbuf_puts(b, ",,,");
+        if (pushed >= 0 && ms->fate[oi].bound >= 0)
+            sbuf_printf(b, "%lld", (long long)ms->fate[oi].bound);
+        sbuf_putc(b, '\n');
     }
 }
 
@@ -1117,7 +1128,7 @@ int measure_model(const run_model *m, const measure_params *p, measure_output *o
     meas ms = {.m = m, .p = p ? p : &none, .sc = sc};
     ms.fate = xcalloc(m->n_orders + 1, sizeof *ms.fate);
     for (size_t i = 0; i < m->n_orders; i++)
-        ms.fate[i].pushed = -1;
+        ms.fate[i].pushed = ms.fate[i].bound = -1;
     ms.skus = xcalloc(sc->n_skus + 1, sizeof *ms.skus);
     ticks ts = {.n = (size_t)(m->end / sc->tick_ms) + 2, .tick_ms = sc->tick_ms};
     ts.t = xcalloc(ts.n, sizeof *ts.t);
