@@ -11,7 +11,6 @@
 #include "bounds.h"
 #include "hist.h"
 #include "ingest.h"
-#include "json.h"
 #include "mem.h"
 #include "misroute.h"
 #include "setup.h"

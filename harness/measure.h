@@ -8,7 +8,8 @@
  *
  * Two steps: the journals become a run model (ingest.h, model.h), and the
  * model becomes the metrics (measure_model). measure_run does both for a
- * real run; the simulator fills a model itself and calls measure_model.
+ * real run; the simulator (sim/) is to fill a model itself and call
+ * measure_model.
  */
 #ifndef SURGE_MEASURE_H
 #define SURGE_MEASURE_H

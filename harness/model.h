@@ -3,8 +3,9 @@
  * computed from, with no JSON and no journal text. Two producers fill it
  * through the builders below: the journal reader (ingest.h), from the mocks'
  * journals and final states after a real run, and the discrete-event
- * simulator (sim/), as its events happen. measure_model (measure.h) turns
- * it into metrics, so both report the same figures the same way.
+ * simulator (sim/, being written), as its events happen. measure_model
+ * (measure.h) turns it into metrics, so both report the same figures the
+ * same way.
  *
  * Conventions:
  * - Times are scenario ms (t = 0 is the start of demand; the drain ends at
