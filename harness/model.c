@@ -11,6 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* i when it indexes a list of n, else -1 (unknown). */
+static int known(int i, size_t n)
+{
+    return i >= 0 && (size_t)i < n ? i : -1;
+}
+
+static int known_loc(const run_model *m, int loc)
+{
+    return known(loc, m->sc->n_warehouses + m->n_extra_locs);
+}
+
 static void copy_id(char *dst, size_t n, const char *src)
 {
     snprintf(dst, n, "%s", src ? src : "");
@@ -112,7 +123,7 @@ model_order *model_add_checkout(run_model *m, int64_t t, int shop, int accepted,
 {
     XGROW(m->checkouts, m->n_checkouts, m->cap_checkouts, 1024);
     model_checkout *c = &m->checkouts[m->n_checkouts++];
-    *c = (model_checkout){.t = t, .shop = shop, .accepted = accepted};
+    *c = (model_checkout){.t = t, .shop = known(shop, m->sc->n_shops), .accepted = accepted};
     add_lines(m, lines, n_lines, &c->first_line, &c->n_lines);
     if (!accepted || !order_id)
         return NULL;
@@ -125,7 +136,7 @@ model_order *model_add_checkout(run_model *m, int64_t t, int shop, int accepted,
         o->paid = o->cancelled = o->paid_acked = o->cancel_acked = -1;
         strmap_put(m->order_by_id, order_id, (long)m->n_orders++);
     }
-    o->shop = shop;
+    o->shop = c->shop;
     o->placed = t;
     for (size_t i = c->first_line; i < c->first_line + c->n_lines && o->n_lines < MODEL_MAX_LINES; i++) {
         o->sku[o->n_lines] = m->lines[i].sku;
@@ -175,7 +186,8 @@ void model_add_sale(run_model *m, int64_t t, model_sale_kind kind, const char *s
 {
     XGROW(m->sales, m->n_sales, m->cap_sales, 1024);
     model_sale *s = &m->sales[m->n_sales++];
-    *s = (model_sale){.t = t, .seq = m->next_seq++, .kind = kind, .loc = loc, .units = units};
+    *s = (model_sale){
+        .t = t, .seq = m->next_seq++, .kind = kind, .loc = known_loc(m, loc), .units = units};
     copy_id(s->sale, sizeof s->sale, sale);
     copy_id(s->ref, sizeof s->ref, ref);
 }
@@ -186,8 +198,13 @@ void model_add_stock(run_model *m, int64_t t, int sku, int loc, model_cause caus
     if (sku < 0 || (size_t)sku >= m->sc->n_skus)
         return;
     XGROW(m->stock, m->n_stock, m->cap_stock, 1024);
-    m->stock[m->n_stock++] = (model_stock){.t = t, .seq = m->next_seq++, .sku = sku, .loc = loc,
-                                           .cause = cause, .available = available, .position = position};
+    m->stock[m->n_stock++] = (model_stock){.t = t,
+                                           .seq = m->next_seq++,
+                                           .sku = sku,
+                                           .loc = known_loc(m, loc),
+                                           .cause = cause,
+                                           .available = available,
+                                           .position = position};
 }
 
 void model_add_backorder(run_model *m, int64_t t, int filled, const char *sale, const char *ref,
@@ -195,8 +212,9 @@ void model_add_backorder(run_model *m, int64_t t, int filled, const char *sale, 
 {
     XGROW(m->backorders, m->n_backorders, m->cap_backorders, 256);
     model_backorder *b = &m->backorders[m->n_backorders++];
-    *b = (model_backorder){.t = t, .seq = m->next_seq++, .filled = filled, .sku = sku, .loc = loc,
-                           .qty = qty, .still = still};
+    *b = (model_backorder){.t = t, .seq = m->next_seq++, .filled = filled,
+                           .sku = known(sku, m->sc->n_skus), .loc = known_loc(m, loc), .qty = qty,
+                           .still = still};
     copy_id(b->sale, sizeof b->sale, sale);
     copy_id(b->ref, sizeof b->ref, ref);
 }
@@ -226,7 +244,8 @@ void model_add_level(run_model *m, int64_t t, int shop, int sku, int64_t level, 
     if (sku < 0 || (size_t)sku >= m->sc->n_skus)
         return;
     XGROW(m->levels, m->n_levels, m->cap_levels, 1024);
-    m->levels[m->n_levels++] = (model_level){.t = t, .shop = shop, .sku = sku, .level = level, .by = by};
+    m->levels[m->n_levels++] =
+        (model_level){.t = t, .shop = known(shop, m->sc->n_shops), .sku = sku, .level = level, .by = by};
 }
 
 void model_add_request(run_model *m, int64_t t, model_system system, int status, int sale_write)

@@ -13,8 +13,9 @@
  * - SKUs are catalog indexes (sc->skus), shops are sc->shops indexes,
  *   locations are Cin7 locations: indexes below sc->n_warehouses are the
  *   scenario's warehouses (the locations the shops sell from), higher ones
- *   are other locations named through model_location. -1 means unknown;
- *   records with an unknown SKU are dropped by the builders that need one.
+ *   are other locations named through model_location. -1 means unknown,
+ *   and so does any index out of range; records with an unknown SKU are
+ *   dropped by the builders that need one.
  * - Each list keeps the order its builder was called in, which must be the
  *   order things happened (non-decreasing t within a list). Cin7 records
  *   (sales, stock, backorders) also carry seq, one counter over the three,

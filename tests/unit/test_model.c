@@ -199,3 +199,30 @@ TEST(model, a_zero_latency_at_its_zero_bound_is_fully_efficient)
     EXPECT_EQ_INT(metric(&f, "order_push_latency_ms.efficiency_p50"), 1);
     fx_free(&f);
 }
+
+TEST(model, indexes_out_of_range_are_unknown_and_measured_safely)
+{
+    /* A simulator's slip: shops, SKUs and locations beyond the scenario's
+     * are taken as unknown (records needing a SKU are dropped), and the
+     * metrics come out of the rest. */
+    fixture f;
+    fx_init(&f, NULL);
+    checkout(&f, 100, 7, "1", A, 1);
+    checkout(&f, 150, -3, NULL, 99, 4);
+    model_add_stock(f.m, 200, A, 42, MODEL_CAUSE_ADJUSTMENT, 5, 5);
+    model_add_stock(f.m, 200, 99, 0, MODEL_CAUSE_ADJUSTMENT, 5, 5);
+    model_add_backorder(f.m, 250, 0, "S9", "1", 99, 42, 2, INT64_MIN);
+    model_add_level(f.m, 300, 9, A, 4, MODEL_BY_ENGINE);
+    model_add_final_level(f.m, 5, A, 3);
+    model_add_final_stock(f.m, 99, 0, 3);
+    EXPECT_EQ_INT(model_order_get(f.m, "1")->shop, -1);
+    EXPECT_EQ_INT(f.m->n_stock, 1);
+    EXPECT_EQ_INT(f.m->stock[0].loc, -1);
+    EXPECT_EQ_INT(f.m->backorders[0].sku, -1);
+    EXPECT_EQ_INT(f.m->levels[0].shop, -1);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "undersell_units"), 0);
+    EXPECT_EQ_INT(metric(&f, "backorder_units"), 2);
+    EXPECT_EQ_INT(metric(&f, "inventory_propagation_ms.count"), 1);
+    fx_free(&f);
+}
