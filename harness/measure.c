@@ -1,35 +1,42 @@
 /*
- * Measurement from ground truth; see measure.h. Both journals are read in
- * full, then replayed in time order to build per-order, per-SKU and
- * per-second figures. Time is the scenario's (the mocks' sim time less t0).
+ * Metrics from a run model; see measure.h. measure_run reads a real run
+ * into a model (ingest.h), measure_model turns any model into the figures:
+ * the model's lists are replayed in their order to build per-order,
+ * per-SKU and per-second figures. Time is the scenario's.
  */
 #include "measure.h"
 
 #include "avail.h"
 
+#include "bounds.h"
 #include "hist.h"
-#include "json.h"
+#include "ingest.h"
 #include "mem.h"
 #include "misroute.h"
 #include "setup.h"
 #include "strmap.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LINES 16
 #define MAX_HOT 5
 
 static const char *const metric_names[] = {
     "oversell_units",
+    "undersell_units",
+    "stranded_units",
+    "lost_revenue",
     "backorder_units",
     "order_push_latency_ms.p50", "order_push_latency_ms.p95", "order_push_latency_ms.p99",
     "order_push_latency_ms.max", "order_push_latency_ms.mean", "order_push_latency_ms.count",
+    "order_push_latency_ms.bound_p50", "order_push_latency_ms.bound_p99",
+    "order_push_latency_ms.efficiency_p50", "order_push_latency_ms.efficiency_p99",
     "inventory_propagation_ms.p50", "inventory_propagation_ms.p95", "inventory_propagation_ms.p99",
     "inventory_propagation_ms.max", "inventory_propagation_ms.mean", "inventory_propagation_ms.count",
+    "inventory_propagation_ms.bound_p50", "inventory_propagation_ms.bound_p99",
+    "inventory_propagation_ms.efficiency_p50", "inventory_propagation_ms.efficiency_p99",
     "po_draft_latency_ms.p50", "po_draft_latency_ms.p95", "po_draft_latency_ms.p99",
     "po_draft_latency_ms.max", "po_draft_latency_ms.mean", "po_draft_latency_ms.count",
     "duplicate_pos",
@@ -78,210 +85,40 @@ int measure_lookup(const cJSON *metrics, const char *name, double *v)
     return 1;
 }
 
-/* ---- reading journals ------------------------------------------------------- */
+/* ---- what the model's records add up to ---------------------------------------- */
 
+/* Per order, what Cin7's records say about it. */
 typedef struct {
-    cJSON **entries;
-    size_t n;
-} journal_data;
-
-static int read_journal(const char *path, journal_data *out, char *err, size_t errlen)
-{
-    memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 0;
-    char *line = NULL;
-    size_t line_cap = 0;
-    ssize_t len;
-    size_t lineno = 0;
-    while ((len = getline(&line, &line_cap, f)) > 0) {
-        lineno++;
-        json_err e;
-        cJSON *v = json_parse(line, (size_t)len, &e);
-        if (!v) {
-            /* A process killed mid-write leaves a torn last line: skip it. */
-            continue;
-        }
-        XGROW(out->entries, out->n, cap, 4096);
-        out->entries[out->n++] = v;
-    }
-    free(line);
-    fclose(f);
-    return 0;
-}
-
-static void journal_free(journal_data *j)
-{
-    for (size_t i = 0; i < j->n; i++)
-        cJSON_Delete(j->entries[i]);
-    free(j->entries);
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* A number of an entry; dflt when it is none, or none a double holds
- * exactly (journals are read whatever they hold). */
-static int64_t num(const cJSON *o, const char *key, int64_t dflt)
-{
-    int64_t n = dflt;
-    json_int53(cJSON_GetObjectItemCaseSensitive(o, key), &n);
-    return n;
-}
-
-static int is_true(const cJSON *o, const char *key)
-{
-    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
-}
-
-/* A purchase journal entry shows an open draft: Cin7's DRAFT or ORDERING
- * status, or an order part still in DRAFT. */
-static int is_draft(const cJSON *e)
-{
-    const char *status = str(e, "status"), *ostatus = str(e, "order_status");
-    return (status && (strcmp(status, "DRAFT") == 0 || strcmp(status, "ORDERING") == 0)) ||
-           (ostatus && strcmp(ostatus, "DRAFT") == 0);
-}
-
-/* A Shopify journal entry of kind is a checkout that was accepted. */
-static int is_accepted_checkout(const cJSON *e, const char *kind)
-{
-    const char *result = str(e, "result");
-    return strcmp(kind, "checkout") == 0 && result && strcmp(result, "accepted") == 0;
-}
-
-/* The key of a Cin7 sale's order and location, "<customer_reference>\t<location>":
- * a second live sale under one key is a duplicate. */
-static void sale_key_of(const cJSON *e, char *buf, size_t n)
-{
-    snprintf(buf, n, "%s\t%s", str(e, "customer_reference") ? str(e, "customer_reference") : "",
-             str(e, "location") ? str(e, "location") : "");
-}
-
-/* ---- the model --------------------------------------------------------------- */
-
-typedef struct {
-    char id[32];
-    int shop;
-    int64_t placed, paid;  /* scenario ms; -1 unknown */
-    int64_t units;
-    int n_lines;
-    int sku[MAX_LINES];
-    int64_t qty[MAX_LINES];
-    int cancelled, restock;
-    int64_t paid_acked, cancel_acked;   /* first 2xx delivery of the topic, -1 none */
     int64_t pushed_units;
-    int64_t pushed;                     /* all units in Cin7 sales, -1 never */
-    int voided;                         /* sales voided for it */
-    int in_dlq;
-} order_rec;
+    int64_t pushed; /* all units in Cin7 sales (authorised), -1 never */
+    int voided;     /* sales voided for it */
+    int64_t bound;  /* its push latency's physical bound, -1 none */
+} order_fate;
 
 typedef struct {
-    int64_t initial, received, adjusted;
     int64_t accepted_shopify, restocked, accepted_other;
     int64_t backorder;
-    int64_t final_shopify, final_cin7_available;
     int64_t final_mapped_available; /* Cin7's Available over the warehouses */
     int64_t misrouted;
-    int64_t *shop_level; /* per shop: its final level, -1 when it has none */
-    int64_t pending_units; /* accepted, not cancelled, not in Cin7 */
-    int n_shop_levels;
+    int64_t pending_units; /* paid, not cancelled, never pushed */
+    int64_t undersold, stranded;
 } sku_rec;
 
+/* The working state of one measurement. */
 typedef struct {
-    const measure_input *in;
+    const run_model *m;
+    const measure_params *p;
     const scenario *sc;
-    order_rec *orders;
-    size_t n_orders, cap_orders;
-    strmap *order_by_id;
+    order_fate *fate; /* per model order */
     sku_rec *skus;
-    strmap *delivery_topic; /* webhook id -> index into deliveries */
-    struct delivery {
-        char topic[40];
-        char order[32];
-    } *deliveries;
-    size_t n_deliveries, cap_deliveries;
-} model;
+} meas;
 
-static int sku_of(const model *m, const char *s, int shopify_side)
+/* The order a sale's CustomerReference names, or -1. */
+static int order_of_ref(const meas *ms, const char *ref)
 {
-    if (!s)
-        return -1;
-    return shopify_side ? scenario_sku_by_shopify(m->sc, s) : scenario_sku_index(m->sc, s);
+    return ref[0] ? model_order_index(ms->m, ref) : -1;
 }
 
-static order_rec *order_get(model *m, const char *id, int create)
-{
-    long i = strmap_get(m->order_by_id, id);
-    if (i >= 0)
-        return &m->orders[i];
-    if (!create)
-        return NULL;
-    XGROW(m->orders, m->n_orders, m->cap_orders, 1024);
-    order_rec *o = &m->orders[m->n_orders];
-    memset(o, 0, sizeof *o);
-    snprintf(o->id, sizeof o->id, "%s", id);
-    o->placed = o->paid = o->paid_acked = o->cancel_acked = o->pushed = -1;
-    o->shop = -1;
-    strmap_put(m->order_by_id, id, (long)m->n_orders);
-    m->n_orders++;
-    return o;
-}
-
-static int shop_index(const scenario *sc, const char *domain)
-{
-    for (size_t i = 0; domain && i < sc->n_shops; i++)
-        if (strcmp(sc->shops[i].domain, domain) == 0)
-            return (int)i;
-    return -1;
-}
-
-/* The index of a warehouse (a Cin7 location the engine maps), or -1. */
-static int warehouse_index(const scenario *sc, const char *name)
-{
-    for (size_t i = 0; name && i < sc->n_warehouses; i++)
-        if (strcmp(sc->warehouses[i].name, name) == 0)
-            return (int)i;
-    return -1;
-}
-
-/* ---- the time series ---------------------------------------------------------- */
-
-typedef struct {
-    int64_t checkouts, accepted, sold_out, other;
-    int64_t api_cin7, api_shopify, r429_cin7, r429_shopify;
-    int64_t queue; /* -1 unknown */
-    int64_t avail[MAX_HOT], sellable[MAX_HOT];
-} tick;
-
-/* The next entry of j from *i on that has a kind and happened before end
- * (scenario ms), with *kind set; NULL once j reaches end or its last entry.
- * Walks a journal a tick at a time. */
-static const cJSON *next_before(const journal_data *j, size_t *i, int64_t t0, int64_t end,
-                                const char **kind)
-{
-    for (; *i < j->n; (*i)++) {
-        const cJSON *e = j->entries[*i];
-        if (num(e, "t", 0) - t0 >= end)
-            return NULL;
-        if ((*kind = str(e, "kind"))) {
-            (*i)++;
-            return e;
-        }
-    }
-    return NULL;
-}
-
-/* ---- hot SKUs ------------------------------------------------------------------ */
-
-/* Where SKU k stands in the hot list (which holds each SKU once), or -1. */
 static int hot_slot(const int *hot, int n_hot, int k)
 {
     for (int h = 0; h < n_hot; h++)
@@ -290,36 +127,76 @@ static int hot_slot(const int *hot, int n_hot, int k)
     return -1;
 }
 
-/* Adds sign times the qty of each line of e whose SKU is hot to its left[]. */
-static void hot_lines(const model *m, const cJSON *e, int shopify_side, const int *hot, int n_hot,
-                      int sign, int64_t *left)
+/* ---- time series ---------------------------------------------------------------- */
+
+typedef struct {
+    int64_t checkouts, accepted, sold_out, other;
+    int64_t api_cin7, api_shopify, r429_cin7, r429_shopify;
+    int64_t queue; /* -1 unknown */
+    int64_t avail[MAX_HOT], sellable[MAX_HOT];
+} tick;
+
+typedef struct {
+    tick *t;
+    size_t n;
+    int64_t tick_ms;
+} ticks;
+
+static tick *tick_at(const ticks *ts, int64_t t)
 {
-    const cJSON *l;
-    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(e, "lines"))
-    {
-        int h = hot_slot(hot, n_hot, sku_of(m, str(l, "sku"), shopify_side));
-        if (h >= 0)
-            left[h] += sign * num(l, "qty", 0);
-    }
+    if (t < 0)
+        return &ts->t[0];
+    size_t i = (size_t)(t / ts->tick_ms);
+    return &ts->t[i < ts->n ? i : ts->n - 1];
 }
 
 /* ---- latency helper ---------------------------------------------------------- */
 
-static cJSON *latency_json(hist *h)
+/* Bound / measured, to three decimals: 1 when both are 0; null when not
+ * measured or not comparable (a measured 0 against a bound above it). */
+static void add_efficiency(cJSON *o, const char *key, const hist *measured, const hist *bound, double p)
+{
+    if (hist_count(measured) == 0 || !bound || hist_count(bound) == 0) {
+        cJSON_AddNullToObject(o, key);
+        return;
+    }
+    double m = (double)hist_percentile(measured, p), b = (double)hist_percentile(bound, p);
+    if (m == 0)
+        b == 0 ? (void)cJSON_AddNumberToObject(o, key, 1) : (void)cJSON_AddNullToObject(o, key);
+    else
+        cJSON_AddNumberToObject(o, key, round(b / m * 1000) / 1000);
+}
+
+/* A latency object; bound (NULL: not computable) adds the physical bound's
+ * p50 and p99 and the efficiency beside them. */
+static cJSON *latency_json(const hist *h, const hist *bound, int with_bound)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "count", (double)hist_count(h));
+    static const char *const keys[] = {"p50", "p95", "p99", "max", "mean"};
     if (hist_count(h) == 0) {
-        static const char *const keys[] = {"p50", "p95", "p99", "max", "mean"};
         for (size_t i = 0; i < 5; i++)
             cJSON_AddNullToObject(o, keys[i]);
-        return o;
+    } else {
+        cJSON_AddNumberToObject(o, "p50", (double)hist_percentile(h, 50));
+        cJSON_AddNumberToObject(o, "p95", (double)hist_percentile(h, 95));
+        cJSON_AddNumberToObject(o, "p99", (double)hist_percentile(h, 99));
+        cJSON_AddNumberToObject(o, "max", (double)hist_max(h));
+        cJSON_AddNumberToObject(o, "mean", round(hist_mean(h)));
     }
-    cJSON_AddNumberToObject(o, "p50", (double)hist_percentile(h, 50));
-    cJSON_AddNumberToObject(o, "p95", (double)hist_percentile(h, 95));
-    cJSON_AddNumberToObject(o, "p99", (double)hist_percentile(h, 99));
-    cJSON_AddNumberToObject(o, "max", (double)hist_max(h));
-    cJSON_AddNumberToObject(o, "mean", round(hist_mean(h)));
+    if (!with_bound)
+        return o;
+    static const double ps[] = {50, 99};
+    static const char *const bkeys[] = {"bound_p50", "bound_p99"};
+    static const char *const ekeys[] = {"efficiency_p50", "efficiency_p99"};
+    for (size_t i = 0; i < 2; i++) {
+        if (bound && hist_count(bound))
+            cJSON_AddNumberToObject(o, bkeys[i], (double)hist_percentile(bound, ps[i]));
+        else
+            cJSON_AddNullToObject(o, bkeys[i]);
+    }
+    for (size_t i = 0; i < 2; i++)
+        add_efficiency(o, ekeys[i], h, bound, ps[i]);
     return o;
 }
 
@@ -334,17 +211,100 @@ static void add_per_system(cJSON *mt, const char *name, int64_t cin7, int64_t sh
     cJSON_AddNumberToObject(o, "per_order", round((double)(cin7 + shopify) * per_order * 100) / 100);
 }
 
+/* ---- Cin7 sales: pushes, voids, duplicates ---------------------------------------- */
+
+/* Replays the sales: when each order was pushed (Cin7 holds its units: the
+ * authorised lines of its sales cover them all), its voids, and the
+ * duplicate sales (a second live sale of one order at one location).
+ * Returns the duplicates. */
+static int64_t replay_sales(meas *ms)
+{
+    const run_model *m = ms->m;
+    strmap *live = strmap_new(0); /* "ref\tloc" -> sales created less duplicates voided */
+    int64_t duplicates = 0;
+    for (size_t i = 0; i < m->n_sales; i++) {
+        const model_sale *s = &m->sales[i];
+        char key[MODEL_ID_LEN + 16];
+        snprintf(key, sizeof key, "%s\t%d", s->ref, s->loc);
+        long n = strmap_get(live, key);
+        int o = order_of_ref(ms, s->ref);
+        if (s->kind == MODEL_SALE_CREATED) {
+            strmap_put(live, key, n < 0 ? 1 : n + 1);
+            duplicates += s->sale[0] && n >= 0;
+        } else if (s->kind == MODEL_SALE_AUTHORISED && o >= 0) {
+            order_fate *f = &ms->fate[o];
+            f->pushed_units += s->units;
+            if (f->pushed < 0 && f->pushed_units >= m->orders[o].units)
+                f->pushed = s->t;
+        } else if (s->kind == MODEL_SALE_VOIDED) {
+            if (n > 1) {
+                strmap_put(live, key, n - 1);
+                duplicates--;
+            }
+            if (o >= 0)
+                ms->fate[o].voided++;
+        }
+    }
+    strmap_free(live);
+    return duplicates;
+}
+
 /* ---- purchase orders: duplicates and draft latency ----------------------------- */
 
 typedef struct {
-    char id[64];
-    char supplier[128];
-    int draft;           /* an open draft */
+    const char *id;
+    const char *supplier;
+    int draft; /* an open draft */
     int n;
     int sku[64];
 } po_rec;
 
-/* ---- purchase-order draft latency -------------------------------------------- */
+/* New (supplier, SKU) lines of open drafts: po_drafts counts them,
+ * duplicate_pos those another open draft of the supplier already had. */
+static void purchase_lines(const run_model *m, int64_t *po_drafts, int64_t *duplicate_pos)
+{
+    po_rec *pos = NULL;
+    size_t n_pos = 0, cap_pos = 0;
+    for (size_t i = 0; i < m->n_purchases; i++) {
+        const model_purchase *e = &m->purchases[i];
+        po_rec *p = NULL;
+        for (size_t j = 0; j < n_pos && !p; j++)
+            if (strcmp(pos[j].id, e->id) == 0)
+                p = &pos[j];
+        int draft = e->draft && e->kind != MODEL_PO_AUTHORISED && e->kind != MODEL_PO_VOIDED &&
+                    e->kind != MODEL_PO_RECEIVED;
+        if (!p) {
+            XGROW(pos, n_pos, cap_pos, 64);
+            p = &pos[n_pos++];
+            memset(p, 0, sizeof *p);
+            p->id = e->id;
+            p->supplier = e->supplier;
+        }
+        for (size_t l = e->first_line; l < e->first_line + e->n_lines; l++) {
+            int k = m->lines[l].sku, had = 0;
+            for (int j = 0; j < p->n; j++)
+                had |= p->sku[j] == k;
+            if (had)
+                continue;
+            if (draft) {
+                (*po_drafts)++;
+                /* One duplicate per line, however many drafts are open. */
+                int dup = 0;
+                for (size_t j = 0; j < n_pos && !dup; j++) {
+                    if (&pos[j] == p || !pos[j].draft || strcmp(pos[j].supplier, p->supplier))
+                        continue;
+                    for (int q = 0; q < pos[j].n; q++)
+                        dup |= pos[j].sku[q] == k;
+                }
+                *duplicate_pos += dup;
+            }
+            if (p->n < 64)
+                p->sku[p->n++] = k;
+        }
+        p->draft = draft;
+    }
+    free(pos);
+}
 
 /* One timeline event of a SKU: paid units, or a location's new Cin7 figures. */
 typedef struct {
@@ -352,7 +312,7 @@ typedef struct {
     int sku;
     int64_t qty;        /* paid units, or 0 for a stock change */
     int loc;            /* stock changes: location index */
-    int64_t position;   /* stock changes: on_hand + on_order - allocated there */
+    int64_t position;   /* stock changes: on_hand + on_order + in_transit - allocated there */
 } cover_ev;
 
 static int cmp_cover_ev(const void *a, const void *b)
@@ -363,58 +323,32 @@ static int cmp_cover_ev(const void *a, const void *b)
 
 /* Per SKU: the first moment its days of cover, from ground truth (paid
  * units over the scenario's velocity window; Cin7's on hand + on order +
- * in transit - allocated over every location), fell below the scenario's threshold, then
- * the first draft purchase line for it at or after that moment. Records the
- * latencies into h and returns how many crossings never got a draft. */
-static int64_t po_draft_latency(const measure_input *in, model *m, const journal_data *cj, hist *h)
+ * in transit - allocated over every location), fell below the scenario's
+ * threshold. crossed[k] is INT64_MIN when it never did. */
+static void cover_crossings(const run_model *m, int64_t *crossed)
 {
-    const scenario *sc = in->sc;
-    if (!sc->replen_given)
-        return 0;
+    const scenario *sc = m->sc;
+    size_t n_skus = sc->n_skus, n_locs = sc->n_warehouses + m->n_extra_locs;
     cover_ev *ev = NULL;
     size_t n = 0, cap = 0;
-    strmap *locs = strmap_new(0);
-    long n_locs = 0;
-#define PUSH_EV(...)                                                                               \
-    do {                                                                                           \
-        if (n == cap) {                                                                            \
-            cap = cap ? cap * 2 : 1024;                                                            \
-            ev = xrealloc(ev, cap * sizeof *ev);                                                   \
-        }                                                                                          \
-        ev[n++] = (cover_ev){__VA_ARGS__};                                                         \
-    } while (0)
     /* Paid units: an order's lines at the moment it was paid. */
     for (size_t i = 0; i < m->n_orders; i++) {
-        const order_rec *o = &m->orders[i];
-        if (o->paid < 0)
-            continue;
-        for (int k = 0; k < o->n_lines; k++)
-            PUSH_EV(o->paid, o->sku[k], o->qty[k], -1, 0);
-    }
-    for (size_t i = 0; i < cj->n; i++) {
-        const cJSON *e = cj->entries[i];
-        const char *kind = str(e, "kind");
-        if (!kind || strcmp(kind, "stock") != 0)
-            continue;
-        int k = sku_of(m, str(e, "sku"), 0);
-        const char *loc = str(e, "location");
-        if (k < 0 || !loc)
-            continue;
-        long l = strmap_get(locs, loc);
-        if (l < 0) {
-            l = n_locs++;
-            strmap_put(locs, loc, l);
+        const model_order *o = &m->orders[i];
+        for (int k = 0; o->paid >= 0 && k < o->n_lines; k++) {
+            XGROW(ev, n, cap, 1024);
+            ev[n++] = (cover_ev){o->paid, o->sku[k], o->qty[k], -1, 0};
         }
-        PUSH_EV(num(e, "t", 0) - in->t0, k, 0, (int)l,
-                num(e, "on_hand", 0) + num(e, "on_order", 0) + num(e, "in_transit", 0) -
-                    num(e, "allocated", 0));
     }
-#undef PUSH_EV
+    for (size_t i = 0; i < m->n_stock; i++) {
+        const model_stock *s = &m->stock[i];
+        if (s->loc < 0)
+            continue;
+        XGROW(ev, n, cap, 1024);
+        ev[n++] = (cover_ev){s->t, s->sku, 0, s->loc, s->position};
+    }
     if (n)
         qsort(ev, n, sizeof *ev, cmp_cover_ev); /* stable enough: ties are one moment */
-    size_t n_skus = sc->n_skus;
-    int64_t *pos = xcalloc(n_skus * (size_t)(n_locs ? n_locs : 1) + 1, sizeof *pos);
-    int64_t *crossed = xcalloc(n_skus + 1, sizeof *crossed);
+    int64_t *pos = xcalloc(n_skus * (n_locs ? n_locs : 1) + 1, sizeof *pos);
     for (size_t k = 0; k < n_skus; k++)
         crossed[k] = INT64_MIN;
     /* Paid units inside the window: each SKU walks the paid events (all
@@ -435,9 +369,8 @@ static int64_t po_draft_latency(const measure_input *in, model *m, const journal
             in_window[k] += x->qty;
             pi++;
         } else {
-            pos[(size_t)k * (size_t)n_locs + (size_t)x->loc] = x->position;
+            pos[(size_t)k * n_locs + (size_t)x->loc] = x->position;
         }
-        /* Paid units older than the window leave it. */
         while (head[k] < pi) {
             const cover_ev *old = &ev[paid_idx[head[k]]];
             if (old->sku != k) {
@@ -455,29 +388,40 @@ static int64_t po_draft_latency(const measure_input *in, model *m, const journal
         if (!(velocity > 0))
             continue;
         int64_t position = 0;
-        for (long l = 0; l < n_locs; l++)
-            position += pos[(size_t)k * (size_t)n_locs + (size_t)l];
+        for (size_t l = 0; l < n_locs; l++)
+            position += pos[(size_t)k * n_locs + l];
         if ((double)position / velocity < sc->cover_threshold_days)
             crossed[k] = x->t;
     }
-    /* The first draft line of each SKU at or after its crossing. */
+    free(ev);
+    free(pos);
+    free(head);
+    free(in_window);
+    free(paid_idx);
+}
+
+/* Each crossing (cover_crossings) to the first draft purchase line for its
+ * SKU at or after it. Records the latencies into h and returns how many
+ * crossings never got a draft. */
+static int64_t po_draft_latency(const run_model *m, hist *h)
+{
+    const scenario *sc = m->sc;
+    if (!sc->replen_given)
+        return 0;
+    size_t n_skus = sc->n_skus;
+    int64_t *crossed = xcalloc(n_skus + 1, sizeof *crossed);
+    cover_crossings(m, crossed);
     int64_t *drafted = xcalloc(n_skus + 1, sizeof *drafted);
     for (size_t k = 0; k < n_skus; k++)
         drafted[k] = -1;
-    for (size_t i = 0; i < cj->n; i++) {
-        const cJSON *e = cj->entries[i];
-        const char *kind = str(e, "kind");
-        if (!kind || (strcmp(kind, "purchase_created") != 0 && strcmp(kind, "purchase_updated") != 0))
+    for (size_t i = 0; i < m->n_purchases; i++) {
+        const model_purchase *e = &m->purchases[i];
+        if ((e->kind != MODEL_PO_CREATED && e->kind != MODEL_PO_UPDATED) || !e->draft)
             continue;
-        if (!is_draft(e))
-            continue;
-        int64_t t = num(e, "t", 0) - in->t0;
-        const cJSON *l;
-        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(e, "lines"))
-        {
-            int k = sku_of(m, str(l, "sku"), 0);
-            if (k >= 0 && crossed[k] != INT64_MIN && drafted[k] < 0 && t >= crossed[k])
-                drafted[k] = t;
+        for (size_t l = e->first_line; l < e->first_line + e->n_lines; l++) {
+            int k = m->lines[l].sku;
+            if (crossed[k] != INT64_MIN && drafted[k] < 0 && e->t >= crossed[k])
+                drafted[k] = e->t;
         }
     }
     int64_t missing = 0;
@@ -489,14 +433,8 @@ static int64_t po_draft_latency(const measure_input *in, model *m, const journal
         else
             missing++;
     }
-    free(ev);
-    free(pos);
     free(crossed);
-    free(head);
-    free(in_window);
-    free(paid_idx);
     free(drafted);
-    strmap_free(locs);
     return missing;
 }
 
@@ -504,115 +442,462 @@ static int64_t po_draft_latency(const measure_input *in, model *m, const journal
 
 /* Units of one sale's line backordered at its warehouse. */
 typedef struct {
-    char sale[64];
+    const char *sale;
     int sku, loc;
     int64_t qty;
 } bo_line;
 
-/* Misrouted units (misroute.h) from Cin7's journal: Available per SKU and
- * warehouse from its `stock` entries (the location's figures after each
- * change, the seed's first), and the units backordered per sale line from
- * `backorder` (sales of orders the run placed), `backorder_filled` and
- * `sale_voided`. Stretches still open end at end (scenario ms). Sets each
- * SKU's misrouted and returns the total. */
-static int64_t misrouted_units(const measure_input *in, model *m, const journal_data *cj,
-                               int64_t end)
+typedef struct {
+    misroute *mr;
+    bo_line *lines;
+    size_t n, cap;
+    strmap *by_key; /* "sale\tSKU" -> index into lines */
+} bo_state;
+
+static void misroute_backorder(const meas *ms, bo_state *st, const model_backorder *b)
 {
-    const scenario *sc = in->sc;
-    misroute *mr = misroute_new(sc->n_skus, sc->n_warehouses, sc->misroute_grace_ms);
+    const scenario *sc = ms->sc;
+    if (!b->sale[0] || b->sku < 0 || b->loc < 0 || (size_t)b->loc >= sc->n_warehouses)
+        return;
+    char key[MODEL_ID_LEN + 128];
+    snprintf(key, sizeof key, "%s\t%s", b->sale, sc->skus[b->sku].sku);
+    long li = strmap_get(st->by_key, key);
+    if (li < 0 && !b->filled) {
+        /* Only sales of Shopify orders the run placed. */
+        if (order_of_ref(ms, b->ref) < 0)
+            return;
+        XGROW(st->lines, st->n, st->cap, 64);
+        st->lines[st->n] = (bo_line){.sale = b->sale, .sku = b->sku, .loc = b->loc, .qty = 0};
+        li = (long)st->n++;
+        strmap_put(st->by_key, key, li);
+    }
+    if (li < 0)
+        return;
+    bo_line *l = &st->lines[li];
+    int64_t now = !b->filled            ? l->qty + b->qty
+                  : b->still != INT64_MIN ? b->still
+                                          : l->qty - b->qty;
+    misroute_backordered(st->mr, b->t, (size_t)l->sku, (size_t)l->loc, now - l->qty);
+    l->qty = now;
+}
+
+/* A voided sale holds nothing, backorders included. */
+static void misroute_void(bo_state *st, const model_sale *s)
+{
+    for (size_t j = 0; s->sale[0] && j < st->n; j++)
+        if (st->lines[j].qty > 0 && strcmp(st->lines[j].sale, s->sale) == 0) {
+            misroute_backordered(st->mr, s->t, (size_t)st->lines[j].sku, (size_t)st->lines[j].loc,
+                                 -st->lines[j].qty);
+            st->lines[j].qty = 0;
+        }
+}
+
+/* Misrouted units (misroute.h): Available per SKU and warehouse from the
+ * stock records (the seed's first), the units backordered per sale line
+ * from backorders (of sales of orders the run placed), fills and voided
+ * sales, all in the order they happened (seq). Stretches still open end at
+ * the model's end. Sets each SKU's misrouted and returns the total. */
+static int64_t misrouted_units(meas *ms)
+{
+    const run_model *m = ms->m;
+    const scenario *sc = ms->sc;
+    bo_state st = {.mr = misroute_new(sc->n_skus, sc->n_warehouses, sc->misroute_grace_ms),
+                   .by_key = strmap_new(0)};
     for (size_t k = 0; k < sc->n_skus; k++)
         for (size_t w = 0; w < sc->n_warehouses; w++)
-            misroute_available(mr, INT64_MIN, k, w, scenario_on_hand(sc, k, w));
-    bo_line *lines = NULL;
-    size_t n = 0, cap = 0;
-    strmap *by_key = strmap_new(0); /* "sale\tSKU" -> index into lines */
-    for (size_t i = 0; i < cj->n; i++) {
-        const cJSON *e = cj->entries[i];
-        const char *kind = str(e, "kind");
-        int64_t t = num(e, "t", 0) - in->t0;
-        if (!kind)
-            continue;
-        if (strcmp(kind, "stock") == 0) {
-            int k = sku_of(m, str(e, "sku"), 0), w = warehouse_index(sc, str(e, "location"));
-            if (k >= 0 && w >= 0)
-                misroute_available(mr, t, (size_t)k, (size_t)w, num(e, "available", 0));
-        } else if (strcmp(kind, "backorder") == 0 || strcmp(kind, "backorder_filled") == 0) {
-            int filled = strcmp(kind, "backorder_filled") == 0;
-            const char *sale = str(e, "sale"), *ref = str(e, "customer_reference");
-            int k = sku_of(m, str(e, "sku"), 0), w = warehouse_index(sc, str(e, "location"));
-            if (!sale || k < 0 || w < 0)
-                continue;
-            char key[128];
-            snprintf(key, sizeof key, "%.63s\t%s", sale, sc->skus[k].sku);
-            long li = strmap_get(by_key, key);
-            if (li < 0 && !filled) {
-                /* Only sales of Shopify orders the run placed. */
-                const order_rec *o = ref ? order_get(m, ref, 0) : NULL;
-                if (!o || o->placed < 0)
-                    continue;
-                XGROW(lines, n, cap, 64);
-                lines[n] = (bo_line){.sku = k, .loc = w, .qty = 0};
-                snprintf(lines[n].sale, sizeof lines[n].sale, "%s", sale);
-                li = (long)n++;
-                strmap_put(by_key, key, li);
-            }
-            if (li < 0)
-                continue;
-            bo_line *b = &lines[li];
-            int64_t now = filled ? num(e, "still_backordered", b->qty - num(e, "qty", 0))
-                                 : b->qty + num(e, "qty", 0);
-            misroute_backordered(mr, t, (size_t)b->sku, (size_t)b->loc, now - b->qty);
-            b->qty = now;
-        } else if (strcmp(kind, "sale_voided") == 0) {
-            /* A voided sale holds nothing, backorders included. */
-            const char *sale = str(e, "id");
-            for (size_t j = 0; sale && j < n; j++)
-                if (lines[j].qty > 0 && strcmp(lines[j].sale, sale) == 0) {
-                    misroute_backordered(mr, t, (size_t)lines[j].sku, (size_t)lines[j].loc,
-                                         -lines[j].qty);
-                    lines[j].qty = 0;
-                }
+            misroute_available(st.mr, INT64_MIN, k, w, scenario_on_hand(sc, k, w));
+    size_t si = 0, bi = 0, vi = 0;
+    for (;;) {
+        while (vi < m->n_sales && m->sales[vi].kind != MODEL_SALE_VOIDED)
+            vi++;
+        uint64_t s_seq = si < m->n_stock ? m->stock[si].seq : UINT64_MAX;
+        uint64_t b_seq = bi < m->n_backorders ? m->backorders[bi].seq : UINT64_MAX;
+        uint64_t v_seq = vi < m->n_sales ? m->sales[vi].seq : UINT64_MAX;
+        if (s_seq == UINT64_MAX && b_seq == UINT64_MAX && v_seq == UINT64_MAX)
+            break;
+        if (s_seq < b_seq && s_seq < v_seq) {
+            const model_stock *s = &m->stock[si++];
+            if (s->loc >= 0 && (size_t)s->loc < sc->n_warehouses)
+                misroute_available(st.mr, s->t, (size_t)s->sku, (size_t)s->loc, s->available);
+        } else if (b_seq < v_seq) {
+            misroute_backorder(ms, &st, &m->backorders[bi++]);
+        } else {
+            misroute_void(&st, &m->sales[vi++]);
         }
     }
     int64_t *per_sku = xcalloc(sc->n_skus + 1, sizeof *per_sku);
-    int64_t total = misroute_finish(mr, end, per_sku);
+    int64_t total = misroute_finish(st.mr, m->end, per_sku);
     for (size_t k = 0; k < sc->n_skus; k++)
-        m->skus[k].misrouted = per_sku[k];
+        ms->skus[k].misrouted = per_sku[k];
     free(per_sku);
-    free(lines);
-    strmap_free(by_key);
-    misroute_free(mr);
+    free(st.lines);
+    strmap_free(st.by_key);
+    misroute_free(st.mr);
     return total;
 }
 
-/* ---- the run ------------------------------------------------------------------ */
+/* ---- propagation ---------------------------------------------------------------- */
 
-int measure_run(const measure_input *in, measure_output *out, char *err, size_t errlen)
+/* Stock changes Shopify did not see happen: other channels, receipts,
+ * stock takes, voided sales, at or after t0. Allocation of the engine's own
+ * sales is not one (Shopify counted those units at checkout). Returns the
+ * indexes into m->stock (malloc'd; caller frees). */
+static size_t *unseen_changes(const run_model *m, size_t *n)
 {
-    memset(out, 0, sizeof *out);
-    const scenario *sc = in->sc;
-    journal_data cj, sj;
-    if (read_journal(in->cin7_journal, &cj, err, errlen))
-        return -1;
-    if (read_journal(in->shopify_journal, &sj, err, errlen)) {
-        journal_free(&cj);
-        return -1;
+    size_t *out = xcalloc(m->n_stock + 1, sizeof *out);
+    *n = 0;
+    for (size_t i = 0; i < m->n_stock; i++) {
+        model_cause c = m->stock[i].cause;
+        if (m->stock[i].t >= 0 &&
+            (c == MODEL_CAUSE_CHANNEL_SALE || c == MODEL_CAUSE_PURCHASE_RECEIVED ||
+             c == MODEL_CAUSE_ADJUSTMENT || c == MODEL_CAUSE_SALE_VOIDED))
+            out[(*n)++] = i;
     }
-    model m = {0};
-    m.in = in;
-    m.sc = sc;
-    m.order_by_id = strmap_new(0);
-    m.delivery_topic = strmap_new(0);
-    m.skus = xcalloc(sc->n_skus + 1, sizeof *m.skus);
-    int64_t end = in->end > 0 ? in->end : sc->duration_ms;
-    size_t n_ticks = (size_t)(end / sc->tick_ms) + 2;
-    tick *ticks = xcalloc(n_ticks, sizeof *ticks);
-    for (size_t i = 0; i < n_ticks; i++)
-        ticks[i].queue = -1;
-#define TICK(t) (&ticks[(t) < 0 ? 0 : ((size_t)((t) / sc->tick_ms) < n_ticks ? (size_t)((t) / sc->tick_ms) : n_ticks - 1)])
+    return out;
+}
 
-    /* Hot SKUs: the streams' hot lists first, then nothing (filled later by volume). */
-    int hot[MAX_HOT];
+/* Each change to the first engine write of the SKU's level (any shop) at or
+ * after it, into h; followed[c] says whether one did. Returns the changes
+ * no write followed. */
+static int64_t propagation(const run_model *m, const size_t *changes, size_t n, hist *h,
+                           unsigned char *followed)
+{
+    int64_t unpropagated = 0;
+    for (size_t c = 0; c < n; c++) {
+        const model_stock *s = &m->stock[changes[c]];
+        int64_t found = -1;
+        for (size_t i = 0; i < m->n_levels && found < 0; i++) {
+            const model_level *l = &m->levels[i];
+            if (l->by == MODEL_BY_ENGINE && l->t >= s->t && l->sku == s->sku)
+                found = l->t;
+        }
+        followed[c] = found >= 0;
+        if (found >= 0)
+            hist_record(h, found - s->t);
+        else
+            unpropagated++;
+    }
+    return unpropagated;
+}
+
+/* ---- physical bounds ------------------------------------------------------------- */
+
+/* An arrival of work for the bounds: when, and whether its latency was
+ * measured (so its bound is compared). */
+typedef struct {
+    int64_t t;
+    int measured;
+    size_t idx;    /* the order or change it stands for */
+    int64_t bound; /* its bound latency, -1 none */
+} arrival;
+
+static int cmp_arrival(const void *a, const void *b)
+{
+    const arrival *x = a, *y = b;
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* Sorts the arrivals, serves their times (bounds.h), sets each one's bound
+ * and records those of the measured ones into h. For the propagation,
+ * paid holds the pushes' times. */
+static void bound_latencies(const run_model *m, arrival *a, size_t n, const int64_t *paid,
+                            size_t n_paid, int propagation, hist *h)
+{
+    qsort(a, n, sizeof *a, cmp_arrival);
+    int64_t *t = xcalloc(n + 1, sizeof *t), *lat = xcalloc(n + 1, sizeof *lat);
+    for (size_t i = 0; i < n; i++)
+        t[i] = a[i].t;
+    int rc = propagation ? bounds_propagation(&m->limits, paid, n_paid, t, n, lat)
+                         : bounds_push(&m->limits, t, n, lat);
+    for (size_t i = 0; i < n; i++) {
+        a[i].bound = rc == 0 ? lat[i] : -1;
+        if (rc == 0 && a[i].measured)
+            hist_record(h, lat[i]);
+    }
+    free(t);
+    free(lat);
+}
+
+/* The physical bounds (bounds.h) of the latencies measured, into push and
+ * prop. The work is what the run asked for: a push for every paid order
+ * that was pushed or still had to be (not cancelled), a read and a write
+ * for every change; the bound is compared over the orders and changes
+ * whose latency was measured. A hist stays empty when the limits refuse
+ * every call. */
+static void physical_bounds(meas *ms, const size_t *changes, const unsigned char *followed,
+                            size_t n_changes, hist *push, hist *prop)
+{
+    const run_model *m = ms->m;
+    arrival *a = xcalloc(m->n_orders + n_changes + 1, sizeof *a);
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_orders; i++) {
+        const model_order *o = &m->orders[i];
+        if (o->paid >= 0 && (ms->fate[i].pushed >= 0 || o->cancelled < 0))
+            a[n++] = (arrival){o->paid, ms->fate[i].pushed >= 0, i, -1};
+    }
+    bound_latencies(m, a, n, NULL, 0, 0, push);
+    for (size_t i = 0; i < n; i++)
+        ms->fate[a[i].idx].bound = a[i].bound;
+    int64_t *paid = xcalloc(n + 1, sizeof *paid);
+    size_t n_paid = n;
+    for (size_t i = 0; i < n_paid; i++)
+        paid[i] = a[i].t; /* sorted by bound_latencies */
+    for (size_t c = 0; c < n_changes; c++)
+        a[c] = (arrival){m->stock[changes[c]].t, followed[c], c, -1};
+    bound_latencies(m, a, n_changes, paid, n_paid, 1, prop);
+    free(paid);
+    free(a);
+}
+
+/* ---- undersell ------------------------------------------------------------------- */
+
+/* A moment in the undersell replay. At one time, stock figures come first,
+ * then orders Cin7 took over (pushed or cancelled), then refused checkouts,
+ * then orders placed: a checkout sees the stock of its moment and the
+ * orders accepted strictly before it. */
+typedef enum { UE_STOCK, UE_RELEASE, UE_REFUSED, UE_PLACED } ue_kind;
+
+typedef struct {
+    int64_t t;
+    ue_kind kind;
+    size_t idx; /* into stock, orders or checkouts */
+} undersell_ev;
+
+static int cmp_undersell_ev(const void *a, const void *b)
+{
+    const undersell_ev *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* When Cin7 holds order i or it no longer needs to (pushed or cancelled,
+ * the earlier), -1 never. */
+static int64_t released_at(const meas *ms, size_t i)
+{
+    int64_t pushed = ms->fate[i].pushed, cancelled = ms->m->orders[i].cancelled;
+    if (pushed < 0)
+        return cancelled;
+    return cancelled < 0 || pushed < cancelled ? pushed : cancelled;
+}
+
+/* Undersold units per SKU: refused checkout lines, in time order, each
+ * counting the part of its qty that was sellable for its shop then (Cin7's
+ * Available over the warehouses less units of orders accepted before and
+ * not yet held by Cin7) beyond the units already counted for the SKU. */
+static void undersell(meas *ms)
+{
+    const run_model *m = ms->m;
+    const scenario *sc = ms->sc;
+    size_t nk = sc->n_skus, nw = sc->n_warehouses;
+    undersell_ev *ev = NULL;
+    size_t n = 0, cap = 0;
+#define ADD_UE(T, K, I)                                                                            \
+    do {                                                                                           \
+        XGROW(ev, n, cap, 1024);                                                                   \
+        ev[n++] = (undersell_ev){(T), (K), (I)};                                                   \
+    } while (0)
+    for (size_t i = 0; i < m->n_stock; i++)
+        if (m->stock[i].loc >= 0 && (size_t)m->stock[i].loc < nw)
+            ADD_UE(m->stock[i].t, UE_STOCK, i);
+    for (size_t i = 0; i < m->n_orders; i++) {
+        ADD_UE(m->orders[i].placed, UE_PLACED, i);
+        if (released_at(ms, i) >= 0)
+            ADD_UE(released_at(ms, i), UE_RELEASE, i);
+    }
+    for (size_t i = 0; i < m->n_checkouts; i++)
+        if (!m->checkouts[i].accepted)
+            ADD_UE(m->checkouts[i].t, UE_REFUSED, i);
+#undef ADD_UE
+    if (n)
+        qsort(ev, n, sizeof *ev, cmp_undersell_ev);
+    int64_t *avail = xcalloc(nk * nw + 1, sizeof *avail);
+    int64_t *pending = xcalloc(nk + 1, sizeof *pending);
+    for (size_t k = 0; k < nk; k++)
+        for (size_t w = 0; w < nw; w++)
+            avail[k * nw + w] = scenario_on_hand(sc, k, w);
+    for (size_t i = 0; i < n; i++) {
+        const undersell_ev *e = &ev[i];
+        if (e->kind == UE_STOCK) {
+            const model_stock *s = &m->stock[e->idx];
+            avail[(size_t)s->sku * nw + (size_t)s->loc] = s->available;
+        } else if (e->kind == UE_PLACED || e->kind == UE_RELEASE) {
+            const model_order *o = &m->orders[e->idx];
+            for (int l = 0; l < o->n_lines; l++)
+                pending[o->sku[l]] += e->kind == UE_PLACED ? o->qty[l] : -o->qty[l];
+        } else {
+            const model_checkout *c = &m->checkouts[e->idx];
+            for (size_t l = c->first_line; l < c->first_line + c->n_lines; l++) {
+                size_t k = (size_t)m->lines[l].sku;
+                int64_t sellable = -pending[k] - ms->skus[k].undersold;
+                for (size_t w = 0; w < nw; w++)
+                    sellable += avail[k * nw + w];
+                int64_t q = m->lines[l].qty < sellable ? m->lines[l].qty : sellable;
+                ms->skus[k].undersold += q > 0 ? q : 0;
+            }
+        }
+    }
+    /* Stranded: sellable at the end (orders still pending at the end
+     * counted out) that no shop offers. */
+    for (size_t k = 0; k < nk; k++) {
+        int64_t offered = 0;
+        for (size_t s = 0; s < sc->n_shops; s++) {
+            int64_t lv = m->final_level[k * sc->n_shops + s];
+            offered += lv > 0 ? lv : 0;
+        }
+        int64_t sellable = ms->skus[k].final_mapped_available - pending[k];
+        int64_t left = (sellable > 0 ? sellable : 0) - offered;
+        ms->skus[k].stranded = left > 0 ? left : 0;
+    }
+    free(ev);
+    free(avail);
+    free(pending);
+}
+
+/* ---- per order ---------------------------------------------------------------- */
+
+typedef struct {
+    int64_t paid, pushed, unpushed, dropped;
+} order_counts;
+
+/* Per order: paid, pushed (and its latency into h), unpushed (its units
+ * pending per SKU), and silently dropped events. */
+static order_counts per_order(meas *ms, hist *h)
+{
+    const run_model *m = ms->m;
+    order_counts c = {0};
+    for (size_t i = 0; i < m->n_orders; i++) {
+        const model_order *o = &m->orders[i];
+        const order_fate *f = &ms->fate[i];
+        int cancelled = o->cancelled >= 0;
+        for (int l = 0; l < o->n_lines; l++) {
+            ms->skus[o->sku[l]].accepted_shopify += o->qty[l];
+            if (cancelled && o->restock)
+                ms->skus[o->sku[l]].restocked += o->qty[l];
+        }
+        if (o->paid >= 0)
+            c.paid++;
+        if (f->pushed >= 0 && o->paid >= 0) {
+            c.pushed++;
+            hist_record(h, f->pushed > o->paid ? f->pushed - o->paid : 0);
+        }
+        if (o->paid >= 0 && !cancelled && f->pushed < 0) {
+            c.unpushed++;
+            for (int l = 0; l < o->n_lines; l++)
+                ms->skus[o->sku[l]].pending_units += o->qty[l];
+        }
+        /* Acknowledged, no effect, not dead-lettered: silently lost. */
+        if (o->paid_acked >= 0 && !cancelled && f->pushed < 0 && !o->in_dlq)
+            c.dropped++;
+        if (o->cancel_acked >= 0 && f->pushed >= 0 && !f->voided && !o->in_dlq)
+            c.dropped++;
+    }
+    return c;
+}
+
+/* ---- per SKU and per shop -------------------------------------------------------- */
+
+typedef struct {
+    int64_t oversell, drift, accepted_units, held_back;
+    int64_t undersold, stranded;
+    double lost_revenue;
+} sku_totals;
+
+/* summary.json's per_sku and per_shop, and their totals. */
+static sku_totals per_sku_and_shop(meas *ms, measure_output *out)
+{
+    const run_model *m = ms->m;
+    const scenario *sc = ms->sc;
+    size_t ns = sc->n_shops;
+    sku_totals tot = {0};
+    out->per_sku = cJSON_CreateArray();
+    /* Per shop: units Cin7 could sell that the shop does not offer. */
+    int64_t *held = xcalloc(ns + 1, sizeof *held);
+    int64_t *offered = xcalloc(ns + 1, sizeof *offered);
+    int64_t *sellable_at = xcalloc(ns + 1, sizeof *sellable_at);
+    for (size_t k = 0; k < sc->n_skus; k++) {
+        sku_rec *r = &ms->skus[k];
+        const int64_t *level = &m->final_level[k * ns];
+        int64_t existed = m->initial[k] + m->received[k] + m->adjusted[k];
+        int64_t taken = r->accepted_shopify - r->restocked + r->accepted_other;
+        int64_t over = taken > existed ? taken - existed : 0;
+        tot.oversell += over;
+        tot.accepted_units += r->accepted_shopify - r->restocked;
+        tot.undersold += r->undersold;
+        tot.stranded += r->stranded;
+        tot.lost_revenue += (double)r->undersold * sc->skus[k].price;
+        /* What Shopify should offer now, per shop: Cin7 available less units
+         * of orders Cin7 has not heard of (none after a good drain). */
+        int64_t sellable = m->final_available_all[k] - r->pending_units;
+        if (sellable < 0)
+            sellable = 0;
+        /* Each shop should show that (its share, when the engine splits
+         * low stock between shops), less the units it keeps back. */
+        int64_t d_sku = 0, should = 0, held_sku = 0;
+        size_t sellers = 0, seller = 0;
+        for (size_t si = 0; si < ns; si++)
+            sellers += level[si] >= 0;
+        for (size_t si = 0; si < ns; si++) {
+            if (level[si] < 0)
+                continue;
+            int64_t buffer = ms->p->shop_buffers ? ms->p->shop_buffers[si] : 0;
+            int64_t want = avail_shop_level(sellable, sellers, seller++, ms->p->low_stock_split, buffer);
+            should += want;
+            d_sku += llabs(level[si] - want);
+            /* Held back: sellable in Cin7 (Available over the warehouses)
+             * and not offered, whatever the reason (a safety buffer, a
+             * level not yet raised). */
+            int64_t h = r->final_mapped_available - level[si];
+            held_sku += h > 0 ? h : 0;
+            held[si] += h > 0 ? h : 0;
+            offered[si] += level[si];
+            sellable_at[si] += r->final_mapped_available;
+        }
+        tot.drift += d_sku;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "sku", sc->skus[k].sku);
+        cJSON_AddNumberToObject(o, "initial", (double)m->initial[k]);
+        cJSON_AddNumberToObject(o, "received", (double)m->received[k]);
+        cJSON_AddNumberToObject(o, "accepted", (double)taken);
+        cJSON_AddNumberToObject(o, "accepted_shopify", (double)(r->accepted_shopify - r->restocked));
+        cJSON_AddNumberToObject(o, "accepted_other", (double)r->accepted_other);
+        cJSON_AddNumberToObject(o, "oversell", (double)over);
+        cJSON_AddNumberToObject(o, "undersell", (double)r->undersold);
+        cJSON_AddNumberToObject(o, "stranded", (double)r->stranded);
+        cJSON_AddNumberToObject(o, "backorder", (double)r->backorder);
+        cJSON_AddNumberToObject(o, "final_shopify", (double)m->final_shopify[k]);
+        cJSON_AddNumberToObject(o, "final_sellable", (double)should);
+        cJSON_AddNumberToObject(o, "drift", (double)d_sku);
+        cJSON_AddNumberToObject(o, "misrouted", (double)r->misrouted);
+        cJSON_AddNumberToObject(o, "held_back", (double)held_sku);
+        cJSON_AddItemToArray(out->per_sku, o);
+    }
+    out->per_shop = cJSON_CreateArray();
+    for (size_t si = 0; si < ns; si++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "shop", sc->shops[si].domain);
+        cJSON_AddNumberToObject(o, "safety_buffer",
+                                (double)(ms->p->shop_buffers ? ms->p->shop_buffers[si] : 0));
+        cJSON_AddNumberToObject(o, "sellable_units", (double)sellable_at[si]);
+        cJSON_AddNumberToObject(o, "offered_units", (double)offered[si]);
+        cJSON_AddNumberToObject(o, "held_back_units", (double)held[si]);
+        cJSON_AddItemToArray(out->per_shop, o);
+        tot.held_back += held[si];
+    }
+    free(held);
+    free(offered);
+    free(sellable_at);
+    tot.lost_revenue = round(tot.lost_revenue * 100) / 100;
+    return tot;
+}
+
+/* Hot SKUs (at most MAX_HOT): the streams' hot lists, then the best sellers
+ * by units of accepted checkouts. Returns how many. */
+static int hot_skus(const meas *ms, int *hot)
+{
+    const scenario *sc = ms->sc;
     int n_hot = 0;
     for (size_t s = 0; s < sc->n_streams && n_hot < MAX_HOT; s++)
         for (size_t h = 0; h < sc->streams[s].n_hot && n_hot < MAX_HOT; h++) {
@@ -620,423 +905,91 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
             if (hot_slot(hot, n_hot, k) < 0)
                 hot[n_hot++] = k;
         }
-
-    /* --- Shopify: orders, deliveries, requests --- */
-    for (size_t i = 0; i < sj.n; i++) {
-        const cJSON *e = sj.entries[i];
-        const char *kind = str(e, "kind");
-        int64_t t = num(e, "t", 0) - in->t0;
-        char id[32];
-        if (!kind)
-            continue;
-        if (is_accepted_checkout(e, kind)) {
-            json_id_text(cJSON_GetObjectItemCaseSensitive(e, "order_id"), id, sizeof id);
-            order_rec *o = order_get(&m, id, 1);
-            o->shop = shop_index(sc, str(e, "shop"));
-            o->placed = t;
-            const cJSON *l;
-            cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(e, "lines"))
-            {
-                int k = sku_of(&m, str(l, "sku"), 1);
-                int64_t q = num(l, "qty", 0);
-                if (k < 0 || o->n_lines == MAX_LINES)
-                    continue;
-                o->sku[o->n_lines] = k;
-                o->qty[o->n_lines++] = q;
-                o->units += q;
-                m.skus[k].accepted_shopify += q;
-            }
-        } else if (strcmp(kind, "order_paid") == 0) {
-            json_id_text(cJSON_GetObjectItemCaseSensitive(e, "order_id"), id, sizeof id);
-            order_rec *o = order_get(&m, id, 0);
-            if (o && o->paid < 0)
-                o->paid = t;
-        } else if (strcmp(kind, "order_cancelled") == 0) {
-            json_id_text(cJSON_GetObjectItemCaseSensitive(e, "order_id"), id, sizeof id);
-            order_rec *o = order_get(&m, id, 0);
-            if (o && !o->cancelled) {
-                o->cancelled = 1;
-                o->restock = is_true(e, "restock");
-                if (o->restock)
-                    for (int k = 0; k < o->n_lines; k++)
-                        m.skus[o->sku[k]].restocked += o->qty[k];
-            }
-        } else if (strcmp(kind, "webhook_queued") == 0) {
-            const char *wid = str(e, "id");
-            if (!wid)
-                continue;
-            XGROW(m.deliveries, m.n_deliveries, m.cap_deliveries, 1024);
-            struct delivery *d = &m.deliveries[m.n_deliveries];
-            snprintf(d->topic, sizeof d->topic, "%s", str(e, "topic") ? str(e, "topic") : "");
-            json_id_text(cJSON_GetObjectItemCaseSensitive(e, "resource_id"), d->order, sizeof d->order);
-            strmap_put(m.delivery_topic, wid, (long)m.n_deliveries);
-            m.n_deliveries++;
-        } else if (strcmp(kind, "webhook_attempt") == 0 && is_true(e, "ok")) {
-            long di = str(e, "id") ? strmap_get(m.delivery_topic, str(e, "id")) : -1;
-            if (di < 0 || !m.deliveries[di].order[0])
-                continue;
-            order_rec *o = order_get(&m, m.deliveries[di].order, 0);
-            if (!o)
-                continue;
-            if (strcmp(m.deliveries[di].topic, "orders/paid") == 0 && o->paid_acked < 0)
-                o->paid_acked = t;
-            if (strcmp(m.deliveries[di].topic, "orders/cancelled") == 0 && o->cancel_acked < 0)
-                o->cancel_acked = t;
-        } else if (strcmp(kind, "request") == 0 && str(e, "client")) {
-            tick *tk = TICK(t);
-            tk->api_shopify++;
-            if (num(e, "status", 0) == 429)
-                tk->r429_shopify++;
-        }
-    }
-
-    /* --- Cin7: sales, stock, purchases, channel sales, requests --- */
-    hist *push_h = hist_new(), *prop_h = hist_new(), *po_h = hist_new();
-    int64_t backorder_units = 0, duplicate_pos = 0, po_drafts = 0, unpropagated = 0;
-    po_rec *pos = NULL;
-    size_t n_pos = 0, cap_pos = 0;
-    /* Propagation: stock changes that Shopify must follow, matched to the
-     * next engine write of the SKU's level in Shopify. */
-    typedef struct {
-        int sku;
-        int64_t t;
-    } change;
-    change *changes = NULL;
-    size_t n_changes = 0, cap_changes = 0;
-    int64_t duplicate_sales = 0, sale_writes = 0;
-    strmap *sale_count = strmap_new(0), *sale_key = strmap_new(0);
-    for (size_t i = 0; i < cj.n; i++) {
-        const cJSON *e = cj.entries[i];
-        const char *kind = str(e, "kind");
-        int64_t t = num(e, "t", 0) - in->t0;
-        if (!kind)
-            continue;
-        if (strcmp(kind, "sale_created") == 0) {
-            /* A second live sale of one order at one location is a
-             * duplicate: the write was repeated. */
-            char dk[256];
-            sale_key_of(e, dk, sizeof dk);
-            long di = strmap_get(sale_count, dk);
-            strmap_put(sale_count, dk, di < 0 ? 1 : di + 1);
-            if (str(e, "id"))
-                strmap_put(sale_key, str(e, "id"), 0);
-            if (str(e, "id") && di >= 0)
-                duplicate_sales++;
-        } else if (strcmp(kind, "sale_authorised") == 0) {
-            /* Pushed is when Cin7 holds the order's units: its sales' lines
-             * authorised (stock allocated or backordered), not when a sale's
-             * header exists. */
-            const char *ref = str(e, "customer_reference");
-            order_rec *o = ref ? order_get(&m, ref, 0) : NULL;
-            if (!o)
-                continue;
-            const cJSON *l;
-            cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(e, "lines"))
-                o->pushed_units += num(l, "qty", 0);
-            if (o->pushed < 0 && o->pushed_units >= o->units)
-                o->pushed = t;
-        } else if (strcmp(kind, "sale_voided") == 0) {
-            /* A voided duplicate no longer counts. */
-            char dk[256];
-            sale_key_of(e, dk, sizeof dk);
-            long di = strmap_get(sale_count, dk);
-            if (di > 1) {
-                strmap_put(sale_count, dk, di - 1);
-                duplicate_sales--;
-            }
-            const char *ref = str(e, "customer_reference");
-            order_rec *o = ref ? order_get(&m, ref, 0) : NULL;
-            if (o)
-                o->voided++;
-        } else if (strcmp(kind, "backorder") == 0) {
-            int k = sku_of(&m, str(e, "sku"), 0);
-            backorder_units += num(e, "qty", 0);
-            if (k >= 0)
-                m.skus[k].backorder += num(e, "qty", 0);
-        } else if (strcmp(kind, "channel_sale") == 0 && is_true(e, "accepted")) {
-            int k = sku_of(&m, str(e, "sku"), 0);
-            if (k >= 0)
-                m.skus[k].accepted_other += num(e, "qty", 0);
-        } else if (strcmp(kind, "stock") == 0) {
-            const char *cause = str(e, "cause");
-            int k = sku_of(&m, str(e, "sku"), 0);
-            if (k < 0 || !cause || t < 0)
-                continue;
-            /* Changes Shopify did not see happen: other channels, receipts,
-             * stock takes, voided sales. Allocation of the engine's own
-             * sales is not one (Shopify counted those units at checkout). */
-            if (strcmp(cause, "channel_sale") == 0 || strcmp(cause, "purchase_received") == 0 ||
-                strcmp(cause, "adjustment") == 0 || strcmp(cause, "sale_voided") == 0) {
-                XGROW(changes, n_changes, cap_changes, 256);
-                changes[n_changes++] = (change){k, t};
-            }
-        } else if (strncmp(kind, "purchase_", 9) == 0) {
-            const char *pid = str(e, "id");
-            if (!pid)
-                continue;
-            po_rec *p = NULL;
-            for (size_t j = 0; j < n_pos && !p; j++)
-                if (strcmp(pos[j].id, pid) == 0)
-                    p = &pos[j];
-            int draft = is_draft(e);
-            if (strcmp(kind, "purchase_authorised") == 0 || strcmp(kind, "purchase_voided") == 0 ||
-                strcmp(kind, "purchase_received") == 0)
-                draft = 0;
-            if (!p) {
-                XGROW(pos, n_pos, cap_pos, 64);
-                p = &pos[n_pos++];
-                memset(p, 0, sizeof *p);
-                snprintf(p->id, sizeof p->id, "%s", pid);
-                snprintf(p->supplier, sizeof p->supplier, "%s",
-                         str(e, "supplier") ? str(e, "supplier") : "");
-            }
-            /* New (supplier, SKU) lines of an open draft: a duplicate when
-             * another open draft already has that pair. */
-            const cJSON *l;
-            cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(e, "lines"))
-            {
-                int k = sku_of(&m, str(l, "sku"), 0);
-                if (k < 0)
-                    continue;
-                int had = 0;
-                for (int j = 0; j < p->n; j++)
-                    had |= p->sku[j] == k;
-                if (had)
-                    continue;
-                if (draft) {
-                    po_drafts++;
-                    /* One duplicate per line, however many drafts are open. */
-                    int dup = 0;
-                    for (size_t j = 0; j < n_pos && !dup; j++) {
-                        if (&pos[j] == p || !pos[j].draft || strcmp(pos[j].supplier, p->supplier))
-                            continue;
-                        for (int q = 0; q < pos[j].n; q++)
-                            dup |= pos[j].sku[q] == k;
-                    }
-                    duplicate_pos += dup;
-                }
-                if (p->n < 64)
-                    p->sku[p->n++] = k;
-            }
-            p->draft = draft;
-        } else if (strcmp(kind, "request") == 0 && str(e, "client")) {
-            tick *tk = TICK(t);
-            tk->api_cin7++;
-            int64_t st = num(e, "status", 0);
-            if (st == 429 || st == 503)
-                tk->r429_cin7++;
-            /* The writes a sale costs: its header and its lines. */
-            const char *route = str(e, "route"), *method = str(e, "method");
-            if (route && method && strcmp(method, "POST") == 0 && st == 200 &&
-                (strcmp(route, "/ExternalApi/v2/sale") == 0 ||
-                 strcmp(route, "/ExternalApi/v2/sale/order") == 0))
-                sale_writes++;
-        }
-    }
-
-    /* Propagation: the first engine write of the SKU's level after the change. */
-    for (size_t c = 0; c < n_changes; c++) {
-        int64_t found = -1;
-        for (size_t i = 0; i < sj.n && found < 0; i++) {
-            const cJSON *e = sj.entries[i];
-            const char *kind = str(e, "kind"), *by = str(e, "by");
-            if (!kind || strcmp(kind, "inventory") != 0 || !by)
-                continue;
-            if (strcmp(by, "set") && strcmp(by, "adjust") && strcmp(by, "graphql_set") &&
-                strcmp(by, "graphql_adjust"))
-                continue;
-            int64_t t = num(e, "t", 0) - in->t0;
-            if (t >= changes[c].t && sku_of(&m, str(e, "sku"), 1) == changes[c].sku)
-                found = t;
-        }
-        if (found >= 0)
-            hist_record(prop_h, found - changes[c].t);
-        else
-            unpropagated++;
-    }
-
-    /* --- purchase-order draft latency --- */
-    int64_t po_missing = po_draft_latency(in, &m, &cj, po_h);
-    int64_t misrouted = misrouted_units(in, &m, &cj, end);
-
-    /* --- final states --- */
-    const cJSON *p;
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(in->cin7_state, "products"))
-    {
-        int k = sku_of(&m, str(p, "sku"), 0);
-        if (k < 0)
-            continue;
-        m.skus[k].initial = num(p, "initial", 0);
-        m.skus[k].received = num(p, "received", 0);
-        m.skus[k].adjusted = num(p, "adjusted", 0);
-    }
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(in->cin7_state, "stock"))
-    {
-        int k = sku_of(&m, str(p, "sku"), 0);
-        if (k < 0)
-            continue;
-        m.skus[k].final_cin7_available += num(p, "available", 0);
-        if (warehouse_index(sc, str(p, "location")) >= 0)
-            m.skus[k].final_mapped_available += num(p, "available", 0);
-    }
-    const cJSON *shop;
-    for (size_t k = 0; k < sc->n_skus; k++) {
-        m.skus[k].shop_level = xcalloc(sc->n_shops + 1, sizeof *m.skus[k].shop_level);
-        for (size_t i = 0; i < sc->n_shops; i++)
-            m.skus[k].shop_level[i] = -1;
-    }
-    cJSON_ArrayForEach(shop, cJSON_GetObjectItemCaseSensitive(in->shopify_state, "shops"))
-    {
-        int si = shop_index(sc, str(shop, "domain"));
-        const cJSON *lv;
-        cJSON_ArrayForEach(lv, cJSON_GetObjectItemCaseSensitive(shop, "levels"))
-        {
-            int k = sku_of(&m, str(lv, "sku"), 1);
-            if (k < 0 || si < 0)
-                continue;
-            int64_t a = num(lv, "available", 0);
-            m.skus[k].final_shopify += a;
-            m.skus[k].shop_level[si] = (m.skus[k].shop_level[si] < 0 ? 0 : m.skus[k].shop_level[si]) + a;
-            m.skus[k].n_shop_levels++;
-        }
-    }
-    /* Dead letters name their order in their body. */
-    const cJSON *d;
-    cJSON_ArrayForEach(d, in->dlq)
-    {
-        const char *body = str(d, "body");
-        cJSON *b = body ? json_parse(body, strlen(body), NULL) : NULL;
-        char id[32];
-        json_id_text(cJSON_GetObjectItemCaseSensitive(b, "id"), id, sizeof id);
-        order_rec *o = id[0] ? order_get(&m, id, 0) : NULL;
-        if (o)
-            o->in_dlq = 1;
-        cJSON_Delete(b);
-    }
-
-    /* --- per order --- */
-    int64_t paid = 0, pushed = 0, unpushed = 0, dropped = 0;
-    for (size_t i = 0; i < m.n_orders; i++) {
-        order_rec *o = &m.orders[i];
-        if (o->placed < 0)
-            continue; /* an order the run did not place */
-        if (o->paid >= 0)
-            paid++;
-        if (o->pushed >= 0 && o->paid >= 0) {
-            pushed++;
-            hist_record(push_h, o->pushed > o->paid ? o->pushed - o->paid : 0);
-        }
-        int wants_sale = o->paid >= 0 && !o->cancelled;
-        if (wants_sale && o->pushed < 0) {
-            unpushed++;
-            for (int k = 0; k < o->n_lines; k++)
-                m.skus[o->sku[k]].pending_units += o->qty[k];
-        }
-        /* Acknowledged, no effect, not dead-lettered: silently lost. */
-        if (o->paid_acked >= 0 && !o->cancelled && o->pushed < 0 && !o->in_dlq)
-            dropped++;
-        if (o->cancel_acked >= 0 && o->pushed >= 0 && !o->voided && !o->in_dlq)
-            dropped++;
-    }
-
-    /* --- per SKU --- */
-    int64_t oversell = 0, drift = 0, accepted_units = 0;
-    out->per_sku = cJSON_CreateArray();
-    /* Per shop: units Cin7 could sell that the shop does not offer. */
-    int64_t *held = xcalloc(sc->n_shops + 1, sizeof *held);
-    int64_t *offered = xcalloc(sc->n_shops + 1, sizeof *offered);
-    int64_t *sellable_at = xcalloc(sc->n_shops + 1, sizeof *sellable_at);
-    int64_t *volume = xcalloc(sc->n_skus + 1, sizeof *volume);
-    for (size_t k = 0; k < sc->n_skus; k++) {
-        sku_rec *r = &m.skus[k];
-        int64_t existed = r->initial + r->received + r->adjusted;
-        int64_t taken = r->accepted_shopify - r->restocked + r->accepted_other;
-        int64_t over = taken > existed ? taken - existed : 0;
-        oversell += over;
-        accepted_units += r->accepted_shopify - r->restocked;
-        volume[k] = r->accepted_shopify;
-        /* What Shopify should offer now, per shop: Cin7 available less units
-         * of orders Cin7 has not heard of (none after a good drain). */
-        int64_t sellable = r->final_cin7_available - r->pending_units;
-        if (sellable < 0)
-            sellable = 0;
-        /* Each shop should show that (its share, when the engine splits
-         * low stock between shops), less the units it keeps back. */
-        int64_t d_sku = 0, should = 0, held_sku = 0;
-        size_t sellers = 0, seller = 0;
-        for (size_t si = 0; si < sc->n_shops; si++)
-            sellers += r->shop_level[si] >= 0;
-        for (size_t si = 0; si < sc->n_shops; si++) {
-            if (r->shop_level[si] < 0)
-                continue;
-            int64_t buffer = in->shop_buffers ? in->shop_buffers[si] : 0;
-            int64_t want = avail_shop_level(sellable, sellers, seller++, in->low_stock_split, buffer);
-            should += want;
-            d_sku += llabs(r->shop_level[si] - want);
-            /* Held back: sellable in Cin7 (Available over the warehouses)
-             * and not offered, whatever the reason (a safety buffer, a
-             * level not yet raised). */
-            int64_t h = r->final_mapped_available - r->shop_level[si];
-            held_sku += h > 0 ? h : 0;
-            held[si] += h > 0 ? h : 0;
-            offered[si] += r->shop_level[si];
-            sellable_at[si] += r->final_mapped_available;
-        }
-        free(r->shop_level);
-        drift += d_sku;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "sku", sc->skus[k].sku);
-        cJSON_AddNumberToObject(o, "initial", (double)r->initial);
-        cJSON_AddNumberToObject(o, "received", (double)r->received);
-        cJSON_AddNumberToObject(o, "accepted", (double)taken);
-        cJSON_AddNumberToObject(o, "accepted_shopify", (double)(r->accepted_shopify - r->restocked));
-        cJSON_AddNumberToObject(o, "accepted_other", (double)r->accepted_other);
-        cJSON_AddNumberToObject(o, "oversell", (double)over);
-        cJSON_AddNumberToObject(o, "backorder", (double)r->backorder);
-        cJSON_AddNumberToObject(o, "final_shopify", (double)r->final_shopify);
-        cJSON_AddNumberToObject(o, "final_sellable", (double)should);
-        cJSON_AddNumberToObject(o, "drift", (double)d_sku);
-        cJSON_AddNumberToObject(o, "misrouted", (double)r->misrouted);
-        cJSON_AddNumberToObject(o, "held_back", (double)held_sku);
-        cJSON_AddItemToArray(out->per_sku, o);
-    }
-    int64_t held_back = 0;
-    out->per_shop = cJSON_CreateArray();
-    for (size_t si = 0; si < sc->n_shops; si++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "shop", sc->shops[si].domain);
-        cJSON_AddNumberToObject(o, "safety_buffer",
-                                (double)(in->shop_buffers ? in->shop_buffers[si] : 0));
-        cJSON_AddNumberToObject(o, "sellable_units", (double)sellable_at[si]);
-        cJSON_AddNumberToObject(o, "offered_units", (double)offered[si]);
-        cJSON_AddNumberToObject(o, "held_back_units", (double)held[si]);
-        cJSON_AddItemToArray(out->per_shop, o);
-        held_back += held[si];
-    }
-    free(held);
-    free(offered);
-    free(sellable_at);
-    /* No hot list in the scenario: the best sellers. */
     while (n_hot < MAX_HOT && n_hot < (int)sc->n_skus) {
         int best = -1;
         for (size_t k = 0; k < sc->n_skus; k++) {
+            int64_t v = ms->skus[k].accepted_shopify;
             int taken = hot_slot(hot, n_hot, (int)k) >= 0;
-            if (!taken && volume[k] > 0 && (best < 0 || volume[k] > volume[best]))
+            if (!taken && v > 0 && (best < 0 || v > ms->skus[best].accepted_shopify))
                 best = (int)k;
         }
         if (best < 0)
             break;
         hot[n_hot++] = best;
     }
-    free(volume);
-    out->hot_skus = cJSON_CreateArray();
-    for (int h = 0; h < n_hot; h++)
-        cJSON_AddItemToArray(out->hot_skus, cJSON_CreateString(sc->skus[hot[h]].sku));
+    return n_hot;
+}
 
-    /* --- the time series --- */
-    for (size_t i = 0; i < in->n_records; i++) {
-        const lg_record *r = &in->records[i];
-        tick *tk = TICK(r->a.t);
+/* ---- the time series ---------------------------------------------------------- */
+
+/* Adds sign times the qty of each of the lines whose SKU is hot to its left[]. */
+static void hot_lines(const run_model *m, size_t first, size_t n, const int *hot, int n_hot, int sign,
+                      int64_t *left)
+{
+    for (size_t l = first; l < first + n; l++) {
+        int h = hot_slot(hot, n_hot, m->lines[l].sku);
+        if (h >= 0)
+            left[h] += sign * m->lines[l].qty;
+    }
+}
+
+/* Shopify's level of each hot SKU (summed over shops) and the units truly
+ * left to sell (existing less taken by every channel), tick by tick: each
+ * list is walked up to the tick's end. */
+static void hot_columns(const meas *ms, const ticks *ts, const int *hot, int n_hot)
+{
+    const run_model *m = ms->m;
+    size_t ns = ms->sc->n_shops;
+    int64_t *avail_now = xcalloc(MAX_HOT * (ns + 1), sizeof *avail_now);
+    int64_t left[MAX_HOT];
+    for (int h = 0; h < n_hot; h++) {
+        left[h] = m->initial[hot[h]];
+        for (size_t s = 0; s < ns; s++)
+            avail_now[(size_t)h * ns + s] = setup_initial_units(ms->sc, (size_t)hot[h]);
+    }
+    size_t li = 0, ci = 0, chi = 0, pi = 0;
+    for (size_t tki = 0; tki < ts->n; tki++) {
+        int64_t end = (int64_t)(tki + 1) * ts->tick_ms;
+        for (; li < m->n_levels && m->levels[li].t < end; li++) {
+            const model_level *l = &m->levels[li];
+            int h = hot_slot(hot, n_hot, l->sku);
+            if (h >= 0 && l->shop >= 0)
+                avail_now[(size_t)h * ns + (size_t)l->shop] = l->level;
+        }
+        for (; ci < m->n_checkouts && m->checkouts[ci].t < end; ci++)
+            if (m->checkouts[ci].accepted)
+                hot_lines(m, m->checkouts[ci].first_line, m->checkouts[ci].n_lines, hot, n_hot, -1,
+                          left);
+        for (; chi < m->n_channel_sales && m->channel_sales[chi].t < end; chi++) {
+            const model_channel_sale *c = &m->channel_sales[chi];
+            int h = hot_slot(hot, n_hot, c->sku);
+            if (h >= 0 && c->accepted)
+                left[h] -= c->qty;
+        }
+        for (; pi < m->n_purchases && m->purchases[pi].t < end; pi++)
+            if (m->purchases[pi].kind == MODEL_PO_RECEIVED)
+                hot_lines(m, m->purchases[pi].first_line, m->purchases[pi].n_lines, hot, n_hot, 1,
+                          left);
+        for (int h = 0; h < n_hot; h++) {
+            int64_t sum = 0;
+            for (size_t s = 0; s < ns; s++)
+                sum += avail_now[(size_t)h * ns + s];
+            ts->t[tki].avail[h] = sum;
+            ts->t[tki].sellable[h] = left[h] > 0 ? left[h] : 0;
+        }
+    }
+    free(avail_now);
+}
+
+/* timeseries.csv: arrivals, queue samples and API calls per tick, and the
+ * hot SKUs' columns. */
+static void time_series(const meas *ms, const ticks *ts, const int *hot, int n_hot, sbuf *b)
+{
+    const run_model *m = ms->m;
+    const scenario *sc = ms->sc;
+    for (size_t i = 0; i < m->n_arrivals; i++) {
+        const lg_record *r = &m->arrivals[i];
+        tick *tk = tick_at(ts, r->a.t);
         if (r->a.shopify) {
             tk->checkouts++;
             tk->accepted += r->result == OUT_ACCEPTED;
@@ -1045,166 +998,209 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
             tk->other++;
         }
     }
-    for (size_t i = 0; i < in->n_samples; i++)
-        TICK(in->samples[i].t)->queue = in->samples[i].depth;
-    /* Shopify's level of each hot SKU (summed over shops) and the units truly
-     * left to sell (existing less taken by every channel), second by second. */
-    {
-        int64_t *avail_now = xcalloc(MAX_HOT * (sc->n_shops + 1), sizeof *avail_now);
-        int64_t left[MAX_HOT];
-        for (int h = 0; h < n_hot; h++) {
-            left[h] = m.skus[hot[h]].initial;
-            for (size_t s = 0; s < sc->n_shops; s++)
-                avail_now[h * (int)sc->n_shops + (int)s] = setup_initial_units(sc, (size_t)hot[h]);
-        }
-        size_t si = 0, ci = 0;
-        for (size_t tki = 0; tki < n_ticks; tki++) {
-            int64_t tick_end = (int64_t)(tki + 1) * sc->tick_ms;
-            const cJSON *e;
-            const char *kind;
-            while ((e = next_before(&sj, &si, in->t0, tick_end, &kind))) {
-                int h = hot_slot(hot, n_hot, sku_of(&m, str(e, "sku"), 1));
-                int sh = shop_index(sc, str(e, "shop"));
-                if (h >= 0 && sh >= 0 && strcmp(kind, "inventory") == 0)
-                    avail_now[h * (int)sc->n_shops + sh] = num(e, "new", 0);
-                if (is_accepted_checkout(e, kind))
-                    hot_lines(&m, e, 1, hot, n_hot, -1, left);
-            }
-            while ((e = next_before(&cj, &ci, in->t0, tick_end, &kind))) {
-                int h = hot_slot(hot, n_hot, sku_of(&m, str(e, "sku"), 0));
-                if (h >= 0 && strcmp(kind, "channel_sale") == 0 && is_true(e, "accepted"))
-                    left[h] -= num(e, "qty", 0);
-                if (strcmp(kind, "purchase_received") == 0)
-                    hot_lines(&m, e, 0, hot, n_hot, 1, left);
-            }
-            for (int h = 0; h < n_hot; h++) {
-                int64_t sum = 0;
-                for (size_t s = 0; s < sc->n_shops; s++)
-                    sum += avail_now[h * (int)sc->n_shops + (int)s];
-                ticks[tki].avail[h] = sum;
-                ticks[tki].sellable[h] = left[h] > 0 ? left[h] : 0;
-            }
-        }
-        free(avail_now);
-    }
-    sbuf_puts(&out->timeseries, "t_s,checkouts,accepted,sold_out,other_sales,queue_depth,"
-                                "api_calls_cin7,api_calls_shopify,http_429_cin7,http_429_shopify");
+    for (size_t i = 0; i < m->n_samples; i++)
+        tick_at(ts, m->samples[i].t)->queue = m->samples[i].depth;
+    hot_columns(ms, ts, hot, n_hot);
+    sbuf_puts(b, "t_s,checkouts,accepted,sold_out,other_sales,queue_depth,"
+                 "api_calls_cin7,api_calls_shopify,http_429_cin7,http_429_shopify");
     for (int h = 0; h < n_hot; h++)
-        sbuf_printf(&out->timeseries, ",avail_%s,sellable_%s", sc->skus[hot[h]].sku,
-                    sc->skus[hot[h]].sku);
-    sbuf_putc(&out->timeseries, '\n');
+        sbuf_printf(b, ",avail_%s,sellable_%s", sc->skus[hot[h]].sku, sc->skus[hot[h]].sku);
+    sbuf_putc(b, '\n');
     int64_t last_queue = -1;
-    for (size_t i = 0; i < n_ticks - 1; i++) {
-        tick *tk = &ticks[i];
+    for (size_t i = 0; i < ts->n - 1; i++) {
+        const tick *tk = &ts->t[i];
         if (tk->queue >= 0)
             last_queue = tk->queue;
-        sbuf_printf(&out->timeseries, "%.3f,%lld,%lld,%lld,%lld,", (double)i * (double)sc->tick_ms / 1000.0,
+        sbuf_printf(b, "%.3f,%lld,%lld,%lld,%lld,", (double)i * (double)sc->tick_ms / 1000.0,
                     (long long)tk->checkouts, (long long)tk->accepted, (long long)tk->sold_out,
                     (long long)tk->other);
         if (last_queue >= 0)
-            sbuf_printf(&out->timeseries, "%lld", (long long)last_queue);
-        sbuf_printf(&out->timeseries, ",%lld,%lld,%lld,%lld", (long long)tk->api_cin7,
-                    (long long)tk->api_shopify, (long long)tk->r429_cin7,
-                    (long long)tk->r429_shopify);
+            sbuf_printf(b, "%lld", (long long)last_queue);
+        sbuf_printf(b, ",%lld,%lld,%lld,%lld", (long long)tk->api_cin7, (long long)tk->api_shopify,
+                    (long long)tk->r429_cin7, (long long)tk->r429_shopify);
         for (int h = 0; h < n_hot; h++)
-            sbuf_printf(&out->timeseries, ",%lld,%lld", (long long)tk->avail[h],
-                        (long long)tk->sellable[h]);
-        sbuf_putc(&out->timeseries, '\n');
+            sbuf_printf(b, ",%lld,%lld", (long long)tk->avail[h], (long long)tk->sellable[h]);
+        sbuf_putc(b, '\n');
     }
+}
 
-    /* --- events --- */
-    sbuf_puts(&out->events, "seq,intended_ms,sent_ms,done_ms,stream,channel,target,lines,result,"
-                            "status,order_id,paid_ms,pushed_ms,push_latency_ms\n");
+/* events.csv: one row per arrival, joined with its order and, when it was
+ * pushed, its push latency's physical bound. */
+static void events_csv(const meas *ms, sbuf *b)
+{
+    const run_model *m = ms->m;
+    const scenario *sc = ms->sc;
+    sbuf_puts(b, "seq,intended_ms,sent_ms,done_ms,stream,channel,target,lines,result,"
+                 "status,order_id,paid_ms,pushed_ms,push_latency_ms,push_bound_ms\n");
     static const char *const results[] = {"accepted", "sold_out", "error"};
-    for (size_t i = 0; i < in->n_records; i++) {
-        const lg_record *r = &in->records[i];
+    for (size_t i = 0; i < m->n_arrivals; i++) {
+        const lg_record *r = &m->arrivals[i];
         const sc_stream *st = &sc->streams[r->a.stream];
-        sbuf_printf(&out->events, "%llu,%lld,%lld,%lld,%s,%s,%s,", (unsigned long long)r->a.seq,
-                    (long long)r->a.t, (long long)r->sent, (long long)r->done, st->name,
-                    st->channel,
+        sbuf_printf(b, "%llu,%lld,%lld,%lld,%s,%s,%s,", (unsigned long long)r->a.seq,
+                    (long long)r->a.t, (long long)r->sent, (long long)r->done, st->name, st->channel,
                     r->a.shopify ? sc->shops[r->a.shop].domain : sc->warehouses[r->a.warehouse].name);
         for (int l = 0; l < r->a.n_lines; l++)
-            sbuf_printf(&out->events, "%s%s:%lld", l ? ";" : "", sc->skus[r->a.lines[l].sku].sku,
+            sbuf_printf(b, "%s%s:%lld", l ? ";" : "", sc->skus[r->a.lines[l].sku].sku,
                         (long long)r->a.lines[l].qty);
-        sbuf_printf(&out->events, ",%s,%d,", results[r->result], r->status);
-        order_rec *o = NULL;
+        sbuf_printf(b, ",%s,%d,", results[r->result], r->status);
+        int oi = -1;
         if (r->order_id) {
             char id[32];
             snprintf(id, sizeof id, "%lld", (long long)r->order_id);
-            sbuf_puts(&out->events, id);
-            o = order_get(&m, id, 0);
+            sbuf_puts(b, id);
+            oi = model_order_index(m, id);
         }
+        const model_order *o = oi >= 0 ? &m->orders[oi] : NULL;
+        int64_t pushed = oi >= 0 ? ms->fate[oi].pushed : -1;
         if (o && o->paid >= 0)
-            sbuf_printf(&out->events, ",%lld", (long long)o->paid);
+            sbuf_printf(b, ",%lld", (long long)o->paid);
         else
-            sbuf_putc(&out->events, ',');
-        if (o && o->pushed >= 0)
-            sbuf_printf(&out->events, ",%lld,%lld\n", (long long)o->pushed,
-                        (long long)(o->paid >= 0 && o->pushed > o->paid ? o->pushed - o->paid : 0));
+            sbuf_putc(b, ',');
+        if (pushed >= 0)
+            sbuf_printf(b, ",%lld,%lld,", (long long)pushed,
+                        (long long)(o->paid >= 0 && pushed > o->paid ? pushed - o->paid : 0));
         else
-            sbuf_puts(&out->events, ",,\n");
+            sbuf_puts(b, ",,,");
+        if (pushed >= 0 && ms->fate[oi].bound >= 0)
+            sbuf_printf(b, "%lld", (long long)ms->fate[oi].bound);
+        sbuf_putc(b, '\n');
     }
+}
 
-    /* --- totals --- */
-    int64_t api_cin7 = 0, api_shopify = 0, r429_cin7 = 0, r429_shopify = 0;
-    for (size_t i = 0; i < n_ticks; i++) {
-        api_cin7 += ticks[i].api_cin7;
-        api_shopify += ticks[i].api_shopify;
-        r429_cin7 += ticks[i].r429_cin7;
-        r429_shopify += ticks[i].r429_shopify;
+/* ---- API calls ------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t calls[2], r429[2], retries[2], sale_writes;
+} api_totals;
+
+/* Calls per system and tick; over the limit (429, and Cin7's 503); the
+ * calls a robust client retries (429, 5xx, no answer); Cin7's sale writes
+ * answered 200. */
+static api_totals api_calls(const run_model *m, const ticks *ts)
+{
+    api_totals a = {0};
+    for (size_t i = 0; i < m->n_requests; i++) {
+        const model_request *r = &m->requests[i];
+        int s = r->system == MODEL_SHOPIFY;
+        int over = r->status == 429 || (!s && r->status == 503);
+        tick *tk = tick_at(ts, r->t);
+        *(s ? &tk->api_shopify : &tk->api_cin7) += 1;
+        *(s ? &tk->r429_shopify : &tk->r429_cin7) += over;
+        a.calls[s]++;
+        a.r429[s] += over;
+        a.retries[s] += r->status == 0 || r->status == 429 || r->status >= 500;
+        a.sale_writes += !s && r->sale_write && r->status == 200;
     }
-    /* Retries seen from the mocks: every engine request that failed in a
-     * way a robust engine retries (rate limits, 5xx, dropped connections). */
-    int64_t retries_cin7 = 0, retries_shopify = 0;
-    for (int side = 0; side < 2; side++) {
-        journal_data *j = side ? &sj : &cj;
-        for (size_t i = 0; i < j->n; i++) {
-            const cJSON *e = j->entries[i];
-            const char *kind = str(e, "kind");
-            if (!kind || strcmp(kind, "request") != 0 || !str(e, "client"))
-                continue;
-            int64_t st = num(e, "status", 0);
-            if (st == 0 || st == 429 || st >= 500)
-                *(side ? &retries_shopify : &retries_cin7) += 1;
-        }
+    return a;
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+/* Per-SKU sums of the records that are plain sums. */
+static int64_t sku_sums(meas *ms)
+{
+    const run_model *m = ms->m;
+    const scenario *sc = ms->sc;
+    int64_t backorder_units = 0;
+    for (size_t i = 0; i < m->n_backorders; i++) {
+        const model_backorder *b = &m->backorders[i];
+        if (b->filled)
+            continue;
+        backorder_units += b->qty;
+        if (b->sku >= 0)
+            ms->skus[b->sku].backorder += b->qty;
     }
+    for (size_t i = 0; i < m->n_channel_sales; i++)
+        if (m->channel_sales[i].accepted)
+            ms->skus[m->channel_sales[i].sku].accepted_other += m->channel_sales[i].qty;
+    for (size_t k = 0; k < sc->n_skus; k++)
+        for (size_t w = 0; w < sc->n_warehouses; w++)
+            ms->skus[k].final_mapped_available += m->final_available[k * sc->n_warehouses + w];
+    return backorder_units;
+}
+
+int measure_model(const run_model *m, const measure_params *p, measure_output *out)
+{
+    memset(out, 0, sizeof *out);
+    const scenario *sc = m->sc;
+    measure_params none = {NULL, -1};
+    meas ms = {.m = m, .p = p ? p : &none, .sc = sc};
+    ms.fate = xcalloc(m->n_orders + 1, sizeof *ms.fate);
+    for (size_t i = 0; i < m->n_orders; i++)
+        ms.fate[i].pushed = ms.fate[i].bound = -1;
+    ms.skus = xcalloc(sc->n_skus + 1, sizeof *ms.skus);
+    ticks ts = {.n = (size_t)(m->end / sc->tick_ms) + 2, .tick_ms = sc->tick_ms};
+    ts.t = xcalloc(ts.n, sizeof *ts.t);
+    for (size_t i = 0; i < ts.n; i++)
+        ts.t[i].queue = -1;
+
+    int64_t duplicate_sales = replay_sales(&ms);
+    int64_t backorder_units = sku_sums(&ms);
+    int64_t po_drafts = 0, duplicate_pos = 0;
+    purchase_lines(m, &po_drafts, &duplicate_pos);
+    hist *push_h = hist_new(), *prop_h = hist_new(), *po_h = hist_new();
+    hist *push_b = hist_new(), *prop_b = hist_new();
+    size_t n_changes = 0;
+    size_t *changes = unseen_changes(m, &n_changes);
+    unsigned char *followed = xcalloc(n_changes + 1, 1);
+    int64_t unpropagated = propagation(m, changes, n_changes, prop_h, followed);
+    int64_t po_missing = po_draft_latency(m, po_h);
+    int64_t misrouted = misrouted_units(&ms);
+    order_counts oc = per_order(&ms, push_h);
+    physical_bounds(&ms, changes, followed, n_changes, push_b, prop_b);
+    free(changes);
+    free(followed);
+    undersell(&ms);
+    sku_totals st = per_sku_and_shop(&ms, out);
+    int hot[MAX_HOT];
+    int n_hot = hot_skus(&ms, hot);
+    out->hot_skus = cJSON_CreateArray();
+    for (int h = 0; h < n_hot; h++)
+        cJSON_AddItemToArray(out->hot_skus, cJSON_CreateString(sc->skus[hot[h]].sku));
+    api_totals api = api_calls(m, &ts);
+    time_series(&ms, &ts, hot, n_hot, &out->timeseries);
+    events_csv(&ms, &out->events);
+
     int64_t sold_out = 0, errors = 0;
-    for (size_t i = 0; i < in->n_records; i++) {
-        sold_out += in->records[i].a.shopify && in->records[i].result == OUT_SOLD_OUT;
-        errors += in->records[i].result == OUT_ERROR;
+    for (size_t i = 0; i < m->n_arrivals; i++) {
+        sold_out += m->arrivals[i].a.shopify && m->arrivals[i].result == OUT_SOLD_OUT;
+        errors += m->arrivals[i].result == OUT_ERROR;
     }
-    double per_order = paid ? 1.0 / (double)paid : 0;
+    double per_order = oc.paid ? 1.0 / (double)oc.paid : 0;
     cJSON *mt = cJSON_CreateObject();
-    cJSON_AddNumberToObject(mt, "oversell_units", (double)oversell);
+    cJSON_AddNumberToObject(mt, "oversell_units", (double)st.oversell);
+    cJSON_AddNumberToObject(mt, "undersell_units", (double)st.undersold);
+    cJSON_AddNumberToObject(mt, "stranded_units", (double)st.stranded);
+    cJSON_AddNumberToObject(mt, "lost_revenue", st.lost_revenue);
     cJSON_AddNumberToObject(mt, "backorder_units", (double)backorder_units);
-    cJSON_AddItemToObject(mt, "order_push_latency_ms", latency_json(push_h));
-    cJSON_AddItemToObject(mt, "inventory_propagation_ms", latency_json(prop_h));
-    cJSON_AddItemToObject(mt, "po_draft_latency_ms", latency_json(po_h));
+    cJSON_AddItemToObject(mt, "order_push_latency_ms", latency_json(push_h, push_b, 1));
+    cJSON_AddItemToObject(mt, "inventory_propagation_ms", latency_json(prop_h, prop_b, 1));
+    cJSON_AddItemToObject(mt, "po_draft_latency_ms", latency_json(po_h, NULL, 0));
     cJSON_AddNumberToObject(mt, "duplicate_pos", (double)duplicate_pos);
     cJSON_AddNumberToObject(mt, "duplicate_sales", (double)duplicate_sales);
-    cJSON_AddNumberToObject(mt, "dropped_events", (double)dropped);
-    cJSON_AddNumberToObject(mt, "dead_lettered", (double)cJSON_GetArraySize(in->dlq));
-    cJSON_AddNumberToObject(mt, "final_drift_units", (double)drift);
+    cJSON_AddNumberToObject(mt, "dropped_events", (double)oc.dropped);
+    cJSON_AddNumberToObject(mt, "dead_lettered", (double)m->n_dead_letters);
+    cJSON_AddNumberToObject(mt, "final_drift_units", (double)st.drift);
     cJSON_AddNumberToObject(mt, "misrouted_units", (double)misrouted);
-    cJSON_AddNumberToObject(mt, "held_back_units", (double)held_back);
-    add_per_system(mt, "api_calls", api_cin7, api_shopify, per_order);
+    cJSON_AddNumberToObject(mt, "held_back_units", (double)st.held_back);
+    add_per_system(mt, "api_calls", api.calls[0], api.calls[1], per_order);
     /* What a pushed order really costs at each API: every call of the run
      * over the orders that reached Cin7, and the sale writes alone (two per
      * sale as Cin7 takes them: header, then lines). */
     cJSON *calls = cJSON_GetObjectItemCaseSensitive(mt, "api_calls");
-    double per_pushed = pushed ? 1.0 / (double)pushed : 0;
+    double per_pushed = oc.pushed ? 1.0 / (double)oc.pushed : 0;
     cJSON_AddNumberToObject(calls, "cin7_per_pushed_order",
-                            round((double)api_cin7 * per_pushed * 100) / 100);
+                            round((double)api.calls[0] * per_pushed * 100) / 100);
     cJSON_AddNumberToObject(calls, "shopify_per_pushed_order",
-                            round((double)api_shopify * per_pushed * 100) / 100);
+                            round((double)api.calls[1] * per_pushed * 100) / 100);
     cJSON_AddNumberToObject(calls, "cin7_sale_writes_per_pushed_order",
-                            round((double)sale_writes * per_pushed * 100) / 100);
-    add_per_system(mt, "http_429", r429_cin7, r429_shopify, per_order);
-    add_per_system(mt, "retries", retries_cin7, retries_shopify, per_order);
-    cJSON_AddNumberToObject(mt, "orders_paid", (double)paid);
-    cJSON_AddNumberToObject(mt, "orders_pushed", (double)pushed);
-    cJSON_AddNumberToObject(mt, "orders_unpushed", (double)unpushed);
-    cJSON_AddNumberToObject(mt, "accepted_units", (double)accepted_units);
+                            round((double)api.sale_writes * per_pushed * 100) / 100);
+    add_per_system(mt, "http_429", api.r429[0], api.r429[1], per_order);
+    add_per_system(mt, "retries", api.retries[0], api.retries[1], per_order);
+    cJSON_AddNumberToObject(mt, "orders_paid", (double)oc.paid);
+    cJSON_AddNumberToObject(mt, "orders_pushed", (double)oc.pushed);
+    cJSON_AddNumberToObject(mt, "orders_unpushed", (double)oc.unpushed);
+    cJSON_AddNumberToObject(mt, "accepted_units", (double)st.accepted_units);
     cJSON_AddNumberToObject(mt, "sold_out_checkouts", (double)sold_out);
     cJSON_AddNumberToObject(mt, "checkout_errors", (double)errors);
     cJSON_AddNumberToObject(mt, "inventory_unpropagated", (double)unpropagated);
@@ -1215,20 +1211,24 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     hist_free(push_h);
     hist_free(prop_h);
     hist_free(po_h);
-    free(pos);
-    free(changes);
-    free(ticks);
-    free(m.orders);
-    free(m.deliveries);
-    free(m.skus);
-    strmap_free(m.order_by_id);
-    strmap_free(sale_count);
-    strmap_free(sale_key);
-    strmap_free(m.delivery_topic);
-    journal_free(&cj);
-    journal_free(&sj);
-#undef TICK
+    hist_free(push_b);
+    hist_free(prop_b);
+    free(ts.t);
+    free(ms.fate);
+    free(ms.skus);
     return 0;
+}
+
+int measure_run(const measure_input *in, measure_output *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    run_model *m = NULL;
+    if (ingest_run(in, &m, err, errlen) != 0)
+        return -1;
+    measure_params p = {in->shop_buffers, in->low_stock_split};
+    int rc = measure_model(m, &p, out);
+    model_free(m);
+    return rc;
 }
 
 void measure_output_free(measure_output *out)

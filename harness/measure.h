@@ -5,6 +5,11 @@
  * own claims except its dead-letter list, which only tells a loud failure
  * from a silent one. Every metric of DESIGN §6, per SKU where it applies,
  * the time series per simulated second and one row per arrival.
+ *
+ * Two steps: the journals become a run model (ingest.h, model.h), and the
+ * model becomes the metrics (measure_model). measure_run does both for a
+ * real run; the simulator (sim/) is to fill a model itself and call
+ * measure_model.
  */
 #ifndef SURGE_MEASURE_H
 #define SURGE_MEASURE_H
@@ -14,6 +19,7 @@
 #include <stdint.h>
 
 #include "loadgen.h"
+#include "model.h"
 #include "sbuf.h"
 #include "scenario.h"
 
@@ -54,8 +60,18 @@ typedef struct {
     sbuf events;      /* events.csv */
 } measure_output;
 
+/* What the engine was told to do, which the metrics judge it against. */
+typedef struct {
+    const int64_t *shop_buffers; /* per shop (scenario order), NULL: none */
+    int64_t low_stock_split;     /* -1: none */
+} measure_params;
+
 /* Returns 0, or -1 with a message (a journal could not be read). */
-int measure_run(const measure_input *in, measure_output *out, char *err, size_t errlen);
+int measure_run(const measure_input *in, measure_output *out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+/* The metrics of a model (p may be NULL: no buffers, no split). Returns 0;
+ * out is the caller's to free with measure_output_free. */
+int measure_model(const run_model *m, const measure_params *p, measure_output *out);
 void measure_output_free(measure_output *out);
 
 /* The metric names gates may use ("oversell_units", "order_push_latency_ms.p99",

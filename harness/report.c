@@ -484,9 +484,10 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The push latencies of events.csv, sorted; malloc'd (NULL when there are
- * none), count in *n. *exists says whether the file had the column. */
-static double *read_latencies(const char *path, size_t *n, int *exists)
+/* The values of a column of events.csv (push_latency_ms, push_bound_ms),
+ * sorted; malloc'd (NULL when there are none), count in *n. *exists says
+ * whether the file had the column. */
+static double *read_latencies(const char *path, const char *column, size_t *n, int *exists)
 {
     *n = 0;
     *exists = 0;
@@ -500,7 +501,7 @@ static double *read_latencies(const char *path, size_t *n, int *exists)
     char *fields[MAX_CSV_FIELDS];
     int col = 0;
     if (getline(&line, &cap, f) > 0)
-        col = find_col(fields, csv_split(line, fields, MAX_CSV_FIELDS), "push_latency_ms");
+        col = find_col(fields, csv_split(line, fields, MAX_CSV_FIELDS), column);
     *exists = col > 0;
     while (col > 0 && getline(&line, &cap, f) > 0) {
         size_t nf = csv_split(line, fields, MAX_CSV_FIELDS);
@@ -752,11 +753,29 @@ static char *script_queue(const ts_info *ts, plot *pl)
     return sbuf_take(&b);
 }
 
+/* A CDF as a gnuplot datablock $name: at most CDF_POINTS steps, each the
+ * value at an even rank, so the script stays small however many orders
+ * there were. */
+static void gp_cdf(sbuf *b, const char *name, const double *v, size_t n)
+{
+    sbuf_printf(b, "$%s << EOD\nlatency_s,fraction\n", name);
+    size_t steps = n < CDF_POINTS ? n : CDF_POINTS;
+    for (size_t i = 1; i <= steps; i++) {
+        size_t rank = (size_t)ceil((double)i * (double)n / (double)steps);
+        sbuf_printf(b, "%.3f,%.6f\n", v[rank - 1] / 1000.0, (double)rank / (double)n);
+    }
+    sbuf_puts(b, "EOD\n");
+}
+
+/* The measured CDF and, when events.csv has it, the CDF of the physical
+ * bound of the same orders (bounds.h): how close to the rate limits the
+ * engine came. */
 static char *script_latency(const char *events_path, plot *pl)
 {
-    size_t n;
-    int exists;
-    double *v = read_latencies(events_path, &n, &exists);
+    size_t n, nb;
+    int exists, bound_exists;
+    double *v = read_latencies(events_path, "push_latency_ms", &n, &exists);
+    double *vb = read_latencies(events_path, "push_bound_ms", &nb, &bound_exists);
     sbuf b = SBUF_INIT;
     gp_begin(&b, pl->name, "Order push latency (Shopify paid to Cin7 sale), CDF");
     if (!n) {
@@ -765,15 +784,9 @@ static char *script_latency(const char *events_path, plot *pl)
                         : "events.csv is missing or has no push_latency_ms column");
         gp_placeholder(&b, pl->note);
     } else {
-        /* At most CDF_POINTS steps, each the latency at an even rank, so
-         * the script stays small however many orders there were. */
-        sbuf_puts(&b, "$cdf << EOD\nlatency_s,fraction\n");
-        size_t steps = n < CDF_POINTS ? n : CDF_POINTS;
-        for (size_t i = 1; i <= steps; i++) {
-            size_t rank = (size_t)ceil((double)i * (double)n / (double)steps);
-            sbuf_printf(&b, "%.3f,%.6f\n", v[rank - 1] / 1000.0, (double)rank / (double)n);
-        }
-        sbuf_puts(&b, "EOD\n");
+        gp_cdf(&b, "cdf", v, n);
+        if (nb)
+            gp_cdf(&b, "bound", vb, nb);
         static const struct {
             double q;
             const char *label;
@@ -791,10 +804,15 @@ static char *script_latency(const char *events_path, plot *pl)
         sbuf_printf(&b,
                     "set xlabel 'latency (s)'\nset ylabel 'fraction of %zu orders'\n"
                     "set xrange [0:*]\nset yrange [0:1.02]\nset key inside bottom right\n"
-                    "plot $cdf using 1:2 with steps lw 1.5 lc rgb '#1f77b4' title 'order push latency'\n",
+                    "plot $cdf using 1:2 with steps lw 1.5 lc rgb '#1f77b4' title 'order push latency'",
                     n);
+        if (nb)
+            sbuf_puts(&b, ", \\\n     $bound using 1:2 with steps lw 1.5 dt 2 lc rgb '#d62728' "
+                          "title 'physical bound (rate limits only)'");
+        sbuf_putc(&b, '\n');
     }
     free(v);
+    free(vb);
     gp_end(&b, pl->name);
     return sbuf_take(&b);
 }
@@ -1214,9 +1232,16 @@ static void html_metrics(sbuf *b, const cJSON *s)
     int any_latency = 0;
     cJSON_ArrayForEach(v, m) any_latency |= is_latency(v);
     if (any_latency) {
-        static const char *const cols[] = {"count", "p50", "p95", "p99", "max", "mean"};
+        /* The physical bound and the efficiency (bound / measured) beside
+         * the measured figures, for the latencies that have them. */
+        static const char *const cols[] = {"count",     "p50",       "p95",
+                                           "p99",       "max",       "mean",
+                                           "bound_p50", "bound_p99", "efficiency_p50",
+                                           "efficiency_p99"};
+        size_t n_cols = 6;
+        cJSON_ArrayForEach(v, m) if (is_latency(v) && get(v, "bound_p50")) n_cols = 10;
         sbuf_puts(b, "<table>\n<tr><th>latency (simulated ms)</th>");
-        for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        for (size_t i = 0; i < n_cols; i++)
             sbuf_printf(b, "<th>%s</th>", cols[i]);
         sbuf_puts(b, "</tr>\n");
         cJSON_ArrayForEach(v, m) {
@@ -1225,8 +1250,12 @@ static void html_metrics(sbuf *b, const cJSON *s)
             sbuf_puts(b, "<tr><th>");
             html_esc(b, v->string);
             sbuf_puts(b, "</th>");
-            for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
-                html_value_td(b, get(v, cols[i]));
+            for (size_t i = 0; i < n_cols; i++) {
+                if (i >= 6 && !get(v, cols[i]))
+                    sbuf_puts(b, "<td class=\"n na\">no bound</td>");
+                else
+                    html_value_td(b, get(v, cols[i]));
+            }
             sbuf_puts(b, "</tr>\n");
         }
         sbuf_puts(b, "</table>\n");

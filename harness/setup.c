@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int64_t setup_initial_units(const scenario *s, size_t sku)
 {
@@ -185,4 +186,84 @@ int64_t setup_low_stock_split(const scenario *s)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->engine_config, "low_stock_split");
     return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : -1;
+}
+
+/* mock-cin7's calls per window for syncd's application; 0 when unlimited. */
+static void cin7_limit(const cJSON *c, bounds_limits *out)
+{
+    const cJSON *rl = cJSON_GetObjectItemCaseSensitive(c, "rate_limit");
+    const cJSON *preset = cJSON_GetObjectItemCaseSensitive(rl, "preset");
+    if (cJSON_IsString(preset)) {
+        static const struct {
+            const char *name;
+            int64_t calls;
+        } presets[] = {{"core", 60}, {"practitioner", 100}, {"unlimited", 0}};
+        for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+            if (strcmp(preset->valuestring, presets[i].name) == 0)
+                out->cin7_calls = presets[i].calls;
+    }
+    int64_t n = 0, window = 0;
+    if (json_int53(cJSON_GetObjectItemCaseSensitive(rl, "calls_per_minute"), &n) == 0 && n >= 1)
+        out->cin7_calls = n;
+    json_err e;
+    if (rl && json_get_duration(rl, "$.rate_limit", "window", JSON_OPTIONAL, &window, &e) == 0 &&
+        window >= 1)
+        out->cin7_window_ms = window;
+    const cJSON *app;
+    cJSON_ArrayForEach(app, cJSON_GetObjectItemCaseSensitive(c, "applications"))
+    {
+        const cJSON *key = cJSON_GetObjectItemCaseSensitive(app, "key");
+        if (!cJSON_IsString(key) || strcmp(key->valuestring, SETUP_CIN7_KEY) != 0)
+            continue;
+        const cJSON *cpm = cJSON_GetObjectItemCaseSensitive(app, "calls_per_minute");
+        if (cJSON_IsString(cpm) && strcmp(cpm->valuestring, "unlimited") == 0)
+            out->cin7_calls = 0;
+        else if (json_int53(cpm, &n) == 0 && n >= 1)
+            out->cin7_calls = n;
+    }
+}
+
+/* One shop's GraphQL bucket as mock-shopify sets it: its plan's (restore
+ * rate 100, 200, 1000 or 2000 points a second, a bucket 20 times that),
+ * then its limits. */
+static void shop_bucket(const cJSON *shop, double *bucket, double *restore)
+{
+    static const struct {
+        const char *plan;
+        double restore;
+    } plans[] = {{"standard", 100}, {"advanced", 200}, {"plus", 1000}, {"enterprise", 2000}};
+    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(shop, "plan");
+    *restore = plans[0].restore;
+    for (size_t i = 0; cJSON_IsString(plan) && i < sizeof plans / sizeof plans[0]; i++)
+        if (strcmp(plan->valuestring, plans[i].plan) == 0)
+            *restore = plans[i].restore;
+    const cJSON *lim = cJSON_GetObjectItemCaseSensitive(shop, "limits");
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(lim, "graphql_restore_per_s");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(lim, "graphql_bucket");
+    if (cJSON_IsNumber(r) && r->valuedouble > 0)
+        *restore = r->valuedouble;
+    *bucket = cJSON_IsNumber(b) && b->valuedouble > 0 ? b->valuedouble : 20 * *restore;
+}
+
+void setup_api_limits(const scenario *s, bounds_limits *out)
+{
+    *out = bounds_default_limits();
+    cJSON *c = setup_cin7_config(s);
+    cin7_limit(c, out);
+    cJSON_Delete(c);
+    c = setup_shopify_config(s);
+    double bucket = 0, restore = 0;
+    const cJSON *shop;
+    cJSON_ArrayForEach(shop, cJSON_GetObjectItemCaseSensitive(c, "shops"))
+    {
+        double b, r;
+        shop_bucket(shop, &b, &r);
+        bucket += b;
+        restore += r;
+    }
+    if (bucket > 0) {
+        out->shopify_bucket = bucket;
+        out->shopify_restore_per_s = restore;
+    }
+    cJSON_Delete(c);
 }

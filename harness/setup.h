@@ -12,6 +12,7 @@
 
 #include <cJSON.h>
 
+#include "bounds.h"
 #include "scenario.h"
 
 /* The API application syncd uses against mock-cin7. */
@@ -34,6 +35,14 @@ cJSON *setup_syncd_config(const scenario *s, const char *cin7_api, const char *s
 int64_t *setup_shop_buffers(const scenario *s);
 /* engine.config low_stock_split, else -1 (syncd's default: none). */
 int64_t setup_low_stock_split(const scenario *s);
+/* The rate limits the mocks enforce on the engine in a run of s, from the
+ * configs above (the scenario's "mocks" merged in): mock-cin7's calls per
+ * rolling window for syncd's application (its own figure, else the
+ * account's preset or calls_per_minute; throttle faults aside) and
+ * mock-shopify's GraphQL cost buckets summed over the shops (each shop's
+ * plan, or its limits.graphql_bucket and graphql_restore_per_s). A value
+ * the mocks would refuse leaves the default (bounds_default_limits). */
+void setup_api_limits(const scenario *s, bounds_limits *out);
 /* Units of sku that physically exist at the start (all warehouses). */
 int64_t setup_initial_units(const scenario *s, size_t sku);
 

@@ -136,6 +136,10 @@ TEST_T(surge_e2e, passing_gates_exit_0_and_write_the_results_folder, 180)
     EXPECT_EQ_INT(e2e_metric(s, "orders_paid"), arrivals);
     EXPECT_EQ_INT(e2e_metric(s, "orders_pushed"), arrivals);
     EXPECT_EQ_INT(e2e_metric(s, "order_push_latency_ms.count"), arrivals);
+    /* Nothing was refused, so nothing was undersold. */
+    EXPECT_EQ_INT(e2e_metric(s, "undersell_units"), 0);
+    EXPECT_EQ_INT(e2e_metric(s, "lost_revenue"), 0);
+    EXPECT_GE_INT(e2e_metric(s, "stranded_units"), 0);
     /* The gates, in the scenario's order, with their values. */
     const cJSON *gates = cJSON_GetObjectItemCaseSensitive(s, "gates");
     EXPECT_EQ_INT(cJSON_GetArraySize(gates), 2);
@@ -499,4 +503,54 @@ TEST_T(surge_e2e, polling_vs_webhooks_oversells_in_poll_mode_only, 200)
     }
     EXPECT_GT_INT(oversell[0], 0);
     EXPECT_EQ_INT(oversell[1], 0);
+}
+
+/* ---- what a safety buffer costs ----------------------------------------------------------- */
+
+/* The sum of a per_sku field. */
+static double per_sku_sum(const cJSON *summary, const char *field)
+{
+    double sum = 0;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(summary, "per_sku"))
+    {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
+        if (!cJSON_IsNumber(v))
+            test_fail(__FILE__, __LINE__, "summary.json: per_sku %s is not a number", field);
+        sum += v->valuedouble;
+    }
+    return sum;
+}
+
+TEST_T(surge_e2e, a_safety_buffer_strands_units_and_the_bounds_sit_below_what_was_measured, 240)
+{
+    /* ci-smoke keeps 3 units of every SKU off its shop and sells its hot
+     * SKUs out: units stay sellable in Cin7 that the shop never offers. */
+    char *dir = xasprintf("%s/ci-smoke", test_tmp_dir());
+    const char *args[] = {"run", "scenarios/ci-smoke.json", "--out", dir, "--quiet", NULL};
+    e2e_surge_result r = e2e_surge(args);
+    EXPECT_EXIT(r, 0);
+    cJSON *s = e2e_load_in(dir, "summary.json");
+    double stranded = e2e_metric(s, "stranded_units");
+    double undersold = e2e_metric(s, "undersell_units");
+    EXPECT_GT_INT(stranded, 0);
+    EXPECT_GE_INT(undersold, 0);
+    EXPECT_EQ_INT(stranded, per_sku_sum(s, "stranded"));
+    EXPECT_EQ_INT(undersold, per_sku_sum(s, "undersell"));
+    /* Every SKU of ci-smoke sells at 30.00. */
+    EXPECT_NEAR(e2e_metric(s, "lost_revenue"), undersold * 30, 0.005);
+    /* 60 Cin7 calls a minute hold the pushes back: a bound above 0, and no
+     * engine below it (1% for the histogram's buckets). */
+    double p50 = e2e_metric(s, "order_push_latency_ms.p50");
+    double b50 = e2e_metric(s, "order_push_latency_ms.bound_p50");
+    double b99 = e2e_metric(s, "order_push_latency_ms.bound_p99");
+    EXPECT_GT_INT(b99, 0);
+    EXPECT_LE_INT(b50, p50 * 1.01);
+    EXPECT_LE_INT(b99, e2e_metric(s, "order_push_latency_ms.p99") * 1.01);
+    double e50 = e2e_metric(s, "order_push_latency_ms.efficiency_p50");
+    EXPECT_NEAR(e50, p50 > 0 ? b50 / p50 : 1, 0.001);
+    EXPECT_LE_INT(e2e_metric(s, "order_push_latency_ms.efficiency_p99") * 1000, 1010);
+    cJSON_Delete(s);
+    e2e_surge_free(&r);
+    free(dir);
 }

@@ -1291,15 +1291,15 @@ TEST(measure, events_csv_has_a_row_per_arrival_joined_with_its_order)
     EXPECT_EQ_INT(csv_lines(&f.out.events), 1 + 4);
     EXPECT_EQ_STR(csv_line(&f.out.events, 0, line, sizeof line),
                   "seq,intended_ms,sent_ms,done_ms,stream,channel,target,lines,result,status,"
-                  "order_id,paid_ms,pushed_ms,push_latency_ms");
+                  "order_id,paid_ms,pushed_ms,push_latency_ms,push_bound_ms");
     EXPECT_EQ_STR(csv_line(&f.out.events, 1, line, sizeof line),
-                  "0,1500,1510,1530,shoppers,shopify," SHOP ",A:2,accepted,200,5800000000001,1500,4500,3000");
+                  "0,1500,1510,1530,shoppers,shopify," SHOP ",A:2,accepted,200,5800000000001,1500,4500,3000,0");
     EXPECT_EQ_STR(csv_line(&f.out.events, 2, line, sizeof line),
-                  "1,1600,1610,1630,shoppers,shopify," SHOP ",B:1,accepted,200,5800000000002,1600,,");
+                  "1,1600,1610,1630,shoppers,shopify," SHOP ",B:1,accepted,200,5800000000002,1600,,,");
     EXPECT_EQ_STR(csv_line(&f.out.events, 3, line, sizeof line),
-                  "2,1700,1710,1730,shoppers,shopify," SHOP ",A:50,sold_out,200,,,,");
+                  "2,1700,1710,1730,shoppers,shopify," SHOP ",A:50,sold_out,200,,,,,");
     EXPECT_EQ_STR(csv_line(&f.out.events, 4, line, sizeof line),
-                  "3,2500,2510,2530,wholesale,wholesale,W2,C:3,error,0,,,,");
+                  "3,2500,2510,2530,wholesale,wholesale,W2,C:3,error,0,,,,,");
     EXPECT_EQ_INT(metric(&f, "sold_out_checkouts"), 1);
     EXPECT_EQ_INT(metric(&f, "checkout_errors"), 1);
     fx_free(&f);
@@ -1350,7 +1350,7 @@ TEST(measure, every_metric_name_is_in_the_metrics_and_nothing_else_is_one)
             strncmp(*name, "po_draft_latency_ms.", 20) != 0)
             test_fail(__FILE__, __LINE__, "%s is null", *name);
     }
-    EXPECT_EQ_INT(n, 48);
+    EXPECT_EQ_INT(n, 59);
     double v = 0;
     EXPECT_EQ_INT(measure_lookup(f.m, "oversell_units", &v), 1);
     EXPECT_EQ_INT(v, 0);

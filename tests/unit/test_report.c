@@ -23,8 +23,10 @@ static const char summary_text[] =
     "\"demand\":{\"arrivals\":1200,\"checkouts\":1100,\"accepted\":1000,\"sold_out\":100,"
     "\"errors\":0,\"other_sales\":100,\"other_accepted\":90,\"max_lag_ms\":12},"
     "\"metrics\":{\"oversell_units\":0,\"backorder_units\":3,"
-    "\"order_push_latency_ms\":{\"count\":1000,\"p50\":1200,\"p95\":5000,\"p99\":9000,\"max\":12000,\"mean\":1800},"
-    "\"inventory_propagation_ms\":{\"count\":80,\"p50\":2100,\"p95\":3000,\"p99\":4000,\"max\":4100,\"mean\":2200},"
+    "\"order_push_latency_ms\":{\"count\":1000,\"p50\":1200,\"p95\":5000,\"p99\":9000,\"max\":12000,\"mean\":1800,"
+    "\"bound_p50\":600,\"bound_p99\":4500,\"efficiency_p50\":0.5,\"efficiency_p99\":0.5},"
+    "\"inventory_propagation_ms\":{\"count\":80,\"p50\":2100,\"p95\":3000,\"p99\":4000,\"max\":4100,\"mean\":2200,"
+    "\"bound_p50\":0,\"bound_p99\":1000,\"efficiency_p50\":0,\"efficiency_p99\":null},"
     "\"po_draft_latency_ms\":{\"count\":0,\"p50\":null,\"p95\":null,\"p99\":null,\"max\":null,\"mean\":null},"
     "\"duplicate_pos\":0,\"dropped_events\":null,\"dead_lettered\":0,\"final_drift_units\":7,"
     "\"misrouted_units\":2,\"held_back_units\":6,"
@@ -122,15 +124,16 @@ static void write_csvs(const char *dir)
     put_file(dir, "timeseries.csv", sbuf_str(&b));
     sbuf_reset(&b);
     sbuf_puts(&b, "seq,intended_ms,sent_ms,done_ms,stream,channel,target,lines,result,status,"
-                  "order_id,paid_ms,pushed_ms,push_latency_ms\n");
+                  "order_id,paid_ms,pushed_ms,push_latency_ms,push_bound_ms\n");
     for (int i = 0; i < 300; i++) {
         int ok = i % 10 != 0;
         if (ok)
-            sbuf_printf(&b, "%d,%d,%d,%d,shoppers,shopify,\"demo, shop\",1,accepted,201,%d,%d,%d,%d\n",
+            sbuf_printf(&b, "%d,%d,%d,%d,shoppers,shopify,\"demo, shop\",1,accepted,201,%d,%d,%d,%d,%d\n",
                         i, i * 100, i * 100 + 1, i * 100 + 9, 1000 + i, i * 100 + 9,
-                        i * 100 + 9 + 800 + (i * 37) % 5000, 800 + (i * 37) % 5000);
+                        i * 100 + 9 + 800 + (i * 37) % 5000, 800 + (i * 37) % 5000,
+                        (i * 37) % 3000);
         else
-            sbuf_printf(&b, "%d,%d,%d,%d,shoppers,shopify,demo,1,sold_out,422,,,,\n", i, i * 100,
+            sbuf_printf(&b, "%d,%d,%d,%d,shoppers,shopify,demo,1,sold_out,422,,,,,\n", i, i * 100,
                         i * 100 + 1, i * 100 + 9);
     }
     put_file(dir, "events.csv", sbuf_str(&b));
@@ -295,6 +298,10 @@ TEST(report, draws_every_plot_as_png_and_svg)
     free(stock);
     char *lat = slurp(dir, "latency.gp");
     EXPECT_CONTAINS(lat, "fraction of 270 orders");
+    /* The bound of the same orders, a second line. */
+    EXPECT_CONTAINS(lat, "$bound << EOD");
+    EXPECT_CONTAINS(lat, "$bound using 1:2 with steps");
+    EXPECT_CONTAINS(lat, "title 'physical bound (rate limits only)'");
     free(lat);
     char *html = slurp(dir, "report.html");
     EXPECT_TRUE(strstr(html, "Plots are missing") == NULL);
@@ -322,6 +329,14 @@ TEST(report, html_shows_run_gates_metrics_and_skus)
     /* Metrics: latency percentiles, nested counters, not measured. */
     EXPECT_CONTAINS(h, "<tr><th>order_push_latency_ms</th><td class=\"n\">1000</td>"
                        "<td class=\"n\">1200</td><td class=\"n\">5000</td><td class=\"n\">9000</td>");
+    /* The bound and the efficiency beside what was measured. */
+    EXPECT_CONTAINS(h, "<th>mean</th><th>bound_p50</th><th>bound_p99</th><th>efficiency_p50</th>"
+                       "<th>efficiency_p99</th></tr>");
+    EXPECT_CONTAINS(h, "<td class=\"n\">1800</td><td class=\"n\">600</td><td class=\"n\">4500</td>"
+                       "<td class=\"n\">0.5</td><td class=\"n\">0.5</td></tr>");
+    EXPECT_CONTAINS(h, "<td class=\"n\">1000</td><td class=\"n\">0</td><td class=\"n na\">not measured</td></tr>");
+    EXPECT_CONTAINS(h, "<tr><th>po_draft_latency_ms</th><td class=\"n\">0</td>");
+    EXPECT_CONTAINS(h, "<td class=\"n na\">no bound</td>");
     EXPECT_CONTAINS(h, "<tr><th>api_calls.per_order</th><td class=\"n\">2.9</td></tr>");
     EXPECT_CONTAINS(h, "<tr><th>dropped_events</th><td class=\"n na\">not measured</td></tr>");
     EXPECT_CONTAINS(h, "<tr><th>max_lag_ms</th><td class=\"n\">12</td></tr>");
