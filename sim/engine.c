@@ -94,15 +94,14 @@ void sw_call_arrive(world *w, long ci, int64_t back)
         if (!leaky_take(w->gql[c->owner >= 0 ? c->owner : 0], w->now, cost, NULL))
             c->status = 429;
     }
-    sw_journal_request(w, c);
+    sw_record_request(w, c);
     if (c->status == 200) {
         if (c->kind == CALL_SALE) {
-            order *o = &w->orders[c->owner];
-            sbuf b = SBUF_INIT;
-            sbuf_printf(&b, "\"id\":\"sale-%ld-%d\",\"customer_reference\":\"%ld\",\"location\":\"%s\"",
-                        o->id, c->group, o->id, w->sc->warehouses[o->g_loc[c->group]].name);
-            sw_jline(w, w->cj, "sale_created", &b);
-            sbuf_free(&b);
+            const order *o = &w->orders[c->owner];
+            char sale[48], ref[32];
+            snprintf(sale, sizeof sale, "sale-%ld-%d", o->id, c->group);
+            sw_order_id(o, ref, sizeof ref);
+            model_add_sale(w->m, w->now, MODEL_SALE_CREATED, sale, ref, o->g_loc[c->group], 0);
         } else if (c->kind == CALL_SALE_LINES) {
             sw_c7_sale_lines(w, &w->orders[c->owner], c->group);
         } else if (c->kind == CALL_STOCK_READ) {
@@ -435,7 +434,7 @@ void sw_inv_start(world *w)
     w->inv_busy = 1;
     w->n_pass = n;
     for (size_t i = 0; i < n; i++) {
-        w->pass_sku[i] = scenario_sku_index(w->sc, w->batch[i]);
+        w->pass_sku[i] = (int)strmap_get(w->sku_index, w->batch[i]);
         free(w->batch[i]);
     }
     w->pass_shop = 0;
@@ -530,7 +529,6 @@ static void inv_call_done(world *w, long ci)
             return;
         }
         if (c.status == 200) {
-            sbuf b = SBUF_INIT;
             for (size_t i = 0; i < w->n_pass; i++) {
                 int k = w->pass_sku[i];
                 int64_t target = w->read_level[w->n_pass + i];
@@ -545,12 +543,8 @@ static void inv_call_done(world *w, long ci)
                 if (target == w->read_level[i])
                     continue;
                 *sw_lvl(w, shop, k) = target;
-                sbuf_reset(&b);
-                sbuf_printf(&b, "\"shop\":\"%s\",\"sku\":\"%s\",\"available\":%lld,\"by\":\"graphql_set\"",
-                            w->sc->shops[shop].domain, sw_sku_name(w, k), (long long)target);
-                sw_jline(w, w->sj, "inventory", &b);
+                model_add_level(w->m, w->now, shop, k, target, MODEL_BY_ENGINE);
             }
-            sbuf_free(&b);
         }
         w->pass_shop++;
         w->cas_tries = 0;

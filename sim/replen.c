@@ -4,6 +4,7 @@
  */
 #include "simint.h"
 
+#include "mem.h"
 #include "supply.h"
 
 #include <stdlib.h>
@@ -161,28 +162,20 @@ static void replen_next_group(world *w)
         sw_new_call(w, CALL_PO_READ, SYS_CIN7, SHARE_NORMAL, sup, 0);
 }
 
-static void journal_purchase(world *w, int sup, const char *kind, int with_lines)
+/* The supplier's draft as Cin7 holds it now, into the record. */
+static void record_purchase(world *w, int sup, model_po_kind kind, int with_lines)
 {
-    sbuf b = SBUF_INIT;
-    long no = (long)w->has_draft[sup];
-    sbuf_printf(&b,
-                "\"id\":\"po-%ld\",\"order_number\":\"PO-%05ld\",\"supplier\":\"%s\","
-                "\"location\":\"%s\",\"status\":\"%s\",\"order_status\":\"%s\","
-                "\"type\":\"Advanced Purchase\",\"application\":\"syncd\",\"lines\":[",
-                no, no, w->sc->suppliers[sup].name, w->sc->warehouses[0].name,
-                with_lines ? "ORDERING" : "DRAFT", with_lines ? "DRAFT" : "NOT AVAILABLE");
-    int first = 1;
+    char id[32];
+    snprintf(id, sizeof id, "po-%d", w->has_draft[sup]);
+    model_line *ml = xcalloc(w->n_skus + 1, sizeof *ml);
+    size_t n = 0;
     for (size_t k = 0; with_lines && k < w->n_skus; k++) {
         int64_t q = w->draft_qty[(size_t)sup * w->n_skus + k];
-        if (q <= 0)
-            continue;
-        sbuf_printf(&b, "%s{\"sku\":\"%s\",\"qty\":%lld}", first ? "" : ",", sw_sku_name(w, (int)k),
-                    (long long)q);
-        first = 0;
+        if (q > 0)
+            ml[n++] = (model_line){(int)k, q};
     }
-    sbuf_puts(&b, "]");
-    sw_jline(w, w->cj, kind, &b);
-    sbuf_free(&b);
+    model_add_purchase(w->m, w->now, kind, id, w->sc->suppliers[sup].name, 1, ml, n);
+    free(ml);
 }
 
 /* A replenishment call reached Cin7 (answered 200). */
@@ -191,11 +184,11 @@ void sw_replen_arrive(world *w, const call *c)
     int sup = (int)c->owner;
     if (c->kind == CALL_PO_HEADER) {
         w->has_draft[sup] = (int)++w->n_drafts;
-        journal_purchase(w, sup, "purchase_created", 0);
+        record_purchase(w, sup, MODEL_PO_CREATED, 0);
     } else if (c->kind == CALL_PO_LINES) {
         for (size_t i = w->want_at, e = group_end(w); i < e; i++)
             w->draft_qty[(size_t)sup * w->n_skus + (size_t)w->want_sku[i]] = w->want_qty[i];
-        journal_purchase(w, sup, "purchase_updated", 1);
+        record_purchase(w, sup, MODEL_PO_UPDATED, 1);
     }
 }
 
@@ -266,7 +259,7 @@ void sw_replen_start(world *w)
     w->replen_busy = 1;
     int *skus = w->pass_sku + LEVEL_BATCH; /* the replenishment half */
     for (size_t i = 0; i < n; i++) {
-        skus[i] = scenario_sku_index(w->sc, w->batch[i]);
+        skus[i] = (int)strmap_get(w->sku_index, w->batch[i]);
         free(w->batch[i]);
     }
     if (!w->supply_loaded) {

@@ -128,6 +128,9 @@ static void world_init(world *w, const scenario *sc, syncd_config *cfg)
     for (size_t k = 0; k < w->n_skus; k++)
         for (size_t l = 0; l < w->n_wh; l++)
             w->on_hand[k * w->n_wh + l] = scenario_on_hand(sc, k, l);
+    w->sku_index = strmap_new(0);
+    for (size_t k = 0; k < w->n_skus; k++)
+        strmap_put(w->sku_index, sc->skus[k].sku, (long)k);
     w->level = xcalloc(w->n_shops * w->n_skus + 1, sizeof *w->level);
     w->base = xcalloc(w->n_shops * w->n_skus + 1, sizeof *w->base);
     w->known = xcalloc(w->n_shops * w->n_skus + 1, sizeof *w->known);
@@ -228,6 +231,8 @@ static void world_free(world *w)
     free(w->records);
     free(w->samples);
     demand_free(w->dem);
+    model_free(w->m);
+    strmap_free(w->sku_index);
     evheap_free(&w->h);
 }
 
@@ -268,11 +273,10 @@ static void fire(world *w, const evheap_ev *ev)
         arrival(w);
         break;
     case EV_HOOK: {
-        sbuf b = SBUF_INIT;
-        sbuf_printf(&b, "\"id\":\"hook-%lld\",\"topic\":\"orders/paid\",\"ok\":true",
-                    (long long)ev->arg);
-        sw_jline(w, w->sj, "webhook_attempt", &b);
-        sbuf_free(&b);
+        /* syncd answers 200 once the event is in its queue. */
+        char id[32];
+        sw_order_id(&w->orders[ev->ref], id, sizeof id);
+        model_order_acked(w->m, w->now, id, "orders/paid");
         sw_enqueue_order(w, ev->ref);
         break;
     }
@@ -323,42 +327,21 @@ static void fire(world *w, const evheap_ev *ev)
     }
 }
 
-/* Cin7's and Shopify's state after the drain, as the mocks' /_mock/state
- * gives the fields the measurement reads. */
-static void final_states(world *w, cJSON **cin7, cJSON **shopify)
+/* Cin7's and Shopify's state after the drain, and what the run recorded
+ * outside the mocks (arrivals, queue samples), into the record. */
+static void final_states(world *w)
 {
-    *cin7 = cJSON_CreateObject();
-    cJSON *prods = cJSON_AddArrayToObject(*cin7, "products");
-    cJSON *stock = cJSON_AddArrayToObject(*cin7, "stock");
     for (size_t k = 0; k < w->n_skus; k++) {
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddStringToObject(p, "sku", sw_sku_name(w, (int)k));
-        cJSON_AddNumberToObject(p, "initial", (double)setup_initial_units(w->sc, k));
-        cJSON_AddNumberToObject(p, "received", 0);
-        cJSON_AddNumberToObject(p, "adjusted", 0);
-        cJSON_AddItemToArray(prods, p);
-        for (size_t l = 0; l < w->n_wh; l++) {
-            cJSON *s = cJSON_CreateObject();
-            cJSON_AddStringToObject(s, "sku", sw_sku_name(w, (int)k));
-            cJSON_AddStringToObject(s, "location", w->sc->warehouses[l].name);
-            cJSON_AddNumberToObject(s, "available", (double)sw_c7_avail(w, (int)k, (int)l));
-            cJSON_AddItemToArray(stock, s);
-        }
+        model_set_product(w->m, (int)k, setup_initial_units(w->sc, k), 0, 0);
+        for (size_t l = 0; l < w->n_wh; l++)
+            model_add_final_stock(w->m, (int)k, (int)l, sw_c7_avail(w, (int)k, (int)l));
+        for (size_t s = 0; s < w->n_shops; s++)
+            model_add_final_level(w->m, (int)s, (int)k, *sw_lvl(w, (int)s, (int)k));
     }
-    *shopify = cJSON_CreateObject();
-    cJSON *shops = cJSON_AddArrayToObject(*shopify, "shops");
-    for (size_t s = 0; s < w->n_shops; s++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "domain", w->sc->shops[s].domain);
-        cJSON *levels = cJSON_AddArrayToObject(o, "levels");
-        for (size_t k = 0; k < w->n_skus; k++) {
-            cJSON *v = cJSON_CreateObject();
-            cJSON_AddStringToObject(v, "sku", sw_sku_name(w, (int)k));
-            cJSON_AddNumberToObject(v, "available", (double)*sw_lvl(w, (int)s, (int)k));
-            cJSON_AddItemToArray(levels, v);
-        }
-        cJSON_AddItemToArray(shops, o);
-    }
+    for (size_t i = 0; i < w->n_records; i++)
+        model_add_arrival(w->m, &w->records[i]);
+    for (size_t i = 0; i < w->n_samples; i++)
+        model_add_sample(w->m, w->samples[i].t, w->samples[i].depth);
 }
 
 /* Runs the world from t = 0 to the end of the drain; returns the end. */
@@ -368,10 +351,14 @@ static int64_t run_world(world *w)
     if (w->have_next && w->next.t < w->sc->duration_ms)
         sw_schedule(w, EV_ARRIVAL, w->next.t, 0, 0);
     sw_schedule(w, EV_SAMPLE, 0, 0, 0);
-    /* Cin7's seeded figures open its journal, as mock-cin7's seed does. */
-    for (size_t k = 0; k < w->n_skus; k++)
+    /* The seeded figures open the record, as the mocks' seeds open their
+     * journals. */
+    for (size_t k = 0; k < w->n_skus; k++) {
         for (size_t l = 0; l < w->n_wh; l++)
-            sw_c7_note(w, (int)k, (int)l, "seed", sw_c7_avail(w, (int)k, (int)l));
+            sw_c7_note(w, (int)k, (int)l, MODEL_CAUSE_NONE, sw_c7_avail(w, (int)k, (int)l));
+        for (size_t s = 0; s < w->n_shops; s++)
+            model_add_level(w->m, 0, (int)s, (int)k, *sw_lvl(w, (int)s, (int)k), MODEL_BY_SEED);
+    }
     /* syncd's first pass writes every level from a full read. */
     for (size_t k = 0; k < w->n_skus; k++)
         coalesce_mark(w->marks, sw_sku_name(w, (int)k), 0);
@@ -417,7 +404,6 @@ int sim_scenario(const run_opts *o)
     json_err e;
     world w;
     int have_world = 0;
-    cJSON *cin7_state = NULL, *shopify_state = NULL, *dlq = NULL;
     if (o->time_scale > 0)
         sc.time_scale = o->time_scale;
     if (sim_unsupported(&sc, why, sizeof why)) {
@@ -449,16 +435,9 @@ int sim_scenario(const run_opts *o)
         goto out;
     }
     w.dem = demand_new(&sc, sc.seed);
-    char cj[400], sj[400];
-    snprintf(cj, sizeof cj, "%s/mock-cin7.journal.jsonl", dir);
-    snprintf(sj, sizeof sj, "%s/mock-shopify.journal.jsonl", dir);
-    w.cj = fopen(cj, "w");
-    w.sj = fopen(sj, "w");
-    rc = RUN_BROKE;
-    if (!w.cj || !w.sj) {
-        fprintf(stderr, "surge sim: cannot write the journals in %s: %s\n", dir, strerror(errno));
-        goto out;
-    }
+    bounds_limits lim;
+    setup_api_limits(&sc, &lim);
+    w.m = model_new(&sc, sc.duration_ms + sc.drain_ms, &lim);
     if (!o->quiet)
         fprintf(stderr, "surge sim: %s, seed %llu, in virtual time\n", sc.name,
                 (unsigned long long)sc.seed);
@@ -470,23 +449,16 @@ int sim_scenario(const run_opts *o)
     /* On stderr, never in summary.json, which must not depend on the machine. */
     fprintf(stderr, "surge sim: %llu events in %.3f s of CPU (%.0f events/s)\n",
             (unsigned long long)w.n_events, cpu, cpu > 0 ? (double)w.n_events / cpu : 0.0);
-    int closed = fclose(w.cj) == 0;
-    closed &= fclose(w.sj) == 0;
-    w.cj = w.sj = NULL;
-    if (!closed || w.journal_failed) {
-        fprintf(stderr, "surge sim: writing the journals in %s failed\n", dir);
-        goto out;
-    }
-    final_states(&w, &cin7_state, &shopify_state);
-    dlq = cJSON_CreateArray();
+    w.m->end = end;
+    final_states(&w);
     int64_t *buffers = setup_shop_buffers(&sc);
-    measure_input mi = {&sc, 0, end, cj, sj, cin7_state, shopify_state, dlq, w.records,
-                        w.n_records, w.samples, w.n_samples, buffers, setup_low_stock_split(&sc)};
+    measure_params mp = {buffers, setup_low_stock_split(&sc)};
     measure_output mo;
-    int measured = measure_run(&mi, &mo, err, sizeof err);
+    rc = RUN_BROKE;
+    int measured = measure_model(w.m, &mp, &mo);
     free(buffers);
     if (measured != 0) {
-        fprintf(stderr, "surge sim: measuring failed: %s\n", err);
+        fprintf(stderr, "surge sim: measuring failed\n");
         goto out;
     }
     results_in ri = {.dir = dir, .sc = &sc, .gates = gates, .n_gates = n_gates, .invalid = "",
@@ -496,16 +468,8 @@ int sim_scenario(const run_opts *o)
     rc = results_write(&ri, &mo);
     measure_output_free(&mo);
 out:
-    if (have_world) {
-        if (w.cj)
-            fclose(w.cj);
-        if (w.sj)
-            fclose(w.sj);
+    if (have_world)
         world_free(&w);
-    }
-    cJSON_Delete(cin7_state);
-    cJSON_Delete(shopify_state);
-    cJSON_Delete(dlq);
     if (cfg) {
         config_free(cfg);
         free(cfg);

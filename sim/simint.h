@@ -20,6 +20,7 @@
 #include "evheap.h"
 #include "loadgen.h"
 #include "measure.h"
+#include "model.h"
 #include "pace.h"
 #include "params.h"
 #include "rng.h"
@@ -27,6 +28,7 @@
 #include "sbuf.h"
 #include "scenario.h"
 #include "share.h"
+#include "strmap.h"
 
 #define MAX_GROUPS 8
 #define LEVEL_BATCH 250     /* items per GraphQL level read or write (Shopify's cap) */
@@ -206,9 +208,8 @@ typedef struct {
     int *want_sku;
     int64_t *want_qty;
     size_t n_want, want_at;       /* lines, and the first of the supplier being written */
-    /* the journals */
-    FILE *cj, *sj;
-    int journal_failed;
+    run_model *m;                 /* the record every metric is computed from */
+    strmap *sku_index;            /* Cin7 SKU -> catalog index (the coalescers keep names) */
     measure_sample *samples;
     size_t n_samples, cap_samples;
     int quiet_samples;
@@ -227,11 +228,11 @@ typedef struct {
 int64_t sw_c7_avail(const world *w, int k, int l);
 void sw_c7_channel_sale(world *w, const demand_arrival *a, lg_record *rec);
 void sw_c7_flush(world *w);
-void sw_c7_note(world *w, int k, int l, const char *cause, int64_t avail_before);
+void sw_c7_note(world *w, int k, int l, model_cause cause, int64_t avail_before);
 void sw_c7_sale_lines(world *w, order *o, int g);
 int64_t sw_draw(world *w, rng *r, const sim_dist *d);
-void sw_jline(world *w, FILE *f, const char *kind, const sbuf *body);
-void sw_journal_request(world *w, const call *c);
+void sw_record_request(world *w, const call *c);
+void sw_order_id(const order *o, char *buf, size_t n);
 int64_t *sw_lvl(world *w, int shop, int k);
 void sw_schedule(world *w, int kind, int64_t due, long ref, int64_t arg);
 void sw_shop_checkout(world *w, const demand_arrival *a, lg_record *rec);

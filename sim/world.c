@@ -1,7 +1,8 @@
 /*
- * The simulated mocks: their journals (in the mocks' own format, which the
- * measurement reads), Cin7's stock, sales, channel sales and coalesced
- * notifications, Shopify's checkout, levels and webhook timing.
+ * The simulated mocks: Cin7's stock, sales, channel sales and coalesced
+ * notifications, Shopify's checkout, levels and webhook timing; each fact
+ * goes into the run's record (harness/model.h) as it happens, as the
+ * mocks' journals feed it after a real run.
  */
 #include "simint.h"
 
@@ -29,44 +30,30 @@ const char *sw_sku_name(const world *w, int k)
     return w->sc->skus[k].sku;
 }
 
-/* ---- the journals ------------------------------------------------------------------ */
+/* ---- the record ------------------------------------------------------------------ */
 
-void sw_jline(world *w, FILE *f, const char *kind, const sbuf *body)
+void sw_order_id(const order *o, char *buf, size_t n)
 {
-    if (fprintf(f, "{\"t\":%lld,\"kind\":\"%s\"%s%s}\n", (long long)w->now, kind,
-                body && body->len ? "," : "", body ? sbuf_str(body) : "") < 0)
-        w->journal_failed = 1;
+    snprintf(buf, n, "%ld", o->id);
 }
 
-static void put_lines(world *w, sbuf *b, const lines *l)
+static void sale_id(const order *o, int g, char *buf, size_t n)
 {
-    sbuf_puts(b, "\"lines\":[");
+    snprintf(buf, n, "sale-%ld-%d", o->id, g);
+}
+
+static size_t model_lines(const lines *l, model_line *out)
+{
     for (int i = 0; i < l->n; i++)
-        sbuf_printf(b, "%s{\"sku\":\"%s\",\"qty\":%lld}", i ? "," : "", sw_sku_name(w, l->sku[i]),
-                    (long long)l->qty[i]);
-    sbuf_puts(b, "]");
+        out[i] = (model_line){l->sku[i], l->qty[i]};
+    return (size_t)l->n;
 }
 
-void sw_journal_request(world *w, const call *c)
+void sw_record_request(world *w, const call *c)
 {
-    static const char *const routes[] = {
-        [CALL_SALE] = "/ExternalApi/v2/sale", [CALL_SALE_LINES] = "/ExternalApi/v2/sale/order",
-        [CALL_STOCK_READ] = "/ExternalApi/v2/ref/productavailability",
-        [CALL_LEVEL_READ] = "/admin/api/graphql.json",
-        [CALL_LEVEL_WRITE] = "/admin/api/graphql.json",
-        [CALL_ORDERS_LIST] = "/admin/api/orders.json",
-        [CALL_PRODUCTS] = "/ExternalApi/v2/product",
-        [CALL_PO_LIST] = "/ExternalApi/v2/purchaseList",
-        [CALL_PO_HEADER] = "/ExternalApi/v2/advanced-purchase",
-        [CALL_PO_READ] = "/ExternalApi/v2/purchase/order",
-        [CALL_PO_LINES] = "/ExternalApi/v2/purchase/order"};
-    int post = c->kind == CALL_SALE || c->kind == CALL_SALE_LINES || c->kind == CALL_LEVEL_READ ||
-               c->kind == CALL_LEVEL_WRITE || c->kind == CALL_PO_HEADER || c->kind == CALL_PO_LINES;
-    sbuf b = SBUF_INIT;
-    sbuf_printf(&b, "\"client\":\"syncd\",\"method\":\"%s\",\"route\":\"%s\",\"status\":%d",
-                post ? "POST" : "GET", routes[c->kind], c->status);
-    sw_jline(w, c->to == SYS_CIN7 ? w->cj : w->sj, "request", &b);
-    sbuf_free(&b);
+    int sale_write = c->status == 200 && (c->kind == CALL_SALE || c->kind == CALL_SALE_LINES);
+    model_add_request(w->m, w->now, c->to == SYS_CIN7 ? MODEL_CIN7 : MODEL_SHOPIFY, c->status,
+                      sale_write);
 }
 
 /* ---- Cin7 ----------------------------------------------------------------------------- */
@@ -77,19 +64,15 @@ int64_t sw_c7_avail(const world *w, int k, int l)
     return w->on_hand[i] - w->allocated[i];
 }
 
-/* A cell changed: journal it and open the notification window. */
-void sw_c7_note(world *w, int k, int l, const char *cause, int64_t avail_before)
+/* A cell changed: record it and open the notification window (a seed's
+ * before is its own figure: no notification). */
+void sw_c7_note(world *w, int k, int l, model_cause cause, int64_t avail_before)
 {
     size_t i = (size_t)k * w->n_wh + (size_t)l;
-    /* (A seed's before is its own figure: no notification.) */
-    sbuf b = SBUF_INIT;
-    sbuf_printf(&b,
-                "\"sku\":\"%s\",\"location\":\"%s\",\"on_hand\":%lld,\"allocated\":%lld,"
-                "\"available\":%lld,\"on_order\":0,\"in_transit\":0,\"cause\":\"%s\"",
-                sw_sku_name(w, k), w->sc->warehouses[l].name, (long long)w->on_hand[i],
-                (long long)w->allocated[i], (long long)sw_c7_avail(w, k, l), cause);
-    sw_jline(w, w->cj, "stock", &b);
-    sbuf_free(&b);
+    int64_t avail = sw_c7_avail(w, k, l);
+    /* Position: on hand + on order + in transit - allocated (nothing is on
+     * order or in transit: drafts are not ordered). */
+    model_add_stock(w->m, w->now, k, l, cause, avail, avail);
     if (sw_c7_avail(w, k, l) != avail_before && !w->dirty_cell[i]) {
         w->dirty_cell[i] = 1;
         if (!w->flush_pending) {
@@ -104,17 +87,10 @@ void sw_c7_channel_sale(world *w, const demand_arrival *a, lg_record *rec)
     int k = a->lines[0].sku, l = a->warehouse;
     int64_t q = a->lines[0].qty, before = sw_c7_avail(w, k, l);
     int accepted = before >= q;
-    sbuf b = SBUF_INIT;
-    sbuf_printf(&b,
-                "\"sku\":\"%s\",\"location\":\"%s\",\"channel\":\"%s\",\"qty\":%lld,"
-                "\"accepted\":%s,\"available_before\":%lld",
-                sw_sku_name(w, k), w->sc->warehouses[l].name, w->sc->streams[a->stream].channel,
-                (long long)q, accepted ? "true" : "false", (long long)before);
-    sw_jline(w, w->cj, "channel_sale", &b);
-    sbuf_free(&b);
+    model_add_channel_sale(w->m, w->now, k, q, accepted);
     if (accepted) {
         w->on_hand[(size_t)k * w->n_wh + (size_t)l] -= q;
-        sw_c7_note(w, k, l, "channel_sale", before);
+        sw_c7_note(w, k, l, MODEL_CAUSE_CHANNEL_SALE, before);
     }
     rec->result = accepted ? OUT_ACCEPTED : OUT_SOLD_OUT;
 }
@@ -139,12 +115,13 @@ void sw_c7_sale_lines(world *w, order *o, int g)
 {
     const lines *l = &o->g_lines[g];
     int loc = o->g_loc[g];
-    sbuf b = SBUF_INIT;
-    sbuf_printf(&b, "\"id\":\"sale-%ld-%d\",\"customer_reference\":\"%ld\",\"location\":\"%s\",",
-                o->id, g, o->id, w->sc->warehouses[loc].name);
-    put_lines(w, &b, l);
-    sw_jline(w, w->cj, "sale_authorised", &b);
-    sbuf_free(&b);
+    char sale[48], ref[32];
+    sale_id(o, g, sale, sizeof sale);
+    sw_order_id(o, ref, sizeof ref);
+    int64_t units = 0;
+    for (int i = 0; i < l->n; i++)
+        units += l->qty[i];
+    model_add_sale(w->m, w->now, MODEL_SALE_AUTHORISED, sale, ref, loc, units);
     for (int i = 0; i < l->n; i++) {
         int k = l->sku[i];
         int64_t before = sw_c7_avail(w, k, loc);
@@ -152,15 +129,9 @@ void sw_c7_sale_lines(world *w, order *o, int g)
         /* Cin7 allocates what the location has and backorders the rest:
          * the sale's lines hold every unit either way. */
         w->allocated[(size_t)k * w->n_wh + (size_t)loc] += l->qty[i];
-        if (take < l->qty[i]) {
-            sbuf bo = SBUF_INIT;
-            sbuf_printf(&bo, "\"sku\":\"%s\",\"location\":\"%s\",\"qty\":%lld,\"sale\":\"sale-%ld-%d\"",
-                        sw_sku_name(w, k), w->sc->warehouses[loc].name,
-                        (long long)(l->qty[i] - take), o->id, g);
-            sw_jline(w, w->cj, "backorder", &bo);
-            sbuf_free(&bo);
-        }
-        sw_c7_note(w, k, loc, "sale", before);
+        if (take < l->qty[i])
+            model_add_backorder(w->m, w->now, 0, sale, ref, k, loc, l->qty[i] - take, INT64_MIN);
+        sw_c7_note(w, k, loc, MODEL_CAUSE_SALE, before);
     }
 }
 
@@ -211,14 +182,10 @@ void sw_shop_checkout(world *w, const demand_arrival *a, lg_record *rec)
         l.sku[i] = a->lines[i].sku;
         l.qty[i] = a->lines[i].qty;
     }
-    sbuf b = SBUF_INIT;
-    sbuf_printf(&b, "\"shop\":\"%s\",\"result\":\"%s\",", w->sc->shops[a->shop].domain,
-                sold_out ? "sold_out" : "accepted");
+    model_line ml[DEMAND_MAX_LINES];
+    size_t n_ml = model_lines(&l, ml);
     if (sold_out) {
-        sbuf_puts(&b, "\"order_id\":null,");
-        put_lines(w, &b, &l);
-        sw_jline(w, w->sj, "checkout", &b);
-        sbuf_free(&b);
+        model_add_checkout(w->m, w->now, a->shop, 0, "", ml, n_ml);
         rec->result = OUT_SOLD_OUT;
         return;
     }
@@ -233,33 +200,22 @@ void sw_shop_checkout(world *w, const demand_arrival *a, lg_record *rec)
     o->l = l;
     o->placed = w->now;
     o->pushed = o->sent = -1;
-    sbuf_printf(&b, "\"order_id\":%ld,", o->id);
-    put_lines(w, &b, &l);
-    sw_jline(w, w->sj, "checkout", &b);
-    sbuf_reset(&b);
+    char id[32];
+    sw_order_id(o, id, sizeof id);
+    model_add_checkout(w->m, w->now, a->shop, 1, id, ml, n_ml);
     for (int i = 0; i < l.n; i++) {
-        *sw_lvl(w, a->shop, l.sku[i]) -= l.qty[i];
-        sbuf_reset(&b);
-        sbuf_printf(&b, "\"shop\":\"%s\",\"sku\":\"%s\",\"delta\":%lld,\"by\":\"checkout\"",
-                    w->sc->shops[a->shop].domain, sw_sku_name(w, l.sku[i]), (long long)-l.qty[i]);
-        sw_jline(w, w->sj, "inventory", &b);
+        int64_t *v = sw_lvl(w, a->shop, l.sku[i]);
+        *v -= l.qty[i];
+        model_add_level(w->m, w->now, a->shop, l.sku[i], *v, MODEL_BY_SHOPPER);
     }
-    sbuf_reset(&b);
-    sbuf_printf(&b, "\"shop\":\"%s\",\"order_id\":%ld", w->sc->shops[a->shop].domain, o->id);
-    sw_jline(w, w->sj, "order_paid", &b);
+    model_order_paid(w->m, w->now, id);
     rec->result = OUT_ACCEPTED;
     rec->order_id = o->id;
     if (!w->poll) {
-        long hid = w->next_hook++;
-        sbuf_reset(&b);
-        sbuf_printf(&b, "\"id\":\"hook-%ld\",\"topic\":\"orders/paid\",\"resource_id\":%ld", hid,
-                    o->id);
-        sw_jline(w, w->sj, "webhook_queued", &b);
-        sw_schedule(w, EV_HOOK, w->now + hook_delay(w), oi, hid);
+        sw_schedule(w, EV_HOOK, w->now + hook_delay(w), oi, 0);
         if (w->hooks.duplicate_probability > 0 &&
             rng_uniform(&w->r_hook) < w->hooks.duplicate_probability)
-            sw_schedule(w, EV_HOOK, w->now + hook_delay(w), oi, hid); /* at least once */
+            sw_schedule(w, EV_HOOK, w->now + hook_delay(w), oi, 0); /* at least once */
     }
-    sbuf_free(&b);
 }
 

@@ -61,11 +61,17 @@ TEST_T(sim, writes_the_folder_surge_run_writes_and_gates_it, 120)
     EXPECT_GT_INT(e2e_metric(s, "order_push_latency_ms.p99"), 30000);
     EXPECT_EQ_INT(e2e_metric(s, "oversell_units"), 0);
     EXPECT_EQ_INT(e2e_metric(s, "final_drift_units"), 0);
+    /* The buffer's price, and the bound below what was measured. */
+    EXPECT_GT_INT(e2e_metric(s, "stranded_units"), 0);
+    EXPECT_NEAR(e2e_metric(s, "lost_revenue"), e2e_metric(s, "undersell_units") * 30, 1e-6);
+    EXPECT_TRUE(e2e_metric(s, "order_push_latency_ms.bound_p99") > 0);
+    EXPECT_TRUE(e2e_metric(s, "order_push_latency_ms.bound_p99") <=
+                e2e_metric(s, "order_push_latency_ms.p99"));
     const cJSON *gates = cJSON_GetObjectItemCaseSensitive(s, "gates");
     EXPECT_EQ_INT(cJSON_GetArraySize(gates), 3);
     cJSON_Delete(s);
     static const char *const files[] = {"timeseries.csv", "events.csv", "report.html",
-                                        "mock-cin7.journal.jsonl", "mock-shopify.journal.jsonl"};
+                                        "junit.xml"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char *text = slurp(dir, files[i]);
         if (!text || !*text)
