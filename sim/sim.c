@@ -390,83 +390,78 @@ static int64_t run_world(world *w)
     return w->now;
 }
 
-int sim_scenario(const run_opts *o)
+/* What sim_measure would refuse, found before anything is written: a
+ * field it does not model, a bad "sim" object, an engine config syncd
+ * would refuse. 0, or -1 with the reason in err. */
+static int sim_check(const scenario *sc, char *err, size_t errlen)
 {
-    scenario sc;
-    int rc = results_load_scenario(o->scenario_path, o->sets, o->n_sets, o->seed, &sc);
-    if (rc != RUN_PASS)
-        return rc;
-    char why[300], err[600];
-    sc_gate *gates = NULL;
-    size_t n_gates = 0;
+    sim_params params;
+    json_err e;
+    if (sim_unsupported(sc, err, errlen))
+        return -1;
+    if (sim_params_read(sc->sim, &params, &e) != 0) {
+        snprintf(err, errlen, "%s", e.msg);
+        return -1;
+    }
+    syncd_config *cfg = engine_config(sc, err, errlen);
+    if (!cfg)
+        return -1;
+    config_free(cfg);
+    free(cfg);
+    return 0;
+}
+
+int sim_measure(const scenario *sc, sim_outcome *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    char why[300];
     syncd_config *cfg = NULL;
     sim_params params;
     json_err e;
     world w;
-    int have_world = 0;
-    if (o->time_scale > 0)
-        sc.time_scale = o->time_scale;
-    if (sim_unsupported(&sc, why, sizeof why)) {
-        fprintf(stderr, "surge sim: %s\n", why);
-        rc = RUN_BAD_USAGE;
+    int have_world = 0, rc = RUN_BAD_USAGE;
+    if (sim_unsupported(sc, why, sizeof why)) {
+        snprintf(err, errlen, "%s", why);
         goto out;
     }
-    if (sim_params_read(sc.sim, &params, &e) != 0) {
-        fprintf(stderr, "surge sim: %s\n", e.msg);
-        rc = RUN_BAD_USAGE;
+    if (sim_params_read(sc->sim, &params, &e) != 0) {
+        snprintf(err, errlen, "%s", e.msg);
         goto out;
     }
-    if (!(cfg = engine_config(&sc, err, sizeof err))) {
-        fprintf(stderr, "surge sim: %s\n", err);
-        rc = RUN_BAD_USAGE;
+    if (!(cfg = engine_config(sc, err, errlen)))
         goto out;
-    }
-    rc = results_prepare(&sc, o->gates, o->n_gates, o->out_dir, &gates, &n_gates, why, sizeof why);
-    if (rc != RUN_PASS)
-        goto out;
-    char dir[300];
-    snprintf(dir, sizeof dir, "%s", why);
-    world_init(&w, &sc, cfg);
+    world_init(&w, sc, cfg);
     have_world = 1;
     w.p = params;
-    if (mock_settings(&w, err, sizeof err) != 0) {
-        fprintf(stderr, "surge sim: %s\n", err);
-        rc = RUN_BAD_USAGE;
+    if (mock_settings(&w, err, errlen) != 0)
         goto out;
-    }
-    w.dem = demand_new(&sc, sc.seed);
+    w.dem = demand_new(sc, sc->seed);
     bounds_limits lim;
-    setup_api_limits(&sc, &lim);
-    w.m = model_new(&sc, sc.duration_ms + sc.drain_ms, &lim);
-    if (!o->quiet)
-        fprintf(stderr, "surge sim: %s, seed %llu, in virtual time\n", sc.name,
-                (unsigned long long)sc.seed);
+    setup_api_limits(sc, &lim);
+    w.m = model_new(sc, sc->duration_ms + sc->drain_ms, &lim);
     struct timespec c0, c1;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
-    int64_t end = run_world(&w);
+    out->end = run_world(&w);
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
-    double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
-    /* On stderr, never in summary.json, which must not depend on the machine. */
-    fprintf(stderr, "surge sim: %llu events in %.3f s of CPU (%.0f events/s)\n",
-            (unsigned long long)w.n_events, cpu, cpu > 0 ? (double)w.n_events / cpu : 0.0);
-    w.m->end = end;
+    out->cpu_s = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+    out->events = w.n_events;
+    w.m->end = out->end;
     final_states(&w);
-    int64_t *buffers = setup_shop_buffers(&sc);
-    measure_params mp = {buffers, setup_low_stock_split(&sc)};
-    measure_output mo;
-    rc = RUN_BROKE;
-    int measured = measure_model(w.m, &mp, &mo);
+    int64_t *buffers = setup_shop_buffers(sc);
+    measure_params mp = {buffers, setup_low_stock_split(sc)};
+    int measured = measure_model(w.m, &mp, &out->mo);
     free(buffers);
     if (measured != 0) {
-        fprintf(stderr, "surge sim: measuring failed\n");
+        snprintf(err, errlen, "measuring failed");
+        rc = RUN_BROKE;
         goto out;
     }
-    results_in ri = {.dir = dir, .sc = &sc, .gates = gates, .n_gates = n_gates, .invalid = "",
-                     .time_scale = sc.time_scale, .origin = 0, .end = end,
-                     .records = w.records, .n_records = w.n_records, .what = "sim",
-                     .no_report = o->no_report};
-    rc = results_write(&ri, &mo);
-    measure_output_free(&mo);
+    /* The arrivals leave with the outcome (results.h's demand summary). */
+    out->records = w.records;
+    out->n_records = w.n_records;
+    w.records = NULL;
+    w.n_records = 0;
+    rc = RUN_PASS;
 out:
     if (have_world)
         world_free(&w);
@@ -474,6 +469,58 @@ out:
         config_free(cfg);
         free(cfg);
     }
+    return rc;
+}
+
+void sim_outcome_free(sim_outcome *o)
+{
+    measure_output_free(&o->mo);
+    free(o->records);
+    memset(o, 0, sizeof *o);
+}
+
+int sim_scenario(const run_opts *o)
+{
+    scenario sc;
+    int rc = results_load_scenario(o->scenario_path, o->sets, o->n_sets, o->seed, &sc);
+    if (rc != RUN_PASS)
+        return rc;
+    char why[600], err[600];
+    sc_gate *gates = NULL;
+    size_t n_gates = 0;
+    if (o->time_scale > 0)
+        sc.time_scale = o->time_scale;
+    /* Refused before a folder is made. */
+    if (sim_check(&sc, why, sizeof why) != 0) {
+        fprintf(stderr, "surge sim: %s\n", why);
+        rc = RUN_BAD_USAGE;
+        goto out;
+    }
+    rc = results_prepare(&sc, o->gates, o->n_gates, o->out_dir, &gates, &n_gates, why, sizeof why);
+    if (rc != RUN_PASS)
+        goto out;
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s", why);
+    if (!o->quiet)
+        fprintf(stderr, "surge sim: %s, seed %llu, in virtual time\n", sc.name,
+                (unsigned long long)sc.seed);
+    sim_outcome so;
+    rc = sim_measure(&sc, &so, err, sizeof err);
+    if (rc != RUN_PASS) {
+        fprintf(stderr, "surge sim: %s\n", err);
+        goto out;
+    }
+    /* On stderr, never in summary.json, which must not depend on the machine. */
+    fprintf(stderr, "surge sim: %llu events in %.3f s of CPU (%.0f events/s)\n",
+            (unsigned long long)so.events, so.cpu_s,
+            so.cpu_s > 0 ? (double)so.events / so.cpu_s : 0.0);
+    results_in ri = {.dir = dir, .sc = &sc, .gates = gates, .n_gates = n_gates, .invalid = "",
+                     .time_scale = sc.time_scale, .origin = 0, .end = so.end,
+                     .records = so.records, .n_records = so.n_records, .what = "sim",
+                     .no_report = o->no_report};
+    rc = results_write(&ri, &so.mo);
+    sim_outcome_free(&so);
+out:
     results_gates_free(gates, n_gates);
     scenario_free(&sc);
     return rc;

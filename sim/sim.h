@@ -22,12 +22,32 @@
 
 #include <stddef.h>
 
+#include "loadgen.h"
+#include "measure.h"
 #include "run.h"
 #include "scenario.h"
 
 /* Runs o's scenario in the simulator (o->bin_dir and o->cin7_proxy are
  * not used) and returns the exit code (run.h's RUN_*). */
 int sim_scenario(const run_opts *o);
+
+/* What one simulated run gives: its metrics and the rest of its results
+ * (free with sim_outcome_free). */
+typedef struct {
+    measure_output mo;
+    lg_record *records;    /* every arrival and its outcome */
+    size_t n_records;
+    int64_t end;           /* scenario ms the run ended */
+    uint64_t events;       /* events fired, and the CPU seconds they took */
+    double cpu_s;
+} sim_outcome;
+
+/* Runs sc in the simulator and measures it, writing nothing (surge tune
+ * calls it for each point). Returns RUN_PASS, or RUN_BAD_USAGE (a field
+ * it does not model, a bad "sim" object or engine config) or RUN_BROKE
+ * with a message in err; out is empty then. */
+int sim_measure(const scenario *sc, sim_outcome *out, char *err, size_t errlen);
+void sim_outcome_free(sim_outcome *o);
 
 /* The first scenario field the simulator does not model, as a JSON path
  * with why, into why (NULL when it models them all). */
