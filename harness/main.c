@@ -16,6 +16,7 @@
 #include "scenario.h"
 #include "sim.h"
 #include "sweep.h"
+#include "tune.h"
 
 #include <getopt.h>
 #include <libgen.h>
@@ -39,6 +40,11 @@ static void usage(FILE *out)
             "                                      run a grid of parameter values (docs/sweep.md)\n"
             "       surge sweep merge DIR... [--out DIR] [--objective METRIC]\n"
             "                                      join the folders of sweep shards\n"
+            "       surge tune SCENARIO --vary PATH=V1,V2,... --minimize METRIC\n"
+            "                  [--subject-to METRIC<=V]... [--repeat N] [--seed S] [--set P=V]\n"
+            "                  [--out DIR] [--no-confirm]\n"
+            "                                      search the settings in the simulator, then\n"
+            "                                      confirm the best with a real run\n"
             "\n"
             "run options:\n"
             "  --out DIR            results folder (default results/<name>-<stamp>)\n"
@@ -66,7 +72,9 @@ static void usage(FILE *out)
             "\n"
             "exit codes: 0 all gates pass, 1 a gate failed, 2 bad usage or scenario,\n"
             "            3 the run broke, 4 the run is invalid (its numbers must not be trusted);\n"
-            "            sweep: 0 every point has a result, 2 bad usage, 3 a point broke\n");
+            "            sweep: 0 every point has a result, 2 bad usage, 3 a point broke;\n"
+            "            tune: 0 the winner meets its constraints in the real run, 1 it does\n"
+            "            not (or nothing met them in the simulator), 2 bad usage, 3 broke\n");
 }
 
 static int parse_number(const char *flag, const char *v, double min, double *out)
@@ -156,6 +164,7 @@ static int main_get(int argc, char **argv)
 
 static int main_run(int argc, char **argv);
 static int main_sweep(int argc, char **argv);
+static int main_tune(int argc, char **argv);
 
 /* The commands, by name. `surge sweep --sim` asks this table whether the
  * simulator's command exists in this build. */
@@ -168,6 +177,7 @@ static const struct {
     {"demand", main_run},
     {"get", main_get},
     {"sweep", main_sweep},
+    {"tune", main_tune},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -309,6 +319,75 @@ static int main_sweep(int argc, char **argv)
 out:
     free(vary);
     free(sets);
+    return rc;
+}
+
+/* surge tune SCENARIO --vary ... --minimize METRIC [--subject-to METRIC<=V]... */
+static int main_tune(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"vary", required_argument, NULL, 'v'},
+        {"set", required_argument, NULL, 'x'},
+        {"minimize", required_argument, NULL, 'M'},
+        {"subject-to", required_argument, NULL, 'c'},
+        {"seed", required_argument, NULL, 's'},
+        {"repeat", required_argument, NULL, 'r'},
+        {"out", required_argument, NULL, 'o'},
+        {"no-confirm", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    tune_opts o = {.seed = -1, .repeat = 1, .confirm = 1};
+    const char **vary = xcalloc((size_t)argc + 1, sizeof *vary);
+    const char **sets = xcalloc((size_t)argc + 1, sizeof *sets);
+    const char **cons = xcalloc((size_t)argc + 1, sizeof *cons);
+    int rc = 2, c;
+    optind = 2;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        double v = 0;
+        int bad = 0;
+        switch (c) {
+        case 'v': vary[o.n_vary++] = optarg; break;
+        case 'x': sets[o.n_sets++] = optarg; break;
+        case 'M': o.minimize = optarg; break;
+        case 'c': cons[o.n_subject_to++] = optarg; break;
+        case 's':
+            bad = parse_number("--seed", optarg, 0, &v);
+            o.seed = (int64_t)v;
+            break;
+        case 'r': bad = parse_whole("--repeat", optarg, 1, 100, &o.repeat); break;
+        case 'o': o.out_dir = optarg; break;
+        case 'n': o.confirm = 0; break;
+        case 'h': usage(stdout); rc = 0; goto out;
+        default:
+            fprintf(stderr, "surge: tune: unknown or incomplete option \"%s\"\n",
+                    argv[optind - 1]);
+            usage(stderr);
+            goto out;
+        }
+        if (bad)
+            goto out;
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "surge: tune takes one scenario file\n");
+        usage(stderr);
+        goto out;
+    }
+    if (!o.minimize) {
+        fprintf(stderr, "surge: tune: --minimize METRIC is required\n");
+        goto out;
+    }
+    o.scenario_path = argv[optind];
+    o.vary = vary;
+    o.sets = sets;
+    o.subject_to = cons;
+    log_init("surge", NULL);
+    rc = tune_run(&o);
+out:
+    free(vary);
+    free(sets);
+    free(cons);
     return rc;
 }
 
