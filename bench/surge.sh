@@ -9,7 +9,8 @@
 #     and its worst lag (target: >= 2,000/s within its 250 ms tolerance).
 #  3. The simulator: surge sim on the same scenario, its wall time, events
 #     per second (target >= 2 million on one core) and the speed-up over the
-#     real run of 1., with the key metrics of both side by side.
+#     real run of 1., with the key metrics of both side by side; and a
+#     1,000-point simulated sweep of it on 2 cores (target <= 60 s).
 #
 #   BUILD=build bench/surge.sh        (what `make bench` runs)
 #   BENCH_SURGE_SKIP_K20=1            skips the slow time-scale-20 run (about 4 minutes)
@@ -117,3 +118,22 @@ for m in oversell_units accepted_units order_push_latency_ms.p50 order_push_late
     printf "  %-32s real %12s  sim %12s\n" "$m" "$(metric "$tmp/k60/summary.json" "$m")" \
         "$(metric "$tmp/sim1/summary.json" "$m")"
 done
+
+echo
+echo "bench: surge sweep --sim, 1,000 points of scenarios/flash-sale.json, --jobs 2"
+t0=$(date +%s.%N)
+bin/surge sweep scenarios/flash-sale.json --sim --jobs 2 --out "$tmp/sweep" \
+    --vary 'engine.config.shops[0].safety_buffer=0,1,2,3,4,5,6,7,8,9' \
+    --vary 'engine.config.coalesce_window=500ms,1s,2s,3s,4s,5s,6s,7s,8s,10s' \
+    --vary 'engine.config.cin7.calls_per_minute=10,15,20,25,30,35,40,45,50,55' \
+    >"$tmp/sweep.out" 2>&1
+rc=$?
+t1=$(date +%s.%N)
+w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+rows=$(($(wc -l <"$tmp/sweep/sweep.csv" 2>/dev/null || echo 1) - 1))
+printf "  %s points in %s s wall (exit %s; target <= 60 s: %s)\n" "$rows" "$w" "$rc" \
+    "$(awk -v w="$w" -v r="$rows" 'BEGIN { print (r == 1000 && w <= 60 ? "met" : "MISSED") }')"
+if [ -n "${wall60:-}" ]; then
+    printf "  the same 1,000 points as real runs: about %s hours at %s s each\n" \
+        "$(awk -v r="$wall60" 'BEGIN { printf "%.1f", 1000 * r / 2 / 3600 }')" "$wall60"
+fi
