@@ -560,7 +560,7 @@ static size_t *unseen_changes(const run_model *m, size_t *n)
  * after it, into h; followed[c] says whether one did. Returns the changes
  * no write followed. */
 static int64_t propagation(const run_model *m, const size_t *changes, size_t n, hist *h,
-                           unsigned char *followed)
+                           unsigned char *followed, int64_t *latency)
 {
     int64_t unpropagated = 0;
     for (size_t c = 0; c < n; c++) {
@@ -572,12 +572,36 @@ static int64_t propagation(const run_model *m, const size_t *changes, size_t n, 
                 found = l->t;
         }
         followed[c] = found >= 0;
+        latency[c] = found >= 0 ? found - s->t : -1;
         if (found >= 0)
             hist_record(h, found - s->t);
         else
             unpropagated++;
     }
     return unpropagated;
+}
+
+/* propagation.csv: one row per change Shopify had to follow, in time
+ * order: when, which SKU and location, its latency to the first engine
+ * write of the SKU (empty when none followed) and its physical bound
+ * (empty when the limits refuse every call). */
+static void propagation_csv(const run_model *m, const size_t *changes, size_t n,
+                            const int64_t *latency, const int64_t *bound, sbuf *out)
+{
+    sbuf_puts(out, "changed_ms,sku,location,latency_ms,bound_ms\n");
+    for (size_t c = 0; c < n; c++) {
+        const model_stock *s = &m->stock[changes[c]];
+        const char *loc = s->loc >= 0 && (size_t)s->loc < m->sc->n_warehouses
+                              ? m->sc->warehouses[s->loc].name
+                              : "";
+        sbuf_printf(out, "%lld,%s,%s,", (long long)s->t, m->sc->skus[s->sku].sku, loc);
+        if (latency[c] >= 0)
+            sbuf_printf(out, "%lld", (long long)latency[c]);
+        sbuf_putc(out, ',');
+        if (bound[c] >= 0)
+            sbuf_printf(out, "%lld", (long long)bound[c]);
+        sbuf_putc(out, '\n');
+    }
 }
 
 /* ---- physical bounds ------------------------------------------------------------- */
@@ -625,7 +649,7 @@ static void bound_latencies(const run_model *m, arrival *a, size_t n, const int6
  * whose latency was measured. A hist stays empty when the limits refuse
  * every call. */
 static void physical_bounds(meas *ms, const size_t *changes, const unsigned char *followed,
-                            size_t n_changes, hist *push, hist *prop)
+                            size_t n_changes, hist *push, hist *prop, int64_t *prop_bound)
 {
     const run_model *m = ms->m;
     arrival *a = xcalloc(m->n_orders + n_changes + 1, sizeof *a);
@@ -645,6 +669,8 @@ static void physical_bounds(meas *ms, const size_t *changes, const unsigned char
     for (size_t c = 0; c < n_changes; c++)
         a[c] = (arrival){m->stock[changes[c]].t, followed[c], c, -1};
     bound_latencies(m, a, n_changes, paid, n_paid, 1, prop);
+    for (size_t c = 0; c < n_changes; c++)
+        prop_bound[a[c].idx] = a[c].bound;
     free(paid);
     free(a);
 }
@@ -1143,13 +1169,18 @@ int measure_model(const run_model *m, const measure_params *p, measure_output *o
     size_t n_changes = 0;
     size_t *changes = unseen_changes(m, &n_changes);
     unsigned char *followed = xcalloc(n_changes + 1, 1);
-    int64_t unpropagated = propagation(m, changes, n_changes, prop_h, followed);
+    int64_t *prop_lat = xcalloc(n_changes + 1, sizeof *prop_lat);
+    int64_t *prop_bound = xcalloc(n_changes + 1, sizeof *prop_bound);
+    int64_t unpropagated = propagation(m, changes, n_changes, prop_h, followed, prop_lat);
     int64_t po_missing = po_draft_latency(m, po_h);
     int64_t misrouted = misrouted_units(&ms);
     order_counts oc = per_order(&ms, push_h);
-    physical_bounds(&ms, changes, followed, n_changes, push_b, prop_b);
+    physical_bounds(&ms, changes, followed, n_changes, push_b, prop_b, prop_bound);
+    propagation_csv(m, changes, n_changes, prop_lat, prop_bound, &out->propagation);
     free(changes);
     free(followed);
+    free(prop_lat);
+    free(prop_bound);
     undersell(&ms);
     sku_totals st = per_sku_and_shop(&ms, out);
     int hot[MAX_HOT];
@@ -1239,5 +1270,6 @@ void measure_output_free(measure_output *out)
     cJSON_Delete(out->hot_skus);
     sbuf_free(&out->timeseries);
     sbuf_free(&out->events);
+    sbuf_free(&out->propagation);
     memset(out, 0, sizeof *out);
 }

@@ -58,6 +58,7 @@ typedef struct {
     cJSON *hot_skus;  /* array of SKU strings shown in the time series */
     sbuf timeseries;  /* timeseries.csv */
     sbuf events;      /* events.csv */
+    sbuf propagation; /* propagation.csv: each stock change, its latency and bound */
 } measure_output;
 
 /* What the engine was told to do, which the metrics judge it against. */

@@ -533,7 +533,7 @@ static double quantile(const double *v, size_t n, double q)
 
 /* ---- plots -------------------------------------------------------------- */
 
-enum { PLOT_DEMAND, PLOT_QUEUE, PLOT_LATENCY, PLOT_STOCK, N_PLOTS };
+enum { PLOT_DEMAND, PLOT_QUEUE, PLOT_LATENCY, PLOT_PROPAGATION, PLOT_STOCK, N_PLOTS };
 
 typedef struct {
     const char *name;    /* file stem: NAME.gp, NAME.png, NAME.svg */
@@ -767,21 +767,35 @@ static void gp_cdf(sbuf *b, const char *name, const double *v, size_t n)
     sbuf_puts(b, "EOD\n");
 }
 
-/* The measured CDF and, when events.csv has it, the CDF of the physical
- * bound of the same orders (bounds.h): how close to the rate limits the
- * engine came. */
-static char *script_latency(const char *events_path, plot *pl)
+/* A latency CDF: the measured one and, when the file has it, the CDF of
+ * the physical bound of the same work (bounds.h): how close to the rate
+ * limits the engine came. */
+typedef struct {
+    const char *file;     /* "events.csv" */
+    const char *column;   /* its latency column */
+    const char *bound;    /* its bound column */
+    const char *title;
+    const char *line;     /* the measured line's legend */
+    const char *noun;     /* "orders": what one sample is */
+    const char *none;     /* the placeholder when nothing was measured */
+} cdf_spec;
+
+static char *script_cdf(const char *dir, const cdf_spec *c, plot *pl)
 {
     size_t n, nb;
     int exists, bound_exists;
-    double *v = read_latencies(events_path, "push_latency_ms", &n, &exists);
-    double *vb = read_latencies(events_path, "push_bound_ms", &nb, &bound_exists);
+    char *path = xasprintf("%s/%s", dir, c->file);
+    double *v = read_latencies(path, c->column, &n, &exists);
+    double *vb = read_latencies(path, c->bound, &nb, &bound_exists);
+    free(path);
     sbuf b = SBUF_INIT;
-    gp_begin(&b, pl->name, "Order push latency (Shopify paid to Cin7 sale), CDF");
+    gp_begin(&b, pl->name, c->title);
     if (!n) {
-        snprintf(pl->note, sizeof pl->note, "%s",
-                 exists ? "no order push latencies were measured"
-                        : "events.csv is missing or has no push_latency_ms column");
+        if (exists)
+            snprintf(pl->note, sizeof pl->note, "%s", c->none);
+        else
+            snprintf(pl->note, sizeof pl->note, "%s is missing or has no %s column", c->file,
+                     c->column);
         gp_placeholder(&b, pl->note);
     } else {
         gp_cdf(&b, "cdf", v, n);
@@ -802,10 +816,10 @@ static char *script_latency(const char *events_path, plot *pl)
                         right ? "right" : "left", right ? "-" : "");
         }
         sbuf_printf(&b,
-                    "set xlabel 'latency (s)'\nset ylabel 'fraction of %zu orders'\n"
+                    "set xlabel 'latency (s)'\nset ylabel 'fraction of %zu %s'\n"
                     "set xrange [0:*]\nset yrange [0:1.02]\nset key inside bottom right\n"
-                    "plot $cdf using 1:2 with steps lw 1.5 lc rgb '#1f77b4' title 'order push latency'",
-                    n);
+                    "plot $cdf using 1:2 with steps lw 1.5 lc rgb '#1f77b4' title '%s'",
+                    n, c->noun, c->line);
         if (nb)
             sbuf_puts(&b, ", \\\n     $bound using 1:2 with steps lw 1.5 dt 2 lc rgb '#d62728' "
                           "title 'physical bound (rate limits only)'");
@@ -816,6 +830,15 @@ static char *script_latency(const char *events_path, plot *pl)
     gp_end(&b, pl->name);
     return sbuf_take(&b);
 }
+
+static const cdf_spec push_cdf = {"events.csv", "push_latency_ms", "push_bound_ms",
+                                  "Order push latency (Shopify paid to Cin7 sale), CDF",
+                                  "order push latency", "orders",
+                                  "no order push latencies were measured"};
+static const cdf_spec prop_cdf = {"propagation.csv", "latency_ms", "bound_ms",
+                                  "Inventory propagation (Cin7 stock change to Shopify level), CDF",
+                                  "inventory propagation", "stock changes",
+                                  "no stock change Shopify had to follow was measured"};
 
 static char *script_stock(const ts_info *ts, plot *pl)
 {
@@ -963,7 +986,6 @@ out:
 static int draw_plots(const char *dir, plot *plots, char *err, size_t errlen)
 {
     char *ts_path = xasprintf("%s/timeseries.csv", dir);
-    char *ev_path = xasprintf("%s/events.csv", dir);
     char *log_path = xasprintf("%s/gnuplot.log", dir);
     ts_info ts;
     ts_read(ts_path, &ts);
@@ -973,10 +995,11 @@ static int draw_plots(const char *dir, plot *plots, char *err, size_t errlen)
     unlink(log_path);
     for (int i = 0; i < N_PLOTS; i++) {
         plot *pl = &plots[i];
-        char *text = i == PLOT_DEMAND    ? script_demand(&ts, pl)
-                     : i == PLOT_QUEUE   ? script_queue(&ts, pl)
-                     : i == PLOT_LATENCY ? script_latency(ev_path, pl)
-                                         : script_stock(&ts, pl);
+        char *text = i == PLOT_DEMAND        ? script_demand(&ts, pl)
+                     : i == PLOT_QUEUE       ? script_queue(&ts, pl)
+                     : i == PLOT_LATENCY     ? script_cdf(dir, &push_cdf, pl)
+                     : i == PLOT_PROPAGATION ? script_cdf(dir, &prop_cdf, pl)
+                                             : script_stock(&ts, pl);
         char *script = xasprintf("%s/%s.gp", dir, pl->name);
         int wrc = write_file(script, text, strlen(text), err, errlen);
         free(script);
@@ -1004,7 +1027,6 @@ static int draw_plots(const char *dir, plot *plots, char *err, size_t errlen)
     free(gnuplot);
     ts_free(&ts);
     free(ts_path);
-    free(ev_path);
     free(log_path);
     return rc;
 }
@@ -1473,8 +1495,8 @@ static char *html_text(const char *dir, const cJSON *s, const plot *plots)
         sbuf_puts(&b, "</pre></details>\n");
         cJSON_free(text);
     }
-    sbuf_puts(&b, "<footer>Written by surge from summary.json, timeseries.csv and events.csv "
-                  "in this folder; plots drawn by gnuplot from the .gp scripts beside them. "
+    sbuf_puts(&b, "<footer>Written by surge from summary.json, timeseries.csv, events.csv and "
+                  "propagation.csv in this folder; plots drawn by gnuplot from the .gp scripts beside them. "
                   "All times are simulated unless marked real.</footer>\n</body>\n</html>\n");
     return sbuf_take(&b);
 }
@@ -1490,6 +1512,7 @@ int report_write(const char *dir, const cJSON *summary, char *err, size_t errlen
         {"demand", "Demand: checkouts, accepted and sold out per second", "", ""},
         {"queue", "Engine queue depth", "", ""},
         {"latency", "Order push latency distribution (CDF)", "", ""},
+        {"propagation", "Inventory propagation latency distribution (CDF)", "", ""},
         {"stock", "Hot SKUs: Shopify available vs truly sellable", "", ""},
     };
     if (!summary) {

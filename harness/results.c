@@ -266,6 +266,8 @@ int results_write(const results_in *in, measure_output *mo)
     wrote &= results_write_file(path, sbuf_str(&mo->timeseries), mo->timeseries.len) == 0;
     snprintf(path, sizeof path, "%s/events.csv", in->dir);
     wrote &= results_write_file(path, sbuf_str(&mo->events), mo->events.len) == 0;
+    snprintf(path, sizeof path, "%s/propagation.csv", in->dir);
+    wrote &= results_write_file(path, sbuf_str(&mo->propagation), mo->propagation.len) == 0;
     if (!wrote) {
         fprintf(stderr, "surge: cannot write the results into %s\n", in->dir);
         cJSON_Delete(sum);

@@ -137,6 +137,13 @@ static void write_csvs(const char *dir)
                         i * 100 + 1, i * 100 + 9);
     }
     put_file(dir, "events.csv", sbuf_str(&b));
+    /* 80 stock changes, each followed by a level write, with its bound. */
+    sbuf_reset(&b);
+    sbuf_puts(&b, "changed_ms,sku,location,latency_ms,bound_ms\n");
+    for (int i = 0; i < 80; i++)
+        sbuf_printf(&b, "%d,HOT-%03d,Sydney,%d,%d\n", i * 1000, i % 5 + 1, 1500 + (i * 53) % 2600,
+                    (i * 17) % 900);
+    put_file(dir, "propagation.csv", sbuf_str(&b));
     sbuf_free(&b);
 }
 
@@ -269,8 +276,8 @@ TEST(report, draws_every_plot_as_png_and_svg)
     require_gnuplot();
     const char *dir = test_tmp_dir();
     cJSON *s = flash_sale_report(dir);
-    static const char *const names[] = {"demand", "queue", "latency", "stock"};
-    for (size_t i = 0; i < 4; i++) {
+    static const char *const names[] = {"demand", "queue", "latency", "propagation", "stock"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char png[32], svg[32], gp[32];
         snprintf(png, sizeof png, "%s.png", names[i]);
         snprintf(svg, sizeof svg, "%s.svg", names[i]);
@@ -303,9 +310,14 @@ TEST(report, draws_every_plot_as_png_and_svg)
     EXPECT_CONTAINS(lat, "$bound using 1:2 with steps");
     EXPECT_CONTAINS(lat, "title 'physical bound (rate limits only)'");
     free(lat);
+    /* The propagation CDF with its bound, from propagation.csv. */
+    char *prop = slurp(dir, "propagation.gp");
+    EXPECT_CONTAINS(prop, "fraction of 80 stock changes");
+    EXPECT_CONTAINS(prop, "$bound using 1:2 with steps");
+    free(prop);
     char *html = slurp(dir, "report.html");
     EXPECT_TRUE(strstr(html, "Plots are missing") == NULL);
-    EXPECT_EQ_INT(count(html, "src=\"data:image/png;base64,iVBORw0KGgo"), 4);
+    EXPECT_EQ_INT(count(html, "src=\"data:image/png;base64,iVBORw0KGgo"), 5);
     free(html);
     cJSON_Delete(s);
 }
@@ -358,7 +370,7 @@ TEST(report, html_shows_run_gates_metrics_and_skus)
     EXPECT_TRUE(strstr(h, "http://") == NULL);
     EXPECT_TRUE(strstr(h, "https://") == NULL);
     EXPECT_CONTAINS(h, "http&#58;//127.0.0.1:9/engine");
-    EXPECT_EQ_INT(count(h, "data:image/png;base64,"), 4);
+    EXPECT_EQ_INT(count(h, "data:image/png;base64,"), 5);
     EXPECT_TRUE(strstr(h, "INVALID RUN") == NULL);
     free(h);
     cJSON_Delete(s);
@@ -397,7 +409,7 @@ TEST(report, missing_gnuplot_is_not_an_error)
     write_report(dir, s);
     setenv("PATH", old_path, 1);
     char *h = slurp(dir, "report.html");
-    EXPECT_CONTAINS(h, "Plots are missing (4 of 4): gnuplot is not installed");
+    EXPECT_CONTAINS(h, "Plots are missing (5 of 5): gnuplot is not installed");
     EXPECT_CONTAINS(h, "<div class=\"missing\">Plot missing (Engine queue depth)");
     EXPECT_EQ_INT(count(h, "data:image/png"), 0);
     EXPECT_CONTAINS(h, "FAIL");
@@ -431,7 +443,7 @@ TEST(report, placeholders_when_there_is_no_data)
     EXPECT_CONTAINS(h, "All 0 gates passed");
     EXPECT_CONTAINS(h, "The scenario sets no gates.");
     EXPECT_CONTAINS(h, "The summary has no per-SKU figures.");
-    EXPECT_EQ_INT(count(h, "data:image/png;base64,"), 4);
+    EXPECT_EQ_INT(count(h, "data:image/png;base64,"), 5);
     free(h);
     expect_well_formed(dir, "junit.xml");
     char *x = slurp(dir, "junit.xml");
@@ -579,7 +591,7 @@ TEST_T(report, chromium_renders_every_image, 120)
                   status, dom);
     int n = 0, used = 0;
     EXPECT_EQ_INT(sscanf(mark, "IMGCHECK n=%d w=%n", &n, &used), 1);
-    EXPECT_EQ_INT(n, 4);
+    EXPECT_EQ_INT(n, 5);
     const char *w = mark + used;
     for (int i = 0; i < n; i++) {
         char *next;
