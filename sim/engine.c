@@ -7,6 +7,7 @@
 #include "simint.h"
 
 #include "avail.h"
+#include "faults.h"
 #include "mem.h"
 
 #include <stdlib.h>
@@ -70,7 +71,7 @@ long sw_new_call(world *w, call_kind kind, sys to, int prio, long owner, int gro
 {
     XGROW(w->calls, w->n_calls, w->cap_calls, 1024);
     long ci = (long)w->n_calls++;
-    w->calls[ci] = (call){kind, to, prio, owner, group, -1, 0};
+    w->calls[ci] = (call){kind, to, prio, owner, group, -1, 0, 1, 0, 0, kind, 0};
     if (to == SYS_CIN7) {
         XGROW(w->waiting[prio], w->n_wait[prio], w->cap_wait[prio], 256);
         w->waiting[prio][w->n_wait[prio]++] = ci;
@@ -82,77 +83,250 @@ long sw_new_call(world *w, call_kind kind, sys to, int prio, long owner, int gro
 }
 
 /* The request reaches its API: the limiter, then the effect. */
+/* The request's method and path at its API, as the mocks see them (fault
+ * targets match these). */
+static void call_path(const world *w, const call *c, const char **method, char *path, size_t n)
+{
+    static const char *const routes[] = {
+        [CALL_SALE] = "sale", [CALL_SALE_LINES] = "sale/order",
+        [CALL_STOCK_READ] = "ref/productavailability", [CALL_PRODUCTS] = "product",
+        [CALL_PO_LIST] = "purchaseList", [CALL_PO_HEADER] = "advanced-purchase",
+        [CALL_PO_READ] = "purchase/order", [CALL_PO_LINES] = "purchase/order",
+        [CALL_LOOKUP] = "saleList"};
+    if (c->to == SYS_CIN7) {
+        *method = c->kind == CALL_SALE || c->kind == CALL_SALE_LINES || c->kind == CALL_PO_HEADER ||
+                          c->kind == CALL_PO_LINES
+                      ? "POST"
+                      : "GET";
+        snprintf(path, n, "/ExternalApi/v2/%s", routes[c->kind] ? routes[c->kind] : "");
+        return;
+    }
+    int shop = c->owner >= 0 && (size_t)c->owner < w->n_shops ? (int)c->owner : 0;
+    *method = c->kind == CALL_ORDERS_LIST ? "GET" : "POST";
+    snprintf(path, n, "/shops/%s/admin/api/%s/%s", w->sc->shops[shop].domain,
+             w->cfg->shops[shop].api_version,
+             c->kind == CALL_ORDERS_LIST ? "orders.json" : "graphql.json");
+}
+
+/* The API's limiter, with a throttle fault's lower limit while it lasts. */
+static int limiter_admits(world *w, const call *c, const char *method, const char *path)
+{
+    if (c->to == SYS_CIN7) {
+        int t = faults_throttle(w->fp_cin7, method, path, w->now);
+        window_set_limit(w->c7_limit, t > 0 && t < w->c7_calls ? t : w->c7_calls);
+        return window_take(w->c7_limit, w->now, NULL);
+    }
+    int shop = c->owner >= 0 && (size_t)c->owner < w->n_shops ? (int)c->owner : 0;
+    int t = faults_throttle(w->fp_shop, method, path, w->now);
+    double size = w->gql_size[shop], leak = w->gql_leak[shop];
+    /* A throttled plan: the bucket of that size, its restore rate in
+     * proportion (docs/faults.md). */
+    if (t > 0 && t < size) {
+        leak = leak * t / size;
+        size = t;
+    }
+    leaky_set(w->gql[shop], size, leak);
+    double cost = c->kind == CALL_LEVEL_WRITE ? 10 : c->kind == CALL_LEVEL_READ ? 5 : 1;
+    return leaky_take(w->gql[shop], w->now, cost, NULL);
+}
+
+/* The call's effect at its API (it was carried out). */
+static void call_effect(world *w, call *c)
+{
+    c->applied = 1;
+    if (c->kind == CALL_SALE) {
+        const order *o = &w->orders[c->owner];
+        char sale[48], ref[32];
+        snprintf(sale, sizeof sale, "sale-%ld-%d", o->id, c->group);
+        sw_order_id(o, ref, sizeof ref);
+        model_add_sale(w->m, w->now, MODEL_SALE_CREATED, sale, ref, o->g_loc[c->group], 0);
+    } else if (c->kind == CALL_SALE_LINES) {
+        sw_c7_sale_lines(w, &w->orders[c->owner], c->group);
+    } else if (c->kind == CALL_STOCK_READ) {
+        /* The page's figures as Cin7 has them now. */
+        for (size_t k = 0; k < w->n_skus; k++)
+            for (size_t l = 0; l < w->n_wh; l++)
+                w->fig_new[k * w->n_wh + l] = sw_c7_avail(w, (int)k, (int)l);
+    } else if (c->kind == CALL_ORDERS_LIST) {
+        w->poll_cutoff = w->now;
+    } else if (c->kind == CALL_LOOKUP) {
+        /* Found or not: the looked-up write's fate, kept on this call. */
+    } else if (c->kind >= CALL_PRODUCTS) {
+        sw_replen_arrive(w, c);
+    } else if (c->kind == CALL_LEVEL_READ) {
+        for (size_t i = 0; i < w->n_pass; i++)
+            w->read_level[i] = *sw_lvl(w, (int)c->owner, w->pass_sku[i]);
+    } else if (c->kind == CALL_LEVEL_WRITE) {
+        /* Compare-and-set: the whole mutation fails when a level moved
+         * since it was read (a checkout in between). */
+        int stale = 0;
+        for (size_t i = 0; i < w->n_pass; i++)
+            stale |= *sw_lvl(w, (int)c->owner, w->pass_sku[i]) != w->read_level[i];
+        if (stale) {
+            c->status = 409; /* a userError in a 200; the engine reads it as stale */
+            c->applied = 0;
+        }
+    }
+}
+
+/* The request reaches its API: the fault plan (as the mocks' request
+ * filter applies it), the limiter, then the effect; the answer (or its
+ * absence) goes back after `back` and any fault delay. */
 void sw_call_arrive(world *w, long ci, int64_t back)
 {
     call *c = &w->calls[ci];
+    const char *method;
+    char path[300];
+    call_path(w, c, &method, path, sizeof path);
+    fault_decision d;
+    faults_decide(c->to == SYS_CIN7 ? w->fp_cin7 : w->fp_shop, method, path, w->now, &d);
+    back += d.delay_ms;
     c->status = 200;
-    if (c->to == SYS_CIN7) {
-        if (!window_take(w->c7_limit, w->now, NULL))
-            c->status = w->c7_over_status;
+    c->lost = 0;
+    if (d.action == FAULT_STATUS || d.action == FAULT_OUTAGE) {
+        c->status = d.status;
+    } else if (!limiter_admits(w, c, method, path)) {
+        c->status = c->to == SYS_CIN7 ? w->c7_over_status : 429;
     } else {
-        double cost = c->kind == CALL_LEVEL_WRITE ? 10 : c->kind == CALL_LEVEL_READ ? 5 : 1;
-        if (!leaky_take(w->gql[c->owner >= 0 ? c->owner : 0], w->now, cost, NULL))
-            c->status = 429;
-    }
-    sw_record_request(w, c);
-    if (c->status == 200) {
-        if (c->kind == CALL_SALE) {
-            const order *o = &w->orders[c->owner];
-            char sale[48], ref[32];
-            snprintf(sale, sizeof sale, "sale-%ld-%d", o->id, c->group);
-            sw_order_id(o, ref, sizeof ref);
-            model_add_sale(w->m, w->now, MODEL_SALE_CREATED, sale, ref, o->g_loc[c->group], 0);
-        } else if (c->kind == CALL_SALE_LINES) {
-            sw_c7_sale_lines(w, &w->orders[c->owner], c->group);
-        } else if (c->kind == CALL_STOCK_READ) {
-            /* The page's figures as Cin7 has them now. */
-            for (size_t k = 0; k < w->n_skus; k++)
-                for (size_t l = 0; l < w->n_wh; l++)
-                    w->fig_new[k * w->n_wh + l] = sw_c7_avail(w, (int)k, (int)l);
-        } else if (c->kind == CALL_ORDERS_LIST) {
-            w->poll_cutoff = w->now;
-        } else if (c->kind >= CALL_PRODUCTS) {
-            sw_replen_arrive(w, c);
-        } else if (c->kind == CALL_LEVEL_READ) {
-            for (size_t i = 0; i < w->n_pass; i++)
-                w->read_level[i] = *sw_lvl(w, (int)c->owner, w->pass_sku[i]);
-        } else if (c->kind == CALL_LEVEL_WRITE) {
-            /* Compare-and-set: the whole mutation fails when a level moved
-             * since it was read (a checkout in between). */
-            int stale = 0;
-            for (size_t i = 0; i < w->n_pass; i++)
-                stale |= *sw_lvl(w, (int)c->owner, w->pass_sku[i]) != w->read_level[i];
-            if (stale)
-                c->status = 409; /* a userError in a 200; the engine reads it as stale */
+        int run = d.action == FAULT_NONE || d.action == FAULT_MALFORMED || d.applied;
+        if (run && c->replay)
+            c->applied = 1; /* the first try's result, not a second write */
+        else if (run)
+            call_effect(w, c);
+        if (d.action == FAULT_TIMEOUT) {
+            /* No answer: the engine gives up at its own timeout. */
+            int64_t limit = c->to == SYS_CIN7 ? w->cfg->http_timeout_ms
+                                              : w->cfg->shopify_http_timeout_ms;
+            c->lost = POLICY_NET_TIMEOUT;
+            back = d.delay_ms + (d.hold_ms < limit ? d.hold_ms : limit);
+        } else if (d.action == FAULT_RESET || d.action == FAULT_MALFORMED) {
+            c->lost = POLICY_NET_RESET; /* a broken body is no answer either */
         }
     }
+    if (!c->lost)
+        sw_record_request(w, c);
     sw_schedule(w, EV_CALL_DONE, w->now + back, ci, 0);
 }
 
+/* Which calls may be sent again as they are: reads, and writes that are
+ * idempotent (GraphQL level writes with their key; a draft's lines replace
+ * the lines). Cin7's sale and purchase headers are not: a lost answer is
+ * looked up first. */
+static int idempotent(call_kind k)
+{
+    return k != CALL_SALE && k != CALL_SALE_LINES && k != CALL_PO_HEADER;
+}
+
+/* A call of the inventory pass failed for good: a read leaves the pass on
+ * the cached figures (owed a read), a level call leaves that shop's SKUs
+ * for the next pass. */
+static void inv_call_failed(world *w, const call *c)
+{
+    if (c->kind == CALL_STOCK_READ) {
+        if (!w->reads_left)
+            return; /* another page already failed the read */
+        w->reads_left = 0;
+        w->stock_changed = 1; /* the next try reads afresh */
+        if (w->pass_waiting) {
+            w->pass_waiting = 0;
+            w->read_owed = 1;
+            inv_level_pass(w);
+        }
+        return;
+    }
+    for (size_t i = 0; i < w->n_pass; i++)
+        coalesce_mark(w->marks, sw_sku_name(w, w->pass_sku[i]), w->now);
+    w->pass_shop++;
+    w->cas_tries = 0;
+    inv_level_pass(w);
+}
+
+/* The call's work failed for good: what its owner does then. */
+static void call_failed(world *w, const call *c)
+{
+    if (c->kind == CALL_SALE || c->kind == CALL_SALE_LINES) {
+        char id[32];
+        sw_order_id(&w->orders[c->owner], id, sizeof id);
+        model_add_dead_letter(w->m, id);
+        for (size_t i = 0; i < w->n_workers; i++)
+            if (w->workers[i].busy && w->workers[i].order == c->owner)
+                worker_next(w, i);
+    } else if (c->kind >= CALL_PRODUCTS) {
+        sw_replen_call_failed(w, c);
+    } else if (c->kind == CALL_ORDERS_LIST) {
+        poll_listed(w); /* the next poll lists them again */
+    } else {
+        inv_call_failed(w, c);
+    }
+}
+
+/* The answer (or its absence) reaches the engine. */
 void sw_call_done(world *w, long ci)
 {
     call *c = &w->calls[ci];
     w->in_flight--;
-    if (c->to == SYS_CIN7) {
+    if (c->to == SYS_CIN7 && !c->lost)
         pace_on_answer(&w->pc, pace_answer_of(c->status == 409 ? 200 : c->status), w->now);
-        if (c->status == 429 || c->status == 503) {
-            /* Refused for the rate: the same call waits for a permit again. */
-            long again = sw_new_call(w, c->kind, c->to, c->prio, c->owner, c->group);
-            (void)again;
-            return;
-        }
-    } else if (c->status == 429) {
-        sw_new_call(w, c->kind, c->to, c->prio, c->owner, c->group);
+    if (!c->lost && (c->status == 429 || c->status == 503)) {
+        /* Refused for the rate (or Cin7 down, which answers the same): the
+         * same call waits for a permit again (the pace holds through an
+         * outage). */
+        long again = sw_new_call(w, c->kind, c->to, c->prio, c->owner, c->group);
+        w->calls[again].of = w->calls[ci].of;
         return;
     }
+    if (c->lost || (c->status >= 500 || c->status == 423) || (c->status >= 400 && c->status != 409)) {
+        policy_outcome out = {c->lost ? (policy_net)c->lost : POLICY_NET_ANSWERED, c->status, -1};
+        int64_t wait = 0;
+        policy_action a = policy_decide(&w->pol, c->attempt, &out, idempotent(c->kind),
+                                        &w->r_pol, &wait);
+        if (a == POLICY_RETRY || a == POLICY_LOOKUP) {
+            sw_schedule(w, EV_RESEND, w->now + wait, ci, a == POLICY_LOOKUP);
+            return;
+        }
+        call_failed(w, c);
+        return;
+    }
+    if (c->kind == CALL_LOOKUP) {
+        /* Did the lost write land? Then it is done; else send it again. */
+        const call *orig = &w->calls[c->group];
+        if (!orig->applied) {
+            sw_resend(w, c->group);
+            return;
+        }
+        c = &w->calls[c->group];
+    }
     if (c->kind == CALL_SALE || c->kind == CALL_SALE_LINES)
-        order_call_done(w, ci);
+        order_call_done(w, (long)(c - w->calls));
     else if (c->kind >= CALL_PRODUCTS)
-        sw_replen_call_done(w, ci);
+        sw_replen_call_done(w, (long)(c - w->calls));
     else if (c->kind == CALL_ORDERS_LIST)
         poll_listed(w);
     else
-        inv_call_done(w, ci);
+        inv_call_done(w, (long)(c - w->calls));
+}
+
+/* EV_RESEND: a retry of ci is due (arg: look the write up first). */
+void sw_retry_due(world *w, long ci, int lookup)
+{
+    if (lookup) {
+        long li = sw_new_call(w, CALL_LOOKUP, SYS_CIN7, w->calls[ci].prio, w->calls[ci].owner, 0);
+        w->calls[li].group = (int)ci; /* the write looked up */
+        w->calls[li].of = w->calls[ci].kind;
+        return;
+    }
+    sw_resend(w, ci);
+}
+
+/* Sends ci again as a new try. A level write that landed is sent with
+ * its idempotency key, and Shopify answers with the first result instead
+ * of writing again (levelintent.c): a replay. */
+void sw_resend(world *w, long ci)
+{
+    call c = w->calls[ci];
+    long ni = sw_new_call(w, c.kind, c.to, c.prio, c.owner, c.group);
+    w->calls[ni].attempt = c.attempt + 1;
+    w->calls[ni].replay = c.applied && c.kind == CALL_LEVEL_WRITE;
 }
 
 /* ---- the engine: workers and orders/paid ------------------------------------------------- */

@@ -229,6 +229,22 @@ void sw_replen_call_done(world *w, long ci)
     }
 }
 
+/* A replenishment call failed for good: the supplier's lines wait for
+ * the SKUs' next check (supplier records are read again first). */
+void sw_replen_call_failed(world *w, const call *c)
+{
+    if (c->kind == CALL_PRODUCTS) {
+        w->supply_loaded = 0;
+        w->replen_busy = 0;
+        sw_replen_wake(w, w->now);
+        return;
+    }
+    for (size_t i = w->want_at, e = group_end(w); i < e; i++)
+        coalesce_mark(w->rmarks, sw_sku_name(w, w->want_sku[i]), w->now);
+    w->want_at = group_end(w);
+    replen_next_group(w);
+}
+
 /* EV_REPLEN: the schedule's sweep, then the marked SKUs, then the ones put
  * off by a sale in flight (replen_main's order). */
 void sw_replen_start(world *w)

@@ -7,6 +7,7 @@
 #include "simint.h"
 
 #include "../mocks/cin7/config.h"
+#include "faults.h"
 #include "json.h"
 #include "mem.h"
 #include "results.h"
@@ -22,9 +23,6 @@ const char *sim_unsupported(const scenario *sc, char *why, size_t n)
 {
     if (sc->external_shopify_hooks)
         snprintf(why, n, "$.engine.external: the simulator models syncd only");
-    else if (cJSON_GetArraySize(sc->faults_shopify) > 0 || cJSON_GetArraySize(sc->faults_cin7) > 0)
-        snprintf(why, n, "%s: fault plans are not modelled yet",
-                 cJSON_GetArraySize(sc->faults_cin7) > 0 ? "$.faults (cin7)" : "$.faults (shopify)");
     else if (sc->n_crashes)
         snprintf(why, n, "$.crashes: engine crashes are not modelled");
     else {
@@ -80,6 +78,7 @@ static int mock_settings(world *w, char *err, size_t n)
     }
     int limit = c7->calls_per_minute == C7_UNLIMITED ? 1000000 : (int)c7->calls_per_minute;
     w->c7_limit = window_new(limit, c7->window_ms);
+    w->c7_calls = limit;
     w->c7_over_status = c7->over_limit_status;
     w->c7_coalesce_ms = c7->coalesce_ms;
     w->c7_first_attempt_ms = c7->first_attempt_ms;
@@ -95,6 +94,8 @@ static int mock_settings(world *w, char *err, size_t n)
     }
     w->hooks = sw.webhooks;
     w->gql = xcalloc(w->n_shops + 1, sizeof *w->gql);
+    w->gql_size = xcalloc(w->n_shops + 1, sizeof *w->gql_size);
+    w->gql_leak = xcalloc(w->n_shops + 1, sizeof *w->gql_leak);
     for (size_t s = 0; s < w->n_shops; s++) {
         spec_limits lim;
         if (spec_plan_limits(s < sw.n_shops && sw.shops[s].plan ? sw.shops[s].plan : "plus",
@@ -104,8 +105,19 @@ static int mock_settings(world *w, char *err, size_t n)
             return -1;
         }
         w->gql[s] = leaky_new(lim.gql_bucket, lim.gql_restore_per_s);
+        w->gql_size[s] = lim.gql_bucket;
+        w->gql_leak[s] = lim.gql_restore_per_s;
     }
     spec_world_free(&sw);
+    /* The scenario's fault plans, parsed as the mocks parse theirs. */
+    if (faults_parse(w->sc->faults_cin7, w->sc->seed, &w->fp_cin7, &e) != 0) {
+        snprintf(err, n, "$.faults (cin7): %s", e.msg);
+        return -1;
+    }
+    if (faults_parse(w->sc->faults_shopify, w->sc->seed + 1, &w->fp_shop, &e) != 0) {
+        snprintf(err, n, "$.faults (shopify): %s", e.msg);
+        return -1;
+    }
     return w->c7_limit ? 0 : -1;
 }
 
@@ -119,6 +131,8 @@ static void world_init(world *w, const scenario *sc, syncd_config *cfg)
     w->n_shops = sc->n_shops;
     rng_derive(&w->r_net, sc->seed, 0x51a1);
     rng_derive(&w->r_hook, sc->seed, 0x51a2);
+    rng_derive(&w->r_pol, sc->seed, 0x51a3);
+    w->pol = (policy){cfg->max_attempts, cfg->retry_base_ms, cfg->retry_cap_ms};
     size_t cells = w->n_skus * w->n_wh + 1;
     w->on_hand = xcalloc(cells, sizeof *w->on_hand);
     w->allocated = xcalloc(cells, sizeof *w->allocated);
@@ -228,6 +242,10 @@ static void world_free(world *w)
     for (size_t s = 0; w->gql && s < w->n_shops; s++)
         leaky_free(w->gql[s]);
     free(w->gql);
+    free(w->gql_size);
+    free(w->gql_leak);
+    faults_free(w->fp_cin7);
+    faults_free(w->fp_shop);
     free(w->records);
     free(w->samples);
     demand_free(w->dem);
@@ -307,6 +325,9 @@ static void fire(world *w, const evheap_ev *ev)
         break;
     case EV_INV:
         sw_inv_start(w);
+        break;
+    case EV_RESEND:
+        sw_retry_due(w, ev->ref, (int)ev->arg);
         break;
     case EV_REPLEN:
         sw_replen_start(w);

@@ -22,6 +22,7 @@
 #include "measure.h"
 #include "model.h"
 #include "pace.h"
+#include "policy.h"
 #include "params.h"
 #include "rng.h"
 #include "route.h"
@@ -55,6 +56,7 @@ enum {
     EV_SAMPLE,      /* a queue depth sample */
     EV_READ_WAIT,   /* arg: pass; the pass stops waiting for its read */
     EV_REPLEN,      /* the replenishment thread looks for work */
+    EV_RESEND,      /* ref: call; its retry (policy.h's wait) is due */
 };
 
 typedef enum { SYS_CIN7, SYS_SHOPIFY } sys;
@@ -71,6 +73,7 @@ typedef enum {
     CALL_PO_HEADER,   /* POST advanced-purchase */
     CALL_PO_READ,     /* GET purchase/order?TaskID= */
     CALL_PO_LINES,    /* POST purchase/order: the draft's lines */
+    CALL_LOOKUP,      /* GET sale (or purchase) by its reference: did a lost write land? */
 } call_kind;
 
 typedef struct {
@@ -81,6 +84,11 @@ typedef struct {
     int group;        /* sales: the routing group */
     int64_t sent;     /* when it left the engine */
     int status;       /* the API's answer */
+    int attempt;      /* 1, 2 ... (policy.h) */
+    int lost;         /* 0 answered; else policy_net: POLICY_NET_TIMEOUT or _RESET */
+    int applied;      /* the API carried it out (a lost answer may hide it) */
+    call_kind of;     /* CALL_LOOKUP: the write it looks for */
+    int replay;       /* a resent idempotent write that had landed */
 } call;
 
 typedef struct {
@@ -131,6 +139,7 @@ typedef struct {
     int flush_pending;
     int64_t c7_coalesce_ms, c7_first_attempt_ms;
     window_limiter *c7_limit;
+    int c7_calls;                 /* its limit without a throttle fault */
     int c7_over_status;
     long next_sale;
     /* Shopify */
@@ -209,6 +218,11 @@ typedef struct {
     int64_t *want_qty;
     size_t n_want, want_at;       /* lines, and the first of the supplier being written */
     run_model *m;                 /* the record every metric is computed from */
+    /* the scenario's fault plans (lib/faults.h), as the mocks apply them */
+    struct fault_plan *fp_cin7, *fp_shop;
+    double *gql_size, *gql_leak;  /* per shop: the plan's bucket, for throttles */
+    policy pol;                   /* syncd's retry policy (engine/core/policy.h) */
+    rng r_pol;
     strmap *sku_index;            /* Cin7 SKU -> catalog index (the coalescers keep names) */
     measure_sample *samples;
     size_t n_samples, cap_samples;
@@ -246,6 +260,8 @@ void sw_gate_pump(world *w);
 void sw_inv_start(world *w);
 void sw_mark_all(world *w);
 long sw_new_call(world *w, call_kind kind, sys to, int prio, long owner, int group);
+void sw_resend(world *w, long ci);
+void sw_retry_due(world *w, long ci, int lookup);
 int64_t sw_pending_units(const world *w, int k, int64_t as_of);
 void sw_poll_tick(world *w);
 void sw_read_wait_over(world *w, uint64_t seq);
@@ -254,6 +270,7 @@ void sw_worker_step(world *w, size_t wi);
 /* ---- replen.c: replenishment ---- */
 void sw_replen_arrive(world *w, const call *c);
 void sw_replen_call_done(world *w, long ci);
+void sw_replen_call_failed(world *w, const call *c);
 void sw_replen_mark(world *w, const lines *l);
 void sw_replen_start(world *w);
 void sw_replen_wake(world *w, int64_t at);

@@ -6,6 +6,7 @@
  */
 #include "simint.h"
 
+#include "faults.h"
 #include "mem.h"
 
 #include <stdlib.h>
@@ -56,6 +57,27 @@ void sw_record_request(world *w, const call *c)
                       sale_write);
 }
 
+/* A delivery fault plan's decision for one delivery of topic (lib/faults.h,
+ * as the mocks' senders apply it): how many copies leave (0: dropped, every
+ * attempt fails until the sender gives up, which is past any run) and the
+ * extra wait of each. */
+static int fault_copies(world *w, struct fault_plan *plan, const char *topic, int64_t *extra,
+                        int max)
+{
+    fault_delivery fd;
+    faults_decide_delivery(plan, topic, w->now, &fd);
+    if (fd.drop)
+        return 0;
+    int n = 1 + fd.copies;
+    if (n > max)
+        n = max;
+    for (int i = 0; i < n; i++)
+        extra[i] = fd.delay_ms + (fd.reorder_window_ms > 0
+                                      ? (int64_t)rng_below(&w->r_hook, (uint64_t)fd.reorder_window_ms)
+                                      : 0);
+    return n;
+}
+
 /* ---- Cin7 ----------------------------------------------------------------------------- */
 
 int64_t sw_c7_avail(const world *w, int k, int l)
@@ -104,9 +126,12 @@ void sw_c7_flush(world *w)
         return; /* a polling engine subscribes to nothing */
     /* The first attempt leaves first_attempt_after the change that opened
      * the window, or at once when the window is longer (mock-cin7). */
-    int64_t wait = w->c7_first_attempt_ms - w->c7_coalesce_ms;
-    sw_schedule(w, EV_C7_HOOK, w->now + (wait > 0 ? wait : 0) + sw_draw(w, &w->r_hook, &w->p.webhook),
-             0, 0);
+    int64_t wait = w->c7_first_attempt_ms - w->c7_coalesce_ms, extra[8];
+    int n = fault_copies(w, w->fp_cin7, "Stock/AvailableStockLevelChanged", extra, 8);
+    for (int i = 0; i < n; i++)
+        sw_schedule(w, EV_C7_HOOK,
+                    w->now + (wait > 0 ? wait : 0) + extra[i] + sw_draw(w, &w->r_hook, &w->p.webhook),
+                    0, 0);
 }
 
 /* POST sale/order reached Cin7: the lines are authorised, each allocated
@@ -212,8 +237,11 @@ void sw_shop_checkout(world *w, const demand_arrival *a, lg_record *rec)
     rec->result = OUT_ACCEPTED;
     rec->order_id = o->id;
     if (!w->poll) {
-        sw_schedule(w, EV_HOOK, w->now + hook_delay(w), oi, 0);
-        if (w->hooks.duplicate_probability > 0 &&
+        int64_t extra[8];
+        int n = fault_copies(w, w->fp_shop, "orders/paid", extra, 8);
+        for (int i = 0; i < n; i++)
+            sw_schedule(w, EV_HOOK, w->now + hook_delay(w) + extra[i], oi, 0);
+        if (n && w->hooks.duplicate_probability > 0 &&
             rng_uniform(&w->r_hook) < w->hooks.duplicate_probability)
             sw_schedule(w, EV_HOOK, w->now + hook_delay(w), oi, 0); /* at least once */
     }

@@ -32,7 +32,7 @@ TEST(tune, bad_usage_exits_2_naming_what_is_wrong)
                  "--subject-to", "bogus<=1");
     EXPECT_SURGE(2, "value \"warp\" refused", "tune", "scenarios/ci-smoke.json", "--vary",
                  "engine.mode=event,warp", "--minimize", "undersell_units", "--out", dir);
-    EXPECT_SURGE(2, "$.faults", "tune", "scenarios/cin7-outage.json", "--vary",
+    EXPECT_SURGE(2, "$.crashes", "tune", "scenarios/chaos/kill9.json", "--vary",
                  "engine.config.coalesce_window=1s,2s", "--minimize", "undersell_units");
     EXPECT_SURGE(2, "at least one --vary", "tune", "scenarios/ci-smoke.json", "--minimize",
                  "undersell_units");
