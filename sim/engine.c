@@ -183,6 +183,7 @@ void sw_call_arrive(world *w, long ci, int64_t back)
     back += d.delay_ms;
     c->status = 200;
     c->lost = 0;
+    c->applied = 0;
     if (d.action == FAULT_STATUS || d.action == FAULT_OUTAGE) {
         c->status = d.status;
     } else if (!limiter_admits(w, c, method, path)) {
@@ -203,8 +204,17 @@ void sw_call_arrive(world *w, long ci, int64_t back)
             c->lost = POLICY_NET_RESET; /* a broken body is no answer either */
         }
     }
-    if (!c->lost)
+    /* The mocks journal the requests their handlers served: one a fault
+     * answered or dropped before the handler is not among them. */
+    if (c->applied || !(d.action == FAULT_STATUS || d.action == FAULT_OUTAGE ||
+                        d.action == FAULT_TIMEOUT || d.action == FAULT_RESET)) {
+        /* A served request whose answer was lost: no status. */
+        int status = c->status;
+        if (c->lost)
+            c->status = 0;
         sw_record_request(w, c);
+        c->status = status;
+    }
     sw_schedule(w, EV_CALL_DONE, w->now + back, ci, 0);
 }
 
@@ -267,14 +277,10 @@ void sw_call_done(world *w, long ci)
     w->in_flight--;
     if (c->to == SYS_CIN7 && !c->lost)
         pace_on_answer(&w->pc, pace_answer_of(c->status == 409 ? 200 : c->status), w->now);
-    if (!c->lost && (c->status == 429 || c->status == 503)) {
-        /* Refused for the rate (or Cin7 down, which answers the same): the
-         * same call waits for a permit again (the pace holds through an
-         * outage). */
-        long again = sw_new_call(w, c->kind, c->to, c->prio, c->owner, c->group);
-        w->calls[again].of = w->calls[ci].of;
-        return;
-    }
+    /* Any failure, a refusal for the rate included (Cin7 answers 503 when
+     * it is down too), goes through syncd's policy: a retry after a backoff
+     * growing with the tries, or a look-up of a write whose answer was
+     * lost. */
     if (c->lost || (c->status >= 500 || c->status == 423) || (c->status >= 400 && c->status != 409)) {
         policy_outcome out = {c->lost ? (policy_net)c->lost : POLICY_NET_ANSWERED, c->status, -1};
         int64_t wait = 0;
