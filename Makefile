@@ -162,6 +162,7 @@ $(BUILD)/fuzz/%.o: %.c
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 FUZZ_LINK   := $(LIB_SRCS) $(ENGINE_CORE) $(SYNCD_PARTS) $(SYNCD_REST) $(HARNESS_PARTS) \
+               $(sort $(wildcard sim/*.c)) \
                $(SHOPIFY_PURE) $(CIN7_PURE) $(MOCKS_REST) $(FUZZ_HELPERS) $(FUZZ_SRCS)
 # Kept between builds: each target's binary links the same objects.
 .SECONDARY: $(call fuzz_obj,$(FUZZ_LINK))

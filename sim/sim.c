@@ -25,6 +25,12 @@ const char *sim_unsupported(const scenario *sc, char *why, size_t n)
         snprintf(why, n, "$.engine.external: the simulator models syncd only");
     else if (sc->n_crashes)
         snprintf(why, n, "$.crashes: engine crashes are not modelled");
+    else if (!cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(
+                 cJSON_GetObjectItemCaseSensitive(sc->mock_cin7, "purchases"), "auto_approve_after")) &&
+             cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sc->mock_cin7, "purchases"),
+                                              "auto_approve_after"))
+        snprintf(why, n, "$.mocks.cin7.purchases.auto_approve_after: approved purchases and their "
+                         "receipt are not modelled");
     else {
         for (size_t k = 0; k < sc->n_skus; k++)
             if (strcmp(sc->skus[k].sku, sc->skus[k].shopify_sku) != 0) {

@@ -112,6 +112,8 @@ TEST(sim, what_it_does_not_model_exits_2_naming_the_field)
                  "--set", "sim.cin7_call.median_ms=-1");
     EXPECT_SURGE(2, "$.sim.bogus", "sim", "scenarios/ci-smoke.json", "--out", dir, "--set",
                  "sim.bogus=1");
+    EXPECT_SURGE(2, "$.mocks.cin7.purchases.auto_approve_after", "sim", "scenarios/ci-smoke.json",
+                 "--out", dir, "--set", "mocks.cin7.purchases.auto_approve_after=1h");
     EXPECT_SURGE(2, "--bin", "sim", "scenarios/ci-smoke.json", "--bin", "bin");
     /* Nothing was written for a refused scenario. */
     struct stat st;

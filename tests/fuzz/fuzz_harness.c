@@ -1,9 +1,14 @@
-/* Fuzz target for scenario files (written by people) and the demand they
- * describe. */
+/* Fuzz target for scenario files (written by people), the demand they
+ * describe and what the simulator reads of them (its delays, what it does
+ * not model). */
 #include "fuzz.h"
 
 #include "demand.h"
+#include "params.h"
 #include "scenario.h"
+#include "sim.h"
+
+#include <stdlib.h>
 
 FUZZ_TARGET(scenario)
 {
@@ -20,5 +25,10 @@ FUZZ_TARGET(scenario)
         demand_csv(&s, &a, &b);
     sbuf_free(&b);
     demand_free(d);
+    sim_params p;
+    if (sim_params_read(s.sim, &p, &e) == 0 && (p.cin7_call.median_ms < 0 || p.webhook.p99_ms < 0))
+        abort(); /* the reader's own bounds */
+    char why[300];
+    sim_unsupported(&s, why, sizeof why);
     scenario_free(&s);
 }
