@@ -165,6 +165,17 @@ static void call_effect(world *w, call *c)
         if (stale) {
             c->status = 409; /* a userError in a 200; the engine reads it as stale */
             c->applied = 0;
+            return;
+        }
+        /* Shopify sets the levels now, whether or not the answer arrives. */
+        int shop = (int)c->owner;
+        for (size_t i = 0; i < w->n_pass; i++) {
+            int k = w->pass_sku[i];
+            int64_t target = w->read_level[w->n_pass + i];
+            if (target == w->read_level[i])
+                continue;
+            *sw_lvl(w, shop, k) = target;
+            model_add_level(w->m, w->now, shop, k, target, MODEL_BY_ENGINE);
         }
     }
 }
@@ -720,10 +731,6 @@ static void inv_call_done(world *w, long ci)
                 bl->level = target;
                 bl->known = known;
                 bl->have = 1;
-                if (target == w->read_level[i])
-                    continue;
-                *sw_lvl(w, shop, k) = target;
-                model_add_level(w->m, w->now, shop, k, target, MODEL_BY_ENGINE);
             }
         }
         w->pass_shop++;
