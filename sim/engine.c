@@ -65,8 +65,10 @@ void sw_gate_pump(world *w)
     }
 }
 
-/* A new call of the engine; Cin7 calls wait at the gate, Shopify calls go
- * (the GraphQL bucket is never near full at these sizes: see docs/sim.md). */
+/* A new call of the engine: Cin7 calls wait at the gate, Shopify calls go
+ * at once (syncd's own pacing by the GraphQL cost its answers report is
+ * left out: its calls use a small part of the bucket; a refusal, 429 under
+ * a throttle fault, is retried through the policy). */
 long sw_new_call(world *w, call_kind kind, sys to, int prio, long owner, int group)
 {
     XGROW(w->calls, w->n_calls, w->cap_calls, 1024);
@@ -275,7 +277,7 @@ static void call_failed(world *w, const call *c)
     } else if (c->kind >= CALL_PRODUCTS) {
         sw_replen_call_failed(w, c);
     } else if (c->kind == CALL_ORDERS_LIST) {
-        poll_listed(w); /* the next poll lists them again */
+        /* Nothing now: the next poll lists the same orders and more. */
     } else {
         inv_call_failed(w, c);
     }
