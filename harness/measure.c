@@ -61,12 +61,17 @@ const char *const *measure_metric_names(void)
     return metric_names;
 }
 
+int measure_metric_known(const char *name)
+{
+    for (const char *const *m = metric_names; *m; m++)
+        if (strcmp(*m, name) == 0)
+            return 1;
+    return 0;
+}
+
 int measure_lookup(const cJSON *metrics, const char *name, double *v)
 {
-    int known = 0;
-    for (const char *const *m = metric_names; *m && !known; m++)
-        known = strcmp(*m, name) == 0;
-    if (!known)
+    if (!measure_metric_known(name))
         return -1;
     const cJSON *node = metrics;
     char part[128];

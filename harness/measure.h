@@ -78,6 +78,8 @@ void measure_output_free(measure_output *out);
 /* The metric names gates may use ("oversell_units", "order_push_latency_ms.p99",
  * "api_calls.cin7" ...), NULL-terminated. */
 const char *const *measure_metric_names(void);
+/* 1 when name is one of them, else 0. */
+int measure_metric_known(const char *name);
 /* The value of a dotted metric name in a metrics object; returns 1 and sets
  * *v when known and measured, 0 when measured as null, -1 when the name is
  * not a metric. */

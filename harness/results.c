@@ -51,14 +51,6 @@ int results_parse_gate(const char *spec, char *metric, size_t n, double *limit, 
     return 0;
 }
 
-static int metric_known(const char *name)
-{
-    for (const char *const *m = measure_metric_names(); *m; m++)
-        if (strcmp(*m, name) == 0)
-            return 1;
-    return 0;
-}
-
 static void list_metrics(FILE *out)
 {
     fprintf(out, "known metrics:");
@@ -149,7 +141,7 @@ int results_prepare(const scenario *sc, const char *const *cli_gates, size_t n_c
         gates[sc->n_gates + i] = (sc_gate){xstrdup(metric), limit, is_min};
     }
     for (size_t i = 0; i < n_gates; i++)
-        if (!metric_known(gates[i].metric)) {
+        if (!measure_metric_known(gates[i].metric)) {
             fprintf(stderr, "surge: gate \"%s\": unknown metric\n", gates[i].metric);
             list_metrics(stderr);
             return RUN_BAD_USAGE;

@@ -72,10 +72,7 @@ static int name_known(const char *name)
     for (size_t i = 0; i < N_KEY; i++)
         if (strcmp(key_metrics[i], name) == 0)
             return 1;
-    for (const char *const *m = measure_metric_names(); *m; m++)
-        if (strcmp(*m, name) == 0)
-            return 1;
-    return 0;
+    return measure_metric_known(name);
 }
 
 /* The metric columns: the key metrics, then the objective when it is not

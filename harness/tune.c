@@ -370,11 +370,7 @@ static int confirm(const tuner *t, long best, const char *dir, cJSON **metrics)
 static int check_usage(tuner *t)
 {
     const tune_opts *o = t->o;
-    double v;
-    cJSON *empty = cJSON_CreateObject();
-    int known = measure_lookup(empty, o->minimize, &v) >= 0;
-    cJSON_Delete(empty);
-    if (!known) {
+    if (!measure_metric_known(o->minimize)) {
         fprintf(stderr, "surge tune: --minimize %s: unknown metric (surge run --gate lists them)\n",
                 o->minimize);
         return 2;
@@ -388,10 +384,7 @@ static int check_usage(tuner *t)
             fprintf(stderr, "surge tune: --subject-to: %s\n", err);
             return 2;
         }
-        empty = cJSON_CreateObject();
-        known = measure_lookup(empty, c->metric, &v) >= 0;
-        cJSON_Delete(empty);
-        if (!known) {
+        if (!measure_metric_known(c->metric)) {
             fprintf(stderr, "surge tune: --subject-to %s: unknown metric %s\n", o->subject_to[i],
                     c->metric);
             return 2;

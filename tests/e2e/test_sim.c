@@ -28,14 +28,6 @@ static char *sim_into(const char *name, const char *const *extra, int want_exit)
     return dir;
 }
 
-static char *slurp(const char *dir, const char *name)
-{
-    char *path = xasprintf("%s/%s", dir, name);
-    char *text = test_read_file(path);
-    free(path);
-    return text;
-}
-
 TEST_T(sim, writes_the_folder_surge_run_writes_and_gates_it, 120)
 {
     char *dir = sim_into("one", NULL, 0);
@@ -73,9 +65,9 @@ TEST_T(sim, writes_the_folder_surge_run_writes_and_gates_it, 120)
     static const char *const files[] = {"timeseries.csv", "events.csv", "report.html",
                                         "junit.xml"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char *text = slurp(dir, files[i]);
-        if (!text || !*text)
-            test_fail(__FILE__, __LINE__, "%s/%s is missing or empty", dir, files[i]);
+        char *text = e2e_read_in(dir, files[i]); /* the test fails when it is missing */
+        if (!*text)
+            test_fail(__FILE__, __LINE__, "%s/%s is empty", dir, files[i]);
         free(text);
     }
     /* A gate from the command line is applied: 1 when it fails. */
@@ -89,13 +81,10 @@ TEST_T(sim, the_same_seed_gives_the_same_bytes_another_seed_others, 120)
     char *a = sim_into("a", NULL, 0), *b = sim_into("b", NULL, 0);
     const char *const other[] = {"--seed", "8", NULL};
     char *c = sim_into("c", other, 0);
-    char *sa = slurp(a, "summary.json"), *sb = slurp(b, "summary.json"),
-         *sc = slurp(c, "summary.json");
-    EXPECT_TRUE(sa && sb && sc);
-    if (sa && sb && sc) {
-        EXPECT_TRUE(strcmp(sa, sb) == 0);
-        EXPECT_TRUE(strcmp(sa, sc) != 0);
-    }
+    char *sa = e2e_read_in(a, "summary.json"), *sb = e2e_read_in(b, "summary.json"),
+         *sc = e2e_read_in(c, "summary.json");
+    EXPECT_TRUE(strcmp(sa, sb) == 0);
+    EXPECT_TRUE(strcmp(sa, sc) != 0);
     free(sa);
     free(sb);
     free(sc);

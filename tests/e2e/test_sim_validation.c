@@ -48,14 +48,6 @@ static const check checks[] = {
 };
 #define N_CHECKS (sizeof checks / sizeof checks[0])
 
-static int metric_exists(const char *name)
-{
-    for (const char *const *m = measure_metric_names(); *m; m++)
-        if (strcmp(*m, name) == 0)
-            return 1;
-    return 0;
-}
-
 /* Runs the scenario at path (with set, or NULL) as cmd ("run" or "sim") for each seed
  * and adds each checked metric's value over the seeds into sum. */
 static void runs(const char *cmd, const char *path, const char *set, const char *tag,
@@ -75,7 +67,7 @@ static void runs(const char *cmd, const char *path, const char *set, const char 
         cJSON *s = e2e_load_in(dir, "summary.json");
         *time_scale = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "time_scale"));
         for (size_t i = 0; i < N_CHECKS; i++)
-            if (metric_exists(checks[i].metric))
+            if (measure_metric_known(checks[i].metric))
                 sum[i] += e2e_metric(s, checks[i].metric);
         cJSON_Delete(s);
         free(dir);
@@ -93,7 +85,7 @@ static void agree(const char *path, const char *set, const char *tag, double ove
     char failed[2000] = "";
     size_t used = 0;
     for (size_t i = 0; i < N_CHECKS; i++) {
-        if (!metric_exists(checks[i].metric))
+        if (!measure_metric_known(checks[i].metric))
             continue;
         double a = real[i] / SEEDS, b = sim[i] / SEEDS;
         double scale = fmax(fabs(a), fabs(b));
