@@ -292,6 +292,7 @@ static void final_states(run_model *m, const measure_input *in)
             model_add_final_level(m, si, sku_of(sc, str(lv, "sku"), 1), num(lv, "available", 0));
     }
     /* Dead letters name their order in their body. */
+    m->dead_letters_unknown = in->dlq == NULL;
     const cJSON *d;
     cJSON_ArrayForEach(d, in->dlq)
     {

@@ -1215,7 +1215,10 @@ int measure_model(const run_model *m, const measure_params *p, measure_output *o
     cJSON_AddNumberToObject(mt, "duplicate_pos", (double)duplicate_pos);
     cJSON_AddNumberToObject(mt, "duplicate_sales", (double)duplicate_sales);
     cJSON_AddNumberToObject(mt, "dropped_events", (double)oc.dropped);
-    cJSON_AddNumberToObject(mt, "dead_lettered", (double)m->n_dead_letters);
+    if (m->dead_letters_unknown)
+        cJSON_AddNullToObject(mt, "dead_lettered");
+    else
+        cJSON_AddNumberToObject(mt, "dead_lettered", (double)m->n_dead_letters);
     cJSON_AddNumberToObject(mt, "final_drift_units", (double)st.drift);
     cJSON_AddNumberToObject(mt, "misrouted_units", (double)misrouted);
     cJSON_AddNumberToObject(mt, "held_back_units", (double)st.held_back);

@@ -36,7 +36,8 @@ typedef struct {
     const char *shopify_journal;
     const cJSON *cin7_state;     /* GET /_mock/state after the drain */
     const cJSON *shopify_state;
-    const cJSON *dlq;            /* the engine's dead letters (array) or NULL */
+    const cJSON *dlq;            /* the engine's dead letters (array), or NULL when
+                                  * unknown (a foreign engine's): dead_lettered is null */
     const lg_record *records;
     size_t n_records;
     const measure_sample *samples;

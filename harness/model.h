@@ -205,6 +205,7 @@ typedef struct {
     model_sample *samples;
     size_t n_samples, cap_samples;
     size_t n_dead_letters;       /* the engine's dead letters, whatever they name */
+    int dead_letters_unknown;    /* a foreign engine's, which surge cannot read */
 
     /* Final states after the drain. */
     int64_t *initial, *received, *adjusted; /* Cin7 per SKU: units at the seed, received, adjusted */

@@ -390,6 +390,7 @@ typedef struct {
     double tick_s;    /* simulated seconds per row (rows are ticks, 1 s by default) */
     double span_s;    /* t_s of the last row */
     int t, checkouts, accepted, sold_out, other_sales, queue;
+    long queue_values; /* rows with a queue depth (none: the engine reported none) */
     size_t n_hot;
     struct {
         char *sku; /* malloc'd */
@@ -456,6 +457,8 @@ static void ts_read(const char *path, ts_info *ts)
             size_t nf = csv_split(line, fields, MAX_CSV_FIELDS);
             if (!cell(fields, nf, ts->t, &t))
                 continue;
+            double q;
+            ts->queue_values += cell(fields, nf, ts->queue, &q);
             if (ts->rows == 0)
                 first = t;
             else if (ts->rows == 1 && t > first)
@@ -740,6 +743,11 @@ static char *script_queue(const ts_info *ts, plot *pl)
                  : ts->queue ? "timeseries.csv has no rows"
                              : "timeseries.csv has no queue_depth column");
         gp_placeholder(&b, pl->note);
+    } else if (!ts->queue_values) {
+        snprintf(pl->note, sizeof pl->note, "%s",
+                 "queue depth unknown: the engine gave no metrics URL with syncd_queue_depth "
+                 "(engine.external.metrics)");
+        gp_placeholder(&b, pl->note);
     } else {
         gp_ts_block(&b, ts, &ts->queue, 1, AGG_MAX, 1);
         const char *x = gp_time_axis(&b, ts);
@@ -946,7 +954,9 @@ static void run_gnuplot(const char *gnuplot, const char *dir, plot *pl, const ch
     proc *p = NULL;
     int status = 0;
     if (proc_start(argv, log_path, 0, 0, &p, NULL, err, sizeof err) != 0) {
-        snprintf(pl->missing, sizeof pl->missing, "cannot start gnuplot: %s", err);
+        /* The page says what is missing; the tool's own words go to the log. */
+        log_warn("report: cannot start gnuplot: %s", err);
+        snprintf(pl->missing, sizeof pl->missing, "gnuplot could not be started (surge's log says why)");
         goto out;
     }
     if (!proc_wait(p, GNUPLOT_TIMEOUT_MS, &status)) {
@@ -959,9 +969,11 @@ static void run_gnuplot(const char *gnuplot, const char *dir, plot *pl, const ch
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         char last[300];
         log_last_line(log_path, last, sizeof last);
-        snprintf(pl->missing, sizeof pl->missing, "gnuplot %s %d on %s.gp: %s",
+        log_warn("report: gnuplot %s %d on %s.gp: %s",
                  WIFEXITED(status) ? "exited with status" : "was killed by signal",
                  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), pl->name, last);
+        snprintf(pl->missing, sizeof pl->missing,
+                 "the %s plot could not be drawn (gnuplot's messages are in gnuplot.log)", pl->name);
         goto out;
     }
     if (!file_starts(png, "\x89PNG\r\n\x1a\n", 8))
@@ -1062,7 +1074,7 @@ static void html_value_td(sbuf *b, const cJSON *v)
     char num[128];
     const char *text = fmt_value(v, num, sizeof num);
     if (!text) {
-        sbuf_puts(b, "<td class=\"n na\">not measured</td>");
+        sbuf_puts(b, "<td class=\"n na\">unknown</td>");
         return;
     }
     sbuf_puts(b, cJSON_IsNumber(v) ? "<td class=\"n\">" : "<td>");

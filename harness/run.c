@@ -3,6 +3,8 @@
 
 #include "clock.h"
 #include "demand.h"
+#include "external.h"
+#include "hcall.h"
 #include "httpc.h"
 #include "json.h"
 #include "loadgen.h"
@@ -49,53 +51,6 @@ static void nap_real_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-/* GET url; returns the status (0 on a transport error) and, when body is
- * given, the parsed JSON (NULL when not JSON). */
-static int get_json(const char *url, const char *auth, cJSON **body)
-{
-    char hdr[160];
-    const char *headers[] = {hdr, NULL};
-    if (auth)
-        snprintf(hdr, sizeof hdr, "Authorization: Bearer %s", auth);
-    httpc_req req = {.url = url, .headers = auth ? headers : NULL, .timeout_ms = 10000};
-    httpc_resp r;
-    httpc_do(&req, &r);
-    if (body)
-        *body = r.result == HTTPC_OK ? json_parse(r.body, r.body_len, NULL) : NULL;
-    int status = r.result == HTTPC_OK ? r.status : 0;
-    httpc_resp_free(&r);
-    return status;
-}
-
-static int send_json(const char *method, const char *url, const cJSON *v, char *answer,
-                     size_t n)
-{
-    char *text = json_print(v);
-    const char *headers[] = {"Content-Type: application/json", NULL};
-    httpc_req req = {.method = method, .url = url, .headers = headers, .body = text,
-                     .body_len = strlen(text), .timeout_ms = 10000, .idempotent = 1};
-    httpc_resp r;
-    httpc_do(&req, &r);
-    snprintf(answer, n, "%.300s", r.result == HTTPC_OK ? r.body : r.error);
-    int status = r.result == HTTPC_OK ? r.status : 0;
-    httpc_resp_free(&r);
-    free(text);
-    return status;
-}
-
-/* Waits until url answers 200 (and, for syncd, "ready"); 0 or -1. */
-static int wait_healthy(const char *url, int timeout_ms, proc *p)
-{
-    for (int waited = 0; waited < timeout_ms && !interrupted; waited += 50) {
-        if (get_json(url, NULL, NULL) == 200)
-            return 0;
-        if (p && proc_wait(p, 0, NULL))
-            return -1; /* it exited */
-        nap_real_ms(50);
-    }
-    return -1;
-}
-
 /* The value of one sample line of Prometheus text, or -1. */
 static int64_t prom_value(const char *text, const char *name)
 {
@@ -134,7 +89,7 @@ static int64_t mock_pending(const char *base)
     char url[300];
     snprintf(url, sizeof url, "%s/_mock/health", base);
     cJSON *v = NULL;
-    int st = get_json(url, NULL, &v);
+    int st = hcall_get_json(url, NULL, &v);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(v, "pending");
     int64_t n = st == 200 && cJSON_IsNumber(p) ? (int64_t)p->valuedouble : -1;
     cJSON_Delete(v);
@@ -156,6 +111,7 @@ typedef struct {
     int64_t origin;
     sclock clk;
     proc *cin7, *shopify, *syncd, *proxy;
+    external *ext; /* a foreign engine, or NULL */
     char cin7_url[64], shopify_url[64], syncd_url[64];
     char cin7_api[96]; /* the Cin7 API base the engine is given */
     char *syncd_argv[8];
@@ -194,7 +150,7 @@ static int start_mock(run_ctx *r, const char *name, const char *config, int port
     snprintf(url, url_n, "http://127.0.0.1:%u", (unsigned)got);
     char health[128];
     snprintf(health, sizeof health, "%s/_mock/health", url);
-    if (wait_healthy(health, 15000, *p) != 0) {
+    if (hcall_wait_healthy(health, 15000, *p, &interrupted) != 0) {
         fprintf(stderr, "surge: %s did not become healthy (log: %s)\n", name, log_path);
         return -1;
     }
@@ -287,6 +243,8 @@ static void stop_all(run_ctx *r)
 {
     proc_stop(r->syncd, 10000);
     r->syncd = NULL;
+    external_stop(r->ext);
+    r->ext = NULL;
     proc_stop(r->proxy, 10000);
     r->proxy = NULL;
     proc_stop(r->shopify, 10000);
@@ -379,7 +337,7 @@ static void read_existed(run_ctx *r)
     char url[200];
     snprintf(url, sizeof url, "%s/_mock/state", r->cin7_url);
     cJSON *v = NULL;
-    if (get_json(url, NULL, &v) != 200) {
+    if (hcall_get_json(url, NULL, &v) != 200) {
         cJSON_Delete(v);
         return;
     }
@@ -472,23 +430,36 @@ int run_scenario(const run_opts *o)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int external = sc->external_shopify_hooks != NULL;
-    char invalid[300] = "";
+    const sc_external *x = sc->external;
+    char invalid[700] = "";
     /* What the run gathers, freed at out however it ends. */
     measure_sample *samples = NULL;
     lg_record *records = NULL;
     cJSON *cin7_state = NULL, *shopify_state = NULL, *dlq = NULL;
     rc = RUN_BROKE;
-    if (start_mock(&r, "mock-cin7", "cin7.json", external ? sc->external_cin7_port : 0, &r.cin7,
-                   r.cin7_url, sizeof r.cin7_url) ||
-        start_mock(&r, "mock-shopify", "shopify.json", external ? sc->external_shopify_port : 0,
-                   &r.shopify, r.shopify_url, sizeof r.shopify_url))
+    char err[600];
+    if (x && external_ports_free(x, err, sizeof err) != 0) {
+        fprintf(stderr, "surge: %s\n", err);
+        goto out;
+    }
+    if (start_mock(&r, "mock-cin7", "cin7.json", x ? x->cin7_port : 0, &r.cin7, r.cin7_url,
+                   sizeof r.cin7_url) ||
+        start_mock(&r, "mock-shopify", "shopify.json", x ? x->shopify_port : 0, &r.shopify,
+                   r.shopify_url, sizeof r.shopify_url))
         goto out;
     snprintf(r.cin7_api, sizeof r.cin7_api, "%s/ExternalApi/v2/", r.cin7_url);
     if (o->cin7_proxy && start_cin7_proxy(&r))
         goto out;
 
-    if (!external) {
+    /* t0: the scenario's zero on the shared clock, on a whole tick, once
+     * the engine is ready; a foreign engine surge starts is told it, so it
+     * is fixed first and the engine has until then to be ready. */
+    int64_t t0 = -1;
+    if (x && x->argv) {
+        t0 = clock_now_ms(&r.clk) + sc->tick_ms + (int64_t)((double)x->start_within * r.k);
+        t0 -= t0 % sc->tick_ms;
+    }
+    if (!x) {
         char store[1100], cfg_path[1100], bin[1100];
         snprintf(store, sizeof store, "%s/syncd.db", r.dir);
         cJSON *c = setup_syncd_config(sc, r.cin7_api, r.shopify_url, store, r.k, r.origin);
@@ -503,60 +474,43 @@ int run_scenario(const run_opts *o)
             goto out;
         char health[200];
         snprintf(health, sizeof health, "%s/healthz", r.syncd_url);
-        if (wait_healthy(health, HEALTH_TIMEOUT_MS, r.syncd) != 0) {
+        if (hcall_wait_healthy(health, HEALTH_TIMEOUT_MS, r.syncd, &interrupted) != 0) {
             snprintf(invalid, sizeof invalid, "the engine never became healthy (see syncd.log)");
             rc = RUN_INVALID;
             goto out;
         }
     } else {
-        /* Someone else's engine: the mocks deliver to it. */
-        cJSON *seed = cJSON_CreateObject();
-        cJSON *hooks = cJSON_AddArrayToObject(seed, "webhooks");
-        static const char *const topics[] = {"orders/paid", "orders/cancelled"};
-        for (size_t s = 0; s < sc->n_shops; s++)
-            for (size_t t = 0; t < 2; t++) {
-                cJSON *w = cJSON_CreateObject();
-                cJSON_AddStringToObject(w, "shop", sc->shops[s].domain);
-                cJSON_AddStringToObject(w, "topic", topics[t]);
-                cJSON_AddStringToObject(w, "address", sc->external_shopify_hooks);
-                cJSON_AddItemToArray(hooks, w);
-            }
-        char url[200], answer[400];
-        snprintf(url, sizeof url, "%s/_mock/seed", r.shopify_url);
-        int st = send_json("POST", url, seed, answer, sizeof answer);
-        cJSON_Delete(seed);
-        if (st != 200) {
-            fprintf(stderr, "surge: seeding mock-shopify's webhooks failed: %s\n", answer);
+        /* Someone else's engine: started (when it has a command), told
+         * where everything is, subscribed to the mocks' webhooks. */
+        external_env ee = {sc, r.dir, r.k, r.origin, t0, r.cin7_api, r.cin7_url, r.shopify_url};
+        r.ext = external_start(&ee, err, sizeof err);
+        if (!r.ext) {
+            fprintf(stderr, "surge: %s\n", err);
             goto out;
         }
-        if (sc->external_cin7_hooks) {
-            seed = cJSON_CreateObject();
-            cJSON *subs = cJSON_AddArrayToObject(seed, "subscriptions");
-            cJSON *sub = cJSON_CreateObject();
-            cJSON_AddStringToObject(sub, "type", "Stock/AvailableStockLevelChanged");
-            cJSON_AddStringToObject(sub, "url", sc->external_cin7_hooks);
-            cJSON_AddItemToArray(subs, sub);
-            snprintf(url, sizeof url, "%s/_mock/seed", r.cin7_url);
-            st = send_json("POST", url, seed, answer, sizeof answer);
-            cJSON_Delete(seed);
-            if (st != 200) {
-                fprintf(stderr, "surge: seeding mock-cin7's webhooks failed: %s\n", answer);
-                goto out;
-            }
+        if (x->argv)
+            fprintf(stderr, "surge: started the engine (log: %s/engine.log); it has until t0 "
+                            "to be ready\n", r.dir);
+        int ready = external_wait_ready(r.ext, &interrupted, err, sizeof err);
+        if (ready == -2 || (ready != 0 && interrupted)) {
+            if (!interrupted)
+                fprintf(stderr, "surge: %s\n", err);
+            goto out;
         }
-        if (sc->external_health && wait_healthy(sc->external_health, HEALTH_TIMEOUT_MS, NULL)) {
-            snprintf(invalid, sizeof invalid, "the external engine never became healthy");
+        if (ready != 0) {
+            snprintf(invalid, sizeof invalid, "%s", err);
             rc = RUN_INVALID;
             goto out;
         }
-        if (sc->external_metrics)
-            snprintf(r.metrics_url, sizeof r.metrics_url, "%s", sc->external_metrics);
+        if (external_metrics_url(r.ext))
+            snprintf(r.metrics_url, sizeof r.metrics_url, "%s", external_metrics_url(r.ext));
         fprintf(stderr, "surge: mock-shopify on %s, mock-cin7 on %s\n", r.shopify_url, r.cin7_url);
     }
+    if (t0 < 0) {
+        t0 = clock_now_ms(&r.clk) + sc->tick_ms;
+        t0 -= t0 % sc->tick_ms;
+    }
 
-    /* t0: the scenario's zero on the shared clock, the next whole tick. */
-    int64_t t0 = clock_now_ms(&r.clk) + sc->tick_ms;
-    t0 -= t0 % sc->tick_ms;
     for (int side = 0; side < 2; side++) {
         const cJSON *plan = side ? sc->faults_shopify : sc->faults_cin7;
         if (cJSON_GetArraySize(plan) == 0)
@@ -564,7 +518,7 @@ int run_scenario(const run_opts *o)
         cJSON *shifted = shifted_plan(plan, t0);
         char url[200], answer[400];
         snprintf(url, sizeof url, "%s/_mock/faults", side ? r.shopify_url : r.cin7_url);
-        int st = send_json("PUT", url, shifted, answer, sizeof answer);
+        int st = hcall_send_json("PUT", url, shifted, answer, sizeof answer);
         cJSON_Delete(shifted);
         if (st != 200) {
             fprintf(stderr, "surge: the %s fault plan was refused: %s\n", side ? "Shopify" : "Cin7",
@@ -604,7 +558,12 @@ int run_scenario(const run_opts *o)
             engine_died = 1;
             break;
         }
-        backlog = engine_backlog(r.syncd || external ? r.metrics_url[0] ? r.metrics_url : NULL : NULL);
+        if (r.ext && !external_alive(r.ext, err, sizeof err)) {
+            fprintf(stderr, "\nsurge: %s\n", err);
+            engine_died = 1;
+            break;
+        }
+        backlog = engine_backlog(r.metrics_url[0] ? r.metrics_url : NULL);
         if (backlog >= 0) {
             if (n_samples == cap_samples) {
                 cap_samples = cap_samples ? cap_samples * 2 : 1024;
@@ -663,17 +622,18 @@ int run_scenario(const run_opts *o)
     {
         char url[200];
         snprintf(url, sizeof url, "%s/_mock/state", r.cin7_url);
-        get_json(url, NULL, &cin7_state);
+        hcall_get_json(url, NULL, &cin7_state);
         snprintf(url, sizeof url, "%s/_mock/state", r.shopify_url);
-        get_json(url, NULL, &shopify_state);
+        hcall_get_json(url, NULL, &shopify_state);
         if (r.syncd) {
             cJSON *v = NULL;
             snprintf(url, sizeof url, "%s/admin/dlq?limit=10000", r.syncd_url);
-            get_json(url, SETUP_ADMIN_TOKEN, &v);
+            hcall_get_json(url, SETUP_ADMIN_TOKEN, &v);
             dlq = cJSON_DetachItemFromObjectCaseSensitive(v, "dead_letters");
             cJSON_Delete(v);
         }
-        if (!dlq)
+        /* A foreign engine's dead letters are unknown (NULL). */
+        if (!dlq && !x)
             dlq = cJSON_CreateArray();
     }
     stop_all(&r);
@@ -681,12 +641,12 @@ int run_scenario(const run_opts *o)
         fprintf(stderr, "surge: could not read the mocks' final state\n");
         goto out;
     }
-    char cj[1100], sj[1100], err[600];
+    char cj[1100], sj[1100];
     snprintf(cj, sizeof cj, "%s/mock-cin7.journal.jsonl", r.dir);
     snprintf(sj, sizeof sj, "%s/mock-shopify.journal.jsonl", r.dir);
     int64_t *buffers = setup_shop_buffers(sc);
     measure_input mi = {sc, t0, end, cj, sj, cin7_state, shopify_state, dlq, records, n_records,
-                        samples, n_samples, buffers, setup_low_stock_split(sc)};
+                        samples, n_samples, buffers, x ? -1 : setup_low_stock_split(sc)};
     measure_output mo;
     int measured = measure_run(&mi, &mo, err, sizeof err);
     free(buffers);

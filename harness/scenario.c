@@ -762,28 +762,122 @@ static int read_gates(const cJSON *root, scenario *s, json_err *e)
     return 0;
 }
 
-static int read_external(const cJSON *ext, scenario *s, json_err *e)
+/* A URL of engine.external: "{port}" needs a command (surge picks the
+ * port it stands for). */
+static int external_url(const cJSON *ext, const char *p, const char *key, int has_command,
+                        char **out, json_err *e)
 {
-    static const char *const keys[] = {"shopify_webhooks", "cin7_webhooks", "health", "metrics",
-                                       "shopify_port", "cin7_port", NULL};
-    const char *p = "$.engine.external";
-    int64_t sp = 8081, cp = 8082;
-    if (json_only_keys(ext, p, keys, e) ||
-        json_get_strdup(ext, p, "shopify_webhooks", JSON_REQUIRED, NULL, &s->external_shopify_hooks, e) ||
-        json_get_strdup(ext, p, "cin7_webhooks", JSON_OPTIONAL, NULL, &s->external_cin7_hooks, e) ||
-        json_get_strdup(ext, p, "health", JSON_OPTIONAL, NULL, &s->external_health, e) ||
-        json_get_strdup(ext, p, "metrics", JSON_OPTIONAL, NULL, &s->external_metrics, e) ||
-        json_get_int(ext, p, "shopify_port", JSON_OPTIONAL, 1, 65535, &sp, e) ||
-        json_get_int(ext, p, "cin7_port", JSON_OPTIONAL, 1, 65535, &cp, e))
+    if (json_get_strdup(ext, p, key, JSON_OPTIONAL, NULL, out, e))
         return -1;
-    if (sp == cp)
-        return json_fail(e, p, "shopify_port and cin7_port must differ");
-    s->external_shopify_port = (int)sp;
-    s->external_cin7_port = (int)cp;
+    if (*out && !has_command && strstr(*out, "{port}"))
+        return json_fail(e, p, "%s: {port} stands for the port surge hands the engine it "
+                         "starts; it needs a command", key);
+    if (*out && strncmp(*out, "http://", 7) != 0 && strncmp(*out, "https://", 8) != 0)
+        return json_fail(e, p, "%s: expected an http:// or https:// URL, got \"%s\"", key, *out);
     return 0;
 }
 
-static int read_engine(const cJSON *root, scenario *s, json_err *e)
+/* command: a string (run by /bin/sh -c) or a non-empty array of strings. */
+static int external_command(const cJSON *cmd, const char *p, sc_external *x, json_err *e)
+{
+    char path[96];
+    snprintf(path, sizeof path, "%s.command", p);
+    if (cJSON_IsString(cmd)) {
+        if (!cmd->valuestring[0])
+            return json_fail(e, path, "is empty");
+        x->n_argv = 3;
+        x->argv = xcalloc(4, sizeof *x->argv);
+        x->argv[0] = xstrdup("/bin/sh");
+        x->argv[1] = xstrdup("-c");
+        x->argv[2] = xstrdup(cmd->valuestring);
+        return 0;
+    }
+    int n = cJSON_GetArraySize(cmd);
+    if (!cJSON_IsArray(cmd) || n == 0)
+        return json_fail(e, path, "expected a string or a non-empty array of strings, got %s",
+                         json_type_name(cmd));
+    x->argv = xcalloc((size_t)n + 1, sizeof *x->argv);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cmd)
+    {
+        if (!cJSON_IsString(it) || (x->n_argv == 0 && !it->valuestring[0])) {
+            char ip[128];
+            json_path_index(ip, sizeof ip, path, x->n_argv);
+            return json_fail(e, ip, "expected a%s string, got %s", x->n_argv ? "" : " non-empty",
+                             json_type_name(it));
+        }
+        x->argv[x->n_argv++] = xstrdup(it->valuestring);
+    }
+    return 0;
+}
+
+static int read_external(const cJSON *ext, const char *dir, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"shopify_webhooks", "cin7_webhooks", "health", "metrics",
+                                       "shopify_port", "cin7_port", "command", "cwd", "env",
+                                       "clock", "start_within", "safety_buffer", NULL};
+    const char *p = "$.engine.external";
+    sc_external *x = s->external = xcalloc(1, sizeof *x);
+    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(ext, "command");
+    const cJSON *env = NULL;
+    const char *clock = "native", *cwd = NULL;
+    x->start_within = 10000;
+    if (json_only_keys(ext, p, keys, e) || (cmd && external_command(cmd, p, x, e)))
+        return -1;
+    int64_t sp = cmd ? 0 : 8081, cp = cmd ? 0 : 8082;
+    if (external_url(ext, p, "shopify_webhooks", cmd != NULL, &x->shopify_hooks, e) ||
+        external_url(ext, p, "cin7_webhooks", cmd != NULL, &x->cin7_hooks, e) ||
+        external_url(ext, p, "health", cmd != NULL, &x->health, e) ||
+        external_url(ext, p, "metrics", cmd != NULL, &x->metrics, e) ||
+        json_get_int(ext, p, "shopify_port", JSON_OPTIONAL, 1, 65535, &sp, e) ||
+        json_get_int(ext, p, "cin7_port", JSON_OPTIONAL, 1, 65535, &cp, e) ||
+        json_get_str(ext, p, "cwd", JSON_OPTIONAL, &cwd, e) ||
+        json_get_obj(ext, p, "env", JSON_OPTIONAL, &env, e) ||
+        json_get_str(ext, p, "clock", JSON_OPTIONAL, &clock, e) ||
+        json_get_duration(ext, p, "start_within", JSON_OPTIONAL, &x->start_within, e) ||
+        json_get_int(ext, p, "safety_buffer", JSON_OPTIONAL, 0, 1000000000, &x->safety_buffer, e))
+        return -1;
+    if (sp && sp == cp)
+        return json_fail(e, p, "shopify_port and cin7_port must differ");
+    x->shopify_port = (int)sp;
+    x->cin7_port = (int)cp;
+    if (strcmp(clock, "native") == 0)
+        x->faketime = 0;
+    else if (strcmp(clock, "faketime") == 0)
+        x->faketime = 1;
+    else
+        return json_fail(e, "$.engine.external.clock", "expected \"native\" or \"faketime\", got \"%s\"",
+                         clock);
+    if (!cmd && (cwd || env || x->faketime || cJSON_GetObjectItemCaseSensitive(ext, "start_within")))
+        return json_fail(e, p, "cwd, env, clock and start_within apply to a command: add "
+                         "\"command\", or leave them out for an engine you start yourself");
+    if (x->start_within <= 0)
+        return json_fail(e, "$.engine.external.start_within", "must be more than 0");
+    if (env) {
+        const cJSON *v;
+        cJSON_ArrayForEach(v, env)
+        {
+            if (!cJSON_IsString(v)) {
+                char path[300];
+                snprintf(path, sizeof path, "%s.env.%s", p, v->string);
+                return json_fail(e, path, "expected a string, got %s", json_type_name(v));
+            }
+            if (!v->string[0] || strchr(v->string, '='))
+                return json_fail(e, "$.engine.external.env", "\"%s\" is not a variable name",
+                                 v->string);
+        }
+        x->env = cJSON_Duplicate(env, 1);
+    }
+    if (cwd && cwd[0] == '/')
+        x->cwd = xstrdup(cwd);
+    else if (cwd)
+        x->cwd = xasprintf("%s/%s", dir ? dir : ".", cwd);
+    else
+        x->cwd = xstrdup(dir ? dir : ".");
+    return 0;
+}
+
+static int read_engine(const cJSON *root, const char *dir, scenario *s, json_err *e)
 {
     static const char *const keys[] = {"mode", "config", "external", NULL};
     const cJSON *eng = NULL, *cfg = NULL, *ext = NULL;
@@ -807,7 +901,7 @@ static int read_engine(const cJSON *root, scenario *s, json_err *e)
         cJSON_Delete(s->engine_config);
         s->engine_config = cJSON_Duplicate(cfg, 1);
     }
-    if (ext && read_external(ext, s, e))
+    if (ext && read_external(ext, dir, s, e))
         return -1;
     if (ext && s->n_crashes)
         return json_fail(e, "$.crashes", "crashes need the built-in engine (not engine.external)");
@@ -904,7 +998,7 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
     if (read_suppliers(root, s, e) || read_catalog(root, s, e) || read_warehouses(root, s, e) ||
         read_shops(root, s, e) || read_stock(root, s, e) || read_streams(root, dir, s, e) ||
         read_faults(root, s, e) || read_crashes(root, s, e) || read_gates(root, s, e) ||
-        read_engine(root, s, e))
+        read_engine(root, dir, s, e))
         return -1;
     return 0;
 }
@@ -977,6 +1071,22 @@ void scenario_replay_free(sc_stream *st)
     st->n_replay = 0;
 }
 
+static void scenario_external_free(sc_external *x)
+{
+    if (!x)
+        return;
+    free(x->shopify_hooks);
+    free(x->cin7_hooks);
+    free(x->health);
+    free(x->metrics);
+    for (size_t i = 0; i < x->n_argv; i++)
+        free(x->argv[i]);
+    free(x->argv);
+    free(x->cwd);
+    cJSON_Delete(x->env);
+    free(x);
+}
+
 void scenario_free(scenario *s)
 {
     free(s->name);
@@ -1028,10 +1138,7 @@ void scenario_free(scenario *s)
     free(s->gates);
     free(s->engine_mode);
     cJSON_Delete(s->engine_config);
-    free(s->external_shopify_hooks);
-    free(s->external_cin7_hooks);
-    free(s->external_health);
-    free(s->external_metrics);
+    scenario_external_free(s->external);
     cJSON_Delete(s->mock_cin7);
     cJSON_Delete(s->mock_shopify);
     cJSON_Delete(s->sim);

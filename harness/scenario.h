@@ -108,6 +108,27 @@ typedef struct {
     int is_min;     /* 1: value >= limit passes; 0: value <= limit */
 } sc_gate;
 
+/* engine.external (docs/scenarios.md): someone else's engine. URLs may
+ * hold "{port}", the port surge hands a started engine. */
+typedef struct {
+    char *shopify_hooks; /* URL for Shopify's orders/paid and orders/cancelled, or NULL */
+    char *cin7_hooks;    /* URL for Cin7's Stock/AvailableStockLevelChanged, or NULL */
+    char *health;        /* URL answering 200 when ready, or NULL */
+    char *metrics;       /* Prometheus URL with syncd_queue_depth, or NULL */
+    /* Fixed mock ports (0: a free port each); 8081 and 8082 when no
+     * command starts the engine. */
+    int shopify_port, cin7_port;
+    /* command: argv for execvp (a string becomes /bin/sh -c STRING), NULL
+     * when the engine is started by hand; n_argv entries plus a NULL. */
+    char **argv;
+    size_t n_argv;
+    char *cwd;             /* the command's folder (the scenario's when not given) */
+    cJSON *env;            /* object of strings, owned; NULL: none */
+    int faketime;          /* clock "faketime": run under libfaketime */
+    int64_t start_within;  /* real ms the started engine has to become healthy */
+    int64_t safety_buffer; /* units the engine keeps back per shop and SKU */
+} sc_external;
+
 typedef struct {
     char *name;
     uint64_t seed;
@@ -148,14 +169,9 @@ typedef struct {
     /* engine */
     char *engine_mode;
     cJSON *engine_config;   /* object merged over the generated syncd config, owned */
-    /* engine.external: someone else's engine instead of syncd. The mocks
-     * listen on fixed ports the engine is configured with, and deliver
-     * webhooks to its URLs. NULL for syncd. */
-    char *external_shopify_hooks; /* URL for Shopify webhooks */
-    char *external_cin7_hooks;    /* URL for Cin7 webhooks, or NULL */
-    char *external_health;        /* URL answering 200 when ready, or NULL */
-    char *external_metrics;       /* Prometheus URL with syncd_queue_depth, or NULL */
-    int external_shopify_port, external_cin7_port;
+    /* engine.external: someone else's engine instead of syncd; NULL for
+     * syncd. */
+    sc_external *external;
     /* pass-through settings for the mocks' config files, owned (objects) */
     cJSON *mock_cin7;
     cJSON *mock_shopify;

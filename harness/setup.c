@@ -173,6 +173,12 @@ cJSON *setup_syncd_config(const scenario *s, const char *cin7_api, const char *s
 int64_t *setup_shop_buffers(const scenario *s)
 {
     int64_t *b = xcalloc(s->n_shops + 1, sizeof *b);
+    if (s->external) {
+        /* A foreign engine keeps back what the scenario says it does. */
+        for (size_t i = 0; i < s->n_shops; i++)
+            b[i] = s->external->safety_buffer;
+        return b;
+    }
     const cJSON *shops = cJSON_GetObjectItemCaseSensitive(s->engine_config, "shops");
     for (size_t i = 0; i < s->n_shops; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(shops, (int)i),

@@ -30,7 +30,8 @@ cJSON *setup_shopify_config(const scenario *s);
 cJSON *setup_syncd_config(const scenario *s, const char *cin7_api, const char *shopify_url,
                           const char *store_path, double time_scale, int64_t clock_origin);
 /* The safety buffer each shop's engine keeps (engine.config
- * shops[i].safety_buffer, else 0), indexed like the scenario's shops.
+ * shops[i].safety_buffer, else 0; a foreign engine's engine.external.safety_buffer),
+ * indexed like the scenario's shops.
  * malloc'd; the caller frees. */
 int64_t *setup_shop_buffers(const scenario *s);
 /* engine.config low_stock_split, else -1 (syncd's default: none). */

@@ -587,8 +587,10 @@ int httpd_start(httpd *s, const httpd_config *cfg, char *err, size_t errlen)
      * clients wait in the backlog rather than being accepted and closed. */
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ITC;
+    /* The port is also MHD's own argument (the socket address wins), so
+     * its messages name the port asked for rather than 0. */
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, s,
+        flags, c.port, NULL, NULL, on_access, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, /* first, so it sees every message */
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, threads,

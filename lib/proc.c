@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 struct proc {
     pid_t pid;
+    int group; /* signals go to the process group -pid */
     int reaped;
     int status;
 };
@@ -44,16 +46,33 @@ static void log_tail(const char *path, char *buf, size_t n)
         buf[--got] = '\0';
 }
 
-int proc_start(char *const argv[], const char *log_path, int want_port, int timeout_ms,
-               proc **out, uint16_t *port, char *err, size_t errlen)
+/* The child's side of a start: output to fd, stdin from /dev/null, no
+ * signal blocked, killed with its parent. 0, or -1 when the parent is
+ * already gone. */
+static int child_setup(pid_t parent, int fd)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        return -1; /* the parent died before prctl took hold */
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0)
+        dup2(devnull, STDIN_FILENO);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    return 0;
+}
+
+int proc_spawn(char *const argv[], const char *log_path, const proc_opts *o, proc **out,
+               char *err, size_t errlen)
 {
     int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", log_path, strerror(errno));
         return -1;
     }
-    /* A restarted child appends: only a line written after this offset counts. */
-    off_t start_size = lseek(fd, 0, SEEK_END);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
@@ -62,24 +81,42 @@ int proc_start(char *const argv[], const char *log_path, int want_port, int time
         return -1;
     }
     if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127); /* the parent died before prctl took hold */
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0)
-            dup2(devnull, STDIN_FILENO);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execv(argv[0], argv);
+        if (child_setup(parent, fd) != 0)
+            _exit(127);
+        if (o->group)
+            setpgid(0, 0);
+        if (o->cwd && chdir(o->cwd) != 0) {
+            fprintf(stderr, "cannot enter %s: %s\n", o->cwd, strerror(errno));
+            _exit(127);
+        }
+        for (char *const *e = o->env; e && *e; e++)
+            if (putenv(*e) != 0)
+                _exit(127);
+        execvp(argv[0], argv);
         fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
     close(fd);
+    if (o->group)
+        setpgid(pid, pid); /* also here, so a signal sent at once finds the group */
     proc *p = xcalloc(1, sizeof *p);
     p->pid = pid;
+    p->group = o->group;
+    *out = p;
+    return 0;
+}
+
+int proc_start(char *const argv[], const char *log_path, int want_port, int timeout_ms,
+               proc **out, uint16_t *port, char *err, size_t errlen)
+{
+    /* A restarted child appends: only a line written after this offset counts. */
+    struct stat st0;
+    off_t start_size = stat(log_path, &st0) == 0 ? st0.st_size : 0;
+    proc_opts none = {0};
+    proc *p = NULL;
+    if (proc_spawn(argv, log_path, &none, &p, err, errlen) != 0)
+        return -1;
+    pid_t pid = p->pid;
     if (!want_port) {
         *out = p;
         return 0;
@@ -136,7 +173,7 @@ int proc_kill(proc *p, int sig)
 {
     if (p->reaped)
         return -1;
-    return kill(p->pid, sig);
+    return kill(p->group ? -p->pid : p->pid, sig);
 }
 
 int proc_wait(proc *p, int timeout_ms, int *status)
@@ -160,21 +197,37 @@ int proc_wait(proc *p, int timeout_ms, int *status)
     }
 }
 
+/* A group's members that outlive its leader (a shell's children): TERM,
+ * up to grace_ms for them to go, then KILL. */
+static void stop_group(pid_t pgid, int grace_ms)
+{
+    if (kill(-pgid, SIGTERM) != 0)
+        return; /* no member left */
+    for (int waited = 0; waited < grace_ms; waited += 10) {
+        if (kill(-pgid, 0) != 0)
+            return;
+        nap_ms(10);
+    }
+    kill(-pgid, SIGKILL);
+}
+
 int proc_stop(proc *p, int grace_ms)
 {
     if (!p)
         return 0;
     int status = -1;
     if (!p->reaped) {
-        kill(p->pid, SIGTERM);
+        kill(p->group ? -p->pid : p->pid, SIGTERM);
         if (!proc_wait(p, grace_ms, &status)) {
-            kill(p->pid, SIGKILL);
+            kill(p->group ? -p->pid : p->pid, SIGKILL);
             proc_wait(p, 10000, NULL);
             status = -1;
         }
     } else {
         status = p->status;
     }
+    if (p->group)
+        stop_group(p->pid, grace_ms);
     free(p);
     return status;
 }

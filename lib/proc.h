@@ -21,6 +21,18 @@ typedef struct proc proc;
  * message in err that quotes the end of the child's log. */
 int proc_start(char *const argv[], const char *log_path, int want_port, int timeout_ms,
                proc **out, uint16_t *port, char *err, size_t errlen);
+/* How proc_spawn starts a command that is not one of ours. */
+typedef struct {
+    const char *cwd;     /* chdir there first; NULL: ours */
+    char *const *env;    /* "NAME=value" entries added to ours, NULL-terminated; may be NULL */
+    int group;           /* its own process group: proc_kill and proc_stop signal the
+                          * whole group, so a shell's children stop with it */
+} proc_opts;
+/* Starts argv (argv[0] looked up in PATH) with its output appended to
+ * log_path, as o says. Returns 0, or -1 with a message in err; a command
+ * that cannot be run exits 127 with the reason in its log. */
+int proc_spawn(char *const argv[], const char *log_path, const proc_opts *o, proc **out,
+               char *err, size_t errlen);
 pid_t proc_pid(const proc *p);
 /* Sends sig; returns 0 or -1. */
 int proc_kill(proc *p, int sig);

@@ -3,7 +3,8 @@
 # is already present. `make deps`, `make run` and `make bench` call it
 # first; `make test` calls it with --test, which adds what the tests run
 # that we did not write: valgrind, Chromium (renders report.html), GNU
-# parallel (runs sweep shards side by side, as on several hosts), Node.js,
+# parallel (runs sweep shards side by side, as on several hosts), libfaketime
+# and Python (a foreign engine's test runs examples/naive-poller), Node.js,
 # and the npm packages pinned in
 # tests/tools/package-lock.json (Stoplight Prism, Shopify's own libraries),
 # installed with `npm ci` into tests/tools/node_modules. A fresh machine
@@ -23,7 +24,7 @@ esac
 PACKAGES="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev \
 libcjson-dev libsqlite3-dev libssl-dev gnuplot-nox wrk libxml2-utils"
 if [ "$tests" -eq 1 ]; then
-    PACKAGES="$PACKAGES valgrind chromium parallel"
+    PACKAGES="$PACKAGES valgrind chromium parallel faketime python3"
 fi
 
 missing=""

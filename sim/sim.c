@@ -21,7 +21,7 @@
 
 const char *sim_unsupported(const scenario *sc, char *why, size_t n)
 {
-    if (sc->external_shopify_hooks)
+    if (sc->external)
         snprintf(why, n, "$.engine.external: the simulator models syncd only");
     else if (sc->n_crashes)
         snprintf(why, n, "$.crashes: engine crashes are not modelled");

@@ -346,11 +346,11 @@ TEST(report, html_shows_run_gates_metrics_and_skus)
                        "<th>efficiency_p99</th></tr>");
     EXPECT_CONTAINS(h, "<td class=\"n\">1800</td><td class=\"n\">600</td><td class=\"n\">4500</td>"
                        "<td class=\"n\">0.5</td><td class=\"n\">0.5</td></tr>");
-    EXPECT_CONTAINS(h, "<td class=\"n\">1000</td><td class=\"n\">0</td><td class=\"n na\">not measured</td></tr>");
+    EXPECT_CONTAINS(h, "<td class=\"n\">1000</td><td class=\"n\">0</td><td class=\"n na\">unknown</td></tr>");
     EXPECT_CONTAINS(h, "<tr><th>po_draft_latency_ms</th><td class=\"n\">0</td>");
     EXPECT_CONTAINS(h, "<td class=\"n na\">no bound</td>");
     EXPECT_CONTAINS(h, "<tr><th>api_calls.per_order</th><td class=\"n\">2.9</td></tr>");
-    EXPECT_CONTAINS(h, "<tr><th>dropped_events</th><td class=\"n na\">not measured</td></tr>");
+    EXPECT_CONTAINS(h, "<tr><th>dropped_events</th><td class=\"n na\">unknown</td></tr>");
     EXPECT_CONTAINS(h, "<tr><th>max_lag_ms</th><td class=\"n\">12</td></tr>");
     EXPECT_CONTAINS(h, "<tr><th>misrouted_units</th><td class=\"n\">2</td></tr>");
     EXPECT_CONTAINS(h, "<tr><th>held_back_units</th><td class=\"n\">6</td></tr>");

@@ -172,6 +172,7 @@ TEST(scenario, every_shipped_scenario_loads)
     glob_t g;
     EXPECT_EQ_INT(glob("scenarios/*.json", 0, NULL, &g), 0);
     EXPECT_EQ_INT(glob("scenarios/chaos/*.json", GLOB_APPEND, NULL, &g), 0);
+    EXPECT_EQ_INT(glob("examples/*/*.json", GLOB_APPEND, NULL, &g), 0);
     EXPECT_GE_INT(g.gl_pathc, 14);
     for (size_t i = 0; i < g.gl_pathc; i++) {
         scenario s;
