@@ -527,19 +527,15 @@ TEST(report, unwritable_folder_is_an_error)
     cJSON_Delete(s);
 }
 
-/* Headless Chromium loads the page under its own Content-Security-Policy
- * (plus inline script for this check) and a script writes each image's
- * natural width into the DOM that --dump-dom prints. */
-TEST_T(report, chromium_renders_every_image, 120)
+/* Headless Chromium loads dir's report.html under its own
+ * Content-Security-Policy (plus inline script for this check) and a script
+ * writes each image's natural width into the DOM that --dump-dom prints:
+ * every image must have rendered, 960 wide. Returns the DOM (caller frees). */
+static char *chromium_renders(const char *dir)
 {
     static const char chromium[] = "/usr/bin/chromium";
     if (access(chromium, X_OK) != 0)
         test_fail(__FILE__, __LINE__, "%s is missing: scripts/deps.sh --test installs it", chromium);
-    require_gnuplot();
-    const char *dir = test_tmp_dir();
-    cJSON *s = flash_sale_report(dir);
-    cJSON_Delete(s);
-
     char *h = slurp(dir, "report.html");
     sbuf page = SBUF_INIT;
     const char *csp = strstr(h, "default-src 'none';");
@@ -602,8 +598,46 @@ TEST_T(report, chromium_renders_every_image, 120)
         w = next + 1;
     }
     printf("chromium: %.*s\n", (int)strcspn(mark, ";<"), mark);
-    free(dom);
     free(profile);
     free(url);
     free(out);
+    return dom;
+}
+
+TEST_T(report, chromium_renders_every_image, 120)
+{
+    require_gnuplot();
+    const char *dir = test_tmp_dir();
+    cJSON *s = flash_sale_report(dir);
+    cJSON_Delete(s);
+    free(chromium_renders(dir));
+}
+
+/* A foreign engine without a metrics URL: the queue column has no value at
+ * all, which gnuplot cannot plot (it stops with "x range is invalid"). The
+ * page draws a note in its place and shows no tool's error. */
+TEST_T(report, chromium_shows_no_tool_error_for_an_unknown_queue, 120)
+{
+    require_gnuplot();
+    const char *dir = test_tmp_dir();
+    write_csvs(dir);
+    sbuf b = SBUF_INIT;
+    sbuf_puts(&b, "t_s,checkouts,accepted,sold_out,other_sales,queue_depth,api_calls_cin7,"
+                  "api_calls_shopify,http_429_cin7,http_429_shopify,avail_HOT-001,sellable_HOT-001\n");
+    for (int t = 0; t < 60; t++)
+        sbuf_printf(&b, "%d,2,2,0,0,,3,5,0,0,%d,%d\n", t, 60 - t, 60 - t);
+    put_file(dir, "timeseries.csv", sbuf_str(&b));
+    sbuf_free(&b);
+    cJSON *s = summary();
+    write_report(dir, s);
+    cJSON_Delete(s);
+    char *dom = chromium_renders(dir);
+    EXPECT_CONTAINS(dom, "queue depth unknown");
+    static const char *const tool_words[] = {"x range is invalid", "exited with status",
+                                             ".gp\" line", "all points y value undefined",
+                                             "gnuplot&gt;", "Traceback"};
+    for (size_t i = 0; i < sizeof tool_words / sizeof tool_words[0]; i++)
+        if (strstr(dom, tool_words[i]))
+            test_fail(__FILE__, __LINE__, "the page shows a tool's error: %s", tool_words[i]);
+    free(dom);
 }
