@@ -1332,7 +1332,7 @@ static void html_baseline(sbuf *b, const cJSON *s)
         return;
     sbuf_puts(b, "<h2>Against the baseline</h2>\n<p>Baseline: ");
     html_esc(b, get_str(cmp, "base", "?"));
-    sbuf_printf(b, ". %g worse, %g better, %g not comparable (not measured on one side).</p>\n",
+    sbuf_printf(b, ". %g worse, %g better, %g not comparable (not measured on one side or both).</p>\n",
                 get_num(cmp, "worse", 0), get_num(cmp, "better", 0), get_num(cmp, "unknown", 0));
     const cJSON *limits = get(cmp, "limits");
     if (cJSON_GetArraySize(limits) > 0) {
