@@ -79,10 +79,14 @@ static const cJSON *metrics_of(const cJSON *summary)
 
 int compare_check_summary(const cJSON *summary, const char *file, char *err, size_t errlen)
 {
+    if (!cJSON_IsObject(summary)) {
+        snprintf(err, errlen, "%s: $: expected an object, got %s", file, json_type_name(summary));
+        return -1;
+    }
     const cJSON *m = metrics_of(summary);
-    if (!cJSON_IsObject(summary) || !cJSON_IsObject(m)) {
+    if (!cJSON_IsObject(m)) {
         snprintf(err, errlen, "%s: $.metrics: expected an object, got %s", file,
-                 cJSON_IsObject(summary) ? json_type_name(m) : "no object at $");
+                 json_type_name(m));
         return -1;
     }
     for (const char *const *name = measure_metric_names(); *name; name++) {
@@ -123,7 +127,10 @@ int compare_parse_limit(const char *flag, const char *spec, int pct, compare_lim
     }
     snprintf(out->metric, sizeof out->metric, "%.*s", (int)(eq - spec), spec);
     if (!measure_metric_known(out->metric)) {
-        snprintf(err, errlen, "%s %s: unknown metric \"%s\"", flag, spec, out->metric);
+        snprintf(err, errlen,
+                 "%s %s: unknown metric \"%s\" (the metrics: docs/scenarios.md, \"Gates and "
+                 "metrics\")",
+                 flag, spec, out->metric);
         return -1;
     }
     if (measure_metric_worse(out->metric) == MEASURE_WORSE_NONE) {

@@ -385,6 +385,9 @@ TEST(compare, a_missing_or_malformed_summary_is_named)
     test_write_file(path, "{\"name\":\"x\"}");
     EXPECT_TRUE(compare_load(dir, err, sizeof err) == NULL);
     EXPECT_CONTAINS(err, "summary.json: $.metrics: expected an object");
+    test_write_file(path, "[1]");
+    EXPECT_TRUE(compare_load(dir, err, sizeof err) == NULL);
+    EXPECT_CONTAINS(err, "summary.json: $: expected an object, got an array");
     test_write_file(path, "{\"metrics\":{\"oversell_units\":1,}");
     EXPECT_TRUE(compare_load(dir, err, sizeof err) == NULL);
     EXPECT_CONTAINS(err, "line 1");
