@@ -216,10 +216,19 @@ static const char *worse_text(measure_worse w)
     return w == MEASURE_WORSE_HIGHER ? "higher" : w == MEASURE_WORSE_LOWER ? "lower" : "none";
 }
 
-/* A figure as people read it: up to 6 significant digits. */
+/* A figure as people read it: whole numbers in full (latencies run to
+ * millions of ms), others to 6 significant digits; sign: always signed. */
+static void fmt_signed(char *out, size_t n, double v, int sign)
+{
+    if (v == floor(v) && fabs(v) < 1e15)
+        snprintf(out, n, sign ? "%+.0f" : "%.0f", v);
+    else
+        snprintf(out, n, sign ? "%+.6g" : "%.6g", v);
+}
+
 static void fmt_num(char *out, size_t n, double v)
 {
-    snprintf(out, n, "%.6g", v);
+    fmt_signed(out, n, v, 0);
 }
 
 /* a exceeds the limit, with room for the rounding of a decimal limit. */
@@ -347,7 +356,7 @@ cJSON *compare_summaries(const cJSON *base, const cJSON *new_summary, const char
 static void cell_text(const cJSON *v, char *out, size_t n, int sign)
 {
     if (cJSON_IsNumber(v))
-        snprintf(out, n, sign ? "%+.6g" : "%.6g", v->valuedouble);
+        fmt_signed(out, n, v->valuedouble, sign);
     else if (cJSON_IsString(v))
         snprintf(out, n, "%s", v->valuestring);
     else
