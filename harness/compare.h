@@ -4,8 +4,9 @@
  * change marked better or worse by the metric's own direction
  * (measure_metric_worse), and limits on how much worse a metric may get,
  * in percent of the baseline (--max-regress) or in the metric's own units
- * (--max-increase). A metric one side did not measure (null, "unknown"
- * from a foreign engine, or absent) is shown as such and never counts as
+ * (--max-increase). A metric one side did not measure (null, as surge
+ * writes it for a foreign engine's dead letters; "unknown", as another
+ * tool's summary may say; or absent) is shown as such and never counts as
  * a regression; a limit on it fails, since nothing shows it was kept.
  *
  * The comparison is a cJSON object, written as compare.json and kept in
