@@ -4,8 +4,10 @@
  * demand a scenario and seed produce (the same bytes every time), without
  * running anything; `surge sim SCENARIO` runs it in the simulator (sim.h);
  * `surge sweep SCENARIO --vary ...` runs a grid of parameter values
- * (sweep.h).
+ * (sweep.h); `surge compare BASE NEW` sets two runs' metrics side by side
+ * and gates on regressions (compare.h).
  */
+#include "compare.h"
 #include "demand.h"
 #include "grid.h"
 #include "httpc.h"
@@ -45,6 +47,11 @@ static void usage(FILE *out)
             "                  [--out DIR] [--no-confirm]\n"
             "                                      search the settings in the simulator, then\n"
             "                                      confirm the best with a real run\n"
+            "       surge compare BASE NEW [--max-regress METRIC=PCT]...\n"
+            "                  [--max-increase METRIC=V]... [--out DIR]\n"
+            "                                      two results folders' metrics side by side;\n"
+            "                                      exit 1 when a limited metric got worse beyond\n"
+            "                                      its limit (docs/compare.md)\n"
             "\n"
             "run options:\n"
             "  --out DIR            results folder (default results/<name>-<stamp>)\n"
@@ -60,6 +67,12 @@ static void usage(FILE *out)
             "                       {upstream} (mock-cin7's API base) and {port} (a free port)\n"
             "                       filled in; the engine calls http://127.0.0.1:{port}/, e.g.\n"
             "                       scripts/prism-cin7.sh {upstream} {port}\n"
+            "  --baseline DIR       compare with an earlier run's results folder (its\n"
+            "                       summary.json): a table on stdout and in report.html\n"
+            "  --max-regress METRIC=PCT  with --baseline: fail (exit 1) when METRIC got worse\n"
+            "                       by more than PCT percent of the baseline (repeatable)\n"
+            "  --max-increase METRIC=V   with --baseline: fail when METRIC got worse by more\n"
+            "                       than V in its own units (repeatable)\n"
             "\n"
             "sweep options (and --seed, --set, --out as for run):\n"
             "  --vary PATH=V1,V2,...  an axis of the grid (repeatable; the grid is the product)\n"
@@ -70,11 +83,17 @@ static void usage(FILE *out)
             "                       order_push_latency_ms.p99)\n"
             "  --sim                run the points in the simulator (surge sim)\n"
             "\n"
-            "exit codes: 0 all gates pass, 1 a gate failed, 2 bad usage or scenario,\n"
+            "compare options: --max-regress, --max-increase as for run, and\n"
+            "  --out DIR            where compare.json and compare-junit.xml go (default NEW)\n"
+            "\n"
+            "exit codes: 0 all gates pass, 1 a gate (or baseline limit) failed, 2 bad usage or\n"
+            "            scenario,\n"
             "            3 the run broke, 4 the run is invalid (its numbers must not be trusted);\n"
             "            sweep: 0 every point has a result, 2 bad usage, 3 a point broke;\n"
             "            tune: 0 the winner meets its constraints in the real run, 1 it does\n"
-            "            not (or nothing met them in the simulator), 2 bad usage, 3 broke\n");
+            "            not (or nothing met them in the simulator), 2 bad usage, 3 broke;\n"
+            "            compare: 0 no limit failed, 1 a limit failed, 2 bad usage or input,\n"
+            "            3 its files cannot be written\n");
 }
 
 static int parse_number(const char *flag, const char *v, double min, double *out)
@@ -165,6 +184,7 @@ static int main_get(int argc, char **argv)
 static int main_run(int argc, char **argv);
 static int main_sweep(int argc, char **argv);
 static int main_tune(int argc, char **argv);
+static int main_compare(int argc, char **argv);
 
 /* The commands, by name. `surge sweep --sim` asks this table whether the
  * simulator's command exists in this build. */
@@ -178,6 +198,7 @@ static const struct {
     {"get", main_get},
     {"sweep", main_sweep},
     {"tune", main_tune},
+    {"compare", main_compare},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -391,6 +412,64 @@ out:
     return rc;
 }
 
+/* A --max-regress (pct) or --max-increase limit appended to limits (room
+ * for argc of them); -1 after a message. */
+static int add_limit(compare_limit *limits, size_t *n, const char *flag, const char *spec,
+                     int pct)
+{
+    char err[400];
+    if (compare_parse_limit(flag, spec, pct, &limits[*n], err, sizeof err) != 0) {
+        fprintf(stderr, "surge: %s\n", err);
+        return -1;
+    }
+    (*n)++;
+    return 0;
+}
+
+/* surge compare BASE NEW [--max-regress M=PCT]... [--max-increase M=V]... [--out DIR] */
+static int main_compare(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"max-regress", required_argument, NULL, 'R'},
+        {"max-increase", required_argument, NULL, 'I'},
+        {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    compare_limit *limits = xcalloc((size_t)argc + 1, sizeof *limits);
+    size_t n_limits = 0;
+    const char *out = NULL;
+    int rc = 2, c;
+    optind = 2;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'R':
+        case 'I':
+            if (add_limit(limits, &n_limits, c == 'R' ? "--max-regress" : "--max-increase",
+                          optarg, c == 'R'))
+                goto out;
+            break;
+        case 'o': out = optarg; break;
+        case 'h': usage(stdout); rc = 0; goto out;
+        default:
+            fprintf(stderr, "surge: compare: unknown or incomplete option \"%s\"\n",
+                    argv[optind - 1]);
+            usage(stderr);
+            goto out;
+        }
+    }
+    if (optind != argc - 2) {
+        fprintf(stderr, "surge: compare takes two results folders, BASE and NEW\n");
+        usage(stderr);
+        goto out;
+    }
+    rc = compare_command(argv[optind], argv[optind + 1], limits, n_limits, out);
+out:
+    free(limits);
+    return rc;
+}
+
 static int main_run(int argc, char **argv)
 {
     const char *cmd = argv[1];
@@ -404,10 +483,17 @@ static int main_run(int argc, char **argv)
         {"no-report", no_argument, NULL, 'n'},
         {"bin", required_argument, NULL, 'b'},
         {"cin7-proxy", required_argument, NULL, 'p'},
+        {"baseline", required_argument, NULL, 'B'},
+        {"max-regress", required_argument, NULL, 'R'},
+        {"max-increase", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     run_opts o = {0};
+    const char *baseline_dir = NULL;
+    compare_limit *limits = xcalloc((size_t)argc + 1, sizeof *limits);
+    size_t n_limits = 0;
+    compare_spec baseline = {0};
     o.seed = -1;
     const char **sets = xcalloc((size_t)argc + 1, sizeof *sets);
     const char **gates = xcalloc((size_t)argc + 1, sizeof *gates);
@@ -442,6 +528,13 @@ static int main_run(int argc, char **argv)
             }
             o.cin7_proxy = optarg;
             break;
+        case 'B': baseline_dir = optarg; break;
+        case 'R':
+        case 'I':
+            if (add_limit(limits, &n_limits, c == 'R' ? "--max-regress" : "--max-increase",
+                          optarg, c == 'R'))
+                goto out;
+            break;
         case 'h': usage(stdout); rc = 0; goto out;
         default:
             fprintf(stderr, "surge: unknown or incomplete option \"%s\"\n", argv[optind - 1]);
@@ -457,6 +550,20 @@ static int main_run(int argc, char **argv)
     o.scenario_path = argv[optind];
     o.sets = sets;
     o.gates = gates;
+    if (n_limits && !baseline_dir) {
+        fprintf(stderr, "surge: --max-regress and --max-increase need --baseline DIR\n");
+        goto out;
+    }
+    if (baseline_dir && strcmp(cmd, "demand") != 0) {
+        char err[800];
+        int bad = compare_spec_open(&baseline, baseline_dir, limits, n_limits, err, sizeof err);
+        limits = NULL; /* the spec's now */
+        if (bad) {
+            fprintf(stderr, "surge: --baseline: %s\n", err);
+            goto out;
+        }
+        o.baseline = &baseline;
+    }
     if (strcmp(cmd, "demand") == 0) {
         rc = cmd_demand(o.scenario_path, sets, o.n_sets, o.seed);
         goto out;
@@ -488,5 +595,7 @@ static int main_run(int argc, char **argv)
 out:
     free(sets);
     free(gates);
+    free(limits);
+    compare_spec_free(&baseline);
     return rc;
 }

@@ -23,50 +23,71 @@
 
 #define MAX_HOT 5
 
-static const char *const metric_names[] = {
-    "oversell_units",
-    "undersell_units",
-    "stranded_units",
-    "lost_revenue",
-    "backorder_units",
-    "order_push_latency_ms.p50", "order_push_latency_ms.p95", "order_push_latency_ms.p99",
-    "order_push_latency_ms.max", "order_push_latency_ms.mean", "order_push_latency_ms.count",
-    "order_push_latency_ms.bound_p50", "order_push_latency_ms.bound_p99",
-    "order_push_latency_ms.efficiency_p50", "order_push_latency_ms.efficiency_p99",
-    "inventory_propagation_ms.p50", "inventory_propagation_ms.p95", "inventory_propagation_ms.p99",
-    "inventory_propagation_ms.max", "inventory_propagation_ms.mean", "inventory_propagation_ms.count",
-    "inventory_propagation_ms.bound_p50", "inventory_propagation_ms.bound_p99",
-    "inventory_propagation_ms.efficiency_p50", "inventory_propagation_ms.efficiency_p99",
-    "po_draft_latency_ms.p50", "po_draft_latency_ms.p95", "po_draft_latency_ms.p99",
-    "po_draft_latency_ms.max", "po_draft_latency_ms.mean", "po_draft_latency_ms.count",
-    "duplicate_pos",
-    "duplicate_sales",
-    "dropped_events",
-    "dead_lettered",
-    "final_drift_units",
-    "misrouted_units",
-    "held_back_units",
-    "api_calls.cin7", "api_calls.shopify", "api_calls.per_order",
-    "api_calls.cin7_per_pushed_order", "api_calls.shopify_per_pushed_order",
-    "api_calls.cin7_sale_writes_per_pushed_order",
-    "http_429.cin7", "http_429.shopify", "http_429.per_order",
-    "retries.cin7", "retries.shopify", "retries.per_order",
-    "orders_paid", "orders_pushed", "orders_unpushed", "accepted_units", "sold_out_checkouts",
-    "checkout_errors", "inventory_unpropagated", "po_drafts", "po_drafts_missing",
-    NULL,
-};
+/* Every metric gates and comparisons may name, in the order they are
+ * listed to users, with the way it gets worse: H higher is worse (harm
+ * done, time taken, calls spent), L lower is worse (work done, an
+ * efficiency), N neither, for figures that describe the run's work rather
+ * than how well the engine did it (counts of samples, physical bounds,
+ * orders paid, drafts written). `surge compare` marks a change for the
+ * worse by this column alone; docs/scenarios.md's metric table shows it. */
+#define H MEASURE_WORSE_HIGHER
+#define L MEASURE_WORSE_LOWER
+#define N MEASURE_WORSE_NONE
+#define LATENCY_METRICS(X, g)                                                                  \
+    X(g ".p50", H) X(g ".p95", H) X(g ".p99", H) X(g ".max", H) X(g ".mean", H)             \
+    X(g ".count", N)
+#define BOUNDED_METRICS(X, g)                                                                  \
+    X(g ".bound_p50", N) X(g ".bound_p99", N) X(g ".efficiency_p50", L)                      \
+    X(g ".efficiency_p99", L)
+#define METRICS(X)                                                                             \
+    X("oversell_units", H) X("undersell_units", H) X("stranded_units", H)                    \
+    X("lost_revenue", H) X("backorder_units", H)                                              \
+    LATENCY_METRICS(X, "order_push_latency_ms") BOUNDED_METRICS(X, "order_push_latency_ms")   \
+    LATENCY_METRICS(X, "inventory_propagation_ms")                                            \
+    BOUNDED_METRICS(X, "inventory_propagation_ms")                                            \
+    LATENCY_METRICS(X, "po_draft_latency_ms")                                                 \
+    X("duplicate_pos", H) X("duplicate_sales", H) X("dropped_events", H)                     \
+    X("dead_lettered", H) X("final_drift_units", H) X("misrouted_units", H)                  \
+    X("held_back_units", H)                                                                   \
+    X("api_calls.cin7", H) X("api_calls.shopify", H) X("api_calls.per_order", H)             \
+    X("api_calls.cin7_per_pushed_order", H) X("api_calls.shopify_per_pushed_order", H)       \
+    X("api_calls.cin7_sale_writes_per_pushed_order", H)                                       \
+    X("http_429.cin7", H) X("http_429.shopify", H) X("http_429.per_order", H)                \
+    X("retries.cin7", H) X("retries.shopify", H) X("retries.per_order", H)                   \
+    X("orders_paid", N) X("orders_pushed", L) X("orders_unpushed", H)                        \
+    X("accepted_units", N) X("sold_out_checkouts", N) X("checkout_errors", H)                \
+    X("inventory_unpropagated", H) X("po_drafts", N) X("po_drafts_missing", H)
+
+#define METRIC_NAME(name, worse) name,
+#define METRIC_WORSE(name, worse) worse,
+static const char *const metric_names[] = {METRICS(METRIC_NAME) NULL};
+static const measure_worse metric_worse[] = {METRICS(METRIC_WORSE)};
+#undef H
+#undef L
+#undef N
 
 const char *const *measure_metric_names(void)
 {
     return metric_names;
 }
 
+static int metric_index(const char *name)
+{
+    for (size_t i = 0; metric_names[i]; i++)
+        if (strcmp(metric_names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
 int measure_metric_known(const char *name)
 {
-    for (const char *const *m = metric_names; *m; m++)
-        if (strcmp(*m, name) == 0)
-            return 1;
-    return 0;
+    return metric_index(name) >= 0;
+}
+
+measure_worse measure_metric_worse(const char *name)
+{
+    int i = metric_index(name);
+    return i < 0 ? MEASURE_WORSE_NONE : metric_worse[i];
 }
 
 int measure_lookup(const cJSON *metrics, const char *name, double *v)

@@ -81,6 +81,16 @@ void measure_output_free(measure_output *out);
 const char *const *measure_metric_names(void);
 /* 1 when name is one of them, else 0. */
 int measure_metric_known(const char *name);
+/* Which way a metric gets worse: higher (oversell, latencies, calls ...),
+ * lower (orders pushed, efficiencies), or neither (figures of the run's
+ * work: sample counts, physical bounds, orders paid; also any name that is
+ * not a metric). One table in measure.c holds the names and directions. */
+typedef enum {
+    MEASURE_WORSE_LOWER = -1,
+    MEASURE_WORSE_NONE = 0,
+    MEASURE_WORSE_HIGHER = 1,
+} measure_worse;
+measure_worse measure_metric_worse(const char *name);
 /* The value of a dotted metric name in a metrics object; returns 1 and sets
  * *v when known and measured, 0 when measured as null, -1 when the name is
  * not a metric. */

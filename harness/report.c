@@ -226,6 +226,45 @@ static char *read_file(const char *path, size_t max, size_t *len)
 
 /* ---- JUnit -------------------------------------------------------------- */
 
+/* The test cases of a comparison's limits (compare.h), one per limit,
+ * failing with the limit's message, which has the numbers. */
+static void junit_limit_cases(sbuf *b, const char *classname, const cJSON *limits)
+{
+    const cJSON *l;
+    char num[64];
+    cJSON_ArrayForEach(l, limits) {
+        const char *limit = fmt_value(get(l, "limit"), num, sizeof num);
+        int pct = strcmp(get_str(l, "kind", ""), "max_regress") == 0;
+        sbuf_puts(b, "  <testcase classname=\"");
+        xml_esc(b, classname);
+        sbuf_puts(b, "\" name=\"");
+        xml_esc(b, get_str(l, "metric", "?"));
+        sbuf_puts(b, pct ? " max-regress " : " max-increase ");
+        xml_esc(b, limit ? limit : "null");
+        sbuf_puts(b, pct ? "%\" time=\"0\"" : "\" time=\"0\"");
+        if (cJSON_IsTrue(get(l, "pass"))) {
+            sbuf_puts(b, "/>\n");
+            continue;
+        }
+        const char *msg = get_str(l, "message", "the limit failed");
+        sbuf_puts(b, ">\n    <failure type=\"regression\" message=\"");
+        xml_esc(b, msg);
+        sbuf_puts(b, "\">");
+        xml_esc(b, msg);
+        sbuf_puts(b, "</failure>\n  </testcase>\n");
+    }
+}
+
+/* Tests and failures among a comparison's limits. */
+static void count_limits(const cJSON *limits, int *tests, int *failures)
+{
+    const cJSON *l;
+    cJSON_ArrayForEach(l, limits) {
+        (*tests)++;
+        *failures += !cJSON_IsTrue(get(l, "pass"));
+    }
+}
+
 static char *junit_text(const cJSON *s)
 {
     const char *name = get_str(s, "name", "unnamed");
@@ -243,6 +282,8 @@ static char *junit_text(const cJSON *s)
         tests++;
         failures++;
     }
+    const cJSON *limits = get(get(s, "baseline"), "limits");
+    count_limits(limits, &tests, &failures);
     /* The real time the run took: durations are simulated (DESIGN §2). */
     double scale = get_num(s, "time_scale", 1);
     if (!(scale > 0))
@@ -312,6 +353,9 @@ static char *junit_text(const cJSON *s)
         sbuf_puts(&b, "</failure>\n  </testcase>\n");
         sbuf_free(&sb);
     }
+    char *classname = xasprintf("surge.%s.baseline", name);
+    junit_limit_cases(&b, classname, limits);
+    free(classname);
     if (!valid) {
         const char *reason = get_str(s, "invalid_reason", NULL);
         if (!reason)
@@ -333,6 +377,30 @@ int report_junit(const char *path, const cJSON *summary, char *err, size_t errle
     char *text = junit_text(summary);
     int rc = write_file(path, text, strlen(text), err, errlen);
     free(text);
+    return rc;
+}
+
+int report_compare_junit(const char *path, const cJSON *cmp, char *err, size_t errlen)
+{
+    int tests = 0, failures = 0;
+    const cJSON *limits = get(cmp, "limits");
+    count_limits(limits, &tests, &failures);
+    sbuf b = SBUF_INIT;
+    sbuf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"surge.compare\" "
+                    "tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" time=\"0\">\n"
+                    "  <properties>\n",
+                tests, failures);
+    static const char *const props[] = {"base", "new"};
+    for (size_t i = 0; i < sizeof props / sizeof props[0]; i++) {
+        sbuf_printf(&b, "    <property name=\"%s\" value=\"", props[i]);
+        xml_esc(&b, get_str(cmp, props[i], ""));
+        sbuf_puts(&b, "\"/>\n");
+    }
+    sbuf_puts(&b, "  </properties>\n");
+    junit_limit_cases(&b, "surge.compare", limits);
+    sbuf_puts(&b, "</testsuite>\n");
+    int rc = write_file(path, sbuf_str(&b), b.len, err, errlen);
+    sbuf_free(&b);
     return rc;
 }
 
@@ -1255,6 +1323,57 @@ static void html_gates(sbuf *b, const cJSON *s)
     sbuf_puts(b, "</table>\n");
 }
 
+/* summary.json's "baseline" (surge run --baseline): the comparison's
+ * limits, then every metric beside the baseline's. */
+static void html_baseline(sbuf *b, const cJSON *s)
+{
+    const cJSON *cmp = get(s, "baseline"), *row;
+    if (!cJSON_IsObject(cmp))
+        return;
+    sbuf_puts(b, "<h2>Against the baseline</h2>\n<p>Baseline: ");
+    html_esc(b, get_str(cmp, "base", "?"));
+    sbuf_printf(b, ". %g worse, %g better, %g not comparable (not measured on one side or both).</p>\n",
+                get_num(cmp, "worse", 0), get_num(cmp, "better", 0), get_num(cmp, "unknown", 0));
+    const cJSON *limits = get(cmp, "limits");
+    if (cJSON_GetArraySize(limits) > 0) {
+        sbuf_puts(b, "<table>\n<tr><th>limit</th><th>result</th></tr>\n");
+        cJSON_ArrayForEach(row, limits) {
+            int pass = cJSON_IsTrue(get(row, "pass"));
+            sbuf_puts(b, "<tr><td>");
+            html_esc(b, get_str(row, "message", "?"));
+            sbuf_printf(b, "</td><td class=\"%s\">%s</td></tr>\n", pass ? "pass" : "fail",
+                        pass ? "PASS" : "FAIL");
+        }
+        sbuf_puts(b, "</table>\n");
+    }
+    sbuf_puts(b, "<table>\n<tr><th>metric</th><th>worse when</th><th>baseline</th><th>this run</th>"
+                 "<th>change</th><th>change %</th><th>verdict</th></tr>\n");
+    cJSON_ArrayForEach(row, get(cmp, "metrics")) {
+        const char *verdict = get_str(row, "verdict", "?");
+        sbuf_puts(b, "<tr><td>");
+        html_esc(b, get_str(row, "metric", "?"));
+        sbuf_puts(b, "</td><td>");
+        html_esc(b, get_str(row, "worse", "?"));
+        sbuf_puts(b, "</td>");
+        html_value_td(b, get(row, "base"));
+        html_value_td(b, get(row, "new"));
+        /* No change without both figures, and no percentage of a baseline 0. */
+        for (int k = 0; k < 2; k++) {
+            const cJSON *c = get(row, k ? "change_pct" : "change");
+            if (cJSON_IsNumber(c))
+                html_value_td(b, c);
+            else
+                sbuf_puts(b, "<td class=\"n na\"></td>");
+        }
+        sbuf_printf(b, "<td class=\"%s\">", strcmp(verdict, "worse") == 0    ? "fail"
+                                             : strcmp(verdict, "better") == 0 ? "pass"
+                                                                              : "na");
+        html_esc(b, verdict);
+        sbuf_puts(b, "</td></tr>\n");
+    }
+    sbuf_puts(b, "</table>\n");
+}
+
 static void html_metrics(sbuf *b, const cJSON *s)
 {
     const cJSON *m = get(s, "metrics"), *v;
@@ -1492,6 +1611,7 @@ static char *html_text(const char *dir, const cJSON *s, const plot *plots)
     sbuf_puts(&b, "</p>\n");
     html_banner(&b, s);
     html_gates(&b, s);
+    html_baseline(&b, s);
     html_run(&b, s);
     html_plots(&b, dir, plots);
     html_metrics(&b, s);

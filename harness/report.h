@@ -25,10 +25,16 @@
 int report_write(const char *dir, const cJSON *summary, char *err, size_t errlen);
 
 /* Writes the JUnit XML of summary to path: a <testsuite name="surge.NAME">
- * with one test case per gate and, for an invalid run, a failing "run.valid"
- * case. The suite's time is the run's real duration in seconds,
+ * with one test case per gate, one per baseline limit (summary's
+ * "baseline", surge run --baseline) and, for an invalid run, a failing
+ * "run.valid" case. The suite's time is the run's real duration in seconds,
  * (duration_ms + drain_ms) / time_scale / 1000. Returns 0, or -1 with a
  * message in err. */
 int report_junit(const char *path, const cJSON *summary, char *err, size_t errlen);
+
+/* Writes the JUnit XML of a comparison (compare.h) to path: a <testsuite
+ * name="surge.compare"> with one test case per limit, failing with the
+ * limit's message. Returns 0, or -1 with a message in err. */
+int report_compare_junit(const char *path, const cJSON *cmp, char *err, size_t errlen);
 
 #endif

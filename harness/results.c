@@ -1,6 +1,7 @@
 /* A run's verdict and results folder; see results.h. */
 #include "results.h"
 
+#include "compare.h"
 #include "report.h"
 #include "run.h"
 
@@ -166,6 +167,30 @@ void results_gates_free(sc_gate *gates, size_t n)
     free(gates);
 }
 
+/* The run against in->baseline (NULL: none): the comparison, printed, or
+ * NULL; *failed counts the baseline limits that failed, as gates do. */
+static cJSON *against_baseline(const results_in *in, cJSON *metrics, int *failed)
+{
+    *failed = 0;
+    if (!in->baseline)
+        return NULL;
+    cJSON *run = cJSON_CreateObject();
+    cJSON_AddItemReferenceToObject(run, "metrics", metrics);
+    char err[600];
+    cJSON *cmp = compare_summaries(in->baseline->summary, run, in->baseline->dir, in->dir,
+                                   in->baseline->limits, in->baseline->n_limits, failed, err,
+                                   sizeof err);
+    cJSON_Delete(run);
+    if (!cmp) {
+        /* compare_spec_open checked the limits before the run. */
+        fprintf(stderr, "surge: --baseline: %s\n", err);
+        *failed = 1;
+        return NULL;
+    }
+    compare_print(stdout, cmp);
+    return cmp;
+}
+
 int results_write(const results_in *in, measure_output *mo)
 {
     int rc;
@@ -195,6 +220,9 @@ int results_write(const results_in *in, measure_output *mo)
     }
     if (in->n_gates == 0)
         printf("(no gates)\n");
+    int baseline_failed;
+    cJSON *baseline = against_baseline(in, mo->metrics, &baseline_failed);
+    failed |= baseline_failed > 0;
     rc = in->invalid[0] ? RUN_INVALID : failed ? RUN_GATE_FAILED : RUN_PASS;
 
     cJSON *sum = cJSON_CreateObject();
@@ -248,6 +276,8 @@ int results_write(const results_in *in, measure_output *mo)
     cJSON_AddItemToObject(sum, "per_shop", mo->per_shop);
     mo->per_shop = NULL;
     cJSON_AddItemToObject(sum, "gates", gate_list);
+    if (baseline)
+        cJSON_AddItemToObject(sum, "baseline", baseline);
     cJSON_AddItemToObject(sum, "hot_skus", mo->hot_skus);
     mo->hot_skus = NULL;
     cJSON_AddItemToObject(sum, "scenario", cJSON_Duplicate(in->sc->source, 1));
@@ -291,8 +321,8 @@ int results_write(const results_in *in, measure_output *mo)
         printf("INVALID RUN: %s\n", in->invalid);
     if (!in->no_report)
         printf("report: %s/report.html\n", in->dir);
-    static const char *const meaning[] = {"all gates pass", "a gate failed", "bad usage",
-                                          "the run broke", "the run is invalid"};
+    static const char *const meaning[] = {"all gates pass", "a gate or baseline limit failed",
+                                          "bad usage", "the run broke", "the run is invalid"};
     printf("exit %d: %s\n", rc, meaning[rc]);
     cJSON_Delete(sum);
     return rc;

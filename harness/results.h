@@ -1,6 +1,7 @@
 /*
  * The end of a run, real (`surge run`) or simulated (`surge sim`): the
- * gates against the measured metrics, the verdict, summary.json,
+ * gates against the measured metrics, the comparison with a baseline
+ * (compare.h), the verdict, summary.json,
  * timeseries.csv, events.csv and the report, and the lines printed at the
  * end. Both commands write the same folder this way.
  */
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compare.h"
 #include "loadgen.h"
 #include "measure.h"
 #include "scenario.h"
@@ -30,6 +32,7 @@ typedef struct {
     cJSON *crashes;            /* summary.json's "crashes", taken over; NULL: none */
     const char *what;          /* "run" or "sim", in summary.json's "kind" */
     int no_report;             /* no plots and no report.html (a sweep's points) */
+    const compare_spec *baseline; /* --baseline and its limits, NULL: none */
 } results_in;
 
 /* Loads the scenario at path with the overrides sets ("path=value") and,

@@ -659,7 +659,7 @@ int run_scenario(const run_opts *o)
                      .invalid = invalid, .time_scale = r.k, .origin = r.origin, .end = end,
                      .records = records, .n_records = n_records, .max_lag = max_lag,
                      .crashes = crashes_json(&r), .what = "run",
-                     .no_report = o->no_report};
+                     .no_report = o->no_report, .baseline = o->baseline};
     rc = results_write(&ri, &mo);
     measure_output_free(&mo);
 out:

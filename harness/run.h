@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compare.h"
+
 /* Exit codes of DESIGN §6. */
 enum {
     RUN_PASS = 0,
@@ -35,6 +37,7 @@ typedef struct {
     const char *bin_dir;        /* where mock-cin7, mock-shopify, syncd are */
     const char *cin7_proxy;     /* NULL, or a shell command that proxies the
                                    engine's Cin7 calls ({upstream}, {port}) */
+    const compare_spec *baseline; /* --baseline DIR and its limits; NULL: none */
 } run_opts;
 
 /* Runs and returns the exit code; every message goes to stderr/stdout. */

@@ -544,7 +544,7 @@ int sim_scenario(const run_opts *o)
     results_in ri = {.dir = dir, .sc = &sc, .gates = gates, .n_gates = n_gates, .invalid = "",
                      .time_scale = sc.time_scale, .origin = 0, .end = so.end,
                      .records = so.records, .n_records = so.n_records, .what = "sim",
-                     .no_report = o->no_report};
+                     .no_report = o->no_report, .baseline = o->baseline};
     rc = results_write(&ri, &so.mo);
     sim_outcome_free(&so);
 out:

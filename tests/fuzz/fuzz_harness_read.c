@@ -1,9 +1,11 @@
 /* Fuzz targets for the harness's readers of files it did not write: replay
  * CSVs (written by people or exported from a shop) and the ground truth it
  * measures, the mocks' journals (JSON lines, a torn last line after a
- * kill -9) and final states, read by measure_run. */
+ * kill -9) and final states, read by measure_run; and the summary.json
+ * of a results folder that `surge compare` reads. */
 #include "fuzz.h"
 
+#include "compare.h"
 #include "json.h"
 #include "measure.h"
 #include "mem.h"
@@ -111,4 +113,50 @@ FUZZ_TARGET(measure_journal)
     cJSON_Delete(dlq);
     close(cfd);
     close(sfd);
+}
+
+/* A results folder's summary.json as `surge compare` and `surge run
+ * --baseline` read it (it may come from another version or a foreign
+ * engine): checked, then compared with itself and with a fixed baseline
+ * under a limit of each kind. */
+FUZZ_TARGET(compare_summary)
+{
+    json_err e;
+    cJSON *s = json_parse((const char *)data, size, &e);
+    if (!s)
+        return;
+    char err[600];
+    if (compare_check_summary(s, "fuzz.json", err, sizeof err) != 0) {
+        if (strncmp(err, "fuzz.json: $", 12) != 0)
+            abort(); /* a refusal names the file and the JSON path */
+        cJSON_Delete(s);
+        return;
+    }
+    static const char base_text[] =
+        "{\"metrics\":{\"oversell_units\":2,\"orders_pushed\":10,"
+        "\"order_push_latency_ms\":{\"p99\":1000}}}";
+    cJSON *base = json_parse(base_text, sizeof base_text - 1, &e);
+    compare_limit lim[2];
+    if (!base || compare_parse_limit("--max-regress", "order_push_latency_ms.p99=10", 1, &lim[0],
+                                     err, sizeof err) != 0 ||
+        compare_parse_limit("--max-increase", "orders_pushed=1", 0, &lim[1], err, sizeof err) != 0)
+        abort();
+    int failed;
+    cJSON *a = compare_summaries(base, s, "base", "new", lim, 2, &failed, err, sizeof err);
+    cJSON *b = compare_summaries(s, s, "new", "new", lim + 1, 1, &failed, err, sizeof err);
+    double pushed;
+    int measured = measure_lookup(cJSON_GetObjectItemCaseSensitive(s, "metrics"), "orders_pushed",
+                                  &pushed) == 1;
+    if (!a || !b || failed != !measured)
+        abort(); /* an absolute limit always applies; a run is no worse than itself, and a
+                    limit on what it did not measure fails */
+    FILE *devnull = fopen("/dev/null", "w");
+    if (devnull) {
+        compare_print(devnull, a);
+        fclose(devnull);
+    }
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(base);
+    cJSON_Delete(s);
 }
