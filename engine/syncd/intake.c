@@ -292,8 +292,10 @@ static void on_metrics(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
     store_counts c;
-    if (store_count(sd->st, clock_now_ms(&sd->clk), &c) == 0) {
+    int64_t now = clock_now_ms(&sd->clk);
+    if (store_count(sd->st, now, &c) == 0) {
         metrics_set(sd->m, "syncd_queue_depth", c.ready + c.leased);
+        metrics_set(sd->m, "syncd_queue_oldest_age_ms", c.oldest_at >= 0 ? now - c.oldest_at : 0);
         metrics_set(sd->m, "syncd_events{state=\"ready\"}", c.ready);
         metrics_set(sd->m, "syncd_events{state=\"leased\"}", c.leased);
         metrics_set(sd->m, "syncd_events{state=\"dead\"}", c.dead);

@@ -492,8 +492,9 @@ static void on_login(httpd_req *r, void *ud)
     count_login(sd, "ok");
     log_info("ops page: a session was opened");
     char cookie[160];
-    snprintf(cookie, sizeof cookie, OPS_COOKIE "=%s; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=%d",
-             sid, SYNCD_SESSION_MAX_AGE_MS / 1000);
+    /* A session cookie (no Max-Age): the browser forgets it when it
+     * closes; syncd ends the session itself anyway (opsauth.h). */
+    snprintf(cookie, sizeof cookie, OPS_COOKIE "=%s; Path=/admin; HttpOnly; SameSite=Strict", sid);
     httpd_add_header(r, "Set-Cookie", cookie);
     opspage_back(r, NULL);
 }

@@ -175,6 +175,49 @@ TEST_T(syncd_ops, auth_rules, 120)
     sdt_stop(&w);
 }
 
+/* Whether syncd's queue holds exactly one event (ud: the world). */
+static int one_queued(void *ud)
+{
+    return sdt_metric(ud, "syncd_queue_depth") == 1;
+}
+
+TEST_T(syncd_ops, page_shows_the_queue_and_its_oldest_event, 120)
+{
+    /* Cin7 holds the sale call two simulated minutes: the order's event
+     * stays queued (leased) meanwhile, and the page and /metrics say so. */
+    sdt_world w;
+    sdt_start_basic(&w, "", NULL);
+    const char *bearer[] = {SDT_ADMIN, NULL};
+    httpc_resp r = page(&w, bearer);
+    EXPECT_CONTAINS(r.body, "<td id=\"depth\">0</td>");
+    EXPECT_CONTAINS(r.body, "<td id=\"oldest\">none queued</td>");
+    httpc_resp_free(&r);
+    e2e_faults(&w.cin7, "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/sale\",\"ms\":\"2m\"}]");
+    int64_t order = sdt_checkout(&w, "A-1", 1, NULL);
+    EXPECT_TRUE(e2e_wait(one_queued, &w, 20000));
+    int64_t age1 = sdt_metric(&w, "syncd_queue_oldest_age_ms");
+    r = page(&w, bearer);
+    EXPECT_CONTAINS(r.body, "<td id=\"depth\">1</td>");
+    EXPECT_TRUE(strstr(r.body, "none queued") == NULL);
+    httpc_resp_free(&r);
+    int64_t age2 = sdt_metric(&w, "syncd_queue_oldest_age_ms");
+    EXPECT_GE_INT(age1, 0);
+    EXPECT_GE_INT(age2, age1); /* the same event, older */
+    /* The order's trail so far: its event, queued or already routed. */
+    char path[80];
+    snprintf(path, sizeof path, "/admin/?order=%lld", (long long)order);
+    r = e2e_call(&w.syncd, "GET", path, bearer, NULL);
+    EXPECT_EQ_INT(r.status, 200);
+    EXPECT_CONTAINS(r.body, "<table id=\"audit\">");
+    EXPECT_CONTAINS(r.body, "<td>orders/paid</td><td>" SDT_SHOP "</td>");
+    httpc_resp_free(&r);
+    e2e_faults(&w.cin7, "[]");
+    EXPECT_EQ_INT(sdt_wait_sales(&w, &order, 1, 30000), 1);
+    sdt_wait_quiet(&w, 30000);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_queue_oldest_age_ms"), 0);
+    sdt_stop(&w);
+}
+
 /* Whether syncd's dead-letter queue holds something (ud: the world). */
 static int has_dead(void *ud)
 {
