@@ -268,7 +268,10 @@ static void section_dead(sbuf *b, syncd *sd, const char *csrf)
                      "again from the start.</p><table><tr><th>event</th><th>topic</th>"
                      "<th>shop</th><th>reason</th><th>tries</th><th>dead since</th><th></th></tr>\n");
         const cJSON *d;
-        cJSON_ArrayForEach(d, list) dead_row(b, sd, d, csrf);
+        cJSON_ArrayForEach(d, list)
+        {
+            dead_row(b, sd, d, csrf);
+        }
         sbuf_puts(b, "</table>");
     }
     cJSON_Delete(list);

@@ -240,8 +240,19 @@ TEST_T(syncd_ops, browser_replays_a_dead_letter, 240)
     cJSON_Delete(dlq);
     EXPECT_EQ_INT(sdt_sales_now(&w, order), 0);
 
-    /* Cin7 is back; the person at the page replays the order. */
+    /* Cin7 is back. A replay forged with the session's cookie alone (as
+     * another site's form would send it) changes nothing. */
     e2e_faults(&w.cin7, "[]");
+    char cookie[120], set[300], ch[160], retry[64];
+    session_of(&w, cookie, sizeof cookie, set, sizeof set);
+    snprintf(ch, sizeof ch, "Cookie: %s", cookie);
+    snprintf(retry, sizeof retry, "/admin/dlq/%lld/retry", (long long)id);
+    const char *forged[] = {ch, FORM, NULL};
+    e2e_expect_text(&w.syncd, "POST", retry, forged, "", 403, "CSRF");
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 1);
+    EXPECT_EQ_INT(sdt_sales_now(&w, order), 0);
+
+    /* The person at the page replays the order. */
     char args[400];
     snprintf(args, sizeof args, "--url http://127.0.0.1:%u --token " TOKEN
                                 " --dead %lld --reason 500 --order %lld",
