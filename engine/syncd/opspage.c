@@ -245,7 +245,7 @@ static void dead_row(sbuf *b, syncd *sd, const cJSON *d, const char *csrf)
     html(b, str_or(d, "shop", ""));
     sbuf_puts(b, "</td><td class=\"reason\">");
     html(b, str_or(d, "reason", ""));
-    sbuf_printf(b, "</td><td>%lld</td><td>", (long long)num_or(d, "attempts", 0));
+    sbuf_printf(b, "</td><td>%lld</td><td class=\"t\">", (long long)num_or(d, "attempts", 0));
     put_time(b, sd, num_or(d, "dead_at", 0));
     sbuf_printf(b, "</td><td><form method=\"post\" action=\"/admin/dlq/%lld/retry\">",
                 (long long)id);
@@ -291,7 +291,7 @@ static void section_alerts(sbuf *b, syncd *sd)
     const cJSON *a;
     cJSON_ArrayForEach(a, list)
     {
-        sbuf_puts(b, "<tr><td>");
+        sbuf_puts(b, "<tr><td class=\"t\">");
         put_time(b, sd, num_or(a, "t", 0));
         sbuf_puts(b, "</td><td><code>");
         html(b, str_or(a, "alert", ""));
@@ -328,7 +328,7 @@ static void audit_rows(sbuf *b, syncd *sd, const cJSON *rows)
         html(b, str_or(a, "topic", ""));
         sbuf_puts(b, "</td><td>");
         html(b, str_or(a, "shop", ""));
-        sbuf_puts(b, "</td><td>");
+        sbuf_puts(b, "</td><td class=\"t\">");
         if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(a, "t")))
             put_time(b, sd, num_or(a, "t", 0));
         sbuf_puts(b, "</td><td class=\"what\">");
@@ -431,7 +431,7 @@ static const char ops_css[] =
     "table{border-collapse:collapse;margin:.5em 0}"
     "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
     "code{white-space:pre-wrap;word-break:break-all}"
-    ".error{color:#a00}.notice{background:#eef6ee;padding:.5em}"
+    ".t{white-space:nowrap}.error{color:#a00}.notice{background:#eef6ee;padding:.5em}"
     "header{display:flex;gap:1em;align-items:baseline}form{display:inline}\n";
 
 static void on_css(httpd_req *r, void *ud)
