@@ -7,7 +7,10 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "opsauth.h"
+#include "opspage.h"
 #include "reconcile.h"
+#include "routes.h"
 #include "stockread.h"
 
 #include <stdio.h>
@@ -73,6 +76,12 @@ static int accept(syncd *sd, httpd_req *r, store_event_in *in, const char *sourc
             syncd_alert(sd, id, a);
         }
     } else {
+        /* A Shopify order's id links the event to the order, for the ops
+         * page's audit trail by order. */
+        char oid[128];
+        if (strcmp(source, "shopify") == 0 && cJSON_IsObject(v) &&
+            json_id_text(cJSON_GetObjectItemCaseSensitive(v, "id"), oid, sizeof oid) == 0)
+            in->order_id = oid;
         cJSON_Delete(v);
         rc = store_enqueue(sd->st, in, &id);
         if (rc == STORE_NEW) {
@@ -176,22 +185,6 @@ static void on_shopify(httpd_req *r, void *ud)
     free(k2);
 }
 
-/* Whether the credential a request carried (NULL when none) is want, in
- * time that does not depend on where they differ. */
-static int same_secret(const char *got, const char *want)
-{
-    size_t n = strlen(want);
-    return got && strlen(got) == n && ct_equal(got, want, n);
-}
-
-/* Whether got is scheme (e.g. "Bearer ", any case) followed by secret, the
- * secret compared whole as same_secret does. */
-static int same_credential(const char *got, const char *scheme, const char *secret)
-{
-    size_t n = strlen(scheme);
-    return got && strncasecmp(got, scheme, n) == 0 && same_secret(got + n, secret);
-}
-
 /* Checks the Cin7 webhook's credentials against the configured scheme. */
 static int cin7_authorized(syncd *sd, httpd_req *r)
 {
@@ -200,15 +193,15 @@ static int cin7_authorized(syncd *sd, httpd_req *r)
         return 1;
     const char *secret = sd->cfg.cin7_hook_secret;
     if (strcmp(type, "header") == 0)
-        return same_secret(httpd_header(r, sd->cfg.cin7_hook_header), secret);
+        return opsauth_same(httpd_header(r, sd->cfg.cin7_hook_header), secret);
     const char *auth = httpd_header(r, "Authorization");
     if (strcmp(type, "bearer") == 0)
-        return same_credential(auth, "Bearer ", secret);
+        return opsauth_credential(auth, "Bearer ", secret);
     size_t n = strlen(secret);
     size_t cap = base64_encoded_len(n) + 1;
     char *b64 = xmalloc(cap);
     base64_encode(secret, n, b64, cap);
-    int ok = same_credential(auth, "Basic ", b64);
+    int ok = opsauth_credential(auth, "Basic ", b64);
     free(b64);
     return ok;
 }
@@ -299,8 +292,10 @@ static void on_metrics(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
     store_counts c;
-    if (store_count(sd->st, clock_now_ms(&sd->clk), &c) == 0) {
+    int64_t now = clock_now_ms(&sd->clk);
+    if (store_count(sd->st, now, &c) == 0) {
         metrics_set(sd->m, "syncd_queue_depth", c.ready + c.leased);
+        metrics_set(sd->m, "syncd_queue_oldest_age_ms", c.oldest_at >= 0 ? now - c.oldest_at : 0);
         metrics_set(sd->m, "syncd_events{state=\"ready\"}", c.ready);
         metrics_set(sd->m, "syncd_events{state=\"leased\"}", c.leased);
         metrics_set(sd->m, "syncd_events{state=\"dead\"}", c.dead);
@@ -326,23 +321,10 @@ static void on_metrics(httpd_req *r, void *ud)
     httpd_reply_take(r, 200, "text/plain; version=0.0.4", text, strlen(text));
 }
 
-static int admin_ok(syncd *sd, httpd_req *r)
-{
-    if (!sd->cfg.admin_token) {
-        httpd_reply_error(r, 403, "admin API disabled (set admin_token)");
-        return 0;
-    }
-    if (!same_credential(httpd_header(r, "Authorization"), "Bearer ", sd->cfg.admin_token)) {
-        httpd_reply_error(r, 401, "admin API needs Authorization: Bearer <admin_token>");
-        return 0;
-    }
-    return 1;
-}
-
 static void on_dlq(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
-    if (!admin_ok(sd, r))
+    if (!opspage_admin(sd, r))
         return;
     const char *lim = httpd_query(r, "limit");
     uint64_t limit = 100;
@@ -359,24 +341,31 @@ static void on_dlq(httpd_req *r, void *ud)
     cJSON_Delete(o);
 }
 
-/* The {id} of an admin route's path once the caller is let in, or -1
- * when the request has been answered (401, 403, or 400 for a bad id). */
-static int64_t admin_id(syncd *sd, httpd_req *r)
+/* The {id} of an admin route's path, or -1 when the request has been
+ * answered (400 for a bad id). */
+static int64_t admin_id(httpd_req *r)
 {
-    if (!admin_ok(sd, r))
-        return -1;
     uint64_t id;
     return httpd_arg_u64(r, "id", httpd_capture(r, "id"), 1, INT64_MAX, &id) == 0 ? (int64_t)id
                                                                                  : -1;
 }
 
+/* Replays a dead letter. The ops page's Replay button posts here too: a
+ * session's request goes back to the page, a script's gets JSON. */
 static void on_dlq_retry(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
-    int64_t id = admin_id(sd, r);
+    int how = opspage_admin_change(sd, r);
+    int64_t id = how ? admin_id(r) : -1;
     if (id < 0)
         return;
+    char back[48];
     int rc = store_dlq_requeue(sd->st, id, clock_now_ms(&sd->clk));
+    if (rc == 1 && how == OPS_SESSION) {
+        snprintf(back, sizeof back, "gone=%lld", (long long)id);
+        opspage_back(r, back);
+        return;
+    }
     if (rc == 1) {
         httpd_reply_error(r, 404, "no such dead-letter entry");
         return;
@@ -385,15 +374,21 @@ static void on_dlq_retry(httpd_req *r, void *ud)
         httpd_reply_error(r, 500, "could not requeue");
         return;
     }
-    store_audit(sd->st, id, clock_now_ms(&sd->clk), "requeued", "by the admin API");
+    store_audit(sd->st, id, clock_now_ms(&sd->clk), "requeued",
+                how == OPS_SESSION ? "by the ops page" : "by the admin API");
     syncd_wake_workers(sd);
+    if (how == OPS_SESSION) {
+        snprintf(back, sizeof back, "replayed=%lld", (long long)id);
+        opspage_back(r, back);
+        return;
+    }
     httpd_reply_json_text(r, 200, "{\"ok\":true}");
 }
 
 static void on_audit(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
-    int64_t id = admin_id(sd, r);
+    int64_t id = opspage_admin(sd, r) ? admin_id(r) : -1;
     if (id < 0)
         return;
     cJSON *a = store_audit_of(sd->st, id);
@@ -407,7 +402,7 @@ static void on_audit(httpd_req *r, void *ud)
 static void on_reconcile(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
-    if (!admin_ok(sd, r))
+    if (!opspage_admin_change(sd, r))
         return;
     reconcile_request(sd->recon);
     httpd_reply_json_text(r, 202, "{\"ok\":true,\"queued\":true}");
@@ -416,43 +411,29 @@ static void on_reconcile(httpd_req *r, void *ud)
 static void on_config(httpd_req *r, void *ud)
 {
     syncd *sd = ud;
-    if (!admin_ok(sd, r))
+    if (!opspage_admin(sd, r))
         return;
     cJSON *c = config_to_json(&sd->cfg);
     httpd_reply_json(r, 200, c);
     cJSON_Delete(c);
 }
 
-/* The admin API's token rides in a header: checked before any body. */
-static int admin_gate(httpd_req *r, void *ud)
-{
-    return !admin_ok(ud, r);
-}
-
-static const struct {
-    const char *method, *pattern;
-    httpd_handler fn;
-    httpd_filter gate; /* runs on the headers, before the body is kept */
-} intake_table[] = {
+/* The admin API's credentials ride in headers: checked before any body
+ * (the CSRF token of a session's change is checked on the body). */
+static const route_row intake_table[] = {
     {"POST", "/webhooks/shopify", on_shopify, shopify_hook_gate},
     {"POST", "/webhooks/cin7", on_cin7, cin7_hook_gate},
     {"GET", "/healthz", on_health, NULL},
     {"GET", "/metrics", on_metrics, NULL},
-    {"GET", "/admin/dlq", on_dlq, admin_gate},
-    {"POST", "/admin/dlq/{id}/retry", on_dlq_retry, admin_gate},
-    {"GET", "/admin/events/{id}/audit", on_audit, admin_gate},
-    {"GET", "/admin/config", on_config, admin_gate},
-    {"POST", "/admin/reconcile", on_reconcile, admin_gate},
+    {"GET", "/admin/dlq", on_dlq, opspage_gate},
+    {"POST", "/admin/dlq/{id}/retry", on_dlq_retry, opspage_gate},
+    {"GET", "/admin/events/{id}/audit", on_audit, opspage_gate},
+    {"GET", "/admin/config", on_config, opspage_gate},
+    {"POST", "/admin/reconcile", on_reconcile, opspage_gate},
 };
 
 void intake_routes(syncd *sd, httpd *srv)
 {
-    for (size_t i = 0; i < sizeof intake_table / sizeof intake_table[0]; i++) {
-        httpd_route(srv, intake_table[i].method, intake_table[i].pattern, intake_table[i].fn, sd);
-        if (intake_table[i].gate &&
-            httpd_route_gate(srv, intake_table[i].method, intake_table[i].pattern,
-                             intake_table[i].gate, sd) != 0)
-            log_error("intake: no route %s %s for its gate", intake_table[i].method,
-                      intake_table[i].pattern); /* cannot happen: added just above */
-    }
+    routes_add(srv, intake_table, sizeof intake_table / sizeof intake_table[0], sd);
+    opspage_routes(sd, srv);
 }

@@ -170,10 +170,11 @@ static int order_seen(syncd *sd, const char *domain, const char *id)
 }
 
 /* Queues an event as if it had come in (topic, shop, body), under a dedup
- * key so that one order or sale is queued by reconciliation at most once.
+ * key so that one order or sale is queued by reconciliation at most once;
+ * order_id (or NULL) names the Shopify order it is about.
  * Returns STORE_NEW, STORE_DUPLICATE or -1. */
-static int queue_event(syncd *sd, const char *topic, const char *shop, const cJSON *body,
-                       int priority, const char *dedup, int64_t *id)
+static int queue_event(syncd *sd, const char *topic, const char *shop, const char *order_id,
+                       const cJSON *body, int priority, const char *dedup, int64_t *id)
 {
     char *text = json_print(body);
     store_event_in in = {
@@ -185,6 +186,7 @@ static int queue_event(syncd *sd, const char *topic, const char *shop, const cJS
         .priority = priority,
         .now = clock_now_ms(&sd->clk),
         .dedup = {dedup, NULL, NULL, NULL},
+        .order_id = order_id,
     };
     int rc = store_enqueue(sd->st, &in, id);
     free(text);
@@ -200,7 +202,7 @@ static int queue_missed_order(syncd *sd, const char *domain, const char *id, con
 {
     char *dedup = xasprintf("rc:%s:%s", domain, id);
     int64_t ev = 0;
-    int rc = queue_event(sd, "orders/paid", domain, order, EVENT_PRIO_NORMAL, dedup, &ev);
+    int rc = queue_event(sd, "orders/paid", domain, id, order, EVENT_PRIO_NORMAL, dedup, &ev);
     free(dedup);
     if (rc < 0)
         return -1;
@@ -501,7 +503,7 @@ static void fetch_shipments(syncd *sd, int64_t began, tally *t)
         }
         char *dedup = xasprintf("ship:%s", id);
         int64_t ev = 0;
-        int rc = queue_event(sd, "Sale/ShipmentAuthorised", shop, row, EVENT_PRIO_SHIPMENT, dedup,
+        int rc = queue_event(sd, "Sale/ShipmentAuthorised", shop, NULL, row, EVENT_PRIO_SHIPMENT, dedup,
                              &ev);
         free(dedup);
         if (rc < 0)

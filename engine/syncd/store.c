@@ -104,6 +104,12 @@ static const char *const migrations[] = {
     /* 5: when an order's sale was first sent to Cin7, so a read that
      * started while it was on its way can be told apart. */
     "ALTER TABLE reservations ADD COLUMN sent_at INTEGER;",
+
+    /* 6: which events were about which Shopify order, so the ops page can
+     * show an order's audit trail: queue rows leave once done, these stay
+     * beside the audit rows they lead to. */
+    "CREATE TABLE order_events(order_id TEXT NOT NULL, event_id INTEGER NOT NULL,"
+    " shop TEXT, topic TEXT NOT NULL, PRIMARY KEY(order_id, event_id)) WITHOUT ROWID;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
@@ -148,6 +154,7 @@ typedef enum {
     S_KV_SET,
     S_KV_DEL,
     S_AUDIT_PUT,
+    S_ORDER_EVENT_PUT,
     /* read connection */
     S_COUNTS,
     S_DLQ_LIST,
@@ -161,6 +168,7 @@ typedef enum {
     S_RES_EXISTS,
     S_KV_GET,
     S_AUDIT_OF,
+    S_ORDER_AUDIT,
     N_STMTS
 } stmt_id;
 
@@ -222,12 +230,18 @@ static const char *const stmt_sql[N_STMTS] = {
                  " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [S_KV_DEL] = "DELETE FROM kv WHERE key = ?1",
     [S_AUDIT_PUT] = "INSERT INTO audit(event_id, t, what, detail) VALUES (?1, ?2, ?3, ?4)",
-    /* One statement, so the four figures come from one snapshot. The
-     * redundant "> 0" lets the planner use the partial index. */
+    [S_ORDER_EVENT_PUT] = "INSERT INTO order_events(order_id, event_id, shop, topic)"
+                          " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+    /* One statement, so the figures come from one snapshot. The
+     * redundant "> 0" lets the planner use the partial index. The oldest
+     * queued event is the one of the lowest id (ids grow with arrival; a
+     * requeued dead letter keeps its id and its arrival): one step down
+     * the rowid b-tree, not a scan. */
     [S_COUNTS] = "SELECT (SELECT count(*) FROM queue),"
                  " (SELECT count(*) FROM queue WHERE leased_until > ?1 AND leased_until > 0),"
                  " (SELECT count(*) FROM dlq),"
-                 " coalesce((SELECT v FROM meta WHERE k = 'done'), 0)",
+                 " coalesce((SELECT v FROM meta WHERE k = 'done'), 0),"
+                 " (SELECT received_at FROM queue ORDER BY id LIMIT 1)",
     [S_DLQ_LIST] = "SELECT id, source, topic, shop, reason, attempts, received_at, dead_at, body"
                    " FROM dlq ORDER BY dead_at DESC, id DESC LIMIT ?1",
     [S_PENDING] = "SELECT (SELECT total(qty) FROM reservations WHERE sku = ?1 AND closed_at IS NULL)"
@@ -249,6 +263,11 @@ static const char *const stmt_sql[N_STMTS] = {
     [S_RES_EXISTS] = "SELECT count(*) FROM reservations WHERE shop = ?1 AND order_id = ?2",
     [S_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
     [S_AUDIT_OF] = "SELECT t, what, detail FROM audit WHERE event_id = ?1 ORDER BY id",
+    /* An event not handled yet has no audit row: it shows with a null
+     * what. */
+    [S_ORDER_AUDIT] = "SELECT o.event_id, o.shop, o.topic, a.t, a.what, a.detail"
+                      " FROM order_events o LEFT JOIN audit a ON a.event_id = o.event_id"
+                      " WHERE o.order_id = ?1 ORDER BY o.event_id, a.id LIMIT ?2",
 };
 
 /* ---- write requests ------------------------------------------------------------ */
@@ -501,6 +520,9 @@ static int op_enqueue(store *s, wreq *r)
                                   BLOB(ev->body, ev->body_len), INT(ev->priority), INT(ev->now))) < 0)
         return -1;
     int64_t id = sqlite3_last_insert_rowid(s->wdb);
+    if (ev->order_id && wrun(s, S_ORDER_EVENT_PUT, ARGS(TEXT(ev->order_id), INT(id), TEXT(ev->shop),
+                                                        TEXT(ev->topic))) < 0)
+        return -1;
     for (int k = 0; k < 4; k++)
         if (ev->dedup[k] &&
             wrun(s, S_DEDUP_PUT, ARGS(TEXT(ev->dedup[k]), INT(id), INT(ev->now))) < 0)
@@ -1337,17 +1359,17 @@ static char *read_text(store *s, stmt_id id, const char *key, const char *what)
     return v;
 }
 
-/* Runs a statement with the one parameter arg and makes each row a JSON
+/* Runs a statement with the parameters ps and makes each row a JSON
  * object with row(): the array (caller frees), or NULL on an error
  * (logged as what). */
-static cJSON *read_array(store *s, stmt_id id, int64_t arg, cJSON *(*row)(sqlite3_stmt *st),
-                         const char *what)
+static cJSON *read_rows(store *s, stmt_id id, const param *ps, int n,
+                        cJSON *(*row)(sqlite3_stmt *st), const char *what)
 {
     sqlite3_stmt *st = read_begin(s, id);
     if (!st)
         return NULL;
     cJSON *arr = cJSON_CreateArray();
-    int rc = bind(st, ARGS(INT(arg)));
+    int rc = bind(st, ps, n);
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         cJSON_AddItemToArray(arr, row(st));
         rc = SQLITE_OK;
@@ -1359,6 +1381,13 @@ static cJSON *read_array(store *s, stmt_id id, int64_t arg, cJSON *(*row)(sqlite
     }
     read_end(s, st);
     return arr;
+}
+
+/* The same for a statement of one number parameter. */
+static cJSON *read_array(store *s, stmt_id id, int64_t arg, cJSON *(*row)(sqlite3_stmt *st),
+                         const char *what)
+{
+    return read_rows(s, id, ARGS(INT(arg)), row, what);
 }
 
 static void add_str_or_null(cJSON *o, const char *name, sqlite3_stmt *st, int i)
@@ -1384,6 +1413,7 @@ int store_count(store *s, int64_t now, store_counts *out)
         out->ready = total - out->leased;
         out->dead = sqlite3_column_int64(st, 2);
         out->done = sqlite3_column_int64(st, 3);
+        out->oldest_at = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4);
     } else {
         db_fail(s->rdb, "counts");
     }
@@ -1429,6 +1459,29 @@ static cJSON *audit_row(sqlite3_stmt *st)
 cJSON *store_audit_of(store *s, int64_t event_id)
 {
     return read_array(s, S_AUDIT_OF, event_id, audit_row, "audit of");
+}
+
+static cJSON *order_audit_row(sqlite3_stmt *st)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "event", (double)sqlite3_column_int64(st, 0));
+    add_str_or_null(o, "shop", st, 1);
+    add_str_or_null(o, "topic", st, 2);
+    if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+        cJSON_AddNullToObject(o, "t");
+    else
+        cJSON_AddNumberToObject(o, "t", (double)sqlite3_column_int64(st, 3));
+    add_str_or_null(o, "what", st, 4);
+    add_str_or_null(o, "detail", st, 5);
+    return o;
+}
+
+cJSON *store_order_audit(store *s, const char *order_id, size_t limit)
+{
+    if (!order_id)
+        return NULL;
+    int64_t n = limit > INT64_MAX ? INT64_MAX : (int64_t)limit;
+    return read_rows(s, S_ORDER_AUDIT, ARGS(TEXT(order_id), INT(n)), order_audit_row, "order audit");
 }
 
 int64_t store_pending_units(store *s, const char *sku, int64_t read_started)

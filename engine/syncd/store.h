@@ -34,7 +34,7 @@
 typedef struct store store;
 
 /* The schema version this build migrates every database to. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 typedef struct {
     int64_t group_commit_max; /* writes per transaction at most; 0 means 512 */
@@ -72,6 +72,9 @@ typedef struct {
      * "ev:<event id>:<topic>"); an event whose any key was seen before is a
      * duplicate and is not stored. NULL entries are skipped. */
     const char *dedup[4];
+    /* The Shopify order the event is about, or NULL: the event is then
+     * found by store_order_audit (with shop and topic). */
+    const char *order_id;
 } store_event_in;
 
 typedef struct {
@@ -120,6 +123,7 @@ typedef struct {
     int64_t dead;    /* in the dead-letter queue */
     int64_t done;    /* acked since the database was created */
     int64_t duplicates; /* enqueue calls refused as duplicates, since open */
+    int64_t oldest_at;  /* received_at of the oldest queued event; -1 when none */
 } store_counts;
 STORE_MUST int store_count(store *s, int64_t now, store_counts *out);
 
@@ -227,5 +231,10 @@ void store_kv_set_async(store *s, const char *key, const char *value);
 void store_audit(store *s, int64_t event_id, int64_t now, const char *what, const char *detail);
 /* The audit rows of one event, oldest first: [{t, what, detail}]. */
 STORE_MUST cJSON *store_audit_of(store *s, int64_t event_id);
+/* The audit trail of a Shopify order: the rows of every event stored with
+ * this order_id, by event then in order, as [{event, shop, topic, t, what,
+ * detail}], at most limit rows; an event without audit rows yet is one
+ * row whose t, what and detail are null. NULL on error. Caller frees. */
+STORE_MUST cJSON *store_order_audit(store *s, const char *order_id, size_t limit);
 
 #endif

@@ -6,10 +6,12 @@
  */
 #include "syncd.h"
 
+#include "alertring.h"
 #include "httpc.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "opsauth.h"
 #include "rng.h"
 
 #include <stdio.h>
@@ -41,6 +43,8 @@ int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen)
     clock_cond_init(&sd->work_cv);
     sd->dirty = coalesce_new(sd->cfg.coalesce_ms);
     sd->cache = stockcache_new();
+    sd->ops = opsauth_new(SYNCD_SESSIONS_MAX, SYNCD_SESSION_IDLE_MS, SYNCD_SESSION_MAX_AGE_MS);
+    sd->alerts = alertring_new(SYNCD_ALERTS_KEPT);
     *out = sd;
     if (store_open(sd->cfg.store_path, NULL, &sd->st, err, errlen) != 0)
         return -1;
@@ -68,6 +72,8 @@ void syncd_free(syncd *sd)
     stockcache_free(sd->cache);
     coalesce_free(sd->dirty);
     metrics_free(sd->m);
+    opsauth_free(sd->ops);
+    alertring_free(sd->alerts);
     pthread_mutex_destroy(&sd->cat_lock);
     pthread_mutex_destroy(&sd->inv_lock);
     pthread_cond_destroy(&sd->inv_cv);
@@ -124,6 +130,7 @@ void syncd_alert(syncd *sd, int64_t event_id, cJSON *obj)
     cJSON_AddStringToObject(obj, "source", "syncd");
     char *text = json_print(obj);
     cJSON_Delete(obj);
+    alertring_push(sd->alerts, clock_now_ms(&sd->clk), text);
     log_event(LOG_ERROR, ev, "alert: %s", text);
     metrics_inc(sd->m, "syncd_alerts_total", 1);
     if (sd->cfg.alert_url) {

@@ -21,6 +21,13 @@
 #include "stockcache.h"
 #include "store.h"
 
+/* Alerts the ops page shows (the newest). */
+#define SYNCD_ALERTS_KEPT 50
+/* Ops page sessions: how many at once, idle and longest life (real ms). */
+#define SYNCD_SESSIONS_MAX 64
+#define SYNCD_SESSION_IDLE_MS (30 * 60 * 1000)
+#define SYNCD_SESSION_MAX_AGE_MS (8 * 60 * 60 * 1000)
+
 typedef struct syncd {
     syncd_config cfg;
     sclock clk;
@@ -62,6 +69,8 @@ typedef struct syncd {
     struct replenisher *replen;   /* replen.c */
     struct stockread *reader;     /* stockread.c: Cin7 stock reads */
     struct reconciler *recon;     /* reconcile.c */
+    struct opsauth *ops;          /* opsauth.c: admin sessions of the ops page */
+    struct alertring *alerts;     /* alertring.c: the last alerts, for the ops page */
 
     volatile sig_atomic_t stopping;
     int ready; /* catalog, webhooks and stock figures in place (boot.h) */
@@ -87,7 +96,8 @@ void syncd_wake_workers(syncd *sd);
 /* Marks Cin7 SKUs as needing a level sync (coalesced). */
 void syncd_mark_dirty(syncd *sd, const char *const *skus, size_t n);
 /* Posts an alert (JSON object: sku, order, reason...) to the configured
- * URL, and logs it; never blocks a caller for long. obj is consumed. */
+ * URL, logs it and keeps it among the last SYNCD_ALERTS_KEPT for the ops
+ * page; never blocks a caller for long. obj is consumed. */
 void syncd_alert(syncd *sd, int64_t event_id, cJSON *obj);
 /* Sim ms of a Shopify timestamp (ISO-8601), or now when unreadable. */
 int64_t syncd_sim_time(syncd *sd, const char *iso);

@@ -296,3 +296,28 @@ double e2e_metric(const cJSON *summary, const char *name)
     return v;
 }
 
+
+char *e2e_node(const char *script, const char *args, int *code)
+{
+    if (system("command -v node >/dev/null 2>&1") != 0)
+        test_fail(__FILE__, __LINE__, "node not found: run scripts/deps.sh --test (make test does)");
+    if (access(script, R_OK) != 0)
+        test_fail(__FILE__, __LINE__, "%s not found (run the tests from the repository root)", script);
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "node %s %s 2>&1", script, args);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        test_fail(__FILE__, __LINE__, "cannot run: %s", cmd);
+    size_t cap = 1 << 16, len = 0;
+    char *out = xmalloc(cap);
+    size_t n;
+    while (len + 1 < cap && (n = fread(out + len, 1, cap - 1 - len, p)) > 0)
+        len += n;
+    out[len] = '\0';
+    int st = pclose(p);
+    *code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    printf("%s", out);
+    if (*code == 3)
+        test_fail(__FILE__, __LINE__, "the npm test tools are missing (scripts/deps.sh --test): %s", out);
+    return out;
+}

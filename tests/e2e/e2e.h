@@ -112,6 +112,13 @@ cJSON *e2e_journal(const e2e_server *s);
 int e2e_wait(int (*cond)(void *ud), void *ud, int timeout_ms);
 void e2e_sleep_ms(int ms);
 
+/* Runs a node script of the tree (tests/clients/...) with args (shell
+ * words) and returns its stdout and stderr (caller frees), also printed;
+ * *code gets its exit status. Fails the test when node or the script is
+ * missing, or when the script exits 3 (its npm tools are missing: run
+ * scripts/deps.sh --test). */
+char *e2e_node(const char *script, const char *args, int *code);
+
 /* Starts an HTTP server in the test process on a free port of 127.0.0.1
  * with one route (as httpd_route takes it) served by threads pool threads
  * (0: httpd's default); fails the test when it cannot. httpd_free stops it. */

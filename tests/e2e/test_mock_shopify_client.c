@@ -15,35 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-/* Runs a node script with args and returns its output (caller frees);
- * *code gets its exit status. Fails the test when node is missing. */
-static char *run_node(const char *script, const char *args, int *code)
-{
-    if (system("command -v node >/dev/null 2>&1") != 0)
-        test_fail(__FILE__, __LINE__, "node not found: run scripts/deps.sh --test (make test does)");
-    if (access(script, R_OK) != 0)
-        test_fail(__FILE__, __LINE__, "%s not found (run the tests from the repository root)", script);
-    char cmd[1400];
-    snprintf(cmd, sizeof cmd, "node %s %s 2>&1", script, args);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        test_fail(__FILE__, __LINE__, "cannot run: %s", cmd);
-    size_t cap = 1 << 16, len = 0;
-    char *out = xmalloc(cap);
-    size_t n;
-    while (len + 1 < cap && (n = fread(out + len, 1, cap - 1 - len, p)) > 0)
-        len += n;
-    out[len] = '\0';
-    int st = pclose(p);
-    *code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    printf("%s", out);
-    if (*code == 3)
-        test_fail(__FILE__, __LINE__, "the npm test tools are missing (scripts/deps.sh --test): %s", out);
-    return out;
-}
 
 TEST_T(mock_shopify, real_client_admin_api_client, 300)
 {
@@ -54,7 +25,7 @@ TEST_T(mock_shopify, real_client_admin_api_client, 300)
     snprintf(a, sizeof a, "--url http://127.0.0.1:%u --token " MS_TOKEN " --version 2026-10 --time-scale 20",
              s.port);
     int code;
-    char *out = run_node("tests/clients/shopify_client.mjs", a, &code);
+    char *out = e2e_node("tests/clients/shopify_client.mjs", a, &code);
     EXPECT_EQ_INT(code, 0);
     EXPECT_CONTAINS(out, "rest products: 5 (next page linked)");
     EXPECT_CONTAINS(out, "graphql write: available=57 userErrors=0");
@@ -96,7 +67,7 @@ TEST_T(mock_shopify, real_library_validates_webhooks, 120)
     char a[300];
     snprintf(a, sizeof a, "--url http://127.0.0.1:%u --token " MS_TOKEN " --secret demo-secret", s.port);
     int code;
-    char *out = run_node("tests/clients/shopify_webhooks.mjs", a, &code);
+    char *out = e2e_node("tests/clients/shopify_webhooks.mjs", a, &code);
     EXPECT_EQ_INT(code, 0);
     EXPECT_CONTAINS(out, "validated: 2 deliveries (ORDERS_CREATE, ORDERS_PAID) accepted by shopify-api");
     EXPECT_CONTAINS(out, "refused: a changed body, another secret");

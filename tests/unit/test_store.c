@@ -882,3 +882,61 @@ TEST(store, sales_history_and_idem_get)
     EXPECT_EQ_INT(store_pending_units(s, "SKU1", 0), 0);
     store_close(s);
 }
+
+TEST(store, order_audit_follows_an_order_after_its_events_leave_the_queue)
+{
+    store *s = open_db("order_audit");
+    store_counts c = counts(s, 0);
+    EXPECT_EQ_INT(c.oldest_at, -1); /* nothing queued */
+    /* Two events of order 4501 (paid, then cancelled), one of another. */
+    store_event_in e = event("orders/paid", "{\"id\":4501}", 0, 100, "k1", NULL);
+    e.order_id = "4501";
+    int64_t paid = 0, other = 0, cancelled = 0;
+    EXPECT_EQ_INT(store_enqueue(s, &e, &paid), STORE_NEW);
+    e = event("orders/paid", "{\"id\":4502}", 0, 150, "k2", NULL);
+    e.order_id = "4502";
+    EXPECT_EQ_INT(store_enqueue(s, &e, &other), STORE_NEW);
+    e = event("orders/cancelled", "{\"id\":4501}", 0, 200, "k3", NULL);
+    e.order_id = "4501";
+    EXPECT_EQ_INT(store_enqueue(s, &e, &cancelled), STORE_NEW);
+    /* A duplicate links nothing more. */
+    e = event("orders/paid", "{\"id\":4501}", 0, 300, "k1", NULL);
+    e.order_id = "4501";
+    int64_t dup = 0;
+    EXPECT_EQ_INT(store_enqueue(s, &e, &dup), STORE_DUPLICATE);
+    c = counts(s, 0);
+    EXPECT_EQ_INT(c.oldest_at, 100);
+
+    /* The paid event is handled and leaves the queue; its trail stays. */
+    store_audit(s, paid, 110, "pushed", "SO-1");
+    store_audit(s, paid, 111, "done", "orders/paid");
+    store_audit(s, other, 160, "done", "orders/paid");
+    EXPECT_EQ_INT(store_ack(s, paid), 0);
+    c = counts(s, 0);
+    EXPECT_EQ_INT(c.oldest_at, 150);
+
+    cJSON *a = store_order_audit(s, "4501", 100);
+    EXPECT_EQ_INT(cJSON_GetArraySize(a), 3);
+    const char *what[] = {"pushed", "done", NULL};
+    for (int i = 0; i < 3; i++) {
+        cJSON *o = cJSON_GetArrayItem(a, i);
+        EXPECT_EQ_INT(num(o, "event"), i < 2 ? paid : cancelled);
+        EXPECT_EQ_STR(str(o, "topic"), i < 2 ? "orders/paid" : "orders/cancelled");
+        EXPECT_EQ_STR(str(o, "shop"), "demo.myshopify.com");
+        if (what[i])
+            EXPECT_EQ_STR(str(o, "what"), what[i]);
+        else /* the cancellation is queued, not handled yet */
+            EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(o, "what")) &&
+                        cJSON_IsNull(cJSON_GetObjectItem(o, "t")));
+    }
+    cJSON_Delete(a);
+    /* The limit holds; an unknown order has no rows; NULL is an error. */
+    a = store_order_audit(s, "4501", 1);
+    EXPECT_EQ_INT(cJSON_GetArraySize(a), 1);
+    cJSON_Delete(a);
+    a = store_order_audit(s, "9999", 100);
+    EXPECT_EQ_INT(cJSON_GetArraySize(a), 0);
+    cJSON_Delete(a);
+    EXPECT_TRUE(store_order_audit(s, NULL, 100) == NULL);
+    store_close(s);
+}
