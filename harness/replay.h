@@ -74,13 +74,13 @@ void replay_opts_default(replay_format format, replay_opts *o);
  * "path: name:line: ...". The orders read are st's either way
  * (scenario_replay_free). */
 int replay_read(FILE *f, const char *name, const char *path, const replay_opts *o,
-                const scenario *s, sc_stream *st, json_err *e);
+                const scenario *s, sc_stream *st, json_err *e) __attribute__((warn_unused_result));
 
 /* Reads a stream's "replay" object (at JSON path path): file (relative to
  * dir when not absolute), speed, format, columns, time_format, from, to;
  * then the file, into st (replay_speed, replay, n_replay). Returns 0 or -1
  * with e naming the JSON path, or the file and line. */
 int replay_load(const cJSON *obj, const char *path, const char *dir, const scenario *s,
-                sc_stream *st, json_err *e);
+                sc_stream *st, json_err *e) __attribute__((warn_unused_result));
 
 #endif

@@ -95,14 +95,19 @@ static void put(csv_reader *c, char ch)
     c->buf[c->len++] = ch;
 }
 
-static void start_field(csv_reader *c)
+static int start_field(csv_reader *c)
 {
+    if (c->n == CSV_MAX_FIELDS) {
+        fail(c, c->line, "more than %d fields in one record", CSV_MAX_FIELDS);
+        return -1;
+    }
     if (c->n == c->cap_fields) {
         c->cap_fields = c->cap_fields ? c->cap_fields * 2 : 32;
         c->off = xrealloc(c->off, c->cap_fields * sizeof *c->off);
         c->ptr = xrealloc(c->ptr, c->cap_fields * sizeof *c->ptr);
     }
     c->off[c->n++] = c->len;
+    return 0;
 }
 
 /* Ends a line at ch ('\n' or '\r', a CR followed by LF being one end). */
@@ -172,7 +177,8 @@ int csv_next(csv_reader *c, csv_record *out)
     size_t start = c->line;
     c->len = 0;
     c->n = 0;
-    start_field(c);
+    if (start_field(c))
+        return -1;
     for (;;) {
         if (ch == '"' && c->off[c->n - 1] == c->len) {
             ch = quoted(c);
@@ -184,7 +190,8 @@ int csv_next(csv_reader *c, csv_record *out)
         }
         if (ch == ',') {
             put(c, '\0');
-            start_field(c);
+            if (start_field(c))
+                return -1;
         } else if (ch == '\n' || ch == '\r' || ch == EOF) {
             put(c, '\0');
             if (ch != EOF && end_line(c, ch))

@@ -119,6 +119,14 @@ TEST(csv, rows_longer_than_64k_and_many_columns)
     EXPECT_EQ_INT(csv_next(c, &r), 0);
     csv_free(c);
     fclose(f);
+    /* A record of commas stops at CSV_MAX_FIELDS fields. */
+    sbuf_reset(&b);
+    sbuf_puts(&b, "a\n");
+    for (int i = 0; i < CSV_MAX_FIELDS; i++)
+        sbuf_putc(&b, ',');
+    char *got = csv_dump(b.data, b.len, 4 << 20);
+    EXPECT_EQ_STR(got, "1:a;ERR 2: more than 1000000 fields in one record");
+    free(got);
     sbuf_free(&b);
 }
 
