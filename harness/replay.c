@@ -423,7 +423,9 @@ static int read_row(reader *r, const csv_record *rec)
     int64_t qty = 0;
     int rc = 0;
     if (!*sku)
-        rc = fail(r, rec->line, REPLAY_COL_SKU, "empty: every row is a line of some SKU");
+        rc = fail(r, rec->line, REPLAY_COL_SKU,
+                  "empty: every row is a line of some SKU (a custom item or a tip has none: "
+                  "remove its row)");
     else if (parse_qty(r, rec->line, q, &qty) == 0)
         rc = qty > 0 ? add_line(r, p, rec->line, sku, qty) : 0; /* 0 units: nothing sold */
     else
@@ -683,11 +685,12 @@ static int read_opts(const cJSON *obj, const char *path, replay_opts *o, json_er
     if (cols && read_columns(cols, path, o, e))
         return -1;
     if (tf) {
-        size_t ti = 0;
-        while (ti < 3 && strcmp(time_formats[ti].name, tf) != 0) /* the last one is surge's own */
+        /* The last time format is surge's own layout's, not offered. */
+        size_t ti = 0, n_offered = sizeof time_formats / sizeof time_formats[0] - 1;
+        while (ti < n_offered && strcmp(time_formats[ti].name, tf) != 0)
             ti++;
         json_path_key(p, sizeof p, path, "time_format");
-        if (ti == 3)
+        if (ti == n_offered)
             return json_fail(e, p, "unknown time format \"%s\" (known: iso8601, shopify, epoch)", tf);
         o->time = time_formats[ti].time;
     }

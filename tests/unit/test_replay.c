@@ -304,7 +304,8 @@ TEST(replay, refusals_name_the_file_line_and_column)
         {REPLAY_SHOPIFY, SHOPIFY_HEAD ",,paid,,2026-03-14 09:00:00 +1100,1,,A,,,,\n",
          "orders.csv:2: column 1 (\"Name\"): empty: every row names its order"},
         {REPLAY_SHOPIFY, SHOPIFY_HEAD "#1,,paid,,2026-03-14 09:00:00 +1100,1,,,,,,\n",
-         "orders.csv:2: column 8 (\"Lineitem sku\"): empty: every row is a line of some SKU"},
+         "orders.csv:2: column 8 (\"Lineitem sku\"): empty: every row is a line of some SKU (a custom "
+         "item or a tip has none: remove its row)"},
         {REPLAY_SHOPIFY, SHOPIFY_HEAD "#1,,,,,1,,A,,,,\n",
          "orders.csv:2: column 5 (\"Created at\"): empty on every row of order \"#1\""},
         {REPLAY_SHOPIFY, SHOPIFY_HEAD "#1,,,,2026-03-14 09:00:00 +1100,1,,A,,,,\n",
