@@ -205,19 +205,30 @@ static void fill(const scenario *s, gen *g, demand_arrival *a)
     if (!a->shopify && a->warehouse < 0)
         a->warehouse = (int)rng_below(&g->what, s->n_warehouses);
     if (st->shape == SHAPE_REPLAY) {
-        const sc_replay_row *row = &st->replay[g->replay_pos];
+        const sc_replay_order *row = &st->replay[g->replay_pos];
         a->replay_row = (int)g->replay_pos;
         a->shop = st->shop >= 0 ? st->shop : 0;
         if (row->shop)
             for (size_t k = 0; k < s->n_shops; k++)
                 if (strcmp(s->shops[k].domain, row->shop) == 0)
                     a->shop = (int)k;
-        int sku = scenario_sku_by_shopify(s, row->sku);
-        if (sku < 0)
-            sku = scenario_sku_index(s, row->sku);
-        a->n_lines = 1;
-        a->lines[0].sku = sku;
-        a->lines[0].qty = row->qty;
+        /* The reader kept at most DEMAND_MAX_LINES lines, each a SKU of the
+         * catalog (a Shopify SKU first, as Shopify's export gives). */
+        a->n_lines = 0;
+        for (size_t l = 0; l < row->n_lines && l < DEMAND_MAX_LINES; l++) {
+            int sku = scenario_sku_by_shopify(s, row->lines[l].sku);
+            if (sku < 0)
+                sku = scenario_sku_index(s, row->lines[l].sku);
+            int k = 0;
+            while (k < a->n_lines && a->lines[k].sku != sku)
+                k++; /* one SKU by both its names: one line */
+            if (k == a->n_lines) {
+                a->lines[k].sku = sku;
+                a->lines[k].qty = 0;
+                a->n_lines++;
+            }
+            a->lines[k].qty += row->lines[l].qty;
+        }
         for (size_t r = 0; row->country && r < st->n_regions; r++)
             if (strcmp(st->regions[r].country, row->country) == 0 &&
                 (!row->postcode || strncmp(row->postcode, st->regions[r].postcode,

@@ -24,7 +24,7 @@ typedef struct {
     int shop;           /* checkouts: shop index */
     int warehouse;      /* other channels: warehouse index */
     int region;         /* the stream's region index, -1 none */
-    int replay_row;     /* replay streams: the CSV row, else -1 */
+    int replay_row;     /* replay streams: the order's index in st->replay, else -1 */
     int n_lines;
     struct {
         int sku;        /* catalog index */

@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "faults.h"
 #include "mem.h"
+#include "replay.h"
 #include "sbuf.h"
 
 #include <ctype.h>
@@ -15,9 +16,6 @@
 #include <string.h>
 
 #define MAX_SCENARIO_BYTES (16 * 1024 * 1024)
-#define MAX_REPLAY_BYTES (256 * 1024 * 1024)
-/* Replay timestamps in ms: 2^53, some 285,000 years either side of 1970. */
-#define MAX_REPLAY_MS INT64_C(9007199254740992)
 
 static char *dup_str(const char *s)
 {
@@ -402,118 +400,6 @@ static int read_regions(const cJSON *o, const char *path, sc_stream *st, json_er
     return 0;
 }
 
-static int read_replay(const char *file, const char *dir, const char *path, sc_stream *st,
-                       json_err *e)
-{
-    char full[1024];
-    if (file[0] == '/' || !dir)
-        snprintf(full, sizeof full, "%s", file);
-    else
-        snprintf(full, sizeof full, "%s/%s", dir, file);
-    FILE *f = fopen(full, "r");
-    if (!f)
-        return json_fail(e, path, "cannot open %s: %s", full, strerror(errno));
-    int rc = scenario_read_replay(f, full, path, st, e);
-    fclose(f);
-    return rc;
-}
-
-int scenario_read_replay(FILE *f, const char *full, const char *path, sc_stream *st, json_err *e)
-{
-    char line[4096];
-    int col[6] = {-1, -1, -1, -1, -1, -1}; /* timestamp shop sku qty country postcode */
-    static const char *const names[] = {"timestamp", "shop", "sku", "qty", "country", "postcode"};
-    size_t lineno = 0, cap = 0;
-    int64_t first = 0;
-    int rc = -1;
-    long total = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        total += (long)strlen(line);
-        if (total > MAX_REPLAY_BYTES) {
-            json_fail(e, path, "%s: larger than %d bytes", full, MAX_REPLAY_BYTES);
-            goto out;
-        }
-        line[strcspn(line, "\r\n")] = '\0';
-        if (!line[0])
-            continue;
-        char *fields[16];
-        int nf = 0;
-        for (char *tok = line, *next; tok && nf < 16; tok = next) {
-            next = strchr(tok, ',');
-            if (next)
-                *next++ = '\0';
-            while (*tok == ' ')
-                tok++;
-            fields[nf++] = tok;
-        }
-        if (col[0] < 0 && col[2] < 0) {
-            for (int c = 0; c < nf; c++)
-                for (int k = 0; k < 6; k++)
-                    if (strcmp(fields[c], names[k]) == 0)
-                        col[k] = c;
-            if (col[0] < 0 || col[2] < 0) {
-                json_fail(e, path, "%s:%zu: the header must name timestamp and sku columns", full,
-                          lineno);
-                goto out;
-            }
-            continue;
-        }
-        for (int k = 0; k < 6; k++)
-            if (col[k] >= nf && (k == 0 || k == 2)) {
-                json_fail(e, path, "%s:%zu: missing the %s column", full, lineno, names[k]);
-                goto out;
-            }
-        int64_t t;
-        const char *ts = fields[col[0]];
-        char *end;
-        long long ms = strtoll(ts, &end, 10);
-        if (*ts && !*end)
-            t = ms;
-        else if (clock_parse_iso(ts, &t) != 0) {
-            json_fail(e, path, "%s:%zu: bad timestamp \"%s\" (ISO-8601 or milliseconds)", full,
-                      lineno, ts);
-            goto out;
-        }
-        /* Bounded so that the times between rows can be taken exactly. */
-        if (t < -MAX_REPLAY_MS || t > MAX_REPLAY_MS) {
-            json_fail(e, path, "%s:%zu: timestamp \"%s\" out of range (within +-%lld ms of 1970)",
-                      full, lineno, ts, (long long)MAX_REPLAY_MS);
-            goto out;
-        }
-        int64_t qty = 1;
-        if (col[3] >= 0 && col[3] < nf && *fields[col[3]]) {
-            qty = strtoll(fields[col[3]], &end, 10);
-            if (*end || qty <= 0) {
-                json_fail(e, path, "%s:%zu: bad qty \"%s\"", full, lineno, fields[col[3]]);
-                goto out;
-            }
-        }
-        XGROW(st->replay, st->n_replay, cap, 256);
-        if (st->n_replay == 0)
-            first = t;
-        sc_replay_row *r = &st->replay[st->n_replay++];
-        memset(r, 0, sizeof *r);
-        r->t = t - first;
-        if (r->t < 0 || (st->n_replay > 1 && t < first + st->replay[st->n_replay - 2].t)) {
-            json_fail(e, path, "%s:%zu: rows must be in time order", full, lineno);
-            goto out;
-        }
-        r->sku = xstrdup(fields[col[2]]);
-        r->qty = qty;
-        r->shop = col[1] >= 0 && col[1] < nf && *fields[col[1]] ? xstrdup(fields[col[1]]) : NULL;
-        r->country = col[4] >= 0 && col[4] < nf && *fields[col[4]] ? xstrdup(fields[col[4]]) : NULL;
-        r->postcode = col[5] >= 0 && col[5] < nf && *fields[col[5]] ? xstrdup(fields[col[5]]) : NULL;
-    }
-    if (st->n_replay == 0) {
-        json_fail(e, path, "%s: no rows", full);
-        goto out;
-    }
-    rc = 0;
-out:
-    return rc;
-}
-
 static int read_streams(const cJSON *root, const char *dir, scenario *s, json_err *e)
 {
     static const char *const keys[] = {"name", "channel", "shop", "warehouse", "shape", "rate",
@@ -606,32 +492,11 @@ static int read_streams(const cJSON *root, const char *dir, scenario *s, json_er
                 return -1;
         }
         if (st->shape == SHAPE_REPLAY) {
-            static const char *const replay_keys[] = {"file", "speed", NULL};
             json_path_key(fp, sizeof fp, p, "replay");
-            const char *file = NULL;
-            st->replay_speed = 1;
             if (!replay)
-                return json_fail(e, fp, "shape \"replay\" needs replay {file, speed}");
-            if (json_only_keys(replay, fp, replay_keys, e) ||
-                json_get_str(replay, fp, "file", JSON_REQUIRED, &file, e) ||
-                json_get_num(replay, fp, "speed", JSON_OPTIONAL, 1e-6, 1e9, &st->replay_speed, e))
+                return json_fail(e, fp, "shape \"replay\" needs replay {file, speed, format}");
+            if (replay_load(replay, fp, dir, s, st, e))
                 return -1;
-            char ffp[280];
-            json_path_key(ffp, sizeof ffp, fp, "file");
-            if (read_replay(file, dir, ffp, st, e))
-                return -1;
-            for (size_t r = 0; r < st->n_replay; r++) {
-                if (scenario_sku_by_shopify(s, st->replay[r].sku) < 0 &&
-                    scenario_sku_index(s, st->replay[r].sku) < 0)
-                    return json_fail(e, ffp, "row %zu: SKU \"%s\" is not in the catalog", r + 1,
-                                     st->replay[r].sku);
-                int known = !st->replay[r].shop;
-                for (size_t k = 0; !known && k < s->n_shops; k++)
-                    known = strcmp(s->shops[k].domain, st->replay[r].shop) == 0;
-                if (!known)
-                    return json_fail(e, ffp, "row %zu: shop \"%s\" is not in $.shops", r + 1,
-                                     st->replay[r].shop);
-            }
         }
         static const char *const range_keys[] = {"min", "max", NULL};
         if (qty) {
@@ -1062,9 +927,11 @@ void scenario_replay_free(sc_stream *st)
 {
     for (size_t r = 0; r < st->n_replay; r++) {
         free(st->replay[r].shop);
-        free(st->replay[r].sku);
         free(st->replay[r].country);
         free(st->replay[r].postcode);
+        for (size_t l = 0; l < st->replay[r].n_lines; l++)
+            free(st->replay[r].lines[l].sku);
+        free(st->replay[r].lines);
     }
     free(st->replay);
     st->replay = NULL;

@@ -63,12 +63,19 @@ typedef enum { SHAPE_CONSTANT, SHAPE_POISSON, SHAPE_RAMP, SHAPE_SPIKE, SHAPE_REP
 typedef enum { MIX_UNIFORM, MIX_ZIPF, MIX_HOT } sc_mix;
 
 typedef struct {
-    int64_t t;        /* ms from the first row, before speed-up */
+    char *sku;        /* Shopify SKU (or Cin7 SKU) as the file gives it */
+    int64_t qty;      /* 1 ... 1e6 */
+} sc_replay_line;
+
+/* One replayed order (replay.h reads them): one checkout, or one
+ * other-channel sale. */
+typedef struct {
+    int64_t t;        /* ms from the replay window's start, before speed-up */
     char *shop;       /* may be NULL: the stream's shop */
-    char *sku;        /* Shopify SKU */
-    int64_t qty;
-    char *country, *postcode;
-} sc_replay_row;
+    char *country, *postcode; /* may be NULL */
+    sc_replay_line *lines;    /* 1 ... DEMAND_MAX_LINES, one per SKU */
+    size_t n_lines;
+} sc_replay_order;
 
 typedef struct {
     char *name;
@@ -81,7 +88,7 @@ typedef struct {
     int64_t at, len;    /* window */
     int64_t spike_at, spike_len;
     double spike_factor;
-    sc_replay_row *replay;
+    sc_replay_order *replay; /* replay streams: the orders in time order */
     size_t n_replay;
     double replay_speed;
     sc_mix mix;
@@ -199,13 +206,7 @@ int scenario_load_text(const char *text, size_t len, const char *name, const cha
                        const char *const *overrides, size_t n_overrides, scenario *out,
                        json_err *e);
 void scenario_free(scenario *s);
-/* Reads a replay CSV from f into st's rows (st->replay, n_replay): a header
- * line naming at least timestamp and sku; the columns shop, qty, country,
- * postcode are optional. Timestamps are ISO-8601 or milliseconds, rows in
- * time order. Returns 0, or -1 with e naming path, the file name and the
- * line. The rows read are st's either way (scenario_replay_free). */
-int scenario_read_replay(FILE *f, const char *name, const char *path, sc_stream *st, json_err *e);
-/* Frees st's replay rows (scenario_free does it for every stream). */
+/* Frees st's replayed orders (scenario_free does it for every stream). */
 void scenario_replay_free(sc_stream *st);
 
 /* Initial on-hand of a SKU at a warehouse (the last matching stock rule). */

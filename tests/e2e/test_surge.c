@@ -422,6 +422,84 @@ TEST(surge_e2e, demand_replays_a_csv_for_an_other_channel)
     free(csv);
 }
 
+/* Units per line summed over `surge demand`'s CSV (its lines column,
+ * "SKU:qty;SKU:qty"), and how many arrivals have more than one line. */
+static long demand_units(const char *csv_text, int *multi_line)
+{
+    long units = 0;
+    char *copy = xstrdup(csv_text), *save = NULL;
+    *multi_line = 0;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *lines = strrchr(line, ',');
+        if (line == copy || !lines)
+            continue; /* the header */
+        *multi_line += strchr(lines, ';') != NULL;
+        for (char *c = strchr(lines, ':'); c; c = strchr(c + 1, ':'))
+            units += strtol(c + 1, NULL, 10);
+    }
+    free(copy);
+    return units;
+}
+
+TEST_T(surge_e2e, a_shopify_orders_export_replays_one_checkout_per_kept_order, 180)
+{
+    /* scenarios/replay-shopify-export.csv holds 30 orders: 3 before the
+     * window, one cancelled and one pending; the 25 others are 25
+     * checkouts, five of them of several lines, every unit sent. */
+    const char *show[] = {"demand", "scenarios/replay-shopify-export.json", NULL};
+    e2e_surge_result d = e2e_surge(show);
+    EXPECT_EXIT(d, 0);
+    EXPECT_EQ_INT(count_lines(d.out), 26);
+    int multi;
+    long units = demand_units(d.out, &multi);
+    EXPECT_EQ_INT(multi, 5);
+    EXPECT_GT_INT(units, 25);
+    char *dir = xasprintf("%s/out", test_tmp_dir());
+    const char *run[] = {"run", "scenarios/replay-shopify-export.json", "--out", dir, "--quiet",
+                         "--time-scale", "40", NULL};
+    e2e_surge_result r = e2e_surge(run);
+    EXPECT_EXIT(r, 0);
+    cJSON *s = e2e_load_in(dir, "summary.json");
+    const cJSON *dm = cJSON_GetObjectItemCaseSensitive(s, "demand");
+    EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(dm, "checkouts")->valuedouble, 25);
+    EXPECT_EQ_INT(cJSON_GetObjectItemCaseSensitive(dm, "accepted")->valuedouble, 25);
+    long taken = 0;
+    const cJSON *sku;
+    cJSON_ArrayForEach(sku, cJSON_GetObjectItemCaseSensitive(s, "per_sku"))
+        taken += (long)cJSON_GetObjectItemCaseSensitive(sku, "accepted_shopify")->valuedouble;
+    EXPECT_EQ_INT(taken, units);
+    cJSON_Delete(s);
+    /* The simulator still refuses a replay (exit 2, before anything runs). */
+    EXPECT_SURGE(2, "$.demand[0]: replayed orders are not modelled yet", "sim",
+                 "scenarios/replay-shopify-export.json", "--out", dir);
+    e2e_surge_free(&d);
+    e2e_surge_free(&r);
+    free(dir);
+}
+
+TEST(surge_e2e, a_bad_replay_file_is_a_bad_scenario)
+{
+    /* Exit 2, the message naming the file, the line and the column. */
+    char *csv = write_tmp("export.csv", "Name,Financial Status,Paid at,Created at,Lineitem quantity,"
+                                        "Lineitem sku,Cancelled at\n"
+                                        "#1,paid,,2026-03-14 10:00:00 +1100,1,T-1,\n"
+                                        "#1,,,,abc,T-2,\n");
+    char *sc = write_tmp("export.json",
+                         "{\"name\":\"export\",\"duration\":\"10s\","
+                         "\"catalog\":{\"skus\":[{\"sku\":\"T-1\"},{\"sku\":\"T-2\"}]},"
+                         "\"warehouses\":[{\"name\":\"Main\"}],"
+                         "\"shops\":[{\"domain\":\"export.myshopify.com\"}],"
+                         "\"demand\":[{\"shape\":\"replay\","
+                         "\"replay\":{\"file\":\"export.csv\",\"format\":\"shopify-orders-export\"}}]}");
+    static const char want[] = "export.csv:3: column 5 (\"Lineitem quantity\"): \"abc\" is not a whole number";
+    EXPECT_SURGE(2, want, "demand", sc);
+    EXPECT_SURGE(2, want, "run", sc, "--out", test_tmp_dir());
+    EXPECT_SURGE(2, "$.demand[0].replay.format: unknown format \"xlsx\"", "demand", sc, "--set",
+                 "demand[0].replay.format=xlsx");
+    free(sc);
+    free(csv);
+}
+
 /* ---- an engine crash --------------------------------------------------------------- */
 
 static int count_substr(const char *text, const char *needle)

@@ -8,7 +8,9 @@
 #include "compare.h"
 #include "json.h"
 #include "measure.h"
+#include "demand.h"
 #include "mem.h"
+#include "replay.h"
 #include "scenario.h"
 
 #include <stdio.h>
@@ -17,22 +19,51 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* The first byte picks the layout, the rest is the file: byte % 3 is
+ * surge's (0), Shopify's export (1) or a csv mapped as t,order,sku,n (2),
+ * whose times are ISO 8601 or, when (byte / 3) is odd, epoch seconds; bit
+ * 0x40 adds a window (from 1 s to 1 h after the first order). The seeds
+ * start with '0' (surge), '1', 'p' (Shopify, windowed), '2' (csv, ISO) or
+ * '5' (csv, epoch). */
 FUZZ_TARGET(replay_csv)
 {
-    FILE *f = fmemopen((void *)data, size, "r");
+    if (size == 0)
+        return;
+    replay_opts o;
+    static const replay_format fmts[] = {REPLAY_SURGE, REPLAY_SHOPIFY, REPLAY_CSV};
+    replay_opts_default(fmts[data[0] % 3], &o);
+    if (o.format == REPLAY_CSV) {
+        o.col[REPLAY_COL_TIME] = "t";
+        o.col[REPLAY_COL_ORDER] = "order";
+        o.col[REPLAY_COL_SKU] = "sku";
+        o.col[REPLAY_COL_QTY] = "n";
+        o.required = 0xF;
+        o.time = (data[0] / 3) % 2 ? REPLAY_TIME_EPOCH : REPLAY_TIME_ISO;
+    }
+    if (data[0] & 0x40) { /* a window: from 1 s after the first order, for 1 h */
+        o.has_from = o.has_to = o.from_offset = o.to_offset = 1;
+        o.from = 1000;
+        o.to = 3600000;
+    }
+    FILE *f = fmemopen((void *)(data + 1), size - 1, "r");
     if (!f)
         return; /* an empty buffer, for some libc versions */
     sc_stream st;
     memset(&st, 0, sizeof st);
+    st.channel = (char *)"shopify";
     json_err e;
-    int rc = scenario_read_replay(f, "fuzz.csv", "$.demand[0].replay.file", &st, &e);
+    int rc = replay_read(f, "fuzz.csv", "$.demand[0].replay.file", &o, NULL, &st, &e);
     fclose(f);
     if (rc != 0 && strncmp(e.msg, "$.demand[0].replay.file: fuzz.csv", 33) != 0)
         abort(); /* a refusal names the JSON path and the file */
     for (size_t i = 0; rc == 0 && i < st.n_replay; i++) {
-        const sc_replay_row *r = &st.replay[i];
-        if (!r->sku || r->qty <= 0 || r->t < 0 || (i && r->t < st.replay[i - 1].t))
-            abort(); /* rows in time order, from 0, each with a SKU and units */
+        const sc_replay_order *r = &st.replay[i];
+        if (r->t < 0 || (i && r->t < st.replay[i - 1].t) || r->n_lines < 1 ||
+            r->n_lines > DEMAND_MAX_LINES)
+            abort(); /* orders in time order, from 0, with 1 to 8 lines */
+        for (size_t l = 0; l < r->n_lines; l++)
+            if (!r->lines[l].sku || !*r->lines[l].sku || r->lines[l].qty <= 0)
+                abort(); /* each line a SKU and units */
     }
     if (rc == 0 && st.n_replay == 0)
         abort();

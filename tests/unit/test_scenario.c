@@ -332,5 +332,5 @@ TEST(demand, replay_csv_at_speed)
 
     test_write_file(csv, "timestamp,sku\nyesterday,A-1\n");
     EXPECT_EQ_INT(scenario_load_text(json, strlen(json), "r.json", NULL, NULL, 0, &s, &e), -1);
-    EXPECT_CONTAINS(e.msg, "orders.csv:2: bad timestamp \"yesterday\"");
+    EXPECT_CONTAINS(e.msg, "orders.csv:2: column 1 (\"timestamp\"): \"yesterday\" is not a time");
 }
