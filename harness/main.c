@@ -157,6 +157,7 @@ static int cmd_demand(const char *path, const char *const *sets, size_t n_sets, 
         fprintf(stderr, "surge: %s\n", e.msg);
         return 2;
     }
+    scenario_replay_notes(&sc, stderr);
     demand *d = demand_new(&sc, seed >= 0 ? (uint64_t)seed : sc.seed);
     demand_arrival a;
     sbuf b = SBUF_INIT;

@@ -214,6 +214,7 @@ typedef struct {
     pending *orders;
     size_t n, cap;
     strmap *by_key;
+    size_t no_sku;                  /* line items without a SKU, left out */
 } reader;
 
 static int fail(reader *r, size_t line, int role, const char *fmt, ...)
@@ -423,9 +424,7 @@ static int read_row(reader *r, const csv_record *rec)
     int64_t qty = 0;
     int rc = 0;
     if (!*sku)
-        rc = fail(r, rec->line, REPLAY_COL_SKU,
-                  "empty: every row is a line of some SKU (a custom item or a tip has none: "
-                  "remove its row)");
+        r->no_sku++; /* a custom item or a tip: no stock to take; counted in the note */
     else if (parse_qty(r, rec->line, q, &qty) == 0)
         rc = qty > 0 ? add_line(r, p, rec->line, sku, qty) : 0; /* 0 units: nothing sold */
     else
@@ -571,6 +570,11 @@ static int choose(reader *r, const scenario *s, sc_stream *st)
         p->lines = NULL;
         p->n_lines = 0;
     }
+    free(st->replay_note);
+    st->replay_note = xasprintf("%s: %zu orders read, %zu replayed; left out: %zu cancelled, %zu unpaid, "
+                                "%zu without units, %zu outside from/to, %zu line items without a SKU "
+                                "(custom items, tips)",
+                                r->name, r->n, n, d.cancelled, d.unpaid, d.empty, d.outside, r->no_sku);
     rc = 0;
 out:
     free(kept);

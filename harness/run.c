@@ -394,6 +394,7 @@ int run_scenario(const run_opts *o)
     int rc = results_load_scenario(o->scenario_path, o->sets, o->n_sets, o->seed, &r.sc);
     if (rc != RUN_PASS)
         return rc;
+    scenario_replay_notes(&r.sc, stderr);
     scenario *sc = &r.sc;
     r.restart_at = -1;
     r.crashes = xcalloc(sc->n_crashes + 1, sizeof *r.crashes);

@@ -923,6 +923,14 @@ int scenario_load(const char *path, const char *const *overrides, size_t n_overr
     return rc;
 }
 
+void scenario_replay_notes(const scenario *s, FILE *f)
+{
+    for (size_t i = 0; i < s->n_streams; i++)
+        if (s->streams[i].replay_note)
+            fprintf(f, "surge: $.demand[%zu] (%s): %s\n", i, s->streams[i].name,
+                    s->streams[i].replay_note);
+}
+
 void scenario_replay_free(sc_stream *st)
 {
     for (size_t r = 0; r < st->n_replay; r++) {
@@ -936,6 +944,8 @@ void scenario_replay_free(sc_stream *st)
     free(st->replay);
     st->replay = NULL;
     st->n_replay = 0;
+    free(st->replay_note);
+    st->replay_note = NULL;
 }
 
 static void scenario_external_free(sc_external *x)

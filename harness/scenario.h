@@ -91,6 +91,7 @@ typedef struct {
     sc_replay_order *replay; /* replay streams: the orders in time order */
     size_t n_replay;
     double replay_speed;
+    char *replay_note;  /* what the replay read and left out, for the user; NULL: none */
     sc_mix mix;
     double zipf_s;
     int *skus;          /* indexes of the SKUs drawn from (all when NULL) */
@@ -206,6 +207,9 @@ int scenario_load_text(const char *text, size_t len, const char *name, const cha
                        const char *const *overrides, size_t n_overrides, scenario *out,
                        json_err *e);
 void scenario_free(scenario *s);
+/* Prints each replay stream's note (what it read and left out) to f, one
+ * line each, naming the stream. */
+void scenario_replay_notes(const scenario *s, FILE *f);
 /* Frees st's replayed orders (scenario_free does it for every stream). */
 void scenario_replay_free(sc_stream *st);
 

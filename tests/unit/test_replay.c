@@ -185,6 +185,7 @@ TEST(replay, shopify_export_groups_rows_filters_and_sorts)
         "#1002,,,,,3,\"Tote, \"\"natural\"\"\",TOTE,,,,\n"
         "#1001,a@x.com,partially_refunded,,2026-03-14 10:00:00 +1100,2,Tee,TEE-S,,'2000,AU,\n"
         "#1001,,,,,1,Cap,CAP,,,,\n"
+        "#1001,,,,,1,Tip,,,,,\n"
         "#1001,,,,,1,Tee,TEE-S,,,,\n";
     sc_stream st;
     json_err e;
@@ -204,6 +205,10 @@ TEST(replay, shopify_export_groups_rows_filters_and_sorts)
     EXPECT_EQ_STR(lines_of(&st.replay[2], b, sizeof b), "CAP:1");
     EXPECT_EQ_STR(st.replay[2].postcode, "0800");
     EXPECT_TRUE(st.replay[0].shop == NULL);
+    /* The tip (no SKU) is left out, and said so with the rest. */
+    EXPECT_EQ_STR(st.replay_note, "orders.csv: 5 orders read, 3 replayed; left out: 1 cancelled, 1 unpaid, "
+                                  "0 without units, 0 outside from/to, 1 line items without a SKU "
+                                  "(custom items, tips)");
     scenario_replay_free(&st);
 }
 
@@ -304,8 +309,7 @@ TEST(replay, refusals_name_the_file_line_and_column)
         {REPLAY_SHOPIFY, SHOPIFY_HEAD ",,paid,,2026-03-14 09:00:00 +1100,1,,A,,,,\n",
          "orders.csv:2: column 1 (\"Name\"): empty: every row names its order"},
         {REPLAY_SHOPIFY, SHOPIFY_HEAD "#1,,paid,,2026-03-14 09:00:00 +1100,1,,,,,,\n",
-         "orders.csv:2: column 8 (\"Lineitem sku\"): empty: every row is a line of some SKU (a custom "
-         "item or a tip has none: remove its row)"},
+         "orders.csv: no orders left: 1 read, 0 cancelled, 0 unpaid, 1 without units, 0 outside from/to"},
         {REPLAY_SHOPIFY, SHOPIFY_HEAD "#1,,,,,1,,A,,,,\n",
          "orders.csv:2: column 5 (\"Created at\"): empty on every row of order \"#1\""},
         {REPLAY_SHOPIFY, SHOPIFY_HEAD "#1,,,,2026-03-14 09:00:00 +1100,1,,A,,,,\n",
