@@ -295,6 +295,36 @@ static const char *row_verdict(val_kind bk, double b, val_kind nk, double nv, me
     return (nv - b) * (double)w > 0 ? "worse" : "better";
 }
 
+/* A string field of a summary, or "" when it has none. */
+static const char *summary_str(const cJSON *summary, const char *key)
+{
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, key));
+    return v ? v : "";
+}
+
+/* "notes": what makes the two runs not alike (another scenario, a real run
+ * against a simulated one), so a reader does not take a different demand
+ * for a regression. Comparing them is still allowed. */
+static void add_notes(cJSON *cmp, const cJSON *base, const cJSON *new_summary)
+{
+    cJSON *notes = cJSON_AddArrayToObject(cmp, "notes");
+    const char *bn = summary_str(base, "name"), *nn = summary_str(new_summary, "name");
+    const char *bk = summary_str(base, "kind"), *nk = summary_str(new_summary, "kind");
+    char text[400];
+    if (*bn && *nn && strcmp(bn, nn) != 0) {
+        snprintf(text, sizeof text, "BASE ran scenario \"%.100s\" and NEW \"%.100s\": their "
+                 "demand differs, and so may every figure", bn, nn);
+        cJSON_AddItemToArray(notes, cJSON_CreateString(text));
+    }
+    if (*bk && *nk && strcmp(bk, nk) != 0) {
+        snprintf(text, sizeof text, "BASE is a %s and NEW a %s: docs/sim.md says how far the "
+                 "simulator agrees with real runs",
+                 strcmp(bk, "sim") == 0 ? "simulated run" : "real run",
+                 strcmp(nk, "sim") == 0 ? "simulated run" : "real run");
+        cJSON_AddItemToArray(notes, cJSON_CreateString(text));
+    }
+}
+
 cJSON *compare_summaries(const cJSON *base, const cJSON *new_summary, const char *base_dir,
                          const char *new_dir, const compare_limit *limits, size_t n,
                          int *failed, char *err, size_t errlen)
@@ -306,6 +336,7 @@ cJSON *compare_summaries(const cJSON *base, const cJSON *new_summary, const char
     cJSON *cmp = cJSON_CreateObject();
     cJSON_AddStringToObject(cmp, "base", base_dir);
     cJSON_AddStringToObject(cmp, "new", new_dir);
+    add_notes(cmp, base, new_summary);
     cJSON *rows = cJSON_AddArrayToObject(cmp, "metrics");
     int worse = 0, better = 0, unknown = 0;
     for (const char *const *name = measure_metric_names(); *name; name++) {
@@ -366,6 +397,8 @@ static void cell_text(const cJSON *v, char *out, size_t n, int sign)
 void compare_print(FILE *out, const cJSON *cmp)
 {
     const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(cmp, "notes"))
+        fprintf(out, "note: %s\n", row->valuestring);
     fprintf(out, "\n%-46s %14s %14s %12s %9s  %s\n", "metric", "base", "new", "change", "%",
             "verdict");
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(cmp, "metrics"))

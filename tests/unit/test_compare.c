@@ -133,6 +133,39 @@ static void expect_xmllint(const char *path)
         test_fail(__FILE__, __LINE__, "xmllint rejects %s (status %d)", path, rc);
 }
 
+TEST(compare, notes_say_when_the_runs_are_not_alike)
+{
+    int failed;
+    /* The same scenario: no note. */
+    cJSON *cmp = compare("{\"name\":\"base\",\"metrics\":{\"oversell_units\":1}}", NULL, 0, &failed);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cmp, "notes")), 0);
+    cJSON_Delete(cmp);
+    /* Another scenario, simulated: two notes, printed before the table. */
+    cmp = compare("{\"name\":\"flash\",\"kind\":\"sim\",\"metrics\":{\"oversell_units\":1}}", NULL, 0,
+                  &failed);
+    cJSON *b = parse(base_text);
+    cJSON_AddStringToObject(b, "kind", "run");
+    cJSON *nw = parse("{\"name\":\"flash\",\"kind\":\"sim\",\"metrics\":{}}");
+    char err[600];
+    cJSON *both = compare_summaries(b, nw, "B", "N", NULL, 0, &failed, err, sizeof err);
+    EXPECT_TRUE(both != NULL);
+    const cJSON *notes = cJSON_GetObjectItemCaseSensitive(both, "notes");
+    EXPECT_EQ_INT(cJSON_GetArraySize(notes), 2);
+    EXPECT_CONTAINS(cJSON_GetArrayItem(notes, 0)->valuestring,
+                    "BASE ran scenario \"base\" and NEW \"flash\"");
+    EXPECT_CONTAINS(cJSON_GetArrayItem(notes, 1)->valuestring,
+                    "BASE is a real run and NEW a simulated run");
+    char *text = printed(both);
+    EXPECT_TRUE(strncmp(text, "note: BASE ran scenario", 23) == 0);
+    free(text);
+    /* The first comparison had one note: the scenario (no kinds given). */
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cmp, "notes")), 1);
+    cJSON_Delete(cmp);
+    cJSON_Delete(both);
+    cJSON_Delete(b);
+    cJSON_Delete(nw);
+}
+
 /* ---- rows and directions ---------------------------------------------------------- */
 
 TEST(compare, prints_both_runs_side_by_side_with_the_change)
