@@ -116,9 +116,9 @@ static int pick_user(pgcluster *c, char *err, size_t errlen)
 {
     if (geteuid() != 0)
         return 0;
-    errno = 0;
-    struct passwd *pw = getpwnam("postgres");
-    if (!pw) {
+    struct passwd pwbuf, *pw = NULL;
+    char strings[1024];
+    if (getpwnam_r("postgres", &pwbuf, strings, sizeof strings, &pw) != 0 || !pw) {
         snprintf(err, errlen,
                  "running as root, and PostgreSQL refuses root, but there is no user "
                  "'postgres' to run it as (Debian's postgresql package creates it)");
