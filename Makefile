@@ -22,7 +22,7 @@ BUILD ?= build
 .SUFFIXES:
 
 CC       ?= cc
-PKGS     := libmicrohttpd libcurl libcjson sqlite3 libcrypto
+PKGS     := libmicrohttpd libcurl libcjson sqlite3 libcrypto libpq
 # Deferred on purpose: `make test` installs packages before these are read.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,8 +29,7 @@ static void nap_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-/* The last bytes of the log, for error messages. */
-static void log_tail(const char *path, char *buf, size_t n)
+void proc_log_tail(const char *path, char *buf, size_t n)
 {
     buf[0] = '\0';
     FILE *f = fopen(path, "r");
@@ -81,6 +81,13 @@ int proc_spawn(char *const argv[], const char *log_path, const proc_opts *o, pro
         return -1;
     }
     if (pid == 0) {
+        /* Credentials first: changing them clears PR_SET_PDEATHSIG. */
+        if (o->uid && (setgroups(1, &o->gid) != 0 || setgid(o->gid) != 0 ||
+                       setuid(o->uid) != 0)) {
+            dprintf(fd, "cannot become uid %d gid %d: %s\n", (int)o->uid, (int)o->gid,
+                    strerror(errno));
+            _exit(127);
+        }
         if (child_setup(parent, fd) != 0)
             _exit(127);
         if (o->group)
@@ -148,7 +155,7 @@ int proc_start(char *const argv[], const char *log_path, int want_port, int time
         if (waitpid(pid, &st, WNOHANG) == pid) {
             p->reaped = 1;
             char tail[300];
-            log_tail(log_path, tail, sizeof tail);
+            proc_log_tail(log_path, tail, sizeof tail);
             snprintf(err, errlen, "%s exited (status %d) before listening: %s", argv[0],
                      WIFEXITED(st) ? WEXITSTATUS(st) : -1, tail);
             free(p);
@@ -157,7 +164,7 @@ int proc_start(char *const argv[], const char *log_path, int want_port, int time
         nap_ms(5);
     }
     char tail[300];
-    log_tail(log_path, tail, sizeof tail);
+    proc_log_tail(log_path, tail, sizeof tail);
     snprintf(err, errlen, "%s did not print \"listening on\" within %d ms: %s", argv[0],
              timeout_ms, tail);
     proc_stop(p, 0);

@@ -27,6 +27,8 @@ typedef struct {
     char *const *env;    /* "NAME=value" entries added to ours, NULL-terminated; may be NULL */
     int group;           /* its own process group: proc_kill and proc_stop signal the
                           * whole group, so a shell's children stop with it */
+    uid_t uid;           /* non-zero: run as this user, with gid as its only group */
+    gid_t gid;           /* (a root parent starting a server that refuses root) */
 } proc_opts;
 /* Starts argv (argv[0] looked up in PATH) with its output appended to
  * log_path, as o says. Returns 0, or -1 with a message in err; a command
@@ -34,6 +36,9 @@ typedef struct {
 int proc_spawn(char *const argv[], const char *log_path, const proc_opts *o, proc **out,
                char *err, size_t errlen);
 pid_t proc_pid(const proc *p);
+/* The last n - 1 bytes of the log at path (trailing newlines dropped), for
+ * error messages; empty when it cannot be read. */
+void proc_log_tail(const char *path, char *buf, size_t n);
 /* Sends sig; returns 0 or -1. */
 int proc_kill(proc *p, int sig);
 /* Waits up to timeout_ms for the child to exit. Returns 1 when it has (its

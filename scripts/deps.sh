@@ -10,6 +10,15 @@
 # installed with `npm ci` into tests/tools/node_modules. A fresh machine
 # needs no other step.
 #
+# PostgreSQL comes in three parts, all in the base set: libpq-dev because
+# every program links libpq (the store of syncd on PostgreSQL, issue 15);
+# postgresql, whose server programs lib/pgcluster starts as a throwaway
+# cluster, and haproxy, which spreads traffic over several syncd
+# instances, because `surge run` will start both for scenarios of syncd on
+# PostgreSQL (not built yet), not only the tests. Debian's
+# postgresql package may also start a cluster of its own on port 5432; we
+# never use it.
+#
 #   scripts/deps.sh [--test]
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,7 +31,8 @@ case "${1:-}" in
 esac
 
 PACKAGES="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev \
-libcjson-dev libsqlite3-dev libssl-dev gnuplot-nox wrk libxml2-utils"
+libcjson-dev libsqlite3-dev libssl-dev libpq-dev postgresql haproxy gnuplot-nox wrk \
+libxml2-utils"
 if [ "$tests" -eq 1 ]; then
     PACKAGES="$PACKAGES valgrind chromium parallel faketime python3"
 fi
