@@ -274,17 +274,7 @@ static char **command_argv(const external *e, char *err, size_t errlen)
     char **argv = xcalloc(x->n_argv + extra + 1, sizeof *argv);
     size_t n = 0;
     if (x->faketime) {
-        char *ft = NULL;
-        const char *path = getenv("PATH");
-        for (const char *d = path ? path : "/usr/bin:/bin"; *d && !ft;) {
-            size_t len = strcspn(d, ":");
-            char *cand = xasprintf("%.*s/faketime", (int)len, d);
-            if (access(cand, X_OK) == 0)
-                ft = cand;
-            else
-                free(cand);
-            d += len + (d[len] == ':');
-        }
+        char *ft = proc_find_program("faketime", NULL);
         if (!ft) {
             snprintf(err, errlen, "$.engine.external.clock is \"faketime\" but the faketime "
                      "command is not installed (Debian package faketime: apt-get install "

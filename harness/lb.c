@@ -63,21 +63,6 @@ static char *config_text(uint16_t port, const uint16_t *ports, size_t n, int che
     return sbuf_take(&b);
 }
 
-static char *find_haproxy(void)
-{
-    const char *path = getenv("PATH");
-    for (const char *d = path ? path : "/usr/sbin:/usr/bin"; *d;) {
-        size_t len = strcspn(d, ":");
-        char *cand = xasprintf("%.*s/haproxy", (int)len, d);
-        if (access(cand, X_OK) == 0)
-            return cand;
-        free(cand);
-        d += len + (d[len] == ':');
-    }
-    /* Debian puts it in /usr/sbin, which a user's PATH may leave out. */
-    return access("/usr/sbin/haproxy", X_OK) == 0 ? xstrdup("/usr/sbin/haproxy") : NULL;
-}
-
 /* One try on one port: 0 when haproxy listens, 1 when it exited (the port
  * may have been taken), -1 on another failure; err says why. */
 static int try_start(lb *b, const char *bin, const char *dir, const uint16_t *ports, size_t n,
@@ -132,7 +117,8 @@ lb *lb_start(const char *dir, const uint16_t *ports, size_t n, int check_ms, cha
         snprintf(err, errlen, "no instances to balance");
         return NULL;
     }
-    char *bin = find_haproxy();
+    /* Debian puts it in /usr/sbin, which a user's PATH may leave out. */
+    char *bin = proc_find_program("haproxy", "/usr/sbin");
     if (!bin) {
         snprintf(err, errlen, "haproxy is not installed (Debian package haproxy; "
                               "scripts/deps.sh installs it)");

@@ -956,26 +956,6 @@ static char *script_stock(const ts_info *ts, plot *pl)
 }
 
 /* gnuplot's path in PATH; malloc'd, or NULL. */
-static char *find_program(const char *name)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    for (const char *p = path;;) {
-        const char *colon = strchr(p, ':');
-        size_t len = colon ? (size_t)(colon - p) : strlen(p);
-        if (len) {
-            char *cand = xasprintf("%.*s/%s", (int)len, p, name);
-            if (access(cand, X_OK) == 0)
-                return cand;
-            free(cand);
-        }
-        if (!colon)
-            return NULL;
-        p = colon + 1;
-    }
-}
-
 static int file_starts(const char *path, const char *magic, size_t n)
 {
     char head[16];
@@ -1070,7 +1050,7 @@ static int draw_plots(const char *dir, plot *plots, char *err, size_t errlen)
     ts_info ts;
     ts_read(ts_path, &ts);
     int rc = 0;
-    char *gnuplot = find_program("gnuplot");
+    char *gnuplot = proc_find_program("gnuplot", NULL);
 
     unlink(log_path);
     for (int i = 0; i < N_PLOTS; i++) {

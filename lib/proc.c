@@ -171,6 +171,31 @@ int proc_start(char *const argv[], const char *log_path, int want_port, int time
     return -1;
 }
 
+/* name in the directories of a ':' list, or NULL. */
+static char *find_in(const char *dirs, const char *name)
+{
+    for (const char *p = dirs;;) {
+        const char *colon = strchr(p, ':');
+        size_t len = colon ? (size_t)(colon - p) : strlen(p);
+        if (len) {
+            char *cand = xasprintf("%.*s/%s", (int)len, p, name);
+            if (access(cand, X_OK) == 0)
+                return cand;
+            free(cand);
+        }
+        if (!colon)
+            return NULL;
+        p = colon + 1;
+    }
+}
+
+char *proc_find_program(const char *name, const char *fallback)
+{
+    const char *path = getenv("PATH");
+    char *found = find_in(path && *path ? path : "/usr/local/bin:/usr/bin:/bin", name);
+    return found || !fallback ? found : find_in(fallback, name);
+}
+
 pid_t proc_pid(const proc *p)
 {
     return p->pid;

@@ -35,6 +35,10 @@ typedef struct {
  * that cannot be run exits 127 with the reason in its log. */
 int proc_spawn(char *const argv[], const char *log_path, const proc_opts *o, proc **out,
                char *err, size_t errlen);
+/* The path of program name found in PATH (when PATH is unset or empty:
+ * /usr/local/bin, /usr/bin, /bin), then in fallback (a ':' list, may be
+ * NULL); malloc'd, or NULL when none is executable. */
+char *proc_find_program(const char *name, const char *fallback);
 pid_t proc_pid(const proc *p);
 /* The last n - 1 bytes of the log at path (trailing newlines dropped), for
  * error messages; empty when it cannot be read. */
