@@ -88,24 +88,24 @@ int store_lease(store *s, int64_t now, int64_t lease_ms, store_event **out, size
     return s->be->lease(s, now, lease_ms, out, max);
 }
 
-int store_ack(store *s, int64_t id)
+int store_ack(store *s, int64_t id, int64_t epoch)
 {
-    return s->be->ack(s, id);
+    return s->be->ack(s, id, epoch);
 }
 
-int store_retry(store *s, int64_t id, int64_t ready_at, const char *error)
+int store_retry(store *s, int64_t id, int64_t epoch, int64_t ready_at, const char *error)
 {
-    return s->be->retry(s, id, ready_at, error);
+    return s->be->retry(s, id, epoch, ready_at, error);
 }
 
-int store_unlease(store *s, int64_t id)
+int store_unlease(store *s, int64_t id, int64_t epoch)
 {
-    return s->be->unlease(s, id);
+    return s->be->unlease(s, id, epoch);
 }
 
-int store_dead(store *s, int64_t id, int64_t now, const char *reason)
+int store_dead(store *s, int64_t id, int64_t epoch, int64_t now, const char *reason)
 {
-    return s->be->dead(s, id, now, reason);
+    return s->be->dead(s, id, epoch, now, reason);
 }
 
 int store_dead_on_arrival(store *s, const store_event_in *ev, const char *reason, int64_t *id)

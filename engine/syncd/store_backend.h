@@ -30,10 +30,10 @@ struct store_backend {
     int (*enqueue)(store *s, const store_event_in *ev, int64_t *id);
     int (*dead_on_arrival)(store *s, const store_event_in *ev, const char *reason, int64_t *id);
     int (*lease)(store *s, int64_t now, int64_t lease_ms, store_event **out, size_t max);
-    int (*ack)(store *s, int64_t id);
-    int (*retry)(store *s, int64_t id, int64_t ready_at, const char *error);
-    int (*unlease)(store *s, int64_t id);
-    int (*dead)(store *s, int64_t id, int64_t now, const char *reason);
+    int (*ack)(store *s, int64_t id, int64_t epoch);
+    int (*retry)(store *s, int64_t id, int64_t epoch, int64_t ready_at, const char *error);
+    int (*unlease)(store *s, int64_t id, int64_t epoch);
+    int (*dead)(store *s, int64_t id, int64_t epoch, int64_t now, const char *reason);
     int (*count)(store *s, int64_t now, store_counts *out);
     cJSON *(*dlq_list)(store *s, size_t limit);
     int (*dlq_requeue)(store *s, int64_t id, int64_t now);

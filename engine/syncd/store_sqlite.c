@@ -1,5 +1,6 @@
 /*
- * The SQLite implementation of syncd's durable store (store.h). One file in
+ * The SQLite backend of syncd's durable store (store.h; store.c forwards here
+ * through store_backend.h), the default. One file in
  * WAL mode with synchronous=FULL holds the queue, the dead-letter queue, the
  * de-duplication keys and the ledgers. Every write goes through one writer
  * thread that owns the write connection: callers queue a request and sleep,
@@ -110,6 +111,15 @@ static const char *const migrations[] = {
      * beside the audit rows they lead to. */
     "CREATE TABLE order_events(order_id TEXT NOT NULL, event_id INTEGER NOT NULL,"
     " shop TEXT, topic TEXT NOT NULL, PRIMARY KEY(order_id, event_id)) WITHOUT ROWID;",
+
+    /* 7: fencing. Every lease takes the next number of one counter, kept
+     * in meta so it never goes back (not on restart, not when a dead
+     * letter is requeued under its old id), and the queue row keeps the
+     * number of its latest lease; a settling call whose number is not the
+     * row's comes from a lease that was superseded. Rows queued before
+     * this step hold 0, the epoch of an event never leased. */
+    "ALTER TABLE queue ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;"
+    "INSERT INTO meta(k, v) VALUES ('lease_epoch', 0);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
@@ -132,6 +142,9 @@ typedef enum {
     S_QUEUE_PUT,
     S_LEASE_PICK,
     S_LEASE_SET,
+    S_EPOCH_GET,
+    S_EPOCH_ADD,
+    S_QUEUE_EPOCH,
     S_QUEUE_DEL,
     S_DONE_ADD,
     S_RETRY,
@@ -189,7 +202,11 @@ static const char *const stmt_sql[N_STMTS] = {
                      " ORDER BY priority DESC, id LIMIT ?2",
     /* A try counts when it is leased, not when its handler returns: an
      * event whose handler crashes the process still uses up its tries. */
-    [S_LEASE_SET] = "UPDATE queue SET leased_until = ?2, attempts = attempts + 1 WHERE id = ?1",
+    [S_LEASE_SET] = "UPDATE queue SET leased_until = ?2, attempts = attempts + 1, lease_epoch = ?3"
+                    " WHERE id = ?1",
+    [S_EPOCH_GET] = "SELECT v FROM meta WHERE k = 'lease_epoch'",
+    [S_EPOCH_ADD] = "UPDATE meta SET v = v + ?1 WHERE k = 'lease_epoch'",
+    [S_QUEUE_EPOCH] = "SELECT lease_epoch FROM queue WHERE id = ?1",
     [S_QUEUE_DEL] = "DELETE FROM queue WHERE id = ?1",
     [S_DONE_ADD] = "UPDATE meta SET v = v + ?1 WHERE k = 'done'",
     [S_UNLEASE] = "UPDATE queue SET leased_until = 0, attempts = max(attempts - 1, 0)"
@@ -320,6 +337,7 @@ typedef struct wreq {
         struct {
             int64_t id, t;
             const char *text;
+            int64_t epoch; /* the caller's lease (settling calls) */
         } ev;
         struct {
             const char *key, *value;
@@ -561,6 +579,42 @@ static store_event *event_from_row(sqlite3_stmt *st)
     return e;
 }
 
+/* The last epoch handed out, or -1. */
+static int64_t read_epoch(sq *s)
+{
+    sqlite3_stmt *st = W(S_EPOCH_GET);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    finish(st);
+    if (rc != SQLITE_ROW)
+        db_fail(s->wdb, "lease epoch");
+    return v;
+}
+
+/* The fencing check of a settling call, in its transaction: 0 when the
+ * caller's epoch is the event's latest lease, 1 when the event is not in
+ * the queue, STORE_FENCED when it was leased again since, -1 on error. A
+ * database kept at an older schema (tests only) has no epochs to check. */
+static int fence(sq *s, const wreq *r)
+{
+    if (s->version < 7)
+        return 0;
+    sqlite3_stmt *st = W(S_QUEUE_EPOCH);
+    if (!st)
+        return -1;
+    int b = bind(st, ARGS(INT(r->in.ev.id)));
+    int rc = b ? b : sqlite3_step(st);
+    int64_t latest = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    finish(st);
+    if (rc == SQLITE_DONE)
+        return 1;
+    if (rc != SQLITE_ROW)
+        return db_fail(s->wdb, "lease epoch of an event");
+    return latest == r->in.ev.epoch ? 0 : STORE_FENCED;
+}
+
 static int op_lease(sq *s, wreq *r)
 {
     sqlite3_stmt *pick = W(S_LEASE_PICK);
@@ -579,13 +633,22 @@ static int op_lease(sq *s, wreq *r)
         free_events(r->in.lease.out, n);
         return db_fail(s->wdb, "lease");
     }
+    /* The batch takes the next n epochs; the single writer makes the read
+     * and the bump one step. */
+    int64_t epoch = n ? read_epoch(s) : 0;
+    if (epoch < 0 || (n && wrun(s, S_EPOCH_ADD, ARGS(INT((int64_t)n))) < 0)) {
+        free_events(r->in.lease.out, n);
+        return -1;
+    }
     for (size_t i = 0; i < n; i++) {
-        if (wrun(s, S_LEASE_SET, ARGS(INT(r->in.lease.out[i]->id),
-                                      INT(r->in.lease.now + r->in.lease.lease_ms))) < 0) {
+        store_event *e = r->in.lease.out[i];
+        e->epoch = epoch + 1 + (int64_t)i;
+        if (wrun(s, S_LEASE_SET,
+                 ARGS(INT(e->id), INT(r->in.lease.now + r->in.lease.lease_ms), INT(e->epoch))) < 0) {
             free_events(r->in.lease.out, n);
             return -1;
         }
-        r->in.lease.out[i]->attempts++;
+        e->attempts++;
     }
     r->n = n;
     return (int)n;
@@ -593,6 +656,9 @@ static int op_lease(sq *s, wreq *r)
 
 static int op_ack(sq *s, wreq *r)
 {
+    int f = fence(s, r);
+    if (f != 0)
+        return f;
     if (wrun(s, S_QUEUE_DEL, ARGS(INT(r->in.ev.id))) < 0)
         return -1;
     if (unchanged(s))
@@ -602,6 +668,9 @@ static int op_ack(sq *s, wreq *r)
 
 static int op_retry(sq *s, wreq *r)
 {
+    int f = fence(s, r);
+    if (f != 0)
+        return f;
     if (wrun(s, S_RETRY, ARGS(INT(r->in.ev.id), INT(r->in.ev.t), TEXT(r->in.ev.text))) < 0)
         return -1;
     return unchanged(s) ? 1 : 0;
@@ -609,6 +678,9 @@ static int op_retry(sq *s, wreq *r)
 
 static int op_unlease(sq *s, wreq *r)
 {
+    int f = fence(s, r);
+    if (f != 0)
+        return f;
     if (wrun(s, S_UNLEASE, ARGS(INT(r->in.ev.id))) < 0)
         return -1;
     return unchanged(s) ? 1 : 0;
@@ -618,6 +690,9 @@ static int op_unlease(sq *s, wreq *r)
 static int op_move(sq *s, wreq *r, stmt_id copy, stmt_id del)
 {
     int64_t id = r->in.ev.id;
+    int f = copy == S_TO_DLQ ? fence(s, r) : 0; /* a requeue settles no lease */
+    if (f != 0)
+        return f;
     int rc = copy == S_TO_DLQ ? wrun(s, copy, ARGS(INT(id), TEXT(r->in.ev.text), INT(r->in.ev.t)))
                               : wrun(s, copy, ARGS(INT(id), INT(r->in.ev.t)));
     if (rc < 0)
@@ -1117,31 +1192,31 @@ static int sq_lease(store *base, int64_t now, int64_t lease_ms, store_event **ou
     return submit(s, &r);
 }
 
-static int sq_ack(store *base, int64_t id)
+static int sq_ack(store *base, int64_t id, int64_t epoch)
 {
     sq *s = (sq *)base;
-    wreq r = {.op = OP_ACK, .in.ev = {id, 0, NULL}};
+    wreq r = {.op = OP_ACK, .in.ev = {id, 0, NULL, epoch}};
     return submit(s, &r);
 }
 
-static int sq_retry(store *base, int64_t id, int64_t ready_at, const char *error)
+static int sq_retry(store *base, int64_t id, int64_t epoch, int64_t ready_at, const char *error)
 {
     sq *s = (sq *)base;
-    wreq r = {.op = OP_RETRY, .in.ev = {id, ready_at, error}};
+    wreq r = {.op = OP_RETRY, .in.ev = {id, ready_at, error, epoch}};
     return submit(s, &r);
 }
 
-static int sq_unlease(store *base, int64_t id)
+static int sq_unlease(store *base, int64_t id, int64_t epoch)
 {
     sq *s = (sq *)base;
-    wreq r = {.op = OP_UNLEASE, .in.ev = {id, 0, NULL}};
+    wreq r = {.op = OP_UNLEASE, .in.ev = {id, 0, NULL, epoch}};
     return submit(s, &r);
 }
 
-static int sq_dead(store *base, int64_t id, int64_t now, const char *reason)
+static int sq_dead(store *base, int64_t id, int64_t epoch, int64_t now, const char *reason)
 {
     sq *s = (sq *)base;
-    wreq r = {.op = OP_DEAD, .in.ev = {id, now, reason}};
+    wreq r = {.op = OP_DEAD, .in.ev = {id, now, reason, epoch}};
     return submit(s, &r);
 }
 

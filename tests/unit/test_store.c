@@ -69,8 +69,8 @@ TEST(store, migrates_older_schema_keeping_data)
     int64_t keep = put(s, "{\"keep\":1}", 1, 10, "wh:keep");
     int64_t gone = put(s, "{\"gone\":1}", 0, 11, NULL);
     int64_t dead = put(s, "{\"dead\":1}", 0, 12, NULL);
-    EXPECT_EQ_INT(store_ack(s, gone), 0);
-    EXPECT_EQ_INT(store_dead(s, dead, 20, "bad"), 0);
+    EXPECT_EQ_INT(store_ack(s, gone, 0), 0);
+    EXPECT_EQ_INT(store_dead(s, dead, 0, 20, "bad"), 0);
     EXPECT_EQ_INT(store_kv_set(s, "wm", "v1"), 0);
     /* Later tables do not exist yet: those calls fail, and say why. */
     FILE *log = tmpfile();
@@ -123,6 +123,8 @@ TEST(store, migrates_older_schema_keeping_data)
     EXPECT_EQ_INT(store_lease(s, 100, 10, ev, 4), 1);
     EXPECT_EQ_INT(ev[0]->id, keep);
     EXPECT_EQ_STR(ev[0]->body, "{\"keep\":1}");
+    /* Rows from before version 7 hold epoch 0; the first lease is 1. */
+    EXPECT_EQ_INT(ev[0]->epoch, 1);
     free_all(ev, 1);
     /* New ids continue after the old ones, even the acked one. */
     EXPECT_GT_INT(put(s, "{}", 0, 40, NULL), dead);
@@ -148,7 +150,7 @@ TEST(store, reopen_keeps_everything_and_releases_leases)
     for (int i = 0; i < 3; i++)
         id[i] = put(s, "{}", 0, i, NULL);
     int64_t d = put(s, "{\"d\":1}", 0, 3, "wh:d");
-    EXPECT_EQ_INT(store_dead(s, d, 5, "r"), 0);
+    EXPECT_EQ_INT(store_dead(s, d, 0, 5, "r"), 0);
     store_event *ev[8];
     EXPECT_EQ_INT(store_lease(s, 10, 1000000000, ev, 2), 2);
     free_all(ev, 2);

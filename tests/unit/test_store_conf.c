@@ -4,8 +4,9 @@
  * backend as store_conf.<backend>.<test>: the queue's lifecycle (enqueue,
  * lease order and expiry, ack, retry, unlease, dead), de-duplication, dead
  * on arrival, the dead-letter queue, idempotency keys, the reservation
- * ledger, sales history, the outbound-write ledger, key/value state and
- * the audit trails.
+ * ledger, sales history, the outbound-write ledger, key/value state, the
+ * audit trails, and fencing (a lease superseded by a later one settles
+ * nothing).
  *
  * A backend joins with a factory (open a store by name: empty the first
  * time in a test, the same data when opened again after a close) and one
@@ -48,6 +49,7 @@ static void conf_lifecycle_lease_ack_retry_dead(const store_conf_backend *be)
     /* The lease itself counts the try. */
     EXPECT_EQ_INT(ev[0]->attempts, 1);
     EXPECT_TRUE(ev[0]->last_error == NULL);
+    int64_t eb = ev[0]->epoch, ea = ev[1]->epoch;
     free_all(ev, 2);
     n = counts(s, 200);
     EXPECT_EQ_INT(n.ready, 1);
@@ -55,34 +57,37 @@ static void conf_lifecycle_lease_ack_retry_dead(const store_conf_backend *be)
 
     EXPECT_EQ_INT(store_lease(s, 200, 1000, ev, 8), 1);
     EXPECT_EQ_INT(ev[0]->id, c);
+    int64_t ec = ev[0]->epoch;
     free_all(ev, 1);
     EXPECT_EQ_INT(store_lease(s, 200, 1000, ev, 8), 0);
 
     /* Ack removes; a second ack finds nothing. */
-    EXPECT_EQ_INT(store_ack(s, b), 0);
-    EXPECT_EQ_INT(store_ack(s, b), 1);
+    EXPECT_EQ_INT(store_ack(s, b, eb), 0);
+    EXPECT_EQ_INT(store_ack(s, b, eb), 1);
     EXPECT_EQ_INT(counts(s, 200).done, 1);
 
     /* Retry releases the lease but not before ready_at, and keeps count
      * and error. */
-    EXPECT_EQ_INT(store_retry(s, a, 500, "HTTP 503"), 0);
+    EXPECT_EQ_INT(store_retry(s, a, ea, 500, "HTTP 503"), 0);
     EXPECT_EQ_INT(counts(s, 300).ready, 1);
     EXPECT_EQ_INT(store_lease(s, 499, 1000, ev, 8), 0);
     EXPECT_EQ_INT(store_lease(s, 500, 1000, ev, 8), 1);
     EXPECT_EQ_INT(ev[0]->id, a);
     EXPECT_EQ_INT(ev[0]->attempts, 2);
     EXPECT_EQ_STR(ev[0]->last_error, "HTTP 503");
+    ea = ev[0]->epoch;
     free_all(ev, 1);
-    EXPECT_EQ_INT(store_retry(s, a, 500, "HTTP 429"), 0);
+    EXPECT_EQ_INT(store_retry(s, a, ea, 500, "HTTP 429"), 0);
     EXPECT_EQ_INT(store_lease(s, 500, 1000, ev, 8), 1);
     EXPECT_EQ_INT(ev[0]->attempts, 3);
     EXPECT_EQ_STR(ev[0]->last_error, "HTTP 429");
+    ea = ev[0]->epoch;
     free_all(ev, 1);
 
     /* Dead leaves the queue for the DLQ; the id is then unknown to the queue. */
-    EXPECT_EQ_INT(store_dead(s, a, 600, "gave up"), 0);
-    EXPECT_EQ_INT(store_dead(s, a, 600, "gave up"), 1);
-    EXPECT_EQ_INT(store_retry(s, a, 700, "x"), 1);
+    EXPECT_EQ_INT(store_dead(s, a, ea, 600, "gave up"), 0);
+    EXPECT_EQ_INT(store_dead(s, a, ea, 600, "gave up"), 1);
+    EXPECT_EQ_INT(store_retry(s, a, ea, 700, "x"), 1);
 
     /* c's lease (until 1200) expires: another lease takes it. */
     EXPECT_EQ_INT(store_lease(s, 1199, 1000, ev, 8), 0);
@@ -91,15 +96,17 @@ static void conf_lifecycle_lease_ack_retry_dead(const store_conf_backend *be)
     /* A lease that ran out without a settlement (its handler never came
      * back) was a try all the same. */
     EXPECT_EQ_INT(ev[0]->attempts, 2);
+    ec = ev[0]->epoch;
     free_all(ev, 1);
     EXPECT_EQ_INT(counts(s, 1200).leased, 1);
     /* Unleased: ready at once, the untried lease's count given back. */
-    EXPECT_EQ_INT(store_unlease(s, c), 0);
-    EXPECT_EQ_INT(store_unlease(s, c), 1);
+    EXPECT_EQ_INT(store_unlease(s, c, ec), 0);
+    EXPECT_EQ_INT(store_unlease(s, c, ec), 1);
     EXPECT_EQ_INT(store_lease(s, 1200, 1000, ev, 8), 1);
     EXPECT_EQ_INT(ev[0]->attempts, 2);
+    ec = ev[0]->epoch;
     free_all(ev, 1);
-    EXPECT_EQ_INT(store_ack(s, c), 0);
+    EXPECT_EQ_INT(store_ack(s, c, ec), 0);
 
     n = counts(s, 1300);
     EXPECT_EQ_INT(n.ready, 0);
@@ -125,8 +132,9 @@ static void conf_priority_order_then_oldest_and_ready_at(const store_conf_backen
     store_event *ev[8];
     EXPECT_EQ_INT(store_lease(s, 20, 10, ev, 1), 1);
     EXPECT_EQ_INT(ev[0]->id, id[1]);
+    int64_t e1 = ev[0]->epoch;
     free_all(ev, 1);
-    EXPECT_EQ_INT(store_retry(s, id[1], 100, "later"), 0);
+    EXPECT_EQ_INT(store_retry(s, id[1], e1, 100, "later"), 0);
 
     EXPECT_EQ_INT(store_lease(s, 50, 1000, ev, 8), 5);
     int64_t want[] = {id[3], id[2], id[0], id[4], id[5]};
@@ -196,12 +204,14 @@ static void conf_dlq_list_requeue_and_dead_on_arrival(const store_conf_backend *
     store *s = be->open("dlq");
     int64_t x = put(s, "{\"x\":1}", 2, 10, "wh:x");
     store_event *ev[4];
+    int64_t ex = 0;
     for (int i = 0; i < 2; i++) {
         EXPECT_EQ_INT(store_lease(s, 100 * (i + 1), 10, ev, 4), 1);
+        ex = ev[0]->epoch;
         free_all(ev, 1);
-        EXPECT_EQ_INT(store_retry(s, x, 0, "HTTP 500"), 0);
+        EXPECT_EQ_INT(store_retry(s, x, ex, 0, "HTTP 500"), 0);
     }
-    EXPECT_EQ_INT(store_dead(s, x, 1000, "too many tries"), 0);
+    EXPECT_EQ_INT(store_dead(s, x, ex, 1000, "too many tries"), 0);
 
     store_event_in e = event("orders/paid", "not json", 0, 2000, "wh:y", NULL);
     e.shop = NULL;
@@ -464,7 +474,7 @@ static void conf_order_audit_follows_an_order_after_its_events_leave_the_queue(c
     store_audit(s, paid, 110, "pushed", "SO-1");
     store_audit(s, paid, 111, "done", "orders/paid");
     store_audit(s, other, 160, "done", "orders/paid");
-    EXPECT_EQ_INT(store_ack(s, paid), 0);
+    EXPECT_EQ_INT(store_ack(s, paid, 0), 0); /* never leased: epoch 0 */
     c = counts(s, 0);
     EXPECT_EQ_INT(c.oldest_at, 150);
 
@@ -494,6 +504,107 @@ static void conf_order_audit_follows_an_order_after_its_events_leave_the_queue(c
     store_close(s);
 }
 
+/* ---- fencing -------------------------------------------------------------- */
+
+/* A holder paused past its lease (A) wakes after another (B) leased the
+ * event: every settling call of A is refused and changes nothing; B's
+ * are taken, and B is fenced in turn once C leases after B's retry. */
+static void conf_fencing_refuses_a_superseded_lease(const store_conf_backend *be)
+{
+    store *s = be->open("fence");
+    int64_t id = put(s, "{\"f\":1}", 0, 10, "wh:f");
+    store_event *ev[4];
+    EXPECT_EQ_INT(store_lease(s, 100, 50, ev, 4), 1); /* A, until 150 */
+    int64_t a = ev[0]->epoch;
+    EXPECT_GT_INT(a, 0);
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_lease(s, 149, 50, ev, 4), 0);
+    EXPECT_EQ_INT(store_lease(s, 150, 1000, ev, 4), 1); /* B, until 1150 */
+    int64_t b = ev[0]->epoch;
+    EXPECT_GT_INT(b, a);
+    EXPECT_EQ_INT(ev[0]->attempts, 2);
+    free_all(ev, 1);
+
+    EXPECT_EQ_INT(store_ack(s, id, a), STORE_FENCED);
+    EXPECT_EQ_INT(store_retry(s, id, a, 0, "late"), STORE_FENCED);
+    EXPECT_EQ_INT(store_unlease(s, id, a), STORE_FENCED);
+    EXPECT_EQ_INT(store_dead(s, id, a, 200, "late"), STORE_FENCED);
+    EXPECT_EQ_INT(store_ack(s, id, 0), STORE_FENCED); /* "never leased" is no key either */
+    store_counts n = counts(s, 300);
+    EXPECT_EQ_INT(n.leased, 1);
+    EXPECT_EQ_INT(n.ready, 0);
+    EXPECT_EQ_INT(n.dead, 0);
+    EXPECT_EQ_INT(n.done, 0);
+    EXPECT_EQ_INT(store_lease(s, 300, 1000, ev, 4), 0); /* still B's */
+    cJSON *l = store_dlq_list(s, 10);
+    EXPECT_EQ_INT(cJSON_GetArraySize(l), 0);
+    cJSON_Delete(l);
+
+    EXPECT_EQ_INT(store_retry(s, id, b, 400, "HTTP 503"), 0);
+    EXPECT_EQ_INT(store_lease(s, 400, 1000, ev, 4), 1); /* C */
+    int64_t c = ev[0]->epoch;
+    EXPECT_GT_INT(c, b);
+    EXPECT_EQ_INT(ev[0]->attempts, 3);
+    EXPECT_EQ_STR(ev[0]->last_error, "HTTP 503"); /* A's "late" never landed */
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_ack(s, id, b), STORE_FENCED);
+    EXPECT_EQ_INT(store_ack(s, id, c), 0);
+    /* Gone is told before fenced: nothing is left to protect. */
+    EXPECT_EQ_INT(store_ack(s, id, c), 1);
+    EXPECT_EQ_INT(store_ack(s, id, a), 1);
+    n = counts(s, 500);
+    EXPECT_EQ_INT(n.done, 1);
+    EXPECT_EQ_INT(n.leased + n.ready + n.dead, 0);
+    store_close(s);
+}
+
+/* What fencing does not refuse, and why the epochs it compares are never
+ * handed out twice: a lease that ran out while nobody took the event still
+ * settles it (nobody else did the work); epochs of one batch differ; and
+ * an event that went to the dead-letter queue and came back, or a store
+ * closed and opened again, gives no old epoch a second life. */
+static void conf_fencing_epochs_are_never_reused(const store_conf_backend *be)
+{
+    store *s = be->open("epochs");
+    int64_t x = put(s, "{\"x\":1}", 0, 10, NULL);
+    int64_t y = put(s, "{\"y\":1}", 0, 11, NULL);
+    store_event *ev[4];
+    EXPECT_EQ_INT(store_lease(s, 100, 10, ev, 4), 2);
+    int64_t ex = ev[0]->id == x ? ev[0]->epoch : ev[1]->epoch;
+    int64_t ey = ev[0]->id == y ? ev[0]->epoch : ev[1]->epoch;
+    EXPECT_TRUE(ex != ey);
+    free_all(ev, 2);
+    /* x's lease ran out at 110 and nobody took x: its holder settles it. */
+    EXPECT_EQ_INT(store_retry(s, x, ex, 500, "late but alone"), 0);
+
+    /* y dies and is requeued under its id: the old epoch stays dead. */
+    EXPECT_EQ_INT(store_dead(s, y, ey, 120, "bad"), 0);
+    EXPECT_EQ_INT(store_dlq_requeue(s, y, 130), 0);
+    EXPECT_EQ_INT(store_ack(s, y, ey), STORE_FENCED);
+    EXPECT_EQ_INT(store_lease(s, 140, 10, ev, 4), 1);
+    EXPECT_EQ_INT(ev[0]->id, y);
+    int64_t ey2 = ev[0]->epoch;
+    EXPECT_GT_INT(ey2, ex);
+    EXPECT_GT_INT(ey2, ey);
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_ack(s, y, ey), STORE_FENCED);
+    EXPECT_EQ_INT(store_ack(s, y, ey2), 0);
+    store_close(s);
+
+    /* Opened again (a restart), x is leased anew: the epoch goes on up and
+     * the lease from before the restart is fenced. */
+    s = be->open("epochs");
+    EXPECT_EQ_INT(store_lease(s, 600, 10, ev, 4), 1);
+    EXPECT_EQ_INT(ev[0]->id, x);
+    int64_t ex2 = ev[0]->epoch;
+    EXPECT_GT_INT(ex2, ey2);
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_ack(s, x, ex), STORE_FENCED);
+    EXPECT_EQ_INT(store_ack(s, x, ex2), 0);
+    EXPECT_EQ_INT(counts(s, 700).done, 2);
+    store_close(s);
+}
+
 /* ---- the backends --------------------------------------------------------- */
 
 /* Every test of the suite, for the registration below. */
@@ -506,7 +617,9 @@ static void conf_order_audit_follows_an_order_after_its_events_leave_the_queue(c
     X(b, reservation_ledger)                                                    \
     X(b, kv_and_async_audit)                                                    \
     X(b, sales_history_and_idem_get)                                            \
-    X(b, order_audit_follows_an_order_after_its_events_leave_the_queue)
+    X(b, order_audit_follows_an_order_after_its_events_leave_the_queue)         \
+    X(b, fencing_refuses_a_superseded_lease)                                    \
+    X(b, fencing_epochs_are_never_reused)
 
 #define CONF_WRAP(b, t)                                                         \
     static void conf_##b##_##t(void) { conf_##t(&b##_backend); }
