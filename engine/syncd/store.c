@@ -10,6 +10,7 @@
 #include "store_backend.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,7 @@ static int is_postgres(const char *where)
     return 0;
 }
 
-int store_open(const char *path, const store_options *opts, store **out, char *err,
-               size_t errlen)
+int store_open(const char *path, const store_options *opts, store **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (path && is_postgres(path)) {
@@ -66,7 +66,17 @@ void store_event_free(store_event *e)
     free(e);
 }
 
-/* ---- forwarded to the backend ------------------------------------------------ */
+/* ---- forwarded to the backend ------------------------------------------------
+ * Arguments store.h requires are checked here, once for every backend, and
+ * out-parameters cleared, so a backend gets only calls it can carry out. */
+
+/* An event's required fields are there; its body fits what any backend
+ * binds in one piece. */
+static int event_in_ok(const store_event_in *ev)
+{
+    return ev && ev->source && ev->topic && (ev->body || ev->body_len == 0) &&
+           ev->body_len <= INT_MAX;
+}
 
 int store_schema_version(store *s)
 {
@@ -80,11 +90,17 @@ int64_t store_commits(store *s)
 
 int store_enqueue(store *s, const store_event_in *ev, int64_t *id)
 {
-    return s->be->enqueue(s, ev, id);
+    if (id)
+        *id = 0;
+    return event_in_ok(ev) ? s->be->enqueue(s, ev, id) : -1;
 }
 
 int store_lease(store *s, int64_t now, int64_t lease_ms, store_event **out, size_t max)
 {
+    if (max == 0)
+        return 0;
+    if (!out || lease_ms < 0)
+        return -1;
     return s->be->lease(s, now, lease_ms, out, max);
 }
 
@@ -110,7 +126,9 @@ int store_dead(store *s, int64_t id, int64_t epoch, int64_t now, const char *rea
 
 int store_dead_on_arrival(store *s, const store_event_in *ev, const char *reason, int64_t *id)
 {
-    return s->be->dead_on_arrival(s, ev, reason, id);
+    if (id)
+        *id = 0;
+    return event_in_ok(ev) ? s->be->dead_on_arrival(s, ev, reason, id) : -1;
 }
 
 int store_count(store *s, int64_t now, store_counts *out)
@@ -130,79 +148,83 @@ int store_dlq_requeue(store *s, int64_t id, int64_t now)
 
 int store_idem_claim(store *s, const char *key, const char *value, char **existing)
 {
-    return s->be->idem_claim(s, key, value, existing);
+    if (existing)
+        *existing = NULL;
+    return key ? s->be->idem_claim(s, key, value, existing) : -1;
 }
 
 int store_idem_set(store *s, const char *key, const char *value)
 {
-    return s->be->idem_set(s, key, value);
+    return key ? s->be->idem_set(s, key, value) : -1;
 }
 
 char *store_idem_get(store *s, const char *key)
 {
-    return s->be->idem_get(s, key);
+    return key ? s->be->idem_get(s, key) : NULL;
 }
 
 int store_history_add(store *s, const char *shop, const char *order_id, const char *sku,
                       int64_t qty, int64_t placed_at)
 {
+    if (!shop || !order_id || !sku)
+        return -1;
     return s->be->history_add(s, shop, order_id, sku, qty, placed_at);
 }
 
 int store_history_cancel(store *s, const char *shop, const char *order_id)
 {
-    return s->be->history_cancel(s, shop, order_id);
+    return shop && order_id ? s->be->history_cancel(s, shop, order_id) : -1;
 }
 
 int64_t store_history_units(store *s, const char *sku, int64_t from, int64_t to)
 {
-    return s->be->history_units(s, sku, from, to);
+    return sku ? s->be->history_units(s, sku, from, to) : -1;
 }
 
 int store_reserve(store *s, const char *shop, const char *order_id, const char *sku, int64_t qty,
                   int64_t placed_at)
 {
-    return s->be->reserve(s, shop, order_id, sku, qty, placed_at);
+    return shop && order_id && sku ? s->be->reserve(s, shop, order_id, sku, qty, placed_at) : -1;
 }
 
 int store_reservation_sent(store *s, const char *shop, const char *order_id, int64_t sent_at)
 {
-    return s->be->reservation_sent(s, shop, order_id, sent_at);
+    return shop && order_id ? s->be->reservation_sent(s, shop, order_id, sent_at) : -1;
 }
 
 int store_reservation_pushed(store *s, const char *shop, const char *order_id, int64_t pushed_at)
 {
-    return s->be->reservation_pushed(s, shop, order_id, pushed_at);
+    return shop && order_id ? s->be->reservation_pushed(s, shop, order_id, pushed_at) : -1;
 }
 
 int store_reservation_released(store *s, const char *shop, const char *order_id, int64_t at)
 {
-    return s->be->reservation_released(s, shop, order_id, at);
+    return shop && order_id ? s->be->reservation_released(s, shop, order_id, at) : -1;
 }
 
 int store_reservation_exists(store *s, const char *shop, const char *order_id)
 {
-    return s->be->reservation_exists(s, shop, order_id);
+    return shop && order_id ? s->be->reservation_exists(s, shop, order_id) : -1;
 }
 
 int64_t store_pending_units(store *s, const char *sku, int64_t read_started)
 {
-    return s->be->pending_units(s, sku, read_started);
+    return sku ? s->be->pending_units(s, sku, read_started) : -1;
 }
 
 int64_t store_in_flight_units(store *s, const char *sku, int64_t read_started)
 {
-    return s->be->in_flight_units(s, sku, read_started);
+    return sku ? s->be->in_flight_units(s, sku, read_started) : -1;
 }
 
 int64_t store_units_known(store *s, const char *shop, const char *sku)
 {
-    return s->be->units_known(s, shop, sku);
+    return shop && sku ? s->be->units_known(s, shop, sku) : -1;
 }
 
 int64_t store_units_placed_between(store *s, const char *sku, int64_t from, int64_t to)
 {
-    return s->be->units_placed_between(s, sku, from, to);
+    return sku ? s->be->units_placed_between(s, sku, from, to) : -1;
 }
 
 int store_ledger_prune(store *s, int64_t before)
@@ -218,32 +240,38 @@ int64_t store_dedup_prune(store *s, int64_t before)
 int store_write_intent(store *s, const char *key, const char *kind, const char *body, int64_t now,
                        int *state, char **remote_id)
 {
-    return s->be->write_intent(s, key, kind, body, now, state, remote_id);
+    if (remote_id)
+        *remote_id = NULL;
+    return key && kind ? s->be->write_intent(s, key, kind, body, now, state, remote_id) : -1;
 }
 
 int store_write_outcome(store *s, const char *key, int state, const char *remote_id, int64_t now)
 {
+    if (!key || state < WRITE_INTENT || state > WRITE_UNKNOWN)
+        return -1;
     return s->be->write_outcome(s, key, state, remote_id, now);
 }
 
 char *store_kv_get(store *s, const char *key)
 {
-    return s->be->kv_get(s, key);
+    return key ? s->be->kv_get(s, key) : NULL;
 }
 
 int store_kv_set(store *s, const char *key, const char *value)
 {
-    return s->be->kv_set(s, key, value);
+    return key ? s->be->kv_set(s, key, value) : -1;
 }
 
 void store_kv_set_async(store *s, const char *key, const char *value)
 {
-    s->be->kv_set_async(s, key, value);
+    if (key)
+        s->be->kv_set_async(s, key, value);
 }
 
 void store_audit(store *s, int64_t event_id, int64_t now, const char *what, const char *detail)
 {
-    s->be->audit(s, event_id, now, what, detail);
+    if (what)
+        s->be->audit(s, event_id, now, what, detail);
 }
 
 cJSON *store_audit_of(store *s, int64_t event_id)
@@ -253,5 +281,5 @@ cJSON *store_audit_of(store *s, int64_t event_id)
 
 cJSON *store_order_audit(store *s, const char *order_id, size_t limit)
 {
-    return s->be->order_audit(s, order_id, limit);
+    return order_id ? s->be->order_audit(s, order_id, limit) : NULL;
 }

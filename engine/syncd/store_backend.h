@@ -7,8 +7,11 @@
  * through the backend's table below. A backend's handle begins with a
  * struct store whose be names its table, so a store * is also a pointer
  * to the backend's own struct (its first member). Each entry has the
- * contract of the store.h function of the same name; the front passes the
- * arguments through unchanged, so a backend checks them as store.h says.
+ * contract of the store.h function of the same name, with one difference:
+ * the front has already checked the arguments store.h requires (non-NULL
+ * keys and names, an event's fields, a lease's bounds, a write state) and
+ * cleared the out-parameters it names, so a backend is never called with
+ * arguments it would have to refuse.
  */
 #ifndef SURGE_STORE_BACKEND_H
 #define SURGE_STORE_BACKEND_H

@@ -643,8 +643,8 @@ static int op_lease(sq *s, wreq *r)
     for (size_t i = 0; i < n; i++) {
         store_event *e = r->in.lease.out[i];
         e->epoch = epoch + 1 + (int64_t)i;
-        if (wrun(s, S_LEASE_SET,
-                 ARGS(INT(e->id), INT(r->in.lease.now + r->in.lease.lease_ms), INT(e->epoch))) < 0) {
+        int64_t until = r->in.lease.now + r->in.lease.lease_ms;
+        if (wrun(s, S_LEASE_SET, ARGS(INT(e->id), INT(until), INT(e->epoch))) < 0) {
             free_events(r->in.lease.out, n);
             return -1;
         }
@@ -1149,19 +1149,9 @@ static int64_t sq_commits(store *base)
 
 /* ---- writes ------------------------------------------------------------------- */
 
-static int event_in_ok(const store_event_in *ev)
-{
-    return ev && ev->source && ev->topic && (ev->body || ev->body_len == 0) &&
-           ev->body_len <= INT_MAX;
-}
-
 /* store_enqueue and store_dead_on_arrival: one request, two fates. */
 static int enqueue(sq *s, op_kind op, const store_event_in *ev, const char *reason, int64_t *id)
 {
-    if (id)
-        *id = 0;
-    if (!event_in_ok(ev))
-        return -1;
     wreq r = {.op = op, .in.enq = {ev, reason}};
     int rc = submit(s, &r);
     if (rc > 0 && id)
@@ -1175,7 +1165,8 @@ static int sq_enqueue(store *base, const store_event_in *ev, int64_t *id)
     return enqueue(s, OP_ENQUEUE, ev, NULL, id);
 }
 
-static int sq_dead_on_arrival(store *base, const store_event_in *ev, const char *reason, int64_t *id)
+static int sq_dead_on_arrival(store *base, const store_event_in *ev, const char *reason,
+                              int64_t *id)
 {
     sq *s = (sq *)base;
     return enqueue(s, OP_DEAD_ON_ARRIVAL, ev, reason, id);
@@ -1184,10 +1175,6 @@ static int sq_dead_on_arrival(store *base, const store_event_in *ev, const char 
 static int sq_lease(store *base, int64_t now, int64_t lease_ms, store_event **out, size_t max)
 {
     sq *s = (sq *)base;
-    if (max == 0)
-        return 0;
-    if (!out || lease_ms < 0)
-        return -1;
     wreq r = {.op = OP_LEASE, .in.lease = {now, lease_ms, out, max}};
     return submit(s, &r);
 }
@@ -1230,10 +1217,6 @@ static int sq_dlq_requeue(store *base, int64_t id, int64_t now)
 static int sq_idem_claim(store *base, const char *key, const char *value, char **existing)
 {
     sq *s = (sq *)base;
-    if (existing)
-        *existing = NULL;
-    if (!key)
-        return -1;
     wreq r = {.op = OP_IDEM_CLAIM, .in.kv = {key, value}};
     int rc = submit(s, &r);
     if (existing)
@@ -1246,18 +1229,14 @@ static int sq_idem_claim(store *base, const char *key, const char *value, char *
 static int sq_idem_set(store *base, const char *key, const char *value)
 {
     sq *s = (sq *)base;
-    if (!key)
-        return -1;
     wreq r = {.op = OP_IDEM_SET, .in.kv = {key, value}};
     return submit(s, &r);
 }
 
 static int sq_history_add(store *base, const char *shop, const char *order_id, const char *sku,
-                      int64_t qty, int64_t placed_at)
+                          int64_t qty, int64_t placed_at)
 {
     sq *s = (sq *)base;
-    if (!shop || !order_id || !sku)
-        return -1;
     wreq r = {.op = OP_HISTORY, .in.res = {shop, order_id, sku, qty, placed_at}};
     return submit(s, &r);
 }
@@ -1265,18 +1244,14 @@ static int sq_history_add(store *base, const char *shop, const char *order_id, c
 static int sq_history_cancel(store *base, const char *shop, const char *order_id)
 {
     sq *s = (sq *)base;
-    if (!shop || !order_id)
-        return -1;
     wreq r = {.op = OP_HISTORY_CANCEL, .in.res = {shop, order_id, NULL, 0, 0}};
     return submit(s, &r);
 }
 
-static int sq_reserve(store *base, const char *shop, const char *order_id, const char *sku, int64_t qty,
-                  int64_t placed_at)
+static int sq_reserve(store *base, const char *shop, const char *order_id, const char *sku,
+                      int64_t qty, int64_t placed_at)
 {
     sq *s = (sq *)base;
-    if (!shop || !order_id || !sku)
-        return -1;
     wreq r = {.op = OP_RESERVE, .in.res = {shop, order_id, sku, qty, placed_at}};
     return submit(s, &r);
 }
@@ -1284,17 +1259,14 @@ static int sq_reserve(store *base, const char *shop, const char *order_id, const
 static int sq_reservation_sent(store *base, const char *shop, const char *order_id, int64_t sent_at)
 {
     sq *s = (sq *)base;
-    if (!shop || !order_id)
-        return -1;
     wreq r = {.op = OP_RES_SENT, .in.res = {shop, order_id, NULL, 0, sent_at}};
     return submit(s, &r);
 }
 
-static int sq_reservation_pushed(store *base, const char *shop, const char *order_id, int64_t pushed_at)
+static int sq_reservation_pushed(store *base, const char *shop, const char *order_id,
+                                 int64_t pushed_at)
 {
     sq *s = (sq *)base;
-    if (!shop || !order_id)
-        return -1;
     wreq r = {.op = OP_RES_PUSHED, .in.res = {shop, order_id, NULL, 0, pushed_at}};
     return submit(s, &r);
 }
@@ -1302,8 +1274,6 @@ static int sq_reservation_pushed(store *base, const char *shop, const char *orde
 static int sq_reservation_released(store *base, const char *shop, const char *order_id, int64_t at)
 {
     sq *s = (sq *)base;
-    if (!shop || !order_id)
-        return -1;
     wreq r = {.op = OP_RES_RELEASED, .in.res = {shop, order_id, NULL, 0, at}};
     return submit(s, &r);
 }
@@ -1322,14 +1292,10 @@ static int64_t sq_dedup_prune(store *base, int64_t before)
     return submit(s, &r) < 0 ? -1 : r.id;
 }
 
-static int sq_write_intent(store *base, const char *key, const char *kind, const char *body, int64_t now,
-                       int *state, char **remote_id)
+static int sq_write_intent(store *base, const char *key, const char *kind, const char *body,
+                           int64_t now, int *state, char **remote_id)
 {
     sq *s = (sq *)base;
-    if (remote_id)
-        *remote_id = NULL;
-    if (!key || !kind)
-        return -1;
     wreq r = {.op = OP_WRITE_INTENT, .in.wr = {key, kind, body, NULL, 0, now}};
     int rc = submit(s, &r);
     if (rc == 0 && state)
@@ -1341,11 +1307,10 @@ static int sq_write_intent(store *base, const char *key, const char *kind, const
     return rc;
 }
 
-static int sq_write_outcome(store *base, const char *key, int state, const char *remote_id, int64_t now)
+static int sq_write_outcome(store *base, const char *key, int state, const char *remote_id,
+                            int64_t now)
 {
     sq *s = (sq *)base;
-    if (!key || state < WRITE_INTENT || state > WRITE_UNKNOWN)
-        return -1;
     wreq r = {.op = OP_WRITE_OUTCOME, .in.wr = {key, NULL, NULL, remote_id, state, now}};
     return submit(s, &r);
 }
@@ -1353,8 +1318,6 @@ static int sq_write_outcome(store *base, const char *key, int state, const char 
 static int sq_kv_set(store *base, const char *key, const char *value)
 {
     sq *s = (sq *)base;
-    if (!key)
-        return -1;
     wreq r = {.op = OP_KV_SET, .in.kv = {key, value}};
     return submit(s, &r);
 }
@@ -1372,8 +1335,6 @@ static void submit_async(sq *s, wreq *r)
 static void sq_kv_set_async(store *base, const char *key, const char *value)
 {
     sq *s = (sq *)base;
-    if (!key)
-        return;
     wreq *r = xcalloc(1, sizeof *r);
     r->op = OP_KV_SET;
     r->in.kv.key = xstrdup(key);
@@ -1381,11 +1342,10 @@ static void sq_kv_set_async(store *base, const char *key, const char *value)
     submit_async(s, r);
 }
 
-static void sq_audit(store *base, int64_t event_id, int64_t now, const char *what, const char *detail)
+static void sq_audit(store *base, int64_t event_id, int64_t now, const char *what,
+                     const char *detail)
 {
     sq *s = (sq *)base;
-    if (!what)
-        return;
     wreq *r = xcalloc(1, sizeof *r);
     r->op = OP_AUDIT;
     r->in.audit.event_id = event_id;
@@ -1438,8 +1398,6 @@ static int64_t read_num(sq *s, stmt_id id, const param *ps, int n)
  * when there is no row (or on an error, logged as what). */
 static char *read_text(sq *s, stmt_id id, const char *key, const char *what)
 {
-    if (!key)
-        return NULL;
     sqlite3_stmt *st = read_begin(s, id);
     if (!st)
         return NULL;
@@ -1575,8 +1533,6 @@ static cJSON *order_audit_row(sqlite3_stmt *st)
 static cJSON *sq_order_audit(store *base, const char *order_id, size_t limit)
 {
     sq *s = (sq *)base;
-    if (!order_id)
-        return NULL;
     int64_t n = limit > INT64_MAX ? INT64_MAX : (int64_t)limit;
     return read_rows(s, S_ORDER_AUDIT, ARGS(TEXT(order_id), INT(n)), order_audit_row, "order audit");
 }
@@ -1584,26 +1540,24 @@ static cJSON *sq_order_audit(store *base, const char *order_id, size_t limit)
 static int64_t sq_pending_units(store *base, const char *sku, int64_t read_started)
 {
     sq *s = (sq *)base;
-    return sku ? read_num(s, S_PENDING, ARGS(TEXT(sku), INT(read_started))) : -1;
+    return read_num(s, S_PENDING, ARGS(TEXT(sku), INT(read_started)));
 }
 
 static int64_t sq_in_flight_units(store *base, const char *sku, int64_t read_started)
 {
     sq *s = (sq *)base;
-    return sku ? read_num(s, S_IN_FLIGHT, ARGS(TEXT(sku), INT(read_started))) : -1;
+    return read_num(s, S_IN_FLIGHT, ARGS(TEXT(sku), INT(read_started)));
 }
 
 static int64_t sq_units_known(store *base, const char *shop, const char *sku)
 {
     sq *s = (sq *)base;
-    return shop && sku ? read_num(s, S_UNITS_KNOWN, ARGS(TEXT(shop), TEXT(sku))) : -1;
+    return read_num(s, S_UNITS_KNOWN, ARGS(TEXT(shop), TEXT(sku)));
 }
 
 static int sq_reservation_exists(store *base, const char *shop, const char *order_id)
 {
     sq *s = (sq *)base;
-    if (!shop || !order_id)
-        return -1;
     int64_t n = read_num(s, S_RES_EXISTS, ARGS(TEXT(shop), TEXT(order_id)));
     return n < 0 ? -1 : n > 0;
 }
@@ -1611,13 +1565,13 @@ static int sq_reservation_exists(store *base, const char *shop, const char *orde
 static int64_t sq_units_placed_between(store *base, const char *sku, int64_t from, int64_t to)
 {
     sq *s = (sq *)base;
-    return sku ? read_num(s, S_PLACED_BETWEEN, ARGS(TEXT(sku), INT(from), INT(to))) : -1;
+    return read_num(s, S_PLACED_BETWEEN, ARGS(TEXT(sku), INT(from), INT(to)));
 }
 
 static int64_t sq_history_units(store *base, const char *sku, int64_t from, int64_t to)
 {
     sq *s = (sq *)base;
-    return sku ? read_num(s, S_HISTORY_UNITS, ARGS(TEXT(sku), INT(from), INT(to))) : -1;
+    return read_num(s, S_HISTORY_UNITS, ARGS(TEXT(sku), INT(from), INT(to)));
 }
 
 static char *sq_idem_get(store *base, const char *key)
