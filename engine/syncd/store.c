@@ -54,6 +54,30 @@ void store_close(store *s)
         s->be->close(s);
 }
 
+/* The lease this thread writes for (store_act_for). Per thread, because
+ * each worker runs one event's handler at a time; the store is named so a
+ * thread's fence never leaks to another store it also writes to. */
+static _Thread_local struct {
+    store *s;
+    int64_t id, epoch;
+} acting;
+
+void store_act_for(store *s, int64_t id, int64_t epoch)
+{
+    acting.s = id ? s : NULL;
+    acting.id = id;
+    acting.epoch = epoch;
+}
+
+int store_acting_for(store *s, int64_t *id, int64_t *epoch)
+{
+    if (!s || acting.s != s)
+        return 0;
+    *id = acting.id;
+    *epoch = acting.epoch;
+    return 1;
+}
+
 void store_event_free(store_event *e)
 {
     if (!e)

@@ -134,6 +134,15 @@ STORE_MUST int store_unlease(store *s, int64_t id, int64_t epoch);
 /* Gives up: the event moves to the dead-letter queue with its reason and
  * its tries. */
 STORE_MUST int store_dead(store *s, int64_t id, int64_t epoch, int64_t now, const char *reason);
+/* Makes the writes this thread sends to s from now on writes for the lease
+ * (id, epoch), until called with id 0: each is fenced like a settling
+ * call, in its own transaction, and fails (-1, logged) without changing
+ * anything when the event was leased again since (or has left the queue).
+ * The ledgers, idempotency keys, key/value state and audit rows a handler
+ * writes for its event are thus refused once its lease was taken over.
+ * Enqueue, lease, the settling calls (they carry their epoch) and reads
+ * are not affected. A worker sets it around one event's handler. */
+void store_act_for(store *s, int64_t id, int64_t epoch);
 /* Stores an event that is dead on arrival (malformed but correctly signed):
  * straight into the dead-letter queue, deduplicated like store_enqueue. */
 STORE_MUST int store_dead_on_arrival(store *s, const store_event_in *ev, const char *reason, int64_t *id);

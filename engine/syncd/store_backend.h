@@ -77,6 +77,11 @@ struct store_backend {
     cJSON *(*order_audit)(store *s, const char *order_id, size_t limit);
 };
 
+/* Whether the calling thread writes to s for a lease (store_act_for): 1
+ * with *id and *epoch set, 0 when not. A backend asks when a write is
+ * submitted, on the caller's thread. */
+int store_acting_for(store *s, int64_t *id, int64_t *epoch);
+
 /* The SQLite backend (store_sqlite.c): path is a file name. Same contract
  * as store_open. */
 int store_sqlite_open(const char *path, const store_options *opts, store **out, char *err,

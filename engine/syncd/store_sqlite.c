@@ -357,6 +357,8 @@ typedef struct wreq {
         } audit;
         int64_t before;
     } in;
+    /* The lease it is written for (store_act_for); for_id 0: none. */
+    int64_t for_id, for_epoch;
     /* Results, handed over only once the transaction has committed. */
     int rc;
     int64_t id;   /* enqueue: the event's id; prunes: rows removed */
@@ -593,18 +595,18 @@ static int64_t read_epoch(sq *s)
     return v;
 }
 
-/* The fencing check of a settling call, in its transaction: 0 when the
- * caller's epoch is the event's latest lease, 1 when the event is not in
- * the queue, STORE_FENCED when it was leased again since, -1 on error. A
- * database kept at an older schema (tests only) has no epochs to check. */
-static int fence(sq *s, const wreq *r)
+/* The fencing check, in the transaction of the write it guards: 0 when
+ * epoch is event id's latest lease, 1 when the event is not in the queue,
+ * STORE_FENCED when it was leased again since, -1 on error. A database
+ * kept at an older schema (tests only) has no epochs to check. */
+static int fence(sq *s, int64_t id, int64_t epoch)
 {
     if (s->version < 7)
         return 0;
     sqlite3_stmt *st = W(S_QUEUE_EPOCH);
     if (!st)
         return -1;
-    int b = bind(st, ARGS(INT(r->in.ev.id)));
+    int b = bind(st, ARGS(INT(id)));
     int rc = b ? b : sqlite3_step(st);
     int64_t latest = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     finish(st);
@@ -612,7 +614,42 @@ static int fence(sq *s, const wreq *r)
         return 1;
     if (rc != SQLITE_ROW)
         return db_fail(s->wdb, "lease epoch of an event");
-    return latest == r->in.ev.epoch ? 0 : STORE_FENCED;
+    return latest == epoch ? 0 : STORE_FENCED;
+}
+
+/* The fencing check of a settling call, which carries its own epoch. */
+static int fence_settle(sq *s, const wreq *r)
+{
+    return fence(s, r->in.ev.id, r->in.ev.epoch);
+}
+
+/* Whether r is written for a lease (store_act_for) that is no longer its
+ * event's: then it is refused (said in the log) and not applied. Enqueue
+ * and lease are no event's writes and the settling calls fence
+ * themselves, so only the other writes are checked. Returns 1 when
+ * refused, 0 when r may be applied, -1 on error. */
+static int superseded(sq *s, const wreq *r)
+{
+    switch (r->op) {
+    case OP_ENQUEUE:
+    case OP_DEAD_ON_ARRIVAL:
+    case OP_LEASE:
+    case OP_ACK:
+    case OP_RETRY:
+    case OP_UNLEASE:
+    case OP_DEAD:
+    case OP_REQUEUE: return 0;
+    default: break;
+    }
+    if (!r->for_id)
+        return 0;
+    int f = fence(s, r->for_id, r->for_epoch);
+    if (f <= 0)
+        return f;
+    log_warn("store: a write for event %lld refused: its lease (epoch %lld) %s",
+             (long long)r->for_id, (long long)r->for_epoch,
+             f == STORE_FENCED ? "was taken over" : "ended, the event left the queue");
+    return 1;
 }
 
 static int op_lease(sq *s, wreq *r)
@@ -656,7 +693,7 @@ static int op_lease(sq *s, wreq *r)
 
 static int op_ack(sq *s, wreq *r)
 {
-    int f = fence(s, r);
+    int f = fence_settle(s, r);
     if (f != 0)
         return f;
     if (wrun(s, S_QUEUE_DEL, ARGS(INT(r->in.ev.id))) < 0)
@@ -668,7 +705,7 @@ static int op_ack(sq *s, wreq *r)
 
 static int op_retry(sq *s, wreq *r)
 {
-    int f = fence(s, r);
+    int f = fence_settle(s, r);
     if (f != 0)
         return f;
     if (wrun(s, S_RETRY, ARGS(INT(r->in.ev.id), INT(r->in.ev.t), TEXT(r->in.ev.text))) < 0)
@@ -678,7 +715,7 @@ static int op_retry(sq *s, wreq *r)
 
 static int op_unlease(sq *s, wreq *r)
 {
-    int f = fence(s, r);
+    int f = fence_settle(s, r);
     if (f != 0)
         return f;
     if (wrun(s, S_UNLEASE, ARGS(INT(r->in.ev.id))) < 0)
@@ -690,7 +727,7 @@ static int op_unlease(sq *s, wreq *r)
 static int op_move(sq *s, wreq *r, stmt_id copy, stmt_id del)
 {
     int64_t id = r->in.ev.id;
-    int f = copy == S_TO_DLQ ? fence(s, r) : 0; /* a requeue settles no lease */
+    int f = copy == S_TO_DLQ ? fence_settle(s, r) : 0; /* a requeue settles no lease */
     if (f != 0)
         return f;
     int rc = copy == S_TO_DLQ ? wrun(s, copy, ARGS(INT(id), TEXT(r->in.ev.text), INT(r->in.ev.t)))
@@ -848,7 +885,8 @@ static int run_group(sq *s, wreq *group)
     for (wreq *r = group; r; r = r->next) {
         if (wexec(s, S_SAVEPOINT) < 0)
             goto fail;
-        r->rc = apply(s, r);
+        int refused = superseded(s, r);
+        r->rc = refused != 0 ? -1 : apply(s, r);
         if (r->rc < 0) {
             if (sqlite3_get_autocommit(s->wdb))
                 return 0; /* the error took the whole transaction with it */
@@ -929,8 +967,11 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Queues r, noting the lease the calling thread writes for. */
 static void push_locked(sq *s, wreq *r)
 {
+    if (!store_acting_for(&s->base, &r->for_id, &r->for_epoch))
+        r->for_id = 0;
     r->next = NULL;
     if (s->tail)
         s->tail->next = r;

@@ -169,7 +169,13 @@ static void *worker_main(void *arg)
                                          evs[i]->last_error ? evs[i]->last_error : "");
                 settle(sd, evs[i], &h, jitter);
             } else {
+                /* What the handler writes is written for this lease: once
+                 * another worker (or instance) took the event over, those
+                 * writes are refused, like the outcome. The outcome and
+                 * its audit row are written after, fenced by settle. */
+                store_act_for(sd->st, evs[i]->id, evs[i]->epoch);
                 handled h = dispatch(sd, evs[i]);
+                store_act_for(sd->st, 0, 0);
                 /* A handler cut short by shutdown leaves its event leased:
                  * the next start releases it. */
                 if (!sd->stopping || h.kind == H_DONE)

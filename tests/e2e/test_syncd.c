@@ -386,8 +386,9 @@ TEST_T(syncd_e2e, sale_applied_but_unanswered_is_looked_up, 120)
  * simulated minute while the lease is 40 s: the event's lease runs out
  * mid-call and another worker leases it (it waits for the first runner's
  * write, then reads the ledger). When the first worker's call returns, its
- * outcome is refused by the store (the event was leased again) and counted;
- * the second settles the event. Each order is still one sale, posted once.
+ * writes and its outcome are refused by the store (the event was leased
+ * again) and counted; the second finds the sale by a look-up and settles
+ * the event. Each order is still one sale, posted once.
  */
 TEST_T(syncd_e2e, a_lease_taken_over_mid_call_settles_once, 120)
 {
@@ -403,6 +404,9 @@ TEST_T(syncd_e2e, a_lease_taken_over_mid_call_settles_once, 120)
     sdt_expect_one_sale_each(&w, orders, 2);
     EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
     EXPECT_GE_INT(sdt_metric(&w, "syncd_events_fenced_total"), 1);
+    /* The first runner's "done" was refused with the rest of its writes:
+     * the ledger kept the intent, and the sale was looked up, not resent. */
+    EXPECT_GE_INT(sdt_metric(&w, "syncd_sale_lookups_total{result=\"found\"}"), 1);
     cJSON *j = e2e_journal(&w.cin7);
     int posts = 0;
     const cJSON *e;

@@ -6,7 +6,7 @@
  * on arrival, the dead-letter queue, idempotency keys, the reservation
  * ledger, sales history, the outbound-write ledger, key/value state, the
  * audit trails, and fencing (a lease superseded by a later one settles
- * nothing).
+ * nothing and writes nothing for its event).
  *
  * A backend joins with a factory (open a store by name: empty the first
  * time in a test, the same data when opened again after a close) and one
@@ -605,6 +605,64 @@ static void conf_fencing_epochs_are_never_reused(const store_conf_backend *be)
     store_close(s);
 }
 
+/* The writes a holder makes for its event (store_act_for) are fenced like
+ * its outcome: taken while its lease is the event's latest, refused (-1)
+ * and changing nothing once another lease took the event over, or once
+ * the event left the queue; writes made for no lease are not checked. */
+static void conf_fencing_refuses_writes_for_a_superseded_lease(const store_conf_backend *be)
+{
+    store *s = be->open("fence_writes");
+    int64_t id = put(s, "{}", 0, 10, NULL);
+    store_event *ev[2];
+    EXPECT_EQ_INT(store_lease(s, 100, 50, ev, 2), 1); /* A, until 150 */
+    int64_t a = ev[0]->epoch;
+    free_all(ev, 1);
+    store_act_for(s, id, a);
+    EXPECT_EQ_INT(store_kv_set(s, "k", "by A"), 0);
+    EXPECT_EQ_INT(store_reserve(s, "A", "o1", "SKU1", 2, 100), 0);
+    store_act_for(s, 0, 0);
+
+    EXPECT_EQ_INT(store_lease(s, 150, 1000, ev, 2), 1); /* B takes it over */
+    int64_t b = ev[0]->epoch;
+    free_all(ev, 1);
+    /* A writes on, as a holder paused past its lease does when it wakes. */
+    store_act_for(s, id, a);
+    EXPECT_EQ_INT(store_kv_set(s, "k", "by A, late"), -1);
+    EXPECT_EQ_INT(store_reserve(s, "A", "o2", "SKU1", 5, 150), -1);
+    EXPECT_EQ_INT(store_reservation_pushed(s, "A", "o1", 160), -1);
+    EXPECT_EQ_INT(store_idem_claim(s, "sale:o2", "A", NULL), -1);
+    EXPECT_EQ_INT(store_write_intent(s, "sale:o2", "sale", "{}", 160, NULL, NULL), -1);
+    store_audit(s, id, 160, "late", NULL);
+    store_act_for(s, 0, 0);
+    EXPECT_EQ_INT(store_kv_set(s, "barrier", "x"), 0); /* commits the audit's group */
+    char *v = store_kv_get(s, "k");
+    EXPECT_EQ_STR(v, "by A");
+    free(v);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 1000), 2); /* o1 only, not pushed */
+    EXPECT_TRUE(store_idem_get(s, "sale:o2") == NULL);
+    int state = -1;
+    EXPECT_EQ_INT(store_write_intent(s, "sale:o2", "sale", "{}", 170, &state, NULL), 1);
+    cJSON *au = store_audit_of(s, id);
+    EXPECT_EQ_INT(cJSON_GetArraySize(au), 0);
+    cJSON_Delete(au);
+
+    /* B's writes are taken until B acks; then the event has left the
+     * queue and nothing more is written for it. */
+    store_act_for(s, id, b);
+    EXPECT_EQ_INT(store_idem_claim(s, "sale:o2", "B", NULL), 1);
+    EXPECT_EQ_INT(store_ack(s, id, b), 0);
+    EXPECT_EQ_INT(store_kv_set(s, "k", "by B, after"), -1);
+    store_act_for(s, 0, 0);
+    EXPECT_EQ_INT(store_kv_set(s, "k", "for no lease"), 0);
+    v = store_kv_get(s, "k");
+    EXPECT_EQ_STR(v, "for no lease");
+    free(v);
+    v = store_idem_get(s, "sale:o2");
+    EXPECT_EQ_STR(v, "B");
+    free(v);
+    store_close(s);
+}
+
 /* ---- the backends --------------------------------------------------------- */
 
 /* Every test of the suite, for the registration below. */
@@ -619,7 +677,8 @@ static void conf_fencing_epochs_are_never_reused(const store_conf_backend *be)
     X(b, sales_history_and_idem_get)                                            \
     X(b, order_audit_follows_an_order_after_its_events_leave_the_queue)         \
     X(b, fencing_refuses_a_superseded_lease)                                    \
-    X(b, fencing_epochs_are_never_reused)
+    X(b, fencing_epochs_are_never_reused)                                     \
+    X(b, fencing_refuses_writes_for_a_superseded_lease)
 
 #define CONF_WRAP(b, t)                                                         \
     static void conf_##b##_##t(void) { conf_##t(&b##_backend); }
