@@ -11,7 +11,12 @@
  * A backend joins with a factory (open a store by name: empty the first
  * time in a test, the same data when opened again after a close) and one
  * STORE_CONF_SUITE line at the end of this file. Tests never look past
- * store.h, so what passes here on one backend holds on the others.
+ * store.h, so what passes here on one backend holds on the others. Every
+ * time a test passes is its own (the scaled clock's, never the
+ * database's), so a backend that read its server's clock would fail here.
+ * A PostgreSQL factory would take the test server's conninfo and give
+ * each (test, name) a database of its own, e.g. "dbname=conf_<pid>_<name>",
+ * created on first open and kept for the reopen.
  */
 #include "storetest.h"
 
