@@ -5,11 +5,14 @@
  * a Cin7 write, outcome after), small key/value state (watermarks, last
  * levels written) and the audit trail.
  *
- * This interface is the only place that knows the backend: SQLite in WAL
- * mode today (one writer thread commits queued writes in groups, so many
- * concurrent intake requests share one fsync); a shared backend such as
- * Redis Streams could implement the same functions for several syncd
- * instances. Nothing outside store.c speaks SQL.
+ * This interface is the only place that knows the backend: store.c picks
+ * one from the location given to store_open and forwards to it
+ * (store_backend.h). SQLite in WAL mode (store_sqlite.c) is the default:
+ * one writer thread commits queued writes in groups, so many concurrent
+ * intake requests share one fsync. A shared backend (PostgreSQL, for
+ * several syncd instances) implements the same functions and passes the
+ * same conformance suite (tests/unit/test_store_conf.c). Nothing outside
+ * the store module speaks SQL.
  *
  * Durability: a call that writes returns only after its transaction has
  * committed (synchronous=FULL), so an event acknowledged to a sender after
@@ -34,14 +37,15 @@
 typedef struct store store;
 
 /* The schema version this build migrates every database to. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 typedef struct {
     int64_t group_commit_max; /* writes per transaction at most; 0 means 512 */
     /* Tests only: stop migrating at this version (0: STORE_SCHEMA_VERSION),
      * so a test can fill a database at an older schema and reopen it. A
-     * store left at an older version fails (-1) the calls whose tables do
-     * not exist yet. Never migrates downwards. */
+     * store left at an older version fails (-1) the calls whose tables or
+     * columns do not exist yet (leases need version 7) and fences nothing.
+     * Never migrates downwards. */
     int schema_version;
 } store_options;
 
@@ -83,11 +87,15 @@ typedef struct {
     size_t body_len;
     int priority;
     int attempts;        /* tries so far, this lease included */
+    int64_t epoch;       /* this lease's fencing epoch (see store_lease) */
     int64_t received_at;
     char *last_error;    /* NULL when none */
 } store_event;
 
 enum { STORE_NEW = 1, STORE_DUPLICATE = 2 };
+/* What a settling call (ack, retry, unlease, dead) answers when the
+ * caller's lease is no longer the event's: it was leased again since. */
+enum { STORE_FENCED = 3 };
 
 /* Durably stores an event unless a dedup key was seen. Returns STORE_NEW
  * (with *id set), STORE_DUPLICATE (*id = the original's id when known, else
@@ -97,22 +105,44 @@ STORE_MUST int store_enqueue(store *s, const store_event_in *ev, int64_t *id);
  * now), highest priority first, then oldest; each is leased until now +
  * lease_ms and counts a try (attempts+1), so an event whose handler never
  * returns, because it crashed the process, still runs out of tries. Fills
- * out[0..n) (caller frees each with store_event_free). Returns n, or -1. */
+ * out[0..n) (caller frees each with store_event_free). Returns n, or -1.
+ *
+ * Fencing: each lease gets an epoch (store_event.epoch) that no earlier
+ * lease of any event had, in this store, ever, across restarts and trips
+ * through the dead-letter queue. The settling calls below carry it, and
+ * the store checks it in the transaction that settles: once the lease ran
+ * out and the event was leased again, the first holder's ack, retry,
+ * unlease or dead is refused with STORE_FENCED and changes nothing. A
+ * holder whose lease ran out but whose event nobody took meanwhile still
+ * settles it (nobody else did the work). Lease times are the caller's now
+ * (syncd's scaled clock), never the database's. */
 STORE_MUST int store_lease(store *s, int64_t now, int64_t lease_ms, store_event **out, size_t max);
 void store_event_free(store_event *e);
-/* store_ack, store_retry and store_dead return 0, 1 when id is not in the
- * queue (already acked or dead), -1 on error. */
+/* store_ack, store_retry, store_unlease and store_dead take the event's id
+ * and the epoch of the caller's lease (0 for an event never leased), and
+ * return 0, 1 when id is not in the queue (already acked or dead),
+ * STORE_FENCED when the event was leased again since that lease, -1 on
+ * error. */
 /* The event's work is done: it leaves the queue (counted in done). */
-STORE_MUST int store_ack(store *s, int64_t id);
+STORE_MUST int store_ack(store *s, int64_t id, int64_t epoch);
 /* A try failed: last_error kept, lease released, ready again at ready_at
  * (the try was counted by store_lease). */
-STORE_MUST int store_retry(store *s, int64_t id, int64_t ready_at, const char *error);
+STORE_MUST int store_retry(store *s, int64_t id, int64_t epoch, int64_t ready_at, const char *error);
 /* A leased event that was not tried after all (shutdown came first): lease
  * released and its try given back. */
-STORE_MUST int store_unlease(store *s, int64_t id);
+STORE_MUST int store_unlease(store *s, int64_t id, int64_t epoch);
 /* Gives up: the event moves to the dead-letter queue with its reason and
  * its tries. */
-STORE_MUST int store_dead(store *s, int64_t id, int64_t now, const char *reason);
+STORE_MUST int store_dead(store *s, int64_t id, int64_t epoch, int64_t now, const char *reason);
+/* Makes the writes this thread sends to s from now on writes for the lease
+ * (id, epoch), until called with id 0: each is fenced like a settling
+ * call, in its own transaction, and fails (-1, logged) without changing
+ * anything when the event was leased again since (or has left the queue).
+ * The ledgers, idempotency keys, key/value state and audit rows a handler
+ * writes for its event are thus refused once its lease was taken over.
+ * Enqueue, lease, the settling calls (they carry their epoch) and reads
+ * are not affected. A worker sets it around one event's handler. */
+void store_act_for(store *s, int64_t id, int64_t epoch);
 /* Stores an event that is dead on arrival (malformed but correctly signed):
  * straight into the dead-letter queue, deduplicated like store_enqueue. */
 STORE_MUST int store_dead_on_arrival(store *s, const store_event_in *ev, const char *reason, int64_t *id);

@@ -65,14 +65,32 @@ static void unsettled(syncd *sd, const char *evid, const char *what)
     metrics_inc(sd->m, "syncd_store_errors_total", 1);
 }
 
+/* Looks at what a settling call answered: 0 when this worker's lease was
+ * superseded (it ran out and the event was leased again: the new holder
+ * settles it, and this worker records nothing more of it, no audit row and
+ * no alert), 1 otherwise, an outcome the queue did not take said and
+ * counted. */
+static int settled(syncd *sd, const store_event *ev, const char *evid, int rc, const char *what)
+{
+    if (rc == STORE_FENCED) {
+        log_event(LOG_WARN, evid, "%s: lease ran out and the event was leased again; its outcome "
+                                  "(%s) is left to the new holder", ev->topic, what);
+        metrics_inc(sd->m, "syncd_events_fenced_total", 1);
+        return 0;
+    }
+    if (rc != 0)
+        unsettled(sd, evid, what);
+    return 1;
+}
+
 static void settle(syncd *sd, const store_event *ev, const handled *h, rng *r)
 {
     char evid[32];
     snprintf(evid, sizeof evid, "ev-%lld", (long long)ev->id);
     int64_t now = clock_now_ms(&sd->clk);
     if (h->kind == H_DONE) {
-        if (store_ack(sd->st, ev->id) != 0)
-            unsettled(sd, evid, "done");
+        if (!settled(sd, ev, evid, store_ack(sd->st, ev->id, ev->epoch), "done"))
+            return;
         store_audit(sd->st, ev->id, now, "done", ev->topic);
         metrics_inc(sd->m, "syncd_events_done_total", 1);
         log_event(LOG_DEBUG, evid, "%s done", ev->topic);
@@ -81,16 +99,17 @@ static void settle(syncd *sd, const store_event *ev, const handled *h, rng *r)
     int64_t wait = 0;
     policy_action next = policy_event(&sd->pol, ev->attempts, h->kind == H_DEAD, h->wait_ms, r, &wait);
     if (next == POLICY_RETRY) {
-        if (store_retry(sd->st, ev->id, now + wait, h->reason) != 0)
-            unsettled(sd, evid, "to retry");
+        if (!settled(sd, ev, evid, store_retry(sd->st, ev->id, ev->epoch, now + wait, h->reason),
+                     "to retry"))
+            return;
         store_audit(sd->st, ev->id, now, "retry", h->reason);
         metrics_inc(sd->m, "syncd_events_retried_total", 1);
         log_event(LOG_INFO, evid, "%s: try %d failed, again in %lld ms: %s", ev->topic,
                   ev->attempts, (long long)wait, h->reason);
         return;
     }
-    if (store_dead(sd->st, ev->id, now, h->reason) != 0)
-        unsettled(sd, evid, "dead");
+    if (!settled(sd, ev, evid, store_dead(sd->st, ev->id, ev->epoch, now, h->reason), "dead"))
+        return;
     store_audit(sd->st, ev->id, now, "dead", h->reason);
     metrics_inc(sd->m, "syncd_events_dead_total", 1);
     log_event(LOG_ERROR, evid, "%s dead-lettered after %d tries: %s", ev->topic, ev->attempts,
@@ -136,7 +155,7 @@ static void *worker_main(void *arg)
         for (int i = 0; i < n; i++) {
             if (sd->stopping) {
                 /* Never tried: its try is given back for the next start. */
-                if (store_unlease(sd->st, evs[i]->id) != 0)
+                if (store_unlease(sd->st, evs[i]->id, evs[i]->epoch) != 0)
                     log_warn("store: cannot give back event %lld's try (its lease runs out)",
                              (long long)evs[i]->id);
             } else if (evs[i]->attempts > sd->cfg.max_attempts) {
@@ -150,7 +169,13 @@ static void *worker_main(void *arg)
                                          evs[i]->last_error ? evs[i]->last_error : "");
                 settle(sd, evs[i], &h, jitter);
             } else {
+                /* What the handler writes is written for this lease: once
+                 * another worker (or instance) took the event over, those
+                 * writes are refused, like the outcome. The outcome and
+                 * its audit row are written after, fenced by settle. */
+                store_act_for(sd->st, evs[i]->id, evs[i]->epoch);
                 handled h = dispatch(sd, evs[i]);
+                store_act_for(sd->st, 0, 0);
                 /* A handler cut short by shutdown leaves its event leased:
                  * the next start releases it. */
                 if (!sd->stopping || h.kind == H_DONE)

@@ -317,6 +317,18 @@ TEST_T(syncd_e2e, cin7_outage_loses_and_doubles_nothing, 120)
     sdt_stop(&w);
 }
 
+/* From now for span (simulated), Cin7 carries out each sale POST at once
+ * and holds its answer for hold. */
+static void hold_sale_answers(sdt_world *w, const char *hold, const char *span)
+{
+    char plan[256];
+    snprintf(plan, sizeof plan,
+             "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/sale\",\"ms\":\"%s\","
+             "\"at\":%lld,\"for\":\"%s\"}]",
+             hold, (long long)sdt_now(w), span);
+    e2e_faults(&w->cin7, plan);
+}
+
 /*
  * "Created but the answer was lost". A reset fault cannot show it: mockd
  * applies reset and status faults before the handler, so the sale is never
@@ -329,12 +341,7 @@ TEST_T(syncd_e2e, sale_applied_but_unanswered_is_looked_up, 120)
 {
     sdt_world w;
     sdt_start_basic(&w, "", "{\"http_timeout\":\"6s\"}");
-    char plan[256];
-    snprintf(plan, sizeof plan,
-             "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/sale\",\"ms\":\"60s\","
-             "\"at\":%lld,\"for\":\"2m\"}]",
-             (long long)sdt_now(&w));
-    e2e_faults(&w.cin7, plan);
+    hold_sale_answers(&w, "60s", "2m");
     int64_t orders[3];
     for (int i = 0; i < 3; i++)
         orders[i] = sdt_checkout(&w, "A-1", 1, NULL);
@@ -371,6 +378,47 @@ TEST_T(syncd_e2e, sale_applied_but_unanswered_is_looked_up, 120)
     EXPECT_GE_INT(fault_seq, 1);
     EXPECT_GT_INT(lookup_seq, fault_seq);
     EXPECT_EQ_INT(posts, 3);
+    sdt_stop(&w);
+}
+
+/*
+ * Fencing in one process. Cin7 holds each sale POST's answer for a
+ * simulated minute while the lease is 40 s: the event's lease runs out
+ * mid-call and another worker leases it (it waits for the first runner's
+ * write, then reads the ledger). When the first worker's call returns, its
+ * writes and its outcome are refused by the store (the event was leased
+ * again) and counted; the second finds the sale by a look-up and settles
+ * the event. Each order is still one sale, posted once.
+ */
+TEST_T(syncd_e2e, a_lease_taken_over_mid_call_settles_once, 120)
+{
+    sdt_world w;
+    sdt_start_basic(&w, "", "{\"lease\":\"40s\",\"http_timeout\":\"5m\","
+                            "\"retry\":{\"max_attempts\":50}}");
+    hold_sale_answers(&w, "60s", "3m");
+    int64_t orders[2];
+    for (int i = 0; i < 2; i++)
+        orders[i] = sdt_checkout(&w, "A-1", 1, NULL);
+    EXPECT_EQ_INT(sdt_wait_sales(&w, orders, 2, 30000), 2);
+    sdt_wait_quiet(&w, 30000);
+    sdt_expect_one_sale_each(&w, orders, 2);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
+    EXPECT_GE_INT(sdt_metric(&w, "syncd_events_fenced_total"), 1);
+    /* The first runner's "done" was refused with the rest of its writes:
+     * the ledger kept the intent, and the sale was looked up, not resent. */
+    EXPECT_GE_INT(sdt_metric(&w, "syncd_sale_lookups_total{result=\"found\"}"), 1);
+    cJSON *j = e2e_journal(&w.cin7);
+    int posts = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        if (strcmp(sdt_str(e, "kind"), "request") == 0 &&
+            strcmp(sdt_str(e, "method"), "POST") == 0 &&
+            strcmp(sdt_str(e, "path"), "/ExternalApi/v2/sale") == 0)
+            posts++;
+    }
+    cJSON_Delete(j);
+    EXPECT_EQ_INT(posts, 2);
     sdt_stop(&w);
 }
 

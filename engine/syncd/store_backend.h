@@ -1,0 +1,91 @@
+/*
+ * What a backend of syncd's store provides (private to the store module:
+ * store.c and the store_<backend>.c files include it, nothing else does).
+ *
+ * store.c is the front: it owns the public API of store.h, picks a backend
+ * at store_open from the location it is given, and forwards every call
+ * through the backend's table below. A backend's handle begins with a
+ * struct store whose be names its table, so a store * is also a pointer
+ * to the backend's own struct (its first member). Each entry has the
+ * contract of the store.h function of the same name, with one difference:
+ * the front has already checked the arguments store.h requires (non-NULL
+ * keys and names, an event's fields, a lease's bounds, a write state) and
+ * cleared the out-parameters it names, so a backend is never called with
+ * arguments it would have to refuse.
+ */
+#ifndef SURGE_STORE_BACKEND_H
+#define SURGE_STORE_BACKEND_H
+
+#include "store.h"
+
+typedef struct store_backend store_backend;
+
+struct store {
+    const store_backend *be;
+};
+
+struct store_backend {
+    const char *name; /* "sqlite", for messages */
+    void (*close)(store *s);
+    int (*schema_version)(store *s);
+    int64_t (*commits)(store *s);
+
+    int (*enqueue)(store *s, const store_event_in *ev, int64_t *id);
+    int (*dead_on_arrival)(store *s, const store_event_in *ev, const char *reason, int64_t *id);
+    int (*lease)(store *s, int64_t now, int64_t lease_ms, store_event **out, size_t max);
+    int (*ack)(store *s, int64_t id, int64_t epoch);
+    int (*retry)(store *s, int64_t id, int64_t epoch, int64_t ready_at, const char *error);
+    int (*unlease)(store *s, int64_t id, int64_t epoch);
+    int (*dead)(store *s, int64_t id, int64_t epoch, int64_t now, const char *reason);
+    int (*count)(store *s, int64_t now, store_counts *out);
+    cJSON *(*dlq_list)(store *s, size_t limit);
+    int (*dlq_requeue)(store *s, int64_t id, int64_t now);
+
+    int (*idem_claim)(store *s, const char *key, const char *value, char **existing);
+    int (*idem_set)(store *s, const char *key, const char *value);
+    char *(*idem_get)(store *s, const char *key);
+
+    int (*history_add)(store *s, const char *shop, const char *order_id, const char *sku,
+                       int64_t qty, int64_t placed_at);
+    int (*history_cancel)(store *s, const char *shop, const char *order_id);
+    int64_t (*history_units)(store *s, const char *sku, int64_t from, int64_t to);
+
+    int (*reserve)(store *s, const char *shop, const char *order_id, const char *sku, int64_t qty,
+                   int64_t placed_at);
+    int (*reservation_sent)(store *s, const char *shop, const char *order_id, int64_t at);
+    int (*reservation_pushed)(store *s, const char *shop, const char *order_id, int64_t at);
+    int (*reservation_released)(store *s, const char *shop, const char *order_id, int64_t at);
+    int (*reservation_exists)(store *s, const char *shop, const char *order_id);
+    int64_t (*pending_units)(store *s, const char *sku, int64_t read_started);
+    int64_t (*in_flight_units)(store *s, const char *sku, int64_t read_started);
+    int64_t (*units_known)(store *s, const char *shop, const char *sku);
+    int64_t (*units_placed_between)(store *s, const char *sku, int64_t from, int64_t to);
+    int (*ledger_prune)(store *s, int64_t before);
+    int64_t (*dedup_prune)(store *s, int64_t before);
+
+    int (*write_intent)(store *s, const char *key, const char *kind, const char *body,
+                        int64_t now, int *state, char **remote_id);
+    int (*write_outcome)(store *s, const char *key, int state, const char *remote_id,
+                         int64_t now);
+
+    char *(*kv_get)(store *s, const char *key);
+    int (*kv_set)(store *s, const char *key, const char *value);
+    void (*kv_set_async)(store *s, const char *key, const char *value);
+
+    void (*audit)(store *s, int64_t event_id, int64_t now, const char *what, const char *detail);
+    cJSON *(*audit_of)(store *s, int64_t event_id);
+    cJSON *(*order_audit)(store *s, const char *order_id, size_t limit);
+};
+
+/* Whether the calling thread writes to s for a lease (store_act_for): 1
+ * with *id and *epoch set, 0 when not. A backend asks when a write is
+ * submitted, on the caller's thread. */
+int store_acting_for(store *s, int64_t *id, int64_t *epoch);
+
+/* The SQLite backend (store_sqlite.c): path is a file name. Same contract
+ * as store_open. */
+int store_sqlite_open(const char *path, const store_options *opts, store **out, char *err,
+                      size_t errlen);
+extern const store_backend store_sqlite_backend;
+
+#endif

@@ -1,0 +1,708 @@
+/*
+ * The store conformance suite: what every backend of syncd's store
+ * (store.h) promises, written against store.h alone and run once per
+ * backend as store_conf.<backend>.<test>: the queue's lifecycle (enqueue,
+ * lease order and expiry, ack, retry, unlease, dead), de-duplication, dead
+ * on arrival, the dead-letter queue, idempotency keys, the reservation
+ * ledger, sales history, the outbound-write ledger, key/value state, the
+ * audit trails, and fencing (a lease superseded by a later one settles
+ * nothing and writes nothing for its event).
+ *
+ * A backend joins with a factory (open a store by name: empty the first
+ * time in a test, the same data when opened again after a close) and one
+ * STORE_CONF_SUITE line at the end of this file. Tests never look past
+ * store.h, so what passes here on one backend holds on the others. Every
+ * time a test passes is its own (the scaled clock's, never the
+ * database's), so a backend that read its server's clock would fail here.
+ * A PostgreSQL factory would take the test server's conninfo and give
+ * each (test, name) a database of its own, e.g. "dbname=conf_<pid>_<name>",
+ * created on first open and kept for the reopen.
+ */
+#include "storetest.h"
+
+typedef struct {
+    /* Opens the store called name for the running test, failing the test
+     * when it cannot: empty the first time, the same store after a
+     * store_close. */
+    store *(*open)(const char *name);
+} store_conf_backend;
+
+static void conf_lifecycle_lease_ack_retry_dead(const store_conf_backend *be)
+{
+    store *s = be->open("life");
+    int64_t a = put(s, "{\"a\":1}", 0, 100, "k:a");
+    int64_t b = put(s, "{\"b\":2}", 5, 101, "k:b");
+    int64_t c = put(s, "{\"c\":3}", 0, 102, "k:c");
+    EXPECT_LT_INT(a, b);
+    EXPECT_LT_INT(b, c);
+    store_counts n = counts(s, 200);
+    EXPECT_EQ_INT(n.ready, 3);
+    EXPECT_EQ_INT(n.leased, 0);
+
+    /* Priority first, then the oldest; every field comes back. */
+    store_event *ev[8];
+    EXPECT_EQ_INT(store_lease(s, 200, 1000, ev, 2), 2);
+    EXPECT_EQ_INT(ev[0]->id, b);
+    EXPECT_EQ_INT(ev[1]->id, a);
+    EXPECT_EQ_STR(ev[0]->body, "{\"b\":2}");
+    EXPECT_EQ_INT(ev[0]->body_len, 7);
+    EXPECT_EQ_STR(ev[0]->source, "shopify");
+    EXPECT_EQ_STR(ev[0]->topic, "orders/paid");
+    EXPECT_EQ_STR(ev[0]->shop, "demo.myshopify.com");
+    EXPECT_EQ_INT(ev[0]->priority, 5);
+    EXPECT_EQ_INT(ev[0]->received_at, 101);
+    /* The lease itself counts the try. */
+    EXPECT_EQ_INT(ev[0]->attempts, 1);
+    EXPECT_TRUE(ev[0]->last_error == NULL);
+    int64_t eb = ev[0]->epoch, ea = ev[1]->epoch;
+    free_all(ev, 2);
+    n = counts(s, 200);
+    EXPECT_EQ_INT(n.ready, 1);
+    EXPECT_EQ_INT(n.leased, 2);
+
+    EXPECT_EQ_INT(store_lease(s, 200, 1000, ev, 8), 1);
+    EXPECT_EQ_INT(ev[0]->id, c);
+    int64_t ec = ev[0]->epoch;
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_lease(s, 200, 1000, ev, 8), 0);
+
+    /* Ack removes; a second ack finds nothing. */
+    EXPECT_EQ_INT(store_ack(s, b, eb), 0);
+    EXPECT_EQ_INT(store_ack(s, b, eb), 1);
+    EXPECT_EQ_INT(counts(s, 200).done, 1);
+
+    /* Retry releases the lease but not before ready_at, and keeps count
+     * and error. */
+    EXPECT_EQ_INT(store_retry(s, a, ea, 500, "HTTP 503"), 0);
+    EXPECT_EQ_INT(counts(s, 300).ready, 1);
+    EXPECT_EQ_INT(store_lease(s, 499, 1000, ev, 8), 0);
+    EXPECT_EQ_INT(store_lease(s, 500, 1000, ev, 8), 1);
+    EXPECT_EQ_INT(ev[0]->id, a);
+    EXPECT_EQ_INT(ev[0]->attempts, 2);
+    EXPECT_EQ_STR(ev[0]->last_error, "HTTP 503");
+    ea = ev[0]->epoch;
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_retry(s, a, ea, 500, "HTTP 429"), 0);
+    EXPECT_EQ_INT(store_lease(s, 500, 1000, ev, 8), 1);
+    EXPECT_EQ_INT(ev[0]->attempts, 3);
+    EXPECT_EQ_STR(ev[0]->last_error, "HTTP 429");
+    ea = ev[0]->epoch;
+    free_all(ev, 1);
+
+    /* Dead leaves the queue for the DLQ; the id is then unknown to the queue. */
+    EXPECT_EQ_INT(store_dead(s, a, ea, 600, "gave up"), 0);
+    EXPECT_EQ_INT(store_dead(s, a, ea, 600, "gave up"), 1);
+    EXPECT_EQ_INT(store_retry(s, a, ea, 700, "x"), 1);
+
+    /* c's lease (until 1200) expires: another lease takes it. */
+    EXPECT_EQ_INT(store_lease(s, 1199, 1000, ev, 8), 0);
+    EXPECT_EQ_INT(store_lease(s, 1200, 1000, ev, 8), 1);
+    EXPECT_EQ_INT(ev[0]->id, c);
+    /* A lease that ran out without a settlement (its handler never came
+     * back) was a try all the same. */
+    EXPECT_EQ_INT(ev[0]->attempts, 2);
+    ec = ev[0]->epoch;
+    free_all(ev, 1);
+    EXPECT_EQ_INT(counts(s, 1200).leased, 1);
+    /* Unleased: ready at once, the untried lease's count given back. */
+    EXPECT_EQ_INT(store_unlease(s, c, ec), 0);
+    EXPECT_EQ_INT(store_unlease(s, c, ec), 1);
+    EXPECT_EQ_INT(store_lease(s, 1200, 1000, ev, 8), 1);
+    EXPECT_EQ_INT(ev[0]->attempts, 2);
+    ec = ev[0]->epoch;
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_ack(s, c, ec), 0);
+
+    n = counts(s, 1300);
+    EXPECT_EQ_INT(n.ready, 0);
+    EXPECT_EQ_INT(n.leased, 0);
+    EXPECT_EQ_INT(n.dead, 1);
+    EXPECT_EQ_INT(n.done, 2);
+    EXPECT_EQ_INT(n.duplicates, 0);
+    store_close(s);
+}
+
+static void conf_priority_order_then_oldest_and_ready_at(const store_conf_backend *be)
+{
+    store *s = be->open("prio");
+    int prio[] = {1, 3, 2, 3, 1, 0};
+    int64_t id[6];
+    char body[32];
+    for (int i = 0; i < 6; i++) {
+        snprintf(body, sizeof body, "{\"n\":%d}", i);
+        id[i] = put(s, body, prio[i], 10 + i, NULL);
+    }
+    /* The highest priority event fails and waits until 100: the others go
+     * ahead of it meanwhile. */
+    store_event *ev[8];
+    EXPECT_EQ_INT(store_lease(s, 20, 10, ev, 1), 1);
+    EXPECT_EQ_INT(ev[0]->id, id[1]);
+    int64_t e1 = ev[0]->epoch;
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_retry(s, id[1], e1, 100, "later"), 0);
+
+    EXPECT_EQ_INT(store_lease(s, 50, 1000, ev, 8), 5);
+    int64_t want[] = {id[3], id[2], id[0], id[4], id[5]};
+    for (int i = 0; i < 5; i++)
+        EXPECT_EQ_INT(ev[i]->id, want[i]);
+    free_all(ev, 5);
+    EXPECT_EQ_INT(store_lease(s, 99, 1000, ev, 8), 0);
+    EXPECT_EQ_INT(store_lease(s, 100, 1000, ev, 8), 1);
+    EXPECT_EQ_INT(ev[0]->id, id[1]);
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_lease(s, 100, 1000, ev, 0), 0);
+    store_close(s);
+}
+
+static void conf_dedup_by_any_key_and_duplicates_counted(const store_conf_backend *be)
+{
+    store *s = be->open("dedup");
+    store_event_in e = event("orders/paid", "{}", 0, 1, "wh:1", "ev:9:orders/paid");
+    int64_t first = 0, id = -1;
+    EXPECT_EQ_INT(store_enqueue(s, &e, &first), STORE_NEW);
+
+    /* Either key alone is enough. */
+    e = event("orders/paid", "{}", 0, 2, "wh:2", "ev:9:orders/paid");
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_DUPLICATE);
+    EXPECT_EQ_INT(id, first);
+    e = event("orders/paid", "{}", 0, 3, "wh:1", NULL);
+    id = -1;
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_DUPLICATE);
+    EXPECT_EQ_INT(id, first);
+    /* wh:2 was refused above, so it was not remembered either. */
+    e = event("orders/paid", "{}", 0, 4, "wh:2", NULL);
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_NEW);
+    /* NULL entries are skipped, later slots still count. */
+    e = event("orders/paid", "{}", 0, 5, NULL, NULL);
+    e.dedup[3] = "wh:3";
+    int64_t third = 0;
+    EXPECT_EQ_INT(store_enqueue(s, &e, &third), STORE_NEW);
+    e = event("orders/paid", "{}", 0, 6, "wh:3", NULL);
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_DUPLICATE);
+    EXPECT_EQ_INT(id, third);
+    /* No keys: never a duplicate. */
+    e = event("orders/paid", "{}", 0, 7, NULL, NULL);
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_NEW);
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_NEW);
+    /* Dead on arrival is checked against the same keys. */
+    e = event("orders/paid", "{}", 0, 8, "wh:1", NULL);
+    EXPECT_EQ_INT(store_dead_on_arrival(s, &e, "malformed", &id), STORE_DUPLICATE);
+    EXPECT_EQ_INT(id, first);
+
+    store_counts n = counts(s, 10);
+    EXPECT_EQ_INT(n.ready, 5);
+    EXPECT_EQ_INT(n.dead, 0);
+    EXPECT_EQ_INT(n.duplicates, 4);
+
+    /* Pruning forgets keys of events received before t (wh:1 and ev:9 at
+     * 1, wh:2 at 4), and only those. */
+    EXPECT_EQ_INT(store_dedup_prune(s, 5), 3);
+    e = event("orders/paid", "{}", 0, 9, "wh:1", NULL);
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_NEW);
+    e = event("orders/paid", "{}", 0, 9, "wh:3", NULL);
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_DUPLICATE);
+    store_close(s);
+}
+
+static void conf_dlq_list_requeue_and_dead_on_arrival(const store_conf_backend *be)
+{
+    store *s = be->open("dlq");
+    int64_t x = put(s, "{\"x\":1}", 2, 10, "wh:x");
+    store_event *ev[4];
+    int64_t ex = 0;
+    for (int i = 0; i < 2; i++) {
+        EXPECT_EQ_INT(store_lease(s, 100 * (i + 1), 10, ev, 4), 1);
+        ex = ev[0]->epoch;
+        free_all(ev, 1);
+        EXPECT_EQ_INT(store_retry(s, x, ex, 0, "HTTP 500"), 0);
+    }
+    EXPECT_EQ_INT(store_dead(s, x, ex, 1000, "too many tries"), 0);
+
+    store_event_in e = event("orders/paid", "not json", 0, 2000, "wh:y", NULL);
+    e.shop = NULL;
+    int64_t y = 0, id = 0;
+    EXPECT_EQ_INT(store_dead_on_arrival(s, &e, "malformed body", &y), STORE_NEW);
+    EXPECT_GT_INT(y, x);
+    e = event("orders/paid", "not json", 0, 2001, "wh:y", NULL);
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_DUPLICATE);
+    EXPECT_EQ_INT(id, y);
+    EXPECT_EQ_INT(store_lease(s, 5000, 10, ev, 4), 0); /* nothing alive */
+
+    cJSON *l = store_dlq_list(s, 10);
+    EXPECT_EQ_INT(cJSON_GetArraySize(l), 2);
+    cJSON *o = dlq_item(l, 0); /* newest first */
+    EXPECT_EQ_INT(num(o, "id"), y);
+    EXPECT_EQ_STR(str(o, "reason"), "malformed body");
+    EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(o, "shop")));
+    EXPECT_EQ_STR(str(o, "body"), "not json");
+    EXPECT_EQ_INT(num(o, "attempts"), 0);
+    EXPECT_EQ_INT(num(o, "dead_at"), 2000);
+    o = dlq_item(l, 1);
+    EXPECT_EQ_INT(num(o, "id"), x);
+    EXPECT_EQ_STR(str(o, "source"), "shopify");
+    EXPECT_EQ_STR(str(o, "topic"), "orders/paid");
+    EXPECT_EQ_STR(str(o, "shop"), "demo.myshopify.com");
+    EXPECT_EQ_STR(str(o, "reason"), "too many tries");
+    EXPECT_EQ_INT(num(o, "attempts"), 2);
+    EXPECT_EQ_INT(num(o, "received_at"), 10);
+    EXPECT_EQ_INT(num(o, "dead_at"), 1000);
+    EXPECT_EQ_STR(str(o, "body"), "{\"x\":1}");
+    cJSON_Delete(l);
+    l = store_dlq_list(s, 1);
+    EXPECT_EQ_INT(cJSON_GetArraySize(l), 1);
+    EXPECT_EQ_INT(num(dlq_item(l, 0), "id"), y);
+    cJSON_Delete(l);
+
+    /* Requeue: back under its id, attempts reset, ready at now. */
+    EXPECT_EQ_INT(store_dlq_requeue(s, x, 3000), 0);
+    EXPECT_EQ_INT(store_dlq_requeue(s, x, 3000), 1);
+    EXPECT_EQ_INT(store_dlq_requeue(s, 424242, 3000), 1);
+    EXPECT_EQ_INT(store_lease(s, 2999, 10, ev, 4), 0);
+    EXPECT_EQ_INT(store_lease(s, 3000, 10, ev, 4), 1);
+    EXPECT_EQ_INT(ev[0]->id, x);
+    EXPECT_EQ_INT(ev[0]->attempts, 1);
+    EXPECT_EQ_INT(ev[0]->priority, 2);
+    EXPECT_EQ_INT(ev[0]->received_at, 10);
+    EXPECT_EQ_STR(ev[0]->body, "{\"x\":1}");
+    free_all(ev, 1);
+    l = store_dlq_list(s, 10);
+    EXPECT_EQ_INT(cJSON_GetArraySize(l), 1);
+    cJSON_Delete(l);
+    store_counts n = counts(s, 3000);
+    EXPECT_EQ_INT(n.dead, 1);
+    EXPECT_EQ_INT(n.leased, 1);
+    /* Its dedup key still refuses a replay after the round trip. */
+    e = event("orders/paid", "{}", 0, 3001, "wh:x", NULL);
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_DUPLICATE);
+    EXPECT_EQ_INT(id, x);
+    store_close(s);
+}
+
+static void conf_idempotency_claim_and_write_ledger(const store_conf_backend *be)
+{
+    store *s = be->open("idem");
+    char *old = (char *)"untouched";
+    EXPECT_EQ_INT(store_idem_claim(s, "sale:o1", "pending", &old), 1);
+    EXPECT_TRUE(old == NULL);
+    EXPECT_EQ_INT(store_idem_claim(s, "sale:o1", "other", &old), 0);
+    EXPECT_EQ_STR(old, "pending");
+    free(old);
+    EXPECT_EQ_INT(store_idem_claim(s, "sale:o1", "other", NULL), 0);
+    EXPECT_EQ_INT(store_idem_set(s, "sale:o1", "SO-77"), 0);
+    EXPECT_EQ_INT(store_idem_claim(s, "sale:o1", "x", &old), 0);
+    EXPECT_EQ_STR(old, "SO-77");
+    free(old);
+    EXPECT_EQ_INT(store_idem_set(s, "sale:o2", "v"), 0); /* claims */
+    EXPECT_EQ_INT(store_idem_claim(s, "sale:o2", "w", NULL), 0);
+
+    int state = -1;
+    char *remote = (char *)"untouched";
+    const char *key = "sale:demo:1001:Sydney";
+    EXPECT_EQ_INT(store_write_intent(s, key, "sale", "{\"q\":1}", 10, &state, &remote), 1);
+    EXPECT_TRUE(remote == NULL);
+    EXPECT_EQ_INT(store_write_intent(s, key, "sale", "{\"q\":1}", 11, &state, &remote), 0);
+    EXPECT_EQ_INT(state, WRITE_INTENT);
+    EXPECT_TRUE(remote == NULL);
+    EXPECT_EQ_INT(store_write_outcome(s, key, WRITE_DONE, "SO-123", 12), 0);
+    EXPECT_EQ_INT(store_write_intent(s, key, "sale", "{\"q\":1}", 13, &state, &remote), 0);
+    EXPECT_EQ_INT(state, WRITE_DONE);
+    EXPECT_EQ_STR(remote, "SO-123");
+    free(remote);
+    EXPECT_EQ_INT(store_write_outcome(s, key, WRITE_UNKNOWN, NULL, 14), 0);
+    EXPECT_EQ_INT(store_write_intent(s, key, "sale", NULL, 15, &state, NULL), 0);
+    EXPECT_EQ_INT(state, WRITE_UNKNOWN);
+    EXPECT_EQ_INT(store_write_outcome(s, "sale:none", WRITE_DONE, "x", 16), 1);
+    EXPECT_EQ_INT(store_write_outcome(s, key, 9, "x", 16), -1);
+    store_close(s);
+}
+
+static void conf_reservation_ledger(const store_conf_backend *be)
+{
+    store *s = be->open("ledger");
+    EXPECT_EQ_INT(store_reserve(s, "A", "o1", "SKU1", 2, 100), 0);
+    EXPECT_EQ_INT(store_reserve(s, "A", "o1", "SKU2", 7, 100), 0);
+    EXPECT_EQ_INT(store_reserve(s, "A", "o2", "SKU1", 3, 200), 0);
+    EXPECT_EQ_INT(store_reserve(s, "B", "o3", "SKU1", 5, 300), 0);
+    EXPECT_EQ_INT(store_reserve(s, "A", "o1", "SKU1", 2, 100), 0); /* replay */
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 1000), 10);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU2", 1000), 7);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU9", 1000), 0);
+
+    /* o1 is sent at 450 (a resend at 480 keeps the first moment) and
+     * reaches Cin7 at 500: a read started before or at that moment does
+     * not show it yet, a read started later does; one started from 450 to
+     * 500 may or may not (in flight). */
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU1", 460), 0);
+    EXPECT_EQ_INT(store_reservation_sent(s, "A", "o1", 450), 0);
+    EXPECT_EQ_INT(store_reservation_sent(s, "A", "o1", 480), 0);
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU1", 449), 0);
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU1", 450), 2);
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU2", 460), 7);
+    EXPECT_EQ_INT(store_reservation_pushed(s, "A", "o1", 500), 0);
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU1", 460), 2);
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU1", 500), 2);
+    EXPECT_EQ_INT(store_in_flight_units(s, "SKU1", 501), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 400), 10);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 500), 10);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 501), 8);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU2", 501), 0);
+    /* o2 is cancelled at 600. */
+    EXPECT_EQ_INT(store_reservation_released(s, "A", "o2", 600), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 550), 8);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 601), 5);
+    /* Later reports do not move the first moment. */
+    EXPECT_EQ_INT(store_reservation_pushed(s, "A", "o1", 700), 0);
+    EXPECT_EQ_INT(store_reservation_released(s, "A", "o1", 800), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 650), 5);
+    /* Unknown orders are not an error. */
+    EXPECT_EQ_INT(store_reservation_pushed(s, "A", "nope", 1), 0);
+
+    /* Units known and placed leave out released (cancelled) orders, o1 and o2 here:
+     * their units went back on sale. o4 is pushed, not released: it counts. */
+    EXPECT_EQ_INT(store_reserve(s, "A", "o4", "SKU1", 4, 250), 0);
+    EXPECT_EQ_INT(store_reservation_pushed(s, "A", "o4", 900), 0);
+    EXPECT_EQ_INT(store_units_known(s, "A", "SKU1"), 4);
+    EXPECT_EQ_INT(store_units_known(s, "A", "SKU2"), 0); /* o1, released */
+    EXPECT_EQ_INT(store_units_known(s, "B", "SKU1"), 5);
+    EXPECT_EQ_INT(store_units_known(s, "B", "SKU2"), 0);
+    EXPECT_EQ_INT(store_units_placed_between(s, "SKU1", 100, 300), 4);
+    EXPECT_EQ_INT(store_units_placed_between(s, "SKU1", 100, 301), 9);
+    EXPECT_EQ_INT(store_units_placed_between(s, "SKU1", 251, 301), 5);
+
+    /* Prune drops rows closed before t: o1 (closed at 500), then o2 (600);
+     * what they held is gone from every sum, what the others hold stays. */
+    EXPECT_EQ_INT(store_ledger_prune(s, 600), 0);
+    EXPECT_EQ_INT(store_units_placed_between(s, "SKU1", 0, 1000), 9);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 0), 4 + 3 + 5); /* o4, o2, o3 */
+    EXPECT_EQ_INT(store_ledger_prune(s, 601), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 0), 4 + 5);
+    EXPECT_EQ_INT(store_units_placed_between(s, "SKU1", 0, 1000), 9);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 901), 5); /* o3, never closed */
+    store_close(s);
+}
+
+static void conf_kv_and_async_audit(const store_conf_backend *be)
+{
+    store *s = be->open("kv");
+    EXPECT_TRUE(store_kv_get(s, "wm") == NULL);
+    EXPECT_EQ_INT(store_kv_set(s, "wm", "1"), 0);
+    EXPECT_EQ_INT(store_kv_set(s, "wm", "2"), 0);
+    EXPECT_EQ_INT(store_kv_set(s, "lvl:SKU1:Sydney", "14"), 0);
+    char *v = store_kv_get(s, "wm");
+    EXPECT_EQ_STR(v, "2");
+    free(v);
+    EXPECT_EQ_INT(store_kv_set(s, "wm", NULL), 0);
+    EXPECT_TRUE(store_kv_get(s, "wm") == NULL);
+    v = store_kv_get(s, "lvl:SKU1:Sydney");
+    EXPECT_EQ_STR(v, "14");
+    free(v);
+
+    store_audit(s, 7, 10, "received", "orders/paid");
+    store_audit(s, 8, 11, "received", NULL);
+    store_audit(s, 7, 12, "leased", NULL);
+    store_audit(s, 7, 12, "pushed", "SO-1");
+    /* Any synchronous write queued after them commits them too. */
+    EXPECT_EQ_INT(store_kv_set(s, "barrier", "x"), 0);
+    cJSON *a = store_audit_of(s, 7);
+    EXPECT_EQ_INT(cJSON_GetArraySize(a), 3);
+    const char *what[] = {"received", "leased", "pushed"};
+    double t[] = {10, 12, 12};
+    for (int i = 0; i < 3; i++) {
+        cJSON *o = cJSON_GetArrayItem(a, i);
+        EXPECT_EQ_STR(str(o, "what"), what[i]);
+        EXPECT_EQ_INT(num(o, "t"), t[i]);
+    }
+    EXPECT_EQ_STR(str(cJSON_GetArrayItem(a, 0), "detail"), "orders/paid");
+    EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "detail")));
+    cJSON_Delete(a);
+    a = store_audit_of(s, 9);
+    EXPECT_EQ_INT(cJSON_GetArraySize(a), 0);
+    cJSON_Delete(a);
+    /* Close writes what is still queued. */
+    store_audit(s, 9, 20, "closing", NULL);
+    store_close(s);
+    s = be->open("kv");
+    a = store_audit_of(s, 9);
+    EXPECT_EQ_INT(cJSON_GetArraySize(a), 1);
+    cJSON_Delete(a);
+    store_close(s);
+}
+
+static void conf_sales_history_and_idem_get(const store_conf_backend *be)
+{
+    store *s = be->open("history");
+    EXPECT_TRUE(store_idem_get(s, "route:x") == NULL);
+    EXPECT_EQ_INT(store_idem_claim(s, "route:x", "plan", NULL), 1);
+    char *v = store_idem_get(s, "route:x");
+    EXPECT_EQ_STR(v, "plan");
+    free(v);
+    EXPECT_EQ_INT(store_history_add(s, "A", "o1", "SKU1", 3, 1000), 0);
+    EXPECT_EQ_INT(store_history_add(s, "A", "o1", "SKU1", 3, 1000), 0); /* replay */
+    EXPECT_EQ_INT(store_history_add(s, "B", "o2", "SKU1", 2, 5000), 0);
+    EXPECT_EQ_INT(store_history_add(s, "A", "o3", "SKU2", 7, 2000), 0);
+    EXPECT_EQ_INT(store_history_units(s, "SKU1", 0, 10000), 5);
+    EXPECT_EQ_INT(store_history_units(s, "SKU1", 1001, 10000), 2);
+    EXPECT_EQ_INT(store_history_units(s, "SKU1", 0, 5000), 3); /* [from, to) */
+    EXPECT_EQ_INT(store_history_cancel(s, "A", "o1"), 0);
+    EXPECT_EQ_INT(store_history_units(s, "SKU1", 0, 10000), 2);
+    /* History is not the reservation ledger. */
+    EXPECT_EQ_INT(store_units_known(s, "A", "SKU1"), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 0), 0);
+    store_close(s);
+}
+
+static void conf_order_audit_follows_an_order_after_its_events_leave_the_queue(const store_conf_backend *be)
+{
+    store *s = be->open("order_audit");
+    store_counts c = counts(s, 0);
+    EXPECT_EQ_INT(c.oldest_at, -1); /* nothing queued */
+    /* Two events of order 4501 (paid, then cancelled), one of another. */
+    store_event_in e = event("orders/paid", "{\"id\":4501}", 0, 100, "k1", NULL);
+    e.order_id = "4501";
+    int64_t paid = 0, other = 0, cancelled = 0;
+    EXPECT_EQ_INT(store_enqueue(s, &e, &paid), STORE_NEW);
+    e = event("orders/paid", "{\"id\":4502}", 0, 150, "k2", NULL);
+    e.order_id = "4502";
+    EXPECT_EQ_INT(store_enqueue(s, &e, &other), STORE_NEW);
+    e = event("orders/cancelled", "{\"id\":4501}", 0, 200, "k3", NULL);
+    e.order_id = "4501";
+    EXPECT_EQ_INT(store_enqueue(s, &e, &cancelled), STORE_NEW);
+    /* A duplicate links nothing more. */
+    e = event("orders/paid", "{\"id\":4501}", 0, 300, "k1", NULL);
+    e.order_id = "4501";
+    int64_t dup = 0;
+    EXPECT_EQ_INT(store_enqueue(s, &e, &dup), STORE_DUPLICATE);
+    c = counts(s, 0);
+    EXPECT_EQ_INT(c.oldest_at, 100);
+
+    /* The paid event is handled and leaves the queue; its trail stays. */
+    store_audit(s, paid, 110, "pushed", "SO-1");
+    store_audit(s, paid, 111, "done", "orders/paid");
+    store_audit(s, other, 160, "done", "orders/paid");
+    EXPECT_EQ_INT(store_ack(s, paid, 0), 0); /* never leased: epoch 0 */
+    c = counts(s, 0);
+    EXPECT_EQ_INT(c.oldest_at, 150);
+
+    cJSON *a = store_order_audit(s, "4501", 100);
+    EXPECT_EQ_INT(cJSON_GetArraySize(a), 3);
+    const char *what[] = {"pushed", "done", NULL};
+    for (int i = 0; i < 3; i++) {
+        cJSON *o = cJSON_GetArrayItem(a, i);
+        EXPECT_EQ_INT(num(o, "event"), i < 2 ? paid : cancelled);
+        EXPECT_EQ_STR(str(o, "topic"), i < 2 ? "orders/paid" : "orders/cancelled");
+        EXPECT_EQ_STR(str(o, "shop"), "demo.myshopify.com");
+        if (what[i])
+            EXPECT_EQ_STR(str(o, "what"), what[i]);
+        else /* the cancellation is queued, not handled yet */
+            EXPECT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(o, "what")) &&
+                        cJSON_IsNull(cJSON_GetObjectItem(o, "t")));
+    }
+    cJSON_Delete(a);
+    /* The limit holds; an unknown order has no rows; NULL is an error. */
+    a = store_order_audit(s, "4501", 1);
+    EXPECT_EQ_INT(cJSON_GetArraySize(a), 1);
+    cJSON_Delete(a);
+    a = store_order_audit(s, "9999", 100);
+    EXPECT_EQ_INT(cJSON_GetArraySize(a), 0);
+    cJSON_Delete(a);
+    EXPECT_TRUE(store_order_audit(s, NULL, 100) == NULL);
+    store_close(s);
+}
+
+/* ---- fencing -------------------------------------------------------------- */
+
+/* A holder paused past its lease (A) wakes after another (B) leased the
+ * event: every settling call of A is refused and changes nothing; B's
+ * are taken, and B is fenced in turn once C leases after B's retry. */
+static void conf_fencing_refuses_a_superseded_lease(const store_conf_backend *be)
+{
+    store *s = be->open("fence");
+    int64_t id = put(s, "{\"f\":1}", 0, 10, "wh:f");
+    store_event *ev[4];
+    EXPECT_EQ_INT(store_lease(s, 100, 50, ev, 4), 1); /* A, until 150 */
+    int64_t a = ev[0]->epoch;
+    EXPECT_GT_INT(a, 0);
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_lease(s, 149, 50, ev, 4), 0);
+    EXPECT_EQ_INT(store_lease(s, 150, 1000, ev, 4), 1); /* B, until 1150 */
+    int64_t b = ev[0]->epoch;
+    EXPECT_GT_INT(b, a);
+    EXPECT_EQ_INT(ev[0]->attempts, 2);
+    free_all(ev, 1);
+
+    EXPECT_EQ_INT(store_ack(s, id, a), STORE_FENCED);
+    EXPECT_EQ_INT(store_retry(s, id, a, 0, "late"), STORE_FENCED);
+    EXPECT_EQ_INT(store_unlease(s, id, a), STORE_FENCED);
+    EXPECT_EQ_INT(store_dead(s, id, a, 200, "late"), STORE_FENCED);
+    EXPECT_EQ_INT(store_ack(s, id, 0), STORE_FENCED); /* "never leased" is no key either */
+    store_counts n = counts(s, 300);
+    EXPECT_EQ_INT(n.leased, 1);
+    EXPECT_EQ_INT(n.ready, 0);
+    EXPECT_EQ_INT(n.dead, 0);
+    EXPECT_EQ_INT(n.done, 0);
+    EXPECT_EQ_INT(store_lease(s, 300, 1000, ev, 4), 0); /* still B's */
+    cJSON *l = store_dlq_list(s, 10);
+    EXPECT_EQ_INT(cJSON_GetArraySize(l), 0);
+    cJSON_Delete(l);
+
+    EXPECT_EQ_INT(store_retry(s, id, b, 400, "HTTP 503"), 0);
+    EXPECT_EQ_INT(store_lease(s, 400, 1000, ev, 4), 1); /* C */
+    int64_t c = ev[0]->epoch;
+    EXPECT_GT_INT(c, b);
+    EXPECT_EQ_INT(ev[0]->attempts, 3);
+    EXPECT_EQ_STR(ev[0]->last_error, "HTTP 503"); /* A's "late" never landed */
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_ack(s, id, b), STORE_FENCED);
+    EXPECT_EQ_INT(store_ack(s, id, c), 0);
+    /* Gone is told before fenced: nothing is left to protect. */
+    EXPECT_EQ_INT(store_ack(s, id, c), 1);
+    EXPECT_EQ_INT(store_ack(s, id, a), 1);
+    n = counts(s, 500);
+    EXPECT_EQ_INT(n.done, 1);
+    EXPECT_EQ_INT(n.leased + n.ready + n.dead, 0);
+    store_close(s);
+}
+
+/* What fencing does not refuse, and why the epochs it compares are never
+ * handed out twice: a lease that ran out while nobody took the event still
+ * settles it (nobody else did the work); epochs of one batch differ; and
+ * an event that went to the dead-letter queue and came back, or a store
+ * closed and opened again, gives no old epoch a second life. */
+static void conf_fencing_epochs_are_never_reused(const store_conf_backend *be)
+{
+    store *s = be->open("epochs");
+    int64_t x = put(s, "{\"x\":1}", 0, 10, NULL);
+    int64_t y = put(s, "{\"y\":1}", 0, 11, NULL);
+    store_event *ev[4];
+    EXPECT_EQ_INT(store_lease(s, 100, 10, ev, 4), 2);
+    int64_t ex = ev[0]->id == x ? ev[0]->epoch : ev[1]->epoch;
+    int64_t ey = ev[0]->id == y ? ev[0]->epoch : ev[1]->epoch;
+    EXPECT_TRUE(ex != ey);
+    free_all(ev, 2);
+    /* x's lease ran out at 110 and nobody took x: its holder settles it. */
+    EXPECT_EQ_INT(store_retry(s, x, ex, 500, "late but alone"), 0);
+
+    /* y dies and is requeued under its id: the old epoch stays dead. */
+    EXPECT_EQ_INT(store_dead(s, y, ey, 120, "bad"), 0);
+    EXPECT_EQ_INT(store_dlq_requeue(s, y, 130), 0);
+    EXPECT_EQ_INT(store_ack(s, y, ey), STORE_FENCED);
+    EXPECT_EQ_INT(store_lease(s, 140, 10, ev, 4), 1);
+    EXPECT_EQ_INT(ev[0]->id, y);
+    int64_t ey2 = ev[0]->epoch;
+    EXPECT_GT_INT(ey2, ex);
+    EXPECT_GT_INT(ey2, ey);
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_ack(s, y, ey), STORE_FENCED);
+    EXPECT_EQ_INT(store_ack(s, y, ey2), 0);
+    store_close(s);
+
+    /* Opened again (a restart), x is leased anew: the epoch goes on up and
+     * the lease from before the restart is fenced. */
+    s = be->open("epochs");
+    EXPECT_EQ_INT(store_lease(s, 600, 10, ev, 4), 1);
+    EXPECT_EQ_INT(ev[0]->id, x);
+    int64_t ex2 = ev[0]->epoch;
+    EXPECT_GT_INT(ex2, ey2);
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_ack(s, x, ex), STORE_FENCED);
+    EXPECT_EQ_INT(store_ack(s, x, ex2), 0);
+    EXPECT_EQ_INT(counts(s, 700).done, 2);
+    store_close(s);
+}
+
+/* The writes a holder makes for its event (store_act_for) are fenced like
+ * its outcome: taken while its lease is the event's latest, refused (-1)
+ * and changing nothing once another lease took the event over, or once
+ * the event left the queue; writes made for no lease are not checked. */
+static void conf_fencing_refuses_writes_for_a_superseded_lease(const store_conf_backend *be)
+{
+    store *s = be->open("fence_writes");
+    int64_t id = put(s, "{}", 0, 10, NULL);
+    store_event *ev[2];
+    EXPECT_EQ_INT(store_lease(s, 100, 50, ev, 2), 1); /* A, until 150 */
+    int64_t a = ev[0]->epoch;
+    free_all(ev, 1);
+    store_act_for(s, id, a);
+    EXPECT_EQ_INT(store_kv_set(s, "k", "by A"), 0);
+    EXPECT_EQ_INT(store_reserve(s, "A", "o1", "SKU1", 2, 100), 0);
+    store_act_for(s, 0, 0);
+
+    EXPECT_EQ_INT(store_lease(s, 150, 1000, ev, 2), 1); /* B takes it over */
+    int64_t b = ev[0]->epoch;
+    free_all(ev, 1);
+    /* A writes on, as a holder paused past its lease does when it wakes. */
+    store_act_for(s, id, a);
+    EXPECT_EQ_INT(store_kv_set(s, "k", "by A, late"), -1);
+    EXPECT_EQ_INT(store_reserve(s, "A", "o2", "SKU1", 5, 150), -1);
+    EXPECT_EQ_INT(store_reservation_pushed(s, "A", "o1", 160), -1);
+    EXPECT_EQ_INT(store_idem_claim(s, "sale:o2", "A", NULL), -1);
+    EXPECT_EQ_INT(store_write_intent(s, "sale:o2", "sale", "{}", 160, NULL, NULL), -1);
+    store_audit(s, id, 160, "late", NULL);
+    store_act_for(s, 0, 0);
+    EXPECT_EQ_INT(store_kv_set(s, "barrier", "x"), 0); /* commits the audit's group */
+    char *v = store_kv_get(s, "k");
+    EXPECT_EQ_STR(v, "by A");
+    free(v);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 1000), 2); /* o1 only, not pushed */
+    EXPECT_TRUE(store_idem_get(s, "sale:o2") == NULL);
+    int state = -1;
+    EXPECT_EQ_INT(store_write_intent(s, "sale:o2", "sale", "{}", 170, &state, NULL), 1);
+    cJSON *au = store_audit_of(s, id);
+    EXPECT_EQ_INT(cJSON_GetArraySize(au), 0);
+    cJSON_Delete(au);
+
+    /* B's writes are taken until B acks; then the event has left the
+     * queue and nothing more is written for it. */
+    store_act_for(s, id, b);
+    EXPECT_EQ_INT(store_idem_claim(s, "sale:o2", "B", NULL), 1);
+    EXPECT_EQ_INT(store_ack(s, id, b), 0);
+    EXPECT_EQ_INT(store_kv_set(s, "k", "by B, after"), -1);
+    store_act_for(s, 0, 0);
+    EXPECT_EQ_INT(store_kv_set(s, "k", "for no lease"), 0);
+    v = store_kv_get(s, "k");
+    EXPECT_EQ_STR(v, "for no lease");
+    free(v);
+    v = store_idem_get(s, "sale:o2");
+    EXPECT_EQ_STR(v, "B");
+    free(v);
+    store_close(s);
+}
+
+/* ---- the backends --------------------------------------------------------- */
+
+/* Every test of the suite, for the registration below. */
+#define CONF_TESTS(X, b)                                                        \
+    X(b, lifecycle_lease_ack_retry_dead)                                        \
+    X(b, priority_order_then_oldest_and_ready_at)                               \
+    X(b, dedup_by_any_key_and_duplicates_counted)                               \
+    X(b, dlq_list_requeue_and_dead_on_arrival)                                  \
+    X(b, idempotency_claim_and_write_ledger)                                    \
+    X(b, reservation_ledger)                                                    \
+    X(b, kv_and_async_audit)                                                    \
+    X(b, sales_history_and_idem_get)                                            \
+    X(b, order_audit_follows_an_order_after_its_events_leave_the_queue)         \
+    X(b, fencing_refuses_a_superseded_lease)                                    \
+    X(b, fencing_epochs_are_never_reused)                                     \
+    X(b, fencing_refuses_writes_for_a_superseded_lease)
+
+#define CONF_WRAP(b, t)                                                         \
+    static void conf_##b##_##t(void) { conf_##t(&b##_backend); }
+#define CONF_REGISTER(b, t)                                                     \
+    test_register("store_conf." #b, #t, conf_##b##_##t, TEST_DEFAULT_TIMEOUT_S);
+
+/* Registers the whole suite as store_conf.<b>.*, run with the factory
+ * b##_backend. */
+#define STORE_CONF_SUITE(b)                                                     \
+    CONF_TESTS(CONF_WRAP, b)                                                    \
+    __attribute__((constructor)) static void conf_register_##b(void)           \
+    {                                                                           \
+        CONF_TESTS(CONF_REGISTER, b)                                            \
+    }
+
+/* SQLite: a file in the test's scratch directory. */
+static store *sqlite_open(const char *name)
+{
+    return open_at(name, NULL);
+}
+static const store_conf_backend sqlite_backend = {sqlite_open};
+STORE_CONF_SUITE(sqlite)
