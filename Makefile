@@ -62,7 +62,7 @@ surge_SRCS  := $(sort $(wildcard harness/*.c)) $(ENGINE_CORE) $(SIM_SRCS)
 PROGRAMS    += $(if $(wildcard harness/main.c),surge)
 
 # syncd modules that link without the rest of syncd, for unit tests.
-SYNCD_PARTS := $(addprefix engine/syncd/,store.c store_sqlite.c config.c gate.c metrics.c stockcache.c sorder.c c7event.c outbound.c \
+SYNCD_PARTS := $(addprefix engine/syncd/,store.c store_sqlite.c store_postgres.c config.c gate.c metrics.c stockcache.c sorder.c c7event.c outbound.c \
                  handled.c xwrite.c)
 # The rest of syncd but its main: the fuzz targets of its readers of Cin7
 # and Shopify answers link them.
@@ -92,7 +92,8 @@ SELFTEST_SRCS := tests/runner.c tests/selftest/selftest.c
 BENCH_PROGS := bench-httpd bench-bare bench-store bench-syncd-intake
 bench-httpd_SRCS := bench/httpd_server.c bench/benchopt.c
 bench-bare_SRCS  := bench/bare_server.c bench/benchopt.c
-bench-store_SRCS := bench/store_bench.c bench/benchopt.c engine/syncd/store.c engine/syncd/store_sqlite.c
+bench-store_SRCS := bench/store_bench.c bench/benchopt.c engine/syncd/store.c engine/syncd/store_sqlite.c \
+                    engine/syncd/store_postgres.c
 bench-syncd-intake_SRCS := bench/syncd_intake.c bench/benchopt.c
 
 # ---- variant rules ---------------------------------------------------------

@@ -33,6 +33,53 @@ static test_case *tests;
 static size_t n_tests, cap_tests;
 static char tmp_dir[256];
 
+typedef struct {
+    const char *prefix;
+    int (*setup)(char *err, size_t errlen);
+    void (*teardown)(void);
+    int state; /* 0: not set up, 1: up, -1: setup failed (err says why) */
+    char err[512];
+} fixture;
+
+static fixture fixtures[8];
+static size_t n_fixtures;
+
+void test_register_fixture(const char *prefix, int (*setup)(char *err, size_t errlen),
+                           void (*teardown)(void))
+{
+    if (n_fixtures == sizeof fixtures / sizeof fixtures[0]) {
+        fputs("runner: too many fixtures\n", stderr);
+        abort();
+    }
+    fixtures[n_fixtures++] = (fixture){prefix, setup, teardown, 0, ""};
+}
+
+/* Sets up the fixture t needs, the first time: 0 when t may run (no
+ * fixture, or it is up), -1 when its setup failed (said once). */
+static int fixture_for(const test_case *t)
+{
+    for (size_t i = 0; i < n_fixtures; i++) {
+        fixture *f = &fixtures[i];
+        if (strncmp(t->full, f->prefix, strlen(f->prefix)) != 0)
+            continue;
+        if (f->state == 0) {
+            fflush(stdout);
+            f->state = f->setup(f->err, sizeof f->err) == 0 ? 1 : -1;
+        }
+        if (f->state < 0)
+            printf("FAIL %s: shared setup of %s failed: %s\n", t->full, f->prefix, f->err);
+        return f->state < 0 ? -1 : 0;
+    }
+    return 0;
+}
+
+static void fixtures_down(void)
+{
+    for (size_t i = 0; i < n_fixtures; i++)
+        if (fixtures[i].state == 1)
+            fixtures[i].teardown();
+}
+
 void test_register(const char *suite, const char *name, test_fn fn, int timeout_s)
 {
     if (n_tests == cap_tests) {
@@ -244,11 +291,12 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < n_tests; k++) {
         if (!selected(&tests[k], argc, argv, first))
             continue;
-        if (run_one(&tests[k], timeout_scale))
+        if (fixture_for(&tests[k]) == 0 && run_one(&tests[k], timeout_scale))
             passed++;
         else
             failed++;
     }
+    fixtures_down();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #ifndef SURGE_TESTS_RUNNER_H
 #define SURGE_TESTS_RUNNER_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -36,6 +37,16 @@ char *test_read_file(const char *path);
  * restarts") as a line "count: <what>: <n>" of the test's output, which
  * scripts/reliability.sh adds up over a run (for docs/RELIABILITY.md). */
 void test_count(const char *what, long n);
+
+/* A resource the tests of one suite share because it is costly to make
+ * for each (a database server). setup runs in the runner itself, before
+ * the first selected test whose full name starts with prefix, and
+ * teardown once every test ran; what setup makes reaches the tests
+ * through their fork. setup returns 0, or -1 with a message in err: those
+ * tests then fail with it, unrun. Arguments borrowed for the life of the
+ * program. */
+void test_register_fixture(const char *prefix, int (*setup)(char *err, size_t errlen),
+                           void (*teardown)(void));
 
 #define TEST_DEFAULT_TIMEOUT_S 60
 

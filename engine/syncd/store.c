@@ -4,8 +4,8 @@
  * the backend's table (store_backend.h). A plain file path is SQLite
  * (store_sqlite.c), the default; a PostgreSQL location (a postgres:// or
  * postgresql:// URI, or a libpq conninfo string such as "host=... dbname=...")
- * is recognised so it can be refused with a clear message until that
- * backend exists. The front holds no state of its own and speaks no SQL.
+ * is PostgreSQL (store_postgres.c), for several instances on one database.
+ * The front holds no state of its own and speaks no SQL.
  */
 #include "store_backend.h"
 
@@ -39,12 +39,8 @@ static int is_postgres(const char *where)
 int store_open(const char *path, const store_options *opts, store **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (path && is_postgres(path)) {
-        if (err && errlen)
-            snprintf(err, errlen, "store \"%s\": PostgreSQL backend not built yet (use a file path "
-                     "for SQLite)", path);
-        return -1;
-    }
+    if (path && is_postgres(path))
+        return store_postgres_open(path, opts, out, err, errlen);
     return store_sqlite_open(path, opts, out, err, errlen);
 }
 

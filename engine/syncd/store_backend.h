@@ -20,6 +20,21 @@
 
 typedef struct store_backend store_backend;
 
+/* One parameter of a backend's statement: text (NULL binds NULL), an
+ * integer, or a blob of num bytes. Statements get theirs as
+ * ARGS(TEXT(key), INT(now)), bound to the first, second, ... placeholder
+ * in order, so every call site reads like its SQL. Strings are borrowed
+ * for the call. */
+typedef struct {
+    enum { P_TEXT, P_INT, P_BLOB } kind;
+    const char *str;
+    int64_t num;
+} param;
+#define TEXT(v) ((param){P_TEXT, (v), 0})
+#define INT(v) ((param){P_INT, NULL, (v)})
+#define BLOB(p, n) ((param){P_BLOB, (p), (int64_t)(n)})
+#define ARGS(...) (const param[]){__VA_ARGS__}, (int)(sizeof (const param[]){__VA_ARGS__} / sizeof(param))
+
 struct store {
     const store_backend *be;
 };
@@ -87,5 +102,12 @@ int store_acting_for(store *s, int64_t *id, int64_t *epoch);
 int store_sqlite_open(const char *path, const store_options *opts, store **out, char *err,
                       size_t errlen);
 extern const store_backend store_sqlite_backend;
+
+/* The PostgreSQL backend (store_postgres.c): where is a postgres:// URI or
+ * a libpq conninfo string. Same contract as store_open, but for leases:
+ * it releases none at open (other instances may hold them). */
+int store_postgres_open(const char *where, const store_options *opts, store **out, char *err,
+                        size_t errlen);
+extern const store_backend store_postgres_backend;
 
 #endif

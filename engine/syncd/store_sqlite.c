@@ -431,19 +431,6 @@ static void finish(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
-/* One parameter of a statement: text (NULL binds NULL), an integer, or a
- * blob of num bytes. Statements get theirs as ARGS(TEXT(key), INT(now)),
- * bound to ?1, ?2, ... in order, so every call site reads like its SQL. */
-typedef struct {
-    enum { P_TEXT, P_INT, P_BLOB } kind;
-    const char *str;
-    int64_t num;
-} param;
-#define TEXT(v) ((param){P_TEXT, (v), 0})
-#define INT(v) ((param){P_INT, NULL, (v)})
-#define BLOB(p, n) ((param){P_BLOB, (p), (int64_t)(n)})
-#define ARGS(...) (const param[]){__VA_ARGS__}, (int)(sizeof (const param[]){__VA_ARGS__} / sizeof(param))
-
 /* Binds ps[0..n) to ?1..?n: SQLITE_OK, or the first error. Strings are
  * borrowed (SQLITE_STATIC): finish() drops them before the call returns. */
 static int bind(sqlite3_stmt *st, const param *ps, int n)

@@ -39,21 +39,22 @@ TEST(store, open_refuses_memory_and_bad_paths)
     store_close(NULL);
 }
 
-/* PostgreSQL locations are recognised and refused by name until that
- * backend exists; a file whose name merely contains such a word is still
- * a SQLite file. */
-TEST(store, postgres_locations_refused_until_built)
+/* PostgreSQL locations go to the PostgreSQL backend: with no server there
+ * it fails to connect, saying so, and never quotes the location (it may
+ * carry a password); a file whose name merely contains such a word is
+ * still a SQLite file. */
+TEST(store, postgres_locations_go_to_postgres)
 {
-    const char *pg[] = {"postgres://syncd@db.internal/brand", "postgresql:///brand",
-                        "host=/run/postgresql dbname=brand", "dbname=brand",
-                        "  user=syncd hostaddr=10.0.0.5"};
+    const char *pg[] = {"postgres://syncd:s3cret@127.0.0.1:1/brand", "postgresql://127.0.0.1:1/brand",
+                        "host=/nonexistent-surge dbname=brand password=s3cret",
+                        "  user=syncd hostaddr=127.0.0.1 port=1 password=s3cret"};
     for (size_t i = 0; i < sizeof pg / sizeof pg[0]; i++) {
         store *s = (store *)1;
-        char err[256] = "";
+        char err[512] = "";
         EXPECT_EQ_INT(store_open(pg[i], NULL, &s, err, sizeof err), -1);
         EXPECT_TRUE(s == NULL);
-        EXPECT_CONTAINS(err, "PostgreSQL backend not built yet");
-        EXPECT_CONTAINS(err, pg[i]);
+        EXPECT_CONTAINS(err, "PostgreSQL store: cannot connect");
+        EXPECT_TRUE(strstr(err, "s3cret") == NULL);
     }
     store *s = open_db("hostdbname=x");
     EXPECT_EQ_INT(store_schema_version(s), STORE_SCHEMA_VERSION);
