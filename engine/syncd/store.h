@@ -9,14 +9,15 @@
  * one from the location given to store_open and forwards to it
  * (store_backend.h). SQLite in WAL mode (store_sqlite.c) is the default:
  * one writer thread commits queued writes in groups, so many concurrent
- * intake requests share one fsync. A shared backend (PostgreSQL, for
- * several syncd instances) implements the same functions and passes the
- * same conformance suite (tests/unit/test_store_conf.c). Nothing outside
- * the store module speaks SQL.
+ * intake requests share one fsync. PostgreSQL (store_postgres.c), for
+ * several syncd instances on one database, implements the same functions
+ * and passes the same conformance suite (tests/unit/test_store_conf.c).
+ * Nothing outside the store module speaks SQL.
  *
  * Durability: a call that writes returns only after its transaction has
- * committed (synchronous=FULL), so an event acknowledged to a sender after
- * store_enqueue returned survives kill -9.
+ * committed (SQLite: synchronous=FULL; PostgreSQL: synchronous_commit
+ * on), so an event acknowledged to a sender after store_enqueue returned
+ * survives kill -9.
  *
  * Thread-safe: any thread may call any function (store_close last, once no
  * other call is running). Times are simulated ms passed in by the caller.
@@ -49,17 +50,26 @@ typedef struct {
     int schema_version;
 } store_options;
 
-/* Opens (creating and migrating) the database at path; ":memory:" is not
- * allowed (durability). Returns 0, or -1 with a message in err. Leases left
- * by a previous process are released: their events are ready again. */
+/* Opens (creating and migrating) the store at path: a SQLite file name
+ * (":memory:" is not allowed: durability), or a PostgreSQL location (a
+ * postgres:// or postgresql:// URI, or a libpq conninfo string with a
+ * host=, hostaddr= or dbname= word). Returns 0, or -1 with a message in
+ * err (never quoting a PostgreSQL location: it may hold a password).
+ * SQLite: leases left by a previous process are released, their events
+ * ready again; that rests on the file having one process as its user.
+ * PostgreSQL: no lease is released at open, since other instances may be
+ * holding them; a lease left by a crashed instance ends when its time
+ * runs out. Instances opening one database at once create or migrate its
+ * schema once. */
 STORE_MUST int store_open(const char *path, const store_options *opts, store **out, char *err,
                size_t errlen);
 void store_close(store *s); /* finishes queued writes; accepts NULL */
 /* The schema version the database is at (for tests and /healthz). */
 int store_schema_version(store *s);
-/* Transactions the writer thread has committed since open. Under
- * concurrent callers it is lower than the number of write calls: that is
- * the group commit at work (for tests and /metrics). */
+/* Transactions committed since open. On SQLite, under concurrent callers
+ * it is lower than the number of write calls: that is the writer thread's
+ * group commit at work; on PostgreSQL every write call is a transaction
+ * of its own (for tests and /metrics). */
 int64_t store_commits(store *s);
 
 /* ---- events ------------------------------------------------------------ */
@@ -250,14 +260,15 @@ STORE_MUST int store_write_outcome(store *s, const char *key, int state, const c
 STORE_MUST char *store_kv_get(store *s, const char *key);
 /* value NULL removes the key. */
 STORE_MUST int store_kv_set(store *s, const char *key, const char *value);
-/* The same without waiting: the write joins the next group commit (for
- * state the caller also keeps in memory and only needs after a restart). */
+/* The same without waiting on SQLite: the write joins the next group
+ * commit (for state the caller also keeps in memory and only needs after
+ * a restart); on PostgreSQL it commits before returning. */
 void store_kv_set_async(store *s, const char *key, const char *value);
 
 /* ---- audit trail ------------------------------------------------------------ */
 
-/* Appends (event id may be 0). Not waited on: the audit write joins the next
- * group commit. */
+/* Appends (event id may be 0). Not waited on with SQLite: the audit write
+ * joins the next group commit; on PostgreSQL it commits before returning. */
 void store_audit(store *s, int64_t event_id, int64_t now, const char *what, const char *detail);
 /* The audit rows of one event, oldest first: [{t, what, detail}]. */
 STORE_MUST cJSON *store_audit_of(store *s, int64_t event_id);

@@ -21,9 +21,8 @@
  */
 #include "storetest.h"
 
-#include "pgcluster.h"
+#include "pgtest.h"
 
-#include <libpq-fe.h>
 #include <unistd.h>
 
 typedef struct {
@@ -713,58 +712,24 @@ static store *sqlite_open(const char *name)
 static const store_conf_backend sqlite_backend = {sqlite_open};
 STORE_CONF_SUITE(sqlite)
 
-/* PostgreSQL: the server the runner started for the suite (in the runner,
- * so each test's fork inherits it), a database per (test, name). */
-static pgcluster *conf_pg;
-
-static int conf_pg_setup(char *err, size_t errlen)
-{
-    pgcluster_opts o = {.dbname = "conf"};
-    return pgcluster_start(&o, &conf_pg, err, errlen);
-}
-
-static void conf_pg_teardown(void)
-{
-    char err[512];
-    if (pgcluster_stop(conf_pg, 10000, err, sizeof err) != 0)
-        fprintf(stderr, "store_conf.postgres: stopping the server: %s\n", err);
-}
-
-/* Creates database db on the suite's server unless this test did. */
-static void conf_pg_create(const char *db)
+/* PostgreSQL: the server the runner started for the suite (pgtest.h), a
+ * database per (test, name), created at its first open. */
+static store *postgres_open(const char *name)
 {
     static char made[16][64];
     static int n_made;
-    for (int i = 0; i < n_made; i++)
-        if (strcmp(made[i], db) == 0)
-            return;
-    if (n_made == 16)
-        test_fail(__FILE__, __LINE__, "more than 16 databases in one test");
-    PGconn *c = PQconnectdb(pgcluster_conninfo(conf_pg));
-    if (PQstatus(c) != CONNECTION_OK)
-        test_fail(__FILE__, __LINE__, "connecting: %s", PQerrorMessage(c));
-    /* CREATE DATABASE takes no parameters: the name is quoted instead. */
-    char *ident = PQescapeIdentifier(c, db, strlen(db));
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", ident ? ident : "");
-    PQfreemem(ident);
-    PGresult *r = PQexecParams(c, sql, 0, NULL, NULL, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        test_fail(__FILE__, __LINE__, "%s: %s", sql, PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-    snprintf(made[n_made++], sizeof made[0], "%s", db);
-}
-
-static store *postgres_open(const char *name)
-{
-    if (!conf_pg)
-        test_fail(__FILE__, __LINE__, "no server: run store_conf.postgres.* through the runner");
     char db[64], where[512], err[512] = "";
     snprintf(db, sizeof db, "conf_%d_%s", (int)getpid(), name);
-    conf_pg_create(db);
-    /* A keyword given twice in a conninfo string takes its last value. */
-    snprintf(where, sizeof where, "%s dbname=%s", pgcluster_conninfo(conf_pg), db);
+    int known = 0;
+    for (int i = 0; i < n_made && !known; i++)
+        known = strcmp(made[i], db) == 0;
+    if (!known) {
+        if (n_made == 16)
+            test_fail(__FILE__, __LINE__, "more than 16 databases in one test");
+        pgtest_create_db(db);
+        snprintf(made[n_made++], sizeof made[0], "%s", db);
+    }
+    pgtest_where(db, where, sizeof where);
     store *s = NULL;
     if (store_open(where, NULL, &s, err, sizeof err) != 0)
         test_fail(__FILE__, __LINE__, "store_open %s: %s", db, err);
@@ -775,5 +740,5 @@ STORE_CONF_SUITE(postgres)
 
 __attribute__((constructor)) static void conf_pg_fixture(void)
 {
-    test_register_fixture("store_conf.postgres.", conf_pg_setup, conf_pg_teardown);
+    test_register_fixture("store_conf.postgres.", pgtest_setup, pgtest_teardown);
 }

@@ -1,0 +1,237 @@
+/*
+ * The PostgreSQL store as several syncd instances use it: stores opened on
+ * one database by different threads stand for instances, on a real server
+ * (lib/pgcluster) the runner starts once for the suite (pgtest.h). What the
+ * conformance suite (tests/unit/test_store_conf.c) cannot ask of SQLite,
+ * whose file has one process as its user: instances opening a fresh
+ * database at once create its schema once; an instance that opens does not
+ * take the leases of the others; instances racing for one queue lease each
+ * event once; the same webhook given to two instances at once is stored
+ * once.
+ */
+#include "../unit/storetest.h"
+
+#include "../unit/pgtest.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+__attribute__((constructor)) static void pg_fixture(void)
+{
+    test_register_fixture("store_pg.", pgtest_setup, pgtest_teardown);
+}
+
+/* The location of a fresh database for the running test. */
+static void fresh_db(char *where, size_t n)
+{
+    char db[32];
+    snprintf(db, sizeof db, "inst_%d", (int)getpid());
+    pgtest_create_db(db);
+    pgtest_where(db, where, n);
+}
+
+static store *open_pg(const char *where)
+{
+    store *s = NULL;
+    char err[512] = "";
+    if (store_open(where, NULL, &s, err, sizeof err) != 0)
+        test_fail(__FILE__, __LINE__, "store_open: %s", err);
+    return s;
+}
+
+/* ---- opening at once ------------------------------------------------------ */
+
+enum { OPENERS = 4 };
+
+typedef struct {
+    const char *where;
+    int rc;
+    char err[512];
+    store *s;
+} opener;
+
+static void *open_main(void *arg)
+{
+    opener *o = arg;
+    o->rc = store_open(o->where, NULL, &o->s, o->err, sizeof o->err);
+    return NULL;
+}
+
+TEST(store_pg, instances_opening_a_fresh_database_at_once_create_it_once)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    opener o[OPENERS];
+    pthread_t th[OPENERS];
+    for (int i = 0; i < OPENERS; i++) {
+        o[i] = (opener){.where = where};
+        EXPECT_EQ_INT(pthread_create(&th[i], NULL, open_main, &o[i]), 0);
+    }
+    for (int i = 0; i < OPENERS; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < OPENERS; i++) {
+        EXPECT_EQ_STR(o[i].err, "");
+        EXPECT_EQ_INT(o[i].rc, 0);
+        EXPECT_EQ_INT(store_schema_version(o[i].s), STORE_SCHEMA_VERSION);
+    }
+    /* One queue for all: what one stores, another leases. */
+    int64_t id = put(o[0].s, "{\"a\":1}", 0, 10, "wh:1");
+    store_event *ev[2];
+    EXPECT_EQ_INT(store_lease(o[3].s, 20, 100, ev, 2), 1);
+    EXPECT_EQ_INT(ev[0]->id, id);
+    EXPECT_EQ_INT(store_ack(o[1].s, id, ev[0]->epoch), 0);
+    free_all(ev, 1);
+    for (int i = 0; i < OPENERS; i++)
+        store_close(o[i].s);
+}
+
+/* ---- leases are the holder's ------------------------------------------------ */
+
+TEST(store_pg, an_instance_opening_leaves_the_leases_of_others_alone)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    store *a = open_pg(where);
+    int64_t id = put(a, "{\"a\":1}", 0, 10, NULL);
+    store_event *ev[2];
+    EXPECT_EQ_INT(store_lease(a, 100, 1000, ev, 2), 1);
+    int64_t epoch = ev[0]->epoch;
+    free_all(ev, 1);
+
+    /* b starts (or restarts) while a works: a's lease stands. */
+    store *b = open_pg(where);
+    EXPECT_EQ_INT(store_lease(b, 200, 1000, ev, 2), 0);
+    EXPECT_EQ_INT(counts(b, 200).leased, 1);
+    /* Once it ran out, b takes the event and a's ack is fenced. */
+    EXPECT_EQ_INT(store_lease(b, 1100, 1000, ev, 2), 1);
+    EXPECT_EQ_INT(ev[0]->id, id);
+    int64_t epoch_b = ev[0]->epoch;
+    free_all(ev, 1);
+    EXPECT_EQ_INT(store_ack(a, id, epoch), STORE_FENCED);
+    EXPECT_EQ_INT(store_ack(b, id, epoch_b), 0);
+    EXPECT_EQ_INT(counts(a, 1200).done, 1);
+    store_close(b);
+    store_close(a);
+}
+
+/* ---- racing for one queue ---------------------------------------------------- */
+
+enum { EVENTS = 60, RACERS = 3 };
+
+typedef struct {
+    store *s;
+    int64_t got[EVENTS];
+    int n;
+    int failed;
+} racer;
+
+/* Leases two at a time and acks each, until the queue is empty; bounded
+ * by the number of events (every round takes at least one, or ends). */
+static void *race_main(void *arg)
+{
+    racer *r = arg;
+    for (int round = 0; round < EVENTS; round++) {
+        store_event *ev[2];
+        int n = store_lease(r->s, 100, 60000, ev, 2);
+        if (n < 0)
+            r->failed = 1;
+        if (n <= 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            if (r->n < EVENTS)
+                r->got[r->n++] = ev[i]->id;
+            if (store_ack(r->s, ev[i]->id, ev[i]->epoch) != 0)
+                r->failed = 1;
+            store_event_free(ev[i]);
+        }
+    }
+    return NULL;
+}
+
+TEST(store_pg, instances_racing_for_one_queue_lease_each_event_once)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    racer r[RACERS];
+    for (int i = 0; i < RACERS; i++)
+        r[i] = (racer){.s = open_pg(where)};
+    int64_t ids[EVENTS];
+    char body[32];
+    for (int i = 0; i < EVENTS; i++) {
+        snprintf(body, sizeof body, "{\"n\":%d}", i);
+        ids[i] = put(r[i % RACERS].s, body, 0, 10 + i, NULL);
+    }
+    pthread_t th[RACERS];
+    for (int i = 0; i < RACERS; i++)
+        EXPECT_EQ_INT(pthread_create(&th[i], NULL, race_main, &r[i]), 0);
+    for (int i = 0; i < RACERS; i++)
+        pthread_join(th[i], NULL);
+    int seen[EVENTS] = {0}, total = 0;
+    for (int i = 0; i < RACERS; i++) {
+        EXPECT_EQ_INT(r[i].failed, 0);
+        printf("instance %d handled %d events\n", i, r[i].n);
+        for (int k = 0; k < r[i].n; k++) {
+            int at = -1;
+            for (int e = 0; e < EVENTS; e++)
+                if (ids[e] == r[i].got[k])
+                    at = e;
+            EXPECT_GE_INT(at, 0);
+            seen[at]++;
+            total++;
+        }
+    }
+    EXPECT_EQ_INT(total, EVENTS);
+    for (int e = 0; e < EVENTS; e++)
+        EXPECT_EQ_INT(seen[e], 1);
+    store_counts c = counts(r[0].s, 200);
+    EXPECT_EQ_INT(c.done, EVENTS);
+    EXPECT_EQ_INT(c.ready + c.leased, 0);
+    for (int i = 0; i < RACERS; i++)
+        store_close(r[i].s);
+}
+
+/* ---- one webhook, two instances ------------------------------------------------ */
+
+typedef struct {
+    store *s;
+    int rc;
+    int64_t id;
+} sender;
+
+static void *send_main(void *arg)
+{
+    sender *x = arg;
+    store_event_in e = event("orders/paid", "{\"id\":7}", 0, 10, "wh:same", NULL);
+    x->rc = store_enqueue(x->s, &e, &x->id);
+    return NULL;
+}
+
+TEST(store_pg, one_webhook_given_to_two_instances_at_once_is_stored_once)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    /* Several rounds, so the two enqueues meet inside each other's
+     * transactions at least sometimes; each round must store exactly one
+     * event whichever way they met. */
+    store *a = open_pg(where), *b = open_pg(where);
+    for (int round = 0; round < 10; round++) {
+        sender x[2] = {{.s = a}, {.s = b}};
+        pthread_t th[2];
+        for (int i = 0; i < 2; i++)
+            EXPECT_EQ_INT(pthread_create(&th[i], NULL, send_main, &x[i]), 0);
+        for (int i = 0; i < 2; i++)
+            pthread_join(th[i], NULL);
+        EXPECT_EQ_INT(x[0].rc + x[1].rc, STORE_NEW + STORE_DUPLICATE);
+        EXPECT_EQ_INT(x[0].id, x[1].id);
+        store_event *ev[4];
+        EXPECT_EQ_INT(store_lease(a, 100 + round, 10, ev, 4), 1);
+        EXPECT_EQ_INT(store_ack(b, ev[0]->id, ev[0]->epoch), 0);
+        free_all(ev, 1);
+        /* The next round's webhook carries the same key: forget it. */
+        EXPECT_EQ_INT(store_dedup_prune(a, 11), 1);
+    }
+    EXPECT_EQ_INT(counts(a, 200).done, 10);
+    EXPECT_EQ_INT(counts(a, 200).duplicates + counts(b, 200).duplicates, 10);
+    store_close(a);
+    store_close(b);
+}
