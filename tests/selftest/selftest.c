@@ -6,6 +6,7 @@
 #include "../runner.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -39,4 +40,55 @@ TEST(selftest, crashes)
 TEST(selftest, exits_nonzero)
 {
     exit(3);
+}
+
+/* Shared fixtures: one that the tests of "shared." use (set up once, torn
+ * down at the end, reaching the tests through their fork), one whose
+ * setup fails, so its test is failed unrun. */
+static int shared_value;
+
+static int shared_setup(char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    puts("shared setup ran");
+    shared_value = 42;
+    return 0;
+}
+
+static void shared_teardown(void)
+{
+    puts("shared teardown ran");
+}
+
+static int broken_setup(char *err, size_t errlen)
+{
+    snprintf(err, errlen, "no server here");
+    return -1;
+}
+
+static void broken_teardown(void)
+{
+    puts("broken teardown ran");
+}
+
+__attribute__((constructor)) static void fixtures(void)
+{
+    test_register_fixture("shared.", shared_setup, shared_teardown);
+    test_register_fixture("broken.", broken_setup, broken_teardown);
+}
+
+TEST(shared, one)
+{
+    EXPECT_EQ_INT(shared_value, 42);
+}
+
+TEST(shared, two)
+{
+    EXPECT_EQ_INT(shared_value, 42);
+}
+
+TEST(broken, never_runs)
+{
+    abort();
 }

@@ -47,7 +47,32 @@ TEST_T(runner, reports_failures_with_both_operands, 30)
     EXPECT_CONTAINS(o, "FAIL selftest.times_out: timed out after 1 s");
     EXPECT_CONTAINS(o, "FAIL selftest.crashes: killed by signal 6");
     EXPECT_CONTAINS(o, "FAIL selftest.exits_nonzero");
-    EXPECT_EQ_STR(last_line(&out), "1 passed, 5 failed");
+    EXPECT_EQ_STR(last_line(&out), "3 passed, 6 failed");
+    sbuf_free(&out);
+}
+
+/* Shared fixtures (test_register_fixture): set up once, before the first
+ * test that needs one, seen by every such test, torn down at the end; a
+ * setup that fails fails its tests unrun with its message; a fixture no
+ * selected test needs is never set up. */
+TEST_T(runner, sets_up_a_shared_fixture_once, 30)
+{
+    sbuf out = SBUF_INIT;
+    EXPECT_EQ_INT(run("shared. broken.", &out), 1);
+    const char *o = sbuf_str(&out);
+    const char *first = strstr(o, "shared setup ran");
+    EXPECT_TRUE(first != NULL);
+    EXPECT_TRUE(strstr(first + 1, "shared setup ran") == NULL);
+    EXPECT_CONTAINS(o, "ok   shared.one");
+    EXPECT_CONTAINS(o, "ok   shared.two");
+    EXPECT_CONTAINS(o, "FAIL broken.never_runs: shared setup of broken. failed: no server here");
+    EXPECT_CONTAINS(o, "shared teardown ran");
+    EXPECT_TRUE(strstr(o, "broken teardown ran") == NULL);
+    EXPECT_TRUE(strstr(o, "killed by signal") == NULL);
+    EXPECT_EQ_STR(last_line(&out), "2 passed, 1 failed");
+    sbuf_reset(&out);
+    EXPECT_EQ_INT(run("selftest.passes", &out), 0);
+    EXPECT_TRUE(strstr(sbuf_str(&out), "setup ran") == NULL);
     sbuf_free(&out);
 }
 
