@@ -822,12 +822,21 @@ static int pg_idem_set(store *base, const char *key, const char *value)
                   ARGS(TEXT(key), TEXT(value)));
 }
 
+/* A paid order line, kept once per (shop, order, SKU): sql inserts it into
+ * the sales history or the reservation ledger. */
+static int add_line(store *base, const char *sql, const char *shop, const char *order_id,
+                    const char *sku, int64_t qty, int64_t placed_at)
+{
+    return write1((pg *)base, sql,
+                  ARGS(TEXT(shop), TEXT(order_id), TEXT(sku), INT(qty), INT(placed_at)));
+}
+
 static int pg_history_add(store *base, const char *shop, const char *order_id, const char *sku,
                           int64_t qty, int64_t placed_at)
 {
-    return write1((pg *)base, "INSERT INTO history(shop, order_id, sku, qty, placed_at)"
-                              " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                  ARGS(TEXT(shop), TEXT(order_id), TEXT(sku), INT(qty), INT(placed_at)));
+    return add_line(base, "INSERT INTO history(shop, order_id, sku, qty, placed_at)"
+                          " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    shop, order_id, sku, qty, placed_at);
 }
 
 static int pg_history_cancel(store *base, const char *shop, const char *order_id)
@@ -839,9 +848,9 @@ static int pg_history_cancel(store *base, const char *shop, const char *order_id
 static int pg_reserve(store *base, const char *shop, const char *order_id, const char *sku,
                       int64_t qty, int64_t placed_at)
 {
-    return write1((pg *)base, "INSERT INTO reservations(shop, order_id, sku, qty, placed_at)"
-                              " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                  ARGS(TEXT(shop), TEXT(order_id), TEXT(sku), INT(qty), INT(placed_at)));
+    return add_line(base, "INSERT INTO reservations(shop, order_id, sku, qty, placed_at)"
+                          " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    shop, order_id, sku, qty, placed_at);
 }
 
 /* The earliest moment wins when a send, push or release is reported twice. */

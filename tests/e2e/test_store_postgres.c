@@ -7,11 +7,12 @@
  * database at once create its schema once; an instance that opens does not
  * take the leases of the others; instances racing for one queue lease each
  * event once; the same webhook given to two instances at once is stored
- * once.
+ * once. And syncd itself, whole, on a PostgreSQL store.
  */
 #include "../unit/storetest.h"
 
 #include "../unit/pgtest.h"
+#include "test_syncd.h"
 
 #include <pthread.h>
 #include <unistd.h>
@@ -234,4 +235,39 @@ TEST(store_pg, one_webhook_given_to_two_instances_at_once_is_stored_once)
     EXPECT_EQ_INT(counts(a, 200).duplicates + counts(b, 200).duplicates, 10);
     store_close(a);
     store_close(b);
+}
+
+/* ---- syncd on PostgreSQL ---------------------------------------------------------- */
+
+/* syncd given a conninfo string as its store: shoppers' orders, each
+ * webhook delivered twice, become one Cin7 sale each, and the events are
+ * in the database (done, none left, none dead). */
+TEST_T(store_pg, syncd_on_postgres_makes_one_sale_per_order, 120)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "store", where);
+    char *overrides = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    sdt_world w;
+    sdt_start_basic(&w, "\"duplicate_probability\":1", overrides);
+    free(overrides);
+    int64_t orders[3];
+    for (int i = 0; i < 3; i++)
+        orders[i] = sdt_checkout(&w, "A-1", 1, NULL);
+    EXPECT_EQ_INT(sdt_wait_sales(&w, orders, 3, 30000), 3);
+    sdt_wait_quiet(&w, 30000);
+    sdt_expect_one_sale_each(&w, orders, 3);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
+    sdt_stop(&w);
+
+    /* What syncd stored, read through the store as another instance
+     * would. */
+    store *s = open_pg(where);
+    store_counts c = counts(s, INT64_MAX);
+    EXPECT_GE_INT(c.done, 3);
+    EXPECT_EQ_INT(c.ready + c.leased, 0);
+    EXPECT_EQ_INT(c.dead, 0);
+    store_close(s);
 }
