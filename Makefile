@@ -211,6 +211,8 @@ bench: deps
 	@echo
 	@echo "bench: syncd store, durable enqueue from 8 threads (group commit)"
 	@$(BUILD)/rel/bench/bench-store
+	@echo "bench: the same on a throwaway PostgreSQL cluster (a transaction per enqueue)"
+	@$(BUILD)/rel/bench/bench-store --events 20000 --postgres
 	@echo
 	@BUILD=$(BUILD) bench/surge.sh
 

@@ -3,15 +3,18 @@
  * at once, as webhook intake threads do, and the figure printed is events
  * durably stored per second together with the transactions it took (group
  * commit makes them far fewer than the events). The database lives in a
- * fresh directory under /tmp (or --dir) that is removed afterwards. The
- * figure depends on the disk's fsync latency; it is printed, never asserted.
+ * fresh directory under /tmp (or --dir) that is removed afterwards; with
+ * --postgres it is a database of a throwaway PostgreSQL cluster
+ * (lib/pgcluster) started for the run and removed afterwards. The figure
+ * depends on the disk's fsync latency; it is printed, never asserted.
  *
- *   bench-store [--events N] [--threads N] [--dir DIR]
+ *   bench-store [--events N] [--threads N] [--dir DIR | --postgres]
  */
 #include "benchopt.h"
 #include "store.h"
 
 #include "clock.h"
+#include "pgcluster.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -22,12 +25,14 @@
 typedef struct {
     long events, threads;
     const char *dir; /* borrowed from argv; NULL: a fresh one under /tmp */
+    int postgres;    /* the store on a throwaway PostgreSQL cluster instead */
 } opts;
 
 static const benchopt options[] = {
     {{"events", required_argument, NULL, 'e'}, "N", "events in all (default 50000)"},
     {{"threads", required_argument, NULL, 't'}, "N", "enqueueing threads (default 8)"},
     {{"dir", required_argument, NULL, 'd'}, "DIR", "directory for the database (default: mkdtemp in /tmp)"},
+    {{"postgres", no_argument, NULL, 'p'}, NULL, "the store on a throwaway PostgreSQL cluster"},
 };
 static const benchopt_cli cli = {"store_enqueue throughput from several threads", options,
                                  sizeof options / sizeof options[0], 16};
@@ -39,6 +44,7 @@ static void set(void *ud, int val, const char *arg, const char *prog)
     case 'e': o->events = benchopt_positive(prog, "events", arg, 100000000); break;
     case 't': o->threads = benchopt_positive(prog, "threads", arg, 100000000); break;
     case 'd': o->dir = arg; break;
+    case 'p': o->postgres = 1; break;
     }
 }
 
@@ -66,10 +72,21 @@ static void *enqueue_range(void *arg)
 
 int main(int argc, char **argv)
 {
-    opts o = {50000, 8, NULL};
+    opts o = {50000, 8, NULL, 0};
     benchopt_parse(argc, argv, &cli, set, &o);
-    char dir[256], path[512], err[256];
-    if (o.dir) {
+    char dir[256], path[512], err[1024];
+    pgcluster *pg = NULL;
+    if (o.postgres && o.dir) {
+        fprintf(stderr, "%s: --postgres and --dir exclude each other\n", argv[0]);
+        return 2;
+    }
+    if (o.postgres) {
+        if (pgcluster_start(NULL, &pg, err, sizeof err) != 0) {
+            fprintf(stderr, "%s: --postgres: %s\n", argv[0], err);
+            return 1;
+        }
+        snprintf(path, sizeof path, "%s", pgcluster_conninfo(pg));
+    } else if (o.dir) {
         snprintf(dir, sizeof dir, "%s", o.dir);
     } else {
         snprintf(dir, sizeof dir, "/tmp/surge-store-bench-XXXXXX");
@@ -78,10 +95,12 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    snprintf(path, sizeof path, "%s/bench.db", dir);
+    if (!pg)
+        snprintf(path, sizeof path, "%s/bench.db", dir);
     store *s;
     if (store_open(path, NULL, &s, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", argv[0], err);
+        pgcluster_stop(pg, 10000, NULL, 0);
         return 1;
     }
     worker *w = calloc((size_t)o.threads, sizeof *w);
@@ -104,15 +123,18 @@ int main(int argc, char **argv)
     double secs = (double)(clock_mono_us() - t0) / 1e6;
     int64_t commits = store_commits(s) - commits0;
     store_close(s);
-    printf("store_enqueue: %ld events from %ld threads in %.2f s: %.0f events/s, "
+    printf("store_enqueue (%s): %ld events from %ld threads in %.2f s: %.0f events/s, "
            "%lld commits (%.1f events per commit)%s\n",
-           o.events, o.threads, secs, (double)o.events / secs, (long long)commits,
+           pg ? "postgres" : "sqlite", o.events, o.threads, secs, (double)o.events / secs, (long long)commits,
            commits ? (double)o.events / (double)commits : 0.0, failed ? ", FAILURES" : "");
     if (failed)
         fprintf(stderr, "%s: %ld enqueues failed\n", argv[0], failed);
     free(w);
     free(th);
-    if (!o.dir) {
+    if (pg) {
+        if (pgcluster_stop(pg, 10000, err, sizeof err) != 0)
+            fprintf(stderr, "%s: stopping the cluster: %s\n", argv[0], err);
+    } else if (!o.dir) {
         static const char *const suffix[] = {"", "-wal", "-shm"};
         for (size_t i = 0; i < 3; i++) {
             snprintf(path, sizeof path, "%s/bench.db%s", dir, suffix[i]);
