@@ -302,6 +302,34 @@ static int fence(tx *t, int64_t id, int64_t epoch)
     return rc;
 }
 
+/* Whether db was found broken (the server restarted, or ended the
+ * session): then nothing was done on it, and another connection may be
+ * tried. */
+static int conn_lost(PGconn *db)
+{
+    return PQstatus(db) == CONNECTION_BAD;
+}
+
+/* Takes a connection and begins a transaction on it. A pooled connection
+ * that turns out to be broken is dropped and one new connection tried,
+ * so a server restart costs the callers nothing but the reconnection.
+ * NULL (logged) when no transaction could begin. */
+static PGconn *conn_begin(pg *s)
+{
+    for (int tries = 0; tries < 2; tries++) {
+        PGconn *db = conn_take(s);
+        if (!db)
+            return NULL;
+        if (run(db, "BEGIN", NULL, 0) >= 0)
+            return db;
+        int lost = conn_lost(db);
+        conn_give(s, db);
+        if (!lost)
+            return NULL;
+    }
+    return NULL;
+}
+
 /* Runs fn in one transaction and commits unless it failed or asked for a
  * rollback. When fenced is set and the calling thread writes for a lease
  * (store_act_for), that lease is checked first and the write refused (-1,
@@ -312,12 +340,10 @@ static int in_tx(pg *s, int fenced, tx_fn fn, void *arg)
     int64_t for_id = 0, for_epoch = 0;
     if (fenced && !store_acting_for(&s->base, &for_id, &for_epoch))
         for_id = 0;
-    tx t = {conn_take(s), 0};
+    tx t = {conn_begin(s), 0};
     if (!t.db)
         return -1;
     int rc = -1;
-    if (run(t.db, "BEGIN", NULL, 0) < 0)
-        goto out;
     int f = for_id ? fence(&t, for_id, for_epoch) : 0;
     if (f > 0)
         log_warn("store: a write for event %lld refused: its lease (epoch %lld) %s",
@@ -548,23 +574,22 @@ static int enq_fn(tx *t, void *arg)
     return STORE_NEW;
 }
 
+static PGresult *read_q(pg *s, const char *sql, const param *ps, int n);
+
 /* The id of the event that holds one of ev's dedup keys (committed by
  * now), or 0 when none is left (pruned meanwhile). */
 static int64_t original_of(pg *s, const store_event_in *ev)
 {
-    PGconn *db = conn_take(s);
-    if (!db)
-        return 0;
     int64_t id = 0;
     for (int k = 0; k < 4 && !id; k++) {
         if (!ev->dedup[k])
             continue;
-        PGresult *r = q(db, "SELECT event_id FROM dedup WHERE key = $1", ARGS(TEXT(ev->dedup[k])));
+        PGresult *r = read_q(s, "SELECT event_id FROM dedup WHERE key = $1",
+                             ARGS(TEXT(ev->dedup[k])));
         if (r && PQntuples(r))
             id = get_int(r, 0, 0);
         PQclear(r);
     }
-    conn_give(s, db);
     return id;
 }
 
@@ -935,12 +960,19 @@ static void pg_audit(store *base, int64_t event_id, int64_t now, const char *wha
  * snapshot): the result (caller PQclears) or NULL, logged. */
 static PGresult *read_q(pg *s, const char *sql, const param *ps, int n)
 {
-    PGconn *db = conn_take(s);
-    if (!db)
-        return NULL;
-    PGresult *r = q(db, sql, ps, n);
-    conn_give(s, db);
-    return r;
+    for (int tries = 0; tries < 2; tries++) {
+        PGconn *db = conn_take(s);
+        if (!db)
+            return NULL;
+        PGresult *r = q(db, sql, ps, n);
+        /* A read changes nothing: on a broken connection it is tried once
+         * more, on a new one. */
+        int lost = !r && conn_lost(db);
+        conn_give(s, db);
+        if (!lost)
+            return r;
+    }
+    return NULL;
 }
 
 /* A read of one number (a count or a sum): the number, or -1. */

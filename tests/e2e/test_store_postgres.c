@@ -237,6 +237,58 @@ TEST(store_pg, one_webhook_given_to_two_instances_at_once_is_stored_once)
     store_close(b);
 }
 
+/* ---- a lost connection ------------------------------------------------------------ */
+
+/* Ends every session of the test's database but the caller's, as a server
+ * restart or a network cut would, and waits until they are gone. */
+static void end_sessions(const char *where)
+{
+    PGconn *c = PQconnectdb(where);
+    if (PQstatus(c) != CONNECTION_OK)
+        test_fail(__FILE__, __LINE__, "connecting: %s", PQerrorMessage(c));
+    /* The sessions are picked first (OFFSET 0 keeps the planner from
+     * moving the filter), so this one is never among those ended. */
+    PGresult *r = PQexecParams(c, "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))"
+                                  " FROM (SELECT pid FROM pg_stat_activity WHERE datname ="
+                                  " current_database() AND pid <> pg_backend_pid() OFFSET 0) a",
+                               0, NULL, NULL, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        test_fail(__FILE__, __LINE__, "ending sessions: %s", PQerrorMessage(c));
+    EXPECT_GE_INT(atoi(PQgetvalue(r, 0, 0)), 1);
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* A session the server ended is replaced by the next call, reads and
+ * writes alike, and what was committed before is all there. */
+TEST(store_pg, a_session_the_server_ended_is_replaced_by_the_next_call)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    store *s = open_pg(where);
+    int64_t id = put(s, "{\"a\":1}", 0, 10, "wh:1");
+    EXPECT_EQ_INT(store_kv_set(s, "wm", "1"), 0);
+
+    end_sessions(where);
+    char *v = store_kv_get(s, "wm");
+    EXPECT_EQ_STR(v, "1");
+    free(v);
+
+    end_sessions(where);
+    EXPECT_EQ_INT(store_kv_set(s, "wm", "2"), 0);
+    end_sessions(where);
+    store_event *ev[2];
+    EXPECT_EQ_INT(store_lease(s, 20, 100, ev, 2), 1);
+    EXPECT_EQ_INT(ev[0]->id, id);
+    EXPECT_EQ_INT(store_ack(s, id, ev[0]->epoch), 0);
+    free_all(ev, 1);
+    v = store_kv_get(s, "wm");
+    EXPECT_EQ_STR(v, "2");
+    free(v);
+    EXPECT_EQ_INT(counts(s, 30).done, 1);
+    store_close(s);
+}
+
 /* ---- syncd on PostgreSQL ---------------------------------------------------------- */
 
 /* syncd given a conninfo string as its store: shoppers' orders, each
