@@ -527,11 +527,6 @@ static int enq_fn(tx *t, void *arg)
 {
     enq_arg *a = arg;
     const store_event_in *ev = a->ev;
-    PGresult *r = q(t->db, "SELECT nextval('queue_id')", NULL, 0);
-    if (!r)
-        return -1;
-    int64_t id = get_int(r, 0, 0);
-    PQclear(r);
     /* In one order for every caller, so two enqueues sharing keys wait
      * for each other in line, never in a circle (a deadlock). */
     const char *keys[4];
@@ -540,31 +535,44 @@ static int enq_fn(tx *t, void *arg)
         if (ev->dedup[k])
             keys[n_keys++] = ev->dedup[k];
     qsort(keys, (size_t)n_keys, sizeof keys[0], by_text);
+    /* The first key draws the event's id (one round trip less); an event
+     * without keys draws it as it is inserted. */
+    int64_t id = 0;
     for (int k = 0; k < n_keys; k++) {
-        int64_t n = run(t->db, "INSERT INTO dedup(key, event_id, created_at) VALUES ($1, $2, $3)"
-                               " ON CONFLICT (key) DO NOTHING",
+        PGresult *r = q(t->db, "INSERT INTO dedup(key, event_id, created_at) VALUES ($1,"
+                               " CASE WHEN $2::bigint = 0 THEN nextval('queue_id') ELSE $2::bigint END,"
+                               " $3) ON CONFLICT (key) DO NOTHING RETURNING event_id",
                         ARGS(TEXT(keys[k]), INT(id), INT(ev->now)));
-        if (n < 0)
+        if (!r)
             return -1;
-        if (n == 0) {
+        int taken = PQntuples(r) == 0;
+        if (!taken)
+            id = get_int(r, 0, 0);
+        PQclear(r);
+        if (taken) {
             t->rollback = 1;
             return STORE_DUPLICATE;
         }
     }
-    int64_t n;
+    PGresult *r;
     if (a->doa)
-        n = run(t->db, "INSERT INTO dlq(id, source, topic, shop, body, priority, attempts,"
-                       " received_at, reason, dead_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $7)",
-                ARGS(INT(id), TEXT(ev->source), TEXT(ev->topic), TEXT(ev->shop),
-                     BLOB(ev->body, ev->body_len), INT(ev->priority), INT(ev->now),
-                     TEXT(a->reason)));
+        r = q(t->db, "INSERT INTO dlq(id, source, topic, shop, body, priority, attempts,"
+                     " received_at, reason, dead_at) VALUES (CASE WHEN $1::bigint = 0 THEN"
+                     " nextval('queue_id') ELSE $1::bigint END, $2, $3, $4, $5, $6, 0, $7, $8, $7)"
+                     " RETURNING id",
+              ARGS(INT(id), TEXT(ev->source), TEXT(ev->topic), TEXT(ev->shop),
+                   BLOB(ev->body, ev->body_len), INT(ev->priority), INT(ev->now),
+                   TEXT(a->reason)));
     else
-        n = run(t->db, "INSERT INTO queue(id, source, topic, shop, body, priority, received_at,"
-                       " ready_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-                ARGS(INT(id), TEXT(ev->source), TEXT(ev->topic), TEXT(ev->shop),
-                     BLOB(ev->body, ev->body_len), INT(ev->priority), INT(ev->now)));
-    if (n < 0)
+        r = q(t->db, "INSERT INTO queue(id, source, topic, shop, body, priority, received_at,"
+                     " ready_at) VALUES (CASE WHEN $1::bigint = 0 THEN nextval('queue_id')"
+                     " ELSE $1::bigint END, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+              ARGS(INT(id), TEXT(ev->source), TEXT(ev->topic), TEXT(ev->shop),
+                   BLOB(ev->body, ev->body_len), INT(ev->priority), INT(ev->now)));
+    if (!r)
         return -1;
+    id = get_int(r, 0, 0);
+    PQclear(r);
     if (ev->order_id &&
         run(t->db, "INSERT INTO order_events(order_id, event_id, shop, topic)"
                    " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
