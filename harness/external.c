@@ -127,17 +127,7 @@ static cJSON *engine_json(const external *e)
     cJSON *shopify = cJSON_AddObjectToObject(c, "shopify");
     cJSON_AddStringToObject(shopify, "base_url", v->shopify_url);
     cJSON_AddStringToObject(shopify, "api_version", SHOPIFY_API_VERSION);
-    cJSON *shops = cJSON_AddArrayToObject(shopify, "shops");
-    for (size_t i = 0; i < sc->n_shops; i++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "domain", sc->shops[i].domain);
-        char *base = xasprintf("%s/shops/%s", v->shopify_url, sc->shops[i].domain);
-        cJSON_AddStringToObject(o, "base_url", base);
-        free(base);
-        cJSON_AddStringToObject(o, "access_token", sc->shops[i].token);
-        cJSON_AddStringToObject(o, "webhook_secret", sc->shops[i].secret);
-        cJSON_AddItemToArray(shops, o);
-    }
+    cJSON_AddItemToObject(shopify, "shops", setup_shops_json(sc, v->shopify_url, "webhook_secret"));
     cJSON *locs = cJSON_AddArrayToObject(c, "locations");
     for (size_t w = 0; w < sc->n_warehouses; w++) {
         cJSON *l = cJSON_CreateObject();

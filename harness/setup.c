@@ -115,6 +115,22 @@ cJSON *setup_shopify_config(const scenario *s)
     return c;
 }
 
+cJSON *setup_shops_json(const scenario *s, const char *shopify_url, const char *secret_key)
+{
+    cJSON *shops = cJSON_CreateArray();
+    for (size_t i = 0; i < s->n_shops; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "domain", s->shops[i].domain);
+        char *base = xasprintf("%s/shops/%s", shopify_url, s->shops[i].domain);
+        cJSON_AddStringToObject(o, "base_url", base);
+        free(base);
+        cJSON_AddStringToObject(o, "access_token", s->shops[i].token);
+        cJSON_AddStringToObject(o, secret_key, s->shops[i].secret);
+        cJSON_AddItemToArray(shops, o);
+    }
+    return shops;
+}
+
 cJSON *setup_syncd_config(const scenario *s, const char *cin7_api, const char *shopify_url,
                           const char *store_path, double time_scale, int64_t clock_origin)
 {
@@ -132,17 +148,7 @@ cJSON *setup_syncd_config(const scenario *s, const char *cin7_api, const char *s
     cJSON *auth = cJSON_AddObjectToObject(cin7, "webhook_auth");
     cJSON_AddStringToObject(auth, "type", "bearer");
     cJSON_AddStringToObject(auth, "secret", SETUP_CIN7_HOOK_TOKEN);
-    cJSON *shops = cJSON_AddArrayToObject(c, "shops");
-    for (size_t i = 0; i < s->n_shops; i++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "domain", s->shops[i].domain);
-        char *base = xasprintf("%s/shops/%s", shopify_url, s->shops[i].domain);
-        cJSON_AddStringToObject(o, "base_url", base);
-        free(base);
-        cJSON_AddStringToObject(o, "access_token", s->shops[i].token);
-        cJSON_AddStringToObject(o, "api_secret", s->shops[i].secret);
-        cJSON_AddItemToArray(shops, o);
-    }
+    cJSON_AddItemToObject(c, "shops", setup_shops_json(s, shopify_url, "api_secret"));
     cJSON *locs = cJSON_AddArrayToObject(c, "locations");
     for (size_t w = 0; w < s->n_warehouses; w++) {
         cJSON *l = cJSON_CreateObject();

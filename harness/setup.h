@@ -24,6 +24,10 @@
 /* Each returns a new tree; the caller frees it with cJSON_Delete. */
 cJSON *setup_cin7_config(const scenario *s);
 cJSON *setup_shopify_config(const scenario *s);
+/* Each shop as an engine reaches it: {domain, base_url (mock-shopify's
+ * /shops/<domain> under shopify_url), access_token, and the shop's webhook
+ * secret under secret_key}. The caller owns the array. */
+cJSON *setup_shops_json(const scenario *s, const char *shopify_url, const char *secret_key);
 /* shopify_url: "http://127.0.0.1:PORT"; cin7_api: the Cin7 API base the
  * engine calls, "http://127.0.0.1:PORT/ExternalApi/v2/" (mock-cin7) or a
  * proxy's root. */
