@@ -229,6 +229,26 @@ int main(int argc, char **argv)
     return commands[c].fn(argc, argv);
 }
 
+/* An option getopt refused, named with its command (NULL for run, sim and
+ * demand), then the usage. */
+static void bad_option(const char *cmd, char **argv)
+{
+    fprintf(stderr, "surge: %s%sunknown or incomplete option \"%s\"\n", cmd ? cmd : "",
+            cmd ? ": " : "", argv[optind - 1]);
+    usage(stderr);
+}
+
+/* The scenario file when exactly one operand is left, else NULL after a
+ * message and the usage. */
+static const char *one_scenario(int argc, char **argv, const char *cmd)
+{
+    if (optind == argc - 1)
+        return argv[optind];
+    fprintf(stderr, "surge: %s takes one scenario file\n", cmd);
+    usage(stderr);
+    return NULL;
+}
+
 /* A whole number in [min, max] for flag; -1 after a message. */
 static int parse_whole(const char *flag, const char *v, size_t min, size_t max, size_t *out)
 {
@@ -320,20 +340,15 @@ static int main_sweep(int argc, char **argv)
         case 'm': o.sim = 1; break;
         case 'h': usage(stdout); rc = 0; goto out;
         default:
-            fprintf(stderr, "surge: sweep: unknown or incomplete option \"%s\"\n",
-                    argv[optind - 1]);
-            usage(stderr);
+            bad_option("sweep", argv);
             goto out;
         }
         if (bad)
             goto out;
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "surge: sweep takes one scenario file\n");
-        usage(stderr);
+    o.scenario_path = one_scenario(argc, argv, "sweep");
+    if (!o.scenario_path)
         goto out;
-    }
-    o.scenario_path = argv[optind];
     o.vary = vary;
     o.sets = sets;
     log_init("surge", NULL);
@@ -383,24 +398,19 @@ static int main_tune(int argc, char **argv)
         case 'n': o.confirm = 0; break;
         case 'h': usage(stdout); rc = 0; goto out;
         default:
-            fprintf(stderr, "surge: tune: unknown or incomplete option \"%s\"\n",
-                    argv[optind - 1]);
-            usage(stderr);
+            bad_option("tune", argv);
             goto out;
         }
         if (bad)
             goto out;
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "surge: tune takes one scenario file\n");
-        usage(stderr);
+    o.scenario_path = one_scenario(argc, argv, "tune");
+    if (!o.scenario_path)
         goto out;
-    }
     if (!o.minimize) {
         fprintf(stderr, "surge: tune: --minimize METRIC is required\n");
         goto out;
     }
-    o.scenario_path = argv[optind];
     o.vary = vary;
     o.sets = sets;
     o.subject_to = cons;
@@ -454,9 +464,7 @@ static int main_compare(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'h': usage(stdout); rc = 0; goto out;
         default:
-            fprintf(stderr, "surge: compare: unknown or incomplete option \"%s\"\n",
-                    argv[optind - 1]);
-            usage(stderr);
+            bad_option("compare", argv);
             goto out;
         }
     }
@@ -538,17 +546,13 @@ static int main_run(int argc, char **argv)
             break;
         case 'h': usage(stdout); rc = 0; goto out;
         default:
-            fprintf(stderr, "surge: unknown or incomplete option \"%s\"\n", argv[optind - 1]);
-            usage(stderr);
+            bad_option(NULL, argv);
             goto out;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "surge: %s takes one scenario file\n", cmd);
-        usage(stderr);
+    o.scenario_path = one_scenario(argc, argv, cmd);
+    if (!o.scenario_path)
         goto out;
-    }
-    o.scenario_path = argv[optind];
     o.sets = sets;
     o.gates = gates;
     if (n_limits && !baseline_dir) {
