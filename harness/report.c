@@ -1314,6 +1314,11 @@ static void html_baseline(sbuf *b, const cJSON *s)
     html_esc(b, get_str(cmp, "base", "?"));
     sbuf_printf(b, ". %g worse, %g better, %g not comparable (not measured on one side or both).</p>\n",
                 get_num(cmp, "worse", 0), get_num(cmp, "better", 0), get_num(cmp, "unknown", 0));
+    cJSON_ArrayForEach(row, get(cmp, "notes")) {
+        sbuf_puts(b, "<p class=\"missing\">Note: ");
+        html_esc(b, cJSON_GetStringValue(row) ? cJSON_GetStringValue(row) : "?");
+        sbuf_puts(b, "</p>\n");
+    }
     const cJSON *limits = get(cmp, "limits");
     if (cJSON_GetArraySize(limits) > 0) {
         sbuf_puts(b, "<table>\n<tr><th>limit</th><th>result</th></tr>\n");

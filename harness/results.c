@@ -175,6 +175,9 @@ static cJSON *against_baseline(const results_in *in, cJSON *metrics, int *failed
     if (!in->baseline)
         return NULL;
     cJSON *run = cJSON_CreateObject();
+    /* What the comparison's notes look at, as summary.json will have it. */
+    cJSON_AddStringToObject(run, "name", in->sc->name);
+    cJSON_AddStringToObject(run, "kind", in->what);
     cJSON_AddItemReferenceToObject(run, "metrics", metrics);
     char err[600];
     cJSON *cmp = compare_summaries(in->baseline->summary, run, in->baseline->dir, in->dir,

@@ -135,6 +135,7 @@ TEST_T(compare_e2e, a_run_against_a_baseline_shows_it_and_gates_on_it, 180)
                           "--max-increase", "oversell_units=0", "--max-regress",
                           "orders_pushed=50", NULL};
     e2e_surge_result r = surge_expect(1, args);
+    EXPECT_CONTAINS(r.out, "note: BASE ran scenario");
     EXPECT_CONTAINS(r.out, "limits against the baseline:");
     EXPECT_CONTAINS(r.out, "FAIL   orders_pushed: 100000 -> ");
     EXPECT_CONTAINS(r.out, "exit 1: a gate or baseline limit failed");
@@ -154,6 +155,8 @@ TEST_T(compare_e2e, a_run_against_a_baseline_shows_it_and_gates_on_it, 180)
     char *html = e2e_read_in(dir, "report.html");
     EXPECT_CONTAINS(html, "<h2>Against the baseline</h2>");
     EXPECT_CONTAINS(html, "orders_pushed: 100000 -&gt; ");
+    /* The hand-made baseline names another scenario: the page says so. */
+    EXPECT_CONTAINS(html, "<p class=\"missing\">Note: BASE ran scenario ");
     free(html);
     char *junit = e2e_read_in(dir, "junit.xml");
     EXPECT_CONTAINS(junit, "classname=\"surge.ci-smoke.baseline\" "
