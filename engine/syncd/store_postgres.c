@@ -102,7 +102,18 @@ static const char *const step7[] = {
     " shop text, topic text NOT NULL, PRIMARY KEY(order_id, event_id))",
 };
 
-_Static_assert(STORE_SCHEMA_VERSION == 7, "a new schema version needs its PostgreSQL step");
+/* 8: claims and shared limits; see the same step in store_sqlite.c. */
+static const char *const step8[] = {
+    "CREATE TABLE claims(name text PRIMARY KEY, holder text NOT NULL,"
+    " until bigint NOT NULL, epoch bigint NOT NULL)",
+    "CREATE TABLE limits(name text PRIMARY KEY, rate double precision,"
+    " level double precision NOT NULL DEFAULT 0, at bigint NOT NULL DEFAULT 0,"
+    " paused_until bigint NOT NULL DEFAULT 0)",
+    "CREATE TABLE limit_calls(name text NOT NULL, at bigint NOT NULL)",
+    "CREATE INDEX limit_calls_at ON limit_calls(name, at)",
+};
+
+_Static_assert(STORE_SCHEMA_VERSION == 8, "a new schema version needs its PostgreSQL step");
 
 /* The key of the advisory lock that serialises migrations ("surgesto"). */
 #define MIGRATION_LOCK 0x73757267657374LL
@@ -435,6 +446,14 @@ static int migrate(PGconn *db, int *version, char *err, size_t errlen)
             goto fail;
         v = 7;
     }
+    if (v == 7) {
+        for (size_t i = 0; i < sizeof step8 / sizeof step8[0]; i++)
+            if (run(db, step8[i], NULL, 0) < 0)
+                goto fail;
+        if (run(db, "UPDATE meta SET v = $1 WHERE k = 'schema'", ARGS(INT(8))) < 0)
+            goto fail;
+        v = 8;
+    }
     if (run(db, "COMMIT", NULL, 0) < 0)
         goto fail;
     *version = v;
@@ -457,7 +476,7 @@ int store_postgres_open(const char *where, const store_options *opts, store **ou
     *out = NULL;
     if (opts && opts->schema_version > 0 && opts->schema_version != STORE_SCHEMA_VERSION) {
         snprintf(err, errlen, "PostgreSQL store: schema version %d cannot be chosen (the "
-                 "backend starts at %d)", opts->schema_version, STORE_SCHEMA_VERSION);
+                 "backend always migrates to %d)", opts->schema_version, STORE_SCHEMA_VERSION);
         return -1;
     }
     PGconn *db = connect_db(where, err, errlen);

@@ -120,6 +120,19 @@ static const char *const migrations[] = {
      * this step hold 0, the epoch of an event never leased. */
     "ALTER TABLE queue ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;"
     "INSERT INTO meta(k, v) VALUES ('lease_epoch', 0);",
+
+    /* 8: what several instances on one database share. A claim is a named
+     * lease on a piece of work only one instance may do at a time (the
+     * webhook registrant, reconciliation, one supplier's draft, one SKU's
+     * stock write in a window); its epoch comes from the lease counter.
+     * A shared limit is one API budget (Cin7's calls per minute, a shop's
+     * GraphQL bucket) whose state every instance reads and updates. */
+    "CREATE TABLE claims(name TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+    " until INTEGER NOT NULL, epoch INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE limits(name TEXT PRIMARY KEY, rate REAL, level REAL NOT NULL DEFAULT 0,"
+    " at INTEGER NOT NULL DEFAULT 0, paused_until INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE TABLE limit_calls(name TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX limit_calls_at ON limit_calls(name, at);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
