@@ -67,14 +67,15 @@ static void unsettled(syncd *sd, const char *evid, const char *what)
 
 /* Looks at what a settling call answered: 0 when this worker's lease was
  * superseded (it ran out and the event was leased again: the new holder
- * settles it, and this worker records nothing more of it, no audit row and
- * no alert), 1 otherwise, an outcome the queue did not take said and
- * counted. */
+ * settles it, or has settled it already and the event has left the queue;
+ * this worker records nothing more of it, no audit row and no alert), 1
+ * otherwise, an outcome the queue did not take said and counted. */
 static int settled(syncd *sd, const store_event *ev, const char *evid, int rc, const char *what)
 {
-    if (rc == STORE_FENCED) {
-        log_event(LOG_WARN, evid, "%s: lease ran out and the event was leased again; its outcome "
-                                  "(%s) is left to the new holder", ev->topic, what);
+    if (rc == STORE_FENCED || rc == 1) {
+        log_event(LOG_WARN, evid, "%s: lease ran out and the event was leased again%s; its "
+                                  "outcome (%s) is left to the new holder", ev->topic,
+                  rc == 1 ? " and settled" : "", what);
         metrics_inc(sd->m, "syncd_events_fenced_total", 1);
         return 0;
     }

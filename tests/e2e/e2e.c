@@ -19,10 +19,15 @@
 
 void e2e_start(e2e_server *s, const char *prog, const char *const *args)
 {
+    e2e_start_as(s, prog, prog, args);
+}
+
+void e2e_start_as(e2e_server *s, const char *prog, const char *name, const char *const *args)
+{
     memset(s, 0, sizeof *s);
     char path[512];
     snprintf(path, sizeof path, "%s/%s", test_bin_dir(), prog);
-    snprintf(s->log, sizeof s->log, "%s/%s.log", test_tmp_dir(), prog);
+    snprintf(s->log, sizeof s->log, "%s/%s.log", test_tmp_dir(), name);
     const char *argv[64] = {path, "--port", "0"};
     int n = 3;
     for (int i = 0; args && args[i] && n < 63; i++)

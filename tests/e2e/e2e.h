@@ -26,6 +26,8 @@ typedef struct {
 /* Starts SURGE_BIN/prog --port 0 plus args (NULL-terminated, may be NULL);
  * fails the test when it does not come up within 10 s. */
 void e2e_start(e2e_server *s, const char *prog, const char *const *args);
+/* The same with its log named name.log (a second instance of prog). */
+void e2e_start_as(e2e_server *s, const char *prog, const char *name, const char *const *args);
 /* The same with config (JSON text, written to a file of the test's scratch
  * directory) given as --config before args; config NULL: no --config. */
 void e2e_start_config(e2e_server *s, const char *prog, const char *config,

@@ -14,7 +14,12 @@
 #include "../unit/pgtest.h"
 #include "test_syncd.h"
 
+#include "mem.h"
+#include "proc.h"
+
 #include <pthread.h>
+#include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 __attribute__((constructor)) static void pg_fixture(void)
@@ -322,4 +327,118 @@ TEST_T(store_pg, syncd_on_postgres_makes_one_sale_per_order, 120)
     EXPECT_EQ_INT(c.ready + c.leased, 0);
     EXPECT_EQ_INT(c.dead, 0);
     store_close(s);
+}
+
+/* ---- an instance paused past its lease ------------------------------------------- */
+
+/* A /metrics sample of a syncd other than the world's own. */
+static int64_t metric_of(const e2e_server *srv, const char *name)
+{
+    sdt_world v = {0};
+    v.syncd = *srv;
+    return sdt_metric(&v, name);
+}
+
+typedef struct {
+    const e2e_server *srv;
+    store *s;
+} takeover;
+
+/* The second instance looked the first one's sale up and the queue is
+ * empty: the event was taken over and settled. */
+static int taken_over(void *ud)
+{
+    takeover *t = ud;
+    return metric_of(t->srv, "syncd_sale_lookups_total{result=\"found\"}") >= 1 &&
+           counts(t->s, INT64_MAX).ready + counts(t->s, INT64_MAX).leased == 0;
+}
+
+/* The first instance's outcome for the event was refused: fenced (the
+ * event was leased again) or not in the queue any more (the second
+ * instance had finished it). */
+static int refused(void *ud)
+{
+    return metric_of(ud, "syncd_events_fenced_total") >= 1 ||
+           metric_of(ud, "syncd_store_errors_total") >= 1;
+}
+
+/* Cin7 requests of the journal with this method and exact path. */
+static int requests(const cJSON *journal, const char *method, const char *path)
+{
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, journal)
+    {
+        if (strcmp(sdt_str(e, "kind"), "request") == 0 && strcmp(sdt_str(e, "method"), method) == 0 &&
+            strcmp(sdt_str(e, "path"), path) == 0)
+            n++;
+    }
+    return n;
+}
+
+/* Two instances on one database. The first is stopped (SIGSTOP) while it
+ * waits for Cin7's answer to the sale it has just created, and stays
+ * stopped past its lease; the second takes the event over, finds the sale
+ * by its ExternalID and finishes it. When the first wakes (SIGCONT) and
+ * gets its answer, everything it would write for the event is refused:
+ * the event's audit trail is what the second left, the queue settles
+ * nothing more, and Cin7 holds one sale with its lines posted once. */
+TEST_T(store_pg, an_instance_paused_past_its_lease_writes_nothing_after_it_wakes, 180)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    char *overrides = xasprintf("{\"store\":\"%s\",\"lease\":\"2m\",\"http_timeout\":\"10m\","
+                                "\"retry\":{\"max_attempts\":50}}", where);
+    sdt_world w;
+    sdt_start_basic(&w, "", overrides);
+    free(overrides);
+    store *s = open_pg(where);
+
+    sdt_hold_sale_answers(&w, "4m", "10m");
+    int64_t order = sdt_checkout(&w, "A-1", 1, NULL);
+    EXPECT_EQ_INT(sdt_wait_sales(&w, &order, 1, 30000), 1);
+    /* The sale exists and its answer is held: the first instance is inside
+     * the call, holding the event's lease. */
+    EXPECT_EQ_INT(proc_kill(w.syncd.p, SIGSTOP), 0);
+    EXPECT_EQ_INT(counts(s, sdt_now(&w)).leased, 1);
+
+    e2e_server second;
+    const char *args[] = {"--config", w.syncd_config, NULL};
+    e2e_start_as(&second, "syncd", "syncd-2", args);
+    takeover t = {&second, s};
+    if (!e2e_wait(taken_over, &t, 60000))
+        test_fail(__FILE__, __LINE__, "the second instance did not take the event over (log %s)",
+                  second.log);
+    char id[32];
+    snprintf(id, sizeof id, "%lld", (long long)order);
+    cJSON *before = store_order_audit(s, id, 200);
+    EXPECT_TRUE(before != NULL);
+    char *before_text = cJSON_PrintUnformatted(before);
+
+    EXPECT_EQ_INT(proc_kill(w.syncd.p, SIGCONT), 0);
+    if (!e2e_wait(refused, &w.syncd, 60000))
+        test_fail(__FILE__, __LINE__, "the first instance never had an outcome refused (log %s)",
+                  w.syncd.log);
+    cJSON *after = store_order_audit(s, id, 200);
+    char *after_text = cJSON_PrintUnformatted(after);
+    EXPECT_EQ_STR(after_text, before_text);
+    store_counts c = counts(s, INT64_MAX);
+    EXPECT_EQ_INT(c.ready + c.leased + c.dead, 0);
+    char *log = test_read_file(w.syncd.log);
+    EXPECT_TRUE(log && strstr(log, "a write for event") && strstr(log, "refused"));
+    free(log);
+
+    sdt_expect_one_sale_each(&w, &order, 1);
+    cJSON *j = e2e_journal(&w.cin7);
+    EXPECT_EQ_INT(requests(j, "POST", "/ExternalApi/v2/sale"), 1);
+    EXPECT_EQ_INT(requests(j, "POST", "/ExternalApi/v2/sale/order"), 1);
+    cJSON_Delete(j);
+
+    free(before_text);
+    free(after_text);
+    cJSON_Delete(before);
+    cJSON_Delete(after);
+    store_close(s);
+    e2e_stop(&second);
+    sdt_stop(&w);
 }

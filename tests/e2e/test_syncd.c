@@ -317,18 +317,6 @@ TEST_T(syncd_e2e, cin7_outage_loses_and_doubles_nothing, 120)
     sdt_stop(&w);
 }
 
-/* From now for span (simulated), Cin7 carries out each sale POST at once
- * and holds its answer for hold. */
-static void hold_sale_answers(sdt_world *w, const char *hold, const char *span)
-{
-    char plan[256];
-    snprintf(plan, sizeof plan,
-             "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/sale\",\"ms\":\"%s\","
-             "\"at\":%lld,\"for\":\"%s\"}]",
-             hold, (long long)sdt_now(w), span);
-    e2e_faults(&w->cin7, plan);
-}
-
 /*
  * "Created but the answer was lost". A reset fault cannot show it: mockd
  * applies reset and status faults before the handler, so the sale is never
@@ -341,7 +329,7 @@ TEST_T(syncd_e2e, sale_applied_but_unanswered_is_looked_up, 120)
 {
     sdt_world w;
     sdt_start_basic(&w, "", "{\"http_timeout\":\"6s\"}");
-    hold_sale_answers(&w, "60s", "2m");
+    sdt_hold_sale_answers(&w, "60s", "2m");
     int64_t orders[3];
     for (int i = 0; i < 3; i++)
         orders[i] = sdt_checkout(&w, "A-1", 1, NULL);
@@ -395,7 +383,7 @@ TEST_T(syncd_e2e, a_lease_taken_over_mid_call_settles_once, 120)
     sdt_world w;
     sdt_start_basic(&w, "", "{\"lease\":\"40s\",\"http_timeout\":\"5m\","
                             "\"retry\":{\"max_attempts\":50}}");
-    hold_sale_answers(&w, "60s", "3m");
+    sdt_hold_sale_answers(&w, "60s", "3m");
     int64_t orders[2];
     for (int i = 0; i < 2; i++)
         orders[i] = sdt_checkout(&w, "A-1", 1, NULL);

@@ -113,6 +113,10 @@ void sdt_expect_one_sale_each(const sdt_world *w, const int64_t *orders, int n);
  * many have. */
 int sdt_wait_sales(const sdt_world *w, const int64_t *orders, int n, int timeout_ms);
 
+/* From now for span (simulated), Cin7 carries out each sale POST at once
+ * and holds its answer for hold (a latency fault wraps the handler). */
+void sdt_hold_sale_answers(sdt_world *w, const char *hold, const char *span);
+
 /* Entries of a journal (as e2e_journal reads it) of kind whose string
  * field key contains text (key NULL: every entry of kind). */
 int sdt_count_kind(const cJSON *journal, const char *kind, const char *key, const char *text);

@@ -567,3 +567,13 @@ void sdt_alerts_stop(sdt_alerts *a)
         free(a->bodies[i]);
     pthread_mutex_destroy(&a->mu);
 }
+
+void sdt_hold_sale_answers(sdt_world *w, const char *hold, const char *span)
+{
+    char plan[256];
+    snprintf(plan, sizeof plan,
+             "[{\"kind\":\"latency\",\"target\":\"POST /ExternalApi/v2/sale\",\"ms\":\"%s\","
+             "\"at\":%lld,\"for\":\"%s\"}]",
+             hold, (long long)sdt_now(w), span);
+    e2e_faults(&w->cin7, plan);
+}
