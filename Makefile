@@ -94,7 +94,7 @@ bench-httpd_SRCS := bench/httpd_server.c bench/benchopt.c
 bench-bare_SRCS  := bench/bare_server.c bench/benchopt.c
 bench-store_SRCS := bench/store_bench.c bench/benchopt.c engine/syncd/store.c engine/syncd/store_sqlite.c \
                     engine/syncd/store_postgres.c
-bench-syncd-intake_SRCS := bench/syncd_intake.c bench/benchopt.c
+bench-syncd-intake_SRCS := bench/syncd_intake.c bench/benchopt.c harness/lb.c
 
 # ---- variant rules ---------------------------------------------------------
 

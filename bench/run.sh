@@ -616,7 +616,9 @@ print_table query "vs surge httpd" 14 "$OURS" "${shopify_order[@]}"
 # intended send time. Every answer is a 200 only after the event is
 # committed (synchronous=FULL), so the figure includes the fsyncs. Targets:
 # >= 10,000/s, and p99 < 10 ms at 1,000/s. The driver shares the two cores
-# with syncd; rerun when another job is busy.
+# with syncd; rerun when another job is busy. --postgres runs the same
+# requests again on a throwaway PostgreSQL cluster with 1, 2 and 3 instances
+# behind HAProxy (a fresh database each) and prints them beside SQLite.
 
 SYNCD=${SYNCD_BIN:-$ROOT/bin/syncd} # SYNCD_BIN: another build of it
 
@@ -629,7 +631,7 @@ run_syncd_intake() {
         echo "skipped: $BIN/bench-syncd-intake is missing; run \`make bench\`"
         return
     fi
-    "$BIN/bench-syncd-intake" --syncd "$SYNCD" --dir "$tmp" 2>&1 | sed 's/^/    /' ||
+    "$BIN/bench-syncd-intake" --syncd "$SYNCD" --dir "$tmp" --postgres 2>&1 | sed 's/^/    /' ||
         echo "    (the run reported a problem above)"
 }
 

@@ -30,10 +30,14 @@
  */
 #include "benchopt.h"
 #include "clock.h"
+#include "lb.h"
+#include "pgcluster.h"
 #include "hist.h"
 #include "hmac.h"
 #include "mem.h"
 #include "proc.h"
+
+#include <cJSON.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,10 +59,15 @@
 #define TARGET_RPS 10000.0
 #define TARGET_P99_MS 10.0
 
+/* Instances on PostgreSQL at most (--instances). */
+#define MAX_INSTANCES 3
+
 typedef struct {
     const char *syncd;
     long events, connections, rate, seconds;
     const char *dir; /* NULL: a fresh one under /tmp */
+    int postgres;    /* also PostgreSQL with 1..instances instances */
+    long instances;
 } opts;
 
 static const benchopt options[] = {
@@ -68,6 +77,9 @@ static const benchopt options[] = {
     {{"rate", required_argument, NULL, 'r'}, "R", "webhooks per second in the latency run (default 1000)"},
     {{"seconds", required_argument, NULL, 's'}, "S", "length of the latency run (default 5)"},
     {{"dir", required_argument, NULL, 'd'}, "DIR", "scratch directory (default: mkdtemp in /tmp)"},
+    {{"postgres", no_argument, NULL, 'P'}, NULL,
+     "also on a throwaway PostgreSQL cluster, 1 to --instances instances behind HAProxy"},
+    {{"instances", required_argument, NULL, 'i'}, "N", "instances at most with --postgres (1-3, default 3)"},
 };
 static const benchopt_cli cli = {"syncd webhook intake: throughput and acknowledgement latency",
                                  options, sizeof options / sizeof options[0], 18};
@@ -84,12 +96,14 @@ static void set(void *ud, int val, const char *arg, const char *prog)
     case 'r': o->rate = benchopt_positive(prog, "rate", arg, MAX_COUNT); break;
     case 's': o->seconds = benchopt_positive(prog, "seconds", arg, MAX_COUNT); break;
     case 'd': o->dir = arg; break;
+    case 'P': o->postgres = 1; break;
+    case 'i': o->instances = benchopt_positive(prog, "instances", arg, MAX_INSTANCES); break;
     }
 }
 
 static void parse(int argc, char **argv, opts *o)
 {
-    *o = (opts){"bin/syncd", 40000, 64, 1000, 5, NULL};
+    *o = (opts){"bin/syncd", 40000, 64, 1000, 5, NULL, 0, MAX_INSTANCES};
     benchopt_parse(argc, argv, &cli, set, o);
     if (o->connections > 1024) {
         fprintf(stderr, "%s: --connections: at most 1024\n", argv[0]);
@@ -484,12 +498,188 @@ static long metric(uint16_t port, const char *name)
     return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
+/* ---- one configuration: the store, the instances, the address --------------------- */
+
+/* What one configuration measured. */
+typedef struct {
+    char name[48];
+    double rps, closed_p99, p50, p99;
+    long ok, failed;
+    int consistent; /* every acknowledged webhook counted queued */
+} measured;
+
+/* Writes instance i's config (store: a SQLite path or a conninfo) and
+ * starts it. */
+static int start_instance(const opts *o, const char *dir, const char *store, int i,
+                          unsigned nowhere, proc **p, uint16_t *port)
+{
+    char path[512], log[512], err[512];
+    snprintf(path, sizeof path, "%s/syncd-%d.json", dir, i + 1);
+    snprintf(log, sizeof log, "%s/syncd-%d.log", dir, i + 1);
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddNumberToObject(c, "port", 0);
+    cJSON_AddStringToObject(c, "store", store);
+    cJSON_AddStringToObject(c, "log_level", "error");
+    cJSON_AddStringToObject(c, "admin_token", "bench");
+    char url[128];
+    cJSON *c7 = cJSON_AddObjectToObject(c, "cin7");
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/ExternalApi/v2/", nowhere);
+    cJSON_AddStringToObject(c7, "base_url", url);
+    cJSON_AddStringToObject(c7, "account_id", "bench");
+    cJSON_AddStringToObject(c7, "application_key", "bench-key");
+    cJSON *shop = cJSON_CreateObject();
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", nowhere);
+    cJSON_AddStringToObject(shop, "domain", SHOP);
+    cJSON_AddStringToObject(shop, "base_url", url);
+    cJSON_AddStringToObject(shop, "access_token", "shpat_bench");
+    cJSON_AddStringToObject(shop, "api_secret", SECRET);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(c, "shops"), shop);
+    cJSON *loc = cJSON_CreateObject();
+    cJSON_AddStringToObject(loc, "name", "Main");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(c, "locations"), loc);
+    char *text = cJSON_Print(c);
+    cJSON_Delete(c);
+    FILE *f = fopen(path, "w");
+    int wrote = f && fputs(text, f) != EOF;
+    if (f && fclose(f) != 0)
+        wrote = 0;
+    free(text);
+    if (!wrote) {
+        perror(path);
+        return -1;
+    }
+    char flag[] = "--config";
+    char *const args[] = {(char *)o->syncd, flag, path, NULL};
+    if (proc_start(args, log, 1, 10000, p, port, err, sizeof err) != 0) {
+        fprintf(stderr, "bench-syncd-intake: cannot start %s: %s\n", o->syncd, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs (a) and (b) against n instances of syncd on store (SQLite when
+ * conninfo is NULL: a file in dir, one instance, reached directly; else
+ * that PostgreSQL database, the instances behind HAProxy). Requests
+ * [0, total) are signed already; the last is the readiness probe. */
+static int measure_config(const opts *o, const char *dir, const char *conninfo, int n,
+                          const request *reqs, long total, measured *out)
+{
+    char store[600], err[600], buf[512];
+    if (conninfo)
+        snprintf(store, sizeof store, "%s", conninfo);
+    else
+        snprintf(store, sizeof store, "%s/syncd.db", dir);
+    snprintf(out->name, sizeof out->name, "%s, %d instance%s", conninfo ? "PostgreSQL" : "SQLite",
+             n, n == 1 ? "" : "s");
+    unsigned nowhere = dead_port();
+    proc *p[MAX_INSTANCES] = {0};
+    uint16_t ports[MAX_INSTANCES] = {0};
+    lb *b = NULL;
+    int rc = -1, started = 0;
+    for (; started < n; started++)
+        if (start_instance(o, dir, store, started, nowhere, &p[started], &ports[started]) != 0)
+            goto out;
+    uint16_t port = ports[0];
+    if (conninfo) {
+        /* Instances that are not ready (nothing answers for Cin7 and
+         * Shopify) still take webhooks: the balancer checks /metrics. */
+        b = lb_start_checked(dir, ports, (size_t)n, 200, "/metrics", err, sizeof err);
+        if (!b) {
+            fprintf(stderr, "bench-syncd-intake: %s\n", err);
+            goto out;
+        }
+        port = lb_port(b);
+    }
+    int health = get(ports[0], "/healthz", buf, sizeof buf);
+    conn one = {.fd = -1, .port = port};
+    int first = conn_do(&one, &reqs[total - 1]);
+    conn_close(&one);
+    printf("\n%s: syncd %s, store %s%s\n", out->name, o->syncd,
+           conninfo ? "a throwaway PostgreSQL database" : store,
+           conninfo ? ", through HAProxy (round robin)" : "");
+    printf("before ready: /healthz %d, a signed webhook %d (%s)\n", health, first,
+           health == 503 && first == 200 ? "intake works before the catalogs load" : "UNEXPECTED");
+    if (first != 200)
+        goto out;
+
+    long n_lat = o->rate * o->seconds;
+    hist *h = hist_new();
+    long ok, failed;
+    double secs = run_closed(port, reqs, o->events, o->connections, h, &ok, &failed);
+    out->rps = (double)ok / secs;
+    out->closed_p99 = (double)hist_percentile(h, 99) / 1000.0;
+    printf("(a) throughput: %ld signed orders/paid webhooks over %ld keep-alive connections\n",
+           o->events, o->connections);
+    printf("    %.0f accepted/s (%ld ok, %ld failed, %.2f s); latency p50 %.2f ms, p99 %.2f ms\n",
+           out->rps, ok, failed, secs, (double)hist_percentile(h, 50) / 1000.0, out->closed_p99);
+    printf("    target >= %.0f/s: %s\n", TARGET_RPS, out->rps >= TARGET_RPS ? "met" : "MISSED");
+    hist_reset(h);
+
+    long ok2, failed2;
+    long conns = o->rate / 100 > 4 ? o->rate / 100 : 4;
+    run_open(port, reqs, o->events, n_lat, conns > 64 ? 64 : conns, 1e6 / (double)o->rate, h,
+             &ok2, &failed2);
+    out->p50 = (double)hist_percentile(h, 50) / 1000.0;
+    out->p99 = (double)hist_percentile(h, 99) / 1000.0;
+    printf("(b) latency: %ld/s for %ld s, open model (from each request's intended send time)\n",
+           o->rate, o->seconds);
+    printf("    ack p50 %.2f ms, p99 %.2f ms, max %.2f ms (%ld ok, %ld failed)\n", out->p50,
+           out->p99, (double)hist_max(h) / 1000.0, ok2, failed2);
+    printf("    target p99 < %.0f ms: %s\n", TARGET_P99_MS, out->p99 < TARGET_P99_MS ? "met" : "MISSED");
+    hist_free(h);
+
+    /* Every acknowledged webhook is in the queue (nothing takes them: no
+     * instance is ready, so no worker leases). Each instance counts what
+     * it took; the queue is one for all. */
+    long queued = 0;
+    for (int i = 0; i < n; i++)
+        queued += metric(ports[i], "syncd_webhooks_total{source=\"shopify\",result=\"queued\"} ");
+    long depth = metric(ports[0], "syncd_queue_depth ");
+    long want = ok + ok2 + 1;
+    out->ok = ok + ok2;
+    out->failed = failed + failed2;
+    out->consistent = queued == want && depth == want;
+    printf("syncd counted %ld queued, queue depth %ld, acknowledged %ld: %s\n", queued, depth, want,
+           out->consistent ? "every acknowledged webhook is queued" : "MISMATCH");
+    rc = out->consistent && !failed && !failed2 ? 0 : -1;
+out:
+    lb_stop(b);
+    for (int i = 0; i < started; i++) {
+        int st = proc_stop(p[i], 10000);
+        if (st != 0) {
+            fprintf(stderr, "bench-syncd-intake: syncd %d did not stop cleanly (status %d), "
+                            "log %s/syncd-%d.log\n", i + 1, st, dir, i + 1);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+/* Removes what a configuration left in dir (configs, logs, the SQLite
+ * files, HAProxy's). */
+static void clean_dir(const char *dir)
+{
+    static const char *const files[] = {"syncd.db", "syncd.db-wal", "syncd.db-shm",
+                                        "haproxy.cfg", "haproxy.log"};
+    char path[600];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    for (int i = 1; i <= MAX_INSTANCES; i++) {
+        snprintf(path, sizeof path, "%s/syncd-%d.json", dir, i);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/syncd-%d.log", dir, i);
+        unlink(path);
+    }
+}
+
 int main(int argc, char **argv)
 {
     opts o;
     parse(argc, argv, &o);
     signal(SIGPIPE, SIG_IGN);
-    char dir[256], path[512], log[512], err[512];
+    char dir[256], err[600];
     if (o.dir) {
         snprintf(dir, sizeof dir, "%s", o.dir);
     } else {
@@ -499,25 +689,9 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    unsigned nowhere = dead_port();
-    snprintf(path, sizeof path, "%s/syncd.json", dir);
-    snprintf(log, sizeof log, "%s/syncd.log", dir);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        return 1;
-    }
-    fprintf(f,
-            "{\"port\":0,\"store\":\"%s/syncd.db\",\"log_level\":\"error\",\"admin_token\":\"bench\","
-            "\"cin7\":{\"base_url\":\"http://127.0.0.1:%u/ExternalApi/v2/\",\"account_id\":\"bench\","
-            "\"application_key\":\"bench-key\"},"
-            "\"shops\":[{\"domain\":\"" SHOP "\",\"base_url\":\"http://127.0.0.1:%u\","
-            "\"access_token\":\"shpat_bench\",\"api_secret\":\"" SECRET "\"}],"
-            "\"locations\":[{\"name\":\"Main\"}]}\n",
-            dir, nowhere, nowhere);
-    fclose(f);
 
-    /* Requests for both runs, signed before any clock starts. */
+    /* Requests for both runs, signed before any clock starts; every
+     * configuration gets the same ones on a fresh store. */
     long n_lat = o.rate * o.seconds;
     long total = o.events + n_lat + 1;
     request *reqs = calloc((size_t)total, sizeof *reqs);
@@ -529,77 +703,57 @@ int main(int argc, char **argv)
     for (long i = 0; i < total; i++)
         reqs[i] = make_request(run, i);
 
-    char flag[] = "--config";
-    char *const args[] = {(char *)o.syncd, flag, path, NULL};
-    proc *p = NULL;
-    uint16_t port = 0;
-    if (proc_start(args, log, 1, 10000, &p, &port, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: cannot start %s: %s\n", argv[0], o.syncd, err);
-        return 1;
+    /* The configurations: SQLite alone, or beside PostgreSQL with 1..N
+     * instances (a fresh database each) on one throwaway cluster. */
+    int n_cfg = 1 + (o.postgres ? (int)o.instances : 0);
+    measured res[1 + MAX_INSTANCES];
+    memset(res, 0, sizeof res);
+    int rc = 0;
+    pgcluster *pg = NULL;
+    if (o.postgres) {
+        pgcluster_opts po = {.dbname = "bench_1"};
+        if (pgcluster_start(&po, &pg, err, sizeof err) != 0) {
+            fprintf(stderr, "%s: cannot start PostgreSQL: %s\n", argv[0], err);
+            return 1;
+        }
     }
-    int rc = 1;
-    char buf[512];
-    /* Intake before readiness: /healthz says 503, a webhook still gets 200. */
-    int health = get(port, "/healthz", buf, sizeof buf);
-    conn one = {.fd = -1, .port = port};
-    int first = conn_do(&one, &reqs[total - 1]);
-    conn_close(&one);
-    printf("syncd %s, store in %s, Cin7 and Shopify at 127.0.0.1:%u (nothing listens)\n", o.syncd,
-           dir, nowhere);
-    printf("before ready: /healthz %d, a signed webhook %d (%s)\n", health, first,
-           health == 503 && first == 200 ? "intake works before the catalogs load" : "UNEXPECTED");
-    if (first != 200)
-        goto out;
-
-    hist *h = hist_new();
-    long ok, failed;
-    double secs = run_closed(port, reqs, o.events, o.connections, h, &ok, &failed);
-    double rps = (double)ok / secs;
-    printf("\n(a) throughput: %ld signed orders/paid webhooks over %ld keep-alive connections\n",
-           o.events, o.connections);
-    printf("    %.0f accepted/s (%ld ok, %ld failed, %.2f s); latency p50 %.2f ms, p99 %.2f ms\n", rps,
-           ok, failed, secs, (double)hist_percentile(h, 50) / 1000.0,
-           (double)hist_percentile(h, 99) / 1000.0);
-    printf("    target >= %.0f/s: %s\n", TARGET_RPS, rps >= TARGET_RPS ? "met" : "MISSED");
-    hist_reset(h);
-
-    long ok2, failed2;
-    long conns = o.rate / 100 > 4 ? o.rate / 100 : 4;
-    run_open(port, reqs, o.events, n_lat, conns > 64 ? 64 : conns, 1e6 / (double)o.rate, h, &ok2,
-             &failed2);
-    double p50 = (double)hist_percentile(h, 50) / 1000.0, p99 = (double)hist_percentile(h, 99) / 1000.0;
-    printf("\n(b) latency: %ld/s for %ld s, open model (from each request's intended send time)\n",
-           o.rate, o.seconds);
-    printf("    ack p50 %.2f ms, p99 %.2f ms, max %.2f ms (%ld ok, %ld failed)\n", p50, p99,
-           (double)hist_max(h) / 1000.0, ok2, failed2);
-    printf("    target p99 < %.0f ms: %s\n", TARGET_P99_MS, p99 < TARGET_P99_MS ? "met" : "MISSED");
-    hist_free(h);
-
-    /* Every acknowledged webhook is in the queue (nothing else takes them:
-     * syncd is not ready, so no worker leases). */
-    long queued = metric(port, "syncd_webhooks_total{source=\"shopify\",result=\"queued\"} ");
-    long depth = metric(port, "syncd_queue_depth ");
-    long want = ok + ok2 + 1;
-    printf("\nsyncd counted %ld queued, queue depth %ld, acknowledged %ld: %s\n", queued, depth, want,
-           queued == want && depth == want ? "every acknowledged webhook is queued" : "MISMATCH");
-    rc = queued == want && depth == want && !failed && !failed2 ? 0 : 1;
-out:;
-    int st = proc_stop(p, 10000);
-    if (st != 0)
-        fprintf(stderr, "%s: syncd did not stop cleanly (status %d), log %s\n", argv[0], st, log);
+    for (int c = 0; c < n_cfg; c++) {
+        char conninfo[600];
+        if (c > 0) {
+            char db[32];
+            snprintf(db, sizeof db, "bench_%d", c);
+            if (c == 1)
+                snprintf(conninfo, sizeof conninfo, "%s", pgcluster_conninfo(pg));
+            else if (pgcluster_add_db(pg, db, conninfo, sizeof conninfo, err, sizeof err) != 0) {
+                fprintf(stderr, "%s: %s\n", argv[0], err);
+                rc = 1;
+                break;
+            }
+        }
+        if (measure_config(&o, dir, c ? conninfo : NULL, c ? c : 1, reqs, total, &res[c]) != 0)
+            rc = 1;
+        if (!o.dir)
+            clean_dir(dir);
+    }
+    if (n_cfg > 1) {
+        printf("\nintake by store and instances (same requests, same run; ratios against "
+               "SQLite, 1 instance):\n");
+        printf("  %-26s %12s %8s %14s %8s\n", "", "accepted/s", "ratio", "ack p99 (b)", "ratio");
+        for (int c = 0; c < n_cfg; c++)
+            printf("  %-26s %12.0f %7.2fx %11.2f ms %7.2fx\n", res[c].name, res[c].rps,
+                   res[0].rps > 0 ? res[c].rps / res[0].rps : 0, res[c].p99,
+                   res[0].p99 > 0 ? res[c].p99 / res[0].p99 : 0);
+        printf("  (PostgreSQL commits each webhook in a transaction of its own; the instances "
+               "share the two cores with the server, HAProxy and this driver)\n");
+    }
+    if (pg && pgcluster_stop(pg, 10000, err, sizeof err) != 0)
+        fprintf(stderr, "%s: %s\n", argv[0], err);
     for (long i = 0; i < total; i++)
         free(reqs[i].text);
     free(reqs);
-    if (!o.dir && rc == 0 && st == 0) {
-        static const char *const files[] = {"syncd.json", "syncd.log", "syncd.db", "syncd.db-wal",
-                                            "syncd.db-shm"};
-        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-            snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-            unlink(path);
-        }
+    if (!o.dir && rc == 0)
         rmdir(dir);
-    } else if (!o.dir) {
-        fprintf(stderr, "%s: kept %s (syncd's store and log)\n", argv[0], dir);
-    }
+    else if (!o.dir)
+        fprintf(stderr, "%s: kept %s (syncd's stores and logs)\n", argv[0], dir);
     return rc;
 }

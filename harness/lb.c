@@ -30,9 +30,10 @@ static void nap_ms(int ms)
 }
 
 /* haproxy.cfg: HTTP mode, round robin, each server checked with GET
- * /healthz (two failures take it out, one success puts it back). The
+ * check_path (two failures take it out, one success puts it back). The
  * timeouts are real time, well above a webhook's handling. */
-static char *config_text(uint16_t port, const uint16_t *ports, size_t n, int check_ms)
+static char *config_text(uint16_t port, const uint16_t *ports, size_t n, int check_ms,
+                         const char *check_path)
 {
     sbuf b = SBUF_INIT;
     sbuf_printf(&b,
@@ -54,10 +55,10 @@ static char *config_text(uint16_t port, const uint16_t *ports, size_t n, int che
                 "    default_backend instances\n"
                 "backend instances\n"
                 "    balance roundrobin\n"
-                "    option httpchk GET /healthz\n"
+                "    option httpchk GET %s\n"
                 "    http-check expect status 200\n"
                 "    default-server check inter %dms fall 2 rise 1\n",
-                (unsigned)port, check_ms);
+                (unsigned)port, check_path, check_ms);
     for (size_t i = 0; i < n; i++)
         sbuf_printf(&b, "    server instance%zu 127.0.0.1:%u\n", i + 1, (unsigned)ports[i]);
     return sbuf_take(&b);
@@ -66,11 +67,11 @@ static char *config_text(uint16_t port, const uint16_t *ports, size_t n, int che
 /* One try on one port: 0 when haproxy listens, 1 when it exited (the port
  * may have been taken), -1 on another failure; err says why. */
 static int try_start(lb *b, const char *bin, const char *dir, const uint16_t *ports, size_t n,
-                     int check_ms, char *err, size_t errlen)
+                     int check_ms, const char *check_path, char *err, size_t errlen)
 {
     char *cfg = xasprintf("%s/haproxy.cfg", dir);
     char *log_path = xasprintf("%s/haproxy.log", dir);
-    char *text = config_text(b->port, ports, n, check_ms);
+    char *text = config_text(b->port, ports, n, check_ms, check_path);
     int rc = -1;
     FILE *f = fopen(cfg, "w");
     if (!f || fputs(text, f) == EOF || fclose(f) != 0) {
@@ -113,6 +114,12 @@ out:
 lb *lb_start(const char *dir, const uint16_t *ports, size_t n, int check_ms, char *err,
              size_t errlen)
 {
+    return lb_start_checked(dir, ports, n, check_ms, "/healthz", err, errlen);
+}
+
+lb *lb_start_checked(const char *dir, const uint16_t *ports, size_t n, int check_ms,
+                     const char *check_path, char *err, size_t errlen)
+{
     if (n == 0) {
         snprintf(err, errlen, "no instances to balance");
         return NULL;
@@ -133,7 +140,8 @@ lb *lb_start(const char *dir, const uint16_t *ports, size_t n, int check_ms, cha
             rc = -1;
             break;
         }
-        rc = try_start(b, bin, dir, ports, n, check_ms > 0 ? check_ms : 500, err, errlen);
+        rc = try_start(b, bin, dir, ports, n, check_ms > 0 ? check_ms : 500, check_path, err,
+                       errlen);
     }
     free(bin);
     if (rc != 0) {

@@ -20,6 +20,11 @@ typedef struct lb lb;
  * Debian package; a config haproxy refuses quotes its log). */
 lb *lb_start(const char *dir, const uint16_t *ports, size_t n, int check_ms, char *err,
              size_t errlen);
+/* The same with another path for the health check (a path of the
+ * backends that answers 200, such as "/metrics" for instances that are
+ * not ready but take webhooks, as the intake benchmark needs). */
+lb *lb_start_checked(const char *dir, const uint16_t *ports, size_t n, int check_ms,
+                     const char *check_path, char *err, size_t errlen);
 /* The port it listens on. */
 uint16_t lb_port(const lb *b);
 /* 1 while haproxy runs; 0 once it has exited. */

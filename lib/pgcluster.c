@@ -297,7 +297,10 @@ static int start_server(pgcluster *c, int timeout_ms, char *err, size_t errlen)
     return -1;
 }
 
-static int create_db(pgcluster *c, const char *dbname, char *err, size_t errlen)
+/* Creates database dbname (checked by dbname_ok) on c's server and writes
+ * its conninfo into where. */
+static int create_db(pgcluster *c, const char *dbname, char *where, size_t n, char *err,
+                     size_t errlen)
 {
     char admin[200];
     snprintf(admin, sizeof admin,
@@ -306,23 +309,33 @@ static int create_db(pgcluster *c, const char *dbname, char *err, size_t errlen)
     PGconn *db = PQconnectdb(admin);
     int rc = -1;
     if (PQstatus(db) != CONNECTION_OK) {
-        snprintf(err, errlen, "connecting to the new cluster: %s", PQerrorMessage(db));
+        snprintf(err, errlen, "connecting to the cluster: %s", PQerrorMessage(db));
         goto out;
     }
     char sql[100];
-    snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", dbname); /* checked by dbname_ok */
+    snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", dbname);
     PGresult *r = PQexec(db, sql);
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         snprintf(err, errlen, "%s: %s", sql, PQerrorMessage(db));
     else
         rc = 0;
     PQclear(r);
-    snprintf(c->conninfo, sizeof c->conninfo,
-             "host=127.0.0.1 port=%u user=" PG_SUPERUSER " password=%s dbname=%s",
+    snprintf(where, n, "host=127.0.0.1 port=%u user=" PG_SUPERUSER " password=%s dbname=%s",
              (unsigned)c->port, c->password, dbname);
 out:
     PQfinish(db);
     return rc;
+}
+
+int pgcluster_add_db(pgcluster *c, const char *dbname, char *where, size_t n, char *err,
+                     size_t errlen)
+{
+    if (!dbname_ok(dbname)) {
+        snprintf(err, errlen, "database name '%s': use a-z, 0-9 and _, not starting with a "
+                 "digit, up to 63 characters", dbname);
+        return -1;
+    }
+    return create_db(c, dbname, where, n, err, errlen);
 }
 
 int pgcluster_start(const pgcluster_opts *o, pgcluster **out, char *err, size_t errlen)
@@ -344,7 +357,8 @@ int pgcluster_start(const pgcluster_opts *o, pgcluster **out, char *err, size_t 
                     err, errlen) != 0 ||
         pick_user(c, err, errlen) != 0 || make_folder(c, err, errlen) != 0 ||
         run_initdb(c, timeout_ms, err, errlen) != 0 ||
-        start_server(c, timeout_ms, err, errlen) != 0 || create_db(c, dbname, err, errlen) != 0) {
+        start_server(c, timeout_ms, err, errlen) != 0 ||
+        create_db(c, dbname, c->conninfo, sizeof c->conninfo, err, errlen) != 0) {
         pgcluster_stop(c, 0, ignored, sizeof ignored);
         return -1;
     }

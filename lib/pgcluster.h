@@ -45,6 +45,12 @@ uint16_t pgcluster_port(const pgcluster *c);
  * borrowed until pgcluster_stop. */
 const char *pgcluster_dir(const pgcluster *c);
 
+/* Creates another database, dbname (named as pgcluster_opts.dbname), on
+ * the cluster and writes its conninfo into where (n bytes: 256 are
+ * enough). Returns 0, or -1 with a message in err. */
+int pgcluster_add_db(pgcluster *c, const char *dbname, char *where, size_t n, char *err,
+                     size_t errlen) __attribute__((warn_unused_result));
+
 /* Fast shutdown (SIGINT: open sessions are ended, committed work is kept),
  * SIGKILL when the server has not exited within grace_ms, then the folder
  * is removed and c freed. Returns 0, or -1 with a message in err when

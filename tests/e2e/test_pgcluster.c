@@ -319,3 +319,26 @@ TEST(pgcluster, failing_programs_are_quoted)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     EXPECT_EQ_INT(system(cmd), 0);
 }
+
+/* Another database on a running cluster: its own tables, reached by the
+ * conninfo pgcluster_add_db writes; a bad name or one that exists is
+ * refused with the reason. */
+TEST(pgcluster, another_database_on_the_cluster)
+{
+    pgcluster *c = start("first");
+    char where[256], err[300];
+    EXPECT_EQ_INT(pgcluster_add_db(c, "second", where, sizeof where, err, sizeof err), 0);
+    EXPECT_CONTAINS(where, "dbname=second");
+    PGconn *one = connect_to(c), *two = PQconnectdb(where);
+    EXPECT_EQ_INT(PQstatus(two), CONNECTION_OK);
+    exec_ok(two, "CREATE TABLE t (v integer)");
+    EXPECT_EQ_INT(one_value(two, "SELECT count(*) FROM pg_tables WHERE tablename = 't'"), 1);
+    EXPECT_EQ_INT(one_value(one, "SELECT count(*) FROM pg_tables WHERE tablename = 't'"), 0);
+    PQfinish(one);
+    PQfinish(two);
+    EXPECT_EQ_INT(pgcluster_add_db(c, "Bad-Name", where, sizeof where, err, sizeof err), -1);
+    EXPECT_CONTAINS(err, "database name 'Bad-Name'");
+    EXPECT_EQ_INT(pgcluster_add_db(c, "second", where, sizeof where, err, sizeof err), -1);
+    EXPECT_CONTAINS(err, "already exists");
+    stop_and_check(c);
+}
