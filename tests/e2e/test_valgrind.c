@@ -7,6 +7,8 @@
  */
 #include "e2e.h"
 
+#include "../unit/pgtest.h"
+
 #include "json.h"
 #include "mem.h"
 
@@ -15,6 +17,11 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+__attribute__((constructor)) static void pg_fixture(void)
+{
+    test_register_fixture("valgrind.syncd_on_postgres", pgtest_setup, pgtest_teardown);
+}
 
 static int have_valgrind(void)
 {
@@ -131,12 +138,10 @@ TEST_T(valgrind, mocks_shut_down_clean, 300)
     }
 }
 
-TEST_T(valgrind, syncd_shuts_down_clean_after_work, 300)
+/* syncd under valgrind on store (a SQLite file or a PostgreSQL location):
+ * ready, one order pushed to Cin7, then SIGTERM. */
+static void syncd_after_work(const char *store)
 {
-    if (!have_valgrind()) {
-        printf("skipped: valgrind not installed\n");
-        return;
-    }
     /* The mocks run normally (from the sanitizer build); syncd under valgrind. */
     char origin[32];
     snprintf(origin, sizeof origin, "%lld", (long long)clock_wall_ms());
@@ -144,13 +149,10 @@ TEST_T(valgrind, syncd_shuts_down_clean_after_work, 300)
     e2e_server cin7, shop;
     e2e_start(&cin7, "mock-cin7", margs);
     e2e_start(&shop, "mock-shopify", margs);
-    char cfg[512], store[512], cin7_url[128], shop_url[128];
-    snprintf(cfg, sizeof cfg, "%s/syncd.json", test_tmp_dir());
-    snprintf(store, sizeof store, "%s/syncd.db", test_tmp_dir());
+    char cin7_url[128], shop_url[128];
     snprintf(cin7_url, sizeof cin7_url, "http://127.0.0.1:%u/ExternalApi/v2/", cin7.port);
     snprintf(shop_url, sizeof shop_url, "http://127.0.0.1:%u", shop.port);
-    char set1[600], set2[200];
-    snprintf(set1, sizeof set1, "store=\"%s\"", store);
+    char *set1 = xasprintf("store=\"%s\"", store), set2[200];
     snprintf(set2, sizeof set2, "clock_origin=%s", origin);
     const char *sargs[] = {"--cin7-url", cin7_url, "--shopify-url", shop_url, "--set", set1,
                            "--set", set2, NULL};
@@ -189,4 +191,30 @@ TEST_T(valgrind, syncd_shuts_down_clean_after_work, 300)
     stop_clean(p, log);
     e2e_stop(&shop);
     e2e_stop(&cin7);
+    free(set1);
+}
+
+TEST_T(valgrind, syncd_shuts_down_clean_after_work, 300)
+{
+    if (!have_valgrind()) {
+        printf("skipped: valgrind not installed\n");
+        return;
+    }
+    char store[512];
+    snprintf(store, sizeof store, "%s/syncd.db", test_tmp_dir());
+    syncd_after_work(store);
+}
+
+/* The same on PostgreSQL: libpq's connections, the pool and the claims and
+ * shared limits of several instances are in the shutdown path too. */
+TEST_T(valgrind, syncd_on_postgres_shuts_down_clean_after_work, 300)
+{
+    if (!have_valgrind()) {
+        printf("skipped: valgrind not installed\n");
+        return;
+    }
+    pgtest_create_db("valgrind");
+    char where[512];
+    pgtest_where("valgrind", where, sizeof where);
+    syncd_after_work(where);
 }
