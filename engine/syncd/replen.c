@@ -22,6 +22,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "roles.h"
 #include "supply.h"
 #include "sbuf.h"
 #include "strmap.h"
@@ -37,6 +38,9 @@
  * SETTLE_RETRY_MS later, on a later read, for SETTLE_MAX_MS at most. */
 #define SETTLE_RETRY_MS (1000LL)
 #define SETTLE_MAX_MS (60000LL)
+/* When the next scheduled sweep is due (unix epoch ms), for the
+ * instances that do not hold the sweep's role. */
+#define SWEEP_KEY "replen:next_sweep"
 
 /* What Cin7's product records say about one SKU's supplier. */
 struct replenisher {
@@ -744,9 +748,40 @@ static size_t wanted_lines(replenisher *r, char *const *skus, size_t n, int64_t 
     return n_want;
 }
 
+/* draft_for under the supplier's claim "podraft:<supplier id>" (roles.h):
+ * with several instances on one store, paid orders of one supplier's SKUs
+ * reach several of them, and two finding no draft at once would each make
+ * one. The claim is held around the find, create or update of the draft
+ * and released after; it lasts long enough for the few Cin7 calls that
+ * takes (each bounded by http_timeout), and a holder that dies holds the
+ * supplier's drafts up for that long. The draft's id kept in the store
+ * stays the truth about which draft is open. Returns 0, 1 when another
+ * instance holds the claim (try again later), -1 to try again later. */
+static int draft_claimed(syncd *sd, const replen_supply *sup, const po_line *want, size_t n_want)
+{
+    char name[300];
+    snprintf(name, sizeof name, "podraft:%s", sup->supplier_id);
+    const char *names[] = {name};
+    store_claim_state st;
+    int64_t ttl = 4 * sd->cfg.http_timeout_ms;
+    if (ttl < sd->cfg.claim_ttl_ms)
+        ttl = sd->cfg.claim_ttl_ms;
+    int held = roles_claim_each(sd, "podraft", names, 1, ttl, &st);
+    if (held <= 0) {
+        if (held == 0)
+            log_info("replenishment: %s's draft is being written by another instance; "
+                     "its SKUs are checked again later", sup->supplier);
+        return held == 0 ? 1 : -1;
+    }
+    int rc = draft_for(sd, sup, want, n_want);
+    if (store_release(sd->st, name, sd->cfg.instance) < 0)
+        log_warn("replenishment: cannot release claim %s (it ends by itself)", name);
+    return rc;
+}
+
 /* One draft per supplier with all its wanted lines (supply_group); the
- * SKUs of a supplier whose draft could not be written are checked again
- * later. */
+ * SKUs of a supplier whose draft could not be written (or another
+ * instance was writing) are checked again later. */
 static void draft_groups(replenisher *r, const replen_supply **sups, const po_line *want,
                          size_t n_want)
 {
@@ -764,7 +799,7 @@ static void draft_groups(replenisher *r, const replen_supply **sups, const po_li
             mine[k] = want[order[starts[g] + k]];
             again[k] = mine[k].sku;
         }
-        if (draft_for(r->sd, sups[order[starts[g]]], mine, n_mine) != 0)
+        if (draft_claimed(r->sd, sups[order[starts[g]]], mine, n_mine) != 0)
             retry_later(r, again, n_mine);
     }
     free(again);
@@ -789,6 +824,31 @@ static void check(replenisher *r, char **skus, size_t n)
     draft_groups(r, sups, want, n_want);
     free(sups);
     free(want);
+}
+
+/* The schedule: every SKU, whether or not it sold lately, by the
+ * instance holding the "replen-sweep" role (roles.h), which keeps the
+ * next sweep's time in the store; the others follow that time and take
+ * the sweep over when its holder stops renewing the role. Returns when
+ * to look again. Called with r->lock held. */
+static int64_t sweep(replenisher *r, int64_t now)
+{
+    syncd *sd = r->sd;
+    if (!roles_held(sd->roles, ROLE_REPLEN_SWEEP, NULL)) {
+        char *v = store_kv_get(sd->st, SWEEP_KEY);
+        int64_t at = v ? strtoll(v, NULL, 10) - sd->clk.origin_ms : 0;
+        free(v);
+        return at > now ? at : now + (sd->cfg.claim_ttl_ms / 3 > 0 ? sd->cfg.claim_ttl_ms / 3 : 1);
+    }
+    size_t n;
+    const char *const *all = catalog_skus(syncd_catalog(sd), &n);
+    for (size_t i = 0; i < n; i++)
+        coalesce_mark(r->marks, all[i], now);
+    int64_t next = now + sd->cfg.replen_interval_ms;
+    char at[32];
+    snprintf(at, sizeof at, "%lld", (long long)clock_epoch_ms(&sd->clk, next));
+    store_kv_set_async(sd->st, SWEEP_KEY, at);
+    return next;
 }
 
 static void *replen_main(void *arg)
@@ -816,14 +876,8 @@ static void *replen_main(void *arg)
                                * a restart interrupted */
             continue;
         }
-        if (now >= next_sweep) {
-            /* The schedule: every SKU, whether or not it sold lately. */
-            size_t n;
-            const char *const *all = catalog_skus(syncd_catalog(sd), &n);
-            for (size_t i = 0; i < n; i++)
-                coalesce_mark(r->marks, all[i], now);
-            next_sweep = now + sd->cfg.replen_interval_ms;
-        }
+        if (now >= next_sweep)
+            next_sweep = sweep(r, now);
         size_t n = coalesce_take(r->marks, now, batch, BATCH);
         if (!n)
             n = coalesce_take(r->settle, now, batch, BATCH);
