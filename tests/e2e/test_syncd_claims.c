@@ -6,7 +6,7 @@
  * instances end in one draft purchase for their supplier; and when the
  * instance holding the roles is killed (-9), the other takes them over
  * once their claims run out and checks the subscriptions again, making
- * the one that went missing. The PostgreSQL server is the runner's
+ * the one that went missing, and runs reconciliation. The PostgreSQL server is the runner's
  * throwaway cluster (tests/unit/pgtest.h).
  */
 #include "../runner.h"
@@ -237,6 +237,12 @@ TEST_T(syncd_claims, two_instances_register_once_draft_once_and_take_over_after_
                           url),
                   n_cin7);
     cJSON_Delete(c7);
+
+    /* The schedule's role came with it: a reconciliation asked of the
+     * survivor runs there. */
+    static const char *const admin[] = {SDT_ADMIN, NULL};
+    cJSON_Delete(e2e_expect(&other->syncd, "POST", "/admin/reconcile", admin, NULL, 202, 0));
+    EXPECT_TRUE(sdt_wait_metric(other, "syncd_reconcile_runs_total", 1, 30000));
 
     e2e_stop(&other->syncd);
     sdt_stop(&a); /* the mocks (a's syncd is stopped or killed) */
