@@ -311,6 +311,8 @@ int store_claim_each(store *s, const char *const *names, size_t n, const char *h
 {
     if (!holder || !*holder || ttl_ms <= 0 || (n && (!names || !out)) || n > INT_MAX)
         return -1;
+    if (now > INT64_MAX - ttl_ms) /* the end would not fit */
+        return -1;
     for (size_t i = 0; i < n; i++) {
         if (!names[i])
             return -1;

@@ -311,7 +311,7 @@ typedef struct {
 } store_claim_state;
 
 /* Takes or renews the claim name for holder until now + ttl_ms (ttl_ms >
- * 0): 1 when the caller holds it afterwards (*epoch, if given, set: new
+ * 0, the sum within int64_t): 1 when the caller holds it afterwards (*epoch, if given, set: new
  * when newly taken, the same when renewed), 0 when another holder has it
  * until after now (*epoch untouched), -1 on error. */
 STORE_MUST int store_claim(store *s, const char *name, const char *holder, int64_t now,

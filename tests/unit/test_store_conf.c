@@ -814,6 +814,7 @@ static void conf_claim_take_renew_refuse_takeover_release(const store_conf_backe
     EXPECT_EQ_INT(store_claim(s, "x", NULL, 300, 10, NULL), -1);
     EXPECT_EQ_INT(store_claim(s, "x", "", 300, 10, NULL), -1);
     EXPECT_EQ_INT(store_claim(s, NULL, "A", 300, 10, NULL), -1);
+    EXPECT_EQ_INT(store_claim(s, "x", "A", INT64_MAX - 5, 10, NULL), -1);
     EXPECT_EQ_INT(store_claim_each(s, NULL, 0, "A", 300, 10, NULL), 0);
     store_close(s);
 }
