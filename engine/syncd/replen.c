@@ -434,12 +434,41 @@ static size_t merge_lines(const po_line *have, size_t n_have, const po_line *wan
     return n;
 }
 
+/* The supplier's claim as draft_claimed took it (see there). */
+typedef struct {
+    char name[300];
+    int64_t epoch, ttl_ms;
+} draft_claim;
+
+/* Whether this instance still holds c under the epoch it took it with,
+ * asked (and renewed) just before each write to Cin7: an instance paused
+ * past the claim's end, whose claim another instance took meanwhile (a
+ * new epoch), makes no draft and posts no lines over the new holder's;
+ * its SKUs are checked again later. Between this answer and the write a
+ * pause is not covered: the write ledger and the draft found in Cin7 are
+ * (see docs/syncd.md, "Several instances on one store"). */
+static int claim_kept(syncd *sd, const draft_claim *c)
+{
+    int64_t epoch = 0;
+    int rc = store_claim(sd->st, c->name, sd->cfg.instance, clock_now_ms(&sd->clk), c->ttl_ms,
+                         &epoch);
+    if (rc == 1 && epoch == c->epoch)
+        return 1;
+    if (rc < 0)
+        metrics_inc(sd->m, "syncd_store_errors_total", 1);
+    else
+        metrics_inc(sd->m, "syncd_claims_lost_total{claim=\"podraft\"}", 1);
+    log_warn("replenishment: claim %s %s; its draft is not written now", c->name,
+             rc < 0 ? "cannot be renewed (store error)" : "was taken over meanwhile");
+    return 0;
+}
+
 /* Puts the wanted lines on open draft id (which has lines have): the
  * newest quantity wins, other lines (a buyer's own) stay as they are; no
  * call when nothing changes (a draft without lines always gets them).
  * Takes have. Returns 0, or -1 to try later. */
-static int update_draft(syncd *sd, const replen_supply *sup, const char *id, po_line *have,
-                        size_t n_have, const po_line *want, size_t n_want)
+static int update_draft(syncd *sd, const draft_claim *c, const replen_supply *sup, const char *id,
+                        po_line *have, size_t n_have, const po_line *want, size_t n_want)
 {
     int changed;
     size_t *slot = xcalloc(n_want + 1, sizeof *slot);
@@ -454,7 +483,7 @@ static int update_draft(syncd *sd, const replen_supply *sup, const char *id, po_
     free(slot);
     int rc = 0;
     if (changed) {
-        rc = post_lines(sd, sup, id, have, n_have);
+        rc = claim_kept(sd, c) ? post_lines(sd, sup, id, have, n_have) : -1;
         if (rc == 0)
             metrics_inc(sd->m, "syncd_po_lines_updated_total", (int64_t)n_want);
     }
@@ -558,13 +587,13 @@ static int draft_header(syncd *sd, const replen_supply *sup, const char *sku, ch
 /* A new draft: its header (draft_header), remembered as the supplier's
  * open draft, then its lines (purchase/order). Returns 0, or -1 to try
  * again later. */
-static int create_draft(syncd *sd, const replen_supply *sup, const char *key, const po_line *want,
-                        size_t n_want)
+static int create_draft(syncd *sd, const draft_claim *c, const replen_supply *sup, const char *key,
+                        const po_line *want, size_t n_want)
 {
     char gen_key[300], next[32];
     char *id = NULL;
     long long gen = 0;
-    if (draft_header(sd, sup, want[0].sku, &id, &gen) != 0)
+    if (!claim_kept(sd, c) || draft_header(sd, sup, want[0].sku, &id, &gen) != 0)
         return -1;
     snprintf(gen_key, sizeof gen_key, "podraft-gen:%s", sup->supplier_id);
     remember(sd, key, id);
@@ -575,7 +604,7 @@ static int create_draft(syncd *sd, const replen_supply *sup, const char *key, co
     po_line *lines = xcalloc(n_want + 1, sizeof *lines);
     for (size_t i = 0; i < n_want; i++)
         lines[i] = our_line(sd, &want[i]);
-    int rc = post_lines(sd, sup, id, lines, n_want);
+    int rc = claim_kept(sd, c) ? post_lines(sd, sup, id, lines, n_want) : -1;
     lines_free(lines, n_want);
     if (rc == 0)
         log_info("replenishment: drafted purchase %s from %s with %zu lines", id, sup->supplier,
@@ -586,7 +615,8 @@ static int create_draft(syncd *sd, const replen_supply *sup, const char *key, co
 
 /* Puts the wanted lines on the supplier's open draft, creating it when
  * there is none. Returns 0, or -1 to try again later. */
-static int draft_for(syncd *sd, const replen_supply *sup, const po_line *want, size_t n_want)
+static int draft_for(syncd *sd, const draft_claim *c, const replen_supply *sup,
+                     const po_line *want, size_t n_want)
 {
     char key[300];
     snprintf(key, sizeof key, "podraft:%s", sup->supplier_id);
@@ -596,8 +626,8 @@ static int draft_for(syncd *sd, const replen_supply *sup, const po_line *want, s
     if (open_draft(sd, sup, key, &id, &have, &n_have) < 0)
         return -1;
     if (!id)
-        return create_draft(sd, sup, key, want, n_want);
-    int rc = update_draft(sd, sup, id, have, n_have, want, n_want);
+        return create_draft(sd, c, sup, key, want, n_want);
+    int rc = update_draft(sd, c, sup, id, have, n_have, want, n_want);
     free(id);
     return rc;
 }
@@ -759,23 +789,24 @@ static size_t wanted_lines(replenisher *r, char *const *skus, size_t n, int64_t 
  * instance holds the claim (try again later), -1 to try again later. */
 static int draft_claimed(syncd *sd, const replen_supply *sup, const po_line *want, size_t n_want)
 {
-    char name[300];
-    snprintf(name, sizeof name, "podraft:%s", sup->supplier_id);
-    const char *names[] = {name};
+    draft_claim c;
+    snprintf(c.name, sizeof c.name, "podraft:%s", sup->supplier_id);
+    const char *names[] = {c.name};
     store_claim_state st;
-    int64_t ttl = 4 * sd->cfg.http_timeout_ms;
-    if (ttl < sd->cfg.claim_ttl_ms)
-        ttl = sd->cfg.claim_ttl_ms;
-    int held = roles_claim_each(sd, "podraft", names, 1, ttl, &st);
+    c.ttl_ms = 4 * sd->cfg.http_timeout_ms;
+    if (c.ttl_ms < sd->cfg.claim_ttl_ms)
+        c.ttl_ms = sd->cfg.claim_ttl_ms;
+    int held = roles_claim_each(sd, "podraft", names, 1, c.ttl_ms, &st);
     if (held <= 0) {
         if (held == 0)
             log_info("replenishment: %s's draft is being written by another instance; "
                      "its SKUs are checked again later", sup->supplier);
         return held == 0 ? 1 : -1;
     }
-    int rc = draft_for(sd, sup, want, n_want);
-    if (store_release(sd->st, name, sd->cfg.instance) < 0)
-        log_warn("replenishment: cannot release claim %s (it ends by itself)", name);
+    c.epoch = st.epoch;
+    int rc = draft_for(sd, &c, sup, want, n_want);
+    if (store_release(sd->st, c.name, sd->cfg.instance) < 0)
+        log_warn("replenishment: cannot release claim %s (it ends by itself)", c.name);
     return rc;
 }
 

@@ -16,6 +16,7 @@
 #include "lb.h"
 #include "mem.h"
 #include "port.h"
+#include "store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,21 +80,31 @@ static int shop_has_two_hooks(void *ud)
     return shop_hook_count(ud) == 2;
 }
 
-/* Some purchase has both SKUs at the quantity two orders of 2 each want. */
-static int both_lines_settled(void *ud)
+/* A wait for a purchase that has a line of each of skus (NULL-ended) at
+ * qty. */
+typedef struct {
+    const sdt_world *w;
+    const char *const *skus;
+    int qty;
+} lines_wait;
+
+static int purchase_has_lines(void *ud)
 {
-    cJSON *st = sdt_cin7_state(ud);
-    const cJSON *p;
+    lines_wait *lw = ud;
+    cJSON *st = sdt_cin7_state(lw->w);
+    const cJSON *p, *l;
     int found = 0;
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(st, "purchases"))
     {
-        int have = 0;
-        const cJSON *l;
-        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(p, "lines"))
-        {
-            have += (int)sdt_num(l, "qty") == 232;
+        int want = 0, have = 0;
+        for (const char *const *k = lw->skus; *k; k++) {
+            want++;
+            cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(p, "lines"))
+            {
+                have += strcmp(sdt_str(l, "sku"), *k) == 0 && (int)sdt_num(l, "qty") == lw->qty;
+            }
         }
-        found |= have == 2;
+        found |= have == want;
     }
     cJSON_Delete(st);
     return found;
@@ -192,7 +203,9 @@ TEST_T(syncd_claims, two_instances_register_once_draft_once_and_take_over_after_
     for (int i = 0; i < 4; i++)
         sdt_checkout(&a, i % 2 ? "R-2" : "R-1", 2, NULL);
     /* Two orders of 2 of each: 120 x 2 - (12 - 4) wanted of each. */
-    if (!e2e_wait(both_lines_settled, &a, 60000)) {
+    static const char *const both[] = {"R-1", "R-2", NULL};
+    lines_wait lw = {&a, both, 232};
+    if (!e2e_wait(purchase_has_lines, &lw, 60000)) {
         cJSON *st = sdt_cin7_state(&a);
         char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(st, "purchases"));
         test_fail(__FILE__, __LINE__, "no draft with R-1 and R-2 x 232 within 60 s: %s (logs %s, %s)",
@@ -247,4 +260,95 @@ TEST_T(syncd_claims, two_instances_register_once_draft_once_and_take_over_after_
     e2e_stop(&other->syncd);
     sdt_stop(&a); /* the mocks (a's syncd is stopped or killed) */
     lb_stop(bal);
+}
+
+/* ---- work another instance holds ---------------------------------------------------- */
+
+typedef struct {
+    store *s;
+    const char *name, *holder;
+} holder_wait;
+
+/* The claim's row names holder (asked at time 0, so whatever its end). */
+static int held_by(void *ud)
+{
+    holder_wait *h = ud;
+    char *who = NULL;
+    int rc = store_claim_holder(h->s, h->name, 0, &who, NULL, NULL);
+    int yes = rc == 1 && who && strcmp(who, h->holder) == 0;
+    free(who);
+    return yes;
+}
+
+typedef struct {
+    store *s;
+    const sdt_world *w;
+    const char *name;
+    int64_t ttl_ms;
+} claim_try;
+
+/* Takes the claim as "elsewhere" when it is free. */
+static int claimed(void *ud)
+{
+    claim_try *c = ud;
+    return store_claim(c->s, c->name, "elsewhere", sdt_now(c->w), c->ttl_ms, NULL) == 1;
+}
+
+/* The test's own store handle stands for another instance holding a
+ * supplier's draft claim and a SKU's level write: syncd defers both
+ * (counted), makes no draft while the claim is held, writes the SKU's
+ * levels once that instance's window has ended (it then holds the SKU's
+ * claim itself), and makes the draft once the claim is released. */
+TEST_T(syncd_claims, work_another_instance_holds_waits_for_it_and_is_not_dropped, 120)
+{
+    char db[32], where[512], err[512] = "";
+    snprintf(db, sizeof db, "held_%d", (int)getpid());
+    pgtest_create_db(db);
+    pgtest_where(db, where, sizeof where);
+    sdt_world w;
+    memset(&w, 0, sizeof w);
+    start_mocks(&w);
+    uint16_t port = port_free();
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)port);
+    start_instance(&w, "inst-a", port, where, url);
+    store *s = NULL;
+    if (store_open(where, NULL, &s, err, sizeof err) != 0)
+        test_fail(__FILE__, __LINE__, "store_open: %s", err);
+
+    cJSON *state = sdt_cin7_state(&w);
+    const cJSON *sup = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(state, "suppliers"), 0);
+    EXPECT_EQ_STR(sdt_str(sup, "name"), "E2E Supply");
+    char *draft = xasprintf("podraft:%s", sdt_str(sup, "id"));
+    cJSON_Delete(state);
+    /* The draft's claim for good, the SKU's for 10 real seconds. */
+    claim_try dt = {s, &w, draft, INT64_C(1) << 40};
+    EXPECT_TRUE(e2e_wait(claimed, &dt, 10000));
+    /* (syncd's first sync of every SKU holds R-1 for a window: taken once
+     * that window is over.) */
+    claim_try ct = {s, &w, "stock:R-1", 10000 * SDT_SCALE};
+    EXPECT_TRUE(e2e_wait(claimed, &ct, 10000));
+
+    sdt_checkout(&w, "R-1", 2, NULL);
+    EXPECT_TRUE(sdt_wait_metric(&w, "syncd_claims_deferred_total{claim=\"stock\"}", 1, 30000));
+    EXPECT_TRUE(sdt_wait_metric(&w, "syncd_claims_deferred_total{claim=\"podraft\"}", 1, 30000));
+    state = sdt_cin7_state(&w);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(state, "purchases")), 0);
+    cJSON_Delete(state);
+
+    /* The SKU was put back, not dropped: synced once the window ended. */
+    holder_wait hw = {s, "stock:R-1", "inst-a"};
+    EXPECT_TRUE(e2e_wait(held_by, &hw, 40000));
+
+    /* Released, the draft is made at the next try. */
+    EXPECT_EQ_INT(store_release(s, draft, "elsewhere"), 0);
+    static const char *const r1[] = {"R-1", NULL};
+    lines_wait lw = {&w, r1, 120 - 10};
+    EXPECT_TRUE(e2e_wait(purchase_has_lines, &lw, 60000));
+    cJSON *journal = e2e_journal(&w.cin7);
+    EXPECT_EQ_INT(sdt_count_kind(journal, "purchase_created", NULL, NULL), 1);
+    cJSON_Delete(journal);
+    free(draft);
+    store_close(s);
+    sdt_stop(&w);
 }
