@@ -3,6 +3,7 @@
 
 #include "handlers.h"
 #include "log.h"
+#include "roles.h"
 #include "mem.h"
 
 #include <stdio.h>
@@ -254,12 +255,19 @@ static int start_catalog(syncd *sd)
 }
 
 /* The subscriptions: those an earlier start made for the same address,
- * shops and types, else made now. Returns 1 registered, 0 kept, -1 when
- * stopping first. */
-static int start_hooks(syncd *sd)
+ * shops and types, else made now, by the instance holding the "webhooks"
+ * role (roles.h) only: with several instances behind one address, the
+ * others leave them to it (*checked: the role's epoch they were checked
+ * under). Returns 1 registered, 0 kept, 2 left to another instance, -1
+ * when stopping first. */
+static int start_hooks(syncd *sd, int64_t *checked)
 {
     if (!hooks_wanted(sd))
         return 1;
+    if (!roles_held(sd->roles, ROLE_WEBHOOKS, checked)) {
+        log_info("webhook subscriptions: left to the instance holding claim \"webhooks\"");
+        return 2;
+    }
     char *sig = hooks_signature(sd), *kept = store_kv_get(sd->st, HOOKS_KEY);
     int same = kept && strcmp(kept, sig) == 0;
     free(kept);
@@ -270,11 +278,40 @@ static int start_hooks(syncd *sd)
     }
     int64_t wait = 1000;
     while (!sd->stopping) {
+        if (!roles_held(sd->roles, ROLE_WEBHOOKS, NULL))
+            return 2; /* lost meanwhile: its new holder registers */
         if (register_hooks_kept(sd) == 0)
             return 1;
         backoff(sd, &wait);
     }
     return -1;
+}
+
+/* From ready on: whenever this instance takes the "webhooks" role (its
+ * holder stopped renewing it), it checks the subscriptions and makes the
+ * missing ones; those at the same address are kept, so the ones the
+ * previous holder made are not made twice. */
+static void hooks_watch(syncd *sd, int64_t checked)
+{
+    if (!hooks_wanted(sd))
+        return;
+    int64_t wait = 1000;
+    while (!sd->stopping) {
+        int64_t epoch = 0;
+        int held = roles_held(sd->roles, ROLE_WEBHOOKS, &epoch);
+        if (held && epoch != checked) {
+            if (register_hooks_kept(sd) == 0) {
+                checked = epoch;
+                wait = 1000;
+                log_info("webhook subscriptions checked (claim \"webhooks\", epoch %lld)",
+                         (long long)epoch);
+            } else {
+                backoff(sd, &wait);
+                continue;
+            }
+        }
+        roles_wait(sd->roles, ROLE_WEBHOOKS, held ? epoch : 0, sd->cfg.claim_ttl_ms);
+    }
 }
 
 /* Routing needs Cin7's stock: an order taken before the first figures (a
@@ -308,7 +345,7 @@ static int start_stock(syncd *sd)
 /* After ready: what started on kept copies is made live once the APIs
  * answer (kept stock figures need nothing here: the inventory sync reads
  * afresh as soon as Cin7 answers). */
-static void go_live(syncd *sd, int catalog_live, int hooks_live)
+static void go_live(syncd *sd, int catalog_live, int hooks_live, int64_t *checked)
 {
     int64_t wait = 1000;
     while (!sd->stopping && !(catalog_live && hooks_live)) {
@@ -324,7 +361,9 @@ static void go_live(syncd *sd, int catalog_live, int hooks_live)
                 log_info("the live catalog replaces the kept one: %zu SKUs mapped", n);
             }
         }
-        if (!hooks_live && register_hooks_kept(sd) == 0) {
+        if (!hooks_live && !roles_held(sd->roles, ROLE_WEBHOOKS, checked)) {
+            hooks_live = 1; /* left to the role's new holder */
+        } else if (!hooks_live && register_hooks_kept(sd) == 0) {
             hooks_live = 1;
             log_info("webhook subscriptions checked");
         }
@@ -334,8 +373,9 @@ static void go_live(syncd *sd, int catalog_live, int hooks_live)
 void *boot_main(void *arg)
 {
     syncd *sd = arg;
+    int64_t checked = 0;
     int catalog_live = start_catalog(sd);
-    int hooks_live = catalog_live >= 0 ? start_hooks(sd) : -1;
+    int hooks_live = catalog_live >= 0 ? start_hooks(sd, &checked) : -1;
     int stock_live = hooks_live >= 0 ? start_stock(sd) : -1;
     if (stock_live < 0)
         return NULL;
@@ -345,9 +385,11 @@ void *boot_main(void *arg)
     syncd_mark_dirty(sd, skus, n);
     sd->ready = 1;
     log_info("ready: %zu SKUs mapped, mode %s; catalog %s, webhooks %s, stock figures %s", n,
-             sd->cfg.mode, catalog_live ? "loaded" : "kept", hooks_live ? "registered" : "kept",
+             sd->cfg.mode, catalog_live ? "loaded" : "kept",
+             hooks_live == 2 ? "left to another instance" : hooks_live ? "registered" : "kept",
              stock_live ? "read" : "kept");
     syncd_wake_workers(sd);
-    go_live(sd, catalog_live, hooks_live);
+    go_live(sd, catalog_live, hooks_live, &checked);
+    hooks_watch(sd, checked);
     return NULL;
 }

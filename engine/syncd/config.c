@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_CONFIG_BYTES (4 * 1024 * 1024)
 
@@ -598,6 +599,35 @@ static int check_shop_locations(const syncd_config *c, json_err *e)
     return 0;
 }
 
+/* Who this process is among the instances sharing a store (the holder
+ * of its claims), and how long a claim of its lasts unless renewed. The
+ * default name, "<hostname>:<pid>", differs between any two processes
+ * alive at once. */
+static int read_instance(const cJSON *root, syncd_config *c, json_err *e)
+{
+    c->claim_ttl_ms = 30000;
+    if (json_get_strdup(root, "$", "instance", JSON_OPTIONAL, NULL, &c->instance, e) ||
+        json_get_duration(root, "$", "claim_ttl", JSON_OPTIONAL, &c->claim_ttl_ms, e))
+        return -1;
+    if (c->claim_ttl_ms <= 0)
+        return json_fail(e, "$.claim_ttl", "must be more than 0");
+    if (!c->instance) {
+        char host[256] = "";
+        if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+            snprintf(host, sizeof host, "localhost");
+        c->instance = xasprintf("%s:%ld", host, (long)getpid());
+        return 0;
+    }
+    size_t n = strlen(c->instance);
+    if (n == 0 || n > 200)
+        return json_fail(e, "$.instance", "expected 1 to 200 characters, got %zu", n);
+    for (const unsigned char *p = (const unsigned char *)c->instance; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return json_fail(e, "$.instance", "control character at offset %ld",
+                             (long)(p - (const unsigned char *)c->instance));
+    return 0;
+}
+
 static int read_root(const cJSON *root, syncd_config *c, json_err *e)
 {
     static const char *const keys[] = {
@@ -605,9 +635,10 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         "alert_url", "time_scale", "clock_origin", "seed", "mode", "poll_interval", "lease",
         "coalesce_window", "snapshot_max_age", "webhook_margin", "register_webhooks", "retry",
         "http_timeout", "shopify_http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
-        "replenishment", "fulfillments", "move_backorders", "low_stock_split", "intake", NULL};
+        "replenishment", "fulfillments", "move_backorders", "low_stock_split", "intake",
+        "instance", "claim_ttl", NULL};
     if (json_only_keys(root, "$", keys, e) || read_settings(root, c, e) ||
-        read_retry(root, c, e) || check_settings(c, e))
+        read_retry(root, c, e) || check_settings(c, e) || read_instance(root, c, e))
         return -1;
     if (read_intake(root, c, e) || read_cin7(root, c, e) || read_shops(root, c, e) ||
         read_locations(root, c, e) ||
@@ -689,6 +720,7 @@ void config_free(syncd_config *c)
 {
     free(c->bind);
     free(c->public_url);
+    free(c->instance);
     free(c->admin_token);
     free(c->store_path);
     free(c->log_level);
@@ -745,6 +777,8 @@ cJSON *config_to_json(const syncd_config *c)
     cJSON_AddNumberToObject(o, "port", c->port);
     cJSON_AddStringToObject(o, "bind", c->bind);
     cJSON_AddStringToObject(o, "public_url", c->public_url);
+    cJSON_AddStringToObject(o, "instance", c->instance);
+    cJSON_AddNumberToObject(o, "claim_ttl", (double)c->claim_ttl_ms);
     add_secret(o, "admin_token", c->admin_token);
     cJSON_AddStringToObject(o, "store", c->store_path);
     cJSON_AddNumberToObject(o, "workers", c->workers);

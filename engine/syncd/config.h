@@ -54,6 +54,8 @@ typedef struct {
     char *bind;
     int port;
     char *public_url;     /* where the APIs reach syncd's webhooks */
+    char *instance;       /* this process among those sharing the store: its claims' holder */
+    int64_t claim_ttl_ms; /* a claim's life unless renewed (roles.h) */
     char *admin_token;
     char *store_path;
     unsigned workers;

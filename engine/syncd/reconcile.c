@@ -11,6 +11,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "roles.h"
 #include "sbuf.h"
 #include "c7qty.h"
 #include "fulfil.h"
@@ -593,6 +594,18 @@ static void *recon_main(void *arg)
         pthread_mutex_unlock(&r->lock);
         if (!asked && now < due) {
             nap(r, due - now, 1);
+            continue;
+        }
+        /* With several instances on one store, the one holding the
+         * schedule's role runs it; the others follow the due time it
+         * keeps in the store, and take over when it stops renewing. */
+        if (!roles_held(sd->roles, ROLE_SCHEDULE, NULL)) {
+            if (asked)
+                log_info("%s requested: run by the instance holding claim \"%s\"",
+                         poll ? "poll" : "reconcile", roles_name(sd->roles, ROLE_SCHEDULE));
+            roles_wait(sd->roles, ROLE_SCHEDULE, 0, sd->cfg.claim_ttl_ms);
+            if (!poll)
+                due = mark_get(sd, DUE_KEY, due);
             continue;
         }
         run(r);

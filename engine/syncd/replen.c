@@ -22,6 +22,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "roles.h"
 #include "supply.h"
 #include "sbuf.h"
 #include "strmap.h"
@@ -37,6 +38,9 @@
  * SETTLE_RETRY_MS later, on a later read, for SETTLE_MAX_MS at most. */
 #define SETTLE_RETRY_MS (1000LL)
 #define SETTLE_MAX_MS (60000LL)
+/* When the next scheduled sweep is due (unix epoch ms), for the
+ * instances that do not hold the sweep's role. */
+#define SWEEP_KEY "replen:next_sweep"
 
 /* What Cin7's product records say about one SKU's supplier. */
 struct replenisher {
@@ -430,12 +434,41 @@ static size_t merge_lines(const po_line *have, size_t n_have, const po_line *wan
     return n;
 }
 
+/* The supplier's claim as draft_claimed took it (see there). */
+typedef struct {
+    char name[300];
+    int64_t epoch, ttl_ms;
+} draft_claim;
+
+/* Whether this instance still holds c under the epoch it took it with,
+ * asked (and renewed) just before each write to Cin7: an instance paused
+ * past the claim's end, whose claim another instance took meanwhile (a
+ * new epoch), makes no draft and posts no lines over the new holder's;
+ * its SKUs are checked again later. Between this answer and the write a
+ * pause is not covered: the write ledger and the draft found in Cin7 are
+ * (see docs/syncd.md, "Several instances on one store"). */
+static int claim_kept(syncd *sd, const draft_claim *c)
+{
+    int64_t epoch = 0;
+    int rc = store_claim(sd->st, c->name, sd->cfg.instance, clock_now_ms(&sd->clk), c->ttl_ms,
+                         &epoch);
+    if (rc == 1 && epoch == c->epoch)
+        return 1;
+    if (rc < 0)
+        metrics_inc(sd->m, "syncd_store_errors_total", 1);
+    else
+        metrics_inc(sd->m, "syncd_claims_lost_total{claim=\"podraft\"}", 1);
+    log_warn("replenishment: claim %s %s; its draft is not written now", c->name,
+             rc < 0 ? "cannot be renewed (store error)" : "was taken over meanwhile");
+    return 0;
+}
+
 /* Puts the wanted lines on open draft id (which has lines have): the
  * newest quantity wins, other lines (a buyer's own) stay as they are; no
  * call when nothing changes (a draft without lines always gets them).
  * Takes have. Returns 0, or -1 to try later. */
-static int update_draft(syncd *sd, const replen_supply *sup, const char *id, po_line *have,
-                        size_t n_have, const po_line *want, size_t n_want)
+static int update_draft(syncd *sd, const draft_claim *c, const replen_supply *sup, const char *id,
+                        po_line *have, size_t n_have, const po_line *want, size_t n_want)
 {
     int changed;
     size_t *slot = xcalloc(n_want + 1, sizeof *slot);
@@ -450,7 +483,7 @@ static int update_draft(syncd *sd, const replen_supply *sup, const char *id, po_
     free(slot);
     int rc = 0;
     if (changed) {
-        rc = post_lines(sd, sup, id, have, n_have);
+        rc = claim_kept(sd, c) ? post_lines(sd, sup, id, have, n_have) : -1;
         if (rc == 0)
             metrics_inc(sd->m, "syncd_po_lines_updated_total", (int64_t)n_want);
     }
@@ -554,13 +587,13 @@ static int draft_header(syncd *sd, const replen_supply *sup, const char *sku, ch
 /* A new draft: its header (draft_header), remembered as the supplier's
  * open draft, then its lines (purchase/order). Returns 0, or -1 to try
  * again later. */
-static int create_draft(syncd *sd, const replen_supply *sup, const char *key, const po_line *want,
-                        size_t n_want)
+static int create_draft(syncd *sd, const draft_claim *c, const replen_supply *sup, const char *key,
+                        const po_line *want, size_t n_want)
 {
     char gen_key[300], next[32];
     char *id = NULL;
     long long gen = 0;
-    if (draft_header(sd, sup, want[0].sku, &id, &gen) != 0)
+    if (!claim_kept(sd, c) || draft_header(sd, sup, want[0].sku, &id, &gen) != 0)
         return -1;
     snprintf(gen_key, sizeof gen_key, "podraft-gen:%s", sup->supplier_id);
     remember(sd, key, id);
@@ -571,7 +604,7 @@ static int create_draft(syncd *sd, const replen_supply *sup, const char *key, co
     po_line *lines = xcalloc(n_want + 1, sizeof *lines);
     for (size_t i = 0; i < n_want; i++)
         lines[i] = our_line(sd, &want[i]);
-    int rc = post_lines(sd, sup, id, lines, n_want);
+    int rc = claim_kept(sd, c) ? post_lines(sd, sup, id, lines, n_want) : -1;
     lines_free(lines, n_want);
     if (rc == 0)
         log_info("replenishment: drafted purchase %s from %s with %zu lines", id, sup->supplier,
@@ -582,7 +615,8 @@ static int create_draft(syncd *sd, const replen_supply *sup, const char *key, co
 
 /* Puts the wanted lines on the supplier's open draft, creating it when
  * there is none. Returns 0, or -1 to try again later. */
-static int draft_for(syncd *sd, const replen_supply *sup, const po_line *want, size_t n_want)
+static int draft_for(syncd *sd, const draft_claim *c, const replen_supply *sup,
+                     const po_line *want, size_t n_want)
 {
     char key[300];
     snprintf(key, sizeof key, "podraft:%s", sup->supplier_id);
@@ -592,8 +626,8 @@ static int draft_for(syncd *sd, const replen_supply *sup, const po_line *want, s
     if (open_draft(sd, sup, key, &id, &have, &n_have) < 0)
         return -1;
     if (!id)
-        return create_draft(sd, sup, key, want, n_want);
-    int rc = update_draft(sd, sup, id, have, n_have, want, n_want);
+        return create_draft(sd, c, sup, key, want, n_want);
+    int rc = update_draft(sd, c, sup, id, have, n_have, want, n_want);
     free(id);
     return rc;
 }
@@ -744,9 +778,41 @@ static size_t wanted_lines(replenisher *r, char *const *skus, size_t n, int64_t 
     return n_want;
 }
 
+/* draft_for under the supplier's claim "podraft:<supplier id>" (roles.h):
+ * with several instances on one store, paid orders of one supplier's SKUs
+ * reach several of them, and two finding no draft at once would each make
+ * one. The claim is held around the find, create or update of the draft
+ * and released after; it lasts long enough for the few Cin7 calls that
+ * takes (each bounded by http_timeout), and a holder that dies holds the
+ * supplier's drafts up for that long. The draft's id kept in the store
+ * stays the truth about which draft is open. Returns 0, 1 when another
+ * instance holds the claim (try again later), -1 to try again later. */
+static int draft_claimed(syncd *sd, const replen_supply *sup, const po_line *want, size_t n_want)
+{
+    draft_claim c;
+    snprintf(c.name, sizeof c.name, "podraft:%s", sup->supplier_id);
+    const char *names[] = {c.name};
+    store_claim_state st;
+    c.ttl_ms = 4 * sd->cfg.http_timeout_ms;
+    if (c.ttl_ms < sd->cfg.claim_ttl_ms)
+        c.ttl_ms = sd->cfg.claim_ttl_ms;
+    int held = roles_claim_each(sd, "podraft", names, 1, c.ttl_ms, &st);
+    if (held <= 0) {
+        if (held == 0)
+            log_info("replenishment: %s's draft is being written by another instance; "
+                     "its SKUs are checked again later", sup->supplier);
+        return held == 0 ? 1 : -1;
+    }
+    c.epoch = st.epoch;
+    int rc = draft_for(sd, &c, sup, want, n_want);
+    if (store_release(sd->st, c.name, sd->cfg.instance) < 0)
+        log_warn("replenishment: cannot release claim %s (it ends by itself)", c.name);
+    return rc;
+}
+
 /* One draft per supplier with all its wanted lines (supply_group); the
- * SKUs of a supplier whose draft could not be written are checked again
- * later. */
+ * SKUs of a supplier whose draft could not be written (or another
+ * instance was writing) are checked again later. */
 static void draft_groups(replenisher *r, const replen_supply **sups, const po_line *want,
                          size_t n_want)
 {
@@ -764,7 +830,7 @@ static void draft_groups(replenisher *r, const replen_supply **sups, const po_li
             mine[k] = want[order[starts[g] + k]];
             again[k] = mine[k].sku;
         }
-        if (draft_for(r->sd, sups[order[starts[g]]], mine, n_mine) != 0)
+        if (draft_claimed(r->sd, sups[order[starts[g]]], mine, n_mine) != 0)
             retry_later(r, again, n_mine);
     }
     free(again);
@@ -789,6 +855,31 @@ static void check(replenisher *r, char **skus, size_t n)
     draft_groups(r, sups, want, n_want);
     free(sups);
     free(want);
+}
+
+/* The schedule: every SKU, whether or not it sold lately, by the
+ * instance holding the "replen-sweep" role (roles.h), which keeps the
+ * next sweep's time in the store; the others follow that time and take
+ * the sweep over when its holder stops renewing the role. Returns when
+ * to look again. Called with r->lock held. */
+static int64_t sweep(replenisher *r, int64_t now)
+{
+    syncd *sd = r->sd;
+    if (!roles_held(sd->roles, ROLE_REPLEN_SWEEP, NULL)) {
+        char *v = store_kv_get(sd->st, SWEEP_KEY);
+        int64_t at = v ? strtoll(v, NULL, 10) - sd->clk.origin_ms : 0;
+        free(v);
+        return at > now ? at : now + (sd->cfg.claim_ttl_ms / 3 > 0 ? sd->cfg.claim_ttl_ms / 3 : 1);
+    }
+    size_t n;
+    const char *const *all = catalog_skus(syncd_catalog(sd), &n);
+    for (size_t i = 0; i < n; i++)
+        coalesce_mark(r->marks, all[i], now);
+    int64_t next = now + sd->cfg.replen_interval_ms;
+    char at[32];
+    snprintf(at, sizeof at, "%lld", (long long)clock_epoch_ms(&sd->clk, next));
+    store_kv_set_async(sd->st, SWEEP_KEY, at);
+    return next;
 }
 
 static void *replen_main(void *arg)
@@ -816,14 +907,8 @@ static void *replen_main(void *arg)
                                * a restart interrupted */
             continue;
         }
-        if (now >= next_sweep) {
-            /* The schedule: every SKU, whether or not it sold lately. */
-            size_t n;
-            const char *const *all = catalog_skus(syncd_catalog(sd), &n);
-            for (size_t i = 0; i < n; i++)
-                coalesce_mark(r->marks, all[i], now);
-            next_sweep = now + sd->cfg.replen_interval_ms;
-        }
+        if (now >= next_sweep)
+            next_sweep = sweep(r, now);
         size_t n = coalesce_take(r->marks, now, batch, BATCH);
         if (!n)
             n = coalesce_take(r->settle, now, batch, BATCH);

@@ -303,3 +303,43 @@ cJSON *store_order_audit(store *s, const char *order_id, size_t limit)
 {
     return order_id ? s->be->order_audit(s, order_id, limit) : NULL;
 }
+
+/* ---- claims ----------------------------------------------------------------- */
+
+int store_claim_each(store *s, const char *const *names, size_t n, const char *holder,
+                     int64_t now, int64_t ttl_ms, store_claim_state *out)
+{
+    if (!holder || !*holder || ttl_ms <= 0 || (n && (!names || !out)) || n > INT_MAX)
+        return -1;
+    if (now > INT64_MAX - ttl_ms) /* the end would not fit */
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i])
+            return -1;
+        out[i] = (store_claim_state){0, 0, 0};
+    }
+    return n ? s->be->claim_each(s, names, n, holder, now, ttl_ms, out) : 0;
+}
+
+int store_claim(store *s, const char *name, const char *holder, int64_t now, int64_t ttl_ms,
+                int64_t *epoch)
+{
+    store_claim_state st;
+    int rc = store_claim_each(s, &name, 1, holder, now, ttl_ms, &st);
+    if (rc == 1 && epoch)
+        *epoch = st.epoch;
+    return rc;
+}
+
+int store_release(store *s, const char *name, const char *holder)
+{
+    return name && holder ? s->be->release(s, name, holder) : -1;
+}
+
+int store_claim_holder(store *s, const char *name, int64_t now, char **holder, int64_t *until,
+                       int64_t *epoch)
+{
+    if (holder)
+        *holder = NULL;
+    return name ? s->be->claim_holder(s, name, now, holder, until, epoch) : -1;
+}

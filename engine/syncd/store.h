@@ -278,4 +278,57 @@ STORE_MUST cJSON *store_audit_of(store *s, int64_t event_id);
  * row whose t, what and detail are null. NULL on error. Caller frees. */
 STORE_MUST cJSON *store_order_audit(store *s, const char *order_id, size_t limit);
 
+/* ---- claims: named leases on work one instance does at a time -------------- */
+
+/*
+ * A claim is a named lease (a row of the claims table) that at most one
+ * holder has at a time: registering the webhooks ("webhooks"), the
+ * scheduled reconciliation ("reconcile"), one supplier's draft purchase
+ * ("podraft:<supplier id>"), one SKU's stock write in a coalescing window
+ * ("stock:<sku>"). holder names an instance (syncd's "instance" setting).
+ * Times are the caller's scaled clock (never the server's); a claim ends
+ * at its until, when anyone may take it over.
+ *
+ * Each taking draws a new epoch from the counter the event leases use, so
+ * a claim's epochs only grow, across holders and restarts: a holder that
+ * compares the epoch of its renewal with the one it took learns whether
+ * somebody else held the claim in between. Renewing (the same holder
+ * claiming again before until) keeps the epoch and moves until.
+ *
+ * SQLite: the file has one process as its user, so claims left by a
+ * previous process end at open (as its leases do); every claim of the
+ * one process succeeds unless it names two holders. PostgreSQL: claims
+ * are taken and renewed in one statement each, atomic against other
+ * instances; a claim of a crashed instance ends at its until.
+ */
+
+/* What a claim is after a store_claim_each: held by the caller or not,
+ * its epoch (the holder's, whoever that is) and when it ends. */
+typedef struct {
+    int held;      /* 1: the caller holds it now */
+    int64_t epoch; /* the claim's current epoch; 0 when nobody held it (a race lost to a release) */
+    int64_t until; /* when it ends: now + ttl_ms when held */
+} store_claim_state;
+
+/* Takes or renews the claim name for holder until now + ttl_ms (ttl_ms >
+ * 0, the sum within int64_t): 1 when the caller holds it afterwards (*epoch, if given, set: new
+ * when newly taken, the same when renewed), 0 when another holder has it
+ * until after now (*epoch untouched), -1 on error. */
+STORE_MUST int store_claim(store *s, const char *name, const char *holder, int64_t now,
+                           int64_t ttl_ms, int64_t *epoch);
+/* The same for n names in one transaction (one round trip on
+ * PostgreSQL): out[i] says what names[i] is afterwards. Returns how many
+ * entries the caller holds, or -1 on error (out then undefined). A name
+ * given twice gets the same state in both entries. */
+STORE_MUST int store_claim_each(store *s, const char *const *names, size_t n, const char *holder,
+                                int64_t now, int64_t ttl_ms, store_claim_state *out);
+/* Gives the claim up when holder has it: 0, 1 when holder does not hold it
+ * (expired claims included: they may have been taken over), -1 on error.
+ * The next taker gets a new epoch. */
+STORE_MUST int store_release(store *s, const char *name, const char *holder);
+/* Who holds name at now: 1 with *holder (malloc'd; caller frees), *until
+ * and *epoch set (each if given), 0 when nobody does, -1 on error. */
+STORE_MUST int store_claim_holder(store *s, const char *name, int64_t now, char **holder,
+                                  int64_t *until, int64_t *epoch);
+
 #endif

@@ -90,6 +90,13 @@ struct store_backend {
     void (*audit)(store *s, int64_t event_id, int64_t now, const char *what, const char *detail);
     cJSON *(*audit_of)(store *s, int64_t event_id);
     cJSON *(*order_audit)(store *s, const char *order_id, size_t limit);
+
+    /* claims */
+    int (*claim_each)(store *s, const char *const *names, size_t n, const char *holder,
+                      int64_t now, int64_t ttl_ms, store_claim_state *out);
+    int (*release)(store *s, const char *name, const char *holder);
+    int (*claim_holder)(store *s, const char *name, int64_t now, char **holder, int64_t *until,
+                        int64_t *epoch);
 };
 
 /* Whether the calling thread writes to s for a lease (store_act_for): 1

@@ -25,6 +25,8 @@
 
 #include "log.h"
 #include "mem.h"
+#include "sbuf.h"
+#include "strmap.h"
 
 #include <libpq-fe.h>
 
@@ -1195,6 +1197,136 @@ static char *pg_kv_get(store *base, const char *key)
     return read_text((pg *)base, "SELECT value FROM kv WHERE key = $1", key);
 }
 
+/* ---- claims ------------------------------------------------------------------------ */
+
+/* names as a PostgreSQL array literal ({"a","b"}), each element quoted
+ * with its quotes and backslashes escaped, so any text is one element.
+ * Caller frees. */
+static char *text_array(const char *const *names, size_t n)
+{
+    sbuf b = {0};
+    sbuf_putc(&b, '{');
+    for (size_t i = 0; i < n; i++) {
+        sbuf_puts(&b, i ? ",\"" : "\"");
+        for (const char *c = names[i]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                sbuf_putc(&b, '\\');
+            sbuf_putc(&b, *c);
+        }
+        sbuf_putc(&b, '"');
+    }
+    sbuf_putc(&b, '}');
+    return sbuf_take(&b);
+}
+
+typedef struct {
+    const char *names; /* the array literal */
+    const char *const *list;
+    size_t n;
+    const char *holder;
+    int64_t now, ttl_ms;
+    store_claim_state *out;
+} named_claim;
+
+/* Fills out[] from rows of (name, epoch, until), held or not; returns how
+ * many entries were filled. */
+static size_t claim_rows(const named_claim *a, const PGresult *r, int held)
+{
+    strmap *at = strmap_new(0);
+    for (int row = 0; row < PQntuples(r); row++)
+        strmap_put(at, PQgetvalue(r, row, 0), row);
+    size_t filled = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        long row = strmap_get(at, a->list[i]);
+        if (row < 0 || (!held && a->out[i].held))
+            continue;
+        a->out[i] = (store_claim_state){held, get_int(r, (int)row, 1), get_int(r, (int)row, 2)};
+        filled++;
+    }
+    strmap_free(at);
+    return filled;
+}
+
+/* One statement takes or renews them all: a row that is not there is
+ * inserted, one of the same holder or run out is updated (ON CONFLICT ...
+ * WHERE), any other is left alone, and RETURNING names those now held.
+ * A conflicting row another transaction is writing makes this one wait
+ * for its commit, then decides on the committed row, so two instances
+ * never both hold a claim. Rows are taken in name order, so two batches
+ * sharing names wait in line, not in a circle. Each row offered draws an
+ * epoch from the lease sequence; a renewal keeps its own, so a drawn
+ * number goes unused (harmless: epochs need only grow). The claims not
+ * held are read afterwards, in a statement of their own (a newer snapshot
+ * than the first statement's: it sees the rows that statement waited
+ * for). */
+static int named_claim_fn(tx *t, void *arg)
+{
+    named_claim *a = arg;
+    PGresult *r = q(t->db,
+                    "INSERT INTO claims AS c(name, holder, until, epoch)"
+                    " SELECT n, $2, $3::bigint + $4::bigint, nextval('lease_epoch')"
+                    " FROM (SELECT DISTINCT n FROM unnest($1::text[]) AS n) w ORDER BY n"
+                    " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+                    " until = excluded.until, epoch = CASE WHEN c.holder = excluded.holder"
+                    " AND c.until > $3::bigint THEN c.epoch ELSE excluded.epoch END"
+                    " WHERE c.holder = excluded.holder OR c.until <= $3::bigint"
+                    " RETURNING name, epoch, until",
+                    ARGS(TEXT(a->names), TEXT(a->holder), INT(a->now), INT(a->ttl_ms)));
+    if (!r)
+        return -1;
+    size_t held = claim_rows(a, r, 1);
+    PQclear(r);
+    if (held < a->n) {
+        r = q(t->db, "SELECT name, epoch, until FROM claims WHERE name = ANY($1::text[])",
+              ARGS(TEXT(a->names)));
+        if (!r)
+            return -1;
+        claim_rows(a, r, 0);
+        PQclear(r);
+    }
+    return held > INT_MAX ? INT_MAX : (int)held;
+}
+
+static int pg_claim_each(store *base, const char *const *names, size_t n, const char *holder,
+                         int64_t now, int64_t ttl_ms, store_claim_state *out)
+{
+    char *lit = text_array(names, n);
+    named_claim a = {lit, names, n, holder, now, ttl_ms, out};
+    int rc = in_tx((pg *)base, 0, named_claim_fn, &a);
+    free(lit);
+    return rc;
+}
+
+static int pg_release(store *base, const char *name, const char *holder)
+{
+    one_stmt o = {"DELETE FROM claims WHERE name = $1 AND holder = $2",
+                  ARGS(TEXT(name), TEXT(holder)), 0};
+    if (in_tx((pg *)base, 0, one_fn, &o) < 0)
+        return -1;
+    return o.changed ? 0 : 1;
+}
+
+static int pg_claim_holder(store *base, const char *name, int64_t now, char **holder,
+                           int64_t *until, int64_t *epoch)
+{
+    PGresult *r = read_q((pg *)base,
+                         "SELECT holder, until, epoch FROM claims WHERE name = $1 AND until > $2",
+                         ARGS(TEXT(name), INT(now)));
+    if (!r)
+        return -1;
+    int found = PQntuples(r) > 0;
+    if (found) {
+        if (holder)
+            *holder = get_str(r, 0, 0);
+        if (until)
+            *until = get_int(r, 0, 1);
+        if (epoch)
+            *epoch = get_int(r, 0, 2);
+    }
+    PQclear(r);
+    return found;
+}
+
 const store_backend store_postgres_backend = {
     .name = "postgres",
     .close = pg_close,
@@ -1235,4 +1367,7 @@ const store_backend store_postgres_backend = {
     .audit = pg_audit,
     .audit_of = pg_audit_of,
     .order_audit = pg_order_audit,
+    .claim_each = pg_claim_each,
+    .release = pg_release,
+    .claim_holder = pg_claim_holder,
 };

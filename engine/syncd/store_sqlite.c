@@ -195,6 +195,11 @@ typedef enum {
     S_KV_GET,
     S_AUDIT_OF,
     S_ORDER_AUDIT,
+    /* claims */
+    S_CLAIM_GET,
+    S_CLAIM_PUT,
+    S_CLAIM_DEL,
+    S_CLAIM_HOLDER,
     N_STMTS
 } stmt_id;
 
@@ -298,6 +303,13 @@ static const char *const stmt_sql[N_STMTS] = {
     [S_ORDER_AUDIT] = "SELECT o.event_id, o.shop, o.topic, a.t, a.what, a.detail"
                       " FROM order_events o LEFT JOIN audit a ON a.event_id = o.event_id"
                       " WHERE o.order_id = ?1 ORDER BY o.event_id, a.id LIMIT ?2",
+    /* claims */
+    [S_CLAIM_GET] = "SELECT holder, until, epoch FROM claims WHERE name = ?1",
+    [S_CLAIM_PUT] = "INSERT INTO claims(name, holder, until, epoch) VALUES (?1, ?2, ?3, ?4)"
+                    " ON CONFLICT(name) DO UPDATE SET holder = excluded.holder,"
+                    " until = excluded.until, epoch = excluded.epoch",
+    [S_CLAIM_DEL] = "DELETE FROM claims WHERE name = ?1 AND holder = ?2",
+    [S_CLAIM_HOLDER] = "SELECT holder, until, epoch FROM claims WHERE name = ?1 AND until > ?2",
 };
 
 /* ---- write requests ------------------------------------------------------------ */
@@ -325,6 +337,8 @@ typedef enum {
     OP_WRITE_OUTCOME,
     OP_KV_SET,
     OP_AUDIT,
+    OP_CLAIM,
+    OP_RELEASE,
 } op_kind;
 
 /*
@@ -369,6 +383,13 @@ typedef struct wreq {
             char *what, *detail; /* owned */
         } audit;
         int64_t before;
+        struct {
+            const char *const *names;
+            size_t n;
+            const char *holder;
+            int64_t now, ttl_ms;
+            store_claim_state *out;
+        } claim; /* release: names[0] */
     } in;
     /* The lease it is written for (store_act_for); for_id 0: none. */
     int64_t for_id, for_epoch;
@@ -638,7 +659,9 @@ static int superseded(sq *s, const wreq *r)
     case OP_RETRY:
     case OP_UNLEASE:
     case OP_DEAD:
-    case OP_REQUEUE: return 0;
+    case OP_REQUEUE:
+    case OP_CLAIM:
+    case OP_RELEASE: return 0;
     default: break;
     }
     if (!r->for_id)
@@ -802,6 +825,8 @@ static int op_prune(sq *s, wreq *r, stmt_id id)
     return 0;
 }
 
+static int op_claim(sq *s, wreq *r);
+
 static int apply(sq *s, wreq *r)
 {
     switch (r->op) {
@@ -841,6 +866,11 @@ static int apply(sq *s, wreq *r)
     case OP_AUDIT:
         return wrun(s, S_AUDIT_PUT, ARGS(INT(r->in.audit.event_id), INT(r->in.audit.t),
                                          TEXT(r->in.audit.what), TEXT(r->in.audit.detail)));
+    case OP_CLAIM: return op_claim(s, r);
+    case OP_RELEASE:
+        if (wrun(s, S_CLAIM_DEL, ARGS(TEXT(r->in.claim.names[0]), TEXT(r->in.claim.holder))) < 0)
+            return -1;
+        return unchanged(s) ? 1 : 0;
     }
     return -1;
 }
@@ -1128,6 +1158,12 @@ int store_sqlite_open(const char *path, const store_options *opts, store **out, 
         exec(s->wdb, "UPDATE queue SET leased_until = 0 WHERE leased_until > 0", msg,
              sizeof msg) < 0) {
         set_err(err, errlen, "%s: releasing leases: %s", path, msg);
+        goto fail;
+    }
+    /* Its claims too (claims section below). */
+    if (s->version >= 8 &&
+        exec(s->wdb, "UPDATE claims SET until = 0 WHERE until > 0", msg, sizeof msg) < 0) {
+        set_err(err, errlen, "%s: releasing claims: %s", path, msg);
         goto fail;
     }
     if (open_conn(path, SQLITE_OPEN_READWRITE, &s->rdb, err, errlen) < 0)
@@ -1627,6 +1663,110 @@ static char *sq_kv_get(store *base, const char *key)
     return read_text(s, S_KV_GET, key, "kv get");
 }
 
+/* ---- claims ------------------------------------------------------------------------ */
+
+/* One claim in the writer's transaction: read what is there, decide, write.
+ * The single writer makes the read and the write one step, as for leases. */
+static int claim_one(sq *s, const char *name, const char *holder, int64_t now, int64_t ttl_ms,
+                     store_claim_state *out)
+{
+    sqlite3_stmt *get = W(S_CLAIM_GET);
+    if (!get)
+        return -1;
+    int b = bind(get, ARGS(TEXT(name)));
+    int rc = b ? b : sqlite3_step(get);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        finish(get);
+        return db_fail(s->wdb, "claim lookup");
+    }
+    int mine = 0, valid = 0;
+    int64_t epoch = 0, until = 0;
+    if (rc == SQLITE_ROW) {
+        const char *h = (const char *)sqlite3_column_text(get, 0);
+        mine = h && strcmp(h, holder) == 0;
+        until = sqlite3_column_int64(get, 1);
+        epoch = sqlite3_column_int64(get, 2);
+        valid = until > now;
+    }
+    finish(get);
+    if (valid && !mine) {
+        *out = (store_claim_state){0, epoch, until};
+        return 0;
+    }
+    if (!(valid && mine)) { /* newly taken: the next epoch of the lease counter */
+        epoch = read_epoch(s);
+        if (epoch < 0 || wrun(s, S_EPOCH_ADD, ARGS(INT(1))) < 0)
+            return -1;
+        epoch++;
+    }
+    if (wrun(s, S_CLAIM_PUT, ARGS(TEXT(name), TEXT(holder), INT(now + ttl_ms), INT(epoch))) < 0)
+        return -1;
+    *out = (store_claim_state){1, epoch, now + ttl_ms};
+    return 1;
+}
+
+static int op_claim(sq *s, wreq *r)
+{
+    int held = 0; /* at most n, which the front keeps under INT_MAX */
+    for (size_t i = 0; i < r->in.claim.n; i++) {
+        int rc = claim_one(s, r->in.claim.names[i], r->in.claim.holder, r->in.claim.now,
+                           r->in.claim.ttl_ms, &r->in.claim.out[i]);
+        if (rc < 0)
+            return -1;
+        held += rc;
+    }
+    /* A name given twice is renewed by its second entry: both entries
+     * end with the same state. */
+    return held;
+}
+
+static int sq_claim_each(store *base, const char *const *names, size_t n, const char *holder,
+                         int64_t now, int64_t ttl_ms, store_claim_state *out)
+{
+    sq *s = (sq *)base;
+    wreq r = {.op = OP_CLAIM};
+    r.in.claim.names = names;
+    r.in.claim.n = n;
+    r.in.claim.holder = holder;
+    r.in.claim.now = now;
+    r.in.claim.ttl_ms = ttl_ms;
+    r.in.claim.out = out;
+    return submit(s, &r);
+}
+
+static int sq_release(store *base, const char *name, const char *holder)
+{
+    sq *s = (sq *)base;
+    wreq r = {.op = OP_RELEASE};
+    r.in.claim.names = &name;
+    r.in.claim.n = 1;
+    r.in.claim.holder = holder;
+    return submit(s, &r);
+}
+
+static int sq_claim_holder(store *base, const char *name, int64_t now, char **holder,
+                           int64_t *until, int64_t *epoch)
+{
+    sq *s = (sq *)base;
+    sqlite3_stmt *st = read_begin(s, S_CLAIM_HOLDER);
+    if (!st)
+        return -1;
+    int b = bind(st, ARGS(TEXT(name), INT(now)));
+    int rc = b ? b : sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (holder)
+            *holder = col_str(st, 0);
+        if (until)
+            *until = sqlite3_column_int64(st, 1);
+        if (epoch)
+            *epoch = sqlite3_column_int64(st, 2);
+    } else if (rc != SQLITE_DONE) {
+        db_fail(s->rdb, "claim holder");
+    }
+    read_end(s, st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 const store_backend store_sqlite_backend = {
     .name = "sqlite",
     .close = sq_close,
@@ -1667,4 +1807,7 @@ const store_backend store_sqlite_backend = {
     .audit = sq_audit,
     .audit_of = sq_audit_of,
     .order_audit = sq_order_audit,
+    .claim_each = sq_claim_each,
+    .release = sq_release,
+    .claim_holder = sq_claim_holder,
 };

@@ -71,6 +71,7 @@ typedef struct syncd {
     struct reconciler *recon;     /* reconcile.c */
     struct opsauth *ops;          /* opsauth.c: admin sessions of the ops page */
     struct alertring *alerts;     /* alertring.c: the last alerts, for the ops page */
+    struct roles *roles;          /* roles.c: the work one instance does at a time */
 
     volatile sig_atomic_t stopping;
     int ready; /* catalog, webhooks and stock figures in place (boot.h) */

@@ -10,6 +10,7 @@
 #include "json.h"
 #include "reconcile.h"
 #include "replen.h"
+#include "roles.h"
 #include "log.h"
 #include "mem.h"
 #include "rng.h"
@@ -203,6 +204,18 @@ typedef struct {
     size_t n, cap;
 } aside_list;
 
+/* Keeps sku (copied) aside until at. */
+static void aside_put(aside_list *a, const char *sku, int64_t at)
+{
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 16;
+        a->sku = xrealloc(a->sku, a->cap * sizeof *a->sku);
+        a->at = xrealloc(a->at, a->cap * sizeof *a->at);
+    }
+    a->sku[a->n] = xstrdup(sku);
+    a->at[a->n++] = at;
+}
+
 static void aside_add(syncd *sd, aside_list *a, char **skus, const int *set_aside, size_t n)
 {
     int64_t later = clock_now_ms(&sd->clk) + SET_ASIDE_MS;
@@ -213,14 +226,44 @@ static void aside_add(syncd *sd, aside_list *a, char **skus, const int *set_asid
                  "again in %d ms",
                  skus[i], SET_ASIDE_MS);
         metrics_inc(sd->m, "syncd_inventory_skus_set_aside_total", 1);
-        if (a->n == a->cap) {
-            a->cap = a->cap ? a->cap * 2 : 16;
-            a->sku = xrealloc(a->sku, a->cap * sizeof *a->sku);
-            a->at = xrealloc(a->at, a->cap * sizeof *a->at);
-        }
-        a->sku[a->n] = xstrdup(skus[i]);
-        a->at[a->n++] = later;
+        aside_put(a, skus[i], later);
     }
+}
+
+/* One level write per SKU per coalescing window across the instances
+ * sharing the store: each SKU of the batch is claimed ("stock:<sku>",
+ * roles.h) for the window, in one statement. A SKU another instance wrote
+ * (or is writing) in its window is kept aside until that claim ends and
+ * then marked again, so its levels are written afresh after it, not
+ * dropped. The claim is not released after the write: it is the window.
+ * Compacts batch to the SKUs held and returns how many; when the store
+ * cannot be asked, all go ahead (the writes are compare-and-set, so a
+ * second one in a window costs a call, not a wrong level). */
+static size_t claim_stock(syncd *sd, aside_list *a, char **batch, size_t n)
+{
+    char **names = xcalloc(n, sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = xasprintf("stock:%s", batch[i]);
+    store_claim_state *st = xcalloc(n, sizeof *st);
+    int held = roles_claim_each(sd, "stock", (const char *const *)names, n, sd->cfg.coalesce_ms,
+                                st);
+    size_t k = 0;
+    int64_t now = clock_now_ms(&sd->clk);
+    for (size_t i = 0; i < n; i++) {
+        if (held < 0 || st[i].held) {
+            batch[k++] = batch[i];
+            continue;
+        }
+        aside_put(a, batch[i], st[i].until > now ? st[i].until : now + sd->cfg.coalesce_ms);
+        free(batch[i]);
+    }
+    if (held < 0)
+        log_warn("inventory: cannot claim the SKUs' level writes (store error); writing anyway");
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(st);
+    return k;
 }
 
 /* Marks again the SKUs whose time is up; returns when the next one is due
@@ -289,6 +332,9 @@ static void *inventory_main(void *arg)
             continue;
         }
         pthread_mutex_unlock(&sd->inv_lock);
+        n = claim_stock(sd, &aside, batch, n);
+        if (!n)
+            continue;
         int set_aside[SYNC_BATCH];
         handled h = inventory_sync(sd, batch, n, audit, set_aside);
         aside_add(sd, &aside, batch, set_aside, h.kind == H_DONE ? n : 0);
@@ -323,6 +369,7 @@ workers *workers_start(syncd *sd)
     w->n = sd->cfg.workers;
     w->threads = xcalloc(w->n, sizeof *w->threads);
     sd->reader = stockread_start(sd);
+    sd->roles = roles_start(sd);
     if (pthread_create(&w->boot, NULL, boot_main, sd) != 0 ||
         pthread_create(&w->inventory, NULL, inventory_main, sd) != 0) {
         fprintf(stderr, "fatal: cannot start syncd threads\n");
@@ -342,6 +389,7 @@ void workers_stop(workers *w)
 {
     syncd *sd = w->sd;
     sd->stopping = 1;
+    roles_interrupt(sd->roles);
     /* Calls waiting for a rate-limit permit give up; calls on the wire finish. */
     cin7_stop(sd->c7);
     for (size_t i = 0; i < sd->cfg.n_shops; i++)
@@ -363,6 +411,8 @@ void workers_stop(workers *w)
     inventory_free(sd); /* the inventory thread's memory, now that it is gone */
     for (unsigned i = 0; i < w->n; i++)
         pthread_join(w->threads[i], NULL);
+    roles_stop(sd->roles); /* last: the work they guard has stopped */
+    sd->roles = NULL;
     free(w->threads);
     free(w);
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int load(const char *text, const char *const *over, size_t n, syncd_config *c, json_err *e)
 {
@@ -515,4 +516,53 @@ TEST(outbound, jitter_streams_come_from_the_seed)
         found_b |= v == b;
     }
     EXPECT_TRUE(found_a && found_b);
+}
+
+/* The instance's name among those sharing a store: "<hostname>:<pid>"
+ * unless given; a given one is kept whole or refused with its path, as
+ * is a claim_ttl that is not positive. */
+TEST(syncd_config, instance_name_and_claim_ttl)
+{
+    syncd_config c;
+    json_err e;
+    EXPECT_EQ_INT(config_load(NULL, NULL, 0, &c, &e), 0);
+    char pid[32];
+    snprintf(pid, sizeof pid, ":%ld", (long)getpid());
+    EXPECT_TRUE(strlen(c.instance) > strlen(pid));
+    EXPECT_EQ_STR(c.instance + strlen(c.instance) - strlen(pid), pid);
+    EXPECT_EQ_INT(c.claim_ttl_ms, 30000);
+    config_free(&c);
+
+    const char *given[] = {"instance=\"eu-1 (rack 4)\"", "claim_ttl=\"5s\""};
+    if (config_load(NULL, given, 2, &c, &e) != 0)
+        test_fail(__FILE__, __LINE__, "%s", e.msg);
+    EXPECT_EQ_STR(c.instance, "eu-1 (rack 4)");
+    EXPECT_EQ_INT(c.claim_ttl_ms, 5000);
+    cJSON *j = config_to_json(&c);
+    EXPECT_EQ_STR(cJSON_GetObjectItemCaseSensitive(j, "instance")->valuestring, "eu-1 (rack 4)");
+    cJSON_Delete(j);
+    config_free(&c);
+
+    char longest[202];
+    memset(longest, 'i', 201);
+    longest[201] = '\0';
+    char *too_long = xasprintf("instance=\"%s\"", longest);
+    static const struct {
+        const char *over;
+        const char *want;
+    } bad[] = {
+        {"instance=\"\"", "$.instance: expected 1 to 200 characters, got 0"},
+        {"instance=\"a\\tb\"", "$.instance: control character at offset 1"},
+        {"instance=7", "$.instance: expected a string"},
+        {"claim_ttl=0", "$.claim_ttl: must be more than 0"},
+        {"claim_ttl=\"later\"", "$.claim_ttl: bad duration"},
+        {NULL, "$.instance: expected 1 to 200 characters, got 201"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *over[] = {bad[i].over ? bad[i].over : too_long};
+        if (config_load(NULL, over, 1, &c, &e) == 0)
+            test_fail(__FILE__, __LINE__, "%s accepted", over[0]);
+        EXPECT_CONTAINS(e.msg, bad[i].want);
+    }
+    free(too_long);
 }
