@@ -12,10 +12,13 @@
 #include "mem.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 __attribute__((constructor)) static void pg_fixture(void)
 {
@@ -52,8 +55,9 @@ static e2e_surge_result run_quiet(const char *sc, const char *pg, char **dir)
     return e2e_surge(args);
 }
 
-/* Processes whose command line holds needle (any user's). */
-static int procs_with(const char *needle)
+/* Processes whose command line holds needle (any user's); *pid gets the
+ * last one's when pid is not NULL. */
+static int procs_with_pid(const char *needle, pid_t *pid)
 {
     DIR *d = opendir("/proc");
     if (!d)
@@ -74,10 +78,19 @@ static int procs_with(const char *needle)
             if (buf[i] == '\0')
                 buf[i] = ' ';
         buf[len] = '\0';
-        n += strstr(buf, needle) != NULL;
+        if (strstr(buf, needle)) {
+            n++;
+            if (pid)
+                *pid = (pid_t)atol(e->d_name);
+        }
     }
     closedir(d);
     return n;
+}
+
+static int procs_with(const char *needle)
+{
+    return procs_with_pid(needle, NULL);
 }
 
 /* A counter of a Prometheus text, 0 when absent. */
@@ -187,6 +200,56 @@ TEST_T(surge_instances, two_instances_behind_haproxy_survive_a_kill_and_lose_not
     expect_nothing_left(dir, r.err);
     cJSON_Delete(s);
     e2e_surge_free(&r);
+    free(dir);
+    free(sc);
+}
+
+/* Someone else's kill -9 of one instance, once the run is under way (a
+ * checkout in mock-shopify's journal, so every instance was found
+ * healthy): waits at most 2 real minutes for that and for the process
+ * started with the config `needle`. */
+typedef struct {
+    const char *needle;
+    const char *journal;
+    int killed;
+} killer;
+
+static void *kill_main(void *arg)
+{
+    killer *k = arg;
+    for (int i = 0; i < 1200 && !k->killed; i++) {
+        e2e_sleep_ms(100);
+        char *j = test_read_file(k->journal);
+        int started = j && strstr(j, "\"kind\":\"checkout\"");
+        free(j);
+        pid_t pid = 0;
+        if (started && procs_with_pid(k->needle, &pid) == 1 && kill(pid, SIGKILL) == 0)
+            k->killed = 1;
+    }
+    return NULL;
+}
+
+TEST_T(surge_instances, an_instance_that_dies_unplanned_breaks_the_run_and_nothing_is_left, 300)
+{
+    char *sc = write_scenario("die.json", "");
+    char *dir = xasprintf("%s/out", test_tmp_dir());
+    char *needle = xasprintf("%s/syncd-2.json", dir);
+    char *journal = xasprintf("%s/mock-shopify.journal.jsonl", dir);
+    killer k = {needle, journal, 0};
+    pthread_t th;
+    EXPECT_EQ_INT(pthread_create(&th, NULL, kill_main, &k), 0);
+    free(dir);
+    e2e_surge_result r = run_quiet(sc, NULL, &dir);
+    pthread_join(th, NULL);
+    EXPECT_TRUE(k.killed);
+    EXPECT_EXIT(r, 3);
+    EXPECT_CONTAINS(r.err, "syncd-2 exited during the run (see ");
+    EXPECT_TRUE(strstr(r.err, "as planned") == NULL);
+    EXPECT_EQ_INT(procs_with(needle), 0);
+    expect_nothing_left(dir, r.err);
+    e2e_surge_free(&r);
+    free(needle);
+    free(journal);
     free(dir);
     free(sc);
 }
