@@ -163,6 +163,7 @@ TEST_T(surge_instances, two_instances_behind_haproxy_survive_a_kill_and_lose_not
     EXPECT_CONTAINS(r.err, "2 syncd instances behind haproxy on http://127.0.0.1:");
     EXPECT_CONTAINS(r.err, "killed syncd-1 (kill -9) as planned at t=20.0s");
     EXPECT_CONTAINS(r.err, "syncd-1 restarted");
+    test_count("kill -9 of syncd", 1);
     EXPECT_TRUE(strstr(r.err, "exited during the run") == NULL);
     cJSON *s = e2e_load_in(dir, "summary.json");
     /* Every order once in Cin7: all pushed, none dropped, no second sale. */
@@ -242,6 +243,7 @@ TEST_T(surge_instances, an_instance_that_dies_unplanned_breaks_the_run_and_nothi
     e2e_surge_result r = run_quiet(sc, NULL, &dir);
     pthread_join(th, NULL);
     EXPECT_TRUE(k.killed);
+    test_count("kill -9 of syncd", k.killed);
     EXPECT_EXIT(r, 3);
     EXPECT_CONTAINS(r.err, "syncd-2 exited during the run (see ");
     EXPECT_TRUE(strstr(r.err, "as planned") == NULL);
