@@ -14,6 +14,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "pgdb.h"
 #include "run.h"
 #include "scenario.h"
 #include "sim.h"
@@ -67,6 +68,10 @@ static void usage(FILE *out)
             "                       {upstream} (mock-cin7's API base) and {port} (a free port)\n"
             "                       filled in; the engine calls http://127.0.0.1:{port}/, e.g.\n"
             "                       scripts/prism-cin7.sh {upstream} {port}\n"
+            "  --pg CONNINFO        with engine.store \"postgres\": use this PostgreSQL server (a\n"
+            "                       libpq conninfo or postgres:// URI) instead of a throwaway\n"
+            "                       cluster; the run makes a database of its own in it and\n"
+            "                       drops it afterwards\n"
             "  --baseline DIR       compare with an earlier run's results folder (its\n"
             "                       summary.json): a table on stdout and in report.html\n"
             "  --max-regress METRIC=PCT  with --baseline: fail (exit 1) when METRIC got worse\n"
@@ -493,6 +498,7 @@ static int main_run(int argc, char **argv)
         {"bin", required_argument, NULL, 'b'},
         {"cin7-proxy", required_argument, NULL, 'p'},
         {"baseline", required_argument, NULL, 'B'},
+        {"pg", required_argument, NULL, 'P'},
         {"max-regress", required_argument, NULL, 'R'},
         {"max-increase", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
@@ -538,6 +544,17 @@ static int main_run(int argc, char **argv)
             o.cin7_proxy = optarg;
             break;
         case 'B': baseline_dir = optarg; break;
+        case 'P': {
+            char err[200];
+            char *ok = pgdb_conninfo(optarg, "surge", 0, err, sizeof err);
+            if (!ok) {
+                fprintf(stderr, "surge: --pg: %s\n", err);
+                goto out;
+            }
+            free(ok);
+            o.pg = optarg;
+            break;
+        }
         case 'R':
         case 'I':
             if (add_limit(limits, &n_limits, c == 'R' ? "--max-regress" : "--max-increase",
@@ -574,8 +591,9 @@ static int main_run(int argc, char **argv)
         goto out;
     }
     if (strcmp(cmd, "sim") == 0) {
-        if (o.bin_dir || o.cin7_proxy) {
-            fprintf(stderr, "surge: sim runs no programs: --bin and --cin7-proxy are for run\n");
+        if (o.bin_dir || o.cin7_proxy || o.pg) {
+            fprintf(stderr, "surge: sim runs no programs: --bin, --cin7-proxy and --pg are for "
+                            "run\n");
             goto out;
         }
         log_init("surge", NULL);

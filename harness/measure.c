@@ -53,6 +53,7 @@
     X("api_calls.cin7_per_pushed_order", H) X("api_calls.shopify_per_pushed_order", H)       \
     X("api_calls.cin7_sale_writes_per_pushed_order", H)                                       \
     X("http_429.cin7", H) X("http_429.shopify", H) X("http_429.per_order", H)                \
+    X("http_429.cin7_share", H)                                                               \
     X("retries.cin7", H) X("retries.shopify", H) X("retries.per_order", H)                   \
     X("orders_paid", N) X("orders_pushed", L) X("orders_unpushed", H)                        \
     X("accepted_units", N) X("sold_out_checkouts", N) X("checkout_errors", H)                \
@@ -1256,6 +1257,11 @@ int measure_model(const run_model *m, const measure_params *p, measure_output *o
     cJSON_AddNumberToObject(calls, "cin7_sale_writes_per_pushed_order",
                             round((double)api.sale_writes * per_pushed * 100) / 100);
     add_per_system(mt, "http_429", api.r429[0], api.r429[1], per_order);
+    /* The share of Cin7's answers that said "over the limit": what
+     * instances sharing one budget must keep near 0. */
+    cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(mt, "http_429"), "cin7_share",
+                            api.calls[0] ? round((double)api.r429[0] / (double)api.calls[0] * 1e4) / 1e4
+                                         : 0);
     add_per_system(mt, "retries", api.retries[0], api.retries[1], per_order);
     cJSON_AddNumberToObject(mt, "orders_paid", (double)oc.paid);
     cJSON_AddNumberToObject(mt, "orders_pushed", (double)oc.pushed);

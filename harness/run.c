@@ -7,10 +7,13 @@
 #include "hcall.h"
 #include "httpc.h"
 #include "json.h"
+#include "lb.h"
 #include "loadgen.h"
 #include "log.h"
 #include "measure.h"
 #include "mem.h"
+#include "pgcluster.h"
+#include "pgdb.h"
 #include "port.h"
 #include "proc.h"
 #include "report.h"
@@ -65,23 +68,19 @@ static int64_t prom_value(const char *text, const char *name)
     return -1;
 }
 
-/* The engine's backlog (queued events + SKUs waiting for a level sync), or
- * -1 when it cannot be read. */
-static int64_t engine_backlog(const char *metrics_url)
+/* One engine's queued events and SKUs waiting for a level sync (*dirty),
+ * or -1 when its metrics cannot be read. */
+static int64_t engine_queue(const char *metrics_url, int64_t *dirty)
 {
-    if (!metrics_url)
-        return -1;
     httpc_req req = {.url = metrics_url, .timeout_ms = 5000};
     httpc_resp r;
-    int64_t v = -1;
+    int64_t q = -1;
     if (httpc_do(&req, &r) == 0 && r.status == 200) {
-        int64_t q = prom_value(r.body, "syncd_queue_depth");
-        int64_t d = prom_value(r.body, "syncd_dirty_skus");
-        if (q >= 0)
-            v = q + (d > 0 ? d : 0);
+        q = prom_value(r.body, "syncd_queue_depth");
+        *dirty = prom_value(r.body, "syncd_dirty_skus");
     }
     httpc_resp_free(&r);
-    return v;
+    return q;
 }
 
 static int64_t mock_pending(const char *base)
@@ -103,6 +102,19 @@ typedef struct {
     int64_t planned, killed, restarted; /* -1: not (yet) */
 } run_crash;
 
+/* One syncd instance: its process (NULL while it is down), address,
+ * command line (its port is added once it has one, so a restart comes
+ * back at the same address) and log's name. */
+typedef struct {
+    proc *p;
+    char url[64];
+    char metrics_url[96];
+    char *argv[8];
+    char name[24];     /* "syncd", or "syncd-N" of several */
+    int64_t restart_at; /* scenario ms it is to start again; -1: none pending */
+    size_t crash;       /* the crash whose restart is pending */
+} run_inst;
+
 typedef struct {
     const run_opts *o;
     scenario sc;
@@ -110,19 +122,22 @@ typedef struct {
     double k;
     int64_t origin;
     sclock clk;
-    proc *cin7, *shopify, *syncd, *proxy;
+    proc *cin7, *shopify, *proxy;
     external *ext; /* a foreign engine, or NULL */
-    char cin7_url[64], shopify_url[64], syncd_url[64];
+    char cin7_url[64], shopify_url[64];
     char cin7_api[96]; /* the Cin7 API base the engine is given */
-    char *syncd_argv[8];
-    char metrics_url[160];
+    run_inst inst[SCENARIO_MAX_INSTANCES];
+    int n_inst;        /* syncd instances (0 with a foreign engine) */
+    lb *balancer;      /* haproxy in front of several instances, or NULL */
+    char public_url[64]; /* the balancer's address, given to every instance */
+    pgcluster *pg;     /* the run's throwaway PostgreSQL cluster, or NULL */
+    char pg_db[64];    /* the database made on the --pg server, or "" */
+    char metrics_url[160]; /* a foreign engine's metrics, or "" */
     int64_t *existed; /* per SKU, Cin7's initial + received + adjusted; NULL until read */
     /* The planned crashes as they happened (scenario ms; -1 not yet),
-     * indexed like the scenario's; the next one due, and when the engine
-     * is to start again (-1: no restart pending). */
+     * indexed like the scenario's, and the next one due. */
     run_crash *crashes;
     size_t next_crash;
-    int64_t restart_at;
 } run_ctx;
 
 static int start_mock(run_ctx *r, const char *name, const char *config, int port, proc **p,
@@ -157,25 +172,53 @@ static int start_mock(run_ctx *r, const char *name, const char *config, int port
     return 0;
 }
 
-static int start_syncd(run_ctx *r)
+static int start_syncd(run_ctx *r, run_inst *in)
 {
     char log_path[1100], err[600];
-    snprintf(log_path, sizeof log_path, "%s/syncd.log", r->dir);
+    snprintf(log_path, sizeof log_path, "%s/%s.log", r->dir, in->name);
     uint16_t got = 0;
-    if (proc_start(r->syncd_argv, log_path, 1, 15000, &r->syncd, &got, err, sizeof err) != 0) {
-        fprintf(stderr, "surge: cannot start syncd: %s\n", err);
+    if (proc_start(in->argv, log_path, 1, 15000, &in->p, &got, err, sizeof err) != 0) {
+        fprintf(stderr, "surge: cannot start %s: %s\n", in->name, err);
         return -1;
     }
-    snprintf(r->syncd_url, sizeof r->syncd_url, "http://127.0.0.1:%u", (unsigned)got);
-    snprintf(r->metrics_url, sizeof r->metrics_url, "%s/metrics", r->syncd_url);
+    snprintf(in->url, sizeof in->url, "http://127.0.0.1:%u", (unsigned)got);
+    snprintf(in->metrics_url, sizeof in->metrics_url, "%s/metrics", in->url);
     /* A restarted engine comes back on the same port, as a restarted
      * service keeps its address: the webhook subscriptions it made point
-     * there, and deliveries queued while it was down retry there. */
-    if (!r->syncd_argv[3]) {
-        r->syncd_argv[3] = xstrdup("--port");
-        r->syncd_argv[4] = xasprintf("%u", (unsigned)got);
+     * there (or the balancer does), and deliveries queued while it was
+     * down retry there. */
+    if (!in->argv[3]) {
+        in->argv[3] = xstrdup("--port");
+        in->argv[4] = xasprintf("%u", (unsigned)got);
     }
     return 0;
+}
+
+/* The engine's backlog: the queue (in the store every instance shares, so
+ * one answer is enough) plus the SKUs waiting for a level sync, which
+ * each instance keeps for itself; -1 when no engine answers. */
+static int64_t engine_backlog(const run_ctx *r)
+{
+    int64_t queue = -1, dirty = 0;
+    int n = r->ext ? 1 : r->n_inst;
+    for (int i = 0; i < n; i++) {
+        const char *url = r->ext ? r->metrics_url : r->inst[i].p ? r->inst[i].metrics_url : "";
+        int64_t d = 0, q = url[0] ? engine_queue(url, &d) : -1;
+        if (q < 0)
+            continue;
+        queue = q > queue ? q : queue;
+        dirty += d > 0 ? d : 0;
+    }
+    return queue < 0 ? -1 : queue + dirty;
+}
+
+/* A live instance's address (the first), or NULL when all are down. */
+static const char *live_instance(const run_ctx *r)
+{
+    for (int i = 0; i < r->n_inst; i++)
+        if (r->inst[i].p)
+            return r->inst[i].url;
+    return NULL;
 }
 
 /* Copies cmd into out with every {upstream} and {port} replaced; -1 when
@@ -241,8 +284,12 @@ static int start_cin7_proxy(run_ctx *r)
 
 static void stop_all(run_ctx *r)
 {
-    proc_stop(r->syncd, 10000);
-    r->syncd = NULL;
+    for (int i = 0; i < r->n_inst; i++) {
+        proc_stop(r->inst[i].p, 10000);
+        r->inst[i].p = NULL;
+    }
+    lb_stop(r->balancer);
+    r->balancer = NULL;
     external_stop(r->ext);
     r->ext = NULL;
     proc_stop(r->proxy, 10000);
@@ -253,38 +300,231 @@ static void stop_all(run_ctx *r)
     r->cin7 = NULL;
 }
 
-/* The engine's planned crashes, polled by the run's loop: kills syncd
- * (kill -9) once the next crash is due, and starts it again restart_after
- * after the kill as it happened. The loop notices a due crash up to a poll
- * (and at a high time scale many simulated seconds) late, so a restart
- * timed from the plan would make the downtime shorter than planned, and
- * a crash late enough none at all. Returns 0, or -1 when syncd cannot be
- * started again. */
+/* ---- the store and the instances ------------------------------------------------- */
+
+/* Where the instances keep their state (written into store, n bytes):
+ * syncd.db in the results folder; or, with engine.store "postgres", a
+ * fresh database on the --pg server or the run's own throwaway cluster.
+ * The password stays out of the results folder: the instances get it in
+ * PGPASSWORD. Returns 0, or -1 having said why. */
+static int open_store(run_ctx *r, char *store, size_t n)
+{
+    char err[600];
+    if (!r->sc.store_postgres) {
+        snprintf(store, n, "%s/syncd.db", r->dir);
+        return 0;
+    }
+    const char *server = r->o->pg;
+    if (!server) {
+        pgcluster_opts po = {.dbname = "surge"};
+        if (pgcluster_start(&po, &r->pg, err, sizeof err) != 0) {
+            fprintf(stderr, "surge: engine.store \"postgres\": cannot start a PostgreSQL "
+                            "cluster: %s\n", err);
+            return -1;
+        }
+        server = pgcluster_conninfo(r->pg);
+        fprintf(stderr, "surge: PostgreSQL: a throwaway cluster in %s on port %u (removed "
+                        "after the run)\n", pgcluster_dir(r->pg), (unsigned)pgcluster_port(r->pg));
+    } else {
+        snprintf(r->pg_db, sizeof r->pg_db, "surge_%ld_%lld", (long)getpid(),
+                 (long long)r->origin);
+        if (pgdb_create(server, r->pg_db, err, sizeof err) != 0) {
+            fprintf(stderr, "surge: --pg: %s\n", err);
+            r->pg_db[0] = '\0';
+            return -1;
+        }
+        fprintf(stderr, "surge: PostgreSQL: database %s on the --pg server (dropped after "
+                        "the run)\n", r->pg_db);
+    }
+    char *password = pgdb_password(server);
+    char *info = pgdb_conninfo(server, r->pg_db[0] ? r->pg_db : "surge", 0, err, sizeof err);
+    int rc = -1;
+    if (!info)
+        fprintf(stderr, "surge: --pg: %s\n", err);
+    else if (strlen(info) >= n)
+        fprintf(stderr, "surge: --pg: the connection string is too long\n");
+    else if (password && setenv("PGPASSWORD", password, 1) != 0)
+        fprintf(stderr, "surge: cannot set PGPASSWORD: %s\n", strerror(errno));
+    else {
+        snprintf(store, n, "%s", info);
+        rc = 0;
+    }
+    free(info);
+    free(password);
+    return rc;
+}
+
+/* Removes what open_store made: the cluster, or the database on the --pg
+ * server (kept, and said so, when it cannot be dropped). */
+static void close_store(run_ctx *r)
+{
+    char err[600];
+    if (r->pg && pgcluster_stop(r->pg, 10000, err, sizeof err) != 0)
+        fprintf(stderr, "surge: stopping the PostgreSQL cluster: %s\n", err);
+    r->pg = NULL;
+    if (r->pg_db[0] && pgdb_drop(r->o->pg, r->pg_db, err, sizeof err) != 0)
+        fprintf(stderr, "surge: --pg: kept database %s, which could not be dropped: %s\n",
+                r->pg_db, err);
+    r->pg_db[0] = '\0';
+}
+
+/* Writes each instance's config (syncd.json, or syncd-N.json of several:
+ * the same store and clock, a port of its own, the balancer's address as
+ * the public one its webhooks are registered at) and starts haproxy in
+ * front of several. Returns 0, or -1 having said why. */
+static int setup_instances(run_ctx *r, const char *store)
+{
+    uint16_t ports[SCENARIO_MAX_INSTANCES] = {0};
+    char err[600];
+    r->n_inst = r->sc.instances;
+    if (r->n_inst > 1) {
+        /* Ports fixed beforehand, so haproxy can be told them. */
+        for (int i = 0; i < r->n_inst; i++) {
+            int again = 0;
+            do {
+                ports[i] = port_free();
+                again = 0;
+                for (int j = 0; j < i; j++)
+                    again |= ports[j] == ports[i];
+            } while (again && ports[i]);
+            if (!ports[i]) {
+                fprintf(stderr, "surge: no free port on 127.0.0.1 for syncd-%d\n", i + 1);
+                return -1;
+            }
+        }
+        r->balancer = lb_start(r->dir, ports, (size_t)r->n_inst, 0, err, sizeof err);
+        if (!r->balancer) {
+            fprintf(stderr, "surge: engine.instances: %s\n", err);
+            return -1;
+        }
+        snprintf(r->public_url, sizeof r->public_url, "http://127.0.0.1:%u",
+                 (unsigned)lb_port(r->balancer));
+        fprintf(stderr, "surge: %d syncd instances behind haproxy on %s\n", r->n_inst,
+                r->public_url);
+    }
+    for (int i = 0; i < r->n_inst; i++) {
+        run_inst *in = &r->inst[i];
+        in->restart_at = -1;
+        if (r->n_inst > 1)
+            snprintf(in->name, sizeof in->name, "syncd-%d", i + 1);
+        else
+            snprintf(in->name, sizeof in->name, "syncd");
+        char cfg_path[1100];
+        cJSON *c = setup_syncd_config(&r->sc, r->cin7_api, r->shopify_url, store, r->k, r->origin);
+        if (r->n_inst > 1) {
+            cJSON_ReplaceItemInObjectCaseSensitive(c, "port", cJSON_CreateNumber(ports[i]));
+            cJSON_AddStringToObject(c, "public_url", r->public_url);
+        }
+        snprintf(cfg_path, sizeof cfg_path, "%s/%s.json", r->dir, in->name);
+        results_write_json(cfg_path, c);
+        cJSON_Delete(c);
+        in->argv[0] = xasprintf("%s/syncd", r->o->bin_dir);
+        in->argv[1] = xstrdup("--config");
+        in->argv[2] = xstrdup(cfg_path);
+    }
+    return 0;
+}
+
+/* Starts every instance and waits until each answers /healthz. Returns
+ * 0, -1 having said why, or 1 when one never became healthy (invalid
+ * says which). */
+static int start_instances(run_ctx *r, char *invalid, size_t n)
+{
+    for (int i = 0; i < r->n_inst; i++)
+        if (start_syncd(r, &r->inst[i]))
+            return -1;
+    for (int i = 0; i < r->n_inst; i++) {
+        char health[200];
+        snprintf(health, sizeof health, "%s/healthz", r->inst[i].url);
+        if (hcall_wait_healthy(health, HEALTH_TIMEOUT_MS, r->inst[i].p, &interrupted) != 0) {
+            snprintf(invalid, n, "the engine never became healthy (see %s.log)", r->inst[i].name);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* An instance that exited without a planned kill; NULL when none did. */
+static const run_inst *instance_died(run_ctx *r)
+{
+    for (int i = 0; i < r->n_inst; i++)
+        if (r->inst[i].p && proc_wait(r->inst[i].p, 0, NULL))
+            return &r->inst[i];
+    return NULL;
+}
+
+/* Each instance's final /metrics, kept as syncd-N.metrics in the results
+ * folder when there are several (which instance took what). */
+static void save_instance_metrics(const run_ctx *r)
+{
+    for (int i = 0; r->n_inst > 1 && i < r->n_inst; i++) {
+        if (!r->inst[i].p)
+            continue;
+        httpc_req req = {.url = r->inst[i].metrics_url, .timeout_ms = 5000};
+        httpc_resp resp;
+        if (httpc_do(&req, &resp) == 0 && resp.status == 200) {
+            char path[1100];
+            snprintf(path, sizeof path, "%s/%s.metrics", r->dir, r->inst[i].name);
+            FILE *f = fopen(path, "w");
+            if (f) {
+                fputs(resp.body, f);
+                if (fclose(f) != 0)
+                    fprintf(stderr, "surge: cannot write %s\n", path);
+            }
+        }
+        httpc_resp_free(&resp);
+    }
+}
+
+/* Whether an instance is down for a planned crash and due back. */
+static int restart_pending(const run_ctx *r)
+{
+    for (int i = 0; i < r->n_inst; i++)
+        if (r->inst[i].restart_at >= 0)
+            return 1;
+    return 0;
+}
+
+/* The engine's planned crashes, polled by the run's loop: kills the
+ * crash's instance (kill -9) once the next crash is due, while the others
+ * go on, and starts it again restart_after after the kill as it happened.
+ * The loop notices a due crash up to a poll (and at a high time scale many
+ * simulated seconds) late, so a restart timed from the plan would make the
+ * downtime shorter than planned, and a crash late enough none at all. A
+ * crash due while its instance is still down waits until it is back.
+ * Returns 0, or -1 when an instance cannot be started again. */
 static int crash_step(run_ctx *r, int64_t t0, int tty)
 {
     const scenario *sc = &r->sc;
     int64_t now = clock_now_ms(&r->clk) - t0;
-    if (r->next_crash < sc->n_crashes && now >= sc->crashes[r->next_crash].at && r->syncd) {
+    const sc_crash *due = r->next_crash < sc->n_crashes ? &sc->crashes[r->next_crash] : NULL;
+    run_inst *in = due ? &r->inst[due->instance] : NULL;
+    if (due && now >= due->at && in->p) {
         run_crash *c = &r->crashes[r->next_crash];
-        proc_kill(r->syncd, SIGKILL);
+        proc_kill(in->p, SIGKILL);
         c->killed = clock_now_ms(&r->clk) - t0;
-        proc_stop(r->syncd, 1000);
-        r->syncd = NULL;
-        r->restart_at = c->killed + sc->crashes[r->next_crash].restart_after;
-        fprintf(stderr, "%ssurge: t=%.1fs: killed syncd (kill -9) as planned at t=%.1fs; restart at t=%.1fs\n",
-                tty ? "\n" : "", (double)c->killed / 1000, (double)c->planned / 1000,
-                (double)r->restart_at / 1000);
+        proc_stop(in->p, 1000);
+        in->p = NULL;
+        in->restart_at = c->killed + due->restart_after;
+        in->crash = r->next_crash;
+        fprintf(stderr, "%ssurge: t=%.1fs: killed %s (kill -9) as planned at t=%.1fs; restart at t=%.1fs\n",
+                tty ? "\n" : "", (double)c->killed / 1000, in->name, (double)c->planned / 1000,
+                (double)in->restart_at / 1000);
         r->next_crash++;
         return 0;
     }
-    if (r->restart_at < 0 || now < r->restart_at)
-        return 0;
-    r->restart_at = -1;
-    if (start_syncd(r))
-        return -1;
-    now = clock_now_ms(&r->clk) - t0;
-    r->crashes[r->next_crash - 1].restarted = now;
-    fprintf(stderr, "%ssurge: t=%.1fs: syncd restarted\n", tty ? "\n" : "", (double)now / 1000);
+    for (int i = 0; i < r->n_inst; i++) {
+        in = &r->inst[i];
+        if (in->restart_at < 0 || now < in->restart_at)
+            continue;
+        in->restart_at = -1;
+        if (start_syncd(r, in))
+            return -1;
+        now = clock_now_ms(&r->clk) - t0;
+        r->crashes[in->crash].restarted = now;
+        fprintf(stderr, "%ssurge: t=%.1fs: %s restarted\n", tty ? "\n" : "", (double)now / 1000,
+                in->name);
+    }
     return 0;
 }
 
@@ -303,6 +543,8 @@ static cJSON *crashes_json(const run_ctx *r)
                       {"killed_ms", cr->killed},
                       {"restarted_ms", cr->restarted}};
         cJSON *c = cJSON_CreateObject();
+        if (r->n_inst > 1)
+            cJSON_AddNumberToObject(c, "instance", r->sc.crashes[i].instance + 1);
         for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
             if (fields[f].ms >= 0)
                 cJSON_AddNumberToObject(c, fields[f].key, (double)fields[f].ms);
@@ -396,7 +638,12 @@ int run_scenario(const run_opts *o)
         return rc;
     scenario_replay_notes(&r.sc, stderr);
     scenario *sc = &r.sc;
-    r.restart_at = -1;
+    if (o->pg && !sc->store_postgres) {
+        fprintf(stderr, "surge: --pg: the scenario's engine.store is \"sqlite\"; set it to "
+                        "\"postgres\" (--set engine.store=postgres) or leave --pg out\n");
+        scenario_free(&r.sc);
+        return RUN_BAD_USAGE;
+    }
     r.crashes = xcalloc(sc->n_crashes + 1, sizeof *r.crashes);
     for (size_t i = 0; i < sc->n_crashes; i++)
         r.crashes[i] = (run_crash){sc->crashes[i].at, -1, -1};
@@ -461,22 +708,13 @@ int run_scenario(const run_opts *o)
         t0 -= t0 % sc->tick_ms;
     }
     if (!x) {
-        char store[1100], cfg_path[1100], bin[1100];
-        snprintf(store, sizeof store, "%s/syncd.db", r.dir);
-        cJSON *c = setup_syncd_config(sc, r.cin7_api, r.shopify_url, store, r.k, r.origin);
-        snprintf(cfg_path, sizeof cfg_path, "%s/syncd.json", r.dir);
-        results_write_json(cfg_path, c);
-        cJSON_Delete(c);
-        snprintf(bin, sizeof bin, "%s/syncd", o->bin_dir);
-        r.syncd_argv[0] = xstrdup(bin);
-        r.syncd_argv[1] = xstrdup("--config");
-        r.syncd_argv[2] = xstrdup(cfg_path);
-        if (start_syncd(&r))
+        char store[1100];
+        int started = open_store(&r, store, sizeof store) == 0 && setup_instances(&r, store) == 0
+                          ? start_instances(&r, invalid, sizeof invalid)
+                          : -1;
+        if (started < 0)
             goto out;
-        char health[200];
-        snprintf(health, sizeof health, "%s/healthz", r.syncd_url);
-        if (hcall_wait_healthy(health, HEALTH_TIMEOUT_MS, r.syncd, &interrupted) != 0) {
-            snprintf(invalid, sizeof invalid, "the engine never became healthy (see syncd.log)");
+        if (started > 0) {
             rc = RUN_INVALID;
             goto out;
         }
@@ -554,8 +792,10 @@ int run_scenario(const run_opts *o)
             engine_died = 2;
             break;
         }
-        if (r.syncd && proc_wait(r.syncd, 0, NULL)) {
-            fprintf(stderr, "\nsurge: syncd exited during the run (see %s/syncd.log)\n", r.dir);
+        const run_inst *died = instance_died(&r);
+        if (died) {
+            fprintf(stderr, "\nsurge: %s exited during the run (see %s/%s.log)\n", died->name,
+                    r.dir, died->name);
             engine_died = 1;
             break;
         }
@@ -564,7 +804,7 @@ int run_scenario(const run_opts *o)
             engine_died = 1;
             break;
         }
-        backlog = engine_backlog(r.metrics_url[0] ? r.metrics_url : NULL);
+        backlog = engine_backlog(&r);
         if (backlog >= 0) {
             if (n_samples == cap_samples) {
                 cap_samples = cap_samples ? cap_samples * 2 : 1024;
@@ -582,7 +822,7 @@ int run_scenario(const run_opts *o)
             last_print = real_now;
         }
         if (!draining) {
-            if (loadgen_done(g) && r.restart_at < 0) {
+            if (loadgen_done(g) && !restart_pending(&r)) {
                 draining = 1;
                 drain_started = now;
                 if (tty)
@@ -594,7 +834,7 @@ int run_scenario(const run_opts *o)
         }
         /* Quiet: nothing queued in the engine or the mocks, twice running. */
         int64_t pend = mock_pending(r.cin7_url) + mock_pending(r.shopify_url);
-        int quiet = backlog <= 0 && pend == 0 && r.restart_at < 0;
+        int quiet = backlog <= 0 && pend == 0 && !restart_pending(&r);
         quiet_polls = quiet ? quiet_polls + 1 : 0;
         int64_t drained = now - drain_started;
         if ((quiet_polls >= 3 && drained >= sc->drain_min_ms) || drained >= sc->drain_ms)
@@ -626,9 +866,9 @@ int run_scenario(const run_opts *o)
         hcall_get_json(url, NULL, &cin7_state);
         snprintf(url, sizeof url, "%s/_mock/state", r.shopify_url);
         hcall_get_json(url, NULL, &shopify_state);
-        if (r.syncd) {
+        if (live_instance(&r)) {
             cJSON *v = NULL;
-            snprintf(url, sizeof url, "%s/admin/dlq?limit=10000", r.syncd_url);
+            snprintf(url, sizeof url, "%s/admin/dlq?limit=10000", live_instance(&r));
             hcall_get_json(url, SETUP_ADMIN_TOKEN, &v);
             dlq = cJSON_DetachItemFromObjectCaseSensitive(v, "dead_letters");
             cJSON_Delete(v);
@@ -636,6 +876,7 @@ int run_scenario(const run_opts *o)
         /* A foreign engine's dead letters are unknown (NULL). */
         if (!dlq && !x)
             dlq = cJSON_CreateArray();
+        save_instance_metrics(&r);
     }
     stop_all(&r);
     if (!cin7_state || !shopify_state) {
@@ -665,6 +906,7 @@ int run_scenario(const run_opts *o)
     measure_output_free(&mo);
 out:
     stop_all(&r);
+    close_store(&r);
     cJSON_Delete(cin7_state);
     cJSON_Delete(shopify_state);
     cJSON_Delete(dlq);
@@ -672,8 +914,9 @@ out:
     free(samples);
     if (rc == RUN_INVALID && invalid[0])
         fprintf(stderr, "surge: INVALID: %s\n", invalid);
-    for (size_t i = 0; i < 8; i++)
-        free(r.syncd_argv[i]);
+    for (int i = 0; i < SCENARIO_MAX_INSTANCES; i++)
+        for (size_t a = 0; a < 8; a++)
+            free(r.inst[i].argv[a]);
     free(r.existed);
 early:
     results_gates_free(gates, n_gates);

@@ -38,6 +38,9 @@ typedef struct {
     const char *cin7_proxy;     /* NULL, or a shell command that proxies the
                                    engine's Cin7 calls ({upstream}, {port}) */
     const compare_spec *baseline; /* --baseline DIR and its limits; NULL: none */
+    const char *pg;             /* --pg CONNINFO: the PostgreSQL server engine.store
+                                   "postgres" uses (a database of the run's own in it);
+                                   NULL: a throwaway cluster */
 } run_opts;
 
 /* Runs and returns the exit code; every message goes to stderr/stdout. */

@@ -571,26 +571,65 @@ static int read_faults(const cJSON *root, scenario *s, json_err *e)
     return 0;
 }
 
+/* Adds one planned crash; -1 past SCENARIO_MAX_CRASHES. */
+static int add_crash(scenario *s, size_t *cap, sc_crash c, const char *p, json_err *e)
+{
+    if (s->n_crashes == SCENARIO_MAX_CRASHES)
+        return json_fail(e, p, "more than %d planned crashes (every is too short for the "
+                         "duration)", SCENARIO_MAX_CRASHES);
+    if (s->n_crashes == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        s->crashes = xrealloc(s->crashes, (*cap + 1) * sizeof *s->crashes);
+    }
+    s->crashes[s->n_crashes++] = c;
+    return 0;
+}
+
+static int crash_by_time(const void *a, const void *b)
+{
+    const sc_crash *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+/* $.crashes: each entry a kill -9 at `at`, repeated every `every` while
+ * before the end of the demand window when given; `instance` (1-based)
+ * picks the instance, which engine.instances checks later (read_engine). */
 static int read_crashes(const cJSON *root, scenario *s, json_err *e)
 {
-    static const char *const keys[] = {"at", "restart_after", NULL};
+    static const char *const keys[] = {"at", "restart_after", "every", "instance", NULL};
     const cJSON *arr = NULL;
     if (json_get_arr(root, "$", "crashes", JSON_OPTIONAL, &arr, e))
         return -1;
     if (!arr)
         return 0;
-    s->crashes = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *s->crashes);
+    size_t cap = 0;
     EACH(arr, "$.crashes", i, p, it)
     {
-        sc_crash *c = &s->crashes[s->n_crashes++];
-        c->restart_after = 5000;
-        if (json_only_keys(it, p, keys, e) || json_get_duration(it, p, "at", JSON_REQUIRED, &c->at, e) ||
-            json_get_duration(it, p, "restart_after", JSON_OPTIONAL, &c->restart_after, e))
+        sc_crash c = {.restart_after = 5000, .instance = -1, .entry = i};
+        int64_t every = 0, instance = 0;
+        if (json_only_keys(it, p, keys, e) || json_get_duration(it, p, "at", JSON_REQUIRED, &c.at, e) ||
+            json_get_duration(it, p, "restart_after", JSON_OPTIONAL, &c.restart_after, e) ||
+            json_get_duration(it, p, "every", JSON_OPTIONAL, &every, e) ||
+            json_get_int(it, p, "instance", JSON_OPTIONAL, 1, SCENARIO_MAX_INSTANCES, &instance, e))
             return -1;
-        if (c->at >= s->duration_ms)
+        if (c.at >= s->duration_ms)
             return json_fail(e, p, "a crash at %lld ms is after the demand window",
-                             (long long)c->at);
+                             (long long)c.at);
+        if (cJSON_GetObjectItemCaseSensitive(it, "every") && every <= 0) {
+            char ep[200];
+            json_path_key(ep, sizeof ep, p, "every");
+            return json_fail(e, ep, "must be more than 0");
+        }
+        c.instance = (int)instance - 1;
+        do {
+            if (add_crash(s, &cap, c, p, e))
+                return -1;
+            c.at += every;
+        } while (every > 0 && c.at < s->duration_ms);
     }
+    qsort(s->crashes, s->n_crashes, sizeof *s->crashes, crash_by_time);
     return 0;
 }
 
@@ -742,16 +781,57 @@ static int read_external(const cJSON *ext, const char *dir, scenario *s, json_er
     return 0;
 }
 
+/* engine.instances and engine.store, and the crashes' instances they
+ * bound: several instances share one PostgreSQL database. */
+static int read_instances(const cJSON *eng, scenario *s, json_err *e)
+{
+    int64_t n = 1;
+    const char *store = "sqlite";
+    if (eng && (json_get_int(eng, "$.engine", "instances", JSON_OPTIONAL, 1,
+                             SCENARIO_MAX_INSTANCES, &n, e) ||
+                json_get_str(eng, "$.engine", "store", JSON_OPTIONAL, &store, e)))
+        return -1;
+    s->instances = (int)n;
+    if (strcmp(store, "postgres") == 0)
+        s->store_postgres = 1;
+    else if (strcmp(store, "sqlite") != 0)
+        return json_fail(e, "$.engine.store", "expected \"sqlite\" or \"postgres\", got \"%s\"",
+                         store);
+    if (n > 1 && !s->store_postgres)
+        return json_fail(e, "$.engine.instances", "%lld instances share one database: set "
+                         "engine.store to \"postgres\" (SQLite serves one instance)",
+                         (long long)n);
+    if (s->external && (n > 1 || s->store_postgres))
+        return json_fail(e, n > 1 ? "$.engine.instances" : "$.engine.store",
+                         "applies to syncd, not to engine.external");
+    for (size_t i = 0; i < s->n_crashes; i++) {
+        sc_crash *c = &s->crashes[i];
+        if (c->instance >= s->instances) {
+            char p[200];
+            json_path_index(p, sizeof p, "$.crashes", c->entry);
+            char ip[220];
+            json_path_key(ip, sizeof ip, p, "instance");
+            return json_fail(e, ip, "instance %d, but engine.instances is %d", c->instance + 1,
+                             s->instances);
+        }
+    }
+    /* Unnamed: round robin, in time order. */
+    for (size_t i = 0, next = 0; i < s->n_crashes; i++)
+        if (s->crashes[i].instance < 0)
+            s->crashes[i].instance = (int)(next++ % (size_t)s->instances);
+    return 0;
+}
+
 static int read_engine(const cJSON *root, const char *dir, scenario *s, json_err *e)
 {
-    static const char *const keys[] = {"mode", "config", "external", NULL};
+    static const char *const keys[] = {"mode", "config", "external", "instances", "store", NULL};
     const cJSON *eng = NULL, *cfg = NULL, *ext = NULL;
     if (json_get_obj(root, "$", "engine", JSON_OPTIONAL, &eng, e))
         return -1;
     s->engine_mode = xstrdup("event");
     s->engine_config = cJSON_CreateObject();
     if (!eng)
-        return 0;
+        return read_instances(NULL, s, e);
     const char *mode = "event";
     if (json_only_keys(eng, "$.engine", keys, e) ||
         json_get_str(eng, "$.engine", "mode", JSON_OPTIONAL, &mode, e) ||
@@ -770,7 +850,7 @@ static int read_engine(const cJSON *root, const char *dir, scenario *s, json_err
         return -1;
     if (ext && s->n_crashes)
         return json_fail(e, "$.crashes", "crashes need the built-in engine (not engine.external)");
-    return 0;
+    return read_instances(eng, s, e);
 }
 
 /* Twice mock-cin7's first webhook delay for a stock change (the longer of

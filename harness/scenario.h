@@ -105,10 +105,19 @@ typedef struct {
     size_t n_regions;
 } sc_stream;
 
+/* One planned kill -9 of the engine (an `every` entry of $.crashes is
+ * loaded as one of these per repetition, in time order). */
 typedef struct {
     int64_t at;
     int64_t restart_after;
+    int instance;  /* which instance is killed, 0-based (round robin unless given) */
+    size_t entry;  /* the $.crashes entry it comes from */
 } sc_crash;
+
+/* At most this many syncd instances (engine.instances) and planned
+ * crashes (after `every` is expanded). */
+#define SCENARIO_MAX_INSTANCES 8
+#define SCENARIO_MAX_CRASHES 1000
 
 typedef struct {
     char *metric;   /* e.g. "oversell_units", "order_push_latency_ms.p99" */
@@ -176,6 +185,8 @@ typedef struct {
 
     /* engine */
     char *engine_mode;
+    int instances;          /* engine.instances: syncd processes, 1 ... 8 */
+    int store_postgres;     /* engine.store: 1 "postgres", 0 "sqlite" */
     cJSON *engine_config;   /* object merged over the generated syncd config, owned */
     /* engine.external: someone else's engine instead of syncd; NULL for
      * syncd. */

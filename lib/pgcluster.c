@@ -2,6 +2,7 @@
 #include "pgcluster.h"
 
 #include "mem.h"
+#include "pgdb.h"
 #include "port.h"
 #include "proc.h"
 
@@ -98,17 +99,6 @@ static int find_bindir(const char *root, char *out, size_t n, char *err, size_t 
         return -1;
     }
     return 0;
-}
-
-static int dbname_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 63 || (s[0] >= '0' && s[0] <= '9'))
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-            return 0;
-    return 1;
 }
 
 /* The user the server runs as: postgres when we are root. */
@@ -297,7 +287,7 @@ static int start_server(pgcluster *c, int timeout_ms, char *err, size_t errlen)
     return -1;
 }
 
-/* Creates database dbname (checked by dbname_ok) on c's server and writes
+/* Creates database dbname (checked by pgdb_name_ok) on c's server and writes
  * its conninfo into where. */
 static int create_db(pgcluster *c, const char *dbname, char *where, size_t n, char *err,
                      size_t errlen)
@@ -306,31 +296,17 @@ static int create_db(pgcluster *c, const char *dbname, char *where, size_t n, ch
     snprintf(admin, sizeof admin,
              "host=127.0.0.1 port=%u user=" PG_SUPERUSER " password=%s dbname=postgres",
              (unsigned)c->port, c->password);
-    PGconn *db = PQconnectdb(admin);
-    int rc = -1;
-    if (PQstatus(db) != CONNECTION_OK) {
-        snprintf(err, errlen, "connecting to the cluster: %s", PQerrorMessage(db));
-        goto out;
-    }
-    char sql[100];
-    snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", dbname);
-    PGresult *r = PQexec(db, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        snprintf(err, errlen, "%s: %s", sql, PQerrorMessage(db));
-    else
-        rc = 0;
-    PQclear(r);
+    if (pgdb_create(admin, dbname, err, errlen) != 0)
+        return -1;
     snprintf(where, n, "host=127.0.0.1 port=%u user=" PG_SUPERUSER " password=%s dbname=%s",
              (unsigned)c->port, c->password, dbname);
-out:
-    PQfinish(db);
-    return rc;
+    return 0;
 }
 
 int pgcluster_add_db(pgcluster *c, const char *dbname, char *where, size_t n, char *err,
                      size_t errlen)
 {
-    if (!dbname_ok(dbname)) {
+    if (!pgdb_name_ok(dbname)) {
         snprintf(err, errlen, "database name '%s': use a-z, 0-9 and _, not starting with a "
                  "digit, up to 63 characters", dbname);
         return -1;
@@ -346,7 +322,7 @@ int pgcluster_start(const pgcluster_opts *o, pgcluster **out, char *err, size_t 
     const char *dbname = o->dbname ? o->dbname : "surge";
     int timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 60000;
     *out = NULL;
-    if (!dbname_ok(dbname)) {
+    if (!pgdb_name_ok(dbname)) {
         snprintf(err, errlen, "database name '%s': use a-z, 0-9 and _, not starting with a "
                  "digit, up to 63 characters", dbname);
         return -1;

@@ -1179,6 +1179,7 @@ TEST(measure, what_a_pushed_order_costs)
     EXPECT_NEAR(metric(&f, "api_calls.shopify_per_pushed_order"), 1, 1e-9);
     EXPECT_NEAR(metric(&f, "api_calls.cin7_sale_writes_per_pushed_order"), 2, 1e-9);
     EXPECT_NEAR(metric(&f, "api_calls.per_order"), 2.5, 1e-9); /* (4 + 1) / 2 paid */
+    EXPECT_NEAR(metric(&f, "http_429.cin7_share"), 0.25, 1e-9); /* the 503 of 4 calls */
     fx_free(&f);
 }
 
@@ -1350,7 +1351,7 @@ TEST(measure, every_metric_name_is_in_the_metrics_and_nothing_else_is_one)
             strncmp(*name, "po_draft_latency_ms.", 20) != 0)
             test_fail(__FILE__, __LINE__, "%s is null", *name);
     }
-    EXPECT_EQ_INT(n, 59);
+    EXPECT_EQ_INT(n, 60);
     double v = 0;
     EXPECT_EQ_INT(measure_lookup(f.m, "oversell_units", &v), 1);
     EXPECT_EQ_INT(v, 0);

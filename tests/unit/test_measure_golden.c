@@ -78,6 +78,7 @@ static const expected figures[] = {
     {"api_calls.per_order", 3.5, 1e-9},
     {"http_429.cin7", 1, 0},
     {"http_429.shopify", 1, 0},
+    {"http_429.cin7_share", 0.25, 1e-9},
     {"api_calls.cin7_sale_writes_per_pushed_order", 2, 0},
     /* Order 101's orders/paid delivery was acknowledged and it was pushed. */
     {"dropped_events", 0, 0},

@@ -102,6 +102,15 @@ TEST(scenario, errors_name_the_json_path)
         {"name=\"a b\"", "$.name: use letters"},
         {"demand[0].qty={\"min\":3,\"max\":1}", "$.demand[0].qty: max is below min"},
         {"misroute_grace=\"soon\"", "$.misroute_grace: bad duration"},
+        {"engine={\"instances\":2}", "$.engine.instances: 2 instances share one database: set "
+                                     "engine.store to \"postgres\""},
+        {"engine={\"instances\":9,\"store\":\"postgres\"}", "$.engine.instances: "},
+        {"engine={\"instances\":0,\"store\":\"postgres\"}", "$.engine.instances: "},
+        {"engine={\"store\":\"mysql\"}", "$.engine.store: expected \"sqlite\" or \"postgres\", "
+                                         "got \"mysql\""},
+        {"crashes[0].instance=2", "$.crashes[0].instance: instance 2, but engine.instances is 1"},
+        {"crashes[0].every=0", "$.crashes[0].every: must be more than 0"},
+        {"crashes[0].every=\"1ms\"", "$.crashes[0]: more than 1000 planned crashes"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         scenario s;
@@ -191,7 +200,7 @@ TEST(scenario, chaos_scenarios_gate_on_the_six_losses_with_small_buffers)
                                       "duplicate_pos",   "final_drift_units", "misrouted_units"};
     glob_t g;
     EXPECT_EQ_INT(glob("scenarios/chaos/*.json", 0, NULL, &g), 0);
-    EXPECT_EQ_INT(g.gl_pathc, 7);
+    EXPECT_EQ_INT(g.gl_pathc, 8);
     for (size_t i = 0; i < g.gl_pathc; i++) {
         scenario s;
         load_file_ok(g.gl_pathv[i], &s);
@@ -333,4 +342,37 @@ TEST(demand, replay_csv_at_speed)
     test_write_file(csv, "timestamp,sku\nyesterday,A-1\n");
     EXPECT_EQ_INT(scenario_load_text(json, strlen(json), "r.json", NULL, NULL, 0, &s, &e), -1);
     EXPECT_CONTAINS(e.msg, "orders.csv:2: column 1 (\"timestamp\"): \"yesterday\" is not a time");
+}
+
+TEST(scenario, crashes_repeat_every_and_go_round_robin_over_instances)
+{
+    /* From 1m every 2m while before the 10m end: 1, 3, 5, 7, 9 minutes;
+     * plus one at 4m for instance 1. Unnamed ones take the instances in
+     * turn, in time order. */
+    const char *over[] = {"engine={\"instances\":3,\"store\":\"postgres\"}",
+                          "crashes=[{\"at\":\"1m\",\"every\":\"2m\",\"restart_after\":\"20s\"},"
+                          "{\"at\":\"4m\",\"instance\":1}]"};
+    scenario s;
+    load_ok(&s, over, 2);
+    EXPECT_EQ_INT(s.instances, 3);
+    EXPECT_TRUE(s.store_postgres);
+    static const struct {
+        int64_t at;
+        int instance;
+        int64_t restart_after;
+    } want[] = {{60000, 0, 20000},  {180000, 1, 20000}, {240000, 0, 5000},
+                {300000, 2, 20000}, {420000, 0, 20000}, {540000, 1, 20000}};
+    EXPECT_EQ_INT(s.n_crashes, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < s.n_crashes && i < sizeof want / sizeof want[0]; i++) {
+        EXPECT_EQ_INT(s.crashes[i].at, want[i].at);
+        EXPECT_EQ_INT(s.crashes[i].instance, want[i].instance);
+        EXPECT_EQ_INT(s.crashes[i].restart_after, want[i].restart_after);
+    }
+    scenario_free(&s);
+    /* The defaults: one instance on SQLite. */
+    load_ok(&s, NULL, 0);
+    EXPECT_EQ_INT(s.instances, 1);
+    EXPECT_FALSE(s.store_postgres);
+    EXPECT_EQ_INT(s.crashes[0].instance, 0);
+    scenario_free(&s);
 }
