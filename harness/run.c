@@ -414,6 +414,9 @@ static int setup_instances(run_ctx *r, const char *store)
         if (r->n_inst > 1) {
             cJSON_ReplaceItemInObjectCaseSensitive(c, "port", cJSON_CreateNumber(ports[i]));
             cJSON_AddStringToObject(c, "public_url", r->public_url);
+            /* The holder's name in the store's claims: a restarted
+             * instance renews what it held before it was killed. */
+            cJSON_AddStringToObject(c, "instance", in->name);
         }
         snprintf(cfg_path, sizeof cfg_path, "%s/%s.json", r->dir, in->name);
         results_write_json(cfg_path, c);

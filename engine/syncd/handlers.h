@@ -59,6 +59,12 @@ handled inventory_refresh(syncd *sd);
  * read). Returns 0 when taken, 1 when none were kept, -1 with why when
  * the kept copy cannot be used. */
 int inventory_restore(syncd *sd, char *why, size_t whylen);
+/* Takes the figures of a full read another instance sharing the store made
+ * after this instance's last one (figures newer per SKU and location win,
+ * as always): 1 when taken, 0 when there was none newer, -1 when the kept
+ * copy could not be taken (logged). Routing and the inventory sync call
+ * it first, so no instance goes on older figures than the store has. */
+int inventory_adopt(syncd *sd);
 
 /* The inventory sync of a batch of Cin7 SKUs for every shop (called by the
  * inventory thread). audit: the batch is reconciliation's drift check, so

@@ -30,8 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The store's key for the figures of the last full read (store_kv). */
+/* The store's key for the figures of the last full read (store_kv), and
+ * for when that read started: instances sharing the store take each
+ * other's newer reads through them (inventory_adopt). */
 #define STOCK_KEY "boot:stock"
+#define STOCK_AT_KEY "stock:read_at"
 
 void stock_mark(syncd *sd, const char *const *skus, size_t n, int64_t received_at)
 {
@@ -62,9 +65,31 @@ handled stock_changed(syncd *sd, const store_event *ev)
     return h;
 }
 
+int inventory_adopt(syncd *sd)
+{
+    char *at = store_kv_get(sd->st, STOCK_AT_KEY);
+    if (!at)
+        return 0;
+    int64_t t = strtoll(at, NULL, 10);
+    free(at);
+    if (t <= stockcache_full_read_at(sd->cache))
+        return 0;
+    char why[300];
+    int rc = inventory_restore(sd, why, sizeof why);
+    if (rc < 0) {
+        log_warn("inventory: the figures another instance read cannot be taken: %s", why);
+        return -1;
+    }
+    if (rc == 0)
+        metrics_inc(sd->m, "syncd_snapshots_adopted_total", 1);
+    return rc == 0;
+}
+
 handled inventory_refresh(syncd *sd)
 {
     handled h = {H_DONE, 0, ""};
+    /* A read another instance made since ours may be fresh enough. */
+    inventory_adopt(sd);
     int64_t now = clock_now_ms(&sd->clk);
     int64_t last = stockcache_full_read_at(sd->cache);
     int64_t age = now - last;
@@ -94,10 +119,14 @@ handled inventory_refresh(syncd *sd)
     stockcache_set_full_read(sd->cache, snap.read_started);
     metrics_inc(sd->m, "syncd_snapshot_reads_total", 1);
     cin7_snapshot_free(&snap);
-    /* Not waited on: only a later start needs it, and a start that finds
-     * an older copy still does better than one with none. */
+    /* For a later start, and for the other instances sharing the store:
+     * the figures first, then the time that makes the others take them. */
     char *kept = stockcache_export(sd->cache);
-    store_kv_set_async(sd->st, STOCK_KEY, kept);
+    char at[32];
+    snprintf(at, sizeof at, "%lld", (long long)stockcache_full_read_at(sd->cache));
+    if (store_kv_set(sd->st, STOCK_KEY, kept) != 0 || store_kv_set(sd->st, STOCK_AT_KEY, at) != 0)
+        log_warn("inventory: cannot keep the figures read in the store (a restart or another "
+                 "instance reads Cin7 again)");
     free(kept);
     return h;
 }
@@ -117,7 +146,10 @@ int inventory_restore(syncd *sd, char *why, size_t whylen)
  * moment: the baselines of the unknown-units arithmetic (avail.h). Kept in
  * memory by the inventory thread (the only one that syncs levels), so a
  * value just written is never read back stale, and persisted for the next
- * start. */
+ * start. On a store several instances share, the baselines are whoever
+ * wrote last's: they are read from the store every time and written to it
+ * before the pass ends (a stale copy in memory would count another
+ * instance's write as units sold, or miss units it saw sold). */
 struct lastwrites {
     strmap *index;   /* key -> slot */
     int64_t *a, *b;  /* level and time, or unknown units and known total */
@@ -127,7 +159,7 @@ struct lastwrites {
 static int lw_get(syncd *sd, const char *key, int64_t *a, int64_t *b)
 {
     struct lastwrites *lw = sd->lw;
-    long i = lw ? strmap_get(lw->index, key) : -1;
+    long i = lw && !store_is_shared(sd->st) ? strmap_get(lw->index, key) : -1;
     if (i >= 0) {
         *a = lw->a[i];
         *b = lw->b[i];
@@ -164,7 +196,11 @@ static void lw_put(syncd *sd, const char *key, int64_t a, int64_t b)
     lw->b[i] = b;
     char val[64];
     snprintf(val, sizeof val, "%lld %lld", (long long)a, (long long)b);
-    store_kv_set_async(sd->st, key, val);
+    if (!store_is_shared(sd->st))
+        store_kv_set_async(sd->st, key, val);
+    else if (store_kv_set(sd->st, key, val) != 0)
+        log_warn("inventory: cannot keep the baseline %s (the next pass counts from an older one)",
+                 key);
 }
 
 void inventory_free(syncd *sd)

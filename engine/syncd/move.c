@@ -114,6 +114,8 @@ static int decide(move_job *m, char *target, size_t n, handled *h)
     size_t *order = xcalloc(rc.n_locs + 1, sizeof *order);
     route_address addr = {0, 0, 0, jstr(m->address, "Country"), jstr(m->address, "Postcode")};
     route_preference(rc.locs, rc.n_locs, rc.regions, rc.n_regions, &addr, order);
+    /* Another instance's newer read, when there is one. */
+    inventory_adopt(sd);
     stockcache_route_begin(sd->cache);
     size_t j = 0;
     const cJSON *ln;

@@ -540,6 +540,8 @@ static handled route_once(syncd *sd, const store_event *ev, const order_event *x
     const char *domain = x->domain, *id = x->doc.id_text;
     char plan_key[160];
     snprintf(plan_key, sizeof plan_key, "route:%s:%s", domain, id);
+    /* Another instance's newer read, when there is one. */
+    inventory_adopt(sd);
     stockcache_route_begin(sd->cache);
     cJSON *plan = make_plan(sd, &x->doc.ship, lines, n);
     char *plan_text = json_print(plan);

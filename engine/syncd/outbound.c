@@ -48,6 +48,16 @@ static void count(outbound *o, const char *what)
     metrics_inc(o->m, name, 1);
 }
 
+/* This thread's send guard (outbound_guard). */
+static _Thread_local int (*guard_fn)(void *ud);
+static _Thread_local void *guard_ud;
+
+void outbound_guard(int (*fn)(void *ud), void *ud)
+{
+    guard_fn = fn;
+    guard_ud = fn ? ud : NULL;
+}
+
 void outbound_call(outbound *o, const httpc_req *req, int prio, int idempotent, double cost,
                    outcome *out)
 {
@@ -62,6 +72,12 @@ void outbound_call(outbound *o, const httpc_req *req, int prio, int idempotent, 
         if (o->gate && gate_acquire(o->gate, prio, cost) != 0) {
             out->action = POLICY_GIVE_UP;
             snprintf(out->error, sizeof out->error, "%s: shutting down", o->system);
+            return;
+        }
+        if (guard_fn && guard_fn(guard_ud) != 0) {
+            out->action = POLICY_RETRY;
+            snprintf(out->error, sizeof out->error, "%s: not sent: the write was taken over",
+                     o->system);
             return;
         }
         out->sent_at = clock_now_ms(o->clk);

@@ -46,6 +46,12 @@ typedef struct {
 void outbound_call(outbound *o, const httpc_req *req, int prio, int idempotent, double cost,
                    outcome *out);
 void outbound_done(outcome *out);
+/* A check made on this thread after each call's rate-limit permit and
+ * before the request leaves: when it returns non-zero the request is not
+ * sent, and the call ends with POLICY_RETRY, wait_ms 0 and "not sent" in
+ * error. xwrite sets one around a write another instance may take over
+ * (its claim is renewed there, right before the send). fn NULL clears it. */
+void outbound_guard(int (*fn)(void *ud), void *ud);
 /* The run's seed (set once, before any thread draws): every thread's
  * retry jitter is a stream derived from it, so a run replays from its
  * logged seed. */

@@ -103,6 +103,11 @@ int store_schema_version(store *s)
     return s->be->schema_version(s);
 }
 
+int store_is_shared(store *s)
+{
+    return s->be == &store_postgres_backend;
+}
+
 int64_t store_commits(store *s)
 {
     return s->be->commits(s);

@@ -66,6 +66,11 @@ STORE_MUST int store_open(const char *path, const store_options *opts, store **o
 void store_close(store *s); /* finishes queued writes; accepts NULL */
 /* The schema version the database is at (for tests and /healthz). */
 int store_schema_version(store *s);
+/* 1 when other processes may use the store at the same time (PostgreSQL:
+ * several instances), 0 when this process is its only user (SQLite). What
+ * a process keeps in memory of the store's state is only as good as its
+ * last read when this is 1. */
+int store_is_shared(store *s);
 /* Transactions committed since open. On SQLite, under concurrent callers
  * it is lower than the number of write calls: that is the writer thread's
  * group commit at work; on PostgreSQL every write call is a transaction

@@ -13,6 +13,7 @@
 #include "mem.h"
 #include "opsauth.h"
 #include "rng.h"
+#include "xwrite.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,18 @@ int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen)
     *out = sd;
     if (store_open(sd->cfg.store_path, NULL, &sd->st, err, errlen) != 0)
         return -1;
+    /* Runners of one exactly-once write in other instances are kept apart
+     * by a claim living as long as a lease, a claim's life or four calls,
+     * whichever is longest: a run rarely outlives it, and one that does
+     * finds it taken over before it sends (xwrite.h). */
+    int64_t xw_ttl = sd->cfg.lease_ms;
+    if (sd->cfg.claim_ttl_ms > xw_ttl)
+        xw_ttl = sd->cfg.claim_ttl_ms;
+    if (4 * sd->cfg.http_timeout_ms > xw_ttl)
+        xw_ttl = 4 * sd->cfg.http_timeout_ms;
+    if (4 * sd->cfg.shopify_http_timeout_ms > xw_ttl)
+        xw_ttl = 4 * sd->cfg.shopify_http_timeout_ms;
+    xwrite_share(sd->cfg.instance, xw_ttl);
     sd->c7 = cin7_new(sd->cfg.cin7_url, sd->cfg.cin7_account, sd->cfg.cin7_key,
                       &sd->cfg.cin7_pace, sd->cfg.cin7_page_limit,
                       sd->cfg.http_timeout_ms, &sd->pol, sd->m, &sd->clk);
@@ -62,6 +75,7 @@ void syncd_free(syncd *sd)
 {
     if (!sd)
         return;
+    xwrite_share(NULL, 0);
     for (size_t i = 0; sd->shops && i < sd->cfg.n_shops; i++)
         shopify_free(sd->shops[i]);
     free(sd->shops);

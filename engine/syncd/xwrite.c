@@ -63,6 +63,42 @@ static void key_release(const char *key)
     pthread_mutex_unlock(&busy_lock);
 }
 
+/* ---- runners in other processes (xwrite_share) ------------------------------ */
+
+static char *share_holder;
+static int64_t share_ttl_ms;
+
+void xwrite_share(const char *holder, int64_t ttl_ms)
+{
+    free(share_holder);
+    share_holder = holder ? xstrdup(holder) : NULL;
+    share_ttl_ms = ttl_ms;
+}
+
+/* One run's hold on its key's claim. */
+typedef struct {
+    store *st;
+    const sclock *clk;
+    char name[300];
+    int64_t epoch;
+    int lost; /* the claim was found taken over: nothing may be sent or recorded */
+} key_hold;
+
+/* The send guard: the claim is renewed under the same epoch, or the
+ * request stays unsent. */
+static int still_ours(void *ud)
+{
+    key_hold *k = ud;
+    int64_t epoch = 0;
+    int rc = store_claim(k->st, k->name, share_holder, clock_now_ms(k->clk), share_ttl_ms, &epoch);
+    if (rc != 1 || epoch != k->epoch) {
+        k->lost = 1;
+        log_warn("write ledger: %s was taken over by another instance; not sent", k->name + 3);
+        return 1;
+    }
+    return 0;
+}
+
 /* Records key's outcome. A record that fails leaves the intent open, so the
  * next try looks the write up: safe, and said. */
 static void record(store *st, const sclock *clk, const char *key, once_state state,
@@ -72,8 +108,8 @@ static void record(store *st, const sclock *clk, const char *key, once_state sta
         log_warn("write ledger: cannot record the outcome of %s (it will be looked up)", key);
 }
 
-static handled run_claimed(store *st, const sclock *clk, const xwrite_op *op, xwrite_how *how,
-                           char **remote)
+static handled run_claimed(store *st, const sclock *clk, const xwrite_op *op, key_hold *hold,
+                           xwrite_how *how, char **remote)
 {
     *remote = NULL;
     *how = XWRITE_WRITTEN;
@@ -112,7 +148,17 @@ static handled run_claimed(store *st, const sclock *clk, const xwrite_op *op, xw
     outcome o;
     memset(&o, 0, sizeof o);
     char *id = NULL;
+    if (hold)
+        outbound_guard(still_ours, hold);
     int rc = op->write(op->ud, &id, &o, &h);
+    outbound_guard(NULL, NULL);
+    if (hold && hold->lost) {
+        /* The other instance owns the key now: what this run saw is not
+         * the ledger's to keep. */
+        free(id);
+        outbound_done(&o);
+        return handled_retry(0, "%.250s was taken over by another instance", op->key);
+    }
     if (rc > 0) {
         record(st, clk, op->key, ONCE_DONE, id);
         *remote = id;
@@ -135,7 +181,32 @@ handled xwrite_run(store *st, const sclock *clk, const xwrite_op *op, xwrite_how
                    char **remote)
 {
     key_claim(op->key);
-    handled h = run_claimed(st, clk, op, how, remote);
+    key_hold hold = {.st = st, .clk = clk};
+    handled h;
+    if (share_holder) {
+        snprintf(hold.name, sizeof hold.name, "xw:%s", op->key);
+        store_claim_state cs;
+        const char *names[1] = {hold.name};
+        int64_t now = clock_now_ms(clk);
+        int rc = store_claim_each(st, names, 1, share_holder, now, share_ttl_ms, &cs);
+        if (rc < 0) {
+            key_release(op->key);
+            *how = XWRITE_WRITTEN;
+            *remote = NULL;
+            return handled_retry(1000, "store: cannot claim %.250s", hold.name);
+        }
+        if (rc == 0) {
+            key_release(op->key);
+            *how = XWRITE_WRITTEN;
+            *remote = NULL;
+            return handled_retry(cs.until > now ? cs.until - now : 0,
+                                 "%.250s is being written by another instance", op->key);
+        }
+        hold.epoch = cs.epoch;
+    }
+    h = run_claimed(st, clk, op, share_holder ? &hold : NULL, how, remote);
+    if (share_holder && !hold.lost && store_release(st, hold.name, share_holder) < 0)
+        log_warn("store: cannot release %s (it ends by itself)", hold.name);
     key_release(op->key);
     return h;
 }

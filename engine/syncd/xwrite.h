@@ -39,8 +39,21 @@ typedef struct {
     void *ud;
 } xwrite_op;
 
+/* Makes xwrite_run keep runners of one key in different processes apart
+ * too, for instances sharing one store: each run holds the store claim
+ * "xw:<key>" as holder for ttl_ms (a key another instance holds is
+ * retried when its claim ends, unsent), renews it right before each
+ * request of the write leaves (outbound_guard), and sends nothing once
+ * the claim was lost (it ran out and another instance took it): the
+ * write's outcome is then not recorded, and the event tries again, to
+ * find the other's write done or look it up. Set once at start, before
+ * any run (holder is copied); holder NULL turns it off (the default:
+ * runners of one process only). */
+void xwrite_share(const char *holder, int64_t ttl_ms);
+
 /* Carries out op at most once over its ledger entry (a second runner of
- * the same key in this process waits for the first to finish). Returns H_DONE with
+ * the same key in this process waits for the first to finish; in another
+ * process sharing the store, see xwrite_share). Returns H_DONE with
  * *how, and *remote (malloc'd or NULL; the caller frees), or what becomes
  * of the event: a retry when the ledger cannot be written or the outcome
  * is unknown (the next try looks it up), dead when the remote end refused

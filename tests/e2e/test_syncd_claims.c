@@ -157,31 +157,39 @@ static void start_instance(sdt_world *w, const char *name, uint16_t port, const 
     sdt_wait_ready(w);
 }
 
-static const char *const ROLE_METRIC = "syncd_claim_held{claim=\"webhooks\"}";
-
-TEST_T(syncd_claims, two_instances_register_once_draft_once_and_take_over_after_kill, 180)
+/* Two instances, inst-a in *a and inst-b in *b (the same mocks and clock),
+ * on a fresh database named after prefix, behind a balancer whose address
+ * goes to url; returns the balancer. */
+static lb *two_instances(const char *prefix, sdt_world *a, sdt_world *b, char *url, size_t n)
 {
     char db[32], where[512];
-    snprintf(db, sizeof db, "claims_%d", (int)getpid());
+    snprintf(db, sizeof db, "%s_%d", prefix, (int)getpid());
     pgtest_create_db(db);
     pgtest_where(db, where, sizeof where);
-
-    sdt_world a, b;
-    memset(&a, 0, sizeof a);
-    start_mocks(&a);
-    b = a; /* the same mocks and clock; its own syncd */
-    memset(&b.syncd, 0, sizeof b.syncd);
-    b.syncd_port = 0;
+    memset(a, 0, sizeof *a);
+    start_mocks(a);
+    *b = *a; /* the same mocks and clock; its own syncd */
+    memset(&b->syncd, 0, sizeof b->syncd);
+    b->syncd_port = 0;
     uint16_t ports[2] = {port_free(), port_free()};
     EXPECT_TRUE(ports[0] && ports[1] && ports[0] != ports[1]);
     char err[512] = "";
     lb *bal = lb_start(test_tmp_dir(), ports, 2, 100, err, sizeof err);
     if (!bal)
         test_fail(__FILE__, __LINE__, "lb_start: %s", err);
+    snprintf(url, n, "http://127.0.0.1:%u", (unsigned)lb_port(bal));
+    start_instance(a, "inst-a", ports[0], where, url);
+    start_instance(b, "inst-b", ports[1], where, url);
+    return bal;
+}
+
+static const char *const ROLE_METRIC = "syncd_claim_held{claim=\"webhooks\"}";
+
+TEST_T(syncd_claims, two_instances_register_once_draft_once_and_take_over_after_kill, 180)
+{
+    sdt_world a, b;
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)lb_port(bal));
-    start_instance(&a, "inst-a", ports[0], where, url);
-    start_instance(&b, "inst-b", ports[1], where, url);
+    lb *bal = two_instances("claims", &a, &b, url, sizeof url);
 
     /* One instance holds the role; one set of subscriptions, at the
      * balancer's address. */
@@ -351,4 +359,93 @@ TEST_T(syncd_claims, work_another_instance_holds_waits_for_it_and_is_not_dropped
     free(draft);
     store_close(s);
     sdt_stop(&w);
+}
+
+/* ---- one instance's Cin7 read serves the other ------------------------------------ */
+
+/* The instance of the two whose full reads of Cin7 went up from before. */
+typedef struct {
+    sdt_world *w[2];
+    int64_t before[2];
+    int reader;
+} read_wait;
+
+static int one_read_again(void *ud)
+{
+    read_wait *r = ud;
+    for (int i = 0; i < 2; i++)
+        if (sdt_metric(r->w[i], "syncd_snapshot_reads_total") > r->before[i]) {
+            r->reader = i;
+            return 1;
+        }
+    return 0;
+}
+
+/* Cin7 sells 5 of R-1 in another channel; the stock webhook reaches one
+ * instance through the balancer, which reads Cin7 afresh and lowers
+ * Shopify's level. A paid order then reaches the other instance alone: it
+ * takes the first one's read from the store rather than go on its own
+ * older figures, so the level it writes counts both sales and is never
+ * raised back (with its own figures it would put the 5 units back). */
+TEST_T(syncd_claims, a_read_one_instance_makes_is_the_others_too, 180)
+{
+    sdt_world a, b;
+    char url[64];
+    lb *bal = two_instances("reads", &a, &b, url, sizeof url);
+    sdt_wait_quiet(&a, 30000);
+    int64_t level0 = sdt_shop_available(&a, "R-1");
+    EXPECT_GE_INT(level0, 6);
+
+    read_wait rw = {{&a, &b}, {0, 0}, -1};
+    for (int i = 0; i < 2; i++)
+        rw.before[i] = sdt_metric(rw.w[i], "syncd_snapshot_reads_total");
+    cJSON_Delete(e2e_expect(&a.cin7, "POST", "/_mock/channel-sale", NULL,
+                            "{\"sku\":\"R-1\",\"location\":\"Main\",\"qty\":5}", 200, 1));
+    if (!e2e_wait(one_read_again, &rw, 30000))
+        test_fail(__FILE__, __LINE__, "no instance read Cin7 after its stock webhook (logs %s, %s)",
+                  a.syncd.log, b.syncd.log);
+    EXPECT_TRUE(sdt_wait_level(&a, "R-1", level0 - 5, 30000));
+    sdt_world *other = rw.w[1 - rw.reader];
+
+    /* A shopper buys 1; the webhook Shopify sends goes to the balancer,
+     * and the same order is given to the other instance by hand, so it
+     * handles it whichever instance the balancer picked. */
+    int64_t order = sdt_checkout(&a, "R-1", 1, NULL);
+    char *body = sdt_order_json(&a, order);
+    char hook[64];
+    snprintf(hook, sizeof hook, "by-hand-%lld", (long long)order);
+    EXPECT_EQ_INT(sdt_send_webhook(other, "orders/paid", body, SDT_SECRET, hook, hook), 200);
+    free(body);
+    EXPECT_EQ_INT(sdt_wait_sales(&a, &order, 1, 30000), 1);
+    sdt_wait_quiet(&a, 30000);
+    EXPECT_TRUE(sdt_wait_level(&a, "R-1", level0 - 6, 30000));
+    sdt_expect_one_sale_each(&a, &order, 1);
+    /* The other instance took the first one's read. */
+    EXPECT_GE_INT(sdt_metric(other, "syncd_snapshots_adopted_total"), 1);
+
+    /* Never raised after the channel sale: every level syncd set for R-1
+     * from then on is at most the one before it. */
+    cJSON *j = e2e_journal(&a.shop);
+    const cJSON *e;
+    int after_sale = 0, raised = 0;
+    cJSON_ArrayForEach(e, j)
+    {
+        if (strcmp(sdt_str(e, "kind"), "inventory") != 0)
+            continue;
+        const cJSON *sku = cJSON_GetObjectItemCaseSensitive(e, "sku");
+        if (!cJSON_IsString(sku) || strcmp(sku->valuestring, "R-1") != 0)
+            continue;
+        if (sdt_num(e, "new") == (double)(level0 - 5))
+            after_sale = 1;
+        if (after_sale && sdt_num(e, "new") > sdt_num(e, "old"))
+            raised++;
+    }
+    cJSON_Delete(j);
+    EXPECT_TRUE(after_sale);
+    EXPECT_EQ_INT(raised, 0);
+
+    e2e_stop(&a.syncd);
+    e2e_stop(&b.syncd);
+    sdt_stop(&a);
+    lb_stop(bal);
 }

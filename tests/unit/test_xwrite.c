@@ -260,3 +260,113 @@ TEST(xwrite, two_runners_of_one_key_write_once)
     EXPECT_EQ_INT(g.r.writes, 1);
     store_close(g.st);
 }
+
+/* ---- runners in other instances (xwrite_share) -------------------------------- */
+
+/* The other instance, played by the test on the same store: it takes the
+ * key's claim once the run's claim has run out, while the run's write is
+ * on its way, and the write's request then goes through outbound_call
+ * (whose guard runs before anything leaves; nothing listens at the URL). */
+typedef struct {
+    rig *g;
+    int steal;     /* take the claim over before the request leaves */
+    int requests;  /* requests that left */
+    int withheld;  /* requests the guard kept back */
+} thief;
+
+/* The look-up of a write the test's other instance never made. */
+static int look_up_absent(void *ud, char **remote, handled *h)
+{
+    (void)ud;
+    (void)remote;
+    (void)h;
+    return 0;
+}
+
+static int write_via_outbound(void *ud, char **remote, outcome *o, handled *h)
+{
+    thief *t = ud;
+    (void)remote;
+    (void)h;
+    t->g->r.writes++;
+    if (t->steal) {
+        /* Past the run's claim (ttl 1 s), another instance claims the key. */
+        clock_set_virtual_us(&t->g->clk, (clock_now_ms(&t->g->clk) + 2000) * 1000);
+        int64_t epoch = 0;
+        EXPECT_EQ_INT(store_claim(t->g->st, "xw:sale:X", "other", clock_now_ms(&t->g->clk), 60000,
+                                  &epoch), 1);
+    }
+    metrics *m = metrics_new();
+    outbound ob = {.system = "cin7", .m = m, .clk = &t->g->clk,
+                   .pol = {1, 10, 10}, .inline_attempts = 1, .timeout_ms = 50};
+    httpc_req req = {.method = "POST", .url = "http://127.0.0.1:9/ExternalApi/v2/sale",
+                     .body = "{}"};
+    outbound_call(&ob, &req, PRIO_NORMAL, 0, 1, o);
+    if (strstr(o->error, "not sent"))
+        t->withheld++;
+    else
+        t->requests++;
+    metrics_free(m);
+    return -1;
+}
+
+TEST(xwrite, a_key_another_instance_holds_is_retried_when_its_claim_ends)
+{
+    rig g;
+    rig_open(&g, "shared-held");
+    xwrite_share("me", 1000);
+    int64_t epoch = 0;
+    EXPECT_EQ_INT(store_claim(g.st, "xw:sale:X", "other", 0, 5000, &epoch), 1);
+    char *id = NULL;
+    xwrite_how how;
+    handled h = xwrite_run(g.st, &g.clk, &g.op, &how, &id);
+    EXPECT_EQ_INT(h.kind, H_RETRY);
+    EXPECT_EQ_INT(h.wait_ms, 5000);
+    EXPECT_CONTAINS(h.reason, "another instance");
+    EXPECT_EQ_INT(g.r.writes, 0);
+    /* Once the other's claim has ended, the key is this run's. */
+    clock_set_virtual_us(&g.clk, 6000 * 1000);
+    h = xwrite_run(g.st, &g.clk, &g.op, &how, &id);
+    EXPECT_EQ_INT(h.kind, H_DONE);
+    EXPECT_EQ_INT(how, XWRITE_WRITTEN);
+    EXPECT_EQ_INT(g.r.writes, 1);
+    free(id);
+    /* The run gave its claim back: the other takes it at once. */
+    EXPECT_EQ_INT(store_claim(g.st, "xw:sale:X", "other", 6000, 5000, &epoch), 1);
+    xwrite_share(NULL, 0);
+    store_close(g.st);
+}
+
+TEST(xwrite, a_write_taken_over_before_it_leaves_sends_and_records_nothing)
+{
+    rig g;
+    rig_open(&g, "shared-stolen");
+    xwrite_share("me", 1000);
+    thief t = {&g, 1, 0, 0};
+    g.op.write = write_via_outbound;
+    g.op.look_up = look_up_absent;
+    g.op.ud = &t;
+    char *id = NULL;
+    xwrite_how how;
+    handled h = xwrite_run(g.st, &g.clk, &g.op, &how, &id);
+    EXPECT_EQ_INT(h.kind, H_RETRY);
+    EXPECT_CONTAINS(h.reason, "taken over");
+    EXPECT_EQ_INT(t.withheld, 1);
+    EXPECT_EQ_INT(t.requests, 0);
+    /* Nothing recorded: the intent is as the run found it, open, for the
+     * other instance to settle (no "failed" that would make it resend). */
+    int state = -1;
+    char *remote = NULL;
+    EXPECT_EQ_INT(store_write_intent(g.st, "sale:X", "sale", "{}", 0, &state, &remote), 0);
+    EXPECT_EQ_INT(state, WRITE_INTENT);
+    free(remote);
+    /* Without the takeover the same request leaves (and fails: nothing
+     * listens), so the guard was what held it back. */
+    xwrite_share(NULL, 0);
+    t.steal = 0;
+    h = xwrite_run(g.st, &g.clk, &g.op, &how, &id);
+    EXPECT_EQ_INT(t.requests, 1);
+    EXPECT_EQ_INT(t.withheld, 1);
+    free(id);
+    store_close(g.st);
+}
