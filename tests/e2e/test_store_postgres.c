@@ -549,3 +549,83 @@ TEST_T(store_pg, instances_racing_for_claims_hold_each_once, 120)
     for (int i = 0; i < RACERS; i++)
         store_close(c[i].s);
 }
+
+/* ---- shared limits: instances racing for one window budget ------------------- */
+
+enum { BUDGET_RACERS = 4, RACE_LIMIT = 5, RACE_WINDOW = 500, RACE_TAKES_MAX = 400 };
+
+typedef struct {
+    const char *where;
+    int64_t start_us;
+    int64_t taken[RACE_TAKES_MAX]; /* the now of each call taken */
+    int n, errors;
+} budget_racer;
+
+/* Takes from budget "race" as fast as it is given, on its own store
+ * handle (an instance), for 4 windows of real time at most. */
+static void *budget_race_main(void *arg)
+{
+    budget_racer *r = arg;
+    store *s = NULL;
+    char err[512];
+    if (store_open(r->where, NULL, &s, err, sizeof err) != 0) {
+        r->errors++;
+        return NULL;
+    }
+    for (int i = 0; i < 2000 && r->n < RACE_TAKES_MAX; i++) {
+        int64_t now = (clock_mono_us() - r->start_us) / 1000;
+        if (now >= 4 * RACE_WINDOW)
+            break;
+        int64_t wait = 0;
+        int rc = store_limit_take_call(s, "race", RACE_LIMIT, RACE_WINDOW, now, &wait, NULL);
+        if (rc < 0)
+            r->errors++;
+        else if (rc == 1)
+            r->taken[r->n++] = now;
+        else
+            usleep((useconds_t)(wait < 5 ? wait : 5) * 1000);
+    }
+    store_close(s);
+    return NULL;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+TEST_T(store_pg, instances_taking_from_one_window_budget_never_exceed_its_limit, 60)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    static budget_racer r[BUDGET_RACERS];
+    pthread_t th[BUDGET_RACERS];
+    int64_t start = clock_mono_us();
+    for (int i = 0; i < BUDGET_RACERS; i++) {
+        r[i] = (budget_racer){.where = where, .start_us = start};
+        EXPECT_EQ_INT(pthread_create(&th[i], NULL, budget_race_main, &r[i]), 0);
+    }
+    static int64_t all[BUDGET_RACERS * RACE_TAKES_MAX];
+    int n = 0;
+    for (int i = 0; i < BUDGET_RACERS; i++) {
+        pthread_join(th[i], NULL);
+        EXPECT_EQ_INT(r[i].errors, 0);
+        for (int k = 0; k < r[i].n; k++)
+            all[n++] = r[i].taken[k];
+    }
+    qsort(all, (size_t)n, sizeof all[0], by_time);
+    /* No window (t - RACE_WINDOW, t] ending at a call holds more than the
+     * limit, whichever instance took them. */
+    int worst = 0;
+    for (int i = 0, lo = 0; i < n; i++) {
+        while (all[lo] <= all[i] - RACE_WINDOW)
+            lo++;
+        if (i - lo + 1 > worst)
+            worst = i - lo + 1;
+    }
+    EXPECT_LE_INT(worst, RACE_LIMIT);
+    /* The budget was really raced for: more calls than one window's, over
+     * a run of four. */
+    EXPECT_GT_INT(n, RACE_LIMIT);
+}
