@@ -360,12 +360,18 @@ static int paused(const store_limit *row, int64_t now, int64_t *wait_ms)
     return 1;
 }
 
-static int take_call(const store_limit_op *op, const store_limit *row, int64_t n, int64_t oldest,
+static int take_call(const store_limit_op *op, store_limit *row, int64_t n, int64_t oldest,
                      int64_t *wait_ms, int *record)
 {
     if (paused(row, op->now, wait_ms))
         return 0;
+    if (op->spacing_ms > 0 && row->at + op->spacing_ms > op->now) {
+        *wait_ms = row->at + op->spacing_ms - op->now;
+        return 0;
+    }
     if (n < op->limit) {
+        if (op->now > row->at)
+            row->at = op->now;
         *record = 1;
         return 1;
     }
@@ -442,13 +448,13 @@ static int limit_op(store *s, const store_limit_op *op, int64_t *wait_ms, store_
     return rc;
 }
 
-int store_limit_take_call(store *s, const char *name, int limit, int64_t window_ms, int64_t now,
-                          int64_t *wait_ms, store_limit *st)
+int store_limit_take_call(store *s, const char *name, int limit, int64_t window_ms,
+                          int64_t spacing_ms, int64_t now, int64_t *wait_ms, store_limit *st)
 {
-    if (limit < 1 || window_ms < 1)
+    if (limit < 1 || window_ms < 1 || spacing_ms < 0)
         return -1;
     store_limit_op op = {.kind = LIMIT_TAKE_CALL, .name = name, .now = now, .limit = limit,
-                         .window_ms = window_ms};
+                         .window_ms = window_ms, .spacing_ms = spacing_ms};
     return limit_op(s, &op, wait_ms, st);
 }
 

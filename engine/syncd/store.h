@@ -359,14 +359,20 @@ typedef struct {
  * SQLite file has one process as its user: 0). */
 int store_limits_shared(store *s);
 /* A window budget: takes one call of name when, at now, the budget is not
- * paused and fewer than limit (>= 1) calls were taken in (now - window_ms,
- * now] by all instances: returns 1. Otherwise returns 0 and sets *wait_ms
- * (> 0) to the time until the oldest of those calls leaves the window, or
- * until the pause ends. Calls that left the window are pruned. st (may be
- * NULL) gets the budget's row as it is after the call, so a caller learns
- * the shared rate and pause with every take. -1 on error. */
+ * paused, fewer than limit (>= 1) calls were taken in (now - window_ms,
+ * now] by all instances, and the last call was taken at least spacing_ms
+ * (>= 0) before now: returns 1 (at becomes now). Otherwise returns 0 and
+ * sets *wait_ms (> 0) to the time until the oldest of those calls leaves
+ * the window, the spacing is over, or the pause ends. Spacing spreads a
+ * backlog's calls evenly over the window instead of a burst each time old
+ * calls leave it, so a server counting arrivals a little later than they
+ * were taken (the trip there) does not see the bursts overlap. Calls that
+ * left the window are pruned. st (may be NULL) gets the budget's row as
+ * it is after the call, so a caller learns the shared rate and pause with
+ * every take. -1 on error. */
 STORE_MUST int store_limit_take_call(store *s, const char *name, int limit, int64_t window_ms,
-                                     int64_t now, int64_t *wait_ms, store_limit *st);
+                                     int64_t spacing_ms, int64_t now, int64_t *wait_ms,
+                                     store_limit *st);
 /* A leaky budget of size (> 0) draining leak_per_s (>= 0): the level at
  * now is the stored level less what leaked since at (not below 0); when
  * the budget is not paused and level + cost <= size, the level becomes

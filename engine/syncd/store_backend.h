@@ -145,6 +145,7 @@ typedef struct store_limit_op {
     int64_t now;        /* takes, observe */
     int limit;          /* take call */
     int64_t window_ms;  /* take call */
+    int64_t spacing_ms; /* take call */
     double size, leak;  /* take cost */
     double amount;      /* take cost: the cost; observe: used; refund: cost; set rate: rate */
     int64_t until;      /* pause */
