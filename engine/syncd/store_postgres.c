@@ -1382,7 +1382,9 @@ static int limit_fn(tx *t, void *arg)
     }
     int record = 0;
     int rc = store_limit_apply(op, &a->row, n, oldest, &a->wait_ms, &record);
-    if (rc < 0 || op->kind == LIMIT_GET || (op->kind == LIMIT_TAKE_CALL && !record))
+    /* A refused take changed nothing but the calls pruned. */
+    int refused = (op->kind == LIMIT_TAKE_CALL || op->kind == LIMIT_TAKE_COST) && rc == 0;
+    if (rc < 0 || op->kind == LIMIT_GET || refused)
         return rc;
     char rate[32], level[32];
     if (run(t->db, "UPDATE limits SET rate = $2, level = $3, at = $4, paused_until = $5"

@@ -894,7 +894,9 @@ static int op_limit(sq *s, wreq *r)
     }
     int record = 0;
     int rc = store_limit_apply(op, row, n, oldest, &r->in.limit.wait_ms, &record);
-    if (rc < 0 || op->kind == LIMIT_GET || (op->kind == LIMIT_TAKE_CALL && !record))
+    /* A refused take changed nothing but the calls pruned. */
+    int refused = (op->kind == LIMIT_TAKE_CALL || op->kind == LIMIT_TAKE_COST) && rc == 0;
+    if (rc < 0 || op->kind == LIMIT_GET || refused)
         return rc;
     char rate[32], level[32];
     snprintf(rate, sizeof rate, "%.17g", row->rate);
