@@ -640,3 +640,29 @@ TEST(gate, a_paced_gate_adopts_the_rate_another_stored)
     gate_free(b);
     store_close(s);
 }
+
+TEST(gate, leaky_gates_sharing_a_bucket_follow_the_server_level_either_saw)
+{
+    sclock clk;
+    clock_init(&clk, 1000.0, -1);
+    store *s = shared_store();
+    gate *a = gate_leaky(40, 2, &clk), *b = gate_leaky(40, 2, &clk);
+    gate_share(a, s, "shopify:demo");
+    gate_share(b, s, "shopify:demo");
+    /* The server told a that the bucket is full: b waits for a leak. */
+    gate_observe(a, 40, 40);
+    int64_t t0 = clock_now_ms(&clk);
+    EXPECT_EQ_INT(gate_acquire(b, PRIO_NORMAL, 1), 0);
+    EXPECT_GE_INT(clock_now_ms(&clk) - t0, 450); /* one unit leaks in 500 ms */
+    /* More than the bucket holds never passes. */
+    EXPECT_EQ_INT(gate_acquire(a, PRIO_NORMAL, 41), -1);
+    /* b's take is in the shared bucket: set after a's observation, and
+     * holding at least its own unit. */
+    store_limit st;
+    EXPECT_EQ_INT(store_limit_get(s, "shopify:demo", &st), 0);
+    EXPECT_GE_INT(st.at, t0);
+    EXPECT_GE_INT((int64_t)(st.level * 1000), 1000);
+    gate_free(a);
+    gate_free(b);
+    store_close(s);
+}
