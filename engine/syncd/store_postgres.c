@@ -1350,12 +1350,25 @@ static const char *num_text(char *buf, size_t n, double v, int zero_is_null)
     return buf;
 }
 
+/* How long a session may sit idle inside a limit's transaction before
+ * the server ends it: far longer than the transaction's few statements
+ * take, even on a loaded machine. */
+#define LIMIT_IDLE_MAX "'2s'"
+
 /* The upsert creates the row when missing and, either way, locks it until
  * the transaction ends: instances taking from one budget queue up here. */
 static int limit_fn(tx *t, void *arg)
 {
     limit_arg *a = arg;
     const store_limit_op *op = a->op;
+    /* Every instance's calls wait for this row while the transaction
+     * holds it: an instance frozen between two of its statements
+     * (SIGSTOP, a paused VM) would stop them all. The server ends such a
+     * session once it has sat idle in this transaction for a while, and
+     * the lock goes with it; the frozen instance finds its connection
+     * gone when it wakes, and its take fails. */
+    if (run(t->db, "SET LOCAL idle_in_transaction_session_timeout = " LIMIT_IDLE_MAX, NULL, 0) < 0)
+        return -1;
     PGresult *r = q(t->db,
                     "INSERT INTO limits(name) VALUES ($1) ON CONFLICT (name) DO UPDATE"
                     " SET name = excluded.name RETURNING rate, level, at, paused_until",

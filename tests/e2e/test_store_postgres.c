@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 __attribute__((constructor)) static void pg_fixture(void)
@@ -746,4 +747,47 @@ TEST_T(store_pg, three_syncd_instances_share_one_cin7_budget, 240)
      * they could not have kept under the limit without sharing it. */
     EXPECT_LE_INT((int64_t)per_minute, C7_LIMIT);
     cJSON_Delete(j);
+}
+
+/* ---- shared limits: an instance frozen inside a take ------------------------------ */
+
+/* A child process standing for an instance: takes from budget "frozen"
+ * as fast as it can until it is killed (a take refused because its
+ * connection was ended is followed by the next, on a new one). */
+static void take_forever(const char *where)
+{
+    store *s = NULL;
+    char err[512];
+    if (store_open(where, NULL, &s, err, sizeof err) != 0)
+        _exit(1);
+    for (int64_t now = 0;; now++) {
+        int64_t wait = 0;
+        if (store_limit_take_call(s, "frozen", 1000000, MINUTE, 0, now, &wait, NULL) < 0)
+            usleep(1000);
+    }
+}
+
+/* An instance stopped (SIGSTOP) between the statements of a take holds
+ * the budget's row: the server ends its session after a while, so the
+ * others' takes go on. Stopped at four moments of its loop, nearly all of
+ * which fall inside a take's transaction. */
+TEST_T(store_pg, an_instance_frozen_inside_a_take_does_not_stop_the_others, 90)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    pid_t child = fork();
+    if (child == 0)
+        take_forever(where);
+    EXPECT_GT_INT(child, 0);
+    store *s = open_pg(where);
+    int64_t wait = 0;
+    for (int i = 0; i < 4; i++) {
+        usleep(100000);
+        EXPECT_EQ_INT(kill(child, SIGSTOP), 0);
+        EXPECT_EQ_INT(store_limit_take_call(s, "frozen", 1000000, MINUTE, 0, i, &wait, NULL), 1);
+        EXPECT_EQ_INT(kill(child, SIGCONT), 0);
+    }
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    store_close(s);
 }
