@@ -89,12 +89,13 @@ TEST_SRCS := tests/runner.c tests/fuzz/replay.c $(FUZZ_HELPERS) $(ENGINE_CORE) $
              $(sort $(wildcard tests/unit/*.c tests/e2e/*.c tests/fuzz/fuzz_*.c))
 SELFTEST_SRCS := tests/runner.c tests/selftest/selftest.c
 
-BENCH_PROGS := bench-httpd bench-bare bench-store bench-syncd-intake
+BENCH_PROGS := bench-httpd bench-bare bench-store bench-syncd-intake bench-cin7-budget
 bench-httpd_SRCS := bench/httpd_server.c bench/benchopt.c
 bench-bare_SRCS  := bench/bare_server.c bench/benchopt.c
 bench-store_SRCS := bench/store_bench.c bench/benchopt.c engine/syncd/store.c engine/syncd/store_sqlite.c \
                     engine/syncd/store_postgres.c
 bench-syncd-intake_SRCS := bench/syncd_intake.c bench/benchopt.c harness/lb.c
+bench-cin7-budget_SRCS := bench/cin7_budget.c bench/benchopt.c
 
 # ---- variant rules ---------------------------------------------------------
 
@@ -213,6 +214,9 @@ bench: deps
 	@$(BUILD)/rel/bench/bench-store
 	@echo "bench: the same on a throwaway PostgreSQL cluster (a transaction per enqueue)"
 	@$(BUILD)/rel/bench/bench-store --events 20000 --postgres
+	@echo "bench: three syncd instances on PostgreSQL sharing one Cin7 budget of 60 calls/min, a backlog"
+	@$(BUILD)/rel/bench/bench-cin7-budget --ceiling 58
+	@$(BUILD)/rel/bench/bench-cin7-budget --ceiling 60
 	@echo
 	@BUILD=$(BUILD) bench/surge.sh
 

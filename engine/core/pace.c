@@ -74,6 +74,27 @@ pace_event pace_on_answer(pace *p, pace_answer a, int64_t now_ms)
     return a == PACE_LIMITED ? on_limited(p, now_ms) : on_clean(p, now_ms);
 }
 
+pace_event pace_adopt(pace *p, double rate, int64_t now_ms)
+{
+    if (!(rate > 0))
+        return PACE_KEPT;
+    if (rate > p->cfg.ceiling)
+        rate = p->cfg.ceiling;
+    if (rate < p->cfg.floor)
+        rate = p->cfg.floor;
+    if (rate > p->rate - 1e-9 && rate < p->rate + 1e-9)
+        return PACE_KEPT;
+    p->calm_since_ms = now_ms;
+    if (rate < p->rate) {
+        p->before_cut = p->rate;
+        p->rate = rate;
+        p->last_cut_ms = now_ms;
+        return PACE_CUT_DOWN;
+    }
+    p->rate = rate;
+    return rate >= p->cfg.ceiling ? PACE_CEILING : PACE_RAISED;
+}
+
 int pace_calls(const pace *p)
 {
     return p->rate >= 2 ? (int)p->rate : 1;

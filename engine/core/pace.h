@@ -93,6 +93,19 @@ pace_event pace_on_answer(pace *p, pace_answer a, int64_t now_ms);
 /* The rate as a whole number of calls per window for a limiter: rounded
  * down, at least 1. */
 int pace_calls(const pace *p);
+/* Several instances sharing one limit (syncd on a shared store) each
+ * feed their own answers to their own pace but keep one rate: each
+ * stores its cuts and rises, and adopts the others'. Adopts rate (brought
+ * into [floor, ceiling]) at now_ms. A lower rate counts as this pace's own
+ * cut made at now_ms: no cut of its own for a window after (its refusals
+ * then are of the same overrun the other instance saw), and an outage
+ * found later undoes it like its own; cuts is not counted (it counts this
+ * pace's own). A higher rate counts as a rise at now_ms: the next rise a
+ * window of clean answers later, so instances do not each add a step for
+ * the same clean window. Returns PACE_CUT_DOWN, PACE_RAISED (PACE_CEILING
+ * when at the ceiling), or PACE_KEPT when rate is the current rate (within
+ * 1e-9) or not a rate (not > 0). */
+pace_event pace_adopt(pace *p, double rate, int64_t now_ms);
 /* "kept", "raised", ... for logs. */
 const char *pace_event_name(pace_event e);
 

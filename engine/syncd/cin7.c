@@ -32,9 +32,11 @@ static void cin7_observe(void *ud, const httpc_resp *resp)
     cin7 *c = ud;
     double rate = 0;
     pace_event ev = gate_answer(c->g, pace_answer_of(resp->status), &rate);
+    /* Set on every answer: a gate sharing its budget also follows the
+     * rate the other instances stored (gate.h). */
+    metrics_set(c->out.m, PACE_RATE_METRIC, (int64_t)rate);
     if (ev == PACE_KEPT || ev == PACE_HELD || ev == PACE_OUTAGE)
         return;
-    metrics_set(c->out.m, PACE_RATE_METRIC, (int64_t)rate);
     if (ev == PACE_CUT_DOWN) {
         metrics_inc(c->out.m, PACE_CUTS_METRIC, 1);
         log_warn("cin7: answered %d: pace cut to %.1f calls/min", resp->status, rate);

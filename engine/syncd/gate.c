@@ -7,8 +7,10 @@
 #include "gate.h"
 
 #include "bucket.h"
+#include "log.h"
 #include "mem.h"
 #include "share.h"
+#include "store.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -33,6 +35,17 @@ struct gate {
     int64_t paused_until;
     int stopped;
     int n_waiting;
+    /* a limit shared through the store (gate_share) */
+    store *st;
+    char *name;
+    int limit;          /* window gates without a pace: calls per window */
+    int64_t window_ms;  /* the same */
+    double leak;        /* leaky gates: the leak last set */
+    int in_store;       /* a waiter is in a store round trip */
+    int rate_writes;    /* own pace changes not yet stored */
+    uint64_t rate_seq;  /* own pace changes made */
+    int store_failing;  /* the last shared take failed (logged once) */
+    int64_t trip_ms;    /* store round trips lately, at most (sim ms, decaying) */
 };
 
 static gate *gate_make(const sclock *clk)
@@ -49,6 +62,8 @@ gate *gate_window(int limit, int64_t window_ms, const sclock *clk)
 {
     gate *g = gate_make(clk);
     g->win = window_new(limit, window_ms);
+    g->limit = limit;
+    g->window_ms = window_ms;
     return g;
 }
 
@@ -65,6 +80,7 @@ gate *gate_leaky(double size, double leak_per_s, const sclock *clk)
 {
     gate *g = gate_make(clk);
     g->leaky = leaky_new(size, leak_per_s);
+    g->leak = leak_per_s;
     return g;
 }
 
@@ -75,6 +91,7 @@ void gate_free(gate *g)
     window_free(g->win);
     leaky_free(g->leaky);
     free(g->pc);
+    free(g->name);
     pthread_mutex_destroy(&g->lock);
     pthread_cond_destroy(&g->cv);
     free(g);
@@ -119,6 +136,8 @@ static void unlink_ticket(gate *g, ticket *t)
         }
 }
 
+static int take_shared(gate *g, int64_t now, double cost, int64_t *wait);
+
 int gate_acquire(gate *g, int prio, double cost)
 {
     ticket me = {prio_class(prio), 0, NULL};
@@ -138,9 +157,13 @@ int gate_acquire(gate *g, int prio, double cost)
         int64_t wait = 0;
         if (g->paused_until > now) {
             wait = g->paused_until - now;
+        } else if (g->in_store) {
+            pthread_cond_wait(&g->cv, &g->lock); /* another head's round trip */
+            continue;
         } else {
-            int ok = g->win ? window_take(g->win, now, &wait)
-                            : leaky_take(g->leaky, now, cost, &wait);
+            int ok = g->st    ? take_shared(g, now, cost, &wait)
+                     : g->win ? window_take(g->win, now, &wait)
+                              : leaky_take(g->leaky, now, cost, &wait);
             if (ok) {
                 int waiting[SHARE_CLASSES];
                 waiting_classes(g, waiting);
@@ -177,6 +200,21 @@ pace_event gate_answer(gate *g, pace_answer a, double *rate)
         window_set_limit(g->win, pace_calls(g->pc));
         pthread_cond_broadcast(&g->cv);
     }
+    int moved = ev == PACE_CUT_DOWN || ev == PACE_RAISED || ev == PACE_CEILING ||
+                ev == PACE_RESTORED;
+    if (!g->st || !moved) {
+        pthread_mutex_unlock(&g->lock);
+        return ev;
+    }
+    /* The other instances adopt it from the store; until it is there,
+     * this gate adopts nothing (the store still holds the old rate). */
+    g->rate_writes++;
+    g->rate_seq++;
+    pthread_mutex_unlock(&g->lock);
+    if (store_limit_set_rate(g->st, g->name, *rate) != 0)
+        log_warn("gate %s: the pace's rate %.1f could not be shared", g->name, *rate);
+    pthread_mutex_lock(&g->lock);
+    g->rate_writes--;
     pthread_mutex_unlock(&g->lock);
     return ev;
 }
@@ -185,10 +223,13 @@ void gate_observe(gate *g, double used, double size)
 {
     if (!g->leaky)
         return;
+    int64_t now = clock_now_ms(g->clk);
     pthread_mutex_lock(&g->lock);
-    leaky_observe(g->leaky, clock_now_ms(g->clk), used, size);
+    leaky_observe(g->leaky, now, used, size);
     pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->lock);
+    if (g->st && store_limit_observe(g->st, g->name, used > 0 ? used : 0, now) != 0)
+        log_warn("gate %s: the server's level could not be shared", g->name);
 }
 
 void gate_set_leak(gate *g, double leak_per_s)
@@ -197,6 +238,7 @@ void gate_set_leak(gate *g, double leak_per_s)
         return;
     pthread_mutex_lock(&g->lock);
     leaky_set(g->leaky, leaky_size(g->leaky), leak_per_s);
+    g->leak = leak_per_s;
     pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->lock);
 }
@@ -209,6 +251,8 @@ void gate_refund(gate *g, double cost)
     leaky_refund(g->leaky, cost);
     pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->lock);
+    if (g->st && store_limit_refund(g->st, g->name, cost) != 0)
+        log_warn("gate %s: a refund could not be shared", g->name);
 }
 
 void gate_pause(gate *g, int64_t ms)
@@ -218,6 +262,8 @@ void gate_pause(gate *g, int64_t ms)
     if (until > g->paused_until)
         g->paused_until = until;
     pthread_mutex_unlock(&g->lock);
+    if (g->st && store_limit_pause(g->st, g->name, until) != 0)
+        log_warn("gate %s: the pause could not be shared", g->name);
 }
 
 void gate_stop(gate *g)
@@ -234,4 +280,62 @@ int gate_waiting(gate *g)
     int n = g->n_waiting;
     pthread_mutex_unlock(&g->lock);
     return n;
+}
+
+/* ---- a limit shared by several instances ------------------------------------- */
+
+/* How long a head waits before trying the store again after it failed
+ * (sim ms): the store is also syncd's queue, so little runs meanwhile. */
+#define STORE_RETRY_MS 1000
+
+void gate_share(gate *g, store *st, const char *name)
+{
+    pthread_mutex_lock(&g->lock);
+    g->st = st;
+    free(g->name);
+    g->name = xstrdup(name);
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* The head's take from the shared budget. Called and returns with the
+ * lock held, released for the round trip (in_store keeps other heads
+ * out meanwhile). 1 taken; 0 not, with *wait. A paced gate adopts the
+ * shared rate the take read, unless its own change is not stored yet (or
+ * was made during the trip): the store's rate is older than its own. */
+static int take_shared(gate *g, int64_t now, double cost, int64_t *wait)
+{
+    int limit = g->pc ? pace_calls(g->pc) : g->limit;
+    /* A call is stamped with now, read before the trip, but leaves after
+     * it: the window counts back that much further, so calls that left
+     * late are still in it when the server counts them. */
+    int64_t window = (g->pc ? g->pc->cfg.window_ms : g->window_ms) + g->trip_ms;
+    double size = g->leaky ? leaky_size(g->leaky) : 0, leak = g->leak;
+    uint64_t seq = g->rate_seq;
+    int settled = g->rate_writes == 0;
+    g->in_store = 1;
+    pthread_mutex_unlock(&g->lock);
+    store_limit row;
+    /* Calls spread over the window (store.h): three quarters of an even
+     * share apart, since a head that waited out the spacing still makes a
+     * trip before its call goes; the window keeps the count. */
+    int rc = g->win ? store_limit_take_call(g->st, g->name, limit, window, window * 3 / (4 * limit),
+                                            now, wait, &row)
+                    : store_limit_take_cost(g->st, g->name, size, leak, cost, now, wait, &row);
+    pthread_mutex_lock(&g->lock);
+    g->in_store = 0;
+    pthread_cond_broadcast(&g->cv);
+    int64_t trip = clock_now_ms(g->clk) - now;
+    g->trip_ms = trip > g->trip_ms ? trip : g->trip_ms - (g->trip_ms - trip) / 8;
+    if (rc < 0) {
+        if (!g->store_failing)
+            log_warn("gate %s: the shared budget cannot be read; trying again", g->name);
+        g->store_failing = 1;
+        *wait = STORE_RETRY_MS;
+        return 0;
+    }
+    g->store_failing = 0;
+    if (g->pc && settled && g->rate_writes == 0 && seq == g->rate_seq &&
+        pace_adopt(g->pc, row.rate, now) != PACE_KEPT)
+        window_set_limit(g->win, pace_calls(g->pc));
+    return rc;
 }

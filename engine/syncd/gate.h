@@ -57,4 +57,21 @@ void gate_stop(gate *g);
 /* Callers waiting now (for /metrics). */
 int gate_waiting(gate *g);
 
+/* ---- a limit shared by several instances -------------------------------------
+ * When several syncd instances share one store (PostgreSQL), each one's
+ * gate for the same credential draws from one budget in the store
+ * (store.h, shared limits) instead of its own limiter, so together they
+ * stay under the remote limit: a window gate takes calls of a shared
+ * window (a paced gate's limit is its pace, which adopts the rate the
+ * instances share and stores its own cuts and rises), a leaky gate takes
+ * cost of a shared bucket that every instance's gate_observe keeps in
+ * step with the server. A pause is shared too. The priority sharing among
+ * this instance's own waiters stays local. The head waiter makes the
+ * store round trip without holding the gate's lock; one at a time. */
+
+typedef struct store store;
+/* Shares g's limit as budget name of st (both borrowed until gate_free;
+ * name copied). Call before the gate is used. */
+void gate_share(gate *g, store *st, const char *name);
+
 #endif

@@ -79,6 +79,11 @@ void shopify_stop(shopify *s)
     gate_stop(s->gql_gate);
 }
 
+gate *shopify_gate(shopify *s)
+{
+    return s->gql_gate;
+}
+
 const char *shopify_domain(const shopify *s)
 {
     return s->domain;

@@ -164,4 +164,7 @@ int shopify_order_from(cJSON *data, shopify_order *out);
 cJSON *shopify_fulfil_input(const shopify_order *ord, const foplan *p, size_t c,
                             const char *tracking, const char *carrier);
 
+/* The GraphQL cost gate (to share it: gate_share). */
+gate *shopify_gate(shopify *s);
+
 #endif

@@ -348,3 +348,157 @@ int store_claim_holder(store *s, const char *name, int64_t now, char **holder, i
         *holder = NULL;
     return name ? s->be->claim_holder(s, name, now, holder, until, epoch) : -1;
 }
+
+/* ---- shared limits ------------------------------------------------------------- */
+
+int store_limits_shared(store *s)
+{
+    return s->be->shared;
+}
+
+/* Waits until the pause ends, when there is one at now. */
+static int paused(const store_limit *row, int64_t now, int64_t *wait_ms)
+{
+    if (row->paused_until <= now)
+        return 0;
+    *wait_ms = row->paused_until - now;
+    return 1;
+}
+
+static int take_call(const store_limit_op *op, store_limit *row, int64_t n, int64_t oldest,
+                     int64_t *wait_ms, int *record)
+{
+    if (paused(row, op->now, wait_ms))
+        return 0;
+    if (op->spacing_ms > 0 && row->at + op->spacing_ms > op->now) {
+        *wait_ms = row->at + op->spacing_ms - op->now;
+        return 0;
+    }
+    if (n < op->limit) {
+        if (op->now > row->at)
+            row->at = op->now;
+        *record = 1;
+        return 1;
+    }
+    /* A call stamped later than now by an instance whose clock runs ahead
+     * still counts; the wait is then longer than a window. */
+    int64_t w = oldest + op->window_ms - op->now;
+    *wait_ms = w > 0 ? w : 1;
+    return 0;
+}
+
+static int take_cost(const store_limit_op *op, store_limit *row, int64_t *wait_ms)
+{
+    int64_t dt = op->now > row->at ? op->now - row->at : 0;
+    double level = row->level - op->leak * (double)dt / 1000.0;
+    if (level < 0)
+        level = 0;
+    if (paused(row, op->now, wait_ms))
+        return 0;
+    if (level + op->amount <= op->size) {
+        row->level = level + op->amount;
+        if (op->now > row->at)
+            row->at = op->now;
+        return 1;
+    }
+    if (op->amount > op->size || !(op->leak > 0)) {
+        *wait_ms = -1;
+        return 0;
+    }
+    double ms = (level + op->amount - op->size) / op->leak * 1000.0;
+    int64_t w = (int64_t)ms;
+    *wait_ms = (double)w < ms ? w + 1 : w;
+    if (*wait_ms < 1)
+        *wait_ms = 1;
+    return 0;
+}
+
+int store_limit_apply(const store_limit_op *op, store_limit *row, int64_t n, int64_t oldest,
+                      int64_t *wait_ms, int *record)
+{
+    *record = 0;
+    *wait_ms = 0;
+    switch (op->kind) {
+    case LIMIT_TAKE_CALL: return take_call(op, row, n, oldest, wait_ms, record);
+    case LIMIT_TAKE_COST: return take_cost(op, row, wait_ms);
+    case LIMIT_OBSERVE:
+        row->level = op->amount;
+        row->at = op->now;
+        return 0;
+    case LIMIT_REFUND:
+        /* Lowering the stored level is the same as lowering the leaked
+         * one: max(0, max(0, l - d) - c) = max(0, l - d - c). */
+        row->level -= op->amount;
+        return 0;
+    case LIMIT_SET_RATE: row->rate = op->amount; return 0;
+    case LIMIT_PAUSE:
+        if (op->until > row->paused_until)
+            row->paused_until = op->until;
+        return 0;
+    case LIMIT_GET: return 0;
+    }
+    return -1;
+}
+
+/* Runs op through the backend with out-parameters cleared. */
+static int limit_op(store *s, const store_limit_op *op, int64_t *wait_ms, store_limit *st)
+{
+    store_limit row = {0};
+    int64_t w = 0;
+    int rc = op->name ? s->be->limit(s, op, &w, &row) : -1;
+    if (wait_ms)
+        *wait_ms = rc == 0 ? w : 0;
+    if (st)
+        *st = rc >= 0 ? row : (store_limit){0};
+    return rc;
+}
+
+int store_limit_take_call(store *s, const char *name, int limit, int64_t window_ms,
+                          int64_t spacing_ms, int64_t now, int64_t *wait_ms, store_limit *st)
+{
+    if (limit < 1 || window_ms < 1 || spacing_ms < 0)
+        return -1;
+    store_limit_op op = {.kind = LIMIT_TAKE_CALL, .name = name, .now = now, .limit = limit,
+                         .window_ms = window_ms, .spacing_ms = spacing_ms};
+    return limit_op(s, &op, wait_ms, st);
+}
+
+int store_limit_take_cost(store *s, const char *name, double size, double leak_per_s, double cost,
+                          int64_t now, int64_t *wait_ms, store_limit *st)
+{
+    if (!(size > 0) || !(leak_per_s >= 0) || !(cost >= 0))
+        return -1;
+    store_limit_op op = {.kind = LIMIT_TAKE_COST, .name = name, .now = now, .size = size,
+                         .leak = leak_per_s, .amount = cost};
+    return limit_op(s, &op, wait_ms, st);
+}
+
+int store_limit_observe(store *s, const char *name, double used, int64_t now)
+{
+    store_limit_op op = {.kind = LIMIT_OBSERVE, .name = name, .now = now, .amount = used};
+    return used >= 0 ? limit_op(s, &op, NULL, NULL) : -1;
+}
+
+int store_limit_refund(store *s, const char *name, double cost)
+{
+    store_limit_op op = {.kind = LIMIT_REFUND, .name = name, .amount = cost};
+    return cost >= 0 ? limit_op(s, &op, NULL, NULL) : -1;
+}
+
+int store_limit_set_rate(store *s, const char *name, double rate)
+{
+    store_limit_op op = {.kind = LIMIT_SET_RATE, .name = name, .amount = rate};
+    return rate > 0 ? limit_op(s, &op, NULL, NULL) : -1;
+}
+
+int store_limit_pause(store *s, const char *name, int64_t until)
+{
+    store_limit_op op = {.kind = LIMIT_PAUSE, .name = name, .until = until};
+    return limit_op(s, &op, NULL, NULL);
+}
+
+int store_limit_get(store *s, const char *name, store_limit *out)
+{
+    store_limit_op op = {.kind = LIMIT_GET, .name = name};
+    return limit_op(s, &op, NULL, out);
+}

@@ -336,4 +336,70 @@ STORE_MUST int store_release(store *s, const char *name, const char *holder);
 STORE_MUST int store_claim_holder(store *s, const char *name, int64_t now, char **holder,
                                   int64_t *until, int64_t *epoch);
 
+/* ---- shared limits ------------------------------------------------------------
+ * API budgets that several syncd instances on one database draw from, so
+ * that together they stay under a limit each would otherwise spend alone:
+ * Cin7's calls per rolling minute of one API application, a shop's
+ * GraphQL cost bucket. A budget is a name ("cin7", "shopify:<shop>"): one
+ * row of limits (the learned rate, a leaky bucket's level at a moment, a
+ * shared pause) and, for a window budget, one row of limit_calls per call
+ * taken, pruned once it has left the window. Each call below is one
+ * transaction that locks the budget's row (PostgreSQL: the upsert that
+ * reads it; SQLite: its one writer), so instances racing for the last
+ * call of a window get it once between them. Times are the callers'
+ * scaled clocks: instances sharing a budget must run on one clock (the
+ * same clock_origin and time_scale). A name used for the first time is an
+ * empty budget: no rate stored, level 0, not paused. Calls a crashed
+ * instance took stay counted until they leave the window.
+ */
+
+typedef struct {
+    double rate;          /* the shared learned rate (calls per window); 0: none stored */
+    double level;         /* leaky budgets: the level at at, before leaking since */
+    int64_t at;           /* when level was last set (sim ms) */
+    int64_t paused_until; /* nobody takes before this (sim ms); 0: never paused */
+} store_limit;
+
+/* Whether instances may share this store's budgets (PostgreSQL: 1; a
+ * SQLite file has one process as its user: 0). */
+int store_limits_shared(store *s);
+/* A window budget: takes one call of name when, at now, the budget is not
+ * paused, fewer than limit (>= 1) calls were taken in (now - window_ms,
+ * now] by all instances, and the last call was taken at least spacing_ms
+ * (>= 0) before now: returns 1 (at becomes now). Otherwise returns 0 and
+ * sets *wait_ms (> 0) to the time until the oldest of those calls leaves
+ * the window, the spacing is over, or the pause ends. Spacing spreads a
+ * backlog's calls evenly over the window instead of a burst each time old
+ * calls leave it, so a server counting arrivals a little later than they
+ * were taken (the trip there) does not see the bursts overlap. Calls that
+ * left the window are pruned. st (may be NULL) gets the budget's row as
+ * it is after the call, so a caller learns the shared rate and pause with
+ * every take. -1 on error. */
+STORE_MUST int store_limit_take_call(store *s, const char *name, int limit, int64_t window_ms,
+                                     int64_t spacing_ms, int64_t now, int64_t *wait_ms,
+                                     store_limit *st);
+/* A leaky budget of size (> 0) draining leak_per_s (>= 0): the level at
+ * now is the stored level less what leaked since at (not below 0); when
+ * the budget is not paused and level + cost <= size, the level becomes
+ * level + cost at now and 1 is returned. Otherwise 0 with *wait_ms the ms
+ * (rounded up, > 0) until cost fits or the pause ends, or -1 when it never
+ * will (cost > size, or nothing leaks). st as for store_limit_take_call.
+ * -1 on error (cost < 0 included). */
+STORE_MUST int store_limit_take_cost(store *s, const char *name, double size, double leak_per_s,
+                                     double cost, int64_t now, int64_t *wait_ms, store_limit *st);
+/* Adopts the server's view of a leaky budget: its level is used (>= 0;
+ * Shopify's maximumAvailable - currentlyAvailable) at now. 0 or -1. */
+STORE_MUST int store_limit_observe(store *s, const char *name, double used, int64_t now);
+/* Gives back cost (>= 0) a take reserved but the call did not use; the
+ * level does not go below 0 once leaked. 0 or -1. */
+STORE_MUST int store_limit_refund(store *s, const char *name, double cost);
+/* Stores the budget's learned rate (> 0), for the other instances to
+ * adopt. 0 or -1. */
+STORE_MUST int store_limit_set_rate(store *s, const char *name, double rate);
+/* Nobody takes from the budget before until (a 429 or 503 asked to wait);
+ * a later pause already set is kept. 0 or -1. */
+STORE_MUST int store_limit_pause(store *s, const char *name, int64_t until);
+/* The budget's row into *out (an empty budget when none). 0 or -1. */
+STORE_MUST int store_limit_get(store *s, const char *name, store_limit *out);
+
 #endif

@@ -19,6 +19,7 @@
 #include "store.h"
 
 typedef struct store_backend store_backend;
+struct store_limit_op;
 
 /* One parameter of a backend's statement: text (NULL binds NULL), an
  * integer, or a blob of num bytes. Statements get theirs as
@@ -97,6 +98,10 @@ struct store_backend {
     int (*release)(store *s, const char *name, const char *holder);
     int (*claim_holder)(store *s, const char *name, int64_t now, char **holder, int64_t *until,
                         int64_t *epoch);
+
+    /* shared limits (store_limit_*): see store_limit_op below */
+    int shared; /* store_limits_shared */
+    int (*limit)(store *s, const struct store_limit_op *op, int64_t *wait_ms, store_limit *row);
 };
 
 /* Whether the calling thread writes to s for a lease (store_act_for): 1
@@ -116,5 +121,41 @@ extern const store_backend store_sqlite_backend;
 int store_postgres_open(const char *where, const store_options *opts, store **out, char *err,
                         size_t errlen);
 extern const store_backend store_postgres_backend;
+
+/* ---- shared limits ---------------------------------------------------------------
+ * Every store_limit_* call is one operation on one budget's row: the
+ * backend, in one transaction, creates the row when missing and locks it,
+ * for a window take prunes the calls that left the window and counts the
+ * rest, calls store_limit_apply, writes the row back and, when it says
+ * so, records the call taken. The arithmetic is here once for both. */
+
+typedef enum {
+    LIMIT_TAKE_CALL,
+    LIMIT_TAKE_COST,
+    LIMIT_OBSERVE,
+    LIMIT_REFUND,
+    LIMIT_SET_RATE,
+    LIMIT_PAUSE,
+    LIMIT_GET
+} limit_kind;
+
+typedef struct store_limit_op {
+    limit_kind kind;
+    const char *name;
+    int64_t now;        /* takes, observe */
+    int limit;          /* take call */
+    int64_t window_ms;  /* take call */
+    int64_t spacing_ms; /* take call */
+    double size, leak;  /* take cost */
+    double amount;      /* take cost: the cost; observe: used; refund: cost; set rate: rate */
+    int64_t until;      /* pause */
+} store_limit_op;
+
+/* Applies op to row (changed in place), given for a window take the
+ * calls in its window (n of them, the oldest at oldest). Returns the
+ * call's result (takes: 1 or 0 with *wait_ms; others 0) and sets *record
+ * when a call was taken that the backend must record at op->now. */
+int store_limit_apply(const store_limit_op *op, store_limit *row, int64_t n, int64_t oldest,
+                      int64_t *wait_ms, int *record);
 
 #endif

@@ -1327,6 +1327,101 @@ static int pg_claim_holder(store *base, const char *name, int64_t now, char **ho
     return found;
 }
 
+/* ---- shared limits: one budget's row, locked, in one transaction -------------------- */
+
+typedef struct {
+    const store_limit_op *op;
+    store_limit row;
+    int64_t wait_ms;
+} limit_arg;
+
+static double get_num(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? 0 : strtod(PQgetvalue(r, row, col), NULL);
+}
+
+/* A double as the text of a parameter; 0 as NULL when zero_is_null (a
+ * rate of 0 is none stored). */
+static const char *num_text(char *buf, size_t n, double v, int zero_is_null)
+{
+    if (zero_is_null && v == 0)
+        return NULL;
+    snprintf(buf, n, "%.17g", v);
+    return buf;
+}
+
+/* How long a session may sit idle inside a limit's transaction before
+ * the server ends it: far longer than the transaction's few statements
+ * take, even on a loaded machine. */
+#define LIMIT_IDLE_MAX "'2s'"
+
+/* The upsert creates the row when missing and, either way, locks it until
+ * the transaction ends: instances taking from one budget queue up here. */
+static int limit_fn(tx *t, void *arg)
+{
+    limit_arg *a = arg;
+    const store_limit_op *op = a->op;
+    /* Every instance's calls wait for this row while the transaction
+     * holds it: an instance frozen between two of its statements
+     * (SIGSTOP, a paused VM) would stop them all. The server ends such a
+     * session once it has sat idle in this transaction for a while, and
+     * the lock goes with it; the frozen instance finds its connection
+     * gone when it wakes, and its take fails. */
+    if (run(t->db, "SET LOCAL idle_in_transaction_session_timeout = " LIMIT_IDLE_MAX, NULL, 0) < 0)
+        return -1;
+    PGresult *r = q(t->db,
+                    "INSERT INTO limits(name) VALUES ($1) ON CONFLICT (name) DO UPDATE"
+                    " SET name = excluded.name RETURNING rate, level, at, paused_until",
+                    ARGS(TEXT(op->name)));
+    if (!r)
+        return -1;
+    a->row = (store_limit){get_num(r, 0, 0), get_num(r, 0, 1), get_int(r, 0, 2), get_int(r, 0, 3)};
+    PQclear(r);
+    int64_t n = 0, oldest = 0;
+    if (op->kind == LIMIT_TAKE_CALL) {
+        /* Rows are kept a second window: a caller whose clock lags the
+         * pruner's still counts the calls of its own window. */
+        if (run(t->db, "DELETE FROM limit_calls WHERE name = $1 AND at <= $2",
+                ARGS(TEXT(op->name), INT(op->now - 2 * op->window_ms))) < 0)
+            return -1;
+        r = q(t->db, "SELECT count(*), coalesce(min(at), 0) FROM limit_calls"
+                     " WHERE name = $1 AND at > $2",
+              ARGS(TEXT(op->name), INT(op->now - op->window_ms)));
+        if (!r)
+            return -1;
+        n = get_int(r, 0, 0);
+        oldest = get_int(r, 0, 1);
+        PQclear(r);
+    }
+    int record = 0;
+    int rc = store_limit_apply(op, &a->row, n, oldest, &a->wait_ms, &record);
+    /* A refused take changed nothing but the calls pruned. */
+    int refused = (op->kind == LIMIT_TAKE_CALL || op->kind == LIMIT_TAKE_COST) && rc == 0;
+    if (rc < 0 || op->kind == LIMIT_GET || refused)
+        return rc;
+    char rate[32], level[32];
+    if (run(t->db, "UPDATE limits SET rate = $2, level = $3, at = $4, paused_until = $5"
+                   " WHERE name = $1",
+            ARGS(TEXT(op->name), TEXT(num_text(rate, sizeof rate, a->row.rate, 1)),
+                 TEXT(num_text(level, sizeof level, a->row.level, 0)), INT(a->row.at),
+                 INT(a->row.paused_until))) < 0)
+        return -1;
+    if (record && run(t->db, "INSERT INTO limit_calls(name, at) VALUES ($1, $2)",
+                      ARGS(TEXT(op->name), INT(op->now))) < 0)
+        return -1;
+    return rc;
+}
+
+/* Not fenced: a budget is spent by calls, whoever's lease they serve. */
+static int pg_limit(store *base, const store_limit_op *op, int64_t *wait_ms, store_limit *row)
+{
+    limit_arg a = {.op = op};
+    int rc = in_tx((pg *)base, 0, limit_fn, &a);
+    *wait_ms = a.wait_ms;
+    *row = a.row;
+    return rc;
+}
+
 const store_backend store_postgres_backend = {
     .name = "postgres",
     .close = pg_close,
@@ -1370,4 +1465,8 @@ const store_backend store_postgres_backend = {
     .claim_each = pg_claim_each,
     .release = pg_release,
     .claim_holder = pg_claim_holder,
+
+    /* shared limits */
+    .shared = 1,
+    .limit = pg_limit,
 };

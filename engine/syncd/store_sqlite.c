@@ -200,6 +200,13 @@ typedef enum {
     S_CLAIM_PUT,
     S_CLAIM_DEL,
     S_CLAIM_HOLDER,
+    /* shared limits (the writer's) */
+    S_LIMIT_ENSURE,
+    S_LIMIT_GET,
+    S_LIMIT_PRUNE,
+    S_LIMIT_COUNT,
+    S_LIMIT_SET,
+    S_LIMIT_CALL,
     N_STMTS
 } stmt_id;
 
@@ -310,6 +317,17 @@ static const char *const stmt_sql[N_STMTS] = {
                     " until = excluded.until, epoch = excluded.epoch",
     [S_CLAIM_DEL] = "DELETE FROM claims WHERE name = ?1 AND holder = ?2",
     [S_CLAIM_HOLDER] = "SELECT holder, until, epoch FROM claims WHERE name = ?1 AND until > ?2",
+    /* shared limits */
+    [S_LIMIT_ENSURE] = "INSERT INTO limits(name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
+    [S_LIMIT_GET] = "SELECT rate, level, at, paused_until FROM limits WHERE name = ?1",
+    /* Rows are kept a second window: a caller whose clock lags the
+     * pruner's still counts the calls of its own window. */
+    [S_LIMIT_PRUNE] = "DELETE FROM limit_calls WHERE name = ?1 AND at <= ?2",
+    [S_LIMIT_COUNT] = "SELECT count(*), coalesce(min(at), 0) FROM limit_calls"
+                      " WHERE name = ?1 AND at > ?2",
+    [S_LIMIT_SET] = "UPDATE limits SET rate = ?2, level = ?3, at = ?4, paused_until = ?5"
+                    " WHERE name = ?1",
+    [S_LIMIT_CALL] = "INSERT INTO limit_calls(name, at) VALUES (?1, ?2)",
 };
 
 /* ---- write requests ------------------------------------------------------------ */
@@ -339,6 +357,7 @@ typedef enum {
     OP_AUDIT,
     OP_CLAIM,
     OP_RELEASE,
+    OP_LIMIT, /* shared limits */
 } op_kind;
 
 /*
@@ -390,6 +409,11 @@ typedef struct wreq {
             int64_t now, ttl_ms;
             store_claim_state *out;
         } claim; /* release: names[0] */
+        struct {
+            const store_limit_op *op;
+            store_limit row;  /* result */
+            int64_t wait_ms;  /* result */
+        } limit;
     } in;
     /* The lease it is written for (store_act_for); for_id 0: none. */
     int64_t for_id, for_epoch;
@@ -662,6 +686,7 @@ static int superseded(sq *s, const wreq *r)
     case OP_REQUEUE:
     case OP_CLAIM:
     case OP_RELEASE: return 0;
+    case OP_LIMIT: return 0; /* a budget is spent by calls, whoever's lease they serve */
     default: break;
     }
     if (!r->for_id)
@@ -827,6 +852,63 @@ static int op_prune(sq *s, wreq *r, stmt_id id)
 
 static int op_claim(sq *s, wreq *r);
 
+/* ---- shared limits: the writer serialises every budget's calls ------------------ */
+
+/* Steps a statement of the writer keyed by the budget's name (and a time
+ * after which calls count, for S_LIMIT_COUNT) that yields one row; the
+ * statement on it (finish() it), or NULL (logged). */
+static sqlite3_stmt *limit_row(sq *s, stmt_id id, const char *name, int64_t after)
+{
+    sqlite3_stmt *st = W(id);
+    if (!st)
+        return NULL;
+    const param ps[] = {TEXT(name), INT(after)};
+    int b = bind(st, ps, id == S_LIMIT_COUNT ? 2 : 1);
+    if ((b ? b : sqlite3_step(st)) == SQLITE_ROW)
+        return st;
+    finish(st);
+    db_fail(s->wdb, stmt_sql[id]);
+    return NULL;
+}
+
+static int op_limit(sq *s, wreq *r)
+{
+    const store_limit_op *op = r->in.limit.op;
+    store_limit *row = &r->in.limit.row;
+    if (wrun(s, S_LIMIT_ENSURE, ARGS(TEXT(op->name))) < 0)
+        return -1;
+    sqlite3_stmt *st = limit_row(s, S_LIMIT_GET, op->name, 0);
+    if (!st)
+        return -1;
+    *row = (store_limit){sqlite3_column_double(st, 0), sqlite3_column_double(st, 1),
+                         sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)};
+    finish(st);
+    int64_t n = 0, oldest = 0;
+    if (op->kind == LIMIT_TAKE_CALL) {
+        if (wrun(s, S_LIMIT_PRUNE, ARGS(TEXT(op->name), INT(op->now - 2 * op->window_ms))) < 0 ||
+            !(st = limit_row(s, S_LIMIT_COUNT, op->name, op->now - op->window_ms)))
+            return -1;
+        n = sqlite3_column_int64(st, 0);
+        oldest = sqlite3_column_int64(st, 1);
+        finish(st);
+    }
+    int record = 0;
+    int rc = store_limit_apply(op, row, n, oldest, &r->in.limit.wait_ms, &record);
+    /* A refused take changed nothing but the calls pruned. */
+    int refused = (op->kind == LIMIT_TAKE_CALL || op->kind == LIMIT_TAKE_COST) && rc == 0;
+    if (rc < 0 || op->kind == LIMIT_GET || refused)
+        return rc;
+    char rate[32], level[32];
+    snprintf(rate, sizeof rate, "%.17g", row->rate);
+    snprintf(level, sizeof level, "%.17g", row->level);
+    if (wrun(s, S_LIMIT_SET, ARGS(TEXT(op->name), TEXT(row->rate != 0 ? rate : NULL), TEXT(level),
+                                  INT(row->at), INT(row->paused_until))) < 0)
+        return -1;
+    if (record && wrun(s, S_LIMIT_CALL, ARGS(TEXT(op->name), INT(op->now))) < 0)
+        return -1;
+    return rc;
+}
+
 static int apply(sq *s, wreq *r)
 {
     switch (r->op) {
@@ -871,6 +953,7 @@ static int apply(sq *s, wreq *r)
         if (wrun(s, S_CLAIM_DEL, ARGS(TEXT(r->in.claim.names[0]), TEXT(r->in.claim.holder))) < 0)
             return -1;
         return unchanged(s) ? 1 : 0;
+    case OP_LIMIT: return op_limit(s, r);
     }
     return -1;
 }
@@ -1767,6 +1850,17 @@ static int sq_claim_holder(store *base, const char *name, int64_t now, char **ho
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* ---- shared limits ---------------------------------------------------------------- */
+
+static int sq_limit(store *base, const store_limit_op *op, int64_t *wait_ms, store_limit *row)
+{
+    wreq r = {.op = OP_LIMIT, .in.limit.op = op};
+    int rc = submit((sq *)base, &r);
+    *wait_ms = r.in.limit.wait_ms;
+    *row = r.in.limit.row;
+    return rc;
+}
+
 const store_backend store_sqlite_backend = {
     .name = "sqlite",
     .close = sq_close,
@@ -1810,4 +1904,8 @@ const store_backend store_sqlite_backend = {
     .claim_each = sq_claim_each,
     .release = sq_release,
     .claim_holder = sq_claim_holder,
+
+    /* shared limits */
+    .shared = 0,
+    .limit = sq_limit,
 };

@@ -20,6 +20,21 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Instances on one store share each credential's budget (gate.h): Cin7's
+ * per API application (its account), GraphQL's per shop. */
+static void share_budgets(syncd *sd)
+{
+    if (!store_limits_shared(sd->st))
+        return;
+    char name[320];
+    snprintf(name, sizeof name, "cin7:%s", sd->cfg.cin7_account);
+    gate_share(cin7_gate(sd->c7), sd->st, name);
+    for (size_t i = 0; i < sd->cfg.n_shops; i++) {
+        snprintf(name, sizeof name, "shopify:%s", sd->cfg.shops[i].domain);
+        gate_share(shopify_gate(sd->shops[i]), sd->st, name);
+    }
+}
+
 int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen)
 {
     syncd *sd = xcalloc(1, sizeof *sd);
@@ -68,6 +83,7 @@ int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen)
     for (size_t i = 0; i < sd->cfg.n_shops; i++)
         sd->shops[i] = shopify_new(&sd->cfg.shops[i], &sd->pol, sd->m, &sd->clk,
                                    sd->cfg.shopify_http_timeout_ms);
+    share_budgets(sd);
     return 0;
 }
 

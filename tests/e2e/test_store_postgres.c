@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 __attribute__((constructor)) static void pg_fixture(void)
@@ -548,4 +549,245 @@ TEST_T(store_pg, instances_racing_for_claims_hold_each_once, 120)
            (double)(t2 - t1) / ROUNDS / CLAIM_NAMES / 1000.0);
     for (int i = 0; i < RACERS; i++)
         store_close(c[i].s);
+}
+
+/* ---- shared limits: instances racing for one window budget ------------------- */
+
+enum { BUDGET_RACERS = 4, RACE_LIMIT = 5, RACE_WINDOW = 500, RACE_TAKES_MAX = 400 };
+
+typedef struct {
+    const char *where;
+    int64_t start_us;
+    int64_t taken[RACE_TAKES_MAX]; /* the now of each call taken */
+    int n, errors;
+} budget_racer;
+
+/* Takes from budget "race" as fast as it is given, on its own store
+ * handle (an instance), for 4 windows of real time at most. */
+static void *budget_race_main(void *arg)
+{
+    budget_racer *r = arg;
+    store *s = NULL;
+    char err[512];
+    if (store_open(r->where, NULL, &s, err, sizeof err) != 0) {
+        r->errors++;
+        return NULL;
+    }
+    for (int i = 0; i < 2000 && r->n < RACE_TAKES_MAX; i++) {
+        int64_t now = (clock_mono_us() - r->start_us) / 1000;
+        if (now >= 4 * RACE_WINDOW)
+            break;
+        int64_t wait = 0;
+        int rc = store_limit_take_call(s, "race", RACE_LIMIT, RACE_WINDOW, 0, now, &wait, NULL);
+        if (rc < 0)
+            r->errors++;
+        else if (rc == 1)
+            r->taken[r->n++] = now;
+        else
+            usleep((useconds_t)(wait < 5 ? wait : 5) * 1000);
+    }
+    store_close(s);
+    return NULL;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+TEST_T(store_pg, instances_taking_from_one_window_budget_never_exceed_its_limit, 60)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    static budget_racer r[BUDGET_RACERS];
+    pthread_t th[BUDGET_RACERS];
+    int64_t start = clock_mono_us();
+    for (int i = 0; i < BUDGET_RACERS; i++) {
+        r[i] = (budget_racer){.where = where, .start_us = start};
+        EXPECT_EQ_INT(pthread_create(&th[i], NULL, budget_race_main, &r[i]), 0);
+    }
+    static int64_t all[BUDGET_RACERS * RACE_TAKES_MAX];
+    int n = 0;
+    for (int i = 0; i < BUDGET_RACERS; i++) {
+        pthread_join(th[i], NULL);
+        EXPECT_EQ_INT(r[i].errors, 0);
+        for (int k = 0; k < r[i].n; k++)
+            all[n++] = r[i].taken[k];
+    }
+    qsort(all, (size_t)n, sizeof all[0], by_time);
+    /* No window (t - RACE_WINDOW, t] ending at a call holds more than the
+     * limit, whichever instance took them. */
+    int worst = 0;
+    for (int i = 0, lo = 0; i < n; i++) {
+        while (all[lo] <= all[i] - RACE_WINDOW)
+            lo++;
+        if (i - lo + 1 > worst)
+            worst = i - lo + 1;
+    }
+    EXPECT_LE_INT(worst, RACE_LIMIT);
+    /* The budget was really raced for: more calls than one window's, over
+     * a run of four. */
+    EXPECT_GT_INT(n, RACE_LIMIT);
+}
+
+/* ---- shared limits: three syncd instances under one Cin7 budget ---------------- */
+
+#define MINUTE 60000
+#define C7_LIMIT 30    /* what mock-cin7 allows a minute */
+#define C7_CEILING 28  /* syncd's calls_per_minute: 93% of it */
+#define INSTANCES 3
+#define BACKLOG 80     /* orders placed at once: minutes of the budget */
+
+static int healthy(void *ud)
+{
+    httpc_resp r = e2e_call(ud, "GET", "/healthz", NULL, NULL);
+    int ok = r.result == HTTPC_OK && r.status == 200;
+    httpc_resp_free(&r);
+    return ok;
+}
+
+typedef struct {
+    int64_t calls, refused; /* Cin7 API requests in [from, to), and of them 503/429 */
+} c7_calls;
+
+static c7_calls cin7_calls(const cJSON *journal, int64_t from, int64_t to)
+{
+    c7_calls c = {0, 0};
+    const cJSON *e;
+    cJSON_ArrayForEach(e, journal)
+    {
+        if (strcmp(sdt_str(e, "kind"), "request") != 0 ||
+            strncmp(sdt_str(e, "path"), "/ExternalApi/", 13) != 0)
+            continue;
+        int64_t t = (int64_t)sdt_num(e, "t");
+        int status = (int)sdt_num(e, "status");
+        if (t < from || t >= to)
+            continue;
+        c.calls++;
+        c.refused += status == 503 || status == 429;
+    }
+    return c;
+}
+
+/* The last sale mock-cin7 saw authorised: the end of the backlog. */
+static int64_t last_authorised(const cJSON *journal)
+{
+    int64_t last = -1;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, journal)
+    {
+        if (strcmp(sdt_str(e, "kind"), "sale_authorised") == 0 && (int64_t)sdt_num(e, "t") > last)
+            last = (int64_t)sdt_num(e, "t");
+    }
+    return last;
+}
+
+TEST_T(store_pg, three_syncd_instances_share_one_cin7_budget, 240)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    char *c7 = sdt_cin7_config("[{\"name\":\"Main\"}]", "[{\"sku\":\"A-1\",\"price\":10}]",
+                               "[{\"sku\":\"A-1\",\"location\":\"Main\",\"on_hand\":100000}]");
+    char limit[64];
+    snprintf(limit, sizeof limit, "{\"rate_limit\":{\"calls_per_minute\":%d}}", C7_LIMIT);
+    char *limited = sdt_json_merge(c7, limit);
+    free(c7);
+    char *sh = sdt_shop_config("[{\"title\":\"A\",\"variants\":["
+                               "{\"sku\":\"A-1\",\"price\":\"10.00\",\"available\":100000}]}]",
+                               "");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "store", where);
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(o, "cin7"), "calls_per_minute", C7_CEILING);
+    char *overrides = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    sdt_world w;
+    sdt_start_world_take(&w, limited, sh, "[{\"name\":\"Main\"}]", overrides);
+    free(overrides);
+    /* Two more instances of the same config on the same database. */
+    e2e_server more[INSTANCES - 1];
+    const char *args[] = {"--config", w.syncd_config, NULL};
+    for (int i = 0; i < INSTANCES - 1; i++) {
+        e2e_start(&more[i], "syncd", args);
+        if (!e2e_wait(healthy, &more[i], 15000))
+            test_fail(__FILE__, __LINE__, "instance %d not healthy (log %s)", i + 2, more[i].log);
+    }
+
+    /* The backlog: orders enough for minutes of the budget, at once. */
+    int64_t t0 = sdt_now(&w);
+    static int64_t orders[BACKLOG];
+    for (int i = 0; i < BACKLOG; i++)
+        orders[i] = sdt_checkout(&w, "A-1", 1, NULL);
+    EXPECT_EQ_INT(sdt_wait_sales(&w, orders, BACKLOG, 120000), BACKLOG);
+    cJSON *j = e2e_journal(&w.cin7);
+    for (int i = 0; i < INSTANCES - 1; i++)
+        e2e_stop(&more[i]);
+    sdt_stop(&w);
+
+    int64_t end = last_authorised(j);
+    c7_calls all = cin7_calls(j, t0, end + 1);
+    /* The budget used while the backlog lasted, its first and last
+     * minutes left out (the orders' webhooks still arriving; the last
+     * sales no longer filling every worker). */
+    int64_t from = t0 + MINUTE, to = end - MINUTE;
+    if (to - from < 2 * MINUTE)
+        test_fail(__FILE__, __LINE__, "the backlog lasted %lld ms: too short to measure",
+                  (long long)(end - t0));
+    c7_calls mid = cin7_calls(j, from, to);
+    double per_minute = (double)mid.calls * MINUTE / (double)(to - from);
+    test_count("cin7 calls a minute, three instances (limit 30)", (long)per_minute);
+    test_count("cin7 calls refused (503/429), three instances", (long)all.refused);
+    test_count("cin7 calls, three instances", (long)all.calls);
+    /* Under the limit together: at most 1% refused ... */
+    EXPECT_LE_INT(all.refused * 100, all.calls);
+    /* ... and close to it: the instances' shared ceiling is 95% of the
+     * limit; 80% leaves room for a pace cut by a stray refusal. */
+    EXPECT_GE_INT((int64_t)(per_minute * 100), 80 * C7_LIMIT);
+    /* Each instance alone would have spent the whole ceiling: together
+     * they could not have kept under the limit without sharing it. */
+    EXPECT_LE_INT((int64_t)per_minute, C7_LIMIT);
+    cJSON_Delete(j);
+}
+
+/* ---- shared limits: an instance frozen inside a take ------------------------------ */
+
+/* A child process standing for an instance: takes from budget "frozen"
+ * as fast as it can until it is killed (a take refused because its
+ * connection was ended is followed by the next, on a new one). */
+static void take_forever(const char *where)
+{
+    store *s = NULL;
+    char err[512];
+    if (store_open(where, NULL, &s, err, sizeof err) != 0)
+        _exit(1);
+    for (int64_t now = 0;; now++) {
+        int64_t wait = 0;
+        if (store_limit_take_call(s, "frozen", 1000000, MINUTE, 0, now, &wait, NULL) < 0)
+            usleep(1000);
+    }
+}
+
+/* An instance stopped (SIGSTOP) between the statements of a take holds
+ * the budget's row: the server ends its session after a while, so the
+ * others' takes go on. Stopped at four moments of its loop, nearly all of
+ * which fall inside a take's transaction. */
+TEST_T(store_pg, an_instance_frozen_inside_a_take_does_not_stop_the_others, 90)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    pid_t child = fork();
+    if (child == 0)
+        take_forever(where);
+    EXPECT_GT_INT(child, 0);
+    store *s = open_pg(where);
+    int64_t wait = 0;
+    for (int i = 0; i < 4; i++) {
+        usleep(100000);
+        EXPECT_EQ_INT(kill(child, SIGSTOP), 0);
+        EXPECT_EQ_INT(store_limit_take_call(s, "frozen", 1000000, MINUTE, 0, i, &wait, NULL), 1);
+        EXPECT_EQ_INT(kill(child, SIGCONT), 0);
+    }
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    store_close(s);
 }

@@ -253,6 +253,77 @@ static int grant(share *s, const int waiting[SHARE_CLASSES])
     return c;
 }
 
+/* ---- a rate shared by several instances (pace_adopt) ---------------------- */
+
+TEST(pace, an_adopted_cut_counts_as_this_instance_cut)
+{
+    pace p = started(55, 0);
+    pace_on_answer(&p, PACE_CLEAN, 500);
+    /* Another instance cut to 27.5 at 1000. */
+    EXPECT_EQ_INT(pace_adopt(&p, 27.5, 1000), PACE_CUT_DOWN);
+    EXPECT_NEAR(p.rate, 27.5, 1e-9);
+    EXPECT_EQ_INT(pace_calls(&p), 27);
+    EXPECT_EQ_INT(p.cuts, 0); /* not this pace's own */
+    /* The refusals this instance sees within the window are of the same
+     * overrun: held, not a second cut. */
+    pace_on_answer(&p, PACE_CLEAN, 2000);
+    EXPECT_EQ_INT(pace_on_answer(&p, PACE_LIMITED, 3000), PACE_HELD);
+    EXPECT_EQ_INT(pace_on_answer(&p, PACE_LIMITED, 1000 + MIN - 1), PACE_HELD);
+    EXPECT_NEAR(p.rate, 27.5, 1e-9);
+    /* A window after the adopted cut, a refusal is news again. */
+    EXPECT_EQ_INT(pace_on_answer(&p, PACE_LIMITED, 1000 + MIN), PACE_CUT_DOWN);
+    EXPECT_NEAR(p.rate, 13.75, 1e-9);
+    EXPECT_EQ_INT(p.cuts, 1);
+}
+
+TEST(pace, an_adopted_rise_restarts_the_clean_window)
+{
+    pace p = started(55, 0);
+    pace_on_answer(&p, PACE_CLEAN, 500);
+    pace_on_answer(&p, PACE_LIMITED, 1000); /* 27.5 */
+    /* Another instance rose to 29.5 just before this one would have. */
+    EXPECT_EQ_INT(pace_adopt(&p, 29.5, 1000 + MIN - 10), PACE_RAISED);
+    EXPECT_NEAR(p.rate, 29.5, 1e-9);
+    /* Its own rise waits a window of clean answers from the adopted one. */
+    EXPECT_EQ_INT(pace_on_answer(&p, PACE_CLEAN, 1000 + MIN), PACE_KEPT);
+    EXPECT_EQ_INT(pace_on_answer(&p, PACE_CLEAN, 1000 + 2 * MIN - 11), PACE_KEPT);
+    EXPECT_NEAR(p.rate, 29.5, 1e-9);
+    EXPECT_EQ_INT(pace_on_answer(&p, PACE_CLEAN, 1000 + 2 * MIN - 10), PACE_RAISED);
+    EXPECT_NEAR(p.rate, 31.5, 1e-9);
+    /* Adopting the ceiling (or above it) stops at the ceiling. */
+    EXPECT_EQ_INT(pace_adopt(&p, 80, 1000 + 2 * MIN), PACE_CEILING);
+    EXPECT_NEAR(p.rate, 55, 1e-9);
+}
+
+TEST(pace, adopting_the_same_rate_or_no_rate_changes_nothing)
+{
+    pace p = started(55, 0);
+    pace_on_answer(&p, PACE_CLEAN, 500);
+    pace_on_answer(&p, PACE_LIMITED, 1000); /* 27.5, this pace's own cut */
+    pace before = p;
+    EXPECT_EQ_INT(pace_adopt(&p, 27.5, 5000), PACE_KEPT);
+    EXPECT_EQ_INT(pace_adopt(&p, 0, 5000), PACE_KEPT);
+    EXPECT_EQ_INT(pace_adopt(&p, -4, 5000), PACE_KEPT);
+    EXPECT_NEAR(p.rate, before.rate, 0);
+    EXPECT_EQ_INT(p.last_cut_ms, before.last_cut_ms);
+    EXPECT_EQ_INT(p.calm_since_ms, before.calm_since_ms);
+    /* Below the floor: the floor. */
+    EXPECT_EQ_INT(pace_adopt(&p, 0.01, 6000), PACE_CUT_DOWN);
+    EXPECT_NEAR(p.rate, PACE_FLOOR, 1e-9);
+}
+
+TEST(pace, an_outage_undoes_an_adopted_cut)
+{
+    /* Clean answers until 0; another instance's cut, adopted at 1000,
+     * then nothing but refusals for a window: an outage, and the cut its
+     * first refusals caused is undone here as it would be for our own. */
+    pace p = started(40, -MIN);
+    pace_on_answer(&p, PACE_CLEAN, 0);
+    EXPECT_EQ_INT(pace_adopt(&p, 20, 1000), PACE_CUT_DOWN);
+    EXPECT_EQ_INT(pace_on_answer(&p, PACE_LIMITED, MIN), PACE_RESTORED);
+    EXPECT_NEAR(p.rate, 40, 1e-9);
+}
+
 TEST(share, weights_spread_over_the_waiting_classes)
 {
     share s;

@@ -891,3 +891,169 @@ __attribute__((constructor)) static void conf_register_claims(void)
     CLAIM_TESTS(CONF_REGISTER, sqlite)
     CLAIM_TESTS(CONF_REGISTER, postgres)
 }
+
+/* ---- shared limits ------------------------------------------------------------
+ * The API budgets instances share (store_limit_*): a window budget, a
+ * leaky bucket, the learned rate and the pause, each kept across a
+ * reopen. */
+
+static void conf_limits_window_budget_takes_up_to_the_limit_then_waits(const store_conf_backend *be)
+{
+    store *s = be->open("win");
+    int64_t wait = -7;
+    store_limit st;
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 1000, 0, 100, &wait, &st), 1);
+    EXPECT_EQ_INT(wait, 0);
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 1000, 0, 200, &wait, NULL), 1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 1000, 0, 300, &wait, NULL), 1);
+    /* Full: the wait is until the call of 100 leaves (100, 1100]. */
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 1000, 0, 400, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 700);
+    /* Another budget is another count. */
+    EXPECT_EQ_INT(store_limit_take_call(s, "other", 1, 1000, 0, 400, &wait, NULL), 1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "other", 1, 1000, 0, 401, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 999);
+    store_close(s);
+
+    /* The calls are the database's, not the handle's. */
+    s = be->open("win");
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 1000, 0, 1099, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 1000, 0, 1100, &wait, NULL), 1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 1000, 0, 1150, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 50);
+    /* A lower limit counts the calls already in the window. */
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 2, 1000, 0, 1250, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 50);
+    /* Long after: every old call has left. */
+    for (int i = 0; i < 3; i++)
+        EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 1000, 0, 10000 + i, &wait, NULL), 1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 1000, 0, 10003, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 997);
+    /* Refused: a limit or window below 1, no name. */
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 0, 1000, 0, 20000, &wait, NULL), -1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 0, 0, 20000, &wait, NULL), -1);
+    EXPECT_EQ_INT(store_limit_take_call(s, NULL, 3, 1000, 0, 20000, &wait, NULL), -1);
+    store_close(s);
+}
+
+static void conf_limits_rate_and_pause_are_shared(const store_conf_backend *be)
+{
+    store *s = be->open("rate");
+    store_limit st = {1, 1, 1, 1};
+    /* A new budget: nothing stored. */
+    EXPECT_EQ_INT(store_limit_get(s, "cin7", &st), 0);
+    EXPECT_NEAR(st.rate, 0, 0);
+    EXPECT_EQ_INT(st.paused_until, 0);
+    EXPECT_EQ_INT(store_limit_set_rate(s, "cin7", 27.5), 0);
+    EXPECT_EQ_INT(store_limit_set_rate(s, "cin7", 0), -1);
+    EXPECT_EQ_INT(store_limit_set_rate(s, "cin7", -3), -1);
+    int64_t wait = 0;
+    /* Every take tells the rate. */
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 5, 60000, 0, 1000, &wait, &st), 1);
+    EXPECT_NEAR(st.rate, 27.5, 1e-12);
+    /* Paused: nobody takes until the pause ends; an earlier pause does
+     * not shorten it. */
+    EXPECT_EQ_INT(store_limit_pause(s, "cin7", 5000), 0);
+    EXPECT_EQ_INT(store_limit_pause(s, "cin7", 3000), 0);
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 5, 60000, 0, 4000, &wait, &st), 0);
+    EXPECT_EQ_INT(wait, 1000);
+    EXPECT_EQ_INT(st.paused_until, 5000);
+    EXPECT_EQ_INT(store_limit_take_cost(s, "cin7", 100, 10, 1, 4500, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 500);
+    store_close(s);
+
+    s = be->open("rate");
+    EXPECT_EQ_INT(store_limit_get(s, "cin7", &st), 0);
+    EXPECT_NEAR(st.rate, 27.5, 1e-12);
+    EXPECT_EQ_INT(st.paused_until, 5000);
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 5, 60000, 0, 5000, &wait, &st), 1);
+    EXPECT_EQ_INT(store_limit_set_rate(s, "cin7", 13.75), 0);
+    EXPECT_EQ_INT(store_limit_get(s, "cin7", &st), 0);
+    EXPECT_NEAR(st.rate, 13.75, 1e-12);
+    store_close(s);
+}
+
+static void conf_limits_leaky_bucket_take_observe_refund(const store_conf_backend *be)
+{
+    store *s = be->open("leaky");
+    const char *b = "shopify:demo.myshopify.com";
+    int64_t wait = 0;
+    store_limit st;
+    /* size 100, 10 a second. */
+    EXPECT_EQ_INT(store_limit_take_cost(s, b, 100, 10, 60, 0, &wait, &st), 1);
+    EXPECT_NEAR(st.level, 60, 1e-9);
+    /* 60 + 50 is 10 over: a second of leaking. */
+    EXPECT_EQ_INT(store_limit_take_cost(s, b, 100, 10, 50, 0, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 1000);
+    EXPECT_EQ_INT(store_limit_take_cost(s, b, 100, 10, 50, 1000, &wait, &st), 1);
+    EXPECT_NEAR(st.level, 100, 1e-9);
+    EXPECT_EQ_INT(st.at, 1000);
+    /* Rounded up: 0.5 of a unit is 50 ms. */
+    EXPECT_EQ_INT(store_limit_take_cost(s, b, 100, 10, 0.5, 1000, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 50);
+    /* A refund makes room. */
+    EXPECT_EQ_INT(store_limit_refund(s, b, 30), 0);
+    EXPECT_EQ_INT(store_limit_take_cost(s, b, 100, 10, 20, 1000, &wait, &st), 1);
+    EXPECT_NEAR(st.level, 90, 1e-9);
+    store_close(s);
+
+    s = be->open("leaky");
+    /* The server said the bucket is full at 2000: adopted. */
+    EXPECT_EQ_INT(store_limit_observe(s, b, 100, 2000), 0);
+    EXPECT_EQ_INT(store_limit_take_cost(s, b, 100, 10, 1, 2000, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 100);
+    /* A refund beyond the level leaves it empty, not below. */
+    EXPECT_EQ_INT(store_limit_refund(s, b, 500), 0);
+    EXPECT_EQ_INT(store_limit_take_cost(s, b, 100, 10, 100, 2000, &wait, &st), 1);
+    EXPECT_NEAR(st.level, 100, 1e-9);
+    /* Never: more than the bucket holds, or a bucket that does not leak. */
+    EXPECT_EQ_INT(store_limit_take_cost(s, b, 100, 10, 101, 99000, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, -1);
+    EXPECT_EQ_INT(store_limit_take_cost(s, b, 100, 0, 1, 2000, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, -1);
+    /* Refused arguments. */
+    EXPECT_EQ_INT(store_limit_take_cost(s, b, 0, 10, 1, 2000, &wait, NULL), -1);
+    EXPECT_EQ_INT(store_limit_take_cost(s, b, 100, 10, -1, 2000, &wait, NULL), -1);
+    EXPECT_EQ_INT(store_limit_observe(s, b, -1, 2000), -1);
+    EXPECT_EQ_INT(store_limit_refund(s, b, -1), -1);
+    store_close(s);
+}
+
+static void conf_limits_spacing_spreads_a_window_budget(const store_conf_backend *be)
+{
+    store *s = be->open("spaced");
+    int64_t wait = 0;
+    store_limit st;
+    /* 4 calls a second, 250 ms apart at least. */
+    EXPECT_EQ_INT(store_limit_take_call(s, "c", 4, 1000, 250, 1000, &wait, &st), 1);
+    EXPECT_EQ_INT(st.at, 1000);
+    EXPECT_EQ_INT(store_limit_take_call(s, "c", 4, 1000, 250, 1100, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 150);
+    EXPECT_EQ_INT(store_limit_take_call(s, "c", 4, 1000, 250, 1250, &wait, NULL), 1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "c", 4, 1000, 250, 1500, &wait, NULL), 1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "c", 4, 1000, 250, 1750, &wait, NULL), 1);
+    /* Spaced and full: the window's wait. */
+    EXPECT_EQ_INT(store_limit_take_call(s, "c", 4, 1000, 250, 1999, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "c", 4, 1000, 250, 2000, &wait, NULL), 1);
+    /* Without spacing the same budget goes in a burst. */
+    EXPECT_EQ_INT(store_limit_take_call(s, "d", 4, 1000, 0, 1000, &wait, NULL), 1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "d", 4, 1000, 0, 1000, &wait, NULL), 1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "c", 4, 1000, -1, 5000, &wait, NULL), -1);
+    store_close(s);
+}
+
+#define CONF_LIMIT_TESTS(X, b)                                                  \
+    X(b, limits_window_budget_takes_up_to_the_limit_then_waits)                 \
+    X(b, limits_spacing_spreads_a_window_budget)                                \
+    X(b, limits_rate_and_pause_are_shared)                                      \
+    X(b, limits_leaky_bucket_take_observe_refund)
+
+CONF_LIMIT_TESTS(CONF_WRAP, sqlite)
+CONF_LIMIT_TESTS(CONF_WRAP, postgres)
+__attribute__((constructor)) static void conf_limits_register(void)
+{
+    CONF_LIMIT_TESTS(CONF_REGISTER, sqlite)
+    CONF_LIMIT_TESTS(CONF_REGISTER, postgres)
+}

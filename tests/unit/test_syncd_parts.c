@@ -9,6 +9,7 @@
 #include "outbound.h"
 #include "../e2e/e2e.h"
 #include "stockcache.h"
+#include "store.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -565,4 +566,109 @@ TEST(syncd_config, instance_name_and_claim_ttl)
         EXPECT_CONTAINS(e.msg, bad[i].want);
     }
     free(too_long);
+}
+
+/* ---- gates sharing a budget through the store (gate_share) ------------------
+ * Two gates on one store stand for two instances; the store is SQLite
+ * here (the API is the same on PostgreSQL, where syncd shares). */
+
+static store *shared_store(void)
+{
+    char path[512], err[256] = "";
+    snprintf(path, sizeof path, "%s/limits.db", test_tmp_dir());
+    store *s = NULL;
+    if (store_open(path, NULL, &s, err, sizeof err) != 0)
+        test_fail(__FILE__, __LINE__, "store_open %s: %s", path, err);
+    return s;
+}
+
+/* Two gates standing for two instances, sharing budget name of one store
+ * (returned; end_shared frees all three). */
+static store *share_two(gate *a, gate *b, const char *name)
+{
+    store *s = shared_store();
+    gate_share(a, s, name);
+    gate_share(b, s, name);
+    return s;
+}
+
+static void end_shared(gate *a, gate *b, store *s)
+{
+    gate_free(a);
+    gate_free(b);
+    store_close(s);
+}
+
+TEST(gate, gates_sharing_a_budget_count_each_others_calls)
+{
+    sclock clk;
+    clock_init(&clk, 100.0, -1); /* a simulated minute is 600 real ms */
+    gate *a = gate_window(3, 60000, &clk), *b = gate_window(3, 60000, &clk);
+    store *s = share_two(a, b, "cin7:e2e");
+    int64_t t0 = clock_now_ms(&clk);
+    EXPECT_EQ_INT(gate_acquire(a, PRIO_NORMAL, 1), 0);
+    EXPECT_EQ_INT(gate_acquire(a, PRIO_NORMAL, 1), 0);
+    EXPECT_EQ_INT(gate_acquire(b, PRIO_NORMAL, 1), 0);
+    /* The budget holds the three calls of both gates. */
+    int64_t wait = 0;
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7:e2e", 3, 60000, 0, clock_now_ms(&clk), &wait, NULL),
+                  0);
+    EXPECT_GT_INT(wait, 0);
+    /* Each gate alone would let a fourth call go; shared, it waits for
+     * the window to roll past the first. */
+    EXPECT_EQ_INT(gate_acquire(b, PRIO_NORMAL, 1), 0);
+    EXPECT_GE_INT(clock_now_ms(&clk) - t0, 60000);
+    /* A pause one gate is asked for holds the other too. */
+    int64_t t1 = clock_now_ms(&clk);
+    gate_pause(a, 30000);
+    EXPECT_EQ_INT(gate_acquire(b, PRIO_NORMAL, 1), 0);
+    EXPECT_GE_INT(clock_now_ms(&clk) - t1, 30000);
+    end_shared(a, b, s);
+}
+
+TEST(gate, a_paced_gate_adopts_the_rate_another_stored)
+{
+    sclock clk;
+    clock_init(&clk, 100.0, -1);
+    pace_config pc = {4, 1, 2, 0.5, 60000};
+    gate *a = gate_paced(&pc, &clk), *b = gate_paced(&pc, &clk);
+    store *s = share_two(a, b, "cin7:e2e");
+    EXPECT_EQ_INT(gate_acquire(a, PRIO_NORMAL, 1), 0);
+    double rate = 0;
+    EXPECT_EQ_INT(gate_answer(a, PACE_LIMITED, &rate), PACE_CUT_DOWN);
+    EXPECT_NEAR(rate, 2, 1e-9);
+    store_limit st;
+    EXPECT_EQ_INT(store_limit_get(s, "cin7:e2e", &st), 0);
+    EXPECT_NEAR(st.rate, 2, 1e-9);
+    /* b learns the cut with its next permit, and takes it for its own:
+     * its refusals within the window are held, not a second cut. */
+    EXPECT_EQ_INT(gate_acquire(b, PRIO_NORMAL, 1), 0);
+    EXPECT_EQ_INT(gate_answer(b, PACE_CLEAN, &rate), PACE_KEPT);
+    EXPECT_NEAR(rate, 2, 1e-9);
+    EXPECT_EQ_INT(gate_answer(b, PACE_LIMITED, &rate), PACE_HELD);
+    EXPECT_NEAR(rate, 2, 1e-9);
+    end_shared(a, b, s);
+}
+
+TEST(gate, leaky_gates_sharing_a_bucket_follow_the_server_level_either_saw)
+{
+    sclock clk;
+    clock_init(&clk, 100.0, -1);
+    gate *a = gate_leaky(40, 2, &clk), *b = gate_leaky(40, 2, &clk);
+    store *s = share_two(a, b, "shopify:demo");
+    /* The server told a that the bucket is full (at t0 or a little
+     * later, once the store has it): b waits for a leak. */
+    int64_t t0 = clock_now_ms(&clk);
+    gate_observe(a, 40, 40);
+    EXPECT_EQ_INT(gate_acquire(b, PRIO_NORMAL, 1), 0);
+    EXPECT_GE_INT(clock_now_ms(&clk) - t0, 450); /* one unit leaks in 500 ms */
+    /* More than the bucket holds never passes. */
+    EXPECT_EQ_INT(gate_acquire(a, PRIO_NORMAL, 41), -1);
+    /* b's take is in the shared bucket: set after a's observation, and
+     * holding at least its own unit. */
+    store_limit st;
+    EXPECT_EQ_INT(store_limit_get(s, "shopify:demo", &st), 0);
+    EXPECT_GE_INT(st.at, t0);
+    EXPECT_GE_INT((int64_t)(st.level * 1000), 1000);
+    end_shared(a, b, s);
 }
