@@ -65,6 +65,13 @@ int inventory_restore(syncd *sd, char *why, size_t whylen);
  * copy could not be taken (logged). Routing and the inventory sync call
  * it first, so no instance goes on older figures than the store has. */
 int inventory_adopt(syncd *sd);
+/* Routing's critical section (orders.c): the process's routing lock and,
+ * on a store several instances share, the store's "route" claim with the
+ * routing records every instance made; end keeps this instance's records
+ * in the store when changed. Every route decision and every record of a
+ * sale pushed happens between the two. */
+void orders_route_begin(syncd *sd);
+void orders_route_end(syncd *sd, int changed);
 
 /* The inventory sync of a batch of Cin7 SKUs for every shop (called by the
  * inventory thread). audit: the batch is reconciliation's drift check, so

@@ -114,9 +114,7 @@ static int decide(move_job *m, char *target, size_t n, handled *h)
     size_t *order = xcalloc(rc.n_locs + 1, sizeof *order);
     route_address addr = {0, 0, 0, jstr(m->address, "Country"), jstr(m->address, "Postcode")};
     route_preference(rc.locs, rc.n_locs, rc.regions, rc.n_regions, &addr, order);
-    /* Another instance's newer read, when there is one. */
-    inventory_adopt(sd);
-    stockcache_route_begin(sd->cache);
+    orders_route_begin(sd);
     size_t j = 0;
     const cJSON *ln;
     cJSON_ArrayForEach(ln, lines)
@@ -138,7 +136,7 @@ static int decide(move_job *m, char *target, size_t n, handled *h)
         if (claimed < 0)
             *h = handled_retry(1000, "store: cannot record the move of sale %.60s", m->s->id);
     }
-    stockcache_route_end(sd->cache);
+    orders_route_end(sd, 0);
     free(qty);
     free(avail);
     free(order);
@@ -238,9 +236,11 @@ static handled carry_out(move_job *m, const char *target)
     cJSON *moved = cJSON_Duplicate(m->group, 1);
     cJSON_ReplaceItemInObjectCaseSensitive(moved, "location", cJSON_CreateString(target));
     const cJSON *ln;
+    orders_route_begin(sd);
     cJSON_ArrayForEach(ln, cJSON_GetObjectItemCaseSensitive(moved, "lines"))
         stockcache_routed(sd->cache, ext, jstr(ln, "sku"), target,
                           (int64_t)cJSON_GetObjectItemCaseSensitive(ln, "qty")->valuedouble);
+    orders_route_end(sd, 1);
     h = orders_push_sale(sd, m->ev, shop, m->order, ext, moved, m->address, PRIO_CRITICAL);
     cJSON_Delete(moved);
     /* Said and counted once, however many events resume the move (Cin7's

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static long shop_index(syncd *sd, const char *domain)
 {
@@ -458,8 +459,11 @@ handled orders_push_sale(syncd *sd, const store_event *ev, const char *shop, con
     cJSON_Delete(w.body);
     free(remote);
     int64_t at = clock_now_ms(&sd->clk);
-    if (h.kind == H_DONE)
+    if (h.kind == H_DONE) {
+        orders_route_begin(sd);
         stockcache_pushed(sd->cache, ext, at);
+        orders_route_end(sd, 1);
+    }
     if (h.kind == H_DONE && how != XWRITE_ALREADY) {
         log_event(LOG_INFO, NULL, "order %s: sale %s authorised at %s", id, sale_id, loc);
         store_audit(sd->st, ev->id, at, "sale_authorised", sale_id);
@@ -540,9 +544,7 @@ static handled route_once(syncd *sd, const store_event *ev, const order_event *x
     const char *domain = x->domain, *id = x->doc.id_text;
     char plan_key[160];
     snprintf(plan_key, sizeof plan_key, "route:%s:%s", domain, id);
-    /* Another instance's newer read, when there is one. */
-    inventory_adopt(sd);
-    stockcache_route_begin(sd->cache);
+    orders_route_begin(sd);
     cJSON *plan = make_plan(sd, &x->doc.ship, lines, n);
     char *plan_text = json_print(plan);
     char *existing = NULL;
@@ -559,13 +561,70 @@ static handled route_once(syncd *sd, const store_event *ev, const order_event *x
     free(existing);
     if (claimed >= 0)
         note_routed(sd, domain, id, plan);
-    stockcache_route_end(sd->cache);
+    orders_route_end(sd, claimed >= 0);
     *out = plan;
     if (claimed < 0)
         return handled_retry(1000, "store: cannot record the routing plan");
     if (cJSON_GetArraySize(plan) == 0) /* units and nowhere to send them: never "pushed" */
         return handled_dead("order %s: no warehouse could be routed its lines", id);
     return handled_done();
+}
+
+/* Routing on a store several instances share: one instance routes at a
+ * time (the store's claim "route", held for the few ms a plan takes), on
+ * the routing records all of them made (kept in the store as "routes"), so
+ * two orders routed by two instances never both take a location's last
+ * units. The claim is waited for ROUTE_WAIT_REAL_MS at most; past that the
+ * instance routes on its own records (logged), as one instance would. */
+#define ROUTE_CLAIM "route"
+#define ROUTE_ROUTES_KEY "routes"
+#define ROUTE_TTL_MS 10000
+#define ROUTE_WAIT_REAL_MS 2000
+
+void orders_route_begin(syncd *sd)
+{
+    /* Another instance's newer read, when there is one. */
+    inventory_adopt(sd);
+    stockcache_route_begin(sd->cache);
+    sd->route_held = 0;
+    if (!store_is_shared(sd->st))
+        return;
+    for (int waited = 0; waited < ROUTE_WAIT_REAL_MS; waited += 2) {
+        int rc = store_claim(sd->st, ROUTE_CLAIM, sd->cfg.instance, clock_now_ms(&sd->clk),
+                             ROUTE_TTL_MS, NULL);
+        if (rc != 0) {
+            sd->route_held = rc == 1;
+            break;
+        }
+        struct timespec ts = {0, 2000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (!sd->route_held) {
+        log_warn("routing: the \"route\" claim could not be had; routing on this instance's "
+                 "records");
+        metrics_inc(sd->m, "syncd_routing_unshared_total", 1);
+    }
+    char *text = store_kv_get(sd->st, ROUTE_ROUTES_KEY);
+    if (text && stockcache_routes_import(sd->cache, text) != 0)
+        log_warn("routing: the routing records in the store cannot be read; this instance's own "
+                 "are used");
+    free(text);
+}
+
+void orders_route_end(syncd *sd, int changed)
+{
+    if (store_is_shared(sd->st)) {
+        if (changed) {
+            char *text = stockcache_routes_export(sd->cache);
+            if (store_kv_set(sd->st, ROUTE_ROUTES_KEY, text) != 0)
+                log_warn("routing: cannot keep the routing records in the store");
+            free(text);
+        }
+        if (sd->route_held && store_release(sd->st, ROUTE_CLAIM, sd->cfg.instance) < 0)
+            log_warn("routing: cannot release the \"route\" claim (it ends by itself)");
+        sd->route_held = 0;
+    }
+    stockcache_route_end(sd->cache);
 }
 
 /* Whether the sale of ExternalID ext was moved (move.h): Cin7 backordered

@@ -50,6 +50,17 @@ stockcache *stockcache_new(void)
     return c;
 }
 
+/* Frees every routing record (caller holds lock). */
+static void routes_clear(stockcache *c)
+{
+    for (size_t i = 0; i < c->n_routes; i++) {
+        free(c->routes[i].key);
+        free(c->routes[i].sku);
+        free(c->routes[i].location);
+    }
+    c->n_routes = 0;
+}
+
 void stockcache_free(stockcache *c)
 {
     if (!c)
@@ -57,11 +68,7 @@ void stockcache_free(stockcache *c)
     for (size_t i = 0; i < c->cap; i++)
         free(c->slots[i].key);
     free(c->slots);
-    for (size_t i = 0; i < c->n_routes; i++) {
-        free(c->routes[i].key);
-        free(c->routes[i].sku);
-        free(c->routes[i].location);
-    }
+    routes_clear(c);
     free(c->routes);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->route_lock);
@@ -221,6 +228,76 @@ void stockcache_pushed(stockcache *c, const char *key, int64_t at)
         if (strcmp(c->routes[i].key, key) == 0 && c->routes[i].pushed > at)
             c->routes[i].pushed = at;
     pthread_mutex_unlock(&c->lock);
+}
+
+char *stockcache_routes_export(stockcache *c)
+{
+    cJSON *arr = cJSON_CreateArray();
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->n_routes; i++) {
+        const routed *r = &c->routes[i];
+        cJSON *o = cJSON_CreateArray();
+        cJSON_AddItemToArray(o, cJSON_CreateString(r->key));
+        cJSON_AddItemToArray(o, cJSON_CreateString(r->sku));
+        cJSON_AddItemToArray(o, cJSON_CreateString(r->location));
+        cJSON_AddItemToArray(o, cJSON_CreateNumber((double)r->qty));
+        cJSON_AddItemToArray(o, r->pushed == INT64_MAX ? cJSON_CreateNull()
+                                                       : cJSON_CreateNumber((double)r->pushed));
+        cJSON_AddItemToArray(arr, o);
+    }
+    pthread_mutex_unlock(&c->lock);
+    char *text = json_print(arr);
+    cJSON_Delete(arr);
+    return text;
+}
+
+/* One record of a routes export: [key, sku, location, qty, pushed|null]. */
+static int route_row(const cJSON *o, routed *out)
+{
+    const cJSON *k = cJSON_GetArrayItem(o, 0), *sk = cJSON_GetArrayItem(o, 1),
+                *l = cJSON_GetArrayItem(o, 2), *q = cJSON_GetArrayItem(o, 3),
+                *p = cJSON_GetArrayItem(o, 4);
+    int64_t qty = 0, pushed = INT64_MAX;
+    if (!cJSON_IsArray(o) || cJSON_GetArraySize(o) != 5 || !cJSON_IsString(k) ||
+        !cJSON_IsString(sk) || !cJSON_IsString(l) || !json_int53(q, &qty) ||
+        !(cJSON_IsNull(p) || json_int53(p, &pushed)))
+        return -1;
+    *out = (routed){k->valuestring, sk->valuestring, l->valuestring, qty, pushed};
+    return 0;
+}
+
+int stockcache_routes_import(stockcache *c, const char *text)
+{
+    cJSON *arr = json_parse(text, strlen(text), NULL);
+    const cJSON *o;
+    routed r;
+    int ok = cJSON_IsArray(arr);
+    cJSON_ArrayForEach(o, arr)
+    {
+        if (ok && route_row(o, &r) != 0)
+            ok = 0;
+    }
+    if (!ok) {
+        cJSON_Delete(arr);
+        return -1;
+    }
+    pthread_mutex_lock(&c->lock);
+    routes_clear(c);
+    cJSON_ArrayForEach(o, arr)
+    {
+        if (route_row(o, &r) != 0)
+            continue;
+        if (c->n_routes == c->cap_routes) {
+            c->cap_routes = c->cap_routes ? c->cap_routes * 2 : 64;
+            c->routes = xrealloc(c->routes, c->cap_routes * sizeof *c->routes);
+        }
+        c->routes[c->n_routes++] =
+            (routed){xstrdup(r.key), xstrdup(r.sku), xstrdup(r.location), r.qty, r.pushed};
+    }
+    prune_routes(c);
+    pthread_mutex_unlock(&c->lock);
+    cJSON_Delete(arr);
+    return 0;
 }
 
 char *stockcache_export(stockcache *c)

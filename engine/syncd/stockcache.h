@@ -61,4 +61,12 @@ void stockcache_routed(stockcache *c, const char *key, const char *sku, const ch
  * shows its units. */
 void stockcache_pushed(stockcache *c, const char *key, int64_t at);
 
+/* The routing records above as JSON text (malloc'd), and the same taken
+ * back in place of the cache's own (records a figure already shows are
+ * dropped): instances sharing a store keep them there, so each routes
+ * knowing what the others routed (orders_route_begin). Import returns 0,
+ * or -1 with the records unchanged when text is not an export. */
+char *stockcache_routes_export(stockcache *c);
+int stockcache_routes_import(stockcache *c, const char *text);
+
 #endif

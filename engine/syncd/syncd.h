@@ -75,6 +75,7 @@ typedef struct syncd {
 
     volatile sig_atomic_t stopping;
     int ready; /* catalog, webhooks and stock figures in place (boot.h) */
+    int route_held; /* this instance holds the store's "route" claim (orders_route_begin) */
 } syncd;
 
 /* Builds the context from cfg, which it takes over (cfg is emptied):

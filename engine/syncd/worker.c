@@ -245,8 +245,13 @@ static size_t claim_stock(syncd *sd, aside_list *a, char **batch, size_t n)
     for (size_t i = 0; i < n; i++)
         names[i] = xasprintf("stock:%s", batch[i]);
     store_claim_state *st = xcalloc(n, sizeof *st);
-    int held = roles_claim_each(sd, "stock", (const char *const *)names, n, sd->cfg.coalesce_ms,
-                                st);
+    /* Held for the whole pass (its reads of Cin7 and Shopify, its writes:
+     * a lease's time at most) and cut to the window once it ends
+     * (stock_window): another instance that read the levels while this
+     * one's write was on its way would find them "already right" and
+     * keep a baseline the write then makes wrong. */
+    int held = roles_claim_each(sd, "stock", (const char *const *)names, n,
+                                sd->cfg.coalesce_ms + sd->cfg.lease_ms, st);
     size_t k = 0;
     int64_t now = clock_now_ms(&sd->clk);
     for (size_t i = 0; i < n; i++) {
@@ -264,6 +269,24 @@ static size_t claim_stock(syncd *sd, aside_list *a, char **batch, size_t n)
     free(names);
     free(st);
     return k;
+}
+
+/* The pass over batch has ended: its SKUs' claims now end one window from
+ * here (the same holder renews them with a shorter life). */
+static void stock_window(syncd *sd, char **batch, size_t n)
+{
+    char **names = xcalloc(n, sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = xasprintf("stock:%s", batch[i]);
+    store_claim_state *st = xcalloc(n, sizeof *st);
+    if (store_claim_each(sd->st, (const char *const *)names, n, sd->cfg.instance,
+                         clock_now_ms(&sd->clk), sd->cfg.coalesce_ms, st) < 0)
+        log_warn("inventory: cannot end the SKUs' claims at their window (they end a lease "
+                 "later)");
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(st);
 }
 
 /* Marks again the SKUs whose time is up; returns when the next one is due
@@ -337,6 +360,7 @@ static void *inventory_main(void *arg)
             continue;
         int set_aside[SYNC_BATCH];
         handled h = inventory_sync(sd, batch, n, audit, set_aside);
+        stock_window(sd, batch, n);
         aside_add(sd, &aside, batch, set_aside, h.kind == H_DONE ? n : 0);
         if (h.kind != H_DONE && !sd->stopping) {
             log_warn("inventory sync of %zu SKUs failed, again in %lld ms: %s", n,

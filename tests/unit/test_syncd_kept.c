@@ -176,3 +176,46 @@ TEST(syncd_kept, kept_sources_that_do_not_fit_are_refused)
     }
     config_free(&cfg);
 }
+
+/* Routing records, as instances sharing a store keep them: what one
+ * routed counts against the location at another that takes its export;
+ * a record a figure already shows is dropped on the way in; an export
+ * replaces the taker's own records; a copy that is not one changes
+ * nothing. */
+TEST(syncd_kept, routing_records_round_trip)
+{
+    stockcache *a = stockcache_new(), *b = stockcache_new();
+    stock_figures f = {10, 0, 10, 0, 0, 1000};
+    stockcache_put(a, "A-1", "Main", &f);
+    stockcache_put(b, "A-1", "Main", &f);
+    stockcache_routed(a, "sale:1", "A-1", "Main", 3);
+    stockcache_routed(a, "sale:2", "A-1", "Main", 2);
+    stockcache_pushed(a, "sale:2", 500); /* before the figures: they show it */
+    stockcache_routed(b, "sale:9", "A-1", "Main", 4); /* b's own, replaced */
+    char *text = stockcache_routes_export(a);
+    EXPECT_EQ_INT(stockcache_routes_import(b, text), 0);
+    EXPECT_EQ_INT(stockcache_routable(b, "A-1", "Main"), 7);
+    free(text);
+
+    /* Pushed after the figures were read: still counted until a read
+     * taken after it. */
+    stockcache_pushed(a, "sale:1", 1500);
+    text = stockcache_routes_export(a);
+    EXPECT_EQ_INT(stockcache_routes_import(b, text), 0);
+    EXPECT_EQ_INT(stockcache_routable(b, "A-1", "Main"), 7);
+    stock_figures later = {7, 0, 7, 0, 0, 2000};
+    stockcache_put(b, "A-1", "Main", &later);
+    EXPECT_EQ_INT(stockcache_routes_import(b, text), 0);
+    EXPECT_EQ_INT(stockcache_routable(b, "A-1", "Main"), 7);
+    free(text);
+
+    static const char *const bad[] = {"not json", "{}", "[[\"k\",\"A-1\",\"Main\",\"x\",null]]",
+                                      "[[\"k\",\"A-1\",\"Main\",1]]", "[[1,\"A-1\",\"Main\",1,null]]"};
+    stockcache_routed(b, "sale:5", "A-1", "Main", 1);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        EXPECT_EQ_INT(stockcache_routes_import(b, bad[i]), -1);
+        EXPECT_EQ_INT(stockcache_routable(b, "A-1", "Main"), 6);
+    }
+    stockcache_free(a);
+    stockcache_free(b);
+}
