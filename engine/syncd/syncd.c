@@ -75,7 +75,9 @@ int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen)
         xw_ttl = 4 * sd->cfg.http_timeout_ms;
     if (4 * sd->cfg.shopify_http_timeout_ms > xw_ttl)
         xw_ttl = 4 * sd->cfg.shopify_http_timeout_ms;
-    xwrite_share(sd->cfg.instance, xw_ttl);
+    /* On SQLite the file has this process as its only user, whose runners
+     * the in-process table keeps apart already (xwrite.c). */
+    xwrite_share(store_is_shared(sd->st) ? sd->cfg.instance : NULL, xw_ttl);
     sd->c7 = cin7_new(sd->cfg.cin7_url, sd->cfg.cin7_account, sd->cfg.cin7_key,
                       &sd->cfg.cin7_pace, sd->cfg.cin7_page_limit,
                       sd->cfg.http_timeout_ms, &sd->pol, sd->m, &sd->clk);
