@@ -105,7 +105,7 @@ char *pgdb_conninfo(const char *conninfo, const char *dbname, int with_password,
         return NULL;
     sbuf b = SBUF_INIT;
     for (PQconninfoOption *o = opts; o->keyword; o++) {
-        if (!o->val || strcmp(o->keyword, "dbname") == 0 ||
+        if (!o->val || (dbname && strcmp(o->keyword, "dbname") == 0) ||
             (!with_password && strcmp(o->keyword, "password") == 0))
             continue;
         sbuf_puts(&b, o->keyword);
@@ -114,8 +114,13 @@ char *pgdb_conninfo(const char *conninfo, const char *dbname, int with_password,
         sbuf_putc(&b, ' ');
     }
     PQconninfoFree(opts);
-    sbuf_puts(&b, "dbname=");
-    put_quoted(&b, dbname);
+    if (dbname) {
+        sbuf_puts(&b, "dbname=");
+        put_quoted(&b, dbname);
+    } else if (b.len) {
+        b.len--; /* the last word's space */
+        b.data[b.len] = '\0';
+    }
     return sbuf_take(&b);
 }
 
@@ -129,4 +134,15 @@ char *pgdb_password(const char *conninfo)
             pw = xstrdup(o->val);
     PQconninfoFree(opts);
     return pw;
+}
+
+char *pgdb_shown(const char *s)
+{
+    char *pw = pgdb_password(s);
+    if (!pw)
+        return xstrdup(s);
+    free(pw);
+    char err[80];
+    char *shown = pgdb_conninfo(s, NULL, 0, err, sizeof err);
+    return shown ? shown : xstrdup("(a connection string libpq cannot parse)");
 }

@@ -26,13 +26,17 @@ int pgdb_create(const char *conninfo, const char *dbname, char *err, size_t errl
 int pgdb_drop(const char *conninfo, const char *dbname, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
-/* conninfo with its database replaced by dbname, and its password left
- * out unless with_password, as a key='value' conninfo string (malloc'd;
+/* conninfo with its database replaced by dbname (NULL: kept), and its
+ * password left out unless with_password, as a key='value' conninfo string (malloc'd;
  * caller frees), or NULL with a message in err when conninfo does not
  * parse. */
 char *pgdb_conninfo(const char *conninfo, const char *dbname, int with_password, char *err,
                     size_t errlen) __attribute__((warn_unused_result));
 /* The password conninfo carries (malloc'd; caller frees), or NULL. */
 char *pgdb_password(const char *conninfo);
+/* s as logs and pages may show it: a conninfo string or URI that carries
+ * a password rebuilt without it, anything else (a file name) as it is.
+ * Malloc'd; the caller frees. */
+char *pgdb_shown(const char *s);
 
 #endif

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "mem.h"
+#include "pgdb.h"
 #include "sbuf.h"
 
 #include <ctype.h>
@@ -780,7 +781,9 @@ cJSON *config_to_json(const syncd_config *c)
     cJSON_AddStringToObject(o, "instance", c->instance);
     cJSON_AddNumberToObject(o, "claim_ttl", (double)c->claim_ttl_ms);
     add_secret(o, "admin_token", c->admin_token);
-    cJSON_AddStringToObject(o, "store", c->store_path);
+    char *where = pgdb_shown(c->store_path); /* no password */
+    cJSON_AddStringToObject(o, "store", where);
+    free(where);
     cJSON_AddNumberToObject(o, "workers", c->workers);
     cJSON_AddStringToObject(o, "mode", c->mode);
     cJSON_AddNumberToObject(o, "poll_interval", (double)c->poll_interval_ms);

@@ -11,6 +11,7 @@
 #include "intake.h"
 #include "log.h"
 #include "mem.h"
+#include "pgdb.h"
 #include "syncd.h"
 #include "worker.h"
 
@@ -184,8 +185,10 @@ static int serve(syncd *sd, httpd *srv, char *err, size_t errlen)
         sd->cfg.public_url = xasprintf("http://127.0.0.1:%u", (unsigned)httpd_port(srv));
     printf("listening on %s:%u\n", sd->cfg.bind, (unsigned)httpd_port(srv));
     fflush(stdout);
+    char *shown = pgdb_shown(sd->cfg.store_path);
     log_info("syncd on %s:%u, store %s, mode %s, time scale %g", sd->cfg.bind,
-             (unsigned)httpd_port(srv), sd->cfg.store_path, sd->cfg.mode, sd->cfg.time_scale);
+             (unsigned)httpd_port(srv), shown, sd->cfg.mode, sd->cfg.time_scale);
+    free(shown);
     return 0;
 }
 

@@ -9,6 +9,7 @@
  */
 #include "store_backend.h"
 
+
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>

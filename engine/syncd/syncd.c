@@ -64,6 +64,14 @@ int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen)
     *out = sd;
     if (store_open(sd->cfg.store_path, NULL, &sd->st, err, errlen) != 0)
         return -1;
+    /* Instances sharing a store compare the times they write there (leases,
+     * claims, budgets): without a clock_origin each would count from its
+     * own start, so on a shared store the default origin is the Unix epoch,
+     * which every host whose clock is kept in step agrees on. */
+    if (store_is_shared(sd->st) && sd->cfg.clock_origin < 0) {
+        clock_init(&sd->clk, sd->cfg.time_scale, 0);
+        log_info("clock: no clock_origin and a shared store: times count from the Unix epoch");
+    }
     /* Runners of one exactly-once write in other instances are kept apart
      * by a claim living as long as a lease, a claim's life or four calls,
      * whichever is longest: a run rarely outlives it, and one that does

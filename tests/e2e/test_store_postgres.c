@@ -791,3 +791,81 @@ TEST_T(store_pg, an_instance_frozen_inside_a_take_does_not_stop_the_others, 90)
     waitpid(child, NULL, 0);
     store_close(s);
 }
+
+/* ---- one clock for every instance ------------------------------------------------- */
+
+/* syncd on PostgreSQL without a clock_origin counts from the Unix epoch,
+ * so instances started at different moments agree on the times they keep
+ * in the store; on SQLite it still counts from its own start. Cin7 and
+ * Shopify are at a port where nothing listens: the clock is all that is
+ * looked at. */
+/* The "t" of the last log line holding needle, or -1. */
+static int64_t last_t(const char *log_path, const char *needle)
+{
+    char *text = test_read_file(log_path);
+    const char *at = NULL;
+    for (const char *p = text; p && (p = strstr(p, needle)) != NULL; p++)
+        at = p;
+    int64_t t = -1;
+    if (at) {
+        const char *line = at;
+        while (line > text && line[-1] != '\n')
+            line--;
+        const char *tp = strstr(line, "\"t\":");
+        if (tp && tp < at)
+            t = strtoll(tp + 4, NULL, 10);
+    }
+    free(text);
+    return t;
+}
+
+TEST_T(store_pg, without_a_clock_origin_instances_count_from_the_epoch, 60)
+{
+    char where[512];
+    fresh_db(where, sizeof where);
+    const char *stores[2] = {where, NULL};
+    char sqlite[600];
+    snprintf(sqlite, sizeof sqlite, "%s/clock.db", test_tmp_dir());
+    stores[1] = sqlite;
+    for (int i = 0; i < 2; i++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "store", stores[i]);
+        cJSON *c7 = cJSON_AddObjectToObject(c, "cin7");
+        cJSON_AddStringToObject(c7, "base_url", "http://127.0.0.1:9/ExternalApi/v2/");
+        cJSON_AddStringToObject(c7, "account_id", "a");
+        cJSON_AddStringToObject(c7, "application_key", "k");
+        cJSON *shop = cJSON_CreateObject();
+        cJSON_AddStringToObject(shop, "domain", "clock.myshopify.com");
+        cJSON_AddStringToObject(shop, "base_url", "http://127.0.0.1:9");
+        cJSON_AddStringToObject(shop, "access_token", "shpat_x");
+        cJSON_AddStringToObject(shop, "api_secret", "s");
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(c, "shops"), shop);
+        cJSON *loc = cJSON_CreateObject();
+        cJSON_AddStringToObject(loc, "name", "Main");
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(c, "locations"), loc);
+        char *text = cJSON_PrintUnformatted(c);
+        cJSON_Delete(c);
+        int64_t wall = clock_wall_ms();
+        e2e_server s;
+        e2e_start_config(&s, "syncd", text, NULL);
+        free(text);
+        int64_t t = last_t(s.log, i == 0 ? "times count from the Unix epoch" : "syncd on ");
+        if (i == 0) {
+            EXPECT_GE_INT(t, wall - 1000);
+            EXPECT_TRUE(t <= clock_wall_ms() + 1000);
+            /* The store's location is logged without its password. */
+            char *log = test_read_file(s.log);
+            EXPECT_TRUE(log && strstr(log, "dbname=") && !strstr(log, "password"));
+            free(log);
+        } else {
+            EXPECT_GE_INT(t, 0);
+            EXPECT_TRUE(t < 60000);
+            /* The PostgreSQL run's lines are above in the same log. */
+            char *log = test_read_file(s.log);
+            const char *last = log ? strstr(log, "clock.db") : NULL;
+            EXPECT_TRUE(last && !strstr(last, "Unix epoch"));
+            free(log);
+        }
+        e2e_stop(&s);
+    }
+}

@@ -90,3 +90,25 @@ TEST(pgdb, names_surge_does_not_make_are_refused_before_any_connection)
                   -1);
     EXPECT_CONTAINS(err, "cannot connect to the PostgreSQL server");
 }
+
+/* What logs and /admin/config show of a store: a location with a password
+ * rebuilt without it (its database kept), one without a password and a
+ * file name as they are. */
+TEST(pgdb, shown_leaves_the_password_out_and_the_rest_as_it_is)
+{
+    char *s = pgdb_shown("host=db.internal port=5433 user=syncd password=s3cret dbname=brand");
+    EXPECT_TRUE(strstr(s, "password") == NULL && strstr(s, "s3cret") == NULL);
+    EXPECT_CONTAINS(s, "dbname='brand'");
+    EXPECT_CONTAINS(s, "host='db.internal'");
+    free(s);
+    s = pgdb_shown("postgresql://syncd:s3cret@db.internal/brand");
+    EXPECT_TRUE(strstr(s, "s3cret") == NULL);
+    EXPECT_CONTAINS(s, "dbname='brand'");
+    free(s);
+    s = pgdb_shown("host=db.internal dbname=brand");
+    EXPECT_EQ_STR(s, "host=db.internal dbname=brand");
+    free(s);
+    s = pgdb_shown("/var/lib/syncd/syncd.db");
+    EXPECT_EQ_STR(s, "/var/lib/syncd/syncd.db");
+    free(s);
+}
