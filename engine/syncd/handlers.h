@@ -61,7 +61,8 @@ handled inventory_refresh(syncd *sd);
 int inventory_restore(syncd *sd, char *why, size_t whylen);
 /* Takes the figures of a full read another instance sharing the store made
  * after this instance's last one (figures newer per SKU and location win,
- * as always): 1 when taken, 0 when there was none newer, -1 when the kept
+ * as always): 1 when taken, 0 when there was none newer (always on a
+ * store this process has to itself), -1 when the kept
  * copy could not be taken (logged). Routing and the inventory sync call
  * it first, so no instance goes on older figures than the store has. */
 int inventory_adopt(syncd *sd);

@@ -67,6 +67,8 @@ handled stock_changed(syncd *sd, const store_event *ev)
 
 int inventory_adopt(syncd *sd)
 {
+    if (!store_is_shared(sd->st))
+        return 0; /* nobody else reads Cin7 for this store */
     char *at = store_kv_get(sd->st, STOCK_AT_KEY);
     if (!at)
         return 0;
@@ -119,14 +121,21 @@ handled inventory_refresh(syncd *sd)
     stockcache_set_full_read(sd->cache, snap.read_started);
     metrics_inc(sd->m, "syncd_snapshot_reads_total", 1);
     cin7_snapshot_free(&snap);
-    /* For a later start, and for the other instances sharing the store:
-     * the figures first, then the time that makes the others take them. */
+    /* For a later start (not waited on: a start that finds an older copy
+     * still does better than one with none), and on a shared store for the
+     * other instances: the figures first, then the time that makes the
+     * others take them. */
     char *kept = stockcache_export(sd->cache);
-    char at[32];
-    snprintf(at, sizeof at, "%lld", (long long)stockcache_full_read_at(sd->cache));
-    if (store_kv_set(sd->st, STOCK_KEY, kept) != 0 || store_kv_set(sd->st, STOCK_AT_KEY, at) != 0)
-        log_warn("inventory: cannot keep the figures read in the store (a restart or another "
-                 "instance reads Cin7 again)");
+    if (!store_is_shared(sd->st)) {
+        store_kv_set_async(sd->st, STOCK_KEY, kept);
+    } else {
+        char at[32];
+        snprintf(at, sizeof at, "%lld", (long long)stockcache_full_read_at(sd->cache));
+        if (store_kv_set(sd->st, STOCK_KEY, kept) != 0 ||
+            store_kv_set(sd->st, STOCK_AT_KEY, at) != 0)
+            log_warn("inventory: cannot keep the figures read in the store (another instance "
+                     "reads Cin7 again)");
+    }
     free(kept);
     return h;
 }

@@ -239,11 +239,25 @@ static void aside_add(syncd *sd, aside_list *a, char **skus, const int *set_asid
  * Compacts batch to the SKUs held and returns how many; when the store
  * cannot be asked, all go ahead (the writes are compare-and-set, so a
  * second one in a window costs a call, not a wrong level). */
-static size_t claim_stock(syncd *sd, aside_list *a, char **batch, size_t n)
+/* The claims' names of batch's SKUs ("stock:<sku>"); names_free frees them. */
+static char **stock_names(char **batch, size_t n)
 {
     char **names = xcalloc(n, sizeof *names);
     for (size_t i = 0; i < n; i++)
         names[i] = xasprintf("stock:%s", batch[i]);
+    return names;
+}
+
+static void names_free(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+static size_t claim_stock(syncd *sd, aside_list *a, char **batch, size_t n)
+{
+    char **names = stock_names(batch, n);
     store_claim_state *st = xcalloc(n, sizeof *st);
     /* Held for the whole pass (its reads of Cin7 and Shopify, its writes:
      * a lease's time at most) and cut to the window once it ends
@@ -264,9 +278,7 @@ static size_t claim_stock(syncd *sd, aside_list *a, char **batch, size_t n)
     }
     if (held < 0)
         log_warn("inventory: cannot claim the SKUs' level writes (store error); writing anyway");
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    names_free(names, n);
     free(st);
     return k;
 }
@@ -275,17 +287,13 @@ static size_t claim_stock(syncd *sd, aside_list *a, char **batch, size_t n)
  * here (the same holder renews them with a shorter life). */
 static void stock_window(syncd *sd, char **batch, size_t n)
 {
-    char **names = xcalloc(n, sizeof *names);
-    for (size_t i = 0; i < n; i++)
-        names[i] = xasprintf("stock:%s", batch[i]);
+    char **names = stock_names(batch, n);
     store_claim_state *st = xcalloc(n, sizeof *st);
     if (store_claim_each(sd->st, (const char *const *)names, n, sd->cfg.instance,
                          clock_now_ms(&sd->clk), sd->cfg.coalesce_ms, st) < 0)
         log_warn("inventory: cannot end the SKUs' claims at their window (they end a lease "
                  "later)");
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    names_free(names, n);
     free(st);
 }
 
