@@ -31,6 +31,19 @@ handled orders_cancelled(syncd *sd, const store_event *ev);
  * priority at Cin7's gate (gate.h). */
 handled orders_push_sale(syncd *sd, const store_event *ev, const char *shop, const char *id,
                          const char *ext, const cJSON *group, const cJSON *address, int prio);
+/* Whether the idempotency key prefix + id is claimed (a store that cannot
+ * say: not). */
+int orders_idem_has(syncd *sd, const char *prefix, const char *id);
+/* The SKUs a Cin7 sale order document (Lines[].BackorderQuantity)
+ * backorders, into *skus (borrowed from order) and *units (whole units,
+ * a fraction rounded up), both malloc'd for the caller to free; returns
+ * how many. */
+size_t orders_backordered(const cJSON *order, const char ***skus, int64_t **units);
+/* Holds units[i] of skus[i] that Cin7 backordered on sale sale_id of
+ * order order_id of shop as pending (store_backorder_hold) and marks the
+ * SKUs for a sync. 0, or -1 when the store could not (said and counted). */
+int orders_hold_backorders(syncd *sd, const char *shop, const char *order_id, const char *sale_id,
+                           const char *const *skus, const int64_t *units, size_t n);
 /* The order's stored routing plan (an empty array when it has none;
  * caller frees) and the ExternalID of its group's first sale into buf. */
 cJSON *orders_plan(syncd *sd, const char *shop, const char *id);

@@ -208,6 +208,30 @@ static handled void_old(move_job *m, int *refused)
     return h;
 }
 
+/* Every unit of the group held against sale id (a move raises the
+ * backorder's hold to the whole group before the void lets the allocated
+ * units go, and settles it once the new sale holds them). */
+static int hold_group(move_job *m, const char *id)
+{
+    const cJSON *lines = cJSON_GetObjectItemCaseSensitive(m->group, "lines");
+    size_t n = (size_t)cJSON_GetArraySize(lines), k = 0;
+    const char **skus = xcalloc(n + 1, sizeof *skus);
+    int64_t *units = xcalloc(n + 1, sizeof *units);
+    const cJSON *ln;
+    cJSON_ArrayForEach(ln, lines)
+    {
+        const cJSON *q = cJSON_GetObjectItemCaseSensitive(ln, "qty");
+        skus[k] = jstr(ln, "sku");
+        units[k] = cJSON_IsNumber(q) ? (int64_t)q->valuedouble : 0;
+        k += skus[k] != NULL;
+    }
+    int rc = orders_hold_backorders(m->sd, m->sd->cfg.shops[m->shop].domain, m->order, id, skus,
+                                    units, k);
+    free(skus);
+    free(units);
+    return rc;
+}
+
 /* The old sale voided, then the sale again at target under the next
  * ExternalID. Void first: a sale Cin7 will not void any more (picked
  * meanwhile, its backorder filled) stays, and no second sale ships the
@@ -227,6 +251,8 @@ static handled carry_out(move_job *m, const char *target)
     if (existing)
         snprintf(ext, sizeof ext, "%s", existing);
     free(existing);
+    if (hold_group(m, m->s->id) != 0)
+        return handled_retry(1000, "store: cannot hold the units of sale %.60s", m->s->id);
     int refused = 0;
     handled h = void_old(m, &refused);
     if (refused)
@@ -243,6 +269,11 @@ static handled carry_out(move_job *m, const char *target)
     orders_route_end(sd, 1);
     h = orders_push_sale(sd, m->ev, shop, m->order, ext, moved, m->address, PRIO_CRITICAL);
     cJSON_Delete(moved);
+    /* The new sale holds the units (or its own backorder does): the old
+     * sale's hold ends. */
+    if (h.kind == H_DONE &&
+        store_backorder_settle(sd->st, NULL, NULL, m->s->id, clock_now_ms(&sd->clk)) != 0)
+        return handled_retry(1000, "store: cannot settle the hold of sale %.60s", m->s->id);
     /* Said and counted once, however many events resume the move (Cin7's
      * notification comes after the one syncd queued on the push). */
     snprintf(key, sizeof key, "moved-said:%s", m->s->id);
@@ -268,6 +299,14 @@ static handled stays(move_job *m, const char *why)
     return handled_done();
 }
 
+/* Whether the sale's move is decided ("move:<sale>" kept): a voided
+ * sale that is mid-move has its hold end when the new sale exists
+ * (carry_out), not when it reads voided. */
+static int mid_move(syncd *sd, const char *sale_id)
+{
+    return orders_idem_has(sd, "move:", sale_id);
+}
+
 /* Whether the sale is one to move now: some units backordered, not voided
  * (a move decided earlier resumes whatever the sale reads now: its void may
  * be what the last try did). */
@@ -289,10 +328,7 @@ static handled move_locked(move_job *m)
     free(cancelled);
     if (is_cancelled)
         return handled_done(); /* its sales are being voided */
-    snprintf(key, sizeof key, "move:%s", m->s->id);
-    char *kept = store_idem_get(sd->st, key);
-    int resumed = kept != NULL;
-    free(kept);
+    int resumed = mid_move(sd, m->s->id);
     if (!resumed && !wants_move(m))
         return handled_done();
     m->plan = orders_plan(sd, sd->cfg.shops[m->shop].domain, m->order);
@@ -353,21 +389,145 @@ static void say_backordered(syncd *sd, const store_event *ev, const fulfil_sale_
     sbuf_free(&what);
 }
 
+
+/* The holds of sale id end now, and its SKUs (doc's order lines) are
+ * marked for a sync, whose figures then count the units once. */
+static int settle_sale(syncd *sd, const char *id, const cJSON *doc)
+{
+    if (store_backorder_settle(sd->st, NULL, NULL, id, clock_now_ms(&sd->clk)) != 0)
+        return -1;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(
+                              cJSON_GetObjectItemCaseSensitive(doc, "Order"), "Lines"))
+    {
+        const char *one[] = {jstr(l, "SKU")};
+        if (one[0])
+            syncd_mark_dirty(sd, one, 1);
+    }
+    return 0;
+}
+
+/* The sale s (its document doc) as read now: its backordered units held
+ * (the order's lines' BackorderQuantity), or, when it has none left (stock
+ * arrived and filled them) or was voided outside a move, its holds
+ * settled. 0, or -1 on a storage error. */
+static int hold_or_settle(syncd *sd, const fulfil_sale_info *s, const cJSON *doc)
+{
+    char order[64];
+    fulfil_order_of(s, order, sizeof order);
+    const char **skus;
+    int64_t *units;
+    size_t k = orders_backordered(cJSON_GetObjectItemCaseSensitive(doc, "Order"), &skus, &units);
+    int voided = s->status && strcmp(s->status, "VOIDED") == 0;
+    int rc = 0;
+    if (k && !voided)
+        rc = orders_hold_backorders(sd, sd->cfg.shops[fulfil_shop_of(sd, s->external)].domain,
+                                    order, s->id, skus, units, k);
+    else if (!voided || !mid_move(sd, s->id))
+        rc = settle_sale(sd, s->id, doc);
+    free(skus);
+    free(units);
+    return rc;
+}
+
+/* How many held sales one call queues a look at, at most: each look is
+ * one of Cin7's calls, and a fill only ends an undersell. */
+#define RECHECKS_PER_CALL 4
+
+void move_queue_rechecks(syncd *sd, char *const *skus, size_t n, int *held)
+{
+    int64_t now = clock_now_ms(&sd->clk);
+    size_t queued = 0;
+    for (size_t i = 0; i < n; i++) {
+        cJSON *due = queued < RECHECKS_PER_CALL
+                         ? store_backorders_due(sd->st, skus[i], now - MOVE_RECHECK_MS,
+                                                RECHECKS_PER_CALL - queued)
+                         : NULL;
+        const cJSON *id;
+        cJSON_ArrayForEach(id, due)
+        {
+            cJSON *doc = cJSON_CreateObject();
+            cJSON_AddStringToObject(doc, "SaleID", id->valuestring);
+            char *body = json_print(doc);
+            cJSON_Delete(doc);
+            char dedup[200];
+            snprintf(dedup, sizeof dedup, "backorder-check:%.120s:%lld", id->valuestring,
+                     (long long)now);
+            store_event_in in = {
+                .source = "internal",
+                .topic = MOVE_RECHECK_TOPIC,
+                .body = body,
+                .body_len = strlen(body),
+                .priority = EVENT_PRIO_SHIPMENT,
+                .now = now,
+                .dedup = {dedup, NULL, NULL, NULL},
+            };
+            int64_t ev_id = 0;
+            if (store_enqueue(sd->st, &in, &ev_id) < 0 ||
+                store_backorder_checked(sd->st, id->valuestring, now) != 0)
+                metrics_inc(sd->m, "syncd_store_errors_total", 1);
+            else
+                queued++;
+            free(body);
+        }
+        cJSON_Delete(due);
+        /* Any hold still open, looked at lately or not: the SKU comes back. */
+        cJSON *open = store_backorders_due(sd->st, skus[i], INT64_MAX, 1);
+        held[i] = !open || cJSON_GetArraySize(open) > 0;
+        cJSON_Delete(open);
+    }
+    if (queued)
+        syncd_wake_workers(sd);
+}
+
+/* The sale the event names ({"SaleID"} or Cin7's notification), read at
+ * prio: 0 with *s and *doc (the caller frees both), or -1 with *h. */
+static int read_named_sale(syncd *sd, const store_event *ev, const char *what, int prio,
+                           char *id, fulfil_sale_info *s, cJSON **doc, handled *h)
+{
+    char why[300];
+    *doc = NULL;
+    if (c7event_sale_id(ev->body, ev->body_len, id, why, sizeof why) != 0) {
+        *h = handled_dead("%s refused: %s", what, why);
+        return -1;
+    }
+    *h = handled_done();
+    return fulfil_read_sale(sd, id, prio, s, h, doc);
+}
+
+handled move_recheck(syncd *sd, const store_event *ev)
+{
+    char id[C7EVENT_ID_LEN];
+    fulfil_sale_info s;
+    handled h;
+    cJSON *doc;
+    if (read_named_sale(sd, ev, "backorder check", PRIO_NORMAL, id, &s, &doc, &h) != 0)
+        return h;
+    int rc = fulfil_shop_of(sd, s.external) >= 0
+                 ? hold_or_settle(sd, &s, doc)
+                 : store_backorder_settle(sd->st, NULL, NULL, id, clock_now_ms(&sd->clk));
+    cJSON_Delete(doc);
+    fulfil_sale_info_free(&s);
+    return rc == 0 ? handled_done()
+                   : handled_retry(1000, "store: cannot settle the hold of sale %.60s", id);
+}
+
 handled move_backordered(syncd *sd, const store_event *ev)
 {
-    char id[C7EVENT_ID_LEN], why[300];
-    if (c7event_sale_id(ev->body, ev->body_len, id, why, sizeof why) != 0)
-        return handled_dead("sale notification refused: %s", why);
     /* Every call of a move goes first at Cin7's gate (critical): the
      * other location's units may go to another channel while it waits. */
+    char id[C7EVENT_ID_LEN];
     fulfil_sale_info s;
-    handled h = handled_done();
-    cJSON *doc = NULL;
-    if (fulfil_read_sale(sd, id, PRIO_CRITICAL, &s, &h, &doc) != 0)
+    handled h;
+    cJSON *doc;
+    if (read_named_sale(sd, ev, "sale notification", PRIO_CRITICAL, id, &s, &doc, &h) != 0)
         return h;
     if (fulfil_shop_of(sd, s.external) >= 0) {
         say_backordered(sd, ev, &s);
-        h = move_sale(sd, ev, doc, &s);
+        if (hold_or_settle(sd, &s, doc) != 0)
+            h = handled_retry(1000, "store: cannot hold the backorders of sale %.60s", id);
+        else
+            h = move_sale(sd, ev, doc, &s);
     }
     cJSON_Delete(doc);
     fulfil_sale_info_free(&s);

@@ -34,4 +34,22 @@
  * becomes of the event. */
 handled move_backordered(syncd *sd, const store_event *ev);
 
+/* Backordered units stay pending (store_backorder_hold) until Cin7 shows
+ * them held: a move authorised the sale where the units are, or stock
+ * arriving filled the backorder. Cin7 sends nothing when it fills one (and
+ * its stock webhook says nothing when the arrival equals the backorder), so
+ * the held sales are looked at again: after a stock pass over skus, a
+ * MOVE_RECHECK_TOPIC event is queued (lowest priority, so orders go first)
+ * for each held sale of them not looked at in the last MOVE_RECHECK_MS, 4
+ * in one call at most. held[i] is set when sku i still has a hold open (or
+ * the store could not say): the caller marks it again MOVE_RECHECK_MS
+ * later, so a hold never waits on other traffic to be looked at. */
+#define MOVE_RECHECK_MS (5 * 60000)
+#define MOVE_RECHECK_TOPIC "backorder/check"
+void move_queue_rechecks(syncd *sd, char *const *skus, size_t n, int *held);
+/* MOVE_RECHECK_TOPIC: the sale read; its holds kept at what is still
+ * backordered, or settled (and its SKUs marked for a sync) when nothing
+ * is, or when it was voided outside a move. */
+handled move_recheck(syncd *sd, const store_event *ev);
+
 #endif

@@ -277,6 +277,8 @@ static int lines_authorised(const char *order_status)
 /* One plan group's sale as the exactly-once writes see it. */
 typedef struct {
     syncd *sd;
+    const char *shop;       /* the order's shop domain */
+    const char *order;      /* the order's id */
     const char *ext;        /* its ExternalID */
     const char *sale_id;    /* the header's id, once it exists */
     cJSON *body;            /* the header, or the lines */
@@ -284,19 +286,14 @@ typedef struct {
     int prio;               /* at Cin7's gate */
 } sale_write;
 
-/* Whether a sale order backorders any of its lines: Cin7 gives each line's
- * BackorderQuantity both in its answer to POST sale/order and in GET
- * sale/order (the reference's examples of both). */
-static int lines_backordered(const cJSON *order)
+/* A line's backordered units, whole (a fraction rounds up: it holds a
+ * unit back all the same). Cin7 gives each line's BackorderQuantity both
+ * in its answer to POST sale/order and in GET sale/order (the reference's
+ * examples of both). */
+static int64_t line_backordered(const cJSON *l)
 {
-    const cJSON *l;
-    int any = 0;
-    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(order, "Lines"))
-    {
-        const cJSON *bq = cJSON_GetObjectItemCaseSensitive(l, "BackorderQuantity");
-        any |= cJSON_IsNumber(bq) && bq->valuedouble > 0;
-    }
-    return any;
+    const cJSON *bq = cJSON_GetObjectItemCaseSensitive(l, "BackorderQuantity");
+    return cJSON_IsNumber(bq) ? c7qty_ceil(c7qty_from(bq->valuedouble)) : 0;
 }
 
 /* A sale Cin7 backordered as it took its lines is queued for a move now
@@ -306,6 +303,72 @@ static int lines_backordered(const cJSON *order)
  * made. A failure to queue loses nothing: the notification still comes.
  * Whether the lines were seen in Cin7's answer or, that answer lost, read
  * back. */
+static void queue_move(syncd *sd, const char *sale_id);
+
+int orders_hold_backorders(syncd *sd, const char *shop, const char *order_id, const char *sale_id,
+                           const char *const *skus, const int64_t *units, size_t n)
+{
+    int64_t at = clock_now_ms(&sd->clk);
+    int held = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (units[i] <= 0)
+            continue;
+        if (store_backorder_hold(sd->st, shop, order_id, sale_id, skus[i], units[i], at) != 0) {
+            metrics_inc(sd->m, "syncd_store_errors_total", 1);
+            log_event(LOG_ERROR, NULL, "store: cannot hold %lld backordered x %s of sale %s",
+                      (long long)units[i], skus[i], sale_id);
+            return -1;
+        }
+        held = 1;
+    }
+    if (held)
+        syncd_mark_dirty(sd, skus, n);
+    return 0;
+}
+
+size_t orders_backordered(const cJSON *order, const char ***skus, int64_t **units)
+{
+    const cJSON *lines = cJSON_GetObjectItemCaseSensitive(order, "Lines");
+    size_t n = (size_t)cJSON_GetArraySize(lines), k = 0;
+    *skus = xcalloc(n + 1, sizeof **skus);
+    *units = xcalloc(n + 1, sizeof **units);
+    const cJSON *l;
+    cJSON_ArrayForEach(l, lines)
+    {
+        const cJSON *sku = cJSON_GetObjectItemCaseSensitive(l, "SKU");
+        int64_t b = line_backordered(l);
+        if (!cJSON_IsString(sku) || b <= 0)
+            continue;
+        size_t j = 0;
+        while (j < k && strcmp((*skus)[j], sku->valuestring) != 0)
+            j++;
+        if (j == k)
+            (*skus)[k++] = sku->valuestring;
+        (*units)[j] += b;
+    }
+    return k;
+}
+
+/* The units Cin7 backordered as it took the sale's lines (its answer, or
+ * the lines read back), held pending (orders_hold_backorders; a failure
+ * there is said, and the Sale/Backordered handling holds them again), and
+ * the move queued when moves are on. */
+static void backorders_seen(sale_write *w, const cJSON *order)
+{
+    const char **skus;
+    int64_t *units;
+    size_t k = orders_backordered(order, &skus, &units);
+    if (k) {
+        if (orders_hold_backorders(w->sd, w->shop, w->order, w->sale_id, skus, units, k) != 0)
+            log_warn("sale %s: its backordered units are not held yet; its Sale/Backordered "
+                     "handling holds them", w->sale_id);
+        if (w->sd->cfg.move_backorders)
+            queue_move(w->sd, w->sale_id);
+    }
+    free(skus);
+    free(units);
+}
+
 static void queue_move(syncd *sd, const char *sale_id)
 {
     cJSON *doc = cJSON_CreateObject();
@@ -383,8 +446,8 @@ static int lines_look_up(void *ud, char **remote, handled *h)
         return -1;
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "Status");
     w->authorised = lines_authorised(cJSON_IsString(st) ? st->valuestring : NULL);
-    if (w->authorised && w->sd->cfg.move_backorders && lines_backordered(doc))
-        queue_move(w->sd, w->sale_id);
+    if (w->authorised)
+        backorders_seen(w, doc);
     cJSON_Delete(doc);
     return w->authorised;
 }
@@ -399,12 +462,9 @@ static int lines_write(void *ud, char **remote, outcome *o, handled *h)
     cin7_post_order(w->sd->c7, "sale/order", w->body, w->prio, o);
     if (o->action != POLICY_DONE)
         return -1;
-    if (w->sd->cfg.move_backorders) {
-        cJSON *v = o->resp.body ? cJSON_ParseWithLength(o->resp.body, o->resp.body_len) : NULL;
-        if (lines_backordered(v))
-            queue_move(w->sd, w->sale_id);
-        cJSON_Delete(v);
-    }
+    cJSON *v = o->resp.body ? cJSON_ParseWithLength(o->resp.body, o->resp.body_len) : NULL;
+    backorders_seen(w, v);
+    cJSON_Delete(v);
     return 1;
 }
 
@@ -443,7 +503,7 @@ handled orders_push_sale(syncd *sd, const store_event *ev, const char *shop, con
     const char *loc = group_location(group);
     char key[320];
     snprintf(key, sizeof key, "saleorder:%s", ext);
-    sale_write w = {.sd = sd, .ext = ext, .prio = prio};
+    sale_write w = {.sd = sd, .shop = shop, .order = id, .ext = ext, .prio = prio};
     char *sale_id = NULL;
     handled h = ensure_sale(sd, ev, &w, shop, id, group, address, &sale_id);
     if (h.kind != H_DONE) {
@@ -635,12 +695,17 @@ void orders_route_end(syncd *sd, int changed)
  * moved: the push goes on and meets the voided sale at worst. */
 static int group_moved(syncd *sd, const char *ext)
 {
-    char key[340];
-    snprintf(key, sizeof key, "moved:%s", ext);
+    return orders_idem_has(sd, "moved:", ext);
+}
+
+int orders_idem_has(syncd *sd, const char *prefix, const char *id)
+{
+    char *key = xasprintf("%s%s", prefix, id);
     char *v = store_idem_get(sd->st, key);
-    int moved = v != NULL;
+    int has = v != NULL;
     free(v);
-    return moved;
+    free(key);
+    return has;
 }
 
 /* Every group of the plan as its Cin7 sale, exactly once. */
@@ -873,7 +938,9 @@ handled orders_cancelled(syncd *sd, const store_event *ev)
         goto out;
     /* Sales voided (a retry finds them so): the ledger must let the units
      * go, or they stay held back for good. */
-    if (store_reservation_released(sd->st, domain, id, clock_now_ms(&sd->clk)) != 0 ||
+    int64_t released = clock_now_ms(&sd->clk);
+    if (store_reservation_released(sd->st, domain, id, released) != 0 ||
+        store_backorder_settle(sd->st, domain, id, NULL, released) != 0 ||
         store_history_cancel(sd->st, domain, id) != 0) {
         h = handled_retry(1000, "store: cannot release order %s's reservation", id);
         goto out;

@@ -253,6 +253,31 @@ int64_t store_units_placed_between(store *s, const char *sku, int64_t from, int6
     return sku ? s->be->units_placed_between(s, sku, from, to) : -1;
 }
 
+int store_backorder_hold(store *s, const char *shop, const char *order_id, const char *sale_id,
+                         const char *sku, int64_t qty, int64_t at)
+{
+    return shop && order_id && sale_id && sku && qty > 0
+               ? s->be->backorder_hold(s, shop, order_id, sale_id, sku, qty, at)
+               : -1;
+}
+
+int store_backorder_settle(store *s, const char *shop, const char *order_id, const char *sale_id,
+                           int64_t t)
+{
+    return sale_id || (shop && order_id) ? s->be->backorder_settle(s, shop, order_id, sale_id, t)
+                                         : -1;
+}
+
+cJSON *store_backorders_due(store *s, const char *sku, int64_t checked_before, size_t max)
+{
+    return sku ? s->be->backorders_due(s, sku, checked_before, max) : NULL;
+}
+
+int store_backorder_checked(store *s, const char *sale_id, int64_t t)
+{
+    return sale_id ? s->be->backorder_checked(s, sale_id, t) : -1;
+}
+
 int store_ledger_prune(store *s, int64_t before)
 {
     return s->be->ledger_prune(s, before);

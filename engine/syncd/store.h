@@ -38,7 +38,7 @@
 typedef struct store store;
 
 /* The schema version this build migrates every database to. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 typedef struct {
     int64_t group_commit_max; /* writes per transaction at most; 0 means 512 */
@@ -223,7 +223,8 @@ STORE_MUST int store_reservation_released(store *s, const char *shop, const char
 STORE_MUST int store_reservation_exists(store *s, const char *shop, const char *order_id);
 /* The four sums below return -1 on a storage error. */
 /* Units of sku that a Cin7 snapshot read starting at read_started does not
- * reflect: reservations neither pushed nor released before read_started. */
+ * reflect: reservations neither pushed nor released before read_started,
+ * and backorder holds not settled before it (below). */
 STORE_MUST int64_t store_pending_units(store *s, const char *sku, int64_t read_started);
 /* Of those, the units whose sale was sent at or before read_started: the
  * read may reflect them after all. */
@@ -236,7 +237,29 @@ STORE_MUST int64_t store_units_known(store *s, const char *shop, const char *sku
 /* Paid units of sku placed in [from, to) over all shops (velocity),
  * cancelled orders left out. */
 STORE_MUST int64_t store_units_placed_between(store *s, const char *sku, int64_t from, int64_t to);
-/* Drops ledger rows pushed or released before t (housekeeping). */
+/* Backorders. Units Cin7 backordered as it took a sale's lines are sold
+ * but held nowhere: Cin7's Available does not drop for them (it drops when
+ * stock arriving fills the backorder, or when a move authorises the sale
+ * where the units are). Until then they count as pending. Holds qty units
+ * of sku for sale_id (of order_id of shop) from at: a hold already open
+ * keeps the larger figure (a move raises it to the whole line before the
+ * void lets the allocated units go); a settled one stays settled. */
+STORE_MUST int store_backorder_hold(store *s, const char *shop, const char *order_id,
+                                    const char *sale_id, const char *sku, int64_t qty, int64_t at);
+/* The holds end at t: a Cin7 read started from t on shows the units (the
+ * backorder filled, the sale moved or voided). With sale_id, that sale's;
+ * with sale_id NULL, every sale's of order_id of shop (cancelled). */
+STORE_MUST int store_backorder_settle(store *s, const char *shop, const char *order_id,
+                                      const char *sale_id, int64_t t);
+/* Open holds of sku never looked at or last looked at before
+ * checked_before, oldest first, at most max: a cJSON array of sale ids (the
+ * caller frees it), or NULL on a storage error. Marking a sale looked at
+ * (store_backorder_checked) keeps one sale from being read on every pass. */
+STORE_MUST cJSON *store_backorders_due(store *s, const char *sku, int64_t checked_before,
+                                       size_t max);
+STORE_MUST int store_backorder_checked(store *s, const char *sale_id, int64_t t);
+/* Drops ledger rows pushed or released before t, and backorder holds
+ * settled before t (housekeeping). */
 STORE_MUST int store_ledger_prune(store *s, int64_t before);
 
 /* ---- de-duplication keys ---------------------------------------------------- */

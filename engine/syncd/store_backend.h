@@ -76,6 +76,12 @@ struct store_backend {
     int64_t (*in_flight_units)(store *s, const char *sku, int64_t read_started);
     int64_t (*units_known)(store *s, const char *shop, const char *sku);
     int64_t (*units_placed_between)(store *s, const char *sku, int64_t from, int64_t to);
+    int (*backorder_hold)(store *s, const char *shop, const char *order_id, const char *sale_id,
+                          const char *sku, int64_t qty, int64_t at);
+    int (*backorder_settle)(store *s, const char *shop, const char *order_id,
+                            const char *sale_id, int64_t t);
+    cJSON *(*backorders_due)(store *s, const char *sku, int64_t checked_before, size_t max);
+    int (*backorder_checked)(store *s, const char *sale_id, int64_t t);
     int (*ledger_prune)(store *s, int64_t before);
     int64_t (*dedup_prune)(store *s, int64_t before);
 

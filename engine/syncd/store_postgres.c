@@ -115,7 +115,27 @@ static const char *const step8[] = {
     "CREATE INDEX limit_calls_at ON limit_calls(name, at)",
 };
 
-_Static_assert(STORE_SCHEMA_VERSION == 8, "a new schema version needs its PostgreSQL step");
+/* 9: backorder holds; see the same step in store_sqlite.c. */
+static const char *const step9[] = {
+    "CREATE TABLE backorders(sale_id text NOT NULL, sku text NOT NULL, shop text NOT NULL,"
+    " order_id text NOT NULL, qty bigint NOT NULL, held_at bigint NOT NULL,"
+    " checked_at bigint, closed_at bigint,"
+    " PRIMARY KEY(sale_id, sku))",
+    "CREATE INDEX bo_pending ON backorders(sku, closed_at)",
+    "CREATE INDEX bo_order ON backorders(shop, order_id)",
+};
+
+/* The steps after the first, each with the version it brings the schema to. */
+static const struct {
+    int version;
+    const char *const *sql;
+    size_t n;
+} steps[] = {
+    {8, step8, sizeof step8 / sizeof step8[0]},
+    {9, step9, sizeof step9 / sizeof step9[0]},
+};
+
+_Static_assert(STORE_SCHEMA_VERSION == 9, "a new schema version needs its PostgreSQL step");
 
 /* The key of the advisory lock that serialises migrations ("surgesto"). */
 #define MIGRATION_LOCK 0x73757267657374LL
@@ -448,13 +468,15 @@ static int migrate(PGconn *db, int *version, char *err, size_t errlen)
             goto fail;
         v = 7;
     }
-    if (v == 7) {
-        for (size_t i = 0; i < sizeof step8 / sizeof step8[0]; i++)
-            if (run(db, step8[i], NULL, 0) < 0)
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        if (v != steps[k].version - 1)
+            continue;
+        for (size_t i = 0; i < steps[k].n; i++)
+            if (run(db, steps[k].sql[i], NULL, 0) < 0)
                 goto fail;
-        if (run(db, "UPDATE meta SET v = $1 WHERE k = 'schema'", ARGS(INT(8))) < 0)
+        if (run(db, "UPDATE meta SET v = $1 WHERE k = 'schema'", ARGS(INT(steps[k].version))) < 0)
             goto fail;
-        v = 8;
+        v = steps[k].version;
     }
     if (run(db, "COMMIT", NULL, 0) < 0)
         goto fail;
@@ -948,7 +970,40 @@ static int pg_reservation_released(store *base, const char *shop, const char *or
 
 static int pg_ledger_prune(store *base, int64_t before)
 {
+    if (write1((pg *)base, "DELETE FROM backorders WHERE closed_at < $1", ARGS(INT(before))) < 0)
+        return -1;
     return write1((pg *)base, "DELETE FROM reservations WHERE closed_at < $1", ARGS(INT(before)));
+}
+
+static int pg_backorder_hold(store *base, const char *shop, const char *order_id,
+                             const char *sale_id, const char *sku, int64_t qty, int64_t at)
+{
+    return write1((pg *)base,
+                  "INSERT INTO backorders(sale_id, sku, shop, order_id, qty, held_at)"
+                  " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(sale_id, sku)"
+                  " DO UPDATE SET qty = greatest(backorders.qty, excluded.qty)"
+                  " WHERE backorders.closed_at IS NULL",
+                  ARGS(TEXT(sale_id), TEXT(sku), TEXT(shop), TEXT(order_id), INT(qty), INT(at)));
+}
+
+static int pg_backorder_settle(store *base, const char *shop, const char *order_id,
+                               const char *sale_id, int64_t t)
+{
+    if (sale_id)
+        return write1((pg *)base,
+                      "UPDATE backorders SET closed_at = $2"
+                      " WHERE sale_id = $1 AND closed_at IS NULL",
+                      ARGS(TEXT(sale_id), INT(t)));
+    return write1((pg *)base,
+                  "UPDATE backorders SET closed_at = $3"
+                  " WHERE shop = $1 AND order_id = $2 AND closed_at IS NULL",
+                  ARGS(TEXT(shop), TEXT(order_id), INT(t)));
+}
+
+static int pg_backorder_checked(store *base, const char *sale_id, int64_t t)
+{
+    return write1((pg *)base, "UPDATE backorders SET checked_at = $2 WHERE sale_id = $1",
+                  ARGS(TEXT(sale_id), INT(t)));
 }
 
 static int64_t pg_dedup_prune(store *base, int64_t before)
@@ -1138,12 +1193,29 @@ static cJSON *pg_order_audit(store *base, const char *order_id, size_t limit)
                      ARGS(TEXT(order_id), INT(limit_of(limit))), order_audit_row);
 }
 
-/* Sums of bigint are numeric in PostgreSQL: cast back, 0 when no rows. */
+static cJSON *sale_id_row(const PGresult *r, int i)
+{
+    return cJSON_CreateString(PQgetvalue(r, i, 0));
+}
+
+static cJSON *pg_backorders_due(store *base, const char *sku, int64_t checked_before, size_t max)
+{
+    return read_rows((pg *)base,
+                     "SELECT sale_id FROM backorders WHERE sku = $1 AND closed_at IS NULL"
+                     " AND (checked_at IS NULL OR checked_at < $2)"
+                     " GROUP BY sale_id ORDER BY min(held_at), sale_id LIMIT $3",
+                     ARGS(TEXT(sku), INT(checked_before), INT(limit_of(max))), sale_id_row);
+}
+
+/* Sums of bigint are numeric in PostgreSQL: cast back, 0 when no rows.
+ * One statement, so both tables come from one snapshot. */
 static int64_t pg_pending_units(store *base, const char *sku, int64_t read_started)
 {
     return read_num((pg *)base,
-                    "SELECT coalesce(sum(qty), 0)::bigint FROM reservations"
-                    " WHERE sku = $1 AND (closed_at IS NULL OR closed_at >= $2)",
+                    "SELECT ((SELECT coalesce(sum(qty), 0) FROM reservations"
+                    " WHERE sku = $1 AND (closed_at IS NULL OR closed_at >= $2))"
+                    " + (SELECT coalesce(sum(qty), 0) FROM backorders"
+                    " WHERE sku = $1 AND (closed_at IS NULL OR closed_at >= $2)))::bigint",
                     ARGS(TEXT(sku), INT(read_started)));
 }
 
@@ -1449,6 +1521,10 @@ const store_backend store_postgres_backend = {
     .reservation_released = pg_reservation_released,
     .reservation_exists = pg_reservation_exists,
     .pending_units = pg_pending_units,
+    .backorder_hold = pg_backorder_hold,
+    .backorder_settle = pg_backorder_settle,
+    .backorders_due = pg_backorders_due,
+    .backorder_checked = pg_backorder_checked,
     .in_flight_units = pg_in_flight_units,
     .units_known = pg_units_known,
     .units_placed_between = pg_units_placed_between,

@@ -133,6 +133,16 @@ static const char *const migrations[] = {
     " at INTEGER NOT NULL DEFAULT 0, paused_until INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE TABLE limit_calls(name TEXT NOT NULL, at INTEGER NOT NULL);"
     "CREATE INDEX limit_calls_at ON limit_calls(name, at);",
+
+    /* 9: backorder holds (store.h): units Cin7 backordered, per sale and
+     * SKU, pending until settled. closed_at as in the ledger; checked_at
+     * when syncd last read the sale to see whether stock filled it. */
+    "CREATE TABLE backorders(sale_id TEXT NOT NULL, sku TEXT NOT NULL, shop TEXT NOT NULL,"
+    " order_id TEXT NOT NULL, qty INTEGER NOT NULL, held_at INTEGER NOT NULL,"
+    " checked_at INTEGER, closed_at INTEGER,"
+    " PRIMARY KEY(sale_id, sku)) WITHOUT ROWID;"
+    "CREATE INDEX bo_pending ON backorders(sku, closed_at, qty);"
+    "CREATE INDEX bo_order ON backorders(shop, order_id);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
@@ -173,6 +183,11 @@ typedef enum {
     S_RES_PUSHED,
     S_RES_RELEASED,
     S_LEDGER_PRUNE,
+    S_BO_HOLD,
+    S_BO_SETTLE_SALE,
+    S_BO_SETTLE_ORDER,
+    S_BO_CHECKED,
+    S_BO_PRUNE,
     S_DEDUP_PRUNE,
     S_WRITE_INTENT,
     S_WRITE_GET,
@@ -195,6 +210,7 @@ typedef enum {
     S_KV_GET,
     S_AUDIT_OF,
     S_ORDER_AUDIT,
+    S_BO_DUE,
     /* claims */
     S_CLAIM_GET,
     S_CLAIM_PUT,
@@ -262,6 +278,16 @@ static const char *const stmt_sql[N_STMTS] = {
                        " closed_at = min(coalesce(closed_at, ?3), ?3)"
                        " WHERE shop = ?1 AND order_id = ?2",
     [S_LEDGER_PRUNE] = "DELETE FROM reservations WHERE closed_at < ?1",
+    /* A hold open keeps the larger figure; a settled one stays so. */
+    [S_BO_HOLD] = "INSERT INTO backorders(sale_id, sku, shop, order_id, qty, held_at)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(sale_id, sku)"
+                  " DO UPDATE SET qty = max(qty, excluded.qty) WHERE closed_at IS NULL",
+    [S_BO_SETTLE_SALE] = "UPDATE backorders SET closed_at = ?2 WHERE sale_id = ?1"
+                         " AND closed_at IS NULL",
+    [S_BO_SETTLE_ORDER] = "UPDATE backorders SET closed_at = ?3 WHERE shop = ?1"
+                          " AND order_id = ?2 AND closed_at IS NULL",
+    [S_BO_CHECKED] = "UPDATE backorders SET checked_at = ?2 WHERE sale_id = ?1",
+    [S_BO_PRUNE] = "DELETE FROM backorders WHERE closed_at < ?1",
     [S_DEDUP_PRUNE] = "DELETE FROM dedup WHERE created_at < ?1",
     [S_WRITE_INTENT] = "INSERT INTO writes(key, kind, body, state, created_at, updated_at)"
                        " VALUES (?1, ?2, ?3, 0, ?4, ?4) ON CONFLICT(key) DO NOTHING",
@@ -287,7 +313,9 @@ static const char *const stmt_sql[N_STMTS] = {
     [S_DLQ_LIST] = "SELECT id, source, topic, shop, reason, attempts, received_at, dead_at, body"
                    " FROM dlq ORDER BY dead_at DESC, id DESC LIMIT ?1",
     [S_PENDING] = "SELECT (SELECT total(qty) FROM reservations WHERE sku = ?1 AND closed_at IS NULL)"
-                  " + (SELECT total(qty) FROM reservations WHERE sku = ?1 AND closed_at >= ?2)",
+                  " + (SELECT total(qty) FROM reservations WHERE sku = ?1 AND closed_at >= ?2)"
+                  " + (SELECT total(qty) FROM backorders WHERE sku = ?1 AND closed_at IS NULL)"
+                  " + (SELECT total(qty) FROM backorders WHERE sku = ?1 AND closed_at >= ?2)",
     [S_IN_FLIGHT] = "SELECT (SELECT total(qty) FROM reservations"
                     "         WHERE sku = ?1 AND closed_at IS NULL AND sent_at <= ?2)"
                     " + (SELECT total(qty) FROM reservations"
@@ -304,6 +332,9 @@ static const char *const stmt_sql[N_STMTS] = {
                          " AND released_at IS NULL",
     [S_RES_EXISTS] = "SELECT count(*) FROM reservations WHERE shop = ?1 AND order_id = ?2",
     [S_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
+    [S_BO_DUE] = "SELECT sale_id FROM backorders WHERE sku = ?1 AND closed_at IS NULL"
+                 " AND (checked_at IS NULL OR checked_at < ?2)"
+                 " GROUP BY sale_id ORDER BY min(held_at), sale_id LIMIT ?3",
     [S_AUDIT_OF] = "SELECT t, what, detail FROM audit WHERE event_id = ?1 ORDER BY id",
     /* An event not handled yet has no audit row: it shows with a null
      * what. */
@@ -350,6 +381,9 @@ typedef enum {
     OP_RES_PUSHED,
     OP_RES_RELEASED,
     OP_LEDGER_PRUNE,
+    OP_BO_HOLD,
+    OP_BO_SETTLE,
+    OP_BO_CHECKED,
     OP_DEDUP_PRUNE,
     OP_WRITE_INTENT,
     OP_WRITE_OUTCOME,
@@ -392,6 +426,10 @@ typedef struct wreq {
             const char *shop, *order_id, *sku;
             int64_t qty, t;
         } res;
+        struct {
+            const char *shop, *order_id, *sale_id, *sku;
+            int64_t qty, t;
+        } bo;
         struct {
             const char *key, *kind, *body, *remote_id;
             int state;
@@ -937,7 +975,21 @@ static int apply(sq *s, wreq *r)
                     : r->op == OP_RES_PUSHED ? S_RES_PUSHED
                                              : S_RES_RELEASED,
                     ARGS(TEXT(r->in.res.shop), TEXT(r->in.res.order_id), INT(r->in.res.t)));
-    case OP_LEDGER_PRUNE: return op_prune(s, r, S_LEDGER_PRUNE);
+    case OP_LEDGER_PRUNE:
+        if (op_prune(s, r, S_BO_PRUNE) < 0)
+            return -1;
+        return op_prune(s, r, S_LEDGER_PRUNE);
+    case OP_BO_HOLD:
+        return wrun(s, S_BO_HOLD, ARGS(TEXT(r->in.bo.sale_id), TEXT(r->in.bo.sku),
+                                       TEXT(r->in.bo.shop), TEXT(r->in.bo.order_id),
+                                       INT(r->in.bo.qty), INT(r->in.bo.t)));
+    case OP_BO_SETTLE:
+        if (r->in.bo.sale_id)
+            return wrun(s, S_BO_SETTLE_SALE, ARGS(TEXT(r->in.bo.sale_id), INT(r->in.bo.t)));
+        return wrun(s, S_BO_SETTLE_ORDER,
+                    ARGS(TEXT(r->in.bo.shop), TEXT(r->in.bo.order_id), INT(r->in.bo.t)));
+    case OP_BO_CHECKED:
+        return wrun(s, S_BO_CHECKED, ARGS(TEXT(r->in.bo.sale_id), INT(r->in.bo.t)));
     case OP_DEDUP_PRUNE: return op_prune(s, r, S_DEDUP_PRUNE);
     case OP_WRITE_INTENT: return op_write_intent(s, r);
     case OP_WRITE_OUTCOME: return op_write_outcome(s, r);
@@ -1438,6 +1490,26 @@ static int sq_reservation_released(store *base, const char *shop, const char *or
     return submit(s, &r);
 }
 
+static int sq_backorder_hold(store *base, const char *shop, const char *order_id,
+                             const char *sale_id, const char *sku, int64_t qty, int64_t at)
+{
+    wreq r = {.op = OP_BO_HOLD, .in.bo = {shop, order_id, sale_id, sku, qty, at}};
+    return submit((sq *)base, &r);
+}
+
+static int sq_backorder_settle(store *base, const char *shop, const char *order_id,
+                               const char *sale_id, int64_t t)
+{
+    wreq r = {.op = OP_BO_SETTLE, .in.bo = {shop, order_id, sale_id, NULL, 0, t}};
+    return submit((sq *)base, &r);
+}
+
+static int sq_backorder_checked(store *base, const char *sale_id, int64_t t)
+{
+    wreq r = {.op = OP_BO_CHECKED, .in.bo = {NULL, NULL, sale_id, NULL, 0, t}};
+    return submit((sq *)base, &r);
+}
+
 static int sq_ledger_prune(store *base, int64_t before)
 {
     sq *s = (sq *)base;
@@ -1697,6 +1769,19 @@ static cJSON *sq_order_audit(store *base, const char *order_id, size_t limit)
     return read_rows(s, S_ORDER_AUDIT, ARGS(TEXT(order_id), INT(n)), order_audit_row, "order audit");
 }
 
+static cJSON *sale_id_row(sqlite3_stmt *st)
+{
+    const unsigned char *t = sqlite3_column_text(st, 0);
+    return cJSON_CreateString(t ? (const char *)t : "");
+}
+
+static cJSON *sq_backorders_due(store *base, const char *sku, int64_t checked_before, size_t max)
+{
+    int64_t n = max > INT64_MAX ? INT64_MAX : (int64_t)max;
+    return read_rows((sq *)base, S_BO_DUE, ARGS(TEXT(sku), INT(checked_before), INT(n)),
+                     sale_id_row, "backorders due");
+}
+
 static int64_t sq_pending_units(store *base, const char *sku, int64_t read_started)
 {
     sq *s = (sq *)base;
@@ -1888,6 +1973,10 @@ const store_backend store_sqlite_backend = {
     .reservation_released = sq_reservation_released,
     .reservation_exists = sq_reservation_exists,
     .pending_units = sq_pending_units,
+    .backorder_hold = sq_backorder_hold,
+    .backorder_settle = sq_backorder_settle,
+    .backorders_due = sq_backorders_due,
+    .backorder_checked = sq_backorder_checked,
     .in_flight_units = sq_in_flight_units,
     .units_known = sq_units_known,
     .units_placed_between = sq_units_placed_between,

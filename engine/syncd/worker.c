@@ -51,6 +51,8 @@ static handled dispatch(syncd *sd, const store_event *ev)
         return fulfil_sale(sd, ev);
     if (strcmp(ev->topic, "Sale/Backordered") == 0)
         return move_backordered(sd, ev);
+    if (strcmp(ev->topic, MOVE_RECHECK_TOPIC) == 0)
+        return move_recheck(sd, ev);
     handled h = {H_DEAD, 0, ""};
     snprintf(h.reason, sizeof h.reason, "no handler for topic \"%s\"", ev->topic);
     return h;
@@ -216,6 +218,20 @@ static void aside_put(aside_list *a, const char *sku, int64_t at)
     a->at[a->n++] = at;
 }
 
+/* Keeps the SKUs marked in which aside until at, each once: a SKU whose
+ * backorder hold is still open comes back for another look at its held
+ * sales (move.h) however many passes it has meanwhile. */
+static void aside_again(aside_list *a, char **skus, const int *which, size_t n, int64_t at)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (which[i] && j < a->n && strcmp(a->sku[j], skus[i]) != 0)
+            j++;
+        if (which[i] && j == a->n)
+            aside_put(a, skus[i], at);
+    }
+}
+
 static void aside_add(syncd *sd, aside_list *a, char **skus, const int *set_aside, size_t n)
 {
     int64_t later = clock_now_ms(&sd->clk) + SET_ASIDE_MS;
@@ -366,8 +382,10 @@ static void *inventory_main(void *arg)
         n = claim_stock(sd, &aside, batch, n);
         if (!n)
             continue;
-        int set_aside[SYNC_BATCH];
+        int set_aside[SYNC_BATCH], held[SYNC_BATCH];
         handled h = inventory_sync(sd, batch, n, audit, set_aside);
+        move_queue_rechecks(sd, batch, n, held);
+        aside_again(&aside, batch, held, n, clock_now_ms(&sd->clk) + MOVE_RECHECK_MS);
         stock_window(sd, batch, n);
         aside_add(sd, &aside, batch, set_aside, h.kind == H_DONE ? n : 0);
         if (h.kind != H_DONE && !sd->stopping) {

@@ -11,6 +11,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const cin7_auth[] = {"api-auth-accountid: e2e",
+                                        "api-auth-applicationkey: e2e-key", NULL};
+
+/* A purchase of qty units of sku for location, authorised through Cin7's
+ * API and received at once (the mock's dock): Cin7 fills that location's
+ * backorders from it, oldest sale first. */
+static void receive(const sdt_world *w, const char *location, const char *sku, int qty)
+{
+    char *body = xasprintf("{\"Supplier\":\"E2E Supply\",\"Location\":\"%s\"}", location);
+    cJSON *p = e2e_expect(&w->cin7, "POST", "/ExternalApi/v2/advanced-purchase", cin7_auth, body,
+                          200, 1);
+    free(body);
+    char *id = xstrdup(sdt_str(p, "ID"));
+    cJSON_Delete(p);
+    body = xasprintf("{\"TaskID\":\"%s\",\"Status\":\"AUTHORISED\",\"Memo\":\"\",\"Lines\":"
+                     "[{\"SKU\":\"%s\",\"Name\":\"%s\",\"Quantity\":%d,\"Price\":5,\"Tax\":0,"
+                     "\"TaxRule\":\"Tax Exempt\",\"Total\":%d}]}",
+                     id, sku, sku, qty, qty * 5);
+    cJSON_Delete(e2e_expect(&w->cin7, "POST", "/ExternalApi/v2/purchase/order", cin7_auth, body,
+                            200, 1));
+    free(body);
+    body = xasprintf("{\"id\":\"%s\"}", id);
+    cJSON_Delete(e2e_expect(&w->cin7, "POST", "/_mock/receive", NULL, body, 200, 1));
+    free(body);
+    free(id);
+}
+
 /* The order's live sales as "location:units/backordered" joined by spaces,
  * and how many of its sales were voided (caller frees). */
 static char *live_sales(const sdt_world *w, int64_t order, int *voided)
@@ -74,7 +101,7 @@ static void expect_sales(const sdt_world *w, int64_t order, const char *want, in
  * takes Main's 4 while Cin7's stock webhooks arrive ten simulated minutes
  * late (and Cin7's calls fail as faults says), then a shopper buys 3:
  * syncd routes them to Main on its stale figure. Returns the order. */
-static int64_t stale_route(sdt_world *w, const char *faults)
+static int64_t stale_route_with(sdt_world *w, const char *faults, const char *overrides)
 {
     sdt_start_world_take(
         w,
@@ -83,7 +110,8 @@ static int64_t stale_route(sdt_world *w, const char *faults)
                         "[{\"sku\":\"A-1\",\"location\":\"Main\",\"on_hand\":4},"
                         "{\"sku\":\"A-1\",\"location\":\"Second\",\"on_hand\":10}]"),
         sdt_shop_config("[{\"title\":\"A\",\"variants\":[{\"sku\":\"A-1\",\"available\":14}]}]", ""),
-        "[{\"name\":\"Main\",\"priority\":1},{\"name\":\"Second\",\"priority\":2}]", NULL);
+        "[{\"name\":\"Main\",\"priority\":1},{\"name\":\"Second\",\"priority\":2}]",
+        overrides);
     EXPECT_TRUE(sdt_wait_level(w, "A-1", 14, 20000));
     sdt_wait_quiet(w, 20000);
     e2e_faults(&w->cin7, faults);
@@ -91,6 +119,11 @@ static int64_t stale_route(sdt_world *w, const char *faults)
                             "{\"sku\":\"A-1\",\"location\":\"Main\",\"qty\":4,\"channel\":\"wholesale\"}",
                             200, 1));
     return sdt_checkout(w, "A-1", 3, NULL);
+}
+
+static int64_t stale_route(sdt_world *w, const char *faults)
+{
+    return stale_route_with(w, faults, NULL);
 }
 
 TEST_T(syncd_e2e, a_backordered_sale_moves_to_the_warehouse_that_has_the_stock, 150)
@@ -150,5 +183,34 @@ TEST_T(syncd_e2e, a_move_whose_answers_are_lost_happens_once, 180)
     cJSON *j = e2e_journal(&w.cin7);
     EXPECT_GE_INT(sdt_count_kind(j, "fault", NULL, NULL), 1); /* answers were lost */
     cJSON_Delete(j);
+    sdt_stop(&w);
+}
+
+/* Moves off: the sale stays backordered at Main. Cin7's Available does
+ * not drop for backordered units (Main reads 0, Second 10), yet the 3 are
+ * sold: offering Second's 10 would oversell them, so Shopify shows 7.
+ * Stock arriving at Main fills the backorder; then the units are held in
+ * Cin7's figures and the hold ends: 5 received, 3 of them to the sale,
+ * Shopify shows 2 + 10. */
+TEST_T(syncd_e2e, backordered_units_stay_off_sale_until_stock_fills_them, 180)
+{
+    sdt_world w;
+    int64_t order =
+        stale_route_with(&w, "[{\"kind\":\"delay\",\"target\":\"Stock*\",\"ms\":\"10m\"}]",
+                         "{\"move_backorders\":false}");
+    expect_sales(&w, order, "Main:3/3", 0);
+    e2e_faults(&w.cin7, "[]");
+    sdt_wait_quiet(&w, 30000);
+    EXPECT_TRUE(sdt_wait_level(&w, "A-1", 7, 30000));
+    EXPECT_EQ_INT(sdt_shop_available(&w, "A-1"), 7);
+    expect_sales(&w, order, "Main:3/3", 0);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_sales_moved_total"), -1);
+
+    receive(&w, "Main", "A-1", 5);
+    expect_sales(&w, order, "Main:3/0", 0);
+    EXPECT_TRUE(sdt_wait_level(&w, "A-1", 12, 60000));
+    sdt_wait_quiet(&w, 30000);
+    EXPECT_EQ_INT(sdt_shop_available(&w, "A-1"), 12);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
     sdt_stop(&w);
 }

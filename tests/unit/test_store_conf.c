@@ -388,6 +388,80 @@ static void conf_reservation_ledger(const store_conf_backend *be)
     store_close(s);
 }
 
+/* Backorder holds: units Cin7 backordered count as pending beside the
+ * ledger until settled, a read started at or before the settling moment
+ * still counting them. */
+static void conf_backorder_holds(const store_conf_backend *be)
+{
+    store *s = be->open("backorders");
+    EXPECT_EQ_INT(store_reserve(s, "A", "o1", "SKU1", 5, 100), 0);
+    EXPECT_EQ_INT(store_reservation_pushed(s, "A", "o1", 200), 0);
+    /* Sale S1 of o1 backordered 2 of its 5: pushed, yet 2 are held. */
+    EXPECT_EQ_INT(store_backorder_hold(s, "A", "o1", "S1", "SKU1", 2, 200), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 300), 2);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 150), 5 + 2);
+    /* Held again (the notification's read): the larger figure stays. */
+    EXPECT_EQ_INT(store_backorder_hold(s, "A", "o1", "S1", "SKU1", 1, 250), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 300), 2);
+    /* A move raises it to the whole line before the void. */
+    EXPECT_EQ_INT(store_backorder_hold(s, "A", "o1", "S1", "SKU1", 5, 260), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 300), 5);
+    /* Another sale of another order, another SKU; and a bad hold. */
+    EXPECT_EQ_INT(store_backorder_hold(s, "B", "o2", "S2", "SKU1", 3, 270), 0);
+    EXPECT_EQ_INT(store_backorder_hold(s, "B", "o2", "S2", "SKU2", 4, 270), 0);
+    EXPECT_EQ_INT(store_backorder_hold(s, "B", "o2", "S2", "SKU2", 0, 270), -1);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 300), 5 + 3);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU2", 300), 4);
+
+    /* Due for a look: oldest hold first, at most max, the ones never
+     * looked at whatever the time; looked at at 400, S1 is due only for a
+     * later time. */
+    cJSON *due = store_backorders_due(s, "SKU1", -5, 10);
+    EXPECT_TRUE(due && cJSON_GetArraySize(due) == 2);
+    EXPECT_EQ_STR(cJSON_GetArrayItem(due, 0)->valuestring, "S1");
+    EXPECT_EQ_STR(cJSON_GetArrayItem(due, 1)->valuestring, "S2");
+    cJSON_Delete(due);
+    due = store_backorders_due(s, "SKU1", -5, 1);
+    EXPECT_TRUE(due && cJSON_GetArraySize(due) == 1);
+    cJSON_Delete(due);
+    EXPECT_EQ_INT(store_backorder_checked(s, "S1", 400), 0);
+    due = store_backorders_due(s, "SKU1", 400, 10);
+    EXPECT_TRUE(due && cJSON_GetArraySize(due) == 1);
+    EXPECT_EQ_STR(cJSON_GetArrayItem(due, 0)->valuestring, "S2");
+    cJSON_Delete(due);
+    due = store_backorders_due(s, "SKU1", 401, 10);
+    EXPECT_TRUE(due && cJSON_GetArraySize(due) == 2);
+    cJSON_Delete(due);
+
+    /* S1 settles at 500 (moved, or filled): reads started up to 500 still
+     * count it, later ones do not; a later settle or hold changes nothing. */
+    EXPECT_EQ_INT(store_backorder_settle(s, NULL, NULL, "S1", 500), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 500), 5 + 3);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 501), 3);
+    EXPECT_EQ_INT(store_backorder_settle(s, NULL, NULL, "S1", 900), 0);
+    EXPECT_EQ_INT(store_backorder_hold(s, "A", "o1", "S1", "SKU1", 9, 950), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 600), 3);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 450), 5 + 3);
+    due = store_backorders_due(s, "SKU1", 1000, 10);
+    EXPECT_TRUE(due && cJSON_GetArraySize(due) == 1);
+    cJSON_Delete(due);
+    /* o2 is cancelled at 600: every hold of its sales ends. */
+    EXPECT_EQ_INT(store_backorder_settle(s, "B", "o2", NULL, 600), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 601), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU2", 601), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU2", 600), 4);
+    due = store_backorders_due(s, "SKU2", 1000, 10);
+    EXPECT_TRUE(due && cJSON_GetArraySize(due) == 0);
+    cJSON_Delete(due);
+    EXPECT_EQ_INT(store_backorder_settle(s, NULL, NULL, NULL, 600), -1);
+    /* Prune drops holds settled before t. */
+    EXPECT_EQ_INT(store_ledger_prune(s, 600), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 0), 3);
+    EXPECT_EQ_INT(store_ledger_prune(s, 601), 0);
+    EXPECT_EQ_INT(store_pending_units(s, "SKU1", 0), 0);
+    store_close(s);
+}
+
 static void conf_kv_and_async_audit(const store_conf_backend *be)
 {
     store *s = be->open("kv");
@@ -685,6 +759,7 @@ static void conf_fencing_refuses_writes_for_a_superseded_lease(const store_conf_
     X(b, dlq_list_requeue_and_dead_on_arrival)                                  \
     X(b, idempotency_claim_and_write_ledger)                                    \
     X(b, reservation_ledger)                                                    \
+    X(b, backorder_holds)                                                       \
     X(b, kv_and_async_audit)                                                    \
     X(b, sales_history_and_idem_get)                                            \
     X(b, order_audit_follows_an_order_after_its_events_leave_the_queue)         \
