@@ -5,7 +5,9 @@
  * over the seeds must agree: accepted, oversold and undersold units within
  * 5% (or both 0), dropped events and duplicate sales equal, order push
  * latency p50 and p99 within 15% (or within 25 real ms, the machine's
- * noise; undersold units also within 2 units, the same noise). Poll mode must oversell and event mode
+ * noise; undersold units also within 2 units, the same noise; the push
+ * p50 of replenishment.json, whose median sits on the knee of Cin7's
+ * limit, within 30%). Poll mode must oversell and event mode
  * not, in both. The release build runs (as a user runs it): its timing is
  * what the simulator's delays stand for.
  */
@@ -75,8 +77,12 @@ static void runs(const char *cmd, const char *path, const char *set, const char 
 }
 
 /* Real and simulated means of the scenario at path agree; returns the mean oversell
- * of each (real, sim) for the poll/event check. */
-static void agree(const char *path, const char *set, const char *tag, double oversell[2])
+ * of each (real, sim) for the poll/event check. knee_p50, when more than 0,
+ * is the push p50's tolerance instead of 15%: for a scenario whose median
+ * order falls where Cin7's limit starts to bind, where the real p50 moves
+ * between runs of the same seeds by more than 15% (docs/sim.md). */
+static void agree_knee(const char *path, const char *set, const char *tag, double oversell[2],
+                       double knee_p50)
 {
     double real[N_CHECKS] = {0}, sim[N_CHECKS] = {0};
     double k = 1;
@@ -94,12 +100,14 @@ static void agree(const char *path, const char *set, const char *tag, double ove
                b, off * 100);
         int noise = (checks[i].noise == 1 && fabs(a - b) <= NOISE_REAL_MS * k) ||
                     (checks[i].noise == 2 && fabs(a - b) <= NOISE_UNITS);
-        if (off > checks[i].tolerance + 1e-9 && !noise && used < sizeof failed)
+        double tolerance = knee_p50 > 0 && strcmp(checks[i].metric, "order_push_latency_ms.p50") == 0
+                               ? knee_p50
+                               : checks[i].tolerance;
+        if (off > tolerance + 1e-9 && !noise && used < sizeof failed)
             used += (size_t)snprintf(failed + used, sizeof failed - used,
                                      "\n  %s: real mean %.2f, simulated %.2f: %.1f%% apart "
                                      "(tolerance %.0f%%)",
-                                     checks[i].metric, a, b, off * 100,
-                                     checks[i].tolerance * 100);
+                                     checks[i].metric, a, b, off * 100, tolerance * 100);
         if (strcmp(checks[i].metric, "oversell_units") == 0 && oversell) {
             oversell[0] = a;
             oversell[1] = b;
@@ -108,6 +116,11 @@ static void agree(const char *path, const char *set, const char *tag, double ove
     fflush(stdout);
     if (failed[0])
         test_fail(__FILE__, __LINE__, "%s: the simulator disagrees:%s", tag, failed);
+}
+
+static void agree(const char *path, const char *set, const char *tag, double oversell[2])
+{
+    agree_knee(path, set, tag, oversell, 0);
 }
 
 TEST_T(sim_validation, ci_smoke, 600)
@@ -122,7 +135,11 @@ TEST_T(sim_validation, multi_store, 900)
 
 TEST_T(sim_validation, replenishment, 900)
 {
-    agree("scenarios/replenishment.json", NULL, "replenishment", NULL);
+    /* Seed 1's median order falls on the knee: the real mean p50 over seeds
+     * 1-3 measured 3 532 to 5 840 scenario ms in eight runs on 2026-12-06
+     * (9955b7e gave 4 968 and 4 401, 5a0e9f8 3 532 and 3 770); the
+     * simulator gives 4 480. */
+    agree_knee("scenarios/replenishment.json", NULL, "replenishment", NULL, 0.30);
 }
 
 TEST_T(sim_validation, polling_vs_webhooks_poll_oversells_event_does_not_in_both, 900)
