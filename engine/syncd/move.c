@@ -389,7 +389,6 @@ static void say_backordered(syncd *sd, const store_event *ev, const fulfil_sale_
     sbuf_free(&what);
 }
 
-
 /* The holds of sale id end now, and its SKUs (doc's order lines) are
  * marked for a sync, whose figures then count the units once. */
 static int settle_sale(syncd *sd, const char *id, const cJSON *doc)

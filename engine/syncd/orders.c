@@ -303,7 +303,34 @@ static int64_t line_backordered(const cJSON *l)
  * made. A failure to queue loses nothing: the notification still comes.
  * Whether the lines were seen in Cin7's answer or, that answer lost, read
  * back. */
-static void queue_move(syncd *sd, const char *sale_id);
+static void queue_move(syncd *sd, const char *sale_id)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "SaleID", sale_id);
+    char *body = json_print(doc);
+    cJSON_Delete(doc);
+    char *dedup = xasprintf("backordered-on-push:%s", sale_id);
+    store_event_in in = {
+        .source = "internal",
+        .topic = "Sale/Backordered",
+        .body = body,
+        .body_len = strlen(body),
+        .priority = EVENT_PRIO_MOVE,
+        .now = clock_now_ms(&sd->clk),
+        .dedup = {dedup, NULL, NULL, NULL},
+    };
+    int64_t id = 0;
+    int rc = store_enqueue(sd->st, &in, &id);
+    if (rc == STORE_NEW) {
+        log_info("sale %s: Cin7 backordered lines as it took them; a move is queued", sale_id);
+        metrics_inc(sd->m, "syncd_backorders_seen_on_push_total", 1);
+        syncd_wake_workers(sd);
+    } else if (rc < 0) {
+        metrics_inc(sd->m, "syncd_store_errors_total", 1);
+    }
+    free(body);
+    free(dedup);
+}
 
 int orders_hold_backorders(syncd *sd, const char *shop, const char *order_id, const char *sale_id,
                            const char *const *skus, const int64_t *units, size_t n)
@@ -367,35 +394,6 @@ static void backorders_seen(sale_write *w, const cJSON *order)
     }
     free(skus);
     free(units);
-}
-
-static void queue_move(syncd *sd, const char *sale_id)
-{
-    cJSON *doc = cJSON_CreateObject();
-    cJSON_AddStringToObject(doc, "SaleID", sale_id);
-    char *body = json_print(doc);
-    cJSON_Delete(doc);
-    char *dedup = xasprintf("backordered-on-push:%s", sale_id);
-    store_event_in in = {
-        .source = "internal",
-        .topic = "Sale/Backordered",
-        .body = body,
-        .body_len = strlen(body),
-        .priority = EVENT_PRIO_MOVE,
-        .now = clock_now_ms(&sd->clk),
-        .dedup = {dedup, NULL, NULL, NULL},
-    };
-    int64_t id = 0;
-    int rc = store_enqueue(sd->st, &in, &id);
-    if (rc == STORE_NEW) {
-        log_info("sale %s: Cin7 backordered lines as it took them; a move is queued", sale_id);
-        metrics_inc(sd->m, "syncd_backorders_seen_on_push_total", 1);
-        syncd_wake_workers(sd);
-    } else if (rc < 0) {
-        metrics_inc(sd->m, "syncd_store_errors_total", 1);
-    }
-    free(body);
-    free(dedup);
 }
 
 /* A sale header an earlier try may have made: by its ExternalID. */
