@@ -1,0 +1,56 @@
+/* Kits; see kit.h. */
+#include "kit.h"
+
+#include "c7qty.h"
+
+#include <math.h>
+#include <string.h>
+
+int64_t kit_need(double qty, double wastage_percent, double wastage_qty)
+{
+    if (!isfinite(qty) || !isfinite(wastage_percent) || !isfinite(wastage_qty) || qty < 0 ||
+        wastage_percent < 0 || wastage_qty < 0)
+        return 0;
+    /* Each term in ten-thousandths first (Cin7's 4 decimal places), then
+     * the percentage's share rounded up, so the sum never comes out low. */
+    int64_t q = c7qty_from(qty), w = c7qty_from(wastage_qty);
+    double share = (double)q * wastage_percent / 100.0;
+    if (share >= (double)C7QTY_MAX)
+        return C7QTY_MAX;
+    int64_t need = c7qty_add(c7qty_add(q, (int64_t)ceil(share)), w);
+    return need > 0 ? need : 0;
+}
+
+int64_t kit_level(const kit_part *parts, size_t n, const int64_t *units)
+{
+    if (n == 0)
+        return -1;
+    int64_t level = INT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].need <= 0)
+            return -1;
+        if (units[i] <= 0) {
+            level = 0;
+            continue;
+        }
+        /* units in ten-thousandths, unless that would overflow: then the
+         * part allows more kits than any other figure can. */
+        int64_t have = units[i] > C7QTY_MAX / 10000 ? C7QTY_MAX : units[i] * 10000;
+        int64_t kits = have / parts[i].need;
+        if (kits < level)
+            level = kits;
+    }
+    return level;
+}
+
+size_t kit_using(const kit *kits, size_t n, const char *sku, size_t *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < kits[i].n; j++)
+            if (strcmp(kits[i].parts[j].sku, sku) == 0) {
+                out[k++] = i;
+                break;
+            }
+    return k;
+}

@@ -1,0 +1,86 @@
+/* engine/core/kit: a kit's level from its components' units, what one kit
+ * takes with wastage, and which kits a component moves, on hand-made
+ * figures. */
+#include "../runner.h"
+
+#include "c7qty.h"
+#include "kit.h"
+
+#include <math.h>
+
+TEST(kit, one_kit_takes_its_quantity_and_wastage_rounded_up)
+{
+    EXPECT_EQ_INT(kit_need(2, 0, 0), 20000);
+    EXPECT_EQ_INT(kit_need(0.5, 0, 0), 5000);
+    /* 10% of 3 units is 0.3; a quantity of wastage adds to it. */
+    EXPECT_EQ_INT(kit_need(3, 10, 0), 33000);
+    EXPECT_EQ_INT(kit_need(3, 10, 1), 43000);
+    /* A share below a ten-thousandth still takes one. */
+    EXPECT_EQ_INT(kit_need(0.0001, 1, 0), 2);
+    /* Nothing taken, or a figure no record can hold: no part. */
+    EXPECT_EQ_INT(kit_need(0, 0, 0), 0);
+    EXPECT_EQ_INT(kit_need(-1, 0, 0), 0);
+    EXPECT_EQ_INT(kit_need(1, -5, 0), 0);
+    EXPECT_EQ_INT(kit_need(1, 0, -1), 0);
+    EXPECT_EQ_INT(kit_need(NAN, 0, 0), 0);
+    EXPECT_EQ_INT(kit_need(1, INFINITY, 0), 0);
+    EXPECT_EQ_INT(kit_need(1e300, 0, 0), C7QTY_MAX);
+}
+
+TEST(kit, the_level_is_the_fewest_kits_any_component_makes)
+{
+    /* A gift box: 2 mugs and 1 tin of tea. */
+    const kit_part box[] = {{"MUG", 20000}, {"TEA", 10000}};
+    const int64_t plenty[] = {10, 9};
+    EXPECT_EQ_INT(kit_level(box, 2, plenty), 5); /* the mugs make 5 */
+    const int64_t few_tins[] = {10, 3};
+    EXPECT_EQ_INT(kit_level(box, 2, few_tins), 3);
+    const int64_t odd_mug[] = {7, 9};
+    EXPECT_EQ_INT(kit_level(box, 2, odd_mug), 3); /* half a box is no box */
+    const int64_t no_tea[] = {10, 0};
+    EXPECT_EQ_INT(kit_level(box, 2, no_tea), 0);
+    /* Sellable units below 0 (more pending than Cin7 shows) make none. */
+    const int64_t short_mugs[] = {-4, 9};
+    EXPECT_EQ_INT(kit_level(box, 2, short_mugs), 0);
+    /* Half a unit per kit: a unit makes two. */
+    const kit_part halves[] = {{"RIBBON", 5000}};
+    const int64_t three[] = {3};
+    EXPECT_EQ_INT(kit_level(halves, 1, three), 6);
+    /* Wastage: 10% on 3 units a kit, 33 units make 10 kits, 32 make 9. */
+    const kit_part wasted[] = {{"BEAD", kit_need(3, 10, 0)}};
+    const int64_t u33[] = {33}, u32[] = {32};
+    EXPECT_EQ_INT(kit_level(wasted, 1, u33), 10);
+    EXPECT_EQ_INT(kit_level(wasted, 1, u32), 9);
+    /* Huge figures do not overflow. */
+    const int64_t huge[] = {INT64_MAX, INT64_MAX};
+    EXPECT_EQ_INT(kit_level(box, 2, huge), C7QTY_MAX / 20000);
+}
+
+TEST(kit, no_parts_or_a_part_that_takes_nothing_is_no_kit)
+{
+    const int64_t units[] = {5, 5};
+    EXPECT_EQ_INT(kit_level(NULL, 0, units), -1);
+    const kit_part bad[] = {{"A", 10000}, {"B", 0}};
+    EXPECT_EQ_INT(kit_level(bad, 2, units), -1);
+    const kit_part negative[] = {{"A", -10000}};
+    EXPECT_EQ_INT(kit_level(negative, 1, units), -1);
+}
+
+TEST(kit, a_component_moves_every_kit_that_uses_it)
+{
+    const kit_part box[] = {{"MUG", 20000}, {"TEA", 10000}};
+    const kit_part pair[] = {{"MUG", 20000}};
+    const kit_part sampler[] = {{"TEA", 30000}, {"BISCUIT", 10000}};
+    const kit kits[] = {{"BOX", box, 2}, {"PAIR", pair, 1}, {"SAMPLER", sampler, 2}};
+    size_t out[3];
+    EXPECT_EQ_INT(kit_using(kits, 3, "MUG", out), 2);
+    EXPECT_EQ_INT(out[0], 0);
+    EXPECT_EQ_INT(out[1], 1);
+    EXPECT_EQ_INT(kit_using(kits, 3, "TEA", out), 2);
+    EXPECT_EQ_INT(out[0], 0);
+    EXPECT_EQ_INT(out[1], 2);
+    EXPECT_EQ_INT(kit_using(kits, 3, "BISCUIT", out), 1);
+    EXPECT_EQ_INT(out[0], 2);
+    EXPECT_EQ_INT(kit_using(kits, 3, "BOX", out), 0); /* a kit is not its own part */
+    EXPECT_EQ_INT(kit_using(kits, 0, "MUG", out), 0);
+}
