@@ -1422,7 +1422,7 @@ static int sq_dead(store *base, int64_t id, int64_t epoch, int64_t now, const ch
 static int sq_dlq_requeue(store *base, int64_t id, int64_t now)
 {
     sq *s = (sq *)base;
-    wreq r = {.op = OP_REQUEUE, .in.ev = {id, now, NULL}};
+    wreq r = {.op = OP_REQUEUE, .in.ev = {id, now, NULL, 0}};
     return submit(s, &r);
 }
 

@@ -144,6 +144,27 @@ FUZZ_TARGET(syncd_cin7_sale)
         abort(); /* no more than an item lets fulfil, nothing for an unmapped one */
     free(ship);
     fulfil_sale_info_free(&s);
+    /* The backordered units a sale's order holds back (its answer to the
+     * lines, or the sale read back): each SKU once, named, with whole units
+     * above 0 and within Cin7's bounds. */
+    const cJSON *docs[] = {v, cJSON_GetObjectItemCaseSensitive(v, "Order")};
+    for (size_t d = 0; d < 2; d++) {
+        const char **skus;
+        int64_t *units;
+        size_t k = orders_backordered(docs[d], &skus, &units);
+        int64_t n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(docs[d], "Lines"));
+        if ((int64_t)k > n)
+            abort();
+        for (size_t i = 0; i < k; i++) {
+            if (!skus[i] || units[i] <= 0 || units[i] > c7qty_ceil(C7QTY_MAX) * n)
+                abort();
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(skus[i], skus[j]) == 0)
+                    abort();
+        }
+        free(skus);
+        free(units);
+    }
     cJSON_Delete(v);
 }
 
