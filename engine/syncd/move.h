@@ -36,8 +36,9 @@ handled move_backordered(syncd *sd, const store_event *ev);
 
 /* Backordered units stay pending (store_backorder_hold) until Cin7 shows
  * them held: a move authorised the sale where the units are, or stock
- * arriving filled the backorder. Cin7 sends nothing when it fills one (and
- * its stock webhook says nothing when the arrival equals the backorder), so
+ * arriving filled the backorder. Cin7 has no webhook type for a filled one
+ * (and its stock webhook need not come when the arrival equals the
+ * backorder: Available does not move), so
  * the held sales are looked at again: after a stock pass over skus, a
  * MOVE_RECHECK_TOPIC event is queued (lowest priority, so orders go first)
  * for each held sale of them not looked at in the last MOVE_RECHECK_MS, 4
