@@ -167,6 +167,7 @@ static int read_query(httpd_req *r, c7query *q)
         q_date(r, "CreatedSince", &q->created_since_ms, err, sizeof err) ||
         q_bool(r, "IncludeSuppliers", &q->include_suppliers, err, sizeof err) ||
         q_bool(r, "IncludeReorderLevels", &q->include_reorder_levels, err, sizeof err) ||
+        q_bool(r, "IncludeBOM", &q->include_bom, err, sizeof err) ||
         q_bool(r, "IncludeDeprecated", &q->include_deprecated, err, sizeof err)) {
         reply_error(r, 400, err);
         return -1;

@@ -247,6 +247,9 @@ void c7config_free(c7cfg *c)
         free(p->id);
         free(p->supplier);
         free(p->status);
+        for (size_t k = 0; k < p->n_bom; k++)
+            free(p->bom[k].sku);
+        free(p->bom);
     }
     free(c->products);
     for (size_t i = 0; i < c->n_stock; i++) {
@@ -509,6 +512,54 @@ out:
     return rc;
 }
 
+/* A product's "bom": [{"sku", "qty" > 0}], at most MAX_BOM components, each
+ * SKU once ("qty" as Cin7's BillOfMaterialsProducts[].Quantity, a decimal of
+ * at most 4 places). Wastage is not modelled, so its keys are refused. */
+#define MAX_BOM 100
+static int get_qty(const cJSON *o, const char *path, const char *key, qty4 *out, json_err *e);
+
+static int parse_bom(const cJSON *it, const char *p, c7cfg_product *pr, json_err *e)
+{
+    const cJSON *arr = NULL;
+    size_t n;
+    if (get_objects(it, p, "bom", &arr, &n, MAX_BOM, e))
+        return -1;
+    if (!arr)
+        return 0;
+    char bp[256];
+    json_path_key(bp, sizeof bp, p, "bom");
+    if (n == 0)
+        return json_fail(e, bp, "expected at least one component");
+    pr->bom = xcalloc(n, sizeof *pr->bom);
+    static const char *const keys[] = {"sku", "qty", NULL};
+    const cJSON *comp;
+    cJSON_ArrayForEach(comp, arr)
+    {
+        char cp[300];
+        json_path_index(cp, sizeof cp, bp, pr->n_bom);
+        c7cfg_component *k = &pr->bom[pr->n_bom++];
+        if (json_only_keys(comp, cp, keys, e) || get_str(comp, cp, "sku", JSON_REQUIRED, 1, &k->sku, e) ||
+            get_qty(comp, cp, "qty", &k->qty, e))
+            return -1;
+        char qp[320];
+        json_path_key(qp, sizeof qp, cp, "qty");
+        if (!cJSON_GetObjectItemCaseSensitive(comp, "qty"))
+            return json_fail(e, qp, "required");
+        if (k->qty <= 0)
+            return json_fail(e, qp, "expected more than 0 (the units one %s takes)", pr->sku);
+        if (strcmp(k->sku, pr->sku) == 0) {
+            json_path_key(qp, sizeof qp, cp, "sku");
+            return json_fail(e, qp, "\"%s\" cannot be a component of itself", k->sku);
+        }
+        for (size_t j = 0; j + 1 < pr->n_bom; j++)
+            if (strcmp(pr->bom[j].sku, k->sku) == 0) {
+                json_path_key(qp, sizeof qp, cp, "sku");
+                return json_fail(e, qp, "\"%s\" is a component already", k->sku);
+            }
+    }
+    return 0;
+}
+
 static int parse_products(const cJSON *root, c7cfg *c, json_err *e)
 {
     const cJSON *arr = NULL;
@@ -520,7 +571,7 @@ static int parse_products(const cJSON *root, c7cfg *c, json_err *e)
     c->products = xcalloc(n ? n : 1, sizeof *c->products);
     static const char *const keys[] = {"sku",    "name",  "id",     "supplier",
                                        "cost",   "price", "status", "minimum_before_reorder",
-                                       "reorder_quantity", NULL};
+                                       "reorder_quantity", "bom", "auto_assembly", NULL};
     /* Duplicate SKUs are found by the world's index at apply time, which is
      * linear; a quadratic check here would make a 1,000-SKU seed slow. */
     const cJSON *it = NULL;
@@ -538,8 +589,15 @@ static int parse_products(const cJSON *root, c7cfg *c, json_err *e)
             json_get_int(it, p, "minimum_before_reorder", JSON_OPTIONAL, 0, 1000000000,
                          &pr->minimum_before_reorder, e) ||
             json_get_int(it, p, "reorder_quantity", JSON_OPTIONAL, 0, 1000000000, &pr->reorder_quantity,
-                         e))
+                         e) ||
+            parse_bom(it, p, pr, e) ||
+            json_get_bool(it, p, "auto_assembly", JSON_OPTIONAL, &pr->auto_assembly, e))
             return -1;
+        if (pr->auto_assembly && !pr->n_bom) {
+            char ap[256];
+            json_path_key(ap, sizeof ap, p, "auto_assembly");
+            return json_fail(e, ap, "needs a \"bom\" (what to assemble it from)");
+        }
         if (strlen(pr->sku) > 50) {
             char sp[256];
             json_path_key(sp, sizeof sp, p, "sku");

@@ -49,10 +49,20 @@ typedef struct {
     size_t n_locations;
 } c7cfg_supplier;
 
+/* One component of a product's assembly bill of materials: its SKU and the
+ * units one finished product takes. */
+typedef struct {
+    char *sku;
+    qty4 qty;
+} c7cfg_component;
+
 typedef struct {
     char *sku, *name, *id, *supplier, *status;
     double cost, price;
     int64_t minimum_before_reorder, reorder_quantity;
+    c7cfg_component *bom; /* the assembly bill of materials, or none */
+    size_t n_bom;
+    int auto_assembly;    /* assembled from its components when a sale is authorised */
 } c7cfg_product;
 
 /* One lot of stock: a SKU at a location, in a bin and of a batch (both

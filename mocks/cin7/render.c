@@ -510,7 +510,7 @@ static double lead_days(int64_t ms)
     return round((double)ms / 86400000.0 * 10000.0) / 10000.0;
 }
 
-cJSON *c7render_product(const c7world *w, long pi, int suppliers, int reorder_levels)
+cJSON *c7render_product(const c7world *w, long pi, int suppliers, int reorder_levels, int bom)
 {
     const c7prod *p = &w->prods[pi];
     cJSON *o = cJSON_CreateObject();
@@ -529,6 +529,27 @@ cJSON *c7render_product(const c7world *w, long pi, int suppliers, int reorder_le
     cJSON_AddNumberToObject(o, "MinimumBeforeReorder", (double)p->min_before_reorder);
     cJSON_AddNumberToObject(o, "ReorderQuantity", (double)p->reorder_qty);
     c7render_date(w, o, "LastModifiedOn", p->modified_ms);
+    /* The reference's product model: BillOfMaterial, AutoAssembly,
+     * AutoDisassembly always; the components with IncludeBOM. */
+    cJSON_AddBoolToObject(o, "BillOfMaterial", p->n_bom > 0);
+    cJSON_AddBoolToObject(o, "AutoAssembly", p->auto_assembly);
+    cJSON_AddBoolToObject(o, "AutoDisassembly", 0);
+    if (bom) {
+        cJSON *arr = cJSON_AddArrayToObject(o, "BillOfMaterialsProducts");
+        for (size_t k = 0; k < p->n_bom; k++) {
+            const c7prod *c = &w->prods[p->bom[k]];
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "ComponentProductID", c->id);
+            cJSON_AddStringToObject(e, "ProductCode", c->sku);
+            cJSON_AddStringToObject(e, "Name", c->name);
+            qty4_add(e, "Quantity", p->bom_qty[k]);
+            cJSON_AddNumberToObject(e, "WastagePercent", 0);
+            cJSON_AddNumberToObject(e, "WastageQuantity", 0);
+            cJSON_AddNumberToObject(e, "CostPercentage", 0);
+            cJSON_AddItemToArray(arr, e);
+        }
+        cJSON_AddArrayToObject(o, "BillOfMaterialsServices");
+    }
     if (suppliers) {
         cJSON *arr = cJSON_AddArrayToObject(o, "Suppliers");
         if (p->supplier >= 0) {
@@ -794,6 +815,8 @@ cJSON *c7render_state(const c7world *w)
             qty4_add(o, "initial", c->initial);
             qty4_add(o, "received", c->received);
             qty4_add(o, "adjusted", c->adjusted);
+            qty4_add(o, "assembled", c->assembled);
+            qty4_add(o, "consumed", c->consumed);
             cJSON *lots = cJSON_AddArrayToObject(o, "lots");
             for (size_t k = 0; k < c->n_lots; k++) {
                 const c7lot *lot = &c->lots[k];

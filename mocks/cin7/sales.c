@@ -294,6 +294,49 @@ static int first_line_of(const c7sale *s, size_t i)
     return 1;
 }
 
+/* Auto-assembly (Cin7 Core help, "Auto-assembly" and "Bill of materials
+ * (assembly)"): authorising a sale of an auto-assembled product assembles
+ * it from the components at the sale's location, enough for the line once
+ * the product's own stock there is used, in whole units and only when the
+ * components cover all of them ("never a partial assembly"); otherwise
+ * nothing is assembled and the line backorders. The components leave the
+ * location's shelves (journaled "assembly", stock cause "assembly") and the
+ * units join the product's stock there, for the line to allocate. */
+static void assemble(c7world *w, const c7sale *s, long p, qty4 want)
+{
+    long l = s->location;
+    c7cell *cell = &w->prods[p].cells[l];
+    qty4 own = c7stock_sum(cell).available;
+    if (own >= want)
+        return;
+    qty4 units = (want - own + QTY4_ONE - 1) / QTY4_ONE * QTY4_ONE;
+    if (c7stock_makeable(w, p, l) < units)
+        return;
+    const c7prod *pr = &w->prods[p];
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "sale", s->id);
+    cJSON_AddStringToObject(f, "sku", pr->sku);
+    cJSON_AddStringToObject(f, "location", w->locs[l].name);
+    qty4_add(f, "qty", units);
+    cJSON *comps = cJSON_AddArrayToObject(f, "components");
+    for (size_t k = 0; k < pr->n_bom; k++) {
+        long cp = pr->bom[k];
+        qty4 take = qty4_muldiv(pr->bom_qty[k], units, QTY4_ONE);
+        c7stock_take_noted(w, cp, l, take, "assembly", s->id);
+        w->prods[cp].cells[l].consumed += take;
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "sku", w->prods[cp].sku);
+        qty4_add(c, "qty", take);
+        cJSON_AddItemToArray(comps, c);
+    }
+    c7w_journal(w, "assembly", f);
+    counters_add(w->ctr, "assembled units", qty4_floor(units));
+    cell = &w->prods[p].cells[l];
+    size_t lot = c7stock_lot(w, cell, NULL, NULL, -1);
+    cell->lots[lot].on_hand += units;
+    cell->assembled += units;
+}
+
 static void sale_authorise(c7world *w, long si, c7_auto_mode mode)
 {
     c7sale *s = &w->sales[si];
@@ -308,6 +351,8 @@ static void sale_authorise(c7world *w, long si, c7_auto_mode mode)
         c7line *ln = &s->order_lines.lines[i];
         if (first_line_of(s, i))
             before[i] = c7stock_before(&w->prods[ln->product].cells[s->location]);
+        if (w->prods[ln->product].auto_assembly)
+            assemble(w, s, ln->product, ln->qty);
         ln->allocated = c7stock_hold(w, ln->product, s->location, ln->qty, &ln->holds, &ln->n_holds);
         ln->backorder = ln->qty - ln->allocated;
     }

@@ -194,6 +194,32 @@ void c7stock_take_held(c7world *w, long p, long l, const c7hold *holds, size_t n
     }
 }
 
+void c7stock_take_noted(c7world *w, long p, long l, qty4 qty, const char *cause, const char *ref)
+{
+    c7before before = c7stock_before(&w->prods[p].cells[l]);
+    c7hold *holds = NULL;
+    size_t n = 0;
+    c7stock_hold(w, p, l, qty, &holds, &n);
+    c7stock_take_held(w, p, l, holds, n);
+    free(holds);
+    c7stock_note(w, p, l, &before, cause, ref);
+}
+
+qty4 c7stock_makeable(const c7world *w, long p, long l)
+{
+    const c7prod *pr = &w->prods[p];
+    if (!pr->auto_assembly || !pr->n_bom)
+        return 0;
+    int64_t kits = QTY4_MAX / QTY4_ONE;
+    for (size_t k = 0; k < pr->n_bom; k++) {
+        qty4 avail = c7stock_sum(&w->prods[pr->bom[k]].cells[l]).available;
+        int64_t n = avail > 0 && pr->bom_qty[k] > 0 ? avail / pr->bom_qty[k] : 0;
+        if (n < kits)
+            kits = n;
+    }
+    return kits * QTY4_ONE;
+}
+
 void c7stock_receive(c7world *w, long p, long l, qty4 qty)
 {
     c7cell *c = &w->prods[p].cells[l];
@@ -243,9 +269,13 @@ static void row(const c7world *w, long p, long l, const c7lot *lot, int carries_
             sbuf_puts(b, "null");
         }
     }
+    /* An auto-assembled product's location row adds what its components
+     * there make (Cin7 Core help, "Auto-assembly": the finished product's
+     * availability is what could be assembled from available components). */
+    qty4 makeable = carries_location ? c7stock_makeable(w, p, l) : 0;
     put_qty(b, "OnHand", on_hand);
     put_qty(b, "Allocated", allocated);
-    put_qty(b, "Available", on_hand - allocated);
+    put_qty(b, "Available", on_hand - allocated + makeable);
     put_qty(b, "OnOrder", carries_location ? c->on_order : 0);
     put_qty(b, "StockOnHand", qty4_muldiv(on_hand, pr->cost, QTY4_ONE));
     if (!thin)
@@ -391,13 +421,7 @@ void c7world_channel_sale(c7world *w, const char *sku, const char *location, qty
         if (accepted) {
             /* The channel's picker takes from the shelves in allocation
              * order, as a sale would. */
-            c7before before = c7stock_before(c);
-            c7hold *holds = NULL;
-            size_t n = 0;
-            c7stock_hold(w, p, l, qty, &holds, &n);
-            c7stock_take_held(w, p, l, holds, n);
-            free(holds);
-            c7stock_note(w, p, l, &before, "channel_sale", channel);
+            c7stock_take_noted(w, p, l, qty, "channel_sale", channel);
         }
         cJSON *v = cJSON_CreateObject();
         cJSON_AddBoolToObject(v, "accepted", accepted);

@@ -254,6 +254,23 @@ static int check_world_doc(c7world *w, const c7cfg *c, json_err *e)
         }
         strmap_put(skus, pr->sku, (long)i);
     }
+    /* Components: products of the world or of this config, themselves
+     * made of nothing (the mock models one level of assembly). */
+    for (size_t i = 0; i < c->n_products; i++)
+        for (size_t k = 0; k < c->products[i].n_bom; k++) {
+            const char *sku = c->products[i].bom[k].sku;
+            long wp = strmap_get(w->prod_by_sku, sku), cp = strmap_get(skus, sku);
+            snprintf(p, sizeof p, "$.products[%zu].bom[%zu].sku", i, k);
+            if (wp < 0 && cp < 0) {
+                json_fail(e, p, "unknown SKU \"%s\"", sku);
+                goto out;
+            }
+            if ((wp >= 0 && w->prods[wp].n_bom) || (cp >= 0 && c->products[cp].n_bom)) {
+                json_fail(e, p, "\"%s\" is assembled from components itself: the mock models "
+                                "one level of assembly", sku);
+                goto out;
+            }
+        }
     if (w->n_locs + c->n_locations == 0 && c->n_stock > 0) {
         json_fail(e, "$.stock", "there is no location to hold stock");
         goto out;
@@ -366,6 +383,21 @@ static void add_world_doc(c7world *w, const c7cfg *c)
         p->cells = xcalloc(w->n_locs ? w->n_locs : 1, sizeof(c7cell));
         strmap_put(w->prod_by_sku, p->sku, pi);
         strmap_put(w->prod_by_id, p->id, pi);
+    }
+    /* Bills of materials once every product of the config exists. */
+    for (size_t i = 0; i < c->n_products; i++) {
+        const c7cfg_product *cp = &c->products[i];
+        if (!cp->n_bom)
+            continue;
+        c7prod *p = &w->prods[strmap_get(w->prod_by_sku, cp->sku)];
+        p->bom = xcalloc(cp->n_bom, sizeof *p->bom);
+        p->bom_qty = xcalloc(cp->n_bom, sizeof *p->bom_qty);
+        for (size_t k = 0; k < cp->n_bom; k++) {
+            p->bom[k] = strmap_get(w->prod_by_sku, cp->bom[k].sku);
+            p->bom_qty[k] = cp->bom[k].qty;
+        }
+        p->n_bom = cp->n_bom;
+        p->auto_assembly = cp->auto_assembly;
     }
     for (size_t i = 0; i < c->n_customers; i++) {
         XGROW(w->custs, w->n_custs, w->cap_custs, 16);
@@ -515,6 +547,8 @@ static void clear_world(c7world *w)
         for (size_t l = 0; l < w->n_locs; l++)
             c7stock_free_cell(&p->cells[l]);
         free(p->cells);
+        free(p->bom);
+        free(p->bom_qty);
     }
     w->n_prods = 0;
     for (size_t i = 0; i < w->n_custs; i++)
@@ -820,7 +854,8 @@ void c7world_products(c7world *w, const c7query *q, c7result *out)
             continue;
         if (c7w_on_page(q, &total))
             cJSON_AddItemToArray(arr, c7render_product(w, (long)i, q->include_suppliers,
-                                                       q->include_reorder_levels));
+                                                       q->include_reorder_levels,
+                                                       q->include_bom));
     }
     c7w_list_end(root, total, out);
     pthread_mutex_unlock(&w->lock);

@@ -66,7 +66,7 @@ typedef struct {
     const char *quote_status, *shipping_status, *external_id;
     int64_t updated_since_ms;   /* unix epoch ms, or INT64_MIN */
     int64_t created_since_ms;
-    int include_suppliers, include_reorder_levels, include_deprecated;
+    int include_suppliers, include_reorder_levels, include_deprecated, include_bom;
 } c7query;
 
 /* GET me: the account's company settings (integrations call it to check

@@ -52,6 +52,8 @@ typedef struct {
     qty4 initial;  /* on hand put there by the config and seeds */
     qty4 received; /* units purchases brought in */
     qty4 adjusted; /* net units of /_mock/adjust stock takes */
+    qty4 assembled; /* units auto-assembly made here from components (sales.c) */
+    qty4 consumed;  /* units of this component auto-assembly took here */
     int dirty;     /* Available changed since the last stock webhook */
 } c7cell;
 
@@ -82,6 +84,13 @@ typedef struct {
     int64_t min_before_reorder, reorder_qty;
     int64_t modified_ms;
     c7cell *cells; /* one per location */
+    /* The assembly bill of materials: component products and the units one
+     * of this product takes of each; auto_assembly: assembled from them at
+     * the sale's location when a sale is authorised (sales.c). */
+    long *bom;
+    qty4 *bom_qty;
+    size_t n_bom;
+    int auto_assembly;
 } c7prod;
 
 typedef struct {
@@ -310,6 +319,12 @@ void c7stock_note(c7world *w, long p, long l, const c7before *before, const char
  * lots without one, then the order lots were made), adding holds to *holds;
  * returns the units held. */
 qty4 c7stock_hold(c7world *w, long p, long l, qty4 want, c7hold **holds, size_t *n_holds);
+/* Takes up to qty of p's Available units at l out of OnHand, from the lots
+ * in allocation order, and notes the change with cause and ref. */
+void c7stock_take_noted(c7world *w, long p, long l, qty4 qty, const char *cause, const char *ref);
+/* Whole units of auto-assembled product p its components at location l
+ * make now (as a qty4; 0 for any other product). */
+qty4 c7stock_makeable(const c7world *w, long p, long l);
 /* Releases holds (a voided sale). */
 void c7stock_release(c7world *w, long p, long l, c7hold *holds, size_t n_holds);
 /* Takes the units of holds out of on hand (picking). */
@@ -357,7 +372,9 @@ cJSON *c7render_purchase(const c7world *w, const c7purchase *p);
 cJSON *c7render_purchase_order(const c7world *w, const c7purchase *p);
 cJSON *c7render_purchase_row(const c7world *w, const c7purchase *p);
 cJSON *c7render_purchase_stock(const c7world *w, const c7purchase *p);
-cJSON *c7render_product(const c7world *w, long p, int suppliers, int reorder_levels);
+/* A product as GET product gives it; the flags: IncludeSuppliers,
+ * IncludeReorderLevels, IncludeBOM. */
+cJSON *c7render_product(const c7world *w, long p, int suppliers, int reorder_levels, int bom);
 cJSON *c7render_supplier(const c7world *w, long s);
 cJSON *c7render_location(const c7world *w, long l, int is_default);
 cJSON *c7render_customer(const c7world *w, long c);

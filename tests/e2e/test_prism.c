@@ -454,6 +454,7 @@ static const sweep_step sweep_writes[] = {
 static const sweep_step sweep_reads[] = {
     {"GET", "/me", NULL, NULL, NULL},
     {"GET", "/product?Sku=A-1&IncludeSuppliers=true", NULL, NULL, NULL},
+    {"GET", "/product?Sku=KIT-1&IncludeBOM=true", NULL, NULL, NULL},
     {"GET", "/supplier", NULL, NULL, NULL},
     {"GET", "/ref/location", NULL, NULL, NULL},
     {"GET", "/ref/tax", NULL, NULL, NULL},
@@ -508,7 +509,9 @@ TEST_T(prism, every_route_of_mock_cin7_answers_as_the_reference_says, 300)
                     "\"purchases\":{\"invoice_after\":\"1m\"}",
                     args);
     cJSON_Delete(e2e_expect(&mock, "POST", "/_mock/seed", NULL,
-                            "{\"stock\":[{\"sku\":\"A-2\",\"location\":\"Main Warehouse\",\"bin\":\"B1\","
+                            "{\"products\":[{\"sku\":\"KIT-1\",\"bom\":[{\"sku\":\"A-1\",\"qty\":2}],"
+                            "\"auto_assembly\":true}],"
+                            "\"stock\":[{\"sku\":\"A-2\",\"location\":\"Main Warehouse\",\"bin\":\"B1\","
                             "\"batch\":\"LOT-7\",\"expiry\":\"2031-06-30\",\"on_hand\":2.5}]}",
                             200, 1));
     char upstream[96];

@@ -24,9 +24,14 @@ FUZZ_TARGET(mock_cin7_config)
         }
         /* What parses is complete: every entry has its required names, and
          * the settings hold together. */
-        for (size_t i = 0; i < c->n_products; i++)
-            if (!c->products[i].sku || !c->products[i].name || !c->products[i].status)
+        for (size_t i = 0; i < c->n_products; i++) {
+            const c7cfg_product *pr = &c->products[i];
+            if (!pr->sku || !pr->name || !pr->status || (pr->auto_assembly && !pr->n_bom))
                 abort();
+            for (size_t k = 0; k < pr->n_bom; k++)
+                if (!pr->bom[k].sku || pr->bom[k].qty <= 0 || strcmp(pr->bom[k].sku, pr->sku) == 0)
+                    abort(); /* a component is named, takes something, is not the product */
+        }
         for (size_t i = 0; i < c->n_stock; i++)
             if (!c->stock[i].sku || !c->stock[i].location || c->stock[i].on_hand < 0)
                 abort();
