@@ -224,10 +224,12 @@ static void aside_put(aside_list *a, const char *sku, int64_t at)
 static void aside_again(aside_list *a, char **skus, const int *which, size_t n, int64_t at)
 {
     for (size_t i = 0; i < n; i++) {
+        if (!which[i])
+            continue;
         size_t j = 0;
-        while (which[i] && j < a->n && strcmp(a->sku[j], skus[i]) != 0)
+        while (j < a->n && strcmp(a->sku[j], skus[i]) != 0)
             j++;
-        if (which[i] && j == a->n)
+        if (j == a->n)
             aside_put(a, skus[i], at);
     }
 }
@@ -246,15 +248,6 @@ static void aside_add(syncd *sd, aside_list *a, char **skus, const int *set_asid
     }
 }
 
-/* One level write per SKU per coalescing window across the instances
- * sharing the store: each SKU of the batch is claimed ("stock:<sku>",
- * roles.h) for the window, in one statement. A SKU another instance wrote
- * (or is writing) in its window is kept aside until that claim ends and
- * then marked again, so its levels are written afresh after it, not
- * dropped. The claim is not released after the write: it is the window.
- * Compacts batch to the SKUs held and returns how many; when the store
- * cannot be asked, all go ahead (the writes are compare-and-set, so a
- * second one in a window costs a call, not a wrong level). */
 /* The claims' names of batch's SKUs ("stock:<sku>"); names_free frees them. */
 static char **stock_names(char **batch, size_t n)
 {
@@ -271,6 +264,15 @@ static void names_free(char **names, size_t n)
     free(names);
 }
 
+/* One level write per SKU per coalescing window across the instances
+ * sharing the store: each SKU of the batch is claimed ("stock:<sku>",
+ * roles.h) for the window, in one statement. A SKU another instance wrote
+ * (or is writing) in its window is kept aside until that claim ends and
+ * then marked again, so its levels are written afresh after it, not
+ * dropped. The claim is not released after the write: it is the window.
+ * Compacts batch to the SKUs held and returns how many; when the store
+ * cannot be asked, all go ahead (the writes are compare-and-set, so a
+ * second one in a window costs a call, not a wrong level). */
 static size_t claim_stock(syncd *sd, aside_list *a, char **batch, size_t n)
 {
     char **names = stock_names(batch, n);
