@@ -54,3 +54,26 @@ size_t kit_using(const kit *kits, size_t n, const char *sku, size_t *out)
             }
     return k;
 }
+
+int64_t kit_charge(const kit *kits, size_t n, const char *sku, const int64_t *kit_units)
+{
+    const int64_t cap = C7QTY_MAX / 10000;
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (kit_units[i] <= 0)
+            continue;
+        for (size_t j = 0; j < kits[i].n; j++) {
+            if (strcmp(kits[i].parts[j].sku, sku) != 0)
+                continue;
+            int64_t need = kits[i].parts[j].need;
+            if (need <= 0)
+                break;
+            /* kit_units x need in ten-thousandths, rounded up to units. */
+            int64_t units = kit_units[i] > cap / need * 10000 ? cap
+                                                                : (kit_units[i] * need + 9999) / 10000;
+            sum = units > cap - sum ? cap : sum + units;
+            break;
+        }
+    }
+    return sum;
+}

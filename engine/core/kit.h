@@ -49,4 +49,11 @@ int64_t kit_level(const kit_part *parts, size_t n, const int64_t *units);
  * out (room for n); returns how many. */
 size_t kit_using(const kit *kits, size_t n, const char *sku, size_t *out);
 
+/* The units of component sku that kit_units[k] kits of each kits[k] take
+ * (units of kits sold whose components Cin7's figures do not show gone
+ * yet): the sum over the kits using it of need x units, each rounded up
+ * to whole units. Kits with 0 or fewer units take nothing; a sum past
+ * C7QTY_MAX / 10000 units stops there (no stock is that large). */
+int64_t kit_charge(const kit *kits, size_t n, const char *sku, const int64_t *kit_units);
+
 #endif

@@ -37,6 +37,8 @@ struct catalog {
     size_t n_skus;
     shop_cat *shops;
     size_t n_shops;
+    kit *kits; /* sold auto-assembled products, sorted by SKU; parts are the products' */
+    size_t n_kits;
     size_t map_cap, sku_cap; /* room in map and skus while loading */
     char *sources; /* what it was built from, as JSON (catalog_sources) */
 };
@@ -198,7 +200,8 @@ static void sort_unique(catalog *c)
     c->n_map = w;
 }
 
-/* The sources as JSON: {"products":[{sku,id,name}], "shops":[{domain,
+/* The sources as JSON: {"products":[{sku,id,name,bom?:[{sku,need}]}],
+ * "shops":[{domain,
  * variants:[{sku,variant_id,item}], locations:[id]}]}. Malloc'd. */
 static char *sources_json(const syncd_config *cfg, const cin7_product *products, size_t n,
                           const shop_src *src)
@@ -209,6 +212,15 @@ static char *sources_json(const syncd_config *cfg, const cin7_product *products,
         cJSON_AddStringToObject(p, "sku", products[i].sku);
         cJSON_AddStringToObject(p, "id", products[i].id ? products[i].id : "");
         cJSON_AddStringToObject(p, "name", products[i].name ? products[i].name : "");
+        if (products[i].auto_assembly) {
+            cJSON *bom = cJSON_AddArrayToObject(p, "bom");
+            for (size_t j = 0; j < products[i].n_bom; j++) {
+                cJSON *l = cJSON_CreateObject();
+                cJSON_AddStringToObject(l, "sku", products[i].bom[j].sku);
+                cJSON_AddNumberToObject(l, "need", (double)products[i].bom[j].need);
+                cJSON_AddItemToArray(bom, l);
+            }
+        }
         cJSON_AddItemToArray(ps, p);
     }
     cJSON *shops = cJSON_AddArrayToObject(root, "shops");
@@ -232,6 +244,21 @@ static char *sources_json(const syncd_config *cfg, const cin7_product *products,
     return text;
 }
 
+/* The kits some shop sells, from the products (sorted by SKU, so the
+ * kits come sorted too). */
+static void add_kits(catalog *c)
+{
+    c->kits = xcalloc(c->n_products + 1, sizeof *c->kits);
+    for (size_t i = 0; i < c->n_products; i++) {
+        const cin7_product *p = &c->products[i];
+        if (!p->auto_assembly || !p->n_bom)
+            continue;
+        if (!c->n_skus || !bsearch(&p->sku, c->skus, c->n_skus, sizeof *c->skus, cmp_str))
+            continue; /* no shop sells it */
+        c->kits[c->n_kits++] = (kit){p->sku, p->bom, p->n_bom};
+    }
+}
+
 /* Builds the catalog from its sources; takes products over (src stays the
  * caller's). */
 static catalog *build(const syncd_config *cfg, cin7_product *products, size_t n_products,
@@ -249,6 +276,7 @@ static catalog *build(const syncd_config *cfg, cin7_product *products, size_t n_
         set_locations(sc, cfg, &cfg->shops[s], src[s].loc_ids, src[s].n_ids);
     }
     sort_unique(c);
+    add_kits(c);
     return c;
 }
 
@@ -321,6 +349,33 @@ static int stored_shop(const cJSON *sh, const char *path, shop_src *src, json_er
     return 0;
 }
 
+/* A stored product's bill of materials (sources of older syncd versions
+ * have none): each part's SKU and need, in ten-thousandths. Returns 0, or
+ * -1 with e. */
+static int stored_bom(const cJSON *p, const char *path, cin7_product *pr, json_err *e)
+{
+    const cJSON *bom = NULL, *l;
+    char list[96], at[112];
+    if (json_get_arr(p, path, "bom", JSON_OPTIONAL, &bom, e) != 0)
+        return -1;
+    if (!bom || cJSON_GetArraySize(bom) == 0)
+        return 0;
+    pr->auto_assembly = 1;
+    pr->bom = xcalloc((size_t)cJSON_GetArraySize(bom), sizeof *pr->bom);
+    json_path_key(list, sizeof list, path, "bom");
+    cJSON_ArrayForEach(l, bom)
+    {
+        const char *sku = NULL;
+        int64_t need = 0;
+        json_path_index(at, sizeof at, list, pr->n_bom);
+        if (json_get_str(l, at, "sku", JSON_REQUIRED, &sku, e) != 0 ||
+            json_get_int(l, at, "need", JSON_REQUIRED, 0, INT64_MAX, &need, e) != 0)
+            return -1;
+        pr->bom[pr->n_bom++] = (kit_part){xstrdup(sku), need};
+    }
+    return 0;
+}
+
 /* The stored products (malloc'd, *n of them), or NULL with e. */
 static cin7_product *stored_products(const cJSON *root, size_t *n, json_err *e)
 {
@@ -339,7 +394,11 @@ static cin7_product *stored_products(const cJSON *root, size_t *n, json_err *e)
             cin7_products_free(out, *n);
             return NULL;
         }
-        out[(*n)++] = (cin7_product){xstrdup(sku), xstrdup(id), xstrdup(name)};
+        out[*n] = (cin7_product){xstrdup(sku), xstrdup(id), xstrdup(name), NULL, 0, 0};
+        if (stored_bom(p, at, &out[(*n)++], e) != 0) {
+            cin7_products_free(out, *n);
+            return NULL;
+        }
     }
     return out;
 }
@@ -396,6 +455,7 @@ void catalog_free(catalog *c)
     if (!c)
         return;
     cin7_products_free(c->products, c->n_products);
+    free(c->kits);
     free(c->sources);
     for (size_t i = 0; i < c->n_map; i++) {
         free(c->map[i].key);
@@ -435,6 +495,24 @@ const cin7_product *catalog_product(const catalog *c, const char *cin7_sku)
     if (!c->n_products)
         return NULL;
     return bsearch(cin7_sku, c->products, c->n_products, sizeof *c->products, cmp_product_sku);
+}
+
+const kit *catalog_kits(const catalog *c, size_t *n)
+{
+    *n = c->n_kits;
+    return c->kits;
+}
+
+static int cmp_kit_sku(const void *key, const void *k)
+{
+    return strcmp((const char *)key, ((const kit *)k)->sku);
+}
+
+const kit *catalog_kit(const catalog *c, const char *cin7_sku)
+{
+    if (!c->n_kits)
+        return NULL;
+    return bsearch(cin7_sku, c->kits, c->n_kits, sizeof *c->kits, cmp_kit_sku);
 }
 
 const char *const *catalog_skus(const catalog *c, size_t *n)

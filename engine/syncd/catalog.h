@@ -16,6 +16,7 @@
 
 #include "cin7.h"
 #include "config.h"
+#include "kit.h"
 #include "shopify.h"
 
 typedef struct catalog catalog;
@@ -47,6 +48,13 @@ const char *catalog_cin7_sku(const catalog *c, const char *shopify_sku);
 /* Cin7's product of a SKU (its ID and Name, which order lines carry), or
  * NULL. Borrowed. */
 const cin7_product *catalog_product(const catalog *c, const char *cin7_sku);
+/* Cin7's auto-assembled products that some shop sells (kits, kit.h:
+ * their SKU and their components with the units one takes), sorted by
+ * SKU. Borrowed. */
+const kit *catalog_kits(const catalog *c, size_t *n);
+/* The kit of a SKU, or NULL when the SKU is no kit some shop sells.
+ * Borrowed. */
+const kit *catalog_kit(const catalog *c, const char *cin7_sku);
 /* Distinct Cin7 SKUs that some shop sells. Borrowed. */
 const char *const *catalog_skus(const catalog *c, size_t *n);
 /* The inventory item of shop (index) for a Cin7 SKU, 0 when the shop does

@@ -8,6 +8,7 @@
 #include "sbuf.h"
 #include "strmap.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,6 +298,41 @@ typedef struct {
     int64_t rows;
 } products_ctx;
 
+/* A number of a BOM line; absent is 0, anything else not a number is NaN
+ * (kit_need makes no part of it). */
+static double bom_num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* The assembly BOM of an auto-assembled product (BillOfMaterialsProducts,
+ * there with IncludeBOM), into p. A line without a ProductCode or one
+ * that takes nothing stays as a part that takes nothing: kit_level makes
+ * no level of such a kit, rather than a level over the other parts. */
+static void product_bom(const cJSON *row, cin7_product *p)
+{
+    const cJSON *bom = cJSON_GetObjectItemCaseSensitive(row, "BillOfMaterialsProducts"), *l;
+    p->auto_assembly = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "AutoAssembly")) &&
+                       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "BillOfMaterial"));
+    if (!p->auto_assembly || !cJSON_IsArray(bom) || cJSON_GetArraySize(bom) == 0) {
+        p->auto_assembly = 0;
+        return;
+    }
+    p->bom = xcalloc((size_t)cJSON_GetArraySize(bom), sizeof *p->bom);
+    cJSON_ArrayForEach(l, bom)
+    {
+        const char *code = str(l, "ProductCode");
+        kit_part *k = &p->bom[p->n_bom++];
+        k->sku = xstrdup(code ? code : "");
+        k->need = code && *code ? kit_need(bom_num(l, "Quantity"), bom_num(l, "WastagePercent"),
+                                           bom_num(l, "WastageQuantity"))
+                                : 0;
+    }
+}
+
 /* Adds the products of one page to k; returns the rows it held. */
 static int products_rows(products_ctx *k, const cJSON *v)
 {
@@ -310,7 +346,9 @@ static int products_rows(products_ctx *k, const cJSON *v)
             continue;
         XGROW(k->list, k->n, k->cap, 64);
         const char *id = str(p, "ID"), *name = str(p, "Name");
-        k->list[k->n++] = (cin7_product){xstrdup(s), xstrdup(id ? id : ""), xstrdup(name ? name : s)};
+        cin7_product *pr = &k->list[k->n++];
+        *pr = (cin7_product){xstrdup(s), xstrdup(id ? id : ""), xstrdup(name ? name : s), NULL, 0, 0};
+        product_bom(p, pr);
     }
     k->rows += got;
     return got;
@@ -340,7 +378,7 @@ static void products_done(products_ctx *k, cin7_product **out, size_t *n)
 void cin7_products(cin7 *c, cin7_product **out, size_t *n, outcome *o)
 {
     products_ctx k = {c->page_limit, NULL, 0, 0, 0};
-    each_page(c, "product?", "", PRIO_BULK, o, products_page, &k);
+    each_page(c, "product?", "&IncludeBOM=true", PRIO_BULK, o, products_page, &k);
     products_done(&k, out, n);
 }
 
@@ -358,6 +396,9 @@ void cin7_products_free(cin7_product *p, size_t n)
         free(p[i].sku);
         free(p[i].id);
         free(p[i].name);
+        for (size_t j = 0; j < p[i].n_bom; j++)
+            free((char *)p[i].bom[j].sku);
+        free(p[i].bom);
     }
     free(p);
 }
@@ -369,10 +410,9 @@ void cin7_product_skus(cin7 *c, char ***skus, size_t *n, outcome *out)
     *skus = xcalloc(*n + 1, sizeof **skus);
     for (size_t i = 0; i < *n; i++) {
         (*skus)[i] = list[i].sku;
-        free(list[i].id);
-        free(list[i].name);
+        list[i].sku = NULL;
     }
-    free(list);
+    cin7_products_free(list, *n);
 }
 
 cJSON *cin7_line_json(const cin7_line *l, int purchase)

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kit.h"
 #include "outbound.h"
 
 typedef struct cin7 cin7;
@@ -58,13 +59,20 @@ void cin7_snapshot_free(cin7_snapshot *s);
  * targets): the rows of n answers of ref/productavailability, summed into
  * snap as cin7_availability sums them (snap's read_started stays 0). */
 void cin7_availability_read(const cJSON *const *pages, size_t n, cin7_snapshot *snap);
-/* A product as Cin7 lists it (strings malloc'd). */
+/* A product as Cin7 lists it (strings malloc'd). An auto-assembled
+ * product (AutoAssembly, with an assembly bill of materials) has its
+ * components in bom (their SKUs, ProductCode, malloc'd; the units one
+ * takes from Quantity and the wastage, kit_need). */
 typedef struct {
     char *sku, *id, *name;
+    kit_part *bom;
+    size_t n_bom;
+    int auto_assembly;
 } cin7_product;
 
-/* Every product (for mapping, and the ID and Name order lines carry),
- * sorted by SKU. *out is a malloc'd array; cin7_products_free. */
+/* Every product (for mapping, the ID and Name order lines carry, and the
+ * bills of materials of kits: it asks with IncludeBOM), sorted by SKU.
+ * *out is a malloc'd array; cin7_products_free. */
 void cin7_products(cin7 *c, cin7_product **out, size_t *n, outcome *o);
 void cin7_products_free(cin7_product *p, size_t n);
 /* The same from n_pages answers of GET product, without the calls (pure). */

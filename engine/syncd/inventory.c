@@ -349,6 +349,24 @@ static void shop_writes_free(shop_writes *wr)
     free(wr->match_want);
 }
 
+/* A pass's figures per SKU (its batch and the kits and components tied to
+ * it), for the kits' levels, which are worked out from their components'. */
+typedef struct {
+    char **skus;
+    size_t n;
+    const int64_t *unknown;  /* units shops sold unknown to syncd, all shops */
+    const int64_t *pending;  /* ledger units Cin7's figures cannot show, with the
+                              * units kits sold take of a component */
+} pass_figs;
+
+static long figs_index(const pass_figs *f, const char *sku)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->skus[i], sku) == 0)
+            return (long)i;
+    return -1;
+}
+
 /* Cin7 Available at a Shopify location: the sum over its Cin7 locations. */
 static int64_t cin7_available_at(syncd *sd, const char *sku, const catalog_location *loc)
 {
@@ -359,6 +377,50 @@ static int64_t cin7_available_at(syncd *sd, const char *sku, const catalog_locat
             sum += f.available;
     }
     return sum;
+}
+
+/* Kits sellable at a Shopify location, before the shop's share and
+ * buffer, or -1 when the kit makes no level (a part that takes nothing, or
+ * one missing from the pass). The fewer of: the kits the components'
+ * sellable units make (Cin7 Available over the location's Cin7 locations,
+ * less their pending units, kits' included, and their unknown units:
+ * kit_level), and the kits Cin7's figures make at each Cin7 location on
+ * its own, summed, because a kit is assembled from one location's
+ * components (Cin7 Core help, "Auto-assembly"). The kit's own Available
+ * is not read: it counts the same components again. */
+static int64_t kit_pool(syncd *sd, const kit *k, const catalog_location *loc, const pass_figs *f)
+{
+    int64_t *units = xcalloc(k->n + 1, sizeof *units), pool = -1, each = 0;
+    for (size_t i = 0; i < k->n; i++) {
+        long x = figs_index(f, k->parts[i].sku);
+        if (x < 0)
+            goto done;
+        avail_input in = {
+            .cin7_available = cin7_available_at(sd, k->parts[i].sku, loc),
+            .pending_units = f->pending[x],
+            .unknown_units = f->unknown[x],
+        };
+        units[i] = avail_target(&in);
+    }
+    pool = kit_level(k->parts, k->n, units);
+    if (pool <= 0)
+        goto done;
+    int64_t made = 0;
+    for (size_t l = 0; l < loc->n_cin7; l++) {
+        for (size_t i = 0; i < k->n; i++) {
+            stock_figures fig;
+            units[i] = stockcache_get(sd->cache, k->parts[i].sku, loc->cin7[l], &fig)
+                           ? fig.available
+                           : 0;
+        }
+        each = kit_level(k->parts, k->n, units);
+        made += each > 0 ? each : 0;
+    }
+    if (made < pool)
+        pool = made;
+done:
+    free(units);
+    return pool;
 }
 
 /* Of the shops selling sku, how many (*n) and which one shop is (*index). */
@@ -379,7 +441,7 @@ static void sellers_of(syncd *sd, const char *sku, size_t shop, size_t *n, size_
  * avail_shop_level, its share when stock is low, less its buffer), and
  * avail_should_write against the level just read. */
 static void plan_writes(syncd *sd, size_t shop, const shop_pass *p, const int64_t *unknown_total,
-                        const int64_t *pending, shop_writes *wr)
+                        const int64_t *pending, const pass_figs *figs, shop_writes *wr)
 {
     size_t cap = p->n * p->n_locs + 1;
     wr->sets = xcalloc(cap, sizeof *wr->sets);
@@ -388,6 +450,7 @@ static void plan_writes(syncd *sd, size_t shop, const shop_pass *p, const int64_
     wr->match_want = xcalloc(cap, sizeof *wr->match_want);
     for (size_t w = 0; w < p->n; w++) {
         const want *wt = &p->wants[w];
+        const kit *k = catalog_kit(syncd_catalog(sd), wt->sku);
         size_t sellers, seller;
         sellers_of(sd, wt->sku, shop, &sellers, &seller);
         for (size_t l = 0; l < p->n_locs; l++) {
@@ -399,8 +462,14 @@ static void plan_writes(syncd *sd, size_t shop, const shop_pass *p, const int64_
                 .pending_units = pending[w],
                 .unknown_units = unknown_total[w],
             };
-            int64_t target = avail_shop_level(avail_target(&in), sellers, seller,
-                                              sd->cfg.low_stock_split,
+            int64_t pool = k ? kit_pool(sd, k, &p->locs[l], figs) : avail_target(&in);
+            if (pool < 0) {
+                log_warn("inventory: kit %s has a component that takes nothing or was not read; "
+                         "its level is left as it is",
+                         wt->sku);
+                continue;
+            }
+            int64_t target = avail_shop_level(pool, sellers, seller, sd->cfg.low_stock_split,
                                               sd->cfg.shops[shop].safety_buffer);
             log_debug("level %s %s@%lld: cin7 %lld pending %lld unknown %lld (this shop %lld) "
                       "shopify %lld -> %lld",
@@ -565,14 +634,14 @@ static void keep_baselines(syncd *sd, size_t shop, const shop_pass *p, const sho
 /* Computes and writes one shop's levels. *stale is set when Shopify refused
  * because a level moved since it was read. */
 static handled write_shop(syncd *sd, size_t shop, shop_pass *p, const int64_t *unknown_total,
-                          const int64_t *pending, int audit, int *stale)
+                          const int64_t *pending, const pass_figs *figs, int audit, int *stale)
 {
     handled h = {H_DONE, 0, ""};
     *stale = 0;
     if (!p->n || !p->n_locs)
         return h;
     shop_writes wr = {0};
-    plan_writes(sd, shop, p, unknown_total, pending, &wr);
+    plan_writes(sd, shop, p, unknown_total, pending, figs, &wr);
     if (wr.n_sets)
         h = send_writes(sd, shop, p, &wr, audit, stale);
     if (h.kind == H_DONE && !*stale)
@@ -618,6 +687,28 @@ static handled read_all(syncd *sd, char **skus, size_t n, shop_pass *passes)
     return h;
 }
 
+/* Since when the ledger's units of sku are not in Cin7's figures: the
+ * oldest read of its rows (avail_pending_since). A kit's sales show in its
+ * components' rows (the assembly takes them), so a kit's is the oldest of
+ * its components' reads. as_of: room for the configured locations. */
+static int64_t pending_since(syncd *sd, const char *sku, int64_t *as_of)
+{
+    size_t n_locs = sd->cfg.n_locations;
+    const kit *k = catalog_kit(syncd_catalog(sd), sku);
+    int64_t since = INT64_MAX;
+    for (size_t i = 0; i < (k ? k->n : 1); i++) {
+        const char *of = k ? k->parts[i].sku : sku;
+        for (size_t l = 0; l < n_locs; l++) {
+            stock_figures f;
+            as_of[l] = stockcache_get(sd->cache, of, sd->cfg.locations[l].name, &f) ? f.as_of : -1;
+        }
+        int64_t t = avail_pending_since(as_of, n_locs);
+        if (t < since)
+            since = t;
+    }
+    return since == INT64_MAX ? 0 : since;
+}
+
 /* Per SKU: the unknown units over all shops (they share the same Cin7
  * stock), and the pending units of orders the figures cannot show
  * (avail_pending_since); bad[i] when either could not be read. */
@@ -633,12 +724,7 @@ static void sku_figures(syncd *sd, char **skus, size_t n, const shop_pass *passe
                     unknown[i] += passes[s].wants[w].unknown;
                     bad[i] |= passes[s].wants[w].unreadable;
                 }
-        for (size_t l = 0; l < n_locs; l++) {
-            stock_figures f;
-            as_of[l] = stockcache_get(sd->cache, skus[i], sd->cfg.locations[l].name, &f) ? f.as_of
-                                                                                          : -1;
-        }
-        pending[i] = store_pending_units(sd->st, skus[i], avail_pending_since(as_of, n_locs));
+        pending[i] = store_pending_units(sd->st, skus[i], pending_since(sd, skus[i], as_of));
         if (pending[i] < 0)
             bad[i] = 1;
     }
@@ -654,6 +740,7 @@ static handled write_all(syncd *sd, char **skus, size_t n, shop_pass *passes,
                          const int64_t *unknown, const int64_t *pending, int audit, int *stale)
 {
     handled h = {H_DONE, 0, ""};
+    const pass_figs figs = {skus, n, unknown, pending};
     for (size_t s = 0; s < sd->cfg.n_shops; s++) {
         shop_pass *p = &passes[s];
         int64_t *u = xcalloc(p->n + 1, sizeof *u), *pe = xcalloc(p->n + 1, sizeof *pe);
@@ -664,7 +751,7 @@ static handled write_all(syncd *sd, char **skus, size_t n, shop_pass *passes,
                     pe[w] = pending[i];
                 }
         int st = 0;
-        handled hs = write_shop(sd, s, p, u, pe, audit, &st);
+        handled hs = write_shop(sd, s, p, u, pe, &figs, audit, &st);
         if (h.kind == H_DONE)
             h = hs;
         *stale |= st;
@@ -672,6 +759,47 @@ static handled write_all(syncd *sd, char **skus, size_t n, shop_pass *passes,
         free(pe);
     }
     return h;
+}
+
+/* The units kits sold take of their components, added to the components'
+ * pending units (kit_charge): a kit's sales, pending or unknown, come off
+ * its components' levels and so off every other kit using them. A kit
+ * whose component could not be read, and a component of such a kit, are
+ * marked bad too (their figures would be short). The pass holds every
+ * kit and component tied to its batch (with_kits). */
+static void charge_kits(syncd *sd, char **skus, size_t n, const int64_t *unknown,
+                        int64_t *pending, int *bad)
+{
+    size_t nk;
+    const kit *kits = catalog_kits(syncd_catalog(sd), &nk);
+    if (!nk)
+        return;
+    const pass_figs figs = {skus, n, unknown, pending};
+    int64_t *sold = xcalloc(nk, sizeof *sold);
+    int *kit_bad = xcalloc(nk, sizeof *kit_bad);
+    for (size_t k = 0; k < nk; k++) {
+        long x = figs_index(&figs, kits[k].sku);
+        if (x < 0)
+            continue;
+        sold[k] = pending[x] + unknown[x];
+        kit_bad[k] = bad[x];
+        for (size_t i = 0; i < kits[k].n; i++) {
+            long c = figs_index(&figs, kits[k].parts[i].sku);
+            kit_bad[k] |= c < 0 || bad[c];
+        }
+        bad[x] |= kit_bad[k];
+    }
+    size_t *using = xcalloc(nk, sizeof *using);
+    for (size_t i = 0; i < n; i++) {
+        size_t m = kit_using(kits, nk, skus[i], using);
+        for (size_t j = 0; j < m; j++)
+            bad[i] |= kit_bad[using[j]];
+        if (m)
+            pending[i] += kit_charge(kits, nk, skus[i], sold);
+    }
+    free(using);
+    free(kit_bad);
+    free(sold);
 }
 
 /* One pass over every shop for a batch of SKUs: read all levels first, so
@@ -689,6 +817,7 @@ static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *bad, 
     handled h = read_all(sd, skus, n, passes);
     if (h.kind == H_DONE) {
         sku_figures(sd, skus, n, passes, unknown, pending, bad);
+        charge_kits(sd, skus, n, unknown, pending, bad);
         drop_bad(passes, n_shops, skus, n, bad);
         h = write_all(sd, skus, n, passes, unknown, pending, audit, stale);
     }
@@ -749,6 +878,42 @@ static handled fresh_or_cached(syncd *sd)
     return handled_done();
 }
 
+/* The batch and every kit and component tied to it: the kits using a SKU
+ * of it, the components of its kits, and so on until nothing is added (a
+ * kit's level needs all its components' figures, and a kit sold moves its
+ * components and every other kit using them). The batch's SKUs come
+ * first, in their order. Borrowed strings; the array is malloc'd. */
+static char **with_kits(syncd *sd, char **skus, size_t n, size_t *n_out)
+{
+    size_t nk, cap = n + 1, k = 0;
+    const kit *kits = catalog_kits(syncd_catalog(sd), &nk);
+    char **all = xcalloc(cap, sizeof *all);
+    strmap *in = strmap_new(0);
+    for (size_t i = 0; i < n; i++) {
+        all[k] = skus[i];
+        strmap_put(in, skus[i], (long)k++);
+    }
+    for (size_t i = 0; i < k && nk; i++) {
+        for (size_t j = 0; j < nk; j++) {
+            int mine = strcmp(kits[j].sku, all[i]) == 0, uses = 0;
+            for (size_t p = 0; p < kits[j].n && !mine && !uses; p++)
+                uses = strcmp(kits[j].parts[p].sku, all[i]) == 0;
+            /* A kit of the pass brings its parts; a part brings its kit. */
+            for (size_t p = 0; p < (mine || uses ? kits[j].n + 1 : 0); p++) {
+                const char *add = p < kits[j].n ? kits[j].parts[p].sku : kits[j].sku;
+                if (strmap_get(in, add) >= 0)
+                    continue;
+                XGROW(all, k, cap, 16);
+                all[k] = (char *)add;
+                strmap_put(in, add, (long)k++);
+            }
+        }
+    }
+    strmap_free(in);
+    *n_out = k;
+    return all;
+}
+
 handled inventory_sync(syncd *sd, char **skus, size_t n, int audit, int *set_aside)
 {
     memset(set_aside, 0, n * sizeof *set_aside);
@@ -762,9 +927,12 @@ handled inventory_sync(syncd *sd, char **skus, size_t n, int audit, int *set_asi
     h = fresh_or_cached(sd);
     if (h.kind != H_DONE)
         return h;
+    size_t n_all;
+    char **all = with_kits(sd, skus, n, &n_all);
+    int *bad = xcalloc(n_all + 1, sizeof *bad);
     for (int pass = 0; pass < 4; pass++) {
         int stale = 0;
-        h = sync_pass(sd, skus, n, audit, set_aside, &stale);
+        h = sync_pass(sd, all, n_all, audit, bad, &stale);
         if (h.kind != H_DONE || !stale)
             break;
         if (pass == 3) {
@@ -774,5 +942,8 @@ handled inventory_sync(syncd *sd, char **skus, size_t n, int audit, int *set_asi
             snprintf(h.reason, sizeof h.reason, "levels kept changing under the write");
         }
     }
+    memcpy(set_aside, bad, n * sizeof *set_aside);
+    free(bad);
+    free(all);
     return h;
 }

@@ -79,6 +79,10 @@ FUZZ_TARGET(syncd_cin7)
         if (!prods[i].sku || !prods[i].id || !prods[i].name ||
             (i && strcmp(prods[i - 1].sku, prods[i].sku) > 0))
             abort(); /* whole and sorted by SKU */
+    for (size_t i = 0; i < n_prods; i++)
+        for (size_t j = 0; j < prods[i].n_bom; j++)
+            if (!prods[i].auto_assembly || !prods[i].bom[j].sku || prods[i].bom[j].need < 0)
+                abort(); /* a kit's parts, each taking 0 or more */
     cin7_products_free(prods, n_prods);
 
     for (size_t i = 0; i < n; i++) {

@@ -84,3 +84,28 @@ TEST(kit, a_component_moves_every_kit_that_uses_it)
     EXPECT_EQ_INT(kit_using(kits, 3, "BOX", out), 0); /* a kit is not its own part */
     EXPECT_EQ_INT(kit_using(kits, 0, "MUG", out), 0);
 }
+
+TEST(kit, kits_sold_take_their_components_units)
+{
+    const kit_part box[] = {{"MUG", 20000}, {"TEA", 10000}};
+    const kit_part pair[] = {{"MUG", 20000}};
+    const kit_part sampler[] = {{"TEA", 5000}, {"BISCUIT", 10000}};
+    const kit kits[] = {{"BOX", box, 2}, {"PAIR", pair, 1}, {"SAMPLER", sampler, 2}};
+    /* 3 boxes and 1 pair sold: 6 + 2 mugs; 3 teas and half a tea each for
+     * 3 samplers (1.5, a whole 2 taken). */
+    const int64_t sold[] = {3, 1, 3};
+    EXPECT_EQ_INT(kit_charge(kits, 3, "MUG", sold), 8);
+    EXPECT_EQ_INT(kit_charge(kits, 3, "TEA", sold), 5);
+    EXPECT_EQ_INT(kit_charge(kits, 3, "BISCUIT", sold), 3);
+    EXPECT_EQ_INT(kit_charge(kits, 3, "BOX", sold), 0);
+    /* Kits with no units, or fewer than none, take nothing. */
+    const int64_t none[] = {0, -2, 0};
+    EXPECT_EQ_INT(kit_charge(kits, 3, "MUG", none), 0);
+    /* Figures past any stock stop at the largest. */
+    const int64_t huge[] = {INT64_MAX, INT64_MAX, 0};
+    EXPECT_EQ_INT(kit_charge(kits, 3, "MUG", huge), C7QTY_MAX / 10000);
+    const kit_part greedy[] = {{"MUG", C7QTY_MAX}};
+    const kit big[] = {{"VAT", greedy, 1}};
+    const int64_t one[] = {1};
+    EXPECT_EQ_INT(kit_charge(big, 1, "MUG", one), C7QTY_MAX / 10000);
+}

@@ -5,7 +5,9 @@
 #include "../runner.h"
 
 #include "catalog.h"
+#include "cin7.h"
 #include "config.h"
+#include "json.h"
 #include "levelintent.h"
 #include "mem.h"
 #include "stockcache.h"
@@ -166,6 +168,11 @@ TEST(syncd_kept, kept_sources_that_do_not_fit_are_refused)
         {"{\"products\":[],\"shops\":[{\"domain\":\"demo.myshopify.com\",\"variants\":[],"
          "\"locations\":[-4]}]}",
          "$.shops[0].locations[0]"},
+        {"{\"products\":[{\"sku\":\"K\",\"id\":\"p\",\"name\":\"K\",\"bom\":[{\"sku\":\"A\","
+         "\"need\":-1}]}],\"shops\":[]}",
+         "$.products[0].bom[0].need"},
+        {"{\"products\":[{\"sku\":\"K\",\"id\":\"p\",\"name\":\"K\",\"bom\":{}}],\"shops\":[]}",
+         "$.products[0].bom"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char why[300] = "";
@@ -174,6 +181,90 @@ TEST(syncd_kept, kept_sources_that_do_not_fit_are_refused)
         catalog_free(c);
         EXPECT_CONTAINS(why, cases[i].why);
     }
+    config_free(&cfg);
+}
+
+/* A kit (an auto-assembled product) as GET product with IncludeBOM gives
+ * it: its components and the units one takes, with wastage; kept in the
+ * sources and read back; a kit no shop sells is none of syncd's. */
+TEST(syncd_kept, kits_from_cin7s_products_and_from_kept_sources)
+{
+    json_err e = {{0}};
+    const char *page_text =
+        "{\"Total\":4,\"Page\":1,\"Products\":["
+        "{\"ID\":\"p1\",\"SKU\":\"A-1\",\"Name\":\"Mug\",\"BillOfMaterial\":false,"
+        "\"AutoAssembly\":false},"
+        "{\"ID\":\"p2\",\"SKU\":\"BOX\",\"Name\":\"Box\",\"BillOfMaterial\":true,"
+        "\"AutoAssembly\":true,\"BillOfMaterialsProducts\":["
+        "{\"ProductCode\":\"A-1\",\"Quantity\":2,\"WastagePercent\":0,\"WastageQuantity\":0},"
+        "{\"ProductCode\":\"B-2\",\"Quantity\":1,\"WastagePercent\":10,\"WastageQuantity\":0}]},"
+        "{\"ID\":\"p3\",\"SKU\":\"HAND\",\"Name\":\"Assembled by hand\",\"BillOfMaterial\":true,"
+        "\"AutoAssembly\":false,\"BillOfMaterialsProducts\":[{\"ProductCode\":\"A-1\",\"Quantity\":1}]},"
+        "{\"ID\":\"p4\",\"SKU\":\"ODD\",\"Name\":\"Odd\",\"BillOfMaterial\":true,"
+        "\"AutoAssembly\":true,\"BillOfMaterialsProducts\":[{\"ProductCode\":\"A-1\","
+        "\"Quantity\":\"two\"},{\"Quantity\":1}]}]}";
+    cJSON *page = json_parse(page_text, strlen(page_text), &e);
+    EXPECT_TRUE(page != NULL);
+    cin7_product *prods = NULL;
+    size_t n = 0;
+    const cJSON *const pages[] = {page};
+    cin7_products_read(pages, 1, &prods, &n);
+    cJSON_Delete(page);
+    EXPECT_EQ_INT((int64_t)n, 4);
+    if (n != 4) {
+        cin7_products_free(prods, n);
+        return;
+    }
+    /* Sorted by SKU: A-1, BOX, HAND, ODD. */
+    EXPECT_EQ_INT(prods[0].auto_assembly, 0);
+    EXPECT_EQ_INT(prods[1].auto_assembly, 1);
+    EXPECT_EQ_INT((int64_t)prods[1].n_bom, 2);
+    EXPECT_EQ_STR(prods[1].bom[0].sku, "A-1");
+    EXPECT_EQ_INT(prods[1].bom[0].need, 20000);
+    EXPECT_EQ_STR(prods[1].bom[1].sku, "B-2");
+    EXPECT_EQ_INT(prods[1].bom[1].need, 11000);
+    EXPECT_EQ_INT(prods[2].auto_assembly, 0); /* Cin7 keeps its own stock */
+    EXPECT_EQ_INT(prods[2].n_bom, 0);
+    /* A line that is no number or names no product takes nothing, so the
+     * kit makes no level (kit_level). */
+    EXPECT_EQ_INT((int64_t)prods[3].n_bom, 2);
+    EXPECT_EQ_INT(prods[3].bom[0].need, 0);
+    EXPECT_EQ_STR(prods[3].bom[1].sku, "");
+    EXPECT_EQ_INT(prods[3].bom[1].need, 0);
+    cin7_products_free(prods, n);
+
+    syncd_config cfg;
+    demo(&cfg);
+    const char *text =
+        "{\"products\":[{\"sku\":\"A-1\",\"id\":\"p1\",\"name\":\"Mug\"},"
+        "{\"sku\":\"BOX\",\"id\":\"p2\",\"name\":\"Box\",\"bom\":[{\"sku\":\"A-1\","
+        "\"need\":20000},{\"sku\":\"B-2\",\"need\":11000}]},"
+        "{\"sku\":\"CASE\",\"id\":\"p5\",\"name\":\"Case\",\"bom\":[{\"sku\":\"A-1\","
+        "\"need\":60000}]}],"
+        "\"shops\":[{\"domain\":\"demo.myshopify.com\",\"variants\":["
+        "{\"sku\":\"A-1\",\"variant_id\":11,\"item\":4701},"
+        "{\"sku\":\"BOX\",\"variant_id\":12,\"item\":4702}],\"locations\":[6101]}]}";
+    char why[300] = "";
+    catalog *c = catalog_from_sources(&cfg, text, why, sizeof why);
+    EXPECT_TRUE(c != NULL);
+    for (int round = 0; c && round < 2; round++) {
+        size_t nk = 0;
+        const kit *kits = catalog_kits(c, &nk);
+        EXPECT_EQ_INT((int64_t)nk, 1); /* CASE is sold in no shop */
+        EXPECT_EQ_STR(kits[0].sku, "BOX");
+        const kit *box = catalog_kit(c, "BOX");
+        EXPECT_TRUE(box == &kits[0]);
+        EXPECT_EQ_INT((int64_t)box->n, 2);
+        EXPECT_EQ_STR(box->parts[1].sku, "B-2");
+        EXPECT_EQ_INT(box->parts[1].need, 11000);
+        EXPECT_TRUE(catalog_kit(c, "A-1") == NULL);
+        EXPECT_TRUE(catalog_kit(c, "CASE") == NULL);
+        /* Its own sources build the same kits again. */
+        catalog *again = catalog_from_sources(&cfg, catalog_sources(c), why, sizeof why);
+        catalog_free(c);
+        c = again;
+    }
+    catalog_free(c);
     config_free(&cfg);
 }
 
