@@ -852,11 +852,48 @@ static order_counts per_order(meas *ms, hist *h)
 
 /* ---- per SKU and per shop -------------------------------------------------------- */
 
+int64_t measure_oversell(const scenario *sc, const int64_t *taken, const int64_t *existed,
+                         int64_t *by_kits, int64_t *over)
+{
+    memset(by_kits, 0, sc->n_skus * sizeof *by_kits);
+    for (size_t k = 0; k < sc->n_skus; k++) {
+        const sc_sku *kit = &sc->skus[k];
+        int64_t short_k = taken[k] > existed[k] ? taken[k] - existed[k] : 0;
+        for (size_t j = 0; j < kit->n_bom; j++)
+            by_kits[kit->bom[j].sku] += kit->bom[j].qty * short_k;
+    }
+    int64_t total = 0;
+    for (size_t k = 0; k < sc->n_skus; k++) {
+        int64_t x = taken[k] + by_kits[k] - existed[k];
+        over[k] = sc->skus[k].n_bom || x < 0 ? 0 : x;
+        total += over[k];
+    }
+    return total;
+}
+
 typedef struct {
     int64_t oversell, drift, accepted_units, held_back;
     int64_t undersold, stranded;
     double lost_revenue;
 } sku_totals;
+
+/* The run's oversell per SKU: what its sales took of each SKU (accepted
+ * checkouts less restocked cancellations, plus other channels' accepted
+ * sales) against what Cin7's final state says existed. Arrays of
+ * sc->n_skus entries, as measure_oversell fills them; returns the total. */
+static int64_t run_oversell(const meas *ms, int64_t *taken, int64_t *by_kits, int64_t *over)
+{
+    const run_model *m = ms->m;
+    int64_t *existed = xcalloc(ms->sc->n_skus + 1, sizeof *existed);
+    for (size_t k = 0; k < ms->sc->n_skus; k++) {
+        const sku_rec *r = &ms->skus[k];
+        taken[k] = r->accepted_shopify - r->restocked + r->accepted_other;
+        existed[k] = m->initial[k] + m->received[k] + m->adjusted[k];
+    }
+    int64_t total = measure_oversell(ms->sc, taken, existed, by_kits, over);
+    free(existed);
+    return total;
+}
 
 /* summary.json's per_sku and per_shop, and their totals. */
 static sku_totals per_sku_and_shop(meas *ms, measure_output *out)
@@ -870,13 +907,13 @@ static sku_totals per_sku_and_shop(meas *ms, measure_output *out)
     int64_t *held = xcalloc(ns + 1, sizeof *held);
     int64_t *offered = xcalloc(ns + 1, sizeof *offered);
     int64_t *sellable_at = xcalloc(ns + 1, sizeof *sellable_at);
+    size_t nk = sc->n_skus + 1;
+    int64_t *taken = xcalloc(nk, sizeof *taken), *by_kits = xcalloc(nk, sizeof *by_kits);
+    int64_t *over = xcalloc(nk, sizeof *over);
+    tot.oversell = run_oversell(ms, taken, by_kits, over);
     for (size_t k = 0; k < sc->n_skus; k++) {
         sku_rec *r = &ms->skus[k];
         const int64_t *level = &m->final_level[k * ns];
-        int64_t existed = m->initial[k] + m->received[k] + m->adjusted[k];
-        int64_t taken = r->accepted_shopify - r->restocked + r->accepted_other;
-        int64_t over = taken > existed ? taken - existed : 0;
-        tot.oversell += over;
         tot.accepted_units += r->accepted_shopify - r->restocked;
         tot.undersold += r->undersold;
         tot.stranded += r->stranded;
@@ -913,10 +950,12 @@ static sku_totals per_sku_and_shop(meas *ms, measure_output *out)
         cJSON_AddStringToObject(o, "sku", sc->skus[k].sku);
         cJSON_AddNumberToObject(o, "initial", (double)m->initial[k]);
         cJSON_AddNumberToObject(o, "received", (double)m->received[k]);
-        cJSON_AddNumberToObject(o, "accepted", (double)taken);
+        cJSON_AddNumberToObject(o, "accepted", (double)taken[k]);
         cJSON_AddNumberToObject(o, "accepted_shopify", (double)(r->accepted_shopify - r->restocked));
         cJSON_AddNumberToObject(o, "accepted_other", (double)r->accepted_other);
-        cJSON_AddNumberToObject(o, "oversell", (double)over);
+        cJSON_AddBoolToObject(o, "kit", sc->skus[k].n_bom > 0);
+        cJSON_AddNumberToObject(o, "taken_by_kits", (double)by_kits[k]);
+        cJSON_AddNumberToObject(o, "oversell", (double)over[k]);
         cJSON_AddNumberToObject(o, "undersell", (double)r->undersold);
         cJSON_AddNumberToObject(o, "stranded", (double)r->stranded);
         cJSON_AddNumberToObject(o, "backorder", (double)r->backorder);
@@ -942,6 +981,9 @@ static sku_totals per_sku_and_shop(meas *ms, measure_output *out)
     free(held);
     free(offered);
     free(sellable_at);
+    free(taken);
+    free(by_kits);
+    free(over);
     tot.lost_revenue = round(tot.lost_revenue * 100) / 100;
     return tot;
 }

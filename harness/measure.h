@@ -76,6 +76,17 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
 int measure_model(const run_model *m, const measure_params *p, measure_output *out);
 void measure_output_free(measure_output *out);
 
+/* Oversell per SKU (docs/scenarios.md, oversell_units), in the units that
+ * left each SKU's own stock. taken[k]: units of SKU k the run's sales took;
+ * existed[k]: units that existed as k itself (initial + received +
+ * adjusted). A kit's sales beyond the kits that existed were assembled
+ * from its components: by_kits[c] gets Σ over the kits K using c of qty ×
+ * max(0, taken[K] − existed[K]). over[k] is max(0, taken[k] + by_kits[k] −
+ * existed[k]), and 0 for a kit (its shortfall is its components'). All
+ * arrays have sc->n_skus entries; returns Σ over[k]. */
+int64_t measure_oversell(const scenario *sc, const int64_t *taken, const int64_t *existed,
+                         int64_t *by_kits, int64_t *over);
+
 /* The metric names gates may use ("oversell_units", "order_push_latency_ms.p99",
  * "api_calls.cin7" ...), NULL-terminated. */
 const char *const *measure_metric_names(void);

@@ -613,12 +613,17 @@ static void progress(run_ctx *r, loadgen *g, int64_t now, int64_t backlog, int t
     if (backlog >= 0)
         snprintf(q, sizeof q, "%lld", (long long)backlog);
     if (r->existed) {
-        int64_t over = 0;
-        for (size_t k = 0; k < r->sc.n_skus; k++) {
-            int64_t x = loadgen_taken(g, k) - r->existed[k];
-            over += x > 0 ? x : 0;
-        }
-        snprintf(ov, sizeof ov, "%lld", (long long)over);
+        /* Counted as measure.c counts it: kits in their components' units. */
+        size_t nk = r->sc.n_skus + 1;
+        int64_t *taken = xcalloc(nk, sizeof *taken), *by_kits = xcalloc(nk, sizeof *by_kits);
+        int64_t *over = xcalloc(nk, sizeof *over);
+        for (size_t k = 0; k < r->sc.n_skus; k++)
+            taken[k] = loadgen_taken(g, k);
+        int64_t total = measure_oversell(&r->sc, taken, r->existed, by_kits, over);
+        snprintf(ov, sizeof ov, "%lld", (long long)total);
+        free(taken);
+        free(by_kits);
+        free(over);
     }
     if (tty)
         fprintf(stderr, "\r[%6.0fs/%.0fs] orders %llu accepted %llu sold out %llu oversell %s queue %s lag %lldms ETA %.0fs   %s",

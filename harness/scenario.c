@@ -85,11 +85,85 @@ static int read_suppliers(const cJSON *root, scenario *s, json_err *e)
     return 0;
 }
 
+/* ---- kits -------------------------------------------------------------------- */
+
+/* One kit's bill of materials at path: 1 ... SCENARIO_MAX_BOM parts
+ * {sku, qty}, each another SKU of the catalog, once. Quantities are whole
+ * units: Cin7 takes 4 decimals, but the harness counts units whole. */
+static int read_bom(const cJSON *arr, const char *path, scenario *s, size_t kit, json_err *e)
+{
+    static const char *const keys[] = {"sku", "qty", NULL};
+    sc_sku *k = &s->skus[kit];
+    int n = cJSON_GetArraySize(arr);
+    if (n < 1 || n > SCENARIO_MAX_BOM)
+        return json_fail(e, path, "expected 1 to %d components, got %d", SCENARIO_MAX_BOM, n);
+    k->bom = xcalloc((size_t)n, sizeof *k->bom);
+    EACH(arr, path, i, p, it)
+    {
+        sc_bom_part *part = &k->bom[k->n_bom++];
+        const char *sku = NULL;
+        if (json_only_keys(it, p, keys, e) || json_get_str(it, p, "sku", JSON_REQUIRED, &sku, e) ||
+            json_get_int(it, p, "qty", JSON_REQUIRED, 1, SCENARIO_MAX_BOM_QTY, &part->qty, e))
+            return -1;
+        char sp[200];
+        json_path_key(sp, sizeof sp, p, "sku");
+        part->sku = scenario_sku_index(s, sku);
+        if (part->sku < 0)
+            return json_fail(e, sp, "\"%s\" is not in the catalog", sku);
+        if ((size_t)part->sku == kit)
+            return json_fail(e, sp, "\"%s\" is the kit itself", sku);
+        for (size_t j = 0; j + 1 < k->n_bom; j++)
+            if (k->bom[j].sku == part->sku)
+                return json_fail(e, sp, "\"%s\" is listed twice in this bom", sku);
+    }
+    return 0;
+}
+
+/* The kits among the listed SKUs (generated ones never are), once every
+ * SKU is known: a component may come later in the list or be generated.
+ * A kit is bought as its components, so it names no supplier; and a
+ * component is no kit itself (one level, as mock-cin7 models it). */
+static int read_kits(const cJSON *list, scenario *s, json_err *e)
+{
+    EACH(list, "$.catalog.skus", i, p, it)
+    {
+        const cJSON *bom = NULL;
+        if (json_get_arr(it, p, "bom", JSON_OPTIONAL, &bom, e))
+            return -1;
+        if (!bom)
+            continue;
+        char fp[200];
+        if (s->skus[i].supplier) {
+            json_path_key(fp, sizeof fp, p, "supplier");
+            return json_fail(e, fp, "a kit has no supplier (it is bought as its components)");
+        }
+        json_path_key(fp, sizeof fp, p, "bom");
+        if (read_bom(bom, fp, s, i, e))
+            return -1;
+    }
+    EACH(list, "$.catalog.skus", i, p, it)
+    {
+        const sc_sku *k = &s->skus[i];
+        for (size_t j = 0; j < k->n_bom; j++) {
+            const sc_sku *c = &s->skus[k->bom[j].sku];
+            if (!c->n_bom)
+                continue;
+            char bp[200], cp[220], sp[240];
+            json_path_key(bp, sizeof bp, p, "bom");
+            json_path_index(cp, sizeof cp, bp, j);
+            json_path_key(sp, sizeof sp, cp, "sku");
+            return json_fail(e, sp, "\"%s\" is a kit itself (a component has no bom: one level, "
+                             "as mock-cin7 models)", c->sku);
+        }
+    }
+    return 0;
+}
+
 /* "skus": a list of objects, or {"count": N, "prefix": "HOT-", ...} to make N. */
 static int read_catalog(const cJSON *root, scenario *s, json_err *e)
 {
     static const char *const keys[] = {"skus", "generate", "mismatch_rate", NULL};
-    static const char *const sku_keys[] = {"sku", "shopify_sku", "price", "supplier", NULL};
+    static const char *const sku_keys[] = {"sku", "shopify_sku", "price", "supplier", "bom", NULL};
     static const char *const gen_keys[] = {"count", "prefix", "price", "supplier", "digits", NULL};
     const cJSON *cat = NULL, *list = NULL, *gen = NULL;
     if (json_get_obj(root, "$", "catalog", JSON_REQUIRED, &cat, e) ||
@@ -163,7 +237,7 @@ static int read_catalog(const cJSON *root, scenario *s, json_err *e)
                 *c = (char)tolower((unsigned char)*c);
         }
     }
-    return 0;
+    return list ? read_kits(list, s, e) : 0;
 }
 
 static int read_warehouses(const cJSON *root, scenario *s, json_err *e)
@@ -255,11 +329,20 @@ static int read_stock(const cJSON *root, scenario *s, json_err *e)
             json_get_strdup(it, p, "warehouse", JSON_OPTIONAL, "*", &st->warehouse, e) ||
             json_get_int(it, p, "on_hand", JSON_REQUIRED, 0, 1000000000, &st->on_hand, e))
             return -1;
-        int sku_hit = 0, wh_hit = 0;
-        for (size_t k = 0; k < s->n_skus; k++)
-            sku_hit |= fnmatch(st->sku, s->skus[k].sku, 0) == 0;
+        int sku_hit = 0, kit_hit = 0, wh_hit = 0;
+        for (size_t k = 0; k < s->n_skus; k++) {
+            int hit = fnmatch(st->sku, s->skus[k].sku, 0) == 0;
+            sku_hit |= hit && !s->skus[k].n_bom;
+            kit_hit |= hit && s->skus[k].n_bom;
+        }
         for (size_t k = 0; k < s->n_warehouses; k++)
             wh_hit |= fnmatch(st->warehouse, s->warehouses[k].name, 0) == 0;
+        if (!sku_hit && kit_hit) {
+            char fp[200];
+            json_path_key(fp, sizeof fp, p, "sku");
+            return json_fail(e, fp, "\"%s\" matches only kits, which hold no stock of their own "
+                             "(their components do)", st->sku);
+        }
         if (!sku_hit || !wh_hit) {
             char fp[200];
             json_path_key(fp, sizeof fp, p, sku_hit ? "warehouse" : "sku");
@@ -273,6 +356,8 @@ static int read_stock(const cJSON *root, scenario *s, json_err *e)
 int64_t scenario_on_hand(const scenario *s, size_t sku, size_t warehouse)
 {
     int64_t v = 0;
+    if (s->skus[sku].n_bom)
+        return 0; /* a kit is kept as its components */
     for (size_t i = 0; i < s->n_stock; i++)
         if (fnmatch(s->stock[i].sku, s->skus[sku].sku, 0) == 0 &&
             fnmatch(s->stock[i].warehouse, s->warehouses[warehouse].name, 0) == 0)
@@ -1051,6 +1136,7 @@ void scenario_free(scenario *s)
         free(s->skus[i].sku);
         free(s->skus[i].shopify_sku);
         free(s->skus[i].supplier);
+        free(s->skus[i].bom);
     }
     free(s->skus);
     for (size_t i = 0; i < s->n_suppliers; i++) {

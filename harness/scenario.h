@@ -15,12 +15,29 @@
 
 #include "json.h"
 
+/* At most this many components in a kit's bill of materials (mock-cin7's
+ * limit), and units of one component a kit takes. */
+#define SCENARIO_MAX_BOM 100
+#define SCENARIO_MAX_BOM_QTY 1000
+
+/* One component of a kit: another SKU of the catalog, which has no bill of
+ * materials itself, and the whole units one kit takes of it. */
+typedef struct {
+    int sku;            /* index in scenario.skus */
+    int64_t qty;        /* 1 ... SCENARIO_MAX_BOM_QTY */
+} sc_bom_part;
+
 typedef struct {
     char *sku;          /* Cin7 SKU */
     char *shopify_sku;  /* the variant's SKU in Shopify (differs on a mismatch) */
     double price;
-    char *supplier;     /* NULL: none */
+    char *supplier;     /* NULL: none (always none for a kit) */
     int64_t reorder_point; /* days of cover threshold override, -1 none */
+    /* An auto-assembly kit's bill of materials (1 ... SCENARIO_MAX_BOM
+     * parts), or NULL and 0 for a SKU kept as itself. A kit holds no stock
+     * of its own: Cin7 assembles it from its components when it sells. */
+    sc_bom_part *bom;
+    size_t n_bom;
 } sc_sku;
 
 typedef struct {
@@ -224,7 +241,8 @@ void scenario_replay_notes(const scenario *s, FILE *f);
 /* Frees st's replayed orders (scenario_free does it for every stream). */
 void scenario_replay_free(sc_stream *st);
 
-/* Initial on-hand of a SKU at a warehouse (the last matching stock rule). */
+/* Initial on-hand of a SKU at a warehouse (the last matching stock rule);
+ * 0 for a kit, which stock rules pass over. */
 int64_t scenario_on_hand(const scenario *s, size_t sku, size_t warehouse);
 /* Index of the SKU whose Shopify SKU is sku, or -1. */
 int scenario_sku_by_shopify(const scenario *s, const char *sku);

@@ -15,6 +15,39 @@ int64_t setup_initial_units(const scenario *s, size_t sku)
     return n;
 }
 
+int64_t setup_offered_units(const scenario *s, size_t sku)
+{
+    const sc_sku *k = &s->skus[sku];
+    if (!k->n_bom)
+        return setup_initial_units(s, sku);
+    /* What Cin7 calls the kit's availability: at each warehouse the whole
+     * kits its components there make, never a part of one. */
+    int64_t n = 0;
+    for (size_t w = 0; w < s->n_warehouses; w++) {
+        int64_t make = INT64_MAX;
+        for (size_t j = 0; j < k->n_bom; j++) {
+            int64_t kits = scenario_on_hand(s, (size_t)k->bom[j].sku, w) / k->bom[j].qty;
+            if (kits < make)
+                make = kits;
+        }
+        n += make;
+    }
+    return n;
+}
+
+/* A kit's product: its bill of materials, assembled when it sells. */
+static void cin7_kit(cJSON *p, const scenario *s, const sc_sku *k)
+{
+    cJSON *bom = cJSON_AddArrayToObject(p, "bom");
+    for (size_t j = 0; j < k->n_bom; j++) {
+        cJSON *part = cJSON_CreateObject();
+        cJSON_AddStringToObject(part, "sku", s->skus[k->bom[j].sku].sku);
+        cJSON_AddNumberToObject(part, "qty", (double)k->bom[j].qty);
+        cJSON_AddItemToArray(bom, part);
+    }
+    cJSON_AddBoolToObject(p, "auto_assembly", 1);
+}
+
 cJSON *setup_cin7_config(const scenario *s)
 {
     cJSON *c = cJSON_CreateObject();
@@ -49,6 +82,8 @@ cJSON *setup_cin7_config(const scenario *s)
             cJSON_AddStringToObject(p, "supplier", sk->supplier);
         cJSON_AddNumberToObject(p, "price", sk->price);
         cJSON_AddNumberToObject(p, "cost", sk->price / 2);
+        if (sk->n_bom)
+            cin7_kit(p, s, sk);
         cJSON_AddItemToArray(prods, p);
         for (size_t w = 0; w < s->n_warehouses; w++) {
             int64_t n = scenario_on_hand(s, k, w);
@@ -92,8 +127,9 @@ cJSON *setup_shopify_config(const scenario *s)
         cJSON *l = cJSON_CreateObject();
         cJSON_AddStringToObject(l, "name", "Online Store");
         cJSON_AddItemToArray(locs, l);
-        /* Every shop starts out offering all the stock that exists: shops
-         * sharing one Cin7 account compete for the same units. */
+        /* Every shop starts out offering all the stock that exists (a
+         * kit: what its components make): shops sharing one Cin7 account
+         * compete for the same units. */
         cJSON *prods = cJSON_AddArrayToObject(o, "products");
         for (size_t k = 0; k < s->n_skus; k++) {
             cJSON *p = cJSON_CreateObject();
@@ -104,7 +140,7 @@ cJSON *setup_shopify_config(const scenario *s)
             char price[32];
             snprintf(price, sizeof price, "%.2f", s->skus[k].price);
             cJSON_AddStringToObject(v, "price", price);
-            cJSON_AddNumberToObject(v, "available", (double)setup_initial_units(s, k));
+            cJSON_AddNumberToObject(v, "available", (double)setup_offered_units(s, k));
             cJSON_AddItemToArray(vars, v);
             cJSON_AddItemToArray(prods, p);
         }

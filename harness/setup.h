@@ -48,7 +48,12 @@ int64_t setup_low_stock_split(const scenario *s);
  * plan, or its limits.graphql_bucket and graphql_restore_per_s). A value
  * the mocks would refuse leaves the default (bounds_default_limits). */
 void setup_api_limits(const scenario *s, bounds_limits *out);
-/* Units of sku that physically exist at the start (all warehouses). */
+/* Units of sku that physically exist at the start (all warehouses); 0 for
+ * a kit, whose units exist as its components. */
 int64_t setup_initial_units(const scenario *s, size_t sku);
+/* Units the shops start out offering: a SKU's initial units, or for a kit
+ * the whole kits its components make at each warehouse, summed (Cin7's
+ * availability of an auto-assembly product). */
+int64_t setup_offered_units(const scenario *s, size_t sku);
 
 #endif

@@ -34,12 +34,18 @@ const char *sim_unsupported(const scenario *sc, char *why, size_t n)
         snprintf(why, n, "$.mocks.cin7.purchases.auto_approve_after: approved purchases and their "
                          "receipt are not modelled");
     else {
-        for (size_t k = 0; k < sc->n_skus; k++)
+        for (size_t k = 0; k < sc->n_skus; k++) {
+            if (sc->skus[k].n_bom) {
+                snprintf(why, n, "$.catalog.skus[%zu].bom: kits (auto-assembly from components) "
+                                 "are not modelled yet", k);
+                return why;
+            }
             if (strcmp(sc->skus[k].sku, sc->skus[k].shopify_sku) != 0) {
                 snprintf(why, n, "$.catalog: SKU %s is %s in Shopify (mapping is not modelled)",
                          sc->skus[k].sku, sc->skus[k].shopify_sku);
                 return why;
             }
+        }
         for (size_t s = 0; s < sc->n_streams; s++)
             if (sc->streams[s].shape == SHAPE_REPLAY) {
                 snprintf(why, n, "$.demand[%zu]: replayed orders are not modelled yet", s);

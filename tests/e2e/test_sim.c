@@ -103,6 +103,10 @@ TEST(sim, what_it_does_not_model_exits_2_naming_the_field)
                  "sim.bogus=1");
     EXPECT_SURGE(2, "$.mocks.cin7.purchases.auto_approve_after", "sim", "scenarios/ci-smoke.json",
                  "--out", dir, "--set", "mocks.cin7.purchases.auto_approve_after=1h");
+    /* A kit of two SMK-001 (a generated SKU): listed SKUs come first, so it is skus[0]. */
+    EXPECT_SURGE(2, "$.catalog.skus[0].bom: kits (auto-assembly from components) are not modelled yet",
+                 "sim", "scenarios/ci-smoke.json", "--out", dir, "--set",
+                 "catalog.skus=[{\"sku\":\"KIT\",\"bom\":[{\"sku\":\"SMK-001\",\"qty\":2}]}]");
     EXPECT_SURGE(2, "--bin", "sim", "scenarios/ci-smoke.json", "--bin", "bin");
     /* Nothing was written for a refused scenario. */
     struct stat st;

@@ -517,6 +517,109 @@ TEST(measure, oversell_without_the_adjustment_is_the_plain_difference)
     fx_free(&f);
 }
 
+/* C made a kit of 2 A and 1 B (still "c-web" in Shopify, now with no
+ * supplier); the "*" stock rule passes over it. */
+static const char *const kit_c[] = {
+    "catalog.skus[2]={\"sku\":\"C\",\"shopify_sku\":\"c-web\","
+    "\"bom\":[{\"sku\":\"A\",\"qty\":2},{\"sku\":\"B\",\"qty\":1}]}"};
+
+static int sku_is_kit(const fixture *f, const char *sku)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(per_sku(f, sku), "kit");
+    if (!cJSON_IsBool(v))
+        test_fail(__FILE__, __LINE__, "per_sku %s.kit is not a boolean", sku);
+    return cJSON_IsTrue(v);
+}
+
+/* A per-SKU figure worked out by hand. */
+typedef struct {
+    const char *sku, *field;
+    double want;
+} sku_want;
+
+static void expect_skus(const fixture *f, const sku_want *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double v = sku_field(f, w[i].sku, w[i].field);
+        if (v != w[i].want)
+            test_fail(__FILE__, __LINE__, "per_sku %s.%s: %g, worked out %g", w[i].sku, w[i].field,
+                      v, w[i].want);
+    }
+}
+
+/* The kit world: a and b units of A and B, c_own kits of C's own (a stock
+ * take, say). */
+static void kit_world(fixture *f, long long a, long long b, long long c_own)
+{
+    fx_init(f);
+    f->overrides = kit_c;
+    f->n_overrides = 1;
+    f->initial[0] = a;
+    f->initial[1] = b;
+    f->initial[2] = 0;
+    f->adjusted[2] = c_own;
+}
+
+TEST(measure, kits_sold_beyond_the_kits_that_existed_oversell_their_components_in_their_units)
+{
+    /* A and B: 10 each; C, the kit, none of its own. Shopify took 6 C and
+     * 1 A. The 6 kits had to be assembled: 12 A and 6 B. A: 1 + 12 = 13
+     * taken of 10, 3 oversold; B: 6 of 10, none. The kit's own row
+     * oversells nothing: its shortfall is counted in A's units. */
+    fixture f;
+    kit_world(&f, 10, 10, 0);
+    order(&f, 100, 1, "c-web", 4);
+    order(&f, 200, 2, "c-web", 2);
+    order(&f, 300, 3, "A", 1);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "oversell_units"), 3);
+    static const sku_want want[] = {
+        {"A", "oversell", 3}, {"A", "accepted", 1},      {"A", "taken_by_kits", 12},
+        {"B", "oversell", 0}, {"B", "taken_by_kits", 6}, {"C", "oversell", 0},
+        {"C", "accepted", 6}, {"C", "taken_by_kits", 0},
+    };
+    expect_skus(&f, want, sizeof want / sizeof want[0]);
+    EXPECT_TRUE(sku_is_kit(&f, "C"));
+    EXPECT_FALSE(sku_is_kit(&f, "A"));
+    EXPECT_FALSE(sku_is_kit(&f, "B"));
+    fx_free(&f);
+}
+
+/* A 10, B 3 and 2 kits of C's own; Shopify takes 5 C (one more ordered
+ * and cancelled with restock) and 4 A, wholesale extra_a more A. */
+static void kits_that_fit(fixture *f, int extra_a)
+{
+    kit_world(f, 10, 3, 2);
+    order(f, 100, 1, "c-web", 5);
+    order(f, 150, 2, "c-web", 1);
+    cancelled(f, 160, 2, 1);
+    order(f, 200, 3, "A", 4);
+    if (extra_a)
+        channel_sale(f, 300, "A", extra_a, 1);
+    fx_measure(f);
+}
+
+TEST(measure, kits_their_components_make_oversell_nothing)
+{
+    /* 5 kits, 2 of them C's own: 3 assembled from 6 A and 3 B. A: 4 + 6 =
+     * 10 of 10; B: 3 of 3. Nothing oversold. */
+    fixture f;
+    kits_that_fit(&f, 0);
+    EXPECT_EQ_INT(metric(&f, "oversell_units"), 0);
+    static const sku_want fit[] = {
+        {"A", "taken_by_kits", 6}, {"B", "taken_by_kits", 3}, {"A", "oversell", 0},
+        {"B", "oversell", 0},      {"C", "oversell", 0},
+    };
+    expect_skus(&f, fit, sizeof fit / sizeof fit[0]);
+    fx_free(&f);
+    /* One more A, by wholesale, is one too many. */
+    kits_that_fit(&f, 1);
+    EXPECT_EQ_INT(metric(&f, "oversell_units"), 1);
+    static const sku_want one_more[] = {{"A", "oversell", 1}, {"A", "accepted", 5}};
+    expect_skus(&f, one_more, sizeof one_more / sizeof one_more[0]);
+    fx_free(&f);
+}
+
 TEST(measure, backorder_units_are_the_units_cin7_backordered)
 {
     fixture f;

@@ -2,7 +2,9 @@
 #include "../runner.h"
 
 #include "../../mocks/cin7/config.h"
+#include "../../mocks/cin7/qty.h"
 #include "demand.h"
+#include "sbuf.h"
 #include "scenario.h"
 #include "setup.h"
 
@@ -111,6 +113,34 @@ TEST(scenario, errors_name_the_json_path)
         {"crashes[0].instance=2", "$.crashes[0].instance: instance 2, but engine.instances is 1"},
         {"crashes[0].every=0", "$.crashes[0].every: must be more than 0"},
         {"crashes[0].every=\"1ms\"", "$.crashes[0]: more than 1000 planned crashes"},
+        /* Kits: B-2 has no supplier, A-1 has one. */
+        {"catalog.skus[1].bom=[{\"sku\":\"G-001\",\"qty\":2},{\"sku\":\"NOPE\",\"qty\":1}]",
+         "$.catalog.skus[1].bom[1].sku: \"NOPE\" is not in the catalog"},
+        {"catalog.skus[1].bom=[{\"sku\":\"B-2\",\"qty\":1}]",
+         "$.catalog.skus[1].bom[0].sku: \"B-2\" is the kit itself"},
+        {"catalog.skus[1].bom=[{\"sku\":\"G-001\",\"qty\":1},{\"sku\":\"G-001\",\"qty\":2}]",
+         "$.catalog.skus[1].bom[1].sku: \"G-001\" is listed twice in this bom"},
+        {"catalog.skus[1].bom=[{\"sku\":\"G-001\",\"qty\":0}]",
+         "$.catalog.skus[1].bom[0].qty: 0 is out of range [1, 1000]"},
+        {"catalog.skus[1].bom=[{\"sku\":\"G-001\",\"qty\":1001}]",
+         "$.catalog.skus[1].bom[0].qty: 1001 is out of range [1, 1000]"},
+        {"catalog.skus[1].bom=[{\"sku\":\"G-001\",\"qty\":1.5}]",
+         "$.catalog.skus[1].bom[0].qty: expected an integer, got 1.5"},
+        {"catalog.skus[1].bom=[{\"sku\":\"G-001\"}]",
+         "$.catalog.skus[1].bom[0].qty: required field is missing"},
+        {"catalog.skus[1].bom=[{\"qty\":1}]", "$.catalog.skus[1].bom[0].sku: required field is missing"},
+        {"catalog.skus[1].bom=[{\"sku\":\"G-001\",\"qty\":1,\"wastage\":5}]",
+         "$.catalog.skus[1].bom[0].wastage: unknown field"},
+        {"catalog.skus[1].bom=[5]", "$.catalog.skus[1].bom[0]: expected an object, got a number"},
+        {"catalog.skus[1].bom=[]", "$.catalog.skus[1].bom: expected 1 to 100 components, got 0"},
+        {"catalog.skus[1].bom={}", "$.catalog.skus[1].bom: expected an array, got an object"},
+        {"catalog.skus[0].bom=[{\"sku\":\"G-001\",\"qty\":1}]",
+         "$.catalog.skus[0].supplier: a kit has no supplier (it is bought as its components)"},
+        /* One level: K, a kit listed after B-2, cannot be B-2's component. */
+        {"catalog.skus=[{\"sku\":\"A-1\"},{\"sku\":\"B-2\",\"bom\":[{\"sku\":\"K\",\"qty\":1}]},"
+         "{\"sku\":\"K\",\"bom\":[{\"sku\":\"A-1\",\"qty\":2}]}]",
+         "$.catalog.skus[1].bom[0].sku: \"K\" is a kit itself"},
+        {"catalog.generate.bom=[]", "$.catalog.generate.bom: unknown field"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         scenario s;
@@ -124,6 +154,128 @@ TEST(scenario, errors_name_the_json_path)
     json_err e;
     EXPECT_EQ_INT(scenario_load("/nonexistent/x.json", NULL, 0, &s, &e), -1);
     EXPECT_CONTAINS(e.msg, "/nonexistent/x.json: cannot open");
+}
+
+/* B-2 as a kit of 2 G-001 and 1 A-1. */
+static const char *const kit_b2[] = {
+    "catalog.skus[1].bom=[{\"sku\":\"G-001\",\"qty\":2},{\"sku\":\"A-1\",\"qty\":1}]"};
+
+TEST(scenario, a_kit_is_its_bill_of_materials_and_holds_no_stock_of_its_own)
+{
+    scenario s;
+    load_ok(&s, kit_b2, 1);
+    EXPECT_EQ_INT(s.skus[1].n_bom, 2);
+    EXPECT_EQ_INT(s.skus[1].bom[0].sku, 2); /* G-001, a generated SKU */
+    EXPECT_EQ_INT(s.skus[1].bom[0].qty, 2);
+    EXPECT_EQ_INT(s.skus[1].bom[1].sku, 0);
+    EXPECT_EQ_INT(s.skus[1].bom[1].qty, 1);
+    EXPECT_TRUE(s.skus[1].supplier == NULL);
+    for (size_t k = 0; k < s.n_skus; k++)
+        if (k != 1)
+            EXPECT_EQ_INT(s.skus[k].n_bom, 0);
+    /* The "*" rule of 100 passes over the kit; its components keep theirs. */
+    EXPECT_EQ_INT(scenario_on_hand(&s, 1, 0), 0);
+    EXPECT_EQ_INT(scenario_on_hand(&s, 1, 1), 0);
+    EXPECT_EQ_INT(setup_initial_units(&s, 1), 0);
+    EXPECT_EQ_INT(scenario_on_hand(&s, 0, 0), 100);
+    EXPECT_EQ_INT(scenario_on_hand(&s, 2, 1), 5);
+    scenario_free(&s);
+
+    /* A stock rule that matches nothing but kits is a mistake. */
+    json_err e;
+    const char *only_kits[] = {kit_b2[0], "stock[1].sku=\"B-?\""};
+    EXPECT_EQ_INT(scenario_load_text(base, strlen(base), "t.json", NULL, only_kits, 2, &s, &e), -1);
+    EXPECT_CONTAINS(e.msg, "$.stock[1].sku: \"B-?\" matches only kits, which hold no stock of "
+                           "their own");
+    /* At most 100 components (the check comes before the SKUs are looked up). */
+    sbuf b = SBUF_INIT;
+    sbuf_puts(&b, "catalog.skus[1].bom=[");
+    for (int i = 0; i < 101; i++)
+        sbuf_printf(&b, "%s{\"sku\":\"G-001\",\"qty\":1}", i ? "," : "");
+    sbuf_puts(&b, "]");
+    const char *many[] = {sbuf_str(&b)};
+    EXPECT_EQ_INT(scenario_load_text(base, strlen(base), "t.json", NULL, many, 1, &s, &e), -1);
+    EXPECT_CONTAINS(e.msg, "$.catalog.skus[1].bom: expected 1 to 100 components, got 101");
+    sbuf_free(&b);
+}
+
+/* The product of sku in a generated mock config's "products" (or a shop's). */
+static const cJSON *product_of(const cJSON *products, const char *sku)
+{
+    const cJSON *p;
+    cJSON_ArrayForEach(p, products)
+    {
+        const cJSON *variant = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "variants"), 0);
+        const char *name = cJSON_GetStringValue(
+            cJSON_GetObjectItemCaseSensitive(variant ? variant : p, "sku"));
+        if (name && strcmp(name, sku) == 0)
+            return variant ? variant : p;
+    }
+    test_fail(__FILE__, __LINE__, "no product %s", sku);
+}
+
+TEST(scenario, setup_gives_mock_cin7_a_kit_to_assemble_and_each_shop_its_variant)
+{
+    scenario s;
+    load_ok(&s, kit_b2, 1);
+    cJSON *cfg = setup_cin7_config(&s);
+    const cJSON *kit = product_of(cJSON_GetObjectItemCaseSensitive(cfg, "products"), "B-2");
+    EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(kit, "auto_assembly")));
+    const cJSON *bom = cJSON_GetObjectItemCaseSensitive(kit, "bom");
+    EXPECT_EQ_INT(cJSON_GetArraySize(bom), 2);
+    EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(bom, 0), "sku")),
+                  "G-001");
+    EXPECT_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(bom, 0), "qty")), 2);
+    EXPECT_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(bom, 1), "sku")),
+                  "A-1");
+    EXPECT_TRUE(cJSON_GetObjectItemCaseSensitive(kit, "supplier") == NULL);
+    /* A plain SKU stays plain. */
+    const cJSON *a1 = product_of(cJSON_GetObjectItemCaseSensitive(cfg, "products"), "A-1");
+    EXPECT_TRUE(cJSON_GetObjectItemCaseSensitive(a1, "bom") == NULL);
+    EXPECT_TRUE(cJSON_GetObjectItemCaseSensitive(a1, "auto_assembly") == NULL);
+    /* No stock row for the kit; its components have theirs. */
+    const cJSON *row;
+    int kit_rows = 0, g1_rows = 0;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(cfg, "stock"))
+    {
+        const char *sku = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "sku"));
+        kit_rows += strcmp(sku, "B-2") == 0;
+        g1_rows += strcmp(sku, "G-001") == 0;
+    }
+    EXPECT_EQ_INT(kit_rows, 0);
+    EXPECT_EQ_INT(g1_rows, 2);
+    /* mock-cin7 reads it as a kit to assemble. */
+    c7cfg *c = NULL;
+    json_err e;
+    if (c7config_parse(cfg, 0, &c, &e) != 0)
+        test_fail(__FILE__, __LINE__, "mock-cin7 refuses the config: %s", e.msg);
+    EXPECT_EQ_INT(c->products[1].n_bom, 2);
+    EXPECT_EQ_STR(c->products[1].bom[0].sku, "G-001");
+    EXPECT_EQ_INT(c->products[1].bom[0].qty, qty4_units(2));
+    EXPECT_TRUE(c->products[1].auto_assembly);
+    c7config_free(c);
+    cJSON_Delete(cfg);
+    /* Each shop offers the kit as one plain variant, as many as its
+     * components make: Sydney 100 G-001 / 2 and 100 A-1 make 50, Perth 5
+     * G-001 / 2 make 2 (whole kits only). */
+    cfg = setup_shopify_config(&s);
+    const cJSON *shop;
+    int shops = 0;
+    cJSON_ArrayForEach(shop, cJSON_GetObjectItemCaseSensitive(cfg, "shops"))
+    {
+        const cJSON *prods = cJSON_GetObjectItemCaseSensitive(shop, "products");
+        EXPECT_EQ_INT(cJSON_GetArraySize(prods), 10);
+        const cJSON *v = product_of(prods, "B-2");
+        EXPECT_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(v, "available")), 52);
+        EXPECT_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(product_of(prods, "G-001"),
+                                                                            "available")),
+                      105);
+        shops++;
+    }
+    EXPECT_EQ_INT(shops, 2);
+    EXPECT_EQ_INT(setup_offered_units(&s, 1), 52);
+    cJSON_Delete(cfg);
+    scenario_free(&s);
 }
 
 /* mock-cin7's first webhook delay for a stock change, as mock-cin7 itself
