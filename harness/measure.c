@@ -11,6 +11,7 @@
 #include "bounds.h"
 #include "hist.h"
 #include "ingest.h"
+#include "kit.h"
 #include "mem.h"
 #include "misroute.h"
 #include "setup.h"
@@ -857,10 +858,10 @@ int64_t measure_oversell(const scenario *sc, const int64_t *taken, const int64_t
 {
     memset(by_kits, 0, sc->n_skus * sizeof *by_kits);
     for (size_t k = 0; k < sc->n_skus; k++) {
-        const sc_sku *kit = &sc->skus[k];
+        const sc_sku *set = &sc->skus[k];
         int64_t short_k = taken[k] > existed[k] ? taken[k] - existed[k] : 0;
-        for (size_t j = 0; j < kit->n_bom; j++)
-            by_kits[kit->bom[j].sku] += kit->bom[j].qty * short_k;
+        for (size_t j = 0; j < set->n_bom; j++)
+            by_kits[set->bom[j].sku] += set->bom[j].qty * short_k;
     }
     int64_t total = 0;
     for (size_t k = 0; k < sc->n_skus; k++) {
@@ -895,6 +896,56 @@ static int64_t run_oversell(const meas *ms, int64_t *taken, int64_t *by_kits, in
     return total;
 }
 
+/* What each SKU's listings should offer at the end, before the shops'
+ * split and buffers: Cin7 Available over the warehouses less units of
+ * orders Cin7 has not heard of (none after a good drain), and, where kits
+ * use a component, each seller's share of it as the engine splits low
+ * stock (kit_share): a kit offers what its shares of its components make
+ * (kit_level), and never more than Cin7 says it can assemble. */
+static void final_sellable(const meas *ms, int64_t *sellable)
+{
+    const scenario *sc = ms->sc;
+    size_t n = sc->n_skus, nk = 0;
+    int64_t *raw = xcalloc(n + 1, sizeof *raw);
+    for (size_t k = 0; k < n; k++) {
+        raw[k] = ms->m->final_available_all[k] - ms->skus[k].pending_units;
+        raw[k] = raw[k] > 0 ? raw[k] : 0;
+        nk += sc->skus[k].n_bom > 0;
+    }
+    kit *kits = xcalloc(nk + 1, sizeof *kits);
+    size_t *kit_sku = xcalloc(nk + 1, sizeof *kit_sku);
+    nk = 0;
+    for (size_t k = 0; k < n; k++) {
+        const sc_sku *s = &sc->skus[k];
+        if (!s->n_bom)
+            continue;
+        kit_part *parts = xcalloc(s->n_bom, sizeof *parts);
+        for (size_t j = 0; j < s->n_bom; j++)
+            parts[j] = (kit_part){sc->skus[s->bom[j].sku].sku, s->bom[j].qty * 10000};
+        kit_sku[nk] = k;
+        kits[nk++] = (kit){s->sku, parts, s->n_bom};
+    }
+    int64_t below = ms->p->kit_low_stock_split;
+    for (size_t k = 0; k < n; k++)
+        sellable[k] = sc->skus[k].n_bom ? raw[k]
+                                        : kit_share(kits, nk, nk, sc->skus[k].sku, 1, raw[k], below);
+    for (size_t i = 0; i < nk; i++) {
+        const sc_sku *s = &sc->skus[kit_sku[i]];
+        int64_t *units = xcalloc(s->n_bom, sizeof *units);
+        for (size_t j = 0; j < s->n_bom; j++)
+            units[j] = kit_share(kits, nk, i, kits[i].parts[j].sku, 1, raw[s->bom[j].sku], below);
+        int64_t made = kit_level(kits[i].parts, kits[i].n, units);
+        if (made >= 0 && made < sellable[kit_sku[i]])
+            sellable[kit_sku[i]] = made;
+        free(units);
+    }
+    for (size_t i = 0; i < nk; i++)
+        free((kit_part *)kits[i].parts);
+    free(kits);
+    free(kit_sku);
+    free(raw);
+}
+
 /* summary.json's per_sku and per_shop, and their totals. */
 static sku_totals per_sku_and_shop(meas *ms, measure_output *out)
 {
@@ -911,6 +962,8 @@ static sku_totals per_sku_and_shop(meas *ms, measure_output *out)
     int64_t *taken = xcalloc(nk, sizeof *taken), *by_kits = xcalloc(nk, sizeof *by_kits);
     int64_t *over = xcalloc(nk, sizeof *over);
     tot.oversell = run_oversell(ms, taken, by_kits, over);
+    int64_t *sellable_all = xcalloc(nk, sizeof *sellable_all);
+    final_sellable(ms, sellable_all);
     for (size_t k = 0; k < sc->n_skus; k++) {
         sku_rec *r = &ms->skus[k];
         const int64_t *level = &m->final_level[k * ns];
@@ -918,11 +971,8 @@ static sku_totals per_sku_and_shop(meas *ms, measure_output *out)
         tot.undersold += r->undersold;
         tot.stranded += r->stranded;
         tot.lost_revenue += (double)r->undersold * sc->skus[k].price;
-        /* What Shopify should offer now, per shop: Cin7 available less units
-         * of orders Cin7 has not heard of (none after a good drain). */
-        int64_t sellable = m->final_available_all[k] - r->pending_units;
-        if (sellable < 0)
-            sellable = 0;
+        /* What Shopify should offer now, per shop (final_sellable). */
+        int64_t sellable = sellable_all[k];
         /* Each shop should show that (its share, when the engine splits
          * low stock between shops), less the units it keeps back. */
         int64_t d_sku = 0, should = 0, held_sku = 0;
@@ -984,6 +1034,7 @@ static sku_totals per_sku_and_shop(meas *ms, measure_output *out)
     free(taken);
     free(by_kits);
     free(over);
+    free(sellable_all);
     tot.lost_revenue = round(tot.lost_revenue * 100) / 100;
     return tot;
 }
@@ -1218,7 +1269,7 @@ int measure_model(const run_model *m, const measure_params *p, measure_output *o
 {
     memset(out, 0, sizeof *out);
     const scenario *sc = m->sc;
-    measure_params none = {NULL, -1};
+    measure_params none = {NULL, -1, -1};
     meas ms = {.m = m, .p = p ? p : &none, .sc = sc};
     ms.fate = xcalloc(m->n_orders + 1, sizeof *ms.fate);
     for (size_t i = 0; i < m->n_orders; i++)
@@ -1333,7 +1384,7 @@ int measure_run(const measure_input *in, measure_output *out, char *err, size_t 
     run_model *m = NULL;
     if (ingest_run(in, &m, err, errlen) != 0)
         return -1;
-    measure_params p = {in->shop_buffers, in->low_stock_split};
+    measure_params p = {in->shop_buffers, in->low_stock_split, in->kit_low_stock_split};
     int rc = measure_model(m, &p, out);
     model_free(m);
     return rc;

@@ -50,6 +50,10 @@ typedef struct {
      * low_stock_split; -1: none): what each shop should show is its
      * share, as engine/core's avail_share gives it, less its buffer. */
     int64_t low_stock_split;
+    /* The engine's split of a component's low stock between its own
+     * listing and the kits using it (its config's kit_low_stock_split;
+     * -1: none): engine/core's kit_share. */
+    int64_t kit_low_stock_split;
 } measure_input;
 
 typedef struct {
@@ -66,6 +70,7 @@ typedef struct {
 typedef struct {
     const int64_t *shop_buffers; /* per shop (scenario order), NULL: none */
     int64_t low_stock_split;     /* -1: none */
+    int64_t kit_low_stock_split; /* -1: none */
 } measure_params;
 
 /* Returns 0, or -1 with a message (a journal could not be read). */

@@ -896,7 +896,8 @@ int run_scenario(const run_opts *o)
     snprintf(sj, sizeof sj, "%s/mock-shopify.journal.jsonl", r.dir);
     int64_t *buffers = setup_shop_buffers(sc);
     measure_input mi = {sc, t0, end, cj, sj, cin7_state, shopify_state, dlq, records, n_records,
-                        samples, n_samples, buffers, x ? -1 : setup_low_stock_split(sc)};
+                        samples, n_samples, buffers, x ? -1 : setup_low_stock_split(sc),
+                        x ? -1 : setup_kit_low_stock_split(sc)};
     measure_output mo;
     int measured = measure_run(&mi, &mo, err, sizeof err);
     free(buffers);

@@ -236,6 +236,12 @@ int64_t setup_low_stock_split(const scenario *s)
     return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : -1;
 }
 
+int64_t setup_kit_low_stock_split(const scenario *s)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->engine_config, "kit_low_stock_split");
+    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 10;
+}
+
 /* mock-cin7's calls per window for syncd's application; 0 when unlimited. */
 static void cin7_limit(const cJSON *c, bounds_limits *out)
 {

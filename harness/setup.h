@@ -40,6 +40,8 @@ cJSON *setup_syncd_config(const scenario *s, const char *cin7_api, const char *s
 int64_t *setup_shop_buffers(const scenario *s);
 /* engine.config low_stock_split, else -1 (syncd's default: none). */
 int64_t setup_low_stock_split(const scenario *s);
+/* engine.config kit_low_stock_split, else syncd's default (10 units). */
+int64_t setup_kit_low_stock_split(const scenario *s);
 /* The rate limits the mocks enforce on the engine in a run of s, from the
  * configs above (the scenario's "mocks" merged in): mock-cin7's calls per
  * rolling window for syncd's application (its own figure, else the

@@ -483,7 +483,7 @@ int sim_measure(const scenario *sc, sim_outcome *out, char *err, size_t errlen)
     w.m->end = out->end;
     final_states(&w);
     int64_t *buffers = setup_shop_buffers(sc);
-    measure_params mp = {buffers, setup_low_stock_split(sc)};
+    measure_params mp = {buffers, setup_low_stock_split(sc), -1}; /* kits: refused above */
     int measured = measure_model(w.m, &mp, &out->mo);
     free(buffers);
     if (measured != 0) {

@@ -1,6 +1,7 @@
 /* Kits; see kit.h. */
 #include "kit.h"
 
+#include "avail.h"
 #include "c7qty.h"
 
 #include <math.h>
@@ -76,4 +77,29 @@ int64_t kit_charge(const kit *kits, size_t n, const char *sku, const int64_t *ki
         }
     }
     return sum;
+}
+
+/* Whether kit k takes sku. */
+static int uses(const kit *k, const char *sku)
+{
+    for (size_t j = 0; j < k->n; j++)
+        if (strcmp(k->parts[j].sku, sku) == 0)
+            return 1;
+    return 0;
+}
+
+int64_t kit_share(const kit *kits, size_t n, size_t who, const char *sku, int listed, int64_t pool,
+                  int64_t below)
+{
+    if (who < n && !uses(&kits[who], sku))
+        return pool;
+    size_t sellers = listed ? 1 : 0, index = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!uses(&kits[i], sku))
+            continue;
+        if (i == who)
+            index = sellers;
+        sellers++;
+    }
+    return avail_share(pool, sellers, index, below);
 }

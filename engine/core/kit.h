@@ -56,4 +56,17 @@ size_t kit_using(const kit *kits, size_t n, const char *sku, size_t *out);
  * C7QTY_MAX / 10000 units stops there (no stock is that large). */
 int64_t kit_charge(const kit *kits, size_t n, const char *sku, const int64_t *kit_units);
 
+/* The part of component sku's sellable units (pool) that one of its
+ * sellers may offer: kits[who] (who < n) or, with who == n, the component's
+ * own listing (listed: it has one, i.e. some shop sells it). At or below
+ * `below` units (avail_share), the pool is split evenly between its
+ * sellers, the component's own listing first and then the kits using it
+ * in their order, so that whatever checkouts land between two level
+ * writes, together they never take more than the pool; above it, or with
+ * a single seller, each may offer all of it. A kit that does not use sku
+ * gets the whole pool (it is none of its sellers); below < 0: never
+ * split. */
+int64_t kit_share(const kit *kits, size_t n, size_t who, const char *sku, int listed, int64_t pool,
+                  int64_t below);
+
 #endif

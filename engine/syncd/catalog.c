@@ -253,7 +253,7 @@ static void add_kits(catalog *c)
         const cin7_product *p = &c->products[i];
         if (!p->auto_assembly || !p->n_bom)
             continue;
-        if (!c->n_skus || !bsearch(&p->sku, c->skus, c->n_skus, sizeof *c->skus, cmp_str))
+        if (!catalog_sells(c, p->sku))
             continue; /* no shop sells it */
         c->kits[c->n_kits++] = (kit){p->sku, p->bom, p->n_bom};
     }
@@ -513,6 +513,11 @@ const kit *catalog_kit(const catalog *c, const char *cin7_sku)
     if (!c->n_kits)
         return NULL;
     return bsearch(cin7_sku, c->kits, c->n_kits, sizeof *c->kits, cmp_kit_sku);
+}
+
+int catalog_sells(const catalog *c, const char *cin7_sku)
+{
+    return c->n_skus && bsearch(&cin7_sku, c->skus, c->n_skus, sizeof *c->skus, cmp_str);
 }
 
 const char *const *catalog_skus(const catalog *c, size_t *n)

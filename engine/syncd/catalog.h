@@ -55,6 +55,8 @@ const kit *catalog_kits(const catalog *c, size_t *n);
 /* The kit of a SKU, or NULL when the SKU is no kit some shop sells.
  * Borrowed. */
 const kit *catalog_kit(const catalog *c, const char *cin7_sku);
+/* Whether some shop sells a Cin7 SKU. */
+int catalog_sells(const catalog *c, const char *cin7_sku);
 /* Distinct Cin7 SKUs that some shop sells. Borrowed. */
 const char *const *catalog_skus(const catalog *c, size_t *n);
 /* The inventory item of shop (index) for a Cin7 SKU, 0 when the shop does

@@ -636,8 +636,8 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         "alert_url", "time_scale", "clock_origin", "seed", "mode", "poll_interval", "lease",
         "coalesce_window", "snapshot_max_age", "webhook_margin", "register_webhooks", "retry",
         "http_timeout", "shopify_http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
-        "replenishment", "fulfillments", "move_backorders", "low_stock_split", "intake",
-        "instance", "claim_ttl", NULL};
+        "replenishment", "fulfillments", "move_backorders", "low_stock_split",
+        "kit_low_stock_split", "intake", "instance", "claim_ttl", NULL};
     if (json_only_keys(root, "$", keys, e) || read_settings(root, c, e) ||
         read_retry(root, c, e) || check_settings(c, e) || read_instance(root, c, e))
         return -1;
@@ -649,10 +649,13 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
     c->fulfillments = 1;
     c->move_backorders = 1;
     c->low_stock_split = -1;
+    c->kit_low_stock_split = 10;
     if (json_get_bool(root, "$", "fulfillments", JSON_OPTIONAL, &c->fulfillments, e) ||
         json_get_bool(root, "$", "move_backorders", JSON_OPTIONAL, &c->move_backorders, e) ||
         json_get_int(root, "$", "low_stock_split", JSON_OPTIONAL, -1, 1000000, &c->low_stock_split,
-                     e))
+                     e) ||
+        json_get_int(root, "$", "kit_low_stock_split", JSON_OPTIONAL, -1, 1000000,
+                     &c->kit_low_stock_split, e))
         return -1;
     return check_shop_locations(c, e);
 }
@@ -793,6 +796,7 @@ cJSON *config_to_json(const syncd_config *c)
     cJSON_AddBoolToObject(o, "fulfillments", c->fulfillments);
     cJSON_AddBoolToObject(o, "move_backorders", c->move_backorders);
     cJSON_AddNumberToObject(o, "low_stock_split", (double)c->low_stock_split);
+    cJSON_AddNumberToObject(o, "kit_low_stock_split", (double)c->kit_low_stock_split);
     cJSON *in = cJSON_AddObjectToObject(o, "intake");
     cJSON_AddNumberToObject(in, "request_deadline_real_ms", (double)c->request_deadline_real_ms);
     cJSON_AddNumberToObject(in, "max_connections", c->max_connections);

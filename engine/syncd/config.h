@@ -118,6 +118,9 @@ typedef struct {
     int fulfillments;
     int move_backorders;  /* move a backordered sale to a location that can fill it */
     int64_t low_stock_split; /* split a SKU's units between shops at or below this; -1 never */
+    /* split a component's units between its own listing and the kits
+     * using it at or below this (kit_share); -1 never */
+    int64_t kit_low_stock_split;
     /* SKU mapping: explicit pairs, then identity for SKUs Cin7 knows */
     char **map_shopify, **map_cin7;
     size_t n_map;

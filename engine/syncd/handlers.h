@@ -94,6 +94,15 @@ void orders_route_end(syncd *sd, int changed);
  * must be tried again. set_aside (n entries) gets 1 for each SKU left out
  * because its reservation ledger could not be read; the rest went on. */
 handled inventory_sync(syncd *sd, char **skus, size_t n, int audit, int *set_aside);
+/* The batch (its n strings, taken over) and every kit and component tied
+ * to it (malloc'd copies), which a pass over the batch writes too: the
+ * kits using a SKU of it, the components of its kits, and so on (a kit's
+ * level needs all its components' figures, and a kit sold moves its
+ * components and every other kit using them). The inventory thread claims
+ * them all before the pass (instances sharing a store write a SKU's level
+ * one at a time); inventory_sync reads the figures of a tied SKU it was
+ * not given and writes nothing of it. A malloc'd array of *n_out. */
+char **inventory_tied(syncd *sd, char **skus, size_t n, size_t *n_out);
 /* Frees the inventory thread's memory (once that thread has stopped). */
 void inventory_free(syncd *sd);
 

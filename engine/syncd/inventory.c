@@ -230,6 +230,7 @@ typedef struct {
     int64_t unknown;   /* this shop's unknown units now */
     int64_t known;     /* this shop's known total now */
     int unreadable;    /* its ledger sum could not be read: left out */
+    int read_only;     /* tied to the batch, not claimed by this pass: figures only */
 } want;
 
 /* One shop's part of a pass. */
@@ -305,7 +306,7 @@ static handled read_shop(syncd *sd, size_t shop, shop_pass *p)
                 drop += last - cur;
         }
         wt->unknown = avail_unknown(unknown_then, drop, wt->known - known_then);
-        if (wt->unknown > 0)
+        if (wt->unknown > 0 && !wt->read_only)
             metrics_inc(sd->m, "syncd_unknown_units_total", wt->unknown);
     }
     return h;
@@ -383,13 +384,16 @@ static int64_t cin7_available_at(syncd *sd, const char *sku, const catalog_locat
  * buffer, or -1 when the kit makes no level (a part that takes nothing, or
  * one missing from the pass). The fewer of: the kits the components'
  * sellable units make (Cin7 Available over the location's Cin7 locations,
- * less their pending units, kits' included, and their unknown units:
- * kit_level), and the kits Cin7's figures make at each Cin7 location on
+ * less their pending units, kits' included, and their unknown units; when
+ * a component runs low, only this kit's share of it, kit_share: kit_level),
+ * and the kits Cin7's figures make at each Cin7 location on
  * its own, summed, because a kit is assembled from one location's
  * components (Cin7 Core help, "Auto-assembly"). The kit's own Available
  * is not read: it counts the same components again. */
 static int64_t kit_pool(syncd *sd, const kit *k, const catalog_location *loc, const pass_figs *f)
 {
+    size_t nk;
+    const kit *kits = catalog_kits(syncd_catalog(sd), &nk);
     int64_t *units = xcalloc(k->n + 1, sizeof *units), pool = -1, each = 0;
     for (size_t i = 0; i < k->n; i++) {
         long x = figs_index(f, k->parts[i].sku);
@@ -400,7 +404,9 @@ static int64_t kit_pool(syncd *sd, const kit *k, const catalog_location *loc, co
             .pending_units = f->pending[x],
             .unknown_units = f->unknown[x],
         };
-        units[i] = avail_target(&in);
+        units[i] = kit_share(kits, nk, (size_t)(k - kits), k->parts[i].sku,
+                             catalog_sells(syncd_catalog(sd), k->parts[i].sku), avail_target(&in),
+                             sd->cfg.kit_low_stock_split);
     }
     pool = kit_level(k->parts, k->n, units);
     if (pool <= 0)
@@ -421,6 +427,15 @@ static int64_t kit_pool(syncd *sd, const kit *k, const catalog_location *loc, co
 done:
     free(units);
     return pool;
+}
+
+/* What a SKU's own listing may offer: all its sellable units, or its
+ * share of them when kits use it too and they run low (kit_share). */
+static int64_t own_share(syncd *sd, const char *sku, const avail_input *in)
+{
+    size_t nk;
+    const kit *kits = catalog_kits(syncd_catalog(sd), &nk);
+    return kit_share(kits, nk, nk, sku, 1, avail_target(in), sd->cfg.kit_low_stock_split);
 }
 
 /* Of the shops selling sku, how many (*n) and which one shop is (*index). */
@@ -450,6 +465,8 @@ static void plan_writes(syncd *sd, size_t shop, const shop_pass *p, const int64_
     wr->match_want = xcalloc(cap, sizeof *wr->match_want);
     for (size_t w = 0; w < p->n; w++) {
         const want *wt = &p->wants[w];
+        if (wt->read_only)
+            continue;
         const kit *k = catalog_kit(syncd_catalog(sd), wt->sku);
         size_t sellers, seller;
         sellers_of(sd, wt->sku, shop, &sellers, &seller);
@@ -462,7 +479,7 @@ static void plan_writes(syncd *sd, size_t shop, const shop_pass *p, const int64_
                 .pending_units = pending[w],
                 .unknown_units = unknown_total[w],
             };
-            int64_t pool = k ? kit_pool(sd, k, &p->locs[l], figs) : avail_target(&in);
+            int64_t pool = k ? kit_pool(sd, k, &p->locs[l], figs) : own_share(sd, wt->sku, &in);
             if (pool < 0) {
                 log_warn("inventory: kit %s has a component that takes nothing or was not read; "
                          "its level is left as it is",
@@ -626,6 +643,8 @@ static void keep_baselines(syncd *sd, size_t shop, const shop_pass *p, const sho
         lw_put(sd, key, wr->matches[i].quantity, p->read_done);
     }
     for (size_t w = 0; w < p->n; w++) {
+        if (p->wants[w].read_only)
+            continue; /* another pass holds its baselines */
         snprintf(key, sizeof key, "lu:%s:%s", domain, p->wants[w].sku);
         lw_put(sd, key, p->wants[w].unknown, p->wants[w].known);
     }
@@ -667,8 +686,9 @@ static void drop_bad(shop_pass *passes, size_t n_shops, char **skus, size_t n, c
     }
 }
 
-/* Every shop's levels of the batch's SKUs, read (read_shop). */
-static handled read_all(syncd *sd, char **skus, size_t n, shop_pass *passes)
+/* Every shop's levels of the pass's SKUs, read (read_shop); those from
+ * writable on are read only (inventory_tied). */
+static handled read_all(syncd *sd, char **skus, size_t n, size_t writable, shop_pass *passes)
 {
     handled h = {H_DONE, 0, ""};
     for (size_t s = 0; s < sd->cfg.n_shops && h.kind == H_DONE; s++) {
@@ -678,7 +698,7 @@ static handled read_all(syncd *sd, char **skus, size_t n, shop_pass *passes)
         for (size_t i = 0; i < n; i++) {
             int64_t item = catalog_item(syncd_catalog(sd), s, skus[i]);
             if (item)
-                p->wants[p->n++] = (want){.sku = skus[i], .item = item};
+                p->wants[p->n++] = (want){.sku = skus[i], .item = item, .read_only = i >= writable};
         }
         h = settle_intent(sd, s);
         if (h.kind == H_DONE)
@@ -688,25 +708,16 @@ static handled read_all(syncd *sd, char **skus, size_t n, shop_pass *passes)
 }
 
 /* Since when the ledger's units of sku are not in Cin7's figures: the
- * oldest read of its rows (avail_pending_since). A kit's sales show in its
- * components' rows (the assembly takes them), so a kit's is the oldest of
- * its components' reads. as_of: room for the configured locations. */
+ * oldest read of its rows (avail_pending_since). as_of: room for the
+ * configured locations. */
 static int64_t pending_since(syncd *sd, const char *sku, int64_t *as_of)
 {
     size_t n_locs = sd->cfg.n_locations;
-    const kit *k = catalog_kit(syncd_catalog(sd), sku);
-    int64_t since = INT64_MAX;
-    for (size_t i = 0; i < (k ? k->n : 1); i++) {
-        const char *of = k ? k->parts[i].sku : sku;
-        for (size_t l = 0; l < n_locs; l++) {
-            stock_figures f;
-            as_of[l] = stockcache_get(sd->cache, of, sd->cfg.locations[l].name, &f) ? f.as_of : -1;
-        }
-        int64_t t = avail_pending_since(as_of, n_locs);
-        if (t < since)
-            since = t;
+    for (size_t l = 0; l < n_locs; l++) {
+        stock_figures f;
+        as_of[l] = stockcache_get(sd->cache, sku, sd->cfg.locations[l].name, &f) ? f.as_of : -1;
     }
-    return since == INT64_MAX ? 0 : since;
+    return avail_pending_since(as_of, n_locs);
 }
 
 /* Per SKU: the unknown units over all shops (they share the same Cin7
@@ -763,10 +774,13 @@ static handled write_all(syncd *sd, char **skus, size_t n, shop_pass *passes,
 
 /* The units kits sold take of their components, added to the components'
  * pending units (kit_charge): a kit's sales, pending or unknown, come off
- * its components' levels and so off every other kit using them. A kit
- * whose component could not be read, and a component of such a kit, are
- * marked bad too (their figures would be short). The pass holds every
- * kit and component tied to its batch (with_kits). */
+ * its components' levels and so off every other kit using them. Which of
+ * a kit's sales a component's figures already show depends on when that
+ * component's rows were read (a read of a few SKUs refreshes theirs
+ * alone), so each component counts the kit's ledger from its own reads.
+ * A kit whose component could not be read, and a component of such a
+ * kit, are marked bad too (their figures would be short). The pass holds
+ * every kit and component tied to its batch (with_kits). */
 static void charge_kits(syncd *sd, char **skus, size_t n, const int64_t *unknown,
                         int64_t *pending, int *bad)
 {
@@ -776,12 +790,13 @@ static void charge_kits(syncd *sd, char **skus, size_t n, const int64_t *unknown
         return;
     const pass_figs figs = {skus, n, unknown, pending};
     int64_t *sold = xcalloc(nk, sizeof *sold);
+    int64_t *as_of = xcalloc(sd->cfg.n_locations + 1, sizeof *as_of);
+    long *at = xcalloc(nk, sizeof *at);
     int *kit_bad = xcalloc(nk, sizeof *kit_bad);
     for (size_t k = 0; k < nk; k++) {
-        long x = figs_index(&figs, kits[k].sku);
+        long x = at[k] = figs_index(&figs, kits[k].sku);
         if (x < 0)
             continue;
-        sold[k] = pending[x] + unknown[x];
         kit_bad[k] = bad[x];
         for (size_t i = 0; i < kits[k].n; i++) {
             long c = figs_index(&figs, kits[k].parts[i].sku);
@@ -792,13 +807,23 @@ static void charge_kits(syncd *sd, char **skus, size_t n, const int64_t *unknown
     size_t *using = xcalloc(nk, sizeof *using);
     for (size_t i = 0; i < n; i++) {
         size_t m = kit_using(kits, nk, skus[i], using);
-        for (size_t j = 0; j < m; j++)
-            bad[i] |= kit_bad[using[j]];
-        if (m)
+        if (!m)
+            continue;
+        int64_t since = pending_since(sd, skus[i], as_of);
+        memset(sold, 0, nk * sizeof *sold);
+        for (size_t j = 0; j < m && !bad[i]; j++) {
+            long x = at[using[j]];
+            int64_t p = x < 0 ? 0 : store_pending_units(sd->st, kits[using[j]].sku, since);
+            bad[i] |= kit_bad[using[j]] || p < 0;
+            sold[using[j]] = p + (x < 0 ? 0 : unknown[x]);
+        }
+        if (!bad[i])
             pending[i] += kit_charge(kits, nk, skus[i], sold);
     }
     free(using);
     free(kit_bad);
+    free(at);
+    free(as_of);
     free(sold);
 }
 
@@ -807,14 +832,15 @@ static void charge_kits(syncd *sd, char **skus, size_t n, const int64_t *unknown
  * then write. A SKU whose ledger cannot be read (a storage error, or a sum
  * no ledger of whole units can have) is marked in bad and left out, so it
  * never holds back the others. */
-static handled sync_pass(syncd *sd, char **skus, size_t n, int audit, int *bad, int *stale)
+static handled sync_pass(syncd *sd, char **skus, size_t n, size_t writable, int audit, int *bad,
+                         int *stale)
 {
     size_t n_shops = sd->cfg.n_shops;
     shop_pass *passes = xcalloc(n_shops, sizeof *passes);
     int64_t *unknown = xcalloc(n + 1, sizeof *unknown);
     int64_t *pending = xcalloc(n + 1, sizeof *pending);
     *stale = 0;
-    handled h = read_all(sd, skus, n, passes);
+    handled h = read_all(sd, skus, n, writable, passes);
     if (h.kind == H_DONE) {
         sku_figures(sd, skus, n, passes, unknown, pending, bad);
         charge_kits(sd, skus, n, unknown, pending, bad);
@@ -878,15 +904,13 @@ static handled fresh_or_cached(syncd *sd)
     return handled_done();
 }
 
-/* The batch and every kit and component tied to it: the kits using a SKU
- * of it, the components of its kits, and so on until nothing is added (a
- * kit's level needs all its components' figures, and a kit sold moves its
- * components and every other kit using them). The batch's SKUs come
- * first, in their order. Borrowed strings; the array is malloc'd. */
+/* The batch and every kit and component tied to it (inventory_tied), the
+ * batch's SKUs first, in their order. Borrowed strings; the array is
+ * malloc'd. */
 static char **with_kits(syncd *sd, char **skus, size_t n, size_t *n_out)
 {
-    size_t nk, cap = n + 1, k = 0;
-    const kit *kits = catalog_kits(syncd_catalog(sd), &nk);
+    size_t nk = 0, cap = n + 1, k = 0;
+    const kit *kits = syncd_catalog(sd) ? catalog_kits(syncd_catalog(sd), &nk) : NULL;
     char **all = xcalloc(cap, sizeof *all);
     strmap *in = strmap_new(0);
     for (size_t i = 0; i < n; i++) {
@@ -914,6 +938,14 @@ static char **with_kits(syncd *sd, char **skus, size_t n, size_t *n_out)
     return all;
 }
 
+char **inventory_tied(syncd *sd, char **skus, size_t n, size_t *n_out)
+{
+    char **all = with_kits(sd, skus, n, n_out);
+    for (size_t i = n; i < *n_out; i++)
+        all[i] = xstrdup(all[i]);
+    return all;
+}
+
 handled inventory_sync(syncd *sd, char **skus, size_t n, int audit, int *set_aside)
 {
     memset(set_aside, 0, n * sizeof *set_aside);
@@ -932,7 +964,7 @@ handled inventory_sync(syncd *sd, char **skus, size_t n, int audit, int *set_asi
     int *bad = xcalloc(n_all + 1, sizeof *bad);
     for (int pass = 0; pass < 4; pass++) {
         int stale = 0;
-        h = sync_pass(sd, all, n_all, audit, bad, &stale);
+        h = sync_pass(sd, all, n_all, n, audit, bad, &stale);
         if (h.kind != H_DONE || !stale)
             break;
         if (pass == 3) {

@@ -381,31 +381,40 @@ static void *inventory_main(void *arg)
             continue;
         }
         pthread_mutex_unlock(&sd->inv_lock);
-        n = claim_stock(sd, &aside, batch, n);
-        if (!n)
+        /* The kits and components tied to the batch are written with it,
+         * so they are claimed with it. */
+        size_t taken = n;
+        char **work = inventory_tied(sd, batch, n, &n);
+        n = claim_stock(sd, &aside, work, n);
+        if (!n) {
+            free(work);
             continue;
-        int set_aside[SYNC_BATCH], held[SYNC_BATCH];
-        handled h = inventory_sync(sd, batch, n, audit, set_aside);
-        move_queue_rechecks(sd, batch, n, held);
-        aside_again(&aside, batch, held, n, clock_now_ms(&sd->clk) + MOVE_RECHECK_MS);
-        stock_window(sd, batch, n);
-        aside_add(sd, &aside, batch, set_aside, h.kind == H_DONE ? n : 0);
+        }
+        int *set_aside = xcalloc(n, sizeof *set_aside), *held = xcalloc(n, sizeof *held);
+        handled h = inventory_sync(sd, work, n, audit, set_aside);
+        move_queue_rechecks(sd, work, n, held);
+        aside_again(&aside, work, held, n, clock_now_ms(&sd->clk) + MOVE_RECHECK_MS);
+        stock_window(sd, work, n);
+        aside_add(sd, &aside, work, set_aside, h.kind == H_DONE ? n : 0);
         if (h.kind != H_DONE && !sd->stopping) {
             log_warn("inventory sync of %zu SKUs failed, again in %lld ms: %s", n,
                      (long long)h.wait_ms, h.reason);
             metrics_inc(sd->m, "syncd_inventory_retries_total", 1);
             syncd_nap(sd, &sd->inv_lock, &sd->inv_cv, h.wait_ms > 30000 ? 30000 : h.wait_ms);
-            syncd_mark_dirty(sd, (const char *const *)batch, n);
+            syncd_mark_dirty(sd, (const char *const *)work, n);
             /* The retry belongs to the poll (or the check) that took them. */
             pthread_mutex_lock(&sd->inv_lock);
             if (gated)
-                sd->inv_admit += n;
+                sd->inv_admit += taken;
             if (audit)
-                sd->inv_audit += n;
+                sd->inv_audit += taken;
             pthread_mutex_unlock(&sd->inv_lock);
         }
         for (size_t i = 0; i < n; i++)
-            free(batch[i]);
+            free(work[i]);
+        free(work);
+        free(set_aside);
+        free(held);
     }
     aside_free(&aside);
     httpc_thread_cleanup();

@@ -349,3 +349,58 @@ TEST_T(surge_instances, the_chaos_scenario_passes_with_seeds_1_2_3, 600)
         free(dir);
     }
 }
+
+/* The kit figures of a run: units kits sold (their rows' accepted) and
+ * units of components they took. */
+static void kit_figures(const cJSON *sum, double *kits_sold, double *taken)
+{
+    const cJSON *o;
+    *kits_sold = *taken = 0;
+    cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(sum, "per_sku"))
+    {
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "kit")))
+            *kits_sold += cJSON_GetObjectItemCaseSensitive(o, "accepted")->valuedouble;
+        *taken += cJSON_GetObjectItemCaseSensitive(o, "taken_by_kits")->valuedouble;
+    }
+}
+
+/* scenarios/kits.json as the issue gates it: gift sets assembled from the
+ * components they share, selling beside them, on one syncd with SQLite
+ * and on three behind haproxy on PostgreSQL; every gate passes, kits sold
+ * and took their components, nothing is left running. The release build,
+ * as a user runs it. */
+TEST_T(surge_instances, the_kits_scenario_passes_on_sqlite_and_on_three_instances, 300)
+{
+    static const char *const stores[] = {"engine.store=sqlite", "engine.store=postgres"};
+    static const char *const counts[] = {"engine.instances=1", "engine.instances=3"};
+    for (size_t i = 0; i < 2; i++) {
+        char *dir = xasprintf("%s/kits-%zu", test_tmp_dir(), i);
+        const char *args[] = {"run",   "scenarios/kits.json", "--set", stores[i], "--set",
+                              counts[i], "--out", dir, "--quiet", NULL};
+        e2e_surge_result r = e2e_surge_release(args);
+        if (r.code != 0)
+            test_fail(__FILE__, __LINE__, "%s: exit %d:\n%s\n%s", stores[i], r.code, r.out, r.err);
+        cJSON *sum = e2e_load_in(dir, "summary.json");
+        const cJSON *gate;
+        int gates = 0;
+        cJSON_ArrayForEach(gate, cJSON_GetObjectItemCaseSensitive(sum, "gates"))
+        {
+            EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(gate, "pass")));
+            gates++;
+        }
+        EXPECT_EQ_INT(gates, 4);
+        EXPECT_EQ_INT(e2e_metric(sum, "oversell_units"), 0);
+        double kits_sold, taken;
+        kit_figures(sum, &kits_sold, &taken);
+        /* The sale sold kits, each made of 4 or 5 component units. */
+        EXPECT_GT_INT((int64_t)kits_sold, 20);
+        EXPECT_GE_INT((int64_t)taken, 4 * (int64_t)kits_sold);
+        if (i == 1)
+            expect_nothing_left(dir, r.err);
+        printf("%s: %d gates pass, %.0f kits sold took %.0f component units\n", stores[i], gates,
+               kits_sold, taken);
+        cJSON_Delete(sum);
+        e2e_surge_free(&r);
+        free(dir);
+    }
+}

@@ -38,8 +38,9 @@ static void channel_sale(const sdt_world *w, const char *sku, int qty)
 }
 
 /* Main holds 10 mugs and 3 tins; BOX is 2 mugs and a tin, assembled by
- * Cin7 when sold. Shopify starts at 0 for all three. */
-static void start_kits(sdt_world *w)
+ * Cin7 when sold. Shopify starts at 0 for all three. overrides: syncd's
+ * config, or NULL. */
+static void start_kits(sdt_world *w, const char *overrides)
 {
     sdt_start_world_take(
         w,
@@ -53,13 +54,15 @@ static void start_kits(sdt_world *w)
                         "{\"title\":\"Tea\",\"variants\":[{\"sku\":\"TEA\",\"available\":0}]},"
                         "{\"title\":\"Box\",\"variants\":[{\"sku\":\"BOX\",\"available\":0}]}]",
                         ""),
-        "[{\"name\":\"Main\"}]", NULL);
+        "[{\"name\":\"Main\"}]", overrides);
 }
 
 TEST_T(syncd_e2e, a_kits_level_is_what_its_components_make, 240)
 {
     sdt_world w;
-    start_kits(&w);
+    /* Low stock is not split between a component and its kits here (the
+     * next test splits it). */
+    start_kits(&w, "{\"kit_low_stock_split\":-1}");
     /* 10 mugs make 5 boxes, 3 tins 3. */
     EXPECT_TRUE(sdt_wait_level(&w, "MUG", 10, 30000));
     EXPECT_TRUE(sdt_wait_level(&w, "TEA", 3, 30000));
@@ -98,5 +101,28 @@ TEST_T(syncd_e2e, a_kits_level_is_what_its_components_make, 240)
     EXPECT_EQ_INT(sdt_shop_available(&w, "TEA"), 0);
     EXPECT_EQ_INT(sdt_shop_available(&w, "BOX"), 0);
     EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
+    sdt_stop(&w);
+}
+
+TEST_T(syncd_e2e, a_components_last_units_are_shared_between_it_and_its_kits, 120)
+{
+    sdt_world w;
+    /* At 10 units or fewer (syncd's default) a component's units are
+     * split between its own listing and the kits using it: the mug shows
+     * 5 and the box gets 5 mugs; the tea shows 2 and the box 1 tin. So a
+     * box and a mug bought at the same moment cannot take more than
+     * there is. */
+    start_kits(&w, NULL);
+    EXPECT_TRUE(sdt_wait_level(&w, "MUG", 5, 30000));
+    EXPECT_TRUE(sdt_wait_level(&w, "TEA", 2, 30000));
+    EXPECT_TRUE(sdt_wait_level(&w, "BOX", 1, 30000));
+    /* A stock take finds 14 mugs, above the threshold: the mug offers
+     * them all, and the box is still held to its 1 tin of the 3. */
+    cJSON_Delete(e2e_expect(&w.cin7, "POST", "/_mock/adjust", NULL,
+                            "{\"sku\":\"MUG\",\"location\":\"Main\",\"on_hand\":14}", 200, 1));
+    EXPECT_TRUE(sdt_wait_level(&w, "MUG", 14, 30000));
+    sdt_wait_quiet(&w, 30000);
+    EXPECT_EQ_INT(sdt_shop_available(&w, "BOX"), 1);
+    EXPECT_EQ_INT(sdt_shop_available(&w, "TEA"), 2);
     sdt_stop(&w);
 }

@@ -131,7 +131,7 @@ FUZZ_TARGET(measure_journal)
     cJSON *cs = json_parse((const char *)part[2], len[2], NULL);
     cJSON *ss = json_parse((const char *)part[3], len[3], NULL);
     cJSON *dlq = json_parse((const char *)part[4], len[4], NULL);
-    measure_input in = {&sc, 1000, 0, cpath, spath, cs, ss, dlq, NULL, 0, NULL, 0, NULL, -1};
+    measure_input in = {&sc, 1000, 0, cpath, spath, cs, ss, dlq, NULL, 0, NULL, 0, NULL, -1, -1};
     measure_output out;
     char err[256];
     if (measure_run(&in, &out, err, sizeof err) != 0)

@@ -109,3 +109,37 @@ TEST(kit, kits_sold_take_their_components_units)
     const int64_t one[] = {1};
     EXPECT_EQ_INT(kit_charge(big, 1, "MUG", one), C7QTY_MAX / 10000);
 }
+
+TEST(kit, a_components_last_units_are_split_between_its_listing_and_its_kits)
+{
+    const kit_part box[] = {{"MUG", 20000}, {"TEA", 10000}};
+    const kit_part pair[] = {{"MUG", 20000}};
+    const kit_part sampler[] = {{"TEA", 30000}};
+    const kit kits[] = {{"BOX", box, 2}, {"PAIR", pair, 1}, {"SAMPLER", sampler, 1}};
+    /* 7 mugs, split at 10 or fewer: the mug's listing, BOX and PAIR get
+     * 3, 2 and 2 (the listing takes the odd unit first). */
+    EXPECT_EQ_INT(kit_share(kits, 3, 3, "MUG", 1, 7, 10), 3);
+    EXPECT_EQ_INT(kit_share(kits, 3, 0, "MUG", 1, 7, 10), 2);
+    EXPECT_EQ_INT(kit_share(kits, 3, 1, "MUG", 1, 7, 10), 2);
+    /* Shares never add up to more than the pool. */
+    for (int64_t pool = 0; pool <= 12; pool++) {
+        int64_t sum = kit_share(kits, 3, 3, "MUG", 1, pool, 10) +
+                      kit_share(kits, 3, 0, "MUG", 1, pool, 10) +
+                      kit_share(kits, 3, 1, "MUG", 1, pool, 10);
+        EXPECT_EQ_INT(sum, pool <= 10 ? pool : 3 * pool);
+    }
+    /* A mug sold only in kits: BOX and PAIR get 4 and 3. */
+    EXPECT_EQ_INT(kit_share(kits, 3, 0, "MUG", 0, 7, 10), 4);
+    EXPECT_EQ_INT(kit_share(kits, 3, 1, "MUG", 0, 7, 10), 3);
+    /* Above the threshold, or with the split off, each offers all. */
+    EXPECT_EQ_INT(kit_share(kits, 3, 1, "MUG", 1, 11, 10), 11);
+    EXPECT_EQ_INT(kit_share(kits, 3, 1, "MUG", 1, 7, -1), 7);
+    /* Tea, in BOX and SAMPLER only: BOX comes first. A kit that does not
+     * use a component is none of its sellers; one seller keeps it all. */
+    EXPECT_EQ_INT(kit_share(kits, 3, 0, "TEA", 0, 5, 10), 3);
+    EXPECT_EQ_INT(kit_share(kits, 3, 2, "TEA", 0, 5, 10), 2);
+    EXPECT_EQ_INT(kit_share(kits + 2, 1, 0, "TEA", 0, 5, 10), 5);
+    EXPECT_EQ_INT(kit_share(kits, 3, 2, "MUG", 1, 7, 10), 7);
+    EXPECT_EQ_INT(kit_share(kits, 1, 1, "TEA", 1, 5, 10), 3);
+    EXPECT_EQ_INT(kit_share(kits, 0, 0, "TEA", 1, 5, 10), 5);
+}

@@ -58,6 +58,7 @@ typedef struct {
     size_t n_overrides;
     const int64_t *shop_buffers; /* per shop, NULL: none */
     int64_t low_stock_split;     /* the engine's, -1: none */
+    int64_t kit_low_stock_split; /* the engine's, -1: none */
     /* results */
     scenario sc;
     measure_output out;
@@ -68,6 +69,7 @@ static void fx_init(fixture *f)
 {
     memset(f, 0, sizeof *f);
     f->low_stock_split = -1;
+    f->kit_low_stock_split = -1;
     for (int k = 0; k < 3; k++) {
         f->initial[k] = 20;
         f->avail_w1[k] = 10;
@@ -396,7 +398,8 @@ static void fx_measure(fixture *f)
     if (!dlq)
         test_fail(__FILE__, __LINE__, "bad dlq text");
     measure_input in = {&f->sc, f->t0, f->end, cpath, spath, cs, ss, dlq, f->recs, f->n_recs,
-                        f->samples, f->n_samples, f->shop_buffers, f->low_stock_split};
+                        f->samples, f->n_samples, f->shop_buffers, f->low_stock_split,
+                        f->kit_low_stock_split};
     char err[300];
     if (measure_run(&in, &f->out, err, sizeof err) != 0)
         test_fail(__FILE__, __LINE__, "measure_run: %s", err);
@@ -617,6 +620,49 @@ TEST(measure, kits_their_components_make_oversell_nothing)
     EXPECT_EQ_INT(metric(&f, "oversell_units"), 1);
     static const sku_want one_more[] = {{"A", "oversell", 1}, {"A", "accepted", 5}};
     expect_skus(&f, one_more, sizeof one_more / sizeof one_more[0]);
+    fx_free(&f);
+}
+
+/* The kit world at the end of a run: A 5 + 2, B 4 + 0 available; Cin7
+ * can assemble 2 kits (at W1; W2 has no B). Shopify shows A 4, B 2, C 1. */
+static void kits_at_the_end(fixture *f, int64_t split)
+{
+    kit_world(f, 10, 10, 0);
+    f->kit_low_stock_split = split;
+    f->avail_w1[0] = 5;
+    f->avail_w2[0] = 2;
+    f->avail_w1[1] = 4;
+    f->avail_w2[1] = 0;
+    f->avail_w1[2] = 2;
+    f->avail_w2[2] = 0;
+    f->shopify_avail[0] = 4;
+    f->shopify_avail[1] = 2;
+    f->shopify_avail[2] = 1;
+    fx_measure(f);
+}
+
+TEST(measure, a_components_low_stock_is_split_with_its_kits_as_the_engine_splits_it)
+{
+    /* Split at 10 units or fewer: A's 7 go 4 to A's own listing and 3 to
+     * the kit, B's 4 go 2 and 2; the kit's shares make min(3/2, 2/1) = 1.
+     * What Shopify shows is what it should. */
+    fixture f;
+    kits_at_the_end(&f, 10);
+    static const sku_want split[] = {
+        {"A", "final_sellable", 4}, {"B", "final_sellable", 2}, {"C", "final_sellable", 1},
+        {"A", "drift", 0},          {"B", "drift", 0},          {"C", "drift", 0},
+    };
+    expect_skus(&f, split, sizeof split / sizeof split[0]);
+    EXPECT_EQ_INT(metric(&f, "final_drift_units"), 0);
+    fx_free(&f);
+    /* An engine that does not split should show A 7, B 4 and the kits Cin7
+     * can assemble, 2 (its components together would make 3). */
+    kits_at_the_end(&f, -1);
+    static const sku_want whole[] = {
+        {"A", "final_sellable", 7}, {"B", "final_sellable", 4}, {"C", "final_sellable", 2},
+    };
+    expect_skus(&f, whole, sizeof whole / sizeof whole[0]);
+    EXPECT_EQ_INT(metric(&f, "final_drift_units"), 3 + 2 + 1);
     fx_free(&f);
 }
 
@@ -1500,7 +1546,7 @@ TEST(measure, a_missing_journal_is_an_error_naming_it)
     char path[512];
     snprintf(path, sizeof path, "%s/nowhere.jsonl", test_tmp_dir());
     cJSON *empty = cJSON_CreateObject();
-    measure_input in = {&sc, T0, 0, path, path, empty, empty, NULL, NULL, 0, NULL, 0, NULL, -1};
+    measure_input in = {&sc, T0, 0, path, path, empty, empty, NULL, NULL, 0, NULL, 0, NULL, -1, -1};
     measure_output out;
     char err[300] = "";
     EXPECT_EQ_INT(measure_run(&in, &out, err, sizeof err), -1);

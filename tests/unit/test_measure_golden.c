@@ -94,7 +94,7 @@ TEST(measure_golden, a_hand_written_run_gives_the_figures_worked_out_by_hand)
     cJSON *cs = read_json(DIR "cin7-state.json"), *ss = read_json(DIR "shopify-state.json");
     cJSON *dlq = cJSON_CreateArray();
     measure_input in = {&sc, 1000000, 0, DIR "mock-cin7.journal.jsonl",
-                        DIR "mock-shopify.journal.jsonl", cs, ss, dlq, NULL, 0, NULL, 0, NULL, -1};
+                        DIR "mock-shopify.journal.jsonl", cs, ss, dlq, NULL, 0, NULL, 0, NULL, -1, -1};
     measure_output out;
     char err[300];
     if (measure_run(&in, &out, err, sizeof err) != 0)
