@@ -87,6 +87,7 @@ static const fdef SCHEMA[] = {
     {"Mutation", "webhookSubscriptionCreate", K_MUTATION, "WebhookSubscriptionCreatePayload", "topic,webhookSubscription", "topic,webhookSubscription"},
     {"Mutation", "webhookSubscriptionDelete", K_MUTATION, "WebhookSubscriptionDeletePayload", "id", "id"},
     {"Mutation", "bulkOperationRunQuery", K_MUTATION, "BulkOperationRunQueryPayload", "query,groupObjects", "query"},
+    {"Mutation", "orderCancel", K_MUTATION, "OrderCancelPayload", "orderId,reason,refund,refundMethod,restock,notifyCustomer,staffNote", "orderId,reason,restock"},
     {"Order", "id", K_SCALAR, NULL, "", ""},
     {"Order", "legacyResourceId", K_SCALAR, NULL, "", ""},
     {"Order", "name", K_SCALAR, NULL, "", ""},
@@ -226,6 +227,14 @@ static const fdef SCHEMA[] = {
     {"WebhookSubscriptionDeletePayload", "userErrors", K_LIST, "UserError", "", ""},
     {"BulkOperationRunQueryPayload", "bulkOperation", K_OBJECT, "BulkOperation", "", ""},
     {"BulkOperationRunQueryPayload", "userErrors", K_LIST, "BulkOperationUserError", "", ""},
+    {"OrderCancelPayload", "job", K_OBJECT, "Job", "", ""},
+    {"OrderCancelPayload", "orderCancelUserErrors", K_LIST, "OrderCancelUserError", "", ""},
+    {"OrderCancelPayload", "userErrors", K_LIST, "UserError", "", ""},
+    {"Job", "id", K_SCALAR, NULL, "", ""},
+    {"Job", "done", K_SCALAR, NULL, "", ""},
+    {"OrderCancelUserError", "field", K_SCALAR, NULL, "", ""},
+    {"OrderCancelUserError", "message", K_SCALAR, NULL, "", ""},
+    {"OrderCancelUserError", "code", K_SCALAR, NULL, "", ""},
     {"UserError", "field", K_SCALAR, NULL, "", ""},
     {"UserError", "message", K_SCALAR, NULL, "", ""},
     {"FulfillmentOrderHoldUserError", "field", K_SCALAR, NULL, "", ""},
@@ -336,7 +345,8 @@ static const char *const OBJECT_TYPES[] = {
     "FulfillmentCreatePayload", "FulfillmentOrderHoldPayload", "FulfillmentOrderReleaseHoldPayload",
     "WebhookSubscriptionCreatePayload", "WebhookSubscriptionDeletePayload",
     "BulkOperationRunQueryPayload", "UserError", "FulfillmentOrderHoldUserError",
-    "FulfillmentOrderReleaseHoldUserError", "BulkOperationUserError", NULL};
+    "FulfillmentOrderReleaseHoldUserError", "BulkOperationUserError", "OrderCancelPayload", "Job",
+    "OrderCancelUserError", NULL};
 
 static int in_list(const char *list, const char *name)
 {

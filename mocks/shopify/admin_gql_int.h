@@ -50,6 +50,7 @@ typedef struct {
     long bulk;           /* a bulk operation index, -1 none */
     char deleted[96];    /* a deleted object's id, "" none */
     int fresh;           /* a bulk operation just created: shown as CREATED */
+    char job[96];        /* a job's id (orderCancel), "" none */
 } ag_payload;
 
 typedef struct {

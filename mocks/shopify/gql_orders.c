@@ -598,7 +598,7 @@ static cJSON *r_payload(ctx *c, const ref *o, const gql_selection *f)
 {
     const ag_payload *pl = o->pl;
     const char *n = f->name;
-    if (strcmp(n, "userErrors") == 0) {
+    if (strcmp(n, "userErrors") == 0 || strcmp(n, "orderCancelUserErrors") == 0) {
         static const struct {
             const char *payload, *error;
         } kinds[] = {
@@ -610,6 +610,8 @@ static cJSON *r_payload(ctx *c, const ref *o, const gql_selection *f)
         for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
             if (strcmp(kinds[i].payload, o->type) == 0)
                 et = kinds[i].error;
+        if (strcmp(n, "orderCancelUserErrors") == 0)
+            et = "OrderCancelUserError";
         size_t m = (size_t)cJSON_GetArraySize(pl->user_errors);
         ref *rs = xcalloc(m + 1, sizeof *rs);
         for (size_t i = 0; i < m; i++)
@@ -631,8 +633,22 @@ static cJSON *r_payload(ctx *c, const ref *o, const gql_selection *f)
         return obj(c, (ref){.type = "WebhookSubscription", .idx = (size_t)pl->sub}, f);
     if (strcmp(n, "deletedWebhookSubscriptionId") == 0)
         return pl->deleted[0] ? cJSON_CreateString(pl->deleted) : cJSON_CreateNull();
+    if (strcmp(n, "job") == 0 && pl->job[0])
+        return obj(c, (ref){.type = "Job", .pl = pl}, f);
     if (strcmp(n, "bulkOperation") == 0 && pl->bulk >= 0)
         return obj(c, (ref){.type = "BulkOperation", .idx = (size_t)pl->bulk, .pl = pl}, f);
+    return cJSON_CreateNull();
+}
+
+/* orderCancel's job: the mock has cancelled the order by the time it
+ * answers, so the job is done (Shopify runs it in the background). */
+static cJSON *r_job(ctx *c, const ref *o, const gql_selection *f)
+{
+    (void)c;
+    if (strcmp(f->name, "id") == 0)
+        return cJSON_CreateString(o->pl->job);
+    if (strcmp(f->name, "done") == 0)
+        return cJSON_CreateBool(1);
     return cJSON_CreateNull();
 }
 
@@ -781,7 +797,10 @@ static const struct {
     {"WebhookSubscriptionCreatePayload", NULL, r_payload},
     {"WebhookSubscriptionDeletePayload", NULL, r_payload},
     {"BulkOperationRunQueryPayload", NULL, r_payload},
+    {"OrderCancelPayload", NULL, r_payload},
+    {"Job", NULL, r_job},
     {"UserError", NULL, r_user_error},
+    {"OrderCancelUserError", NULL, r_user_error},
     {"FulfillmentOrderHoldUserError", NULL, r_user_error},
     {"FulfillmentOrderReleaseHoldUserError", NULL, r_user_error},
     {"BulkOperationUserError", NULL, r_user_error},
@@ -1246,6 +1265,71 @@ static int m_bulk_run(ctx *c, const gql_selection *f, ag_payload *pl)
     return 0;
 }
 
+/* orderCancel(orderId, reason, refund, refundMethod, restock,
+ * notifyCustomer, staffNote) (Admin GraphQL reference, orderCancel: from
+ * 2024-01; refund is required until 2025-07, which brings refundMethod and
+ * deprecates refund). The mock cancels at once, as POST
+ * orders/{id}/cancel.json does; its refusals are orderCancelUserErrors. */
+static int m_order_cancel(ctx *c, const gql_selection *f, ag_payload *pl)
+{
+    static const char *const reasons[] = {"CUSTOMER", "DECLINED", "FRAUD", "INVENTORY",
+                                          "OTHER",    "STAFF",    NULL};
+    int methods = ag_version_at_least(c->version, "2025-07");
+    const cJSON *id = ag_field_arg(c, f, "orderId"), *reason = ag_field_arg(c, f, "reason");
+    const cJSON *refund = ag_field_arg(c, f, "refund"), *method = ag_field_arg(c, f, "refundMethod");
+    const cJSON *restock = ag_field_arg(c, f, "restock"), *notify = ag_field_arg(c, f, "notifyCustomer");
+    const cJSON *note = ag_field_arg(c, f, "staffNote");
+    size_t r = 0;
+    while (reasons[r] && !(cJSON_IsString(reason) && strcmp(reasons[r], reason->valuestring) == 0))
+        r++;
+    if (!reasons[r]) {
+        ag_error(c, f->line, f->col, "argumentLiteralsIncompatible",
+                 "Argument 'reason' on Field 'orderCancel' has an invalid value. Expected type "
+                 "'OrderCancelReason!'.");
+        return -1;
+    }
+    if (!methods && method) {
+        ag_error(c, f->line, f->col, "argumentNotAccepted",
+                 "Field 'orderCancel' doesn't accept argument 'refundMethod' (API version %s)",
+                 c->version);
+        return -1;
+    }
+    if (!methods && (!refund || cJSON_IsNull(refund))) {
+        ag_error(c, f->line, f->col, "missingRequiredArguments",
+                 "Field 'orderCancel' is missing required arguments: refund");
+        return -1;
+    }
+    if (!cJSON_IsString(id) || !cJSON_IsBool(restock) || (refund && !cJSON_IsNull(refund) &&
+                                                          !cJSON_IsBool(refund)) ||
+        (notify && !cJSON_IsNull(notify) && !cJSON_IsBool(notify)) ||
+        (note && !cJSON_IsNull(note) && !cJSON_IsString(note)) ||
+        (method && !cJSON_IsNull(method) && !cJSON_IsObject(method)))
+        return -1;
+    int64_t oid = ag_gid_id(id->valuestring, "Order");
+    ws_order *o = oid > 0 ? world_order_by_id(c->s, oid) : NULL;
+    if (!o) {
+        user_error(pl, "NOT_FOUND", "Order does not exist", "orderId");
+        return 0;
+    }
+    char lower[16];
+    size_t k = 0;
+    for (; reasons[r][k] && k + 1 < sizeof lower; k++)
+        lower[k] = (char)(reasons[r][k] - 'A' + 'a');
+    lower[k] = '\0';
+    cJSON *out = NULL;
+    json_err e;
+    if (world_cancel(c->w, c->s, o, cJSON_IsTrue(restock), cJSON_IsTrue(notify), lower, &out,
+                     &e) != 0) {
+        const char *m = strstr(e.msg, ": ");
+        user_error(pl, "INVALID", m ? m + 2 : e.msg, "orderId");
+        return 0;
+    }
+    cJSON_Delete(out);
+    snprintf(pl->job, sizeof pl->job, "gid://shopify/Job/order-cancel-%lld", (long long)o->id);
+    c->mutated = 1;
+    return 0;
+}
+
 typedef int (*mutation_fn)(ctx *c, const gql_selection *f, ag_payload *pl);
 
 static const struct {
@@ -1258,6 +1342,7 @@ static const struct {
     {"webhookSubscriptionCreate", "WebhookSubscriptionCreatePayload", m_sub_create},
     {"webhookSubscriptionDelete", "WebhookSubscriptionDeletePayload", m_sub_delete},
     {"bulkOperationRunQuery", "BulkOperationRunQueryPayload", m_bulk_run},
+    {"orderCancel", "OrderCancelPayload", m_order_cancel},
 };
 
 int ag_orders_mutation(ctx *c, const gql_selection *f, cJSON **out)

@@ -1279,7 +1279,12 @@ static void h_order(httpd_req *r, void *ud)
 int rest_read_cancel(const cJSON *b, rest_cancel_in *in, rest_body_err *e)
 {
     in->restock = 1;
+    in->email = 0;
     in->reason = NULL;
+    const cJSON *em = cJSON_GetObjectItemCaseSensitive(b, "email");
+    if (em && !cJSON_IsBool(em))
+        return refuse(e, 422, "email", "must be true or false");
+    in->email = cJSON_IsTrue(em);
     const cJSON *rv = cJSON_GetObjectItemCaseSensitive(b, "restock");
     if (rv && !cJSON_IsBool(rv))
         return refuse(e, 422, "restock", "must be true or false");
@@ -1314,7 +1319,7 @@ static void h_order_cancel(httpd_req *r, void *ud)
     if (o) {
         cJSON *out;
         json_err e;
-        if (world_cancel(rs->w, s, o, in.restock, in.reason, &out, &e) != 0) {
+        if (world_cancel(rs->w, s, o, in.restock, in.email, in.reason, &out, &e) != 0) {
             world_unlock(rs->w);
             const char *m = strstr(e.msg, ": ");
             field_error(r, 422, "base", m ? m + 2 : e.msg, 1);

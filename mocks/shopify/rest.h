@@ -75,10 +75,12 @@ typedef struct {
 } rest_level_in;
 int rest_read_level(const cJSON *b, int adjust, rest_level_in *in, rest_body_err *e);
 /* POST orders/{id}/cancel.json: "restock" a boolean (true when absent),
+ * "email" a boolean (false when absent: whether the customer is emailed),
  * "reason" one of customer, fraud, inventory, declined, other (NULL when
  * absent; borrowed from b). */
 typedef struct {
     int restock;
+    int email;
     const char *reason;
 } rest_cancel_in;
 int rest_read_cancel(const cJSON *b, rest_cancel_in *in, rest_body_err *e);

@@ -1409,8 +1409,24 @@ static void release_line(world *w, ws_shop *s, ws_order *o, ws_line *l, int64_t 
         change_level(w, s, v, 0, units, 0, by, NULL, o->id);
 }
 
-int world_cancel(world *w, ws_shop *s, ws_order *o, int restock, const char *reason, cJSON **out,
-                 json_err *e)
+/* Records a notification Shopify would send the order's customer
+ * (template: "shipping_confirmation", "order_cancelled"); fulfillment_id 0
+ * when none. The mock sends no email: the journal is what a test counts. */
+static void notify_customer(world *w, ws_shop *s, const ws_order *o, const char *template,
+                            int64_t fulfillment_id)
+{
+    sbuf b = SBUF_INIT;
+    put_str(&b, "shop", s->domain);
+    put_int(&b, "order_id", o->id);
+    put_str(&b, "template", template);
+    if (fulfillment_id)
+        put_int(&b, "fulfillment_id", fulfillment_id);
+    journal_sbuf(w, "notification", &b);
+    counters_add(w->env.ctr, "notifications", 1);
+}
+
+int world_cancel(world *w, ws_shop *s, ws_order *o, int restock, int notify, const char *reason,
+                 cJSON **out, json_err *e)
 {
     *out = NULL;
     if (o->cancelled_ms >= 0)
@@ -1428,9 +1444,12 @@ int world_cancel(world *w, ws_shop *s, ws_order *o, int restock, const char *rea
     put_str(&b, "shop", s->domain);
     put_int(&b, "order_id", o->id);
     put_str(&b, "reason", o->cancel_reason);
-    sbuf_printf(&b, ",\"restock\":%s", restock ? "true" : "false");
+    sbuf_printf(&b, ",\"restock\":%s,\"notify_customer\":%s", restock ? "true" : "false",
+                notify ? "true" : "false");
     journal_sbuf(w, "order_cancelled", &b);
     counters_add(w->env.ctr, "orders cancelled", 1);
+    if (notify)
+        notify_customer(w, s, o, "order_cancelled", 0);
     for (size_t i = 0; i < o->n_lines; i++) {
         ws_line *l = &o->lines[i];
         int64_t open = world_line_fulfillable(l);
@@ -1924,6 +1943,8 @@ ws_fulfillment *world_fulfill(world *w, ws_shop *s, const world_fo_req *reqs, si
     put_lines(&b, s, o, qty);
     journal_sbuf(w, "fulfillment", &b);
     counters_add(w->env.ctr, "fulfillments", 1);
+    if (f->notify_customer)
+        notify_customer(w, s, o, "shipping_confirmation", f->id);
     char ev[40];
     new_event_id(w, ev);
     if (has_sub(s, "fulfillments/create")) {

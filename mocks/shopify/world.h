@@ -305,8 +305,10 @@ typedef struct {
 int world_checkout(world *w, ws_shop *s, const world_checkout_req *req, cJSON **out,
                    json_err *e);
 /* Cancels an order, restocking its unfulfilled units when restock is set;
- * delivers orders/cancelled. -1 with e when it cannot be cancelled. */
-int world_cancel(world *w, ws_shop *s, ws_order *o, int restock, const char *reason,
+ * delivers orders/cancelled; with notify, records the cancellation email
+ * Shopify would send the customer (journal `notification`). -1 with e when
+ * it cannot be cancelled. */
+int world_cancel(world *w, ws_shop *s, ws_order *o, int restock, int notify, const char *reason,
                  cJSON **out, json_err *e);
 
 typedef struct {

@@ -318,3 +318,145 @@ TEST(mock_shopify, graphql_webhook_subscriptions_and_bulk)
     e2e_stop(&s);
     ms_receiver_stop(rc);
 }
+
+/* The journal entries of kind with "template" tmpl (NULL: any) for order
+ * id. */
+static int journal_count(e2e_server *s, const char *kind, const char *tmpl, long long id)
+{
+    cJSON *j = e2e_journal(s);
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "kind");
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "template");
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "order_id");
+        if (cJSON_IsString(k) && strcmp(k->valuestring, kind) == 0 && cJSON_IsNumber(o) &&
+            (long long)o->valuedouble == id &&
+            (!tmpl || (cJSON_IsString(t) && strcmp(t->valuestring, tmpl) == 0)))
+            n++;
+    }
+    cJSON_Delete(j);
+    return n;
+}
+
+/* The demo shop's available units of sku, summed over its locations. */
+static int available_units(e2e_server *s, const char *sku)
+{
+    cJSON *st = e2e_expect(s, "GET", "/_mock/state", NULL, NULL, 200, 1);
+    int n = 0;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, jp(st, "shops[0].levels"))
+    {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(l, "sku");
+        if (cJSON_IsString(k) && strcmp(k->valuestring, sku) == 0)
+            n += (int)jnumber(l, "available");
+    }
+    cJSON_Delete(st);
+    return n;
+}
+
+static cJSON *cancel_at(e2e_server *s, const char *version, long long id, const char *args)
+{
+    char q[700];
+    snprintf(q, sizeof q,
+             "mutation { orderCancel(orderId: \"gid://shopify/Order/%lld\", %s) { job { id done }"
+             " orderCancelUserErrors { field message code } } }",
+             id, args);
+    return ms_gql(s, version, q, NULL, 200);
+}
+
+TEST(mock_shopify, graphql_order_cancel_and_customer_notifications)
+{
+    e2e_server s;
+    e2e_start(&s, "mock-shopify", NULL);
+    /* A fulfilment with notifyCustomer records one shipping confirmation;
+     * one without records none. */
+    long long shipped = ms_checkout(&s, "DEMO-003", 2), quiet = ms_checkout(&s, "DEMO-003", 1);
+    char fo[96], line[96], q[700];
+    first_fo(&s, shipped, fo, sizeof fo, line, sizeof line);
+    snprintf(q, sizeof q,
+             "mutation { fulfillmentCreate(fulfillment: {notifyCustomer: true,"
+             " lineItemsByFulfillmentOrder: [{fulfillmentOrderId: \"%s\"}]}) { fulfillment { id }"
+             " userErrors { message } } }",
+             fo);
+    cJSON *v = ms_gql(&s, V, q, NULL, 200);
+    EXPECT_CONTAINS(jstring(v, "data.fulfillmentCreate.fulfillment.id"), "gid://shopify/Fulfillment/");
+    cJSON_Delete(v);
+    EXPECT_EQ_INT(journal_count(&s, "notification", "shipping_confirmation", shipped), 1);
+    first_fo(&s, quiet, fo, sizeof fo, line, sizeof line);
+    cJSON_Delete(fulfil(&s, fo, NULL, 0));
+    EXPECT_EQ_INT(journal_count(&s, "notification", NULL, quiet), 0);
+
+    /* orderCancel at 2026-10: the order is cancelled, its units restocked,
+     * orders/cancelled queued, and the customer's email recorded once. */
+    long long id = ms_checkout(&s, "DEMO-001", 3);
+    int before = available_units(&s, "DEMO-001");
+    v = cancel_at(&s, V, id, "reason: INVENTORY, restock: true, notifyCustomer: true,"
+                             " staffNote: \"Cin7 voided the sale\"");
+    EXPECT_CONTAINS(jstring(v, "data.orderCancel.job.id"), "gid://shopify/Job/");
+    EXPECT_TRUE(cJSON_IsTrue(jp(v, "data.orderCancel.job.done")));
+    EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.orderCancel.orderCancelUserErrors")), 0);
+    cJSON_Delete(v);
+    EXPECT_EQ_INT(available_units(&s, "DEMO-001"), before + 3);
+    snprintf(q, sizeof q, "{ order(id: \"gid://shopify/Order/%lld\") { cancelledAt cancelReason } }",
+             id);
+    v = ms_gql(&s, V, q, NULL, 200);
+    EXPECT_TRUE(cJSON_IsString(jp(v, "data.order.cancelledAt")));
+    EXPECT_EQ_STR(jstring(v, "data.order.cancelReason"), "INVENTORY");
+    cJSON_Delete(v);
+    EXPECT_EQ_INT(journal_count(&s, "notification", "order_cancelled", id), 1);
+    EXPECT_EQ_INT(journal_count(&s, "order_cancelled", NULL, id), 1);
+
+    /* A second cancel is refused, and no second email. */
+    v = cancel_at(&s, V, id, "reason: OTHER, restock: true, notifyCustomer: true");
+    EXPECT_EQ_STR(jstring(v, "data.orderCancel.orderCancelUserErrors[0].code"), "INVALID");
+    EXPECT_EQ_STR(jstring(v, "data.orderCancel.orderCancelUserErrors[0].field[0]"), "orderId");
+    EXPECT_TRUE(cJSON_IsNull(jp(v, "data.orderCancel.job")));
+    cJSON_Delete(v);
+    EXPECT_EQ_INT(journal_count(&s, "notification", "order_cancelled", id), 1);
+    /* No such order; no email asked for. */
+    v = cancel_at(&s, V, 999999, "reason: OTHER, restock: false");
+    EXPECT_EQ_STR(jstring(v, "data.orderCancel.orderCancelUserErrors[0].code"), "NOT_FOUND");
+    cJSON_Delete(v);
+    long long other = ms_checkout(&s, "DEMO-001", 1);
+    v = cancel_at(&s, V, other, "reason: CUSTOMER, restock: true, refundMethod:"
+                                " {originalPaymentMethodsRefund: true}");
+    EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.orderCancel.orderCancelUserErrors")), 0);
+    cJSON_Delete(v);
+    EXPECT_EQ_INT(journal_count(&s, "notification", NULL, other), 0);
+
+    /* A reason that is no OrderCancelReason; restock missing. */
+    long long odd = ms_checkout(&s, "DEMO-001", 1);
+    v = cancel_at(&s, V, odd, "reason: LOST_IN_POST, restock: true");
+    EXPECT_CONTAINS(jstring(v, "errors[0].message"), "OrderCancelReason");
+    cJSON_Delete(v);
+    v = cancel_at(&s, V, odd, "reason: OTHER");
+    EXPECT_CONTAINS(jstring(v, "errors[0].message"), "missing required arguments: restock");
+    cJSON_Delete(v);
+    EXPECT_EQ_INT(journal_count(&s, "order_cancelled", NULL, odd), 0);
+    e2e_stop(&s);
+
+    /* Before 2025-07 (served only when configured as supported): refund is
+     * required and refundMethod does not exist. */
+    static const char cfg[] =
+        "{\"versions\":{\"supported\":[\"2025-04\",\"2026-10\"]},"
+        "\"shops\":[{\"domain\":\"demo.myshopify.com\",\"access_token\":\"shpat_demo\","
+        "\"app_secret\":\"s\",\"products\":[{\"title\":\"A\",\"variants\":[{\"sku\":\"DEMO-001\","
+        "\"available\":100}]}]}]}";
+    e2e_start_config(&s, "mock-shopify", cfg, NULL);
+    long long old = ms_checkout(&s, "DEMO-001", 1);
+    v = cancel_at(&s, "2025-04", old, "reason: OTHER, restock: true");
+    EXPECT_CONTAINS(jstring(v, "errors[0].message"), "missing required arguments: refund");
+    cJSON_Delete(v);
+    v = cancel_at(&s, "2025-04", old, "reason: OTHER, restock: true, refund: true, refundMethod:"
+                                      " {originalPaymentMethodsRefund: true}");
+    EXPECT_CONTAINS(jstring(v, "errors[0].message"), "doesn't accept argument 'refundMethod'");
+    cJSON_Delete(v);
+    EXPECT_EQ_INT(journal_count(&s, "order_cancelled", NULL, old), 0);
+    v = cancel_at(&s, "2025-04", old, "reason: OTHER, restock: true, refund: false");
+    EXPECT_EQ_INT(cJSON_GetArraySize(jp(v, "data.orderCancel.orderCancelUserErrors")), 0);
+    cJSON_Delete(v);
+    EXPECT_EQ_INT(journal_count(&s, "order_cancelled", NULL, old), 1);
+    e2e_stop(&s);
+}

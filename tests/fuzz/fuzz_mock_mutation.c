@@ -69,6 +69,12 @@ static const struct {
      "mutation Bulk($bulkQuery: String!) { bulkOperationRunQuery(query: $bulkQuery) {"
      " bulkOperation { id status errorCode objectCount rootObjectCount }"
      " userErrors { field message code } } }"},
+    {"2026-10",
+     "mutation Cancel($orderId: ID!, $reason: OrderCancelReason!, $restock: Boolean!,"
+     " $notifyCustomer: Boolean, $refund: Boolean, $refundMethod: OrderCancelRefundMethodInput,"
+     " $staffNote: String) { orderCancel(orderId: $orderId, reason: $reason, restock: $restock,"
+     " notifyCustomer: $notifyCustomer, refund: $refund, refundMethod: $refundMethod,"
+     " staffNote: $staffNote) { job { id done } orderCancelUserErrors { field message code } } }"},
 };
 
 static int has_message(const cJSON *e)
