@@ -85,4 +85,27 @@ typedef struct {
 status_fit status_allocate(const status_line *lines, const int64_t *ship, size_t n,
                            const status_item *items, size_t n_items, int64_t *out);
 
+/* What a sale voided in Cin7 asks of its Shopify order. A void syncd made
+ * itself (a move's, or a cancellation Shopify sent) asks nothing. A user's
+ * void in Cin7 of the order's only sale means the order will never ship:
+ * the order is cancelled at Shopify, its units restocked and its customer
+ * told. Shopify cannot cancel part of an order, so while another sale of
+ * the order stands (a split order, a moved sale), or when syncd does not
+ * know the order's sales, it is reported for a person to settle. */
+typedef enum {
+    VOID_NOTHING,      /* syncd's own void, or the order is cancelled already */
+    VOID_CANCEL_ORDER, /* orderCancel: restock, notify the customer */
+    VOID_REPORT,       /* alert: the order needs a person */
+} void_kind;
+
+typedef struct {
+    void_kind kind;
+    const char *note; /* one sentence for the log and the audit trail (static) */
+} void_action;
+
+/* own: syncd voided the sale itself; cancelled: Shopify has the order
+ * cancelled already; known: syncd knows the order's sales (its routing
+ * plan); live: sales of the order still standing in Cin7. */
+void_action status_void(int own, int cancelled, int known, size_t live);
+
 #endif

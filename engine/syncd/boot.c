@@ -66,15 +66,17 @@ static int shop_hooks(syncd *sd, size_t s, const char *url)
     return ok ? 0 : -1;
 }
 
-/* The Cin7 webhook types syncd needs, into types (room for 3): stock
- * changes; shipments when fulfillments are sent back to Shopify;
+/* The Cin7 webhook types syncd needs, into types (room for 4): stock
+ * changes; shipments and voids when sale states are sent back to Shopify;
  * backorders then or when backordered sales are moved. Returns how many. */
 static size_t cin7_hook_types(const syncd_config *cfg, const char **types)
 {
     size_t n = 0;
     types[n++] = "Stock/AvailableStockLevelChanged";
-    if (cfg->fulfillments)
+    if (cfg->fulfillments) {
         types[n++] = "Sale/ShipmentAuthorised";
+        types[n++] = "Sale/Voided";
+    }
     if (cfg->fulfillments || cfg->move_backorders)
         types[n++] = "Sale/Backordered";
     return n;
@@ -100,7 +102,7 @@ static int cin7_has_hook(const cJSON *list, const char *type, const char *url)
  * or -1 to try again later. */
 static int cin7_hooks(syncd *sd)
 {
-    const char *types[3];
+    const char *types[4];
     size_t n = cin7_hook_types(&sd->cfg, types);
     cJSON *list = NULL;
     outcome o;
@@ -145,7 +147,7 @@ static int register_webhooks(syncd *sd)
  * only when they cover the very same (malloc'd). */
 static char *hooks_signature(const syncd *sd)
 {
-    const char *types[3];
+    const char *types[4];
     size_t n = cin7_hook_types(&sd->cfg, types);
     char *sig = xasprintf("%s", sd->cfg.public_url);
     for (size_t s = 0; s < sd->cfg.n_shops; s++) {

@@ -400,16 +400,14 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     /* Cin7's events are thin: the sale as it is now tells what shipped. */
     fulfil_sale_info s;
     handled h = handled_done();
-    if (fulfil_read_sale(sd, sale_id, PRIO_NORMAL, &s, &h, NULL) != 0)
-        return h;
     int64_t *ship = NULL;
     char order[64];
-    fulfil_order_of(&s, order, sizeof order);
-    long shop = fulfil_shop_of(sd, s.external);
-    if (shop < 0 || !*order) {
-        store_audit(sd->st, ev->id, now, "skipped", "not a sale of a Shopify order");
+    long shop;
+    int rc = fulfil_order_sale(sd, ev, sale_id, &s, order, sizeof order, &shop, &h);
+    if (rc < 0)
+        return h;
+    if (rc > 0)
         goto out;
-    }
     ship = xcalloc(s.n + 1, sizeof *ship);
     status_sale st = {s.status, s.shipping, s.fulfilment};
     status_action a = status_map(&st, s.lines, s.n, ship);
@@ -426,22 +424,48 @@ out:
     return h;
 }
 
+int fulfil_event_sale(syncd *sd, const store_event *ev, char *id, handled *h)
+{
+    char why[300];
+    if (!sd->cfg.fulfillments) {
+        store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "skipped", "fulfillments are off");
+        *h = handled_done();
+    } else if (!syncd_catalog(sd)) {
+        *h = handled_retry(2000, "catalog not loaded yet");
+    } else if (c7event_sale_id(ev->body, ev->body_len, id, why, sizeof why) != 0) {
+        *h = handled_dead("sale notification refused: %s", why);
+    } else {
+        return 0;
+    }
+    return -1;
+}
+
+int fulfil_order_sale(syncd *sd, const store_event *ev, const char *sale_id, fulfil_sale_info *s,
+                      char *order, size_t n, long *shop, handled *h)
+{
+    *h = handled_done();
+    if (fulfil_read_sale(sd, sale_id, PRIO_NORMAL, s, h, NULL) != 0)
+        return -1;
+    fulfil_order_of(s, order, n);
+    *shop = fulfil_shop_of(sd, s->external);
+    if (*shop < 0 || !*order) {
+        store_audit(sd->st, ev->id, clock_now_ms(&sd->clk), "skipped",
+                    "not a sale of a Shopify order");
+        return 1;
+    }
+    return 0;
+}
+
 handled fulfil_sale(syncd *sd, const store_event *ev)
 {
-    int64_t now = clock_now_ms(&sd->clk);
     char evid[32];
     snprintf(evid, sizeof evid, "ev-%lld", (long long)ev->id);
-    if (!sd->cfg.fulfillments) {
-        store_audit(sd->st, ev->id, now, "skipped", "fulfillments are off");
-        return handled_done();
-    }
-    if (!syncd_catalog(sd))
-        return handled_retry(2000, "catalog not loaded yet");
-    char id[C7EVENT_ID_LEN], why[300];
-    if (c7event_sale_id(ev->body, ev->body_len, id, why, sizeof why) != 0)
-        return handled_dead("sale notification refused: %s", why);
+    char id[C7EVENT_ID_LEN];
+    handled h;
+    if (fulfil_event_sale(sd, ev, id, &h) != 0)
+        return h;
     pthread_mutex_lock(&one_at_a_time);
-    handled h = fulfil_locked(sd, ev, evid, id);
+    h = fulfil_locked(sd, ev, evid, id);
     pthread_mutex_unlock(&one_at_a_time);
     return h;
 }

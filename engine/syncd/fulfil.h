@@ -19,6 +19,10 @@
 
 /* Sale/ShipmentAuthorised: fulfil at Shopify what shipped. */
 handled fulfil_sale(syncd *sd, const store_event *ev);
+/* The start of every Cin7 sale event's handling: fulfillments on, the
+ * catalog loaded, the sale the event names into id (C7EVENT_ID_LEN).
+ * Returns 0, or -1 with *h saying what becomes of the event. */
+int fulfil_event_sale(syncd *sd, const store_event *ev, char *id, handled *h);
 /* Counts a sale seen in state (syncd_sale_states_total). */
 void fulfil_count_state(syncd *sd, const char *state);
 /* The shop (index) a Cin7 sale was pushed from, by its ExternalID
@@ -51,5 +55,12 @@ int fulfil_read_sale(syncd *sd, const char *sale_id, int prio, fulfil_sale_info 
  * ExternalID's second part ("shop/order" or "shop/order/location"); empty
  * when that is not a number. */
 void fulfil_order_of(const fulfil_sale_info *s, char *buf, size_t n);
+
+/* The sale as it is now (fulfil_read_sale) and the Shopify order and shop
+ * it was pushed from, into order (n bytes) and *shop. Returns 0; 1 when it
+ * is no sale of a Shopify order (audited "skipped"; *s is still the
+ * caller's to free); -1 with *h when it could not be read. */
+int fulfil_order_sale(syncd *sd, const store_event *ev, const char *sale_id, fulfil_sale_info *s,
+                      char *order, size_t n, long *shop, handled *h);
 
 #endif

@@ -49,12 +49,20 @@ int orders_hold_backorders(syncd *sd, const char *shop, const char *order_id, co
 cJSON *orders_plan(syncd *sd, const char *shop, const char *id);
 void orders_group_ext(const char *shop, const char *id, const cJSON *plan, const cJSON *group,
                       char *buf, size_t n);
+/* Calls fn with the ExternalID of each sale the order's routing plan made
+ * and of each sale those were moved to, in order, until one answers other
+ * than H_DONE (returned); *groups gets the plan's groups (0: no plan). */
+handled orders_each_ext(syncd *sd, const char *domain, const char *id, size_t *groups,
+                        handled (*fn)(syncd *sd, const char *ext, void *ud), void *ud);
 /* The ExternalID the sale of ext was moved to (malloc'd), or NULL. */
 char *orders_moved_to(syncd *sd, const char *ext);
 /* Held by a move for its whole length and by a cancellation while it marks
  * the order and voids its sales. */
 void orders_sales_lock(void);
 void orders_sales_unlock(void);
+/* Cin7 Sale/Voided: a user's void of an order's only sale cancels the
+ * order at Shopify; syncd's own voids ask nothing (voided.c). */
+handled sale_voided(syncd *sd, const store_event *ev);
 /* Cin7 Stock/AvailableStockLevelChanged: refresh the cache, mark SKUs. */
 handled stock_changed(syncd *sd, const store_event *ev);
 /* Marks the SKUs of a stock notification received at received_at (sim

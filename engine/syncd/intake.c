@@ -42,6 +42,7 @@ static const struct {
     {STOCK_TYPE, EVENT_PRIO_NORMAL},
     {"Sale/ShipmentAuthorised", EVENT_PRIO_SHIPMENT},
     {"Sale/Backordered", EVENT_PRIO_MOVE},
+    {"Sale/Voided", EVENT_PRIO_SHIPMENT},
 };
 
 static void count(syncd *sd, const char *source, const char *result)

@@ -825,11 +825,13 @@ static handled void_by_ext(syncd *sd, const store_event *ev, const char *ext)
     return h;
 }
 
-static handled void_sales(syncd *sd, const store_event *ev, const char *domain, const char *id)
+handled orders_each_ext(syncd *sd, const char *domain, const char *id, size_t *groups,
+                        handled (*fn)(syncd *sd, const char *ext, void *ud), void *ud)
 {
     handled h = handled_done();
     cJSON *plan = orders_plan(sd, domain, id);
     int split = cJSON_GetArraySize(plan) > 1;
+    *groups = (size_t)cJSON_GetArraySize(plan);
     const cJSON *group;
     cJSON_ArrayForEach(group, plan)
     {
@@ -837,7 +839,7 @@ static handled void_sales(syncd *sd, const store_event *ev, const char *domain, 
         char ext[300];
         sale_ext(domain, id, group_location(group), split, ext, sizeof ext);
         for (int hop = 0; h.kind == H_DONE && hop <= ORDERS_MAX_MOVES && *ext; hop++) {
-            h = void_by_ext(sd, ev, ext);
+            h = fn(sd, ext, ud);
             char *next = orders_moved_to(sd, ext);
             snprintf(ext, sizeof ext, "%s", next ? next : "");
             free(next);
@@ -847,6 +849,17 @@ static handled void_sales(syncd *sd, const store_event *ev, const char *domain, 
     }
     cJSON_Delete(plan);
     return h;
+}
+
+static handled void_one(syncd *sd, const char *ext, void *ud)
+{
+    return void_by_ext(sd, ud, ext);
+}
+
+static handled void_sales(syncd *sd, const store_event *ev, const char *domain, const char *id)
+{
+    size_t groups;
+    return orders_each_ext(sd, domain, id, &groups, void_one, (void *)ev);
 }
 
 cJSON *orders_plan(syncd *sd, const char *shop, const char *id)

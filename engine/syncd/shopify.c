@@ -16,6 +16,7 @@ struct shopify {
     char *graphql;    /* .../admin/api/<version>/graphql.json */
     char *hdr_token;
     int new_semantics; /* 2026-04 and later: changeFromQuantity, @idempotent */
+    char version[16];  /* the API version, YYYY-MM or "unstable" */
     gate *gql_gate;
     outbound gql;
 };
@@ -51,6 +52,7 @@ shopify *shopify_new(const cfg_shop *cfg, const policy *pol, metrics *m, const s
     s->hdr_token = xasprintf("X-Shopify-Access-Token: %s", cfg->access_token);
     /* Versions are YYYY-MM; "unstable" sorts after every dated one. */
     s->new_semantics = strcmp(cfg->api_version, "2026-04") >= 0;
+    snprintf(s->version, sizeof s->version, "%s", cfg->api_version);
     /* Start from the smallest plan; the first answer tells the real size. */
     s->gql_gate = gate_leaky(2000, 100, clk);
     outbound base = {.system = "shopify", .m = m, .clk = clk, .pol = *pol,
@@ -434,4 +436,10 @@ void shopify_set_levels(shopify *s, const shopify_set *sets, size_t n, const cha
                  cJSON_IsString(msg) ? msg->valuestring : "user error");
     }
     cJSON_Delete(v);
+}
+
+int shopify_version_at_least(const shopify *s, const char *version)
+{
+    /* YYYY-MM compares as text; "unstable" sorts after every dated one. */
+    return strcmp(s->version, version) >= 0;
 }

@@ -116,6 +116,14 @@ void shopify_order_free(shopify_order *ord);
  * have is PERMANENT. */
 void shopify_order_cancelled(shopify *s, const char *order_id, int prio, int *cancelled,
                              outcome *o);
+/* Cancels order order_id (a number) with orderCancel: reason OTHER, its
+ * units restocked, the customer refunded to the original payment and
+ * told, staff_note for the merchant. A refusal (orderCancelUserErrors:
+ * already cancelled, fulfilled) is PERMANENT with Shopify's message. */
+void shopify_order_cancel(shopify *s, const char *order_id, const char *staff_note, int prio,
+                          outcome *o);
+/* Whether the configured API version is version or later (YYYY-MM). */
+int shopify_version_at_least(const shopify *s, const char *version);
 int shopify_order_has_tracking(const shopify_order *ord, const char *tracking);
 
 typedef struct {

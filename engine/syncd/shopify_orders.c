@@ -412,6 +412,34 @@ void shopify_order_cancelled(shopify *s, const char *order_id, int prio, int *ca
     cJSON_Delete(data);
 }
 
+void shopify_order_cancel(shopify *s, const char *order_id, const char *staff_note, int prio,
+                          outcome *o)
+{
+    /* refund is required until 2025-07, which deprecates it for
+     * refundMethod (Admin GraphQL reference, orderCancel). */
+    cJSON *body = order_query(
+        shopify_version_at_least(s, "2025-07")
+            ? "mutation Cancel($id: ID!, $note: String) { orderCancel(orderId: $id, reason: OTHER,"
+              " restock: true, notifyCustomer: true, refundMethod: {originalPaymentMethodsRefund:"
+              " true}, staffNote: $note) { job { id } orderCancelUserErrors { field message code }"
+              " } }"
+            : "mutation Cancel($id: ID!, $note: String) { orderCancel(orderId: $id, reason: OTHER,"
+              " restock: true, notifyCustomer: true, refund: true, staffNote: $note) { job { id }"
+              " orderCancelUserErrors { field message code } } }",
+        order_id);
+    cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(body, "variables"), "note",
+                            staff_note ? staff_note : "");
+    cJSON *data = NULL;
+    shopify_graphql(s, body, 10, prio, &data, o);
+    const cJSON *ue = at(at(data, "orderCancel", NULL), "orderCancelUserErrors", NULL);
+    if (data && cJSON_GetArraySize(ue) > 0) {
+        const char *m = str(cJSON_GetArrayItem(ue, 0), "message");
+        o->action = POLICY_PERMANENT;
+        snprintf(o->error, sizeof o->error, "shopify orderCancel: %.200s", m ? m : "user error");
+    }
+    cJSON_Delete(data);
+}
+
 void shopify_order_free(shopify_order *ord)
 {
     for (size_t i = 0; i < ord->n_lines; i++)

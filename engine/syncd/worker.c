@@ -51,6 +51,8 @@ static handled dispatch(syncd *sd, const store_event *ev)
         return fulfil_sale(sd, ev);
     if (strcmp(ev->topic, "Sale/Backordered") == 0)
         return move_backordered(sd, ev);
+    if (strcmp(ev->topic, "Sale/Voided") == 0)
+        return sale_voided(sd, ev);
     if (strcmp(ev->topic, MOVE_RECHECK_TOPIC) == 0)
         return move_recheck(sd, ev);
     handled h = {H_DEAD, 0, ""};

@@ -2,7 +2,8 @@
  * mock-cin7's own routes under /_mock/, beside the ones mockd serves: the
  * people and channels the API does not show. A buyer approves a draft
  * purchase (POST /_mock/approve), the dock receives one early
- * (POST /_mock/receive), a wholesale or retail channel sells from the same
+ * (POST /_mock/receive), a user voids a sale in Cin7's screens
+ * (POST /_mock/void), a wholesale or retail channel sells from the same
  * shelves (POST /_mock/channel-sale), a stock take corrects the count of a
  * bin or batch (POST /_mock/adjust). Quantities may be decimal, to 4 places. Bodies are JSON objects whose unknown keys are
  * refused; errors are {"error":"..."} like the rest of /_mock/.
@@ -20,7 +21,7 @@ static void reply_result(httpd_req *r, c7result *res)
 
 typedef void (*purchase_fn)(c7world *w, const char *id, c7result *out);
 
-/* approve and receive: {"id": "<purchase GUID>"} (or "ID"). */
+/* approve, receive and void: {"id": "<purchase or sale GUID>"} (or "ID"). */
 static void purchase_action(httpd_req *r, c7server *s, purchase_fn fn)
 {
     static const char *const keys[] = {"id", "ID", NULL};
@@ -48,6 +49,18 @@ static void approve(httpd_req *r, void *ud)
 static void receive(httpd_req *r, void *ud)
 {
     purchase_action(r, ud, c7world_receive_now);
+}
+
+/* A user voids a sale in Cin7's own screens: the API's void under no
+ * application (its rules, journal entry and Sale/Voided webhook). */
+static void user_void(c7world *w, const char *id, c7result *out)
+{
+    c7world_sale_void(w, id, NULL, out);
+}
+
+static void void_sale(httpd_req *r, void *ud)
+{
+    purchase_action(r, ud, user_void);
 }
 
 /* A quantity field of at most 4 decimal places from min to 10^9. */
@@ -135,6 +148,7 @@ static void adjust(httpd_req *r, void *ud)
 void c7control_routes(c7server *s, httpd *srv)
 {
     httpd_route(srv, "POST", "/_mock/approve", approve, s);
+    httpd_route(srv, "POST", "/_mock/void", void_sale, s);
     httpd_route(srv, "POST", "/_mock/receive", receive, s);
     httpd_route(srv, "POST", "/_mock/channel-sale", channel_sale, s);
     httpd_route(srv, "POST", "/_mock/adjust", adjust, s);

@@ -159,6 +159,11 @@ TEST_T(syncd_e2e, a_backordered_sale_moves_to_the_warehouse_that_has_the_stock, 
     cJSON_Delete(e2e_expect(&w.shop, "POST", "/_mock/cancel", NULL, body, 200, 1));
     free(body);
     expect_sales(&w, order, "", 2);
+    /* Both voids were syncd's own (the move's, the cancellation's): their
+     * Sale/Voided notifications ask nothing of Shopify. */
+    sdt_wait_quiet(&w, 30000);
+    EXPECT_LE_INT(sdt_metric(&w, "syncd_orders_cancelled_for_voids_total"), 0);
+    EXPECT_LE_INT(sdt_metric(&w, "syncd_voids_reported_total"), 0);
     EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
     sdt_stop(&w);
 }
@@ -211,6 +216,70 @@ TEST_T(syncd_e2e, backordered_units_stay_off_sale_until_stock_fills_them, 180)
     EXPECT_TRUE(sdt_wait_level(&w, "A-1", 12, 60000));
     sdt_wait_quiet(&w, 30000);
     EXPECT_EQ_INT(sdt_shop_available(&w, "A-1"), 12);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
+    sdt_stop(&w);
+}
+
+/* Entries of a journal of kind whose numeric order_id is order. */
+static int order_entries(const cJSON *journal, const char *kind, const char *tmpl, int64_t order)
+{
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, journal)
+    {
+        if (strcmp(sdt_str(e, "kind"), kind) != 0 || (int64_t)sdt_num(e, "order_id") != order)
+            continue;
+        if (!tmpl || strcmp(sdt_str(e, "template"), tmpl) == 0)
+            n++;
+    }
+    return n;
+}
+
+static int shop_cancelled(void *ud)
+{
+    const sales_ref *k = ud;
+    cJSON *j = sdt_journal(&k->w->shop);
+    int n = order_entries(j, "order_cancelled", NULL, k->order);
+    cJSON_Delete(j);
+    return n > 0;
+}
+
+/* A user voids the order's only sale in Cin7: syncd cancels the order at
+ * Shopify (restocked, the customer told once), and the orders/cancelled
+ * Shopify sends back voids nothing a second time: Cin7 sees one void, and
+ * syncd sends none. */
+TEST_T(syncd_e2e, a_sale_voided_in_cin7_cancels_its_order_once, 150)
+{
+    sdt_world w;
+    sdt_start_basic(&w, "", NULL);
+    EXPECT_TRUE(sdt_wait_level(&w, "A-1", 100, 20000));
+    int64_t order = sdt_checkout(&w, "A-1", 2, NULL);
+    EXPECT_TRUE(sdt_wait_sales(&w, &order, 1, 30000));
+    cJSON *st = sdt_cin7_state(&w);
+    const cJSON *sale = NULL;
+    EXPECT_EQ_INT(sdt_sales_of(st, order, &sale), 1);
+    char body[200];
+    snprintf(body, sizeof body, "{\"id\":\"%s\"}", sale ? sdt_str(sale, "id") : "");
+    cJSON_Delete(st);
+    cJSON_Delete(e2e_expect(&w.cin7, "POST", "/_mock/void", NULL, body, 200, 1));
+
+    sales_ref k = {&w, order, "", 1};
+    EXPECT_TRUE(sdt_wait(shop_cancelled, &k, 60000));
+    sdt_wait_quiet(&w, 30000);
+    cJSON *shop = sdt_journal(&w.shop);
+    EXPECT_EQ_INT(order_entries(shop, "order_cancelled", NULL, order), 1);
+    EXPECT_EQ_INT(order_entries(shop, "notification", "order_cancelled", order), 1);
+    cJSON_Delete(shop);
+    cJSON *c7 = sdt_journal(&w.cin7);
+    EXPECT_EQ_INT(sdt_count_kind(c7, "sale_voided", NULL, NULL), 1);
+    EXPECT_EQ_INT(sdt_count_kind(c7, "sale_voided", "application", "syncd"), 0);
+    EXPECT_GT_INT(sdt_count_kind(c7, "request", "method", "GET"), 0); /* requests are there */
+    EXPECT_EQ_INT(sdt_count_kind(c7, "request", "method", "DELETE"), 0);
+    cJSON_Delete(c7);
+    expect_sales(&w, order, "", 1);
+    /* Restocked at Shopify, and the level stays where Cin7 has it. */
+    EXPECT_TRUE(sdt_wait_level(&w, "A-1", 100, 30000));
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_orders_cancelled_for_voids_total"), 1);
     EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
     sdt_stop(&w);
 }

@@ -68,6 +68,20 @@ TEST(syncd7_status, backordered_voided_credited_and_unknown)
     expect_none("", "", "", "unknown");
 }
 
+/* A sale voided in Cin7: nothing when syncd voided it or Shopify has the
+ * order cancelled; cancel when it was the order's only sale; report when
+ * another stands or the order's sales are unknown. */
+TEST(syncd7_status, a_void_in_cin7_cancels_an_order_only_when_nothing_else_stands)
+{
+    EXPECT_EQ_INT(status_void(1, 0, 1, 0).kind, VOID_NOTHING);
+    EXPECT_EQ_INT(status_void(1, 0, 0, 3).kind, VOID_NOTHING);
+    EXPECT_EQ_INT(status_void(0, 1, 1, 0).kind, VOID_NOTHING);
+    EXPECT_EQ_INT(status_void(0, 0, 1, 0).kind, VOID_CANCEL_ORDER);
+    EXPECT_EQ_INT(status_void(0, 0, 1, 1).kind, VOID_REPORT);
+    EXPECT_EQ_INT(status_void(0, 0, 0, 0).kind, VOID_REPORT);
+    EXPECT_CONTAINS(status_void(0, 0, 1, 2).note, "cannot cancel part");
+}
+
 TEST(syncd7_status, there_is_no_shipped_status)
 {
     /* Cin7 has no SHIPPED sale status: one that says so, with nothing in
