@@ -133,3 +133,20 @@ void foplan_free(foplan *p)
     free(p->items);
     memset(p, 0, sizeof *p);
 }
+
+size_t foplan_backorder_holds(const foplan_fo *fos, size_t n_fos, const int64_t *items, size_t n,
+                              size_t *out)
+{
+    size_t k = 0;
+    for (size_t f = 0; f < n_fos; f++) {
+        if (fos[f].status != FOPLAN_OPEN)
+            continue;
+        int takes = 0;
+        for (size_t l = 0; l < fos[f].n_lines && !takes; l++)
+            for (size_t i = 0; i < n && !takes; i++)
+                takes = fos[f].lines[l].line_item == items[i] && fos[f].lines[l].remaining > 0;
+        if (takes)
+            out[k++] = f;
+    }
+    return k;
+}

@@ -84,4 +84,13 @@ void foplan_make(const int64_t *ids, const int64_t *qty, size_t n, const foplan_
                  size_t n_fos, int64_t location, foplan *out);
 void foplan_free(foplan *p); /* accepts NULL */
 
+/* The fulfillment orders a backorder puts on hold: those open (OPEN or
+ * IN_PROGRESS) with remaining units of any of the order line items
+ * items[0..n) (the lines whose units Cin7 backordered). One already on
+ * hold, whatever its reason, is left as it is, and so is one of other
+ * lines only (another warehouse's units are not this backorder's). Their
+ * indexes into out (room for n_fos); returns how many. */
+size_t foplan_backorder_holds(const foplan_fo *fos, size_t n_fos, const int64_t *items, size_t n,
+                              size_t *out);
+
 #endif

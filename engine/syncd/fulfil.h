@@ -63,4 +63,12 @@ void fulfil_order_of(const fulfil_sale_info *s, char *buf, size_t n);
 int fulfil_order_sale(syncd *sd, const store_event *ev, const char *sale_id, fulfil_sale_info *s,
                       char *order, size_t n, long *shop, handled *h);
 
+/* A backorder at Shopify (foholds.c): the fulfillment orders of sale s's
+ * order that hold its backordered units put on hold (reason
+ * INVENTORY_OUT_OF_STOCK, syncd's handle, a note naming the units) when
+ * the backorder stays; released when it is filled. Both do nothing with
+ * fulfillments off; release does nothing when no hold was placed. */
+handled foholds_place(syncd *sd, const fulfil_sale_info *s);
+handled foholds_release(syncd *sd, const fulfil_sale_info *s);
+
 #endif

@@ -27,6 +27,7 @@ typedef struct {
     const cJSON *group;      /* the plan group the sale ships */
     char base[300];          /* that group's first ExternalID */
     int moves;               /* how many times the sale was moved already */
+    int stayed;              /* the sale stays backordered where it is */
 } move_job;
 
 static const char *jstr(const cJSON *o, const char *key)
@@ -296,6 +297,7 @@ static handled stays(move_job *m, const char *why)
               m->s->location ? m->s->location : "?", why);
     metrics_inc(m->sd->m, "syncd_backorders_unmoved_total", 1);
     store_audit(m->sd->st, m->ev->id, clock_now_ms(&m->sd->clk), "backorder_stays", why);
+    m->stayed = 1;
     return handled_done();
 }
 
@@ -346,11 +348,13 @@ static handled move_locked(move_job *m)
     return carry_out(m, target);
 }
 
-/* Moves the sale (read as doc, and as s) when it is one to move. */
+/* Moves the sale (read as doc, and as s) when it is one to move; *stayed
+ * is set when it stays backordered where it is (moves off, or no move). */
 static handled move_sale(syncd *sd, const store_event *ev, const cJSON *doc,
-                         const fulfil_sale_info *s)
+                         const fulfil_sale_info *s, int *stayed)
 {
     move_job m = {.sd = sd, .ev = ev, .s = s, .shop = fulfil_shop_of(sd, s->external)};
+    *stayed = !sd->cfg.move_backorders && wants_move(&m);
     if (!sd->cfg.move_backorders || m.shop < 0 || !s->id || !s->location)
         return handled_done();
     fulfil_order_of(s, m.order, sizeof m.order);
@@ -362,6 +366,7 @@ static handled move_sale(syncd *sd, const store_event *ev, const cJSON *doc,
     orders_sales_lock();
     handled h = move_locked(&m);
     orders_sales_unlock();
+    *stayed = m.stayed;
     cJSON_Delete(m.plan);
     return h;
 }
@@ -494,6 +499,15 @@ static int read_named_sale(syncd *sd, const store_event *ev, const char *what, i
     return fulfil_read_sale(sd, id, prio, s, h, doc);
 }
 
+/* Whether sale s, as read now, stands with nothing backordered. */
+static int filled(const fulfil_sale_info *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->lines[i].backordered > 0)
+            return 0;
+    return !(s->status && strcmp(s->status, "VOIDED") == 0);
+}
+
 handled move_recheck(syncd *sd, const store_event *ev)
 {
     char id[C7EVENT_ID_LEN];
@@ -505,10 +519,13 @@ handled move_recheck(syncd *sd, const store_event *ev)
     int rc = fulfil_shop_of(sd, s.external) >= 0
                  ? hold_or_settle(sd, &s, doc)
                  : store_backorder_settle(sd->st, NULL, NULL, id, clock_now_ms(&sd->clk));
+    h = rc == 0 ? handled_done()
+                : handled_retry(1000, "store: cannot settle the hold of sale %.60s", id);
+    if (h.kind == H_DONE && filled(&s))
+        h = foholds_release(sd, &s);
     cJSON_Delete(doc);
     fulfil_sale_info_free(&s);
-    return rc == 0 ? handled_done()
-                   : handled_retry(1000, "store: cannot settle the hold of sale %.60s", id);
+    return h;
 }
 
 handled move_backordered(syncd *sd, const store_event *ev)
@@ -523,10 +540,15 @@ handled move_backordered(syncd *sd, const store_event *ev)
         return h;
     if (fulfil_shop_of(sd, s.external) >= 0) {
         say_backordered(sd, ev, &s);
+        int stayed = 0;
         if (hold_or_settle(sd, &s, doc) != 0)
             h = handled_retry(1000, "store: cannot hold the backorders of sale %.60s", id);
         else
-            h = move_sale(sd, ev, doc, &s);
+            h = move_sale(sd, ev, doc, &s, &stayed);
+        if (h.kind == H_DONE && stayed)
+            h = foholds_place(sd, &s);
+        else if (h.kind == H_DONE && filled(&s))
+            h = foholds_release(sd, &s);
     }
     cJSON_Delete(doc);
     fulfil_sale_info_free(&s);

@@ -125,6 +125,15 @@ void shopify_order_cancel(shopify *s, const char *order_id, const char *staff_no
 /* Whether the configured API version is version or later (YYYY-MM). */
 int shopify_version_at_least(const shopify *s, const char *version);
 int shopify_order_has_tracking(const shopify_order *ord, const char *tracking);
+/* Puts fulfillment order f of ord (as read) on hold: INVENTORY_OUT_OF_STOCK,
+ * with handle and notes for the merchant. A hold with that handle already
+ * there is DONE; any other refusal PERMANENT. */
+void shopify_fo_hold(shopify *s, const shopify_order *ord, size_t f, const char *handle,
+                     const char *notes, outcome *o);
+/* Releases, on every fulfillment order of ord, the holds made with handle;
+ * *released counts the fulfillment orders released. */
+void shopify_release_handle(shopify *s, const shopify_order *ord, const char *handle,
+                            size_t *released, outcome *o);
 
 typedef struct {
     int64_t fulfilled;        /* units fulfilled */

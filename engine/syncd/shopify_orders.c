@@ -256,7 +256,7 @@ static const char ORDER_QUERY[] =
     " fulfillments(first: 20) { trackingInfo(first: 5) { number } }"
     " fulfillmentOrders(first: 5) { nodes { id status"
     " assignedLocation { location { legacyResourceId } }"
-    " fulfillmentHolds { id reason }"
+    " fulfillmentHolds { id reason handle }"
     " lineItems(first: 50) { nodes { id remainingQuantity lineItem { id } } } } } } }";
 
 /* A GraphQL body asking query of the order whose number is order_id. */
@@ -471,8 +471,12 @@ static const cJSON *fo_node(const shopify_order *ord, size_t f)
     return cJSON_GetArrayItem(at(at(ord->raw, "fulfillmentOrders", NULL), "nodes", NULL), (int)f);
 }
 
-static int release_hold(shopify *s, const cJSON *fo, outcome *o)
+/* Releases the holds of fulfillment order fo (as read): all of them, or
+ * only those made with handle when it is not NULL. Returns 0 (nothing to
+ * release: 0 too, *called 0), or -1 with o. */
+static int release_hold(shopify *s, const cJSON *fo, const char *handle, int *called, outcome *o)
 {
+    *called = 0;
     cJSON *body = shopify_gql_body(
         "mutation Release($id: ID!, $holds: [ID!]) { fulfillmentOrderReleaseHold(id: $id,"
         " holdIds: $holds) { fulfillmentOrder { status } userErrors { field message code } } }");
@@ -482,8 +486,14 @@ static int release_hold(shopify *s, const cJSON *fo, outcome *o)
     const cJSON *h;
     cJSON_ArrayForEach(h, at(fo, "fulfillmentHolds", NULL))
     {
-        cJSON_AddItemToArray(ids, cJSON_CreateString(str(h, "id") ? str(h, "id") : ""));
+        if (!handle || (str(h, "handle") && strcmp(str(h, "handle"), handle) == 0))
+            cJSON_AddItemToArray(ids, cJSON_CreateString(str(h, "id") ? str(h, "id") : ""));
     }
+    if (handle && cJSON_GetArraySize(ids) == 0) {
+        cJSON_Delete(body);
+        return 0;
+    }
+    *called = 1;
     cJSON *data = NULL;
     shopify_graphql(s, body, 10, PRIO_NORMAL, &data, o);
     const cJSON *ue = at(at(data, "fulfillmentOrderReleaseHold", NULL), "userErrors", NULL);
@@ -496,6 +506,49 @@ static int release_hold(shopify *s, const cJSON *fo, outcome *o)
     }
     cJSON_Delete(data);
     return ok ? 0 : -1;
+}
+
+void shopify_fo_hold(shopify *s, const shopify_order *ord, size_t f, const char *handle,
+                     const char *notes, outcome *o)
+{
+    cJSON *body = shopify_gql_body(
+        "mutation Hold($id: ID!, $hold: FulfillmentOrderHoldInput!) { fulfillmentOrderHold(id: $id,"
+        " fulfillmentHold: $hold) { fulfillmentHold { id } userErrors { field message code } } }");
+    cJSON *vars = cJSON_GetObjectItemCaseSensitive(body, "variables");
+    const char *id = str(fo_node(ord, f), "id");
+    cJSON_AddStringToObject(vars, "id", id ? id : "");
+    cJSON *h = cJSON_AddObjectToObject(vars, "hold");
+    cJSON_AddStringToObject(h, "reason", "INVENTORY_OUT_OF_STOCK");
+    cJSON_AddStringToObject(h, "reasonNotes", notes ? notes : "");
+    cJSON_AddStringToObject(h, "handle", handle);
+    cJSON *data = NULL;
+    shopify_graphql(s, body, 10, PRIO_NORMAL, &data, o);
+    const cJSON *ue = at(at(data, "fulfillmentOrderHold", NULL), "userErrors", NULL);
+    const cJSON *first = cJSON_GetArrayItem(ue, 0);
+    /* TAKEN: a hold with this handle is there already (a retry). */
+    if (data && first && !(str(first, "code") && strcmp(str(first, "code"), "TAKEN") == 0)) {
+        o->action = POLICY_PERMANENT;
+        snprintf(o->error, sizeof o->error, "shopify fulfillmentOrderHold: %.200s",
+                 str(first, "message") ? str(first, "message") : "user error");
+    }
+    cJSON_Delete(data);
+}
+
+void shopify_release_handle(shopify *s, const shopify_order *ord, const char *handle,
+                            size_t *released, outcome *o)
+{
+    *released = 0;
+    memset(o, 0, sizeof *o);
+    o->action = POLICY_DONE;
+    for (size_t f = 0; f < ord->n_fos; f++) {
+        int called = 0;
+        if (release_hold(s, fo_node(ord, f), handle, &called, o) != 0)
+            return;
+        if (called) {
+            (*released)++;
+            outbound_done(o);
+        }
+    }
 }
 
 cJSON *shopify_fulfil_input(const shopify_order *ord, const foplan *p, size_t c,
@@ -588,7 +641,8 @@ void shopify_fulfil(shopify *s, shopify_order *ord, const int64_t *qty, int64_t 
         goto out;
     }
     for (size_t r = 0; r < p.n_release; r++) {
-        if (release_hold(s, fo_node(ord, p.release[r]), o) != 0)
+        int called;
+        if (release_hold(s, fo_node(ord, p.release[r]), NULL, &called, o) != 0)
             goto out;
         res->released++;
         next_call(o);

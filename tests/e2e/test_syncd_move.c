@@ -97,6 +97,31 @@ static void expect_sales(const sdt_world *w, int64_t order, const char *want, in
     free(got);
 }
 
+/* Entries of a journal of kind whose numeric order_id is order. */
+static int order_entries(const cJSON *journal, const char *kind, const char *tmpl, int64_t order)
+{
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, journal)
+    {
+        if (strcmp(sdt_str(e, "kind"), kind) != 0 || (int64_t)sdt_num(e, "order_id") != order)
+            continue;
+        if (!tmpl || strcmp(sdt_str(e, "template"), tmpl) == 0)
+            n++;
+    }
+    return n;
+}
+
+/* Whether mock-shopify journaled an entry of kind k->want for k->order. */
+static int shop_has(void *ud)
+{
+    const sales_ref *k = ud;
+    cJSON *j = sdt_journal(&k->w->shop);
+    int n = order_entries(j, k->want, NULL, k->order);
+    cJSON_Delete(j);
+    return n > 0;
+}
+
 /* Main holds 4 of A-1, Second 10; Shopify shows 14. A wholesale sale
  * takes Main's 4 while Cin7's stock webhooks arrive ten simulated minutes
  * late (and Cin7's calls fail as faults says), then a shopper buys 3:
@@ -210,38 +235,28 @@ TEST_T(syncd_e2e, backordered_units_stay_off_sale_until_stock_fills_them, 180)
     EXPECT_EQ_INT(sdt_shop_available(&w, "A-1"), 7);
     expect_sales(&w, order, "Main:3/3", 0);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_sales_moved_total"), -1);
+    /* The backorder stays: the order's fulfillment order is held at
+     * Shopify, out of stock, with a note naming the units. */
+    cJSON *j = sdt_journal(&w.shop);
+    EXPECT_EQ_INT(order_entries(j, "fulfillment_order_hold", NULL, order), 1);
+    EXPECT_EQ_INT(sdt_count_kind(j, "fulfillment_order_hold", "reason", "INVENTORY_OUT_OF_STOCK"), 1);
+    EXPECT_EQ_INT(order_entries(j, "fulfillment_order_release", NULL, order), 0);
+    cJSON_Delete(j);
 
     receive(&w, "Main", "A-1", 5);
     expect_sales(&w, order, "Main:3/0", 0);
     EXPECT_TRUE(sdt_wait_level(&w, "A-1", 12, 60000));
+    /* Filled: syncd's hold is released. */
+    sales_ref k = {&w, order, "fulfillment_order_release", 0};
+    EXPECT_TRUE(sdt_wait(shop_has, &k, 60000));
     sdt_wait_quiet(&w, 30000);
     EXPECT_EQ_INT(sdt_shop_available(&w, "A-1"), 12);
+    j = sdt_journal(&w.shop);
+    EXPECT_EQ_INT(order_entries(j, "fulfillment_order_hold", NULL, order), 1);
+    EXPECT_EQ_INT(order_entries(j, "fulfillment_order_release", NULL, order), 1);
+    cJSON_Delete(j);
     EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
     sdt_stop(&w);
-}
-
-/* Entries of a journal of kind whose numeric order_id is order. */
-static int order_entries(const cJSON *journal, const char *kind, const char *tmpl, int64_t order)
-{
-    int n = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, journal)
-    {
-        if (strcmp(sdt_str(e, "kind"), kind) != 0 || (int64_t)sdt_num(e, "order_id") != order)
-            continue;
-        if (!tmpl || strcmp(sdt_str(e, "template"), tmpl) == 0)
-            n++;
-    }
-    return n;
-}
-
-static int shop_cancelled(void *ud)
-{
-    const sales_ref *k = ud;
-    cJSON *j = sdt_journal(&k->w->shop);
-    int n = order_entries(j, "order_cancelled", NULL, k->order);
-    cJSON_Delete(j);
-    return n > 0;
 }
 
 /* A user voids the order's only sale in Cin7: syncd cancels the order at
@@ -263,8 +278,8 @@ TEST_T(syncd_e2e, a_sale_voided_in_cin7_cancels_its_order_once, 150)
     cJSON_Delete(st);
     cJSON_Delete(e2e_expect(&w.cin7, "POST", "/_mock/void", NULL, body, 200, 1));
 
-    sales_ref k = {&w, order, "", 1};
-    EXPECT_TRUE(sdt_wait(shop_cancelled, &k, 60000));
+    sales_ref k = {&w, order, "order_cancelled", 1};
+    EXPECT_TRUE(sdt_wait(shop_has, &k, 60000));
     sdt_wait_quiet(&w, 30000);
     cJSON *shop = sdt_journal(&w.shop);
     EXPECT_EQ_INT(order_entries(shop, "order_cancelled", NULL, order), 1);

@@ -114,3 +114,24 @@ TEST(foplan, closed_unlocated_and_negative_count_as_nothing)
     EXPECT_EQ_INT(p.unplaced, 2);
     foplan_free(&p);
 }
+
+TEST(foplan, a_backorder_holds_the_open_fulfillment_orders_of_its_lines)
+{
+    /* Line 1 (A) backordered. 300 has A left; 301 has only B; 302 had A
+     * and shipped it all; 303 is on a merchant's hold; 304 is closed. */
+    foplan_line l300[] = {{1, 3}}, l301[] = {{2, 2}}, l302[] = {{1, 0}}, l303[] = {{1, 1}};
+    foplan_fo fos[] = {{FOPLAN_OPEN, 300, l300, 1, NULL, 0},
+                       {FOPLAN_OPEN, 301, l301, 1, NULL, 0},
+                       {FOPLAN_OPEN, 302, l302, 1, NULL, 0},
+                       {FOPLAN_ON_HOLD, 303, l303, 1, fraud + 1, 1},
+                       {FOPLAN_OTHER, 304, l300, 1, NULL, 0}};
+    const int64_t a[] = {1}, both[] = {2, 1}, none[] = {9};
+    size_t out[5];
+    EXPECT_EQ_INT(foplan_backorder_holds(fos, 5, a, 1, out), 1);
+    EXPECT_EQ_INT(out[0], 0);
+    EXPECT_EQ_INT(foplan_backorder_holds(fos, 5, both, 2, out), 2);
+    EXPECT_EQ_INT(out[0], 0);
+    EXPECT_EQ_INT(out[1], 1);
+    EXPECT_EQ_INT(foplan_backorder_holds(fos, 5, none, 1, out), 0);
+    EXPECT_EQ_INT(foplan_backorder_holds(fos, 0, a, 1, out), 0);
+}
