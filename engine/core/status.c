@@ -90,11 +90,11 @@ status_fit status_allocate(const status_line *lines, const int64_t *ship, size_t
 void_action status_void(int own, int cancelled, int known, size_t live)
 {
     if (own)
-        return (void_action){VOID_NOTHING, "voided by syncd itself (a move or a cancellation)"};
+        return (void_action){VOID_NOTHING, "voided by the engine itself (a move or a cancellation)"};
     if (cancelled)
         return (void_action){VOID_NOTHING, "the Shopify order is cancelled already"};
     if (!known)
-        return (void_action){VOID_REPORT, "voided in Cin7, and syncd does not know the order's "
+        return (void_action){VOID_REPORT, "voided in Cin7, and the engine does not know the order's "
                                           "other sales: left for a person"};
     if (live)
         return (void_action){VOID_REPORT, "voided in Cin7 while another sale of the order "
