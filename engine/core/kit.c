@@ -44,15 +44,21 @@ int64_t kit_level(const kit_part *parts, size_t n, const int64_t *units)
     return level;
 }
 
+/* Kit k's part that is sku, or NULL when k does not take sku. */
+static const kit_part *part_of(const kit *k, const char *sku)
+{
+    for (size_t j = 0; j < k->n; j++)
+        if (strcmp(k->parts[j].sku, sku) == 0)
+            return &k->parts[j];
+    return NULL;
+}
+
 size_t kit_using(const kit *kits, size_t n, const char *sku, size_t *out)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < kits[i].n; j++)
-            if (strcmp(kits[i].parts[j].sku, sku) == 0) {
-                out[k++] = i;
-                break;
-            }
+        if (part_of(&kits[i], sku))
+            out[k++] = i;
     return k;
 }
 
@@ -61,41 +67,26 @@ int64_t kit_charge(const kit *kits, size_t n, const char *sku, const int64_t *ki
     const int64_t cap = C7QTY_MAX / 10000;
     int64_t sum = 0;
     for (size_t i = 0; i < n; i++) {
-        if (kit_units[i] <= 0)
+        const kit_part *p = kit_units[i] > 0 ? part_of(&kits[i], sku) : NULL;
+        if (!p || p->need <= 0)
             continue;
-        for (size_t j = 0; j < kits[i].n; j++) {
-            if (strcmp(kits[i].parts[j].sku, sku) != 0)
-                continue;
-            int64_t need = kits[i].parts[j].need;
-            if (need <= 0)
-                break;
-            /* kit_units x need in ten-thousandths, rounded up to units. */
-            int64_t units = kit_units[i] > cap / need * 10000 ? cap
-                                                                : (kit_units[i] * need + 9999) / 10000;
-            sum = units > cap - sum ? cap : sum + units;
-            break;
-        }
+        /* kit_units x need in ten-thousandths, rounded up to units. */
+        int64_t units = kit_units[i] > cap / p->need * 10000
+                            ? cap
+                            : (kit_units[i] * p->need + 9999) / 10000;
+        sum = units > cap - sum ? cap : sum + units;
     }
     return sum;
-}
-
-/* Whether kit k takes sku. */
-static int uses(const kit *k, const char *sku)
-{
-    for (size_t j = 0; j < k->n; j++)
-        if (strcmp(k->parts[j].sku, sku) == 0)
-            return 1;
-    return 0;
 }
 
 int64_t kit_share(const kit *kits, size_t n, size_t who, const char *sku, int listed, int64_t pool,
                   int64_t below)
 {
-    if (who < n && !uses(&kits[who], sku))
+    if (who < n && !part_of(&kits[who], sku))
         return pool;
     size_t sellers = listed ? 1 : 0, index = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!uses(&kits[i], sku))
+        if (!part_of(&kits[i], sku))
             continue;
         if (i == who)
             index = sellers;

@@ -309,15 +309,27 @@ static int mid_move(syncd *sd, const char *sale_id)
     return orders_idem_has(sd, "move:", sale_id);
 }
 
+/* Whether sale s reads voided now. */
+static int reads_voided(const fulfil_sale_info *s)
+{
+    return s->status && strcmp(s->status, "VOIDED") == 0;
+}
+
+/* The units of sale s that Cin7 backordered, as read now. */
+static int64_t backordered_units(const fulfil_sale_info *s)
+{
+    int64_t units = 0;
+    for (size_t i = 0; i < s->n; i++)
+        units += s->lines[i].backordered > 0 ? s->lines[i].backordered : 0;
+    return units;
+}
+
 /* Whether the sale is one to move now: some units backordered, not voided
  * (a move decided earlier resumes whatever the sale reads now: its void may
  * be what the last try did). */
 static int wants_move(const move_job *m)
 {
-    int64_t backordered = 0;
-    for (size_t i = 0; i < m->s->n; i++)
-        backordered += m->s->lines[i].backordered > 0 ? m->s->lines[i].backordered : 0;
-    return backordered > 0 && !(m->s->status && strcmp(m->s->status, "VOIDED") == 0);
+    return backordered_units(m->s) > 0 && !reads_voided(m->s);
 }
 
 static handled move_locked(move_job *m)
@@ -422,7 +434,7 @@ static int hold_or_settle(syncd *sd, const fulfil_sale_info *s, const cJSON *doc
     const char **skus;
     int64_t *units;
     size_t k = orders_backordered(cJSON_GetObjectItemCaseSensitive(doc, "Order"), &skus, &units);
-    int voided = s->status && strcmp(s->status, "VOIDED") == 0;
+    int voided = reads_voided(s);
     int rc = 0;
     if (k && !voided)
         rc = orders_hold_backorders(sd, sd->cfg.shops[fulfil_shop_of(sd, s->external)].domain,
@@ -502,10 +514,7 @@ static int read_named_sale(syncd *sd, const store_event *ev, const char *what, i
 /* Whether sale s, as read now, stands with nothing backordered. */
 static int filled(const fulfil_sale_info *s)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->lines[i].backordered > 0)
-            return 0;
-    return !(s->status && strcmp(s->status, "VOIDED") == 0);
+    return backordered_units(s) == 0 && !reads_voided(s);
 }
 
 handled move_recheck(syncd *sd, const store_event *ev)
