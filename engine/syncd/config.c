@@ -261,9 +261,10 @@ static int read_shop(const cJSON *it, const char *p, syncd_config *c, cfg_shop *
 {
     static const char *const keys[] = {"domain", "base_url", "access_token", "api_secret",
                                        "api_version", "inventory_write", "safety_buffer",
-                                       "locations", "cin7_customer", NULL};
+                                       "locations", "cin7_customer", "notify_customer", NULL};
     const char *write = "graphql";
     int64_t buffer = 0;
+    s->notify_customer = 1;
     if (json_only_keys(it, p, keys, e) ||
         json_get_strdup(it, p, "domain", JSON_REQUIRED, NULL, &s->domain, e) ||
         json_get_strdup(it, p, "base_url", JSON_REQUIRED, NULL, &s->base_url, e) ||
@@ -272,6 +273,7 @@ static int read_shop(const cJSON *it, const char *p, syncd_config *c, cfg_shop *
         json_get_strdup(it, p, "api_version", JSON_OPTIONAL, "2026-10", &s->api_version, e) ||
         json_get_str(it, p, "inventory_write", JSON_OPTIONAL, &write, e) ||
         json_get_int(it, p, "safety_buffer", JSON_OPTIONAL, 0, 1000000, &buffer, e) ||
+        json_get_bool(it, p, "notify_customer", JSON_OPTIONAL, &s->notify_customer, e) ||
         json_get_strdup(it, p, "cin7_customer", JSON_OPTIONAL, NULL, &s->cin7_customer, e))
         return -1;
     if (!s->cin7_customer)
@@ -823,6 +825,7 @@ cJSON *config_to_json(const syncd_config *c)
         cJSON_AddStringToObject(s, "cin7_customer", c->shops[i].cin7_customer);
         cJSON_AddStringToObject(s, "inventory_write", "graphql");
         cJSON_AddNumberToObject(s, "safety_buffer", (double)c->shops[i].safety_buffer);
+        cJSON_AddBoolToObject(s, "notify_customer", c->shops[i].notify_customer);
         cJSON_AddItemToArray(shops, s);
     }
     cJSON *locs = cJSON_AddArrayToObject(o, "locations");

@@ -45,6 +45,7 @@ typedef struct {
     char *api_version;
     char *cin7_customer; /* the Cin7 customer its sales are made to */
     int64_t safety_buffer;
+    int notify_customer;  /* fulfillments ask Shopify to send the shipping confirmation */
     cfg_shop_location *locations; /* empty: first Shopify location shows every Cin7 location */
     size_t n_locations;
 } cfg_shop;

@@ -147,3 +147,18 @@ out:
     free(mark);
     return h;
 }
+
+handled foholds_after_shipment(syncd *sd, const fulfil_sale_info *s)
+{
+    int64_t left = 0;
+    for (size_t i = 0; i < s->n; i++)
+        left += s->lines[i].backordered > 0 ? s->lines[i].backordered : 0;
+    if (!left || !s->id)
+        return handled_done();
+    char key[200];
+    mark_key(s->id, key, sizeof key);
+    char *mark = store_kv_get(sd->st, key);
+    handled h = mark ? foholds_place(sd, s) : handled_done();
+    free(mark);
+    return h;
+}

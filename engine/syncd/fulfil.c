@@ -21,11 +21,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* One fulfillment at a time: two copies of one sale's event taken by two
  * workers must not both find it unfulfilled and both post. Shipments are
  * few and never urgent, so the lock costs nothing that matters. */
 static pthread_mutex_t one_at_a_time = PTHREAD_MUTEX_INITIALIZER;
+
+static void lines_free(status_line *lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free((char *)lines[i].sku);
+    free(lines);
+}
 
 void fulfil_sale_info_free(fulfil_sale_info *s)
 {
@@ -35,13 +43,17 @@ void fulfil_sale_info_free(fulfil_sale_info *s)
     free(s->shipping);
     free(s->fulfilment);
     free(s->tracking);
-    free(s->carrier);
     free(s->reference);
     free(s->external);
     free(s->location);
-    for (size_t i = 0; i < s->n; i++)
-        free((char *)s->lines[i].sku);
-    free(s->lines);
+    lines_free(s->lines, s->n);
+    for (size_t i = 0; i < s->n_ships; i++) {
+        free(s->ships[i].task);
+        free(s->ships[i].tracking);
+        free(s->ships[i].carrier);
+        lines_free(s->ships[i].lines, s->ships[i].n);
+    }
+    free(s->ships);
     memset(s, 0, sizeof *s);
 }
 
@@ -65,23 +77,23 @@ static int64_t units_of(const cJSON *o, const char *key)
     return cJSON_IsNumber(v) ? c7qty_floor(c7qty_from(v->valuedouble)) : 0;
 }
 
-/* Adds units of sku to the sale's shipped lines. */
-static void add_units(fulfil_sale_info *s, const char *sku, int64_t qty, int64_t backordered)
+/* Adds units of sku to *lines (*n of them). */
+static void add_units(status_line **lines, size_t *n, const char *sku, int64_t qty,
+                      int64_t backordered)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->lines[i].sku, sku) == 0) {
-            s->lines[i].quantity += qty;
-            s->lines[i].backordered += backordered;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*lines)[i].sku, sku) == 0) {
+            (*lines)[i].quantity += qty;
+            (*lines)[i].backordered += backordered;
             return;
         }
-    s->lines = xrealloc(s->lines, (s->n + 1) * sizeof *s->lines);
-    s->lines[s->n++] = (status_line){xstrdup(sku), qty, backordered};
+    *lines = xrealloc(*lines, (*n + 1) * sizeof **lines);
+    (*lines)[(*n)++] = (status_line){xstrdup(sku), qty, backordered};
 }
 
-/* What shipped: the packed (else picked) lines of every fulfilment whose
- * shipment is authorised; a sale that says it shipped but shows no
- * fulfilment lines shipped its order lines less their backorders. */
-static void shipped_lines(const cJSON *v, fulfil_sale_info *s)
+/* The sale's shipments: every fulfilment whose shipment is authorised,
+ * with its packed (else picked) lines. */
+static void shipments(const cJSON *v, fulfil_sale_info *s)
 {
     const cJSON *f;
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(v, "Fulfilments"))
@@ -90,13 +102,17 @@ static void shipped_lines(const cJSON *v, fulfil_sale_info *s)
         const char *st = str_of(ship, "Status");
         if (!st || (strcmp(st, "AUTHORISED") != 0 && strcmp(st, "PARTIALLY AUTHORISED") != 0))
             continue;
+        s->ships = xrealloc(s->ships, (s->n_ships + 1) * sizeof *s->ships);
+        fulfil_shipment *sh = &s->ships[s->n_ships++];
+        memset(sh, 0, sizeof *sh);
+        sh->task = dup_of(f, "TaskID");
         const cJSON *l;
         cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(ship, "Lines"))
         {
-            if (!s->tracking)
-                s->tracking = dup_of(l, "TrackingNumber");
-            if (!s->carrier)
-                s->carrier = dup_of(l, "Carrier");
+            if (!sh->tracking)
+                sh->tracking = dup_of(l, "TrackingNumber");
+            if (!sh->carrier)
+                sh->carrier = dup_of(l, "Carrier");
         }
         const cJSON *lines = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(f, "Pack"), "Lines");
@@ -105,31 +121,29 @@ static void shipped_lines(const cJSON *v, fulfil_sale_info *s)
                                                      "Lines");
         cJSON_ArrayForEach(l, lines)
             if (str_of(l, "SKU"))
-                add_units(s, str_of(l, "SKU"), units_of(l, "Quantity"), 0);
+                add_units(&sh->lines, &sh->n, str_of(l, "SKU"), units_of(l, "Quantity"), 0);
     }
-    if (s->n)
-        return;
-    const cJSON *l;
-    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "Order"),
-                                                           "Lines"))
-        if (str_of(l, "SKU"))
-            add_units(s, str_of(l, "SKU"), units_of(l, "Quantity"), units_of(l, "BackorderQuantity"));
 }
 
 void fulfil_sale_read(const cJSON *v, fulfil_sale_info *s)
 {
     memset(s, 0, sizeof *s);
     s->id = dup_of(v, "ID");
-    s->number = dup_of(cJSON_GetObjectItemCaseSensitive(v, "Order"), "SaleOrderNumber");
+    const cJSON *order = cJSON_GetObjectItemCaseSensitive(v, "Order");
+    s->number = dup_of(order, "SaleOrderNumber");
     s->status = dup_of(v, "Status");
     s->shipping = dup_of(v, "CombinedShippingStatus");
     s->fulfilment = dup_of(v, "FulFilmentStatus");
     s->reference = dup_of(v, "CustomerReference");
     s->external = dup_of(v, "ExternalID");
     s->location = dup_of(v, "Location");
-    shipped_lines(v, s);
-    if (!s->tracking)
-        s->tracking = dup_of(v, "CombinedTrackingNumbers");
+    s->tracking = dup_of(v, "CombinedTrackingNumbers");
+    const cJSON *l;
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(order, "Lines"))
+        if (str_of(l, "SKU"))
+            add_units(&s->lines, &s->n, str_of(l, "SKU"), units_of(l, "Quantity"),
+                      units_of(l, "BackorderQuantity"));
+    shipments(v, s);
 }
 
 /* GET sale?ID: the sale as it is now. Returns 0, or -1 with *h saying what
@@ -219,12 +233,13 @@ static status_item *order_items(const catalog *cat, const shopify_order *ord)
     return items;
 }
 
-/* One shipped sale's fulfilment as the exactly-once write sees it. */
+/* One shipment's fulfilment as the exactly-once write sees it. */
 typedef struct {
     syncd *sd;
     const store_event *ev;
     const char *sale_id, *order;
     const fulfil_sale_info *s;
+    const fulfil_shipment *sh;
     size_t shop;
     const int64_t *ship;
     shopify_order ord;
@@ -250,14 +265,14 @@ static int order_read(fulfil_write *w, handled *h)
 }
 
 /* A fulfillment an earlier try may have made: the order's fulfillments
- * carrying the sale's tracking number show it landed. */
+ * carrying the shipment's tracking number show it landed. */
 static int fulfil_look_up(void *ud, char **remote, handled *h)
 {
     fulfil_write *w = ud;
     (void)remote;
     if (order_read(w, h) != 0)
         return -1;
-    return shopify_order_has_tracking(&w->ord, w->s->tracking);
+    return shopify_order_has_tracking(&w->ord, w->sh->tracking);
 }
 
 /* A merchant's hold stopped the fulfilment: said loudly, tried later. */
@@ -287,14 +302,14 @@ static int fulfil_write_one(void *ud, char **remote, outcome *o, handled *h)
     const catalog *cat = syncd_catalog(w->sd);
     status_item *items = order_items(cat, &w->ord);
     int64_t *qty = xcalloc(w->ord.n_lines + 1, sizeof *qty);
-    w->fit = status_allocate(w->s->lines, w->ship, w->s->n, items, w->ord.n_lines, qty);
+    w->fit = status_allocate(w->sh->lines, w->ship, w->sh->n, items, w->ord.n_lines, qty);
     int rc = 1;
     if (w->fit.units == 0) {
         w->nothing_left = 1;
     } else {
         shopify_fulfil(w->sd->shops[w->shop], &w->ord, qty,
-                       location_for(cat, w->shop, w->s->location), w->s->tracking, w->s->carrier,
-                       &w->res, o);
+                       location_for(cat, w->shop, w->s->location), w->sh->tracking,
+                       w->sh->carrier, w->sd->cfg.shops[w->shop].notify_customer, &w->res, o);
         if (w->res.released)
             metrics_inc(w->sd->m, "syncd_fulfillment_holds_released_total", w->res.released);
         if (o->action == POLICY_DONE && w->res.held) {
@@ -330,7 +345,7 @@ static void fulfil_settled(fulfil_write *w, xwrite_how how, const char *fulfillm
     snprintf(evid, sizeof evid, "ev-%lld", (long long)w->ev->id);
     if (how != XWRITE_WRITTEN) {
         mark_done(sd, done_key, "found");
-        store_audit(sd->st, w->ev->id, at, "fulfillment_found", w->s->tracking);
+        store_audit(sd->st, w->ev->id, at, "fulfillment_found", w->sh->tracking);
         return;
     }
     if (w->nothing_left) {
@@ -350,26 +365,45 @@ static void fulfil_settled(fulfil_write *w, xwrite_how how, const char *fulfillm
         metrics_inc(sd->m, "syncd_fulfillments_partial_total", 1);
     log_event(LOG_INFO, evid, "order %s: %s fulfillment %s of %lld units for sale %s, tracking %s%s%s",
               w->order, w->fit.partial ? "partial" : "complete", fulfillment_id,
-              (long long)res->fulfilled, w->sale_id, w->s->tracking ? w->s->tracking : "none",
-              w->s->carrier ? " by " : "", w->s->carrier ? w->s->carrier : "");
+              (long long)res->fulfilled, w->sale_id, w->sh->tracking ? w->sh->tracking : "none",
+              w->sh->carrier ? " by " : "", w->sh->carrier ? w->sh->carrier : "");
     if (w->fit.unplaced || res->fulfilled < w->fit.units)
         log_event(LOG_WARN, evid,
                   "sale %s: %lld shipped units found no unfulfilled line item or fulfillment order",
                   w->sale_id, (long long)(w->fit.unplaced + w->fit.units - res->fulfilled));
 }
 
-/* The Shopify side of a shipped sale, once per sale (xwrite: a fulfilment
- * whose answer was lost is found by its tracking number). A fulfillment
- * order a merchant put on hold is reported (alert, retried later,
- * dead-lettered in the end), never skipped in silence. */
-static handled fulfil_at_shopify(syncd *sd, const store_event *ev, const char *sale_id,
-                                 const fulfil_sale_info *s, size_t shop, const char *order,
-                                 const int64_t *ship)
+/* The keys of one shipment: its done mark and its write in the ledger
+ * (a sale's only shipment without a TaskID goes by the sale's id). */
+static void shipment_keys(const char *sale_id, const fulfil_shipment *sh, char *done, char *write,
+                          size_t n)
 {
-    char done_key[200], write_key[200];
-    snprintf(done_key, sizeof done_key, "fulfil:%s", sale_id);
-    snprintf(write_key, sizeof write_key, "fulfillment:%s", sale_id);
-    fulfil_write w = {.sd = sd, .ev = ev, .sale_id = sale_id, .order = order, .s = s,
+    if (sh->task) {
+        snprintf(done, n, "fulfil:%s:%s", sale_id, sh->task);
+        snprintf(write, n, "fulfillment:%s:%s", sale_id, sh->task);
+    } else {
+        snprintf(done, n, "fulfil:%s", sale_id);
+        snprintf(write, n, "fulfillment:%s", sale_id);
+    }
+}
+
+/* The Shopify side of one shipment, once (xwrite: a fulfilment whose
+ * answer was lost is found by its tracking number). A fulfillment order a
+ * merchant put on hold is reported (alert, retried later, dead-lettered
+ * in the end), never skipped in silence. *done is set when the shipment
+ * was fulfilled before. */
+static handled fulfil_at_shopify(syncd *sd, const store_event *ev, const char *sale_id,
+                                 const fulfil_sale_info *s, const fulfil_shipment *sh,
+                                 size_t shop, const char *order, const int64_t *ship, int *done)
+{
+    char done_key[240], write_key[240];
+    shipment_keys(sale_id, sh, done_key, write_key, sizeof done_key);
+    char *prior = store_idem_get(sd->st, done_key);
+    *done = prior != NULL;
+    free(prior);
+    if (*done)
+        return handled_done();
+    fulfil_write w = {.sd = sd, .ev = ev, .sale_id = sale_id, .order = order, .s = s, .sh = sh,
                       .shop = shop, .ship = ship};
     xwrite_op op = {write_key, "fulfillment", NULL, fulfil_look_up, fulfil_write_one, &w};
     xwrite_how how;
@@ -383,7 +417,42 @@ static handled fulfil_at_shopify(syncd *sd, const store_event *ev, const char *s
     return h;
 }
 
-/* The sale the event names, read from Cin7: fulfil it once if it shipped. */
+/* 1 when no unit of s is left to ship: its fulfilments say so, or it is a
+ * Simple sale that says it shipped. */
+static int all_shipped(const fulfil_sale_info *s)
+{
+    if (s->fulfilment)
+        return strcasecmp(s->fulfilment, "FULFILLED") == 0;
+    return s->shipping && strcasecmp(s->shipping, "SHIPPED") == 0;
+}
+
+/* Each shipment of sale s not fulfilled yet becomes a fulfillment, in
+ * Cin7's order; a sale that says it shipped but shows no authorised
+ * fulfilment ships its order lines less their backorders. Stops at the
+ * first that does not go through. *fresh counts those fulfilled now. */
+static handled fulfil_shipments(syncd *sd, const store_event *ev, const char *sale_id,
+                                fulfil_sale_info *s, size_t shop, const char *order, size_t *fresh)
+{
+    fulfil_shipment whole = {NULL, s->tracking, NULL, s->lines, s->n};
+    const fulfil_shipment *ships = s->n_ships ? s->ships : &whole;
+    size_t n = s->n_ships ? s->n_ships : 1;
+    status_sale st = {s->status, s->shipping, s->fulfilment};
+    handled h = handled_done();
+    *fresh = 0;
+    for (size_t i = 0; i < n && h.kind == H_DONE; i++) {
+        int64_t *ship = xcalloc(ships[i].n + 1, sizeof *ship);
+        (void)status_map(&st, ships[i].lines, ships[i].n, ship);
+        int done = 0;
+        h = fulfil_at_shopify(sd, ev, sale_id, s, &ships[i], shop, order, ship, &done);
+        if (h.kind == H_DONE && !done)
+            (*fresh)++;
+        free(ship);
+    }
+    return h;
+}
+
+/* The sale the event names, read from Cin7: each of its shipments
+ * fulfilled once. */
 static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
                              const char *sale_id)
 {
@@ -400,7 +469,6 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
     /* Cin7's events are thin: the sale as it is now tells what shipped. */
     fulfil_sale_info s;
     handled h = handled_done();
-    int64_t *ship = NULL;
     char order[64];
     long shop;
     int rc = fulfil_order_sale(sd, ev, sale_id, &s, order, sizeof order, &shop, &h);
@@ -408,18 +476,27 @@ static handled fulfil_locked(syncd *sd, const store_event *ev, const char *evid,
         return h;
     if (rc > 0)
         goto out;
-    ship = xcalloc(s.n + 1, sizeof *ship);
     status_sale st = {s.status, s.shipping, s.fulfilment};
-    status_action a = status_map(&st, s.lines, s.n, ship);
+    status_action a = status_map(&st, s.lines, s.n, NULL);
     fulfil_count_state(sd, a.state);
     if (a.kind != STATUS_FULFIL) {
         log_event(LOG_INFO, evid, "sale %s (order %s): %s", sale_id, order, a.note);
         store_audit(sd->st, ev->id, now, a.state, a.note);
         goto out;
     }
-    h = fulfil_at_shopify(sd, ev, sale_id, &s, (size_t)shop, order, ship);
+    size_t fresh;
+    h = fulfil_shipments(sd, ev, sale_id, &s, (size_t)shop, order, &fresh);
+    if (h.kind == H_DONE && !fresh) {
+        metrics_inc(sd->m, "syncd_fulfillments_duplicate_total", 1);
+        store_audit(sd->st, ev->id, now, "skipped", "its shipments are fulfilled already");
+    }
+    if (h.kind == H_DONE && fresh)
+        h = foholds_after_shipment(sd, &s);
+    /* A sale with nothing left to ship is done with: later copies of its
+     * events need not read it again. */
+    if (h.kind == H_DONE && s.n_ships && all_shipped(&s))
+        mark_done(sd, done_key, "shipped");
 out:
-    free(ship);
     fulfil_sale_info_free(&s);
     return h;
 }

@@ -5,9 +5,11 @@
  * back and map it with engine/core/status.h; a sale that shipped becomes a
  * Shopify fulfillment of the order's line items it shipped, with its
  * tracking number and carrier: partial while other sales of a split order,
- * or backordered units, are still to come. Each sale is
- * fulfilled at most once (idempotency key "fulfil:<sale id>", the write
- * ledger for a POST whose outcome was lost), whatever duplicates arrive.
+ * or backordered units, are still to come. Each shipment of a sale (a
+ * Cin7 fulfilment whose Ship is authorised; an Advanced sale has several)
+ * is fulfilled at most once (idempotency key "fulfil:<sale id>:<task id>",
+ * the write ledger for a POST whose outcome was lost), whatever duplicates
+ * arrive, and tells the customer when the shop's notify_customer is on.
  */
 #ifndef SURGE_SYNCD_FULFIL_H
 #define SURGE_SYNCD_FULFIL_H
@@ -31,18 +33,31 @@ long fulfil_shop_of(const syncd *sd, const char *external_id);
 
 /* ---- the readers of Cin7's documents (pure: the fuzz targets call them) ---- */
 
-/* A sale as GET sale answers it: strings malloc'd, NULL when absent or
- * empty; lines are what shipped, in whole units (skus owned). */
+/* One shipment of a sale: a fulfilment whose Ship is authorised. Strings
+ * malloc'd, NULL when absent; lines are the units it shipped, whole. */
 typedef struct {
-    char *id, *number, *status, *shipping, *fulfilment, *tracking, *carrier, *reference;
+    char *task;          /* its TaskID; NULL for a sale that says it shipped
+                          * but shows no authorised fulfilment */
+    char *tracking, *carrier;
+    status_line *lines;
+    size_t n;
+} fulfil_shipment;
+
+/* A sale as GET sale answers it: strings malloc'd, NULL when absent or
+ * empty; lines are the order's lines in whole units, with their
+ * backordered units (skus owned); ships its shipments so far. */
+typedef struct {
+    char *id, *number, *status, *shipping, *fulfilment, *tracking, *reference;
     char *external, *location;
     status_line *lines;
     size_t n;
+    fulfil_shipment *ships;
+    size_t n_ships;
 } fulfil_sale_info;
-/* Reads v into *s (any JSON: what is missing stays NULL). What shipped:
- * the packed (else picked) lines of every fulfilment whose shipment is
- * authorised; a sale that says it shipped but shows no fulfilment lines
- * shipped its order lines less their backorders. */
+/* Reads v into *s (any JSON: what is missing stays NULL). A shipment per
+ * fulfilment whose Ship is AUTHORISED or PARTIALLY AUTHORISED: its packed
+ * (else picked) lines, the tracking number and carrier of its ship lines.
+ * s->tracking is CombinedTrackingNumbers. */
 void fulfil_sale_read(const cJSON *v, fulfil_sale_info *s);
 void fulfil_sale_info_free(fulfil_sale_info *s);
 /* GET sale?ID: the sale as it is now, into *s (and its document into
@@ -70,5 +85,9 @@ int fulfil_order_sale(syncd *sd, const store_event *ev, const char *sale_id, ful
  * fulfillments off; release does nothing when no hold was placed. */
 handled foholds_place(syncd *sd, const fulfil_sale_info *s);
 handled foholds_release(syncd *sd, const fulfil_sale_info *s);
+/* After a shipment of s (which released syncd's holds on the fulfillment
+ * orders it fulfilled from): the units s still has on backorder are held
+ * again, when syncd held them before. */
+handled foholds_after_shipment(syncd *sd, const fulfil_sale_info *s);
 
 #endif

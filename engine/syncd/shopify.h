@@ -149,10 +149,11 @@ typedef struct {
  * location's first). Of the fulfillment orders holding shipped units,
  * those on hold because stock was out are released first (the shipment
  * proves it is there); any other hold is the merchant's: res->held is set
- * and nothing is released or fulfilled. A user error is PERMANENT. */
+ * and nothing is released or fulfilled. notify asks Shopify to send the
+ * customer its shipping confirmation. A user error is PERMANENT. */
 void shopify_fulfil(shopify *s, shopify_order *ord, const int64_t *qty, int64_t location,
-                    const char *tracking, const char *carrier, shopify_fulfil_result *res,
-                    outcome *o);
+                    const char *tracking, const char *carrier, int notify,
+                    shopify_fulfil_result *res, outcome *o);
 
 /* Paid orders updated at or after since (ISO-8601), through GraphQL orders
  * ("financial_status:paid updated_at:>='since'"), as shopify_orders. */
@@ -179,7 +180,7 @@ int shopify_order_from(cJSON *data, shopify_order *out);
  * may be NULL): {notifyCustomer, trackingInfo?, lineItemsByFulfillmentOrder}.
  * Caller frees. */
 cJSON *shopify_fulfil_input(const shopify_order *ord, const foplan *p, size_t c,
-                            const char *tracking, const char *carrier);
+                            const char *tracking, const char *carrier, int notify);
 
 /* The GraphQL cost gate (to share it: gate_share). */
 gate *shopify_gate(shopify *s);

@@ -552,10 +552,10 @@ void shopify_release_handle(shopify *s, const shopify_order *ord, const char *ha
 }
 
 cJSON *shopify_fulfil_input(const shopify_order *ord, const foplan *p, size_t c,
-                            const char *tracking, const char *carrier)
+                            const char *tracking, const char *carrier, int notify)
 {
     cJSON *f = cJSON_CreateObject();
-    cJSON_AddBoolToObject(f, "notifyCustomer", 0);
+    cJSON_AddBoolToObject(f, "notifyCustomer", notify);
     if (tracking || carrier) {
         cJSON *t = cJSON_AddObjectToObject(f, "trackingInfo");
         if (tracking)
@@ -586,14 +586,14 @@ cJSON *shopify_fulfil_input(const shopify_order *ord, const foplan *p, size_t c,
 
 /* One fulfillmentCreate: the plan's create c. */
 static void create_one(shopify *s, const shopify_order *ord, const foplan *p, size_t c,
-                       const char *tracking, const char *carrier, shopify_fulfil_result *res,
-                       outcome *o)
+                       const char *tracking, const char *carrier, int notify,
+                       shopify_fulfil_result *res, outcome *o)
 {
     cJSON *body = shopify_gql_body(
         "mutation Fulfil($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) {"
         " fulfillment { id } userErrors { field message } } }");
     cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(body, "variables"), "f",
-                          shopify_fulfil_input(ord, p, c, tracking, carrier));
+                          shopify_fulfil_input(ord, p, c, tracking, carrier, notify));
     cJSON *data = NULL;
     shopify_graphql(s, body, 10, PRIO_NORMAL, &data, o);
     if (!data)
@@ -624,8 +624,8 @@ static void next_call(outcome *o)
 }
 
 void shopify_fulfil(shopify *s, shopify_order *ord, const int64_t *qty, int64_t location,
-                    const char *tracking, const char *carrier, shopify_fulfil_result *res,
-                    outcome *o)
+                    const char *tracking, const char *carrier, int notify,
+                    shopify_fulfil_result *res, outcome *o)
 {
     memset(res, 0, sizeof *res);
     memset(o, 0, sizeof *o);
@@ -648,7 +648,7 @@ void shopify_fulfil(shopify *s, shopify_order *ord, const int64_t *qty, int64_t 
         next_call(o);
     }
     for (size_t c = 0; c < p.n_creates; c++) {
-        create_one(s, ord, &p, c, tracking, carrier, res, o);
+        create_one(s, ord, &p, c, tracking, carrier, notify, res, o);
         if (o->action != POLICY_DONE)
             goto out;
         if (c + 1 < p.n_creates)

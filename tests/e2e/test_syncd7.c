@@ -254,6 +254,20 @@ static int fulfilled(void *ud)
     return fulfillments_of(f->w, f->order, NULL) >= f->want;
 }
 
+/* The shipping confirmations mock-shopify recorded for an order. */
+static int confirmations_of(const sdt_world *w, int64_t order)
+{
+    cJSON *j = e2e_journal(&w->shop);
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+        n += strcmp(sdt_str(e, "kind"), "notification") == 0 &&
+             strcmp(sdt_str(e, "template"), "shipping_confirmation") == 0 &&
+             (int64_t)sdt_num(e, "order_id") == order;
+    cJSON_Delete(j);
+    return n;
+}
+
 /* Waits (bounded) until the order has at least want fulfillments. */
 static int wait_fulfilled(const sdt_world *w, int64_t order, int want, int timeout_ms)
 {
@@ -374,6 +388,10 @@ TEST_T(syncd7, shipped_sales_become_fulfillments_once, 150)
     EXPECT_EQ_INT(fulfillments_of(&w, whole, NULL), 1);
     EXPECT_EQ_INT(fulfillments_of(&w, split, NULL), 2);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_fulfillments_created_total"), 3);
+    /* Each shipment told its customer once (notify_customer is on by
+     * default). */
+    EXPECT_EQ_INT(confirmations_of(&w, whole), 1);
+    EXPECT_EQ_INT(confirmations_of(&w, split), 2);
     /* The Shopify order is fulfilled in full. */
     cJSON *shop = sdt_shop_state(&w);
     const cJSON *o;

@@ -146,6 +146,10 @@ FUZZ_TARGET(syncd_cin7_sale)
     status_allocate(s.lines, ship, s.n, items, 2, out);
     if (out[0] < 0 || out[0] > 5 || out[1] != 0)
         abort(); /* no more than an item lets fulfil, nothing for an unmapped one */
+    for (size_t k = 0; k < s.n_ships; k++)
+        for (size_t i = 0; i < s.ships[k].n; i++)
+            if (!s.ships[k].lines[i].sku || s.ships[k].lines[i].backordered != 0)
+                abort(); /* a shipment's lines are named units that shipped */
     free(ship);
     fulfil_sale_info_free(&s);
     /* The backordered units a sale's order holds back (its answer to the
@@ -249,7 +253,7 @@ static void check_plan(const shopify_order *ord, const int64_t *qty, const fopla
         if (in_create != cr->units)
             abort();
         units += in_create;
-        cJSON *in = shopify_fulfil_input(ord, p, c, "TRK", NULL);
+        cJSON *in = shopify_fulfil_input(ord, p, c, "TRK", NULL, 1);
         const cJSON *e, *x;
         size_t n = 0;
         cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(in, "lineItemsByFulfillmentOrder"))

@@ -3,6 +3,7 @@
 #include "../runner.h"
 
 #include "config.h"
+#include "fulfil.h"
 #include "gate.h"
 #include "mem.h"
 #include "metrics.h"
@@ -671,4 +672,65 @@ TEST(gate, leaky_gates_sharing_a_bucket_follow_the_server_level_either_saw)
     EXPECT_GE_INT(st.at, t0);
     EXPECT_GE_INT((int64_t)(st.level * 1000), 1000);
     end_shared(a, b, s);
+}
+
+/* An Advanced sale read back (GET sale): one shipment per fulfilment whose
+ * Ship is authorised, with its own TaskID, units and tracking number; the
+ * order's lines keep their backorders whatever shipped. */
+TEST(fulfil_read, an_advanced_sale_has_a_shipment_per_authorised_fulfilment)
+{
+    const char *doc =
+        "{\"ID\":\"S1\",\"Status\":\"BACKORDERED\",\"FulFilmentStatus\":\"PARTIALLY FULFILLED\","
+        "\"CombinedTrackingNumbers\":\"T1\",\"CustomerReference\":\"42\","
+        "\"Order\":{\"SaleOrderNumber\":\"SO-1\",\"Lines\":["
+        "{\"SKU\":\"A\",\"Quantity\":5,\"BackorderQuantity\":2},{\"SKU\":\"B\",\"Quantity\":1}]},"
+        "\"Fulfilments\":["
+        "{\"TaskID\":\"F1\",\"FulfillmentNumber\":1,"
+        " \"Pack\":{\"Lines\":[{\"SKU\":\"A\",\"Quantity\":2},{\"SKU\":\"B\",\"Quantity\":1}]},"
+        " \"Ship\":{\"Status\":\"AUTHORISED\",\"Lines\":[{\"TrackingNumber\":\"T1\",\"Carrier\":\"C\"}]}},"
+        "{\"TaskID\":\"F2\",\"FulfillmentNumber\":2,"
+        " \"Pick\":{\"Lines\":[{\"SKU\":\"A\",\"Quantity\":1}]},"
+        " \"Ship\":{\"Status\":\"AUTHORISED\",\"Lines\":[{\"TrackingNumber\":\"T2\"}]}},"
+        "{\"TaskID\":\"F3\",\"FulfillmentNumber\":3,"
+        " \"Pack\":{\"Lines\":[{\"SKU\":\"A\",\"Quantity\":2}]},\"Ship\":{\"Status\":\"DRAFT\"}}]}";
+    cJSON *v = cJSON_Parse(doc);
+    EXPECT_TRUE(v != NULL);
+    fulfil_sale_info s;
+    fulfil_sale_read(v, &s);
+    cJSON_Delete(v);
+    EXPECT_EQ_INT(s.n, 2);
+    EXPECT_EQ_STR(s.lines[0].sku, "A");
+    EXPECT_EQ_INT(s.lines[0].quantity, 5);
+    EXPECT_EQ_INT(s.lines[0].backordered, 2);
+    EXPECT_EQ_INT(s.lines[1].backordered, 0);
+    EXPECT_EQ_INT(s.n_ships, 2); /* F3's shipment is still a draft */
+    EXPECT_EQ_STR(s.ships[0].task, "F1");
+    EXPECT_EQ_STR(s.ships[0].tracking, "T1");
+    EXPECT_EQ_STR(s.ships[0].carrier, "C");
+    EXPECT_EQ_INT(s.ships[0].n, 2);
+    EXPECT_EQ_INT(s.ships[0].lines[0].quantity, 2);
+    EXPECT_EQ_INT(s.ships[0].lines[1].quantity, 1);
+    EXPECT_EQ_STR(s.ships[1].task, "F2");
+    EXPECT_EQ_STR(s.ships[1].tracking, "T2");
+    EXPECT_TRUE(s.ships[1].carrier == NULL);
+    EXPECT_EQ_INT(s.ships[1].n, 1); /* no pack lines: the pick's */
+    EXPECT_EQ_STR(s.ships[1].lines[0].sku, "A");
+    EXPECT_EQ_INT(s.ships[1].lines[0].quantity, 1);
+    fulfil_sale_info_free(&s);
+}
+
+TEST(syncd_config, notify_customer_is_on_unless_a_shop_turns_it_off)
+{
+    syncd_config c;
+    json_err e;
+    const char *over[] = {"shops[0].notify_customer=false"};
+    EXPECT_EQ_INT(config_load(NULL, NULL, 0, &c, &e), 0);
+    EXPECT_EQ_INT(c.shops[0].notify_customer, 1);
+    config_free(&c);
+    EXPECT_EQ_INT(config_load(NULL, over, 1, &c, &e), 0);
+    EXPECT_EQ_INT(c.shops[0].notify_customer, 0);
+    config_free(&c);
+    const char *bad[] = {"shops[0].notify_customer=\"yes\""};
+    EXPECT_EQ_INT(config_load(NULL, bad, 1, &c, &e), -1);
+    EXPECT_TRUE(strstr(e.msg, "$.shops[0].notify_customer") != NULL);
 }
