@@ -1318,7 +1318,7 @@ static int m_order_cancel(ctx *c, const gql_selection *f, ag_payload *pl)
     lower[k] = '\0';
     cJSON *out = NULL;
     json_err e;
-    if (world_cancel(c->w, c->s, o, cJSON_IsTrue(restock), cJSON_IsTrue(notify), lower, &out,
+    if (world_cancel(c->w, c->s, o, cJSON_IsTrue(restock), cJSON_IsTrue(notify), lower, "api", &out,
                      &e) != 0) {
         const char *m = strstr(e.msg, ": ");
         user_error(pl, "INVALID", m ? m + 2 : e.msg, "orderId");

@@ -1319,7 +1319,7 @@ static void h_order_cancel(httpd_req *r, void *ud)
     if (o) {
         cJSON *out;
         json_err e;
-        if (world_cancel(rs->w, s, o, in.restock, in.email, in.reason, &out, &e) != 0) {
+        if (world_cancel(rs->w, s, o, in.restock, in.email, in.reason, "api", &out, &e) != 0) {
             world_unlock(rs->w);
             const char *m = strstr(e.msg, ": ");
             field_error(r, 422, "base", m ? m + 2 : e.msg, 1);

@@ -182,7 +182,7 @@ static void h_cancel(httpd_req *r, void *ud)
     ws_shop *s;
     ws_order *o = order_of(w, r, b, &s);
     cJSON *res = NULL;
-    int rc = o ? world_cancel(w, s, o, restock, 0, reason, &res, &e) : 0;
+    int rc = o ? world_cancel(w, s, o, restock, 0, reason, "shopper", &res, &e) : 0;
     world_unlock(w);
     if (o)
         reply_action(r, rc, &e, "cancelled", "order", res);

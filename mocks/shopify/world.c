@@ -1426,7 +1426,7 @@ static void notify_customer(world *w, ws_shop *s, const ws_order *o, const char 
 }
 
 int world_cancel(world *w, ws_shop *s, ws_order *o, int restock, int notify, const char *reason,
-                 cJSON **out, json_err *e)
+                 const char *by, cJSON **out, json_err *e)
 {
     *out = NULL;
     if (o->cancelled_ms >= 0)
@@ -1444,6 +1444,7 @@ int world_cancel(world *w, ws_shop *s, ws_order *o, int restock, int notify, con
     put_str(&b, "shop", s->domain);
     put_int(&b, "order_id", o->id);
     put_str(&b, "reason", o->cancel_reason);
+    put_str(&b, "by", by);
     sbuf_printf(&b, ",\"restock\":%s,\"notify_customer\":%s", restock ? "true" : "false",
                 notify ? "true" : "false");
     journal_sbuf(w, "order_cancelled", &b);

@@ -306,10 +306,12 @@ int world_checkout(world *w, ws_shop *s, const world_checkout_req *req, cJSON **
                    json_err *e);
 /* Cancels an order, restocking its unfulfilled units when restock is set;
  * delivers orders/cancelled; with notify, records the cancellation email
- * Shopify would send the customer (journal `notification`). -1 with e when
- * it cannot be cancelled. */
+ * Shopify would send the customer (journal `notification`). by says who
+ * cancelled for the journal: "api" (an app's call) or "shopper" (the
+ * control route's cancellation in Shopify's screens). -1 with e when it
+ * cannot be cancelled. */
 int world_cancel(world *w, ws_shop *s, ws_order *o, int restock, int notify, const char *reason,
-                 cJSON **out, json_err *e);
+                 const char *by, cJSON **out, json_err *e);
 
 typedef struct {
     int64_t line_id;  /* or 0 and a SKU */

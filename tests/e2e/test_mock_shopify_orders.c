@@ -158,6 +158,27 @@ TEST(mock_shopify, graphql_fulfillment_orders_holds_and_partial)
     e2e_stop(&s);
 }
 
+/* Who cancelled order id, as mock-shopify's order_cancelled entry says
+ * ("" when none says). */
+static const char *cancelled_by(e2e_server *s, long long id)
+{
+    static char by[16];
+    by[0] = '\0';
+    cJSON *j = e2e_journal(s);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "kind");
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "order_id");
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(e, "by");
+        if (cJSON_IsString(k) && strcmp(k->valuestring, "order_cancelled") == 0 &&
+            cJSON_IsNumber(o) && (long long)o->valuedouble == id && cJSON_IsString(b))
+            snprintf(by, sizeof by, "%s", b->valuestring);
+    }
+    cJSON_Delete(j);
+    return by;
+}
+
 TEST(mock_shopify, graphql_orders_query_filters_and_pages)
 {
     e2e_server s;
@@ -168,6 +189,7 @@ TEST(mock_shopify, graphql_orders_query_filters_and_pages)
     snprintf(body, sizeof body, "{\"order_id\":%lld}", a);
     cJSON *x = e2e_expect(&s, "POST", "/_mock/cancel", NULL, body, 200, 1);
     cJSON_Delete(x);
+    EXPECT_EQ_STR(cancelled_by(&s, a), "shopper");
     cJSON *v = ms_gql(&s, V,
                       "{ orders(first: 1, query: \"financial_status:paid updated_at:>'2000-01-01T00:00:00Z'\")"
                       " { nodes { id name displayFinancialStatus cancelledAt totalPriceSet { shopMoney {"
@@ -407,6 +429,7 @@ TEST(mock_shopify, graphql_order_cancel_and_customer_notifications)
     cJSON_Delete(v);
     EXPECT_EQ_INT(journal_count(&s, "notification", "order_cancelled", id), 1);
     EXPECT_EQ_INT(journal_count(&s, "order_cancelled", NULL, id), 1);
+    EXPECT_EQ_STR(cancelled_by(&s, id), "api");
 
     /* A second cancel is refused, and no second email. */
     v = cancel_at(&s, V, id, "reason: OTHER, restock: true, notifyCustomer: true");
