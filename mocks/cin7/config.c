@@ -148,6 +148,8 @@ c7cfg *c7config_defaults(void)
     c->task_draft_ms = 5 * 60000;
     c->sale_invoice_ms = 60 * 60000;
     c->sale_pay_ms = 60 * 60000;
+    c->split_gap_ms = 2 * 60 * 60000;
+    c->void_after_ms = 20 * 60000;
     c->auto_approve_ms = C7_NEVER;
     c->lead_jitter_ms = 0;
     c->purchase_invoice_ms = 60 * 60000;
@@ -864,15 +866,22 @@ static int parse_delays(const cJSON *root, c7cfg *c, json_err *e)
     if (json_get_obj(root, "$", "sales", JSON_OPTIONAL, &o, e))
         return -1;
     if (o) {
-        static const char *const keys[] = {"pick_after",     "pack_after", "ship_after",
-                                           "task_draft_for", "invoice_after", "paid_after", NULL};
+        static const char *const keys[] = {
+            "pick_after",  "pack_after", "ship_after",     "task_draft_for", "invoice_after",
+            "paid_after",  "split_share", "split_gap",     "ship_allocated", "void_share",
+            "void_after",  NULL};
         if (json_only_keys(o, "$.sales", keys, e) ||
             get_opt_duration(o, "$.sales", "pick_after", &c->pick_after_ms, e) ||
             get_opt_duration(o, "$.sales", "pack_after", &c->pack_after_ms, e) ||
             get_opt_duration(o, "$.sales", "ship_after", &c->ship_after_ms, e) ||
             json_get_duration(o, "$.sales", "task_draft_for", JSON_OPTIONAL, &c->task_draft_ms, e) ||
             get_opt_duration(o, "$.sales", "invoice_after", &c->sale_invoice_ms, e) ||
-            get_opt_duration(o, "$.sales", "paid_after", &c->sale_pay_ms, e))
+            get_opt_duration(o, "$.sales", "paid_after", &c->sale_pay_ms, e) ||
+            json_get_num(o, "$.sales", "split_share", JSON_OPTIONAL, 0, 1, &c->split_share, e) ||
+            json_get_duration(o, "$.sales", "split_gap", JSON_OPTIONAL, &c->split_gap_ms, e) ||
+            json_get_bool(o, "$.sales", "ship_allocated", JSON_OPTIONAL, &c->ship_allocated, e) ||
+            json_get_num(o, "$.sales", "void_share", JSON_OPTIONAL, 0, 1, &c->void_share, e) ||
+            json_get_duration(o, "$.sales", "void_after", JSON_OPTIONAL, &c->void_after_ms, e))
             return -1;
     }
     o = NULL; /* the getter leaves it alone when the key is absent */

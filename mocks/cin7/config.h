@@ -101,6 +101,13 @@ typedef struct {
     int64_t pick_after_ms, pack_after_ms, ship_after_ms; /* or C7_NEVER */
     int64_t task_draft_ms;    /* how long a pick, pack or ship task is DRAFT */
     int64_t sale_invoice_ms, sale_pay_ms; /* after shipping; or C7_NEVER */
+    /* Sales fulfilled in parts and voided by users, drawn per sale from the
+     * seed and its number (docs/mock-cin7.md, "Physics"). */
+    double split_share;       /* 0..1 of authorised sales fulfilled in two parts */
+    int64_t split_gap_ms;     /* first shipment -> the second part's pick */
+    int ship_allocated;       /* a backordered sale ships what it holds first */
+    double void_share;        /* 0..1 of authorised sales a user voids */
+    int64_t void_after_ms;    /* authorised -> that void */
     int64_t auto_approve_ms;  /* or C7_NEVER */
     int64_t lead_jitter_ms;
     int64_t purchase_invoice_ms; /* or C7_NEVER */

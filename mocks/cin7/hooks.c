@@ -278,17 +278,28 @@ static void emit_object(c7world *w, const char *type, cJSON *o)
     free(body);
 }
 
-void c7hooks_sale_event(c7world *w, const char *type, const c7sale *s)
+/* Thin notifications: the receiver reads the sale back (GET sale?ID=). A
+ * shipment names its fulfilment (task_id) and the account. */
+static void sale_note(c7world *w, const char *type, const c7sale *s, const char *task_id)
 {
-    /* Thin notifications: the receiver reads the sale back (GET sale?ID=). */
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "SaleID", s->id);
     cJSON_AddStringToObject(o, "SaleOrderNumber", s->number);
-    if (strcmp(type, "Sale/ShipmentAuthorised") == 0) {
-        cJSON_AddStringToObject(o, "SaleTaskID", s->task_id);
+    if (task_id) {
+        cJSON_AddStringToObject(o, "SaleTaskID", task_id);
         cJSON_AddStringToObject(o, "TenantID", w->tenant);
     }
     emit_object(w, type, o);
+}
+
+void c7hooks_sale_event(c7world *w, const char *type, const c7sale *s)
+{
+    sale_note(w, type, s, NULL);
+}
+
+void c7hooks_sale_shipped(c7world *w, const c7sale *s, const c7ful *f)
+{
+    sale_note(w, "Sale/ShipmentAuthorised", s, f->task_id);
 }
 
 void c7hooks_purchase_event(c7world *w, const char *type, const c7purchase *p)

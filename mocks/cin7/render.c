@@ -167,63 +167,78 @@ static cJSON *shipping_address(const c7sale *s)
     return a;
 }
 
-/* Pick or pack lines: the held units while the task is DRAFT, the picked
- * ones (by lot) once it is authorised. */
-static void task_lines(const c7world *w, const c7sale *s, cJSON *lines, int pack)
+/* One pick or pack line: units of a line from one lot. */
+static cJSON *task_line(const c7world *w, const c7sale *s, const c7line *ln, const c7hold *h,
+                        qty4 qty, int pack)
 {
-    for (size_t i = 0; i < s->order_lines.n; i++) {
+    const c7lot *lot = &w->prods[ln->product].cells[s->location].lots[h->lot];
+    cJSON *l = product_line(&w->prods[ln->product], ln->name);
+    cJSON_AddStringToObject(l, "Location", w->locs[s->location].name);
+    cJSON_AddStringToObject(l, "LocationID", w->locs[s->location].id);
+    qty4_add(l, "Quantity", qty);
+    c7render_str_or_empty(l, "BatchSN", lot->batch);
+    if (lot->expiry_ms >= 0)
+        add_epoch_date(l, "ExpiryDate", lot->expiry_ms);
+    if (pack)
+        cJSON_AddStringToObject(l, "Box", "Box 1");
+    return l;
+}
+
+/* A fulfilment's pick or pack lines: its picked units (by lot) once its
+ * pick is authorised; while the pick is DRAFT, the units it will take of
+ * those held, first held first. */
+static void task_lines(const c7world *w, const c7sale *s, const c7ful *f, cJSON *lines, int pack)
+{
+    for (size_t i = 0; f->lines && i < s->order_lines.n; i++) {
         const c7line *ln = &s->order_lines.lines[i];
-        const c7cell *c = &w->prods[ln->product].cells[s->location];
-        const c7hold *h = ln->n_picks ? ln->picks : ln->holds;
-        size_t n = ln->n_picks ? ln->n_picks : ln->n_holds;
-        for (size_t k = 0; k < n; k++) {
-            const c7lot *lot = &c->lots[h[k].lot];
-            cJSON *l = product_line(&w->prods[ln->product], ln->name);
-            cJSON_AddStringToObject(l, "Location", w->locs[s->location].name);
-            cJSON_AddStringToObject(l, "LocationID", w->locs[s->location].id);
-            qty4_add(l, "Quantity", h[k].qty);
-            c7render_str_or_empty(l, "BatchSN", lot->batch);
-            if (lot->expiry_ms >= 0)
-                add_epoch_date(l, "ExpiryDate", lot->expiry_ms);
-            if (pack)
-                cJSON_AddStringToObject(l, "Box", "Box 1");
-            cJSON_AddItemToArray(lines, l);
+        const c7fline *fl = &f->lines[i];
+        if (f->pick == C7_AUTH) {
+            for (size_t k = 0; k < fl->n_picks; k++)
+                cJSON_AddItemToArray(lines, task_line(w, s, ln, &fl->picks[k], fl->picks[k].qty, pack));
+            continue;
+        }
+        qty4 left = fl->qty;
+        for (size_t k = 0; k < ln->n_holds && left > 0; k++) {
+            qty4 q = ln->holds[k].qty < left ? ln->holds[k].qty : left;
+            cJSON_AddItemToArray(lines, task_line(w, s, ln, &ln->holds[k], q, pack));
+            left -= q;
         }
     }
 }
 
-static cJSON *fulfilment(const c7world *w, const c7sale *s)
+static cJSON *fulfilment(const c7world *w, const c7sale *s, size_t fi)
 {
+    const c7ful *fu = &s->fuls[fi];
     cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "TaskID", s->task_id);
-    cJSON_AddNumberToObject(f, "FulfillmentNumber", 1);
+    cJSON_AddStringToObject(f, "TaskID", fu->task_id);
+    cJSON_AddNumberToObject(f, "FulfillmentNumber", (double)(fi + 1));
     cJSON_AddStringToObject(f, "LinkedInvoiceNumber", "");
-    cJSON_AddStringToObject(f, "FulFilmentStatus", c7sale_combined(s).fulfilment);
+    cJSON_AddStringToObject(f, "FulFilmentStatus", c7sale_ful_status(s, fu));
     const char *names[] = {"Pick", "Pack"};
-    const int status[] = {s->pick, s->pack};
+    const int status[] = {fu->pick, fu->pack};
     for (int k = 0; k < 2; k++) {
         cJSON *st = cJSON_AddObjectToObject(f, names[k]);
         cJSON_AddStringToObject(st, "Status", c7_task_names[status[k]]);
         cJSON *lines = cJSON_AddArrayToObject(st, "Lines");
         if (status[k] != C7_NA)
-            task_lines(w, s, lines, k == 1);
+            task_lines(w, s, fu, lines, k == 1);
     }
     cJSON *ship = cJSON_AddObjectToObject(f, "Ship");
-    cJSON_AddStringToObject(ship, "Status", c7_task_names[s->ship]);
+    cJSON_AddStringToObject(ship, "Status", c7_task_names[fu->ship]);
     if (s->ship_by_ms >= 0)
         add_epoch_date(ship, "RequireBy", s->ship_by_ms);
     cJSON_AddItemToObject(ship, "ShippingAddress", shipping_address(s));
     cJSON_AddStringToObject(ship, "ShippingNotes", "");
     cJSON *lines = cJSON_AddArrayToObject(ship, "Lines");
-    if (s->ship != C7_NA) {
+    if (fu->ship != C7_NA) {
         cJSON *l = cJSON_CreateObject();
-        cJSON_AddStringToObject(l, "ID", s->task_id);
-        c7render_date(w, l, "ShipmentDate", s->ship == C7_AUTH ? s->shipped_ms : s->updated_ms);
+        cJSON_AddStringToObject(l, "ID", fu->task_id);
+        c7render_date(w, l, "ShipmentDate", fu->ship == C7_AUTH ? fu->shipped_ms : s->updated_ms);
         cJSON_AddStringToObject(l, "Carrier", "DEFAULT Carrier");
         cJSON_AddStringToObject(l, "Boxes", "Box 1");
-        cJSON_AddStringToObject(l, "TrackingNumber", s->tracking);
+        cJSON_AddStringToObject(l, "TrackingNumber", fu->tracking);
         cJSON_AddStringToObject(l, "TrackingURL", "");
-        cJSON_AddBoolToObject(l, "IsShipped", s->ship == C7_AUTH);
+        cJSON_AddBoolToObject(l, "IsShipped", fu->ship == C7_AUTH);
         cJSON_AddItemToArray(lines, l);
     }
     return f;
@@ -254,7 +269,14 @@ static void add_combined(cJSON *o, const c7sale *s)
     cJSON_AddStringToObject(o, "CombinedShippingStatus", c.ship);
     cJSON_AddStringToObject(o, "CombinedInvoiceStatus", c.invoice);
     cJSON_AddStringToObject(o, "CombinedPaymentStatus", c.payment);
-    cJSON_AddStringToObject(o, "CombinedTrackingNumbers", s->tracking);
+    /* Every shipment's tracking number, in fulfilment order, joined by ", "
+     * (mock's choice: the reference shows the field only empty). */
+    sbuf t = SBUF_INIT;
+    for (size_t k = 0; k < s->n_fuls; k++)
+        if (s->fuls[k].tracking[0])
+            sbuf_printf(&t, "%s%s", t.len ? ", " : "", s->fuls[k].tracking);
+    cJSON_AddStringToObject(o, "CombinedTrackingNumbers", sbuf_str(&t));
+    sbuf_free(&t);
     cJSON_AddStringToObject(o, "FulFilmentStatus", c.fulfilment);
 }
 
@@ -285,8 +307,8 @@ cJSON *c7render_sale(const c7world *w, const c7sale *s)
         add_sale_section(w, cJSON_AddObjectToObject(o, "Quote"), s, 1);
     add_sale_section(w, cJSON_AddObjectToObject(o, "Order"), s, 0);
     cJSON *fs = cJSON_AddArrayToObject(o, "Fulfilments");
-    if (s->order == C7_AUTH)
-        cJSON_AddItemToArray(fs, fulfilment(w, s));
+    for (size_t k = 0; s->order == C7_AUTH && k < s->n_fuls; k++)
+        cJSON_AddItemToArray(fs, fulfilment(w, s, k));
     return o;
 }
 
@@ -754,6 +776,41 @@ static void add_sim_t(cJSON *o, const char *key, int64_t t)
         cJSON_AddNumberToObject(o, key, (double)t);
 }
 
+cJSON *c7render_ful_lines(const c7world *w, const c7sale *s, const c7ful *f)
+{
+    cJSON *lines = cJSON_CreateArray();
+    for (size_t i = 0; f->lines && i < s->order_lines.n; i++) {
+        if (f->lines[i].qty <= 0)
+            continue;
+        cJSON *l = cJSON_CreateObject();
+        cJSON_AddStringToObject(l, "sku", w->prods[s->order_lines.lines[i].product].sku);
+        qty4_add(l, "qty", f->lines[i].qty);
+        cJSON_AddItemToArray(lines, l);
+    }
+    return lines;
+}
+
+/* A sale's fulfilments in the state: what each took and where it stands. */
+static cJSON *state_fulfilments(const c7world *w, const c7sale *s)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t k = 0; k < s->n_fuls; k++) {
+        const c7ful *f = &s->fuls[k];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "task_id", f->task_id);
+        cJSON_AddNumberToObject(o, "fulfilment", (double)(k + 1));
+        cJSON_AddStringToObject(o, "status", c7sale_ful_status(s, f));
+        cJSON_AddStringToObject(o, "pick", c7_task_names[f->pick]);
+        cJSON_AddStringToObject(o, "pack", c7_task_names[f->pack]);
+        cJSON_AddStringToObject(o, "ship", c7_task_names[f->ship]);
+        c7render_str_or_null(o, "tracking_number", f->tracking[0] ? f->tracking : NULL);
+        add_sim_t(o, "shipped_t", f->shipped_ms);
+        cJSON_AddItemToObject(o, "lines", c7render_ful_lines(w, s, f));
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
 cJSON *c7render_state(const c7world *w)
 {
     cJSON *v = cJSON_CreateObject();
@@ -867,7 +924,8 @@ cJSON *c7render_state(const c7world *w)
         cJSON_AddStringToObject(o, "shipping_status", cb.ship);
         cJSON_AddStringToObject(o, "fulfilment_status", cb.fulfilment);
         cJSON_AddStringToObject(o, "invoice_status", cb.invoice);
-        c7render_str_or_null(o, "tracking_number", s->tracking[0] ? s->tracking : NULL);
+        const char *trk = c7sale_tracking(s);
+        c7render_str_or_null(o, "tracking_number", trk[0] ? trk : NULL);
         c7render_str_or_null(o, "application", s->client);
         add_sim_t(o, "created_t", s->created_ms);
         add_sim_t(o, "authorised_t", s->authorised_ms);
@@ -879,6 +937,7 @@ cJSON *c7render_state(const c7world *w)
         qty4_add(o, "backorder_units", bo);
         cJSON_AddItemToObject(o, "lines", c7render_journal_lines(w, s->order_lines.lines,
                                                                  s->order_lines.n, 1));
+        cJSON_AddItemToObject(o, "fulfilments", state_fulfilments(w, s));
         cJSON_AddItemToArray(sales, o);
     }
     cJSON *purs = cJSON_AddArrayToObject(v, "purchases");

@@ -126,9 +126,7 @@ typedef struct {
     size_t n_holds;
     qty4 allocated;    /* the sum of holds */
     qty4 backorder;    /* not on hand when authorised, still waiting */
-    qty4 picked;       /* taken out of on hand */
-    c7hold *picks;     /* where the picked units came from (bins, batches) */
-    size_t n_picks;
+    qty4 picked;       /* taken out of on hand (the fulfilments hold where from) */
 } c7line;
 
 typedef struct {
@@ -139,20 +137,44 @@ typedef struct {
 
 enum { C7_SIMPLE, C7_ADVANCED };
 
+/* One order line's part of a fulfilment. */
+typedef struct {
+    qty4 qty;       /* units of the line this fulfilment takes */
+    c7hold *picks;  /* where its picked units came from (bins, batches) */
+    size_t n_picks;
+} c7fline;
+
+/* One fulfilment of a sale (the reference's Sale Fulfilment Model): a pick,
+ * a pack and a shipment of some of its units. A Simple sale has one, for
+ * all its units; a sale fulfilled in parts (sales.split_share,
+ * sales.ship_allocated) is Advanced and has one per part (sales.c). */
+typedef struct {
+    char task_id[C7_ID_LEN];
+    int pick, pack, ship; /* C7_NA ... */
+    c7fline *lines;       /* one per order line once planned (its pick starts), else NULL */
+    int split_first;      /* took the first half of a split sale: a second follows */
+    char tracking[32];    /* "" until shipped with a tracking number */
+    int64_t shipped_ms;   /* sim ms, -1 unset */
+} c7ful;
+
 typedef struct {
     char id[C7_ID_LEN];
-    char task_id[C7_ID_LEN]; /* the fulfilment's TaskID */
+    char task_id[C7_ID_LEN]; /* fulfilment 1's TaskID, drawn when the sale is made */
     char number[16];         /* SO-00001 */
     long customer;
     char *customer_reference, *external_id, *note, *client;
     cJSON *shipping_address; /* owned copy, or NULL */
     long location;
     int type, skip_quote, voided;
-    int quote, order, pick, pack, ship, invoice; /* C7_NA ... */
+    int quote, order, invoice; /* C7_NA ... */
     c7section quote_lines, order_lines;
-    char tracking[32];
+    c7ful *fuls;    /* fulfilments, FulfillmentNumber order; the first made when authorised */
+    size_t n_fuls;
+    int split;      /* drawn: staff fulfil it in two parts (sales.split_share) */
+    int pick_due;   /* a pick of a fulfilment not yet planned is in the timetable */
     char invoice_number[16]; /* INV-00001 once the invoice is authorised, else "" */
-    int64_t created_ms, updated_ms, authorised_ms, shipped_ms, invoiced_ms; /* sim ms, -1 unset */
+    /* shipped_ms: when its last unit shipped. Sim ms, -1 unset. */
+    int64_t created_ms, updated_ms, authorised_ms, shipped_ms, invoiced_ms;
     int64_t ship_by_ms;                                         /* epoch ms, or -1 */
 } c7sale;
 
@@ -345,6 +367,12 @@ typedef struct {
     const char *pick, *pack, *ship, *invoice, *payment, *fulfilment;
 } c7combined;
 c7combined c7sale_combined(const c7sale *s);
+/* A fulfilment's FulFilmentStatus. */
+const char *c7sale_ful_status(const c7sale *s, const c7ful *f);
+/* The units a fulfilment takes (0 before it is planned). */
+qty4 c7sale_ful_units(const c7sale *s, const c7ful *f);
+/* The tracking number of the sale's latest shipment with one, or "". */
+const char *c7sale_tracking(const c7sale *s);
 /* Stock arrived at (p, l): the oldest backorders there take it first. */
 void c7sale_fill_backorders(c7world *w, long p, long l);
 /* A C7EV_SALE_STEP of the timetable. */
@@ -387,6 +415,9 @@ cJSON *c7render_purchase_truth(const c7world *w, const c7purchase *p);
 /* Lines for the journal and the state: sku, qty, price, and for sales
  * allocated, backorder, picked. */
 cJSON *c7render_journal_lines(const c7world *w, const c7line *lines, size_t n, int sale);
+/* A fulfilment's units per order line, [{sku, qty}] (lines it takes none
+ * of left out), for the journal and the state. */
+cJSON *c7render_ful_lines(const c7world *w, const c7sale *s, const c7ful *f);
 
 /* ---- hooks.c */
 void c7hooks_start(c7world *w);    /* without the lock: starts the senders */
@@ -402,6 +433,8 @@ void c7hooks_free_sub(c7sub *s);
 int64_t c7hooks_of_type(const c7world *w, const char *type, long except);
 /* The thin notifications Cin7 sends for a sale or a purchase event. */
 void c7hooks_sale_event(c7world *w, const char *type, const c7sale *s);
+/* Sale/ShipmentAuthorised for one fulfilment (SaleTaskID: its TaskID). */
+void c7hooks_sale_shipped(c7world *w, const c7sale *s, const c7ful *f);
 void c7hooks_purchase_event(c7world *w, const char *type, const c7purchase *p);
 
 #endif

@@ -831,6 +831,12 @@ TEST(mock_cin7, config_errors_name_the_path)
         {"{\"webhooks\":{\"retry_after\":[\"5m\",\"soon\"]}}", "$.webhooks.retry_after[1]"},
         {"{\"suppliers\":[{\"name\":\"S\",\"lead_time\":-1}]}", "$.suppliers[0].lead_time"},
         {"{\"sales\":{\"pick_after\":\"1m\",\"dance\":true}}", "$.sales.dance: unknown field"},
+        {"{\"sales\":{\"split_share\":1.5}}", "$.sales.split_share"},
+        {"{\"sales\":{\"void_share\":-0.1}}", "$.sales.void_share"},
+        {"{\"sales\":{\"split_share\":\"half\"}}", "$.sales.split_share"},
+        {"{\"sales\":{\"split_gap\":\"soon\"}}", "$.sales.split_gap"},
+        {"{\"sales\":{\"void_after\":-5}}", "$.sales.void_after"},
+        {"{\"sales\":{\"ship_allocated\":\"yes\"}}", "$.sales.ship_allocated"},
         {"{\"applications\":[{\"key\":\"a\"},{\"key\":\"a\"}]}", "$.applications[1].key"},
         {"[1, 2", "line 1"},
     };

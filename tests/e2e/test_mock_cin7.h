@@ -69,6 +69,10 @@ cJSON *c7t_sale_doc(const e2e_server *s, const char *id);
  * purchase/order with its lines and status. Returns the ID (malloc'd). */
 char *c7t_purchase(const e2e_server *s, const char *location, const char *spec, const char *status);
 
+/* Waits (up to timeout_ms real ms) until the journal has n entries of
+ * kind; returns whether it did. */
+int c7t_wait_kind(const e2e_server *s, const char *kind, int n, int timeout_ms);
+
 /* A webhook receiver in the test process. */
 typedef struct {
     char path[96];
@@ -88,7 +92,15 @@ typedef struct {
 void c7t_receiver_start(c7t_receiver *rc, int fail_first);
 void c7t_receiver_stop(c7t_receiver *rc);
 int c7t_receiver_count(c7t_receiver *rc);
+/* Waits (up to timeout_ms real ms) until rc got n requests; returns
+ * whether it did. */
+int c7t_wait_hits(c7t_receiver *rc, int n, int timeout_ms);
 /* A copy of hit i's body (caller frees), or NULL. */
 char *c7t_receiver_body(c7t_receiver *rc, int i, c7t_hit *meta);
+/* Subscribes rc (at path /hook/name) to type with c7t_auth; auth_fields are
+ * more members of the body (may be NULL). Returns the subscription's ID
+ * (malloc'd). */
+char *c7t_subscribe(const e2e_server *s, c7t_receiver *rc, const char *type, const char *name,
+                    const char *auth_fields);
 
 #endif

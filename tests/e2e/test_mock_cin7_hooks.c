@@ -14,22 +14,6 @@
 
 #define API "/ExternalApi/v2/"
 
-static char *subscribe(const e2e_server *s, c7t_receiver *rc, const char *type, const char *name,
-                       const char *auth_fields)
-{
-    char *body = xasprintf("{\"Type\":\"%s\",\"ExternalURL\":\"http://127.0.0.1:%u/hook/%s\"%s%s}", type,
-                           (unsigned)httpd_port(rc->srv), name, auth_fields ? "," : "",
-                           auth_fields ? auth_fields : "");
-    cJSON *v = c7t_call(s, c7t_auth, "POST", API "webhooks", body, 200);
-    free(body);
-    const cJSON *h = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v, "Webhooks"), 0);
-    EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "IsActive")));
-    EXPECT_EQ_STR(c7t_str(h, "Type"), type);
-    char *id = xstrdup(c7t_str(h, "ID"));
-    cJSON_Delete(v);
-    return id;
-}
-
 static void sell(const e2e_server *s, const char *ref, const char *sku, int qty)
 {
     char spec[64];
@@ -37,31 +21,6 @@ static void sell(const e2e_server *s, const char *ref, const char *sku, int qty)
     free(c7t_sale(s, ref, "Main Warehouse", spec, "AUTHORISED"));
 }
 
-typedef struct {
-    c7t_receiver *rc;
-    int n;
-} wait_hits;
-
-static int has_hits(void *ud)
-{
-    wait_hits *w = ud;
-    return c7t_receiver_count(w->rc) >= w->n;
-}
-
-typedef struct {
-    const e2e_server *s;
-    const char *kind;
-    int n;
-} wait_kind;
-
-static int has_kind(void *ud)
-{
-    wait_kind *w = ud;
-    cJSON *j = e2e_journal(w->s);
-    int ok = c7t_count(j, w->kind) >= w->n;
-    cJSON_Delete(j);
-    return ok;
-}
 
 /* The journal entry of a kind whose field equals value, nth match. */
 static const cJSON *entry_where(const cJSON *j, const char *kind, const char *field,
@@ -87,14 +46,13 @@ TEST(mock_cin7, webhooks_delivered_with_auth_headers)
                     "\"sales\":{\"pick_after\":null},"
                     "\"webhooks\":{\"coalesce_window\":\"10s\",\"first_attempt_after\":\"1m\"}",
                     args);
-    free(subscribe(&s, &rc, "Stock/AvailableStockLevelChanged", "stock",
+    free(c7t_subscribe(&s, &rc, "Stock/AvailableStockLevelChanged", "stock",
                    "\"ExternalAuthorizationType\":\"basicauth\",\"ExternalUserName\":\"u\","
                    "\"ExternalPassword\":\"p\",\"ExternalHeaders\":[{\"Key\":\"X-Custom\",\"Value\":\"v1\"}]"));
-    free(subscribe(&s, &rc, "Sale/OrderAuthorised", "sale",
+    free(c7t_subscribe(&s, &rc, "Sale/OrderAuthorised", "sale",
                    "\"ExternalAuthorizationType\":\"bearerauth\",\"ExternalBearerToken\":\"tok\""));
     sell(&s, "#501", "A-1", 3);
-    wait_hits wh = {&rc, 2};
-    EXPECT_TRUE(e2e_wait(has_hits, &wh, 10000));
+    EXPECT_TRUE(c7t_wait_hits(&rc, 2, 10000));
     int seen_stock = 0, seen_sale = 0;
     for (int i = 0; i < 2; i++) {
         c7t_hit h;
@@ -127,8 +85,7 @@ TEST(mock_cin7, webhooks_delivered_with_auth_headers)
         free(body);
     }
     EXPECT_TRUE(seen_stock && seen_sale);
-    wait_kind wk = {&s, "webhook_attempt", 2};
-    EXPECT_TRUE(e2e_wait(has_kind, &wk, 5000));
+    EXPECT_TRUE(c7t_wait_kind(&s, "webhook_attempt", 2, 5000));
     /* No attempt before Cin7's minute after the event. */
     cJSON *j = e2e_journal(&s);
     const cJSON *change = entry_where(j, "stock", "cause", "sale_authorised", 0);
@@ -159,12 +116,11 @@ TEST(mock_cin7, stock_changes_are_coalesced)
                     "\"sales\":{\"pick_after\":null},"
                     "\"webhooks\":{\"coalesce_window\":\"10m\",\"first_attempt_after\":\"1m\"}",
                     args);
-    free(subscribe(&s, &rc, "Stock/AvailableStockLevelChanged", "stock", NULL));
+    free(c7t_subscribe(&s, &rc, "Stock/AvailableStockLevelChanged", "stock", NULL));
     sell(&s, "#1", "A-1", 1);
     sell(&s, "#2", "A-1", 2);
     sell(&s, "#3", "A-2", 1);
-    wait_hits wh = {&rc, 1};
-    EXPECT_TRUE(e2e_wait(has_hits, &wh, 10000));
+    EXPECT_TRUE(c7t_wait_hits(&rc, 1, 10000));
     usleep(300000); /* half a simulated window: room for a wrong second delivery */
     EXPECT_EQ_INT(c7t_receiver_count(&rc), 1);
     char *body = c7t_receiver_body(&rc, 0, NULL);
@@ -197,11 +153,10 @@ TEST(mock_cin7, failed_deliveries_follow_cin7_schedule_then_deactivate)
     /* 1 + 5 + 10 + 15 + 20 + 25 simulated minutes pass in about 130 ms at 36000x. */
     const char *const args[] = {"--time-scale", "36000", NULL};
     c7t_start_world(&s, "\"sales\":{\"pick_after\":null}", args);
-    char *bad_id = subscribe(&s, &bad, "Sale/OrderAuthorised", "bad", NULL);
-    char *flaky_id = subscribe(&s, &flaky, "Sale/OrderAuthorised", "flaky", NULL);
+    char *bad_id = c7t_subscribe(&s, &bad, "Sale/OrderAuthorised", "bad", NULL);
+    char *flaky_id = c7t_subscribe(&s, &flaky, "Sale/OrderAuthorised", "flaky", NULL);
     sell(&s, "#9", "A-1", 1);
-    wait_kind wk = {&s, "webhook_deactivated", 1};
-    EXPECT_TRUE(e2e_wait(has_kind, &wk, 15000));
+    EXPECT_TRUE(c7t_wait_kind(&s, "webhook_deactivated", 1, 15000));
     cJSON *j = e2e_journal(&s);
     /* Six attempts for the failing one, spaced at least 5, 10, 15, 20, 25 min. */
     const cJSON *q = entry_where(j, "webhook_queued", "subscription", bad_id, 0);
@@ -278,7 +233,7 @@ TEST(mock_cin7, webhook_subscriptions_crud_and_limits)
     cJSON_Delete(v);
     char *ids[5];
     for (int i = 0; i < 5; i++)
-        ids[i] = subscribe(&s, &rc, "Purchase/OrderAuthorised", "p", NULL);
+        ids[i] = c7t_subscribe(&s, &rc, "Purchase/OrderAuthorised", "p", NULL);
     char body[512];
     snprintf(body, sizeof body,
              "{\"Type\":\"purchase/orderauthorised\",\"ExternalURL\":\"http://127.0.0.1:%u/hook/x\"}",
@@ -311,7 +266,7 @@ TEST(mock_cin7, webhook_subscriptions_crud_and_limits)
     EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(v, "Webhooks")), 4);
     cJSON_Delete(v);
     /* Deleting made room for one more. */
-    free(subscribe(&s, &rc, "Purchase/OrderAuthorised", "p", NULL));
+    free(c7t_subscribe(&s, &rc, "Purchase/OrderAuthorised", "p", NULL));
     for (int i = 0; i < 5; i++)
         free(ids[i]);
     cJSON *j = e2e_journal(&s);
@@ -383,15 +338,13 @@ TEST(mock_cin7, delivery_faults_duplicate_and_drop)
     const char *const args[] = {"--time-scale", "36000", NULL};
     c7t_start_world(&s, "\"sales\":{\"pick_after\":null},\"webhooks\":{\"coalesce_window\":0}",
                     args);
-    free(subscribe(&s, &rc, "Stock/AvailableStockLevelChanged", "stock", NULL));
-    char *sale_sub = subscribe(&s, &rc, "Sale/OrderAuthorised", "sale", NULL);
+    free(c7t_subscribe(&s, &rc, "Stock/AvailableStockLevelChanged", "stock", NULL));
+    char *sale_sub = c7t_subscribe(&s, &rc, "Sale/OrderAuthorised", "sale", NULL);
     e2e_faults(&s, "[{\"kind\":\"duplicate\",\"target\":\"Stock/*\",\"copies\":2},"
                    "{\"kind\":\"drop\",\"target\":\"Sale/*\"}]");
     sell(&s, "#77", "A-2", 1);
-    wait_kind wk = {&s, "webhook_deactivated", 1};
-    EXPECT_TRUE(e2e_wait(has_kind, &wk, 15000));
-    wait_hits wh = {&rc, 3};
-    EXPECT_TRUE(e2e_wait(has_hits, &wh, 5000));
+    EXPECT_TRUE(c7t_wait_kind(&s, "webhook_deactivated", 1, 15000));
+    EXPECT_TRUE(c7t_wait_hits(&rc, 3, 5000));
     usleep(100000);
     /* Three copies of the stock delivery; nothing of the dropped sale event. */
     EXPECT_EQ_INT(c7t_receiver_count(&rc), 3);

@@ -267,3 +267,57 @@ char *c7t_receiver_body(c7t_receiver *rc, int i, c7t_hit *meta)
     pthread_mutex_unlock(&rc->mu);
     return body;
 }
+
+char *c7t_subscribe(const e2e_server *s, c7t_receiver *rc, const char *type, const char *name,
+                    const char *auth_fields)
+{
+    char *body = xasprintf("{\"Type\":\"%s\",\"ExternalURL\":\"http://127.0.0.1:%u/hook/%s\"%s%s}", type,
+                           (unsigned)httpd_port(rc->srv), name, auth_fields ? "," : "",
+                           auth_fields ? auth_fields : "");
+    cJSON *v = c7t_call(s, c7t_auth, "POST", "/ExternalApi/v2/webhooks", body, 200);
+    free(body);
+    const cJSON *h = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v, "Webhooks"), 0);
+    EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(h, "IsActive")));
+    EXPECT_EQ_STR(c7t_str(h, "Type"), type);
+    char *id = xstrdup(c7t_str(h, "ID"));
+    cJSON_Delete(v);
+    return id;
+}
+
+typedef struct {
+    const e2e_server *s;
+    const char *kind;
+    int n;
+} wait_kind;
+
+static int has_kind(void *ud)
+{
+    wait_kind *w = ud;
+    cJSON *j = e2e_journal(w->s);
+    int ok = c7t_count(j, w->kind) >= w->n;
+    cJSON_Delete(j);
+    return ok;
+}
+
+int c7t_wait_kind(const e2e_server *s, const char *kind, int n, int timeout_ms)
+{
+    wait_kind w = {s, kind, n};
+    return e2e_wait(has_kind, &w, timeout_ms);
+}
+
+typedef struct {
+    c7t_receiver *rc;
+    int n;
+} wait_hits;
+
+static int has_hits(void *ud)
+{
+    wait_hits *w = ud;
+    return c7t_receiver_count(w->rc) >= w->n;
+}
+
+int c7t_wait_hits(c7t_receiver *rc, int n, int timeout_ms)
+{
+    wait_hits w = {rc, n};
+    return e2e_wait(has_hits, &w, timeout_ms);
+}

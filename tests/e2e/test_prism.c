@@ -503,9 +503,12 @@ TEST_T(prism, every_route_of_mock_cin7_answers_as_the_reference_says, 300)
      * invoiced; at 36000x the mock's hours are a tenth of a second. */
     e2e_server mock;
     const char *const args[] = {"--time-scale", "36000", NULL};
+    /* The sale is split: GET sale and saleList answer with two
+     * fulfilments. */
     c7t_start_world(&mock,
                     "\"sales\":{\"pick_after\":\"1m\",\"pack_after\":\"1m\",\"ship_after\":\"1m\","
-                    "\"invoice_after\":\"1m\",\"paid_after\":null},"
+                    "\"invoice_after\":\"1m\",\"paid_after\":null,\"split_share\":1,"
+                    "\"split_gap\":\"1m\"},"
                     "\"purchases\":{\"invoice_after\":\"1m\"}",
                     args);
     cJSON_Delete(e2e_expect(&mock, "POST", "/_mock/seed", NULL,
@@ -522,6 +525,9 @@ TEST_T(prism, every_route_of_mock_cin7_answers_as_the_reference_says, 300)
     int calls = sweep_run(&pr, &vars, sweep_writes, sizeof sweep_writes / sizeof *sweep_writes);
     sweep_wait w = {&mock, sweep_get(&vars, "sale"), sweep_get(&vars, "po")};
     EXPECT_TRUE(e2e_wait(sale_invoiced_and_purchase_invoiced, &w, 20000));
+    cJSON *split = c7t_sale_doc(&mock, w.sale);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(split, "Fulfilments")), 2);
+    cJSON_Delete(split);
     calls += sweep_run(&pr, &vars, sweep_reads, sizeof sweep_reads / sizeof *sweep_reads);
     expect_findings(&pr, 0, NULL);
     /* Prism forwarded every call the sweep made. */
