@@ -168,6 +168,7 @@ typedef struct {
     strmap *by_id;
     cancel_rec *c;
     size_t n_c, cap_c;
+    size_t first_open; /* cancellations before it are all claimed */
 } shopify_walk;
 
 static int ends_with(const char *s, const char *tail)
@@ -185,18 +186,20 @@ static void claim_cancel(shopify_walk *w, const cJSON *e)
     int64_t status = num(e, "status", 0);
     if (!client || !route || !path || status < 200 || status > 299)
         return;
+    while (w->first_open < w->n_c && w->c[w->first_open].by_client)
+        w->first_open++;
     if (ends_with(route, "/orders/{id}/cancel.json")) {
         const char *p = strstr(path, "/orders/");
         char id[MODEL_ID_LEN];
         snprintf(id, sizeof id, "%.*s", p ? (int)strcspn(p + 8, "/") : 0, p ? p + 8 : "");
-        for (size_t i = 0; i < w->n_c; i++)
+        for (size_t i = w->first_open; i < w->n_c; i++)
             if (!w->c[i].by_client && strcmp(w->c[i].order, id) == 0) {
                 w->c[i].by_client = 1;
                 return;
             }
     } else if (ends_with(route, "graphql.json")) {
         size_t len = strcspn(client, "#");
-        for (size_t i = 0; i < w->n_c; i++)
+        for (size_t i = w->first_open; i < w->n_c; i++)
             if (!w->c[i].by_client && strlen(w->c[i].shop) == len &&
                 strncmp(w->c[i].shop, client, len) == 0) {
                 w->c[i].by_client = 1;

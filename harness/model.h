@@ -18,8 +18,11 @@
  *   dropped by the builders that need one.
  * - Each list keeps the order its builder was called in, which must be the
  *   order things happened (non-decreasing t within a list). Cin7 records
- *   (sales, stock, backorders) also carry seq, one counter over the three,
- *   so readers can interleave them exactly as they happened.
+ *   (sales, stock, backorders, shipments) also carry seq, one counter over
+ *   them all, so readers can interleave them exactly as they happened.
+ * - Shopify's fulfillments, holds and notifications name orders the run
+ *   placed (model.orders indexes); a producer that does not model them
+ *   leaves statuses_known 0.
  * - The model owns everything in it; model_free releases it.
  */
 #ifndef SURGE_MODEL_H
