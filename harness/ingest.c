@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_ENTRY_LINES 64 /* lines read from one entry */
 
@@ -147,22 +148,108 @@ typedef struct {
     char order[MODEL_ID_LEN];
 } delivery;
 
+/* A cancellation waiting to learn who made it. mock-shopify journals an
+ * API call's `request` entry after the call's side effects, and none for
+ * its own /_mock/ routes (a shopper's or merchant's cancellation), so an
+ * API client's cancellation is one a later request of that client could
+ * have made; one that asked Shopify to tell the customer was an API
+ * client's (/_mock/cancel tells no one). */
+typedef struct {
+    int64_t t;
+    char order[MODEL_ID_LEN];
+    char shop[256];
+    int restock;
+    int by_client;
+} cancel_rec;
+
 typedef struct {
     delivery *d;
     size_t n, cap;
     strmap *by_id;
-} deliveries;
+    cancel_rec *c;
+    size_t n_c, cap_c;
+    size_t first_open; /* cancellations before it are all claimed */
+} shopify_walk;
 
-static void shopify_entry(run_model *m, const cJSON *e, const char *kind, int64_t t, deliveries *dv)
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), k = strlen(tail);
+    return n >= k && strcmp(s + n - k, tail) == 0;
+}
+
+/* An API call answered 2xx claims the cancellation it made: REST's cancel
+ * names its order in the path; a GraphQL call of a shop's client claims
+ * that shop's oldest cancellation still unclaimed. */
+static void claim_cancel(shopify_walk *w, const cJSON *e)
+{
+    const char *client = str(e, "client"), *route = str(e, "route"), *path = str(e, "path");
+    int64_t status = num(e, "status", 0);
+    if (!client || !route || !path || status < 200 || status > 299)
+        return;
+    while (w->first_open < w->n_c && w->c[w->first_open].by_client)
+        w->first_open++;
+    if (ends_with(route, "/orders/{id}/cancel.json")) {
+        const char *p = strstr(path, "/orders/");
+        char id[MODEL_ID_LEN];
+        snprintf(id, sizeof id, "%.*s", p ? (int)strcspn(p + 8, "/") : 0, p ? p + 8 : "");
+        for (size_t i = w->first_open; i < w->n_c; i++)
+            if (!w->c[i].by_client && strcmp(w->c[i].order, id) == 0) {
+                w->c[i].by_client = 1;
+                return;
+            }
+    } else if (ends_with(route, "graphql.json")) {
+        size_t len = strcspn(client, "#");
+        for (size_t i = w->first_open; i < w->n_c; i++)
+            if (!w->c[i].by_client && strlen(w->c[i].shop) == len &&
+                strncmp(w->c[i].shop, client, len) == 0) {
+                w->c[i].by_client = 1;
+                return;
+            }
+    }
+}
+
+static void order_cancelled(shopify_walk *w, const cJSON *e, int64_t t)
+{
+    XGROW(w->c, w->n_c, w->cap_c, 64);
+    cancel_rec *c = &w->c[w->n_c++];
+    c->t = t;
+    id_of(e, "order_id", c->order, sizeof c->order);
+    snprintf(c->shop, sizeof c->shop, "%s", str(e, "shop") ? str(e, "shop") : "");
+    c->restock = is_true(e, "restock");
+    c->by_client = is_true(e, "notify_customer");
+}
+
+static void fulfillment_order_entry(run_model *m, const cJSON *e, int release, int64_t t)
+{
+    char id[MODEL_ID_LEN];
+    id_of(e, "order_id", id, sizeof id);
+    const char *reason = str(e, "reason");
+    model_add_hold(m, t, id, num(e, "fulfillment_order_id", -1), release,
+                   reason && strcasecmp(reason, "INVENTORY_OUT_OF_STOCK") == 0);
+}
+
+static void notification_entry(run_model *m, const cJSON *e, int64_t t)
+{
+    char id[MODEL_ID_LEN];
+    id_of(e, "order_id", id, sizeof id);
+    const char *tpl = str(e, "template");
+    model_note_kind k = !tpl                                     ? MODEL_NOTE_OTHER
+                        : kind_is(tpl, "shipping_confirmation") ? MODEL_NOTE_SHIPPING
+                        : kind_is(tpl, "order_cancelled")       ? MODEL_NOTE_CANCELLED
+                                                                : MODEL_NOTE_OTHER;
+    model_add_notification(m, t, id, k);
+}
+
+static void shopify_entry(run_model *m, const cJSON *e, const char *kind, int64_t t, shopify_walk *w)
 {
     const scenario *sc = m->sc;
     char id[MODEL_ID_LEN];
+    model_line lines[MAX_ENTRY_LINES];
     if (kind_is(kind, "checkout")) {
         const char *result = str(e, "result");
         int accepted = result && kind_is(result, "accepted");
         if (!accepted && !(result && kind_is(result, "sold_out")))
             return;
-        model_line lines[MAX_ENTRY_LINES];
         size_t n = entry_lines(sc, e, 1, lines, MAX_ENTRY_LINES);
         id_of(e, "order_id", id, sizeof id);
         model_add_checkout(m, t, shop_index(sc, str(e, "shop")), accepted, id, lines, n);
@@ -170,27 +257,53 @@ static void shopify_entry(run_model *m, const cJSON *e, const char *kind, int64_
         id_of(e, "order_id", id, sizeof id);
         model_order_paid(m, t, id);
     } else if (kind_is(kind, "order_cancelled")) {
+        order_cancelled(w, e, t);
+    } else if (kind_is(kind, "fulfillment")) {
+        size_t n = entry_lines(sc, e, 1, lines, MAX_ENTRY_LINES);
         id_of(e, "order_id", id, sizeof id);
-        model_order_cancelled(m, t, id, is_true(e, "restock"));
+        model_add_fulfillment(m, t, id, lines, n);
+    } else if (kind_is(kind, "fulfillment_order_hold") || kind_is(kind, "fulfillment_order_release")) {
+        fulfillment_order_entry(m, e, kind_is(kind, "fulfillment_order_release"), t);
+    } else if (kind_is(kind, "notification")) {
+        notification_entry(m, e, t);
     } else if (kind_is(kind, "webhook_queued")) {
         const char *wid = str(e, "id");
         if (!wid)
             return;
-        XGROW(dv->d, dv->n, dv->cap, 1024);
-        delivery *d = &dv->d[dv->n];
+        XGROW(w->d, w->n, w->cap, 1024);
+        delivery *d = &w->d[w->n];
         snprintf(d->topic, sizeof d->topic, "%s", str(e, "topic") ? str(e, "topic") : "");
         id_of(e, "resource_id", d->order, sizeof d->order);
-        strmap_put(dv->by_id, wid, (long)dv->n++);
+        strmap_put(w->by_id, wid, (long)w->n++);
     } else if (kind_is(kind, "webhook_attempt") && is_true(e, "ok")) {
-        long di = strmap_get(dv->by_id, str(e, "id"));
-        if (di >= 0 && dv->d[di].order[0])
-            model_order_acked(m, t, dv->d[di].order, dv->d[di].topic);
+        long di = strmap_get(w->by_id, str(e, "id"));
+        if (di >= 0 && w->d[di].order[0])
+            model_order_acked(m, t, w->d[di].order, w->d[di].topic);
     } else if (kind_is(kind, "request") && str(e, "client")) {
         model_add_request(m, t, MODEL_SHOPIFY, (int)num(e, "status", 0), 0);
+        claim_cancel(w, e);
     } else if (kind_is(kind, "inventory")) {
         model_add_level(m, t, shop_index(sc, str(e, "shop")), sku_of(sc, str(e, "sku"), 1),
                         num(e, "new", 0), level_by(str(e, "by")));
     }
+}
+
+/* Mock-shopify's journal, in its order; cancellations are recorded once the
+ * whole journal has said who made them. */
+static void shopify_journal(run_model *m, const journal_data *sj, int64_t t0)
+{
+    shopify_walk w = {.by_id = strmap_new(0)};
+    for (size_t i = 0; i < sj->n; i++) {
+        const char *kind = str(sj->entries[i], "kind");
+        if (kind)
+            shopify_entry(m, sj->entries[i], kind, num(sj->entries[i], "t", 0) - t0, &w);
+    }
+    for (size_t i = 0; i < w.n_c; i++)
+        model_order_cancelled(m, w.c[i].t, w.c[i].order, w.c[i].restock, !w.c[i].by_client);
+    m->statuses_known = 1;
+    free(w.d);
+    free(w.c);
+    strmap_free(w.by_id);
 }
 
 /* ---- Cin7 ------------------------------------------------------------------------- */
@@ -233,7 +346,17 @@ static void sale_entry(run_model *m, const cJSON *e, model_sale_kind k, int64_t 
                    model_location(m, str(e, "location")), units);
 }
 
-static void cin7_entry(run_model *m, const cJSON *e, const char *kind, int64_t t)
+/* A shipment at its stage_t (the mock's clock, as t is), else at t. */
+static void shipment_entry(run_model *m, const cJSON *e, int64_t t, int64_t t0)
+{
+    model_line lines[MAX_ENTRY_LINES];
+    size_t n = entry_lines(m->sc, e, 0, lines, MAX_ENTRY_LINES);
+    model_add_shipment(m, num(e, "stage_t", t + t0) - t0, str(e, "id"), str(e, "customer_reference"),
+                       model_location(m, str(e, "location")), (int)num(e, "fulfilment", 1),
+                       is_true(e, "complete"), lines, n);
+}
+
+static void cin7_entry(run_model *m, const cJSON *e, const char *kind, int64_t t, int64_t t0)
 {
     const scenario *sc = m->sc;
     if (kind_is(kind, "sale_created")) {
@@ -241,7 +364,13 @@ static void cin7_entry(run_model *m, const cJSON *e, const char *kind, int64_t t
     } else if (kind_is(kind, "sale_authorised")) {
         sale_entry(m, e, MODEL_SALE_AUTHORISED, t);
     } else if (kind_is(kind, "sale_voided")) {
-        sale_entry(m, e, MODEL_SALE_VOIDED, t);
+        /* A user's void (POST /_mock/void, or Cin7's own screens) names no
+         * application; the API's names the caller's. */
+        const cJSON *app = cJSON_GetObjectItemCaseSensitive(e, "application");
+        model_add_void(m, t, str(e, "id"), str(e, "customer_reference"),
+                       model_location(m, str(e, "location")), cJSON_IsNull(app));
+    } else if (kind_is(kind, "sale_shipment")) {
+        shipment_entry(m, e, t, t0);
     } else if (kind_is(kind, "backorder") || kind_is(kind, "backorder_filled")) {
         model_add_backorder(m, t, kind_is(kind, "backorder_filled"), str(e, "sale"),
                             str(e, "customer_reference"), sku_of(sc, str(e, "sku"), 0),
@@ -319,18 +448,11 @@ int ingest_run(const measure_input *in, run_model **out, char *err, size_t errle
     setup_api_limits(in->sc, &lim);
     run_model *m = model_new(in->sc, in->end > 0 ? in->end : in->sc->duration_ms, &lim);
     /* Shopify first: Cin7's records name the orders its checkouts made. */
-    deliveries dv = {.by_id = strmap_new(0)};
-    for (size_t i = 0; i < sj.n; i++) {
-        const char *kind = str(sj.entries[i], "kind");
-        if (kind)
-            shopify_entry(m, sj.entries[i], kind, num(sj.entries[i], "t", 0) - in->t0, &dv);
-    }
-    free(dv.d);
-    strmap_free(dv.by_id);
+    shopify_journal(m, &sj, in->t0);
     for (size_t i = 0; i < cj.n; i++) {
         const char *kind = str(cj.entries[i], "kind");
         if (kind)
-            cin7_entry(m, cj.entries[i], kind, num(cj.entries[i], "t", 0) - in->t0);
+            cin7_entry(m, cj.entries[i], kind, num(cj.entries[i], "t", 0) - in->t0, in->t0);
     }
     final_states(m, in);
     for (size_t i = 0; i < in->n_records; i++)

@@ -15,6 +15,7 @@
 #include "mem.h"
 #include "misroute.h"
 #include "setup.h"
+#include "statmap.h"
 #include "strmap.h"
 
 #include <math.h>
@@ -58,7 +59,9 @@
     X("retries.cin7", H) X("retries.shopify", H) X("retries.per_order", H)                   \
     X("orders_paid", N) X("orders_pushed", L) X("orders_unpushed", H)                        \
     X("accepted_units", N) X("sold_out_checkouts", N) X("checkout_errors", H)                \
-    X("inventory_unpropagated", H) X("po_drafts", N) X("po_drafts_missing", H)
+    X("inventory_unpropagated", H) X("po_drafts", N) X("po_drafts_missing", H)                \
+    X("status_mismatches", H) LATENCY_METRICS(X, "status_lag_ms")                             \
+    X("notifications_missing", H) X("notifications_duplicated", H)
 
 #define METRIC_NAME(name, worse) name,
 #define METRIC_WORSE(name, worse) worse,
@@ -1240,6 +1243,32 @@ static api_totals api_calls(const run_model *m, const ticks *ts)
     return a;
 }
 
+/* ---- order statuses -------------------------------------------------------------- */
+
+/* The status mapping's figures (statmap.h); null when the model does not
+ * hold Shopify's side of order statuses (the simulator's). */
+static void status_metrics(const run_model *m, cJSON *mt)
+{
+    static const char *const names[] = {"status_mismatches", "notifications_missing",
+                                        "notifications_duplicated"};
+    if (!m->statuses_known) {
+        for (size_t i = 0; i < 3; i++)
+            cJSON_AddNullToObject(mt, names[i]);
+        cJSON *lag = cJSON_AddObjectToObject(mt, "status_lag_ms");
+        static const char *const keys[] = {"count", "p50", "p95", "p99", "max", "mean"};
+        for (size_t i = 0; i < 6; i++)
+            cJSON_AddNullToObject(lag, keys[i]);
+        return;
+    }
+    hist *h = hist_new();
+    statmap_figures f = statmap_measure(m, h);
+    const int64_t v[] = {f.mismatches, f.notes_missing, f.notes_duplicated};
+    for (size_t i = 0; i < 3; i++)
+        cJSON_AddNumberToObject(mt, names[i], (double)v[i]);
+    cJSON_AddItemToObject(mt, "status_lag_ms", latency_json(h, NULL, 0));
+    hist_free(h);
+}
+
 /* ---- the run ------------------------------------------------------------------ */
 
 /* Per-SKU sums of the records that are plain sums. */
@@ -1365,6 +1394,7 @@ int measure_model(const run_model *m, const measure_params *p, measure_output *o
     cJSON_AddNumberToObject(mt, "inventory_unpropagated", (double)unpropagated);
     cJSON_AddNumberToObject(mt, "po_drafts", (double)po_drafts);
     cJSON_AddNumberToObject(mt, "po_drafts_missing", (double)po_missing);
+    status_metrics(m, mt);
     out->metrics = mt;
 
     hist_free(push_h);

@@ -66,6 +66,10 @@ void model_free(run_model *m)
     free(m->requests);
     free(m->arrivals);
     free(m->samples);
+    free(m->shipments);
+    free(m->fulfillments);
+    free(m->holds);
+    free(m->notifications);
     free(m->initial);
     free(m->received);
     free(m->adjusted);
@@ -153,12 +157,14 @@ void model_order_paid(run_model *m, int64_t t, const char *order_id)
         o->paid = t;
 }
 
-void model_order_cancelled(run_model *m, int64_t t, const char *order_id, int restock)
+void model_order_cancelled(run_model *m, int64_t t, const char *order_id, int restock,
+                           int by_shopper)
 {
     model_order *o = model_order_get(m, order_id);
     if (o && o->cancelled < 0) {
         o->cancelled = t;
         o->restock = restock;
+        o->cancel_by_shopper = by_shopper;
     }
 }
 
@@ -190,6 +196,58 @@ void model_add_sale(run_model *m, int64_t t, model_sale_kind kind, const char *s
         .t = t, .seq = m->next_seq++, .kind = kind, .loc = known_loc(m, loc), .units = units};
     copy_id(s->sale, sizeof s->sale, sale);
     copy_id(s->ref, sizeof s->ref, ref);
+}
+
+void model_add_void(run_model *m, int64_t t, const char *sale, const char *ref, int loc, int by_user)
+{
+    model_add_sale(m, t, MODEL_SALE_VOIDED, sale, ref, loc, 0);
+    m->sales[m->n_sales - 1].by_user = by_user;
+}
+
+void model_add_shipment(run_model *m, int64_t t, const char *sale, const char *ref, int loc,
+                        int fulfilment, int complete, const model_line *lines, size_t n_lines)
+{
+    XGROW(m->shipments, m->n_shipments, m->cap_shipments, 256);
+    model_shipment *s = &m->shipments[m->n_shipments++];
+    *s = (model_shipment){.t = t,
+                          .seq = m->next_seq++,
+                          .loc = known_loc(m, loc),
+                          .fulfilment = fulfilment,
+                          .complete = complete};
+    copy_id(s->sale, sizeof s->sale, sale);
+    copy_id(s->ref, sizeof s->ref, ref);
+    add_lines(m, lines, n_lines, &s->first_line, &s->n_lines);
+}
+
+void model_add_fulfillment(run_model *m, int64_t t, const char *order_id, const model_line *lines,
+                           size_t n_lines)
+{
+    int o = model_order_index(m, order_id);
+    if (o < 0)
+        return;
+    XGROW(m->fulfillments, m->n_fulfillments, m->cap_fulfillments, 256);
+    model_fulfillment *f = &m->fulfillments[m->n_fulfillments++];
+    *f = (model_fulfillment){.t = t, .order = o};
+    add_lines(m, lines, n_lines, &f->first_line, &f->n_lines);
+}
+
+void model_add_hold(run_model *m, int64_t t, const char *order_id, int64_t fo, int release,
+                    int out_of_stock)
+{
+    int o = model_order_index(m, order_id);
+    if (o < 0)
+        return;
+    XGROW(m->holds, m->n_holds, m->cap_holds, 256);
+    m->holds[m->n_holds++] = (model_hold){t, o, fo, release, !release && out_of_stock};
+}
+
+void model_add_notification(run_model *m, int64_t t, const char *order_id, model_note_kind kind)
+{
+    int o = model_order_index(m, order_id);
+    if (o < 0)
+        return;
+    XGROW(m->notifications, m->n_notifications, m->cap_notifications, 256);
+    m->notifications[m->n_notifications++] = (model_notification){t, o, kind};
 }
 
 void model_add_stock(run_model *m, int64_t t, int sku, int loc, model_cause cause, int64_t available,

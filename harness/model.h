@@ -18,8 +18,11 @@
  *   dropped by the builders that need one.
  * - Each list keeps the order its builder was called in, which must be the
  *   order things happened (non-decreasing t within a list). Cin7 records
- *   (sales, stock, backorders) also carry seq, one counter over the three,
- *   so readers can interleave them exactly as they happened.
+ *   (sales, stock, backorders, shipments) also carry seq, one counter over
+ *   them all, so readers can interleave them exactly as they happened.
+ * - Shopify's fulfillments, holds and notifications name orders the run
+ *   placed (model.orders indexes); a producer that does not model them
+ *   leaves statuses_known 0.
  * - The model owns everything in it; model_free releases it.
  */
 #ifndef SURGE_MODEL_H
@@ -58,6 +61,8 @@ typedef struct {
     int64_t paid;                /* first payment, -1 never */
     int64_t cancelled;           /* first cancellation, -1 never */
     int restock;                 /* that cancellation put the units back */
+    int cancel_by_shopper;       /* that cancellation was the shopper's or the merchant's own,
+                                  * not an API client's */
     int64_t paid_acked;          /* first 2xx delivery of orders/paid to the engine, -1 none */
     int64_t cancel_acked;        /* the same for orders/cancelled */
     int in_dlq;                  /* named by one of the engine's dead letters */
@@ -79,7 +84,51 @@ typedef struct {
     char ref[MODEL_ID_LEN];      /* CustomerReference: the Shopify order id for the engine's sales */
     int loc;
     int64_t units;               /* authorised: units of the lines authorised */
+    int by_user;                 /* voided by a user in Cin7 (no application), not through the API */
 } model_sale;
+
+/* A Cin7 shipment: one fulfilment of a sale shipped (its Ship authorised),
+ * with the units it took. */
+typedef struct {
+    int64_t t;                   /* the shipment's moment */
+    uint64_t seq;
+    char sale[MODEL_ID_LEN];
+    char ref[MODEL_ID_LEN];      /* the sale's CustomerReference */
+    int loc;
+    int fulfilment;              /* FulfillmentNumber, 1-based */
+    int complete;                /* no unit of the sale is left to ship */
+    size_t first_line, n_lines;  /* in model.lines (known SKUs only) */
+} model_shipment;
+
+/* A Shopify fulfillment of one of the run's orders (model.orders index). */
+typedef struct {
+    int64_t t;
+    int order;
+    size_t first_line, n_lines;  /* in model.lines: the units it fulfilled */
+} model_fulfillment;
+
+/* A hold placed on, or the holds released from, a fulfillment order of one
+ * of the run's orders. */
+typedef struct {
+    int64_t t;
+    int order;
+    int64_t fo;                  /* the fulfillment order's id */
+    int release;                 /* 0: a hold placed; 1: its holds released */
+    int out_of_stock;            /* a hold with reason INVENTORY_OUT_OF_STOCK */
+} model_hold;
+
+typedef enum {
+    MODEL_NOTE_SHIPPING,         /* shipping confirmation */
+    MODEL_NOTE_CANCELLED,        /* order cancelled */
+    MODEL_NOTE_OTHER,
+} model_note_kind;
+
+/* A notification Shopify sent the customer of one of the run's orders. */
+typedef struct {
+    int64_t t;
+    int order;
+    model_note_kind kind;
+} model_notification;
 
 /* Why Cin7's stock of a SKU at a location changed. */
 typedef enum {
@@ -204,6 +253,19 @@ typedef struct {
     size_t n_arrivals, cap_arrivals;
     model_sample *samples;
     size_t n_samples, cap_samples;
+    model_shipment *shipments;   /* Cin7 */
+    size_t n_shipments, cap_shipments;
+    model_fulfillment *fulfillments; /* Shopify, like the holds and notifications */
+    size_t n_fulfillments, cap_fulfillments;
+    model_hold *holds;
+    size_t n_holds, cap_holds;
+    model_notification *notifications;
+    size_t n_notifications, cap_notifications;
+    /* 1 when the model holds Shopify's side of order statuses (its
+     * fulfillments, holds, notifications and who cancelled), as the
+     * journal reader does; 0 when its producer does not model them (the
+     * simulator), and the status metrics are not measured. */
+    int statuses_known;
     size_t n_dead_letters;       /* the engine's dead letters, whatever they name */
     int dead_letters_unknown;    /* a foreign engine's, which surge cannot read */
 
@@ -239,7 +301,8 @@ model_order *model_order_get(const run_model *m, const char *order_id);
 int model_order_index(const run_model *m, const char *order_id); /* -1 none */
 /* Order events; an unknown order id is ignored; the first of each counts. */
 void model_order_paid(run_model *m, int64_t t, const char *order_id);
-void model_order_cancelled(run_model *m, int64_t t, const char *order_id, int restock);
+void model_order_cancelled(run_model *m, int64_t t, const char *order_id, int restock,
+                           int by_shopper);
 /* A 2xx answer of the engine to a delivery of topic ("orders/paid",
  * "orders/cancelled"; others are ignored) about order_id. */
 void model_order_acked(run_model *m, int64_t t, const char *order_id, const char *topic);
@@ -248,6 +311,18 @@ void model_add_dead_letter(run_model *m, const char *order_id);
 
 void model_add_sale(run_model *m, int64_t t, model_sale_kind kind, const char *sale, const char *ref,
                     int loc, int64_t units);
+/* A sale voided; by_user: by a user in Cin7, not through the API. */
+void model_add_void(run_model *m, int64_t t, const char *sale, const char *ref, int loc, int by_user);
+/* A Cin7 shipment (lines with an unknown SKU are dropped). */
+void model_add_shipment(run_model *m, int64_t t, const char *sale, const char *ref, int loc,
+                        int fulfilment, int complete, const model_line *lines, size_t n_lines);
+/* Shopify's side of an order's status; records of an order the run did
+ * not place are dropped, and so are lines with an unknown SKU. */
+void model_add_fulfillment(run_model *m, int64_t t, const char *order_id, const model_line *lines,
+                           size_t n_lines);
+void model_add_hold(run_model *m, int64_t t, const char *order_id, int64_t fo, int release,
+                    int out_of_stock);
+void model_add_notification(run_model *m, int64_t t, const char *order_id, model_note_kind kind);
 void model_add_stock(run_model *m, int64_t t, int sku, int loc, model_cause cause, int64_t available,
                      int64_t position);
 void model_add_backorder(run_model *m, int64_t t, int filled, const char *sale, const char *ref,

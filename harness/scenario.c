@@ -956,13 +956,38 @@ static int64_t default_misroute_grace(const cJSON *mock_cin7)
     return 2 * (coalesce > first ? coalesce : first);
 }
 
+/* $.fulfilment; its defaults are mock-cin7's, so the section changes only
+ * what it says. */
+static int read_fulfilment(const cJSON *root, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"split_share", "split_gap", "ship_allocated", "void_share",
+                                       "void_after", NULL};
+    static const char *const p = "$.fulfilment";
+    const cJSON *o = NULL;
+    sc_fulfilment *f = &s->fulfilment;
+    *f = (sc_fulfilment){.split_gap_ms = 2 * 3600000LL, .void_after_ms = 20 * 60000LL};
+    if (json_get_obj(root, "$", "fulfilment", JSON_OPTIONAL, &o, e))
+        return -1;
+    if (!o)
+        return 0;
+    f->given = 1;
+    return json_only_keys(o, p, keys, e) ||
+                   json_get_num(o, p, "split_share", JSON_OPTIONAL, 0, 1, &f->split_share, e) ||
+                   json_get_duration(o, p, "split_gap", JSON_OPTIONAL, &f->split_gap_ms, e) ||
+                   json_get_bool(o, p, "ship_allocated", JSON_OPTIONAL, &f->ship_allocated, e) ||
+                   json_get_num(o, p, "void_share", JSON_OPTIONAL, 0, 1, &f->void_share, e) ||
+                   json_get_duration(o, p, "void_after", JSON_OPTIONAL, &f->void_after_ms, e)
+               ? -1
+               : 0;
+}
+
 static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *e)
 {
     static const char *const keys[] = {
         "name",       "seed",    "duration", "drain",     "drain_min",  "time_scale", "lag_tolerance",
         "tick",       "catalog", "suppliers", "warehouses", "shops",      "stock",
         "demand",     "faults",  "crashes",  "engine",    "gates",      "mocks",
-        "replenishment", "description", "misroute_grace", "sim", NULL};
+        "replenishment", "description", "misroute_grace", "sim", "fulfilment", NULL};
     static const char *const mock_keys[] = {"cin7", "shopify", NULL};
     static const char *const replen_keys[] = {"cover_days", "target_days", "velocity_window", NULL};
     if (json_only_keys(root, "$", keys, e))
@@ -1028,7 +1053,7 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
     if (read_suppliers(root, s, e) || read_catalog(root, s, e) || read_warehouses(root, s, e) ||
         read_shops(root, s, e) || read_stock(root, s, e) || read_streams(root, dir, s, e) ||
         read_faults(root, s, e) || read_crashes(root, s, e) || read_gates(root, s, e) ||
-        read_engine(root, dir, s, e))
+        read_engine(root, dir, s, e) || read_fulfilment(root, s, e))
         return -1;
     return 0;
 }

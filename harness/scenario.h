@@ -163,6 +163,17 @@ typedef struct {
     int64_t safety_buffer; /* units the engine keeps back per shop and SKU */
 } sc_external;
 
+/* $.fulfilment: how Cin7's staff ship the run's sales, written into
+ * mock-cin7's config as its sales.* keys of the same names (docs/scenarios.md). */
+typedef struct {
+    int given;               /* the scenario has the section */
+    double split_share;      /* 0 ... 1: sales shipped in two fulfilments */
+    int64_t split_gap_ms;    /* the second fulfilment's pick after the first's shipment */
+    int ship_allocated;      /* a backordered sale ships its allocated units first */
+    double void_share;       /* 0 ... 1: sales a user voids in Cin7 */
+    int64_t void_after_ms;   /* ... this long after authorisation */
+} sc_fulfilment;
+
 typedef struct {
     char *name;
     uint64_t seed;
@@ -199,6 +210,7 @@ typedef struct {
     double target_days;           /* ... and the cover a PO orders up to */
     int replen_given;             /* the scenario has a replenishment section */
     int64_t velocity_window_ms;
+    sc_fulfilment fulfilment;
 
     /* engine */
     char *engine_mode;

@@ -48,6 +48,17 @@ static void cin7_kit(cJSON *p, const scenario *s, const sc_sku *k)
     cJSON_AddBoolToObject(p, "auto_assembly", 1);
 }
 
+/* $.fulfilment as mock-cin7's sales.* keys (durations in ms). */
+static void cin7_fulfilment(cJSON *c, const sc_fulfilment *f)
+{
+    cJSON *sales = cJSON_AddObjectToObject(c, "sales");
+    cJSON_AddNumberToObject(sales, "split_share", f->split_share);
+    cJSON_AddNumberToObject(sales, "split_gap", (double)f->split_gap_ms);
+    cJSON_AddBoolToObject(sales, "ship_allocated", f->ship_allocated);
+    cJSON_AddNumberToObject(sales, "void_share", f->void_share);
+    cJSON_AddNumberToObject(sales, "void_after", (double)f->void_after_ms);
+}
+
 cJSON *setup_cin7_config(const scenario *s)
 {
     cJSON *c = cJSON_CreateObject();
@@ -107,6 +118,8 @@ cJSON *setup_cin7_config(const scenario *s)
         free(name);
         cJSON_AddItemToArray(custs, cu);
     }
+    if (s->fulfilment.given)
+        cin7_fulfilment(c, &s->fulfilment);
     if (s->mock_cin7)
         json_merge(c, s->mock_cin7);
     return c;

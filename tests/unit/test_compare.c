@@ -245,6 +245,11 @@ TEST(compare, every_metric_has_a_direction_and_the_ones_that_matter_the_right_on
     EXPECT_EQ_INT(measure_metric_worse("orders_pushed"), MEASURE_WORSE_LOWER);
     EXPECT_EQ_INT(measure_metric_worse("order_push_latency_ms.bound_p99"), MEASURE_WORSE_NONE);
     EXPECT_EQ_INT(measure_metric_worse("po_draft_latency_ms.count"), MEASURE_WORSE_NONE);
+    EXPECT_EQ_INT(measure_metric_worse("status_mismatches"), MEASURE_WORSE_HIGHER);
+    EXPECT_EQ_INT(measure_metric_worse("status_lag_ms.p99"), MEASURE_WORSE_HIGHER);
+    EXPECT_EQ_INT(measure_metric_worse("status_lag_ms.count"), MEASURE_WORSE_NONE);
+    EXPECT_EQ_INT(measure_metric_worse("notifications_missing"), MEASURE_WORSE_HIGHER);
+    EXPECT_EQ_INT(measure_metric_worse("notifications_duplicated"), MEASURE_WORSE_HIGHER);
     EXPECT_EQ_INT(measure_metric_worse("no_such_metric"), MEASURE_WORSE_NONE);
     /* Latency percentiles are all higher-is-worse, counts and bounds never gated. */
     int higher = 0, lower = 0, none = 0;
@@ -262,7 +267,7 @@ TEST(compare, every_metric_has_a_direction_and_the_ones_that_matter_the_right_on
     }
     EXPECT_EQ_INT(lower, 5);
     EXPECT_GT_INT(higher, 40);
-    EXPECT_EQ_INT(none, 11);
+    EXPECT_EQ_INT(none, 12);
 }
 
 /* ---- limits ----------------------------------------------------------------------- */

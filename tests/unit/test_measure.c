@@ -1497,10 +1497,11 @@ TEST(measure, every_metric_name_is_in_the_metrics_and_nothing_else_is_one)
         /* Only the latencies without samples are null. */
         if (rc == 0 && strncmp(*name, "order_push_latency_ms.", 22) != 0 &&
             strncmp(*name, "inventory_propagation_ms.", 25) != 0 &&
-            strncmp(*name, "po_draft_latency_ms.", 20) != 0)
+            strncmp(*name, "po_draft_latency_ms.", 20) != 0 &&
+            strncmp(*name, "status_lag_ms.", 14) != 0)
             test_fail(__FILE__, __LINE__, "%s is null", *name);
     }
-    EXPECT_EQ_INT(n, 60);
+    EXPECT_EQ_INT(n, 69);
     double v = 0;
     EXPECT_EQ_INT(measure_lookup(f.m, "oversell_units", &v), 1);
     EXPECT_EQ_INT(v, 0);
@@ -1518,6 +1519,350 @@ TEST(measure, every_metric_name_is_in_the_metrics_and_nothing_else_is_one)
     EXPECT_EQ_INT(measure_lookup(f.m, "oversell_units.p99", &v), -1);
     EXPECT_EQ_INT(measure_lookup(f.m, "api_calls.total", &v), -1);
     EXPECT_EQ_INT(measure_lookup(f.m, "accepted_orders", &v), -1);
+    fx_free(&f);
+}
+
+/* ---- order status mapping ------------------------------------------------------------ */
+
+/* mock-cin7's sale_shipment (contract A): fulfilment number fno of
+ * sale(f, t_sale, n, ...) shipped qty of sku at stage_t, journaled at t
+ * (a shipment's entry may come after its moment). */
+static void shipment(fixture *f, int64_t t, int64_t stage_t, int n, int64_t t_sale, const char *loc,
+                     int fno, const char *sku, int qty, int complete)
+{
+    jc(f, t, "sale_shipment",
+       "\"id\":\"sale-%d-%lld\",\"order_number\":\"SO-%05d\",\"customer_reference\":\"%lld\","
+       "\"location\":\"%s\",\"task_id\":\"task-%d-%d\",\"fulfilment\":%d,"
+       "\"lines\":[{\"sku\":\"%s\",\"qty\":%d}],\"tracking_number\":\"TRK-%d-%d\",\"stage_t\":%lld,"
+       "\"complete\":%s",
+       n, (long long)t_sale, n, OID(n), loc, n, fno, fno, sku, qty, n, fno, (long long)(T0 + stage_t),
+       complete ? "true" : "false");
+}
+
+/* A void of sale(f, t_sale, n, ...): by a user in Cin7 (application null)
+ * or through the API by syncd. */
+static void voided(fixture *f, int64_t t, int n, int64_t t_sale, const char *loc, int by_user)
+{
+    jc(f, t, "sale_voided",
+       "\"id\":\"sale-%d-%lld\",\"order_number\":\"SO-%05d\",\"customer_reference\":\"%lld\","
+       "\"location\":\"%s\",\"status_before\":\"ORDERED\",\"application\":%s,\"lines\":[]",
+       n, (long long)t_sale, n, OID(n), loc, by_user ? "null" : "\"syncd\"");
+}
+
+/* mock-shopify's fulfillment of qty of a SKU (its Shopify name) of order n. */
+static void fulfilled(fixture *f, int64_t t, int n, int fid, const char *sku, int qty)
+{
+    js(f, t, "fulfillment",
+       "\"shop\":\"" SHOP "\",\"order_id\":%lld,\"fulfillment_id\":%d,\"location_id\":61000000001,"
+       "\"fulfillment_order_ids\":[%d],\"tracking_number\":\"TRK\",\"tracking_company\":\"Other\","
+       "\"lines\":[{\"sku\":\"%s\",\"qty\":%d,\"line_item_id\":%lld}]",
+       OID(n), fid, 900 + n, sku, qty, 14000000000000LL + 2 * n);
+}
+
+/* A notification to order n's customer (template shipping_confirmation,
+ * order_cancelled). */
+static void notified(fixture *f, int64_t t, int n, const char *template)
+{
+    js(f, t, "notification", "\"shop\":\"" SHOP "\",\"order_id\":%lld,\"template\":\"%s\"", OID(n),
+       template);
+}
+
+/* A hold placed (reason) or released (reason NULL) on order n's
+ * fulfillment order 900 + n. */
+static void held(fixture *f, int64_t t, int n, const char *reason)
+{
+    if (reason)
+        js(f, t, "fulfillment_order_hold",
+           "\"shop\":\"" SHOP "\",\"order_id\":%lld,\"fulfillment_order_id\":%d,"
+           "\"location_id\":61000000001,\"status\":\"on_hold\",\"reason\":\"%s\"",
+           OID(n), 900 + n, reason);
+    else
+        js(f, t, "fulfillment_order_release",
+           "\"shop\":\"" SHOP "\",\"order_id\":%lld,\"fulfillment_order_id\":%d,"
+           "\"location_id\":61000000001,\"status\":\"open\"",
+           OID(n), 900 + n);
+}
+
+/* Order n cancelled through the API: orderCancel (GraphQL) telling the
+ * customer, its notification, then the call's own request entry. */
+static void api_cancelled(fixture *f, int64_t t, int n, int restock)
+{
+    js(f, t, "order_cancelled",
+       "\"shop\":\"" SHOP "\",\"order_id\":%lld,\"reason\":\"other\",\"restock\":%s,"
+       "\"notify_customer\":true",
+       OID(n), restock ? "true" : "false");
+    notified(f, t, n, "order_cancelled");
+    request(f, 0, t + 20, 200, SHOP "#0");
+}
+
+/* Order 1: four A in one sale at W1 (authorised at 2000) that Cin7 ships in
+ * two fulfilments, at 10000 and 20000; Shopify fulfils the first at 12500
+ * (lag 2500) and, with second, the rest at 21000 (lag 1000). */
+static void split_order(fixture *f, int second)
+{
+    order(f, 1000, 1, "A", 4);
+    sale(f, 2000, 1, "W1", "A", 4, 0);
+    shipment(f, 10050, 10000, 1, 2000, "W1", 1, "A", 2, 0);
+    fulfilled(f, 12500, 1, 1, "A", 2);
+    notified(f, 12500, 1, "shipping_confirmation");
+    shipment(f, 20000, 20000, 1, 2000, "W1", 2, "A", 2, 1);
+    if (second) {
+        fulfilled(f, 21000, 1, 2, "A", 2);
+        notified(f, 21000, 1, "shipping_confirmation");
+    }
+}
+
+TEST(measure, a_split_order_shipped_twice_is_fulfilled_and_confirmed_twice)
+{
+    fixture f;
+    fx_init(&f);
+    split_order(&f, 1);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 0);
+    EXPECT_EQ_INT(metric(&f, "notifications_missing"), 0);
+    EXPECT_EQ_INT(metric(&f, "notifications_duplicated"), 0);
+    /* From each shipment's stage_t, not its entry's t. */
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.count"), 2);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.max"), 2500);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.mean"), 1750);
+    fx_free(&f);
+}
+
+TEST(measure, a_shipment_never_fulfilled_is_a_mismatch_and_a_missing_confirmation)
+{
+    fixture f;
+    fx_init(&f);
+    split_order(&f, 0);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 1);
+    EXPECT_EQ_INT(metric(&f, "notifications_missing"), 1);
+    EXPECT_EQ_INT(metric(&f, "notifications_duplicated"), 0);
+    /* The second shipment was never matched: no lag for it. */
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.count"), 1);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.max"), 2500);
+    fx_free(&f);
+}
+
+TEST(measure, a_second_confirmation_for_one_shipment_is_a_duplicate)
+{
+    fixture f;
+    fx_init(&f);
+    split_order(&f, 1);
+    notified(&f, 21100, 1, "shipping_confirmation");
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "notifications_duplicated"), 1);
+    EXPECT_EQ_INT(metric(&f, "notifications_missing"), 0);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 0);
+    fx_free(&f);
+}
+
+TEST(measure, fulfilled_units_beyond_the_shipped_ones_are_a_mismatch)
+{
+    fixture f;
+    fx_init(&f);
+    order(&f, 1000, 1, "A", 4);
+    sale(&f, 2000, 1, "W1", "A", 4, 0);
+    shipment(&f, 10000, 10000, 1, 2000, "W1", 1, "A", 2, 0);
+    fulfilled(&f, 11000, 1, 1, "A", 4); /* all four: two more than Cin7 shipped */
+    notified(&f, 11000, 1, "shipping_confirmation");
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 1);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.count"), 1);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.max"), 1000);
+    fx_free(&f);
+}
+
+TEST(measure, a_users_void_of_the_only_sale_cancels_the_order_once)
+{
+    /* Order 1's only sale voided by a user at 5000; Shopify cancels at 6500. */
+    fixture f;
+    fx_init(&f);
+    order(&f, 1000, 1, "A", 1);
+    sale(&f, 2000, 1, "W1", "A", 1, 0);
+    voided(&f, 5000, 1, 2000, "W1", 1);
+    api_cancelled(&f, 6500, 1, 1);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 0);
+    EXPECT_EQ_INT(metric(&f, "notifications_missing"), 0);
+    EXPECT_EQ_INT(metric(&f, "notifications_duplicated"), 0);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.count"), 1);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.max"), 1500);
+    fx_free(&f);
+
+    /* Not cancelled: a mismatch (no notice is expected of an order that
+     * was not cancelled). */
+    fx_init(&f);
+    order(&f, 1000, 1, "A", 1);
+    sale(&f, 2000, 1, "W1", "A", 1, 0);
+    voided(&f, 5000, 1, 2000, "W1", 1);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 1);
+    EXPECT_EQ_INT(metric(&f, "notifications_missing"), 0);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.count"), 0);
+    fx_free(&f);
+
+    /* Cancelled without restock, and a second notice: a mismatch and a
+     * duplicate. */
+    fx_init(&f);
+    order(&f, 1000, 1, "A", 1);
+    sale(&f, 2000, 1, "W1", "A", 1, 0);
+    voided(&f, 5000, 1, 2000, "W1", 1);
+    api_cancelled(&f, 6500, 1, 0);
+    notified(&f, 6600, 1, "order_cancelled");
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 1);
+    EXPECT_EQ_INT(metric(&f, "notifications_duplicated"), 1);
+    fx_free(&f);
+}
+
+TEST(measure, only_a_users_void_leaving_no_live_sale_and_nothing_shipped_cancels)
+{
+    /* Order 1: the engine's own void (a move) then the API's cancel: not
+     * the mapping. Order 2: two sales, a user voids one, the other stands:
+     * no cancel expected, none made. Order 3: shipped, then its sale voided
+     * by a user: Shopify cannot cancel, and does not. */
+    fixture f;
+    fx_init(&f);
+    order(&f, 1000, 1, "A", 1);
+    sale(&f, 2000, 1, "W1", "A", 1, 0);
+    voided(&f, 5000, 1, 2000, "W1", 0);
+    api_cancelled(&f, 6500, 1, 1);
+    checkout(&f, 1000, 2, "A", 1, "B", 1);
+    paid(&f, 1000, 2);
+    sale(&f, 2000, 2, "W1", "A", 1, 0);
+    sale(&f, 2100, 2, "W2", "B", 1, 0);
+    voided(&f, 5000, 2, 2000, "W1", 1);
+    order(&f, 1000, 3, "B", 1);
+    sale(&f, 2000, 3, "W1", "B", 1, 0);
+    shipment(&f, 3000, 3000, 3, 2000, "W1", 1, "B", 1, 1);
+    fulfilled(&f, 3100, 3, 3, "B", 1);
+    notified(&f, 3100, 3, "shipping_confirmation");
+    voided(&f, 5000, 3, 2000, "W1", 1);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 1);
+    /* Order 1's notice was not expected. */
+    EXPECT_EQ_INT(metric(&f, "notifications_duplicated"), 1);
+    EXPECT_EQ_INT(metric(&f, "notifications_missing"), 0);
+    fx_free(&f);
+}
+
+TEST(measure, a_backorder_that_stays_is_held_out_of_stock_until_the_fill_releases_it)
+{
+    /* Order 1: three A, all backordered at W1 when authorised at 2000. */
+    fixture f;
+    fx_init(&f);
+    order(&f, 1000, 1, "A", 3);
+    sale(&f, 2000, 1, "W1", "A", 3, 3);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 1); /* no hold */
+    fx_free(&f);
+
+    fx_init(&f);
+    order(&f, 1000, 1, "A", 3);
+    sale(&f, 2000, 1, "W1", "A", 3, 3);
+    held(&f, 2600, 1, "INVENTORY_OUT_OF_STOCK");
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 0);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.count"), 1);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.max"), 600);
+    fx_free(&f);
+
+    /* Held for another reason: still no out-of-stock hold. */
+    fx_init(&f);
+    order(&f, 1000, 1, "A", 3);
+    sale(&f, 2000, 1, "W1", "A", 3, 3);
+    held(&f, 2600, 1, "OTHER");
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 1);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.count"), 0);
+    fx_free(&f);
+
+    /* Filled in two receipts (the hold stays after the first), released
+     * 400 after the second. */
+    fx_init(&f);
+    order(&f, 1000, 1, "A", 3);
+    sale(&f, 2000, 1, "W1", "A", 3, 3);
+    held(&f, 2600, 1, "INVENTORY_OUT_OF_STOCK");
+    backorder_filled(&f, 5000, 1, 2000, "A", "W1", 1, 2);
+    backorder_filled(&f, 8000, 1, 2000, "A", "W1", 2, 0);
+    held(&f, 8400, 1, NULL);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 0);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.count"), 2);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.max"), 600);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.mean"), 500);
+    fx_free(&f);
+
+    /* The hold left after the fill. */
+    fx_init(&f);
+    order(&f, 1000, 1, "A", 3);
+    sale(&f, 2000, 1, "W1", "A", 3, 3);
+    held(&f, 2600, 1, "INVENTORY_OUT_OF_STOCK");
+    backorder_filled(&f, 8000, 1, 2000, "A", "W1", 3, 0);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 1);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.count"), 1);
+    fx_free(&f);
+}
+
+TEST(measure, a_backordered_sale_voided_leaves_nothing_to_hold)
+{
+    /* The engine moves order 1's backordered sale: it voids it at W1 and
+     * W2 allocates a new one; the hold placed meanwhile is released. */
+    fixture f;
+    fx_init(&f);
+    order(&f, 1000, 1, "A", 3);
+    sale(&f, 2000, 1, "W1", "A", 3, 3);
+    held(&f, 2600, 1, "INVENTORY_OUT_OF_STOCK");
+    voided(&f, 4000, 1, 2000, "W1", 0);
+    sale(&f, 4100, 1, "W2", "A", 3, 0);
+    held(&f, 4300, 1, NULL);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 0);
+    fx_free(&f);
+}
+
+TEST(measure, orders_the_shopper_cancelled_are_left_out_of_the_status_metrics)
+{
+    /* Orders 1-4 each ship one A in Cin7 that Shopify never fulfils; each
+     * is cancelled in Shopify. Order 1 by the shopper (/_mock/cancel: no
+     * request entry, no notice), so it is left out. Orders 2-4 by API
+     * clients, told apart by the request entry that follows: REST cancel
+     * naming the order (2), a GraphQL call of the shop's client (3), and
+     * a cancellation that told the customer (4, no request in sight).
+     * (A shopper's cancellation followed by a GraphQL call of its shop
+     * would count as that call's: the journal cannot tell them apart.) */
+    fixture f;
+    fx_init(&f);
+    for (int n = 1; n <= 4; n++) {
+        order(&f, 1000, n, "A", 1);
+        sale(&f, 2000, n, "W1", "A", 1, 0);
+        shipment(&f, 3000, 3000, n, 2000, "W1", 1, "A", 1, 1);
+    }
+    request(&f, 0, 3990, 200, SHOP "#0"); /* a call answered before: it made no cancellation */
+    cancelled(&f, 4000, 1, 1);
+    request(&f, 0, 4500, 200, "other.myshopify.com#0"); /* another shop's client */
+    js(&f, 4600, "request",
+       "\"method\":\"POST\",\"path\":\"/shops/" SHOP "/admin/api/2026-10/orders/%lld/cancel.json\","
+       "\"route\":\"/shops/{shop}/admin/api/{version}/orders/{id}/cancel.json\",\"status\":422,"
+       "\"client\":\"" SHOP "#0\"",
+       OID(1)); /* a cancel refused */
+    cancelled(&f, 5000, 2, 1);
+    js(&f, 5010, "request",
+       "\"method\":\"POST\",\"path\":\"/shops/" SHOP "/admin/api/2026-10/orders/%lld/cancel.json\","
+       "\"route\":\"/shops/{shop}/admin/api/{version}/orders/{id}/cancel.json\",\"status\":200,"
+       "\"client\":\"" SHOP "#0\"",
+       OID(2));
+    cancelled(&f, 6000, 3, 1);
+    request(&f, 0, 6010, 200, SHOP "#0");
+    js(&f, 7000, "order_cancelled",
+       "\"shop\":\"" SHOP "\",\"order_id\":%lld,\"reason\":\"other\",\"restock\":true,"
+       "\"notify_customer\":true",
+       OID(4));
+    fx_measure(&f);
+    /* 2-4: cancelled though Cin7 shipped, never fulfilled, never confirmed. */
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 3);
+    EXPECT_EQ_INT(metric(&f, "notifications_missing"), 3);
     fx_free(&f);
 }
 

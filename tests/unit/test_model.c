@@ -120,7 +120,7 @@ TEST(model, a_cancelled_order_stops_holding_units_and_shops_offering_more_strand
     fx_init(&f, NULL);
     checkout(&f, 100, 0, "1", A, 3);   /* 3 pending */
     checkout(&f, 150, 0, NULL, A, 5);  /* 5 - 3 = 2 */
-    model_order_cancelled(f.m, 200, "1", 1);
+    model_order_cancelled(f.m, 200, "1", 1, 1);
     checkout(&f, 200, 0, NULL, A, 5);  /* cancelled at 200: 5 - 2 claimed = 3 */
     checkout(&f, 300, 1, NULL, B, 2);  /* B: 0 */
     /* Each shop offers 4 of A's 5: nothing stranded (never below 0). */
@@ -224,5 +224,70 @@ TEST(model, indexes_out_of_range_are_unknown_and_measured_safely)
     EXPECT_EQ_INT(metric(&f, "undersell_units"), 0);
     EXPECT_EQ_INT(metric(&f, "backorder_units"), 2);
     EXPECT_EQ_INT(metric(&f, "inventory_propagation_ms.count"), 1);
+    fx_free(&f);
+}
+
+TEST(model, without_shopifys_side_of_order_statuses_the_status_metrics_are_null)
+{
+    /* The simulator records no fulfillments, holds or notifications: an
+     * order backordered in Cin7 with no hold would look wrong, so nothing
+     * is measured. */
+    fixture f;
+    fx_init(&f, NULL);
+    checkout(&f, 0, 0, "1", A, 2);
+    model_add_sale(f.m, 100, MODEL_SALE_AUTHORISED, "S1", "1", 0, 2);
+    model_add_backorder(f.m, 100, 0, "S1", "1", A, 0, 2, INT64_MIN);
+    fx_measure(&f);
+    double v;
+    EXPECT_EQ_INT(measure_lookup(f.out.metrics, "status_mismatches", &v), 0);
+    EXPECT_EQ_INT(measure_lookup(f.out.metrics, "status_lag_ms.count", &v), 0);
+    EXPECT_EQ_INT(measure_lookup(f.out.metrics, "notifications_missing", &v), 0);
+    EXPECT_EQ_INT(measure_lookup(f.out.metrics, "notifications_duplicated", &v), 0);
+    measure_output_free(&f.out);
+    f.m->statuses_known = 1;
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 1);
+    fx_free(&f);
+}
+
+TEST(model, an_order_split_over_two_warehouses_ships_and_is_fulfilled_per_sale)
+{
+    /* Order 1: A x2 and B x1; sale S1 at W1 (A), S2 at W2 (B). Each ships
+     * once; Shopify fulfils A 300 after S1's shipment and B 50 after S2's,
+     * with one confirmation each. Order 2 (A x1, shipped at 900) is
+     * fulfilled 400 later but only with A x1 of a line of 1: matched.
+     * Order 3 was cancelled by the shopper: its shipment, never fulfilled,
+     * counts nowhere. */
+    fixture f;
+    fx_init(&f, NULL);
+    f.m->statuses_known = 1;
+    model_line o1[2] = {{A, 2}, {B, 1}}, a1 = {A, 1}, a2 = {A, 2}, b1 = {B, 1};
+    model_add_checkout(f.m, 0, 0, 1, "1", o1, 2);
+    checkout(&f, 0, 0, "2", A, 1);
+    checkout(&f, 0, 0, "3", A, 1);
+    model_order_cancelled(f.m, 50, "3", 1, 1);
+    model_add_sale(f.m, 100, MODEL_SALE_AUTHORISED, "S1", "1", 0, 2);
+    model_add_sale(f.m, 100, MODEL_SALE_AUTHORISED, "S2", "1", 1, 1);
+    model_add_sale(f.m, 100, MODEL_SALE_AUTHORISED, "S3", "2", 0, 1);
+    model_add_sale(f.m, 100, MODEL_SALE_AUTHORISED, "S4", "3", 0, 1);
+    model_add_shipment(f.m, 1000, "S1", "1", 0, 1, 1, &a2, 1);
+    model_add_shipment(f.m, 2000, "S2", "1", 1, 1, 1, &b1, 1);
+    model_add_shipment(f.m, 900, "S3", "2", 0, 1, 1, &a1, 1);
+    model_add_shipment(f.m, 900, "S4", "3", 0, 1, 1, &a1, 1);
+    model_add_fulfillment(f.m, 1300, "2", &a1, 1);
+    model_add_fulfillment(f.m, 1300, "1", &a2, 1);
+    model_add_notification(f.m, 1300, "1", MODEL_NOTE_SHIPPING);
+    model_add_notification(f.m, 1300, "2", MODEL_NOTE_SHIPPING);
+    model_add_fulfillment(f.m, 2050, "1", &b1, 1);
+    model_add_notification(f.m, 2050, "1", MODEL_NOTE_SHIPPING);
+    model_add_fulfillment(f.m, 2100, "nope", &b1, 1); /* not the run's order: dropped */
+    EXPECT_EQ_INT(f.m->n_fulfillments, 3);
+    fx_measure(&f);
+    EXPECT_EQ_INT(metric(&f, "status_mismatches"), 0);
+    EXPECT_EQ_INT(metric(&f, "notifications_missing"), 0);
+    EXPECT_EQ_INT(metric(&f, "notifications_duplicated"), 0);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.count"), 3);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.max"), 400);
+    EXPECT_EQ_INT(metric(&f, "status_lag_ms.mean"), 250); /* (300 + 50 + 400) / 3 */
     fx_free(&f);
 }

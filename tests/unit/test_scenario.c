@@ -141,6 +141,17 @@ TEST(scenario, errors_name_the_json_path)
          "{\"sku\":\"K\",\"bom\":[{\"sku\":\"A-1\",\"qty\":2}]}]",
          "$.catalog.skus[1].bom[0].sku: \"K\" is a kit itself"},
         {"catalog.generate.bom=[]", "$.catalog.generate.bom: unknown field"},
+        /* How Cin7's staff ship. */
+        {"fulfilment=5", "$.fulfilment: expected an object, got a number"},
+        {"fulfilment.split_share=1.5", "$.fulfilment.split_share: 1.5 is out of range [0, 1]"},
+        {"fulfilment.split_share=-0.1", "$.fulfilment.split_share: -0.1 is out of range [0, 1]"},
+        {"fulfilment.split_share=\"half\"", "$.fulfilment.split_share: expected a number, got a string"},
+        {"fulfilment.split_gap=\"soon\"", "$.fulfilment.split_gap: bad duration"},
+        {"fulfilment.split_gap=-5", "$.fulfilment.split_gap: expected a non-negative duration"},
+        {"fulfilment.ship_allocated=1", "$.fulfilment.ship_allocated: expected true or false, got a number"},
+        {"fulfilment.void_share=2", "$.fulfilment.void_share: 2 is out of range [0, 1]"},
+        {"fulfilment.void_after=[]", "$.fulfilment.void_after: expected a duration"},
+        {"fulfilment.split_gaps=\"1h\"", "$.fulfilment.split_gaps: unknown field"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         scenario s;
@@ -274,6 +285,52 @@ TEST(scenario, setup_gives_mock_cin7_a_kit_to_assemble_and_each_shop_its_variant
     }
     EXPECT_EQ_INT(shops, 2);
     EXPECT_EQ_INT(setup_offered_units(&s, 1), 52);
+    cJSON_Delete(cfg);
+    scenario_free(&s);
+}
+
+static const cJSON *sales_key(const cJSON *cfg, const char *key)
+{
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "sales"), key);
+}
+
+TEST(scenario, fulfilment_becomes_mock_cin7s_sales_settings_under_the_mocks_own)
+{
+    /* Without the section mock-cin7 keeps its defaults: no sales object. */
+    scenario s;
+    load_ok(&s, NULL, 0);
+    EXPECT_FALSE(s.fulfilment.given);
+    cJSON *cfg = setup_cin7_config(&s);
+    EXPECT_TRUE(cJSON_GetObjectItemCaseSensitive(cfg, "sales") == NULL);
+    cJSON_Delete(cfg);
+    scenario_free(&s);
+
+    const char *over[] = {"fulfilment={\"split_share\":0.25,\"split_gap\":\"90m\","
+                          "\"ship_allocated\":true,\"void_share\":0.1}"};
+    load_ok(&s, over, 1);
+    EXPECT_TRUE(s.fulfilment.given);
+    EXPECT_NEAR(s.fulfilment.split_share, 0.25, 0);
+    EXPECT_EQ_INT(s.fulfilment.split_gap_ms, 90 * 60000);
+    EXPECT_TRUE(s.fulfilment.ship_allocated);
+    EXPECT_NEAR(s.fulfilment.void_share, 0.1, 0);
+    EXPECT_EQ_INT(s.fulfilment.void_after_ms, 20 * 60000); /* mock-cin7's default */
+    cfg = setup_cin7_config(&s);
+    EXPECT_NEAR(cJSON_GetNumberValue(sales_key(cfg, "split_share")), 0.25, 0);
+    EXPECT_EQ_INT(cJSON_GetNumberValue(sales_key(cfg, "split_gap")), 90 * 60000);
+    EXPECT_TRUE(cJSON_IsTrue(sales_key(cfg, "ship_allocated")));
+    EXPECT_NEAR(cJSON_GetNumberValue(sales_key(cfg, "void_share")), 0.1, 0);
+    EXPECT_EQ_INT(cJSON_GetNumberValue(sales_key(cfg, "void_after")), 20 * 60000);
+    cJSON_Delete(cfg);
+    scenario_free(&s);
+
+    /* mocks.cin7 merges over what the section wrote. */
+    const char *both[] = {"fulfilment={\"split_share\":0.25}",
+                          "mocks={\"cin7\":{\"sales\":{\"split_share\":0.5,\"pick_after\":\"1m\"}}}"};
+    load_ok(&s, both, 2);
+    cfg = setup_cin7_config(&s);
+    EXPECT_NEAR(cJSON_GetNumberValue(sales_key(cfg, "split_share")), 0.5, 0);
+    EXPECT_EQ_STR(cJSON_GetStringValue(sales_key(cfg, "pick_after")), "1m");
+    EXPECT_EQ_INT(cJSON_GetNumberValue(sales_key(cfg, "split_gap")), 2 * 3600000);
     cJSON_Delete(cfg);
     scenario_free(&s);
 }
