@@ -148,75 +148,21 @@ typedef struct {
     char order[MODEL_ID_LEN];
 } delivery;
 
-/* A cancellation waiting to learn who made it. mock-shopify journals an
- * API call's `request` entry after the call's side effects, and none for
- * its own /_mock/ routes (a shopper's or merchant's cancellation), so an
- * API client's cancellation is one a later request of that client could
- * have made; one that asked Shopify to tell the customer was an API
- * client's (/_mock/cancel tells no one). */
-typedef struct {
-    int64_t t;
-    char order[MODEL_ID_LEN];
-    char shop[256];
-    int restock;
-    int by_client;
-} cancel_rec;
-
 typedef struct {
     delivery *d;
     size_t n, cap;
     strmap *by_id;
-    cancel_rec *c;
-    size_t n_c, cap_c;
-    size_t first_open; /* cancellations before it are all claimed */
 } shopify_walk;
 
-static int ends_with(const char *s, const char *tail)
+/* mock-shopify's order_cancelled entry says who cancelled: "api" (an app's
+ * REST or GraphQL call) or "shopper" (its /_mock/cancel, a cancellation in
+ * Shopify's own screens). */
+static void order_cancelled(run_model *m, const cJSON *e, int64_t t)
 {
-    size_t n = strlen(s), k = strlen(tail);
-    return n >= k && strcmp(s + n - k, tail) == 0;
-}
-
-/* An API call answered 2xx claims the cancellation it made: REST's cancel
- * names its order in the path; a GraphQL call of a shop's client claims
- * that shop's oldest cancellation still unclaimed. */
-static void claim_cancel(shopify_walk *w, const cJSON *e)
-{
-    const char *client = str(e, "client"), *route = str(e, "route"), *path = str(e, "path");
-    int64_t status = num(e, "status", 0);
-    if (!client || !route || !path || status < 200 || status > 299)
-        return;
-    while (w->first_open < w->n_c && w->c[w->first_open].by_client)
-        w->first_open++;
-    if (ends_with(route, "/orders/{id}/cancel.json")) {
-        const char *p = strstr(path, "/orders/");
-        char id[MODEL_ID_LEN];
-        snprintf(id, sizeof id, "%.*s", p ? (int)strcspn(p + 8, "/") : 0, p ? p + 8 : "");
-        for (size_t i = w->first_open; i < w->n_c; i++)
-            if (!w->c[i].by_client && strcmp(w->c[i].order, id) == 0) {
-                w->c[i].by_client = 1;
-                return;
-            }
-    } else if (ends_with(route, "graphql.json")) {
-        size_t len = strcspn(client, "#");
-        for (size_t i = w->first_open; i < w->n_c; i++)
-            if (!w->c[i].by_client && strlen(w->c[i].shop) == len &&
-                strncmp(w->c[i].shop, client, len) == 0) {
-                w->c[i].by_client = 1;
-                return;
-            }
-    }
-}
-
-static void order_cancelled(shopify_walk *w, const cJSON *e, int64_t t)
-{
-    XGROW(w->c, w->n_c, w->cap_c, 64);
-    cancel_rec *c = &w->c[w->n_c++];
-    c->t = t;
-    id_of(e, "order_id", c->order, sizeof c->order);
-    snprintf(c->shop, sizeof c->shop, "%s", str(e, "shop") ? str(e, "shop") : "");
-    c->restock = is_true(e, "restock");
-    c->by_client = is_true(e, "notify_customer");
+    char id[MODEL_ID_LEN];
+    id_of(e, "order_id", id, sizeof id);
+    const char *by = str(e, "by");
+    model_order_cancelled(m, t, id, is_true(e, "restock"), !(by && kind_is(by, "api")));
 }
 
 static void fulfillment_order_entry(run_model *m, const cJSON *e, int release, int64_t t)
@@ -257,7 +203,7 @@ static void shopify_entry(run_model *m, const cJSON *e, const char *kind, int64_
         id_of(e, "order_id", id, sizeof id);
         model_order_paid(m, t, id);
     } else if (kind_is(kind, "order_cancelled")) {
-        order_cancelled(w, e, t);
+        order_cancelled(m, e, t);
     } else if (kind_is(kind, "fulfillment")) {
         size_t n = entry_lines(sc, e, 1, lines, MAX_ENTRY_LINES);
         id_of(e, "order_id", id, sizeof id);
@@ -281,15 +227,13 @@ static void shopify_entry(run_model *m, const cJSON *e, const char *kind, int64_
             model_order_acked(m, t, w->d[di].order, w->d[di].topic);
     } else if (kind_is(kind, "request") && str(e, "client")) {
         model_add_request(m, t, MODEL_SHOPIFY, (int)num(e, "status", 0), 0);
-        claim_cancel(w, e);
     } else if (kind_is(kind, "inventory")) {
         model_add_level(m, t, shop_index(sc, str(e, "shop")), sku_of(sc, str(e, "sku"), 1),
                         num(e, "new", 0), level_by(str(e, "by")));
     }
 }
 
-/* Mock-shopify's journal, in its order; cancellations are recorded once the
- * whole journal has said who made them. */
+/* Mock-shopify's journal, in its order. */
 static void shopify_journal(run_model *m, const journal_data *sj, int64_t t0)
 {
     shopify_walk w = {.by_id = strmap_new(0)};
@@ -298,11 +242,8 @@ static void shopify_journal(run_model *m, const journal_data *sj, int64_t t0)
         if (kind)
             shopify_entry(m, sj->entries[i], kind, num(sj->entries[i], "t", 0) - t0, &w);
     }
-    for (size_t i = 0; i < w.n_c; i++)
-        model_order_cancelled(m, w.c[i].t, w.c[i].order, w.c[i].restock, !w.c[i].by_client);
     m->statuses_known = 1;
     free(w.d);
-    free(w.c);
     strmap_free(w.by_id);
 }
 
