@@ -672,3 +672,56 @@ TEST_T(syncd7, each_fulfillment_order_fulfils_at_its_own_location, 150)
     cJSON_Delete(fs);
     sdt_stop(&w);
 }
+
+/* Cin7 ships every sale in two parts (an Advanced sale, two fulfilments,
+ * each with its own TaskID and tracking number): each part becomes its own
+ * fulfillment and tells the customer once, and repeated notifications of
+ * either part fulfil nothing more. */
+TEST_T(syncd7, a_sale_shipped_in_two_parts_is_fulfilled_and_told_twice, 150)
+{
+    sdt_world w;
+    char *base = sdt_cin7_config("[{\"name\":\"East\"}]", "[{\"sku\":\"A-1\",\"price\":10}]",
+                                 "[{\"sku\":\"A-1\",\"location\":\"East\",\"on_hand\":20}]");
+    char *c7 = sdt_json_merge(base, "{\"sales\":{\"pick_after\":\"1m\",\"pack_after\":\"1m\","
+                                    "\"ship_after\":\"1m\",\"split_share\":1,"
+                                    "\"split_gap\":\"3m\"}}");
+    free(base);
+    sdt_start_world_take(
+        &w, c7, sdt_shop_config("[{\"title\":\"A1\",\"variants\":[{\"sku\":\"A-1\",\"available\":20}]}]", ""),
+        "[{\"name\":\"East\",\"priority\":1}]", NULL);
+    int64_t order = sdt_checkout(&w, "A-1", 5, NULL);
+    if (!wait_fulfilled(&w, order, 2, 60000))
+        test_fail(__FILE__, __LINE__, "order %lld: not two fulfillments (log %s)", (long long)order,
+                  w.syncd.log);
+    sdt_wait_quiet(&w, 30000);
+    cJSON *fs = NULL;
+    EXPECT_EQ_INT(fulfillments_of(&w, order, &fs), 2);
+    /* 3 units, then 2, each with its own tracking number. */
+    const cJSON *a = cJSON_GetArrayItem(fs, 0), *b = cJSON_GetArrayItem(fs, 1);
+    EXPECT_EQ_INT(sdt_num(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(a, "lines"), 0), "qty"), 3);
+    EXPECT_EQ_INT(sdt_num(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(b, "lines"), 0), "qty"), 2);
+    EXPECT_TRUE(strcmp(sdt_str(a, "tracking_number"), sdt_str(b, "tracking_number")) != 0);
+    cJSON_Delete(fs);
+    EXPECT_EQ_INT(confirmations_of(&w, order), 2);
+
+    /* Cin7's notifications again, naming each part: nothing more. */
+    cJSON *st = sdt_cin7_state(&w);
+    const cJSON *sale = NULL;
+    EXPECT_EQ_INT(sdt_sales_of(st, order, &sale), 1);
+    char *dup = xasprintf("{\"SaleID\":\"%s\",\"SaleOrderNumber\":\"%s\","
+                          "\"EventType\":\"Sale/ShipmentAuthorised\"}",
+                          sdt_str(sale, "id"), sdt_str(sale, "order_number"));
+    cJSON_Delete(st);
+    const char *hdrs[] = {"Authorization: Bearer " SDT_CIN7_HOOK_TOKEN,
+                          "Content-Type: application/json", NULL};
+    int64_t dups = sdt_metric(&w, "syncd_fulfillments_duplicate_total");
+    for (int i = 0; i < 2; i++)
+        cJSON_Delete(e2e_expect(&w.syncd, "POST", "/webhooks/cin7?type=Sale/ShipmentAuthorised", hdrs,
+                                dup, 200, 1));
+    free(dup);
+    wait_metric(&w, "syncd_fulfillments_duplicate_total", (dups > 0 ? dups : 0) + 2, 20000);
+    EXPECT_EQ_INT(fulfillments_of(&w, order, NULL), 2);
+    EXPECT_EQ_INT(confirmations_of(&w, order), 2);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_fulfillments_created_total"), 2);
+    sdt_stop(&w);
+}

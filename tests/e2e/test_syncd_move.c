@@ -298,3 +298,94 @@ TEST_T(syncd_e2e, a_sale_voided_in_cin7_cancels_its_order_once, 150)
     EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
     sdt_stop(&w);
 }
+
+typedef struct {
+    const sdt_world *w;
+    int64_t order;
+    const char *kind;
+    int at_least;
+} entries_ref;
+
+static int shop_has_n(void *ud)
+{
+    const entries_ref *k = ud;
+    cJSON *j = sdt_journal(&k->w->shop);
+    int n = order_entries(j, k->kind, NULL, k->order);
+    cJSON_Delete(j);
+    return n >= k->at_least;
+}
+
+/* Cin7 ships a backordered sale's allocated unit first and the rest once a
+ * receipt fills it (an Advanced sale, two fulfilments; mock-cin7's
+ * ship_allocated): each shipment becomes its own fulfillment and tells the
+ * customer once, and the units still backordered after the first stay held
+ * at Shopify until the receipt fills them. */
+TEST_T(syncd_e2e, a_backorder_ships_its_allocated_part_first_and_stays_held_for_the_rest, 240)
+{
+    sdt_world w;
+    char *base = sdt_cin7_config("[{\"name\":\"Main\"},{\"name\":\"Second\"}]",
+                                 "[{\"sku\":\"A-1\",\"price\":10}]",
+                                 "[{\"sku\":\"A-1\",\"location\":\"Main\",\"on_hand\":4},"
+                                 "{\"sku\":\"A-1\",\"location\":\"Second\",\"on_hand\":10}]");
+    char *c7 = sdt_json_merge(base, "{\"sales\":{\"pick_after\":\"2m\",\"pack_after\":\"1m\","
+                                    "\"ship_after\":\"1m\",\"task_draft_for\":\"1m\","
+                                    "\"ship_allocated\":true}}");
+    free(base);
+    sdt_start_world_take(
+        &w, c7, sdt_shop_config("[{\"title\":\"A\",\"variants\":[{\"sku\":\"A-1\",\"available\":14}]}]", ""),
+        "[{\"name\":\"Main\",\"priority\":1},{\"name\":\"Second\",\"priority\":2}]",
+        "{\"move_backorders\":false}");
+    EXPECT_TRUE(sdt_wait_level(&w, "A-1", 14, 20000));
+    sdt_wait_quiet(&w, 20000);
+    /* A wholesale sale takes 3 of Main's 4 while Cin7's stock webhooks are
+     * late: the shopper's 3 go to Main, which holds 1 and backorders 2. */
+    e2e_faults(&w.cin7, "[{\"kind\":\"delay\",\"target\":\"Stock*\",\"ms\":\"10m\"}]");
+    cJSON_Delete(e2e_expect(&w.cin7, "POST", "/_mock/channel-sale", NULL,
+                            "{\"sku\":\"A-1\",\"location\":\"Main\",\"qty\":3,\"channel\":\"wholesale\"}",
+                            200, 1));
+    int64_t order = sdt_checkout(&w, "A-1", 3, NULL);
+    expect_sales(&w, order, "Main:3/2", 0);
+    e2e_faults(&w.cin7, "[]");
+
+    /* The unit Cin7 holds ships: one fulfillment of 1, one confirmation,
+     * and the 2 backordered units held (again) at Shopify. */
+    entries_ref first = {&w, order, "fulfillment", 1};
+    if (!sdt_wait(shop_has_n, &first, 90000))
+        test_fail(__FILE__, __LINE__, "the allocated unit was never fulfilled (log %s)", w.syncd.log);
+    sdt_wait_quiet(&w, 30000);
+    cJSON *j = sdt_journal(&w.shop);
+    EXPECT_EQ_INT(order_entries(j, "fulfillment", NULL, order), 1);
+    EXPECT_EQ_INT(order_entries(j, "notification", "shipping_confirmation", order), 1);
+    int holds = order_entries(j, "fulfillment_order_hold", NULL, order);
+    int releases = order_entries(j, "fulfillment_order_release", NULL, order);
+    EXPECT_GE_INT(holds, 1);
+    EXPECT_EQ_INT(holds - releases, 1); /* one hold stands for the 2 units */
+    cJSON_Delete(j);
+
+    /* A receipt fills the backorder: the hold goes, the rest ships as a
+     * second fulfillment with its own confirmation. */
+    receive(&w, "Main", "A-1", 2);
+    entries_ref second = {&w, order, "fulfillment", 2};
+    if (!sdt_wait(shop_has_n, &second, 90000))
+        test_fail(__FILE__, __LINE__, "the filled units were never fulfilled (log %s)", w.syncd.log);
+    sdt_wait_quiet(&w, 30000);
+    j = sdt_journal(&w.shop);
+    EXPECT_EQ_INT(order_entries(j, "fulfillment", NULL, order), 2);
+    EXPECT_EQ_INT(order_entries(j, "notification", "shipping_confirmation", order), 2);
+    EXPECT_EQ_INT(order_entries(j, "fulfillment_order_hold", NULL, order),
+                  order_entries(j, "fulfillment_order_release", NULL, order));
+    int units = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j)
+    {
+        if (strcmp(sdt_str(e, "kind"), "fulfillment") != 0 || (int64_t)sdt_num(e, "order_id") != order)
+            continue;
+        const cJSON *l;
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(e, "lines"))
+            units += (int)sdt_num(l, "qty");
+    }
+    EXPECT_EQ_INT(units, 3);
+    cJSON_Delete(j);
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
+    sdt_stop(&w);
+}
