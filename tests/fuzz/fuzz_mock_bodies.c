@@ -1,13 +1,15 @@
 /* Fuzz targets for the mocks' readers of request bodies beyond configs,
  * seeds and order lines: mock-cin7's sale, purchase and webhook documents
- * (mocks/cin7/api.c) and its /_mock/ control bodies, channel-sale and
- * adjust (mocks/cin7/control.c); mock-shopify's REST webhook subscriptions,
+ * (mocks/cin7/api.c), its product edits (PUT product and
+ * /_mock/product_edit, mocks/cin7/product_in.c) and its /_mock/ control
+ * bodies, channel-sale and adjust (mocks/cin7/control.c); mock-shopify's REST webhook subscriptions,
  * inventory level writes, order cancels, fulfillment order holds and
  * fulfillments (mocks/shopify/rest.c). Any bytes must be read whole or
  * refused naming what is wrong, never crash or leak. */
 #include "fuzz.h"
 
 #include "../../mocks/cin7/api.h"
+#include "../../mocks/cin7/product_in.h"
 #include "../../mocks/shopify/rest.h"
 #include "json.h"
 
@@ -72,6 +74,17 @@ FUZZ_TARGET(mock_cin7_bodies)
     if (c7control_read_adjust(v, &adj, &e) != 0)
         refused(&e);
     else if (!adj.sku || !adj.reason || adj.on_hand < 0 || (adj.bin && !*adj.bin))
+        abort();
+    c7product_put put;
+    if (c7product_read_put(v, &put, &e) != 0)
+        refused(&e);
+    else if (!put.id || !put.sku || !put.ed.name || !put.ed.status || put.ed.n_suppliers > 1)
+        abort(); /* PUT names its product and carries what Cin7 requires */
+    const char *sku;
+    c7product_edit ed;
+    if (c7product_read_edit(v, &sku, &ed, &e) != 0)
+        refused(&e);
+    else if (!sku || (ed.has_weight && ed.weight < 0) || (ed.has_supplier_cost && ed.supplier_cost < 0))
         abort();
     cJSON_Delete(v);
 }
