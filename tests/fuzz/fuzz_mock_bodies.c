@@ -4,12 +4,14 @@
  * /_mock/product_edit, mocks/cin7/product_in.c) and its /_mock/ control
  * bodies, channel-sale and adjust (mocks/cin7/control.c); mock-shopify's REST webhook subscriptions,
  * inventory level writes, order cancels, fulfillment order holds and
- * fulfillments (mocks/shopify/rest.c). Any bytes must be read whole or
+ * fulfillments (mocks/shopify/rest.c) and its merchandiser's product edit
+ * (/_mock/product_edit, mocks/shopify/catalog.c). Any bytes must be read whole or
  * refused naming what is wrong, never crash or leak. */
 #include "fuzz.h"
 
 #include "../../mocks/cin7/api.h"
 #include "../../mocks/cin7/product_in.h"
+#include "../../mocks/shopify/catalog.h"
 #include "../../mocks/shopify/rest.h"
 #include "json.h"
 
@@ -154,5 +156,13 @@ FUZZ_TARGET(mock_shopify_rest)
                 abort();
     }
     rest_fulfillment_in_free(&ful);
+    const char *sku;
+    world_edit ed;
+    json_err je;
+    if (catalog_read_edit(v, &sku, &ed, &je) != 0)
+        refused(&je);
+    else if (!sku || (ed.has_price && ed.price[0] == '-') || (ed.has_cost && ed.cost[0] == '-') ||
+             (ed.has_weight && !(ed.weight >= 0)))
+        abort();
     cJSON_Delete(v);
 }
