@@ -318,3 +318,71 @@ TEST(mock_shopify_products, a_merchandisers_edit_is_journaled_and_delivered)
     e2e_stop(&s);
     ms_receiver_stop(rc);
 }
+
+TEST(mock_shopify_products, rest_puts_edit_products_variants_and_items)
+{
+    ms_receiver *rc = ms_receiver_start(200);
+    e2e_server s;
+    start_shop(&s, rc, "2026-10");
+    char vid[96], pid[96];
+    ids_of(&s, "DEMO-001", vid, pid);
+    const char *p = strrchr(pid, '/') + 1, *vnum = strrchr(vid, '/') + 1;
+    char path[160];
+    snprintf(path, sizeof path, MS_API "/variants/%s.json", vnum);
+    cJSON *v = ms_json(&s, "PUT", path,
+                       "{\"variant\":{\"price\":\"11.00\",\"compare_at_price\":\"13.00\",\"barcode\":\"B-1\"}}",
+                       200);
+    EXPECT_EQ_STR(jstring(v, "variant.price"), "11.00");
+    EXPECT_EQ_STR(jstring(v, "variant.compare_at_price"), "13.00");
+    const double item = jnumber(v, "variant.inventory_item_id");
+    cJSON_Delete(v);
+    snprintf(path, sizeof path, MS_API "/products/%s.json", p);
+    v = ms_json(&s, "PUT", path, "{\"product\":{\"title\":\"One R\",\"status\":\"archived\"}}", 200);
+    EXPECT_EQ_STR(jstring(v, "product.status"), "archived");
+    EXPECT_EQ_STR(jstring(v, "product.variants[0].barcode"), "B-1");
+    cJSON_Delete(v);
+    snprintf(path, sizeof path, MS_API "/inventory_items/%.0f.json", item);
+    v = ms_json(&s, "PUT", path, "{\"inventory_item\":{\"cost\":\"3.10\"}}", 200);
+    EXPECT_EQ_STR(jstring(v, "inventory_item.cost"), "3.10");
+    cJSON_Delete(v);
+    /* GraphQL reads what REST wrote. */
+    char q[256];
+    snprintf(q, sizeof q, "{ productVariant(id: \"%s\") { price compareAtPrice barcode product { title status }"
+             " inventoryItem { unitCost { amount } } } }", vid);
+    v = ms_gql(&s, "2026-10", q, NULL, 200);
+    EXPECT_EQ_STR(jstring(v, "data.productVariant.compareAtPrice"), "13.00");
+    EXPECT_EQ_STR(jstring(v, "data.productVariant.product.status"), "ARCHIVED");
+    EXPECT_EQ_STR(jstring(v, "data.productVariant.inventoryItem.unitCost.amount"), "3.10");
+    cJSON_Delete(v);
+    cJSON *j = e2e_journal(&s);
+    EXPECT_EQ_INT(ms_journal_count(j, "product_updated", "by", "demo.myshopify.com#0"), 3);
+    cJSON_Delete(j);
+    EXPECT_GE_INT(ms_receiver_wait(rc, 3, 10000), 3);
+
+    /* Refusals name the field (422) or the missing wrapper (400); nothing
+     * changes. */
+    static const struct {
+        const char *what, *body, *field;
+        int status;
+    } bad[] = {
+        {"variants", "{\"variant\":{\"price\":\"-1\"}}", "price", 422},
+        {"variants", "{\"variant\":{\"grams\":10}}", "grams", 422},
+        {"variants", "{\"price\":\"1\"}", "variant", 400},
+        {"products", "{\"product\":{\"status\":\"ACTIVE\"}}", "status", 422},
+        {"products", "{\"product\":{\"title\":\"\"}}", "title", 422},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(path, sizeof path, MS_API "/%s/%s.json", bad[i].what,
+                 strcmp(bad[i].what, "products") == 0 ? p : vnum);
+        v = ms_json(&s, "PUT", path, bad[i].body, bad[i].status);
+        EXPECT_TRUE(jp(jp(v, "errors"), bad[i].field) != NULL);
+        cJSON_Delete(v);
+    }
+    snprintf(path, sizeof path, MS_API "/variants/1.json");
+    cJSON_Delete(ms_json(&s, "PUT", path, "{\"variant\":{\"price\":\"1\"}}", 404));
+    j = e2e_journal(&s);
+    EXPECT_EQ_INT(ms_journal_count(j, "product_updated", NULL, NULL), 3);
+    cJSON_Delete(j);
+    e2e_stop(&s);
+    ms_receiver_stop(rc);
+}

@@ -156,6 +156,13 @@ FUZZ_TARGET(mock_shopify_rest)
                 abort();
     }
     rest_fulfillment_in_free(&ful);
+    for (int what = REST_EDIT_PRODUCT; what <= REST_EDIT_ITEM; what++) {
+        world_edit re;
+        if (rest_read_edit(v, what, what == REST_EDIT_PRODUCT, &re, &e) != 0)
+            rest_refused(&e);
+        else if ((re.has_price && re.price[0] == '-') || (re.title && !*re.title))
+            abort();
+    }
     const char *sku;
     world_edit ed;
     json_err je;
