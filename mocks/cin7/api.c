@@ -4,9 +4,11 @@
  * the world's inputs, checking every field first so that a request with one
  * bad line changes nothing, then make one world call and send its result.
  * Unknown body fields are ignored, as Cin7 ignores them: real clients send
- * whole documents back.
+ * whole documents back. PUT product, whose fields the reference lists,
+ * refuses only keys its product does not have (product_in.h).
  */
 #include "api.h"
+#include "product_in.h"
 
 #include "clock.h"
 #include "mem.h"
@@ -359,6 +361,27 @@ static void get_availability(httpd_req *r, void *ud)
 static void get_products(httpd_req *r, void *ud)
 {
     run_query(r, ud, c7world_products);
+}
+
+/* PUT product: the reader checks the body whole (product_in.h), then one
+ * world call edits the product the ID names. */
+static void put_product(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    cJSON *v = body_object(r);
+    if (!v)
+        return;
+    c7product_put in;
+    json_err e;
+    if (c7product_read_put(v, &in, &e)) {
+        reply_json_err(r, &e);
+    } else {
+        c7result res = {0};
+        c7world_product_update(s->w, in.id, in.sku, &in.ed, current_client[0] ? current_client : NULL,
+                               &res);
+        c7api_reply(r, &res);
+    }
+    cJSON_Delete(v);
 }
 
 static void get_suppliers(httpd_req *r, void *ud)
@@ -780,6 +803,7 @@ static const route_def routes[] = {
     {"GET", "me", get_me},
     {"GET", "ref/productavailability", get_availability},
     {"GET", "product", get_products},
+    {"PUT", "product", put_product},
     {"GET", "supplier", get_suppliers},
     {"GET", "ref/location", get_locations},
     {"GET", "ref/tax", get_taxes},

@@ -44,7 +44,8 @@ typedef struct {
 int c7api_read_hook(const cJSON *v, int create, c7hook_body *h, json_err *e);
 void c7api_hook_body_free(c7hook_body *h);
 
-/* The /_mock/ routes of control.c: approve, receive, channel-sale, adjust. */
+/* The /_mock/ routes of control.c: approve, receive, void, channel-sale,
+ * adjust, product_edit. */
 void c7control_routes(c7server *s, httpd *srv);
 /* Their bodies' readers (pure, for the fuzz targets), strings borrowed from
  * v: 0, or -1 with e naming the JSON path. channel-sale: {"sku",

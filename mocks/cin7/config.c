@@ -249,6 +249,8 @@ void c7config_free(c7cfg *c)
         free(p->id);
         free(p->supplier);
         free(p->status);
+        free(p->barcode);
+        free(p->weight_units);
         for (size_t k = 0; k < p->n_bom; k++)
             free(p->bom[k].sku);
         free(p->bom);
@@ -573,7 +575,8 @@ static int parse_products(const cJSON *root, c7cfg *c, json_err *e)
     c->products = xcalloc(n ? n : 1, sizeof *c->products);
     static const char *const keys[] = {"sku",    "name",  "id",     "supplier",
                                        "cost",   "price", "status", "minimum_before_reorder",
-                                       "reorder_quantity", "bom", "auto_assembly", NULL};
+                                       "reorder_quantity", "bom", "auto_assembly",
+                                       "barcode", "weight", "weight_units", NULL};
     /* Duplicate SKUs are found by the world's index at apply time, which is
      * linear; a quadratic check here would make a 1,000-SKU seed slow. */
     const cJSON *it = NULL;
@@ -593,8 +596,23 @@ static int parse_products(const cJSON *root, c7cfg *c, json_err *e)
             json_get_int(it, p, "reorder_quantity", JSON_OPTIONAL, 0, 1000000000, &pr->reorder_quantity,
                          e) ||
             parse_bom(it, p, pr, e) ||
-            json_get_bool(it, p, "auto_assembly", JSON_OPTIONAL, &pr->auto_assembly, e))
+            json_get_bool(it, p, "auto_assembly", JSON_OPTIONAL, &pr->auto_assembly, e) ||
+            get_str(it, p, "barcode", JSON_OPTIONAL, 0, &pr->barcode, e) ||
+            json_get_num(it, p, "weight", JSON_OPTIONAL, 0, 1e9, &pr->weight, e) ||
+            get_str(it, p, "weight_units", JSON_OPTIONAL, 1, &pr->weight_units, e))
             return -1;
+        if (pr->barcode && strlen(pr->barcode) > 256) {
+            char bp[256];
+            json_path_key(bp, sizeof bp, p, "barcode");
+            return json_fail(e, bp, "longer than 256 characters (Cin7's limit)");
+        }
+        if (pr->weight_units && strcmp(pr->weight_units, "oz") != 0 &&
+            strcmp(pr->weight_units, "mg") != 0 && strcmp(pr->weight_units, "kg") != 0 &&
+            strcmp(pr->weight_units, "lb") != 0 && strcmp(pr->weight_units, "g") != 0) {
+            char up[256];
+            json_path_key(up, sizeof up, p, "weight_units");
+            return json_fail(e, up, "expected one of oz, mg, kg, lb, g, got \"%s\"", pr->weight_units);
+        }
         if (pr->auto_assembly && !pr->n_bom) {
             char ap[256];
             json_path_key(ap, sizeof ap, p, "auto_assembly");

@@ -58,7 +58,8 @@ typedef struct {
 
 typedef struct {
     char *sku, *name, *id, *supplier, *status;
-    double cost, price;
+    char *barcode, *weight_units; /* NULL: none, "kg" */
+    double cost, price, weight;
     int64_t minimum_before_reorder, reorder_quantity;
     c7cfg_component *bom; /* the assembly bill of materials, or none */
     size_t n_bom;

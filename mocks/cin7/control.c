@@ -5,10 +5,12 @@
  * (POST /_mock/receive), a user voids a sale in Cin7's screens
  * (POST /_mock/void), a wholesale or retail channel sells from the same
  * shelves (POST /_mock/channel-sale), a stock take corrects the count of a
- * bin or batch (POST /_mock/adjust). Quantities may be decimal, to 4 places. Bodies are JSON objects whose unknown keys are
+ * bin or batch (POST /_mock/adjust), a purchasing user edits a product
+ * (POST /_mock/product_edit). Quantities may be decimal, to 4 places. Bodies are JSON objects whose unknown keys are
  * refused; errors are {"error":"..."} like the rest of /_mock/.
  */
 #include "api.h"
+#include "product_in.h"
 
 /* A world result: its body, or its error in /_mock/'s shape. */
 static void reply_result(httpd_req *r, c7result *res)
@@ -145,6 +147,29 @@ static void adjust(httpd_req *r, void *ud)
     cJSON_Delete(v);
 }
 
+/* product_edit: a purchasing user edits a product in Cin7's screens,
+ * {"sku", "fields": {...}} (product_in.h); PUT product's effect under no
+ * application. */
+static void product_edit(httpd_req *r, void *ud)
+{
+    c7server *s = ud;
+    static const char *const keys[] = {"sku", "fields", NULL};
+    cJSON *v = mockd_body(r, keys);
+    if (!v)
+        return;
+    const char *sku;
+    c7product_edit ed;
+    json_err e;
+    if (c7product_read_edit(v, &sku, &ed, &e) != 0) {
+        httpd_reply_error(r, 400, e.msg);
+    } else {
+        c7result res = {0};
+        c7world_product_update(s->w, NULL, sku, &ed, NULL, &res);
+        reply_result(r, &res);
+    }
+    cJSON_Delete(v);
+}
+
 void c7control_routes(c7server *s, httpd *srv)
 {
     httpd_route(srv, "POST", "/_mock/approve", approve, s);
@@ -152,4 +177,5 @@ void c7control_routes(c7server *s, httpd *srv)
     httpd_route(srv, "POST", "/_mock/receive", receive, s);
     httpd_route(srv, "POST", "/_mock/channel-sale", channel_sale, s);
     httpd_route(srv, "POST", "/_mock/adjust", adjust, s);
+    httpd_route(srv, "POST", "/_mock/product_edit", product_edit, s);
 }

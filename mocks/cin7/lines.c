@@ -8,8 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* A string of at most max characters; required ones must not be empty. */
-static int text(const cJSON *o, const char *path, const char *key, int required, size_t max,
+int c7lines_text(const cJSON *o, const char *path, const char *key, int required, size_t max,
                 const char **out, json_err *e)
 {
     *out = NULL;
@@ -26,8 +25,7 @@ static int text(const cJSON *o, const char *path, const char *key, int required,
     return 0;
 }
 
-/* A decimal field: places decimals at most, within [min, max]. */
-static int decimal(const cJSON *o, const char *path, const char *key, int required, int places,
+int c7lines_decimal(const cJSON *o, const char *path, const char *key, int required, int places,
                    qty4 min, qty4 max, qty4 *out, json_err *e)
 {
     char p[256];
@@ -72,16 +70,16 @@ static int read_line(const cJSON *it, const char *p, c7line_in *ln, json_err *e)
         return json_fail(e, p, "expected a line object, got %s", json_type_name(it));
     /* Quantities and prices up to 10^9 keep Quantity x Price exact. */
     const qty4 big = qty4_units(1000000000);
-    if (text(it, p, "SKU", JSON_OPTIONAL, 50, &ln->sku, e) ||
-        text(it, p, "ProductID", JSON_OPTIONAL, 64, &ln->product_id, e) ||
-        text(it, p, "Name", JSON_REQUIRED, 1024, &ln->name, e) ||
-        decimal(it, p, "Quantity", JSON_REQUIRED, 4, QTY4_ONE, big, &ln->quantity, e) ||
-        decimal(it, p, "Price", JSON_REQUIRED, 4, 0, big, &ln->price, e) ||
-        decimal(it, p, "Discount", JSON_OPTIONAL, 2, 0, qty4_units(100), &ln->discount, e) ||
-        decimal(it, p, "Tax", JSON_REQUIRED, 4, 0, big, &ln->tax, e) ||
-        text(it, p, "TaxRule", JSON_REQUIRED, 50, &ln->tax_rule, e) ||
-        decimal(it, p, "Total", JSON_REQUIRED, 4, -big, big, &ln->total, e) ||
-        text(it, p, "Comment", JSON_OPTIONAL, 256, &ln->comment, e))
+    if (c7lines_text(it, p, "SKU", JSON_OPTIONAL, 50, &ln->sku, e) ||
+        c7lines_text(it, p, "ProductID", JSON_OPTIONAL, 64, &ln->product_id, e) ||
+        c7lines_text(it, p, "Name", JSON_REQUIRED, 1024, &ln->name, e) ||
+        c7lines_decimal(it, p, "Quantity", JSON_REQUIRED, 4, QTY4_ONE, big, &ln->quantity, e) ||
+        c7lines_decimal(it, p, "Price", JSON_REQUIRED, 4, 0, big, &ln->price, e) ||
+        c7lines_decimal(it, p, "Discount", JSON_OPTIONAL, 2, 0, qty4_units(100), &ln->discount, e) ||
+        c7lines_decimal(it, p, "Tax", JSON_REQUIRED, 4, 0, big, &ln->tax, e) ||
+        c7lines_text(it, p, "TaxRule", JSON_REQUIRED, 50, &ln->tax_rule, e) ||
+        c7lines_decimal(it, p, "Total", JSON_REQUIRED, 4, -big, big, &ln->total, e) ||
+        c7lines_text(it, p, "Comment", JSON_OPTIONAL, 256, &ln->comment, e))
         return -1;
     if (!ln->sku && !ln->product_id) {
         json_path_key(fp, sizeof fp, p, "SKU");

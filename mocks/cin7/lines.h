@@ -68,4 +68,13 @@ void c7lines_free(c7order_in *o);
  * zero to 4 decimal places. */
 qty4 c7lines_total(qty4 quantity, qty4 price, qty4 discount);
 
+/* Field readers the product bodies (product_in.c) share, errors naming the
+ * path. A string of at most max characters: required ones must not be
+ * empty, an empty optional one reads as NULL. A decimal of at most places
+ * decimals within [min, max]; absent or null leaves *out. */
+int c7lines_text(const cJSON *o, const char *path, const char *key, int required, size_t max,
+                 const char **out, json_err *e);
+int c7lines_decimal(const cJSON *o, const char *path, const char *key, int required, int places,
+                    qty4 min, qty4 max, qty4 *out, json_err *e);
+
 #endif

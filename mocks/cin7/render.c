@@ -547,7 +547,21 @@ cJSON *c7render_product(const c7world *w, long pi, int suppliers, int reorder_le
     cJSON_AddStringToObject(o, "DefaultLocation", w->n_locs ? w->locs[0].name : "");
     cJSON_AddBoolToObject(o, "Sellable", 1);
     qty4_add(o, "AverageCost", p->cost);
-    qty4_add(o, "PriceTier1", p->price);
+    c7render_str_or_empty(o, "Barcode", p->barcode);
+    qty4_add(o, "Weight", p->weight);
+    /* In the PUT and POST bodies (REF:38531), not in the answer's example:
+     * shown so that a reader knows Weight's unit (mock's choice). */
+    cJSON_AddStringToObject(o, "WeightUnits", p->weight_units);
+    /* Ten flat tiers and the same as a map (REF:38659ff, 38222-38243). */
+    cJSON *tiers = cJSON_CreateObject();
+    for (int t = 0; t < C7_PRICE_TIERS; t++) {
+        char key[24];
+        snprintf(key, sizeof key, "PriceTier%d", t + 1);
+        qty4_add(o, key, p->tiers[t]);
+        snprintf(key, sizeof key, "Tier %d", t + 1);
+        qty4_add(tiers, key, p->tiers[t]);
+    }
+    cJSON_AddItemToObject(o, "PriceTiers", tiers);
     cJSON_AddNumberToObject(o, "MinimumBeforeReorder", (double)p->min_before_reorder);
     cJSON_AddNumberToObject(o, "ReorderQuantity", (double)p->reorder_qty);
     c7render_date(w, o, "LastModifiedOn", p->modified_ms);
@@ -581,7 +595,7 @@ cJSON *c7render_product(const c7world *w, long pi, int suppliers, int reorder_le
             cJSON_AddStringToObject(e, "SupplierName", s->name);
             cJSON_AddStringToObject(e, "SupplierInventoryCode", "");
             cJSON_AddStringToObject(e, "SupplierProductName", p->name);
-            qty4_add(e, "Cost", p->cost);
+            qty4_add(e, "Cost", p->supplier_cost);
             cJSON_AddNumberToObject(e, "FixedCost", 0);
             cJSON_AddStringToObject(e, "Currency", s->currency);
             cJSON_AddBoolToObject(e, "DropShip", 0);
@@ -893,6 +907,16 @@ cJSON *c7render_state(const c7world *w)
         cJSON_AddStringToObject(o, "name", p->name);
         c7render_str_or_null(o, "supplier",
                              p->supplier >= 0 ? w->sups[p->supplier].name : NULL);
+        cJSON_AddStringToObject(o, "status", p->status);
+        qty4_add(o, "price", p->tiers[0]);
+        cJSON *tiers = cJSON_AddArrayToObject(o, "price_tiers");
+        for (int t = 0; t < C7_PRICE_TIERS; t++)
+            cJSON_AddItemToArray(tiers, cJSON_CreateNumber(qty4_double(p->tiers[t])));
+        qty4_add(o, "supplier_cost", p->supplier_cost);
+        c7render_str_or_null(o, "barcode", p->barcode);
+        qty4_add(o, "weight", p->weight);
+        cJSON_AddStringToObject(o, "weight_units", p->weight_units);
+        c7render_date(w, o, "last_modified", p->modified_ms);
         qty4_add(o, "initial", initial);
         qty4_add(o, "received", received);
         qty4_add(o, "adjusted", adjusted);

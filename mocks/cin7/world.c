@@ -376,7 +376,11 @@ static void add_world_doc(c7world *w, const c7cfg *c)
         p->supplier = cp->supplier ? strmap_get(w->sup_by_name, cp->supplier) : -1;
         /* Cin7 keeps money to 4 decimal places. */
         p->cost = (qty4)llround(cp->cost * (double)QTY4_ONE);
-        p->price = (qty4)llround(cp->price * (double)QTY4_ONE);
+        p->supplier_cost = p->cost;
+        p->tiers[0] = (qty4)llround(cp->price * (double)QTY4_ONE);
+        p->barcode = c7w_dup_or_null(cp->barcode);
+        p->weight = (qty4)llround(cp->weight * (double)QTY4_ONE);
+        p->weight_units = xstrdup(cp->weight_units ? cp->weight_units : "kg");
         p->min_before_reorder = cp->minimum_before_reorder;
         p->reorder_qty = cp->reorder_quantity;
         p->modified_ms = now;
@@ -544,6 +548,8 @@ static void clear_world(c7world *w)
         free(p->sku);
         free(p->name);
         free(p->status);
+        free(p->barcode);
+        free(p->weight_units);
         for (size_t l = 0; l < w->n_locs; l++)
             c7stock_free_cell(&p->cells[l]);
         free(p->cells);

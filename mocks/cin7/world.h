@@ -79,6 +79,30 @@ void c7world_locations(c7world *w, const c7query *q, c7result *out);
 void c7world_customers(c7world *w, const c7query *q, c7result *out);
 void c7world_taxes(c7world *w, const c7query *q, c7result *out);
 
+/* ---- product edits: PUT product (an application) and /_mock/product_edit
+ * (a user in Cin7's screens). Only the fields given change; the readers are
+ * in product_in.h. */
+#define C7_PRICE_TIERS 10
+typedef struct {
+    const char *name, *status;
+    const char *barcode;      /* "" clears it */
+    const char *weight_units; /* oz, mg, kg, lb or g */
+    int has_barcode, has_weight, has_supplier_cost;
+    qty4 weight, supplier_cost;
+    int has_tier[C7_PRICE_TIERS];
+    qty4 tier[C7_PRICE_TIERS]; /* PriceTier1 ... PriceTier10 */
+    /* PUT's Suppliers: the entry's SupplierID or SupplierName (at most
+     * one entry, the world checks it is the product's supplier). */
+    int has_suppliers, n_suppliers;
+    const char *supplier_id, *supplier_name;
+} c7product_edit;
+
+/* Edits the product with id (PUT: sku, when given, must be its SKU) or, id
+ * NULL, the one with sku; client is the application, NULL for a user.
+ * Journals product_updated, moves LastModifiedOn, answers PUT's shape. */
+void c7world_product_update(c7world *w, const char *id, const char *sku, const c7product_edit *ed,
+                            const char *client, c7result *out);
+
 /* ---- documents. Order sections (c7order_in) come from lines.h. */
 typedef struct {
     const char *id;                       /* PUT only */

@@ -80,7 +80,12 @@ typedef struct {
     char id[C7_ID_LEN];
     char *sku, *name, *status;
     long supplier; /* -1: none */
-    qty4 cost, price;
+    qty4 cost;          /* AverageCost (read-only in the API) */
+    qty4 supplier_cost; /* the supplier's Cost, writable through PUT product */
+    qty4 tiers[C7_PRICE_TIERS]; /* PriceTier1 (the price) ... PriceTier10 */
+    char *barcode;      /* NULL: none */
+    qty4 weight;
+    char *weight_units; /* oz, mg, kg, lb or g */
     int64_t min_before_reorder, reorder_qty;
     int64_t modified_ms;
     c7cell *cells; /* one per location */

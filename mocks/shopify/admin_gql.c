@@ -246,6 +246,24 @@ static const fdef SCHEMA[] = {
     {"BulkOperationUserError", "field", K_SCALAR, NULL, "", ""},
     {"BulkOperationUserError", "message", K_SCALAR, NULL, "", ""},
     {"BulkOperationUserError", "code", K_SCALAR, NULL, "", ""},
+    {"Mutation", "productUpdate", K_MUTATION, "ProductUpdatePayload", "product", "product"},
+    {"Mutation", "productVariantsBulkUpdate", K_MUTATION, "ProductVariantsBulkUpdatePayload", "productId,variants,allowPartialUpdates", "productId,variants"},
+    {"ProductUpdatePayload", "product", K_OBJECT, "Product", "", ""},
+    {"ProductUpdatePayload", "userErrors", K_LIST, "UserError", "", ""},
+    {"ProductVariantsBulkUpdatePayload", "product", K_OBJECT, "Product", "", ""},
+    {"ProductVariantsBulkUpdatePayload", "productVariants", K_LIST, "ProductVariant", "", ""},
+    {"ProductVariantsBulkUpdatePayload", "userErrors", K_LIST, "ProductVariantsBulkUpdateUserError", "", ""},
+    {"ProductVariantsBulkUpdateUserError", "field", K_SCALAR, NULL, "", ""},
+    {"ProductVariantsBulkUpdateUserError", "message", K_SCALAR, NULL, "", ""},
+    {"ProductVariantsBulkUpdateUserError", "code", K_SCALAR, NULL, "", ""},
+    {"InventoryItem", "unitCost", K_OBJECT, "MoneyV2", "", ""},
+    {"InventoryItem", "measurement", K_OBJECT, "InventoryItemMeasurement", "", ""},
+    {"InventoryItemMeasurement", "id", K_SCALAR, NULL, "", ""},
+    {"InventoryItemMeasurement", "weight", K_OBJECT, "Weight", "", ""},
+    {"Weight", "value", K_SCALAR, NULL, "", ""},
+    {"Weight", "unit", K_SCALAR, NULL, "", ""},
+    {"ProductVariant", "compareAtPrice", K_SCALAR, NULL, "", ""},
+    {"ProductVariant", "barcode", K_SCALAR, NULL, "", ""},
     {"Mutation", "inventorySetQuantities", K_MUTATION, "InventorySetQuantitiesPayload", "input", "input"},
     {"Mutation", "inventoryAdjustQuantities", K_MUTATION, "InventoryAdjustQuantitiesPayload", "input", "input"},
     {"Shop", "id", K_SCALAR, NULL, "", ""},
@@ -346,7 +364,8 @@ static const char *const OBJECT_TYPES[] = {
     "WebhookSubscriptionCreatePayload", "WebhookSubscriptionDeletePayload",
     "BulkOperationRunQueryPayload", "UserError", "FulfillmentOrderHoldUserError",
     "FulfillmentOrderReleaseHoldUserError", "BulkOperationUserError", "OrderCancelPayload", "Job",
-    "OrderCancelUserError", NULL};
+    "OrderCancelUserError", "ProductUpdatePayload", "ProductVariantsBulkUpdatePayload",
+    "ProductVariantsBulkUpdateUserError", "InventoryItemMeasurement", "Weight", NULL};
 
 static int in_list(const char *list, const char *name)
 {
@@ -1119,7 +1138,7 @@ static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
     if (strcmp(n, "__typename") == 0)
         return cJSON_CreateString(t);
     cJSON *own;
-    if (ag_orders_field(c, o, f, &own))
+    if (ag_orders_field(c, o, f, &own) || ag_products_field(c, o, f, &own))
         return own;
     if (strcmp(t, "QueryRoot") == 0) {
         if (strcmp(n, "shop") == 0) {
@@ -1312,8 +1331,6 @@ static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
             return cJSON_CreateString(p->title);
         if (strcmp(n, "handle") == 0)
             return cJSON_CreateString(p->handle);
-        if (strcmp(n, "status") == 0)
-            return cJSON_CreateString("ACTIVE");
         if (strcmp(n, "vendor") == 0)
             return cJSON_CreateString(p->vendor);
         if (strcmp(n, "productType") == 0)

@@ -51,6 +51,9 @@ typedef struct {
     char deleted[96];    /* a deleted object's id, "" none */
     int fresh;           /* a bulk operation just created: shown as CREATED */
     char job[96];        /* a job's id (orderCancel), "" none */
+    ws_product *product; /* productUpdate, productVariantsBulkUpdate; NULL none */
+    ws_variant **variants; /* the variants updated (malloc'd), NULL: none */
+    size_t n_variants;
 } ag_payload;
 
 typedef struct {
@@ -108,6 +111,28 @@ int ag_orders_field(ctx *c, const ref *o, const gql_selection *f, cJSON **out);
 /* gql_orders.c: runs mutation f when it is one of its own. Returns 1
  * with *out set, 0 otherwise. */
 int ag_orders_mutation(ctx *c, const gql_selection *f, cJSON **out);
+/* gql_orders.c: a list of objects (K_LIST fields), counted once, as the
+ * cost pass did; a payload's user errors as a list of type. */
+cJSON *ag_list_of(ctx *c, const ref *items, size_t n, const gql_selection *f);
+cJSON *ag_user_errors(ctx *c, const ag_payload *pl, const char *type, const gql_selection *f);
+/* gql_orders.c: a user error with its field path ("variants.0.price";
+ * NULL: none) and, when code is not NULL, a code. */
+void ag_user_error(ag_payload *pl, const char *code, const char *message, const char *path);
+/* gql_orders.c: keys an input object may have; a GraphQL error naming the
+ * first other. Returns 0 or -1. */
+int ag_only_keys(ctx *c, const gql_selection *f, const cJSON *in, const char *type,
+                 const char *const *allowed);
+
+/* gql_products.c: fields of the product slice (payloads of its mutations,
+ * a variant's compareAtPrice and barcode, an item's unitCost and
+ * measurement, a product's status). Returns 1 with *out set, 0 when the
+ * field is not its own. */
+int ag_products_field(ctx *c, const ref *o, const gql_selection *f, cJSON **out);
+/* gql_products.c: productUpdate and productVariantsBulkUpdate (run by
+ * gql_orders.c's mutation table). */
+int ag_m_product_update(ctx *c, const gql_selection *f, ag_payload *pl);
+int ag_m_variants_bulk_update(ctx *c, const gql_selection *f, ag_payload *pl);
+
 /* gql_orders.c: GET /bulk-results/{shop}/{id}.jsonl (ud: the world). */
 void ag_bulk_result(httpd_req *r, void *ud);
 

@@ -66,8 +66,7 @@ static cJSON *obj(ctx *c, ref r, const gql_selection *f)
     return ag_object_or_null(c, &r, f);
 }
 
-/* A list of objects (K_LIST fields): counted once, as the cost pass did. */
-static cJSON *list_of(ctx *c, const ref *items, size_t n, const gql_selection *f)
+cJSON *ag_list_of(ctx *c, const ref *items, size_t n, const gql_selection *f)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++)
@@ -245,7 +244,7 @@ static cJSON *r_order(ctx *c, const ref *o, const gql_selection *f)
         ref *rs = xcalloc(m + 1, sizeof *rs);
         for (size_t i = 0; i < m; i++)
             rs[i] = (ref){.type = "Fulfillment", .o = od, .idx = i};
-        cJSON *a = list_of(c, rs, m, f);
+        cJSON *a = ag_list_of(c, rs, m, f);
         free(rs);
         return a;
     }
@@ -356,7 +355,7 @@ static cJSON *r_forder(ctx *c, const ref *o, const gql_selection *f)
         ref *rs = xcalloc(fo->n_holds + 1, sizeof *rs);
         for (size_t k = 0; k < fo->n_holds; k++)
             rs[k] = (ref){.type = "FulfillmentHold", .o = od, .idx = o->idx, .sub = k};
-        cJSON *a = list_of(c, rs, fo->n_holds, f);
+        cJSON *a = ag_list_of(c, rs, fo->n_holds, f);
         free(rs);
         return a;
     }
@@ -371,7 +370,7 @@ static cJSON *r_forder(ctx *c, const ref *o, const gql_selection *f)
         size_t k = 0;
         for (; acts[k]; k++)
             rs[k] = (ref){.type = "FulfillmentOrderSupportedAction", .qname = acts[k]};
-        return list_of(c, rs, k, f);
+        return ag_list_of(c, rs, k, f);
     }
     return cJSON_CreateNull();
 }
@@ -475,7 +474,7 @@ static cJSON *r_fulfillment(ctx *c, const ref *o, const gql_selection *f)
     }
     if (strcmp(n, "trackingInfo") == 0) {
         ref r = {.type = "FulfillmentTrackingInfo", .o = o->o, .idx = o->idx};
-        return list_of(c, &r, fu->tracking_number || fu->tracking_company ? 1 : 0, f);
+        return ag_list_of(c, &r, fu->tracking_number || fu->tracking_company ? 1 : 0, f);
     }
     if (strcmp(n, "location") == 0) {
         int loc = world_location_index(c->s, fu->location_id);
@@ -592,6 +591,17 @@ static cJSON *r_bulk(ctx *c, const ref *o, const gql_selection *f)
     return cJSON_CreateString(b->query); /* query */
 }
 
+cJSON *ag_user_errors(ctx *c, const ag_payload *pl, const char *type, const gql_selection *f)
+{
+    size_t m = (size_t)cJSON_GetArraySize(pl->user_errors);
+    ref *rs = xcalloc(m + 1, sizeof *rs);
+    for (size_t i = 0; i < m; i++)
+        rs[i] = (ref){.type = type, .pl = pl, .idx = i};
+    cJSON *a = ag_list_of(c, rs, m, f);
+    free(rs);
+    return a;
+}
+
 /* The payloads: each field names an object by the indexes the mutation
  * left in the payload. */
 static cJSON *r_payload(ctx *c, const ref *o, const gql_selection *f)
@@ -612,13 +622,7 @@ static cJSON *r_payload(ctx *c, const ref *o, const gql_selection *f)
                 et = kinds[i].error;
         if (strcmp(n, "orderCancelUserErrors") == 0)
             et = "OrderCancelUserError";
-        size_t m = (size_t)cJSON_GetArraySize(pl->user_errors);
-        ref *rs = xcalloc(m + 1, sizeof *rs);
-        for (size_t i = 0; i < m; i++)
-            rs[i] = (ref){.type = et, .pl = pl, .idx = i};
-        cJSON *a = list_of(c, rs, m, f);
-        free(rs);
-        return a;
+        return ag_user_errors(c, pl, et, f);
     }
     if (strcmp(n, "fulfillment") == 0 && pl->fulfillment >= 0)
         return obj(c, (ref){.type = "Fulfillment", .o = pl->o, .idx = (size_t)pl->fulfillment}, f);
@@ -804,6 +808,7 @@ static const struct {
     {"FulfillmentOrderHoldUserError", NULL, r_user_error},
     {"FulfillmentOrderReleaseHoldUserError", NULL, r_user_error},
     {"BulkOperationUserError", NULL, r_user_error},
+    {"ProductVariantsBulkUpdateUserError", NULL, r_user_error},
 };
 
 int ag_orders_field(ctx *c, const ref *o, const gql_selection *f, cJSON **out)
@@ -828,7 +833,7 @@ static void payload_init(ag_payload *pl)
 
 /* A user error with its field path (strings; "%zu"-style indexes as
  * strings, as Shopify writes them) and, when code is not NULL, a code. */
-static void user_error(ag_payload *pl, const char *code, const char *message, const char *path)
+void ag_user_error(ag_payload *pl, const char *code, const char *message, const char *path)
 {
     cJSON *e = cJSON_CreateObject();
     if (path) {
@@ -852,8 +857,8 @@ static void user_error(ag_payload *pl, const char *code, const char *message, co
 }
 
 /* Keys an input object may have; a GraphQL error naming the first other. */
-static int only_keys(ctx *c, const gql_selection *f, const cJSON *in, const char *type,
-                     const char *const *allowed)
+int ag_only_keys(ctx *c, const gql_selection *f, const cJSON *in, const char *type,
+                 const char *const *allowed)
 {
     const cJSON *it;
     cJSON_ArrayForEach(it, in)
@@ -884,7 +889,7 @@ static int m_fulfillment_create(ctx *c, const gql_selection *f, ag_payload *pl)
                                        "trackingInfo", "originAddress", NULL};
     static const char *const tkeys[] = {"number", "numbers", "url", "urls", "company", NULL};
     static const char *const ekeys[] = {"fulfillmentOrderId", "fulfillmentOrderLineItems", NULL};
-    if (!cJSON_IsObject(in) || only_keys(c, f, in, "FulfillmentInput", keys) != 0)
+    if (!cJSON_IsObject(in) || ag_only_keys(c, f, in, "FulfillmentInput", keys) != 0)
         return -1;
     const cJSON *lbf = cJSON_GetObjectItemCaseSensitive(in, "lineItemsByFulfillmentOrder");
     const cJSON *ti = cJSON_GetObjectItemCaseSensitive(in, "trackingInfo");
@@ -895,7 +900,7 @@ static int m_fulfillment_create(ctx *c, const gql_selection *f, ag_payload *pl)
         return -1;
     }
     if (ti && !cJSON_IsNull(ti) &&
-        (!cJSON_IsObject(ti) || only_keys(c, f, ti, "FulfillmentTrackingInput", tkeys) != 0))
+        (!cJSON_IsObject(ti) || ag_only_keys(c, f, ti, "FulfillmentTrackingInput", tkeys) != 0))
         return -1;
     size_t n = (size_t)cJSON_GetArraySize(lbf);
     world_fo_req *reqs = xcalloc(n + 1, sizeof *reqs);
@@ -906,7 +911,7 @@ static int m_fulfillment_create(ctx *c, const gql_selection *f, ag_payload *pl)
     cJSON_ArrayForEach(e, lbf)
     {
         if (!cJSON_IsObject(e) ||
-            only_keys(c, f, e, "FulfillmentOrderLineItemsInput", ekeys) != 0 ||
+            ag_only_keys(c, f, e, "FulfillmentOrderLineItemsInput", ekeys) != 0 ||
             !jstr(e, "fulfillmentOrderId")) {
             if (cJSON_IsObject(e) && !jstr(e, "fulfillmentOrderId"))
                 ag_error(c, f->line, f->col, "missingRequiredInputObjectAttribute",
@@ -965,7 +970,7 @@ static int m_fulfillment_create(ctx *c, const gql_selection *f, ag_payload *pl)
         else
             snprintf(path, sizeof path, "fulfillment.lineItemsByFulfillmentOrder.%zu.fulfillmentOrderId",
                      err.req);
-        user_error(pl, NULL, err.msg, path);
+        ag_user_error(pl, NULL, err.msg, path);
     } else {
         pl->o = o;
         pl->fulfillment = (long)(fu - o->fulfillments);
@@ -987,7 +992,7 @@ static ws_forder *forder_arg(ctx *c, const gql_selection *f, ag_payload *pl)
     ws_order *o = NULL;
     ws_forder *fo = id > 0 ? world_forder_by_id(c->s, id, &o) : NULL;
     if (!fo) {
-        user_error(pl, "FULFILLMENT_ORDER_NOT_FOUND", "Fulfillment order does not exist.", "id");
+        ag_user_error(pl, "FULFILLMENT_ORDER_NOT_FOUND", "Fulfillment order does not exist.", "id");
         return NULL;
     }
     pl->o = o;
@@ -1001,7 +1006,7 @@ static int m_hold(ctx *c, const gql_selection *f, ag_payload *pl)
     const cJSON *in = ag_field_arg(c, f, "fulfillmentHold");
     static const char *const keys[] = {"reason", "reasonNotes", "notifyMerchant", "handle",
                                        "externalId", "fulfillmentOrderLineItems", NULL};
-    if (!cJSON_IsObject(in) || only_keys(c, f, in, "FulfillmentOrderHoldInput", keys) != 0)
+    if (!cJSON_IsObject(in) || ag_only_keys(c, f, in, "FulfillmentOrderHoldInput", keys) != 0)
         return -1;
     const char *reason = jstr(in, "reason");
     if (!reason || !world_hold_reason_ok(reason)) {
@@ -1018,7 +1023,7 @@ static int m_hold(ctx *c, const gql_selection *f, ag_payload *pl)
     if (cJSON_GetArraySize(lines) > 0) {
         /* Holding some lines splits the fulfillment order in two; the mock
          * holds whole fulfillment orders only and says so. */
-        user_error(pl, NULL,
+        ag_user_error(pl, NULL,
                    "mock-shopify holds whole fulfillment orders only: omit fulfillmentOrderLineItems",
                    "fulfillmentHold.fulfillmentOrderLineItems");
         return 0;
@@ -1027,7 +1032,7 @@ static int m_hold(ctx *c, const gql_selection *f, ag_payload *pl)
     world_fo_err err;
     ws_hold *h = world_fo_hold(c->w, c->s, pl->o, fo, reason, jstr(in, "reasonNotes"), handle, &err);
     if (!h) {
-        user_error(pl, err.code, err.msg, err.field ? "fulfillmentHold.handle" : "id");
+        ag_user_error(pl, err.code, err.msg, err.field ? "fulfillmentHold.handle" : "id");
         return 0;
     }
     pl->hold = (long)(h - fo->holds);
@@ -1050,7 +1055,7 @@ static int m_release(ctx *c, const gql_selection *f, ag_payload *pl)
     ws_forder *fo = forder_arg(c, f, pl);
     world_fo_err err;
     if (fo && world_fo_release(c->w, c->s, pl->o, fo, hold_ids, k, &err) != 0)
-        user_error(pl, NULL, err.msg, n ? "holdIds" : "id");
+        ag_user_error(pl, NULL, err.msg, n ? "holdIds" : "id");
     else if (fo)
         c->mutated = 1;
     free(hold_ids);
@@ -1096,7 +1101,7 @@ static int m_sub_create(ctx *c, const gql_selection *f, ag_payload *pl)
     const cJSON *in = ag_field_arg(c, f, "webhookSubscription");
     static const char *const keys[] = {"uri", "callbackUrl", "format", "includeFields", "filter",
                                        "metafieldNamespaces", NULL};
-    if (!cJSON_IsObject(in) || only_keys(c, f, in, "WebhookSubscriptionInput", keys) != 0)
+    if (!cJSON_IsObject(in) || ag_only_keys(c, f, in, "WebhookSubscriptionInput", keys) != 0)
         return -1;
     char t[64];
     if (!cJSON_IsString(topic) || topic_of(topic->valuestring, t, sizeof t) != 0) {
@@ -1110,21 +1115,21 @@ static int m_sub_create(ctx *c, const gql_selection *f, ag_payload *pl)
     const char *uri = jstr(in, "uri") ? jstr(in, "uri") : jstr(in, "callbackUrl");
     const char *format = jstr(in, "format");
     if (!uri) {
-        user_error(pl, NULL, "Address can't be blank", "webhookSubscription.uri");
+        ag_user_error(pl, NULL, "Address can't be blank", "webhookSubscription.uri");
         return 0;
     }
     if (!valid_uri(uri)) {
-        user_error(pl, NULL, "Address is invalid", "webhookSubscription.uri");
+        ag_user_error(pl, NULL, "Address is invalid", "webhookSubscription.uri");
         return 0;
     }
     if (format && strcmp(format, "JSON") != 0) {
-        user_error(pl, NULL, "Format is not supported by mock-shopify (it sends JSON)",
+        ag_user_error(pl, NULL, "Format is not supported by mock-shopify (it sends JSON)",
                    "webhookSubscription.format");
         return 0;
     }
     for (size_t i = 0; i < c->s->n_subs; i++)
         if (strcmp(c->s->subs[i].topic, t) == 0 && strcmp(c->s->subs[i].address, uri) == 0) {
-            user_error(pl, NULL, "Address for this topic has already been taken",
+            ag_user_error(pl, NULL, "Address for this topic has already been taken",
                        "webhookSubscription.uri");
             return 0;
         }
@@ -1139,7 +1144,7 @@ static int m_sub_delete(ctx *c, const gql_selection *f, ag_payload *pl)
     const cJSON *v = ag_field_arg(c, f, "id");
     int64_t id = cJSON_IsString(v) ? ag_gid_id(v->valuestring, "WebhookSubscription") : -1;
     if (id <= 0 || !world_sub_by_id(c->s, id)) {
-        user_error(pl, NULL, "Webhook subscription does not exist", "id");
+        ag_user_error(pl, NULL, "Webhook subscription does not exist", "id");
         return 0;
     }
     world_sub_remove(c->w, c->s, id, "api");
@@ -1219,13 +1224,13 @@ static int m_bulk_run(ctx *c, const gql_selection *f, ag_payload *pl)
         char msg[400];
         snprintf(msg, sizeof msg, "Invalid bulk query: %s (line %d, column %d)", pe.msg, pe.line,
                  pe.col);
-        user_error(pl, "INVALID", msg, "query");
+        ag_user_error(pl, "INVALID", msg, "query");
         return 0;
     }
     const gql_operation *op = gql_operation_pick(doc, NULL, &pe);
     /* A bulk query has one top-level field, a connection. */
     if (!op || op->kind != GQL_QUERY || op->sel.n != 1 || op->sel.items[0].kind != GQL_SEL_FIELD) {
-        user_error(pl, "INVALID",
+        ag_user_error(pl, "INVALID",
                    "Bulk queries must be a single query with exactly one top-level connection "
                    "field",
                    "query");
@@ -1241,7 +1246,7 @@ static int m_bulk_run(ctx *c, const gql_selection *f, ag_payload *pl)
     cJSON *conn = data ? cJSON_GetObjectItemCaseSensitive(data, root) : NULL;
     if (!data || cJSON_GetArraySize(sub.errors) > 0 || !is_connection(conn)) {
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(sub.errors, 0), "message");
-        user_error(pl, "INVALID",
+        ag_user_error(pl, "INVALID",
                    cJSON_IsString(m) ? m->valuestring
                                      : "The top-level field of a bulk query must be a connection",
                    "query");
@@ -1308,7 +1313,7 @@ static int m_order_cancel(ctx *c, const gql_selection *f, ag_payload *pl)
     int64_t oid = ag_gid_id(id->valuestring, "Order");
     ws_order *o = oid > 0 ? world_order_by_id(c->s, oid) : NULL;
     if (!o) {
-        user_error(pl, "NOT_FOUND", "Order does not exist", "orderId");
+        ag_user_error(pl, "NOT_FOUND", "Order does not exist", "orderId");
         return 0;
     }
     char lower[16];
@@ -1321,7 +1326,7 @@ static int m_order_cancel(ctx *c, const gql_selection *f, ag_payload *pl)
     if (world_cancel(c->w, c->s, o, cJSON_IsTrue(restock), cJSON_IsTrue(notify), lower, "api", &out,
                      &e) != 0) {
         const char *m = strstr(e.msg, ": ");
-        user_error(pl, "INVALID", m ? m + 2 : e.msg, "orderId");
+        ag_user_error(pl, "INVALID", m ? m + 2 : e.msg, "orderId");
         return 0;
     }
     cJSON_Delete(out);
@@ -1343,6 +1348,8 @@ static const struct {
     {"webhookSubscriptionDelete", "WebhookSubscriptionDeletePayload", m_sub_delete},
     {"bulkOperationRunQuery", "BulkOperationRunQueryPayload", m_bulk_run},
     {"orderCancel", "OrderCancelPayload", m_order_cancel},
+    {"productUpdate", "ProductUpdatePayload", ag_m_product_update},
+    {"productVariantsBulkUpdate", "ProductVariantsBulkUpdatePayload", ag_m_variants_bulk_update},
 };
 
 int ag_orders_mutation(ctx *c, const gql_selection *f, cJSON **out)
@@ -1363,6 +1370,7 @@ int ag_orders_mutation(ctx *c, const gql_selection *f, cJSON **out)
             *out = ag_resolve_uncharged(c, &r, &f->sel);
         }
         cJSON_Delete(pl.user_errors);
+        free(pl.variants);
         return 1;
     }
     return 0;

@@ -285,7 +285,10 @@ cJSON *res_variant(const ws_shop *s, const ws_variant *v)
     cJSON_AddNumberToObject(j, "product_id", (double)v->product_id);
     cJSON_AddStringToObject(j, "title", v->title);
     cJSON_AddStringToObject(j, "price", v->price);
-    cJSON_AddNullToObject(j, "compare_at_price");
+    if (v->compare_at)
+        cJSON_AddStringToObject(j, "compare_at_price", v->compare_at);
+    else
+        cJSON_AddNullToObject(j, "compare_at_price");
     cJSON_AddStringToObject(j, "sku", v->sku);
     cJSON_AddNumberToObject(j, "position", (double)v->position);
     cJSON_AddStringToObject(j, "inventory_policy", v->policy_continue ? "continue" : "deny");
@@ -297,10 +300,18 @@ cJSON *res_variant(const ws_shop *s, const ws_variant *v)
     add_date(j, "created_at", s, v->created_ms);
     add_date(j, "updated_at", s, v->updated_ms);
     cJSON_AddBoolToObject(j, "taxable", 1);
-    cJSON_AddNullToObject(j, "barcode");
+    if (v->barcode)
+        cJSON_AddStringToObject(j, "barcode", v->barcode);
+    else
+        cJSON_AddNullToObject(j, "barcode");
     cJSON_AddNumberToObject(j, "grams", (double)v->grams);
-    cJSON_AddNumberToObject(j, "weight", (double)v->grams / 1000.0);
-    cJSON_AddStringToObject(j, "weight_unit", "kg");
+    /* REST's units: g, kg, oz, lb (the GraphQL WeightUnit's). */
+    const char *unit = strcmp(v->weight_unit, "GRAMS") == 0    ? "g"
+                       : strcmp(v->weight_unit, "OUNCES") == 0 ? "oz"
+                       : strcmp(v->weight_unit, "POUNDS") == 0 ? "lb"
+                                                               : "kg";
+    cJSON_AddNumberToObject(j, "weight", v->weight);
+    cJSON_AddStringToObject(j, "weight_unit", unit);
     cJSON_AddNumberToObject(j, "inventory_item_id", (double)v->item_id);
     int64_t q = total_available(s, v);
     cJSON_AddNumberToObject(j, "inventory_quantity", (double)q);
@@ -318,7 +329,7 @@ cJSON *res_product(const ws_shop *s, const ws_product *p)
     cJSON_AddStringToObject(j, "vendor", p->vendor);
     cJSON_AddStringToObject(j, "product_type", p->product_type);
     cJSON_AddStringToObject(j, "handle", p->handle);
-    cJSON_AddStringToObject(j, "status", "active");
+    cJSON_AddStringToObject(j, "status", world_status_rest(p->status));
     cJSON_AddStringToObject(j, "published_scope", "web");
     cJSON_AddStringToObject(j, "tags", "");
     add_date(j, "created_at", s, p->created_ms);
@@ -349,7 +360,10 @@ cJSON *res_inventory_item(const ws_shop *s, const ws_variant *v)
     add_date(j, "created_at", s, v->created_ms);
     add_date(j, "updated_at", s, v->updated_ms);
     cJSON_AddBoolToObject(j, "requires_shipping", 1);
-    cJSON_AddNullToObject(j, "cost");
+    if (v->cost)
+        cJSON_AddStringToObject(j, "cost", v->cost);
+    else
+        cJSON_AddNullToObject(j, "cost");
     cJSON_AddNullToObject(j, "country_code_of_origin");
     cJSON_AddNullToObject(j, "harmonized_system_code");
     cJSON_AddBoolToObject(j, "tracked", 1);

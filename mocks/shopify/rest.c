@@ -3,6 +3,7 @@
  * before them for authentication and the call limit. */
 #include "rest.h"
 
+#include "catalog.h"
 #include "hmac.h"
 #include "json.h"
 #include "log.h"
@@ -1330,6 +1331,142 @@ static void h_order_cancel(httpd_req *r, void *ud)
     cJSON_Delete(b);
 }
 
+/* ---- product edits ----------------------------------------------------------------- */
+
+/* A money field of a REST edit into out; has set when given (null clears
+ * when nullable). */
+static int rest_money(const cJSON *o, const char *key, int nullable, int *has, char out[32],
+                      rest_body_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        return 0;
+    *has = 1;
+    if (cJSON_IsNull(v)) {
+        out[0] = '\0';
+        return nullable ? 0 : refuse(e, 422, key, "can't be blank");
+    }
+    int rc = catalog_money(v, out);
+    if (rc == -2)
+        return refuse(e, 422, key, "must be greater than or equal to 0");
+    if (rc != 0)
+        return refuse(e, 422, key, "must be a decimal such as \"19.99\", up to 1000000000");
+    return 0;
+}
+
+int rest_read_edit(const cJSON *b, int what, int unlisted, world_edit *ed, rest_body_err *e)
+{
+    static const char *const wrappers[] = {"product", "variant", "inventory_item"};
+    static const char *const product_keys[] = {"id", "title", "status", NULL};
+    static const char *const variant_keys[] = {"id", "price", "compare_at_price", "barcode", NULL};
+    static const char *const item_keys[] = {"id", "cost", NULL};
+    const char *const *keys[] = {product_keys, variant_keys, item_keys};
+    memset(ed, 0, sizeof *ed);
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(b, wrappers[what]);
+    if (!cJSON_IsObject(o))
+        return refuse(e, 400, wrappers[what], "");
+    const cJSON *it;
+    cJSON_ArrayForEach(it, o)
+    {
+        if (!one_of(it->string, keys[what]))
+            return refuse_at(e, "is not a field the mock changes", "%.100s", it->string);
+    }
+    if (what == REST_EDIT_VARIANT) {
+        const char *barcode = NULL;
+        if (rest_money(o, "price", 0, &ed->has_price, ed->price, e) ||
+            rest_money(o, "compare_at_price", 1, &ed->has_compare_at, ed->compare_at, e) ||
+            opt_string(o, "barcode", &barcode, e))
+            return -1;
+        if (barcode && strlen(barcode) > 255)
+            return refuse(e, 422, "barcode", "is too long (the mock's bound: 255 characters)");
+        ed->has_barcode = cJSON_GetObjectItemCaseSensitive(o, "barcode") != NULL;
+        ed->barcode = barcode && *barcode ? barcode : NULL;
+        return 0;
+    }
+    if (what == REST_EDIT_ITEM)
+        return rest_money(o, "cost", 1, &ed->has_cost, ed->cost, e);
+    const char *status = NULL;
+    if (opt_string(o, "title", &ed->title, e) || opt_string(o, "status", &status, e))
+        return -1;
+    if (ed->title && (!*ed->title || strlen(ed->title) > 255))
+        return refuse(e, 422, "title", ed->title[0] ? "is too long (maximum is 255 characters)"
+                                                    : "can't be blank");
+    if (status) {
+        /* REST spells ProductStatus in lower case. */
+        char up[16];
+        size_t k = 0;
+        int lower = 1;
+        for (; status[k] && k + 1 < sizeof up; k++) {
+            lower &= !isupper((unsigned char)status[k]);
+            up[k] = (char)toupper((unsigned char)status[k]);
+        }
+        up[k] = '\0';
+        if (status[k] || !lower || catalog_status(up, unlisted, &ed->status) != 0)
+            return refuse(e, 422, "status", unlisted ? "must be one of active, draft, archived, unlisted"
+                                                     : "must be one of active, draft, archived");
+        ed->has_status = 1;
+    }
+    return 0;
+}
+
+/* The client a REST edit is journaled under, as mockd names it. */
+static void rest_client(ws_shop *s, httpd_req *r, char *out, size_t n)
+{
+    snprintf(out, n, "%s#%d", s->domain,
+             world_token_index(s, httpd_header(r, "X-Shopify-Access-Token")));
+}
+
+/* PUT products/{id}.json, variants/{id}.json, inventory_items/{id}.json:
+ * the edit through the world (journal, products/update), answered with the
+ * object as GET shows it. */
+static void rest_edit(httpd_req *r, rest *rs, int what)
+{
+    static const find_fn finds[] = {find_product, find_variant, find_item};
+    static const char *const keys[] = {"product", "variant", "inventory_item"};
+    cJSON *b = body_object(r);
+    if (!b)
+        return;
+    world_edit ed;
+    rest_body_err be;
+    char served[32];
+    rest_version(rs->w, r, served, sizeof served);
+    int unlisted = strcmp(served, "2025-10") >= 0; /* "unstable" sorts after */
+    if (rest_read_edit(b, what, unlisted, &ed, &be) != 0) {
+        body_error(r, &be);
+        cJSON_Delete(b);
+        return;
+    }
+    ws_shop *s;
+    void *x = begin_id(rs, r, finds[what], &s);
+    if (x) {
+        char by[300];
+        rest_client(s, r, by, sizeof by);
+        ws_variant *v = what == REST_EDIT_PRODUCT ? NULL : x;
+        ws_product *p = what == REST_EDIT_PRODUCT ? x : &s->products[v->product];
+        world_product_edit(rs->w, s, p, &ed, v ? &v : NULL, v ? &ed : NULL, v ? 1 : 0, by);
+        cJSON *out = what == REST_EDIT_PRODUCT   ? res_product(s, p)
+                     : what == REST_EDIT_VARIANT ? res_variant(s, v)
+                                                 : res_inventory_item(s, v);
+        end_wrapped(rs, r, 200, keys[what], out);
+    }
+    cJSON_Delete(b);
+}
+
+static void h_product_update(httpd_req *r, void *ud)
+{
+    rest_edit(r, ud, REST_EDIT_PRODUCT);
+}
+
+static void h_variant_update(httpd_req *r, void *ud)
+{
+    rest_edit(r, ud, REST_EDIT_VARIANT);
+}
+
+static void h_item_update(httpd_req *r, void *ud)
+{
+    rest_edit(r, ud, REST_EDIT_ITEM);
+}
+
 /* ---- fulfillments ----------------------------------------------------------------- */
 
 /* An order's fulfillments or fulfillment orders, as one list. */
@@ -1777,9 +1914,12 @@ void rest_routes(rest *rs, httpd *srv, httpd_handler graphql, void *graphql_ud)
         {"GET", "products/count.json", h_products_count},
         {"GET", "products/{id}/variants.json", h_product_variants},
         {"GET", "products/{id}.json", h_product},
+        {"PUT", "products/{id}.json", h_product_update},
         {"GET", "variants/{id}.json", h_variant},
+        {"PUT", "variants/{id}.json", h_variant_update},
         {"GET", "inventory_items.json", h_inventory_items},
         {"GET", "inventory_items/{id}.json", h_inventory_item},
+        {"PUT", "inventory_items/{id}.json", h_item_update},
         {"GET", "inventory_levels.json", h_levels},
         {"POST", "inventory_levels/set.json", h_levels_set},
         {"POST", "inventory_levels/adjust.json", h_levels_adjust},

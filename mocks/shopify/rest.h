@@ -108,5 +108,14 @@ typedef struct {
 } rest_fulfillment_in;
 int rest_read_fulfillment(const cJSON *b, rest_fulfillment_in *in, rest_body_err *e);
 void rest_fulfillment_in_free(rest_fulfillment_in *in); /* accepts a cleared one */
+/* Product edits (REST Admin, legacy since 2024-10) into the world's edit:
+ * PUT products/{id}.json {"product": {"id"?, "title"?, "status"? (active,
+ * draft, archived; unlisted from 2025-10)}}; PUT variants/{id}.json
+ * {"variant": {"id"?, "price"?, "compare_at_price"?, "barcode"?}}; PUT
+ * inventory_items/{id}.json {"inventory_item": {"id"?, "cost"?}}. Other
+ * keys are refused (422 naming them: the mock's slice). unlisted: the
+ * version knows it. Strings borrowed from b. 0, or -1 with e. */
+enum { REST_EDIT_PRODUCT, REST_EDIT_VARIANT, REST_EDIT_ITEM };
+int rest_read_edit(const cJSON *b, int what, int unlisted, world_edit *ed, rest_body_err *e);
 
 #endif

@@ -3,9 +3,11 @@
  * world is touched. */
 #include "shopper.h"
 
+#include "catalog.h"
 #include "json.h"
 #include "mem.h"
 #include "mockd.h"
+#include "res.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,9 +249,50 @@ out:
     cJSON_Delete(b);
 }
 
+/* A merchandiser edits a product in the Shopify admin: {"shop"?, "sku",
+ * "fields"} (catalog.h). The edit is journaled with by null and delivers
+ * products/update, as an app's would. */
+static void h_product_edit(httpd_req *r, void *ud)
+{
+    world *w = ud;
+    static const char *const keys[] = {"shop", "sku", "fields", NULL};
+    cJSON *b = mockd_body(r, keys);
+    if (!b)
+        return;
+    const char *sku;
+    world_edit e;
+    json_err je;
+    if (catalog_read_edit(b, &sku, &e, &je) != 0) {
+        httpd_reply_error(r, 400, je.msg);
+        cJSON_Delete(b);
+        return;
+    }
+    world_lock(w);
+    ws_shop *s = shop_of(w, r, b);
+    ws_variant *v = s ? world_variant_by_sku(s, sku) : NULL;
+    cJSON *res = NULL;
+    if (v) {
+        ws_product *p = &s->products[v->product];
+        int variant = e.has_price || e.has_compare_at || e.has_barcode || e.has_cost || e.has_weight;
+        world_product_edit(w, s, p, &e, variant ? &v : NULL, variant ? &e : NULL, variant ? 1 : 0,
+                           NULL);
+        res = res_product(s, p);
+    }
+    world_unlock(w);
+    if (res) {
+        reply_action(r, 0, NULL, "edited", "product", res);
+    } else if (s) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "$.sku: no variant with SKU \"%.100s\"", sku);
+        httpd_reply_error(r, 400, msg);
+    }
+    cJSON_Delete(b);
+}
+
 void shopper_routes(world *w, httpd *srv)
 {
     httpd_route(srv, "POST", "/_mock/checkout", h_checkout, w);
     httpd_route(srv, "POST", "/_mock/cancel", h_cancel, w);
     httpd_route(srv, "POST", "/_mock/refund", h_refund, w);
+    httpd_route(srv, "POST", "/_mock/product_edit", h_product_edit, w);
 }

@@ -192,7 +192,7 @@ static const char *const TOPICS[] = {
     "orders/create",  "orders/paid",     "orders/cancelled",      "orders/updated",
     "orders/fulfilled", "orders/partially_fulfilled", "fulfillments/create",
     "refunds/create", "inventory_levels/update", "fulfillment_orders/placed_on_hold",
-    "fulfillment_orders/hold_released", "bulk_operations/finish", NULL,
+    "fulfillment_orders/hold_released", "bulk_operations/finish", "products/update", NULL,
 };
 
 int spec_topic_known(const char *topic)
@@ -208,7 +208,7 @@ const char *spec_topic_list(void)
     return "orders/create, orders/paid, orders/cancelled, orders/updated, orders/fulfilled, "
            "orders/partially_fulfilled, fulfillments/create, refunds/create, "
            "inventory_levels/update, fulfillment_orders/placed_on_hold, "
-           "fulfillment_orders/hold_released, bulk_operations/finish";
+           "fulfillment_orders/hold_released, bulk_operations/finish, products/update";
 }
 
 /* An inventory_policy value read at path: "deny" (*cont 0) or "continue"

@@ -308,6 +308,26 @@ static void new_event_id(world *w, char out[40])
     }
 }
 
+/* Queues body for one subscription. */
+static void send_one(world *w, ws_shop *s, const ws_sub *sub, const char *event_id,
+                     const char *body, int64_t resource_id)
+{
+    hooks_msg m = {
+        .shop = s->domain,
+        .secret = s->secret,
+        .api_version = sub->api_version,
+        .topic = sub->topic,
+        .address = sub->address,
+        .event_id = event_id,
+        .sub_id = sub->id,
+        .body = body,
+        .body_len = strlen(body),
+        .triggered_epoch_ms = clock_epoch_ms(w->env.clk, world_now(w)),
+        .resource_id = resource_id,
+    };
+    hooks_send(w->h, &m);
+}
+
 /* Delivers payload to every subscription of s on topic; resource_id (the
  * order's id, 0 for none) is journaled so the harness can tell which order
  * an acknowledged delivery was about. Callers build the payload only when
@@ -318,26 +338,9 @@ static void emit(world *w, ws_shop *s, const char *topic, const char *event_id,
     if (!w->h)
         return;
     char *body = json_print(payload);
-    int64_t now = world_now(w);
-    for (size_t i = 0; i < s->n_subs; i++) {
-        ws_sub *sub = &s->subs[i];
-        if (strcmp(sub->topic, topic) != 0)
-            continue;
-        hooks_msg m = {
-            .shop = s->domain,
-            .secret = s->secret,
-            .api_version = sub->api_version,
-            .topic = topic,
-            .address = sub->address,
-            .event_id = event_id,
-            .sub_id = sub->id,
-            .body = body,
-            .body_len = strlen(body),
-            .triggered_epoch_ms = clock_epoch_ms(w->env.clk, now),
-            .resource_id = resource_id,
-        };
-        hooks_send(w->h, &m);
-    }
+    for (size_t i = 0; i < s->n_subs; i++)
+        if (strcmp(s->subs[i].topic, topic) == 0)
+            send_one(w, s, &s->subs[i], event_id, body, resource_id);
     free(body);
 }
 
@@ -357,6 +360,41 @@ static void emit_order(world *w, ws_shop *s, const char *topic, const char *even
     cJSON *j = res_order(s, o);
     emit(w, s, topic, event_id, j, o->id);
     cJSON_Delete(j);
+}
+
+/* products/update: the REST product at the root (API-NOTES, Webhooks).
+ * From 2024-07 the variants carry no grams, weight, weight_unit,
+ * inventory_management, fulfillment_service or requires_shipping
+ * (shopify.dev/changelog/product-variant-field-cleanup: "removed from the
+ * Product Variant model, input types, and webhooks"), so a subscription
+ * of an older version gets them and a newer one does not. */
+static void emit_product(world *w, ws_shop *s, const ws_product *p)
+{
+    static const char *const TOPIC = "products/update";
+    if (!w->h || !has_sub(s, TOPIC))
+        return;
+    static const char *const gone[] = {"grams", "weight", "weight_unit", "inventory_management",
+                                       "fulfillment_service", "requires_shipping", NULL};
+    cJSON *j = res_product(s, p);
+    char *old_body = json_print(j);
+    cJSON *v;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "variants"))
+        for (const char *const *k = gone; *k; k++)
+            cJSON_DeleteItemFromObjectCaseSensitive(v, *k);
+    char *new_body = json_print(j);
+    cJSON_Delete(j);
+    char ev[40];
+    new_event_id(w, ev);
+    for (size_t i = 0; i < s->n_subs; i++) {
+        const ws_sub *sub = &s->subs[i];
+        if (strcmp(sub->topic, TOPIC) != 0)
+            continue;
+        int modern = strcmp(sub->api_version, "2024-07") >= 0 ||
+                     strcmp(sub->api_version, "unstable") == 0;
+        send_one(w, s, sub, ev, modern ? new_body : old_body, 0);
+    }
+    free(old_body);
+    free(new_body);
 }
 
 /* ---- journal helpers ---------------------------------------------------------- */
@@ -424,14 +462,151 @@ static void change_level(world *w, ws_shop *s, ws_variant *v, int loc, int64_t d
     v->level_updated_ms[loc] = now;
     v->updated_ms = now;
     journal_inventory(w, s, v, loc, old, by, key, order_id);
-    if (delta)
+    if (delta) {
         emit_level(w, s, v, loc);
+        /* Shopify sends products/update for inventory changes too (shop
+         * staff on community.shopify.com, docs/mock-shopify.md). */
+        emit_product(w, s, &s->products[v->product]);
+    }
 }
 
 void world_set_available(world *w, ws_shop *s, ws_variant *v, int loc, int64_t value,
                          const char *by, const char *key)
 {
     change_level(w, s, v, loc, value - v->available[loc], 0, by, key, 0);
+}
+
+/* ---- catalog edits --------------------------------------------------------------- */
+
+static const char *const STATUS_NAMES[] = {"ACTIVE", "DRAFT", "ARCHIVED", "UNLISTED"};
+static const char *const STATUS_REST[] = {"active", "draft", "archived", "unlisted"};
+
+const char *world_status_name(ws_status st)
+{
+    return STATUS_NAMES[st];
+}
+
+const char *world_status_rest(ws_status st)
+{
+    return STATUS_REST[st];
+}
+
+/* fields.name = {before, after}, both strings or null. */
+static void note_change(cJSON *fields, const char *name, const char *before, const char *after)
+{
+    cJSON *o = cJSON_AddObjectToObject(fields, name);
+    cJSON_AddItemToObject(o, "before", before ? cJSON_CreateString(before) : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "after", after ? cJSON_CreateString(after) : cJSON_CreateNull());
+}
+
+/* Replaces *dst (NULL: none) with v ("" or NULL: none), noting a change. */
+static void edit_text(cJSON *fields, const char *name, char **dst, const char *v)
+{
+    const char *after = v && *v ? v : NULL;
+    if ((!*dst && !after) || (*dst && after && strcmp(*dst, after) == 0))
+        return;
+    note_change(fields, name, *dst, after);
+    free(*dst);
+    *dst = after ? xstrdup(after) : NULL;
+}
+
+static cJSON *weight_json(double value, const char *unit)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "value", value);
+    cJSON_AddStringToObject(o, "unit", unit);
+    return o;
+}
+
+/* Grams in a weight, for REST's grams. */
+static int64_t weight_grams(double value, const char *unit)
+{
+    double g = strcmp(unit, "KILOGRAMS") == 0 ? value * 1000.0
+               : strcmp(unit, "OUNCES") == 0  ? value * 28.349523125
+               : strcmp(unit, "POUNDS") == 0  ? value * 453.59237
+                                              : value;
+    return (int64_t)llround(g);
+}
+
+static cJSON *edit_variant(ws_variant *v, const world_edit *e)
+{
+    cJSON *f = cJSON_CreateObject();
+    if (e->has_price && strcmp(v->price, e->price) != 0) {
+        note_change(f, "price", v->price, e->price);
+        free(v->price);
+        v->price = xstrdup(e->price);
+    }
+    if (e->has_compare_at)
+        edit_text(f, "compareAtPrice", &v->compare_at, e->compare_at);
+    if (e->has_barcode)
+        edit_text(f, "barcode", &v->barcode, e->barcode);
+    if (e->has_cost)
+        edit_text(f, "cost", &v->cost, e->cost);
+    if (e->has_weight && (v->weight != e->weight || strcmp(v->weight_unit, e->weight_unit) != 0)) {
+        cJSON *o = cJSON_AddObjectToObject(f, "weight");
+        cJSON_AddItemToObject(o, "before", weight_json(v->weight, v->weight_unit));
+        cJSON_AddItemToObject(o, "after", weight_json(e->weight, e->weight_unit));
+        v->weight = e->weight;
+        v->weight_unit = e->weight_unit;
+        v->grams = weight_grams(e->weight, e->weight_unit);
+    }
+    return f;
+}
+
+static cJSON *edit_product(ws_product *p, const world_edit *e)
+{
+    cJSON *f = cJSON_CreateObject();
+    if (e->title && strcmp(p->title, e->title) != 0) {
+        note_change(f, "title", p->title, e->title);
+        free(p->title);
+        p->title = xstrdup(e->title);
+    }
+    if (e->has_status && p->status != e->status) {
+        note_change(f, "status", STATUS_NAMES[p->status], STATUS_NAMES[e->status]);
+        p->status = e->status;
+    }
+    return f;
+}
+
+static void journal_edit(world *w, ws_shop *s, const ws_product *p, const ws_variant *v,
+                         cJSON *fields, const char *by)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "shop", s->domain);
+    cJSON_AddNumberToObject(j, "product_id", (double)p->id);
+    if (v)
+        cJSON_AddNumberToObject(j, "variant_id", (double)v->id);
+    /* A product's own fields name its SKU when it has one variant. */
+    const ws_variant *sv = v ? v : p->n_variants == 1 ? &s->variants[p->variants[0]] : NULL;
+    if (sv)
+        cJSON_AddStringToObject(j, "sku", sv->sku);
+    else
+        cJSON_AddNullToObject(j, "sku");
+    cJSON_AddItemToObject(j, "fields", fields);
+    if (by)
+        cJSON_AddStringToObject(j, "by", by);
+    else
+        cJSON_AddNullToObject(j, "by");
+    journal_add(w->env.jr, "product_updated", j);
+}
+
+static int edits_product(const world_edit *e)
+{
+    return e->title || e->has_status;
+}
+
+void world_product_edit(world *w, ws_shop *s, ws_product *p, const world_edit *pe,
+                        ws_variant *const *vs, const world_edit *ves, size_t n, const char *by)
+{
+    int64_t now = world_now(w);
+    if (pe && (edits_product(pe) || n == 0))
+        journal_edit(w, s, p, NULL, edit_product(p, pe), by);
+    for (size_t i = 0; i < n; i++) {
+        journal_edit(w, s, p, vs[i], edit_variant(vs[i], &ves[i]), by);
+        vs[i]->updated_ms = now;
+    }
+    p->updated_ms = now;
+    emit_product(w, s, p);
 }
 
 /* ---- idempotency --------------------------------------------------------------- */
@@ -676,6 +851,8 @@ static void add_product(world *w, ws_shop *s, const spec_product *sp)
         v->price = xstrdup(sv->price ? sv->price : "0.00");
         v->policy_continue = sv->policy_continue;
         v->grams = sv->grams;
+        v->weight = (double)sv->grams / 1000.0;
+        v->weight_unit = "KILOGRAMS";
         v->created_ms = v->updated_ms = now;
         size_t nl = s->n_locations ? s->n_locations : 1;
         v->available = xcalloc(nl, sizeof *v->available);
@@ -828,6 +1005,9 @@ static void shop_free(ws_shop *s)
         free(v->sku);
         free(v->title);
         free(v->price);
+        free(v->compare_at);
+        free(v->barcode);
+        free(v->cost);
         free(v->available);
         free(v->committed);
         free(v->level_updated_ms);
@@ -2038,6 +2218,26 @@ cJSON *world_state(world *w)
             cJSON_AddNumberToObject(x, "id", (double)s->locations[l].id);
             cJSON_AddStringToObject(x, "name", s->locations[l].name);
             cJSON_AddItemToArray(locs, x);
+        }
+        cJSON *catalog = cJSON_AddArrayToObject(js, "catalog");
+        for (size_t k = 0; k < s->n_variants; k++) {
+            const ws_variant *v = &s->variants[s->by_sku[k]];
+            const ws_product *p = &s->products[v->product];
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "sku", v->sku);
+            cJSON_AddNumberToObject(x, "product_id", (double)p->id);
+            cJSON_AddNumberToObject(x, "variant_id", (double)v->id);
+            cJSON_AddStringToObject(x, "title", p->title);
+            cJSON_AddStringToObject(x, "status", STATUS_NAMES[p->status]);
+            cJSON_AddStringToObject(x, "price", v->price);
+            cJSON_AddItemToObject(x, "compareAtPrice", v->compare_at ? cJSON_CreateString(v->compare_at)
+                                                                     : cJSON_CreateNull());
+            cJSON_AddItemToObject(x, "barcode", v->barcode ? cJSON_CreateString(v->barcode)
+                                                           : cJSON_CreateNull());
+            cJSON_AddItemToObject(x, "cost", v->cost ? cJSON_CreateString(v->cost) : cJSON_CreateNull());
+            cJSON_AddItemToObject(x, "weight", weight_json(v->weight, v->weight_unit));
+            cJSON_AddNumberToObject(x, "updated_t", (double)v->updated_ms);
+            cJSON_AddItemToArray(catalog, x);
         }
         cJSON *levels = cJSON_AddArrayToObject(js, "levels");
         cJSON *acc = cJSON_AddObjectToObject(js, "accepted_units");

@@ -41,9 +41,13 @@ typedef struct {
     int64_t created_ms;
 } ws_location;
 
+/* ProductStatus (GraphQL; REST and webhooks in lower case). */
+typedef enum { PS_ACTIVE, PS_DRAFT, PS_ARCHIVED, PS_UNLISTED } ws_status;
+
 typedef struct {
     int64_t id;
     char *title, *handle, *vendor, *product_type;
+    ws_status status;
     size_t *variants; /* indexes into the shop's variants */
     size_t n_variants;
     int64_t created_ms, updated_ms;
@@ -54,8 +58,12 @@ typedef struct {
     size_t product;              /* index into the shop's products */
     size_t position;             /* 1-based within the product */
     char *sku, *title, *price;
+    char *compare_at, *barcode;  /* NULL: none */
+    char *cost;                  /* the inventory item's unit cost ("4.00"), NULL: none */
     int policy_continue;
-    int64_t grams;
+    int64_t grams;               /* the weight in grams, for REST's grams */
+    double weight;               /* the inventory item's measurement: value and */
+    const char *weight_unit;     /* WeightUnit (GRAMS, KILOGRAMS, OUNCES, POUNDS; static) */
     int64_t *available;          /* per location index */
     int64_t *committed;          /* per location index */
     int64_t *level_updated_ms;   /* per location index, sim ms */
@@ -249,6 +257,33 @@ int64_t world_now(const world *w);
  * same value is journaled too (a write happened) but not delivered. */
 void world_set_available(world *w, ws_shop *s, ws_variant *v, int loc, int64_t value,
                          const char *by, const char *key);
+
+/* ---- catalog edits (catalog.h reads them) ------------------------------------ */
+
+/* One product's edit: its own fields and those of some of its variants.
+ * Fields not given stay. */
+typedef struct {
+    const char *title;           /* NULL: unchanged */
+    int has_status;
+    ws_status status;
+    int has_price, has_compare_at, has_barcode, has_cost, has_weight;
+    char price[32];              /* normalised Money: "12.50" */
+    char compare_at[32];         /* the same, "" clears */
+    const char *barcode;         /* borrowed, NULL clears */
+    char cost[32];               /* normalised Decimal, "" clears */
+    double weight;
+    const char *weight_unit;     /* static WeightUnit name */
+} world_edit;
+
+/* Applies pe's product fields to p and ves[i]'s variant fields to vs[i]
+ * (variants of p); journals product_updated per object edited (by: the
+ * client, NULL for a merchant in the admin); moves updated_at; delivers
+ * products/update once. */
+void world_product_edit(world *w, ws_shop *s, ws_product *p, const world_edit *pe,
+                        ws_variant *const *vs, const world_edit *ves, size_t n, const char *by);
+/* "ACTIVE", ..., and its REST spelling "active", ... */
+const char *world_status_name(ws_status st);
+const char *world_status_rest(ws_status st);
 
 /* ---- idempotency (GraphQL @idempotent) ------------------------------------ */
 

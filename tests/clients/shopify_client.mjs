@@ -6,7 +6,8 @@
 // installed by scripts/deps.sh --test); the script downloads nothing. It
 // points the REST and GraphQL clients at the mock through customFetchApi,
 // reads products and inventory levels, writes inventory with both GraphQL
-// mutations and REST, fulfils an order through its fulfillment orders (a
+// mutations and REST, edits a product and its variant (productUpdate,
+// productVariantsBulkUpdate) and reads them back, fulfils an order through its fulfillment orders (a
 // hold refusing, then partial, then the rest), asks for an unsupported
 // version and checks it fell forward, and recovers from a 429. It prints
 // one line per step and "ok" at the end; any mismatch exits 1, a missing
@@ -145,6 +146,32 @@ g = await gql.request(ADJUST, { variables: { key: `client-adj2-${Date.now()}`, i
 check(g.errors && /changeFromQuantity/.test(JSON.stringify(g.errors)),
       `adjust without changeFromQuantity refused, got ${JSON.stringify(g)}`);
 console.log('graphql adjust: available=47; without changeFromQuantity refused');
+
+// ---- product data: productUpdate and productVariantsBulkUpdate, read back --
+
+const productGid = `gid://shopify/Product/${products[0].id}`;
+const variantGid = `gid://shopify/ProductVariant/${variant.id}`;
+g = await gql.request(`mutation P($p: ProductUpdateInput!) {
+  productUpdate(product: $p) { product { id title status } userErrors { field message } } }`,
+  { variables: { p: { id: productGid, title: 'Client title', status: 'DRAFT' } } });
+check(!g.errors && g.data.productUpdate.userErrors.length === 0,
+      `productUpdate: ${JSON.stringify(g.errors || g.data.productUpdate.userErrors)}`);
+g = await gql.request(`mutation V($pid: ID!, $vs: [ProductVariantsBulkInput!]!) {
+  productVariantsBulkUpdate(productId: $pid, variants: $vs) {
+    productVariants { id price } userErrors { field message code } } }`,
+  { variables: { pid: productGid, vs: [{ id: variantGid, price: '12.34', compareAtPrice: '15.00',
+    inventoryItem: { cost: '4.50', measurement: { weight: { value: 0.5, unit: 'KILOGRAMS' } } } }] } });
+check(!g.errors && g.data.productVariantsBulkUpdate.userErrors.length === 0,
+      `productVariantsBulkUpdate: ${JSON.stringify(g.errors || g.data.productVariantsBulkUpdate.userErrors)}`);
+g = await gql.request(`query R($id: ID!) { product(id: $id) { title status variants(first: 1) { nodes {
+  price compareAtPrice inventoryItem { unitCost { amount } measurement { weight { value unit } } } } } } }`,
+  { variables: { id: productGid } });
+const pv = g.data?.product?.variants?.nodes?.[0];
+check(!g.errors && g.data.product.title === 'Client title' && g.data.product.status === 'DRAFT' &&
+      pv.price === '12.34' && pv.compareAtPrice === '15.00' && pv.inventoryItem.unitCost.amount === '4.50' &&
+      pv.inventoryItem.measurement.weight.unit === 'KILOGRAMS',
+      `product read back: ${JSON.stringify(g.errors || g.data)}`);
+console.log(`graphql product: title=${g.data.product.title} status=${g.data.product.status} price=${pv.price}`);
 
 // ---- fulfilment through fulfillment orders ------------------------------------
 

@@ -32,6 +32,7 @@ TEST_T(mock_shopify, real_client_admin_api_client, 300)
     EXPECT_CONTAINS(out, "graphql stale: CHANGE_FROM_QUANTITY_STALE");
     EXPECT_CONTAINS(out, "rest set: available=42");
     EXPECT_CONTAINS(out, "graphql adjust: available=47");
+    EXPECT_CONTAINS(out, "graphql product: title=Client title status=DRAFT price=12.34");
     EXPECT_CONTAINS(out, "fulfilment: hold refused, released, partial 1 then 2");
     EXPECT_CONTAINS(out, "version 2020-01: served by 2026-01");
     EXPECT_CONTAINS(out, "version 2099-01: served by 2026-01");
@@ -43,6 +44,7 @@ TEST_T(mock_shopify, real_client_admin_api_client, 300)
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "graphql_set"), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "graphql_adjust"), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "set"), 1);
+    EXPECT_EQ_INT(ms_journal_count(j, "product_updated", "by", "demo.myshopify.com#0"), 2);
     EXPECT_EQ_INT(ms_journal_count(j, "fulfillment_order_hold", "reason", "INVENTORY_OUT_OF_STOCK"), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "fulfillment_order_release", NULL, NULL), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "fulfillment", "tracking_company", "UPS"), 2);

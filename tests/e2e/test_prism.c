@@ -391,12 +391,20 @@ static int sweep_run(const prism *pr, sweep_vars *vars, const sweep_step *steps,
     ",\"Price\":2.5,\"Discount\":0,\"Tax\":0,\"TaxRule\":\"Tax Exempt\",\"Comment\":\"\","           \
     "\"SupplierSKU\":\"\",\"Total\":" total "}]"
 
-/* Writes: a sale through quote and order, one voided, advanced and
+/* Writes: a product edited, a sale through quote and order, one voided, advanced and
  * simple purchases (one of each voided), a webhook made, changed and
  * deleted: every route mock-cin7 serves but the reads below. */
 static const sweep_step sweep_writes[] = {
     {"GET", "/product?IncludeSuppliers=true&IncludeReorderLevels=true", NULL, "Products.0.ID",
      "product"},
+    /* A product edit as an integration makes it: the fields Cin7 requires
+     * and the ones it changes, a supplier's Cost among them. */
+    {"PUT", "/product",
+     "{\"ID\":\"{product}\",\"SKU\":\"A-1\",\"Name\":\"Anvil\",\"Category\":\"General\","
+     "\"CostingMethod\":\"FIFO\",\"UOM\":\"Item\",\"Status\":\"Active\",\"PriceTier1\":12.5,"
+     "\"Barcode\":\"0123456789012\",\"Weight\":2.25,\"WeightUnits\":\"kg\","
+     "\"Suppliers\":[{\"SupplierName\":\"Acme Supply\",\"Cost\":4.75}]}",
+     NULL, NULL},
     {"POST", "/sale",
      "{\"Customer\":\"Web Shop\",\"Location\":\"Main Warehouse\",\"SkipQuote\":false,"
      "\"CustomerReference\":\"1001\",\"ExternalID\":\"shop/1001\",\"ShipBy\":\"2031-01-31\","

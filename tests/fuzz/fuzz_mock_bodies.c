@@ -1,13 +1,17 @@
 /* Fuzz targets for the mocks' readers of request bodies beyond configs,
  * seeds and order lines: mock-cin7's sale, purchase and webhook documents
- * (mocks/cin7/api.c) and its /_mock/ control bodies, channel-sale and
- * adjust (mocks/cin7/control.c); mock-shopify's REST webhook subscriptions,
+ * (mocks/cin7/api.c), its product edits (PUT product and
+ * /_mock/product_edit, mocks/cin7/product_in.c) and its /_mock/ control
+ * bodies, channel-sale and adjust (mocks/cin7/control.c); mock-shopify's REST webhook subscriptions,
  * inventory level writes, order cancels, fulfillment order holds and
- * fulfillments (mocks/shopify/rest.c). Any bytes must be read whole or
+ * fulfillments (mocks/shopify/rest.c) and its merchandiser's product edit
+ * (/_mock/product_edit, mocks/shopify/catalog.c). Any bytes must be read whole or
  * refused naming what is wrong, never crash or leak. */
 #include "fuzz.h"
 
 #include "../../mocks/cin7/api.h"
+#include "../../mocks/cin7/product_in.h"
+#include "../../mocks/shopify/catalog.h"
 #include "../../mocks/shopify/rest.h"
 #include "json.h"
 
@@ -72,6 +76,17 @@ FUZZ_TARGET(mock_cin7_bodies)
     if (c7control_read_adjust(v, &adj, &e) != 0)
         refused(&e);
     else if (!adj.sku || !adj.reason || adj.on_hand < 0 || (adj.bin && !*adj.bin))
+        abort();
+    c7product_put put;
+    if (c7product_read_put(v, &put, &e) != 0)
+        refused(&e);
+    else if (!put.id || !put.sku || !put.ed.name || !put.ed.status || put.ed.n_suppliers > 1)
+        abort(); /* PUT names its product and carries what Cin7 requires */
+    const char *sku;
+    c7product_edit ed;
+    if (c7product_read_edit(v, &sku, &ed, &e) != 0)
+        refused(&e);
+    else if (!sku || (ed.has_weight && ed.weight < 0) || (ed.has_supplier_cost && ed.supplier_cost < 0))
         abort();
     cJSON_Delete(v);
 }
@@ -141,5 +156,20 @@ FUZZ_TARGET(mock_shopify_rest)
                 abort();
     }
     rest_fulfillment_in_free(&ful);
+    for (int what = REST_EDIT_PRODUCT; what <= REST_EDIT_ITEM; what++) {
+        world_edit re;
+        if (rest_read_edit(v, what, what == REST_EDIT_PRODUCT, &re, &e) != 0)
+            rest_refused(&e);
+        else if ((re.has_price && re.price[0] == '-') || (re.title && !*re.title))
+            abort();
+    }
+    const char *sku;
+    world_edit ed;
+    json_err je;
+    if (catalog_read_edit(v, &sku, &ed, &je) != 0)
+        refused(&je);
+    else if (!sku || (ed.has_price && ed.price[0] == '-') || (ed.has_cost && ed.cost[0] == '-') ||
+             (ed.has_weight && !(ed.weight >= 0)))
+        abort();
     cJSON_Delete(v);
 }

@@ -1,11 +1,12 @@
 /* Fuzz target for mock-shopify's readers of GraphQL mutation input
- * (mocks/shopify/admin_gql.c, gql_orders.c). Those readers check their
+ * (mocks/shopify/admin_gql.c, gql_orders.c, gql_products.c). Those readers check their
  * input while they change the world, so the target runs them: the input is
  * a JSON "variables" object, and a fixed list of mutation documents, one
  * per mutation, runs with it through agql_execute against an in-process
  * world (shopify_rig.h) that holds an order with two fulfillment orders.
  * Whatever the variables, every answer has data or errors, every error and
- * user error says why, and no available quantity leaves +-10^9.
+ * user error says why, no available quantity leaves +-10^9 and no price,
+ * compare-at price or cost is negative.
  *
  * The world goes back to the rig's start before every input (world_reset
  * and the order placed again: some 25 microseconds, measured in a release
@@ -75,6 +76,15 @@ static const struct {
      " $staffNote: String) { orderCancel(orderId: $orderId, reason: $reason, restock: $restock,"
      " notifyCustomer: $notifyCustomer, refund: $refund, refundMethod: $refundMethod,"
      " staffNote: $staffNote) { job { id done } orderCancelUserErrors { field message code } } }"},
+    {"2026-10",
+     "mutation Product($product: ProductUpdateInput!) { productUpdate(product: $product) {"
+     " product { id title status } userErrors { field message } } }"},
+    {"2026-10",
+     "mutation Variants($pid: ID!, $vs: [ProductVariantsBulkInput!]!, $partial: Boolean) {"
+     " productVariantsBulkUpdate(productId: $pid, variants: $vs, allowPartialUpdates: $partial) {"
+     " product { id } productVariants { id price compareAtPrice barcode inventoryItem {"
+     " unitCost { amount } measurement { weight { value unit } } } }"
+     " userErrors { field message code } } }"},
 };
 
 static int has_message(const cJSON *e)
@@ -124,13 +134,28 @@ static void check_answer(const cJSON *res)
     check_user_errors(data);
 }
 
-/* No level's available quantity outside +-10^9. */
+/* A money field of the catalog: null or a decimal string >= 0. */
+static void check_money(const cJSON *row, const char *key)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(row, key);
+    if (!m || (!cJSON_IsNull(m) && (!cJSON_IsString(m) || strtod(m->valuestring, NULL) < 0)))
+        abort();
+}
+
+/* No level's available quantity outside +-10^9; no negative money. */
 static void check_levels(world *w)
 {
     cJSON *st = world_state(w);
     const cJSON *shop;
     cJSON_ArrayForEach(shop, cJSON_GetObjectItemCaseSensitive(st, "shops"))
     {
+        const cJSON *row;
+        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(shop, "catalog"))
+        {
+            check_money(row, "price");
+            check_money(row, "compareAtPrice");
+            check_money(row, "cost");
+        }
         const cJSON *l;
         cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(shop, "levels"))
         {
