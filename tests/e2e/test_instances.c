@@ -404,3 +404,63 @@ TEST_T(surge_instances, the_kits_scenario_passes_on_sqlite_and_on_three_instance
         free(dir);
     }
 }
+
+/* Journal entries of a kind in a results folder's mock journal. */
+static int journal_kinds(const char *dir, const char *journal, const char *kind)
+{
+    char *path = xasprintf("%s/%s", dir, journal);
+    char *text = test_read_file(path);
+    free(path);
+    char *needle = xasprintf("\"kind\":\"%s\"", kind);
+    int n = 0;
+    for (const char *p = text; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    free(needle);
+    free(text);
+    return n;
+}
+
+/* The status-mapping scenario: sales shipped in two parts, backorders held
+ * and filled by receipts, a user's void in Cin7; every order's Shopify
+ * state as the harness's mapping says, every shipment told once, on SQLite
+ * and on three instances sharing PostgreSQL. */
+TEST_T(surge_instances, the_status_mapping_scenario_passes_on_sqlite_and_on_three_instances, 420)
+{
+    static const char *const stores[] = {"engine.store=sqlite", "engine.store=postgres"};
+    static const char *const counts[] = {"engine.instances=1", "engine.instances=3"};
+    for (size_t i = 0; i < 2; i++) {
+        char *dir = xasprintf("%s/status-%zu", test_tmp_dir(), i);
+        const char *args[] = {"run",   "scenarios/status-mapping.json", "--set", stores[i], "--set",
+                              counts[i], "--out", dir, "--quiet", NULL};
+        e2e_surge_result r = e2e_surge_release(args);
+        if (r.code != 0)
+            test_fail(__FILE__, __LINE__, "%s: exit %d:\n%s\n%s", stores[i], r.code, r.out, r.err);
+        cJSON *sum = e2e_load_in(dir, "summary.json");
+        const cJSON *gate;
+        int gates = 0;
+        cJSON_ArrayForEach(gate, cJSON_GetObjectItemCaseSensitive(sum, "gates"))
+        {
+            EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(gate, "pass")));
+            gates++;
+        }
+        EXPECT_EQ_INT(gates, 5);
+        EXPECT_EQ_INT(e2e_metric(sum, "status_mismatches"), 0);
+        /* The run went through the states it is about: shipments in two
+         * parts, held backorders, a void in Cin7 and its cancellation. */
+        int shipments = journal_kinds(dir, "mock-cin7.journal.jsonl", "sale_shipment");
+        int fulfillments = journal_kinds(dir, "mock-shopify.journal.jsonl", "fulfillment");
+        int holds = journal_kinds(dir, "mock-shopify.journal.jsonl", "fulfillment_order_hold");
+        int voids = journal_kinds(dir, "mock-cin7.journal.jsonl", "sale_voided");
+        EXPECT_GT_INT(shipments, 20);
+        EXPECT_GE_INT(fulfillments, shipments);
+        EXPECT_GE_INT(holds, 1);
+        EXPECT_GE_INT(voids, 1);
+        if (i == 1)
+            expect_nothing_left(dir, r.err);
+        printf("%s: %d gates pass, %d shipments, %d holds, %d voids\n", stores[i], gates, shipments,
+               holds, voids);
+        cJSON_Delete(sum);
+        e2e_surge_free(&r);
+        free(dir);
+    }
+}
