@@ -5,6 +5,7 @@
 #include "stockread.h"
 #include "fulfil.h"
 #include "move.h"
+#include "ownsync.h"
 #include "handlers.h"
 #include "httpc.h"
 #include "json.h"
@@ -445,6 +446,7 @@ workers *workers_start(syncd *sd)
         }
     sd->replen = replen_start(sd);
     sd->recon = reconcile_start(sd);
+    sd->own = ownsync_start(sd);
     return w;
 }
 
@@ -465,6 +467,8 @@ void workers_stop(workers *w)
     pthread_mutex_unlock(&sd->inv_lock);
     reconcile_stop(sd->recon);
     sd->recon = NULL;
+    ownsync_stop(sd->own);
+    sd->own = NULL;
     replen_stop(sd->replen);
     sd->replen = NULL;
     pthread_join(w->boot, NULL);
