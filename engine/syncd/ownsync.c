@@ -8,6 +8,7 @@
 #include "ownread.h"
 #include "roles.h"
 #include "sbuf.h"
+#include "strmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,9 @@ struct ownsync {
     char **marked;
     size_t n_marked, cap_marked;
     int64_t soon;
+    /* SKUs whose Shopify product has several variants, said once each
+     * (the pass thread's own). */
+    strmap *several;
 };
 
 /* ---- what a pass works on ---------------------------------------------- */
@@ -520,6 +524,14 @@ static void decide_item(ownsync *o, const own_item *it, shop_writes *ws, int64_t
     own_values c, s;
     ownread_cin7(it->c7, sd->cfg.own_price_tier, sd->cfg.own_compare_tier, &c);
     ownread_shopify(it->sh, &s);
+    int by_product = sd->cfg.own_owner[OWN_TITLE] >= 0 || sd->cfg.own_owner[OWN_STATUS] >= 0;
+    if (by_product && !s.known[OWN_TITLE] && !s.known[OWN_STATUS] &&
+        strmap_get(o->several, it->sku) < 0) {
+        strmap_put(o->several, it->sku, 1);
+        log_info("ownership: %s: its Shopify product has several variants; its title and status "
+                 "are not synced (one Cin7 product per variant)",
+                 it->sku);
+    }
     sku_writes *w = xcalloc(1, sizeof *w);
     for (int f = 0; f < OWN_N_FIELDS; f++)
         if (sd->cfg.own_owner[f] >= 0)
@@ -730,6 +742,7 @@ ownsync *ownsync_start(syncd *sd)
     ownsync *o = xcalloc(1, sizeof *o);
     o->sd = sd;
     o->soon = -1;
+    o->several = strmap_new(0);
     pthread_mutex_init(&o->lock, NULL);
     clock_cond_init(&o->cv);
     if (sd->cfg.ownership && sd->cfg.n_shops > 0) {
@@ -762,6 +775,7 @@ void ownsync_stop(ownsync *o)
     for (size_t i = 0; i < o->n_marked; i++)
         free(o->marked[i]);
     free(o->marked);
+    strmap_free(o->several);
     pthread_mutex_destroy(&o->lock);
     pthread_cond_destroy(&o->cv);
     free(o);
