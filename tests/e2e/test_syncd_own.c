@@ -3,7 +3,9 @@
  * Shopify's admin reaches Cin7; a cost edited in Cin7 reaches Shopify; a
  * price edited in Cin7 by mistake is put back to Shopify's; checkouts
  * (stock changes, each of which fires products/update) write no product
- * data anywhere. */
+ * data anywhere. products/update brings a pass forward; when both sides
+ * moved the owner wins; a product of several variants keeps its title out
+ * of it. */
 #include "test_syncd.h"
 
 #include "json.h"
@@ -175,5 +177,85 @@ TEST_T(syncd_own, owners_edits_are_carried_others_reverted_stock_writes_nothing,
     EXPECT_EQ_INT(api_product_writes(&w), after);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_product_fields_carried_total"), 4);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_product_fields_reverted_total"), 1);
+    sdt_stop(&w);
+}
+
+/* Cin7's string key of sku, into out. */
+static const char *cin7_text(const sdt_world *w, const char *sku, const char *key, char *out,
+                             size_t n)
+{
+    cJSON *st = sdt_cin7_state(w);
+    const cJSON *p = entry_of(cJSON_GetObjectItemCaseSensitive(st, "products"), sku);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, key);
+    snprintf(out, n, "%s", cJSON_IsString(v) ? v->valuestring : "null");
+    cJSON_Delete(st);
+    return out;
+}
+
+typedef struct {
+    const sdt_world *w;
+    const char *sku, *key, *want;
+} text_wait;
+
+static int cin7_text_is(void *ud)
+{
+    const text_wait *t = ud;
+    char buf[128];
+    return strcmp(cin7_text(t->w, t->sku, t->key, buf, sizeof buf), t->want) == 0;
+}
+
+TEST_T(syncd_own, products_update_brings_the_pass_forward_and_the_owner_wins_a_conflict, 240)
+{
+    sdt_world w;
+    /* An hour between polls (a minute of real time): what lands within
+     * seconds came through products/update. B is one product of two
+     * variants: its title is nobody's to sync. */
+    sdt_start_world_take(
+        &w,
+        sdt_cin7_config("[{\"name\":\"Main\"}]",
+                        "[{\"sku\":\"A-1\",\"price\":10,\"cost\":4},"
+                        "{\"sku\":\"B-1\",\"name\":\"B\",\"price\":5,\"cost\":2},"
+                        "{\"sku\":\"B-2\",\"name\":\"B\",\"price\":6,\"cost\":3}]",
+                        "[{\"sku\":\"A-1\",\"location\":\"Main\",\"on_hand\":100},"
+                        "{\"sku\":\"B-1\",\"location\":\"Main\",\"on_hand\":100},"
+                        "{\"sku\":\"B-2\",\"location\":\"Main\",\"on_hand\":100}]"),
+        sdt_shop_config("[{\"title\":\"A-1\",\"variants\":[{\"sku\":\"A-1\",\"price\":\"10.00\","
+                        "\"available\":100}]},"
+                        "{\"title\":\"B\",\"variants\":[{\"sku\":\"B-1\",\"price\":\"5.00\","
+                        "\"available\":100},{\"sku\":\"B-2\",\"price\":\"6.00\",\"available\":100}]}]",
+                        ""),
+        "[{\"name\":\"Main\"}]",
+        "{\"ownership\":{\"fields\":{\"price\":\"shopify\",\"title\":\"shopify\",\"cost\":\"cin7\"},"
+        "\"poll_interval\":\"1h\"},\"replenishment\":{\"enabled\":false}}");
+    EXPECT_TRUE(sdt_wait_metric(&w, "syncd_product_passes_total", 1, 30000));
+    /* The first pass carried the three costs (Shopify's items had none). */
+    EXPECT_TRUE(sdt_wait_metric(&w, "syncd_product_fields_carried_total", 3, 30000));
+    cJSON *sh = e2e_journal(&w.shop);
+    EXPECT_EQ_INT(sdt_count_kind(sh, "product_updated", "by", ""), 3);
+    cJSON_Delete(sh);
+
+    /* A title edited in Shopify's admin reaches Cin7's Name within seconds,
+     * not at the next poll. */
+    edit(&w.shop, "{\"sku\":\"A-1\",\"fields\":{\"title\":\"Blue mug\"}}");
+    text_wait t = {&w, "A-1", "name", "Blue mug"};
+    EXPECT_TRUE(e2e_wait(cin7_text_is, &t, 15000));
+
+    /* B's title is changed in Shopify: a product of two variants is not
+     * synced for title, so Cin7's B-1 and B-2 keep theirs. */
+    edit(&w.shop, "{\"sku\":\"B-1\",\"fields\":{\"title\":\"B new\"}}");
+
+    /* A-1's price is edited in Cin7 (not its owner) and then in Shopify
+     * (its owner) before syncd looks: Shopify's wins, counted as a
+     * conflict. */
+    edit(&w.cin7, "{\"sku\":\"A-1\",\"fields\":{\"PriceTier1\":11}}");
+    edit(&w.shop, "{\"sku\":\"A-1\",\"fields\":{\"price\":\"13.00\"}}");
+    field_wait c = {&w, "A-1", "price", 13, NULL};
+    EXPECT_TRUE(e2e_wait(cin7_is, &c, 15000));
+    EXPECT_TRUE(sdt_wait_metric(&w, "syncd_product_fields_conflicts_total", 1, 15000));
+    char buf[64];
+    EXPECT_EQ_STR(shop_field(&w, "A-1", "price", buf, sizeof buf), "13.00");
+    EXPECT_EQ_STR(cin7_text(&w, "B-1", "name", buf, sizeof buf), "B");
+    EXPECT_EQ_STR(cin7_text(&w, "B-2", "name", buf, sizeof buf), "B");
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_product_fields_reverted_total"), 0);
     sdt_stop(&w);
 }
