@@ -54,28 +54,48 @@ static const cJSON *entry_of(const cJSON *list, const char *sku)
     return NULL;
 }
 
+/* sku's entry in a state: Cin7's "products" or the first shop's
+ * "catalog". */
+static const cJSON *state_entry(const cJSON *st, int shop, const char *sku)
+{
+    if (!shop)
+        return entry_of(cJSON_GetObjectItemCaseSensitive(st, "products"), sku);
+    const cJSON *s0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(st, "shops"), 0);
+    return entry_of(cJSON_GetObjectItemCaseSensitive(s0, "catalog"), sku);
+}
+
 /* Cin7's number key of sku (-1 when absent). */
 static double cin7_field(const sdt_world *w, const char *sku, const char *key)
 {
     cJSON *st = sdt_cin7_state(w);
-    const cJSON *p = entry_of(cJSON_GetObjectItemCaseSensitive(st, "products"), sku);
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, key);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(state_entry(st, 0, sku), key);
     double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
     cJSON_Delete(st);
     return d;
 }
 
-/* Shopify's string key of sku, into out ("null" when null or absent). */
-static const char *shop_field(const sdt_world *w, const char *sku, const char *key, char *out,
-                              size_t n)
+/* The string key of sku in Cin7's state (shop 0) or Shopify's (shop 1),
+ * into out ("null" when null or absent). */
+static const char *state_text(const sdt_world *w, int shop, const char *sku, const char *key,
+                              char *out, size_t n)
 {
-    cJSON *st = sdt_shop_state(w);
-    const cJSON *shop = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(st, "shops"), 0);
-    const cJSON *p = entry_of(cJSON_GetObjectItemCaseSensitive(shop, "catalog"), sku);
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, key);
+    cJSON *st = shop ? sdt_shop_state(w) : sdt_cin7_state(w);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(state_entry(st, shop, sku), key);
     snprintf(out, n, "%s", cJSON_IsString(v) ? v->valuestring : "null");
     cJSON_Delete(st);
     return out;
+}
+
+static const char *shop_field(const sdt_world *w, const char *sku, const char *key, char *out,
+                              size_t n)
+{
+    return state_text(w, 1, sku, key, out, n);
+}
+
+static const char *cin7_text(const sdt_world *w, const char *sku, const char *key, char *out,
+                             size_t n)
+{
+    return state_text(w, 0, sku, key, out, n);
 }
 
 typedef struct {
@@ -178,18 +198,6 @@ TEST_T(syncd_own, owners_edits_are_carried_others_reverted_stock_writes_nothing,
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_product_fields_carried_total"), 4);
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_product_fields_reverted_total"), 1);
     sdt_stop(&w);
-}
-
-/* Cin7's string key of sku, into out. */
-static const char *cin7_text(const sdt_world *w, const char *sku, const char *key, char *out,
-                             size_t n)
-{
-    cJSON *st = sdt_cin7_state(w);
-    const cJSON *p = entry_of(cJSON_GetObjectItemCaseSensitive(st, "products"), sku);
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, key);
-    snprintf(out, n, "%s", cJSON_IsString(v) ? v->valuestring : "null");
-    cJSON_Delete(st);
-    return out;
 }
 
 typedef struct {
