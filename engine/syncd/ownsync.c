@@ -156,6 +156,8 @@ static int hook_moved(syncd *sd, const char *sku, const cJSON *product, const cJ
 
 int ownsync_product_hook(syncd *sd, const char *domain, const char *body, size_t len)
 {
+    if (!sd->ready) /* the first pass reads from where the last one left off */
+        return 0;
     ownsync *o = sd->own;
     const catalog *cat = syncd_catalog(sd);
     if (!o || !o->running || !cat || strcmp(domain, sd->cfg.shops[0].domain) != 0)

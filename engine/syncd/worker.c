@@ -434,6 +434,9 @@ workers *workers_start(syncd *sd)
     w->threads = xcalloc(w->n, sizeof *w->threads);
     sd->reader = stockread_start(sd);
     sd->roles = roles_start(sd);
+    /* Before the boot thread, which makes syncd ready: the intake hands
+     * products/update to it once ready. */
+    sd->own = ownsync_start(sd);
     if (pthread_create(&w->boot, NULL, boot_main, sd) != 0 ||
         pthread_create(&w->inventory, NULL, inventory_main, sd) != 0) {
         fprintf(stderr, "fatal: cannot start syncd threads\n");
@@ -446,7 +449,6 @@ workers *workers_start(syncd *sd)
         }
     sd->replen = replen_start(sd);
     sd->recon = reconcile_start(sd);
-    sd->own = ownsync_start(sd);
     return w;
 }
 
