@@ -449,8 +449,15 @@ static void decide_field(syncd *sd, const own_item *it, own_field f, const own_v
                               last);
     const char *mine = owner == OWN_CIN7 ? c->v[f] : s->v[f];
     const char *theirs = owner == OWN_CIN7 ? s->v[f] : c->v[f];
-    if (a.kind == OWN_IN_STEP && (!last || strcmp(last, mine) != 0))
-        remember(sd, it->sku, f, mine);
+    if (a.kind == OWN_IN_STEP && (!last || strcmp(last, mine) != 0)) {
+        /* Not waited on: a first pass over a large catalog agrees on most
+         * fields, and one lost in a crash is found agreeing again (a later
+         * edit is then carried as "first seen apart", the owner's value
+         * all the same). */
+        char *k = field_key(it->sku, f);
+        store_kv_set_async(sd->st, k, mine);
+        free(k);
+    }
     if (a.kind == OWN_UNKNOWN || a.kind == OWN_IN_STEP) {
         free(last);
         return;
