@@ -38,11 +38,13 @@ static int shop_has_hook(const cJSON *list, const char *topic, const char *addre
     return 0;
 }
 
-/* Shop s's subscriptions to orders/paid and orders/cancelled at url, made
- * when missing. Returns 0, or -1 to try again later. */
+/* Shop s's subscriptions to orders/paid and orders/cancelled at url, and
+ * to products/update on the first shop when product fields are owned
+ * (ownsync.h), made when missing. Returns 0, or -1 to try again later. */
 static int shop_hooks(syncd *sd, size_t s, const char *url)
 {
-    static const char *const topics[] = {"orders/paid", "orders/cancelled"};
+    static const char *const topics[] = {"orders/paid", "orders/cancelled", "products/update"};
+    size_t n_topics = sd->cfg.ownership && s == 0 ? 3 : 2;
     const char *domain = sd->cfg.shops[s].domain;
     cJSON *list = NULL;
     outcome o;
@@ -51,7 +53,7 @@ static int shop_hooks(syncd *sd, size_t s, const char *url)
     if (!ok)
         log_warn("shop %s: cannot list webhooks: %s", domain, o.error);
     outbound_done(&o);
-    for (size_t t = 0; ok && t < sizeof topics / sizeof topics[0]; t++) {
+    for (size_t t = 0; ok && t < n_topics; t++) {
         if (shop_has_hook(list, topics[t], url))
             continue;
         shopify_webhook_create(sd->shops[s], topics[t], url, &o);
@@ -149,7 +151,7 @@ static char *hooks_signature(const syncd *sd)
 {
     const char *types[4];
     size_t n = cin7_hook_types(&sd->cfg, types);
-    char *sig = xasprintf("%s", sd->cfg.public_url);
+    char *sig = xasprintf("%s%s", sd->cfg.public_url, sd->cfg.ownership ? " products" : "");
     for (size_t s = 0; s < sd->cfg.n_shops; s++) {
         char *next = xasprintf("%s shop:%s", sig, sd->cfg.shops[s].domain);
         free(sig);

@@ -482,6 +482,74 @@ static int read_replenishment(const cJSON *root, syncd_config *c, json_err *e)
     return 0;
 }
 
+/* "PriceTier1" ... "PriceTier10". */
+static int price_tier_ok(const char *t)
+{
+    if (strncmp(t, "PriceTier", 9) != 0)
+        return 0;
+    const char *d = t + 9;
+    return (d[0] >= '1' && d[0] <= '9' && !d[1]) || strcmp(d, "10") == 0;
+}
+
+/* ownership.fields: {field: "cin7" | "shopify"}; a field left out is not
+ * synced. */
+static int read_owners(const cJSON *o, syncd_config *c, json_err *e)
+{
+    const cJSON *f = NULL, *it;
+    if (json_get_obj(o, "$.ownership", "fields", JSON_OPTIONAL, &f, e))
+        return -1;
+    cJSON_ArrayForEach(it, f)
+    {
+        char p[200];
+        json_path_key(p, sizeof p, "$.ownership.fields", it->string);
+        int field = own_field_of(it->string);
+        if (field < 0)
+            return json_fail(e, p, "unknown field (price, compare_at_price, title, cost, barcode, "
+                                   "weight, status)");
+        int side = cJSON_IsString(it) ? own_side_of(it->valuestring) : -1;
+        if (side < 0)
+            return json_fail(e, p, "must be \"cin7\" or \"shopify\"");
+        c->own_owner[field] = side;
+        c->ownership = 1;
+    }
+    return 0;
+}
+
+static int read_ownership(const cJSON *root, syncd_config *c, json_err *e)
+{
+    static const char *const keys[] = {"fields", "poll_interval", "price_tier", "compare_at_tier",
+                                       NULL};
+    const cJSON *o = NULL;
+    for (int f = 0; f < OWN_N_FIELDS; f++)
+        c->own_owner[f] = -1;
+    c->ownership = 0;
+    c->own_poll_ms = 2 * 60000;
+    if (json_get_obj(root, "$", "ownership", JSON_OPTIONAL, &o, e))
+        return -1;
+    if (o && (json_only_keys(o, "$.ownership", keys, e) || read_owners(o, c, e) ||
+              json_get_duration(o, "$.ownership", "poll_interval", JSON_OPTIONAL, &c->own_poll_ms,
+                                e)))
+        return -1;
+    if (!o) {
+        c->own_price_tier = xstrdup("PriceTier1");
+        c->own_compare_tier = xstrdup("PriceTier2");
+    } else if (json_get_strdup(o, "$.ownership", "price_tier", JSON_OPTIONAL, "PriceTier1",
+                               &c->own_price_tier, e) ||
+               json_get_strdup(o, "$.ownership", "compare_at_tier", JSON_OPTIONAL, "PriceTier2",
+                               &c->own_compare_tier, e)) {
+        return -1;
+    }
+    if (c->own_poll_ms <= 0)
+        return json_fail(e, "$.ownership.poll_interval", "must be more than 0");
+    if (!price_tier_ok(c->own_price_tier))
+        return json_fail(e, "$.ownership.price_tier", "must be PriceTier1 ... PriceTier10");
+    if (!price_tier_ok(c->own_compare_tier))
+        return json_fail(e, "$.ownership.compare_at_tier", "must be PriceTier1 ... PriceTier10");
+    if (strcmp(c->own_price_tier, c->own_compare_tier) == 0)
+        return json_fail(e, "$.ownership.compare_at_tier", "is the price's tier too");
+    return 0;
+}
+
 static int read_intake(const cJSON *root, syncd_config *c, json_err *e)
 {
     static const char *const keys[] = {"request_deadline_real_ms", "max_connections",
@@ -639,14 +707,14 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         "coalesce_window", "snapshot_max_age", "webhook_margin", "register_webhooks", "retry",
         "http_timeout", "shopify_http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
         "replenishment", "fulfillments", "move_backorders", "low_stock_split",
-        "kit_low_stock_split", "intake", "instance", "claim_ttl", NULL};
+        "kit_low_stock_split", "intake", "instance", "claim_ttl", "ownership", NULL};
     if (json_only_keys(root, "$", keys, e) || read_settings(root, c, e) ||
         read_retry(root, c, e) || check_settings(c, e) || read_instance(root, c, e))
         return -1;
     if (read_intake(root, c, e) || read_cin7(root, c, e) || read_shops(root, c, e) ||
         read_locations(root, c, e) ||
         read_regions(root, c, e) || read_sku_map(root, c, e) || read_reconcile(root, c, e) ||
-        read_replenishment(root, c, e))
+        read_replenishment(root, c, e) || read_ownership(root, c, e))
         return -1;
     c->fulfillments = 1;
     c->move_backorders = 1;
@@ -766,6 +834,8 @@ void config_free(syncd_config *c)
     free_list(c->map_cin7, c->n_map);
     free_list(c->pack_supplier, c->n_pack);
     free(c->pack_size);
+    free(c->own_price_tier);
+    free(c->own_compare_tier);
     memset(c, 0, sizeof *c);
 }
 
@@ -831,5 +901,16 @@ cJSON *config_to_json(const syncd_config *c)
     cJSON *locs = cJSON_AddArrayToObject(o, "locations");
     for (size_t i = 0; i < c->n_locations; i++)
         cJSON_AddItemToArray(locs, cJSON_CreateString(c->locations[i].name));
+    if (c->ownership) {
+        cJSON *own = cJSON_AddObjectToObject(o, "ownership");
+        cJSON *fields = cJSON_AddObjectToObject(own, "fields");
+        for (int f = 0; f < OWN_N_FIELDS; f++)
+            if (c->own_owner[f] >= 0)
+                cJSON_AddStringToObject(fields, own_field_name((own_field)f),
+                                        own_side_name((own_side)c->own_owner[f]));
+        cJSON_AddNumberToObject(own, "poll_interval", (double)c->own_poll_ms);
+        cJSON_AddStringToObject(own, "price_tier", c->own_price_tier);
+        cJSON_AddStringToObject(own, "compare_at_tier", c->own_compare_tier);
+    }
     return o;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "json.h"
+#include "own.h"
 #include "pace.h"
 
 typedef struct {
@@ -126,6 +127,13 @@ typedef struct {
     char **map_shopify, **map_cin7;
     size_t n_map;
     int map_identity;
+    /* product data ownership (ownsync.h): each field's owner (an own_side),
+     * -1 when the field is not synced; ownership is 1 when some field is */
+    int own_owner[OWN_N_FIELDS];
+    int ownership;
+    int64_t own_poll_ms;
+    char *own_price_tier;    /* the Cin7 tier that is the price ("PriceTier1") */
+    char *own_compare_tier;  /* the tier that stands in for the compare-at price */
 } syncd_config;
 
 /* The longest admin token or Cin7 webhook secret accepted: it rides in a

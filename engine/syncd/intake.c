@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mem.h"
 #include "opsauth.h"
+#include "ownsync.h"
 #include "opspage.h"
 #include "reconcile.h"
 #include "routes.h"
@@ -153,6 +154,18 @@ static void on_shopify(httpd_req *r, void *ud)
     if (!hmac_verify_base64(shop->api_secret, body, len, sig)) {
         count(sd, "shopify", "unauthorized");
         httpd_reply_error(r, 401, "invalid HMAC signature");
+        return;
+    }
+    /* products/update (subscribed when product fields are owned) also
+     * fires on every stock change: it is compared with the fields last
+     * agreed and at most marks SKUs for a sooner ownership pass, never
+     * queued (the pass is the durable part). Without ownership it is a
+     * topic like any other syncd does not act on. */
+    if (sd->cfg.ownership && strcmp(topic, "products/update") == 0) {
+        int n = ownsync_product_hook(sd, shop->domain, body, len);
+        count(sd, "shopify", n ? "product_marked" : "product_unchanged");
+        httpd_reply_json_text(r, 200, n ? "{\"ok\":true,\"marked\":true}"
+                                        : "{\"ok\":true,\"unchanged\":true}");
         return;
     }
     int priority = -1;

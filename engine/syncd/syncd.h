@@ -69,6 +69,7 @@ typedef struct syncd {
     struct replenisher *replen;   /* replen.c */
     struct stockread *reader;     /* stockread.c: Cin7 stock reads */
     struct reconciler *recon;     /* reconcile.c */
+    struct ownsync *own;          /* ownsync.c: product data ownership */
     struct opsauth *ops;          /* opsauth.c: admin sessions of the ops page */
     struct alertring *alerts;     /* alertring.c: the last alerts, for the ops page */
     struct roles *roles;          /* roles.c: the work one instance does at a time */

@@ -5,6 +5,7 @@
 #include "stockread.h"
 #include "fulfil.h"
 #include "move.h"
+#include "ownsync.h"
 #include "handlers.h"
 #include "httpc.h"
 #include "json.h"
@@ -433,6 +434,9 @@ workers *workers_start(syncd *sd)
     w->threads = xcalloc(w->n, sizeof *w->threads);
     sd->reader = stockread_start(sd);
     sd->roles = roles_start(sd);
+    /* Before the boot thread, which makes syncd ready: the intake hands
+     * products/update to it once ready. */
+    sd->own = ownsync_start(sd);
     if (pthread_create(&w->boot, NULL, boot_main, sd) != 0 ||
         pthread_create(&w->inventory, NULL, inventory_main, sd) != 0) {
         fprintf(stderr, "fatal: cannot start syncd threads\n");
@@ -465,6 +469,8 @@ void workers_stop(workers *w)
     pthread_mutex_unlock(&sd->inv_lock);
     reconcile_stop(sd->recon);
     sd->recon = NULL;
+    ownsync_stop(sd->own);
+    sd->own = NULL;
     replen_stop(sd->replen);
     sd->replen = NULL;
     pthread_join(w->boot, NULL);

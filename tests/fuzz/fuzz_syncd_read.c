@@ -5,7 +5,9 @@
  * suppliers of products that replenishment reads, a sale
  * read back (CombinedShippingStatus, FulFilmentStatus, fulfilment lines)
  * mapped to what Shopify is told, and Shopify's GraphQL answers (variants,
- * levels, orders, an order with its fulfillment orders). Each reader takes
+ * levels, orders, an order with its fulfillment orders), and the product
+ * fields of ownership (ownread.h) with the write bodies made of them. Each
+ * reader takes
  * any JSON: what it keeps must hold together, whatever the document. */
 #include "fuzz.h"
 
@@ -16,6 +18,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "ownread.h"
 #include "reconcile.h"
 #include "replen.h"
 #include "shopify.h"
@@ -324,5 +327,67 @@ FUZZ_TARGET(syncd_fulfil)
         free(qty);
     }
     shopify_order_free(&ord);
+    cJSON_Delete(v);
+}
+
+/* Every known value of v reads back as something the other side can be
+ * given (own_render), unless it is the "" of a value the side has none of. */
+static void check_owned(const own_values *v)
+{
+    char out[OWNREAD_MAX];
+    for (int f = 0; f < OWN_N_FIELDS; f++) {
+        if (!v->known[f])
+            continue;
+        if (strlen(v->v[f]) >= OWNREAD_MAX)
+            abort();
+        if (!*v->v[f] && f != OWN_COMPARE_AT && f != OWN_TITLE && f != OWN_BARCODE)
+            continue;
+        if (own_render((own_field)f, OWN_CIN7, v->v[f], out, sizeof out) != 0 ||
+            own_render((own_field)f, OWN_SHOPIFY, v->v[f], out, sizeof out) != 0)
+            abort();
+    }
+}
+
+/* The field set of a write: every field, rendered from v where known. */
+static void write_bodies(const cJSON *product, const own_values *v)
+{
+    char buf[OWN_N_FIELDS][OWNREAD_MAX];
+    const char *set[OWN_N_FIELDS] = {0};
+    for (int f = 0; f < OWN_N_FIELDS; f++)
+        if (v->known[f] && own_render((own_field)f, OWN_CIN7, v->v[f], buf[f], OWNREAD_MAX) == 0)
+            set[f] = buf[f];
+    cJSON_Delete(ownread_cin7_put(product, set, "PriceTier1", "PriceTier2"));
+    cJSON_Delete(ownread_variant_input("v", set));
+    cJSON_Delete(ownread_product_input("p", set));
+}
+
+FUZZ_TARGET(syncd_product)
+{
+    cJSON *v = json_parse((const char *)data, size, NULL);
+    if (!v)
+        return;
+    own_values got;
+    const cJSON *it;
+    /* As Cin7's product list, a productVariants page and products/update. */
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(v, "Products"))
+    {
+        ownread_cin7(it, "PriceTier1", "PriceTier2", &got);
+        check_owned(&got);
+        write_bodies(it, &got);
+    }
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(
+                               cJSON_GetObjectItemCaseSensitive(v, "productVariants"), "nodes"))
+    {
+        ownread_shopify(it, &got);
+        check_owned(&got);
+    }
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(v, "variants"))
+    {
+        ownread_hook(v, it, &got);
+        check_owned(&got);
+    }
+    ownread_cin7(v, "PriceTier3", "PriceTier10", &got);
+    check_owned(&got);
+    write_bodies(v, &got);
     cJSON_Delete(v);
 }

@@ -116,6 +116,66 @@ TEST(syncd_config, errors_name_the_json_path)
     }
 }
 
+/* ownership: each field's owner, the rest not synced; shown in the dump. */
+TEST(syncd_config, ownership_fields_and_their_dump)
+{
+    syncd_config c;
+    json_err e;
+    EXPECT_EQ_INT(config_load(NULL, NULL, 0, &c, &e), 0);
+    EXPECT_EQ_INT(c.ownership, 0);
+    EXPECT_EQ_INT(c.own_owner[OWN_PRICE], -1);
+    cJSON *j = config_to_json(&c);
+    EXPECT_TRUE(cJSON_GetObjectItemCaseSensitive(j, "ownership") == NULL);
+    cJSON_Delete(j);
+    config_free(&c);
+
+    const char *over[] = {"ownership.fields.price=shopify", "ownership.fields.cost=cin7",
+                          "ownership.poll_interval=30s", "ownership.price_tier=PriceTier3"};
+    EXPECT_EQ_INT(config_load(NULL, over, 4, &c, &e), 0);
+    EXPECT_EQ_INT(c.ownership, 1);
+    EXPECT_EQ_INT(c.own_owner[OWN_PRICE], OWN_SHOPIFY);
+    EXPECT_EQ_INT(c.own_owner[OWN_COST], OWN_CIN7);
+    EXPECT_EQ_INT(c.own_owner[OWN_TITLE], -1);
+    EXPECT_EQ_INT(c.own_poll_ms, 30000);
+    EXPECT_EQ_STR(c.own_price_tier, "PriceTier3");
+    EXPECT_EQ_STR(c.own_compare_tier, "PriceTier2");
+    j = config_to_json(&c);
+    char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(j, "ownership"));
+    EXPECT_EQ_STR(text, "{\"fields\":{\"price\":\"shopify\",\"cost\":\"cin7\"},\"poll_interval\":30000,"
+                        "\"price_tier\":\"PriceTier3\",\"compare_at_tier\":\"PriceTier2\"}");
+    free(text);
+    cJSON_Delete(j);
+    config_free(&c);
+}
+
+TEST(syncd_config, ownership_errors_name_the_json_path)
+{
+    static const struct {
+        const char *set, *want;
+    } cases[] = {
+        {"ownership={\"fields\":{\"colour\":\"cin7\"}}", "$.ownership.fields.colour: unknown field"},
+        {"ownership={\"fields\":{\"price\":\"erp\"}}",
+         "$.ownership.fields.price: must be \"cin7\" or \"shopify\""},
+        {"ownership={\"fields\":{\"price\":1}}", "$.ownership.fields.price: must be"},
+        {"ownership={\"fields\":[]}", "$.ownership.fields"},
+        {"ownership={\"owner\":{}}", "$.ownership.owner: unknown field"},
+        {"ownership={\"poll_interval\":0}", "$.ownership.poll_interval: must be more than 0"},
+        {"ownership={\"price_tier\":\"Retail\"}", "$.ownership.price_tier: must be PriceTier1"},
+        {"ownership={\"compare_at_tier\":\"PriceTier11\"}", "$.ownership.compare_at_tier"},
+        {"ownership={\"compare_at_tier\":\"PriceTier1\"}",
+         "$.ownership.compare_at_tier: is the price's tier too"},
+        {"ownership=[]", "$.ownership"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        syncd_config c;
+        json_err e;
+        const char *over[] = {cases[i].set};
+        if (config_load(NULL, over, 1, &c, &e) == 0)
+            test_fail(__FILE__, __LINE__, "case %zu accepted", i);
+        EXPECT_CONTAINS(e.msg, cases[i].want);
+    }
+}
+
 /* Tokens and secrets that ride in headers are kept whole or refused, never
  * cut; the intake limits have defaults and bounds. */
 TEST(syncd_config, secrets_whole_and_intake_limits)
