@@ -236,11 +236,16 @@ static void open_stretches(pm *x)
                 x->differ[k * SC_N_FIELDS + f] = (unsigned char)pair_differs(x, k, f);
 }
 
-static void apply_change(pm *x, const model_prodval *r, int counting, hist *h)
+static void apply_change(pm *x, const model_prodval *r)
 {
     x->val[key(x, (size_t)(r->shop + 1), (size_t)r->sku, r->field)] = r->after;
+}
+
+/* A pair after the changes of a moment: a stretch opens or closes at t. */
+static void judge_pair(pm *x, const model_prodval *r, hist *h)
+{
     int f = r->field == MODEL_FIELD_WEIGHT_UNITS ? SC_FIELD_WEIGHT : r->field;
-    if (!counting || !owned(x, f))
+    if (!owned(x, f))
         return;
     size_t p = (size_t)r->sku * SC_N_FIELDS + (size_t)f;
     int d = pair_differs(x, (size_t)r->sku, f);
@@ -299,15 +304,24 @@ prodmap_figures prodmap_measure(const run_model *m, hist *stretch)
     moment *mo = moments(m, &n);
     int counting = 0;
     int cin7_price = m->sc->ownership.owner[SC_FIELD_PRICE] == SC_OWNER_CIN7;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
         if (!counting && mo[i].t >= 0) {
             open_stretches(&x);
             counting = 1;
         }
-        if (!mo[i].checkout)
-            apply_change(&x, &m->prodvals[mo[i].i], counting, stretch);
-        else if (cin7_price)
-            fig.revenue_cents += checkout_revenue(&x, &m->checkouts[mo[i].i]);
+        /* The changes of one moment (several fields of one entry, both
+         * sides at once) all apply before any pair is judged. */
+        size_t j = i;
+        for (; j < n && mo[j].t == mo[i].t && !mo[j].checkout; j++)
+            apply_change(&x, &m->prodvals[mo[j].i]);
+        for (size_t k = i; counting && k < j; k++)
+            judge_pair(&x, &m->prodvals[mo[k].i], stretch);
+        if (j == i) {
+            if (cin7_price)
+                fig.revenue_cents += checkout_revenue(&x, &m->checkouts[mo[i].i]);
+            j++;
+        }
+        i = j;
     }
     if (!counting)
         open_stretches(&x);
