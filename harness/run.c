@@ -889,7 +889,7 @@ int run_scenario(const run_opts *o)
             last_print = real_now;
         }
         if (!draining) {
-            if (loadgen_done(g) && !restart_pending(&r)) {
+            if (loadgen_done(g) && !restart_pending(&r) && next_edit == staff.n) {
                 draining = 1;
                 drain_started = now;
                 if (tty)
