@@ -170,6 +170,8 @@ static int product_field(const scenario *sc, const char *name, int shopify_side)
 /* A product_updated entry of either mock: each field it names changed. */
 static void product_entry(run_model *m, const cJSON *e, int64_t t, int shopify_side)
 {
+    if (!m->sc->ownership.given)
+        return;
     int shop = shopify_side ? shop_index(m->sc, str(e, "shop")) : -1;
     int sku = sku_of(m->sc, str(e, "sku"), shopify_side);
     if (sku < 0 || (shopify_side && shop < 0))
@@ -505,7 +507,10 @@ int ingest_run(const measure_input *in, run_model **out, char *err, size_t errle
             cin7_entry(m, cj.entries[i], kind, num(cj.entries[i], "t", 0) - in->t0, in->t0);
     }
     final_states(m, in);
-    final_products(m, in);
+    /* Product data is judged only against a scenario's owners; without
+     * them it is not kept (a catalog of 100,000 SKUs holds a lot of it). */
+    if (in->sc->ownership.given)
+        final_products(m, in);
     for (size_t i = 0; i < in->n_records; i++)
         model_add_arrival(m, &in->records[i]);
     for (size_t i = 0; i < in->n_samples; i++)

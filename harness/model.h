@@ -286,8 +286,10 @@ typedef struct {
     int statuses_known;
     /* Product data of both sides (changes in each mock's order, then the
      * final values); products_known is 1 when the model holds it (the
-     * journal reader), 0 when its producer does not model product data
-     * (the simulator): the product data metrics are then not measured. */
+     * journal reader, for a scenario with an ownership section), 0 when
+     * its producer does not model product data (the simulator) or the
+     * scenario gives no field an owner: the product data metrics are then
+     * not measured. */
     model_prodval *prodvals;
     size_t n_prodvals, cap_prodvals;
     int products_known;
