@@ -125,6 +125,113 @@ static void id_of(const cJSON *e, const char *key, char *buf, size_t n)
     json_id_text(cJSON_GetObjectItemCaseSensitive(e, key), buf, n);
 }
 
+/* ---- product data ----------------------------------------------------------------- */
+
+/* A product data value as text (numbers in their JSON form, a weight
+ * object as "VALUE UNIT"), in buf; NULL for none. */
+static const char *value_text(const cJSON *v, char *buf, size_t n)
+{
+    if (cJSON_IsString(v))
+        return v->valuestring;
+    if (cJSON_IsNumber(v)) {
+        snprintf(buf, n, "%.17g", v->valuedouble);
+        return buf;
+    }
+    if (cJSON_IsObject(v)) {
+        const cJSON *val = cJSON_GetObjectItemCaseSensitive(v, "value");
+        const char *unit = str(v, "unit");
+        if (!cJSON_IsNumber(val) || !unit)
+            return NULL;
+        snprintf(buf, n, "%.17g %s", val->valuedouble, unit);
+        return buf;
+    }
+    return NULL;
+}
+
+/* Which field a side's name is: Cin7's product fields (its price tiers as
+ * setup_price_tier maps them) or Shopify's; -1 for any other. */
+static int product_field(const scenario *sc, const char *name, int shopify_side)
+{
+    static const char *const cin7[] = {NULL, NULL, "Name", "SupplierCost", "Barcode", "Weight",
+                                       "Status", "WeightUnits"};
+    static const char *const shopify[] = {"price", "compareAtPrice", "title", "cost",
+                                          "barcode", "weight", "status", NULL};
+    for (int f = 0; f < MODEL_N_FIELDS; f++) {
+        const char *want = shopify_side ? shopify[f]
+                           : f == SC_FIELD_PRICE      ? setup_price_tier(sc, 0)
+                           : f == SC_FIELD_COMPARE_AT ? setup_price_tier(sc, 1)
+                                                      : cin7[f];
+        if (want && strcmp(want, name) == 0)
+            return f;
+    }
+    return -1;
+}
+
+/* A product_updated entry of either mock: each field it names changed. */
+static void product_entry(run_model *m, const cJSON *e, int64_t t, int shopify_side)
+{
+    if (!m->sc->ownership.given)
+        return;
+    int shop = shopify_side ? shop_index(m->sc, str(e, "shop")) : -1;
+    int sku = sku_of(m->sc, str(e, "sku"), shopify_side);
+    if (sku < 0 || (shopify_side && shop < 0))
+        return;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(e, "fields"))
+    {
+        int field = f->string ? product_field(m->sc, f->string, shopify_side) : -1;
+        char b[96], a[96];
+        if (field >= 0)
+            model_add_prodval(m, t, shop, sku, field, 0,
+                              value_text(cJSON_GetObjectItemCaseSensitive(f, "before"), b, sizeof b),
+                              value_text(cJSON_GetObjectItemCaseSensitive(f, "after"), a, sizeof a));
+    }
+}
+
+/* A price tier of a Cin7 product's final state ("PriceTierN" -> price_tiers[N-1]). */
+static const cJSON *tier_of(const cJSON *p, const char *tier)
+{
+    int n = atoi(tier + 9);
+    return n >= 1 ? cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "price_tiers"), n - 1)
+                  : NULL;
+}
+
+/* The final product data of both mocks' states. */
+static void final_products(run_model *m, const measure_input *in)
+{
+    const scenario *sc = m->sc;
+    static const char *const cin7_keys[] = {NULL, NULL, "name", "supplier_cost", "barcode",
+                                            "weight", "status", "weight_units"};
+    static const char *const shop_keys[] = {"price", "compareAtPrice", "title", "cost",
+                                            "barcode", "weight", "status", NULL};
+    char buf[96];
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(in->cin7_state, "products"))
+    {
+        int sku = sku_of(sc, str(p, "sku"), 0);
+        for (int f = 0; f < MODEL_N_FIELDS; f++) {
+            const cJSON *v = f <= SC_FIELD_COMPARE_AT
+                                 ? tier_of(p, setup_price_tier(sc, f == SC_FIELD_COMPARE_AT))
+                                 : cJSON_GetObjectItemCaseSensitive(p, cin7_keys[f]);
+            model_add_prodval(m, m->end, -1, sku, f, 1, NULL, value_text(v, buf, sizeof buf));
+        }
+    }
+    const cJSON *shop;
+    cJSON_ArrayForEach(shop, cJSON_GetObjectItemCaseSensitive(in->shopify_state, "shops"))
+    {
+        int si = shop_index(sc, str(shop, "domain"));
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(shop, "catalog"))
+        {
+            int sku = sku_of(sc, str(p, "sku"), 1);
+            for (int f = 0; si >= 0 && shop_keys[f]; f++)
+                model_add_prodval(m, m->end, si, sku, f, 1, NULL,
+                                  value_text(cJSON_GetObjectItemCaseSensitive(p, shop_keys[f]), buf,
+                                             sizeof buf));
+        }
+    }
+    m->products_known = 1;
+}
+
 /* ---- Shopify ---------------------------------------------------------------------- */
 
 static model_by level_by(const char *by)
@@ -227,6 +334,8 @@ static void shopify_entry(run_model *m, const cJSON *e, const char *kind, int64_
             model_order_acked(m, t, w->d[di].order, w->d[di].topic);
     } else if (kind_is(kind, "request") && str(e, "client")) {
         model_add_request(m, t, MODEL_SHOPIFY, (int)num(e, "status", 0), 0);
+    } else if (kind_is(kind, "product_updated")) {
+        product_entry(m, e, t, 1);
     } else if (kind_is(kind, "inventory")) {
         model_add_level(m, t, shop_index(sc, str(e, "shop")), sku_of(sc, str(e, "sku"), 1),
                         num(e, "new", 0), level_by(str(e, "by")));
@@ -317,6 +426,8 @@ static void cin7_entry(run_model *m, const cJSON *e, const char *kind, int64_t t
                             str(e, "customer_reference"), sku_of(sc, str(e, "sku"), 0),
                             model_location(m, str(e, "location")), num(e, "qty", 0),
                             num(e, "still_backordered", INT64_MIN));
+    } else if (kind_is(kind, "product_updated")) {
+        product_entry(m, e, t, 0);
     } else if (kind_is(kind, "channel_sale")) {
         model_add_channel_sale(m, t, sku_of(sc, str(e, "sku"), 0), num(e, "qty", 0),
                                is_true(e, "accepted"));
@@ -396,6 +507,10 @@ int ingest_run(const measure_input *in, run_model **out, char *err, size_t errle
             cin7_entry(m, cj.entries[i], kind, num(cj.entries[i], "t", 0) - in->t0, in->t0);
     }
     final_states(m, in);
+    /* Product data is judged only against a scenario's owners; without
+     * them it is not kept (a catalog of 100,000 SKUs holds a lot of it). */
+    if (in->sc->ownership.given)
+        final_products(m, in);
     for (size_t i = 0; i < in->n_records; i++)
         model_add_arrival(m, &in->records[i]);
     for (size_t i = 0; i < in->n_samples; i++)

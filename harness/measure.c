@@ -15,6 +15,7 @@
 #include "mem.h"
 #include "misroute.h"
 #include "setup.h"
+#include "prodmap.h"
 #include "statmap.h"
 #include "strmap.h"
 
@@ -61,7 +62,9 @@
     X("accepted_units", N) X("sold_out_checkouts", N) X("checkout_errors", H)                \
     X("inventory_unpropagated", H) X("po_drafts", N) X("po_drafts_missing", H)                \
     X("status_mismatches", H) LATENCY_METRICS(X, "status_lag_ms")                             \
-    X("notifications_missing", H) X("notifications_duplicated", H)
+    X("notifications_missing", H) X("notifications_duplicated", H)                            \
+    X("field_discrepancies", H) LATENCY_METRICS(X, "discrepancy_minutes")                     \
+    X("price_discrepancy_revenue", H)
 
 #define METRIC_NAME(name, worse) name,
 #define METRIC_WORSE(name, worse) worse,
@@ -1269,6 +1272,46 @@ static void status_metrics(const run_model *m, cJSON *mt)
     hist_free(h);
 }
 
+/* ---- product data ownership ------------------------------------------------------ */
+
+/* The ownership figures (prodmap.h); null without an ownership section
+ * or when the model holds no product data (the simulator's). Stretches
+ * are in minutes, to 2 decimals. */
+static void product_metrics(const run_model *m, cJSON *mt)
+{
+    static const char *const keys[] = {"count", "p50", "p95", "p99", "max", "mean"};
+    cJSON *dm = cJSON_CreateObject();
+    if (!m->products_known || !m->sc->ownership.given) {
+        cJSON_AddNullToObject(mt, "field_discrepancies");
+        for (size_t i = 0; i < 6; i++)
+            cJSON_AddNullToObject(dm, keys[i]);
+        cJSON_AddItemToObject(mt, "discrepancy_minutes", dm);
+        cJSON_AddNullToObject(mt, "price_discrepancy_revenue");
+        return;
+    }
+    hist *h = hist_new();
+    prodmap_figures f = prodmap_measure(m, h);
+    cJSON_AddNumberToObject(mt, "field_discrepancies", (double)f.discrepancies);
+    cJSON_AddNumberToObject(dm, "count", (double)hist_count(h));
+    double v[5] = {0};
+    if (hist_count(h)) {
+        v[0] = (double)hist_percentile(h, 50);
+        v[1] = (double)hist_percentile(h, 95);
+        v[2] = (double)hist_percentile(h, 99);
+        v[3] = (double)hist_max(h);
+        v[4] = hist_mean(h);
+    }
+    for (size_t i = 0; i < 5; i++) {
+        if (hist_count(h))
+            cJSON_AddNumberToObject(dm, keys[i + 1], round(v[i] / 600.0) / 100.0);
+        else
+            cJSON_AddNullToObject(dm, keys[i + 1]);
+    }
+    cJSON_AddItemToObject(mt, "discrepancy_minutes", dm);
+    cJSON_AddNumberToObject(mt, "price_discrepancy_revenue", (double)f.revenue_cents / 100.0);
+    hist_free(h);
+}
+
 /* ---- the run ------------------------------------------------------------------ */
 
 /* Per-SKU sums of the records that are plain sums. */
@@ -1395,6 +1438,7 @@ int measure_model(const run_model *m, const measure_params *p, measure_output *o
     cJSON_AddNumberToObject(mt, "po_drafts", (double)po_drafts);
     cJSON_AddNumberToObject(mt, "po_drafts_missing", (double)po_missing);
     status_metrics(m, mt);
+    product_metrics(m, mt);
     out->metrics = mt;
 
     hist_free(push_h);

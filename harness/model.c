@@ -70,6 +70,11 @@ void model_free(run_model *m)
     free(m->fulfillments);
     free(m->holds);
     free(m->notifications);
+    for (size_t i = 0; i < m->n_prodvals; i++) {
+        free(m->prodvals[i].before);
+        free(m->prodvals[i].after);
+    }
+    free(m->prodvals);
     free(m->initial);
     free(m->received);
     free(m->adjusted);
@@ -350,4 +355,20 @@ void model_add_final_level(run_model *m, int shop, int sku, int64_t available)
     m->final_shopify[sku] += available;
     int64_t *l = &m->final_level[(size_t)sku * m->sc->n_shops + (size_t)shop];
     *l = (*l < 0 ? 0 : *l) + available;
+}
+
+void model_add_prodval(run_model *m, int64_t t, int shop, int sku, int field, int final,
+                       const char *before, const char *after)
+{
+    if (sku < 0 || (size_t)sku >= m->sc->n_skus || shop < -1 || shop >= (int)m->sc->n_shops ||
+        field < 0 || field >= MODEL_N_FIELDS)
+        return;
+    XGROW(m->prodvals, m->n_prodvals, m->cap_prodvals, 256);
+    m->prodvals[m->n_prodvals++] = (model_prodval){t,
+                                                   shop,
+                                                   sku,
+                                                   field,
+                                                   final,
+                                                   before && !final ? xstrdup(before) : NULL,
+                                                   after ? xstrdup(after) : NULL};
 }

@@ -221,6 +221,24 @@ typedef struct {
     int64_t depth;               /* the engine's backlog */
 } model_sample;
 
+/* Product data fields as the model keeps them: the scenario's seven
+ * (sc_field), and Cin7's weight unit, a field of its own there. */
+#define MODEL_FIELD_WEIGHT_UNITS SC_N_FIELDS
+#define MODEL_N_FIELDS (SC_N_FIELDS + 1)
+
+/* A product data value of one side as its API writes it: text, numbers as
+ * their JSON text, Shopify's weight as "VALUE UNIT"; NULL is none. A
+ * change (product_updated: before and after) or, with final set, the
+ * value after the drain (after only). */
+typedef struct {
+    int64_t t;
+    int shop;                    /* -1: Cin7; else the Shopify shop */
+    int sku;
+    int field;                   /* sc_field, or MODEL_FIELD_WEIGHT_UNITS (Cin7's) */
+    int final;
+    char *before, *after;        /* owned */
+} model_prodval;
+
 typedef struct {
     const scenario *sc;          /* borrowed */
     int64_t end;                 /* scenario ms the run (drain included) ended */
@@ -266,6 +284,15 @@ typedef struct {
      * journal reader does; 0 when its producer does not model them (the
      * simulator), and the status metrics are not measured. */
     int statuses_known;
+    /* Product data of both sides (changes in each mock's order, then the
+     * final values); products_known is 1 when the model holds it (the
+     * journal reader, for a scenario with an ownership section), 0 when
+     * its producer does not model product data (the simulator) or the
+     * scenario gives no field an owner: the product data metrics are then
+     * not measured. */
+    model_prodval *prodvals;
+    size_t n_prodvals, cap_prodvals;
+    int products_known;
     size_t n_dead_letters;       /* the engine's dead letters, whatever they name */
     int dead_letters_unknown;    /* a foreign engine's, which surge cannot read */
 
@@ -335,6 +362,11 @@ void model_add_request(run_model *m, int64_t t, model_system system, int status,
 /* A load generator record (copied). */
 void model_add_arrival(run_model *m, const lg_record *r);
 void model_add_sample(run_model *m, int64_t t, int64_t depth);
+/* A product data change at t (final 0) or a final value (final 1, before
+ * unused) of a side (shop -1: Cin7); values are copied, NULL is none.
+ * Records of an unknown SKU, shop or field are dropped. */
+void model_add_prodval(run_model *m, int64_t t, int shop, int sku, int field, int final,
+                       const char *before, const char *after);
 
 /* Final states; figures for an unknown SKU, shop or location are ignored.
  * Stock and levels add up (a location or shop listed twice counts twice). */

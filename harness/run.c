@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "demand.h"
+#include "edits.h"
 #include "external.h"
 #include "hcall.h"
 #include "httpc.h"
@@ -637,6 +638,55 @@ static void progress(run_ctx *r, loadgen *g, int64_t now, int64_t backlog, int t
 
 /* ---- the run ----------------------------------------------------------------------- */
 
+/* A body for a mock's POST /_mock/product_edit; returns 0, or -1 after
+ * saying why when the mock refused it and *told is 0. */
+static int send_edit(const char *base, const cJSON *body, const char *what, int *told)
+{
+    char url[200], answer[400];
+    snprintf(url, sizeof url, "%s/_mock/product_edit", base);
+    int st = hcall_send_json("POST", url, body, answer, sizeof answer);
+    if (st == 200)
+        return 0;
+    if (!*told)
+        fprintf(stderr, "\nsurge: %s was refused (HTTP %d): %s\n", what, st, answer);
+    *told = 1;
+    return -1;
+}
+
+/* Shopify's variant costs made Cin7's before the engine starts (setup.h):
+ * mock-shopify's config takes none. */
+static int seed_costs(const run_ctx *r)
+{
+    cJSON *arr = setup_cost_seeds(&r->sc);
+    int rc = 0, told = 0;
+    const cJSON *b;
+    cJSON_ArrayForEach(b, arr)
+    {
+        if (send_edit(r->shopify_url, b, "setting a variant's starting cost", &told) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    cJSON_Delete(arr);
+    return rc;
+}
+
+/* The staff edits due by now (scenario ms), in their order. A refused one
+ * is counted and the run goes on: the journals show what was applied. */
+static void edits_step(const run_ctx *r, const edit_plan *p, size_t *next, int64_t now,
+                       size_t *refused)
+{
+    int told = *refused > 0;
+    while (*next < p->n && p->e[*next].t <= now) {
+        const edit *e = &p->e[(*next)++];
+        cJSON *b = edits_body(&r->sc, e);
+        if (send_edit(e->side == SC_OWNER_CIN7 ? r->cin7_url : r->shopify_url, b, "a staff edit",
+                      &told) != 0)
+            (*refused)++;
+        cJSON_Delete(b);
+    }
+}
+
 int run_scenario(const run_opts *o)
 {
     run_ctx r = {0};
@@ -692,6 +742,8 @@ int run_scenario(const run_opts *o)
     measure_sample *samples = NULL;
     lg_record *records = NULL;
     cJSON *cin7_state = NULL, *shopify_state = NULL, *dlq = NULL;
+    edit_plan staff = {0};
+    size_t next_edit = 0, edits_refused = 0;
     rc = RUN_BROKE;
     char err[600];
     if (x && external_ports_free(x, err, sizeof err) != 0) {
@@ -705,6 +757,8 @@ int run_scenario(const run_opts *o)
         goto out;
     snprintf(r.cin7_api, sizeof r.cin7_api, "%s/ExternalApi/v2/", r.cin7_url);
     if (o->cin7_proxy && start_cin7_proxy(&r))
+        goto out;
+    if (seed_costs(&r) != 0)
         goto out;
 
     /* t0: the scenario's zero on the shared clock, on a whole tick, once
@@ -774,6 +828,10 @@ int run_scenario(const run_opts *o)
         }
     }
 
+    edits_plan(sc, &staff);
+    if (sc->ownership.given)
+        fprintf(stderr, "surge: %zu staff edits of product data planned ($.ownership.edits)\n",
+                staff.n);
     lg_config lc = {.sc = sc, .clk = &r.clk, .shopify_url = r.shopify_url,
                     .cin7_url = r.cin7_url, .offset_ms = t0, .end_ms = sc->duration_ms};
     loadgen *g = loadgen_start(&lc);
@@ -812,6 +870,7 @@ int run_scenario(const run_opts *o)
             engine_died = 1;
             break;
         }
+        edits_step(&r, &staff, &next_edit, now, &edits_refused);
         backlog = engine_backlog(&r);
         if (backlog >= 0) {
             if (n_samples == cap_samples) {
@@ -830,7 +889,7 @@ int run_scenario(const run_opts *o)
             last_print = real_now;
         }
         if (!draining) {
-            if (loadgen_done(g) && !restart_pending(&r)) {
+            if (loadgen_done(g) && !restart_pending(&r) && next_edit == staff.n) {
                 draining = 1;
                 drain_started = now;
                 if (tty)
@@ -857,6 +916,9 @@ int run_scenario(const run_opts *o)
     loadgen_finish(g, &records, &n_records, &max_lag);
     if (interrupted)
         fprintf(stderr, "surge: interrupted; stopping everything\n");
+    if (edits_refused)
+        fprintf(stderr, "surge: %zu of %zu staff edits were refused by the mocks\n",
+                edits_refused, next_edit);
     if (interrupted || engine_died) {
         rc = RUN_BROKE;
         goto out;
@@ -921,6 +983,7 @@ out:
     cJSON_Delete(dlq);
     free(records);
     free(samples);
+    edits_plan_free(&staff);
     if (rc == RUN_INVALID && invalid[0])
         fprintf(stderr, "surge: INVALID: %s\n", invalid);
     for (int i = 0; i < SCENARIO_MAX_INSTANCES; i++)

@@ -981,13 +981,216 @@ static int read_fulfilment(const cJSON *root, scenario *s, json_err *e)
                : 0;
 }
 
+/* ---- ownership ---------------------------------------------------------------- */
+
+const char *const scenario_field_names[SC_N_FIELDS] = {
+    "price", "compare_at_price", "title", "cost", "barcode", "weight", "status"};
+
+static int field_index(const char *name)
+{
+    for (int f = 0; f < SC_N_FIELDS; f++)
+        if (strcmp(scenario_field_names[f], name) == 0)
+            return f;
+    return -1;
+}
+
+static int bad_field(json_err *e, const char *p, const char *name)
+{
+    return json_fail(e, p,
+                     "unknown field \"%s\" (known: price, compare_at_price, title, cost, barcode, "
+                     "weight, status)",
+                     name);
+}
+
+/* A side's name, "cin7" or "shopify"; SC_OWNER_NONE for anything else. */
+static sc_owner side_of(const cJSON *v)
+{
+    if (!cJSON_IsString(v))
+        return SC_OWNER_NONE;
+    return strcmp(v->valuestring, "cin7") == 0      ? SC_OWNER_CIN7
+           : strcmp(v->valuestring, "shopify") == 0 ? SC_OWNER_SHOPIFY
+                                                    : SC_OWNER_NONE;
+}
+
+/* $.ownership.fields: field -> "cin7" | "shopify". */
+static int read_owners(const cJSON *o, sc_ownership *w, json_err *e)
+{
+    static const char *const p = "$.ownership.fields";
+    const cJSON *fields = NULL;
+    if (json_get_obj(o, "$.ownership", "fields", JSON_REQUIRED, &fields, e))
+        return -1;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, fields)
+    {
+        char kp[200];
+        json_path_key(kp, sizeof kp, p, it->string);
+        int f = field_index(it->string);
+        if (f < 0)
+            return bad_field(e, kp, it->string);
+        w->owner[f] = side_of(it);
+        if (w->owner[f] == SC_OWNER_NONE)
+            return json_fail(e, kp, "expected \"cin7\" or \"shopify\", got %s",
+                             cJSON_IsString(it) ? it->valuestring : json_type_name(it));
+    }
+    return 0;
+}
+
+/* An edit stream's fields: 1 ... SC_N_FIELDS names, each once. */
+static int read_edit_fields(const cJSON *it, const char *p, sc_edit_stream *st, json_err *e)
+{
+    const cJSON *arr = NULL;
+    if (json_get_arr(it, p, "fields", JSON_REQUIRED, &arr, e))
+        return -1;
+    char fp[200];
+    json_path_key(fp, sizeof fp, p, "fields");
+    if (cJSON_GetArraySize(arr) == 0)
+        return json_fail(e, fp, "list at least one field");
+    EACH(arr, fp, i, ip, f)
+    {
+        if (!cJSON_IsString(f))
+            return json_fail(e, ip, "expected a field name (a string), got %s", json_type_name(f));
+        int k = field_index(f->valuestring);
+        if (k < 0)
+            return bad_field(e, ip, f->valuestring);
+        if (st->fields & (1u << k))
+            return json_fail(e, ip, "\"%s\" is listed twice", f->valuestring);
+        st->fields |= 1u << k;
+    }
+    return 0;
+}
+
+/* An edit stream's SKUs: globs over Cin7 SKUs, each matching at least one. */
+static int read_edit_skus(const scenario *s, const cJSON *it, const char *p, sc_edit_stream *st,
+                          json_err *e)
+{
+    const cJSON *arr = NULL;
+    if (json_get_arr(it, p, "skus", JSON_OPTIONAL, &arr, e))
+        return -1;
+    if (!arr)
+        return 0;
+    char fp[200];
+    json_path_key(fp, sizeof fp, p, "skus");
+    if (cJSON_GetArraySize(arr) == 0)
+        return json_fail(e, fp, "list at least one SKU glob (or leave skus out for all)");
+    unsigned char *hit = xcalloc(s->n_skus + 1, 1);
+    int rc = 0;
+    EACH(arr, fp, i, ip, g)
+    {
+        if (rc)
+            break;
+        if (!cJSON_IsString(g)) {
+            rc = json_fail(e, ip, "expected a SKU glob (a string), got %s", json_type_name(g));
+            break;
+        }
+        int any = 0;
+        for (size_t k = 0; k < s->n_skus; k++)
+            if (fnmatch(g->valuestring, s->skus[k].sku, 0) == 0)
+                any = hit[k] = 1;
+        if (!any)
+            rc = json_fail(e, ip, "\"%s\" matches no SKU of the catalog", g->valuestring);
+    }
+    if (rc == 0) {
+        st->skus = xcalloc(s->n_skus + 1, sizeof *st->skus);
+        for (size_t k = 0; k < s->n_skus; k++)
+            if (hit[k])
+                st->skus[st->n_skus++] = (int)k;
+    }
+    free(hit);
+    return rc;
+}
+
+/* Cin7 keeps a cost on a product's supplier only: a stream editing cost
+ * at Cin7 needs a SKU with one. */
+static int check_cin7_cost(const scenario *s, const sc_edit_stream *st, const char *p, json_err *e)
+{
+    if (st->side != SC_OWNER_CIN7 || !(st->fields & (1u << SC_FIELD_COST)))
+        return 0;
+    for (size_t i = 0; i < (st->skus ? st->n_skus : s->n_skus); i++)
+        if (s->skus[st->skus ? (size_t)st->skus[i] : i].supplier)
+            return 0;
+    char fp[200];
+    json_path_key(fp, sizeof fp, p, "fields");
+    return json_fail(e, fp, "cost is edited at Cin7 as the supplier's cost, and none of the "
+                            "stream's SKUs has a supplier");
+}
+
+static int read_edit_stream(scenario *s, const cJSON *it, const char *p, size_t i,
+                            sc_edit_stream *st, json_err *e)
+{
+    static const char *const keys[] = {"name", "side", "fields", "rate", "skus", "window", NULL};
+    char def_name[32];
+    snprintf(def_name, sizeof def_name, "edits-%zu", i + 1);
+    const cJSON *side = NULL;
+    if (json_only_keys(it, p, keys, e) ||
+        json_get_strdup(it, p, "name", JSON_OPTIONAL, def_name, &st->name, e))
+        return -1;
+    char fp[200];
+    json_path_key(fp, sizeof fp, p, "side");
+    side = cJSON_GetObjectItemCaseSensitive(it, "side");
+    if (!side)
+        return json_fail(e, fp, "required: \"cin7\" or \"shopify\", where the edits are made");
+    st->side = side_of(side);
+    if (st->side == SC_OWNER_NONE)
+        return json_fail(e, fp, "expected \"cin7\" or \"shopify\", got %s",
+                         cJSON_IsString(side) ? side->valuestring : json_type_name(side));
+    if (read_edit_fields(it, p, st, e) ||
+        json_get_num(it, p, "rate", JSON_REQUIRED, 0, 100, &st->rate, e) ||
+        read_edit_skus(s, it, p, st, e) ||
+        read_window(it, p, s->duration_ms, &st->at, &st->len, e) || check_cin7_cost(s, st, p, e))
+        return -1;
+    json_path_key(fp, sizeof fp, p, "rate");
+    if (!(st->rate > 0))
+        return json_fail(e, fp, "must be more than 0 (edits per simulated second)");
+    return 0;
+}
+
+/* $.ownership: who owns each field and the staff edits made during the
+ * run, bounded in count. */
+static int read_ownership(const cJSON *root, scenario *s, json_err *e)
+{
+    static const char *const keys[] = {"fields", "edits", NULL};
+    static const char *const p = "$.ownership";
+    const cJSON *o = NULL, *arr = NULL;
+    sc_ownership *w = &s->ownership;
+    if (json_get_obj(root, "$", "ownership", JSON_OPTIONAL, &o, e))
+        return -1;
+    if (!o)
+        return 0;
+    w->given = 1;
+    if (json_only_keys(o, p, keys, e) || read_owners(o, w, e) ||
+        json_get_arr(o, p, "edits", JSON_OPTIONAL, &arr, e))
+        return -1;
+    if (cJSON_GetArraySize(arr) > SCENARIO_MAX_EDIT_STREAMS)
+        return json_fail(e, "$.ownership.edits", "at most %d edit streams",
+                         SCENARIO_MAX_EDIT_STREAMS);
+    w->edits = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *w->edits);
+    double expected = 0;
+    EACH(arr, "$.ownership.edits", i, ip, it)
+    {
+        sc_edit_stream *st = &w->edits[w->n_edits++];
+        if (read_edit_stream(s, it, ip, i, st, e))
+            return -1;
+        int64_t end = st->at + st->len < s->duration_ms ? st->at + st->len : s->duration_ms;
+        expected += end > st->at ? st->rate * (double)(end - st->at) / 1000.0 : 0;
+        if (expected > SCENARIO_MAX_EDITS) {
+            char fp[200];
+            json_path_key(fp, sizeof fp, ip, "rate");
+            return json_fail(e, fp,
+                             "the edit streams up to this one make about %.0f edits in the run; "
+                             "at most %d",
+                             expected, SCENARIO_MAX_EDITS);
+        }
+    }
+    return 0;
+}
+
 static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *e)
 {
     static const char *const keys[] = {
         "name",       "seed",    "duration", "drain",     "drain_min",  "time_scale", "lag_tolerance",
         "tick",       "catalog", "suppliers", "warehouses", "shops",      "stock",
         "demand",     "faults",  "crashes",  "engine",    "gates",      "mocks",
-        "replenishment", "description", "misroute_grace", "sim", "fulfilment", NULL};
+        "replenishment", "description", "misroute_grace", "sim", "fulfilment", "ownership", NULL};
     static const char *const mock_keys[] = {"cin7", "shopify", NULL};
     static const char *const replen_keys[] = {"cover_days", "target_days", "velocity_window", NULL};
     if (json_only_keys(root, "$", keys, e))
@@ -1053,7 +1256,8 @@ static int read_root(const cJSON *root, const char *dir, scenario *s, json_err *
     if (read_suppliers(root, s, e) || read_catalog(root, s, e) || read_warehouses(root, s, e) ||
         read_shops(root, s, e) || read_stock(root, s, e) || read_streams(root, dir, s, e) ||
         read_faults(root, s, e) || read_crashes(root, s, e) || read_gates(root, s, e) ||
-        read_engine(root, dir, s, e) || read_fulfilment(root, s, e))
+        read_engine(root, dir, s, e) || read_fulfilment(root, s, e) ||
+        read_ownership(root, s, e))
         return -1;
     return 0;
 }
@@ -1210,6 +1414,11 @@ void scenario_free(scenario *s)
     cJSON_Delete(s->mock_cin7);
     cJSON_Delete(s->mock_shopify);
     cJSON_Delete(s->sim);
+    for (size_t i = 0; i < s->ownership.n_edits; i++) {
+        free(s->ownership.edits[i].name);
+        free(s->ownership.edits[i].skus);
+    }
+    free(s->ownership.edits);
     cJSON_Delete(s->source);
     memset(s, 0, sizeof *s);
 }

@@ -174,6 +174,50 @@ typedef struct {
     int64_t void_after_ms;   /* ... this long after authorisation */
 } sc_fulfilment;
 
+/* Product data ownership ($.ownership, docs/scenarios.md): which system
+ * owns each synced field, and the staff edits the harness makes during
+ * the run. The fields in the order reports list them. */
+typedef enum {
+    SC_FIELD_PRICE,
+    SC_FIELD_COMPARE_AT,
+    SC_FIELD_TITLE,
+    SC_FIELD_COST,
+    SC_FIELD_BARCODE,
+    SC_FIELD_WEIGHT,
+    SC_FIELD_STATUS,
+    SC_N_FIELDS
+} sc_field;
+
+/* Who owns a field: nobody (not synced), Cin7 or Shopify. */
+typedef enum { SC_OWNER_NONE, SC_OWNER_CIN7, SC_OWNER_SHOPIFY } sc_owner;
+
+/* The config and report names of the fields ("price", "compare_at_price" ...). */
+extern const char *const scenario_field_names[SC_N_FIELDS];
+
+/* At most this many edit streams, and edits expected over all of them
+ * (sum of rate x window): the stream is bounded in count. */
+#define SCENARIO_MAX_EDIT_STREAMS 32
+#define SCENARIO_MAX_EDITS 20000
+
+/* One stream of staff edits, Poisson at rate per simulated second over
+ * [at, at + len), on one side, each edit one field of one SKU. */
+typedef struct {
+    char *name;
+    sc_owner side;      /* SC_OWNER_CIN7 or SC_OWNER_SHOPIFY: where the edit is made */
+    unsigned fields;    /* bit (1u << sc_field) per field listed */
+    double rate;
+    int64_t at, len;
+    int *skus;          /* indexes of the SKUs matched by its globs; all when NULL */
+    size_t n_skus;
+} sc_edit_stream;
+
+typedef struct {
+    int given;                     /* the scenario has the section */
+    sc_owner owner[SC_N_FIELDS];
+    sc_edit_stream *edits;
+    size_t n_edits;
+} sc_ownership;
+
 typedef struct {
     char *name;
     uint64_t seed;
@@ -211,6 +255,7 @@ typedef struct {
     int replen_given;             /* the scenario has a replenishment section */
     int64_t velocity_window_ms;
     sc_fulfilment fulfilment;
+    sc_ownership ownership;
 
     /* engine */
     char *engine_mode;

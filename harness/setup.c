@@ -3,6 +3,7 @@
 
 #include "mem.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +92,17 @@ cJSON *setup_cin7_config(const scenario *s)
         cJSON_AddStringToObject(p, "sku", sk->sku);
         if (sk->supplier)
             cJSON_AddStringToObject(p, "supplier", sk->supplier);
-        cJSON_AddNumberToObject(p, "price", sk->price);
-        cJSON_AddNumberToObject(p, "cost", sk->price / 2);
+        if (s->ownership.given) {
+            /* Product data both sides agree on at the start, in values
+             * both can hold (cents, grams); see setup.h. */
+            cJSON_AddNumberToObject(p, "price", setup_price_cents(s, k) / 100.0);
+            cJSON_AddNumberToObject(p, "cost", setup_cost_cents(s, k) / 100.0);
+            cJSON_AddNumberToObject(p, "weight", SETUP_WEIGHT_GRAMS);
+            cJSON_AddStringToObject(p, "weight_units", "g");
+        } else {
+            cJSON_AddNumberToObject(p, "price", sk->price);
+            cJSON_AddNumberToObject(p, "cost", sk->price / 2);
+        }
         if (sk->n_bom)
             cin7_kit(p, s, sk);
         cJSON_AddItemToArray(prods, p);
@@ -154,6 +164,8 @@ cJSON *setup_shopify_config(const scenario *s)
             snprintf(price, sizeof price, "%.2f", s->skus[k].price);
             cJSON_AddStringToObject(v, "price", price);
             cJSON_AddNumberToObject(v, "available", (double)setup_offered_units(s, k));
+            if (s->ownership.given)
+                cJSON_AddNumberToObject(v, "grams", SETUP_WEIGHT_GRAMS);
             cJSON_AddItemToArray(vars, v);
             cJSON_AddItemToArray(prods, p);
         }
@@ -220,9 +232,59 @@ cJSON *setup_syncd_config(const scenario *s, const char *cin7_api, const char *s
     for (size_t i = 0; i < s->n_suppliers; i++)
         if (s->suppliers[i].pack > 1)
             cJSON_AddNumberToObject(pack, s->suppliers[i].name, (double)s->suppliers[i].pack);
+    /* syncd refuses keys it does not know, so the section is written only
+     * for a scenario that has one. */
+    if (s->ownership.given) {
+        cJSON *own = cJSON_AddObjectToObject(c, "ownership");
+        cJSON *fields = cJSON_AddObjectToObject(own, "fields");
+        for (int f = 0; f < SC_N_FIELDS; f++)
+            if (s->ownership.owner[f] != SC_OWNER_NONE)
+                cJSON_AddStringToObject(fields, scenario_field_names[f],
+                                        s->ownership.owner[f] == SC_OWNER_CIN7 ? "cin7" : "shopify");
+    }
     if (s->engine_config)
         json_merge(c, s->engine_config);
     return c;
+}
+
+int64_t setup_price_cents(const scenario *s, size_t sku)
+{
+    return llround(s->skus[sku].price * 100);
+}
+
+int64_t setup_cost_cents(const scenario *s, size_t sku)
+{
+    return llround(s->skus[sku].price * 50);
+}
+
+const char *setup_price_tier(const scenario *s, int compare_at)
+{
+    const cJSON *own = cJSON_GetObjectItemCaseSensitive(s->engine_config, "ownership");
+    const cJSON *v =
+        cJSON_GetObjectItemCaseSensitive(own, compare_at ? "compare_at_tier" : "price_tier");
+    if (cJSON_IsString(v) && strncmp(v->valuestring, "PriceTier", 9) == 0)
+        return v->valuestring;
+    return compare_at ? "PriceTier2" : "PriceTier1";
+}
+
+cJSON *setup_cost_seeds(const scenario *s)
+{
+    cJSON *arr = cJSON_CreateArray();
+    if (!s->ownership.given || s->ownership.owner[SC_FIELD_COST] == SC_OWNER_NONE)
+        return arr;
+    for (size_t i = 0; i < s->n_shops; i++)
+        for (size_t k = 0; k < s->n_skus; k++) {
+            cJSON *b = cJSON_CreateObject();
+            cJSON_AddStringToObject(b, "shop", s->shops[i].domain);
+            cJSON_AddStringToObject(b, "sku", s->skus[k].shopify_sku);
+            cJSON *f = cJSON_AddObjectToObject(b, "fields");
+            char cost[32];
+            int64_t c = setup_cost_cents(s, k);
+            snprintf(cost, sizeof cost, "%lld.%02lld", (long long)(c / 100), (long long)(c % 100));
+            cJSON_AddStringToObject(f, "cost", cost);
+            cJSON_AddItemToArray(arr, b);
+        }
+    return arr;
 }
 
 int64_t *setup_shop_buffers(const scenario *s)

@@ -33,6 +33,24 @@ cJSON *setup_shops_json(const scenario *s, const char *shopify_url, const char *
  * proxy's root. */
 cJSON *setup_syncd_config(const scenario *s, const char *cin7_api, const char *shopify_url,
                           const char *store_path, double time_scale, int64_t clock_origin);
+/* Product data at the start, with an ownership section: both mocks hold
+ * the same values, so any later difference is the run's. Price is the
+ * scenario's in cents; cost half of it (Cin7's product cost, its
+ * supplier's Cost); weight SETUP_WEIGHT_GRAMS (Cin7 in g, Shopify's
+ * grams); title the Cin7 SKU; no barcode, no compare-at price (Cin7's
+ * tier 0), status active. mock-shopify's config takes no cost, so the
+ * harness sets each variant's cost through /_mock/product_edit before the
+ * engine starts: setup_cost_seeds gives those bodies (an empty array when
+ * no field is owned for cost). The caller owns the array. */
+#define SETUP_WEIGHT_GRAMS 500
+int64_t setup_price_cents(const scenario *s, size_t sku);
+int64_t setup_cost_cents(const scenario *s, size_t sku);
+cJSON *setup_cost_seeds(const scenario *s);
+/* The Cin7 price tier that stands for Shopify's price (compare_at 0) or
+ * compare-at price (1): engine.config.ownership.price_tier /
+ * compare_at_tier when set, else syncd's defaults PriceTier1 and PriceTier2.
+ * Borrowed from s. */
+const char *setup_price_tier(const scenario *s, int compare_at);
 /* The safety buffer each shop's engine keeps (engine.config
  * shops[i].safety_buffer, else 0; a foreign engine's engine.external.safety_buffer),
  * indexed like the scenario's shops.

@@ -27,6 +27,9 @@ const char *sim_unsupported(const scenario *sc, char *why, size_t n)
         snprintf(why, n, "$.crashes: engine crashes are not modelled");
     else if (sc->instances > 1)
         snprintf(why, n, "$.engine.instances: the simulator models one syncd instance");
+    else if (sc->ownership.given)
+        snprintf(why, n, "$.ownership: product data (prices, titles, costs, barcodes, weights, "
+                         "statuses) and its edits are not modelled");
     else if (sc->fulfilment.given)
         snprintf(why, n, "$.fulfilment: Cin7's shipments, split fulfilments and voids are not "
                          "modelled");

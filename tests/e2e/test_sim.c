@@ -109,6 +109,7 @@ TEST(sim, what_it_does_not_model_exits_2_naming_the_field)
                  "catalog.skus=[{\"sku\":\"KIT\",\"bom\":[{\"sku\":\"SMK-001\",\"qty\":2}]}]");
     EXPECT_SURGE(2, "$.fulfilment: Cin7's shipments, split fulfilments and voids are not modelled",
                  "sim", "scenarios/ci-smoke.json", "--out", dir, "--set", "fulfilment.split_share=0.5");
+    EXPECT_SURGE(2, "$.ownership: product data", "sim", "scenarios/ownership.json", "--out", dir);
     EXPECT_SURGE(2, "--bin", "sim", "scenarios/ci-smoke.json", "--bin", "bin");
     /* Nothing was written for a refused scenario. */
     struct stat st;

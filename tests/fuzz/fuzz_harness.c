@@ -4,6 +4,7 @@
 #include "fuzz.h"
 
 #include "demand.h"
+#include "edits.h"
 #include "params.h"
 #include "scenario.h"
 #include "sim.h"
@@ -28,6 +29,12 @@ FUZZ_TARGET(scenario)
     sim_params p;
     if (sim_params_read(s.sim, &p, &e) == 0 && (p.cin7_call.median_ms < 0 || p.webhook.p99_ms < 0))
         abort(); /* the reader's own bounds */
+    /* And plan its staff edits, each with a body for its mock. */
+    edit_plan ep;
+    edits_plan(&s, &ep);
+    for (size_t i = 0; i < ep.n && i < 50; i++)
+        cJSON_Delete(edits_body(&s, &ep.e[i]));
+    edits_plan_free(&ep);
     char why[300];
     sim_unsupported(&s, why, sizeof why);
     scenario_free(&s);

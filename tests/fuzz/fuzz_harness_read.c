@@ -81,7 +81,10 @@ static const char scenario_text[] =
     "\"shops\":[{\"domain\":\"s.myshopify.com\"}],"
     "\"stock\":[{\"on_hand\":10}],"
     "\"demand\":[{\"name\":\"shoppers\",\"rate\":1},"
-    "{\"name\":\"wholesale\",\"channel\":\"wholesale\",\"rate\":0.5,\"warehouse\":\"W1\"}]}";
+    "{\"name\":\"wholesale\",\"channel\":\"wholesale\",\"rate\":0.5,\"warehouse\":\"W1\"}],"
+    "\"ownership\":{\"fields\":{\"price\":\"cin7\",\"compare_at_price\":\"shopify\","
+    "\"title\":\"shopify\",\"cost\":\"cin7\",\"barcode\":\"cin7\",\"weight\":\"cin7\","
+    "\"status\":\"shopify\"}}}";
 
 /* The next part of data up to a line "---" (or the end). */
 static size_t next_part(const uint8_t *data, size_t size, size_t *at, const uint8_t **part)

@@ -267,7 +267,7 @@ TEST(compare, every_metric_has_a_direction_and_the_ones_that_matter_the_right_on
     }
     EXPECT_EQ_INT(lower, 5);
     EXPECT_GT_INT(higher, 40);
-    EXPECT_EQ_INT(none, 12);
+    EXPECT_EQ_INT(none, 13);
 }
 
 /* ---- limits ----------------------------------------------------------------------- */

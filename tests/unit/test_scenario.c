@@ -4,6 +4,7 @@
 #include "../../mocks/cin7/config.h"
 #include "../../mocks/cin7/qty.h"
 #include "demand.h"
+#include "edits.h"
 #include "sbuf.h"
 #include "scenario.h"
 #include "setup.h"
@@ -152,6 +153,57 @@ TEST(scenario, errors_name_the_json_path)
         {"fulfilment.void_share=2", "$.fulfilment.void_share: 2 is out of range [0, 1]"},
         {"fulfilment.void_after=[]", "$.fulfilment.void_after: expected a duration"},
         {"fulfilment.split_gaps=\"1h\"", "$.fulfilment.split_gaps: unknown field"},
+        /* Product data ownership and its edits. */
+        {"ownership=5", "$.ownership: expected an object, got a number"},
+        {"ownership={}", "$.ownership.fields: required field is missing"},
+        {"ownership={\"fields\":{},\"owners\":1}", "$.ownership.owners: unknown field"},
+        {"ownership={\"fields\":{\"colour\":\"cin7\"}}",
+         "$.ownership.fields.colour: unknown field \"colour\" (known: price, compare_at_price"},
+        {"ownership={\"fields\":{\"price\":\"erp\"}}",
+         "$.ownership.fields.price: expected \"cin7\" or \"shopify\", got erp"},
+        {"ownership={\"fields\":{\"price\":1}}",
+         "$.ownership.fields.price: expected \"cin7\" or \"shopify\", got a number"},
+        {"ownership={\"fields\":{},\"edits\":{}}", "$.ownership.edits: expected an array"},
+        {"ownership={\"fields\":{},\"edits\":[{\"fields\":[\"price\"],\"rate\":1}]}",
+         "$.ownership.edits[0].side: required"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"erp\",\"fields\":[\"price\"],\"rate\":1}]}",
+         "$.ownership.edits[0].side: expected \"cin7\" or \"shopify\", got erp"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[],\"rate\":1}]}",
+         "$.ownership.edits[0].fields: list at least one field"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"rate\":1}]}",
+         "$.ownership.edits[0].fields: required field is missing"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[\"price\",\"price\"],"
+         "\"rate\":1}]}",
+         "$.ownership.edits[0].fields[1]: \"price\" is listed twice"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[\"size\"],\"rate\":1}]}",
+         "$.ownership.edits[0].fields[0]: unknown field \"size\""},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[7],\"rate\":1}]}",
+         "$.ownership.edits[0].fields[0]: expected a field name (a string), got a number"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[\"price\"]}]}",
+         "$.ownership.edits[0].rate: required field is missing"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[\"price\"],\"rate\":0}]}",
+         "$.ownership.edits[0].rate: must be more than 0"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[\"price\"],\"rate\":101}]}",
+         "$.ownership.edits[0].rate: 101 is out of range [0, 100]"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[\"price\"],\"rate\":50}]}",
+         "$.ownership.edits[0].rate: the edit streams up to this one make about 30000 edits in the "
+         "run; at most 20000"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[\"price\"],\"rate\":1,"
+         "\"skus\":[\"Z-*\"]}]}",
+         "$.ownership.edits[0].skus[0]: \"Z-*\" matches no SKU of the catalog"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[\"price\"],\"rate\":1,"
+         "\"skus\":[]}]}",
+         "$.ownership.edits[0].skus: list at least one SKU glob"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[\"cost\"],\"rate\":1,"
+         "\"skus\":[\"B-2\",\"G-*\"]}]}",
+         "$.ownership.edits[0].fields: cost is edited at Cin7 as the supplier's cost, and none of "
+         "the stream's SKUs has a supplier"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[\"price\"],\"rate\":1,"
+         "\"window\":{\"at\":\"soon\"}}]}",
+         "$.ownership.edits[0].window.at: bad duration"},
+        {"ownership={\"fields\":{},\"edits\":[{\"side\":\"cin7\",\"fields\":[\"price\"],\"rate\":1,"
+         "\"colour\":1}]}",
+         "$.ownership.edits[0].colour: unknown field"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         scenario s;
@@ -583,5 +635,155 @@ TEST(scenario, crashes_repeat_every_and_go_round_robin_over_instances)
     EXPECT_EQ_INT(s.instances, 1);
     EXPECT_FALSE(s.store_postgres);
     EXPECT_EQ_INT(s.crashes[0].instance, 0);
+    scenario_free(&s);
+}
+
+/* Shopify owns price and title, Cin7 cost and weight; a merchandising
+ * stream at Shopify and a purchasing one at Cin7 (A-1 has a supplier,
+ * B-2 none), one minute long from 1m. */
+static const char *const owned[] = {
+    "ownership={\"fields\":{\"price\":\"shopify\",\"title\":\"shopify\",\"cost\":\"cin7\","
+    "\"weight\":\"cin7\"},\"edits\":[{\"name\":\"merch\",\"side\":\"shopify\","
+    "\"fields\":[\"price\",\"title\"],\"rate\":0.5},{\"side\":\"cin7\",\"fields\":[\"cost\","
+    "\"weight\"],\"rate\":0.5,\"skus\":[\"A-*\",\"B-*\"],\"window\":{\"at\":\"1m\",\"for\":\"1m\"}}]}"};
+
+TEST(scenario, ownership_edits_are_seeded_poisson_within_their_windows)
+{
+    scenario s;
+    load_ok(&s, owned, 1);
+    EXPECT_TRUE(s.ownership.given);
+    EXPECT_EQ_INT(s.ownership.owner[SC_FIELD_PRICE], SC_OWNER_SHOPIFY);
+    EXPECT_EQ_INT(s.ownership.owner[SC_FIELD_COST], SC_OWNER_CIN7);
+    EXPECT_EQ_INT(s.ownership.owner[SC_FIELD_STATUS], SC_OWNER_NONE);
+    EXPECT_EQ_INT(s.ownership.n_edits, 2);
+    EXPECT_EQ_STR(s.ownership.edits[1].name, "edits-2");
+    EXPECT_EQ_INT(s.ownership.edits[1].n_skus, 2);
+    edit_plan a, b;
+    edits_plan(&s, &a);
+    edits_plan(&s, &b);
+    /* About 0.5/s for 10 minutes and for 1 minute. */
+    EXPECT_TRUE(a.n > 250 && a.n < 400);
+    EXPECT_EQ_INT(a.n, b.n);
+    EXPECT_TRUE(memcmp(a.e, b.e, a.n * sizeof *a.e) == 0);
+    size_t at_cin7 = 0;
+    for (size_t i = 0; i < a.n; i++) {
+        const edit *e = &a.e[i];
+        EXPECT_TRUE(i == 0 || a.e[i - 1].t <= e->t);
+        EXPECT_TRUE(e->t >= 0 && e->t < s.duration_ms);
+        if (e->side == SC_OWNER_CIN7) {
+            at_cin7++;
+            EXPECT_TRUE(e->t >= 60000 && e->t < 120000);
+            EXPECT_EQ_INT(e->shop, -1);
+            /* Cost at Cin7 is the supplier's: only A-1 has one. */
+            EXPECT_TRUE(e->field == SC_FIELD_WEIGHT || (e->field == SC_FIELD_COST && e->sku == 0));
+            EXPECT_TRUE(e->sku <= 1);
+        } else {
+            EXPECT_TRUE(e->field == SC_FIELD_PRICE || e->field == SC_FIELD_TITLE);
+            EXPECT_TRUE(e->shop == 0 || e->shop == 1);
+        }
+        EXPECT_TRUE(e->value > 0);
+    }
+    EXPECT_TRUE(at_cin7 > 10 && at_cin7 < 60);
+    /* Another seed, other edits. */
+    s.seed = 8;
+    edits_plan_free(&b);
+    edits_plan(&s, &b);
+    EXPECT_TRUE(b.n != a.n || memcmp(a.e, b.e, a.n * sizeof *a.e) != 0);
+    edits_plan_free(&a);
+    edits_plan_free(&b);
+    scenario_free(&s);
+}
+
+/* The first edit of a field in the plan, or NULL. */
+static const edit *first_edit(const edit_plan *p, sc_field f)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->e[i].field == f)
+            return &p->e[i];
+    return NULL;
+}
+
+TEST(scenario, ownership_edits_use_each_sides_field_names_and_move_values_as_documented)
+{
+    scenario s;
+    load_ok(&s, owned, 1);
+    edit_plan p;
+    edits_plan(&s, &p);
+    const edit *price = first_edit(&p, SC_FIELD_PRICE), *cost = first_edit(&p, SC_FIELD_COST),
+               *weight = first_edit(&p, SC_FIELD_WEIGHT), *title = first_edit(&p, SC_FIELD_TITLE);
+    EXPECT_TRUE(price && cost && weight && title);
+    /* Price from the scenario's (A-1 10, others 25) by 5-20%, in cents. */
+    int64_t was = price->sku == 0 ? 1000 : 2500;
+    EXPECT_TRUE(llabs(price->value - was) >= was / 20 && llabs(price->value - was) <= was / 5 + 1);
+    EXPECT_TRUE(weight->value >= 450 && weight->value <= 550 && weight->value != 500);
+    EXPECT_EQ_INT(title->value, 1);
+    cJSON *b = edits_body(&s, price);
+    char *txt = cJSON_PrintUnformatted(b);
+    char want[200];
+    snprintf(want, sizeof want, "{\"shop\":\"%s\",\"sku\":\"%s\",\"fields\":{\"price\":\"%lld.%02lld\"}}",
+             s.shops[price->shop].domain, s.skus[price->sku].sku, (long long)(price->value / 100),
+             (long long)(price->value % 100));
+    EXPECT_EQ_STR(txt, want);
+    free(txt);
+    cJSON_Delete(b);
+    b = edits_body(&s, weight);
+    txt = cJSON_PrintUnformatted(b);
+    snprintf(want, sizeof want, "{\"sku\":\"%s\",\"fields\":{\"Weight\":%lld,\"WeightUnits\":\"g\"}}",
+             s.skus[weight->sku].sku, (long long)weight->value);
+    EXPECT_EQ_STR(txt, want);
+    free(txt);
+    cJSON_Delete(b);
+    b = edits_body(&s, cost);
+    EXPECT_TRUE(cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "fields"), "SupplierCost")));
+    cJSON_Delete(b);
+    b = edits_body(&s, title);
+    snprintf(want, sizeof want, "%s v1", s.skus[title->sku].sku);
+    EXPECT_EQ_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "fields"), "title")->valuestring, want);
+    cJSON_Delete(b);
+    edits_plan_free(&p);
+    scenario_free(&s);
+}
+
+TEST(scenario, ownership_makes_both_mocks_agree_and_tells_syncd_the_owners)
+{
+    scenario s;
+    load_ok(&s, NULL, 0);
+    cJSON *sy = setup_syncd_config(&s, "http://c/", "http://s", "db", 1, 0);
+    EXPECT_TRUE(cJSON_GetObjectItem(sy, "ownership") == NULL); /* syncd refuses keys it lacks */
+    cJSON_Delete(sy);
+    cJSON *seeds = setup_cost_seeds(&s);
+    EXPECT_EQ_INT(cJSON_GetArraySize(seeds), 0);
+    cJSON_Delete(seeds);
+    scenario_free(&s);
+
+    load_ok(&s, owned, 1);
+    sy = setup_syncd_config(&s, "http://c/", "http://s", "db", 1, 0);
+    char *txt = cJSON_PrintUnformatted(cJSON_GetObjectItem(sy, "ownership"));
+    EXPECT_EQ_STR(txt, "{\"fields\":{\"price\":\"shopify\",\"title\":\"shopify\",\"cost\":\"cin7\","
+                       "\"weight\":\"cin7\"}}");
+    free(txt);
+    cJSON_Delete(sy);
+    cJSON *c7 = setup_cin7_config(&s), *sh = setup_shopify_config(&s);
+    const cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItem(c7, "products"), 0);
+    EXPECT_NEAR(cJSON_GetObjectItem(p, "price")->valuedouble, 10, 1e-9);
+    EXPECT_NEAR(cJSON_GetObjectItem(p, "cost")->valuedouble, 5, 1e-9);
+    EXPECT_NEAR(cJSON_GetObjectItem(p, "weight")->valuedouble, SETUP_WEIGHT_GRAMS, 0);
+    EXPECT_EQ_STR(cJSON_GetObjectItem(p, "weight_units")->valuestring, "g");
+    const cJSON *v = cJSON_GetArrayItem(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(
+                                cJSON_GetArrayItem(cJSON_GetObjectItem(sh, "shops"), 1), "products"), 0),
+                            "variants"),
+        0);
+    EXPECT_EQ_STR(cJSON_GetObjectItem(v, "price")->valuestring, "10.00");
+    EXPECT_NEAR(cJSON_GetObjectItem(v, "grams")->valuedouble, SETUP_WEIGHT_GRAMS, 0);
+    cJSON_Delete(c7);
+    cJSON_Delete(sh);
+    /* Shopify's costs come through /_mock/product_edit: one per shop and SKU. */
+    seeds = setup_cost_seeds(&s);
+    EXPECT_EQ_INT(cJSON_GetArraySize(seeds), 2 * 10);
+    txt = cJSON_PrintUnformatted(cJSON_GetArrayItem(seeds, 11));
+    EXPECT_EQ_STR(txt, "{\"shop\":\"b.myshopify.com\",\"sku\":\"B-2\",\"fields\":{\"cost\":\"12.50\"}}");
+    free(txt);
+    cJSON_Delete(seeds);
     scenario_free(&s);
 }

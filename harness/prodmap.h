@@ -1,0 +1,45 @@
+/*
+ * Product data ownership, judged from ground truth: do the two systems
+ * hold the same product data for every field the scenario gives an owner
+ * ($.ownership.fields), and how long did they differ? Values are compared
+ * by the harness's own rules, not engine/core's (so the judge does not
+ * share the engine's mistakes): money in cents (a compare-at price or a
+ * cost of 0 is none, as Cin7 shows none), weight in mg (g, kg, mg, oz, lb;
+ * GRAMS, KILOGRAMS, OUNCES, POUNDS), status as offered or not (Cin7
+ * Active; Shopify ACTIVE or UNLISTED; any case), text trimmed (a barcode
+ * "" is none). With several shops a (SKU, field) differs while any shop
+ * differs from Cin7.
+ *
+ * The values start as each side's first change's before (else its final
+ * value) and follow both mocks' product_updated changes in time order.
+ * Changes before t = 0 (the start values the harness seeds) are applied
+ * without counting; from 0 each stretch in which a pair differed counts,
+ * from its start to when the sides agreed again, or to the end of the
+ * run. The count at the end compares the mocks' final states.
+ *
+ * Pure: reads the model only.
+ */
+#ifndef SURGE_PRODMAP_H
+#define SURGE_PRODMAP_H
+
+#include <stdint.h>
+
+#include "hist.h"
+#include "model.h"
+
+typedef struct {
+    int64_t discrepancies;   /* (SKU, field) pairs that differ after the drain */
+    int64_t revenue_cents;   /* accepted checkout lines sold at a price Cin7, the owner, did not set */
+} prodmap_figures;
+
+/* The figures of m (its scenario's ownership section); each stretch's
+ * length (ms) is recorded into stretch. */
+prodmap_figures prodmap_measure(const run_model *m, hist *stretch);
+
+/* 1 when side a's and side b's values of field (sc_field) are the same
+ * value; units_a / units_b are Cin7's weight unit for a weight of Cin7
+ * (NULL for Shopify's "VALUE UNIT"). Exposed for tests. */
+int prodmap_same(int field, const char *a, const char *units_a, int a_cin7, const char *b,
+                 const char *units_b, int b_cin7);
+
+#endif
