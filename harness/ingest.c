@@ -176,13 +176,16 @@ static void product_entry(run_model *m, const cJSON *e, int64_t t, int shopify_s
     int sku = sku_of(m->sc, str(e, "sku"), shopify_side);
     if (sku < 0 || (shopify_side && shop < 0))
         return;
+    /* A person's edit names no client: Cin7's application, Shopify's by. */
+    const cJSON *who = cJSON_GetObjectItemCaseSensitive(e, shopify_side ? "by" : "application");
+    int staff = !who || cJSON_IsNull(who);
     const cJSON *f;
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(e, "fields"))
     {
         int field = f->string ? product_field(m->sc, f->string, shopify_side) : -1;
         char b[96], a[96];
         if (field >= 0)
-            model_add_prodval(m, t, shop, sku, field, 0,
+            model_add_prodval(m, t, shop, sku, field, 0, staff,
                               value_text(cJSON_GetObjectItemCaseSensitive(f, "before"), b, sizeof b),
                               value_text(cJSON_GetObjectItemCaseSensitive(f, "after"), a, sizeof a));
     }
@@ -213,7 +216,7 @@ static void final_products(run_model *m, const measure_input *in)
             const cJSON *v = f <= SC_FIELD_COMPARE_AT
                                  ? tier_of(p, setup_price_tier(sc, f == SC_FIELD_COMPARE_AT))
                                  : cJSON_GetObjectItemCaseSensitive(p, cin7_keys[f]);
-            model_add_prodval(m, m->end, -1, sku, f, 1, NULL, value_text(v, buf, sizeof buf));
+            model_add_prodval(m, m->end, -1, sku, f, 1, 0, NULL, value_text(v, buf, sizeof buf));
         }
     }
     const cJSON *shop;
@@ -224,7 +227,7 @@ static void final_products(run_model *m, const measure_input *in)
         {
             int sku = sku_of(sc, str(p, "sku"), 1);
             for (int f = 0; si >= 0 && shop_keys[f]; f++)
-                model_add_prodval(m, m->end, si, sku, f, 1, NULL,
+                model_add_prodval(m, m->end, si, sku, f, 1, 0, NULL,
                                   value_text(cJSON_GetObjectItemCaseSensitive(p, shop_keys[f]), buf,
                                              sizeof buf));
         }

@@ -358,7 +358,7 @@ void model_add_final_level(run_model *m, int shop, int sku, int64_t available)
 }
 
 void model_add_prodval(run_model *m, int64_t t, int shop, int sku, int field, int final,
-                       const char *before, const char *after)
+                       int staff, const char *before, const char *after)
 {
     if (sku < 0 || (size_t)sku >= m->sc->n_skus || shop < -1 || shop >= (int)m->sc->n_shops ||
         field < 0 || field >= MODEL_N_FIELDS)
@@ -369,6 +369,7 @@ void model_add_prodval(run_model *m, int64_t t, int shop, int sku, int field, in
                                                    sku,
                                                    field,
                                                    final,
+                                                   staff,
                                                    before && !final ? xstrdup(before) : NULL,
                                                    after ? xstrdup(after) : NULL};
 }

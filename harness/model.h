@@ -236,6 +236,7 @@ typedef struct {
     int sku;
     int field;                   /* sc_field, or MODEL_FIELD_WEIGHT_UNITS (Cin7's) */
     int final;
+    int staff;                   /* a person's edit (no API client named): what the owner sets */
     char *before, *after;        /* owned */
 } model_prodval;
 
@@ -363,10 +364,12 @@ void model_add_request(run_model *m, int64_t t, model_system system, int status,
 void model_add_arrival(run_model *m, const lg_record *r);
 void model_add_sample(run_model *m, int64_t t, int64_t depth);
 /* A product data change at t (final 0) or a final value (final 1, before
- * unused) of a side (shop -1: Cin7); values are copied, NULL is none.
- * Records of an unknown SKU, shop or field are dropped. */
+ * unused) of a side (shop -1: Cin7); staff: the change was a person's (the
+ * mock's journal names no API client), so on the owner's side it is the
+ * owner's value. Values are copied, NULL is none. Records of an unknown
+ * SKU, shop or field are dropped. */
 void model_add_prodval(run_model *m, int64_t t, int shop, int sku, int field, int final,
-                       const char *before, const char *after);
+                       int staff, const char *before, const char *after);
 
 /* Final states; figures for an unknown SKU, shop or location are ignored.
  * Stock and levels add up (a location or shop listed twice counts twice). */

@@ -148,6 +148,7 @@ typedef struct {
     const run_model *m;
     size_t n_skus, n_sides;
     const char **val;        /* per key; borrowed from the model's records */
+    const char **own;        /* per (SKU, field): the owner's value, as its people set it */
     unsigned char *known;
     unsigned char *differ;   /* per (SKU, field) */
     int64_t *since;
@@ -158,20 +159,41 @@ static size_t key(const pm *x, size_t side, size_t sku, int field)
     return (side * x->n_skus + sku) * MODEL_N_FIELDS + (size_t)field;
 }
 
-/* Cin7's and shop i's values of a field agree. */
-static int shop_agrees(const pm *x, size_t shop, size_t sku, int field)
+static int cin7_owns(const pm *x, int field)
 {
-    size_t c = key(x, 0, sku, field), s = key(x, 1 + shop, sku, field);
-    const char *units = x->val[key(x, 0, sku, MODEL_FIELD_WEIGHT_UNITS)];
-    return prodmap_same(field, x->val[c], units, 1, x->val[s], NULL, 0);
+    return x->m->sc->ownership.owner[field] == SC_OWNER_CIN7;
 }
 
+static size_t own_key(size_t sku, int field)
+{
+    return sku * MODEL_N_FIELDS + (size_t)field;
+}
+
+/* Side side's value of a field (0 Cin7, 1 + i shop i) is the owner's. */
+static int side_agrees(const pm *x, size_t side, size_t sku, int field)
+{
+    const char *units = side ? NULL : x->val[key(x, 0, sku, MODEL_FIELD_WEIGHT_UNITS)];
+    int c7 = cin7_owns(x, field);
+    const char *own_units = c7 ? x->own[own_key(sku, MODEL_FIELD_WEIGHT_UNITS)] : NULL;
+    return prodmap_same(field, x->val[key(x, side, sku, field)], units, side == 0,
+                        x->own[own_key(sku, field)], own_units, c7);
+}
+
+/* A pair differs while either system shows a value other than the one
+ * its owner's people set: the other side not yet carried over, or the
+ * owner's own side overwritten by an engine. */
 static int pair_differs(const pm *x, size_t sku, int field)
 {
-    for (size_t i = 0; i + 1 < x->n_sides; i++)
-        if (!shop_agrees(x, i, sku, field))
+    for (size_t i = 0; i < x->n_sides; i++)
+        if (!side_agrees(x, i, sku, field))
             return 1;
     return 0;
+}
+
+/* The owner's side of a field: Cin7 (0) or the first shop (1). */
+static size_t owner_side(const pm *x, int field)
+{
+    return cin7_owns(x, field) ? 0 : 1;
 }
 
 /* The start values: each key's first change's before, else its final value. */
@@ -186,6 +208,14 @@ static void start_values(pm *x)
                 continue;
             x->known[k] = 1;
             x->val[k] = final ? r->after : r->before;
+        }
+    for (size_t k = 0; k < x->n_skus; k++)
+        for (int f = 0; f < SC_N_FIELDS; f++) {
+            size_t side = owner_side(x, f);
+            x->own[own_key(k, f)] = x->val[key(x, side, k, f)];
+            if (f == SC_FIELD_WEIGHT && side == 0)
+                x->own[own_key(k, MODEL_FIELD_WEIGHT_UNITS)] =
+                    x->val[key(x, 0, k, MODEL_FIELD_WEIGHT_UNITS)];
         }
 }
 
@@ -236,9 +266,14 @@ static void open_stretches(pm *x)
                 x->differ[k * SC_N_FIELDS + f] = (unsigned char)pair_differs(x, k, f);
 }
 
+/* A change moves its side's value; a person's change on the owner's side
+ * (any shop, when Shopify owns the field) is the owner's new value. */
 static void apply_change(pm *x, const model_prodval *r)
 {
     x->val[key(x, (size_t)(r->shop + 1), (size_t)r->sku, r->field)] = r->after;
+    int f = r->field == MODEL_FIELD_WEIGHT_UNITS ? SC_FIELD_WEIGHT : r->field;
+    if (r->staff && f < SC_N_FIELDS && (r->shop < 0) == cin7_owns(x, f))
+        x->own[own_key((size_t)r->sku, r->field)] = r->after;
 }
 
 /* A pair after the changes of a moment: a stretch opens or closes at t. */
@@ -256,7 +291,8 @@ static void judge_pair(pm *x, const model_prodval *r, hist *h)
     x->differ[p] = (unsigned char)d;
 }
 
-/* Revenue of a checkout's lines sold at a Shopify price other than Cin7's. */
+/* Revenue of a checkout's lines sold at a Shopify price other than the
+ * owner's. */
 static int64_t checkout_revenue(const pm *x, const model_checkout *c)
 {
     const run_model *m = x->m;
@@ -265,7 +301,7 @@ static int64_t checkout_revenue(const pm *x, const model_checkout *c)
     int64_t cents = 0;
     for (size_t l = c->first_line; l < c->first_line + c->n_lines; l++) {
         size_t sku = (size_t)m->lines[l].sku;
-        if (shop_agrees(x, (size_t)c->shop, sku, SC_FIELD_PRICE))
+        if (side_agrees(x, 1 + (size_t)c->shop, sku, SC_FIELD_PRICE))
             continue;
         canon p = money(x->val[key(x, 1 + (size_t)c->shop, sku, SC_FIELD_PRICE)], 0);
         cents += p.kind == V_NUM ? p.n * m->lines[l].qty : 0;
@@ -296,6 +332,7 @@ prodmap_figures prodmap_measure(const run_model *m, hist *stretch)
     pm x = {.m = m, .n_skus = m->sc->n_skus, .n_sides = 1 + m->sc->n_shops};
     size_t n_keys = x.n_sides * x.n_skus * MODEL_N_FIELDS;
     x.val = xcalloc(n_keys + 1, sizeof *x.val);
+    x.own = xcalloc(x.n_skus * MODEL_N_FIELDS + 1, sizeof *x.own);
     x.known = xcalloc(n_keys + 1, 1);
     x.differ = xcalloc(x.n_skus * SC_N_FIELDS + 1, 1);
     x.since = xcalloc(x.n_skus * SC_N_FIELDS + 1, sizeof *x.since);
@@ -303,7 +340,7 @@ prodmap_figures prodmap_measure(const run_model *m, hist *stretch)
     size_t n;
     moment *mo = moments(m, &n);
     int counting = 0;
-    int cin7_price = m->sc->ownership.owner[SC_FIELD_PRICE] == SC_OWNER_CIN7;
+    int priced = m->sc->ownership.owner[SC_FIELD_PRICE] != SC_OWNER_NONE;
     for (size_t i = 0; i < n;) {
         if (!counting && mo[i].t >= 0) {
             open_stretches(&x);
@@ -317,7 +354,7 @@ prodmap_figures prodmap_measure(const run_model *m, hist *stretch)
         for (size_t k = i; counting && k < j; k++)
             judge_pair(&x, &m->prodvals[mo[k].i], stretch);
         if (j == i) {
-            if (cin7_price)
+            if (priced)
                 fig.revenue_cents += checkout_revenue(&x, &m->checkouts[mo[i].i]);
             j++;
         }
@@ -331,6 +368,7 @@ prodmap_figures prodmap_measure(const run_model *m, hist *stretch)
     fig.discrepancies = final_discrepancies(&x);
     free(mo);
     free(x.val);
+    free(x.own);
     free(x.known);
     free(x.differ);
     free(x.since);

@@ -10,6 +10,13 @@
  * "" is none). With several shops a (SKU, field) differs while any shop
  * differs from Cin7.
  *
+ * The owner's value of a (SKU, field) is what its owner's people set: the
+ * owner's side's start value, then each product_updated change on that
+ * side that names no API client (a person's edit; with several shops, in
+ * any shop). A pair differs while either side shows another value: the
+ * other side not carried over yet, or the owner's side overwritten by an
+ * engine (an edit of the owner reverted is a discrepancy, not agreement).
+ *
  * The values start as each side's first change's before (else its final
  * value) and follow both mocks' product_updated changes in time order.
  * Changes before t = 0 (the start values the harness seeds) are applied
@@ -29,7 +36,7 @@
 
 typedef struct {
     int64_t discrepancies;   /* (SKU, field) pairs that differ after the drain */
-    int64_t revenue_cents;   /* accepted checkout lines sold at a price Cin7, the owner, did not set */
+    int64_t revenue_cents;   /* accepted checkout lines sold at a Shopify price other than the owner's */
 } prodmap_figures;
 
 /* The figures of m (its scenario's ownership section); each stretch's

@@ -290,7 +290,7 @@ static void price_cut(fixture *f)
     checkout(f, 4 * MIN, 4, "A", 1);     /* after */
 }
 
-TEST(prodmap, revenue_counts_checkouts_during_a_price_discrepancy_only_when_cin7_owns_price)
+TEST(prodmap, revenue_counts_what_sold_at_a_shopify_price_the_owner_did_not_set)
 {
     static const char *const cin7_owns[] = {"ownership.fields.price=cin7"};
     fixture f;
@@ -314,6 +314,31 @@ TEST(prodmap, revenue_counts_checkouts_during_a_price_discrepancy_only_when_cin7
     fx_free(&f);
 }
 
+/* An engine that reverts the owner's edit leaves both systems agreeing on
+ * the wrong value: the owner's people set 35.00 at Shopify, an app writes
+ * 30.00 back over it, and Cin7 keeps 30. That is a discrepancy to the end,
+ * and what sells at 30.00 meanwhile is revenue at a price the owner did
+ * not set. */
+TEST(prodmap, an_engine_that_overwrites_the_owners_edit_is_judged_by_the_owners_value)
+{
+    fixture f;
+    fx_init(&f);
+    f.shopify_price[0] = "30.00";
+    shopify_edit(&f, 1 * MIN, "A", "\"price\":{\"before\":\"30.00\",\"after\":\"35.00\"}");
+    sbuf_printf(&f.shopify,
+                "{\"seq\":%llu,\"t\":%lld,\"kind\":\"product_updated\",\"shop\":\"" SHOP "\","
+                "\"product_id\":8000000000001,\"variant_id\":45000000000001,\"sku\":\"A\","
+                "\"fields\":{\"price\":{\"before\":\"35.00\",\"after\":\"30.00\"}},"
+                "\"by\":\"" SHOP "#0\"}\n",
+                ++f.seq_s, (long long)(T0 + 2 * MIN));
+    checkout(&f, 3 * MIN, 1, "A", 1);
+    fx_measure(&f);
+    EXPECT_METRIC(&f, "field_discrepancies", 1);
+    EXPECT_METRIC(&f, "discrepancy_minutes.count", 1);
+    EXPECT_METRIC(&f, "price_discrepancy_revenue", 30);
+    fx_free(&f);
+}
+
 TEST(prodmap, a_model_without_product_data_or_ownership_measures_nothing)
 {
     /* The simulator's model holds no product data: null, as the status
@@ -321,8 +346,8 @@ TEST(prodmap, a_model_without_product_data_or_ownership_measures_nothing)
     scenario sc;
     load_scenario(&sc, NULL, 0);
     run_model *m = model_new(&sc, 10 * MIN, NULL);
-    model_add_prodval(m, 10 * MIN, -1, 0, SC_FIELD_PRICE, 1, NULL, "30");
-    model_add_prodval(m, 10 * MIN, 0, 0, SC_FIELD_PRICE, 1, NULL, "31.00");
+    model_add_prodval(m, 10 * MIN, -1, 0, SC_FIELD_PRICE, 1, 0, NULL, "30");
+    model_add_prodval(m, 10 * MIN, 0, 0, SC_FIELD_PRICE, 1, 0, NULL, "31.00");
     measure_output out;
     double v;
     EXPECT_EQ_INT(measure_model(m, NULL, &out), 0);
