@@ -19,8 +19,28 @@
 #include <string.h>
 #include <time.h>
 
+/* A key of mock-cin7's config section in the scenario's mocks.cin7 that is
+ * set to something other than off (absent, null, false; and 0 when
+ * zero_is_off: a share of nothing, where a delay of 0 is no delay), or
+ * NULL. */
+static const char *cin7_setting_on(const scenario *sc, const char *section,
+                                   const char *const *keys, int zero_is_off)
+{
+    const cJSON *sec = cJSON_GetObjectItemCaseSensitive(sc->mock_cin7, section);
+    for (const char *const *k = keys; *k; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(sec, *k);
+        if (v && !cJSON_IsNull(v) && !cJSON_IsFalse(v) &&
+            !(zero_is_off && cJSON_IsNumber(v) && v->valuedouble == 0))
+            return *k;
+    }
+    return NULL;
+}
+
 const char *sim_unsupported(const scenario *sc, char *why, size_t n)
 {
+    static const char *const in_parts[] = {"split_share", "ship_allocated", "void_share", NULL};
+    static const char *const approve[] = {"auto_approve_after", NULL};
+    const char *key;
     if (sc->external)
         snprintf(why, n, "$.engine.external: the simulator models syncd only");
     else if (sc->n_crashes)
@@ -33,12 +53,12 @@ const char *sim_unsupported(const scenario *sc, char *why, size_t n)
     else if (sc->fulfilment.given)
         snprintf(why, n, "$.fulfilment: Cin7's shipments, split fulfilments and voids are not "
                          "modelled");
-    else if (!cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(
-                 cJSON_GetObjectItemCaseSensitive(sc->mock_cin7, "purchases"), "auto_approve_after")) &&
-             cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sc->mock_cin7, "purchases"),
-                                              "auto_approve_after"))
+    else if (cin7_setting_on(sc, "purchases", approve, 0))
         snprintf(why, n, "$.mocks.cin7.purchases.auto_approve_after: approved purchases and their "
                          "receipt are not modelled");
+    else if ((key = cin7_setting_on(sc, "sales", in_parts, 1)) != NULL)
+        snprintf(why, n, "$.mocks.cin7.sales.%s: Cin7's shipments, split fulfilments and voids are "
+                         "not modelled", key);
     else {
         for (size_t k = 0; k < sc->n_skus; k++) {
             if (sc->skus[k].n_bom) {

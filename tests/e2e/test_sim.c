@@ -110,6 +110,13 @@ TEST(sim, what_it_does_not_model_exits_2_naming_the_field)
     EXPECT_SURGE(2, "$.fulfilment: Cin7's shipments, split fulfilments and voids are not modelled",
                  "sim", "scenarios/ci-smoke.json", "--out", dir, "--set", "fulfilment.split_share=0.5");
     EXPECT_SURGE(2, "$.ownership: product data", "sim", "scenarios/ownership.json", "--out", dir);
+    EXPECT_SURGE(2, "$.fulfilment", "sim", "scenarios/status-mapping.json", "--out", dir);
+    /* The same settings made straight in mock-cin7's config. */
+    EXPECT_SURGE(2, "$.mocks.cin7.sales.ship_allocated: Cin7's shipments", "sim",
+                 "scenarios/ci-smoke.json", "--out", dir, "--set",
+                 "mocks.cin7.sales.ship_allocated=true");
+    EXPECT_SURGE(2, "$.mocks.cin7.sales.void_share", "sim", "scenarios/ci-smoke.json", "--out", dir,
+                 "--set", "mocks.cin7.sales.void_share=0.1");
     EXPECT_SURGE(2, "--bin", "sim", "scenarios/ci-smoke.json", "--bin", "bin");
     /* Nothing was written for a refused scenario. */
     struct stat st;
