@@ -392,7 +392,7 @@ static int requests(const cJSON *journal, const char *method, const char *path)
  * gets its answer, everything it would write for the event is refused:
  * the event's audit trail is what the second left, the queue settles
  * nothing more, and Cin7 holds one sale with its lines posted once. */
-TEST_T(store_pg, an_instance_paused_past_its_lease_writes_nothing_after_it_wakes, 180)
+TEST_T(store_pg, an_instance_paused_past_its_lease_writes_nothing_after_it_wakes, 240)
 {
     char where[512];
     fresh_db(where, sizeof where);
@@ -415,7 +415,9 @@ TEST_T(store_pg, an_instance_paused_past_its_lease_writes_nothing_after_it_wakes
     const char *args[] = {"--config", w.syncd_config, NULL};
     e2e_start_as(&second, "syncd", "syncd-2", args);
     takeover t = {&second, s};
-    if (!e2e_wait(taken_over, &t, 60000))
+    /* The takeover alone takes about 40 s here; a loaded machine (a full
+     * test run beside a build) once took more than 60. */
+    if (!e2e_wait(taken_over, &t, 120000))
         test_fail(__FILE__, __LINE__, "the second instance did not take the event over (log %s)",
                   second.log);
     char id[32];
