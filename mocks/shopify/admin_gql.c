@@ -1018,7 +1018,11 @@ int ag_date_term(const ws_shop *s, const search_term *t, int64_t have_ms)
     int64_t want;
     if (res_parse_date(s, t->value, &want) != 0)
         return 0;
-    return search_compare(t->op, have_ms / 1000, want / 1000);
+    /* Whole seconds of the dates as written (epoch seconds, not seconds
+     * of simulated time, whose origin need not fall on a second). */
+    int64_t have_s = clock_epoch_ms(s->clk, have_ms) / 1000;
+    int64_t want_s = clock_epoch_ms(s->clk, want) / 1000;
+    return search_compare(t->op, have_s, want_s);
 }
 
 /* A variant (as an item or a variant, by id) against one search term:

@@ -460,7 +460,10 @@ static void change_level(world *w, ws_shop *s, ws_variant *v, int loc, int64_t d
     v->available[loc] += delta;
     v->committed[loc] += cdelta;
     v->level_updated_ms[loc] = now;
+    /* A stock change is a change of the variant and of its product, as
+     * Shopify marks them (docs/mock-shopify.md "Products"). */
     v->updated_ms = now;
+    s->products[v->product].updated_ms = now;
     journal_inventory(w, s, v, loc, old, by, key, order_id);
     if (delta) {
         emit_level(w, s, v, loc);

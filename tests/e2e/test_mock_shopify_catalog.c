@@ -111,7 +111,7 @@ TEST(mock_shopify_catalog, updated_at_finds_what_changed_since_edits_and_stock_a
     /* Each query with %s for t0, and what it must find. Side by side
      * terms all hold, OR joins alternatives; inventoryItems reads the
      * variants' clock; a value that is not a date matches nothing.
-     * Products: the edit moved Two, a sale moves only the variant. */
+     * Products: the edit moved Two, the sale Three. */
     static const struct {
         const char *conn, *query, *want;
     } cases[] = {
@@ -125,9 +125,9 @@ TEST(mock_shopify_catalog, updated_at_finds_what_changed_since_edits_and_stock_a
         {"productVariants", "updated_at:>'%s' OR sku:DEMO-001", "DEMO-001 DEMO-002 DEMO-003"},
         {"inventoryItems", "updated_at:>'%s'", "DEMO-002 DEMO-003"},
         {"productVariants", "updated_at:>'yesterday'", ""},
-        {"products", "updated_at:>'%s'", "Two"},
-        {"products", "updated_at:<='%s'", "One Three"},
-        {"products", "status:active updated_at:>'%s' OR sku:DEMO-001B", "One Two"},
+        {"products", "updated_at:>'%s'", "Two Three"},
+        {"products", "updated_at:<='%s'", "One"},
+        {"products", "status:active updated_at:>'%s' OR sku:DEMO-001B", "One Two Three"},
         {"products", "", "One Two Three"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -135,7 +135,17 @@ TEST(mock_shopify_catalog, updated_at_finds_what_changed_since_edits_and_stock_a
         snprintf(q, sizeof q, cases[i].query, t0);
         expect_filter(&s, cases[i].conn, q, cases[i].want);
     }
+    /* A product-only edit moves the product, not its variants. */
+    v = ms_gql(&s, "2026-10", "{ products(first: 5) { nodes { updatedAt } } }", NULL, 200);
+    char t1[64];
+    snprintf(t1, sizeof t1, "%s", jstring(v, "data.products.nodes[2].updatedAt"));
+    cJSON_Delete(v);
+    e2e_sleep_ms(100);
     set_status(&s, "DEMO-003", "DRAFT");
+    char q[160];
+    snprintf(q, sizeof q, "updated_at:>'%s'", t1);
+    expect_filter(&s, "products", q, "Three");
+    expect_filter(&s, "productVariants", q, "");
     expect_filter(&s, "products", "status:draft", "Three");
     e2e_stop(&s);
 }
