@@ -324,6 +324,9 @@ static const fdef SCHEMA[] = {
     {"Product", "createdAt", K_SCALAR, NULL, "", ""},
     {"Product", "updatedAt", K_SCALAR, NULL, "", ""},
     {"Product", "variants", K_CONNECTION, "ProductVariant", PAGE_ARGS, ""},
+    {"Product", "variantsCount", K_OBJECT, "Count", "", ""},
+    {"Count", "count", K_SCALAR, NULL, "", ""},
+    {"Count", "precision", K_SCALAR, NULL, "", ""},
     {"PageInfo", "hasNextPage", K_SCALAR, NULL, "", ""},
     {"PageInfo", "hasPreviousPage", K_SCALAR, NULL, "", ""},
     {"PageInfo", "startCursor", K_SCALAR, NULL, "", ""},
@@ -351,9 +354,28 @@ static const fdef SCHEMA[] = {
     {"InventoryAdjustQuantitiesUserError", "code", K_SCALAR, NULL, "", ""},
 };
 
+/* Fields of SCHEMA that a version before since does not have: there they
+ * are unknown fields, as in that version's schema. */
+static const struct {
+    const char *type, *name, *since;
+} SINCE[] = {
+    /* Count fields replaced connection counts in 2024-04 (changelog
+     * "Unification of count fields"). */
+    {"Product", "variantsCount", "2024-04"},
+};
+
+/* The first version having type.name, NULL when every served one has it. */
+static const char *field_since(const char *type, const char *name)
+{
+    for (size_t i = 0; i < sizeof SINCE / sizeof SINCE[0]; i++)
+        if (strcmp(SINCE[i].type, type) == 0 && strcmp(SINCE[i].name, name) == 0)
+            return SINCE[i].since;
+    return NULL;
+}
+
 static const char *const OBJECT_TYPES[] = {
     "QueryRoot", "Mutation", "Shop", "Location", "InventoryItem", "InventoryLevel",
-    "InventoryQuantity", "ProductVariant", "Product", "PageInfo", "InventorySetQuantitiesPayload",
+    "InventoryQuantity", "ProductVariant", "Product", "Count", "PageInfo", "InventorySetQuantitiesPayload",
     "InventoryAdjustQuantitiesPayload", "InventoryAdjustmentGroup", "InventoryChange",
     "InventorySetQuantitiesUserError", "InventoryAdjustQuantitiesUserError", "Node", "Order",
     "LineItem", "MoneyBag", "MoneyV2", "MailingAddress", "FulfillmentOrder",
@@ -643,6 +665,13 @@ static double cost_field(ctx *c, const char *type, const gql_selection *f, int d
     if (!d) {
         ag_error(c, f->line, f->col, "undefinedField", "Field '%s' doesn't exist on type '%s'",
                  f->name, type);
+        return 0;
+    }
+    const char *since = field_since(type, f->name);
+    if (since && !ag_version_at_least(c->version, since)) {
+        ag_error(c, f->line, f->col, "undefinedField",
+                 "Field '%s' doesn't exist on type '%s' (API version %s)", f->name, type,
+                 c->version);
         return 0;
     }
     for (size_t i = 0; i < f->n_args; i++)
@@ -984,10 +1013,24 @@ cJSON *ag_cands_resolve(ctx *c, const gql_selection *f, const char *node_type, c
     return out;
 }
 
+int ag_date_term(const ws_shop *s, const search_term *t, int64_t have_ms)
+{
+    int64_t want;
+    if (res_parse_date(s, t->value, &want) != 0)
+        return 0;
+    /* Whole seconds of the dates as written (epoch seconds, not seconds
+     * of simulated time, whose origin need not fall on a second). */
+    int64_t have_s = clock_epoch_ms(s->clk, have_ms) / 1000;
+    int64_t want_s = clock_epoch_ms(s->clk, want) / 1000;
+    return search_compare(t->op, have_s, want_s);
+}
+
 /* A variant (as an item or a variant, by id) against one search term:
- * sku (exact) and id (a gid or a number, with comparators); a field the
- * mock does not know matches, as Shopify ignores it. */
+ * sku (exact), id (a gid or a number, with comparators), created_at and
+ * updated_at (dates, with comparators); a field the mock does not know
+ * matches, as Shopify ignores it. */
 typedef struct {
+    const ws_shop *s;
     const ws_variant *v;
     int64_t id;
     const char *type;
@@ -1004,6 +1047,10 @@ static int variant_term(const search_term *t, const void *obj)
             want = strtoll(t->value, NULL, 10);
         return search_compare(t->op, x->id, want);
     }
+    if (strcmp(t->field, "updated_at") == 0)
+        return ag_date_term(x->s, t, x->v->updated_ms);
+    if (strcmp(t->field, "created_at") == 0)
+        return ag_date_term(x->s, t, x->v->created_ms);
     return 1;
 }
 
@@ -1020,7 +1067,7 @@ static cJSON *variant_connection(ctx *c, const gql_selection *f, const char *typ
     for (size_t i = 0; i < cap; i++) {
         ws_variant *v = &c->s->variants[only ? only->variants[i] : i];
         int64_t id = items ? v->item_id : v->id;
-        variant_obj x = {v, id, type};
+        variant_obj x = {c->s, v, id, type};
         if (!search_match(&sq, variant_term, &x))
             continue;
         ag_cands_add(&cl, (ref){.type = type, .v = v}, id);
@@ -1200,13 +1247,8 @@ static cJSON *resolve_field(ctx *c, const ref *o, const gql_selection *f)
             ref r = {.type = "Product", .p = p};
             return ag_object_or_null(c, p ? &r : NULL, f);
         }
-        if (strcmp(n, "products") == 0) {
-            cands cl;
-            ag_cands_init(&cl, s->n_products);
-            for (size_t i = 0; i < s->n_products; i++)
-                ag_cands_add(&cl, (ref){.type = "Product", .p = &s->products[i]}, s->products[i].id);
-            return ag_cands_resolve(c, f, "Product", &cl);
-        }
+        if (strcmp(n, "products") == 0)
+            return ag_products_connection(c, f);
     } else if (strcmp(t, "Mutation") == 0) {
         if (ag_orders_mutation(c, f, &own))
             return own;

@@ -16,6 +16,7 @@
 
 #include "admin_gql.h"
 #include "gql.h"
+#include "search.h"
 #include "world.h"
 
 typedef struct {
@@ -101,6 +102,10 @@ void ag_cands_init(cands *cl, size_t cap);
 void ag_cands_add(cands *cl, ref r, int64_t key);
 /* The connection over the candidates (keys ascending), which it frees. */
 cJSON *ag_cands_resolve(ctx *c, const gql_selection *f, const char *node_type, cands *cl);
+/* A date term of a search query (updated_at:>'2026-12-06T10:00:00Z')
+ * against have_ms (simulated): compared to the second, as Shopify writes
+ * dates; a value that is not an ISO-8601 date matches nothing. */
+int ag_date_term(const ws_shop *s, const search_term *t, int64_t have_ms);
 /* Runs a query document's operation against the shop as a bulk query
  * (admin_gql.c): the data object, or NULL with errors in c. */
 cJSON *ag_run_bulk(ctx *c, const gql_doc *doc, const gql_operation *op);
@@ -125,13 +130,15 @@ int ag_only_keys(ctx *c, const gql_selection *f, const cJSON *in, const char *ty
 
 /* gql_products.c: fields of the product slice (payloads of its mutations,
  * a variant's compareAtPrice and barcode, an item's unitCost and
- * measurement, a product's status). Returns 1 with *out set, 0 when the
+ * measurement, a product's status and variantsCount, Count). Returns 1 with *out set, 0 when the
  * field is not its own. */
 int ag_products_field(ctx *c, const ref *o, const gql_selection *f, cJSON **out);
 /* gql_products.c: productUpdate and productVariantsBulkUpdate (run by
  * gql_orders.c's mutation table). */
 int ag_m_product_update(ctx *c, const gql_selection *f, ag_payload *pl);
 int ag_m_variants_bulk_update(ctx *c, const gql_selection *f, ag_payload *pl);
+/* gql_products.c: the products connection, filtered by its query. */
+cJSON *ag_products_connection(ctx *c, const gql_selection *f);
 
 /* gql_orders.c: GET /bulk-results/{shop}/{id}.jsonl (ud: the world). */
 void ag_bulk_result(httpd_req *r, void *ud);

@@ -116,13 +116,9 @@ static int term_ok(const search_term *t, const void *obj)
     for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
         if (strcmp(t->field, dates[i].field) != 0)
             continue;
-        int64_t want;
-        if (res_parse_date(s, t->value, &want) != 0)
-            return 0;
         int64_t have;
         memcpy(&have, (const char *)o + dates[i].offset, sizeof have);
-        /* A date compares at second precision, as Shopify writes them. */
-        return search_compare(t->op, have / 1000, want / 1000);
+        return ag_date_term(s, t, have);
     }
     if (strcmp(t->field, "financial_status") == 0)
         return strcasecmp(t->value, world_financial_name(o->financial)) == 0;

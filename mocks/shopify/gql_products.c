@@ -6,8 +6,9 @@
  * its variants' price, compareAtPrice, barcode and inventory item (unit
  * cost, weight); the fields they change as reads (ProductVariant
  * compareAtPrice and barcode, InventoryItem unitCost and measurement
- * {weight {value unit}}, Product status) and their payloads. Sources per
- * rule in docs/mock-shopify.md ("Products"); value rules in catalog.h.
+ * {weight {value unit}}, Product status) and their payloads; the products
+ * connection with its search filters and Product.variantsCount. Sources
+ * per rule in docs/mock-shopify.md ("Products"); value rules in catalog.h.
  */
 #include "admin_gql_int.h"
 #include "catalog.h"
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_INPUTS 250 /* input arrays (shopify.dev/api/usage/limits) */
 
@@ -84,11 +86,22 @@ static cJSON *r_weight(ctx *c, const ref *o, const gql_selection *f, int *own)
 
 static cJSON *r_product(ctx *c, const ref *o, const gql_selection *f, int *own)
 {
-    (void)c;
     if (strcmp(f->name, "status") == 0)
         return cJSON_CreateString(world_status_name(o->p->status));
+    if (strcmp(f->name, "variantsCount") == 0)
+        return obj(c, (ref){.type = "Count", .qty = (int64_t)o->p->n_variants}, f);
     *own = 0;
     return NULL;
+}
+
+/* Count {count, precision}: the mock counts exactly, without a limit. */
+static cJSON *r_count(ctx *c, const ref *o, const gql_selection *f, int *own)
+{
+    (void)c;
+    (void)own;
+    if (strcmp(f->name, "count") == 0)
+        return cJSON_CreateNumber((double)o->qty);
+    return cJSON_CreateString("EXACT");
 }
 
 static cJSON *r_payload(ctx *c, const ref *o, const gql_selection *f, int *own)
@@ -125,6 +138,7 @@ static const struct {
     {"InventoryItemMeasurement", r_measurement},
     {"Weight", r_weight},
     {"Product", r_product},
+    {"Count", r_count},
     {"ProductUpdatePayload", r_payload},
     {"ProductVariantsBulkUpdatePayload", r_payload},
 };
@@ -138,6 +152,59 @@ int ag_products_field(ctx *c, const ref *o, const gql_selection *f, cJSON **out)
             return own;
         }
     return 0;
+}
+
+/* ---- the products connection ------------------------------------------------------- */
+
+/* A product against one search term of products(query:): id (a gid or a
+ * number, with comparators), created_at and updated_at (dates, with
+ * comparators), status (a ProductStatus, any case), sku (a variant's, exact);
+ * a field the mock does not know matches, as Shopify ignores it (GraphQL
+ * ref, products). */
+typedef struct {
+    const ws_shop *s;
+    const ws_product *p;
+} product_obj;
+
+static int product_term(const search_term *t, const void *obj)
+{
+    const ws_shop *s = ((const product_obj *)obj)->s;
+    const ws_product *p = ((const product_obj *)obj)->p;
+    if (strcmp(t->field, "id") == 0) {
+        int64_t want = ag_gid_id(t->value, "Product");
+        if (want < 0)
+            want = strtoll(t->value, NULL, 10);
+        return search_compare(t->op, p->id, want);
+    }
+    if (strcmp(t->field, "updated_at") == 0)
+        return ag_date_term(s, t, p->updated_ms);
+    if (strcmp(t->field, "created_at") == 0)
+        return ag_date_term(s, t, p->created_ms);
+    if (strcmp(t->field, "status") == 0)
+        return strcasecmp(t->value, world_status_name(p->status)) == 0;
+    if (strcmp(t->field, "sku") == 0) {
+        for (size_t i = 0; i < p->n_variants; i++)
+            if (strcmp(t->value, s->variants[p->variants[i]].sku) == 0)
+                return 1;
+        return 0;
+    }
+    return 1;
+}
+
+cJSON *ag_products_connection(ctx *c, const gql_selection *f)
+{
+    const cJSON *q = ag_field_arg(c, f, "query");
+    search_query sq;
+    search_parse(cJSON_IsString(q) ? q->valuestring : NULL, &sq);
+    cands cl;
+    ag_cands_init(&cl, c->s->n_products);
+    for (size_t i = 0; i < c->s->n_products; i++) {
+        ws_product *p = &c->s->products[i];
+        product_obj x = {c->s, p};
+        if (search_match(&sq, product_term, &x))
+            ag_cands_add(&cl, (ref){.type = "Product", .p = p}, p->id);
+    }
+    return ag_cands_resolve(c, f, "Product", &cl);
 }
 
 /* ---- productUpdate -------------------------------------------------------------------- */

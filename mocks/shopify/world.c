@@ -460,7 +460,10 @@ static void change_level(world *w, ws_shop *s, ws_variant *v, int loc, int64_t d
     v->available[loc] += delta;
     v->committed[loc] += cdelta;
     v->level_updated_ms[loc] = now;
+    /* A stock change is a change of the variant and of its product, as
+     * Shopify marks them (docs/mock-shopify.md "Products"). */
     v->updated_ms = now;
+    s->products[v->product].updated_ms = now;
     journal_inventory(w, s, v, loc, old, by, key, order_id);
     if (delta) {
         emit_level(w, s, v, loc);
@@ -1388,6 +1391,59 @@ static void put_lines(sbuf *b, const ws_shop *s, const ws_order *o, const int64_
 static void fo_drop(ws_order *o, size_t line, int loc, int64_t units, int64_t now);
 static void create_forders(world *w, ws_shop *s, ws_order *o);
 
+/* A refused checkout: journaled as "checkout" with result and the lines
+ * asked for, why (an array, consumed) under key; counted as "checkouts
+ * <result>". Returns the shopper's answer {"result", key: why}. */
+static cJSON *refuse_checkout(world *w, ws_shop *s, const world_checkout_req *req,
+                              ws_variant *const *vs, const char *result, const char *key,
+                              cJSON *why)
+{
+    sbuf b = SBUF_INIT;
+    put_str(&b, "shop", s->domain);
+    put_str(&b, "result", result);
+    sbuf_puts(&b, ",\"order_id\":null,\"lines\":[");
+    for (size_t i = 0; i < req->n_lines; i++) {
+        sbuf_puts(&b, i ? ",{\"sku\":" : "{\"sku\":");
+        sbuf_json_str(&b, vs[i]->sku);
+        sbuf_printf(&b, ",\"qty\":%lld}", (long long)req->lines[i].qty);
+    }
+    char *st = json_print(why);
+    sbuf_printf(&b, "],\"%s\":%s", key, st);
+    free(st);
+    journal_sbuf(w, "checkout", &b);
+    char ctr[64];
+    snprintf(ctr, sizeof ctr, "checkouts %s", result);
+    counters_add(w->env.ctr, ctr, 1);
+    cJSON *ans = cJSON_CreateObject();
+    cJSON_AddStringToObject(ans, "result", result);
+    cJSON_AddItemToObject(ans, key, why);
+    return ans;
+}
+
+/* The lines whose product is not on sale, [{"sku", "status"}], or NULL:
+ * a DRAFT or ARCHIVED product is unavailable to customers on every sales
+ * channel; an UNLISTED one still sells by its direct link (GraphQL ref,
+ * ProductStatus). Each SKU once. */
+static cJSON *off_sale(const ws_shop *s, ws_variant *const *vs, size_t n)
+{
+    cJSON *off = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const ws_product *p = &s->products[vs[i]->product];
+        int seen = 0;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = vs[k] == vs[i];
+        if (seen || (p->status != PS_DRAFT && p->status != PS_ARCHIVED))
+            continue;
+        if (!off)
+            off = cJSON_CreateArray();
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "sku", vs[i]->sku);
+        cJSON_AddStringToObject(x, "status", world_status_name(p->status));
+        cJSON_AddItemToArray(off, x);
+    }
+    return off;
+}
+
 int world_checkout(world *w, ws_shop *s, const world_checkout_req *req, cJSON **out, json_err *e)
 {
     *out = NULL;
@@ -1414,6 +1470,12 @@ int world_checkout(world *w, ws_shop *s, const world_checkout_req *req, cJSON **
             json_fail(e, p, "expected 1 to 1000000, got %lld", (long long)req->lines[i].qty);
             goto out;
         }
+    }
+    cJSON *off = off_sale(s, vs, n);
+    if (off) {
+        *out = refuse_checkout(w, s, req, vs, "unavailable", "unavailable", off);
+        rc = 0;
+        goto out;
     }
     /* Decide first, for all lines together (a SKU may appear on several). */
     cJSON *shorts = NULL;
@@ -1442,27 +1504,13 @@ int world_checkout(world *w, ws_shop *s, const world_checkout_req *req, cJSON **
             cJSON_AddItemToArray(shorts, x);
         }
     }
-    sbuf b = SBUF_INIT;
-    put_str(&b, "shop", s->domain);
     if (shorts) {
-        put_str(&b, "result", "sold_out");
-        sbuf_puts(&b, ",\"order_id\":null,\"lines\":[");
-        for (size_t i = 0; i < n; i++) {
-            sbuf_puts(&b, i ? ",{\"sku\":" : "{\"sku\":");
-            sbuf_json_str(&b, vs[i]->sku);
-            sbuf_printf(&b, ",\"qty\":%lld}", (long long)req->lines[i].qty);
-        }
-        char *st = json_print(shorts);
-        sbuf_printf(&b, "],\"short\":%s", st);
-        free(st);
-        journal_sbuf(w, "checkout", &b);
-        counters_add(w->env.ctr, "checkouts sold_out", 1);
-        *out = cJSON_CreateObject();
-        cJSON_AddStringToObject(*out, "result", "sold_out");
-        cJSON_AddItemToObject(*out, "short", shorts);
+        *out = refuse_checkout(w, s, req, vs, "sold_out", "short", shorts);
         rc = 0;
         goto out;
     }
+    sbuf b = SBUF_INIT;
+    put_str(&b, "shop", s->domain);
 
     int64_t now = world_now(w);
     int paid = req->pay >= 0 ? req->pay : !s->pay_pending;

@@ -333,10 +333,12 @@ typedef struct {
     int64_t pay_after_ms;          /* < 0: the shop's setting */
 } world_checkout_req;
 
-/* A shopper's checkout: accepted only if every line fits (deny policy) at
- * the shop's locations, atomically. Returns the answer body (caller frees):
- * {"result":"accepted","order_id":...,"name":...} or {"result":"sold_out",
- * "short":[...]}. Unknown SKUs and bad quantities answer -1 with e. */
+/* A shopper's checkout: refused whole when a line's product is DRAFT or
+ * ARCHIVED, else accepted only if every line fits (deny policy) at the
+ * shop's locations, atomically. Returns the answer body (caller frees):
+ * {"result":"accepted","order_id":...,"name":...}, {"result":"sold_out",
+ * "short":[...]} or {"result":"unavailable","unavailable":[{"sku",
+ * "status"}]}. Unknown SKUs and bad quantities answer -1 with e. */
 int world_checkout(world *w, ws_shop *s, const world_checkout_req *req, cJSON **out,
                    json_err *e);
 /* Cancels an order, restocking its unfulfilled units when restock is set;
