@@ -130,6 +130,8 @@ static void send_one(loadgen *g, lg_record *r)
                 r->order_id = cJSON_IsNumber(id) ? (int64_t)id->valuedouble : 0;
             } else if (cJSON_IsString(res) && strcmp(res->valuestring, "sold_out") == 0) {
                 r->result = OUT_SOLD_OUT;
+            } else if (cJSON_IsString(res) && strcmp(res->valuestring, "unavailable") == 0) {
+                r->result = OUT_UNAVAILABLE;
             }
         } else {
             const cJSON *acc = cJSON_GetObjectItemCaseSensitive(v, "accepted");

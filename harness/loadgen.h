@@ -17,7 +17,9 @@
 #include "demand.h"
 #include "scenario.h"
 
-typedef enum { OUT_ACCEPTED, OUT_SOLD_OUT, OUT_ERROR } lg_result;
+/* UNAVAILABLE: mock-shopify refused a product its merchant took off sale
+ * (DRAFT or ARCHIVED): an answer, neither sold out nor an error. */
+typedef enum { OUT_ACCEPTED, OUT_SOLD_OUT, OUT_ERROR, OUT_UNAVAILABLE } lg_result;
 
 typedef struct {
     demand_arrival a;

@@ -1184,7 +1184,7 @@ static void events_csv(const meas *ms, sbuf *b)
     const scenario *sc = ms->sc;
     sbuf_puts(b, "seq,intended_ms,sent_ms,done_ms,stream,channel,target,lines,result,"
                  "status,order_id,paid_ms,pushed_ms,push_latency_ms,push_bound_ms\n");
-    static const char *const results[] = {"accepted", "sold_out", "error"};
+    static const char *const results[] = {"accepted", "sold_out", "error", "unavailable"};
     for (size_t i = 0; i < m->n_arrivals; i++) {
         const lg_record *r = &m->arrivals[i];
         const sc_stream *st = &sc->streams[r->a.stream];

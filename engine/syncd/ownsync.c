@@ -27,6 +27,9 @@
  * under the single-query limit of 1000. */
 #define VARIANT_PAGE 90
 #define VARIANT_PAGE_COST 902
+/* Products per page of the products changed since the last pass: 2 +
+ * 100 x (1 + variants(first: 2) at 2 + 2) = 502 points requested. */
+#define PRODUCT_PAGE_COST 502
 /* SKUs per productVariants look-up by SKU (Shopify's search takes a
  * bounded number of terms). */
 #define SKU_BATCH 50
@@ -225,14 +228,16 @@ static const char VARIANTS_QUERY[] =
     "measurement { weight { value unit } } } product { id title status variants(first: 2) { "
     "nodes { id } } } } pageInfo { hasNextPage endCursor } } }";
 
-/* Every page of productVariants matching q (NULL: all) into s: the
- * variants of synced SKUs. */
-static int read_variants(syncd *sd, const catalog *cat, const char *q, own_set *s)
+/* Every page of connection conn of query (variables $after and $q; q NULL:
+ * none) at its requested cost: each page's nodes go to take, which owns
+ * them. Returns 0, or -1 when a page could not be read. */
+static int read_pages(syncd *sd, const char *query, int cost, const char *conn, const char *q,
+                      void (*take)(cJSON *nodes, void *ud), void *ud)
 {
     char *after = NULL;
     for (;;) {
         cJSON *body = cJSON_CreateObject();
-        cJSON_AddStringToObject(body, "query", VARIANTS_QUERY);
+        cJSON_AddStringToObject(body, "query", query);
         cJSON *vars = cJSON_AddObjectToObject(body, "variables");
         if (after)
             cJSON_AddStringToObject(vars, "after", after);
@@ -242,35 +247,88 @@ static int read_variants(syncd *sd, const catalog *cat, const char *q, own_set *
         after = NULL;
         cJSON *data = NULL;
         outcome oc;
-        shopify_graphql(sd->shops[0], body, VARIANT_PAGE_COST, PRIO_BULK, &data, &oc);
+        shopify_graphql(sd->shops[0], body, cost, PRIO_BULK, &data, &oc);
         if (!data) {
-            log_warn("ownership: cannot read Shopify's variants: %s", oc.error);
+            log_warn("ownership: cannot read Shopify's %s: %s", conn, oc.error);
             outbound_done(&oc);
             return -1;
         }
         outbound_done(&oc);
-        cJSON *pv = cJSON_GetObjectItemCaseSensitive(data, "productVariants");
-        cJSON *nodes = cJSON_DetachItemFromObjectCaseSensitive(pv, "nodes");
-        const cJSON *pi = cJSON_GetObjectItemCaseSensitive(pv, "pageInfo");
+        cJSON *c = cJSON_GetObjectItemCaseSensitive(data, conn);
+        const cJSON *pi = cJSON_GetObjectItemCaseSensitive(c, "pageInfo");
         const cJSON *end = cJSON_GetObjectItemCaseSensitive(pi, "endCursor");
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pi, "hasNextPage")) &&
             cJSON_IsString(end))
             after = xstrdup(end->valuestring);
-        const cJSON *n;
-        cJSON_ArrayForEach(n, nodes)
-        {
-            const cJSON *ss = cJSON_GetObjectItemCaseSensitive(n, "sku");
-            const char *sku = cJSON_IsString(ss) ? catalog_cin7_sku(cat, ss->valuestring) : NULL;
-            if (synced_sku(cat, sku))
-                set_add(s, sku, ss->valuestring)->sh = n;
-        }
-        if (nodes)
-            json_array_move(s->keep, nodes);
-        cJSON_Delete(nodes);
+        take(cJSON_DetachItemFromObjectCaseSensitive(c, "nodes"), ud);
         cJSON_Delete(data);
         if (!after)
             return 0;
     }
+}
+
+typedef struct {
+    const catalog *cat;
+    own_set *s;
+} set_fill;
+
+/* A page of variants: those of synced SKUs join the set, which keeps
+ * the page. */
+static void take_variants(cJSON *nodes, void *ud)
+{
+    set_fill *f = ud;
+    const cJSON *n;
+    cJSON_ArrayForEach(n, nodes)
+    {
+        const cJSON *ss = cJSON_GetObjectItemCaseSensitive(n, "sku");
+        const char *sku = cJSON_IsString(ss) ? catalog_cin7_sku(f->cat, ss->valuestring) : NULL;
+        if (synced_sku(f->cat, sku))
+            set_add(f->s, sku, ss->valuestring)->sh = n;
+    }
+    if (nodes)
+        json_array_move(f->s->keep, nodes);
+    cJSON_Delete(nodes);
+}
+
+/* Every page of productVariants matching q (NULL: all) into s: the
+ * variants of synced SKUs. */
+static int read_variants(syncd *sd, const catalog *cat, const char *q, own_set *s)
+{
+    set_fill f = {cat, s};
+    return read_pages(sd, VARIANTS_QUERY, VARIANT_PAGE_COST, "productVariants", q, take_variants,
+                      &f);
+}
+
+static const char PRODUCTS_QUERY[] =
+    "query OwnProducts($after: String, $q: String) { products(first: 100, after: $after, "
+    "query: $q) { nodes { variants(first: 2) { nodes { sku } } } pageInfo { hasNextPage "
+    "endCursor } } }";
+
+/* A page of products: their synced SKUs join the set, their variants to
+ * be read by fill_shopify. */
+static void take_products(cJSON *nodes, void *ud)
+{
+    set_fill *f = ud;
+    const cJSON *p, *v;
+    cJSON_ArrayForEach(p, nodes)
+        cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(
+                                  cJSON_GetObjectItemCaseSensitive(p, "variants"), "nodes"))
+        {
+            const cJSON *ss = cJSON_GetObjectItemCaseSensitive(v, "sku");
+            const char *sku = cJSON_IsString(ss) ? catalog_cin7_sku(f->cat, ss->valuestring) : NULL;
+            if (synced_sku(f->cat, sku))
+                set_add(f->s, sku, ss->valuestring);
+        }
+    cJSON_Delete(nodes);
+}
+
+/* The SKUs of the products changed at Shopify since the last pass (q):
+ * an edit of a product's own fields (title, status) moves the product's
+ * updatedAt, not its variants', so the variants read alone miss it. */
+static int read_products(syncd *sd, const catalog *cat, const char *q, own_set *s)
+{
+    set_fill f = {cat, s};
+    return read_pages(sd, PRODUCTS_QUERY, PRODUCT_PAGE_COST, "products", q, take_products, &f);
 }
 
 /* The Shopify variants of the items read at Cin7 only, by SKU. */
@@ -680,6 +738,8 @@ static int pass(ownsync *o)
     int rc = read_cin7(sd, cat, &s, &newest);
     if (rc == 0)
         rc = read_variants(sd, cat, q, &s);
+    if (rc == 0 && q)
+        rc = read_products(sd, cat, q, &s);
     free(q);
     if (rc == 0)
         rc = fill_shopify(sd, cat, &s) || fill_cin7(sd, cat, &s) ? -1 : 0;

@@ -23,7 +23,7 @@
 /* Two one-variant products that agree on every field but cost, which
  * Shopify's items do not have yet (Cin7 owns it: the first pass carries
  * it). */
-static void start_own(sdt_world *w)
+static void start_own_with(sdt_world *w, const char *overrides)
 {
     sdt_start_world_take(
         w,
@@ -37,7 +37,12 @@ static void start_own(sdt_world *w)
                         "{\"title\":\"A-2\",\"variants\":[{\"sku\":\"A-2\",\"price\":\"20.00\","
                         "\"available\":100}]}]",
                         ""),
-        "[{\"name\":\"Main\"}]", OWN_CONFIG);
+        "[{\"name\":\"Main\"}]", overrides);
+}
+
+static void start_own(sdt_world *w)
+{
+    start_own_with(w, OWN_CONFIG);
 }
 
 /* sku's entry in a state's list (Cin7's "products", Shopify's first
@@ -265,5 +270,31 @@ TEST_T(syncd_own, products_update_brings_the_pass_forward_and_the_owner_wins_a_c
     EXPECT_EQ_STR(cin7_text(&w, "B-1", "name", buf, sizeof buf), "B");
     EXPECT_EQ_STR(cin7_text(&w, "B-2", "name", buf, sizeof buf), "B");
     EXPECT_EQ_INT(sdt_metric(&w, "syncd_product_fields_reverted_total"), 0);
+    sdt_stop(&w);
+}
+
+/* In poll mode syncd subscribes to no webhook, products/update included:
+ * a title edited in Shopify's admin moves the product's updatedAt, not its
+ * variant's, and the pass finds it by reading the products changed since
+ * the last one. */
+TEST_T(syncd_own, a_title_edited_at_shopify_is_found_by_the_pass_without_its_webhook, 180)
+{
+    sdt_world w;
+    char *over = sdt_json_merge(OWN_CONFIG, "{\"mode\":\"poll\",\"poll_interval\":\"10m\"}");
+    start_own_with(&w, over);
+    free(over);
+    /* Cin7's reads go back to its newest change less a minute: a barcode
+     * edit of A-2 a few passes in leaves A-1 (seeded at the start) out of
+     * them, so only Shopify's side can bring A-1 into a pass. */
+    EXPECT_TRUE(sdt_wait_metric(&w, "syncd_product_passes_total", 3, 60000));
+    edit(&w.cin7, "{\"sku\":\"A-2\",\"fields\":{\"Barcode\":\"0123456789012\"}}");
+    int64_t passes = sdt_metric(&w, "syncd_product_passes_total");
+    EXPECT_TRUE(sdt_wait_metric(&w, "syncd_product_passes_total", passes + 2, 60000));
+    edit(&w.shop, "{\"sku\":\"A-1\",\"fields\":{\"title\":\"A-1 gift box\"}}");
+    passes = sdt_metric(&w, "syncd_product_passes_total");
+    EXPECT_TRUE(sdt_wait_metric(&w, "syncd_product_passes_total", passes + 2, 60000));
+    char buf[64];
+    EXPECT_EQ_STR(cin7_text(&w, "A-1", "name", buf, sizeof buf), "A-1 gift box");
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_product_hooks_marked_total"), -1); /* no webhook came */
     sdt_stop(&w);
 }

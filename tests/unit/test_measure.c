@@ -1436,11 +1436,12 @@ TEST(measure, events_csv_has_a_row_per_arrival_joined_with_its_order)
     record(&f, 1600, 0, "B", 1, OUT_ACCEPTED, OID(2));
     record(&f, 1700, 0, "A", 50, OUT_SOLD_OUT, 0);
     lg_record *r = record(&f, 2500, 1, "C", 3, OUT_ERROR, 0);
+    record(&f, 2600, 0, "B", 1, OUT_UNAVAILABLE, 0); /* taken off sale: no error */
     r->status = 0;
     r->a.warehouse = 1;
     fx_measure(&f);
     char line[400];
-    EXPECT_EQ_INT(csv_lines(&f.out.events), 1 + 4);
+    EXPECT_EQ_INT(csv_lines(&f.out.events), 1 + 5);
     EXPECT_EQ_STR(csv_line(&f.out.events, 0, line, sizeof line),
                   "seq,intended_ms,sent_ms,done_ms,stream,channel,target,lines,result,status,"
                   "order_id,paid_ms,pushed_ms,push_latency_ms,push_bound_ms");
@@ -1452,6 +1453,8 @@ TEST(measure, events_csv_has_a_row_per_arrival_joined_with_its_order)
                   "2,1700,1710,1730,shoppers,shopify," SHOP ",A:50,sold_out,200,,,,,");
     EXPECT_EQ_STR(csv_line(&f.out.events, 4, line, sizeof line),
                   "3,2500,2510,2530,wholesale,wholesale,W2,C:3,error,0,,,,,");
+    EXPECT_EQ_STR(csv_line(&f.out.events, 5, line, sizeof line),
+                  "4,2600,2610,2630,shoppers,shopify," SHOP ",B:1,unavailable,200,,,,,");
     EXPECT_EQ_INT(metric(&f, "sold_out_checkouts"), 1);
     EXPECT_EQ_INT(metric(&f, "checkout_errors"), 1);
     fx_free(&f);
