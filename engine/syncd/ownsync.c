@@ -352,6 +352,28 @@ static int fill_shopify(syncd *sd, const catalog *cat, own_set *s)
     return 0;
 }
 
+/* Cin7's product id as it is now (GET product?ID=), into *out (NULL when
+ * Cin7 has none; the caller's). Returns 0, or -1 when it could not be
+ * read. */
+static int read_product(syncd *sd, const char *id, const char *sku, cJSON **out)
+{
+    *out = NULL;
+    char *path = xasprintf("product?ID=%s&IncludeSuppliers=true&IncludeDeprecated=true", id);
+    cJSON *doc = NULL;
+    outcome oc;
+    cin7_get_json(sd->c7, path, PRIO_BULK, &doc, &oc);
+    free(path);
+    if (!doc) {
+        log_warn("ownership: cannot read Cin7's product %s: %s", sku, oc.error);
+        outbound_done(&oc);
+        return -1;
+    }
+    outbound_done(&oc);
+    *out = cJSON_DetachItemFromArray(cJSON_GetObjectItemCaseSensitive(doc, "Products"), 0);
+    cJSON_Delete(doc);
+    return 0;
+}
+
 /* The Cin7 products of the items read at Shopify only: GET product?ID=
  * for each. */
 static int fill_cin7(syncd *sd, const catalog *cat, own_set *s)
@@ -362,24 +384,13 @@ static int fill_cin7(syncd *sd, const catalog *cat, own_set *s)
         const cin7_product *p = catalog_product(cat, s->it[i].sku);
         if (!p || !p->id)
             continue;
-        char *path = xasprintf("product?ID=%s&IncludeSuppliers=true&IncludeDeprecated=true", p->id);
-        cJSON *doc = NULL;
-        outcome oc;
-        cin7_get_json(sd->c7, path, PRIO_BULK, &doc, &oc);
-        free(path);
-        if (!doc) {
-            log_warn("ownership: cannot read Cin7's product %s: %s", s->it[i].sku, oc.error);
-            outbound_done(&oc);
+        cJSON *first = NULL;
+        if (read_product(sd, p->id, s->it[i].sku, &first) != 0)
             return -1;
-        }
-        outbound_done(&oc);
-        cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "Products");
-        cJSON *first = cJSON_DetachItemFromArray(list, 0);
         if (first) {
             cJSON_AddItemToArray(s->keep, first);
             s->it[i].c7 = first;
         }
-        cJSON_Delete(doc);
     }
     return 0;
 }
@@ -555,18 +566,31 @@ static void pending_move(pending_list *to, pending_list *from)
     memset(from, 0, sizeof *from);
 }
 
-/* PUT product for one SKU with w's Cin7 fields. Returns 0 when Cin7 took
- * it. */
+/* PUT product for one SKU with w's Cin7 fields. Cin7's PUT takes the
+ * whole product (the reference does not say it keeps what is left out), so
+ * the product is read again just before: the pass's read may be minutes
+ * old, and sending it back would undo what purchasing saved since (a
+ * barcode or cost edit of the owner's, lost for good). Returns 0 when Cin7
+ * took it. */
 static int put_cin7(syncd *sd, const own_item *it, sku_writes *w)
 {
-    cJSON *body = ownread_cin7_put(it->c7, w->to_c7, sd->cfg.own_price_tier,
+    const char *id = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it->c7, "ID"))
+                         ? cJSON_GetObjectItemCaseSensitive(it->c7, "ID")->valuestring
+                         : NULL;
+    cJSON *now = NULL;
+    if (!id || read_product(sd, id, it->sku, &now) != 0 || !now) {
+        cJSON_Delete(now);
+        return -1;
+    }
+    cJSON *body = ownread_cin7_put(now, w->to_c7, sd->cfg.own_price_tier,
                                    sd->cfg.own_compare_tier);
     if (!body && w->to_c7[OWN_COST]) {
         log_warn("ownership: %s cost: the Cin7 product has no supplier to carry it", it->sku);
         w->to_c7[OWN_COST] = NULL;
-        body = ownread_cin7_put(it->c7, w->to_c7, sd->cfg.own_price_tier,
+        body = ownread_cin7_put(now, w->to_c7, sd->cfg.own_price_tier,
                                 sd->cfg.own_compare_tier);
     }
+    cJSON_Delete(now);
     if (!body)
         return -1;
     char *text = json_print(body);

@@ -172,6 +172,12 @@ check(!g.errors && g.data.product.title === 'Client title' && g.data.product.sta
       pv.inventoryItem.measurement.weight.unit === 'KILOGRAMS',
       `product read back: ${JSON.stringify(g.errors || g.data)}`);
 console.log(`graphql product: title=${g.data.product.title} status=${g.data.product.status} price=${pv.price}`);
+// Back on sale: a DRAFT product does not sell, and the checkouts below buy it.
+g = await gql.request(`mutation P($p: ProductUpdateInput!) {
+  productUpdate(product: $p) { product { status } userErrors { field message } } }`,
+  { variables: { p: { id: productGid, status: 'ACTIVE' } } });
+check(!g.errors && g.data.productUpdate.product.status === 'ACTIVE',
+      `productUpdate back to ACTIVE: ${JSON.stringify(g.errors || g.data)}`);
 
 // ---- fulfilment through fulfillment orders ------------------------------------
 

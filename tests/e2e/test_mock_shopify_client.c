@@ -44,7 +44,8 @@ TEST_T(mock_shopify, real_client_admin_api_client, 300)
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "graphql_set"), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "graphql_adjust"), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "inventory", "by", "set"), 1);
-    EXPECT_EQ_INT(ms_journal_count(j, "product_updated", "by", "demo.myshopify.com#0"), 2);
+    /* productUpdate (title, DRAFT), productVariantsBulkUpdate, productUpdate (ACTIVE again). */
+    EXPECT_EQ_INT(ms_journal_count(j, "product_updated", "by", "demo.myshopify.com#0"), 3);
     EXPECT_EQ_INT(ms_journal_count(j, "fulfillment_order_hold", "reason", "INVENTORY_OUT_OF_STOCK"), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "fulfillment_order_release", NULL, NULL), 1);
     EXPECT_EQ_INT(ms_journal_count(j, "fulfillment", "tracking_company", "UPS"), 2);

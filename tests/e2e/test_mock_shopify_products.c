@@ -65,16 +65,25 @@ static const cJSON *entry(const cJSON *journal, const char *kind, int n)
 }
 
 /* The body of the last delivery, parsed (caller frees). */
-static cJSON *last_delivery(ms_receiver *rc)
+/* The products/update delivery whose value at path is want (Shopify's
+ * deliveries keep no order, and the mock's several senders do not
+ * either), waiting for it up to 10 s; the test fails without one. */
+static cJSON *delivery_where(ms_receiver *rc, const char *path, const char *want)
 {
-    int n = ms_receiver_count(rc);
-    EXPECT_GT_INT(n, 0);
-    ms_delivery d = ms_receiver_get(rc, n - 1);
-    EXPECT_EQ_STR(d.topic, "products/update");
-    cJSON *v = cJSON_Parse(d.body);
-    ms_delivery_free(&d);
-    EXPECT_TRUE(v != NULL);
-    return v;
+    for (int tries = 0; tries < 100; tries++) {
+        int n = ms_receiver_count(rc);
+        for (int i = 0; i < n; i++) {
+            ms_delivery d = ms_receiver_get(rc, i);
+            cJSON *v = strcmp(d.topic, "products/update") == 0 ? cJSON_Parse(d.body) : NULL;
+            ms_delivery_free(&d);
+            const cJSON *x = v ? jp(v, path) : NULL;
+            if (cJSON_IsString(x) && strcmp(x->valuestring, want) == 0)
+                return v;
+            cJSON_Delete(v);
+        }
+        ms_receiver_wait(rc, n + 1, 100);
+    }
+    test_fail(__FILE__, __LINE__, "no products/update delivery has %s = %s", path, want);
 }
 
 TEST(mock_shopify_products, graphql_writes_read_back_journal_and_deliver)
@@ -146,7 +155,7 @@ TEST(mock_shopify_products, graphql_writes_read_back_journal_and_deliver)
     /* products/update for each mutation: the REST product, without the
      * variant weight fields at 2026-10. */
     EXPECT_GE_INT(ms_receiver_wait(rc, 2, 10000), 2);
-    v = last_delivery(rc);
+    v = delivery_where(rc, "variants[0].price", "12.50");
     EXPECT_EQ_STR(jstring(v, "title"), "One Pro");
     EXPECT_EQ_STR(jstring(v, "status"), "draft");
     EXPECT_EQ_STR(jstring(v, "variants[0].price"), "12.50");
@@ -159,8 +168,7 @@ TEST(mock_shopify_products, graphql_writes_read_back_journal_and_deliver)
     int before = ms_receiver_count(rc);
     EXPECT_GT_INT(ms_checkout(&s, "DEMO-002", 1), 0);
     EXPECT_GT_INT(ms_receiver_wait(rc, before + 1, 10000), before);
-    v = last_delivery(rc);
-    EXPECT_EQ_STR(jstring(v, "title"), "Two");
+    v = delivery_where(rc, "title", "Two");
     cJSON_Delete(v);
     e2e_stop(&s);
     ms_receiver_stop(rc);
@@ -285,8 +293,7 @@ TEST(mock_shopify_products, a_merchandisers_edit_is_journaled_and_delivered)
     EXPECT_NEAR(jnumber(e1, "fields.weight.after.value"), 250, 1e-9);
     cJSON_Delete(j);
     EXPECT_GE_INT(ms_receiver_wait(rc, 1, 10000), 1);
-    v = last_delivery(rc);
-    EXPECT_EQ_STR(jstring(v, "title"), "Two B");
+    v = delivery_where(rc, "title", "Two B");
     EXPECT_NEAR(jnumber(v, "variants[0].grams"), 250, 1e-9);
     EXPECT_EQ_STR(jstring(v, "variants[0].weight_unit"), "g");
     cJSON_Delete(v);
