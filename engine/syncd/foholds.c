@@ -150,10 +150,7 @@ out:
 
 handled foholds_after_shipment(syncd *sd, const fulfil_sale_info *s)
 {
-    int64_t left = 0;
-    for (size_t i = 0; i < s->n; i++)
-        left += s->lines[i].backordered > 0 ? s->lines[i].backordered : 0;
-    if (!left || !s->id)
+    if (!fulfil_backordered(s) || !s->id)
         return handled_done();
     char key[200];
     mark_key(s->id, key, sizeof key);

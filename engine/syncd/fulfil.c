@@ -57,6 +57,14 @@ void fulfil_sale_info_free(fulfil_sale_info *s)
     memset(s, 0, sizeof *s);
 }
 
+int64_t fulfil_backordered(const fulfil_sale_info *s)
+{
+    int64_t units = 0;
+    for (size_t i = 0; i < s->n; i++)
+        units += s->lines[i].backordered > 0 ? s->lines[i].backordered : 0;
+    return units;
+}
+
 static const char *str_of(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);

@@ -60,6 +60,8 @@ typedef struct {
  * s->tracking is CombinedTrackingNumbers. */
 void fulfil_sale_read(const cJSON *v, fulfil_sale_info *s);
 void fulfil_sale_info_free(fulfil_sale_info *s);
+/* The units of sale s that Cin7 backordered, as read. */
+int64_t fulfil_backordered(const fulfil_sale_info *s);
 /* GET sale?ID: the sale as it is now, into *s (and its document into
  * *keep, when keep is not NULL: the caller frees it). Returns 0, or -1
  * with *h saying what becomes of the event. */

@@ -315,21 +315,13 @@ static int reads_voided(const fulfil_sale_info *s)
     return s->status && strcmp(s->status, "VOIDED") == 0;
 }
 
-/* The units of sale s that Cin7 backordered, as read now. */
-static int64_t backordered_units(const fulfil_sale_info *s)
-{
-    int64_t units = 0;
-    for (size_t i = 0; i < s->n; i++)
-        units += s->lines[i].backordered > 0 ? s->lines[i].backordered : 0;
-    return units;
-}
 
 /* Whether the sale is one to move now: some units backordered, not voided
  * (a move decided earlier resumes whatever the sale reads now: its void may
  * be what the last try did). */
 static int wants_move(const move_job *m)
 {
-    return backordered_units(m->s) > 0 && !reads_voided(m->s);
+    return fulfil_backordered(m->s) > 0 && !reads_voided(m->s);
 }
 
 static handled move_locked(move_job *m)
@@ -514,7 +506,7 @@ static int read_named_sale(syncd *sd, const store_event *ev, const char *what, i
 /* Whether sale s, as read now, stands with nothing backordered. */
 static int filled(const fulfil_sale_info *s)
 {
-    return backordered_units(s) == 0 && !reads_voided(s);
+    return fulfil_backordered(s) == 0 && !reads_voided(s);
 }
 
 handled move_recheck(syncd *sd, const store_event *ev)
