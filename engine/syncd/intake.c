@@ -320,14 +320,17 @@ static void on_metrics(httpd_req *r, void *ud)
     int64_t owed = sd->ready ? stockread_owed(sd->reader) : 0;
     pthread_mutex_lock(&sd->inv_lock);
     int64_t waiting = (int64_t)coalesce_waiting(sd->dirty) + owed;
+    /* Taken and not yet written, or set aside for a while: owed all the
+     * same (worker.c). */
+    int64_t taken = (int64_t)sd->inv_owed;
     if (strcmp(sd->cfg.mode, "poll") == 0) {
         /* Only what a poll admitted is being synced; the rest waits for
          * the next poll by design (not a backlog to drain). */
         int64_t admitted = (int64_t)sd->inv_admit < waiting ? (int64_t)sd->inv_admit : waiting;
-        metrics_set(sd->m, "syncd_dirty_skus", admitted);
+        metrics_set(sd->m, "syncd_dirty_skus", admitted + taken);
         metrics_set(sd->m, "syncd_poll_waiting_skus", waiting - admitted);
     } else {
-        metrics_set(sd->m, "syncd_dirty_skus", waiting);
+        metrics_set(sd->m, "syncd_dirty_skus", waiting + taken);
     }
     pthread_mutex_unlock(&sd->inv_lock);
     metrics_set(sd->m, "syncd_ready", sd->ready);

@@ -54,6 +54,12 @@ typedef struct syncd {
     /* Reconciliation: this many of the next SKUs taken are its drift check
      * (their writes count as drift repaired; inv_lock). */
     size_t inv_audit;
+    /* SKUs taken out of dirty and not yet written, or kept aside until
+     * another instance's claim on them ends or their ledger can be read:
+     * work owed all the same, counted in syncd_dirty_skus so a harness
+     * does not take syncd for idle meanwhile (inv_lock). Rechecks of held
+     * backorders are not counted: they recur while a hold lasts. */
+    size_t inv_owed;
 
     /* What the inventory thread last wrote (or found right) per shop,
      * location and SKU; owned by that thread (see inventory.c). */

@@ -206,18 +206,24 @@ static void *worker_main(void *arg)
 typedef struct {
     char **sku;
     int64_t *at;
-    size_t n, cap;
+    /* 1: a sync owed (a claim or a ledger waited for); 0: a recheck of
+     * held backorders, which recurs while the hold lasts. */
+    unsigned char *owed;
+    size_t n, cap, n_owed;
 } aside_list;
 
 /* Keeps sku (copied) aside until at. */
-static void aside_put(aside_list *a, const char *sku, int64_t at)
+static void aside_put(aside_list *a, const char *sku, int64_t at, int owed)
 {
     if (a->n == a->cap) {
         a->cap = a->cap ? a->cap * 2 : 16;
         a->sku = xrealloc(a->sku, a->cap * sizeof *a->sku);
         a->at = xrealloc(a->at, a->cap * sizeof *a->at);
+        a->owed = xrealloc(a->owed, a->cap * sizeof *a->owed);
     }
     a->sku[a->n] = xstrdup(sku);
+    a->owed[a->n] = owed != 0;
+    a->n_owed += owed != 0;
     a->at[a->n++] = at;
 }
 
@@ -233,7 +239,7 @@ static void aside_again(aside_list *a, char **skus, const int *which, size_t n, 
         while (j < a->n && strcmp(a->sku[j], skus[i]) != 0)
             j++;
         if (j == a->n)
-            aside_put(a, skus[i], at);
+            aside_put(a, skus[i], at, 0);
     }
 }
 
@@ -247,7 +253,7 @@ static void aside_add(syncd *sd, aside_list *a, char **skus, const int *set_asid
                  "again in %d ms",
                  skus[i], SET_ASIDE_MS);
         metrics_inc(sd->m, "syncd_inventory_skus_set_aside_total", 1);
-        aside_put(a, skus[i], later);
+        aside_put(a, skus[i], later, 1);
     }
 }
 
@@ -294,7 +300,7 @@ static size_t claim_stock(syncd *sd, aside_list *a, char **batch, size_t n)
             batch[k++] = batch[i];
             continue;
         }
-        aside_put(a, batch[i], st[i].until > now ? st[i].until : now + sd->cfg.coalesce_ms);
+        aside_put(a, batch[i], st[i].until > now ? st[i].until : now + sd->cfg.coalesce_ms, 1);
         free(batch[i]);
     }
     if (held < 0)
@@ -329,10 +335,12 @@ static int64_t aside_release(syncd *sd, aside_list *a, int64_t now)
             const char *one[] = {a->sku[i]};
             syncd_mark_dirty(sd, one, 1);
             free(a->sku[i]);
+            a->n_owed -= a->owed[i];
             continue;
         }
         next = a->at[i] < next ? a->at[i] : next;
         a->sku[k] = a->sku[i];
+        a->owed[k] = a->owed[i];
         a->at[k++] = a->at[i];
     }
     a->n = k;
@@ -345,6 +353,7 @@ static void aside_free(aside_list *a)
         free(a->sku[i]);
     free(a->sku);
     free(a->at);
+    free(a->owed);
 }
 
 static void *inventory_main(void *arg)
@@ -372,6 +381,8 @@ static void *inventory_main(void *arg)
         int audit = n && sd->inv_audit > 0;
         if (audit)
             sd->inv_audit = sd->inv_audit > n ? sd->inv_audit - n : 0;
+        /* Until the pass is over, its SKUs are owed work too. */
+        sd->inv_owed = aside.n_owed + n;
         if (!n) {
             struct timespec ts;
             int64_t wait = !gated && due > now ? due - now : 1000;
@@ -389,6 +400,9 @@ static void *inventory_main(void *arg)
         size_t taken = n;
         char **work = inventory_tied(sd, batch, n, &n);
         n = claim_stock(sd, &aside, work, n);
+        pthread_mutex_lock(&sd->inv_lock);
+        sd->inv_owed = aside.n_owed + n;
+        pthread_mutex_unlock(&sd->inv_lock);
         if (!n) {
             free(work);
             continue;

@@ -147,6 +147,9 @@ cJSON *sdt_one_dead_letter(const sdt_world *w, const char *topic, const char *re
 int sdt_send_webhook(const sdt_world *w, const char *topic, const char *body, const char *secret,
                      const char *webhook_id, const char *event_id);
 
+/* A mock's pending work (its /_mock/health "pending": deliveries queued or
+ * in flight, an open stock-change window). */
+int64_t sdt_pending(const e2e_server *s);
 /* Waits (bounded) until mock-shopify has nothing to deliver, syncd's queue
  * is empty and mock-cin7 has no stock webhook pending. */
 void sdt_wait_quiet(const sdt_world *w, int timeout_ms);

@@ -133,3 +133,41 @@ TEST_T(syncd_boot, a_level_write_applied_but_unanswered_is_settled_not_counted_a
     cJSON_Delete(stats);
     sdt_stop(&w);
 }
+
+/* A harness ends its drain once syncd's backlog (syncd_queue_depth plus
+ * syncd_dirty_skus) and both mocks' pending work read 0 a few times in a
+ * row. A level sync taken out of the dirty set and still on its way must
+ * count as waiting, or the run is measured before its write lands. */
+TEST_T(syncd_boot, a_level_sync_on_its_way_counts_as_waiting_until_written, 60)
+{
+    sdt_world w;
+    sdt_start_basic(&w, "", "{\"shopify_http_timeout\":\"2m\"}");
+    if (!e2e_wait(sdt_levels_read, &w, 20000))
+        test_fail(__FILE__, __LINE__, "syncd never read the Shopify levels (log %s)", w.syncd.log);
+    sdt_wait_quiet(&w, 30000);
+    /* Every GraphQL call now takes 20 simulated seconds (a third of a real one):
+     * the sync's level read and its write. */
+    e2e_faults(&w.shop, "[{\"kind\":\"latency\",\"target\":\"POST */graphql.json\",\"ms\":\"20s\"}]");
+    cJSON_Delete(e2e_expect(&w.cin7, "POST", "/_mock/adjust", NULL,
+                            "{\"sku\":\"A-1\",\"location\":\"Main\",\"on_hand\":60}", 200, 1));
+    /* Until Shopify shows 60, nothing may look idle: the Cin7 change is
+     * pending at mock-cin7, then queued, then marked, then on its way. */
+    int looks = 0, idle = 0;
+    while (sdt_shop_available(&w, "A-1") != 60 && looks < 1500) {
+        looks++;
+        int64_t queued = sdt_metric(&w, "syncd_queue_depth");
+        int64_t dirty = sdt_metric(&w, "syncd_dirty_skus");
+        if (queued == 0 && dirty == 0 && sdt_pending(&w.cin7) == 0 && sdt_pending(&w.shop) == 0)
+            idle++;
+        e2e_sleep_ms(10);
+    }
+    EXPECT_EQ_INT(sdt_shop_available(&w, "A-1"), 60);
+    /* The read and the write took two thirds of a real second: they were
+     * looked at meanwhile. */
+    EXPECT_GT_INT(looks, 20);
+    EXPECT_EQ_INT(idle, 0);
+    e2e_faults(&w.shop, "[]");
+    sdt_wait_quiet(&w, 30000);
+    EXPECT_EQ_INT(sdt_metric(&w, "syncd_dirty_skus"), 0);
+    sdt_stop(&w);
+}

@@ -494,7 +494,7 @@ int sdt_send_webhook(const sdt_world *w, const char *topic, const char *body, co
     return status;
 }
 
-static int64_t pending_of(const e2e_server *s)
+int64_t sdt_pending(const e2e_server *s)
 {
     cJSON *h = e2e_expect(s, "GET", "/_mock/health", NULL, NULL, 200, 1);
     int64_t n = (int64_t)sdt_num(h, "pending");
@@ -505,7 +505,7 @@ static int64_t pending_of(const e2e_server *s)
 static int quiet(void *ud)
 {
     const sdt_world *w = ud;
-    return pending_of(&w->shop) == 0 && pending_of(&w->cin7) == 0 &&
+    return sdt_pending(&w->shop) == 0 && sdt_pending(&w->cin7) == 0 &&
            sdt_metric(w, "syncd_queue_depth") == 0;
 }
 
