@@ -66,24 +66,20 @@ typedef struct {
 typedef struct {
     own_item *it;
     size_t n, cap;
+    strmap *at;  /* Cin7 SKU to its index in it (a first pass holds the catalog) */
     cJSON *keep; /* the documents the items point into */
 } own_set;
 
-static own_item *set_find(own_set *s, const char *sku)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->it[i].sku, sku) == 0)
-            return &s->it[i];
-    return NULL;
-}
-
 static own_item *set_add(own_set *s, const char *sku, const char *shop_sku)
 {
-    own_item *it = set_find(s, sku);
-    if (it)
-        return it;
+    if (!s->at)
+        s->at = strmap_new(0);
+    long at = strmap_get(s->at, sku);
+    if (at >= 0)
+        return &s->it[at];
     XGROW(s->it, s->n, s->cap, 64);
-    it = &s->it[s->n++];
+    strmap_put(s->at, sku, (long)s->n);
+    own_item *it = &s->it[s->n++];
     *it = (own_item){xstrdup(sku), xstrdup(shop_sku), NULL, NULL};
     return it;
 }
@@ -95,6 +91,7 @@ static void set_free(own_set *s)
         free(s->it[i].shop_sku);
     }
     free(s->it);
+    strmap_free(s->at);
     cJSON_Delete(s->keep);
 }
 
