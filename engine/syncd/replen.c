@@ -18,7 +18,9 @@
 #include "replen.h"
 #include "xwrite.h"
 
+#include "catalog.h"
 #include "coalesce.h"
+#include "kit.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -707,11 +709,51 @@ static supply_pos stock_position(syncd *sd, const char *sku, const replen_supply
     return p;
 }
 
+/* Which of the kits' figures a component takes units of (kit_units). */
+enum { KIT_SOLD, KIT_PENDING, KIT_IN_FLIGHT };
+
+/* The units of component sku that the kits using it took, by the store's
+ * figure `what` of each kit (units sold over [from, to), or pending or in
+ * flight as of from), each kit's units times what one takes (kit_charge):
+ * Cin7 assembles a kit from its components, so a kit's sales are its
+ * components' demand. 0 when no kit uses sku, -1 when the store could not
+ * tell. */
+static int64_t kit_units(syncd *sd, const char *sku, int what, int64_t from, int64_t to)
+{
+    const catalog *cat = syncd_catalog(sd);
+    size_t nk = 0;
+    const kit *kits = cat ? catalog_kits(cat, &nk) : NULL;
+    size_t *using = xcalloc(nk + 1, sizeof *using);
+    int64_t *units = xcalloc(nk + 1, sizeof *units);
+    size_t m = kit_using(kits, nk, sku, using);
+    int64_t got = 0;
+    for (size_t j = 0; j < m && got >= 0; j++) {
+        const char *kit_sku = kits[using[j]].sku;
+        int64_t u = what == KIT_SOLD      ? store_history_units(sd->st, kit_sku, from, to)
+                    : what == KIT_PENDING ? store_pending_units(sd->st, kit_sku, from)
+                                          : store_in_flight_units(sd->st, kit_sku, from);
+        if (u < 0)
+            got = -1;
+        units[using[j]] = u;
+    }
+    if (got == 0 && m)
+        got = kit_charge(kits, nk, sku, units);
+    free(units);
+    free(using);
+    return got;
+}
+
+/* a + b, or -1 when either is (a figure the store could not tell). */
+static int64_t known_sum(int64_t a, int64_t b)
+{
+    return a < 0 || b < 0 ? -1 : a + b;
+}
+
 /* What the store and the stock cache say of sku, whose supplier record is
  * sp (NULL: none), for supply_decide. The pending units are read as of the
  * oldest figure (the ledger does not know locations, so a supplier serving
  * only some warehouses sees every pending unit: it reorders early, not
- * late). */
+ * late). A component's figures include what the kits using it took. */
 static supply_sku read_sku(syncd *sd, const char *sku, const replen_supply *sp, int64_t now,
                            int may_wait)
 {
@@ -720,7 +762,9 @@ static supply_sku read_sku(syncd *sd, const char *sku, const replen_supply *sp, 
                      .pending = -1, .cover_days = cfg->replen_cover_days,
                      .target_days = cfg->replen_target_days, .lead_days = -1,
                      .may_wait = may_wait};
-    in.sold = store_history_units(sd->st, sku, now - cfg->replen_window_ms, now + 1);
+    int64_t from = now - cfg->replen_window_ms;
+    in.sold = known_sum(store_history_units(sd->st, sku, from, now + 1),
+                        kit_units(sd, sku, KIT_SOLD, from, now + 1));
     if (!in.has_supplier || in.sold < 0)
         return in;
     in.moq = sp->moq;
@@ -728,12 +772,36 @@ static supply_sku read_sku(syncd *sd, const char *sku, const replen_supply *sp, 
     in.lead_days = sp->lead_days;
     in.pos = stock_position(sd, sku, sp);
     if (in.pos.known) {
-        in.pending = store_pending_units(sd->st, sku, in.pos.as_of);
-        in.in_flight = store_in_flight_units(sd->st, sku, in.pos.as_of);
+        int64_t as_of = in.pos.as_of;
+        in.pending = known_sum(store_pending_units(sd->st, sku, as_of),
+                               kit_units(sd, sku, KIT_PENDING, as_of, 0));
+        in.in_flight = known_sum(store_in_flight_units(sd->st, sku, as_of),
+                                 kit_units(sd, sku, KIT_IN_FLIGHT, as_of, 0));
         if (in.in_flight < 0)
             in.pending = -1; /* the store could not tell: decide later */
     }
     return in;
+}
+
+/* Whether sku is a kit: Cin7 assembles it from its components when sold,
+ * so it is never bought; its components are checked in its place. */
+static int is_kit(syncd *sd, const char *sku)
+{
+    const catalog *cat = syncd_catalog(sd);
+    return cat && catalog_kit(cat, sku) != NULL;
+}
+
+/* Marks sku in c, or for a kit its components. */
+static void mark_for_check(syncd *sd, coalescer *c, const char *sku, int64_t now)
+{
+    const catalog *cat = syncd_catalog(sd);
+    const kit *k = cat ? catalog_kit(cat, sku) : NULL;
+    if (!k) {
+        coalesce_mark(c, sku, now);
+        return;
+    }
+    for (size_t i = 0; i < k->n; i++)
+        coalesce_mark(c, k->parts[i].sku, now);
 }
 
 /* The batch's wanted lines into want (borrowed from skus and the supplier
@@ -745,6 +813,8 @@ static size_t wanted_lines(replenisher *r, char *const *skus, size_t n, int64_t 
     syncd *sd = r->sd;
     size_t n_want = 0;
     for (size_t i = 0; i < n; i++) {
+        if (is_kit(sd, skus[i]))
+            continue;
         const replen_supply *sp = supply_of(r, skus[i]);
         pthread_mutex_lock(&r->lock);
         long since = strmap_get(r->waiting, skus[i]);
@@ -874,7 +944,7 @@ static int64_t sweep(replenisher *r, int64_t now)
     size_t n;
     const char *const *all = catalog_skus(syncd_catalog(sd), &n);
     for (size_t i = 0; i < n; i++)
-        coalesce_mark(r->marks, all[i], now);
+        mark_for_check(sd, r->marks, all[i], now);
     int64_t next = now + sd->cfg.replen_interval_ms;
     char at[32];
     snprintf(at, sizeof at, "%lld", (long long)clock_epoch_ms(&sd->clk, next));
@@ -986,7 +1056,7 @@ void replen_mark(syncd *sd, const char *const *skus, size_t n)
     int64_t now = clock_now_ms(&sd->clk);
     pthread_mutex_lock(&r->lock);
     for (size_t i = 0; i < n; i++)
-        coalesce_mark(r->marks, skus[i], now);
+        mark_for_check(sd, r->marks, skus[i], now);
     pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&r->lock);
 }

@@ -385,3 +385,40 @@ TEST_T(replen, missing_supplier_or_lead_time_dead_letters_and_alerts, 120)
     sdt_stop(&w);
     sdt_alerts_stop(&al);
 }
+
+/* Kits: Cin7 assembles a kit from its components when it is sold, so a
+ * kit is never bought and its sales are its components' demand. BOX is
+ * two of PART (12 on hand, E2E Supply's), and only BOX is listed in
+ * Shopify, as gift packaging often is. */
+TEST_T(replen, a_kits_sales_reorder_its_components_and_never_the_kit, 120)
+{
+    sdt_world w;
+    char *c7 = sdt_cin7_config_with(
+        "[{\"name\":\"Main\"}]", NULL,
+        "[{\"sku\":\"PART\",\"price\":5,\"cost\":2},"
+        "{\"sku\":\"BOX\",\"price\":15,\"supplier\":\"\",\"auto_assembly\":true,"
+        "\"bom\":[{\"sku\":\"PART\",\"qty\":2}]}]",
+        "[{\"sku\":\"PART\",\"location\":\"Main\",\"on_hand\":12}]");
+    char *sh = sdt_shop_config(
+        "[{\"title\":\"Box\",\"variants\":[{\"sku\":\"BOX\",\"price\":\"15.00\",\"available\":0}]}]", "");
+    sdt_start_mocks(&w, c7, sh);
+    free(c7);
+    free(sh);
+    sdt_write_syncd_config(&w, "[{\"name\":\"Main\"}]", "{" REPLEN_RULE "}");
+    sdt_start_syncd(&w);
+    sdt_wait_ready(&w);
+    EXPECT_TRUE(sdt_wait_level(&w, "BOX", 6, 30000));
+    /* One box: 2 parts a day against 10 left, 5 days of cover; the draft
+     * orders PART up to 60 days, 120 - 10. */
+    sdt_checkout(&w, "BOX", 1, NULL);
+    expect_line(&w, "PART", 120 - 10, 30000);
+    sdt_wait_quiet(&w, 30000);
+    cJSON *st;
+    const cJSON *p = the_one_draft(&w, &st);
+    EXPECT_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "lines")), 1);
+    EXPECT_EQ_INT(line_qty(p, "BOX"), -1);
+    cJSON_Delete(st);
+    /* The box has no supplier, and that is no fault: nothing dead-lettered. */
+    EXPECT_EQ_INT(sdt_dlq_count(&w), 0);
+    sdt_stop(&w);
+}
