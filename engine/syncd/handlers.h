@@ -31,8 +31,8 @@ handled orders_cancelled(syncd *sd, const store_event *ev);
  * priority at Cin7's gate (gate.h). */
 handled orders_push_sale(syncd *sd, const store_event *ev, const char *shop, const char *id,
                          const char *ext, const cJSON *group, const cJSON *address, int prio);
-/* Whether the idempotency key prefix + id is claimed (a store that cannot
- * say: not). */
+/* Whether the idempotency key prefix + id is claimed: 1 when it is, 0
+ * when not, -1 when the store cannot say. */
 int orders_idem_has(syncd *sd, const char *prefix, const char *id);
 /* The SKUs a Cin7 sale order document (Lines[].BackorderQuantity)
  * backorders, into *skus (borrowed from order) and *units (whole units,

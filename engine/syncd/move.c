@@ -303,10 +303,11 @@ static handled stays(move_job *m, const char *why)
 
 /* Whether the sale's move is decided ("move:<sale>" kept): a voided
  * sale that is mid-move has its hold end when the new sale exists
- * (carry_out), not when it reads voided. */
+ * (carry_out), not when it reads voided. A store that cannot say: not
+ * (the hold ends a little early, once). */
 static int mid_move(syncd *sd, const char *sale_id)
 {
-    return orders_idem_has(sd, "move:", sale_id);
+    return orders_idem_has(sd, "move:", sale_id) == 1;
 }
 
 /* Whether sale s reads voided now. */

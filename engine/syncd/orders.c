@@ -693,14 +693,13 @@ void orders_route_end(syncd *sd, int changed)
  * moved: the push goes on and meets the voided sale at worst. */
 static int group_moved(syncd *sd, const char *ext)
 {
-    return orders_idem_has(sd, "moved:", ext);
+    return orders_idem_has(sd, "moved:", ext) == 1;
 }
 
 int orders_idem_has(syncd *sd, const char *prefix, const char *id)
 {
-    char *key = xasprintf("%s%s", prefix, id);
-    char *v = store_idem_get(sd->st, key);
-    int has = v != NULL;
+    char *key = xasprintf("%s%s", prefix, id), *v = NULL;
+    int has = store_idem_read(sd->st, key, &v);
     free(v);
     free(key);
     return has;

@@ -184,9 +184,20 @@ int store_idem_set(store *s, const char *key, const char *value)
     return key ? s->be->idem_set(s, key, value) : -1;
 }
 
+int store_idem_read(store *s, const char *key, char **value)
+{
+    *value = NULL;
+    return key ? s->be->idem_get(s, key, value) : -1;
+}
+
 char *store_idem_get(store *s, const char *key)
 {
-    return key ? s->be->idem_get(s, key) : NULL;
+    char *v = NULL;
+    if (store_idem_read(s, key, &v) != 1) {
+        free(v);
+        return NULL;
+    }
+    return v;
 }
 
 int store_history_add(store *s, const char *shop, const char *order_id, const char *sku,
@@ -303,9 +314,20 @@ int store_write_outcome(store *s, const char *key, int state, const char *remote
     return s->be->write_outcome(s, key, state, remote_id, now);
 }
 
+int store_kv_read(store *s, const char *key, char **value)
+{
+    *value = NULL;
+    return key ? s->be->kv_get(s, key, value) : -1;
+}
+
 char *store_kv_get(store *s, const char *key)
 {
-    return key ? s->be->kv_get(s, key) : NULL;
+    char *v = NULL;
+    if (store_kv_read(s, key, &v) != 1) {
+        free(v);
+        return NULL;
+    }
+    return v;
 }
 
 int store_kv_set(store *s, const char *key, const char *value)

@@ -188,8 +188,13 @@ STORE_MUST int store_dlq_requeue(store *s, int64_t id, int64_t now);
 STORE_MUST int store_idem_claim(store *s, const char *key, const char *value, char **existing);
 /* Replaces the value of a claimed key (claims it when it was not). */
 STORE_MUST int store_idem_set(store *s, const char *key, const char *value);
-/* The value of a claimed key (malloc'd), or NULL when unclaimed. */
+/* The value of a claimed key (malloc'd), or NULL when unclaimed or when
+ * the store cannot say. */
 STORE_MUST char *store_idem_get(store *s, const char *key);
+/* The same telling the two apart: 1 when key is claimed (*value gets its
+ * value, malloc'd, or NULL when it has none), 0 when not, -1 when the
+ * store cannot say. For decisions that must not take an error for "no". */
+STORE_MUST int store_idem_read(store *s, const char *key, char **value);
 
 /* ---- sales history (demand velocity) ---------------------------------------- */
 
@@ -284,8 +289,11 @@ STORE_MUST int store_write_outcome(store *s, const char *key, int state, const c
 
 /* ---- key/value ------------------------------------------------------------- */
 
-/* Returns the malloc'd value or NULL. */
+/* Returns the malloc'd value or NULL (absent, or the store cannot say). */
 STORE_MUST char *store_kv_get(store *s, const char *key);
+/* 1 when key is kept (*value gets it, malloc'd), 0 when not, -1 when the
+ * store cannot say. */
+STORE_MUST int store_kv_read(store *s, const char *key, char **value);
 /* value NULL removes the key. */
 STORE_MUST int store_kv_set(store *s, const char *key, const char *value);
 /* The same without waiting on SQLite: the write joins the next group

@@ -59,7 +59,7 @@ struct store_backend {
 
     int (*idem_claim)(store *s, const char *key, const char *value, char **existing);
     int (*idem_set)(store *s, const char *key, const char *value);
-    char *(*idem_get)(store *s, const char *key);
+    int (*idem_get)(store *s, const char *key, char **value); /* store_idem_read */
 
     int (*history_add)(store *s, const char *shop, const char *order_id, const char *sku,
                        int64_t qty, int64_t placed_at);
@@ -90,7 +90,7 @@ struct store_backend {
     int (*write_outcome)(store *s, const char *key, int state, const char *remote_id,
                          int64_t now);
 
-    char *(*kv_get)(store *s, const char *key);
+    int (*kv_get)(store *s, const char *key, char **value); /* store_kv_read */
     int (*kv_set)(store *s, const char *key, const char *value);
     void (*kv_set_async)(store *s, const char *key, const char *value);
 

@@ -1069,12 +1069,16 @@ static int64_t read_num(pg *s, const char *sql, const param *ps, int n)
 }
 
 /* A read of the text of key's row: malloc'd, or NULL. */
-static char *read_text(pg *s, const char *sql, const char *key)
+/* The text of one row's first column into *v: 1 when the row is there,
+ * 0 when not, -1 on an error. */
+static int read_text(pg *s, const char *sql, const char *key, char **v)
 {
     PGresult *r = read_q(s, sql, ARGS(TEXT(key)));
-    char *v = r && PQntuples(r) == 1 ? get_str(r, 0, 0) : NULL;
+    int got = !r ? -1 : PQntuples(r) == 1;
+    if (got == 1)
+        *v = get_str(r, 0, 0);
     PQclear(r);
-    return v;
+    return got;
 }
 
 /* A read whose rows become JSON objects by row(): the array (caller
@@ -1259,14 +1263,14 @@ static int pg_reservation_exists(store *base, const char *shop, const char *orde
     return n < 0 ? -1 : n > 0;
 }
 
-static char *pg_idem_get(store *base, const char *key)
+static int pg_idem_get(store *base, const char *key, char **v)
 {
-    return read_text((pg *)base, "SELECT value FROM idem WHERE key = $1", key);
+    return read_text((pg *)base, "SELECT value FROM idem WHERE key = $1", key, v);
 }
 
-static char *pg_kv_get(store *base, const char *key)
+static int pg_kv_get(store *base, const char *key, char **v)
 {
-    return read_text((pg *)base, "SELECT value FROM kv WHERE key = $1", key);
+    return read_text((pg *)base, "SELECT value FROM kv WHERE key = $1", key, v);
 }
 
 /* ---- claims ------------------------------------------------------------------------ */

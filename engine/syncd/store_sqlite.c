@@ -1628,18 +1628,22 @@ static int64_t read_num(sq *s, stmt_id id, const param *ps, int n)
 
 /* Runs a statement that yields the text of key's row: malloc'd, or NULL
  * when there is no row (or on an error, logged as what). */
-static char *read_text(sq *s, stmt_id id, const char *key, const char *what)
+/* The text of one row's first column into *v: 1 when the row is there,
+ * 0 when not, -1 on an error (logged as what). */
+static int read_text(sq *s, stmt_id id, const char *key, const char *what, char **v)
 {
     sqlite3_stmt *st = read_begin(s, id);
     if (!st)
-        return NULL;
+        return -1;
     int rc = bind(st, ARGS(TEXT(key)));
     rc = rc ? rc : sqlite3_step(st);
-    char *v = rc == SQLITE_ROW ? col_str(st, 0) : NULL;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    int got = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    if (got == 1)
+        *v = col_str(st, 0);
+    if (got < 0)
         db_fail(s->rdb, what);
     read_end(s, st);
-    return v;
+    return got;
 }
 
 /* Runs a statement with the parameters ps and makes each row a JSON
@@ -1819,16 +1823,16 @@ static int64_t sq_history_units(store *base, const char *sku, int64_t from, int6
     return read_num(s, S_HISTORY_UNITS, ARGS(TEXT(sku), INT(from), INT(to)));
 }
 
-static char *sq_idem_get(store *base, const char *key)
+static int sq_idem_get(store *base, const char *key, char **v)
 {
     sq *s = (sq *)base;
-    return read_text(s, S_IDEM_GET, key, "idem get");
+    return read_text(s, S_IDEM_GET, key, "idem get", v);
 }
 
-static char *sq_kv_get(store *base, const char *key)
+static int sq_kv_get(store *base, const char *key, char **v)
 {
     sq *s = (sq *)base;
-    return read_text(s, S_KV_GET, key, "kv get");
+    return read_text(s, S_KV_GET, key, "kv get", v);
 }
 
 /* ---- claims ------------------------------------------------------------------------ */

@@ -110,11 +110,18 @@ handled sale_voided(syncd *sd, const store_event *ev)
     const char *domain = sd->cfg.shops[shop].domain;
     /* A move decides ("move:<sale>") before it voids; a cancellation
      * marks the order ("cancelled:<shop>:<order>") before it does. */
-    char key[200];
+    char key[200], *mark = NULL;
     snprintf(key, sizeof key, "cancelled:%s:%s", domain, order);
-    char *mark = store_kv_get(sd->st, key);
-    int own = mark != NULL || orders_idem_has(sd, "move:", id);
+    int cancelled = store_kv_read(sd->st, key, &mark);
     free(mark);
+    int moved = cancelled == 1 ? 0 : orders_idem_has(sd, "move:", id);
+    /* A store that cannot say whose void it was is asked again later:
+     * taken for a user's, syncd's own void could cancel the order. */
+    if (cancelled < 0 || moved < 0) {
+        h = handled_retry(5000, "store: cannot tell whether sale %s was voided by syncd", id);
+        goto out;
+    }
+    int own = cancelled == 1 || moved == 1;
     size_t live = 0, groups = 0;
     if (!own) {
         h = orders_each_ext(sd, domain, order, &groups, count_live, &live);

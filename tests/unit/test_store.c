@@ -80,6 +80,11 @@ TEST(store, migrates_older_schema_keeping_data)
     EXPECT_EQ_INT(store_reserve(s, "A", "o1", "SKU1", 1, 1), -1);
     EXPECT_EQ_INT(store_idem_claim(s, "k", "v", NULL), -1);
     EXPECT_EQ_INT(store_pending_units(s, "SKU1", 0), -1);
+    /* A read that fails says so, not "not claimed". */
+    char *none = NULL;
+    EXPECT_EQ_INT(store_idem_read(s, "k", &none), -1);
+    EXPECT_TRUE(store_idem_get(s, "k") == NULL);
+    EXPECT_TRUE(none == NULL);
     log_set_output(NULL);
     char text[4096] = "";
     rewind(log);

@@ -477,6 +477,12 @@ static void conf_kv_and_async_audit(const store_conf_backend *be)
     v = store_kv_get(s, "lvl:SKU1:Sydney");
     EXPECT_EQ_STR(v, "14");
     free(v);
+    /* The read that tells "not kept" from "cannot say". */
+    EXPECT_EQ_INT(store_kv_read(s, "wm", &v), 0);
+    EXPECT_TRUE(v == NULL);
+    EXPECT_EQ_INT(store_kv_read(s, "lvl:SKU1:Sydney", &v), 1);
+    EXPECT_EQ_STR(v, "14");
+    free(v);
 
     store_audit(s, 7, 10, "received", "orders/paid");
     store_audit(s, 8, 11, "received", NULL);
@@ -517,6 +523,11 @@ static void conf_sales_history_and_idem_get(const store_conf_backend *be)
     char *v = store_idem_get(s, "route:x");
     EXPECT_EQ_STR(v, "plan");
     free(v);
+    EXPECT_EQ_INT(store_idem_read(s, "route:x", &v), 1);
+    EXPECT_EQ_STR(v, "plan");
+    free(v);
+    EXPECT_EQ_INT(store_idem_read(s, "route:y", &v), 0);
+    EXPECT_TRUE(v == NULL);
     EXPECT_EQ_INT(store_history_add(s, "A", "o1", "SKU1", 3, 1000), 0);
     EXPECT_EQ_INT(store_history_add(s, "A", "o1", "SKU1", 3, 1000), 0); /* replay */
     EXPECT_EQ_INT(store_history_add(s, "B", "o2", "SKU1", 2, 5000), 0);
