@@ -35,6 +35,45 @@ static void share_budgets(syncd *sd)
     }
 }
 
+/* The store's key for the clock origin its times count from. */
+#define ORIGIN_KEY "clock_origin"
+
+/* Without a clock_origin, times kept in a store of one process (when an
+ * order's units reached Cin7, when a retry is due, how old the stock
+ * figures are) count from that store's first start, kept in it: counted
+ * from each start, a restart would take every time kept before it for a
+ * time still to come. Returns 0, or -1 with err set. */
+static int keep_origin(syncd *sd, char *err, size_t errlen)
+{
+    char *v = NULL;
+    int got = store_kv_read(sd->st, ORIGIN_KEY, &v);
+    if (got < 0) {
+        snprintf(err, errlen, "store: cannot read the clock origin its times count from");
+        return -1;
+    }
+    if (got == 0) {
+        char now[32];
+        snprintf(now, sizeof now, "%lld", (long long)sd->clk.origin_ms);
+        if (store_kv_set(sd->st, ORIGIN_KEY, now) != 0) {
+            snprintf(err, errlen, "store: cannot keep the clock origin its times count from");
+            return -1;
+        }
+        return 0;
+    }
+    char *end = NULL;
+    long long origin = v ? strtoll(v, &end, 10) : -1;
+    int ok = v && end != v && *end == '\0' && origin >= 0;
+    free(v);
+    if (!ok) {
+        snprintf(err, errlen, "store: its clock origin (key %s) is not a number of ms", ORIGIN_KEY);
+        return -1;
+    }
+    clock_init(&sd->clk, sd->cfg.time_scale, origin);
+    log_info("clock: no clock_origin: times count from this store's first start (Unix ms %lld)",
+             origin);
+    return 0;
+}
+
 int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen)
 {
     syncd *sd = xcalloc(1, sizeof *sd);
@@ -71,6 +110,8 @@ int syncd_new(syncd_config *cfg, syncd **out, char *err, size_t errlen)
     if (store_is_shared(sd->st) && sd->cfg.clock_origin < 0) {
         clock_init(&sd->clk, sd->cfg.time_scale, 0);
         log_info("clock: no clock_origin and a shared store: times count from the Unix epoch");
+    } else if (sd->cfg.clock_origin < 0 && keep_origin(sd, err, errlen) != 0) {
+        return -1;
     }
     /* Runners of one exactly-once write in other instances are kept apart
      * by a claim living as long as a lease, a claim's life or four calls,
