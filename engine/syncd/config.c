@@ -584,6 +584,7 @@ static int read_settings(const cJSON *root, syncd_config *c, json_err *e)
     c->webhook_margin_ms = 10000;
     c->http_timeout_ms = 30000;
     c->shopify_http_timeout_ms = 5000;
+    c->retention_ms = 30 * 86400000LL;
     c->register_webhooks = 1;
     if (json_get_int(root, "$", "port", JSON_OPTIONAL, 0, 65535, &port, e) ||
         json_get_strdup(root, "$", "bind", JSON_OPTIONAL, "127.0.0.1", &c->bind, e) ||
@@ -607,8 +608,11 @@ static int read_settings(const cJSON *root, syncd_config *c, json_err *e)
         json_get_bool(root, "$", "register_webhooks", JSON_OPTIONAL, &c->register_webhooks, e) ||
         json_get_duration(root, "$", "http_timeout", JSON_OPTIONAL, &c->http_timeout_ms, e) ||
         json_get_duration(root, "$", "shopify_http_timeout", JSON_OPTIONAL,
-                          &c->shopify_http_timeout_ms, e))
+                          &c->shopify_http_timeout_ms, e) ||
+        json_get_duration(root, "$", "retention", JSON_OPTIONAL, &c->retention_ms, e))
         return -1;
+    if (c->retention_ms < 0)
+        return json_fail(e, "$.retention", "must not be negative (0 keeps everything)");
     c->port = (int)port;
     c->workers = (unsigned)workers;
     c->body_cap = body_cap;
@@ -707,7 +711,7 @@ static int read_root(const cJSON *root, syncd_config *c, json_err *e)
         "coalesce_window", "snapshot_max_age", "webhook_margin", "register_webhooks", "retry",
         "http_timeout", "shopify_http_timeout", "cin7", "shops", "locations", "regions", "sku_map", "reconcile",
         "replenishment", "fulfillments", "move_backorders", "low_stock_split",
-        "kit_low_stock_split", "intake", "instance", "claim_ttl", "ownership", NULL};
+        "kit_low_stock_split", "intake", "instance", "claim_ttl", "ownership", "retention", NULL};
     if (json_only_keys(root, "$", keys, e) || read_settings(root, c, e) ||
         read_retry(root, c, e) || check_settings(c, e) || read_instance(root, c, e))
         return -1;
@@ -863,6 +867,7 @@ cJSON *config_to_json(const syncd_config *c)
     cJSON_AddStringToObject(o, "mode", c->mode);
     cJSON_AddNumberToObject(o, "poll_interval", (double)c->poll_interval_ms);
     cJSON_AddNumberToObject(o, "coalesce_window", (double)c->coalesce_ms);
+    cJSON_AddNumberToObject(o, "retention", (double)c->retention_ms);
     cJSON_AddNumberToObject(o, "time_scale", c->time_scale);
     cJSON_AddNumberToObject(o, "seed", (double)c->seed);
     cJSON_AddBoolToObject(o, "fulfillments", c->fulfillments);

@@ -107,6 +107,8 @@ typedef struct {
     /* reconciliation (the audit layer) */
     int64_t reconcile_interval_ms;
     int64_t reconcile_overlap_ms;  /* orders are re-fetched this far before the watermark */
+    /* housekeeping: store rows older than this go (store_housekeep); 0 keeps all */
+    int64_t retention_ms;
     /* replenishment */
     int replen_enabled;
     int64_t replen_interval_ms;

@@ -531,6 +531,58 @@ static void fetch_shipments(syncd *sd, int64_t began, tally *t)
 
 /* ---- the schedule -------------------------------------------------------------------- */
 
+/* Rows of each kind one housekeeping round removes at most, and the
+ * rounds one run takes at most (a million rows of each kind). */
+#define HOUSEKEEP_BATCH 1000
+#define HOUSEKEEP_ROUNDS 1000
+/* Dedup keys outlive any redelivery: Shopify retries a webhook for 48
+ * hours. */
+#define DEDUP_KEPT_MS (3 * 86400000LL)
+
+/* Removes what the store no longer needs (store_housekeep): rows older
+ * than `retention`, dedup keys and the velocity window's history kept at
+ * least as long as they can matter. In rounds, so the store is never held
+ * for long. */
+static void housekeep(syncd *sd)
+{
+    int64_t keep = sd->cfg.retention_ms;
+    if (keep <= 0)
+        return;
+    int64_t now = clock_now_ms(&sd->clk);
+    store_cutoffs before = {
+        .dedup = now - (keep > DEDUP_KEPT_MS ? keep : DEDUP_KEPT_MS),
+        .history = now - (keep > sd->cfg.replen_window_ms ? keep : sd->cfg.replen_window_ms),
+        .audit = now - keep,
+        .bodies = now - keep,
+    };
+    store_pruned sum = {0}, p;
+    int more = 1;
+    for (int i = 0; i < HOUSEKEEP_ROUNDS && more && !sd->stopping; i++) {
+        if (store_housekeep(sd->st, &before, HOUSEKEEP_BATCH, &p) != 0) {
+            log_warn("housekeeping: the store failed; the rest waits for the next run");
+            break;
+        }
+        sum.dedup += p.dedup;
+        sum.history += p.history;
+        sum.audit += p.audit;
+        sum.order_events += p.order_events;
+        sum.bodies += p.bodies;
+        more = p.dedup == HOUSEKEEP_BATCH || p.history == HOUSEKEEP_BATCH ||
+               p.audit == HOUSEKEEP_BATCH || p.order_events == HOUSEKEEP_BATCH ||
+               p.bodies == HOUSEKEEP_BATCH;
+    }
+    metrics_inc(sd->m, "syncd_housekept_rows_total{kind=\"dedup\"}", sum.dedup);
+    metrics_inc(sd->m, "syncd_housekept_rows_total{kind=\"history\"}", sum.history);
+    metrics_inc(sd->m, "syncd_housekept_rows_total{kind=\"audit\"}", sum.audit);
+    metrics_inc(sd->m, "syncd_housekept_rows_total{kind=\"order_events\"}", sum.order_events);
+    metrics_inc(sd->m, "syncd_housekept_rows_total{kind=\"write_bodies\"}", sum.bodies);
+    if (sum.dedup + sum.history + sum.audit + sum.order_events + sum.bodies > 0)
+        log_info("housekeeping: %lld dedup keys, %lld history lines, %lld audit rows, %lld order "
+                 "links and %lld write bodies older than kept removed",
+                 (long long)sum.dedup, (long long)sum.history, (long long)sum.audit,
+                 (long long)sum.order_events, (long long)sum.bodies);
+}
+
 static void run(reconciler *r)
 {
     syncd *sd = r->sd;
@@ -548,6 +600,8 @@ static void run(reconciler *r)
         check_purchases(sd, began, &t);
     if (!sd->stopping && sd->cfg.fulfillments)
         fetch_shipments(sd, began, &t);
+    if (!sd->stopping)
+        housekeep(sd);
     metrics_set(sd->m, "syncd_reconcile_last_run_epoch_ms", began);
     log_info("%s %lld: %zu SKUs checked against a fresh Cin7 read, %lld orders %s, %lld shipments "
              "queued, %lld received purchases checked (%lld anomalies), %lld errors",

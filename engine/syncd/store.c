@@ -299,6 +299,14 @@ int64_t store_dedup_prune(store *s, int64_t before)
     return s->be->dedup_prune(s, before);
 }
 
+int store_housekeep(store *s, const store_cutoffs *before, int64_t batch, store_pruned *out)
+{
+    *out = (store_pruned){0};
+    if (batch <= 0)
+        return -1;
+    return s->be->housekeep(s, before, batch, out);
+}
+
 int store_write_intent(store *s, const char *key, const char *kind, const char *body, int64_t now,
                        int *state, char **remote_id)
 {

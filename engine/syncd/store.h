@@ -274,6 +274,29 @@ STORE_MUST int store_ledger_prune(store *s, int64_t before);
  * number of keys removed, or -1. */
 STORE_MUST int64_t store_dedup_prune(store *s, int64_t before);
 
+/* ---- housekeeping ------------------------------------------------------------ */
+
+/* What housekeeping may remove, each older than its own time (INT64_MIN:
+ * none of it): dedup keys received before `dedup`, sales history placed
+ * before `history`, audit rows written before `audit` (with them the
+ * order_events rows of events older than every audit row left), and the
+ * request bodies of exactly-once writes settled (done or failed) before
+ * `bodies`: their keys, states and remote ids stay, which is what keeps
+ * them exactly once. The reservation ledger, backorder holds,
+ * idempotency keys and dead letters are not touched (store_ledger_prune
+ * and the dead-letter API say why and how). */
+typedef struct {
+    int64_t dedup, history, audit, bodies;
+} store_cutoffs;
+typedef struct {
+    int64_t dedup, history, audit, order_events, bodies;
+} store_pruned;
+/* One round: at most batch rows of each kind, in one transaction, so a
+ * large backlog of old rows never holds the store for long; *out counts
+ * what went (call again while any count reached batch). 0, or -1. */
+STORE_MUST int store_housekeep(store *s, const store_cutoffs *before, int64_t batch,
+                               store_pruned *out);
+
 /* ---- outbound-write ledger ------------------------------------------------- */
 
 enum { WRITE_INTENT = 0, WRITE_DONE = 1, WRITE_FAILED = 2, WRITE_UNKNOWN = 3 };

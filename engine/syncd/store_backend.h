@@ -84,6 +84,7 @@ struct store_backend {
     int (*backorder_checked)(store *s, const char *sale_id, int64_t t);
     int (*ledger_prune)(store *s, int64_t before);
     int64_t (*dedup_prune)(store *s, int64_t before);
+    int (*housekeep)(store *s, const store_cutoffs *before, int64_t batch, store_pruned *out);
 
     int (*write_intent)(store *s, const char *key, const char *kind, const char *body,
                         int64_t now, int *state, char **remote_id);

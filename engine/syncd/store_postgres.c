@@ -1012,6 +1012,68 @@ static int64_t pg_dedup_prune(store *base, int64_t before)
     return in_tx((pg *)base, 1, one_fn, &o) < 0 ? -1 : o.changed;
 }
 
+/* One housekeeping round (store_housekeep) in one transaction. */
+typedef struct {
+    const store_cutoffs *before;
+    int64_t batch;
+    store_pruned got;
+} hk_arg;
+
+static int hk_fn(tx *t, void *arg)
+{
+    hk_arg *a = arg;
+    const store_cutoffs *c = a->before;
+    struct {
+        const char *sql;
+        int64_t before;
+        int64_t *count;
+    } kinds[] = {
+        {"DELETE FROM dedup WHERE key IN"
+         " (SELECT key FROM dedup WHERE created_at < $1 LIMIT $2)",
+         c->dedup, &a->got.dedup},
+        {"DELETE FROM history WHERE (shop, order_id, sku) IN"
+         " (SELECT shop, order_id, sku FROM history WHERE placed_at < $1 LIMIT $2)",
+         c->history, &a->got.history},
+        {"DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE t < $1 LIMIT $2)", c->audit,
+         &a->got.audit},
+        {"UPDATE writes SET body = NULL WHERE key IN (SELECT key FROM writes"
+         " WHERE state IN (1, 2) AND updated_at < $1 AND body IS NOT NULL LIMIT $2)",
+         c->bodies, &a->got.bodies},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (kinds[i].before == INT64_MIN)
+            continue;
+        int64_t n = run(t->db, kinds[i].sql, ARGS(INT(kinds[i].before), INT(a->batch)));
+        if (n < 0)
+            return -1;
+        *kinds[i].count = n;
+    }
+    if (c->audit != INT64_MIN) {
+        int64_t n = run(t->db,
+                        "DELETE FROM order_events WHERE (order_id, event_id) IN"
+                        " (SELECT order_id, event_id FROM order_events WHERE event_id <"
+                        " coalesce((SELECT min(event_id) FROM audit WHERE event_id > 0), 9223372036854775807)"
+                        " AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.id = order_events.event_id)"
+                        " AND NOT EXISTS (SELECT 1 FROM dlq d WHERE d.id = order_events.event_id)"
+                        " LIMIT $1)",
+                        ARGS(INT(a->batch)));
+        if (n < 0)
+            return -1;
+        a->got.order_events = n;
+    }
+    return 0;
+}
+
+static int pg_housekeep(store *base, const store_cutoffs *before, int64_t batch,
+                        store_pruned *out)
+{
+    hk_arg a = {before, batch, {0}};
+    if (in_tx((pg *)base, 0, hk_fn, &a) < 0)
+        return -1;
+    *out = a.got;
+    return 0;
+}
+
 static int pg_kv_set(store *base, const char *key, const char *value)
 {
     if (!value)
@@ -1534,6 +1596,7 @@ const store_backend store_postgres_backend = {
     .units_placed_between = pg_units_placed_between,
     .ledger_prune = pg_ledger_prune,
     .dedup_prune = pg_dedup_prune,
+    .housekeep = pg_housekeep,
     .write_intent = pg_write_intent,
     .write_outcome = pg_write_outcome,
     .kv_get = pg_kv_get,

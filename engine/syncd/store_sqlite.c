@@ -189,6 +189,11 @@ typedef enum {
     S_BO_CHECKED,
     S_BO_PRUNE,
     S_DEDUP_PRUNE,
+    S_HK_DEDUP,
+    S_HK_HISTORY,
+    S_HK_AUDIT,
+    S_HK_ORDER_EVENTS,
+    S_HK_BODIES,
     S_WRITE_INTENT,
     S_WRITE_GET,
     S_WRITE_OUTCOME,
@@ -289,6 +294,19 @@ static const char *const stmt_sql[N_STMTS] = {
     [S_BO_CHECKED] = "UPDATE backorders SET checked_at = ?2 WHERE sale_id = ?1",
     [S_BO_PRUNE] = "DELETE FROM backorders WHERE closed_at < ?1",
     [S_DEDUP_PRUNE] = "DELETE FROM dedup WHERE created_at < ?1",
+    [S_HK_DEDUP] = "DELETE FROM dedup WHERE key IN"
+                   " (SELECT key FROM dedup WHERE created_at < ?1 LIMIT ?2)",
+    [S_HK_HISTORY] = "DELETE FROM history WHERE (shop, order_id, sku) IN"
+                     " (SELECT shop, order_id, sku FROM history WHERE placed_at < ?1 LIMIT ?2)",
+    [S_HK_AUDIT] = "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE t < ?1 LIMIT ?2)",
+    [S_HK_ORDER_EVENTS] = "DELETE FROM order_events WHERE (order_id, event_id) IN"
+                          " (SELECT order_id, event_id FROM order_events WHERE event_id <"
+                          " coalesce((SELECT min(event_id) FROM audit WHERE event_id > 0), 9223372036854775807)"
+                          " AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.id = order_events.event_id)"
+                          " AND NOT EXISTS (SELECT 1 FROM dlq d WHERE d.id = order_events.event_id)"
+                          " LIMIT ?1)",
+    [S_HK_BODIES] = "UPDATE writes SET body = NULL WHERE id IN (SELECT id FROM writes"
+                    " WHERE state IN (1, 2) AND updated_at < ?1 AND body IS NOT NULL LIMIT ?2)",
     [S_WRITE_INTENT] = "INSERT INTO writes(key, kind, body, state, created_at, updated_at)"
                        " VALUES (?1, ?2, ?3, 0, ?4, ?4) ON CONFLICT(key) DO NOTHING",
     [S_WRITE_GET] = "SELECT state, remote_id FROM writes WHERE key = ?1",
@@ -385,6 +403,7 @@ typedef enum {
     OP_BO_SETTLE,
     OP_BO_CHECKED,
     OP_DEDUP_PRUNE,
+    OP_HOUSEKEEP,
     OP_WRITE_INTENT,
     OP_WRITE_OUTCOME,
     OP_KV_SET,
@@ -440,6 +459,11 @@ typedef struct wreq {
             char *what, *detail; /* owned */
         } audit;
         int64_t before;
+        struct {
+            const store_cutoffs *before;
+            int64_t batch;
+            store_pruned *out; /* written in the transaction, kept only if it commits */
+        } hk;
         struct {
             const char *const *names;
             size_t n;
@@ -890,6 +914,36 @@ static int op_prune(sq *s, wreq *r, stmt_id id)
 
 static int op_claim(sq *s, wreq *r);
 
+/* One housekeeping round (store_housekeep): each kind whose cutoff is
+ * set, at most batch rows of it. */
+static int op_housekeep(sq *s, wreq *r)
+{
+    const store_cutoffs *c = r->in.hk.before;
+    int64_t n = r->in.hk.batch;
+    store_pruned *out = r->in.hk.out;
+    struct {
+        stmt_id id;
+        int64_t before;
+        int64_t *count;
+    } steps[] = {{S_HK_DEDUP, c->dedup, &out->dedup},
+                 {S_HK_HISTORY, c->history, &out->history},
+                 {S_HK_AUDIT, c->audit, &out->audit},
+                 {S_HK_BODIES, c->bodies, &out->bodies}};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        if (steps[i].before == INT64_MIN)
+            continue;
+        if (wrun(s, steps[i].id, ARGS(INT(steps[i].before), INT(n))) < 0)
+            return -1;
+        *steps[i].count = sqlite3_changes(s->wdb);
+    }
+    if (c->audit != INT64_MIN) {
+        if (wrun(s, S_HK_ORDER_EVENTS, ARGS(INT(n))) < 0)
+            return -1;
+        out->order_events = sqlite3_changes(s->wdb);
+    }
+    return 0;
+}
+
 /* ---- shared limits: the writer serialises every budget's calls ------------------ */
 
 /* Steps a statement of the writer keyed by the budget's name (and a time
@@ -991,6 +1045,7 @@ static int apply(sq *s, wreq *r)
     case OP_BO_CHECKED:
         return wrun(s, S_BO_CHECKED, ARGS(TEXT(r->in.bo.sale_id), INT(r->in.bo.t)));
     case OP_DEDUP_PRUNE: return op_prune(s, r, S_DEDUP_PRUNE);
+    case OP_HOUSEKEEP: return op_housekeep(s, r);
     case OP_WRITE_INTENT: return op_write_intent(s, r);
     case OP_WRITE_OUTCOME: return op_write_outcome(s, r);
     case OP_KV_SET:
@@ -1524,6 +1579,17 @@ static int64_t sq_dedup_prune(store *base, int64_t before)
     return submit(s, &r) < 0 ? -1 : r.id;
 }
 
+static int sq_housekeep(store *base, const store_cutoffs *before, int64_t batch,
+                        store_pruned *out)
+{
+    store_pruned got = {0};
+    wreq r = {.op = OP_HOUSEKEEP, .in.hk = {before, batch, &got}};
+    if (submit((sq *)base, &r) < 0)
+        return -1;
+    *out = got;
+    return 0;
+}
+
 static int sq_write_intent(store *base, const char *key, const char *kind, const char *body,
                            int64_t now, int *state, char **remote_id)
 {
@@ -1986,6 +2052,7 @@ const store_backend store_sqlite_backend = {
     .units_placed_between = sq_units_placed_between,
     .ledger_prune = sq_ledger_prune,
     .dedup_prune = sq_dedup_prune,
+    .housekeep = sq_housekeep,
     .write_intent = sq_write_intent,
     .write_outcome = sq_write_outcome,
     .kv_get = sq_kv_get,

@@ -543,24 +543,31 @@ static void conf_sales_history_and_idem_get(const store_conf_backend *be)
     store_close(s);
 }
 
+/* Enqueues a new event of topic about order (its body {"id":order}) at
+ * now under dedup key; returns its id. */
+static int64_t order_event(store *s, const char *topic, const char *order, int64_t now,
+                           const char *key)
+{
+    char body[64];
+    snprintf(body, sizeof body, "{\"id\":%s}", order);
+    store_event_in e = event(topic, body, 0, now, key, NULL);
+    e.order_id = order;
+    int64_t id = 0;
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_NEW);
+    return id;
+}
+
 static void conf_order_audit_follows_an_order_after_its_events_leave_the_queue(const store_conf_backend *be)
 {
     store *s = be->open("order_audit");
     store_counts c = counts(s, 0);
     EXPECT_EQ_INT(c.oldest_at, -1); /* nothing queued */
     /* Two events of order 4501 (paid, then cancelled), one of another. */
-    store_event_in e = event("orders/paid", "{\"id\":4501}", 0, 100, "k1", NULL);
-    e.order_id = "4501";
-    int64_t paid = 0, other = 0, cancelled = 0;
-    EXPECT_EQ_INT(store_enqueue(s, &e, &paid), STORE_NEW);
-    e = event("orders/paid", "{\"id\":4502}", 0, 150, "k2", NULL);
-    e.order_id = "4502";
-    EXPECT_EQ_INT(store_enqueue(s, &e, &other), STORE_NEW);
-    e = event("orders/cancelled", "{\"id\":4501}", 0, 200, "k3", NULL);
-    e.order_id = "4501";
-    EXPECT_EQ_INT(store_enqueue(s, &e, &cancelled), STORE_NEW);
+    int64_t paid = order_event(s, "orders/paid", "4501", 100, "k1");
+    int64_t other = order_event(s, "orders/paid", "4502", 150, "k2");
+    int64_t cancelled = order_event(s, "orders/cancelled", "4501", 200, "k3");
     /* A duplicate links nothing more. */
-    e = event("orders/paid", "{\"id\":4501}", 0, 300, "k1", NULL);
+    store_event_in e = event("orders/paid", "{\"id\":4501}", 0, 300, "k1", NULL);
     e.order_id = "4501";
     int64_t dup = 0;
     EXPECT_EQ_INT(store_enqueue(s, &e, &dup), STORE_DUPLICATE);
@@ -598,6 +605,97 @@ static void conf_order_audit_follows_an_order_after_its_events_leave_the_queue(c
     EXPECT_EQ_INT(cJSON_GetArraySize(a), 0);
     cJSON_Delete(a);
     EXPECT_TRUE(store_order_audit(s, NULL, 100) == NULL);
+    store_close(s);
+}
+
+/* ---- housekeeping ----------------------------------------------------------- */
+
+/* How many rows store_order_audit gives for order (limit 100). */
+static int audit_rows(store *s, const char *order)
+{
+    cJSON *a = store_order_audit(s, order, 100);
+    int n = cJSON_GetArraySize(a);
+    cJSON_Delete(a);
+    return n;
+}
+
+
+/* Old rows go in rounds of at most the batch, new ones stay, and what
+ * keeps writes exactly once stays with them. */
+static void conf_housekeeping_removes_old_rows_in_rounds(const store_conf_backend *be)
+{
+    store *s = be->open("housekeep");
+    /* Orders 7001 and 7003 long ago (t 100-160), 7002 lately (t 5000). */
+    int64_t old_ev = order_event(s, "orders/paid", "7001", 100, "old-1");
+    int64_t mid_ev = order_event(s, "orders/paid", "7003", 150, "old-2");
+    int64_t new_ev = order_event(s, "orders/paid", "7002", 5000, "new-1");
+    int64_t id = 0;
+    store_audit(s, old_ev, 110, "pushed", "SO-1");
+    store_audit(s, old_ev, 120, "done", "orders/paid");
+    store_audit(s, mid_ev, 160, "done", "orders/paid");
+    store_audit(s, new_ev, 5010, "done", "orders/paid");
+    EXPECT_EQ_INT(store_ack(s, old_ev, 0), 0);
+    EXPECT_EQ_INT(store_ack(s, mid_ev, 0), 0);
+    EXPECT_EQ_INT(store_ack(s, new_ev, 0), 0);
+    /* An old dead letter keeps its order's link for a replay. */
+    int64_t dead_ev = order_event(s, "orders/paid", "7005", 120, "old-3");
+    EXPECT_EQ_INT(store_dead(s, dead_ev, 0, 130, "bad"), 0);
+    store_audit(s, dead_ev, 130, "dead", "bad");
+    EXPECT_EQ_INT(store_history_add(s, "A", "7001", "SKU1", 3, 100), 0);
+    EXPECT_EQ_INT(store_history_add(s, "A", "7002", "SKU1", 2, 5000), 0);
+    int state = -1;
+    EXPECT_EQ_INT(store_write_intent(s, "sale:7001", "sale", "{\"q\":3}", 100, &state, NULL), 1);
+    EXPECT_EQ_INT(store_write_outcome(s, "sale:7001", WRITE_DONE, "SO-1", 200), 0);
+    EXPECT_EQ_INT(store_write_intent(s, "sale:7004", "sale", "{\"q\":1}", 100, &state, NULL), 1);
+    EXPECT_EQ_INT(store_write_intent(s, "sale:7002", "sale", "{\"q\":2}", 5000, &state, NULL), 1);
+    EXPECT_EQ_INT(store_write_outcome(s, "sale:7002", WRITE_DONE, "SO-2", 5100), 0);
+
+    store_pruned p;
+    /* No cutoff set: nothing goes; no batch is an error. */
+    store_cutoffs none = {INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN};
+    EXPECT_EQ_INT(store_housekeep(s, &none, 10, &p), 0);
+    EXPECT_EQ_INT(p.dedup + p.history + p.audit + p.order_events + p.bodies, 0);
+    EXPECT_EQ_INT(store_housekeep(s, &none, 0, &p), -1);
+
+    /* Rounds of one row of each kind. */
+    store_cutoffs before = {1000, 1000, 1000, 1000};
+    store_pruned sum = {0};
+    int rounds = 0;
+    do {
+        EXPECT_EQ_INT(store_housekeep(s, &before, 1, &p), 0);
+        EXPECT_LE_INT(p.dedup, 1);
+        EXPECT_LE_INT(p.audit, 1);
+        sum.dedup += p.dedup;
+        sum.history += p.history;
+        sum.audit += p.audit;
+        sum.order_events += p.order_events;
+        sum.bodies += p.bodies;
+        rounds++;
+    } while (p.dedup + p.history + p.audit + p.order_events + p.bodies > 0 && rounds < 10);
+    EXPECT_EQ_INT(rounds, 5); /* four audit rows one at a time, then nothing left */
+    EXPECT_EQ_INT(sum.dedup, 3);
+    EXPECT_EQ_INT(sum.history, 1);
+    EXPECT_EQ_INT(sum.audit, 4);
+    EXPECT_EQ_INT(sum.order_events, 2); /* 7001's and 7003's, not the dead letter's */
+    EXPECT_EQ_INT(sum.bodies, 1); /* the settled old write; not the open one */
+
+    /* An old key is forgotten, a new one still a duplicate. */
+    store_event_in e = event("orders/paid", "{\"id\":7001}", 0, 6000, "old-1", NULL);
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_NEW);
+    e = event("orders/paid", "{\"id\":7002}", 0, 6000, "new-1", NULL);
+    EXPECT_EQ_INT(store_enqueue(s, &e, &id), STORE_DUPLICATE);
+    EXPECT_EQ_INT(store_history_units(s, "SKU1", 0, 10000), 2);
+    EXPECT_EQ_INT(audit_rows(s, "7001"), 0);
+    EXPECT_EQ_INT(audit_rows(s, "7005"), 1);
+    EXPECT_EQ_INT(audit_rows(s, "7002"), 1);
+    /* A settled write's key and outcome stay: it is not made again. */
+    char *remote = NULL;
+    EXPECT_EQ_INT(store_write_intent(s, "sale:7001", "sale", "{\"q\":3}", 7000, &state, &remote), 0);
+    EXPECT_EQ_INT(state, WRITE_DONE);
+    EXPECT_EQ_STR(remote, "SO-1");
+    free(remote);
+    EXPECT_EQ_INT(store_write_intent(s, "sale:7004", "sale", NULL, 7000, &state, NULL), 0);
+    EXPECT_EQ_INT(state, WRITE_INTENT);
     store_close(s);
 }
 
@@ -774,6 +872,7 @@ static void conf_fencing_refuses_writes_for_a_superseded_lease(const store_conf_
     X(b, kv_and_async_audit)                                                    \
     X(b, sales_history_and_idem_get)                                            \
     X(b, order_audit_follows_an_order_after_its_events_leave_the_queue)         \
+    X(b, housekeeping_removes_old_rows_in_rounds)                               \
     X(b, fencing_refuses_a_superseded_lease)                                    \
     X(b, fencing_epochs_are_never_reused)                                     \
     X(b, fencing_refuses_writes_for_a_superseded_lease)

@@ -629,6 +629,34 @@ TEST(syncd_config, instance_name_and_claim_ttl)
     free(too_long);
 }
 
+/* How long the store keeps what housekeeping may remove: 30 days unless
+ * given, 0 to keep everything, never negative. */
+TEST(syncd_config, retention)
+{
+    syncd_config c;
+    json_err e;
+    EXPECT_EQ_INT(config_load(NULL, NULL, 0, &c, &e), 0);
+    EXPECT_EQ_INT(c.retention_ms, 30LL * 86400000);
+    config_free(&c);
+    const char *given[] = {"retention=\"90d\""};
+    if (config_load(NULL, given, 1, &c, &e) != 0)
+        test_fail(__FILE__, __LINE__, "%s", e.msg);
+    EXPECT_EQ_INT(c.retention_ms, 90LL * 86400000);
+    cJSON *j = config_to_json(&c);
+    EXPECT_EQ_INT((int64_t)cJSON_GetObjectItemCaseSensitive(j, "retention")->valuedouble,
+                  90LL * 86400000);
+    cJSON_Delete(j);
+    config_free(&c);
+    const char *off[] = {"retention=0"};
+    if (config_load(NULL, off, 1, &c, &e) != 0)
+        test_fail(__FILE__, __LINE__, "%s", e.msg);
+    EXPECT_EQ_INT(c.retention_ms, 0);
+    config_free(&c);
+    const char *bad[] = {"retention=-5"};
+    EXPECT_EQ_INT(config_load(NULL, bad, 1, &c, &e), -1);
+    EXPECT_CONTAINS(e.msg, "$.retention");
+}
+
 /* ---- gates sharing a budget through the store (gate_share) ------------------
  * Two gates on one store stand for two instances; the store is SQLite
  * here (the API is the same on PostgreSQL, where syncd shares). */
