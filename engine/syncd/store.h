@@ -38,7 +38,7 @@
 typedef struct store store;
 
 /* The schema version this build migrates every database to. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 typedef struct {
     int64_t group_commit_max; /* writes per transaction at most; 0 means 512 */

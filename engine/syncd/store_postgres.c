@@ -125,6 +125,14 @@ static const char *const step9[] = {
     "CREATE INDEX bo_order ON backorders(shop, order_id)",
 };
 
+/* 10: housekeeping's lookups; see the same step in store_sqlite.c. */
+static const char *const step10[] = {
+    "CREATE INDEX audit_t ON audit(t)",
+    "CREATE INDEX order_events_event ON order_events(event_id)",
+    "CREATE INDEX history_placed ON history(placed_at)",
+    "CREATE INDEX writes_settled ON writes(updated_at) WHERE body IS NOT NULL AND state IN (1, 2)",
+};
+
 /* The steps after the first, each with the version it brings the schema to. */
 static const struct {
     int version;
@@ -133,9 +141,10 @@ static const struct {
 } steps[] = {
     {8, step8, sizeof step8 / sizeof step8[0]},
     {9, step9, sizeof step9 / sizeof step9[0]},
+    {10, step10, sizeof step10 / sizeof step10[0]},
 };
 
-_Static_assert(STORE_SCHEMA_VERSION == 9, "a new schema version needs its PostgreSQL step");
+_Static_assert(STORE_SCHEMA_VERSION == 10, "a new schema version needs its PostgreSQL step");
 
 /* The key of the advisory lock that serialises migrations ("surgesto"). */
 #define MIGRATION_LOCK 0x73757267657374LL

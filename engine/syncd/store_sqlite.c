@@ -143,6 +143,15 @@ static const char *const migrations[] = {
     " PRIMARY KEY(sale_id, sku)) WITHOUT ROWID;"
     "CREATE INDEX bo_pending ON backorders(sku, closed_at, qty);"
     "CREATE INDEX bo_order ON backorders(shop, order_id);",
+
+    /* 10: what housekeeping looks rows up by (store_housekeep), so a
+     * round reads the rows it removes, not the tables: audit rows by age,
+     * order links by event, history by placing, and settled writes whose
+     * request body is still kept (the index empties as they are cleared). */
+    "CREATE INDEX audit_t ON audit(t);"
+    "CREATE INDEX order_events_event ON order_events(event_id);"
+    "CREATE INDEX history_placed ON history(placed_at);"
+    "CREATE INDEX writes_settled ON writes(updated_at) WHERE body IS NOT NULL AND state IN (1, 2);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
