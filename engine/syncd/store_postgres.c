@@ -1061,7 +1061,8 @@ static int hk_fn(tx *t, void *arg)
         int64_t n = run(t->db,
                         "DELETE FROM order_events WHERE (order_id, event_id) IN"
                         " (SELECT order_id, event_id FROM order_events WHERE event_id <"
-                        " coalesce((SELECT min(event_id) FROM audit WHERE event_id > 0), 9223372036854775807)"
+                        " coalesce((SELECT min(event_id) FROM audit WHERE event_id > 0),"
+                        " 9223372036854775807)"
                         " AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.id = order_events.event_id)"
                         " AND NOT EXISTS (SELECT 1 FROM dlq d WHERE d.id = order_events.event_id)"
                         " LIMIT $1)",
@@ -1139,7 +1140,6 @@ static int64_t read_num(pg *s, const char *sql, const param *ps, int n)
     return v;
 }
 
-/* A read of the text of key's row: malloc'd, or NULL. */
 /* The text of one row's first column into *v: 1 when the row is there,
  * 0 when not, -1 on an error. */
 static int read_text(pg *s, const char *sql, const char *key, char **v)

@@ -310,7 +310,8 @@ static const char *const stmt_sql[N_STMTS] = {
     [S_HK_AUDIT] = "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE t < ?1 LIMIT ?2)",
     [S_HK_ORDER_EVENTS] = "DELETE FROM order_events WHERE (order_id, event_id) IN"
                           " (SELECT order_id, event_id FROM order_events WHERE event_id <"
-                          " coalesce((SELECT min(event_id) FROM audit WHERE event_id > 0), 9223372036854775807)"
+                          " coalesce((SELECT min(event_id) FROM audit WHERE event_id > 0),"
+                          " 9223372036854775807)"
                           " AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.id = order_events.event_id)"
                           " AND NOT EXISTS (SELECT 1 FROM dlq d WHERE d.id = order_events.event_id)"
                           " LIMIT ?1)",
