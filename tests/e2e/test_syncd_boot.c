@@ -17,6 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Waits (bounded) until syncd has read the Shopify levels; fails naming
+ * its log otherwise. */
+static void levels_read(sdt_world *w)
+{
+    if (!e2e_wait(sdt_levels_read, w, 20000))
+        test_fail(__FILE__, __LINE__, "syncd never read the Shopify levels (log %s)", w->syncd.log);
+}
+
 /* Shopify level writes of sku to available `to` in mock-shopify's
  * journal. */
 static int writes_to(const sdt_world *w, const char *sku, int64_t to)
@@ -39,8 +47,7 @@ TEST_T(syncd_boot, a_restart_while_cin7_is_down_starts_on_what_it_kept, 120)
 {
     sdt_world w;
     sdt_start_basic(&w, "", "{\"reconcile\":{\"interval\":\"1h\"}}");
-    if (!e2e_wait(sdt_levels_read, &w, 20000))
-        test_fail(__FILE__, __LINE__, "syncd never read the Shopify levels (log %s)", w.syncd.log);
+    levels_read(&w);
     /* Cin7 down for 20 simulated minutes (20 s here), and syncd restarted
      * in it. */
     int64_t at = sdt_now(&w), span = 1200000;
@@ -100,8 +107,7 @@ TEST_T(syncd_boot, a_level_write_applied_but_unanswered_is_settled_not_counted_a
      * waiting for its write's answer when it is killed. */
     sdt_world w;
     sdt_start_basic(&w, "", "{\"shopify_http_timeout\":\"5m\"}");
-    if (!e2e_wait(sdt_levels_read, &w, 20000))
-        test_fail(__FILE__, __LINE__, "syncd never read the Shopify levels (log %s)", w.syncd.log);
+    levels_read(&w);
     e2e_faults(&w.shop, "[{\"kind\":\"latency\",\"target\":\"POST */graphql.json\",\"ms\":120000}]");
     /* Cin7 sells 40 units elsewhere: syncd writes A-1 down to 60. */
     cJSON_Delete(e2e_expect(&w.cin7, "POST", "/_mock/adjust", NULL,
@@ -119,8 +125,7 @@ TEST_T(syncd_boot, a_level_write_applied_but_unanswered_is_settled_not_counted_a
      * to 20. */
     sdt_start_syncd(&w);
     sdt_wait_ready(&w);
-    if (!e2e_wait(sdt_levels_read, &w, 20000))
-        test_fail(__FILE__, __LINE__, "syncd never read the Shopify levels (log %s)", w.syncd.log);
+    levels_read(&w);
     sdt_wait_quiet(&w, 30000);
     EXPECT_EQ_INT(sdt_shop_available(&w, "A-1"), 60);
     EXPECT_EQ_INT(writes_to(&w, "A-1", 20), 0);
@@ -142,8 +147,7 @@ TEST_T(syncd_boot, a_level_sync_on_its_way_counts_as_waiting_until_written, 60)
 {
     sdt_world w;
     sdt_start_basic(&w, "", "{\"shopify_http_timeout\":\"2m\"}");
-    if (!e2e_wait(sdt_levels_read, &w, 20000))
-        test_fail(__FILE__, __LINE__, "syncd never read the Shopify levels (log %s)", w.syncd.log);
+    levels_read(&w);
     sdt_wait_quiet(&w, 30000);
     /* Every GraphQL call now takes 20 simulated seconds (a third of a real one):
      * the sync's level read and its write. */
@@ -182,8 +186,7 @@ TEST_T(syncd_boot, a_restart_without_a_clock_origin_keeps_the_times_it_kept, 120
 {
     sdt_world w;
     sdt_start_basic(&w, "", "{\"clock_origin\":-1}");
-    if (!e2e_wait(sdt_levels_read, &w, 20000))
-        test_fail(__FILE__, __LINE__, "syncd never read the Shopify levels (log %s)", w.syncd.log);
+    levels_read(&w);
     int64_t order = sdt_checkout(&w, "A-1", 5, NULL);
     EXPECT_EQ_INT(sdt_wait_sales(&w, &order, 1, 30000), 1);
     sdt_wait_quiet(&w, 30000);
