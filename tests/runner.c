@@ -228,9 +228,12 @@ static int run_one(const test_case *t, double timeout_scale)
     /* Whatever the test started (servers, clients) ends with it. */
     kill(-pid, SIGKILL);
     int64_t took = mono_ms() - start;
-    nftw(tmp_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-
     int ok = !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    /* A failed test's folder (its runs' results, journals, logs) stays for
+     * a look afterwards: a failure seen once in a long run cannot always
+     * be made again. */
+    if (ok)
+        nftw(tmp_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (ok)
         printf("ok   %s (%lld ms)\n", t->full, (long long)took);
     else if (timed_out)
@@ -241,6 +244,8 @@ static int run_one(const test_case *t, double timeout_scale)
                strsignal(WTERMSIG(status)));
     else
         printf("FAIL %s (%lld ms)\n", t->full, (long long)took);
+    if (!ok)
+        printf("     its folder is kept: %s\n", tmp_dir);
     fflush(stdout);
     return ok;
 }

@@ -10,10 +10,27 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* Both write a file in their folder and print where: the runner removes
+ * a passing test's folder and keeps a failing one's. */
+static void leave_a_file(const char *who)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/left.txt", test_tmp_dir());
+    test_write_file(path, who);
+    printf("%s wrote %s\n", who, path);
+}
+
 TEST(selftest, passes)
 {
     EXPECT_EQ_INT(2, 2);
     EXPECT_EQ_STR("same", "same");
+    leave_a_file("passes");
+}
+
+TEST(selftest, fails_keeping_its_folder)
+{
+    leave_a_file("fails_keeping_its_folder");
+    EXPECT_EQ_INT(1, 2);
 }
 
 TEST(selftest, fails_int)

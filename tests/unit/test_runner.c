@@ -6,7 +6,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static int run(const char *args, sbuf *out)
 {
@@ -34,6 +36,64 @@ static const char *last_line(sbuf *b)
     return nl ? nl + 1 : sbuf_str(b);
 }
 
+/* The folders a run of the self-test binary kept (its failed tests'),
+ * removed so that runs of this test leave nothing behind; returns how many. */
+static int remove_kept(const char *out)
+{
+    static const char mark[] = "its folder is kept: ";
+    int n = 0;
+    for (const char *p = out; (p = strstr(p, mark)) != NULL; n++) {
+        p += strlen(mark);
+        size_t len = strcspn(p, "\n");
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)len, p);
+        if (len == 0 || len > 500 || strncmp(p, "/tmp/surge-test-", 16) != 0 || system(cmd) != 0)
+            test_fail(__FILE__, __LINE__, "cannot remove the kept folder %.*s", (int)len, p);
+    }
+    return n;
+}
+
+/* The path a self-test printed after "<who> wrote ". */
+static char *written_by(const char *out, const char *who)
+{
+    char mark[128];
+    snprintf(mark, sizeof mark, "%s wrote ", who);
+    const char *p = strstr(out, mark);
+    if (!p)
+        test_fail(__FILE__, __LINE__, "no \"%s\" in:\n%s", mark, out);
+    p += strlen(mark);
+    return strndup(p, strcspn(p, "\n"));
+}
+
+/* A failed test's folder stays, named after its FAIL line; a passing
+ * test's is removed. */
+TEST_T(runner, keeps_the_folder_of_a_failed_test, 30)
+{
+    sbuf out = SBUF_INIT;
+    EXPECT_EQ_INT(run("selftest.passes selftest.fails_keeping", &out), 1);
+    const char *o = sbuf_str(&out);
+    char *gone = written_by(o, "passes");
+    char *kept = written_by(o, "fails_keeping_its_folder");
+    EXPECT_TRUE(access(gone, F_OK) != 0);
+    char *text = test_read_file(kept);
+    EXPECT_TRUE(text != NULL);
+    EXPECT_EQ_STR(text, "fails_keeping_its_folder");
+    /* The FAIL line is followed by the folder the file is in. */
+    char *dir = strndup(kept, strlen(kept) - strlen("/left.txt"));
+    const char *fail = strstr(o, "FAIL selftest.fails_keeping_its_folder (");
+    EXPECT_TRUE(fail != NULL);
+    const char *said = strstr(fail, "its folder is kept: ");
+    EXPECT_TRUE(said != NULL);
+    EXPECT_TRUE(strncmp(said + strlen("its folder is kept: "), dir, strlen(dir)) == 0);
+    EXPECT_EQ_INT(remove_kept(o), 1);
+    EXPECT_TRUE(access(kept, F_OK) != 0);
+    free(dir);
+    free(text);
+    free(kept);
+    free(gone);
+    sbuf_free(&out);
+}
+
 TEST_T(runner, reports_failures_with_both_operands, 30)
 {
     sbuf out = SBUF_INIT;
@@ -47,7 +107,8 @@ TEST_T(runner, reports_failures_with_both_operands, 30)
     EXPECT_CONTAINS(o, "FAIL selftest.times_out: timed out after 1 s");
     EXPECT_CONTAINS(o, "FAIL selftest.crashes: killed by signal 6");
     EXPECT_CONTAINS(o, "FAIL selftest.exits_nonzero");
-    EXPECT_EQ_STR(last_line(&out), "3 passed, 6 failed");
+    EXPECT_EQ_INT(remove_kept(o), 6);
+    EXPECT_EQ_STR(last_line(&out), "3 passed, 7 failed");
     sbuf_free(&out);
 }
 
@@ -83,7 +144,8 @@ TEST(runner, runs_one_test_by_name_or_prefix)
     EXPECT_EQ_STR(last_line(&out), "1 passed, 0 failed");
     sbuf_reset(&out);
     EXPECT_EQ_INT(run("selftest.fails", &out), 1);
-    EXPECT_EQ_STR(last_line(&out), "0 passed, 2 failed");
+    EXPECT_EQ_INT(remove_kept(sbuf_str(&out)), 3);
+    EXPECT_EQ_STR(last_line(&out), "0 passed, 3 failed");
     sbuf_reset(&out);
     EXPECT_EQ_INT(run("--list selftest.c", &out), 0);
     EXPECT_CONTAINS(sbuf_str(&out), "selftest.crashes");
