@@ -134,7 +134,9 @@ lb *lb_start_checked(const char *dir, const uint16_t *ports, size_t n, int check
     lb *b = xcalloc(1, sizeof *b);
     int rc = 1;
     for (int t = 0; t < LB_TRIES && rc == 1; t++) {
-        b->port = port_free();
+        /* Not one of the instances' ports: they are chosen before their
+         * programs bind them, so the kernel may hand one out again. */
+        b->port = port_free_except(ports, n);
         if (!b->port) {
             snprintf(err, errlen, "no free port on 127.0.0.1 for haproxy");
             rc = -1;

@@ -381,13 +381,7 @@ static int setup_instances(run_ctx *r, const char *store)
     if (r->n_inst > 1) {
         /* Ports fixed beforehand, so haproxy can be told them. */
         for (int i = 0; i < r->n_inst; i++) {
-            int again = 0;
-            do {
-                ports[i] = port_free();
-                again = 0;
-                for (int j = 0; j < i; j++)
-                    again |= ports[j] == ports[i];
-            } while (again && ports[i]);
+            ports[i] = port_free_except(ports, (size_t)i);
             if (!ports[i]) {
                 fprintf(stderr, "surge: no free port on 127.0.0.1 for syncd-%d\n", i + 1);
                 return -1;

@@ -28,6 +28,19 @@ uint16_t port_free(void)
     return port;
 }
 
+uint16_t port_free_except(const uint16_t *avoid, size_t n)
+{
+    for (int pick = 0; pick < 100; pick++) {
+        uint16_t port = port_free();
+        int taken = 0;
+        for (size_t i = 0; i < n && port; i++)
+            taken |= avoid[i] == port;
+        if (!taken)
+            return port;
+    }
+    return 0;
+}
+
 int port_open(uint16_t port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
