@@ -1274,10 +1274,52 @@ static void status_metrics(const run_model *m, cJSON *mt)
 
 /* ---- product data ownership ------------------------------------------------------ */
 
+/* A value as a person reads it: a Cin7 weight with its unit. */
+static cJSON *shown_value(const char *v, const char *units)
+{
+    if (!v)
+        return cJSON_CreateNull();
+    if (!units || !*units)
+        return cJSON_CreateString(v);
+    char *both = xasprintf("%s %s", v, units);
+    cJSON *j = cJSON_CreateString(both);
+    free(both);
+    return j;
+}
+
+/* The pairs left apart after the drain, for a person to look at: SKU,
+ * field, its owner and the value its people set, each side's final value
+ * and since when (simulated seconds from the start) it differed. */
+static cJSON *fields_apart(const run_model *m, const prodmap_figures *f)
+{
+    const scenario *sc = m->sc;
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < f->n_apart; i++) {
+        const prodmap_apart *a = &f->apart[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "sku", sc->skus[a->sku].sku);
+        cJSON_AddStringToObject(o, "field", scenario_field_names[a->field]);
+        cJSON_AddStringToObject(o, "owner", sc->ownership.owner[a->field] == SC_OWNER_CIN7
+                                                ? "cin7"
+                                                : "shopify");
+        cJSON_AddItemToObject(o, "owner_value", shown_value(a->owner, a->owner_units));
+        cJSON_AddItemToObject(o, "cin7", shown_value(a->value[0], a->cin7_units));
+        cJSON *shops = cJSON_AddObjectToObject(o, "shops");
+        for (size_t s = 0; s < sc->n_shops; s++)
+            cJSON_AddItemToObject(shops, sc->shops[s].domain, shown_value(a->value[1 + s], NULL));
+        if (a->since >= 0)
+            cJSON_AddNumberToObject(o, "apart_since_s", round((double)a->since / 100.0) / 10.0);
+        else
+            cJSON_AddNullToObject(o, "apart_since_s");
+        cJSON_AddItemToArray(list, o);
+    }
+    return list;
+}
+
 /* The ownership figures (prodmap.h); null without an ownership section
  * or when the model holds no product data (the simulator's). Stretches
- * are in minutes, to 2 decimals. */
-static void product_metrics(const run_model *m, cJSON *mt)
+ * are in minutes, to 2 decimals. The pairs left apart go to *apart. */
+static void product_metrics(const run_model *m, cJSON *mt, cJSON **apart)
 {
     static const char *const keys[] = {"count", "p50", "p95", "p99", "max", "mean"};
     cJSON *dm = cJSON_CreateObject();
@@ -1292,6 +1334,7 @@ static void product_metrics(const run_model *m, cJSON *mt)
     hist *h = hist_new();
     prodmap_figures f = prodmap_measure(m, h);
     cJSON_AddNumberToObject(mt, "field_discrepancies", (double)f.discrepancies);
+    *apart = fields_apart(m, &f);
     cJSON_AddNumberToObject(dm, "count", (double)hist_count(h));
     double v[5] = {0};
     if (hist_count(h)) {
@@ -1309,6 +1352,7 @@ static void product_metrics(const run_model *m, cJSON *mt)
     }
     cJSON_AddItemToObject(mt, "discrepancy_minutes", dm);
     cJSON_AddNumberToObject(mt, "price_discrepancy_revenue", (double)f.revenue_cents / 100.0);
+    prodmap_figures_free(&f);
     hist_free(h);
 }
 
@@ -1438,7 +1482,7 @@ int measure_model(const run_model *m, const measure_params *p, measure_output *o
     cJSON_AddNumberToObject(mt, "po_drafts", (double)po_drafts);
     cJSON_AddNumberToObject(mt, "po_drafts_missing", (double)po_missing);
     status_metrics(m, mt);
-    product_metrics(m, mt);
+    product_metrics(m, mt, &out->fields_apart);
     out->metrics = mt;
 
     hist_free(push_h);
@@ -1470,6 +1514,7 @@ void measure_output_free(measure_output *out)
     cJSON_Delete(out->per_sku);
     cJSON_Delete(out->per_shop);
     cJSON_Delete(out->hot_skus);
+    cJSON_Delete(out->fields_apart);
     sbuf_free(&out->timeseries);
     sbuf_free(&out->events);
     sbuf_free(&out->propagation);

@@ -61,6 +61,8 @@ typedef struct {
     cJSON *per_sku;   /* array */
     cJSON *per_shop;  /* array: per shop, what Cin7 could sell and the shop offers */
     cJSON *hot_skus;  /* array of SKU strings shown in the time series */
+    cJSON *fields_apart; /* array: the (SKU, field) pairs field_discrepancies counts; NULL
+                          * without an ownership section */
     sbuf timeseries;  /* timeseries.csv */
     sbuf events;      /* events.csv */
     sbuf propagation; /* propagation.csv: each stock change, its latency and bound */

@@ -310,8 +310,8 @@ static int64_t checkout_revenue(const pm *x, const model_checkout *c)
 }
 
 /* After the drain, from the final values (the replayed ones where a
- * state left a value out). */
-static int64_t final_discrepancies(pm *x)
+ * state left a value out): the pairs that differ, into fig. */
+static void final_discrepancies(pm *x, prodmap_figures *fig)
 {
     const run_model *m = x->m;
     for (size_t i = 0; i < m->n_prodvals; i++) {
@@ -319,16 +319,44 @@ static int64_t final_discrepancies(pm *x)
         if (r->final)
             x->val[key(x, (size_t)(r->shop + 1), (size_t)r->sku, r->field)] = r->after;
     }
-    int64_t n = 0;
+    size_t cap = 0;
     for (size_t k = 0; k < x->n_skus; k++)
-        for (int f = 0; f < SC_N_FIELDS; f++)
-            n += owned(x, f) && pair_differs(x, k, f);
-    return n;
+        for (int f = 0; f < SC_N_FIELDS; f++) {
+            if (!owned(x, f) || !pair_differs(x, k, f))
+                continue;
+            XGROW(fig->apart, fig->n_apart, cap, 8);
+            prodmap_apart *a = &fig->apart[fig->n_apart++];
+            size_t p = k * SC_N_FIELDS + (size_t)f;
+            int weight = f == SC_FIELD_WEIGHT;
+            *a = (prodmap_apart){
+                .sku = k,
+                .field = f,
+                .since = x->differ[p] ? x->since[p] : -1,
+                .owner = x->own[own_key(k, f)],
+                .owner_units = weight && cin7_owns(x, f)
+                                   ? x->own[own_key(k, MODEL_FIELD_WEIGHT_UNITS)]
+                                   : NULL,
+                .value = xcalloc(x->n_sides, sizeof(const char *)),
+                .cin7_units = weight ? x->val[key(x, 0, k, MODEL_FIELD_WEIGHT_UNITS)] : NULL,
+            };
+            for (size_t side = 0; side < x->n_sides; side++)
+                a->value[side] = x->val[key(x, side, k, f)];
+        }
+    fig->discrepancies = (int64_t)fig->n_apart;
+}
+
+void prodmap_figures_free(prodmap_figures *f)
+{
+    for (size_t i = 0; i < f->n_apart; i++)
+        free(f->apart[i].value);
+    free(f->apart);
+    f->apart = NULL;
+    f->n_apart = 0;
 }
 
 prodmap_figures prodmap_measure(const run_model *m, hist *stretch)
 {
-    prodmap_figures fig = {0, 0};
+    prodmap_figures fig = {0, 0, NULL, 0};
     pm x = {.m = m, .n_skus = m->sc->n_skus, .n_sides = 1 + m->sc->n_shops};
     size_t n_keys = x.n_sides * x.n_skus * MODEL_N_FIELDS;
     x.val = xcalloc(n_keys + 1, sizeof *x.val);
@@ -365,7 +393,7 @@ prodmap_figures prodmap_measure(const run_model *m, hist *stretch)
     for (size_t p = 0; p < x.n_skus * SC_N_FIELDS; p++)
         if (x.differ[p])
             hist_record(stretch, m->end > x.since[p] ? m->end - x.since[p] : 0);
-    fig.discrepancies = final_discrepancies(&x);
+    final_discrepancies(&x, &fig);
     free(mo);
     free(x.val);
     free(x.own);

@@ -34,14 +34,30 @@
 #include "hist.h"
 #include "model.h"
 
+/* A (SKU, field) pair that differs after the drain, for the user to look
+ * at: values borrowed from the model. */
+typedef struct {
+    size_t sku;              /* index into the scenario's SKUs */
+    int field;               /* SC_FIELD_* */
+    int64_t since;           /* scenario ms its last stretch began (replayed), or -1 when
+                              * the replay saw none (only the final states differ) */
+    const char *owner;       /* the owner's value, as its people set it */
+    const char *owner_units; /* Cin7's weight unit of it (a weight Cin7 owns), else NULL */
+    const char **value;      /* per side (0 Cin7, 1 + i shop i): its final value */
+    const char *cin7_units;  /* Cin7's final weight unit (a weight), else NULL */
+} prodmap_apart;
+
 typedef struct {
     int64_t discrepancies;   /* (SKU, field) pairs that differ after the drain */
     int64_t revenue_cents;   /* accepted checkout lines sold at a Shopify price other than the owner's */
+    prodmap_apart *apart;    /* those pairs, in SKU then field order */
+    size_t n_apart;
 } prodmap_figures;
 
 /* The figures of m (its scenario's ownership section); each stretch's
- * length (ms) is recorded into stretch. */
+ * length (ms) is recorded into stretch. Free with prodmap_figures_free. */
 prodmap_figures prodmap_measure(const run_model *m, hist *stretch);
+void prodmap_figures_free(prodmap_figures *f);
 
 /* 1 when side a's and side b's values of field (sc_field) are the same
  * value; units_a / units_b are Cin7's weight unit for a weight of Cin7

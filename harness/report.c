@@ -1443,6 +1443,48 @@ static void html_shops(sbuf *b, const cJSON *s)
     sbuf_puts(b, "</table>\n");
 }
 
+/* A cell of that table: null is a value's absence, said as null_text. */
+static void apart_td(sbuf *b, const cJSON *v, const char *null_text)
+{
+    if (!cJSON_IsNull(v)) {
+        html_value_td(b, v);
+        return;
+    }
+    sbuf_puts(b, "<td class=\"na\">");
+    html_esc(b, null_text);
+    sbuf_puts(b, "</td>");
+}
+
+/* The product fields left apart after the drain (summary.json's
+ * fields_apart), when there are any: which edit was lost and where. */
+static void html_fields_apart(sbuf *b, const cJSON *s)
+{
+    const cJSON *arr = get(s, "fields_apart"), *e, *v;
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0)
+        return;
+    sbuf_puts(b, "<h2>Product fields left apart</h2>\n<p>After the drain, the fields whose value "
+                 "in Cin7 or a shop is not what the owner's people set; since when (simulated "
+                 "seconds from the start) they differed.</p>\n<table>\n<tr><th>sku</th>"
+                 "<th>field</th><th>owner</th><th>owner_value</th><th>cin7</th>");
+    const cJSON *shops = get(cJSON_GetArrayItem(arr, 0), "shops");
+    cJSON_ArrayForEach(v, shops) {
+        sbuf_puts(b, "<th>");
+        html_esc(b, v->string);
+        sbuf_puts(b, "</th>");
+    }
+    sbuf_puts(b, "<th>apart_since_s</th></tr>\n");
+    cJSON_ArrayForEach(e, arr) {
+        sbuf_puts(b, "<tr class=\"bad\">");
+        static const char *const cols[] = {"sku", "field", "owner", "owner_value", "cin7"};
+        for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+            apart_td(b, get(e, cols[i]), "none");
+        cJSON_ArrayForEach(v, shops) apart_td(b, get(get(e, "shops"), v->string), "none");
+        apart_td(b, get(e, "apart_since_s"), "not in the journals");
+        sbuf_puts(b, "</tr>\n");
+    }
+    sbuf_puts(b, "</table>\n");
+}
+
 static int cmp_sku(const void *pa, const void *pb)
 {
     const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
@@ -1602,6 +1644,7 @@ static char *html_text(const char *dir, const cJSON *s, const plot *plots)
     html_metrics(&b, s);
     html_demand(&b, s);
     html_shops(&b, s);
+    html_fields_apart(&b, s);
     html_skus(&b, s);
     const cJSON *sc = get(s, "scenario");
     if (sc) {

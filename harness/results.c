@@ -97,6 +97,35 @@ static void print_held_back(const cJSON *metrics, const cJSON *per_shop)
     putchar('\n');
 }
 
+/* "fields left apart: TEE-BLK cost (owner cin7 set 12.5; cin7 11,
+ * own.myshopify.com 11.00)", a line per pair, at most five: which edit an
+ * ownership run lost, where the verdict is read. */
+static void print_fields_apart(const cJSON *apart)
+{
+    int n = cJSON_GetArraySize(apart), shown = 0;
+    if (n <= 0)
+        return;
+    printf("fields left apart: %d\n", n);
+    const cJSON *e, *v;
+    cJSON_ArrayForEach(e, apart)
+    {
+        if (shown++ == 5) {
+            printf("  ... (summary.json, fields_apart)\n");
+            break;
+        }
+        const char *ov = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "owner_value"));
+        const char *cv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "cin7"));
+        printf("  %s %s (owner %s set %s; cin7 %s",
+               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "sku")),
+               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "field")),
+               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "owner")),
+               ov ? ov : "none", cv ? cv : "none");
+        cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(e, "shops"))
+            printf(", %s %s", v->string, cJSON_IsString(v) ? v->valuestring : "none");
+        printf(")\n");
+    }
+}
+
 int results_load_scenario(const char *path, const char *const *sets, size_t n_sets, int64_t seed,
                           scenario *out)
 {
@@ -283,6 +312,10 @@ int results_write(const results_in *in, measure_output *mo)
         cJSON_AddItemToObject(sum, "baseline", baseline);
     cJSON_AddItemToObject(sum, "hot_skus", mo->hot_skus);
     mo->hot_skus = NULL;
+    if (mo->fields_apart) {
+        cJSON_AddItemToObject(sum, "fields_apart", mo->fields_apart);
+        mo->fields_apart = NULL;
+    }
     cJSON_AddItemToObject(sum, "scenario", cJSON_Duplicate(in->sc->source, 1));
     char path[1100], err[600];
     snprintf(path, sizeof path, "%s/summary.json", in->dir);
@@ -320,6 +353,7 @@ int results_write(const results_in *in, measure_output *mo)
            cJSON_GetObjectItemCaseSensitive(mt, "duplicate_pos")->valuedouble,
            cJSON_GetObjectItemCaseSensitive(mt, "misrouted_units")->valuedouble, p99s);
     print_held_back(mt, cJSON_GetObjectItemCaseSensitive(sum, "per_shop"));
+    print_fields_apart(cJSON_GetObjectItemCaseSensitive(sum, "fields_apart"));
     if (in->invalid[0])
         printf("INVALID RUN: %s\n", in->invalid);
     if (!in->no_report)

@@ -9,6 +9,7 @@
 #include "e2e.h"
 
 #include "../unit/pgtest.h"
+#include "json.h"
 #include "mem.h"
 
 #include <dirent.h>
@@ -475,6 +476,11 @@ TEST_T(surge_instances, the_status_mapping_scenario_passes_on_sqlite_and_on_thre
 static char *ownership_check(const char *dir, const cJSON *sum, size_t run)
 {
     (void)run;
+    if (e2e_metric(sum, "field_discrepancies") != 0) {
+        char *apart = json_print(cJSON_GetObjectItemCaseSensitive(sum, "fields_apart"));
+        fprintf(stderr, "fields left apart: %s\n", apart ? apart : "(not in summary.json)");
+        free(apart);
+    }
     EXPECT_EQ_INT(e2e_metric(sum, "field_discrepancies"), 0);
     /* People edited both sides, and the engine wrote both. */
     int cin7 = journal_kinds(dir, "mock-cin7.journal.jsonl", "product_updated");

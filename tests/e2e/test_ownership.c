@@ -101,6 +101,22 @@ TEST_T(ownership_run, staff_edits_reach_both_mocks_and_are_measured, 150)
     EXPECT_TRUE(e2e_metric(sum, "discrepancy_minutes.count") >= disc);
     EXPECT_TRUE(e2e_metric(sum, "discrepancy_minutes.max") <= 4.5);
     EXPECT_EQ_INT(e2e_metric(sum, "price_discrepancy_revenue"), 0);
+    /* Each pair is named, in summary.json and in the verdict: the owner's
+     * value differs from the other side's (nothing carried it). */
+    const cJSON *apart = cJSON_GetObjectItem(sum, "fields_apart"), *a;
+    EXPECT_EQ_INT(cJSON_GetArraySize(apart), (int)disc);
+    cJSON_ArrayForEach(a, apart)
+    {
+        EXPECT_TRUE(strncmp(cJSON_GetStringValue(cJSON_GetObjectItem(a, "sku")), "P-", 2) == 0);
+        const char *owner = cJSON_GetStringValue(cJSON_GetObjectItem(a, "owner"));
+        const char *field = cJSON_GetStringValue(cJSON_GetObjectItem(a, "field"));
+        int cin7_owns = strcmp(field, "cost") == 0 || strcmp(field, "weight") == 0;
+        EXPECT_EQ_STR(owner, cin7_owns ? "cin7" : "shopify");
+        EXPECT_TRUE(cJSON_IsNumber(cJSON_GetObjectItem(a, "apart_since_s")));
+    }
+    char *line = xasprintf("fields left apart: %d\n", (int)disc);
+    EXPECT_CONTAINS(r.out, line);
+    free(line);
     free(cj);
     free(sj);
     cJSON_Delete(sum);

@@ -10,6 +10,7 @@
 
 #include "json.h"
 #include "measure.h"
+#include "mem.h"
 #include "prodmap.h"
 #include "sbuf.h"
 #include "scenario.h"
@@ -188,6 +189,15 @@ static double metric(const fixture *f, const char *name)
             test_fail(__FILE__, __LINE__, "%s: got %g, want %g", name, got_, want_);         \
     } while (0)
 
+/* The pairs the run left apart (summary.json's "fields_apart"), printed
+ * compactly to compare whole. */
+static char *apart_text(const fixture *f)
+{
+    if (!f->out.fields_apart)
+        return xstrdup("(none)");
+    return json_print(f->out.fields_apart);
+}
+
 TEST(prodmap, both_sides_agreeing_from_the_start_count_nothing)
 {
     fixture f;
@@ -197,6 +207,9 @@ TEST(prodmap, both_sides_agreeing_from_the_start_count_nothing)
     EXPECT_METRIC(&f, "field_discrepancies", 0);
     EXPECT_METRIC(&f, "discrepancy_minutes.count", 0);
     EXPECT_METRIC(&f, "price_discrepancy_revenue", 0);
+    char *apart = apart_text(&f);
+    EXPECT_EQ_STR(apart, "[]");
+    free(apart);
     double v;
     EXPECT_EQ_INT(measure_lookup(f.out.metrics, "discrepancy_minutes.p99", &v), 0);
     fx_free(&f);
@@ -231,6 +244,12 @@ TEST(prodmap, a_stray_cin7_edit_never_reverted_differs_to_the_end)
     EXPECT_METRIC(&f, "discrepancy_minutes.count", 1);
     /* From minute 2 to the end of the run (10 minutes, no drain given). */
     EXPECT_METRIC(&f, "discrepancy_minutes.max", 8);
+    /* Named for a person to look at: which pair, whose value, each side's. */
+    char *apart = apart_text(&f);
+    EXPECT_EQ_STR(apart, "[{\"sku\":\"B\",\"field\":\"price\",\"owner\":\"shopify\","
+                         "\"owner_value\":\"30.00\",\"cin7\":\"27\",\"shops\":{\"" SHOP
+                         "\":\"30.00\"},\"apart_since_s\":120}]");
+    free(apart);
     fx_free(&f);
 }
 
@@ -274,6 +293,28 @@ TEST(prodmap, the_same_value_spelled_two_ways_is_no_discrepancy)
     EXPECT_TRUE(prodmap_same(SC_FIELD_BARCODE, "", NULL, 1, NULL, NULL, 0));
     EXPECT_FALSE(prodmap_same(SC_FIELD_BARCODE, "012345678905", NULL, 1, "12345678905", NULL, 0));
     EXPECT_FALSE(prodmap_same(SC_FIELD_TITLE, "Tee", NULL, 1, "tee", NULL, 0));
+    fx_free(&f);
+}
+
+/* Purchasing sets A's weight to 750 g at minute 3; the engine never
+ * carries it: the pair is named with Cin7's unit beside its value. */
+TEST(prodmap, a_weight_left_apart_is_named_with_its_unit)
+{
+    fixture f;
+    fx_init(&f);
+    static const char cin7_heavier[] =
+        "\"name\":\"%s\",\"status\":\"Active\",\"price\":%g,"
+        "\"price_tiers\":[%g,0,0,0,0,0,0,0,0,0],\"supplier_cost\":15,\"barcode\":null,"
+        "\"weight\":750,\"weight_units\":\"g\"";
+    f.cin7_product[0] = cin7_heavier;
+    cin7_edit(&f, 3 * MIN, "A", "\"Weight\":{\"before\":500,\"after\":750}");
+    fx_measure(&f);
+    EXPECT_METRIC(&f, "field_discrepancies", 1);
+    char *apart = apart_text(&f);
+    EXPECT_EQ_STR(apart, "[{\"sku\":\"A\",\"field\":\"weight\",\"owner\":\"cin7\","
+                         "\"owner_value\":\"750 g\",\"cin7\":\"750 g\",\"shops\":{\"" SHOP
+                         "\":\"0.5 KILOGRAMS\"},\"apart_since_s\":180}]");
+    free(apart);
     fx_free(&f);
 }
 
@@ -336,6 +377,12 @@ TEST(prodmap, an_engine_that_overwrites_the_owners_edit_is_judged_by_the_owners_
     EXPECT_METRIC(&f, "field_discrepancies", 1);
     EXPECT_METRIC(&f, "discrepancy_minutes.count", 1);
     EXPECT_METRIC(&f, "price_discrepancy_revenue", 30);
+    /* Both systems agree on 30, but the owner's people set 35 at minute 1. */
+    char *apart = apart_text(&f);
+    EXPECT_EQ_STR(apart, "[{\"sku\":\"A\",\"field\":\"price\",\"owner\":\"shopify\","
+                         "\"owner_value\":\"35.00\",\"cin7\":\"30\",\"shops\":{\"" SHOP
+                         "\":\"30.00\"},\"apart_since_s\":60}]");
+    free(apart);
     fx_free(&f);
 }
 

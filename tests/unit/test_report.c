@@ -372,6 +372,37 @@ TEST(report, html_shows_run_gates_metrics_and_skus)
     EXPECT_CONTAINS(h, "http&#58;//127.0.0.1:9/engine");
     EXPECT_EQ_INT(count(h, "data:image/png;base64,"), 5);
     EXPECT_TRUE(strstr(h, "INVALID RUN") == NULL);
+    /* No ownership section, nothing left apart: no such table. */
+    EXPECT_TRUE(strstr(h, "Product fields left apart") == NULL);
+    free(h);
+    cJSON_Delete(s);
+}
+
+/* An ownership run that lost an edit names it: SKU, field, owner, the
+ * value its people set, each system's, and since when. */
+TEST(report, html_names_the_product_fields_left_apart)
+{
+    require_gnuplot();
+    const char *dir = test_tmp_dir();
+    write_csvs(dir);
+    cJSON *s = summary();
+    static const char apart[] =
+        "[{\"sku\":\"TEE-BLK\",\"field\":\"cost\",\"owner\":\"cin7\","
+        "\"owner_value\":\"12.5\",\"cin7\":\"11\",\"shops\":{\"au.myshopify.com\":\"11.00\"},"
+        "\"apart_since_s\":754.2},{\"sku\":\"CAP<RED>\",\"field\":\"barcode\",\"owner\":\"cin7\","
+        "\"owner_value\":\"0123\",\"cin7\":\"0123\",\"shops\":{\"au.myshopify.com\":null},"
+        "\"apart_since_s\":null}]";
+    cJSON_AddItemToObject(s, "fields_apart", json_parse(apart, strlen(apart), NULL));
+    write_report(dir, s);
+    char *h = slurp(dir, "report.html");
+    EXPECT_CONTAINS(h, "<h2>Product fields left apart</h2>");
+    EXPECT_CONTAINS(h, "<tr><th>sku</th><th>field</th><th>owner</th><th>owner_value</th>"
+                       "<th>cin7</th><th>au.myshopify.com</th><th>apart_since_s</th></tr>");
+    EXPECT_CONTAINS(h, "<tr class=\"bad\"><td>TEE-BLK</td><td>cost</td><td>cin7</td><td>12.5</td>"
+                       "<td>11</td><td>11.00</td><td class=\"n\">754.2</td></tr>");
+    EXPECT_CONTAINS(h, "<td>CAP&lt;RED&gt;</td><td>barcode</td><td>cin7</td><td>0123</td>"
+                       "<td>0123</td><td class=\"na\">none</td>"
+                       "<td class=\"na\">not in the journals</td></tr>");
     free(h);
     cJSON_Delete(s);
 }
