@@ -41,15 +41,17 @@ static int64_t window_nth_newest(const window_limiter *w, int k)
     return w->ts[(w->head - k + w->cap) % w->cap];
 }
 
-static int64_t window_wait_locked(const window_limiter *w, int64_t now_ms)
+static int64_t window_wait_locked(const window_limiter *w, int calls, int64_t now_ms)
 {
-    if (w->limit == 0)
+    if (w->limit == 0 || calls > w->limit)
         return BUCKET_NEVER;
-    if (w->n < w->limit)
+    /* calls new permits are allowed once at most limit - calls of those
+     * stored are in (now - window, now]: once the (limit - calls + 1)-th
+     * newest has left it. */
+    int k = w->limit - calls + 1;
+    if (w->n < k)
         return 0;
-    /* With limit permits stored, a new one is allowed once the limit-th
-     * newest has left (now - window, now]. */
-    int64_t leaves = window_nth_newest(w, w->limit) + w->window_ms;
+    int64_t leaves = window_nth_newest(w, k) + w->window_ms;
     return leaves > now_ms ? leaves - now_ms : 0;
 }
 
@@ -78,10 +80,17 @@ void window_free(window_limiter *w)
 
 int window_take(window_limiter *w, int64_t now_ms, int64_t *wait_ms)
 {
+    return window_take_n(w, 1, now_ms, wait_ms);
+}
+
+int window_take_n(window_limiter *w, int calls, int64_t now_ms, int64_t *wait_ms)
+{
+    if (calls < 1)
+        calls = 1;
     pthread_mutex_lock(&w->mu);
     now_ms = window_advance(w, now_ms);
-    int64_t wait = window_wait_locked(w, now_ms);
-    if (wait == 0) {
+    int64_t wait = window_wait_locked(w, calls, now_ms);
+    for (int i = 0; wait == 0 && i < calls; i++) {
         w->ts[w->head] = now_ms;
         w->head = (w->head + 1) % w->cap;
         if (w->n < w->cap)
@@ -108,7 +117,7 @@ int64_t window_wait(window_limiter *w, int64_t now_ms)
 {
     pthread_mutex_lock(&w->mu);
     now_ms = window_advance(w, now_ms);
-    int64_t wait = window_wait_locked(w, now_ms);
+    int64_t wait = window_wait_locked(w, 1, now_ms);
     pthread_mutex_unlock(&w->mu);
     return wait;
 }

@@ -35,6 +35,10 @@ void window_free(window_limiter *w);
  * NULL) to the time until the oldest of those calls leaves the window, or
  * BUCKET_NEVER when the limit is 0. */
 int window_take(window_limiter *w, int64_t now_ms, int64_t *wait_ms);
+/* The same for calls (>= 1) calls taken together at now: when at most
+ * limit - calls were permitted in the window; *wait_ms BUCKET_NEVER when
+ * calls exceed the limit. */
+int window_take_n(window_limiter *w, int calls, int64_t now_ms, int64_t *wait_ms);
 /* Calls permitted in (now - window, now]; may exceed a lowered limit. */
 int window_used(window_limiter *w, int64_t now_ms);
 /* 0 when window_take would permit a call now, else what it would set. */

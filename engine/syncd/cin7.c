@@ -97,6 +97,11 @@ gate *cin7_gate(cin7 *c)
     return c->g;
 }
 
+int cin7_reserve(cin7 *c, int prio, int calls)
+{
+    return outbound_reserve(&c->out, prio, calls);
+}
+
 void cin7_call(cin7 *c, const char *method, const char *path, const char *body, int prio,
                int idempotent, outcome *out)
 {

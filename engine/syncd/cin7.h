@@ -50,6 +50,10 @@ void cin7_free(cin7 *c);
 /* Stops the gate: calls in progress and later ones give up. */
 void cin7_stop(cin7 *c);
 gate *cin7_gate(cin7 *c);
+/* This thread's next calls (calls >= 2) leave without waiting for the
+ * rate gate in between: outbound_reserve. Drop what is left with
+ * outbound_reserve_drop. */
+int cin7_reserve(cin7 *c, int prio, int calls);
 
 /* Every SKU x location (or one SKU when sku is given). On failure out is
  * empty and the outcome says why (RETRY, PERMANENT ...). */

@@ -138,6 +138,12 @@ static void unlink_ticket(gate *g, ticket *t)
 
 static int take_shared(gate *g, int64_t now, double cost, int64_t *wait);
 
+/* A window gate's cost: calls taken together, at least one. */
+static int window_calls(double cost)
+{
+    return cost >= 2 ? (int)cost : 1;
+}
+
 int gate_acquire(gate *g, int prio, double cost)
 {
     ticket me = {prio_class(prio), 0, NULL};
@@ -162,7 +168,7 @@ int gate_acquire(gate *g, int prio, double cost)
             continue;
         } else {
             int ok = g->st    ? take_shared(g, now, cost, &wait)
-                     : g->win ? window_take(g->win, now, &wait)
+                     : g->win ? window_take_n(g->win, window_calls(cost), now, &wait)
                               : leaky_take(g->leaky, now, cost, &wait);
             if (ok) {
                 int waiting[SHARE_CLASSES];
@@ -318,8 +324,8 @@ static int take_shared(gate *g, int64_t now, double cost, int64_t *wait)
     /* Calls spread over the window (store.h): three quarters of an even
      * share apart, since a head that waited out the spacing still makes a
      * trip before its call goes; the window keeps the count. */
-    int rc = g->win ? store_limit_take_call(g->st, g->name, limit, window, window * 3 / (4 * limit),
-                                            now, wait, &row)
+    int rc = g->win ? store_limit_take_calls(g->st, g->name, window_calls(cost), limit, window,
+                                             window * 3 / (4 * limit), now, wait, &row)
                     : store_limit_take_cost(g->st, g->name, size, leak, cost, now, wait, &row);
     pthread_mutex_lock(&g->lock);
     g->in_store = 0;

@@ -37,8 +37,11 @@ gate *gate_paced(const pace_config *pc, const sclock *clk);
 gate *gate_leaky(double size, double leak_per_s, const sclock *clk);
 void gate_free(gate *g); /* accepts NULL */
 
-/* Blocks until a call of this cost (1 for call-count gates) may go.
- * Returns 0, or -1 when the gate was stopped or the cost can never fit. */
+/* Blocks until a call of this cost may go: for call-count gates the cost
+ * is a number of calls (below 1 counts as 1) taken together, at one
+ * moment, for calls that must follow one another closely (a read and the
+ * write it shapes). Returns 0, or -1 when the gate was stopped or the
+ * cost can never fit. */
 int gate_acquire(gate *g, int prio, double cost);
 /* Paced gates: one answer for the pace; the limit follows the new rate at
  * once. Returns what the pace did and sets *rate (calls per window now).

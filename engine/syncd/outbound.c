@@ -48,6 +48,40 @@ static void count(outbound *o, const char *what)
     metrics_inc(o->m, name, 1);
 }
 
+/* This thread's permits taken ahead (outbound_reserve): for calls
+ * through the gate reserved_gate. */
+static _Thread_local const gate *reserved_gate;
+static _Thread_local int reserved;
+
+int outbound_reserve(outbound *o, int prio, int calls)
+{
+    outbound_reserve_drop();
+    if (!o->gate || calls < 2 || gate_acquire(o->gate, prio, calls) != 0)
+        return -1;
+    reserved_gate = o->gate;
+    reserved = calls;
+    return 0;
+}
+
+void outbound_reserve_drop(void)
+{
+    reserved_gate = NULL;
+    reserved = 0;
+}
+
+/* A permit for a try through o: one reserved ahead on this thread for a
+ * first try, else the gate's. 0, or -1 when the gate was stopped. */
+static int permit(outbound *o, int prio, double cost, int attempt)
+{
+    if (!o->gate)
+        return 0;
+    if (attempt == 1 && reserved > 0 && reserved_gate == o->gate) {
+        reserved--;
+        return 0;
+    }
+    return gate_acquire(o->gate, prio, cost);
+}
+
 /* This thread's send guard (outbound_guard). */
 static _Thread_local int (*guard_fn)(void *ud);
 static _Thread_local void *guard_ud;
@@ -69,7 +103,7 @@ void outbound_call(outbound *o, const httpc_req *req, int prio, int idempotent, 
     int max = o->inline_attempts > 0 ? o->inline_attempts : 1;
     for (int attempt = 1;; attempt++) {
         out->attempts = attempt;
-        if (o->gate && gate_acquire(o->gate, prio, cost) != 0) {
+        if (permit(o, prio, cost, attempt) != 0) {
             out->action = POLICY_GIVE_UP;
             snprintf(out->error, sizeof out->error, "%s: shutting down", o->system);
             return;

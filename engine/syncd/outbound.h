@@ -46,6 +46,15 @@ typedef struct {
 void outbound_call(outbound *o, const httpc_req *req, int prio, int idempotent, double cost,
                    outcome *out);
 void outbound_done(outcome *out);
+/* Takes calls (>= 2) permits of o's gate together, now, for this thread's
+ * next calls through o (their first tries): calls that must follow one
+ * another closely, such as a read and the write built from it, then
+ * leave without waiting for the gate in between. Returns 0, or -1 when
+ * the gate could not give them (stopped, or more calls than its limit);
+ * the calls then wait for the gate one by one. What is left unused is
+ * dropped by outbound_reserve_drop, which a caller always calls after. */
+int outbound_reserve(outbound *o, int prio, int calls);
+void outbound_reserve_drop(void);
 /* A check made on this thread after each call's rate-limit permit and
  * before the request leaves: when it returns non-zero the request is not
  * sent, and the call ends with POLICY_RETRY, wait_ms 0 and "not sent" in

@@ -567,15 +567,24 @@ static void pending_move(pending_list *to, pending_list *from)
  * whole product (the reference does not say it keeps what is left out), so
  * the product is read again just before: the pass's read may be minutes
  * old, and sending it back would undo what purchasing saved since (a
- * barcode or cost edit of the owner's, lost for good). Returns 0 when Cin7
- * took it. */
+ * barcode or cost edit of the owner's, lost for good). Cin7 has no
+ * conditional write, so an edit saved between that read and the PUT is
+ * still undone: both calls' permits are taken together, so the PUT leaves
+ * as soon as the read is answered instead of queueing behind other work
+ * in between (a second of simulated time, on three instances sharing the
+ * budget, before this). Returns 0 when Cin7 took it. */
 static int put_cin7(syncd *sd, const own_item *it, sku_writes *w)
 {
     const char *id = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it->c7, "ID"))
                          ? cJSON_GetObjectItemCaseSensitive(it->c7, "ID")->valuestring
                          : NULL;
+    if (!id)
+        return -1;
+    if (cin7_reserve(sd->c7, PRIO_BULK, 2) != 0)
+        log_debug("ownership: %s: the read and the PUT wait for the rate gate apart", it->sku);
     cJSON *now = NULL;
-    if (!id || read_product(sd, id, it->sku, &now) != 0 || !now) {
+    if (read_product(sd, id, it->sku, &now) != 0 || !now) {
+        outbound_reserve_drop();
         cJSON_Delete(now);
         return -1;
     }
@@ -588,12 +597,15 @@ static int put_cin7(syncd *sd, const own_item *it, sku_writes *w)
                                 sd->cfg.own_compare_tier);
     }
     cJSON_Delete(now);
-    if (!body)
+    if (!body) {
+        outbound_reserve_drop();
         return -1;
+    }
     char *text = json_print(body);
     cJSON_Delete(body);
     outcome oc;
     cin7_call(sd->c7, "PUT", "product", text, PRIO_BULK, 1, &oc);
+    outbound_reserve_drop();
     free(text);
     int ok = oc.action == POLICY_DONE;
     if (!ok) {

@@ -430,14 +430,24 @@ static int take_call(const store_limit_op *op, store_limit *row, int64_t n, int6
         *wait_ms = row->at + op->spacing_ms - op->now;
         return 0;
     }
-    if (n < op->limit) {
+    int calls = op->calls > 0 ? op->calls : 1;
+    if (calls > op->limit) {
+        *wait_ms = -1;
+        return 0;
+    }
+    if (n + calls <= op->limit) {
         if (op->now > row->at)
             row->at = op->now;
-        *record = 1;
+        /* Calls taken together leave the spacing of as many calls after
+         * them, so the backlog's pace over the window stays the same. */
+        row->at += (int64_t)(calls - 1) * op->spacing_ms;
+        *record = calls;
         return 1;
     }
     /* A call stamped later than now by an instance whose clock runs ahead
-     * still counts; the wait is then longer than a window. */
+     * still counts; the wait is then longer than a window. With several
+     * calls to take, the oldest leaving may not be enough: the take is
+     * simply tried again then. */
     int64_t w = oldest + op->window_ms - op->now;
     *wait_ms = w > 0 ? w : 1;
     return 0;
@@ -509,14 +519,20 @@ static int limit_op(store *s, const store_limit_op *op, int64_t *wait_ms, store_
     return rc;
 }
 
+int store_limit_take_calls(store *s, const char *name, int calls, int limit, int64_t window_ms,
+                           int64_t spacing_ms, int64_t now, int64_t *wait_ms, store_limit *st)
+{
+    if (calls < 1 || limit < 1 || window_ms < 1 || spacing_ms < 0)
+        return -1;
+    store_limit_op op = {.kind = LIMIT_TAKE_CALL, .name = name, .now = now, .limit = limit,
+                         .window_ms = window_ms, .spacing_ms = spacing_ms, .calls = calls};
+    return limit_op(s, &op, wait_ms, st);
+}
+
 int store_limit_take_call(store *s, const char *name, int limit, int64_t window_ms,
                           int64_t spacing_ms, int64_t now, int64_t *wait_ms, store_limit *st)
 {
-    if (limit < 1 || window_ms < 1 || spacing_ms < 0)
-        return -1;
-    store_limit_op op = {.kind = LIMIT_TAKE_CALL, .name = name, .now = now, .limit = limit,
-                         .window_ms = window_ms, .spacing_ms = spacing_ms};
-    return limit_op(s, &op, wait_ms, st);
+    return store_limit_take_calls(s, name, 1, limit, window_ms, spacing_ms, now, wait_ms, st);
 }
 
 int store_limit_take_cost(store *s, const char *name, double size, double leak_per_s, double cost,

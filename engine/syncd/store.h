@@ -432,6 +432,13 @@ int store_limits_shared(store *s);
 STORE_MUST int store_limit_take_call(store *s, const char *name, int limit, int64_t window_ms,
                                      int64_t spacing_ms, int64_t now, int64_t *wait_ms,
                                      store_limit *st);
+/* The same for calls (>= 1) calls taken together, all at now: when at
+ * most limit - calls were taken in the window (and the spacing and pause
+ * allow). The next take then waits calls spacings after now. More calls
+ * than limit never fit: 0 with *wait_ms -1. */
+STORE_MUST int store_limit_take_calls(store *s, const char *name, int calls, int limit,
+                                      int64_t window_ms, int64_t spacing_ms, int64_t now,
+                                      int64_t *wait_ms, store_limit *st);
 /* A leaky budget of size (> 0) draining leak_per_s (>= 0): the level at
  * now is the stored level less what leaked since at (not below 0); when
  * the budget is not paused and level + cost <= size, the level becomes

@@ -153,6 +153,7 @@ typedef struct store_limit_op {
     int limit;          /* take call */
     int64_t window_ms;  /* take call */
     int64_t spacing_ms; /* take call */
+    int calls;          /* take call: calls taken together (>= 1) */
     double size, leak;  /* take cost */
     double amount;      /* take cost: the cost; observe: used; refund: cost; set rate: rate */
     int64_t until;      /* pause */
@@ -161,7 +162,8 @@ typedef struct store_limit_op {
 /* Applies op to row (changed in place), given for a window take the
  * calls in its window (n of them, the oldest at oldest). Returns the
  * call's result (takes: 1 or 0 with *wait_ms; others 0) and sets *record
- * when a call was taken that the backend must record at op->now. */
+ * to the number of calls taken that the backend must record at op->now
+ * (0: none). */
 int store_limit_apply(const store_limit_op *op, store_limit *row, int64_t n, int64_t oldest,
                       int64_t *wait_ms, int *record);
 

@@ -1553,9 +1553,10 @@ static int limit_fn(tx *t, void *arg)
                  TEXT(num_text(level, sizeof level, a->row.level, 0)), INT(a->row.at),
                  INT(a->row.paused_until))) < 0)
         return -1;
-    if (record && run(t->db, "INSERT INTO limit_calls(name, at) VALUES ($1, $2)",
-                      ARGS(TEXT(op->name), INT(op->now))) < 0)
-        return -1;
+    for (int i = 0; i < record; i++)
+        if (run(t->db, "INSERT INTO limit_calls(name, at) VALUES ($1, $2)",
+                ARGS(TEXT(op->name), INT(op->now))) < 0)
+            return -1;
     return rc;
 }
 

@@ -1006,8 +1006,9 @@ static int op_limit(sq *s, wreq *r)
     if (wrun(s, S_LIMIT_SET, ARGS(TEXT(op->name), TEXT(row->rate != 0 ? rate : NULL), TEXT(level),
                                   INT(row->at), INT(row->paused_until))) < 0)
         return -1;
-    if (record && wrun(s, S_LIMIT_CALL, ARGS(TEXT(op->name), INT(op->now))) < 0)
-        return -1;
+    for (int i = 0; i < record; i++)
+        if (wrun(s, S_LIMIT_CALL, ARGS(TEXT(op->name), INT(op->now))) < 0)
+            return -1;
     return rc;
 }
 

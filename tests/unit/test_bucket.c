@@ -38,6 +38,32 @@ TEST(bucket, window_burst_then_exact_wait)
     window_free(NULL);
 }
 
+/* Calls taken together: all or none, and only when that many fit. */
+TEST(bucket, window_takes_several_calls_together)
+{
+    window_limiter *w = window_new(3, 1000);
+    int64_t wait = -7;
+    EXPECT_EQ_INT(window_take(w, 100, NULL), 1);
+    EXPECT_EQ_INT(window_take_n(w, 2, 200, &wait), 1);
+    EXPECT_EQ_INT(window_used(w, 200), 3);
+    /* Full: two more fit once both calls of 200 left, not when the one of
+     * 100 did. */
+    EXPECT_EQ_INT(window_take_n(w, 2, 300, &wait), 0);
+    EXPECT_EQ_INT(wait, 900);
+    EXPECT_EQ_INT(window_take_n(w, 2, 1100, &wait), 0);
+    EXPECT_EQ_INT(wait, 100);
+    EXPECT_EQ_INT(window_used(w, 1100), 2); /* a refusal takes nothing */
+    EXPECT_EQ_INT(window_take(w, 1100, NULL), 1);
+    EXPECT_EQ_INT(window_take_n(w, 2, 1200, &wait), 1);
+    EXPECT_EQ_INT(window_used(w, 1200), 3);
+    /* More than the limit never fits; below 1 counts as 1. */
+    EXPECT_EQ_INT(window_take_n(w, 4, 90000, &wait), 0);
+    EXPECT_EQ_INT(wait, BUCKET_NEVER);
+    EXPECT_EQ_INT(window_take_n(w, 0, 90000, NULL), 1);
+    EXPECT_EQ_INT(window_used(w, 90000), 1);
+    window_free(w);
+}
+
 TEST(bucket, window_spread_calls_roll_out_one_by_one)
 {
     window_limiter *w = window_new(3, 1000);

@@ -1229,8 +1229,40 @@ static void conf_limits_spacing_spreads_a_window_budget(const store_conf_backend
     store_close(s);
 }
 
+/* Calls taken together (a read and the write built from it): all or none,
+ * each counted, and the spacing of as many calls after them. */
+static void conf_limits_calls_taken_together(const store_conf_backend *be)
+{
+    store *s = be->open("pair");
+    int64_t wait = -7;
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 1000, 0, 100, &wait, NULL), 1);
+    EXPECT_EQ_INT(store_limit_take_calls(s, "cin7", 2, 3, 1000, 0, 200, &wait, NULL), 1);
+    EXPECT_EQ_INT(wait, 0);
+    /* The window holds 3 now: two more wait for the oldest to leave, and
+     * with one gone there is room for one only, not two. */
+    EXPECT_EQ_INT(store_limit_take_calls(s, "cin7", 2, 3, 1000, 0, 300, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 800);
+    EXPECT_EQ_INT(store_limit_take_calls(s, "cin7", 2, 3, 1000, 0, 1100, &wait, NULL), 0);
+    EXPECT_GT_INT(wait, 0);
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 1000, 0, 1100, &wait, NULL), 1);
+    /* Both of 200 leave at 1200: two fit again. */
+    EXPECT_EQ_INT(store_limit_take_calls(s, "cin7", 2, 3, 1000, 0, 1200, &wait, NULL), 1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "cin7", 3, 1000, 0, 1200, &wait, NULL), 0);
+    /* More calls than the limit never fit. */
+    EXPECT_EQ_INT(store_limit_take_calls(s, "cin7", 4, 3, 1000, 0, 50000, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, -1);
+    EXPECT_EQ_INT(store_limit_take_calls(s, "cin7", 0, 3, 1000, 0, 50000, &wait, NULL), -1);
+    /* With spacing: a pair at 60000 puts the next call two spacings on. */
+    EXPECT_EQ_INT(store_limit_take_calls(s, "sp", 2, 10, 1000, 100, 60000, &wait, NULL), 1);
+    EXPECT_EQ_INT(store_limit_take_call(s, "sp", 10, 1000, 100, 60150, &wait, NULL), 0);
+    EXPECT_EQ_INT(wait, 50);
+    EXPECT_EQ_INT(store_limit_take_call(s, "sp", 10, 1000, 100, 60200, &wait, NULL), 1);
+    store_close(s);
+}
+
 #define CONF_LIMIT_TESTS(X, b)                                                  \
     X(b, limits_window_budget_takes_up_to_the_limit_then_waits)                 \
+    X(b, limits_calls_taken_together)                                           \
     X(b, limits_spacing_spreads_a_window_budget)                                \
     X(b, limits_rate_and_pause_are_shared)                                      \
     X(b, limits_leaky_bucket_take_observe_refund)

@@ -420,40 +420,101 @@ static void answer_ok(httpd_req *r, void *ud)
     httpd_reply_json_text(r, 200, "{}");
 }
 
+/* Calls through a window gate of limit calls a simulated minute (a
+ * simulated minute is 600 real ms) to a server answering 200. */
+typedef struct {
+    sclock clk;
+    gate *g;
+    metrics *m;
+    httpd *srv;
+    char url[64];
+    outbound o;
+    httpc_req req;
+} outbound_rig;
+
+static void rig_up(outbound_rig *r, int limit)
+{
+    memset(r, 0, sizeof *r);
+    clock_init(&r->clk, 100.0, -1);
+    r->g = gate_window(limit, 60000, &r->clk);
+    r->m = metrics_new();
+    r->srv = e2e_listen("GET", "/x", answer_ok, NULL, 0);
+    snprintf(r->url, sizeof r->url, "http://127.0.0.1:%u/x", (unsigned)httpd_port(r->srv));
+    r->o = (outbound){.system = "cin7", .gate = r->g, .m = r->m, .clk = &r->clk,
+                      .pol = {3, 1000, 10000}, .inline_attempts = 1, .inline_wait_cap = 10000,
+                      .timeout_ms = 600000};
+    r->req = (httpc_req){.method = "GET", .url = r->url};
+}
+
+/* One call, which must be answered 200. */
+static void rig_call(outbound_rig *r, outcome *out)
+{
+    outbound_call(&r->o, &r->req, PRIO_NORMAL, 1, 1, out);
+    EXPECT_EQ_INT(out->action, POLICY_DONE);
+}
+
+static void rig_down(outbound_rig *r)
+{
+    httpd_free(r->srv);
+    metrics_free(r->m);
+    gate_free(r->g);
+}
+
 TEST(outbound, a_call_is_stamped_when_it_leaves_not_when_it_queues)
 {
     /* Figures read from Cin7 stand as of the moment the read left: a read
      * that queued behind the rate limit while sales were allocated shows
      * those sales, and stamping it with the moment it queued would count
      * them twice (syncd's routing and pending units did). */
-    sclock clk;
-    clock_init(&clk, 100.0, -1); /* a simulated minute is 600 real ms */
-    gate *g = gate_window(1, 60000, &clk);
-    metrics *m = metrics_new();
-    httpd *srv = e2e_listen("GET", "/x", answer_ok, NULL, 0);
-    char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/x", (unsigned)httpd_port(srv));
-    outbound o = {.system = "cin7", .gate = g, .m = m, .clk = &clk,
-                  .pol = {3, 1000, 10000}, .inline_attempts = 1, .inline_wait_cap = 10000,
-                  .timeout_ms = 600000};
-    httpc_req req = {.method = "GET", .url = url};
+    outbound_rig r;
+    rig_up(&r, 1);
     outcome a, b;
-    int64_t t0 = clock_now_ms(&clk);
-    outbound_call(&o, &req, PRIO_NORMAL, 1, 1, &a);
-    EXPECT_EQ_INT(a.action, POLICY_DONE);
+    int64_t t0 = clock_now_ms(&r.clk);
+    rig_call(&r, &a);
     EXPECT_GE_INT(a.sent_at, t0);
     EXPECT_LT_INT(a.sent_at - t0, 60000);
     /* The window holds one call: the second waits for it to roll, and is
      * stamped when it leaves. */
-    outbound_call(&o, &req, PRIO_NORMAL, 1, 1, &b);
-    EXPECT_EQ_INT(b.action, POLICY_DONE);
+    rig_call(&r, &b);
     EXPECT_GE_INT(b.sent_at, t0 + 60000);
-    EXPECT_LE_INT(b.sent_at, clock_now_ms(&clk));
+    EXPECT_LE_INT(b.sent_at, clock_now_ms(&r.clk));
     outbound_done(&a);
     outbound_done(&b);
-    httpd_free(srv);
-    metrics_free(m);
-    gate_free(g);
+    rig_down(&r);
+}
+
+/* A read and the write built from it (syncd's PUT of a Cin7 product) take
+ * their permits together: the write leaves as soon as the read is
+ * answered, not after the gate let other calls go in between. */
+TEST(outbound, reserved_calls_leave_one_after_another)
+{
+    outbound_rig r;
+    rig_up(&r, 2);
+    outcome first, a, b, c;
+    int64_t t0 = clock_now_ms(&r.clk);
+    rig_call(&r, &first);
+    /* One call is in the window of two: the pair waits until it leaves. */
+    EXPECT_EQ_INT(outbound_reserve(&r.o, PRIO_NORMAL, 2), 0);
+    int64_t reserved = clock_now_ms(&r.clk);
+    EXPECT_GE_INT(reserved, t0 + 60000);
+    rig_call(&r, &a);
+    rig_call(&r, &b);
+    /* Both used the permits reserved: neither waited for the window
+     * (full with them) to roll. */
+    EXPECT_LT_INT(b.sent_at - reserved, 30000);
+    /* Used up: the next call waits for the gate again. */
+    outbound_reserve_drop();
+    rig_call(&r, &c);
+    EXPECT_GE_INT(c.sent_at, a.sent_at + 60000);
+    /* More calls than the gate's limit cannot be reserved; calls then go
+     * one by one. */
+    EXPECT_EQ_INT(outbound_reserve(&r.o, PRIO_NORMAL, 3), -1);
+    outbound_reserve_drop();
+    outbound_done(&first);
+    outbound_done(&a);
+    outbound_done(&b);
+    outbound_done(&c);
+    rig_down(&r);
 }
 
 TEST(gate, leaky_observe_and_pause)
