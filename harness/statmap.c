@@ -192,14 +192,16 @@ static size_t unit_events(const run_model *m, const ord_rec *o, unit_ev **out)
         for (size_t l = s->first_line; oi >= 0 && o[oi].in_scope && l < s->first_line + s->n_lines;
              l++) {
             XGROW(ev, n, cap, 256);
-            ev[n++] = (unit_ev){oi, m->lines[l].sku, 0, s->t, n, m->lines[l].qty, i};
+            ev[n] = (unit_ev){oi, m->lines[l].sku, 0, s->t, n, m->lines[l].qty, i};
+            n++;
         }
     }
     for (size_t i = 0; i < m->n_fulfillments; i++) {
         const model_fulfillment *f = &m->fulfillments[i];
         for (size_t l = f->first_line; o[f->order].in_scope && l < f->first_line + f->n_lines; l++) {
             XGROW(ev, n, cap, 256);
-            ev[n++] = (unit_ev){f->order, m->lines[l].sku, 1, f->t, n, m->lines[l].qty, 0};
+            ev[n] = (unit_ev){f->order, m->lines[l].sku, 1, f->t, n, m->lines[l].qty, 0};
+            n++;
         }
     }
     if (n)
