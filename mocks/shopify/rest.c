@@ -1368,6 +1368,8 @@ int rest_read_edit(const cJSON *b, int what, int unlisted, world_edit *ed, rest_
     const cJSON *it;
     cJSON_ArrayForEach(it, o)
     {
+        if (!it->string[0]) /* named for the object that holds it: an empty name says nothing */
+            return refuse(e, 422, wrappers[what], "has a field with an empty name");
         if (!one_of(it->string, keys[what]))
             return refuse_at(e, "is not a field the mock changes", "%.100s", it->string);
     }

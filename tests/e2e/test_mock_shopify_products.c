@@ -374,6 +374,8 @@ TEST(mock_shopify_products, rest_puts_edit_products_variants_and_items)
     } bad[] = {
         {"variants", "{\"variant\":{\"price\":\"-1\"}}", "price", 422},
         {"variants", "{\"variant\":{\"grams\":10}}", "grams", 422},
+        /* A key with no name is named by its object (a fuzz find). */
+        {"variants", "{\"variant\":{\"\":10}}", "variant", 422},
         {"variants", "{\"price\":\"1\"}", "variant", 400},
         {"products", "{\"product\":{\"status\":\"ACTIVE\"}}", "status", 422},
         {"products", "{\"product\":{\"title\":\"\"}}", "title", 422},
