@@ -27,6 +27,8 @@ int catalog_money(const cJSON *v, char out[32])
         return -2;
     if (d > 1e9)
         return -3;
+    if (d == 0)
+        d = 0; /* "-0" is 0, never "-0.00" (a fuzz find) */
     snprintf(out, 32, "%.2f", d);
     return 0;
 }

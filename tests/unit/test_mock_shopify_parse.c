@@ -2,6 +2,7 @@
  * versions and the retry schedule (spec.c), search queries (search.c). */
 #include "../runner.h"
 
+#include "../../mocks/shopify/catalog.h"
 #include "../../mocks/shopify/gql.h"
 #include "../../mocks/shopify/search.h"
 #include "../../mocks/shopify/spec.h"
@@ -336,4 +337,29 @@ TEST(mock_shopify, spec_versions_fall_forward)
     EXPECT_CONTAINS(e.msg, "$.versions.supported[1]");
     spec_world_free(&w);
     cJSON_Delete(cfg);
+}
+
+/* Money as mock-shopify keeps it: two decimals, never negative, never a
+ * negative zero. */
+TEST(mock_shopify, money_has_two_decimals_and_no_sign)
+{
+    static const struct {
+        const char *json;
+        int rc;
+        const char *out;
+    } cases[] = {
+        {"\"12\"", 0, "12.00"},   {"9.5", 0, "9.50"},         {"\"-0\"", 0, "0.00"},
+        {"\"-.0\"", 0, "0.00"},   {"-0.0", 0, "0.00"},        {"\"-0.01\"", -2, NULL},
+        {"\"1e10\"", -3, NULL},   {"\"9.5$0\"", -1, NULL},  {"\"\"", -1, NULL},
+        {"true", -1, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *v = json_parse(cases[i].json, strlen(cases[i].json), NULL);
+        char out[32] = "";
+        EXPECT_TRUE(v != NULL);
+        EXPECT_EQ_INT(catalog_money(v, out), cases[i].rc);
+        if (cases[i].out)
+            EXPECT_EQ_STR(out, cases[i].out);
+        cJSON_Delete(v);
+    }
 }
