@@ -1333,7 +1333,7 @@ static void product_metrics(const run_model *m, cJSON *mt, cJSON **apart)
     }
     hist *h = hist_new();
     prodmap_figures f = prodmap_measure(m, h);
-    cJSON_AddNumberToObject(mt, "field_discrepancies", (double)f.discrepancies);
+    cJSON_AddNumberToObject(mt, "field_discrepancies", (double)f.n_apart);
     *apart = fields_apart(m, &f);
     cJSON_AddNumberToObject(dm, "count", (double)hist_count(h));
     double v[5] = {0};

@@ -342,7 +342,6 @@ static void final_discrepancies(pm *x, prodmap_figures *fig)
             for (size_t side = 0; side < x->n_sides; side++)
                 a->value[side] = x->val[key(x, side, k, f)];
         }
-    fig->discrepancies = (int64_t)fig->n_apart;
 }
 
 void prodmap_figures_free(prodmap_figures *f)
@@ -356,7 +355,7 @@ void prodmap_figures_free(prodmap_figures *f)
 
 prodmap_figures prodmap_measure(const run_model *m, hist *stretch)
 {
-    prodmap_figures fig = {0, 0, NULL, 0};
+    prodmap_figures fig = {0, NULL, 0};
     pm x = {.m = m, .n_skus = m->sc->n_skus, .n_sides = 1 + m->sc->n_shops};
     size_t n_keys = x.n_sides * x.n_skus * MODEL_N_FIELDS;
     x.val = xcalloc(n_keys + 1, sizeof *x.val);

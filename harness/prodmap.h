@@ -48,10 +48,10 @@ typedef struct {
 } prodmap_apart;
 
 typedef struct {
-    int64_t discrepancies;   /* (SKU, field) pairs that differ after the drain */
     int64_t revenue_cents;   /* accepted checkout lines sold at a Shopify price other than the owner's */
-    prodmap_apart *apart;    /* those pairs, in SKU then field order */
-    size_t n_apart;
+    prodmap_apart *apart;    /* the (SKU, field) pairs that differ after the drain, in SKU then
+                              * field order */
+    size_t n_apart;          /* how many: field_discrepancies */
 } prodmap_figures;
 
 /* The figures of m (its scenario's ownership section); each stretch's

@@ -198,6 +198,14 @@ static char *apart_text(const fixture *f)
     return json_print(f->out.fields_apart);
 }
 
+#define EXPECT_APART(f, want)                                                                \
+    do {                                                                                     \
+        char *got_ = apart_text(f);                                                          \
+        if (strcmp(got_, (want)) != 0)                                                       \
+            test_fail(__FILE__, __LINE__, "fields_apart: got %s, want %s", got_, (want));    \
+        free(got_);                                                                          \
+    } while (0)
+
 TEST(prodmap, both_sides_agreeing_from_the_start_count_nothing)
 {
     fixture f;
@@ -207,9 +215,7 @@ TEST(prodmap, both_sides_agreeing_from_the_start_count_nothing)
     EXPECT_METRIC(&f, "field_discrepancies", 0);
     EXPECT_METRIC(&f, "discrepancy_minutes.count", 0);
     EXPECT_METRIC(&f, "price_discrepancy_revenue", 0);
-    char *apart = apart_text(&f);
-    EXPECT_EQ_STR(apart, "[]");
-    free(apart);
+    EXPECT_APART(&f, "[]");
     double v;
     EXPECT_EQ_INT(measure_lookup(f.out.metrics, "discrepancy_minutes.p99", &v), 0);
     fx_free(&f);
@@ -245,11 +251,9 @@ TEST(prodmap, a_stray_cin7_edit_never_reverted_differs_to_the_end)
     /* From minute 2 to the end of the run (10 minutes, no drain given). */
     EXPECT_METRIC(&f, "discrepancy_minutes.max", 8);
     /* Named for a person to look at: which pair, whose value, each side's. */
-    char *apart = apart_text(&f);
-    EXPECT_EQ_STR(apart, "[{\"sku\":\"B\",\"field\":\"price\",\"owner\":\"shopify\","
-                         "\"owner_value\":\"30.00\",\"cin7\":\"27\",\"shops\":{\"" SHOP
-                         "\":\"30.00\"},\"apart_since_s\":120}]");
-    free(apart);
+    EXPECT_APART(&f, "[{\"sku\":\"B\",\"field\":\"price\",\"owner\":\"shopify\","
+                     "\"owner_value\":\"30.00\",\"cin7\":\"27\",\"shops\":{\"" SHOP
+                     "\":\"30.00\"},\"apart_since_s\":120}]");
     fx_free(&f);
 }
 
@@ -310,11 +314,9 @@ TEST(prodmap, a_weight_left_apart_is_named_with_its_unit)
     cin7_edit(&f, 3 * MIN, "A", "\"Weight\":{\"before\":500,\"after\":750}");
     fx_measure(&f);
     EXPECT_METRIC(&f, "field_discrepancies", 1);
-    char *apart = apart_text(&f);
-    EXPECT_EQ_STR(apart, "[{\"sku\":\"A\",\"field\":\"weight\",\"owner\":\"cin7\","
-                         "\"owner_value\":\"750 g\",\"cin7\":\"750 g\",\"shops\":{\"" SHOP
-                         "\":\"0.5 KILOGRAMS\"},\"apart_since_s\":180}]");
-    free(apart);
+    EXPECT_APART(&f, "[{\"sku\":\"A\",\"field\":\"weight\",\"owner\":\"cin7\","
+                     "\"owner_value\":\"750 g\",\"cin7\":\"750 g\",\"shops\":{\"" SHOP
+                     "\":\"0.5 KILOGRAMS\"},\"apart_since_s\":180}]");
     fx_free(&f);
 }
 
@@ -378,11 +380,9 @@ TEST(prodmap, an_engine_that_overwrites_the_owners_edit_is_judged_by_the_owners_
     EXPECT_METRIC(&f, "discrepancy_minutes.count", 1);
     EXPECT_METRIC(&f, "price_discrepancy_revenue", 30);
     /* Both systems agree on 30, but the owner's people set 35 at minute 1. */
-    char *apart = apart_text(&f);
-    EXPECT_EQ_STR(apart, "[{\"sku\":\"A\",\"field\":\"price\",\"owner\":\"shopify\","
-                         "\"owner_value\":\"35.00\",\"cin7\":\"30\",\"shops\":{\"" SHOP
-                         "\":\"30.00\"},\"apart_since_s\":60}]");
-    free(apart);
+    EXPECT_APART(&f, "[{\"sku\":\"A\",\"field\":\"price\",\"owner\":\"shopify\","
+                     "\"owner_value\":\"35.00\",\"cin7\":\"30\",\"shops\":{\"" SHOP
+                     "\":\"30.00\"},\"apart_since_s\":60}]");
     fx_free(&f);
 }
 
